@@ -1,0 +1,13 @@
+# Warning and sanitizer flags as INTERFACE targets, linked PRIVATE by each
+# project target; nothing edits CMAKE_CXX_FLAGS.
+add_library(libsearch_warnings INTERFACE)
+target_compile_options(libsearch_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
+  $<$<BOOL:${LIBSEARCH_WERROR}>:-Werror>)
+
+add_library(libsearch_sanitize INTERFACE)
+if(LIBSEARCH_SANITIZE)
+  target_compile_options(libsearch_sanitize INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(libsearch_sanitize INTERFACE -fsanitize=address,undefined)
+endif()

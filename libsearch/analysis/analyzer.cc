@@ -1,0 +1,532 @@
+#include "analysis/analyzer.h"
+
+#include <unicode/brkiter.h>
+#include <unicode/bytestream.h>
+#include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/stringpiece.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+#include <xapian.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+namespace libsearch::analysis {
+namespace {
+
+// ISO 639-1 codes for the Snowball stemmers in Xapian 1.4. Stemmers without a
+// code of their own (porter, lovins, german2, ...) are reachable by name only.
+struct IsoCode {
+  std::string_view iso;
+  std::string_view snowball;
+};
+constexpr IsoCode kIsoCodes[] = {
+    {"ar", "arabic"},     {"hy", "armenian"},   {"eu", "basque"},
+    {"ca", "catalan"},    {"da", "danish"},     {"nl", "dutch"},
+    {"en", "english"},    {"fi", "finnish"},    {"fr", "french"},
+    {"de", "german"},     {"hu", "hungarian"},  {"id", "indonesian"},
+    {"ga", "irish"},      {"it", "italian"},    {"lt", "lithuanian"},
+    {"ne", "nepali"},     {"no", "norwegian"},  {"nb", "norwegian"},
+    {"nn", "norwegian"},  {"pt", "portuguese"}, {"ro", "romanian"},
+    {"ru", "russian"},    {"es", "spanish"},    {"sv", "swedish"},
+    {"ta", "tamil"},      {"tr", "turkish"},
+};
+
+constexpr std::string_view kNoStemming = "none";
+
+// Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, sorted for binary search.
+constexpr std::string_view kEnglishStopWords[] = {
+    "a",    "an",    "and",   "are",  "as",   "at",    "be",   "but",  "by",
+    "for",  "if",    "in",    "into", "is",   "it",    "no",   "not",  "of",
+    "on",   "or",    "such",  "that", "the",  "their", "then", "there",
+    "these", "they", "this",  "to",   "was",  "will",  "with",
+};
+
+bool IsEnglishStopWord(std::string_view word) {
+  return std::binary_search(std::begin(kEnglishStopWords),
+                            std::end(kEnglishStopWords), word);
+}
+
+// Only the English stemmers get a stop list; other languages have none built
+// in, so `stopwords` is silently a no-op for them.
+bool HasEnglishStopWords(std::string_view snowball) {
+  return snowball == "english" || snowball == "earlyenglish" ||
+         snowball == "porter" || snowball == "lovins";
+}
+
+std::vector<std::string> XapianLanguages() {
+  std::vector<std::string> names;
+  const std::string all = Xapian::Stem::get_available_languages();
+  size_t pos = 0;
+  while (pos < all.size()) {
+    size_t end = all.find(' ', pos);
+    if (end == std::string::npos) end = all.size();
+    if (end > pos) names.emplace_back(all, pos, end - pos);
+    pos = end + 1;
+  }
+  return names;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+  }
+  return out;
+}
+
+// Maps a user-supplied language to a Snowball name, "none", or "" if unknown.
+std::string ResolveLanguage(std::string_view language) {
+  const std::string lower = AsciiLower(language);
+  if (lower == kNoStemming) return lower;
+  for (const IsoCode& code : kIsoCodes) {
+    if (lower == code.iso) return std::string(code.snowball);
+  }
+  for (const std::string& name : XapianLanguages()) {
+    if (lower == name) return lower;
+  }
+  return "";
+}
+
+bool IsAscii(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  // Eight bytes at a time: product text is long enough for this to matter.
+  while (n >= 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, p, 8);
+    if (chunk & 0x8080808080808080ULL) return false;
+    p += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    if (static_cast<unsigned char>(*p) & 0x80) return false;
+    ++p;
+    --n;
+  }
+  return true;
+}
+
+// UAX #29 Word_Break classes of the ASCII characters, as ICU 72's root word
+// rules see them. Only the classes that can join characters into a word
+// matter; everything else (spaces, CR/LF, other punctuation) is a separator.
+// Two differences from plain UAX #29 (pinned down by the differential test):
+// ':' is NOT MidLetter (CLDR's root tailoring removes it, so "a:b" is two
+// words), and '@' IS ALetter (ICU 72 keeps e-mail addresses together, so
+// "info@example.com" is one word and a lone "@" is a word too).
+enum WordBreakClass : uint8_t {
+  kSeparator = 0,
+  kLetter,        // ALetter: A-Z a-z @.
+  kNumeric,       // 0-9.
+  kExtendNumLet,  // '_': joins anything word-like on either side.
+  kMidNumLetQ,    // '.' (MidNumLet) and '\'' (Single_Quote): a.b, 1.2.
+  kMidNum,        // ',' ';': 1,2 only.
+};
+
+constexpr std::array<uint8_t, 128> MakeAsciiClasses() {
+  std::array<uint8_t, 128> classes{};
+  for (int c = 'a'; c <= 'z'; ++c) classes[c] = kLetter;
+  for (int c = 'A'; c <= 'Z'; ++c) classes[c] = kLetter;
+  for (int c = '0'; c <= '9'; ++c) classes[c] = kNumeric;
+  classes['@'] = kLetter;
+  classes['_'] = kExtendNumLet;
+  classes['.'] = kMidNumLetQ;
+  classes['\''] = kMidNumLetQ;
+  classes[','] = kMidNum;
+  classes[';'] = kMidNum;
+  return classes;
+}
+constexpr std::array<uint8_t, 128> kAsciiClasses = MakeAsciiClasses();
+
+inline uint8_t AsciiClass(char c) {
+  return kAsciiClasses[static_cast<unsigned char>(c) & 0x7f];
+}
+inline bool IsWordClass(uint8_t cls) {
+  return cls == kLetter || cls == kNumeric || cls == kExtendNumLet;
+}
+
+// Shared, immutable ICU objects. The BreakIterator here is only a prototype
+// that each thread clones, because creating one from rules is slow and a
+// single instance is not thread-safe.
+struct IcuShared {
+  std::unique_ptr<icu::BreakIterator> word_prototype;
+  std::mutex clone_mutex;  // Serialises clone(): cheap, once per thread.
+  const icu::Normalizer2* nfkc_casefold = nullptr;
+  const icu::Normalizer2* nfd = nullptr;
+  const icu::Normalizer2* nfc = nullptr;
+  std::string failure;  // Non-empty if ICU could not be initialised.
+};
+
+// Never destroyed: thread_local states may still clone from it during exit.
+IcuShared& GetIcuShared() {
+  static IcuShared* shared = [] {
+    auto* s = new IcuShared;
+    UErrorCode status = U_ZERO_ERROR;
+    s->word_prototype.reset(
+        icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+    if (U_FAILURE(status) || s->word_prototype == nullptr) {
+      s->failure = std::string("ICU word BreakIterator: ") +
+                   u_errorName(status);
+      return s;
+    }
+    s->nfkc_casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    s->nfd = icu::Normalizer2::getNFDInstance(status);
+    s->nfc = icu::Normalizer2::getNFCInstance(status);
+    if (U_FAILURE(status)) {
+      s->failure = std::string("ICU Normalizer2: ") + u_errorName(status);
+    }
+    return s;
+  }();
+  return *shared;
+}
+
+// Per-thread ICU state: the cloned BreakIterator, a reusable UText and
+// scratch buffers, so the ICU path does no setup work per call.
+struct IcuThreadState {
+  std::unique_ptr<icu::BreakIterator> word_iter;
+  UText text = UTEXT_INITIALIZER;
+  icu::UnicodeString decomposition;
+  std::string stripped;
+
+  IcuThreadState() {
+    IcuShared& shared = GetIcuShared();
+    if (!shared.failure.empty()) return;
+    std::lock_guard<std::mutex> lock(shared.clone_mutex);
+    word_iter.reset(shared.word_prototype->clone());
+  }
+  ~IcuThreadState() { utext_close(&text); }
+  IcuThreadState(const IcuThreadState&) = delete;
+  IcuThreadState& operator=(const IcuThreadState&) = delete;
+};
+
+IcuThreadState& GetIcuThreadState() {
+  thread_local IcuThreadState state;
+  return state;
+}
+
+// A per-thread Snowball stemmer with a memo of recent results: product text
+// repeats a small vocabulary, and a hash lookup is several times cheaper
+// than running the Snowball machine again.
+class ThreadStemmer {
+ public:
+  explicit ThreadStemmer(const std::string& snowball) : stem_(snowball) {}
+
+  // Writes the stem of `word` to `*out`. Never throws Xapian errors.
+  void Stem(const std::string& word, std::string* out) {
+    if (auto it = memo_.find(word); it != memo_.end()) {
+      *out = it->second;
+      return;
+    }
+    try {
+      *out = stem_(word);
+    } catch (const Xapian::Error&) {
+      *out = word;  // Never expected; keep the unstemmed form.
+      return;
+    }
+    // Crude bound on memory; refilling after a reset is cheap.
+    if (memo_.size() >= kMaxMemo) memo_.clear();
+    memo_.emplace(word, *out);
+  }
+
+ private:
+  static constexpr size_t kMaxMemo = 1 << 15;
+  Xapian::Stem stem_;
+  std::unordered_map<std::string, std::string> memo_;
+};
+
+// Xapian::Stem shares mutable state between copies, so every thread gets its
+// own instances, looked up by Snowball name (a handful at most).
+ThreadStemmer* GetThreadStemmer(const std::string& snowball) {
+  thread_local std::vector<
+      std::pair<std::string, std::unique_ptr<ThreadStemmer>>>
+      stemmers;
+  for (auto& [name, stemmer] : stemmers) {
+    if (name == snowball) return stemmer.get();
+  }
+  try {
+    stemmers.emplace_back(snowball, std::make_unique<ThreadStemmer>(snowball));
+  } catch (const Xapian::Error&) {
+    return nullptr;  // Create() validated the name; cannot happen.
+  }
+  return stemmers.back().second.get();
+}
+
+// Callers keep strings below 2 GiB (see kMaxTextBytes).
+icu::StringPiece Piece(std::string_view s) {
+  return icu::StringPiece(s.data(), static_cast<int32_t>(s.size()));
+}
+
+// Appends code point `c` as UTF-8.
+void AppendUtf8(UChar32 c, std::string* out) {
+  char buf[U8_MAX_LENGTH];
+  int32_t len = 0;
+  UBool error = false;
+  U8_APPEND(buf, len, U8_MAX_LENGTH, c, error);
+  if (!error) out->append(buf, static_cast<size_t>(len));
+}
+
+// Large inputs are clamped because ICU break positions are int32_t; fields
+// are many orders of magnitude smaller, so this is only a safety net.
+constexpr size_t kMaxTextBytes =
+    static_cast<size_t>(std::numeric_limits<int32_t>::max());
+
+class AnalyzerImpl final : public Analyzer {
+ public:
+  AnalyzerImpl(AnalyzerOptions options, std::string snowball)
+      : options_(std::move(options)),
+        snowball_(std::move(snowball)),
+        stem_(snowball_ != kNoStemming),
+        stop_english_(options_.stopwords && HasEnglishStopWords(snowball_)) {}
+
+  void Analyze(std::string_view text, std::vector<Token>* out,
+               uint32_t first_position) const override {
+    if (text.size() > kMaxTextBytes) text = text.substr(0, kMaxTextBytes);
+    Emitter emitter{this, out, first_position,
+                    stem_ ? GetThreadStemmer(snowball_) : nullptr, {}};
+    if (!options_.force_icu && IsAscii(text)) {
+      AnalyzeAscii(text, &emitter);
+    } else {
+      AnalyzeIcu(text, &emitter);
+    }
+  }
+
+  const AnalyzerOptions& options() const override { return options_; }
+
+ private:
+  // Turns folded words into tokens: stop-word check, stemming, positions.
+  struct Emitter {
+    const AnalyzerImpl* self;
+    std::vector<Token>* out;
+    uint32_t position;
+    ThreadStemmer* stemmer;
+    std::string word;  // The folded word, reused between tokens.
+
+    void Emit(size_t start, size_t end) {
+      if (word.empty()) return;  // Not a word after folding: no position.
+      if (self->stop_english_ && IsEnglishStopWord(word)) {
+        ++position;  // Lucene-style gap so phrase queries don't bridge it.
+        return;
+      }
+      Token& token = out->emplace_back();
+      if (stemmer != nullptr) {
+        stemmer->Stem(word, &token.term);
+        if (token.term.empty()) {
+          out->pop_back();
+          return;
+        }
+      } else {
+        token.term = word;
+      }
+      token.position = position++;
+      token.start = static_cast<uint32_t>(start);
+      token.end = static_cast<uint32_t>(end);
+    }
+  };
+
+  // The ASCII subset of ICU 72's word rules (WB5-WB13b): runs of letters,
+  // digits and '_' form one word; a single '.' or '\'' joins letter-letter or
+  // digit-digit, and ',' or ';' join digit-digit. A lone "_" is a word
+  // segment whose rule status is UBRK_WORD_NONE, so it is dropped. ASCII
+  // NFKC_Casefold is plain lowercasing.
+  void AnalyzeAscii(std::string_view text, Emitter* emitter) const {
+    const char* s = text.data();
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+      if (!IsWordClass(AsciiClass(s[i]))) {
+        ++i;
+        continue;
+      }
+      const size_t start = i++;
+      for (;;) {
+        while (i < n && IsWordClass(AsciiClass(s[i]))) ++i;
+        if (i + 1 >= n) break;
+        const uint8_t mid = AsciiClass(s[i]);
+        const uint8_t before = AsciiClass(s[i - 1]);
+        const uint8_t after = AsciiClass(s[i + 1]);
+        const bool letters = before == kLetter && after == kLetter;
+        const bool digits = before == kNumeric && after == kNumeric;
+        if ((mid == kMidNumLetQ && (letters || digits)) ||
+            (mid == kMidNum && digits)) {
+          i += 2;
+          continue;
+        }
+        break;
+      }
+      if (i - start == 1 && s[start] == '_') continue;
+      std::string& word = emitter->word;
+      word.assign(s + start, i - start);
+      for (char& c : word) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+      }
+      emitter->Emit(start, i);
+    }
+  }
+
+  void AnalyzeIcu(std::string_view text, Emitter* emitter) const {
+    IcuThreadState& state = GetIcuThreadState();
+    if (state.word_iter == nullptr) return;  // Create() reported this.
+    UErrorCode status = U_ZERO_ERROR;
+    utext_openUTF8(&state.text, text.data(), static_cast<int64_t>(text.size()),
+                   &status);
+    if (U_FAILURE(status)) return;
+    icu::BreakIterator& iter = *state.word_iter;
+    iter.setText(&state.text, status);
+    if (U_FAILURE(status)) return;
+
+    // With a UTF-8 UText the break positions are byte offsets into `text`.
+    int32_t start = iter.first();
+    for (int32_t end = iter.next(); end != icu::BreakIterator::DONE;
+         start = end, end = iter.next()) {
+      const int32_t rule = iter.getRuleStatus();
+      if (rule >= UBRK_WORD_NONE && rule < UBRK_WORD_NONE_LIMIT) continue;
+      FoldIcu(text.substr(static_cast<size_t>(start),
+                          static_cast<size_t>(end - start)),
+              &state, &emitter->word);
+      emitter->Emit(static_cast<size_t>(start), static_cast<size_t>(end));
+    }
+  }
+
+  // NFKC_Casefold, then (optionally) strip nonspacing marks: NFD, drop Mn,
+  // NFC. Writes the result to `*word`.
+  void FoldIcu(std::string_view segment, IcuThreadState* state,
+               std::string* word) const {
+    word->clear();
+    if (IsAscii(segment)) {  // Common in mixed text; skip the normalizers.
+      word->assign(segment);
+      for (char& c : *word) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+      }
+      return;
+    }
+    const IcuShared& shared = GetIcuShared();
+    UErrorCode status = U_ZERO_ERROR;
+    {
+      icu::StringByteSink<std::string> sink(word);
+      shared.nfkc_casefold->normalizeUTF8(0, Piece(segment), sink, nullptr,
+                                          status);
+    }
+    if (U_FAILURE(status)) {
+      word->clear();
+      return;
+    }
+    if (!options_.fold_accents || IsAscii(*word)) return;
+
+    // Decompose code point by code point rather than running a full NFD pass:
+    // dropping marks commutes with canonical reordering, and the final NFC
+    // puts whatever remains back in canonical order.
+    std::string& stripped = state->stripped;
+    stripped.clear();
+    bool dropped = false;
+    const char* s = word->data();
+    const int32_t n = static_cast<int32_t>(word->size());
+    for (int32_t i = 0; i < n;) {
+      UChar32 c;
+      U8_NEXT(s, i, n, c);
+      if (c < 0) continue;  // Unreachable: the normalizer emits valid UTF-8.
+      if (c < 0x80) {
+        stripped.push_back(static_cast<char>(c));
+        continue;
+      }
+      if (!shared.nfd->getDecomposition(c, state->decomposition)) {
+        if (u_charType(c) == U_NON_SPACING_MARK) {
+          dropped = true;
+        } else {
+          AppendUtf8(c, &stripped);
+        }
+        continue;
+      }
+      const icu::UnicodeString& d = state->decomposition;
+      for (int32_t j = 0; j < d.length();) {
+        const UChar32 dc = d.char32At(j);
+        j += U16_LENGTH(dc);
+        if (u_charType(dc) == U_NON_SPACING_MARK) {
+          dropped = true;
+        } else {
+          AppendUtf8(dc, &stripped);
+        }
+      }
+    }
+    if (!dropped) return;  // `*word` is already NFC (NFKC implies NFC).
+    word->clear();
+    icu::StringByteSink<std::string> sink(word);
+    shared.nfc->normalizeUTF8(0, Piece(stripped), sink, nullptr, status);
+    if (U_FAILURE(status)) word->clear();
+  }
+
+  const AnalyzerOptions options_;
+  const std::string snowball_;  // Resolved Snowball name, or "none".
+  const bool stem_;
+  const bool stop_english_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Analyzer>> Analyzer::Create(
+    const AnalyzerOptions& options) {
+  std::string snowball;
+  try {
+    snowball = ResolveLanguage(options.language);
+    if (snowball.empty()) {
+      return Status::InvalidArgument("unknown analyzer language \"" +
+                                     options.language +
+                                     "\"; supported: " + SupportedLanguages());
+    }
+    if (snowball != kNoStemming) {
+      // Validates against the Xapian actually linked, which may differ from
+      // the table above.
+      Xapian::Stem check(snowball);
+    }
+  } catch (const Xapian::Error& e) {
+    return Status::InvalidArgument("analyzer language \"" + options.language +
+                                   "\" rejected by Xapian (" +
+                                   e.get_description() +
+                                   "); supported: " + SupportedLanguages());
+  }
+  const IcuShared& shared = GetIcuShared();
+  if (!shared.failure.empty()) {
+    return Status::Internal("cannot initialise text analysis: " +
+                            shared.failure);
+  }
+  return std::unique_ptr<Analyzer>(
+      std::make_unique<AnalyzerImpl>(options, std::move(snowball)));
+}
+
+std::vector<std::string> Analyzer::Terms(std::string_view text) const {
+  std::vector<Token> tokens;
+  Analyze(text, &tokens);
+  std::vector<std::string> terms;
+  terms.reserve(tokens.size());
+  for (Token& token : tokens) terms.push_back(std::move(token.term));
+  return terms;
+}
+
+std::string SupportedLanguages() {
+  std::string out;
+  for (const std::string& name : XapianLanguages()) {
+    if (!out.empty()) out += ", ";
+    out += name;
+    std::string codes;
+    for (const IsoCode& code : kIsoCodes) {
+      if (code.snowball == name) {
+        if (!codes.empty()) codes += "/";
+        codes += code.iso;
+      }
+    }
+    if (!codes.empty()) out += " (" + codes + ")";
+  }
+  out += ", ";
+  out += kNoStemming;
+  return out;
+}
+
+}  // namespace libsearch::analysis

@@ -1,0 +1,67 @@
+// Text analysis: UTF-8 text -> a stream of index terms with positions and
+// byte offsets. The same Analyzer (same config) must run at index time and at
+// query time; the config is stored in the index schema for that reason.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libsearch/status.h"
+
+namespace libsearch::analysis {
+
+struct Token {
+  std::string term;       // Analysed form: NFKC case-folded, accent-folded, stemmed.
+  uint32_t position = 0;  // Token index in the field; gaps where stop words were.
+  uint32_t start = 0;     // Byte offset of the original word in the input.
+  uint32_t end = 0;       // One past its last byte.
+};
+
+struct AnalyzerOptions {
+  // Stemming language: an ISO 639-1 code ("en", "fr", "de", ...), a Snowball
+  // name ("english", "french", ...), or "none" for no stemming. Default "en".
+  std::string language = "en";
+  // Drop the language's stop words (only "en" has a built-in list). Default off:
+  // product titles are short and "the" can matter ("The Ordinary").
+  bool stopwords = false;
+  // Strip combining marks after NFKC case folding ("crème" -> "creme").
+  bool fold_accents = true;
+  // Testing only: always take the ICU path, never the ASCII fast path.
+  bool force_icu = false;
+};
+
+// Splits text into words with ICU's UAX #29 word BreakIterator (keeping only
+// segments whose rule status is not UBRK_WORD_NONE), then NFKC_Casefold,
+// accent folding and Snowball stemming (Xapian::Stem). Pure-ASCII input takes a
+// fast path that yields exactly the tokens of the ICU path.
+//
+// Thread-safety: Analyze() is const and safe to call from many threads at once
+// (per-thread ICU and stemmer state is kept internally).
+class Analyzer {
+ public:
+  // Returns InvalidArgument for an unknown language, naming the ones supported.
+  static Result<std::unique_ptr<Analyzer>> Create(const AnalyzerOptions& options);
+
+  virtual ~Analyzer() = default;
+
+  // Appends the tokens of `text` to `*out`. Positions start at
+  // `first_position`; offsets are relative to `text`. Invalid UTF-8 is never
+  // fatal here (ingest rejects it earlier); bad bytes simply end up as
+  // separators.
+  virtual void Analyze(std::string_view text, std::vector<Token>* out,
+                       uint32_t first_position = 0) const = 0;
+
+  // Analyses a single query word and returns its terms (usually one; none
+  // for a stop word or pure punctuation; several for "wi-fi").
+  std::vector<std::string> Terms(std::string_view text) const;
+
+  virtual const AnalyzerOptions& options() const = 0;
+};
+
+// Snowball names Xapian::Stem accepts, for error messages and docs.
+std::string SupportedLanguages();
+
+}  // namespace libsearch::analysis

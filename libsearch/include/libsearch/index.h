@@ -1,0 +1,122 @@
+// File: libsearch/index.h
+//
+// Index: an opened, immutable index file, and the search request/response
+// types. Opening maps the file and reads its header and section table only,
+// so it costs the same for 10 thousand or 10 million documents.
+//
+// Example:
+//   auto index = libsearch::Index::Open("products.idx");
+//   libsearch::SearchRequest req;
+//   req.query = "organic \"peanut butter\" -salt";
+//   auto resp = (*index)->Search(req);
+//   for (const auto& hit : resp->hits) std::cout << hit.id << " " << hit.score;
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libsearch/schema.h"
+#include "libsearch/status.h"
+
+namespace libsearch {
+
+struct OpenOptions {
+  // Check every section checksum at open (reads the whole file). Default
+  // false: header and section table are always checked; call Verify() or
+  // set this after copying or downloading an index.
+  bool verify_checksums = false;
+  // BM25 parameters used when scoring. Defaults are Lucene's.
+  float bm25_k1 = 1.2f;
+  float bm25_b = 0.75f;
+};
+
+enum class Operator { kAnd, kOr };
+
+struct SearchRequest {
+  // Query syntax: words, "phrases", +required, -excluded, a OR b, (groups),
+  // field:word. See README "Query syntax". Empty = all documents.
+  std::string query;
+  // Hits to return after skipping `offset`. Default 10; at most 10,000.
+  size_t k = 10;
+  size_t offset = 0;
+  // Fields bare words search; empty = every indexed text field.
+  std::vector<std::string> fields;
+  // How bare words combine. Default kAnd (every word must match), the usual
+  // choice for product search; kOr ranks documents matching any word.
+  Operator default_operator = Operator::kAnd;
+  // Fetch each hit's stored fields (Hit::doc_json). Default true.
+  bool include_docs = true;
+};
+
+struct Hit {
+  std::string id;        // The document's id field.
+  uint32_t doc = 0;      // Internal doc number (stable for this file only).
+  float score = 0;
+  std::string doc_json;  // Stored fields as a JSON object (if requested).
+};
+
+struct SearchResponse {
+  uint64_t total = 0;       // Exact number of matching documents.
+  std::vector<Hit> hits;    // Best first; equal scores by ascending doc.
+  uint64_t took_us = 0;     // Time spent in Search().
+};
+
+struct SectionInfo {
+  std::string kind;   // "postings", "term_blocks", ...
+  std::string field;  // Empty for whole-index sections.
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+};
+
+struct FieldInfo {
+  std::string name;
+  FieldType type = FieldType::kText;
+  bool indexed = false;
+  bool stored = false;
+  uint64_t doc_count = 0;     // Docs with at least one term.
+  uint64_t num_terms = 0;
+  uint64_t total_terms = 0;   // Sum of field lengths.
+};
+
+struct IndexInfo {
+  std::string path;
+  uint32_t format_major = 0, format_minor = 0;
+  uint64_t num_docs = 0;
+  uint64_t file_bytes = 0;
+  std::string id_field;
+  std::vector<FieldInfo> fields;
+  std::vector<SectionInfo> sections;
+};
+
+// Thread-safety: an Index is immutable; Search() and every other method may
+// be called from many threads at once. Lifetime: the Index owns the mapping;
+// returned values are copies and outlive it.
+class Index {
+ public:
+  static Result<std::unique_ptr<Index>> Open(const std::string& path,
+                                             const OpenOptions& options = {});
+  virtual ~Index() = default;
+
+  virtual Result<SearchResponse> Search(const SearchRequest& request) const = 0;
+
+  // The parsed, analysed query in Lucene-like notation, e.g.
+  // "(+(product_name:appl^2 ingredients:appl) -ingredients:salt)".
+  virtual Result<std::string> ExplainQuery(const SearchRequest& request) const = 0;
+
+  // Stored fields of doc `doc` as a JSON object.
+  virtual Result<std::string> Document(uint32_t doc) const = 0;
+
+  virtual const Schema& schema() const = 0;
+  virtual uint64_t num_docs() const = 0;
+  virtual IndexInfo Info() const = 0;
+
+  // Reads the whole file and checks every section checksum.
+  virtual Status Verify() const = 0;
+};
+
+// "0.1.0".
+const char* Version();
+
+}  // namespace libsearch

@@ -1,0 +1,81 @@
+// File: libsearch/index_builder.h
+//
+// IndexBuilder turns documents into one immutable index file.
+//
+// Example:
+//   auto schema = libsearch::Schema::FromFile("schema.json");
+//   auto builder = libsearch::IndexBuilder::Create(*schema);
+//   auto stats = (*builder)->AddJsonl("products.jsonl.gz", {});
+//   libsearch::Status s = (*builder)->Build("products.idx");
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libsearch/schema.h"
+#include "libsearch/status.h"
+
+namespace libsearch {
+
+struct IndexBuilderOptions {
+  // BM25 parameters for the per-block score maxima stored in the file. Search
+  // may use other values (the bounds are then recomputed from max tf and min
+  // length). Defaults are Lucene's: k1 = 1.2, b = 0.75.
+  float bm25_k1 = 1.2f;
+  float bm25_b = 0.75f;
+  // zstd level for the document store. Default 3 (fast to read and build).
+  int docstore_zstd_level = 3;
+  // Uncompressed bytes per document-store block. Smaller blocks make fetching
+  // one hit cheaper; larger ones compress better. Default 16 KiB.
+  uint32_t docstore_block_bytes = 16 * 1024;
+};
+
+struct IngestOptions {
+  // Skip and count bad lines instead of failing on the first one. Default false.
+  bool skip_bad = false;
+  // How many skipped-line messages to keep in IngestStats::errors. Default 20.
+  size_t max_error_messages = 20;
+  // Called every few thousand lines with (lines read, input bytes read).
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct IngestStats {
+  uint64_t lines = 0;         // Non-empty lines read.
+  uint64_t docs_added = 0;
+  uint64_t lines_skipped = 0;  // Only with skip_bad.
+  std::vector<std::string> errors;  // "FILE:LINE: message", first few only.
+};
+
+// Accumulates documents in memory, then writes the index file in Build().
+//
+// Thread-safety: not thread-safe; use one builder from one thread.
+class IndexBuilder {
+ public:
+  static Result<std::unique_ptr<IndexBuilder>> Create(
+      const Schema& schema, const IndexBuilderOptions& options = {});
+  virtual ~IndexBuilder() = default;
+
+  // Adds one document given as a JSON object. On error nothing is added and
+  // the message names the field (and the duplicate id, for duplicates).
+  virtual Status AddJson(std::string_view json) = 0;
+
+  // Adds every line of a JSON Lines file (plain, .gz or .zst). Without
+  // skip_bad, the first bad line fails the call with "FILE:LINE: message" and
+  // the documents of that file read so far stay added (call Build() only if
+  // you want them). Empty lines are ignored.
+  virtual Result<IngestStats> AddJsonl(const std::string& path,
+                                       const IngestOptions& options) = 0;
+
+  virtual uint64_t num_docs() const = 0;
+
+  // Writes the index to `path` atomically: a temporary file in the same
+  // directory, fsync, rename. On failure `path` is untouched. The builder can
+  // be used for one Build() only.
+  virtual Status Build(const std::string& path) = 0;
+};
+
+}  // namespace libsearch

@@ -1,0 +1,7 @@
+// File: libsearch/libsearch.h — the whole public API in one include.
+#pragma once
+
+#include "libsearch/index.h"          // IWYU pragma: export
+#include "libsearch/index_builder.h"  // IWYU pragma: export
+#include "libsearch/schema.h"         // IWYU pragma: export
+#include "libsearch/status.h"         // IWYU pragma: export

@@ -1,0 +1,74 @@
+// File: libsearch/schema.h
+//
+// The schema names the document id field and, for every other field, how it is
+// indexed and whether it is stored. It is written into the index file, so an
+// index always knows how its own text was analysed.
+//
+// JSON form (what `libsearch index --schema` reads):
+//   {"id": "barcode",
+//    "fields": {"product_name": {"type": "text", "boost": 2.0,
+//                                "language": "en", "stored": true},
+//               "ingredients":  {"type": "text", "language": "en"},
+//               "sugars_100g":  {"type": "float", "stored": true}}}
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libsearch/status.h"
+
+namespace libsearch {
+
+enum class FieldType {
+  kText,     // Analysed into terms with positions; scored with BM25.
+  kKeyword,  // One exact term per value (strings, or booleans as "true"/"false").
+  kInt,      // 64-bit signed integer.
+  kFloat,    // 64-bit float.
+};
+
+// "text", "keyword", "int", "float".
+std::string_view FieldTypeName(FieldType type);
+
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::kText;
+  // Stored fields come back with hits. Default false.
+  bool stored = false;
+  // Whether the field gets terms in the dictionary (text and keyword only).
+  // Default true; set false for display-only fields such as image URLs.
+  bool indexed = true;
+  // Multiplies this field's BM25 contribution (text and keyword). Default 1.
+  double boost = 1.0;
+  // Text only: stemming language ("en", "fr", "english", "none", ...). Default "en".
+  std::string language = "en";
+  // Text only: drop stop words of the language. Default false.
+  bool stopwords = false;
+  // Text only: fold accents ("crème" -> "creme"). Default true.
+  bool fold_accents = true;
+};
+
+class Schema {
+ public:
+  // Parses the JSON form above. Errors name the offending field and key.
+  static Result<Schema> FromJson(std::string_view json);
+  // Reads and parses a schema file.
+  static Result<Schema> FromFile(const std::string& path);
+  // Builds a schema from specs; validates like FromJson.
+  static Result<Schema> Create(std::string id_field, std::vector<FieldSpec> fields);
+
+  // Canonical JSON, parseable by FromJson.
+  std::string ToJson() const;
+
+  const std::string& id_field() const { return id_field_; }
+  const std::vector<FieldSpec>& fields() const { return fields_; }
+  // Index into fields(), or nullopt.
+  std::optional<size_t> FieldIndex(std::string_view name) const;
+
+ private:
+  std::string id_field_;
+  std::vector<FieldSpec> fields_;  // In declaration order; ids are positions.
+};
+
+}  // namespace libsearch

@@ -1,0 +1,171 @@
+#include "index/document.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace libsearch::internal {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string Describe(const Json& v) {
+  std::string dump = v.dump();
+  if (dump.size() > 40) dump = dump.substr(0, 37) + "...";
+  return std::string(v.type_name()) + " " + dump;
+}
+
+Status TypeError(const FieldSpec& f, const char* expected, const Json& got) {
+  return Status::InvalidArgument("field '" + f.name + "': expected " + expected +
+                                 " for a " + std::string(FieldTypeName(f.type)) +
+                                 " field, got " + Describe(got));
+}
+
+// nlohmann rejects invalid UTF-8 while parsing; find which key's value holds
+// the bad byte so the error names a field, not just a byte offset.
+std::string KeyBefore(std::string_view json, size_t pos) {
+  size_t colon = json.rfind("\":", pos);
+  if (colon == std::string_view::npos) return "";
+  size_t open = json.rfind('"', colon - 1);
+  if (open == std::string_view::npos) return "";
+  return std::string(json.substr(open + 1, colon - open - 1));
+}
+
+size_t FirstInvalidUtf8(std::string_view s);
+
+Status AppendStrings(const FieldSpec& f, const Json& v, FieldValue* out) {
+  auto add = [&](const Json& item) -> Status {
+    if (item.is_string()) {
+      out->strings.push_back(item.get<std::string>());
+    } else if (f.type == FieldType::kKeyword && item.is_boolean()) {
+      out->strings.push_back(item.get<bool>() ? "true" : "false");
+    } else if (f.type == FieldType::kKeyword && item.is_number_integer()) {
+      out->strings.push_back(item.dump());
+    } else {
+      return TypeError(f, f.type == FieldType::kKeyword
+                              ? "a string, boolean or integer (or an array of them)"
+                              : "a string (or an array of strings)",
+                       item);
+    }
+    return Status::Ok();
+  };
+  if (v.is_array()) {
+    for (const Json& item : v) LIBSEARCH_RETURN_IF_ERROR(add(item));
+  } else {
+    LIBSEARCH_RETURN_IF_ERROR(add(v));
+  }
+  out->present = !out->strings.empty();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseDocument(const Schema& schema, std::string_view text, ParsedDocument* out) {
+  Json root;
+  try {
+    root = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    const size_t bad = FirstInvalidUtf8(text);
+    if (bad != std::string_view::npos) {
+      const std::string key = KeyBefore(text, bad);
+      return Status::InvalidArgument(
+          (key.empty() ? std::string("") : "field '" + key + "': ") +
+          "invalid UTF-8 at byte " + std::to_string(bad + 1) +
+          " (re-encode the input as UTF-8)");
+    }
+    return Status::InvalidArgument(std::string("not valid JSON: ") + e.what());
+  }
+  if (!root.is_object()) {
+    return Status::InvalidArgument("expected a JSON object, got " + Describe(root));
+  }
+  out->values.assign(schema.fields().size(), FieldValue());
+  out->id.clear();
+  Json stored = Json::object();
+  const auto& fields = schema.fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const FieldSpec& f = fields[i];
+    auto it = root.find(f.name);
+    if (it == root.end() || it->is_null()) continue;
+    const Json& v = *it;
+    FieldValue& fv = out->values[i];
+    switch (f.type) {
+      case FieldType::kText:
+      case FieldType::kKeyword:
+        LIBSEARCH_RETURN_IF_ERROR(AppendStrings(f, v, &fv));
+        break;
+      case FieldType::kInt:
+        if (v.is_number_integer()) {
+          fv.integer = v.get<int64_t>();
+        } else if (v.is_number_float() && std::nearbyint(v.get<double>()) == v.get<double>() &&
+                   std::fabs(v.get<double>()) < 9.2e18) {
+          fv.integer = static_cast<int64_t>(v.get<double>());
+        } else {
+          return TypeError(f, "an integer", v);
+        }
+        fv.present = true;
+        break;
+      case FieldType::kFloat:
+        if (!v.is_number()) return TypeError(f, "a number", v);
+        fv.number = v.get<double>();
+        fv.present = true;
+        break;
+    }
+    if (f.stored && fv.present) stored[f.name] = v;
+  }
+  const auto id_index = schema.FieldIndex(schema.id_field());
+  const FieldValue& id = out->values[*id_index];
+  if (!id.present) {
+    return Status::InvalidArgument("missing id field '" + schema.id_field() +
+                                   "' (every document needs a unique, non-empty id)");
+  }
+  if (id.strings.size() != 1 || id.strings[0].empty()) {
+    return Status::InvalidArgument("id field '" + schema.id_field() +
+                                   "' must be one non-empty value");
+  }
+  out->id = id.strings[0];
+  out->stored_json = stored.dump();
+  return Status::Ok();
+}
+
+namespace {
+
+size_t FirstInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) == std::string_view::npos; }
+
+}  // namespace libsearch::internal

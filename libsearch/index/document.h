@@ -1,0 +1,36 @@
+// A JSON document checked against the schema and split into field values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libsearch/schema.h"
+#include "libsearch/status.h"
+
+namespace libsearch::internal {
+
+struct FieldValue {
+  bool present = false;
+  std::vector<std::string> strings;  // text and keyword values (arrays allowed).
+  double number = 0;                 // float fields.
+  int64_t integer = 0;               // int fields.
+};
+
+struct ParsedDocument {
+  std::string id;
+  std::vector<FieldValue> values;  // One per schema field, by field id.
+  std::string stored_json;         // Compact JSON of the stored fields.
+};
+
+// Parses one JSON object. On error returns InvalidArgument naming the field
+// and what was expected ("field 'sugars_100g': expected a number, got
+// string \"abc\""); `*out` is then unspecified. Keys not in the schema are
+// ignored; null means "absent".
+Status ParseDocument(const Schema& schema, std::string_view json, ParsedDocument* out);
+
+// True iff `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace libsearch::internal

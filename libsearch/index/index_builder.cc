@@ -1,0 +1,337 @@
+// IndexBuilder: accumulates an in-memory inverted index per field, then
+// serialises every section of the file in one pass (docs/format.md).
+#include "libsearch/index_builder.h"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "analysis/analyzer.h"
+#include "index/bm25.h"
+#include "index/doc_store.h"
+#include "index/document.h"
+#include "index/postings.h"
+#include "index/term_dict.h"
+#include "storage/file.h"
+#include "storage/format.h"
+#include "util/coding.h"
+#include "util/hash.h"
+#include "util/small_float.h"
+
+namespace libsearch {
+namespace {
+
+using internal::FieldStats;
+using internal::SectionEntry;
+using internal::SectionKind;
+
+struct TermAccum {
+  std::vector<uint32_t> docs;
+  std::vector<uint32_t> tfs;
+  std::vector<uint32_t> positions;  // Text fields only.
+};
+
+struct FieldAccum {
+  bool text = false;
+  std::unique_ptr<analysis::Analyzer> analyzer;
+  std::unordered_map<std::string, uint32_t> term_ids;
+  std::vector<TermAccum> terms;
+  std::vector<const std::string*> names;  // term id -> key in term_ids.
+  std::vector<uint8_t> norms;              // Text: one per doc.
+  uint64_t doc_count = 0;
+  uint64_t sum_total_tf = 0;
+};
+
+constexpr uint32_t kMaxDocs = 0x7ffffff0u;  // Below kNoMoreDocs.
+// Gap between values of a multi-valued text field, so phrases never match
+// across two values (Lucene's position increment gap).
+constexpr uint32_t kValuePositionGap = 100;
+
+class IndexBuilderImpl : public IndexBuilder {
+ public:
+  IndexBuilderImpl(Schema schema, IndexBuilderOptions options)
+      : schema_(std::move(schema)),
+        options_(options),
+        store_(options.docstore_zstd_level, options.docstore_block_bytes) {}
+
+  Status Init() {
+    fields_.resize(schema_.fields().size());
+    for (size_t i = 0; i < schema_.fields().size(); ++i) {
+      const FieldSpec& spec = schema_.fields()[i];
+      if (spec.type != FieldType::kText) continue;
+      analysis::AnalyzerOptions ao;
+      ao.language = spec.language;
+      ao.stopwords = spec.stopwords;
+      ao.fold_accents = spec.fold_accents;
+      auto analyzer = analysis::Analyzer::Create(ao);
+      if (!analyzer.ok()) return analyzer.status().WithContext("field '" + spec.name + "'");
+      fields_[i].analyzer = std::move(*analyzer);
+      fields_[i].text = true;
+    }
+    return Status::Ok();
+  }
+
+  Status AddJson(std::string_view json) override {
+    if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
+    LIBSEARCH_RETURN_IF_ERROR(internal::ParseDocument(schema_, json, &doc_));
+    if (ids_.count(doc_.id) != 0) {
+      return Status::InvalidArgument("duplicate id '" + doc_.id + "' in field '" +
+                                     schema_.id_field() + "' (ids must be unique)");
+    }
+    if (doc_ids_.size() >= kMaxDocs) {
+      return Status::ResourceExhausted("an index holds at most " + std::to_string(kMaxDocs) +
+                                       " documents");
+    }
+    // Validated: from here on nothing can fail except the doc store.
+    const uint32_t doc = static_cast<uint32_t>(doc_ids_.size());
+    LIBSEARCH_RETURN_IF_ERROR(store_.Add(doc_.stored_json));
+    ids_.insert(doc_.id);
+    doc_ids_.push_back(doc_.id);
+    for (size_t f = 0; f < fields_.size(); ++f) {
+      const FieldSpec& spec = schema_.fields()[f];
+      if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
+        continue;
+      }
+      IndexField(&fields_[f], doc_.values[f], doc);
+    }
+    return Status::Ok();
+  }
+
+  Result<IngestStats> AddJsonl(const std::string& path, const IngestOptions& options) override {
+    LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::LineReader::Open(path));
+    IngestStats stats;
+    std::string line;
+    uint64_t line_no = 0;
+    while (reader->Next(&line)) {
+      ++line_no;
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      ++stats.lines;
+      Status s = AddJson(line);
+      if (s.ok()) {
+        ++stats.docs_added;
+      } else {
+        Status located = s.WithContext(path + ":" + std::to_string(line_no));
+        if (!options.skip_bad || s.code() != StatusCode::kInvalidArgument) return located;
+        ++stats.lines_skipped;
+        if (stats.errors.size() < options.max_error_messages) {
+          stats.errors.push_back(located.message());
+        }
+      }
+      if (options.progress && line_no % 4096 == 0) options.progress(line_no, reader->bytes_read());
+    }
+    LIBSEARCH_RETURN_IF_ERROR(reader->status());
+    if (options.progress) options.progress(line_no, reader->bytes_read());
+    return stats;
+  }
+
+  uint64_t num_docs() const override { return doc_ids_.size(); }
+
+  Status Build(const std::string& path) override;
+
+ private:
+  void IndexField(FieldAccum* fa, const internal::FieldValue& value, uint32_t doc);
+  Status WriteField(size_t f, FieldStats* stats, internal::AtomicFileWriter* out);
+
+  Status AddSection(internal::AtomicFileWriter* out, SectionKind kind, uint32_t field,
+                    std::string_view bytes) {
+    LIBSEARCH_RETURN_IF_ERROR(out->PadTo(internal::kSectionAlignment));
+    SectionEntry e{};
+    e.kind = static_cast<uint32_t>(kind);
+    e.field = field;
+    e.offset = out->size();
+    e.length = bytes.size();
+    e.checksum = internal::Checksum64(bytes.data(), bytes.size());
+    table_.push_back(e);
+    return out->Append(bytes);
+  }
+
+  template <typename T>
+  static std::string_view Bytes(const std::vector<T>& v) {
+    return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)};
+  }
+
+  Schema schema_;
+  IndexBuilderOptions options_;
+  std::vector<FieldAccum> fields_;
+  std::unordered_set<std::string> ids_;
+  std::vector<std::string> doc_ids_;
+  internal::DocStoreWriter store_;
+  internal::ParsedDocument doc_;  // Reused across AddJson calls.
+  std::vector<analysis::Token> tokens_;
+  std::vector<std::pair<uint32_t, uint32_t>> hits_;  // (term id, position)
+  std::vector<SectionEntry> table_;
+  bool built_ = false;
+};
+
+void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& value,
+                                  uint32_t doc) {
+  hits_.clear();
+  uint32_t length = 0;
+  auto term_id = [fa](const std::string& term) {
+    auto [it, inserted] = fa->term_ids.try_emplace(term, static_cast<uint32_t>(fa->terms.size()));
+    if (inserted) {
+      fa->terms.emplace_back();
+      fa->names.push_back(&it->first);
+    }
+    return it->second;
+  };
+  if (fa->text) {
+    uint32_t next_position = 0;
+    for (const std::string& s : value.strings) {
+      tokens_.clear();
+      fa->analyzer->Analyze(s, &tokens_, next_position);
+      for (const analysis::Token& t : tokens_) hits_.emplace_back(term_id(t.term), t.position);
+      length += static_cast<uint32_t>(tokens_.size());
+      if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;
+    }
+    if (fa->norms.size() < doc) fa->norms.resize(doc, 0);
+    fa->norms.push_back(internal::LengthToNorm(length));
+  } else {
+    for (const std::string& s : value.strings) hits_.emplace_back(term_id(s), 0);
+  }
+  if (hits_.empty()) return;
+  std::sort(hits_.begin(), hits_.end());
+  if (!fa->text) {  // Keyword: each distinct value once, tf 1, length = #values.
+    hits_.erase(std::unique(hits_.begin(), hits_.end()), hits_.end());
+    length = static_cast<uint32_t>(hits_.size());
+  }
+  ++fa->doc_count;
+  fa->sum_total_tf += length;
+  for (size_t i = 0; i < hits_.size();) {
+    size_t j = i;
+    TermAccum& acc = fa->terms[hits_[i].first];
+    while (j < hits_.size() && hits_[j].first == hits_[i].first) {
+      if (fa->text) acc.positions.push_back(hits_[j].second);
+      ++j;
+    }
+    acc.docs.push_back(doc);
+    acc.tfs.push_back(static_cast<uint32_t>(j - i));
+    i = j;
+  }
+}
+
+Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
+                                    internal::AtomicFileWriter* out) {
+  FieldAccum& fa = fields_[f];
+  const uint32_t num_docs = static_cast<uint32_t>(doc_ids_.size());
+  const uint32_t fid = static_cast<uint32_t>(f);
+  if (fa.text) fa.norms.resize(num_docs, 0);
+  std::vector<uint32_t> order(fa.terms.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return *fa.names[a] < *fa.names[b]; });
+  std::vector<std::string_view> sorted;
+  sorted.reserve(order.size());
+  for (uint32_t id : order) sorted.push_back(*fa.names[id]);
+  std::string blocks, index;
+  internal::WriteTermDict(sorted, &blocks, &index);
+
+  internal::Bm25Params params{options_.bm25_k1, options_.bm25_b};
+  const float avgdl = internal::Bm25AvgFieldLength(fa.sum_total_tf, fa.doc_count);
+  const internal::NormInverseTable table = internal::MakeNormInverseTable(params, avgdl);
+  internal::PostingsSink sink;
+  std::vector<internal::TermInfo> infos;
+  infos.reserve(order.size());
+  for (uint32_t id : order) {
+    TermAccum& acc = fa.terms[id];
+    internal::TermPostingsInput in{acc.docs.data(), acc.tfs.data(),
+                                   fa.text ? acc.positions.data() : nullptr,
+                                   static_cast<uint32_t>(acc.docs.size())};
+    const float idf = internal::Bm25Idf(acc.docs.size(), fa.doc_count);
+    infos.push_back(internal::WritePostings(in, fa.text ? fa.norms.data() : nullptr, idf,
+                                            table, &sink));
+    acc = TermAccum();  // Free memory as we go.
+  }
+  if (sink.postings.size() > 0xffffffffull * 64 || sink.positions.size() > (1ull << 40)) {
+    return Status::ResourceExhausted("field '" + schema_.fields()[f].name + "' is too large");
+  }
+  stats->doc_count = fa.doc_count;
+  stats->sum_total_tf = fa.sum_total_tf;
+  stats->num_terms = order.size();
+  stats->num_blocks = sink.info.size();
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermIndex, fid, index));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermInfos, fid, Bytes(infos)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockLastDoc, fid, Bytes(sink.last_doc)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockMaxScore, fid, Bytes(sink.max_score)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockInfo, fid, Bytes(sink.info)));
+  if (fa.text) LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kNorms, fid, Bytes(fa.norms)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermBlocks, fid, blocks));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPostings, fid, sink.postings));
+  if (fa.text) {
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPositions, fid, sink.positions));
+  }
+  fa = FieldAccum();
+  return Status::Ok();
+}
+
+Status IndexBuilderImpl::Build(const std::string& path) {
+  if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
+  built_ = true;
+  LIBSEARCH_RETURN_IF_ERROR(store_.Finish());
+  LIBSEARCH_ASSIGN_OR_RETURN(auto out, internal::AtomicFileWriter::Create(path));
+  LIBSEARCH_RETURN_IF_ERROR(out->Append(std::string(sizeof(internal::FileHeader), '\0')));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kSchema, internal::kNoField,
+                                       schema_.ToJson()));
+  // Doc ids: offsets then bytes.
+  {
+    std::string ids;
+    uint64_t total = 0;
+    for (const std::string& id : doc_ids_) total += id.size();
+    if (total > 0xffffffffull) return Status::ResourceExhausted("document ids exceed 4 GiB");
+    uint32_t off = 0;
+    internal::PutFixed32(&ids, 0);
+    for (const std::string& id : doc_ids_) internal::PutFixed32(&ids, off += static_cast<uint32_t>(id.size()));
+    for (const std::string& id : doc_ids_) ids += id;
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kDocIds, internal::kNoField, ids));
+  }
+  std::vector<FieldStats> stats(fields_.size(), FieldStats{});
+  for (size_t f = 0; f < fields_.size(); ++f) {
+    const FieldSpec& spec = schema_.fields()[f];
+    if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
+      continue;
+    }
+    LIBSEARCH_RETURN_IF_ERROR(WriteField(f, &stats[f], out.get()));
+  }
+  LIBSEARCH_RETURN_IF_ERROR(
+      AddSection(out.get(), SectionKind::kFieldStats, internal::kNoField, Bytes(stats)));
+  LIBSEARCH_RETURN_IF_ERROR(
+      AddSection(out.get(), SectionKind::kDocStoreIndex, internal::kNoField, store_.index()));
+  LIBSEARCH_RETURN_IF_ERROR(
+      AddSection(out.get(), SectionKind::kDocStore, internal::kNoField, store_.data()));
+
+  LIBSEARCH_RETURN_IF_ERROR(out->PadTo(internal::kSectionAlignment));
+  internal::FileHeader h{};
+  std::memcpy(h.magic, internal::kMagic, sizeof(h.magic));
+  h.format_major = internal::kFormatMajor;
+  h.format_minor = internal::kFormatMinor;
+  h.header_size = sizeof(internal::FileHeader);
+  h.block_size = 128;
+  h.section_count = static_cast<uint32_t>(table_.size());
+  h.table_offset = out->size();
+  const std::string_view table_bytes = Bytes(table_);
+  h.table_checksum = internal::Checksum64(table_bytes.data(), table_bytes.size());
+  LIBSEARCH_RETURN_IF_ERROR(out->Append(table_bytes));
+  h.file_size = out->size();
+  h.doc_count = doc_ids_.size();
+  h.header_checksum = internal::Checksum64(&h, offsetof(internal::FileHeader, header_checksum));
+  LIBSEARCH_RETURN_IF_ERROR(out->WriteAt(0, {reinterpret_cast<const char*>(&h), sizeof(h)}));
+  return out->Commit();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IndexBuilder>> IndexBuilder::Create(const Schema& schema,
+                                                           const IndexBuilderOptions& options) {
+  if (!(options.bm25_k1 >= 0) || !(options.bm25_b >= 0 && options.bm25_b <= 1)) {
+    return Status::InvalidArgument("BM25 parameters need k1 >= 0 and 0 <= b <= 1");
+  }
+  if (options.docstore_block_bytes == 0 || options.docstore_block_bytes > (64u << 20)) {
+    return Status::InvalidArgument("docstore_block_bytes must be in [1, 64 MiB]");
+  }
+  auto builder = std::make_unique<IndexBuilderImpl>(schema, options);
+  LIBSEARCH_RETURN_IF_ERROR(builder->Init());
+  return std::unique_ptr<IndexBuilder>(std::move(builder));
+}
+
+}  // namespace libsearch

@@ -1,0 +1,193 @@
+#include "index/index_reader.h"
+
+#include <cstring>
+
+#include "util/coding.h"
+#include "util/hash.h"
+
+namespace libsearch::internal {
+
+std::string_view SectionKindName(SectionKind kind) {
+  switch (kind) {
+    case SectionKind::kSchema: return "schema";
+    case SectionKind::kFieldStats: return "field_stats";
+    case SectionKind::kDocIds: return "doc_ids";
+    case SectionKind::kTermIndex: return "term_index";
+    case SectionKind::kTermBlocks: return "term_blocks";
+    case SectionKind::kTermInfos: return "term_infos";
+    case SectionKind::kPostings: return "postings";
+    case SectionKind::kBlockLastDoc: return "block_last_doc";
+    case SectionKind::kBlockMaxScore: return "block_max_score";
+    case SectionKind::kBlockInfo: return "block_info";
+    case SectionKind::kPositions: return "positions";
+    case SectionKind::kNorms: return "norms";
+    case SectionKind::kDocStoreIndex: return "docstore_index";
+    case SectionKind::kDocStore: return "docstore";
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<IndexReader>> IndexReader::Open(const std::string& path) {
+  std::unique_ptr<IndexReader> r(new IndexReader());
+  LIBSEARCH_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path));
+  Status s = r->Init();
+  if (!s.ok()) return s.WithContext("index '" + path + "'");
+  return r;
+}
+
+Status IndexReader::Init() {
+  const std::string_view data = file_->data();
+  if (data.size() < sizeof(FileHeader)) {
+    return Status::Corruption("file is " + std::to_string(data.size()) +
+                              " bytes, too short for a libsearch index (truncated?)");
+  }
+  std::memcpy(&header_, data.data(), sizeof(header_));
+  if (std::memcmp(header_.magic, kMagic, sizeof(kMagic)) != 0) {
+    return Status::Corruption("not a libsearch index (bad magic bytes)");
+  }
+  if (header_.header_checksum != Checksum64(&header_, offsetof(FileHeader, header_checksum))) {
+    return Status::Corruption("header checksum mismatch (the file is damaged)");
+  }
+  if (header_.format_major != kFormatMajor) {
+    return Status::InvalidArgument(
+        "index format version " + std::to_string(header_.format_major) + "." +
+        std::to_string(header_.format_minor) + " is not supported by this libsearch (reads " +
+        std::to_string(kFormatMajor) + ".x); rebuild the index or upgrade libsearch");
+  }
+  if (header_.file_size != data.size()) {
+    return Status::Corruption("file is " + std::to_string(data.size()) + " bytes but the header says " +
+                              std::to_string(header_.file_size) + " (truncated or appended to)");
+  }
+  if (header_.block_size != 128 || header_.doc_count >= kNoMoreDocs) {
+    return Status::Corruption("header has an unsupported block size or doc count");
+  }
+  const uint64_t table_bytes = uint64_t{header_.section_count} * sizeof(SectionEntry);
+  if (header_.table_offset > data.size() || table_bytes > data.size() - header_.table_offset) {
+    return Status::Corruption("section table lies outside the file");
+  }
+  const char* table = data.data() + header_.table_offset;
+  if (Checksum64(table, table_bytes) != header_.table_checksum) {
+    return Status::Corruption("section table checksum mismatch (the file is damaged)");
+  }
+  sections_.resize(header_.section_count);
+  std::memcpy(sections_.data(), table, table_bytes);
+  num_docs_ = static_cast<uint32_t>(header_.doc_count);
+
+  const SectionEntry* by_kind[16] = {};
+  for (const SectionEntry& e : sections_) {
+    if (e.offset % kSectionAlignment != 0 || e.offset > header_.table_offset ||
+        e.length > header_.table_offset - e.offset) {
+      return Status::Corruption("section " + std::string(SectionKindName(SectionKind(e.kind))) +
+                                " lies outside the data area");
+    }
+    if (e.field == kNoField && e.kind < 16) by_kind[e.kind] = &e;
+  }
+  auto global = [&](SectionKind k) -> Result<std::string_view> {
+    const SectionEntry* e = by_kind[static_cast<uint32_t>(k)];
+    if (e == nullptr) {
+      return Status::Corruption("missing section " + std::string(SectionKindName(k)));
+    }
+    return Section(*e);
+  };
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view schema_json, global(SectionKind::kSchema));
+  auto schema = Schema::FromJson(schema_json);
+  if (!schema.ok()) return Status::Corruption("stored schema is invalid: " + schema.status().message());
+  schema_ = std::move(*schema);
+
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view stats, global(SectionKind::kFieldStats));
+  if (stats.size() != schema_.fields().size() * sizeof(FieldStats)) {
+    return Status::Corruption("field_stats size does not match the schema");
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, global(SectionKind::kDocIds));
+  const uint64_t offsets_bytes = 4ull * (num_docs_ + 1ull);
+  if (ids.size() < offsets_bytes) return Status::Corruption("doc_ids section too short");
+  doc_id_offsets_ = ids.substr(0, offsets_bytes);
+  doc_id_bytes_ = ids.substr(offsets_bytes);
+
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_index, global(SectionKind::kDocStoreIndex));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_data, global(SectionKind::kDocStore));
+  LIBSEARCH_ASSIGN_OR_RETURN(store_, DocStoreReader::Open(store_index, store_data, num_docs_));
+
+  fields_.resize(schema_.fields().size());
+  std::vector<const SectionEntry*> per_field(fields_.size() * 16, nullptr);
+  for (const SectionEntry& e : sections_) {
+    if (e.field == kNoField) continue;
+    if (e.field >= fields_.size() || e.kind >= 16) {
+      return Status::Corruption("section for unknown field " + std::to_string(e.field));
+    }
+    per_field[e.field * 16 + e.kind] = &e;
+  }
+  for (uint32_t f = 0; f < fields_.size(); ++f) {
+    auto sec = [&](SectionKind k) { return per_field[f * 16 + static_cast<uint32_t>(k)]; };
+    if (sec(SectionKind::kTermIndex) == nullptr) continue;  // Not indexed.
+    const FieldSpec& spec = schema_.fields()[f];
+    const std::string where = "field '" + spec.name + "': ";
+    const bool text = spec.type == FieldType::kText;
+    const SectionKind needed[] = {SectionKind::kTermBlocks, SectionKind::kTermInfos,
+                                  SectionKind::kPostings, SectionKind::kBlockLastDoc,
+                                  SectionKind::kBlockMaxScore, SectionKind::kBlockInfo};
+    for (SectionKind k : needed) {
+      if (sec(k) == nullptr) return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
+    }
+    if (text && (sec(SectionKind::kNorms) == nullptr || sec(SectionKind::kPositions) == nullptr)) {
+      return Status::Corruption(where + "missing norms or positions");
+    }
+    FieldReader& fr = fields_[f];
+    fr.id = f;
+    std::memcpy(&fr.stats, stats.data() + f * sizeof(FieldStats), sizeof(FieldStats));
+    const FieldStats& st = fr.stats;
+    if (st.num_terms > 0xffffffffull || Section(*sec(SectionKind::kTermInfos)).size() != st.num_terms * sizeof(TermInfo) ||
+        Section(*sec(SectionKind::kBlockLastDoc)).size() != st.num_blocks * 4 ||
+        Section(*sec(SectionKind::kBlockMaxScore)).size() != st.num_blocks * 4 ||
+        Section(*sec(SectionKind::kBlockInfo)).size() != st.num_blocks * sizeof(BlockInfo) ||
+        (text && Section(*sec(SectionKind::kNorms)).size() != num_docs_)) {
+      return Status::Corruption(where + "section sizes do not match the field statistics");
+    }
+    LIBSEARCH_ASSIGN_OR_RETURN(fr.dict, TermDictReader::Open(Section(*sec(SectionKind::kTermBlocks)),
+                                                             Section(*sec(SectionKind::kTermIndex)),
+                                                             st.num_terms));
+    // Sections are 64-byte aligned in a page-aligned mapping, so these casts
+    // point at properly aligned arrays.
+    fr.term_infos = reinterpret_cast<const TermInfo*>(Section(*sec(SectionKind::kTermInfos)).data());
+    fr.postings.postings = Section(*sec(SectionKind::kPostings));
+    if (text) fr.postings.positions = Section(*sec(SectionKind::kPositions));
+    fr.postings.last_doc = reinterpret_cast<const uint32_t*>(Section(*sec(SectionKind::kBlockLastDoc)).data());
+    fr.postings.max_score = reinterpret_cast<const float*>(Section(*sec(SectionKind::kBlockMaxScore)).data());
+    fr.postings.info = reinterpret_cast<const BlockInfo*>(Section(*sec(SectionKind::kBlockInfo)).data());
+    fr.postings.num_blocks = st.num_blocks;
+    fr.postings.num_docs = num_docs_;
+    if (text) fr.norms = reinterpret_cast<const uint8_t*>(Section(*sec(SectionKind::kNorms)).data());
+    fr.spec = &schema_.fields()[f];
+  }
+  return Status::Ok();
+}
+
+std::string_view IndexReader::DocId(uint32_t doc) const {
+  const uint32_t lo = DecodeFixed32(doc_id_offsets_.data() + 4ull * doc);
+  const uint32_t hi = DecodeFixed32(doc_id_offsets_.data() + 4ull * (doc + 1));
+  if (lo > hi || hi > doc_id_bytes_.size()) return "<corrupt id>";
+  return doc_id_bytes_.substr(lo, hi - lo);
+}
+
+Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {
+  if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
+  return store_.Get(doc);
+}
+
+Status IndexReader::Verify() const {
+  for (const SectionEntry& e : sections_) {
+    const std::string_view bytes = Section(e);
+    if (Checksum64(bytes.data(), bytes.size()) != e.checksum) {
+      std::string name(SectionKindName(SectionKind(e.kind)));
+      if (e.field != kNoField && e.field < schema_.fields().size()) {
+        name += " of field '" + schema_.fields()[e.field].name + "'";
+      }
+      return Status::Corruption("checksum mismatch in section " + name + " (offset " +
+                                std::to_string(e.offset) + ", " + std::to_string(e.length) +
+                                " bytes): the file is damaged; rebuild or re-download it");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace libsearch::internal

@@ -1,0 +1,74 @@
+// Read side of one index file: validates the header and section table at open
+// (O(1) in the index size) and hands out views of each field's sections.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/doc_store.h"
+#include "index/postings.h"
+#include "index/term_dict.h"
+#include "libsearch/schema.h"
+#include "libsearch/status.h"
+#include "storage/file.h"
+#include "storage/format.h"
+
+namespace libsearch::internal {
+
+// One indexed (text or keyword) field.
+struct FieldReader {
+  uint32_t id = 0;
+  const FieldSpec* spec = nullptr;
+  FieldStats stats{};
+  TermDictReader dict;
+  const TermInfo* term_infos = nullptr;
+  FieldPostingsView postings;
+  const uint8_t* norms = nullptr;  // Null for keyword fields (all lengths 1).
+
+  bool has_positions() const { return !postings.positions.empty() || spec->type == FieldType::kText; }
+  uint8_t norm(uint32_t doc) const { return norms ? norms[doc] : 1; }
+};
+
+// Thread-safety: immutable after Open; all methods are safe from any thread.
+class IndexReader {
+ public:
+  static Result<std::unique_ptr<IndexReader>> Open(const std::string& path);
+
+  const Schema& schema() const { return schema_; }
+  uint32_t num_docs() const { return num_docs_; }
+  const FileHeader& header() const { return header_; }
+  const std::vector<SectionEntry>& sections() const { return sections_; }
+  uint64_t file_size() const { return file_->data().size(); }
+  const std::string& path() const { return file_->path(); }
+
+  // Null if the field is not indexed or has no terms section.
+  const FieldReader* field(size_t id) const {
+    return id < fields_.size() && fields_[id].spec != nullptr ? &fields_[id] : nullptr;
+  }
+  // The external id of `doc`. REQUIRES: doc < num_docs().
+  std::string_view DocId(uint32_t doc) const;
+  Result<std::string> StoredDocument(uint32_t doc) const;
+
+  // Recomputes every section checksum. Corruption names the first bad section.
+  Status Verify() const;
+
+ private:
+  IndexReader() = default;
+  Status Init();
+  std::string_view Section(const SectionEntry& e) const {
+    return file_->data().substr(e.offset, e.length);
+  }
+
+  std::unique_ptr<MappedFile> file_;
+  FileHeader header_{};
+  std::vector<SectionEntry> sections_;
+  Schema schema_;
+  uint32_t num_docs_ = 0;
+  std::vector<FieldReader> fields_;
+  std::string_view doc_id_offsets_, doc_id_bytes_;
+  DocStoreReader store_;
+};
+
+}  // namespace libsearch::internal

@@ -1,0 +1,228 @@
+#include "index/postings.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "util/bitpack.h"
+#include "util/coding.h"
+
+namespace libsearch::internal {
+
+TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
+                       const NormInverseTable& norm_inverse, PostingsSink* sink) {
+  TermInfo ti{};
+  ti.doc_freq = in.doc_freq;
+  ti.first_block = static_cast<uint32_t>(sink->info.size());
+  ti.postings_offset = sink->postings.size();
+  ti.positions_offset = sink->positions.size();
+  uint32_t prev = 0xffffffffu;  // "doc -1": the first gap is doc + 1.
+  const uint32_t* pos = in.positions;
+  uint32_t buf[kBlockSize];
+  for (uint32_t start = 0; start < in.doc_freq; start += kBlockSize) {
+    const uint32_t n = std::min<uint32_t>(kBlockSize, in.doc_freq - start);
+    BlockInfo bi{};
+    bi.doc_offset = static_cast<uint32_t>(sink->postings.size() - ti.postings_offset);
+    bi.pos_offset = static_cast<uint32_t>(sink->positions.size() - ti.positions_offset);
+    bi.min_norm = 255;
+    float block_max = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t d = in.docs[start + i], tf = in.tfs[start + i];
+      const uint8_t norm = norms ? norms[d] : 1;
+      bi.max_tf = std::max(bi.max_tf, tf);
+      bi.min_norm = std::min(bi.min_norm, norm);
+      block_max = std::max(block_max, Bm25Score(weight, tf, norm_inverse[norm]));
+    }
+    if (n == kBlockSize) {
+      bi.flags = kBlockPacked;
+      uint32_t p = prev, max_gap = 0;
+      for (uint32_t i = 0; i < n; ++i) {
+        buf[i] = in.docs[start + i] - p - 1;
+        max_gap = std::max(max_gap, buf[i]);
+        p = in.docs[start + i];
+      }
+      bi.doc_bits = static_cast<uint8_t>(BitWidth(max_gap));
+      PackBlock(buf, bi.doc_bits, &sink->postings);
+      for (uint32_t i = 0; i < n; ++i) buf[i] = in.tfs[start + i] - 1;
+      bi.tf_bits = static_cast<uint8_t>(BitWidth(bi.max_tf - 1));
+      PackBlock(buf, bi.tf_bits, &sink->postings);
+    } else {
+      bi.flags = kBlockVarint;
+      uint32_t p = prev;
+      for (uint32_t i = 0; i < n; ++i) {
+        const uint32_t gap = in.docs[start + i] - p - 1, tf = in.tfs[start + i];
+        PutVarint32(&sink->postings, (gap << 1) | (tf == 1 ? 1u : 0u));
+        if (tf != 1) PutVarint32(&sink->postings, tf);
+        p = in.docs[start + i];
+      }
+    }
+    if (pos != nullptr) {
+      for (uint32_t i = 0; i < n; ++i) {
+        uint32_t last = 0;
+        for (uint32_t k = 0; k < in.tfs[start + i]; ++k) {
+          PutVarint32(&sink->positions, *pos - last);
+          last = *pos++;
+        }
+      }
+    }
+    prev = in.docs[start + n - 1];
+    sink->last_doc.push_back(prev);
+    sink->max_score.push_back(block_max);
+    sink->info.push_back(bi);
+    ti.max_score = std::max(ti.max_score, block_max);
+    ti.max_tf = std::max(ti.max_tf, bi.max_tf);
+  }
+  return ti;
+}
+
+PostingsCursor::PostingsCursor(const FieldPostingsView* view, const TermInfo& term)
+    : view_(view), term_(term) {
+  num_blocks_ = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;
+  if (term.first_block + num_blocks_ > view->num_blocks ||
+      term.postings_offset > view->postings.size() ||
+      term.positions_offset > view->positions.size()) {
+    Fail();
+    return;
+  }
+  if (num_blocks_ == 0 || !LoadBlock(0)) {
+    doc_ = kNoMoreDocs;
+    return;
+  }
+  doc_ = docs_[0];
+}
+
+void PostingsCursor::Fail() {
+  corrupt_ = true;
+  doc_ = kNoMoreDocs;
+  count_ = 0;
+  pos_ = 0;
+  tfs_[0] = 0;
+  block_ = num_blocks_;
+}
+
+uint32_t PostingsCursor::block_last_doc() const {
+  if (block_ >= num_blocks_) return kNoMoreDocs;
+  return view_->last_doc[term_.first_block + block_];
+}
+
+float PostingsCursor::block_max_score() const {
+  if (block_ >= num_blocks_) return 0;
+  return view_->max_score[term_.first_block + block_];
+}
+
+bool PostingsCursor::LoadBlock(uint64_t b) {
+  block_ = b;
+  pos_ = 0;
+  if (b >= num_blocks_) {
+    count_ = 0;
+    return false;
+  }
+  const uint64_t gb = term_.first_block + b;
+  const BlockInfo& bi = view_->info[gb];
+  const uint32_t prev = b == 0 ? 0xffffffffu : view_->last_doc[gb - 1];
+  const uint64_t off = term_.postings_offset + bi.doc_offset;
+  if (off > view_->postings.size()) {
+    Fail();
+    return false;
+  }
+  const char* p = view_->postings.data() + off;
+  const char* limit = view_->postings.data() + view_->postings.size();
+  const uint32_t n = b + 1 < num_blocks_
+                         ? static_cast<uint32_t>(kBlockSize)
+                         : term_.doc_freq - static_cast<uint32_t>(b * kBlockSize);
+  if (bi.flags == kBlockPacked) {
+    if (n != kBlockSize || bi.doc_bits > 32 || bi.tf_bits > 32 ||
+        PackedBytes(bi.doc_bits) + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p)) {
+      Fail();
+      return false;
+    }
+    UnpackBlock(p, bi.doc_bits, docs_);
+    DeltaDecodeBlock(prev, docs_);
+    UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
+    for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
+  } else if (bi.flags == kBlockVarint) {
+    uint32_t d = prev;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t v, tf = 1;
+      p = GetVarint32(p, limit, &v);
+      if (p != nullptr && (v & 1) == 0) p = GetVarint32(p, limit, &tf);
+      if (p == nullptr || tf == 0) {
+        Fail();
+        return false;
+      }
+      d += (v >> 1) + 1;
+      docs_[i] = d;
+      tfs_[i] = tf;
+    }
+  } else {
+    Fail();
+    return false;
+  }
+  // Gaps are >= 1, so ids only grow; check the range and the skip entry, and
+  // that the id sequence did not wrap around.
+  const uint32_t last = docs_[n - 1];
+  if (last >= view_->num_docs || last != view_->last_doc[gb] ||
+      (b > 0 && docs_[0] <= prev) || docs_[0] > last) {
+    Fail();
+    return false;
+  }
+  count_ = n;
+  pos_ptr_ = nullptr;
+  return true;
+}
+
+uint32_t PostingsCursor::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  if (++pos_ < count_) return doc_ = docs_[pos_];
+  if (!LoadBlock(block_ + 1)) return doc_ = kNoMoreDocs;
+  return doc_ = docs_[0];
+}
+
+uint32_t PostingsCursor::Advance(uint32_t target) {
+  if (doc_ >= target) return doc_;
+  if (view_->last_doc[term_.first_block + block_] < target) {
+    uint64_t b = block_ + 1;
+    while (b < num_blocks_ && view_->last_doc[term_.first_block + b] < target) ++b;
+    if (!LoadBlock(b)) return doc_ = kNoMoreDocs;
+  }
+  while (docs_[pos_] < target) ++pos_;  // The block's last doc is >= target.
+  return doc_ = docs_[pos_];
+}
+
+void PostingsCursor::Positions(std::vector<uint32_t>* out) {
+  out->clear();
+  if (doc_ == kNoMoreDocs) return;
+  const BlockInfo& bi = view_->info[term_.first_block + block_];
+  const char* limit = view_->positions.data() + view_->positions.size();
+  if (pos_ptr_ == nullptr || pos_index_ > pos_) {
+    const uint64_t off = term_.positions_offset + bi.pos_offset;
+    if (off > view_->positions.size()) {
+      Fail();
+      return;
+    }
+    pos_ptr_ = view_->positions.data() + off;
+    pos_index_ = 0;
+  }
+  uint32_t v;
+  for (; pos_index_ < pos_; ++pos_index_) {  // Skip earlier docs' positions.
+    for (uint32_t k = 0; k < tfs_[pos_index_]; ++k) {
+      pos_ptr_ = GetVarint32(pos_ptr_, limit, &v);
+      if (pos_ptr_ == nullptr) {
+        Fail();
+        return;
+      }
+    }
+  }
+  const char* p = pos_ptr_;
+  uint32_t last = 0;
+  for (uint32_t k = 0; k < tfs_[pos_]; ++k) {
+    p = GetVarint32(p, limit, &v);
+    if (p == nullptr) {
+      Fail();
+      return;
+    }
+    last += v;
+    out->push_back(last);
+  }
+}
+
+}  // namespace libsearch::internal

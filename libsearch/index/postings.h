@@ -1,0 +1,102 @@
+// Postings: the doc ids, term frequencies and positions of one term.
+//
+// Docs come in blocks of 128: full blocks bit-pack (gap - 1) and (tf - 1)
+// with the widths recorded in BlockInfo; the last, partial block is varint
+// coded (gap - 1) << 1 | (tf == 1), then tf if it is not 1. Per-block
+// metadata (last doc, offsets, widths, score bounds) lives in separate arrays
+// so skipping and block-max pruning never touch the payload.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/bm25.h"
+#include "storage/format.h"
+
+namespace libsearch::internal {
+
+inline constexpr uint32_t kNoMoreDocs = 0x7fffffffu;
+
+// Output buffers for one field's postings-related sections.
+struct PostingsSink {
+  std::string postings;
+  std::string positions;
+  std::vector<uint32_t> last_doc;
+  std::vector<float> max_score;
+  std::vector<BlockInfo> info;
+};
+
+struct TermPostingsInput {
+  const uint32_t* docs;       // Strictly increasing.
+  const uint32_t* tfs;        // >= 1 each.
+  const uint32_t* positions;  // sum(tfs) increasing-per-doc positions, or null.
+  uint32_t doc_freq;
+};
+
+// Encodes one term's postings into *sink. `norms` is the field's norm byte per
+// doc, or null for fields without norms (keyword: every length is 1).
+// `weight` is the term's boost-1 BM25 weight (its idf) and `norm_inverse` the
+// field's table; they give the stored score bounds.
+TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
+                       const NormInverseTable& norm_inverse, PostingsSink* sink);
+
+// Read-side views of one field's sections (all inside the mapped file).
+struct FieldPostingsView {
+  std::string_view postings;
+  std::string_view positions;  // Empty for fields without positions.
+  const uint32_t* last_doc = nullptr;
+  const float* max_score = nullptr;
+  const BlockInfo* info = nullptr;
+  uint64_t num_blocks = 0;
+  uint32_t num_docs = 0;  // Doc ids must be < num_docs.
+};
+
+// Iterates one term's postings. Corrupt data never causes an out-of-range
+// read: the cursor ends (doc() == kNoMoreDocs) and corrupt() turns true.
+//
+// Thread-safety: a cursor is used by one thread; many cursors may read the
+// same view concurrently.
+class PostingsCursor {
+ public:
+  PostingsCursor(const FieldPostingsView* view, const TermInfo& term);
+
+  uint32_t doc() const { return doc_; }
+  uint32_t freq() const { return tfs_[pos_]; }
+  // Moves to the next doc; returns it (kNoMoreDocs at the end).
+  uint32_t Next();
+  // Moves to the first doc >= target. REQUIRES: target >= doc().
+  uint32_t Advance(uint32_t target);
+  // Positions of the current doc, increasing. REQUIRES: doc() is a real doc
+  // and the field has positions.
+  void Positions(std::vector<uint32_t>* out);
+
+  uint32_t doc_freq() const { return term_.doc_freq; }
+  bool corrupt() const { return corrupt_; }
+
+  // Block-level access for pruning: current block, its last doc and bound.
+  uint64_t block() const { return block_; }
+  uint32_t block_last_doc() const;
+  float block_max_score() const;
+
+ private:
+  bool LoadBlock(uint64_t b);  // Decodes block b (relative); false at end.
+  void Fail();
+
+  const FieldPostingsView* view_;
+  TermInfo term_;
+  uint64_t num_blocks_ = 0;  // Blocks of this term.
+  uint64_t block_ = 0;       // Current block, relative to term_.first_block.
+  uint32_t count_ = 0;       // Docs in the current block.
+  uint32_t pos_ = 0;         // Index in the current block.
+  uint32_t doc_ = kNoMoreDocs;
+  bool corrupt_ = false;
+  // Lazily advanced positions reader inside the current block.
+  const char* pos_ptr_ = nullptr;
+  uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
+  alignas(64) uint32_t docs_[128];
+  alignas(64) uint32_t tfs_[128];
+};
+
+}  // namespace libsearch::internal

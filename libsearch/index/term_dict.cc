@@ -1,0 +1,149 @@
+#include "index/term_dict.h"
+
+#include <algorithm>
+
+#include "util/coding.h"
+
+namespace libsearch::internal {
+
+void WriteTermDict(const std::vector<std::string_view>& terms, std::string* blocks,
+                   std::string* index) {
+  blocks->clear();
+  index->clear();
+  std::string_view prev;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    size_t shared = 0;
+    if (i % kTermsPerBlock == 0) {
+      PutFixed64(index, blocks->size());
+    } else {
+      const size_t limit = std::min(prev.size(), terms[i].size());
+      while (shared < limit && prev[shared] == terms[i][shared]) ++shared;
+    }
+    PutVarint32(blocks, static_cast<uint32_t>(shared));
+    PutVarint32(blocks, static_cast<uint32_t>(terms[i].size() - shared));
+    blocks->append(terms[i].substr(shared));
+    prev = terms[i];
+  }
+  PutFixed64(index, blocks->size());
+}
+
+Result<TermDictReader> TermDictReader::Open(std::string_view blocks, std::string_view index,
+                                            uint64_t num_terms) {
+  const uint64_t num_blocks = (num_terms + kTermsPerBlock - 1) / kTermsPerBlock;
+  if (index.size() != 8 * (num_blocks + 1)) {
+    return Status::Corruption("term index has " + std::to_string(index.size()) +
+                              " bytes, expected " + std::to_string(8 * (num_blocks + 1)));
+  }
+  TermDictReader r;
+  r.blocks_ = blocks;
+  r.offsets_ = index.data();
+  r.num_blocks_ = num_blocks;
+  r.num_terms_ = num_terms;
+  return r;
+}
+
+bool TermDictReader::BlockRange(uint64_t b, const char** begin, const char** end) const {
+  // Offsets are checked on use rather than at open: opening must not touch
+  // data proportional to the vocabulary.
+  const uint64_t lo = DecodeFixed64(offsets_ + 8 * b);
+  const uint64_t hi = DecodeFixed64(offsets_ + 8 * (b + 1));
+  if (lo > hi || hi > blocks_.size()) return false;
+  *begin = blocks_.data() + lo;
+  *end = blocks_.data() + hi;
+  return true;
+}
+
+std::string_view TermDictReader::BlockKey(uint64_t b) const {
+  const char *p, *limit;
+  if (!BlockRange(b, &p, &limit)) return {};
+  uint32_t shared, len;
+  p = GetVarint32(p, limit, &shared);
+  if (p == nullptr) return {};
+  p = GetVarint32(p, limit, &len);
+  if (p == nullptr || len > static_cast<size_t>(limit - p)) return {};
+  return {p, len};
+}
+
+uint32_t TermDictReader::ScanBlock(uint64_t b, std::string_view key, bool* exact) const {
+  *exact = false;
+  const uint64_t first = b * kTermsPerBlock;
+  const char *p, *limit;
+  if (!BlockRange(b, &p, &limit)) return static_cast<uint32_t>(first);
+  const uint64_t count = std::min<uint64_t>(kTermsPerBlock, num_terms_ - first);
+  std::string term;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint32_t shared, len;
+    p = GetVarint32(p, limit, &shared);
+    if (p == nullptr) break;
+    p = GetVarint32(p, limit, &len);
+    if (p == nullptr || len > static_cast<size_t>(limit - p) || shared > term.size()) break;
+    term.resize(shared);
+    term.append(p, len);
+    p += len;
+    const int cmp = std::string_view(term).compare(key);
+    if (cmp >= 0) {
+      *exact = cmp == 0;
+      return static_cast<uint32_t>(first + i);
+    }
+  }
+  return static_cast<uint32_t>(first + count);
+}
+
+uint32_t TermDictReader::LowerBound(std::string_view key) const {
+  if (num_blocks_ == 0) return 0;
+  // Last block whose first key <= key.
+  uint64_t lo = 0, hi = num_blocks_;
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (BlockKey(mid) <= key) lo = mid; else hi = mid;
+  }
+  bool exact;
+  return ScanBlock(lo, key, &exact);
+}
+
+std::optional<uint32_t> TermDictReader::Find(std::string_view term) const {
+  if (num_blocks_ == 0) return std::nullopt;
+  uint64_t lo = 0, hi = num_blocks_;
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (BlockKey(mid) <= term) lo = mid; else hi = mid;
+  }
+  bool exact;
+  const uint32_t ord = ScanBlock(lo, term, &exact);
+  if (!exact) return std::nullopt;
+  return ord;
+}
+
+Status TermDictReader::Terms(uint32_t first, uint32_t count,
+                             std::vector<std::string>* out) const {
+  if (static_cast<uint64_t>(first) + count > num_terms_) {
+    return Status::InvalidArgument("term ordinal range out of bounds");
+  }
+  uint64_t ord = first - first % kTermsPerBlock;
+  const uint64_t end = static_cast<uint64_t>(first) + count;
+  std::string term;
+  while (ord < end) {
+    const uint64_t b = ord / kTermsPerBlock;
+    const char *p, *limit;
+    if (!BlockRange(b, &p, &limit)) {
+      return Status::Corruption("term block " + std::to_string(b) + " has bad offsets");
+    }
+    const uint64_t block_end = std::min<uint64_t>((b + 1) * kTermsPerBlock, num_terms_);
+    for (; ord < block_end && ord < end; ++ord) {
+      uint32_t shared, len;
+      p = GetVarint32(p, limit, &shared);
+      if (p != nullptr) p = GetVarint32(p, limit, &len);
+      if (p == nullptr || len > static_cast<size_t>(limit - p) || shared > term.size()) {
+        return Status::Corruption("term block " + std::to_string(b) + " is malformed");
+      }
+      term.resize(shared);
+      term.append(p, len);
+      p += len;
+      if (ord >= first) out->push_back(term);
+    }
+    ord = block_end;
+  }
+  return Status::Ok();
+}
+
+}  // namespace libsearch::internal

@@ -1,0 +1,60 @@
+// Term dictionary of one field: terms in byte order, front-coded in blocks of
+// kTermsPerBlock, plus a block index of offsets. A term's ordinal (its rank)
+// indexes the TermInfo array. Exact lookup = binary search over block first
+// keys + a scan of at most one block; prefix ranges are ordinal ranges.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libsearch/status.h"
+
+namespace libsearch::internal {
+
+inline constexpr uint32_t kTermsPerBlock = 32;
+
+// Encodes sorted, distinct terms. Output: `blocks` (kTermBlocks section) and
+// `index` (kTermIndex: u64 offsets[num_blocks + 1] into `blocks`).
+void WriteTermDict(const std::vector<std::string_view>& sorted_terms, std::string* blocks,
+                   std::string* index);
+
+// Read side over the two mapped sections. Every read is bounds-checked, so a
+// corrupt file yields errors, never out-of-range reads.
+//
+// Thread-safety: immutable; safe from any thread.
+class TermDictReader {
+ public:
+  TermDictReader() = default;
+  // Checks the index size; offsets are checked lazily on each read.
+  static Result<TermDictReader> Open(std::string_view blocks, std::string_view index,
+                                     uint64_t num_terms);
+
+  uint64_t num_terms() const { return num_terms_; }
+
+  // Ordinal of `term`, or nullopt if absent (or the block is corrupt).
+  std::optional<uint32_t> Find(std::string_view term) const;
+  // Ordinal of the first term >= `key` (num_terms() if none).
+  uint32_t LowerBound(std::string_view key) const;
+  // Decodes terms [first, first + count) in order into *out (appends).
+  // Returns Corruption if the block bytes are malformed.
+  Status Terms(uint32_t first, uint32_t count, std::vector<std::string>* out) const;
+
+ private:
+  // Byte range of block `b`; false if its offsets are corrupt.
+  bool BlockRange(uint64_t b, const char** begin, const char** end) const;
+  // Decodes the first key of block `b` (stored with zero shared prefix).
+  std::string_view BlockKey(uint64_t b) const;
+  // Scans block `b` for the first term >= key; returns its ordinal and sets
+  // *exact if equal. Returns the next block's first ordinal if none.
+  uint32_t ScanBlock(uint64_t b, std::string_view key, bool* exact) const;
+
+  std::string_view blocks_;
+  const char* offsets_ = nullptr;  // u64[num_blocks_ + 1], little-endian.
+  uint64_t num_blocks_ = 0;
+  uint64_t num_terms_ = 0;
+};
+
+}  // namespace libsearch::internal

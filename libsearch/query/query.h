@@ -1,0 +1,63 @@
+// The query AST after parsing and analysis: every leaf names one field and
+// holds analysed terms, so it can be executed without an analyzer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "libsearch/schema.h"
+#include "libsearch/status.h"
+
+namespace libsearch::internal {
+
+struct Query {
+  enum class Kind { kTerm, kPhrase, kBoolean, kMatchAll };
+  Kind kind = Kind::kMatchAll;
+
+  // kTerm, kPhrase: the field id and analysed terms (one for kTerm).
+  uint32_t field = 0;
+  std::vector<std::string> terms;
+  std::vector<uint32_t> offsets;  // kPhrase: position of each term, relative.
+  float boost = 1.0f;             // The field boost.
+
+  // kBoolean: docs must match all `must`, none of `must_not`, and at least
+  // one `should` if `must` is empty. Score = sum over matching must + should.
+  std::vector<std::unique_ptr<Query>> must, should, must_not;
+
+  // Lucene-style description: +a -b c, field:term^boost, field:"a b".
+  std::string ToString(const Schema& schema) const;
+};
+
+enum class DefaultOperator { kAnd, kOr };
+
+struct ParseOptions {
+  // Fields a bare word searches (ids into the schema); text or keyword.
+  std::vector<uint32_t> default_fields;
+  DefaultOperator default_operator = DefaultOperator::kAnd;
+  // Upper bounds that keep a hostile query cheap.
+  size_t max_query_bytes = 4096;
+  size_t max_depth = 32;
+  size_t max_clauses = 1024;
+};
+
+// Parses what users type:
+//   word            bare term, searched in every default field
+//   "a phrase"      exact phrase (an unterminated quote runs to the end)
+//   +word / -word   required / excluded (also NOT word)
+//   a OR b          either; binds tighter than the implicit operator
+//   field:word, field:"a b", field:(a OR b)
+//   ( ... )         grouping
+// Words are analysed with each field's analyzer; a word that analyses to
+// several terms ("wi-fi") becomes a phrase. Errors (InvalidArgument) give the
+// byte position: unbalanced parentheses, unknown fields, dangling operators,
+// fields that cannot be searched by term. `analyzers[f]` is the analyzer of
+// text field f (null for other fields).
+Result<std::unique_ptr<Query>> ParseQuery(
+    std::string_view text, const Schema& schema,
+    const std::vector<const analysis::Analyzer*>& analyzers, const ParseOptions& options);
+
+}  // namespace libsearch::internal

@@ -1,0 +1,316 @@
+#include "query/scorer.h"
+
+#include <algorithm>
+
+namespace libsearch::internal {
+namespace {
+
+class EmptyScorer : public Scorer {
+ public:
+  uint32_t doc() const override { return kNoMoreDocs; }
+  uint32_t Next() override { return kNoMoreDocs; }
+  uint32_t Advance(uint32_t) override { return kNoMoreDocs; }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return 0; }
+};
+
+class MatchAllScorer : public Scorer {
+ public:
+  explicit MatchAllScorer(uint32_t num_docs) : num_docs_(num_docs), doc_(num_docs ? 0 : kNoMoreDocs) {}
+  uint32_t doc() const override { return doc_; }
+  uint32_t Next() override { return doc_ = doc_ + 1 < num_docs_ ? doc_ + 1 : kNoMoreDocs; }
+  uint32_t Advance(uint32_t t) override { return doc_ = t < num_docs_ ? t : kNoMoreDocs; }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return num_docs_; }
+
+ private:
+  uint32_t num_docs_;
+  uint32_t doc_;
+};
+
+class TermScorer : public Scorer {
+ public:
+  TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight,
+             const NormInverseTable* table)
+      : cursor_(cursor), field_(field), weight_(weight), table_(table) {}
+  uint32_t doc() const override { return cursor_->doc(); }
+  uint32_t Next() override { return cursor_->Next(); }
+  uint32_t Advance(uint32_t t) override { return cursor_->Advance(t); }
+  float Score() override {
+    return Bm25Score(weight_, cursor_->freq(), (*table_)[field_->norm(cursor_->doc())]);
+  }
+  uint64_t cost() const override { return cursor_->doc_freq(); }
+
+ private:
+  PostingsCursor* cursor_;
+  const FieldReader* field_;
+  float weight_;
+  const NormInverseTable* table_;
+};
+
+// Leapfrog intersection of positioned iterators; `align` brings all to the
+// same doc starting from a candidate.
+template <typename Child>
+uint32_t Align(std::vector<Child*>& its, uint32_t target) {
+  while (target != kNoMoreDocs) {
+    bool agreed = true;
+    for (Child* it : its) {
+      const uint32_t d = it->doc() < target ? it->Advance(target) : it->doc();
+      if (d > target) {
+        target = d;
+        agreed = false;
+        break;
+      }
+    }
+    if (agreed) return target;
+  }
+  return kNoMoreDocs;
+}
+
+// Exact phrase: all terms at positions p + offsets[i]. Lucene semantics:
+// freq = number of start positions that match; idf = sum of the terms' idfs.
+class PhraseScorer : public Scorer {
+ public:
+  PhraseScorer(std::vector<PostingsCursor*> cursors, std::vector<uint32_t> offsets,
+               const FieldReader* field, float weight, const NormInverseTable* table)
+      : cursors_(std::move(cursors)), offsets_(std::move(offsets)), field_(field),
+        weight_(weight), table_(table), positions_(cursors_.size()) {
+    uint32_t start = 0;
+    for (PostingsCursor* c : cursors_) start = std::max(start, c->doc());
+    doc_ = FindMatch(start);
+  }
+  uint32_t doc() const override { return doc_; }
+  uint32_t Next() override { return doc_ = doc_ == kNoMoreDocs ? doc_ : FindMatch(doc_ + 1); }
+  uint32_t Advance(uint32_t t) override { return doc_ = FindMatch(t); }
+  float Score() override {
+    return Bm25Score(weight_, freq_, (*table_)[field_->norm(doc_)]);
+  }
+  uint64_t cost() const override {
+    uint64_t c = UINT64_MAX;
+    for (PostingsCursor* p : cursors_) c = std::min<uint64_t>(c, p->doc_freq());
+    return c;
+  }
+
+ private:
+  uint32_t FindMatch(uint32_t target) {
+    while (true) {
+      target = Align(cursors_, target);
+      if (target == kNoMoreDocs) return kNoMoreDocs;
+      freq_ = CountMatches();
+      if (freq_ > 0) return target;
+      ++target;
+    }
+  }
+  uint32_t CountMatches() {
+    for (size_t i = 0; i < cursors_.size(); ++i) cursors_[i]->Positions(&positions_[i]);
+    uint32_t n = 0;
+    std::vector<size_t> idx(cursors_.size(), 0);
+    // Walk candidate starts from the first term; binary search the others.
+    for (uint32_t p0 : positions_[0]) {
+      if (p0 < offsets_[0]) continue;
+      const uint32_t start = p0 - offsets_[0];
+      bool all = true;
+      for (size_t i = 1; i < cursors_.size() && all; ++i) {
+        const std::vector<uint32_t>& ps = positions_[i];
+        const uint32_t want = start + offsets_[i];
+        while (idx[i] < ps.size() && ps[idx[i]] < want) ++idx[i];
+        all = idx[i] < ps.size() && ps[idx[i]] == want;
+      }
+      if (all) ++n;
+    }
+    return n;
+  }
+
+  std::vector<PostingsCursor*> cursors_;
+  std::vector<uint32_t> offsets_;
+  const FieldReader* field_;
+  float weight_;
+  const NormInverseTable* table_;
+  std::vector<std::vector<uint32_t>> positions_;
+  uint32_t doc_ = kNoMoreDocs;
+  uint32_t freq_ = 0;
+};
+
+class ConjunctionScorer : public Scorer {
+ public:
+  explicit ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+      : owned_(std::move(children)) {
+    // Rarest first: it leads the leapfrog.
+    std::sort(owned_.begin(), owned_.end(),
+              [](const auto& a, const auto& b) { return a->cost() < b->cost(); });
+    for (auto& c : owned_) children_.push_back(c.get());
+    uint32_t start = 0;
+    for (Scorer* c : children_) start = std::max(start, c->doc());
+    doc_ = Align(children_, start);
+  }
+  uint32_t doc() const override { return doc_; }
+  uint32_t Next() override {
+    return doc_ = doc_ == kNoMoreDocs ? doc_ : Align(children_, children_[0]->Next());
+  }
+  uint32_t Advance(uint32_t t) override { return doc_ = Align(children_, t); }
+  float Score() override {
+    double sum = 0;
+    for (Scorer* c : children_) sum += c->Score();
+    return static_cast<float>(sum);
+  }
+  uint64_t cost() const override { return children_[0]->cost(); }
+
+ private:
+  std::vector<std::unique_ptr<Scorer>> owned_;
+  std::vector<Scorer*> children_;
+  uint32_t doc_ = kNoMoreDocs;
+};
+
+// Union: the doc is the smallest child doc; the score sums matching children.
+class DisjunctionScorer : public Scorer {
+ public:
+  explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+      : children_(std::move(children)) {
+    Update();
+  }
+  uint32_t doc() const override { return doc_; }
+  uint32_t Next() override {
+    if (doc_ == kNoMoreDocs) return doc_;
+    for (auto& c : children_) {
+      if (c->doc() == doc_) c->Next();
+    }
+    return Update();
+  }
+  uint32_t Advance(uint32_t t) override {
+    for (auto& c : children_) {
+      if (c->doc() < t) c->Advance(t);
+    }
+    return Update();
+  }
+  float Score() override {
+    double sum = 0;
+    for (auto& c : children_) {
+      if (c->doc() == doc_) sum += c->Score();
+    }
+    return static_cast<float>(sum);
+  }
+  uint64_t cost() const override {
+    uint64_t c = 0;
+    for (const auto& ch : children_) c += ch->cost();
+    return c;
+  }
+
+ private:
+  uint32_t Update() {
+    doc_ = kNoMoreDocs;
+    for (auto& c : children_) doc_ = std::min(doc_, c->doc());
+    return doc_;
+  }
+  std::vector<std::unique_ptr<Scorer>> children_;
+  uint32_t doc_ = kNoMoreDocs;
+};
+
+// Required docs, minus excluded ones, plus optional scoring clauses.
+class BooleanScorer : public Scorer {
+ public:
+  BooleanScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional,
+                std::unique_ptr<Scorer> excluded)
+      : req_(std::move(required)), opt_(std::move(optional)), excl_(std::move(excluded)) {
+    doc_ = Settle(req_->doc());
+  }
+  uint32_t doc() const override { return doc_; }
+  uint32_t Next() override { return doc_ = doc_ == kNoMoreDocs ? doc_ : Settle(req_->Next()); }
+  uint32_t Advance(uint32_t t) override { return doc_ = Settle(req_->Advance(t)); }
+  float Score() override {
+    double sum = req_->Score();
+    if (opt_) {
+      if (opt_->doc() < doc_) opt_->Advance(doc_);
+      if (opt_->doc() == doc_) sum += opt_->Score();
+    }
+    return static_cast<float>(sum);
+  }
+  uint64_t cost() const override { return req_->cost(); }
+
+ private:
+  uint32_t Settle(uint32_t d) {
+    while (d != kNoMoreDocs && excl_) {
+      if (excl_->doc() < d) excl_->Advance(d);
+      if (excl_->doc() != d) break;
+      d = req_->Next();
+    }
+    return d;
+  }
+  std::unique_ptr<Scorer> req_, opt_, excl_;
+  uint32_t doc_ = kNoMoreDocs;
+};
+
+std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v, bool conjunction) {
+  if (v.empty()) return nullptr;
+  if (v.size() == 1) return std::move(v[0]);
+  if (conjunction) return std::make_unique<ConjunctionScorer>(std::move(v));
+  return std::make_unique<DisjunctionScorer>(std::move(v));
+}
+
+}  // namespace
+
+const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {
+  for (auto& [id, table] : tables_) {
+    if (id == field.id) return table.get();
+  }
+  const float avgdl = Bm25AvgFieldLength(field.stats.sum_total_tf, field.stats.doc_count);
+  tables_.emplace_back(field.id, std::make_unique<NormInverseTable>(MakeNormInverseTable(params_, avgdl)));
+  return tables_.back().second.get();
+}
+
+PostingsCursor* ScorerContext::NewCursor(const FieldReader& field, const TermInfo& info) {
+  cursors_.push_back(std::make_unique<PostingsCursor>(&field.postings, info));
+  return cursors_.back().get();
+}
+
+bool ScorerContext::corrupt() const {
+  for (const auto& c : cursors_) {
+    if (c->corrupt()) return true;
+  }
+  return false;
+}
+
+std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
+  const IndexReader* reader = ctx->reader();
+  switch (q.kind) {
+    case Query::Kind::kMatchAll:
+      return std::make_unique<MatchAllScorer>(reader->num_docs());
+    case Query::Kind::kTerm:
+    case Query::Kind::kPhrase: {
+      const FieldReader* field = reader->field(q.field);
+      if (field == nullptr) return std::make_unique<EmptyScorer>();
+      std::vector<PostingsCursor*> cursors;
+      float idf = 0;
+      for (const std::string& term : q.terms) {
+        const auto ord = field->dict.Find(term);
+        if (!ord) return std::make_unique<EmptyScorer>();
+        const TermInfo& info = field->term_infos[*ord];
+        idf += Bm25Idf(info.doc_freq, field->stats.doc_count);
+        cursors.push_back(ctx->NewCursor(*field, info));
+      }
+      const float weight = q.boost * idf;
+      if (q.kind == Query::Kind::kTerm) {
+        return std::make_unique<TermScorer>(cursors[0], field, weight, ctx->NormTable(*field));
+      }
+      return std::make_unique<PhraseScorer>(std::move(cursors), q.offsets, field, weight,
+                                            ctx->NormTable(*field));
+    }
+    case Query::Kind::kBoolean: {
+      std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+      for (const auto& c : q.must) must.push_back(CreateScorer(*c, ctx));
+      for (const auto& c : q.should) should.push_back(CreateScorer(*c, ctx));
+      for (const auto& c : q.must_not) must_not.push_back(CreateScorer(*c, ctx));
+      std::unique_ptr<Scorer> req = Combine(std::move(must), /*conjunction=*/true);
+      std::unique_ptr<Scorer> opt = Combine(std::move(should), /*conjunction=*/false);
+      std::unique_ptr<Scorer> excl = Combine(std::move(must_not), /*conjunction=*/false);
+      if (req == nullptr) {  // Only should clauses (at least one must match).
+        req = std::move(opt);
+        if (req == nullptr) return std::make_unique<EmptyScorer>();
+      }
+      if (opt == nullptr && excl == nullptr) return req;
+      return std::make_unique<BooleanScorer>(std::move(req), std::move(opt), std::move(excl));
+    }
+  }
+  return std::make_unique<EmptyScorer>();
+}
+
+}  // namespace libsearch::internal

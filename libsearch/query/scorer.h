@@ -1,0 +1,56 @@
+// Document-at-a-time scorers over postings cursors (the Query -> Scorer step).
+// Every scorer walks doc ids in increasing order; scores are Lucene's BM25
+// summed over matching clauses (summed in double, returned as float, as
+// Lucene's boolean scorers do).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "index/bm25.h"
+#include "index/index_reader.h"
+#include "index/postings.h"
+#include "query/query.h"
+
+namespace libsearch::internal {
+
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  // Current doc, kNoMoreDocs at the end. A new scorer is already positioned
+  // on its first doc.
+  virtual uint32_t doc() const = 0;
+  virtual uint32_t Next() = 0;
+  // First doc >= target. REQUIRES: target > doc().
+  virtual uint32_t Advance(uint32_t target) = 0;
+  // Score of the current doc. REQUIRES: doc() != kNoMoreDocs.
+  virtual float Score() = 0;
+  // Upper bound on the number of docs this scorer yields (for ordering).
+  virtual uint64_t cost() const = 0;
+};
+
+// Owns per-query state that scorers point into (norm tables) and every
+// postings cursor, so the searcher can check them for corruption afterwards.
+class ScorerContext {
+ public:
+  ScorerContext(const IndexReader* reader, Bm25Params params)
+      : reader_(reader), params_(params) {}
+  const IndexReader* reader() const { return reader_; }
+  const Bm25Params& params() const { return params_; }
+  const NormInverseTable* NormTable(const FieldReader& field);
+  PostingsCursor* NewCursor(const FieldReader& field, const TermInfo& info);
+  bool corrupt() const;
+
+ private:
+  const IndexReader* reader_;
+  Bm25Params params_;
+  std::vector<std::pair<uint32_t, std::unique_ptr<NormInverseTable>>> tables_;
+  std::vector<std::unique_ptr<PostingsCursor>> cursors_;
+};
+
+// Builds the scorer tree for `query`. Terms missing from the index give
+// scorers that match nothing.
+std::unique_ptr<Scorer> CreateScorer(const Query& query, ScorerContext* ctx);
+
+}  // namespace libsearch::internal

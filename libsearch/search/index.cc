@@ -1,0 +1,171 @@
+// Index: the public face of an opened index file. Parses and analyses the
+// query, builds scorers, collects the top k and fetches stored documents.
+#include "libsearch/index.h"
+
+#include <chrono>
+
+#include "analysis/analyzer.h"
+#include "index/index_reader.h"
+#include "query/query.h"
+#include "query/scorer.h"
+#include "search/top_k.h"
+#include "storage/format.h"
+
+namespace libsearch {
+namespace {
+
+constexpr size_t kMaxResultWindow = 10000;
+
+class IndexImpl : public Index {
+ public:
+  IndexImpl(std::unique_ptr<internal::IndexReader> reader, OpenOptions options)
+      : reader_(std::move(reader)), options_(options) {}
+
+  Status Init() {
+    const auto& fields = reader_->schema().fields();
+    analyzers_.assign(fields.size(), nullptr);
+    for (size_t f = 0; f < fields.size(); ++f) {
+      if (fields[f].type != FieldType::kText) continue;
+      analysis::AnalyzerOptions ao;
+      ao.language = fields[f].language;
+      ao.stopwords = fields[f].stopwords;
+      ao.fold_accents = fields[f].fold_accents;
+      LIBSEARCH_ASSIGN_OR_RETURN(auto a, analysis::Analyzer::Create(ao));
+      analyzers_[f] = a.get();
+      owned_.push_back(std::move(a));
+      if (fields[f].indexed) default_fields_.push_back(static_cast<uint32_t>(f));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::unique_ptr<internal::Query>> Parse(const SearchRequest& req) const {
+    internal::ParseOptions po;
+    po.default_operator = req.default_operator == Operator::kAnd
+                              ? internal::DefaultOperator::kAnd
+                              : internal::DefaultOperator::kOr;
+    if (req.fields.empty()) {
+      po.default_fields = default_fields_;
+    } else {
+      for (const std::string& name : req.fields) {
+        const auto f = reader_->schema().FieldIndex(name);
+        if (!f) return Status::InvalidArgument("unknown search field '" + name + "'");
+        const FieldSpec& spec = reader_->schema().fields()[*f];
+        if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
+          return Status::InvalidArgument("field '" + name + "' is not an indexed text or keyword field");
+        }
+        po.default_fields.push_back(static_cast<uint32_t>(*f));
+      }
+    }
+    return internal::ParseQuery(req.query, reader_->schema(), analyzers_, po);
+  }
+
+  Result<SearchResponse> Search(const SearchRequest& req) const override {
+    const auto start = std::chrono::steady_clock::now();
+    if (req.k > kMaxResultWindow || req.offset > kMaxResultWindow - req.k) {
+      return Status::InvalidArgument("offset + k must be at most " +
+                                     std::to_string(kMaxResultWindow) + " (got offset " +
+                                     std::to_string(req.offset) + ", k " + std::to_string(req.k) + ")");
+    }
+    LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+    internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
+    internal::TopK top(req.offset + req.k);
+    SearchResponse resp;
+    for (uint32_t d = scorer->doc(); d != internal::kNoMoreDocs; d = scorer->Next()) {
+      top.Push(scorer->Score(), d);
+      ++resp.total;
+    }
+    if (ctx.corrupt()) {
+      return Status::Corruption("index '" + reader_->path() +
+                                "': postings are damaged; run `libsearch verify` and rebuild");
+    }
+    std::vector<internal::ScoredDoc> best = top.Take();
+    for (size_t i = req.offset; i < best.size(); ++i) {
+      Hit hit;
+      hit.doc = best[i].doc;
+      hit.score = best[i].score;
+      hit.id = std::string(reader_->DocId(hit.doc));
+      if (req.include_docs) {
+        auto doc = reader_->StoredDocument(hit.doc);
+        if (!doc.ok()) return doc.status().WithContext("index '" + reader_->path() + "'");
+        hit.doc_json = std::move(*doc);
+      }
+      resp.hits.push_back(std::move(hit));
+    }
+    resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - start)
+                                             .count());
+    return resp;
+  }
+
+  Result<std::string> ExplainQuery(const SearchRequest& req) const override {
+    LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+    return query->ToString(reader_->schema());
+  }
+
+  Result<std::string> Document(uint32_t doc) const override {
+    return reader_->StoredDocument(doc);
+  }
+
+  const Schema& schema() const override { return reader_->schema(); }
+  uint64_t num_docs() const override { return reader_->num_docs(); }
+
+  IndexInfo Info() const override {
+    IndexInfo info;
+    info.path = reader_->path();
+    info.format_major = reader_->header().format_major;
+    info.format_minor = reader_->header().format_minor;
+    info.num_docs = reader_->num_docs();
+    info.file_bytes = reader_->file_size();
+    info.id_field = reader_->schema().id_field();
+    const auto& fields = reader_->schema().fields();
+    for (size_t f = 0; f < fields.size(); ++f) {
+      FieldInfo fi;
+      fi.name = fields[f].name;
+      fi.type = fields[f].type;
+      fi.stored = fields[f].stored;
+      if (const internal::FieldReader* r = reader_->field(f)) {
+        fi.indexed = true;
+        fi.doc_count = r->stats.doc_count;
+        fi.num_terms = r->stats.num_terms;
+        fi.total_terms = r->stats.sum_total_tf;
+      }
+      info.fields.push_back(std::move(fi));
+    }
+    for (const internal::SectionEntry& e : reader_->sections()) {
+      SectionInfo si;
+      si.kind = std::string(internal::SectionKindName(internal::SectionKind(e.kind)));
+      if (e.field != internal::kNoField && e.field < fields.size()) si.field = fields[e.field].name;
+      si.offset = e.offset;
+      si.bytes = e.length;
+      info.sections.push_back(std::move(si));
+    }
+    return info;
+  }
+
+  Status Verify() const override { return reader_->Verify(); }
+
+ private:
+  std::unique_ptr<internal::IndexReader> reader_;
+  OpenOptions options_;
+  std::vector<std::unique_ptr<analysis::Analyzer>> owned_;
+  std::vector<const analysis::Analyzer*> analyzers_;
+  std::vector<uint32_t> default_fields_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOptions& options) {
+  if (!(options.bm25_k1 >= 0) || !(options.bm25_b >= 0 && options.bm25_b <= 1)) {
+    return Status::InvalidArgument("BM25 parameters need k1 >= 0 and 0 <= b <= 1");
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path));
+  if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
+  auto index = std::make_unique<IndexImpl>(std::move(reader), options);
+  LIBSEARCH_RETURN_IF_ERROR(index->Init());
+  return std::unique_ptr<Index>(std::move(index));
+}
+
+const char* Version() { return LIBSEARCH_VERSION_STRING; }
+
+}  // namespace libsearch

@@ -1,0 +1,47 @@
+// Top-k collection: keeps the k best (score desc, doc asc) in a min-heap
+// whose root is the current threshold.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace libsearch::internal {
+
+struct ScoredDoc {
+  float score;
+  uint32_t doc;
+};
+
+// True if a ranks before b: higher score, then lower doc id.
+inline bool RanksBefore(const ScoredDoc& a, const ScoredDoc& b) {
+  return a.score > b.score || (a.score == b.score && a.doc < b.doc);
+}
+
+class TopK {
+ public:
+  explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  void Push(float score, uint32_t doc) {
+    if (k_ == 0) return;
+    const ScoredDoc d{score, doc};
+    if (heap_.size() < k_) {
+      heap_.push_back(d);
+      std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
+    } else if (RanksBefore(d, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), RanksBefore);
+      heap_.back() = d;
+      std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
+    }
+  }
+  // Best first. Leaves the collector empty.
+  std::vector<ScoredDoc> Take() {
+    std::sort(heap_.begin(), heap_.end(), RanksBefore);
+    return std::move(heap_);
+  }
+
+ private:
+  size_t k_;
+  std::vector<ScoredDoc> heap_;  // Heap ordered so front() is the worst kept.
+};
+
+}  // namespace libsearch::internal

@@ -1,0 +1,324 @@
+#include "storage/file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace libsearch::internal {
+namespace {
+
+Status ErrnoStatus(std::string_view what, const std::string& path, int err) {
+  std::string msg(what);
+  msg += " '" + path + "': " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(std::move(msg));
+  return Status::IOError(std::move(msg));
+}
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- MappedFile
+
+Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open index", path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus("cannot stat", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument("'" + path + "' is not a regular file");
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  const char* data = nullptr;
+  if (size > 0) {
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      const int err = errno;
+      ::close(fd);
+      return ErrnoStatus("cannot mmap", path, err);
+    }
+    data = static_cast<const char*>(p);
+  }
+  ::close(fd);  // The mapping keeps the file alive.
+  return std::unique_ptr<MappedFile>(new MappedFile(path, data, size));
+}
+
+MappedFile::~MappedFile() {
+  if (size_ > 0) ::munmap(const_cast<char*>(data_), size_);
+}
+
+// ---------------------------------------------------------- AtomicFileWriter
+
+Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
+    const std::string& path) {
+  std::random_device rd;
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(rd() % 1000000);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("cannot create output file", tmp, errno);
+  return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(path, tmp, fd));
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_path_.c_str());
+}
+
+Status AtomicFileWriter::Append(std::string_view data) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write failed", tmp_path_, errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  size_ += data.size();
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::PadTo(uint64_t alignment) {
+  const uint64_t rem = size_ % alignment;
+  if (rem == 0) return Status::Ok();
+  return Append(std::string(alignment - rem, '\0'));
+}
+
+Status AtomicFileWriter::WriteAt(uint64_t offset, std::string_view data) {
+  if (::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset)) !=
+      static_cast<ssize_t>(data.size())) {
+    return ErrnoStatus("write failed", tmp_path_, errno);
+  }
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::Commit() {
+  if (::fsync(fd_) != 0) return ErrnoStatus("fsync failed", tmp_path_, errno);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return ErrnoStatus("close failed", tmp_path_, errno);
+  }
+  fd_ = -1;
+  if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
+    return ErrnoStatus("cannot rename temporary file to", path_, errno);
+  }
+  committed_ = true;
+  // Make the rename itself durable.
+  const std::string dir = DirName(path_);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- LineReader
+
+namespace {
+
+// Splits a byte stream produced by `Fill` into lines.
+class BufferedLineReader : public LineReader {
+ public:
+  bool Next(std::string* line) override {
+    line->clear();
+    while (true) {
+      const size_t nl = buf_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        line->append(buf_, pos_, nl - pos_);
+        pos_ = nl + 1;
+        break;
+      }
+      line->append(buf_, pos_, std::string::npos);
+      buf_.clear();
+      pos_ = 0;
+      if (eof_ || !status_.ok()) {
+        if (line->empty()) return false;
+        break;
+      }
+      Fill(&buf_);
+    }
+    if (!line->empty() && line->back() == '\r') line->pop_back();
+    return true;
+  }
+  Status status() const override { return status_; }
+  uint64_t bytes_read() const override { return bytes_read_; }
+
+ protected:
+  // Appends more decoded bytes to *buf, or sets eof_ / status_.
+  virtual void Fill(std::string* buf) = 0;
+  Status status_;
+  bool eof_ = false;
+  uint64_t bytes_read_ = 0;
+
+ private:
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
+constexpr size_t kChunk = 1 << 16;
+
+class PlainReader : public BufferedLineReader {
+ public:
+  PlainReader(std::string path, FILE* f) : path_(std::move(path)), f_(f) {}
+  ~PlainReader() override { std::fclose(f_); }
+
+ protected:
+  void Fill(std::string* buf) override {
+    char chunk[kChunk];
+    const size_t n = std::fread(chunk, 1, kChunk, f_);
+    bytes_read_ += n;
+    buf->append(chunk, n);
+    if (n < kChunk) {
+      if (std::ferror(f_)) status_ = ErrnoStatus("read failed", path_, errno);
+      eof_ = true;
+    }
+  }
+
+ private:
+  std::string path_;
+  FILE* f_;
+};
+
+class GzipReader : public BufferedLineReader {
+ public:
+  GzipReader(std::string path, gzFile f) : path_(std::move(path)), f_(f) {}
+  ~GzipReader() override { gzclose(f_); }
+
+ protected:
+  void Fill(std::string* buf) override {
+    char chunk[kChunk];
+    const int n = gzread(f_, chunk, kChunk);
+    if (n < 0) {
+      int errnum = 0;
+      status_ = Status::InvalidArgument("'" + path_ +
+                                        "' is not valid gzip: " + gzerror(f_, &errnum));
+      return;
+    }
+    bytes_read_ = static_cast<uint64_t>(gzoffset(f_));
+    buf->append(chunk, static_cast<size_t>(n));
+    if (n == 0) eof_ = true;
+  }
+
+ private:
+  std::string path_;
+  gzFile f_;
+};
+
+class ZstdReader : public BufferedLineReader {
+ public:
+  ZstdReader(std::string path, FILE* f)
+      : path_(std::move(path)), f_(f), dctx_(ZSTD_createDStream()),
+        in_buf_(ZSTD_DStreamInSize()) {
+    ZSTD_initDStream(dctx_);
+  }
+  ~ZstdReader() override {
+    ZSTD_freeDStream(dctx_);
+    std::fclose(f_);
+  }
+
+ protected:
+  void Fill(std::string* buf) override {
+    while (true) {
+      if (in_.pos < in_.size || pending_) {
+        ZSTD_outBuffer out = {out_buf_.data(), out_buf_.size(), 0};
+        last_ret_ = ZSTD_decompressStream(dctx_, &out, &in_);
+        if (ZSTD_isError(last_ret_)) {
+          status_ = Status::InvalidArgument("'" + path_ + "' is not valid zstd: " +
+                                            ZSTD_getErrorName(last_ret_));
+          return;
+        }
+        // A full output buffer may mean the decoder holds more.
+        pending_ = out.pos == out.size;
+        if (out.pos > 0) {
+          buf->append(out_buf_.data(), out.pos);
+          return;
+        }
+      }
+      const size_t n = std::fread(in_buf_.data(), 1, in_buf_.size(), f_);
+      bytes_read_ += n;
+      if (n == 0) {
+        if (std::ferror(f_)) {
+          status_ = ErrnoStatus("read failed", path_, errno);
+        } else if (last_ret_ != 0) {
+          status_ = Status::InvalidArgument("'" + path_ +
+                                            "' is a truncated zstd stream");
+        }
+        eof_ = true;
+        return;
+      }
+      in_ = {in_buf_.data(), n, 0};
+    }
+  }
+
+ private:
+  std::string path_;
+  FILE* f_;
+  ZSTD_DStream* dctx_;
+  std::vector<char> in_buf_;
+  std::vector<char> out_buf_ = std::vector<char>(ZSTD_DStreamOutSize());
+  ZSTD_inBuffer in_ = {nullptr, 0, 0};
+  size_t last_ret_ = 0;
+  bool pending_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path) {
+  if (EndsWith(path, ".gz")) {
+    // gzopen does not report errno reliably; check existence first.
+    FILE* probe = std::fopen(path.c_str(), "rb");
+    if (probe == nullptr) return ErrnoStatus("cannot open input", path, errno);
+    std::fclose(probe);
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (f == nullptr) return ErrnoStatus("cannot open input", path, errno);
+    gzbuffer(f, 1 << 17);
+    return std::unique_ptr<LineReader>(new GzipReader(path, f));
+  }
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return ErrnoStatus("cannot open input", path, errno);
+  if (EndsWith(path, ".zst")) {
+    return std::unique_ptr<LineReader>(new ZstdReader(path, f));
+  }
+  return std::unique_ptr<LineReader>(new PlainReader(path, f));
+}
+
+Status ReadFileToString(const std::string& path, std::string* out) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return ErrnoStatus("cannot open", path, errno);
+  out->clear();
+  char chunk[kChunk];
+  size_t n;
+  while ((n = std::fread(chunk, 1, kChunk, f)) > 0) out->append(chunk, n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return ErrnoStatus("read failed", path, errno);
+  return Status::Ok();
+}
+
+}  // namespace libsearch::internal

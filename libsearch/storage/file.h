@@ -1,0 +1,85 @@
+// Files: a read-only memory mapping for opening indexes, an atomic writer for
+// producing them, and a line reader for (optionally compressed) JSON Lines.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "libsearch/status.h"
+
+namespace libsearch::internal {
+
+// A whole file mapped read-only (PROT_READ, MAP_SHARED). Opening does no work
+// proportional to the file size. Never writes, never locks: works from a
+// read-only directory.
+//
+// Thread-safety: immutable after Open; data() may be read from any thread.
+class MappedFile {
+ public:
+  static Result<std::unique_ptr<MappedFile>> Open(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  // Valid for the lifetime of this object.
+  std::string_view data() const { return {data_, size_}; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile(std::string path, const char* data, size_t size)
+      : path_(std::move(path)), data_(data), size_(size) {}
+  std::string path_;
+  const char* data_;
+  size_t size_;
+};
+
+// Writes a file under a temporary name in the destination directory, then
+// fsyncs it, renames it over `path` and fsyncs the directory. Until Commit()
+// succeeds the destination (and any file already there) is untouched; if the
+// writer is destroyed without Commit() the temporary file is removed.
+//
+// Thread-safety: single-threaded.
+class AtomicFileWriter {
+ public:
+  static Result<std::unique_ptr<AtomicFileWriter>> Create(const std::string& path);
+  ~AtomicFileWriter();
+
+  Status Append(std::string_view data);
+  // Appends zero bytes up to the next multiple of `alignment`.
+  Status PadTo(uint64_t alignment);
+  // Overwrites already-written bytes (used for the header, written last).
+  Status WriteAt(uint64_t offset, std::string_view data);
+  uint64_t size() const { return size_; }
+  Status Commit();
+
+ private:
+  AtomicFileWriter(std::string path, std::string tmp_path, int fd)
+      : path_(std::move(path)), tmp_path_(std::move(tmp_path)), fd_(fd) {}
+  std::string path_;
+  std::string tmp_path_;
+  int fd_;
+  uint64_t size_ = 0;
+  bool committed_ = false;
+};
+
+// Reads a text file line by line, transparently decompressing `.gz` (zlib)
+// and `.zst` (zstd) by file name suffix.
+class LineReader {
+ public:
+  static Result<std::unique_ptr<LineReader>> Open(const std::string& path);
+  virtual ~LineReader() = default;
+  // Sets *line to the next line without its '\n' (and '\r'). Returns false at
+  // the end of the input, or on error (then status() says why).
+  virtual bool Next(std::string* line) = 0;
+  virtual Status status() const = 0;
+  // Compressed bytes consumed so far, for progress reports.
+  virtual uint64_t bytes_read() const = 0;
+};
+
+// Reads a whole (small) file into *out.
+Status ReadFileToString(const std::string& path, std::string* out);
+
+}  // namespace libsearch::internal

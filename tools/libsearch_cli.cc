@@ -1,0 +1,274 @@
+// The `libsearch` command-line tool: a thin adapter over the public API.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <libsearch/libsearch.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+int Fail(const libsearch::Status& s) {
+  std::cerr << "libsearch: " << s.ToString() << "\n";
+  switch (s.code()) {
+    case libsearch::StatusCode::kInvalidArgument: return 2;
+    case libsearch::StatusCode::kNotFound: return 3;
+    case libsearch::StatusCode::kCorruption: return 4;
+    default: return 1;
+  }
+}
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Json HitsJson(const libsearch::SearchResponse& resp, bool with_docs) {
+  Json hits = Json::array();
+  for (const auto& h : resp.hits) {
+    Json hit = {{"id", h.id}, {"score", h.score}};
+    if (with_docs) hit["doc"] = Json::parse(h.doc_json, nullptr, false);
+    hits.push_back(std::move(hit));
+  }
+  return hits;
+}
+
+int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
+             const std::string& output, bool skip_bad) {
+  auto schema = libsearch::Schema::FromFile(schema_path);
+  if (!schema.ok()) return Fail(schema.status());
+  auto builder = libsearch::IndexBuilder::Create(*schema);
+  if (!builder.ok()) return Fail(builder.status());
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  libsearch::IngestOptions opts;
+  opts.skip_bad = skip_bad;
+  uint64_t skipped = 0;
+  for (const std::string& input : inputs) {
+    const uint64_t before = (*builder)->num_docs();
+    if (tty) {
+      opts.progress = [&](uint64_t lines, uint64_t bytes) {
+        const double s = seconds();
+        std::fprintf(stderr, "\r%s: %llu lines, %.1f MB read, %.0f docs/s   ", input.c_str(),
+                     static_cast<unsigned long long>(lines), static_cast<double>(bytes) / 1e6,
+                     s > 0 ? static_cast<double>((*builder)->num_docs()) / s : 0.0);
+      };
+    }
+    auto stats = (*builder)->AddJsonl(input, opts);
+    if (tty) std::fprintf(stderr, "\n");
+    if (!stats.ok()) {
+      std::cerr << "libsearch: nothing written to " << output
+                << " (use --skip-bad to skip bad lines)\n";
+      return Fail(stats.status());
+    }
+    skipped += stats->lines_skipped;
+    for (const std::string& e : stats->errors) std::cerr << "skipped: " << e << "\n";
+    if (stats->lines_skipped > stats->errors.size()) {
+      std::cerr << "skipped: ... and " << stats->lines_skipped - stats->errors.size()
+                << " more\n";
+    }
+    (void)before;
+  }
+  const libsearch::Status s = (*builder)->Build(output);
+  if (!s.ok()) return Fail(s);
+  const double secs = seconds();
+  std::printf("indexed %llu docs (%llu bad lines skipped) into %s in %.2f s (%.0f docs/s)\n",
+              static_cast<unsigned long long>((*builder)->num_docs()),
+              static_cast<unsigned long long>(skipped), output.c_str(), secs,
+              secs > 0 ? static_cast<double>((*builder)->num_docs()) / secs : 0.0);
+  return 0;
+}
+
+libsearch::Operator ParseOperator(const std::string& op) {
+  return op == "or" ? libsearch::Operator::kOr : libsearch::Operator::kAnd;
+}
+
+int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
+              const std::string& fields, const std::string& op, bool json, bool explain) {
+  auto index = libsearch::Index::Open(path);
+  if (!index.ok()) return Fail(index.status());
+  libsearch::SearchRequest req;
+  req.query = query;
+  req.k = k;
+  req.offset = offset;
+  req.fields = SplitComma(fields);
+  req.default_operator = ParseOperator(op);
+  if (explain) {
+    auto text = (*index)->ExplainQuery(req);
+    if (!text.ok()) return Fail(text.status());
+    std::cout << *text << "\n";
+    return 0;
+  }
+  auto resp = (*index)->Search(req);
+  if (!resp.ok()) return Fail(resp.status());
+  if (json) {
+    Json out = {{"total", resp->total}, {"took_us", resp->took_us},
+                {"hits", HitsJson(*resp, true)}};
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::printf("%llu matches in %llu us\n", static_cast<unsigned long long>(resp->total),
+              static_cast<unsigned long long>(resp->took_us));
+  const std::string& id_field = (*index)->schema().id_field();
+  for (size_t i = 0; i < resp->hits.size(); ++i) {
+    const auto& h = resp->hits[i];
+    Json doc = Json::parse(h.doc_json, nullptr, false);
+    std::string title;
+    // Show the first stored string field other than the id as a title.
+    if (doc.is_object()) {
+      for (auto it = doc.begin(); it != doc.end(); ++it) {
+        if (it.key() != id_field && it.value().is_string() && !it.value().get<std::string>().empty()) {
+          title = it.value().get<std::string>();
+          break;
+        }
+      }
+    }
+    if (title.size() > 90) title = title.substr(0, 87) + "...";
+    std::printf("%3zu. %8.4f  %-16s %s\n", offset + i + 1, static_cast<double>(h.score),
+                h.id.c_str(), title.c_str());
+  }
+  return 0;
+}
+
+int RunBatch(const std::string& path, const std::string& queries, size_t k,
+             const std::string& format, const std::string& fields, const std::string& op) {
+  if (format != "trec" && format != "json") {
+    return Fail(libsearch::Status::InvalidArgument("--format must be trec or json"));
+  }
+  auto index = libsearch::Index::Open(path);
+  if (!index.ok()) return Fail(index.status());
+  std::ifstream in(queries);
+  if (!in) return Fail(libsearch::Status::NotFound("cannot open queries file '" + queries + "'"));
+  std::string line;
+  size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = queries + ":" + std::to_string(line_no);
+    Json q = Json::parse(line, nullptr, false);
+    if (!q.is_object() || !q.contains("query") || !q["query"].is_string() || !q.contains("id")) {
+      return Fail(libsearch::Status::InvalidArgument(
+          where + ": expected {\"id\": \"...\", \"query\": \"...\"}"));
+    }
+    const std::string qid = q["id"].is_string() ? q["id"].get<std::string>() : q["id"].dump();
+    libsearch::SearchRequest req;
+    req.query = q["query"].get<std::string>();
+    req.k = k;
+    req.fields = SplitComma(fields);
+    req.default_operator = ParseOperator(op);
+    req.include_docs = format == "json";
+    auto resp = (*index)->Search(req);
+    if (!resp.ok()) return Fail(resp.status().WithContext(where));
+    if (format == "trec") {
+      for (size_t i = 0; i < resp->hits.size(); ++i) {
+        std::printf("%s Q0 %s %zu %.6f libsearch\n", qid.c_str(), resp->hits[i].id.c_str(), i + 1,
+                    static_cast<double>(resp->hits[i].score));
+      }
+    } else {
+      Json out = {{"id", qid}, {"total", resp->total}, {"took_us", resp->took_us},
+                  {"hits", HitsJson(*resp, true)}};
+      std::cout << out.dump() << "\n";
+    }
+  }
+  return 0;
+}
+
+int RunInfo(const std::string& path) {
+  auto index = libsearch::Index::Open(path);
+  if (!index.ok()) return Fail(index.status());
+  const libsearch::IndexInfo info = (*index)->Info();
+  std::printf("index     %s\nformat    %u.%u\ndocuments %llu\nsize      %llu bytes\nid field  %s\n\n",
+              info.path.c_str(), info.format_major, info.format_minor,
+              static_cast<unsigned long long>(info.num_docs),
+              static_cast<unsigned long long>(info.file_bytes), info.id_field.c_str());
+  std::printf("%-22s %-8s %-7s %-6s %10s %10s %12s\n", "field", "type", "indexed", "stored",
+              "docs", "terms", "tokens");
+  for (const auto& f : info.fields) {
+    std::printf("%-22s %-8s %-7s %-6s %10llu %10llu %12llu\n", f.name.c_str(),
+                std::string(libsearch::FieldTypeName(f.type)).c_str(), f.indexed ? "yes" : "no",
+                f.stored ? "yes" : "no", static_cast<unsigned long long>(f.doc_count),
+                static_cast<unsigned long long>(f.num_terms),
+                static_cast<unsigned long long>(f.total_terms));
+  }
+  std::printf("\n%-18s %-22s %12s %12s\n", "section", "field", "offset", "bytes");
+  for (const auto& s : info.sections) {
+    std::printf("%-18s %-22s %12llu %12llu\n", s.kind.c_str(), s.field.c_str(),
+                static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.bytes));
+  }
+  return 0;
+}
+
+int RunVerify(const std::string& path) {
+  auto index = libsearch::Index::Open(path);
+  if (!index.ok()) return Fail(index.status());
+  const libsearch::Status s = (*index)->Verify();
+  if (!s.ok()) return Fail(s);
+  std::printf("%s: OK (%llu documents, every section checksum matches)\n", path.c_str(),
+              static_cast<unsigned long long>((*index)->num_docs()));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{std::string("libsearch ") + libsearch::Version() +
+               " - index and search product catalogues"};
+  app.require_subcommand(1);
+
+  std::string schema, output, index_path, query, fields, op = "and", queries, format = "trec";
+  std::vector<std::string> inputs;
+  bool skip_bad = false, json = false, explain = false;
+  size_t k = 10, offset = 0;
+
+  CLI::App* idx = app.add_subcommand("index", "Build an index file from JSON Lines");
+  idx->add_option("--schema", schema, "Schema JSON file")->required()->check(CLI::ExistingFile);
+  idx->add_option("--input", inputs, "JSON Lines input (.jsonl, .jsonl.gz, .jsonl.zst); repeatable")
+      ->required();
+  idx->add_option("--output", output, "Index file to write (atomically)")->required();
+  idx->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
+
+  CLI::App* search = app.add_subcommand("search", "Run one query");
+  search->add_option("index", index_path, "Index file")->required();
+  search->add_option("query", query, "Query text")->required();
+  search->add_option("--k", k, "Number of hits")->capture_default_str();
+  search->add_option("--offset", offset, "Hits to skip (pagination)")->capture_default_str();
+  search->add_option("--fields", fields, "Comma-separated fields for bare words (default: all text fields)");
+  search->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
+  search->add_flag("--json", json, "Print {total, took_us, hits:[{id, score, doc}]}");
+  search->add_flag("--explain", explain, "Print the parsed query instead of results");
+
+  CLI::App* batch = app.add_subcommand("batch", "Run many queries from a JSON Lines file");
+  batch->add_option("index", index_path, "Index file")->required();
+  batch->add_option("--queries", queries, "JSON Lines: {\"id\": ..., \"query\": ...}")->required();
+  batch->add_option("--k", k, "Hits per query")->capture_default_str();
+  batch->add_option("--format", format, "trec | json")->check(CLI::IsMember({"trec", "json"}))->capture_default_str();
+  batch->add_option("--fields", fields, "Comma-separated fields for bare words");
+  batch->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
+
+  CLI::App* info = app.add_subcommand("info", "Show counts, fields and section sizes");
+  info->add_option("index", index_path, "Index file")->required();
+  CLI::App* verify = app.add_subcommand("verify", "Check every checksum in an index file");
+  verify->add_option("index", index_path, "Index file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  if (*idx) return RunIndex(schema, inputs, output, skip_bad);
+  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain);
+  if (*batch) return RunBatch(index_path, queries, k, format, fields, op);
+  if (*info) return RunInfo(index_path);
+  if (*verify) return RunVerify(index_path);
+  return 0;
+}
