@@ -1,5 +1,6 @@
 #include "index/index_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/coding.h"
@@ -87,7 +88,15 @@ Status IndexReader::Init() {
     if (e == nullptr) {
       return Status::Corruption("missing section " + std::string(SectionKindName(k)));
     }
-    return Section(*e);
+    const std::string_view bytes = Section(*e);
+    // The schema and field statistics are a few hundred bytes and steer how
+    // everything else is read and scored: always check them.
+    if ((k == SectionKind::kSchema || k == SectionKind::kFieldStats) &&
+        Checksum64(bytes.data(), bytes.size()) != e->checksum) {
+      return Status::Corruption("checksum mismatch in section " +
+                                std::string(SectionKindName(k)) + " (the file is damaged)");
+    }
+    return bytes;
   };
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view schema_json, global(SectionKind::kSchema));
   auto schema = Schema::FromJson(schema_json);
@@ -175,6 +184,23 @@ Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {
 }
 
 Status IndexReader::Verify() const {
+  // Padding between sections must be zero, so that every byte of the file is
+  // covered by some check.
+  std::vector<std::pair<uint64_t, uint64_t>> ranges = {{0, sizeof(FileHeader)}};
+  for (const SectionEntry& e : sections_) ranges.emplace_back(e.offset, e.offset + e.length);
+  ranges.emplace_back(header_.table_offset, file_size());
+  std::sort(ranges.begin(), ranges.end());
+  const std::string_view data = file_->data();
+  uint64_t covered = 0;
+  for (const auto& [begin, end] : ranges) {
+    for (uint64_t i = covered; i < begin; ++i) {
+      if (data[i] != 0) {
+        return Status::Corruption("non-zero padding byte at offset " + std::to_string(i) +
+                                  ": the file is damaged; rebuild or re-download it");
+      }
+    }
+    covered = std::max(covered, end);
+  }
   for (const SectionEntry& e : sections_) {
     const std::string_view bytes = Section(e);
     if (Checksum64(bytes.data(), bytes.size()) != e.checksum) {

@@ -27,7 +27,6 @@ struct FieldReader {
   FieldPostingsView postings;
   const uint8_t* norms = nullptr;  // Null for keyword fields (all lengths 1).
 
-  bool has_positions() const { return !postings.positions.empty() || spec->type == FieldType::kText; }
   uint8_t norm(uint32_t doc) const { return norms ? norms[doc] : 1; }
 };
 

@@ -157,11 +157,11 @@ bool PostingsCursor::LoadBlock(uint64_t b) {
     Fail();
     return false;
   }
-  // Gaps are >= 1, so ids only grow; check the range and the skip entry, and
-  // that the id sequence did not wrap around.
-  const uint32_t last = docs_[n - 1];
-  if (last >= view_->num_docs || last != view_->last_doc[gb] ||
-      (b > 0 && docs_[0] <= prev) || docs_[0] > last) {
+  // Damaged gaps can wrap around 2^32; every id must grow and stay below
+  // num_docs, since ids index the norms array. One cheap pass per block.
+  uint32_t bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
+  for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
+  if (bad || docs_[n - 1] >= view_->num_docs || docs_[n - 1] != view_->last_doc[gb]) {
     Fail();
     return false;
   }

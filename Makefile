@@ -1,0 +1,49 @@
+# Entry points. `make demo` and `make test` work on a fresh Debian 12 machine:
+# both install missing packages first (tools/install-deps.sh).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CLI        := $(BUILD)/tools/libsearch
+DEMO_INDEX := $(BUILD)/demo/products.idx
+
+.PHONY: all deps build demo test test-release test-asan bench clean
+
+all: build
+
+deps:
+	@bash tools/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIBSEARCH_WERROR=ON
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@mkdir -p $(BUILD)/demo
+	$(CLI) index --schema examples/products/schema.json \
+	    --input examples/products/products.jsonl.gz --output $(DEMO_INDEX)
+	$(CLI) info $(DEMO_INDEX) | head -n 20
+	@for q in 'peanut butter' '"dark chocolate" -milk' 'organic (apple OR pear) juice' \
+	          'product_name:cookies chocolate chip' 'crème brûlée'; do \
+	  echo; echo "\$$ libsearch search $(DEMO_INDEX) '$$q'"; \
+	  $(CLI) search $(DEMO_INDEX) "$$q" --k 5 || exit 1; \
+	done
+
+# GCC Release build with -Werror, then the whole suite again under
+# AddressSanitizer + UBSan with Clang 14 (the second supported compiler).
+test: test-release test-asan
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) -G Ninja \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBSEARCH_WERROR=ON -DLIBSEARCH_SANITIZE=ON
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE install
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

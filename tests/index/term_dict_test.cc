@@ -1,0 +1,72 @@
+#include "index/term_dict.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "testing/test_util.h"
+
+namespace libsearch::internal {
+namespace {
+
+std::vector<std::string> RandomTerms(std::mt19937* rng, size_t n) {
+  std::set<std::string> terms;
+  while (terms.size() < n) {
+    std::string t;
+    const size_t len = 1 + (*rng)() % 8;
+    for (size_t i = 0; i < len; ++i) t.push_back(static_cast<char>('a' + (*rng)() % 4));
+    if ((*rng)() % 10 == 0) t += "\xc3\xa9";  // Some UTF-8.
+    terms.insert(t);
+  }
+  return {terms.begin(), terms.end()};
+}
+
+class TermDictTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(TermDictTest, FindAndLowerBoundMatchSortedVector) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> terms = RandomTerms(&rng, GetParam());
+  std::vector<std::string_view> views(terms.begin(), terms.end());
+  std::string blocks, index;
+  WriteTermDict(views, &blocks, &index);
+  ASSERT_OK_AND_ASSIGN(TermDictReader dict, TermDictReader::Open(blocks, index, terms.size()));
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const auto ord = dict.Find(terms[i]);
+    ASSERT_TRUE(ord.has_value()) << terms[i];
+    EXPECT_EQ(*ord, i);
+  }
+  for (int probe = 0; probe < 2000; ++probe) {
+    std::string key;
+    const size_t len = rng() % 9;
+    for (size_t i = 0; i < len; ++i) key.push_back(static_cast<char>('a' + rng() % 5));
+    const size_t expect = std::lower_bound(terms.begin(), terms.end(), key) - terms.begin();
+    EXPECT_EQ(dict.LowerBound(key), expect) << key;
+    EXPECT_EQ(dict.Find(key).has_value(), expect < terms.size() && terms[expect] == key);
+  }
+  std::vector<std::string> all;
+  ASSERT_OK(dict.Terms(0, static_cast<uint32_t>(terms.size()), &all));
+  EXPECT_EQ(all, terms);
+  if (terms.size() > 40) {
+    std::vector<std::string> mid;
+    ASSERT_OK(dict.Terms(31, 5, &mid));
+    EXPECT_EQ(mid, std::vector<std::string>(terms.begin() + 31, terms.begin() + 36));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, TermDictTest, ::testing::Values(0, 1, 31, 32, 33, 1000));
+
+TEST(TermDict, CorruptOffsetsGiveErrorsNotCrashes) {
+  std::vector<std::string_view> terms = {"apple", "banana", "cherry"};
+  std::string blocks, index;
+  WriteTermDict(terms, &blocks, &index);
+  index[8] = '\x7f';  // Block end offset far beyond the blocks section.
+  ASSERT_OK_AND_ASSIGN(TermDictReader dict, TermDictReader::Open(blocks, index, 3));
+  EXPECT_FALSE(dict.Find("banana").has_value());
+  std::vector<std::string> out;
+  EXPECT_EQ(dict.Terms(0, 3, &out).code(), StatusCode::kCorruption);
+  EXPECT_EQ(TermDictReader::Open(blocks, index.substr(1), 3).status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace libsearch::internal

@@ -1,0 +1,113 @@
+#include "query/query.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "testing/test_util.h"
+
+namespace libsearch::internal {
+namespace {
+
+class ParserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = Schema::FromJson(R"({"id": "sku", "fields": {
+        "title": {"type": "text", "boost": 2.0},
+        "body": {"type": "text", "language": "none"},
+        "brand": {"type": "keyword"},
+        "price": {"type": "float"}}})");
+    ASSERT_TRUE(s.ok());
+    schema_ = std::make_unique<Schema>(std::move(*s));
+    analysis::AnalyzerOptions en;
+    analysis::AnalyzerOptions none;
+    none.language = "none";
+    auto a = analysis::Analyzer::Create(en);
+    auto b = analysis::Analyzer::Create(none);
+    ASSERT_TRUE(a.ok() && b.ok());
+    en_ = std::move(*a);
+    none_ = std::move(*b);
+    analyzers_ = {nullptr, en_.get(), none_.get(), nullptr, nullptr};
+  }
+
+  // Parses with title as the only default field unless `fields` says otherwise.
+  std::string Parse(const std::string& q, DefaultOperator op = DefaultOperator::kAnd,
+                    std::vector<uint32_t> fields = {1}) {
+    ParseOptions po;
+    po.default_fields = std::move(fields);
+    po.default_operator = op;
+    auto r = ParseQuery(q, *schema_, analyzers_, po);
+    if (!r.ok()) return "ERROR " + r.status().message();
+    return (*r)->ToString(*schema_);
+  }
+
+  std::unique_ptr<Schema> schema_;
+  std::unique_ptr<analysis::Analyzer> en_, none_;
+  std::vector<const analysis::Analyzer*> analyzers_;
+};
+
+TEST_F(ParserTest, Terms) {
+  EXPECT_EQ(Parse("Apples"), "title:appl^2");
+  EXPECT_EQ(Parse("red apples"), "(+title:red^2 +title:appl^2)");
+  EXPECT_EQ(Parse("red apples", DefaultOperator::kOr), "(title:red^2 title:appl^2)");
+  EXPECT_EQ(Parse("red", DefaultOperator::kAnd, {1, 2}), "(title:red^2 body:red)");
+  EXPECT_EQ(Parse(""), "*:*");
+  EXPECT_EQ(Parse("   "), "*:*");
+}
+
+TEST_F(ParserTest, OperatorsAndGroups) {
+  EXPECT_EQ(Parse("+red -green blue", DefaultOperator::kOr),
+            "(+title:red^2 title:blue^2 -title:green^2)");
+  EXPECT_EQ(Parse("red NOT green"), "(+title:red^2 -title:green^2)");
+  EXPECT_EQ(Parse("red AND green"), "(+title:red^2 +title:green^2)");
+  EXPECT_EQ(Parse("tea OR coffee cup"), "(+(title:tea^2 title:coffe^2) +title:cup^2)");
+  EXPECT_EQ(Parse("(tea OR coffee) -(decaf OR instant)"),
+            "(+(title:tea^2 title:coffe^2) -(title:decaf^2 title:instant^2))");
+  EXPECT_EQ(Parse("-salt"), "(+*:* -title:salt^2)");
+}
+
+TEST_F(ParserTest, PhrasesAndMultiTokenWords) {
+  EXPECT_EQ(Parse("\"peanut butter\""), "title:\"peanut butter\"^2");
+  EXPECT_EQ(Parse("\"peanut butter"), "title:\"peanut butter\"^2") << "lenient open quote";
+  EXPECT_EQ(Parse("wi-fi"), "title:\"wi fi\"^2");
+  EXPECT_EQ(Parse("\"single\""), "title:singl^2");
+  EXPECT_EQ(Parse("\"\""), "*:*");
+}
+
+TEST_F(ParserTest, Fields) {
+  EXPECT_EQ(Parse("body:Running"), "body:running");
+  EXPECT_EQ(Parse("brand:ACME"), "brand:ACME") << "keywords are exact";
+  EXPECT_EQ(Parse("brand:\"Acme Foods\""), "brand:Acme Foods");
+  EXPECT_EQ(Parse("title:(red OR blue)"), "(title:red^2 title:blue^2)");
+  EXPECT_EQ(Parse("ratio 1:2"), "(+title:ratio^2 +title:\"1 2\"^2)") << "not a field name";
+  EXPECT_EQ(Parse("co-op"), "title:\"co op\"^2");
+}
+
+TEST_F(ParserTest, ClearErrors) {
+  EXPECT_EQ(Parse("(red"), "ERROR query position 0: '(' is never closed");
+  EXPECT_EQ(Parse("red)"), "ERROR query position 3: ')' has no matching '('");
+  EXPECT_EQ(Parse("colour:red").substr(0, 47), "ERROR query position 0: unknown field 'colour' ");
+  EXPECT_EQ(Parse("red OR"), "ERROR query position 4: 'OR' needs a term on both sides");
+  EXPECT_EQ(Parse("OR red"), "ERROR query position 0: an operator is missing its operand");
+  EXPECT_EQ(Parse("red -"), "title:red^2") << "a lone '-' is punctuation";
+  EXPECT_NE(Parse("price:5").find("has type float"), std::string::npos);
+  EXPECT_NE(Parse("title:").find("needs a value"), std::string::npos);
+  EXPECT_NE(Parse(std::string(5000, 'a')).find("limit"), std::string::npos);
+  EXPECT_NE(Parse(std::string(40, '(') + "a" + std::string(40, ')')).find("nested too deeply"),
+            std::string::npos);
+}
+
+TEST_F(ParserTest, NeverCrashesOnRandomInput) {
+  std::mt19937 rng(99);
+  const std::string alphabet = "ab (\")+-:ORANDNOTtitle:brand:*\\\xc3\xa9";
+  for (int i = 0; i < 20000; ++i) {
+    std::string q;
+    const size_t len = rng() % 24;
+    for (size_t k = 0; k < len; ++k) q.push_back(alphabet[rng() % alphabet.size()]);
+    const std::string out = Parse(q);  // Either a query or a clear error.
+    EXPECT_FALSE(out.empty());
+  }
+}
+
+}  // namespace
+}  // namespace libsearch::internal

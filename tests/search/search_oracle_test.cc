@@ -1,0 +1,272 @@
+// Search results against a brute-force oracle: the oracle re-analyses every
+// document, scores each candidate with its own BM25 arithmetic, and sorts all
+// matches; libsearch must return the same hits, order, totals and scores.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "analysis/analyzer.h"
+#include "testing/test_util.h"
+#include "util/small_float.h"
+
+namespace libsearch {
+namespace {
+
+using testing::TempDir;
+
+constexpr int kNumDocs = 3000;
+constexpr int kVocab = 300;
+
+struct OracleField {
+  float boost;
+  // Per doc: term -> positions.
+  std::vector<std::map<std::string, std::vector<uint32_t>>> docs;
+  std::vector<uint32_t> lengths;
+  uint64_t doc_count = 0, sum_tf = 0;
+  std::map<std::string, uint32_t> df;
+};
+
+// Independent BM25 (Lucene): float arithmetic, SmallFloat lengths.
+float Bm25(const OracleField& f, float idf_sum, uint32_t freq, uint32_t length) {
+  const float avgdl = static_cast<float>(static_cast<double>(f.sum_tf) / static_cast<double>(f.doc_count));
+  const float len = static_cast<float>(internal::NormToLength(internal::LengthToNorm(length)));
+  const float norm_inv = 1.0f / (1.2f * ((1 - 0.75f) + 0.75f * len / avgdl));
+  const float w = f.boost * idf_sum;
+  return w - w / (1.0f + static_cast<float>(freq) * norm_inv);
+}
+
+float Idf(const OracleField& f, const std::string& term) {
+  auto it = f.df.find(term);
+  const double n = it == f.df.end() ? 0 : it->second;
+  return static_cast<float>(std::log(1 + (static_cast<double>(f.doc_count) - n + 0.5) / (n + 0.5)));
+}
+
+class SearchOracleTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    std::mt19937 rng(1234);
+    // Zipf-ish vocabulary plus words with exact document frequencies at the
+    // 128-doc block boundaries.
+    std::vector<std::string> vocab;
+    for (int i = 0; i < kVocab; ++i) vocab.push_back("w" + std::to_string(i));
+    std::vector<double> weights;
+    for (int i = 0; i < kVocab; ++i) weights.push_back(1.0 / (i + 1));
+    std::discrete_distribution<int> zipf(weights.begin(), weights.end());
+    const std::map<std::string, int> exact_df = {
+        {"blk127", 127}, {"blk128", 128}, {"blk129", 129}, {"uniq1", 1}, {"all1", kNumDocs}};
+    std::map<std::string, std::vector<int>> exact_docs;
+    for (const auto& [word, df] : exact_df) {
+      std::vector<int> all(kNumDocs);
+      for (int i = 0; i < kNumDocs; ++i) all[i] = i;
+      std::shuffle(all.begin(), all.end(), rng);
+      exact_docs[word].assign(all.begin(), all.begin() + df);
+    }
+    std::vector<std::string> docs;
+    std::vector<std::pair<std::string, std::string>> texts;
+    for (int d = 0; d < kNumDocs; ++d) {
+      std::string title, body;
+      const int tlen = 1 + rng() % 6, blen = rng() % 60;  // Some empty bodies.
+      for (int i = 0; i < tlen; ++i) title += vocab[zipf(rng)] + " ";
+      for (int i = 0; i < blen; ++i) body += vocab[zipf(rng)] + " ";
+      for (const auto& [word, ds] : exact_docs) {
+        if (std::find(ds.begin(), ds.end(), d) != ds.end()) (rng() % 2 ? title : body) += word + " ";
+      }
+      texts.emplace_back(title, body);
+      docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + title +
+                     "\", \"body\": \"" + body + "\"}");
+    }
+    auto schema = Schema::FromJson(R"({"id": "id", "fields": {
+        "title": {"type": "text", "boost": 2.0, "stored": true},
+        "body": {"type": "text"}}})");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_OK(testing::BuildIndex(*schema, docs, dir_->File("oracle.idx")));
+    auto analyzer = analysis::Analyzer::Create({});
+    ASSERT_TRUE(analyzer.ok());
+    fields_ = new std::vector<OracleField>(2);
+    (*fields_)[0].boost = 2.0f;
+    (*fields_)[1].boost = 1.0f;
+    for (int d = 0; d < kNumDocs; ++d) {
+      for (int f = 0; f < 2; ++f) {
+        OracleField& of = (*fields_)[f];
+        std::vector<analysis::Token> tokens;
+        (*analyzer)->Analyze(f == 0 ? texts[d].first : texts[d].second, &tokens);
+        std::map<std::string, std::vector<uint32_t>> terms;
+        for (const auto& t : tokens) terms[t.term].push_back(t.position);
+        for (const auto& [term, ps] : terms) of.df[term]++;
+        of.docs.push_back(std::move(terms));
+        of.lengths.push_back(static_cast<uint32_t>(tokens.size()));
+        of.doc_count += !tokens.empty();
+        of.sum_tf += tokens.size();
+      }
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete fields_;
+  }
+
+  // Score of a term or phrase (terms) in one doc across both fields, as
+  // libsearch sums them: per-field float scores, summed in double, to float.
+  // Returns false if it matches in no field.
+  static bool LeafScore(const std::vector<std::string>& terms, int d, float* score) {
+    double sum = 0;
+    bool any = false;
+    for (const OracleField& f : *fields_) {
+      uint32_t freq = 0;
+      const auto& doc = f.docs[d];
+      auto first = doc.find(terms[0]);
+      if (first == doc.end()) continue;
+      for (uint32_t p : first->second) {
+        bool all = true;
+        for (size_t i = 1; i < terms.size() && all; ++i) {
+          auto it = doc.find(terms[i]);
+          all = it != doc.end() &&
+                std::find(it->second.begin(), it->second.end(), p + i) != it->second.end();
+        }
+        freq += all;
+      }
+      if (freq == 0) continue;
+      float idf = 0;
+      for (const auto& t : terms) idf += Idf(f, t);
+      sum += Bm25(f, idf, freq, f.lengths[d]);
+      any = true;
+    }
+    *score = static_cast<float>(sum);
+    return any;
+  }
+
+  static TempDir* dir_;
+  static std::vector<OracleField>* fields_;
+};
+TempDir* SearchOracleTest::dir_ = nullptr;
+std::vector<OracleField>* SearchOracleTest::fields_ = nullptr;
+
+struct Expected {
+  uint32_t doc;
+  float score;
+};
+
+TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  std::mt19937 rng(77);
+  const std::vector<std::string> specials = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  auto random_word = [&]() -> std::string {
+    if (rng() % 4 == 0) return specials[rng() % specials.size()];
+    return "w" + std::to_string(rng() % 2 ? rng() % 20 : rng() % kVocab);
+  };
+  int nonempty = 0;
+  const int kQueries = 1200;
+  for (int qi = 0; qi < kQueries; ++qi) {
+    const int kind = qi % 4;  // 0 AND, 1 OR, 2 phrase, 3 AND with exclusion.
+    std::vector<std::vector<std::string>> leaves;
+    std::string excluded;
+    SearchRequest req;
+    if (kind == 2) {
+      // A phrase copied from a random title so it usually matches.
+      const auto& doc = (*fields_)[0].docs[rng() % kNumDocs];
+      std::vector<std::pair<uint32_t, std::string>> seq;
+      for (const auto& [t, ps] : doc) for (uint32_t p : ps) seq.emplace_back(p, t);
+      std::sort(seq.begin(), seq.end());
+      if (seq.size() < 2) {
+        seq = {{0, random_word()}, {1, random_word()}};
+      }
+      const size_t start = rng() % (seq.size() - 1);
+      const size_t len = std::min<size_t>(2 + rng() % 2, seq.size() - start);
+      std::vector<std::string> phrase;
+      for (size_t i = start; i < start + len; ++i) phrase.push_back(seq[i].second);
+      leaves.push_back(phrase);
+      req.query = "\"";
+      for (const auto& t : phrase) req.query += t + " ";
+      req.query += "\"";
+    } else {
+      const int n = 1 + rng() % 4;
+      for (int i = 0; i < n; ++i) {
+        leaves.push_back({random_word()});
+        req.query += leaves.back()[0] + " ";
+      }
+      if (kind == 1) req.default_operator = Operator::kOr;
+      if (kind == 3) {
+        excluded = random_word();
+        req.query += "-" + excluded;
+      }
+    }
+    req.k = std::vector<size_t>{1, 10, 50, 200}[rng() % 4];
+    req.include_docs = false;
+
+    std::vector<Expected> expected;
+    for (int d = 0; d < kNumDocs; ++d) {
+      double sum = 0;
+      int matched = 0;
+      for (const auto& leaf : leaves) {
+        float s;
+        if (LeafScore(leaf, d, &s)) {
+          sum += s;
+          ++matched;
+        }
+      }
+      const bool ok = kind == 1 ? matched > 0 : matched == static_cast<int>(leaves.size());
+      float ex_score;
+      if (!ok || (!excluded.empty() && LeafScore({excluded}, d, &ex_score))) continue;
+      expected.push_back({static_cast<uint32_t>(d), static_cast<float>(sum)});
+    }
+    std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
+      return a.score > b.score || (a.score == b.score && a.doc < b.doc);
+    });
+    ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
+    ASSERT_EQ(resp.total, expected.size()) << req.query;
+    ASSERT_EQ(resp.hits.size(), std::min(req.k, expected.size())) << req.query;
+    nonempty += !expected.empty();
+    for (size_t i = 0; i < resp.hits.size(); ++i) {
+      ASSERT_EQ(resp.hits[i].doc, expected[i].doc) << req.query << " rank " << i;
+      ASSERT_NEAR(resp.hits[i].score, expected[i].score, 1e-5 * std::abs(expected[i].score))
+          << req.query << " rank " << i;
+      ASSERT_EQ(resp.hits[i].id, "d" + std::to_string(expected[i].doc));
+    }
+  }
+  EXPECT_GT(nonempty, kQueries * 8 / 10) << "too many empty queries: the test would be weak";
+}
+
+TEST_F(SearchOracleTest, PagesTileTheFullList) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  SearchRequest all;
+  all.query = "w1 OR w2 OR all1";
+  all.k = 500;
+  all.include_docs = false;
+  ASSERT_OK_AND_ASSIGN(SearchResponse full, index->Search(all));
+  ASSERT_EQ(full.hits.size(), 500u);
+  for (size_t page_size : {7u, 50u}) {
+    std::vector<uint32_t> seen;
+    for (size_t offset = 0; offset < 500; offset += page_size) {
+      SearchRequest req = all;
+      req.offset = offset;
+      req.k = std::min(page_size, 500 - offset);
+      ASSERT_OK_AND_ASSIGN(SearchResponse page, index->Search(req));
+      EXPECT_EQ(page.total, full.total);
+      for (const Hit& h : page.hits) seen.push_back(h.doc);
+    }
+    std::vector<uint32_t> want;
+    for (const Hit& h : full.hits) want.push_back(h.doc);
+    EXPECT_EQ(seen, want) << "page size " << page_size;
+  }
+  SearchRequest too_deep = all;
+  too_deep.offset = 9999;
+  too_deep.k = 10;
+  EXPECT_EQ(index->Search(too_deep).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SearchOracleTest, StoredDocumentsComeBackWithHits) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  SearchRequest req;
+  req.query = "uniq1";
+  ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
+  ASSERT_EQ(resp.total, 1u);
+  EXPECT_NE(resp.hits[0].doc_json.find("\"title\""), std::string::npos);
+  EXPECT_NE(resp.hits[0].doc_json.find("\"id\":\"" + resp.hits[0].id + "\""), std::string::npos);
+  EXPECT_EQ(resp.hits[0].doc_json.find("\"body\""), std::string::npos) << "body is not stored";
+}
+
+}  // namespace
+}  // namespace libsearch

@@ -1,0 +1,76 @@
+// Test support: Status assertions, temporary directories, tiny index builds.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libsearch/libsearch.h"
+
+#define ASSERT_OK(expr)                                          \
+  do {                                                           \
+    const ::libsearch::Status _s = (expr);                       \
+    ASSERT_TRUE(_s.ok()) << #expr << " -> " << _s.ToString();    \
+  } while (0)
+#define EXPECT_OK(expr)                                          \
+  do {                                                           \
+    const ::libsearch::Status _s = (expr);                       \
+    EXPECT_TRUE(_s.ok()) << #expr << " -> " << _s.ToString();    \
+  } while (0)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(LIBSEARCH_CONCAT_(_t_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                         \
+  auto tmp = (expr);                                                       \
+  ASSERT_TRUE(tmp.ok()) << #expr << " -> " << tmp.status().ToString();     \
+  lhs = std::move(*tmp)
+
+namespace libsearch::testing {
+
+// A fresh directory under $TMPDIR, removed with everything in it on scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "libsearch-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline std::string SourcePath(const std::string& rel) {
+  return std::string(LIBSEARCH_SOURCE_DIR) + "/" + rel;
+}
+
+// Builds an index from JSON documents; fails the test on any error.
+inline Status BuildIndex(const Schema& schema, const std::vector<std::string>& docs,
+                         const std::string& path) {
+  auto builder = IndexBuilder::Create(schema);
+  if (!builder.ok()) return builder.status();
+  for (const std::string& d : docs) LIBSEARCH_RETURN_IF_ERROR((*builder)->AddJson(d));
+  return (*builder)->Build(path);
+}
+
+}  // namespace libsearch::testing

@@ -1,0 +1,81 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "util/bitpack.h"
+#include "util/coding.h"
+#include "util/small_float.h"
+
+namespace libsearch::internal {
+namespace {
+
+TEST(BitPack, EveryWidthRoundTrips) {
+  std::mt19937 rng(42);
+  for (uint32_t width = 0; width <= 32; ++width) {
+    uint32_t in[kBlockSize], out[kBlockSize];
+    const uint64_t limit = width == 32 ? 0x100000000ull : (1ull << width);
+    for (uint32_t& v : in) v = static_cast<uint32_t>(rng() % limit);
+    in[7] = static_cast<uint32_t>(limit - 1);  // The extreme value is exact.
+    std::string packed = "x";                   // Unaligned start.
+    PackBlock(in, width, &packed);
+    ASSERT_EQ(packed.size(), 1 + PackedBytes(width));
+    UnpackBlock(packed.data() + 1, width, out);
+    for (size_t i = 0; i < kBlockSize; ++i) ASSERT_EQ(in[i], out[i]) << "width " << width << " i " << i;
+  }
+}
+
+TEST(BitPack, DeltaDecodeRestoresIncreasingIds) {
+  uint32_t gaps[kBlockSize];
+  for (size_t i = 0; i < kBlockSize; ++i) gaps[i] = static_cast<uint32_t>(i % 3);
+  const uint32_t last = DeltaDecodeBlock(0xffffffffu, gaps);
+  uint32_t expect = 0xffffffffu;
+  for (size_t i = 0; i < kBlockSize; ++i) {
+    expect += static_cast<uint32_t>(i % 3) + 1;
+    ASSERT_EQ(gaps[i], expect);
+  }
+  EXPECT_EQ(last, expect);
+  EXPECT_EQ(gaps[0], 0u);  // From "doc -1", a gap of 0 means doc 0.
+}
+
+TEST(Varint, RoundTripsAndRejectsTruncation) {
+  std::string buf;
+  const uint32_t values[] = {0, 1, 127, 128, 16383, 16384, 0xffffffffu};
+  for (uint32_t v : values) PutVarint32(&buf, v);
+  const char* p = buf.data();
+  for (uint32_t v : values) {
+    uint32_t got;
+    p = GetVarint32(p, buf.data() + buf.size(), &got);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(got, v);
+  }
+  uint32_t got;
+  const std::string cut = buf.substr(0, buf.size() - 1);  // Last varint loses a byte.
+  p = cut.data();
+  for (int i = 0; i < 6; ++i) p = GetVarint32(p, cut.data() + cut.size(), &got);
+  EXPECT_EQ(GetVarint32(p, cut.data() + cut.size(), &got), nullptr);
+  const std::string overflow = "\xff\xff\xff\xff\x7f";
+  EXPECT_EQ(GetVarint32(overflow.data(), overflow.data() + 5, &got), nullptr);
+}
+
+// Lucene's SmallFloat.intToByte4: exact below 40, then 3 mantissa bits.
+TEST(SmallFloat, MatchesLuceneEncoding) {
+  for (uint32_t len = 0; len < 40; ++len) EXPECT_EQ(NormToLength(LengthToNorm(len)), len);
+  // Values from Lucene's TestSmallFloat / BM25 LENGTH_TABLE.
+  EXPECT_EQ(LengthToNorm(40), 40);
+  EXPECT_EQ(NormToLength(40), 40u);
+  EXPECT_EQ(NormToLength(41), 42u);
+  EXPECT_EQ(NormToLength(255), 2013265944u);
+  uint32_t prev = 0;
+  for (int code = 1; code < 256; ++code) {
+    const uint32_t len = NormToLength(static_cast<uint8_t>(code));
+    EXPECT_GT(len, prev);  // Strictly increasing table.
+    EXPECT_EQ(LengthToNorm(len), code);
+    if (len > 0) {
+      EXPECT_EQ(LengthToNorm(len - 1), code - 1) << "codes round down";
+    }
+    prev = len;
+  }
+}
+
+}  // namespace
+}  // namespace libsearch::internal

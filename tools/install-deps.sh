@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building and testing libsearch needs on a fresh Debian 12
+# machine. Idempotent: installs only what is missing and says what it installs.
+set -euo pipefail
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  clang-14 libclang-rt-14-dev           # second compiler + sanitizer runtimes
+  libicu-dev libxapian-dev              # Unicode analysis, Snowball stemmers, reference engine
+  libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev zstd
+  nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  pybind11-dev python3-dev
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: all Debian packages present"
+fi
