@@ -279,7 +279,7 @@ std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
       const FieldReader* field = reader->field(q.field);
       if (field == nullptr) return std::make_unique<EmptyScorer>();
       std::vector<PostingsCursor*> cursors;
-      float idf = 0;
+      double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
       for (const std::string& term : q.terms) {
         const auto ord = field->dict.Find(term);
         if (!ord) return std::make_unique<EmptyScorer>();
@@ -287,7 +287,7 @@ std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
         idf += Bm25Idf(info.doc_freq, field->stats.doc_count);
         cursors.push_back(ctx->NewCursor(*field, info));
       }
-      const float weight = q.boost * idf;
+      const float weight = q.boost * static_cast<float>(idf);
       if (q.kind == Query::Kind::kTerm) {
         return std::make_unique<TermScorer>(cursors[0], field, weight, ctx->NormTable(*field));
       }

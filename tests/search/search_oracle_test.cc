@@ -129,9 +129,9 @@ class SearchOracleTest : public ::testing::Test {
         freq += all;
       }
       if (freq == 0) continue;
-      float idf = 0;
+      double idf = 0;
       for (const auto& t : terms) idf += Idf(f, t);
-      sum += Bm25(f, idf, freq, f.lengths[d]);
+      sum += Bm25(f, static_cast<float>(idf), freq, f.lengths[d]);
       any = true;
     }
     *score = static_cast<float>(sum);
