@@ -34,10 +34,18 @@ std::vector<std::string> SplitComma(const std::string& s) {
   return out;
 }
 
+// Scores are floats; print the shortest decimal that reads back to the same
+// float (15.7663536), not the double widening (15.766353607177734).
+double FloatForJson(float f) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(f));
+  return std::strtod(buf, nullptr);
+}
+
 Json HitsJson(const libsearch::SearchResponse& resp, bool with_docs) {
   Json hits = Json::array();
   for (const auto& h : resp.hits) {
-    Json hit = {{"id", h.id}, {"score", h.score}};
+    Json hit = {{"id", h.id}, {"score", FloatForJson(h.score)}};
     if (with_docs) hit["doc"] = Json::parse(h.doc_json, nullptr, false);
     hits.push_back(std::move(hit));
   }

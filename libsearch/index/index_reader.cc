@@ -120,8 +120,9 @@ Status IndexReader::Init() {
   fields_.resize(schema_.fields().size());
   std::vector<const SectionEntry*> per_field(fields_.size() * 16, nullptr);
   for (const SectionEntry& e : sections_) {
-    if (e.field == kNoField) continue;
-    if (e.field >= fields_.size() || e.kind >= 16) {
+    // Kinds from a newer minor version are skipped, not refused.
+    if (e.field == kNoField || e.kind >= 16) continue;
+    if (e.field >= fields_.size()) {
       return Status::Corruption("section for unknown field " + std::to_string(e.field));
     }
     per_field[e.field * 16 + e.kind] = &e;
