@@ -105,9 +105,22 @@ libsearch::Operator ParseOperator(const std::string& op) {
   return op == "or" ? libsearch::Operator::kOr : libsearch::Operator::kAnd;
 }
 
+struct Scoring {
+  float k1 = 1.2f;
+  float b = 0.75f;
+};
+
+libsearch::OpenOptions OpenOpts(const Scoring& scoring) {
+  libsearch::OpenOptions o;
+  o.bm25_k1 = scoring.k1;
+  o.bm25_b = scoring.b;
+  return o;
+}
+
 int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
-              const std::string& fields, const std::string& op, bool json, bool explain) {
-  auto index = libsearch::Index::Open(path);
+              const std::string& fields, const std::string& op, bool json, bool explain,
+              const Scoring& scoring) {
+  auto index = libsearch::Index::Open(path, OpenOpts(scoring));
   if (!index.ok()) return Fail(index.status());
   libsearch::SearchRequest req;
   req.query = query;
@@ -153,16 +166,14 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
 }
 
 int RunBatch(const std::string& path, const std::string& queries, size_t k,
-             const std::string& format, const std::string& fields, const std::string& op) {
-  if (format != "trec" && format != "json") {
-    return Fail(libsearch::Status::InvalidArgument("--format must be trec or json"));
-  }
-  auto index = libsearch::Index::Open(path);
+             const std::string& format, const std::string& fields, const std::string& op,
+             const Scoring& scoring, bool skip_bad) {
+  auto index = libsearch::Index::Open(path, OpenOpts(scoring));
   if (!index.ok()) return Fail(index.status());
   std::ifstream in(queries);
   if (!in) return Fail(libsearch::Status::NotFound("cannot open queries file '" + queries + "'"));
   std::string line;
-  size_t line_no = 0;
+  size_t line_no = 0, skipped = 0;
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -180,7 +191,14 @@ int RunBatch(const std::string& path, const std::string& queries, size_t k,
     req.default_operator = ParseOperator(op);
     req.include_docs = format == "json";
     auto resp = (*index)->Search(req);
-    if (!resp.ok()) return Fail(resp.status().WithContext(where));
+    if (!resp.ok()) {
+      if (!skip_bad || resp.status().code() != libsearch::StatusCode::kInvalidArgument) {
+        return Fail(resp.status().WithContext(where));
+      }
+      std::cerr << "skipped: " << where << ": " << resp.status().message() << "\n";
+      ++skipped;
+      continue;
+    }
     if (format == "trec") {
       for (size_t i = 0; i < resp->hits.size(); ++i) {
         std::printf("%s Q0 %s %zu %.6f libsearch\n", qid.c_str(), resp->hits[i].id.c_str(), i + 1,
@@ -192,6 +210,7 @@ int RunBatch(const std::string& path, const std::string& queries, size_t k,
       std::cout << out.dump() << "\n";
     }
   }
+  if (skipped > 0) std::cerr << "skipped " << skipped << " bad queries\n";
   return 0;
 }
 
@@ -241,6 +260,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   bool skip_bad = false, json = false, explain = false;
   size_t k = 10, offset = 0;
+  Scoring scoring;
+  auto add_scoring = [&scoring](CLI::App* cmd) {
+    cmd->add_option("--k1", scoring.k1, "BM25 k1 (term-frequency saturation)")
+        ->check(CLI::Range(0.0f, 100.0f))->capture_default_str();
+    cmd->add_option("--b", scoring.b, "BM25 b (length normalisation)")
+        ->check(CLI::Range(0.0f, 1.0f))->capture_default_str();
+  };
 
   CLI::App* idx = app.add_subcommand("index", "Build an index file from JSON Lines");
   idx->add_option("--schema", schema, "Schema JSON file")->required()->check(CLI::ExistingFile);
@@ -258,6 +284,7 @@ int main(int argc, char** argv) {
   search->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
   search->add_flag("--json", json, "Print {total, took_us, hits:[{id, score, doc}]}");
   search->add_flag("--explain", explain, "Print the parsed query instead of results");
+  add_scoring(search);
 
   CLI::App* batch = app.add_subcommand("batch", "Run many queries from a JSON Lines file");
   batch->add_option("index", index_path, "Index file")->required();
@@ -266,6 +293,8 @@ int main(int argc, char** argv) {
   batch->add_option("--format", format, "trec | json")->check(CLI::IsMember({"trec", "json"}))->capture_default_str();
   batch->add_option("--fields", fields, "Comma-separated fields for bare words");
   batch->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
+  batch->add_flag("--skip-bad", skip_bad, "Report invalid queries on stderr and go on");
+  add_scoring(batch);
 
   CLI::App* info = app.add_subcommand("info", "Show counts, fields and section sizes");
   info->add_option("index", index_path, "Index file")->required();
@@ -274,8 +303,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*idx) return RunIndex(schema, inputs, output, skip_bad);
-  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain);
-  if (*batch) return RunBatch(index_path, queries, k, format, fields, op);
+  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain, scoring);
+  if (*batch) return RunBatch(index_path, queries, k, format, fields, op, scoring, skip_bad);
   if (*info) return RunInfo(index_path);
   if (*verify) return RunVerify(index_path);
   return 0;

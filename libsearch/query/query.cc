@@ -96,7 +96,10 @@ Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema) {
         }
         continue;
       }
-      if (LooksLikeFieldName(name)) {
+      // "ratio: 1" is prose, not a field query: only a value right after the
+      // colon makes an unknown name an error.
+      const bool has_value = colon + 1 < word.size();
+      if (LooksLikeFieldName(name) && has_value) {
         std::string known;
         for (const FieldSpec& f : schema.fields()) known += (known.empty() ? "" : ", ") + f.name;
         return Status::InvalidArgument("query position " + std::to_string(start) +

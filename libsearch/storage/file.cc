@@ -60,6 +60,9 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
       ::close(fd);
       return ErrnoStatus("cannot mmap", path, err);
     }
+    // Queries touch a few scattered pages; the kernel's default read-ahead
+    // (8 MiB per fault on some VMs) would make a cold open read megabytes.
+    ::madvise(p, size, MADV_RANDOM);
     data = static_cast<const char*>(p);
   }
   ::close(fd);  // The mapping keeps the file alive.

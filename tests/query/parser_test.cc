@@ -81,6 +81,7 @@ TEST_F(ParserTest, Fields) {
   EXPECT_EQ(Parse("title:(red OR blue)"), "(title:red^2 title:blue^2)");
   EXPECT_EQ(Parse("ratio 1:2"), "(+title:ratio^2 +title:\"1 2\"^2)") << "not a field name";
   EXPECT_EQ(Parse("co-op"), "title:\"co op\"^2");
+  EXPECT_EQ(Parse("ratio: high"), "(+title:ratio^2 +title:high^2)") << "a trailing colon is prose";
 }
 
 TEST_F(ParserTest, ClearErrors) {

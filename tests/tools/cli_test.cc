@@ -74,6 +74,12 @@ TEST_F(CliTest, FieldsAndOperatorOptions) {
       Cli("search " + Index() + " sugar --fields product_name --json").out)["total"];
   EXPECT_LT(name_only.get<int>(), and_total.get<int>() * 10);
   EXPECT_GT(name_only.get<int>(), 0);
+  // BM25 parameters change scores but not which documents match.
+  const auto dflt = nlohmann::json::parse(Cli("search " + Index() + " sugar --json --k 1").out);
+  const auto tuned = nlohmann::json::parse(Cli("search " + Index() + " sugar --json --k 1 --k1 0.9 --b 0.4").out);
+  EXPECT_EQ(dflt["total"], tuned["total"]);
+  EXPECT_NE(dflt["hits"][0]["score"], tuned["hits"][0]["score"]);
+  EXPECT_NE(Cli("search " + Index() + " sugar --b 2").exit_code, 0);
   const CliRun explain = Cli("search " + Index() + " 'sugar -salt' --explain");
   EXPECT_EQ(explain.out, "(+(product_name:sugar^2 ingredients:sugar) -(product_name:salt^2 ingredients:salt))\n");
 }
@@ -96,6 +102,16 @@ TEST_F(CliTest, BatchWritesTrecRunLines) {
     ++n;
   }
   EXPECT_EQ(n, 10);
+  // --skip-bad reports an invalid query and runs the rest.
+  testing::WriteFile(d.File("mixed.jsonl"),
+                     "{\"id\": \"a\", \"query\": \"tea\"}\n{\"id\": \"b\", \"query\": \"x:y\"}\n"
+                     "{\"id\": \"c\", \"query\": \"milk\"}\n");
+  const CliRun mixed = Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl") + " --k 1 --skip-bad");
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.out;
+  EXPECT_NE(mixed.out.find("a Q0 "), std::string::npos) << mixed.out;
+  EXPECT_NE(mixed.out.find("c Q0 "), std::string::npos) << mixed.out;
+  EXPECT_NE(mixed.out.find("mixed.jsonl:2: query position 0: unknown field 'x'"), std::string::npos);
+  EXPECT_EQ(Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl")).exit_code, 2);
   testing::WriteFile(d.File("bad.jsonl"), "{\"id\": \"q1\"}\n");
   const CliRun bad = Cli("batch " + Index() + " --queries " + d.File("bad.jsonl"));
   EXPECT_NE(bad.exit_code, 0);

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# BEIR SciFact relevance check: nDCG@10 of `libsearch batch` on the 300 test
+# queries, to compare with the published BM25 numbers (0.665 BEIR paper,
+# 0.6789 Anserini "flat", 0.6647 Anserini "multifield").
+#
+# Usage: tools/eval/scifact.sh            (from anywhere)
+# Env:   LIBSEARCH  CLI binary      (default: <repo>/build/tools/libsearch)
+#        DATA       shared data dir (default: <repo>/../shared/data)
+#        OUT        work dir        (default: <repo>/build/eval/scifact)
+#        CROSSCHECK=1  also check ndcg.py against pytrec_eval (needs
+#                      `pip install pytrec-eval-terrier`)
+#
+# Layouts, each with and without Lucene's English stop words:
+#   split  title and text as two text fields, boost 1 each (like BEIR's
+#          Elasticsearch run and Anserini "multifield")
+#   flat   one text field body = title + " " + text (like Anserini "flat")
+#
+# Query sanitising. SciFact claims are natural language, but some characters
+# are libsearch query syntax, and a claim must be searched as a bag of words
+# (as Anserini/Elasticsearch do), not as a structured query:
+#   * `"`, `(`, `)` and `:` become spaces: quotes would make phrases, parens
+#     groups, and `word:` a field prefix (an unknown one is an error).
+#   * a leading `+`/`-` is dropped from each word: they mean must/must-not.
+#   * bare uppercase AND/OR/NOT are lowercased so they are plain words (they
+#     are not stop words in the default analyser, and are rare anyway).
+#   * `-`, `/`, `.` etc. INSIDE a word are left alone (the brief's rules).
+#     NOTE: libsearch turns one query word that analyses into several tokens
+#     ("TNF-alpha", "IL-10", "p53/p21") into an exact PHRASE, whereas Lucene's
+#     classic parser (Anserini) makes them independent OR-ed terms. Set
+#     SPLIT_WORDS=1 to also replace every character that is not a letter or
+#     digit with a space, which gives Anserini's bag-of-words semantics.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LIBSEARCH=${LIBSEARCH:-$ROOT/build/tools/libsearch}
+DATA=${DATA:-$ROOT/../shared/data}
+OUT=${OUT:-$ROOT/build/eval/scifact}
+SPLIT_WORDS=${SPLIT_WORDS:-0}
+CROSSCHECK=${CROSSCHECK:-0}
+SCIFACT=$DATA/beir-scifact
+QRELS=$SCIFACT/qrels/test.tsv
+
+[[ -x $LIBSEARCH ]] || { echo "scifact.sh: no libsearch CLI at $LIBSEARCH (set LIBSEARCH)" >&2; exit 1; }
+[[ -f $QRELS ]] || { echo "scifact.sh: no SciFact data under $SCIFACT (set DATA)" >&2; exit 1; }
+mkdir -p "$OUT"
+
+# Corpus in both layouts and the sanitised test queries. Regenerated on every
+# run (5k docs, well under a second) so the outputs never go stale.
+python3 - "$SCIFACT" "$OUT" "$SPLIT_WORDS" <<'PY'
+import gzip, json, os, re, sys
+
+scifact, out, split_words = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+
+def write_atomic(path, lines):
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        for obj in lines:
+            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    os.replace(path + ".tmp", path)
+
+docs = []
+with gzip.open(os.path.join(scifact, "corpus.jsonl.gz"), "rt", encoding="utf-8") as f:
+    for line in f:
+        d = json.loads(line)
+        docs.append((d["_id"], d.get("title") or "", d.get("text") or ""))
+write_atomic(os.path.join(out, "corpus-split.jsonl"),
+             ({"id": i, "title": t, "text": x} for i, t, x in docs))
+write_atomic(os.path.join(out, "corpus-flat.jsonl"),
+             ({"id": i, "body": (t + " " + x).strip()} for i, t, x in docs))
+
+test_ids = set()
+with open(os.path.join(scifact, "qrels", "test.tsv"), encoding="utf-8") as f:
+    next(f)  # header
+    for line in f:
+        if line.strip():
+            test_ids.add(line.split("\t")[0])
+
+def sanitise(text):
+    if split_words:
+        return " ".join(re.sub(r"[^\w]|_", " ", text).split())
+    text = re.sub(r'["():]', " ", text)
+    words = []
+    for w in text.split():
+        w = w.lstrip("+-")
+        if w in ("AND", "OR", "NOT", "&&", "||"):
+            w = w.lower() if w.isalpha() else ""
+        if w:
+            words.append(w)
+    return " ".join(words)
+
+queries = []
+with open(os.path.join(scifact, "queries.jsonl"), encoding="utf-8") as f:
+    for line in f:
+        q = json.loads(line)
+        if q["_id"] in test_ids:
+            queries.append({"id": q["_id"], "query": sanitise(q["text"])})
+if len(queries) != len(test_ids):
+    sys.exit(f"scifact.sh: {len(test_ids)} test queries in qrels, {len(queries)} found")
+write_atomic(os.path.join(out, "queries-test.jsonl"), queries)
+PY
+
+# schema LAYOUT STOPWORDS -> schema JSON on stdout.
+schema() {
+  local stop=$2
+  if [[ $1 == split ]]; then
+    cat <<JSON
+{"id": "id", "fields": {
+  "title": {"type": "text", "language": "en", "boost": 1.0, "stopwords": $stop},
+  "text":  {"type": "text", "language": "en", "boost": 1.0, "stopwords": $stop}}}
+JSON
+  else
+    cat <<JSON
+{"id": "id", "fields": {
+  "body": {"type": "text", "language": "en", "stopwords": $stop}}}
+JSON
+  fi
+}
+
+declare -a summary
+for layout in split flat; do
+  for stop in false true; do
+    name=$layout-stop$stop
+    schema "$layout" "$stop" > "$OUT/schema-$name.json"
+    "$LIBSEARCH" index --schema "$OUT/schema-$name.json" --input "$OUT/corpus-$layout.jsonl" \
+      --output "$OUT/$name.idx" > /dev/null
+    # --operator or: a claim is a bag of words; AND would demand every word.
+    "$LIBSEARCH" batch "$OUT/$name.idx" --queries "$OUT/queries-test.jsonl" --k 100 \
+      --format trec --operator or > "$OUT/run-$name.trec"
+    echo "== $name (split_words=$SPLIT_WORDS)"
+    args=(--qrels "$QRELS" --run "$OUT/run-$name.trec" --k 10)
+    # One cross-check is enough: the evaluator code path is the same for all.
+    if [[ $CROSSCHECK == 1 && $name == flat-stopfalse ]]; then args+=(--crosscheck); fi
+    python3 "$ROOT/tools/eval/ndcg.py" "${args[@]}" | tee "$OUT/eval-$name.txt"
+    summary+=("$(printf '%-16s nDCG@10 %s' "$name" \
+      "$(awk '$1 == "ndcg_cut_10" {print $3}' "$OUT/eval-$name.txt")")")
+  done
+done
+
+echo
+echo "SciFact test (300 queries), BM25 k1=1.2 b=0.75 (libsearch defaults); published: 0.665 BEIR, 0.6789 Anserini flat, 0.6647 Anserini multifield"
+printf '%s\n' "${summary[@]}"
