@@ -45,5 +45,11 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE install
 
+# Micro-benchmarks (Google Benchmark), Release build with benchmarks enabled.
+bench: build
+	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_BENCHMARKS=ON >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target libsearch_bench
+	$(BUILD)/bench/libsearch_bench
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,78 @@
+// Core micro-benchmarks: block decoding and end-to-end queries on the bundled
+// catalogue. Compare numbers only within one run on one machine.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "libsearch/libsearch.h"
+#include "util/bitpack.h"
+
+namespace libsearch {
+namespace {
+
+void BM_Decode_Unpack(benchmark::State& state) {
+  const uint32_t width = static_cast<uint32_t>(state.range(0));
+  std::mt19937 rng(1);
+  uint32_t in[internal::kBlockSize], out[internal::kBlockSize];
+  const uint64_t limit = width == 32 ? 0x100000000ull : (1ull << width);
+  for (uint32_t& v : in) v = static_cast<uint32_t>(rng() % limit);
+  std::string packed;
+  internal::PackBlock(in, width, &packed);
+  for (auto _ : state) {
+    internal::UnpackBlock(packed.data(), width, out);
+    internal::DeltaDecodeBlock(0, out);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * internal::kBlockSize));
+}
+BENCHMARK(BM_Decode_Unpack)->ArgName("width")->Arg(1)->Arg(4)->Arg(8)->Arg(12)->Arg(20)->Arg(32);
+
+// The bundled catalogue, indexed once per process.
+const Index& Catalogue() {
+  static std::unique_ptr<Index> index = [] {
+    const std::string src = LIBSEARCH_SOURCE_DIR;
+    const std::string path = "/tmp/libsearch_bench_products.idx";
+    auto schema = Schema::FromFile(src + "/examples/products/schema.json");
+    auto builder = IndexBuilder::Create(*schema);
+    if (!(*builder)->AddJsonl(src + "/examples/products/products.jsonl.gz", {}).ok() ||
+        !(*builder)->Build(path).ok()) {
+      std::abort();
+    }
+    return std::move(*Index::Open(path));
+  }();
+  return *index;
+}
+
+void RunQuery(benchmark::State& state, const char* query, Operator op, bool docs) {
+  const Index& index = Catalogue();
+  SearchRequest req;
+  req.query = query;
+  req.default_operator = op;
+  req.include_docs = docs;
+  uint64_t matched = 0;
+  for (auto _ : state) {
+    auto resp = index.Search(req);
+    matched = resp->total;
+    benchmark::DoNotOptimize(resp);
+  }
+  state.counters["matches"] = static_cast<double>(matched);
+}
+
+void BM_Search_TermTop10(benchmark::State& s) { RunQuery(s, "sugar", Operator::kAnd, false); }
+void BM_Search_AndTop10(benchmark::State& s) { RunQuery(s, "peanut butter", Operator::kAnd, false); }
+void BM_Search_OrTop10(benchmark::State& s) { RunQuery(s, "salt sugar water", Operator::kOr, false); }
+void BM_Search_PhraseTop10(benchmark::State& s) { RunQuery(s, "\"wheat flour\"", Operator::kAnd, false); }
+void BM_Search_AndTop10WithDocs(benchmark::State& s) { RunQuery(s, "peanut butter", Operator::kAnd, true); }
+BENCHMARK(BM_Search_TermTop10);
+BENCHMARK(BM_Search_AndTop10);
+BENCHMARK(BM_Search_OrTop10);
+BENCHMARK(BM_Search_PhraseTop10);
+BENCHMARK(BM_Search_AndTop10WithDocs);
+
+}  // namespace
+}  // namespace libsearch
+
+BENCHMARK_MAIN();
