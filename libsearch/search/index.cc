@@ -166,6 +166,14 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOp
   return std::unique_ptr<Index>(std::move(index));
 }
 
+std::vector<Result<SearchResponse>> Index::SearchBatch(
+    const std::vector<SearchRequest>& requests) const {
+  std::vector<Result<SearchResponse>> out;
+  out.reserve(requests.size());
+  for (const SearchRequest& r : requests) out.push_back(Search(r));
+  return out;
+}
+
 const char* Version() { return LIBSEARCH_VERSION_STRING; }
 
 }  // namespace libsearch

@@ -101,6 +101,11 @@ class Index {
 
   virtual Result<SearchResponse> Search(const SearchRequest& request) const = 0;
 
+  // Runs each request in order on the calling thread; one result per request,
+  // so a bad query fails alone.
+  std::vector<Result<SearchResponse>> SearchBatch(
+      const std::vector<SearchRequest>& requests) const;
+
   // The parsed, analysed query in Lucene-like notation, e.g.
   // "(+(product_name:appl^2 ingredients:appl) -ingredients:salt)".
   virtual Result<std::string> ExplainQuery(const SearchRequest& request) const = 0;
