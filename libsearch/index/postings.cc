@@ -135,8 +135,7 @@ bool PostingsCursor::LoadBlock(uint64_t b) {
       Fail();
       return false;
     }
-    UnpackBlock(p, bi.doc_bits, docs_);
-    DeltaDecodeBlock(prev, docs_);
+    UnpackDeltaBlock(p, bi.doc_bits, prev, docs_);
     UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
     for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
   } else if (bi.flags == kBlockVarint) {

@@ -25,7 +25,7 @@ void PackBlock(const uint32_t* in, uint32_t width, std::string* dst) {
   std::memcpy(dst->data() + start, out, words * 4);
 }
 
-void UnpackBlock(const char* src, uint32_t width, uint32_t* out) {
+void UnpackBlockScalar(const char* src, uint32_t width, uint32_t* out) {
   if (width == 0) {
     std::memset(out, 0, kBlockSize * sizeof(uint32_t));
     return;

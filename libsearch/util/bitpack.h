@@ -22,13 +22,33 @@ inline constexpr size_t PackedBytes(uint32_t width) { return 16 * width; }
 // REQUIRES: width <= 32 and every in[i] < 2^width.
 void PackBlock(const uint32_t* in, uint32_t width, std::string* dst);
 
-// Unpacks 128 values of `width` bits from `src` (PackedBytes(width) bytes,
-// any alignment) into out[0..127].
-void UnpackBlock(const char* src, uint32_t width, uint32_t* out);
+// Reference (scalar) unpack: 128 values of `width` bits from `src`
+// (PackedBytes(width) bytes, any alignment) into out[0..127].
+void UnpackBlockScalar(const char* src, uint32_t width, uint32_t* out);
 
 // Turns "gap - 1" deltas into strictly increasing doc ids in place:
 // io[i] = prev + sum(io[0..i]) + (i + 1). Pass prev = previous block's last doc
 // id, or UINT32_MAX (i.e. -1) for the first block. Returns io[127].
 uint32_t DeltaDecodeBlock(uint32_t prev, uint32_t* io);
+
+// Decoding kernels, chosen once per process from the CPU (util/bitpack_simd.cc).
+struct BitpackKernels {
+  const char* name;  // "sse2" or "scalar".
+  // Same contract as UnpackBlockScalar.
+  void (*unpack)(const char* src, uint32_t width, uint32_t* out);
+  // Unpack then DeltaDecodeBlock(prev, out), fused. Returns out[127].
+  uint32_t (*unpack_delta)(const char* src, uint32_t width, uint32_t prev, uint32_t* out);
+};
+const BitpackKernels& ActiveKernels();  // Best for this CPU (env LIBSEARCH_SIMD=scalar forces scalar).
+const BitpackKernels& ScalarKernels();
+const BitpackKernels& SimdKernels();    // Scalar where no SIMD kernel exists.
+
+// The active kernels' entry points.
+inline void UnpackBlock(const char* src, uint32_t width, uint32_t* out) {
+  ActiveKernels().unpack(src, width, out);
+}
+inline uint32_t UnpackDeltaBlock(const char* src, uint32_t width, uint32_t prev, uint32_t* out) {
+  return ActiveKernels().unpack_delta(src, width, prev, out);
+}
 
 }  // namespace libsearch::internal

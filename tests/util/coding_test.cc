@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
 #include <random>
 
 #include "util/bitpack.h"
@@ -21,6 +23,34 @@ TEST(BitPack, EveryWidthRoundTrips) {
     ASSERT_EQ(packed.size(), 1 + PackedBytes(width));
     UnpackBlock(packed.data() + 1, width, out);
     for (size_t i = 0; i < kBlockSize; ++i) ASSERT_EQ(in[i], out[i]) << "width " << width << " i " << i;
+  }
+}
+
+// The SIMD kernels must equal the scalar reference for every width, on
+// random data and on the extremes, including the fused delta decode.
+TEST(BitPack, SimdKernelsMatchScalarForEveryWidth) {
+  const BitpackKernels& simd = SimdKernels();
+  const BitpackKernels& scalar = ScalarKernels();
+  std::printf("active kernels: %s\n", ActiveKernels().name);
+  std::mt19937 rng(3);
+  for (uint32_t width = 0; width <= 32; ++width) {
+    for (int trial = 0; trial < 50; ++trial) {
+      uint32_t in[kBlockSize], a[kBlockSize], b[kBlockSize];
+      const uint64_t limit = width == 32 ? 0x100000000ull : (1ull << width);
+      for (uint32_t& v : in) v = trial == 0 ? static_cast<uint32_t>(limit - 1) : static_cast<uint32_t>(rng() % limit);
+      std::string packed = std::string(trial % 16, 'x');  // Vary alignment.
+      const size_t start = packed.size();
+      PackBlock(in, width, &packed);
+      simd.unpack(packed.data() + start, width, a);
+      scalar.unpack(packed.data() + start, width, b);
+      ASSERT_EQ(0, std::memcmp(a, b, sizeof(a))) << "width " << width;
+      ASSERT_EQ(0, std::memcmp(a, in, sizeof(a))) << "width " << width;
+      const uint32_t prev = trial % 2 ? 0xffffffffu : static_cast<uint32_t>(rng() % 1000);
+      const uint32_t last_a = simd.unpack_delta(packed.data() + start, width, prev, a);
+      const uint32_t last_b = scalar.unpack_delta(packed.data() + start, width, prev, b);
+      ASSERT_EQ(last_a, last_b);
+      ASSERT_EQ(0, std::memcmp(a, b, sizeof(a))) << "delta width " << width;
+    }
   }
 }
 
