@@ -52,12 +52,18 @@ const Index& Catalogue() {
   return *index;
 }
 
+// range(0): 0 = TOP_10 with pruning (no count), 1 = TOP_10 + exact COUNT
+// (exhaustive), 2 = COUNT only (k = 0, no scoring).
 void RunQuery(benchmark::State& state, const char* query, Operator op, bool docs) {
   const Index& index = Catalogue();
   SearchRequest req;
   req.query = query;
   req.default_operator = op;
   req.include_docs = docs;
+  const int64_t mode = state.range(0);
+  state.SetLabel(mode == 0 ? "top10" : mode == 1 ? "top10+count" : "count");
+  req.total_hits_threshold = mode == 0 ? 0 : SearchRequest::kExactTotal;
+  if (mode == 2) req.k = 0;
   uint64_t matched = 0;
   for (auto _ : state) {
     auto resp = index.Search(req);
@@ -72,11 +78,11 @@ void BM_Search_AndTop10(benchmark::State& s) { RunQuery(s, "peanut butter", Oper
 void BM_Search_OrTop10(benchmark::State& s) { RunQuery(s, "salt sugar water", Operator::kOr, false); }
 void BM_Search_PhraseTop10(benchmark::State& s) { RunQuery(s, "\"wheat flour\"", Operator::kAnd, false); }
 void BM_Search_AndTop10WithDocs(benchmark::State& s) { RunQuery(s, "peanut butter", Operator::kAnd, true); }
-BENCHMARK(BM_Search_TermTop10);
-BENCHMARK(BM_Search_AndTop10);
-BENCHMARK(BM_Search_OrTop10);
-BENCHMARK(BM_Search_PhraseTop10);
-BENCHMARK(BM_Search_AndTop10WithDocs);
+BENCHMARK(BM_Search_TermTop10)->ArgName("mode")->DenseRange(0, 2);
+BENCHMARK(BM_Search_AndTop10)->ArgName("mode")->DenseRange(0, 2);
+BENCHMARK(BM_Search_OrTop10)->ArgName("mode")->DenseRange(0, 2);
+BENCHMARK(BM_Search_PhraseTop10)->ArgName("mode")->DenseRange(0, 2);
+BENCHMARK(BM_Search_AndTop10WithDocs)->ArgName("mode")->Arg(0);
 
 }  // namespace
 }  // namespace libsearch

@@ -108,6 +108,7 @@ libsearch::Operator ParseOperator(const std::string& op) {
 struct Scoring {
   float k1 = 1.2f;
   float b = 0.75f;
+  bool exact_total = false;
 };
 
 libsearch::OpenOptions OpenOpts(const Scoring& scoring) {
@@ -128,6 +129,7 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   req.offset = offset;
   req.fields = SplitComma(fields);
   req.default_operator = ParseOperator(op);
+  if (scoring.exact_total) req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
   if (explain) {
     auto text = (*index)->ExplainQuery(req);
     if (!text.ok()) return Fail(text.status());
@@ -137,12 +139,13 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   auto resp = (*index)->Search(req);
   if (!resp.ok()) return Fail(resp.status());
   if (json) {
-    Json out = {{"total", resp->total}, {"took_us", resp->took_us},
-                {"hits", HitsJson(*resp, true)}};
+    Json out = {{"total", resp->total}, {"total_exact", resp->total_exact},
+                {"took_us", resp->took_us}, {"hits", HitsJson(*resp, true)}};
     std::cout << out.dump() << "\n";
     return 0;
   }
-  std::printf("%llu matches in %llu us\n", static_cast<unsigned long long>(resp->total),
+  std::printf("%s%llu matches in %llu us\n", resp->total_exact ? "" : "at least ",
+              static_cast<unsigned long long>(resp->total),
               static_cast<unsigned long long>(resp->took_us));
   const std::string& id_field = (*index)->schema().id_field();
   for (size_t i = 0; i < resp->hits.size(); ++i) {
@@ -190,6 +193,7 @@ int RunBatch(const std::string& path, const std::string& queries, size_t k,
     req.fields = SplitComma(fields);
     req.default_operator = ParseOperator(op);
     req.include_docs = format == "json";
+    if (scoring.exact_total) req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
     auto resp = (*index)->Search(req);
     if (!resp.ok()) {
       if (!skip_bad || resp.status().code() != libsearch::StatusCode::kInvalidArgument) {
@@ -205,8 +209,8 @@ int RunBatch(const std::string& path, const std::string& queries, size_t k,
                     static_cast<double>(resp->hits[i].score));
       }
     } else {
-      Json out = {{"id", qid}, {"total", resp->total}, {"took_us", resp->took_us},
-                  {"hits", HitsJson(*resp, true)}};
+      Json out = {{"id", qid}, {"total", resp->total}, {"total_exact", resp->total_exact},
+                  {"took_us", resp->took_us}, {"hits", HitsJson(*resp, true)}};
       std::cout << out.dump() << "\n";
     }
   }
@@ -266,6 +270,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0f, 100.0f))->capture_default_str();
     cmd->add_option("--b", scoring.b, "BM25 b (length normalisation)")
         ->check(CLI::Range(0.0f, 1.0f))->capture_default_str();
+    cmd->add_flag("--exact-total", scoring.exact_total,
+                  "Count every match exactly (default: exact up to 1000, then a lower bound)");
   };
 
   CLI::App* idx = app.add_subcommand("index", "Build an index file from JSON Lines");

@@ -104,6 +104,13 @@ uint32_t PostingsCursor::block_last_doc() const {
   return view_->last_doc[term_.first_block + block_];
 }
 
+uint32_t PostingsCursor::ShallowAdvance(uint32_t target) {
+  uint64_t b = std::max(shallow_, block_);
+  while (b < num_blocks_ && view_->last_doc[term_.first_block + b] < target) ++b;
+  shallow_ = b;
+  return b < num_blocks_ ? view_->last_doc[term_.first_block + b] : kNoMoreDocs;
+}
+
 float PostingsCursor::block_max_score() const {
   if (block_ >= num_blocks_) return 0;
   return view_->max_score[term_.first_block + block_];

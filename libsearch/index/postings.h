@@ -7,6 +7,7 @@
 // so skipping and block-max pruning never touch the payload.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -75,10 +76,34 @@ class PostingsCursor {
   uint32_t doc_freq() const { return term_.doc_freq; }
   bool corrupt() const { return corrupt_; }
 
-  // Block-level access for pruning: current block, its last doc and bound.
+  // Block-level access for pruning: current block, its last doc and the
+  // stored bound (build-time BM25 parameters, boost 1).
   uint64_t block() const { return block_; }
   uint32_t block_last_doc() const;
   float block_max_score() const;
+
+  // Shallow skipping: moves a second block pointer (never behind the decoded
+  // block) to the block that holds the first doc >= target, reading only the
+  // skip arrays, and returns that block's last doc (kNoMoreDocs past the end).
+  uint32_t ShallowAdvance(uint32_t target);
+  // Calls f(max_tf, min_norm) for each block from the shallow block up to the
+  // one containing `up_to`: the inputs of a safe score bound for any k1, b.
+  template <typename F>
+  void ForEachBlockBound(uint32_t up_to, F&& f) const {
+    for (uint64_t b = std::max(shallow_, block_); b < num_blocks_; ++b) {
+      const BlockInfo& bi = view_->info[term_.first_block + b];
+      f(bi.max_tf, bi.min_norm);
+      if (view_->last_doc[term_.first_block + b] >= up_to) break;
+    }
+  }
+  // As above over all blocks of the term.
+  template <typename F>
+  void ForEachBlock(F&& f) const {
+    for (uint64_t b = 0; b < num_blocks_; ++b) {
+      const BlockInfo& bi = view_->info[term_.first_block + b];
+      f(bi.max_tf, bi.min_norm);
+    }
+  }
 
  private:
   bool LoadBlock(uint64_t b);  // Decodes block b (relative); false at end.
@@ -88,6 +113,7 @@ class PostingsCursor {
   TermInfo term_;
   uint64_t num_blocks_ = 0;  // Blocks of this term.
   uint64_t block_ = 0;       // Current block, relative to term_.first_block.
+  uint64_t shallow_ = 0;     // ShallowAdvance's block, >= block_ when used.
   uint32_t count_ = 0;       // Docs in the current block.
   uint32_t pos_ = 0;         // Index in the current block.
   uint32_t doc_ = kNoMoreDocs;

@@ -12,6 +12,9 @@ class EmptyScorer : public Scorer {
   uint32_t Advance(uint32_t) override { return kNoMoreDocs; }
   float Score() override { return 0; }
   uint64_t cost() const override { return 0; }
+  float MaxScore() override { return 0; }
+  uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
+  float GetMaxScore(uint32_t) override { return 0; }
 };
 
 class MatchAllScorer : public Scorer {
@@ -22,6 +25,9 @@ class MatchAllScorer : public Scorer {
   uint32_t Advance(uint32_t t) override { return doc_ = t < num_docs_ ? t : kNoMoreDocs; }
   float Score() override { return 0; }
   uint64_t cost() const override { return num_docs_; }
+  float MaxScore() override { return 0; }
+  uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
+  float GetMaxScore(uint32_t) override { return 0; }
 
  private:
   uint32_t num_docs_;
@@ -40,12 +46,30 @@ class TermScorer : public Scorer {
     return Bm25Score(weight_, cursor_->freq(), (*table_)[field_->norm(cursor_->doc())]);
   }
   uint64_t cost() const override { return cursor_->doc_freq(); }
+  float MaxScore() override {
+    if (max_score_ < 0) {  // Lazily: one pass over the skip arrays.
+      max_score_ = 0;
+      cursor_->ForEachBlock([this](uint32_t tf, uint8_t norm) {
+        max_score_ = std::max(max_score_, Bm25Score(weight_, tf, (*table_)[norm]));
+      });
+    }
+    return max_score_;
+  }
+  uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
+  float GetMaxScore(uint32_t up_to) override {
+    float bound = 0;
+    cursor_->ForEachBlockBound(up_to, [&](uint32_t tf, uint8_t norm) {
+      bound = std::max(bound, Bm25Score(weight_, tf, (*table_)[norm]));
+    });
+    return bound;
+  }
 
  private:
   PostingsCursor* cursor_;
   const FieldReader* field_;
   float weight_;
   const NormInverseTable* table_;
+  float max_score_ = -1;
 };
 
 // Leapfrog intersection of positioned iterators; `align` brings all to the
@@ -90,6 +114,14 @@ class PhraseScorer : public Scorer {
     for (PostingsCursor* p : cursors_) c = std::min<uint64_t>(c, p->doc_freq());
     return c;
   }
+  // w - w / (1 + f * n) never exceeds w.
+  float MaxScore() override { return weight_; }
+  uint32_t ShallowAdvance(uint32_t target) override {
+    uint32_t up_to = kNoMoreDocs;
+    for (PostingsCursor* c : cursors_) up_to = std::min(up_to, c->ShallowAdvance(target));
+    return up_to;
+  }
+  float GetMaxScore(uint32_t) override { return weight_; }
 
  private:
   uint32_t FindMatch(uint32_t target) {
@@ -154,6 +186,22 @@ class ConjunctionScorer : public Scorer {
     return static_cast<float>(sum);
   }
   uint64_t cost() const override { return children_[0]->cost(); }
+  // Bounds sum in the same order as Score(), so rounding cannot break them.
+  float MaxScore() override {
+    double sum = 0;
+    for (Scorer* c : children_) sum += c->MaxScore();
+    return static_cast<float>(sum);
+  }
+  uint32_t ShallowAdvance(uint32_t target) override {
+    uint32_t up_to = kNoMoreDocs;
+    for (Scorer* c : children_) up_to = std::min(up_to, c->ShallowAdvance(target));
+    return up_to;
+  }
+  float GetMaxScore(uint32_t up_to) override {
+    double sum = 0;
+    for (Scorer* c : children_) sum += c->GetMaxScore(up_to);
+    return static_cast<float>(sum);
+  }
 
  private:
   std::vector<std::unique_ptr<Scorer>> owned_;
@@ -194,6 +242,22 @@ class DisjunctionScorer : public Scorer {
     for (const auto& ch : children_) c += ch->cost();
     return c;
   }
+  float MaxScore() override {
+    double sum = 0;
+    for (auto& c : children_) sum += c->MaxScore();
+    return static_cast<float>(sum);
+  }
+  uint32_t ShallowAdvance(uint32_t target) override {
+    uint32_t up_to = kNoMoreDocs;
+    for (auto& c : children_) up_to = std::min(up_to, c->ShallowAdvance(target));
+    return up_to;
+  }
+  float GetMaxScore(uint32_t up_to) override {
+    double sum = 0;
+    for (auto& c : children_) sum += c->GetMaxScore(up_to);
+    return static_cast<float>(sum);
+  }
+  void ForEachPruning(TopK* top) override;
 
  private:
   uint32_t Update() {
@@ -225,6 +289,21 @@ class BooleanScorer : public Scorer {
     return static_cast<float>(sum);
   }
   uint64_t cost() const override { return req_->cost(); }
+  float MaxScore() override {
+    double sum = req_->MaxScore();
+    if (opt_) sum += opt_->MaxScore();
+    return static_cast<float>(sum);
+  }
+  uint32_t ShallowAdvance(uint32_t target) override {
+    uint32_t up_to = req_->ShallowAdvance(target);
+    if (opt_) up_to = std::min(up_to, opt_->ShallowAdvance(target));
+    return up_to;
+  }
+  float GetMaxScore(uint32_t up_to) override {
+    double sum = req_->GetMaxScore(up_to);
+    if (opt_) sum += opt_->GetMaxScore(up_to);
+    return static_cast<float>(sum);
+  }
 
  private:
   uint32_t Settle(uint32_t d) {
@@ -239,6 +318,73 @@ class BooleanScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
+// Block-max MaxScore (Turtle & Flood; the block-max variant as in Lucene's
+// MaxScoreBulkScorer). Clauses are ordered by their global bound; the
+// cheapest prefix whose bounds sum to <= the threshold is "non-essential": a
+// doc matching only those cannot enter the top k, so candidates come from the
+// essential clauses alone, and non-essential clauses are probed (cheapest
+// bound last) only while the candidate can still win.
+void DisjunctionScorer::ForEachPruning(TopK* top) {
+  const size_t n = children_.size();
+  std::vector<size_t> order(n);
+  std::vector<float> max(n);
+  for (size_t i = 0; i < n; ++i) {
+    order[i] = i;
+    max[i] = children_[i]->MaxScore();
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return max[a] < max[b]; });
+  std::vector<double> part(n);  // Per clause, in children_ order: score or bound.
+  // Sums `part` in children_ order, exactly as Score() sums.
+  auto total = [&] {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += part[i];
+    return static_cast<float>(sum);
+  };
+  size_t first_essential = 0;
+  float partitioned_at = -1;
+  while (true) {
+    if (top->full() && top->min_score() != partitioned_at) {
+      partitioned_at = top->min_score();
+      // Grow the non-essential prefix while its bound sum cannot win.
+      double sum = 0;
+      size_t e = 0;
+      for (; e < n; ++e) {
+        sum += max[order[e]];
+        if (static_cast<float>(sum) > partitioned_at) break;
+      }
+      first_essential = e;
+      if (first_essential == n) break;  // Nothing left can enter the top k.
+    }
+    uint32_t doc = kNoMoreDocs;
+    for (size_t e = first_essential; e < n; ++e) doc = std::min(doc, children_[order[e]]->doc());
+    if (doc == kNoMoreDocs) break;
+    // Bound: actual scores of essential clauses at doc, block bounds of the rest.
+    for (size_t e = 0; e < n; ++e) {
+      Scorer* c = children_[order[e]].get();
+      if (e >= first_essential) {
+        part[order[e]] = c->doc() == doc ? c->Score() : 0.0;
+      } else {
+        c->ShallowAdvance(doc);
+        part[order[e]] = c->GetMaxScore(doc);
+      }
+    }
+    bool competitive = !top->full() || total() > top->min_score();
+    // Probe non-essential clauses, largest bound first, while still competitive.
+    for (size_t e = first_essential; competitive && e-- > 0;) {
+      Scorer* c = children_[order[e]].get();
+      if (c->doc() < doc) c->Advance(doc);
+      part[order[e]] = c->doc() == doc ? c->Score() : 0.0;
+      competitive = !top->full() || total() > top->min_score();
+    }
+    if (competitive) top->Push(total(), doc);
+    for (size_t e = first_essential; e < n; ++e) {
+      Scorer* c = children_[order[e]].get();
+      if (c->doc() == doc) c->Next();
+    }
+  }
+  doc_ = kNoMoreDocs;  // The children are no longer in a consistent state.
+}
+
 std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v, bool conjunction) {
   if (v.empty()) return nullptr;
   if (v.size() == 1) return std::move(v[0]);
@@ -247,6 +393,26 @@ std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v, bool con
 }
 
 }  // namespace
+
+// Block-max windows for any scorer tree: a window ends where the first
+// clause's current block ends; if the window's bound cannot beat the
+// threshold, jump past it without decoding or scoring its docs.
+void Scorer::ForEachPruning(TopK* top) {
+  uint32_t d = doc();
+  while (d != kNoMoreDocs) {
+    if (!top->full()) {
+      top->Push(Score(), d);
+      d = Next();
+      continue;
+    }
+    const uint32_t up_to = ShallowAdvance(d);
+    if (GetMaxScore(up_to) <= top->min_score()) {
+      d = up_to >= kNoMoreDocs - 1 ? kNoMoreDocs : Advance(up_to + 1);
+      continue;
+    }
+    for (; d <= up_to && d != kNoMoreDocs; d = Next()) top->Push(Score(), d);
+  }
+}
 
 const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {
   for (auto& [id, table] : tables_) {

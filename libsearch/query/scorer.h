@@ -12,6 +12,7 @@
 #include "index/index_reader.h"
 #include "index/postings.h"
 #include "query/query.h"
+#include "query/top_k.h"
 
 namespace libsearch::internal {
 
@@ -28,6 +29,25 @@ class Scorer {
   virtual float Score() = 0;
   // Upper bound on the number of docs this scorer yields (for ordering).
   virtual uint64_t cost() const = 0;
+
+  // --- Score bounds, for pruning. Every bound is >= the float Score() of
+  // any doc it covers, computed with the same float arithmetic (BM25 is
+  // monotone in tf and length, float operations are monotone).
+
+  // Bound over all docs.
+  virtual float MaxScore() = 0;
+  // Moves skip data (never the current doc) to the block holding the first
+  // doc >= target and returns the last doc id the next GetMaxScore() may be
+  // asked about without another ShallowAdvance (kNoMoreDocs = to the end).
+  virtual uint32_t ShallowAdvance(uint32_t target) = 0;
+  // Bound over docs from the last ShallowAdvance target up to `up_to`.
+  virtual float GetMaxScore(uint32_t up_to) = 0;
+
+  // Feeds `top` every doc from doc() on that could still enter it, skipping
+  // windows whose bound cannot beat top->min_score(). The default walks
+  // block windows of this scorer; disjunctions override it with MaxScore.
+  // Docs that are skipped are not counted anywhere.
+  virtual void ForEachPruning(TopK* top);
 };
 
 // Owns per-query state that scorers point into (norm tables) and every

@@ -8,7 +8,7 @@
 #include "index/index_reader.h"
 #include "query/query.h"
 #include "query/scorer.h"
-#include "search/top_k.h"
+#include "query/top_k.h"
 #include "storage/format.h"
 
 namespace libsearch {
@@ -71,9 +71,20 @@ class IndexImpl : public Index {
     std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
     internal::TopK top(req.offset + req.k);
     SearchResponse resp;
-    for (uint32_t d = scorer->doc(); d != internal::kNoMoreDocs; d = scorer->Next()) {
-      top.Push(scorer->Score(), d);
-      ++resp.total;
+    uint32_t d = scorer->doc();
+    if (top.k() == 0) {  // COUNT: walk the matches, never score.
+      for (; d != internal::kNoMoreDocs; d = scorer->Next()) ++resp.total;
+    } else {
+      // Exhaustive while counting, then block-max pruning from where it stopped.
+      for (; d != internal::kNoMoreDocs && resp.total < req.total_hits_threshold;
+           d = scorer->Next()) {
+        top.Push(scorer->Score(), d);
+        ++resp.total;
+      }
+      if (d != internal::kNoMoreDocs) {
+        resp.total_exact = false;
+        scorer->ForEachPruning(&top);
+      }
     }
     if (ctx.corrupt()) {
       return Status::Corruption("index '" + reader_->path() +

@@ -195,6 +195,7 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
     }
     req.k = std::vector<size_t>{1, 10, 50, 200}[rng() % 4];
     req.include_docs = false;
+    req.total_hits_threshold = SearchRequest::kExactTotal;
 
     std::vector<Expected> expected;
     for (int d = 0; d < kNumDocs; ++d) {
@@ -235,6 +236,7 @@ TEST_F(SearchOracleTest, PagesTileTheFullList) {
   all.query = "w1 OR w2 OR all1";
   all.k = 500;
   all.include_docs = false;
+  all.total_hits_threshold = SearchRequest::kExactTotal;
   ASSERT_OK_AND_ASSIGN(SearchResponse full, index->Search(all));
   ASSERT_EQ(full.hits.size(), 500u);
   for (size_t page_size : {7u, 50u}) {
@@ -266,6 +268,75 @@ TEST_F(SearchOracleTest, StoredDocumentsComeBackWithHits) {
   EXPECT_NE(resp.hits[0].doc_json.find("\"title\""), std::string::npos);
   EXPECT_NE(resp.hits[0].doc_json.find("\"id\":\"" + resp.hits[0].id + "\""), std::string::npos);
   EXPECT_EQ(resp.hits[0].doc_json.find("\"body\""), std::string::npos) << "body is not stored";
+}
+
+}  // namespace
+}  // namespace libsearch
+
+namespace libsearch {
+namespace {
+
+// Pruned top-k (threshold 0: block-max from the first doc) must equal the
+// exhaustive top-k bit for bit: same ids, order and scores.
+void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::string>& words,
+                                  uint32_t seed, int num_queries) {
+  std::mt19937 rng(seed);
+  int pruned_something = 0;
+  for (int qi = 0; qi < num_queries; ++qi) {
+    SearchRequest req;
+    const int kind = qi % 5;  // OR, AND, phrase, +a +b c, negation.
+    const int n = 1 + rng() % (kind == 0 ? 6 : 3);
+    for (int i = 0; i < n; ++i) {
+      const std::string& w = words[rng() % words.size()];
+      // Appends piece by piece: GCC 12 warns falsely (-Wrestrict) on
+      // chained std::string operator+ here.
+      if (kind == 2) req.query.append(i == 0 ? "\"" : " ");
+      if (kind == 3 && i < 2) req.query.append("+");
+      req.query.append(w);
+      if (kind != 2) req.query.append(" ");
+    }
+    if (kind == 2) req.query.append("\" ").append(words[rng() % words.size()]);
+    if (kind == 4) req.query.append("-").append(words[rng() % words.size()]);
+    req.default_operator = kind == 1 || kind == 2 ? Operator::kAnd : Operator::kOr;
+    req.k = std::vector<size_t>{1, 10, 100}[rng() % 3];
+    req.include_docs = false;
+    req.total_hits_threshold = SearchRequest::kExactTotal;
+    ASSERT_OK_AND_ASSIGN(SearchResponse exact, index.Search(req));
+    req.total_hits_threshold = 0;
+    ASSERT_OK_AND_ASSIGN(SearchResponse pruned, index.Search(req));
+    ASSERT_EQ(pruned.hits.size(), exact.hits.size()) << req.query;
+    for (size_t i = 0; i < exact.hits.size(); ++i) {
+      ASSERT_EQ(pruned.hits[i].doc, exact.hits[i].doc) << req.query << " rank " << i;
+      ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << req.query << " rank " << i;
+    }
+    pruned_something += exact.total > exact.hits.size();
+  }
+  EXPECT_GT(pruned_something, num_queries / 3) << "too few queries had anything to prune";
+}
+
+TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
+  ExpectPrunedEqualsExhaustive(*index, words, 5, 1000);
+}
+
+TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
+  testing::TempDir dir;
+  auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
+  ASSERT_TRUE(schema.ok());
+  auto builder = IndexBuilder::Create(*schema);
+  ASSERT_TRUE(builder.ok());
+  ASSERT_TRUE((*builder)->AddJsonl(testing::SourcePath("examples/products/products.jsonl.gz"), {}).ok());
+  ASSERT_OK((*builder)->Build(dir.File("p.idx")));
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("p.idx")));
+  // Real vocabulary: frequent and rare words from ingredient lists.
+  const std::vector<std::string> words = {
+      "sugar", "salt", "water", "milk", "flour", "wheat", "oil", "chocolate", "organic", "natural",
+      "flavor", "acid", "corn", "syrup", "soy", "lecithin", "cocoa", "butter", "peanut", "vanilla",
+      "apple", "juice", "cheese", "cream", "egg", "rice", "tomato", "garlic", "honey", "almond",
+      "vinegar", "pepper", "lemon", "yeast", "starch", "gum", "color", "red", "beef", "chicken"};
+  ExpectPrunedEqualsExhaustive(*index, words, 11, 1000);
 }
 
 }  // namespace

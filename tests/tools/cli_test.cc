@@ -67,11 +67,14 @@ TEST_F(CliTest, SearchJsonHasTotalHitsAndDocs) {
 }
 
 TEST_F(CliTest, FieldsAndOperatorOptions) {
-  const auto and_total = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --json").out)["total"];
-  const auto or_total = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --operator or --json").out)["total"];
+  const auto and_total = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --json --exact-total").out)["total"];
+  const auto or_total = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --operator or --json --exact-total").out)["total"];
+  const auto or_bounded = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --operator or --json").out);
+  EXPECT_EQ(or_bounded["total"], 1000) << "counted exactly up to the default threshold";
+  EXPECT_EQ(or_bounded["total_exact"], false);
   EXPECT_GT(or_total.get<int>(), and_total.get<int>());
   const auto name_only = nlohmann::json::parse(
-      Cli("search " + Index() + " sugar --fields product_name --json").out)["total"];
+      Cli("search " + Index() + " sugar --fields product_name --json --exact-total").out)["total"];
   EXPECT_LT(name_only.get<int>(), and_total.get<int>() * 10);
   EXPECT_GT(name_only.get<int>(), 0);
   // BM25 parameters change scores but not which documents match.

@@ -48,6 +48,12 @@ struct SearchRequest {
   Operator default_operator = Operator::kAnd;
   // Fetch each hit's stored fields (Hit::doc_json). Default true.
   bool include_docs = true;
+  // Count matches exactly up to this many; past it, stop counting and skip
+  // documents that cannot reach the top k (block-max pruning), and report
+  // `total` as a lower bound. Default 1000 (as Lucene). Use kExactTotal to
+  // always count (and score) every match; k = 0 counts without scoring.
+  static constexpr uint64_t kExactTotal = ~uint64_t{0};
+  uint64_t total_hits_threshold = 1000;
 };
 
 struct Hit {
@@ -58,7 +64,8 @@ struct Hit {
 };
 
 struct SearchResponse {
-  uint64_t total = 0;       // Exact number of matching documents.
+  uint64_t total = 0;       // Matching documents: exact iff total_exact.
+  bool total_exact = true;  // False: more than `total` match (see threshold).
   std::vector<Hit> hits;    // Best first; equal scores by ascending doc.
   uint64_t took_us = 0;     // Time spent in Search().
 };

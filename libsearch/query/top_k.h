@@ -33,6 +33,12 @@ class TopK {
       std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
     }
   }
+  bool full() const { return k_ > 0 && heap_.size() == k_; }
+  // The score a new doc must beat when full(). New docs arrive in increasing
+  // doc id order, so a tie with the worst kept doc never enters.
+  float min_score() const { return heap_.front().score; }
+  size_t k() const { return k_; }
+
   // Best first. Leaves the collector empty.
   std::vector<ScoredDoc> Take() {
     std::sort(heap_.begin(), heap_.end(), RanksBefore);
