@@ -495,6 +495,7 @@ class XapianParityTest : public ::testing::Test {
       req.query = q.text;
       req.k = kTopK;
       req.include_docs = false;
+      req.total_hits_threshold = SearchRequest::kExactTotal;  // Totals are compared too.
       req.default_operator = kind == Kind::kOr ? Operator::kOr : Operator::kAnd;
       const Result<SearchResponse> got = env_->index->Search(req);
       ASSERT_TRUE(got.ok()) << got.status().ToString();

