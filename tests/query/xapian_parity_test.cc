@@ -516,6 +516,15 @@ class XapianParityTest : public ::testing::Test {
         stats.scores_bit_equal += hit.score == want.top[r].score ? 1 : 0;
         ++stats.hits_compared;
       }
+      // The block-max pruned path (no counting) must give the same top k.
+      req.total_hits_threshold = 0;
+      const Result<SearchResponse> pruned = env_->index->Search(req);
+      ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+      ASSERT_EQ(pruned->hits.size(), got->hits.size());
+      for (size_t r = 0; r < got->hits.size(); ++r) {
+        EXPECT_EQ(pruned->hits[r].doc, got->hits[r].doc) << "pruned rank " << r;
+        EXPECT_EQ(pruned->hits[r].score, got->hits[r].score) << "pruned rank " << r;
+      }
     }
     std::printf("[ parity   ] %s: %d queries, %d with hits, %d top-%zu hits compared, "
                 "%d scores bit-identical, max relative score error %.3g\n",
