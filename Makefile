@@ -3,10 +3,11 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
+PYTHON     ?= python3
 CLI        := $(BUILD)/tools/libsearch
 DEMO_INDEX := $(BUILD)/demo/products.idx
 
-.PHONY: all deps build demo test test-release test-asan bench clean
+.PHONY: all deps build demo test test-release test-asan test-python bench clean
 
 all: build
 
@@ -31,8 +32,9 @@ demo: build
 	done
 
 # GCC Release build with -Werror, then the whole suite again under
-# AddressSanitizer + UBSan with Clang 14 (the second supported compiler).
-test: test-release test-asan
+# AddressSanitizer + UBSan with Clang 14 (the second supported compiler), then
+# the Python package.
+test: test-release test-asan test-python
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -44,6 +46,14 @@ $(ASAN_BUILD)/build.ninja:
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE install
+
+# The Python package: `pip install .` (the README command) into $(PYTHON), with
+# -Werror and the CMake build kept in $(BUILD)/python, then pytest against the
+# installed copy. The CLI is the reference for the identical-results test.
+test-python: build
+	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
+	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
+	LIBSEARCH_CLI=$(abspath $(CLI)) $(PYTHON) -m pytest bindings/python/tests -q
 
 # Micro-benchmarks (Google Benchmark), Release build with benchmarks enabled.
 bench: build

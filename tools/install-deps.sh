@@ -30,3 +30,26 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: all Debian packages present"
 fi
+
+# Python packages for `make test-python` (the Python bindings' tests), in the
+# python3 on PATH: pytest, and the build backend + pybind11 that `pip install .`
+# also fetches by itself into its isolated build environment.
+PYTHON=${PYTHON:-python3}
+PIP_PACKAGES=(pytest scikit-build-core pybind11)
+mapfile -t missing_pip < <("$PYTHON" - "${PIP_PACKAGES[@]}" <<'EOF'
+import sys
+from importlib import metadata
+
+for name in sys.argv[1:]:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        print(name)
+EOF
+)
+if ((${#missing_pip[@]})); then
+  echo "install-deps: installing Python packages into $("$PYTHON" -c 'import sys; print(sys.executable)'): ${missing_pip[*]}"
+  "$PYTHON" -m pip install --quiet --root-user-action=ignore "${missing_pip[@]}"
+else
+  echo "install-deps: all Python packages present"
+fi

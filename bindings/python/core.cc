@@ -1,0 +1,339 @@
+// libsearch._core: the Python extension. It converts arguments, results and
+// errors between Python and the public C++ API and holds no search logic; the
+// typed facade users import is bindings/python/libsearch/__init__.py.
+//
+// Errors: a non-OK Status becomes the Python exception class that
+// libsearch._errors.BY_CODE lists for its code, with the C++ message.
+// The GIL is released around every call that builds, reads or searches.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <libsearch/libsearch.h>
+
+namespace py = pybind11;
+
+namespace {
+
+using libsearch::Status;
+
+// Python classes for each StatusCode, indexed by its value; filled once at
+// import. The references are kept for the life of the process.
+constexpr size_t kNumCodes = 8;
+std::array<PyObject*, kNumCodes> g_error_classes = {};
+
+// Carries a non-OK Status from the C++ call to the exception translator,
+// which runs with the GIL held.
+struct StatusError {
+  Status status;
+};
+
+PyObject* ErrorClass(libsearch::StatusCode code) {
+  const auto i = static_cast<size_t>(code);
+  return i < kNumCodes && g_error_classes[i] != nullptr
+             ? g_error_classes[i]
+             : g_error_classes[static_cast<size_t>(
+                   libsearch::StatusCode::kInternal)];
+}
+
+void Check(const Status& status) {
+  if (!status.ok()) throw StatusError{status};
+}
+
+template <typename T>
+T Unwrap(libsearch::Result<T> result) {
+  if (!result.ok()) throw StatusError{result.status()};
+  return std::move(*result);
+}
+
+libsearch::SearchRequest MakeRequest(std::string query, size_t k,
+                                     size_t offset,
+                                     std::vector<std::string> fields,
+                                     libsearch::Operator op,
+                                     bool include_docs,
+                                     std::optional<uint64_t> threshold) {
+  libsearch::SearchRequest req;
+  req.query = std::move(query);
+  req.k = k;
+  req.offset = offset;
+  req.fields = std::move(fields);
+  req.default_operator = op;
+  req.include_docs = include_docs;
+  // None: count every match.
+  req.total_hits_threshold =
+      threshold.value_or(libsearch::SearchRequest::kExactTotal);
+  return req;
+}
+
+using Response = libsearch::SearchResponse;
+
+const libsearch::Hit& HitAt(const Response& r, size_t i) {
+  if (i >= r.hits.size()) throw py::index_error("hit index out of range");
+  return r.hits[i];
+}
+
+void BindSchema(py::module_& m) {
+  py::enum_<libsearch::FieldType>(m, "FieldType")
+      .value("TEXT", libsearch::FieldType::kText)
+      .value("KEYWORD", libsearch::FieldType::kKeyword)
+      .value("INT", libsearch::FieldType::kInt)
+      .value("FLOAT", libsearch::FieldType::kFloat);
+  py::class_<libsearch::FieldSpec>(m, "FieldSpec")
+      .def_readonly("name", &libsearch::FieldSpec::name)
+      .def_property_readonly(
+          "type",
+          [](const libsearch::FieldSpec& f) {
+            return std::string(libsearch::FieldTypeName(f.type));
+          })
+      .def_readonly("stored", &libsearch::FieldSpec::stored)
+      .def_readonly("indexed", &libsearch::FieldSpec::indexed)
+      .def_readonly("boost", &libsearch::FieldSpec::boost)
+      .def_readonly("language", &libsearch::FieldSpec::language)
+      .def_readonly("stopwords", &libsearch::FieldSpec::stopwords)
+      .def_readonly("fold_accents", &libsearch::FieldSpec::fold_accents);
+  py::class_<libsearch::Schema>(m, "Schema")
+      .def_static("from_json",
+                  [](const std::string& json) {
+                    return Unwrap(libsearch::Schema::FromJson(json));
+                  })
+      .def_static(
+          "from_file",
+          [](const std::string& path) {
+            return Unwrap(libsearch::Schema::FromFile(path));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def("to_json", &libsearch::Schema::ToJson)
+      .def_property_readonly("id_field", &libsearch::Schema::id_field)
+      .def_property_readonly("fields", &libsearch::Schema::fields);
+}
+
+void BindBuilder(py::module_& m) {
+  py::class_<libsearch::IngestStats>(m, "IngestStats")
+      .def_readonly("lines", &libsearch::IngestStats::lines)
+      .def_readonly("docs_added", &libsearch::IngestStats::docs_added)
+      .def_readonly("lines_skipped", &libsearch::IngestStats::lines_skipped)
+      .def_readonly("errors", &libsearch::IngestStats::errors);
+  py::class_<libsearch::IndexBuilder>(m, "IndexBuilder")
+      .def_static("create",
+                  [](const libsearch::Schema& schema, float k1, float b,
+                     int zstd_level, uint32_t block_bytes) {
+                    libsearch::IndexBuilderOptions o;
+                    o.bm25_k1 = k1;
+                    o.bm25_b = b;
+                    o.docstore_zstd_level = zstd_level;
+                    o.docstore_block_bytes = block_bytes;
+                    return Unwrap(libsearch::IndexBuilder::Create(schema, o));
+                  })
+      .def(
+          "add_json",
+          [](libsearch::IndexBuilder& self, const std::string& json) {
+            Check(self.AddJson(json));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "add_jsonl",
+          [](libsearch::IndexBuilder& self, const std::string& path,
+             bool skip_bad, size_t max_error_messages) {
+            libsearch::IngestOptions o;
+            o.skip_bad = skip_bad;
+            o.max_error_messages = max_error_messages;
+            return Unwrap(self.AddJsonl(path, o));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("num_docs", &libsearch::IndexBuilder::num_docs)
+      .def(
+          "build",
+          [](libsearch::IndexBuilder& self, const std::string& path) {
+            Check(self.Build(path));
+          },
+          py::call_guard<py::gil_scoped_release>());
+}
+
+void BindInfo(py::module_& m) {
+  py::class_<libsearch::FieldInfo>(m, "FieldInfo")
+      .def_readonly("name", &libsearch::FieldInfo::name)
+      .def_property_readonly(
+          "type",
+          [](const libsearch::FieldInfo& f) {
+            return std::string(libsearch::FieldTypeName(f.type));
+          })
+      .def_readonly("indexed", &libsearch::FieldInfo::indexed)
+      .def_readonly("stored", &libsearch::FieldInfo::stored)
+      .def_readonly("doc_count", &libsearch::FieldInfo::doc_count)
+      .def_readonly("num_terms", &libsearch::FieldInfo::num_terms)
+      .def_readonly("total_terms", &libsearch::FieldInfo::total_terms);
+  py::class_<libsearch::SectionInfo>(m, "SectionInfo")
+      .def_readonly("kind", &libsearch::SectionInfo::kind)
+      .def_readonly("field", &libsearch::SectionInfo::field)
+      .def_readonly("offset", &libsearch::SectionInfo::offset)
+      .def_readonly("bytes", &libsearch::SectionInfo::bytes);
+  py::class_<libsearch::IndexInfo>(m, "IndexInfo")
+      .def_readonly("path", &libsearch::IndexInfo::path)
+      .def_readonly("format_major", &libsearch::IndexInfo::format_major)
+      .def_readonly("format_minor", &libsearch::IndexInfo::format_minor)
+      .def_readonly("num_docs", &libsearch::IndexInfo::num_docs)
+      .def_readonly("file_bytes", &libsearch::IndexInfo::file_bytes)
+      .def_readonly("id_field", &libsearch::IndexInfo::id_field)
+      .def_readonly("fields", &libsearch::IndexInfo::fields)
+      .def_readonly("sections", &libsearch::IndexInfo::sections);
+}
+
+void BindSearch(py::module_& m) {
+  py::enum_<libsearch::Operator>(m, "Operator")
+      .value("AND", libsearch::Operator::kAnd)
+      .value("OR", libsearch::Operator::kOr);
+  // Hits stay in C++ until asked for, one at a time.
+  py::class_<Response>(m, "SearchResponse")
+      .def_readonly("total", &Response::total)
+      .def_readonly("total_exact", &Response::total_exact)
+      .def_readonly("took_us", &Response::took_us)
+      .def("__len__", [](const Response& r) { return r.hits.size(); })
+      .def("id", [](const Response& r, size_t i) { return HitAt(r, i).id; })
+      .def("score",
+           [](const Response& r, size_t i) { return HitAt(r, i).score; })
+      .def("doc_number",
+           [](const Response& r, size_t i) { return HitAt(r, i).doc; })
+      .def("doc_json",
+           [](const Response& r, size_t i) { return HitAt(r, i).doc_json; })
+      .def("ids", [](const Response& r) {
+        py::list out(r.hits.size());
+        for (size_t i = 0; i < r.hits.size(); ++i) out[i] = r.hits[i].id;
+        return out;
+      })
+      .def("scores", [](const Response& r) {
+        py::list out(r.hits.size());
+        for (size_t i = 0; i < r.hits.size(); ++i) out[i] = r.hits[i].score;
+        return out;
+      });
+
+  py::class_<libsearch::Index>(m, "Index")
+      .def_static(
+          "open",
+          [](const std::string& path, bool verify, float k1, float b) {
+            libsearch::OpenOptions o;
+            o.verify_checksums = verify;
+            o.bm25_k1 = k1;
+            o.bm25_b = b;
+            return Unwrap(libsearch::Index::Open(path, o));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "search",
+          [](const libsearch::Index& self, std::string query, size_t k,
+             size_t offset, std::vector<std::string> fields,
+             libsearch::Operator op, bool include_docs,
+             std::optional<uint64_t> threshold) {
+            return std::make_unique<Response>(Unwrap(self.Search(MakeRequest(
+                std::move(query), k, offset, std::move(fields), op,
+                include_docs, threshold))));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      // One entry per query: a SearchResponse, or the exception (not raised)
+      // for a query that failed.
+      .def("search_batch",
+           [](const libsearch::Index& self, std::vector<std::string> queries,
+              size_t k, size_t offset, const std::vector<std::string>& fields,
+              libsearch::Operator op, bool include_docs,
+              std::optional<uint64_t> threshold) {
+             std::vector<libsearch::SearchRequest> requests;
+             requests.reserve(queries.size());
+             for (std::string& q : queries) {
+               requests.push_back(MakeRequest(std::move(q), k, offset, fields,
+                                              op, include_docs, threshold));
+             }
+             std::vector<libsearch::Result<Response>> results;
+             {
+               py::gil_scoped_release release;
+               results = self.SearchBatch(requests);
+             }
+             py::list out(results.size());
+             for (size_t i = 0; i < results.size(); ++i) {
+               if (results[i].ok()) {
+                 out[i] = py::cast(std::move(*results[i]));
+               } else {
+                 const Status s = results[i].status();
+                 out[i] = py::handle(ErrorClass(s.code()))(s.message());
+               }
+             }
+             return out;
+           })
+      .def(
+          "explain",
+          [](const libsearch::Index& self, std::string query,
+             std::vector<std::string> fields, libsearch::Operator op) {
+            return Unwrap(self.ExplainQuery(MakeRequest(
+                std::move(query), 0, 0, std::move(fields), op, false, {})));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "document",
+          [](const libsearch::Index& self, uint32_t doc) {
+            return Unwrap(self.Document(doc));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "verify",
+          [](const libsearch::Index& self) { Check(self.Verify()); },
+          py::call_guard<py::gil_scoped_release>())
+      .def("info", &libsearch::Index::Info)
+      .def_property_readonly("num_docs", &libsearch::Index::num_docs)
+      .def_property_readonly("schema", [](const libsearch::Index& self) {
+        return libsearch::Schema(self.schema());
+      });
+}
+
+// The C++ option defaults, so the facade's keyword defaults never disagree.
+py::dict Defaults() {
+  const libsearch::SearchRequest search;
+  const libsearch::OpenOptions open;
+  const libsearch::IndexBuilderOptions build;
+  const libsearch::IngestOptions ingest;
+  py::dict d;
+  d["k"] = search.k;
+  d["offset"] = search.offset;
+  d["include_docs"] = search.include_docs;
+  d["total_hits_threshold"] = search.total_hits_threshold;
+  d["verify_checksums"] = open.verify_checksums;
+  d["bm25_k1"] = open.bm25_k1;
+  d["bm25_b"] = open.bm25_b;
+  d["build_bm25_k1"] = build.bm25_k1;
+  d["build_bm25_b"] = build.bm25_b;
+  d["docstore_zstd_level"] = build.docstore_zstd_level;
+  d["docstore_block_bytes"] = build.docstore_block_bytes;
+  d["skip_bad"] = ingest.skip_bad;
+  d["max_error_messages"] = ingest.max_error_messages;
+  return d;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "libsearch C++ API (internal; import libsearch instead).";
+  const py::tuple classes =
+      py::module_::import("libsearch._errors").attr("BY_CODE");
+  for (size_t i = 0; i < kNumCodes && i < classes.size(); ++i) {
+    g_error_classes[i] = py::object(classes[i]).release().ptr();
+  }
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const StatusError& e) {
+      PyErr_SetString(ErrorClass(e.status.code()),
+                      e.status.message().c_str());
+    }
+  });
+  m.attr("__version__") = libsearch::Version();
+  m.attr("DEFAULTS") = Defaults();
+  BindSchema(m);
+  BindBuilder(m);
+  BindInfo(m);
+  BindSearch(m);
+}

@@ -1,0 +1,784 @@
+"""libsearch: an embeddable search engine for product catalogues.
+
+A typed Python facade over the C++ library (the extension ``libsearch._core``).
+Indexes built here and by the ``libsearch`` CLI are the same files, and a
+search returns the same hits, scores and order in both.
+
+Example::
+
+    import libsearch
+
+    schema = libsearch.Schema.from_file("examples/products/schema.json")
+    builder = libsearch.IndexBuilder(schema)
+    builder.add_jsonl("examples/products/products.jsonl.gz")
+    builder.build("products.idx")
+
+    with libsearch.Index.open("products.idx") as index:
+        result = index.search('organic "peanut butter" -salt', k=5)
+        print(result.total, "matches")
+        for hit in result:
+            print(hit.id, hit.score, hit.doc["product_name"])
+
+Building and searching release the GIL, and one :class:`Index` may be
+searched from any number of threads at once. Errors are subclasses of
+:class:`LibsearchError` that carry the C++ message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    overload,
+)
+
+from . import _core
+from ._errors import (
+    CorruptIndex,
+    InternalError,
+    InvalidArgument,
+    IOFailure,
+    LibsearchError,
+    NotFound,
+    ResourceExhausted,
+    Unimplemented,
+)
+
+__all__ = [
+    "__version__",
+    "Schema",
+    "FieldSpec",
+    "IndexBuilder",
+    "IngestStats",
+    "Index",
+    "SearchResult",
+    "Hit",
+    "IndexInfo",
+    "FieldInfo",
+    "SectionInfo",
+    "LibsearchError",
+    "InvalidArgument",
+    "NotFound",
+    "CorruptIndex",
+    "IOFailure",
+    "Unimplemented",
+    "ResourceExhausted",
+    "InternalError",
+]
+
+#: The library version, the same as the C++ ``libsearch::Version()``.
+__version__: str = _core.__version__
+
+#: A file-system path: ``str`` or any ``os.PathLike[str]`` (``pathlib.Path``).
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: How bare query words combine: ``"and"`` (every word must match) or
+#: ``"or"`` (documents matching any word are ranked).
+Operator = Literal["and", "or"]
+
+_OPERATORS = {"and": _core.Operator.AND, "or": _core.Operator.OR}
+_NO_FIELDS: Tuple[str, ...] = ()
+
+# Keyword defaults come from the C++ option structs, so they always agree.
+_DEFAULTS: Dict[str, Any] = _core.DEFAULTS
+
+
+def _float_default(name: str) -> float:
+    # A C++ float such as 1.2f, shown as 1.2 (it converts back to the same float).
+    return float(f"{_DEFAULTS[name]:.7g}")
+
+
+def _operator(op: str) -> _core.Operator:
+    try:
+        return _OPERATORS[op]
+    except (KeyError, TypeError):
+        raise InvalidArgument(f"operator must be 'and' or 'or', got {op!r}") from None
+
+
+def _fields(fields: Union[str, Sequence[str], None]) -> Sequence[str]:
+    if fields is None:
+        return _NO_FIELDS
+    if isinstance(fields, str):
+        return (fields,)
+    return fields
+
+
+def _window(k: int, offset: int) -> None:
+    if k < 0 or offset < 0:
+        raise InvalidArgument(f"k and offset must not be negative (got k {k}, offset {offset})")
+
+
+# ---------------------------------------------------------------------------
+# Schema
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a :class:`Schema`, with every default filled in.
+
+    Attributes:
+        name: The field's key in documents.
+        type: ``"text"``, ``"keyword"``, ``"int"`` or ``"float"``.
+        stored: Returned with hits.
+        indexed: Searchable (text and keyword fields).
+        boost: Multiplies the field's BM25 score.
+        language: Stemming language of a text field (``"en"``, ``"none"``...).
+        stopwords: A text field drops its language's stop words.
+        fold_accents: A text field matches ``crème`` with ``creme``.
+    """
+
+    name: str
+    type: str
+    stored: bool
+    indexed: bool
+    boost: float
+    language: str
+    stopwords: bool
+    fold_accents: bool
+
+
+class Schema:
+    """Names the id field and says how every other field is indexed and stored.
+
+    Build one from the same dict the JSON schema file holds (see README
+    "Schema")::
+
+        Schema({"id": "sku",
+                "fields": {"title": {"type": "text", "boost": 2.0, "stored": True},
+                           "price": {"type": "float", "stored": True}}})
+
+    or read the file with :meth:`from_file`. Raises :class:`InvalidArgument`
+    naming the offending field and key. Schemas compare equal when their
+    canonical JSON is equal.
+    """
+
+    __slots__ = ("_core",)
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        """Validates ``spec`` (a dict in the schema-file form)."""
+        if isinstance(spec, (str, bytes, os.PathLike)):
+            raise TypeError("Schema() takes a dict; use Schema.from_file(path) or Schema.from_json(text)")
+        self._core: _core.Schema = _core.Schema.from_json(json.dumps(spec))
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes]) -> Schema:
+        """Parses the schema's JSON text."""
+        return cls._wrap(_core.Schema.from_json(text.decode() if isinstance(text, bytes) else text))
+
+    @classmethod
+    def from_file(cls, path: PathLike) -> Schema:
+        """Reads a JSON schema file. Raises :class:`NotFound` if it is missing."""
+        return cls._wrap(_core.Schema.from_file(os.fspath(path)))
+
+    @classmethod
+    def _wrap(cls, core: _core.Schema) -> Schema:
+        schema = cls.__new__(cls)
+        schema._core = core
+        return schema
+
+    @property
+    def id_field(self) -> str:
+        """The name of the document id field (always a stored keyword field)."""
+        return self._core.id_field
+
+    @property
+    def fields(self) -> Tuple[FieldSpec, ...]:
+        """Every field, the id field included, in declaration order."""
+        return tuple(
+            FieldSpec(f.name, f.type, f.stored, f.indexed, f.boost, f.language, f.stopwords, f.fold_accents)
+            for f in self._core.fields
+        )
+
+    def to_json(self) -> str:
+        """The canonical JSON form, readable by :meth:`from_json`."""
+        return self._core.to_json()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The canonical form as a dict, accepted by ``Schema(...)``."""
+        result: Dict[str, Any] = json.loads(self._core.to_json())
+        return result
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Schema):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    def __hash__(self) -> int:
+        return hash(self.to_json())
+
+    def __repr__(self) -> str:
+        return f"Schema(id_field={self.id_field!r}, fields={[f.name for f in self.fields]!r})"
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+
+@dataclass(frozen=True)
+class IngestStats:
+    """What :meth:`IndexBuilder.add_jsonl` read.
+
+    Attributes:
+        lines: Non-empty lines read.
+        docs_added: Documents added.
+        lines_skipped: Bad lines skipped (only with ``skip_bad=True``).
+        errors: ``"FILE:LINE: message"`` for the first skipped lines.
+    """
+
+    lines: int
+    docs_added: int
+    lines_skipped: int
+    errors: List[str]
+
+
+class IndexBuilder:
+    """Accumulates documents in memory, then writes one index file.
+
+    Example::
+
+        builder = IndexBuilder(schema)
+        builder.add({"barcode": "1", "product_name": "Peanut butter"})
+        builder.add_jsonl("more.jsonl.gz")
+        builder.build("products.idx")
+
+    A builder is used for one :meth:`build`. Its methods release the GIL; calls
+    on one builder from several threads are serialised.
+    """
+
+    __slots__ = ("_core", "_lock")
+
+    def __init__(
+        self,
+        schema: Union[Schema, Mapping[str, Any]],
+        *,
+        bm25_k1: float = _float_default("build_bm25_k1"),
+        bm25_b: float = _float_default("build_bm25_b"),
+        docstore_zstd_level: int = _DEFAULTS["docstore_zstd_level"],
+        docstore_block_bytes: int = _DEFAULTS["docstore_block_bytes"],
+    ) -> None:
+        """Creates a builder for ``schema`` (a :class:`Schema` or its dict).
+
+        Args:
+            bm25_k1, bm25_b: BM25 parameters for the per-block score maxima
+                kept in the file (searching may use others).
+            docstore_zstd_level: zstd level of the document store.
+            docstore_block_bytes: Uncompressed bytes per document-store block.
+        """
+        core_schema = (schema if isinstance(schema, Schema) else Schema(schema))._core
+        self._core = _core.IndexBuilder.create(core_schema, bm25_k1, bm25_b, docstore_zstd_level, docstore_block_bytes)
+        self._lock = threading.Lock()
+
+    def add(self, doc: Mapping[str, Any]) -> None:
+        """Adds one document (a JSON-serialisable mapping).
+
+        Raises :class:`InvalidArgument` (naming the field) for a missing or
+        duplicate id, a value of the wrong type and so on; nothing is added then.
+        """
+        self.add_json(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+
+    def add_json(self, text: Union[str, bytes]) -> None:
+        """Adds one document given as JSON object text."""
+        with self._lock:
+            self._core.add_json(text.decode() if isinstance(text, bytes) else text)
+
+    def add_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
+        """Adds every document of ``docs`` and returns how many were added.
+
+        Stops at the first bad document, with the documents before it added.
+        """
+        n = 0
+        for doc in docs:
+            self.add(doc)
+            n += 1
+        return n
+
+    def add_jsonl(
+        self,
+        path: PathLike,
+        *,
+        skip_bad: bool = _DEFAULTS["skip_bad"],
+        max_error_messages: int = _DEFAULTS["max_error_messages"],
+    ) -> IngestStats:
+        """Adds every line of a JSON Lines file (plain, ``.gz`` or ``.zst``).
+
+        Without ``skip_bad`` the first bad line raises :class:`InvalidArgument`
+        with ``"FILE:LINE: message"``, and the lines before it stay added. With
+        it, bad lines are skipped and counted, and the first
+        ``max_error_messages`` messages are kept in :attr:`IngestStats.errors`.
+        """
+        with self._lock:
+            s = self._core.add_jsonl(os.fspath(path), skip_bad, max_error_messages)
+        return IngestStats(s.lines, s.docs_added, s.lines_skipped, list(s.errors))
+
+    @property
+    def num_docs(self) -> int:
+        """Documents added so far."""
+        return self._core.num_docs
+
+    def __len__(self) -> int:
+        return self._core.num_docs
+
+    def build(self, path: PathLike) -> None:
+        """Writes the index to ``path`` atomically (temporary file, fsync, rename).
+
+        On failure ``path`` is untouched. A builder builds once.
+        """
+        with self._lock:
+            self._core.build(os.fspath(path))
+
+    def __repr__(self) -> str:
+        return f"IndexBuilder(num_docs={self.num_docs})"
+
+
+# ---------------------------------------------------------------------------
+# Search results
+
+
+class Hit:
+    """One document in a :class:`SearchResult`.
+
+    Attributes:
+        id: The document's id field.
+        score: Its BM25 score (a C++ float, exactly).
+
+    The stored fields stay in C++ until :attr:`doc` or :attr:`doc_json` is read.
+    """
+
+    __slots__ = ("id", "score", "_response", "_i", "_doc")
+
+    id: str
+    score: float
+
+    def __init__(self, response: _core.SearchResponse, i: int) -> None:
+        """Hit ``i`` of a search response (hits are created by SearchResult)."""
+        self._response = response
+        self._i = i
+        self.id = response.id(i)
+        self.score = response.score(i)
+        self._doc: Optional[Dict[str, Any]] = None
+
+    @property
+    def doc(self) -> Dict[str, Any]:
+        """The stored fields as a dict, parsed on first access and then kept.
+
+        Empty when the search ran with ``include_docs=False``.
+        """
+        if self._doc is None:
+            text = self._response.doc_json(self._i)
+            self._doc = json.loads(text) if text else {}
+        return self._doc
+
+    @property
+    def doc_json(self) -> str:
+        """The stored fields as JSON object text (``""`` without docs)."""
+        return self._response.doc_json(self._i)
+
+    @property
+    def doc_number(self) -> int:
+        """The internal document number, valid for this index file only."""
+        return self._response.doc_number(self._i)
+
+    def __repr__(self) -> str:
+        return f"Hit(id={self.id!r}, score={self.score!r})"
+
+
+class SearchResult(Sequence[Hit]):
+    """The hits of one search, best first, plus the exact match count.
+
+    A read-only sequence: ``len(result)``, ``result[0]``, slicing and
+    iteration. Hits are converted one at a time when accessed, so a large
+    result costs little until it is read. :attr:`ids` and :attr:`scores` give
+    all ids or scores in one call.
+    """
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: _core.SearchResponse) -> None:
+        """Wraps a response of the extension module (made by Index.search)."""
+        self._response = response
+
+    @property
+    def total(self) -> int:
+        """Number of matching documents (not only those returned).
+
+        Exact when :attr:`total_exact`; otherwise a lower bound (see the
+        ``total_hits_threshold`` argument of :meth:`Index.search`).
+        """
+        return self._response.total
+
+    @property
+    def total_exact(self) -> bool:
+        """Whether :attr:`total` counts every match."""
+        return self._response.total_exact
+
+    @property
+    def took_us(self) -> int:
+        """Microseconds spent in the C++ search."""
+        return self._response.took_us
+
+    @property
+    def ids(self) -> List[str]:
+        """The ids of all hits, in order."""
+        return self._response.ids()
+
+    @property
+    def scores(self) -> List[float]:
+        """The scores of all hits, in order."""
+        return self._response.scores()
+
+    def __len__(self) -> int:
+        return len(self._response)
+
+    @overload
+    def __getitem__(self, i: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> List[Hit]: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[Hit, List[Hit]]:
+        n = len(self._response)
+        if isinstance(i, slice):
+            return [Hit(self._response, j) for j in range(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("hit index out of range")
+        return Hit(self._response, i)
+
+    def __iter__(self) -> Iterator[Hit]:
+        response = self._response
+        for i in range(len(response)):
+            yield Hit(response, i)
+
+    def __repr__(self) -> str:
+        total = f"{self.total}" if self.total_exact else f">={self.total}"
+        return f"SearchResult(total={total}, hits={len(self)}, took_us={self.took_us})"
+
+
+# ---------------------------------------------------------------------------
+# Index
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """Per-field statistics in :class:`IndexInfo`.
+
+    Attributes:
+        name, type, indexed, stored: As in the schema.
+        doc_count: Documents with at least one term in the field.
+        num_terms: Distinct terms.
+        total_terms: Sum of the field's lengths over all documents.
+    """
+
+    name: str
+    type: str
+    indexed: bool
+    stored: bool
+    doc_count: int
+    num_terms: int
+    total_terms: int
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    """One section of the index file (see docs/format.md).
+
+    Attributes:
+        kind: ``"postings"``, ``"term_blocks"``, ...
+        field: The field it belongs to, or ``""`` for whole-index sections.
+        offset, bytes: Where it is in the file and its size.
+    """
+
+    kind: str
+    field: str
+    offset: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What ``libsearch info`` prints: counts, fields and section sizes.
+
+    Attributes:
+        path: The file opened.
+        format_version: ``(major, minor)`` of the file format.
+        num_docs: Documents in the index.
+        file_bytes: Size of the file.
+        id_field: Name of the id field.
+        fields: Per-field statistics.
+        sections: Every section of the file.
+    """
+
+    path: str
+    format_version: Tuple[int, int]
+    num_docs: int
+    file_bytes: int
+    id_field: str
+    fields: Tuple[FieldInfo, ...]
+    sections: Tuple[SectionInfo, ...]
+
+
+class Index:
+    """An opened, immutable index file.
+
+    Opening maps the file and checks its header and section table only, so
+    it is fast for any size. Use it as a context manager, or call
+    :meth:`close`, to unmap the file::
+
+        with Index.open("products.idx") as index:
+            for hit in index.search("peanut butter", k=3):
+                print(hit.id, hit.score)
+
+    Thread-safety: every method may be called from many threads at once, and
+    searching releases the GIL, so threads search in parallel.
+    """
+
+    __slots__ = ("_core", "_path", "__weakref__")
+
+    def __init__(
+        self,
+        path: PathLike,
+        *,
+        verify_checksums: bool = _DEFAULTS["verify_checksums"],
+        bm25_k1: float = _float_default("bm25_k1"),
+        bm25_b: float = _float_default("bm25_b"),
+    ) -> None:
+        """Opens the index file at ``path``; the same as :meth:`Index.open`."""
+        self._path = os.fspath(path)
+        self._core: Optional[_core.Index] = _core.Index.open(self._path, verify_checksums, bm25_k1, bm25_b)
+
+    @classmethod
+    def open(
+        cls,
+        path: PathLike,
+        *,
+        verify_checksums: bool = _DEFAULTS["verify_checksums"],
+        bm25_k1: float = _float_default("bm25_k1"),
+        bm25_b: float = _float_default("bm25_b"),
+    ) -> Index:
+        """Opens an index file.
+
+        Args:
+            path: The file written by :meth:`IndexBuilder.build` or ``libsearch index``.
+            verify_checksums: Also check every section checksum now (reads the
+                whole file); otherwise call :meth:`verify` when in doubt.
+            bm25_k1, bm25_b: BM25 parameters for scoring (Lucene's by default).
+
+        Raises:
+            NotFound: There is no such file.
+            CorruptIndex: The file is not a valid libsearch index.
+        """
+        return cls(path, verify_checksums=verify_checksums, bm25_k1=bm25_k1, bm25_b=bm25_b)
+
+    def _index(self) -> _core.Index:
+        core = self._core
+        if core is None:
+            raise InvalidArgument(f"index {self._path!r} is closed")
+        return core
+
+    def search(
+        self,
+        query: str = "",
+        k: int = _DEFAULTS["k"],
+        *,
+        offset: int = _DEFAULTS["offset"],
+        fields: Union[str, Sequence[str], None] = None,
+        operator: Operator = "and",
+        include_docs: bool = _DEFAULTS["include_docs"],
+        total_hits_threshold: Optional[int] = _DEFAULTS["total_hits_threshold"],
+    ) -> SearchResult:
+        """Runs one query and returns its best hits.
+
+        Args:
+            query: Query syntax (README "Query syntax"): words, ``"phrases"``,
+                ``+required``, ``-excluded``, ``a OR b``, ``(groups)``,
+                ``field:word``. Empty means every document.
+            k: Hits to return after skipping ``offset`` (``offset + k`` at
+                most 10,000).
+            offset: Hits to skip, for pagination.
+            fields: The fields bare words search (a name or a sequence of
+                names); ``None`` means every indexed text field.
+            operator: ``"and"`` (every bare word must match) or ``"or"``.
+            include_docs: Fetch the stored fields of each hit.
+            total_hits_threshold: Count matches exactly up to this many (1000
+                by default); past it the engine stops counting, skips documents
+                that cannot reach the top k, and :attr:`SearchResult.total` is a
+                lower bound (:attr:`SearchResult.total_exact` is false). ``None``
+                counts every match. The hits are the same either way.
+
+        Raises:
+            InvalidArgument: A query syntax error (with the byte position), an
+                unknown field, or a bad option.
+            CorruptIndex: The search met damaged data.
+
+        Options arrive as keyword arguments, and new ones (filters, facets,
+        sorting, highlighting) will be added the same way.
+        """
+        _window(k, offset)
+        return SearchResult(
+            self._index().search(
+                query, k, offset, _fields(fields), _operator(operator), include_docs, total_hits_threshold
+            )
+        )
+
+    @overload
+    def batch(
+        self,
+        queries: Iterable[str],
+        k: int = ...,
+        *,
+        offset: int = ...,
+        fields: Union[str, Sequence[str], None] = ...,
+        operator: Operator = ...,
+        include_docs: bool = ...,
+        total_hits_threshold: Optional[int] = ...,
+        return_exceptions: Literal[False] = ...,
+    ) -> List[SearchResult]: ...
+
+    @overload
+    def batch(
+        self,
+        queries: Iterable[str],
+        k: int = ...,
+        *,
+        offset: int = ...,
+        fields: Union[str, Sequence[str], None] = ...,
+        operator: Operator = ...,
+        include_docs: bool = ...,
+        total_hits_threshold: Optional[int] = ...,
+        return_exceptions: Literal[True],
+    ) -> List[Union[SearchResult, LibsearchError]]: ...
+
+    def batch(
+        self,
+        queries: Iterable[str],
+        k: int = _DEFAULTS["k"],
+        *,
+        offset: int = _DEFAULTS["offset"],
+        fields: Union[str, Sequence[str], None] = None,
+        operator: Operator = "and",
+        include_docs: bool = _DEFAULTS["include_docs"],
+        total_hits_threshold: Optional[int] = _DEFAULTS["total_hits_threshold"],
+        return_exceptions: bool = False,
+    ) -> Union[List[SearchResult], List[Union[SearchResult, LibsearchError]]]:
+        """Runs many queries in one call (the C++ ``Index::SearchBatch``).
+
+        The queries run in order on one thread with the GIL released; the
+        other arguments are those of :meth:`search` and apply to every query.
+        Returns one :class:`SearchResult` per query. A bad query raises its
+        error, unless ``return_exceptions`` is true: its entry is then the
+        exception instance and the other queries are unaffected.
+        """
+        if isinstance(queries, str):
+            raise TypeError("batch() takes an iterable of query strings, not one string")
+        _window(k, offset)
+        out = self._index().search_batch(
+            list(queries), k, offset, _fields(fields), _operator(operator), include_docs, total_hits_threshold
+        )
+        results: List[Union[SearchResult, LibsearchError]] = []
+        for r in out:
+            if isinstance(r, LibsearchError):
+                if not return_exceptions:
+                    raise r
+                results.append(r)
+            else:
+                results.append(SearchResult(r))
+        return results
+
+    def explain(
+        self,
+        query: str,
+        *,
+        fields: Union[str, Sequence[str], None] = None,
+        operator: Operator = "and",
+    ) -> str:
+        """How ``query`` is read, in Lucene-like notation (CLI ``--explain``).
+
+        For example ``"(+(product_name:sugar^2 ingredients:sugar) -(...))"``.
+        """
+        return self._index().explain(query, _fields(fields), _operator(operator))
+
+    def document(self, doc_number: int) -> Dict[str, Any]:
+        """The stored fields of a document, by :attr:`Hit.doc_number`.
+
+        Raises :class:`NotFound` for a number past the last document.
+        """
+        result: Dict[str, Any] = json.loads(self._index().document(doc_number))
+        return result
+
+    def info(self) -> IndexInfo:
+        """Counts, per-field statistics and section sizes (CLI ``info``)."""
+        i = self._index().info()
+        return IndexInfo(
+            path=i.path,
+            format_version=(i.format_major, i.format_minor),
+            num_docs=i.num_docs,
+            file_bytes=i.file_bytes,
+            id_field=i.id_field,
+            fields=tuple(
+                FieldInfo(f.name, f.type, f.indexed, f.stored, f.doc_count, f.num_terms, f.total_terms)
+                for f in i.fields
+            ),
+            sections=tuple(SectionInfo(s.kind, s.field, s.offset, s.bytes) for s in i.sections),
+        )
+
+    def verify(self) -> None:
+        """Reads the whole file and checks every checksum.
+
+        Raises :class:`CorruptIndex` if anything is damaged.
+        """
+        self._index().verify()
+
+    @property
+    def num_docs(self) -> int:
+        """Documents in the index."""
+        return self._index().num_docs
+
+    def __len__(self) -> int:
+        return self._index().num_docs
+
+    @property
+    def schema(self) -> Schema:
+        """The schema the index was built with (stored in the file)."""
+        return Schema._wrap(self._index().schema)
+
+    @property
+    def path(self) -> str:
+        """The path the index was opened from."""
+        return self._path
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return self._core is None
+
+    def close(self) -> None:
+        """Unmaps the file. Further calls raise :class:`InvalidArgument`.
+
+        Searches already running in other threads finish first; results
+        obtained before stay valid (they are copies).
+        """
+        self._core = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._core is None else f"num_docs={self._core.num_docs}"
+        return f"Index({self._path!r}, {state})"

@@ -1,0 +1,127 @@
+"""Type stubs for the extension module libsearch._core (internal API).
+
+The public, documented API is the ``libsearch`` package; these stubs let type
+checkers see the calls it makes.
+"""
+
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+from ._errors import LibsearchError
+
+__version__: str
+DEFAULTS: Dict[str, Any]
+
+class FieldType:
+    TEXT: FieldType
+    KEYWORD: FieldType
+    INT: FieldType
+    FLOAT: FieldType
+
+class Operator:
+    AND: Operator
+    OR: Operator
+
+class FieldSpec:
+    name: str
+    type: str
+    stored: bool
+    indexed: bool
+    boost: float
+    language: str
+    stopwords: bool
+    fold_accents: bool
+
+class Schema:
+    @staticmethod
+    def from_json(json: str) -> Schema: ...
+    @staticmethod
+    def from_file(path: str) -> Schema: ...
+    def to_json(self) -> str: ...
+    @property
+    def id_field(self) -> str: ...
+    @property
+    def fields(self) -> List[FieldSpec]: ...
+
+class IngestStats:
+    lines: int
+    docs_added: int
+    lines_skipped: int
+    errors: List[str]
+
+class IndexBuilder:
+    @staticmethod
+    def create(schema: Schema, k1: float, b: float, zstd_level: int, block_bytes: int) -> IndexBuilder: ...
+    def add_json(self, json: str) -> None: ...
+    def add_jsonl(self, path: str, skip_bad: bool, max_error_messages: int) -> IngestStats: ...
+    @property
+    def num_docs(self) -> int: ...
+    def build(self, path: str) -> None: ...
+
+class FieldInfo:
+    name: str
+    type: str
+    indexed: bool
+    stored: bool
+    doc_count: int
+    num_terms: int
+    total_terms: int
+
+class SectionInfo:
+    kind: str
+    field: str
+    offset: int
+    bytes: int
+
+class IndexInfo:
+    path: str
+    format_major: int
+    format_minor: int
+    num_docs: int
+    file_bytes: int
+    id_field: str
+    fields: List[FieldInfo]
+    sections: List[SectionInfo]
+
+class SearchResponse:
+    total: int
+    total_exact: bool
+    took_us: int
+    def __len__(self) -> int: ...
+    def id(self, i: int) -> str: ...
+    def score(self, i: int) -> float: ...
+    def doc_number(self, i: int) -> int: ...
+    def doc_json(self, i: int) -> str: ...
+    def ids(self) -> List[str]: ...
+    def scores(self) -> List[float]: ...
+
+class Index:
+    @staticmethod
+    def open(path: str, verify: bool, k1: float, b: float) -> Index: ...
+    def search(
+        self,
+        query: str,
+        k: int,
+        offset: int,
+        fields: Sequence[str],
+        op: Operator,
+        include_docs: bool,
+        total_hits_threshold: Optional[int],
+    ) -> SearchResponse: ...
+    def search_batch(
+        self,
+        queries: List[str],
+        k: int,
+        offset: int,
+        fields: Sequence[str],
+        op: Operator,
+        include_docs: bool,
+        total_hits_threshold: Optional[int],
+    ) -> List[Union[SearchResponse, LibsearchError]]: ...
+    def explain(self, query: str, fields: Sequence[str], op: Operator) -> str: ...
+    def document(self, doc: int) -> str: ...
+    def verify(self) -> None: ...
+    def info(self) -> IndexInfo: ...
+    @property
+    def num_docs(self) -> int: ...
+    @property
+    def schema(self) -> Schema: ...
