@@ -13,16 +13,17 @@ import subprocess
 from typing import Any, Dict, List, NamedTuple, Optional
 
 import pytest
+from conftest import CATALOGUE, SCHEMA_FILE
 
 import libsearch
-
-from conftest import CATALOGUE, SCHEMA_FILE
 
 SEED = 20240605
 WORD = re.compile(r"[a-z]{3,}")
 
 
 class Case(NamedTuple):
+    """One query and the CLI options it runs with."""
+
     query: str
     offset: int = 0
     fields: Optional[str] = None  # comma-separated, as the CLI takes them
