@@ -1,0 +1,174 @@
+// libsearch side of bench/peers (see bench/peers/README.md). Public API only.
+//
+//   libsearch_peer index CORPUS.tsv OUT.idx   build, print JSON stats
+//   libsearch_peer serve INDEX                answer "MODE\tquery" lines on stdin
+//   libsearch_peer analyze INDEX              one word per stdin line -> ExplainQuery
+//
+// The corpus is already normalised by bench/peers/peers.py (lowercase, one
+// space between tokens); the field uses language "none" (no stemming) and no
+// accent folding, so the ICU analyzer should return each space-separated word
+// unchanged. `analyze` lets peers.py check that on the whole vocabulary.
+//
+// Reply per request line: "count\tnanos" (nanos = Search() wall time in this
+// process); CHECK adds "\tid:score id:score ...".
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include <libsearch/libsearch.h>
+
+namespace {
+
+constexpr const char* kSchema =
+    R"({"id": "id", "fields": {"text": {"type": "text", "language": "none",)"
+    R"( "fold_accents": false, "stored": false}}})";
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+int Fail(const libsearch::Status& s) {
+  std::cerr << "libsearch_peer: " << s.ToString() << "\n";
+  return 1;
+}
+
+int Index(const std::string& tsv, const std::string& out_path) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto schema = libsearch::Schema::FromJson(kSchema);
+  if (!schema.ok()) return Fail(schema.status());
+  auto builder = libsearch::IndexBuilder::Create(*schema);
+  if (!builder.ok()) return Fail(builder.status());
+  std::ifstream in(tsv);
+  if (!in) {
+    std::cerr << "libsearch_peer: cannot open " << tsv << "\n";
+    return 3;
+  }
+  std::string line, json;
+  uint64_t n = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    size_t tab = line.find('\t');
+    std::string_view id = std::string_view(line).substr(0, tab);
+    std::string_view text =
+        tab == std::string::npos ? std::string_view() : std::string_view(line).substr(tab + 1);
+    json.clear();
+    json += "{\"id\":";
+    AppendJsonString(json, id);
+    json += ",\"text\":";
+    AppendJsonString(json, text);
+    json += "}";
+    auto s = (*builder)->AddJson(json);
+    if (!s.ok()) return Fail(s);
+    ++n;
+  }
+  auto s = (*builder)->Build(out_path);
+  if (!s.ok()) return Fail(s);
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("{\"docs\": %llu, \"libsearch\": \"%s\", \"seconds\": %.3f}\n",
+              static_cast<unsigned long long>(n), libsearch::Version(), secs);
+  return 0;
+}
+
+int Serve(const std::string& path) {
+  auto index = libsearch::Index::Open(path);
+  if (!index.ok()) return Fail(index.status());
+  std::ios::sync_with_stdio(false);
+  std::string line, reply;
+  libsearch::SearchRequest req;
+  req.default_operator = libsearch::Operator::kOr;
+  req.include_docs = false;
+  while (std::getline(std::cin, line)) {
+    size_t tab = line.find('\t');
+    std::string_view mode = std::string_view(line).substr(0, tab);
+    req.query = tab == std::string::npos ? std::string() : line.substr(tab + 1);
+    auto t = std::chrono::steady_clock::now();
+    if (mode == "PING") {
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - t).count();
+      std::cout << "0\t" << ns << "\n" << std::flush;
+      continue;
+    }
+    bool check = false;
+    if (mode == "COUNT") {
+      req.k = 0;  // Only `total` is needed.
+    } else if (mode == "TOP_10" || mode == "TOP_10_COUNT") {
+      req.k = 10;
+    } else if (mode == "CHECK") {
+      req.k = 10;
+      check = true;
+    } else {
+      std::cout << "ERROR\tunsupported mode\n" << std::flush;
+      continue;
+    }
+    auto resp = (*index)->Search(req);
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  std::chrono::steady_clock::now() - t).count();
+    if (!resp.ok()) {
+      std::cout << "ERROR\t" << resp.status().ToString() << "\n" << std::flush;
+      continue;
+    }
+    // TOP_10 reports the number of hits returned (like the other drivers).
+    uint64_t count = mode == "TOP_10" ? resp->hits.size() : resp->total;
+    reply = std::to_string(count) + "\t" + std::to_string(ns);
+    if (check) {
+      reply += "\t";
+      for (size_t i = 0; i < resp->hits.size(); ++i) {
+        if (i) reply += " ";
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", resp->hits[i].score);
+        reply += resp->hits[i].id + ":" + buf;
+      }
+    }
+    std::cout << reply << "\n" << std::flush;
+  }
+  return 0;
+}
+
+// For each input word, the analysed query in Lucene-like notation: a word the
+// analyzer keeps as is comes back as "text:word".
+int Analyze(const std::string& path) {
+  auto index = libsearch::Index::Open(path);
+  if (!index.ok()) return Fail(index.status());
+  std::ios::sync_with_stdio(false);
+  libsearch::SearchRequest req;
+  req.default_operator = libsearch::Operator::kOr;
+  req.fields = {"text"};
+  std::string word;
+  while (std::getline(std::cin, word)) {
+    // Quoted, so the query syntax (OR, -, field:) never applies to the word.
+    req.query = "\"" + word + "\"";
+    auto r = (*index)->ExplainQuery(req);
+    std::cout << (r.ok() ? *r : "ERROR " + r.status().ToString()) << "\n";
+  }
+  std::cout << std::flush;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "index" && argc == 4) return Index(argv[2], argv[3]);
+  if (cmd == "serve" && argc == 3) return Serve(argv[2]);
+  if (cmd == "analyze" && argc == 3) return Analyze(argv[2]);
+  std::cerr << "usage: libsearch_peer index CORPUS.tsv OUT.idx | serve INDEX | analyze INDEX\n";
+  return 2;
+}

@@ -1,0 +1,188 @@
+// Lucene side of libsearch's bench/peers (see bench/peers/README.md).
+//
+//   java -cp target/classes:target/lib/* LucenePeer index CORPUS.tsv INDEX_DIR
+//   java -cp target/classes:target/lib/* LucenePeer serve INDEX_DIR
+//
+// The corpus and the queries are already normalised by bench/peers/peers.py
+// (lowercase, one space between tokens), so WhitespaceAnalyzer yields exactly
+// the tokens every other engine sees. BM25Similarity with Lucene's defaults
+// (k1 = 1.2, b = 0.75). Indexing runs on one thread (SerialMergeScheduler) and
+// ends with forceMerge(1), as in the search-benchmark-game. The searcher has no
+// executor (single-threaded) and no query cache.
+//
+// Reply per request line: "count\tnanos" (nanos = parse + search inside the
+// JVM); CHECK adds "\tid:score id:score ...".
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.FileInputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SerialMergeScheduler;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.queryparser.classic.QueryParser;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TopScoreDocCollectorManager;
+import org.apache.lucene.search.TotalHits;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Version;
+
+public class LucenePeer {
+  // TotalHits.value is a field in Lucene 9 and a record accessor in Lucene 10.
+  private static final MethodHandle TOTAL_HITS_VALUE = totalHitsValueHandle();
+
+  private static MethodHandle totalHitsValueHandle() {
+    MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+    try {
+      return lookup.findVirtual(TotalHits.class, "value", MethodType.methodType(long.class));
+    } catch (ReflectiveOperationException e) {
+      try {
+        return lookup.findGetter(TotalHits.class, "value", long.class);
+      } catch (ReflectiveOperationException e2) {
+        throw new IllegalStateException(e2);
+      }
+    }
+  }
+
+  private static long totalHits(TopDocs td) {
+    try {
+      return (long) TOTAL_HITS_VALUE.invokeExact(td.totalHits);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  static void index(String tsv, String dir) throws Exception {
+    long t0 = System.nanoTime();
+    IndexWriterConfig config = new IndexWriterConfig(new WhitespaceAnalyzer())
+        .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
+        .setRAMBufferSizeMB(1024)
+        .setMergeScheduler(new SerialMergeScheduler())
+        .setSimilarity(new BM25Similarity());
+    long n = 0;
+    try (Directory d = FSDirectory.open(Paths.get(dir));
+        IndexWriter writer = new IndexWriter(d, config);
+        BufferedReader in = new BufferedReader(
+            new InputStreamReader(new FileInputStream(tsv), StandardCharsets.UTF_8), 1 << 20)) {
+      Document doc = new Document();
+      StoredField idField = new StoredField("id", "");
+      Field textField = new TextField("text", "", Field.Store.NO);
+      doc.add(idField);
+      doc.add(textField);
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.isEmpty()) continue;
+        int tab = line.indexOf('\t');
+        idField.setStringValue(tab < 0 ? line : line.substring(0, tab));
+        textField.setStringValue(tab < 0 ? "" : line.substring(tab + 1));
+        writer.addDocument(doc);
+        n++;
+      }
+      writer.forceMerge(1, true);
+      writer.commit();
+    }
+    System.out.printf("{\"docs\": %d, \"lucene\": \"%s\", \"java\": \"%s\", \"seconds\": %.3f}%n",
+        n, Version.LATEST, System.getProperty("java.version"), (System.nanoTime() - t0) / 1e9);
+  }
+
+  static void serve(String dir) throws Exception {
+    Path path = Paths.get(dir);
+    try (DirectoryReader reader = DirectoryReader.open(FSDirectory.open(path));
+        BufferedReader in = new BufferedReader(
+            new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedWriter out = new BufferedWriter(
+            new OutputStreamWriter(System.out, StandardCharsets.UTF_8))) {
+      IndexSearcher searcher = new IndexSearcher(reader);
+      searcher.setQueryCache(null);
+      searcher.setSimilarity(new BM25Similarity());
+      QueryParser parser = new QueryParser("text", new WhitespaceAnalyzer());
+      parser.setDefaultOperator(QueryParser.Operator.OR);
+      String line;
+      while ((line = in.readLine()) != null) {
+        int tab = line.indexOf('\t');
+        String mode = tab < 0 ? line : line.substring(0, tab);
+        String q = tab < 0 ? "" : line.substring(tab + 1);
+        long t = System.nanoTime();
+        String reply;
+        if (mode.equals("PING")) {
+          reply = "0\t" + (System.nanoTime() - t);
+        } else {
+          Query query;
+          try {
+            query = parser.parse(q);
+          } catch (Exception e) {
+            out.write("ERROR\t" + e.getMessage().replace('\n', ' ') + "\n");
+            out.flush();
+            continue;
+          }
+          switch (mode) {
+            case "COUNT": {
+              long c = searcher.count(query);
+              reply = c + "\t" + (System.nanoTime() - t);
+              break;
+            }
+            case "TOP_10": {
+              TopDocs td = searcher.search(query, new TopScoreDocCollectorManager(10, null, 10));
+              reply = td.scoreDocs.length + "\t" + (System.nanoTime() - t);
+              break;
+            }
+            case "TOP_10_COUNT": {
+              TopDocs td = searcher.search(
+                  query, new TopScoreDocCollectorManager(10, null, Integer.MAX_VALUE));
+              reply = totalHits(td) + "\t" + (System.nanoTime() - t);
+              break;
+            }
+            case "CHECK": {
+              TopDocs td = searcher.search(
+                  query, new TopScoreDocCollectorManager(10, null, Integer.MAX_VALUE));
+              long ns = System.nanoTime() - t;
+              StoredFields stored = searcher.storedFields();
+              StringBuilder sb = new StringBuilder();
+              for (ScoreDoc sd : td.scoreDocs) {
+                if (sb.length() > 0) sb.append(' ');
+                sb.append(stored.document(sd.doc).get("id")).append(':').append(sd.score);
+              }
+              reply = totalHits(td) + "\t" + ns + "\t" + sb;
+              break;
+            }
+            default:
+              reply = "ERROR\tunsupported mode";
+          }
+        }
+        out.write(reply);
+        out.write('\n');
+        out.flush();
+      }
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 3 && args[0].equals("index")) {
+      index(args[1], args[2]);
+    } else if (args.length == 2 && args[0].equals("serve")) {
+      serve(args[1]);
+    } else {
+      System.err.println("usage: LucenePeer index CORPUS.tsv INDEX_DIR | serve INDEX_DIR");
+      System.exit(2);
+    }
+  }
+}

@@ -1,0 +1,872 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: libsearch vs Xapian, Lucene and Tantivy.
+
+Run through `make bench-peers` (which builds the drivers first, see
+bench/peers/setup.sh), or directly once they are built:
+
+    python3 bench/peers/peers.py [--corpus enwiki|off|both] [--queries N] [--passes N]
+
+What it does (details and rationale in bench/peers/README.md):
+  1. Normalises each corpus once into `id<TAB>text` lines: NFKC, casefold,
+     every run of non-alphanumeric characters (str.isalnum) becomes one space,
+     tokens over 100 UTF-8 bytes are dropped. Every engine splits that text
+     on spaces only, so all four index exactly the same tokens. libsearch's
+     ICU analyzer (language "none", no accent folding) is checked on the whole
+     vocabulary; words it would analyse differently are dropped from the text
+     for every engine and counted in the report.
+  2. Builds one index per engine and corpus (single-threaded where the engine
+     allows), timing the build process from exec to exit, with its peak RSS
+     and the index size on disk.
+  3. Starts each engine's `serve` process (one at a time) and sends it the
+     search-benchmark-game queries, "MODE\\tquery" per line, in COUNT, TOP_10 and
+     TOP_10_COUNT modes: one warm-up pass, then PASSES timed passes in the
+     same shuffled order. Each request is timed around the pipe round trip
+     with perf_counter_ns; the driver also reports the time spent inside the
+     engine. A query's latency is its minimum over the timed passes.
+  4. Checks the counts agree across engines and the top-10 ids overlap.
+  5. Cold start: exec -> first answer on the 10k and 818k Open Food Facts
+     indexes, with the page cache dropped (root) and warm.
+  6. Writes bench/results/<date>-<machine>.{md,json,png}.
+
+Environment knobs (same as the flags): CORPUS, QUERIES, PASSES, WARMUP,
+ENGINES, COLD_RUNS, REBUILD=1, PEERS_WORK (default build-peers), RESULTS_DIR,
+MACHINE (file-name slug).
+"""
+
+import argparse
+import datetime
+import gzip
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import unicodedata
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HERE = os.path.join(ROOT, "bench", "peers")
+DATA = os.environ.get("PEERS_DATA", os.path.join(ROOT, "..", "shared", "data"))
+ENWIKI = os.path.join(DATA, "enwiki-2015-sample", "articles.jsonl.zst")
+OFF_TSV = os.path.join(DATA, "openfoodfacts-products", "products.tsv.zst")
+OFF_10K = os.path.join(DATA, "openfoodfacts-products", "products-sample-10k.jsonl.gz")
+QUERIES = os.path.join(DATA, "search-benchmark-game", "queries.jsonl")
+
+MODES = ["TOP_10", "COUNT", "TOP_10_COUNT"]
+ALL_ENGINES = ["libsearch", "lucene", "tantivy", "xapian"]
+MAX_TOKEN_BYTES = 100
+PREP_VERSION = 3  # bump when the normalisation changes
+COLD_QUERY = "chocolate"
+
+_NON_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() plus '_'
+
+
+def log(*args):
+    print("[peers]", *args, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# Normalisation (the one tokeniser every engine shares)
+
+
+def normalise_tokens(text):
+    s = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return [t for t in _NON_ALNUM.split(s) if t and len(t.encode("utf-8")) <= MAX_TOKEN_BYTES]
+
+
+def parse_game_query(q):
+    """Game syntax -> [(sign, [words], quoted)]; sign is '', '+' or '-'."""
+    clauses, i = [], 0
+    while i < len(q):
+        while i < len(q) and q[i] == " ":
+            i += 1
+        if i >= len(q):
+            break
+        sign = ""
+        if q[i] in "+-":
+            sign, i = q[i], i + 1
+        if i < len(q) and q[i] == '"':
+            end = q.find('"', i + 1)
+            end = len(q) if end < 0 else end
+            words, quoted, i = q[i + 1:end], True, end + 1
+        else:
+            end = q.find(" ", i)
+            end = len(q) if end < 0 else end
+            words, quoted, i = q[i:end], False, end
+        clauses.append((sign, words, quoted))
+    return clauses
+
+
+def normalise_query(q, dropped):
+    """Normalises every word of a game query; keeps +, - and quotes."""
+    out = []
+    for sign, words, quoted in parse_game_query(q):
+        toks = [t for t in normalise_tokens(words) if t not in dropped]
+        if not toks:
+            continue
+        if quoted or len(toks) > 1:
+            out.append(sign + '"' + " ".join(toks) + '"')
+        else:
+            out.append(sign + toks[0])
+    return " ".join(out)
+
+
+# --------------------------------------------------------------------------
+# Corpora
+
+
+def iter_enwiki():
+    p = subprocess.Popen(["zstd", "-dc", ENWIKI], stdout=subprocess.PIPE)
+    for line in p.stdout:
+        d = json.loads(line)
+        yield str(d["id"]), d["title"] + "\n" + d["text"]
+    if p.wait() != 0:
+        raise SystemExit("zstd failed on " + ENWIKI)
+
+
+def iter_off():
+    # Same columns as tools/eval/off_tsv_to_jsonl.py; text = name + ingredients.
+    p = subprocess.Popen(["zstd", "-dc", OFF_TSV], stdout=subprocess.PIPE)
+    header = None
+    for raw in p.stdout:
+        cols = raw.decode("utf-8").rstrip("\n").split("\t")
+        if header is None:
+            header = {c: i for i, c in enumerate(cols)}
+            ib, ip, ii = header["barcode"], header["product_name"], header["ingredients"]
+            continue
+        yield cols[ib], cols[ip] + "\n" + cols[ii]
+    if p.wait() != 0:
+        raise SystemExit("zstd failed on " + OFF_TSV)
+
+
+def iter_off10k():
+    with gzip.open(OFF_10K, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            yield d["barcode"], (d.get("product_name") or "") + "\n" + (d.get("ingredients") or "")
+
+
+CORPORA = {
+    "enwiki": dict(source=ENWIKI, reader=iter_enwiki,
+                   desc="English Wikipedia 2015 sample, 12,980 whole articles (title + text)"),
+    "off": dict(source=OFF_TSV, reader=iter_off,
+                desc="Open Food Facts, all 818,776 products (product_name + ingredients)"),
+    "off10k": dict(source=OFF_10K, reader=iter_off10k,
+                   desc="Open Food Facts 10k sample (cold-start only)"),
+}
+
+
+class Ctx:
+    def __init__(self, args):
+        self.args = args
+        self.work = os.path.abspath(args.work)
+        self.env = read_env(os.path.join(self.work, "peers.env"))
+        self.bins = {
+            "libsearch": os.path.join(self.work, "libsearch", "libsearch_peer"),
+            "xapian": os.path.join(self.work, "xapian", "xapian_peer"),
+            "tantivy": os.path.join(self.work, "tantivy-target", "release", "tantivy_peer"),
+            "lucene": os.path.join(self.work, "lucene", "lucene-peer-1.0.jar"),
+        }
+
+    def java(self):
+        home = self.env.get("JAVA_HOME") or os.environ.get("JAVA_HOME", "")
+        return os.path.join(home, "bin", "java") if home else "java"
+
+    def lucene_cp(self):
+        return self.bins["lucene"] + ":" + os.path.join(self.work, "lucene", "lib", "*")
+
+    def jvm_flags(self, heap):
+        flags = [f"-Xmx{heap}", "-XX:+UseParallelGC"]
+        if int(self.env.get("JAVA_FEATURE", "17")) >= 21:
+            flags += ["--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"]
+        return flags
+
+    def index_path(self, corpus, engine):
+        name = {"libsearch": "libsearch.idx"}.get(engine, engine)
+        return os.path.join(self.work, "index", corpus, name)
+
+    def index_cmd(self, engine, tsv, out):
+        if engine == "lucene":
+            return [self.java()] + self.jvm_flags("4g") + ["-cp", self.lucene_cp(),
+                                                           "LucenePeer", "index", tsv, out]
+        return [self.bins[engine], "index", tsv, out]
+
+    def serve_cmd(self, engine, index):
+        if engine == "lucene":
+            return [self.java()] + self.jvm_flags("2g") + ["-cp", self.lucene_cp(),
+                                                           "LucenePeer", "serve", index]
+        return [self.bins[engine], "serve", index]
+
+
+def read_env(path):
+    env = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                env[k] = v
+    return env
+
+
+def analyze_vocab(ctx, words):
+    """Runs libsearch's analyzer on each word; returns {word: explain} for the
+    words it does not keep unchanged."""
+    tok_dir = os.path.join(ctx.work, "tokcheck")
+    os.makedirs(tok_dir, exist_ok=True)
+    tiny_tsv, tiny_idx = os.path.join(tok_dir, "tiny.tsv"), os.path.join(tok_dir, "tiny.idx")
+    with open(tiny_tsv, "w") as f:
+        f.write("x\tx\n")
+    subprocess.run([ctx.bins["libsearch"], "index", tiny_tsv, tiny_idx], check=True,
+                   stdout=subprocess.DEVNULL)
+    inp = "".join(w + "\n" for w in words).encode("utf-8")
+    res = subprocess.run([ctx.bins["libsearch"], "analyze", tiny_idx], input=inp,
+                         stdout=subprocess.PIPE, check=True)
+    lines = res.stdout.decode("utf-8").split("\n")
+    bad = {}
+    for w, got in zip(words, lines):
+        if got != "text:" + w:
+            bad[w] = got
+    if len(lines) < len(words):
+        raise SystemExit("libsearch analyze returned too few lines")
+    return bad
+
+
+def prepare_corpus(ctx, name):
+    """-> (tsv path, meta dict); cached in PEERS_WORK/corpus/."""
+    cdir = os.path.join(ctx.work, "corpus")
+    os.makedirs(cdir, exist_ok=True)
+    tsv, meta_path = os.path.join(cdir, name + ".tsv"), os.path.join(cdir, name + ".meta.json")
+    src = CORPORA[name]["source"]
+    if os.path.exists(meta_path) and os.path.exists(tsv):
+        meta = json.load(open(meta_path))
+        if meta.get("prep_version") == PREP_VERSION and os.path.getmtime(tsv) >= os.path.getmtime(src) \
+                and os.path.getmtime(tsv) >= os.path.getmtime(ctx.bins["libsearch"]):
+            return tsv, meta
+    log(f"normalising {name} from {src}")
+    t0 = time.time()
+    vocab = {}
+    docs = tokens = empty = 0
+    tmp = tsv + ".pass1"
+    seen_ids = set()
+    dup_ids = 0
+    with open(tmp, "w", encoding="utf-8") as out:
+        for doc_id, text in CORPORA[name]["reader"]():
+            doc_id = doc_id.strip()
+            if not doc_id or doc_id in seen_ids or "\t" in doc_id:
+                dup_ids += 1
+                continue
+            seen_ids.add(doc_id)
+            toks = normalise_tokens(text)
+            for t in toks:
+                vocab[t] = vocab.get(t, 0) + 1
+            docs += 1
+            tokens += len(toks)
+            empty += not toks
+            out.write(doc_id + "\t" + " ".join(toks) + "\n")
+    log(f"  {docs} docs, {tokens} tokens, {len(vocab)} distinct; checking libsearch's analyzer")
+    words = sorted(vocab)
+    bad = analyze_vocab(ctx, words)
+    bad_occ = sum(vocab[w] for w in bad)
+    if bad:
+        log(f"  {len(bad)} words ({bad_occ} occurrences) analysed differently by libsearch: dropped")
+        with open(tmp, encoding="utf-8") as f, open(tsv, "w", encoding="utf-8") as out:
+            for line in f:
+                doc_id, text = line.rstrip("\n").split("\t", 1)
+                out.write(doc_id + "\t" + " ".join(t for t in text.split(" ") if t and t not in bad)
+                          + "\n")
+        os.remove(tmp)
+    else:
+        os.replace(tmp, tsv)
+    examples = sorted(bad.items(), key=lambda kv: -vocab[kv[0]])[:15]
+    meta = dict(prep_version=PREP_VERSION, name=name, desc=CORPORA[name]["desc"], docs=docs,
+                tokens=tokens - bad_occ, distinct_terms=len(vocab) - len(bad), empty_docs=empty,
+                skipped_duplicate_ids=dup_ids, tokcheck_words=len(words),
+                tokcheck_mismatched_words=len(bad), tokcheck_mismatched_occurrences=bad_occ,
+                tokcheck_examples=[[w, got, vocab[w]] for w, got in examples],
+                dropped_words=sorted(bad), seconds=round(time.time() - t0, 1),
+                bytes=os.path.getsize(tsv))
+    with open(meta_path, "w") as f:
+        json.dump(meta, f)
+    return tsv, meta
+
+
+# --------------------------------------------------------------------------
+# Processes
+
+
+def run_measured(cmd, stdout_path):
+    """Runs cmd to completion; -> (wall seconds, peak RSS bytes, stdout text)."""
+    t0 = time.perf_counter()
+    with open(stdout_path, "w") as out, open(stdout_path + ".err", "w") as err:
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({p.returncode}); see {stdout_path}.err")
+    return wall, ru.ru_maxrss * 1024, open(stdout_path).read()
+
+
+def du_bytes(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            total += os.path.getsize(os.path.join(dirpath, f))
+    return total
+
+
+def build_index(ctx, corpus, engine, tsv):
+    out = ctx.index_path(corpus, engine)
+    info_path = out + ".build.json"
+    binary = ctx.bins[engine]
+    if not ctx.args.rebuild and os.path.exists(info_path) and os.path.exists(out):
+        info = json.load(open(info_path))
+        if os.path.getmtime(info_path) >= max(os.path.getmtime(tsv), os.path.getmtime(binary)):
+            return info
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    elif os.path.exists(out):
+        os.remove(out)
+    log(f"building {engine} index for {corpus}")
+    wall, rss, stdout = run_measured(ctx.index_cmd(engine, tsv, out), out + ".log")
+    reported = {}
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            reported = json.loads(line)
+    info = dict(engine=engine, corpus=corpus, build_seconds=round(wall, 3), peak_rss_bytes=rss,
+                index_bytes=du_bytes(out), engine_reported=reported)
+    log(f"  {wall:.1f} s, {info['index_bytes'] / 1e6:.1f} MB, peak RSS {rss / 1e6:.0f} MB")
+    with open(info_path, "w") as f:
+        json.dump(info, f)
+    return info
+
+
+class Server:
+    def __init__(self, cmd, stderr_path):
+        self.err = open(stderr_path, "w")
+        self.t_exec = time.perf_counter_ns()
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=self.err)
+
+    def ask(self, mode, query):
+        """-> (round-trip ns, [fields of the reply])"""
+        line = (mode + "\t" + query + "\n").encode("utf-8")
+        t0 = time.perf_counter_ns()
+        self.p.stdin.write(line)
+        self.p.stdin.flush()
+        reply = self.p.stdout.readline()
+        t1 = time.perf_counter_ns()
+        if not reply:
+            raise SystemExit(f"engine exited; see {self.err.name}")
+        return t1 - t0, reply.decode("utf-8").rstrip("\n").split("\t")
+
+    def close(self):
+        """-> peak RSS bytes of the process."""
+        self.p.stdin.close()
+        _, status, ru = os.wait4(self.p.pid, 0)
+        self.p.returncode = os.waitstatus_to_exitcode(status)
+        self.p.stdout.close()
+        self.err.close()
+        return ru.ru_maxrss * 1024
+
+
+def percentile(sorted_vals, q):
+    if not sorted_vals:
+        return float("nan")
+    pos = (len(sorted_vals) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_vals) - 1)
+    return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (pos - lo)
+
+
+def summary_us(values_ns):
+    v = sorted(x / 1000.0 for x in values_ns)
+    return dict(mean=statistics.fmean(v) if v else float("nan"), p50=percentile(v, 0.5),
+                p90=percentile(v, 0.9), p99=percentile(v, 0.99), n=len(v))
+
+
+def run_queries(ctx, corpus, engine, queries):
+    log(f"querying {engine} on {corpus} ({len(queries)} queries)")
+    logdir = os.path.join(ctx.work, "logs")
+    os.makedirs(logdir, exist_ok=True)
+    srv = Server(ctx.serve_cmd(engine, ctx.index_path(corpus, engine)),
+                 os.path.join(logdir, f"serve-{corpus}-{engine}.err"))
+    order = list(range(len(queries)))
+    random.Random(2).shuffle(order)
+    res = dict(modes={}, errors=[])
+    # Pipe overhead: empty requests after a short warm-up.
+    for _ in range(200):
+        srv.ask("PING", "")
+    res["ping_rt_us"] = summary_us([srv.ask("PING", "")[0] for _ in range(2000)])
+    for mode in MODES:
+        rt = [[] for _ in queries]
+        svc = [[] for _ in queries]
+        counts = [None] * len(queries)
+        t_mode = time.time()
+        for p in range(ctx.args.warmup + ctx.args.passes):
+            for i in order:
+                ns, fields = srv.ask(mode, queries[i]["norm"])
+                if fields[0] == "ERROR":
+                    if p == 0:
+                        res["errors"].append([mode, queries[i]["norm"], fields[1:]])
+                    continue
+                counts[i] = int(fields[0])
+                if p >= ctx.args.warmup:
+                    rt[i].append(ns)
+                    svc[i].append(int(fields[1]))
+        res["modes"][mode] = dict(rt_ns=[min(x) if x else None for x in rt],
+                                  svc_ns=[min(x) if x else None for x in svc],
+                                  rt_median_ns=[int(statistics.median(x)) if x else None for x in rt],
+                                  counts=counts, seconds=round(time.time() - t_mode, 1))
+        log(f"  {mode}: {time.time() - t_mode:.1f} s")
+    check = []
+    for q in queries:
+        _, fields = srv.ask("CHECK", q["norm"])
+        if fields[0] == "ERROR":
+            check.append(None)
+            continue
+        hits = []
+        if len(fields) > 2 and fields[2]:
+            for h in fields[2].split(" "):
+                doc_id, score = h.rsplit(":", 1)
+                hits.append([doc_id, float(score)])
+        check.append(dict(count=int(fields[0]), hits=hits))
+    res["check"] = check
+    res["peak_rss_bytes"] = srv.close()
+    return res
+
+
+def drop_caches():
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def cold_start(ctx, corpus, engine, runs, cold):
+    times = []
+    logdir = os.path.join(ctx.work, "logs")
+    for _ in range(runs):
+        if cold and not drop_caches():
+            return None
+        srv = Server(ctx.serve_cmd(engine, ctx.index_path(corpus, engine)),
+                     os.path.join(logdir, f"cold-{corpus}-{engine}.err"))
+        _, fields = srv.ask("TOP_10", COLD_QUERY)
+        t = time.perf_counter_ns() - srv.t_exec
+        srv.close()
+        if fields[0] == "ERROR":
+            raise SystemExit(f"{engine}: cold query failed: {fields}")
+        times.append(t / 1e6)
+    return dict(median_ms=statistics.median(times), min_ms=min(times), max_ms=max(times),
+                runs=runs)
+
+
+# --------------------------------------------------------------------------
+# Analysis
+
+
+def analyse_corpus(queries, runs, engines):
+    out = dict(latency={}, by_tag={}, disagreements=[], overlap={}, score_rel_diff={})
+    for engine in engines:
+        r = runs[engine]
+        out["latency"][engine] = {}
+        for mode in MODES:
+            m = r["modes"][mode]
+            ok = [i for i in range(len(queries)) if m["rt_ns"][i] is not None]
+            out["latency"][engine][mode] = dict(
+                rt=summary_us([m["rt_ns"][i] for i in ok]),
+                svc=summary_us([m["svc_ns"][i] for i in ok]))
+        tags = {}
+        for i, q in enumerate(queries):
+            ns = r["modes"]["TOP_10"]["svc_ns"][i]
+            if ns is not None:
+                tags.setdefault(q["tags"][0], []).append(ns)
+        out["by_tag"][engine] = {t: summary_us(v) for t, v in sorted(tags.items())}
+    # Count agreement: COUNT and TOP_10_COUNT of every engine.
+    for i, q in enumerate(queries):
+        counts = {}
+        for e in engines:
+            for mode in ("COUNT", "TOP_10_COUNT"):
+                c = runs[e]["modes"][mode]["counts"][i]
+                counts[f"{e}" if mode == "COUNT" else f"{e}/{mode}"] = c
+        if len(set(counts.values())) > 1:
+            out["disagreements"].append(dict(query=q["query"], norm=q["norm"], tags=q["tags"],
+                                             counts=counts))
+    # Top-10 overlap and score agreement against libsearch.
+    base = runs.get("libsearch")
+    if base:
+        for e in engines:
+            if e == "libsearch":
+                continue
+            overlaps, rel = [], []
+            for i in range(len(queries)):
+                a, b = base["check"][i], runs[e]["check"][i]
+                if not a or not b or not a["hits"]:
+                    continue
+                ids_a = {h[0]: h[1] for h in a["hits"]}
+                ids_b = {h[0]: h[1] for h in b["hits"]}
+                overlaps.append(len(ids_a.keys() & ids_b.keys()) / len(ids_a))
+                for d in ids_a.keys() & ids_b.keys():
+                    if ids_a[d] > 0:
+                        rel.append(abs(ids_a[d] - ids_b[d]) / ids_a[d])
+            out["overlap"][e] = dict(mean=statistics.fmean(overlaps) if overlaps else None,
+                                     queries=len(overlaps),
+                                     identical=sum(1 for o in overlaps if o == 1.0))
+            rel.sort()
+            out["score_rel_diff"][e] = dict(p50=percentile(rel, 0.5), max=rel[-1] if rel else None)
+    # COUNT on unions: ns per matching document.
+    out["count_union_ns_per_doc"] = {}
+    for e in engines:
+        m = runs[e]["modes"]["COUNT"]
+        ns = docs = 0
+        for i, q in enumerate(queries):
+            if q["tags"][0] == "union" and m["svc_ns"][i] is not None and m["counts"][i]:
+                ns += m["svc_ns"][i]
+                docs += m["counts"][i]
+        out["count_union_ns_per_doc"][e] = ns / docs if docs else None
+    return out
+
+
+def machine_info():
+    model = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    flags = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                fl = line.split(":", 1)[1].split()
+                flags = " ".join(f for f in ("sse4_2", "avx2", "avx512f") if f in fl)
+                break
+    except OSError:
+        pass
+    return dict(cpu_model=model, cores=os.cpu_count(), mem_bytes=mem, simd=flags,
+                kernel=platform.release(), hostname=socket.gethostname(),
+                python=platform.python_version())
+
+
+def cmd_out(cmd):
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def versions(ctx):
+    v = {}
+    v["libsearch_commit"] = cmd_out(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    dirty = cmd_out(["git", "-C", ROOT, "status", "--porcelain", "--", "libsearch"])
+    v["libsearch_tree"] = "dirty (uncommitted changes under libsearch/)" if dirty else "clean"
+    v["lucene"] = ctx.env.get("LUCENE_VERSION", "?")
+    v["java"] = (cmd_out([ctx.java(), "-version"]).splitlines() or ["?"])[0]
+    v["tantivy"] = ctx.env.get("TANTIVY_VERSION", "?")
+    v["rustc"] = cmd_out(["rustc", "--version"])
+    v["xapian"] = cmd_out(["xapian-config", "--version"]) or "?"
+    v["cxx"] = (cmd_out(["c++", "--version"]).splitlines() or ["?"])[0]
+    return v
+
+
+# --------------------------------------------------------------------------
+# Report
+
+
+def fmt_us(x):
+    if x != x:  # nan
+        return "–"
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}"
+
+
+def fmt_ratio(x, base):
+    if not base or x != x or base != base:
+        return "–"
+    return f"{x / base:.2f}×"
+
+
+def mb(b):
+    return f"{b / 1e6:.1f}" if b is not None else "–"
+
+
+def write_report(ctx, results, path_base):
+    L = []
+    m, v = results["machine"], results["versions"]
+    L.append(f"# libsearch vs Xapian, Lucene and Tantivy — {results['date']}\n")
+    L.append(f"Machine: **{m['cpu_model']}**, {m['cores']} cores ({m['simd']}), "
+             f"{m['mem_bytes'] / 2**30:.0f} GiB RAM, Linux {m['kernel']}.  ")
+    L.append(f"libsearch {v['libsearch_commit']} ({v['libsearch_tree']}); Lucene {v['lucene']} on "
+             f"{v['java']}; Tantivy {v['tantivy']} ({v['rustc']}); Xapian {v['xapian']}; "
+             f"{v['cxx']}.\n")
+    a = results["settings"]
+    L.append(f"Reproduce: `make bench-peers` (see bench/peers/README.md). Settings: "
+             f"{a['queries']} game queries, {a['warmup']} warm-up + {a['passes']} timed passes per "
+             f"mode, latency of a query = its minimum over the timed passes; single-threaded "
+             f"search, one engine process at a time talking over a pipe. JVM: `{a['jvm_search']}`.\n")
+    L.append("**Round trip** = Python `perf_counter_ns` around write-request/read-reply on the "
+             "pipe (what the search-benchmark-game measures). **In-engine** = time the driver "
+             "measured around parse + search inside its process (no pipe, no Python). Ratios "
+             "are engine ÷ libsearch (above 1× means libsearch is faster). All times in µs.\n")
+    for corpus, cr in results["corpora"].items():
+        meta = cr["meta"]
+        L.append(f"\n## {corpus}: {meta['desc']}\n")
+        L.append(f"{meta['docs']:,} docs, {meta['tokens']:,} tokens, {meta['distinct_terms']:,} "
+                 f"distinct terms ({meta['empty_docs']:,} docs with no token). Tokenisation "
+                 f"check: libsearch's analyzer keeps {meta['tokcheck_words'] - meta['tokcheck_mismatched_words']:,} "
+                 f"of {meta['tokcheck_words']:,} distinct normalised words unchanged; "
+                 f"{meta['tokcheck_mismatched_words']:,} words "
+                 f"({meta['tokcheck_mismatched_occurrences']:,} occurrences) were dropped from the "
+                 f"text for every engine.\n")
+        engines = list(cr["builds"].keys())
+        L.append("| engine | build (s) | index size (MB) | build peak RSS (MB) | search peak RSS (MB) | pipe round trip p50 (µs) |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        for e in engines:
+            b = cr["builds"][e]
+            run = cr["runs"].get(e, {})
+            L.append(f"| {e} | {b['build_seconds']:.1f} | {mb(b['index_bytes'])} | "
+                     f"{mb(b['peak_rss_bytes'])} | {mb(run.get('peak_rss_bytes'))} | "
+                     f"{fmt_us(run['ping_rt_us']['p50']) if run else '–'} |")
+        an = cr["analysis"]
+        for kind, label in (("rt", "round trip"), ("svc", "in-engine")):
+            L.append(f"\n**Latency, {label} (µs)**\n")
+            L.append("| mode | engine | mean | p50 | p90 | p99 | mean ÷ libsearch | p50 ÷ libsearch |")
+            L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+            for mode in MODES:
+                base = an["latency"].get("libsearch", {}).get(mode, {}).get(kind)
+                for e in engines:
+                    s = an["latency"][e][mode][kind]
+                    L.append(f"| {mode} | {e} | {fmt_us(s['mean'])} | {fmt_us(s['p50'])} | "
+                             f"{fmt_us(s['p90'])} | {fmt_us(s['p99'])} | "
+                             f"{fmt_ratio(s['mean'], base and base['mean'])} | "
+                             f"{fmt_ratio(s['p50'], base and base['p50'])} |")
+        tags = sorted({t for e in engines for t in an["by_tag"][e]})
+        L.append("\n**TOP_10 in-engine mean (µs) by query type**\n")
+        L.append("| query type | n | " + " | ".join(engines) + " |")
+        L.append("|---|---:|" + "---:|" * len(engines))
+        for t in tags:
+            n = max(an["by_tag"][e].get(t, {}).get("n", 0) for e in engines)
+            L.append(f"| {t} | {n} | " + " | ".join(
+                fmt_us(an["by_tag"][e][t]["mean"]) if t in an["by_tag"][e] else "–"
+                for e in engines) + " |")
+        L.append("\n**COUNT on unions, in-engine ns per matching doc:** " + ", ".join(
+            f"{e} {an['count_union_ns_per_doc'][e]:.2f}" for e in engines
+            if an["count_union_ns_per_doc"][e] is not None) + "\n")
+        d = an["disagreements"]
+        L.append(f"**Count agreement:** {len(d)} of {a['queries']} queries with differing counts "
+                 f"(COUNT and TOP_10_COUNT of every engine compared).")
+        if d:
+            L.append("\n| query | " + " | ".join(d[0]["counts"].keys()) + " |")
+            L.append("|---|" + "---:|" * len(d[0]["counts"]))
+            for x in d[:30]:
+                L.append(f"| `{x['norm']}` | " + " | ".join(str(c) for c in x["counts"].values()) + " |")
+        if an["overlap"]:
+            L.append("\n**Top-10 overlap with libsearch** (share of libsearch's top-10 ids the "
+                     "engine also returns, mean over queries with hits; score difference on "
+                     "shared hits):\n")
+            for e, o in an["overlap"].items():
+                s = an["score_rel_diff"][e]
+                L.append(f"- {e}: {o['mean']:.3f} over {o['queries']} queries, identical sets on "
+                         f"{o['identical']}; relative score difference p50 "
+                         f"{s['p50']:.2e}, max {s['max']:.2e}" if o["mean"] is not None else f"- {e}: –")
+        errs = {e: cr["runs"][e]["errors"] for e in engines if cr["runs"][e]["errors"]}
+        if errs:
+            L.append("\n**Errors:** " + "; ".join(f"{e}: {len(x)} (first: {x[0]})" for e, x in errs.items()))
+    if results.get("cold"):
+        c = results["cold"]
+        L.append("\n## Cold start: exec → first answer (ms)\n")
+        L.append(f"Query `{COLD_QUERY}` (TOP_10) on the Open Food Facts indexes, median of "
+                 f"{c['runs']} runs. *Cold* drops the whole page cache first (binary, JVM, "
+                 f"libraries and index all come from disk); *warm* has everything cached.\n")
+        L.append("| index | engine | cold (ms) | warm (ms) | cold ÷ libsearch | warm ÷ libsearch |")
+        L.append("|---|---|---:|---:|---:|---:|")
+        for corpus, per in c["results"].items():
+            base = per.get("libsearch", {})
+            for e, r in per.items():
+                cold = r["cold"]["median_ms"] if r.get("cold") else float("nan")
+                warm = r["warm"]["median_ms"]
+                bc = base.get("cold", {}).get("median_ms") if base.get("cold") else None
+                L.append(f"| {corpus} ({r['docs']:,} docs) | {e} | {cold:.1f} | {warm:.1f} | "
+                         f"{fmt_ratio(cold, bc)} | {fmt_ratio(warm, base['warm']['median_ms'])} |")
+    L.append("\n## Notes\n")
+    L.extend("- " + n for n in results["notes"])
+    with open(path_base + ".md", "w") as f:
+        f.write("\n".join(L) + "\n")
+
+
+def write_chart(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("matplotlib missing: no chart (pip install matplotlib)")
+        return False
+    corpora = list(results["corpora"].keys())
+    colors = {"libsearch": "#1f77b4", "lucene": "#ff7f0e", "tantivy": "#2ca02c", "xapian": "#d62728"}
+    fig, axes = plt.subplots(1, len(corpora), figsize=(6.5 * len(corpora), 5.2), squeeze=False)
+    for ax, corpus in zip(axes[0], corpora):
+        an = results["corpora"][corpus]["analysis"]
+        engines = list(an["latency"].keys())
+        width = 0.8 / len(engines)
+        for j, e in enumerate(engines):
+            xs = [i + (j - (len(engines) - 1) / 2) * width for i in range(len(MODES))]
+            means = [an["latency"][e][m]["svc"]["mean"] for m in MODES]
+            p50 = [an["latency"][e][m]["svc"]["p50"] for m in MODES]
+            p90 = [an["latency"][e][m]["svc"]["p90"] for m in MODES]
+            ax.bar(xs, means, width, label=e, color=colors.get(e))
+            ax.scatter(xs, p50, marker="_", color="black", s=120, zorder=3,
+                       label="p50" if j == 0 else None)
+            ax.scatter(xs, p90, marker="v", color="black", s=18, zorder=3,
+                       label="p90" if j == 0 else None)
+        ax.set_xticks(range(len(MODES)))
+        ax.set_xticklabels(MODES)
+        ax.set_yscale("log")
+        ax.set_ylabel("in-engine latency per query (µs, log scale)")
+        ax.set_xlabel("mode")
+        meta = results["corpora"][corpus]["meta"]
+        ax.set_title(f"{corpus}: {meta['docs']:,} docs, {results['settings']['queries']} game queries")
+        ax.grid(axis="y", which="both", alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left", ncol=2)
+    m = results["machine"]
+    fig.suptitle(f"Mean latency (bars), p50 (–) and p90 (▼), single-threaded — "
+                 f"{m['cpu_model']}, {m['cores']} cores, {results['date']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+# --------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    env = os.environ.get
+    ap.add_argument("--corpus", default=env("CORPUS", "both"), choices=["enwiki", "off", "both"])
+    ap.add_argument("--queries", type=int, default=int(env("QUERIES", "0")),
+                    help="use only the first N game queries (0 = all 962)")
+    ap.add_argument("--passes", type=int, default=int(env("PASSES", "3")))
+    ap.add_argument("--warmup", type=int, default=int(env("WARMUP", "1")))
+    ap.add_argument("--engines", default=env("ENGINES", ",".join(ALL_ENGINES)))
+    ap.add_argument("--cold-runs", type=int, default=int(env("COLD_RUNS", "5")),
+                    help="runs per engine and index for the cold-start table (0 = skip)")
+    ap.add_argument("--rebuild", action="store_true", default=env("REBUILD", "") == "1")
+    ap.add_argument("--work", default=env("PEERS_WORK", os.path.join(ROOT, "build-peers")))
+    ap.add_argument("--results-dir", default=env("RESULTS_DIR", os.path.join(ROOT, "bench", "results")))
+    ap.add_argument("--machine", default=env("MACHINE", ""))
+    args = ap.parse_args()
+    ctx = Ctx(args)
+    engines = [e for e in args.engines.split(",") if e]
+    for e in engines + ["libsearch"]:
+        if e not in ctx.bins:
+            raise SystemExit(f"unknown engine {e}")
+        if not os.path.exists(ctx.bins[e]):
+            raise SystemExit(f"{e} driver not built ({ctx.bins[e]}): run bench/peers/setup.sh")
+    corpora = ["enwiki", "off"] if args.corpus == "both" else [args.corpus]
+    t_start = time.time()
+
+    raw_queries = [json.loads(l) for l in open(QUERIES) if l.strip()]
+    if args.queries:
+        raw_queries = raw_queries[:args.queries]
+
+    results = dict(date=datetime.date.today().isoformat(), machine=machine_info(),
+                   versions=versions(ctx), corpora={},
+                   settings=dict(queries=len(raw_queries), passes=args.passes, warmup=args.warmup,
+                                 engines=engines, latency="min over timed passes",
+                                 jvm_search=" ".join(ctx.jvm_flags("2g")),
+                                 jvm_index=" ".join(ctx.jvm_flags("4g")),
+                                 max_token_bytes=MAX_TOKEN_BYTES),
+                   notes=[])
+    for corpus in corpora:
+        tsv, meta = prepare_corpus(ctx, corpus)
+        dropped = set(meta["dropped_words"])
+        queries = []
+        changed = 0
+        for q in raw_queries:
+            norm = normalise_query(q["query"], dropped)
+            changed += norm != q["query"]
+            queries.append(dict(query=q["query"], tags=q["tags"], norm=norm))
+        meta_out = {k: v for k, v in meta.items() if k != "dropped_words"}
+        meta_out["queries_changed_by_normalisation"] = changed
+        builds = {e: build_index(ctx, corpus, e, tsv) for e in engines}
+        runs = {e: run_queries(ctx, corpus, e, queries) for e in engines}
+        analysis = analyse_corpus(queries, runs, engines)
+        results["corpora"][corpus] = dict(meta=meta_out, builds=builds, analysis=analysis,
+                                          runs={e: dict(peak_rss_bytes=r["peak_rss_bytes"],
+                                                        ping_rt_us=r["ping_rt_us"],
+                                                        errors=r["errors"]) for e, r in runs.items()},
+                                          per_query=[dict(query=q["norm"], tags=q["tags"], **{
+                                              e: {m: [runs[e]["modes"][m]["counts"][i],
+                                                      runs[e]["modes"][m]["svc_ns"][i],
+                                                      runs[e]["modes"][m]["rt_ns"][i]] for m in MODES}
+                                              for e in engines}) for i, q in enumerate(queries)])
+    if args.cold_runs > 0:
+        cold = dict(runs=args.cold_runs, results={})
+        for corpus in ("off10k", "off"):
+            tsv, meta = prepare_corpus(ctx, corpus)
+            per = {}
+            for e in engines:
+                build_index(ctx, corpus, e, tsv)
+                log(f"cold start {e} on {corpus}")
+                per[e] = dict(docs=meta["docs"],
+                              cold=cold_start(ctx, corpus, e, args.cold_runs, cold=True),
+                              warm=cold_start(ctx, corpus, e, args.cold_runs, cold=False))
+            cold["results"][corpus] = per
+        results["cold"] = cold
+    results["notes"] = [
+        "Tokenisation is done once by peers.py (NFKC, casefold, split on non-alphanumeric runs, "
+        f"tokens over {MAX_TOKEN_BYTES} UTF-8 bytes dropped, no stemming, no stop words); every "
+        "engine splits the result on spaces: libsearch field language \"none\", fold_accents "
+        "false (ICU analyzer checked on the whole vocabulary); Lucene WhitespaceAnalyzer; Tantivy "
+        "WhitespaceTokenizer; Xapian terms added with positions by the driver.",
+        "Scoring: libsearch and Lucene BM25 k1=1.2, b=0.75 (Lucene's formula); Tantivy BM25 "
+        "k1=1.2, b=0.75 with the (k1+1) factor; Xapian BM25Weight defaults (k1=1, b=0.5). COUNT in "
+        "Xapian uses BoolWeight and checkatleast=all docs.",
+        "Query semantics (game syntax): +a +b intersection, a b union (default operator OR), "
+        "\"a b\" phrase, -a exclusion; optional words next to required ones only score. "
+        "libsearch: SearchRequest with default_operator=kOr, include_docs=false; COUNT = k 0; "
+        "TOP_10 = k 10 (libsearch's current API always counts exactly).",
+        "Indexes: one segment each (Lucene forceMerge(1) on one thread with "
+        "SerialMergeScheduler, Tantivy one indexing thread then a merge into one segment, Xapian "
+        "built then compacted, libsearch one file). Only the id is stored; text is indexed with "
+        "positions and norms. Build time = exec to exit of the index command, reading the "
+        "normalised TSV.",
+        "Latency: per query the minimum over the timed passes (the game sorts the pass durations; "
+        "the median per query is kept in the JSON as rt_median_ns). In-engine time includes "
+        "query parsing.",
+    ]
+    os.makedirs(args.results_dir, exist_ok=True)
+    slug = args.machine or re.sub(r"[^a-z0-9]+", "-", results["machine"]["cpu_model"].lower()).strip("-") \
+        + f"-{results['machine']['cores']}c"
+    base = os.path.join(args.results_dir, f"{results['date']}-{slug}")
+    results["wall_seconds"] = round(time.time() - t_start, 1)
+    with open(base + ".json", "w") as f:
+        json.dump(results, f, indent=1)
+    write_report(ctx, results, base)
+    write_chart(results, base + ".png")
+    log(f"wrote {base}.md, .json, .png in {results['wall_seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds the four bench/peers drivers into $PEERS_WORK (default build-peers/),
+# installing what is missing: matplotlib (pip, else Debian), a JDK >= 21 for
+# Lucene 10 (else Lucene 9.12 on JDK 17), Maven, the Lucene jars (Maven
+# Central), the tantivy crate (crates.io). The Debian packages libsearch itself
+# needs (ICU, Xapian, zstd, cmake, ...) come from tools/install-deps.sh, which
+# `make bench-peers` runs first. Writes $PEERS_WORK/peers.env for peers.py.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=${PEERS_WORK:-$ROOT/build-peers}
+LUCENE10=${LUCENE10_VERSION:-10.4.0}
+LUCENE9=9.12.3
+mkdir -p "$WORK"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+apt_install() {
+  echo "setup: apt-get install $*"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# --- Python: matplotlib for the chart -------------------------------------
+if ! python3 -c 'import matplotlib' 2>/dev/null; then
+  echo "setup: installing matplotlib"
+  python3 -m pip install -q matplotlib 2>/dev/null \
+    || python3 -m pip install -q --user matplotlib 2>/dev/null \
+    || apt_install python3-matplotlib
+fi
+
+# --- Java: the newest JDK >= 21 on the machine, else install one, else 17 ---
+java_feature() {  # JAVA_BIN -> feature release number (17, 21, 25, ...)
+  "$1" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n1
+}
+best_home="" best_feature=0
+candidates=()
+[ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+for d in /usr/lib/jvm/*; do [ -x "$d/bin/javac" ] && candidates+=("$d"); done
+for home in "${candidates[@]}"; do
+  [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || continue
+  f=$(java_feature "$home/bin/java")
+  if [ -n "$f" ] && [ "$f" -gt "$best_feature" ]; then best_home=$home best_feature=$f; fi
+done
+if [ "$best_feature" -lt 21 ]; then
+  if apt-cache policy openjdk-21-jdk-headless 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    apt_install openjdk-21-jdk-headless
+    best_home=/usr/lib/jvm/java-21-openjdk-amd64 best_feature=21
+  elif [ "$best_feature" -eq 0 ]; then
+    apt_install openjdk-17-jdk-headless
+    best_home=/usr/lib/jvm/java-17-openjdk-amd64 best_feature=17
+  fi
+fi
+if [ "$best_feature" -ge 21 ]; then
+  LUCENE=$LUCENE10 RELEASE=21
+else
+  LUCENE=$LUCENE9 RELEASE=17
+  echo "setup: no JDK >= 21 available: using Lucene $LUCENE9 on JDK $best_feature"
+fi
+echo "setup: Lucene $LUCENE on JDK $best_feature ($best_home)"
+command -v mvn >/dev/null || apt_install maven
+
+# --- Lucene driver ----------------------------------------------------------
+( cd "$ROOT/bench/peers/lucene"
+  JAVA_HOME=$best_home mvn -q -B -Dlucene.version="$LUCENE" -Dmaven.compiler.release="$RELEASE" \
+      -Dpeers.build.dir="$WORK/lucene" package 2>&1 | grep -v '^WARNING' || true )
+[ -f "$WORK/lucene/lucene-peer-1.0.jar" ] || { echo "setup: Lucene driver build failed" >&2; exit 1; }
+# A jar set left over from another Lucene version would shadow this one.
+find "$WORK/lucene/lib" -name 'lucene-*.jar' ! -name "*-$LUCENE.jar" -delete
+
+# --- Tantivy driver (crates.io) --------------------------------------------
+if ! command -v cargo >/dev/null; then
+  [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null || { echo "setup: needs cargo (rustup) for the Tantivy driver" >&2; exit 1; }
+CARGO_TARGET_DIR="$WORK/tantivy-target" cargo build -q --release --locked \
+    --manifest-path "$ROOT/bench/peers/tantivy/Cargo.toml"
+TANTIVY=$(sed -n 's/^tantivy = { version = "=\([^"]*\)".*/\1/p' "$ROOT/bench/peers/tantivy/Cargo.toml")
+
+# --- C++ drivers: libsearch (this checkout) and Xapian ----------------------
+for d in libsearch xapian; do
+  [ -f "$WORK/$d/build.ninja" ] || cmake -S "$ROOT/bench/peers/$d" -B "$WORK/$d" -G Ninja \
+      -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$WORK/$d" -j "$(nproc)" | grep -v '^\[' || true
+  [ -x "$WORK/$d/${d}_peer" ] || { echo "setup: $d driver build failed" >&2; exit 1; }
+done
+
+cat > "$WORK/peers.env" <<ENV
+JAVA_HOME=$best_home
+JAVA_FEATURE=$best_feature
+LUCENE_VERSION=$LUCENE
+TANTIVY_VERSION=$TANTIVY
+ENV
+echo "setup: drivers ready in $WORK"
