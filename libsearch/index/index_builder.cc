@@ -34,6 +34,9 @@ struct TermAccum {
 
 struct FieldAccum {
   bool text = false;
+  // Int and float fields: presence bits and raw 8-byte values, one per doc.
+  std::vector<uint64_t> present;
+  std::vector<uint64_t> values;
   std::unique_ptr<analysis::Analyzer> analyzer;
   std::unordered_map<std::string, uint32_t> term_ids;
   std::vector<TermAccum> terms;
@@ -90,9 +93,11 @@ class IndexBuilderImpl : public IndexBuilder {
     doc_ids_.push_back(doc_.id);
     for (size_t f = 0; f < fields_.size(); ++f) {
       const FieldSpec& spec = schema_.fields()[f];
-      if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
+      if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
+        AddNumeric(&fields_[f], spec, doc_.values[f], doc);
         continue;
       }
+      if (!spec.indexed) continue;
       IndexField(&fields_[f], doc_.values[f], doc);
     }
     return Status::Ok();
@@ -131,6 +136,8 @@ class IndexBuilderImpl : public IndexBuilder {
 
  private:
   void IndexField(FieldAccum* fa, const internal::FieldValue& value, uint32_t doc);
+  void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const internal::FieldValue& value,
+                  uint32_t doc);
   Status WriteField(size_t f, FieldStats* stats, internal::AtomicFileWriter* out);
 
   Status AddSection(internal::AtomicFileWriter* out, SectionKind kind, uint32_t field,
@@ -163,6 +170,21 @@ class IndexBuilderImpl : public IndexBuilder {
   std::vector<SectionEntry> table_;
   bool built_ = false;
 };
+
+void IndexBuilderImpl::AddNumeric(FieldAccum* fa, const FieldSpec& spec,
+                                  const internal::FieldValue& value, uint32_t doc) {
+  if ((doc >> 6) >= fa->present.size()) fa->present.push_back(0);
+  uint64_t raw = 0;
+  if (value.present) {
+    fa->present[doc >> 6] |= uint64_t{1} << (doc & 63);
+    if (spec.type == FieldType::kFloat) {
+      std::memcpy(&raw, &value.number, 8);
+    } else {
+      std::memcpy(&raw, &value.integer, 8);
+    }
+  }
+  fa->values.push_back(raw);
+}
 
 void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& value,
                                   uint32_t doc) {
@@ -288,6 +310,16 @@ Status IndexBuilderImpl::Build(const std::string& path) {
   std::vector<FieldStats> stats(fields_.size(), FieldStats{});
   for (size_t f = 0; f < fields_.size(); ++f) {
     const FieldSpec& spec = schema_.fields()[f];
+    if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
+      FieldAccum& fa = fields_[f];
+      fa.present.resize((doc_ids_.size() + 63) / 64, 0);
+      std::string column(Bytes(fa.present));
+      column.append(Bytes(fa.values));
+      LIBSEARCH_RETURN_IF_ERROR(
+          AddSection(out.get(), SectionKind::kNumeric, static_cast<uint32_t>(f), column));
+      fa = FieldAccum();
+      continue;
+    }
     if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
       continue;
     }

@@ -24,6 +24,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kNorms: return "norms";
     case SectionKind::kDocStoreIndex: return "docstore_index";
     case SectionKind::kDocStore: return "docstore";
+    case SectionKind::kNumeric: return "numeric";
   }
   return "unknown";
 }
@@ -74,14 +75,14 @@ Status IndexReader::Init() {
   std::memcpy(sections_.data(), table, table_bytes);
   num_docs_ = static_cast<uint32_t>(header_.doc_count);
 
-  const SectionEntry* by_kind[16] = {};
+  const SectionEntry* by_kind[kNumSectionKinds] = {};
   for (const SectionEntry& e : sections_) {
     if (e.offset % kSectionAlignment != 0 || e.offset > header_.table_offset ||
         e.length > header_.table_offset - e.offset) {
       return Status::Corruption("section " + std::string(SectionKindName(SectionKind(e.kind))) +
                                 " lies outside the data area");
     }
-    if (e.field == kNoField && e.kind < 16) by_kind[e.kind] = &e;
+    if (e.field == kNoField && e.kind < kNumSectionKinds) by_kind[e.kind] = &e;
   }
   auto global = [&](SectionKind k) -> Result<std::string_view> {
     const SectionEntry* e = by_kind[static_cast<uint32_t>(k)];
@@ -118,17 +119,30 @@ Status IndexReader::Init() {
   LIBSEARCH_ASSIGN_OR_RETURN(store_, DocStoreReader::Open(store_index, store_data, num_docs_));
 
   fields_.resize(schema_.fields().size());
-  std::vector<const SectionEntry*> per_field(fields_.size() * 16, nullptr);
+  std::vector<const SectionEntry*> per_field(fields_.size() * kNumSectionKinds, nullptr);
   for (const SectionEntry& e : sections_) {
     // Kinds from a newer minor version are skipped, not refused.
-    if (e.field == kNoField || e.kind >= 16) continue;
+    if (e.field == kNoField || e.kind >= kNumSectionKinds) continue;
     if (e.field >= fields_.size()) {
       return Status::Corruption("section for unknown field " + std::to_string(e.field));
     }
-    per_field[e.field * 16 + e.kind] = &e;
+    per_field[e.field * kNumSectionKinds + e.kind] = &e;
   }
   for (uint32_t f = 0; f < fields_.size(); ++f) {
-    auto sec = [&](SectionKind k) { return per_field[f * 16 + static_cast<uint32_t>(k)]; };
+    auto sec = [&](SectionKind k) { return per_field[f * kNumSectionKinds + static_cast<uint32_t>(k)]; };
+    if (const SectionEntry* num = sec(SectionKind::kNumeric)) {
+      const FieldSpec& nspec = schema_.fields()[f];
+      const uint64_t words = (uint64_t{num_docs_} + 63) / 64;
+      if ((nspec.type != FieldType::kInt && nspec.type != FieldType::kFloat) ||
+          num->length != 8 * words + 8ull * num_docs_) {
+        return Status::Corruption("field '" + nspec.name + "': numeric column has the wrong size");
+      }
+      numeric_.resize(fields_.size());
+      const char* base = file_->data().data() + num->offset;
+      numeric_[f].spec = &nspec;
+      numeric_[f].present = reinterpret_cast<const uint64_t*>(base);
+      numeric_[f].values = base + 8 * words;
+    }
     if (sec(SectionKind::kTermIndex) == nullptr) continue;  // Not indexed.
     const FieldSpec& spec = schema_.fields()[f];
     const std::string where = "field '" + spec.name + "': ";

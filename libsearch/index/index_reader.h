@@ -2,6 +2,7 @@
 // (O(1) in the index size) and hands out views of each field's sections.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,26 @@ struct FieldReader {
   uint8_t norm(uint32_t doc) const { return norms ? norms[doc] : 1; }
 };
 
+// One int or float field, a value per doc: read straight from the mapping.
+struct NumericColumn {
+  const FieldSpec* spec = nullptr;
+  const uint64_t* present = nullptr;  // Bit d set iff doc d has a value.
+  const char* values = nullptr;       // 8 bytes per doc: int64 or double.
+
+  bool Has(uint32_t doc) const { return (present[doc >> 6] >> (doc & 63)) & 1; }
+  // The value as a double. REQUIRES: Has(doc).
+  double Value(uint32_t doc) const {
+    if (spec->type == FieldType::kFloat) {
+      double v;
+      std::memcpy(&v, values + 8ull * doc, 8);
+      return v;
+    }
+    int64_t v;
+    std::memcpy(&v, values + 8ull * doc, 8);
+    return static_cast<double>(v);
+  }
+};
+
 // Thread-safety: immutable after Open; all methods are safe from any thread.
 class IndexReader {
  public:
@@ -45,6 +66,10 @@ class IndexReader {
   // Null if the field is not indexed or has no terms section.
   const FieldReader* field(size_t id) const {
     return id < fields_.size() && fields_[id].spec != nullptr ? &fields_[id] : nullptr;
+  }
+  // Null if the field is not numeric or was written by a 1.0 file.
+  const NumericColumn* numeric(size_t id) const {
+    return id < numeric_.size() && numeric_[id].spec != nullptr ? &numeric_[id] : nullptr;
   }
   // The external id of `doc`. REQUIRES: doc < num_docs().
   std::string_view DocId(uint32_t doc) const;
@@ -66,6 +91,7 @@ class IndexReader {
   Schema schema_;
   uint32_t num_docs_ = 0;
   std::vector<FieldReader> fields_;
+  std::vector<NumericColumn> numeric_;
   std::string_view doc_id_offsets_, doc_id_bytes_;
   DocStoreReader store_;
 };

@@ -1,7 +1,10 @@
 #include "query/query.h"
 
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace libsearch::internal {
 namespace {
@@ -15,7 +18,9 @@ std::string FormatBoost(float boost) {
 
 // ------------------------------------------------------------------- Lexer
 
-enum class Tok { kWord, kPhrase, kLParen, kRParen, kPlus, kMinus, kOr, kAnd, kNot, kField, kEnd };
+enum class Tok {
+  kWord, kPhrase, kLParen, kRParen, kPlus, kMinus, kOr, kAnd, kNot, kField, kNumeric, kEnd
+};
 
 struct Token {
   Tok kind;
@@ -86,13 +91,29 @@ Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema) {
     const size_t colon = word.find(':');
     if (colon != std::string_view::npos && colon > 0) {
       const std::string_view name = word.substr(0, colon);
-      if (schema.FieldIndex(name).has_value()) {
+      if (const auto f = schema.FieldIndex(name)) {
         out.push_back({Tok::kField, std::string(name), start});
         // The value follows the colon directly: a word, a quote or a '('.
         i = start + colon + 1;
         if (i >= q.size() || IsSpace(q[i]) || q[i] == ')') {
           return Status::InvalidArgument("query position " + std::to_string(start) + ": '" +
                                          std::string(name) + ":' needs a value after the colon");
+        }
+        const FieldType type = schema.fields()[*f].type;
+        if (type == FieldType::kInt || type == FieldType::kFloat) {
+          // Numeric values are read raw: "[1 TO 5]" holds spaces, ">=2.5" is no word.
+          const size_t vstart = i;
+          if (q[i] == '[' || q[i] == '{') {
+            const size_t close = q.find_first_of("]}", i);
+            if (close == std::string_view::npos) {
+              return Status::InvalidArgument("query position " + std::to_string(i) +
+                                             ": range is never closed with ']' or '}'");
+            }
+            i = close + 1;
+          } else {
+            while (i < q.size() && !IsBreak(q[i])) ++i;
+          }
+          out.push_back({Tok::kNumeric, std::string(q.substr(vstart, i - vstart)), vstart});
         }
         continue;
       }
@@ -206,11 +227,9 @@ class Parser {
       case Tok::kField: {
         const uint32_t f = static_cast<uint32_t>(*schema_.FieldIndex(tok.text));
         const FieldSpec& spec = schema_.fields()[f];
-        if (spec.type != FieldType::kText && spec.type != FieldType::kKeyword) {
-          return Error(tok.pos, "field '" + spec.name + "' has type " +
-                                    std::string(FieldTypeName(spec.type)) +
-                                    " and cannot be searched for words (only text and "
-                                    "keyword fields can)");
+        if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
+          const Token value = Take();
+          return ParseNumeric(f, value);
         }
         if (!spec.indexed) {
           return Error(tok.pos, "field '" + spec.name + "' is stored but not indexed");
@@ -228,9 +247,72 @@ class Parser {
         return Leaf(tok.text, fields, /*phrase=*/true);
       case Tok::kRParen:
         return Error(tok.pos, "')' has no matching '('");
+      case Tok::kNumeric:  // Only ever produced right after a numeric field.
       default:
         return Error(tok.pos, "unexpected operator");
     }
+  }
+
+  // num:5, num:[lo TO hi], num:{lo TO hi}, num:>=x, num:>x, num:<=x, num:<x.
+  Result<std::unique_ptr<Query>> ParseNumeric(uint32_t field, const Token& tok) {
+    const FieldSpec& spec = schema_.fields()[field];
+    auto q = std::make_unique<Query>();
+    q->kind = Query::Kind::kRange;
+    q->field = field;
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    auto number = [&](std::string_view text, double open_value) -> Result<double> {
+      if (text == "*") return open_value;
+      double v = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || end != text.data() + text.size() || std::isnan(v)) {
+        std::string msg = "'";
+        msg.append(text).append("' is not a number (field '").append(spec.name);
+        msg.append("' has type ").append(FieldTypeName(spec.type)).append(")");
+        return Error(tok.pos, msg);
+      }
+      return v;
+    };
+    std::string_view t = tok.text;
+    if (!t.empty() && (t[0] == '[' || t[0] == '{')) {
+      const char close = t.back();
+      if (close != ']' && close != '}') return Error(tok.pos, "range must end with ']' or '}'");
+      std::string_view body = t.substr(1, t.size() - 2);
+      const size_t to = body.find(" TO ");
+      if (to == std::string_view::npos) {
+        return Error(tok.pos, "a range is written [low TO high] (use * for an open end)");
+      }
+      auto trim = [](std::string_view v) {
+        while (!v.empty() && IsSpace(v.front())) v.remove_prefix(1);
+        while (!v.empty() && IsSpace(v.back())) v.remove_suffix(1);
+        return v;
+      };
+      LIBSEARCH_ASSIGN_OR_RETURN(q->lo, number(trim(body.substr(0, to)), -kInf));
+      LIBSEARCH_ASSIGN_OR_RETURN(q->hi, number(trim(body.substr(to + 4)), kInf));
+      q->lo_inclusive = t[0] == '[';
+      q->hi_inclusive = close == ']';
+      return q;
+    }
+    double v;
+    if (t.rfind(">=", 0) == 0 || t.rfind("<=", 0) == 0) {
+      LIBSEARCH_ASSIGN_OR_RETURN(v, number(t.substr(2), kInf));
+      (t[0] == '>' ? q->lo : q->hi) = v;
+      (t[0] == '>' ? q->hi : q->lo) = t[0] == '>' ? kInf : -kInf;
+    } else if (!t.empty() && (t[0] == '>' || t[0] == '<')) {
+      LIBSEARCH_ASSIGN_OR_RETURN(v, number(t.substr(1), kInf));
+      if (t[0] == '>') {
+        q->lo = v;
+        q->lo_inclusive = false;
+        q->hi = kInf;
+      } else {
+        q->hi = v;
+        q->hi_inclusive = false;
+        q->lo = -kInf;
+      }
+    } else {
+      LIBSEARCH_ASSIGN_OR_RETURN(v, number(t, kInf));
+      q->lo = q->hi = v;
+    }
+    return q;
   }
 
   // One word or phrase over `fields`: a term or phrase per field, OR-ed.
@@ -309,6 +391,19 @@ std::string Query::ToString(const Schema& schema) const {
       std::string s = schema.fields()[field].name + ":\"";
       for (size_t i = 0; i < terms.size(); ++i) s += (i ? " " : "") + terms[i];
       return s + "\"" + FormatBoost(boost);
+    }
+    case Kind::kRange: {
+      auto num = [](double v) {
+        if (std::isinf(v)) return std::string("*");
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.17g", v);
+        return std::string(buf);
+      };
+      // Built with append: GCC 12 warns falsely (-Wrestrict) on long operator+ chains.
+      std::string s = schema.fields()[field].name;
+      s.append(":").append(lo_inclusive ? "[" : "{").append(num(lo)).append(" TO ");
+      s.append(num(hi)).append(hi_inclusive ? "]" : "}");
+      return s;
     }
     case Kind::kBoolean: {
       std::string s = "(";

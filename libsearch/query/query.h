@@ -15,7 +15,7 @@
 namespace libsearch::internal {
 
 struct Query {
-  enum class Kind { kTerm, kPhrase, kBoolean, kMatchAll };
+  enum class Kind { kTerm, kPhrase, kBoolean, kMatchAll, kRange };
   Kind kind = Kind::kMatchAll;
 
   // kTerm, kPhrase: the field id and analysed terms (one for kTerm).
@@ -23,6 +23,11 @@ struct Query {
   std::vector<std::string> terms;
   std::vector<uint32_t> offsets;  // kPhrase: position of each term, relative.
   float boost = 1.0f;             // The field boost.
+
+  // kRange: docs whose numeric `field` value v satisfies lo <(=) v <(=) hi.
+  // Open ends are +-infinity. Ranges match without scoring (score 0).
+  double lo = 0, hi = 0;
+  bool lo_inclusive = true, hi_inclusive = true;
 
   // kBoolean: docs must match all `must`, none of `must_not`, and at least
   // one `should` if `must` is empty. Score = sum over matching must + should.
@@ -50,6 +55,8 @@ struct ParseOptions {
 //   +word / -word   required / excluded (also NOT word)
 //   a OR b          either; binds tighter than the implicit operator
 //   field:word, field:"a b", field:(a OR b)
+//   num:5  num:[1 TO 5]  num:{1 TO 5}  num:[1 TO *]  num:>=1  num:<5
+//                   numeric (int/float) fields: equality, ranges, comparisons
 //   ( ... )         grouping
 // Words are analysed with each field's analyzer; a word that analyses to
 // several terms ("wi-fi") becomes a phrase. Errors (InvalidArgument) give the

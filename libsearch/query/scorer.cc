@@ -34,6 +34,44 @@ class MatchAllScorer : public Scorer {
   uint32_t doc_;
 };
 
+// Docs whose numeric value lies in a range, read from the column; score 0.
+// Advance() scans forward, so inside a conjunction led by a rarer clause it
+// only looks at candidate docs.
+class RangeScorer : public Scorer {
+ public:
+  RangeScorer(const NumericColumn* column, uint32_t num_docs, const Query& q)
+      : column_(column), num_docs_(num_docs), lo_(q.lo), hi_(q.hi),
+        lo_inclusive_(q.lo_inclusive), hi_inclusive_(q.hi_inclusive) {
+    doc_ = Scan(0);
+  }
+  uint32_t doc() const override { return doc_; }
+  uint32_t Next() override { return doc_ = doc_ == kNoMoreDocs ? doc_ : Scan(doc_ + 1); }
+  uint32_t Advance(uint32_t t) override { return doc_ = Scan(t); }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return num_docs_; }
+  float MaxScore() override { return 0; }
+  uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
+  float GetMaxScore(uint32_t) override { return 0; }
+
+ private:
+  bool Matches(uint32_t d) const {
+    if (!column_->Has(d)) return false;
+    const double v = column_->Value(d);
+    return (lo_inclusive_ ? v >= lo_ : v > lo_) && (hi_inclusive_ ? v <= hi_ : v < hi_);
+  }
+  uint32_t Scan(uint32_t d) const {
+    for (; d < num_docs_; ++d) {
+      if (Matches(d)) return d;
+    }
+    return kNoMoreDocs;
+  }
+  const NumericColumn* column_;
+  uint32_t num_docs_;
+  double lo_, hi_;
+  bool lo_inclusive_, hi_inclusive_;
+  uint32_t doc_ = kNoMoreDocs;
+};
+
 class TermScorer : public Scorer {
  public:
   TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight,
@@ -440,6 +478,11 @@ std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
   switch (q.kind) {
     case Query::Kind::kMatchAll:
       return std::make_unique<MatchAllScorer>(reader->num_docs());
+    case Query::Kind::kRange: {
+      const NumericColumn* column = reader->numeric(q.field);
+      if (column == nullptr) return std::make_unique<EmptyScorer>();
+      return std::make_unique<RangeScorer>(column, reader->num_docs(), q);
+    }
     case Query::Kind::kTerm:
     case Query::Kind::kPhrase: {
       const FieldReader* field = reader->field(q.field);

@@ -84,6 +84,21 @@ TEST_F(ParserTest, Fields) {
   EXPECT_EQ(Parse("ratio: high"), "(+title:ratio^2 +title:high^2)") << "a trailing colon is prose";
 }
 
+TEST_F(ParserTest, NumericFilters) {
+  EXPECT_EQ(Parse("price:5"), "price:[5 TO 5]");
+  EXPECT_EQ(Parse("price:[1.5 TO 20]"), "price:[1.5 TO 20]");
+  EXPECT_EQ(Parse("price:{1 TO 20}"), "price:{1 TO 20}");
+  EXPECT_EQ(Parse("price:[10 TO *]"), "price:[10 TO *]");
+  EXPECT_EQ(Parse("price:[* TO 3}"), "price:[* TO 3}");
+  EXPECT_EQ(Parse("price:>=5"), "price:[5 TO *]");
+  EXPECT_EQ(Parse("price:>5"), "price:{5 TO *]");
+  EXPECT_EQ(Parse("price:<=5"), "price:[* TO 5]");
+  EXPECT_EQ(Parse("price:<-2.5"), "price:[* TO -2.5}");
+  EXPECT_EQ(Parse("red price:<5"), "(+title:red^2 +price:[* TO 5})");
+  EXPECT_EQ(Parse("red -price:[1 TO 2]"), "(+title:red^2 -price:[1 TO 2])");
+  EXPECT_EQ(Parse("price:[1 TO 2] OR price:>9"), "(price:[1 TO 2] price:{9 TO *])");
+}
+
 TEST_F(ParserTest, ClearErrors) {
   EXPECT_EQ(Parse("(red"), "ERROR query position 0: '(' is never closed");
   EXPECT_EQ(Parse("red)"), "ERROR query position 3: ')' has no matching '('");
@@ -91,7 +106,10 @@ TEST_F(ParserTest, ClearErrors) {
   EXPECT_EQ(Parse("red OR"), "ERROR query position 4: 'OR' needs a term on both sides");
   EXPECT_EQ(Parse("OR red"), "ERROR query position 0: an operator is missing its operand");
   EXPECT_EQ(Parse("red -"), "title:red^2") << "a lone '-' is punctuation";
-  EXPECT_NE(Parse("price:5").find("has type float"), std::string::npos);
+  EXPECT_EQ(Parse("price:abc"), "ERROR query position 6: 'abc' is not a number (field 'price' has type float)");
+  EXPECT_EQ(Parse("price:[1 TO"), "ERROR query position 6: range is never closed with ']' or '}'");
+  EXPECT_EQ(Parse("price:[1 5]"), "ERROR query position 6: a range is written [low TO high] (use * for an open end)");
+  EXPECT_EQ(Parse("price:>=x"), "ERROR query position 6: 'x' is not a number (field 'price' has type float)");
   EXPECT_NE(Parse("title:").find("needs a value"), std::string::npos);
   EXPECT_NE(Parse(std::string(5000, 'a')).find("limit"), std::string::npos);
   EXPECT_NE(Parse(std::string(40, '(') + "a" + std::string(40, ')')).find("nested too deeply"),
