@@ -120,7 +120,7 @@ libsearch::OpenOptions OpenOpts(const Scoring& scoring) {
 
 int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
               const std::string& fields, const std::string& op, bool json, bool explain,
-              const Scoring& scoring) {
+              const Scoring& scoring, const std::vector<std::string>& filters) {
   auto index = libsearch::Index::Open(path, OpenOpts(scoring));
   if (!index.ok()) return Fail(index.status());
   libsearch::SearchRequest req;
@@ -129,6 +129,7 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   req.offset = offset;
   req.fields = SplitComma(fields);
   req.default_operator = ParseOperator(op);
+  req.filters = filters;
   if (scoring.exact_total) req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
   if (explain) {
     auto text = (*index)->ExplainQuery(req);
@@ -261,7 +262,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string schema, output, index_path, query, fields, op = "and", queries, format = "trec";
-  std::vector<std::string> inputs;
+  std::vector<std::string> inputs, filters;
   bool skip_bad = false, json = false, explain = false;
   size_t k = 10, offset = 0;
   Scoring scoring;
@@ -290,6 +291,8 @@ int main(int argc, char** argv) {
   search->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
   search->add_flag("--json", json, "Print {total, took_us, hits:[{id, score, doc}]}");
   search->add_flag("--explain", explain, "Print the parsed query instead of results");
+  search->add_option("--filter", filters,
+                     "Filter in query syntax, e.g. 'sugars_100g:<5' (repeatable; never changes scores)");
   add_scoring(search);
 
   CLI::App* batch = app.add_subcommand("batch", "Run many queries from a JSON Lines file");
@@ -309,7 +312,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*idx) return RunIndex(schema, inputs, output, skip_bad);
-  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain, scoring);
+  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain, scoring, filters);
   if (*batch) return RunBatch(index_path, queries, k, format, fields, op, scoring, skip_bad);
   if (*info) return RunInfo(index_path);
   if (*verify) return RunVerify(index_path);

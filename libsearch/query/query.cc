@@ -382,6 +382,10 @@ class Parser {
 }  // namespace
 
 std::string Query::ToString(const Schema& schema) const {
+  return scored ? Describe(schema) : "#" + Describe(schema);  // '#': Lucene's FILTER.
+}
+
+std::string Query::Describe(const Schema& schema) const {
   switch (kind) {
     case Kind::kMatchAll:
       return "*:*";

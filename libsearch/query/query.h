@@ -23,6 +23,9 @@ struct Query {
   std::vector<std::string> terms;
   std::vector<uint32_t> offsets;  // kPhrase: position of each term, relative.
   float boost = 1.0f;             // The field boost.
+  // False for filters: the node still restricts matches but scores 0, so it
+  // never changes the ranking. ToString() marks such nodes with '#'.
+  bool scored = true;
 
   // kRange: docs whose numeric `field` value v satisfies lo <(=) v <(=) hi.
   // Open ends are +-infinity. Ranges match without scoring (score 0).
@@ -35,6 +38,9 @@ struct Query {
 
   // Lucene-style description: +a -b c, field:term^boost, field:"a b".
   std::string ToString(const Schema& schema) const;
+
+ private:
+  std::string Describe(const Schema& schema) const;  // ToString without the '#'.
 };
 
 enum class DefaultOperator { kAnd, kOr };

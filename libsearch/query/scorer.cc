@@ -430,6 +430,25 @@ std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v, bool con
   return std::make_unique<DisjunctionScorer>(std::move(v));
 }
 
+// A filter: the wrapped scorer's matches with score 0 (and bounds 0).
+class UnscoredScorer : public Scorer {
+ public:
+  explicit UnscoredScorer(std::unique_ptr<Scorer> inner) : inner_(std::move(inner)) {}
+  uint32_t doc() const override { return inner_->doc(); }
+  uint32_t Next() override { return inner_->Next(); }
+  uint32_t Advance(uint32_t t) override { return inner_->Advance(t); }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return inner_->cost(); }
+  float MaxScore() override { return 0; }
+  uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
+  float GetMaxScore(uint32_t) override { return 0; }
+
+ private:
+  std::unique_ptr<Scorer> inner_;
+};
+
+std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx);
+
 }  // namespace
 
 // Block-max windows for any scorer tree: a window ends where the first
@@ -474,6 +493,14 @@ bool ScorerContext::corrupt() const {
 }
 
 std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
+  std::unique_ptr<Scorer> s = CreateScoredOrNot(q, ctx);
+  if (q.scored) return s;
+  return std::make_unique<UnscoredScorer>(std::move(s));
+}
+
+namespace {
+
+std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
   const IndexReader* reader = ctx->reader();
   switch (q.kind) {
     case Query::Kind::kMatchAll:
@@ -521,5 +548,7 @@ std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
   }
   return std::make_unique<EmptyScorer>();
 }
+
+}  // namespace
 
 }  // namespace libsearch::internal

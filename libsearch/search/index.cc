@@ -56,7 +56,19 @@ class IndexImpl : public Index {
         po.default_fields.push_back(static_cast<uint32_t>(*f));
       }
     }
-    return internal::ParseQuery(req.query, reader_->schema(), analyzers_, po);
+    LIBSEARCH_ASSIGN_OR_RETURN(auto query,
+                               internal::ParseQuery(req.query, reader_->schema(), analyzers_, po));
+    if (req.filters.empty()) return query;
+    auto root = std::make_unique<internal::Query>();
+    root->kind = internal::Query::Kind::kBoolean;
+    root->must.push_back(std::move(query));
+    for (size_t i = 0; i < req.filters.size(); ++i) {
+      auto filter = internal::ParseQuery(req.filters[i], reader_->schema(), analyzers_, po);
+      if (!filter.ok()) return filter.status().WithContext("filter " + std::to_string(i + 1));
+      (*filter)->scored = false;
+      root->must.push_back(std::move(*filter));
+    }
+    return root;
   }
 
   Result<SearchResponse> Search(const SearchRequest& req) const override {

@@ -119,6 +119,52 @@ TEST_F(FilterOracleTest, RandomRangesMatchBruteForce) {
   EXPECT_GT(nonempty, 200);
 }
 
+// SearchRequest::filters restrict matches without touching scores: the
+// filtered ranking is the unfiltered one with non-matching docs removed.
+TEST_F(FilterOracleTest, RequestFiltersRestrictButNeverScore) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("p.idx")));
+  const std::vector<std::vector<std::string>> filter_sets = {
+      {"is_healthy:true"}, {"sugars_100g:<5"}, {"is_healthy:false", "fat_100g:[1 TO 20]"},
+      {"barcode:(0000000018555 OR 0000000001199)"}, {"salt_100g:>=1 OR proteins_100g:>10"}};
+  for (const char* text : {"chocolate", "sugar salt", "\"wheat flour\"", "organic milk", ""}) {
+    for (const auto& filters : filter_sets) {
+      SearchRequest plain;
+      plain.query = text;
+      plain.k = 10000;
+      plain.include_docs = false;
+      plain.total_hits_threshold = SearchRequest::kExactTotal;
+      ASSERT_OK_AND_ASSIGN(SearchResponse all, index->Search(plain));
+      std::vector<bool> allowed(index->num_docs(), true);
+      for (const std::string& f : filters) {
+        SearchRequest only = plain;
+        only.query = f;
+        ASSERT_OK_AND_ASSIGN(SearchResponse match, index->Search(only));
+        std::vector<bool> in(index->num_docs(), false);
+        for (const Hit& h : match.hits) in[h.doc] = true;
+        for (size_t d = 0; d < in.size(); ++d) allowed[d] = allowed[d] && in[d];
+      }
+      SearchRequest req = plain;
+      req.filters = filters;
+      req.k = 20;
+      ASSERT_OK_AND_ASSIGN(SearchResponse got, index->Search(req));
+      std::vector<Hit> want;
+      for (const Hit& h : all.hits) {
+        if (allowed[h.doc]) want.push_back(h);
+      }
+      ASSERT_EQ(got.total, want.size()) << text << " " << filters[0];
+      for (size_t i = 0; i < got.hits.size(); ++i) {
+        EXPECT_EQ(got.hits[i].doc, want[i].doc) << text << " " << filters[0];
+        EXPECT_EQ(got.hits[i].score, want[i].score) << text << " " << filters[0];
+      }
+    }
+  }
+  SearchRequest bad;
+  bad.filters = {"is_healthy:true", "fat_100g:[1 TO"};
+  const auto r = index->Search(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("filter 2: "), std::string::npos) << r.status().message();
+}
+
 TEST_F(FilterOracleTest, FilterOnlyQueriesRankByDocId) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("p.idx")));
   SearchRequest req;

@@ -87,6 +87,23 @@ TEST_F(CliTest, FieldsAndOperatorOptions) {
   EXPECT_EQ(explain.out, "(+(product_name:sugar^2 ingredients:sugar) -(product_name:salt^2 ingredients:salt))\n");
 }
 
+TEST_F(CliTest, FiltersRestrictWithoutChangingScores) {
+  const auto plain = nlohmann::json::parse(Cli("search " + Index() + " chocolate --json --k 100").out);
+  const auto filtered = nlohmann::json::parse(
+      Cli("search " + Index() + " chocolate --json --k 5 --filter 'sugars_100g:<5' --filter is_healthy:true").out);
+  ASSERT_GT(filtered["hits"].size(), 0u);
+  for (const auto& hit : filtered["hits"]) {
+    EXPECT_LT(hit["doc"]["sugars_100g"].get<double>(), 5.0);
+    EXPECT_EQ(hit["doc"]["is_healthy"], true);
+    bool found = false;  // Same score as in the unfiltered ranking.
+    for (const auto& p : plain["hits"]) found |= p["id"] == hit["id"] && p["score"] == hit["score"];
+    EXPECT_TRUE(found) << hit["id"];
+  }
+  const CliRun bad = Cli("search " + Index() + " chocolate --filter 'fat_100g:abc'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("filter 1: query position 9: 'abc' is not a number"), std::string::npos) << bad.out;
+}
+
 TEST_F(CliTest, BatchWritesTrecRunLines) {
   TempDir d;
   testing::WriteFile(d.File("q.jsonl"),

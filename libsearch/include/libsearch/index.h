@@ -41,6 +41,10 @@ struct SearchRequest {
   // Hits to return after skipping `offset`. Default 10; at most 10,000.
   size_t k = 10;
   size_t offset = 0;
+  // Filters, each in the query syntax (`sugars_100g:<5`, `is_healthy:true`,
+  // `brand:(acme OR zenith)`): every document must match all of them, and they
+  // never change scores. Applied inside top-k evaluation, not after it.
+  std::vector<std::string> filters;
   // Fields bare words search; empty = every indexed text field.
   std::vector<std::string> fields;
   // How bare words combine. Default kAnd (every word must match), the usual
