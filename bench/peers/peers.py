@@ -245,8 +245,7 @@ def prepare_corpus(ctx, name):
     src = CORPORA[name]["source"]
     if os.path.exists(meta_path) and os.path.exists(tsv):
         meta = json.load(open(meta_path))
-        if meta.get("prep_version") == PREP_VERSION and os.path.getmtime(tsv) >= os.path.getmtime(src) \
-                and os.path.getmtime(tsv) >= os.path.getmtime(ctx.bins["libsearch"]):
+        if meta.get("prep_version") == PREP_VERSION and os.path.getmtime(tsv) >= os.path.getmtime(src):
             return tsv, meta
     log(f"normalising {name} from {src}")
     t0 = time.time()
@@ -407,12 +406,20 @@ def run_queries(ctx, corpus, engine, queries):
     for _ in range(200):
         srv.ask("PING", "")
     res["ping_rt_us"] = summary_us([srv.ask("PING", "")[0] for _ in range(2000)])
+    # Warm-up: every query in every mode, WARMUP times (JIT, caches, page cache).
+    t_warm = time.time()
+    for _ in range(ctx.args.warmup):
+        for mode in MODES:
+            for i in order:
+                srv.ask(mode, queries[i]["norm"])
+    res["warmup_seconds"] = round(time.time() - t_warm, 1)
+    log(f"  warm-up: {res['warmup_seconds']} s")
     for mode in MODES:
         rt = [[] for _ in queries]
         svc = [[] for _ in queries]
         counts = [None] * len(queries)
         t_mode = time.time()
-        for p in range(ctx.args.warmup + ctx.args.passes):
+        for p in range(ctx.args.passes):
             for i in order:
                 ns, fields = srv.ask(mode, queries[i]["norm"])
                 if fields[0] == "ERROR":
@@ -420,9 +427,8 @@ def run_queries(ctx, corpus, engine, queries):
                         res["errors"].append([mode, queries[i]["norm"], fields[1:]])
                     continue
                 counts[i] = int(fields[0])
-                if p >= ctx.args.warmup:
-                    rt[i].append(ns)
-                    svc[i].append(int(fields[1]))
+                rt[i].append(ns)
+                svc[i].append(int(fields[1]))
         res["modes"][mode] = dict(rt_ns=[min(x) if x else None for x in rt],
                                   svc_ns=[min(x) if x else None for x in svc],
                                   rt_median_ns=[int(statistics.median(x)) if x else None for x in rt],
@@ -510,13 +516,15 @@ def analyse_corpus(queries, runs, engines):
         for e in engines:
             if e == "libsearch":
                 continue
+            # Tantivy's BM25 keeps the (k1 + 1) factor that Lucene dropped.
+            scale = 1 / 2.2 if e == "tantivy" else 1.0
             overlaps, rel = [], []
             for i in range(len(queries)):
                 a, b = base["check"][i], runs[e]["check"][i]
                 if not a or not b or not a["hits"]:
                     continue
                 ids_a = {h[0]: h[1] for h in a["hits"]}
-                ids_b = {h[0]: h[1] for h in b["hits"]}
+                ids_b = {h[0]: h[1] * scale for h in b["hits"]}
                 overlaps.append(len(ids_a.keys() & ids_b.keys()) / len(ids_a))
                 for d in ids_a.keys() & ids_b.keys():
                     if ids_a[d] > 0:
@@ -622,8 +630,8 @@ def write_report(ctx, results, path_base):
              f"{v['cxx']}.\n")
     a = results["settings"]
     L.append(f"Reproduce: `make bench-peers` (see bench/peers/README.md). Settings: "
-             f"{a['queries']} game queries, {a['warmup']} warm-up + {a['passes']} timed passes per "
-             f"mode, latency of a query = its minimum over the timed passes; single-threaded "
+             f"{a['queries']} game queries; warm-up: {a['warmup']} passes over every query in every "
+             f"mode; then {a['passes']} timed passes per mode in one shuffled order; latency of a query = its minimum over the timed passes; single-threaded "
              f"search, one engine process at a time talking over a pipe. JVM: `{a['jvm_search']}`.\n")
     L.append("**Round trip** = Python `perf_counter_ns` around write-request/read-reply on the "
              "pipe (what the search-benchmark-game measures). **In-engine** = time the driver "
@@ -684,7 +692,7 @@ def write_report(ctx, results, path_base):
         if an["overlap"]:
             L.append("\n**Top-10 overlap with libsearch** (share of libsearch's top-10 ids the "
                      "engine also returns, mean over queries with hits; score difference on "
-                     "shared hits):\n")
+                     "shared hits, Tantivy's scores divided by k1 + 1 = 2.2):\n")
             for e, o in an["overlap"].items():
                 s = an["score_rel_diff"][e]
                 L.append(f"- {e}: {o['mean']:.3f} over {o['queries']} queries, identical sets on "
@@ -767,7 +775,8 @@ def main():
     ap.add_argument("--queries", type=int, default=int(env("QUERIES", "0")),
                     help="use only the first N game queries (0 = all 962)")
     ap.add_argument("--passes", type=int, default=int(env("PASSES", "3")))
-    ap.add_argument("--warmup", type=int, default=int(env("WARMUP", "1")))
+    ap.add_argument("--warmup", type=int, default=int(env("WARMUP", "3")),
+                    help="warm-up passes over every query in every mode before timing")
     ap.add_argument("--engines", default=env("ENGINES", ",".join(ALL_ENGINES)))
     ap.add_argument("--cold-runs", type=int, default=int(env("COLD_RUNS", "5")),
                     help="runs per engine and index for the cold-start table (0 = skip)")

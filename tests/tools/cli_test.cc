@@ -88,7 +88,7 @@ TEST_F(CliTest, FieldsAndOperatorOptions) {
 }
 
 TEST_F(CliTest, FiltersRestrictWithoutChangingScores) {
-  const auto plain = nlohmann::json::parse(Cli("search " + Index() + " chocolate --json --k 100").out);
+  const auto plain = nlohmann::json::parse(Cli("search " + Index() + " chocolate --json --k 1000").out);
   const auto filtered = nlohmann::json::parse(
       Cli("search " + Index() + " chocolate --json --k 5 --filter 'sugars_100g:<5' --filter is_healthy:true").out);
   ASSERT_GT(filtered["hits"].size(), 0u);

@@ -10,7 +10,9 @@
 // unchanged. `analyze` lets peers.py check that on the whole vocabulary.
 //
 // Reply per request line: "count\tnanos" (nanos = Search() wall time in this
-// process); CHECK adds "\tid:score id:score ...".
+// process); CHECK adds "\tid:score id:score ...". COUNT, TOP_10_COUNT and
+// CHECK ask for the exact total (SearchRequest::kExactTotal); TOP_10 lets
+// libsearch stop counting after 10 matches and prune.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -107,9 +109,17 @@ int Serve(const std::string& path) {
       continue;
     }
     bool check = false;
+    // What each mode needs, as the other drivers ask their engines:
+    //   COUNT         k 0: count every match, no scoring;
+    //   TOP_10        k 10, stop counting at 10 (Lucene's TopScoreDocCollectorManager(10, 10));
+    //   TOP_10_COUNT  k 10 and the exact total.
+    req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
     if (mode == "COUNT") {
-      req.k = 0;  // Only `total` is needed.
-    } else if (mode == "TOP_10" || mode == "TOP_10_COUNT") {
+      req.k = 0;
+    } else if (mode == "TOP_10") {
+      req.k = 10;
+      req.total_hits_threshold = 10;
+    } else if (mode == "TOP_10_COUNT") {
       req.k = 10;
     } else if (mode == "CHECK") {
       req.k = 10;
@@ -123,6 +133,10 @@ int Serve(const std::string& path) {
                   std::chrono::steady_clock::now() - t).count();
     if (!resp.ok()) {
       std::cout << "ERROR\t" << resp.status().ToString() << "\n" << std::flush;
+      continue;
+    }
+    if (mode != "TOP_10" && !resp->total_exact) {
+      std::cout << "ERROR\tinexact total " << resp->total << "\n" << std::flush;
       continue;
     }
     // TOP_10 reports the number of hits returned (like the other drivers).

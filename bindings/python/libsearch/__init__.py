@@ -362,12 +362,12 @@ class Hit:
     id: str
     score: float
 
-    def __init__(self, response: _core.SearchResponse, i: int) -> None:
-        """Hit ``i`` of a search response (hits are created by SearchResult)."""
+    def __init__(self, id: str, score: float, response: _core.SearchResponse, i: int) -> None:
+        """Hit ``i`` of ``response`` (hits are made by SearchResult)."""
+        self.id = id
+        self.score = score
         self._response = response
         self._i = i
-        self.id = response.id(i)
-        self.score = response.score(i)
         self._doc: Optional[Dict[str, Any]] = None
 
     @property
@@ -449,19 +449,22 @@ class SearchResult(Sequence[Hit]):
     def __getitem__(self, i: slice) -> List[Hit]: ...
 
     def __getitem__(self, i: Union[int, slice]) -> Union[Hit, List[Hit]]:
-        n = len(self._response)
+        r = self._response
+        n = len(r)
         if isinstance(i, slice):
-            return [Hit(self._response, j) for j in range(*i.indices(n))]
+            return [Hit(r.id(j), r.score(j), r, j) for j in range(*i.indices(n))]
         if i < 0:
             i += n
         if not 0 <= i < n:
             raise IndexError("hit index out of range")
-        return Hit(self._response, i)
+        return Hit(r.id(i), r.score(i), r, i)
 
     def __iter__(self) -> Iterator[Hit]:
-        response = self._response
-        for i in range(len(response)):
-            yield Hit(response, i)
+        # Ids and scores cross from C++ in two calls; each Hit is made as the
+        # iteration reaches it, and its document only when read.
+        r = self._response
+        for i, (id_, score) in enumerate(zip(r.ids(), r.scores())):
+            yield Hit(id_, score, r, i)
 
     def __repr__(self) -> str:
         total = f"{self.total}" if self.total_exact else f">={self.total}"
@@ -627,12 +630,20 @@ class Index:
         Options arrive as keyword arguments, and new ones (filters, facets,
         sorting, highlighting) will be added the same way.
         """
-        _window(k, offset)
-        return SearchResult(
-            self._index().search(
-                query, k, offset, _fields(fields), _operator(operator), include_docs, total_hits_threshold
-            )
-        )
+        # The per-call path, kept flat: every step here is paid on each search.
+        core = self._core
+        if core is None:
+            raise InvalidArgument(f"index {self._path!r} is closed")
+        if k < 0 or offset < 0:
+            _window(k, offset)
+        op = _OPERATORS.get(operator) if isinstance(operator, str) else None
+        if op is None:
+            op = _operator(operator)
+        if fields is None:
+            fields = _NO_FIELDS
+        elif isinstance(fields, str):
+            fields = (fields,)
+        return SearchResult(core.search(query, k, offset, fields, op, include_docs, total_hits_threshold))
 
     @overload
     def batch(
