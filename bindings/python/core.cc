@@ -57,6 +57,7 @@ T Unwrap(libsearch::Result<T> result) {
 libsearch::SearchRequest MakeRequest(std::string query, size_t k,
                                      size_t offset,
                                      std::vector<std::string> fields,
+                                     std::vector<std::string> filters,
                                      libsearch::Operator op,
                                      bool include_docs,
                                      std::optional<uint64_t> threshold) {
@@ -65,6 +66,7 @@ libsearch::SearchRequest MakeRequest(std::string query, size_t k,
   req.k = k;
   req.offset = offset;
   req.fields = std::move(fields);
+  req.filters = std::move(filters);
   req.default_operator = op;
   req.include_docs = include_docs;
   // None: count every match.
@@ -229,11 +231,11 @@ void BindSearch(py::module_& m) {
           "search",
           [](const libsearch::Index& self, std::string query, size_t k,
              size_t offset, std::vector<std::string> fields,
-             libsearch::Operator op, bool include_docs,
-             std::optional<uint64_t> threshold) {
+             std::vector<std::string> filters, libsearch::Operator op,
+             bool include_docs, std::optional<uint64_t> threshold) {
             return std::make_unique<Response>(Unwrap(self.Search(MakeRequest(
-                std::move(query), k, offset, std::move(fields), op,
-                include_docs, threshold))));
+                std::move(query), k, offset, std::move(fields),
+                std::move(filters), op, include_docs, threshold))));
           },
           py::call_guard<py::gil_scoped_release>())
       // One entry per query: a SearchResponse, or the exception (not raised)
@@ -241,13 +243,14 @@ void BindSearch(py::module_& m) {
       .def("search_batch",
            [](const libsearch::Index& self, std::vector<std::string> queries,
               size_t k, size_t offset, const std::vector<std::string>& fields,
-              libsearch::Operator op, bool include_docs,
-              std::optional<uint64_t> threshold) {
+              const std::vector<std::string>& filters, libsearch::Operator op,
+              bool include_docs, std::optional<uint64_t> threshold) {
              std::vector<libsearch::SearchRequest> requests;
              requests.reserve(queries.size());
              for (std::string& q : queries) {
                requests.push_back(MakeRequest(std::move(q), k, offset, fields,
-                                              op, include_docs, threshold));
+                                              filters, op, include_docs,
+                                              threshold));
              }
              std::vector<libsearch::Result<Response>> results;
              {
@@ -268,9 +271,11 @@ void BindSearch(py::module_& m) {
       .def(
           "explain",
           [](const libsearch::Index& self, std::string query,
-             std::vector<std::string> fields, libsearch::Operator op) {
-            return Unwrap(self.ExplainQuery(MakeRequest(
-                std::move(query), 0, 0, std::move(fields), op, false, {})));
+             std::vector<std::string> fields, std::vector<std::string> filters,
+             libsearch::Operator op) {
+            return Unwrap(self.ExplainQuery(
+                MakeRequest(std::move(query), 0, 0, std::move(fields),
+                            std::move(filters), op, false, {})));
           },
           py::call_guard<py::gil_scoped_release>())
       .def(

@@ -90,7 +90,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 Operator = Literal["and", "or"]
 
 _OPERATORS = {"and": _core.Operator.AND, "or": _core.Operator.OR}
-_NO_FIELDS: Tuple[str, ...] = ()
+_NONE: Tuple[str, ...] = ()
 
 # Keyword defaults come from the C++ option structs, so they always agree.
 _DEFAULTS: Dict[str, Any] = _core.DEFAULTS
@@ -108,12 +108,13 @@ def _operator(op: str) -> _core.Operator:
         raise InvalidArgument(f"operator must be 'and' or 'or', got {op!r}") from None
 
 
-def _fields(fields: Union[str, Sequence[str], None]) -> Sequence[str]:
-    if fields is None:
-        return _NO_FIELDS
-    if isinstance(fields, str):
-        return (fields,)
-    return fields
+def _strings(names: Union[str, Sequence[str], None]) -> Sequence[str]:
+    # None -> none; one string -> itself; else the sequence as given.
+    if names is None:
+        return _NONE
+    if isinstance(names, str):
+        return (names,)
+    return names
 
 
 def _window(k: int, offset: int) -> None:
@@ -598,6 +599,7 @@ class Index:
         k: int = _DEFAULTS["k"],
         *,
         offset: int = _DEFAULTS["offset"],
+        filters: Union[str, Sequence[str], None] = None,
         fields: Union[str, Sequence[str], None] = None,
         operator: Operator = "and",
         include_docs: bool = _DEFAULTS["include_docs"],
@@ -612,6 +614,10 @@ class Index:
             k: Hits to return after skipping ``offset`` (``offset + k`` at
                 most 10,000).
             offset: Hits to skip, for pagination.
+            filters: Conditions every hit must meet, in the query syntax
+                (``"sugars_100g:<5"``, ``"fat_100g:[1 TO 10]"``,
+                ``"is_healthy:true"``, ``"brand:(acme OR zenith)"``): a string
+                or a sequence of them. Filters never change scores.
             fields: The fields bare words search (a name or a sequence of
                 names); ``None`` means every indexed text field.
             operator: ``"and"`` (every bare word must match) or ``"or"``.
@@ -623,12 +629,12 @@ class Index:
                 counts every match. The hits are the same either way.
 
         Raises:
-            InvalidArgument: A query syntax error (with the byte position), an
-                unknown field, or a bad option.
+            InvalidArgument: A query or filter syntax error (with the byte
+                position), an unknown field, or a bad option.
             CorruptIndex: The search met damaged data.
 
-        Options arrive as keyword arguments, and new ones (filters, facets,
-        sorting, highlighting) will be added the same way.
+        Options arrive as keyword arguments, and new ones (facets, sorting,
+        highlighting) will be added the same way.
         """
         # The per-call path, kept flat: every step here is paid on each search.
         core = self._core
@@ -640,10 +646,14 @@ class Index:
         if op is None:
             op = _operator(operator)
         if fields is None:
-            fields = _NO_FIELDS
+            fields = _NONE
         elif isinstance(fields, str):
             fields = (fields,)
-        return SearchResult(core.search(query, k, offset, fields, op, include_docs, total_hits_threshold))
+        if filters is None:
+            filters = _NONE
+        elif isinstance(filters, str):
+            filters = (filters,)
+        return SearchResult(core.search(query, k, offset, fields, filters, op, include_docs, total_hits_threshold))
 
     @overload
     def batch(
@@ -652,6 +662,7 @@ class Index:
         k: int = ...,
         *,
         offset: int = ...,
+        filters: Union[str, Sequence[str], None] = ...,
         fields: Union[str, Sequence[str], None] = ...,
         operator: Operator = ...,
         include_docs: bool = ...,
@@ -666,6 +677,7 @@ class Index:
         k: int = ...,
         *,
         offset: int = ...,
+        filters: Union[str, Sequence[str], None] = ...,
         fields: Union[str, Sequence[str], None] = ...,
         operator: Operator = ...,
         include_docs: bool = ...,
@@ -679,6 +691,7 @@ class Index:
         k: int = _DEFAULTS["k"],
         *,
         offset: int = _DEFAULTS["offset"],
+        filters: Union[str, Sequence[str], None] = None,
         fields: Union[str, Sequence[str], None] = None,
         operator: Operator = "and",
         include_docs: bool = _DEFAULTS["include_docs"],
@@ -697,7 +710,14 @@ class Index:
             raise TypeError("batch() takes an iterable of query strings, not one string")
         _window(k, offset)
         out = self._index().search_batch(
-            list(queries), k, offset, _fields(fields), _operator(operator), include_docs, total_hits_threshold
+            list(queries),
+            k,
+            offset,
+            _strings(fields),
+            _strings(filters),
+            _operator(operator),
+            include_docs,
+            total_hits_threshold,
         )
         results: List[Union[SearchResult, LibsearchError]] = []
         for r in out:
@@ -713,14 +733,16 @@ class Index:
         self,
         query: str,
         *,
+        filters: Union[str, Sequence[str], None] = None,
         fields: Union[str, Sequence[str], None] = None,
         operator: Operator = "and",
     ) -> str:
         """How ``query`` is read, in Lucene-like notation (CLI ``--explain``).
 
-        For example ``"(+(product_name:sugar^2 ingredients:sugar) -(...))"``.
+        For example ``"(+(product_name:sugar^2 ingredients:sugar) -(...))"``;
+        filters appear as ``+#clause``.
         """
-        return self._index().explain(query, _fields(fields), _operator(operator))
+        return self._index().explain(query, _strings(fields), _strings(filters), _operator(operator))
 
     def document(self, doc_number: int) -> Dict[str, Any]:
         """The stored fields of a document, by :attr:`Hit.doc_number`.

@@ -103,6 +103,7 @@ class Index:
         k: int,
         offset: int,
         fields: Sequence[str],
+        filters: Sequence[str],
         op: Operator,
         include_docs: bool,
         total_hits_threshold: Optional[int],
@@ -113,11 +114,12 @@ class Index:
         k: int,
         offset: int,
         fields: Sequence[str],
+        filters: Sequence[str],
         op: Operator,
         include_docs: bool,
         total_hits_threshold: Optional[int],
     ) -> List[Union[SearchResponse, LibsearchError]]: ...
-    def explain(self, query: str, fields: Sequence[str], op: Operator) -> str: ...
+    def explain(self, query: str, fields: Sequence[str], filters: Sequence[str], op: Operator) -> str: ...
     def document(self, doc: int) -> str: ...
     def verify(self) -> None: ...
     def info(self) -> IndexInfo: ...

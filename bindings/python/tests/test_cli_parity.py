@@ -10,7 +10,7 @@ import random
 import re
 import struct
 import subprocess
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import pytest
 from conftest import CATALOGUE, SCHEMA_FILE
@@ -29,6 +29,7 @@ class Case(NamedTuple):
     fields: Optional[str] = None  # comma-separated, as the CLI takes them
     operator: str = "and"
     exact_total: bool = False
+    filters: Tuple[str, ...] = ()
 
 
 def words(text: Any) -> List[str]:
@@ -41,7 +42,7 @@ def make_cases(docs: List[Dict[str, Any]]) -> List[Case]:
     cases: List[Case] = []
     kinds = ["one", "and2", "and3", "or", "phrase", "exclude", "not", "name_field", "ingr_field",
              "group", "operator_or", "fields_opt", "offset", "required", "barcode", "keyword",
-             "exact_total"]
+             "exact_total", "filter", "range"]
     while len(cases) < 160:
         kind = kinds[len(cases) % len(kinds)]
         doc = rng.choice(docs)
@@ -83,6 +84,12 @@ def make_cases(docs: List[Dict[str, Any]]) -> List[Case]:
             cases.append(Case(f"+{a} {x}", operator="or"))
         elif kind == "barcode":
             cases.append(Case(f"barcode:{doc['barcode']} OR {x}", operator="or"))
+        elif kind == "filter":
+            limit = rng.choice([1, 5, 10, 20])
+            cases.append(Case(a, filters=(f"sugars_100g:<{limit}", rng.choice(["is_healthy:true", "fat_100g:>=1"]))))
+        elif kind == "range":
+            lo = rng.randrange(0, 10)
+            cases.append(Case(f"{a} fat_100g:[{lo} TO {lo + rng.randrange(1, 20)}]"))
         elif kind == "exact_total":
             cases.append(Case(f"{a} OR {x}", operator="or", exact_total=True))
         elif kind == "keyword":
@@ -97,6 +104,8 @@ def run_cli(cli: pathlib.Path, index_path: pathlib.Path, case: Case) -> Dict[str
         args += ["--fields", case.fields]
     if case.exact_total:
         args.append("--exact-total")
+    for f in case.filters:
+        args += ["--filter", f]
     args += ["--", str(index_path), case.query]  # "--": queries may start with '-'
     out = subprocess.run(args, check=True, capture_output=True, text=True)
     result: Dict[str, Any] = json.loads(out.stdout)
@@ -128,6 +137,7 @@ def test_identical_results_to_cli(
         expected = run_cli(cli, index_path, case)
         got = index.search(case.query, k=10, offset=case.offset,
                            fields=case.fields.split(",") if case.fields else None,
+                           filters=case.filters,
                            operator="or" if case.operator == "or" else "and",
                            total_hits_threshold=None if case.exact_total else 1000)
         where = f"query {case}"
@@ -151,7 +161,8 @@ def test_cli_batch_agrees_with_python_batch(
     cli: pathlib.Path, index: libsearch.Index, index_path: pathlib.Path, tmp_path: pathlib.Path,
     catalogue_docs: List[Dict[str, Any]],
 ) -> None:
-    queries = [c.query for c in make_cases(catalogue_docs) if c.operator == "and" and not c.fields]
+    queries = [c.query for c in make_cases(catalogue_docs)
+               if c.operator == "and" and not c.fields and not c.filters]
     qfile = tmp_path / "queries.jsonl"
     qfile.write_text("".join(json.dumps({"id": str(i), "query": q}) + "\n" for i, q in enumerate(queries)))
     out = subprocess.run([str(cli), "batch", str(index_path), "--queries", str(qfile), "--k", "10",

@@ -35,7 +35,9 @@ def test_hierarchy() -> None:
         ("tea)", "')'"),
         ("colour:red", "unknown field 'colour'"),
         ("a OR", "query position 2: 'OR' needs a term on both sides"),
-        ("fat_100g:3", "field 'fat_100g' has type float"),
+        ("fat_100g:abc", "'abc' is not a number (field 'fat_100g' has type float)"),
+        ("fat_100g:[1 TO", "range is never closed"),
+        ("image_url:x", "field 'image_url' is stored but not indexed"),
     ],
 )
 def test_query_errors(index: libsearch.Index, query: str, message: str) -> None:
@@ -56,6 +58,8 @@ def test_option_errors(index: libsearch.Index) -> None:
         index.batch(["tea"], offset=-1)
     with pytest.raises(libsearch.InvalidArgument, match="unknown search field 'nope'"):
         index.search("tea", fields=["nope"])
+    with pytest.raises(libsearch.InvalidArgument, match="filter 2: query position 0: '\\(' is never closed"):
+        index.search("tea", filters=["sugars_100g:<5", "("])
     with pytest.raises(libsearch.InvalidArgument, match="operator must be 'and' or 'or'"):
         index.search("tea", operator="xor")  # type: ignore[arg-type]
     with pytest.raises(libsearch.NotFound, match="out of range"):

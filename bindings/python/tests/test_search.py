@@ -81,6 +81,31 @@ def test_field_queries(index: libsearch.Index) -> None:
     assert index.search("product_name:(cookie OR cracker)").total > len(in_name)
 
 
+def test_numeric_ranges_in_the_query(index: libsearch.Index) -> None:
+    low = index.search("chocolate sugars_100g:<5", k=100)
+    assert 0 < low.total < index.search("chocolate", k=0).total
+    assert all(h.doc["sugars_100g"] < 5 for h in low)
+    for hit in index.search("sugars_100g:[0 TO 1] proteins_100g:>=20", k=50):
+        assert 0 <= hit.doc["sugars_100g"] <= 1 and hit.doc["proteins_100g"] >= 20
+    exclusive = index.search("fat_100g:{1 TO 2}", k=10000, total_hits_threshold=None)
+    assert all(1 < h.doc["fat_100g"] < 2 for h in exclusive)
+
+
+def test_filters_restrict_without_changing_scores(index: libsearch.Index) -> None:
+    everything = index.search("chocolate", k=10000, total_hits_threshold=None)
+    filtered = index.search("chocolate", k=10000, filters=["sugars_100g:<5", "is_healthy:true"],
+                            total_hits_threshold=None)
+    keep = [(h.id, h.score) for h in everything
+            if h.doc.get("sugars_100g", 99) < 5 and h.doc.get("is_healthy") is True]
+    assert [(h.id, h.score) for h in filtered] == keep
+    assert filtered.total == len(keep) > 0
+    assert index.search("chocolate", filters="sugars_100g:<5").ids == index.search(
+        "chocolate", filters=["sugars_100g:<5"]).ids
+    assert index.explain("chocolate", filters="sugars_100g:<5").endswith("+#sugars_100g:[* TO 5})")
+    batch = index.batch(["chocolate", "tea"], k=5, filters="is_healthy:true")
+    assert batch[0].ids == index.search("chocolate", k=5, filters="is_healthy:true").ids
+
+
 def test_keyword_fields(index: libsearch.Index) -> None:
     result = index.search("barcode:0855094006359")
     assert result.ids == ["0855094006359"] and result.total == 1
