@@ -4,7 +4,7 @@
 Run through `make bench-peers` (which builds the drivers first, see
 bench/peers/setup.sh), or directly once they are built:
 
-    python3 bench/peers/peers.py [--corpus enwiki|off|both] [--queries N] [--passes N]
+    python3 bench/peers/peers.py [--corpus enwiki|passages|off|both|all] [--queries N] [--passes N]
 
 What it does (details and rationale in bench/peers/README.md):
   1. Normalises each corpus once into `id<TAB>text` lines: NFKC, casefold,
@@ -41,7 +41,6 @@ import os
 import platform
 import random
 import re
-import resource
 import shutil
 import socket
 import statistics
@@ -130,6 +129,18 @@ def iter_enwiki():
         raise SystemExit("zstd failed on " + ENWIKI)
 
 
+def iter_passages():
+    # The enwiki README's passage form: paragraphs of >= 5 words, id <article>-<n>.
+    p = subprocess.Popen(["zstd", "-dc", ENWIKI], stdout=subprocess.PIPE)
+    for line in p.stdout:
+        d = json.loads(line)
+        for n, para in enumerate(d["text"].split("\n")):
+            if len(para.split()) >= 5:
+                yield f"{d['id']}-{n}", para
+    if p.wait() != 0:
+        raise SystemExit("zstd failed on " + ENWIKI)
+
+
 def iter_off():
     # Same columns as tools/eval/off_tsv_to_jsonl.py; text = name + ingredients.
     p = subprocess.Popen(["zstd", "-dc", OFF_TSV], stdout=subprocess.PIPE)
@@ -155,6 +166,8 @@ def iter_off10k():
 CORPORA = {
     "enwiki": dict(source=ENWIKI, reader=iter_enwiki,
                    desc="English Wikipedia 2015 sample, 12,980 whole articles (title + text)"),
+    "passages": dict(source=ENWIKI, reader=iter_passages,
+                     desc="the same Wikipedia sample as ~442k passages (paragraphs of >= 5 words)"),
     "off": dict(source=OFF_TSV, reader=iter_off,
                 desc="Open Food Facts, all 818,776 products (product_name + ingredients)"),
     "off10k": dict(source=OFF_10K, reader=iter_off10k,
@@ -300,16 +313,21 @@ def prepare_corpus(ctx, name):
 
 
 def run_measured(cmd, stdout_path):
-    """Runs cmd to completion; -> (wall seconds, peak RSS bytes, stdout text)."""
+    """Runs cmd to completion; -> (wall seconds, peak RSS bytes, stdout text).
+
+    The peak RSS comes from GNU time (its child is forked from a small
+    process): ru_maxrss of a child that Python spawns directly starts at
+    Python's own peak, because the kernel carries the spawning process's
+    high-water mark across exec."""
+    rss_file = stdout_path + ".rss"
     t0 = time.perf_counter()
     with open(stdout_path, "w") as out, open(stdout_path + ".err", "w") as err:
-        p = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, stdout=out, stderr=err)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed ({p.returncode}); see {stdout_path}.err")
-    return wall, ru.ru_maxrss * 1024, open(stdout_path).read()
+    rss = int(open(rss_file).read().split()[-1]) * 1024
+    return wall, rss, open(stdout_path).read()
 
 
 def du_bytes(path):
@@ -368,14 +386,22 @@ class Server:
             raise SystemExit(f"engine exited; see {self.err.name}")
         return t1 - t0, reply.decode("utf-8").rstrip("\n").split("\t")
 
+    def peak_rss(self):
+        """VmHWM of the live process (see run_measured for why not ru_maxrss)."""
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return None
+
     def close(self):
         """-> peak RSS bytes of the process."""
+        rss = self.peak_rss()
         self.p.stdin.close()
-        _, status, ru = os.wait4(self.p.pid, 0)
-        self.p.returncode = os.waitstatus_to_exitcode(status)
+        self.p.wait()
         self.p.stdout.close()
         self.err.close()
-        return ru.ru_maxrss * 1024
+        return rss
 
 
 def percentile(sorted_vals, q):
@@ -587,9 +613,8 @@ def cmd_out(cmd):
 
 def versions(ctx):
     v = {}
-    v["libsearch_commit"] = cmd_out(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-    dirty = cmd_out(["git", "-C", ROOT, "status", "--porcelain", "--", "libsearch"])
-    v["libsearch_tree"] = "dirty (uncommitted changes under libsearch/)" if dirty else "clean"
+    v["libsearch_commit"] = ctx.env.get("LIBSEARCH_COMMIT", "?")
+    v["libsearch_tree"] = ctx.env.get("LIBSEARCH_TREE", "?")
     v["lucene"] = ctx.env.get("LUCENE_VERSION", "?")
     v["java"] = (cmd_out([ctx.java(), "-version"]).splitlines() or ["?"])[0]
     v["tantivy"] = ctx.env.get("TANTIVY_VERSION", "?")
@@ -771,7 +796,8 @@ def write_chart(results, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     env = os.environ.get
-    ap.add_argument("--corpus", default=env("CORPUS", "both"), choices=["enwiki", "off", "both"])
+    ap.add_argument("--corpus", default=env("CORPUS", "all"),
+                    help="enwiki, passages, off, both (enwiki+off) or all (default), or a comma list")
     ap.add_argument("--queries", type=int, default=int(env("QUERIES", "0")),
                     help="use only the first N game queries (0 = all 962)")
     ap.add_argument("--passes", type=int, default=int(env("PASSES", "3")))
@@ -792,7 +818,11 @@ def main():
             raise SystemExit(f"unknown engine {e}")
         if not os.path.exists(ctx.bins[e]):
             raise SystemExit(f"{e} driver not built ({ctx.bins[e]}): run bench/peers/setup.sh")
-    corpora = ["enwiki", "off"] if args.corpus == "both" else [args.corpus]
+    corpora = {"both": ["enwiki", "off"], "all": ["enwiki", "passages", "off"]}.get(
+        args.corpus, args.corpus.split(","))
+    for c in corpora:
+        if c not in ("enwiki", "passages", "off"):
+            raise SystemExit(f"unknown corpus {c}")
     t_start = time.time()
 
     raw_queries = [json.loads(l) for l in open(QUERIES) if l.strip()]

@@ -20,6 +20,9 @@ apt_install() {
   $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# GNU time measures the index builds' peak RSS.
+[ -x /usr/bin/time ] || apt_install time
+
 # --- Python: matplotlib for the chart -------------------------------------
 if ! python3 -c 'import matplotlib' 2>/dev/null; then
   echo "setup: installing matplotlib"
@@ -77,10 +80,30 @@ CARGO_TARGET_DIR="$WORK/tantivy-target" cargo build -q --release --locked \
     --manifest-path "$ROOT/bench/peers/tantivy/Cargo.toml"
 TANTIVY=$(sed -n 's/^tantivy = { version = "=\([^"]*\)".*/\1/p' "$ROOT/bench/peers/tantivy/Cargo.toml")
 
-# --- C++ drivers: libsearch (this checkout) and Xapian ----------------------
+# --- C++ drivers: libsearch and Xapian ---------------------------------------
+# libsearch is built from this checkout's working tree, or with
+# LIBSEARCH_REF=<commit> from a clean export of that commit (so a results
+# file names exactly what it measured).
+if [ -n "${LIBSEARCH_REF:-}" ]; then
+  LIBSEARCH_COMMIT=$(git -C "$ROOT" rev-parse --short "$LIBSEARCH_REF")
+  SRC=$WORK/libsearch-src
+  rm -rf "$SRC" && mkdir -p "$SRC"
+  git -C "$ROOT" archive "$LIBSEARCH_REF" | tar -x -C "$SRC"
+  LIBSEARCH_TREE="clean export of $LIBSEARCH_COMMIT"
+else
+  LIBSEARCH_COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  SRC=$ROOT
+  if [ -n "$(git -C "$ROOT" status --porcelain -- libsearch CMakeLists.txt cmake 2>/dev/null)" ]; then
+    LIBSEARCH_TREE="working tree with uncommitted changes under libsearch/"
+  else
+    LIBSEARCH_TREE="clean"
+  fi
+fi
+cmake -S "$ROOT/bench/peers/libsearch" -B "$WORK/libsearch" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DLIBSEARCH_SOURCE_DIR="$SRC" >/dev/null
+[ -f "$WORK/xapian/build.ninja" ] || cmake -S "$ROOT/bench/peers/xapian" -B "$WORK/xapian" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release >/dev/null
 for d in libsearch xapian; do
-  [ -f "$WORK/$d/build.ninja" ] || cmake -S "$ROOT/bench/peers/$d" -B "$WORK/$d" -G Ninja \
-      -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$WORK/$d" -j "$(nproc)" | grep -v '^\[' || true
   [ -x "$WORK/$d/${d}_peer" ] || { echo "setup: $d driver build failed" >&2; exit 1; }
 done
@@ -90,5 +113,7 @@ JAVA_HOME=$best_home
 JAVA_FEATURE=$best_feature
 LUCENE_VERSION=$LUCENE
 TANTIVY_VERSION=$TANTIVY
+LIBSEARCH_COMMIT=$LIBSEARCH_COMMIT
+LIBSEARCH_TREE=$LIBSEARCH_TREE
 ENV
 echo "setup: drivers ready in $WORK"
