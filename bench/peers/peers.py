@@ -427,7 +427,7 @@ def run_queries(ctx, corpus, engine, queries):
                  os.path.join(logdir, f"serve-{corpus}-{engine}.err"))
     order = list(range(len(queries)))
     random.Random(2).shuffle(order)
-    res = dict(modes={}, errors=[])
+    res = dict(modes={}, errors=[], loadavg_before=list(os.getloadavg()))
     # Pipe overhead: empty requests after a short warm-up.
     for _ in range(200):
         srv.ask("PING", "")
@@ -474,6 +474,7 @@ def run_queries(ctx, corpus, engine, queries):
         check.append(dict(count=int(fields[0]), hits=hits))
     res["check"] = check
     res["peak_rss_bytes"] = srv.close()
+    res["loadavg_after"] = list(os.getloadavg())
     return res
 
 
@@ -649,7 +650,9 @@ def write_report(ctx, results, path_base):
     m, v = results["machine"], results["versions"]
     L.append(f"# libsearch vs Xapian, Lucene and Tantivy — {results['date']}\n")
     L.append(f"Machine: **{m['cpu_model']}**, {m['cores']} cores ({m['simd']}), "
-             f"{m['mem_bytes'] / 2**30:.0f} GiB RAM, Linux {m['kernel']}.  ")
+             f"{m['mem_bytes'] / 2**30:.0f} GiB RAM, Linux {m['kernel']}; 1-min load average "
+             f"{results['loadavg_start'][0]:.2f} at the start, {results['loadavg_end'][0]:.2f} at "
+             f"the end of the run (above ~1 means other work shared the 2 cores).  ")
     L.append(f"libsearch {v['libsearch_commit']} ({v['libsearch_tree']}); Lucene {v['lucene']} on "
              f"{v['java']}; Tantivy {v['tantivy']} ({v['rustc']}); Xapian {v['xapian']}; "
              f"{v['cxx']}.\n")
@@ -673,14 +676,15 @@ def write_report(ctx, results, path_base):
                  f"({meta['tokcheck_mismatched_occurrences']:,} occurrences) were dropped from the "
                  f"text for every engine.\n")
         engines = list(cr["builds"].keys())
-        L.append("| engine | build (s) | index size (MB) | build peak RSS (MB) | search peak RSS (MB) | pipe round trip p50 (µs) |")
-        L.append("|---|---:|---:|---:|---:|---:|")
+        L.append("| engine | build (s) | index size (MB) | build peak RSS (MB) | search peak RSS (MB) | pipe round trip p50 (µs) | 1-min load avg before → after the queries |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
         for e in engines:
             b = cr["builds"][e]
             run = cr["runs"].get(e, {})
             L.append(f"| {e} | {b['build_seconds']:.1f} | {mb(b['index_bytes'])} | "
                      f"{mb(b['peak_rss_bytes'])} | {mb(run.get('peak_rss_bytes'))} | "
-                     f"{fmt_us(run['ping_rt_us']['p50']) if run else '–'} |")
+                     f"{fmt_us(run['ping_rt_us']['p50']) if run else '–'} | "
+                     f"{run['loadavg'][0]:.2f} → {run['loadavg'][1]:.2f} |")
         an = cr["analysis"]
         for kind, label in (("rt", "round trip"), ("svc", "in-engine")):
             L.append(f"\n**Latency, {label} (µs)**\n")
@@ -830,6 +834,7 @@ def main():
         raw_queries = raw_queries[:args.queries]
 
     results = dict(date=datetime.date.today().isoformat(), machine=machine_info(),
+                   loadavg_start=list(os.getloadavg()),
                    versions=versions(ctx), corpora={},
                    settings=dict(queries=len(raw_queries), passes=args.passes, warmup=args.warmup,
                                  engines=engines, latency="min over timed passes",
@@ -854,6 +859,8 @@ def main():
         results["corpora"][corpus] = dict(meta=meta_out, builds=builds, analysis=analysis,
                                           runs={e: dict(peak_rss_bytes=r["peak_rss_bytes"],
                                                         ping_rt_us=r["ping_rt_us"],
+                                                        loadavg=[r["loadavg_before"][0],
+                                                                 r["loadavg_after"][0]],
                                                         errors=r["errors"]) for e, r in runs.items()},
                                           per_query=[dict(query=q["norm"], tags=q["tags"], **{
                                               e: {m: [runs[e]["modes"][m]["counts"][i],
@@ -900,6 +907,7 @@ def main():
         + f"-{results['machine']['cores']}c"
     base = os.path.join(args.results_dir, f"{results['date']}-{slug}")
     results["wall_seconds"] = round(time.time() - t_start, 1)
+    results["loadavg_end"] = list(os.getloadavg())
     with open(base + ".json", "w") as f:
         json.dump(results, f, indent=1)
     write_report(ctx, results, base)
