@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -50,6 +51,17 @@ Json HitsJson(const libsearch::SearchResponse& resp, bool with_docs) {
     hits.push_back(std::move(hit));
   }
   return hits;
+}
+
+// {"field": [{"value": ..., "count": ...}, ...]} in request order.
+Json FacetsJson(const libsearch::SearchResponse& resp) {
+  Json facets = Json::object();
+  for (const libsearch::FacetResult& f : resp.facets) {
+    Json values = Json::array();
+    for (const auto& v : f.values) values.push_back({{"value", v.value}, {"count", v.count}});
+    facets[f.field] = std::move(values);
+  }
+  return facets;
 }
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
@@ -118,9 +130,71 @@ libsearch::OpenOptions OpenOpts(const Scoring& scoring) {
   return o;
 }
 
+// `--facet brand`, `--facet brand:20`, `--facet sugars_100g:0..5,5..10,10..*`.
+libsearch::Result<libsearch::FacetRequest> ParseFacet(const std::string& spec,
+                                                      const std::vector<std::string>& disjunctive) {
+  libsearch::FacetRequest f;
+  const size_t colon = spec.find(':');
+  f.field = spec.substr(0, colon);
+  f.disjunctive = std::find(disjunctive.begin(), disjunctive.end(), f.field) != disjunctive.end();
+  if (colon == std::string::npos) return f;
+  const std::string rest = spec.substr(colon + 1);
+  if (rest.find("..") == std::string::npos) {
+    char* end = nullptr;
+    f.size = std::strtoul(rest.c_str(), &end, 10);
+    if (end == rest.c_str() || *end != '\0') {
+      return libsearch::Status::InvalidArgument("--facet '" + spec +
+                                                "': expected FIELD, FIELD:SIZE or FIELD:LO..HI,...");
+    }
+    return f;
+  }
+  for (const std::string& r : SplitComma(rest)) {
+    const size_t dots = r.find("..");
+    libsearch::FacetRequest::Range range;
+    range.label = r;
+    const std::string lo = r.substr(0, dots), hi = dots == std::string::npos ? "" : r.substr(dots + 2);
+    char* end = nullptr;
+    if (dots == std::string::npos) {
+      return libsearch::Status::InvalidArgument("--facet '" + spec + "': range '" + r + "' needs LO..HI");
+    }
+    if (lo != "*" && !lo.empty()) {
+      range.from = std::strtod(lo.c_str(), &end);
+      if (*end != '\0') return libsearch::Status::InvalidArgument("--facet '" + spec + "': bad number '" + lo + "'");
+    }
+    if (hi != "*" && !hi.empty()) {
+      range.to = std::strtod(hi.c_str(), &end);
+      if (*end != '\0') return libsearch::Status::InvalidArgument("--facet '" + spec + "': bad number '" + hi + "'");
+    }
+    f.ranges.push_back(range);
+  }
+  return f;
+}
+
+// `--sort price,_score` or `--sort price:desc`.
+libsearch::Result<std::vector<libsearch::SortField>> ParseSort(const std::string& spec) {
+  std::vector<libsearch::SortField> out;
+  for (const std::string& item : SplitComma(spec)) {
+    libsearch::SortField s;
+    const size_t colon = item.find(':');
+    s.field = item.substr(0, colon);
+    const std::string dir = colon == std::string::npos ? "asc" : item.substr(colon + 1);
+    if (dir != "asc" && dir != "desc") {
+      return libsearch::Status::InvalidArgument("--sort '" + item + "': direction must be asc or desc");
+    }
+    s.descending = dir == "desc";
+    out.push_back(s);
+  }
+  return out;
+}
+
+struct SearchExtras {
+  std::vector<std::string> filters, facets, disjunctive;
+  std::string sort, search_after;
+};
+
 int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
               const std::string& fields, const std::string& op, bool json, bool explain,
-              const Scoring& scoring, const std::vector<std::string>& filters) {
+              const Scoring& scoring, const SearchExtras& extras) {
   auto index = libsearch::Index::Open(path, OpenOpts(scoring));
   if (!index.ok()) return Fail(index.status());
   libsearch::SearchRequest req;
@@ -129,7 +203,16 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   req.offset = offset;
   req.fields = SplitComma(fields);
   req.default_operator = ParseOperator(op);
-  req.filters = filters;
+  req.filters = extras.filters;
+  req.search_after = extras.search_after;
+  for (const std::string& spec : extras.facets) {
+    auto f = ParseFacet(spec, extras.disjunctive);
+    if (!f.ok()) return Fail(f.status());
+    req.facets.push_back(std::move(*f));
+  }
+  auto sort = ParseSort(extras.sort);
+  if (!sort.ok()) return Fail(sort.status());
+  req.sort = std::move(*sort);
   if (scoring.exact_total) req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
   if (explain) {
     auto text = (*index)->ExplainQuery(req);
@@ -142,6 +225,8 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   if (json) {
     Json out = {{"total", resp->total}, {"total_exact", resp->total_exact},
                 {"took_us", resp->took_us}, {"hits", HitsJson(*resp, true)}};
+    if (!resp->facets.empty()) out["facets"] = FacetsJson(*resp);
+    if (!resp->next_cursor.empty()) out["next_cursor"] = resp->next_cursor;
     std::cout << out.dump() << "\n";
     return 0;
   }
@@ -165,6 +250,16 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
     if (title.size() > 90) title = title.substr(0, 87) + "...";
     std::printf("%3zu. %8.4f  %-16s %s\n", offset + i + 1, static_cast<double>(h.score),
                 h.id.c_str(), title.c_str());
+  }
+  for (const libsearch::FacetResult& f : resp->facets) {
+    std::printf("facet %s:", f.field.c_str());
+    for (const auto& v : f.values) {
+      std::printf("  %s (%llu)", v.value.c_str(), static_cast<unsigned long long>(v.count));
+    }
+    std::printf("\n");
+  }
+  if (!resp->next_cursor.empty() && !resp->hits.empty()) {
+    std::printf("next page: --search-after %s\n", resp->next_cursor.c_str());
   }
   return 0;
 }
@@ -262,7 +357,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string schema, output, index_path, query, fields, op = "and", queries, format = "trec";
-  std::vector<std::string> inputs, filters;
+  std::vector<std::string> inputs;
+  SearchExtras extras;
   bool skip_bad = false, json = false, explain = false;
   size_t k = 10, offset = 0;
   Scoring scoring;
@@ -291,8 +387,14 @@ int main(int argc, char** argv) {
   search->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
   search->add_flag("--json", json, "Print {total, took_us, hits:[{id, score, doc}]}");
   search->add_flag("--explain", explain, "Print the parsed query instead of results");
-  search->add_option("--filter", filters,
+  search->add_option("--filter", extras.filters,
                      "Filter in query syntax, e.g. 'sugars_100g:<5' (repeatable; never changes scores)");
+  search->add_option("--facet", extras.facets,
+                     "Facet counts: FIELD[:SIZE] for keywords, FIELD:LO..HI,... for numbers (repeatable)");
+  search->add_option("--disjunctive", extras.disjunctive,
+                     "Count this facet field as if filters on it were lifted (repeatable)");
+  search->add_option("--sort", extras.sort, "Sort by FIELD[:asc|desc],... then score (_score allowed)");
+  search->add_option("--search-after", extras.search_after, "Cursor from the previous page (next_cursor)");
   add_scoring(search);
 
   CLI::App* batch = app.add_subcommand("batch", "Run many queries from a JSON Lines file");
@@ -312,7 +414,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*idx) return RunIndex(schema, inputs, output, skip_bad);
-  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain, scoring, filters);
+  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain, scoring, extras);
   if (*batch) return RunBatch(index_path, queries, k, format, fields, op, scoring, skip_bad);
   if (*info) return RunInfo(index_path);
   if (*verify) return RunVerify(index_path);

@@ -42,6 +42,11 @@ struct FieldAccum {
   std::vector<TermAccum> terms;
   std::vector<const std::string*> names;  // term id -> key in term_ids.
   std::vector<uint8_t> norms;              // Text: one per doc.
+  // Keyword fields (not the id): each doc's distinct term ids, for facets
+  // and sorting; remapped to sorted ordinals when written.
+  bool keep_ords = false;
+  std::vector<uint32_t> doc_offsets{0};
+  std::vector<uint32_t> doc_terms;
   uint64_t doc_count = 0;
   uint64_t sum_total_tf = 0;
 };
@@ -71,6 +76,11 @@ class IndexBuilderImpl : public IndexBuilder {
       if (!analyzer.ok()) return analyzer.status().WithContext("field '" + spec.name + "'");
       fields_[i].analyzer = std::move(*analyzer);
       fields_[i].text = true;
+    }
+    for (size_t i = 0; i < schema_.fields().size(); ++i) {
+      const FieldSpec& spec = schema_.fields()[i];
+      fields_[i].keep_ords = spec.type == FieldType::kKeyword && spec.indexed &&
+                             spec.name != schema_.id_field();
     }
     return Status::Ok();
   }
@@ -212,12 +222,16 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
   } else {
     for (const std::string& s : value.strings) hits_.emplace_back(term_id(s), 0);
   }
-  if (hits_.empty()) return;
   std::sort(hits_.begin(), hits_.end());
   if (!fa->text) {  // Keyword: each distinct value once, tf 1, length = #values.
     hits_.erase(std::unique(hits_.begin(), hits_.end()), hits_.end());
     length = static_cast<uint32_t>(hits_.size());
+    if (fa->keep_ords) {
+      for (const auto& h : hits_) fa->doc_terms.push_back(h.first);
+      fa->doc_offsets.push_back(static_cast<uint32_t>(fa->doc_terms.size()));
+    }
   }
+  if (hits_.empty()) return;
   ++fa->doc_count;
   fa->sum_total_tf += length;
   for (size_t i = 0; i < hits_.size();) {
@@ -282,6 +296,20 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPostings, fid, sink.postings));
   if (fa.text) {
     LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPositions, fid, sink.positions));
+  }
+  if (fa.keep_ords) {
+    std::vector<uint32_t> ordinal(order.size());
+    for (uint32_t ord = 0; ord < order.size(); ++ord) ordinal[order[ord]] = ord;
+    fa.doc_offsets.resize(num_docs + 1, static_cast<uint32_t>(fa.doc_terms.size()));
+    for (size_t i = 0; i + 1 < fa.doc_offsets.size(); ++i) {  // Sorted ordinals per doc.
+      for (uint32_t j = fa.doc_offsets[i]; j < fa.doc_offsets[i + 1]; ++j) {
+        fa.doc_terms[j] = ordinal[fa.doc_terms[j]];
+      }
+      std::sort(fa.doc_terms.begin() + fa.doc_offsets[i], fa.doc_terms.begin() + fa.doc_offsets[i + 1]);
+    }
+    std::string column(Bytes(fa.doc_offsets));
+    column.append(Bytes(fa.doc_terms));
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kKeywordOrds, fid, column));
   }
   fa = FieldAccum();
   return Status::Ok();

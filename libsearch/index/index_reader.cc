@@ -25,6 +25,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kDocStoreIndex: return "docstore_index";
     case SectionKind::kDocStore: return "docstore";
     case SectionKind::kNumeric: return "numeric";
+    case SectionKind::kKeywordOrds: return "keyword_ords";
   }
   return "unknown";
 }
@@ -182,6 +183,20 @@ Status IndexReader::Init() {
     fr.postings.num_docs = num_docs_;
     if (text) fr.norms = reinterpret_cast<const uint8_t*>(Section(*sec(SectionKind::kNorms)).data());
     fr.spec = &schema_.fields()[f];
+    if (const SectionEntry* ords = sec(SectionKind::kKeywordOrds)) {
+      // Offsets must be checked before use; they are num_docs + 1 words, so
+      // that check waits for the first facet or sort on the field (Column()).
+      const uint64_t head = 4ull * (num_docs_ + 1ull);
+      if (spec.type != FieldType::kKeyword || ords->length < head || (ords->length - head) % 4) {
+        return Status::Corruption(where + "keyword ordinals have the wrong size");
+      }
+      keyword_.resize(fields_.size());
+      const char* base = file_->data().data() + ords->offset;
+      keyword_[f].offsets = reinterpret_cast<const uint32_t*>(base);
+      keyword_[f].ords = reinterpret_cast<const uint32_t*>(base + head);
+      keyword_[f].num_ords = (ords->length - head) / 4;
+      keyword_[f].num_terms = static_cast<uint32_t>(st.num_terms);
+    }
   }
   return Status::Ok();
 }

@@ -51,6 +51,15 @@ struct NumericColumn {
   }
 };
 
+// A keyword field's values per doc, as term ordinals (their rank in the
+// field's dictionary, so ordinal order is value byte order).
+struct KeywordColumn {
+  const uint32_t* offsets = nullptr;  // [num_docs + 1] into ords.
+  const uint32_t* ords = nullptr;
+  uint64_t num_ords = 0;               // Entries in `ords`.
+  uint32_t num_terms = 0;              // Every ordinal is below this.
+};
+
 // Thread-safety: immutable after Open; all methods are safe from any thread.
 class IndexReader {
  public:
@@ -70,6 +79,10 @@ class IndexReader {
   // Null if the field is not numeric or was written by a 1.0 file.
   const NumericColumn* numeric(size_t id) const {
     return id < numeric_.size() && numeric_[id].spec != nullptr ? &numeric_[id] : nullptr;
+  }
+  // Null unless the field is an indexed keyword field (not the id) of a 1.2+ file.
+  const KeywordColumn* keyword(size_t id) const {
+    return id < keyword_.size() && keyword_[id].offsets != nullptr ? &keyword_[id] : nullptr;
   }
   // The external id of `doc`. REQUIRES: doc < num_docs().
   std::string_view DocId(uint32_t doc) const;
@@ -92,6 +105,7 @@ class IndexReader {
   uint32_t num_docs_ = 0;
   std::vector<FieldReader> fields_;
   std::vector<NumericColumn> numeric_;
+  std::vector<KeywordColumn> keyword_;
   std::string_view doc_id_offsets_, doc_id_bytes_;
   DocStoreReader store_;
 };

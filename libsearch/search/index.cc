@@ -9,6 +9,7 @@
 #include "query/query.h"
 #include "query/scorer.h"
 #include "query/top_k.h"
+#include "search/collect.h"
 #include "storage/format.h"
 
 namespace libsearch {
@@ -38,7 +39,10 @@ class IndexImpl : public Index {
     return Status::Ok();
   }
 
-  Result<std::unique_ptr<internal::Query>> Parse(const SearchRequest& req) const {
+  // The query and its filters as one tree. Filters that only use field
+  // `lift_field` are left out (a disjunctive facet's view); -1 keeps all.
+  Result<std::unique_ptr<internal::Query>> Parse(const SearchRequest& req,
+                                                 int64_t lift_field = -1) const {
     internal::ParseOptions po;
     po.default_operator = req.default_operator == Operator::kAnd
                               ? internal::DefaultOperator::kAnd
@@ -65,6 +69,10 @@ class IndexImpl : public Index {
     for (size_t i = 0; i < req.filters.size(); ++i) {
       auto filter = internal::ParseQuery(req.filters[i], reader_->schema(), analyzers_, po);
       if (!filter.ok()) return filter.status().WithContext("filter " + std::to_string(i + 1));
+      if (lift_field >= 0 &&
+          internal::OnlyUsesField(**filter, static_cast<uint32_t>(lift_field))) {
+        continue;
+      }
       (*filter)->scored = false;
       root->must.push_back(std::move(*filter));
     }
@@ -77,6 +85,14 @@ class IndexImpl : public Index {
       return Status::InvalidArgument("offset + k must be at most " +
                                      std::to_string(kMaxResultWindow) + " (got offset " +
                                      std::to_string(req.offset) + ", k " + std::to_string(req.k) + ")");
+    }
+    if (!req.facets.empty() || !req.sort.empty() || !req.search_after.empty()) {
+      LIBSEARCH_ASSIGN_OR_RETURN(SearchResponse resp, SearchVisitingAll(req));
+      LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp));
+      resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::steady_clock::now() - start)
+                                               .count());
+      return resp;
     }
     LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
     internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
@@ -98,26 +114,111 @@ class IndexImpl : public Index {
         scorer->ForEachPruning(&top);
       }
     }
-    if (ctx.corrupt()) {
-      return Status::Corruption("index '" + reader_->path() +
-                                "': postings are damaged; run `libsearch verify` and rebuild");
-    }
+    if (ctx.corrupt()) return CorruptPostings();
     std::vector<internal::ScoredDoc> best = top.Take();
     for (size_t i = req.offset; i < best.size(); ++i) {
       Hit hit;
       hit.doc = best[i].doc;
       hit.score = best[i].score;
+      resp.hits.push_back(std::move(hit));
+    }
+    LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp));
+    resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - start)
+                                             .count());
+    return resp;
+  }
+
+  // Ids, stored docs and the next-page cursor for resp->hits.
+  Status FetchHits(const SearchRequest& req, SearchResponse* resp) const {
+    for (Hit& hit : resp->hits) {
       hit.id = std::string(reader_->DocId(hit.doc));
       if (req.include_docs) {
         auto doc = reader_->StoredDocument(hit.doc);
         if (!doc.ok()) return doc.status().WithContext("index '" + reader_->path() + "'");
         hit.doc_json = std::move(*doc);
       }
+    }
+    if (!resp->hits.empty()) {
+      resp->next_cursor = internal::HitOrder::Cursor(resp->hits.back().doc, resp->hits.back().score);
+    }
+    return Status::Ok();
+  }
+
+  Status CorruptPostings() const {
+    return Status::Corruption("index '" + reader_->path() +
+                              "': postings are damaged; run `libsearch verify` and rebuild");
+  }
+
+  // Sort orders, cursors and facets: every match is visited and scored, so
+  // totals and facet counts are exact. Hits are left without ids and docs.
+  Result<SearchResponse> SearchVisitingAll(const SearchRequest& req) const {
+    LIBSEARCH_ASSIGN_OR_RETURN(internal::HitOrder order,
+                               internal::HitOrder::Create(*reader_, req.sort));
+    bool has_cursor = false;
+    std::pair<uint32_t, float> cursor;
+    if (!req.search_after.empty()) {
+      LIBSEARCH_ASSIGN_OR_RETURN(cursor, order.ParseCursor(req.search_after));
+      has_cursor = true;
+    }
+    std::vector<internal::FacetCounter> counters;
+    std::vector<int64_t> lift(req.facets.size(), -1);  // Field to lift, per facet.
+    for (size_t i = 0; i < req.facets.size(); ++i) {
+      auto c = internal::FacetCounter::Create(*reader_, req.facets[i]);
+      if (!c.ok()) return c.status();
+      counters.push_back(std::move(*c));
+      if (req.facets[i].disjunctive) lift[i] = *reader_->schema().FieldIndex(req.facets[i].field);
+    }
+    LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+    internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
+    const size_t keep = req.offset + req.k;
+    auto worse = [&order](const internal::ScoredDoc& a, const internal::ScoredDoc& b) {
+      return order.Before(a.doc, a.score, b.doc, b.score);  // Heap front = worst kept.
+    };
+    std::vector<internal::ScoredDoc> heap;
+    SearchResponse resp;
+    for (uint32_t d = scorer->doc(); d != internal::kNoMoreDocs; d = scorer->Next()) {
+      ++resp.total;
+      const float score = scorer->Score();
+      for (size_t i = 0; i < counters.size(); ++i) {
+        if (lift[i] < 0) counters[i].Add(d);
+      }
+      if (keep == 0 || (has_cursor && !order.Before(cursor.first, cursor.second, d, score))) {
+        continue;
+      }
+      const internal::ScoredDoc sd{score, d};
+      if (heap.size() < keep) {
+        heap.push_back(sd);
+        std::push_heap(heap.begin(), heap.end(), worse);
+      } else if (order.Before(d, score, heap.front().doc, heap.front().score)) {
+        std::pop_heap(heap.begin(), heap.end(), worse);
+        heap.back() = sd;
+        std::push_heap(heap.begin(), heap.end(), worse);
+      }
+    }
+    if (ctx.corrupt()) return CorruptPostings();
+    // Disjunctive facets whose field is filtered get a pass of their own
+    // with those filters lifted; the others were counted above.
+    for (size_t i = 0; i < counters.size(); ++i) {
+      if (lift[i] < 0) continue;
+      LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, lift[i]));
+      internal::ScorerContext lctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+      auto s = internal::CreateScorer(*lifted, &lctx);
+      for (uint32_t d = s->doc(); d != internal::kNoMoreDocs; d = s->Next()) counters[i].Add(d);
+      if (lctx.corrupt()) return CorruptPostings();
+    }
+    for (const internal::FacetCounter& c : counters) {
+      LIBSEARCH_ASSIGN_OR_RETURN(FacetResult f, c.Finish());
+      resp.facets.push_back(std::move(f));
+    }
+    std::sort(heap.begin(), heap.end(), worse);
+    for (size_t i = req.offset; i < heap.size(); ++i) {
+      Hit hit;
+      hit.doc = heap[i].doc;
+      hit.score = heap[i].score;
       resp.hits.push_back(std::move(hit));
     }
-    resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                             std::chrono::steady_clock::now() - start)
-                                             .count());
     return resp;
   }
 

@@ -16,7 +16,7 @@ static_assert(std::endian::native == std::endian::little,
 
 inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 inline constexpr uint16_t kFormatMajor = 1;
-inline constexpr uint16_t kFormatMinor = 1;  // 1.1 added kNumeric.
+inline constexpr uint16_t kFormatMinor = 2;  // 1.1 added kNumeric, 1.2 kKeywordOrds.
 inline constexpr uint64_t kSectionAlignment = 64;
 
 struct FileHeader {
@@ -50,8 +50,9 @@ enum class SectionKind : uint32_t {
   kDocStoreIndex = 13, // DocStoreIndexEntry per block.
   kDocStore = 14,      // zstd-compressed blocks of stored documents.
   kNumeric = 15,       // Per int/float field: presence bitmap, then 8-byte values.
+  kKeywordOrds = 16,   // Per keyword field: u32 offsets[doc_count + 1], u32 ordinals.
 };
-inline constexpr uint32_t kNumSectionKinds = 16;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 17;  // Kinds below this are known.
 
 std::string_view SectionKindName(SectionKind kind);
 

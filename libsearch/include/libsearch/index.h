@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,28 @@ struct OpenOptions {
 };
 
 enum class Operator { kAnd, kOr };
+
+// Counts of field values over all matching documents.
+struct FacetRequest {
+  std::string field;
+  // Keyword fields: the `size` most frequent values, ties by value. Default 10.
+  size_t size = 10;
+  // Numeric fields: count documents in each [from, to) range (required there).
+  struct Range {
+    std::string label;  // Shown as the value; empty = "from..to".
+    double from = -std::numeric_limits<double>::infinity();
+    double to = std::numeric_limits<double>::infinity();
+  };
+  std::vector<Range> ranges;
+  // Count as if the request's filters that use only this field were lifted,
+  // so a shop can show the other brands while one brand is selected.
+  bool disjunctive = false;
+};
+
+struct SortField {
+  std::string field;  // A numeric or keyword field, or "_score".
+  bool descending = false;
+};
 
 struct SearchRequest {
   // Query syntax: words, "phrases", +required, -excluded, a OR b, (groups),
@@ -58,6 +81,14 @@ struct SearchRequest {
   // always count (and score) every match; k = 0 counts without scoring.
   static constexpr uint64_t kExactTotal = ~uint64_t{0};
   uint64_t total_hits_threshold = 1000;
+  // Facet counts to compute over all matches (exact; implies exact totals).
+  std::vector<FacetRequest> facets;
+  // Order of hits: by these fields in turn (documents without a value come
+  // last), then by score, then by doc. Empty = by score.
+  std::vector<SortField> sort;
+  // Deep paging: SearchResponse::next_cursor of the previous page. Returns
+  // the hits that rank after it (use with offset = 0).
+  std::string search_after;
 };
 
 struct Hit {
@@ -67,10 +98,22 @@ struct Hit {
   std::string doc_json;  // Stored fields as a JSON object (if requested).
 };
 
+struct FacetValue {
+  std::string value;  // Keyword value, or range label.
+  uint64_t count = 0;
+};
+
+struct FacetResult {
+  std::string field;
+  std::vector<FacetValue> values;  // Most frequent first (ranges: in request order).
+};
+
 struct SearchResponse {
   uint64_t total = 0;       // Matching documents: exact iff total_exact.
   bool total_exact = true;  // False: more than `total` match (see threshold).
   std::vector<Hit> hits;    // Best first; equal scores by ascending doc.
+  std::vector<FacetResult> facets;  // One per FacetRequest, in order.
+  std::string next_cursor;  // Pass as search_after for the next page.
   uint64_t took_us = 0;     // Time spent in Search().
 };
 

@@ -1,0 +1,66 @@
+// Collection beyond plain top-k by score: sort orders over fast fields,
+// search_after cursors and facet counts. All of these visit every match.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "index/index_reader.h"
+#include "libsearch/index.h"
+#include "query/query.h"
+
+namespace libsearch::internal {
+
+// The order of hits under SearchRequest::sort: each sort field in turn
+// (missing values last whatever the direction), then score descending, then
+// doc ascending. Thread-safety: immutable.
+class HitOrder {
+ public:
+  static Result<HitOrder> Create(const IndexReader& reader, const std::vector<SortField>& sort);
+  // True iff (a, a_score) ranks strictly before (b, b_score).
+  bool Before(uint32_t a, float a_score, uint32_t b, float b_score) const;
+
+  // Cursor text for a hit: its doc and exact score (the file is immutable,
+  // so the doc's sort values can be read again).
+  static std::string Cursor(uint32_t doc, float score);
+  // Parses a cursor from this index; InvalidArgument if malformed.
+  Result<std::pair<uint32_t, float>> ParseCursor(std::string_view cursor) const;
+
+ private:
+  struct Key {
+    enum class Kind { kScore, kNumeric, kKeyword } kind;
+    bool descending;
+    const NumericColumn* numeric = nullptr;
+    const KeywordColumn* keyword = nullptr;
+  };
+  // Compares one key; <0 if a first, >0 if b first, 0 if equal.
+  int Compare(const Key& key, uint32_t a, float a_score, uint32_t b, float b_score) const;
+  std::vector<Key> keys_;
+  uint32_t num_docs_ = 0;
+};
+
+// Counts one facet over the docs passed to Add().
+class FacetCounter {
+ public:
+  static Result<FacetCounter> Create(const IndexReader& reader, const FacetRequest& request);
+  void Add(uint32_t doc);
+  // Top values (keyword) or range counts, with values decoded from the
+  // dictionary. Corruption if ordinals were out of range.
+  Result<FacetResult> Finish() const;
+
+ private:
+  const IndexReader* reader_ = nullptr;
+  const FacetRequest* request_ = nullptr;
+  uint32_t field_ = 0;
+  const KeywordColumn* keyword_ = nullptr;
+  const NumericColumn* numeric_ = nullptr;
+  std::vector<uint64_t> counts_;  // Per ordinal (keyword) or per range.
+  bool corrupt_ = false;
+};
+
+// True iff every leaf of `q` is on field `f` (so lifting it is a facet's
+// "disjunctive" view of that field).
+bool OnlyUsesField(const Query& q, uint32_t f);
+
+}  // namespace libsearch::internal
