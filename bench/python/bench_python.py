@@ -17,7 +17,9 @@ searches with stored documents, the SearchRequest defaults):
 2. ``Index.batch`` of 1,000 queries against the C++ ``SearchBatch`` and a
    C++ ``Search`` loop in the same process (least of REPS runs each).
 3. Throughput with 1 and 2 Python threads sharing one Index (the GIL is
-   released while searching, so threads should scale with free cores).
+   released while searching, so threads should scale with free cores), next
+   to the same threads running the C++ loop through ctypes (which also drops
+   the GIL): the C++ figure is what the machine allows.
 4. tantivy-py (PyPI ``tantivy``) on the same documents and queries, in the
    same process model (in-process Python, one thread): median of per-query
    least times, and the libsearch/tantivy ratio, for top-10 ids and scores,
@@ -169,15 +171,14 @@ def bench_overhead(index: libsearch.Index, cpp: InProcess, queries: Sequence[str
     return best
 
 
-def bench_threads(index: libsearch.Index, queries: Sequence[str], threads: int, rounds: int) -> float:
-    """Queries per second with ``threads`` threads each running all queries ``rounds`` times."""
+def bench_threads(run_all: Callable[[], None], n_queries: int, threads: int, rounds: int) -> float:
+    """Queries per second with ``threads`` threads each calling ``run_all`` (``n_queries`` queries) ``rounds`` times."""
     barrier = threading.Barrier(threads + 1)
 
     def work() -> None:
         barrier.wait()
         for _ in range(rounds):
-            for q in queries:
-                index.search(q)
+            run_all()
 
     pool = [threading.Thread(target=work) for _ in range(threads)]
     for t in pool:
@@ -186,7 +187,7 @@ def bench_threads(index: libsearch.Index, queries: Sequence[str], threads: int, 
     start = time.perf_counter()
     for t in pool:
         t.join()
-    return threads * rounds * len(queries) / (time.perf_counter() - start)
+    return threads * rounds * n_queries / (time.perf_counter() - start)
 
 
 def tantivy_index(docs: Sequence[Dict[str, Any]], path: pathlib.Path) -> Any:
@@ -337,14 +338,26 @@ def main() -> int:
         print(f"  C++ Search loop {cpp_loop / 1e6:.2f} ms, C++ SearchBatch {cpp_batch / 1e6:.2f} ms, "
               f"Python index.batch {py_batch_ns / 1e6:.2f} ms ({100 * (py_batch_ns / cpp_loop - 1):+.1f}% "
               "vs the C++ loop)")
-        cpp.close()
 
         # 3. Threads.
-        qps1 = bench_threads(index, queries[:300], 1, 3)
-        qps2 = bench_threads(index, queries[:300], 2, 3)
-        figures.update(qps_1_thread=qps1, qps_2_threads=qps2)
-        print(f"\nthreads sharing one Index: 1 thread {qps1:.0f} q/s, 2 threads {qps2:.0f} q/s "
-              f"(x{qps2 / qps1:.2f} on {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
+        tq = queries[:300]
+
+        def py_all() -> None:
+            for q in tq:
+                index.search(q)
+
+        def cpp_all() -> None:
+            cpp.pass_ns(tq, batch=False)
+
+        print(f"\nthreads sharing one Index, queries/s (load average {os.getloadavg()[0]:.1f}, "
+              f"{os.cpu_count()} CPUs):")
+        for label, fn in [("Python index.search", py_all), ("C++ loop via ctypes", cpp_all)]:
+            qps1 = bench_threads(fn, len(tq), 1, 3)
+            qps2 = bench_threads(fn, len(tq), 2, 3)
+            key = "py" if fn is py_all else "cpp"
+            figures.update({f"{key}_qps_1_thread": qps1, f"{key}_qps_2_threads": qps2})
+            print(f"  {label:<20} 1 thread {qps1:7.0f}, 2 threads {qps2:7.0f} (x{qps2 / qps1:.2f})")
+        cpp.close()
 
         # 4. tantivy-py.
         if importlib.util.find_spec("tantivy") is None:
