@@ -78,6 +78,26 @@ void BM_Search_AndTop10(benchmark::State& s) { RunQuery(s, "peanut butter", Oper
 void BM_Search_OrTop10(benchmark::State& s) { RunQuery(s, "salt sugar water", Operator::kOr, false); }
 void BM_Search_PhraseTop10(benchmark::State& s) { RunQuery(s, "\"wheat flour\"", Operator::kAnd, false); }
 void BM_Search_AndTop10WithDocs(benchmark::State& s) { RunQuery(s, "peanut butter", Operator::kAnd, true); }
+// Search-as-you-type and typo tolerance (top 10, pruned).
+void RunExpanded(benchmark::State& state, const char* query, bool prefix, bool typos) {
+  const Index& index = Catalogue();
+  SearchRequest req;
+  req.query = query;
+  req.prefix_last = prefix;
+  req.typos = typos;
+  req.include_docs = false;
+  req.total_hits_threshold = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(index.Search(req));
+}
+void BM_Search_Prefix2Letters(benchmark::State& s) { RunExpanded(s, "ch", true, false); }
+void BM_Search_PrefixWord(benchmark::State& s) { RunExpanded(s, "peanut butt", true, false); }
+void BM_Search_Typo1(benchmark::State& s) { RunExpanded(s, "peanutt", false, true); }
+void BM_Search_Typo2(benchmark::State& s) { RunExpanded(s, "strawberies chocolat", false, true); }
+BENCHMARK(BM_Search_Prefix2Letters);
+BENCHMARK(BM_Search_PrefixWord);
+BENCHMARK(BM_Search_Typo1);
+BENCHMARK(BM_Search_Typo2);
+
 BENCHMARK(BM_Search_TermTop10)->ArgName("mode")->DenseRange(0, 2);
 BENCHMARK(BM_Search_AndTop10)->ArgName("mode")->DenseRange(0, 2);
 BENCHMARK(BM_Search_OrTop10)->ArgName("mode")->DenseRange(0, 2);

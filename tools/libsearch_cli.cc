@@ -190,6 +190,7 @@ libsearch::Result<std::vector<libsearch::SortField>> ParseSort(const std::string
 struct SearchExtras {
   std::vector<std::string> filters, facets, disjunctive;
   std::string sort, search_after;
+  bool prefix = false, typos = false;
 };
 
 int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
@@ -205,6 +206,8 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   req.default_operator = ParseOperator(op);
   req.filters = extras.filters;
   req.search_after = extras.search_after;
+  req.prefix_last = extras.prefix;
+  req.typos = extras.typos;
   for (const std::string& spec : extras.facets) {
     auto f = ParseFacet(spec, extras.disjunctive);
     if (!f.ok()) return Fail(f.status());
@@ -395,6 +398,8 @@ int main(int argc, char** argv) {
                      "Count this facet field as if filters on it were lifted (repeatable)");
   search->add_option("--sort", extras.sort, "Sort by FIELD[:asc|desc],... then score (_score allowed)");
   search->add_option("--search-after", extras.search_after, "Cursor from the previous page (next_cursor)");
+  search->add_flag("--prefix", extras.prefix, "Search-as-you-type: the last word also matches as a prefix");
+  search->add_flag("--typos", extras.typos, "Typo tolerance: 1 edit for 5-8 letter words, 2 for longer");
   add_scoring(search);
 
   CLI::App* batch = app.add_subcommand("batch", "Run many queries from a JSON Lines file");

@@ -142,8 +142,9 @@ enum class Occur { kMust, kShould, kMustNot };
 class Parser {
  public:
   Parser(const Schema& schema, const std::vector<const analysis::Analyzer*>& analyzers,
-         const ParseOptions& options, std::vector<Token> tokens)
-      : schema_(schema), analyzers_(analyzers), options_(options), toks_(std::move(tokens)) {}
+         const ParseOptions& options, std::vector<Token> tokens, size_t query_size)
+      : schema_(schema), analyzers_(analyzers), options_(options), toks_(std::move(tokens)),
+        query_size_(query_size) {}
 
   Result<std::unique_ptr<Query>> Parse() {
     LIBSEARCH_ASSIGN_OR_RETURN(auto q, ParseClauses(options_.default_fields, 0));
@@ -241,8 +242,12 @@ class Parser {
         }
         return ParsePrimary({f}, depth + 1);
       }
-      case Tok::kWord:
-        return Leaf(tok.text, fields, /*phrase=*/false);
+      case Tok::kWord: {
+        // The last word of a query still being typed (no trailing space).
+        const bool prefix = options_.prefix_last && tok.pos + tok.text.size() == query_size_ &&
+                            Peek().kind == Tok::kEnd;
+        return Leaf(tok.text, fields, /*phrase=*/false, prefix);
+      }
       case Tok::kPhrase:
         return Leaf(tok.text, fields, /*phrase=*/true);
       case Tok::kRParen:
@@ -317,7 +322,7 @@ class Parser {
 
   // One word or phrase over `fields`: a term or phrase per field, OR-ed.
   Result<std::unique_ptr<Query>> Leaf(const std::string& text, const std::vector<uint32_t>& fields,
-                                      bool phrase) {
+                                      bool phrase, bool prefix = false) {
     auto group = std::make_unique<Query>();
     group->kind = Query::Kind::kBoolean;
     for (uint32_t f : fields) {
@@ -338,10 +343,31 @@ class Parser {
       }
       if (leaf->terms.empty()) continue;  // Stop word or punctuation only.
       leaf->kind = leaf->terms.size() == 1 ? Query::Kind::kTerm : Query::Kind::kPhrase;
+      if (leaf->kind == Query::Kind::kTerm && spec.type == FieldType::kText && !phrase &&
+          (prefix || options_.typos) && f < options_.surface_analyzers.size() &&
+          options_.surface_analyzers[f] != nullptr) {
+        const std::vector<std::string> surface = options_.surface_analyzers[f]->Terms(text);
+        if (surface.size() == 1) {
+          leaf->surface = surface[0];
+          leaf->prefix = prefix;
+          leaf->max_expansions = options_.max_expansions;
+          if (options_.typos) leaf->max_edits = TyposFor(surface[0]);
+        }
+      }
       (void)phrase;  // A one-term phrase is a term; several terms are a phrase.
       group->should.push_back(std::move(leaf));
     }
     return Simplify(std::move(group));
+  }
+
+  // 0 typos up to 4 code points, 1 up to 8, then 2; none with digits.
+  static uint32_t TyposFor(std::string_view word) {
+    size_t chars = 0;
+    for (unsigned char c : word) {
+      if (c >= '0' && c <= '9') return 0;
+      chars += (c & 0xc0) != 0x80;
+    }
+    return chars <= 4 ? 0 : chars <= 8 ? 1 : 2;
   }
 
   static std::unique_ptr<Query> Simplify(std::unique_ptr<Query> q) {
@@ -374,6 +400,7 @@ class Parser {
   const std::vector<const analysis::Analyzer*>& analyzers_;
   const ParseOptions& options_;
   std::vector<Token> toks_;
+  size_t query_size_;
   size_t i_ = 0;
   size_t num_clauses_ = 0;
   std::vector<analysis::Token> tokens_;
@@ -389,8 +416,13 @@ std::string Query::Describe(const Schema& schema) const {
   switch (kind) {
     case Kind::kMatchAll:
       return "*:*";
-    case Kind::kTerm:
-      return schema.fields()[field].name + ":" + terms[0] + FormatBoost(boost);
+    case Kind::kTerm: {
+      std::string s = schema.fields()[field].name;
+      s.append(":").append(terms[0]);
+      if (prefix) s.append("|").append(surface).append("*");  // Also these prefixes.
+      if (max_edits > 0) s.append("~").append(std::to_string(max_edits));
+      return s + FormatBoost(boost);
+    }
     case Kind::kPhrase: {
       std::string s = schema.fields()[field].name + ":\"";
       for (size_t i = 0; i < terms.size(); ++i) s += (i ? " " : "") + terms[i];
@@ -411,10 +443,10 @@ std::string Query::Describe(const Schema& schema) const {
     }
     case Kind::kBoolean: {
       std::string s = "(";
-      auto add = [&](const char* prefix, const std::vector<std::unique_ptr<Query>>& v) {
+      auto add = [&](const char* op, const std::vector<std::unique_ptr<Query>>& v) {
         for (const auto& c : v) {
           if (s.size() > 1) s += " ";
-          s += prefix + c->ToString(schema);
+          s += op + c->ToString(schema);
         }
       };
       add("+", must);
@@ -435,7 +467,7 @@ Result<std::unique_ptr<Query>> ParseQuery(std::string_view text, const Schema& s
                                    std::to_string(options.max_query_bytes));
   }
   LIBSEARCH_ASSIGN_OR_RETURN(auto tokens, Lex(text, schema));
-  Parser parser(schema, analyzers, options, std::move(tokens));
+  Parser parser(schema, analyzers, options, std::move(tokens), text.size());
   return parser.Parse();
 }
 

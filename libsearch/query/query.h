@@ -23,6 +23,14 @@ struct Query {
   std::vector<std::string> terms;
   std::vector<uint32_t> offsets;  // kPhrase: position of each term, relative.
   float boost = 1.0f;             // The field boost.
+  // kTerm expansions, resolved against the dictionary when scoring: the
+  // term as a prefix (search-as-you-type), and/or terms within max_edits.
+  // `surface` is the word folded but not stemmed (a prefix of a word is
+  // often not a prefix of its stem: "chocola" vs "chocol").
+  bool prefix = false;
+  uint32_t max_edits = 0;
+  std::string surface;
+  uint32_t max_expansions = 50;  // Cap per kind (prefix, typo).
   // False for filters: the node still restricts matches but scores 0, so it
   // never changes the ranking. ToString() marks such nodes with '#'.
   bool scored = true;
@@ -53,6 +61,17 @@ struct ParseOptions {
   size_t max_query_bytes = 4096;
   size_t max_depth = 32;
   size_t max_clauses = 1024;
+  // Search-as-you-type: the last word, if the query does not end in a space,
+  // matches as a prefix.
+  bool prefix_last = false;
+  // Typo tolerance by word length: <= 4 code points exact, 5-8 one edit,
+  // >= 9 two; never for words with digits (SKUs, model numbers).
+  bool typos = false;
+  // Most expansions per word and kind: keeps a one-letter prefix cheap.
+  uint32_t max_expansions = 50;
+  // Per text field: the same analysis without stemming (for `surface`).
+  // Required when prefix_last or typos is set.
+  std::vector<const analysis::Analyzer*> surface_analyzers;
 };
 
 // Parses what users type:

@@ -1,6 +1,9 @@
 #include "query/scorer.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "query/expand.h"
 
 namespace libsearch::internal {
 namespace {
@@ -500,6 +503,47 @@ std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
 
 namespace {
 
+// Prefix matches score below the exact term, typo matches lower still.
+constexpr float kPrefixFactor = 0.8f;
+constexpr float kTypoFactor = 0.5f;  // Per edit.
+
+// A term with prefix and/or typo expansions: the union of the exact term and
+// its expansions, each weighted by how far it is from what was typed.
+std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& field,
+                                           ScorerContext* ctx) {
+  std::vector<std::pair<uint32_t, float>> picks;  // (ordinal, weight factor)
+  auto add = [&](uint32_t ord, float factor) {
+    for (auto& p : picks) {
+      if (p.first == ord) {
+        p.second = std::max(p.second, factor);
+        return;
+      }
+    }
+    picks.emplace_back(ord, factor);
+  };
+  if (const auto exact = field.dict.Find(q.terms[0])) add(*exact, 1.0f);
+  if (q.prefix) {
+    for (const Expansion& e : PrefixTerms(field, q.surface, q.max_expansions)) add(e.ord, kPrefixFactor);
+    for (const Expansion& e : PrefixTerms(field, q.terms[0], q.max_expansions)) add(e.ord, kPrefixFactor);
+  }
+  if (q.max_edits > 0) {
+    for (const Expansion& e : FuzzyTerms(field, q.terms[0], q.max_edits, true, q.max_expansions)) {
+      add(e.ord, std::pow(kTypoFactor, static_cast<float>(e.edits)));
+    }
+  }
+  std::sort(picks.begin(), picks.end());  // Deterministic clause order.
+  std::vector<std::unique_ptr<Scorer>> clauses;
+  for (const auto& [ord, factor] : picks) {
+    const TermInfo& info = field.term_infos[ord];
+    const float weight = q.boost * factor * Bm25Idf(info.doc_freq, field.stats.doc_count);
+    clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
+                                                   ctx->NormTable(field)));
+  }
+  if (clauses.empty()) return std::make_unique<EmptyScorer>();
+  if (clauses.size() == 1) return std::move(clauses[0]);
+  return std::make_unique<DisjunctionScorer>(std::move(clauses));
+}
+
 std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
   const IndexReader* reader = ctx->reader();
   switch (q.kind) {
@@ -514,6 +558,9 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
     case Query::Kind::kPhrase: {
       const FieldReader* field = reader->field(q.field);
       if (field == nullptr) return std::make_unique<EmptyScorer>();
+      if (q.kind == Query::Kind::kTerm && (q.prefix || q.max_edits > 0)) {
+        return CreateExpandedTerm(q, *field, ctx);
+      }
       std::vector<PostingsCursor*> cursors;
       double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
       for (const std::string& term : q.terms) {

@@ -25,6 +25,7 @@ class IndexImpl : public Index {
   Status Init() {
     const auto& fields = reader_->schema().fields();
     analyzers_.assign(fields.size(), nullptr);
+    surface_analyzers_.assign(fields.size(), nullptr);
     for (size_t f = 0; f < fields.size(); ++f) {
       if (fields[f].type != FieldType::kText) continue;
       analysis::AnalyzerOptions ao;
@@ -34,6 +35,10 @@ class IndexImpl : public Index {
       LIBSEARCH_ASSIGN_OR_RETURN(auto a, analysis::Analyzer::Create(ao));
       analyzers_[f] = a.get();
       owned_.push_back(std::move(a));
+      ao.language = "none";  // Same folding, no stemming: prefixes and typos.
+      LIBSEARCH_ASSIGN_OR_RETURN(auto surface, analysis::Analyzer::Create(ao));
+      surface_analyzers_[f] = surface.get();
+      owned_.push_back(std::move(surface));
       if (fields[f].indexed) default_fields_.push_back(static_cast<uint32_t>(f));
     }
     return Status::Ok();
@@ -44,6 +49,10 @@ class IndexImpl : public Index {
   Result<std::unique_ptr<internal::Query>> Parse(const SearchRequest& req,
                                                  int64_t lift_field = -1) const {
     internal::ParseOptions po;
+    po.prefix_last = req.prefix_last;
+    po.typos = req.typos;
+    po.max_expansions = req.max_expansions;
+    po.surface_analyzers = surface_analyzers_;
     po.default_operator = req.default_operator == Operator::kAnd
                               ? internal::DefaultOperator::kAnd
                               : internal::DefaultOperator::kOr;
@@ -63,6 +72,7 @@ class IndexImpl : public Index {
     LIBSEARCH_ASSIGN_OR_RETURN(auto query,
                                internal::ParseQuery(req.query, reader_->schema(), analyzers_, po));
     if (req.filters.empty()) return query;
+    po.prefix_last = po.typos = false;  // Filters match exactly.
     auto root = std::make_unique<internal::Query>();
     root->kind = internal::Query::Kind::kBoolean;
     root->must.push_back(std::move(query));
@@ -81,6 +91,9 @@ class IndexImpl : public Index {
 
   Result<SearchResponse> Search(const SearchRequest& req) const override {
     const auto start = std::chrono::steady_clock::now();
+    if (req.max_expansions > 1000) {
+      return Status::InvalidArgument("max_expansions must be at most 1000");
+    }
     if (req.k > kMaxResultWindow || req.offset > kMaxResultWindow - req.k) {
       return Status::InvalidArgument("offset + k must be at most " +
                                      std::to_string(kMaxResultWindow) + " (got offset " +
@@ -274,6 +287,7 @@ class IndexImpl : public Index {
   OpenOptions options_;
   std::vector<std::unique_ptr<analysis::Analyzer>> owned_;
   std::vector<const analysis::Analyzer*> analyzers_;
+  std::vector<const analysis::Analyzer*> surface_analyzers_;
   std::vector<uint32_t> default_fields_;
 };
 

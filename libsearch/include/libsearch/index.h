@@ -68,6 +68,15 @@ struct SearchRequest {
   // `brand:(acme OR zenith)`): every document must match all of them, and they
   // never change scores. Applied inside top-k evaluation, not after it.
   std::vector<std::string> filters;
+  // Search-as-you-type: if the query does not end in a space, its last word
+  // also matches words it is a prefix of (scored a little lower). Default off.
+  bool prefix_last = false;
+  // Typo tolerance for bare words in text fields: words of 5-8 letters match
+  // terms one edit away (insert, delete, substitute, swap), 9+ letters two;
+  // never words with digits. Typo matches score lower than exact ones.
+  bool typos = false;
+  // At most this many prefix and typo expansions per word. Default 50.
+  uint32_t max_expansions = 50;
   // Fields bare words search; empty = every indexed text field.
   std::vector<std::string> fields;
   // How bare words combine. Default kAnd (every word must match), the usual
