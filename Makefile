@@ -7,7 +7,7 @@ PYTHON     ?= python3
 CLI        := $(BUILD)/tools/libsearch
 DEMO_INDEX := $(BUILD)/demo/products.idx
 
-.PHONY: all deps build demo test test-release test-asan test-python bench clean
+.PHONY: all deps build demo test test-release test-asan test-python test-functions package bench clean
 
 all: build
 
@@ -33,8 +33,8 @@ demo: build
 
 # GCC Release build with -Werror, then the whole suite again under
 # AddressSanitizer + UBSan with Clang 14 (the second supported compiler), then
-# the Python package.
-test: test-release test-asan test-python
+# the Python package, then the deployment surfaces under their real runtimes.
+test: test-release test-asan test-python test-functions
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -54,6 +54,16 @@ test-python: build
 	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
 	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
 	LIBSEARCH_CLI=$(abspath $(CLI)) $(PYTHON) -m pytest bindings/python/tests -q
+
+# functions/: the Lambda bootstrap under the AWS Runtime Interface Emulator,
+# the Python handler under awslambdaric, the Cloud Functions function under
+# functions-framework and the HTTP service, all as plain processes on
+# 127.0.0.1, plus the cross-surface conformance test and a short load run.
+test-functions: build
+	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
+	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
+	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie \
+	    $(PYTHON) -m pytest functions/tests -q
 
 # Micro-benchmarks (Google Benchmark), Release build with benchmarks enabled.
 bench: build

@@ -180,6 +180,7 @@ class Ctx:
         self.args = args
         self.work = os.path.abspath(args.work)
         self.env = read_env(os.path.join(self.work, "peers.env"))
+        self.built = set()
         self.bins = {
             "libsearch": os.path.join(self.work, "libsearch", "libsearch_peer"),
             "xapian": os.path.join(self.work, "xapian", "xapian_peer"),
@@ -344,6 +345,9 @@ def build_index(ctx, corpus, engine, tsv):
     out = ctx.index_path(corpus, engine)
     info_path = out + ".build.json"
     binary = ctx.bins[engine]
+    if (corpus, engine) in ctx.built:  # REBUILD=1 rebuilds once per run, not per use
+        return json.load(open(info_path))
+    ctx.built.add((corpus, engine))
     if not ctx.args.rebuild and os.path.exists(info_path) and os.path.exists(out):
         info = json.load(open(info_path))
         if os.path.getmtime(info_path) >= max(os.path.getmtime(tsv), os.path.getmtime(binary)):
@@ -727,9 +731,27 @@ def write_report(ctx, results, path_base):
                 L.append(f"- {e}: {o['mean']:.3f} over {o['queries']} queries, identical sets on "
                          f"{o['identical']}; relative score difference p50 "
                          f"{s['p50']:.2e}, max {s['max']:.2e}" if o["mean"] is not None else f"- {e}: –")
+        if "libsearch" in engines:
+            for mode in ("TOP_10", "COUNT"):
+                rows = sorted((q for q in cr["per_query"] if q["libsearch"][mode][1] is not None),
+                              key=lambda q: -q["libsearch"][mode][1])[:5]
+                L.append(f"\n**Slowest libsearch queries, {mode}, in-engine µs**\n")
+                L.append("| query | type | matches | " + " | ".join(engines) + " |")
+                L.append("|---|---|---:|" + "---:|" * len(engines))
+                for q in rows:
+                    L.append(f"| `{q['query']}` | {q['tags'][0]} | {q['libsearch']['COUNT'][0]:,} | "
+                             + " | ".join(fmt_us(q[e][mode][1] / 1000) if q[e][mode][1] is not None
+                                          else "–" for e in engines) + " |")
         errs = {e: cr["runs"][e]["errors"] for e in engines if cr["runs"][e]["errors"]}
         if errs:
             L.append("\n**Errors:** " + "; ".join(f"{e}: {len(x)} (first: {x[0]})" for e, x in errs.items()))
+    targets = issue_targets(results)
+    if targets:
+        L.append("\n## Issue 3 targets (in-engine times)\n")
+        L.append("| corpus | target | measured | met |")
+        L.append("|---|---|---|---|")
+        for row in targets:
+            L.append("| " + " | ".join(row) + " |")
     if results.get("cold"):
         c = results["cold"]
         L.append("\n## Cold start: exec → first answer (ms)\n")
@@ -750,6 +772,36 @@ def write_report(ctx, results, path_base):
     L.extend("- " + n for n in results["notes"])
     with open(path_base + ".md", "w") as f:
         f.write("\n".join(L) + "\n")
+
+
+def issue_targets(results):
+    rows = []
+    for corpus, cr in results["corpora"].items():
+        lat = cr["analysis"]["latency"]
+        if "libsearch" not in lat:
+            continue
+        ls = lat["libsearch"]["TOP_10"]["svc"]
+        for peer, limit in (("tantivy", 0.8), ("lucene", 0.8), ("xapian", 0.25)):
+            if peer not in lat:
+                continue
+            p = lat[peer]["TOP_10"]["svc"]
+            rm, r50 = ls["mean"] / p["mean"], ls["p50"] / p["p50"]
+            rows.append([corpus, f"TOP_10 mean and p50 ≤ {limit}× {peer}",
+                         f"mean {rm:.2f}×, p50 {r50:.2f}×",
+                         "yes" if rm <= limit and r50 <= limit else "**no**"])
+        ns = cr["analysis"]["count_union_ns_per_doc"].get("libsearch")
+        if ns is not None:
+            rows.append([corpus, "COUNT on unions ≤ 0.5 ns per matching doc", f"{ns:.2f} ns",
+                         "yes" if ns <= 0.5 else "**no**"])
+        b = cr["builds"]
+        if "tantivy" in b:
+            ratio = b["libsearch"]["index_bytes"] / b["tantivy"]["index_bytes"]
+            rows.append([corpus, "index size ≤ Tantivy's", f"{ratio:.2f}×",
+                         "yes" if ratio <= 1 else "**no**"])
+            ratio = b["libsearch"]["build_seconds"] / b["tantivy"]["build_seconds"]
+            rows.append([corpus, "build time ≤ Tantivy's (1 thread)", f"{ratio:.2f}×",
+                         "yes" if ratio <= 1 else "**no**"])
+    return rows
 
 
 def write_chart(results, path):
@@ -780,16 +832,18 @@ def write_chart(results, path):
         ax.set_xticks(range(len(MODES)))
         ax.set_xticklabels(MODES)
         ax.set_yscale("log")
-        ax.set_ylabel("in-engine latency per query (µs, log scale)")
+        ax.set_ylabel("latency per query (µs, log scale)")
         ax.set_xlabel("mode")
         meta = results["corpora"][corpus]["meta"]
         ax.set_title(f"{corpus}: {meta['docs']:,} docs, {results['settings']['queries']} game queries")
         ax.grid(axis="y", which="both", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", ncol=2)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
     m = results["machine"]
-    fig.suptitle(f"Mean latency (bars), p50 (–) and p90 (▼), single-threaded — "
+    fig.suptitle(f"Search latency inside each engine: mean (bars), p50 (–), p90 (▼); "
+                 f"single-threaded, {results['settings']['passes']} timed passes after warm-up — "
                  f"{m['cpu_model']}, {m['cores']} cores, {results['date']}", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     return True
 
@@ -814,8 +868,17 @@ def main():
     ap.add_argument("--work", default=env("PEERS_WORK", os.path.join(ROOT, "build-peers")))
     ap.add_argument("--results-dir", default=env("RESULTS_DIR", os.path.join(ROOT, "bench", "results")))
     ap.add_argument("--machine", default=env("MACHINE", ""))
+    ap.add_argument("--report", metavar="RESULTS.json",
+                    help="only rewrite the .md and .png next to an existing results .json")
     args = ap.parse_args()
     ctx = Ctx(args)
+    if args.report:
+        results = json.load(open(args.report))
+        base = args.report[:-len(".json")]
+        write_report(ctx, results, base)
+        write_chart(results, base + ".png")
+        log(f"wrote {base}.md, .png")
+        return
     engines = [e for e in args.engines.split(",") if e]
     for e in engines + ["libsearch"]:
         if e not in ctx.bins:
@@ -891,8 +954,13 @@ def main():
         "Xapian uses BoolWeight and checkatleast=all docs.",
         "Query semantics (game syntax): +a +b intersection, a b union (default operator OR), "
         "\"a b\" phrase, -a exclusion; optional words next to required ones only score. "
-        "libsearch: SearchRequest with default_operator=kOr, include_docs=false; COUNT = k 0; "
-        "TOP_10 = k 10 (libsearch's current API always counts exactly).",
+        "libsearch: SearchRequest with default_operator=kOr, include_docs=false; COUNT = k 0 "
+        "with the exact total; TOP_10 = k 10 with total_hits_threshold 10 (like Lucene's "
+        "TopScoreDocCollectorManager(10, 10)); TOP_10_COUNT = k 10 with kExactTotal.",
+        "Peak RSS: GNU time for the builds, VmHWM for the search processes. It counts the "
+        "index pages a process maps (libsearch, Lucene and Tantivy mmap their index) but not "
+        "Xapian's, which reads its files with pread into the page cache; the JVM's figure is "
+        "mostly heap (-Xmx2g).",
         "Indexes: one segment each (Lucene forceMerge(1) on one thread with "
         "SerialMergeScheduler, Tantivy one indexing thread then a merge into one segment, Xapian "
         "built then compacted, libsearch one file). Only the id is stored; text is indexed with "
