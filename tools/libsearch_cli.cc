@@ -48,6 +48,11 @@ Json HitsJson(const libsearch::SearchResponse& resp, bool with_docs) {
   for (const auto& h : resp.hits) {
     Json hit = {{"id", h.id}, {"score", FloatForJson(h.score)}};
     if (with_docs) hit["doc"] = Json::parse(h.doc_json, nullptr, false);
+    if (!h.highlights.empty()) {
+      Json hl = Json::object();
+      for (const auto& [field, snippet] : h.highlights) hl[field] = snippet;
+      hit["highlights"] = std::move(hl);
+    }
     hits.push_back(std::move(hit));
   }
   return hits;
@@ -191,6 +196,7 @@ struct SearchExtras {
   std::vector<std::string> filters, facets, disjunctive;
   std::string sort, search_after;
   bool prefix = false, typos = false;
+  std::vector<std::string> highlight;
 };
 
 int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
@@ -207,6 +213,7 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   req.filters = extras.filters;
   req.search_after = extras.search_after;
   req.prefix_last = extras.prefix;
+  req.highlight.fields = extras.highlight;
   req.typos = extras.typos;
   for (const std::string& spec : extras.facets) {
     auto f = ParseFacet(spec, extras.disjunctive);
@@ -253,6 +260,9 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
     if (title.size() > 90) title = title.substr(0, 87) + "...";
     std::printf("%3zu. %8.4f  %-16s %s\n", offset + i + 1, static_cast<double>(h.score),
                 h.id.c_str(), title.c_str());
+    for (const auto& [field, snippet] : h.highlights) {
+      std::printf("       %s: %s\n", field.c_str(), snippet.c_str());
+    }
   }
   for (const libsearch::FacetResult& f : resp->facets) {
     std::printf("facet %s:", f.field.c_str());
@@ -398,6 +408,8 @@ int main(int argc, char** argv) {
                      "Count this facet field as if filters on it were lifted (repeatable)");
   search->add_option("--sort", extras.sort, "Sort by FIELD[:asc|desc],... then score (_score allowed)");
   search->add_option("--search-after", extras.search_after, "Cursor from the previous page (next_cursor)");
+  search->add_option("--highlight", extras.highlight,
+                     "Stored text field to return a marked snippet of (repeatable)");
   search->add_flag("--prefix", extras.prefix, "Search-as-you-type: the last word also matches as a prefix");
   search->add_flag("--typos", extras.typos, "Typo tolerance: 1 edit for 5-8 letter words, 2 for longer");
   add_scoring(search);

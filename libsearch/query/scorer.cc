@@ -534,6 +534,8 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
   std::sort(picks.begin(), picks.end());  // Deterministic clause order.
   std::vector<std::unique_ptr<Scorer>> clauses;
   for (const auto& [ord, factor] : picks) {
+    std::vector<std::string> term;
+    if (field.dict.Terms(ord, 1, &term).ok()) ctx->NoteTerm(q.field, std::move(term[0]));
     const TermInfo& info = field.term_infos[ord];
     const float weight = q.boost * factor * Bm25Idf(info.doc_freq, field.stats.doc_count);
     clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
@@ -564,6 +566,7 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       std::vector<PostingsCursor*> cursors;
       double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
       for (const std::string& term : q.terms) {
+        ctx->NoteTerm(q.field, term);
         const auto ord = field->dict.Find(term);
         if (!ord) return std::make_unique<EmptyScorer>();
         const TermInfo& info = field->term_infos[*ord];
@@ -581,7 +584,9 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       std::vector<std::unique_ptr<Scorer>> must, should, must_not;
       for (const auto& c : q.must) must.push_back(CreateScorer(*c, ctx));
       for (const auto& c : q.should) should.push_back(CreateScorer(*c, ctx));
+      ctx->EnterNegation();
       for (const auto& c : q.must_not) must_not.push_back(CreateScorer(*c, ctx));
+      ctx->LeaveNegation();
       std::unique_ptr<Scorer> req = Combine(std::move(must), /*conjunction=*/true);
       std::unique_ptr<Scorer> opt = Combine(std::move(should), /*conjunction=*/false);
       std::unique_ptr<Scorer> excl = Combine(std::move(must_not), /*conjunction=*/false);

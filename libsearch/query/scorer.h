@@ -62,7 +62,21 @@ class ScorerContext {
   PostingsCursor* NewCursor(const FieldReader& field, const TermInfo& info);
   bool corrupt() const;
 
+  // Terms that can match per field, positive clauses only: what a
+  // highlighter should mark (including expansions).
+  void NoteTerm(uint32_t field, std::string term) {
+    if (negated_ == 0) matched_terms_.emplace_back(field, std::move(term));
+  }
+  const std::vector<std::pair<uint32_t, std::string>>& matched_terms() const {
+    return matched_terms_;
+  }
+  // Brackets the building of excluded (must_not) clauses.
+  void EnterNegation() { ++negated_; }
+  void LeaveNegation() { --negated_; }
+
  private:
+  std::vector<std::pair<uint32_t, std::string>> matched_terms_;
+  int negated_ = 0;
   const IndexReader* reader_;
   Bm25Params params_;
   std::vector<std::pair<uint32_t, std::unique_ptr<NormInverseTable>>> tables_;

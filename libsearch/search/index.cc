@@ -3,6 +3,8 @@
 #include "libsearch/index.h"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
@@ -10,6 +12,7 @@
 #include "query/scorer.h"
 #include "query/top_k.h"
 #include "search/collect.h"
+#include "search/highlight.h"
 #include "storage/format.h"
 
 namespace libsearch {
@@ -99,9 +102,11 @@ class IndexImpl : public Index {
                                      std::to_string(kMaxResultWindow) + " (got offset " +
                                      std::to_string(req.offset) + ", k " + std::to_string(req.k) + ")");
     }
+    LIBSEARCH_RETURN_IF_ERROR(CheckHighlight(req));
     if (!req.facets.empty() || !req.sort.empty() || !req.search_after.empty()) {
-      LIBSEARCH_ASSIGN_OR_RETURN(SearchResponse resp, SearchVisitingAll(req));
-      LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp));
+      std::vector<std::pair<uint32_t, std::string>> matched;
+      LIBSEARCH_ASSIGN_OR_RETURN(SearchResponse resp, SearchVisitingAll(req, &matched));
+      LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp, matched));
       resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                std::chrono::steady_clock::now() - start)
                                                .count());
@@ -135,22 +140,60 @@ class IndexImpl : public Index {
       hit.score = best[i].score;
       resp.hits.push_back(std::move(hit));
     }
-    LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp));
+    LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp, ctx.matched_terms()));
     resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                              std::chrono::steady_clock::now() - start)
                                              .count());
     return resp;
   }
 
-  // Ids, stored docs and the next-page cursor for resp->hits.
-  Status FetchHits(const SearchRequest& req, SearchResponse* resp) const {
+  // Highlight fields must be stored text fields.
+  Status CheckHighlight(const SearchRequest& req) const {
+    for (const std::string& name : req.highlight.fields) {
+      const auto f = reader_->schema().FieldIndex(name);
+      if (!f || reader_->schema().fields()[*f].type != FieldType::kText ||
+          !reader_->schema().fields()[*f].stored) {
+        return Status::InvalidArgument("highlight: '" + name +
+                                       "' is not a stored text field (set \"stored\": true in "
+                                       "the schema to highlight it)");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Ids, stored docs, highlights and the next-page cursor for resp->hits.
+  // `matched` lists the (field, term) pairs the query can match.
+  Status FetchHits(const SearchRequest& req, SearchResponse* resp,
+                   const std::vector<std::pair<uint32_t, std::string>>& matched) const {
+    std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> hl;
+    for (const std::string& name : req.highlight.fields) {
+      const uint32_t f = static_cast<uint32_t>(*reader_->schema().FieldIndex(name));
+      std::set<std::string, std::less<>> terms;
+      for (const auto& [field, term] : matched) {
+        if (field == f) terms.insert(term);
+      }
+      hl.emplace_back(name, std::move(terms));
+    }
     for (Hit& hit : resp->hits) {
       hit.id = std::string(reader_->DocId(hit.doc));
-      if (req.include_docs) {
-        auto doc = reader_->StoredDocument(hit.doc);
-        if (!doc.ok()) return doc.status().WithContext("index '" + reader_->path() + "'");
-        hit.doc_json = std::move(*doc);
+      if (!req.include_docs && hl.empty()) continue;
+      auto doc = reader_->StoredDocument(hit.doc);
+      if (!doc.ok()) return doc.status().WithContext("index '" + reader_->path() + "'");
+      for (const auto& [name, terms] : hl) {
+        const nlohmann::json j = nlohmann::json::parse(*doc, nullptr, false);
+        if (terms.empty() || !j.is_object() || !j.contains(name)) continue;
+        const nlohmann::json& v = j[name];
+        const analysis::Analyzer& a = *analyzers_[*reader_->schema().FieldIndex(name)];
+        for (const nlohmann::json& item : v.is_array() ? v : nlohmann::json::array({v})) {
+          if (!item.is_string()) continue;
+          std::string snippet = internal::Highlight(item.get<std::string>(), a, terms, req.highlight);
+          if (!snippet.empty()) {
+            hit.highlights.emplace_back(name, std::move(snippet));
+            break;
+          }
+        }
       }
+      if (req.include_docs) hit.doc_json = std::move(*doc);
     }
     if (!resp->hits.empty()) {
       resp->next_cursor = internal::HitOrder::Cursor(resp->hits.back().doc, resp->hits.back().score);
@@ -165,7 +208,8 @@ class IndexImpl : public Index {
 
   // Sort orders, cursors and facets: every match is visited and scored, so
   // totals and facet counts are exact. Hits are left without ids and docs.
-  Result<SearchResponse> SearchVisitingAll(const SearchRequest& req) const {
+  Result<SearchResponse> SearchVisitingAll(
+      const SearchRequest& req, std::vector<std::pair<uint32_t, std::string>>* matched) const {
     LIBSEARCH_ASSIGN_OR_RETURN(internal::HitOrder order,
                                internal::HitOrder::Create(*reader_, req.sort));
     bool has_cursor = false;
@@ -211,6 +255,7 @@ class IndexImpl : public Index {
       }
     }
     if (ctx.corrupt()) return CorruptPostings();
+    *matched = ctx.matched_terms();
     // Disjunctive facets whose field is filtered get a pass of their own
     // with those filters lifted; the others were counted above.
     for (size_t i = 0; i < counters.size(); ++i) {

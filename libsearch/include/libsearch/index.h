@@ -16,6 +16,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libsearch/schema.h"
@@ -50,6 +51,16 @@ struct FacetRequest {
   // Count as if the request's filters that use only this field were lifted,
   // so a shop can show the other brands while one brand is selected.
   bool disjunctive = false;
+};
+
+// Snippets of stored text fields with the matched words marked.
+struct HighlightOptions {
+  // Stored text fields to highlight; empty = no highlighting.
+  std::vector<std::string> fields;
+  std::string pre_tag = "<em>";
+  std::string post_tag = "</em>";
+  // Approximate snippet length in bytes; whole words are kept. Default 160.
+  size_t fragment_bytes = 160;
 };
 
 struct SortField {
@@ -95,6 +106,10 @@ struct SearchRequest {
   // Order of hits: by these fields in turn (documents without a value come
   // last), then by score, then by doc. Empty = by score.
   std::vector<SortField> sort;
+  // Highlighted snippets per hit (Hit::highlights). Matches include stems,
+  // prefix and typo expansions; excluded words are never marked. The text is
+  // returned as stored, not HTML-escaped.
+  HighlightOptions highlight;
   // Deep paging: SearchResponse::next_cursor of the previous page. Returns
   // the hits that rank after it (use with offset = 0).
   std::string search_after;
@@ -105,6 +120,8 @@ struct Hit {
   uint32_t doc = 0;      // Internal doc number (stable for this file only).
   float score = 0;
   std::string doc_json;  // Stored fields as a JSON object (if requested).
+  // (field, snippet) for each highlighted field with a match.
+  std::vector<std::pair<std::string, std::string>> highlights;
 };
 
 struct FacetValue {
