@@ -398,6 +398,10 @@ class Server:
                     return int(line.split()[1]) * 1024
         return None
 
+    def major_faults(self):
+        with open(f"/proc/{self.p.pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[9])  # field 12, majflt
+
     def close(self):
         """-> peak RSS bytes of the process."""
         rss = self.peak_rss()
@@ -423,15 +427,28 @@ def summary_us(values_ns):
                 p90=percentile(v, 0.9), p99=percentile(v, 0.99), n=len(v))
 
 
+def wait_for_quiet(ctx):
+    """On a shared machine, waits (at most QUIET_WAIT s) for the 1-minute load
+    average to fall below QUIET_LOAD before timing an engine. -> seconds waited."""
+    t0 = time.time()
+    while os.getloadavg()[0] > ctx.args.quiet_load and time.time() - t0 < ctx.args.quiet_wait:
+        time.sleep(5)
+    waited = time.time() - t0
+    if waited >= 5:
+        log(f"  waited {waited:.0f} s for load {os.getloadavg()[0]:.2f} (limit {ctx.args.quiet_load})")
+    return round(waited)
+
+
 def run_queries(ctx, corpus, engine, queries):
     log(f"querying {engine} on {corpus} ({len(queries)} queries)")
+    waited = wait_for_quiet(ctx)
     logdir = os.path.join(ctx.work, "logs")
     os.makedirs(logdir, exist_ok=True)
     srv = Server(ctx.serve_cmd(engine, ctx.index_path(corpus, engine)),
                  os.path.join(logdir, f"serve-{corpus}-{engine}.err"))
     order = list(range(len(queries)))
     random.Random(2).shuffle(order)
-    res = dict(modes={}, errors=[], loadavg_before=list(os.getloadavg()))
+    res = dict(modes={}, errors=[], loadavg_before=list(os.getloadavg()), quiet_wait_s=waited)
     # Pipe overhead: empty requests after a short warm-up.
     for _ in range(200):
         srv.ask("PING", "")
@@ -493,7 +510,7 @@ def drop_caches():
 
 
 def cold_start(ctx, corpus, engine, runs, cold):
-    times = []
+    times, faults = [], []
     logdir = os.path.join(ctx.work, "logs")
     for _ in range(runs):
         if cold and not drop_caches():
@@ -502,12 +519,13 @@ def cold_start(ctx, corpus, engine, runs, cold):
                      os.path.join(logdir, f"cold-{corpus}-{engine}.err"))
         _, fields = srv.ask("TOP_10", COLD_QUERY)
         t = time.perf_counter_ns() - srv.t_exec
+        faults.append(srv.major_faults())
         srv.close()
         if fields[0] == "ERROR":
             raise SystemExit(f"{engine}: cold query failed: {fields}")
         times.append(t / 1e6)
     return dict(median_ms=statistics.median(times), min_ms=min(times), max_ms=max(times),
-                runs=runs)
+                runs=runs, major_faults=int(statistics.median(faults)))
 
 
 # --------------------------------------------------------------------------
@@ -757,17 +775,20 @@ def write_report(ctx, results, path_base):
         L.append("\n## Cold start: exec → first answer (ms)\n")
         L.append(f"Query `{COLD_QUERY}` (TOP_10) on the Open Food Facts indexes, median of "
                  f"{c['runs']} runs. *Cold* drops the whole page cache first (binary, JVM, "
-                 f"libraries and index all come from disk); *warm* has everything cached.\n")
-        L.append("| index | engine | cold (ms) | warm (ms) | cold ÷ libsearch | warm ÷ libsearch |")
-        L.append("|---|---|---:|---:|---:|---:|")
+                 f"libraries and index all come from disk); *warm* has everything cached. Major "
+                 f"page faults: of the engine process up to its first answer, cold (each one a "
+                 f"read from disk; readahead makes one fault bring in more than a page).\n")
+        L.append("| index | engine | cold (ms) | warm (ms) | cold ÷ libsearch | warm ÷ libsearch | major page faults, cold |")
+        L.append("|---|---|---:|---:|---:|---:|---:|")
         for corpus, per in c["results"].items():
             base = per.get("libsearch", {})
             for e, r in per.items():
                 cold = r["cold"]["median_ms"] if r.get("cold") else float("nan")
                 warm = r["warm"]["median_ms"]
                 bc = base.get("cold", {}).get("median_ms") if base.get("cold") else None
+                mf = r["cold"].get("major_faults", "–") if r.get("cold") else "–"
                 L.append(f"| {corpus} ({r['docs']:,} docs) | {e} | {cold:.1f} | {warm:.1f} | "
-                         f"{fmt_ratio(cold, bc)} | {fmt_ratio(warm, base['warm']['median_ms'])} |")
+                         f"{fmt_ratio(cold, bc)} | {fmt_ratio(warm, base['warm']['median_ms'])} | {mf} |")
     L.append("\n## Notes\n")
     L.extend("- " + n for n in results["notes"])
     with open(path_base + ".md", "w") as f:
@@ -865,6 +886,10 @@ def main():
     ap.add_argument("--cold-runs", type=int, default=int(env("COLD_RUNS", "5")),
                     help="runs per engine and index for the cold-start table (0 = skip)")
     ap.add_argument("--rebuild", action="store_true", default=env("REBUILD", "") == "1")
+    ap.add_argument("--quiet-load", type=float, default=float(env("QUIET_LOAD", "1.5")),
+                    help="before timing an engine, wait for the 1-min load average to drop below this")
+    ap.add_argument("--quiet-wait", type=float, default=float(env("QUIET_WAIT", "180")),
+                    help="... but at most this many seconds")
     ap.add_argument("--work", default=env("PEERS_WORK", os.path.join(ROOT, "build-peers")))
     ap.add_argument("--results-dir", default=env("RESULTS_DIR", os.path.join(ROOT, "bench", "results")))
     ap.add_argument("--machine", default=env("MACHINE", ""))
