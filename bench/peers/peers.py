@@ -879,7 +879,7 @@ def main():
                     help="enwiki, passages, off, both (enwiki+off) or all (default), or a comma list")
     ap.add_argument("--queries", type=int, default=int(env("QUERIES", "0")),
                     help="use only the first N game queries (0 = all 962)")
-    ap.add_argument("--passes", type=int, default=int(env("PASSES", "3")))
+    ap.add_argument("--passes", type=int, default=int(env("PASSES", "5")))
     ap.add_argument("--warmup", type=int, default=int(env("WARMUP", "3")),
                     help="warm-up passes over every query in every mode before timing")
     ap.add_argument("--engines", default=env("ENGINES", ",".join(ALL_ENGINES)))
