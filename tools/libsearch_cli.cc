@@ -237,6 +237,7 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
                 {"took_us", resp->took_us}, {"hits", HitsJson(*resp, true)}};
     if (!resp->facets.empty()) out["facets"] = FacetsJson(*resp);
     if (!resp->next_cursor.empty()) out["next_cursor"] = resp->next_cursor;
+    if (!resp->suggestion.empty()) out["suggestion"] = resp->suggestion;
     std::cout << out.dump() << "\n";
     return 0;
   }
@@ -271,6 +272,7 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
     }
     std::printf("\n");
   }
+  if (!resp->suggestion.empty()) std::printf("did you mean: %s\n", resp->suggestion.c_str());
   if (!resp->next_cursor.empty() && !resp->hits.empty()) {
     std::printf("next page: --search-after %s\n", resp->next_cursor.c_str());
   }

@@ -10,6 +10,7 @@
 #include "index/index_reader.h"
 #include "query/query.h"
 #include "query/scorer.h"
+#include "query/expand.h"
 #include "query/top_k.h"
 #include "search/collect.h"
 #include "search/highlight.h"
@@ -141,6 +142,7 @@ class IndexImpl : public Index {
       resp.hits.push_back(std::move(hit));
     }
     LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp, ctx.matched_terms()));
+    if (resp.total == 0 && req.search_after.empty()) resp.suggestion = Suggest(req);
     resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                              std::chrono::steady_clock::now() - start)
                                              .count());
@@ -278,6 +280,66 @@ class IndexImpl : public Index {
       resp.hits.push_back(std::move(hit));
     }
     return resp;
+  }
+
+  // "Did you mean": each bare word of the query that is not in any default
+  // field's dictionary is replaced by the closest, most frequent term within
+  // two edits across those fields (surface words; stems are what the index
+  // holds, so the suggestion shows the stem's most frequent form: the term).
+  // Offered only if the corrected query matches something.
+  std::string Suggest(const SearchRequest& req) const {
+    std::string out;
+    bool changed = false;
+    size_t i = 0;
+    const std::string& q = req.query;
+    while (i < q.size()) {
+      const size_t start = q.find_first_not_of(" \t", i);
+      if (start == std::string::npos) break;
+      const size_t end = std::min(q.find_first_of(" \t", start), q.size());
+      std::string word = q.substr(start, end - start);
+      i = end;
+      if (!out.empty()) out += ' ';
+      const bool plain = word.find_first_of(":\"()+-") == std::string::npos && word != "OR" &&
+                         word != "AND" && word != "NOT";
+      if (plain) {
+        std::string best;
+        uint32_t best_edits = 3, best_df = 0;
+        bool known = false;
+        for (uint32_t f : default_fields_) {
+          const internal::FieldReader* field = reader_->field(f);
+          if (field == nullptr) continue;
+          const std::vector<std::string> terms = analyzers_[f]->Terms(word);
+          if (terms.size() != 1) continue;
+          if (field->dict.Find(terms[0])) {
+            known = true;
+            break;
+          }
+          const std::vector<std::string> surface = surface_analyzers_[f]->Terms(word);
+          for (const auto& e : internal::FuzzyTerms(*field, surface[0], 2, true, 1)) {
+            const uint32_t df = field->term_infos[e.ord].doc_freq;
+            if (e.edits < best_edits || (e.edits == best_edits && df > best_df)) {
+              std::vector<std::string> t;
+              if (!field->dict.Terms(e.ord, 1, &t).ok()) continue;
+              best = t[0];
+              best_edits = e.edits;
+              best_df = df;
+            }
+          }
+        }
+        if (!known && !best.empty()) {
+          word = best;
+          changed = true;
+        }
+      }
+      out += word;
+    }
+    if (!changed) return "";
+    SearchRequest check = req;
+    check.query = out;
+    check.k = 0;
+    check.typos = false;
+    auto r = Search(check);
+    return r.ok() && r->total > 0 ? out : "";
   }
 
   Result<std::string> ExplainQuery(const SearchRequest& req) const override {

@@ -96,3 +96,28 @@ TEST_F(HighlightTest, OnlyStoredTextFields) {
 
 }  // namespace
 }  // namespace libsearch
+
+namespace libsearch {
+namespace {
+
+TEST_F(HighlightTest, DidYouMeanOnlyWhenNothingMatches) {
+  SearchRequest req;
+  req.query = "steel ketle";
+  ASSERT_OK_AND_ASSIGN(SearchResponse none, index_->Search(req));
+  EXPECT_EQ(none.total, 0u);
+  EXPECT_EQ(none.suggestion, "steel kettl");  // Index terms are stems.
+  req.query = none.suggestion;
+  ASSERT_OK_AND_ASSIGN(SearchResponse fixed, index_->Search(req));
+  ASSERT_EQ(fixed.total, 1u);
+  EXPECT_EQ(fixed.hits[0].id, "2");
+  EXPECT_TRUE(fixed.suggestion.empty()) << "no suggestion when something matched";
+  req.query = "qwxzv";
+  ASSERT_OK_AND_ASSIGN(SearchResponse hopeless, index_->Search(req));
+  EXPECT_TRUE(hopeless.suggestion.empty());
+  req.query = "steel -whistle";  // Matches nothing, but no word is misspelt.
+  ASSERT_OK_AND_ASSIGN(SearchResponse excluded, index_->Search(req));
+  EXPECT_TRUE(excluded.suggestion.empty());
+}
+
+}  // namespace
+}  // namespace libsearch

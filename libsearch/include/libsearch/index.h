@@ -140,6 +140,10 @@ struct SearchResponse {
   std::vector<Hit> hits;    // Best first; equal scores by ascending doc.
   std::vector<FacetResult> facets;  // One per FacetRequest, in order.
   std::string next_cursor;  // Pass as search_after for the next page.
+  // When nothing matched: the query with misspelt words replaced by the most
+  // frequent indexed words within two edits ("did you mean"), if that finds
+  // something. Empty otherwise.
+  std::string suggestion;
   uint64_t took_us = 0;     // Time spent in Search().
 };
 
