@@ -13,6 +13,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,13 +55,24 @@ T Unwrap(libsearch::Result<T> result) {
   return std::move(*result);
 }
 
-libsearch::SearchRequest MakeRequest(std::string query, size_t k,
-                                     size_t offset,
-                                     std::vector<std::string> fields,
-                                     std::vector<std::string> filters,
-                                     libsearch::Operator op,
-                                     bool include_docs,
-                                     std::optional<uint64_t> threshold) {
+// (label, from, to) of one numeric facet range.
+using RangeArg = std::tuple<std::string, double, double>;
+// (field, size, ranges, disjunctive) of one facet.
+using FacetArg = std::tuple<std::string, size_t, std::vector<RangeArg>, bool>;
+// (field, descending) of one sort key.
+using SortArg = std::pair<std::string, bool>;
+// (fields, pre_tag, post_tag, fragment_bytes) of highlighting.
+using HighlightArg =
+    std::tuple<std::vector<std::string>, std::string, std::string, size_t>;
+
+libsearch::SearchRequest MakeRequest(
+    std::string query, size_t k, size_t offset,
+    std::vector<std::string> fields, std::vector<std::string> filters,
+    libsearch::Operator op, bool include_docs,
+    std::optional<uint64_t> threshold, const std::vector<FacetArg>& facets,
+    const std::vector<SortArg>& sort, std::string search_after, bool prefix,
+    bool typos, uint32_t max_expansions,
+    std::optional<HighlightArg> highlight) {
   libsearch::SearchRequest req;
   req.query = std::move(query);
   req.k = k;
@@ -72,6 +84,26 @@ libsearch::SearchRequest MakeRequest(std::string query, size_t k,
   // None: count every match.
   req.total_hits_threshold =
       threshold.value_or(libsearch::SearchRequest::kExactTotal);
+  for (const auto& [field, size, ranges, disjunctive] : facets) {
+    libsearch::FacetRequest& f = req.facets.emplace_back();
+    f.field = field;
+    f.size = size;
+    f.disjunctive = disjunctive;
+    for (const auto& [label, from, to] : ranges) {
+      f.ranges.push_back({label, from, to});
+    }
+  }
+  for (const auto& [field, descending] : sort) {
+    req.sort.push_back({field, descending});
+  }
+  req.search_after = std::move(search_after);
+  req.prefix_last = prefix;
+  req.typos = typos;
+  req.max_expansions = max_expansions;
+  if (highlight) {
+    auto& [fields_, pre, post, bytes] = *highlight;
+    req.highlight = {std::move(fields_), std::move(pre), std::move(post), bytes};
+  }
   return req;
 }
 
@@ -192,10 +224,20 @@ void BindSearch(py::module_& m) {
   py::enum_<libsearch::Operator>(m, "Operator")
       .value("AND", libsearch::Operator::kAnd)
       .value("OR", libsearch::Operator::kOr);
+  py::class_<libsearch::SearchRequest>(m, "SearchRequest")
+      .def(py::init(&MakeRequest));
+  py::class_<libsearch::FacetValue>(m, "FacetValue")
+      .def_readonly("value", &libsearch::FacetValue::value)
+      .def_readonly("count", &libsearch::FacetValue::count);
+  py::class_<libsearch::FacetResult>(m, "FacetResult")
+      .def_readonly("field", &libsearch::FacetResult::field)
+      .def_readonly("values", &libsearch::FacetResult::values);
   // Hits stay in C++ until asked for, one at a time.
   py::class_<Response>(m, "SearchResponse")
       .def_readonly("total", &Response::total)
       .def_readonly("total_exact", &Response::total_exact)
+      .def_readonly("facets", &Response::facets)
+      .def_readonly("next_cursor", &Response::next_cursor)
       .def_readonly("took_us", &Response::took_us)
       .def("__len__", [](const Response& r) { return r.hits.size(); })
       .def("id", [](const Response& r, size_t i) { return HitAt(r, i).id; })
@@ -205,6 +247,8 @@ void BindSearch(py::module_& m) {
            [](const Response& r, size_t i) { return HitAt(r, i).doc; })
       .def("doc_json",
            [](const Response& r, size_t i) { return HitAt(r, i).doc_json; })
+      .def("highlights",
+           [](const Response& r, size_t i) { return HitAt(r, i).highlights; })
       .def("ids", [](const Response& r) {
         py::list out(r.hits.size());
         for (size_t i = 0; i < r.hits.size(); ++i) out[i] = r.hits[i].id;
@@ -229,28 +273,20 @@ void BindSearch(py::module_& m) {
           py::call_guard<py::gil_scoped_release>())
       .def(
           "search",
-          [](const libsearch::Index& self, std::string query, size_t k,
-             size_t offset, std::vector<std::string> fields,
-             std::vector<std::string> filters, libsearch::Operator op,
-             bool include_docs, std::optional<uint64_t> threshold) {
-            return std::make_unique<Response>(Unwrap(self.Search(MakeRequest(
-                std::move(query), k, offset, std::move(fields),
-                std::move(filters), op, include_docs, threshold))));
+          [](const libsearch::Index& self,
+             const libsearch::SearchRequest& request) {
+            return std::make_unique<Response>(Unwrap(self.Search(request)));
           },
           py::call_guard<py::gil_scoped_release>())
-      // One entry per query: a SearchResponse, or the exception (not raised)
-      // for a query that failed.
+      // `request` with each query in turn. One entry per query: a
+      // SearchResponse, or the exception (not raised) for a query that failed.
       .def("search_batch",
            [](const libsearch::Index& self, std::vector<std::string> queries,
-              size_t k, size_t offset, const std::vector<std::string>& fields,
-              const std::vector<std::string>& filters, libsearch::Operator op,
-              bool include_docs, std::optional<uint64_t> threshold) {
-             std::vector<libsearch::SearchRequest> requests;
-             requests.reserve(queries.size());
-             for (std::string& q : queries) {
-               requests.push_back(MakeRequest(std::move(q), k, offset, fields,
-                                              filters, op, include_docs,
-                                              threshold));
+              const libsearch::SearchRequest& request) {
+             std::vector<libsearch::SearchRequest> requests(queries.size(),
+                                                            request);
+             for (size_t i = 0; i < queries.size(); ++i) {
+               requests[i].query = std::move(queries[i]);
              }
              std::vector<libsearch::Result<Response>> results;
              {
@@ -270,12 +306,9 @@ void BindSearch(py::module_& m) {
            })
       .def(
           "explain",
-          [](const libsearch::Index& self, std::string query,
-             std::vector<std::string> fields, std::vector<std::string> filters,
-             libsearch::Operator op) {
-            return Unwrap(self.ExplainQuery(
-                MakeRequest(std::move(query), 0, 0, std::move(fields),
-                            std::move(filters), op, false, {})));
+          [](const libsearch::Index& self,
+             const libsearch::SearchRequest& request) {
+            return Unwrap(self.ExplainQuery(request));
           },
           py::call_guard<py::gil_scoped_release>())
       .def(
@@ -306,6 +339,11 @@ py::dict Defaults() {
   d["offset"] = search.offset;
   d["include_docs"] = search.include_docs;
   d["total_hits_threshold"] = search.total_hits_threshold;
+  d["max_expansions"] = search.max_expansions;
+  d["facet_size"] = libsearch::FacetRequest{}.size;
+  d["pre_tag"] = search.highlight.pre_tag;
+  d["post_tag"] = search.highlight.post_tag;
+  d["fragment_bytes"] = search.highlight.fragment_bytes;
   d["verify_checksums"] = open.verify_checksums;
   d["bm25_k1"] = open.bm25_k1;
   d["bm25_b"] = open.bm25_b;

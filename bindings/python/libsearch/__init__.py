@@ -66,6 +66,9 @@ __all__ = [
     "Index",
     "SearchResult",
     "Hit",
+    "Facet",
+    "FacetCount",
+    "Highlight",
     "IndexInfo",
     "FieldInfo",
     "SectionInfo",
@@ -90,7 +93,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 Operator = Literal["and", "or"]
 
 _OPERATORS = {"and": _core.Operator.AND, "or": _core.Operator.OR}
-_NONE: Tuple[str, ...] = ()
+_NONE: Tuple[Any, ...] = ()
 
 # Keyword defaults come from the C++ option structs, so they always agree.
 _DEFAULTS: Dict[str, Any] = _core.DEFAULTS
@@ -120,6 +123,147 @@ def _strings(names: Union[str, Sequence[str], None]) -> Sequence[str]:
 def _window(k: int, offset: int) -> None:
     if k < 0 or offset < 0:
         raise InvalidArgument(f"k and offset must not be negative (got k {k}, offset {offset})")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet: counts of a field's values over all matching documents.
+
+    Pass it (or just a field name, for a keyword facet with the default size)
+    in ``Index.search(..., facets=[...])``; the counts come back in
+    :attr:`SearchResult.facets`.
+
+    Attributes:
+        field: A keyword or numeric field.
+        size: Keyword fields: how many of the most frequent values to return
+            (ties by value). Default 10.
+        ranges: Numeric fields (required there): ``(lo, hi)`` or
+            ``(lo, hi, label)`` tuples, each counting ``lo <= value < hi``;
+            ``None`` leaves an end open. The label defaults to ``"lo..hi"``.
+        disjunctive: Count as if the request's filters that use only this
+            field were lifted, so a shop can show the other brands while one
+            brand is selected.
+    """
+
+    field: str
+    size: int = _DEFAULTS["facet_size"]
+    ranges: Sequence[Union[Tuple[Optional[float], Optional[float]], Tuple[Optional[float], Optional[float], str]]] = ()
+    disjunctive: bool = False
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    """One value of a facet and how many matching documents have it."""
+
+    value: str
+    count: int
+
+
+FacetSpec = Union[str, Facet]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Snippets of stored text fields with the matched words marked.
+
+    Pass it (or just field names) as ``Index.search(..., highlight=...)``; the
+    snippets come back in :attr:`Hit.highlights`. Matches include stems,
+    prefix and typo expansions; excluded words are never marked. The text is
+    returned as stored, not HTML-escaped.
+
+    Attributes:
+        fields: Stored text fields to highlight.
+        pre_tag, post_tag: Put around each matched word.
+        fragment_bytes: Approximate snippet length; whole words are kept.
+    """
+
+    fields: Sequence[str]
+    pre_tag: str = _DEFAULTS["pre_tag"]
+    post_tag: str = _DEFAULTS["post_tag"]
+    fragment_bytes: int = _DEFAULTS["fragment_bytes"]
+
+
+def _highlight_arg(highlight: Union[str, Sequence[str], Highlight]) -> Tuple[Sequence[str], str, str, int]:
+    h = highlight if isinstance(highlight, Highlight) else Highlight(_strings(highlight))
+    return (_strings(h.fields), h.pre_tag, h.post_tag, h.fragment_bytes)
+_INF = float("inf")
+
+
+def _facet_args(facets: Union[FacetSpec, Sequence[FacetSpec], None]) -> Sequence[Any]:
+    # The extension takes (field, size, [(label, lo, hi)], disjunctive) tuples.
+    if facets is None:
+        return _NONE
+    if isinstance(facets, (str, Facet)):
+        facets = (facets,)
+    out = []
+    for f in facets:
+        if isinstance(f, str):
+            f = Facet(f)
+        ranges = []
+        for r in f.ranges:
+            lo, hi = r[0], r[1]
+            label = r[2] if len(r) > 2 else ""
+            ranges.append((label, -_INF if lo is None else float(lo), _INF if hi is None else float(hi)))
+        out.append((f.field, f.size, ranges, f.disjunctive))
+    return out
+
+
+def _sort_args(sort: Union[str, Sequence[str], None]) -> Sequence[Tuple[str, bool]]:
+    # "price" / "price:asc" ascending; "-price" / "price:desc" descending.
+    if sort is None:
+        return _NONE
+    if isinstance(sort, str):
+        sort = (sort,)
+    out = []
+    for key in sort:
+        field, _, direction = key.partition(":")
+        descending = field.startswith("-")
+        field = field[1:] if descending else field
+        if direction not in ("", "asc", "desc") or (descending and direction):
+            raise InvalidArgument(f"sort key {key!r}: use 'field', '-field', 'field:asc' or 'field:desc'")
+        out.append((field, descending or direction == "desc"))
+    return out
+
+
+def _request(
+    query: str,
+    k: int,
+    offset: int,
+    filters: Union[str, Sequence[str], None],
+    fields: Union[str, Sequence[str], None],
+    operator: str,
+    include_docs: bool,
+    total_hits_threshold: Optional[int],
+    facets: Union[FacetSpec, Sequence[FacetSpec], None],
+    sort: Union[str, Sequence[str], None],
+    search_after: Optional[str],
+    prefix: bool,
+    typos: bool,
+    max_expansions: int,
+    highlight: Union[str, Sequence[str], Highlight, None],
+) -> _core.SearchRequest:
+    # Every search option in one C++ SearchRequest. The common case (no
+    # facets, sort or cursor) stays on the cheap branches.
+    if k < 0 or offset < 0:
+        _window(k, offset)
+    op = _OPERATORS.get(operator) if isinstance(operator, str) else None
+    return _core.SearchRequest(
+        query,
+        k,
+        offset,
+        _NONE if fields is None else _strings(fields),
+        _NONE if filters is None else _strings(filters),
+        _operator(operator) if op is None else op,
+        include_docs,
+        total_hits_threshold,
+        _NONE if facets is None else _facet_args(facets),
+        _NONE if sort is None else _sort_args(sort),
+        search_after or "",
+        prefix,
+        typos,
+        max_expansions,
+        None if highlight is None else _highlight_arg(highlight),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -388,6 +532,11 @@ class Hit:
         return self._response.doc_json(self._i)
 
     @property
+    def highlights(self) -> Dict[str, str]:
+        """Snippet per highlighted field with a match (see ``highlight=``)."""
+        return dict(self._response.highlights(self._i))
+
+    @property
     def doc_number(self) -> int:
         """The internal document number, valid for this index file only."""
         return self._response.doc_number(self._i)
@@ -429,6 +578,20 @@ class SearchResult(Sequence[Hit]):
     def took_us(self) -> int:
         """Microseconds spent in the C++ search."""
         return self._response.took_us
+
+    @property
+    def facets(self) -> Dict[str, List[FacetCount]]:
+        """Facet counts by field, in request order (empty without ``facets=``).
+
+        Keyword facets list the most frequent values first; range facets list
+        their ranges in the order requested.
+        """
+        return {f.field: [FacetCount(v.value, v.count) for v in f.values] for f in self._response.facets}
+
+    @property
+    def next_cursor(self) -> Optional[str]:
+        """Pass as ``search_after=`` to get the page after this one (None: no hits)."""
+        return self._response.next_cursor or None
 
     @property
     def ids(self) -> List[str]:
@@ -600,8 +763,15 @@ class Index:
         *,
         offset: int = _DEFAULTS["offset"],
         filters: Union[str, Sequence[str], None] = None,
+        facets: Union[FacetSpec, Sequence[FacetSpec], None] = None,
+        sort: Union[str, Sequence[str], None] = None,
+        search_after: Optional[str] = None,
+        highlight: Union[str, Sequence[str], Highlight, None] = None,
         fields: Union[str, Sequence[str], None] = None,
         operator: Operator = "and",
+        prefix: bool = False,
+        typos: bool = False,
+        max_expansions: int = _DEFAULTS["max_expansions"],
         include_docs: bool = _DEFAULTS["include_docs"],
         total_hits_threshold: Optional[int] = _DEFAULTS["total_hits_threshold"],
     ) -> SearchResult:
@@ -618,9 +788,28 @@ class Index:
                 (``"sugars_100g:<5"``, ``"fat_100g:[1 TO 10]"``,
                 ``"is_healthy:true"``, ``"brand:(acme OR zenith)"``): a string
                 or a sequence of them. Filters never change scores.
+            facets: Counts to compute over all matches: field names (keyword
+                facets of the default size) or :class:`Facet` objects; see
+                :attr:`SearchResult.facets`. Facets make ``total`` exact.
+            sort: Order hits by fields instead of score: ``"price"``
+                (ascending), ``"-price"`` or ``"price:desc"`` (descending),
+                or a sequence of them applied in turn, then score, then doc.
+                ``"_score"`` names the score. Documents without a value
+                come last.
+            search_after: Deep paging: :attr:`SearchResult.next_cursor` of the
+                previous page (with ``offset=0``); returns the hits after it.
+            highlight: Stored text fields to make snippets of (a name, a
+                sequence of names, or a :class:`Highlight` for the tags and
+                length); see :attr:`Hit.highlights`.
             fields: The fields bare words search (a name or a sequence of
                 names); ``None`` means every indexed text field.
             operator: ``"and"`` (every bare word must match) or ``"or"``.
+            prefix: Search-as-you-type: unless the query ends in a space, its
+                last word also matches words it begins (scored a bit lower).
+            typos: Typo tolerance for bare words in text fields: 5-8 letter
+                words match terms one edit away, longer words two (never words
+                with digits); typo matches score lower than exact ones.
+            max_expansions: At most this many prefix and typo expansions per word.
             include_docs: Fetch the stored fields of each hit.
             total_hits_threshold: Count matches exactly up to this many (1000
                 by default); past it the engine stops counting, skips documents
@@ -633,27 +822,14 @@ class Index:
                 position), an unknown field, or a bad option.
             CorruptIndex: The search met damaged data.
 
-        Options arrive as keyword arguments, and new ones (facets, sorting,
-        highlighting) will be added the same way.
+        Options are keyword arguments, and new ones will be added the same way.
         """
-        # The per-call path, kept flat: every step here is paid on each search.
         core = self._core
         if core is None:
             raise InvalidArgument(f"index {self._path!r} is closed")
-        if k < 0 or offset < 0:
-            _window(k, offset)
-        op = _OPERATORS.get(operator) if isinstance(operator, str) else None
-        if op is None:
-            op = _operator(operator)
-        if fields is None:
-            fields = _NONE
-        elif isinstance(fields, str):
-            fields = (fields,)
-        if filters is None:
-            filters = _NONE
-        elif isinstance(filters, str):
-            filters = (filters,)
-        return SearchResult(core.search(query, k, offset, fields, filters, op, include_docs, total_hits_threshold))
+        request = _request(query, k, offset, filters, fields, operator, include_docs, total_hits_threshold,
+                           facets, sort, search_after, prefix, typos, max_expansions, highlight)
+        return SearchResult(core.search(request))
 
     @overload
     def batch(
@@ -663,8 +839,14 @@ class Index:
         *,
         offset: int = ...,
         filters: Union[str, Sequence[str], None] = ...,
+        facets: Union[FacetSpec, Sequence[FacetSpec], None] = ...,
+        sort: Union[str, Sequence[str], None] = ...,
+        highlight: Union[str, Sequence[str], Highlight, None] = ...,
         fields: Union[str, Sequence[str], None] = ...,
         operator: Operator = ...,
+        prefix: bool = ...,
+        typos: bool = ...,
+        max_expansions: int = ...,
         include_docs: bool = ...,
         total_hits_threshold: Optional[int] = ...,
         return_exceptions: Literal[False] = ...,
@@ -678,8 +860,14 @@ class Index:
         *,
         offset: int = ...,
         filters: Union[str, Sequence[str], None] = ...,
+        facets: Union[FacetSpec, Sequence[FacetSpec], None] = ...,
+        sort: Union[str, Sequence[str], None] = ...,
+        highlight: Union[str, Sequence[str], Highlight, None] = ...,
         fields: Union[str, Sequence[str], None] = ...,
         operator: Operator = ...,
+        prefix: bool = ...,
+        typos: bool = ...,
+        max_expansions: int = ...,
         include_docs: bool = ...,
         total_hits_threshold: Optional[int] = ...,
         return_exceptions: Literal[True],
@@ -692,8 +880,14 @@ class Index:
         *,
         offset: int = _DEFAULTS["offset"],
         filters: Union[str, Sequence[str], None] = None,
+        facets: Union[FacetSpec, Sequence[FacetSpec], None] = None,
+        sort: Union[str, Sequence[str], None] = None,
+        highlight: Union[str, Sequence[str], Highlight, None] = None,
         fields: Union[str, Sequence[str], None] = None,
         operator: Operator = "and",
+        prefix: bool = False,
+        typos: bool = False,
+        max_expansions: int = _DEFAULTS["max_expansions"],
         include_docs: bool = _DEFAULTS["include_docs"],
         total_hits_threshold: Optional[int] = _DEFAULTS["total_hits_threshold"],
         return_exceptions: bool = False,
@@ -708,17 +902,9 @@ class Index:
         """
         if isinstance(queries, str):
             raise TypeError("batch() takes an iterable of query strings, not one string")
-        _window(k, offset)
-        out = self._index().search_batch(
-            list(queries),
-            k,
-            offset,
-            _strings(fields),
-            _strings(filters),
-            _operator(operator),
-            include_docs,
-            total_hits_threshold,
-        )
+        request = _request("", k, offset, filters, fields, operator, include_docs, total_hits_threshold,
+                           facets, sort, None, prefix, typos, max_expansions, highlight)
+        out = self._index().search_batch(list(queries), request)
         results: List[Union[SearchResult, LibsearchError]] = []
         for r in out:
             if isinstance(r, LibsearchError):
@@ -736,13 +922,18 @@ class Index:
         filters: Union[str, Sequence[str], None] = None,
         fields: Union[str, Sequence[str], None] = None,
         operator: Operator = "and",
+        prefix: bool = False,
+        typos: bool = False,
+        max_expansions: int = _DEFAULTS["max_expansions"],
     ) -> str:
         """How ``query`` is read, in Lucene-like notation (CLI ``--explain``).
 
         For example ``"(+(product_name:sugar^2 ingredients:sugar) -(...))"``;
         filters appear as ``+#clause``.
         """
-        return self._index().explain(query, _strings(fields), _strings(filters), _operator(operator))
+        request = _request(query, 0, 0, filters, fields, operator, False, None, None, None, None, prefix, typos,
+                           max_expansions, None)
+        return self._index().explain(request)
 
     def document(self, doc_number: int) -> Dict[str, Any]:
         """The stored fields of a document, by :attr:`Hit.doc_number`.

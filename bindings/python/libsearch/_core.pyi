@@ -4,7 +4,7 @@ The public, documented API is the ``libsearch`` package; these stubs let type
 checkers see the calls it makes.
 """
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._errors import LibsearchError
 
@@ -82,22 +82,8 @@ class IndexInfo:
     fields: List[FieldInfo]
     sections: List[SectionInfo]
 
-class SearchResponse:
-    total: int
-    total_exact: bool
-    took_us: int
-    def __len__(self) -> int: ...
-    def id(self, i: int) -> str: ...
-    def score(self, i: int) -> float: ...
-    def doc_number(self, i: int) -> int: ...
-    def doc_json(self, i: int) -> str: ...
-    def ids(self) -> List[str]: ...
-    def scores(self) -> List[float]: ...
-
-class Index:
-    @staticmethod
-    def open(path: str, verify: bool, k1: float, b: float) -> Index: ...
-    def search(
+class SearchRequest:
+    def __init__(
         self,
         query: str,
         k: int,
@@ -107,19 +93,46 @@ class Index:
         op: Operator,
         include_docs: bool,
         total_hits_threshold: Optional[int],
-    ) -> SearchResponse: ...
+        facets: Sequence[Tuple[str, int, Sequence[Tuple[str, float, float]], bool]],
+        sort: Sequence[Tuple[str, bool]],
+        search_after: str,
+        prefix: bool,
+        typos: bool,
+        max_expansions: int,
+        highlight: Optional[Tuple[Sequence[str], str, str, int]],
+    ) -> None: ...
+
+class FacetValue:
+    value: str
+    count: int
+
+class FacetResult:
+    field: str
+    values: List[FacetValue]
+
+class SearchResponse:
+    total: int
+    total_exact: bool
+    facets: List[FacetResult]
+    next_cursor: str
+    took_us: int
+    def __len__(self) -> int: ...
+    def id(self, i: int) -> str: ...
+    def score(self, i: int) -> float: ...
+    def doc_number(self, i: int) -> int: ...
+    def doc_json(self, i: int) -> str: ...
+    def highlights(self, i: int) -> List[Tuple[str, str]]: ...
+    def ids(self) -> List[str]: ...
+    def scores(self) -> List[float]: ...
+
+class Index:
+    @staticmethod
+    def open(path: str, verify: bool, k1: float, b: float) -> Index: ...
+    def search(self, request: SearchRequest) -> SearchResponse: ...
     def search_batch(
-        self,
-        queries: List[str],
-        k: int,
-        offset: int,
-        fields: Sequence[str],
-        filters: Sequence[str],
-        op: Operator,
-        include_docs: bool,
-        total_hits_threshold: Optional[int],
+        self, queries: List[str], request: SearchRequest
     ) -> List[Union[SearchResponse, LibsearchError]]: ...
-    def explain(self, query: str, fields: Sequence[str], filters: Sequence[str], op: Operator) -> str: ...
+    def explain(self, request: SearchRequest) -> str: ...
     def document(self, doc: int) -> str: ...
     def verify(self) -> None: ...
     def info(self) -> IndexInfo: ...

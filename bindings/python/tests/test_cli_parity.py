@@ -30,6 +30,11 @@ class Case(NamedTuple):
     operator: str = "and"
     exact_total: bool = False
     filters: Tuple[str, ...] = ()
+    facets: Tuple[str, ...] = ()  # CLI --facet specs
+    sort: str = ""  # CLI --sort
+    prefix: bool = False
+    typos: bool = False
+    highlight: str = ""
 
 
 def words(text: Any) -> List[str]:
@@ -42,8 +47,9 @@ def make_cases(docs: List[Dict[str, Any]]) -> List[Case]:
     cases: List[Case] = []
     kinds = ["one", "and2", "and3", "or", "phrase", "exclude", "not", "name_field", "ingr_field",
              "group", "operator_or", "fields_opt", "offset", "required", "barcode", "keyword",
-             "exact_total", "filter", "range"]
-    while len(cases) < 160:
+             "exact_total", "filter", "range", "facet", "range_facet", "sort", "prefix", "typos",
+             "highlight"]
+    while len(cases) < 200:
         kind = kinds[len(cases) % len(kinds)]
         doc = rng.choice(docs)
         name, ingr = words(doc.get("product_name")), words(doc.get("ingredients"))
@@ -90,6 +96,23 @@ def make_cases(docs: List[Dict[str, Any]]) -> List[Case]:
         elif kind == "range":
             lo = rng.randrange(0, 10)
             cases.append(Case(f"{a} fat_100g:[{lo} TO {lo + rng.randrange(1, 20)}]"))
+        elif kind == "facet":
+            cases.append(Case(a, facets=("is_healthy",)))
+        elif kind == "range_facet":
+            cases.append(Case(f"{a} OR {x}", operator="or", facets=("sugars_100g:*..5,5..20,20..*", "is_healthy:1")))
+        elif kind == "sort":
+            field = rng.choice(["sugars_100g", "fat_100g", "proteins_100g", "is_healthy"])
+            cases.append(Case(a, sort=f"{field}:{rng.choice(['asc', 'desc'])},_score"))
+        elif kind == "prefix":
+            long_words = [w for w in pool if len(w) >= 5] or [a]
+            cases.append(Case(f"{b} {rng.choice(long_words)[:4]}", prefix=True))
+        elif kind == "typos":
+            long_words = [w for w in pool if len(w) >= 6] or ["chocolate"]
+            w = rng.choice(long_words)
+            i = rng.randrange(1, len(w) - 2)
+            cases.append(Case(w[:i] + w[i + 1] + w[i] + w[i + 2:], typos=True))
+        elif kind == "highlight":
+            cases.append(Case(f"{a} {b}", highlight="product_name,ingredients"))
         elif kind == "exact_total":
             cases.append(Case(f"{a} OR {x}", operator="or", exact_total=True))
         elif kind == "keyword":
@@ -106,10 +129,34 @@ def run_cli(cli: pathlib.Path, index_path: pathlib.Path, case: Case) -> Dict[str
         args.append("--exact-total")
     for f in case.filters:
         args += ["--filter", f]
+    for f in case.facets:
+        args += ["--facet", f]
+    if case.sort:
+        args += ["--sort", case.sort]
+    if case.prefix:
+        args.append("--prefix")
+    if case.typos:
+        args.append("--typos")
+    for field in filter(None, case.highlight.split(",")):
+        args += ["--highlight", field]
     args += ["--", str(index_path), case.query]  # "--": queries may start with '-'
     out = subprocess.run(args, check=True, capture_output=True, text=True)
     result: Dict[str, Any] = json.loads(out.stdout)
     return result
+
+
+def facet_from_cli(spec: str) -> libsearch.Facet:
+    """``field``, ``field:SIZE`` or ``field:LO..HI,...`` as a Facet (LO/HI ``*`` = open)."""
+    field, _, rest = spec.partition(":")
+    if not rest:
+        return libsearch.Facet(field)
+    if ".." not in rest:
+        return libsearch.Facet(field, size=int(rest))
+    ranges = []
+    for r in rest.split(","):
+        lo, hi = r.split("..")
+        ranges.append((None if lo == "*" else float(lo), None if hi == "*" else float(hi), r))
+    return libsearch.Facet(field, ranges=ranges)
 
 
 def as_float32(x: float) -> float:
@@ -138,6 +185,10 @@ def test_identical_results_to_cli(
         got = index.search(case.query, k=10, offset=case.offset,
                            fields=case.fields.split(",") if case.fields else None,
                            filters=case.filters,
+                           facets=[facet_from_cli(f) for f in case.facets] or None,
+                           sort=case.sort.split(",") if case.sort else None,
+                           prefix=case.prefix, typos=case.typos,
+                           highlight=case.highlight.split(",") if case.highlight else None,
                            operator="or" if case.operator == "or" else "and",
                            total_hits_threshold=None if case.exact_total else 1000)
         where = f"query {case}"
@@ -150,6 +201,10 @@ def test_identical_results_to_cli(
             assert hit.score == as_float32(want["score"]), where
             assert float(f"{hit.score:.9g}") == want["score"], where
             assert hit.doc == want["doc"], where
+            assert hit.highlights == want.get("highlights", {}), where
+        want_facets = {f: [(v["value"], v["count"]) for v in vs] for f, vs in expected.get("facets", {}).items()}
+        assert {f: [(c.value, c.count) for c in cs] for f, cs in got.facets.items()} == want_facets, where
+        assert got.next_cursor == expected.get("next_cursor"), where
         with_hits += bool(expected["hits"])
         compared_hits += len(expected["hits"])
     # The queries come from real documents, so most of them match something.
@@ -162,7 +217,7 @@ def test_cli_batch_agrees_with_python_batch(
     catalogue_docs: List[Dict[str, Any]],
 ) -> None:
     queries = [c.query for c in make_cases(catalogue_docs)
-               if c.operator == "and" and not c.fields and not c.filters]
+               if c == Case(c.query) or c == Case(c.query, exact_total=True)]
     qfile = tmp_path / "queries.jsonl"
     qfile.write_text("".join(json.dumps({"id": str(i), "query": q}) + "\n" for i, q in enumerate(queries)))
     out = subprocess.run([str(cli), "batch", str(index_path), "--queries", str(qfile), "--k", "10",
