@@ -70,10 +70,16 @@ Json FacetsJson(const libsearch::SearchResponse& resp) {
 }
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
-             const std::string& output, bool skip_bad) {
+             const std::string& output, bool skip_bad, const std::string& synonyms) {
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
-  auto builder = libsearch::IndexBuilder::Create(*schema);
+  libsearch::IndexBuilderOptions options;
+  if (!synonyms.empty()) {
+    auto groups = libsearch::LoadSynonyms(synonyms);
+    if (!groups.ok()) return Fail(groups.status());
+    options.synonyms = std::move(*groups);
+  }
+  auto builder = libsearch::IndexBuilder::Create(*schema, options);
   if (!builder.ok()) return Fail(builder.status());
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
@@ -126,12 +132,18 @@ struct Scoring {
   float k1 = 1.2f;
   float b = 0.75f;
   bool exact_total = false;
+  std::string synonyms;  // Synonym file applied at search time.
 };
 
-libsearch::OpenOptions OpenOpts(const Scoring& scoring) {
+libsearch::Result<libsearch::OpenOptions> OpenOpts(const Scoring& scoring) {
   libsearch::OpenOptions o;
   o.bm25_k1 = scoring.k1;
   o.bm25_b = scoring.b;
+  if (!scoring.synonyms.empty()) {
+    auto groups = libsearch::LoadSynonyms(scoring.synonyms);
+    if (!groups.ok()) return groups.status();
+    o.synonyms = std::move(*groups);
+  }
   return o;
 }
 
@@ -202,7 +214,9 @@ struct SearchExtras {
 int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
               const std::string& fields, const std::string& op, bool json, bool explain,
               const Scoring& scoring, const SearchExtras& extras) {
-  auto index = libsearch::Index::Open(path, OpenOpts(scoring));
+  auto opts = OpenOpts(scoring);
+  if (!opts.ok()) return Fail(opts.status());
+  auto index = libsearch::Index::Open(path, *opts);
   if (!index.ok()) return Fail(index.status());
   libsearch::SearchRequest req;
   req.query = query;
@@ -282,7 +296,9 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
 int RunBatch(const std::string& path, const std::string& queries, size_t k,
              const std::string& format, const std::string& fields, const std::string& op,
              const Scoring& scoring, bool skip_bad) {
-  auto index = libsearch::Index::Open(path, OpenOpts(scoring));
+  auto opts = OpenOpts(scoring);
+  if (!opts.ok()) return Fail(opts.status());
+  auto index = libsearch::Index::Open(path, *opts);
   if (!index.ok()) return Fail(index.status());
   std::ifstream in(queries);
   if (!in) return Fail(libsearch::Status::NotFound("cannot open queries file '" + queries + "'"));
@@ -382,6 +398,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0f, 100.0f))->capture_default_str();
     cmd->add_option("--b", scoring.b, "BM25 b (length normalisation)")
         ->check(CLI::Range(0.0f, 1.0f))->capture_default_str();
+    cmd->add_option("--synonyms", scoring.synonyms,
+                    "Synonym file (one group per line: 'tv, television'), added to the index's own")
+        ->check(CLI::ExistingFile);
     cmd->add_flag("--exact-total", scoring.exact_total,
                   "Count every match exactly (default: exact up to 1000, then a lower bound)");
   };
@@ -392,6 +411,9 @@ int main(int argc, char** argv) {
       ->required();
   idx->add_option("--output", output, "Index file to write (atomically)")->required();
   idx->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
+  std::string index_synonyms;
+  idx->add_option("--synonyms", index_synonyms, "Synonym file stored in the index")
+      ->check(CLI::ExistingFile);
 
   CLI::App* search = app.add_subcommand("search", "Run one query");
   search->add_option("index", index_path, "Index file")->required();
@@ -432,7 +454,7 @@ int main(int argc, char** argv) {
   verify->add_option("index", index_path, "Index file")->required();
 
   CLI11_PARSE(app, argc, argv);
-  if (*idx) return RunIndex(schema, inputs, output, skip_bad);
+  if (*idx) return RunIndex(schema, inputs, output, skip_bad, index_synonyms);
   if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain, scoring, extras);
   if (*batch) return RunBatch(index_path, queries, k, format, fields, op, scoring, skip_bad);
   if (*info) return RunInfo(index_path);

@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
+
 #include "analysis/analyzer.h"
 #include "index/bm25.h"
 #include "index/doc_store.h"
@@ -355,6 +357,10 @@ Status IndexBuilderImpl::Build(const std::string& path) {
   }
   LIBSEARCH_RETURN_IF_ERROR(
       AddSection(out.get(), SectionKind::kFieldStats, internal::kNoField, Bytes(stats)));
+  if (!options_.synonyms.empty()) {
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kSynonyms, internal::kNoField,
+                                         nlohmann::json(options_.synonyms).dump()));
+  }
   LIBSEARCH_RETURN_IF_ERROR(
       AddSection(out.get(), SectionKind::kDocStoreIndex, internal::kNoField, store_.index()));
   LIBSEARCH_RETURN_IF_ERROR(

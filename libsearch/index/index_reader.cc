@@ -26,6 +26,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kDocStore: return "docstore";
     case SectionKind::kNumeric: return "numeric";
     case SectionKind::kKeywordOrds: return "keyword_ords";
+    case SectionKind::kSynonyms: return "synonyms";
   }
   return "unknown";
 }
@@ -115,6 +116,12 @@ Status IndexReader::Init() {
   doc_id_offsets_ = ids.substr(0, offsets_bytes);
   doc_id_bytes_ = ids.substr(offsets_bytes);
 
+  if (const SectionEntry* syn = by_kind[static_cast<uint32_t>(SectionKind::kSynonyms)]) {
+    synonyms_json_ = Section(*syn);  // Small; checked like the schema.
+    if (Checksum64(synonyms_json_.data(), synonyms_json_.size()) != syn->checksum) {
+      return Status::Corruption("checksum mismatch in section synonyms (the file is damaged)");
+    }
+  }
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_index, global(SectionKind::kDocStoreIndex));
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_data, global(SectionKind::kDocStore));
   LIBSEARCH_ASSIGN_OR_RETURN(store_, DocStoreReader::Open(store_index, store_data, num_docs_));

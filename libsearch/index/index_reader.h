@@ -84,6 +84,8 @@ class IndexReader {
   const KeywordColumn* keyword(size_t id) const {
     return id < keyword_.size() && keyword_[id].offsets != nullptr ? &keyword_[id] : nullptr;
   }
+  // Synonym groups stored at build time (JSON), empty if none.
+  std::string_view synonyms_json() const { return synonyms_json_; }
   // The external id of `doc`. REQUIRES: doc < num_docs().
   std::string_view DocId(uint32_t doc) const;
   Result<std::string> StoredDocument(uint32_t doc) const;
@@ -107,6 +109,7 @@ class IndexReader {
   std::vector<NumericColumn> numeric_;
   std::vector<KeywordColumn> keyword_;
   std::string_view doc_id_offsets_, doc_id_bytes_;
+  std::string_view synonyms_json_;
   DocStoreReader store_;
 };
 

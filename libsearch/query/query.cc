@@ -183,7 +183,13 @@ class Parser {
       if (Peek().kind == Tok::kEnd || Peek().kind == Tok::kRParen || Peek().kind == Tok::kOr) {
         return Error(Peek().pos, "an operator is missing its operand");
       }
-      LIBSEARCH_ASSIGN_OR_RETURN(auto node, ParseOrGroup(fields, depth));
+      std::unique_ptr<Query> node;
+      if (Peek().kind == Tok::kWord) {
+        LIBSEARCH_ASSIGN_OR_RETURN(node, TrySynonyms(fields));
+      }
+      if (node == nullptr) {
+        LIBSEARCH_ASSIGN_OR_RETURN(node, ParseOrGroup(fields, depth));
+      }
       if (node != nullptr) clauses.emplace_back(occur, std::move(node));
       if (++num_clauses_ > options_.max_clauses) {
         return Status::ResourceExhausted("query has more than " +
@@ -191,6 +197,39 @@ class Parser {
       }
     }
     return Combine(std::move(clauses));
+  }
+
+  // The longest run of bare words starting here that equals a synonym
+  // alternative becomes "any alternative" (each a word or phrase leaf);
+  // nullptr if none matches. Words inside an OR group are left alone.
+  Result<std::unique_ptr<Query>> TrySynonyms(const std::vector<uint32_t>& fields) {
+    const SynonymMap* map = options_.synonyms;
+    if (map == nullptr || map->group_of.empty() || options_.synonym_analyzer == nullptr) {
+      return std::unique_ptr<Query>();
+    }
+    size_t run = 0;
+    while (run < map->max_words && toks_[i_ + run].kind == Tok::kWord) ++run;
+    for (size_t len = run; len > 0; --len) {
+      if (toks_[i_ + len].kind == Tok::kOr) continue;  // Last word belongs to an OR.
+      std::string key;
+      for (size_t k = 0; k < len; ++k) {
+        for (const std::string& t : options_.synonym_analyzer->Terms(toks_[i_ + k].text)) {
+          if (!key.empty()) key += ' ';
+          key += t;
+        }
+      }
+      auto it = map->group_of.find(key);
+      if (it == map->group_of.end()) continue;
+      i_ += len;
+      auto group = std::make_unique<Query>();
+      group->kind = Query::Kind::kBoolean;
+      for (const std::string& alt : map->groups[it->second]) {
+        LIBSEARCH_ASSIGN_OR_RETURN(auto leaf, Leaf(alt, fields, /*phrase=*/true));
+        if (leaf) group->should.push_back(std::move(leaf));
+      }
+      return Simplify(std::move(group));
+    }
+    return std::unique_ptr<Query>();
   }
 
   // or_group := primary ('OR' primary)*

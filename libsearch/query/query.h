@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "analysis/analyzer.h"
@@ -53,6 +54,13 @@ struct Query {
 
 enum class DefaultOperator { kAnd, kOr };
 
+// Synonym groups keyed by normalised phrase (analysed terms joined by ' ').
+struct SynonymMap {
+  std::vector<std::vector<std::string>> groups;  // Alternatives as written.
+  std::unordered_map<std::string, size_t> group_of;
+  size_t max_words = 0;  // Longest alternative, in words.
+};
+
 struct ParseOptions {
   // Fields a bare word searches (ids into the schema); text or keyword.
   std::vector<uint32_t> default_fields;
@@ -72,6 +80,10 @@ struct ParseOptions {
   // Per text field: the same analysis without stemming (for `surface`).
   // Required when prefix_last or typos is set.
   std::vector<const analysis::Analyzer*> surface_analyzers;
+  // Synonyms, matched on the words of bare clauses (no field, no operator).
+  // `synonym_analyzer` normalises query words as the map's keys were.
+  const SynonymMap* synonyms = nullptr;
+  const analysis::Analyzer* synonym_analyzer = nullptr;
 };
 
 // Parses what users type:

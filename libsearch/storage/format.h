@@ -16,7 +16,7 @@ static_assert(std::endian::native == std::endian::little,
 
 inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 inline constexpr uint16_t kFormatMajor = 1;
-inline constexpr uint16_t kFormatMinor = 2;  // 1.1 added kNumeric, 1.2 kKeywordOrds.
+inline constexpr uint16_t kFormatMinor = 3;  // 1.1 kNumeric, 1.2 kKeywordOrds, 1.3 kSynonyms.
 inline constexpr uint64_t kSectionAlignment = 64;
 
 struct FileHeader {
@@ -51,8 +51,9 @@ enum class SectionKind : uint32_t {
   kDocStore = 14,      // zstd-compressed blocks of stored documents.
   kNumeric = 15,       // Per int/float field: presence bitmap, then 8-byte values.
   kKeywordOrds = 16,   // Per keyword field: u32 offsets[doc_count + 1], u32 ordinals.
+  kSynonyms = 17,      // Optional: JSON array of synonym groups (arrays of strings).
 };
-inline constexpr uint32_t kNumSectionKinds = 17;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 18;  // Kinds below this are known.
 
 std::string_view SectionKindName(SectionKind kind);
 

@@ -32,7 +32,18 @@ struct OpenOptions {
   // BM25 parameters used when scoring. Defaults are Lucene's.
   float bm25_k1 = 1.2f;
   float bm25_b = 0.75f;
+  // Query-time synonym groups, added to those stored in the index: each
+  // group lists equivalent words or phrases ({"tv", "television"},
+  // {"usb c", "type c"}). A run of query words that analyses like one
+  // alternative (so "tvs" too) matches any of them (multi-word alternatives
+  // as phrases). See LoadSynonyms().
+  std::vector<std::vector<std::string>> synonyms;
 };
+
+// Reads synonym groups from a file: one group per line, alternatives
+// separated by commas ("tv, television"); blank lines and lines starting
+// with '#' are skipped. Errors name the file and line.
+Result<std::vector<std::vector<std::string>>> LoadSynonyms(const std::string& path);
 
 enum class Operator { kAnd, kOr };
 

@@ -34,6 +34,9 @@ struct IndexBuilderOptions {
   // bundled catalogue a hit costs ~5 us to fetch (16 KiB: ~13 us) for a 21%
   // larger document store.
   uint32_t docstore_block_bytes = 4 * 1024;
+  // Synonym groups stored in the index and applied to every search of it
+  // (OpenOptions::synonyms adds more at search time).
+  std::vector<std::vector<std::string>> synonyms;
 };
 
 struct IngestOptions {
