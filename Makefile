@@ -62,7 +62,7 @@ test-python: build
 test-functions: build
 	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
 	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
-	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie \
+	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie LIBSEARCH_REQUIRE_RUNTIMES=1 \
 	    $(PYTHON) -m pytest functions/tests -q
 
 # Micro-benchmarks (Google Benchmark), Release build with benchmarks enabled.

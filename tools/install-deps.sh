@@ -11,6 +11,9 @@ APT_PACKAGES=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
+  # functions/ (make test-functions, make package): the HTTP service's server
+  # library, GCC 11 for the Lambda zip (glibc 2.34 / AL2023), zip, a load tool.
+  libcpp-httplib-dev g++-11 zip wrk
 )
 
 missing=()
@@ -35,7 +38,8 @@ fi
 # python3 on PATH: pytest, and the build backend + pybind11 that `pip install .`
 # also fetches by itself into its isolated build environment.
 PYTHON=${PYTHON:-python3}
-PIP_PACKAGES=(pytest scikit-build-core pybind11)
+PIP_PACKAGES=(pytest scikit-build-core pybind11
+              awslambdaric functions-framework)  # functions/: the real AWS and GCP runtimes
 mapfile -t missing_pip < <("$PYTHON" - "${PIP_PACKAGES[@]}" <<'EOF'
 import sys
 from importlib import metadata
@@ -52,4 +56,21 @@ if ((${#missing_pip[@]})); then
   "$PYTHON" -m pip install --quiet --root-user-action=ignore "${missing_pip[@]}"
 else
   echo "install-deps: all Python packages present"
+fi
+
+# functions/: the AWS Lambda Runtime Interface Emulator, built from its Go
+# module into a project-local GOPATH (build/go). Its tags are not semver, so
+# the module proxy serves it as a pseudo-version only.
+RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+GO_DIR=${LIBSEARCH_GO_DIR:-$ROOT/build/go}
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+if [ -x "$GO_DIR/bin/aws-lambda-rie" ]; then
+  echo "install-deps: aws-lambda-rie present"
+elif [ -x "$GO" ]; then
+  echo "install-deps: installing aws-lambda-rie@$RIE_VERSION into $GO_DIR/bin"
+  GOPATH="$GO_DIR" GOBIN="$GO_DIR/bin" GOFLAGS=-modcacherw CGO_ENABLED=0 \
+    "$GO" install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION"
+else
+  echo "install-deps: no Go toolchain; the AWS Lambda emulator tests will be skipped" >&2
 fi

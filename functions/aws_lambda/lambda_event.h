@@ -1,0 +1,49 @@
+// File: functions/aws_lambda/lambda_event.h
+//
+// Turns one Lambda event into the payload to post back, for the three event
+// shapes the function accepts:
+//
+//   * API Gateway HTTP API (payload format 2.0) and Lambda Function URL
+//     events ({"version": "2.0", "requestContext": {"http": {...}}, ...}):
+//     GET takes the search from rawQueryString, POST from the body (base64
+//     if isBase64Encoded). The reply is {statusCode, headers, body}, with
+//     errors as 4xx/5xx envelopes (never the Runtime API error path, which
+//     HTTP callers would only see as a bare 502).
+//   * Direct invocation: the event is the search request itself
+//     ({"query": ..., "k": ...}); the reply is the response JSON, or
+//     {"error": {...}} for a bad request.
+//   * An event that is not JSON: a Runtime API error of type
+//     Runtime.UnmarshalError, as the AWS runtime clients report it.
+//
+// The Python Lambda handler (python/handler.py) mirrors this file.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <libsearch/index.h>
+
+#include "functions/common/search_handler.h"
+
+namespace libsearch::functions {
+
+struct LambdaReply {
+  // True: post to /invocation/{id}/error with `error_type`, and `payload`
+  // is the errorMessage (see LambdaErrorPayload).
+  bool is_error = false;
+  std::string error_type;
+  std::string payload;  // JSON text to post to /response, or the message.
+};
+
+LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
+                              const HandleOptions& options = {});
+
+// {"errorMessage": message, "errorType": type, "stackTrace": []}.
+std::string LambdaErrorPayload(std::string_view type, std::string_view message);
+
+// Standard base64 (RFC 4648, '=' padding optional; whitespace not allowed).
+std::optional<std::string> Base64Decode(std::string_view in);
+
+}  // namespace libsearch::functions

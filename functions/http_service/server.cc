@@ -1,0 +1,253 @@
+// File: functions/http_service/server.cc
+//
+// libsearch-service: a long-running, multi-threaded HTTP server over one
+// index (the Cloud Run / Kubernetes / VM surface).
+//
+//   POST /search        body: the JSON search request (functions/common)
+//   GET  /search?q=...  the same as URL parameters
+//   GET  /healthz       {"status":"ok","num_docs":N}
+//   GET  /metrics       Prometheus text: request counts, latency histogram
+//
+// SIGTERM or SIGINT: /healthz turns 503 ("draining") while the server keeps
+// serving for --drain-seconds (so a load balancer stops sending traffic),
+// then it stops accepting connections, finishes the requests being served
+// and exits 0. The OpenAPI description is openapi.yaml.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <httplib.h>
+#include <libsearch/index.h>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "functions/common/search_handler.h"
+#include "functions/http_service/metrics.h"
+
+namespace {
+
+using libsearch::functions::HttpLikeResponse;
+using libsearch::functions::Metrics;
+
+constexpr const char* kJson = "application/json";
+
+std::string EnvOr(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+void Send(httplib::Response& res, const HttpLikeResponse& r) {
+  res.status = r.status;
+  res.set_content(r.body_json, kJson);
+}
+
+void SendError(httplib::Response& res, int status, std::string_view code,
+               std::string_view message) {
+  Send(res, libsearch::functions::ErrorResponse(status, code, message));
+}
+
+// Runs `fn` and records the route, status and time of the request.
+template <typename F>
+void Measure(Metrics* metrics, Metrics::Route route, httplib::Response& res, F fn) {
+  const auto start = std::chrono::steady_clock::now();
+  metrics->InFlight(1);
+  fn();
+  metrics->InFlight(-1);
+  if (res.status < 0) res.status = 200;  // The library's default, set after the handler.
+  metrics->Record(route, res.status,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+std::string_view QueryString(const httplib::Request& req) {
+  const std::string_view target = req.target;
+  const size_t q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
+int Run(int argc, char** argv) {
+  std::string index_path = EnvOr("LIBSEARCH_INDEX", "");
+  std::string host = EnvOr("HOST", "0.0.0.0");
+  int port = std::atoi(EnvOr("PORT", "8080").c_str());
+  // One thread serves one connection at a time (keep-alive included), so
+  // this bounds the concurrent connections, not just the CPU work.
+  unsigned threads = std::max(32u, 8 * std::thread::hardware_concurrency());
+  double drain_seconds = std::atof(EnvOr("LIBSEARCH_DRAIN_SECONDS", "0").c_str());
+  CLI::App app{"libsearch-service: search one index over HTTP"};
+  app.add_option("--index", index_path, "Index file (default $LIBSEARCH_INDEX)");
+  app.add_option("--host", host, "Address to listen on (default $HOST or 0.0.0.0)");
+  app.add_option("--port", port, "Port (default $PORT or 8080; 0 picks a free one)");
+  app.add_option("--threads", threads, "Worker threads")->capture_default_str();
+  app.add_option("--drain-seconds", drain_seconds,
+                 "After SIGTERM, keep serving this long with /healthz at 503 "
+                 "(default $LIBSEARCH_DRAIN_SECONDS or 0)");
+  CLI11_PARSE(app, argc, argv);
+  if (index_path.empty()) {
+    std::fprintf(stderr, "libsearch-service: give --index or set LIBSEARCH_INDEX\n");
+    return 2;
+  }
+
+  // Signals are taken by one thread with sigwait; block them everywhere else
+  // (threads inherit the mask).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto opened = libsearch::Index::Open(index_path);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "libsearch-service: cannot open index %s: %s\n", index_path.c_str(),
+                 opened.status().ToString().c_str());
+    return opened.status().code() == libsearch::StatusCode::kNotFound ? 3 : 4;
+  }
+  const std::shared_ptr<const libsearch::Index> index = std::move(*opened);
+  auto metrics = std::make_unique<Metrics>();
+  const libsearch::functions::HandleOptions options;
+
+  httplib::Server server;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Bodies up to 16x the request limit are read (and counted) by the
+  // handler, which answers a structured 413; past that the library refuses
+  // them unread.
+  server.set_payload_max_length(options.limits.max_body_bytes * 16);
+  server.set_tcp_nodelay(true);  // Headers and body go out in two writes: no Nagle delay.
+  server.set_keep_alive_max_count(10000);
+  server.set_keep_alive_timeout(5);
+  server.set_read_timeout(10);
+  server.set_write_timeout(10);
+
+  // The body is read through a content reader: the library's own reading
+  // would refuse any body over 8 KiB sent as application/x-www-form-urlencoded
+  // (curl's default), while the request limit here is 64 KiB for any type.
+  server.Post("/search", [&](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader) {
+    Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
+      // Bodies over the limit are counted, not kept.
+      const size_t limit = options.limits.max_body_bytes;
+      std::string body;
+      size_t size = 0;
+      const bool read = reader([&](const char* data, size_t n) {
+        size += n;
+        if (size <= limit) body.append(data, n);
+        return true;
+      });
+      if (!read) {
+        // The library stops reading past its own cap (16x the limit).
+        const uint64_t declared =
+            std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+        if (declared > limit) {
+          SendError(res, 413, "payload_too_large",
+                    "request body is " + std::to_string(declared) + " bytes; the limit is " +
+                        std::to_string(limit));
+        } else {
+          SendError(res, 400, "invalid_argument", "the request body could not be read");
+        }
+        return;
+      }
+      if (size > limit) {
+        SendError(res, 413, "payload_too_large",
+                  "request body is " + std::to_string(size) + " bytes; the limit is " +
+                      std::to_string(limit));
+        return;
+      }
+      Send(res, libsearch::functions::HandleSearch(*index, body, options));
+    });
+  });
+  server.Get("/search", [&](const httplib::Request& req, httplib::Response& res) {
+    Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
+      Send(res, libsearch::functions::HandleQueryString(*index, QueryString(req), options));
+    });
+  });
+  std::atomic<bool> draining{false};
+  server.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
+    Measure(metrics.get(), Metrics::Route::kHealthz, res, [&] {
+      const bool down = draining.load();
+      res.status = down ? 503 : 200;
+      res.set_content(std::string("{\"status\":\"") + (down ? "draining" : "ok") +
+                          "\",\"num_docs\":" + std::to_string(index->num_docs()) + "}",
+                      kJson);
+    });
+  });
+  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    Measure(metrics.get(), Metrics::Route::kMetrics, res, [&] {
+      res.set_content(metrics->Render(index->num_docs()), "text/plain; version=0.0.4");
+    });
+  });
+  server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    const bool known = req.path == "/search" || req.path == "/healthz" || req.path == "/metrics";
+    const bool allowed = req.method == "GET" || req.method == "HEAD" ||
+                         (req.method == "POST" && req.path == "/search");
+    if (known && !allowed) {
+      SendError(res, 405, "method_not_allowed",
+                "method " + req.method + " is not allowed on " + req.path);
+      res.set_header("Allow", req.path == "/search" ? "GET, POST" : "GET");
+      metrics->Record(Metrics::Route::kOther, 405, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Errors the library answers itself (unknown path, body over its limit)
+  // get the structured error body too.
+  server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) {
+      SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path +
+                                           "; see /search, /healthz, /metrics");
+      metrics->Record(Metrics::Route::kOther, 404, 0);
+    } else if (res.status == 413) {
+      SendError(res, 413, "payload_too_large",
+                "request body is over the limit of " +
+                    std::to_string(options.limits.max_body_bytes) + " bytes");
+      metrics->Record(Metrics::Route::kSearch, 413, 0);
+    } else {
+      SendError(res, res.status, res.status >= 500 ? "internal" : "invalid_argument",
+                "HTTP " + std::to_string(res.status));
+    }
+  });
+
+  int bound_port = port;
+  if (port == 0) {
+    bound_port = server.bind_to_any_port(host);
+  } else if (!server.bind_to_port(host, port)) {
+    bound_port = -1;
+  }
+  if (bound_port < 0) {
+    std::fprintf(stderr, "libsearch-service: cannot listen on %s:%d\n", host.c_str(), port);
+    return 1;
+  }
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (server.is_running() && drain_seconds > 0) {
+      draining.store(true);
+      std::fprintf(stderr, "libsearch-service: signal %d, draining for %.1f s\n", sig,
+                   drain_seconds);
+      std::this_thread::sleep_for(std::chrono::duration<double>(drain_seconds));
+    }
+    std::fprintf(stderr, "libsearch-service: signal %d, shutting down\n", sig);
+    server.stop();
+  });
+  std::printf("libsearch-service: %llu docs from %s, listening on http://%s:%d with %u threads\n",
+              static_cast<unsigned long long>(index->num_docs()), index_path.c_str(),
+              host.c_str(), bound_port, threads);
+  std::fflush(stdout);
+
+  const bool ok = server.listen_after_bind();
+  // listen_after_bind returns after stop(), once the workers finished the
+  // requests they had. Wake the signal thread if it is still waiting.
+  if (signal_thread.joinable()) {
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  }
+  std::fprintf(stderr, "libsearch-service: stopped\n");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }
