@@ -238,6 +238,7 @@ void BindSearch(py::module_& m) {
       .def_readonly("total_exact", &Response::total_exact)
       .def_readonly("facets", &Response::facets)
       .def_readonly("next_cursor", &Response::next_cursor)
+      .def_readonly("suggestion", &Response::suggestion)
       .def_readonly("took_us", &Response::took_us)
       .def("__len__", [](const Response& r) { return r.hits.size(); })
       .def("id", [](const Response& r, size_t i) { return HitAt(r, i).id; })

@@ -589,6 +589,11 @@ class SearchResult(Sequence[Hit]):
         return {f.field: [FacetCount(v.value, v.count) for v in f.values] for f in self._response.facets}
 
     @property
+    def suggestion(self) -> Optional[str]:
+        """When nothing matched: the query with misspelt words corrected ("did you mean"), if that matches."""
+        return self._response.suggestion or None
+
+    @property
     def next_cursor(self) -> Optional[str]:
         """Pass as ``search_after=`` to get the page after this one (None: no hits)."""
         return self._response.next_cursor or None

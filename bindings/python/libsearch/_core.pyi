@@ -115,6 +115,7 @@ class SearchResponse:
     total_exact: bool
     facets: List[FacetResult]
     next_cursor: str
+    suggestion: str
     took_us: int
     def __len__(self) -> int: ...
     def id(self, i: int) -> str: ...

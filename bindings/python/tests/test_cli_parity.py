@@ -205,6 +205,7 @@ def test_identical_results_to_cli(
         want_facets = {f: [(v["value"], v["count"]) for v in vs] for f, vs in expected.get("facets", {}).items()}
         assert {f: [(c.value, c.count) for c in cs] for f, cs in got.facets.items()} == want_facets, where
         assert got.next_cursor == expected.get("next_cursor"), where
+        assert got.suggestion == expected.get("suggestion"), where
         with_hits += bool(expected["hits"])
         compared_hits += len(expected["hits"])
     # The queries come from real documents, so most of them match something.

@@ -84,6 +84,13 @@ def test_prefix_and_typos(index: libsearch.Index) -> None:
     assert "chocol" in index.explain("chocolte", typos=True)
 
 
+def test_did_you_mean(index: libsearch.Index) -> None:
+    result = index.search("chocolte")
+    assert result.total == 0 and result.suggestion
+    assert index.search(result.suggestion).total > 0
+    assert index.search("chocolate").suggestion is None
+
+
 def test_highlight(index: libsearch.Index) -> None:
     result = index.search("peanut butter", k=5, highlight="product_name")
     for hit in result:
