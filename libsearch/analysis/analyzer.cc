@@ -316,6 +316,51 @@ class AnalyzerImpl final : public Analyzer {
         ++position;  // Lucene-style gap so phrase queries don't bridge it.
         return;
       }
+      if (self->options_.split_codes && EmitCodeParts(start, end)) return;
+      EmitWord(start, end);
+    }
+
+    // "iphone15" -> iphone15 (joined) and iphone, 15 at consecutive
+    // positions. Only words made of letter and digit runs alone are split;
+    // "3.14" or "a_b" are left whole. Returns false if `word` is not such a code.
+    bool EmitCodeParts(size_t start, size_t end) {
+      bool digits = false, letters = false;
+      for (unsigned char c : word) {
+        if (c >= '0' && c <= '9') {
+          digits = true;
+        } else if (c < 0x80 && !(c >= 'a' && c <= 'z')) {
+          return false;  // Punctuation inside the word.
+        } else {
+          letters = true;
+        }
+      }
+      if (!digits || !letters) return false;
+      const std::string whole = word;
+      const uint32_t first = position;
+      const size_t before = out->size();
+      EmitWord(start, end);
+      if (out->size() == before) return true;  // Stemmed to nothing.
+      Token joined = std::move(out->back());
+      out->pop_back();
+      joined.joined = true;
+      position = first;
+      // Offsets of the parts are exact when folding kept the byte length.
+      const bool exact = whole.size() == end - start;
+      size_t i = 0;
+      while (i < whole.size()) {
+        const bool digit = whole[i] >= '0' && whole[i] <= '9';
+        size_t j = i;
+        while (j < whole.size() && ((whole[j] >= '0' && whole[j] <= '9') == digit)) ++j;
+        word = whole.substr(i, j - i);
+        EmitWord(exact ? start + i : start, exact ? start + j : end);
+        i = j;
+      }
+      out->insert(out->end() - static_cast<std::ptrdiff_t>(position - first), std::move(joined));
+      word = whole;
+      return true;
+    }
+
+    void EmitWord(size_t start, size_t end) {
       Token& token = out->emplace_back();
       if (stemmer != nullptr) {
         stemmer->Stem(word, &token.term);

@@ -18,6 +18,10 @@ struct Token {
   uint32_t position = 0;  // Token index in the field; gaps where stop words were.
   uint32_t start = 0;     // Byte offset of the original word in the input.
   uint32_t end = 0;       // One past its last byte.
+  // With split_codes: the whole letter+digit word ("iphone15"), emitted at the
+  // position of its first part ("iphone", then "15" one position later). It
+  // does not count towards the field length (Lucene's overlapping tokens).
+  bool joined = false;
 };
 
 struct AnalyzerOptions {
@@ -29,6 +33,10 @@ struct AnalyzerOptions {
   bool stopwords = false;
   // Strip combining marks after NFKC case folding ("crème" -> "creme").
   bool fold_accents = true;
+  // Split words that mix letters and digits ("iphone15", "500ml", "sd500")
+  // into their letter and digit runs, keeping the joined word too, so
+  // "iphone15", "iphone 15" and "iPhone-15" all find each other. Default off.
+  bool split_codes = false;
   // Testing only: always take the ICU path, never the ASCII fast path.
   bool force_icu = false;
 };

@@ -74,6 +74,7 @@ class IndexBuilderImpl : public IndexBuilder {
       ao.language = spec.language;
       ao.stopwords = spec.stopwords;
       ao.fold_accents = spec.fold_accents;
+      ao.split_codes = spec.split_codes;
       auto analyzer = analysis::Analyzer::Create(ao);
       if (!analyzer.ok()) return analyzer.status().WithContext("field '" + spec.name + "'");
       fields_[i].analyzer = std::move(*analyzer);
@@ -215,8 +216,10 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
     for (const std::string& s : value.strings) {
       tokens_.clear();
       fa->analyzer->Analyze(s, &tokens_, next_position);
-      for (const analysis::Token& t : tokens_) hits_.emplace_back(term_id(t.term), t.position);
-      length += static_cast<uint32_t>(tokens_.size());
+      for (const analysis::Token& t : tokens_) {
+        hits_.emplace_back(term_id(t.term), t.position);
+        length += !t.joined;  // Joined code words overlap their parts.
+      }
       if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;
     }
     if (fa->norms.size() < doc) fa->norms.resize(doc, 0);

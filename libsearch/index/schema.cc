@@ -146,10 +146,14 @@ Result<Schema> Schema::FromJson(std::string_view text) {
       } else if (key == "fold_accents") {
         LIBSEARCH_RETURN_IF_ERROR(want(v.is_boolean(), "true or false"));
         spec.fold_accents = v.get<bool>();
+      } else if (key == "split_codes") {
+        LIBSEARCH_RETURN_IF_ERROR(want(v.is_boolean(), "true or false"));
+        spec.split_codes = v.get<bool>();
       } else {
         return Status::InvalidArgument(
             where + ": unknown key '" + key +
-            "' (known: type, stored, indexed, boost, language, stopwords, fold_accents)");
+            "' (known: type, stored, indexed, boost, language, stopwords, fold_accents, "
+            "split_codes)");
       }
     }
     specs.push_back(std::move(spec));
@@ -177,6 +181,7 @@ std::string Schema::ToJson() const {
       j["language"] = f.language;
       j["stopwords"] = f.stopwords;
       j["fold_accents"] = f.fold_accents;
+      j["split_codes"] = f.split_codes;
     }
     fields[f.name] = std::move(j);
   }

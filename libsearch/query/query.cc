@@ -375,9 +375,30 @@ class Parser {
       } else {
         tokens_.clear();
         analyzers_[f]->Analyze(text, &tokens_);
+        const analysis::Token* joined = nullptr;
         for (const analysis::Token& t : tokens_) {
+          if (t.joined) {
+            joined = &t;
+            continue;
+          }
           leaf->terms.push_back(t.term);
           leaf->offsets.push_back(t.position);
+        }
+        if (joined != nullptr && tokens_.size() == leaf->terms.size() + 1 && !phrase) {
+          // A lone code word: the joined form or its parts in a row.
+          auto either = std::make_unique<Query>();
+          either->kind = Query::Kind::kBoolean;
+          auto whole = std::make_unique<Query>();
+          whole->kind = Query::Kind::kTerm;
+          whole->field = f;
+          whole->boost = leaf->boost;
+          whole->terms = {joined->term};
+          whole->offsets = {0};
+          leaf->kind = Query::Kind::kPhrase;
+          either->should.push_back(std::move(whole));
+          either->should.push_back(std::move(leaf));
+          group->should.push_back(std::move(either));
+          continue;
         }
       }
       if (leaf->terms.empty()) continue;  // Stop word or punctuation only.

@@ -39,7 +39,8 @@ std::string Highlight(std::string_view text, const analysis::Analyzer& analyzer,
   std::string out = begin > 0 ? "\u2026" : "";
   size_t pos = begin;
   for (size_t i = first; i <= last; ++i) {
-    if (!terms.count(tokens[i].term)) continue;
+    // Joined code words overlap their parts: mark a span once.
+    if (tokens[i].start < pos || !terms.count(tokens[i].term)) continue;
     out.append(text.substr(pos, tokens[i].start - pos));
     out.append(options.pre_tag);
     out.append(text.substr(tokens[i].start, tokens[i].end - tokens[i].start));

@@ -77,6 +77,7 @@ class IndexImpl : public Index {
       ao.language = fields[f].language;
       ao.stopwords = fields[f].stopwords;
       ao.fold_accents = fields[f].fold_accents;
+      ao.split_codes = fields[f].split_codes;
       LIBSEARCH_ASSIGN_OR_RETURN(auto a, analysis::Analyzer::Create(ao));
       analyzers_[f] = a.get();
       owned_.push_back(std::move(a));

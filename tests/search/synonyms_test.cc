@@ -82,3 +82,48 @@ TEST_F(SynonymsTest, LoadSynonymsFileFormatAndErrors) {
 
 }  // namespace
 }  // namespace libsearch
+
+namespace libsearch {
+namespace {
+
+// With split_codes, model numbers match however they are typed.
+TEST(CodeWordSearch, JoinedSpacedAndHyphenatedFormsFindEachOther) {
+  testing::TempDir dir;
+  auto schema = Schema::FromJson(
+      R"({"id": "id", "fields": {"title": {"type": "text", "split_codes": true}}})");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_OK(testing::BuildIndex(*schema,
+                                {R"({"id": "1", "title": "Apple iPhone15 case"})",
+                                 R"({"id": "2", "title": "Case for iphone 15 Pro"})",
+                                 R"({"id": "3", "title": "SD-500 memory card"})",
+                                 R"({"id": "4", "title": "sd500 reader"})",
+                                 R"({"id": "5", "title": "iphone 14, 15 cm cable"})"},
+                                dir.File("c.idx")));
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("c.idx")));
+  auto ids = [&](const std::string& q) {
+    SearchRequest req;
+    req.query = q;
+    req.include_docs = false;
+    auto r = index->Search(req);
+    EXPECT_TRUE(r.ok());
+    std::set<std::string> out;
+    for (const Hit& h : r->hits) out.insert(h.id);
+    return out;
+  };
+  EXPECT_EQ(ids("iphone15"), (std::set<std::string>{"1", "2"}));
+  EXPECT_EQ(ids("\"iphone 15\""), (std::set<std::string>{"1", "2"}));
+  EXPECT_EQ(ids("iPhone-15"), (std::set<std::string>{"1", "2"}));
+  EXPECT_EQ(ids("sd500"), (std::set<std::string>{"3", "4"}));
+  EXPECT_EQ(ids("SD-500"), (std::set<std::string>{"3", "4"}));
+  // The joined token does not count towards the field length: doc 1 has
+  // three words ("apple", "iphone"+"15", "case") -> 4 positions.
+  const IndexInfo info = index->Info();
+  for (const FieldInfo& f : info.fields) {
+    if (f.name == "title") {
+      EXPECT_EQ(f.total_terms, 4u + 5u + 4u + 3u + 5u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace libsearch

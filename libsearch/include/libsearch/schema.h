@@ -47,6 +47,9 @@ struct FieldSpec {
   bool stopwords = false;
   // Text only: fold accents ("crème" -> "creme"). Default true.
   bool fold_accents = true;
+  // Text only: split letter+digit words ("iphone15", "sd500") into parts as
+  // well, so they match "iphone 15" and "SD-500". Default false.
+  bool split_codes = false;
 };
 
 class Schema {
