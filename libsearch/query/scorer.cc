@@ -97,6 +97,14 @@ class TermScorer : public Scorer {
     return max_score_;
   }
   uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
+  bool CanCountInto() const override { return true; }
+  bool CountInto(std::vector<uint64_t>* bits) override {
+    uint64_t* b = bits->data();
+    for (uint32_t d = cursor_->doc(); d != kNoMoreDocs; d = cursor_->Next()) {
+      b[d >> 6] |= uint64_t{1} << (d & 63);
+    }
+    return true;
+  }
   float GetMaxScore(uint32_t up_to) override {
     float bound = 0;
     cursor_->ForEachBlockBound(up_to, [&](uint32_t tf, uint8_t norm) {
@@ -139,7 +147,14 @@ class PhraseScorer : public Scorer {
   PhraseScorer(std::vector<PostingsCursor*> cursors, std::vector<uint32_t> offsets,
                const FieldReader* field, float weight, const NormInverseTable* table)
       : cursors_(std::move(cursors)), offsets_(std::move(offsets)), field_(field),
-        weight_(weight), table_(table), positions_(cursors_.size()) {
+        weight_(weight), table_(table) {
+    // Rarest term first, both to lead the leapfrog and to seed the
+    // candidate start positions (fewest to check, decoded first).
+    for (size_t i = 0; i < cursors_.size(); ++i) order_.push_back(i);
+    std::stable_sort(order_.begin(), order_.end(), [this](size_t a, size_t b) {
+      return cursors_[a]->doc_freq() < cursors_[b]->doc_freq();
+    });
+    for (size_t i : order_) by_rarity_.push_back(cursors_[i]);
     uint32_t start = 0;
     for (PostingsCursor* c : cursors_) start = std::max(start, c->doc());
     doc_ = FindMatch(start);
@@ -150,11 +165,7 @@ class PhraseScorer : public Scorer {
   float Score() override {
     return Bm25Score(weight_, freq_, (*table_)[field_->norm(doc_)]);
   }
-  uint64_t cost() const override {
-    uint64_t c = UINT64_MAX;
-    for (PostingsCursor* p : cursors_) c = std::min<uint64_t>(c, p->doc_freq());
-    return c;
-  }
+  uint64_t cost() const override { return by_rarity_[0]->doc_freq(); }
   // w - w / (1 + f * n) never exceeds w.
   float MaxScore() override { return weight_; }
   uint32_t ShallowAdvance(uint32_t target) override {
@@ -167,39 +178,45 @@ class PhraseScorer : public Scorer {
  private:
   uint32_t FindMatch(uint32_t target) {
     while (true) {
-      target = Align(cursors_, target);
+      target = Align(by_rarity_, target);
       if (target == kNoMoreDocs) return kNoMoreDocs;
       freq_ = CountMatches();
       if (freq_ > 0) return target;
       ++target;
     }
   }
+  // Phrase start positions present for every term, counted (Lucene's exact
+  // phrase frequency). Starts come from the rarest term; each further term's
+  // positions are decoded only while some start survives.
   uint32_t CountMatches() {
-    for (size_t i = 0; i < cursors_.size(); ++i) cursors_[i]->Positions(&positions_[i]);
-    uint32_t n = 0;
-    std::vector<size_t> idx(cursors_.size(), 0);
-    // Walk candidate starts from the first term; binary search the others.
-    for (uint32_t p0 : positions_[0]) {
-      if (p0 < offsets_[0]) continue;
-      const uint32_t start = p0 - offsets_[0];
-      bool all = true;
-      for (size_t i = 1; i < cursors_.size() && all; ++i) {
-        const std::vector<uint32_t>& ps = positions_[i];
-        const uint32_t want = start + offsets_[i];
-        while (idx[i] < ps.size() && ps[idx[i]] < want) ++idx[i];
-        all = idx[i] < ps.size() && ps[idx[i]] == want;
-      }
-      if (all) ++n;
+    const size_t r = order_[0];
+    cursors_[r]->Positions(&positions_);
+    starts_.clear();
+    for (uint32_t p : positions_) {
+      if (p >= offsets_[r]) starts_.push_back(p - offsets_[r]);
     }
-    return n;
+    for (size_t k = 1; k < order_.size() && !starts_.empty(); ++k) {
+      const size_t t = order_[k];
+      cursors_[t]->Positions(&positions_);
+      size_t kept = 0, j = 0;
+      for (uint32_t start : starts_) {
+        const uint32_t want = start + offsets_[t];
+        while (j < positions_.size() && positions_[j] < want) ++j;
+        if (j < positions_.size() && positions_[j] == want) starts_[kept++] = start;
+      }
+      starts_.resize(kept);
+    }
+    return static_cast<uint32_t>(starts_.size());
   }
 
-  std::vector<PostingsCursor*> cursors_;
+  std::vector<PostingsCursor*> cursors_;  // In phrase order, matching offsets_.
   std::vector<uint32_t> offsets_;
+  std::vector<size_t> order_;               // Indexes into cursors_, rarest first.
+  std::vector<PostingsCursor*> by_rarity_;
   const FieldReader* field_;
   float weight_;
   const NormInverseTable* table_;
-  std::vector<std::vector<uint32_t>> positions_;
+  std::vector<uint32_t> positions_, starts_;  // Reused scratch.
   uint32_t doc_ = kNoMoreDocs;
   uint32_t freq_ = 0;
 };
@@ -299,6 +316,20 @@ class DisjunctionScorer : public Scorer {
     return static_cast<float>(sum);
   }
   void ForEachPruning(TopK* top) override;
+  // A union's matches are the OR of its children's: each child list is
+  // walked once with no merging, then the caller counts bits.
+  bool CanCountInto() const override {
+    for (const auto& c : children_) {
+      if (!c->CanCountInto()) return false;
+    }
+    return true;
+  }
+  bool CountInto(std::vector<uint64_t>* bits) override {
+    if (!CanCountInto()) return false;
+    for (auto& c : children_) c->CountInto(bits);
+    doc_ = kNoMoreDocs;
+    return true;
+  }
 
  private:
   uint32_t Update() {
@@ -445,6 +476,8 @@ class UnscoredScorer : public Scorer {
   float MaxScore() override { return 0; }
   uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
   float GetMaxScore(uint32_t) override { return 0; }
+  bool CanCountInto() const override { return inner_->CanCountInto(); }
+  bool CountInto(std::vector<uint64_t>* bits) override { return inner_->CountInto(bits); }
 
  private:
   std::unique_ptr<Scorer> inner_;

@@ -48,6 +48,15 @@ class Scorer {
   // block windows of this scorer; disjunctions override it with MaxScore.
   // Docs that are skipped are not counted anywhere.
   virtual void ForEachPruning(TopK* top);
+
+  // COUNT without iterating a union doc by doc: sets bit d of `bits` for
+  // every remaining match d and returns true, or returns false (touching
+  // nothing) if this scorer cannot. Terms and unions of terms can.
+  virtual bool CanCountInto() const { return false; }
+  virtual bool CountInto(std::vector<uint64_t>* bits) {
+    (void)bits;
+    return false;
+  }
 };
 
 // Owns per-query state that scorers point into (norm tables) and every

@@ -310,6 +310,10 @@ void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::str
       ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << req.query << " rank " << i;
     }
     pruned_something += exact.total > exact.hits.size();
+    // COUNT (k = 0, never scores; bitsets for unions) counts the same.
+    req.k = 0;
+    ASSERT_OK_AND_ASSIGN(SearchResponse count, index.Search(req));
+    ASSERT_EQ(count.total, exact.total) << req.query;
   }
   EXPECT_GT(pruned_something, num_queries / 3) << "too few queries had anything to prune";
 }
