@@ -5,6 +5,8 @@
 // alike (functions/tests/test_conformance.py checks this).
 #include "functions/common/search_handler.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -26,15 +28,59 @@ HttpLikeResponse Invalid(std::string_view message) {
   return ErrorResponse(400, "invalid_argument", message);
 }
 
-// Scores are floats; print the shortest decimal that reads back to the same
-// float (15.7663536), not the double widening (15.766353607177734). This is
-// the CLI's rule (tools/libsearch_cli.cc, FloatForJson), printed by the same
-// JSON library.
-std::string ScoreJson(float f) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(f));
-  return Json(std::strtod(buf, nullptr)).dump();
+}  // namespace
+
+std::string ShortestDouble(double d) {
+  if (!std::isfinite(d)) return "null";
+  // The shortest digits that read back to `d` (std::to_chars guarantees it),
+  // laid out as Python's repr() does: fixed for 1e-4 <= |d| < 1e16 with at
+  // least one fractional digit, else d.ddde[+-]XX.
+  char sci[64];
+  const auto [end, ec] = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
+  if (ec != std::errc()) return "null";
+  const std::string_view text(sci, static_cast<size_t>(end - sci));
+  const size_t e_at = text.find('e');
+  std::string out;
+  std::string digits;
+  for (char c : text.substr(0, e_at)) {
+    if (c == '-') {
+      out += '-';
+    } else if (c != '.') {
+      digits += c;
+    }
+  }
+  const int exp = std::atoi(std::string(text.substr(e_at + 1)).c_str());
+  if (exp >= -4 && exp < 16) {
+    if (exp >= 0) {
+      const size_t int_digits = static_cast<size_t>(exp) + 1;
+      if (digits.size() <= int_digits) {
+        out += digits + std::string(int_digits - digits.size(), '0') + ".0";
+      } else {
+        out += digits.substr(0, int_digits) + "." + digits.substr(int_digits);
+      }
+    } else {
+      out += "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
+    }
+  } else {
+    out += digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    char e[16];
+    std::snprintf(e, sizeof(e), "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    out += e;
+  }
+  return out;
 }
+
+std::string ScoreJson(float score) {
+  // The CLI's rule (tools/libsearch_cli.cc, FloatForJson): the float's "%.9g"
+  // text read back as a double, i.e. the shortest decimal that reads back to
+  // the same float (15.7663536, not the widening 15.766353607177734).
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(score));
+  return ShortestDouble(std::strtod(buf, nullptr));
+}
+
+namespace {
 
 // Reads "filters" / "fields": a string or an array of strings.
 std::optional<HttpLikeResponse> StringList(const Json& value, std::string_view name,

@@ -106,6 +106,15 @@ int HttpStatus(StatusCode code);
 // CLI's way: the "%.9g" text read back as a double, printed shortest.
 std::string SearchResponseJson(const SearchResponse& response, bool include_docs);
 
+// A score as JSON: ShortestDouble of the float's "%.9g" text read back.
+std::string ScoreJson(float score);
+
+// The shortest decimal that reads back to `d`, laid out as Python's repr()
+// ("4.59955311", "15.0", "1e-05", "1e+16"); "null" if not finite. The CLI
+// prints the same double through nlohmann::json, whose Grisu2 is not always
+// shortest (4.5995531099999996 for 4.59955311): same value, other text.
+std::string ShortestDouble(double d);
+
 // JSON text of `s` as a string literal (quotes included). Invalid UTF-8 is
 // replaced by U+FFFD.
 std::string JsonString(std::string_view s);

@@ -106,7 +106,8 @@ class Process:
         )
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def signal(self, sig: int) -> None:
@@ -301,7 +302,7 @@ def gcf(catalogue_index: pathlib.Path, tmp_path_factory: pytest.TempPathFactory)
         wait_for_port(port, process.proc)
     except Exception:
         process.stop()
-        raise RuntimeError("functions-framework did not start:\n" + process.log())
+        raise RuntimeError("functions-framework did not start:\n" + process.log()) from None
     yield HttpSurface(process, port, "/")
     process.stop()
 

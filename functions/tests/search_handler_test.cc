@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
@@ -83,11 +84,21 @@ TEST(SearchHandler, ByteIdenticalToTheCliJson) {
     const Json ours = Json::parse(r.body_json);
     EXPECT_EQ(ours["total"], cli_json["total"]) << q;
     EXPECT_EQ(ours["total_exact"], cli_json["total_exact"]) << q;
+    // The CLI's hits with their scores printed shortest (it prints the same
+    // doubles through nlohmann::json, not always shortest): byte-identical.
+    std::string expected = "[";
+    for (const Json& h : cli_json["hits"]) {
+      if (expected.size() > 1) expected += ',';
+      expected += "{\"id\":" + h["id"].dump() +
+                  ",\"score\":" + ShortestDouble(h["score"].get<double>()) +
+                  ",\"doc\":" + h["doc"].dump() + "}";
+    }
+    expected += "]";
     const size_t hits_at = r.body_json.find(",\"hits\":");
     ASSERT_NE(hits_at, std::string::npos);
     const std::string our_hits =
         r.body_json.substr(hits_at + 8, r.body_json.size() - 1 - (hits_at + 8));
-    EXPECT_EQ(our_hits, cli_json["hits"].dump()) << "query: " << q;
+    EXPECT_EQ(our_hits, expected) << "query: " << q;
   }
 }
 
@@ -227,6 +238,23 @@ TEST(SearchHandler, QueryStrings) {
               "unknown query parameter \"colour\"; known parameters: q, k, offset, filter");
   ExpectError(HandleQueryString(CatalogueIndex(), "q=" + std::string(70000, 'a')), 413,
               "payload_too_large", "query string is 70002 bytes");
+}
+
+TEST(SearchHandler, ScoresPrintShortestLikePythonRepr) {
+  EXPECT_EQ(ScoreJson(4.59955311f), "4.59955311");  // nlohmann: 4.5995531099999996
+  EXPECT_EQ(ScoreJson(15.7663536f), "15.7663536");
+  EXPECT_EQ(ScoreJson(0.0f), "0.0");
+  EXPECT_EQ(ScoreJson(2.0f), "2.0");
+  EXPECT_EQ(ScoreJson(0.1f), "0.100000001");  // "%.9g": nine digits, as the CLI.
+  EXPECT_EQ(ShortestDouble(1e-05), "1e-05");
+  EXPECT_EQ(ShortestDouble(0.0001), "0.0001");
+  EXPECT_EQ(ShortestDouble(1234.5), "1234.5");
+  EXPECT_EQ(ShortestDouble(1e16), "1e+16");
+  EXPECT_EQ(ShortestDouble(123456789012345.0), "123456789012345.0");
+  EXPECT_EQ(ShortestDouble(-2.5e-7), "-2.5e-07");
+  EXPECT_EQ(ShortestDouble(1.5e300), "1.5e+300");
+  EXPECT_EQ(ShortestDouble(-0.0), "-0.0");
+  EXPECT_EQ(ShortestDouble(std::numeric_limits<double>::infinity()), "null");
 }
 
 TEST(SearchHandler, Helpers) {
