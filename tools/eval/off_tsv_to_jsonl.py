@@ -31,6 +31,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from derive_product_fields import derive  # noqa: E402  (same derived fields as the sample)
+
 COLUMNS = ["barcode", "product_name", "ingredients", "image_url", "fat_100g",
            "saturated_fat_100g", "carbohydrates_100g", "sugars_100g", "fiber_100g",
            "proteins_100g", "salt_100g", "sodium_100g", "alcohol_100g", "is_healthy"]
@@ -96,7 +99,7 @@ def main():
                 doc = convert_row(cols)
             except ValueError as e:
                 raise SystemExit(f"{args.input}:{line_no}: {e}")
-            out.write(json.dumps(doc, ensure_ascii=False).encode("utf-8") + b"\n")
+            out.write(json.dumps(derive(doc), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
             if args.limit and count >= args.limit:
                 stopped_early = True
