@@ -1,0 +1,95 @@
+// Product-search benchmark cases (issue: filters, facets, sort, typos,
+// search-as-you-type), run on a catalogue index given by
+// LIBSEARCH_BENCH_INDEX (default: the bundled 10k sample, built once). The
+// full 818k catalogue: bench/product/run.sh. Latency percentiles over a fixed
+// list of queries are reported as counters (p50_us, p99_us).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "libsearch/libsearch.h"
+
+namespace libsearch {
+namespace {
+
+const Index& Catalogue() {
+  static std::unique_ptr<Index> index = [] {
+    std::string path = std::getenv("LIBSEARCH_BENCH_INDEX") ? std::getenv("LIBSEARCH_BENCH_INDEX") : "";
+    if (path.empty()) {
+      const std::string src = LIBSEARCH_SOURCE_DIR;
+      path = "/tmp/libsearch_product_bench.idx";
+      auto schema = Schema::FromFile(src + "/examples/products/schema.json");
+      auto builder = IndexBuilder::Create(*schema);
+      if (!(*builder)->AddJsonl(src + "/examples/products/products.jsonl.gz", {}).ok() ||
+          !(*builder)->Build(path).ok()) {
+        std::abort();
+      }
+    }
+    auto opened = Index::Open(path);
+    if (!opened.ok()) std::abort();
+    return std::move(*opened);
+  }();
+  return *index;
+}
+
+// Runs the requests round-robin; reports latency percentiles.
+void RunRequests(benchmark::State& state, const std::vector<SearchRequest>& requests) {
+  const Index& index = Catalogue();
+  std::vector<double> us;
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = index.Search(requests[i++ % requests.size()]);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
+    benchmark::DoNotOptimize(r);
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  if (!us.empty()) {
+    state.counters["p50_us"] = us[us.size() / 2];
+    state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  }
+}
+
+// One typo, a numeric range filter, two facets and a sort.
+void BM_Product_TypoRangeFacetsSort(benchmark::State& state) {
+  const char* words[] = {"chocolte", "yoghourt", "biscuts", "cheesse", "tomatoe", "strawbery",
+                         "vanila", "almnds", "peanutt", "cerael", "orgnic", "juicee"};
+  std::vector<SearchRequest> reqs;
+  for (const char* w : words) {
+    SearchRequest r;
+    r.query = w;
+    r.typos = true;
+    r.filters = {"sugars_100g:[0 TO 30]"};
+    r.facets = {{"country", 10, {}, false}, {"nutrition_band", 10, {}, false}};
+    r.sort = {{"sugars_100g", false}};
+    r.include_docs = false;
+    reqs.push_back(r);
+  }
+  RunRequests(state, reqs);
+}
+BENCHMARK(BM_Product_TypoRangeFacetsSort)->Iterations(600);
+
+// Search-as-you-type on two letters.
+void BM_Product_Prefix2Letters(benchmark::State& state) {
+  std::vector<SearchRequest> reqs;
+  for (const char* p : {"ch", "ap", "mi", "or", "ba", "to", "su", "co", "pe", "gr"}) {
+    SearchRequest r;
+    r.query = p;
+    r.prefix_last = true;
+    r.include_docs = false;
+    reqs.push_back(r);
+  }
+  RunRequests(state, reqs);
+}
+BENCHMARK(BM_Product_Prefix2Letters)->Iterations(600);
+
+}  // namespace
+}  // namespace libsearch
+
+BENCHMARK_MAIN();
