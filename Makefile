@@ -65,6 +65,14 @@ test-functions: build
 	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie LIBSEARCH_REQUIRE_RUNTIMES=1 \
 	    $(PYTHON) -m pytest functions/tests -q
 
+# AWS Lambda artefacts for the Amazon Linux 2023 runtimes (glibc 2.34) in
+# $(BUILD)/package: the provided.al2023 zip (static bootstrap + index), the
+# python3.12 layer and function zips; fails if any ELF in them needs more
+# than AL2023 has (functions/aws_lambda/check_al2023_abi.py). INDEX=path
+# packages another index than the bundled catalogue.
+package: build
+	BUILD=$(BUILD) bash functions/aws_lambda/package.sh
+
 # Micro-benchmarks (Google Benchmark), Release build with benchmarks enabled.
 bench: build
 	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_BENCHMARKS=ON >/dev/null

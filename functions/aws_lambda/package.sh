@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# make package: the AWS Lambda deployment artefacts for the Amazon Linux 2023
+# runtimes (glibc 2.34), built on Debian 12 (glibc 2.36, GCC 12).
+#
+#   $OUT/libsearch-lambda-al2023.zip        provided.al2023: bootstrap + index.idx
+#   $OUT/libsearch-python312-layer.zip      python3.12 layer: python/libsearch (+ the
+#                                           compiled _core), python/search_handler.py
+#   $OUT/libsearch-python-function.zip      python3.12 function code: handler.py
+#   $OUT/gcp/                               Cloud Run functions source (main.py + the above)
+#
+# The bootstrap is built with GCC 11 and links everything but glibc
+# statically: libstdc++ and libgcc (-static-libstdc++ -static-libgcc, GCC 12's
+# need GLIBC_2.35/2.36), ICU, zstd, xxhash, zlib, libuuid from Debian's .a
+# files, and Xapian from Debian's own source package built here as a static
+# library (Debian ships no libxapian.a; its libxapian.so needs the system
+# libstdc++). check_al2023_abi.py then fails the build if any ELF needs a
+# GLIBC version past 2.34, any GLIBCXX/CXXABI/GCC version, or a shared
+# library outside glibc. Finally the unpacked zip runs under the Runtime
+# Interface Emulator (if installed) from a read-only directory.
+#
+# Environment: BUILD (default build), INDEX (default: the bundled catalogue,
+# indexed with $BUILD/tools/libsearch), CXX11 (default g++-11), PYTHON312
+# (default: python3.12 on PATH; the layer is skipped without it).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "$ROOT" && mkdir -p "${BUILD:-build}" && cd "${BUILD:-build}" && pwd)
+OUT=$BUILD/package
+CXX11=${CXX11:-g++-11}
+JOBS=${JOBS:-$(nproc)}
+LIBDIR=/usr/lib/x86_64-linux-gnu
+mkdir -p "$OUT"
+log() { echo "package: $*"; }
+
+# 1. Xapian as a PIC static library, from the Debian source of the installed version.
+XAPIAN_VERSION=$(dpkg-query -W -f='${Version}' libxapian-dev)
+XAPIAN_A=$OUT/xapian-$XAPIAN_VERSION/libxapian.a
+if [ ! -f "$XAPIAN_A" ]; then
+  log "building a static Xapian $XAPIAN_VERSION with $CXX11 (first run only, a few minutes)"
+  SRC=$OUT/xapian-src
+  rm -rf "$SRC" && mkdir -p "$SRC/apt/lists/partial" "$SRC/apt/cache/archives/partial"
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
+    > "$SRC/apt/sources.list"
+  APT=(-o "Dir::Etc::SourceList=$SRC/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+       -o "Dir::State::Lists=$SRC/apt/lists" -o "Dir::Cache=$SRC/apt/cache" -o Debug::NoLocking=1)
+  (cd "$SRC" && apt-get "${APT[@]}" update -qq && apt-get "${APT[@]}" source --download-only -qq "xapian-core=$XAPIAN_VERSION")
+  tar -C "$SRC" -xf "$SRC"/xapian-core_*.orig.tar.xz
+  (cd "$SRC"/xapian-core-*/ &&
+   ./configure -q --disable-shared --enable-static --disable-backend-remote --disable-documentation \
+       CXX="$CXX11" CXXFLAGS="-O2 -fPIC" > "$SRC/configure.log" &&
+   make -j"$JOBS" libxapian.la > "$SRC/make.log")
+  mkdir -p "$(dirname "$XAPIAN_A")"
+  cp "$SRC"/xapian-core-*/.libs/libxapian.a "$XAPIAN_A"
+fi
+
+# 2. The bootstrap (and, with Python 3.12, the extension) with GCC 11, static.
+PYTHON312=${PYTHON312:-$(command -v python3.12 || true)}
+if [ -n "$PYTHON312" ]; then PYTHON312=$("$PYTHON312" -c 'import sys; print(sys.executable)'); fi
+CMAKE_ARGS=(
+  -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
+  -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
+  -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
+  -DICU_UC_LIBRARY_RELEASE=$LIBDIR/libicuuc.a -DICU_I18N_LIBRARY_RELEASE=$LIBDIR/libicui18n.a
+  -DICU_DATA_LIBRARY_RELEASE=$LIBDIR/libicudata.a -DZLIB_LIBRARY=$LIBDIR/libz.a
+  -Dpkgcfg_lib_ZSTD_zstd=$LIBDIR/libzstd.a -Dpkgcfg_lib_XXHASH_xxhash=$LIBDIR/libxxhash.a
+  -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A"
+  "-DXAPIAN_STATIC_DEP_LIBS=$LIBDIR/libuuid.a;$LIBDIR/libz.a"
+  -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
+)
+TARGETS=(libsearch_lambda_bootstrap)
+if [ -n "$PYTHON312" ]; then
+  CMAKE_ARGS+=(-DLIBSEARCH_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PYTHON312")
+  TARGETS+=(libsearch_python)
+fi
+log "configuring $OUT/cmake with $CXX11"
+cmake -S "$ROOT" -B "$OUT/cmake" "${CMAKE_ARGS[@]}" > "$OUT/cmake.log"
+cmake --build "$OUT/cmake" -j "$JOBS" --target "${TARGETS[@]}" > "$OUT/build.log" || { tail -40 "$OUT/build.log"; exit 1; }
+
+# 3. The provided.al2023 zip: bootstrap + index.idx at the root.
+INDEX=${INDEX:-}
+if [ -z "$INDEX" ]; then
+  INDEX=$OUT/products.idx
+  "$BUILD/tools/libsearch" index --schema "$ROOT/examples/products/schema.json" \
+      --input "$ROOT/examples/products/products.jsonl.gz" --output "$INDEX" > /dev/null
+fi
+STAGE=$OUT/stage/provided.al2023
+rm -rf "$OUT/stage" && mkdir -p "$STAGE"
+install -m 0755 "$OUT/cmake/functions/aws_lambda/bootstrap" "$STAGE/bootstrap"
+strip --strip-unneeded "$STAGE/bootstrap"
+install -m 0644 "$INDEX" "$STAGE/index.idx"
+ZIP=$OUT/libsearch-lambda-al2023.zip
+rm -f "$ZIP" && (cd "$STAGE" && zip -q -X -9 "$ZIP" bootstrap index.idx)
+ARTEFACTS=("$ZIP")
+
+# 4. The Python layer and function code (python3.12+ runtimes).
+if [ -n "$PYTHON312" ]; then
+  LAYER=$OUT/stage/python-layer/python
+  mkdir -p "$LAYER/libsearch"
+  cp "$ROOT"/bindings/python/libsearch/*.py "$ROOT"/bindings/python/libsearch/*.pyi \
+     "$ROOT"/bindings/python/libsearch/py.typed "$LAYER/libsearch/"
+  cp "$OUT"/cmake/bindings/python/_core.*.so "$LAYER/libsearch/"
+  strip --strip-unneeded "$LAYER"/libsearch/_core.*.so
+  cp "$ROOT/functions/common/search_handler.py" "$LAYER/"
+  LAYER_ZIP=$OUT/libsearch-python312-layer.zip
+  rm -f "$LAYER_ZIP" && (cd "$OUT/stage/python-layer" && zip -q -X -9 -r "$LAYER_ZIP" python)
+  FUNC=$OUT/stage/python-function
+  mkdir -p "$FUNC" && cp "$ROOT/functions/aws_lambda/python/handler.py" "$FUNC/"
+  install -m 0644 "$INDEX" "$FUNC/index.idx"
+  FUNC_ZIP=$OUT/libsearch-python-function.zip
+  rm -f "$FUNC_ZIP" && (cd "$FUNC" && zip -q -X -9 "$FUNC_ZIP" handler.py index.idx)
+  ARTEFACTS+=("$LAYER_ZIP" "$FUNC_ZIP")
+  # The Cloud Run functions source directory (gcloud functions deploy --source).
+  GCP=$OUT/gcp
+  rm -rf "$GCP" && mkdir -p "$GCP"
+  cp "$ROOT/functions/gcp/main.py" "$ROOT/functions/gcp/requirements.txt" "$LAYER/search_handler.py" "$GCP/"
+  cp -r "$LAYER/libsearch" "$GCP/"
+  install -m 0644 "$INDEX" "$GCP/index.idx"
+  # The layer's module imports and searches with the interpreter it was built for.
+  PYTHONPATH="$LAYER" "$PYTHON312" -c "
+import libsearch, search_handler
+idx = libsearch.Index.open('$INDEX')
+status, body = search_handler.handle_search(idx, '{\"query\": \"peanut butter\", \"k\": 1}')
+assert status == 200 and '\"total\":97' in body, body
+print('package: the layer imports and searches under', __import__('sys').version.split()[0])"
+else
+  log "no python3.12: the Python layer is skipped"
+fi
+
+# 5. The ABI check on every ELF file in every zip.
+"${PYTHON:-python3}" "$ROOT/functions/aws_lambda/check_al2023_abi.py" "${ARTEFACTS[@]}"
+
+# 6. Smoke test: the unpacked zip, read-only, under the emulator.
+RIE=${LIBSEARCH_RIE:-$BUILD/go/bin/aws-lambda-rie}
+if [ -x "$RIE" ]; then
+  RUN=$(mktemp -d) && trap 'chmod -R u+w "$RUN"; rm -rf "$RUN"' EXIT
+  (cd "$RUN" && unzip -q "$ZIP" && chmod -R a-w "$RUN")
+  PORT=$("${PYTHON:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  API=$("${PYTHON:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  env -u LIBSEARCH_INDEX LAMBDA_TASK_ROOT="$RUN" "$RIE" --log-level error \
+      --runtime-interface-emulator-address "127.0.0.1:$PORT" --runtime-api-address "127.0.0.1:$API" \
+      "$RUN/bootstrap" > "$OUT/smoke.log" 2>&1 &
+  RIE_PID=$!
+  REPLY=""
+  for _ in $(seq 1 50); do
+    REPLY=$(curl -s --max-time 10 -d '{"query":"peanut butter","k":1}' \
+        "http://127.0.0.1:$PORT/2015-03-31/functions/function/invocations" || true)
+    [ -n "$REPLY" ] && break
+    sleep 0.1
+  done
+  kill "$RIE_PID" 2>/dev/null || true
+  wait "$RIE_PID" 2>/dev/null || true
+  case "$REPLY" in
+    *'"total":97'*) log "smoke test: the unpacked zip answers under the emulator" ;;
+    *) echo "package: smoke test failed: $REPLY"; cat "$OUT/smoke.log"; exit 1 ;;
+  esac
+else
+  log "no aws-lambda-rie at $RIE: smoke test skipped"
+fi
+
+for a in "${ARTEFACTS[@]}"; do log "$(du -k "$a" | cut -f1) KiB  $a"; done
