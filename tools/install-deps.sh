@@ -39,14 +39,15 @@ fi
 # also fetches by itself into its isolated build environment.
 PYTHON=${PYTHON:-python3}
 PIP_PACKAGES=(pytest scikit-build-core pybind11
-              awslambdaric functions-framework)  # functions/: the real AWS and GCP runtimes
+              # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
+              awslambdaric functions-framework boto3 "moto[server]")
 mapfile -t missing_pip < <("$PYTHON" - "${PIP_PACKAGES[@]}" <<'EOF'
 import sys
 from importlib import metadata
 
 for name in sys.argv[1:]:
     try:
-        metadata.version(name)
+        metadata.version(name.split("[")[0])
     except metadata.PackageNotFoundError:
         print(name)
 EOF

@@ -48,6 +48,17 @@ int Run() {
   libsearch::functions::RuntimeApiClient& api = **client;
 
   const std::string path = IndexPath();
+  if (path.rfind("s3://", 0) == 0) {
+    // Downloading needs HTTPS and SigV4, which this libc-only binary leaves
+    // out; the Python handler can (boto3), or use a layer / container image.
+    const std::string message = "LIBSEARCH_INDEX " + path +
+                                ": the C++ bootstrap reads local files only; ship the index in "
+                                "the zip, a layer (/opt/index.idx) or a container image";
+    std::fprintf(stderr, "bootstrap: %s\n", message.c_str());
+    const libsearch::Status s = api.PostInitError("Runtime.IndexLoadError", message);
+    if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
+    return 1;
+  }
   auto index = libsearch::Index::Open(path);
   if (!index.ok()) {
     const std::string message = "cannot open index " + path + ": " + index.status().ToString();

@@ -5,15 +5,14 @@ with the event shapes Lambda sends."""
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import shutil
-import stat
+import sys
 from typing import Any, Dict, Tuple
 
 import pytest
 
-from conftest import BOOTSTRAP, FUNCTIONS, Lambda, no_took
+from conftest import BOOTSTRAP, Lambda, Process, base_env, free_port, no_took, require, wait_for_port
 from lambda_events import apigw_v2, function_url, request
 
 
@@ -159,3 +158,39 @@ def test_init_error_when_the_index_is_missing(cpp_lambda_factory, py_lambda_fact
     status, out = py.invoke({"query": "x"})
     body = json.loads(out)
     assert "errorType" in body and "no-such.idx" in body["errorMessage"], out
+
+
+def test_python_handler_downloads_the_index_from_s3(py_lambda_factory, cpp_lambda_factory,
+                                                      catalogue_index: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    """LIBSEARCH_INDEX=s3://... against moto's S3-compatible server on 127.0.0.1."""
+    try:
+        import boto3
+        import moto  # noqa: F401
+    except ImportError:
+        require(False, "boto3 and moto[server]")
+    port = free_port()
+    server = Process([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                     base_env(), tmp_path, tmp_path / "moto.log")
+    try:
+        wait_for_port(port, server.proc)
+        creds = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+                 "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}"}
+        s3 = boto3.client("s3", endpoint_url=creds["AWS_ENDPOINT_URL_S3"], region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+        s3.create_bucket(Bucket="indexes")
+        s3.upload_file(str(catalogue_index), "indexes", "products/v1.idx")
+        cache = tmp_path / "tmp"
+        cache.mkdir()
+        lam = py_lambda_factory({"LIBSEARCH_INDEX": "s3://indexes/products/v1.idx", "LIBSEARCH_TMP": str(cache),
+                                 **creds}, name="python-s3")
+        status, out = lam.invoke({"query": "peanut butter", "k": 1})
+        assert json.loads(out)["total"] == 97, out
+        [downloaded] = list(cache.glob("libsearch-*.idx"))
+        assert downloaded.stat().st_size == catalogue_index.stat().st_size
+        # The C++ bootstrap says plainly that it does not download.
+        cpp = cpp_lambda_factory({"LIBSEARCH_INDEX": "s3://indexes/products/v1.idx"}, name="cpp-s3")
+        status, out = cpp.invoke({"query": "x"})
+        body = json.loads(out)
+        assert body["errorType"] == "Runtime.IndexLoadError" and "local files only" in body["errorMessage"], out
+    finally:
+        server.stop()
