@@ -65,14 +65,14 @@ using SortArg = std::pair<std::string, bool>;
 using HighlightArg =
     std::tuple<std::vector<std::string>, std::string, std::string, size_t>;
 
-libsearch::SearchRequest MakeRequest(
-    std::string query, size_t k, size_t offset,
-    std::vector<std::string> fields, std::vector<std::string> filters,
-    libsearch::Operator op, bool include_docs,
-    std::optional<uint64_t> threshold, const std::vector<FacetArg>& facets,
-    const std::vector<SortArg>& sort, std::string search_after, bool prefix,
-    bool typos, uint32_t max_expansions,
-    std::optional<HighlightArg> highlight) {
+// The options of a plain search; the rest keep their defaults.
+libsearch::SearchRequest MakeBasicRequest(std::string query, size_t k,
+                                          size_t offset,
+                                          std::vector<std::string> fields,
+                                          std::vector<std::string> filters,
+                                          libsearch::Operator op,
+                                          bool include_docs,
+                                          std::optional<uint64_t> threshold) {
   libsearch::SearchRequest req;
   req.query = std::move(query);
   req.k = k;
@@ -84,6 +84,21 @@ libsearch::SearchRequest MakeRequest(
   // None: count every match.
   req.total_hits_threshold =
       threshold.value_or(libsearch::SearchRequest::kExactTotal);
+  return req;
+}
+
+// Every option.
+libsearch::SearchRequest MakeRequest(
+    std::string query, size_t k, size_t offset,
+    std::vector<std::string> fields, std::vector<std::string> filters,
+    libsearch::Operator op, bool include_docs,
+    std::optional<uint64_t> threshold, const std::vector<FacetArg>& facets,
+    const std::vector<SortArg>& sort, std::string search_after, bool prefix,
+    bool typos, uint32_t max_expansions,
+    std::optional<HighlightArg> highlight) {
+  libsearch::SearchRequest req =
+      MakeBasicRequest(std::move(query), k, offset, std::move(fields),
+                       std::move(filters), op, include_docs, threshold);
   for (const auto& [field, size, ranges, disjunctive] : facets) {
     libsearch::FacetRequest& f = req.facets.emplace_back();
     f.field = field;
@@ -277,6 +292,19 @@ void BindSearch(py::module_& m) {
           [](const libsearch::Index& self,
              const libsearch::SearchRequest& request) {
             return std::make_unique<Response>(Unwrap(self.Search(request)));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      // The common case without building a SearchRequest object first.
+      .def(
+          "search_basic",
+          [](const libsearch::Index& self, std::string query, size_t k,
+             size_t offset, std::vector<std::string> fields,
+             std::vector<std::string> filters, libsearch::Operator op,
+             bool include_docs, std::optional<uint64_t> threshold) {
+            return std::make_unique<Response>(Unwrap(self.Search(
+                MakeBasicRequest(std::move(query), k, offset, std::move(fields),
+                                 std::move(filters), op, include_docs,
+                                 threshold))));
           },
           py::call_guard<py::gil_scoped_release>())
       // `request` with each query in turn. One entry per query: a

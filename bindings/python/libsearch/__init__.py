@@ -832,6 +832,23 @@ class Index:
         core = self._core
         if core is None:
             raise InvalidArgument(f"index {self._path!r} is closed")
+        if facets is None and sort is None and search_after is None and highlight is None and not (prefix or typos):
+            # The common case, kept flat: every step here is paid on each search.
+            if k < 0 or offset < 0:
+                _window(k, offset)
+            op = _OPERATORS.get(operator) if isinstance(operator, str) else None
+            return SearchResult(
+                core.search_basic(
+                    query,
+                    k,
+                    offset,
+                    _NONE if fields is None else _strings(fields),
+                    _NONE if filters is None else _strings(filters),
+                    _operator(operator) if op is None else op,
+                    include_docs,
+                    total_hits_threshold,
+                )
+            )
         request = _request(query, k, offset, filters, fields, operator, include_docs, total_hits_threshold,
                            facets, sort, search_after, prefix, typos, max_expansions, highlight)
         return SearchResult(core.search(request))

@@ -130,6 +130,17 @@ class Index:
     @staticmethod
     def open(path: str, verify: bool, k1: float, b: float) -> Index: ...
     def search(self, request: SearchRequest) -> SearchResponse: ...
+    def search_basic(
+        self,
+        query: str,
+        k: int,
+        offset: int,
+        fields: Sequence[str],
+        filters: Sequence[str],
+        op: Operator,
+        include_docs: bool,
+        total_hits_threshold: Optional[int],
+    ) -> SearchResponse: ...
     def search_batch(
         self, queries: List[str], request: SearchRequest
     ) -> List[Union[SearchResponse, LibsearchError]]: ...
