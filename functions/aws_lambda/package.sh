@@ -20,7 +20,8 @@
 #
 # Environment: BUILD (default build), INDEX (default: the bundled catalogue,
 # indexed with $BUILD/tools/libsearch), CXX11 (default g++-11), PYTHON312
-# (default: python3.12 on PATH; the layer is skipped without it).
+# (default: a python3.12 on PATH or in pyenv; the layer is skipped without
+# it), PYTHON_LAYER=0 to skip the layer (its first build compiles ICU).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,7 +54,29 @@ if [ ! -f "$XAPIAN_A" ]; then
   cp "$SRC"/xapian-core-*/.libs/libxapian.a "$XAPIAN_A"
 fi
 
-# 2. The bootstrap (and, with Python 3.12, the extension) with GCC 11, static.
+# 2. The bootstrap with GCC 11, static.
+CMAKE_ARGS=(
+  -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
+  -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
+  -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
+  -DZLIB_LIBRARY=$LIBDIR/libz.a
+  -Dpkgcfg_lib_ZSTD_zstd=$LIBDIR/libzstd.a -Dpkgcfg_lib_XXHASH_xxhash=$LIBDIR/libxxhash.a
+  -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A"
+  "-DXAPIAN_STATIC_DEP_LIBS=$LIBDIR/libuuid.a;$LIBDIR/libz.a"
+  -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
+  -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
+)
+log "building the bootstrap in $OUT/cmake with $CXX11"
+cmake -S "$ROOT" -B "$OUT/cmake" "${CMAKE_ARGS[@]}" \
+    -DICU_UC_LIBRARY_RELEASE=$LIBDIR/libicuuc.a -DICU_I18N_LIBRARY_RELEASE=$LIBDIR/libicui18n.a \
+    -DICU_DATA_LIBRARY_RELEASE=$LIBDIR/libicudata.a > "$OUT/cmake.log"
+cmake --build "$OUT/cmake" -j "$JOBS" --target libsearch_lambda_bootstrap > "$OUT/build.log" \
+    || { tail -40 "$OUT/build.log"; exit 1; }
+
+# 2b. The Python extension for CPython 3.12, the same way, but with ICU built
+# here from Debian's source as position-independent archives: Debian's
+# libicu*.a are not PIC (they cannot go into a shared module), and its
+# libicuuc.so.72 needs GLIBCXX_3.4.30 (GCC 12), which AL2023 lacks.
 # A CPython 3.12 that runs (a pyenv shim may exist without the version active).
 find_python312() {
   local c
@@ -64,35 +87,38 @@ find_python312() {
   true
 }
 PYTHON312=""
-if [ "${PYTHON_LAYER:-0}" = 1 ]; then
-  PYTHON312=$(find_python312 | head -n1)
-else
-  # Off by default: Debian's libicu*.a are not position-independent, so they
-  # cannot go into the extension module, and its libicuuc.so.72 needs
-  # GLIBCXX_3.4.30 (GCC 12), which AL2023's libstdc++ lacks. A PIC ICU built
-  # from source, as Xapian is above, would lift this (PYTHON_LAYER=1 tries).
-  log "the python3.12 layer is off (PYTHON_LAYER=1 to try; see package.sh)"
-fi
-CMAKE_ARGS=(
-  -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
-  -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
-  -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
-  -DICU_UC_LIBRARY_RELEASE=$LIBDIR/libicuuc.a -DICU_I18N_LIBRARY_RELEASE=$LIBDIR/libicui18n.a
-  -DICU_DATA_LIBRARY_RELEASE=$LIBDIR/libicudata.a -DZLIB_LIBRARY=$LIBDIR/libz.a
-  -Dpkgcfg_lib_ZSTD_zstd=$LIBDIR/libzstd.a -Dpkgcfg_lib_XXHASH_xxhash=$LIBDIR/libxxhash.a
-  -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A"
-  "-DXAPIAN_STATIC_DEP_LIBS=$LIBDIR/libuuid.a;$LIBDIR/libz.a"
-  -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
-  -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
-)
-TARGETS=(libsearch_lambda_bootstrap)
+if [ "${PYTHON_LAYER:-1}" = 1 ]; then PYTHON312=$(find_python312 | head -n1); fi
 if [ -n "$PYTHON312" ]; then
-  CMAKE_ARGS+=(-DLIBSEARCH_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PYTHON312")
-  TARGETS+=(libsearch_python)
+  ICU_VERSION=$(dpkg-query -W -f='${Version}' libicu-dev)
+  ICU_LIB=$OUT/icu-$ICU_VERSION
+  if [ ! -f "$ICU_LIB/libicudata.a" ]; then
+    log "building a PIC static ICU $ICU_VERSION with $CXX11 (first run only, about 10 minutes)"
+    SRC=$OUT/icu-src
+    rm -rf "$SRC" && mkdir -p "$SRC/apt/lists/partial" "$SRC/apt/cache/archives/partial" "$SRC/obj"
+    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
+      > "$SRC/apt/sources.list"
+    APT=(-o "Dir::Etc::SourceList=$SRC/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+         -o "Dir::State::Lists=$SRC/apt/lists" -o "Dir::Cache=$SRC/apt/cache" -o Debug::NoLocking=1)
+    (cd "$SRC" && apt-get "${APT[@]}" update -qq && apt-get "${APT[@]}" source --download-only -qq "icu=$ICU_VERSION" &&
+     dpkg-source --no-check -x icu_*.dsc src > /dev/null)
+    (cd "$SRC/obj" &&
+     CC="${CXX11/g++/gcc}" CXX="$CXX11" CFLAGS="-O2 -fPIC" CXXFLAGS="-O2 -fPIC" ../src/source/configure \
+         --enable-static --disable-shared --disable-tests --disable-samples --disable-extras \
+         --disable-icuio --disable-layoutex --with-data-packaging=static > "$SRC/configure.log" &&
+     make -j"$JOBS" > "$SRC/make.log")
+    mkdir -p "$ICU_LIB"
+    cp "$SRC"/obj/lib/libicuuc.a "$SRC"/obj/lib/libicui18n.a "$SRC"/obj/lib/libicudata.a "$ICU_LIB/"
+  fi
+  log "building the CPython 3.12 extension in $OUT/cmake-python"
+  cmake -S "$ROOT" -B "$OUT/cmake-python" "${CMAKE_ARGS[@]}" \
+      -DLIBSEARCH_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PYTHON312" \
+      -DICU_UC_LIBRARY_RELEASE="$ICU_LIB/libicuuc.a" -DICU_I18N_LIBRARY_RELEASE="$ICU_LIB/libicui18n.a" \
+      -DICU_DATA_LIBRARY_RELEASE="$ICU_LIB/libicudata.a" > "$OUT/cmake-python.log"
+  cmake --build "$OUT/cmake-python" -j "$JOBS" --target libsearch_python > "$OUT/build-python.log" \
+      || { tail -40 "$OUT/build-python.log"; exit 1; }
+else
+  log "the python3.12 layer is skipped (no CPython 3.12, or PYTHON_LAYER=0)"
 fi
-log "configuring $OUT/cmake with $CXX11"
-cmake -S "$ROOT" -B "$OUT/cmake" "${CMAKE_ARGS[@]}" > "$OUT/cmake.log"
-cmake --build "$OUT/cmake" -j "$JOBS" --target "${TARGETS[@]}" > "$OUT/build.log" || { tail -40 "$OUT/build.log"; exit 1; }
 
 # 3. The provided.al2023 zip: bootstrap + index.idx at the root.
 INDEX=${INDEX:-}
@@ -116,7 +142,7 @@ if [ -n "$PYTHON312" ]; then
   mkdir -p "$LAYER/libsearch"
   cp "$ROOT"/bindings/python/libsearch/*.py "$ROOT"/bindings/python/libsearch/*.pyi \
      "$ROOT"/bindings/python/libsearch/py.typed "$LAYER/libsearch/"
-  cp "$OUT"/cmake/bindings/python/_core.*.so "$LAYER/libsearch/"
+  cp "$OUT"/cmake-python/bindings/python/_core.*.so "$LAYER/libsearch/"
   strip --strip-unneeded "$LAYER"/libsearch/_core.*.so
   cp "$ROOT/functions/common/search_handler.py" "$LAYER/"
   LAYER_ZIP=$OUT/libsearch-python312-layer.zip
@@ -140,8 +166,6 @@ idx = libsearch.Index.open('$INDEX')
 status, body = search_handler.handle_search(idx, '{\"query\": \"peanut butter\", \"k\": 1}')
 assert status == 200 and '\"total\":97' in body, body
 print('package: the layer imports and searches under', __import__('sys').version.split()[0])"
-else
-  log "no Python layer built"
 fi
 
 # 5. The ABI check on every ELF file in every zip.
