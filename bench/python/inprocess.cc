@@ -64,7 +64,9 @@ int64_t lsb_search_ns(void* index, const char* query, int reps) {
 int64_t lsb_pass_ns(void* index, const char** queries, int n, int batch) {
   const auto* ix = static_cast<const libsearch::Index*>(index);
   std::vector<libsearch::SearchRequest> requests(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) requests[static_cast<size_t>(i)].query = queries[i];
+  for (int i = 0; i < n; ++i) {
+    requests[static_cast<size_t>(i)].query = queries[i];
+  }
   const Clock::time_point start = Clock::now();
   if (batch != 0) {
     for (const auto& resp : ix->SearchBatch(requests)) {

@@ -13,8 +13,8 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -116,8 +116,9 @@ libsearch::SearchRequest MakeRequest(
   req.typos = typos;
   req.max_expansions = max_expansions;
   if (highlight) {
-    auto& [fields_, pre, post, bytes] = *highlight;
-    req.highlight = {std::move(fields_), std::move(pre), std::move(post), bytes};
+    auto& [hl_fields, pre, post, bytes] = *highlight;
+    req.highlight = {std::move(hl_fields), std::move(pre), std::move(post),
+                     bytes};
   }
   return req;
 }
