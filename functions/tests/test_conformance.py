@@ -90,7 +90,7 @@ def test_four_surfaces_byte_identical(cpp_lambda: Lambda, py_lambda: Lambda, gcf
         result = json.loads(reference)
         assert "error" not in result, (request, result)
         compared_hits += len(result["hits"])
-    assert compared_hits > 900  # 972 on the bundled catalogue
+    assert compared_hits > 500  # 972 on the bundled catalogue today
 
 
 def test_errors_identical(cpp_lambda: Lambda, py_lambda: Lambda, gcf: HttpSurface, service: HttpSurface) -> None:
