@@ -55,7 +55,7 @@ import libsearch
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CATALOGUE = REPO / "examples" / "products" / "products.jsonl.gz"
 SCHEMA = REPO / "examples" / "products" / "schema.json"
-WORD = re.compile(r"[a-z]{3,}")
+WORD = re.compile(r"\b[a-z]{3,}\b")  # whole ASCII words only
 
 
 def load_docs() -> List[Dict[str, Any]]:
