@@ -117,3 +117,21 @@ def test_one_builder_shared_by_threads(tmp_path: pathlib.Path) -> None:
     builder.build(tmp_path / "t.idx")
     with libsearch.Index(tmp_path / "t.idx") as index:
         assert index.search("common", k=0).total == 2000
+
+
+def test_search_releases_the_gil(index: libsearch.Index) -> None:
+    # While one thread is inside a long C++ batch, another keeps running
+    # Python code. With the GIL held it could not run at all during the call.
+    done = threading.Event()
+    calls = 0
+
+    def work() -> None:
+        index.batch(["chocolate OR milk OR sugar"] * 1000, k=10)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not done.is_set():
+        calls += 1
+    worker.join()
+    assert calls > 10000, calls
