@@ -171,32 +171,52 @@ fi
 # 5. The ABI check on every ELF file in every zip.
 "${PYTHON:-python3}" "$ROOT/functions/aws_lambda/check_al2023_abi.py" "${ARTEFACTS[@]}"
 
-# 6. Smoke test: the unpacked zip, read-only, under the emulator.
+# 6. Smoke tests: the unpacked zips, read-only, under the emulator (the
+# Python ones also need awslambdaric in that CPython 3.12).
 RIE=${LIBSEARCH_RIE:-$BUILD/go/bin/aws-lambda-rie}
-if [ -x "$RIE" ]; then
-  RUN=$(mktemp -d) && trap 'chmod -R u+w "$RUN"; rm -rf "$RUN"' EXIT
-  (cd "$RUN" && unzip -q "$ZIP" && chmod -R a-w "$RUN")
-  PORT=$("${PYTHON:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  API=$("${PYTHON:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  env -u LIBSEARCH_INDEX LAMBDA_TASK_ROOT="$RUN" "$RIE" --log-level error \
-      --runtime-interface-emulator-address "127.0.0.1:$PORT" --runtime-api-address "127.0.0.1:$API" \
-      "$RUN/bootstrap" > "$OUT/smoke.log" 2>&1 &
-  RIE_PID=$!
-  REPLY=""
-  for _ in $(seq 1 50); do
-    REPLY=$(curl -s --max-time 10 -d '{"query":"peanut butter","k":1}' \
-        "http://127.0.0.1:$PORT/2015-03-31/functions/function/invocations" || true)
-    [ -n "$REPLY" ] && break
+free_port() { "${PYTHON:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# smoke NAME TASK_ROOT BOOTSTRAP [ENV...]: one invocation must find 97 hits.
+smoke() {
+  local name=$1 task=$2 boot=$3 port api pid reply=""
+  shift 3
+  port=$(free_port) && api=$(free_port)
+  (cd "$task" && env -u LIBSEARCH_INDEX LAMBDA_TASK_ROOT="$task" "$@" "$RIE" --log-level error \
+      --runtime-interface-emulator-address "127.0.0.1:$port" --runtime-api-address "127.0.0.1:$api" \
+      "$boot" > "$OUT/smoke-$name.log" 2>&1) &
+  pid=$!
+  for _ in $(seq 1 100); do
+    reply=$(curl -s --max-time 20 -d '{"query":"peanut butter","k":1}' \
+        "http://127.0.0.1:$port/2015-03-31/functions/function/invocations" || true)
+    [ -n "$reply" ] && break
     sleep 0.1
   done
-  kill "$RIE_PID" 2>/dev/null || true
-  wait "$RIE_PID" 2>/dev/null || true
-  case "$REPLY" in
-    *'"total":97'*) log "smoke test: the unpacked zip answers under the emulator" ;;
-    *) echo "package: smoke test failed: $REPLY"; cat "$OUT/smoke.log"; exit 1 ;;
+  pkill -P "$pid" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  case "$reply" in
+    *'"total":97'*) log "smoke test $name: the unpacked zip answers under the emulator" ;;
+    *) echo "package: smoke test $name failed: $reply"; cat "$OUT/smoke-$name.log"; exit 1 ;;
   esac
+}
+if [ -x "$RIE" ]; then
+  RUN=$(mktemp -d) && trap 'chmod -R u+w "$RUN"; rm -rf "$RUN"' EXIT
+  mkdir -p "$RUN/cpp" "$RUN/py-task" "$RUN/py-opt"
+  unzip -q "$ZIP" -d "$RUN/cpp"
+  if [ -n "$PYTHON312" ] && "$PYTHON312" -c 'import awslambdaric' 2>/dev/null; then
+    unzip -q "$LAYER_ZIP" -d "$RUN/py-opt" && unzip -q "$FUNC_ZIP" -d "$RUN/py-task"
+    printf '#!/bin/sh\nexec %s -m awslambdaric handler.search\n' "$PYTHON312" > "$RUN/bootstrap-python"
+    chmod +x "$RUN/bootstrap-python"
+  fi
+  chmod -R a-w "$RUN/cpp" "$RUN/py-task" "$RUN/py-opt"
+  smoke provided.al2023 "$RUN/cpp" "$RUN/cpp/bootstrap"
+  if [ -x "$RUN/bootstrap-python" ]; then
+    smoke python3.12 "$RUN/py-task" "$RUN/bootstrap-python" \
+        PYTHONPATH="$RUN/py-opt/python:$RUN/py-task" AWS_EXECUTION_ENV=AWS_Lambda_python3.12
+  elif [ -n "$PYTHON312" ]; then
+    log "no awslambdaric in $PYTHON312: the Python smoke test is skipped"
+  fi
 else
-  log "no aws-lambda-rie at $RIE: smoke test skipped"
+  log "no aws-lambda-rie at $RIE: smoke tests skipped"
 fi
 
 for a in "${ARTEFACTS[@]}"; do log "$(du -k "$a" | cut -f1) KiB  $a"; done
