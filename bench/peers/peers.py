@@ -314,7 +314,7 @@ def prepare_corpus(ctx, name):
 
 
 def run_measured(cmd, stdout_path):
-    """Runs cmd to completion; -> (wall seconds, peak RSS bytes, stdout text).
+    """Runs cmd to completion; -> (wall s, CPU s, peak RSS bytes, stdout text).
 
     The peak RSS comes from GNU time (its child is forked from a small
     process): ru_maxrss of a child that Python spawns directly starts at
@@ -323,12 +323,13 @@ def run_measured(cmd, stdout_path):
     rss_file = stdout_path + ".rss"
     t0 = time.perf_counter()
     with open(stdout_path, "w") as out, open(stdout_path + ".err", "w") as err:
-        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, stdout=out, stderr=err)
+        p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", rss_file] + cmd,
+                           stdout=out, stderr=err)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed ({p.returncode}); see {stdout_path}.err")
-    rss = int(open(rss_file).read().split()[-1]) * 1024
-    return wall, rss, open(stdout_path).read()
+    rss_kb, user, sys_ = open(rss_file).read().split()[-3:]
+    return wall, float(user) + float(sys_), int(rss_kb) * 1024, open(stdout_path).read()
 
 
 def du_bytes(path):
@@ -358,14 +359,16 @@ def build_index(ctx, corpus, engine, tsv):
     elif os.path.exists(out):
         os.remove(out)
     log(f"building {engine} index for {corpus}")
-    wall, rss, stdout = run_measured(ctx.index_cmd(engine, tsv, out), out + ".log")
+    wall, cpu, rss, stdout = run_measured(ctx.index_cmd(engine, tsv, out), out + ".log")
     reported = {}
     for line in stdout.splitlines():
         if line.startswith("{"):
             reported = json.loads(line)
-    info = dict(engine=engine, corpus=corpus, build_seconds=round(wall, 3), peak_rss_bytes=rss,
+    info = dict(engine=engine, corpus=corpus, build_seconds=round(wall, 3),
+                build_cpu_seconds=round(cpu, 2), peak_rss_bytes=rss,
                 index_bytes=du_bytes(out), engine_reported=reported)
-    log(f"  {wall:.1f} s, {info['index_bytes'] / 1e6:.1f} MB, peak RSS {rss / 1e6:.0f} MB")
+    log(f"  {wall:.1f} s ({cpu:.1f} s CPU), {info['index_bytes'] / 1e6:.1f} MB, "
+        f"peak RSS {rss / 1e6:.0f} MB")
     with open(info_path, "w") as f:
         json.dump(info, f)
     return info
@@ -678,6 +681,14 @@ def write_report(ctx, results, path_base):
     L.append(f"libsearch {v['libsearch_commit']} ({v['libsearch_tree']}); Lucene {v['lucene']} on "
              f"{v['java']}; Tantivy {v['tantivy']} ({v['rustc']}); Xapian {v['xapian']}; "
              f"{v['cxx']}.\n")
+    loads = [results["loadavg_start"][0], results.get("loadavg_end", [0])[0]] + [
+        x for cr in results["corpora"].values() for r in cr["runs"].values() for x in r["loadavg"]]
+    if max(loads) > 1.5:
+        L.append(f"**Caveat:** other work shared this machine during the run (1-min load average "
+                 f"up to {max(loads):.1f} on {m['cores']} cores, see the load column of each "
+                 f"table; QUIET_WAIT gave up waiting). Absolute times and build times are "
+                 f"inflated and noisy; counts, sizes and overlaps are not affected. Rerun on an "
+                 f"idle machine for clean absolute numbers.\n")
     a = results["settings"]
     L.append(f"Reproduce: `make bench-peers` (see bench/peers/README.md). Settings: "
              f"{a['queries']} game queries; warm-up: {a['warmup']} passes over every query in every "
@@ -698,12 +709,18 @@ def write_report(ctx, results, path_base):
                  f"({meta['tokcheck_mismatched_occurrences']:,} occurrences) were dropped from the "
                  f"text for every engine.\n")
         engines = list(cr["builds"].keys())
-        L.append("| engine | build (s) | index size (MB) | build peak RSS (MB) | search peak RSS (MB) | pipe round trip p50 (µs) | 1-min load avg before → after the queries |")
-        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        has_cpu = any(b.get("build_cpu_seconds") is not None for b in cr["builds"].values())
+        L.append("| engine | build wall (s) | " + ("build CPU (s) | " if has_cpu else "")
+                 + "index size (MB) | build peak RSS (MB) | search peak RSS (MB) | "
+                 "pipe round trip p50 (µs) | 1-min load avg before → after the queries |")
+        L.append("|---|---:|" + ("---:|" if has_cpu else "") + "---:|---:|---:|---:|---:|")
         for e in engines:
             b = cr["builds"][e]
             run = cr["runs"].get(e, {})
-            L.append(f"| {e} | {b['build_seconds']:.1f} | {mb(b['index_bytes'])} | "
+            cpu = b.get("build_cpu_seconds")
+            cpu_cell = ("–" if cpu is None else f"{cpu:.1f}") + " | " if has_cpu else ""
+            L.append(f"| {e} | {b['build_seconds']:.1f} | {cpu_cell}"
+                     f"{mb(b['index_bytes'])} | "
                      f"{mb(b['peak_rss_bytes'])} | {mb(run.get('peak_rss_bytes'))} | "
                      f"{fmt_us(run['ping_rt_us']['p50']) if run else '–'} | "
                      f"{run['loadavg'][0]:.2f} → {run['loadavg'][1]:.2f} |")
@@ -820,7 +837,11 @@ def issue_targets(results):
             rows.append([corpus, "index size ≤ Tantivy's", f"{ratio:.2f}×",
                          "yes" if ratio <= 1 else "**no**"])
             ratio = b["libsearch"]["build_seconds"] / b["tantivy"]["build_seconds"]
-            rows.append([corpus, "build time ≤ Tantivy's (1 thread)", f"{ratio:.2f}×",
+            text = f"wall {ratio:.2f}×"
+            if b["libsearch"].get("build_cpu_seconds") and b["tantivy"].get("build_cpu_seconds"):
+                cratio = b["libsearch"]["build_cpu_seconds"] / b["tantivy"]["build_cpu_seconds"]
+                text += f", CPU {cratio:.2f}×"
+            rows.append([corpus, "build time ≤ Tantivy's (1 thread)", text,
                          "yes" if ratio <= 1 else "**no**"])
     return rows
 
