@@ -322,9 +322,11 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
 
 Status IndexBuilderImpl::Build(const std::string& path) {
   if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
-  built_ = true;
-  LIBSEARCH_RETURN_IF_ERROR(store_.Finish());
+  // Open the output first: a bad path fails here with every document still
+  // in the builder, so the caller can fix the path and call Build() again.
   LIBSEARCH_ASSIGN_OR_RETURN(auto out, internal::AtomicFileWriter::Create(path));
+  built_ = true;  // From here on the accumulated state is consumed.
+  LIBSEARCH_RETURN_IF_ERROR(store_.Finish());
   LIBSEARCH_RETURN_IF_ERROR(out->Append(std::string(sizeof(internal::FileHeader), '\0')));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kSchema, internal::kNoField,
                                        schema_.ToJson()));

@@ -196,7 +196,9 @@ class IndexImpl : public Index {
       resp.hits.push_back(std::move(hit));
     }
     LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp, ctx.matched_terms()));
-    if (resp.total == 0 && req.search_after.empty()) resp.suggestion = Suggest(req);
+    if (resp.total == 0 && req.suggest && req.search_after.empty()) {
+      resp.suggestion = Suggest(req);
+    }
     resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                              std::chrono::steady_clock::now() - start)
                                              .count());
@@ -392,6 +394,7 @@ class IndexImpl : public Index {
     check.query = out;
     check.k = 0;
     check.typos = false;
+    check.suggest = false;  // The check must not suggest in turn.
     auto r = Search(check);
     return r.ok() && r->total > 0 ? out : "";
   }

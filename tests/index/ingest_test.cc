@@ -98,6 +98,11 @@ TEST(Ingest, FailedBuildLeavesExistingIndexUntouched) {
   EXPECT_FALSE(builder->AddJson("{broken").ok());
   EXPECT_FALSE(builder->Build(dir.File("no-such-dir/x.idx")).ok());
   EXPECT_EQ(ReadFile(out), before);
+  // The bad path lost nothing: the same builder can still build.
+  ASSERT_OK(builder->Build(dir.File("second.idx")));
+  ASSERT_OK_AND_ASSIGN(auto second, Index::Open(dir.File("second.idx")));
+  EXPECT_EQ(second->num_docs(), 1u);
+  std::filesystem::remove(dir.File("second.idx"));
   // No temporary files are left behind.
   size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {

@@ -114,6 +114,17 @@ TEST_F(HighlightTest, DidYouMeanOnlyWhenNothingMatches) {
   req.query = "qwxzv";
   ASSERT_OK_AND_ASSIGN(SearchResponse hopeless, index_->Search(req));
   EXPECT_TRUE(hopeless.suggestion.empty());
+  // A correction that itself matches nothing: no suggestion, and no endless
+  // retry (this once recursed until the stack overflowed).
+  req.query = "steel kettel xylophone";
+  ASSERT_OK_AND_ASSIGN(SearchResponse dead_end, index_->Search(req));
+  EXPECT_EQ(dead_end.total, 0u);
+  EXPECT_TRUE(dead_end.suggestion.empty()) << dead_end.suggestion;
+  req.query = "ketle";
+  req.suggest = false;
+  ASSERT_OK_AND_ASSIGN(SearchResponse off, index_->Search(req));
+  EXPECT_TRUE(off.suggestion.empty());
+  req.suggest = true;
   req.query = "steel -whistle";  // Matches nothing, but no word is misspelt.
   ASSERT_OK_AND_ASSIGN(SearchResponse excluded, index_->Search(req));
   EXPECT_TRUE(excluded.suggestion.empty());

@@ -97,6 +97,10 @@ struct SearchRequest {
   // terms one edit away (insert, delete, substitute, swap), 9+ letters two;
   // never words with digits. Typo matches score lower than exact ones.
   bool typos = false;
+  // When nothing matches, look for a "did you mean" correction
+  // (SearchResponse::suggestion). Costs a dictionary walk per word, on
+  // zero-hit queries only. Default true.
+  bool suggest = true;
   // At most this many prefix and typo expansions per word. Default 50.
   uint32_t max_expansions = 50;
   // Fields bare words search; empty = every indexed text field.

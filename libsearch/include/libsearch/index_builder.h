@@ -78,8 +78,10 @@ class IndexBuilder {
   virtual uint64_t num_docs() const = 0;
 
   // Writes the index to `path` atomically: a temporary file in the same
-  // directory, fsync, rename. On failure `path` is untouched. The builder can
-  // be used for one Build() only.
+  // directory, fsync, rename. On failure `path` is untouched. If the output
+  // cannot even be created (missing directory, permissions) nothing is lost
+  // and Build() may be called again; after any later failure, or a success,
+  // the builder is spent.
   virtual Status Build(const std::string& path) = 0;
 };
 
