@@ -60,6 +60,9 @@ test-python: build
 # functions-framework and the HTTP service, all as plain processes on
 # 127.0.0.1, plus the cross-surface conformance test and a short load run.
 test-functions: build
+	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_FUNCTIONS=ON >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target libsearch_lambda_bootstrap \
+	    libsearch_lambda_empty_bootstrap libsearch_http_service functions_test
 	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
 	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
 	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie LIBSEARCH_REQUIRE_RUNTIMES=1 \
