@@ -17,12 +17,7 @@ class ExpandTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
-    ASSERT_TRUE(schema.ok());
-    auto builder = IndexBuilder::Create(*schema);
-    ASSERT_TRUE(builder.ok());
-    ASSERT_TRUE((*builder)->AddJsonl(testing::SourcePath("examples/products/products.jsonl.gz"), {}).ok());
-    ASSERT_OK((*builder)->Build(dir_->File("p.idx")));
+    ASSERT_OK(testing::BuildBundledCatalogue(dir_->File("p.idx")));
     auto reader = IndexReader::Open(dir_->File("p.idx"));
     ASSERT_TRUE(reader.ok());
     reader_ = reader->release();

@@ -22,13 +22,8 @@ class FilterOracleTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
-    ASSERT_TRUE(schema.ok());
-    auto builder = IndexBuilder::Create(*schema);
-    ASSERT_TRUE(builder.ok());
+    ASSERT_OK(testing::BuildBundledCatalogue(dir_->File("p.idx")));
     const std::string input = testing::SourcePath("examples/products/products.jsonl.gz");
-    ASSERT_TRUE((*builder)->AddJsonl(input, {}).ok());
-    ASSERT_OK((*builder)->Build(dir_->File("p.idx")));
     // The raw values, by doc number (= line number).
     values_ = new std::vector<std::vector<std::optional<double>>>();
     gzFile f = gzopen(input.c_str(), "rb");

@@ -327,12 +327,7 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
 
 TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
   testing::TempDir dir;
-  auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
-  ASSERT_TRUE(schema.ok());
-  auto builder = IndexBuilder::Create(*schema);
-  ASSERT_TRUE(builder.ok());
-  ASSERT_TRUE((*builder)->AddJsonl(testing::SourcePath("examples/products/products.jsonl.gz"), {}).ok());
-  ASSERT_OK((*builder)->Build(dir.File("p.idx")));
+  ASSERT_OK(testing::BuildBundledCatalogue(dir.File("p.idx")));
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("p.idx")));
   // Real vocabulary: frequent and rare words from ingredient lists.
   const std::vector<std::string> words = {

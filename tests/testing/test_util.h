@@ -73,4 +73,14 @@ inline Status BuildIndex(const Schema& schema, const std::vector<std::string>& d
   return (*builder)->Build(path);
 }
 
+// Indexes the bundled catalogue (examples/products) with its schema.
+inline Status BuildBundledCatalogue(const std::string& path) {
+  LIBSEARCH_ASSIGN_OR_RETURN(Schema schema,
+                             Schema::FromFile(SourcePath("examples/products/schema.json")));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto builder, IndexBuilder::Create(schema));
+  auto stats = builder->AddJsonl(SourcePath("examples/products/products.jsonl.gz"), {});
+  if (!stats.ok()) return stats.status();
+  return builder->Build(path);
+}
+
 }  // namespace libsearch::testing
