@@ -24,10 +24,6 @@ def test_rejects_the_dynamic_gcc12_build() -> None:
     assert "needs libstdc++.so.6" in r.stdout and "problems" in r.stdout
 
 
-def test_accepts_the_package() -> None:
-    zips = sorted((BUILD / "package").glob("*.zip"))
-    if not zips:
-        pytest.skip("make package has not run")
-    r = run_check(*map(str, zips))
-    assert r.returncode == 0, r.stdout
-    assert " 0 problems" in r.stdout
+# The packaged zips themselves are checked by `make package` (package.sh runs
+# check_al2023_abi.py on every ELF and fails the build on any problem), so the
+# default suite needs no package and skips nothing.
