@@ -1,14 +1,12 @@
-"""The AL2023 ABI check (functions/aws_lambda/check_al2023_abi.py) itself:
-it must reject the ordinary build and accept what `make package` produced."""
+"""The AL2023 ABI check (functions/aws_lambda/check_al2023_abi.py) itself: it
+must reject the ordinary build (`make package` runs it on its own zips)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-import pytest
-
-from conftest import BOOTSTRAP, BUILD, FUNCTIONS, require
+from conftest import BOOTSTRAP, FUNCTIONS, require
 
 CHECK = FUNCTIONS / "aws_lambda" / "check_al2023_abi.py"
 
