@@ -146,4 +146,54 @@ Status TermDictReader::Terms(uint32_t first, uint32_t count,
   return Status::Ok();
 }
 
+bool TermDictReader::Iterator::Decode() {
+  uint32_t shared, len;
+  const char* p = GetVarint32(p_, limit_, &shared);
+  if (p != nullptr) p = GetVarint32(p, limit_, &len);
+  if (p == nullptr || len > static_cast<size_t>(limit_ - p) || shared > term_.size()) {
+    corrupt_ = true;
+    return false;
+  }
+  term_.resize(shared);
+  term_.append(p, len);
+  p_ = p + len;
+  shared_ = shared;
+  return true;
+}
+
+bool TermDictReader::Iterator::Seek(uint32_t ord) {
+  if (ord >= dict_->num_terms_) return false;
+  const uint64_t b = ord / kTermsPerBlock;
+  if (!dict_->BlockRange(b, &p_, &limit_)) {
+    corrupt_ = true;
+    return false;
+  }
+  term_.clear();
+  for (ord_ = static_cast<uint32_t>(b * kTermsPerBlock);; ++ord_) {
+    if (!Decode()) return false;
+    if (ord_ == ord) break;
+  }
+  shared_ = 0;
+  return true;
+}
+
+bool TermDictReader::Iterator::Next() {
+  if (corrupt_ || ord_ + 1 >= dict_->num_terms_) return false;
+  ++ord_;
+  if (ord_ % kTermsPerBlock != 0) return Decode();
+  // A block starts with a whole term; report what it shares with the last.
+  previous_.swap(term_);  // Two buffers, no allocation once warm.
+  if (!dict_->BlockRange(ord_ / kTermsPerBlock, &p_, &limit_)) {
+    corrupt_ = true;
+    return false;
+  }
+  term_.clear();
+  if (!Decode()) return false;
+  const size_t limit = std::min(previous_.size(), term_.size());
+  size_t shared = 0;
+  while (shared < limit && previous_[shared] == term_[shared]) ++shared;
+  shared_ = shared;
+  return true;
+}
+
 }  // namespace libsearch::internal

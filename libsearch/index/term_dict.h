@@ -42,6 +42,37 @@ class TermDictReader {
   // Returns Corruption if the block bytes are malformed.
   Status Terms(uint32_t first, uint32_t count, std::vector<std::string>* out) const;
 
+  // Walks terms in order without allocating per term: front coding tells how
+  // many leading bytes each term shares with the one before, which lets a
+  // caller reuse work done on that prefix (the typo walk reuses DP rows).
+  //
+  // Lifetime: must not outlive the reader. Not thread-safe; cheap to create.
+  class Iterator {
+   public:
+    explicit Iterator(const TermDictReader& dict) : dict_(&dict) {}
+    // Positions on term `ord`; false at the end or if its block is corrupt.
+    // After a seek, shared() is 0.
+    bool Seek(uint32_t ord);
+    // Moves to the next term; false at the end or on corruption.
+    bool Next();
+    uint32_t ord() const { return ord_; }
+    std::string_view term() const { return term_; }
+    // Leading bytes term() shares with the previous term of the walk.
+    size_t shared() const { return shared_; }
+    bool corrupt() const { return corrupt_; }
+
+   private:
+    bool Decode();  // Reads the entry at p_ into term_ and shared_.
+    const TermDictReader* dict_;
+    const char* p_ = nullptr;
+    const char* limit_ = nullptr;
+    uint32_t ord_ = 0;
+    std::string term_;
+    std::string previous_;
+    size_t shared_ = 0;
+    bool corrupt_ = false;
+  };
+
  private:
   // Byte range of block `b`; false if its offsets are corrupt.
   bool BlockRange(uint64_t b, const char** begin, const char** end) const;

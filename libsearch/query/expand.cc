@@ -23,32 +23,6 @@ std::vector<uint32_t> CodePoints(std::string_view s, std::vector<size_t>* byte_e
 
 uint32_t DocFreq(const FieldReader& f, uint32_t ord) { return f.term_infos[ord].doc_freq; }
 
-// Decodes a whole dictionary block at a time: the walk reads neighbouring
-// terms, and a block must be decoded from its start anyway.
-class BlockCache {
- public:
-  explicit BlockCache(const TermDictReader& dict) : dict_(dict) {}
-  // Null if the block is corrupt.
-  const std::string* Get(uint32_t ord) {
-    const uint64_t b = ord / kTermsPerBlock;
-    if (b != block_) {
-      terms_.clear();
-      const uint64_t first = b * kTermsPerBlock;
-      const uint64_t count = std::min<uint64_t>(kTermsPerBlock, dict_.num_terms() - first);
-      if (!dict_.Terms(static_cast<uint32_t>(first), static_cast<uint32_t>(count), &terms_).ok()) {
-        return nullptr;
-      }
-      block_ = b;
-    }
-    return &terms_[ord % kTermsPerBlock];
-  }
-
- private:
-  const TermDictReader& dict_;
-  uint64_t block_ = ~uint64_t{0};
-  std::vector<std::string> terms_;
-};
-
 }  // namespace
 
 std::vector<Expansion> PrefixTerms(const FieldReader& field, std::string_view prefix, size_t cap) {
@@ -74,45 +48,72 @@ std::vector<Expansion> PrefixTerms(const FieldReader& field, std::string_view pr
   return out;
 }
 
-std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view word,
-                                  uint32_t max_edits, bool transpositions, size_t cap) {
-  std::vector<Expansion> out;
-  const std::vector<uint32_t> w = CodePoints(word);
+namespace {
+
+// Longest word (in code points) that gets typo expansions: the DP rows are
+// sized by it, and nobody types a 64-letter word by hand.
+constexpr size_t kMaxFuzzyWord = 64;
+
+// Code point at s[*i] (invalid bytes map to themselves); advances *i.
+uint32_t NextCodePoint(std::string_view s, size_t* i) {
+  const unsigned char c = static_cast<unsigned char>(s[*i]);
+  size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  if (*i + len > s.size()) len = 1;
+  uint32_t cp = len == 1 ? c : c & (0x7f >> len);
+  for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[*i + k]) & 0x3f);
+  *i += len;
+  return cp;
+}
+
+// The first key past every term that starts with `prefix` (0xff never
+// occurs in UTF-8).
+std::string PastPrefix(std::string_view prefix) {
+  std::string past(prefix);
+  past.append(4, '\xff');
+  return past;
+}
+
+// Appends every term in ordinals [begin, end) whose code points after the
+// first `skip` bytes are within `max_edits` of `w`, with that distance.
+// Terms are walked in order; rows of the edit-distance DP are kept for the
+// prefix a term shares with the previous one (front coding says how long),
+// and once a prefix is too far from `w` every term under it is skipped, by
+// a dictionary seek when the run is long. Returns false on corruption.
+bool WalkRange(const FieldReader& field, uint32_t begin, uint32_t end, size_t skip,
+               const std::vector<uint32_t>& w, uint32_t max_edits, bool transpositions,
+               std::vector<Expansion>* out) {
   const size_t n = w.size();
-  const uint64_t num_terms = field.dict.num_terms();
-  // rows[i] is the DP row of the edit distance between `word` and the first
-  // i code points of the current term. Consecutive terms share prefixes
-  // (the dictionary is sorted), so rows for the shared part are reused.
-  std::vector<std::vector<uint32_t>> rows(1, std::vector<uint32_t>(n + 1));
-  for (size_t j = 0; j <= n; ++j) rows[0][j] = static_cast<uint32_t>(j);
-  std::vector<uint32_t> prev_term;  // Code points whose rows are in `rows`.
-  size_t valid_rows = 0;            // rows[1..valid_rows] match prev_term.
-  uint32_t ord = 0;
-  BlockCache cache(field.dict);
-  std::vector<size_t> ends;
-  while (ord < num_terms) {
-    const std::string* term = cache.Get(ord);
-    if (term == nullptr) break;
-    ends.clear();
-    const std::vector<uint32_t> t = CodePoints(*term, &ends);
-    size_t shared = 0;
-    while (shared < t.size() && shared < prev_term.size() && shared < valid_rows &&
-           t[shared] == prev_term[shared]) {
-      ++shared;
+  const size_t width = n + 1;
+  // An alive row i has a cell <= max_edits, so i <= n + max_edits.
+  std::vector<uint32_t> rows((n + max_edits + 2) * width);
+  for (size_t j = 0; j <= n; ++j) rows[j] = static_cast<uint32_t>(j);
+  std::vector<uint32_t> cps;   // Code points of the term after `skip`.
+  std::vector<size_t> ends;    // Byte end (in the term) of each of cps.
+  size_t valid_rows = 0;       // Rows 1..valid_rows match cps[0..valid_rows).
+  TermDictReader::Iterator it(field.dict);
+  bool more = begin < end && it.Seek(begin);
+  while (more && it.ord() < end) {
+    const std::string_view term = it.term();
+    size_t shared = 0;  // Code points of cps still in this term.
+    while (shared < cps.size() && ends[shared] <= it.shared()) ++shared;
+    cps.resize(shared);
+    ends.resize(shared);
+    for (size_t i = shared == 0 ? skip : ends.back(); i < term.size();) {
+      cps.push_back(NextCodePoint(term, &i));
+      ends.push_back(i);
     }
-    if (rows.size() < t.size() + 1) rows.resize(t.size() + 1, std::vector<uint32_t>(n + 1));
-    size_t alive = shared;  // Code points of t whose row still has a cell <= max_edits.
+    size_t row = std::min(valid_rows, shared);
     bool dead = false;
-    for (size_t i = shared + 1; i <= t.size(); ++i) {
-      const std::vector<uint32_t>& up = rows[i - 1];
-      std::vector<uint32_t>& cur = rows[i];
+    for (size_t i = row + 1; i <= cps.size(); ++i) {
+      const uint32_t* up = &rows[(i - 1) * width];
+      uint32_t* cur = &rows[i * width];
       cur[0] = static_cast<uint32_t>(i);
       uint32_t row_min = cur[0];
+      const uint32_t c = cps[i - 1];
       for (size_t j = 1; j <= n; ++j) {
-        const uint32_t cost = t[i - 1] == w[j - 1] ? 0 : 1;
-        uint32_t v = std::min({up[j] + 1, cur[j - 1] + 1, up[j - 1] + cost});
-        if (transpositions && i > 1 && j > 1 && t[i - 1] == w[j - 2] && t[i - 2] == w[j - 1]) {
-          v = std::min(v, rows[i - 2][j - 2] + 1);
+        uint32_t v = std::min(std::min(up[j], cur[j - 1]) + 1, up[j - 1] + (c == w[j - 1] ? 0 : 1));
+        if (transpositions && i > 1 && j > 1 && c == w[j - 2] && cps[i - 2] == w[j - 1]) {
+          v = std::min(v, rows[(i - 2) * width + j - 2] + 1);
         }
         cur[j] = v;
         row_min = std::min(row_min, v);
@@ -121,35 +122,84 @@ std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view wor
         dead = true;
         break;
       }
-      alive = i;
+      row = i;
     }
-    prev_term = t;
-    valid_rows = alive;
+    valid_rows = row;
     if (!dead) {
-      if (rows[t.size()][n] <= max_edits) out.push_back({ord, rows[t.size()][n]});
-      ++ord;
+      const uint32_t d = rows[cps.size() * width + n];
+      if (d <= max_edits) out->push_back({it.ord(), d});
+      more = it.Next();
       continue;
     }
-    // No term starting with t[0..alive] (one code point past the live part)
-    // can match. Skip those terms: by comparing within the cached block,
-    // and by a dictionary seek once the run leaves it.
-    const std::string_view dead_prefix = std::string_view(*term).substr(0, ends[alive]);
-    const std::string dead_copy(dead_prefix);
-    uint32_t next = ord + 1;
-    while (next < num_terms && next % kTermsPerBlock != 0) {
-      const std::string* nt = cache.Get(next);
-      if (nt == nullptr || nt->compare(0, dead_copy.size(), dead_copy) != 0) break;
-      ++next;
-    }
-    if (next < num_terms && next % kTermsPerBlock == 0) {
-      const std::string* nt = cache.Get(next);
-      if (nt != nullptr && nt->compare(0, dead_copy.size(), dead_copy) == 0) {
-        std::string past = dead_copy;
-        past.append(4, '\xff');
-        next = std::max(next, field.dict.LowerBound(past));
+    // Every term that starts with the dead prefix (the live code points and
+    // the one that killed the row) is out of reach: step over the run, and
+    // seek past it when it reaches into the next dictionary block.
+    const size_t dead_len = ends[row];
+    while ((more = it.Next()) && it.ord() < end && it.shared() >= dead_len) {
+      if (it.ord() % kTermsPerBlock == 0) {
+        const uint32_t past = field.dict.LowerBound(PastPrefix(it.term().substr(0, dead_len)));
+        more = past < end && it.Seek(past);
+        // After a seek nothing is shared: rows restart from the top.
+        break;
       }
     }
-    ord = next;
+  }
+  return !it.corrupt();
+}
+
+}  // namespace
+
+std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view word,
+                                  uint32_t max_edits, bool transpositions, size_t cap) {
+  std::vector<Expansion> out;
+  std::vector<uint32_t> w = CodePoints(word);
+  if (w.empty() || w.size() > kMaxFuzzyWord) return out;
+  size_t first_len = 0;
+  NextCodePoint(word, &first_len);
+  const std::string_view first = word.substr(0, first_len);
+  // (a) Terms with the same first letter: the distance of the rest.
+  const std::vector<uint32_t> rest(w.begin() + 1, w.end());
+  const uint32_t begin = field.dict.LowerBound(first);
+  const uint32_t end = field.dict.LowerBound(PastPrefix(first));
+  if (!WalkRange(field, begin, end, first_len, rest, max_edits, transpositions, &out)) return {};
+  // (b) A typo in the first letter counts as two: with a budget of two,
+  // terms one edit away that change the first letter. These are the word
+  // with its first letter replaced or preceded by another letter, without
+  // it, or with the first two swapped; the other letters come from the
+  // dictionary's distinct first letters.
+  if (max_edits >= 2) {
+    std::vector<uint32_t> found;
+    auto find = [&](std::string_view t) {
+      if (t.empty() || t.substr(0, first_len) == first) return;
+      if (const auto ord = field.dict.Find(t)) found.push_back(*ord);
+    };
+    const std::string_view tail = word.substr(first_len);
+    find(tail);
+    if (transpositions && !tail.empty()) {
+      size_t second_len = 0;
+      NextCodePoint(tail, &second_len);
+      find(std::string(tail.substr(0, second_len)) + std::string(first) +
+           std::string(tail.substr(second_len)));
+    }
+    TermDictReader::Iterator it(field.dict);
+    std::string candidate;
+    for (uint32_t ord = 0; ord < field.dict.num_terms() && it.Seek(ord);) {
+      size_t len = 0;
+      NextCodePoint(it.term(), &len);
+      const std::string letter(it.term().substr(0, len));
+      if (letter != first) {
+        candidate = letter;
+        candidate += tail;
+        find(candidate);
+        candidate = letter;
+        candidate += word;
+        find(candidate);
+      }
+      ord = field.dict.LowerBound(PastPrefix(letter));
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    for (uint32_t ord : found) out.push_back({ord, 2});
   }
   std::sort(out.begin(), out.end(), [&](const Expansion& a, const Expansion& b) {
     if (a.edits != b.edits) return a.edits < b.edits;
@@ -158,6 +208,19 @@ std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view wor
   });
   if (out.size() > cap) out.resize(cap);
   return out;
+}
+
+uint32_t TypoDistance(std::string_view word, std::string_view term, bool transpositions) {
+  const std::vector<uint32_t> w = CodePoints(word), t = CodePoints(term);
+  if (w.empty() || t.empty()) return EditDistance(word, term, transpositions);
+  if (w[0] == t[0]) {
+    size_t wl = 0, tl = 0;
+    NextCodePoint(word, &wl);
+    NextCodePoint(term, &tl);
+    return EditDistance(word.substr(wl), term.substr(tl), transpositions);
+  }
+  const uint32_t d = EditDistance(word, term, transpositions);
+  return d <= 1 ? 2 : d + 2;  // Out of reach of any budget the rules give.
 }
 
 uint32_t EditDistance(std::string_view a_text, std::string_view b_text, bool transpositions) {

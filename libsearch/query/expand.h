@@ -21,13 +21,19 @@ struct Expansion {
 // the `cap` best by doc frequency.
 std::vector<Expansion> PrefixTerms(const FieldReader& field, std::string_view prefix, size_t cap);
 
-// Terms within `max_edits` (insertions, deletions, substitutions, and with
-// `transpositions` adjacent swaps, counted on code points) of `word`, sorted
-// by (edits, -doc_freq, ordinal) and capped at `cap`. The walk seeks past
-// every dictionary prefix that is already too far from `word`, so it visits
-// a small part of the dictionary.
+// Terms within `max_edits` of `word` by TypoDistance, sorted by (edits,
+// -doc_freq, ordinal) and capped at `cap`. A first-letter typo costs two
+// (as in Meilisearch): people rarely get the first letter wrong, and it
+// confines the walk to one first letter's part of the dictionary, where it
+// also seeks past every prefix already too far from `word`. Words longer
+// than 64 code points get no expansions.
 std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view word,
                                   uint32_t max_edits, bool transpositions, size_t cap);
+
+// The typo distance FuzzyTerms uses: with the same first code point, the
+// edit distance of the rest; otherwise 2 if the words are one edit apart
+// (that edit changed the first letter), and more than 2 if not.
+uint32_t TypoDistance(std::string_view word, std::string_view term, bool transpositions);
 
 // Reference for tests: edit distance on code points (optimal string
 // alignment when `transpositions`).

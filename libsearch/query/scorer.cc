@@ -75,7 +75,7 @@ class RangeScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
-class TermScorer : public Scorer {
+class TermScorer final : public Scorer {
  public:
   TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight,
              const NormInverseTable* table)
@@ -536,6 +536,83 @@ std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
 
 namespace {
 
+// The union of one field's term expansions when every match is visited
+// (facets, sort): a window of docs at a time, each term's postings are
+// walked once into a bitset and a score array, instead of merging up to
+// max_expansions lists doc by doc. Scores are summed per doc in clause
+// order, in double, exactly as DisjunctionScorer sums them. Bounds are the
+// global ones only: the terms' cursors run ahead of doc(), and this scorer
+// is never used for pruning.
+class WindowedUnionScorer final : public Scorer {
+ public:
+  explicit WindowedUnionScorer(std::vector<std::unique_ptr<TermScorer>> children)
+      : children_(std::move(children)) {
+    doc_ = Fill(0);
+  }
+  uint32_t doc() const override { return doc_; }
+  uint32_t Next() override { return doc_ = doc_ == kNoMoreDocs ? doc_ : Seek(doc_ + 1); }
+  uint32_t Advance(uint32_t t) override { return doc_ = Seek(t); }
+  float Score() override { return static_cast<float>(acc_[doc_ - base_]); }
+  uint64_t cost() const override {
+    uint64_t c = 0;
+    for (const auto& ch : children_) c += ch->cost();
+    return c;
+  }
+  float MaxScore() override {
+    double sum = 0;
+    for (auto& c : children_) sum += c->MaxScore();
+    return static_cast<float>(sum);
+  }
+  uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
+  float GetMaxScore(uint32_t) override { return MaxScore(); }
+
+ private:
+  static constexpr uint32_t kWindow = 4096;
+
+  // First match >= t, refilling the window when t is past it.
+  uint32_t Seek(uint32_t t) {
+    if (t < base_ + kWindow) {
+      for (uint32_t w = (t - base_) >> 6; w < kWindow / 64; ++w) {
+        uint64_t bits = bits_[w];
+        if (w == (t - base_) >> 6) bits &= ~uint64_t{0} << ((t - base_) & 63);
+        if (bits != 0) return base_ + w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits));
+      }
+      t = base_ + kWindow;
+    }
+    return Fill(t);
+  }
+
+  // Loads the window starting at the first match >= t; returns that match.
+  uint32_t Fill(uint32_t t) {
+    uint32_t first = kNoMoreDocs;
+    for (auto& c : children_) {
+      uint32_t d = c->doc();
+      if (d < t) d = c->Advance(t);
+      first = std::min(first, d);
+    }
+    if (first == kNoMoreDocs) return kNoMoreDocs;
+    base_ = first;
+    const uint64_t end = uint64_t{first} + kWindow;
+    std::fill(std::begin(bits_), std::end(bits_), 0);
+    for (auto& c : children_) {
+      for (uint32_t d = c->doc(); d < end; d = c->Next()) {
+        const uint32_t i = d - first;
+        const uint64_t bit = uint64_t{1} << (i & 63);
+        const double s = c->Score();
+        acc_[i] = (bits_[i >> 6] & bit) ? acc_[i] + s : 0.0 + s;
+        bits_[i >> 6] |= bit;
+      }
+    }
+    return first;
+  }
+
+  std::vector<std::unique_ptr<TermScorer>> children_;
+  uint32_t base_ = 0;
+  uint32_t doc_ = kNoMoreDocs;
+  uint64_t bits_[kWindow / 64];
+  double acc_[kWindow];
+};
+
 // Prefix matches score below the exact term, typo matches lower still.
 constexpr float kPrefixFactor = 0.8f;
 constexpr float kTypoFactor = 0.5f;  // Per edit.
@@ -565,7 +642,7 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
     }
   }
   std::sort(picks.begin(), picks.end());  // Deterministic clause order.
-  std::vector<std::unique_ptr<Scorer>> clauses;
+  std::vector<std::unique_ptr<TermScorer>> clauses;
   for (const auto& [ord, factor] : picks) {
     std::vector<std::string> term;
     if (field.dict.Terms(ord, 1, &term).ok()) ctx->NoteTerm(q.field, std::move(term[0]));
@@ -576,7 +653,10 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
   }
   if (clauses.empty()) return std::make_unique<EmptyScorer>();
   if (clauses.size() == 1) return std::move(clauses[0]);
-  return std::make_unique<DisjunctionScorer>(std::move(clauses));
+  if (ctx->visit_all()) return std::make_unique<WindowedUnionScorer>(std::move(clauses));
+  std::vector<std::unique_ptr<Scorer>> scorers(std::make_move_iterator(clauses.begin()),
+                                               std::make_move_iterator(clauses.end()));
+  return std::make_unique<DisjunctionScorer>(std::move(scorers));
 }
 
 std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {

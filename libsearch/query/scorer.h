@@ -79,6 +79,11 @@ class ScorerContext {
   const std::vector<std::pair<uint32_t, std::string>>& matched_terms() const {
     return matched_terms_;
   }
+  // Set when every match will be visited (facets, sort orders, cursors):
+  // scorers may then favour plain iteration over pruning support.
+  void set_visit_all(bool v) { visit_all_ = v; }
+  bool visit_all() const { return visit_all_; }
+
   // Brackets the building of excluded (must_not) clauses.
   void EnterNegation() { ++negated_; }
   void LeaveNegation() { --negated_; }
@@ -86,6 +91,7 @@ class ScorerContext {
  private:
   std::vector<std::pair<uint32_t, std::string>> matched_terms_;
   int negated_ = 0;
+  bool visit_all_ = false;
   const IndexReader* reader_;
   Bm25Params params_;
   std::vector<std::pair<uint32_t, std::unique_ptr<NormInverseTable>>> tables_;

@@ -82,6 +82,15 @@ bool HitOrder::Before(uint32_t a, float a_score, uint32_t b, float b_score) cons
   return a < b;
 }
 
+int HitOrder::CompareUnscored(uint32_t a, uint32_t b) const {
+  for (const Key& key : keys_) {
+    if (key.kind == Key::Kind::kScore) return 0;
+    const int cmp = Compare(key, a, 0, b, 0);
+    if (cmp != 0) return cmp;
+  }
+  return 0;
+}
+
 std::string HitOrder::Cursor(uint32_t doc, float score) {
   char buf[64];  // %a is exact: the score round-trips bit for bit.
   std::snprintf(buf, sizeof(buf), "%" PRIu32 ":%a", doc, static_cast<double>(score));

@@ -20,6 +20,10 @@ class HitOrder {
   static Result<HitOrder> Create(const IndexReader& reader, const std::vector<SortField>& sort);
   // True iff (a, a_score) ranks strictly before (b, b_score).
   bool Before(uint32_t a, float a_score, uint32_t b, float b_score) const;
+  // The order of a and b by the sort fields before the first `_score` key:
+  // <0 if a ranks first, >0 if b does, 0 if that needs their scores. Lets
+  // a collector reject a doc without scoring it.
+  int CompareUnscored(uint32_t a, uint32_t b) const;
 
   // Cursor text for a hit: its doc and exact score (the file is immutable,
   // so the doc's sort values can be read again).

@@ -286,6 +286,7 @@ class IndexImpl : public Index {
     }
     LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
     internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    ctx.set_visit_all(true);
     std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
     const size_t keep = req.offset + req.k;
     auto worse = [&order](const internal::ScoredDoc& a, const internal::ScoredDoc& b) {
@@ -295,13 +296,15 @@ class IndexImpl : public Index {
     SearchResponse resp;
     for (uint32_t d = scorer->doc(); d != internal::kNoMoreDocs; d = scorer->Next()) {
       ++resp.total;
-      const float score = scorer->Score();
       for (size_t i = 0; i < counters.size(); ++i) {
         if (lift[i] < 0) counters[i].Add(d);
       }
-      if (keep == 0 || (has_cursor && !order.Before(cursor.first, cursor.second, d, score))) {
-        continue;
-      }
+      if (keep == 0) continue;
+      // Sort values alone often settle it: then the doc is never scored.
+      if (has_cursor && order.CompareUnscored(d, cursor.first) < 0) continue;
+      if (heap.size() == keep && order.CompareUnscored(heap.front().doc, d) < 0) continue;
+      const float score = scorer->Score();
+      if (has_cursor && !order.Before(cursor.first, cursor.second, d, score)) continue;
       const internal::ScoredDoc sd{score, d};
       if (heap.size() < keep) {
         heap.push_back(sd);
@@ -320,6 +323,7 @@ class IndexImpl : public Index {
       if (lift[i] < 0) continue;
       LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, lift[i]));
       internal::ScorerContext lctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+      lctx.set_visit_all(true);
       auto s = internal::CreateScorer(*lifted, &lctx);
       for (uint32_t d = s->doc(); d != internal::kNoMoreDocs; d = s->Next()) counters[i].Add(d);
       if (lctx.corrupt()) return CorruptPostings();

@@ -57,8 +57,10 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
     // A real term, mutated by up to two random edits (or none).
     std::string w = (*terms_)[rng() % terms_->size()];
     for (int e = rng() % 3; e > 0 && !w.empty(); --e) {
-      const size_t at = rng() % w.size();
-      const int op = static_cast<int>(rng() % 3);
+      // A quarter of the edits hit the first letter (it is charged two).
+      const size_t at = rng() % 4 == 0 ? 0 : rng() % w.size();
+      const int op = static_cast<int>(rng() % 4);
+      if (op == 3 && at + 1 < w.size()) std::swap(w[at], w[at + 1]);
       if (op == 0) w.erase(at, 1);
       if (op == 1) w.insert(at, 1, letters[rng() % 26]);
       if (op == 2) w[at] = letters[rng() % 26];
@@ -74,13 +76,13 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
       for (bool transpositions : {false, true}) {
         std::set<std::string> want;
         for (const std::string& t : *terms_) {
-          if (EditDistance(w, t, transpositions) <= k) want.insert(t);
+          if (TypoDistance(w, t, transpositions) <= k) want.insert(t);
         }
         std::set<std::string> got;
         for (const Expansion& e : FuzzyTerms(*field_, w, k, transpositions, 1u << 30)) {
           std::vector<std::string> t;
           ASSERT_OK(field_->dict.Terms(e.ord, 1, &t));
-          EXPECT_EQ(e.edits, EditDistance(w, t[0], transpositions)) << w << " ~ " << t[0];
+          EXPECT_EQ(e.edits, TypoDistance(w, t[0], transpositions)) << w << " ~ " << t[0];
           got.insert(t[0]);
         }
         ASSERT_EQ(got, want) << "word '" << w << "' k=" << k << " transpositions=" << transpositions;
@@ -89,6 +91,18 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
     }
   }
   EXPECT_GT(with_matches, 80);
+}
+
+TEST_F(ExpandTest, TypoDistanceChargesTwoForTheFirstLetter) {
+  EXPECT_EQ(TypoDistance("sugar", "suger", true), 1u);
+  EXPECT_EQ(TypoDistance("sugar", "augar", true), 2u) << "substituted first letter";
+  EXPECT_EQ(TypoDistance("sugar", "ugar", true), 2u) << "deleted first letter";
+  EXPECT_EQ(TypoDistance("sugar", "xsugar", true), 2u) << "inserted first letter";
+  EXPECT_EQ(TypoDistance("sugar", "usgar", true), 2u) << "swapped first two";
+  EXPECT_GT(TypoDistance("sugar", "usgar", false), 2u);
+  EXPECT_GT(TypoDistance("sugar", "augur", true), 2u) << "first letter and one more";
+  EXPECT_EQ(TypoDistance("ssugar", "sugar", true), 1u) << "a doubled first letter is not changed";
+  EXPECT_EQ(TypoDistance("éclair", "eclair", true), 2u) << "code points, not bytes";
 }
 
 TEST_F(ExpandTest, FuzzyCapKeepsClosestThenMostFrequent) {

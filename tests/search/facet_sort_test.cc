@@ -249,3 +249,66 @@ TEST_F(FacetSortTest, BadFacetSortAndCursorRequestsAreClearErrors) {
 
 }  // namespace
 }  // namespace libsearch
+
+namespace libsearch {
+namespace {
+
+// Facets and sort orders visit every match through their own scorer shapes
+// (a windowed union for prefix and typo expansions, scoring only docs whose
+// sort values tie): on the real catalogue, with random expansion queries,
+// they must give the top-k path's hits and scores bit for bit, and facet
+// counts equal to counting the full match list.
+TEST(VisitAllPath, EqualsTopKPathOnPrefixAndTypoQueries) {
+  testing::TempDir dir;
+  ASSERT_OK(testing::BuildBundledCatalogue(dir.File("p.idx")));
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("p.idx")));
+  const char* words[] = {"chocolate", "strawberry", "yoghurt", "biscuit", "cheese", "tomato",
+                         "vanilla", "almond", "peanut", "cereal", "organic", "juice", "sugar"};
+  std::mt19937 rng(99);
+  int compared = 0;
+  for (int i = 0; i < 120; ++i) {
+    std::string w = words[rng() % std::size(words)];
+    SearchRequest base;
+    if (rng() % 2) {
+      w = w.substr(0, 1 + rng() % 4);
+      base.prefix_last = true;
+    } else {
+      const size_t at = 1 + rng() % (w.size() - 1);
+      if (rng() % 2) w.erase(at, 1); else w[at] = static_cast<char>('a' + rng() % 26);
+      base.typos = true;
+    }
+    if (rng() % 3 == 0) base.query = std::string(words[rng() % std::size(words)]) + " " + w;
+    else base.query = w;
+    if (rng() % 2) base.filters = {"sugars_100g:[0 TO " + std::to_string(rng() % 40) + "]"};
+    base.include_docs = false;
+    SearchRequest all = base;
+    all.k = 10000;
+    all.total_hits_threshold = SearchRequest::kExactTotal;
+    ASSERT_OK_AND_ASSIGN(SearchResponse want, index->Search(all));
+    SearchRequest visit = base;
+    visit.k = 50;
+    visit.sort = {{"_score", true}};
+    visit.facets = {{"country", 500, {}, false}};
+    ASSERT_OK_AND_ASSIGN(SearchResponse got, index->Search(visit));
+    ASSERT_EQ(got.total, want.total) << base.query;
+    ASSERT_EQ(got.hits.size(), std::min<size_t>(50, want.hits.size()));
+    for (size_t k = 0; k < got.hits.size(); ++k) {
+      ASSERT_EQ(got.hits[k].doc, want.hits[k].doc) << base.query << " rank " << k;
+      ASSERT_EQ(got.hits[k].score, want.hits[k].score) << base.query << " rank " << k;
+    }
+    std::map<std::string, uint64_t> counts;
+    for (const Hit& h : want.hits) {
+      ASSERT_OK_AND_ASSIGN(std::string doc, index->Document(h.doc));
+      const Json j = Json::parse(doc);
+      if (j.contains("country")) ++counts[j["country"].get<std::string>()];
+    }
+    std::map<std::string, uint64_t> facet;
+    for (const auto& v : got.facets[0].values) facet[v.value] = v.count;
+    ASSERT_EQ(facet, counts) << base.query;
+    compared += want.total > 50;
+  }
+  EXPECT_GT(compared, 40) << "most queries should have more matches than one page";
+}
+
+}  // namespace
+}  // namespace libsearch
