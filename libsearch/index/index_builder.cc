@@ -51,6 +51,12 @@ struct FieldAccum {
   std::vector<uint32_t> doc_terms;
   uint64_t doc_count = 0;
   uint64_t sum_total_tf = 0;
+  // Text fields with index_prefixes: postings per prefix, tf = the summed
+  // tf of the doc's terms that start with it.
+  uint32_t prefix_chars = 0;
+  std::unordered_map<std::string, uint32_t> prefix_ids;
+  std::vector<TermAccum> prefix_terms;
+  std::vector<const std::string*> prefix_names;
 };
 
 constexpr uint32_t kMaxDocs = 0x7ffffff0u;  // Below kNoMoreDocs.
@@ -79,6 +85,7 @@ class IndexBuilderImpl : public IndexBuilder {
       if (!analyzer.ok()) return analyzer.status().WithContext("field '" + spec.name + "'");
       fields_[i].analyzer = std::move(*analyzer);
       fields_[i].text = true;
+      fields_[i].prefix_chars = spec.index_prefixes;
     }
     for (size_t i = 0; i < schema_.fields().size(); ++i) {
       const FieldSpec& spec = schema_.fields()[i];
@@ -151,7 +158,15 @@ class IndexBuilderImpl : public IndexBuilder {
   void IndexField(FieldAccum* fa, const internal::FieldValue& value, uint32_t doc);
   void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const internal::FieldValue& value,
                   uint32_t doc);
+  void AddPrefixes(FieldAccum* fa, const std::string& term, uint32_t tf);
   Status WriteField(size_t f, FieldStats* stats, internal::AtomicFileWriter* out);
+  // Writes a sorted dictionary and its postings under section field id
+  // `section_field`; returns the term ids in dictionary order in *order.
+  Status WriteTerms(uint32_t section_field, const std::vector<const std::string*>& names,
+                    std::vector<TermAccum>* terms, const uint8_t* norms, bool positions,
+                    uint64_t doc_count, const internal::NormInverseTable& table,
+                    std::vector<uint32_t>* order, uint64_t* num_blocks,
+                    internal::AtomicFileWriter* out);
 
   Status AddSection(internal::AtomicFileWriter* out, SectionKind kind, uint32_t field,
                     std::string_view bytes) {
@@ -180,6 +195,7 @@ class IndexBuilderImpl : public IndexBuilder {
   internal::ParsedDocument doc_;  // Reused across AddJson calls.
   std::vector<analysis::Token> tokens_;
   std::vector<std::pair<uint32_t, uint32_t>> hits_;  // (term id, position)
+  std::vector<std::pair<uint32_t, uint32_t>> prefix_hits_;  // (prefix id, tf)
   std::vector<SectionEntry> table_;
   bool built_ = false;
 };
@@ -239,6 +255,7 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
   if (hits_.empty()) return;
   ++fa->doc_count;
   fa->sum_total_tf += length;
+  prefix_hits_.clear();
   for (size_t i = 0; i < hits_.size();) {
     size_t j = i;
     TermAccum& acc = fa->terms[hits_[i].first];
@@ -248,8 +265,87 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
     }
     acc.docs.push_back(doc);
     acc.tfs.push_back(static_cast<uint32_t>(j - i));
+    if (fa->prefix_chars > 0) AddPrefixes(fa, *fa->names[hits_[i].first], static_cast<uint32_t>(j - i));
     i = j;
   }
+  if (prefix_hits_.empty()) return;
+  std::sort(prefix_hits_.begin(), prefix_hits_.end());
+  for (size_t i = 0; i < prefix_hits_.size();) {
+    uint32_t tf = 0;
+    size_t j = i;
+    for (; j < prefix_hits_.size() && prefix_hits_[j].first == prefix_hits_[i].first; ++j) {
+      tf += prefix_hits_[j].second;
+    }
+    TermAccum& acc = fa->prefix_terms[prefix_hits_[i].first];
+    acc.docs.push_back(doc);
+    acc.tfs.push_back(tf);
+    i = j;
+  }
+}
+
+// Queues (prefix id, tf) for each of the first 1..prefix_chars code points
+// of `term` (the whole term counts as its own prefix).
+void IndexBuilderImpl::AddPrefixes(FieldAccum* fa, const std::string& term, uint32_t tf) {
+  size_t end = 0;
+  for (uint32_t chars = 0; chars < fa->prefix_chars && end < term.size(); ++chars) {
+    ++end;  // Past the lead byte, then its continuation bytes.
+    while (end < term.size() && (static_cast<unsigned char>(term[end]) & 0xc0) == 0x80) ++end;
+    auto [it, inserted] =
+        fa->prefix_ids.try_emplace(term.substr(0, end), static_cast<uint32_t>(fa->prefix_terms.size()));
+    if (inserted) {
+      fa->prefix_terms.emplace_back();
+      fa->prefix_names.push_back(&it->first);
+    }
+    prefix_hits_.emplace_back(it->second, tf);
+  }
+}
+
+Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
+                                    const std::vector<const std::string*>& names,
+                                    std::vector<TermAccum>* terms, const uint8_t* norms,
+                                    bool positions, uint64_t doc_count,
+                                    const internal::NormInverseTable& table,
+                                    std::vector<uint32_t>* order, uint64_t* num_blocks,
+                                    internal::AtomicFileWriter* out) {
+  order->resize(terms->size());
+  std::iota(order->begin(), order->end(), 0);
+  std::sort(order->begin(), order->end(),
+            [&](uint32_t a, uint32_t b) { return *names[a] < *names[b]; });
+  std::vector<std::string_view> sorted;
+  sorted.reserve(order->size());
+  for (uint32_t id : *order) sorted.push_back(*names[id]);
+  std::string blocks, index;
+  internal::WriteTermDict(sorted, &blocks, &index);
+  internal::PostingsSink sink;
+  std::vector<internal::TermInfo> infos;
+  infos.reserve(order->size());
+  for (uint32_t id : *order) {
+    TermAccum& acc = (*terms)[id];
+    internal::TermPostingsInput in{acc.docs.data(), acc.tfs.data(),
+                                   positions ? acc.positions.data() : nullptr,
+                                   static_cast<uint32_t>(acc.docs.size())};
+    const float idf = internal::Bm25Idf(acc.docs.size(), doc_count);
+    infos.push_back(internal::WritePostings(in, norms, idf, table, &sink));
+    acc = TermAccum();  // Free memory as we go.
+  }
+  if (sink.postings.size() > 0xffffffffull * 64 || sink.positions.size() > (1ull << 40)) {
+    return Status::ResourceExhausted("field '" +
+                                     schema_.fields()[section_field & ~internal::kPrefixFieldBit].name +
+                                     "' is too large");
+  }
+  *num_blocks = sink.info.size();
+  const uint32_t fid = section_field;
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermIndex, fid, index));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermInfos, fid, Bytes(infos)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockLastDoc, fid, Bytes(sink.last_doc)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockMaxScore, fid, Bytes(sink.max_score)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockInfo, fid, Bytes(sink.info)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermBlocks, fid, blocks));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPostings, fid, sink.postings));
+  if (positions) {
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPositions, fid, sink.positions));
+  }
+  return Status::Ok();
 }
 
 Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
@@ -258,49 +354,26 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
   const uint32_t num_docs = static_cast<uint32_t>(doc_ids_.size());
   const uint32_t fid = static_cast<uint32_t>(f);
   if (fa.text) fa.norms.resize(num_docs, 0);
-  std::vector<uint32_t> order(fa.terms.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return *fa.names[a] < *fa.names[b]; });
-  std::vector<std::string_view> sorted;
-  sorted.reserve(order.size());
-  for (uint32_t id : order) sorted.push_back(*fa.names[id]);
-  std::string blocks, index;
-  internal::WriteTermDict(sorted, &blocks, &index);
-
   internal::Bm25Params params{options_.bm25_k1, options_.bm25_b};
   const float avgdl = internal::Bm25AvgFieldLength(fa.sum_total_tf, fa.doc_count);
   const internal::NormInverseTable table = internal::MakeNormInverseTable(params, avgdl);
-  internal::PostingsSink sink;
-  std::vector<internal::TermInfo> infos;
-  infos.reserve(order.size());
-  for (uint32_t id : order) {
-    TermAccum& acc = fa.terms[id];
-    internal::TermPostingsInput in{acc.docs.data(), acc.tfs.data(),
-                                   fa.text ? acc.positions.data() : nullptr,
-                                   static_cast<uint32_t>(acc.docs.size())};
-    const float idf = internal::Bm25Idf(acc.docs.size(), fa.doc_count);
-    infos.push_back(internal::WritePostings(in, fa.text ? fa.norms.data() : nullptr, idf,
-                                            table, &sink));
-    acc = TermAccum();  // Free memory as we go.
-  }
-  if (sink.postings.size() > 0xffffffffull * 64 || sink.positions.size() > (1ull << 40)) {
-    return Status::ResourceExhausted("field '" + schema_.fields()[f].name + "' is too large");
-  }
+  const uint8_t* norms = fa.text ? fa.norms.data() : nullptr;
+  std::vector<uint32_t> order;
+  uint64_t num_blocks = 0;
+  LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid, fa.names, &fa.terms, norms, fa.text, fa.doc_count,
+                                       table, &order, &num_blocks, out));
   stats->doc_count = fa.doc_count;
   stats->sum_total_tf = fa.sum_total_tf;
   stats->num_terms = order.size();
-  stats->num_blocks = sink.info.size();
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermIndex, fid, index));
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermInfos, fid, Bytes(infos)));
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockLastDoc, fid, Bytes(sink.last_doc)));
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockMaxScore, fid, Bytes(sink.max_score)));
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockInfo, fid, Bytes(sink.info)));
+  stats->num_blocks = num_blocks;
   if (fa.text) LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kNorms, fid, Bytes(fa.norms)));
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermBlocks, fid, blocks));
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPostings, fid, sink.postings));
-  if (fa.text) {
-    LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kPositions, fid, sink.positions));
+  if (fa.prefix_chars > 0) {
+    // Scored with the field's own statistics and norms (docs/format.md).
+    std::vector<uint32_t> prefix_order;
+    uint64_t prefix_blocks = 0;
+    LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | internal::kPrefixFieldBit, fa.prefix_names,
+                                         &fa.prefix_terms, norms, false, fa.doc_count, table,
+                                         &prefix_order, &prefix_blocks, out));
   }
   if (fa.keep_ords) {
     std::vector<uint32_t> ordinal(order.size());

@@ -128,13 +128,15 @@ Status IndexReader::Init() {
 
   fields_.resize(schema_.fields().size());
   std::vector<const SectionEntry*> per_field(fields_.size() * kNumSectionKinds, nullptr);
+  std::vector<const SectionEntry*> per_prefix(fields_.size() * kNumSectionKinds, nullptr);
   for (const SectionEntry& e : sections_) {
     // Kinds from a newer minor version are skipped, not refused.
     if (e.field == kNoField || e.kind >= kNumSectionKinds) continue;
-    if (e.field >= fields_.size()) {
+    const uint32_t f = e.field & ~kPrefixFieldBit;
+    if (f >= fields_.size()) {
       return Status::Corruption("section for unknown field " + std::to_string(e.field));
     }
-    per_field[e.field * kNumSectionKinds + e.kind] = &e;
+    (e.field & kPrefixFieldBit ? per_prefix : per_field)[f * kNumSectionKinds + e.kind] = &e;
   }
   for (uint32_t f = 0; f < fields_.size(); ++f) {
     auto sec = [&](SectionKind k) { return per_field[f * kNumSectionKinds + static_cast<uint32_t>(k)]; };
@@ -204,7 +206,54 @@ Status IndexReader::Init() {
       keyword_[f].num_ords = (ords->length - head) / 4;
       keyword_[f].num_terms = static_cast<uint32_t>(st.num_terms);
     }
+    if (per_prefix[f * kNumSectionKinds + static_cast<uint32_t>(SectionKind::kTermIndex)] != nullptr) {
+      LIBSEARCH_RETURN_IF_ERROR(InitPrefixField(f, &per_prefix[f * kNumSectionKinds]));
+    }
   }
+  return Status::Ok();
+}
+
+// Sizes are checked against each other (the prefix index has no statistics
+// of its own: term and block counts follow from the section sizes).
+Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) {
+  const FieldReader& field = fields_[f];
+  const std::string where = "field '" + schema_.fields()[f].name + "' prefix index: ";
+  if (field.norms == nullptr) return Status::Corruption(where + "the field is not an indexed text field");
+  auto bytes = [&](SectionKind k) -> std::string_view {
+    const SectionEntry* e = sec[static_cast<uint32_t>(k)];
+    return e == nullptr ? std::string_view() : Section(*e);
+  };
+  for (SectionKind k : {SectionKind::kTermBlocks, SectionKind::kTermInfos, SectionKind::kPostings,
+                        SectionKind::kBlockLastDoc, SectionKind::kBlockMaxScore, SectionKind::kBlockInfo}) {
+    if (sec[static_cast<uint32_t>(k)] == nullptr) {
+      return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
+    }
+  }
+  const uint64_t num_terms = bytes(SectionKind::kTermInfos).size() / sizeof(TermInfo);
+  const uint64_t num_blocks = bytes(SectionKind::kBlockLastDoc).size() / 4;
+  if (bytes(SectionKind::kTermInfos).size() % sizeof(TermInfo) != 0 || num_terms > 0xffffffffull ||
+      bytes(SectionKind::kBlockLastDoc).size() % 4 != 0 ||
+      bytes(SectionKind::kBlockMaxScore).size() != num_blocks * 4 ||
+      bytes(SectionKind::kBlockInfo).size() != num_blocks * sizeof(BlockInfo)) {
+    return Status::Corruption(where + "section sizes do not agree");
+  }
+  prefix_fields_.resize(fields_.size());
+  FieldReader& fr = prefix_fields_[f];
+  LIBSEARCH_ASSIGN_OR_RETURN(fr.dict, TermDictReader::Open(bytes(SectionKind::kTermBlocks),
+                                                           bytes(SectionKind::kTermIndex), num_terms));
+  fr.id = f;  // Same id: scorers share the field's norm table.
+  fr.stats = field.stats;
+  fr.stats.num_terms = num_terms;
+  fr.stats.num_blocks = num_blocks;
+  fr.term_infos = reinterpret_cast<const TermInfo*>(bytes(SectionKind::kTermInfos).data());
+  fr.postings.postings = bytes(SectionKind::kPostings);
+  fr.postings.last_doc = reinterpret_cast<const uint32_t*>(bytes(SectionKind::kBlockLastDoc).data());
+  fr.postings.max_score = reinterpret_cast<const float*>(bytes(SectionKind::kBlockMaxScore).data());
+  fr.postings.info = reinterpret_cast<const BlockInfo*>(bytes(SectionKind::kBlockInfo).data());
+  fr.postings.num_blocks = num_blocks;
+  fr.postings.num_docs = num_docs_;
+  fr.norms = field.norms;
+  fr.spec = field.spec;
   return Status::Ok();
 }
 
@@ -242,8 +291,10 @@ Status IndexReader::Verify() const {
     const std::string_view bytes = Section(e);
     if (Checksum64(bytes.data(), bytes.size()) != e.checksum) {
       std::string name(SectionKindName(SectionKind(e.kind)));
-      if (e.field != kNoField && e.field < schema_.fields().size()) {
-        name += " of field '" + schema_.fields()[e.field].name + "'";
+      const uint32_t f = e.field & ~kPrefixFieldBit;
+      if (e.field != kNoField && f < schema_.fields().size()) {
+        name += std::string(e.field & kPrefixFieldBit ? " of the prefix index of field '" : " of field '") +
+                schema_.fields()[f].name + "'";
       }
       return Status::Corruption("checksum mismatch in section " + name + " (offset " +
                                 std::to_string(e.offset) + ", " + std::to_string(e.length) +

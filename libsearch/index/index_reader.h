@@ -76,6 +76,13 @@ class IndexReader {
   const FieldReader* field(size_t id) const {
     return id < fields_.size() && fields_[id].spec != nullptr ? &fields_[id] : nullptr;
   }
+  // The prefix index of a text field (schema index_prefixes > 0): terms are
+  // prefixes, postings merge their completions' docs (tf summed), and
+  // stats and norms are the field's own. Null if the field has none.
+  const FieldReader* prefix_field(size_t id) const {
+    return id < prefix_fields_.size() && prefix_fields_[id].spec != nullptr ? &prefix_fields_[id]
+                                                                            : nullptr;
+  }
   // Null if the field is not numeric or was written by a 1.0 file.
   const NumericColumn* numeric(size_t id) const {
     return id < numeric_.size() && numeric_[id].spec != nullptr ? &numeric_[id] : nullptr;
@@ -96,6 +103,7 @@ class IndexReader {
  private:
   IndexReader() = default;
   Status Init();
+  Status InitPrefixField(uint32_t f, const SectionEntry* const* sections);
   std::string_view Section(const SectionEntry& e) const {
     return file_->data().substr(e.offset, e.length);
   }
@@ -106,6 +114,7 @@ class IndexReader {
   Schema schema_;
   uint32_t num_docs_ = 0;
   std::vector<FieldReader> fields_;
+  std::vector<FieldReader> prefix_fields_;
   std::vector<NumericColumn> numeric_;
   std::vector<KeywordColumn> keyword_;
   std::string_view doc_id_offsets_, doc_id_bytes_;

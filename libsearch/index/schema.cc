@@ -33,6 +33,9 @@ Status ValidateSpec(const FieldSpec& spec) {
     return Status::InvalidArgument(where + ": boost must be in (0, 1e6], got " +
                                    std::to_string(spec.boost));
   }
+  if (spec.index_prefixes > 4 || (spec.index_prefixes > 0 && spec.type != FieldType::kText)) {
+    return Status::InvalidArgument(where + ": index_prefixes must be 0 to 4, on text fields only");
+  }
   if (spec.type == FieldType::kText) {
     analysis::AnalyzerOptions opts;
     opts.language = spec.language;
@@ -149,11 +152,15 @@ Result<Schema> Schema::FromJson(std::string_view text) {
       } else if (key == "split_codes") {
         LIBSEARCH_RETURN_IF_ERROR(want(v.is_boolean(), "true or false"));
         spec.split_codes = v.get<bool>();
+      } else if (key == "index_prefixes") {
+        LIBSEARCH_RETURN_IF_ERROR(want(v.is_number_unsigned() && v.get<uint64_t>() <= 4,
+                                       "an integer from 0 to 4"));
+        spec.index_prefixes = v.get<uint32_t>();
       } else {
         return Status::InvalidArgument(
             where + ": unknown key '" + key +
             "' (known: type, stored, indexed, boost, language, stopwords, fold_accents, "
-            "split_codes)");
+            "split_codes, index_prefixes)");
       }
     }
     specs.push_back(std::move(spec));
@@ -182,6 +189,7 @@ std::string Schema::ToJson() const {
       j["stopwords"] = f.stopwords;
       j["fold_accents"] = f.fold_accents;
       j["split_codes"] = f.split_codes;
+      if (f.index_prefixes > 0) j["index_prefixes"] = f.index_prefixes;
     }
     fields[f.name] = std::move(j);
   }

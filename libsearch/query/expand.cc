@@ -65,6 +65,14 @@ uint32_t NextCodePoint(std::string_view s, size_t* i) {
   return cp;
 }
 
+// Whether two non-empty strings start in the same block of letters: both
+// ASCII, or both with the same UTF-8 lead byte (64 code points for two-byte
+// characters, e.g. Latin-1 letters). First-letter typos stay in a block.
+bool SameBlock(std::string_view a, std::string_view b) {
+  const unsigned char x = static_cast<unsigned char>(a[0]), y = static_cast<unsigned char>(b[0]);
+  return (x < 0x80 && y < 0x80) || x == y;
+}
+
 // The first key past every term that starts with `prefix` (0xff never
 // occurs in UTF-8).
 std::string PastPrefix(std::string_view prefix) {
@@ -163,14 +171,15 @@ std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view wor
   const uint32_t end = field.dict.LowerBound(PastPrefix(first));
   if (!WalkRange(field, begin, end, first_len, rest, max_edits, transpositions, &out)) return {};
   // (b) A typo in the first letter counts as two: with a budget of two,
-  // terms one edit away that change the first letter. These are the word
-  // with its first letter replaced or preceded by another letter, without
-  // it, or with the first two swapped; the other letters come from the
-  // dictionary's distinct first letters.
+  // terms one edit away that change the first letter to another of the same
+  // block (ASCII, or the same UTF-8 lead byte): the word with its first
+  // letter replaced or preceded by another, without it, or with the first
+  // two swapped. Other first letters come from the dictionary's distinct
+  // first letters of that block, found by seeking from one to the next.
   if (max_edits >= 2) {
     std::vector<uint32_t> found;
     auto find = [&](std::string_view t) {
-      if (t.empty() || t.substr(0, first_len) == first) return;
+      if (t.empty() || !SameBlock(t, word) || t.substr(0, first_len) == first) return;
       if (const auto ord = field.dict.Find(t)) found.push_back(*ord);
     };
     const std::string_view tail = word.substr(first_len);
@@ -181,9 +190,14 @@ std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view wor
       find(std::string(tail.substr(0, second_len)) + std::string(first) +
            std::string(tail.substr(second_len)));
     }
+    const unsigned char lead = static_cast<unsigned char>(word[0]);
+    const uint32_t block_end =
+        lead < 0x80 ? field.dict.LowerBound("\x80")
+                    : field.dict.LowerBound(std::string(1, static_cast<char>(lead + 1)));
     TermDictReader::Iterator it(field.dict);
     std::string candidate;
-    for (uint32_t ord = 0; ord < field.dict.num_terms() && it.Seek(ord);) {
+    for (uint32_t ord = lead < 0x80 ? 0 : field.dict.LowerBound(std::string(1, word[0]));
+         ord < block_end && it.Seek(ord);) {
       size_t len = 0;
       NextCodePoint(it.term(), &len);
       const std::string letter(it.term().substr(0, len));
@@ -219,6 +233,7 @@ uint32_t TypoDistance(std::string_view word, std::string_view term, bool transpo
     NextCodePoint(term, &tl);
     return EditDistance(word.substr(wl), term.substr(tl), transpositions);
   }
+  if (!SameBlock(word, term)) return EditDistance(word, term, transpositions) + 2;
   const uint32_t d = EditDistance(word, term, transpositions);
   return d <= 1 ? 2 : d + 2;  // Out of reach of any budget the rules give.
 }

@@ -32,7 +32,8 @@ std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view wor
 
 // The typo distance FuzzyTerms uses: with the same first code point, the
 // edit distance of the rest; otherwise 2 if the words are one edit apart
-// (that edit changed the first letter), and more than 2 if not.
+// (that edit changed the first letter) and their first letters are of one
+// block (both ASCII, or the same UTF-8 lead byte), and more than 2 if not.
 uint32_t TypoDistance(std::string_view word, std::string_view term, bool transpositions);
 
 // Reference for tests: edit distance on code points (optimal string

@@ -613,6 +613,12 @@ class WindowedUnionScorer final : public Scorer {
   double acc_[kWindow];
 };
 
+size_t CodePointCount(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return n;
+}
+
 // Prefix matches score below the exact term, typo matches lower still.
 constexpr float kPrefixFactor = 0.8f;
 constexpr float kTypoFactor = 0.5f;  // Per edit.
@@ -632,9 +638,26 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
     picks.emplace_back(ord, factor);
   };
   if (const auto exact = field.dict.Find(q.terms[0])) add(*exact, 1.0f);
+  // Prefixes short enough for the field's prefix index read its merged
+  // list (every completion, one clause); longer ones expand to the most
+  // frequent completions.
+  std::vector<const TermInfo*> prefix_lists;
   if (q.prefix) {
-    for (const Expansion& e : PrefixTerms(field, q.surface, q.max_expansions)) add(e.ord, kPrefixFactor);
-    for (const Expansion& e : PrefixTerms(field, q.terms[0], q.max_expansions)) add(e.ord, kPrefixFactor);
+    const FieldReader* prefixes = ctx->reader()->prefix_field(q.field);
+    for (const std::string* p : {&q.surface, &q.terms[0]}) {
+      if (p == &q.terms[0] && *p == q.surface) break;
+      if (prefixes != nullptr && CodePointCount(*p) <= field.spec->index_prefixes) {
+        if (const auto ord = prefixes->dict.Find(*p)) prefix_lists.push_back(&prefixes->term_infos[*ord]);
+        if (ctx->collect_terms()) {
+          for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) {
+            std::vector<std::string> term;
+            if (field.dict.Terms(e.ord, 1, &term).ok()) ctx->NoteTerm(q.field, std::move(term[0]));
+          }
+        }
+        continue;
+      }
+      for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) add(e.ord, kPrefixFactor);
+    }
   }
   if (q.max_edits > 0) {
     for (const Expansion& e : FuzzyTerms(field, q.terms[0], q.max_edits, true, q.max_expansions)) {
@@ -645,11 +668,21 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
   std::vector<std::unique_ptr<TermScorer>> clauses;
   for (const auto& [ord, factor] : picks) {
     std::vector<std::string> term;
-    if (field.dict.Terms(ord, 1, &term).ok()) ctx->NoteTerm(q.field, std::move(term[0]));
+    if (ctx->collect_terms() && field.dict.Terms(ord, 1, &term).ok()) {
+      ctx->NoteTerm(q.field, std::move(term[0]));
+    }
     const TermInfo& info = field.term_infos[ord];
     const float weight = q.boost * factor * Bm25Idf(info.doc_freq, field.stats.doc_count);
     clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
                                                    ctx->NormTable(field)));
+  }
+  if (!prefix_lists.empty()) {
+    const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
+    for (const TermInfo* info : prefix_lists) {
+      const float weight = q.boost * kPrefixFactor * Bm25Idf(info->doc_freq, field.stats.doc_count);
+      clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(prefixes, *info), &prefixes,
+                                                     weight, ctx->NormTable(field)));
+    }
   }
   if (clauses.empty()) return std::make_unique<EmptyScorer>();
   if (clauses.size() == 1) return std::move(clauses[0]);

@@ -79,6 +79,11 @@ class ScorerContext {
   const std::vector<std::pair<uint32_t, std::string>>& matched_terms() const {
     return matched_terms_;
   }
+  // Whether matched_terms() will be read (highlighting): expansions that
+  // are otherwise not listed term by term (prefix indexes) are then listed.
+  void set_collect_terms(bool v) { collect_terms_ = v; }
+  bool collect_terms() const { return collect_terms_; }
+
   // Set when every match will be visited (facets, sort orders, cursors):
   // scorers may then favour plain iteration over pruning support.
   void set_visit_all(bool v) { visit_all_ = v; }
@@ -92,6 +97,7 @@ class ScorerContext {
   std::vector<std::pair<uint32_t, std::string>> matched_terms_;
   int negated_ = 0;
   bool visit_all_ = false;
+  bool collect_terms_ = true;
   const IndexReader* reader_;
   Bm25Params params_;
   std::vector<std::pair<uint32_t, std::unique_ptr<NormInverseTable>>> tables_;

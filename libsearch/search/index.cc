@@ -160,6 +160,7 @@ class IndexImpl : public Index {
     }
     LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
     internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    ctx.set_collect_terms(!req.highlight.fields.empty());
     std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
     internal::TopK top(req.offset + req.k);
     SearchResponse resp;
@@ -287,6 +288,7 @@ class IndexImpl : public Index {
     LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
     internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
     ctx.set_visit_all(true);
+    ctx.set_collect_terms(!req.highlight.fields.empty());
     std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
     const size_t keep = req.offset + req.k;
     auto worse = [&order](const internal::ScoredDoc& a, const internal::ScoredDoc& b) {
@@ -440,7 +442,10 @@ class IndexImpl : public Index {
     for (const internal::SectionEntry& e : reader_->sections()) {
       SectionInfo si;
       si.kind = std::string(internal::SectionKindName(internal::SectionKind(e.kind)));
-      if (e.field != internal::kNoField && e.field < fields.size()) si.field = fields[e.field].name;
+      const uint32_t f = e.field & ~internal::kPrefixFieldBit;
+      if (e.field != internal::kNoField && f < fields.size()) {
+        si.field = fields[f].name + (e.field & internal::kPrefixFieldBit ? " (prefixes)" : "");
+      }
       si.offset = e.offset;
       si.bytes = e.length;
       info.sections.push_back(std::move(si));

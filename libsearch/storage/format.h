@@ -16,7 +16,8 @@ static_assert(std::endian::native == std::endian::little,
 
 inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 inline constexpr uint16_t kFormatMajor = 1;
-inline constexpr uint16_t kFormatMinor = 3;  // 1.1 kNumeric, 1.2 kKeywordOrds, 1.3 kSynonyms.
+inline constexpr uint16_t kFormatMinor = 4;  // 1.1 kNumeric, 1.2 kKeywordOrds, 1.3 kSynonyms,
+                                             // 1.4 prefix indexes (kPrefixFieldBit).
 inline constexpr uint64_t kSectionAlignment = 64;
 
 struct FileHeader {
@@ -58,6 +59,9 @@ inline constexpr uint32_t kNumSectionKinds = 18;  // Kinds below this are known.
 std::string_view SectionKindName(SectionKind kind);
 
 inline constexpr uint32_t kNoField = 0xffffffffu;
+// Set in SectionEntry::field on the term sections (index, blocks, infos,
+// postings, block metadata) of field f's prefix index: f | kPrefixFieldBit.
+inline constexpr uint32_t kPrefixFieldBit = 0x40000000u;
 
 struct SectionEntry {
   uint32_t kind;       // SectionKind.

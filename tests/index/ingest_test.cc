@@ -150,6 +150,10 @@ TEST(Schema, RejectsBadSchemasWithReasons) {
       {R"({"id": "x", "fields": {"a": {"type": "text", "stord": true}}})", "unknown key 'stord'"},
       {R"({"id": "x", "fields": {"x": {"type": "int"}}})", "must have type keyword"},
       {R"({"id": "x", "fields": {"a:b": {"type": "text"}}})", "may not contain"},
+      {R"({"id": "x", "fields": {"a": {"type": "text", "index_prefixes": 5}}})",
+       "\"index_prefixes\" must be an integer from 0 to 4"},
+      {R"({"id": "x", "fields": {"a": {"type": "keyword", "index_prefixes": 2}}})",
+       "on text fields only"},
   };
   for (const Case& c : cases) {
     auto s = Schema::FromJson(c.json);

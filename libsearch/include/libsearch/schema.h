@@ -50,6 +50,11 @@ struct FieldSpec {
   // Text only: split letter+digit words ("iphone15", "sd500") into parts as
   // well, so they match "iphone 15" and "SD-500". Default false.
   bool split_codes = false;
+  // Text only: also index every term's prefixes of 1..index_prefixes
+  // characters as merged postings, so search-as-you-type on a prefix that
+  // short reads one list instead of a union of its completions. 0 to 4;
+  // default 0 (off). Costs index size (about 10-30% of the field's).
+  uint32_t index_prefixes = 0;
 };
 
 class Schema {
