@@ -379,6 +379,25 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
     std::vector<uint32_t> ordinal(order.size());
     for (uint32_t ord = 0; ord < order.size(); ++ord) ordinal[order[ord]] = ord;
     fa.doc_offsets.resize(num_docs + 1, static_cast<uint32_t>(fa.doc_terms.size()));
+    bool single = order.size() < 0xffff;
+    for (size_t i = 0; single && i + 1 < fa.doc_offsets.size(); ++i) {
+      single = fa.doc_offsets[i + 1] - fa.doc_offsets[i] <= 1;
+    }
+    if (single) {  // One or two bytes per doc instead of eight.
+      const uint32_t width = order.size() < 0xff ? 1 : 2;
+      std::string column;
+      internal::PutFixed32(&column, width);
+      internal::PutFixed32(&column, 0);
+      for (size_t i = 0; i + 1 < fa.doc_offsets.size(); ++i) {
+        const uint32_t code =
+            fa.doc_offsets[i + 1] > fa.doc_offsets[i] ? ordinal[fa.doc_terms[fa.doc_offsets[i]]] + 1 : 0;
+        column.push_back(static_cast<char>(code & 0xff));
+        if (width == 2) column.push_back(static_cast<char>(code >> 8));
+      }
+      LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kKeywordDense, fid, column));
+      fa = FieldAccum();
+      return Status::Ok();
+    }
     for (size_t i = 0; i + 1 < fa.doc_offsets.size(); ++i) {  // Sorted ordinals per doc.
       for (uint32_t j = fa.doc_offsets[i]; j < fa.doc_offsets[i + 1]; ++j) {
         fa.doc_terms[j] = ordinal[fa.doc_terms[j]];

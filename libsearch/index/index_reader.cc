@@ -27,6 +27,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kNumeric: return "numeric";
     case SectionKind::kKeywordOrds: return "keyword_ords";
     case SectionKind::kSynonyms: return "synonyms";
+    case SectionKind::kKeywordDense: return "keyword_dense";
   }
   return "unknown";
 }
@@ -204,6 +205,18 @@ Status IndexReader::Init() {
       keyword_[f].offsets = reinterpret_cast<const uint32_t*>(base);
       keyword_[f].ords = reinterpret_cast<const uint32_t*>(base + head);
       keyword_[f].num_ords = (ords->length - head) / 4;
+      keyword_[f].num_terms = static_cast<uint32_t>(st.num_terms);
+    }
+    if (const SectionEntry* dense = sec(SectionKind::kKeywordDense)) {
+      const char* base = file_->data().data() + dense->offset;
+      const uint32_t width = dense->length >= 8 ? DecodeFixed32(base) : 0;
+      if (spec.type != FieldType::kKeyword || (width != 1 && width != 2) ||
+          dense->length != 8 + uint64_t{width} * num_docs_) {
+        return Status::Corruption(where + "dense keyword column has the wrong size");
+      }
+      keyword_.resize(fields_.size());
+      keyword_[f].dense = reinterpret_cast<const uint8_t*>(base + 8);
+      keyword_[f].width = width;
       keyword_[f].num_terms = static_cast<uint32_t>(st.num_terms);
     }
     if (per_prefix[f * kNumSectionKinds + static_cast<uint32_t>(SectionKind::kTermIndex)] != nullptr) {

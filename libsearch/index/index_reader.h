@@ -53,11 +53,24 @@ struct NumericColumn {
 
 // A keyword field's values per doc, as term ordinals (their rank in the
 // field's dictionary, so ordinal order is value byte order).
+// Either form: multi-valued (offsets + ords) or, when every doc has at most
+// one value, dense (one code per doc: ordinal + 1, 0 for none), which is a
+// single small read per doc for facets and sorting.
 struct KeywordColumn {
   const uint32_t* offsets = nullptr;  // [num_docs + 1] into ords.
   const uint32_t* ords = nullptr;
   uint64_t num_ords = 0;               // Entries in `ords`.
-  uint32_t num_terms = 0;              // Every ordinal is below this.
+  const uint8_t* dense = nullptr;      // Dense form: `width` bytes per doc.
+  uint32_t width = 0;                  // 1 or 2.
+  uint32_t num_terms = 0;              // Every valid ordinal is below this.
+
+  // Dense form only: doc's code (ordinal + 1, 0 for none; unchecked).
+  uint32_t Code(uint32_t doc) const {
+    if (width == 1) return dense[doc];
+    uint16_t v;
+    std::memcpy(&v, dense + 2ull * doc, 2);
+    return v;
+  }
 };
 
 // Thread-safety: immutable after Open; all methods are safe from any thread.
@@ -89,7 +102,9 @@ class IndexReader {
   }
   // Null unless the field is an indexed keyword field (not the id) of a 1.2+ file.
   const KeywordColumn* keyword(size_t id) const {
-    return id < keyword_.size() && keyword_[id].offsets != nullptr ? &keyword_[id] : nullptr;
+    return id < keyword_.size() && (keyword_[id].offsets != nullptr || keyword_[id].dense != nullptr)
+               ? &keyword_[id]
+               : nullptr;
   }
   // Synonym groups stored at build time (JSON), empty if none.
   std::string_view synonyms_json() const { return synonyms_json_; }

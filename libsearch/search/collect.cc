@@ -9,7 +9,16 @@ namespace libsearch::internal {
 namespace {
 
 // The ordinals of `doc` in a keyword column, or false if the offsets are bad.
-bool Ords(const KeywordColumn& c, uint32_t doc, const uint32_t** begin, const uint32_t** end) {
+// A dense column's ordinal goes through `scratch`.
+bool Ords(const KeywordColumn& c, uint32_t doc, uint32_t* scratch, const uint32_t** begin,
+          const uint32_t** end) {
+  if (c.dense != nullptr) {
+    const uint32_t code = c.Code(doc);
+    *scratch = code - 1;
+    *begin = scratch;
+    *end = scratch + (code != 0);
+    return true;
+  }
   const uint32_t lo = c.offsets[doc], hi = c.offsets[doc + 1];
   if (lo > hi || hi > c.num_ords) return false;
   *begin = c.ords + lo;
@@ -60,8 +69,9 @@ int HitOrder::Compare(const Key& key, uint32_t a, float a_score, uint32_t b, flo
     }
     case Key::Kind::kKeyword: {
       const uint32_t *ab, *ae, *bb, *be;
-      const bool ha = Ords(*key.keyword, a, &ab, &ae) && ab != ae;
-      const bool hb = Ords(*key.keyword, b, &bb, &be) && bb != be;
+      uint32_t sa, sb;
+      const bool ha = Ords(*key.keyword, a, &sa, &ab, &ae) && ab != ae;
+      const bool hb = Ords(*key.keyword, b, &sb, &bb, &be) && bb != be;
       if (ha != hb) return ha ? -1 : 1;
       if (!ha) return 0;
       // Multi-valued: ascending uses the smallest value, descending the largest.
@@ -146,8 +156,19 @@ Result<FacetCounter> FacetCounter::Create(const IndexReader& reader, const Facet
 
 void FacetCounter::Add(uint32_t doc) {
   if (keyword_ != nullptr) {
+    if (keyword_->dense != nullptr) {  // The common case, without indirection.
+      const uint32_t code = keyword_->Code(doc);
+      if (code == 0) return;
+      if (code > counts_.size()) {
+        corrupt_ = true;
+        return;
+      }
+      ++counts_[code - 1];
+      return;
+    }
     const uint32_t *b, *e;
-    if (!Ords(*keyword_, doc, &b, &e)) {
+    uint32_t scratch;
+    if (!Ords(*keyword_, doc, &scratch, &b, &e)) {
       corrupt_ = true;
       return;
     }

@@ -17,7 +17,8 @@ static_assert(std::endian::native == std::endian::little,
 inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 inline constexpr uint16_t kFormatMajor = 1;
 inline constexpr uint16_t kFormatMinor = 4;  // 1.1 kNumeric, 1.2 kKeywordOrds, 1.3 kSynonyms,
-                                             // 1.4 prefix indexes (kPrefixFieldBit).
+                                             // 1.4 prefix indexes (kPrefixFieldBit) and
+                                             // kKeywordDense.
 inline constexpr uint64_t kSectionAlignment = 64;
 
 struct FileHeader {
@@ -53,8 +54,10 @@ enum class SectionKind : uint32_t {
   kNumeric = 15,       // Per int/float field: presence bitmap, then 8-byte values.
   kKeywordOrds = 16,   // Per keyword field: u32 offsets[doc_count + 1], u32 ordinals.
   kSynonyms = 17,      // Optional: JSON array of synonym groups (arrays of strings).
+  kKeywordDense = 18,  // Per single-valued keyword field: u32 width, u32 0, then ordinal + 1
+                       // per doc in `width` (1 or 2) bytes, 0 = no value. Replaces kKeywordOrds.
 };
-inline constexpr uint32_t kNumSectionKinds = 18;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 19;  // Kinds below this are known.
 
 std::string_view SectionKindName(SectionKind kind);
 
