@@ -22,6 +22,27 @@ namespace {
 
 constexpr size_t kMaxResultWindow = 10000;
 
+class IndexImpl;
+
+// Whether docs match a typo request without its typos (the exact tier),
+// asked in increasing doc order.
+class ExactTier {
+ public:
+  static Result<std::unique_ptr<ExactTier>> Create(const IndexImpl& index,
+                                                   const SearchRequest& req);
+  // 0 if doc matches without typos, else 1. REQUIRES: docs increase.
+  uint32_t At(uint32_t doc) {
+    if (scorer_->doc() < doc) scorer_->Advance(doc);
+    return scorer_->doc() == doc ? 0 : 1;
+  }
+  bool corrupt() const { return ctx_->corrupt(); }
+
+ private:
+  std::unique_ptr<internal::Query> query_;
+  std::unique_ptr<internal::ScorerContext> ctx_;
+  std::unique_ptr<internal::Scorer> scorer_;
+};
+
 class IndexImpl : public Index {
  public:
   IndexImpl(std::unique_ptr<internal::IndexReader> reader, OpenOptions options)
@@ -158,12 +179,72 @@ class IndexImpl : public Index {
                                                .count());
       return resp;
     }
-    LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+    SearchResponse resp;
+    std::vector<internal::ScoredDoc> best;
+    std::vector<std::pair<uint32_t, std::string>> matched;
+    const size_t keep = req.offset + req.k;
+    if (TypoTiered(req) && keep > 0) {
+      // Exact matches rank above typo matches: the best docs that match
+      // with no typo (scored by the whole typo query), then the best of
+      // the others.
+      SearchRequest exact = req;
+      exact.typos = false;
+      LIBSEARCH_ASSIGN_OR_RETURN(auto full, Parse(req));
+      LIBSEARCH_ASSIGN_OR_RETURN(auto exact_query, Parse(exact));
+      exact_query->scored = false;
+      auto tier0 = std::make_unique<internal::Query>();
+      tier0->kind = internal::Query::Kind::kBoolean;
+      tier0->must.push_back(std::move(full));
+      tier0->must.push_back(std::move(exact_query));
+      LIBSEARCH_RETURN_IF_ERROR(RunTopK(*tier0, req, keep, &resp, &best, &matched));
+      LIBSEARCH_ASSIGN_OR_RETURN(full, Parse(req));
+      LIBSEARCH_ASSIGN_OR_RETURN(exact_query, Parse(exact));
+      auto tier1 = std::make_unique<internal::Query>();
+      tier1->kind = internal::Query::Kind::kBoolean;
+      tier1->must.push_back(std::move(full));
+      tier1->must_not.push_back(std::move(exact_query));
+      SearchResponse rest;
+      std::vector<internal::ScoredDoc> rest_best;
+      LIBSEARCH_RETURN_IF_ERROR(
+          RunTopK(*tier1, req, keep - best.size(), &rest, &rest_best, &matched));
+      best.insert(best.end(), rest_best.begin(), rest_best.end());
+      resp.total += rest.total;
+      resp.total_exact = resp.total_exact && rest.total_exact;
+    } else {
+      LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+      LIBSEARCH_RETURN_IF_ERROR(RunTopK(*query, req, keep, &resp, &best, &matched));
+    }
+    for (size_t i = req.offset; i < best.size(); ++i) {
+      Hit hit;
+      hit.doc = best[i].doc;
+      hit.score = best[i].score;
+      resp.hits.push_back(std::move(hit));
+    }
+    LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp, matched));
+    if (resp.total == 0 && req.suggest && req.search_after.empty()) {
+      resp.suggestion = Suggest(req);
+    }
+    resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - start)
+                                             .count());
+    return resp;
+  }
+
+  // Typo tiers apply to relevance order: with sort fields, those decide.
+  static bool TypoTiered(const SearchRequest& req) { return req.typos && req.sort.empty(); }
+
+  // Top-`keep` of a query by score (best first, offset not applied), with
+  // resp->total / total_exact, and the terms the query can match (the
+  // request gives the count threshold and whether terms are wanted).
+  Status RunTopK(const internal::Query& query, const SearchRequest& req, size_t keep,
+                 SearchResponse* resp, std::vector<internal::ScoredDoc>* best,
+                 std::vector<std::pair<uint32_t, std::string>>* matched) const {
     internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
     ctx.set_collect_terms(!req.highlight.fields.empty());
-    std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
-    internal::TopK top(req.offset + req.k);
-    SearchResponse resp;
+    std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(query, &ctx);
+    internal::TopK top(keep);
+    resp->total = 0;
+    resp->total_exact = true;
     uint32_t d = scorer->doc();
     if (top.k() == 0) {  // COUNT: never score.
       std::vector<uint64_t> bits;
@@ -172,38 +253,26 @@ class IndexImpl : public Index {
       if (scorer->CanCountInto() && scorer->cost() >= reader_->num_docs() / 64) {
         bits.assign((uint64_t{reader_->num_docs()} + 63) / 64, 0);
         scorer->CountInto(&bits);
-        for (uint64_t w : bits) resp.total += static_cast<uint64_t>(__builtin_popcountll(w));
+        for (uint64_t w : bits) resp->total += static_cast<uint64_t>(__builtin_popcountll(w));
       } else {
-        for (; d != internal::kNoMoreDocs; d = scorer->Next()) ++resp.total;
+        for (; d != internal::kNoMoreDocs; d = scorer->Next()) ++resp->total;
       }
     } else {
       // Exhaustive while counting, then block-max pruning from where it stopped.
-      for (; d != internal::kNoMoreDocs && resp.total < req.total_hits_threshold;
+      for (; d != internal::kNoMoreDocs && resp->total < req.total_hits_threshold;
            d = scorer->Next()) {
         top.Push(scorer->Score(), d);
-        ++resp.total;
+        ++resp->total;
       }
       if (d != internal::kNoMoreDocs) {
-        resp.total_exact = false;
+        resp->total_exact = false;
         scorer->ForEachPruning(&top);
       }
     }
     if (ctx.corrupt()) return CorruptPostings();
-    std::vector<internal::ScoredDoc> best = top.Take();
-    for (size_t i = req.offset; i < best.size(); ++i) {
-      Hit hit;
-      hit.doc = best[i].doc;
-      hit.score = best[i].score;
-      resp.hits.push_back(std::move(hit));
-    }
-    LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp, ctx.matched_terms()));
-    if (resp.total == 0 && req.suggest && req.search_after.empty()) {
-      resp.suggestion = Suggest(req);
-    }
-    resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                             std::chrono::steady_clock::now() - start)
-                                             .count());
-    return resp;
+    *best = top.Take();
+    *matched = ctx.matched_terms();
+    return Status::Ok();
   }
 
   // Highlight fields must be stored text fields.
@@ -260,6 +329,17 @@ class IndexImpl : public Index {
     return Status::Ok();
   }
 
+  // The request's query and filters as one scorer tree, with its context.
+  Status BuildScorer(const SearchRequest& req, std::unique_ptr<internal::Query>* query,
+                     std::unique_ptr<internal::ScorerContext>* ctx,
+                     std::unique_ptr<internal::Scorer>* scorer) const {
+    LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
+    *ctx = std::make_unique<internal::ScorerContext>(reader_.get(),
+                                                     internal::Bm25Params{options_.bm25_k1, options_.bm25_b});
+    *scorer = internal::CreateScorer(**query, ctx->get());
+    return Status::Ok();
+  }
+
   Status CorruptPostings() const {
     return Status::Corruption("index '" + reader_->path() +
                               "': postings are damaged; run `libsearch verify` and rebuild");
@@ -291,10 +371,28 @@ class IndexImpl : public Index {
     ctx.set_collect_terms(!req.highlight.fields.empty());
     std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
     const size_t keep = req.offset + req.k;
-    auto worse = [&order](const internal::ScoredDoc& a, const internal::ScoredDoc& b) {
-      return order.Before(a.doc, a.score, b.doc, b.score);  // Heap front = worst kept.
+    // Typo tiers (relevance order only): 0 if the doc matches the query
+    // without typos, 1 if it needs one. Lower tiers rank first.
+    std::unique_ptr<ExactTier> tiers, cursor_tier;
+    uint32_t cursor_tier_value = 0;
+    if (TypoTiered(req) && keep > 0) {
+      LIBSEARCH_ASSIGN_OR_RETURN(tiers, ExactTier::Create(*this, req));
+      if (has_cursor) {
+        LIBSEARCH_ASSIGN_OR_RETURN(cursor_tier, ExactTier::Create(*this, req));
+        cursor_tier_value = cursor_tier->At(cursor.first);
+      }
+    }
+    struct Entry {
+      float score;
+      uint32_t doc;
+      uint32_t tier;
     };
-    std::vector<internal::ScoredDoc> heap;
+    auto before = [&order](const Entry& a, const Entry& b) {
+      if (a.tier != b.tier) return a.tier < b.tier;
+      return order.Before(a.doc, a.score, b.doc, b.score);
+    };
+    const auto worse = before;  // Heap front = worst kept.
+    std::vector<Entry> heap;
     SearchResponse resp;
     for (uint32_t d = scorer->doc(); d != internal::kNoMoreDocs; d = scorer->Next()) {
       ++resp.total;
@@ -305,18 +403,18 @@ class IndexImpl : public Index {
       // Sort values alone often settle it: then the doc is never scored.
       if (has_cursor && order.CompareUnscored(d, cursor.first) < 0) continue;
       if (heap.size() == keep && order.CompareUnscored(heap.front().doc, d) < 0) continue;
-      const float score = scorer->Score();
-      if (has_cursor && !order.Before(cursor.first, cursor.second, d, score)) continue;
-      const internal::ScoredDoc sd{score, d};
+      const Entry e{scorer->Score(), d, tiers ? tiers->At(d) : 0};
+      if (has_cursor && !before({cursor.second, cursor.first, cursor_tier_value}, e)) continue;
       if (heap.size() < keep) {
-        heap.push_back(sd);
+        heap.push_back(e);
         std::push_heap(heap.begin(), heap.end(), worse);
-      } else if (order.Before(d, score, heap.front().doc, heap.front().score)) {
+      } else if (before(e, heap.front())) {
         std::pop_heap(heap.begin(), heap.end(), worse);
-        heap.back() = sd;
+        heap.back() = e;
         std::push_heap(heap.begin(), heap.end(), worse);
       }
     }
+    if (tiers && tiers->corrupt()) return CorruptPostings();
     if (ctx.corrupt()) return CorruptPostings();
     *matched = ctx.matched_terms();
     // Disjunctive facets whose field is filtered get a pass of their own
@@ -334,7 +432,7 @@ class IndexImpl : public Index {
       LIBSEARCH_ASSIGN_OR_RETURN(FacetResult f, c.Finish());
       resp.facets.push_back(std::move(f));
     }
-    std::sort(heap.begin(), heap.end(), worse);
+    std::sort(heap.begin(), heap.end(), before);
     for (size_t i = req.offset; i < heap.size(); ++i) {
       Hit hit;
       hit.doc = heap[i].doc;
@@ -465,6 +563,15 @@ class IndexImpl : public Index {
   const analysis::Analyzer* synonym_analyzer_ = nullptr;
   std::vector<uint32_t> default_fields_;
 };
+
+Result<std::unique_ptr<ExactTier>> ExactTier::Create(const IndexImpl& index,
+                                                     const SearchRequest& req) {
+  SearchRequest exact = req;
+  exact.typos = false;
+  auto tier = std::make_unique<ExactTier>();
+  LIBSEARCH_RETURN_IF_ERROR(index.BuildScorer(exact, &tier->query_, &tier->ctx_, &tier->scorer_));
+  return tier;
+}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "index/index_reader.h"
 #include "index/postings.h"
@@ -154,9 +155,8 @@ TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
     all.k = 10000;
     all.total_hits_threshold = SearchRequest::kExactTotal;
     ASSERT_OK_AND_ASSIGN(SearchResponse want, index->Search(all));
-    SearchRequest visit = base;
+    SearchRequest visit = base;  // Facets: every match is visited.
     visit.k = 50;
-    visit.sort = {{"_score", true}};
     visit.facets = {{"country", 500, {}, false}};
     ASSERT_OK_AND_ASSIGN(SearchResponse got, index->Search(visit));
     ASSERT_EQ(got.total, want.total) << base.query;
@@ -177,6 +177,73 @@ TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
     compared += want.total > 50;
   }
   EXPECT_GT(compared, 40) << "most queries should have more matches than one page";
+}
+
+// Typo tiers: with relevance order, every hit that matches without typos
+// comes before every hit that needs one; within a tier, score order. The
+// reference is built from untiered parts: all matches by score (an explicit
+// _score sort is not tiered) and the typo-free query's match set. Pages by
+// offset and by search_after both tile it.
+TEST_F(ExpansionOracleTest, ExactMatchesRankAboveTypoMatches) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(Path()));
+  std::mt19937 rng(8);
+  int mixed = 0;
+  for (int i = 0; i < 80; ++i) {
+    std::string w = kWords[rng() % 13];
+    // Misspell, or keep the word right: typo expansions of a correct word
+    // still add neighbours ("sugar" ~ "sugars" stems, "cheese" ~ "cheeses").
+    if (rng() % 2 && w.size() > 4) w[1 + rng() % (w.size() - 2)] = static_cast<char>('a' + rng() % 26);
+    SearchRequest req;
+    req.query = rng() % 3 == 0 ? std::string(kWords[rng() % 13]) + " " + w : w;
+    req.typos = true;
+    req.include_docs = false;
+    SearchRequest all = req;
+    all.k = 10000;
+    all.sort = {{"_score", true}};
+    ASSERT_OK_AND_ASSIGN(SearchResponse by_score, index->Search(all));
+    SearchRequest exact = req;
+    exact.typos = false;
+    exact.k = 10000;
+    exact.total_hits_threshold = SearchRequest::kExactTotal;
+    ASSERT_OK_AND_ASSIGN(SearchResponse exact_hits, index->Search(exact));
+    std::set<uint32_t> tier0;
+    for (const Hit& h : exact_hits.hits) tier0.insert(h.doc);
+    std::vector<Hit> want = by_score.hits;
+    std::stable_partition(want.begin(), want.end(), [&](const Hit& h) { return tier0.count(h.doc) > 0; });
+    mixed += !tier0.empty() && tier0.size() < want.size();
+    for (size_t offset : {size_t{0}, size_t{7}}) {
+      SearchRequest page = req;
+      page.offset = offset;
+      page.k = 1 + rng() % 60;
+      ASSERT_OK_AND_ASSIGN(SearchResponse got, index->Search(page));
+      if (got.total_exact) {
+        EXPECT_EQ(got.total, want.size()) << req.query;
+      } else {  // Counted up to the threshold in each tier: a lower bound.
+        EXPECT_LT(got.total, want.size()) << req.query;
+        EXPECT_GE(got.total, page.total_hits_threshold) << req.query;
+      }
+      const size_t n = std::min(page.k, want.size() > offset ? want.size() - offset : 0);
+      ASSERT_EQ(got.hits.size(), n) << req.query;
+      for (size_t k = 0; k < n; ++k) {
+        ASSERT_EQ(got.hits[k].doc, want[offset + k].doc) << req.query << " rank " << offset + k;
+        ASSERT_EQ(got.hits[k].score, want[offset + k].score) << req.query << " rank " << offset + k;
+      }
+    }
+    // Cursor pages (the visit-all path) over the first 300.
+    SearchRequest page = req;
+    page.k = 37;
+    std::vector<uint32_t> got;
+    while (got.size() < std::min<size_t>(300, want.size())) {
+      ASSERT_OK_AND_ASSIGN(SearchResponse r, index->Search(page));
+      for (const Hit& h : r.hits) got.push_back(h.doc);
+      if (r.hits.size() < page.k) break;
+      page.search_after = r.next_cursor;
+    }
+    for (size_t k = 0; k < got.size() && k < want.size(); ++k) {
+      ASSERT_EQ(got[k], want[k].doc) << req.query << " cursor rank " << k;
+    }
+  }
+  EXPECT_GT(mixed, 20) << "too few queries had both tiers";
 }
 
 }  // namespace

@@ -95,7 +95,10 @@ struct SearchRequest {
   bool prefix_last = false;
   // Typo tolerance for bare words in text fields: words of 5-8 letters match
   // terms one edit away (insert, delete, substitute, swap), 9+ letters two;
-  // never words with digits. Typo matches score lower than exact ones.
+  // never words with digits; a typo in the first letter counts as two. In
+  // relevance order (no sort fields) every hit that matches without typos
+  // ranks above every hit that needs one; within each tier, by score (typo
+  // matches weigh x0.5 per edit).
   bool typos = false;
   // When nothing matches, look for a "did you mean" correction
   // (SearchResponse::suggestion). Costs a dictionary walk per word, on
