@@ -813,8 +813,9 @@ class Index:
                 last word also matches words it begins (scored a bit lower).
             typos: Typo tolerance for bare words in text fields: 5-8 letter
                 words match terms one edit away, longer words two (never words
-                with digits; a first-letter typo counts as two). Without ``sort``,
-            hits that match with no typo rank above those that need one.
+                with digits; a first-letter typo counts as two). Without
+                ``sort``, hits that match with no typo rank above those that
+                need one.
             max_expansions: At most this many prefix and typo expansions per word.
             include_docs: Fetch the stored fields of each hit.
             total_hits_threshold: Count matches exactly up to this many (1000
