@@ -444,9 +444,48 @@ class IndexImpl : public Index {
 
   // "Did you mean": each bare word of the query that is not in any default
   // field's dictionary is replaced by the closest, most frequent term within
-  // two edits across those fields (surface words; stems are what the index
-  // holds, so the suggestion shows the stem's most frequent form: the term).
+  // two edits across those fields (the typed word, unstemmed, against the
+  // terms, which are stems), shown as a word of the stored text
+  // (SurfaceForm: "strawberri" -> "strawberries").
   // Offered only if the corrected query matches something.
+  // A word as people write it for the index term `term` (ordinal `ord` of
+  // field f), since terms are stems ("strawberri"): the folded, unstemmed
+  // form of its first occurrence in the stored text of each of the first few
+  // docs that hold it, the shortest. The term itself if the field is not
+  // stored.
+  std::string SurfaceForm(uint32_t f, uint32_t ord, const std::string& term) const {
+    const internal::FieldReader* field = reader_->field(f);
+    const std::string& name = reader_->schema().fields()[f].name;
+    if (!reader_->schema().fields()[f].stored) return term;
+    internal::PostingsCursor cursor(&field->postings, field->term_infos[ord]);
+    std::vector<analysis::Token> tokens;
+    std::string best;
+    for (int n = 0; n < 3 && cursor.doc() != internal::kNoMoreDocs; ++n, cursor.Next()) {
+      auto doc = reader_->StoredDocument(cursor.doc());
+      if (!doc.ok()) break;
+      const nlohmann::json j = nlohmann::json::parse(*doc, nullptr, false);
+      if (!j.is_object() || !j.contains(name)) continue;
+      const nlohmann::json& v = j[name];
+      for (const nlohmann::json& item : v.is_array() ? v : nlohmann::json::array({v})) {
+        if (!item.is_string()) continue;
+        const std::string text = item.get<std::string>();
+        tokens.clear();
+        analyzers_[f]->Analyze(text, &tokens, 0);
+        for (const analysis::Token& t : tokens) {
+          if (t.term != term || t.joined) continue;
+          const std::vector<std::string> surface =
+              surface_analyzers_[f]->Terms(text.substr(t.start, t.end - t.start));
+          // The shortest form seen: usually the singular ("strawberry").
+          if (surface.size() == 1 && (best.empty() || surface[0].size() < best.size())) {
+            best = surface[0];
+          }
+          break;
+        }
+      }
+    }
+    return best.empty() ? term : best;
+  }
+
   std::string Suggest(const SearchRequest& req) const {
     std::string out;
     bool changed = false;
@@ -463,7 +502,7 @@ class IndexImpl : public Index {
                          word != "AND" && word != "NOT";
       if (plain) {
         std::string best;
-        uint32_t best_edits = 3, best_df = 0;
+        uint32_t best_edits = 3, best_df = 0, best_field = 0, best_ord = 0;
         bool known = false;
         for (uint32_t f : default_fields_) {
           const internal::FieldReader* field = reader_->field(f);
@@ -483,11 +522,13 @@ class IndexImpl : public Index {
               best = t[0];
               best_edits = e.edits;
               best_df = df;
+              best_field = f;
+              best_ord = e.ord;
             }
           }
         }
         if (!known && !best.empty()) {
-          word = best;
+          word = SurfaceForm(best_field, best_ord, best);
           changed = true;
         }
       }

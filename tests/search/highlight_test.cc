@@ -105,7 +105,9 @@ TEST_F(HighlightTest, DidYouMeanOnlyWhenNothingMatches) {
   req.query = "steel ketle";
   ASSERT_OK_AND_ASSIGN(SearchResponse none, index_->Search(req));
   EXPECT_EQ(none.total, 0u);
-  EXPECT_EQ(none.suggestion, "steel kettl");  // Index terms are stems.
+  // Index terms are stems ("kettl"); the suggestion shows the word as the
+  // stored text spells it.
+  EXPECT_EQ(none.suggestion, "steel kettle");
   req.query = none.suggestion;
   ASSERT_OK_AND_ASSIGN(SearchResponse fixed, index_->Search(req));
   ASSERT_EQ(fixed.total, 1u);
