@@ -89,6 +89,32 @@ void BM_Product_Prefix2Letters(benchmark::State& state) {
 }
 BENCHMARK(BM_Product_Prefix2Letters)->Iterations(600);
 
+// Search-as-you-type on one letter, and on three (the most letters the
+// bundled schema's prefix index covers), and on four (expansions).
+void PrefixCase(benchmark::State& state, std::initializer_list<const char*> prefixes) {
+  std::vector<SearchRequest> reqs;
+  for (const char* p : prefixes) {
+    SearchRequest r;
+    r.query = p;
+    r.prefix_last = true;
+    r.include_docs = false;
+    reqs.push_back(r);
+  }
+  RunRequests(state, reqs);
+}
+void BM_Product_Prefix1Letter(benchmark::State& state) {
+  PrefixCase(state, {"c", "a", "m", "o", "b", "t", "s", "p", "g", "w"});
+}
+BENCHMARK(BM_Product_Prefix1Letter)->Iterations(300);
+void BM_Product_Prefix3Letters(benchmark::State& state) {
+  PrefixCase(state, {"cho", "app", "mil", "ora", "ban", "tom", "sug", "coc", "pea", "gre"});
+}
+BENCHMARK(BM_Product_Prefix3Letters)->Iterations(300);
+void BM_Product_Prefix4Letters(benchmark::State& state) {
+  PrefixCase(state, {"choc", "appl", "milk", "oran", "bana", "toma", "suga", "coco", "pean", "gree"});
+}
+BENCHMARK(BM_Product_Prefix4Letters)->Iterations(300);
+
 }  // namespace
 }  // namespace libsearch
 

@@ -3,6 +3,8 @@
 #include "libsearch/index_builder.h"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
@@ -444,6 +446,30 @@ Status IndexBuilderImpl::Build(const std::string& path) {
       column.append(Bytes(fa.values));
       LIBSEARCH_RETURN_IF_ERROR(
           AddSection(out.get(), SectionKind::kNumeric, static_cast<uint32_t>(f), column));
+      // Block {min, max}, so range filters skip blocks they cannot match
+      // and accept whole blocks they match without reading values.
+      std::vector<double> min_max;
+      for (size_t first = 0; first < doc_ids_.size(); first += internal::kNumericBlockDocs) {
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        const size_t end = std::min<size_t>(doc_ids_.size(), first + internal::kNumericBlockDocs);
+        for (size_t d = first; d < end; ++d) {
+          if (!((fa.present[d >> 6] >> (d & 63)) & 1)) continue;
+          double v;
+          if (spec.type == FieldType::kFloat) {
+            std::memcpy(&v, &fa.values[d], 8);
+          } else {
+            int64_t i;
+            std::memcpy(&i, &fa.values[d], 8);
+            v = static_cast<double>(i);
+          }
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+        min_max.push_back(lo);
+        min_max.push_back(hi);
+      }
+      LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kNumericBlocks,
+                                           static_cast<uint32_t>(f), Bytes(min_max)));
       fa = FieldAccum();
       continue;
     }

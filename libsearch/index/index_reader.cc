@@ -28,6 +28,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kKeywordOrds: return "keyword_ords";
     case SectionKind::kSynonyms: return "synonyms";
     case SectionKind::kKeywordDense: return "keyword_dense";
+    case SectionKind::kNumericBlocks: return "numeric_blocks";
   }
   return "unknown";
 }
@@ -153,6 +154,13 @@ Status IndexReader::Init() {
       numeric_[f].spec = &nspec;
       numeric_[f].present = reinterpret_cast<const uint64_t*>(base);
       numeric_[f].values = base + 8 * words;
+      if (const SectionEntry* blocks = sec(SectionKind::kNumericBlocks)) {
+        const uint64_t num_blocks = (uint64_t{num_docs_} + kNumericBlockDocs - 1) / kNumericBlockDocs;
+        if (blocks->length != 16 * num_blocks) {
+          return Status::Corruption("field '" + nspec.name + "': numeric blocks have the wrong size");
+        }
+        numeric_[f].block_min_max = reinterpret_cast<const double*>(file_->data().data() + blocks->offset);
+      }
     }
     if (sec(SectionKind::kTermIndex) == nullptr) continue;  // Not indexed.
     const FieldSpec& spec = schema_.fields()[f];

@@ -36,6 +36,9 @@ struct NumericColumn {
   const FieldSpec* spec = nullptr;
   const uint64_t* present = nullptr;  // Bit d set iff doc d has a value.
   const char* values = nullptr;       // 8 bytes per doc: int64 or double.
+  // Per block of kNumericBlockDocs docs: {min, max} of its values as
+  // doubles ({+inf, -inf} if it has none). Null in files before 1.4.
+  const double* block_min_max = nullptr;
 
   bool Has(uint32_t doc) const { return (present[doc >> 6] >> (doc & 63)) & 1; }
   // The value as a double. REQUIRES: Has(doc).

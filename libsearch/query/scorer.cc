@@ -39,7 +39,9 @@ class MatchAllScorer : public Scorer {
 
 // Docs whose numeric value lies in a range, read from the column; score 0.
 // Advance() scans forward, so inside a conjunction led by a rarer clause it
-// only looks at candidate docs.
+// only looks at candidate docs. Block {min, max} (1.4 files) let the scan
+// jump over blocks the range cannot match, and accept docs of a block the
+// range covers by the presence bit alone.
 class RangeScorer : public Scorer {
  public:
   RangeScorer(const NumericColumn* column, uint32_t num_docs, const Query& q)
@@ -62,9 +64,33 @@ class RangeScorer : public Scorer {
     const double v = column_->Value(d);
     return (lo_inclusive_ ? v >= lo_ : v > lo_) && (hi_inclusive_ ? v <= hi_ : v < hi_);
   }
-  uint32_t Scan(uint32_t d) const {
-    for (; d < num_docs_; ++d) {
-      if (Matches(d)) return d;
+  bool InRange(double v) const {
+    return (lo_inclusive_ ? v >= lo_ : v > lo_) && (hi_inclusive_ ? v <= hi_ : v < hi_);
+  }
+  uint32_t Scan(uint32_t d) {
+    if (column_->block_min_max == nullptr) {
+      for (; d < num_docs_; ++d) {
+        if (Matches(d)) return d;
+      }
+      return kNoMoreDocs;
+    }
+    while (d < num_docs_) {
+      const uint32_t block = d / kNumericBlockDocs;
+      const uint32_t end = std::min(num_docs_, (block + 1) * kNumericBlockDocs);
+      if (block != block_) {  // Classify the block once.
+        block_ = block;
+        const double min = column_->block_min_max[2 * block], max = column_->block_min_max[2 * block + 1];
+        covered_ = min <= max && InRange(min) && InRange(max);
+        disjoint_ = !(min <= max) || (lo_inclusive_ ? max < lo_ : max <= lo_) ||
+                    (hi_inclusive_ ? min > hi_ : min >= hi_);
+      }
+      if (disjoint_) {
+        d = end;
+        continue;
+      }
+      for (; d < end; ++d) {
+        if (covered_ ? column_->Has(d) : Matches(d)) return d;
+      }
     }
     return kNoMoreDocs;
   }
@@ -73,6 +99,8 @@ class RangeScorer : public Scorer {
   double lo_, hi_;
   bool lo_inclusive_, hi_inclusive_;
   uint32_t doc_ = kNoMoreDocs;
+  uint32_t block_ = ~0u;  // The block covered_ and disjoint_ describe.
+  bool covered_ = false, disjoint_ = false;
 };
 
 class TermScorer final : public Scorer {

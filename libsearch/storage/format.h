@@ -18,7 +18,7 @@ inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 inline constexpr uint16_t kFormatMajor = 1;
 inline constexpr uint16_t kFormatMinor = 4;  // 1.1 kNumeric, 1.2 kKeywordOrds, 1.3 kSynonyms,
                                              // 1.4 prefix indexes (kPrefixFieldBit) and
-                                             // kKeywordDense.
+                                             // kKeywordDense, kNumericBlocks.
 inline constexpr uint64_t kSectionAlignment = 64;
 
 struct FileHeader {
@@ -56,8 +56,11 @@ enum class SectionKind : uint32_t {
   kSynonyms = 17,      // Optional: JSON array of synonym groups (arrays of strings).
   kKeywordDense = 18,  // Per single-valued keyword field: u32 width, u32 0, then ordinal + 1
                        // per doc in `width` (1 or 2) bytes, 0 = no value. Replaces kKeywordOrds.
+  kNumericBlocks = 19, // Per int/float field: f64 min, f64 max of the values in each block of
+                       // kNumericBlockDocs docs (+inf, -inf if none), for range skipping.
 };
-inline constexpr uint32_t kNumSectionKinds = 19;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 20;  // Kinds below this are known.
+inline constexpr uint32_t kNumericBlockDocs = 512;
 
 std::string_view SectionKindName(SectionKind kind);
 

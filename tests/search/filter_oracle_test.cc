@@ -177,3 +177,82 @@ TEST_F(FilterOracleTest, FilterOnlyQueriesRankByDocId) {
 
 }  // namespace
 }  // namespace libsearch
+
+namespace libsearch {
+namespace {
+
+// Range filters use each block's {min, max} to skip blocks and to accept a
+// covered block's docs without reading values. Values that follow the doc
+// order (as catalogues sorted by price or date do) make blocks disjoint
+// from or covered by a range; gaps make some blocks partly empty. Every
+// match must equal the brute-force predicate on the raw values.
+TEST(RangeBlocks, SkippedAndCoveredBlocksMatchBruteForce) {
+  std::mt19937 rng(77);
+  const uint32_t n = 5000;
+  std::vector<std::optional<double>> price(n);
+  std::vector<std::optional<int64_t>> stock(n);
+  std::vector<std::string> lines;
+  for (uint32_t d = 0; d < n; ++d) {
+    nlohmann::json j = {{"id", std::to_string(d)}, {"title", d % 3 ? "tea" : "coffee"}};
+    // Rising prices with jitter; no price in [1024, 1536) and on every 7th doc of [3000, 3512).
+    if (!(d >= 1024 && d < 1536) && !(d >= 3000 && d < 3512 && d % 7 == 0)) {
+      price[d] = d / 10.0 + static_cast<double>(rng() % 100) / 100.0;
+      j["price"] = *price[d];
+    }
+    if (d % 11 != 0) {
+      stock[d] = static_cast<int64_t>(d / 600) - 3;
+      j["stock"] = *stock[d];
+    }
+    lines.push_back(j.dump());
+  }
+  testing::TempDir dir;
+  auto schema = Schema::FromJson(R"({"id": "id", "fields": {"title": {"type": "text"},
+      "price": {"type": "float"}, "stock": {"type": "int"}}})");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_OK(testing::BuildIndex(*schema, lines, dir.File("r.idx")));
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("r.idx")));
+  int nonempty = 0;
+  for (int qi = 0; qi < 300; ++qi) {
+    const bool on_price = rng() % 2;
+    double a = on_price ? static_cast<double>(rng() % 520) : static_cast<double>(rng() % 12) - 4;
+    double b = a + (on_price ? static_cast<double>(rng() % 200) : static_cast<double>(rng() % 4));
+    const int shape = static_cast<int>(rng() % 4);
+    const bool lo_inc = shape != 1, hi_inc = shape != 2;
+    char range[128];
+    const char* name = on_price ? "price" : "stock";
+    if (shape == 3) {
+      std::snprintf(range, sizeof(range), "%s:>=%.17g", name, a);
+    } else {
+      std::snprintf(range, sizeof(range), "%s:%c%.17g TO %.17g%c", name, lo_inc ? '[' : '{', a, b,
+                    hi_inc ? ']' : '}');
+    }
+    const std::string text = std::vector<std::string>{"", "tea", "coffee"}[rng() % 3];
+    std::vector<uint32_t> want;
+    for (uint32_t d = 0; d < n; ++d) {
+      std::optional<double> v = on_price ? price[d]
+                                         : (stock[d] ? std::optional<double>(static_cast<double>(*stock[d]))
+                                                     : std::nullopt);
+      if (!v) continue;
+      const bool ok = (lo_inc ? *v >= a : *v > a) && (shape == 3 || (hi_inc ? *v <= b : *v < b));
+      const bool text_ok = text.empty() || (text == "tea") == (d % 3 != 0);
+      if (ok && text_ok) want.push_back(d);
+    }
+    SearchRequest req;
+    req.query = text;
+    req.filters = {range};
+    req.k = 10000;
+    req.include_docs = false;
+    req.total_hits_threshold = SearchRequest::kExactTotal;
+    ASSERT_OK_AND_ASSIGN(SearchResponse r, index->Search(req));
+    std::vector<uint32_t> got;
+    for (const Hit& h : r.hits) got.push_back(h.doc);
+    std::sort(got.begin(), got.end());
+    ASSERT_EQ(got, want) << text << " " << range;
+    ASSERT_EQ(r.total, want.size());
+    nonempty += !want.empty();
+  }
+  EXPECT_GT(nonempty, 150);
+}
+
+}  // namespace
+}  // namespace libsearch
