@@ -54,6 +54,32 @@ if [ ! -f "$XAPIAN_A" ]; then
   cp "$SRC"/xapian-core-*/.libs/libxapian.a "$XAPIAN_A"
 fi
 
+# 1b. CRoaring as a PIC static library (Debian ships only libroaring.so), from
+# the Debian source of the installed version, installed with its CMake config.
+ROARING_VERSION=$(dpkg-query -W -f='${Version}' libroaring-dev)
+ROARING_PREFIX=$OUT/croaring-$ROARING_VERSION
+if [ ! -f "$ROARING_PREFIX/done" ]; then
+  log "building a static CRoaring $ROARING_VERSION with $CXX11 (first run only, under a minute)"
+  SRC=$OUT/croaring-src
+  rm -rf "$SRC" && mkdir -p "$SRC"
+  # The upstream tarball from Debian's pool, checked against the .dsc.
+  POOL=http://deb.debian.org/debian/pool/main/c/croaring
+  ORIG=croaring_${ROARING_VERSION%-*}.orig.tar.xz
+  curl -fsS -o "$SRC/croaring.dsc" "$POOL/croaring_$ROARING_VERSION.dsc"
+  curl -fsS -o "$SRC/$ORIG" "$POOL/$ORIG"
+  grep -q "$(sha256sum "$SRC/$ORIG" | cut -d' ' -f1) [0-9]* $ORIG" "$SRC/croaring.dsc" \
+    || { log "checksum of $ORIG does not match its .dsc"; exit 1; }
+  mkdir -p "$SRC/tree" && tar -C "$SRC/tree" --strip-components=1 -xf "$SRC"/croaring_*.orig.tar.*
+  # No -march=native: the Lambda CPU is not this machine's.
+  cmake -S "$SRC/tree" -B "$SRC/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_C_COMPILER="${CC11:-gcc-11}" -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+      -DROARING_BUILD_STATIC=ON -DROARING_DISABLE_NATIVE=ON -DENABLE_ROARING_TESTS=OFF \
+      -DCMAKE_INSTALL_PREFIX="$ROARING_PREFIX" > "$SRC/cmake.log"
+  cmake --build "$SRC/build" -j "$JOBS" > "$SRC/make.log" && cmake --install "$SRC/build" > "$SRC/install.log"
+  touch "$ROARING_PREFIX/done"
+fi
+ROARING_CONFIG=$(dirname "$(find "$ROARING_PREFIX" -name roaring-config.cmake | head -1)")
+
 # 2. The bootstrap with GCC 11, static.
 CMAKE_ARGS=(
   -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
@@ -61,7 +87,7 @@ CMAKE_ARGS=(
   -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
   -DZLIB_LIBRARY=$LIBDIR/libz.a
   -Dpkgcfg_lib_ZSTD_zstd=$LIBDIR/libzstd.a -Dpkgcfg_lib_XXHASH_xxhash=$LIBDIR/libxxhash.a
-  -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A"
+  -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A" -Droaring_DIR="$ROARING_CONFIG"
   "-DXAPIAN_STATIC_DEP_LIBS=$LIBDIR/libuuid.a;$LIBDIR/libz.a"
   -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
   -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"

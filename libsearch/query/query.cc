@@ -501,6 +501,8 @@ std::string Query::Describe(const Schema& schema) const {
       s.append(num(hi)).append(hi_inclusive ? "]" : "}");
       return s;
     }
+    case Kind::kDocSet:
+      return surface;
     case Kind::kBoolean: {
       std::string s = "(";
       auto add = [&](const char* op, const std::vector<std::unique_ptr<Query>>& v) {

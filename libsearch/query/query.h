@@ -13,10 +13,12 @@
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
 
+#include "util/doc_set.h"
+
 namespace libsearch::internal {
 
 struct Query {
-  enum class Kind { kTerm, kPhrase, kBoolean, kMatchAll, kRange };
+  enum class Kind { kTerm, kPhrase, kBoolean, kMatchAll, kRange, kDocSet };
   Kind kind = Kind::kMatchAll;
 
   // kTerm, kPhrase: the field id and analysed terms (one for kTerm).
@@ -40,6 +42,10 @@ struct Query {
   // Open ends are +-infinity. Ranges match without scoring (score 0).
   double lo = 0, hi = 0;
   bool lo_inclusive = true, hi_inclusive = true;
+
+  // kDocSet: the docs of a precomputed set (a cached filter; score 0);
+  // `surface` holds the description of the query it replaced.
+  std::shared_ptr<const DocSet> doc_set;
 
   // kBoolean: docs must match all `must`, none of `must_not`, and at least
   // one `should` if `must` is empty. Score = sum over matching must + should.

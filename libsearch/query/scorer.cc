@@ -103,6 +103,30 @@ class RangeScorer : public Scorer {
   bool covered_ = false, disjoint_ = false;
 };
 
+// The docs of a precomputed set (a cached filter); score 0.
+class DocSetScorer final : public Scorer {
+ public:
+  explicit DocSetScorer(std::shared_ptr<const DocSet> set) : set_(std::move(set)), it_(*set_) {}
+  uint32_t doc() const override { return it_.doc(kNoMoreDocs); }
+  uint32_t Next() override {
+    it_.Next();
+    return doc();
+  }
+  uint32_t Advance(uint32_t t) override {
+    it_.Advance(t);
+    return doc();
+  }
+  float Score() override { return 0; }
+  uint64_t cost() const override { return set_->cardinality(); }
+  float MaxScore() override { return 0; }
+  uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
+  float GetMaxScore(uint32_t) override { return 0; }
+
+ private:
+  std::shared_ptr<const DocSet> set_;
+  DocSet::Iterator it_;
+};
+
 class TermScorer final : public Scorer {
  public:
   TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight,
@@ -725,6 +749,8 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
   switch (q.kind) {
     case Query::Kind::kMatchAll:
       return std::make_unique<MatchAllScorer>(reader->num_docs());
+    case Query::Kind::kDocSet:
+      return std::make_unique<DocSetScorer>(q.doc_set);
     case Query::Kind::kRange: {
       const NumericColumn* column = reader->numeric(q.field);
       if (column == nullptr) return std::make_unique<EmptyScorer>();

@@ -227,6 +227,7 @@ Result<FacetResult> FacetCounter::Finish() const {
 bool OnlyUsesField(const Query& q, uint32_t f) {
   switch (q.kind) {
     case Query::Kind::kMatchAll:
+    case Query::Kind::kDocSet:
       return false;
     case Query::Kind::kTerm:
     case Query::Kind::kPhrase:

@@ -13,6 +13,7 @@
 #include "query/expand.h"
 #include "query/top_k.h"
 #include "search/collect.h"
+#include "search/filter_cache.h"
 #include "search/highlight.h"
 #include "storage/file.h"
 #include "storage/format.h"
@@ -46,7 +47,7 @@ class ExactTier {
 class IndexImpl : public Index {
  public:
   IndexImpl(std::unique_ptr<internal::IndexReader> reader, OpenOptions options)
-      : reader_(std::move(reader)), options_(options) {}
+      : reader_(std::move(reader)), options_(options), filter_cache_(options.filter_cache_bytes) {}
 
   Status Init() {
     LIBSEARCH_RETURN_IF_ERROR(InitAnalyzers());
@@ -154,9 +155,45 @@ class IndexImpl : public Index {
         continue;
       }
       (*filter)->scored = false;
+      LIBSEARCH_RETURN_IF_ERROR(UseFilterCache(&*filter));
       root->must.push_back(std::move(*filter));
     }
     return root;
+  }
+
+  // Swaps a filter for its cached doc set, building the set on the filter's
+  // second use (FilterCache). The set holds exactly the filter's matches.
+  Status UseFilterCache(std::unique_ptr<internal::Query>* filter) const {
+    if (options_.filter_cache_bytes == 0) return Status::Ok();
+    const std::string key = (*filter)->ToString(reader_->schema());
+    bool build = false;
+    std::shared_ptr<const internal::DocSet> set = filter_cache_.Find(key, &build);
+    if (set == nullptr && build) {
+      internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+      auto scorer = internal::CreateScorer(**filter, &ctx);
+      auto built = std::make_shared<internal::DocSet>();
+      std::vector<uint32_t> batch;
+      for (uint32_t d = scorer->doc(); d != internal::kNoMoreDocs; d = scorer->Next()) {
+        batch.push_back(d);
+        if (batch.size() == 4096) {
+          built->AddMany(batch.data(), batch.size());
+          batch.clear();
+        }
+      }
+      built->AddMany(batch.data(), batch.size());
+      if (ctx.corrupt()) return CorruptPostings();
+      built->Optimize();
+      set = built;
+      filter_cache_.Insert(key, std::move(built));
+    }
+    if (set == nullptr) return Status::Ok();
+    auto node = std::make_unique<internal::Query>();
+    node->kind = internal::Query::Kind::kDocSet;
+    node->scored = false;
+    node->surface = (*filter)->ToString(reader_->schema()).substr(1);  // Without the '#'.
+    node->doc_set = std::move(set);
+    *filter = std::move(node);
+    return Status::Ok();
   }
 
   Result<SearchResponse> Search(const SearchRequest& req) const override {
@@ -602,6 +639,7 @@ class IndexImpl : public Index {
   std::vector<const analysis::Analyzer*> surface_analyzers_;
   internal::SynonymMap synonyms_;
   const analysis::Analyzer* synonym_analyzer_ = nullptr;
+  mutable internal::FilterCache filter_cache_;
   std::vector<uint32_t> default_fields_;
 };
 

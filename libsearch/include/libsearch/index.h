@@ -12,6 +12,7 @@
 //   for (const auto& hit : resp->hits) std::cout << hit.id << " " << hit.score;
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -38,6 +39,10 @@ struct OpenOptions {
   // alternative (so "tvs" too) matches any of them (multi-word alternatives
   // as phrases). See LoadSynonyms().
   std::vector<std::vector<std::string>> synonyms;
+  // Memory for cached filters: a SearchRequest::filters entry seen a second
+  // time is evaluated once into a Roaring bitmap and reused while it stays
+  // among the most recently used that fit. 0 disables. Default 32 MiB.
+  size_t filter_cache_bytes = size_t{32} << 20;
 };
 
 // Reads synonym groups from a file: one group per line, alternatives

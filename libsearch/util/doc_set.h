@@ -1,0 +1,49 @@
+// A set of doc ids as a Roaring bitmap (CRoaring): compact whether the set
+// is sparse (sorted arrays), dense (bitsets) or runs, with fast iteration
+// and seeks. Used for cached filters.
+#pragma once
+
+#include <roaring/roaring.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace libsearch::internal {
+
+// Thread-safety: const methods are safe from any thread once built.
+class DocSet {
+ public:
+  DocSet() : bitmap_(roaring_bitmap_create()) {}
+  ~DocSet() { roaring_bitmap_free(bitmap_); }
+  DocSet(const DocSet&) = delete;
+  DocSet& operator=(const DocSet&) = delete;
+
+  // REQUIRES: docs increase across calls (how a scorer yields them).
+  void AddMany(const uint32_t* docs, size_t n) {
+    roaring_bitmap_add_many(bitmap_, n, docs);
+  }
+  // Converts long runs to run containers; call once when done adding.
+  void Optimize() { roaring_bitmap_run_optimize(bitmap_); }
+  uint64_t cardinality() const { return roaring_bitmap_get_cardinality(bitmap_); }
+  // Memory held, approximately (the serialised size).
+  size_t bytes() const { return roaring_bitmap_size_in_bytes(bitmap_) + sizeof(*this); }
+
+  // Walks the set in increasing order. Lifetime: within the set's.
+  class Iterator {
+   public:
+    explicit Iterator(const DocSet& set) { roaring_init_iterator(set.bitmap_, &it_); }
+    // Current doc, or `end` once past the last.
+    uint32_t doc(uint32_t end) const { return it_.has_value ? it_.current_value : end; }
+    void Next() { roaring_advance_uint32_iterator(&it_); }
+    // Moves to the first doc >= target.
+    void Advance(uint32_t target) { roaring_move_uint32_iterator_equalorlarger(&it_, target); }
+
+   private:
+    roaring_uint32_iterator_t it_;
+  };
+
+ private:
+  roaring_bitmap_t* bitmap_;
+};
+
+}  // namespace libsearch::internal
