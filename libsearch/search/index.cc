@@ -486,41 +486,57 @@ class IndexImpl : public Index {
   // (SurfaceForm: "strawberri" -> "strawberries").
   // Offered only if the corrected query matches something.
   // A word as people write it for the index term `term` (ordinal `ord` of
-  // field f), since terms are stems ("strawberri"): the folded, unstemmed
-  // form of its first occurrence in the stored text of each of the first few
-  // docs that hold it, the shortest. The term itself if the field is not
-  // stored.
+  // field f), since terms are stems ("strawberri"): candidates are the
+  // folded, unstemmed forms of its occurrences in the stored text of the
+  // first few docs that hold it, and the term itself. The one whose own
+  // analysis finds the most docs wins (a rare term can be a common word's
+  // misspelling: "chocolate" is the stem of "chocolatees" but analyses to
+  // "chocol"); ties go to a stored form, then the shortest.
   std::string SurfaceForm(uint32_t f, uint32_t ord, const std::string& term) const {
     const internal::FieldReader* field = reader_->field(f);
     const std::string& name = reader_->schema().fields()[f].name;
-    if (!reader_->schema().fields()[f].stored) return term;
-    internal::PostingsCursor cursor(&field->postings, field->term_infos[ord]);
-    std::vector<analysis::Token> tokens;
-    std::string best;
-    for (int n = 0; n < 3 && cursor.doc() != internal::kNoMoreDocs; ++n, cursor.Next()) {
-      auto doc = reader_->StoredDocument(cursor.doc());
-      if (!doc.ok()) break;
-      const nlohmann::json j = nlohmann::json::parse(*doc, nullptr, false);
-      if (!j.is_object() || !j.contains(name)) continue;
-      const nlohmann::json& v = j[name];
-      for (const nlohmann::json& item : v.is_array() ? v : nlohmann::json::array({v})) {
-        if (!item.is_string()) continue;
-        const std::string text = item.get<std::string>();
-        tokens.clear();
-        analyzers_[f]->Analyze(text, &tokens, 0);
-        for (const analysis::Token& t : tokens) {
-          if (t.term != term || t.joined) continue;
-          const std::vector<std::string> surface =
-              surface_analyzers_[f]->Terms(text.substr(t.start, t.end - t.start));
-          // The shortest form seen: usually the singular ("strawberry").
-          if (surface.size() == 1 && (best.empty() || surface[0].size() < best.size())) {
-            best = surface[0];
+    std::vector<std::string> candidates;
+    if (reader_->schema().fields()[f].stored) {
+      internal::PostingsCursor cursor(&field->postings, field->term_infos[ord]);
+      std::vector<analysis::Token> tokens;
+      for (int n = 0; n < 3 && cursor.doc() != internal::kNoMoreDocs; ++n, cursor.Next()) {
+        auto doc = reader_->StoredDocument(cursor.doc());
+        if (!doc.ok()) break;
+        const nlohmann::json j = nlohmann::json::parse(*doc, nullptr, false);
+        if (!j.is_object() || !j.contains(name)) continue;
+        const nlohmann::json& v = j[name];
+        bool found = false;
+        for (const nlohmann::json& item : v.is_array() ? v : nlohmann::json::array({v})) {
+          if (!item.is_string() || found) continue;
+          const std::string text = item.get<std::string>();
+          tokens.clear();
+          analyzers_[f]->Analyze(text, &tokens, 0);
+          for (const analysis::Token& t : tokens) {
+            if (t.term != term || t.joined) continue;
+            const std::vector<std::string> surface =
+                surface_analyzers_[f]->Terms(text.substr(t.start, t.end - t.start));
+            if (surface.size() == 1) candidates.push_back(surface[0]);
+            found = true;
+            break;
           }
-          break;
         }
       }
     }
-    return best.empty() ? term : best;
+    candidates.push_back(term);  // Last: ties prefer a stored form.
+    std::string best;
+    int64_t best_df = -1;
+    for (const std::string& c : candidates) {
+      const std::vector<std::string> terms = analyzers_[f]->Terms(c);
+      int64_t df = 0;
+      if (terms.size() == 1) {
+        if (const auto o = field->dict.Find(terms[0])) df = field->term_infos[*o].doc_freq;
+      }
+      if (df > best_df || (df == best_df && c.size() < best.size() && &c != &candidates.back())) {
+        best = c;
+        best_df = df;
+      }
+    }
+    return best;
   }
 
   std::string Suggest(const SearchRequest& req) const {
