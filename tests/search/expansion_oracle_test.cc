@@ -246,5 +246,26 @@ TEST_F(ExpansionOracleTest, ExactMatchesRankAboveTypoMatches) {
   EXPECT_GT(mixed, 20) << "too few queries had both tiers";
 }
 
+// "Did you mean" shows words as the catalogue spells them, not stems.
+TEST_F(ExpansionOracleTest, DidYouMeanShowsStoredWordsThatMatch) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(Path()));
+  const std::pair<const char*, std::set<std::string>> cases[] = {
+      {"strawbery", {"strawberry", "strawberries"}},  // Not the stem "strawberri".
+      {"choclate chip", {"chocolate chip"}},
+      {"peanut buter", {"peanut butter"}},
+      {"biscuts", {"biscuit", "biscuits"}},
+  };
+  for (const auto& [typed, want] : cases) {
+    SearchRequest req;
+    req.query = typed;
+    ASSERT_OK_AND_ASSIGN(SearchResponse none, index->Search(req));
+    ASSERT_EQ(none.total, 0u) << typed;
+    EXPECT_TRUE(want.count(none.suggestion)) << typed << " -> '" << none.suggestion << "'";
+    req.query = none.suggestion;
+    ASSERT_OK_AND_ASSIGN(SearchResponse fixed, index->Search(req));
+    EXPECT_GT(fixed.total, 0u) << none.suggestion;
+  }
+}
+
 }  // namespace
 }  // namespace libsearch
