@@ -74,6 +74,24 @@ TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float 
   return ti;
 }
 
+bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
+                       const uint8_t* norms, float idf, const NormInverseTable& norm_inverse) {
+  PostingsCursor c(view, term);
+  const uint64_t num_blocks = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;
+  for (uint64_t b = 0; b < num_blocks; ++b) {
+    if (c.doc() == kNoMoreDocs || c.block() != b) return false;
+    float m = 0;
+    for (; c.doc() != kNoMoreDocs && c.block() == b; c.Next()) {
+      const uint8_t norm = norms ? norms[c.doc()] : 1;
+      m = std::max(m, Bm25Score(idf, c.freq(), norm_inverse[norm]));
+    }
+    // Bitwise: the bound must be this very float.
+    const float stored = view->max_score[term.first_block + b];
+    if (std::memcmp(&m, &stored, sizeof m) != 0) return false;
+  }
+  return !c.corrupt() && c.doc() == kNoMoreDocs;
+}
+
 PostingsCursor::PostingsCursor(const FieldPostingsView* view, const TermInfo& term)
     : view_(view), term_(term) {
   num_blocks_ = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;

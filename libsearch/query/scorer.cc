@@ -75,11 +75,19 @@ class RangeScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
+// Score bounds of a term. Two sources:
+//  - the stored block maxima (block_max_score: BM25 with the build's k1, b and
+//    boost 1), used once StoredMaximaExact has shown, for this term, that they
+//    are exactly what this search's parameters give (the file does not record
+//    the build's k1 and b). With boost 1 the stored float is the bound itself;
+//    with another boost it is scaled (ScaleStored) and capped by the next one;
+//  - otherwise BM25(max_tf, min_norm) per block, safe for any k1, b, boost.
 class TermScorer : public Scorer {
  public:
-  TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight,
-             const NormInverseTable* table)
-      : cursor_(cursor), field_(field), weight_(weight), table_(table) {}
+  TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight, float idf,
+             const NormInverseTable* table, const Bm25Params& params)
+      : cursor_(cursor), field_(field), weight_(weight), idf_(idf), table_(table),
+        params_(params) {}
   uint32_t doc() const override { return cursor_->doc(); }
   uint32_t Next() override { return cursor_->Next(); }
   uint32_t Advance(uint32_t t) override { return cursor_->Advance(t); }
@@ -89,10 +97,11 @@ class TermScorer : public Scorer {
   uint64_t cost() const override { return cursor_->doc_freq(); }
   float MaxScore() override {
     if (max_score_ < 0) {  // Lazily: one pass over the skip arrays.
-      max_score_ = 0;
-      cursor_->ForEachBlock([this](uint32_t tf, uint8_t norm) {
-        max_score_ = std::max(max_score_, Bm25Score(weight_, tf, (*table_)[norm]));
+      float loose = 0;
+      cursor_->ForEachBlock([&](uint32_t tf, uint8_t norm) {
+        loose = std::max(loose, Bm25Score(weight_, tf, (*table_)[norm]));
       });
+      max_score_ = UseStored() ? Tighten(cursor_->StoredMax(), loose) : loose;
     }
     return max_score_;
   }
@@ -107,6 +116,15 @@ class TermScorer : public Scorer {
   }
   float GetMaxScore(uint32_t up_to) override {
     float bound = 0;
+    if (UseStored()) {
+      float stored = 0;
+      cursor_->ForEachBlockStoredMax(up_to, [&](float m) { stored = std::max(stored, m); });
+      if (mode_ == kStoredExact) return stored;
+      cursor_->ForEachBlockBound(up_to, [&](uint32_t tf, uint8_t norm) {
+        bound = std::max(bound, Bm25Score(weight_, tf, (*table_)[norm]));
+      });
+      return Tighten(stored, bound);
+    }
     cursor_->ForEachBlockBound(up_to, [&](uint32_t tf, uint8_t norm) {
       bound = std::max(bound, Bm25Score(weight_, tf, (*table_)[norm]));
     });
@@ -114,11 +132,55 @@ class TermScorer : public Scorer {
   }
 
  private:
+  enum Mode : uint8_t { kUnchecked, kLoose, kStoredExact, kStoredScaled };
+
+  bool UseStored() {
+    if (mode_ == kUnchecked) mode_ = Check();
+    return mode_ == kStoredExact || mode_ == kStoredScaled;
+  }
+  Mode Check() const {
+    const FieldPostingsView& view = field_->postings;
+    const TermInfo& info = cursor_->term();
+    if (view.max_score == nullptr || !(idf_ > 0) || !(weight_ > 0) || !std::isfinite(weight_)) {
+      return kLoose;
+    }
+    StoredMaxCache::State s = view.stored_max->Get(view.num_blocks, info.first_block, params_);
+    if (s == StoredMaxCache::kUnknown) {
+      s = StoredMaximaExact(&view, info, field_->norms, idf_, *table_) ? StoredMaxCache::kExact
+                                                                       : StoredMaxCache::kInexact;
+      view.stored_max->Set(view.num_blocks, info.first_block, params_, s);
+    }
+    if (s != StoredMaxCache::kExact) return kLoose;
+    return weight_ == idf_ ? kStoredExact : kStoredScaled;
+  }
+  // `stored` (a max over Bm25Score(idf, ...)) turned into a bound for
+  // weight_, capped by the (max_tf, min_norm) bound `loose`.
+  float Tighten(float stored, float loose) const {
+    if (mode_ == kStoredExact) return stored;
+    return std::min(loose, ScaleStored(stored));
+  }
+  // For one doc, with q = fl(1 + fl(tf * normInverse)) (the same for any
+  // weight) and u = 2^-24: Score(w) = fl(w - fl(w / q)) lies within
+  // w (1 - 1/q)(1 +- u) +- (w / q) u (1 + u). With S >= Score(idf) that gives
+  // Score(w) <= (w / idf) S (1 + u) / (1 - u) + 2 w u (1 + u)^2 / (1 - u),
+  // about (w / idf) S (1 + 2u) + 2 w u. The margins below are 1e-6 > 16u,
+  // computed in double (error ~1e-16), then rounded up to float.
+  float ScaleStored(float stored) const {
+    const double w = weight_;
+    const double b = w / static_cast<double>(idf_) * stored * (1 + 1e-6) + w * 1e-6;
+    float f = static_cast<float>(b);
+    if (static_cast<double>(f) < b) f = std::nextafter(f, INFINITY);
+    return f;
+  }
+
   PostingsCursor* cursor_;
   const FieldReader* field_;
   float weight_;
+  float idf_;  // The weight at boost 1, with which the stored maxima were built.
   const NormInverseTable* table_;
+  Bm25Params params_;
   float max_score_ = -1;
+  Mode mode_ = kUnchecked;
 };
 
 // Leapfrog intersection of positioned iterators; `align` brings all to the
@@ -570,9 +632,10 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
     std::vector<std::string> term;
     if (field.dict.Terms(ord, 1, &term).ok()) ctx->NoteTerm(q.field, std::move(term[0]));
     const TermInfo& info = field.term_infos[ord];
-    const float weight = q.boost * factor * Bm25Idf(info.doc_freq, field.stats.doc_count);
+    const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
+    const float weight = q.boost * factor * idf;
     clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
-                                                   ctx->NormTable(field)));
+                                                   idf, ctx->NormTable(field), ctx->params()));
   }
   if (clauses.empty()) return std::make_unique<EmptyScorer>();
   if (clauses.size() == 1) return std::move(clauses[0]);
@@ -608,7 +671,8 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       }
       const float weight = q.boost * static_cast<float>(idf);
       if (q.kind == Query::Kind::kTerm) {
-        return std::make_unique<TermScorer>(cursors[0], field, weight, ctx->NormTable(*field));
+        return std::make_unique<TermScorer>(cursors[0], field, weight, static_cast<float>(idf),
+                                            ctx->NormTable(*field), ctx->params());
       }
       return std::make_unique<PhraseScorer>(std::move(cursors), q.offsets, field, weight,
                                             ctx->NormTable(*field));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "index/bm25.h"
@@ -103,6 +104,29 @@ TEST_P(PostingsTest, CursorMatchesInput) {
       }
     }
   }
+}
+
+// The stored block maxima are recognised as exact only for the weight and
+// parameters they were written with, and not once one of them is damaged.
+TEST_P(PostingsTest, StoredMaximaExactOnlyForBuildParameters) {
+  const uint32_t df = GetParam();
+  const uint32_t num_docs = df * 2 + 7;
+  std::mt19937 rng(df + 99);
+  std::vector<uint8_t> norms(num_docs);
+  for (auto& n : norms) n = static_cast<uint8_t>(rng() % 60);
+  const NormInverseTable table = MakeNormInverseTable({}, 9.0f);
+  PostingsSink sink;
+  const Term t = RandomTerm(&rng, df, num_docs);
+  const TermInfo info = WritePostings({t.docs.data(), t.tfs.data(), nullptr, df}, norms.data(),
+                                      1.75f, table, &sink);
+  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
+                         sink.info.data(), sink.info.size(), num_docs};
+  EXPECT_TRUE(StoredMaximaExact(&view, info, norms.data(), 1.75f, table));
+  EXPECT_FALSE(StoredMaximaExact(&view, info, norms.data(), 1.5f, table));
+  EXPECT_FALSE(StoredMaximaExact(&view, info, norms.data(), 1.75f,
+                                 MakeNormInverseTable({2.0f, 0.3f}, 9.0f)));
+  sink.max_score.back() = std::nextafter(sink.max_score.back(), 100.0f);
+  EXPECT_FALSE(StoredMaximaExact(&view, info, norms.data(), 1.75f, table));
 }
 
 // 127/128/129 straddle the packed/varint boundary; 256 is two full blocks.

@@ -325,6 +325,99 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
   ExpectPrunedEqualsExhaustive(*index, words, 5, 1000);
 }
 
+// Block bounds come from the stored block maxima when they are exact for the
+// search's k1 and b (checked per term), else from (max tf, min norm): both
+// must prune exactly, with the build's and with other parameters, and with
+// the title field's boost 2 (stored maxima scaled) as well as boost 1.
+TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveAnyBm25Parameters) {
+  std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
+  OpenOptions other;
+  other.bm25_k1 = 0.9f;
+  other.bm25_b = 0.4f;
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx"), other));
+  ExpectPrunedEqualsExhaustive(*index, words, 6, 600);
+
+  // An index built with k1 = 0.9, b = 0.4: searched with the same (stored
+  // maxima exact) and with the defaults (stored maxima unusable).
+  std::vector<std::string> docs;
+  std::mt19937 rng(77);
+  for (int d = 0; d < kNumDocs; ++d) {
+    std::string title, body;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 5); i < n; ++i) {
+      title.append(words[rng() % 20]).append(" ");
+    }
+    for (int i = 0, n = static_cast<int>(rng() % 50); i < n; ++i) {
+      body.append(words[rng() % words.size()]).append(" ");
+    }
+    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + title +
+                   "\", \"body\": \"" + body + "\"}");
+  }
+  auto schema = Schema::FromJson(R"({"id": "id", "fields": {
+      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
+  ASSERT_TRUE(schema.ok());
+  IndexBuilderOptions build;
+  build.bm25_k1 = other.bm25_k1;
+  build.bm25_b = other.bm25_b;
+  ASSERT_OK_AND_ASSIGN(auto builder, IndexBuilder::Create(*schema, build));
+  for (const std::string& d : docs) ASSERT_OK(builder->AddJson(d));
+  ASSERT_OK(builder->Build(dir_->File("k1b.idx")));
+  ASSERT_OK_AND_ASSIGN(auto same, Index::Open(dir_->File("k1b.idx"), other));
+  ExpectPrunedEqualsExhaustive(*same, words, 7, 600);
+  ASSERT_OK_AND_ASSIGN(auto defaults, Index::Open(dir_->File("k1b.idx")));
+  ExpectPrunedEqualsExhaustive(*defaults, words, 8, 600);
+}
+
+// Bounds that are tight to the last digits: every doc has the same length and
+// block b's docs all have tf 300 + b, so each block's best score beats the
+// one before by a relative ~1e-5 only. A bound too low by more than that
+// skips a block that holds the true top hit (this is what catches a
+// weakened bound: the random tests rarely land that close). Title (boost 2)
+// scales the stored maxima, body (boost 1) uses them as they are.
+TEST(PrunedTopK, TightBlockBoundsStillExact) {
+  testing::TempDir dir;
+  constexpr int kBlocks = 6, kLen = 400;
+  std::vector<std::string> docs;
+  for (int d = 0; d < kBlocks * 128; ++d) {
+    const int tf = 300 + d / 128;
+    std::string text;
+    for (int i = 0; i < kLen; ++i) text.append(i < tf ? "ramp " : "pad ");
+    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + text +
+                   "\", \"body\": \"" + text + "\"}");
+  }
+  auto schema = Schema::FromJson(R"({"id": "id", "fields": {
+      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_OK(testing::BuildIndex(*schema, docs, dir.File("ramp.idx")));
+  for (const float k1 : {1.2f, 0.9f}) {
+    OpenOptions open;
+    open.bm25_k1 = k1;
+    ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("ramp.idx"), open));
+    for (const char* q : {"body:ramp", "title:ramp", "ramp", "body:ramp title:pad"}) {
+      for (const size_t k : {1, 3}) {
+        SearchRequest req;
+        req.query = q;
+        req.k = k;
+        req.default_operator = Operator::kOr;
+        req.include_docs = false;
+        req.total_hits_threshold = SearchRequest::kExactTotal;
+        ASSERT_OK_AND_ASSIGN(SearchResponse exact, index->Search(req));
+        req.total_hits_threshold = 0;
+        ASSERT_OK_AND_ASSIGN(SearchResponse pruned, index->Search(req));
+        ASSERT_EQ(exact.hits.size(), k) << q;
+        if (std::string_view(q).find("pad") == std::string_view::npos) {
+          ASSERT_EQ(exact.hits[0].doc, static_cast<uint32_t>((kBlocks - 1) * 128)) << q;
+        }
+        ASSERT_EQ(pruned.hits.size(), k) << q << " k1 " << k1;
+        for (size_t i = 0; i < k; ++i) {
+          ASSERT_EQ(pruned.hits[i].doc, exact.hits[i].doc) << q << " k1 " << k1 << " rank " << i;
+          ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << q << " rank " << i;
+        }
+      }
+    }
+  }
+}
+
 TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
   testing::TempDir dir;
   ASSERT_OK(testing::BuildBundledCatalogue(dir.File("p.idx")));
