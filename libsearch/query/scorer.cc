@@ -452,69 +452,91 @@ class BooleanScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
-// Block-max MaxScore (Turtle & Flood; the block-max variant as in Lucene's
-// MaxScoreBulkScorer). Clauses are ordered by their global bound; the
-// cheapest prefix whose bounds sum to <= the threshold is "non-essential": a
-// doc matching only those cannot enter the top k, so candidates come from the
-// essential clauses alone, and non-essential clauses are probed (cheapest
-// bound last) only while the candidate can still win.
+// Block-max MaxScore (Turtle & Flood; the windowed variant of Lucene's
+// MaxScoreBulkScorer). The doc space is cut into windows that end where the
+// first clause's current block ends. Per window each clause has a bound over
+// the window (its block maxima); clauses are ordered by it, and the cheapest
+// prefix whose bounds sum to <= the threshold is "non-essential": a doc in
+// the window matching only those cannot enter the top k. A window with no
+// essential clause is skipped whole; otherwise candidates come from the
+// essential clauses alone, and non-essential clauses are probed (largest
+// bound first) only while the candidate can still win. The threshold is
+// re-checked after every push, so the partition tightens inside a window.
 void DisjunctionScorer::ForEachPruning(TopK* top) {
   const size_t n = children_.size();
   std::vector<size_t> order(n);
-  std::vector<float> max(n);
-  for (size_t i = 0; i < n; ++i) {
-    order[i] = i;
-    max[i] = children_[i]->MaxScore();
-  }
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return max[a] < max[b]; });
-  std::vector<double> part(n);  // Per clause, in children_ order: score or bound.
+  std::vector<float> wmax(n);             // Per clause, children_ order: window bound.
+  std::vector<double> part(n);            // Per clause, children_ order: score or bound.
   // Sums `part` in children_ order, exactly as Score() sums.
   auto total = [&] {
     double sum = 0;
     for (size_t i = 0; i < n; ++i) sum += part[i];
     return static_cast<float>(sum);
   };
-  size_t first_essential = 0;
-  float partitioned_at = -1;
-  while (true) {
-    if (top->full() && top->min_score() != partitioned_at) {
-      partitioned_at = top->min_score();
-      // Grow the non-essential prefix while its bound sum cannot win.
+  // First essential index in `order` for threshold t (n: none). The bounds
+  // of a prefix are summed in children_ order, as Score() sums, so a doc
+  // matching only that prefix provably scores <= the sum (rounding is
+  // monotone).
+  std::vector<uint8_t> in_prefix(n);
+  auto partition = [&](float t) {
+    std::fill(in_prefix.begin(), in_prefix.end(), 0);
+    size_t e = 0;
+    for (; e < n; ++e) {
+      in_prefix[order[e]] = 1;
       double sum = 0;
-      size_t e = 0;
-      for (; e < n; ++e) {
-        sum += max[order[e]];
-        if (static_cast<float>(sum) > partitioned_at) break;
-      }
-      first_essential = e;
-      if (first_essential == n) break;  // Nothing left can enter the top k.
+      for (size_t i = 0; i < n; ++i) sum += in_prefix[i] ? wmax[i] : 0.0;
+      if (static_cast<float>(sum) > t) break;
     }
-    uint32_t doc = kNoMoreDocs;
-    for (size_t e = first_essential; e < n; ++e) doc = std::min(doc, children_[order[e]]->doc());
-    if (doc == kNoMoreDocs) break;
-    // Bound: actual scores of essential clauses at doc, block bounds of the rest.
-    for (size_t e = 0; e < n; ++e) {
-      Scorer* c = children_[order[e]].get();
-      if (e >= first_essential) {
+    return e;
+  };
+  uint32_t lo = kNoMoreDocs;
+  for (auto& c : children_) lo = std::min(lo, c->doc());
+  while (lo != kNoMoreDocs) {
+    uint32_t hi = kNoMoreDocs;
+    for (auto& c : children_) hi = std::min(hi, c->ShallowAdvance(lo));
+    for (size_t i = 0; i < n; ++i) {
+      wmax[i] = children_[i]->GetMaxScore(hi);
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
+    float partitioned_at = top->full() ? top->min_score() : -INFINITY;
+    size_t first_essential = top->full() ? partition(partitioned_at) : 0;
+    while (first_essential < n) {
+      uint32_t doc = kNoMoreDocs;
+      for (size_t e = first_essential; e < n; ++e) {
+        Scorer* c = children_[order[e]].get();
+        if (c->doc() < lo) c->Advance(lo);
+        doc = std::min(doc, c->doc());
+      }
+      if (doc > hi || doc == kNoMoreDocs) break;
+      // Bound: actual scores of essential clauses at doc, window bounds of the rest.
+      for (size_t e = 0; e < n; ++e) {
+        Scorer* c = children_[order[e]].get();
+        part[order[e]] = e < first_essential ? wmax[order[e]]
+                         : c->doc() == doc   ? c->Score()
+                                             : 0.0;
+      }
+      bool competitive = !top->full() || total() > top->min_score();
+      // Probe non-essential clauses, largest bound first, while still competitive.
+      for (size_t e = first_essential; competitive && e-- > 0;) {
+        Scorer* c = children_[order[e]].get();
+        if (c->doc() < doc) c->Advance(doc);
         part[order[e]] = c->doc() == doc ? c->Score() : 0.0;
-      } else {
-        c->ShallowAdvance(doc);
-        part[order[e]] = c->GetMaxScore(doc);
+        competitive = !top->full() || total() > top->min_score();
+      }
+      if (competitive) top->Push(total(), doc);
+      for (size_t e = first_essential; e < n; ++e) {
+        Scorer* c = children_[order[e]].get();
+        if (c->doc() == doc) c->Next();
+      }
+      lo = doc + 1;
+      if (top->full() && top->min_score() != partitioned_at) {
+        partitioned_at = top->min_score();
+        first_essential = std::max(first_essential, partition(partitioned_at));
       }
     }
-    bool competitive = !top->full() || total() > top->min_score();
-    // Probe non-essential clauses, largest bound first, while still competitive.
-    for (size_t e = first_essential; competitive && e-- > 0;) {
-      Scorer* c = children_[order[e]].get();
-      if (c->doc() < doc) c->Advance(doc);
-      part[order[e]] = c->doc() == doc ? c->Score() : 0.0;
-      competitive = !top->full() || total() > top->min_score();
-    }
-    if (competitive) top->Push(total(), doc);
-    for (size_t e = first_essential; e < n; ++e) {
-      Scorer* c = children_[order[e]].get();
-      if (c->doc() == doc) c->Next();
-    }
+    if (hi >= kNoMoreDocs - 1) break;
+    lo = hi + 1;
   }
   doc_ = kNoMoreDocs;  // The children are no longer in a consistent state.
 }
