@@ -134,7 +134,7 @@ float PostingsCursor::block_max_score() const {
   return view_->max_score[term_.first_block + block_];
 }
 
-bool PostingsCursor::LoadBlock(uint64_t b) {
+bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   block_ = b;
   pos_ = 0;
   if (b >= num_blocks_) {
@@ -161,8 +161,10 @@ bool PostingsCursor::LoadBlock(uint64_t b) {
       return false;
     }
     UnpackDeltaBlock(p, bi.doc_bits, prev, docs_);
-    UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
-    for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
+    if (with_tfs) {
+      UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
+      for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
+    }
   } else if (bi.flags == kBlockVarint) {
     uint32_t d = prev;
     for (uint32_t i = 0; i < n; ++i) {
@@ -192,6 +194,17 @@ bool PostingsCursor::LoadBlock(uint64_t b) {
   count_ = n;
   pos_ptr_ = nullptr;
   return true;
+}
+
+void PostingsCursor::OrInto(uint64_t* bits) {
+  if (doc_ == kNoMoreDocs) return;
+  // (Gathering a word's bits in a register first measured no faster: the
+  // branch on "same word" mispredicts for lists of middling density.)
+  for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+  for (uint64_t b = block_ + 1; LoadBlock(b, /*with_tfs=*/false); ++b) {
+    for (uint32_t i = 0; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+  }
+  doc_ = kNoMoreDocs;  // LoadBlock failed: past the end, or corrupt (then flagged).
 }
 
 uint32_t PostingsCursor::Next() {

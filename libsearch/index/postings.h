@@ -121,6 +121,10 @@ class PostingsCursor {
 
   uint32_t doc_freq() const { return term_.doc_freq; }
   const TermInfo& term() const { return term_; }
+  // Sets bit d of `bits` for every doc from doc() to the end, decoding doc
+  // ids only (no tfs), and leaves the cursor at the end. REQUIRES: `bits`
+  // holds num_docs bits (every id is checked against num_docs).
+  void OrInto(uint64_t* bits);
   bool corrupt() const { return corrupt_; }
 
   // Block-level access for pruning: current block, its last doc and the
@@ -167,7 +171,9 @@ class PostingsCursor {
   }
 
  private:
-  bool LoadBlock(uint64_t b);  // Decodes block b (relative); false at end.
+  // Decodes block b (relative); false at end. Without tfs, freq() is
+  // undefined until the next LoadBlock with them.
+  bool LoadBlock(uint64_t b, bool with_tfs = true);
   void Fail();
 
   const FieldPostingsView* view_;

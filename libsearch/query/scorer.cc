@@ -108,10 +108,7 @@ class TermScorer : public Scorer {
   uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
   bool CanCountInto() const override { return true; }
   bool CountInto(std::vector<uint64_t>* bits) override {
-    uint64_t* b = bits->data();
-    for (uint32_t d = cursor_->doc(); d != kNoMoreDocs; d = cursor_->Next()) {
-      b[d >> 6] |= uint64_t{1} << (d & 63);
-    }
+    cursor_->OrInto(bits->data());
     return true;
   }
   float GetMaxScore(uint32_t up_to) override {
