@@ -569,8 +569,9 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx);
 }  // namespace
 
 // Block-max windows for any scorer tree: a window ends where the first
-// clause's current block ends; if the window's bound cannot beat the
-// threshold, jump past it without decoding or scoring its docs.
+// clause's current block ends; while a window's bound cannot beat the
+// threshold, move on to the next window using skip data only (no block is
+// decoded), then Advance into the first window that can.
 void Scorer::ForEachPruning(TopK* top) {
   uint32_t d = doc();
   while (d != kNoMoreDocs) {
@@ -579,10 +580,16 @@ void Scorer::ForEachPruning(TopK* top) {
       d = Next();
       continue;
     }
-    const uint32_t up_to = ShallowAdvance(d);
-    if (GetMaxScore(up_to) <= top->min_score()) {
-      d = up_to >= kNoMoreDocs - 1 ? kNoMoreDocs : Advance(up_to + 1);
-      continue;
+    // Skip windows on skip data alone; decode only where the bound can win.
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    while (GetMaxScore(up_to) <= top->min_score()) {
+      if (up_to >= kNoMoreDocs - 1) return;
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) {
+      d = Advance(target);
+      continue;  // d may lie past this window: bound its own window first.
     }
     for (; d <= up_to && d != kNoMoreDocs; d = Next()) top->Push(Score(), d);
   }
