@@ -233,6 +233,14 @@ class PhraseScorer : public Scorer {
     return up_to;
   }
   float GetMaxScore(uint32_t) override { return weight_; }
+  bool TwoPhase() const override { return true; }
+  uint32_t ApproxAdvance(uint32_t target) override {
+    return doc_ = Align(by_rarity_, target);
+  }
+  bool Confirm() override {
+    freq_ = CountMatches();
+    return freq_ > 0;
+  }
 
  private:
   uint32_t FindMatch(uint32_t target) {
@@ -287,16 +295,23 @@ class ConjunctionScorer : public Scorer {
     // Rarest first: it leads the leapfrog.
     std::sort(owned_.begin(), owned_.end(),
               [](const auto& a, const auto& b) { return a->cost() < b->cost(); });
-    for (auto& c : owned_) children_.push_back(c.get());
+    for (auto& c : owned_) {
+      children_.push_back(c.get());
+      if (c->TwoPhase()) two_phase_.push_back(c.get());
+    }
     uint32_t start = 0;
     for (Scorer* c : children_) start = std::max(start, c->doc());
-    doc_ = Align(children_, start);
+    doc_ = two_phase_.empty() ? Align(children_, start) : AlignTwoPhase(start);
   }
   uint32_t doc() const override { return doc_; }
   uint32_t Next() override {
-    return doc_ = doc_ == kNoMoreDocs ? doc_ : Align(children_, children_[0]->Next());
+    if (doc_ == kNoMoreDocs) return doc_;
+    if (!two_phase_.empty()) return doc_ = AlignTwoPhase(doc_ + 1);
+    return doc_ = Align(children_, children_[0]->Next());
   }
-  uint32_t Advance(uint32_t t) override { return doc_ = Align(children_, t); }
+  uint32_t Advance(uint32_t t) override {
+    return doc_ = two_phase_.empty() ? Align(children_, t) : AlignTwoPhase(t);
+  }
   float Score() override {
     double sum = 0;
     for (Scorer* c : children_) sum += c->Score();
@@ -321,8 +336,37 @@ class ConjunctionScorer : public Scorer {
   }
 
  private:
+  // Align on approximations (a two-phase child only co-occurs there), then
+  // confirm the two-phase children; on a miss, go on from the next doc.
+  uint32_t AlignTwoPhase(uint32_t target) {
+    while (target != kNoMoreDocs) {
+      bool agreed = true;
+      for (Scorer* c : children_) {
+        uint32_t d = c->doc();
+        if (d < target) d = c->TwoPhase() ? c->ApproxAdvance(target) : c->Advance(target);
+        if (d > target) {
+          target = d;
+          agreed = false;
+          break;
+        }
+      }
+      if (!agreed) continue;
+      bool confirmed = true;
+      for (Scorer* c : two_phase_) {
+        if (!c->Confirm()) {
+          confirmed = false;
+          break;
+        }
+      }
+      if (confirmed) return target;
+      ++target;
+    }
+    return kNoMoreDocs;
+  }
+
   std::vector<std::unique_ptr<Scorer>> owned_;
   std::vector<Scorer*> children_;
+  std::vector<Scorer*> two_phase_;
   uint32_t doc_ = kNoMoreDocs;
 };
 

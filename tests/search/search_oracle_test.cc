@@ -111,10 +111,12 @@ class SearchOracleTest : public ::testing::Test {
   // Score of a term or phrase (terms) in one doc across both fields, as
   // libsearch sums them: per-field float scores, summed in double, to float.
   // Returns false if it matches in no field.
-  static bool LeafScore(const std::vector<std::string>& terms, int d, float* score) {
+  static bool LeafScore(const std::vector<std::string>& terms, int d, float* score,
+                        bool title_only = false) {
     double sum = 0;
     bool any = false;
     for (const OracleField& f : *fields_) {
+      if (title_only && &f != &fields_->front()) continue;
       uint32_t freq = 0;
       const auto& doc = f.docs[d];
       auto first = doc.find(terms[0]);
@@ -160,11 +162,13 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
   int nonempty = 0;
   const int kQueries = 1200;
   for (int qi = 0; qi < kQueries; ++qi) {
-    const int kind = qi % 4;  // 0 AND, 1 OR, 2 phrase, 3 AND with exclusion.
+    // 0 AND, 1 OR, 2 phrase, 3 AND with exclusion, 4 phrase AND a word
+    // (the conjunction confirms the phrase only where the word matches too).
+    const int kind = qi % 5;
     std::vector<std::vector<std::string>> leaves;
     std::string excluded;
     SearchRequest req;
-    if (kind == 2) {
+    if (kind == 2 || kind == 4) {
       // A phrase copied from a random title so it usually matches.
       const auto& doc = (*fields_)[0].docs[rng() % kNumDocs];
       std::vector<std::pair<uint32_t, std::string>> seq;
@@ -181,6 +185,13 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
       req.query = "\"";
       for (const auto& t : phrase) req.query += t + " ";
       req.query += "\"";
+      if (kind == 4) {  // Frequent words, so the AND is often non-empty.
+        leaves.push_back({rng() % 3 ? "w" + std::to_string(rng() % 8) : std::string("all1")});
+        req.query += " " + leaves.back()[0];
+        // Every other time in one field: the phrase is then a direct clause
+        // of the conjunction (two-phase), not under a per-field union.
+        if (qi % 2) req.fields = {"title"};
+      }
     } else {
       const int n = 1 + rng() % 4;
       for (int i = 0; i < n; ++i) {
@@ -203,7 +214,7 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
       int matched = 0;
       for (const auto& leaf : leaves) {
         float s;
-        if (LeafScore(leaf, d, &s)) {
+        if (LeafScore(leaf, d, &s, !req.fields.empty())) {
           sum += s;
           ++matched;
         }
