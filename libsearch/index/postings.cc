@@ -225,7 +225,7 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
   return doc_ = docs_[pos_];
 }
 
-void PostingsCursor::Positions(std::vector<uint32_t>* out) {
+void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
   out->clear();
   if (doc_ == kNoMoreDocs) return;
   const BlockInfo& bi = view_->info[term_.first_block + block_];
@@ -239,18 +239,17 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out) {
     pos_ptr_ = view_->positions.data() + off;
     pos_index_ = 0;
   }
-  uint32_t v;
-  for (; pos_index_ < pos_; ++pos_index_) {  // Skip earlier docs' positions.
-    for (uint32_t k = 0; k < tfs_[pos_index_]; ++k) {
-      pos_ptr_ = GetVarint32(pos_ptr_, limit, &v);
-      if (pos_ptr_ == nullptr) {
-        Fail();
-        return;
-      }
+  if (pos_index_ < pos_) {  // Skip earlier docs' positions in one go.
+    uint64_t skip = 0;
+    for (; pos_index_ < pos_; ++pos_index_) skip += tfs_[pos_index_];
+    pos_ptr_ = SkipVarints(pos_ptr_, limit, skip);
+    if (pos_ptr_ == nullptr) {
+      Fail();
+      return;
     }
   }
   const char* p = pos_ptr_;
-  uint32_t last = 0;
+  uint32_t last = 0, v;
   for (uint32_t k = 0; k < tfs_[pos_]; ++k) {
     p = GetVarint32(p, limit, &v);
     if (p == nullptr) {
@@ -259,6 +258,7 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out) {
     }
     last += v;
     out->push_back(last);
+    if (last > max_pos) return;  // The caller needs none beyond this one.
   }
 }
 

@@ -116,8 +116,9 @@ class PostingsCursor {
   // Moves to the first doc >= target. REQUIRES: target >= doc().
   uint32_t Advance(uint32_t target);
   // Positions of the current doc, increasing. REQUIRES: doc() is a real doc
-  // and the field has positions.
-  void Positions(std::vector<uint32_t>* out);
+  // and the field has positions. Decoding stops after the first position
+  // > max_pos (so every position <= max_pos is there, and then one more).
+  void Positions(std::vector<uint32_t>* out, uint32_t max_pos = UINT32_MAX);
 
   uint32_t doc_freq() const { return term_.doc_freq; }
   const TermInfo& term() const { return term_; }

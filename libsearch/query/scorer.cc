@@ -264,7 +264,8 @@ class PhraseScorer : public Scorer {
     }
     for (size_t k = 1; k < order_.size() && !starts_.empty(); ++k) {
       const size_t t = order_[k];
-      cursors_[t]->Positions(&positions_);
+      // Only positions up to the last surviving start's are looked at.
+      cursors_[t]->Positions(&positions_, starts_.back() + offsets_[t]);
       size_t kept = 0, j = 0;
       for (uint32_t start : starts_) {
         const uint32_t want = start + offsets_[t];

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include "util/bitpack.h"
 #include "util/coding.h"
@@ -105,6 +106,31 @@ TEST(SmallFloat, MatchesLuceneEncoding) {
     }
     prev = len;
   }
+}
+
+// SkipVarints (word-at-a-time) lands where n GetVarint32 calls land, for
+// every n and start offset, and fails when fewer than n varints remain.
+TEST(Coding, SkipVarintsMatchesDecoding) {
+  std::mt19937 rng(3);
+  std::string buf;
+  std::vector<size_t> ends;  // Offset after each varint.
+  for (int i = 0; i < 400; ++i) {
+    const uint32_t v = rng() % 4 == 0 ? rng() : rng() % (1u << (rng() % 15));
+    PutVarint32(&buf, v);
+    ends.push_back(buf.size());
+  }
+  const char* base = buf.data();
+  const char* limit = base + buf.size();
+  for (size_t first = 0; first < 40; ++first) {
+    const char* start = base + (first == 0 ? 0 : ends[first - 1]);
+    for (size_t n = 0; first + n <= ends.size(); ++n) {
+      const char* want = n == 0 ? start : base + ends[first + n - 1];
+      ASSERT_EQ(SkipVarints(start, limit, n), want) << first << " " << n;
+    }
+    ASSERT_EQ(SkipVarints(start, limit, ends.size() - first + 1), nullptr);
+  }
+  // Truncated: a last varint without its end byte does not count.
+  ASSERT_EQ(SkipVarints(base, limit - 1, ends.size()), nullptr);
 }
 
 }  // namespace
