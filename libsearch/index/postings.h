@@ -46,14 +46,29 @@ struct TermPostingsInput {
 TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
                        const NormInverseTable& norm_inverse, PostingsSink* sink);
 
-// Per field, per term: are the stored block maxima (block_max_score) exactly
+// Lazily computed facts about one field that score bounds need, shared by
+// every copy of the field's view. Thread-safe.
+//
+// Per term: are the stored block maxima (block_max_score) exactly
 // the maxima that Bm25Score(idf, tf, norm_inverse[norm]) gives with the
 // search's BM25 parameters? The file does not record the build's k1 and b,
 // so a term is checked once (StoredMaximaExact decodes all its blocks) and
 // the answer is remembered here for the parameters of the first caller.
-// Thread-safe; shared by every copy of the view.
-class StoredMaxCache {
+class FieldBoundCache {
  public:
+  // The largest norm code of any doc (one pass over the norms, once); 1 for
+  // fields without norms. Gives a lower bound on any match's score.
+  uint8_t MaxNorm(const uint8_t* norms, uint32_t num_docs) const {
+    std::call_once(norm_once_, [&] {
+      uint8_t m = 1;
+      if (norms != nullptr) {
+        m = 0;
+        for (uint32_t d = 0; d < num_docs; ++d) m = std::max(m, norms[d]);
+      }
+      max_norm_ = m;
+    });
+    return max_norm_;
+  }
   enum State : uint8_t { kUnknown = 0, kExact = 1, kInexact = 2 };
   // The state of the term whose first block is `first_block`; kUnknown for
   // parameters other than the ones the cache was started with.
@@ -76,6 +91,8 @@ class StoredMaxCache {
     });
   }
   bool Same(const Bm25Params& p) const { return p.k1 == params_.k1 && p.b == params_.b; }
+  mutable std::once_flag norm_once_;
+  mutable uint8_t max_norm_ = 255;
   mutable std::once_flag once_;
   mutable Bm25Params params_;
   mutable uint64_t size_ = 0;
@@ -91,7 +108,7 @@ struct FieldPostingsView {
   const BlockInfo* info = nullptr;
   uint64_t num_blocks = 0;
   uint32_t num_docs = 0;  // Doc ids must be < num_docs.
-  std::shared_ptr<const StoredMaxCache> stored_max = std::make_shared<StoredMaxCache>();
+  std::shared_ptr<const FieldBoundCache> bound_cache = std::make_shared<FieldBoundCache>();
 };
 
 // True iff every block of the term stores exactly (bit for bit) the largest

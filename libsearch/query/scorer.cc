@@ -82,7 +82,7 @@ class RangeScorer : public Scorer {
 //    the build's k1 and b). With boost 1 the stored float is the bound itself;
 //    with another boost it is scaled (ScaleStored) and capped by the next one;
 //  - otherwise BM25(max_tf, min_norm) per block, safe for any k1, b, boost.
-class TermScorer : public Scorer {
+class TermScorer final : public Scorer {
  public:
   TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight, float idf,
              const NormInverseTable* table, const Bm25Params& params)
@@ -95,6 +95,15 @@ class TermScorer : public Scorer {
     return Bm25Score(weight_, cursor_->freq(), (*table_)[field_->norm(cursor_->doc())]);
   }
   uint64_t cost() const override { return cursor_->doc_freq(); }
+  // A lower bound on the score of any doc it matches: tf >= 1 and the
+  // field's longest doc (normInverse falls as the norm code rises).
+  float MinScore() const {
+    const FieldPostingsView& view = field_->postings;
+    const uint8_t max_norm = view.bound_cache->MaxNorm(field_->norms, view.num_docs);
+    float ni = (*table_)[0];
+    for (int c = 1; c <= max_norm; ++c) ni = std::min(ni, (*table_)[c]);
+    return Bm25Score(weight_, 1, ni);
+  }
   float MaxScore() override {
     if (max_score_ < 0) {  // Lazily: one pass over the skip arrays.
       float loose = 0;
@@ -141,13 +150,13 @@ class TermScorer : public Scorer {
     if (view.max_score == nullptr || !(idf_ > 0) || !(weight_ > 0) || !std::isfinite(weight_)) {
       return kLoose;
     }
-    StoredMaxCache::State s = view.stored_max->Get(view.num_blocks, info.first_block, params_);
-    if (s == StoredMaxCache::kUnknown) {
-      s = StoredMaximaExact(&view, info, field_->norms, idf_, *table_) ? StoredMaxCache::kExact
-                                                                       : StoredMaxCache::kInexact;
-      view.stored_max->Set(view.num_blocks, info.first_block, params_, s);
+    FieldBoundCache::State s = view.bound_cache->Get(view.num_blocks, info.first_block, params_);
+    if (s == FieldBoundCache::kUnknown) {
+      s = StoredMaximaExact(&view, info, field_->norms, idf_, *table_) ? FieldBoundCache::kExact
+                                                                       : FieldBoundCache::kInexact;
+      view.bound_cache->Set(view.num_blocks, info.first_block, params_, s);
     }
-    if (s != StoredMaxCache::kExact) return kLoose;
+    if (s != FieldBoundCache::kExact) return kLoose;
     return weight_ == idf_ ? kStoredExact : kStoredScaled;
   }
   // `stored` (a max over Bm25Score(idf, ...)) turned into a bound for
@@ -420,6 +429,12 @@ class DisjunctionScorer : public Scorer {
     return static_cast<float>(sum);
   }
   void ForEachPruning(TopK* top) override;
+  // ForEachPruning for a union of terms whose double sums are exact (so the
+  // order of summing does not matter): per window, the essential terms'
+  // docs are scored in bulk into an accumulator, with no per-doc virtual
+  // call and no per-doc scan of all clauses. False (nothing done) if not
+  // applicable.
+  bool BulkPruning(TopK* top);
   // A union's matches are the OR of its children's: each child list is
   // walked once with no merging, then the caller counts bits.
   bool CanCountInto() const override {
@@ -504,7 +519,111 @@ class BooleanScorer : public Scorer {
 // essential clauses alone, and non-essential clauses are probed (largest
 // bound first) only while the candidate can still win. The threshold is
 // re-checked after every push, so the partition tightens inside a window.
+// Sums of floats in double are exact, whatever their order, when every
+// value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
+// possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
+// Then the bulk path's sums equal Score()'s children-order sums bit for bit.
+bool DisjunctionScorer::BulkPruning(TopK* top) {
+  const size_t n = children_.size();
+  std::vector<TermScorer*> terms(n);
+  double max_sum = 0;
+  float min_score = INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    terms[i] = dynamic_cast<TermScorer*>(children_[i].get());
+    if (terms[i] == nullptr) return false;
+    max_sum += terms[i]->MaxScore();
+    min_score = std::min(min_score, terms[i]->MinScore());
+  }
+  if (!(min_score > 0) || !std::isfinite(max_sum)) return false;
+  int exp = 0;
+  std::frexp(min_score, &exp);  // min_score >= 2^(exp - 1).
+  if (!(max_sum < std::ldexp(1.0, exp - 1 + 29))) return false;
+
+  constexpr uint32_t kWindow = 4096;
+  std::vector<double> acc(kWindow);
+  std::vector<uint64_t> bits(kWindow / 64);
+  std::vector<size_t> order(n);
+  std::vector<float> wmax(n);
+  uint32_t lo = kNoMoreDocs;
+  for (TermScorer* t : terms) lo = std::min(lo, t->doc());
+  while (lo != kNoMoreDocs) {
+    // Start at the first doc >= lo of any term. A lagging term (not advanced
+    // since it was non-essential) may have docs from lo on if a block of it
+    // ends at or after lo; otherwise it has none left.
+    uint32_t start = kNoMoreDocs;
+    for (TermScorer* t : terms) {
+      if (t->doc() >= lo) {
+        start = std::min(start, t->doc());
+      } else if (t->ShallowAdvance(lo) != kNoMoreDocs) {
+        start = lo;
+      }
+    }
+    if (start == kNoMoreDocs) break;
+    lo = start;
+    uint32_t hi = static_cast<uint32_t>(
+        std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
+    for (TermScorer* t : terms) hi = std::min(hi, t->ShallowAdvance(lo));
+    for (size_t i = 0; i < n; ++i) {
+      wmax[i] = terms[i]->GetMaxScore(hi);
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
+    // Non-essential prefix: its bounds sum (exactly) to <= the threshold.
+    size_t first_essential = 0;
+    double non_essential = 0;
+    if (top->full()) {
+      const float t = top->min_score();
+      while (first_essential < n &&
+             static_cast<float>(non_essential + wmax[order[first_essential]]) <= t) {
+        non_essential += wmax[order[first_essential++]];
+      }
+    }
+    if (first_essential < n) {
+      // Essential terms: scores summed per doc of the window.
+      uint32_t last = lo;
+      for (size_t e = first_essential; e < n; ++e) {
+        TermScorer* t = terms[order[e]];
+        uint32_t d = t->doc();
+        if (d < lo) d = t->Advance(lo);
+        for (; d <= hi; d = t->Next()) {
+          const uint32_t i = d - lo;
+          acc[i] += t->Score();
+          bits[i >> 6] |= uint64_t{1} << (i & 63);
+          last = std::max(last, d);
+        }
+      }
+      // Candidates in doc order: probe non-essential terms, largest bound
+      // first, while the doc can still beat the threshold.
+      const uint32_t words = (last - lo) / 64 + 1;
+      for (uint32_t w = 0; w < words; ++w) {
+        for (uint64_t m = bits[w]; m != 0; m &= m - 1) {
+          const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
+          const uint32_t d = lo + i;
+          double score = acc[i];
+          acc[i] = 0;
+          double rest = non_essential;
+          bool competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
+          for (size_t e = first_essential; competitive && e-- > 0;) {
+            TermScorer* t = terms[order[e]];
+            rest -= wmax[order[e]];
+            if (t->doc() < d) t->Advance(d);
+            if (t->doc() == d) score += t->Score();
+            competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
+          }
+          if (competitive) top->Push(static_cast<float>(score), d);
+        }
+        bits[w] = 0;
+      }
+    }
+    if (hi >= kNoMoreDocs - 1) break;
+    lo = hi + 1;
+  }
+  doc_ = kNoMoreDocs;
+  return true;
+}
+
 void DisjunctionScorer::ForEachPruning(TopK* top) {
+  if (BulkPruning(top)) return;
   const size_t n = children_.size();
   std::vector<size_t> order(n);
   std::vector<float> wmax(n);             // Per clause, children_ order: window bound.
