@@ -524,15 +524,21 @@ class BooleanScorer : public Scorer {
 // possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
 // Then the bulk path's sums equal Score()'s children-order sums bit for bit.
 bool DisjunctionScorer::BulkPruning(TopK* top) {
-  const size_t n = children_.size();
-  std::vector<TermScorer*> terms(n);
+  std::vector<TermScorer*> terms;
   double max_sum = 0;
   float min_score = INFINITY;
-  for (size_t i = 0; i < n; ++i) {
-    terms[i] = dynamic_cast<TermScorer*>(children_[i].get());
-    if (terms[i] == nullptr) return false;
-    max_sum += terms[i]->MaxScore();
-    min_score = std::min(min_score, terms[i]->MinScore());
+  for (auto& c : children_) {
+    if (c->doc() == kNoMoreDocs) continue;  // Matches nothing more (e.g. a missing term).
+    TermScorer* t = dynamic_cast<TermScorer*>(c.get());
+    if (t == nullptr) return false;
+    terms.push_back(t);
+    max_sum += t->MaxScore();
+    min_score = std::min(min_score, t->MinScore());
+  }
+  const size_t n = terms.size();
+  if (n == 0) {
+    doc_ = kNoMoreDocs;
+    return true;
   }
   if (!(min_score > 0) || !std::isfinite(max_sum)) return false;
   int exp = 0;
@@ -540,8 +546,8 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
   if (!(max_sum < std::ldexp(1.0, exp - 1 + 29))) return false;
 
   constexpr uint32_t kWindow = 4096;
-  std::vector<double> acc(kWindow);
-  std::vector<uint64_t> bits(kWindow / 64);
+  std::vector<double> acc;     // Grown to the largest window seen (most
+  std::vector<uint64_t> bits;  // are one block of the densest term).
   std::vector<size_t> order(n);
   std::vector<float> wmax(n);
   uint32_t lo = kNoMoreDocs;
@@ -563,6 +569,10 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     uint32_t hi = static_cast<uint32_t>(
         std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
     for (TermScorer* t : terms) hi = std::min(hi, t->ShallowAdvance(lo));
+    if (acc.size() < hi - lo + 1) {
+      acc.resize(hi - lo + 1);
+      bits.resize((hi - lo) / 64 + 1);
+    }
     for (size_t i = 0; i < n; ++i) {
       wmax[i] = terms[i]->GetMaxScore(hi);
       order[i] = i;
