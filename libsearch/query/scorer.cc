@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "query/expand.h"
+#include "util/popcount.h"
 
 namespace libsearch::internal {
 namespace {
@@ -18,6 +19,9 @@ class EmptyScorer : public Scorer {
   float MaxScore() override { return 0; }
   uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
   float GetMaxScore(uint32_t) override { return 0; }
+  // Nothing to add: lets a union with a missing word still count by bitset.
+  bool CanCountInto() const override { return true; }
+  bool CountInto(std::vector<uint64_t>*) override { return true; }
 };
 
 class MatchAllScorer : public Scorer {
@@ -788,6 +792,17 @@ bool ScorerContext::corrupt() const {
     if (c->corrupt()) return true;
   }
   return false;
+}
+
+uint64_t CountMatches(Scorer* scorer, uint32_t num_docs) {
+  if (scorer->CanCountInto() && scorer->cost() >= num_docs / 1024) {
+    std::vector<uint64_t> bits((uint64_t{num_docs} + 63) / 64);
+    scorer->CountInto(&bits);
+    return PopcountWords(bits.data(), bits.size());
+  }
+  uint64_t n = 0;
+  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) ++n;
+  return n;
 }
 
 std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {

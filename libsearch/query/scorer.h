@@ -103,6 +103,13 @@ class ScorerContext {
   std::vector<std::unique_ptr<PostingsCursor>> cursors_;
 };
 
+// COUNT: the number of docs `scorer` matches from its current doc on, never
+// scoring. Unions of terms (CanCountInto) OR their lists into a bitset and
+// popcount it once that beats iterating (cost >= num_docs / 1024: zeroing
+// and counting num_docs / 64 words with POPCNT takes about as long as
+// merging that many postings doc by doc); anything else is iterated.
+uint64_t CountMatches(Scorer* scorer, uint32_t num_docs);
+
 // Builds the scorer tree for `query`. Terms missing from the index give
 // scorers that match nothing.
 std::unique_ptr<Scorer> CreateScorer(const Query& query, ScorerContext* ctx);

@@ -7,6 +7,7 @@
 
 #include "util/bitpack.h"
 #include "util/coding.h"
+#include "util/popcount.h"
 #include "util/small_float.h"
 
 namespace libsearch::internal {
@@ -131,6 +132,22 @@ TEST(Coding, SkipVarintsMatchesDecoding) {
   }
   // Truncated: a last varint without its end byte does not count.
   ASSERT_EQ(SkipVarints(base, limit - 1, ends.size()), nullptr);
+}
+
+TEST(Popcount, WordsMatchBitByBit) {
+  std::mt19937_64 rng(9);
+  std::vector<uint64_t> words(1000);
+  for (auto& w : words) w = rng() & rng();
+  words[3] = ~0ull;
+  words[4] = 0;
+  for (const size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{1000}}) {
+    uint64_t want = 0;
+    for (size_t i = 0; i < n; ++i) {
+      for (int b = 0; b < 64; ++b) want += (words[i] >> b) & 1;
+    }
+    EXPECT_EQ(PopcountWordsPortable(words.data(), n), want);
+    EXPECT_EQ(PopcountWords(words.data(), n), want);
+  }
 }
 
 }  // namespace
