@@ -74,6 +74,24 @@ TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float 
   return ti;
 }
 
+bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
+                       const uint8_t* norms, float idf, const NormInverseTable& norm_inverse) {
+  PostingsCursor c(view, term);
+  const uint64_t num_blocks = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;
+  for (uint64_t b = 0; b < num_blocks; ++b) {
+    if (c.doc() == kNoMoreDocs || c.block() != b) return false;
+    float m = 0;
+    for (; c.doc() != kNoMoreDocs && c.block() == b; c.Next()) {
+      const uint8_t norm = norms ? norms[c.doc()] : 1;
+      m = std::max(m, Bm25Score(idf, c.freq(), norm_inverse[norm]));
+    }
+    // Bitwise: the bound must be this very float.
+    const float stored = view->max_score[term.first_block + b];
+    if (std::memcmp(&m, &stored, sizeof m) != 0) return false;
+  }
+  return !c.corrupt() && c.doc() == kNoMoreDocs;
+}
+
 PostingsCursor::PostingsCursor(const FieldPostingsView* view, const TermInfo& term)
     : view_(view), term_(term) {
   num_blocks_ = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;
@@ -116,7 +134,7 @@ float PostingsCursor::block_max_score() const {
   return view_->max_score[term_.first_block + block_];
 }
 
-bool PostingsCursor::LoadBlock(uint64_t b) {
+bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   block_ = b;
   pos_ = 0;
   if (b >= num_blocks_) {
@@ -143,8 +161,10 @@ bool PostingsCursor::LoadBlock(uint64_t b) {
       return false;
     }
     UnpackDeltaBlock(p, bi.doc_bits, prev, docs_);
-    UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
-    for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
+    if (with_tfs) {
+      UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
+      for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
+    }
   } else if (bi.flags == kBlockVarint) {
     uint32_t d = prev;
     for (uint32_t i = 0; i < n; ++i) {
@@ -176,6 +196,17 @@ bool PostingsCursor::LoadBlock(uint64_t b) {
   return true;
 }
 
+void PostingsCursor::OrInto(uint64_t* bits) {
+  if (doc_ == kNoMoreDocs) return;
+  // (Gathering a word's bits in a register first measured no faster: the
+  // branch on "same word" mispredicts for lists of middling density.)
+  for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+  for (uint64_t b = block_ + 1; LoadBlock(b, /*with_tfs=*/false); ++b) {
+    for (uint32_t i = 0; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+  }
+  doc_ = kNoMoreDocs;  // LoadBlock failed: past the end, or corrupt (then flagged).
+}
+
 uint32_t PostingsCursor::Next() {
   if (doc_ == kNoMoreDocs) return doc_;
   if (++pos_ < count_) return doc_ = docs_[pos_];
@@ -194,7 +225,7 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
   return doc_ = docs_[pos_];
 }
 
-void PostingsCursor::Positions(std::vector<uint32_t>* out) {
+void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
   out->clear();
   if (doc_ == kNoMoreDocs) return;
   const BlockInfo& bi = view_->info[term_.first_block + block_];
@@ -208,18 +239,17 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out) {
     pos_ptr_ = view_->positions.data() + off;
     pos_index_ = 0;
   }
-  uint32_t v;
-  for (; pos_index_ < pos_; ++pos_index_) {  // Skip earlier docs' positions.
-    for (uint32_t k = 0; k < tfs_[pos_index_]; ++k) {
-      pos_ptr_ = GetVarint32(pos_ptr_, limit, &v);
-      if (pos_ptr_ == nullptr) {
-        Fail();
-        return;
-      }
+  if (pos_index_ < pos_) {  // Skip earlier docs' positions in one go.
+    uint64_t skip = 0;
+    for (; pos_index_ < pos_; ++pos_index_) skip += tfs_[pos_index_];
+    pos_ptr_ = SkipVarints(pos_ptr_, limit, skip);
+    if (pos_ptr_ == nullptr) {
+      Fail();
+      return;
     }
   }
   const char* p = pos_ptr_;
-  uint32_t last = 0;
+  uint32_t last = 0, v;
   for (uint32_t k = 0; k < tfs_[pos_]; ++k) {
     p = GetVarint32(p, limit, &v);
     if (p == nullptr) {
@@ -228,6 +258,7 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out) {
     }
     last += v;
     out->push_back(last);
+    if (last > max_pos) return;  // The caller needs none beyond this one.
   }
 }
 

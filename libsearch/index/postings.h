@@ -8,7 +8,10 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +46,59 @@ struct TermPostingsInput {
 TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
                        const NormInverseTable& norm_inverse, PostingsSink* sink);
 
+// Lazily computed facts about one field that score bounds need, shared by
+// every copy of the field's view. Thread-safe.
+//
+// Per term: are the stored block maxima (block_max_score) exactly
+// the maxima that Bm25Score(idf, tf, norm_inverse[norm]) gives with the
+// search's BM25 parameters? The file does not record the build's k1 and b,
+// so a term is checked once (StoredMaximaExact decodes all its blocks) and
+// the answer is remembered here for the parameters of the first caller.
+class FieldBoundCache {
+ public:
+  // The largest norm code of any doc (one pass over the norms, once); 1 for
+  // fields without norms. Gives a lower bound on any match's score.
+  uint8_t MaxNorm(const uint8_t* norms, uint32_t num_docs) const {
+    std::call_once(norm_once_, [&] {
+      uint8_t m = 1;
+      if (norms != nullptr) {
+        m = 0;
+        for (uint32_t d = 0; d < num_docs; ++d) m = std::max(m, norms[d]);
+      }
+      max_norm_ = m;
+    });
+    return max_norm_;
+  }
+  enum State : uint8_t { kUnknown = 0, kExact = 1, kInexact = 2 };
+  // The state of the term whose first block is `first_block`; kUnknown for
+  // parameters other than the ones the cache was started with.
+  State Get(uint64_t num_blocks, uint32_t first_block, const Bm25Params& p) const {
+    Init(num_blocks, p);
+    if (!Same(p) || first_block >= size_) return kUnknown;
+    return static_cast<State>(states_[first_block].load(std::memory_order_relaxed));
+  }
+  void Set(uint64_t num_blocks, uint32_t first_block, const Bm25Params& p, State s) const {
+    Init(num_blocks, p);
+    if (Same(p) && first_block < size_) states_[first_block].store(s, std::memory_order_relaxed);
+  }
+
+ private:
+  void Init(uint64_t num_blocks, const Bm25Params& p) const {
+    std::call_once(once_, [&] {
+      params_ = p;
+      size_ = num_blocks;
+      states_ = std::make_unique<std::atomic<uint8_t>[]>(num_blocks);
+    });
+  }
+  bool Same(const Bm25Params& p) const { return p.k1 == params_.k1 && p.b == params_.b; }
+  mutable std::once_flag norm_once_;
+  mutable uint8_t max_norm_ = 255;
+  mutable std::once_flag once_;
+  mutable Bm25Params params_;
+  mutable uint64_t size_ = 0;
+  mutable std::unique_ptr<std::atomic<uint8_t>[]> states_;
+};
+
 // Read-side views of one field's sections (all inside the mapped file).
 struct FieldPostingsView {
   std::string_view postings;
@@ -52,7 +108,14 @@ struct FieldPostingsView {
   const BlockInfo* info = nullptr;
   uint64_t num_blocks = 0;
   uint32_t num_docs = 0;  // Doc ids must be < num_docs.
+  std::shared_ptr<const FieldBoundCache> bound_cache = std::make_shared<FieldBoundCache>();
 };
+
+// True iff every block of the term stores exactly (bit for bit) the largest
+// Bm25Score(idf, tf, norm_inverse[norm]) over its docs. Decodes the whole
+// list; false on any damage. `norms` null: every norm is 1 (keyword fields).
+bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
+                       const uint8_t* norms, float idf, const NormInverseTable& norm_inverse);
 
 // Iterates one term's postings. Corrupt data never causes an out-of-range
 // read: the cursor ends (doc() == kNoMoreDocs) and corrupt() turns true.
@@ -70,10 +133,16 @@ class PostingsCursor {
   // Moves to the first doc >= target. REQUIRES: target >= doc().
   uint32_t Advance(uint32_t target);
   // Positions of the current doc, increasing. REQUIRES: doc() is a real doc
-  // and the field has positions.
-  void Positions(std::vector<uint32_t>* out);
+  // and the field has positions. Decoding stops after the first position
+  // > max_pos (so every position <= max_pos is there, and then one more).
+  void Positions(std::vector<uint32_t>* out, uint32_t max_pos = UINT32_MAX);
 
   uint32_t doc_freq() const { return term_.doc_freq; }
+  const TermInfo& term() const { return term_; }
+  // Sets bit d of `bits` for every doc from doc() to the end, decoding doc
+  // ids only (no tfs), and leaves the cursor at the end. REQUIRES: `bits`
+  // holds num_docs bits (every id is checked against num_docs).
+  void OrInto(uint64_t* bits);
   bool corrupt() const { return corrupt_; }
 
   // Block-level access for pruning: current block, its last doc and the
@@ -96,6 +165,20 @@ class PostingsCursor {
       if (view_->last_doc[term_.first_block + b] >= up_to) break;
     }
   }
+  // As ForEachBlockBound, with the stored maximum of each block.
+  template <typename F>
+  void ForEachBlockStoredMax(uint32_t up_to, F&& f) const {
+    for (uint64_t b = std::max(shallow_, block_); b < num_blocks_; ++b) {
+      f(view_->max_score[term_.first_block + b]);
+      if (view_->last_doc[term_.first_block + b] >= up_to) break;
+    }
+  }
+  // The largest stored block maximum of the term.
+  float StoredMax() const {
+    float m = 0;
+    for (uint64_t b = 0; b < num_blocks_; ++b) m = std::max(m, view_->max_score[term_.first_block + b]);
+    return m;
+  }
   // As above over all blocks of the term.
   template <typename F>
   void ForEachBlock(F&& f) const {
@@ -106,7 +189,9 @@ class PostingsCursor {
   }
 
  private:
-  bool LoadBlock(uint64_t b);  // Decodes block b (relative); false at end.
+  // Decodes block b (relative); false at end. Without tfs, freq() is
+  // undefined until the next LoadBlock with them.
+  bool LoadBlock(uint64_t b, bool with_tfs = true);
   void Fail();
 
   const FieldPostingsView* view_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "query/expand.h"
+#include "util/popcount.h"
 
 namespace libsearch::internal {
 namespace {
@@ -18,6 +19,9 @@ class EmptyScorer : public Scorer {
   float MaxScore() override { return 0; }
   uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
   float GetMaxScore(uint32_t) override { return 0; }
+  // Nothing to add: lets a union with a missing word still count by bitset.
+  bool CanCountInto() const override { return true; }
+  bool CountInto(std::vector<uint64_t>*) override { return true; }
 };
 
 class MatchAllScorer : public Scorer {
@@ -127,11 +131,19 @@ class DocSetScorer final : public Scorer {
   DocSet::Iterator it_;
 };
 
+// Score bounds of a term. Two sources:
+//  - the stored block maxima (block_max_score: BM25 with the build's k1, b and
+//    boost 1), used once StoredMaximaExact has shown, for this term, that they
+//    are exactly what this search's parameters give (the file does not record
+//    the build's k1 and b). With boost 1 the stored float is the bound itself;
+//    with another boost it is scaled (ScaleStored) and capped by the next one;
+//  - otherwise BM25(max_tf, min_norm) per block, safe for any k1, b, boost.
 class TermScorer final : public Scorer {
  public:
-  TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight,
-             const NormInverseTable* table)
-      : cursor_(cursor), field_(field), weight_(weight), table_(table) {}
+  TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight, float idf,
+             const NormInverseTable* table, const Bm25Params& params)
+      : cursor_(cursor), field_(field), weight_(weight), idf_(idf), table_(table),
+        params_(params) {}
   uint32_t doc() const override { return cursor_->doc(); }
   uint32_t Next() override { return cursor_->Next(); }
   uint32_t Advance(uint32_t t) override { return cursor_->Advance(t); }
@@ -139,26 +151,42 @@ class TermScorer final : public Scorer {
     return Bm25Score(weight_, cursor_->freq(), (*table_)[field_->norm(cursor_->doc())]);
   }
   uint64_t cost() const override { return cursor_->doc_freq(); }
+  // A lower bound on the score of any doc it matches: tf >= 1 and the
+  // field's longest doc (normInverse falls as the norm code rises).
+  float MinScore() const {
+    const FieldPostingsView& view = field_->postings;
+    const uint8_t max_norm = view.bound_cache->MaxNorm(field_->norms, view.num_docs);
+    float ni = (*table_)[0];
+    for (int c = 1; c <= max_norm; ++c) ni = std::min(ni, (*table_)[c]);
+    return Bm25Score(weight_, 1, ni);
+  }
   float MaxScore() override {
     if (max_score_ < 0) {  // Lazily: one pass over the skip arrays.
-      max_score_ = 0;
-      cursor_->ForEachBlock([this](uint32_t tf, uint8_t norm) {
-        max_score_ = std::max(max_score_, Bm25Score(weight_, tf, (*table_)[norm]));
+      float loose = 0;
+      cursor_->ForEachBlock([&](uint32_t tf, uint8_t norm) {
+        loose = std::max(loose, Bm25Score(weight_, tf, (*table_)[norm]));
       });
+      max_score_ = UseStored() ? Tighten(cursor_->StoredMax(), loose) : loose;
     }
     return max_score_;
   }
   uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
   bool CanCountInto() const override { return true; }
   bool CountInto(std::vector<uint64_t>* bits) override {
-    uint64_t* b = bits->data();
-    for (uint32_t d = cursor_->doc(); d != kNoMoreDocs; d = cursor_->Next()) {
-      b[d >> 6] |= uint64_t{1} << (d & 63);
-    }
+    cursor_->OrInto(bits->data());
     return true;
   }
   float GetMaxScore(uint32_t up_to) override {
     float bound = 0;
+    if (UseStored()) {
+      float stored = 0;
+      cursor_->ForEachBlockStoredMax(up_to, [&](float m) { stored = std::max(stored, m); });
+      if (mode_ == kStoredExact) return stored;
+      cursor_->ForEachBlockBound(up_to, [&](uint32_t tf, uint8_t norm) {
+        bound = std::max(bound, Bm25Score(weight_, tf, (*table_)[norm]));
+      });
+      return Tighten(stored, bound);
+    }
     cursor_->ForEachBlockBound(up_to, [&](uint32_t tf, uint8_t norm) {
       bound = std::max(bound, Bm25Score(weight_, tf, (*table_)[norm]));
     });
@@ -166,11 +194,55 @@ class TermScorer final : public Scorer {
   }
 
  private:
+  enum Mode : uint8_t { kUnchecked, kLoose, kStoredExact, kStoredScaled };
+
+  bool UseStored() {
+    if (mode_ == kUnchecked) mode_ = Check();
+    return mode_ == kStoredExact || mode_ == kStoredScaled;
+  }
+  Mode Check() const {
+    const FieldPostingsView& view = field_->postings;
+    const TermInfo& info = cursor_->term();
+    if (view.max_score == nullptr || !(idf_ > 0) || !(weight_ > 0) || !std::isfinite(weight_)) {
+      return kLoose;
+    }
+    FieldBoundCache::State s = view.bound_cache->Get(view.num_blocks, info.first_block, params_);
+    if (s == FieldBoundCache::kUnknown) {
+      s = StoredMaximaExact(&view, info, field_->norms, idf_, *table_) ? FieldBoundCache::kExact
+                                                                       : FieldBoundCache::kInexact;
+      view.bound_cache->Set(view.num_blocks, info.first_block, params_, s);
+    }
+    if (s != FieldBoundCache::kExact) return kLoose;
+    return weight_ == idf_ ? kStoredExact : kStoredScaled;
+  }
+  // `stored` (a max over Bm25Score(idf, ...)) turned into a bound for
+  // weight_, capped by the (max_tf, min_norm) bound `loose`.
+  float Tighten(float stored, float loose) const {
+    if (mode_ == kStoredExact) return stored;
+    return std::min(loose, ScaleStored(stored));
+  }
+  // For one doc, with q = fl(1 + fl(tf * normInverse)) (the same for any
+  // weight) and u = 2^-24: Score(w) = fl(w - fl(w / q)) lies within
+  // w (1 - 1/q)(1 +- u) +- (w / q) u (1 + u). With S >= Score(idf) that gives
+  // Score(w) <= (w / idf) S (1 + u) / (1 - u) + 2 w u (1 + u)^2 / (1 - u),
+  // about (w / idf) S (1 + 2u) + 2 w u. The margins below are 1e-6 > 16u,
+  // computed in double (error ~1e-16), then rounded up to float.
+  float ScaleStored(float stored) const {
+    const double w = weight_;
+    const double b = w / static_cast<double>(idf_) * stored * (1 + 1e-6) + w * 1e-6;
+    float f = static_cast<float>(b);
+    if (static_cast<double>(f) < b) f = std::nextafter(f, INFINITY);
+    return f;
+  }
+
   PostingsCursor* cursor_;
   const FieldReader* field_;
   float weight_;
+  float idf_;  // The weight at boost 1, with which the stored maxima were built.
   const NormInverseTable* table_;
+  Bm25Params params_;
   float max_score_ = -1;
+  Mode mode_ = kUnchecked;
 };
 
 // Leapfrog intersection of positioned iterators; `align` brings all to the
@@ -226,6 +298,14 @@ class PhraseScorer : public Scorer {
     return up_to;
   }
   float GetMaxScore(uint32_t) override { return weight_; }
+  bool TwoPhase() const override { return true; }
+  uint32_t ApproxAdvance(uint32_t target) override {
+    return doc_ = Align(by_rarity_, target);
+  }
+  bool Confirm() override {
+    freq_ = CountMatches();
+    return freq_ > 0;
+  }
 
  private:
   uint32_t FindMatch(uint32_t target) {
@@ -249,7 +329,8 @@ class PhraseScorer : public Scorer {
     }
     for (size_t k = 1; k < order_.size() && !starts_.empty(); ++k) {
       const size_t t = order_[k];
-      cursors_[t]->Positions(&positions_);
+      // Only positions up to the last surviving start's are looked at.
+      cursors_[t]->Positions(&positions_, starts_.back() + offsets_[t]);
       size_t kept = 0, j = 0;
       for (uint32_t start : starts_) {
         const uint32_t want = start + offsets_[t];
@@ -280,16 +361,23 @@ class ConjunctionScorer : public Scorer {
     // Rarest first: it leads the leapfrog.
     std::sort(owned_.begin(), owned_.end(),
               [](const auto& a, const auto& b) { return a->cost() < b->cost(); });
-    for (auto& c : owned_) children_.push_back(c.get());
+    for (auto& c : owned_) {
+      children_.push_back(c.get());
+      if (c->TwoPhase()) two_phase_.push_back(c.get());
+    }
     uint32_t start = 0;
     for (Scorer* c : children_) start = std::max(start, c->doc());
-    doc_ = Align(children_, start);
+    doc_ = two_phase_.empty() ? Align(children_, start) : AlignTwoPhase(start);
   }
   uint32_t doc() const override { return doc_; }
   uint32_t Next() override {
-    return doc_ = doc_ == kNoMoreDocs ? doc_ : Align(children_, children_[0]->Next());
+    if (doc_ == kNoMoreDocs) return doc_;
+    if (!two_phase_.empty()) return doc_ = AlignTwoPhase(doc_ + 1);
+    return doc_ = Align(children_, children_[0]->Next());
   }
-  uint32_t Advance(uint32_t t) override { return doc_ = Align(children_, t); }
+  uint32_t Advance(uint32_t t) override {
+    return doc_ = two_phase_.empty() ? Align(children_, t) : AlignTwoPhase(t);
+  }
   float Score() override {
     double sum = 0;
     for (Scorer* c : children_) sum += c->Score();
@@ -314,8 +402,37 @@ class ConjunctionScorer : public Scorer {
   }
 
  private:
+  // Align on approximations (a two-phase child only co-occurs there), then
+  // confirm the two-phase children; on a miss, go on from the next doc.
+  uint32_t AlignTwoPhase(uint32_t target) {
+    while (target != kNoMoreDocs) {
+      bool agreed = true;
+      for (Scorer* c : children_) {
+        uint32_t d = c->doc();
+        if (d < target) d = c->TwoPhase() ? c->ApproxAdvance(target) : c->Advance(target);
+        if (d > target) {
+          target = d;
+          agreed = false;
+          break;
+        }
+      }
+      if (!agreed) continue;
+      bool confirmed = true;
+      for (Scorer* c : two_phase_) {
+        if (!c->Confirm()) {
+          confirmed = false;
+          break;
+        }
+      }
+      if (confirmed) return target;
+      ++target;
+    }
+    return kNoMoreDocs;
+  }
+
   std::vector<std::unique_ptr<Scorer>> owned_;
   std::vector<Scorer*> children_;
+  std::vector<Scorer*> two_phase_;
   uint32_t doc_ = kNoMoreDocs;
 };
 
@@ -368,6 +485,12 @@ class DisjunctionScorer : public Scorer {
     return static_cast<float>(sum);
   }
   void ForEachPruning(TopK* top) override;
+  // ForEachPruning for a union of terms whose double sums are exact (so the
+  // order of summing does not matter): per window, the essential terms'
+  // docs are scored in bulk into an accumulator, with no per-doc virtual
+  // call and no per-doc scan of all clauses. False (nothing done) if not
+  // applicable.
+  bool BulkPruning(TopK* top);
   // A union's matches are the OR of its children's: each child list is
   // walked once with no merging, then the caller counts bits.
   bool CanCountInto() const override {
@@ -442,69 +565,205 @@ class BooleanScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
-// Block-max MaxScore (Turtle & Flood; the block-max variant as in Lucene's
-// MaxScoreBulkScorer). Clauses are ordered by their global bound; the
-// cheapest prefix whose bounds sum to <= the threshold is "non-essential": a
-// doc matching only those cannot enter the top k, so candidates come from the
-// essential clauses alone, and non-essential clauses are probed (cheapest
-// bound last) only while the candidate can still win.
+// Block-max MaxScore (Turtle & Flood; the windowed variant of Lucene's
+// MaxScoreBulkScorer). The doc space is cut into windows that end where the
+// first clause's current block ends. Per window each clause has a bound over
+// the window (its block maxima); clauses are ordered by it, and the cheapest
+// prefix whose bounds sum to <= the threshold is "non-essential": a doc in
+// the window matching only those cannot enter the top k. A window with no
+// essential clause is skipped whole; otherwise candidates come from the
+// essential clauses alone, and non-essential clauses are probed (largest
+// bound first) only while the candidate can still win. The threshold is
+// re-checked after every push, so the partition tightens inside a window.
+// Sums of floats in double are exact, whatever their order, when every
+// value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
+// possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
+// Then the bulk path's sums equal Score()'s children-order sums bit for bit.
+bool DisjunctionScorer::BulkPruning(TopK* top) {
+  std::vector<TermScorer*> terms;
+  double max_sum = 0;
+  float min_score = INFINITY;
+  for (auto& c : children_) {
+    if (c->doc() == kNoMoreDocs) continue;  // Matches nothing more (e.g. a missing term).
+    TermScorer* t = dynamic_cast<TermScorer*>(c.get());
+    if (t == nullptr) return false;
+    terms.push_back(t);
+    max_sum += t->MaxScore();
+    min_score = std::min(min_score, t->MinScore());
+  }
+  const size_t n = terms.size();
+  if (n == 0) {
+    doc_ = kNoMoreDocs;
+    return true;
+  }
+  if (!(min_score > 0) || !std::isfinite(max_sum)) return false;
+  int exp = 0;
+  std::frexp(min_score, &exp);  // min_score >= 2^(exp - 1).
+  if (!(max_sum < std::ldexp(1.0, exp - 1 + 29))) return false;
+
+  constexpr uint32_t kWindow = 4096;
+  std::vector<double> acc;     // Grown to the largest window seen (most
+  std::vector<uint64_t> bits;  // are one block of the densest term).
+  std::vector<size_t> order(n);
+  std::vector<float> wmax(n);
+  uint32_t lo = kNoMoreDocs;
+  for (TermScorer* t : terms) lo = std::min(lo, t->doc());
+  while (lo != kNoMoreDocs) {
+    // Start at the first doc >= lo of any term. A lagging term (not advanced
+    // since it was non-essential) may have docs from lo on if a block of it
+    // ends at or after lo; otherwise it has none left.
+    uint32_t start = kNoMoreDocs;
+    for (TermScorer* t : terms) {
+      if (t->doc() >= lo) {
+        start = std::min(start, t->doc());
+      } else if (t->ShallowAdvance(lo) != kNoMoreDocs) {
+        start = lo;
+      }
+    }
+    if (start == kNoMoreDocs) break;
+    lo = start;
+    uint32_t hi = static_cast<uint32_t>(
+        std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
+    for (TermScorer* t : terms) hi = std::min(hi, t->ShallowAdvance(lo));
+    if (acc.size() < hi - lo + 1) {
+      acc.resize(hi - lo + 1);
+      bits.resize((hi - lo) / 64 + 1);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      wmax[i] = terms[i]->GetMaxScore(hi);
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
+    // Non-essential prefix: its bounds sum (exactly) to <= the threshold.
+    size_t first_essential = 0;
+    double non_essential = 0;
+    if (top->full()) {
+      const float t = top->min_score();
+      while (first_essential < n &&
+             static_cast<float>(non_essential + wmax[order[first_essential]]) <= t) {
+        non_essential += wmax[order[first_essential++]];
+      }
+    }
+    if (first_essential < n) {
+      // Essential terms: scores summed per doc of the window.
+      uint32_t last = lo;
+      for (size_t e = first_essential; e < n; ++e) {
+        TermScorer* t = terms[order[e]];
+        uint32_t d = t->doc();
+        if (d < lo) d = t->Advance(lo);
+        for (; d <= hi; d = t->Next()) {
+          const uint32_t i = d - lo;
+          acc[i] += t->Score();
+          bits[i >> 6] |= uint64_t{1} << (i & 63);
+          last = std::max(last, d);
+        }
+      }
+      // Candidates in doc order: probe non-essential terms, largest bound
+      // first, while the doc can still beat the threshold.
+      const uint32_t words = (last - lo) / 64 + 1;
+      for (uint32_t w = 0; w < words; ++w) {
+        for (uint64_t m = bits[w]; m != 0; m &= m - 1) {
+          const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
+          const uint32_t d = lo + i;
+          double score = acc[i];
+          acc[i] = 0;
+          double rest = non_essential;
+          bool competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
+          for (size_t e = first_essential; competitive && e-- > 0;) {
+            TermScorer* t = terms[order[e]];
+            rest -= wmax[order[e]];
+            if (t->doc() < d) t->Advance(d);
+            if (t->doc() == d) score += t->Score();
+            competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
+          }
+          if (competitive) top->Push(static_cast<float>(score), d);
+        }
+        bits[w] = 0;
+      }
+    }
+    if (hi >= kNoMoreDocs - 1) break;
+    lo = hi + 1;
+  }
+  doc_ = kNoMoreDocs;
+  return true;
+}
+
 void DisjunctionScorer::ForEachPruning(TopK* top) {
+  if (BulkPruning(top)) return;
   const size_t n = children_.size();
   std::vector<size_t> order(n);
-  std::vector<float> max(n);
-  for (size_t i = 0; i < n; ++i) {
-    order[i] = i;
-    max[i] = children_[i]->MaxScore();
-  }
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return max[a] < max[b]; });
-  std::vector<double> part(n);  // Per clause, in children_ order: score or bound.
+  std::vector<float> wmax(n);             // Per clause, children_ order: window bound.
+  std::vector<double> part(n);            // Per clause, children_ order: score or bound.
   // Sums `part` in children_ order, exactly as Score() sums.
   auto total = [&] {
     double sum = 0;
     for (size_t i = 0; i < n; ++i) sum += part[i];
     return static_cast<float>(sum);
   };
-  size_t first_essential = 0;
-  float partitioned_at = -1;
-  while (true) {
-    if (top->full() && top->min_score() != partitioned_at) {
-      partitioned_at = top->min_score();
-      // Grow the non-essential prefix while its bound sum cannot win.
+  // First essential index in `order` for threshold t (n: none). The bounds
+  // of a prefix are summed in children_ order, as Score() sums, so a doc
+  // matching only that prefix provably scores <= the sum (rounding is
+  // monotone).
+  std::vector<uint8_t> in_prefix(n);
+  auto partition = [&](float t) {
+    std::fill(in_prefix.begin(), in_prefix.end(), 0);
+    size_t e = 0;
+    for (; e < n; ++e) {
+      in_prefix[order[e]] = 1;
       double sum = 0;
-      size_t e = 0;
-      for (; e < n; ++e) {
-        sum += max[order[e]];
-        if (static_cast<float>(sum) > partitioned_at) break;
-      }
-      first_essential = e;
-      if (first_essential == n) break;  // Nothing left can enter the top k.
+      for (size_t i = 0; i < n; ++i) sum += in_prefix[i] ? wmax[i] : 0.0;
+      if (static_cast<float>(sum) > t) break;
     }
-    uint32_t doc = kNoMoreDocs;
-    for (size_t e = first_essential; e < n; ++e) doc = std::min(doc, children_[order[e]]->doc());
-    if (doc == kNoMoreDocs) break;
-    // Bound: actual scores of essential clauses at doc, block bounds of the rest.
-    for (size_t e = 0; e < n; ++e) {
-      Scorer* c = children_[order[e]].get();
-      if (e >= first_essential) {
+    return e;
+  };
+  uint32_t lo = kNoMoreDocs;
+  for (auto& c : children_) lo = std::min(lo, c->doc());
+  while (lo != kNoMoreDocs) {
+    uint32_t hi = kNoMoreDocs;
+    for (auto& c : children_) hi = std::min(hi, c->ShallowAdvance(lo));
+    for (size_t i = 0; i < n; ++i) {
+      wmax[i] = children_[i]->GetMaxScore(hi);
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
+    float partitioned_at = top->full() ? top->min_score() : -INFINITY;
+    size_t first_essential = top->full() ? partition(partitioned_at) : 0;
+    while (first_essential < n) {
+      uint32_t doc = kNoMoreDocs;
+      for (size_t e = first_essential; e < n; ++e) {
+        Scorer* c = children_[order[e]].get();
+        if (c->doc() < lo) c->Advance(lo);
+        doc = std::min(doc, c->doc());
+      }
+      if (doc > hi || doc == kNoMoreDocs) break;
+      // Bound: actual scores of essential clauses at doc, window bounds of the rest.
+      for (size_t e = 0; e < n; ++e) {
+        Scorer* c = children_[order[e]].get();
+        part[order[e]] = e < first_essential ? wmax[order[e]]
+                         : c->doc() == doc   ? c->Score()
+                                             : 0.0;
+      }
+      bool competitive = !top->full() || total() > top->min_score();
+      // Probe non-essential clauses, largest bound first, while still competitive.
+      for (size_t e = first_essential; competitive && e-- > 0;) {
+        Scorer* c = children_[order[e]].get();
+        if (c->doc() < doc) c->Advance(doc);
         part[order[e]] = c->doc() == doc ? c->Score() : 0.0;
-      } else {
-        c->ShallowAdvance(doc);
-        part[order[e]] = c->GetMaxScore(doc);
+        competitive = !top->full() || total() > top->min_score();
+      }
+      if (competitive) top->Push(total(), doc);
+      for (size_t e = first_essential; e < n; ++e) {
+        Scorer* c = children_[order[e]].get();
+        if (c->doc() == doc) c->Next();
+      }
+      lo = doc + 1;
+      if (top->full() && top->min_score() != partitioned_at) {
+        partitioned_at = top->min_score();
+        first_essential = std::max(first_essential, partition(partitioned_at));
       }
     }
-    bool competitive = !top->full() || total() > top->min_score();
-    // Probe non-essential clauses, largest bound first, while still competitive.
-    for (size_t e = first_essential; competitive && e-- > 0;) {
-      Scorer* c = children_[order[e]].get();
-      if (c->doc() < doc) c->Advance(doc);
-      part[order[e]] = c->doc() == doc ? c->Score() : 0.0;
-      competitive = !top->full() || total() > top->min_score();
-    }
-    if (competitive) top->Push(total(), doc);
-    for (size_t e = first_essential; e < n; ++e) {
-      Scorer* c = children_[order[e]].get();
-      if (c->doc() == doc) c->Next();
-    }
+    if (hi >= kNoMoreDocs - 1) break;
+    lo = hi + 1;
   }
   doc_ = kNoMoreDocs;  // The children are no longer in a consistent state.
 }
@@ -540,8 +799,9 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx);
 }  // namespace
 
 // Block-max windows for any scorer tree: a window ends where the first
-// clause's current block ends; if the window's bound cannot beat the
-// threshold, jump past it without decoding or scoring its docs.
+// clause's current block ends; while a window's bound cannot beat the
+// threshold, move on to the next window using skip data only (no block is
+// decoded), then Advance into the first window that can.
 void Scorer::ForEachPruning(TopK* top) {
   uint32_t d = doc();
   while (d != kNoMoreDocs) {
@@ -550,10 +810,16 @@ void Scorer::ForEachPruning(TopK* top) {
       d = Next();
       continue;
     }
-    const uint32_t up_to = ShallowAdvance(d);
-    if (GetMaxScore(up_to) <= top->min_score()) {
-      d = up_to >= kNoMoreDocs - 1 ? kNoMoreDocs : Advance(up_to + 1);
-      continue;
+    // Skip windows on skip data alone; decode only where the bound can win.
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    while (GetMaxScore(up_to) <= top->min_score()) {
+      if (up_to >= kNoMoreDocs - 1) return;
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) {
+      d = Advance(target);
+      continue;  // d may lie past this window: bound its own window first.
     }
     for (; d <= up_to && d != kNoMoreDocs; d = Next()) top->Push(Score(), d);
   }
@@ -578,6 +844,17 @@ bool ScorerContext::corrupt() const {
     if (c->corrupt()) return true;
   }
   return false;
+}
+
+uint64_t CountMatches(Scorer* scorer, uint32_t num_docs) {
+  if (scorer->CanCountInto() && scorer->cost() >= num_docs / 1024) {
+    std::vector<uint64_t> bits((uint64_t{num_docs} + 63) / 64);
+    scorer->CountInto(&bits);
+    return PopcountWords(bits.data(), bits.size());
+  }
+  uint64_t n = 0;
+  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) ++n;
+  return n;
 }
 
 std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
@@ -724,16 +1001,19 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
       ctx->NoteTerm(q.field, std::move(term[0]));
     }
     const TermInfo& info = field.term_infos[ord];
-    const float weight = q.boost * factor * Bm25Idf(info.doc_freq, field.stats.doc_count);
+    const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
+    const float weight = q.boost * factor * idf;
     clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
-                                                   ctx->NormTable(field)));
+                                                   idf, ctx->NormTable(field), ctx->params()));
   }
   if (!prefix_lists.empty()) {
     const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
     for (const TermInfo* info : prefix_lists) {
-      const float weight = q.boost * kPrefixFactor * Bm25Idf(info->doc_freq, field.stats.doc_count);
+      // The prefix list's stored block maxima use this idf too.
+      const float idf = Bm25Idf(info->doc_freq, field.stats.doc_count);
       clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(prefixes, *info), &prefixes,
-                                                     weight, ctx->NormTable(field)));
+                                                     q.boost * kPrefixFactor * idf, idf,
+                                                     ctx->NormTable(field), ctx->params()));
     }
   }
   if (clauses.empty()) return std::make_unique<EmptyScorer>();
@@ -775,7 +1055,8 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       }
       const float weight = q.boost * static_cast<float>(idf);
       if (q.kind == Query::Kind::kTerm) {
-        return std::make_unique<TermScorer>(cursors[0], field, weight, ctx->NormTable(*field));
+        return std::make_unique<TermScorer>(cursors[0], field, weight, static_cast<float>(idf),
+                                            ctx->NormTable(*field), ctx->params());
       }
       return std::make_unique<PhraseScorer>(std::move(cursors), q.offsets, field, weight,
                                             ctx->NormTable(*field));

@@ -49,6 +49,17 @@ class Scorer {
   // Docs that are skipped are not counted anywhere.
   virtual void ForEachPruning(TopK* top);
 
+  // Two-phase iteration (Lucene's TwoPhaseIterator), for scorers whose
+  // matching is costly (phrases): ApproxAdvance moves to the first doc >=
+  // target that may match (cheap: the terms co-occur), Confirm() checks the
+  // current doc and prepares Score(). A conjunction aligns approximations
+  // first and confirms only docs that every clause may match.
+  virtual bool TwoPhase() const { return false; }
+  // REQUIRES: TwoPhase() and target > doc().
+  virtual uint32_t ApproxAdvance(uint32_t target) { return Advance(target); }
+  // REQUIRES: TwoPhase() and doc() != kNoMoreDocs came from ApproxAdvance.
+  virtual bool Confirm() { return true; }
+
   // COUNT without iterating a union doc by doc: sets bit d of `bits` for
   // every remaining match d and returns true, or returns false (touching
   // nothing) if this scorer cannot. Terms and unions of terms can.
@@ -103,6 +114,13 @@ class ScorerContext {
   std::vector<std::pair<uint32_t, std::unique_ptr<NormInverseTable>>> tables_;
   std::vector<std::unique_ptr<PostingsCursor>> cursors_;
 };
+
+// COUNT: the number of docs `scorer` matches from its current doc on, never
+// scoring. Unions of terms (CanCountInto) OR their lists into a bitset and
+// popcount it once that beats iterating (cost >= num_docs / 1024: zeroing
+// and counting num_docs / 64 words with POPCNT takes about as long as
+// merging that many postings doc by doc); anything else is iterated.
+uint64_t CountMatches(Scorer* scorer, uint32_t num_docs);
 
 // Builds the scorer tree for `query`. Terms missing from the index give
 // scorers that match nothing.

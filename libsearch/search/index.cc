@@ -284,16 +284,7 @@ class IndexImpl : public Index {
     resp->total_exact = true;
     uint32_t d = scorer->doc();
     if (top.k() == 0) {  // COUNT: never score.
-      std::vector<uint64_t> bits;
-      // Dense unions: OR the lists into a bitset (its size and the popcount
-      // pass cost ~num_docs/64 words, so only when matches are that many).
-      if (scorer->CanCountInto() && scorer->cost() >= reader_->num_docs() / 64) {
-        bits.assign((uint64_t{reader_->num_docs()} + 63) / 64, 0);
-        scorer->CountInto(&bits);
-        for (uint64_t w : bits) resp->total += static_cast<uint64_t>(__builtin_popcountll(w));
-      } else {
-        for (; d != internal::kNoMoreDocs; d = scorer->Next()) ++resp->total;
-      }
+      resp->total = internal::CountMatches(scorer.get(), reader_->num_docs());
     } else {
       // Exhaustive while counting, then block-max pruning from where it stopped.
       for (; d != internal::kNoMoreDocs && resp->total < req.total_hits_threshold;

@@ -61,6 +61,31 @@ inline const char* GetVarint32(const char* p, const char* limit, uint32_t* v) {
   }
   return nullptr;
 }
+// Skips n varints in [p, limit) by counting their last bytes (high bit
+// clear), eight bytes at a time. Returns the position after the n-th, or
+// nullptr if fewer end before limit. Unlike GetVarint32 it does not reject
+// overlong varints: they only shift where later decoding starts, which stays
+// inside [p, limit].
+inline const char* SkipVarints(const char* p, const char* limit, uint64_t n) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  while (n > 0 && limit - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    uint64_t ends = ~w & kHigh;  // Bit 7 of each byte that ends a varint.
+    // Count without a popcount instruction (no -mpopcnt): one bit per byte.
+    const uint64_t c = ((ends >> 7) * 0x0101010101010101ull) >> 56;
+    if (c < n) {
+      n -= c;
+      p += 8;
+      continue;
+    }
+    for (; n > 1; --n) ends &= ends - 1;  // Drop the first n - 1 ends.
+    return p + (__builtin_ctzll(ends) >> 3) + 1;
+  }
+  for (; n > 0 && p < limit; ++p) n -= (static_cast<uint8_t>(*p) < 0x80);
+  return n == 0 ? p : nullptr;
+}
+
 inline const char* GetVarint64(const char* p, const char* limit, uint64_t* v) {
   uint64_t result = 0;
   for (uint32_t shift = 0; shift <= 63 && p < limit; shift += 7) {

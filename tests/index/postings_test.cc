@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "index/bm25.h"
@@ -105,6 +106,58 @@ TEST_P(PostingsTest, CursorMatchesInput) {
   }
 }
 
+// OrInto (COUNT's docs-only decode) sets exactly the remaining docs, from any
+// starting point: the first doc, mid-block, a block's last doc.
+TEST_P(PostingsTest, OrIntoSetsRemainingDocs) {
+  const uint32_t df = GetParam();
+  const uint32_t num_docs = df * 3 + 70;
+  std::mt19937 rng(df + 7);
+  const NormInverseTable table = MakeNormInverseTable({}, 5.0f);
+  PostingsSink sink;
+  const Term t = RandomTerm(&rng, df, num_docs);
+  const TermInfo info =
+      WritePostings({t.docs.data(), t.tfs.data(), nullptr, df}, nullptr, 1.0f, table, &sink);
+  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
+                         sink.info.data(), sink.info.size(), num_docs};
+  for (const uint32_t skip : {0u, 1u, 127u, 128u, 200u, df}) {
+    if (skip > df) continue;
+    PostingsCursor c(&view, info);
+    for (uint32_t i = 0; i < skip; ++i) c.Next();
+    std::vector<uint64_t> bits((num_docs + 63) / 64);
+    c.OrInto(bits.data());
+    EXPECT_EQ(c.doc(), kNoMoreDocs);
+    EXPECT_FALSE(c.corrupt());
+    for (uint32_t d = 0, i = 0; d < num_docs; ++d) {
+      const bool want = i < df && t.docs[i] == d && i >= skip;
+      if (i < df && t.docs[i] == d) ++i;
+      ASSERT_EQ((bits[d >> 6] >> (d & 63)) & 1, want ? 1u : 0u) << "doc " << d << " skip " << skip;
+    }
+  }
+}
+
+// The stored block maxima are recognised as exact only for the weight and
+// parameters they were written with, and not once one of them is damaged.
+TEST_P(PostingsTest, StoredMaximaExactOnlyForBuildParameters) {
+  const uint32_t df = GetParam();
+  const uint32_t num_docs = df * 2 + 7;
+  std::mt19937 rng(df + 99);
+  std::vector<uint8_t> norms(num_docs);
+  for (auto& n : norms) n = static_cast<uint8_t>(rng() % 60);
+  const NormInverseTable table = MakeNormInverseTable({}, 9.0f);
+  PostingsSink sink;
+  const Term t = RandomTerm(&rng, df, num_docs);
+  const TermInfo info = WritePostings({t.docs.data(), t.tfs.data(), nullptr, df}, norms.data(),
+                                      1.75f, table, &sink);
+  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
+                         sink.info.data(), sink.info.size(), num_docs};
+  EXPECT_TRUE(StoredMaximaExact(&view, info, norms.data(), 1.75f, table));
+  EXPECT_FALSE(StoredMaximaExact(&view, info, norms.data(), 1.5f, table));
+  EXPECT_FALSE(StoredMaximaExact(&view, info, norms.data(), 1.75f,
+                                 MakeNormInverseTable({2.0f, 0.3f}, 9.0f)));
+  sink.max_score.back() = std::nextafter(sink.max_score.back(), 100.0f);
+  EXPECT_FALSE(StoredMaximaExact(&view, info, norms.data(), 1.75f, table));
+}
+
 // 127/128/129 straddle the packed/varint boundary; 256 is two full blocks.
 INSTANTIATE_TEST_SUITE_P(DocFreqs, PostingsTest,
                          ::testing::Values(1u, 2u, 127u, 128u, 129u, 255u, 256u, 257u, 1000u));
@@ -126,6 +179,13 @@ TEST(Postings, CorruptPayloadEndsCursorWithFlag) {
   }
   EXPECT_EQ(n, 128u);  // The first block was fine.
   EXPECT_TRUE(c.corrupt());
+  {  // COUNT's docs-only decode stops the same way.
+    PostingsCursor oc(&view, info);
+    std::vector<uint64_t> bits(600 / 64 + 1);
+    oc.OrInto(bits.data());
+    EXPECT_TRUE(oc.corrupt());
+    EXPECT_EQ(oc.doc(), kNoMoreDocs);
+  }
   view.num_docs = 100;  // Ids beyond the doc count are corruption too.
   PostingsCursor c2(&view, info);
   EXPECT_EQ(c2.doc(), kNoMoreDocs);

@@ -111,10 +111,12 @@ class SearchOracleTest : public ::testing::Test {
   // Score of a term or phrase (terms) in one doc across both fields, as
   // libsearch sums them: per-field float scores, summed in double, to float.
   // Returns false if it matches in no field.
-  static bool LeafScore(const std::vector<std::string>& terms, int d, float* score) {
+  static bool LeafScore(const std::vector<std::string>& terms, int d, float* score,
+                        bool title_only = false) {
     double sum = 0;
     bool any = false;
     for (const OracleField& f : *fields_) {
+      if (title_only && &f != &fields_->front()) continue;
       uint32_t freq = 0;
       const auto& doc = f.docs[d];
       auto first = doc.find(terms[0]);
@@ -160,11 +162,13 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
   int nonempty = 0;
   const int kQueries = 1200;
   for (int qi = 0; qi < kQueries; ++qi) {
-    const int kind = qi % 4;  // 0 AND, 1 OR, 2 phrase, 3 AND with exclusion.
+    // 0 AND, 1 OR, 2 phrase, 3 AND with exclusion, 4 phrase AND a word
+    // (the conjunction confirms the phrase only where the word matches too).
+    const int kind = qi % 5;
     std::vector<std::vector<std::string>> leaves;
     std::string excluded;
     SearchRequest req;
-    if (kind == 2) {
+    if (kind == 2 || kind == 4) {
       // A phrase copied from a random title so it usually matches.
       const auto& doc = (*fields_)[0].docs[rng() % kNumDocs];
       std::vector<std::pair<uint32_t, std::string>> seq;
@@ -181,13 +185,25 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
       req.query = "\"";
       for (const auto& t : phrase) req.query += t + " ";
       req.query += "\"";
+      if (kind == 4) {  // Frequent words, so the AND is often non-empty.
+        leaves.push_back({rng() % 3 ? "w" + std::to_string(rng() % 8) : std::string("all1")});
+        req.query += " " + leaves.back()[0];
+        // Every other time in one field: the phrase is then a direct clause
+        // of the conjunction (two-phase), not under a per-field union.
+        if (qi % 2) req.fields = {"title"};
+      }
     } else {
       const int n = 1 + rng() % 4;
       for (int i = 0; i < n; ++i) {
         leaves.push_back({random_word()});
         req.query += leaves.back()[0] + " ";
       }
-      if (kind == 1) req.default_operator = Operator::kOr;
+      if (kind == 1) {
+        req.default_operator = Operator::kOr;
+        // Every other union in one field: a flat union of terms (the bulk
+        // MaxScore path) rather than a union of per-field unions.
+        if (qi % 2) req.fields = {"title"};
+      }
       if (kind == 3) {
         excluded = random_word();
         req.query += "-" + excluded;
@@ -203,7 +219,7 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
       int matched = 0;
       for (const auto& leaf : leaves) {
         float s;
-        if (LeafScore(leaf, d, &s)) {
+        if (LeafScore(leaf, d, &s, !req.fields.empty())) {
           sum += s;
           ++matched;
         }
@@ -279,7 +295,8 @@ namespace {
 // Pruned top-k (threshold 0: block-max from the first doc) must equal the
 // exhaustive top-k bit for bit: same ids, order and scores.
 void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::string>& words,
-                                  uint32_t seed, int num_queries) {
+                                  uint32_t seed, int num_queries,
+                                  const std::string& one_field = "") {
   std::mt19937 rng(seed);
   int pruned_something = 0;
   for (int qi = 0; qi < num_queries; ++qi) {
@@ -298,6 +315,8 @@ void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::str
     if (kind == 2) req.query.append("\" ").append(words[rng() % words.size()]);
     if (kind == 4) req.query.append("-").append(words[rng() % words.size()]);
     req.default_operator = kind == 1 || kind == 2 ? Operator::kAnd : Operator::kOr;
+    // Every other query in one field: flat unions of terms (bulk MaxScore).
+    if (!one_field.empty() && qi % 10 >= 5) req.fields = {one_field};
     req.k = std::vector<size_t>{1, 10, 100}[rng() % 3];
     req.include_docs = false;
     req.total_hits_threshold = SearchRequest::kExactTotal;
@@ -322,7 +341,100 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
   std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
   for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
-  ExpectPrunedEqualsExhaustive(*index, words, 5, 1000);
+  ExpectPrunedEqualsExhaustive(*index, words, 5, 1000, "body");
+}
+
+// Block bounds come from the stored block maxima when they are exact for the
+// search's k1 and b (checked per term), else from (max tf, min norm): both
+// must prune exactly, with the build's and with other parameters, and with
+// the title field's boost 2 (stored maxima scaled) as well as boost 1.
+TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveAnyBm25Parameters) {
+  std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
+  OpenOptions other;
+  other.bm25_k1 = 0.9f;
+  other.bm25_b = 0.4f;
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx"), other));
+  ExpectPrunedEqualsExhaustive(*index, words, 6, 600, "body");
+
+  // An index built with k1 = 0.9, b = 0.4: searched with the same (stored
+  // maxima exact) and with the defaults (stored maxima unusable).
+  std::vector<std::string> docs;
+  std::mt19937 rng(77);
+  for (int d = 0; d < kNumDocs; ++d) {
+    std::string title, body;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 5); i < n; ++i) {
+      title.append(words[rng() % 20]).append(" ");
+    }
+    for (int i = 0, n = static_cast<int>(rng() % 50); i < n; ++i) {
+      body.append(words[rng() % words.size()]).append(" ");
+    }
+    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + title +
+                   "\", \"body\": \"" + body + "\"}");
+  }
+  auto schema = Schema::FromJson(R"({"id": "id", "fields": {
+      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
+  ASSERT_TRUE(schema.ok());
+  IndexBuilderOptions build;
+  build.bm25_k1 = other.bm25_k1;
+  build.bm25_b = other.bm25_b;
+  ASSERT_OK_AND_ASSIGN(auto builder, IndexBuilder::Create(*schema, build));
+  for (const std::string& d : docs) ASSERT_OK(builder->AddJson(d));
+  ASSERT_OK(builder->Build(dir_->File("k1b.idx")));
+  ASSERT_OK_AND_ASSIGN(auto same, Index::Open(dir_->File("k1b.idx"), other));
+  ExpectPrunedEqualsExhaustive(*same, words, 7, 600, "title");
+  ASSERT_OK_AND_ASSIGN(auto defaults, Index::Open(dir_->File("k1b.idx")));
+  ExpectPrunedEqualsExhaustive(*defaults, words, 8, 600, "body");
+}
+
+// Bounds that are tight to the last digits: every doc has the same length and
+// block b's docs all have tf 300 + b, so each block's best score beats the
+// one before by a relative ~1e-5 only. A bound too low by more than that
+// skips a block that holds the true top hit (this is what catches a
+// weakened bound: the random tests rarely land that close). Title (boost 2)
+// scales the stored maxima, body (boost 1) uses them as they are.
+TEST(PrunedTopK, TightBlockBoundsStillExact) {
+  testing::TempDir dir;
+  constexpr int kBlocks = 6, kLen = 400;
+  std::vector<std::string> docs;
+  for (int d = 0; d < kBlocks * 128; ++d) {
+    const int tf = 300 + d / 128;
+    std::string text;
+    for (int i = 0; i < kLen; ++i) text.append(i < tf ? "ramp " : "pad ");
+    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + text +
+                   "\", \"body\": \"" + text + "\"}");
+  }
+  auto schema = Schema::FromJson(R"({"id": "id", "fields": {
+      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_OK(testing::BuildIndex(*schema, docs, dir.File("ramp.idx")));
+  for (const float k1 : {1.2f, 0.9f}) {
+    OpenOptions open;
+    open.bm25_k1 = k1;
+    ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("ramp.idx"), open));
+    for (const char* q : {"body:ramp", "title:ramp", "ramp", "body:ramp title:pad"}) {
+      for (const size_t k : {1, 3}) {
+        SearchRequest req;
+        req.query = q;
+        req.k = k;
+        req.default_operator = Operator::kOr;
+        req.include_docs = false;
+        req.total_hits_threshold = SearchRequest::kExactTotal;
+        ASSERT_OK_AND_ASSIGN(SearchResponse exact, index->Search(req));
+        req.total_hits_threshold = 0;
+        ASSERT_OK_AND_ASSIGN(SearchResponse pruned, index->Search(req));
+        ASSERT_EQ(exact.hits.size(), k) << q;
+        if (std::string_view(q).find("pad") == std::string_view::npos) {
+          ASSERT_EQ(exact.hits[0].doc, static_cast<uint32_t>((kBlocks - 1) * 128)) << q;
+        }
+        ASSERT_EQ(pruned.hits.size(), k) << q << " k1 " << k1;
+        for (size_t i = 0; i < k; ++i) {
+          ASSERT_EQ(pruned.hits[i].doc, exact.hits[i].doc) << q << " k1 " << k1 << " rank " << i;
+          ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << q << " rank " << i;
+        }
+      }
+    }
+  }
 }
 
 TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
@@ -335,7 +447,7 @@ TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
       "flavor", "acid", "corn", "syrup", "soy", "lecithin", "cocoa", "butter", "peanut", "vanilla",
       "apple", "juice", "cheese", "cream", "egg", "rice", "tomato", "garlic", "honey", "almond",
       "vinegar", "pepper", "lemon", "yeast", "starch", "gum", "color", "red", "beef", "chicken"};
-  ExpectPrunedEqualsExhaustive(*index, words, 11, 1000);
+  ExpectPrunedEqualsExhaustive(*index, words, 11, 1000, "ingredients");
 }
 
 }  // namespace

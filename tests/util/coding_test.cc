@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include "util/bitpack.h"
 #include "util/coding.h"
+#include "util/popcount.h"
 #include "util/small_float.h"
 
 namespace libsearch::internal {
@@ -104,6 +106,47 @@ TEST(SmallFloat, MatchesLuceneEncoding) {
       EXPECT_EQ(LengthToNorm(len - 1), code - 1) << "codes round down";
     }
     prev = len;
+  }
+}
+
+// SkipVarints (word-at-a-time) lands where n GetVarint32 calls land, for
+// every n and start offset, and fails when fewer than n varints remain.
+TEST(Coding, SkipVarintsMatchesDecoding) {
+  std::mt19937 rng(3);
+  std::string buf;
+  std::vector<size_t> ends;  // Offset after each varint.
+  for (int i = 0; i < 400; ++i) {
+    const uint32_t v = rng() % 4 == 0 ? rng() : rng() % (1u << (rng() % 15));
+    PutVarint32(&buf, v);
+    ends.push_back(buf.size());
+  }
+  const char* base = buf.data();
+  const char* limit = base + buf.size();
+  for (size_t first = 0; first < 40; ++first) {
+    const char* start = base + (first == 0 ? 0 : ends[first - 1]);
+    for (size_t n = 0; first + n <= ends.size(); ++n) {
+      const char* want = n == 0 ? start : base + ends[first + n - 1];
+      ASSERT_EQ(SkipVarints(start, limit, n), want) << first << " " << n;
+    }
+    ASSERT_EQ(SkipVarints(start, limit, ends.size() - first + 1), nullptr);
+  }
+  // Truncated: a last varint without its end byte does not count.
+  ASSERT_EQ(SkipVarints(base, limit - 1, ends.size()), nullptr);
+}
+
+TEST(Popcount, WordsMatchBitByBit) {
+  std::mt19937_64 rng(9);
+  std::vector<uint64_t> words(1000);
+  for (auto& w : words) w = rng() & rng();
+  words[3] = ~0ull;
+  words[4] = 0;
+  for (const size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{1000}}) {
+    uint64_t want = 0;
+    for (size_t i = 0; i < n; ++i) {
+      for (int b = 0; b < 64; ++b) want += (words[i] >> b) & 1;
+    }
+    EXPECT_EQ(PopcountWordsPortable(words.data(), n), want);
+    EXPECT_EQ(PopcountWords(words.data(), n), want);
   }
 }
 
