@@ -952,10 +952,11 @@ size_t CodePointCount(std::string_view s) {
 constexpr float kPrefixFactor = 0.8f;
 constexpr float kTypoFactor = 0.5f;  // Per edit.
 
-// A term with prefix and/or typo expansions: the union of the exact term and
-// its expansions, each weighted by how far it is from what was typed.
-std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& field,
-                                           ScorerContext* ctx) {
+// A term with prefix and/or typo expansions: the exact term and its
+// expansions, each weighted by how far it is from what was typed.
+void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* ctx,
+                       std::vector<std::unique_ptr<TermScorer>>* out) {
+  std::vector<std::unique_ptr<TermScorer>>& clauses = *out;
   std::vector<std::pair<uint32_t, float>> picks;  // (ordinal, weight factor)
   auto add = [&](uint32_t ord, float factor) {
     for (auto& p : picks) {
@@ -994,7 +995,6 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
     }
   }
   std::sort(picks.begin(), picks.end());  // Deterministic clause order.
-  std::vector<std::unique_ptr<TermScorer>> clauses;
   for (const auto& [ord, factor] : picks) {
     std::vector<std::string> term;
     if (ctx->collect_terms() && field.dict.Terms(ord, 1, &term).ok()) {
@@ -1016,12 +1016,56 @@ std::unique_ptr<Scorer> CreateExpandedTerm(const Query& q, const FieldReader& fi
                                                      ctx->NormTable(field), ctx->params()));
     }
   }
+}
+
+// One union over term clauses: a windowed one when every match is visited,
+// else the pruning one.
+std::unique_ptr<Scorer> UnionOfTerms(std::vector<std::unique_ptr<TermScorer>> clauses,
+                                     ScorerContext* ctx) {
   if (clauses.empty()) return std::make_unique<EmptyScorer>();
   if (clauses.size() == 1) return std::move(clauses[0]);
   if (ctx->visit_all()) return std::make_unique<WindowedUnionScorer>(std::move(clauses));
   std::vector<std::unique_ptr<Scorer>> scorers(std::make_move_iterator(clauses.begin()),
                                                std::make_move_iterator(clauses.end()));
   return std::make_unique<DisjunctionScorer>(std::move(scorers));
+}
+
+// Whether q only sums terms: a scored term (expansions included), or a
+// scored OR of such. A word searched in several fields, with its prefix and
+// typo expansions, is one; it becomes one flat union of all its terms
+// (no union per field inside a union, and the bulk MaxScore path applies).
+bool IsUnionOfTerms(const Query& q) {
+  if (!q.scored) return false;
+  if (q.kind == Query::Kind::kTerm) return true;
+  if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() || q.should.empty()) {
+    return false;
+  }
+  for (const auto& c : q.should) {
+    if (!IsUnionOfTerms(*c)) return false;
+  }
+  return true;
+}
+
+// Appends the term clauses of q. REQUIRES: IsUnionOfTerms(q).
+void AppendTermClauses(const Query& q, ScorerContext* ctx,
+                       std::vector<std::unique_ptr<TermScorer>>* out) {
+  if (q.kind == Query::Kind::kBoolean) {
+    for (const auto& c : q.should) AppendTermClauses(*c, ctx, out);
+    return;
+  }
+  const FieldReader* field = ctx->reader()->field(q.field);
+  if (field == nullptr) return;
+  if (q.prefix || q.max_edits > 0) {
+    ExpandTermClauses(q, *field, ctx, out);
+    return;
+  }
+  ctx->NoteTerm(q.field, q.terms[0]);
+  const auto ord = field->dict.Find(q.terms[0]);
+  if (!ord) return;
+  const TermInfo& info = field->term_infos[*ord];
+  const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
+  out->push_back(std::make_unique<TermScorer>(ctx->NewCursor(*field, info), field, q.boost * idf,
+                                              idf, ctx->NormTable(*field), ctx->params()));
 }
 
 std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
@@ -1041,7 +1085,9 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       const FieldReader* field = reader->field(q.field);
       if (field == nullptr) return std::make_unique<EmptyScorer>();
       if (q.kind == Query::Kind::kTerm && (q.prefix || q.max_edits > 0)) {
-        return CreateExpandedTerm(q, *field, ctx);
+        std::vector<std::unique_ptr<TermScorer>> clauses;
+        ExpandTermClauses(q, *field, ctx, &clauses);
+        return UnionOfTerms(std::move(clauses), ctx);
       }
       std::vector<PostingsCursor*> cursors;
       double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
@@ -1062,6 +1108,11 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
                                             ctx->NormTable(*field));
     }
     case Query::Kind::kBoolean: {
+      if (IsUnionOfTerms(q)) {
+        std::vector<std::unique_ptr<TermScorer>> clauses;
+        AppendTermClauses(q, ctx, &clauses);
+        return UnionOfTerms(std::move(clauses), ctx);
+      }
       std::vector<std::unique_ptr<Scorer>> must, should, must_not;
       for (const auto& c : q.must) must.push_back(CreateScorer(*c, ctx));
       for (const auto& c : q.should) should.push_back(CreateScorer(*c, ctx));
