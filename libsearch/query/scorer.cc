@@ -107,18 +107,33 @@ class RangeScorer : public Scorer {
   bool covered_ = false, disjoint_ = false;
 };
 
-// The docs of a precomputed set (a cached filter); score 0.
+// The docs of a precomputed set (a cached filter); score 0. Inside a
+// conjunction led by another clause it is asked Advance(candidate) and
+// mostly answers with a membership test; the iterator catches up (one seek)
+// only when the candidate is not in the set or Next() is called.
 class DocSetScorer final : public Scorer {
  public:
-  explicit DocSetScorer(std::shared_ptr<const DocSet> set) : set_(std::move(set)), it_(*set_) {}
-  uint32_t doc() const override { return it_.doc(kNoMoreDocs); }
+  explicit DocSetScorer(std::shared_ptr<const DocSet> set)
+      : set_(std::move(set)), it_(*set_), doc_(it_.doc(kNoMoreDocs)) {}
+  uint32_t doc() const override { return doc_; }
   uint32_t Next() override {
-    it_.Next();
-    return doc();
+    if (doc_ == kNoMoreDocs) return doc_;
+    if (stale_) {
+      it_.Advance(doc_ + 1);
+      stale_ = false;
+    } else {
+      it_.Next();
+    }
+    return doc_ = it_.doc(kNoMoreDocs);
   }
   uint32_t Advance(uint32_t t) override {
+    if (set_->Contains(t)) {
+      stale_ = true;
+      return doc_ = t;
+    }
     it_.Advance(t);
-    return doc();
+    stale_ = false;
+    return doc_ = it_.doc(kNoMoreDocs);
   }
   float Score() override { return 0; }
   uint64_t cost() const override { return set_->cardinality(); }
@@ -129,6 +144,8 @@ class DocSetScorer final : public Scorer {
  private:
   std::shared_ptr<const DocSet> set_;
   DocSet::Iterator it_;
+  uint32_t doc_;
+  bool stale_ = false;  // it_ is behind doc_.
 };
 
 // Score bounds of a term. Two sources:

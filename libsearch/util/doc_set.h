@@ -25,6 +25,7 @@ class DocSet {
   // Converts long runs to run containers; call once when done adding.
   void Optimize() { roaring_bitmap_run_optimize(bitmap_); }
   uint64_t cardinality() const { return roaring_bitmap_get_cardinality(bitmap_); }
+  bool Contains(uint32_t doc) const { return roaring_bitmap_contains(bitmap_, doc); }
   // Memory held, approximately (the serialised size).
   size_t bytes() const { return roaring_bitmap_size_in_bytes(bitmap_) + sizeof(*this); }
 
