@@ -502,16 +502,13 @@ class DisjunctionScorer : public Scorer {
     return static_cast<float>(sum);
   }
   void ForEachPruning(TopK* top) override;
-  // ForEachPruning for a union of terms, or of unions of terms (one word
-  // over several fields), whose double sums are exact (so the order of
-  // summing does not matter): per window, the essential terms' docs are
-  // scored in bulk into an accumulator per group, with no per-doc virtual
-  // call and no per-doc scan of all clauses. False (nothing done) if not
-  // applicable.
+  // ForEachPruning for a union of terms whose double sums are exact (so the
+  // order of summing does not matter): per window, the essential terms'
+  // docs are scored in bulk into one accumulator per doc, with no per-doc
+  // virtual call and no per-doc scan of all clauses. False (nothing done)
+  // if not applicable. A word over several fields, with its expansions, is
+  // such a union: the scorer builder flattens it (IsUnionOfTerms).
   bool BulkPruning(TopK* top);
-  // The same for a flat union of terms (every group one term): one
-  // accumulator per doc, no per-group rounding.
-  bool BulkPruningFlat(TopK* top);
   // A union's matches are the OR of its children's: each child list is
   // walked once with no merging, then the caller counts bits.
   bool CanCountInto() const override {
@@ -600,7 +597,7 @@ class BooleanScorer : public Scorer {
 // value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
 // possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
 // Then the bulk path's sums equal Score()'s children-order sums bit for bit.
-bool DisjunctionScorer::BulkPruningFlat(TopK* top) {
+bool DisjunctionScorer::BulkPruning(TopK* top) {
   std::vector<TermScorer*> terms;
   double max_sum = 0;
   float min_score = INFINITY;
@@ -698,157 +695,6 @@ bool DisjunctionScorer::BulkPruningFlat(TopK* top) {
             competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
           }
           if (competitive) top->Push(static_cast<float>(score), d);
-        }
-        bits[w] = 0;
-      }
-    }
-    if (hi >= kNoMoreDocs - 1) break;
-    lo = hi + 1;
-  }
-  doc_ = kNoMoreDocs;
-  return true;
-}
-
-bool DisjunctionScorer::BulkPruning(TopK* top) {
-  if (BulkPruningFlat(top)) return true;
-  // Terms, each in a group: a term clause is a group of its own; a clause
-  // that is itself a union of terms (one word over several fields) is a group
-  // whose sum is rounded to float before the outer sum, as its Score() is.
-  std::vector<TermScorer*> terms;
-  std::vector<uint32_t> group;
-  uint32_t num_groups = 0;
-  double max_sum = 0;
-  float min_score = INFINITY;
-  auto add = [&](Scorer* c) {
-    if (c->doc() == kNoMoreDocs) return true;  // Matches nothing more (a missing term).
-    TermScorer* t = dynamic_cast<TermScorer*>(c);
-    if (t == nullptr) return false;
-    terms.push_back(t);
-    group.push_back(num_groups);
-    max_sum += t->MaxScore();
-    min_score = std::min(min_score, t->MinScore());
-    return true;
-  };
-  for (auto& c : children_) {
-    if (c->doc() == kNoMoreDocs) continue;
-    if (auto* u = dynamic_cast<DisjunctionScorer*>(c.get())) {
-      for (auto& cc : u->children_) {
-        if (!add(cc.get())) return false;
-      }
-    } else if (!add(c.get())) {
-      return false;
-    }
-    ++num_groups;
-  }
-  const size_t n = terms.size();
-  const size_t ng = num_groups;
-  if (n == 0) {
-    doc_ = kNoMoreDocs;
-    return true;
-  }
-  if (!(min_score > 0) || !std::isfinite(max_sum)) return false;
-  int exp = 0;
-  std::frexp(min_score, &exp);  // min_score >= 2^(exp - 1).
-  // 1e-6: the group sums are rounded to float (up by at most 2^-24) first.
-  if (!(max_sum * (1 + 1e-6) < std::ldexp(1.0, exp - 1 + 29))) return false;
-
-  // Score of a doc from per-group sums, exactly as Score() rounds.
-  auto nested = [&](const double* g) {
-    double sum = 0;
-    for (size_t i = 0; i < ng; ++i) sum += static_cast<float>(g[i]);
-    return static_cast<float>(sum);
-  };
-  constexpr uint32_t kWindow = 4096;
-  std::vector<double> acc;     // [doc in window][group]; grown to the largest
-  std::vector<uint64_t> bits;  // window seen (most are one block of the densest term).
-  std::vector<size_t> order(n);
-  std::vector<float> wmax(n);
-  std::vector<double> non_essential(ng), part(ng), rest(ng);
-  uint32_t lo = kNoMoreDocs;
-  for (TermScorer* t : terms) lo = std::min(lo, t->doc());
-  while (lo != kNoMoreDocs) {
-    // Start at the first doc >= lo of any term. A lagging term (not advanced
-    // since it was non-essential) may have docs from lo on if a block of it
-    // ends at or after lo; otherwise it has none left.
-    uint32_t start = kNoMoreDocs;
-    for (TermScorer* t : terms) {
-      if (t->doc() >= lo) {
-        start = std::min(start, t->doc());
-      } else if (t->ShallowAdvance(lo) != kNoMoreDocs) {
-        start = lo;
-      }
-    }
-    if (start == kNoMoreDocs) break;
-    lo = start;
-    uint32_t hi = static_cast<uint32_t>(
-        std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
-    for (TermScorer* t : terms) hi = std::min(hi, t->ShallowAdvance(lo));
-    if (acc.size() < (uint64_t{hi} - lo + 1) * ng) {
-      acc.resize((uint64_t{hi} - lo + 1) * ng);
-      bits.resize((hi - lo) / 64 + 1);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      wmax[i] = terms[i]->GetMaxScore(hi);
-      order[i] = i;
-    }
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
-    // Non-essential prefix: a doc matching only those terms scores at most
-    // nested(their bounds) (sums are exact, rounding is monotone).
-    size_t first_essential = 0;
-    std::fill(non_essential.begin(), non_essential.end(), 0.0);
-    if (top->full()) {
-      const float t = top->min_score();
-      for (; first_essential < n; ++first_essential) {
-        const size_t x = order[first_essential];
-        non_essential[group[x]] += wmax[x];
-        if (nested(non_essential.data()) > t) {
-          non_essential[group[x]] -= wmax[x];  // Exact: undoes the add.
-          break;
-        }
-      }
-    }
-    if (first_essential < n) {
-      // Essential terms: scores summed per doc and group of the window.
-      uint32_t last = lo;
-      for (size_t e = first_essential; e < n; ++e) {
-        TermScorer* t = terms[order[e]];
-        const uint32_t g = group[order[e]];
-        uint32_t d = t->doc();
-        if (d < lo) d = t->Advance(lo);
-        for (; d <= hi; d = t->Next()) {
-          const uint32_t i = d - lo;
-          acc[size_t{i} * ng + g] += t->Score();
-          bits[i >> 6] |= uint64_t{1} << (i & 63);
-          last = std::max(last, d);
-        }
-      }
-      // Candidates in doc order: probe non-essential terms, largest bound
-      // first, while the doc can still beat the threshold.
-      const uint32_t words = (last - lo) / 64 + 1;
-      for (uint32_t w = 0; w < words; ++w) {
-        for (uint64_t m = bits[w]; m != 0; m &= m - 1) {
-          const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
-          const uint32_t d = lo + i;
-          double* a = &acc[size_t{i} * ng];
-          bool competitive = true;
-          if (top->full()) {
-            for (size_t g = 0; g < ng; ++g) rest[g] = a[g] + non_essential[g];
-            competitive = nested(rest.data()) > top->min_score();
-          }
-          for (size_t e = first_essential; competitive && e-- > 0;) {
-            TermScorer* t = terms[order[e]];
-            const uint32_t g = group[order[e]];
-            rest[g] -= wmax[order[e]];
-            if (t->doc() < d) t->Advance(d);
-            if (t->doc() == d) {
-              const float sc = t->Score();
-              a[g] += sc;
-              rest[g] += sc;
-            }
-            competitive = nested(rest.data()) > top->min_score();
-          }
-          if (competitive) top->Push(nested(a), d);
-          std::fill(a, a + ng, 0.0);
         }
         bits[w] = 0;
       }
