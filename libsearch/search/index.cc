@@ -198,7 +198,7 @@ class IndexImpl : public Index {
     auto node = std::make_unique<internal::Query>();
     node->kind = internal::Query::Kind::kDocSet;
     node->scored = false;
-    node->surface = (*filter)->ToString(reader_->schema()).substr(1);  // Without the '#'.
+    node->surface = key.substr(1);  // Without the '#' (ToString adds it back).
     node->doc_set = std::move(set);
     *filter = std::move(node);
     return Status::Ok();
@@ -234,6 +234,7 @@ class IndexImpl : public Index {
       // the others.
       SearchRequest exact = req;
       exact.typos = false;
+      exact.filters.clear();  // `full` applies them.
       LIBSEARCH_ASSIGN_OR_RETURN(auto full, Parse(req));
       LIBSEARCH_ASSIGN_OR_RETURN(auto exact_query, Parse(exact));
       exact_query->scored = false;
@@ -662,6 +663,7 @@ Result<std::unique_ptr<ExactTier>> ExactTier::Create(const IndexImpl& index,
                                                      const SearchRequest& req) {
   SearchRequest exact = req;
   exact.typos = false;
+  exact.filters.clear();  // Asked only about docs that pass them.
   auto tier = std::make_unique<ExactTier>();
   LIBSEARCH_RETURN_IF_ERROR(index.BuildScorer(exact, &tier->query_, &tier->ctx_, &tier->scorer_));
   return tier;
