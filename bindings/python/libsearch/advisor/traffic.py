@@ -58,7 +58,7 @@ class TrafficProfile:
                 raise TrafficError(f"{where}: a flat shape has peak_qps == avg_qps (got {self.peak_qps} vs "
                                    f"{self.avg_qps}); omit peak_qps or choose another shape")
         elif self.avg_qps < self.peak_qps * m - 1e-12:
-            raise TrafficError(f"{where}: with shape '{self.shape}' the peak fills {m:.1%} of the day, so "
+            raise TrafficError(f"{where}: with shape '{self.shape}' the rate averages {m:.1%} of its peak, so "
                                f"avg_qps {self.avg_qps} cannot reach peak_qps {self.peak_qps}: raise avg_qps to "
                                f">= {self.peak_qps * m:.4g} or lower peak_qps to <= {self.avg_qps / m:.4g}")
 
@@ -102,7 +102,9 @@ class TrafficProfile:
         t = t0
         while t < t1:
             e = min(t + step, t1)
-            lam = rate if rate is not None else float(self.rate_at(np.array([(t + e) / 2]))[0])
+            # The step's mean rate (12 points), so the day's count is right even where a spike
+            # edge falls inside a step.
+            lam = rate if rate is not None else float(self.rate_at(t + (np.arange(12) + 0.5) * (e - t) / 12).mean())
             chunks.append(_clumped_poisson(t, e, lam, self.burstiness, rng))
             t = e
         return np.sort(np.concatenate(chunks)) if chunks else np.empty(0)
