@@ -23,6 +23,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--surfaces", help="comma-separated subset of lambda-cpp,lambda-python,gcf-python,service")
     p.add_argument("--cold-runs", type=int, default=10, help="fresh starts per surface (default 10)")
     p.add_argument("--warm", type=int, default=300, help="warm requests per surface (default 300)")
+    p.add_argument("--gap-ms", type=float, default=100.0,
+                   help="idle time before each request and cold start (default 100: isolated requests)")
     a = sub.add_parser("advise", help="simulate every option and write report.md and PNG charts")
     a.add_argument("--profile", required=True, help="profile JSON from `profile`")
     a.add_argument("--traffic", required=True, help="traffic JSON (avg/peak QPS, shape, burstiness) or a trace file")
@@ -36,10 +38,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.command == "profile":
-            if args.cold_runs < 1 or args.warm < 1:
-                raise AdvisorInputError("--cold-runs and --warm must be >= 1")
+            if args.cold_runs < 1 or args.warm < 1 or args.gap_ms < 0:
+                raise AdvisorInputError("--cold-runs and --warm must be >= 1, --gap-ms >= 0")
             prof = profile(args.index, args.queries, args.build, args.source,
-                           args.surfaces.split(",") if args.surfaces else None, args.cold_runs, args.warm)
+                           args.surfaces.split(",") if args.surfaces else None, args.cold_runs, args.warm,
+                           args.gap_ms)
             prof.save(args.out)
             for name, s in prof.surfaces.items():
                 m = s.summary()

@@ -182,10 +182,13 @@ class ColdRun:
     answer_ms: float  # spawn -> first search answer received
 
 
-def cold_starts(surface: Surface, index: pathlib.Path, runs: int, query: str = "peanut butter") -> List[ColdRun]:
-    """Spawn -> first answer, `runs` fresh starts; the first search waits for the port."""
+def cold_starts(surface: Surface, index: pathlib.Path, runs: int, query: str = "peanut butter",
+                gap_ms: float = 0.0) -> List[ColdRun]:
+    """Spawn -> first answer, `runs` fresh starts, `gap_ms` of idle before each; the first
+    search waits for the port."""
     out: List[ColdRun] = []
     for _ in range(runs):
+        time.sleep(gap_ms / 1000.0)
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             proc = surface.start(index, pathlib.Path(tmp))
@@ -283,8 +286,8 @@ class WarmSamples:
 
 
 def warm_samples(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib.Path,
-                 queries: Sequence[str] = QUERIES) -> WarmSamples:
-    """`n` sequential requests after a warm-up, cycling through `queries`."""
+                 queries: Sequence[str] = QUERIES, gap_ms: float = 0.0) -> WarmSamples:
+    """`n` sequential requests after a warm-up, cycling through `queries`, `gap_ms` apart."""
     proc = surface.start(index, workdir)
     try:
         surface.ready(proc)
@@ -293,6 +296,7 @@ def warm_samples(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib
         pids = surface.runtime_pids(proc)
         wall, cpu = [], []
         for i in range(n):
+            time.sleep(gap_ms / 1000.0)
             c0 = cpu_ns(pids)
             t0 = time.perf_counter()
             body = surface.search({"query": queries[i % len(queries)], "k": 10})
@@ -413,8 +417,13 @@ def read_queries(path: Union[str, pathlib.Path]) -> List[str]:
 def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathlib.Path]] = None,
             build_dir: Union[str, pathlib.Path, None] = None, source_dir: Union[str, pathlib.Path, None] = None,
             surfaces: Optional[Sequence[str]] = None, cold_runs: int = 10, warm: int = 300,
+            gap_ms: float = 100.0,
             log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Profile:
     """Measures each surface on this machine (see the module docstring).
+
+    Requests and cold starts are `gap_ms` apart: an isolated request (an idle moment before it, as
+    at the low rates where functions compete) takes about twice as long here as one sent right
+    after another (idle CPUs and cold caches), and the model should see the former.
 
     build_dir / source_dir default to $LIBSEARCH_BUILD_DIR (else ./build) and the current directory.
     Surfaces that are not built here are skipped with a message; none runnable is an error.
@@ -446,7 +455,7 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
             continue
         s = all_surfaces[name]
         log(f"profile: {name}: {cold_runs} cold starts")
-        runs = cold_starts(s, index, cold_runs, qs[0])
+        runs = cold_starts(s, index, cold_runs, qs[0], gap_ms)
         comp: Dict[str, float] = {"index_open": index_open}
         if name == "lambda-cpp":
             b = bootstrap_startup([str(layout.bootstrap())], index, max(3, cold_runs // 2))
@@ -459,7 +468,7 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
             comp["first_query"] = statistics.median(r.answer_ms - r.listen_ms for r in runs)
         log(f"profile: {name}: {warm} warm requests")
         with tempfile.TemporaryDirectory() as tmp:
-            w = warm_samples(s, index, warm, pathlib.Path(tmp), qs)
+            w = warm_samples(s, index, warm, pathlib.Path(tmp), qs, gap_ms)
         pkg = layout.build / "package" / {"lambda-cpp": "libsearch-lambda-al2023.zip",
                                           "lambda-python": "libsearch-python-function.zip"}.get(name, "-")
         out[name] = SurfaceProfile([r.answer_ms for r in runs], w.wall_ms, w.cpu_ms, comp, w.peak_rss_mib,
@@ -473,4 +482,5 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
                     "loadavg_at_start": list(os.getloadavg())},
                    {"path": str(index), "bytes": index.stat().st_size},
                    f"libsearch.advisor.profile: {cold_runs} cold starts (spawn to first answer), {warm} warm "
-                   f"sequential requests (client round trip; runtime CPU from /proc schedstat)")
+                   f"sequential requests (client round trip; runtime CPU from /proc schedstat), {gap_ms:g} ms of "
+                   f"idle before each")
