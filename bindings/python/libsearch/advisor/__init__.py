@@ -45,7 +45,11 @@ def _reasons(rec: OptionResult, results: Sequence[OptionResult], bes: Sequence[B
 
     out = []
     others = sorted((r for r in results if r is not rec), key=lambda r: r.monthly_cost)
-    if others:
+    tied = [r for r in others if round(r.monthly_cost, 2) == round(rec.monthly_cost, 2)]
+    if tied:
+        out.append(f"It ties on cost with {', '.join(r.option.label for r in tied)} at {_usd(rec.monthly_cost)}/month "
+                   f"(free tiers cover this traffic) and has the lowest p99 of them.")
+    elif others:
         nxt = others[0]
         out.append(f"It is the cheapest{' option meeting the latency target' if target is not None else ''}: "
                    f"{_usd(rec.monthly_cost)}/month ({', '.join(f'{k} {_usd(v)}' for k, v in rec.cost.items())}) "
@@ -93,7 +97,8 @@ def advise(profile: Union[Profile, str, pathlib.Path], traffic: Union[Traffic, s
     sw = sweep(prof, tr, opts, pr, seed, sweep_qps)
     bes = break_even(sw, opts)
     ok = [r for r in results if p99_target_ms is None or r.p99_ms <= p99_target_ms]
-    rec = min(ok or results, key=lambda r: r.monthly_cost)
+    # Cheapest to the cent; among equal bills (free tiers), the lower p99.
+    rec = min(ok or results, key=lambda r: (round(r.monthly_cost, 2), r.p99_ms))
     reasons = _reasons(rec, results, bes, tr, p99_target_ms)
     if not ok:
         reasons.insert(0, f"No option meets p99 <= {p99_target_ms:g} ms; this is the cheapest one regardless.")

@@ -52,6 +52,7 @@ class OptionResult:
     cold_share: float
     latency_ms: np.ndarray = field(repr=False)
     weights: np.ndarray = field(repr=False)
+    cold_start_ms: float = 0.0  # Median latency of a request that starts an instance (functions).
 
     @property
     def monthly_cost(self) -> float:
@@ -113,9 +114,11 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
         for name in required_prices(o):
             prices[name]
     out = []
+    # Every option sees the same arrivals (common random numbers), so differences between
+    # options are the options', not sampling noise; each draws its service times separately.
+    wins = windows(traffic, np.random.default_rng(seed), cap)
     for k, o in enumerate(options):
         rng = np.random.default_rng([seed, k])
-        wins = windows(traffic, rng, cap)
         warm, occ, cold = samples(o, profile.surface(o.surface))
         lats, ws = [], []
         req = billed = isec = colds = 0.0
@@ -153,7 +156,8 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
         w_all = np.concatenate(ws) if ws else np.empty(0)
         u = Usage(req, billed, isec, peak, req / (MONTH_HOURS * 3600.0))
         out.append(OptionResult(o, monthly_cost(o, u, prices), u, _wquantile(lat_all, w_all, 0.5),
-                                _wquantile(lat_all, w_all, 0.99), colds / req if req else 0.0, lat_all, w_all))
+                                _wquantile(lat_all, w_all, 0.99), colds / req if req else 0.0, lat_all, w_all,
+                                float(np.median(cold)) if isinstance(o, FunctionOption) else 0.0))
     return out
 
 
