@@ -141,7 +141,7 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
                 occ_mean = float(occ.mean()) / 1000.0
                 need = max(o.min_instances, math.ceil(win.rate * occ_mean / (o.vcpu * o.target_util) - 1e-9))
                 if not o.autoscale:
-                    need = max(o.min_instances, math.ceil(_peak(traffic) * occ_mean / (o.vcpu * o.target_util) - 1e-9))
+                    need = max(o.min_instances, math.ceil(traffic.peak_qps * occ_mean / (o.vcpu * o.target_util) - 1e-9))
                 auto = Autoscale(o.target_util, o.interval_s, o.lag_s, o.min_instances, o.max_instances,
                                  o.scale_in_intervals) if o.autoscale else None
                 r2 = simulate_fleet(win.arrivals, warm, occ, o.vcpu, min(need, o.max_instances), rng, auto,
@@ -159,10 +159,6 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
                                 _wquantile(lat_all, w_all, 0.99), colds / req if req else 0.0, lat_all, w_all,
                                 float(np.median(cold)) if isinstance(o, FunctionOption) else 0.0))
     return out
-
-
-def _peak(traffic: Traffic) -> float:
-    return traffic.peak_qps
 
 
 def scaled(traffic: Traffic, avg_qps: float) -> Traffic:

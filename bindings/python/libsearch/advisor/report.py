@@ -133,10 +133,11 @@ def markdown(results: Sequence[OptionResult], rec: OptionResult, reasons: List[s
             L.append(f"- At **{_qps(b.qps)} QPS** average ({b.qps * MONTH_HOURS * 3600 / 1e6:,.1f} M requests/month) "
                      f"the cheapest function option ({b.function_option}) and the cheapest service option "
                      f"({b.service_option}) both cost about {_usd(b.cost)}/month; {b.direction}.")
+    elif {r.option.kind for r in results} == {"function", "service"}:
+        L.append(f"- No crossing between {_qps(sw.qps[0])} and {_qps(sw.qps[-1])} QPS: one side is cheaper over "
+                 f"the whole range.")
     else:
-        fn = [o for o in sw.costs if any(r.option.name == o and r.option.kind == "function" for r in results)]
-        L.append(f"- No crossing between {_qps(sw.qps[0])} and {_qps(sw.qps[-1])} QPS: "
-                 + ("one side is cheaper over the whole range." if fn else "no function option selected."))
+        L.append("- Not computed: it needs at least one function option and one service option.")
     L += ["", "Same traffic shape and peak/average ratio at other averages (the cost chart):", "",
           "| average QPS | " + " | ".join(r.option.name for r in results) + " |",
           "|---:|" + "---:|" * len(results)]

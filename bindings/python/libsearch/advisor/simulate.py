@@ -116,7 +116,9 @@ def simulate_fleet(arrivals: np.ndarray, wall_ms: np.ndarray, occ_ms: np.ndarray
     t_first = float(arrivals[0]) if n else 0.0
     servers: List[float] = [t_first] * (slots * instances)  # Free-at times (a heap).
     count = instances
-    changes: List[Tuple[float, int]] = [(-math.inf, instances)]  # (time, instance count from then on)
+    # The instance count over time: ("set", t, n) from scale-in decisions, ("add", t, k) when new
+    # instances become ready.
+    changes: List[Tuple[str, float, int]] = [("set", -math.inf, instances)]
     peak = instances
     pending: List[Tuple[float, int]] = []  # (ready at, instances)
     below = 0
@@ -139,7 +141,7 @@ def simulate_fleet(arrivals: np.ndarray, wall_ms: np.ndarray, occ_ms: np.ndarray
             pending.append((ready, k))
             for _ in range(k * slots):
                 heapq.heappush(servers, ready)
-            changes.append((ready, -k))  # Marker: +k instances at `ready` (sign decoded below).
+            changes.append(("add", ready, k))
             below = 0
         elif want < count and not pending:
             below += 1
@@ -148,7 +150,7 @@ def simulate_fleet(arrivals: np.ndarray, wall_ms: np.ndarray, occ_ms: np.ndarray
                 servers = sorted(servers)[drop:]
                 heapq.heapify(servers)
                 count = want
-                changes.append((b, count))
+                changes.append(("set", b, count))
                 below = 0
         else:
             below = 0
@@ -169,20 +171,15 @@ def simulate_fleet(arrivals: np.ndarray, wall_ms: np.ndarray, occ_ms: np.ndarray
             boundary(next_b)
             next_b += autoscale.interval_s
 
-    # Instance count over time from the change log (additions are stored as (ready, -k)).
-    events: List[Tuple[float, int, int]] = []  # (time, kind 0=set 1=add, value)
-    for tm, v in changes:
-        events.append((tm, 1, -v) if v < 0 else (tm, 0, v))
-    events.sort(key=lambda e: e[0])
     stop = end if math.isfinite(end) else last_t
     t0 = start if math.isfinite(start) else t_first
-    # Replay the log: "set" entries are absolute counts decided by scale-in; "add" entries add k.
+    # Scale-in only happens with no addition pending, so applying the log in time order is exact.
     cur, secs, prev = 0, 0.0, t0
-    for tm, kind, v in events:
+    for kind, tm, v in sorted(changes, key=lambda c: c[1]):
         tm_c = min(max(tm, t0), stop)
         secs += cur * (tm_c - prev)
         prev = tm_c
-        cur = cur + v if kind == 1 else v
+        cur = cur + v if kind == "add" else v
         peak = max(peak, cur)
     secs += cur * (stop - prev)
     keep = (arrivals >= start) & (arrivals < end)
