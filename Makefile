@@ -7,7 +7,9 @@ PYTHON     ?= python3
 CLI        := $(BUILD)/tools/libsearch
 DEMO_INDEX := $(BUILD)/demo/products.idx
 
-.PHONY: all deps build demo test test-release test-asan test-python test-functions package bench clean
+ADVISE_DEMO := $(BUILD)/advise-demo
+
+.PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean
 
 all: build
 
@@ -29,6 +31,31 @@ demo: build
 	          'product_name:cookies chocolate chip' 'crème brûlée'; do \
 	  echo; echo "\$$ libsearch search $(DEMO_INDEX) '$$q'"; \
 	  $(CLI) search $(DEMO_INDEX) "$$q" --k 5 || exit 1; \
+	done
+
+# The serverless-vs-service advisor (README "Which deployment?"): measures every
+# deployment surface on this machine with the bundled catalogue, then writes a
+# report (report.md + PNG charts) per traffic profile in examples/advisor/ into
+# $(ADVISE_DEMO)/<profile>/. If a surface cannot run here, the committed profile
+# measured on the reference machine is used instead (and says so).
+ADVISOR_PROFILE := bench/results/advisor-2026-11-27/profile.json
+advise-demo: build
+	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_FUNCTIONS=ON >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target libsearch_lambda_bootstrap libsearch_http_service
+	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
+	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
+	@mkdir -p $(ADVISE_DEMO)
+	$(CLI) index --schema examples/products/schema.json \
+	    --input examples/products/products.jsonl.gz --output $(ADVISE_DEMO)/products.idx
+	LIBSEARCH_PYTHON=$(PYTHON) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie \
+	    $(CLI) profile $(ADVISE_DEMO)/products.idx --build $(BUILD) --out $(ADVISE_DEMO)/profile.json \
+	  || { echo "advise-demo: measuring failed; using $(ADVISOR_PROFILE)"; \
+	       cp $(ADVISOR_PROFILE) $(ADVISE_DEMO)/profile.json; }
+	@for t in examples/advisor/*.json; do \
+	  n=$$(basename $$t .json); \
+	  echo "\$$ libsearch advise --profile $(ADVISE_DEMO)/profile.json --traffic $$t --out $(ADVISE_DEMO)/$$n"; \
+	  LIBSEARCH_PYTHON=$(PYTHON) $(CLI) advise --profile $(ADVISE_DEMO)/profile.json --traffic $$t \
+	      --out $(ADVISE_DEMO)/$$n || exit 1; \
 	done
 
 # GCC Release build with -Werror, then the whole suite again under

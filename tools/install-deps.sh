@@ -40,7 +40,9 @@ fi
 PYTHON=${PYTHON:-python3}
 PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
-              awslambdaric functions-framework boto3 "moto[server]")
+              awslambdaric functions-framework boto3 "moto[server]"
+              # the advisor (libsearch.advisor): the simulator and its charts
+              numpy matplotlib)
 mapfile -t missing_pip < <("$PYTHON" - "${PIP_PACKAGES[@]}" <<'EOF'
 import sys
 from importlib import metadata

@@ -31,212 +31,40 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.parse
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "functions" / "tests")]
 
-from conftest import (  # noqa: E402  (the test fixtures' process helpers)
-    INVOKE_PATH, PYTHONPATH, Process, _descendants, base_env, free_port, http, python_bootstrap, wait_for_port,
+# The harness lives in the installed package (`pip install .`): the advisor's `libsearch profile` uses it too.
+from libsearch.advisor.profile import (  # noqa: E402
+    HttpServerSurface, LambdaSurface, Surface, bootstrap_startup as _bootstrap_startup, cold_starts, percentile,
+    python_bootstrap, warm_samples,
 )
 
-QUERIES = [
-    "peanut butter", "chocolate", "dark chocolate", "organic juice", "olive oil", "green tea", "cheese",
-    "greek yogurt", "almond milk", "whole wheat bread", "chicken", "salmon", "vanilla ice cream", "granola",
-    "potato chips", "sugar -salt", '"dark chocolate" -milk', "tea coffee", "rice", "pasta sauce",
-]
-
-
-def percentile(xs: List[float], p: float) -> float:
-    xs = sorted(xs)
-    k = (len(xs) - 1) * p / 100.0
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
-
-
-def vm_hwm_kib(pid: int) -> Optional[int]:
-    try:
-        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-class Surface:
-    """Starts one surface and sends it one search (a request dict)."""
-
-    name = ""
-
-    def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
-        raise NotImplementedError
-
-    def ready(self, proc: Process) -> None:
-        """Waits until the surface accepts connections."""
-
-    def search(self, request: Dict[str, Any]) -> bytes:
-        raise NotImplementedError
-
-    def runtime_pids(self, proc: Process) -> List[int]:
-        return [proc.proc.pid]
-
-
-class LambdaSurface(Surface):
-    def __init__(self, name: str, rie: pathlib.Path, bootstrap: Callable[[pathlib.Path], List[str]],
-                 env: Dict[str, str]):
-        self.name, self.rie, self.bootstrap, self.env = name, rie, bootstrap, env
-
-    def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
-        self.port, api = free_port(), free_port()
-        return Process(
-            [str(self.rie), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
-             "--runtime-api-address", f"127.0.0.1:{api}", "--log-level", "error", *self.bootstrap(workdir)],
-            base_env(LIBSEARCH_INDEX=str(index), AWS_LAMBDA_FUNCTION_TIMEOUT="30", **self.env),
-            workdir, workdir / f"{self.name}.log")
-
-    def ready(self, proc: Process) -> None:
-        wait_for_port(self.port, proc.proc)
-
-    def search(self, request: Dict[str, Any]) -> bytes:
-        status, _, body = http("POST", f"http://127.0.0.1:{self.port}{INVOKE_PATH}", json.dumps(request).encode())
-        return body
-
-    def runtime_pids(self, proc: Process) -> List[int]:
-        return _descendants(proc.proc.pid)
-
-
-class HttpServerSurface(Surface):
-    def __init__(self, name: str, command: Callable[[pathlib.Path, int], List[str]], env: Dict[str, str], path: str):
-        self.name, self.command, self.env, self.path = name, command, env, path
-
-    def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
-        self.port = free_port()
-        return Process(self.command(index, self.port), base_env(LIBSEARCH_INDEX=str(index), **self.env),
-                       workdir, workdir / f"{self.name}.log")
-
-    def ready(self, proc: Process) -> None:
-        wait_for_port(self.port, proc.proc)
-
-    def search(self, request: Dict[str, Any]) -> bytes:
-        _, _, body = http("POST", f"http://127.0.0.1:{self.port}{self.path}", json.dumps(request).encode(),
-                          {"content-type": "application/json"})
-        return body
-
-    def runtime_pids(self, proc: Process) -> List[int]:
-        return [proc.proc.pid] + _descendants(proc.proc.pid)
+PYTHONPATH = os.pathsep.join([str(ROOT / "functions/common"), str(ROOT / "functions/aws_lambda/python")])
 
 
 def cold_start(surface: Surface, index: pathlib.Path, runs: int) -> Dict[str, Any]:
     """Spawn -> first answer, `runs` times; the first search waits for the port."""
-    times = []
-    empty = 0
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            proc = surface.start(index, pathlib.Path(tmp))
-            try:
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        body = surface.search({"query": "peanut butter", "k": 10})
-                        if body.startswith(b"{"):
-                            break
-                        empty += 1  # The emulator answered before the runtime could: ask again.
-                    except OSError:
-                        pass
-                    if time.monotonic() > deadline or proc.proc.poll() is not None:
-                        raise RuntimeError(f"{surface.name} did not answer: {proc.log()}")
-                    time.sleep(0.001)
-                times.append((time.perf_counter() - t0) * 1000.0)
-            finally:
-                proc.stop()
-    return {"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times), "runs": runs,
-            "empty_answers_retried": empty}
+    times = [r.answer_ms for r in cold_starts(surface, index, runs)]
+    return {"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times), "runs": runs}
 
 
 def bootstrap_startup(binary: pathlib.Path, index: pathlib.Path, runs: int) -> Dict[str, Any]:
     """The bootstrap alone, without the emulator: exec -> its first GET /next
-    (process start + index open) and exec -> its first response posted, against
-    a minimal Runtime API served here (a timing harness only; the emulator is
-    what the tests use)."""
-    import http.server
-    import threading
-
-    marks: Dict[str, float] = {}
-    done = threading.Event()
-
-    class Api(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            if "next" in marks:  # Later polls: hold them until the run ends.
-                done.wait(10)
-                return
-            marks["next"] = time.perf_counter()
-            body = json.dumps({"query": "peanut butter", "k": 10}).encode()
-            self.send_response(200)
-            self.send_header("Lambda-Runtime-Aws-Request-Id", "r1")
-            self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            marks.setdefault("response", time.perf_counter())
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            done.set()
-
-    ready, first = [], []
-    for _ in range(runs):
-        marks.clear()
-        done.clear()
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        env = base_env(AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}", LIBSEARCH_INDEX=str(index))
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([str(binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ok = done.wait(30)
-        proc.kill()
-        proc.wait()
-        server.shutdown()
-        server.server_close()
-        if not ok:
-            raise RuntimeError(f"{binary} did not answer")
-        ready.append((marks["next"] - t0) * 1000.0)
-        first.append((marks["response"] - t0) * 1000.0)
-    return {"exec_to_next_median_ms": statistics.median(ready), "exec_to_response_median_ms": statistics.median(first),
-            "exec_to_response_min_ms": min(first), "runs": runs}
+    (process start + index open) and exec -> its first response posted."""
+    b = _bootstrap_startup([str(binary)], index, runs)
+    first = [a + c for a, c in zip(b["exec_to_next_ms"], b["next_to_response_ms"])]
+    return {"exec_to_next_median_ms": statistics.median(b["exec_to_next_ms"]),
+            "exec_to_response_median_ms": statistics.median(first), "exec_to_response_min_ms": min(first),
+            "runs": runs}
 
 
 def warm(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib.Path) -> Dict[str, Any]:
-    proc = surface.start(index, workdir)
-    try:
-        surface.ready(proc)
-        for q in QUERIES * 3:  # Warm-up: page cache, interpreter, connection pools.
-            surface.search({"query": q, "k": 10})
-        lat = []
-        for i in range(n):
-            t0 = time.perf_counter()
-            body = surface.search({"query": QUERIES[i % len(QUERIES)], "k": 10})
-            lat.append((time.perf_counter() - t0) * 1000.0)
-            if i == 0:
-                assert b'"hits"' in body, body[:300]
-        rss = [vm_hwm_kib(p) for p in surface.runtime_pids(proc)]
-        rss_kib = max([r for r in rss if r is not None], default=None)
-        return {"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99), "mean_ms": statistics.mean(lat),
-                "requests": n, "peak_rss_mib": None if rss_kib is None else round(rss_kib / 1024.0, 1)}
-    finally:
-        proc.stop()
+    w = warm_samples(surface, index, n, workdir)
+    return {"p50_ms": percentile(w.wall_ms, 50), "p99_ms": percentile(w.wall_ms, 99),
+            "mean_ms": statistics.mean(w.wall_ms), "cpu_p50_ms": percentile(w.cpu_ms, 50), "requests": n,
+            "peak_rss_mib": w.peak_rss_mib}
 
 
 def main() -> int:

@@ -19,14 +19,10 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import signal
-import socket
 import stat
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
@@ -39,11 +35,15 @@ CLI = BUILD / "tools" / "libsearch"
 BOOTSTRAP = BUILD / "functions" / "aws_lambda" / "bootstrap"
 SERVICE = BUILD / "functions" / "http_service" / "libsearch-service"
 PYTHONPATH = os.pathsep.join([str(FUNCTIONS / "common"), str(FUNCTIONS / "aws_lambda" / "python")])
-INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 STARTUP_TIMEOUT = 60.0
-REQUEST_TIMEOUT = 30.0
 
 sys.path[:0] = [str(FUNCTIONS / "common")]
+
+# Process helpers shared with the advisor's profiler and bench/functions/measure.py
+# (the installed package; `make test-functions` installs it first).
+from libsearch.advisor.procs import (  # noqa: E402
+    INVOKE_PATH, REQUEST_TIMEOUT, Process, base_env, free_port, http, wait_for_port,
+)
 
 
 def require(condition: bool, what: str) -> None:
@@ -53,103 +53,6 @@ def require(condition: bool, what: str) -> None:
     if os.environ.get("LIBSEARCH_REQUIRE_RUNTIMES") == "1":
         pytest.fail(f"missing: {what} (tools/install-deps.sh installs it)")
     pytest.skip(f"missing: {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
-
-
-def _descendants(pid: int) -> List[int]:
-    """Every process below `pid` (the emulator puts its runtime in a new group)."""
-    children: Dict[int, List[int]] = {}
-    for entry in pathlib.Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    out: List[int] = []
-    todo = [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
-class Process:
-    """A child process in its own session, with its output in a log file."""
-
-    def __init__(self, args: List[str], env: Dict[str, str], cwd: pathlib.Path, log: pathlib.Path):
-        self.args = args
-        self.log_path = log
-        self._log = open(log, "wb")
-        self.proc = subprocess.Popen(
-            args, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def log(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def signal(self, sig: int) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-
-    def stop(self, timeout: float = 10.0) -> Optional[int]:
-        """SIGTERM, then SIGKILL after `timeout`; also kills what it started."""
-        below = _descendants(self.proc.pid) if self.proc.poll() is None else []
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=timeout)
-        for pid in below:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self._log.close()
-        return self.proc.returncode
-
-
-def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
-         timeout: float = REQUEST_TIMEOUT) -> Tuple[int, Dict[str, str], bytes]:
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
-
-
-def base_env(**extra: str) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_MAX_CONCURRENCY")}
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="session")

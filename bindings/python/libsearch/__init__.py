@@ -80,6 +80,8 @@ __all__ = [
     "Unimplemented",
     "ResourceExhausted",
     "InternalError",
+    "advise",
+    "profile",
 ]
 
 #: The library version, the same as the C++ ``libsearch::Version()``.
@@ -1030,3 +1032,21 @@ class Index:
     def __repr__(self) -> str:
         state = "closed" if self._core is None else f"num_docs={self._core.num_docs}"
         return f"Index({self._path!r}, {state})"
+
+
+def advise(*args: Any, **kwargs: Any) -> Any:
+    """The serverless-vs-service advisor: see :func:`libsearch.advisor.advise`.
+
+    Imported on first use: the advisor needs numpy (and matplotlib for charts),
+    which a search-only process (e.g. a Lambda handler) should not pay for.
+    """
+    from . import advisor
+
+    return advisor.advise(*args, **kwargs)
+
+
+def profile(*args: Any, **kwargs: Any) -> Any:
+    """Measures the deployment surfaces: see :func:`libsearch.advisor.profile`."""
+    from . import advisor
+
+    return advisor.profile(*args, **kwargs)

@@ -1,0 +1,68 @@
+"""`python -m libsearch.advisor profile|advise ...` (also run by `libsearch profile|advise`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from . import advise, profile
+from .errors import AdvisorInputError
+from .options import parse_set
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="libsearch", description="The serverless-vs-service advisor.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("profile", help="measure each deployment surface on this machine; writes a profile JSON")
+    p.add_argument("index", help="index file to serve")
+    p.add_argument("--queries", help="queries: JSON Lines {\"query\": ...} or one per line (default: built-in 20)")
+    p.add_argument("--out", required=True, help="profile JSON to write")
+    p.add_argument("--build", help="CMake build dir with the surfaces (default $LIBSEARCH_BUILD_DIR or ./build)")
+    p.add_argument("--source", default=".", help="the libsearch source tree (functions/ handlers); default .")
+    p.add_argument("--surfaces", help="comma-separated subset of lambda-cpp,lambda-python,gcf-python,service")
+    p.add_argument("--cold-runs", type=int, default=10, help="fresh starts per surface (default 10)")
+    p.add_argument("--warm", type=int, default=300, help="warm requests per surface (default 300)")
+    p.add_argument("--gap-ms", type=float, default=100.0,
+                   help="idle time before each request and cold start (default 100: isolated requests)")
+    a = sub.add_parser("advise", help="simulate every option and write report.md and PNG charts")
+    a.add_argument("--profile", required=True, help="profile JSON from `profile`")
+    a.add_argument("--traffic", required=True, help="traffic JSON (avg/peak QPS, shape, burstiness) or a trace file")
+    a.add_argument("--prices", help="price overrides (JSON, same names as the defaults)")
+    a.add_argument("--out", required=True, help="directory for report.md and the charts")
+    a.add_argument("--options", help="comma-separated subset of the options (default: all)")
+    a.add_argument("--set", action="append", default=[], metavar="OPTION.PARAM=VALUE",
+                   help="override an option parameter, e.g. lambda-cpp-arm.memory_mb=1769 (repeatable)")
+    a.add_argument("--p99-target-ms", type=float, help="recommend the cheapest option with p99 at most this")
+    a.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    try:
+        if args.command == "profile":
+            if args.cold_runs < 1 or args.warm < 1 or args.gap_ms < 0:
+                raise AdvisorInputError("--cold-runs and --warm must be >= 1, --gap-ms >= 0")
+            prof = profile(args.index, args.queries, args.build, args.source,
+                           args.surfaces.split(",") if args.surfaces else None, args.cold_runs, args.warm,
+                           args.gap_ms)
+            prof.save(args.out)
+            for name, s in prof.surfaces.items():
+                m = s.summary()
+                print(f"{name}: cold p50 {m['cold_p50_ms']:.1f} ms, warm p50 {m['warm_p50_ms']:.2f} ms, "
+                      f"p99 {m['warm_p99_ms']:.2f} ms, CPU/query p50 {m['cpu_p50_ms']:.3f} ms")
+            print(f"wrote {args.out}")
+            return 0
+        adv = advise(args.profile, args.traffic, args.prices, args.out,
+                     args.options.split(",") if args.options else None, parse_set(args.set), args.p99_target_ms,
+                     args.seed)
+        r = adv.recommendation
+        print(f"recommendation: {r.option.label}: ${r.monthly_cost:,.2f}/month, p99 {r.p99_ms:.1f} ms")
+        for b in adv.break_even:
+            print(f"break-even: {b.qps:.3g} QPS ({b.function_option} vs {b.service_option})")
+        print(f"wrote {', '.join(str(f) for f in adv.files)}")
+        return 0
+    except AdvisorInputError as e:
+        print(f"libsearch {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,486 @@
+"""Measured profiles of the deployment surfaces (`libsearch profile INDEX`).
+
+Each surface runs locally under its real runtime, as plain processes:
+
+* ``lambda-cpp``: the C++ bootstrap under the AWS Runtime Interface Emulator (RIE);
+* ``lambda-python``: the Python handler under awslambdaric, under the RIE;
+* ``gcf-python``: the Cloud Run function under functions-framework;
+* ``service``: libsearch-service (the container of the service options).
+
+Recorded per surface: cold start (spawn to first answer, every run), its
+components (process start, index open, first query), warm client latency and
+the runtime's CPU time of every warm request (same requests, so they pair up),
+peak RSS and package size. The raw samples are kept: the simulator draws from
+them. bench/functions/measure.py uses the same harness for its tables.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.server as http_server
+import json
+import os
+import pathlib
+import platform
+import statistics
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+
+from .errors import ProfileError
+from .procs import INVOKE_PATH, Process, base_env, cpu_ns, descendants, free_port, http, vm_hwm_kib, wait_for_port
+
+QUERIES = [
+    "peanut butter", "chocolate", "dark chocolate", "organic juice", "olive oil", "green tea", "cheese",
+    "greek yogurt", "almond milk", "whole wheat bread", "chicken", "salmon", "vanilla ice cream", "granola",
+    "potato chips", "sugar -salt", '"dark chocolate" -milk', "tea coffee", "rice", "pasta sauce",
+]
+SURFACES = ("lambda-cpp", "lambda-python", "gcf-python", "service")
+FORMAT = "libsearch-profile/1"
+
+
+def percentile(xs: Sequence[float], p: float) -> float:
+    xs = sorted(xs)
+    k = (len(xs) - 1) * p / 100.0
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+# --- surfaces ---------------------------------------------------------------------------------------------
+
+
+class Surface:
+    """Starts one surface and sends it one search (a request dict)."""
+
+    name = ""
+
+    def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
+        raise NotImplementedError
+
+    def ready(self, proc: Process) -> None:
+        """Waits until the surface accepts connections."""
+
+    def search(self, request: Dict[str, Any]) -> bytes:
+        raise NotImplementedError
+
+    def runtime_pids(self, proc: Process) -> List[int]:
+        return [proc.proc.pid]
+
+
+class LambdaSurface(Surface):
+    def __init__(self, name: str, rie: pathlib.Path, bootstrap: Callable[[pathlib.Path], List[str]],
+                 env: Dict[str, str]):
+        self.name, self.rie, self.bootstrap, self.env = name, rie, bootstrap, env
+
+    def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
+        self.port, api = free_port(), free_port()
+        return Process(
+            [str(self.rie), "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+             "--runtime-api-address", f"127.0.0.1:{api}", "--log-level", "error", *self.bootstrap(workdir)],
+            base_env(LIBSEARCH_INDEX=str(index), AWS_LAMBDA_FUNCTION_TIMEOUT="30", **self.env),
+            workdir, workdir / f"{self.name}.log")
+
+    def ready(self, proc: Process) -> None:
+        wait_for_port(self.port, proc.proc)
+
+    def search(self, request: Dict[str, Any]) -> bytes:
+        status, _, body = http("POST", f"http://127.0.0.1:{self.port}{INVOKE_PATH}", json.dumps(request).encode())
+        return body
+
+    def runtime_pids(self, proc: Process) -> List[int]:
+        return descendants(proc.proc.pid)  # The runtime, not the emulator (not billed on AWS).
+
+
+class HttpServerSurface(Surface):
+    def __init__(self, name: str, command: Callable[[pathlib.Path, int], List[str]], env: Dict[str, str], path: str):
+        self.name, self.command, self.env, self.path = name, command, env, path
+
+    def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
+        self.port = free_port()
+        return Process(self.command(index, self.port), base_env(LIBSEARCH_INDEX=str(index), **self.env),
+                       workdir, workdir / f"{self.name}.log")
+
+    def ready(self, proc: Process) -> None:
+        wait_for_port(self.port, proc.proc)
+
+    def search(self, request: Dict[str, Any]) -> bytes:
+        _, _, body = http("POST", f"http://127.0.0.1:{self.port}{self.path}", json.dumps(request).encode(),
+                          {"content-type": "application/json"})
+        return body
+
+    def runtime_pids(self, proc: Process) -> List[int]:
+        return [proc.proc.pid] + descendants(proc.proc.pid)
+
+
+def python_bootstrap(workdir: pathlib.Path, python: str = sys.executable) -> pathlib.Path:
+    """An executable that starts the Python runtime client (as AWS's images do)."""
+    script = workdir / "bootstrap-python"
+    script.write_text(f"#!/bin/sh\nexec {python} -m awslambdaric handler.search\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the surfaces' programs are: the CMake build dir and the source tree."""
+
+    build: pathlib.Path
+    source: pathlib.Path
+
+    @property
+    def rie(self) -> pathlib.Path:
+        return pathlib.Path(os.environ.get("LIBSEARCH_RIE", self.build / "go/bin/aws-lambda-rie"))
+
+    @property
+    def pythonpath(self) -> str:
+        return os.pathsep.join([str(self.source / "functions/common"), str(self.source / "functions/aws_lambda/python")])
+
+    def bootstrap(self) -> pathlib.Path:
+        return self.build / "functions/aws_lambda/bootstrap"
+
+    def surfaces(self) -> Dict[str, Surface]:
+        """The four surfaces the advisor's options are built on (measure.py adds baselines)."""
+        service = self.build / "functions/http_service/libsearch-service"
+        return {
+            "lambda-cpp": LambdaSurface("lambda-cpp", self.rie, lambda w: [str(self.bootstrap())], {}),
+            "lambda-python": LambdaSurface("lambda-python", self.rie, lambda w: [str(python_bootstrap(w))],
+                                           {"PYTHONPATH": self.pythonpath}),
+            "gcf-python": HttpServerSurface(
+                "gcf-python", lambda i, p: [sys.executable, "-m", "functions_framework", "--target", "search",
+                                            "--source", str(self.source / "functions/gcp/main.py"),
+                                            "--host", "127.0.0.1", "--port", str(p)],
+                {"PYTHONPATH": self.pythonpath}, "/"),
+            "service": HttpServerSurface(
+                "service", lambda i, p: [str(service), "--index", str(i), "--host", "127.0.0.1", "--port", str(p)],
+                {}, "/search"),
+        }
+
+    def missing(self, name: str) -> Optional[str]:
+        """Why surface `name` cannot run here, or None."""
+        need = {"lambda-cpp": [self.rie, self.bootstrap()], "lambda-python": [self.rie],
+                "gcf-python": [], "service": [self.build / "functions/http_service/libsearch-service"]}[name]
+        for p in need:
+            if not p.exists():
+                return f"{p} is missing (build with -DLIBSEARCH_BUILD_FUNCTIONS=ON, see `make test-functions`)"
+        mod = {"lambda-python": "awslambdaric", "gcf-python": "functions_framework"}.get(name)
+        if mod and subprocess.run([sys.executable, "-c", f"import {mod}"], capture_output=True).returncode != 0:
+            return f"the Python package {mod} is missing (tools/install-deps.sh installs it)"
+        return None
+
+
+# --- measurements -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ColdRun:
+    listen_ms: float  # spawn -> the port accepts connections
+    answer_ms: float  # spawn -> first search answer received
+
+
+def cold_starts(surface: Surface, index: pathlib.Path, runs: int, query: str = "peanut butter",
+                gap_ms: float = 0.0) -> List[ColdRun]:
+    """Spawn -> first answer, `runs` fresh starts, `gap_ms` of idle before each; the first
+    search waits for the port."""
+    out: List[ColdRun] = []
+    for _ in range(runs):
+        time.sleep(gap_ms / 1000.0)
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            proc = surface.start(index, pathlib.Path(tmp))
+            try:
+                surface.ready(proc)
+                t_listen = time.perf_counter()
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        if surface.search({"query": query, "k": 10}).startswith(b"{"):
+                            break
+                        # Otherwise the emulator answered before the runtime could: ask again.
+                    except OSError:
+                        pass
+                    if time.monotonic() > deadline or proc.proc.poll() is not None:
+                        raise RuntimeError(f"{surface.name} did not answer: {proc.log()}")
+                    time.sleep(0.001)
+                t1 = time.perf_counter()
+                out.append(ColdRun((t_listen - t0) * 1000.0, (t1 - t0) * 1000.0))
+            finally:
+                proc.stop()
+    return out
+
+
+def bootstrap_startup(command: List[str], index: pathlib.Path, runs: int,
+                      env: Optional[Dict[str, str]] = None) -> Dict[str, List[float]]:
+    """A Lambda runtime alone, without the emulator: exec -> its first GET /next
+    (process start + index open) and its first GET /next -> its response posted
+    (the first query), against a minimal Runtime API served here (a timing
+    harness only; the emulator is what the tests use)."""
+    marks: Dict[str, float] = {}
+    done = threading.Event()
+
+    class Api(http_server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if "next" in marks:  # Later polls: hold them until the run ends.
+                done.wait(10)
+                return
+            marks["next"] = time.perf_counter()
+            body = json.dumps({"query": "peanut butter", "k": 10}).encode()
+            self.send_response(200)
+            self.send_header("Lambda-Runtime-Aws-Request-Id", "r1")
+            self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
+            self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:0:function:f")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            marks.setdefault("response", time.perf_counter())
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            done.set()
+
+    class Server(http_server.ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # The held poll's connection resets when the runtime is killed: expected.
+
+    to_next, next_to_response = [], []
+    for _ in range(runs):
+        marks.clear()
+        done.clear()
+        server = Server(("127.0.0.1", 0), Api)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        e = base_env(AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}", LIBSEARCH_INDEX=str(index),
+                     AWS_LAMBDA_FUNCTION_NAME="f", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024",
+                     AWS_LAMBDA_FUNCTION_VERSION="$LATEST", **(env or {}))
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(command, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ok = done.wait(30)
+        proc.kill()
+        proc.wait()
+        server.shutdown()
+        server.server_close()
+        if not ok:
+            raise RuntimeError(f"{command[0]} did not answer")
+        to_next.append((marks["next"] - t0) * 1000.0)
+        next_to_response.append((marks["response"] - marks["next"]) * 1000.0)
+    return {"exec_to_next_ms": to_next, "next_to_response_ms": next_to_response}
+
+
+@dataclass
+class WarmSamples:
+    wall_ms: List[float]  # client round trip of each request
+    cpu_ms: List[float]  # the runtime's CPU time for the same request
+    peak_rss_mib: Optional[float]
+
+
+def warm_samples(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib.Path,
+                 queries: Sequence[str] = QUERIES, gap_ms: float = 0.0) -> WarmSamples:
+    """`n` sequential requests after a warm-up, cycling through `queries`, `gap_ms` apart."""
+    proc = surface.start(index, workdir)
+    try:
+        surface.ready(proc)
+        for q in list(queries)[:60] * 3:  # Warm-up: page cache, interpreter, connection pools.
+            surface.search({"query": q, "k": 10})
+        pids = surface.runtime_pids(proc)
+        wall, cpu = [], []
+        for i in range(n):
+            time.sleep(gap_ms / 1000.0)
+            c0 = cpu_ns(pids)
+            t0 = time.perf_counter()
+            body = surface.search({"query": queries[i % len(queries)], "k": 10})
+            t1 = time.perf_counter()
+            c1 = cpu_ns(pids)
+            wall.append((t1 - t0) * 1000.0)
+            cpu.append((c1 - c0) / 1e6)
+            if i == 0 and b'"hits"' not in body:
+                raise RuntimeError(f"{surface.name}: unexpected answer {body[:300]!r}")
+        rss = [vm_hwm_kib(p) for p in surface.runtime_pids(proc)]
+        rss_kib = max([r for r in rss if r is not None], default=None)
+        return WarmSamples(wall, cpu, None if rss_kib is None else round(rss_kib / 1024.0, 1))
+    finally:
+        proc.stop()
+
+
+# --- the profile file -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SurfaceProfile:
+    """One surface's measurements; the lists are raw samples in milliseconds."""
+
+    cold_ms: List[float]
+    warm_ms: List[float]
+    cpu_ms: List[float]
+    cold_components_ms: Dict[str, float] = field(default_factory=dict)
+    peak_rss_mib: Optional[float] = None
+    package_bytes: Optional[int] = None
+
+    def summary(self) -> Dict[str, float]:
+        return {"cold_p50_ms": percentile(self.cold_ms, 50), "warm_p50_ms": percentile(self.warm_ms, 50),
+                "warm_p99_ms": percentile(self.warm_ms, 99), "cpu_p50_ms": percentile(self.cpu_ms, 50),
+                "cpu_p99_ms": percentile(self.cpu_ms, 99), "cpu_mean_ms": statistics.fmean(self.cpu_ms)}
+
+
+@dataclass
+class Profile:
+    surfaces: Dict[str, SurfaceProfile]
+    date: str = ""
+    machine: Dict[str, Any] = field(default_factory=dict)
+    index: Dict[str, Any] = field(default_factory=dict)
+    method: str = ""
+
+    def surface(self, name: str, needed_by: str = "") -> SurfaceProfile:
+        if name not in self.surfaces:
+            raise ProfileError(f"the profile has no measurements of surface '{name}'"
+                               f"{' (needed by option ' + needed_by + ')' if needed_by else ''}; it has "
+                               f"{', '.join(sorted(self.surfaces)) or 'none'}. Re-run `libsearch profile` where "
+                               f"that surface is built, or leave the option out with --options")
+        return self.surfaces[name]
+
+    def to_json(self) -> Dict[str, Any]:
+        d = asdict(self)
+        for s in d["surfaces"].values():
+            for k in ("cold_ms", "warm_ms", "cpu_ms"):
+                s[k] = [round(x, 4) for x in s[k]]
+        return {"format": FORMAT, **d}
+
+    def save(self, path: Union[str, pathlib.Path]) -> None:
+        pathlib.Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n")
+
+    @staticmethod
+    def from_json(raw: Any, where: str = "profile") -> "Profile":
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            raise ProfileError(f"{where}: not a libsearch profile (expected \"format\": \"{FORMAT}\"); "
+                               f"create one with `libsearch profile INDEX --out P.json`")
+        surfaces: Dict[str, SurfaceProfile] = {}
+        for name, s in (raw.get("surfaces") or {}).items():
+            if name not in SURFACES:
+                raise ProfileError(f"{where}: unknown surface '{name}'; known: {', '.join(SURFACES)}")
+            try:
+                sp = SurfaceProfile(**s)
+            except TypeError as e:
+                raise ProfileError(f"{where}: surface '{name}': {e}") from None
+            for k in ("cold_ms", "warm_ms", "cpu_ms"):
+                xs = getattr(sp, k)
+                if not xs or any(not isinstance(x, (int, float)) or x < 0 for x in xs):
+                    raise ProfileError(f"{where}: surface '{name}': '{k}' must be a non-empty list of "
+                                       f"non-negative milliseconds")
+            if len(sp.warm_ms) != len(sp.cpu_ms):
+                raise ProfileError(f"{where}: surface '{name}': warm_ms and cpu_ms must pair up (same length)")
+            surfaces[name] = sp
+        return Profile(surfaces, str(raw.get("date", "")), dict(raw.get("machine") or {}),
+                       dict(raw.get("index") or {}), str(raw.get("method", "")))
+
+
+def load_profile(path: Union[str, pathlib.Path]) -> Profile:
+    try:
+        raw = json.loads(pathlib.Path(path).read_text())
+    except OSError as e:
+        raise ProfileError(f"cannot read profile {path}: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise ProfileError(f"{path}:{e.lineno}:{e.colno}: not valid JSON ({e.msg})") from None
+    return Profile.from_json(raw, str(path))
+
+
+def read_queries(path: Union[str, pathlib.Path]) -> List[str]:
+    """A JSON Lines file of {"query": ...} (the CLI's batch format) or plain lines."""
+    out = []
+    for n, line in enumerate(pathlib.Path(path).read_text().splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                q = json.loads(line)["query"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise ProfileError(f"{path}:{n}: expected {{\"query\": ...}} or a plain query line") from None
+            out.append(str(q))
+        else:
+            out.append(line)
+    if not out:
+        raise ProfileError(f"{path}: no queries")
+    return out
+
+
+def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathlib.Path]] = None,
+            build_dir: Union[str, pathlib.Path, None] = None, source_dir: Union[str, pathlib.Path, None] = None,
+            surfaces: Optional[Sequence[str]] = None, cold_runs: int = 10, warm: int = 300,
+            gap_ms: float = 100.0,
+            log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Profile:
+    """Measures each surface on this machine (see the module docstring).
+
+    Requests and cold starts are `gap_ms` apart: an isolated request (an idle moment before it, as
+    at the low rates where functions compete) takes about twice as long here as one sent right
+    after another (idle CPUs and cold caches), and the model should see the former.
+
+    build_dir / source_dir default to $LIBSEARCH_BUILD_DIR (else ./build) and the current directory.
+    Surfaces that are not built here are skipped with a message; none runnable is an error.
+    """
+    index = pathlib.Path(index).resolve()
+    if not index.exists():
+        raise ProfileError(f"index {index} does not exist; build one with `libsearch index ...`")
+    layout = Layout(pathlib.Path(build_dir or os.environ.get("LIBSEARCH_BUILD_DIR", "build")).resolve(),
+                    pathlib.Path(source_dir or ".").resolve())
+    qs = read_queries(queries) if queries else QUERIES
+    wanted = list(surfaces or SURFACES)
+    for s in wanted:
+        if s not in SURFACES:
+            raise ProfileError(f"unknown surface '{s}'; known: {', '.join(SURFACES)}")
+    all_surfaces = layout.surfaces()
+    import libsearch  # The package itself: index open time, measured in-process with the page cache warm.
+
+    opens = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        libsearch.Index.open(index).close()
+        opens.append((time.perf_counter() - t0) * 1000.0)
+    index_open = statistics.median(opens)
+    out: Dict[str, SurfaceProfile] = {}
+    for name in wanted:
+        why = layout.missing(name)
+        if why:
+            log(f"profile: skipping {name}: {why}")
+            continue
+        s = all_surfaces[name]
+        log(f"profile: {name}: {cold_runs} cold starts")
+        runs = cold_starts(s, index, cold_runs, qs[0], gap_ms)
+        comp: Dict[str, float] = {"index_open": index_open}
+        if name == "lambda-cpp":
+            b = bootstrap_startup([str(layout.bootstrap())], index, max(3, cold_runs // 2))
+            comp["process_start"] = max(0.0, statistics.median(b["exec_to_next_ms"]) - index_open)
+            comp["first_query"] = statistics.median(b["next_to_response_ms"])
+            comp["emulator_overhead"] = max(0.0, statistics.median(r.answer_ms for r in runs)
+                                            - statistics.median(b["exec_to_next_ms"]) - comp["first_query"])
+        elif name != "lambda-python":  # The emulator listens before it starts the runtime: no split there.
+            comp["process_start"] = max(0.0, statistics.median(r.listen_ms for r in runs) - index_open)
+            comp["first_query"] = statistics.median(r.answer_ms - r.listen_ms for r in runs)
+        log(f"profile: {name}: {warm} warm requests")
+        with tempfile.TemporaryDirectory() as tmp:
+            w = warm_samples(s, index, warm, pathlib.Path(tmp), qs, gap_ms)
+        pkg = layout.build / "package" / {"lambda-cpp": "libsearch-lambda-al2023.zip",
+                                          "lambda-python": "libsearch-python-function.zip"}.get(name, "-")
+        out[name] = SurfaceProfile([r.answer_ms for r in runs], w.wall_ms, w.cpu_ms, comp, w.peak_rss_mib,
+                                   pkg.stat().st_size if pkg.is_file() else None)
+    if not out:
+        raise ProfileError(f"no surface could run (build dir {layout.build}); build with "
+                           f"`cmake -DLIBSEARCH_BUILD_FUNCTIONS=ON` and pass --build DIR")
+    return Profile(out, datetime.date.today().isoformat(),
+                   {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "python": platform.python_version(), "kernel": platform.release(),
+                    "loadavg_at_start": list(os.getloadavg())},
+                   {"path": str(index), "bytes": index.stat().st_size},
+                   f"libsearch.advisor.profile: {cold_runs} cold starts (spawn to first answer), {warm} warm "
+                   f"sequential requests (client round trip; runtime CPU from /proc schedstat), {gap_ms:g} ms of "
+                   f"idle before each")
