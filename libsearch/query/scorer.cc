@@ -453,6 +453,21 @@ class ConjunctionScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
+// A union's cost and global bound: its children's, summed (the bound in
+// double and in child order, as Score() sums).
+template <typename Children>
+uint64_t SumCost(const Children& children) {
+  uint64_t c = 0;
+  for (const auto& ch : children) c += ch->cost();
+  return c;
+}
+template <typename Children>
+float SumMaxScore(Children& children) {
+  double sum = 0;
+  for (auto& c : children) sum += c->MaxScore();
+  return static_cast<float>(sum);
+}
+
 // Union: the doc is the smallest child doc; the score sums matching children.
 class DisjunctionScorer : public Scorer {
  public:
@@ -481,16 +496,8 @@ class DisjunctionScorer : public Scorer {
     }
     return static_cast<float>(sum);
   }
-  uint64_t cost() const override {
-    uint64_t c = 0;
-    for (const auto& ch : children_) c += ch->cost();
-    return c;
-  }
-  float MaxScore() override {
-    double sum = 0;
-    for (auto& c : children_) sum += c->MaxScore();
-    return static_cast<float>(sum);
-  }
+  uint64_t cost() const override { return SumCost(children_); }
+  float MaxScore() override { return SumMaxScore(children_); }
   uint32_t ShallowAdvance(uint32_t target) override {
     uint32_t up_to = kNoMoreDocs;
     for (auto& c : children_) up_to = std::min(up_to, c->ShallowAdvance(target));
@@ -900,16 +907,8 @@ class WindowedUnionScorer final : public Scorer {
   uint32_t Next() override { return doc_ = doc_ == kNoMoreDocs ? doc_ : Seek(doc_ + 1); }
   uint32_t Advance(uint32_t t) override { return doc_ = Seek(t); }
   float Score() override { return static_cast<float>(acc_[doc_ - base_]); }
-  uint64_t cost() const override {
-    uint64_t c = 0;
-    for (const auto& ch : children_) c += ch->cost();
-    return c;
-  }
-  float MaxScore() override {
-    double sum = 0;
-    for (auto& c : children_) sum += c->MaxScore();
-    return static_cast<float>(sum);
-  }
+  uint64_t cost() const override { return SumCost(children_); }
+  float MaxScore() override { return SumMaxScore(children_); }
   uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
   float GetMaxScore(uint32_t) override { return MaxScore(); }
 
