@@ -100,19 +100,20 @@ class IndexBuilderImpl : public IndexBuilder {
   Status AddJson(std::string_view json) override {
     if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
     LIBSEARCH_RETURN_IF_ERROR(internal::ParseDocument(schema_, json, &doc_));
-    if (ids_.count(doc_.id) != 0) {
+    if (ids_.count(std::string_view(doc_.id)) != 0) {
       return Status::InvalidArgument("duplicate id '" + doc_.id + "' in field '" +
                                      schema_.id_field() + "' (ids must be unique)");
     }
-    if (doc_ids_.size() >= kMaxDocs) {
+    if (num_docs() >= kMaxDocs) {
       return Status::ResourceExhausted("an index holds at most " + std::to_string(kMaxDocs) +
                                        " documents");
     }
     // Validated: from here on nothing can fail except the doc store.
-    const uint32_t doc = static_cast<uint32_t>(doc_ids_.size());
+    const uint32_t doc = static_cast<uint32_t>(num_docs());
     LIBSEARCH_RETURN_IF_ERROR(store_.Add(doc_.stored_json));
-    ids_.insert(doc_.id);
-    doc_ids_.push_back(doc_.id);
+    id_bytes_ += doc_.id;
+    id_ends_.push_back(id_bytes_.size());
+    ids_.insert(doc);
     for (size_t f = 0; f < fields_.size(); ++f) {
       const FieldSpec& spec = schema_.fields()[f];
       if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
@@ -152,7 +153,7 @@ class IndexBuilderImpl : public IndexBuilder {
     return stats;
   }
 
-  uint64_t num_docs() const override { return doc_ids_.size(); }
+  uint64_t num_docs() const override { return id_ends_.size(); }
 
   Status Build(const std::string& path) override;
 
@@ -191,8 +192,29 @@ class IndexBuilderImpl : public IndexBuilder {
   Schema schema_;
   IndexBuilderOptions options_;
   std::vector<FieldAccum> fields_;
-  std::unordered_set<std::string> ids_;
-  std::vector<std::string> doc_ids_;
+  // Every id once, in doc order (the doc_ids section's bytes), and the set
+  // of docs keyed by their id, for duplicate checks without a second copy.
+  std::string id_bytes_;
+  std::vector<uint64_t> id_ends_;
+  std::string_view Id(uint32_t doc) const {
+    const uint64_t begin = doc == 0 ? 0 : id_ends_[doc - 1];
+    return std::string_view(id_bytes_).substr(begin, id_ends_[doc] - begin);
+  }
+  struct IdHash {
+    using is_transparent = void;
+    const IndexBuilderImpl* b;
+    size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
+    size_t operator()(uint32_t doc) const { return (*this)(b->Id(doc)); }
+  };
+  struct IdEq {
+    using is_transparent = void;
+    const IndexBuilderImpl* b;
+    std::string_view View(std::string_view id) const { return id; }
+    std::string_view View(uint32_t doc) const { return b->Id(doc); }
+    template <typename A, typename B>
+    bool operator()(const A& x, const B& y) const { return View(x) == View(y); }
+  };
+  std::unordered_set<uint32_t, IdHash, IdEq> ids_{0, IdHash{this}, IdEq{this}};
   internal::DocStoreWriter store_;
   internal::ParsedDocument doc_;  // Reused across AddJson calls.
   std::vector<analysis::Token> tokens_;
@@ -353,7 +375,7 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
 Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
                                     internal::AtomicFileWriter* out) {
   FieldAccum& fa = fields_[f];
-  const uint32_t num_docs = static_cast<uint32_t>(doc_ids_.size());
+  const uint32_t num_docs = static_cast<uint32_t>(this->num_docs());
   const uint32_t fid = static_cast<uint32_t>(f);
   if (fa.text) fa.norms.resize(num_docs, 0);
   internal::Bm25Params params{options_.bm25_k1, options_.bm25_b};
@@ -427,13 +449,10 @@ Status IndexBuilderImpl::Build(const std::string& path) {
   // Doc ids: offsets then bytes.
   {
     std::string ids;
-    uint64_t total = 0;
-    for (const std::string& id : doc_ids_) total += id.size();
-    if (total > 0xffffffffull) return Status::ResourceExhausted("document ids exceed 4 GiB");
-    uint32_t off = 0;
+    if (id_bytes_.size() > 0xffffffffull) return Status::ResourceExhausted("document ids exceed 4 GiB");
     internal::PutFixed32(&ids, 0);
-    for (const std::string& id : doc_ids_) internal::PutFixed32(&ids, off += static_cast<uint32_t>(id.size()));
-    for (const std::string& id : doc_ids_) ids += id;
+    for (uint64_t end : id_ends_) internal::PutFixed32(&ids, static_cast<uint32_t>(end));
+    ids += id_bytes_;
     LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kDocIds, internal::kNoField, ids));
   }
   std::vector<FieldStats> stats(fields_.size(), FieldStats{});
@@ -441,7 +460,7 @@ Status IndexBuilderImpl::Build(const std::string& path) {
     const FieldSpec& spec = schema_.fields()[f];
     if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
       FieldAccum& fa = fields_[f];
-      fa.present.resize((doc_ids_.size() + 63) / 64, 0);
+      fa.present.resize((num_docs() + 63) / 64, 0);
       std::string column(Bytes(fa.present));
       column.append(Bytes(fa.values));
       LIBSEARCH_RETURN_IF_ERROR(
@@ -449,9 +468,9 @@ Status IndexBuilderImpl::Build(const std::string& path) {
       // Block {min, max}, so range filters skip blocks they cannot match
       // and accept whole blocks they match without reading values.
       std::vector<double> min_max;
-      for (size_t first = 0; first < doc_ids_.size(); first += internal::kNumericBlockDocs) {
+      for (size_t first = 0; first < num_docs(); first += internal::kNumericBlockDocs) {
         double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-        const size_t end = std::min<size_t>(doc_ids_.size(), first + internal::kNumericBlockDocs);
+        const size_t end = std::min<size_t>(num_docs(), first + internal::kNumericBlockDocs);
         for (size_t d = first; d < end; ++d) {
           if (!((fa.present[d >> 6] >> (d & 63)) & 1)) continue;
           double v;
@@ -502,7 +521,7 @@ Status IndexBuilderImpl::Build(const std::string& path) {
   h.table_checksum = internal::Checksum64(table_bytes.data(), table_bytes.size());
   LIBSEARCH_RETURN_IF_ERROR(out->Append(table_bytes));
   h.file_size = out->size();
-  h.doc_count = doc_ids_.size();
+  h.doc_count = num_docs();
   h.header_checksum = internal::Checksum64(&h, offsetof(internal::FileHeader, header_checksum));
   LIBSEARCH_RETURN_IF_ERROR(out->WriteAt(0, {reinterpret_cast<const char*>(&h), sizeof(h)}));
   return out->Commit();
