@@ -280,11 +280,12 @@ void BindSearch(py::module_& m) {
   py::class_<libsearch::Index>(m, "Index")
       .def_static(
           "open",
-          [](const std::string& path, bool verify, float k1, float b) {
+          [](const std::string& path, bool verify, float k1, float b, size_t filter_cache_bytes) {
             libsearch::OpenOptions o;
             o.verify_checksums = verify;
             o.bm25_k1 = k1;
             o.bm25_b = b;
+            o.filter_cache_bytes = filter_cache_bytes;
             return Unwrap(libsearch::Index::Open(path, o));
           },
           py::call_guard<py::gil_scoped_release>())
@@ -377,6 +378,7 @@ py::dict Defaults() {
   d["verify_checksums"] = open.verify_checksums;
   d["bm25_k1"] = open.bm25_k1;
   d["bm25_b"] = open.bm25_b;
+  d["filter_cache_bytes"] = open.filter_cache_bytes;
   d["build_bm25_k1"] = build.bm25_k1;
   d["build_bm25_b"] = build.bm25_b;
   d["docstore_zstd_level"] = build.docstore_zstd_level;

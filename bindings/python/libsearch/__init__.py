@@ -729,10 +729,14 @@ class Index:
         verify_checksums: bool = _DEFAULTS["verify_checksums"],
         bm25_k1: float = _float_default("bm25_k1"),
         bm25_b: float = _float_default("bm25_b"),
+        filter_cache_bytes: int = _DEFAULTS["filter_cache_bytes"],
     ) -> None:
         """Opens the index file at ``path``; the same as :meth:`Index.open`."""
         self._path = os.fspath(path)
-        self._core: Optional[_core.Index] = _core.Index.open(self._path, verify_checksums, bm25_k1, bm25_b)
+        if filter_cache_bytes < 0:
+            raise InvalidArgument(f"filter_cache_bytes must be >= 0, got {filter_cache_bytes}")
+        self._core: Optional[_core.Index] = _core.Index.open(
+            self._path, verify_checksums, bm25_k1, bm25_b, filter_cache_bytes)
 
     @classmethod
     def open(
@@ -742,6 +746,7 @@ class Index:
         verify_checksums: bool = _DEFAULTS["verify_checksums"],
         bm25_k1: float = _float_default("bm25_k1"),
         bm25_b: float = _float_default("bm25_b"),
+        filter_cache_bytes: int = _DEFAULTS["filter_cache_bytes"],
     ) -> Index:
         """Opens an index file.
 
@@ -750,12 +755,16 @@ class Index:
             verify_checksums: Also check every section checksum now (reads the
                 whole file); otherwise call :meth:`verify` when in doubt.
             bm25_k1, bm25_b: BM25 parameters for scoring (Lucene's by default).
+            filter_cache_bytes: Memory for cached filters (filters that combine
+                clauses, from their second use, as CRoaring bitmaps); 0 turns
+                the cache off. Results are the same either way.
 
         Raises:
             NotFound: There is no such file.
             CorruptIndex: The file is not a valid libsearch index.
         """
-        return cls(path, verify_checksums=verify_checksums, bm25_k1=bm25_k1, bm25_b=bm25_b)
+        return cls(path, verify_checksums=verify_checksums, bm25_k1=bm25_k1, bm25_b=bm25_b,
+                   filter_cache_bytes=filter_cache_bytes)
 
     def _index(self) -> _core.Index:
         core = self._core

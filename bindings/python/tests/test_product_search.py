@@ -101,3 +101,16 @@ def test_highlight(index: libsearch.Index) -> None:
     hl = custom[0].highlights
     assert set(hl) <= {"product_name", "ingredients"} and "[" in hl["product_name"]
     assert index.search("peanut butter", k=1)[0].highlights == {}
+
+
+def test_filter_cache_option_gives_the_same_results(index_path) -> None:
+    filters = ["country:(France OR Germany)", "sugars_100g:<10 -nutrition_band:red"]
+    with libsearch.Index.open(index_path, filter_cache_bytes=0) as plain, libsearch.Index.open(index_path) as cached:
+        for _ in range(3):  # The second use builds the cached sets, the third reads them.
+            for q in ["chocolate", "", "milk OR cheese"]:
+                a = plain.search(q, 20, filters=filters, include_docs=False)
+                b = cached.search(q, 20, filters=filters, include_docs=False)
+                assert a.total == b.total
+                assert [(h.id, h.score) for h in a] == [(h.id, h.score) for h in b]
+    with pytest.raises(libsearch.InvalidArgument, match="filter_cache_bytes"):
+        libsearch.Index.open(index_path, filter_cache_bytes=-1)
