@@ -116,6 +116,22 @@ void BM_Product_TypoRangeFacetsSort_NoFilterCache(benchmark::State& state) {
 }
 BENCHMARK(BM_Product_TypoRangeFacetsSort_NoFilterCache)->Iterations(600);
 
+// Typo tolerance in relevance order (typo tiers), on right and wrong
+// spellings, as an app that always turns typos on sends them.
+void BM_Product_TyposRelevance(benchmark::State& state) {
+  std::vector<SearchRequest> reqs;
+  for (const char* q : {"chocolate", "cheese", "milk", "peanut butter", "organic juice", "chocolte",
+                        "strawbery", "yoghourt", "biscuts", "vanila"}) {
+    SearchRequest r;
+    r.query = q;
+    r.typos = true;
+    r.include_docs = false;
+    reqs.push_back(r);
+  }
+  RunRequests(state, reqs);
+}
+BENCHMARK(BM_Product_TyposRelevance)->Iterations(300);
+
 // Search-as-you-type: the last word is a prefix.
 void PrefixCase(benchmark::State& state, std::initializer_list<const char*> prefixes) {
   std::vector<SearchRequest> reqs;

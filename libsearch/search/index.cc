@@ -229,33 +229,7 @@ class IndexImpl : public Index {
     std::vector<std::pair<uint32_t, std::string>> matched;
     const size_t keep = req.offset + req.k;
     if (TypoTiered(req) && keep > 0) {
-      // Exact matches rank above typo matches: the best docs that match
-      // with no typo (scored by the whole typo query), then the best of
-      // the others.
-      SearchRequest exact = req;
-      exact.typos = false;
-      exact.filters.clear();  // `full` applies them.
-      LIBSEARCH_ASSIGN_OR_RETURN(auto full, Parse(req));
-      LIBSEARCH_ASSIGN_OR_RETURN(auto exact_query, Parse(exact));
-      exact_query->scored = false;
-      auto tier0 = std::make_unique<internal::Query>();
-      tier0->kind = internal::Query::Kind::kBoolean;
-      tier0->must.push_back(std::move(full));
-      tier0->must.push_back(std::move(exact_query));
-      LIBSEARCH_RETURN_IF_ERROR(RunTopK(*tier0, req, keep, &resp, &best, &matched));
-      LIBSEARCH_ASSIGN_OR_RETURN(full, Parse(req));
-      LIBSEARCH_ASSIGN_OR_RETURN(exact_query, Parse(exact));
-      auto tier1 = std::make_unique<internal::Query>();
-      tier1->kind = internal::Query::Kind::kBoolean;
-      tier1->must.push_back(std::move(full));
-      tier1->must_not.push_back(std::move(exact_query));
-      SearchResponse rest;
-      std::vector<internal::ScoredDoc> rest_best;
-      LIBSEARCH_RETURN_IF_ERROR(
-          RunTopK(*tier1, req, keep - best.size(), &rest, &rest_best, &matched));
-      best.insert(best.end(), rest_best.begin(), rest_best.end());
-      resp.total += rest.total;
-      resp.total_exact = resp.total_exact && rest.total_exact;
+      LIBSEARCH_RETURN_IF_ERROR(TieredTopK(req, keep, &resp, &best, &matched));
     } else {
       LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
       LIBSEARCH_RETURN_IF_ERROR(RunTopK(*query, req, keep, &resp, &best, &matched));
@@ -278,6 +252,66 @@ class IndexImpl : public Index {
 
   // Typo tiers apply to relevance order: with sort fields, those decide.
   static bool TypoTiered(const SearchRequest& req) { return req.typos && req.sort.empty(); }
+
+  // Typo tiers in the top-k path: every doc that matches with no typo
+  // ranks above every doc that needs one; within a tier, by the typo query's
+  // score. Fast path: the typo query's own top keep * 2 (its fast union
+  // path), checked for exact-tier docs in doc order; if at least `keep` of
+  // them are exact-tier, they are the page (any exact-tier doc left out
+  // ranks below all of them). Otherwise exact matches are rare (usually a
+  // misspelling): the best of `typo query AND exact query` (cheap, led by
+  // the rare exact terms), then the typo query's best of the rest.
+  Status TieredTopK(const SearchRequest& req, size_t keep, SearchResponse* resp,
+                    std::vector<internal::ScoredDoc>* best,
+                    std::vector<std::pair<uint32_t, std::string>>* matched) const {
+    LIBSEARCH_ASSIGN_OR_RETURN(auto full, Parse(req));
+    std::vector<internal::ScoredDoc> top;
+    LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, 2 * keep, resp, &top, matched));
+    {
+      std::vector<uint32_t> docs;
+      for (const auto& sd : top) docs.push_back(sd.doc);
+      std::sort(docs.begin(), docs.end());
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tier, ExactTier::Create(*this, req));
+      std::set<uint32_t> exact_docs;
+      for (uint32_t d : docs) {
+        if (tier->At(d) == 0) exact_docs.insert(d);
+      }
+      if (tier->corrupt()) return CorruptPostings();
+      if (exact_docs.size() >= keep) {
+        best->clear();
+        for (const auto& sd : top) {
+          if (best->size() < keep && exact_docs.count(sd.doc)) best->push_back(sd);
+        }
+        return Status::Ok();
+      }
+    }
+    SearchRequest exact = req;
+    exact.typos = false;
+    exact.filters.clear();  // `full` applies them.
+    LIBSEARCH_ASSIGN_OR_RETURN(auto exact_query, Parse(exact));
+    exact_query->scored = false;
+    auto tier0 = std::make_unique<internal::Query>();
+    tier0->kind = internal::Query::Kind::kBoolean;
+    tier0->must.push_back(std::move(full));
+    tier0->must.push_back(std::move(exact_query));
+    SearchResponse tier0_resp;
+    std::vector<internal::ScoredDoc> first;
+    std::vector<std::pair<uint32_t, std::string>> unused;
+    LIBSEARCH_RETURN_IF_ERROR(RunTopK(*tier0, req, keep, &tier0_resp, &first, &unused));
+    // `first` is now the whole page, or every exact-tier doc. With
+    // first.size() more, the typo query's best still fill the page once
+    // those are taken out.
+    LIBSEARCH_ASSIGN_OR_RETURN(full, Parse(req));
+    LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, keep + first.size(), resp, best, matched));
+    std::set<uint32_t> seen;
+    for (const auto& sd : first) seen.insert(sd.doc);
+    for (const auto& sd : *best) {
+      if (first.size() >= keep) break;
+      if (seen.count(sd.doc) == 0) first.push_back(sd);
+    }
+    *best = std::move(first);
+    return Status::Ok();
+  }
 
   // Top-`keep` of a query by score (best first, offset not applied), with
   // resp->total / total_exact, and the terms the query can match (the
