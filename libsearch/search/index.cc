@@ -165,14 +165,11 @@ class IndexImpl : public Index {
   // second use (FilterCache). The set holds exactly the filter's matches.
   Status UseFilterCache(std::unique_ptr<internal::Query>* filter) const {
     if (options_.filter_cache_bytes == 0) return Status::Ok();
-    // A single term or range is cheap as it is (postings with skip data; a
-    // column read per candidate, with block min/max): a set would only add
-    // a lookup. Lucene never caches term queries either. Combinations
-    // (country:(a OR b), ranges with exclusions) are what a set saves.
-    const internal::Query::Kind kind = (*filter)->kind;
-    if (kind == internal::Query::Kind::kTerm || kind == internal::Query::Kind::kRange) {
-      return Status::Ok();
-    }
+    // A single range is cheap as it is (a column read per candidate, with
+    // block min/max): measured, a cached range was ~15% slower. Terms and
+    // combinations gain (a membership test instead of decoding postings
+    // blocks to seek: 20-30% on the 818k catalogue).
+    if ((*filter)->kind == internal::Query::Kind::kRange) return Status::Ok();
     const std::string key = (*filter)->ToString(reader_->schema());
     bool build = false;
     std::shared_ptr<const internal::DocSet> set = filter_cache_.Find(key, &build);

@@ -755,9 +755,9 @@ class Index:
             verify_checksums: Also check every section checksum now (reads the
                 whole file); otherwise call :meth:`verify` when in doubt.
             bm25_k1, bm25_b: BM25 parameters for scoring (Lucene's by default).
-            filter_cache_bytes: Memory for cached filters (filters that combine
-                clauses, from their second use, as CRoaring bitmaps); 0 turns
-                the cache off. Results are the same either way.
+            filter_cache_bytes: Memory for cached filters (from their second
+                use, as CRoaring bitmaps; single ranges are not cached); 0
+                turns the cache off. Results are the same either way.
 
         Raises:
             NotFound: There is no such file.

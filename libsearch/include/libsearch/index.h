@@ -39,11 +39,10 @@ struct OpenOptions {
   // alternative (so "tvs" too) matches any of them (multi-word alternatives
   // as phrases). See LoadSynonyms().
   std::vector<std::vector<std::string>> synonyms;
-  // Memory for cached filters: a SearchRequest::filters entry that combines
-  // clauses (`brand:(a OR b)`, `price:<5 -brand:x`; a single term or range
-  // is cheap as it is) and is seen a second time is evaluated once into a
-  // Roaring bitmap and reused while it stays among the most recently used
-  // that fit. 0 disables. Default 32 MiB.
+  // Memory for cached filters: a SearchRequest::filters entry (other than a
+  // single range, which its column answers as fast) seen a second time is
+  // evaluated once into a Roaring bitmap and reused while it stays among
+  // the most recently used that fit. 0 disables. Default 32 MiB.
   size_t filter_cache_bytes = size_t{32} << 20;
 };
 
