@@ -17,6 +17,7 @@
 #include "index/document.h"
 #include "index/postings.h"
 #include "index/term_dict.h"
+#include "index/term_infos.h"
 #include "storage/file.h"
 #include "storage/format.h"
 #include "util/coding.h"
@@ -162,7 +163,9 @@ class IndexBuilderImpl : public IndexBuilder {
   void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const internal::FieldValue& value,
                   uint32_t doc);
   void AddPrefixes(FieldAccum* fa, const std::string& term, uint32_t tf);
-  Status WriteField(size_t f, FieldStats* stats, internal::AtomicFileWriter* out);
+  // For the id field, *doc_ords receives each doc's id-term ordinal.
+  Status WriteField(size_t f, FieldStats* stats, std::vector<uint32_t>* doc_ords,
+                    internal::AtomicFileWriter* out);
   // Writes a sorted dictionary and its postings under section field id
   // `section_field`; returns the term ids in dictionary order in *order.
   Status WriteTerms(uint32_t section_field, const std::vector<const std::string*>& names,
@@ -341,7 +344,7 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
   std::string blocks, index;
   internal::WriteTermDict(sorted, &blocks, &index);
   internal::PostingsSink sink;
-  std::vector<internal::TermInfo> infos;
+  std::vector<internal::TermInfo> infos;  // (The packed records come to ~4 bytes a term.)
   infos.reserve(order->size());
   for (uint32_t id : *order) {
     TermAccum& acc = (*terms)[id];
@@ -352,15 +355,17 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
     infos.push_back(internal::WritePostings(in, norms, idf, table, &sink));
     acc = TermAccum();  // Free memory as we go.
   }
+  const std::string& name = schema_.fields()[section_field & ~internal::kPrefixFieldBit].name;
   if (sink.postings.size() > 0xffffffffull * 64 || sink.positions.size() > (1ull << 40)) {
-    return Status::ResourceExhausted("field '" +
-                                     schema_.fields()[section_field & ~internal::kPrefixFieldBit].name +
-                                     "' is too large");
+    return Status::ResourceExhausted("field '" + name + "' is too large");
   }
+  std::string packed;
+  LIBSEARCH_RETURN_IF_ERROR(internal::WritePackedTermInfos(infos, &packed).WithContext("field '" + name + "'"));
+  infos = {};
   *num_blocks = sink.info.size();
   const uint32_t fid = section_field;
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermIndex, fid, index));
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermInfos, fid, Bytes(infos)));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermInfosPacked, fid, packed));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockLastDoc, fid, Bytes(sink.last_doc)));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockMaxScore, fid, Bytes(sink.max_score)));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockInfo, fid, Bytes(sink.info)));
@@ -372,11 +377,17 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
   return Status::Ok();
 }
 
-Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
+Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats, std::vector<uint32_t>* doc_ords,
                                     internal::AtomicFileWriter* out) {
   FieldAccum& fa = fields_[f];
   const uint32_t num_docs = static_cast<uint32_t>(this->num_docs());
   const uint32_t fid = static_cast<uint32_t>(f);
+  const bool id_field = schema_.fields()[f].name == schema_.id_field();
+  std::vector<uint32_t> term_of_doc;  // Id field: every doc has exactly one term.
+  if (id_field) {
+    term_of_doc.resize(num_docs);
+    for (uint32_t t = 0; t < fa.terms.size(); ++t) term_of_doc[fa.terms[t].docs[0]] = t;
+  }
   if (fa.text) fa.norms.resize(num_docs, 0);
   internal::Bm25Params params{options_.bm25_k1, options_.bm25_b};
   const float avgdl = internal::Bm25AvgFieldLength(fa.sum_total_tf, fa.doc_count);
@@ -390,6 +401,12 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats,
   stats->sum_total_tf = fa.sum_total_tf;
   stats->num_terms = order.size();
   stats->num_blocks = num_blocks;
+  if (id_field) {
+    std::vector<uint32_t> ordinal(order.size());
+    for (uint32_t ord = 0; ord < order.size(); ++ord) ordinal[order[ord]] = ord;
+    doc_ords->resize(num_docs);
+    for (uint32_t d = 0; d < num_docs; ++d) (*doc_ords)[d] = ordinal[term_of_doc[d]];
+  }
   if (fa.text) LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kNorms, fid, Bytes(fa.norms)));
   if (fa.prefix_chars > 0) {
     // Scored with the field's own statistics and norms (docs/format.md).
@@ -446,16 +463,8 @@ Status IndexBuilderImpl::Build(const std::string& path) {
   LIBSEARCH_RETURN_IF_ERROR(out->Append(std::string(sizeof(internal::FileHeader), '\0')));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kSchema, internal::kNoField,
                                        schema_.ToJson()));
-  // Doc ids: offsets then bytes.
-  {
-    std::string ids;
-    if (id_bytes_.size() > 0xffffffffull) return Status::ResourceExhausted("document ids exceed 4 GiB");
-    internal::PutFixed32(&ids, 0);
-    for (uint64_t end : id_ends_) internal::PutFixed32(&ids, static_cast<uint32_t>(end));
-    ids += id_bytes_;
-    LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kDocIds, internal::kNoField, ids));
-  }
   std::vector<FieldStats> stats(fields_.size(), FieldStats{});
+  std::vector<uint32_t> doc_ords;
   for (size_t f = 0; f < fields_.size(); ++f) {
     const FieldSpec& spec = schema_.fields()[f];
     if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
@@ -495,7 +504,18 @@ Status IndexBuilderImpl::Build(const std::string& path) {
     if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
       continue;
     }
-    LIBSEARCH_RETURN_IF_ERROR(WriteField(f, &stats[f], out.get()));
+    LIBSEARCH_RETURN_IF_ERROR(WriteField(f, &stats[f], &doc_ords, out.get()));
+  }
+  {  // Doc ids: each doc's id-term ordinal, in as few bits as the largest needs.
+    std::string ids;
+    const uint32_t width = internal::BitWidth(num_docs() > 0 ? static_cast<uint32_t>(num_docs() - 1) : 0);
+    internal::PutFixed32(&ids, width);
+    internal::PutFixed32(&ids, 0);
+    internal::BitWriter bits(&ids);
+    for (uint32_t ord : doc_ords) bits.Put(ord, width);
+    bits.Finish();
+    ids.append(8, '\0');  // Any ordinal is one 8-byte load.
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kDocIdOrds, internal::kNoField, ids));
   }
   LIBSEARCH_RETURN_IF_ERROR(
       AddSection(out.get(), SectionKind::kFieldStats, internal::kNoField, Bytes(stats)));

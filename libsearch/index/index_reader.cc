@@ -29,6 +29,8 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kSynonyms: return "synonyms";
     case SectionKind::kKeywordDense: return "keyword_dense";
     case SectionKind::kNumericBlocks: return "numeric_blocks";
+    case SectionKind::kTermInfosPacked: return "term_infos";
+    case SectionKind::kDocIdOrds: return "doc_ids";
   }
   return "unknown";
 }
@@ -54,12 +56,14 @@ Status IndexReader::Init() {
   if (header_.header_checksum != Checksum64(&header_, offsetof(FileHeader, header_checksum))) {
     return Status::Corruption("header checksum mismatch (the file is damaged)");
   }
-  if (header_.format_major != kFormatMajor) {
+  if (header_.format_major < kOldestReadableMajor || header_.format_major > kFormatMajor) {
     return Status::InvalidArgument(
         "index format version " + std::to_string(header_.format_major) + "." +
         std::to_string(header_.format_minor) + " is not supported by this libsearch (reads " +
-        std::to_string(kFormatMajor) + ".x); rebuild the index or upgrade libsearch");
+        std::to_string(kOldestReadableMajor) + ".x to " + std::to_string(kFormatMajor) +
+        ".x); rebuild the index with `libsearch index` or upgrade libsearch");
   }
+  const bool v1 = header_.format_major == 1;
   if (header_.file_size != data.size()) {
     return Status::Corruption("file is " + std::to_string(data.size()) + " bytes but the header says " +
                               std::to_string(header_.file_size) + " (truncated or appended to)");
@@ -112,11 +116,20 @@ Status IndexReader::Init() {
   if (stats.size() != schema_.fields().size() * sizeof(FieldStats)) {
     return Status::Corruption("field_stats size does not match the schema");
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, global(SectionKind::kDocIds));
-  const uint64_t offsets_bytes = 4ull * (num_docs_ + 1ull);
-  if (ids.size() < offsets_bytes) return Status::Corruption("doc_ids section too short");
-  doc_id_offsets_ = ids.substr(0, offsets_bytes);
-  doc_id_bytes_ = ids.substr(offsets_bytes);
+  if (v1) {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, global(SectionKind::kDocIds));
+    const uint64_t offsets_bytes = 4ull * (num_docs_ + 1ull);
+    if (ids.size() < offsets_bytes) return Status::Corruption("doc_ids section too short");
+    doc_id_offsets_ = ids.substr(0, offsets_bytes);
+    doc_id_bytes_ = ids.substr(offsets_bytes);
+  } else {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, global(SectionKind::kDocIdOrds));
+    id_ord_width_ = ids.size() >= 8 ? DecodeFixed32(ids.data()) : 99;
+    if (id_ord_width_ > 32 || ids.size() != 8 + (uint64_t{num_docs_} * id_ord_width_ + 7) / 8 + 8) {
+      return Status::Corruption("doc_ids section has the wrong size");
+    }
+    id_ords_ = ids.data() + 8;
+  }
 
   if (const SectionEntry* syn = by_kind[static_cast<uint32_t>(SectionKind::kSynonyms)]) {
     synonyms_json_ = Section(*syn);  // Small; checked like the schema.
@@ -166,7 +179,8 @@ Status IndexReader::Init() {
     const FieldSpec& spec = schema_.fields()[f];
     const std::string where = "field '" + spec.name + "': ";
     const bool text = spec.type == FieldType::kText;
-    const SectionKind needed[] = {SectionKind::kTermBlocks, SectionKind::kTermInfos,
+    const SectionKind infos_kind = v1 ? SectionKind::kTermInfos : SectionKind::kTermInfosPacked;
+    const SectionKind needed[] = {SectionKind::kTermBlocks, infos_kind,
                                   SectionKind::kPostings, SectionKind::kBlockLastDoc,
                                   SectionKind::kBlockMaxScore, SectionKind::kBlockInfo};
     for (SectionKind k : needed) {
@@ -179,7 +193,9 @@ Status IndexReader::Init() {
     fr.id = f;
     std::memcpy(&fr.stats, stats.data() + f * sizeof(FieldStats), sizeof(FieldStats));
     const FieldStats& st = fr.stats;
-    if (st.num_terms > 0xffffffffull || Section(*sec(SectionKind::kTermInfos)).size() != st.num_terms * sizeof(TermInfo) ||
+    const std::string_view infos = Section(*sec(infos_kind));
+    LIBSEARCH_ASSIGN_OR_RETURN(fr.infos, v1 ? TermInfoTable::OpenV1(infos) : TermInfoTable::OpenPacked(infos));
+    if (st.num_terms > 0xffffffffull || fr.infos.num_terms() != st.num_terms ||
         Section(*sec(SectionKind::kBlockLastDoc)).size() != st.num_blocks * 4 ||
         Section(*sec(SectionKind::kBlockMaxScore)).size() != st.num_blocks * 4 ||
         Section(*sec(SectionKind::kBlockInfo)).size() != st.num_blocks * sizeof(BlockInfo) ||
@@ -191,7 +207,6 @@ Status IndexReader::Init() {
                                                              st.num_terms));
     // Sections are 64-byte aligned in a page-aligned mapping, so these casts
     // point at properly aligned arrays.
-    fr.term_infos = reinterpret_cast<const TermInfo*>(Section(*sec(SectionKind::kTermInfos)).data());
     fr.postings.postings = Section(*sec(SectionKind::kPostings));
     if (text) fr.postings.positions = Section(*sec(SectionKind::kPositions));
     fr.postings.last_doc = reinterpret_cast<const uint32_t*>(Section(*sec(SectionKind::kBlockLastDoc)).data());
@@ -231,6 +246,11 @@ Status IndexReader::Init() {
       LIBSEARCH_RETURN_IF_ERROR(InitPrefixField(f, &per_prefix[f * kNumSectionKinds]));
     }
   }
+  if (!v1) {
+    const auto id = schema_.FieldIndex(schema_.id_field());
+    if (!id || field(*id) == nullptr) return Status::Corruption("the id field has no term dictionary");
+    id_field_ = static_cast<uint32_t>(*id);
+  }
   return Status::Ok();
 }
 
@@ -244,29 +264,31 @@ Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) 
     const SectionEntry* e = sec[static_cast<uint32_t>(k)];
     return e == nullptr ? std::string_view() : Section(*e);
   };
-  for (SectionKind k : {SectionKind::kTermBlocks, SectionKind::kTermInfos, SectionKind::kPostings,
+  const bool v1 = header_.format_major == 1;
+  const SectionKind infos_kind = v1 ? SectionKind::kTermInfos : SectionKind::kTermInfosPacked;
+  for (SectionKind k : {SectionKind::kTermBlocks, infos_kind, SectionKind::kPostings,
                         SectionKind::kBlockLastDoc, SectionKind::kBlockMaxScore, SectionKind::kBlockInfo}) {
     if (sec[static_cast<uint32_t>(k)] == nullptr) {
       return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
     }
   }
-  const uint64_t num_terms = bytes(SectionKind::kTermInfos).size() / sizeof(TermInfo);
+  prefix_fields_.resize(fields_.size());
+  FieldReader& fr = prefix_fields_[f];
+  LIBSEARCH_ASSIGN_OR_RETURN(fr.infos, v1 ? TermInfoTable::OpenV1(bytes(infos_kind))
+                                          : TermInfoTable::OpenPacked(bytes(infos_kind)));
+  const uint64_t num_terms = fr.infos.num_terms();
   const uint64_t num_blocks = bytes(SectionKind::kBlockLastDoc).size() / 4;
-  if (bytes(SectionKind::kTermInfos).size() % sizeof(TermInfo) != 0 || num_terms > 0xffffffffull ||
-      bytes(SectionKind::kBlockLastDoc).size() % 4 != 0 ||
+  if (bytes(SectionKind::kBlockLastDoc).size() % 4 != 0 ||
       bytes(SectionKind::kBlockMaxScore).size() != num_blocks * 4 ||
       bytes(SectionKind::kBlockInfo).size() != num_blocks * sizeof(BlockInfo)) {
     return Status::Corruption(where + "section sizes do not agree");
   }
-  prefix_fields_.resize(fields_.size());
-  FieldReader& fr = prefix_fields_[f];
   LIBSEARCH_ASSIGN_OR_RETURN(fr.dict, TermDictReader::Open(bytes(SectionKind::kTermBlocks),
                                                            bytes(SectionKind::kTermIndex), num_terms));
   fr.id = f;  // Same id: scorers share the field's norm table.
   fr.stats = field.stats;
   fr.stats.num_terms = num_terms;
   fr.stats.num_blocks = num_blocks;
-  fr.term_infos = reinterpret_cast<const TermInfo*>(bytes(SectionKind::kTermInfos).data());
   fr.postings.postings = bytes(SectionKind::kPostings);
   fr.postings.last_doc = reinterpret_cast<const uint32_t*>(bytes(SectionKind::kBlockLastDoc).data());
   fr.postings.max_score = reinterpret_cast<const float*>(bytes(SectionKind::kBlockMaxScore).data());
@@ -278,11 +300,21 @@ Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) 
   return Status::Ok();
 }
 
-std::string_view IndexReader::DocId(uint32_t doc) const {
-  const uint32_t lo = DecodeFixed32(doc_id_offsets_.data() + 4ull * doc);
-  const uint32_t hi = DecodeFixed32(doc_id_offsets_.data() + 4ull * (doc + 1));
-  if (lo > hi || hi > doc_id_bytes_.size()) return "<corrupt id>";
-  return doc_id_bytes_.substr(lo, hi - lo);
+std::string IndexReader::DocId(uint32_t doc) const {
+  if (id_ords_ == nullptr) {  // 1.x: the id strings.
+    const uint32_t lo = DecodeFixed32(doc_id_offsets_.data() + 4ull * doc);
+    const uint32_t hi = DecodeFixed32(doc_id_offsets_.data() + 4ull * (doc + 1));
+    if (lo > hi || hi > doc_id_bytes_.size()) return "<corrupt id>";
+    return std::string(doc_id_bytes_.substr(lo, hi - lo));
+  }
+  // The id is the doc's term in the id field (a keyword term is its value).
+  const uint64_t ord = ReadBits(id_ords_, uint64_t{doc} * id_ord_width_, id_ord_width_);
+  const FieldReader& ids = fields_[id_field_];
+  std::vector<std::string> term;
+  if (ord >= ids.stats.num_terms || !ids.dict.Terms(static_cast<uint32_t>(ord), 1, &term).ok()) {
+    return "<corrupt id>";
+  }
+  return std::move(term[0]);
 }
 
 Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {

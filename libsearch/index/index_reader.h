@@ -11,6 +11,7 @@
 #include "index/doc_store.h"
 #include "index/postings.h"
 #include "index/term_dict.h"
+#include "index/term_infos.h"
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
 #include "storage/file.h"
@@ -24,11 +25,14 @@ struct FieldReader {
   const FieldSpec* spec = nullptr;
   FieldStats stats{};
   TermDictReader dict;
-  const TermInfo* term_infos = nullptr;
+  TermInfoTable infos;
   FieldPostingsView postings;
   const uint8_t* norms = nullptr;  // Null for keyword fields (all lengths 1).
 
   uint8_t norm(uint32_t doc) const { return norms ? norms[doc] : 1; }
+  // REQUIRES: ord < stats.num_terms (an ordinal from `dict`).
+  TermInfo Term(uint32_t ord) const { return infos.Get(ord); }
+  uint32_t DocFreq(uint32_t ord) const { return infos.DocFreq(ord); }
 };
 
 // One int or float field, a value per doc: read straight from the mapping.
@@ -111,8 +115,8 @@ class IndexReader {
   }
   // Synonym groups stored at build time (JSON), empty if none.
   std::string_view synonyms_json() const { return synonyms_json_; }
-  // The external id of `doc`. REQUIRES: doc < num_docs().
-  std::string_view DocId(uint32_t doc) const;
+  // The external id of `doc` ("<corrupt id>" if damaged). REQUIRES: doc < num_docs().
+  std::string DocId(uint32_t doc) const;
   Result<std::string> StoredDocument(uint32_t doc) const;
 
   // Recomputes every section checksum. Corruption names the first bad section.
@@ -135,7 +139,10 @@ class IndexReader {
   std::vector<FieldReader> prefix_fields_;
   std::vector<NumericColumn> numeric_;
   std::vector<KeywordColumn> keyword_;
-  std::string_view doc_id_offsets_, doc_id_bytes_;
+  std::string_view doc_id_offsets_, doc_id_bytes_;  // 1.x.
+  const char* id_ords_ = nullptr;                   // 2.x: bit-packed id-term ordinals.
+  uint32_t id_ord_width_ = 0;
+  uint32_t id_field_ = 0;
   std::string_view synonyms_json_;
   DocStoreReader store_;
 };

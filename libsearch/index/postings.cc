@@ -10,13 +10,39 @@ namespace libsearch::internal {
 
 TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
                        const NormInverseTable& norm_inverse, PostingsSink* sink) {
-  TermInfo ti{};
+  TermInfo ti;
   ti.doc_freq = in.doc_freq;
-  ti.first_block = static_cast<uint32_t>(sink->info.size());
   ti.postings_offset = sink->postings.size();
   ti.positions_offset = sink->positions.size();
-  uint32_t prev = 0xffffffffu;  // "doc -1": the first gap is doc + 1.
   const uint32_t* pos = in.positions;
+  auto put_positions = [&](uint32_t start, uint32_t n) {  // Of docs [start, start + n).
+    if (pos == nullptr) return;
+    for (uint32_t i = start; i < start + n; ++i) {
+      uint32_t last = 0;
+      for (uint32_t k = 0; k < in.tfs[i]; ++k) {
+        PutVarint32(&sink->positions, *pos - last);
+        last = *pos++;
+      }
+    }
+  };
+  if (in.doc_freq <= kBlockSize) put_positions(0, in.doc_freq);
+  if (in.doc_freq == 1) {  // Inline: the term info holds the doc and tf.
+    ti.inline_doc = in.docs[0];
+    ti.inline_tf = in.tfs[0];
+    return ti;
+  }
+  if (in.doc_freq <= kBlockSize) {  // One varint block, no block entries.
+    uint32_t p = 0xffffffffu;
+    for (uint32_t i = 0; i < in.doc_freq; ++i) {
+      const uint32_t gap = in.docs[i] - p - 1, tf = in.tfs[i];
+      PutVarint32(&sink->postings, (gap << 1) | (tf == 1 ? 1u : 0u));
+      if (tf != 1) PutVarint32(&sink->postings, tf);
+      p = in.docs[i];
+    }
+    return ti;
+  }
+  ti.first_block = static_cast<uint32_t>(sink->info.size());
+  uint32_t prev = 0xffffffffu;  // "doc -1": the first gap is doc + 1.
   uint32_t buf[kBlockSize];
   for (uint32_t start = 0; start < in.doc_freq; start += kBlockSize) {
     const uint32_t n = std::min<uint32_t>(kBlockSize, in.doc_freq - start);
@@ -55,27 +81,18 @@ TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float 
         p = in.docs[start + i];
       }
     }
-    if (pos != nullptr) {
-      for (uint32_t i = 0; i < n; ++i) {
-        uint32_t last = 0;
-        for (uint32_t k = 0; k < in.tfs[start + i]; ++k) {
-          PutVarint32(&sink->positions, *pos - last);
-          last = *pos++;
-        }
-      }
-    }
+    put_positions(start, n);
     prev = in.docs[start + n - 1];
     sink->last_doc.push_back(prev);
     sink->max_score.push_back(block_max);
     sink->info.push_back(bi);
-    ti.max_score = std::max(ti.max_score, block_max);
-    ti.max_tf = std::max(ti.max_tf, bi.max_tf);
   }
   return ti;
 }
 
 bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
                        const uint8_t* norms, float idf, const NormInverseTable& norm_inverse) {
+  if (term.first_block == kNoBlockEntries) return false;
   PostingsCursor c(view, term);
   const uint64_t num_blocks = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;
   for (uint64_t b = 0; b < num_blocks; ++b) {
@@ -95,7 +112,8 @@ bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
 PostingsCursor::PostingsCursor(const FieldPostingsView* view, const TermInfo& term)
     : view_(view), term_(term) {
   num_blocks_ = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;
-  if (term.first_block + num_blocks_ > view->num_blocks ||
+  if (term.corrupt ||
+      (has_block_entries() ? term.first_block + num_blocks_ > view->num_blocks : num_blocks_ > 1) ||
       term.postings_offset > view->postings.size() ||
       term.positions_offset > view->positions.size()) {
     Fail();
@@ -119,19 +137,53 @@ void PostingsCursor::Fail() {
 
 uint32_t PostingsCursor::block_last_doc() const {
   if (block_ >= num_blocks_) return kNoMoreDocs;
-  return view_->last_doc[term_.first_block + block_];
+  return LastDoc(block_);
 }
 
 uint32_t PostingsCursor::ShallowAdvance(uint32_t target) {
   uint64_t b = std::max(shallow_, block_);
-  while (b < num_blocks_ && view_->last_doc[term_.first_block + b] < target) ++b;
+  while (b < num_blocks_ && LastDoc(b) < target) ++b;
   shallow_ = b;
-  return b < num_blocks_ ? view_->last_doc[term_.first_block + b] : kNoMoreDocs;
+  return b < num_blocks_ ? LastDoc(b) : kNoMoreDocs;
 }
 
 float PostingsCursor::block_max_score() const {
-  if (block_ >= num_blocks_) return 0;
+  if (block_ >= num_blocks_ || !has_block_entries()) return 0;
   return view_->max_score[term_.first_block + block_];
+}
+
+bool PostingsCursor::LoadSingleBlock() {
+  const uint32_t n = term_.doc_freq;
+  if (term_.inline_tf != 0) {
+    docs_[0] = term_.inline_doc;
+    tfs_[0] = term_.inline_tf;
+  } else {
+    const char* p = view_->postings.data() + term_.postings_offset;
+    const char* limit = view_->postings.data() + view_->postings.size();
+    uint32_t d = 0xffffffffu;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t v, tf = 1;
+      p = GetVarint32(p, limit, &v);
+      if (p != nullptr && (v & 1) == 0) p = GetVarint32(p, limit, &tf);
+      if (p == nullptr || tf == 0) {
+        Fail();
+        return false;
+      }
+      d += (v >> 1) + 1;
+      docs_[i] = d;
+      tfs_[i] = tf;
+    }
+  }
+  uint32_t bad = (term_.inline_tf != 0 && n != 1) || docs_[0] >= view_->num_docs;
+  for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
+  if (bad || docs_[n - 1] >= view_->num_docs) {
+    Fail();
+    return false;
+  }
+  single_last_ = docs_[n - 1];
+  count_ = n;
+  pos_ptr_ = nullptr;
+  return true;
 }
 
 bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
@@ -141,6 +193,7 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
     count_ = 0;
     return false;
   }
+  if (!has_block_entries()) return LoadSingleBlock();
   const uint64_t gb = term_.first_block + b;
   const BlockInfo& bi = view_->info[gb];
   const uint32_t prev = b == 0 ? 0xffffffffu : view_->last_doc[gb - 1];
@@ -216,9 +269,9 @@ uint32_t PostingsCursor::Next() {
 
 uint32_t PostingsCursor::Advance(uint32_t target) {
   if (doc_ >= target) return doc_;
-  if (view_->last_doc[term_.first_block + block_] < target) {
+  if (LastDoc(block_) < target) {
     uint64_t b = block_ + 1;
-    while (b < num_blocks_ && view_->last_doc[term_.first_block + b] < target) ++b;
+    while (b < num_blocks_ && LastDoc(b) < target) ++b;
     if (!LoadBlock(b)) return doc_ = kNoMoreDocs;
   }
   while (docs_[pos_] < target) ++pos_;  // The block's last doc is >= target.
@@ -228,10 +281,11 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
 void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
   out->clear();
   if (doc_ == kNoMoreDocs) return;
-  const BlockInfo& bi = view_->info[term_.first_block + block_];
   const char* limit = view_->positions.data() + view_->positions.size();
   if (pos_ptr_ == nullptr || pos_index_ > pos_) {
-    const uint64_t off = term_.positions_offset + bi.pos_offset;
+    const uint64_t off =
+        term_.positions_offset +
+        (has_block_entries() ? view_->info[term_.first_block + block_].pos_offset : 0);
     if (off > view_->positions.size()) {
       Fail();
       return;

@@ -5,6 +5,12 @@
 // coded (gap - 1) << 1 | (tf == 1), then tf if it is not 1. Per-block
 // metadata (last doc, offsets, widths, score bounds) lives in separate arrays
 // so skipping and block-max pruning never touch the payload.
+//
+// Since 2.0 only terms with two or more blocks have block-array entries: a
+// one-block term is decoded whole when its cursor opens, which gives its last
+// doc, and its exact score bound is computed from those docs at query time.
+// Its block is always varint coded, and a doc_freq-1 term keeps its doc and
+// tf in the term info (no payload at all).
 #pragma once
 
 #include <algorithm>
@@ -22,6 +28,21 @@
 namespace libsearch::internal {
 
 inline constexpr uint32_t kNoMoreDocs = 0x7fffffffu;
+inline constexpr uint32_t kNoBlockEntries = 0xffffffffu;
+
+// A term's postings metadata as decoded from either file layout (1.x
+// TermInfoV1, 2.x packed records; see term_infos.h).
+struct TermInfo {
+  uint32_t doc_freq = 0;
+  // Its first entry in the field's block arrays, or kNoBlockEntries: a
+  // one-block term (2.x), varint coded at postings_offset or inline.
+  uint32_t first_block = kNoBlockEntries;
+  uint64_t postings_offset = 0;
+  uint64_t positions_offset = 0;
+  uint32_t inline_doc = 0;  // With inline_tf > 0 (doc_freq 1): the doc, no payload.
+  uint32_t inline_tf = 0;
+  bool corrupt = false;     // The record was damaged: cursors fail at once.
+};
 
 // Output buffers for one field's postings-related sections.
 struct PostingsSink {
@@ -39,10 +60,10 @@ struct TermPostingsInput {
   uint32_t doc_freq;
 };
 
-// Encodes one term's postings into *sink. `norms` is the field's norm byte per
-// doc, or null for fields without norms (keyword: every length is 1).
-// `weight` is the term's boost-1 BM25 weight (its idf) and `norm_inverse` the
-// field's table; they give the stored score bounds.
+// Encodes one term's postings into *sink (2.x layout). `norms` is the field's
+// norm byte per doc, or null for fields without norms (keyword: every length
+// is 1). `weight` is the term's boost-1 BM25 weight (its idf) and
+// `norm_inverse` the field's table; they give the stored score bounds.
 TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
                        const NormInverseTable& norm_inverse, PostingsSink* sink);
 
@@ -111,7 +132,7 @@ struct FieldPostingsView {
   std::shared_ptr<const FieldBoundCache> bound_cache = std::make_shared<FieldBoundCache>();
 };
 
-// True iff every block of the term stores exactly (bit for bit) the largest
+// True iff the term has block entries and every block of it stores exactly (bit for bit) the largest
 // Bm25Score(idf, tf, norm_inverse[norm]) over its docs. Decodes the whole
 // list; false on any damage. `norms` null: every norm is 1 (keyword fields).
 bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
@@ -146,10 +167,24 @@ class PostingsCursor {
   bool corrupt() const { return corrupt_; }
 
   // Block-level access for pruning: current block, its last doc and the
-  // stored bound (build-time BM25 parameters, boost 1).
+  // stored bound (build-time BM25 parameters, boost 1; 0 for a term without
+  // block entries, whose bound SingleBlock() gives).
   uint64_t block() const { return block_; }
   uint32_t block_last_doc() const;
   float block_max_score() const;
+  // False for a one-block term of a 2.x file: no stored maxima, no
+  // (max_tf, min_norm); the ForEachBlock* calls below see no blocks.
+  bool has_block_entries() const { return term_.first_block != kNoBlockEntries; }
+  // A term without block entries: all its docs and tfs (decoded at open).
+  // Returns the count, 0 if the term is corrupt. They stay valid whatever
+  // the cursor does next.
+  uint32_t SingleBlock(const uint32_t** docs, const uint32_t** tfs) const {
+    *docs = docs_;
+    *tfs = tfs_;
+    return has_block_entries() || corrupt_ ? 0 : term_.doc_freq;
+  }
+  // Whether blocks remain from the shallow (or current) block on.
+  bool BlocksLeft() const { return std::max(shallow_, block_) < num_blocks_; }
 
   // Shallow skipping: moves a second block pointer (never behind the decoded
   // block) to the block that holds the first doc >= target, reading only the
@@ -159,6 +194,7 @@ class PostingsCursor {
   // one containing `up_to`: the inputs of a safe score bound for any k1, b.
   template <typename F>
   void ForEachBlockBound(uint32_t up_to, F&& f) const {
+    if (!has_block_entries()) return;
     for (uint64_t b = std::max(shallow_, block_); b < num_blocks_; ++b) {
       const BlockInfo& bi = view_->info[term_.first_block + b];
       f(bi.max_tf, bi.min_norm);
@@ -168,6 +204,7 @@ class PostingsCursor {
   // As ForEachBlockBound, with the stored maximum of each block.
   template <typename F>
   void ForEachBlockStoredMax(uint32_t up_to, F&& f) const {
+    if (!has_block_entries()) return;
     for (uint64_t b = std::max(shallow_, block_); b < num_blocks_; ++b) {
       f(view_->max_score[term_.first_block + b]);
       if (view_->last_doc[term_.first_block + b] >= up_to) break;
@@ -176,12 +213,14 @@ class PostingsCursor {
   // The largest stored block maximum of the term.
   float StoredMax() const {
     float m = 0;
+    if (!has_block_entries()) return m;
     for (uint64_t b = 0; b < num_blocks_; ++b) m = std::max(m, view_->max_score[term_.first_block + b]);
     return m;
   }
   // As above over all blocks of the term.
   template <typename F>
   void ForEachBlock(F&& f) const {
+    if (!has_block_entries()) return;
     for (uint64_t b = 0; b < num_blocks_; ++b) {
       const BlockInfo& bi = view_->info[term_.first_block + b];
       f(bi.max_tf, bi.min_norm);
@@ -192,7 +231,13 @@ class PostingsCursor {
   // Decodes block b (relative); false at end. Without tfs, freq() is
   // undefined until the next LoadBlock with them.
   bool LoadBlock(uint64_t b, bool with_tfs = true);
+  // The one block of a term without block entries (inline or varint).
+  bool LoadSingleBlock();
   void Fail();
+  // Last doc of block b (relative); b < num_blocks_.
+  uint32_t LastDoc(uint64_t b) const {
+    return has_block_entries() ? view_->last_doc[term_.first_block + b] : single_last_;
+  }
 
   const FieldPostingsView* view_;
   TermInfo term_;
@@ -202,6 +247,7 @@ class PostingsCursor {
   uint32_t count_ = 0;       // Docs in the current block.
   uint32_t pos_ = 0;         // Index in the current block.
   uint32_t doc_ = kNoMoreDocs;
+  uint32_t single_last_ = 0;  // Last doc of a term without block entries.
   bool corrupt_ = false;
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;

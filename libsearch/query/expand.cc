@@ -21,7 +21,7 @@ std::vector<uint32_t> CodePoints(std::string_view s, std::vector<size_t>* byte_e
   return out;
 }
 
-uint32_t DocFreq(const FieldReader& f, uint32_t ord) { return f.term_infos[ord].doc_freq; }
+uint32_t DocFreq(const FieldReader& f, uint32_t ord) { return f.DocFreq(ord); }
 
 }  // namespace
 

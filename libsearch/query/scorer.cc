@@ -148,7 +148,10 @@ class DocSetScorer final : public Scorer {
   bool stale_ = false;  // it_ is behind doc_.
 };
 
-// Score bounds of a term. Two sources:
+// Score bounds of a term. Three sources:
+//  - a term without block entries (one block, 2.x) has its docs decoded when
+//    its cursor opens; its bound is the largest Score() over them, computed
+//    once (exact for any weight, k1 and b);
 //  - the stored block maxima (block_max_score: BM25 with the build's k1, b and
 //    boost 1), used once StoredMaximaExact has shown, for this term, that they
 //    are exactly what this search's parameters give (the file does not record
@@ -178,6 +181,7 @@ class TermScorer final : public Scorer {
     return Bm25Score(weight_, 1, ni);
   }
   float MaxScore() override {
+    if (max_score_ < 0 && mode() == kComputedExact) max_score_ = computed_max_;
     if (max_score_ < 0) {  // Lazily: one pass over the skip arrays.
       float loose = 0;
       cursor_->ForEachBlock([&](uint32_t tf, uint8_t norm) {
@@ -195,6 +199,7 @@ class TermScorer final : public Scorer {
   }
   float GetMaxScore(uint32_t up_to) override {
     float bound = 0;
+    if (mode() == kComputedExact) return cursor_->BlocksLeft() ? computed_max_ : 0;
     if (UseStored()) {
       float stored = 0;
       cursor_->ForEachBlockStoredMax(up_to, [&](float m) { stored = std::max(stored, m); });
@@ -211,15 +216,25 @@ class TermScorer final : public Scorer {
   }
 
  private:
-  enum Mode : uint8_t { kUnchecked, kLoose, kStoredExact, kStoredScaled };
+  enum Mode : uint8_t { kUnchecked, kLoose, kStoredExact, kStoredScaled, kComputedExact };
 
-  bool UseStored() {
+  Mode mode() {
     if (mode_ == kUnchecked) mode_ = Check();
-    return mode_ == kStoredExact || mode_ == kStoredScaled;
+    return mode_;
   }
-  Mode Check() const {
+  bool UseStored() { return mode() == kStoredExact || mode() == kStoredScaled; }
+  Mode Check() {
     const FieldPostingsView& view = field_->postings;
     const TermInfo& info = cursor_->term();
+    if (!cursor_->has_block_entries()) {
+      const uint32_t *docs, *tfs;
+      const uint32_t n = cursor_->SingleBlock(&docs, &tfs);
+      computed_max_ = 0;
+      for (uint32_t i = 0; i < n; ++i) {
+        computed_max_ = std::max(computed_max_, Bm25Score(weight_, tfs[i], (*table_)[field_->norm(docs[i])]));
+      }
+      return kComputedExact;
+    }
     if (view.max_score == nullptr || !(idf_ > 0) || !(weight_ > 0) || !std::isfinite(weight_)) {
       return kLoose;
     }
@@ -259,6 +274,7 @@ class TermScorer final : public Scorer {
   const NormInverseTable* table_;
   Bm25Params params_;
   float max_score_ = -1;
+  float computed_max_ = 0;  // kComputedExact: the largest Score() of the term.
   Mode mode_ = kUnchecked;
 };
 
@@ -988,13 +1004,13 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
   // Prefixes short enough for the field's prefix index read its merged
   // list (every completion, one clause); longer ones expand to the most
   // frequent completions.
-  std::vector<const TermInfo*> prefix_lists;
+  std::vector<TermInfo> prefix_lists;
   if (q.prefix) {
     const FieldReader* prefixes = ctx->reader()->prefix_field(q.field);
     for (const std::string* p : {&q.surface, &q.terms[0]}) {
       if (p == &q.terms[0] && *p == q.surface) break;
       if (prefixes != nullptr && CodePointCount(*p) <= field.spec->index_prefixes) {
-        if (const auto ord = prefixes->dict.Find(*p)) prefix_lists.push_back(&prefixes->term_infos[*ord]);
+        if (const auto ord = prefixes->dict.Find(*p)) prefix_lists.push_back(prefixes->Term(*ord));
         if (ctx->collect_terms()) {
           for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) {
             std::vector<std::string> term;
@@ -1017,7 +1033,7 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
     if (ctx->collect_terms() && field.dict.Terms(ord, 1, &term).ok()) {
       ctx->NoteTerm(q.field, std::move(term[0]));
     }
-    const TermInfo& info = field.term_infos[ord];
+    const TermInfo info = field.Term(ord);
     const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
     const float weight = q.boost * factor * idf;
     clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
@@ -1025,10 +1041,10 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
   }
   if (!prefix_lists.empty()) {
     const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
-    for (const TermInfo* info : prefix_lists) {
+    for (const TermInfo& info : prefix_lists) {
       // The prefix list's stored block maxima use this idf too.
-      const float idf = Bm25Idf(info->doc_freq, field.stats.doc_count);
-      clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(prefixes, *info), &prefixes,
+      const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
+      clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(prefixes, info), &prefixes,
                                                      q.boost * kPrefixFactor * idf, idf,
                                                      ctx->NormTable(field), ctx->params()));
     }
@@ -1079,7 +1095,7 @@ void AppendTermClauses(const Query& q, ScorerContext* ctx,
   ctx->NoteTerm(q.field, q.terms[0]);
   const auto ord = field->dict.Find(q.terms[0]);
   if (!ord) return;
-  const TermInfo& info = field->term_infos[*ord];
+  const TermInfo info = field->Term(*ord);
   const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
   out->push_back(std::make_unique<TermScorer>(ctx->NewCursor(*field, info), field, q.boost * idf,
                                               idf, ctx->NormTable(*field), ctx->params()));
@@ -1112,7 +1128,7 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
         ctx->NoteTerm(q.field, term);
         const auto ord = field->dict.Find(term);
         if (!ord) return std::make_unique<EmptyScorer>();
-        const TermInfo& info = field->term_infos[*ord];
+        const TermInfo info = field->Term(*ord);
         idf += Bm25Idf(info.doc_freq, field->stats.doc_count);
         cursors.push_back(ctx->NewCursor(*field, info));
       }

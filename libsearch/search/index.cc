@@ -371,7 +371,7 @@ class IndexImpl : public Index {
       hl.emplace_back(name, std::move(terms));
     }
     for (Hit& hit : resp->hits) {
-      hit.id = std::string(reader_->DocId(hit.doc));
+      hit.id = reader_->DocId(hit.doc);
       if (!req.include_docs && hl.empty()) continue;
       auto doc = reader_->StoredDocument(hit.doc);
       if (!doc.ok()) return doc.status().WithContext("index '" + reader_->path() + "'");
@@ -528,7 +528,7 @@ class IndexImpl : public Index {
     const std::string& name = reader_->schema().fields()[f].name;
     std::vector<std::string> candidates;
     if (reader_->schema().fields()[f].stored) {
-      internal::PostingsCursor cursor(&field->postings, field->term_infos[ord]);
+      internal::PostingsCursor cursor(&field->postings, field->Term(ord));
       std::vector<analysis::Token> tokens;
       for (int n = 0; n < 3 && cursor.doc() != internal::kNoMoreDocs; ++n, cursor.Next()) {
         auto doc = reader_->StoredDocument(cursor.doc());
@@ -560,7 +560,7 @@ class IndexImpl : public Index {
       const std::vector<std::string> terms = analyzers_[f]->Terms(c);
       int64_t df = 0;
       if (terms.size() == 1) {
-        if (const auto o = field->dict.Find(terms[0])) df = field->term_infos[*o].doc_freq;
+        if (const auto o = field->dict.Find(terms[0])) df = field->DocFreq(*o);
       }
       if (df > best_df || (df == best_df && c.size() < best.size() && &c != &candidates.back())) {
         best = c;
@@ -599,7 +599,7 @@ class IndexImpl : public Index {
           }
           const std::vector<std::string> surface = surface_analyzers_[f]->Terms(word);
           for (const auto& e : internal::FuzzyTerms(*field, surface[0], 2, true, 1)) {
-            const uint32_t df = field->term_infos[e.ord].doc_freq;
+            const uint32_t df = field->DocFreq(e.ord);
             if (e.edits < best_edits || (e.edits == best_edits && df > best_df)) {
               std::vector<std::string> t;
               if (!field->dict.Terms(e.ord, 1, &t).ok()) continue;

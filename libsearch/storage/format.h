@@ -15,10 +15,14 @@ static_assert(std::endian::native == std::endian::little,
               "byte-swapping readers");
 
 inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
-inline constexpr uint16_t kFormatMajor = 1;
-inline constexpr uint16_t kFormatMinor = 4;  // 1.1 kNumeric, 1.2 kKeywordOrds, 1.3 kSynonyms,
-                                             // 1.4 prefix indexes (kPrefixFieldBit) and
-                                             // kKeywordDense, kNumericBlocks.
+// 2.0: packed term infos (kTermInfosPacked), singleton terms inlined, block
+// arrays only for terms with >= 2 blocks, doc ids as id-term ordinals
+// (kDocIdOrds). Readers also read 1.x files (kTermInfos, kDocIds).
+inline constexpr uint16_t kFormatMajor = 2;
+inline constexpr uint16_t kFormatMinor = 0;
+inline constexpr uint16_t kOldestReadableMajor = 1;  // 1.1 kNumeric, 1.2 kKeywordOrds,
+                                                     // 1.3 kSynonyms, 1.4 prefix indexes,
+                                                     // kKeywordDense, kNumericBlocks.
 inline constexpr uint64_t kSectionAlignment = 64;
 
 struct FileHeader {
@@ -39,14 +43,14 @@ static_assert(sizeof(FileHeader) == 64);
 enum class SectionKind : uint32_t {
   kSchema = 1,         // Schema JSON (UTF-8).
   kFieldStats = 2,     // FieldStats[num fields].
-  kDocIds = 3,         // u32 offsets[doc_count + 1], then the id bytes.
+  kDocIds = 3,         // 1.x: u32 offsets[doc_count + 1], then the id bytes.
   kTermIndex = 4,      // Per field: term-block index (see TermDictReader).
   kTermBlocks = 5,     // Per field: front-coded term blocks.
-  kTermInfos = 6,      // Per field: TermInfo[num terms].
+  kTermInfos = 6,      // 1.x, per field: TermInfoV1[num terms].
   kPostings = 7,       // Per field: doc/tf payload.
-  kBlockLastDoc = 8,   // Per field: u32 per postings block.
-  kBlockMaxScore = 9,  // Per field: f32 per postings block.
-  kBlockInfo = 10,     // Per field: BlockInfo per postings block.
+  kBlockLastDoc = 8,   // Per field: u32 per postings block (2.x: of terms with >= 2 blocks).
+  kBlockMaxScore = 9,  // Per field: f32 per postings block (idem).
+  kBlockInfo = 10,     // Per field: BlockInfo per postings block (idem).
   kPositions = 11,     // Per field: varint position deltas.
   kNorms = 12,         // Per field: u8 per doc (SmallFloat length code).
   kDocStoreIndex = 13, // DocStoreIndexEntry per block.
@@ -58,8 +62,11 @@ enum class SectionKind : uint32_t {
                        // per doc in `width` (1 or 2) bytes, 0 = no value. Replaces kKeywordOrds.
   kNumericBlocks = 19, // Per int/float field: f64 min, f64 max of the values in each block of
                        // kNumericBlockDocs docs (+inf, -inf if none), for range skipping.
+  kTermInfosPacked = 20,  // 2.x, per field: TermInfoGroup per 32 terms + bit-packed records.
+  kDocIdOrds = 21,        // 2.x: u32 width, u32 0, the id-field term ordinal of each doc
+                          // bit-packed LSB-first in `width` bits, 8 zero bytes.
 };
-inline constexpr uint32_t kNumSectionKinds = 20;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 22;  // Kinds below this are known.
 inline constexpr uint32_t kNumericBlockDocs = 512;
 
 std::string_view SectionKindName(SectionKind kind);
@@ -86,8 +93,8 @@ struct FieldStats {
 };
 static_assert(sizeof(FieldStats) == 32);
 
-// One per term, indexed by term ordinal (its rank in sorted order).
-struct TermInfo {
+// 1.x: one per term, indexed by term ordinal (its rank in sorted order).
+struct TermInfoV1 {
   uint32_t doc_freq;
   uint32_t first_block;      // Index into the field's block arrays.
   uint64_t postings_offset;  // Into the field's kPostings section.
@@ -95,15 +102,36 @@ struct TermInfo {
   float max_score;           // Max BM25 contribution (build-time k1, b, boost 1).
   uint32_t max_tf;
 };
-static_assert(sizeof(TermInfo) == 32);
+static_assert(sizeof(TermInfoV1) == 32);
+
+// 2.x kTermInfosPacked: u64 num_terms, u64 0, then one TermInfoGroup per 32
+// terms (the term dictionary's blocks), then the groups' records, then 8 zero
+// bytes (so a record field is one unaligned 8-byte load). A group's 32
+// records are fixed-width, LSB-first: `code` (code_bits), `slot`
+// (slot_bits), `pos` (pos_bits). Odd code: doc_freq 1, tf (code >> 1) + 1,
+// slot = the doc (inline, no postings payload). Even code: doc_freq
+// (code >> 1) + 2, slot = postings offset - postings_base. pos = positions
+// offset - positions_base.
+struct TermInfoGroup {
+  uint64_t postings_base;
+  uint64_t positions_base;
+  uint64_t data_offset;   // Records start, in bytes after the last group.
+  uint32_t first_block;   // Block-array entries of all earlier groups' terms.
+  uint8_t code_bits;
+  uint8_t slot_bits;
+  uint8_t pos_bits;
+  uint8_t reserved;       // 0.
+};
+static_assert(sizeof(TermInfoGroup) == 32);
+inline constexpr uint32_t kTermsPerInfoGroup = 32;
 
 // Block flags.
 inline constexpr uint8_t kBlockPacked = 0;  // 128 docs, bit-packed.
 inline constexpr uint8_t kBlockVarint = 1;  // Tail block (< 128 docs), varint.
 
 struct BlockInfo {
-  uint32_t doc_offset;  // Payload start, relative to TermInfo::postings_offset.
-  uint32_t pos_offset;  // Positions start, relative to TermInfo::positions_offset.
+  uint32_t doc_offset;  // Payload start, relative to the term's postings offset.
+  uint32_t pos_offset;  // Positions start, relative to the term's positions offset.
   uint8_t doc_bits;     // Bit width of (gap - 1) values; packed blocks only.
   uint8_t tf_bits;      // Bit width of (tf - 1) values; packed blocks only.
   uint8_t flags;        // kBlockPacked or kBlockVarint.

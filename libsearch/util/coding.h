@@ -103,5 +103,47 @@ inline const char* GetVarint64(const char* p, const char* limit, uint64_t* v) {
 inline uint32_t BitWidth(uint32_t v) {
   return v == 0 ? 0 : 32 - static_cast<uint32_t>(__builtin_clz(v));
 }
+inline uint32_t BitWidth64(uint64_t v) {
+  return v == 0 ? 0 : 64 - static_cast<uint32_t>(__builtin_clzll(v));
+}
+
+// Bit strings, LSB-first: each value takes exactly its width (at most
+// kMaxBitsWidth, so that one unaligned 8-byte load reads any of them).
+inline constexpr uint32_t kMaxBitsWidth = 57;
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::string* dst) : dst_(dst) {}
+  // REQUIRES: width <= kMaxBitsWidth and v < 2^width.
+  void Put(uint64_t v, uint32_t width) {
+    acc_ |= v << used_;
+    used_ += width;
+    while (used_ >= 8) {
+      dst_->push_back(static_cast<char>(acc_ & 0xff));
+      acc_ >>= 8;
+      used_ -= 8;
+    }
+  }
+  // Flushes a partial last byte (zero-padded).
+  void Finish() {
+    if (used_ > 0) dst_->push_back(static_cast<char>(acc_ & 0xff));
+    acc_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  std::string* dst_;
+  uint64_t acc_ = 0;
+  uint32_t used_ = 0;
+};
+
+// The `width`-bit value at bit offset `bit` of p. REQUIRES: width <=
+// kMaxBitsWidth and 8 readable bytes at p + bit / 8.
+inline uint64_t ReadBits(const char* p, uint64_t bit, uint32_t width) {
+  uint64_t w;
+  std::memcpy(&w, p + bit / 8, 8);
+  w >>= bit % 8;
+  return width == 0 ? 0 : w & (~uint64_t{0} >> (64 - width));
+}
 
 }  // namespace libsearch::internal

@@ -123,7 +123,7 @@ TEST_F(ExpandTest, PrefixTermsEqualBruteForce) {
     const std::string p = t.substr(0, 1 + rng() % std::min<size_t>(t.size(), 5));
     std::vector<std::pair<uint32_t, std::string>> want;  // (df, term)
     for (uint32_t ord = 0; ord < terms_->size(); ++ord) {
-      if ((*terms_)[ord].rfind(p, 0) == 0) want.emplace_back(field_->term_infos[ord].doc_freq, (*terms_)[ord]);
+      if ((*terms_)[ord].rfind(p, 0) == 0) want.emplace_back(field_->DocFreq(ord), (*terms_)[ord]);
     }
     const size_t cap = 1 + rng() % 20;
     std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first > b.first; });

@@ -60,14 +60,14 @@ TEST_F(ExpansionOracleTest, PrefixIndexEqualsMergedCompletions) {
       const uint32_t end = field->dict.LowerBound(p + "\xff\xff\xff\xff");
       ASSERT_LT(begin, end) << "prefix '" << p << "' has no completion";
       for (uint32_t ord = begin; ord < end; ++ord) {
-        internal::PostingsCursor c(&field->postings, field->term_infos[ord]);
+        internal::PostingsCursor c(&field->postings, field->Term(ord));
         for (uint32_t d = c.doc(); d != internal::kNoMoreDocs; d = c.Next()) want[d] += c.freq();
         ASSERT_FALSE(c.corrupt());
       }
       const auto ord = prefixes->dict.Find(p);
       ASSERT_TRUE(ord.has_value()) << p;
       std::map<uint32_t, uint32_t> got;
-      internal::PostingsCursor c(&prefixes->postings, prefixes->term_infos[*ord]);
+      internal::PostingsCursor c(&prefixes->postings, prefixes->Term(*ord));
       for (uint32_t d = c.doc(); d != internal::kNoMoreDocs; d = c.Next()) got[d] = c.freq();
       ASSERT_FALSE(c.corrupt());
       ASSERT_EQ(got, want) << name << " prefix '" << p << "'";

@@ -1,0 +1,53 @@
+// Term infos of one field, by term ordinal: the 2.x packed layout (groups of
+// 32 fixed-width bit-packed records, docs/format.md) or the 1.x array of
+// 32-byte TermInfoV1. Either decodes to a TermInfo.
+//
+// A packed record costs a few bytes instead of 32, and a doc_freq-1 term
+// (most of a catalogue's vocabulary, every id) keeps its doc and tf in the
+// record, so it has no postings payload and no block-array entries.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/postings.h"
+#include "libsearch/status.h"
+
+namespace libsearch::internal {
+
+// Appends the kTermInfosPacked section for `infos` (in ordinal order, as
+// WritePostings returned them) to *out. Fails if an offset or count does
+// not fit the layout.
+Status WritePackedTermInfos(const std::vector<TermInfo>& infos, std::string* out);
+
+// Thread-safety: immutable; safe from any thread.
+class TermInfoTable {
+ public:
+  TermInfoTable() = default;
+  // Checks the header and the group array's size; records are checked
+  // lazily on each read (opening must not touch the whole vocabulary).
+  static Result<TermInfoTable> OpenPacked(std::string_view section);
+  static Result<TermInfoTable> OpenV1(std::string_view section);
+
+  uint64_t num_terms() const { return num_terms_; }
+  // REQUIRES: ord < num_terms(). A damaged record gives `corrupt` set (and
+  // doc_freq 0), which makes a cursor over it fail.
+  TermInfo Get(uint32_t ord) const;
+  // Cheaper than Get for expansions: 0 if the record is damaged.
+  uint32_t DocFreq(uint32_t ord) const;
+
+ private:
+  // The group of `ord`, the bit offset of its record and the record width;
+  // false if the group is damaged.
+  bool Locate(uint32_t ord, TermInfoGroup* group, uint64_t* bit, uint32_t* width) const;
+
+  const char* v1_ = nullptr;      // 1.x: TermInfoV1[num_terms_].
+  const char* groups_ = nullptr;  // 2.x: TermInfoGroup[num groups].
+  const char* data_ = nullptr;    // 2.x: records + 8 zero bytes.
+  uint64_t data_size_ = 0;
+  uint64_t num_terms_ = 0;
+};
+
+}  // namespace libsearch::internal
