@@ -78,6 +78,7 @@ Status WritePackedTermInfos(const std::vector<TermInfo>& infos, std::string* out
     bits.Finish();  // Each group starts on a byte.
     std::memcpy(out->data() + groups_at + g * sizeof(TermInfoGroup), &group, sizeof(group));
   }
+  if (entries > 0xffffffffull) return Status::ResourceExhausted("too many postings blocks");
   data.append(8, '\0');  // Every record field is one 8-byte load.
   out->append(data);
   return Status::Ok();

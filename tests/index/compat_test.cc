@@ -1,0 +1,158 @@
+// A 2.x reader still reads 1.x files: tests/data/products400-v1.4.idx.gz was
+// written by libsearch 0.1.0 (format 1.4; the first 400 bundled products,
+// examples/products/schema.json). Every request must answer exactly as on a
+// fresh 2.x build of the same products: hits, ids, scores bit for bit,
+// totals, facets, stored docs.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <random>
+
+#include "storage/format.h"
+#include "testing/test_util.h"
+#include "util/hash.h"
+
+namespace libsearch {
+namespace {
+
+using testing::TempDir;
+
+std::vector<std::string> FirstProducts(size_t n) {
+  std::vector<std::string> docs;
+  gzFile f = gzopen(testing::SourcePath("examples/products/products.jsonl.gz").c_str(), "rb");
+  EXPECT_NE(f, nullptr);
+  std::string line;
+  char buf[1 << 16];
+  while (docs.size() < n && gzgets(f, buf, sizeof(buf)) != nullptr) {
+    line += buf;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      docs.push_back(line);
+      line.clear();
+    }
+  }
+  gzclose(f);
+  return docs;
+}
+
+std::string Gunzip(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  EXPECT_NE(f, nullptr) << path;
+  std::string out;
+  char buf[1 << 16];
+  for (int n; (n = gzread(f, buf, sizeof(buf))) > 0;) out.append(buf, n);
+  gzclose(f);
+  return out;
+}
+
+std::string Describe(const SearchResponse& r) {
+  std::string s = std::to_string(r.total) + (r.total_exact ? "" : "+") + " [" + r.suggestion + "]";
+  for (const Hit& h : r.hits) {
+    char score[32];
+    std::snprintf(score, sizeof(score), "%a", h.score);
+    s += " " + h.id + ":" + std::to_string(h.doc) + ":" + score + ":" + h.doc_json;
+  }
+  for (const FacetResult& f : r.facets) {
+    s += " | " + f.field;
+    for (const FacetValue& v : f.values) s += " " + v.value + "=" + std::to_string(v.count);
+  }
+  return s;
+}
+
+TEST(FormatCompat, Reads14FilesLikeFreshBuilds) {
+  TempDir dir;
+  testing::WriteFile(dir.File("old.idx"), Gunzip(testing::SourcePath("tests/data/products400-v1.4.idx.gz")));
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
+  const std::vector<std::string> products = FirstProducts(400);
+  ASSERT_OK(testing::BuildIndex(schema, products, dir.File("new.idx")));
+  ASSERT_OK_AND_ASSIGN(auto old_index, Index::Open(dir.File("old.idx")));
+  ASSERT_OK_AND_ASSIGN(auto new_index, Index::Open(dir.File("new.idx")));
+  EXPECT_OK(old_index->Verify());
+  EXPECT_EQ(old_index->Info().format_major, 1u);
+  EXPECT_EQ(old_index->Info().format_minor, 4u);
+  EXPECT_EQ(new_index->Info().format_major, 2u);
+  EXPECT_LT(new_index->Info().file_bytes, old_index->Info().file_bytes);
+  ASSERT_EQ(old_index->Info().num_docs, 400u);
+
+  // Every word of the first products' names, alone, in pairs, as phrases,
+  // prefixes and typos, plus exact ids and filters.
+  std::vector<std::string> words;
+  for (size_t i = 0; i < 60; ++i) {
+    const std::string& line = products[i];
+    const size_t at = line.find("\"product_name\": \"");
+    if (at == std::string::npos) continue;
+    const size_t start = at + 17, end = line.find('"', start);
+    std::string w;
+    for (size_t k = start; k <= end; ++k) {
+      const char c = k < end ? line[k] : ' ';
+      if (std::isalpha(static_cast<unsigned char>(c))) {
+        w += c;
+      } else if (!w.empty()) {
+        words.push_back(w);
+        w.clear();
+      }
+    }
+  }
+  ASSERT_GT(words.size(), 50u);
+  std::mt19937 rng(14);
+  std::vector<SearchRequest> requests;
+  for (size_t i = 0; i < 300; ++i) {
+    SearchRequest r;
+    const std::string& a = words[rng() % words.size()];
+    const std::string& b = words[rng() % words.size()];
+    switch (i % 8) {
+      case 0: r.query = a; break;
+      case 1: r.query = a + " " + b; r.default_operator = Operator::kOr; break;
+      case 2: r.query = "\"" + a + " " + b + "\""; break;
+      case 3: r.query = a.substr(0, 1 + i % 3); r.prefix_last = true; break;
+      case 4: r.query = a + "x"; r.typos = true; break;
+      case 5: r.query = a + " -" + b; r.total_hits_threshold = SearchRequest::kExactTotal; break;
+      case 6: r.query = "salt OR sugar OR " + a; r.default_operator = Operator::kOr;
+              r.facets.push_back({"country", 5, {}, false});
+              break;
+      case 7: r.query = a; r.filters.push_back("sugars_100g:<10"); r.k = 0; break;
+    }
+    r.k = r.k == 0 ? 0 : 10 + i % 20;
+    requests.push_back(r);
+  }
+  for (size_t d = 0; d < 400; d += 37) {
+    SearchRequest r;
+    ASSERT_OK_AND_ASSIGN(std::string doc, new_index->Document(static_cast<uint32_t>(d)));
+    const size_t at = doc.find("\"barcode\":\"");
+    ASSERT_NE(at, std::string::npos) << doc;
+    r.query = "barcode:" + doc.substr(at + 11, doc.find('"', at + 11) - at - 11);
+    requests.push_back(r);
+  }
+  for (const SearchRequest& r : requests) {
+    ASSERT_OK_AND_ASSIGN(SearchResponse want, new_index->Search(r));
+    ASSERT_OK_AND_ASSIGN(SearchResponse got, old_index->Search(r));
+    ASSERT_EQ(Describe(got), Describe(want)) << r.query;
+  }
+  for (uint32_t d = 0; d < 400; ++d) {
+    ASSERT_EQ(old_index->Document(d).value(), new_index->Document(d).value());
+  }
+}
+
+TEST(FormatCompat, OtherMajorsAreRefusedWithAClearError) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
+  ASSERT_OK(testing::BuildIndex(schema, FirstProducts(5), dir.File("a.idx")));
+  std::string bytes = testing::ReadFile(dir.File("a.idx"));
+  for (uint16_t major : {uint16_t{0}, uint16_t{3}}) {
+    internal::FileHeader h;
+    std::memcpy(&h, bytes.data(), sizeof(h));
+    h.format_major = major;
+    h.header_checksum = internal::Checksum64(&h, offsetof(internal::FileHeader, header_checksum));
+    std::memcpy(bytes.data(), &h, sizeof(h));
+    testing::WriteFile(dir.File("b.idx"), bytes);
+    auto index = Index::Open(dir.File("b.idx"));
+    ASSERT_FALSE(index.ok());
+    EXPECT_EQ(index.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(index.status().message().find("rebuild the index with `libsearch index`"), std::string::npos)
+        << index.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace libsearch
