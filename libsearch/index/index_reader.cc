@@ -309,12 +309,33 @@ std::string IndexReader::DocId(uint32_t doc) const {
   }
   // The id is the doc's term in the id field (a keyword term is its value).
   const uint64_t ord = ReadBits(id_ords_, uint64_t{doc} * id_ord_width_, id_ord_width_);
-  const FieldReader& ids = fields_[id_field_];
-  std::vector<std::string> term;
-  if (ord >= ids.stats.num_terms || !ids.dict.Terms(static_cast<uint32_t>(ord), 1, &term).ok()) {
+  std::string id;
+  if (ord > 0xffffffffull || !fields_[id_field_].dict.Term(static_cast<uint32_t>(ord), &id)) {
     return "<corrupt id>";
   }
-  return std::move(term[0]);
+  return id;
+}
+
+std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) const {
+  std::vector<std::string> ids(docs.size());
+  if (id_ords_ == nullptr) {
+    for (size_t i = 0; i < docs.size(); ++i) ids[i] = DocId(docs[i]);
+    return ids;
+  }
+  // Three dependent reads per id (ordinal, block offset, block): done in
+  // stages over all docs, so that each stage's cache misses overlap.
+  const TermDictReader& dict = fields_[id_field_].dict;
+  std::vector<uint64_t> ords(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    ords[i] = ReadBits(id_ords_, uint64_t{docs[i]} * id_ord_width_, id_ord_width_);
+  }
+  for (uint64_t ord : ords) dict.Prefetch(static_cast<uint32_t>(std::min<uint64_t>(ord, 0xffffffffull)));
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (ords[i] > 0xffffffffull || !dict.Term(static_cast<uint32_t>(ords[i]), &ids[i])) {
+      ids[i] = "<corrupt id>";
+    }
+  }
+  return ids;
 }
 
 Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {

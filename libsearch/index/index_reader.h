@@ -117,6 +117,9 @@ class IndexReader {
   std::string_view synonyms_json() const { return synonyms_json_; }
   // The external id of `doc` ("<corrupt id>" if damaged). REQUIRES: doc < num_docs().
   std::string DocId(uint32_t doc) const;
+  // DocId of each doc, faster than one at a time: the lookups of all of them
+  // overlap in memory. REQUIRES: every doc < num_docs().
+  std::vector<std::string> DocIds(const std::vector<uint32_t>& docs) const;
   Result<std::string> StoredDocument(uint32_t doc) const;
 
   // Recomputes every section checksum. Corruption names the first bad section.

@@ -1,6 +1,7 @@
 #include "index/term_dict.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "util/coding.h"
 
@@ -112,6 +113,36 @@ std::optional<uint32_t> TermDictReader::Find(std::string_view term) const {
   const uint32_t ord = ScanBlock(lo, term, &exact);
   if (!exact) return std::nullopt;
   return ord;
+}
+
+void TermDictReader::Prefetch(uint32_t ord) const {
+  if (ord >= num_terms_) return;
+  const uint64_t lo = DecodeFixed64(offsets_ + 8 * (ord / kTermsPerBlock));
+  if (lo < blocks_.size()) __builtin_prefetch(blocks_.data() + lo);
+}
+
+bool TermDictReader::Term(uint32_t ord, std::string* out) const {
+  const char *p, *limit;
+  if (ord >= num_terms_ || !BlockRange(ord / kTermsPerBlock, &p, &limit)) return false;
+  out->clear();
+  for (uint32_t i = 0, last = ord % kTermsPerBlock; i <= last; ++i) {
+    uint32_t shared, len;
+    // Both lengths are almost always one byte.
+    if (limit - p >= 2 && static_cast<uint8_t>(p[0]) < 0x80 && static_cast<uint8_t>(p[1]) < 0x80) {
+      shared = static_cast<uint8_t>(p[0]);
+      len = static_cast<uint8_t>(p[1]);
+      p += 2;
+    } else {
+      p = GetVarint32(p, limit, &shared);
+      if (p != nullptr) p = GetVarint32(p, limit, &len);
+      if (p == nullptr) return false;
+    }
+    if (len > static_cast<size_t>(limit - p) || shared > out->size()) return false;
+    out->resize(shared + len);
+    std::memcpy(out->data() + shared, p, len);
+    p += len;
+  }
+  return true;
 }
 
 Status TermDictReader::Terms(uint32_t first, uint32_t count,

@@ -38,6 +38,13 @@ class TermDictReader {
   std::optional<uint32_t> Find(std::string_view term) const;
   // Ordinal of the first term >= `key` (num_terms() if none).
   uint32_t LowerBound(std::string_view key) const;
+  // The term with ordinal `ord` into *out; false if ord is out of range or
+  // its block is malformed. No allocation once *out has grown (doc ids of
+  // every hit come this way).
+  bool Term(uint32_t ord, std::string* out) const;
+  // Starts loading the block of `ord` into the cache (no effect if out of
+  // range), so that many Term() calls can overlap their memory reads.
+  void Prefetch(uint32_t ord) const;
   // Decodes terms [first, first + count) in order into *out (appends).
   // Returns Corruption if the block bytes are malformed.
   Status Terms(uint32_t first, uint32_t count, std::vector<std::string>* out) const;

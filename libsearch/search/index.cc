@@ -370,8 +370,13 @@ class IndexImpl : public Index {
       }
       hl.emplace_back(name, std::move(terms));
     }
+    {
+      std::vector<uint32_t> docs;
+      for (const Hit& hit : resp->hits) docs.push_back(hit.doc);
+      std::vector<std::string> ids = reader_->DocIds(docs);
+      for (size_t i = 0; i < ids.size(); ++i) resp->hits[i].id = std::move(ids[i]);
+    }
     for (Hit& hit : resp->hits) {
-      hit.id = reader_->DocId(hit.doc);
       if (!req.include_docs && hl.empty()) continue;
       auto doc = reader_->StoredDocument(hit.doc);
       if (!doc.ok()) return doc.status().WithContext("index '" + reader_->path() + "'");
