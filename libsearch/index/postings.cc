@@ -7,6 +7,26 @@
 #include "util/coding.h"
 
 namespace libsearch::internal {
+namespace {
+
+// n docs of a varint block after doc `prev`; false if the bytes run out.
+// (Ids are checked by the caller.)
+bool DecodeVarintBlock(const char* p, const char* limit, uint32_t prev, uint32_t n, uint32_t* docs,
+                       uint32_t* tfs) {
+  uint32_t d = prev;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t v, tf = 1;
+    p = GetVarint32(p, limit, &v);
+    if (p != nullptr && (v & 1) == 0) p = GetVarint32(p, limit, &tf);
+    if (p == nullptr || tf == 0) return false;
+    d += (v >> 1) + 1;
+    docs[i] = d;
+    tfs[i] = tf;
+  }
+  return true;
+}
+
+}  // namespace
 
 TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
                        const NormInverseTable& norm_inverse, PostingsSink* sink) {
@@ -157,22 +177,11 @@ bool PostingsCursor::LoadSingleBlock() {
   if (term_.inline_tf != 0) {
     docs_[0] = term_.inline_doc;
     tfs_[0] = term_.inline_tf;
-  } else {
-    const char* p = view_->postings.data() + term_.postings_offset;
-    const char* limit = view_->postings.data() + view_->postings.size();
-    uint32_t d = 0xffffffffu;
-    for (uint32_t i = 0; i < n; ++i) {
-      uint32_t v, tf = 1;
-      p = GetVarint32(p, limit, &v);
-      if (p != nullptr && (v & 1) == 0) p = GetVarint32(p, limit, &tf);
-      if (p == nullptr || tf == 0) {
-        Fail();
-        return false;
-      }
-      d += (v >> 1) + 1;
-      docs_[i] = d;
-      tfs_[i] = tf;
-    }
+  } else if (!DecodeVarintBlock(view_->postings.data() + term_.postings_offset,
+                                view_->postings.data() + view_->postings.size(), 0xffffffffu, n,
+                                docs_, tfs_)) {
+    Fail();
+    return false;
   }
   uint32_t bad = (term_.inline_tf != 0 && n != 1) || docs_[0] >= view_->num_docs;
   for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
@@ -219,18 +228,9 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
       for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
     }
   } else if (bi.flags == kBlockVarint) {
-    uint32_t d = prev;
-    for (uint32_t i = 0; i < n; ++i) {
-      uint32_t v, tf = 1;
-      p = GetVarint32(p, limit, &v);
-      if (p != nullptr && (v & 1) == 0) p = GetVarint32(p, limit, &tf);
-      if (p == nullptr || tf == 0) {
-        Fail();
-        return false;
-      }
-      d += (v >> 1) + 1;
-      docs_[i] = d;
-      tfs_[i] = tf;
+    if (!DecodeVarintBlock(p, limit, prev, n, docs_, tfs_)) {
+      Fail();
+      return false;
     }
   } else {
     Fail();

@@ -18,24 +18,6 @@ namespace {
 
 using testing::TempDir;
 
-std::vector<std::string> FirstProducts(size_t n) {
-  std::vector<std::string> docs;
-  gzFile f = gzopen(testing::SourcePath("examples/products/products.jsonl.gz").c_str(), "rb");
-  EXPECT_NE(f, nullptr);
-  std::string line;
-  char buf[1 << 16];
-  while (docs.size() < n && gzgets(f, buf, sizeof(buf)) != nullptr) {
-    line += buf;
-    if (!line.empty() && line.back() == '\n') {
-      line.pop_back();
-      docs.push_back(line);
-      line.clear();
-    }
-  }
-  gzclose(f);
-  return docs;
-}
-
 std::string Gunzip(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");
   EXPECT_NE(f, nullptr) << path;
@@ -64,7 +46,7 @@ TEST(FormatCompat, Reads14FilesLikeFreshBuilds) {
   TempDir dir;
   testing::WriteFile(dir.File("old.idx"), Gunzip(testing::SourcePath("tests/data/products400-v1.4.idx.gz")));
   ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
-  const std::vector<std::string> products = FirstProducts(400);
+  const std::vector<std::string> products = testing::FirstBundledProducts(400);
   ASSERT_OK(testing::BuildIndex(schema, products, dir.File("new.idx")));
   ASSERT_OK_AND_ASSIGN(auto old_index, Index::Open(dir.File("old.idx")));
   ASSERT_OK_AND_ASSIGN(auto new_index, Index::Open(dir.File("new.idx")));
@@ -137,7 +119,7 @@ TEST(FormatCompat, Reads14FilesLikeFreshBuilds) {
 TEST(FormatCompat, OtherMajorsAreRefusedWithAClearError) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
-  ASSERT_OK(testing::BuildIndex(schema, FirstProducts(5), dir.File("a.idx")));
+  ASSERT_OK(testing::BuildIndex(schema, testing::FirstBundledProducts(5), dir.File("a.idx")));
   std::string bytes = testing::ReadFile(dir.File("a.idx"));
   for (uint16_t major : {uint16_t{0}, uint16_t{3}}) {
     internal::FileHeader h;

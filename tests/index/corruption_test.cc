@@ -1,7 +1,6 @@
 // A damaged index file is refused at open or reported by Verify(), and
 // searching it never crashes (this suite runs under ASan + UBSan in CI).
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <random>
 
@@ -12,32 +11,13 @@ namespace {
 
 using testing::TempDir;
 
-// The first `n` bundled products, as JSON lines.
-std::vector<std::string> SampleDocs(size_t n) {
-  std::vector<std::string> docs;
-  gzFile f = gzopen(testing::SourcePath("examples/products/products.jsonl.gz").c_str(), "rb");
-  EXPECT_NE(f, nullptr);
-  std::string line;
-  char buf[1 << 16];
-  while (docs.size() < n && gzgets(f, buf, sizeof(buf)) != nullptr) {
-    line += buf;
-    if (!line.empty() && line.back() == '\n') {
-      line.pop_back();
-      docs.push_back(line);
-      line.clear();
-    }
-  }
-  gzclose(f);
-  return docs;
-}
-
 class CorruptionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
     ASSERT_TRUE(schema.ok());
-    ASSERT_OK(testing::BuildIndex(*schema, SampleDocs(600), dir_->File("good.idx")));
+    ASSERT_OK(testing::BuildIndex(*schema, testing::FirstBundledProducts(600), dir_->File("good.idx")));
     good_ = new std::string(testing::ReadFile(dir_->File("good.idx")));
   }
   static void TearDownTestSuite() {

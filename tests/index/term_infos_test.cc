@@ -11,6 +11,7 @@
 
 #include "index/index_reader.h"
 #include "testing/test_util.h"
+#include "util/coding.h"
 
 namespace libsearch::internal {
 namespace {
@@ -197,6 +198,47 @@ TEST(TermInfos, CursorsFailOnImpossibleInfos) {
   }
   single.inline_doc = 50;  // == num_docs.
   EXPECT_TRUE(PostingsCursor(&view, single).corrupt());
+  // Gaps that wrap around 2^32 back below num_docs: 5, 5 + 2^31, 10.
+  std::string wrapped;
+  for (uint32_t v : {5u << 1 | 1, 0x7fffffffu << 1 | 1, 0x7fffffffu << 1 | 1}) PutVarint32(&wrapped, v);
+  FieldPostingsView wrapped_view{wrapped, "", nullptr, nullptr, nullptr, 0, 50};
+  TermInfo three;
+  three.doc_freq = 3;
+  EXPECT_TRUE(PostingsCursor(&wrapped_view, three).corrupt());
+}
+
+// Open checks what steers every later read: the doc-id width against the
+// section size, the term count against the field statistics.
+TEST(TermLayoutOracle, OpenRefusesInconsistentSections) {
+  testing::TempDir dir;
+  std::vector<std::string> docs;
+  for (int d = 0; d < 300; ++d) {
+    docs.push_back(R"({"id": "doc)" + std::to_string(d) + R"(", "body": "common word)" +
+                   std::to_string(d % 7) + "\"}");
+  }
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "id", "fields": {
+      "body": {"type": "text", "language": "none"}}})"));
+  ASSERT_OK(testing::BuildIndex(schema, docs, dir.File("a.idx")));
+  const std::string good = testing::ReadFile(dir.File("a.idx"));
+  ASSERT_OK_AND_ASSIGN(auto reader, IndexReader::Open(dir.File("a.idx")));
+  std::vector<uint64_t> patch_at;
+  for (const SectionEntry& e : reader->sections()) {
+    if (e.kind == static_cast<uint32_t>(SectionKind::kDocIdOrds) ||
+        e.kind == static_cast<uint32_t>(SectionKind::kTermInfosPacked)) {
+      patch_at.push_back(e.offset);  // The width / num_terms word.
+    }
+  }
+  ASSERT_EQ(patch_at.size(), 3u);  // doc ids, and the term infos of id and body.
+  for (uint64_t at : patch_at) {
+    for (char delta : {1, -1, 16}) {
+      std::string bad = good;
+      bad[at] = static_cast<char>(bad[at] + delta);
+      testing::WriteFile(dir.File("b.idx"), bad);
+      auto r = IndexReader::Open(dir.File("b.idx"));
+      ASSERT_FALSE(r.ok()) << "patched byte " << at << " by " << int{delta};
+      EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
+    }
+  }
 }
 
 // A whole index through IndexBuilder and IndexReader: every term's postings,

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -71,6 +72,25 @@ inline Status BuildIndex(const Schema& schema, const std::vector<std::string>& d
   if (!builder.ok()) return builder.status();
   for (const std::string& d : docs) LIBSEARCH_RETURN_IF_ERROR((*builder)->AddJson(d));
   return (*builder)->Build(path);
+}
+
+// The first `n` bundled products (examples/products), as JSON lines.
+inline std::vector<std::string> FirstBundledProducts(size_t n) {
+  std::vector<std::string> docs;
+  gzFile f = gzopen(SourcePath("examples/products/products.jsonl.gz").c_str(), "rb");
+  EXPECT_NE(f, nullptr);
+  std::string line;
+  char buf[1 << 16];
+  while (f != nullptr && docs.size() < n && gzgets(f, buf, sizeof(buf)) != nullptr) {
+    line += buf;
+    if (!line.empty() && line.back() == '\n') {
+      line.pop_back();
+      docs.push_back(line);
+      line.clear();
+    }
+  }
+  if (f != nullptr) gzclose(f);
+  return docs;
 }
 
 // Indexes the bundled catalogue (examples/products) with its schema.
