@@ -47,6 +47,12 @@ TEST_P(TermDictTest, FindAndLowerBoundMatchSortedVector) {
   std::vector<std::string> all;
   ASSERT_OK(dict.Terms(0, static_cast<uint32_t>(terms.size()), &all));
   EXPECT_EQ(all, terms);
+  std::string one;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    ASSERT_TRUE(dict.Term(static_cast<uint32_t>(i), &one));
+    ASSERT_EQ(one, terms[i]);
+  }
+  EXPECT_FALSE(dict.Term(static_cast<uint32_t>(terms.size()), &one));
   if (terms.size() > 40) {
     std::vector<std::string> mid;
     ASSERT_OK(dict.Terms(31, 5, &mid));
@@ -66,6 +72,30 @@ TEST(TermDict, CorruptOffsetsGiveErrorsNotCrashes) {
   std::vector<std::string> out;
   EXPECT_EQ(dict.Terms(0, 3, &out).code(), StatusCode::kCorruption);
   EXPECT_EQ(TermDictReader::Open(blocks, index.substr(1), 3).status().code(), StatusCode::kCorruption);
+}
+
+// Term (one term, the doc-id path) and Terms agree on damaged blocks: the
+// same term, or both refuse; neither reads outside the section (ASan).
+TEST(TermDict, TermAgreesWithTermsOnDamagedBlocks) {
+  std::mt19937 rng(99);
+  const std::vector<std::string> terms = RandomTerms(&rng, 200);
+  std::vector<std::string_view> views(terms.begin(), terms.end());
+  std::string good, index;
+  WriteTermDict(views, &good, &index);
+  for (int flip = 0; flip < 300; ++flip) {
+    std::string blocks = good;
+    blocks[rng() % blocks.size()] ^= static_cast<char>(1 + rng() % 255);
+    ASSERT_OK_AND_ASSIGN(TermDictReader dict, TermDictReader::Open(blocks, index, terms.size()));
+    for (uint32_t ord = 0; ord < terms.size(); ++ord) {
+      std::string one;
+      std::vector<std::string> many;
+      const bool ok = dict.Term(ord, &one);
+      ASSERT_EQ(ok, dict.Terms(ord, 1, &many).ok()) << ord;
+      if (ok) {
+        ASSERT_EQ(one, many[0]);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -205,6 +205,14 @@ TEST(TermInfos, CursorsFailOnImpossibleInfos) {
   TermInfo three;
   three.doc_freq = 3;
   EXPECT_TRUE(PostingsCursor(&wrapped_view, three).corrupt());
+  // 129 well-formed entries, but a term of two blocks needs block entries:
+  // decoding them as one block would overrun the cursor's 128-doc buffers.
+  std::string long_block;
+  for (uint32_t i = 0; i < 129; ++i) PutVarint32(&long_block, 1);
+  FieldPostingsView long_view{long_block, "", nullptr, nullptr, nullptr, 0, 500};
+  TermInfo t129;
+  t129.doc_freq = 129;
+  EXPECT_TRUE(PostingsCursor(&long_view, t129).corrupt());
 }
 
 // Open checks what steers every later read: the doc-id width against the

@@ -437,6 +437,51 @@ TEST(PrunedTopK, TightBlockBoundsStillExact) {
   }
 }
 
+// The same for terms of one block (at most 128 docs, no stored maxima: their
+// bound is computed from their docs at query time): word j is in docs
+// [100j, 100j + 100) with tf 300 + j, all docs of one length, so each word's
+// best score beats the one before by a relative ~1e-5.
+TEST(PrunedTopK, TightOneBlockBoundsStillExact) {
+  testing::TempDir dir;
+  constexpr int kWords = 6, kDocsPerWord = 100, kLen = 400;
+  const std::string names = "abcdef";
+  std::vector<std::string> docs;
+  for (int d = 0; d < kWords * kDocsPerWord; ++d) {
+    const int j = d / kDocsPerWord, tf = 300 + j;
+    std::string text;
+    for (int i = 0; i < kLen; ++i) text.append(i < tf ? std::string("word") + names[j] + " " : "pad ");
+    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + text +
+                   "\", \"body\": \"" + text + "\"}");
+  }
+  auto schema = Schema::FromJson(R"({"id": "id", "fields": {
+      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_OK(testing::BuildIndex(*schema, docs, dir.File("words.idx")));
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("words.idx")));
+  for (const char* q : {"body:worda body:wordb body:wordc body:wordd body:worde body:wordf",
+                        "title:worda title:wordb title:wordc title:wordd title:worde title:wordf",
+                        "worda wordb wordc wordd worde wordf"}) {
+    for (const size_t k : {1, 3}) {
+      SearchRequest req;
+      req.query = q;
+      req.k = k;
+      req.default_operator = Operator::kOr;
+      req.include_docs = false;
+      req.total_hits_threshold = SearchRequest::kExactTotal;
+      ASSERT_OK_AND_ASSIGN(SearchResponse exact, index->Search(req));
+      req.total_hits_threshold = 0;
+      ASSERT_OK_AND_ASSIGN(SearchResponse pruned, index->Search(req));
+      ASSERT_EQ(exact.hits.size(), k) << q;
+      ASSERT_EQ(exact.hits[0].doc, static_cast<uint32_t>((kWords - 1) * kDocsPerWord)) << q;
+      ASSERT_EQ(pruned.hits.size(), k) << q;
+      for (size_t i = 0; i < k; ++i) {
+        ASSERT_EQ(pruned.hits[i].doc, exact.hits[i].doc) << q << " rank " << i;
+        ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << q << " rank " << i;
+      }
+    }
+  }
+}
+
 TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
   testing::TempDir dir;
   ASSERT_OK(testing::BuildBundledCatalogue(dir.File("p.idx")));
