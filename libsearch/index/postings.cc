@@ -139,6 +139,7 @@ PostingsCursor::PostingsCursor(const FieldPostingsView* view, const TermInfo& te
     Fail();
     return;
   }
+  if (has_block_entries()) last_docs_ = view->last_doc + term.first_block;
   if (num_blocks_ == 0 || !LoadBlock(0)) {
     doc_ = kNoMoreDocs;
     return;

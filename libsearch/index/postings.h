@@ -146,6 +146,9 @@ bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
 class PostingsCursor {
  public:
   PostingsCursor(const FieldPostingsView* view, const TermInfo& term);
+  // Not copyable: last_docs_ may point into the cursor itself.
+  PostingsCursor(const PostingsCursor&) = delete;
+  PostingsCursor& operator=(const PostingsCursor&) = delete;
 
   uint32_t doc() const { return doc_; }
   uint32_t freq() const { return tfs_[pos_]; }
@@ -235,9 +238,7 @@ class PostingsCursor {
   bool LoadSingleBlock();
   void Fail();
   // Last doc of block b (relative); b < num_blocks_.
-  uint32_t LastDoc(uint64_t b) const {
-    return has_block_entries() ? view_->last_doc[term_.first_block + b] : single_last_;
-  }
+  uint32_t LastDoc(uint64_t b) const { return last_docs_[b]; }
 
   const FieldPostingsView* view_;
   TermInfo term_;
@@ -248,6 +249,8 @@ class PostingsCursor {
   uint32_t pos_ = 0;         // Index in the current block.
   uint32_t doc_ = kNoMoreDocs;
   uint32_t single_last_ = 0;  // Last doc of a term without block entries.
+  // The term's block_last_doc entries, or &single_last_ (no branch per skip).
+  const uint32_t* last_docs_ = &single_last_;
   bool corrupt_ = false;
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;
