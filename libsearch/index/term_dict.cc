@@ -124,23 +124,36 @@ void TermDictReader::Prefetch(uint32_t ord) const {
 bool TermDictReader::Term(uint32_t ord, std::string* out) const {
   const char *p, *limit;
   if (ord >= num_terms_ || !BlockRange(ord / kTermsPerBlock, &p, &limit)) return false;
-  out->clear();
-  for (uint32_t i = 0, last = ord % kTermsPerBlock; i <= last; ++i) {
-    uint32_t shared, len;
+  // Parse the entries up to `ord` without building the terms in between,
+  // then fill the term from its own suffix backwards: each byte is copied
+  // once, from the last entry that wrote it (ids come this way, per hit).
+  const uint32_t last = ord % kTermsPerBlock;
+  uint32_t shared[kTermsPerBlock], len[kTermsPerBlock];
+  const char* suffix[kTermsPerBlock];
+  size_t prev_len = 0;  // Length of the term before entry i.
+  for (uint32_t i = 0; i <= last; ++i) {
     // Both lengths are almost always one byte.
     if (limit - p >= 2 && static_cast<uint8_t>(p[0]) < 0x80 && static_cast<uint8_t>(p[1]) < 0x80) {
-      shared = static_cast<uint8_t>(p[0]);
-      len = static_cast<uint8_t>(p[1]);
+      shared[i] = static_cast<uint8_t>(p[0]);
+      len[i] = static_cast<uint8_t>(p[1]);
       p += 2;
     } else {
-      p = GetVarint32(p, limit, &shared);
-      if (p != nullptr) p = GetVarint32(p, limit, &len);
+      p = GetVarint32(p, limit, &shared[i]);
+      if (p != nullptr) p = GetVarint32(p, limit, &len[i]);
       if (p == nullptr) return false;
     }
-    if (len > static_cast<size_t>(limit - p) || shared > out->size()) return false;
-    out->resize(shared + len);
-    std::memcpy(out->data() + shared, p, len);
-    p += len;
+    if (len[i] > static_cast<size_t>(limit - p) || shared[i] > prev_len) return false;
+    suffix[i] = p;
+    p += len[i];
+    prev_len = size_t{shared[i]} + len[i];
+  }
+  out->resize(prev_len);
+  size_t need = prev_len;  // Bytes [0, need) are still to fill.
+  for (uint32_t i = last + 1; i-- > 0 && need > 0;) {
+    if (shared[i] < need) {
+      std::memcpy(out->data() + shared[i], suffix[i], need - shared[i]);
+      need = shared[i];
+    }
   }
   return true;
 }
