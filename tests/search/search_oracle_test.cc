@@ -387,6 +387,46 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveAnyBm25Parameters) {
   ExpectPrunedEqualsExhaustive(*defaults, words, 8, 600, "body");
 }
 
+// A doc of 400 tokens: `tf` times `word`, then "pad", in a title (boost 2)
+// and a body field.
+std::string TightDoc(int d, const std::string& word, int tf) {
+  std::string text;
+  for (int i = 0; i < 400; ++i) text.append(i < tf ? word + " " : "pad ");
+  return "{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + text + "\", \"body\": \"" +
+         text + "\"}";
+}
+
+Status BuildTightIndex(const std::vector<std::string>& docs, const std::string& path) {
+  LIBSEARCH_ASSIGN_OR_RETURN(Schema schema, Schema::FromJson(R"({"id": "id", "fields": {
+      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})"));
+  return testing::BuildIndex(schema, docs, path);
+}
+
+// For k = 1 and 3, the pruned top k of q (OR) is the exhaustive one, bit for
+// bit, and (if want_top >= 0) the exhaustive best doc is want_top.
+void ExpectTightTopK(const Index& index, const std::string& q, int64_t want_top, const std::string& note) {
+  for (const size_t k : {1, 3}) {
+    SearchRequest req;
+    req.query = q;
+    req.k = k;
+    req.default_operator = Operator::kOr;
+    req.include_docs = false;
+    req.total_hits_threshold = SearchRequest::kExactTotal;
+    ASSERT_OK_AND_ASSIGN(SearchResponse exact, index.Search(req));
+    req.total_hits_threshold = 0;
+    ASSERT_OK_AND_ASSIGN(SearchResponse pruned, index.Search(req));
+    ASSERT_EQ(exact.hits.size(), k) << q;
+    if (want_top >= 0) {
+      ASSERT_EQ(exact.hits[0].doc, static_cast<uint32_t>(want_top)) << q;
+    }
+    ASSERT_EQ(pruned.hits.size(), k) << q << note;
+    for (size_t i = 0; i < k; ++i) {
+      ASSERT_EQ(pruned.hits[i].doc, exact.hits[i].doc) << q << note << " rank " << i;
+      ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << q << " rank " << i;
+    }
+  }
+}
+
 // Bounds that are tight to the last digits: every doc has the same length and
 // block b's docs all have tf 300 + b, so each block's best score beats the
 // one before by a relative ~1e-5 only. A bound too low by more than that
@@ -395,44 +435,17 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveAnyBm25Parameters) {
 // scales the stored maxima, body (boost 1) uses them as they are.
 TEST(PrunedTopK, TightBlockBoundsStillExact) {
   testing::TempDir dir;
-  constexpr int kBlocks = 6, kLen = 400;
+  constexpr int kBlocks = 6;
   std::vector<std::string> docs;
-  for (int d = 0; d < kBlocks * 128; ++d) {
-    const int tf = 300 + d / 128;
-    std::string text;
-    for (int i = 0; i < kLen; ++i) text.append(i < tf ? "ramp " : "pad ");
-    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + text +
-                   "\", \"body\": \"" + text + "\"}");
-  }
-  auto schema = Schema::FromJson(R"({"id": "id", "fields": {
-      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
-  ASSERT_TRUE(schema.ok());
-  ASSERT_OK(testing::BuildIndex(*schema, docs, dir.File("ramp.idx")));
+  for (int d = 0; d < kBlocks * 128; ++d) docs.push_back(TightDoc(d, "ramp", 300 + d / 128));
+  ASSERT_OK(BuildTightIndex(docs, dir.File("ramp.idx")));
   for (const float k1 : {1.2f, 0.9f}) {
     OpenOptions open;
     open.bm25_k1 = k1;
     ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("ramp.idx"), open));
     for (const char* q : {"body:ramp", "title:ramp", "ramp", "body:ramp title:pad"}) {
-      for (const size_t k : {1, 3}) {
-        SearchRequest req;
-        req.query = q;
-        req.k = k;
-        req.default_operator = Operator::kOr;
-        req.include_docs = false;
-        req.total_hits_threshold = SearchRequest::kExactTotal;
-        ASSERT_OK_AND_ASSIGN(SearchResponse exact, index->Search(req));
-        req.total_hits_threshold = 0;
-        ASSERT_OK_AND_ASSIGN(SearchResponse pruned, index->Search(req));
-        ASSERT_EQ(exact.hits.size(), k) << q;
-        if (std::string_view(q).find("pad") == std::string_view::npos) {
-          ASSERT_EQ(exact.hits[0].doc, static_cast<uint32_t>((kBlocks - 1) * 128)) << q;
-        }
-        ASSERT_EQ(pruned.hits.size(), k) << q << " k1 " << k1;
-        for (size_t i = 0; i < k; ++i) {
-          ASSERT_EQ(pruned.hits[i].doc, exact.hits[i].doc) << q << " k1 " << k1 << " rank " << i;
-          ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << q << " rank " << i;
-        }
-      }
+      const bool pad = std::string_view(q).find("pad") != std::string_view::npos;
+      ExpectTightTopK(*index, q, pad ? -1 : (kBlocks - 1) * 128, " k1 " + std::to_string(k1));
     }
   }
 }
@@ -443,42 +456,18 @@ TEST(PrunedTopK, TightBlockBoundsStillExact) {
 // best score beats the one before by a relative ~1e-5.
 TEST(PrunedTopK, TightOneBlockBoundsStillExact) {
   testing::TempDir dir;
-  constexpr int kWords = 6, kDocsPerWord = 100, kLen = 400;
-  const std::string names = "abcdef";
+  constexpr int kWords = 6, kDocsPerWord = 100;
   std::vector<std::string> docs;
   for (int d = 0; d < kWords * kDocsPerWord; ++d) {
-    const int j = d / kDocsPerWord, tf = 300 + j;
-    std::string text;
-    for (int i = 0; i < kLen; ++i) text.append(i < tf ? std::string("word") + names[j] + " " : "pad ");
-    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + text +
-                   "\", \"body\": \"" + text + "\"}");
+    const int j = d / kDocsPerWord;
+    docs.push_back(TightDoc(d, std::string("word") + "abcdef"[j], 300 + j));
   }
-  auto schema = Schema::FromJson(R"({"id": "id", "fields": {
-      "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
-  ASSERT_TRUE(schema.ok());
-  ASSERT_OK(testing::BuildIndex(*schema, docs, dir.File("words.idx")));
+  ASSERT_OK(BuildTightIndex(docs, dir.File("words.idx")));
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("words.idx")));
   for (const char* q : {"body:worda body:wordb body:wordc body:wordd body:worde body:wordf",
                         "title:worda title:wordb title:wordc title:wordd title:worde title:wordf",
                         "worda wordb wordc wordd worde wordf"}) {
-    for (const size_t k : {1, 3}) {
-      SearchRequest req;
-      req.query = q;
-      req.k = k;
-      req.default_operator = Operator::kOr;
-      req.include_docs = false;
-      req.total_hits_threshold = SearchRequest::kExactTotal;
-      ASSERT_OK_AND_ASSIGN(SearchResponse exact, index->Search(req));
-      req.total_hits_threshold = 0;
-      ASSERT_OK_AND_ASSIGN(SearchResponse pruned, index->Search(req));
-      ASSERT_EQ(exact.hits.size(), k) << q;
-      ASSERT_EQ(exact.hits[0].doc, static_cast<uint32_t>((kWords - 1) * kDocsPerWord)) << q;
-      ASSERT_EQ(pruned.hits.size(), k) << q;
-      for (size_t i = 0; i < k; ++i) {
-        ASSERT_EQ(pruned.hits[i].doc, exact.hits[i].doc) << q << " rank " << i;
-        ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << q << " rank " << i;
-      }
-    }
+    ExpectTightTopK(*index, q, (kWords - 1) * kDocsPerWord, "");
   }
 }
 
