@@ -1,24 +1,31 @@
 """The advisor's replay check: the simulator against the real local surfaces.
 
-A synthetic trace (libsearch.advisor.replay.synthetic_trace: sessions of 1-3
-simultaneous requests, quiet gaps of 0.5-2 x the keep-alive) is replayed
-against RIE-hosted C++ bootstrap instances that the replay starts and stops by
-the model's own rules (keep-alive 3 s), and against one libsearch-service.
-The simulator gets the same trace and the profile measured here just before.
-Asserted: the same cold starts and peak instance count (exactly), and the
-instance-seconds within 15 %.
+A synthetic trace (libsearch.advisor.replay.synthetic_trace: ~550 requests over
+80 s, sessions of lone requests and pairs, quiet gaps that reclaim every
+instance; its docstring says why it has that shape) is replayed against
+RIE-hosted C++ bootstrap instances that the replay starts and stops by the
+model's own rules (keep-alive 1 s), and against one libsearch-service.
 
-p99 latency is reported, not held to 15 %: on this shared 2-core machine the
-p99 of the *same* surface, measured twice a minute apart, moves by more than
-15 % (other processes' load sets the tail; the last column of the table re-runs
-the model with a profile measured right after the replay to show it), and the
-local replay starts up to 3 instances at once on 2 cores, which no cloud does.
-The functions' p99 is checked coarsely (within a factor of 2): it sits among
-the cold starts, so a model that got the cold starts wrong would miss it by
-far more.
+The simulator gets the same trace and the surfaces' profile, measured in five
+chunks: one before the replay, one after it and three in quiet gaps between
+its sessions (the trace is replayed in four parts, cut where every instance has
+been reclaimed anyway), so that the shared machine's changing load weighs on
+the profile and the replay alike (measured only before and after, the
+service's p99 moved 2x between the two). Functions: 60 cold starts and 250 warm
+requests 100 ms apart (p99 falls near the 85th percentile of the cold starts).
+The service's p99 sits in a tail of rare scheduling
+hiccups (~1 % of requests), so it gets more samples: 1000 warm requests 60 ms
+apart, and it replays each part twice at twice the rate (~1100 requests). The
+model's figures are medians over 25 seeds (which samples it draws). Asserted:
+the same cold starts and peak instance count (exactly), and instance-seconds
+and p99 latency within 15 % for both the functions and the service. A replay
+that misses is taken once more (the fixture's docstring says why).
+
+The table also shows the model run on each half of the profile's samples (odd
+and even chunks): their spread is the instrument's own repeatability here.
 
 Writes the measured-vs-predicted table to $LIBSEARCH_BUILD_DIR/advisor-replay.md
-(and .json). Takes about 3 minutes.
+(and .json), or to $LIBSEARCH_REPLAY_OUT.{md,json}. Takes about 5 minutes (10 with the second take).
 """
 
 from __future__ import annotations
@@ -33,110 +40,193 @@ import pytest
 
 from conftest import BOOTSTRAP, BUILD, RIE, ROOT, SERVICE, require
 
-KEEP_ALIVE_S = 3.0
+KEEP_ALIVE_S = 1.0
 TOLERANCE = 0.15
+SEEDS = 25
+PARTS = 4
+# Per profile chunk (PARTS + 1 chunks): cold starts, warm requests and their spacing in ms.
+FN_COLD, FN_WARM, FN_GAP_MS = 12, 50, 100
+# The service replays the trace at twice its rate, twice over: its p99 sits in a tail of rare
+# scheduling hiccups, and needs ~1000 samples a side to be estimated within a few percent.
+SVC_SCALE, SVC_PASSES = 0.5, 2
+SVC_COLD, SVC_WARM, SVC_GAP_MS = 2, 200, 60
 
 
 def p99(x: np.ndarray) -> float:
     return float(np.percentile(x, 99))
 
 
+def split_sessions(times: np.ndarray, parts: int, gap_s: float) -> list:
+    """Cuts the trace into `parts` runs of whole sessions (at gaps longer than `gap_s`)."""
+    cuts = [i + 1 for i in np.nonzero(np.diff(times) > gap_s)[0]]
+    picks = [cuts[round(k * len(cuts) / parts) - 1] for k in range(1, parts)]
+    return np.split(times, picks)
+
+
+def misses(rows: dict) -> list:
+    """The 15 % checks that fail, as messages."""
+    out = []
+    for surface in (FKEY, SKEY):
+        for figure in ("instance_seconds", "p99_ms"):
+            m, p = rows[surface][figure][:2]
+            if abs(p - m) > TOLERANCE * m:
+                out.append(f"{surface} {figure}: measured {m:.2f}, model {p:.2f}")
+    return out
+
+
 @pytest.fixture(scope="module")
 def measured(catalogue_index: pathlib.Path) -> dict:
+    """One replay; a second one if the first misses a 15 % check (both tables are written). A load
+    spike from another process can land on the replay but not on the profile, or the reverse; a
+    model that is wrong misses twice."""
     require(RIE.exists(), f"aws-lambda-rie at {RIE}")
     require(BOOTSTRAP.exists() and SERVICE.exists(), "the bootstrap and libsearch-service (make build)")
+    tables = []
+    for attempt in (1, 2):
+        rows, lines = replay_and_predict(catalogue_index)
+        lines[0] += f", attempt {attempt}"
+        missed = misses(rows)
+        if missed:
+            lines += ["", "Missed: " + "; ".join(missed) + "."]
+        tables.append("\n".join(lines))
+        if not missed:
+            break
+    out = pathlib.Path(os.environ.get("LIBSEARCH_REPLAY_OUT", BUILD / "advisor-replay"))
+    out.with_suffix(".md").write_text("\n\n".join(tables) + "\n")
+    out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
+    print("\n\n".join(tables))
+    return rows
+
+
+def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
     import libsearch.advisor
-    from libsearch.advisor.profile import QUERIES, Layout
+    from libsearch.advisor.profile import QUERIES, Layout, SurfaceProfile
     from libsearch.advisor.replay import replay_pool, replay_service, synthetic_trace
     from libsearch.advisor.simulate import simulate_fleet, simulate_pool
 
-    def measure_profile():  # Isolated requests (150 ms apart, the trace's shortest gap).
-        return libsearch.advisor.profile(catalogue_index, build_dir=BUILD, source_dir=ROOT,
-                                         surfaces=["lambda-cpp", "service"], cold_runs=20, warm=100, gap_ms=150,
-                                         log=lambda s: None)
+    def measure_profile():
+        kw = dict(build_dir=BUILD, source_dir=ROOT, log=lambda s: None)
+        fn = libsearch.advisor.profile(catalogue_index, surfaces=["lambda-cpp"], cold_runs=FN_COLD, warm=FN_WARM,
+                                       gap_ms=FN_GAP_MS, **kw)
+        svc = libsearch.advisor.profile(catalogue_index, surfaces=["service"], cold_runs=SVC_COLD, warm=SVC_WARM,
+                                        gap_ms=SVC_GAP_MS, **kw)
+        fn.surfaces.update(svc.surfaces)
+        return fn
 
-    profile = measure_profile()
     layout = Layout(BUILD, ROOT)
-    times = synthetic_trace(seconds=45.0, keep_alive_s=KEEP_ALIVE_S)
+    times = synthetic_trace(keep_alive_s=KEEP_ALIVE_S)
+    parts = split_sessions(times, PARTS, 1.4 * KEEP_ALIVE_S)
+    assert sum(len(x) for x in parts) == len(times) and all(len(x) for x in parts)
     load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as d:
-        fn = replay_pool(times, lambda: layout.surfaces()["lambda-cpp"], catalogue_index, KEEP_ALIVE_S,
-                         pathlib.Path(d))
+    chunks = [measure_profile()]
     svc_surface = layout.surfaces()["service"]
+    fn_lat, fn_cold, svc_lat = [], [], []
+    fn_secs, fn_peak, late = 0.0, 0, 0.0
     with tempfile.TemporaryDirectory() as d:
         proc = svc_surface.start(catalogue_index, pathlib.Path(d))
         try:
             svc_surface.ready(proc)
             for q in QUERIES * 3:
                 svc_surface.search({"query": q, "k": 10})
-            svc = replay_service(times, svc_surface, proc)
+            for k, part in enumerate(parts):
+                rel = part - part[0]
+                work = pathlib.Path(d) / f"part{k}"
+                work.mkdir()
+                fn = replay_pool(rel, lambda: layout.surfaces()["lambda-cpp"], catalogue_index, KEEP_ALIVE_S, work)
+                fn_lat.append(fn.latency_ms)
+                fn_cold.append(fn.cold)
+                fn_secs += fn.instance_seconds
+                fn_peak = max(fn_peak, fn.peak_instances)
+                late = max(late, fn.late_ms_max)
+                for _ in range(SVC_PASSES):
+                    svc = replay_service(rel * SVC_SCALE, svc_surface, proc)
+                    svc_lat.append(svc.latency_ms)
+                    late = max(late, svc.late_ms_max)
+                chunks.append(measure_profile())
         finally:
             proc.stop()
-    after = measure_profile()
+    load_after = os.getloadavg()[0]
+    fn_latency, fn_is_cold, svc_latency = np.concatenate(fn_lat), np.concatenate(fn_cold), np.concatenate(svc_lat)
+    # What the service was sent, as one trace: every part SVC_PASSES times, at SVC_SCALE x the spacing.
+    svc_times, t_end = [], 0.0
+    for part in parts:
+        for _ in range(SVC_PASSES):
+            svc_times.append(t_end + (part - part[0]) * SVC_SCALE)
+            t_end = svc_times[-1][-1] + 1.0
+    svc_times = np.concatenate(svc_times)
 
-    def predict(prof: "libsearch.advisor.Profile") -> tuple:
-        lam, ser = prof.surfaces["lambda-cpp"], prof.surfaces["service"]
-        rng = np.random.default_rng(1)
-        f = simulate_pool(times, np.array(lam.warm_ms), np.array(lam.cold_ms), KEEP_ALIVE_S, rng)
-        s = simulate_fleet(times, np.array(ser.warm_ms), np.array(ser.cpu_ms), os.cpu_count() or 1, 1, rng,
-                           start=0.0, end=float(times[-1]))
-        return f, s
+    def pooled(name: str, which: range) -> SurfaceProfile:
+        ps = [chunks[i].surfaces[name] for i in which]
+        return SurfaceProfile(sum((p.cold_ms for p in ps), []), sum((p.warm_ms for p in ps), []),
+                              sum((p.cpu_ms for p in ps), []))
 
-    model_fn, model_svc = predict(profile)
-    again_fn, again_svc = predict(after)
-    fkey, skey = "functions (RIE + C++ bootstrap, keep-alive 3 s)", "service (1 x libsearch-service)"
-    rows = {
-        fkey: {
-            "instance_seconds": (fn.instance_seconds, model_fn.instance_seconds, again_fn.instance_seconds),
-            "p99_ms": (p99(fn.latency_ms), p99(model_fn.latency_ms), p99(again_fn.latency_ms)),
-            "p50_ms": (float(np.median(fn.latency_ms)), float(np.median(model_fn.latency_ms)),
-                       float(np.median(again_fn.latency_ms))),
-            "cold_starts": (int(fn.cold.sum()), int(model_fn.cold.sum()), int(again_fn.cold.sum())),
-            "peak_instances": (fn.peak_instances, model_fn.peak_instances, again_fn.peak_instances),
-        },
-        skey: {
-            "instance_seconds": (svc.instance_seconds, model_svc.instance_seconds, again_svc.instance_seconds),
-            "p99_ms": (p99(svc.latency_ms), p99(model_svc.latency_ms), p99(again_svc.latency_ms)),
-            "p50_ms": (float(np.median(svc.latency_ms)), float(np.median(model_svc.latency_ms)),
-                       float(np.median(again_svc.latency_ms))),
-        },
+    def predict(which: range) -> dict:
+        """Median over SEEDS of each figure: the model's expectation, not one draw of it."""
+        lam, ser = pooled("lambda-cpp", which), pooled("service", which)
+        runs = []
+        for seed in range(SEEDS):
+            rng = np.random.default_rng(seed)
+            # Each part on its own, as replayed (the model would give the same on the whole trace: the
+            # parts are cut where every instance is reclaimed).
+            fs = [simulate_pool(x - x[0], np.array(lam.warm_ms), np.array(lam.cold_ms), KEEP_ALIVE_S, rng)
+                  for x in parts]
+            s = simulate_fleet(svc_times, np.array(ser.warm_ms), np.array(ser.cpu_ms), os.cpu_count() or 1, 1,
+                               rng, start=0.0, end=float(svc_times[-1]))
+            f_lat = np.concatenate([f.latency_ms for f in fs])
+            runs.append({
+                FKEY: {"instance_seconds": sum(f.instance_seconds for f in fs), "p99_ms": p99(f_lat),
+                       "p50_ms": float(np.median(f_lat)), "cold_starts": sum(int(f.cold.sum()) for f in fs),
+                       "peak_instances": max(f.peak_instances for f in fs)},
+                SKEY: {"instance_seconds": s.instance_seconds, "p99_ms": p99(s.latency_ms),
+                       "p50_ms": float(np.median(s.latency_ms))},
+            })
+        return {sk: {k: float(np.median([r[sk][k] for r in runs])) for k in runs[0][sk]} for sk in runs[0]}
+
+    model = predict(range(PARTS + 1))
+    model_odd, model_even = predict(range(0, PARTS + 1, 2)), predict(range(1, PARTS + 1, 2))
+    real = {
+        FKEY: {"instance_seconds": fn_secs, "p99_ms": p99(fn_latency), "p50_ms": float(np.median(fn_latency)),
+               "cold_starts": int(fn_is_cold.sum()), "peak_instances": fn_peak},
+        # One service ran through the whole trace (the model's window: its first to last request).
+        SKEY: {"instance_seconds": float(svc_times[-1] - svc_times[0]), "p99_ms": p99(svc_latency),
+               "p50_ms": float(np.median(svc_latency))},
     }
-    lines = [f"# Advisor replay check: measured vs predicted", "",
-             f"Trace: {len(times)} requests over {times[-1]:.0f} s (synthetic_trace, seed 2026); keep-alive "
-             f"{KEEP_ALIVE_S:g} s; the model uses the profile measured just before (20 cold starts, 100 warm "
-             f"requests 150 ms apart); the last column re-runs the model with the same profile measured again "
-             f"right after (the instrument's repeatability). Load average {load:.2f} on {os.cpu_count()} cores; "
-             f"the dispatcher was at most {fn.late_ms_max:.1f} ms late. Test: functions/tests/test_advisor_replay.py.",
-             "", "| surface | figure | measured (replay) | model | model / measured | model, profile after |",
-             "|---|---|---:|---:|---:|---:|"]
+    rows = {sk: {k: (real[sk][k], model[sk][k], model_odd[sk][k], model_even[sk][k]) for k in real[sk]}
+            for sk in real}
+    lines = ["# Advisor replay check: measured vs predicted", "",
+             f"Trace: {len(times)} requests over {times[-1]:.0f} s (synthetic_trace, seed 2026), "
+             f"{int(fn_is_cold.sum())} of them cold starts; keep-alive {KEEP_ALIVE_S:g} s; replayed in {PARTS} "
+             f"parts. The service got each part {SVC_PASSES} times at {1 / SVC_SCALE:g}x the rate "
+             f"({len(svc_latency)} requests). The model uses the profile measured in {PARTS + 1} chunks, before, "
+             f"between the parts and after: {(PARTS + 1) * FN_COLD} cold starts and {(PARTS + 1) * FN_WARM} warm "
+             f"requests {FN_GAP_MS} ms apart of the functions, {(PARTS + 1) * SVC_WARM} warm requests "
+             f"{SVC_GAP_MS} ms apart of the service. Each figure is the median over {SEEDS} seeds. The last two "
+             f"columns run the model on the odd and on the even chunks alone (the instrument's repeatability). "
+             f"Load average {load:.2f} before and {load_after:.2f} after, on {os.cpu_count()} cores; the "
+             f"dispatcher was at most {late:.1f} ms late. Test: functions/tests/test_advisor_replay.py.",
+             "", "| surface | figure | measured (replay) | model | model / measured | model, chunks 1,3,5 "
+             "| model, chunks 2,4 |", "|---|---|---:|---:|---:|---:|---:|"]
     for surface, figures in rows.items():
-        for k, (m, p, a) in figures.items():
+        for k, (m, p, b, a) in figures.items():
             ratio = f"{p / m:.3f}" if m else "-"
-            lines.append(f"| {surface} | {k} | {m:.2f} | {p:.2f} | {ratio} | {a:.2f} |")
-    out = pathlib.Path(os.environ.get("LIBSEARCH_REPLAY_OUT", BUILD / "advisor-replay"))
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1) + "\n")
-    print("\n".join(lines))
-    return rows
+            lines.append(f"| {surface} | {k} | {m:.2f} | {p:.2f} | {ratio} | {b:.2f} | {a:.2f} |")
+    return rows, lines
 
 
-FKEY, SKEY = "functions (RIE + C++ bootstrap, keep-alive 3 s)", "service (1 x libsearch-service)"
+FKEY, SKEY = "functions (RIE + C++ bootstrap, keep-alive 1 s)", "service (1 x libsearch-service)"
 
 
 def test_replay_ran_the_lifecycle(measured: dict) -> None:
     f = measured[FKEY]
-    # The trace's gaps reclaim every instance several times, and its clumps need several at once.
-    assert f["cold_starts"][0] >= 10 and f["peak_instances"][0] >= 2
-    # Clumps are 150 ms apart: which request starts an instance follows from the rules alone.
+    # The trace's gaps reclaim every instance many times, and its pairs need two at once.
+    assert f["cold_starts"][0] >= 30 and f["peak_instances"][0] == 2
+    # Every lifecycle decision has a wide margin: which request starts an instance follows from the rules.
     assert f["cold_starts"][0] == f["cold_starts"][1]
     assert f["peak_instances"][0] == f["peak_instances"][1]
 
 
-def test_model_instance_seconds_within_15_percent(measured: dict) -> None:
-    m, p, _ = measured[FKEY]["instance_seconds"]
-    assert abs(p - m) <= TOLERANCE * m, f"instance-seconds: measured {m:.2f}, model {p:.2f}"
-
-
-def test_model_p99_of_functions_within_a_factor_of_2(measured: dict) -> None:
-    m, p, _ = measured[FKEY]["p99_ms"]
-    assert m / 2 <= p <= 2 * m, f"p99: measured {m:.2f} ms, model {p:.2f} ms"
+@pytest.mark.parametrize("surface", [FKEY, SKEY])
+@pytest.mark.parametrize("figure", ["instance_seconds", "p99_ms"])
+def test_model_within_15_percent(measured: dict, surface: str, figure: str) -> None:
+    m, p = measured[surface][figure][:2]
+    assert abs(p - m) <= TOLERANCE * m, f"{surface} {figure}: measured {m:.2f}, model {p:.2f}"

@@ -30,10 +30,11 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .errors import ProfileError
-from .procs import INVOKE_PATH, Process, base_env, cpu_ns, descendants, free_port, http, vm_hwm_kib, wait_for_port
+from .procs import (INVOKE_PATH, Process, base_env, cpu_ns, descendants, free_port, http, page_faults, vm_hwm_kib,
+                    wait_for_port)
 
 QUERIES = [
     "peanut butter", "chocolate", "dark chocolate", "organic juice", "olive oil", "green tea", "cheese",
@@ -182,34 +183,43 @@ class ColdRun:
     answer_ms: float  # spawn -> first search answer received
 
 
+def start_cold(surface: Surface, index: pathlib.Path, workdir: pathlib.Path,
+               request: Dict[str, Any]) -> "tuple[Process, ColdRun]":
+    """Spawns `surface` and sends `request` until it answers: one cold start, timed from the spawn.
+    The replay starts its instances with this too, so both measure the same thing."""
+    t0 = time.perf_counter()
+    proc = surface.start(index, workdir)
+    try:
+        surface.ready(proc)
+        t_listen = time.perf_counter()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if surface.search(request).startswith(b"{"):
+                    break
+                # Otherwise the emulator answered before the runtime could: ask again.
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.proc.poll() is not None:
+                raise RuntimeError(f"{surface.name} did not answer: {proc.log()}")
+            time.sleep(0.001)
+        t1 = time.perf_counter()
+    except BaseException:
+        proc.stop()
+        raise
+    return proc, ColdRun((t_listen - t0) * 1000.0, (t1 - t0) * 1000.0)
+
+
 def cold_starts(surface: Surface, index: pathlib.Path, runs: int, query: str = "peanut butter",
                 gap_ms: float = 0.0) -> List[ColdRun]:
-    """Spawn -> first answer, `runs` fresh starts, `gap_ms` of idle before each; the first
-    search waits for the port."""
+    """Spawn -> first answer, `runs` fresh starts, `gap_ms` of idle before each."""
     out: List[ColdRun] = []
     for _ in range(runs):
         time.sleep(gap_ms / 1000.0)
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            proc = surface.start(index, pathlib.Path(tmp))
-            try:
-                surface.ready(proc)
-                t_listen = time.perf_counter()
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        if surface.search({"query": query, "k": 10}).startswith(b"{"):
-                            break
-                        # Otherwise the emulator answered before the runtime could: ask again.
-                    except OSError:
-                        pass
-                    if time.monotonic() > deadline or proc.proc.poll() is not None:
-                        raise RuntimeError(f"{surface.name} did not answer: {proc.log()}")
-                    time.sleep(0.001)
-                t1 = time.perf_counter()
-                out.append(ColdRun((t_listen - t0) * 1000.0, (t1 - t0) * 1000.0))
-            finally:
-                proc.stop()
+            proc, run = start_cold(surface, index, pathlib.Path(tmp), {"query": query, "k": 10})
+            proc.stop()
+            out.append(run)
     return out
 
 
@@ -218,8 +228,12 @@ def bootstrap_startup(command: List[str], index: pathlib.Path, runs: int,
     """A Lambda runtime alone, without the emulator: exec -> its first GET /next
     (process start + index open) and its first GET /next -> its response posted
     (the first query), against a minimal Runtime API served here (a timing
-    harness only; the emulator is what the tests use)."""
+    harness only; the emulator is what the tests use). Also the page faults the
+    runtime took during that first query (minor: mapped index pages already in
+    the page cache; major: read from disk)."""
     marks: Dict[str, float] = {}
+    faults: Dict[str, Tuple[int, int]] = {}
+    child: Dict[str, int] = {}
     done = threading.Event()
 
     class Api(http_server.BaseHTTPRequestHandler):
@@ -233,18 +247,24 @@ def bootstrap_startup(command: List[str], index: pathlib.Path, runs: int,
                 done.wait(10)
                 return
             marks["next"] = time.perf_counter()
+            faults["next"] = page_faults(child.get("pid", 0))
             body = json.dumps({"query": "peanut butter", "k": 10}).encode()
             self.send_response(200)
             self.send_header("Lambda-Runtime-Aws-Request-Id", "r1")
             self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
             self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:0:function:f")
+            # awslambdaric's native client (4.2) segfaults on an invocation without these two.
+            self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            marks.setdefault("response", time.perf_counter())
+            if "response" not in marks:
+                marks["response"] = time.perf_counter()
+                faults["response"] = page_faults(child.get("pid", 0))
             self.send_response(202)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -254,9 +274,10 @@ def bootstrap_startup(command: List[str], index: pathlib.Path, runs: int,
         def handle_error(self, request: Any, client_address: Any) -> None:
             pass  # The held poll's connection resets when the runtime is killed: expected.
 
-    to_next, next_to_response = [], []
+    to_next, next_to_response, minor, major = [], [], [], []
     for _ in range(runs):
         marks.clear()
+        faults.clear()
         done.clear()
         server = Server(("127.0.0.1", 0), Api)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -266,6 +287,7 @@ def bootstrap_startup(command: List[str], index: pathlib.Path, runs: int,
                      AWS_LAMBDA_FUNCTION_VERSION="$LATEST", **(env or {}))
         t0 = time.perf_counter()
         proc = subprocess.Popen(command, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child["pid"] = proc.pid
         ok = done.wait(30)
         proc.kill()
         proc.wait()
@@ -275,7 +297,10 @@ def bootstrap_startup(command: List[str], index: pathlib.Path, runs: int,
             raise RuntimeError(f"{command[0]} did not answer")
         to_next.append((marks["next"] - t0) * 1000.0)
         next_to_response.append((marks["response"] - marks["next"]) * 1000.0)
-    return {"exec_to_next_ms": to_next, "next_to_response_ms": next_to_response}
+        minor.append(faults["response"][0] - faults["next"][0])
+        major.append(faults["response"][1] - faults["next"][1])
+    return {"exec_to_next_ms": to_next, "next_to_response_ms": next_to_response,
+            "first_query_minor_faults": minor, "first_query_major_faults": major}
 
 
 @dataclass
@@ -295,15 +320,20 @@ def warm_samples(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib
             surface.search({"query": q, "k": 10})
         pids = surface.runtime_pids(proc)
         wall, cpu = [], []
+        # CPU time is read once per request, right after its answer: a request's CPU is the difference
+        # from the previous read (the idle gap adds ~nothing). Reading the threads' schedstat files
+        # right before a request made its latency tail measurably longer (2.4x as many requests
+        # over 2.5 ms, 400 interleaved samples each), so no read comes just before one.
+        c0 = cpu_ns(pids)
         for i in range(n):
             time.sleep(gap_ms / 1000.0)
-            c0 = cpu_ns(pids)
             t0 = time.perf_counter()
             body = surface.search({"query": queries[i % len(queries)], "k": 10})
             t1 = time.perf_counter()
             c1 = cpu_ns(pids)
             wall.append((t1 - t0) * 1000.0)
             cpu.append((c1 - c0) / 1e6)
+            c0 = c1
             if i == 0 and b'"hits"' not in body:
                 raise RuntimeError(f"{surface.name}: unexpected answer {body[:300]!r}")
         rss = [vm_hwm_kib(p) for p in surface.runtime_pids(proc)]
@@ -326,6 +356,7 @@ class SurfaceProfile:
     cold_components_ms: Dict[str, float] = field(default_factory=dict)
     peak_rss_mib: Optional[float] = None
     package_bytes: Optional[int] = None
+    first_query_page_faults: Dict[str, float] = field(default_factory=dict)  # {"minor", "major"}: medians
 
     def summary(self) -> Dict[str, float]:
         return {"cold_p50_ms": percentile(self.cold_ms, 50), "warm_p50_ms": percentile(self.warm_ms, 50),
@@ -457,13 +488,21 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
         log(f"profile: {name}: {cold_runs} cold starts")
         runs = cold_starts(s, index, cold_runs, qs[0], gap_ms)
         comp: Dict[str, float] = {"index_open": index_open}
-        if name == "lambda-cpp":
-            b = bootstrap_startup([str(layout.bootstrap())], index, max(3, cold_runs // 2))
+        faults: Dict[str, float] = {}
+        if name in ("lambda-cpp", "lambda-python"):
+            # The emulator listens before it starts the runtime, so the split comes from the runtime
+            # alone against a minimal Runtime API; what is left of the cold start is the emulator's.
+            with tempfile.TemporaryDirectory() as tmp:
+                cmd, env = (([str(layout.bootstrap())], {}) if name == "lambda-cpp" else
+                            ([str(python_bootstrap(pathlib.Path(tmp)))], {"PYTHONPATH": layout.pythonpath}))
+                b = bootstrap_startup(cmd, index, max(3, cold_runs // 2), env)
             comp["process_start"] = max(0.0, statistics.median(b["exec_to_next_ms"]) - index_open)
             comp["first_query"] = statistics.median(b["next_to_response_ms"])
             comp["emulator_overhead"] = max(0.0, statistics.median(r.answer_ms for r in runs)
                                             - statistics.median(b["exec_to_next_ms"]) - comp["first_query"])
-        elif name != "lambda-python":  # The emulator listens before it starts the runtime: no split there.
+            faults = {"minor": statistics.median(b["first_query_minor_faults"]),
+                      "major": statistics.median(b["first_query_major_faults"])}
+        else:
             comp["process_start"] = max(0.0, statistics.median(r.listen_ms for r in runs) - index_open)
             comp["first_query"] = statistics.median(r.answer_ms - r.listen_ms for r in runs)
         log(f"profile: {name}: {warm} warm requests")
@@ -472,7 +511,7 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
         pkg = layout.build / "package" / {"lambda-cpp": "libsearch-lambda-al2023.zip",
                                           "lambda-python": "libsearch-python-function.zip"}.get(name, "-")
         out[name] = SurfaceProfile([r.answer_ms for r in runs], w.wall_ms, w.cpu_ms, comp, w.peak_rss_mib,
-                                   pkg.stat().st_size if pkg.is_file() else None)
+                                   pkg.stat().st_size if pkg.is_file() else None, faults)
     if not out:
         raise ProfileError(f"no surface could run (build dir {layout.build}); build with "
                            f"`cmake -DLIBSEARCH_BUILD_FUNCTIONS=ON` and pass --build DIR")

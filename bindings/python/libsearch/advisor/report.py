@@ -147,12 +147,15 @@ def markdown(results: Sequence[OptionResult], rec: OptionResult, reasons: List[s
     L += ["", "## Inputs (every number above comes from these)", "", "### Measured profile", "",
           f"Measured {profile.date} on {profile.machine.get('cores', '?')} cores ({profile.machine.get('cpu', '?')}), "
           f"index {profile.index.get('path', '?')} ({profile.index.get('bytes', 0):,} bytes). {profile.method}.", "",
-          "| surface | cold start p50 ms (runs) | process start / index open / first query ms | warm p50 / p99 ms | "
-          "CPU per query p50 / p99 ms | peak RSS MiB |", "|---|---:|---|---|---|---:|"]
+          "| surface | cold start p50 ms (runs) | process start / index open / first query ms | first query page "
+          "faults, minor / major | warm p50 / p99 ms | CPU per query p50 / p99 ms | peak RSS MiB |",
+          "|---|---:|---|---|---|---|---:|"]
     for name, s in profile.surfaces.items():
         c = s.cold_components_ms
         comp = " / ".join(_ms(c[k]) if k in c else "-" for k in ("process_start", "index_open", "first_query"))
-        L.append(f"| {name} | {_ms(percentile(s.cold_ms, 50))} ({len(s.cold_ms)}) | {comp} | "
+        f = s.first_query_page_faults
+        pf = f"{f['minor']:g} / {f['major']:g}" if f else "-"
+        L.append(f"| {name} | {_ms(percentile(s.cold_ms, 50))} ({len(s.cold_ms)}) | {comp} | {pf} | "
                  f"{_ms(percentile(s.warm_ms, 50))} / {_ms(percentile(s.warm_ms, 99))} | "
                  f"{percentile(s.cpu_ms, 50):.3f} / {percentile(s.cpu_ms, 99):.3f} | {s.peak_rss_mib} |")
     L += ["", "### Options", "", "| option | surface | parameters | where defaults come from |", "|---|---|---|---|"]

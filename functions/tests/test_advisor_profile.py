@@ -1,0 +1,29 @@
+"""`libsearch profile` on the real Lambda surfaces: the cold start split into its parts."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from conftest import BOOTSTRAP, BUILD, RIE, ROOT, require
+
+
+@pytest.mark.parametrize("surface", ["lambda-cpp", "lambda-python"])
+def test_cold_start_components(catalogue_index: pathlib.Path, surface: str) -> None:
+    require(RIE.exists() and BOOTSTRAP.exists(), f"aws-lambda-rie at {RIE} and the bootstrap")
+    import libsearch.advisor
+
+    p = libsearch.advisor.profile(catalogue_index, build_dir=BUILD, source_dir=ROOT, surfaces=[surface],
+                                  cold_runs=4, warm=5, gap_ms=20, log=lambda s: None).surfaces[surface]
+    c = p.cold_components_ms
+    assert set(c) == {"index_open", "process_start", "first_query", "emulator_overhead"}
+    assert c["process_start"] > 0 and c["first_query"] > 0 and c["index_open"] > 0
+    # The runtime alone (process start + index open, then the first query) fits inside a cold start
+    # under the emulator, which adds its own start and the invoke round trip.
+    cold = sorted(p.cold_ms)[len(p.cold_ms) // 2]
+    assert c["process_start"] + c["index_open"] + c["first_query"] < cold
+    # Opening maps the file and reads only its header, table, schema and stats: the first query
+    # faults in the pages it reads (from the page cache here, so minor faults).
+    assert p.first_query_page_faults["minor"] >= 1
+    assert p.first_query_page_faults["major"] >= 0
