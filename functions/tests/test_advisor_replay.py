@@ -6,20 +6,26 @@ instance; its docstring says why it has that shape) is replayed against
 RIE-hosted C++ bootstrap instances that the replay starts and stops by the
 model's own rules (keep-alive 1 s), and against one libsearch-service.
 
-The simulator gets the same trace and the surfaces' profile, measured in five
-chunks: one before the replay, one after it and three in quiet gaps between
-its sessions (the trace is replayed in four parts, cut where every instance has
-been reclaimed anyway), so that the shared machine's changing load weighs on
-the profile and the replay alike (measured only before and after, the
-service's p99 moved 2x between the two). Functions: 60 cold starts and 250 warm
-requests 100 ms apart (p99 falls near the 85th percentile of the cold starts).
-The service's p99 sits in a tail of rare scheduling
-hiccups (~1 % of requests), so it gets more samples: 1000 warm requests 60 ms
-apart, and it replays each part twice at twice the rate (~1100 requests). The
-model's figures are medians over 25 seeds (which samples it draws). Asserted:
-the same cold starts and peak instance count (exactly), and instance-seconds
-and p99 latency within 15 % for both the functions and the service. A replay
-that misses is taken once more (the fixture's docstring says why).
+The simulator gets the same trace and the surfaces' profile, measured
+interleaved with the replay, so that the shared machine's changing load weighs
+on the profile and the replay alike (measured only before and after, the
+service's p99 moved 2x between the two):
+
+* Functions: the trace is replayed in four parts, cut where every instance has
+  been reclaimed anyway; the profile (60 cold starts, 250 warm requests 100 ms
+  apart) is taken in five chunks, before, between and after the parts. p99 falls
+  near the 85th percentile of the cold starts.
+* Service: one process. Its p99 sits in a tail of rare scheduling hiccups (~1 %
+  of requests), so it needs more samples and finer interleaving: each session of
+  the trace is replayed twice at twice the rate (~1100 requests), with a share of
+  the profiler's 1000 warm requests (60 ms apart) before each session and after
+  the last.
+
+The model's figures are medians over 25 seeds (which samples it draws).
+Asserted: the same cold starts and peak instance count (exactly), and
+instance-seconds and p99 latency within 15 % for both the functions and the
+service. A replay that misses is taken once more (the fixture's docstring says
+why).
 
 The table also shows the model run on each half of the profile's samples (odd
 and even chunks): their spread is the instrument's own repeatability here.
@@ -44,12 +50,12 @@ KEEP_ALIVE_S = 1.0
 TOLERANCE = 0.15
 SEEDS = 25
 PARTS = 4
-# Per profile chunk (PARTS + 1 chunks): cold starts, warm requests and their spacing in ms.
+# Functions, per profile chunk (PARTS + 1 chunks): cold starts, warm requests, their spacing in ms.
 FN_COLD, FN_WARM, FN_GAP_MS = 12, 50, 100
 # The service replays the trace at twice its rate, twice over: its p99 sits in a tail of rare
 # scheduling hiccups, and needs ~1000 samples a side to be estimated within a few percent.
 SVC_SCALE, SVC_PASSES = 0.5, 2
-SVC_COLD, SVC_WARM, SVC_GAP_MS = 2, 200, 60
+SVC_WARM, SVC_GAP_MS = 1000, 60  # In all, split evenly around the sessions.
 
 
 def p99(x: np.ndarray) -> float:
@@ -57,8 +63,11 @@ def p99(x: np.ndarray) -> float:
 
 
 def split_sessions(times: np.ndarray, parts: int, gap_s: float) -> list:
-    """Cuts the trace into `parts` runs of whole sessions (at gaps longer than `gap_s`)."""
+    """Cuts the trace into `parts` runs of whole sessions (at gaps longer than `gap_s`); 0: one per
+    session."""
     cuts = [i + 1 for i in np.nonzero(np.diff(times) > gap_s)[0]]
+    if parts == 0:
+        return np.split(times, cuts)
     picks = [cuts[round(k * len(cuts) / parts) - 1] for k in range(1, parts)]
     return np.split(times, picks)
 
@@ -100,69 +109,78 @@ def measured(catalogue_index: pathlib.Path) -> dict:
 
 def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
     import libsearch.advisor
-    from libsearch.advisor.profile import QUERIES, Layout, SurfaceProfile
+    from libsearch.advisor.profile import QUERIES, Layout, SurfaceProfile, warm_requests
     from libsearch.advisor.replay import replay_pool, replay_service, synthetic_trace
     from libsearch.advisor.simulate import simulate_fleet, simulate_pool
 
-    def measure_profile():
-        kw = dict(build_dir=BUILD, source_dir=ROOT, log=lambda s: None)
-        fn = libsearch.advisor.profile(catalogue_index, surfaces=["lambda-cpp"], cold_runs=FN_COLD, warm=FN_WARM,
-                                       gap_ms=FN_GAP_MS, **kw)
-        svc = libsearch.advisor.profile(catalogue_index, surfaces=["service"], cold_runs=SVC_COLD, warm=SVC_WARM,
-                                        gap_ms=SVC_GAP_MS, **kw)
-        fn.surfaces.update(svc.surfaces)
-        return fn
+    def measure_profile() -> SurfaceProfile:
+        return libsearch.advisor.profile(catalogue_index, build_dir=BUILD, source_dir=ROOT, surfaces=["lambda-cpp"],
+                                         cold_runs=FN_COLD, warm=FN_WARM, gap_ms=FN_GAP_MS,
+                                         log=lambda s: None).surfaces["lambda-cpp"]
 
     layout = Layout(BUILD, ROOT)
     times = synthetic_trace(keep_alive_s=KEEP_ALIVE_S)
     parts = split_sessions(times, PARTS, 1.4 * KEEP_ALIVE_S)
+    sessions = split_sessions(times, 0, 1.4 * KEEP_ALIVE_S)
     assert sum(len(x) for x in parts) == len(times) and all(len(x) for x in parts)
     load = os.getloadavg()[0]
-    chunks = [measure_profile()]
-    svc_surface = layout.surfaces()["service"]
-    fn_lat, fn_cold, svc_lat = [], [], []
+
+    # Functions: the profile in PARTS + 1 chunks around the replay's parts.
+    fn_chunks = [measure_profile()]
+    fn_lat, fn_cold = [], []
     fn_secs, fn_peak, late = 0.0, 0, 0.0
+    with tempfile.TemporaryDirectory() as d:
+        for k, part in enumerate(parts):
+            work = pathlib.Path(d) / f"part{k}"
+            work.mkdir()
+            fn = replay_pool(part - part[0], lambda: layout.surfaces()["lambda-cpp"], catalogue_index, KEEP_ALIVE_S,
+                             work)
+            fn_lat.append(fn.latency_ms)
+            fn_cold.append(fn.cold)
+            fn_secs += fn.instance_seconds
+            fn_peak = max(fn_peak, fn.peak_instances)
+            late = max(late, fn.late_ms_max)
+            fn_chunks.append(measure_profile())
+
+    # Service: one process. Before each session, after the last, the profiler's warm requests
+    # (isolated, SVC_GAP_MS apart); each session replayed SVC_PASSES times at SVC_SCALE x the spacing.
+    svc_surface = layout.surfaces()["service"]
+    svc_chunks, svc_lat = [], []
+    per_chunk = -(-SVC_WARM // (len(sessions) + 1))
     with tempfile.TemporaryDirectory() as d:
         proc = svc_surface.start(catalogue_index, pathlib.Path(d))
         try:
             svc_surface.ready(proc)
             for q in QUERIES * 3:
                 svc_surface.search({"query": q, "k": 10})
-            for k, part in enumerate(parts):
-                rel = part - part[0]
-                work = pathlib.Path(d) / f"part{k}"
-                work.mkdir()
-                fn = replay_pool(rel, lambda: layout.surfaces()["lambda-cpp"], catalogue_index, KEEP_ALIVE_S, work)
-                fn_lat.append(fn.latency_ms)
-                fn_cold.append(fn.cold)
-                fn_secs += fn.instance_seconds
-                fn_peak = max(fn_peak, fn.peak_instances)
-                late = max(late, fn.late_ms_max)
-                for _ in range(SVC_PASSES):
-                    svc = replay_service(rel * SVC_SCALE, svc_surface, proc)
+            for k, session in enumerate(sessions + [None]):
+                svc_chunks.append(warm_requests(svc_surface, proc, per_chunk, gap_ms=SVC_GAP_MS, first=k * per_chunk))
+                for _ in range(SVC_PASSES if session is not None else 0):
+                    svc = replay_service((session - session[0]) * SVC_SCALE, svc_surface, proc)
                     svc_lat.append(svc.latency_ms)
                     late = max(late, svc.late_ms_max)
-                chunks.append(measure_profile())
         finally:
             proc.stop()
     load_after = os.getloadavg()[0]
     fn_latency, fn_is_cold, svc_latency = np.concatenate(fn_lat), np.concatenate(fn_cold), np.concatenate(svc_lat)
-    # What the service was sent, as one trace: every part SVC_PASSES times, at SVC_SCALE x the spacing.
+    # What the service was sent, as one trace: every session SVC_PASSES times, at SVC_SCALE x the spacing.
     svc_times, t_end = [], 0.0
-    for part in parts:
+    for session in sessions:
         for _ in range(SVC_PASSES):
-            svc_times.append(t_end + (part - part[0]) * SVC_SCALE)
+            svc_times.append(t_end + (session - session[0]) * SVC_SCALE)
             t_end = svc_times[-1][-1] + 1.0
     svc_times = np.concatenate(svc_times)
 
-    def pooled(name: str, which: range) -> SurfaceProfile:
-        ps = [chunks[i].surfaces[name] for i in which]
-        return SurfaceProfile(sum((p.cold_ms for p in ps), []), sum((p.warm_ms for p in ps), []),
-                              sum((p.cpu_ms for p in ps), []))
+    def pooled(which: range) -> tuple:
+        fns = [fn_chunks[i] for i in which if i < len(fn_chunks)]
+        svcs = [svc_chunks[i] for i in which if i < len(svc_chunks)]
+        lam = SurfaceProfile(sum((p.cold_ms for p in fns), []), sum((p.warm_ms for p in fns), []),
+                             sum((p.cpu_ms for p in fns), []))
+        return lam, sum((w for w, _ in svcs), []), sum((c for _, c in svcs), [])
 
     def predict(which: range) -> dict:
         """Median over SEEDS of each figure: the model's expectation, not one draw of it."""
-        lam, ser = pooled("lambda-cpp", which), pooled("service", which)
+        lam, svc_wall, svc_cpu = pooled(which)
         runs = []
         for seed in range(SEEDS):
             rng = np.random.default_rng(seed)
@@ -170,8 +188,8 @@ def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
             # parts are cut where every instance is reclaimed).
             fs = [simulate_pool(x - x[0], np.array(lam.warm_ms), np.array(lam.cold_ms), KEEP_ALIVE_S, rng)
                   for x in parts]
-            s = simulate_fleet(svc_times, np.array(ser.warm_ms), np.array(ser.cpu_ms), os.cpu_count() or 1, 1,
-                               rng, start=0.0, end=float(svc_times[-1]))
+            s = simulate_fleet(svc_times, np.array(svc_wall), np.array(svc_cpu), os.cpu_count() or 1, 1, rng,
+                               start=0.0, end=float(svc_times[-1]))
             f_lat = np.concatenate([f.latency_ms for f in fs])
             runs.append({
                 FKEY: {"instance_seconds": sum(f.instance_seconds for f in fs), "p99_ms": p99(f_lat),
@@ -182,8 +200,9 @@ def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
             })
         return {sk: {k: float(np.median([r[sk][k] for r in runs])) for k in runs[0][sk]} for sk in runs[0]}
 
-    model = predict(range(PARTS + 1))
-    model_odd, model_even = predict(range(0, PARTS + 1, 2)), predict(range(1, PARTS + 1, 2))
+    n_chunks = max(len(fn_chunks), len(svc_chunks))
+    model = predict(range(n_chunks))
+    model_odd, model_even = predict(range(0, n_chunks, 2)), predict(range(1, n_chunks, 2))
     real = {
         FKEY: {"instance_seconds": fn_secs, "p99_ms": p99(fn_latency), "p50_ms": float(np.median(fn_latency)),
                "cold_starts": int(fn_is_cold.sum()), "peak_instances": fn_peak},
@@ -195,17 +214,18 @@ def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
             for sk in real}
     lines = ["# Advisor replay check: measured vs predicted", "",
              f"Trace: {len(times)} requests over {times[-1]:.0f} s (synthetic_trace, seed 2026), "
-             f"{int(fn_is_cold.sum())} of them cold starts; keep-alive {KEEP_ALIVE_S:g} s; replayed in {PARTS} "
-             f"parts. The service got each part {SVC_PASSES} times at {1 / SVC_SCALE:g}x the rate "
-             f"({len(svc_latency)} requests). The model uses the profile measured in {PARTS + 1} chunks, before, "
-             f"between the parts and after: {(PARTS + 1) * FN_COLD} cold starts and {(PARTS + 1) * FN_WARM} warm "
-             f"requests {FN_GAP_MS} ms apart of the functions, {(PARTS + 1) * SVC_WARM} warm requests "
-             f"{SVC_GAP_MS} ms apart of the service. Each figure is the median over {SEEDS} seeds. The last two "
-             f"columns run the model on the odd and on the even chunks alone (the instrument's repeatability). "
-             f"Load average {load:.2f} before and {load_after:.2f} after, on {os.cpu_count()} cores; the "
-             f"dispatcher was at most {late:.1f} ms late. Test: functions/tests/test_advisor_replay.py.",
-             "", "| surface | figure | measured (replay) | model | model / measured | model, chunks 1,3,5 "
-             "| model, chunks 2,4 |", "|---|---|---:|---:|---:|---:|---:|"]
+             f"{int(fn_is_cold.sum())} of them cold starts; keep-alive {KEEP_ALIVE_S:g} s. Functions: replayed "
+             f"in {PARTS} parts; the profile measured in {len(fn_chunks)} chunks, before, between the parts and "
+             f"after ({len(fn_chunks) * FN_COLD} cold starts, {len(fn_chunks) * FN_WARM} warm requests "
+             f"{FN_GAP_MS} ms apart). Service: each of the {len(sessions)} sessions replayed {SVC_PASSES} times at "
+             f"{1 / SVC_SCALE:g}x the rate ({len(svc_latency)} requests), with {per_chunk} of the profile's warm "
+             f"requests ({SVC_GAP_MS} ms apart) before each session and after the last. Each model figure is the "
+             f"median over {SEEDS} seeds. The last two columns run the model on the odd and on the even chunks "
+             f"alone (the instrument's repeatability). Load average {load:.2f} before and {load_after:.2f} after, "
+             f"on {os.cpu_count()} cores; the dispatcher was at most {late:.1f} ms late. "
+             f"Test: functions/tests/test_advisor_replay.py.",
+             "", "| surface | figure | measured (replay) | model | model / measured | model, odd chunks "
+             "| model, even chunks |", "|---|---|---:|---:|---:|---:|---:|"]
     for surface, figures in rows.items():
         for k, (m, p, b, a) in figures.items():
             ratio = f"{p / m:.3f}" if m else "-"

@@ -310,6 +310,32 @@ class WarmSamples:
     peak_rss_mib: Optional[float]
 
 
+def warm_requests(surface: Surface, proc: Process, n: int, queries: Sequence[str] = QUERIES,
+                  gap_ms: float = 0.0, first: int = 0) -> "tuple[List[float], List[float]]":
+    """`n` sequential requests to a running, warmed-up surface, cycling through `queries` from
+    index `first`, `gap_ms` apart: (round trips, the runtime's CPU time of each) in ms."""
+    pids = surface.runtime_pids(proc)
+    wall: List[float] = []
+    cpu: List[float] = []
+    # CPU time is read once per request, right after its answer: a request's CPU is the difference
+    # from the previous read (the idle gap adds ~nothing). Reading the threads' schedstat files
+    # right before a request made its latency tail measurably longer (2.4x as many requests
+    # over 2.5 ms, 400 interleaved samples each), so no read comes just before one.
+    c0 = cpu_ns(pids)
+    for i in range(first, first + n):
+        time.sleep(gap_ms / 1000.0)
+        t0 = time.perf_counter()
+        body = surface.search({"query": queries[i % len(queries)], "k": 10})
+        t1 = time.perf_counter()
+        c1 = cpu_ns(pids)
+        wall.append((t1 - t0) * 1000.0)
+        cpu.append((c1 - c0) / 1e6)
+        c0 = c1
+        if b'"hits"' not in body:
+            raise RuntimeError(f"{surface.name}: unexpected answer {body[:300]!r}")
+    return wall, cpu
+
+
 def warm_samples(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib.Path,
                  queries: Sequence[str] = QUERIES, gap_ms: float = 0.0) -> WarmSamples:
     """`n` sequential requests after a warm-up, cycling through `queries`, `gap_ms` apart."""
@@ -318,24 +344,7 @@ def warm_samples(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib
         surface.ready(proc)
         for q in list(queries)[:60] * 3:  # Warm-up: page cache, interpreter, connection pools.
             surface.search({"query": q, "k": 10})
-        pids = surface.runtime_pids(proc)
-        wall, cpu = [], []
-        # CPU time is read once per request, right after its answer: a request's CPU is the difference
-        # from the previous read (the idle gap adds ~nothing). Reading the threads' schedstat files
-        # right before a request made its latency tail measurably longer (2.4x as many requests
-        # over 2.5 ms, 400 interleaved samples each), so no read comes just before one.
-        c0 = cpu_ns(pids)
-        for i in range(n):
-            time.sleep(gap_ms / 1000.0)
-            t0 = time.perf_counter()
-            body = surface.search({"query": queries[i % len(queries)], "k": 10})
-            t1 = time.perf_counter()
-            c1 = cpu_ns(pids)
-            wall.append((t1 - t0) * 1000.0)
-            cpu.append((c1 - c0) / 1e6)
-            c0 = c1
-            if i == 0 and b'"hits"' not in body:
-                raise RuntimeError(f"{surface.name}: unexpected answer {body[:300]!r}")
+        wall, cpu = warm_requests(surface, proc, n, queries, gap_ms)
         rss = [vm_hwm_kib(p) for p in surface.runtime_pids(proc)]
         rss_kib = max([r for r in rss if r is not None], default=None)
         return WarmSamples(wall, cpu, None if rss_kib is None else round(rss_kib / 1024.0, 1))
