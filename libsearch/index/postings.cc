@@ -147,8 +147,15 @@ PostingsCursor::PostingsCursor(const FieldPostingsView* view, const TermInfo& te
   doc_ = docs_[0];
 }
 
+void PostingsCursor::DecodeTfs() {
+  UnpackBlock(tf_src_, tf_bits_, tfs_);
+  for (uint32_t i = 0; i < kBlockSize; ++i) tfs_[i] += 1;
+  tf_src_ = nullptr;
+}
+
 void PostingsCursor::Fail() {
   corrupt_ = true;
+  tf_src_ = nullptr;
   doc_ = kNoMoreDocs;
   count_ = 0;
   pos_ = 0;
@@ -199,6 +206,7 @@ bool PostingsCursor::LoadSingleBlock() {
 bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   block_ = b;
   pos_ = 0;
+  tf_src_ = nullptr;
   if (b >= num_blocks_) {
     count_ = 0;
     return false;
@@ -224,9 +232,9 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
       return false;
     }
     UnpackDeltaBlock(p, bi.doc_bits, prev, docs_);
-    if (with_tfs) {
-      UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
-      for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
+    if (with_tfs) {  // Sizes checked above; decoded by DecodeTfs().
+      tf_src_ = p + PackedBytes(bi.doc_bits);
+      tf_bits_ = bi.tf_bits;
     }
   } else if (bi.flags == kBlockVarint) {
     if (!DecodeVarintBlock(p, limit, prev, n, docs_, tfs_)) {
@@ -238,9 +246,15 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
     return false;
   }
   // Damaged gaps can wrap around 2^32; every id must grow and stay below
-  // num_docs, since ids index the norms array. One cheap pass per block.
-  uint32_t bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
-  for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
+  // num_docs, since ids index the norms array. A packed block of gaps below
+  // 2^24 after a doc below 2^31 (or doc -1) cannot wrap: 128 steps of at
+  // most 2^24 add at most 2^31. Its ids then grow, and the last one's check
+  // covers them all. Otherwise, one pass per block.
+  uint32_t bad = 0;
+  if (bi.flags != kBlockPacked || bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)) {
+    bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
+    for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
+  }
   if (bad || docs_[n - 1] >= view_->num_docs || docs_[n - 1] != view_->last_doc[gb]) {
     Fail();
     return false;
@@ -294,6 +308,7 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
     pos_ptr_ = view_->positions.data() + off;
     pos_index_ = 0;
   }
+  if (tf_src_ != nullptr) DecodeTfs();
   if (pos_index_ < pos_) {  // Skip earlier docs' positions in one go.
     uint64_t skip = 0;
     for (; pos_index_ < pos_; ++pos_index_) skip += tfs_[pos_index_];

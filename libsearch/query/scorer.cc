@@ -192,6 +192,11 @@ class TermScorer final : public Scorer {
     return max_score_;
   }
   uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
+  bool KnownCount(uint64_t* n) const override {
+    if (!cursor_->AtStart()) return false;
+    *n = cursor_->doc_freq();
+    return true;
+  }
   bool CanCountInto() const override { return true; }
   bool CountInto(std::vector<uint64_t>* bits) override {
     cursor_->OrInto(bits->data());
@@ -828,6 +833,7 @@ class UnscoredScorer : public Scorer {
   float MaxScore() override { return 0; }
   uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
   float GetMaxScore(uint32_t) override { return 0; }
+  bool KnownCount(uint64_t* n) const override { return inner_->KnownCount(n); }
   bool CanCountInto() const override { return inner_->CanCountInto(); }
   bool CountInto(std::vector<uint64_t>* bits) override { return inner_->CountInto(bits); }
 
@@ -868,11 +874,16 @@ void Scorer::ForEachPruning(TopK* top) {
 
 const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {
   for (auto& [id, table] : tables_) {
-    if (id == field.id) return table.get();
+    if (id == field.id) return table;
   }
   const float avgdl = Bm25AvgFieldLength(field.stats.sum_total_tf, field.stats.doc_count);
-  tables_.emplace_back(field.id, std::make_unique<NormInverseTable>(MakeNormInverseTable(params_, avgdl)));
-  return tables_.back().second.get();
+  const NormInverseTable* shared = field.postings.bound_cache->NormTable(params_, avgdl);
+  if (shared == nullptr) {
+    owned_tables_.push_back(std::make_unique<NormInverseTable>(MakeNormInverseTable(params_, avgdl)));
+    shared = owned_tables_.back().get();
+  }
+  tables_.emplace_back(field.id, shared);
+  return shared;
 }
 
 PostingsCursor* ScorerContext::NewCursor(const FieldReader& field, const TermInfo& info) {
@@ -888,6 +899,7 @@ bool ScorerContext::corrupt() const {
 }
 
 uint64_t CountMatches(Scorer* scorer, uint32_t num_docs) {
+  if (uint64_t n; scorer->KnownCount(&n)) return n;
   if (scorer->CanCountInto() && scorer->cost() >= num_docs / 1024) {
     std::vector<uint64_t> bits((uint64_t{num_docs} + 63) / 64);
     scorer->CountInto(&bits);
