@@ -438,6 +438,7 @@ class ConjunctionScorer : public Scorer {
     for (Scorer* c : children_) sum += c->GetMaxScore(up_to);
     return static_cast<float>(sum);
   }
+  void ForEachPruning(TopK* top) override;
 
  private:
   // Align on approximations (a two-phase child only co-occurs there), then
@@ -870,6 +871,74 @@ void Scorer::ForEachPruning(TopK* top) {
     }
     for (; d <= up_to && d != kNoMoreDocs; d = Next()) top->Push(Score(), d);
   }
+}
+
+// Block-max AND (Lucene's BlockMaxConjunctionScorer): windows as in the
+// default, but inside a window that can win, only the lead moves doc by
+// doc. Each candidate is scored clause by clause, rarest first, and dropped
+// as soon as its partial sum plus the other clauses' window maxima cannot
+// beat the threshold, before the costlier clauses are advanced to it. The
+// bound sums in children order, as Score() does, with each unknown score
+// replaced by a larger maximum: double addition and the float rounding are
+// monotone, so it is never below the doc's Score().
+void ConjunctionScorer::ForEachPruning(TopK* top) {
+  if (!two_phase_.empty()) return Scorer::ForEachPruning(top);
+  const size_t n = children_.size();
+  Scorer* lead = children_[0];
+  std::vector<float> maxima(n);
+  // Whether a doc whose first i clauses sum (in double) to `partial` can beat `min`.
+  auto can_win = [&](double partial, size_t i, float min) {
+    for (; i < n; ++i) partial += maxima[i];
+    return static_cast<float>(partial) > min;
+  };
+  uint32_t d = doc_;
+  while (d != kNoMoreDocs) {
+    if (!top->full()) {  // Here every child is on d.
+      top->Push(Score(), d);
+      d = doc_ = Next();
+      continue;
+    }
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    for (;;) {
+      double sum = 0;
+      for (size_t i = 0; i < n; ++i) sum += maxima[i] = children_[i]->GetMaxScore(up_to);
+      if (static_cast<float>(sum) > top->min_score()) break;
+      if (up_to >= kNoMoreDocs - 1) {
+        doc_ = kNoMoreDocs;
+        return;
+      }
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) d = lead->Advance(target);
+    // The lead is on d; the others are on d or behind it.
+    while (d <= up_to && d != kNoMoreDocs) {
+      const float min = top->min_score();
+      double sum = lead->Score();
+      if (!can_win(sum, 1, min)) {
+        d = lead->Next();
+        continue;
+      }
+      size_t i = 1;
+      for (; i < n; ++i) {
+        Scorer* c = children_[i];
+        const uint32_t cd = c->doc() < d ? c->Advance(d) : c->doc();
+        if (cd > d) break;
+        sum += c->Score();
+        if (i + 1 < n && !can_win(sum, i + 1, min)) break;
+      }
+      if (i == n) {
+        top->Push(static_cast<float>(sum), d);
+        d = lead->Next();
+      } else if (children_[i]->doc() > d) {
+        d = lead->Advance(children_[i]->doc());
+      } else {
+        d = lead->Next();
+      }
+    }
+    doc_ = d;  // Past the window; the others catch up when a window can win.
+  }
+  doc_ = kNoMoreDocs;
 }
 
 const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {

@@ -296,12 +296,13 @@ namespace {
 // exhaustive top-k bit for bit: same ids, order and scores.
 void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::string>& words,
                                   uint32_t seed, int num_queries,
-                                  const std::string& one_field = "") {
+                                  const std::string& one_field = "", int only_kind = -1) {
   std::mt19937 rng(seed);
   int pruned_something = 0;
   for (int qi = 0; qi < num_queries; ++qi) {
     SearchRequest req;
-    const int kind = qi % 5;  // OR, AND, phrase, +a +b c, negation.
+    // OR, AND, phrase, +a +b c, negation.
+    const int kind = only_kind >= 0 ? only_kind : qi % 5;
     const int n = 1 + rng() % (kind == 0 ? 6 : 3);
     for (int i = 0; i < n; ++i) {
       const std::string& w = words[rng() % words.size()];
@@ -342,6 +343,16 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
   std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
   for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
   ExpectPrunedEqualsExhaustive(*index, words, 5, 1000, "body");
+}
+
+// Block-max AND (ConjunctionScorer::ForEachPruning) alone: conjunctions of
+// two or three terms in one field (a term kernel) and across fields (of
+// unions), over lists of 127/128/129 docs, one doc and every doc.
+TEST_F(SearchOracleTest, PrunedConjunctionsEqualExhaustive) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
+  ExpectPrunedEqualsExhaustive(*index, words, 12, 1000, "body", /*only_kind=*/1);
 }
 
 // Block bounds come from the stored block maxima when they are exact for the
@@ -482,6 +493,7 @@ TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
       "apple", "juice", "cheese", "cream", "egg", "rice", "tomato", "garlic", "honey", "almond",
       "vinegar", "pepper", "lemon", "yeast", "starch", "gum", "color", "red", "beef", "chicken"};
   ExpectPrunedEqualsExhaustive(*index, words, 11, 1000, "ingredients");
+  ExpectPrunedEqualsExhaustive(*index, words, 13, 1000, "ingredients", /*only_kind=*/1);
 }
 
 }  // namespace
