@@ -335,11 +335,36 @@ class PhraseScorer : public Scorer {
     for (PostingsCursor* c : cursors_) up_to = std::min(up_to, c->ShallowAdvance(target));
     return up_to;
   }
-  float GetMaxScore(uint32_t) override { return weight_; }
+  // A match's freq is at most each term's tf in the doc, and its norm at
+  // least each term's block min_norm: BM25 (rising with tf, falling with the
+  // norm code) of the smallest block max_tf and the largest min_norm over
+  // the terms bounds every match in the window. Terms without block entries
+  // add no constraint.
+  float GetMaxScore(uint32_t up_to) override {
+    uint32_t tf = UINT32_MAX;
+    uint8_t norm = 0;
+    for (PostingsCursor* c : cursors_) {
+      if (!c->has_block_entries()) continue;
+      uint32_t term_tf = 0;
+      uint8_t term_norm = 255;
+      bool any = false;
+      c->ForEachBlockBound(up_to, [&](uint32_t max_tf, uint8_t min_norm) {
+        term_tf = std::max(term_tf, max_tf);
+        term_norm = std::min(term_norm, min_norm);
+        any = true;
+      });
+      if (!any) return 0;  // This term has no docs left.
+      tf = std::min(tf, term_tf);
+      norm = std::max(norm, term_norm);
+    }
+    if (tf == UINT32_MAX) return weight_;
+    return Bm25Score(weight_, tf, (*table_)[norm]);
+  }
   bool TwoPhase() const override { return true; }
   uint32_t ApproxAdvance(uint32_t target) override {
     return doc_ = Align(by_rarity_, target);
   }
+  void ForEachPruning(TopK* top) override;
   bool Confirm() override {
     freq_ = CountMatches();
     return freq_ > 0;
@@ -391,6 +416,48 @@ class PhraseScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
   uint32_t freq_ = 0;
 };
+
+// Block-max windows over the approximation (the terms' intersection), so
+// that positions are read only for candidates that can win: a window whose
+// bound cannot beat the threshold is skipped on skip data, and inside one
+// that can, a candidate is dropped unread when even a freq of its smallest
+// tf (freq <= every term's tf) with its own norm cannot beat it.
+void PhraseScorer::ForEachPruning(TopK* top) {
+  uint32_t d = doc_;  // A confirmed match.
+  while (d != kNoMoreDocs && !top->full()) {
+    top->Push(Score(), d);
+    d = Next();
+  }
+  bool confirmed = true;
+  while (d != kNoMoreDocs) {
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    while (GetMaxScore(up_to) <= top->min_score()) {
+      if (up_to >= kNoMoreDocs - 1) {
+        doc_ = kNoMoreDocs;
+        return;
+      }
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) {
+      d = Align(by_rarity_, target);
+      confirmed = false;
+    }
+    for (; d <= up_to && d != kNoMoreDocs; d = Align(by_rarity_, d + 1), confirmed = false) {
+      if (!confirmed) {
+        uint32_t tf = UINT32_MAX;
+        for (PostingsCursor* c : by_rarity_) tf = std::min(tf, c->freq());
+        if (Bm25Score(weight_, tf, (*table_)[field_->norm(d)]) <= top->min_score()) continue;
+        doc_ = d;
+        freq_ = CountMatches();
+        if (freq_ == 0) continue;
+      }
+      doc_ = d;
+      top->Push(Score(), d);
+    }
+  }
+  doc_ = kNoMoreDocs;
+}
 
 class ConjunctionScorer : public Scorer {
  public:
