@@ -319,17 +319,24 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
     }
   }
   const char* p = pos_ptr_;
-  uint32_t last = 0, v;
-  for (uint32_t k = 0; k < tfs_[pos_]; ++k) {
-    p = GetVarint32(p, limit, &v);
-    if (p == nullptr) {
+  const uint32_t tf = tfs_[pos_];
+  out->resize(tf);  // Written in place: no capacity check per position.
+  uint32_t* o = out->data();
+  uint32_t last = 0, v, n = 0;
+  while (n < tf) {
+    // Most deltas take one byte.
+    if (p < limit && static_cast<uint8_t>(*p) < 0x80) {
+      v = static_cast<uint8_t>(*p++);
+    } else if ((p = GetVarint32(p, limit, &v)) == nullptr) {
+      out->clear();
       Fail();
       return;
     }
     last += v;
-    out->push_back(last);
-    if (last > max_pos) return;  // The caller needs none beyond this one.
+    o[n++] = last;
+    if (last > max_pos) break;  // The caller needs none beyond this one.
   }
+  out->resize(n);
 }
 
 }  // namespace libsearch::internal
