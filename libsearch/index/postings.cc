@@ -6,8 +6,33 @@
 #include "util/bitpack.h"
 #include "util/coding.h"
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include <emmintrin.h>
+#define LIBSEARCH_HAVE_SSE2 1
+#endif
+
 namespace libsearch::internal {
 namespace {
+
+// Index of the first of docs[from..] that is >= target. REQUIRES: one is,
+// at an index below 128 (the block's last doc), and docs holds 128 entries,
+// increasing up to that one. SSE2 (part of x86-64): four docs per compare,
+// from the aligned group of four holding `from` (entries before `from` are
+// smaller still). Unsigned order via the sign flip.
+inline uint32_t SeekInBlock(const uint32_t* docs, uint32_t from, uint32_t target) {
+#if LIBSEARCH_HAVE_SSE2
+  const __m128i flip = _mm_set1_epi32(static_cast<int>(0x80000000u));
+  const __m128i t = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(target)), flip);
+  for (uint32_t i = from & ~3u;; i += 4) {
+    const __m128i v = _mm_xor_si128(_mm_load_si128(reinterpret_cast<const __m128i*>(docs + i)), flip);
+    const uint32_t less = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmplt_epi32(v, t))));
+    if (less != 0xf) return i + static_cast<uint32_t>(__builtin_ctz(~less));
+  }
+#else
+  while (docs[from] < target) ++from;
+  return from;
+#endif
+}
 
 // n docs of a varint block after doc `prev`; false if the bytes run out.
 // (Ids are checked by the caller.)
@@ -289,7 +314,12 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
     while (b < num_blocks_ && LastDoc(b) < target) ++b;
     if (!LoadBlock(b)) return doc_ = kNoMoreDocs;
   }
-  while (docs_[pos_] < target) ++pos_;  // The block's last doc is >= target.
+  // The block's last doc is >= target; short hops stay scalar.
+  if (docs_[pos_ + 1 < count_ ? pos_ + 1 : pos_] >= target) {
+    pos_ += docs_[pos_] < target;
+  } else {
+    pos_ = SeekInBlock(docs_, pos_, target);
+  }
   return doc_ = docs_[pos_];
 }
 

@@ -283,7 +283,7 @@ class PostingsCursor {
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;
   uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
-  alignas(64) uint32_t docs_[128];
+  alignas(64) uint32_t docs_[128] = {};  // Defined throughout: SeekInBlock reads whole groups of four.
   alignas(64) uint32_t tfs_[128];
 };
 
