@@ -469,7 +469,10 @@ class ConjunctionScorer : public Scorer {
     for (auto& c : owned_) {
       children_.push_back(c.get());
       if (c->TwoPhase()) two_phase_.push_back(c.get());
+      terms_.push_back(dynamic_cast<TermScorer*>(c.get()));
     }
+    // All terms: the loops below call them directly (TermScorer is final).
+    if (std::find(terms_.begin(), terms_.end(), nullptr) != terms_.end()) terms_.clear();
     uint32_t start = 0;
     for (Scorer* c : children_) start = std::max(start, c->doc());
     doc_ = two_phase_.empty() ? Align(children_, start) : AlignTwoPhase(start);
@@ -477,15 +480,21 @@ class ConjunctionScorer : public Scorer {
   uint32_t doc() const override { return doc_; }
   uint32_t Next() override {
     if (doc_ == kNoMoreDocs) return doc_;
+    if (!terms_.empty()) return doc_ = Align(terms_, terms_[0]->Next());
     if (!two_phase_.empty()) return doc_ = AlignTwoPhase(doc_ + 1);
     return doc_ = Align(children_, children_[0]->Next());
   }
   uint32_t Advance(uint32_t t) override {
+    if (!terms_.empty()) return doc_ = Align(terms_, t);
     return doc_ = two_phase_.empty() ? Align(children_, t) : AlignTwoPhase(t);
   }
   float Score() override {
     double sum = 0;
-    for (Scorer* c : children_) sum += c->Score();
+    if (!terms_.empty()) {
+      for (TermScorer* c : terms_) sum += c->Score();
+    } else {
+      for (Scorer* c : children_) sum += c->Score();
+    }
     return static_cast<float>(sum);
   }
   uint64_t cost() const override { return children_[0]->cost(); }
@@ -508,6 +517,8 @@ class ConjunctionScorer : public Scorer {
   void ForEachPruning(TopK* top) override;
 
  private:
+  template <typename Child>
+  void Prune(const std::vector<Child*>& children, TopK* top);
   // Align on approximations (a two-phase child only co-occurs there), then
   // confirm the two-phase children; on a miss, go on from the next doc.
   uint32_t AlignTwoPhase(uint32_t target) {
@@ -539,6 +550,7 @@ class ConjunctionScorer : public Scorer {
   std::vector<std::unique_ptr<Scorer>> owned_;
   std::vector<Scorer*> children_;
   std::vector<Scorer*> two_phase_;
+  std::vector<TermScorer*> terms_;  // children_ as terms, or empty.
   uint32_t doc_ = kNoMoreDocs;
 };
 
@@ -950,8 +962,14 @@ void Scorer::ForEachPruning(TopK* top) {
 // monotone, so it is never below the doc's Score().
 void ConjunctionScorer::ForEachPruning(TopK* top) {
   if (!two_phase_.empty()) return Scorer::ForEachPruning(top);
-  const size_t n = children_.size();
-  Scorer* lead = children_[0];
+  if (!terms_.empty()) return Prune(terms_, top);
+  Prune(children_, top);
+}
+
+template <typename Child>
+void ConjunctionScorer::Prune(const std::vector<Child*>& kids, TopK* top) {
+  const size_t n = kids.size();
+  Child* lead = kids[0];
   std::vector<float> maxima(n);
   // Whether a doc whose first i clauses sum (in double) to `partial` can beat `min`.
   auto can_win = [&](double partial, size_t i, float min) {
@@ -968,7 +986,7 @@ void ConjunctionScorer::ForEachPruning(TopK* top) {
     uint32_t target = d, up_to = ShallowAdvance(target);
     for (;;) {
       double sum = 0;
-      for (size_t i = 0; i < n; ++i) sum += maxima[i] = children_[i]->GetMaxScore(up_to);
+      for (size_t i = 0; i < n; ++i) sum += maxima[i] = kids[i]->GetMaxScore(up_to);
       if (static_cast<float>(sum) > top->min_score()) break;
       if (up_to >= kNoMoreDocs - 1) {
         doc_ = kNoMoreDocs;
@@ -988,7 +1006,7 @@ void ConjunctionScorer::ForEachPruning(TopK* top) {
       }
       size_t i = 1;
       for (; i < n; ++i) {
-        Scorer* c = children_[i];
+        Child* c = kids[i];
         const uint32_t cd = c->doc() < d ? c->Advance(d) : c->doc();
         if (cd > d) break;
         sum += c->Score();
@@ -997,8 +1015,8 @@ void ConjunctionScorer::ForEachPruning(TopK* top) {
       if (i == n) {
         top->Push(static_cast<float>(sum), d);
         d = lead->Next();
-      } else if (children_[i]->doc() > d) {
-        d = lead->Advance(children_[i]->doc());
+      } else if (kids[i]->doc() > d) {
+        d = lead->Advance(kids[i]->doc());
       } else {
         d = lead->Next();
       }
