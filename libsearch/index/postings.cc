@@ -6,8 +6,33 @@
 #include "util/bitpack.h"
 #include "util/coding.h"
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include <emmintrin.h>
+#define LIBSEARCH_HAVE_SSE2 1
+#endif
+
 namespace libsearch::internal {
 namespace {
+
+// Index of the first of docs[from..] that is >= target. REQUIRES: one is,
+// at an index below 128 (the block's last doc), and docs holds 128 entries,
+// increasing up to that one. SSE2 (part of x86-64): four docs per compare,
+// from the aligned group of four holding `from` (entries before `from` are
+// smaller still). Unsigned order via the sign flip.
+inline uint32_t SeekInBlock(const uint32_t* docs, uint32_t from, uint32_t target) {
+#if LIBSEARCH_HAVE_SSE2
+  const __m128i flip = _mm_set1_epi32(static_cast<int>(0x80000000u));
+  const __m128i t = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(target)), flip);
+  for (uint32_t i = from & ~3u;; i += 4) {
+    const __m128i v = _mm_xor_si128(_mm_load_si128(reinterpret_cast<const __m128i*>(docs + i)), flip);
+    const uint32_t less = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmplt_epi32(v, t))));
+    if (less != 0xf) return i + static_cast<uint32_t>(__builtin_ctz(~less));
+  }
+#else
+  while (docs[from] < target) ++from;
+  return from;
+#endif
+}
 
 // n docs of a varint block after doc `prev`; false if the bytes run out.
 // (Ids are checked by the caller.)
@@ -147,8 +172,15 @@ PostingsCursor::PostingsCursor(const FieldPostingsView* view, const TermInfo& te
   doc_ = docs_[0];
 }
 
+void PostingsCursor::DecodeTfs() {
+  UnpackBlock(tf_src_, tf_bits_, tfs_);
+  for (uint32_t i = 0; i < kBlockSize; ++i) tfs_[i] += 1;
+  tf_src_ = nullptr;
+}
+
 void PostingsCursor::Fail() {
   corrupt_ = true;
+  tf_src_ = nullptr;
   doc_ = kNoMoreDocs;
   count_ = 0;
   pos_ = 0;
@@ -199,6 +231,7 @@ bool PostingsCursor::LoadSingleBlock() {
 bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   block_ = b;
   pos_ = 0;
+  tf_src_ = nullptr;
   if (b >= num_blocks_) {
     count_ = 0;
     return false;
@@ -224,9 +257,9 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
       return false;
     }
     UnpackDeltaBlock(p, bi.doc_bits, prev, docs_);
-    if (with_tfs) {
-      UnpackBlock(p + PackedBytes(bi.doc_bits), bi.tf_bits, tfs_);
-      for (uint32_t i = 0; i < n; ++i) tfs_[i] += 1;
+    if (with_tfs) {  // Sizes checked above; decoded by DecodeTfs().
+      tf_src_ = p + PackedBytes(bi.doc_bits);
+      tf_bits_ = bi.tf_bits;
     }
   } else if (bi.flags == kBlockVarint) {
     if (!DecodeVarintBlock(p, limit, prev, n, docs_, tfs_)) {
@@ -238,9 +271,15 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
     return false;
   }
   // Damaged gaps can wrap around 2^32; every id must grow and stay below
-  // num_docs, since ids index the norms array. One cheap pass per block.
-  uint32_t bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
-  for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
+  // num_docs, since ids index the norms array. A packed block of gaps below
+  // 2^24 after a doc below 2^31 (or doc -1) cannot wrap: 128 steps of at
+  // most 2^24 add at most 2^31. Its ids then grow, and the last one's check
+  // covers them all. Otherwise, one pass per block.
+  uint32_t bad = 0;
+  if (bi.flags != kBlockPacked || bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)) {
+    bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
+    for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
+  }
   if (bad || docs_[n - 1] >= view_->num_docs || docs_[n - 1] != view_->last_doc[gb]) {
     Fail();
     return false;
@@ -275,7 +314,12 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
     while (b < num_blocks_ && LastDoc(b) < target) ++b;
     if (!LoadBlock(b)) return doc_ = kNoMoreDocs;
   }
-  while (docs_[pos_] < target) ++pos_;  // The block's last doc is >= target.
+  // The block's last doc is >= target; short hops stay scalar.
+  if (docs_[pos_ + 1 < count_ ? pos_ + 1 : pos_] >= target) {
+    pos_ += docs_[pos_] < target;
+  } else {
+    pos_ = SeekInBlock(docs_, pos_, target);
+  }
   return doc_ = docs_[pos_];
 }
 
@@ -294,6 +338,7 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
     pos_ptr_ = view_->positions.data() + off;
     pos_index_ = 0;
   }
+  if (tf_src_ != nullptr) DecodeTfs();
   if (pos_index_ < pos_) {  // Skip earlier docs' positions in one go.
     uint64_t skip = 0;
     for (; pos_index_ < pos_; ++pos_index_) skip += tfs_[pos_index_];
@@ -304,17 +349,24 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
     }
   }
   const char* p = pos_ptr_;
-  uint32_t last = 0, v;
-  for (uint32_t k = 0; k < tfs_[pos_]; ++k) {
-    p = GetVarint32(p, limit, &v);
-    if (p == nullptr) {
+  const uint32_t tf = tfs_[pos_];
+  out->resize(tf);  // Written in place: no capacity check per position.
+  uint32_t* o = out->data();
+  uint32_t last = 0, v, n = 0;
+  while (n < tf) {
+    // Most deltas take one byte.
+    if (p < limit && static_cast<uint8_t>(*p) < 0x80) {
+      v = static_cast<uint8_t>(*p++);
+    } else if ((p = GetVarint32(p, limit, &v)) == nullptr) {
+      out->clear();
       Fail();
       return;
     }
     last += v;
-    out->push_back(last);
-    if (last > max_pos) return;  // The caller needs none beyond this one.
+    o[n++] = last;
+    if (last > max_pos) break;  // The caller needs none beyond this one.
   }
+  out->resize(n);
 }
 
 }  // namespace libsearch::internal

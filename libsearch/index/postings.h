@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -90,6 +91,19 @@ class FieldBoundCache {
     });
     return max_norm_;
   }
+  // The field's norm table for (p, avgdl), built once for the first caller's
+  // values; null for other values (the caller then builds its own). Saves
+  // each short query the 256 divisions.
+  const NormInverseTable* NormTable(const Bm25Params& p, float avgdl) const {
+    std::call_once(table_once_, [&] {
+      table_params_ = p;
+      table_avgdl_ = avgdl;
+      table_ = MakeNormInverseTable(p, avgdl);
+    });
+    const bool same = p.k1 == table_params_.k1 && p.b == table_params_.b &&
+                      std::memcmp(&avgdl, &table_avgdl_, sizeof avgdl) == 0;
+    return same ? &table_ : nullptr;
+  }
   enum State : uint8_t { kUnknown = 0, kExact = 1, kInexact = 2 };
   // The state of the term whose first block is `first_block`; kUnknown for
   // parameters other than the ones the cache was started with.
@@ -112,6 +126,10 @@ class FieldBoundCache {
     });
   }
   bool Same(const Bm25Params& p) const { return p.k1 == params_.k1 && p.b == params_.b; }
+  mutable std::once_flag table_once_;
+  mutable Bm25Params table_params_;
+  mutable float table_avgdl_ = 0;
+  mutable NormInverseTable table_{};
   mutable std::once_flag norm_once_;
   mutable uint8_t max_norm_ = 255;
   mutable std::once_flag once_;
@@ -151,7 +169,10 @@ class PostingsCursor {
   PostingsCursor& operator=(const PostingsCursor&) = delete;
 
   uint32_t doc() const { return doc_; }
-  uint32_t freq() const { return tfs_[pos_]; }
+  uint32_t freq() {
+    if (tf_src_ != nullptr) DecodeTfs();
+    return tfs_[pos_];
+  }
   // Moves to the next doc; returns it (kNoMoreDocs at the end).
   uint32_t Next();
   // Moves to the first doc >= target. REQUIRES: target >= doc().
@@ -162,6 +183,8 @@ class PostingsCursor {
   void Positions(std::vector<uint32_t>* out, uint32_t max_pos = UINT32_MAX);
 
   uint32_t doc_freq() const { return term_.doc_freq; }
+  // On its first doc, not corrupt (so far): doc_freq() docs remain.
+  bool AtStart() const { return block_ == 0 && pos_ == 0 && doc_ != kNoMoreDocs && !corrupt_; }
   const TermInfo& term() const { return term_; }
   // Sets bit d of `bits` for every doc from doc() to the end, decoding doc
   // ids only (no tfs), and leaves the cursor at the end. REQUIRES: `bits`
@@ -234,6 +257,9 @@ class PostingsCursor {
   // Decodes block b (relative); false at end. Without tfs, freq() is
   // undefined until the next LoadBlock with them.
   bool LoadBlock(uint64_t b, bool with_tfs = true);
+  // Unpacks the tfs of the current packed block. They are decoded on first
+  // use: a conjunction seeks through many blocks and scores few of their docs.
+  void DecodeTfs();
   // The one block of a term without block entries (inline or varint).
   bool LoadSingleBlock();
   void Fail();
@@ -252,10 +278,12 @@ class PostingsCursor {
   // The term's block_last_doc entries, or &single_last_ (no branch per skip).
   const uint32_t* last_docs_ = &single_last_;
   bool corrupt_ = false;
+  uint8_t tf_bits_ = 0;              // Width of the pending tfs.
+  const char* tf_src_ = nullptr;     // Packed tfs not yet in tfs_, or null.
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;
   uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
-  alignas(64) uint32_t docs_[128];
+  alignas(64) uint32_t docs_[128] = {};  // Defined throughout: SeekInBlock reads whole groups of four.
   alignas(64) uint32_t tfs_[128];
 };
 

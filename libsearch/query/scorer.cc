@@ -192,6 +192,11 @@ class TermScorer final : public Scorer {
     return max_score_;
   }
   uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
+  bool KnownCount(uint64_t* n) const override {
+    if (!cursor_->AtStart()) return false;
+    *n = cursor_->doc_freq();
+    return true;
+  }
   bool CanCountInto() const override { return true; }
   bool CountInto(std::vector<uint64_t>* bits) override {
     cursor_->OrInto(bits->data());
@@ -330,11 +335,36 @@ class PhraseScorer : public Scorer {
     for (PostingsCursor* c : cursors_) up_to = std::min(up_to, c->ShallowAdvance(target));
     return up_to;
   }
-  float GetMaxScore(uint32_t) override { return weight_; }
+  // A match's freq is at most each term's tf in the doc, and its norm at
+  // least each term's block min_norm: BM25 (rising with tf, falling with the
+  // norm code) of the smallest block max_tf and the largest min_norm over
+  // the terms bounds every match in the window. Terms without block entries
+  // add no constraint.
+  float GetMaxScore(uint32_t up_to) override {
+    uint32_t tf = UINT32_MAX;
+    uint8_t norm = 0;
+    for (PostingsCursor* c : cursors_) {
+      if (!c->has_block_entries()) continue;
+      uint32_t term_tf = 0;
+      uint8_t term_norm = 255;
+      bool any = false;
+      c->ForEachBlockBound(up_to, [&](uint32_t max_tf, uint8_t min_norm) {
+        term_tf = std::max(term_tf, max_tf);
+        term_norm = std::min(term_norm, min_norm);
+        any = true;
+      });
+      if (!any) return 0;  // This term has no docs left.
+      tf = std::min(tf, term_tf);
+      norm = std::max(norm, term_norm);
+    }
+    if (tf == UINT32_MAX) return weight_;
+    return Bm25Score(weight_, tf, (*table_)[norm]);
+  }
   bool TwoPhase() const override { return true; }
   uint32_t ApproxAdvance(uint32_t target) override {
     return doc_ = Align(by_rarity_, target);
   }
+  void ForEachPruning(TopK* top) override;
   bool Confirm() override {
     freq_ = CountMatches();
     return freq_ > 0;
@@ -387,6 +417,48 @@ class PhraseScorer : public Scorer {
   uint32_t freq_ = 0;
 };
 
+// Block-max windows over the approximation (the terms' intersection), so
+// that positions are read only for candidates that can win: a window whose
+// bound cannot beat the threshold is skipped on skip data, and inside one
+// that can, a candidate is dropped unread when even a freq of its smallest
+// tf (freq <= every term's tf) with its own norm cannot beat it.
+void PhraseScorer::ForEachPruning(TopK* top) {
+  uint32_t d = doc_;  // A confirmed match.
+  while (d != kNoMoreDocs && !top->full()) {
+    top->Push(Score(), d);
+    d = Next();
+  }
+  bool confirmed = true;
+  while (d != kNoMoreDocs) {
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    while (GetMaxScore(up_to) <= top->min_score()) {
+      if (up_to >= kNoMoreDocs - 1) {
+        doc_ = kNoMoreDocs;
+        return;
+      }
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) {
+      d = Align(by_rarity_, target);
+      confirmed = false;
+    }
+    for (; d <= up_to && d != kNoMoreDocs; d = Align(by_rarity_, d + 1), confirmed = false) {
+      if (!confirmed) {
+        uint32_t tf = UINT32_MAX;
+        for (PostingsCursor* c : by_rarity_) tf = std::min(tf, c->freq());
+        if (Bm25Score(weight_, tf, (*table_)[field_->norm(d)]) <= top->min_score()) continue;
+        doc_ = d;
+        freq_ = CountMatches();
+        if (freq_ == 0) continue;
+      }
+      doc_ = d;
+      top->Push(Score(), d);
+    }
+  }
+  doc_ = kNoMoreDocs;
+}
+
 class ConjunctionScorer : public Scorer {
  public:
   explicit ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
@@ -397,7 +469,10 @@ class ConjunctionScorer : public Scorer {
     for (auto& c : owned_) {
       children_.push_back(c.get());
       if (c->TwoPhase()) two_phase_.push_back(c.get());
+      terms_.push_back(dynamic_cast<TermScorer*>(c.get()));
     }
+    // All terms: the loops below call them directly (TermScorer is final).
+    if (std::find(terms_.begin(), terms_.end(), nullptr) != terms_.end()) terms_.clear();
     uint32_t start = 0;
     for (Scorer* c : children_) start = std::max(start, c->doc());
     doc_ = two_phase_.empty() ? Align(children_, start) : AlignTwoPhase(start);
@@ -405,15 +480,21 @@ class ConjunctionScorer : public Scorer {
   uint32_t doc() const override { return doc_; }
   uint32_t Next() override {
     if (doc_ == kNoMoreDocs) return doc_;
+    if (!terms_.empty()) return doc_ = Align(terms_, terms_[0]->Next());
     if (!two_phase_.empty()) return doc_ = AlignTwoPhase(doc_ + 1);
     return doc_ = Align(children_, children_[0]->Next());
   }
   uint32_t Advance(uint32_t t) override {
+    if (!terms_.empty()) return doc_ = Align(terms_, t);
     return doc_ = two_phase_.empty() ? Align(children_, t) : AlignTwoPhase(t);
   }
   float Score() override {
     double sum = 0;
-    for (Scorer* c : children_) sum += c->Score();
+    if (!terms_.empty()) {
+      for (TermScorer* c : terms_) sum += c->Score();
+    } else {
+      for (Scorer* c : children_) sum += c->Score();
+    }
     return static_cast<float>(sum);
   }
   uint64_t cost() const override { return children_[0]->cost(); }
@@ -433,8 +514,11 @@ class ConjunctionScorer : public Scorer {
     for (Scorer* c : children_) sum += c->GetMaxScore(up_to);
     return static_cast<float>(sum);
   }
+  void ForEachPruning(TopK* top) override;
 
  private:
+  template <typename Child>
+  void Prune(const std::vector<Child*>& children, TopK* top);
   // Align on approximations (a two-phase child only co-occurs there), then
   // confirm the two-phase children; on a miss, go on from the next doc.
   uint32_t AlignTwoPhase(uint32_t target) {
@@ -466,6 +550,7 @@ class ConjunctionScorer : public Scorer {
   std::vector<std::unique_ptr<Scorer>> owned_;
   std::vector<Scorer*> children_;
   std::vector<Scorer*> two_phase_;
+  std::vector<TermScorer*> terms_;  // children_ as terms, or empty.
   uint32_t doc_ = kNoMoreDocs;
 };
 
@@ -828,6 +913,7 @@ class UnscoredScorer : public Scorer {
   float MaxScore() override { return 0; }
   uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
   float GetMaxScore(uint32_t) override { return 0; }
+  bool KnownCount(uint64_t* n) const override { return inner_->KnownCount(n); }
   bool CanCountInto() const override { return inner_->CanCountInto(); }
   bool CountInto(std::vector<uint64_t>* bits) override { return inner_->CountInto(bits); }
 
@@ -866,13 +952,92 @@ void Scorer::ForEachPruning(TopK* top) {
   }
 }
 
+// Block-max AND (Lucene's BlockMaxConjunctionScorer): windows as in the
+// default, but inside a window that can win, only the lead moves doc by
+// doc. Each candidate is scored clause by clause, rarest first, and dropped
+// as soon as its partial sum plus the other clauses' window maxima cannot
+// beat the threshold, before the costlier clauses are advanced to it. The
+// bound sums in children order, as Score() does, with each unknown score
+// replaced by a larger maximum: double addition and the float rounding are
+// monotone, so it is never below the doc's Score().
+void ConjunctionScorer::ForEachPruning(TopK* top) {
+  if (!two_phase_.empty()) return Scorer::ForEachPruning(top);
+  if (!terms_.empty()) return Prune(terms_, top);
+  Prune(children_, top);
+}
+
+template <typename Child>
+void ConjunctionScorer::Prune(const std::vector<Child*>& kids, TopK* top) {
+  const size_t n = kids.size();
+  Child* lead = kids[0];
+  std::vector<float> maxima(n);
+  // Whether a doc whose first i clauses sum (in double) to `partial` can beat `min`.
+  auto can_win = [&](double partial, size_t i, float min) {
+    for (; i < n; ++i) partial += maxima[i];
+    return static_cast<float>(partial) > min;
+  };
+  uint32_t d = doc_;
+  while (d != kNoMoreDocs) {
+    if (!top->full()) {  // Here every child is on d.
+      top->Push(Score(), d);
+      d = doc_ = Next();
+      continue;
+    }
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    for (;;) {
+      double sum = 0;
+      for (size_t i = 0; i < n; ++i) sum += maxima[i] = kids[i]->GetMaxScore(up_to);
+      if (static_cast<float>(sum) > top->min_score()) break;
+      if (up_to >= kNoMoreDocs - 1) {
+        doc_ = kNoMoreDocs;
+        return;
+      }
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) d = lead->Advance(target);
+    // The lead is on d; the others are on d or behind it.
+    while (d <= up_to && d != kNoMoreDocs) {
+      const float min = top->min_score();
+      double sum = lead->Score();
+      if (!can_win(sum, 1, min)) {
+        d = lead->Next();
+        continue;
+      }
+      size_t i = 1;
+      for (; i < n; ++i) {
+        Child* c = kids[i];
+        const uint32_t cd = c->doc() < d ? c->Advance(d) : c->doc();
+        if (cd > d) break;
+        sum += c->Score();
+        if (i + 1 < n && !can_win(sum, i + 1, min)) break;
+      }
+      if (i == n) {
+        top->Push(static_cast<float>(sum), d);
+        d = lead->Next();
+      } else if (kids[i]->doc() > d) {
+        d = lead->Advance(kids[i]->doc());
+      } else {
+        d = lead->Next();
+      }
+    }
+    doc_ = d;  // Past the window; the others catch up when a window can win.
+  }
+  doc_ = kNoMoreDocs;
+}
+
 const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {
   for (auto& [id, table] : tables_) {
-    if (id == field.id) return table.get();
+    if (id == field.id) return table;
   }
   const float avgdl = Bm25AvgFieldLength(field.stats.sum_total_tf, field.stats.doc_count);
-  tables_.emplace_back(field.id, std::make_unique<NormInverseTable>(MakeNormInverseTable(params_, avgdl)));
-  return tables_.back().second.get();
+  const NormInverseTable* shared = field.postings.bound_cache->NormTable(params_, avgdl);
+  if (shared == nullptr) {
+    owned_tables_.push_back(std::make_unique<NormInverseTable>(MakeNormInverseTable(params_, avgdl)));
+    shared = owned_tables_.back().get();
+  }
+  tables_.emplace_back(field.id, shared);
+  return shared;
 }
 
 PostingsCursor* ScorerContext::NewCursor(const FieldReader& field, const TermInfo& info) {
@@ -888,6 +1053,7 @@ bool ScorerContext::corrupt() const {
 }
 
 uint64_t CountMatches(Scorer* scorer, uint32_t num_docs) {
+  if (uint64_t n; scorer->KnownCount(&n)) return n;
   if (scorer->CanCountInto() && scorer->cost() >= num_docs / 1024) {
     std::vector<uint64_t> bits((uint64_t{num_docs} + 63) / 64);
     scorer->CountInto(&bits);

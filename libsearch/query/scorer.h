@@ -63,6 +63,13 @@ class Scorer {
   // COUNT without iterating a union doc by doc: sets bit d of `bits` for
   // every remaining match d and returns true, or returns false (touching
   // nothing) if this scorer cannot. Terms and unions of terms can.
+  // COUNT without decoding: sets *n to the number of matches from the
+  // current doc on and returns true, if this scorer knows it (a term that
+  // has not moved: its doc_freq).
+  virtual bool KnownCount(uint64_t* n) const {
+    (void)n;
+    return false;
+  }
   virtual bool CanCountInto() const { return false; }
   virtual bool CountInto(std::vector<uint64_t>* bits) {
     (void)bits;
@@ -111,7 +118,10 @@ class ScorerContext {
   bool collect_terms_ = true;
   const IndexReader* reader_;
   Bm25Params params_;
-  std::vector<std::pair<uint32_t, std::unique_ptr<NormInverseTable>>> tables_;
+  // Per field id: the field's shared table, or one of owned_tables_ (other
+  // BM25 parameters than the shared one's).
+  std::vector<std::pair<uint32_t, const NormInverseTable*>> tables_;
+  std::vector<std::unique_ptr<NormInverseTable>> owned_tables_;
   std::vector<std::unique_ptr<PostingsCursor>> cursors_;
 };
 

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "index/bm25.h"
+#include "util/bitpack.h"
 
 namespace libsearch::internal {
 namespace {
@@ -202,6 +203,37 @@ TEST(Postings, CorruptPayloadEndsCursorWithFlag) {
   PostingsCursor c2(&view, info);
   EXPECT_EQ(c2.doc(), kNoMoreDocs);
   EXPECT_TRUE(c2.corrupt());
+}
+
+// A packed block checks only its last id when its gaps cannot wrap (width
+// <= 24). Wide gaps that wrap around 2^32 onto the right last id must still
+// be caught: then every id of the block is checked.
+TEST(Postings, WrappingWideGapsAreCorrupt) {
+  std::vector<uint32_t> docs(256), tfs(256, 1);
+  for (uint32_t i = 0; i < 256; ++i) docs[i] = i;
+  for (uint32_t b : {0u, 1u}) {
+    PostingsSink sink;
+    const NormInverseTable table = MakeNormInverseTable({}, 1.0f);
+    const TermInfo info =
+        WritePostings({docs.data(), tfs.data(), nullptr, 256}, nullptr, 1.0f, table, &sink);
+    // Block b as 32-bit gaps: its first id is 2^31 and more, the second gap
+    // wraps around to the block's own second id, and the last id is right.
+    std::vector<uint32_t> gaps(128, 0), zeros(128, 0);
+    gaps[0] = 0x80000000u;
+    gaps[1] = 0x80000000u;
+    sink.info[b].doc_offset = static_cast<uint32_t>(sink.postings.size() - info.postings_offset);
+    sink.info[b].doc_bits = 32;
+    sink.info[b].tf_bits = 0;
+    PackBlock(gaps.data(), 32, &sink.postings);
+    PackBlock(zeros.data(), 0, &sink.postings);
+    FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
+                           sink.info.data(), sink.info.size(), 256};
+    PostingsCursor c(&view, info);
+    uint32_t n = 0;
+    for (; c.doc() != kNoMoreDocs; c.Next(), ++n) ASSERT_LT(c.doc(), 256u) << "block " << b;
+    EXPECT_EQ(n, 128 * b) << "block " << b;
+    EXPECT_TRUE(c.corrupt()) << "block " << b;
+  }
 }
 
 }  // namespace

@@ -296,25 +296,28 @@ namespace {
 // exhaustive top-k bit for bit: same ids, order and scores.
 void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::string>& words,
                                   uint32_t seed, int num_queries,
-                                  const std::string& one_field = "") {
+                                  const std::string& one_field = "", int only_kind = -1) {
   std::mt19937 rng(seed);
   int pruned_something = 0;
   for (int qi = 0; qi < num_queries; ++qi) {
     SearchRequest req;
-    const int kind = qi % 5;  // OR, AND, phrase, +a +b c, negation.
-    const int n = 1 + rng() % (kind == 0 ? 6 : 3);
+    // OR, AND, phrase AND word, +a +b c, negation; 5 (only_kind): a bare phrase.
+    const int kind = only_kind >= 0 ? only_kind : qi % 5;
+    const bool phrase = kind == 2 || kind == 5;
+    const int n = (kind == 5 ? 2 : 1) + rng() % (kind == 0 ? 6 : 3);
     for (int i = 0; i < n; ++i) {
       const std::string& w = words[rng() % words.size()];
       // Appends piece by piece: GCC 12 warns falsely (-Wrestrict) on
       // chained std::string operator+ here.
-      if (kind == 2) req.query.append(i == 0 ? "\"" : " ");
+      if (phrase) req.query.append(i == 0 ? "\"" : " ");
       if (kind == 3 && i < 2) req.query.append("+");
       req.query.append(w);
-      if (kind != 2) req.query.append(" ");
+      if (!phrase) req.query.append(" ");
     }
-    if (kind == 2) req.query.append("\" ").append(words[rng() % words.size()]);
+    if (phrase) req.query.append("\" ");
+    if (kind == 2) req.query.append(words[rng() % words.size()]);
     if (kind == 4) req.query.append("-").append(words[rng() % words.size()]);
-    req.default_operator = kind == 1 || kind == 2 ? Operator::kAnd : Operator::kOr;
+    req.default_operator = kind == 1 || phrase ? Operator::kAnd : Operator::kOr;
     // Every other query in one field: flat unions of terms (bulk MaxScore).
     if (!one_field.empty() && qi % 10 >= 5) req.fields = {one_field};
     req.k = std::vector<size_t>{1, 10, 100}[rng() % 3];
@@ -334,7 +337,9 @@ void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::str
     ASSERT_OK_AND_ASSIGN(SearchResponse count, index.Search(req));
     ASSERT_EQ(count.total, exact.total) << req.query;
   }
-  EXPECT_GT(pruned_something, num_queries / 3) << "too few queries had anything to prune";
+  // Random bare phrases match fewer docs.
+  EXPECT_GT(pruned_something, num_queries / (only_kind == 5 ? 10 : 3))
+      << "too few queries had anything to prune: " << pruned_something;
 }
 
 TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
@@ -342,6 +347,26 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
   std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
   for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
   ExpectPrunedEqualsExhaustive(*index, words, 5, 1000, "body");
+}
+
+// Block-max AND (ConjunctionScorer::ForEachPruning) alone: conjunctions of
+// two or three terms in one field (a term kernel) and across fields (of
+// unions), over lists of 127/128/129 docs, one doc and every doc.
+TEST_F(SearchOracleTest, PrunedConjunctionsEqualExhaustive) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
+  ExpectPrunedEqualsExhaustive(*index, words, 12, 1000, "body", /*only_kind=*/1);
+}
+
+// Block-max phrases (PhraseScorer::ForEachPruning): windows bounded by the
+// terms' block (max_tf, min_norm), candidates by their smallest tf.
+TEST_F(SearchOracleTest, PrunedPhrasesEqualExhaustive) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  // Frequent words, so that phrases have matches to prune; all1 is in every doc.
+  const std::vector<std::string> words = {"w0", "w1", "w2", "w3", "all1", "blk128"};
+  ExpectPrunedEqualsExhaustive(*index, words, 14, 500, "body", /*only_kind=*/2);
+  ExpectPrunedEqualsExhaustive(*index, words, 18, 500, "body", /*only_kind=*/5);
 }
 
 // Block bounds come from the stored block maxima when they are exact for the
@@ -450,6 +475,28 @@ TEST(PrunedTopK, TightBlockBoundsStillExact) {
   }
 }
 
+// Phrases whose frequency varies per doc: 600 docs of 40 tokens, "ph1 ph2"
+// 0 to 4 times (or the two words apart), so matches with freq >= 2 must not
+// be dropped by a bound that assumed freq 1, and so on.
+TEST(PrunedTopK, PhraseFrequenciesStillExact) {
+  testing::TempDir dir;
+  std::mt19937 rng(16);
+  std::vector<std::string> docs;
+  for (int d = 0; d < 600; ++d) {
+    const int reps = static_cast<int>(rng() % 5);
+    const bool apart = rng() % 4 == 0;
+    std::string text;
+    int n = 0;
+    for (int r = 0; r < reps; ++r, n += apart ? 3 : 2) text.append(apart ? "ph1 pad ph2 " : "ph1 ph2 ");
+    for (; n < 40; ++n) text.append(rng() % 3 ? "pad " : "ph2 ");
+    docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"ph1\", \"body\": \"" +
+                   text + "\"}");
+  }
+  ASSERT_OK(BuildTightIndex(docs, dir.File("ph.idx")));
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("ph.idx")));
+  ExpectPrunedEqualsExhaustive(*index, {"ph1", "ph2", "pad"}, 17, 1000, "body", /*only_kind=*/5);
+}
+
 // The same for terms of one block (at most 128 docs, no stored maxima: their
 // bound is computed from their docs at query time): word j is in docs
 // [100j, 100j + 100) with tf 300 + j, all docs of one length, so each word's
@@ -482,6 +529,12 @@ TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
       "apple", "juice", "cheese", "cream", "egg", "rice", "tomato", "garlic", "honey", "almond",
       "vinegar", "pepper", "lemon", "yeast", "starch", "gum", "color", "red", "beef", "chicken"};
   ExpectPrunedEqualsExhaustive(*index, words, 11, 1000, "ingredients");
+  ExpectPrunedEqualsExhaustive(*index, words, 13, 1000, "ingredients", /*only_kind=*/1);
+  const std::vector<std::string> phrase_words = {"sugar", "salt", "water", "flour", "wheat", "oil",
+                                                 "corn", "syrup", "acid", "citric", "natural",
+                                                 "flavor", "milk", "cocoa", "butter"};
+  ExpectPrunedEqualsExhaustive(*index, phrase_words, 15, 500, "ingredients", /*only_kind=*/2);
+  ExpectPrunedEqualsExhaustive(*index, phrase_words, 19, 500, "ingredients", /*only_kind=*/5);
 }
 
 }  // namespace
