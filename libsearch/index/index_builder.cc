@@ -6,8 +6,6 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
-#include <unordered_map>
-#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +21,7 @@
 #include "util/coding.h"
 #include "util/hash.h"
 #include "util/small_float.h"
+#include "util/term_table.h"
 
 namespace libsearch {
 namespace {
@@ -43,9 +42,8 @@ struct FieldAccum {
   std::vector<uint64_t> present;
   std::vector<uint64_t> values;
   std::unique_ptr<analysis::Analyzer> analyzer;
-  std::unordered_map<std::string, uint32_t> term_ids;
-  std::vector<TermAccum> terms;
-  std::vector<const std::string*> names;  // term id -> key in term_ids.
+  internal::TermTable term_ids;
+  std::vector<TermAccum> terms;  // By term id.
   std::vector<uint8_t> norms;              // Text: one per doc.
   // Keyword fields (not the id): each doc's distinct term ids, for facets
   // and sorting; remapped to sorted ordinals when written.
@@ -57,9 +55,8 @@ struct FieldAccum {
   // Text fields with index_prefixes: postings per prefix, tf = the summed
   // tf of the doc's terms that start with it.
   uint32_t prefix_chars = 0;
-  std::unordered_map<std::string, uint32_t> prefix_ids;
+  internal::TermTable prefix_ids;
   std::vector<TermAccum> prefix_terms;
-  std::vector<const std::string*> prefix_names;
 };
 
 constexpr uint32_t kMaxDocs = 0x7ffffff0u;  // Below kNoMoreDocs.
@@ -92,6 +89,7 @@ class IndexBuilderImpl : public IndexBuilder {
     }
     for (size_t i = 0; i < schema_.fields().size(); ++i) {
       const FieldSpec& spec = schema_.fields()[i];
+      if (spec.name == schema_.id_field()) id_field_ = i;
       fields_[i].keep_ords = spec.type == FieldType::kKeyword && spec.indexed &&
                              spec.name != schema_.id_field();
     }
@@ -101,7 +99,8 @@ class IndexBuilderImpl : public IndexBuilder {
   Status AddJson(std::string_view json) override {
     if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
     LIBSEARCH_RETURN_IF_ERROR(internal::ParseDocument(schema_, json, &doc_));
-    if (ids_.count(std::string_view(doc_.id)) != 0) {
+    // The id field's terms are the ids seen so far.
+    if (fields_[id_field_].term_ids.Find(doc_.id) != internal::TermTable::kNotFound) {
       return Status::InvalidArgument("duplicate id '" + doc_.id + "' in field '" +
                                      schema_.id_field() + "' (ids must be unique)");
     }
@@ -112,9 +111,7 @@ class IndexBuilderImpl : public IndexBuilder {
     // Validated: from here on nothing can fail except the doc store.
     const uint32_t doc = static_cast<uint32_t>(num_docs());
     LIBSEARCH_RETURN_IF_ERROR(store_.Add(doc_.stored_json));
-    id_bytes_ += doc_.id;
-    id_ends_.push_back(id_bytes_.size());
-    ids_.insert(doc);
+    ++num_docs_;
     for (size_t f = 0; f < fields_.size(); ++f) {
       const FieldSpec& spec = schema_.fields()[f];
       if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
@@ -154,7 +151,7 @@ class IndexBuilderImpl : public IndexBuilder {
     return stats;
   }
 
-  uint64_t num_docs() const override { return id_ends_.size(); }
+  uint64_t num_docs() const override { return num_docs_; }
 
   Status Build(const std::string& path) override;
 
@@ -162,13 +159,13 @@ class IndexBuilderImpl : public IndexBuilder {
   void IndexField(FieldAccum* fa, const internal::FieldValue& value, uint32_t doc);
   void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const internal::FieldValue& value,
                   uint32_t doc);
-  void AddPrefixes(FieldAccum* fa, const std::string& term, uint32_t tf);
+  void AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, uint32_t doc);
   // For the id field, *doc_ords receives each doc's id-term ordinal.
   Status WriteField(size_t f, FieldStats* stats, std::vector<uint32_t>* doc_ords,
                     internal::AtomicFileWriter* out);
   // Writes a sorted dictionary and its postings under section field id
   // `section_field`; returns the term ids in dictionary order in *order.
-  Status WriteTerms(uint32_t section_field, const std::vector<const std::string*>& names,
+  Status WriteTerms(uint32_t section_field, const internal::TermTable& names,
                     std::vector<TermAccum>* terms, const uint8_t* norms, bool positions,
                     uint64_t doc_count, const internal::NormInverseTable& table,
                     std::vector<uint32_t>* order, uint64_t* num_blocks,
@@ -195,34 +192,12 @@ class IndexBuilderImpl : public IndexBuilder {
   Schema schema_;
   IndexBuilderOptions options_;
   std::vector<FieldAccum> fields_;
-  // Every id once, in doc order (the doc_ids section's bytes), and the set
-  // of docs keyed by their id, for duplicate checks without a second copy.
-  std::string id_bytes_;
-  std::vector<uint64_t> id_ends_;
-  std::string_view Id(uint32_t doc) const {
-    const uint64_t begin = doc == 0 ? 0 : id_ends_[doc - 1];
-    return std::string_view(id_bytes_).substr(begin, id_ends_[doc] - begin);
-  }
-  struct IdHash {
-    using is_transparent = void;
-    const IndexBuilderImpl* b;
-    size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
-    size_t operator()(uint32_t doc) const { return (*this)(b->Id(doc)); }
-  };
-  struct IdEq {
-    using is_transparent = void;
-    const IndexBuilderImpl* b;
-    std::string_view View(std::string_view id) const { return id; }
-    std::string_view View(uint32_t doc) const { return b->Id(doc); }
-    template <typename A, typename B>
-    bool operator()(const A& x, const B& y) const { return View(x) == View(y); }
-  };
-  std::unordered_set<uint32_t, IdHash, IdEq> ids_{0, IdHash{this}, IdEq{this}};
+  size_t id_field_ = 0;
+  uint64_t num_docs_ = 0;
   internal::DocStoreWriter store_;
   internal::ParsedDocument doc_;  // Reused across AddJson calls.
   std::vector<analysis::Token> tokens_;
-  std::vector<std::pair<uint32_t, uint32_t>> hits_;  // (term id, position)
-  std::vector<std::pair<uint32_t, uint32_t>> prefix_hits_;  // (prefix id, tf)
+  std::vector<uint32_t> doc_terms_;  // The distinct term ids of one field of a doc.
   std::vector<SectionEntry> table_;
   bool built_ = false;
 };
@@ -242,25 +217,38 @@ void IndexBuilderImpl::AddNumeric(FieldAccum* fa, const FieldSpec& spec,
   fa->values.push_back(raw);
 }
 
+// Appends the doc to each of its terms' postings as the tokens come, with
+// no per-doc sort: a term's first token in the doc adds the doc, and the
+// analyzer emits positions in non-decreasing order, so each term's positions
+// come out sorted (tests/index/ingest_test.cc checks this against a
+// brute-force inversion).
 void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& value,
                                   uint32_t doc) {
-  hits_.clear();
+  doc_terms_.clear();
+  const bool text = fa->text;
   uint32_t length = 0;
-  auto term_id = [fa](const std::string& term) {
-    auto [it, inserted] = fa->term_ids.try_emplace(term, static_cast<uint32_t>(fa->terms.size()));
-    if (inserted) {
-      fa->terms.emplace_back();
-      fa->names.push_back(&it->first);
+  auto add = [&](std::string_view term, uint32_t position) {
+    bool inserted;
+    const uint32_t id = fa->term_ids.Insert(term, &inserted);
+    if (inserted) fa->terms.emplace_back();
+    TermAccum& acc = fa->terms[id];
+    if (acc.docs.empty() || acc.docs.back() != doc) {
+      acc.docs.push_back(doc);
+      acc.tfs.push_back(0);
+      doc_terms_.push_back(id);
+    } else if (!text) {
+      return;  // Keyword: each distinct value once, tf 1.
     }
-    return it->second;
+    ++acc.tfs.back();
+    if (text) acc.positions.push_back(position);
   };
-  if (fa->text) {
+  if (text) {
     uint32_t next_position = 0;
     for (const std::string& s : value.strings) {
       tokens_.clear();
       fa->analyzer->Analyze(s, &tokens_, next_position);
       for (const analysis::Token& t : tokens_) {
-        hits_.emplace_back(term_id(t.term), t.position);
+        add(t.term, t.position);
         length += !t.joined;  // Joined code words overlap their parts.
       }
       if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;
@@ -268,67 +256,43 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
     if (fa->norms.size() < doc) fa->norms.resize(doc, 0);
     fa->norms.push_back(internal::LengthToNorm(length));
   } else {
-    for (const std::string& s : value.strings) hits_.emplace_back(term_id(s), 0);
-  }
-  std::sort(hits_.begin(), hits_.end());
-  if (!fa->text) {  // Keyword: each distinct value once, tf 1, length = #values.
-    hits_.erase(std::unique(hits_.begin(), hits_.end()), hits_.end());
-    length = static_cast<uint32_t>(hits_.size());
-    if (fa->keep_ords) {
-      for (const auto& h : hits_) fa->doc_terms.push_back(h.first);
+    for (const std::string& s : value.strings) add(s, 0);
+    length = static_cast<uint32_t>(doc_terms_.size());  // The number of distinct values.
+    if (fa->keep_ords) {  // Sorted into ordinals when written.
+      fa->doc_terms.insert(fa->doc_terms.end(), doc_terms_.begin(), doc_terms_.end());
       fa->doc_offsets.push_back(static_cast<uint32_t>(fa->doc_terms.size()));
     }
   }
-  if (hits_.empty()) return;
+  if (doc_terms_.empty()) return;
   ++fa->doc_count;
   fa->sum_total_tf += length;
-  prefix_hits_.clear();
-  for (size_t i = 0; i < hits_.size();) {
-    size_t j = i;
-    TermAccum& acc = fa->terms[hits_[i].first];
-    while (j < hits_.size() && hits_[j].first == hits_[i].first) {
-      if (fa->text) acc.positions.push_back(hits_[j].second);
-      ++j;
-    }
-    acc.docs.push_back(doc);
-    acc.tfs.push_back(static_cast<uint32_t>(j - i));
-    if (fa->prefix_chars > 0) AddPrefixes(fa, *fa->names[hits_[i].first], static_cast<uint32_t>(j - i));
-    i = j;
-  }
-  if (prefix_hits_.empty()) return;
-  std::sort(prefix_hits_.begin(), prefix_hits_.end());
-  for (size_t i = 0; i < prefix_hits_.size();) {
-    uint32_t tf = 0;
-    size_t j = i;
-    for (; j < prefix_hits_.size() && prefix_hits_[j].first == prefix_hits_[i].first; ++j) {
-      tf += prefix_hits_[j].second;
-    }
-    TermAccum& acc = fa->prefix_terms[prefix_hits_[i].first];
-    acc.docs.push_back(doc);
-    acc.tfs.push_back(tf);
-    i = j;
-  }
+  if (fa->prefix_chars == 0) return;
+  for (uint32_t id : doc_terms_) AddPrefixes(fa, fa->term_ids.Term(id), fa->terms[id].tfs.back(), doc);
 }
 
-// Queues (prefix id, tf) for each of the first 1..prefix_chars code points
-// of `term` (the whole term counts as its own prefix).
-void IndexBuilderImpl::AddPrefixes(FieldAccum* fa, const std::string& term, uint32_t tf) {
+// Adds `tf` to the doc's tf for each of the first 1..prefix_chars code
+// points of `term` (the whole term counts as its own prefix).
+void IndexBuilderImpl::AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf,
+                                   uint32_t doc) {
   size_t end = 0;
   for (uint32_t chars = 0; chars < fa->prefix_chars && end < term.size(); ++chars) {
     ++end;  // Past the lead byte, then its continuation bytes.
     while (end < term.size() && (static_cast<unsigned char>(term[end]) & 0xc0) == 0x80) ++end;
-    auto [it, inserted] =
-        fa->prefix_ids.try_emplace(term.substr(0, end), static_cast<uint32_t>(fa->prefix_terms.size()));
-    if (inserted) {
-      fa->prefix_terms.emplace_back();
-      fa->prefix_names.push_back(&it->first);
+    bool inserted;
+    const uint32_t id = fa->prefix_ids.Insert(term.substr(0, end), &inserted);
+    if (inserted) fa->prefix_terms.emplace_back();
+    TermAccum& acc = fa->prefix_terms[id];
+    if (acc.docs.empty() || acc.docs.back() != doc) {
+      acc.docs.push_back(doc);
+      acc.tfs.push_back(tf);
+    } else {
+      acc.tfs.back() += tf;
     }
-    prefix_hits_.emplace_back(it->second, tf);
   }
 }
 
 Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
-                                    const std::vector<const std::string*>& names,
+                                    const internal::TermTable& names,
                                     std::vector<TermAccum>* terms, const uint8_t* norms,
                                     bool positions, uint64_t doc_count,
                                     const internal::NormInverseTable& table,
@@ -337,10 +301,10 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
   order->resize(terms->size());
   std::iota(order->begin(), order->end(), 0);
   std::sort(order->begin(), order->end(),
-            [&](uint32_t a, uint32_t b) { return *names[a] < *names[b]; });
+            [&](uint32_t a, uint32_t b) { return names.Term(a) < names.Term(b); });
   std::vector<std::string_view> sorted;
   sorted.reserve(order->size());
-  for (uint32_t id : *order) sorted.push_back(*names[id]);
+  for (uint32_t id : *order) sorted.push_back(names.Term(id));
   std::string blocks, index;
   internal::WriteTermDict(sorted, &blocks, &index);
   internal::PostingsSink sink;
@@ -395,7 +359,7 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats, std::vector<uin
   const uint8_t* norms = fa.text ? fa.norms.data() : nullptr;
   std::vector<uint32_t> order;
   uint64_t num_blocks = 0;
-  LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid, fa.names, &fa.terms, norms, fa.text, fa.doc_count,
+  LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid, fa.term_ids, &fa.terms, norms, fa.text, fa.doc_count,
                                        table, &order, &num_blocks, out));
   stats->doc_count = fa.doc_count;
   stats->sum_total_tf = fa.sum_total_tf;
@@ -412,7 +376,7 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats, std::vector<uin
     // Scored with the field's own statistics and norms (docs/format.md).
     std::vector<uint32_t> prefix_order;
     uint64_t prefix_blocks = 0;
-    LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | internal::kPrefixFieldBit, fa.prefix_names,
+    LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | internal::kPrefixFieldBit, fa.prefix_ids,
                                          &fa.prefix_terms, norms, false, fa.doc_count, table,
                                          &prefix_order, &prefix_blocks, out));
   }
