@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include <numeric>
 
 #include <nlohmann/json.hpp>
 
@@ -298,10 +297,25 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
                                     const internal::NormInverseTable& table,
                                     std::vector<uint32_t>* order, uint64_t* num_blocks,
                                     internal::AtomicFileWriter* out) {
-  order->resize(terms->size());
-  std::iota(order->begin(), order->end(), 0);
-  std::sort(order->begin(), order->end(),
-            [&](uint32_t a, uint32_t b) { return names.Term(a) < names.Term(b); });
+  // Keyed by the first 8 bytes as a big-endian integer (zero-padded; a tie
+  // falls back to the bytes), most comparisons never touch the terms.
+  struct Keyed {
+    uint64_t key;
+    uint32_t id;
+  };
+  std::vector<Keyed> keyed(terms->size());
+  for (uint32_t id = 0; id < keyed.size(); ++id) {
+    const std::string_view t = names.Term(id);
+    uint64_t key = 0;
+    for (size_t i = 0; i < 8; ++i) key = key << 8 | (i < t.size() ? static_cast<uint8_t>(t[i]) : 0);
+    keyed[id] = {key, id};
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+    return a.key != b.key ? a.key < b.key : names.Term(a.id) < names.Term(b.id);
+  });
+  order->resize(keyed.size());
+  for (size_t i = 0; i < keyed.size(); ++i) (*order)[i] = keyed[i].id;
+  keyed = {};
   std::vector<std::string_view> sorted;
   sorted.reserve(order->size());
   for (uint32_t id : *order) sorted.push_back(names.Term(id));
