@@ -33,6 +33,11 @@ struct TermAccum {
   std::vector<uint32_t> docs;
   std::vector<uint32_t> tfs;
   std::vector<uint32_t> positions;  // Text fields only.
+  // The doc being indexed's tf, while it is: its docs and tfs entries are
+  // appended once the doc is done, so a token touches only this struct and
+  // the end of `positions`.
+  uint32_t last_doc = 0xffffffffu;
+  uint32_t doc_tf = 0;
 };
 
 struct FieldAccum {
@@ -216,11 +221,11 @@ void IndexBuilderImpl::AddNumeric(FieldAccum* fa, const FieldSpec& spec,
   fa->values.push_back(raw);
 }
 
-// Appends the doc to each of its terms' postings as the tokens come, with
-// no per-doc sort: a term's first token in the doc adds the doc, and the
-// analyzer emits positions in non-decreasing order, so each term's positions
-// come out sorted (tests/index/ingest_test.cc checks this against a
-// brute-force inversion).
+// Appends each token's position to its term as the tokens come, with no
+// per-doc sort: the analyzer emits positions in non-decreasing order, so each
+// term's positions come out sorted; then the doc and its tf go to each of the
+// doc's terms (tests/index/term_infos_test.cc checks this against
+// analyse + group + sort).
 void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& value,
                                   uint32_t doc) {
   doc_terms_.clear();
@@ -231,14 +236,14 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
     const uint32_t id = fa->term_ids.Insert(term, &inserted);
     if (inserted) fa->terms.emplace_back();
     TermAccum& acc = fa->terms[id];
-    if (acc.docs.empty() || acc.docs.back() != doc) {
-      acc.docs.push_back(doc);
-      acc.tfs.push_back(0);
+    if (acc.last_doc != doc) {
+      acc.last_doc = doc;
+      acc.doc_tf = 0;
       doc_terms_.push_back(id);
     } else if (!text) {
       return;  // Keyword: each distinct value once, tf 1.
     }
-    ++acc.tfs.back();
+    ++acc.doc_tf;
     if (text) acc.positions.push_back(position);
   };
   if (text) {
@@ -265,8 +270,12 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
   if (doc_terms_.empty()) return;
   ++fa->doc_count;
   fa->sum_total_tf += length;
-  if (fa->prefix_chars == 0) return;
-  for (uint32_t id : doc_terms_) AddPrefixes(fa, fa->term_ids.Term(id), fa->terms[id].tfs.back(), doc);
+  for (uint32_t id : doc_terms_) {
+    TermAccum& acc = fa->terms[id];
+    acc.docs.push_back(doc);
+    acc.tfs.push_back(acc.doc_tf);
+    if (fa->prefix_chars > 0) AddPrefixes(fa, fa->term_ids.Term(id), acc.doc_tf, doc);
+  }
 }
 
 // Adds `tf` to the doc's tf for each of the first 1..prefix_chars code

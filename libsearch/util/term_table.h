@@ -1,8 +1,9 @@
 // TermTable: interns byte strings as dense ids 0, 1, 2, ... in first-seen
 // order. The index builder looks up every token here, so it is built for
 // that: all keys live back to back in one buffer (no allocation per term),
-// and the open-addressing slots hold the key's offset, length and a hash tag,
-// so a lookup usually touches one slot and the key's bytes. (We keep our own
+// and an open-addressing slot holds a key of up to 8 bytes itself, else its
+// offset and a hash tag, so a lookup usually touches one slot (and the
+// bytes of a longer key). (We keep our own
 // rather than absl::flat_hash_map<std::string_view, ...>: the keys need our
 // arena anyway, and abseil is not among the dependencies the static Lambda
 // build compiles.)
@@ -27,21 +28,19 @@ class TermTable {
   uint32_t Insert(std::string_view term, bool* inserted) {
     if ((size() + 1) * 2 > slots_.size()) Grow();
     const uint64_t h = Hash64(term.data(), term.size());
-    const uint64_t tag = h >> 48;
+    const uint64_t word = Word(term, bytes_.size(), h);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.len == kEmpty) {
         const uint32_t id = static_cast<uint32_t>(ends_.size());
-        s.offset_tag = (bytes_.size() << 16) | tag;
-        s.len = static_cast<uint32_t>(term.size());
-        s.id = id;
+        s = Slot{word, static_cast<uint32_t>(term.size()), id};
         bytes_.append(term);
         ends_.push_back(bytes_.size());
         *inserted = true;
         return id;
       }
-      if (Matches(s, tag, term)) {
+      if (Matches(s, word, term)) {
         *inserted = false;
         return s.id;
       }
@@ -52,12 +51,12 @@ class TermTable {
   uint32_t Find(std::string_view term) const {
     if (slots_.empty()) return kNotFound;
     const uint64_t h = Hash64(term.data(), term.size());
-    const uint64_t tag = h >> 48;
+    const uint64_t word = Word(term, 0, h);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.len == kEmpty) return kNotFound;
-      if (Matches(s, tag, term)) return s.id;
+      if (Matches(s, word, term)) return s.id;
     }
   }
 
@@ -71,15 +70,28 @@ class TermTable {
 
  private:
   static constexpr uint32_t kEmpty = 0xffffffffu;  // Keys are < 4 GiB.
+  static constexpr size_t kInline = 8;
   struct Slot {
-    uint64_t offset_tag;  // Offset of the key in bytes_ << 16 | top 16 hash bits.
+    // A key of up to kInline bytes, zero-padded; a longer one's offset in
+    // bytes_ << 16 | the top 16 bits of its hash.
+    uint64_t word;
     uint32_t len;
     uint32_t id;
   };
 
-  bool Matches(const Slot& s, uint64_t tag, std::string_view term) const {
-    return (s.offset_tag & 0xffff) == tag && s.len == term.size() &&
-           std::memcmp(bytes_.data() + (s.offset_tag >> 16), term.data(), term.size()) == 0;
+  // The slot word of `term`, were it stored at `offset`.
+  static uint64_t Word(std::string_view term, uint64_t offset, uint64_t hash) {
+    if (term.size() > kInline) return offset << 16 | hash >> 48;
+    uint64_t word = 0;
+    std::memcpy(&word, term.data(), term.size());
+    return word;
+  }
+
+  bool Matches(const Slot& s, uint64_t word, std::string_view term) const {
+    if (s.len != term.size()) return false;
+    if (term.size() <= kInline) return s.word == word;
+    return (s.word & 0xffff) == (word & 0xffff) &&
+           std::memcmp(bytes_.data() + (s.word >> 16), term.data(), term.size()) == 0;
   }
 
   void Grow() {
@@ -89,10 +101,11 @@ class TermTable {
     uint64_t begin = 0;
     for (uint32_t id = 0; id < ends_.size(); ++id) {
       const uint64_t end = ends_[id];
-      const uint64_t h = Hash64(bytes_.data() + begin, end - begin);
+      const std::string_view term(bytes_.data() + begin, end - begin);
+      const uint64_t h = Hash64(term.data(), term.size());
       size_t i = h & mask;
       while (slots_[i].len != kEmpty) i = (i + 1) & mask;
-      slots_[i] = Slot{(begin << 16) | (h >> 48), static_cast<uint32_t>(end - begin), id};
+      slots_[i] = Slot{Word(term, begin, h), static_cast<uint32_t>(term.size()), id};
       begin = end;
     }
   }
