@@ -202,6 +202,9 @@ class IndexBuilderImpl : public IndexBuilder {
   internal::ParsedDocument doc_;  // Reused across AddJson calls.
   std::vector<analysis::Token> tokens_;
   std::vector<uint32_t> doc_terms_;  // The distinct term ids of one field of a doc.
+  static constexpr size_t kAhead = 8;
+  std::vector<uint64_t> hashes_;  // Of tokens_' terms.
+  std::vector<uint32_t> ids_;     // Of tokens_' terms.
   std::vector<SectionEntry> table_;
   bool built_ = false;
 };
@@ -231,10 +234,13 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
   doc_terms_.clear();
   const bool text = fa->text;
   uint32_t length = 0;
-  auto add = [&](std::string_view term, uint32_t position) {
+  auto intern = [fa](std::string_view term, uint64_t hash) {
     bool inserted;
-    const uint32_t id = fa->term_ids.Insert(term, &inserted);
+    const uint32_t id = fa->term_ids.Insert(term, hash, &inserted);
     if (inserted) fa->terms.emplace_back();
+    return id;
+  };
+  auto add = [&](uint32_t id, uint32_t position) {
     TermAccum& acc = fa->terms[id];
     if (acc.last_doc != doc) {
       acc.last_doc = doc;
@@ -251,16 +257,27 @@ void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& va
     for (const std::string& s : value.strings) {
       tokens_.clear();
       fa->analyzer->Analyze(s, &tokens_, next_position);
-      for (const analysis::Token& t : tokens_) {
-        add(t.term, t.position);
-        length += !t.joined;  // Joined code words overlap their parts.
+      // Term ids first, then the accumulators, each looking kAhead tokens
+      // ahead, so that the cache misses of several tokens overlap.
+      const size_t n = tokens_.size();
+      hashes_.resize(n);
+      ids_.resize(n);
+      for (size_t i = 0; i < n; ++i) hashes_[i] = internal::TermTable::Hash(tokens_[i].term);
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) fa->term_ids.Prefetch(hashes_[i + kAhead]);
+        ids_[i] = intern(tokens_[i].term, hashes_[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) __builtin_prefetch(&fa->terms[ids_[i + kAhead]]);
+        add(ids_[i], tokens_[i].position);
+        length += !tokens_[i].joined;  // Joined code words overlap their parts.
       }
       if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;
     }
     if (fa->norms.size() < doc) fa->norms.resize(doc, 0);
     fa->norms.push_back(internal::LengthToNorm(length));
   } else {
-    for (const std::string& s : value.strings) add(s, 0);
+    for (const std::string& s : value.strings) add(intern(s, internal::TermTable::Hash(s)), 0);
     length = static_cast<uint32_t>(doc_terms_.size());  // The number of distinct values.
     if (fa->keep_ords) {  // Sorted into ordinals when written.
       fa->doc_terms.insert(fa->doc_terms.end(), doc_terms_.begin(), doc_terms_.end());
@@ -287,7 +304,8 @@ void IndexBuilderImpl::AddPrefixes(FieldAccum* fa, std::string_view term, uint32
     ++end;  // Past the lead byte, then its continuation bytes.
     while (end < term.size() && (static_cast<unsigned char>(term[end]) & 0xc0) == 0x80) ++end;
     bool inserted;
-    const uint32_t id = fa->prefix_ids.Insert(term.substr(0, end), &inserted);
+    const std::string_view prefix = term.substr(0, end);
+    const uint32_t id = fa->prefix_ids.Insert(prefix, internal::TermTable::Hash(prefix), &inserted);
     if (inserted) fa->prefix_terms.emplace_back();
     TermAccum& acc = fa->prefix_terms[id];
     if (acc.docs.empty() || acc.docs.back() != doc) {

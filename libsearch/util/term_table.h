@@ -23,11 +23,17 @@ class TermTable {
  public:
   static constexpr uint32_t kNotFound = 0xffffffffu;
 
+  static uint64_t Hash(std::string_view term) { return Hash64(term.data(), term.size()); }
+
+  // Brings the first slot a key of hash `h` probes into the cache.
+  void Prefetch(uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+  }
+
   // The id of `term`, adding it (with the next id) if it is new. `*inserted`
-  // tells which.
-  uint32_t Insert(std::string_view term, bool* inserted) {
+  // tells which. `h` is Hash(term).
+  uint32_t Insert(std::string_view term, uint64_t h, bool* inserted) {
     if ((size() + 1) * 2 > slots_.size()) Grow();
-    const uint64_t h = Hash64(term.data(), term.size());
     const uint64_t word = Word(term, bytes_.size(), h);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -50,7 +56,7 @@ class TermTable {
   // The id of `term`, or kNotFound.
   uint32_t Find(std::string_view term) const {
     if (slots_.empty()) return kNotFound;
-    const uint64_t h = Hash64(term.data(), term.size());
+    const uint64_t h = Hash(term);
     const uint64_t word = Word(term, 0, h);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {

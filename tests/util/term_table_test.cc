@@ -31,7 +31,7 @@ TEST(TermTable, MatchesUnorderedMapOnRandomKeys) {
       continue;
     }
     bool inserted;
-    const uint32_t id = table.Insert(key, &inserted);
+    const uint32_t id = table.Insert(key, TermTable::Hash(key), &inserted);
     auto [it, oracle_inserted] = oracle.try_emplace(key, static_cast<uint32_t>(by_id.size()));
     ASSERT_EQ(inserted, oracle_inserted) << i;
     ASSERT_EQ(id, it->second) << i;
