@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -29,10 +30,64 @@ using internal::FieldStats;
 using internal::SectionEntry;
 using internal::SectionKind;
 
-struct TermAccum {
-  std::vector<uint32_t> docs;
-  std::vector<uint32_t> tfs;
-  std::vector<uint32_t> positions;  // Text fields only.
+// A vector of uint32_t with room for two values inline. Most terms occur in
+// one or two docs, and std::vector allocated for each of their lists (malloc
+// and free took ~11% of the 818k-product build); at 16 bytes, three of them
+// and the per-doc state fit a TermAccum in one cache line.
+class U32Vec {
+ public:
+  U32Vec() = default;
+  U32Vec(U32Vec&& o) noexcept { Take(&o); }
+  U32Vec& operator=(U32Vec&& o) noexcept {
+    if (this != &o) {
+      Free();
+      Take(&o);
+    }
+    return *this;
+  }
+  ~U32Vec() { Free(); }
+
+  void push_back(uint32_t v) {
+    if (size_ == cap_) Grow();
+    data()[size_++] = v;
+  }
+  uint32_t* data() { return cap_ == kInline ? inline_ : heap_; }
+  const uint32_t* data() const { return cap_ == kInline ? inline_ : heap_; }
+  uint32_t& back() { return data()[size_ - 1]; }
+  const uint32_t& operator[](size_t i) const { return data()[i]; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  static constexpr uint32_t kInline = 2;
+  void Grow() {
+    if (cap_ > 0x7fffffffu) throw std::length_error("U32Vec");  // As std::vector would.
+    uint32_t* bigger = new uint32_t[cap_ * 2];
+    std::memcpy(bigger, data(), size_ * sizeof(uint32_t));
+    Free();
+    heap_ = bigger;
+    cap_ *= 2;
+  }
+  void Free() {
+    if (cap_ != kInline) delete[] heap_;
+  }
+  void Take(U32Vec* o) {
+    std::memcpy(static_cast<void*>(this), o, sizeof(*this));
+    o->size_ = 0;
+    o->cap_ = kInline;
+  }
+  union {
+    uint32_t* heap_;
+    uint32_t inline_[kInline] = {0, 0};
+  };
+  uint32_t size_ = 0;
+  uint32_t cap_ = kInline;
+};
+
+struct alignas(64) TermAccum {
+  U32Vec docs;
+  U32Vec tfs;
+  U32Vec positions;  // Text fields only.
   // The doc being indexed's tf, while it is: its docs and tfs entries are
   // appended once the doc is done, so a token touches only this struct and
   // the end of `positions`.
