@@ -276,14 +276,18 @@ struct PathPair {
   std::unique_ptr<Analyzer> icu;
 };
 
-PathPair MakePathPair(const std::string& language, bool stopwords) {
-  AnalyzerOptions options;
-  options.language = language;
-  options.stopwords = stopwords;
+PathPair MakePathPair(AnalyzerOptions options) {
   PathPair pair{Make(options), nullptr};
   options.force_icu = true;
   pair.icu = Make(options);
   return pair;
+}
+
+PathPair MakePathPair(const std::string& language, bool stopwords) {
+  AnalyzerOptions options;
+  options.language = language;
+  options.stopwords = stopwords;
+  return MakePathPair(options);
 }
 
 TEST(AnalyzerTest, FastPathMatchesIcuOnRandomAscii) {
@@ -366,9 +370,7 @@ TEST(AnalyzerTest, MixedTextMatchesIcu) {
   AnalyzerOptions codes_options;
   codes_options.split_codes = true;
   codes_options.fold_accents = false;
-  PathPair codes{Make(codes_options), nullptr};
-  codes_options.force_icu = true;
-  codes.icu = Make(codes_options);
+  PathPair codes = MakePathPair(codes_options);
   ASSERT_NE(plain.fast, nullptr);
   ASSERT_NE(english.icu, nullptr);
   ASSERT_NE(codes.icu, nullptr);
