@@ -292,10 +292,27 @@ class AnalyzerImpl final : public Analyzer {
     if (text.size() > kMaxTextBytes) text = text.substr(0, kMaxTextBytes);
     Emitter emitter{this, out, first_position,
                     stem_ ? GetThreadStemmer(snowball_) : nullptr, {}};
-    if (!options_.force_icu && IsAscii(text)) {
-      AnalyzeAscii(text, &emitter);
-    } else {
-      AnalyzeIcu(text, &emitter);
+    if (options_.force_icu) {
+      AnalyzeIcu(text, 0, &emitter);
+      return;
+    }
+    // Mixed text: only the space-delimited stretches around non-ASCII bytes
+    // go to ICU, the rest takes the ASCII path (see IsCut).
+    const size_t n = text.size();
+    size_t done = 0;
+    while (done < n) {
+      const size_t bad = FirstNonAscii(text, done);
+      if (bad == n) {
+        AnalyzeAscii(text.substr(done), done, &emitter);
+        return;
+      }
+      size_t begin = bad;
+      while (begin > done && !IsCut(text, begin)) --begin;
+      size_t end = bad + 1;
+      while (end < n && !IsCut(text, end)) ++end;
+      if (begin > done) AnalyzeAscii(text.substr(done, begin - done), done, &emitter);
+      AnalyzeIcu(text.substr(begin, end - begin), begin, &emitter);
+      done = end;
     }
   }
 
@@ -377,12 +394,39 @@ class AnalyzerImpl final : public Analyzer {
     }
   };
 
+  // Whether UAX #29 always breaks before text[i], whatever comes before the
+  // space at i - 1 or after text[i], so the two sides segment on their own:
+  // an ASCII character other than a space is not Extend, Format or ZWJ (WB4
+  // would attach those to the space) nor a WSegSpace (WB3d), and no rule from
+  // WB5 on joins a space to anything or looks across one (WB6-WB7 and
+  // WB11-WB12 look one character past the break, WB15-WB16 count regional
+  // indicators, which a space interrupts). AnalyzerTest.MixedTextMatchesIcu
+  // checks it against ICU on the whole text.
+  static bool IsCut(std::string_view text, size_t i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    return text[i - 1] == ' ' && c != ' ' && c < 0x80;
+  }
+
+  static size_t FirstNonAscii(std::string_view text, size_t from) {
+    size_t i = from;
+    for (; i + 8 <= text.size(); i += 8) {
+      uint64_t chunk;
+      std::memcpy(&chunk, text.data() + i, 8);
+      if (chunk & 0x8080808080808080ULL) break;
+    }
+    for (; i < text.size(); ++i) {
+      if (static_cast<unsigned char>(text[i]) & 0x80) return i;
+    }
+    return text.size();
+  }
+
   // The ASCII subset of ICU 72's word rules (WB5-WB13b): runs of letters,
   // digits and '_' form one word; a single '.' or '\'' joins letter-letter or
   // digit-digit, and ',' or ';' join digit-digit. A lone "_" is a word
   // segment whose rule status is UBRK_WORD_NONE, so it is dropped. ASCII
   // NFKC_Casefold is plain lowercasing.
-  void AnalyzeAscii(std::string_view text, Emitter* emitter) const {
+  // Offsets are reported from `base`.
+  void AnalyzeAscii(std::string_view text, size_t base, Emitter* emitter) const {
     const char* s = text.data();
     const size_t n = text.size();
     size_t i = 0;
@@ -413,11 +457,11 @@ class AnalyzerImpl final : public Analyzer {
       for (char& c : word) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
       }
-      emitter->Emit(start, i);
+      emitter->Emit(base + start, base + i);
     }
   }
 
-  void AnalyzeIcu(std::string_view text, Emitter* emitter) const {
+  void AnalyzeIcu(std::string_view text, size_t base, Emitter* emitter) const {
     IcuThreadState& state = GetIcuThreadState();
     if (state.word_iter == nullptr) return;  // Create() reported this.
     UErrorCode status = U_ZERO_ERROR;
@@ -437,7 +481,7 @@ class AnalyzerImpl final : public Analyzer {
       FoldIcu(text.substr(static_cast<size_t>(start),
                           static_cast<size_t>(end - start)),
               &state, &emitter->word);
-      emitter->Emit(static_cast<size_t>(start), static_cast<size_t>(end));
+      emitter->Emit(base + static_cast<size_t>(start), base + static_cast<size_t>(end));
     }
   }
 

@@ -37,14 +37,16 @@ struct AnalyzerOptions {
   // into their letter and digit runs, keeping the joined word too, so
   // "iphone15", "iphone 15" and "iPhone-15" all find each other. Default off.
   bool split_codes = false;
-  // Testing only: always take the ICU path, never the ASCII fast path.
+  // Testing only: always take the ICU path on the whole text, never the ASCII
+  // fast path.
   bool force_icu = false;
 };
 
 // Splits text into words with ICU's UAX #29 word BreakIterator (keeping only
 // segments whose rule status is not UBRK_WORD_NONE), then NFKC_Casefold,
-// accent folding and Snowball stemming (Xapian::Stem). Pure-ASCII input takes a
-// fast path that yields exactly the tokens of the ICU path.
+// accent folding and Snowball stemming (Xapian::Stem). ASCII text takes a
+// fast path that yields exactly the tokens of the ICU path; in mixed text only
+// the space-delimited stretches around non-ASCII bytes go through ICU.
 //
 // Thread-safety: Analyze() is const and safe to call from many threads at once
 // (per-thread ICU and stemmer state is kept internally).

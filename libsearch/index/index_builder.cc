@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include <numeric>
-#include <unordered_map>
-#include <unordered_set>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +21,7 @@
 #include "util/coding.h"
 #include "util/hash.h"
 #include "util/small_float.h"
+#include "util/term_table.h"
 
 namespace libsearch {
 namespace {
@@ -31,10 +30,69 @@ using internal::FieldStats;
 using internal::SectionEntry;
 using internal::SectionKind;
 
-struct TermAccum {
-  std::vector<uint32_t> docs;
-  std::vector<uint32_t> tfs;
-  std::vector<uint32_t> positions;  // Text fields only.
+// A vector of uint32_t with room for two values inline. Most terms occur in
+// one or two docs, and std::vector allocated for each of their lists (malloc
+// and free took ~11% of the 818k-product build); at 16 bytes, three of them
+// and the per-doc state fit a TermAccum in one cache line.
+class U32Vec {
+ public:
+  U32Vec() = default;
+  U32Vec(U32Vec&& o) noexcept { Take(&o); }
+  U32Vec& operator=(U32Vec&& o) noexcept {
+    if (this != &o) {
+      Free();
+      Take(&o);
+    }
+    return *this;
+  }
+  ~U32Vec() { Free(); }
+
+  void push_back(uint32_t v) {
+    if (size_ == cap_) Grow();
+    data()[size_++] = v;
+  }
+  uint32_t* data() { return cap_ == kInline ? inline_ : heap_; }
+  const uint32_t* data() const { return cap_ == kInline ? inline_ : heap_; }
+  uint32_t& back() { return data()[size_ - 1]; }
+  const uint32_t& operator[](size_t i) const { return data()[i]; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  static constexpr uint32_t kInline = 2;
+  void Grow() {
+    if (cap_ > 0x7fffffffu) throw std::length_error("U32Vec");  // As std::vector would.
+    uint32_t* bigger = new uint32_t[cap_ * 2];
+    std::memcpy(bigger, data(), size_ * sizeof(uint32_t));
+    Free();
+    heap_ = bigger;
+    cap_ *= 2;
+  }
+  void Free() {
+    if (cap_ != kInline) delete[] heap_;
+  }
+  void Take(U32Vec* o) {
+    std::memcpy(static_cast<void*>(this), o, sizeof(*this));
+    o->size_ = 0;
+    o->cap_ = kInline;
+  }
+  union {
+    uint32_t* heap_;
+    uint32_t inline_[kInline] = {0, 0};
+  };
+  uint32_t size_ = 0;
+  uint32_t cap_ = kInline;
+};
+
+struct alignas(64) TermAccum {
+  U32Vec docs;
+  U32Vec tfs;
+  U32Vec positions;  // Text fields only.
+  // The doc being indexed's tf, while it is: its docs and tfs entries are
+  // appended once the doc is done, so a token touches only this struct and
+  // the end of `positions`.
+  uint32_t last_doc = 0xffffffffu;
+  uint32_t doc_tf = 0;
 };
 
 struct FieldAccum {
@@ -43,9 +101,8 @@ struct FieldAccum {
   std::vector<uint64_t> present;
   std::vector<uint64_t> values;
   std::unique_ptr<analysis::Analyzer> analyzer;
-  std::unordered_map<std::string, uint32_t> term_ids;
-  std::vector<TermAccum> terms;
-  std::vector<const std::string*> names;  // term id -> key in term_ids.
+  internal::TermTable term_ids;
+  std::vector<TermAccum> terms;  // By term id.
   std::vector<uint8_t> norms;              // Text: one per doc.
   // Keyword fields (not the id): each doc's distinct term ids, for facets
   // and sorting; remapped to sorted ordinals when written.
@@ -57,9 +114,8 @@ struct FieldAccum {
   // Text fields with index_prefixes: postings per prefix, tf = the summed
   // tf of the doc's terms that start with it.
   uint32_t prefix_chars = 0;
-  std::unordered_map<std::string, uint32_t> prefix_ids;
+  internal::TermTable prefix_ids;
   std::vector<TermAccum> prefix_terms;
-  std::vector<const std::string*> prefix_names;
 };
 
 constexpr uint32_t kMaxDocs = 0x7ffffff0u;  // Below kNoMoreDocs.
@@ -92,6 +148,7 @@ class IndexBuilderImpl : public IndexBuilder {
     }
     for (size_t i = 0; i < schema_.fields().size(); ++i) {
       const FieldSpec& spec = schema_.fields()[i];
+      if (spec.name == schema_.id_field()) id_field_ = i;
       fields_[i].keep_ords = spec.type == FieldType::kKeyword && spec.indexed &&
                              spec.name != schema_.id_field();
     }
@@ -101,7 +158,8 @@ class IndexBuilderImpl : public IndexBuilder {
   Status AddJson(std::string_view json) override {
     if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
     LIBSEARCH_RETURN_IF_ERROR(internal::ParseDocument(schema_, json, &doc_));
-    if (ids_.count(std::string_view(doc_.id)) != 0) {
+    // The id field's terms are the ids seen so far.
+    if (fields_[id_field_].term_ids.Find(doc_.id) != internal::TermTable::kNotFound) {
       return Status::InvalidArgument("duplicate id '" + doc_.id + "' in field '" +
                                      schema_.id_field() + "' (ids must be unique)");
     }
@@ -112,9 +170,7 @@ class IndexBuilderImpl : public IndexBuilder {
     // Validated: from here on nothing can fail except the doc store.
     const uint32_t doc = static_cast<uint32_t>(num_docs());
     LIBSEARCH_RETURN_IF_ERROR(store_.Add(doc_.stored_json));
-    id_bytes_ += doc_.id;
-    id_ends_.push_back(id_bytes_.size());
-    ids_.insert(doc);
+    ++num_docs_;
     for (size_t f = 0; f < fields_.size(); ++f) {
       const FieldSpec& spec = schema_.fields()[f];
       if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
@@ -154,7 +210,7 @@ class IndexBuilderImpl : public IndexBuilder {
     return stats;
   }
 
-  uint64_t num_docs() const override { return id_ends_.size(); }
+  uint64_t num_docs() const override { return num_docs_; }
 
   Status Build(const std::string& path) override;
 
@@ -162,13 +218,13 @@ class IndexBuilderImpl : public IndexBuilder {
   void IndexField(FieldAccum* fa, const internal::FieldValue& value, uint32_t doc);
   void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const internal::FieldValue& value,
                   uint32_t doc);
-  void AddPrefixes(FieldAccum* fa, const std::string& term, uint32_t tf);
+  void AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, uint32_t doc);
   // For the id field, *doc_ords receives each doc's id-term ordinal.
   Status WriteField(size_t f, FieldStats* stats, std::vector<uint32_t>* doc_ords,
                     internal::AtomicFileWriter* out);
   // Writes a sorted dictionary and its postings under section field id
   // `section_field`; returns the term ids in dictionary order in *order.
-  Status WriteTerms(uint32_t section_field, const std::vector<const std::string*>& names,
+  Status WriteTerms(uint32_t section_field, const internal::TermTable& names,
                     std::vector<TermAccum>* terms, const uint8_t* norms, bool positions,
                     uint64_t doc_count, const internal::NormInverseTable& table,
                     std::vector<uint32_t>* order, uint64_t* num_blocks,
@@ -195,34 +251,15 @@ class IndexBuilderImpl : public IndexBuilder {
   Schema schema_;
   IndexBuilderOptions options_;
   std::vector<FieldAccum> fields_;
-  // Every id once, in doc order (the doc_ids section's bytes), and the set
-  // of docs keyed by their id, for duplicate checks without a second copy.
-  std::string id_bytes_;
-  std::vector<uint64_t> id_ends_;
-  std::string_view Id(uint32_t doc) const {
-    const uint64_t begin = doc == 0 ? 0 : id_ends_[doc - 1];
-    return std::string_view(id_bytes_).substr(begin, id_ends_[doc] - begin);
-  }
-  struct IdHash {
-    using is_transparent = void;
-    const IndexBuilderImpl* b;
-    size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
-    size_t operator()(uint32_t doc) const { return (*this)(b->Id(doc)); }
-  };
-  struct IdEq {
-    using is_transparent = void;
-    const IndexBuilderImpl* b;
-    std::string_view View(std::string_view id) const { return id; }
-    std::string_view View(uint32_t doc) const { return b->Id(doc); }
-    template <typename A, typename B>
-    bool operator()(const A& x, const B& y) const { return View(x) == View(y); }
-  };
-  std::unordered_set<uint32_t, IdHash, IdEq> ids_{0, IdHash{this}, IdEq{this}};
+  size_t id_field_ = 0;
+  uint64_t num_docs_ = 0;
   internal::DocStoreWriter store_;
   internal::ParsedDocument doc_;  // Reused across AddJson calls.
   std::vector<analysis::Token> tokens_;
-  std::vector<std::pair<uint32_t, uint32_t>> hits_;  // (term id, position)
-  std::vector<std::pair<uint32_t, uint32_t>> prefix_hits_;  // (prefix id, tf)
+  std::vector<uint32_t> doc_terms_;  // The distinct term ids of one field of a doc.
+  static constexpr size_t kAhead = 8;
+  std::vector<uint64_t> hashes_;  // Of tokens_' terms.
+  std::vector<uint32_t> ids_;     // Of tokens_' terms.
   std::vector<SectionEntry> table_;
   bool built_ = false;
 };
@@ -242,105 +279,128 @@ void IndexBuilderImpl::AddNumeric(FieldAccum* fa, const FieldSpec& spec,
   fa->values.push_back(raw);
 }
 
+// Appends each token's position to its term as the tokens come, with no
+// per-doc sort: the analyzer emits positions in non-decreasing order, so each
+// term's positions come out sorted; then the doc and its tf go to each of the
+// doc's terms (tests/index/term_infos_test.cc checks this against
+// analyse + group + sort).
 void IndexBuilderImpl::IndexField(FieldAccum* fa, const internal::FieldValue& value,
                                   uint32_t doc) {
-  hits_.clear();
+  doc_terms_.clear();
+  const bool text = fa->text;
   uint32_t length = 0;
-  auto term_id = [fa](const std::string& term) {
-    auto [it, inserted] = fa->term_ids.try_emplace(term, static_cast<uint32_t>(fa->terms.size()));
-    if (inserted) {
-      fa->terms.emplace_back();
-      fa->names.push_back(&it->first);
-    }
-    return it->second;
+  auto intern = [fa](std::string_view term, uint64_t hash) {
+    bool inserted;
+    const uint32_t id = fa->term_ids.Insert(term, hash, &inserted);
+    if (inserted) fa->terms.emplace_back();
+    return id;
   };
-  if (fa->text) {
+  auto add = [&](uint32_t id, uint32_t position) {
+    TermAccum& acc = fa->terms[id];
+    if (acc.last_doc != doc) {
+      acc.last_doc = doc;
+      acc.doc_tf = 0;
+      doc_terms_.push_back(id);
+    } else if (!text) {
+      return;  // Keyword: each distinct value once, tf 1.
+    }
+    ++acc.doc_tf;
+    if (text) acc.positions.push_back(position);
+  };
+  if (text) {
     uint32_t next_position = 0;
     for (const std::string& s : value.strings) {
       tokens_.clear();
       fa->analyzer->Analyze(s, &tokens_, next_position);
-      for (const analysis::Token& t : tokens_) {
-        hits_.emplace_back(term_id(t.term), t.position);
-        length += !t.joined;  // Joined code words overlap their parts.
+      // Term ids first, then the accumulators, each looking kAhead tokens
+      // ahead, so that the cache misses of several tokens overlap.
+      const size_t n = tokens_.size();
+      hashes_.resize(n);
+      ids_.resize(n);
+      for (size_t i = 0; i < n; ++i) hashes_[i] = internal::TermTable::Hash(tokens_[i].term);
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) fa->term_ids.Prefetch(hashes_[i + kAhead]);
+        ids_[i] = intern(tokens_[i].term, hashes_[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) __builtin_prefetch(&fa->terms[ids_[i + kAhead]]);
+        add(ids_[i], tokens_[i].position);
+        length += !tokens_[i].joined;  // Joined code words overlap their parts.
       }
       if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;
     }
     if (fa->norms.size() < doc) fa->norms.resize(doc, 0);
     fa->norms.push_back(internal::LengthToNorm(length));
   } else {
-    for (const std::string& s : value.strings) hits_.emplace_back(term_id(s), 0);
-  }
-  std::sort(hits_.begin(), hits_.end());
-  if (!fa->text) {  // Keyword: each distinct value once, tf 1, length = #values.
-    hits_.erase(std::unique(hits_.begin(), hits_.end()), hits_.end());
-    length = static_cast<uint32_t>(hits_.size());
-    if (fa->keep_ords) {
-      for (const auto& h : hits_) fa->doc_terms.push_back(h.first);
+    for (const std::string& s : value.strings) add(intern(s, internal::TermTable::Hash(s)), 0);
+    length = static_cast<uint32_t>(doc_terms_.size());  // The number of distinct values.
+    if (fa->keep_ords) {  // Sorted into ordinals when written.
+      fa->doc_terms.insert(fa->doc_terms.end(), doc_terms_.begin(), doc_terms_.end());
       fa->doc_offsets.push_back(static_cast<uint32_t>(fa->doc_terms.size()));
     }
   }
-  if (hits_.empty()) return;
+  if (doc_terms_.empty()) return;
   ++fa->doc_count;
   fa->sum_total_tf += length;
-  prefix_hits_.clear();
-  for (size_t i = 0; i < hits_.size();) {
-    size_t j = i;
-    TermAccum& acc = fa->terms[hits_[i].first];
-    while (j < hits_.size() && hits_[j].first == hits_[i].first) {
-      if (fa->text) acc.positions.push_back(hits_[j].second);
-      ++j;
-    }
+  for (uint32_t id : doc_terms_) {
+    TermAccum& acc = fa->terms[id];
     acc.docs.push_back(doc);
-    acc.tfs.push_back(static_cast<uint32_t>(j - i));
-    if (fa->prefix_chars > 0) AddPrefixes(fa, *fa->names[hits_[i].first], static_cast<uint32_t>(j - i));
-    i = j;
-  }
-  if (prefix_hits_.empty()) return;
-  std::sort(prefix_hits_.begin(), prefix_hits_.end());
-  for (size_t i = 0; i < prefix_hits_.size();) {
-    uint32_t tf = 0;
-    size_t j = i;
-    for (; j < prefix_hits_.size() && prefix_hits_[j].first == prefix_hits_[i].first; ++j) {
-      tf += prefix_hits_[j].second;
-    }
-    TermAccum& acc = fa->prefix_terms[prefix_hits_[i].first];
-    acc.docs.push_back(doc);
-    acc.tfs.push_back(tf);
-    i = j;
+    acc.tfs.push_back(acc.doc_tf);
+    if (fa->prefix_chars > 0) AddPrefixes(fa, fa->term_ids.Term(id), acc.doc_tf, doc);
   }
 }
 
-// Queues (prefix id, tf) for each of the first 1..prefix_chars code points
-// of `term` (the whole term counts as its own prefix).
-void IndexBuilderImpl::AddPrefixes(FieldAccum* fa, const std::string& term, uint32_t tf) {
+// Adds `tf` to the doc's tf for each of the first 1..prefix_chars code
+// points of `term` (the whole term counts as its own prefix).
+void IndexBuilderImpl::AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf,
+                                   uint32_t doc) {
   size_t end = 0;
   for (uint32_t chars = 0; chars < fa->prefix_chars && end < term.size(); ++chars) {
     ++end;  // Past the lead byte, then its continuation bytes.
     while (end < term.size() && (static_cast<unsigned char>(term[end]) & 0xc0) == 0x80) ++end;
-    auto [it, inserted] =
-        fa->prefix_ids.try_emplace(term.substr(0, end), static_cast<uint32_t>(fa->prefix_terms.size()));
-    if (inserted) {
-      fa->prefix_terms.emplace_back();
-      fa->prefix_names.push_back(&it->first);
+    bool inserted;
+    const std::string_view prefix = term.substr(0, end);
+    const uint32_t id = fa->prefix_ids.Insert(prefix, internal::TermTable::Hash(prefix), &inserted);
+    if (inserted) fa->prefix_terms.emplace_back();
+    TermAccum& acc = fa->prefix_terms[id];
+    if (acc.docs.empty() || acc.docs.back() != doc) {
+      acc.docs.push_back(doc);
+      acc.tfs.push_back(tf);
+    } else {
+      acc.tfs.back() += tf;
     }
-    prefix_hits_.emplace_back(it->second, tf);
   }
 }
 
 Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
-                                    const std::vector<const std::string*>& names,
+                                    const internal::TermTable& names,
                                     std::vector<TermAccum>* terms, const uint8_t* norms,
                                     bool positions, uint64_t doc_count,
                                     const internal::NormInverseTable& table,
                                     std::vector<uint32_t>* order, uint64_t* num_blocks,
                                     internal::AtomicFileWriter* out) {
-  order->resize(terms->size());
-  std::iota(order->begin(), order->end(), 0);
-  std::sort(order->begin(), order->end(),
-            [&](uint32_t a, uint32_t b) { return *names[a] < *names[b]; });
+  // Keyed by the first 8 bytes as a big-endian integer (zero-padded; a tie
+  // falls back to the bytes), most comparisons never touch the terms.
+  struct Keyed {
+    uint64_t key;
+    uint32_t id;
+  };
+  std::vector<Keyed> keyed(terms->size());
+  for (uint32_t id = 0; id < keyed.size(); ++id) {
+    const std::string_view t = names.Term(id);
+    uint64_t key = 0;
+    for (size_t i = 0; i < 8; ++i) key = key << 8 | (i < t.size() ? static_cast<uint8_t>(t[i]) : 0);
+    keyed[id] = {key, id};
+  }
+  std::sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+    return a.key != b.key ? a.key < b.key : names.Term(a.id) < names.Term(b.id);
+  });
+  order->resize(keyed.size());
+  for (size_t i = 0; i < keyed.size(); ++i) (*order)[i] = keyed[i].id;
+  keyed = {};
   std::vector<std::string_view> sorted;
   sorted.reserve(order->size());
-  for (uint32_t id : *order) sorted.push_back(*names[id]);
+  for (uint32_t id : *order) sorted.push_back(names.Term(id));
   std::string blocks, index;
   internal::WriteTermDict(sorted, &blocks, &index);
   internal::PostingsSink sink;
@@ -395,7 +455,7 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats, std::vector<uin
   const uint8_t* norms = fa.text ? fa.norms.data() : nullptr;
   std::vector<uint32_t> order;
   uint64_t num_blocks = 0;
-  LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid, fa.names, &fa.terms, norms, fa.text, fa.doc_count,
+  LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid, fa.term_ids, &fa.terms, norms, fa.text, fa.doc_count,
                                        table, &order, &num_blocks, out));
   stats->doc_count = fa.doc_count;
   stats->sum_total_tf = fa.sum_total_tf;
@@ -412,7 +472,7 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats, std::vector<uin
     // Scored with the field's own statistics and norms (docs/format.md).
     std::vector<uint32_t> prefix_order;
     uint64_t prefix_blocks = 0;
-    LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | internal::kPrefixFieldBit, fa.prefix_names,
+    LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | internal::kPrefixFieldBit, fa.prefix_ids,
                                          &fa.prefix_terms, norms, false, fa.doc_count, table,
                                          &prefix_order, &prefix_blocks, out));
   }

@@ -8,4 +8,6 @@ uint64_t Checksum64(const void* data, size_t size) {
   return XXH3_64bits(data, size);
 }
 
+uint64_t Hash64(const void* data, size_t size) { return XXH3_64bits(data, size); }
+
 }  // namespace libsearch::internal

@@ -9,4 +9,7 @@ namespace libsearch::internal {
 
 uint64_t Checksum64(const void* data, size_t size);
 
+// The same function, for hash tables (no format depends on it).
+uint64_t Hash64(const void* data, size_t size);
+
 }  // namespace libsearch::internal

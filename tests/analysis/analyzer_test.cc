@@ -276,14 +276,18 @@ struct PathPair {
   std::unique_ptr<Analyzer> icu;
 };
 
-PathPair MakePathPair(const std::string& language, bool stopwords) {
-  AnalyzerOptions options;
-  options.language = language;
-  options.stopwords = stopwords;
+PathPair MakePathPair(AnalyzerOptions options) {
   PathPair pair{Make(options), nullptr};
   options.force_icu = true;
   pair.icu = Make(options);
   return pair;
+}
+
+PathPair MakePathPair(const std::string& language, bool stopwords) {
+  AnalyzerOptions options;
+  options.language = language;
+  options.stopwords = stopwords;
+  return MakePathPair(options);
 }
 
 TEST(AnalyzerTest, FastPathMatchesIcuOnRandomAscii) {
@@ -335,6 +339,55 @@ TEST(AnalyzerTest, FastPathMatchesIcuOnRandomAscii) {
       if (!SamePaths(*plain.fast, *plain.icu, buf, &diff)) {
         if (++mismatches <= 40) ADD_FAILURE() << diff;
       }
+    }
+  }
+  EXPECT_EQ(mismatches, 0);
+}
+
+// Mixed text: the fast path sends only the stretches around non-ASCII bytes
+// to ICU, cut after a space before an ASCII character. Random strings of
+// ASCII words and characters that take part in the word rules next to a
+// space (Extend, Format, ZWJ, other spaces, regional indicators, mid-word
+// punctuation, dictionary scripts, invalid UTF-8) must give ICU's tokens
+// on the whole text, offsets and positions included.
+TEST(AnalyzerTest, MixedTextMatchesIcu) {
+  const std::vector<std::string> pieces = {
+      "a", "Word", "x1", "500ml", "iPhone15", "don't", "U.S.A.", "3.14", "1,000", "_", "wi-fi",
+      "The", "of", "running", ".", "'", ",", ":", ";", "-", "\"", "!", "(", ")", "@",
+      "\t", "\n", "\r\n", "\v",
+      "é", "É", "e\xcc\x81", "\xcc\x81", "\xcd\x8f", "\xe2\x80\x8d", "\xe2\x80\x8c", "\xc2\xad",
+      "\xe2\x81\xa0", "\xef\xbb\xbf", "\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80", "\xe1\x9a\x80",
+      "\xe2\x80\x99", "\xe2\x80\xa4", "\xef\xb9\x90", "\xc2\xb7", "\xd9\xab", "\xef\xbc\x91\xef\xbc\x92",
+      "\xf0\x9f\x87\xab", "\xf0\x9f\x87\xb7", "\xf0\x9f\x91\x8d", "\xf0\x9f\x8f\xbd", "\xe2\x98\x83",
+      "\xe0\xb8\xa0\xe0\xb8\xb2\xe0\xb8\xa9\xe0\xb8\xb2\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2",
+      "\xe9\xa3\x9f\xe5\x93\x81\xe6\xb7\xbb\xe5\x8a\xa0\xe5\x89\x82", "\xe3\x82\xab\xe3\x82\xbf",
+      "\xe3\x81\xb2\xe3\x82\x89", "\xed\x95\x9c\xea\xb5\xad", "\xd7\xa2\xd7\x91", "\xd7\xb4",
+      "\xd8\xa7\xd9\x84\xd8\xb9", "\xef\xac\x81", "\xc3\x9f", "\xc4\xb0", "\xce\xa3", "\xe2\x85\xa0",
+      "\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "na\xc3\xafve", "\xc3\xbc" "ber"};
+  const std::vector<std::string> glue = {" ", " ", " ", "  ", "", "", ".", "'", ",", "-", "\t", "\n"};
+  PathPair plain = MakePathPair("none", false);
+  PathPair english = MakePathPair("en", true);
+  AnalyzerOptions codes_options;
+  codes_options.split_codes = true;
+  codes_options.fold_accents = false;
+  PathPair codes = MakePathPair(codes_options);
+  ASSERT_NE(plain.fast, nullptr);
+  ASSERT_NE(english.icu, nullptr);
+  ASSERT_NE(codes.icu, nullptr);
+
+  std::mt19937 rng(20261127);
+  constexpr int kStrings = 200000;
+  int mismatches = 0;
+  std::string text, diff;
+  for (int i = 0; i < kStrings; ++i) {
+    text.clear();
+    for (size_t n = rng() % 16; n > 0; --n) {
+      text += glue[rng() % glue.size()];
+      text += pieces[rng() % pieces.size()];
+    }
+    const PathPair& pair = i % 3 == 0 ? plain : i % 3 == 1 ? english : codes;
+    if (!SamePaths(*pair.fast, *pair.icu, text, &diff)) {
+      if (++mismatches <= 20) ADD_FAILURE() << diff;
     }
   }
   EXPECT_EQ(mismatches, 0);
@@ -402,6 +455,7 @@ TEST(AnalyzerTest, FastPathMatchesIcuOnProductCorpus) {
   ASSERT_NE(plain.fast, nullptr);
   ASSERT_NE(english.icu, nullptr);
   int compared = 0;
+  int mixed = 0;
   int mismatches = 0;
   std::string diff;
   for (const std::string& line : lines) {
@@ -411,8 +465,8 @@ TEST(AnalyzerTest, FastPathMatchesIcuOnProductCorpus) {
       const auto it = product.find(field);
       if (it == product.end() || !it->is_string()) continue;
       const std::string& text = it->get_ref<const std::string&>();
-      if (!IsAsciiString(text)) continue;
       ++compared;
+      mixed += !IsAsciiString(text);  // Mixed text: ICU only around non-ASCII.
       for (const PathPair* pair : {&plain, &english}) {
         if (!SamePaths(*pair->fast, *pair->icu, text, &diff)) {
           if (++mismatches <= 20) ADD_FAILURE() << diff;
@@ -421,8 +475,9 @@ TEST(AnalyzerTest, FastPathMatchesIcuOnProductCorpus) {
     }
   }
   EXPECT_EQ(mismatches, 0);
-  EXPECT_GT(compared, 1000) << "suspiciously few ASCII strings in " << path;
-  std::printf("[          ] compared %d ASCII strings from %s\n", compared,
+  EXPECT_GT(compared - mixed, 1000) << "suspiciously few ASCII strings in " << path;
+  EXPECT_GT(mixed, 1000) << "suspiciously few non-ASCII strings in " << path;
+  std::printf("[          ] compared %d strings (%d not ASCII) from %s\n", compared, mixed,
               path.c_str());
 }
 

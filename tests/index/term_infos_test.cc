@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 
+#include "analysis/analyzer.h"
 #include "index/index_reader.h"
 #include "testing/test_util.h"
 #include "util/coding.h"
@@ -249,6 +250,43 @@ TEST(TermLayoutOracle, OpenRefusesInconsistentSections) {
   }
 }
 
+// term -> doc -> positions (tf = their number; {0} per doc without positions).
+using Inverted = std::map<std::string, std::map<uint32_t, std::vector<uint32_t>>>;
+
+// Every term of `field` in order, with exactly the docs, tfs and positions
+// of `want` (tfs from `tfs` if given, for lists without positions).
+void ExpectPostings(const FieldReader* field, const Inverted& want,
+                    const std::map<std::string, std::map<uint32_t, uint32_t>>* tfs = nullptr) {
+  ASSERT_NE(field, nullptr);
+  std::vector<std::string> terms;
+  ASSERT_OK(field->dict.Terms(0, static_cast<uint32_t>(field->dict.num_terms()), &terms));
+  ASSERT_EQ(terms.size(), want.size());
+  uint32_t ord = 0;
+  for (const auto& [term, postings] : want) {
+    ASSERT_EQ(terms[ord], term);
+    ASSERT_EQ(field->dict.Find(term), ord);
+    const TermInfo info = field->Term(ord);
+    ASSERT_EQ(info.doc_freq, postings.size()) << term;
+    ASSERT_EQ(field->DocFreq(ord), postings.size());
+    EXPECT_EQ(info.inline_tf != 0, postings.size() == 1);
+    EXPECT_EQ(info.first_block != kNoBlockEntries, postings.size() > 128);
+    PostingsCursor c(&field->postings, info);
+    std::vector<uint32_t> got;
+    for (const auto& [doc, positions] : postings) {
+      ASSERT_EQ(c.doc(), doc) << term;
+      ASSERT_EQ(c.freq(), tfs != nullptr ? tfs->at(term).at(doc) : positions.size()) << term;
+      if (!field->postings.positions.empty()) {
+        c.Positions(&got);
+        ASSERT_EQ(got, positions) << term << " doc " << doc;
+      }
+      c.Next();
+    }
+    EXPECT_EQ(c.doc(), kNoMoreDocs);
+    EXPECT_FALSE(c.corrupt());
+    ++ord;
+  }
+}
+
 // A whole index through IndexBuilder and IndexReader: every term's postings,
 // tfs and positions equal the brute-force inverted input, for words with
 // doc_freq at the block boundaries, and every doc's id comes back.
@@ -279,7 +317,7 @@ TEST(TermLayoutOracle, IndexReadsBackItsInput) {
     }
   }
   std::vector<std::string> docs, ids;
-  std::map<std::string, std::map<uint32_t, std::vector<uint32_t>>> text;  // term -> doc -> positions
+  Inverted text;
   std::map<std::string, std::vector<uint32_t>> tags;                     // term -> docs
   for (uint32_t d = 0; d < kDocs; ++d) {
     for (int k = 0, n = static_cast<int>(rng() % 30); k < n; ++k) words[d].push_back(vocab[zipf(rng)]);
@@ -302,51 +340,101 @@ TEST(TermLayoutOracle, IndexReadsBackItsInput) {
   EXPECT_EQ(reader->header().format_major, 2);
   for (uint32_t d = 0; d < kDocs; ++d) ASSERT_EQ(reader->DocId(d), ids[d]);
 
-  auto check_field = [&](const char* name, auto expected_positions) {
-    const FieldReader* field = reader->field(*reader->schema().FieldIndex(name));
-    ASSERT_NE(field, nullptr);
-    std::vector<std::string> terms;
-    ASSERT_OK(field->dict.Terms(0, static_cast<uint32_t>(field->dict.num_terms()), &terms));
-    const std::map<std::string, std::map<uint32_t, std::vector<uint32_t>>> want = expected_positions();
-    ASSERT_EQ(terms.size(), want.size()) << name;
-    uint32_t ord = 0;
-    for (const auto& [term, postings] : want) {
-      ASSERT_EQ(terms[ord], term);
-      ASSERT_EQ(field->dict.Find(term), ord);
-      const TermInfo info = field->Term(ord);
-      ASSERT_EQ(info.doc_freq, postings.size()) << term;
-      ASSERT_EQ(field->DocFreq(ord), postings.size());
-      EXPECT_EQ(info.inline_tf != 0, postings.size() == 1);
-      EXPECT_EQ(info.first_block != kNoBlockEntries, postings.size() > 128);
-      PostingsCursor c(&field->postings, info);
-      std::vector<uint32_t> got;
-      for (const auto& [doc, positions] : postings) {
-        ASSERT_EQ(c.doc(), doc) << term;
-        ASSERT_EQ(c.freq(), positions.size()) << term;
-        if (!field->postings.positions.empty()) {
-          c.Positions(&got);
-          ASSERT_EQ(got, positions) << term << " doc " << doc;
-        }
-        c.Next();
-      }
-      EXPECT_EQ(c.doc(), kNoMoreDocs);
-      EXPECT_FALSE(c.corrupt());
-      ++ord;
-    }
+  auto field = [&](const char* name) { return reader->field(*reader->schema().FieldIndex(name)); };
+  ExpectPostings(field("body"), text);
+  Inverted want_tags, want_ids;
+  for (const auto& [t, ds] : tags) {
+    for (uint32_t d : ds) want_tags[t][d] = {0};
+  }
+  ExpectPostings(field("tag"), want_tags);
+  for (uint32_t d = 0; d < kDocs; ++d) want_ids[ids[d]][d] = {0};
+  ExpectPostings(field("id"), want_ids);
+}
+
+// The builder's per-token accumulation (no per-doc sort) against the simple
+// path: analyse each value, group the tokens by term, sort the positions.
+// Multi-valued text with stop words, split codes, stemming and non-ASCII
+// words, its prefix index (tf summed over completions), and multi-valued
+// keywords with repeated values.
+TEST(TermLayoutOracle, MultiValuedFieldsReadBack) {
+  testing::TempDir dir;
+  std::mt19937 rng(4099);
+  std::vector<std::string> pool = {
+      "the", "of", "and", "iPhone15", "500ml", "a1a", "sd500x2", "Crème", "brûlée", "running",
+      "runs", "wi-fi", "co-op", "2.5", "3,000", "naïve", "ÉCOLE", "食品添加剂", "x", "_", "Über",
+      "straße", "ﬁsh", "Fish", "FISH", "don't", "U.S.A.", "e-mail", "résumé", "12ab34"};
+  for (int i = 0; i < 200; ++i) {  // Random words, some with digits.
+    std::string w;
+    for (int k = 0, len = 1 + static_cast<int>(rng() % 7); k < len; ++k) w += static_cast<char>('a' + rng() % 8);
+    if (rng() % 4 == 0) w += std::to_string(rng() % 100);
+    pool.push_back(w);
+  }
+  const char* seps[] = {" ", "  ", ", ", ". ", " - ", "/", "\n"};
+  constexpr uint32_t kDocs = 1200;
+  std::vector<std::string> docs;
+  std::vector<std::vector<std::string>> bodies(kDocs), tag_lists(kDocs);
+  auto quoted = [](const std::string& v) {
+    std::string q = "\"";
+    for (char c : v) q += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return q + "\"";
   };
-  check_field("body", [&] { return text; });
-  check_field("tag", [&] {
-    std::map<std::string, std::map<uint32_t, std::vector<uint32_t>>> m;
-    for (const auto& [t, ds] : tags) {
-      for (uint32_t d : ds) m[t][d] = {0};
+  for (uint32_t d = 0; d < kDocs; ++d) {
+    std::string body, tags;
+    for (int v = 0, nv = static_cast<int>(rng() % 4); v < nv; ++v) {
+      std::string value;
+      for (int k = 0, n = static_cast<int>(rng() % 14); k < n; ++k) {
+        value += (k ? seps[rng() % 7] : "") + pool[rng() % 3 != 0 ? rng() % 30 : rng() % pool.size()];
+      }
+      bodies[d].push_back(value);
+      body += (v ? ", " : "") + quoted(value);
     }
-    return m;
-  });
-  check_field("id", [&] {
-    std::map<std::string, std::map<uint32_t, std::vector<uint32_t>>> m;
-    for (uint32_t d = 0; d < kDocs; ++d) m[ids[d]][d] = {0};
-    return m;
-  });
+    for (int v = 0, nv = static_cast<int>(rng() % 5); v < nv; ++v) {
+      tag_lists[d].push_back("k" + std::to_string(rng() % 12));  // Repeats too.
+      tags += (v ? ", " : "") + quoted(tag_lists[d].back());
+    }
+    docs.push_back(R"({"id": "d)" + std::to_string(d) + R"(", "body": [)" + body + R"(], "tags": [)" +
+                   tags + "]}");
+  }
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "id", "fields": {
+      "body": {"type": "text", "language": "en", "stopwords": true, "split_codes": true,
+               "index_prefixes": 2},
+      "tags": {"type": "keyword"}}})"));
+  ASSERT_OK(testing::BuildIndex(schema, docs, dir.File("m.idx")));
+  ASSERT_OK_AND_ASSIGN(auto reader, IndexReader::Open(dir.File("m.idx")));
+
+  analysis::AnalyzerOptions ao;
+  ao.language = "en";
+  ao.stopwords = true;
+  ao.split_codes = true;
+  ASSERT_OK_AND_ASSIGN(auto analyzer, analysis::Analyzer::Create(ao));
+  Inverted text, prefixes, tags;
+  std::map<std::string, std::map<uint32_t, uint32_t>> prefix_tfs;
+  for (uint32_t d = 0; d < kDocs; ++d) {
+    uint32_t next = 0;
+    for (const std::string& value : bodies[d]) {
+      std::vector<analysis::Token> tokens;
+      analyzer->Analyze(value, &tokens, next);
+      for (const analysis::Token& t : tokens) text[t.term][d].push_back(t.position);
+      if (!tokens.empty()) next = tokens.back().position + 100;  // The value gap.
+    }
+    for (const std::string& t : tag_lists[d]) tags[t][d] = {0};
+  }
+  for (auto& [term, postings] : text) {
+    for (auto& [d, positions] : postings) {
+      std::sort(positions.begin(), positions.end());
+      for (size_t end = 0, chars = 0; chars < 2 && end < term.size(); ++chars) {
+        ++end;
+        while (end < term.size() && (static_cast<unsigned char>(term[end]) & 0xc0) == 0x80) ++end;
+        prefixes[term.substr(0, end)][d] = {0};
+        prefix_tfs[term.substr(0, end)][d] += static_cast<uint32_t>(positions.size());
+      }
+    }
+  }
+  const size_t body = *reader->schema().FieldIndex("body");
+  ASSERT_GT(text.size(), 150u);
+  ExpectPostings(reader->field(body), text);
+  ExpectPostings(reader->prefix_field(body), prefixes, &prefix_tfs);
+  ExpectPostings(reader->field(*reader->schema().FieldIndex("tags")), tags);
 }
 
 }  // namespace

@@ -28,21 +28,27 @@ constexpr const char* kSchema =
     R"({"id": "id", "fields": {"text": {"type": "text", "language": "none",)"
     R"( "fold_accents": false, "stored": false}}})";
 
+// Copies runs of plain bytes at once: the build time measured includes
+// this, and other engines' drivers hand their documents over without JSON.
 void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
+  size_t plain = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (c != '"' && c != '\\' && u >= 0x20) continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    if (u < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", u);
       out += buf;
     } else {
+      out.push_back('\\');
       out.push_back(c);
     }
   }
+  out.append(s.data() + plain, s.size() - plain);
   out.push_back('"');
 }
 
