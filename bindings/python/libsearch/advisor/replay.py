@@ -194,8 +194,8 @@ def synthetic_trace(seconds: float = 80.0, seed: int = 2026, keep_alive_s: float
     instance is reclaimed and the next session starts cold.
 
     Why this shape:
-    * Cold starts are ~5 % of requests, so p99 falls inside the cold-start distribution (near its
-      80th percentile) rather than on its last sample: a few minutes of replay estimate it.
+    * Cold starts are ~6.5 % of requests, so p99 falls inside the cold-start distribution (near its
+      85th percentile) rather than on its last sample: a few minutes of replay estimate it.
     * No two cold starts overlap. The local machine has 2 cores shared by every instance, where
       a cloud gives each instance its own; overlapping starts would measure that, not the model.
     * Every lifecycle decision has a wide margin: >= 0.3 x the keep-alive for reclaims, 300 ms
