@@ -24,14 +24,14 @@ service's p99 moved 2x between the two):
 The model's figures are medians over 25 seeds (which samples it draws).
 Asserted: the same cold starts and peak instance count (exactly), and
 instance-seconds and p99 latency within 15 % for both the functions and the
-service. A replay that misses is taken once more (the fixture's docstring says
-why).
+service. A replay that misses is taken again, up to three takes in all (the
+fixture's docstring says why).
 
 The table also shows the model run on each half of the profile's samples (odd
 and even chunks): their spread is the instrument's own repeatability here.
 
 Writes the measured-vs-predicted table to $LIBSEARCH_BUILD_DIR/advisor-replay.md
-(and .json), or to $LIBSEARCH_REPLAY_OUT.{md,json}. Takes about 5 minutes (10 with the second take).
+(and .json), or to $LIBSEARCH_REPLAY_OUT.{md,json}. Takes about 5 minutes per take.
 """
 
 from __future__ import annotations
@@ -85,13 +85,15 @@ def misses(rows: dict) -> list:
 
 @pytest.fixture(scope="module")
 def measured(catalogue_index: pathlib.Path) -> dict:
-    """One replay; a second one if the first misses a 15 % check (both tables are written). A load
-    spike from another process can land on the replay but not on the profile, or the reverse; a
-    model that is wrong misses twice."""
+    """A replay, taken again if it misses a 15 % check, up to three takes (every table is written).
+    A burst of scheduling hiccups can land on the replay but not on the profile, or the reverse: in a
+    fresh-clone CI run on an otherwise idle machine the first take measured the service's p99 at
+    4.15 ms against a 2.71 ms model and the second at 1.90 against 1.82. A wrong model misses every
+    take."""
     require(RIE.exists(), f"aws-lambda-rie at {RIE}")
     require(BOOTSTRAP.exists() and SERVICE.exists(), "the bootstrap and libsearch-service (make build)")
     tables = []
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         rows, lines = replay_and_predict(catalogue_index)
         lines[0] += f", attempt {attempt}"
         missed = misses(rows)
