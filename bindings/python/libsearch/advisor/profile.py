@@ -16,6 +16,7 @@ them. bench/functions/measure.py uses the same harness for its tables.
 
 from __future__ import annotations
 
+import abc
 import datetime
 import http.server as http_server
 import json
@@ -55,19 +56,21 @@ def percentile(xs: Sequence[float], p: float) -> float:
 # --- surfaces ---------------------------------------------------------------------------------------------
 
 
-class Surface:
+class Surface(abc.ABC):
     """Starts one surface and sends it one search (a request dict)."""
 
     name = ""
 
+    @abc.abstractmethod
     def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
-        raise NotImplementedError
+        """Spawns the surface's processes serving `index`, with logs under `workdir`."""
 
     def ready(self, proc: Process) -> None:
         """Waits until the surface accepts connections."""
 
+    @abc.abstractmethod
     def search(self, request: Dict[str, Any]) -> bytes:
-        raise NotImplementedError
+        """Sends one search and returns the raw answer body."""
 
     def runtime_pids(self, proc: Process) -> List[int]:
         return [proc.proc.pid]
