@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--queries", default=os.path.join(
         os.path.dirname(__file__), "../../../shared/data/search-benchmark-game/queries.jsonl"))
     ap.add_argument("--filter", default="", help="only queries of this tag")
+    ap.add_argument("--dump", default="", help="write per-query [tag, query, {engine: [ns, count]}] "
+                    "rows as JSON to this file")
     a = ap.parse_args()
     qs = []
     with open(a.queries) as f:
@@ -73,6 +75,10 @@ def main():
             res[name][mode] = best
         srv.close()
     names = [s.split("=", 1)[0] for s in a.engine]
+    if a.dump:
+        with open(a.dump, "w") as f:
+            json.dump({m: [[t, q, {n: res[n][m][i] for n in names}] for i, (t, q) in enumerate(qs)]
+                       for m in modes}, f)
     base = names[0]
     print("corpus %s, %d queries, %d passes (min), load %.2f" %
           (a.corpus, len(qs), a.passes, os.getloadavg()[0]))
