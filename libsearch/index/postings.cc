@@ -307,6 +307,10 @@ uint32_t PostingsCursor::Next() {
   return doc_ = docs_[0];
 }
 
+uint32_t PostingsCursor::SeekIndex(uint32_t from, uint32_t target) const {
+  return docs_[from] >= target ? from : SeekInBlock(docs_, from, target);
+}
+
 uint32_t PostingsCursor::Advance(uint32_t target) {
   if (doc_ >= target) return doc_;
   if (LastDoc(block_) < target) {

@@ -209,6 +209,27 @@ class PostingsCursor {
     *tfs = tfs_;
     return has_block_entries() || corrupt_ ? 0 : term_.doc_freq;
   }
+  // Block-at-a-time access (conjunction kernels): the decoded block's docs
+  // (increasing; entries past block_size() are defined but meaningless), its
+  // size, and the current doc's index in it.
+  const uint32_t* block_docs() const { return docs_; }
+  uint32_t block_size() const { return count_; }
+  uint32_t block_pos() const { return pos_; }
+  // The decoded block's tfs (unpacked now if still pending).
+  const uint32_t* block_tfs() {
+    if (tf_src_ != nullptr) DecodeTfs();
+    return tfs_;
+  }
+  // Index of the first doc >= target in the decoded block, searching from
+  // index `from`. REQUIRES: from < block_size() and target <= its last doc.
+  uint32_t SeekIndex(uint32_t from, uint32_t target) const;
+  // Index of the first doc > up_to in the decoded block, from the current
+  // doc on (block_size() if none).
+  uint32_t EndIndex(uint32_t up_to) const {
+    if (count_ == 0 || docs_[count_ - 1] <= up_to) return count_;
+    return SeekIndex(pos_, up_to + 1);
+  }
+
   // Whether blocks remain from the shallow (or current) block on.
   bool BlocksLeft() const { return std::max(shallow_, block_) < num_blocks_; }
 

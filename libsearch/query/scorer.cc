@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "query/expand.h"
+#include "util/bitpack.h"
 #include "util/popcount.h"
 
 namespace libsearch::internal {
@@ -192,6 +193,11 @@ class TermScorer final : public Scorer {
     return max_score_;
   }
   uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
+  PostingsCursor* cursor() const { return cursor_; }
+  // Score() of `doc` with term frequency `tf`, wherever the cursor is.
+  float ScoreOf(uint32_t tf, uint32_t doc) const {
+    return Bm25Score(weight_, tf, (*table_)[field_->norm(doc)]);
+  }
   bool KnownCount(uint64_t* n) const override {
     if (!cursor_->AtStart()) return false;
     *n = cursor_->doc_freq();
@@ -515,8 +521,20 @@ class ConjunctionScorer : public Scorer {
     return static_cast<float>(sum);
   }
   void ForEachPruning(TopK* top) override;
+  bool CountRest(uint64_t* n) override {
+    if (!Blockwise()) return false;
+    *n = BlockAnd<false>(nullptr, 0);
+    return true;
+  }
+  uint64_t CollectTop(TopK* top, uint64_t count_up_to) override {
+    return Blockwise() ? BlockAnd<true>(top, count_up_to) : Scorer::CollectTop(top, count_up_to);
+  }
 
  private:
+  // Whether BlockAnd applies: two or more terms, no other kind of child.
+  bool Blockwise() const { return terms_.size() >= 2; }
+  template <bool kScore>
+  uint64_t BlockAnd(TopK* top, uint64_t count_up_to);
   template <typename Child>
   void Prune(const std::vector<Child*>& children, TopK* top);
   // Align on approximations (a two-phase child only co-occurs there), then
@@ -552,6 +570,11 @@ class ConjunctionScorer : public Scorer {
   std::vector<Scorer*> two_phase_;
   std::vector<TermScorer*> terms_;  // children_ as terms, or empty.
   uint32_t doc_ = kNoMoreDocs;
+  // BlockAnd's candidates of one window: doc, partial score, and the index
+  // of the doc in the block of the term being merged.
+  std::unique_ptr<uint32_t[]> cand_;
+  std::unique_ptr<double[]> partial_;
+  std::unique_ptr<uint32_t[]> index_;
 };
 
 // A union's cost and global bound: its children's, summed (the bound in
@@ -961,9 +984,164 @@ void Scorer::ForEachPruning(TopK* top) {
 // replaced by a larger maximum: double addition and the float rounding are
 // monotone, so it is never below the doc's Score().
 void ConjunctionScorer::ForEachPruning(TopK* top) {
+  if (Blockwise()) {
+    BlockAnd<true>(top, 0);
+    return;
+  }
   if (!two_phase_.empty()) return Scorer::ForEachPruning(top);
-  if (!terms_.empty()) return Prune(terms_, top);
   Prune(children_, top);
+}
+
+// Block-at-a-time AND of terms. A window ends where the first of the terms'
+// current blocks ends (ShallowAdvance), so inside it every term's docs lie
+// in its decoded block: the lead's docs there are the candidates, and each
+// other term, rarest first, filters them by merging two sorted arrays
+// (branch-free), or by SIMD seeks when the candidates are few against its
+// block, and adds its score. Doc-at-a-time leapfrogging paid a virtual call,
+// a block check and a seek per candidate and term; here the inner loops run
+// over arrays. Scores sum in double in terms_ order, as Score() does.
+// !kScore: counts every match (COUNT), scoring nothing. kScore: feeds `top`
+// every match until more than `count_up_to` have been counted (whole
+// windows), then prunes as Prune() does: windows whose bound cannot win are
+// skipped on skip data, and candidates are dropped once their partial sum
+// plus the other terms' window maxima cannot beat the threshold. Returns
+// the count (kScore: capped at count_up_to + 1; see CollectTop).
+template <bool kScore>
+uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
+  const size_t n = terms_.size();
+  if (cand_ == nullptr) {
+    cand_ = std::make_unique<uint32_t[]>(kBlockSize);
+    partial_ = std::make_unique<double[]>(kBlockSize);
+    index_ = std::make_unique<uint32_t[]>(kBlockSize);
+  }
+  uint32_t* cand = cand_.get();
+  double* partial = partial_.get();
+  uint32_t* index = index_.get();
+  std::vector<float> maxima(kScore ? n : 0);
+  // The returned count's cap (count_up_to + 1, short of overflow).
+  const uint64_t cap = count_up_to + (count_up_to != UINT64_MAX);
+  auto can_win = [&](double sum, size_t i, float min) {
+    for (; i < n; ++i) sum += maxima[i];
+    return static_cast<float>(sum) > min;
+  };
+  TermScorer* lead = terms_[0];
+  PostingsCursor* lc = lead->cursor();
+  uint64_t matched = 0;
+  uint32_t d = doc_;
+  while (d != kNoMoreDocs) {
+    uint32_t up_to = ShallowAdvance(d);
+    bool prune = false;
+    float min = 0;
+    if constexpr (kScore) {
+      prune = matched > count_up_to && top->full();
+      if (prune) {
+        min = top->min_score();
+        uint32_t target = d;
+        for (;;) {
+          double sum = 0;
+          for (size_t i = 0; i < n; ++i) sum += maxima[i] = terms_[i]->GetMaxScore(up_to);
+          if (static_cast<float>(sum) > min) break;
+          if (up_to >= kNoMoreDocs - 1) {
+            doc_ = kNoMoreDocs;
+            return cap;
+          }
+          target = up_to + 1;
+          up_to = ShallowAdvance(target);
+        }
+        if (target > d) {
+          d = lc->Advance(target);
+          if (d > up_to) continue;  // Nothing of the lead here: bound d's window.
+        }
+      }
+    }
+    // The window [d, up_to]; the lead is on d.
+    const uint32_t* ld = lc->block_docs();
+    const uint32_t lp = lc->block_pos(), le = lc->EndIndex(up_to);
+    uint32_t m = 0;
+    if constexpr (!kScore) {
+      m = le - lp;
+      std::copy(ld + lp, ld + le, cand);
+    } else {
+      const uint32_t* lt = lc->block_tfs();
+      for (uint32_t i = lp; i < le; ++i) {
+        const double s = lead->ScoreOf(lt[i], ld[i]);
+        if (prune && !can_win(s, 1, min)) continue;
+        cand[m] = ld[i];
+        partial[m] = s;
+        ++m;
+      }
+    }
+    bool exhausted = false;
+    for (size_t t = 1; t < n && m > 0; ++t) {
+      PostingsCursor* c = terms_[t]->cursor();
+      // Its block holding the first doc >= cand[0] ends at or after up_to,
+      // so every candidate is <= its last doc (SeekIndex's requirement).
+      if (c->doc() < cand[0] && c->Advance(cand[0]) == kNoMoreDocs) {
+        exhausted = true;
+        m = 0;
+        break;
+      }
+      const uint32_t* cd = c->block_docs();
+      const uint32_t ce = c->block_size();
+      uint32_t j = c->block_pos(), kept = 0;
+      if (m * 8 < ce - j) {
+        for (uint32_t k = 0; k < m; ++k) {
+          j = c->SeekIndex(j, cand[k]);
+          cand[kept] = cand[k];
+          partial[kept] = partial[k];
+          index[kept] = j;
+          kept += cd[j] == cand[k];
+        }
+      } else if constexpr (!kScore) {
+        for (uint32_t k = 0; k < m && j < ce;) {
+          const uint32_t a = cand[k], b = cd[j];
+          cand[kept] = a;
+          kept += a == b;
+          k += a <= b;
+          j += b <= a;
+        }
+      } else {
+        for (uint32_t k = 0; k < m && j < ce;) {
+          const uint32_t a = cand[k], b = cd[j];
+          cand[kept] = a;
+          partial[kept] = partial[k];
+          index[kept] = j;
+          kept += a == b;
+          k += a <= b;
+          j += b <= a;
+        }
+      }
+      m = kept;
+      if constexpr (kScore) {
+        const uint32_t* tf = c->block_tfs();
+        const TermScorer* ts = terms_[t];
+        if (prune && t + 1 < n) {
+          kept = 0;
+          for (uint32_t k = 0; k < m; ++k) {
+            const double s = partial[k] + ts->ScoreOf(tf[index[k]], cand[k]);
+            if (!can_win(s, t + 1, min)) continue;
+            cand[kept] = cand[k];
+            partial[kept] = s;
+            ++kept;
+          }
+          m = kept;
+        } else {
+          for (uint32_t k = 0; k < m; ++k) partial[k] += ts->ScoreOf(tf[index[k]], cand[k]);
+        }
+      }
+    }
+    if constexpr (kScore) {
+      for (uint32_t k = 0; k < m; ++k) top->Push(static_cast<float>(partial[k]), cand[k]);
+      // Past the threshold the count only records that it was passed.
+      matched = std::min(matched + m, cap);
+    } else {
+      matched += m;
+    }
+    if (exhausted) break;
+    d = lc->Advance(up_to + 1);
+  }
+  doc_ = kNoMoreDocs;
+  return matched;
 }
 
 template <typename Child>
@@ -1052,8 +1230,17 @@ bool ScorerContext::corrupt() const {
   return false;
 }
 
+uint64_t Scorer::CollectTop(TopK* top, uint64_t count_up_to) {
+  uint64_t n = 0;
+  uint32_t d = doc();
+  for (; d != kNoMoreDocs && n < count_up_to; d = Next(), ++n) top->Push(Score(), d);
+  if (d == kNoMoreDocs) return n;
+  ForEachPruning(top);
+  return n + 1;
+}
+
 uint64_t CountMatches(Scorer* scorer, uint32_t num_docs) {
-  if (uint64_t n; scorer->KnownCount(&n)) return n;
+  if (uint64_t n; scorer->KnownCount(&n) || scorer->CountRest(&n)) return n;
   if (scorer->CanCountInto() && scorer->cost() >= num_docs / 1024) {
     std::vector<uint64_t> bits((uint64_t{num_docs} + 63) / 64);
     scorer->CountInto(&bits);

@@ -70,6 +70,20 @@ class Scorer {
     (void)n;
     return false;
   }
+  // COUNT by a bulk path: sets *n to the number of matches from the current
+  // doc on, leaving the scorer exhausted, and returns true; or returns false
+  // (touching nothing) if this scorer has none.
+  virtual bool CountRest(uint64_t* n) {
+    (void)n;
+    return false;
+  }
+  // Top-k collection with exact counting up to a threshold: feeds `top`
+  // every match from doc() on, counting them, until more than `count_up_to`
+  // have been seen; from there on only docs that could still enter it
+  // (ForEachPruning). Leaves the scorer exhausted. Returns the count, capped
+  // at count_up_to + 1, which means "more than count_up_to match".
+  // The default iterates Next() doc by doc.
+  virtual uint64_t CollectTop(TopK* top, uint64_t count_up_to);
   virtual bool CanCountInto() const { return false; }
   virtual bool CountInto(std::vector<uint64_t>* bits) {
     (void)bits;

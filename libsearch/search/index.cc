@@ -322,20 +322,13 @@ class IndexImpl : public Index {
     internal::TopK top(keep);
     resp->total = 0;
     resp->total_exact = true;
-    uint32_t d = scorer->doc();
     if (top.k() == 0) {  // COUNT: never score.
       resp->total = internal::CountMatches(scorer.get(), reader_->num_docs());
     } else {
       // Exhaustive while counting, then block-max pruning from where it stopped.
-      for (; d != internal::kNoMoreDocs && resp->total < req.total_hits_threshold;
-           d = scorer->Next()) {
-        top.Push(scorer->Score(), d);
-        ++resp->total;
-      }
-      if (d != internal::kNoMoreDocs) {
-        resp->total_exact = false;
-        scorer->ForEachPruning(&top);
-      }
+      const uint64_t n = scorer->CollectTop(&top, req.total_hits_threshold);
+      resp->total = std::min(n, req.total_hits_threshold);
+      resp->total_exact = n <= req.total_hits_threshold;
     }
     if (ctx.corrupt()) return CorruptPostings();
     *best = top.Take();
@@ -370,7 +363,7 @@ class IndexImpl : public Index {
       }
       hl.emplace_back(name, std::move(terms));
     }
-    {
+    if (req.include_ids) {
       std::vector<uint32_t> docs;
       for (const Hit& hit : resp->hits) docs.push_back(hit.doc);
       std::vector<std::string> ids = reader_->DocIds(docs);

@@ -246,6 +246,89 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
   EXPECT_GT(nonempty, kQueries * 8 / 10) << "too many empty queries: the test would be weak";
 }
 
+// ANDs of terms in one field take the block-at-a-time kernel
+// (ConjunctionScorer::BlockAnd) in all three modes: exact totals (every
+// match scored), pruned top-k, and COUNT. Each is checked against the brute
+// force, not against another libsearch path. Frequent words give lists of
+// many blocks; blk127..129 and uniq1 give one-block and inline lists.
+TEST_F(SearchOracleTest, TermConjunctionsMatchBruteForce) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  std::mt19937 rng(91);
+  const std::vector<std::string> specials = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  int nonempty = 0, pruned_something = 0;
+  const int kQueries = 1000;
+  for (int qi = 0; qi < kQueries; ++qi) {
+    std::vector<std::string> terms;
+    SearchRequest req;
+    const int n = 2 + rng() % 3;
+    for (int i = 0; i < n; ++i) {
+      terms.push_back(rng() % 4 == 0 ? specials[rng() % specials.size()]
+                                     : "w" + std::to_string(rng() % (rng() % 3 ? 6 : 40)));
+      req.query += terms.back() + " ";
+    }
+    req.fields = {"title"};
+    req.k = std::vector<size_t>{1, 10, 50}[rng() % 3];
+    req.include_docs = false;
+    std::vector<Expected> expected;
+    for (int d = 0; d < kNumDocs; ++d) {
+      double sum = 0;
+      bool all = true;
+      for (const auto& t : terms) {
+        float s = 0;
+        all = all && LeafScore({t}, d, &s, /*title_only=*/true);
+        sum += s;
+      }
+      if (all) expected.push_back({static_cast<uint32_t>(d), static_cast<float>(sum)});
+    }
+    std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
+      return a.score > b.score || (a.score == b.score && a.doc < b.doc);
+    });
+    nonempty += !expected.empty();
+    pruned_something += expected.size() > req.k;
+    const size_t want = std::min(req.k, expected.size());
+    // Counted exactly up to the threshold; past it, pruned.
+    for (uint64_t threshold : {SearchRequest::kExactTotal, uint64_t{0}, uint64_t{7}}) {
+      req.total_hits_threshold = threshold;
+      ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
+      ASSERT_EQ(resp.total, std::min<uint64_t>(expected.size(), threshold)) << req.query;
+      ASSERT_EQ(resp.total_exact, expected.size() <= threshold) << req.query;
+      ASSERT_EQ(resp.hits.size(), want) << req.query << " threshold " << threshold;
+      for (size_t i = 0; i < want; ++i) {
+        ASSERT_EQ(resp.hits[i].doc, expected[i].doc) << req.query << " rank " << i;
+        ASSERT_NEAR(resp.hits[i].score, expected[i].score, 1e-5 * std::abs(expected[i].score))
+            << req.query << " rank " << i;
+      }
+    }
+    req.k = 0;
+    req.total_hits_threshold = SearchRequest::kExactTotal;
+    ASSERT_OK_AND_ASSIGN(SearchResponse count, index->Search(req));
+    ASSERT_EQ(count.total, expected.size()) << req.query;
+  }
+  EXPECT_GT(nonempty, kQueries / 2) << "too many empty queries: the test would be weak";
+  EXPECT_GT(pruned_something, kQueries / 4) << "too few queries to prune";
+}
+
+// Hits without ids (include_ids = false) are the same docs and scores.
+TEST_F(SearchOracleTest, HitsWithoutIdsKeepDocsAndScores) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  SearchRequest req;
+  req.query = "w1 w2 w3";
+  req.default_operator = Operator::kOr;
+  req.include_docs = false;
+  ASSERT_OK_AND_ASSIGN(SearchResponse with, index->Search(req));
+  req.include_ids = false;
+  ASSERT_OK_AND_ASSIGN(SearchResponse without, index->Search(req));
+  ASSERT_EQ(with.hits.size(), 10u);
+  ASSERT_EQ(without.hits.size(), with.hits.size());
+  for (size_t i = 0; i < with.hits.size(); ++i) {
+    EXPECT_EQ(with.hits[i].id, "d" + std::to_string(with.hits[i].doc));
+    EXPECT_EQ(without.hits[i].id, "");
+    EXPECT_EQ(without.hits[i].doc, with.hits[i].doc);
+    EXPECT_EQ(without.hits[i].score, with.hits[i].score);
+  }
+  EXPECT_EQ(without.total, with.total);
+}
+
 TEST_F(SearchOracleTest, PagesTileTheFullList) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
   SearchRequest all;

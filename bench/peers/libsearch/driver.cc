@@ -123,6 +123,9 @@ int Serve(const std::string& path) {
     //   TOP_10        k 10, stop counting at 10 (Lucene's TopScoreDocCollectorManager(10, 10));
     //   TOP_10_COUNT  k 10 and the exact total.
     req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
+    // Hits as internal doc numbers, as the other drivers get them (Tantivy's
+    // DocAddress, Lucene's ScoreDoc, Xapian's docid); CHECK needs the ids.
+    req.include_ids = mode == "CHECK";
     if (mode == "COUNT") {
       req.k = 0;
     } else if (mode == "TOP_10") {

@@ -119,6 +119,11 @@ struct SearchRequest {
   Operator default_operator = Operator::kAnd;
   // Fetch each hit's stored fields (Hit::doc_json). Default true.
   bool include_docs = true;
+  // Fill Hit::id from the id field. Default true; false leaves it empty
+  // (Hit::doc and score are still set) and saves reading the id column, for
+  // callers that map internal doc numbers themselves. Highlights and
+  // include_docs do not depend on it.
+  bool include_ids = true;
   // Count matches exactly up to this many; past it, stop counting and skip
   // documents that cannot reach the top k (block-max pruning), and report
   // `total` as a lower bound. Default 1000 (as Lucene). Use kExactTotal to
