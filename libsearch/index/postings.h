@@ -220,6 +220,12 @@ class PostingsCursor {
     if (tf_src_ != nullptr) DecodeTfs();
     return tfs_;
   }
+  // Moves to index i of the decoded block. REQUIRES: block_pos() <= i <
+  // block_size().
+  void SetBlockPos(uint32_t i) {
+    pos_ = i;
+    doc_ = docs_[i];
+  }
   // Index of the first doc >= target in the decoded block, searching from
   // index `from`. REQUIRES: from < block_size() and target <= its last doc.
   uint32_t SeekIndex(uint32_t from, uint32_t target) const;

@@ -65,27 +65,42 @@ std::string_view TermDictReader::BlockKey(uint64_t b) const {
   return {p, len};
 }
 
+// Front coding lets the scan compare only each term's new bytes, without
+// building the terms: `m` is the length of the common prefix of the key and
+// the previous term, which sorts below the key. A term sharing more than m
+// bytes with the previous one agrees with it at byte m, so it sorts below
+// the key too; one sharing fewer first differs from the previous term at a
+// byte where that term equals the key, and is greater there, so it sorts
+// above. (Shared lengths are maximal: WriteTermDict makes them so.)
 uint32_t TermDictReader::ScanBlock(uint64_t b, std::string_view key, bool* exact) const {
   *exact = false;
   const uint64_t first = b * kTermsPerBlock;
   const char *p, *limit;
   if (!BlockRange(b, &p, &limit)) return static_cast<uint32_t>(first);
   const uint64_t count = std::min<uint64_t>(kTermsPerBlock, num_terms_ - first);
-  std::string term;
+  size_t m = 0, prev_len = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint32_t shared, len;
     p = GetVarint32(p, limit, &shared);
     if (p == nullptr) break;
     p = GetVarint32(p, limit, &len);
-    if (p == nullptr || len > static_cast<size_t>(limit - p) || shared > term.size()) break;
-    term.resize(shared);
-    term.append(p, len);
+    if (p == nullptr || len > static_cast<size_t>(limit - p) || shared > prev_len) break;
+    const char* suffix = p;
     p += len;
-    const int cmp = std::string_view(term).compare(key);
-    if (cmp >= 0) {
-      *exact = cmp == 0;
+    prev_len = shared + size_t{len};
+    if (shared > m) continue;
+    if (shared < m) return static_cast<uint32_t>(first + i);
+    const size_t rest = key.size() - m;
+    size_t j = 0;
+    while (j < len && j < rest && suffix[j] == key[m + j]) ++j;
+    if (j == len && j == rest) {
+      *exact = true;
       return static_cast<uint32_t>(first + i);
     }
+    if (j == rest || (j < len && static_cast<uint8_t>(suffix[j]) > static_cast<uint8_t>(key[m + j]))) {
+      return static_cast<uint32_t>(first + i);
+    }
+    m += j;  // Below the key: a proper prefix of it, or smaller at byte m + j.
   }
   return static_cast<uint32_t>(first + count);
 }

@@ -527,7 +527,10 @@ class ConjunctionScorer : public Scorer {
     return true;
   }
   uint64_t CollectTop(TopK* top, uint64_t count_up_to) override {
-    return Blockwise() ? BlockAnd<true>(top, count_up_to) : Scorer::CollectTop(top, count_up_to);
+    // A small threshold is reached within a window or two: counting doc by
+    // doc and then pruning from the next doc on wastes less.
+    if (!Blockwise() || count_up_to < kBlockSize) return Scorer::CollectTop(top, count_up_to);
+    return BlockAnd<true>(top, count_up_to);
   }
 
  private:
@@ -750,11 +753,19 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
   std::frexp(min_score, &exp);  // min_score >= 2^(exp - 1).
   if (!(max_sum < std::ldexp(1.0, exp - 1 + 29))) return false;
 
+  // Windows of at most kWindow docs when several terms are essential (the
+  // accumulators cover one window). Kept per thread across queries: every
+  // entry is zero between windows, as the candidate loop clears what it read.
   constexpr uint32_t kWindow = 4096;
-  std::vector<double> acc;     // Grown to the largest window seen (most
-  std::vector<uint64_t> bits;  // are one block of the densest term).
+  thread_local std::vector<double> acc(kWindow);
+  thread_local std::vector<uint64_t> bits(kWindow / 64);
   std::vector<size_t> order(n);
   std::vector<float> wmax(n);
+  // Terms whose current block may end a window: those essential in the
+  // previous window (all at first). Non-essential terms' blocks do not cut
+  // windows short (Lucene's MaxScoreBulkScorer does the same): their bound
+  // over a window spanning several of their blocks is the largest of those.
+  std::vector<char> cuts(n, 1);
   uint32_t lo = kNoMoreDocs;
   for (TermScorer* t : terms) lo = std::min(lo, t->doc());
   while (lo != kNoMoreDocs) {
@@ -771,12 +782,17 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     }
     if (start == kNoMoreDocs) break;
     lo = start;
-    uint32_t hi = static_cast<uint32_t>(
-        std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
-    for (TermScorer* t : terms) hi = std::min(hi, t->ShallowAdvance(lo));
-    if (acc.size() < hi - lo + 1) {
-      acc.resize(hi - lo + 1);
-      bits.resize((hi - lo) / 64 + 1);
+    // After a window with one essential term, the next may span more than
+    // kWindow docs (that term's docs need no accumulators); it is cut back
+    // below if several terms turn out essential (bounds over the longer
+    // window still hold for a shorter one).
+    const bool one_cuts = std::count(cuts.begin(), cuts.end(), 1) == 1;
+    uint32_t hi = one_cuts ? kNoMoreDocs - 1
+                           : static_cast<uint32_t>(std::min<uint64_t>(
+                                 uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t end = terms[i]->ShallowAdvance(lo);
+      if (cuts[i]) hi = std::min(hi, end);
     }
     for (size_t i = 0; i < n; ++i) {
       wmax[i] = terms[i]->GetMaxScore(hi);
@@ -793,39 +809,70 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
         non_essential += wmax[order[first_essential++]];
       }
     }
-    if (first_essential < n) {
-      // Essential terms: scores summed per doc of the window.
+    for (size_t e = 0; e < n; ++e) cuts[order[e]] = e >= first_essential;
+    // A candidate whose essential terms sum to `score`: probe the
+    // non-essential terms, largest bound first, while it can still win.
+    auto probe = [&](double score, uint32_t d) {
+      double rest = non_essential;
+      bool competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
+      for (size_t e = first_essential; competitive && e-- > 0;) {
+        TermScorer* t = terms[order[e]];
+        rest -= wmax[order[e]];
+        if (t->doc() < d) t->Advance(d);
+        if (t->doc() == d) score += t->Score();
+        competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
+      }
+      if (competitive) top->Push(static_cast<float>(score), d);
+    };
+    // Calls f(docs, tfs, from, end) for each decoded block of essential term
+    // t that has docs in [lo, hi] (indices from..end-1), leaving its cursor
+    // on its first doc past hi.
+    auto for_each_block = [&](TermScorer* t, auto&& f) {
+      PostingsCursor* c = t->cursor();
+      uint32_t d = c->doc();
+      if (d < lo) d = c->Advance(lo);
+      while (d <= hi) {
+        const uint32_t end = c->EndIndex(hi);
+        f(c->block_docs(), c->block_tfs(), c->block_pos(), end);
+        if (end < c->block_size()) {
+          c->SetBlockPos(end);
+          break;
+        }
+        c->SetBlockPos(end - 1);
+        d = c->Next();
+      }
+    };
+    if (first_essential + 1 == n) {
+      // One essential term (the usual case once the threshold has risen):
+      // its docs are the candidates, already in order.
+      TermScorer* t = terms[order[n - 1]];
+      for_each_block(t, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
+        for (uint32_t p = from; p < end; ++p) probe(t->ScoreOf(tfs[p], docs[p]), docs[p]);
+      });
+    } else if (first_essential < n) {
+      // Essential terms: scores summed per doc of the window, a decoded
+      // block at a time.
+      if (hi - lo >= kWindow) hi = lo + (kWindow - 1);
       uint32_t last = lo;
       for (size_t e = first_essential; e < n; ++e) {
         TermScorer* t = terms[order[e]];
-        uint32_t d = t->doc();
-        if (d < lo) d = t->Advance(lo);
-        for (; d <= hi; d = t->Next()) {
-          const uint32_t i = d - lo;
-          acc[i] += t->Score();
-          bits[i >> 6] |= uint64_t{1} << (i & 63);
-          last = std::max(last, d);
-        }
+        for_each_block(t, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
+          for (uint32_t p = from; p < end; ++p) {
+            const uint32_t i = docs[p] - lo;
+            acc[i] += t->ScoreOf(tfs[p], docs[p]);
+            bits[i >> 6] |= uint64_t{1} << (i & 63);
+          }
+          last = std::max(last, docs[end - 1]);
+        });
       }
-      // Candidates in doc order: probe non-essential terms, largest bound
-      // first, while the doc can still beat the threshold.
+      // Candidates in doc order.
       const uint32_t words = (last - lo) / 64 + 1;
       for (uint32_t w = 0; w < words; ++w) {
         for (uint64_t m = bits[w]; m != 0; m &= m - 1) {
           const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
-          const uint32_t d = lo + i;
-          double score = acc[i];
+          const double score = acc[i];
           acc[i] = 0;
-          double rest = non_essential;
-          bool competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
-          for (size_t e = first_essential; competitive && e-- > 0;) {
-            TermScorer* t = terms[order[e]];
-            rest -= wmax[order[e]];
-            if (t->doc() < d) t->Advance(d);
-            if (t->doc() == d) score += t->Score();
-            competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
-          }
-          if (competitive) top->Push(static_cast<float>(score), d);
+          probe(score, lo + i);
         }
         bits[w] = 0;
       }
