@@ -243,6 +243,12 @@ class PostingsCursor {
   // block) to the block that holds the first doc >= target, reading only the
   // skip arrays, and returns that block's last doc (kNoMoreDocs past the end).
   uint32_t ShallowAdvance(uint32_t target);
+  // Last doc of the block `ahead` blocks after the shallow (or current) one;
+  // kNoMoreDocs past the end.
+  uint32_t ShallowLastDoc(uint64_t ahead) const {
+    const uint64_t b = std::max(shallow_, block_) + ahead;
+    return b < num_blocks_ ? LastDoc(b) : kNoMoreDocs;
+  }
   // Calls f(max_tf, min_norm) for each block from the shallow block up to the
   // one containing `up_to`: the inputs of a safe score bound for any k1, b.
   template <typename F>

@@ -766,6 +766,7 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
   // windows short (Lucene's MaxScoreBulkScorer does the same): their bound
   // over a window spanning several of their blocks is the largest of those.
   std::vector<char> cuts(n, 1);
+  std::vector<uint32_t> ends(n);  // Per term: its current block's last doc.
   uint32_t lo = kNoMoreDocs;
   for (TermScorer* t : terms) lo = std::min(lo, t->doc());
   while (lo != kNoMoreDocs) {
@@ -782,32 +783,46 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     }
     if (start == kNoMoreDocs) break;
     lo = start;
-    // After a window with one essential term, the next may span more than
-    // kWindow docs (that term's docs need no accumulators); it is cut back
-    // below if several terms turn out essential (bounds over the longer
-    // window still hold for a shorter one).
+    // Only terms essential in the previous window (cuts) end this one at
+    // their current block. A term that turns out essential here though it
+    // did not cut may have a loose bound over the longer window (a frequent
+    // term, over many of its blocks): the window is then cut at its block
+    // too and the bounds recomputed. Shorter windows have lower bounds, so
+    // no new term becomes essential and one recut is enough. A window spans
+    // at most kMaxBlocks blocks of any term, which bounds the work of the
+    // bounds (GetMaxScore visits each block).
+    constexpr uint64_t kMaxBlocks = 8;
     const bool one_cuts = std::count(cuts.begin(), cuts.end(), 1) == 1;
     uint32_t hi = one_cuts ? kNoMoreDocs - 1
                            : static_cast<uint32_t>(std::min<uint64_t>(
                                  uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
     for (size_t i = 0; i < n; ++i) {
-      const uint32_t end = terms[i]->ShallowAdvance(lo);
-      if (cuts[i]) hi = std::min(hi, end);
+      ends[i] = terms[i]->ShallowAdvance(lo);
+      hi = std::min(hi, cuts[i] ? ends[i] : terms[i]->cursor()->ShallowLastDoc(kMaxBlocks - 1));
     }
-    for (size_t i = 0; i < n; ++i) {
-      wmax[i] = terms[i]->GetMaxScore(hi);
-      order[i] = i;
-    }
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
-    // Non-essential prefix: its bounds sum (exactly) to <= the threshold.
     size_t first_essential = 0;
     double non_essential = 0;
-    if (top->full()) {
-      const float t = top->min_score();
-      while (first_essential < n &&
-             static_cast<float>(non_essential + wmax[order[first_essential]]) <= t) {
-        non_essential += wmax[order[first_essential++]];
+    for (int pass = 0; pass < 2; ++pass) {
+      for (size_t i = 0; i < n; ++i) {
+        wmax[i] = terms[i]->GetMaxScore(hi);
+        order[i] = i;
       }
+      std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
+      // Non-essential prefix: its bounds sum (exactly) to <= the threshold.
+      first_essential = 0;
+      non_essential = 0;
+      if (top->full()) {
+        const float t = top->min_score();
+        while (first_essential < n &&
+               static_cast<float>(non_essential + wmax[order[first_essential]]) <= t) {
+          non_essential += wmax[order[first_essential++]];
+        }
+      }
+      const uint32_t was = hi;
+      for (size_t e = first_essential; e < n; ++e) {
+        if (!cuts[order[e]]) hi = std::min(hi, ends[order[e]]);
+      }
+      if (hi == was) break;
     }
     for (size_t e = 0; e < n; ++e) cuts[order[e]] = e >= first_essential;
     // A candidate whose essential terms sum to `score`: probe the
