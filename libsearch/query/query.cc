@@ -43,6 +43,7 @@ bool LooksLikeFieldName(std::string_view s) {
 
 Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema) {
   std::vector<Token> out;
+  out.reserve(q.size() / 4 + 2);  // About a word per four bytes, and kEnd.
   size_t i = 0;
   while (i < q.size()) {
     const char c = q[i];

@@ -703,6 +703,7 @@ class BooleanScorer : public Scorer {
     if (opt_) sum += opt_->GetMaxScore(up_to);
     return static_cast<float>(sum);
   }
+  void ForEachPruning(TopK* top) override;
 
  private:
   uint32_t Settle(uint32_t d) {
@@ -716,6 +717,65 @@ class BooleanScorer : public Scorer {
   std::unique_ptr<Scorer> req_, opt_, excl_;
   uint32_t doc_ = kNoMoreDocs;
 };
+
+// Required and optional clauses (Lucene's block-max ReqOptSumScorer): block
+// windows as in the default, and inside a window that can win, the optional
+// clause is consulted only for a doc whose required score plus the optional
+// window bound can beat the threshold. When the required clause's window
+// bound alone cannot, only docs that match the optional clause can win, and
+// the optional clause leads. Sums as Score(): required, then optional.
+void BooleanScorer::ForEachPruning(TopK* top) {
+  if (!opt_) return Scorer::ForEachPruning(top);
+  uint32_t d = doc_;
+  while (d != kNoMoreDocs) {
+    if (!top->full()) {
+      top->Push(Score(), d);
+      d = Next();
+      continue;
+    }
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    float req_max, opt_max;
+    for (;;) {
+      req_max = req_->GetMaxScore(up_to);
+      opt_max = opt_->GetMaxScore(up_to);
+      if (static_cast<float>(static_cast<double>(req_max) + opt_max) > top->min_score()) break;
+      if (up_to >= kNoMoreDocs - 1) {
+        doc_ = kNoMoreDocs;
+        return;
+      }
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) {
+      d = Advance(target);
+      if (d > up_to) continue;  // Bound d's own window first.
+    }
+    // The window [d, up_to]; req_ is on d (not excluded).
+    while (d <= up_to && d != kNoMoreDocs) {
+      const float min = top->min_score();
+      if (static_cast<float>(req_max) <= min) {
+        // Only docs with an optional match can win: move to the next one.
+        const uint32_t o = opt_->doc() < d ? opt_->Advance(d) : opt_->doc();
+        if (o > up_to) {
+          d = up_to >= kNoMoreDocs - 1 ? kNoMoreDocs : Advance(up_to + 1);
+          break;
+        }
+        if (o > d) {
+          d = Advance(o);
+          continue;
+        }
+      }
+      double sum = req_->Score();
+      if (static_cast<float>(sum + opt_max) > min) {
+        if (opt_->doc() < d) opt_->Advance(d);
+        if (opt_->doc() == d) sum += opt_->Score();
+        top->Push(static_cast<float>(sum), d);
+      }
+      d = Next();
+    }
+  }
+  doc_ = kNoMoreDocs;
+}
 
 // Block-max MaxScore (Turtle & Flood; the windowed variant of Lucene's
 // MaxScoreBulkScorer). The doc space is cut into windows that end where the

@@ -231,6 +231,7 @@ class IndexImpl : public Index {
       LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
       LIBSEARCH_RETURN_IF_ERROR(RunTopK(*query, req, keep, &resp, &best, &matched));
     }
+    if (best.size() > req.offset) resp.hits.reserve(best.size() - req.offset);
     for (size_t i = req.offset; i < best.size(); ++i) {
       Hit hit;
       hit.doc = best[i].doc;

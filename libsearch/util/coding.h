@@ -49,6 +49,11 @@ inline void PutVarint64(std::string* dst, uint64_t v) {
 // Decodes a varint from [p, limit). Returns the position after it, or nullptr
 // when the bytes run out or the value overflows (corrupt input).
 inline const char* GetVarint32(const char* p, const char* limit, uint32_t* v) {
+  // Most varints here (gaps, tfs, term lengths) are one byte.
+  if (p < limit && static_cast<uint8_t>(*p) < 0x80) {
+    *v = static_cast<uint8_t>(*p);
+    return p + 1;
+  }
   uint32_t result = 0;
   for (uint32_t shift = 0; shift <= 28 && p < limit; shift += 7) {
     uint32_t byte = static_cast<uint8_t>(*p++);
