@@ -920,9 +920,22 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     if (first_essential + 1 == n) {
       // One essential term (the usual case once the threshold has risen):
       // its docs are the candidates, already in order.
+      // Its docs are screened branch-free against the threshold first: few
+      // pass, unpredictably.
       TermScorer* t = terms[order[n - 1]];
       for_each_block(t, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
-        for (uint32_t p = from; p < end; ++p) probe(t->ScoreOf(tfs[p], docs[p]), docs[p]);
+        uint32_t cand[kBlockSize];
+        double score[kBlockSize];
+        uint32_t m = 0;
+        const bool full = top->full();
+        const float min = full ? top->min_score() : 0;
+        for (uint32_t p = from; p < end; ++p) {
+          const double s = t->ScoreOf(tfs[p], docs[p]);
+          cand[m] = docs[p];
+          score[m] = s;
+          m += !full || static_cast<float>(s + non_essential) > min;
+        }
+        for (uint32_t k = 0; k < m; ++k) probe(score[k], cand[k]);
       });
     } else if (first_essential < n) {
       // Essential terms: scores summed per doc of the window, a decoded
@@ -1185,12 +1198,12 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
       std::copy(ld + lp, ld + le, cand);
     } else {
       const uint32_t* lt = lc->block_tfs();
+      // Branch-free compaction: which lead docs survive is unpredictable.
       for (uint32_t i = lp; i < le; ++i) {
         const double s = lead->ScoreOf(lt[i], ld[i]);
-        if (prune && !can_win(s, 1, min)) continue;
         cand[m] = ld[i];
         partial[m] = s;
-        ++m;
+        m += !prune || can_win(s, 1, min);
       }
     }
     bool exhausted = false;
@@ -1241,10 +1254,9 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
           kept = 0;
           for (uint32_t k = 0; k < m; ++k) {
             const double s = partial[k] + ts->ScoreOf(tf[index[k]], cand[k]);
-            if (!can_win(s, t + 1, min)) continue;
             cand[kept] = cand[k];
             partial[kept] = s;
-            ++kept;
+            kept += can_win(s, t + 1, min);
           }
           m = kept;
         } else {
