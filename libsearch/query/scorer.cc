@@ -527,10 +527,7 @@ class ConjunctionScorer : public Scorer {
     return true;
   }
   uint64_t CollectTop(TopK* top, uint64_t count_up_to) override {
-    // A small threshold is reached within a window or two: counting doc by
-    // doc and then pruning from the next doc on wastes less.
-    if (!Blockwise() || count_up_to < kBlockSize) return Scorer::CollectTop(top, count_up_to);
-    return BlockAnd<true>(top, count_up_to);
+    return Blockwise() ? BlockAnd<true>(top, count_up_to) : Scorer::CollectTop(top, count_up_to);
   }
 
  private:
@@ -538,6 +535,8 @@ class ConjunctionScorer : public Scorer {
   bool Blockwise() const { return terms_.size() >= 2; }
   template <bool kScore>
   uint64_t BlockAnd(TopK* top, uint64_t count_up_to);
+  template <bool kScore>
+  uint32_t IntersectLeadBlock(bool* exhausted);
   template <typename Child>
   void Prune(const std::vector<Child*>& children, TopK* top);
   // Align on approximations (a two-phase child only co-occurs there), then
@@ -578,6 +577,7 @@ class ConjunctionScorer : public Scorer {
   std::unique_ptr<uint32_t[]> cand_;
   std::unique_ptr<double[]> partial_;
   std::unique_ptr<uint32_t[]> index_;
+  std::unique_ptr<uint32_t[]> lead_index_;  // IntersectLeadBlock: index in the lead's block.
 };
 
 // A union's cost and global bound: its children's, summed (the bound in
@@ -1148,6 +1148,7 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
     cand_ = std::make_unique<uint32_t[]>(kBlockSize);
     partial_ = std::make_unique<double[]>(kBlockSize);
     index_ = std::make_unique<uint32_t[]>(kBlockSize);
+    lead_index_ = std::make_unique<uint32_t[]>(kBlockSize);
   }
   uint32_t* cand = cand_.get();
   double* partial = partial_.get();
@@ -1164,11 +1165,26 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
   uint64_t matched = 0;
   uint32_t d = doc_;
   while (d != kNoMoreDocs) {
-    uint32_t up_to = ShallowAdvance(d);
     bool prune = false;
+    if constexpr (kScore) prune = matched > count_up_to && top->full();
+    if (!prune) {
+      // Every match counts: the window is the lead's decoded block.
+      bool exhausted = false;
+      const uint32_t m = IntersectLeadBlock<kScore>(&exhausted);
+      if constexpr (kScore) {
+        for (uint32_t k = 0; k < m; ++k) top->Push(static_cast<float>(partial[k]), cand[k]);
+        matched = std::min(matched + m, cap);
+      } else {
+        matched += m;
+      }
+      if (exhausted) break;
+      const uint32_t* ld = lc->block_docs();
+      d = lc->Advance(ld[lc->block_size() - 1] + 1);
+      continue;
+    }
+    uint32_t up_to = ShallowAdvance(d);
     float min = 0;
     if constexpr (kScore) {
-      prune = matched > count_up_to && top->full();
       if (prune) {
         min = top->min_score();
         uint32_t target = d;
@@ -1194,7 +1210,7 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
     const uint32_t lp = lc->block_pos(), le = lc->EndIndex(up_to);
     uint32_t m = 0;
     if constexpr (!kScore) {
-      m = le - lp;
+      m = le - lp;  // Not reached: COUNT never prunes.
       std::copy(ld + lp, ld + le, cand);
     } else {
       const uint32_t* lt = lc->block_tfs();
@@ -1276,6 +1292,91 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
   }
   doc_ = kNoMoreDocs;
   return matched;
+}
+
+// One window of BlockAnd without pruning: the lead's docs from its current
+// doc to the end of its decoded block, filtered by each other term in turn.
+// A term's docs there may span several of its blocks: the candidates are
+// taken a block of it at a time (Advance skips blocks on skip data). With
+// kScore, each survivor's score is summed in terms_ order as it is merged in:
+// the lead's when the first other term keeps it (the lead's block stays
+// decoded), then each term's while its block is the decoded one. Leaves the
+// matches in cand_ (and their scores in partial_); *exhausted if some term
+// has no docs left, so no later window can match.
+template <bool kScore>
+uint32_t ConjunctionScorer::IntersectLeadBlock(bool* exhausted) {
+  const size_t n = terms_.size();
+  uint32_t* cand = cand_.get();
+  double* partial = partial_.get();
+  uint32_t* index = index_.get();
+  uint32_t* lead_index = lead_index_.get();
+  TermScorer* lead = terms_[0];
+  PostingsCursor* lc = lead->cursor();
+  const uint32_t* ld = lc->block_docs();
+  const uint32_t lp = lc->block_pos();
+  uint32_t m = lc->block_size() - lp;
+  std::copy(ld + lp, ld + lp + m, cand);
+  if constexpr (kScore) {
+    for (uint32_t k = 0; k < m; ++k) lead_index[k] = lp + k;
+  }
+  for (size_t t = 1; t < n && m > 0; ++t) {
+    PostingsCursor* c = terms_[t]->cursor();
+    const TermScorer* ts = terms_[t];
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < m;) {
+      if (c->doc() < cand[k] && c->Advance(cand[k]) == kNoMoreDocs) {
+        *exhausted = true;
+        break;
+      }
+      const uint32_t* cd = c->block_docs();
+      const uint32_t ce = c->block_size();
+      const uint32_t last = cd[ce - 1];
+      uint32_t end = k;  // Candidates up to `last` are settled by this block.
+      while (end < m && cand[end] <= last) ++end;
+      const uint32_t first_kept = kept;
+      uint32_t j = c->block_pos();
+      if ((end - k) * 8 < ce - j) {
+        for (; k < end; ++k) {
+          j = c->SeekIndex(j, cand[k]);
+          cand[kept] = cand[k];
+          if constexpr (kScore) {
+            lead_index[kept] = lead_index[k];
+            partial[kept] = partial[k];
+            index[kept] = j;
+          }
+          kept += cd[j] == cand[k];
+        }
+      } else {
+        while (k < end && j < ce) {
+          const uint32_t a = cand[k], b = cd[j];
+          cand[kept] = a;
+          if constexpr (kScore) {
+            lead_index[kept] = lead_index[k];
+            partial[kept] = partial[k];
+            index[kept] = j;
+          }
+          kept += a == b;
+          k += a <= b;
+          j += b <= a;
+        }
+        k = end;
+      }
+      if constexpr (kScore) {
+        const uint32_t* tf = c->block_tfs();
+        if (t == 1) {
+          const uint32_t* lt = lc->block_tfs();
+          for (uint32_t i = first_kept; i < kept; ++i) {
+            partial[i] = static_cast<double>(lead->ScoreOf(lt[lead_index[i]], cand[i])) +
+                         ts->ScoreOf(tf[index[i]], cand[i]);
+          }
+        } else {
+          for (uint32_t i = first_kept; i < kept; ++i) partial[i] += ts->ScoreOf(tf[index[i]], cand[i]);
+        }
+      }
+    }
+    m = kept;
+  }
+  return m;
 }
 
 template <typename Child>
