@@ -704,6 +704,14 @@ class BooleanScorer : public Scorer {
     return static_cast<float>(sum);
   }
   void ForEachPruning(TopK* top) override;
+  // Optional clauses never change which docs match: without exclusions the
+  // count is the required clause's.
+  bool KnownCount(uint64_t* n) const override { return !excl_ && req_->KnownCount(n); }
+  bool CountRest(uint64_t* n) override {
+    if (excl_ || !req_->CountRest(n)) return false;
+    doc_ = kNoMoreDocs;
+    return true;
+  }
 
  private:
   uint32_t Settle(uint32_t d) {
@@ -1072,6 +1080,7 @@ class UnscoredScorer : public Scorer {
   uint32_t ShallowAdvance(uint32_t) override { return kNoMoreDocs; }
   float GetMaxScore(uint32_t) override { return 0; }
   bool KnownCount(uint64_t* n) const override { return inner_->KnownCount(n); }
+  bool CountRest(uint64_t* n) override { return inner_->CountRest(n); }
   bool CanCountInto() const override { return inner_->CanCountInto(); }
   bool CountInto(std::vector<uint64_t>* bits) override { return inner_->CountInto(bits); }
 

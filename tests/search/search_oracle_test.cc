@@ -308,6 +308,78 @@ TEST_F(SearchOracleTest, TermConjunctionsMatchBruteForce) {
   EXPECT_GT(pruned_something, kQueries / 4) << "too few queries to prune";
 }
 
+// Required and optional terms ("+a b c", "+a +b c"): every match has the
+// required terms; optional ones only add to the score. Exact totals, pruned
+// top-k (BooleanScorer::ForEachPruning) and COUNT (the required clause's
+// count) against the brute force.
+TEST_F(SearchOracleTest, RequiredOptionalMatchBruteForce) {
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
+  std::mt19937 rng(93);
+  const std::vector<std::string> specials = {"blk127", "blk128", "blk129", "uniq1", "all1"};
+  auto word = [&]() -> std::string {
+    return rng() % 4 == 0 ? specials[rng() % specials.size()]
+                          : "w" + std::to_string(rng() % (rng() % 3 ? 6 : 40));
+  };
+  int nonempty = 0;
+  const int kQueries = 600;
+  for (int qi = 0; qi < kQueries; ++qi) {
+    std::vector<std::string> required, optional;
+    SearchRequest req;
+    const int r = 1 + rng() % 2, o = 1 + rng() % 3;
+    for (int i = 0; i < r; ++i) required.push_back(word());
+    for (int i = 0; i < o; ++i) optional.push_back(word());
+    for (const auto& t : required) req.query += "+" + t + " ";
+    for (const auto& t : optional) req.query += t + " ";
+    req.default_operator = Operator::kOr;
+    req.fields = {"title"};
+    req.k = std::vector<size_t>{1, 10, 50}[rng() % 3];
+    req.include_docs = false;
+    std::vector<Expected> expected;
+    for (int d = 0; d < kNumDocs; ++d) {
+      double sum = 0;
+      bool all = true;
+      for (const auto& t : required) {
+        float s = 0;
+        all = all && LeafScore({t}, d, &s, /*title_only=*/true);
+        sum += s;
+      }
+      if (!all) continue;
+      // Summed as the scorer tree does: the required part, then the union
+      // of the optional terms (itself summed in double) as one float.
+      double opt = 0;
+      for (const auto& t : optional) {
+        float s = 0;
+        if (LeafScore({t}, d, &s, /*title_only=*/true)) opt += s;
+      }
+      if (required.size() > 1 || optional.size() > 1 || opt != 0) {
+        sum = static_cast<float>(sum) + static_cast<double>(static_cast<float>(opt));
+      }
+      expected.push_back({static_cast<uint32_t>(d), static_cast<float>(sum)});
+    }
+    std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
+      return a.score > b.score || (a.score == b.score && a.doc < b.doc);
+    });
+    nonempty += !expected.empty();
+    const size_t want = std::min(req.k, expected.size());
+    for (uint64_t threshold : {SearchRequest::kExactTotal, uint64_t{0}, uint64_t{7}}) {
+      req.total_hits_threshold = threshold;
+      ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
+      ASSERT_EQ(resp.total, std::min<uint64_t>(expected.size(), threshold)) << req.query;
+      ASSERT_EQ(resp.hits.size(), want) << req.query << " threshold " << threshold;
+      for (size_t i = 0; i < want; ++i) {
+        ASSERT_EQ(resp.hits[i].doc, expected[i].doc) << req.query << " rank " << i;
+        ASSERT_NEAR(resp.hits[i].score, expected[i].score, 1e-5 * std::abs(expected[i].score))
+            << req.query << " rank " << i;
+      }
+    }
+    req.k = 0;
+    req.total_hits_threshold = SearchRequest::kExactTotal;
+    ASSERT_OK_AND_ASSIGN(SearchResponse count, index->Search(req));
+    ASSERT_EQ(count.total, expected.size()) << req.query;
+  }
+  EXPECT_GT(nonempty, kQueries / 2) << "too many empty queries: the test would be weak";
+}
+
 // Hits without ids (include_ids = false) are the same docs and scores.
 TEST_F(SearchOracleTest, HitsWithoutIdsKeepDocsAndScores) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
