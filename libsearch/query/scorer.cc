@@ -194,6 +194,8 @@ class TermScorer final : public Scorer {
   }
   uint32_t ShallowAdvance(uint32_t target) override { return cursor_->ShallowAdvance(target); }
   PostingsCursor* cursor() const { return cursor_; }
+  uint64_t CollectTop(TopK* top, uint64_t count_up_to) override;
+  void ForEachPruning(TopK* top) override;
   // Score() of `doc` with term frequency `tf`, wherever the cursor is.
   float ScoreOf(uint32_t tf, uint32_t doc) const {
     return Bm25Score(weight_, tf, (*table_)[field_->norm(doc)]);
@@ -288,6 +290,74 @@ class TermScorer final : public Scorer {
   float computed_max_ = 0;  // kComputedExact: the largest Score() of the term.
   Mode mode_ = kUnchecked;
 };
+
+// A single term a decoded block at a time: scored over arrays, without a
+// virtual call or a block check per doc.
+uint64_t TermScorer::CollectTop(TopK* top, uint64_t count_up_to) {
+  PostingsCursor* c = cursor_;
+  uint64_t n = 0;
+  while (c->doc() != kNoMoreDocs) {
+    if (n >= count_up_to) {  // More than count_up_to match.
+      ForEachPruning(top);
+      return n + 1;
+    }
+    const uint32_t* docs = c->block_docs();
+    const uint32_t* tfs = c->block_tfs();
+    const uint32_t from = c->block_pos(), size = c->block_size();
+    const uint32_t take = static_cast<uint32_t>(std::min<uint64_t>(size - from, count_up_to - n));
+    for (uint32_t p = from; p < from + take; ++p) top->Push(ScoreOf(tfs[p], docs[p]), docs[p]);
+    n += take;
+    if (from + take < size) {
+      c->SetBlockPos(from + take);
+    } else {
+      c->SetBlockPos(size - 1);
+      c->Next();
+    }
+  }
+  return n;
+}
+
+// Block-max for one term: blocks whose bound cannot beat the threshold are
+// skipped on skip data; in the others, docs are screened against it
+// branch-free (few pass, unpredictably) before the survivors are pushed.
+void TermScorer::ForEachPruning(TopK* top) {
+  PostingsCursor* c = cursor_;
+  uint32_t d = c->doc();
+  while (d != kNoMoreDocs) {
+    if (!top->full()) {
+      top->Push(Score(), d);
+      d = c->Next();
+      continue;
+    }
+    const float min = top->min_score();
+    uint32_t target = d, up_to = ShallowAdvance(target);
+    while (GetMaxScore(up_to) <= min) {
+      if (up_to >= kNoMoreDocs - 1) return;
+      target = up_to + 1;
+      up_to = ShallowAdvance(target);
+    }
+    if (target > d) {
+      d = c->Advance(target);
+      if (d == kNoMoreDocs || d > up_to) continue;
+    }
+    // The rest of the decoded block, which ends at up_to.
+    const uint32_t* docs = c->block_docs();
+    const uint32_t* tfs = c->block_tfs();
+    const uint32_t from = c->block_pos(), size = c->block_size();
+    uint32_t cand[kBlockSize];
+    float score[kBlockSize];
+    uint32_t m = 0;
+    for (uint32_t p = from; p < size; ++p) {
+      const float s = ScoreOf(tfs[p], docs[p]);
+      cand[m] = docs[p];
+      score[m] = s;
+      m += s > min;
+    }
+    for (uint32_t k = 0; k < m; ++k) top->Push(score[k], cand[k]);
+    c->SetBlockPos(size - 1);
+    d = c->Next();
+  }
+}
 
 // Leapfrog intersection of positioned iterators; `align` brings all to the
 // same doc starting from a candidate.
