@@ -712,7 +712,14 @@ class DisjunctionScorer : public Scorer {
   // virtual call and no per-doc scan of all clauses. False (nothing done)
   // if not applicable. A word over several fields, with its expansions, is
   // such a union: the scorer builder flattens it (IsUnionOfTerms).
-  bool BulkPruning(TopK* top);
+  // Counts every match until more than count_up_to are seen (as
+  // CollectTop) and sets *count; only then prunes.
+  bool BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* count);
+  uint64_t CollectTop(TopK* top, uint64_t count_up_to) override {
+    uint64_t count = 0;
+    if (BulkPruning(top, count_up_to, &count)) return count;
+    return Scorer::CollectTop(top, count_up_to);
+  }
   // A union's matches are the OR of its children's: each child list is
   // walked once with no merging, then the caller counts bits.
   bool CanCountInto() const override {
@@ -869,7 +876,7 @@ void BooleanScorer::ForEachPruning(TopK* top) {
 // value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
 // possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
 // Then the bulk path's sums equal Score()'s children-order sums bit for bit.
-bool DisjunctionScorer::BulkPruning(TopK* top) {
+bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* count) {
   std::vector<TermScorer*> terms;
   double max_sum = 0;
   float min_score = INFINITY;
@@ -882,6 +889,7 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     min_score = std::min(min_score, t->MinScore());
   }
   const size_t n = terms.size();
+  *count = 0;
   if (n == 0) {
     doc_ = kNoMoreDocs;
     return true;
@@ -905,6 +913,7 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
   // over a window spanning several of their blocks is the largest of those.
   std::vector<char> cuts(n, 1);
   std::vector<uint32_t> ends(n);  // Per term: its current block's last doc.
+  uint64_t matched = 0;           // Counted while counting.
   uint32_t lo = kNoMoreDocs;
   for (TermScorer* t : terms) lo = std::min(lo, t->doc());
   while (lo != kNoMoreDocs) {
@@ -930,6 +939,9 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     // at most kMaxBlocks blocks of any term, which bounds the work of the
     // bounds (GetMaxScore visits each block).
     constexpr uint64_t kMaxBlocks = 8;
+    // Until the count passes count_up_to every term is essential and
+    // windows are kWindow long: no bounds are needed.
+    const bool counting = matched <= count_up_to;
     const bool one_cuts = std::count(cuts.begin(), cuts.end(), 1) == 1;
     uint32_t hi = one_cuts ? kNoMoreDocs - 1
                            : static_cast<uint32_t>(std::min<uint64_t>(
@@ -940,7 +952,16 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     }
     size_t first_essential = 0;
     double non_essential = 0;
-    for (int pass = 0; pass < 2; ++pass) {
+    if (counting) {
+      hi = static_cast<uint32_t>(std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
+      // A few more matches to count (top-k's first k): a block of the
+      // densest term holds them; pruning can start after it.
+      if (count_up_to - matched < kBlockSize) {
+        for (size_t i = 0; i < n; ++i) hi = std::min(hi, ends[i]);
+      }
+      for (size_t i = 0; i < n; ++i) order[i] = i;
+    }
+    for (int pass = 0; pass < 2 && !counting; ++pass) {
       for (size_t i = 0; i < n; ++i) {
         wmax[i] = terms[i]->GetMaxScore(hi);
         order[i] = i;
@@ -962,7 +983,9 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
       }
       if (hi == was) break;
     }
-    for (size_t e = 0; e < n; ++e) cuts[order[e]] = e >= first_essential;
+    if (!counting) {
+      for (size_t e = 0; e < n; ++e) cuts[order[e]] = e >= first_essential;
+    }
     // A candidate whose essential terms sum to `score`: probe the
     // non-essential terms, largest bound first, while it can still win.
     auto probe = [&](double score, uint32_t d) {
@@ -1005,6 +1028,7 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
         uint32_t cand[kBlockSize];
         double score[kBlockSize];
         uint32_t m = 0;
+        if (counting) matched += end - from;
         const bool full = top->full();
         const float min = full ? top->min_score() : 0;
         for (uint32_t p = from; p < end; ++p) {
@@ -1038,6 +1062,7 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
           const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
           const double score = acc[i];
           acc[i] = 0;
+          matched += counting;
           probe(score, lo + i);
         }
         bits[w] = 0;
@@ -1047,11 +1072,13 @@ bool DisjunctionScorer::BulkPruning(TopK* top) {
     lo = hi + 1;
   }
   doc_ = kNoMoreDocs;
+  // Past count_up_to the count only records that it was passed.
+  *count = matched <= count_up_to ? matched : count_up_to + 1;
   return true;
 }
 
 void DisjunctionScorer::ForEachPruning(TopK* top) {
-  if (BulkPruning(top)) return;
+  if (uint64_t count; BulkPruning(top, 0, &count)) return;
   const size_t n = children_.size();
   std::vector<size_t> order(n);
   std::vector<float> wmax(n);             // Per clause, children_ order: window bound.
