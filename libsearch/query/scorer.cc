@@ -803,26 +803,38 @@ class BooleanScorer : public Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
-// Required and optional clauses (Lucene's block-max ReqOptSumScorer): block
-// windows as in the default, and inside a window that can win, the optional
-// clause is consulted only for a doc whose required score plus the optional
-// window bound can beat the threshold. When the required clause's window
-// bound alone cannot, only docs that match the optional clause can win, and
-// the optional clause leads. Sums as Score(): required, then optional.
+// Required, optional and excluded clauses (Lucene's block-max
+// ReqOptSumScorer): block windows as in the default, and inside a window
+// that can win, the optional clause is consulted only for a doc whose
+// required score plus the optional window bound can beat the threshold.
+// When the required clause's window bound alone cannot, only docs that
+// match the optional clause can win, and the optional clause leads.
+// Exclusions are checked last, only for docs that would enter the top k.
+// Sums as Score(): required, then optional.
 void BooleanScorer::ForEachPruning(TopK* top) {
-  if (!opt_) return Scorer::ForEachPruning(top);
+  auto excluded = [&](uint32_t x) {
+    if (!excl_) return false;
+    if (excl_->doc() < x) excl_->Advance(x);
+    return excl_->doc() == x;
+  };
+  // req_ walks unsettled from here on: exclusions are checked lazily.
   uint32_t d = doc_;
   while (d != kNoMoreDocs) {
     if (!top->full()) {
-      top->Push(Score(), d);
-      d = Next();
+      double sum = req_->Score();
+      if (opt_) {
+        if (opt_->doc() < d) opt_->Advance(d);
+        if (opt_->doc() == d) sum += opt_->Score();
+      }
+      if (!excluded(d)) top->Push(static_cast<float>(sum), d);
+      d = req_->Next();
       continue;
     }
     uint32_t target = d, up_to = ShallowAdvance(target);
-    float req_max, opt_max;
+    float req_max, opt_max = 0;
     for (;;) {
       req_max = req_->GetMaxScore(up_to);
-      opt_max = opt_->GetMaxScore(up_to);
+      if (opt_) opt_max = opt_->GetMaxScore(up_to);
       if (static_cast<float>(static_cast<double>(req_max) + opt_max) > top->min_score()) break;
       if (up_to >= kNoMoreDocs - 1) {
         doc_ = kNoMoreDocs;
@@ -832,31 +844,33 @@ void BooleanScorer::ForEachPruning(TopK* top) {
       up_to = ShallowAdvance(target);
     }
     if (target > d) {
-      d = Advance(target);
+      d = req_->Advance(target);
       if (d > up_to) continue;  // Bound d's own window first.
     }
-    // The window [d, up_to]; req_ is on d (not excluded).
+    // The window [d, up_to]; req_ is on d.
     while (d <= up_to && d != kNoMoreDocs) {
       const float min = top->min_score();
-      if (static_cast<float>(req_max) <= min) {
+      if (opt_ && static_cast<float>(req_max) <= min) {
         // Only docs with an optional match can win: move to the next one.
         const uint32_t o = opt_->doc() < d ? opt_->Advance(d) : opt_->doc();
         if (o > up_to) {
-          d = up_to >= kNoMoreDocs - 1 ? kNoMoreDocs : Advance(up_to + 1);
+          d = up_to >= kNoMoreDocs - 1 ? kNoMoreDocs : req_->Advance(up_to + 1);
           break;
         }
         if (o > d) {
-          d = Advance(o);
+          d = req_->Advance(o);
           continue;
         }
       }
       double sum = req_->Score();
       if (static_cast<float>(sum + opt_max) > min) {
-        if (opt_->doc() < d) opt_->Advance(d);
-        if (opt_->doc() == d) sum += opt_->Score();
-        top->Push(static_cast<float>(sum), d);
+        if (opt_) {
+          if (opt_->doc() < d) opt_->Advance(d);
+          if (opt_->doc() == d) sum += opt_->Score();
+        }
+        if (static_cast<float>(sum) > min && !excluded(d)) top->Push(static_cast<float>(sum), d);
       }
-      d = Next();
+      d = req_->Next();
     }
   }
   doc_ = kNoMoreDocs;
