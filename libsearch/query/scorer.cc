@@ -670,29 +670,20 @@ class DisjunctionScorer : public Scorer {
  public:
   explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
       : children_(std::move(children)) {
+    // All terms: the loops below call them directly (TermScorer is final).
+    for (auto& c : children_) terms_.push_back(dynamic_cast<TermScorer*>(c.get()));
+    if (std::find(terms_.begin(), terms_.end(), nullptr) != terms_.end()) terms_.clear();
     Update();
   }
   uint32_t doc() const override { return doc_; }
   uint32_t Next() override {
     if (doc_ == kNoMoreDocs) return doc_;
-    for (auto& c : children_) {
-      if (c->doc() == doc_) c->Next();
-    }
-    return Update();
+    return terms_.empty() ? NextOf(children_) : NextOf(terms_);
   }
   uint32_t Advance(uint32_t t) override {
-    for (auto& c : children_) {
-      if (c->doc() < t) c->Advance(t);
-    }
-    return Update();
+    return terms_.empty() ? AdvanceOf(children_, t) : AdvanceOf(terms_, t);
   }
-  float Score() override {
-    double sum = 0;
-    for (auto& c : children_) {
-      if (c->doc() == doc_) sum += c->Score();
-    }
-    return static_cast<float>(sum);
-  }
+  float Score() override { return terms_.empty() ? ScoreOf(children_) : ScoreOf(terms_); }
   uint64_t cost() const override { return SumCost(children_); }
   float MaxScore() override { return SumMaxScore(children_); }
   uint32_t ShallowAdvance(uint32_t target) override {
@@ -736,12 +727,37 @@ class DisjunctionScorer : public Scorer {
   }
 
  private:
-  uint32_t Update() {
+  uint32_t Update() { return terms_.empty() ? UpdateOf(children_) : UpdateOf(terms_); }
+  template <typename Kids>
+  uint32_t UpdateOf(const Kids& kids) {
     doc_ = kNoMoreDocs;
-    for (auto& c : children_) doc_ = std::min(doc_, c->doc());
+    for (auto& c : kids) doc_ = std::min(doc_, c->doc());
     return doc_;
   }
+  template <typename Kids>
+  uint32_t NextOf(Kids& kids) {
+    for (auto& c : kids) {
+      if (c->doc() == doc_) c->Next();
+    }
+    return UpdateOf(kids);
+  }
+  template <typename Kids>
+  uint32_t AdvanceOf(Kids& kids, uint32_t t) {
+    for (auto& c : kids) {
+      if (c->doc() < t) c->Advance(t);
+    }
+    return UpdateOf(kids);
+  }
+  template <typename Kids>
+  float ScoreOf(Kids& kids) {
+    double sum = 0;
+    for (auto& c : kids) {
+      if (c->doc() == doc_) sum += c->Score();
+    }
+    return static_cast<float>(sum);
+  }
   std::vector<std::unique_ptr<Scorer>> children_;
+  std::vector<TermScorer*> terms_;  // children_ as terms, or empty.
   uint32_t doc_ = kNoMoreDocs;
 };
 
