@@ -28,9 +28,7 @@ class TopK {
       heap_.push_back(d);
       std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
     } else if (RanksBefore(d, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), RanksBefore);
-      heap_.back() = d;
-      std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
+      ReplaceWorst(d);
     }
   }
   bool full() const { return k_ > 0 && heap_.size() == k_; }
@@ -46,6 +44,22 @@ class TopK {
   }
 
  private:
+  // Puts d in place of the worst kept doc and sifts it down: one pass,
+  // where pop_heap + push_heap take two.
+  void ReplaceWorst(const ScoredDoc& d) {
+    const size_t n = heap_.size();
+    size_t i = 0;
+    for (;;) {
+      size_t c = 2 * i + 1;
+      if (c >= n) break;
+      // The child that ranks later (worse) must move up.
+      if (c + 1 < n && RanksBefore(heap_[c], heap_[c + 1])) ++c;
+      if (!RanksBefore(d, heap_[c])) break;
+      heap_[i] = heap_[c];
+      i = c;
+    }
+    heap_[i] = d;
+  }
   size_t k_;
   std::vector<ScoredDoc> heap_;  // Heap ordered so front() is the worst kept.
 };
