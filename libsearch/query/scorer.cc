@@ -642,12 +642,16 @@ class ConjunctionScorer : public Scorer {
   std::vector<Scorer*> two_phase_;
   std::vector<TermScorer*> terms_;  // children_ as terms, or empty.
   uint32_t doc_ = kNoMoreDocs;
-  // BlockAnd's candidates of one window: doc, partial score, and the index
-  // of the doc in the block of the term being merged.
-  std::unique_ptr<uint32_t[]> cand_;
-  std::unique_ptr<double[]> partial_;
-  std::unique_ptr<uint32_t[]> index_;
-  std::unique_ptr<uint32_t[]> lead_index_;  // IntersectLeadBlock: index in the lead's block.
+  // BlockAnd's candidates of one window: doc, partial score, the index of
+  // the doc in the block of the term being merged, and (IntersectLeadBlock)
+  // in the lead's block. One allocation, on the first window.
+  struct Window {
+    uint32_t cand[kBlockSize];
+    double partial[kBlockSize];
+    uint32_t index[kBlockSize];
+    uint32_t lead_index[kBlockSize];
+  };
+  std::unique_ptr<Window> window_;
 };
 
 // A union's cost and global bound: its children's, summed (the bound in
@@ -1280,16 +1284,16 @@ void ConjunctionScorer::ForEachPruning(TopK* top) {
 template <bool kScore>
 uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
   const size_t n = terms_.size();
-  if (cand_ == nullptr) {
-    cand_ = std::make_unique<uint32_t[]>(kBlockSize);
-    partial_ = std::make_unique<double[]>(kBlockSize);
-    index_ = std::make_unique<uint32_t[]>(kBlockSize);
-    lead_index_ = std::make_unique<uint32_t[]>(kBlockSize);
-  }
-  uint32_t* cand = cand_.get();
-  double* partial = partial_.get();
-  uint32_t* index = index_.get();
-  std::vector<float> maxima(kScore ? n : 0);
+  if (doc_ == kNoMoreDocs) return 0;
+  if (window_ == nullptr) window_ = std::make_unique<Window>();
+  uint32_t* cand = window_->cand;
+  double* partial = window_->partial;
+  uint32_t* index = window_->index;
+  // Per term: its bound over the window (pruning only). Inline for short
+  // queries: an allocation is a measurable share of a selective AND.
+  float maxima_inline[16];
+  std::vector<float> maxima_heap(kScore && n > 16 ? n : 0);
+  float* maxima = n > 16 ? maxima_heap.data() : maxima_inline;
   // The returned count's cap (count_up_to + 1, short of overflow).
   const uint64_t cap = count_up_to + (count_up_to != UINT64_MAX);
   auto can_win = [&](double sum, size_t i, float min) {
@@ -1437,15 +1441,15 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
 // kScore, each survivor's score is summed in terms_ order as it is merged in:
 // the lead's when the first other term keeps it (the lead's block stays
 // decoded), then each term's while its block is the decoded one. Leaves the
-// matches in cand_ (and their scores in partial_); *exhausted if some term
+// matches in window_->cand (their scores in ->partial); *exhausted if some term
 // has no docs left, so no later window can match.
 template <bool kScore>
 uint32_t ConjunctionScorer::IntersectLeadBlock(bool* exhausted) {
   const size_t n = terms_.size();
-  uint32_t* cand = cand_.get();
-  double* partial = partial_.get();
-  uint32_t* index = index_.get();
-  uint32_t* lead_index = lead_index_.get();
+  uint32_t* cand = window_->cand;
+  double* partial = window_->partial;
+  uint32_t* index = window_->index;
+  uint32_t* lead_index = window_->lead_index;
   TermScorer* lead = terms_[0];
   PostingsCursor* lc = lead->cursor();
   const uint32_t* ld = lc->block_docs();
