@@ -323,8 +323,8 @@ class PhraseScorer : public Scorer {
       std::sort(offsets_.begin() + offset_begin_.back(), offsets_.end());
     }
     offset_begin_.push_back(static_cast<uint32_t>(offsets_.size()));
-    // Rarest term first, to lead the leapfrog; also the tie-break of the
-    // per-doc order of the position check.
+    // Rarest term first: it leads the leapfrog and gives the candidate
+    // starts (fewest to check).
     for (size_t i = 0; i < cursors_.size(); ++i) by_rarity_.push_back(cursors_[i]);
     std::stable_sort(by_rarity_.begin(), by_rarity_.end(), [](PostingsCursor* a, PostingsCursor* b) {
       return a->doc_freq() < b->doc_freq();
@@ -333,8 +333,6 @@ class PhraseScorer : public Scorer {
       rarity_index_.push_back(static_cast<uint32_t>(
           std::find(cursors_.begin(), cursors_.end(), c) - cursors_.begin()));
     }
-    order_.resize(cursors_.size());
-    tfs_.resize(cursors_.size());
     uint32_t start = 0;
     for (PostingsCursor* c : cursors_) start = std::max(start, c->doc());
     doc_ = FindMatch(start);
@@ -399,32 +397,21 @@ class PhraseScorer : public Scorer {
     }
   }
   // Phrase start positions present for every term, counted (Lucene's exact
-  // phrase frequency). The terms are checked by increasing tf in this doc
-  // (rarer first on ties): the first one's positions at its first offset
-  // give the candidate starts; each further (term, offset) keeps those it
-  // confirms, decoding positions only up to the last surviving start's, and
-  // only while some start survives. A repeated word is checked once per
-  // offset: re-reading its positions with the runs skipped costs less than
-  // decoding them all once and merging per offset.
+  // phrase frequency). Terms are checked rarest first: the first one's
+  // positions at its first offset give the candidate starts; each further
+  // (term, offset) keeps those it confirms, decoding positions only up to
+  // the last surviving start's, and only while some start survives. A
+  // repeated word is checked once per offset: re-reading its positions with
+  // the runs skipped costs less than decoding them all once and merging per
+  // offset. (Ordering the terms by their tf in each doc instead measured no
+  // better: -0.3% to +1.7% instructions.)
   uint32_t CountMatches() {
     const size_t n = cursors_.size();
-    // Insertion sort of a handful of terms by tf, stable over rarity.
-    for (size_t k = 0; k < n; ++k) {
-      const uint32_t t = rarity_index_[k];
-      const uint32_t tf = cursors_[t]->freq();
-      size_t i = k;
-      for (; i > 0 && tfs_[i - 1] > tf; --i) {
-        tfs_[i] = tfs_[i - 1];
-        order_[i] = order_[i - 1];
-      }
-      tfs_[i] = tf;
-      order_[i] = t;
-    }
-    const uint32_t lead = order_[0];
+    const uint32_t lead = rarity_index_[0];
     cursors_[lead]->Positions(&starts_, UINT32_MAX, offsets_[offset_begin_[lead]]);
     uint32_t count = static_cast<uint32_t>(starts_.size());
     for (size_t k = 0; k < n && count > 0; ++k) {
-      const uint32_t t = order_[k];
+      const uint32_t t = rarity_index_[k];
       for (uint32_t o = offset_begin_[t] + (k == 0); o < offset_begin_[t + 1] && count > 0; ++o) {
         count = cursors_[t]->KeepPositions(starts_.data(), count, offsets_[o]);
       }
@@ -437,7 +424,6 @@ class PhraseScorer : public Scorer {
   std::vector<uint32_t> offset_begin_;
   std::vector<PostingsCursor*> by_rarity_;
   std::vector<uint32_t> rarity_index_;     // by_rarity_[k] == cursors_[rarity_index_[k]].
-  std::vector<uint32_t> order_, tfs_;      // Per doc: terms by tf, and their tfs.
   const FieldReader* field_;
   float weight_;
   const NormInverseTable* table_;
