@@ -446,9 +446,8 @@ uint32_t PostingsCursor::KeepPositions(uint32_t* starts, uint32_t n, uint32_t of
         PrefixSums16(v, &lo, &hi);
         do {
           const __m128i r = _mm_set1_epi16(static_cast<int16_t>(want - base));
-          if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi16(lo, r), _mm_cmpeq_epi16(hi, r))) != 0) {
-            starts[kept++] = starts[i];
-          }
+          const __m128i eq = _mm_or_si128(_mm_cmpeq_epi16(lo, r), _mm_cmpeq_epi16(hi, r));
+          if (_mm_movemask_epi8(eq) != 0) starts[kept++] = starts[i];
           if (++i == n) return kept;
           want = starts[i] + offset;
         } while (want - base <= s);

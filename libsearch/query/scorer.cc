@@ -325,14 +325,11 @@ class PhraseScorer : public Scorer {
     offset_begin_.push_back(static_cast<uint32_t>(offsets_.size()));
     // Rarest term first: it leads the leapfrog and gives the candidate
     // starts (fewest to check).
-    for (size_t i = 0; i < cursors_.size(); ++i) by_rarity_.push_back(cursors_[i]);
-    std::stable_sort(by_rarity_.begin(), by_rarity_.end(), [](PostingsCursor* a, PostingsCursor* b) {
-      return a->doc_freq() < b->doc_freq();
+    for (uint32_t t = 0; t < cursors_.size(); ++t) rarity_index_.push_back(t);
+    std::stable_sort(rarity_index_.begin(), rarity_index_.end(), [this](uint32_t a, uint32_t b) {
+      return cursors_[a]->doc_freq() < cursors_[b]->doc_freq();
     });
-    for (PostingsCursor* c : by_rarity_) {
-      rarity_index_.push_back(static_cast<uint32_t>(
-          std::find(cursors_.begin(), cursors_.end(), c) - cursors_.begin()));
-    }
+    for (uint32_t t : rarity_index_) by_rarity_.push_back(cursors_[t]);
     uint32_t start = 0;
     for (PostingsCursor* c : cursors_) start = std::max(start, c->doc());
     doc_ = FindMatch(start);

@@ -107,7 +107,8 @@ inline const char* SkipVarints(const char* p, const char* limit, uint64_t n) {
   while (n >= 16 && limit - p >= 16) {  // Here n < 64 unless limit is near.
     uint64_t chunks = std::min<uint64_t>(n / 16, static_cast<uint64_t>(limit - p) / 16);
     __m128i acc = zero;
-    for (; chunks > 0; --chunks, p += 16) acc = _mm_add_epi8(acc, ends16(p));  // At most 255 chunks.
+    // At most 255 chunks: no fold needed.
+    for (; chunks > 0; --chunks, p += 16) acc = _mm_add_epi8(acc, ends16(p));
     n -= fold(acc);
   }
   if (n < 16 && limit - p >= 16) {  // Commonly the next n bytes are n one-byte varints.

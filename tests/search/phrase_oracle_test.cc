@@ -1,10 +1,10 @@
 // Phrase queries against brute force over real text: the bundled catalogue's
 // ingredient lists, concatenated into docs of 1 to 40 products (up to a few
-// thousand tokens) plus a few of 400 products. Long docs give frequent words
-// long runs of one-byte position deltas and rare words two- and three-byte
-// ones, and the lists of frequent words span many 128-doc blocks, so every
-// path of the position check (bulk skips, 16-delta runs, repeated words,
-// per-doc term order) is reached. The oracle analyses every doc itself,
+// thousand tokens) plus a few of 700 products (~28k tokens). Long docs give
+// frequent words long runs of one-byte position deltas and rare words two-
+// and three-byte ones, and the lists of frequent words span many 128-doc
+// blocks, so every path of the position check (bulk skips, 16-delta runs,
+// repeated words) is reached. The oracle analyses every doc itself,
 // counts each phrase's matching start positions and scores with its own
 // BM25; libsearch's exhaustive top k must match it, and the pruned top k
 // must equal the exhaustive one bit for bit.
@@ -42,7 +42,8 @@ float Idf(const Corpus& c, const std::string& term) {
 }
 
 float Bm25(const Corpus& c, float idf_sum, uint32_t freq, uint32_t length) {
-  const float avgdl = static_cast<float>(static_cast<double>(c.sum_tf) / static_cast<double>(c.doc_count));
+  const float avgdl =
+      static_cast<float>(static_cast<double>(c.sum_tf) / static_cast<double>(c.doc_count));
   const float len = static_cast<float>(internal::NormToLength(internal::LengthToNorm(length)));
   const float norm_inv = 1.0f / (1.2f * ((1 - 0.75f) + 0.75f * len / avgdl));
   return idf_sum - idf_sum / (1.0f + static_cast<float>(freq) * norm_inv);
@@ -65,10 +66,13 @@ class PhraseOracleTest : public ::testing::Test {
     std::mt19937 rng(2024);
     std::vector<std::string> docs;
     for (size_t i = 0, d = 0; i < ingredients.size(); ++d) {
-      // Every 97th doc is huge: positions past 2^14 need three-byte deltas.
-      const size_t n = d % 97 == 50 ? 400 : 1 + rng() % 40;
+      // Every 97th doc is huge: words first seen past position 2^14, or
+      // seen again that far apart, take three-byte deltas.
+      const size_t n = d % 97 == 50 ? 700 : 1 + rng() % 40;
       std::string text;
-      for (size_t k = 0; k < n && i < ingredients.size(); ++k, ++i) text.append(ingredients[i]).append(" ");
+      for (size_t k = 0; k < n && i < ingredients.size(); ++k, ++i) {
+        text.append(ingredients[i]).append(" ");
+      }
       corpus_->texts.push_back(text);
       docs.push_back(Json({{"id", "d" + std::to_string(d)}, {"body", text}}).dump());
     }
@@ -126,7 +130,9 @@ class PhraseOracleTest : public ::testing::Test {
         }
         freq += all;
       }
-      if (freq > 0) out.emplace_back(d, Bm25(*corpus_, static_cast<float>(idf), freq, corpus_->lengths[d]));
+      if (freq > 0) {
+        out.emplace_back(d, Bm25(*corpus_, static_cast<float>(idf), freq, corpus_->lengths[d]));
+      }
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
       return a.second > b.second || (a.second == b.second && a.first < b.first);
@@ -203,7 +209,8 @@ TEST_F(PhraseOracleTest, RandomPhrasesMatchBruteForce) {
     matched += !expected.empty();
     std::vector<std::string> sorted = words;
     std::sort(sorted.begin(), sorted.end());
-    repeated += std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() && !expected.empty();
+    repeated +=
+        std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() && !expected.empty();
 
     SearchRequest req;
     // Quotes inside a word would end the phrase: the words are typed as

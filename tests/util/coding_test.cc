@@ -144,7 +144,8 @@ TEST(Coding, SkipVarintsLongRuns) {
     std::string buf;
     std::vector<size_t> ends;
     for (int i = 0; i < 20000; ++i) {
-      const uint32_t v = static_cast<int>(rng() % 100) < mix ? 128 + rng() % (1u << 20) : rng() % 128;
+      const bool longer = static_cast<int>(rng() % 100) < mix;
+      const uint32_t v = longer ? 128 + rng() % (1u << 20) : rng() % 128;
       PutVarint32(&buf, v);
       ends.push_back(buf.size());
     }
