@@ -330,6 +330,14 @@ class PhraseScorer : public Scorer {
       return cursors_[a]->doc_freq() < cursors_[b]->doc_freq();
     });
     for (uint32_t t : rarity_index_) by_rarity_.push_back(cursors_[t]);
+    // The approximation intersects the kAligned rarest terms only. The
+    // others (in a long phrase, mostly common words: "of", "the") are in
+    // nearly every candidate, so intersecting them first would rule out
+    // little; they are advanced to a candidate only once the rarer terms'
+    // positions leave some start to check. (Measured on the game's enwiki
+    // phrases: -3% instructions, -9% for "to be or not to be"; aligning
+    // only the rarest term: +21%.)
+    aligned_.assign(by_rarity_.begin(), by_rarity_.begin() + std::min(by_rarity_.size(), kAligned));
     uint32_t start = 0;
     for (PostingsCursor* c : cursors_) start = std::max(start, c->doc());
     doc_ = FindMatch(start);
@@ -375,21 +383,22 @@ class PhraseScorer : public Scorer {
   }
   bool TwoPhase() const override { return true; }
   uint32_t ApproxAdvance(uint32_t target) override {
-    return doc_ = Align(by_rarity_, target);
+    return doc_ = lazy_ended_ ? kNoMoreDocs : Align(aligned_, target);
   }
   void ForEachPruning(TopK* top) override;
   bool Confirm() override {
-    freq_ = CountMatches();
+    freq_ = CountMatches(doc_);
     return freq_ > 0;
   }
 
  private:
   uint32_t FindMatch(uint32_t target) {
     while (true) {
-      target = Align(by_rarity_, target);
+      target = Align(aligned_, target);
       if (target == kNoMoreDocs) return kNoMoreDocs;
-      freq_ = CountMatches();
+      freq_ = CountMatches(target);
       if (freq_ > 0) return target;
+      if (lazy_ended_) return kNoMoreDocs;
       ++target;
     }
   }
@@ -402,13 +411,21 @@ class PhraseScorer : public Scorer {
   // the runs skipped costs less than decoding them all once and merging per
   // offset. (Ordering the terms by their tf in each doc instead measured no
   // better: -0.3% to +1.7% instructions.)
-  uint32_t CountMatches() {
+  uint32_t CountMatches(uint32_t doc) {
     const size_t n = cursors_.size();
     const uint32_t lead = rarity_index_[0];
     cursors_[lead]->Positions(&starts_, UINT32_MAX, offsets_[offset_begin_[lead]]);
     uint32_t count = static_cast<uint32_t>(starts_.size());
     for (size_t k = 0; k < n && count > 0; ++k) {
       const uint32_t t = rarity_index_[k];
+      if (k >= aligned_.size()) {  // Not aligned yet.
+        PostingsCursor* c = cursors_[t];
+        const uint32_t d = c->doc() < doc ? c->Advance(doc) : c->doc();
+        if (d != doc) {
+          lazy_ended_ = d == kNoMoreDocs;  // Then no later doc can match either.
+          return 0;
+        }
+      }
       for (uint32_t o = offset_begin_[t] + (k == 0); o < offset_begin_[t + 1] && count > 0; ++o) {
         count = cursors_[t]->KeepPositions(starts_.data(), count, offsets_[o]);
       }
@@ -419,7 +436,9 @@ class PhraseScorer : public Scorer {
   std::vector<PostingsCursor*> cursors_;  // Distinct terms.
   std::vector<uint32_t> offsets_;          // Term t's: [offset_begin_[t], offset_begin_[t + 1]).
   std::vector<uint32_t> offset_begin_;
+  static constexpr size_t kAligned = 2;
   std::vector<PostingsCursor*> by_rarity_;
+  std::vector<PostingsCursor*> aligned_;  // The kAligned first of by_rarity_.
   std::vector<uint32_t> rarity_index_;     // by_rarity_[k] == cursors_[rarity_index_[k]].
   const FieldReader* field_;
   float weight_;
@@ -427,6 +446,7 @@ class PhraseScorer : public Scorer {
   std::vector<uint32_t> starts_;  // Reused scratch.
   uint32_t doc_ = kNoMoreDocs;
   uint32_t freq_ = 0;
+  bool lazy_ended_ = false;  // A term past aligned_ has no docs left.
 };
 
 // Block-max windows over the approximation (the terms' intersection), so
@@ -452,16 +472,20 @@ void PhraseScorer::ForEachPruning(TopK* top) {
       up_to = ShallowAdvance(target);
     }
     if (target > d) {
-      d = Align(by_rarity_, target);
+      d = Align(aligned_, target);
       confirmed = false;
     }
-    for (; d <= up_to && d != kNoMoreDocs; d = Align(by_rarity_, d + 1), confirmed = false) {
+    for (; d <= up_to && d != kNoMoreDocs; d = Align(aligned_, d + 1), confirmed = false) {
+      if (lazy_ended_) {
+        d = kNoMoreDocs;
+        break;
+      }
       if (!confirmed) {
         uint32_t tf = UINT32_MAX;
-        for (PostingsCursor* c : by_rarity_) tf = std::min(tf, c->freq());
+        for (PostingsCursor* c : aligned_) tf = std::min(tf, c->freq());
         if (Bm25Score(weight_, tf, (*table_)[field_->norm(d)]) <= top->min_score()) continue;
         doc_ = d;
-        freq_ = CountMatches();
+        freq_ = CountMatches(d);
         if (freq_ == 0) continue;
       }
       doc_ = d;
