@@ -78,10 +78,11 @@ inline const char* GetVarint32(const char* p, const char* limit, uint32_t* v) {
 // eight bytes at a time.
 inline const char* SkipVarints(const char* p, const char* limit, uint64_t n) {
 #if defined(__x86_64__) || defined(_M_X64)
-  const __m128i zero = _mm_setzero_si128(), minus_one = _mm_set1_epi8(-1);
-  auto ends16 = [&](const char* q) {  // 1 in each byte lane that ends a varint.
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-    return _mm_and_si128(_mm_cmpgt_epi8(v, minus_one), _mm_set1_epi8(1));
+  // Counted as bytes minus continuation bytes (negative as int8): one
+  // compare and one subtract per 16 bytes.
+  const __m128i zero = _mm_setzero_si128();
+  auto cont16 = [&](const char* q) {  // -1 in each byte lane that continues a varint.
+    return _mm_cmpgt_epi8(zero, _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
   };
   auto fold = [&](__m128i acc) {
     const __m128i sums = _mm_sad_epu8(acc, zero);
@@ -90,26 +91,26 @@ inline const char* SkipVarints(const char* p, const char* limit, uint64_t n) {
   };
   while (n >= 64 && limit - p >= 64) {
     uint64_t chunks = std::min<uint64_t>(n / 64, static_cast<uint64_t>(limit - p) / 64);
-    uint64_t ends = 0;
     while (chunks > 0) {
       // Byte counters gain at most 4 per chunk: fold them every 63 chunks.
       const uint64_t m = std::min<uint64_t>(chunks, 63);
       __m128i acc = zero;
       for (uint64_t i = 0; i < m; ++i, p += 64) {
-        acc = _mm_add_epi8(acc, _mm_add_epi8(_mm_add_epi8(ends16(p), ends16(p + 16)),
-                                             _mm_add_epi8(ends16(p + 32), ends16(p + 48))));
+        acc = _mm_sub_epi8(acc, cont16(p));
+        acc = _mm_sub_epi8(acc, cont16(p + 16));
+        acc = _mm_sub_epi8(acc, cont16(p + 32));
+        acc = _mm_sub_epi8(acc, cont16(p + 48));
       }
-      ends += fold(acc);
+      n -= 64 * m - fold(acc);
       chunks -= m;
     }
-    n -= ends;
   }
   while (n >= 16 && limit - p >= 16) {  // Here n < 64 unless limit is near.
-    uint64_t chunks = std::min<uint64_t>(n / 16, static_cast<uint64_t>(limit - p) / 16);
+    const uint64_t chunks = std::min<uint64_t>(n / 16, static_cast<uint64_t>(limit - p) / 16);
     __m128i acc = zero;
     // At most 255 chunks: no fold needed.
-    for (; chunks > 0; --chunks, p += 16) acc = _mm_add_epi8(acc, ends16(p));
-    n -= fold(acc);
+    for (uint64_t i = 0; i < chunks; ++i, p += 16) acc = _mm_sub_epi8(acc, cont16(p));
+    n -= 16 * chunks - fold(acc);
   }
   if (n < 16 && limit - p >= 16) {  // Commonly the next n bytes are n one-byte varints.
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
