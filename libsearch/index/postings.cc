@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "util/bitpack.h"
 #include "util/coding.h"
@@ -54,9 +55,11 @@ bool DecodeVarintBlock(const char* p, const char* limit, uint32_t prev, uint32_t
 // Decodes one position delta at *p: the one- and two-byte cases inline
 // (deltas of rarer terms in long fields often take two), longer ones
 // through GetVarint32. False if the bytes run out or the varint is bad.
+// kRoomy: the caller checked that at least 5 bytes (a whole varint) remain.
+template <bool kRoomy = false>
 inline bool DecodeDelta(const char** p, const char* limit, uint32_t* v) {
   const char* q = *p;
-  if (limit - q >= 2) {
+  if (kRoomy || limit - q >= 2) {
     const uint32_t b0 = static_cast<uint8_t>(q[0]);
     if (b0 < 0x80) {
       *v = b0;
@@ -397,7 +400,7 @@ inline uint32_t Sum16(__m128i v) {
 }
 #endif
 
-void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos, uint32_t shift) {
+void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t shift) {
   out->clear();
   if (doc_ == kNoMoreDocs) return;
   const char* p = DocPositions();
@@ -407,16 +410,23 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos, uin
   out->resize(tf);  // Written in place: no capacity check per position.
   uint32_t* o = out->data();
   uint32_t last = 0, v, n = 0;
-  for (uint32_t i = 0; i < tf; ++i) {
-    if (!DecodeDelta(&p, limit, &v)) {
-      out->clear();
-      Fail();
-      return;
+  auto decode_all = [&](auto roomy) {
+    for (uint32_t i = 0; i < tf; ++i) {
+      if (!DecodeDelta<decltype(roomy)::value>(&p, limit, &v)) return false;
+      last += v;
+      o[n] = last - shift;
+      n += last >= shift;
     }
-    last += v;
-    o[n] = last - shift;
-    n += last >= shift;
-    if (last > max_pos) break;  // The caller needs none beyond this one.
+    return true;
+  };
+  // With room for tf whole varints, no delta needs a bounds check.
+  const bool ok = static_cast<uint64_t>(limit - p) >= 5 * uint64_t{tf}
+                      ? decode_all(std::true_type())
+                      : decode_all(std::false_type());
+  if (!ok) {
+    out->clear();
+    Fail();
+    return;
   }
   out->resize(n);
 }
@@ -432,51 +442,58 @@ uint32_t PostingsCursor::KeepPositions(uint32_t* starts, uint32_t n, uint32_t of
   uint32_t base = 0;
   uint32_t kept = 0, i = 0;
   uint32_t want = starts[0] + offset;
-  while (true) {
+  // Roomy: 5 bytes (a whole varint) per position left remain, which stays
+  // true as positions are decoded, so no read needs a bounds check.
+  auto run = [&](auto roomy) -> uint32_t {
+    constexpr bool kRoomy = decltype(roomy)::value;
+    while (true) {
 #if LIBSEARCH_HAVE_SSE2
-    // 16 one-byte deltas at a time: skipped whole while the last of their
-    // positions is below `want`; else each start wanted among them is
-    // looked up in their prefix sums.
-    while (left >= 16 && limit - p >= 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      if (_mm_movemask_epi8(v) != 0) break;
-      const uint32_t s = Sum16(v);
-      if (want - base <= s) {
-        __m128i lo, hi;
-        PrefixSums16(v, &lo, &hi);
-        do {
-          const __m128i r = _mm_set1_epi16(static_cast<int16_t>(want - base));
-          const __m128i eq = _mm_or_si128(_mm_cmpeq_epi16(lo, r), _mm_cmpeq_epi16(hi, r));
-          if (_mm_movemask_epi8(eq) != 0) starts[kept++] = starts[i];
-          if (++i == n) return kept;
-          want = starts[i] + offset;
-        } while (want - base <= s);
+      // 16 one-byte deltas at a time: skipped whole while the last of their
+      // positions is below `want`; else each start wanted among them is
+      // looked up in their prefix sums.
+      while (left >= 16 && (kRoomy || limit - p >= 16)) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        if (_mm_movemask_epi8(v) != 0) break;
+        const uint32_t s = Sum16(v);
+        if (want - base <= s) {
+          __m128i lo, hi;
+          PrefixSums16(v, &lo, &hi);
+          do {
+            const __m128i r = _mm_set1_epi16(static_cast<int16_t>(want - base));
+            const __m128i eq = _mm_or_si128(_mm_cmpeq_epi16(lo, r), _mm_cmpeq_epi16(hi, r));
+            if (_mm_movemask_epi8(eq) != 0) starts[kept++] = starts[i];
+            if (++i == n) return kept;
+            want = starts[i] + offset;
+          } while (want - base <= s);
+        }
+        base += s;
+        p += 16;
+        left -= 16;
       }
-      base += s;
-      p += 16;
-      left -= 16;
-    }
 #endif
-    // One delta at a time: a longer varint is near, or few positions are left.
-    if (left == 0) return kept;
-    uint32_t v;
-    if (!DecodeDelta(&p, limit, &v)) {
-      Fail();
-      return 0;
+      // One delta at a time: a longer varint is near, or few positions are left.
+      if (left == 0) return kept;
+      uint32_t v;
+      if (!DecodeDelta<kRoomy>(&p, limit, &v)) {
+        Fail();
+        return 0;
+      }
+      --left;
+      const uint32_t pos = base + v;
+      while (want < pos) {
+        if (++i == n) return kept;
+        want = starts[i] + offset;
+      }
+      if (want == pos) {
+        starts[kept++] = starts[i];
+        if (++i == n) return kept;
+        want = starts[i] + offset;
+      }
+      base = pos;
     }
-    --left;
-    const uint32_t pos = base + v;
-    while (want < pos) {
-      if (++i == n) return kept;
-      want = starts[i] + offset;
-    }
-    if (want == pos) {
-      starts[kept++] = starts[i];
-      if (++i == n) return kept;
-      want = starts[i] + offset;
-    }
-    base = pos;
-  }
+  };
+  return static_cast<uint64_t>(limit - p) >= 5 * uint64_t{left} ? run(std::true_type())
+                                                                  : run(std::false_type());
 }
 
 }  // namespace libsearch::internal

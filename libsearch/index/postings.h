@@ -178,11 +178,10 @@ class PostingsCursor {
   // Moves to the first doc >= target. REQUIRES: target >= doc().
   uint32_t Advance(uint32_t target);
   // Positions of the current doc, increasing. REQUIRES: doc() is a real doc
-  // and the field has positions. Decoding stops after the first position
-  // > max_pos (so every position <= max_pos is there, and then one more).
-  // With `shift`, positions below it are left out and the others come as
-  // position - shift (a phrase word's positions as phrase starts).
-  void Positions(std::vector<uint32_t>* out, uint32_t max_pos = UINT32_MAX, uint32_t shift = 0);
+  // and the field has positions. With `shift`, positions below it are left
+  // out and the others come as position - shift (a phrase word's positions
+  // as phrase starts).
+  void Positions(std::vector<uint32_t>* out, uint32_t shift = 0);
   // Keeps, in place and in order, those of starts[0..n) (increasing) for
   // which start + offset is a position of the current doc; returns how many.
   // Positions are decoded only up to the last start + offset, with no output
