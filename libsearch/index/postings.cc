@@ -401,14 +401,17 @@ inline uint32_t Sum16(__m128i v) {
 #endif
 
 void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t shift) {
-  out->clear();
-  if (doc_ == kNoMoreDocs) return;
+  out->resize(PositionsInto(out, shift));
+}
+
+uint32_t PostingsCursor::PositionsInto(std::vector<uint32_t>* buf, uint32_t shift) {
+  if (doc_ == kNoMoreDocs) return 0;
   const char* p = DocPositions();
-  if (p == nullptr) return;
+  if (p == nullptr) return 0;
   const char* limit = view_->positions.data() + view_->positions.size();
   const uint32_t tf = tfs_[pos_];
-  out->resize(tf);  // Written in place: no capacity check per position.
-  uint32_t* o = out->data();
+  if (buf->size() < tf) buf->resize(tf);  // Never shrunk: no zero fill per doc.
+  uint32_t* o = buf->data();
   uint32_t last = 0, v, n = 0;
   auto decode_all = [&](auto roomy) {
     for (uint32_t i = 0; i < tf; ++i) {
@@ -424,11 +427,10 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t shift) {
                       ? decode_all(std::true_type())
                       : decode_all(std::false_type());
   if (!ok) {
-    out->clear();
     Fail();
-    return;
+    return 0;
   }
-  out->resize(n);
+  return n;
 }
 
 uint32_t PostingsCursor::KeepPositions(uint32_t* starts, uint32_t n, uint32_t offset) {

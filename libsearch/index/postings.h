@@ -182,6 +182,9 @@ class PostingsCursor {
   // out and the others come as position - shift (a phrase word's positions
   // as phrase starts).
   void Positions(std::vector<uint32_t>* out, uint32_t shift = 0);
+  // As Positions() into buf[0, returned count), growing buf if needed but
+  // never shrinking it (a reused buffer is not zero-filled per doc).
+  uint32_t PositionsInto(std::vector<uint32_t>* buf, uint32_t shift = 0);
   // Keeps, in place and in order, those of starts[0..n) (increasing) for
   // which start + offset is a position of the current doc; returns how many.
   // Positions are decoded only up to the last start + offset, with no output

@@ -414,8 +414,7 @@ class PhraseScorer : public Scorer {
   uint32_t CountMatches(uint32_t doc) {
     const size_t n = cursors_.size();
     const uint32_t lead = rarity_index_[0];
-    cursors_[lead]->Positions(&starts_, offsets_[offset_begin_[lead]]);
-    uint32_t count = static_cast<uint32_t>(starts_.size());
+    uint32_t count = cursors_[lead]->PositionsInto(&starts_, offsets_[offset_begin_[lead]]);
     for (size_t k = 0; k < n && count > 0; ++k) {
       const uint32_t t = rarity_index_[k];
       if (k >= aligned_.size()) {  // Not aligned yet.
