@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "util/bitpack.h"
 #include "util/coding.h"
@@ -49,6 +50,31 @@ bool DecodeVarintBlock(const char* p, const char* limit, uint32_t prev, uint32_t
     tfs[i] = tf;
   }
   return true;
+}
+
+// Decodes one position delta at *p: the one- and two-byte cases inline
+// (deltas of rarer terms in long fields often take two), longer ones
+// through GetVarint32. False if the bytes run out or the varint is bad.
+// kRoomy: the caller checked that at least 5 bytes (a whole varint) remain.
+template <bool kRoomy = false>
+inline bool DecodeDelta(const char** p, const char* limit, uint32_t* v) {
+  const char* q = *p;
+  if (kRoomy || limit - q >= 2) {
+    const uint32_t b0 = static_cast<uint8_t>(q[0]);
+    if (b0 < 0x80) {
+      *v = b0;
+      *p = q + 1;
+      return true;
+    }
+    const uint32_t b1 = static_cast<uint8_t>(q[1]);
+    if (b1 < 0x80) {
+      *v = (b0 & 0x7f) | (b1 << 7);
+      *p = q + 2;
+      return true;
+    }
+  }
+  *p = GetVarint32(q, limit, v);
+  return *p != nullptr;
 }
 
 }  // namespace
@@ -327,9 +353,7 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
   return doc_ = docs_[pos_];
 }
 
-void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
-  out->clear();
-  if (doc_ == kNoMoreDocs) return;
+const char* PostingsCursor::DocPositions() {
   const char* limit = view_->positions.data() + view_->positions.size();
   if (pos_ptr_ == nullptr || pos_index_ > pos_) {
     const uint64_t off =
@@ -337,7 +361,7 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
         (has_block_entries() ? view_->info[term_.first_block + block_].pos_offset : 0);
     if (off > view_->positions.size()) {
       Fail();
-      return;
+      return nullptr;
     }
     pos_ptr_ = view_->positions.data() + off;
     pos_index_ = 0;
@@ -345,32 +369,137 @@ void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t max_pos) {
   if (tf_src_ != nullptr) DecodeTfs();
   if (pos_index_ < pos_) {  // Skip earlier docs' positions in one go.
     uint64_t skip = 0;
-    for (; pos_index_ < pos_; ++pos_index_) skip += tfs_[pos_index_];
+    for (uint32_t i = pos_index_; i < pos_; ++i) skip += tfs_[i];  // Locals: vectorised.
+    pos_index_ = pos_;
     pos_ptr_ = SkipVarints(pos_ptr_, limit, skip);
     if (pos_ptr_ == nullptr) {
       Fail();
-      return;
+      return nullptr;
     }
   }
-  const char* p = pos_ptr_;
+  return pos_ptr_;
+}
+
+#if LIBSEARCH_HAVE_SSE2
+// The 16 one-byte deltas in v as inclusive prefix sums, in two vectors of
+// eight u16 (a sum is at most 16 * 127).
+inline void PrefixSums16(__m128i v, __m128i* lo, __m128i* hi) {
+  const __m128i zero = _mm_setzero_si128();
+  __m128i a = _mm_unpacklo_epi8(v, zero), b = _mm_unpackhi_epi8(v, zero);
+  a = _mm_add_epi16(a, _mm_slli_si128(a, 2));
+  b = _mm_add_epi16(b, _mm_slli_si128(b, 2));
+  a = _mm_add_epi16(a, _mm_slli_si128(a, 4));
+  b = _mm_add_epi16(b, _mm_slli_si128(b, 4));
+  a = _mm_add_epi16(a, _mm_slli_si128(a, 8));
+  b = _mm_add_epi16(b, _mm_slli_si128(b, 8));
+  *lo = a;
+  *hi = _mm_add_epi16(b, _mm_shuffle_epi32(_mm_shufflehi_epi16(a, 0xff), 0xff));  // + a[7].
+}
+
+// The sum of the 16 bytes of v.
+inline uint32_t Sum16(__m128i v) {
+  const __m128i sums = _mm_sad_epu8(v, _mm_setzero_si128());
+  return static_cast<uint32_t>(_mm_cvtsi128_si32(sums)) +
+         static_cast<uint32_t>(_mm_extract_epi16(sums, 4));
+}
+#endif
+
+void PostingsCursor::Positions(std::vector<uint32_t>* out, uint32_t shift) {
+  out->resize(PositionsInto(out, shift));
+}
+
+uint32_t PostingsCursor::PositionsInto(std::vector<uint32_t>* buf, uint32_t shift) {
+  if (doc_ == kNoMoreDocs) return 0;
+  const char* p = DocPositions();
+  if (p == nullptr) return 0;
+  const char* limit = view_->positions.data() + view_->positions.size();
   const uint32_t tf = tfs_[pos_];
-  out->resize(tf);  // Written in place: no capacity check per position.
-  uint32_t* o = out->data();
+  if (buf->size() < tf) buf->resize(tf);  // Never shrunk: no zero fill per doc.
+  uint32_t* o = buf->data();
   uint32_t last = 0, v, n = 0;
-  while (n < tf) {
-    // Most deltas take one byte.
-    if (p < limit && static_cast<uint8_t>(*p) < 0x80) {
-      v = static_cast<uint8_t>(*p++);
-    } else if ((p = GetVarint32(p, limit, &v)) == nullptr) {
-      out->clear();
-      Fail();
-      return;
+  auto decode_all = [&](auto roomy) {
+    for (uint32_t i = 0; i < tf; ++i) {
+      if (!DecodeDelta<decltype(roomy)::value>(&p, limit, &v)) return false;
+      last += v;
+      o[n] = last - shift;
+      n += last >= shift;
     }
-    last += v;
-    o[n++] = last;
-    if (last > max_pos) break;  // The caller needs none beyond this one.
+    return true;
+  };
+  // With room for tf whole varints, no delta needs a bounds check.
+  const bool ok = static_cast<uint64_t>(limit - p) >= 5 * uint64_t{tf}
+                      ? decode_all(std::true_type())
+                      : decode_all(std::false_type());
+  if (!ok) {
+    Fail();
+    return 0;
   }
-  out->resize(n);
+  return n;
+}
+
+uint32_t PostingsCursor::KeepPositions(uint32_t* starts, uint32_t n, uint32_t offset) {
+  if (doc_ == kNoMoreDocs || n == 0) return 0;
+  const char* p = DocPositions();
+  if (p == nullptr) return 0;
+  const char* limit = view_->positions.data() + view_->positions.size();
+  uint32_t left = tfs_[pos_];  // Positions not decoded yet.
+  // The last decoded position (0 before the first). Invariant: every
+  // decoded position is below `want`, so want - base does not wrap.
+  uint32_t base = 0;
+  uint32_t kept = 0, i = 0;
+  uint32_t want = starts[0] + offset;
+  // Roomy: 5 bytes (a whole varint) per position left remain, which stays
+  // true as positions are decoded, so no read needs a bounds check.
+  auto run = [&](auto roomy) -> uint32_t {
+    constexpr bool kRoomy = decltype(roomy)::value;
+    while (true) {
+#if LIBSEARCH_HAVE_SSE2
+      // 16 one-byte deltas at a time: skipped whole while the last of their
+      // positions is below `want`; else each start wanted among them is
+      // looked up in their prefix sums.
+      while (left >= 16 && (kRoomy || limit - p >= 16)) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        if (_mm_movemask_epi8(v) != 0) break;
+        const uint32_t s = Sum16(v);
+        if (want - base <= s) {
+          __m128i lo, hi;
+          PrefixSums16(v, &lo, &hi);
+          do {
+            const __m128i r = _mm_set1_epi16(static_cast<int16_t>(want - base));
+            const __m128i eq = _mm_or_si128(_mm_cmpeq_epi16(lo, r), _mm_cmpeq_epi16(hi, r));
+            if (_mm_movemask_epi8(eq) != 0) starts[kept++] = starts[i];
+            if (++i == n) return kept;
+            want = starts[i] + offset;
+          } while (want - base <= s);
+        }
+        base += s;
+        p += 16;
+        left -= 16;
+      }
+#endif
+      // One delta at a time: a longer varint is near, or few positions are left.
+      if (left == 0) return kept;
+      uint32_t v;
+      if (!DecodeDelta<kRoomy>(&p, limit, &v)) {
+        Fail();
+        return 0;
+      }
+      --left;
+      const uint32_t pos = base + v;
+      while (want < pos) {
+        if (++i == n) return kept;
+        want = starts[i] + offset;
+      }
+      if (want == pos) {
+        starts[kept++] = starts[i];
+        if (++i == n) return kept;
+        want = starts[i] + offset;
+      }
+      base = pos;
+    }
+  };
+  return static_cast<uint64_t>(limit - p) >= 5 * uint64_t{left} ? run(std::true_type())
+                                                                  : run(std::false_type());
 }
 
 }  // namespace libsearch::internal

@@ -178,9 +178,19 @@ class PostingsCursor {
   // Moves to the first doc >= target. REQUIRES: target >= doc().
   uint32_t Advance(uint32_t target);
   // Positions of the current doc, increasing. REQUIRES: doc() is a real doc
-  // and the field has positions. Decoding stops after the first position
-  // > max_pos (so every position <= max_pos is there, and then one more).
-  void Positions(std::vector<uint32_t>* out, uint32_t max_pos = UINT32_MAX);
+  // and the field has positions. With `shift`, positions below it are left
+  // out and the others come as position - shift (a phrase word's positions
+  // as phrase starts).
+  void Positions(std::vector<uint32_t>* out, uint32_t shift = 0);
+  // As Positions() into buf[0, returned count), growing buf if needed but
+  // never shrinking it (a reused buffer is not zero-filled per doc).
+  uint32_t PositionsInto(std::vector<uint32_t>* buf, uint32_t shift = 0);
+  // Keeps, in place and in order, those of starts[0..n) (increasing) for
+  // which start + offset is a position of the current doc; returns how many.
+  // Positions are decoded only up to the last start + offset, with no output
+  // buffer, and runs of 16 one-byte deltas that stay below the next wanted
+  // position are summed at once (SSE2). Same REQUIRES as Positions().
+  uint32_t KeepPositions(uint32_t* starts, uint32_t n, uint32_t offset);
 
   uint32_t doc_freq() const { return term_.doc_freq; }
   // On its first doc, not corrupt (so far): doc_freq() docs remain.
@@ -296,6 +306,9 @@ class PostingsCursor {
   // The one block of a term without block entries (inline or varint).
   bool LoadSingleBlock();
   void Fail();
+  // The current doc's first position byte, skipping earlier docs of the
+  // block (lazily, from where the last call stopped); null after Fail().
+  const char* DocPositions();
   // Last doc of block b (relative); b < num_blocks_.
   uint32_t LastDoc(uint64_t b) const { return last_docs_[b]; }
 

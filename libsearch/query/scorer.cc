@@ -380,19 +380,40 @@ uint32_t Align(std::vector<Child*>& its, uint32_t target) {
 
 // Exact phrase: all terms at positions p + offsets[i]. Lucene semantics:
 // freq = number of start positions that match; idf = sum of the terms' idfs.
+// A word repeated in the phrase ("to be or not to be") is one cursor with
+// several offsets: it is intersected and decoded once.
 class PhraseScorer : public Scorer {
  public:
-  PhraseScorer(std::vector<PostingsCursor*> cursors, std::vector<uint32_t> offsets,
-               const FieldReader* field, float weight, const NormInverseTable* table)
-      : cursors_(std::move(cursors)), offsets_(std::move(offsets)), field_(field),
-        weight_(weight), table_(table) {
-    // Rarest term first, both to lead the leapfrog and to seed the
-    // candidate start positions (fewest to check, decoded first).
-    for (size_t i = 0; i < cursors_.size(); ++i) order_.push_back(i);
-    std::stable_sort(order_.begin(), order_.end(), [this](size_t a, size_t b) {
+  // `cursors` holds each distinct term once; phrase word i is term
+  // terms[i] at offsets[i].
+  PhraseScorer(std::vector<PostingsCursor*> cursors, const std::vector<uint32_t>& terms,
+               const std::vector<uint32_t>& offsets, const FieldReader* field, float weight,
+               const NormInverseTable* table)
+      : cursors_(std::move(cursors)), field_(field), weight_(weight), table_(table) {
+    // Each term's offsets, increasing, back to back.
+    for (uint32_t t = 0; t < cursors_.size(); ++t) {
+      offset_begin_.push_back(static_cast<uint32_t>(offsets_.size()));
+      for (size_t i = 0; i < terms.size(); ++i) {
+        if (terms[i] == t) offsets_.push_back(offsets[i]);
+      }
+      std::sort(offsets_.begin() + offset_begin_.back(), offsets_.end());
+    }
+    offset_begin_.push_back(static_cast<uint32_t>(offsets_.size()));
+    // Rarest term first: it leads the leapfrog and gives the candidate
+    // starts (fewest to check).
+    for (uint32_t t = 0; t < cursors_.size(); ++t) rarity_index_.push_back(t);
+    std::stable_sort(rarity_index_.begin(), rarity_index_.end(), [this](uint32_t a, uint32_t b) {
       return cursors_[a]->doc_freq() < cursors_[b]->doc_freq();
     });
-    for (size_t i : order_) by_rarity_.push_back(cursors_[i]);
+    for (uint32_t t : rarity_index_) by_rarity_.push_back(cursors_[t]);
+    // The approximation intersects the kAligned rarest terms only. The
+    // others (in a long phrase, mostly common words: "of", "the") are in
+    // nearly every candidate, so intersecting them first would rule out
+    // little; they are advanced to a candidate only once the rarer terms'
+    // positions leave some start to check. (Measured on the game's enwiki
+    // phrases: -3% instructions, -9% for "to be or not to be"; aligning
+    // only the rarest term: +21%.)
+    aligned_.assign(by_rarity_.begin(), by_rarity_.begin() + std::min(by_rarity_.size(), kAligned));
     uint32_t start = 0;
     for (PostingsCursor* c : cursors_) start = std::max(start, c->doc());
     doc_ = FindMatch(start);
@@ -438,59 +459,69 @@ class PhraseScorer : public Scorer {
   }
   bool TwoPhase() const override { return true; }
   uint32_t ApproxAdvance(uint32_t target) override {
-    return doc_ = Align(by_rarity_, target);
+    return doc_ = lazy_ended_ ? kNoMoreDocs : Align(aligned_, target);
   }
   void ForEachPruning(TopK* top) override;
   bool Confirm() override {
-    freq_ = CountMatches();
+    freq_ = CountMatches(doc_);
     return freq_ > 0;
   }
 
  private:
   uint32_t FindMatch(uint32_t target) {
     while (true) {
-      target = Align(by_rarity_, target);
+      target = Align(aligned_, target);
       if (target == kNoMoreDocs) return kNoMoreDocs;
-      freq_ = CountMatches();
+      freq_ = CountMatches(target);
       if (freq_ > 0) return target;
+      if (lazy_ended_) return kNoMoreDocs;
       ++target;
     }
   }
   // Phrase start positions present for every term, counted (Lucene's exact
-  // phrase frequency). Starts come from the rarest term; each further term's
-  // positions are decoded only while some start survives.
-  uint32_t CountMatches() {
-    const size_t r = order_[0];
-    cursors_[r]->Positions(&positions_);
-    starts_.clear();
-    for (uint32_t p : positions_) {
-      if (p >= offsets_[r]) starts_.push_back(p - offsets_[r]);
-    }
-    for (size_t k = 1; k < order_.size() && !starts_.empty(); ++k) {
-      const size_t t = order_[k];
-      // Only positions up to the last surviving start's are looked at.
-      cursors_[t]->Positions(&positions_, starts_.back() + offsets_[t]);
-      size_t kept = 0, j = 0;
-      for (uint32_t start : starts_) {
-        const uint32_t want = start + offsets_[t];
-        while (j < positions_.size() && positions_[j] < want) ++j;
-        if (j < positions_.size() && positions_[j] == want) starts_[kept++] = start;
+  // phrase frequency). Terms are checked rarest first: the first one's
+  // positions at its first offset give the candidate starts; each further
+  // (term, offset) keeps those it confirms, decoding positions only up to
+  // the last surviving start's, and only while some start survives. A
+  // repeated word is checked once per offset: re-reading its positions with
+  // the runs skipped costs less than decoding them all once and merging per
+  // offset. (Ordering the terms by their tf in each doc instead measured no
+  // better: -0.3% to +1.7% instructions.)
+  uint32_t CountMatches(uint32_t doc) {
+    const size_t n = cursors_.size();
+    const uint32_t lead = rarity_index_[0];
+    uint32_t count = cursors_[lead]->PositionsInto(&starts_, offsets_[offset_begin_[lead]]);
+    for (size_t k = 0; k < n && count > 0; ++k) {
+      const uint32_t t = rarity_index_[k];
+      if (k >= aligned_.size()) {  // Not aligned yet.
+        PostingsCursor* c = cursors_[t];
+        const uint32_t d = c->doc() < doc ? c->Advance(doc) : c->doc();
+        if (d != doc) {
+          lazy_ended_ = d == kNoMoreDocs;  // Then no later doc can match either.
+          return 0;
+        }
       }
-      starts_.resize(kept);
+      for (uint32_t o = offset_begin_[t] + (k == 0); o < offset_begin_[t + 1] && count > 0; ++o) {
+        count = cursors_[t]->KeepPositions(starts_.data(), count, offsets_[o]);
+      }
     }
-    return static_cast<uint32_t>(starts_.size());
+    return count;
   }
 
-  std::vector<PostingsCursor*> cursors_;  // In phrase order, matching offsets_.
-  std::vector<uint32_t> offsets_;
-  std::vector<size_t> order_;               // Indexes into cursors_, rarest first.
+  std::vector<PostingsCursor*> cursors_;  // Distinct terms.
+  std::vector<uint32_t> offsets_;          // Term t's: [offset_begin_[t], offset_begin_[t + 1]).
+  std::vector<uint32_t> offset_begin_;
+  static constexpr size_t kAligned = 2;
   std::vector<PostingsCursor*> by_rarity_;
+  std::vector<PostingsCursor*> aligned_;  // The kAligned first of by_rarity_.
+  std::vector<uint32_t> rarity_index_;     // by_rarity_[k] == cursors_[rarity_index_[k]].
   const FieldReader* field_;
   float weight_;
   const NormInverseTable* table_;
-  std::vector<uint32_t> positions_, starts_;  // Reused scratch.
+  std::vector<uint32_t> starts_;  // Reused scratch.
   uint32_t doc_ = kNoMoreDocs;
   uint32_t freq_ = 0;
+  bool lazy_ended_ = false;  // A term past aligned_ has no docs left.
 };
 
 // Block-max windows over the approximation (the terms' intersection), so
@@ -516,16 +547,20 @@ void PhraseScorer::ForEachPruning(TopK* top) {
       up_to = ShallowAdvance(target);
     }
     if (target > d) {
-      d = Align(by_rarity_, target);
+      d = Align(aligned_, target);
       confirmed = false;
     }
-    for (; d <= up_to && d != kNoMoreDocs; d = Align(by_rarity_, d + 1), confirmed = false) {
+    for (; d <= up_to && d != kNoMoreDocs; d = Align(aligned_, d + 1), confirmed = false) {
+      if (lazy_ended_) {
+        d = kNoMoreDocs;
+        break;
+      }
       if (!confirmed) {
         uint32_t tf = UINT32_MAX;
-        for (PostingsCursor* c : by_rarity_) tf = std::min(tf, c->freq());
+        for (PostingsCursor* c : aligned_) tf = std::min(tf, c->freq());
         if (Bm25Score(weight_, tf, (*table_)[field_->norm(d)]) <= top->min_score()) continue;
         doc_ = d;
-        freq_ = CountMatches();
+        freq_ = CountMatches(d);
         if (freq_ == 0) continue;
       }
       doc_ = d;
@@ -1850,22 +1885,30 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
         ExpandTermClauses(q, *field, ctx, &clauses);
         return UnionOfTerms(std::move(clauses), ctx);
       }
-      std::vector<PostingsCursor*> cursors;
+      std::vector<PostingsCursor*> cursors;  // One per distinct term.
+      std::vector<uint32_t> term_of;         // Per word: its index in cursors.
       double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
-      for (const std::string& term : q.terms) {
+      for (size_t i = 0; i < q.terms.size(); ++i) {
+        const std::string& term = q.terms[i];
         ctx->NoteTerm(q.field, term);
         const auto ord = field->dict.Find(term);
         if (!ord) return std::make_unique<EmptyScorer>();
         const TermInfo info = field->Term(*ord);
-        idf += Bm25Idf(info.doc_freq, field->stats.doc_count);
-        cursors.push_back(ctx->NewCursor(*field, info));
+        idf += Bm25Idf(info.doc_freq, field->stats.doc_count);  // Per word, repeats too.
+        const size_t seen = std::find(q.terms.begin(), q.terms.begin() + i, term) - q.terms.begin();
+        if (seen < i) {
+          term_of.push_back(term_of[seen]);
+        } else {
+          term_of.push_back(static_cast<uint32_t>(cursors.size()));
+          cursors.push_back(ctx->NewCursor(*field, info));
+        }
       }
       const float weight = q.boost * static_cast<float>(idf);
       if (q.kind == Query::Kind::kTerm) {
         return std::make_unique<TermScorer>(cursors[0], field, weight, static_cast<float>(idf),
                                             ctx->NormTable(*field), ctx->params());
       }
-      return std::make_unique<PhraseScorer>(std::move(cursors), q.offsets, field, weight,
+      return std::make_unique<PhraseScorer>(std::move(cursors), term_of, q.offsets, field, weight,
                                             ctx->NormTable(*field));
     }
     case Query::Kind::kBoolean: {

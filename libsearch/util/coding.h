@@ -3,10 +3,15 @@
 // little-endian on any host.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <emmintrin.h>
+#endif
 
 namespace libsearch::internal {
 
@@ -67,25 +72,71 @@ inline const char* GetVarint32(const char* p, const char* limit, uint32_t* v) {
   return nullptr;
 }
 // Skips n varints in [p, limit) by counting their last bytes (high bit
-// clear), eight bytes at a time. Returns the position after the n-th, or
-// nullptr if fewer end before limit. Unlike GetVarint32 it does not reject
-// overlong varints: they only shift where later decoding starts, which stays
-// inside [p, limit].
+// clear). Returns the position after the n-th, or nullptr if fewer end
+// before limit. Unlike GetVarint32 it does not reject overlong varints: they
+// only shift where later decoding starts, which stays inside [p, limit].
+//
+// Positions of frequent terms are skipped in bulk (all earlier docs of a
+// block), so while n >= 16 whole chunks of 64, then 16 bytes are counted
+// with SSE2, with no check per chunk: k chunks of b bytes hold at most
+// kb <= n ends. Then the next n bytes if none continues a varint, else
+// eight bytes at a time.
 inline const char* SkipVarints(const char* p, const char* limit, uint64_t n) {
+#if defined(__x86_64__) || defined(_M_X64)
+  // Counted as bytes minus continuation bytes (negative as int8): one
+  // compare and one subtract per 16 bytes.
+  const __m128i zero = _mm_setzero_si128();
+  auto cont16 = [&](const char* q) {  // -1 in each byte lane that continues a varint.
+    return _mm_cmpgt_epi8(zero, _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+  };
+  auto fold = [&](__m128i acc) {
+    const __m128i sums = _mm_sad_epu8(acc, zero);
+    return static_cast<uint64_t>(_mm_cvtsi128_si32(sums)) +
+           static_cast<uint64_t>(_mm_extract_epi16(sums, 4));
+  };
+  while (n >= 64 && limit - p >= 64) {
+    uint64_t chunks = std::min<uint64_t>(n / 64, static_cast<uint64_t>(limit - p) / 64);
+    while (chunks > 0) {
+      // Byte counters gain at most 4 per chunk: fold them every 63 chunks.
+      const uint64_t m = std::min<uint64_t>(chunks, 63);
+      __m128i acc = zero;
+      for (uint64_t i = 0; i < m; ++i, p += 64) {
+        acc = _mm_sub_epi8(acc, cont16(p));
+        acc = _mm_sub_epi8(acc, cont16(p + 16));
+        acc = _mm_sub_epi8(acc, cont16(p + 32));
+        acc = _mm_sub_epi8(acc, cont16(p + 48));
+      }
+      n -= 64 * m - fold(acc);
+      chunks -= m;
+    }
+  }
+  while (n >= 16 && limit - p >= 16) {  // Here n < 64 unless limit is near.
+    const uint64_t chunks = std::min<uint64_t>(n / 16, static_cast<uint64_t>(limit - p) / 16);
+    __m128i acc = zero;
+    // At most 255 chunks: no fold needed.
+    for (uint64_t i = 0; i < chunks; ++i, p += 16) acc = _mm_sub_epi8(acc, cont16(p));
+    n -= 16 * chunks - fold(acc);
+  }
+  if (n < 16 && limit - p >= 16) {  // Commonly the next n bytes are n one-byte varints.
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    if ((static_cast<uint32_t>(_mm_movemask_epi8(v)) & ((1u << n) - 1)) == 0) return p + n;
+  }
+#endif
   constexpr uint64_t kHigh = 0x8080808080808080ull;
   while (n > 0 && limit - p >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    uint64_t ends = ~w & kHigh;  // Bit 7 of each byte that ends a varint.
-    // Count without a popcount instruction (no -mpopcnt): one bit per byte.
-    const uint64_t c = ((ends >> 7) * 0x0101010101010101ull) >> 56;
+    // Byte k of `upto`: the varints ending in bytes 0..k (no -mpopcnt).
+    const uint64_t upto = ((~w & kHigh) >> 7) * 0x0101010101010101ull;
+    const uint64_t c = upto >> 56;
     if (c < n) {
       n -= c;
       p += 8;
       continue;
     }
-    for (; n > 1; --n) ends &= ends - 1;  // Drop the first n - 1 ends.
-    return p + (__builtin_ctzll(ends) >> 3) + 1;
+    // The first byte with upto >= n (bytes are at most 8: no borrows).
+    const uint64_t reached = ((upto | kHigh) - n * 0x0101010101010101ull) & kHigh;
+    return p + (__builtin_ctzll(reached) >> 3) + 1;
   }
   for (; n > 0 && p < limit; ++p) n -= (static_cast<uint8_t>(*p) < 0x80);
   return n == 0 ? p : nullptr;

@@ -134,6 +134,39 @@ TEST(Coding, SkipVarintsMatchesDecoding) {
   ASSERT_EQ(SkipVarints(base, limit - 1, ends.size()), nullptr);
 }
 
+// Long skips take the SSE2 path (n >= 16): runs of one-byte varints
+// (frequent terms' positions) mixed with longer ones, from every start
+// offset in a 64-byte window, for n around the 16-byte chunk and the
+// 255-chunk fold boundaries.
+TEST(Coding, SkipVarintsLongRuns) {
+  std::mt19937 rng(4);
+  for (int mix : {0, 3, 30}) {  // Percent of multi-byte varints.
+    std::string buf;
+    std::vector<size_t> ends;
+    for (int i = 0; i < 20000; ++i) {
+      const bool longer = static_cast<int>(rng() % 100) < mix;
+      const uint32_t v = longer ? 128 + rng() % (1u << 20) : rng() % 128;
+      PutVarint32(&buf, v);
+      ends.push_back(buf.size());
+    }
+    const char* base = buf.data();
+    const char* limit = base + buf.size();
+    for (size_t first = 0; first < 64; ++first) {
+      const char* start = base + (first == 0 ? 0 : ends[first - 1]);
+      for (size_t n : {size_t{15}, size_t{16}, size_t{17}, size_t{31}, size_t{32}, size_t{63},
+                       size_t{64}, size_t{65}, size_t{255}, size_t{256}, size_t{1000}, size_t{4079},
+                       size_t{4080}, size_t{4081}, size_t{4096}, size_t{8160}, size_t{8161},
+                       size_t{16200}, ends.size() - first}) {
+        if (first + n > ends.size()) continue;
+        const char* want = base + ends[first + n - 1];
+        ASSERT_EQ(SkipVarints(start, limit, n), want) << mix << " " << first << " " << n;
+      }
+      ASSERT_EQ(SkipVarints(start, limit, ends.size() - first + 1), nullptr);
+      ASSERT_EQ(SkipVarints(start, limit - 1, ends.size() - first), nullptr);
+    }
+  }
+}
+
 TEST(Popcount, WordsMatchBitByBit) {
   std::mt19937_64 rng(9);
   std::vector<uint64_t> words(1000);
