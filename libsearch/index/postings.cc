@@ -51,6 +51,75 @@ bool DecodeVarintBlock(const char* p, const char* limit, uint32_t prev, uint32_t
   return true;
 }
 
+// The docs of a bitmap block (bit i = doc base + i) into out, in order;
+// returns how many. Whole words are decoded before the count is checked, so
+// out needs kBlockSize + 64 entries.
+inline uint32_t DecodeBitmap(const char* p, uint32_t words, uint32_t base, uint32_t* out) {
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < words && n <= kBlockSize; ++k, base += 64) {
+    for (uint64_t w = DecodeFixed64(p + 8 * k); w != 0; w &= w - 1) {
+      out[n++] = base + static_cast<uint32_t>(__builtin_ctzll(w));
+    }
+  }
+  return n;
+}
+
+// ORs a bitmap block's words (bit i = doc base + i) into `bits`; returns
+// the number of bits set. Word k lands on bits[base / 64 + k] shifted up by
+// base % 64, its top bits on the next word. REQUIRES: no bit maps to a doc
+// beyond `bits`.
+inline __attribute__((always_inline)) uint32_t OrBitmapWordsImpl(const char* p, uint32_t words,
+                                                                  uint32_t base, uint64_t* bits) {
+  const uint32_t s = base & 63;
+  uint64_t* out = bits + (base >> 6);
+  uint32_t count = 0;
+  if (s == 0) {
+    for (uint32_t k = 0; k < words; ++k) {
+      const uint64_t w = DecodeFixed64(p + 8 * k);
+      out[k] |= w;
+      count += static_cast<uint32_t>(__builtin_popcountll(w));
+    }
+  } else {
+    uint64_t carry = 0;
+    for (uint32_t k = 0; k < words; ++k) {
+      const uint64_t w = DecodeFixed64(p + 8 * k);
+      out[k] |= (w << s) | carry;
+      carry = w >> (64 - s);
+      count += static_cast<uint32_t>(__builtin_popcountll(w));
+    }
+    if (carry != 0) out[words] |= carry;
+  }
+  return count;
+}
+
+// Sets bits [from, to) of `bits`.
+void SetBitRange(uint64_t* bits, uint32_t from, uint32_t to) {
+  const uint32_t lo = from >> 6, hi = (to - 1) >> 6;
+  const uint64_t first = ~uint64_t{0} << (from & 63), last = ~uint64_t{0} >> (63 - ((to - 1) & 63));
+  if (lo == hi) {
+    bits[lo] |= first & last;
+    return;
+  }
+  bits[lo] |= first;
+  for (uint32_t k = lo + 1; k < hi; ++k) bits[k] = ~uint64_t{0};
+  bits[hi] |= last;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt"))) uint32_t OrBitmapWordsHw(const char* p, uint32_t words,
+                                                           uint32_t base, uint64_t* bits) {
+  return OrBitmapWordsImpl(p, words, base, bits);
+}
+#endif
+
+uint32_t OrBitmapWords(const char* p, uint32_t words, uint32_t base, uint64_t* bits) {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool hw = __builtin_cpu_supports("popcnt");  // As util/popcount.h.
+  if (hw) return OrBitmapWordsHw(p, words, base, bits);
+#endif
+  return OrBitmapWordsImpl(p, words, base, bits);
+}
+
 }  // namespace
 
 TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
@@ -112,7 +181,26 @@ TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float 
         p = in.docs[start + i];
       }
       bi.doc_bits = static_cast<uint8_t>(BitWidth(max_gap));
-      PackBlock(buf, bi.doc_bits, &sink->postings);
+      // Dense blocks as bitmaps (2.1), which COUNT ORs without decoding:
+      // when the bitmap of the block's span of ids is at most 16 bytes (one
+      // width step) larger than the packed gaps. Most bitmap blocks are
+      // smaller than their gaps (a field's postings shrink overall); the
+      // slack takes the densest blocks too, of width 1 and 2. Width 0 (128
+      // consecutive docs) stays packed: 0 bytes, and COUNT sets the range.
+      const uint32_t span = in.docs[start + n - 1] - prev;  // Docs prev+1 .. last.
+      const uint32_t words = static_cast<uint32_t>((uint64_t{span} + 63) / 64);
+      if (bi.doc_bits > 0 && words * 8 <= PackedBytes(bi.doc_bits) + kBitmapSlackBytes) {
+        uint64_t bitmap[kMaxBitmapWords] = {};
+        for (uint32_t i = 0; i < n; ++i) {
+          const uint32_t off = in.docs[start + i] - prev - 1;
+          bitmap[off >> 6] |= uint64_t{1} << (off & 63);
+        }
+        bi.flags = kBlockBitmap;
+        bi.doc_bits = static_cast<uint8_t>(words);
+        for (uint32_t k = 0; k < words; ++k) PutFixed64(&sink->postings, bitmap[k]);
+      } else {
+        PackBlock(buf, bi.doc_bits, &sink->postings);
+      }
       for (uint32_t i = 0; i < n; ++i) buf[i] = in.tfs[start + i] - 1;
       bi.tf_bits = static_cast<uint8_t>(BitWidth(bi.max_tf - 1));
       PackBlock(buf, bi.tf_bits, &sink->postings);
@@ -261,6 +349,22 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
       tf_src_ = p + PackedBytes(bi.doc_bits);
       tf_bits_ = bi.tf_bits;
     }
+  } else if (bi.flags == kBlockBitmap) {
+    // The span's words follow from the two last docs. The last doc being
+    // last_doc (checked below) and 128 bits set make a well-formed block:
+    // ids above prev, increasing, none past the span.
+    const uint32_t last = view_->last_doc[gb], words = bi.doc_bits;
+    if (n != kBlockSize || (b > 0 && last <= prev) || words > kMaxBitmapWords ||
+        words != (uint64_t{last - prev} + 63) / 64 || bi.tf_bits > 32 ||
+        8 * words + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p) ||
+        DecodeBitmap(p, words, prev + 1, docs_) != kBlockSize) {
+      Fail();
+      return false;
+    }
+    if (with_tfs) {
+      tf_src_ = p + 8 * words;
+      tf_bits_ = bi.tf_bits;
+    }
   } else if (bi.flags == kBlockVarint) {
     if (!DecodeVarintBlock(p, limit, prev, n, docs_, tfs_)) {
       Fail();
@@ -276,7 +380,8 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   // most 2^24 add at most 2^31. Its ids then grow, and the last one's check
   // covers them all. Otherwise, one pass per block.
   uint32_t bad = 0;
-  if (bi.flags != kBlockPacked || bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)) {
+  if (bi.flags == kBlockVarint ||
+      (bi.flags == kBlockPacked && (bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)))) {
     bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
     for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
   }
@@ -289,15 +394,70 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   return true;
 }
 
+bool PostingsCursor::OrBitmapBlock(uint64_t b, uint64_t* bits) {
+  const uint64_t gb = term_.first_block + b;
+  const BlockInfo& bi = view_->info[gb];
+  const uint32_t prev = b == 0 ? 0xffffffffu : view_->last_doc[gb - 1];
+  const uint32_t last = view_->last_doc[gb], words = bi.doc_bits;
+  const uint64_t off = term_.postings_offset + bi.doc_offset;
+  const uint64_t n = std::min<uint64_t>(kBlockSize, term_.doc_freq - b * kBlockSize);
+  // As LoadBlock checks: the span's words, last < num_docs, and the last
+  // word's top bit at last - prev - 1 (so no bit past `last`: every write
+  // below stays inside `bits`); 128 bits set is checked after ORing.
+  if (n != kBlockSize || (b > 0 && last <= prev) || last >= view_->num_docs ||
+      words > kMaxBitmapWords || words != (uint64_t{last - prev} + 63) / 64 ||
+      off > view_->postings.size() || 8 * words > view_->postings.size() - off) {
+    return false;
+  }
+  const char* p = view_->postings.data() + off;
+  if ((DecodeFixed64(p + 8 * (words - 1)) >> ((last - prev - 1) & 63)) != 1) return false;
+  return OrBitmapWords(p, words, prev + 1, bits) == kBlockSize;
+}
+
 void PostingsCursor::OrInto(uint64_t* bits) {
   if (doc_ == kNoMoreDocs) return;
-  // (Gathering a word's bits in a register first measured no faster: the
-  // branch on "same word" mispredicts for lists of middling density.)
-  for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
-  for (uint64_t b = block_ + 1; LoadBlock(b, /*with_tfs=*/false); ++b) {
+  // The current block from pos_ (its words if it is a whole bitmap block),
+  // then the rest: bitmap blocks by words, runs of 128 consecutive docs as a
+  // range, other blocks decoded (docs only). Terms without block entries
+  // have the current block only. (Gathering a word's bits in a register
+  // before storing measured no faster: the branch on "same word"
+  // mispredicts for lists of middling density.)
+  if (pos_ == 0 && has_block_entries() &&
+      view_->info[term_.first_block + block_].flags == kBlockBitmap) {
+    if (!OrBitmapBlock(block_, bits)) {
+      Fail();
+      return;
+    }
+  } else {
+    for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+  }
+  for (uint64_t b = block_ + 1; b < num_blocks_; ++b) {
+    const uint64_t gb = term_.first_block + b;
+    const BlockInfo& bi = view_->info[gb];
+    if (bi.flags == kBlockBitmap) {
+      if (!OrBitmapBlock(b, bits)) {
+        Fail();
+        return;
+      }
+      continue;
+    }
+    if (bi.flags == kBlockPacked && bi.doc_bits == 0 &&
+        term_.doc_freq - b * kBlockSize >= kBlockSize) {
+      // 128 consecutive docs (b > 0 here): prev + 1 .. last, a bit range.
+      const uint32_t prev = view_->last_doc[gb - 1], last = view_->last_doc[gb];
+      if (last >= view_->num_docs || last - prev != kBlockSize || prev >= last) {
+        Fail();
+        return;
+      }
+      SetBitRange(bits, prev + 1, last + 1);
+      continue;
+    }
+    if (!LoadBlock(b, /*with_tfs=*/false)) return;  // Corrupt: flagged, at the end.
     for (uint32_t i = 0; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
   }
-  doc_ = kNoMoreDocs;  // LoadBlock failed: past the end, or corrupt (then flagged).
+  block_ = num_blocks_;
+  count_ = pos_ = 0;
+  doc_ = kNoMoreDocs;
 }
 
 uint32_t PostingsCursor::Next() {

@@ -263,6 +263,9 @@ class PostingsCursor {
   // The one block of a term without block entries (inline or varint).
   bool LoadSingleBlock();
   void Fail();
+  // OrInto's step for bitmap block b (not the last): its words ORed into
+  // bits, no decoding. False (nothing set) if the block is damaged.
+  bool OrBitmapBlock(uint64_t b, uint64_t* bits);
   // Last doc of block b (relative); b < num_blocks_.
   uint32_t LastDoc(uint64_t b) const { return last_docs_[b]; }
 
@@ -283,7 +286,9 @@ class PostingsCursor {
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;
   uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
-  alignas(64) uint32_t docs_[128] = {};  // Defined throughout: SeekInBlock reads whole groups of four.
+  // Defined throughout: SeekInBlock reads whole groups of four. The slack
+  // takes a damaged bitmap's excess docs (DecodeBitmap checks per word).
+  alignas(64) uint32_t docs_[128 + 64] = {};
   alignas(64) uint32_t tfs_[128];
 };
 
