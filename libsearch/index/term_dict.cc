@@ -71,21 +71,30 @@ uint32_t TermDictReader::ScanBlock(uint64_t b, std::string_view key, bool* exact
   const char *p, *limit;
   if (!BlockRange(b, &p, &limit)) return static_cast<uint32_t>(first);
   const uint64_t count = std::min<uint64_t>(kTermsPerBlock, num_terms_ - first);
-  std::string term;
+  // Compares without building the terms. Invariant: the previous term is
+  // < key and shares its first m bytes with it. A term sharing more than m
+  // bytes with the previous one is then < key too (same byte at m); one
+  // sharing <= m agrees with key on those bytes, so only its suffix is
+  // compared, with key[shared..].
+  size_t m = 0, prev_len = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint32_t shared, len;
     p = GetVarint32(p, limit, &shared);
     if (p == nullptr) break;
     p = GetVarint32(p, limit, &len);
-    if (p == nullptr || len > static_cast<size_t>(limit - p) || shared > term.size()) break;
-    term.resize(shared);
-    term.append(p, len);
+    if (p == nullptr || len > static_cast<size_t>(limit - p) || shared > prev_len) break;
+    const char* suffix = p;
     p += len;
-    const int cmp = std::string_view(term).compare(key);
-    if (cmp >= 0) {
-      *exact = cmp == 0;
+    prev_len = shared + size_t{len};
+    if (shared > m) continue;
+    const size_t rest = key.size() - shared;
+    size_t j = 0;
+    while (j < len && j < rest && suffix[j] == key[shared + j]) ++j;
+    if (j == rest || (j < len && static_cast<uint8_t>(suffix[j]) > static_cast<uint8_t>(key[shared + j]))) {
+      *exact = j == len && j == rest;
       return static_cast<uint32_t>(first + i);
     }
+    m = shared + j;  // The term is < key: a proper prefix of it, or smaller at j.
   }
   return static_cast<uint32_t>(first + count);
 }
