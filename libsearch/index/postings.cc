@@ -112,6 +112,40 @@ __attribute__((target("popcnt"))) uint32_t OrBitmapWordsHw(const char* p, uint32
 }
 #endif
 
+// rank[k] = bits set in words 0..k-1 (at most 128: checked by the caller
+// from the returned total before use).
+inline __attribute__((always_inline)) uint32_t BitmapRanksImpl(const char* p, uint32_t words,
+                                                                uint8_t* rank) {
+  uint32_t total = 0;
+  for (uint32_t k = 0; k < words; ++k) {
+    rank[k] = static_cast<uint8_t>(total);
+    total += static_cast<uint32_t>(__builtin_popcountll(DecodeFixed64(p + 8 * k)));
+  }
+  return total;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt"))) uint32_t BitmapRanksHw(const char* p, uint32_t words,
+                                                         uint8_t* rank) {
+  return BitmapRanksImpl(p, words, rank);
+}
+#endif
+
+uint32_t BitmapRanks(const char* p, uint32_t words, uint8_t* rank) {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool hw = __builtin_cpu_supports("popcnt");
+  if (hw) return BitmapRanksHw(p, words, rank);
+#endif
+  return BitmapRanksImpl(p, words, rank);
+}
+
+inline uint32_t Popcount64(uint64_t x) {  // Portable: no POPCNT in the baseline ISA.
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<uint32_t>((x * 0x0101010101010101ull) >> 56);
+}
+
 uint32_t OrBitmapWords(const char* p, uint32_t words, uint32_t base, uint64_t* bits) {
 #if defined(__x86_64__) || defined(__i386__)
   static const bool hw = __builtin_cpu_supports("popcnt");  // As util/popcount.h.
@@ -268,6 +302,7 @@ void PostingsCursor::DecodeTfs() {
 
 void PostingsCursor::Fail() {
   corrupt_ = true;
+  bitmap_ = nullptr;
   tf_src_ = nullptr;
   doc_ = kNoMoreDocs;
   count_ = 0;
@@ -320,6 +355,7 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   block_ = b;
   pos_ = 0;
   tf_src_ = nullptr;
+  bitmap_ = nullptr;
   if (b >= num_blocks_) {
     count_ = 0;
     return false;
@@ -350,21 +386,34 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
       tf_bits_ = bi.tf_bits;
     }
   } else if (bi.flags == kBlockBitmap) {
-    // The span's words follow from the two last docs. The last doc being
-    // last_doc (checked below) and 128 bits set make a well-formed block:
-    // ids above prev, increasing, none past the span.
+    // The span's words follow from the two last docs. 128 bits set, the
+    // highest at `last` (so none past the span) and last < num_docs make a
+    // well-formed block: ids above prev, increasing, below num_docs.
     const uint32_t last = view_->last_doc[gb], words = bi.doc_bits;
-    if (n != kBlockSize || (b > 0 && last <= prev) || words > kMaxBitmapWords ||
-        words != (uint64_t{last - prev} + 63) / 64 || bi.tf_bits > 32 ||
-        8 * words + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p) ||
-        DecodeBitmap(p, words, prev + 1, docs_) != kBlockSize) {
+    if (n != kBlockSize || (b > 0 && last <= prev) || last >= view_->num_docs ||
+        words > kMaxBitmapWords || words != (uint64_t{last - prev} + 63) / 64 ||
+        bi.tf_bits > 32 || 8 * words + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p) ||
+        (DecodeFixed64(p + 8 * (words - 1)) >> ((last - prev - 1) & 63)) != 1 ||
+        BitmapRanks(p, words, bitmap_rank_) != kBlockSize) {
       Fail();
       return false;
     }
+    // Ids are decoded into docs_ on the first Next() in the block; until
+    // then Advance seeks in the words (a pruned search often lands on a
+    // block once and leaves it). docs_[0] is set now.
+    bitmap_ = p;
+    bitmap_words_ = words;
+    bitmap_base_ = prev + 1;
+    uint32_t k = 0;
+    while (DecodeFixed64(p + 8 * k) == 0) ++k;
+    docs_[0] = bitmap_base_ + 64 * k + static_cast<uint32_t>(__builtin_ctzll(DecodeFixed64(p + 8 * k)));
     if (with_tfs) {
       tf_src_ = p + 8 * words;
       tf_bits_ = bi.tf_bits;
     }
+    count_ = n;
+    pos_ptr_ = nullptr;
+    return true;
   } else if (bi.flags == kBlockVarint) {
     if (!DecodeVarintBlock(p, limit, prev, n, docs_, tfs_)) {
       Fail();
@@ -380,8 +429,7 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   // most 2^24 add at most 2^31. Its ids then grow, and the last one's check
   // covers them all. Otherwise, one pass per block.
   uint32_t bad = 0;
-  if (bi.flags == kBlockVarint ||
-      (bi.flags == kBlockPacked && (bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)))) {
+  if (bi.flags == kBlockVarint || bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)) {
     bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
     for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
   }
@@ -392,6 +440,24 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   count_ = n;
   pos_ptr_ = nullptr;
   return true;
+}
+
+void PostingsCursor::DecodeBitmapDocs() {
+  DecodeBitmap(bitmap_, bitmap_words_, bitmap_base_, docs_);  // 128 docs: checked at load.
+  bitmap_ = nullptr;
+}
+
+uint32_t PostingsCursor::SeekInBitmap(uint32_t target) {
+  // First set bit at or after target's; the block's last doc (>= target)
+  // is set, so the scan ends inside the words. Its index in the block (for
+  // tfs and positions) is the rank of its bit.
+  const uint32_t o = target - bitmap_base_;
+  uint32_t k = o >> 6;
+  uint64_t w = DecodeFixed64(bitmap_ + 8 * k) & (~uint64_t{0} << (o & 63));
+  while (w == 0) w = DecodeFixed64(bitmap_ + 8 * ++k);
+  const uint64_t below = (w & (0 - w)) - 1;  // Bits under the lowest set one.
+  pos_ = bitmap_rank_[k] + Popcount64(DecodeFixed64(bitmap_ + 8 * k) & below);
+  return bitmap_base_ + 64 * k + static_cast<uint32_t>(__builtin_ctzll(w));
 }
 
 bool PostingsCursor::OrBitmapBlock(uint64_t b, uint64_t* bits) {
@@ -429,6 +495,7 @@ void PostingsCursor::OrInto(uint64_t* bits) {
       return;
     }
   } else {
+    if (bitmap_ != nullptr) DecodeBitmapDocs();
     for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
   }
   for (uint64_t b = block_ + 1; b < num_blocks_; ++b) {
@@ -462,7 +529,10 @@ void PostingsCursor::OrInto(uint64_t* bits) {
 
 uint32_t PostingsCursor::Next() {
   if (doc_ == kNoMoreDocs) return doc_;
-  if (++pos_ < count_) return doc_ = docs_[pos_];
+  if (++pos_ < count_) {
+    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    return doc_ = docs_[pos_];
+  }
   if (!LoadBlock(block_ + 1)) return doc_ = kNoMoreDocs;
   return doc_ = docs_[0];
 }
@@ -474,6 +544,7 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
     while (b < num_blocks_ && LastDoc(b) < target) ++b;
     if (!LoadBlock(b)) return doc_ = kNoMoreDocs;
   }
+  if (bitmap_ != nullptr) return doc_ = SeekInBitmap(target);
   // The block's last doc is >= target; short hops stay scalar.
   if (docs_[pos_ + 1 < count_ ? pos_ + 1 : pos_] >= target) {
     pos_ += docs_[pos_] < target;

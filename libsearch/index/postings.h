@@ -263,6 +263,11 @@ class PostingsCursor {
   // The one block of a term without block entries (inline or varint).
   bool LoadSingleBlock();
   void Fail();
+  // Decodes the current bitmap block's ids into docs_ (bitmap_ then null).
+  void DecodeBitmapDocs();
+  // Advance within the current, undecoded bitmap block: sets pos_, returns
+  // the doc. REQUIRES: bitmap_base_ <= target <= the block's last doc.
+  uint32_t SeekInBitmap(uint32_t target);
   // OrInto's step for bitmap block b (not the last): its words ORed into
   // bits, no decoding. False (nothing set) if the block is damaged.
   bool OrBitmapBlock(uint64_t b, uint64_t* bits);
@@ -286,6 +291,12 @@ class PostingsCursor {
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;
   uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
+  // The current block's words while it is a bitmap block not yet decoded
+  // into docs_ (only docs_[0] is then set), else null.
+  const char* bitmap_ = nullptr;
+  uint32_t bitmap_words_ = 0;
+  uint32_t bitmap_base_ = 0;  // The id of bit 0.
+  uint8_t bitmap_rank_[kMaxBitmapWords];  // Bits set in the words before word k.
   // Defined throughout: SeekInBlock reads whole groups of four. The slack
   // takes a damaged bitmap's excess docs (DecodeBitmap checks per word).
   alignas(64) uint32_t docs_[128 + 64] = {};

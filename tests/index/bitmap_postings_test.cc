@@ -150,6 +150,32 @@ class Checker {
       }
       ASSERT_FALSE(c.corrupt());
     }
+    for (int trial = 0; trial < 4; ++trial) {  // Next and Advance interleaved.
+      PostingsCursor c(&view, ti);
+      std::vector<uint32_t> got;
+      size_t i = 0;
+      while (i < df) {
+        ASSERT_EQ(c.doc(), l.docs[i]);
+        ASSERT_EQ(c.freq(), l.tfs[i]);
+        if ((*rng)() % 5 == 0) {
+          size_t at = 0;
+          for (size_t k = 0; k < i; ++k) at += l.tfs[k];
+          c.Positions(&got);
+          ASSERT_EQ(got, std::vector<uint32_t>(l.positions.begin() + at,
+                                               l.positions.begin() + at + l.tfs[i]));
+        }
+        if ((*rng)() % 2 == 0) {
+          c.Next();
+          ++i;
+        } else {
+          const uint32_t target = l.docs[i] + 1 + (*rng)() % (trial % 2 ? 5 : 300);
+          i = std::lower_bound(l.docs.begin(), l.docs.end(), target) - l.docs.begin();
+          c.Advance(target);
+        }
+      }
+      ASSERT_EQ(c.doc(), kNoMoreDocs);
+      ASSERT_FALSE(c.corrupt());
+    }
     // OrInto from the start, mid-block, block ends and random points, into
     // a bitset that already has bits set (OR, not assign).
     std::vector<uint32_t> skips = {0, 1, 126, 127, 128, 129, 255, 256, df - (df > 0), df};
@@ -157,7 +183,11 @@ class Checker {
     for (const uint32_t skip : skips) {
       if (skip > df) continue;
       PostingsCursor c(&view, ti);
-      for (uint32_t i = 0; i < skip; ++i) c.Next();
+      if (skip % 2 == 1 && skip < df) {
+        c.Advance(l.docs[skip]);  // Mid-block by a seek (bitmap words, not decoded).
+      } else {
+        for (uint32_t i = 0; i < skip; ++i) c.Next();
+      }
       const size_t words = (num_docs_ + 63) / 64;
       std::vector<uint64_t> bits(words + 1, 0), want(words + 1, 0);
       for (size_t w = 0; w < words; w += 7) bits[w] = want[w] = 0x8000000000000001ull;
