@@ -8,6 +8,7 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <emmintrin.h>
+#include <immintrin.h>  // _tzcnt_u64, in target("bmi") code only.
 #define LIBSEARCH_HAVE_SSE2 1
 #endif
 
@@ -51,17 +52,50 @@ bool DecodeVarintBlock(const char* p, const char* limit, uint32_t prev, uint32_t
   return true;
 }
 
-// The docs of a bitmap block (bit i = doc base + i) into out, in order;
-// returns how many. Whole words are decoded before the count is checked, so
-// out needs kBlockSize + 64 entries.
-inline uint32_t DecodeBitmap(const char* p, uint32_t words, uint32_t base, uint32_t* out) {
+// The docs of a bitmap block (bit i = doc base + i) into out, in order.
+// REQUIRES: the words hold at most 128 bits (checked at load); out has
+// kBlockSize + 4 entries (the BMI version writes up to 3 past the last doc).
+void DecodeBitmapScalar(const char* p, uint32_t words, uint32_t base, uint32_t* out) {
   uint32_t n = 0;
-  for (uint32_t k = 0; k < words && n <= kBlockSize; ++k, base += 64) {
+  for (uint32_t k = 0; k < words; ++k, base += 64) {
     for (uint64_t w = DecodeFixed64(p + 8 * k); w != 0; w &= w - 1) {
       out[n++] = base + static_cast<uint32_t>(__builtin_ctzll(w));
     }
   }
-  return n;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+// With TZCNT, BLSR and POPCNT: four bits per step without a branch each
+// (TZCNT of 0 is 64: the extra entries past the word's docs are overwritten
+// by the next word or lie past the block's last doc).
+__attribute__((target("popcnt,bmi"))) void DecodeBitmapBmi(const char* p, uint32_t words,
+                                                           uint32_t base, uint32_t* out) {
+  for (uint32_t k = 0; k < words; ++k, base += 64) {
+    uint64_t w = DecodeFixed64(p + 8 * k);
+    const uint32_t count = static_cast<uint32_t>(__builtin_popcountll(w));
+    for (uint32_t i = 0; i < count; i += 4) {
+      out[i] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+      out[i + 1] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+      out[i + 2] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+      out[i + 3] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+    }
+    out += count;
+  }
+}
+#endif
+
+void DecodeBitmap(const char* p, uint32_t words, uint32_t base, uint32_t* out) {
+#if defined(__x86_64__) || defined(__i386__)
+  // LIBSEARCH_SIMD=scalar (ActiveKernels) forces the scalar loop here too.
+  static const bool bmi = __builtin_cpu_supports("bmi") && __builtin_cpu_supports("popcnt") &&
+                          &ActiveKernels() != &ScalarKernels();
+  if (bmi) return DecodeBitmapBmi(p, words, base, out);
+#endif
+  DecodeBitmapScalar(p, words, base, out);
 }
 
 // ORs a bitmap block's words (bit i = doc base + i) into `bits`; returns
@@ -400,7 +434,8 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
     }
     // Ids are decoded into docs_ on the first Next() in the block; until
     // then Advance seeks in the words (a pruned search often lands on a
-    // block once and leaves it). docs_[0] is set now.
+    // block once and leaves it). docs_[0] is set now, and count_ is 1 so
+    // that Next() leaves its fast path, decodes and sets it to 128.
     bitmap_ = p;
     bitmap_words_ = words;
     bitmap_base_ = prev + 1;
@@ -411,7 +446,7 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
       tf_src_ = p + 8 * words;
       tf_bits_ = bi.tf_bits;
     }
-    count_ = n;
+    count_ = 1;
     pos_ptr_ = nullptr;
     return true;
   } else if (bi.flags == kBlockVarint) {
@@ -445,6 +480,7 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
 void PostingsCursor::DecodeBitmapDocs() {
   DecodeBitmap(bitmap_, bitmap_words_, bitmap_base_, docs_);  // 128 docs: checked at load.
   bitmap_ = nullptr;
+  count_ = kBlockSize;
 }
 
 uint32_t PostingsCursor::SeekInBitmap(uint32_t target) {
@@ -529,9 +565,10 @@ void PostingsCursor::OrInto(uint64_t* bits) {
 
 uint32_t PostingsCursor::Next() {
   if (doc_ == kNoMoreDocs) return doc_;
-  if (++pos_ < count_) {
-    if (bitmap_ != nullptr) DecodeBitmapDocs();
-    return doc_ = docs_[pos_];
+  if (++pos_ < count_) return doc_ = docs_[pos_];
+  if (bitmap_ != nullptr) {  // An undecoded bitmap block (count_ 1 until now).
+    DecodeBitmapDocs();
+    if (pos_ < count_) return doc_ = docs_[pos_];
   }
   if (!LoadBlock(block_ + 1)) return doc_ = kNoMoreDocs;
   return doc_ = docs_[0];
@@ -544,6 +581,8 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
     while (b < num_blocks_ && LastDoc(b) < target) ++b;
     if (!LoadBlock(b)) return doc_ = kNoMoreDocs;
   }
+  // Seeking in the words measured cheaper than decoding a block sought
+  // again, even after 8 seeks (callgrind, enwiki top-10 queries).
   if (bitmap_ != nullptr) return doc_ = SeekInBitmap(target);
   // The block's last doc is >= target; short hops stay scalar.
   if (docs_[pos_ + 1 < count_ ? pos_ + 1 : pos_] >= target) {

@@ -279,7 +279,7 @@ class PostingsCursor {
   uint64_t num_blocks_ = 0;  // Blocks of this term.
   uint64_t block_ = 0;       // Current block, relative to term_.first_block.
   uint64_t shallow_ = 0;     // ShallowAdvance's block, >= block_ when used.
-  uint32_t count_ = 0;       // Docs in the current block.
+  uint32_t count_ = 0;       // Docs in the current block (1 for an undecoded bitmap).
   uint32_t pos_ = 0;         // Index in the current block.
   uint32_t doc_ = kNoMoreDocs;
   uint32_t single_last_ = 0;  // Last doc of a term without block entries.
@@ -292,14 +292,14 @@ class PostingsCursor {
   const char* pos_ptr_ = nullptr;
   uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
   // The current block's words while it is a bitmap block not yet decoded
-  // into docs_ (only docs_[0] is then set), else null.
+  // into docs_ (only docs_[0] is then set, and count_ is 1), else null.
   const char* bitmap_ = nullptr;
   uint32_t bitmap_words_ = 0;
   uint32_t bitmap_base_ = 0;  // The id of bit 0.
   uint8_t bitmap_rank_[kMaxBitmapWords];  // Bits set in the words before word k.
   // Defined throughout: SeekInBlock reads whole groups of four. The slack
-  // takes a damaged bitmap's excess docs (DecodeBitmap checks per word).
-  alignas(64) uint32_t docs_[128 + 64] = {};
+  // takes the entries a bitmap decoder writes past the last doc.
+  alignas(64) uint32_t docs_[128 + 4] = {};
   alignas(64) uint32_t tfs_[128];
 };
 
