@@ -9,6 +9,7 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <emmintrin.h>
+#include <immintrin.h>  // _tzcnt_u64, in target("bmi") code only.
 #define LIBSEARCH_HAVE_SSE2 1
 #endif
 
@@ -77,6 +78,142 @@ inline bool DecodeDelta(const char** p, const char* limit, uint32_t* v) {
   return *p != nullptr;
 }
 
+// The docs of a bitmap block (bit i = doc base + i) into out, in order.
+// REQUIRES: the words hold at most 128 bits (checked at load); out has
+// kBlockSize + 4 entries (the BMI version writes up to 3 past the last doc).
+void DecodeBitmapScalar(const char* p, uint32_t words, uint32_t base, uint32_t* out) {
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < words; ++k, base += 64) {
+    for (uint64_t w = DecodeFixed64(p + 8 * k); w != 0; w &= w - 1) {
+      out[n++] = base + static_cast<uint32_t>(__builtin_ctzll(w));
+    }
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+// With TZCNT, BLSR and POPCNT: four bits per step without a branch each
+// (TZCNT of 0 is 64: the extra entries past the word's docs are overwritten
+// by the next word or lie past the block's last doc).
+__attribute__((target("popcnt,bmi"))) void DecodeBitmapBmi(const char* p, uint32_t words,
+                                                           uint32_t base, uint32_t* out) {
+  for (uint32_t k = 0; k < words; ++k, base += 64) {
+    uint64_t w = DecodeFixed64(p + 8 * k);
+    const uint32_t count = static_cast<uint32_t>(__builtin_popcountll(w));
+    for (uint32_t i = 0; i < count; i += 4) {
+      out[i] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+      out[i + 1] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+      out[i + 2] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+      out[i + 3] = base + static_cast<uint32_t>(_tzcnt_u64(w));
+      w &= w - 1;
+    }
+    out += count;
+  }
+}
+#endif
+
+void DecodeBitmap(const char* p, uint32_t words, uint32_t base, uint32_t* out) {
+#if defined(__x86_64__) || defined(__i386__)
+  // LIBSEARCH_SIMD=scalar (ActiveKernels) forces the scalar loop here too.
+  static const bool bmi = __builtin_cpu_supports("bmi") && __builtin_cpu_supports("popcnt") &&
+                          &ActiveKernels() != &ScalarKernels();
+  if (bmi) return DecodeBitmapBmi(p, words, base, out);
+#endif
+  DecodeBitmapScalar(p, words, base, out);
+}
+
+// ORs a bitmap block's words (bit i = doc base + i) into `bits`; returns
+// the number of bits set. Word k lands on bits[base / 64 + k] shifted up by
+// base % 64, its top bits on the next word. REQUIRES: no bit maps to a doc
+// beyond `bits`.
+inline __attribute__((always_inline)) uint32_t OrBitmapWordsImpl(const char* p, uint32_t words,
+                                                                  uint32_t base, uint64_t* bits) {
+  const uint32_t s = base & 63;
+  uint64_t* out = bits + (base >> 6);
+  uint32_t count = 0;
+  if (s == 0) {
+    for (uint32_t k = 0; k < words; ++k) {
+      const uint64_t w = DecodeFixed64(p + 8 * k);
+      out[k] |= w;
+      count += static_cast<uint32_t>(__builtin_popcountll(w));
+    }
+  } else {
+    uint64_t carry = 0;
+    for (uint32_t k = 0; k < words; ++k) {
+      const uint64_t w = DecodeFixed64(p + 8 * k);
+      out[k] |= (w << s) | carry;
+      carry = w >> (64 - s);
+      count += static_cast<uint32_t>(__builtin_popcountll(w));
+    }
+    if (carry != 0) out[words] |= carry;
+  }
+  return count;
+}
+
+// Sets bits [from, to) of `bits`.
+void SetBitRange(uint64_t* bits, uint32_t from, uint32_t to) {
+  const uint32_t lo = from >> 6, hi = (to - 1) >> 6;
+  const uint64_t first = ~uint64_t{0} << (from & 63), last = ~uint64_t{0} >> (63 - ((to - 1) & 63));
+  if (lo == hi) {
+    bits[lo] |= first & last;
+    return;
+  }
+  bits[lo] |= first;
+  for (uint32_t k = lo + 1; k < hi; ++k) bits[k] = ~uint64_t{0};
+  bits[hi] |= last;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt"))) uint32_t OrBitmapWordsHw(const char* p, uint32_t words,
+                                                           uint32_t base, uint64_t* bits) {
+  return OrBitmapWordsImpl(p, words, base, bits);
+}
+#endif
+
+// rank[k] = bits set in words 0..k-1 (at most 128: checked by the caller
+// from the returned total before use).
+inline __attribute__((always_inline)) uint32_t BitmapRanksImpl(const char* p, uint32_t words,
+                                                                uint8_t* rank) {
+  uint32_t total = 0;
+  for (uint32_t k = 0; k < words; ++k) {
+    rank[k] = static_cast<uint8_t>(total);
+    total += static_cast<uint32_t>(__builtin_popcountll(DecodeFixed64(p + 8 * k)));
+  }
+  return total;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt"))) uint32_t BitmapRanksHw(const char* p, uint32_t words,
+                                                         uint8_t* rank) {
+  return BitmapRanksImpl(p, words, rank);
+}
+#endif
+
+uint32_t BitmapRanks(const char* p, uint32_t words, uint8_t* rank) {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool hw = __builtin_cpu_supports("popcnt");
+  if (hw) return BitmapRanksHw(p, words, rank);
+#endif
+  return BitmapRanksImpl(p, words, rank);
+}
+
+inline uint32_t Popcount64(uint64_t x) {  // Portable: no POPCNT in the baseline ISA.
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<uint32_t>((x * 0x0101010101010101ull) >> 56);
+}
+
+uint32_t OrBitmapWords(const char* p, uint32_t words, uint32_t base, uint64_t* bits) {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool hw = __builtin_cpu_supports("popcnt");  // As util/popcount.h.
+  if (hw) return OrBitmapWordsHw(p, words, base, bits);
+#endif
+  return OrBitmapWordsImpl(p, words, base, bits);
+}
+
 }  // namespace
 
 TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float weight,
@@ -138,7 +275,26 @@ TermInfo WritePostings(const TermPostingsInput& in, const uint8_t* norms, float 
         p = in.docs[start + i];
       }
       bi.doc_bits = static_cast<uint8_t>(BitWidth(max_gap));
-      PackBlock(buf, bi.doc_bits, &sink->postings);
+      // Dense blocks as bitmaps (2.1), which COUNT ORs without decoding:
+      // when the bitmap of the block's span of ids is at most 16 bytes (one
+      // width step) larger than the packed gaps. Most bitmap blocks are
+      // smaller than their gaps (a field's postings shrink overall); the
+      // slack takes the densest blocks too, of width 1 and 2. Width 0 (128
+      // consecutive docs) stays packed: 0 bytes, and COUNT sets the range.
+      const uint32_t span = in.docs[start + n - 1] - prev;  // Docs prev+1 .. last.
+      const uint32_t words = static_cast<uint32_t>((uint64_t{span} + 63) / 64);
+      if (bi.doc_bits > 0 && words * 8 <= PackedBytes(bi.doc_bits) + kBitmapSlackBytes) {
+        uint64_t bitmap[kMaxBitmapWords] = {};
+        for (uint32_t i = 0; i < n; ++i) {
+          const uint32_t off = in.docs[start + i] - prev - 1;
+          bitmap[off >> 6] |= uint64_t{1} << (off & 63);
+        }
+        bi.flags = kBlockBitmap;
+        bi.doc_bits = static_cast<uint8_t>(words);
+        for (uint32_t k = 0; k < words; ++k) PutFixed64(&sink->postings, bitmap[k]);
+      } else {
+        PackBlock(buf, bi.doc_bits, &sink->postings);
+      }
       for (uint32_t i = 0; i < n; ++i) buf[i] = in.tfs[start + i] - 1;
       bi.tf_bits = static_cast<uint8_t>(BitWidth(bi.max_tf - 1));
       PackBlock(buf, bi.tf_bits, &sink->postings);
@@ -206,6 +362,7 @@ void PostingsCursor::DecodeTfs() {
 
 void PostingsCursor::Fail() {
   corrupt_ = true;
+  bitmap_ = nullptr;
   tf_src_ = nullptr;
   doc_ = kNoMoreDocs;
   count_ = 0;
@@ -258,6 +415,7 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   block_ = b;
   pos_ = 0;
   tf_src_ = nullptr;
+  bitmap_ = nullptr;
   if (b >= num_blocks_) {
     count_ = 0;
     return false;
@@ -287,6 +445,36 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
       tf_src_ = p + PackedBytes(bi.doc_bits);
       tf_bits_ = bi.tf_bits;
     }
+  } else if (bi.flags == kBlockBitmap) {
+    // The span's words follow from the two last docs. 128 bits set, the
+    // highest at `last` (so none past the span) and last < num_docs make a
+    // well-formed block: ids above prev, increasing, below num_docs.
+    const uint32_t last = view_->last_doc[gb], words = bi.doc_bits;
+    if (n != kBlockSize || (b > 0 && last <= prev) || last >= view_->num_docs ||
+        words > kMaxBitmapWords || words != (uint64_t{last - prev} + 63) / 64 ||
+        bi.tf_bits > 32 || 8 * words + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p) ||
+        (DecodeFixed64(p + 8 * (words - 1)) >> ((last - prev - 1) & 63)) != 1 ||
+        BitmapRanks(p, words, bitmap_rank_) != kBlockSize) {
+      Fail();
+      return false;
+    }
+    // Ids are decoded into docs_ on the first Next() in the block; until
+    // then Advance seeks in the words (a pruned search often lands on a
+    // block once and leaves it). docs_[0] is set now, and count_ is 1 so
+    // that Next() leaves its fast path, decodes and sets it to 128.
+    bitmap_ = p;
+    bitmap_words_ = words;
+    bitmap_base_ = prev + 1;
+    uint32_t k = 0;
+    while (DecodeFixed64(p + 8 * k) == 0) ++k;
+    docs_[0] = bitmap_base_ + 64 * k + static_cast<uint32_t>(__builtin_ctzll(DecodeFixed64(p + 8 * k)));
+    if (with_tfs) {
+      tf_src_ = p + 8 * words;
+      tf_bits_ = bi.tf_bits;
+    }
+    count_ = 1;
+    pos_ptr_ = nullptr;
+    return true;
   } else if (bi.flags == kBlockVarint) {
     if (!DecodeVarintBlock(p, limit, prev, n, docs_, tfs_)) {
       Fail();
@@ -302,7 +490,7 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   // most 2^24 add at most 2^31. Its ids then grow, and the last one's check
   // covers them all. Otherwise, one pass per block.
   uint32_t bad = 0;
-  if (bi.flags != kBlockPacked || bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)) {
+  if (bi.flags == kBlockVarint || bi.doc_bits > 24 || (b > 0 && prev > 0x7fffffffu)) {
     bad = docs_[0] >= view_->num_docs || (b > 0 && docs_[0] <= prev);
     for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
   }
@@ -315,25 +503,105 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   return true;
 }
 
+void PostingsCursor::DecodeBitmapDocs() {
+  DecodeBitmap(bitmap_, bitmap_words_, bitmap_base_, docs_);  // 128 docs: checked at load.
+  bitmap_ = nullptr;
+  count_ = kBlockSize;
+}
+
+uint32_t PostingsCursor::SeekInBitmap(uint32_t target) {
+  // First set bit at or after target's; the block's last doc (>= target)
+  // is set, so the scan ends inside the words. Its index in the block (for
+  // tfs and positions) is the rank of its bit.
+  const uint32_t o = target - bitmap_base_;
+  uint32_t k = o >> 6;
+  uint64_t w = DecodeFixed64(bitmap_ + 8 * k) & (~uint64_t{0} << (o & 63));
+  while (w == 0) w = DecodeFixed64(bitmap_ + 8 * ++k);
+  const uint64_t below = (w & (0 - w)) - 1;  // Bits under the lowest set one.
+  pos_ = bitmap_rank_[k] + Popcount64(DecodeFixed64(bitmap_ + 8 * k) & below);
+  return bitmap_base_ + 64 * k + static_cast<uint32_t>(__builtin_ctzll(w));
+}
+
+bool PostingsCursor::OrBitmapBlock(uint64_t b, uint64_t* bits) {
+  const uint64_t gb = term_.first_block + b;
+  const BlockInfo& bi = view_->info[gb];
+  const uint32_t prev = b == 0 ? 0xffffffffu : view_->last_doc[gb - 1];
+  const uint32_t last = view_->last_doc[gb], words = bi.doc_bits;
+  const uint64_t off = term_.postings_offset + bi.doc_offset;
+  const uint64_t n = std::min<uint64_t>(kBlockSize, term_.doc_freq - b * kBlockSize);
+  // As LoadBlock checks: the span's words, last < num_docs, and the last
+  // word's top bit at last - prev - 1 (so no bit past `last`: every write
+  // below stays inside `bits`); 128 bits set is checked after ORing.
+  if (n != kBlockSize || (b > 0 && last <= prev) || last >= view_->num_docs ||
+      words > kMaxBitmapWords || words != (uint64_t{last - prev} + 63) / 64 ||
+      off > view_->postings.size() || 8 * words > view_->postings.size() - off) {
+    return false;
+  }
+  const char* p = view_->postings.data() + off;
+  if ((DecodeFixed64(p + 8 * (words - 1)) >> ((last - prev - 1) & 63)) != 1) return false;
+  return OrBitmapWords(p, words, prev + 1, bits) == kBlockSize;
+}
+
 void PostingsCursor::OrInto(uint64_t* bits) {
   if (doc_ == kNoMoreDocs) return;
-  // (Gathering a word's bits in a register first measured no faster: the
-  // branch on "same word" mispredicts for lists of middling density.)
-  for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
-  for (uint64_t b = block_ + 1; LoadBlock(b, /*with_tfs=*/false); ++b) {
+  // The current block from pos_ (its words if it is a whole bitmap block),
+  // then the rest: bitmap blocks by words, runs of 128 consecutive docs as a
+  // range, other blocks decoded (docs only). Terms without block entries
+  // have the current block only. (Gathering a word's bits in a register
+  // before storing measured no faster: the branch on "same word"
+  // mispredicts for lists of middling density.)
+  if (pos_ == 0 && has_block_entries() &&
+      view_->info[term_.first_block + block_].flags == kBlockBitmap) {
+    if (!OrBitmapBlock(block_, bits)) {
+      Fail();
+      return;
+    }
+  } else {
+    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+  }
+  for (uint64_t b = block_ + 1; b < num_blocks_; ++b) {
+    const uint64_t gb = term_.first_block + b;
+    const BlockInfo& bi = view_->info[gb];
+    if (bi.flags == kBlockBitmap) {
+      if (!OrBitmapBlock(b, bits)) {
+        Fail();
+        return;
+      }
+      continue;
+    }
+    if (bi.flags == kBlockPacked && bi.doc_bits == 0 &&
+        term_.doc_freq - b * kBlockSize >= kBlockSize) {
+      // 128 consecutive docs (b > 0 here): prev + 1 .. last, a bit range.
+      const uint32_t prev = view_->last_doc[gb - 1], last = view_->last_doc[gb];
+      if (last >= view_->num_docs || last - prev != kBlockSize || prev >= last) {
+        Fail();
+        return;
+      }
+      SetBitRange(bits, prev + 1, last + 1);
+      continue;
+    }
+    if (!LoadBlock(b, /*with_tfs=*/false)) return;  // Corrupt: flagged, at the end.
     for (uint32_t i = 0; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
   }
-  doc_ = kNoMoreDocs;  // LoadBlock failed: past the end, or corrupt (then flagged).
+  block_ = num_blocks_;
+  count_ = pos_ = 0;
+  doc_ = kNoMoreDocs;
 }
 
 uint32_t PostingsCursor::Next() {
   if (doc_ == kNoMoreDocs) return doc_;
   if (++pos_ < count_) return doc_ = docs_[pos_];
+  if (bitmap_ != nullptr) {  // An undecoded bitmap block (count_ 1 until now).
+    DecodeBitmapDocs();
+    if (pos_ < count_) return doc_ = docs_[pos_];
+  }
   if (!LoadBlock(block_ + 1)) return doc_ = kNoMoreDocs;
   return doc_ = docs_[0];
 }
 
-uint32_t PostingsCursor::SeekIndex(uint32_t from, uint32_t target) const {
+uint32_t PostingsCursor::SeekIndex(uint32_t from, uint32_t target) {
+  if (bitmap_ != nullptr) DecodeBitmapDocs();
   return docs_[from] >= target ? from : SeekInBlock(docs_, from, target);
 }
 
@@ -344,6 +612,9 @@ uint32_t PostingsCursor::Advance(uint32_t target) {
     while (b < num_blocks_ && LastDoc(b) < target) ++b;
     if (!LoadBlock(b)) return doc_ = kNoMoreDocs;
   }
+  // Seeking in the words measured cheaper than decoding a block sought
+  // again, even after 8 seeks (callgrind, enwiki top-10 queries).
+  if (bitmap_ != nullptr) return doc_ = SeekInBitmap(target);
   // The block's last doc is >= target; short hops stay scalar.
   if (docs_[pos_ + 1 < count_ ? pos_ + 1 : pos_] >= target) {
     pos_ += docs_[pos_] < target;

@@ -222,8 +222,15 @@ class PostingsCursor {
   // Block-at-a-time access (conjunction kernels): the decoded block's docs
   // (increasing; entries past block_size() are defined but meaningless), its
   // size, and the current doc's index in it.
-  const uint32_t* block_docs() const { return docs_; }
-  uint32_t block_size() const { return count_; }
+  // A bitmap block's ids are decoded here if they are still pending.
+  const uint32_t* block_docs() {
+    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    return docs_;
+  }
+  uint32_t block_size() {
+    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    return count_;
+  }
   uint32_t block_pos() const { return pos_; }
   // The decoded block's tfs (unpacked now if still pending).
   const uint32_t* block_tfs() {
@@ -233,16 +240,18 @@ class PostingsCursor {
   // Moves to index i of the decoded block. REQUIRES: block_pos() <= i <
   // block_size().
   void SetBlockPos(uint32_t i) {
+    if (bitmap_ != nullptr) DecodeBitmapDocs();
     pos_ = i;
     doc_ = docs_[i];
   }
   // Index of the first doc >= target in the decoded block, searching from
   // index `from`. REQUIRES: from < block_size() and target <= its last doc.
-  uint32_t SeekIndex(uint32_t from, uint32_t target) const;
+  uint32_t SeekIndex(uint32_t from, uint32_t target);
   // Index of the first doc > up_to in the decoded block, from the current
   // doc on (block_size() if none).
-  uint32_t EndIndex(uint32_t up_to) const {
-    if (count_ == 0 || docs_[count_ - 1] <= up_to) return count_;
+  uint32_t EndIndex(uint32_t up_to) {
+    const uint32_t n = block_size();
+    if (n == 0 || docs_[n - 1] <= up_to) return n;
     return SeekIndex(pos_, up_to + 1);
   }
 
@@ -309,6 +318,14 @@ class PostingsCursor {
   // The current doc's first position byte, skipping earlier docs of the
   // block (lazily, from where the last call stopped); null after Fail().
   const char* DocPositions();
+  // Decodes the current bitmap block's ids into docs_ (bitmap_ then null).
+  void DecodeBitmapDocs();
+  // Advance within the current, undecoded bitmap block: sets pos_, returns
+  // the doc. REQUIRES: bitmap_base_ <= target <= the block's last doc.
+  uint32_t SeekInBitmap(uint32_t target);
+  // OrInto's step for bitmap block b (not the last): its words ORed into
+  // bits, no decoding. False (nothing set) if the block is damaged.
+  bool OrBitmapBlock(uint64_t b, uint64_t* bits);
   // Last doc of block b (relative); b < num_blocks_.
   uint32_t LastDoc(uint64_t b) const { return last_docs_[b]; }
 
@@ -317,7 +334,7 @@ class PostingsCursor {
   uint64_t num_blocks_ = 0;  // Blocks of this term.
   uint64_t block_ = 0;       // Current block, relative to term_.first_block.
   uint64_t shallow_ = 0;     // ShallowAdvance's block, >= block_ when used.
-  uint32_t count_ = 0;       // Docs in the current block.
+  uint32_t count_ = 0;       // Docs in the current block (1 for an undecoded bitmap).
   uint32_t pos_ = 0;         // Index in the current block.
   uint32_t doc_ = kNoMoreDocs;
   uint32_t single_last_ = 0;  // Last doc of a term without block entries.
@@ -329,7 +346,15 @@ class PostingsCursor {
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;
   uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
-  alignas(64) uint32_t docs_[128] = {};  // Defined throughout: SeekInBlock reads whole groups of four.
+  // The current block's words while it is a bitmap block not yet decoded
+  // into docs_ (only docs_[0] is then set, and count_ is 1), else null.
+  const char* bitmap_ = nullptr;
+  uint32_t bitmap_words_ = 0;
+  uint32_t bitmap_base_ = 0;  // The id of bit 0.
+  uint8_t bitmap_rank_[kMaxBitmapWords];  // Bits set in the words before word k.
+  // Defined throughout: SeekInBlock reads whole groups of four. The slack
+  // takes the entries a bitmap decoder writes past the last doc.
+  alignas(64) uint32_t docs_[128 + 4] = {};
   alignas(64) uint32_t tfs_[128];
 };
 

@@ -18,8 +18,10 @@ inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 // 2.0: packed term infos (kTermInfosPacked), singleton terms inlined, block
 // arrays only for terms with >= 2 blocks, doc ids as id-term ordinals
 // (kDocIdOrds). Readers also read 1.x files (kTermInfos, kDocIds).
+// 2.1: dense full postings blocks as bitmaps (kBlockBitmap). A 2.0 reader
+// reports such blocks as corrupt; this one reads 2.0 files unchanged.
 inline constexpr uint16_t kFormatMajor = 2;
-inline constexpr uint16_t kFormatMinor = 0;
+inline constexpr uint16_t kFormatMinor = 1;
 inline constexpr uint16_t kOldestReadableMajor = 1;  // 1.1 kNumeric, 1.2 kKeywordOrds,
                                                      // 1.3 kSynonyms, 1.4 prefix indexes,
                                                      // kKeywordDense, kNumericBlocks.
@@ -128,13 +130,22 @@ inline constexpr uint32_t kTermsPerInfoGroup = 32;
 // Block flags.
 inline constexpr uint8_t kBlockPacked = 0;  // 128 docs, bit-packed.
 inline constexpr uint8_t kBlockVarint = 1;  // Tail block (< 128 docs), varint.
+// 2.1: 128 docs as a bitmap of the block's span (bit i = doc prev_last + 1 + i)
+// in doc_bits u64 words, then the packed tfs as in a packed block.
+inline constexpr uint8_t kBlockBitmap = 2;
+// A bitmap block is written only when at most kBitmapSlackBytes larger than
+// its packed gaps (8 * words <= 16 * width + 16, width <= 32), so it has at
+// most 66 words; a reader accepts up to kMaxBitmapWords.
+inline constexpr uint32_t kBitmapSlackBytes = 16;
+inline constexpr uint32_t kMaxBitmapWords = 66;
 
 struct BlockInfo {
   uint32_t doc_offset;  // Payload start, relative to the term's postings offset.
   uint32_t pos_offset;  // Positions start, relative to the term's positions offset.
-  uint8_t doc_bits;     // Bit width of (gap - 1) values; packed blocks only.
+  uint8_t doc_bits;     // Bit width of (gap - 1) values (packed blocks), or the
+                        // bitmap's length in u64 words (bitmap blocks).
   uint8_t tf_bits;      // Bit width of (tf - 1) values; packed blocks only.
-  uint8_t flags;        // kBlockPacked or kBlockVarint.
+  uint8_t flags;        // kBlockPacked, kBlockVarint or kBlockBitmap (2.1).
   uint8_t min_norm;     // Smallest norm code in the block: with max_tf it bounds
                         // the block's score for any k1, b.
   uint32_t max_tf;      // Largest tf in the block.

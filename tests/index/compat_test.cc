@@ -1,14 +1,16 @@
-// A 2.x reader still reads 1.x files: tests/data/products400-v1.4.idx.gz was
-// written by libsearch 0.1.0 (format 1.4; the first 400 bundled products,
-// examples/products/schema.json). Every request must answer exactly as on a
-// fresh 2.x build of the same products: hits, ids, scores bit for bit,
-// totals, facets, stored docs.
+// This reader still reads older files: tests/data/products400-v1.4.idx.gz
+// (format 1.4) and products400-v2.0.idx.gz (format 2.0, no bitmap blocks)
+// hold the first 400 bundled products (examples/products/schema.json),
+// written by libsearch 0.1.0 before each format change. Every request must
+// answer exactly as on a fresh build of the same products: hits, ids, scores
+// bit for bit, totals (COUNT too), facets, stored docs.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cstring>
 #include <random>
 
+#include "index/index_reader.h"
 #include "storage/format.h"
 #include "testing/test_util.h"
 #include "util/hash.h"
@@ -42,20 +44,42 @@ std::string Describe(const SearchResponse& r) {
   return s;
 }
 
-TEST(FormatCompat, Reads14FilesLikeFreshBuilds) {
+// Bitmap postings blocks (2.1) in the file.
+uint64_t BitmapBlocks(const std::string& path) {
+  auto reader = internal::IndexReader::Open(path);
+  EXPECT_TRUE(reader.ok());
+  if (!reader.ok()) return 0;
+  uint64_t n = 0;
+  for (size_t f = 0; f < (*reader)->schema().fields().size(); ++f) {
+    const internal::FieldReader* field = (*reader)->field(f);
+    if (field == nullptr) continue;
+    for (uint64_t b = 0; b < field->postings.num_blocks; ++b) {
+      n += field->postings.info[b].flags == internal::kBlockBitmap;
+    }
+  }
+  return n;
+}
+
+// Opens the checked-in `fixture` (format major.minor) and a fresh build of
+// the same products, and compares them on a few hundred requests.
+void ExpectReadsLikeFreshBuild(const std::string& fixture, uint32_t major, uint32_t minor) {
   TempDir dir;
-  testing::WriteFile(dir.File("old.idx"), Gunzip(testing::SourcePath("tests/data/products400-v1.4.idx.gz")));
+  testing::WriteFile(dir.File("old.idx"), Gunzip(testing::SourcePath("tests/data/" + fixture)));
   ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
   const std::vector<std::string> products = testing::FirstBundledProducts(400);
   ASSERT_OK(testing::BuildIndex(schema, products, dir.File("new.idx")));
   ASSERT_OK_AND_ASSIGN(auto old_index, Index::Open(dir.File("old.idx")));
   ASSERT_OK_AND_ASSIGN(auto new_index, Index::Open(dir.File("new.idx")));
   EXPECT_OK(old_index->Verify());
-  EXPECT_EQ(old_index->Info().format_major, 1u);
-  EXPECT_EQ(old_index->Info().format_minor, 4u);
-  EXPECT_EQ(new_index->Info().format_major, 2u);
+  EXPECT_EQ(old_index->Info().format_major, major);
+  EXPECT_EQ(old_index->Info().format_minor, minor);
+  EXPECT_EQ(new_index->Info().format_major, internal::kFormatMajor);
+  EXPECT_EQ(new_index->Info().format_minor, internal::kFormatMinor);
   EXPECT_LT(new_index->Info().file_bytes, old_index->Info().file_bytes);
   ASSERT_EQ(old_index->Info().num_docs, 400u);
+  // The old file has packed blocks where the fresh one has bitmaps.
+  EXPECT_EQ(BitmapBlocks(dir.File("old.idx")), 0u);
+  EXPECT_GT(BitmapBlocks(dir.File("new.idx")), 0u);
 
   // Every word of the first products' names, alone, in pairs, as phrases,
   // prefixes and typos, plus exact ids and filters.
@@ -98,6 +122,14 @@ TEST(FormatCompat, Reads14FilesLikeFreshBuilds) {
     r.k = r.k == 0 ? 0 : 10 + i % 20;
     requests.push_back(r);
   }
+  for (size_t i = 0; i < 60; ++i) {  // COUNT of unions (bitsets; bitmap blocks by words).
+    SearchRequest r;
+    r.query = std::string(i % 2 ? "salt " : "sugar ") + words[rng() % words.size()] + " " +
+              words[rng() % words.size()];
+    r.default_operator = Operator::kOr;
+    r.k = 0;
+    requests.push_back(r);
+  }
   for (size_t d = 0; d < 400; d += 37) {
     SearchRequest r;
     ASSERT_OK_AND_ASSIGN(std::string doc, new_index->Document(static_cast<uint32_t>(d)));
@@ -114,6 +146,14 @@ TEST(FormatCompat, Reads14FilesLikeFreshBuilds) {
   for (uint32_t d = 0; d < 400; ++d) {
     ASSERT_EQ(old_index->Document(d).value(), new_index->Document(d).value());
   }
+}
+
+TEST(FormatCompat, Reads14FilesLikeFreshBuilds) {
+  ExpectReadsLikeFreshBuild("products400-v1.4.idx.gz", 1, 4);
+}
+
+TEST(FormatCompat, Reads20FilesLikeFreshBuilds) {
+  ExpectReadsLikeFreshBuild("products400-v2.0.idx.gz", 2, 0);
 }
 
 TEST(FormatCompat, OtherMajorsAreRefusedWithAClearError) {
