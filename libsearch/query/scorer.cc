@@ -10,6 +10,19 @@
 namespace libsearch::internal {
 namespace {
 
+// Window skipping on skip data alone: from the window that starts at
+// *target and ends at *up_to (ShallowAdvance's answer), moves on window by
+// window until can_win(up_to) holds. False when no window is left.
+template <typename CanWin>
+bool FirstWinnableWindow(Scorer* s, uint32_t* target, uint32_t* up_to, CanWin&& can_win) {
+  while (!can_win(*up_to)) {
+    if (*up_to >= kNoMoreDocs - 1) return false;
+    *target = *up_to + 1;
+    *up_to = s->ShallowAdvance(*target);
+  }
+  return true;
+}
+
 class EmptyScorer : public Scorer {
  public:
   uint32_t doc() const override { return kNoMoreDocs; }
@@ -331,10 +344,8 @@ void TermScorer::ForEachPruning(TopK* top) {
     }
     const float min = top->min_score();
     uint32_t target = d, up_to = ShallowAdvance(target);
-    while (GetMaxScore(up_to) <= min) {
-      if (up_to >= kNoMoreDocs - 1) return;
-      target = up_to + 1;
-      up_to = ShallowAdvance(target);
+    if (!FirstWinnableWindow(this, &target, &up_to, [&](uint32_t u) { return GetMaxScore(u) > min; })) {
+      return;
     }
     if (target > d) {
       d = c->Advance(target);
@@ -538,13 +549,10 @@ void PhraseScorer::ForEachPruning(TopK* top) {
   bool confirmed = true;
   while (d != kNoMoreDocs) {
     uint32_t target = d, up_to = ShallowAdvance(target);
-    while (GetMaxScore(up_to) <= top->min_score()) {
-      if (up_to >= kNoMoreDocs - 1) {
-        doc_ = kNoMoreDocs;
-        return;
-      }
-      target = up_to + 1;
-      up_to = ShallowAdvance(target);
+    if (!FirstWinnableWindow(this, &target, &up_to,
+                             [&](uint32_t u) { return GetMaxScore(u) > top->min_score(); })) {
+      doc_ = kNoMoreDocs;
+      return;
     }
     if (target > d) {
       d = Align(aligned_, target);
@@ -642,6 +650,8 @@ class ConjunctionScorer : public Scorer {
   uint64_t BlockAnd(TopK* top, uint64_t count_up_to);
   template <bool kScore>
   uint32_t IntersectLeadBlock(bool* exhausted);
+  template <bool kPartial, bool kLead>
+  uint32_t KeepInBlock(PostingsCursor* c, uint32_t k, uint32_t end, uint32_t kept);
   template <typename Child>
   void Prune(const std::vector<Child*>& children, TopK* top);
   // Align on approximations (a two-phase child only co-occurs there), then
@@ -886,17 +896,14 @@ void BooleanScorer::ForEachPruning(TopK* top) {
       continue;
     }
     uint32_t target = d, up_to = ShallowAdvance(target);
-    float req_max, opt_max = 0;
-    for (;;) {
-      req_max = req_->GetMaxScore(up_to);
-      if (opt_) opt_max = opt_->GetMaxScore(up_to);
-      if (static_cast<float>(static_cast<double>(req_max) + opt_max) > top->min_score()) break;
-      if (up_to >= kNoMoreDocs - 1) {
-        doc_ = kNoMoreDocs;
-        return;
-      }
-      target = up_to + 1;
-      up_to = ShallowAdvance(target);
+    float req_max = 0, opt_max = 0;
+    if (!FirstWinnableWindow(this, &target, &up_to, [&](uint32_t u) {
+          req_max = req_->GetMaxScore(u);
+          if (opt_) opt_max = opt_->GetMaxScore(u);
+          return static_cast<float>(static_cast<double>(req_max) + opt_max) > top->min_score();
+        })) {
+      doc_ = kNoMoreDocs;
+      return;
     }
     if (target > d) {
       d = req_->Advance(target);
@@ -1272,10 +1279,9 @@ void Scorer::ForEachPruning(TopK* top) {
     }
     // Skip windows on skip data alone; decode only where the bound can win.
     uint32_t target = d, up_to = ShallowAdvance(target);
-    while (GetMaxScore(up_to) <= top->min_score()) {
-      if (up_to >= kNoMoreDocs - 1) return;
-      target = up_to + 1;
-      up_to = ShallowAdvance(target);
+    if (!FirstWinnableWindow(this, &target, &up_to,
+                             [&](uint32_t u) { return GetMaxScore(u) > top->min_score(); })) {
+      return;
     }
     if (target > d) {
       d = Advance(target);
@@ -1338,6 +1344,16 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
   TermScorer* lead = terms_[0];
   PostingsCursor* lc = lead->cursor();
   uint64_t matched = 0;
+  // A window's m matches (with their scores) to the collector and the count.
+  auto collect = [&](uint32_t m) {
+    if constexpr (kScore) {
+      for (uint32_t k = 0; k < m; ++k) top->Push(static_cast<float>(partial[k]), cand[k]);
+      // Past the threshold the count only records that it was passed.
+      matched = std::min(matched + m, cap);
+    } else {
+      matched += m;
+    }
+  };
   uint32_t d = doc_;
   while (d != kNoMoreDocs) {
     bool prune = false;
@@ -1345,13 +1361,7 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
     if (!prune) {
       // Every match counts: the window is the lead's decoded block.
       bool exhausted = false;
-      const uint32_t m = IntersectLeadBlock<kScore>(&exhausted);
-      if constexpr (kScore) {
-        for (uint32_t k = 0; k < m; ++k) top->Push(static_cast<float>(partial[k]), cand[k]);
-        matched = std::min(matched + m, cap);
-      } else {
-        matched += m;
-      }
+      collect(IntersectLeadBlock<kScore>(&exhausted));
       if (exhausted) break;
       const uint32_t* ld = lc->block_docs();
       d = lc->Advance(ld[lc->block_size() - 1] + 1);
@@ -1363,16 +1373,13 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
       if (prune) {
         min = top->min_score();
         uint32_t target = d;
-        for (;;) {
-          double sum = 0;
-          for (size_t i = 0; i < n; ++i) sum += maxima[i] = terms_[i]->GetMaxScore(up_to);
-          if (static_cast<float>(sum) > min) break;
-          if (up_to >= kNoMoreDocs - 1) {
-            doc_ = kNoMoreDocs;
-            return cap;
-          }
-          target = up_to + 1;
-          up_to = ShallowAdvance(target);
+        if (!FirstWinnableWindow(this, &target, &up_to, [&](uint32_t u) {
+              double sum = 0;
+              for (size_t i = 0; i < n; ++i) sum += maxima[i] = terms_[i]->GetMaxScore(u);
+              return static_cast<float>(sum) > min;
+            })) {
+          doc_ = kNoMoreDocs;
+          return cap;
         }
         if (target > d) {
           d = lc->Advance(target);
@@ -1407,36 +1414,7 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
         m = 0;
         break;
       }
-      const uint32_t* cd = c->block_docs();
-      const uint32_t ce = c->block_size();
-      uint32_t j = c->block_pos(), kept = 0;
-      if (m * 8 < ce - j) {
-        for (uint32_t k = 0; k < m; ++k) {
-          j = c->SeekIndex(j, cand[k]);
-          cand[kept] = cand[k];
-          partial[kept] = partial[k];
-          index[kept] = j;
-          kept += cd[j] == cand[k];
-        }
-      } else if constexpr (!kScore) {
-        for (uint32_t k = 0; k < m && j < ce;) {
-          const uint32_t a = cand[k], b = cd[j];
-          cand[kept] = a;
-          kept += a == b;
-          k += a <= b;
-          j += b <= a;
-        }
-      } else {
-        for (uint32_t k = 0; k < m && j < ce;) {
-          const uint32_t a = cand[k], b = cd[j];
-          cand[kept] = a;
-          partial[kept] = partial[k];
-          index[kept] = j;
-          kept += a == b;
-          k += a <= b;
-          j += b <= a;
-        }
-      }
+      uint32_t kept = KeepInBlock<kScore, false>(c, 0, m, 0);
       m = kept;
       if constexpr (kScore) {
         const uint32_t* tf = c->block_tfs();
@@ -1455,18 +1433,54 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
         }
       }
     }
-    if constexpr (kScore) {
-      for (uint32_t k = 0; k < m; ++k) top->Push(static_cast<float>(partial[k]), cand[k]);
-      // Past the threshold the count only records that it was passed.
-      matched = std::min(matched + m, cap);
-    } else {
-      matched += m;
-    }
+    collect(m);
     if (exhausted) break;
     d = lc->Advance(up_to + 1);
   }
   doc_ = kNoMoreDocs;
   return matched;
+}
+
+// Keeps those of the candidates cand[k, end) that are docs of `c`'s decoded
+// block (from its current doc on), compacted from cand[kept] on; returns the
+// new kept. SIMD seeks when the candidates are few against the block, else a
+// branch-free merge of the two sorted arrays. kPartial: partial sums move
+// with their docs and index[] gets each survivor's index in the block;
+// kLead: lead_index[] moves too. REQUIRES: every candidate <= the block's
+// last doc.
+template <bool kPartial, bool kLead>
+uint32_t ConjunctionScorer::KeepInBlock(PostingsCursor* c, uint32_t k, uint32_t end,
+                                        uint32_t kept) {
+  Window& w = *window_;
+  const uint32_t* cd = c->block_docs();
+  const uint32_t ce = c->block_size();
+  uint32_t j = c->block_pos();
+  auto carry = [&](uint32_t from, uint32_t to) {
+    if constexpr (kPartial) {
+      w.partial[to] = w.partial[from];
+      w.index[to] = j;
+    }
+    if constexpr (kLead) w.lead_index[to] = w.lead_index[from];
+  };
+  if ((end - k) * 8 < ce - j) {
+    for (; k < end; ++k) {
+      j = c->SeekIndex(j, w.cand[k]);
+      carry(k, kept);
+      const uint32_t a = w.cand[k];
+      w.cand[kept] = a;
+      kept += cd[j] == a;
+    }
+  } else {
+    while (k < end && j < ce) {
+      const uint32_t a = w.cand[k], b = cd[j];
+      carry(k, kept);
+      w.cand[kept] = a;
+      kept += a == b;
+      k += a <= b;
+      j += b <= a;
+    }
+  }
+  return kept;
 }
 
 // One window of BlockAnd without pruning: the lead's docs from its current
@@ -1503,39 +1517,12 @@ uint32_t ConjunctionScorer::IntersectLeadBlock(bool* exhausted) {
         *exhausted = true;
         break;
       }
-      const uint32_t* cd = c->block_docs();
-      const uint32_t ce = c->block_size();
-      const uint32_t last = cd[ce - 1];
+      const uint32_t last = c->block_docs()[c->block_size() - 1];
       uint32_t end = k;  // Candidates up to `last` are settled by this block.
       while (end < m && cand[end] <= last) ++end;
       const uint32_t first_kept = kept;
-      uint32_t j = c->block_pos();
-      if ((end - k) * 8 < ce - j) {
-        for (; k < end; ++k) {
-          j = c->SeekIndex(j, cand[k]);
-          cand[kept] = cand[k];
-          if constexpr (kScore) {
-            lead_index[kept] = lead_index[k];
-            partial[kept] = partial[k];
-            index[kept] = j;
-          }
-          kept += cd[j] == cand[k];
-        }
-      } else {
-        while (k < end && j < ce) {
-          const uint32_t a = cand[k], b = cd[j];
-          cand[kept] = a;
-          if constexpr (kScore) {
-            lead_index[kept] = lead_index[k];
-            partial[kept] = partial[k];
-            index[kept] = j;
-          }
-          kept += a == b;
-          k += a <= b;
-          j += b <= a;
-        }
-        k = end;
-      }
+      kept = KeepInBlock<kScore, kScore>(c, k, end, kept);
+      k = end;
       if constexpr (kScore) {
         const uint32_t* tf = c->block_tfs();
         if (t == 1) {
@@ -1572,16 +1559,13 @@ void ConjunctionScorer::Prune(const std::vector<Child*>& kids, TopK* top) {
       continue;
     }
     uint32_t target = d, up_to = ShallowAdvance(target);
-    for (;;) {
-      double sum = 0;
-      for (size_t i = 0; i < n; ++i) sum += maxima[i] = kids[i]->GetMaxScore(up_to);
-      if (static_cast<float>(sum) > top->min_score()) break;
-      if (up_to >= kNoMoreDocs - 1) {
-        doc_ = kNoMoreDocs;
-        return;
-      }
-      target = up_to + 1;
-      up_to = ShallowAdvance(target);
+    if (!FirstWinnableWindow(this, &target, &up_to, [&](uint32_t u) {
+          double sum = 0;
+          for (size_t i = 0; i < n; ++i) sum += maxima[i] = kids[i]->GetMaxScore(u);
+          return static_cast<float>(sum) > top->min_score();
+        })) {
+      doc_ = kNoMoreDocs;
+      return;
     }
     if (target > d) d = lead->Advance(target);
     // The lead is on d; the others are on d or behind it.

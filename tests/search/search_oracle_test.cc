@@ -140,6 +140,18 @@ class SearchOracleTest : public ::testing::Test {
     return any;
   }
 
+  // Whether doc d has every term in its title; *sum gets their title
+  // scores summed in double, in order (as a conjunction sums them).
+  static bool TitleTermsScore(const std::vector<std::string>& terms, int d, double* sum) {
+    *sum = 0;
+    for (const auto& t : terms) {
+      float s = 0;
+      if (!LeafScore({t}, d, &s, /*title_only=*/true)) return false;
+      *sum += s;
+    }
+    return true;
+  }
+
   static TempDir* dir_;
   static std::vector<OracleField>* fields_;
 };
@@ -246,6 +258,31 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
   EXPECT_GT(nonempty, kQueries * 8 / 10) << "too many empty queries: the test would be weak";
 }
 
+// `req` (k >= 1) against the brute force's matches in every mode: counted
+// exactly up to a threshold (none, 0, 7) and pruned past it, and COUNT (k = 0).
+void ExpectAllModesMatch(const Index& index, SearchRequest req, std::vector<Expected> expected) {
+  std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
+    return a.score > b.score || (a.score == b.score && a.doc < b.doc);
+  });
+  const size_t want = std::min(req.k, expected.size());
+  for (uint64_t threshold : {SearchRequest::kExactTotal, uint64_t{0}, uint64_t{7}}) {
+    req.total_hits_threshold = threshold;
+    ASSERT_OK_AND_ASSIGN(SearchResponse resp, index.Search(req));
+    ASSERT_EQ(resp.total, std::min<uint64_t>(expected.size(), threshold)) << req.query;
+    ASSERT_EQ(resp.total_exact, expected.size() <= threshold) << req.query;
+    ASSERT_EQ(resp.hits.size(), want) << req.query << " threshold " << threshold;
+    for (size_t i = 0; i < want; ++i) {
+      ASSERT_EQ(resp.hits[i].doc, expected[i].doc) << req.query << " rank " << i;
+      ASSERT_NEAR(resp.hits[i].score, expected[i].score, 1e-5 * std::abs(expected[i].score))
+          << req.query << " rank " << i;
+    }
+  }
+  req.k = 0;
+  req.total_hits_threshold = SearchRequest::kExactTotal;
+  ASSERT_OK_AND_ASSIGN(SearchResponse count, index.Search(req));
+  ASSERT_EQ(count.total, expected.size()) << req.query;
+}
+
 // ANDs of terms in one field take the block-at-a-time kernel
 // (ConjunctionScorer::BlockAnd) in all three modes: exact totals (every
 // match scored), pruned top-k, and COUNT. Each is checked against the brute
@@ -272,37 +309,13 @@ TEST_F(SearchOracleTest, TermConjunctionsMatchBruteForce) {
     std::vector<Expected> expected;
     for (int d = 0; d < kNumDocs; ++d) {
       double sum = 0;
-      bool all = true;
-      for (const auto& t : terms) {
-        float s = 0;
-        all = all && LeafScore({t}, d, &s, /*title_only=*/true);
-        sum += s;
+      if (TitleTermsScore(terms, d, &sum)) {
+        expected.push_back({static_cast<uint32_t>(d), static_cast<float>(sum)});
       }
-      if (all) expected.push_back({static_cast<uint32_t>(d), static_cast<float>(sum)});
     }
-    std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
-      return a.score > b.score || (a.score == b.score && a.doc < b.doc);
-    });
     nonempty += !expected.empty();
     pruned_something += expected.size() > req.k;
-    const size_t want = std::min(req.k, expected.size());
-    // Counted exactly up to the threshold; past it, pruned.
-    for (uint64_t threshold : {SearchRequest::kExactTotal, uint64_t{0}, uint64_t{7}}) {
-      req.total_hits_threshold = threshold;
-      ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
-      ASSERT_EQ(resp.total, std::min<uint64_t>(expected.size(), threshold)) << req.query;
-      ASSERT_EQ(resp.total_exact, expected.size() <= threshold) << req.query;
-      ASSERT_EQ(resp.hits.size(), want) << req.query << " threshold " << threshold;
-      for (size_t i = 0; i < want; ++i) {
-        ASSERT_EQ(resp.hits[i].doc, expected[i].doc) << req.query << " rank " << i;
-        ASSERT_NEAR(resp.hits[i].score, expected[i].score, 1e-5 * std::abs(expected[i].score))
-            << req.query << " rank " << i;
-      }
-    }
-    req.k = 0;
-    req.total_hits_threshold = SearchRequest::kExactTotal;
-    ASSERT_OK_AND_ASSIGN(SearchResponse count, index->Search(req));
-    ASSERT_EQ(count.total, expected.size()) << req.query;
+    ASSERT_NO_FATAL_FAILURE(ExpectAllModesMatch(*index, req, expected));
   }
   EXPECT_GT(nonempty, kQueries / 2) << "too many empty queries: the test would be weak";
   EXPECT_GT(pruned_something, kQueries / 4) << "too few queries to prune";
@@ -337,13 +350,7 @@ TEST_F(SearchOracleTest, RequiredOptionalMatchBruteForce) {
     std::vector<Expected> expected;
     for (int d = 0; d < kNumDocs; ++d) {
       double sum = 0;
-      bool all = true;
-      for (const auto& t : required) {
-        float s = 0;
-        all = all && LeafScore({t}, d, &s, /*title_only=*/true);
-        sum += s;
-      }
-      if (!all) continue;
+      if (!TitleTermsScore(required, d, &sum)) continue;
       // Summed as the scorer tree does: the required part, then the union
       // of the optional terms (itself summed in double) as one float.
       double opt = 0;
@@ -356,26 +363,8 @@ TEST_F(SearchOracleTest, RequiredOptionalMatchBruteForce) {
       }
       expected.push_back({static_cast<uint32_t>(d), static_cast<float>(sum)});
     }
-    std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
-      return a.score > b.score || (a.score == b.score && a.doc < b.doc);
-    });
     nonempty += !expected.empty();
-    const size_t want = std::min(req.k, expected.size());
-    for (uint64_t threshold : {SearchRequest::kExactTotal, uint64_t{0}, uint64_t{7}}) {
-      req.total_hits_threshold = threshold;
-      ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
-      ASSERT_EQ(resp.total, std::min<uint64_t>(expected.size(), threshold)) << req.query;
-      ASSERT_EQ(resp.hits.size(), want) << req.query << " threshold " << threshold;
-      for (size_t i = 0; i < want; ++i) {
-        ASSERT_EQ(resp.hits[i].doc, expected[i].doc) << req.query << " rank " << i;
-        ASSERT_NEAR(resp.hits[i].score, expected[i].score, 1e-5 * std::abs(expected[i].score))
-            << req.query << " rank " << i;
-      }
-    }
-    req.k = 0;
-    req.total_hits_threshold = SearchRequest::kExactTotal;
-    ASSERT_OK_AND_ASSIGN(SearchResponse count, index->Search(req));
-    ASSERT_EQ(count.total, expected.size()) << req.query;
+    ASSERT_NO_FATAL_FAILURE(ExpectAllModesMatch(*index, req, expected));
   }
   EXPECT_GT(nonempty, kQueries / 2) << "too many empty queries: the test would be weak";
 }
