@@ -1000,7 +1000,8 @@ def main():
         "Xapian uses BoolWeight and checkatleast=all docs.",
         "Query semantics (game syntax): +a +b intersection, a b union (default operator OR), "
         "\"a b\" phrase, -a exclusion; optional words next to required ones only score. "
-        "libsearch: SearchRequest with default_operator=kOr, include_docs=false, suggest=false "
+        "libsearch: SearchRequest with default_operator=kOr, include_docs=false, include_ids=false "
+        "(hits as internal doc numbers, as the other engines return them), suggest=false "
         "(no \"did you mean\" on zero hits, which no other engine computes); COUNT = k 0 "
         "with the exact total; TOP_10 = k 10 with total_hits_threshold 10 (like Lucene's "
         "TopScoreDocCollectorManager(10, 10)); TOP_10_COUNT = k 10 with kExactTotal.",
