@@ -940,7 +940,9 @@ void BooleanScorer::ForEachPruning(TopK* top) {
 
 // Block-max MaxScore (Turtle & Flood; the windowed variant of Lucene's
 // MaxScoreBulkScorer). The doc space is cut into windows that end where the
-// first clause's current block ends. Per window each clause has a bound over
+// first essential clause's current block ends (see the loop for the rules).
+// Until more than count_up_to matches are counted every clause is essential
+// (exact counting, as CollectTop). Per window each clause has a bound over
 // the window (its block maxima); clauses are ordered by it, and the cheapest
 // prefix whose bounds sum to <= the threshold is "non-essential": a doc in
 // the window matching only those cannot enter the top k. A window with no
@@ -1308,20 +1310,20 @@ void ConjunctionScorer::ForEachPruning(TopK* top) {
   Prune(children_, top);
 }
 
-// Block-at-a-time AND of terms. A window ends where the first of the terms'
-// current blocks ends (ShallowAdvance), so inside it every term's docs lie
-// in its decoded block: the lead's docs there are the candidates, and each
-// other term, rarest first, filters them by merging two sorted arrays
-// (branch-free), or by SIMD seeks when the candidates are few against its
-// block, and adds its score. Doc-at-a-time leapfrogging paid a virtual call,
-// a block check and a seek per candidate and term; here the inner loops run
-// over arrays. Scores sum in double in terms_ order, as Score() does.
-// !kScore: counts every match (COUNT), scoring nothing. kScore: feeds `top`
-// every match until more than `count_up_to` have been counted (whole
-// windows), then prunes as Prune() does: windows whose bound cannot win are
-// skipped on skip data, and candidates are dropped once their partial sum
-// plus the other terms' window maxima cannot beat the threshold. Returns
-// the count (kScore: capped at count_up_to + 1; see CollectTop).
+// Block-at-a-time AND of terms: the lead's docs in a window are the
+// candidates, and each other term, rarest first, filters them by merging two
+// sorted arrays (branch-free), or by SIMD seeks when the candidates are few
+// against its block (KeepInBlock). Doc-at-a-time leapfrogging paid a virtual
+// call, a block check and a seek per candidate and term; here the inner
+// loops run over arrays. Scores sum in double in terms_ order, as Score().
+// While counting (!kScore: COUNT, scoring nothing; kScore: until more than
+// `count_up_to` matches are counted, whole windows) a window is the lead's
+// whole block (IntersectLeadBlock). Then, pruning as Prune() does, a window
+// ends where the first of the terms' current blocks ends (ShallowAdvance),
+// so every term's docs in it lie in its decoded block; windows whose bound
+// cannot win are skipped on skip data, and candidates are dropped once their
+// partial sum plus the other terms' window maxima cannot beat the threshold.
+// Returns the count (kScore: capped at count_up_to + 1; see CollectTop).
 template <bool kScore>
 uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
   const size_t n = terms_.size();
