@@ -557,7 +557,7 @@ void PostingsCursor::OrInto(uint64_t* bits) {
       return;
     }
   } else {
-    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    DecodePendingDocs();
     for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
   }
   for (uint64_t b = block_ + 1; b < num_blocks_; ++b) {
@@ -601,7 +601,7 @@ uint32_t PostingsCursor::Next() {
 }
 
 uint32_t PostingsCursor::SeekIndex(uint32_t from, uint32_t target) {
-  if (bitmap_ != nullptr) DecodeBitmapDocs();
+  DecodePendingDocs();
   return docs_[from] >= target ? from : SeekInBlock(docs_, from, target);
 }
 

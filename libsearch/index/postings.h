@@ -169,10 +169,7 @@ class PostingsCursor {
   PostingsCursor& operator=(const PostingsCursor&) = delete;
 
   uint32_t doc() const { return doc_; }
-  uint32_t freq() {
-    if (tf_src_ != nullptr) DecodeTfs();
-    return tfs_[pos_];
-  }
+  uint32_t freq() { return block_tfs()[pos_]; }
   // Moves to the next doc; returns it (kNoMoreDocs at the end).
   uint32_t Next();
   // Moves to the first doc >= target. REQUIRES: target >= doc().
@@ -224,11 +221,11 @@ class PostingsCursor {
   // size, and the current doc's index in it.
   // A bitmap block's ids are decoded here if they are still pending.
   const uint32_t* block_docs() {
-    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    DecodePendingDocs();
     return docs_;
   }
   uint32_t block_size() {
-    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    DecodePendingDocs();
     return count_;
   }
   uint32_t block_pos() const { return pos_; }
@@ -240,7 +237,7 @@ class PostingsCursor {
   // Moves to index i of the decoded block. REQUIRES: block_pos() <= i <
   // block_size().
   void SetBlockPos(uint32_t i) {
-    if (bitmap_ != nullptr) DecodeBitmapDocs();
+    DecodePendingDocs();
     pos_ = i;
     doc_ = docs_[i];
   }
@@ -320,6 +317,10 @@ class PostingsCursor {
   const char* DocPositions();
   // Decodes the current bitmap block's ids into docs_ (bitmap_ then null).
   void DecodeBitmapDocs();
+  // docs_ and count_ hold the whole decoded block from here on.
+  void DecodePendingDocs() {
+    if (bitmap_ != nullptr) DecodeBitmapDocs();
+  }
   // Advance within the current, undecoded bitmap block: sets pos_, returns
   // the doc. REQUIRES: bitmap_base_ <= target <= the block's last doc.
   uint32_t SeekInBitmap(uint32_t target);
