@@ -522,6 +522,14 @@ uint32_t PostingsCursor::SeekInBitmap(uint32_t target) {
   return bitmap_base_ + 64 * k + static_cast<uint32_t>(__builtin_ctzll(w));
 }
 
+void PostingsCursor::BitmapIndices(const uint32_t* docs, uint32_t n, uint32_t* index) const {
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t o = docs[i] - bitmap_base_;
+    const uint64_t below = (uint64_t{1} << (o & 63)) - 1;
+    index[i] = bitmap_rank_[o >> 6] + Popcount64(LoadWord(o >> 6) & below);
+  }
+}
+
 bool PostingsCursor::OrBitmapBlock(uint64_t b, uint64_t* bits) {
   const uint64_t gb = term_.first_block + b;
   const BlockInfo& bi = view_->info[gb];

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <cstdint>
 #include <memory>
@@ -229,6 +230,18 @@ class PostingsCursor {
     return count_;
   }
   uint32_t block_pos() const { return pos_; }
+  // Whether the current block is a bitmap block whose ids are not decoded:
+  // then BitmapHas and BitmapIndices answer membership from its words.
+  bool bitmap_pending() const { return bitmap_ != nullptr; }
+  // Whether `doc` is in the undecoded bitmap block at or after doc().
+  // REQUIRES: bitmap_pending(), doc <= block_last_doc().
+  bool BitmapHas(uint32_t doc) const {
+    const uint32_t o = std::max(doc, doc_) - bitmap_base_;  // In the words for any doc.
+    return doc >= doc_ && ((LoadWord(o >> 6) >> (o & 63)) & 1) != 0;
+  }
+  // index[i] = the index in the block of docs[i], for n docs BitmapHas
+  // accepted (what block_tfs() is indexed by). REQUIRES: bitmap_pending().
+  void BitmapIndices(const uint32_t* docs, uint32_t n, uint32_t* index) const;
   // The decoded block's tfs (unpacked now if still pending).
   const uint32_t* block_tfs() {
     if (tf_src_ != nullptr) DecodeTfs();
@@ -327,6 +340,13 @@ class PostingsCursor {
   // OrInto's step for bitmap block b (not the last): its words ORed into
   // bits, no decoding. False (nothing set) if the block is damaged.
   bool OrBitmapBlock(uint64_t b, uint64_t* bits);
+  // Word k of the undecoded bitmap block (little-endian in the file).
+  uint64_t LoadWord(uint32_t k) const {
+    uint64_t w;
+    std::memcpy(&w, bitmap_ + 8 * k, sizeof w);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+    return w;
+  }
   // Last doc of block b (relative); b < num_blocks_.
   uint32_t LastDoc(uint64_t b) const { return last_docs_[b]; }
 

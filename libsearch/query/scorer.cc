@@ -1445,7 +1445,9 @@ uint64_t ConjunctionScorer::BlockAnd(TopK* top, uint64_t count_up_to) {
 
 // Keeps those of the candidates cand[k, end) that are docs of `c`'s decoded
 // block (from its current doc on), compacted from cand[kept] on; returns the
-// new kept. SIMD seeks when the candidates are few against the block, else a
+// new kept. A bitmap block still in bits is probed bit by bit (decoding its
+// 128 ids cost more than the probes: 7% of enwiki intersections). Otherwise
+// SIMD seeks when the candidates are few against the block, else a
 // branch-free merge of the two sorted arrays. kPartial: partial sums move
 // with their docs and index[] gets each survivor's index in the block;
 // kLead: lead_index[] moves too. REQUIRES: every candidate <= the block's
@@ -1454,6 +1456,19 @@ template <bool kPartial, bool kLead>
 uint32_t ConjunctionScorer::KeepInBlock(PostingsCursor* c, uint32_t k, uint32_t end,
                                         uint32_t kept) {
   Window& w = *window_;
+  if (c->bitmap_pending()) {
+    // A dense block still in bits: a bit test per candidate, no decoding.
+    const uint32_t first = kept;
+    for (; k < end; ++k) {
+      const uint32_t a = w.cand[k];
+      if constexpr (kPartial) w.partial[kept] = w.partial[k];
+      if constexpr (kLead) w.lead_index[kept] = w.lead_index[k];
+      w.cand[kept] = a;
+      kept += c->BitmapHas(a);
+    }
+    if constexpr (kPartial) c->BitmapIndices(w.cand + first, kept - first, w.index + first);
+    return kept;
+  }
   const uint32_t* cd = c->block_docs();
   const uint32_t ce = c->block_size();
   uint32_t j = c->block_pos();
@@ -1519,7 +1534,7 @@ uint32_t ConjunctionScorer::IntersectLeadBlock(bool* exhausted) {
         *exhausted = true;
         break;
       }
-      const uint32_t last = c->block_docs()[c->block_size() - 1];
+      const uint32_t last = c->block_last_doc();
       uint32_t end = k;  // Candidates up to `last` are settled by this block.
       while (end < m && cand[end] <= last) ++end;
       const uint32_t first_kept = kept;
