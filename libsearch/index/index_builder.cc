@@ -401,8 +401,8 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
   std::vector<std::string_view> sorted;
   sorted.reserve(order->size());
   for (uint32_t id : *order) sorted.push_back(names.Term(id));
-  std::string blocks, index;
-  internal::WriteTermDict(sorted, &blocks, &index);
+  std::string blocks, index, prefixes;
+  internal::WriteTermDict(sorted, &blocks, &index, &prefixes);
   internal::PostingsSink sink;
   std::vector<internal::TermInfo> infos;  // (The packed records come to ~4 bytes a term.)
   infos.reserve(order->size());
@@ -425,6 +425,7 @@ Status IndexBuilderImpl::WriteTerms(uint32_t section_field,
   *num_blocks = sink.info.size();
   const uint32_t fid = section_field;
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermIndex, fid, index));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermKeyPrefixes, fid, prefixes));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kTermInfosPacked, fid, packed));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockLastDoc, fid, Bytes(sink.last_doc)));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(out, SectionKind::kBlockMaxScore, fid, Bytes(sink.max_score)));

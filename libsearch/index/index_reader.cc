@@ -31,6 +31,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kNumericBlocks: return "numeric_blocks";
     case SectionKind::kTermInfosPacked: return "term_infos";
     case SectionKind::kDocIdOrds: return "doc_ids";
+    case SectionKind::kTermKeyPrefixes: return "term_key_prefixes";
   }
   return "unknown";
 }
@@ -202,9 +203,11 @@ Status IndexReader::Init() {
         (text && Section(*sec(SectionKind::kNorms)).size() != num_docs_)) {
       return Status::Corruption(where + "section sizes do not match the field statistics");
     }
-    LIBSEARCH_ASSIGN_OR_RETURN(fr.dict, TermDictReader::Open(Section(*sec(SectionKind::kTermBlocks)),
-                                                             Section(*sec(SectionKind::kTermIndex)),
-                                                             st.num_terms));
+    const SectionEntry* prefixes = sec(SectionKind::kTermKeyPrefixes);
+    LIBSEARCH_ASSIGN_OR_RETURN(
+        fr.dict, TermDictReader::Open(Section(*sec(SectionKind::kTermBlocks)),
+                                      Section(*sec(SectionKind::kTermIndex)),
+                                      prefixes ? Section(*prefixes) : std::string_view(), st.num_terms));
     // Sections are 64-byte aligned in a page-aligned mapping, so these casts
     // point at properly aligned arrays.
     fr.postings.postings = Section(*sec(SectionKind::kPostings));
@@ -284,7 +287,8 @@ Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) 
     return Status::Corruption(where + "section sizes do not agree");
   }
   LIBSEARCH_ASSIGN_OR_RETURN(fr.dict, TermDictReader::Open(bytes(SectionKind::kTermBlocks),
-                                                           bytes(SectionKind::kTermIndex), num_terms));
+                                                           bytes(SectionKind::kTermIndex),
+                                                           bytes(SectionKind::kTermKeyPrefixes), num_terms));
   fr.id = f;  // Same id: scorers share the field's norm table.
   fr.stats = field.stats;
   fr.stats.num_terms = num_terms;

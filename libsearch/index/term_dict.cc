@@ -7,15 +7,23 @@
 
 namespace libsearch::internal {
 
+uint64_t KeyPrefix(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0u);
+  return v;
+}
+
 void WriteTermDict(const std::vector<std::string_view>& terms, std::string* blocks,
-                   std::string* index) {
+                   std::string* index, std::string* prefixes) {
   blocks->clear();
   index->clear();
+  prefixes->clear();
   std::string_view prev;
   for (size_t i = 0; i < terms.size(); ++i) {
     size_t shared = 0;
     if (i % kTermsPerBlock == 0) {
       PutFixed64(index, blocks->size());
+      PutFixed64(prefixes, KeyPrefix(terms[i]));
     } else {
       const size_t limit = std::min(prev.size(), terms[i].size());
       while (shared < limit && prev[shared] == terms[i][shared]) ++shared;
@@ -29,15 +37,20 @@ void WriteTermDict(const std::vector<std::string_view>& terms, std::string* bloc
 }
 
 Result<TermDictReader> TermDictReader::Open(std::string_view blocks, std::string_view index,
-                                            uint64_t num_terms) {
+                                            std::string_view prefixes, uint64_t num_terms) {
   const uint64_t num_blocks = (num_terms + kTermsPerBlock - 1) / kTermsPerBlock;
   if (index.size() != 8 * (num_blocks + 1)) {
     return Status::Corruption("term index has " + std::to_string(index.size()) +
                               " bytes, expected " + std::to_string(8 * (num_blocks + 1)));
   }
+  if (!prefixes.empty() && prefixes.size() != 8 * num_blocks) {
+    return Status::Corruption("term key prefixes have " + std::to_string(prefixes.size()) +
+                              " bytes, expected " + std::to_string(8 * num_blocks));
+  }
   TermDictReader r;
   r.blocks_ = blocks;
   r.offsets_ = index.data();
+  if (!prefixes.empty()) r.prefixes_ = prefixes.data();
   r.num_blocks_ = num_blocks;
   r.num_terms_ = num_terms;
   return r;
@@ -105,27 +118,58 @@ uint32_t TermDictReader::ScanBlock(uint64_t b, std::string_view key, bool* exact
   return static_cast<uint32_t>(first + count);
 }
 
+uint64_t TermDictReader::LastBlockAtMost(std::string_view key) const {
+  // Blocks [lo, hi) are the candidates: all before lo have first key <= key.
+  uint64_t lo = 0, hi = num_blocks_;
+  if (prefixes_ != nullptr) {
+    // Blocks whose prefix is below the key's start with a smaller key, those
+    // above with a larger one: only ties need their keys decoded.
+    const uint64_t kp = KeyPrefix(key);
+    auto prefix = [&](uint64_t b) { return DecodeFixed64(prefixes_ + 8 * b); };
+    uint64_t n = num_blocks_;  // lo = first block whose prefix is >= kp.
+    while (n > 0) {
+      const uint64_t half = n / 2;
+      if (prefix(lo + half) < kp) {
+        lo += half + 1;
+        n -= half + 1;
+      } else {
+        n = half;
+      }
+    }
+    // hi = first block whose prefix is > kp: usually lo itself; ties (long
+    // shared starts, as in product codes) are galloped over.
+    hi = lo;
+    if (hi < num_blocks_ && prefix(hi) == kp) {
+      uint64_t step = 1;
+      while (hi + step < num_blocks_ && prefix(hi + step) == kp) {
+        hi += step;
+        step *= 2;
+      }
+      uint64_t end = std::min(hi + step, num_blocks_);  // prefix(hi) == kp; end is past the ties.
+      while (end - hi > 1) {
+        const uint64_t mid = hi + (end - hi) / 2;
+        if (prefix(mid) == kp) hi = mid; else end = mid;
+      }
+      hi = end;
+    }
+  }
+  while (lo < hi) {  // First block in [lo, hi) whose first key is > key.
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (BlockKey(mid) <= key) lo = mid + 1; else hi = mid;
+  }
+  return lo == 0 ? 0 : lo - 1;
+}
+
 uint32_t TermDictReader::LowerBound(std::string_view key) const {
   if (num_blocks_ == 0) return 0;
-  // Last block whose first key <= key.
-  uint64_t lo = 0, hi = num_blocks_;
-  while (hi - lo > 1) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    if (BlockKey(mid) <= key) lo = mid; else hi = mid;
-  }
   bool exact;
-  return ScanBlock(lo, key, &exact);
+  return ScanBlock(LastBlockAtMost(key), key, &exact);
 }
 
 std::optional<uint32_t> TermDictReader::Find(std::string_view term) const {
   if (num_blocks_ == 0) return std::nullopt;
-  uint64_t lo = 0, hi = num_blocks_;
-  while (hi - lo > 1) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    if (BlockKey(mid) <= term) lo = mid; else hi = mid;
-  }
   bool exact;
-  const uint32_t ord = ScanBlock(lo, term, &exact);
+  const uint32_t ord = ScanBlock(LastBlockAtMost(term), term, &exact);
   if (!exact) return std::nullopt;
   return ord;
 }

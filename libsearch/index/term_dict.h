@@ -1,7 +1,9 @@
 // Term dictionary of one field: terms in byte order, front-coded in blocks of
 // kTermsPerBlock, plus a block index of offsets. A term's ordinal (its rank)
 // indexes the TermInfo array. Exact lookup = binary search over block first
-// keys + a scan of at most one block; prefix ranges are ordinal ranges.
+// keys (first over their 8-byte prefixes, kept in their own dense array so
+// the search's last probes share cache lines) + a scan of at most one block;
+// prefix ranges are ordinal ranges.
 #pragma once
 
 #include <cstdint>
@@ -16,10 +18,16 @@ namespace libsearch::internal {
 
 inline constexpr uint32_t kTermsPerBlock = 32;
 
-// Encodes sorted, distinct terms. Output: `blocks` (kTermBlocks section) and
-// `index` (kTermIndex: u64 offsets[num_blocks + 1] into `blocks`).
+// Encodes sorted, distinct terms. Output: `blocks` (kTermBlocks section),
+// `index` (kTermIndex: u64 offsets[num_blocks + 1] into `blocks`) and
+// `prefixes` (kTermKeyPrefixes: KeyPrefix of each block's first term, u64).
 void WriteTermDict(const std::vector<std::string_view>& sorted_terms, std::string* blocks,
-                   std::string* index);
+                   std::string* index, std::string* prefixes);
+
+// The first 8 bytes of `key`, zero-padded, read as a big-endian number. For
+// two keys, a smaller number means a smaller key and a larger one a larger
+// key; equal numbers decide nothing (a byte 0 and padding look alike).
+uint64_t KeyPrefix(std::string_view key);
 
 // Read side over the two mapped sections. Every read is bounds-checked, so a
 // corrupt file yields errors, never out-of-range reads.
@@ -28,9 +36,11 @@ void WriteTermDict(const std::vector<std::string_view>& sorted_terms, std::strin
 class TermDictReader {
  public:
   TermDictReader() = default;
-  // Checks the index size; offsets are checked lazily on each read.
+  // Checks the section sizes; offsets are checked lazily on each read.
+  // `prefixes` may be empty (files before 2.2): lookups then binary-search
+  // the blocks' first keys, about one more cache miss per probe.
   static Result<TermDictReader> Open(std::string_view blocks, std::string_view index,
-                                     uint64_t num_terms);
+                                     std::string_view prefixes, uint64_t num_terms);
 
   uint64_t num_terms() const { return num_terms_; }
 
@@ -85,12 +95,15 @@ class TermDictReader {
   bool BlockRange(uint64_t b, const char** begin, const char** end) const;
   // Decodes the first key of block `b` (stored with zero shared prefix).
   std::string_view BlockKey(uint64_t b) const;
+  // The last block whose first key is <= key (0 if none is).
+  uint64_t LastBlockAtMost(std::string_view key) const;
   // Scans block `b` for the first term >= key; returns its ordinal and sets
   // *exact if equal. Returns the next block's first ordinal if none.
   uint32_t ScanBlock(uint64_t b, std::string_view key, bool* exact) const;
 
   std::string_view blocks_;
   const char* offsets_ = nullptr;  // u64[num_blocks_ + 1], little-endian.
+  const char* prefixes_ = nullptr;  // u64[num_blocks_] KeyPrefix values, or null.
   uint64_t num_blocks_ = 0;
   uint64_t num_terms_ = 0;
 };

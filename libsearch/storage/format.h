@@ -20,8 +20,10 @@ inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 // (kDocIdOrds). Readers also read 1.x files (kTermInfos, kDocIds).
 // 2.1: dense full postings blocks as bitmaps (kBlockBitmap). A 2.0 reader
 // reports such blocks as corrupt; this one reads 2.0 files unchanged.
+// 2.2: term-block key prefixes (kTermKeyPrefixes) for the dictionary search;
+// older readers skip the unknown section, this one searches without it.
 inline constexpr uint16_t kFormatMajor = 2;
-inline constexpr uint16_t kFormatMinor = 1;
+inline constexpr uint16_t kFormatMinor = 2;
 inline constexpr uint16_t kOldestReadableMajor = 1;  // 1.1 kNumeric, 1.2 kKeywordOrds,
                                                      // 1.3 kSynonyms, 1.4 prefix indexes,
                                                      // kKeywordDense, kNumericBlocks.
@@ -67,8 +69,10 @@ enum class SectionKind : uint32_t {
   kTermInfosPacked = 20,  // 2.x, per field: TermInfoGroup per 32 terms + bit-packed records.
   kDocIdOrds = 21,        // 2.x: u32 width, u32 0, the id-field term ordinal of each doc
                           // bit-packed LSB-first in `width` bits, 8 zero bytes.
+  kTermKeyPrefixes = 22,  // 2.2, per field (optional): u64 per term block, the first 8 bytes
+                          // of its first key, zero-padded, as a big-endian number.
 };
-inline constexpr uint32_t kNumSectionKinds = 22;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 23;  // Kinds below this are known.
 inline constexpr uint32_t kNumericBlockDocs = 512;
 
 std::string_view SectionKindName(SectionKind kind);
