@@ -530,7 +530,7 @@ void PostingsCursor::BitmapIndices(const uint32_t* docs, uint32_t n, uint32_t* i
   }
 }
 
-bool PostingsCursor::OrBitmapBlock(uint64_t b, uint64_t* bits) {
+bool PostingsCursor::OrBitmapBlock(uint64_t b, CountBitset* bits) {
   const uint64_t gb = term_.first_block + b;
   const BlockInfo& bi = view_->info[gb];
   const uint32_t prev = b == 0 ? 0xffffffffu : view_->last_doc[gb - 1];
@@ -547,10 +547,11 @@ bool PostingsCursor::OrBitmapBlock(uint64_t b, uint64_t* bits) {
   }
   const char* p = view_->postings.data() + off;
   if ((DecodeFixed64(p + 8 * (words - 1)) >> ((last - prev - 1) & 63)) != 1) return false;
-  return OrBitmapWords(p, words, prev + 1, bits) == kBlockSize;
+  bits->MarkRange(prev + 1, last + 1);
+  return OrBitmapWords(p, words, prev + 1, bits->words()) == kBlockSize;
 }
 
-void PostingsCursor::OrInto(uint64_t* bits) {
+void PostingsCursor::OrInto(CountBitset* bits) {
   if (doc_ == kNoMoreDocs) return;
   // The current block from pos_ (its words if it is a whole bitmap block),
   // then the rest: bitmap blocks by words, runs of 128 consecutive docs as a
@@ -566,7 +567,8 @@ void PostingsCursor::OrInto(uint64_t* bits) {
     }
   } else {
     DecodePendingDocs();
-    for (uint32_t i = pos_; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+    const CountBitset::Writer w = bits->writer();
+    for (uint32_t i = pos_, n = count_; i < n; ++i) w.Set(docs_[i]);
   }
   for (uint64_t b = block_ + 1; b < num_blocks_; ++b) {
     const uint64_t gb = term_.first_block + b;
@@ -586,11 +588,13 @@ void PostingsCursor::OrInto(uint64_t* bits) {
         Fail();
         return;
       }
-      SetBitRange(bits, prev + 1, last + 1);
+      SetBitRange(bits->words(), prev + 1, last + 1);
+      bits->MarkRange(prev + 1, last + 1);
       continue;
     }
     if (!LoadBlock(b, /*with_tfs=*/false)) return;  // Corrupt: flagged, at the end.
-    for (uint32_t i = 0; i < count_; ++i) bits[docs_[i] >> 6] |= uint64_t{1} << (docs_[i] & 63);
+    const CountBitset::Writer w = bits->writer();
+    for (uint32_t i = 0, n = count_; i < n; ++i) w.Set(docs_[i]);
   }
   block_ = num_blocks_;
   count_ = pos_ = 0;

@@ -26,6 +26,7 @@
 
 #include "index/bm25.h"
 #include "storage/format.h"
+#include "util/count_bitset.h"
 
 namespace libsearch::internal {
 
@@ -196,8 +197,8 @@ class PostingsCursor {
   const TermInfo& term() const { return term_; }
   // Sets bit d of `bits` for every doc from doc() to the end, decoding doc
   // ids only (no tfs), and leaves the cursor at the end. REQUIRES: `bits`
-  // holds num_docs bits (every id is checked against num_docs).
-  void OrInto(uint64_t* bits);
+  // has room for num_docs (every id is checked against num_docs).
+  void OrInto(CountBitset* bits);
   bool corrupt() const { return corrupt_; }
 
   // Block-level access for pruning: current block, its last doc and the
@@ -339,7 +340,7 @@ class PostingsCursor {
   uint32_t SeekInBitmap(uint32_t target);
   // OrInto's step for bitmap block b (not the last): its words ORed into
   // bits, no decoding. False (nothing set) if the block is damaged.
-  bool OrBitmapBlock(uint64_t b, uint64_t* bits);
+  bool OrBitmapBlock(uint64_t b, CountBitset* bits);
   // Word k of the undecoded bitmap block (little-endian in the file).
   uint64_t LoadWord(uint32_t k) const {
     uint64_t w;

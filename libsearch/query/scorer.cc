@@ -35,7 +35,7 @@ class EmptyScorer : public Scorer {
   float GetMaxScore(uint32_t) override { return 0; }
   // Nothing to add: lets a union with a missing word still count by bitset.
   bool CanCountInto() const override { return true; }
-  bool CountInto(std::vector<uint64_t>*) override { return true; }
+  bool CountInto(CountBitset*) override { return true; }
 };
 
 class MatchAllScorer : public Scorer {
@@ -219,8 +219,8 @@ class TermScorer final : public Scorer {
     return true;
   }
   bool CanCountInto() const override { return true; }
-  bool CountInto(std::vector<uint64_t>* bits) override {
-    cursor_->OrInto(bits->data());
+  bool CountInto(CountBitset* bits) override {
+    cursor_->OrInto(bits);
     return true;
   }
   float GetMaxScore(uint32_t up_to) override {
@@ -768,12 +768,13 @@ class DisjunctionScorer : public Scorer {
     }
     return true;
   }
-  bool CountInto(std::vector<uint64_t>* bits) override {
+  bool CountInto(CountBitset* bits) override {
     if (!CanCountInto()) return false;
     for (auto& c : children_) c->CountInto(bits);
     doc_ = kNoMoreDocs;
     return true;
   }
+  bool CountRest(uint64_t* n) override;
 
  private:
   uint32_t Update() { return terms_.empty() ? UpdateOf(children_) : UpdateOf(terms_); }
@@ -954,6 +955,34 @@ void BooleanScorer::ForEachPruning(TopK* top) {
 // value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
 // possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
 // Then the bulk path's sums equal Score()'s children-order sums bit for bit.
+// COUNT of a union of two terms, one of which has at least 4 times the
+// other's docs ("the preakness"): |A| + |B| - |A and B|, the intersection
+// counted block-at-a-time by a ConjunctionScorer led by B, so A's blocks
+// are decoded only where B has docs (bitmap blocks probed in their words)
+// instead of all OR-ed into a bitset. Side by side on the peer corpora's
+// unions, skew 4 and 16 gave 0.88-0.92x the bitset's mean time, 64 about
+// 1x; merging three or more lists doc by doc against the largest was
+// slower than the bitset even at skew 32 (passages "the british embassy").
+bool DisjunctionScorer::CountRest(uint64_t* n) {
+  constexpr uint64_t kPairSkew = 4;
+  if (terms_.size() != 2) return false;
+  const PostingsCursor* a = terms_[0]->cursor();
+  const PostingsCursor* b = terms_[1]->cursor();
+  if (!a->AtStart() || !b->AtStart()) return false;
+  const uint64_t small = std::min(a->doc_freq(), b->doc_freq());
+  const uint64_t large = std::max(a->doc_freq(), b->doc_freq());
+  if (large < kPairSkew * small) return false;
+  // The pair moves into the intersection, which owns it from here on.
+  ConjunctionScorer both(std::move(children_));
+  children_.clear();
+  terms_.clear();
+  doc_ = kNoMoreDocs;
+  uint64_t common = 0;
+  both.CountRest(&common);  // Two terms: always the block path.
+  *n = small + large - common;
+  return true;
+}
+
 bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* count) {
   std::vector<TermScorer*> terms;
   double max_sum = 0;
@@ -1257,7 +1286,7 @@ class UnscoredScorer : public Scorer {
   bool KnownCount(uint64_t* n) const override { return inner_->KnownCount(n); }
   bool CountRest(uint64_t* n) override { return inner_->CountRest(n); }
   bool CanCountInto() const override { return inner_->CanCountInto(); }
-  bool CountInto(std::vector<uint64_t>* bits) override { return inner_->CountInto(bits); }
+  bool CountInto(CountBitset* bits) override { return inner_->CountInto(bits); }
 
  private:
   std::unique_ptr<Scorer> inner_;
@@ -1652,10 +1681,13 @@ uint64_t Scorer::CollectTop(TopK* top, uint64_t count_up_to) {
 
 uint64_t CountMatches(Scorer* scorer, uint32_t num_docs) {
   if (uint64_t n; scorer->KnownCount(&n) || scorer->CountRest(&n)) return n;
-  if (scorer->CanCountInto() && scorer->cost() >= num_docs / 1024) {
-    std::vector<uint64_t> bits((uint64_t{num_docs} + 63) / 64);
+  // The bitset costs a byte per 512 docs to scan even for a handful of
+  // matches; below that, merging is as cheap.
+  if (scorer->CanCountInto() && scorer->cost() >= num_docs / 32768) {
+    thread_local CountBitset bits;
+    bits.Reserve(num_docs);
     scorer->CountInto(&bits);
-    return PopcountWords(bits.data(), bits.size());
+    return bits.CountAndClear();
   }
   uint64_t n = 0;
   for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) ++n;

@@ -60,9 +60,6 @@ class Scorer {
   // REQUIRES: TwoPhase() and doc() != kNoMoreDocs came from ApproxAdvance.
   virtual bool Confirm() { return true; }
 
-  // COUNT without iterating a union doc by doc: sets bit d of `bits` for
-  // every remaining match d and returns true, or returns false (touching
-  // nothing) if this scorer cannot. Terms and unions of terms can.
   // COUNT without decoding: sets *n to the number of matches from the
   // current doc on and returns true, if this scorer knows it (a term that
   // has not moved: its doc_freq).
@@ -84,8 +81,11 @@ class Scorer {
   // at count_up_to + 1, which means "more than count_up_to match".
   // The default iterates Next() doc by doc.
   virtual uint64_t CollectTop(TopK* top, uint64_t count_up_to);
+  // COUNT without iterating a union doc by doc: sets bit d of `bits` for
+  // every remaining match d and returns true, or returns false (touching
+  // nothing) if this scorer cannot. Terms and unions of terms can.
   virtual bool CanCountInto() const { return false; }
-  virtual bool CountInto(std::vector<uint64_t>* bits) {
+  virtual bool CountInto(CountBitset* bits) {
     (void)bits;
     return false;
   }
@@ -140,10 +140,10 @@ class ScorerContext {
 };
 
 // COUNT: the number of docs `scorer` matches from its current doc on, never
-// scoring. Unions of terms (CanCountInto) OR their lists into a bitset and
-// popcount it once that beats iterating (cost >= num_docs / 1024: zeroing
-// and counting num_docs / 64 words with POPCNT takes about as long as
-// merging that many postings doc by doc); anything else is iterated.
+// scoring. Unions of terms (CanCountInto) OR their lists into a per-thread
+// CountBitset, which counts and clears only the 512-doc lines they wrote,
+// unless they are so short (cost < num_docs / 32768) that scanning the line
+// flags would cost more than merging; anything else is iterated.
 uint64_t CountMatches(Scorer* scorer, uint32_t num_docs);
 
 // Builds the scorer tree for `query`. Terms missing from the index give

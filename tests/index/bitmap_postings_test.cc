@@ -188,17 +188,28 @@ class Checker {
       } else {
         for (uint32_t i = 0; i < skip; ++i) c.Next();
       }
-      const size_t words = (num_docs_ + 63) / 64;
-      std::vector<uint64_t> bits(words + 1, 0), want(words + 1, 0);
-      for (size_t w = 0; w < words; w += 7) bits[w] = want[w] = 0x8000000000000001ull;
-      bits[words] = want[words] = 0x5a5a5a5a5a5a5a5aull;  // Guard word: never touched.
+      // Words past num_docs (the set rounds up to 512-doc lines) stay 0.
+      CountBitset set;
+      set.Reserve(num_docs_);
+      std::vector<uint64_t> want(set.num_words(), 0);
+      for (uint32_t d = 0; d < num_docs_; d += 7 * 64 + 63) {
+        set.Set(d);
+        want[d >> 6] |= uint64_t{1} << (d & 63);
+      }
       for (uint32_t i = skip; i < df; ++i) want[l.docs[i] >> 6] |= uint64_t{1} << (l.docs[i] & 63);
-      c.OrInto(bits.data());
+      c.OrInto(&set);
       ASSERT_EQ(c.doc(), kNoMoreDocs);
       ASSERT_FALSE(c.corrupt());
-      ASSERT_EQ(bits, want) << "skip " << skip << " df " << df;
-      c.OrInto(bits.data());  // At the end: a no-op.
-      ASSERT_EQ(bits, want);
+      auto bits = [&] { return std::vector<uint64_t>(set.words(), set.words() + set.num_words()); };
+      ASSERT_EQ(bits(), want) << "skip " << skip << " df " << df;
+      c.OrInto(&set);  // At the end: a no-op.
+      ASSERT_EQ(bits(), want);
+      // Counting reads only the lines marked written: every bit is counted
+      // (bitmap words and runs mark their spans), then all are cleared.
+      uint64_t ones = 0;
+      for (uint64_t w : want) ones += static_cast<uint64_t>(__builtin_popcountll(w));
+      ASSERT_EQ(set.CountAndClear(), ones) << "skip " << skip << " df " << df;
+      ASSERT_EQ(bits(), std::vector<uint64_t>(set.num_words(), 0));
     }
   }
 
@@ -346,8 +357,9 @@ TEST(BitmapPostings, DamagedBitmapIsCorrupt) {
       EXPECT_TRUE(c.corrupt());
       EXPECT_EQ(n, 128 * b);  // The blocks before were fine.
       PostingsCursor oc(&view, ti);
-      std::vector<uint64_t> bits((num_docs + 63) / 64);
-      oc.OrInto(bits.data());
+      CountBitset bits;
+      bits.Reserve(num_docs);
+      oc.OrInto(&bits);
       EXPECT_TRUE(oc.corrupt());
       EXPECT_EQ(oc.doc(), kNoMoreDocs);
     }

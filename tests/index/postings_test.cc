@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -131,16 +132,62 @@ TEST_P(PostingsTest, OrIntoSetsRemainingDocs) {
     if (skip > df) continue;
     PostingsCursor c(&view, info);
     for (uint32_t i = 0; i < skip; ++i) c.Next();
-    std::vector<uint64_t> bits((num_docs + 63) / 64);
-    c.OrInto(bits.data());
+    CountBitset set;
+    set.Reserve(num_docs);
+    c.OrInto(&set);
     EXPECT_EQ(c.doc(), kNoMoreDocs);
     EXPECT_FALSE(c.corrupt());
+    const uint64_t* bits = set.words();
     for (uint32_t d = 0, i = 0; d < num_docs; ++d) {
       const bool want = i < df && t.docs[i] == d && i >= skip;
       if (i < df && t.docs[i] == d) ++i;
       ASSERT_EQ((bits[d >> 6] >> (d & 63)) & 1, want ? 1u : 0u) << "doc " << d << " skip " << skip;
     }
+    EXPECT_EQ(set.CountAndClear(), df - skip);
+    EXPECT_EQ(std::count(bits, bits + set.num_words(), 0u), static_cast<ptrdiff_t>(set.num_words()));
   }
+}
+
+// COUNT's bitset counts only the 512-doc lines marked as written: runs of
+// 128 consecutive docs (a bit range) and bitmap blocks (ORed words) must
+// mark every line they span, decoded blocks each doc's. Long runs and dense
+// stretches span lines no other block touches.
+TEST(Postings, CountBitsetCountsEveryBlockKind) {
+  const uint32_t num_docs = 20000;
+  std::mt19937 rng(11);
+  const NormInverseTable table = MakeNormInverseTable({}, 5.0f);
+  std::vector<std::vector<uint32_t>> lists(3);
+  for (uint32_t d = 0; d < 6000; ++d) lists[0].push_back(d);            // Runs.
+  for (uint32_t d = 1; d < 12000; d += 2) lists[1].push_back(d);        // Bitmaps.
+  for (uint32_t d = 7; d < num_docs; d += 1 + rng() % 300) lists[2].push_back(d);  // Packed.
+  for (uint32_t d = 14000; d < 19000; ++d) lists[2].push_back(d);
+  std::sort(lists[2].begin(), lists[2].end());
+  lists[2].erase(std::unique(lists[2].begin(), lists[2].end()), lists[2].end());
+  PostingsSink sink;
+  std::vector<TermInfo> infos;
+  for (const auto& docs : lists) {
+    const std::vector<uint32_t> tfs(docs.size(), 1);
+    infos.push_back(WritePostings({docs.data(), tfs.data(), nullptr, static_cast<uint32_t>(docs.size())},
+                                  nullptr, 1.0f, table, &sink));
+  }
+  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
+                         sink.info.data(), sink.info.size(), num_docs};
+  CountBitset set;
+  set.Reserve(num_docs);
+  std::vector<bool> all(num_docs);
+  for (size_t t = 0; t < lists.size(); ++t) {
+    PostingsCursor one(&view, infos[t]);
+    one.OrInto(&set);
+    EXPECT_EQ(set.CountAndClear(), lists[t].size()) << "list " << t;
+    for (uint32_t d : lists[t]) all[d] = true;
+  }
+  for (size_t t = 0; t < lists.size(); ++t) {
+    PostingsCursor c(&view, infos[t]);
+    c.OrInto(&set);
+  }
+  EXPECT_EQ(set.CountAndClear(), static_cast<uint64_t>(std::count(all.begin(), all.end(), true)));
+  EXPECT_EQ(std::count(set.words(), set.words() + set.num_words(), 0u),
+            static_cast<ptrdiff_t>(set.num_words()));
 }
 
 // The stored block maxima are recognised as exact only for the weight and
@@ -194,8 +241,9 @@ TEST(Postings, CorruptPayloadEndsCursorWithFlag) {
   EXPECT_TRUE(c.corrupt());
   {  // COUNT's docs-only decode stops the same way.
     PostingsCursor oc(&view, info);
-    std::vector<uint64_t> bits(600 / 64 + 1);
-    oc.OrInto(bits.data());
+    CountBitset bits;
+    bits.Reserve(600);
+    oc.OrInto(&bits);
     EXPECT_TRUE(oc.corrupt());
     EXPECT_EQ(oc.doc(), kNoMoreDocs);
   }
