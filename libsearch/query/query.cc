@@ -164,7 +164,7 @@ class Parser {
   }
 
   // clauses := ( ['+'|'-'|NOT] or_group | AND )*   until ')' or end.
-  Result<std::unique_ptr<Query>> ParseClauses(const std::vector<uint32_t>& fields, size_t depth) {
+  Result<std::unique_ptr<Query>> ParseClauses(std::span<const uint32_t> fields, size_t depth) {
     if (depth > options_.max_depth) return Error(Peek().pos, "parentheses nested too deeply");
     std::vector<std::pair<Occur, std::unique_ptr<Query>>> clauses;
     while (Peek().kind != Tok::kEnd && Peek().kind != Tok::kRParen) {
@@ -203,7 +203,7 @@ class Parser {
   // The longest run of bare words starting here that equals a synonym
   // alternative becomes "any alternative" (each a word or phrase leaf);
   // nullptr if none matches. Words inside an OR group are left alone.
-  Result<std::unique_ptr<Query>> TrySynonyms(const std::vector<uint32_t>& fields) {
+  Result<std::unique_ptr<Query>> TrySynonyms(std::span<const uint32_t> fields) {
     const SynonymMap* map = options_.synonyms;
     if (map == nullptr || map->group_of.empty() || options_.synonym_analyzer == nullptr) {
       return std::unique_ptr<Query>();
@@ -234,7 +234,7 @@ class Parser {
   }
 
   // or_group := primary ('OR' primary)*
-  Result<std::unique_ptr<Query>> ParseOrGroup(const std::vector<uint32_t>& fields, size_t depth) {
+  Result<std::unique_ptr<Query>> ParseOrGroup(std::span<const uint32_t> fields, size_t depth) {
     LIBSEARCH_ASSIGN_OR_RETURN(auto first, ParsePrimary(fields, depth));
     if (Peek().kind != Tok::kOr) return first;
     auto group = std::make_unique<Query>();
@@ -256,7 +256,7 @@ class Parser {
     return Simplify(std::move(group));
   }
 
-  Result<std::unique_ptr<Query>> ParsePrimary(const std::vector<uint32_t>& fields, size_t depth) {
+  Result<std::unique_ptr<Query>> ParsePrimary(std::span<const uint32_t> fields, size_t depth) {
     const Token tok = Take();
     switch (tok.kind) {
       case Tok::kLParen: {
@@ -280,7 +280,8 @@ class Parser {
           return Error(tok.pos, "'" + spec.name + ":' must be followed by a word, a \"phrase\" "
                                 "or (...)");
         }
-        return ParsePrimary({f}, depth + 1);
+        const uint32_t only[1] = {f};
+        return ParsePrimary(only, depth + 1);
       }
       case Tok::kWord: {
         // The last word of a query still being typed (no trailing space).
@@ -361,10 +362,22 @@ class Parser {
   }
 
   // One word or phrase over `fields`: a term or phrase per field, OR-ed.
-  Result<std::unique_ptr<Query>> Leaf(const std::string& text, const std::vector<uint32_t>& fields,
+  Result<std::unique_ptr<Query>> Leaf(const std::string& text, std::span<const uint32_t> fields,
                                       bool phrase, bool prefix = false) {
-    auto group = std::make_unique<Query>();
-    group->kind = Query::Kind::kBoolean;
+    // The OR over fields is built only from a second field's node on.
+    std::unique_ptr<Query> first, group;
+    auto add = [&](std::unique_ptr<Query> node) {
+      if (first == nullptr && group == nullptr) {
+        first = std::move(node);
+        return;
+      }
+      if (group == nullptr) {
+        group = std::make_unique<Query>();
+        group->kind = Query::Kind::kBoolean;
+        group->should.push_back(std::move(first));
+      }
+      group->should.push_back(std::move(node));
+    };
     for (uint32_t f : fields) {
       const FieldSpec& spec = schema_.fields()[f];
       auto leaf = std::make_unique<Query>();
@@ -398,7 +411,7 @@ class Parser {
           leaf->kind = Query::Kind::kPhrase;
           either->should.push_back(std::move(whole));
           either->should.push_back(std::move(leaf));
-          group->should.push_back(std::move(either));
+          add(std::move(either));
           continue;
         }
       }
@@ -416,9 +429,9 @@ class Parser {
         }
       }
       (void)phrase;  // A one-term phrase is a term; several terms are a phrase.
-      group->should.push_back(std::move(leaf));
+      add(std::move(leaf));
     }
-    return Simplify(std::move(group));
+    return group != nullptr ? Simplify(std::move(group)) : std::move(first);
   }
 
   // 0 typos up to 4 code points, 1 up to 8, then 2; none with digits.
@@ -444,6 +457,11 @@ class Parser {
   }
 
   std::unique_ptr<Query> Combine(std::vector<std::pair<Occur, std::unique_ptr<Query>>> clauses) {
+    // One positive clause is itself (what Simplify makes of it), without
+    // building the node first: most queries are one or two words.
+    if (clauses.size() == 1 && clauses[0].first != Occur::kMustNot) {
+      return std::move(clauses[0].second);
+    }
     auto q = std::make_unique<Query>();
     q->kind = Query::Kind::kBoolean;
     for (auto& [occur, node] : clauses) {

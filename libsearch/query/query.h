@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,9 +68,11 @@ struct SynonymMap {
   size_t max_words = 0;  // Longest alternative, in words.
 };
 
+// Lifetime: the spans and pointers must outlive the ParseQuery call (they
+// point into the caller's per-index state: no copies per query).
 struct ParseOptions {
   // Fields a bare word searches (ids into the schema); text or keyword.
-  std::vector<uint32_t> default_fields;
+  std::span<const uint32_t> default_fields;
   DefaultOperator default_operator = DefaultOperator::kAnd;
   // Upper bounds that keep a hostile query cheap.
   size_t max_query_bytes = 4096;
@@ -85,7 +88,7 @@ struct ParseOptions {
   uint32_t max_expansions = 50;
   // Per text field: the same analysis without stemming (for `surface`).
   // Required when prefix_last or typos is set.
-  std::vector<const analysis::Analyzer*> surface_analyzers;
+  std::span<const analysis::Analyzer* const> surface_analyzers;
   // Synonyms, matched on the words of bare clauses (no field, no operator).
   // `synonym_analyzer` normalises query words as the map's keys were.
   const SynonymMap* synonyms = nullptr;

@@ -1659,11 +1659,17 @@ const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {
 }
 
 PostingsCursor* ScorerContext::NewCursor(const FieldReader& field, const TermInfo& info) {
+  if (num_inline_ < kInlineCursors) {
+    return &inline_cursors_[num_inline_++].emplace(&field.postings, info);
+  }
   cursors_.push_back(std::make_unique<PostingsCursor>(&field.postings, info));
   return cursors_.back().get();
 }
 
 bool ScorerContext::corrupt() const {
+  for (size_t i = 0; i < num_inline_; ++i) {
+    if (inline_cursors_[i]->corrupt()) return true;
+  }
   for (const auto& c : cursors_) {
     if (c->corrupt()) return true;
   }
@@ -1810,7 +1816,7 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
         if (ctx->collect_terms()) {
           for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) {
             std::vector<std::string> term;
-            if (field.dict.Terms(e.ord, 1, &term).ok()) ctx->NoteTerm(q.field, std::move(term[0]));
+            if (field.dict.Terms(e.ord, 1, &term).ok()) ctx->NoteTerm(q.field, term[0]);
           }
         }
         continue;
@@ -1827,7 +1833,7 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
   for (const auto& [ord, factor] : picks) {
     std::vector<std::string> term;
     if (ctx->collect_terms() && field.dict.Terms(ord, 1, &term).ok()) {
-      ctx->NoteTerm(q.field, std::move(term[0]));
+      ctx->NoteTerm(q.field, term[0]);
     }
     const TermInfo info = field.Term(ord);
     const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);

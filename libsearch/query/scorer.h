@@ -4,8 +4,11 @@
 // Lucene's boolean scorers do).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "index/bm25.h"
@@ -105,8 +108,9 @@ class ScorerContext {
 
   // Terms that can match per field, positive clauses only: what a
   // highlighter should mark (including expansions).
-  void NoteTerm(uint32_t field, std::string term) {
-    if (negated_ == 0) matched_terms_.emplace_back(field, std::move(term));
+  // Recorded only while collect_terms().
+  void NoteTerm(uint32_t field, std::string_view term) {
+    if (negated_ == 0 && collect_terms_) matched_terms_.emplace_back(field, term);
   }
   const std::vector<std::pair<uint32_t, std::string>>& matched_terms() const {
     return matched_terms_;
@@ -136,7 +140,12 @@ class ScorerContext {
   // BM25 parameters than the shared one's).
   std::vector<std::pair<uint32_t, const NormInverseTable*>> tables_;
   std::vector<std::unique_ptr<NormInverseTable>> owned_tables_;
-  std::vector<std::unique_ptr<PostingsCursor>> cursors_;
+  // A query's first cursors live here, not on the heap: an over-aligned
+  // allocation and its free cost about as much as a selective term's work.
+  static constexpr size_t kInlineCursors = 4;
+  std::array<std::optional<PostingsCursor>, kInlineCursors> inline_cursors_;
+  size_t num_inline_ = 0;
+  std::vector<std::unique_ptr<PostingsCursor>> cursors_;  // The rest.
 };
 
 // COUNT: the number of docs `scorer` matches from its current doc on, never

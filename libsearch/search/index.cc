@@ -126,6 +126,7 @@ class IndexImpl : public Index {
     po.default_operator = req.default_operator == Operator::kAnd
                               ? internal::DefaultOperator::kAnd
                               : internal::DefaultOperator::kOr;
+    std::vector<uint32_t> fields;  // Only when the request names them.
     if (req.fields.empty()) {
       po.default_fields = default_fields_;
     } else {
@@ -136,8 +137,9 @@ class IndexImpl : public Index {
         if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
           return Status::InvalidArgument("field '" + name + "' is not an indexed text or keyword field");
         }
-        po.default_fields.push_back(static_cast<uint32_t>(*f));
+        fields.push_back(static_cast<uint32_t>(*f));
       }
+      po.default_fields = fields;
     }
     LIBSEARCH_ASSIGN_OR_RETURN(auto query,
                                internal::ParseQuery(req.query, reader_->schema(), analyzers_, po));

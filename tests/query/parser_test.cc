@@ -34,7 +34,7 @@ class ParserTest : public ::testing::Test {
   std::string Parse(const std::string& q, DefaultOperator op = DefaultOperator::kAnd,
                     std::vector<uint32_t> fields = {1}) {
     ParseOptions po;
-    po.default_fields = std::move(fields);
+    po.default_fields = fields;
     po.default_operator = op;
     auto r = ParseQuery(q, *schema_, analyzers_, po);
     if (!r.ok()) return "ERROR " + r.status().message();
