@@ -1645,17 +1645,17 @@ void ConjunctionScorer::Prune(const std::vector<Child*>& kids, TopK* top) {
 }
 
 const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {
+  const float avgdl = Bm25AvgFieldLength(field.stats.sum_total_tf, field.stats.doc_count);
+  // The field's shared table is found without a per-query list.
+  if (const NormInverseTable* shared = field.postings.bound_cache->NormTable(params_, avgdl)) {
+    return shared;
+  }
   for (auto& [id, table] : tables_) {
     if (id == field.id) return table;
   }
-  const float avgdl = Bm25AvgFieldLength(field.stats.sum_total_tf, field.stats.doc_count);
-  const NormInverseTable* shared = field.postings.bound_cache->NormTable(params_, avgdl);
-  if (shared == nullptr) {
-    owned_tables_.push_back(std::make_unique<NormInverseTable>(MakeNormInverseTable(params_, avgdl)));
-    shared = owned_tables_.back().get();
-  }
-  tables_.emplace_back(field.id, shared);
-  return shared;
+  owned_tables_.push_back(std::make_unique<NormInverseTable>(MakeNormInverseTable(params_, avgdl)));
+  tables_.emplace_back(field.id, owned_tables_.back().get());
+  return owned_tables_.back().get();
 }
 
 PostingsCursor* ScorerContext::NewCursor(const FieldReader& field, const TermInfo& info) {
@@ -1923,6 +1923,15 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
         std::vector<std::unique_ptr<TermScorer>> clauses;
         ExpandTermClauses(q, *field, ctx, &clauses);
         return UnionOfTerms(std::move(clauses), ctx);
+      }
+      if (q.kind == Query::Kind::kTerm) {  // As a phrase of one word, without its vectors.
+        ctx->NoteTerm(q.field, q.terms[0]);
+        const auto ord = field->dict.Find(q.terms[0]);
+        if (!ord) return std::make_unique<EmptyScorer>();
+        const TermInfo info = field->Term(*ord);
+        const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
+        return std::make_unique<TermScorer>(ctx->NewCursor(*field, info), field, q.boost * idf, idf,
+                                            ctx->NormTable(*field), ctx->params());
       }
       std::vector<PostingsCursor*> cursors;  // One per distinct term.
       std::vector<uint32_t> term_of;         // Per word: its index in cursors.

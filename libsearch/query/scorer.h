@@ -136,8 +136,8 @@ class ScorerContext {
   bool collect_terms_ = true;
   const IndexReader* reader_;
   Bm25Params params_;
-  // Per field id: the field's shared table, or one of owned_tables_ (other
-  // BM25 parameters than the shared one's).
+  // Per field id, for BM25 parameters other than the field's shared table's:
+  // one of owned_tables_.
   std::vector<std::pair<uint32_t, const NormInverseTable*>> tables_;
   std::vector<std::unique_ptr<NormInverseTable>> owned_tables_;
   // A query's first cursors live here, not on the heap: an over-aligned
