@@ -19,16 +19,18 @@ What it does (details and rationale in bench/peers/README.md):
      and the index size on disk.
   3. Starts each engine's `serve` process (one at a time) and sends it the
      search-benchmark-game queries, "MODE\\tquery" per line, in COUNT, TOP_10 and
-     TOP_10_COUNT modes: one warm-up pass, then PASSES timed passes in the
+     TOP_10_COUNT modes: WARMUP warm-up passes, then PASSES timed passes in the
      same shuffled order. Each request is timed around the pipe round trip
      with perf_counter_ns; the driver also reports the time spent inside the
-     engine. A query's latency is its minimum over the timed passes.
+     engine. This is repeated for ROUNDS rounds, each with fresh processes,
+     the engine order rotating; a query's latency is its minimum over the
+     timed passes of all rounds.
   4. Checks the counts agree across engines and the top-10 ids overlap.
   5. Cold start: exec -> first answer on the 10k and 818k Open Food Facts
      indexes, with the page cache dropped (root) and warm.
   6. Writes bench/results/<date>-<machine>.{md,json,png}.
 
-Environment knobs (same as the flags): CORPUS, QUERIES, PASSES, WARMUP,
+Environment knobs (same as the flags): CORPUS, QUERIES, PASSES, ROUNDS, WARMUP,
 ENGINES, COLD_RUNS, REBUILD=1, PEERS_WORK (default build-peers), RESULTS_DIR,
 MACHINE (file-name slug).
 """
@@ -502,6 +504,50 @@ def run_queries(ctx, corpus, engine, queries):
     return res
 
 
+def run_rounds(ctx, corpus, engines, queries):
+    """ROUNDS rounds; in each, every engine gets a fresh serve process (the
+    engine order rotates by round) that warms up and runs PASSES timed passes.
+    A query's latency is its minimum over all rounds' passes. On a shared
+    machine one process can land on a slower core or a worse memory layout
+    for its whole life (identical libsearch binaries differed by up to 1.3x
+    between processes here), and load drifts over minutes: fresh processes
+    per round, in alternating order, spread both over every engine alike."""
+    per = {e: [] for e in engines}
+    for r in range(ctx.args.rounds):
+        k = r % len(engines)
+        for e in engines[k:] + engines[:k]:
+            if ctx.args.rounds > 1:
+                log(f"round {r + 1} of {ctx.args.rounds}")
+            per[e].append(run_queries(ctx, corpus, e, queries))
+    return {e: merge_rounds(rs) for e, rs in per.items()}
+
+
+def merge_rounds(rounds):
+    """One run's result from several rounds of the same engine: per query the
+    minimum latency, the median of the rounds' median round trips."""
+    first = rounds[0]
+    out = dict(first)
+    out["modes"] = {}
+    for mode, m in first["modes"].items():
+        ms = [r["modes"][mode] for r in rounds]
+        def elementwise(key, f):
+            return [None if any(x[key][i] is None for x in ms) else f([x[key][i] for x in ms])
+                    for i in range(len(m[key]))]
+        counts = m["counts"]
+        for x in ms[1:]:
+            if x["counts"] != counts:
+                first["errors"].append([mode, "counts differ between rounds", []])
+        out["modes"][mode] = dict(rt_ns=elementwise("rt_ns", min), svc_ns=elementwise("svc_ns", min),
+                                  rt_median_ns=elementwise("rt_median_ns", lambda v: int(statistics.median(v))),
+                                  counts=counts, seconds=round(sum(x["seconds"] for x in ms), 1))
+    out["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in rounds)
+    out["loadavg_after"] = rounds[-1]["loadavg_after"]
+    out["warmup_seconds"] = round(sum(r["warmup_seconds"] for r in rounds), 1)
+    out["quiet_wait_s"] = sum(r["quiet_wait_s"] for r in rounds)
+    out["rounds"] = len(rounds)
+    return out
+
+
 def drop_caches():
     try:
         os.sync()
@@ -692,7 +738,10 @@ def write_report(ctx, results, path_base):
     a = results["settings"]
     L.append(f"Reproduce: `make bench-peers` (see bench/peers/README.md). Settings: "
              f"{a['queries']} game queries; warm-up: {a['warmup']} passes over every query in every "
-             f"mode; then {a['passes']} timed passes per mode in one shuffled order; latency of a query = its minimum over the timed passes; single-threaded "
+             f"mode; then {a['passes']} timed passes per mode in one shuffled order"
+             + (f"; all of it in {a['rounds']} rounds, each with a fresh process per engine, the engine "
+                f"order rotating" if a.get("rounds", 1) > 1 else "")
+             + "; latency of a query = its minimum over the timed passes; single-threaded "
              f"search, one engine process at a time talking over a pipe. JVM: `{a['jvm_search']}`.\n")
     L.append("**Round trip** = Python `perf_counter_ns` around write-request/read-reply on the "
              "pipe (what the search-benchmark-game measures). **In-engine** = time the driver "
@@ -883,7 +932,8 @@ def write_chart(results, path):
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
     m = results["machine"]
     fig.suptitle(f"Search latency inside each engine: mean (bars), p50 (–), p90 (▼); "
-                 f"single-threaded, {results['settings']['passes']} timed passes after warm-up — "
+                 f"single-threaded, min of {results['settings']['passes']} timed passes"
+                 f" × {results['settings'].get('rounds', 1)} rounds after warm-up — "
                  f"{m['cpu_model']}, {m['cores']} cores, {results['date']}", fontsize=10)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
@@ -900,7 +950,10 @@ def main():
                     help="enwiki, passages, off, both (enwiki+off) or all (default), or a comma list")
     ap.add_argument("--queries", type=int, default=int(env("QUERIES", "0")),
                     help="use only the first N game queries (0 = all 962)")
-    ap.add_argument("--passes", type=int, default=int(env("PASSES", "5")))
+    ap.add_argument("--passes", type=int, default=int(env("PASSES", "5")),
+                    help="timed passes per round")
+    ap.add_argument("--rounds", type=int, default=int(env("ROUNDS", "3")),
+                    help="rounds, each with a fresh serve process per engine (min over all)")
     ap.add_argument("--warmup", type=int, default=int(env("WARMUP", "3")),
                     help="warm-up passes over every query in every mode before timing")
     ap.add_argument("--engines", default=env("ENGINES", ",".join(ALL_ENGINES)))
@@ -946,7 +999,8 @@ def main():
                    loadavg_start=list(os.getloadavg()),
                    versions=versions(ctx), corpora={},
                    settings=dict(queries=len(raw_queries), passes=args.passes, warmup=args.warmup,
-                                 engines=engines, latency="min over timed passes",
+                                 rounds=args.rounds, engines=engines,
+                                 latency="min over timed passes of all rounds",
                                  jvm_search=" ".join(ctx.jvm_flags("2g")),
                                  jvm_index=" ".join(ctx.jvm_flags("4g")),
                                  max_token_bytes=MAX_TOKEN_BYTES),
@@ -963,7 +1017,7 @@ def main():
         meta_out = {k: v for k, v in meta.items() if k != "dropped_words"}
         meta_out["queries_changed_by_normalisation"] = changed
         builds = {e: build_index(ctx, corpus, e, tsv) for e in engines}
-        runs = {e: run_queries(ctx, corpus, e, queries) for e in engines}
+        runs = run_rounds(ctx, corpus, engines, queries)
         analysis = analyse_corpus(queries, runs, engines)
         results["corpora"][corpus] = dict(meta=meta_out, builds=builds, analysis=analysis,
                                           runs={e: dict(peak_rss_bytes=r["peak_rss_bytes"],

@@ -34,6 +34,8 @@ def main():
                          "(libsearch-old=...)")
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="rounds, each with fresh processes (min over all), as peers.py ROUNDS")
     ap.add_argument("--modes", default="TOP_10,COUNT")
     ap.add_argument("--queries", default=os.path.join(
         os.path.dirname(__file__), "../../../shared/data/search-benchmark-game/queries.jsonl"))
@@ -53,35 +55,37 @@ def main():
                 qs.append((tag, q))
     modes = a.modes.split(",")
     res = {}  # engine -> mode -> [(ns, count)]
-    for spec in a.engine:
-        name, binary = spec.split("=", 1)
-        engine = next(e for e in INDEX_NAME if name.startswith(e))  # label: engine[-suffix]
-        idx = os.path.join(a.work, "index", a.corpus, INDEX_NAME[engine])
-        srv = peers.Server([binary, "serve", idx], "/tmp/quick-%s.err" % name)
-        res[name] = {}
-        for mode in modes:
-            for _ in range(a.warmup):
-                for _, q in qs:
-                    srv.ask(mode, q)
-            best = [None] * len(qs)
-            for _ in range(a.passes):
-                for i, (_, q) in enumerate(qs):
-                    _, r = srv.ask(mode, q)
-                    if r[0] == "ERROR":
-                        raise SystemExit("%s: %s on %r" % (name, r, q))
-                    ns, cnt = int(r[1]), int(r[0])
-                    if best[i] is None or ns < best[i][0]:
-                        best[i] = (ns, cnt)
-            res[name][mode] = best
-        srv.close()
+    specs = a.engine
+    for r in range(a.rounds):  # Fresh processes per round, engine order rotating (peers.py).
+        k = r % len(specs)
+        for spec in specs[k:] + specs[:k]:
+            name, binary = spec.split("=", 1)
+            engine = next(e for e in INDEX_NAME if name.startswith(e))  # label: engine[-suffix]
+            idx = os.path.join(a.work, "index", a.corpus, INDEX_NAME[engine])
+            srv = peers.Server([binary, "serve", idx], "/tmp/quick-%s.err" % name)
+            res.setdefault(name, {})
+            for mode in modes:
+                for _ in range(a.warmup):
+                    for _, q in qs:
+                        srv.ask(mode, q)
+                best = res[name].setdefault(mode, [None] * len(qs))
+                for _ in range(a.passes):
+                    for i, (_, q) in enumerate(qs):
+                        _, out = srv.ask(mode, q)
+                        if out[0] == "ERROR":
+                            raise SystemExit("%s: %s on %r" % (name, out, q))
+                        ns, cnt = int(out[1]), int(out[0])
+                        if best[i] is None or ns < best[i][0]:
+                            best[i] = (ns, cnt)
+            srv.close()
     names = [s.split("=", 1)[0] for s in a.engine]
     if a.dump:
         with open(a.dump, "w") as f:
             json.dump({m: [[t, q, {n: res[n][m][i] for n in names}] for i, (t, q) in enumerate(qs)]
                        for m in modes}, f)
     base = names[0]
-    print("corpus %s, %d queries, %d passes (min), load %.2f" %
-          (a.corpus, len(qs), a.passes, os.getloadavg()[0]))
+    print("corpus %s, %d queries, %d passes x %d rounds (min), load %.2f" %
+          (a.corpus, len(qs), a.passes, a.rounds, os.getloadavg()[0]))
     for mode in modes:
         for n in names[1:]:
             bad = sum(1 for x, y in zip(res[base][mode], res[n][mode]) if x[1] != y[1])
