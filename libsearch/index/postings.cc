@@ -567,8 +567,7 @@ void PostingsCursor::OrInto(CountBitset* bits) {
     }
   } else {
     DecodePendingDocs();
-    const CountBitset::Writer w = bits->writer();
-    for (uint32_t i = pos_, n = count_; i < n; ++i) w.Set(docs_[i]);
+    bits->SetSorted(docs_ + pos_, count_ - pos_);
   }
   for (uint64_t b = block_ + 1; b < num_blocks_; ++b) {
     const uint64_t gb = term_.first_block + b;
@@ -593,8 +592,7 @@ void PostingsCursor::OrInto(CountBitset* bits) {
       continue;
     }
     if (!LoadBlock(b, /*with_tfs=*/false)) return;  // Corrupt: flagged, at the end.
-    const CountBitset::Writer w = bits->writer();
-    for (uint32_t i = 0, n = count_; i < n; ++i) w.Set(docs_[i]);
+    bits->SetSorted(docs_, count_);
   }
   block_ = num_blocks_;
   count_ = pos_ = 0;

@@ -45,6 +45,19 @@ class CountBitset {
   };
   Writer writer() { return {words_.data(), lines_.data()}; }
   void Set(uint32_t doc) { writer().Set(doc); }
+  // Sets docs[0, n) (increasing): their lines are marked as one range when
+  // it has fewer lines than docs (one store per line instead of per doc; a
+  // line in the range without docs only costs its count), else doc by doc.
+  void SetSorted(const uint32_t* docs, uint32_t n) {
+    if (n == 0) return;
+    const Writer w = writer();
+    if ((docs[n - 1] - docs[0]) / kLineDocs < n) {
+      for (uint32_t i = 0; i < n; ++i) w.words[docs[i] >> 6] |= uint64_t{1} << (docs[i] & 63);
+      MarkRange(docs[0], docs[n - 1] + 1);
+    } else {
+      for (uint32_t i = 0; i < n; ++i) w.Set(docs[i]);
+    }
+  }
   // Marks the lines of docs [from, to) as written. REQUIRES: from < to.
   void MarkRange(uint32_t from, uint32_t to) {
     for (uint32_t l = from / kLineDocs; l <= (to - 1) / kLineDocs; ++l) lines_[l] = 1;
