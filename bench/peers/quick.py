@@ -34,6 +34,7 @@ def main():
                          "(libsearch-old=...)")
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--shuffle", action="store_true", help="shuffled order, as peers.py")
     ap.add_argument("--rounds", type=int, default=1,
                     help="rounds, each with fresh processes (min over all), as peers.py ROUNDS")
     ap.add_argument("--modes", default="TOP_10,COUNT")
@@ -53,6 +54,9 @@ def main():
             q = peers.normalise_query(o["query"], set())
             if q:
                 qs.append((tag, q))
+    if a.shuffle:  # As peers.py: one shuffled order (seed 2) for every pass.
+        import random
+        random.Random(2).shuffle(qs)
     modes = a.modes.split(",")
     res = {}  # engine -> mode -> [(ns, count)]
     specs = a.engine

@@ -1148,31 +1148,38 @@ bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* c
       });
     } else if (first_essential < n) {
       // Essential terms: scores summed per doc of the window, a decoded
-      // block at a time.
+      // block at a time. `touched` has bit k set when word k of the window's
+      // bitset got a doc: sparse windows (a few docs in 4096) visit only
+      // those words (scanning all 64 was most of a rare-word union's time).
       if (hi - lo >= kWindow) hi = lo + (kWindow - 1);
-      uint32_t last = lo;
+      static_assert(kWindow / 64 == 64, "one bit of `touched` per bitset word");
+      double* const acc_p = acc.data();
+      uint64_t* const bits_p = bits.data();
+      uint64_t touched = 0;
       for (size_t e = first_essential; e < n; ++e) {
         TermScorer* t = terms[order[e]];
         for_each_block(t, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
+          uint64_t words = 0;
           for (uint32_t p = from; p < end; ++p) {
             const uint32_t i = docs[p] - lo;
-            acc[i] += t->ScoreOf(tfs[p], docs[p]);
-            bits[i >> 6] |= uint64_t{1} << (i & 63);
+            acc_p[i] += t->ScoreOf(tfs[p], docs[p]);
+            bits_p[i >> 6] |= uint64_t{1} << (i & 63);
+            words |= uint64_t{1} << (i >> 6);
           }
-          last = std::max(last, docs[end - 1]);
+          touched |= words;
         });
       }
       // Candidates in doc order.
-      const uint32_t words = (last - lo) / 64 + 1;
-      for (uint32_t w = 0; w < words; ++w) {
-        for (uint64_t m = bits[w]; m != 0; m &= m - 1) {
+      for (; touched != 0; touched &= touched - 1) {
+        const uint32_t w = static_cast<uint32_t>(__builtin_ctzll(touched));
+        for (uint64_t m = bits_p[w]; m != 0; m &= m - 1) {
           const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
-          const double score = acc[i];
-          acc[i] = 0;
+          const double score = acc_p[i];
+          acc_p[i] = 0;
           matched += counting;
           probe(score, lo + i);
         }
-        bits[w] = 0;
+        bits_p[w] = 0;
       }
     }
     if (hi >= kNoMoreDocs - 1) break;
