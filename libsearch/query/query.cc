@@ -167,6 +167,7 @@ class Parser {
   Result<std::unique_ptr<Query>> ParseClauses(std::span<const uint32_t> fields, size_t depth) {
     if (depth > options_.max_depth) return Error(Peek().pos, "parentheses nested too deeply");
     std::vector<std::pair<Occur, std::unique_ptr<Query>>> clauses;
+    clauses.reserve(4);  // One allocation for most queries, not one per doubling.
     while (Peek().kind != Tok::kEnd && Peek().kind != Tok::kRParen) {
       if (Peek().kind == Tok::kAnd) {
         Take();

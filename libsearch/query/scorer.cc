@@ -10,6 +10,28 @@
 namespace libsearch::internal {
 namespace {
 
+// A fixed-size array of n T's, inline up to 16 (a query's terms), else on
+// the heap. Value-initialised (or all `fill`).
+template <typename T>
+class SmallVec {
+ public:
+  explicit SmallVec(size_t n, T fill = T()) {
+    if (n > 16) heap_.resize(n);
+    data_ = n > 16 ? heap_.data() : inline_;
+    std::fill(data_, data_ + n, fill);
+  }
+  SmallVec(const SmallVec&) = delete;
+  SmallVec& operator=(const SmallVec&) = delete;
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T* begin() { return data_; }
+
+ private:
+  T inline_[16];
+  std::vector<T> heap_;
+  T* data_;
+};
+
 // Window skipping on skip data alone: from the window that starts at
 // *target and ends at *up_to (ShallowAdvance's answer), moves on window by
 // window until can_win(up_to) holds. False when no window is left.
@@ -585,6 +607,8 @@ class ConjunctionScorer : public Scorer {
     // Rarest first: it leads the leapfrog.
     std::sort(owned_.begin(), owned_.end(),
               [](const auto& a, const auto& b) { return a->cost() < b->cost(); });
+    children_.reserve(owned_.size());
+    terms_.reserve(owned_.size());
     for (auto& c : owned_) {
       children_.push_back(c.get());
       if (c->TwoPhase()) two_phase_.push_back(c.get());
@@ -720,6 +744,7 @@ class DisjunctionScorer : public Scorer {
   explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
       : children_(std::move(children)) {
     // All terms: the loops below call them directly (TermScorer is final).
+    terms_.reserve(children_.size());
     for (auto& c : children_) terms_.push_back(dynamic_cast<TermScorer*>(c.get()));
     if (std::find(terms_.begin(), terms_.end(), nullptr) != terms_.end()) terms_.clear();
     Update();
@@ -984,18 +1009,20 @@ bool DisjunctionScorer::CountRest(uint64_t* n) {
 }
 
 bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* count) {
-  std::vector<TermScorer*> terms;
+  // Per-term state, on the stack for up to 16 terms (allocations were a
+  // measurable share of a short union).
+  SmallVec<TermScorer*> terms(children_.size());
+  size_t n = 0;
   double max_sum = 0;
   float min_score = INFINITY;
   for (auto& c : children_) {
     if (c->doc() == kNoMoreDocs) continue;  // Matches nothing more (e.g. a missing term).
     TermScorer* t = dynamic_cast<TermScorer*>(c.get());
     if (t == nullptr) return false;
-    terms.push_back(t);
+    terms[n++] = t;
     max_sum += t->MaxScore();
     min_score = std::min(min_score, t->MinScore());
   }
-  const size_t n = terms.size();
   *count = 0;
   if (n == 0) {
     doc_ = kNoMoreDocs;
@@ -1012,23 +1039,24 @@ bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* c
   constexpr uint32_t kWindow = 4096;
   thread_local std::vector<double> acc(kWindow);
   thread_local std::vector<uint64_t> bits(kWindow / 64);
-  std::vector<size_t> order(n);
-  std::vector<float> wmax(n);
+  SmallVec<size_t> order(n);
+  SmallVec<float> wmax(n);
   // Terms whose current block may end a window: those essential in the
   // previous window (all at first). Non-essential terms' blocks do not cut
   // windows short (Lucene's MaxScoreBulkScorer does the same): their bound
   // over a window spanning several of their blocks is the largest of those.
-  std::vector<char> cuts(n, 1);
-  std::vector<uint32_t> ends(n);  // Per term: its current block's last doc.
+  SmallVec<char> cuts(n, 1);
+  SmallVec<uint32_t> ends(n);  // Per term: its current block's last doc.
   uint64_t matched = 0;           // Counted while counting.
   uint32_t lo = kNoMoreDocs;
-  for (TermScorer* t : terms) lo = std::min(lo, t->doc());
+  for (size_t i = 0; i < n; ++i) lo = std::min(lo, terms[i]->doc());
   while (lo != kNoMoreDocs) {
     // Start at the first doc >= lo of any term. A lagging term (not advanced
     // since it was non-essential) may have docs from lo on if a block of it
     // ends at or after lo; otherwise it has none left.
     uint32_t start = kNoMoreDocs;
-    for (TermScorer* t : terms) {
+    for (size_t i = 0; i < n; ++i) {
+      TermScorer* t = terms[i];
       if (t->doc() >= lo) {
         start = std::min(start, t->doc());
       } else if (t->ShallowAdvance(lo) != kNoMoreDocs) {
@@ -1049,7 +1077,7 @@ bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* c
     // Until the count passes count_up_to every term is essential and
     // windows are kWindow long: no bounds are needed.
     const bool counting = matched <= count_up_to;
-    const bool one_cuts = std::count(cuts.begin(), cuts.end(), 1) == 1;
+    const bool one_cuts = std::count(cuts.begin(), cuts.begin() + n, 1) == 1;
     uint32_t hi = one_cuts ? kNoMoreDocs - 1
                            : static_cast<uint32_t>(std::min<uint64_t>(
                                  uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
@@ -1073,7 +1101,7 @@ bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* c
         wmax[i] = terms[i]->GetMaxScore(hi);
         order[i] = i;
       }
-      std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
+      std::sort(order.begin(), order.begin() + n, [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
       // Non-essential prefix: its bounds sum (exactly) to <= the threshold.
       first_essential = 0;
       non_essential = 0;
@@ -1969,6 +1997,7 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
     case Query::Kind::kBoolean: {
       if (IsUnionOfTerms(q)) {
         std::vector<std::unique_ptr<TermScorer>> clauses;
+        clauses.reserve(q.should.size());  // One per word and field, usually.
         AppendTermClauses(q, ctx, &clauses);
         return UnionOfTerms(std::move(clauses), ctx);
       }
