@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace libsearch::internal {
 namespace {
@@ -102,9 +103,44 @@ int HitOrder::CompareUnscored(uint32_t a, uint32_t b) const {
 }
 
 std::string HitOrder::Cursor(uint32_t doc, float score) {
-  char buf[64];  // %a is exact: the score round-trips bit for bit.
-  std::snprintf(buf, sizeof(buf), "%" PRIu32 ":%a", doc, static_cast<double>(score));
-  return buf;
+  // "doc:%a" of the score as a double (exact: it round-trips bit for bit),
+  // written by hand for finite scores: snprintf's %a was ~2% of a median
+  // top-10 query, and every response with hits carries a cursor. The text
+  // is the same as glibc's (the cursor test compares them).
+  char buf[64];
+  const double v = score;
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const uint64_t exp_bits = (bits >> 52) & 0x7ff;
+  if (exp_bits == 0 || exp_bits == 0x7ff) {  // Zero (a float is never a subnormal double), inf, nan.
+    std::snprintf(buf, sizeof(buf), "%" PRIu32 ":%a", doc, v);
+    return buf;
+  }
+  char* p = buf;
+  char digits[16];
+  int n = 0;
+  for (uint32_t d = doc; n == 0 || d != 0; d /= 10) digits[n++] = static_cast<char>('0' + d % 10);
+  while (n > 0) *p++ = digits[--n];
+  *p++ = ':';
+  if (bits >> 63) *p++ = '-';
+  *p++ = '0';
+  *p++ = 'x';
+  *p++ = '1';
+  uint64_t mantissa = bits & ((uint64_t{1} << 52) - 1);
+  if (mantissa != 0) {
+    *p++ = '.';
+    for (int shift = 48; mantissa != 0; shift -= 4) {
+      *p++ = "0123456789abcdef"[(mantissa >> shift) & 0xf];
+      mantissa &= (uint64_t{1} << shift) - 1;
+    }
+  }
+  const int e = static_cast<int>(exp_bits) - 1023;
+  *p++ = 'p';
+  *p++ = e < 0 ? '-' : '+';
+  n = 0;
+  for (int a = e < 0 ? -e : e; n == 0 || a != 0; a /= 10) digits[n++] = static_cast<char>('0' + a % 10);
+  while (n > 0) *p++ = digits[--n];
+  return std::string(buf, p);
 }
 
 Result<std::pair<uint32_t, float>> HitOrder::ParseCursor(std::string_view cursor) const {
