@@ -580,6 +580,11 @@ Status IndexBuilderImpl::Build(const std::string& path) {
   }
   LIBSEARCH_RETURN_IF_ERROR(
       AddSection(out.get(), SectionKind::kFieldStats, internal::kNoField, Bytes(stats)));
+  {
+    const internal::Bm25ParamsRecord rec{options_.bm25_k1, options_.bm25_b, internal::kScoringVersion, 0};
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kBm25Params, internal::kNoField,
+                                         std::string(reinterpret_cast<const char*>(&rec), sizeof rec)));
+  }
   if (!options_.synonyms.empty()) {
     LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kSynonyms, internal::kNoField,
                                          nlohmann::json(options_.synonyms).dump()));

@@ -32,6 +32,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kTermInfosPacked: return "term_infos";
     case SectionKind::kDocIdOrds: return "doc_ids";
     case SectionKind::kTermKeyPrefixes: return "term_key_prefixes";
+    case SectionKind::kBm25Params: return "bm25_params";
   }
   return "unknown";
 }
@@ -132,6 +133,18 @@ Status IndexReader::Init() {
     id_ords_ = ids.data() + 8;
   }
 
+  if (const SectionEntry* bm = by_kind[static_cast<uint32_t>(SectionKind::kBm25Params)]) {
+    const std::string_view bytes = Section(*bm);
+    Bm25ParamsRecord rec;
+    // Small and it decides whether pruning trusts the stored maxima: checked.
+    if (bytes.size() != sizeof rec || Checksum64(bytes.data(), bytes.size()) != bm->checksum) {
+      return Status::Corruption("section bm25_params is damaged");
+    }
+    std::memcpy(&rec, bytes.data(), sizeof rec);
+    if (rec.scoring_version == kScoringVersion && rec.k1 >= 0 && rec.b >= 0 && rec.b <= 1) {
+      max_score_params_ = Bm25Params{rec.k1, rec.b};
+    }
+  }
   if (const SectionEntry* syn = by_kind[static_cast<uint32_t>(SectionKind::kSynonyms)]) {
     synonyms_json_ = Section(*syn);  // Small; checked like the schema.
     if (Checksum64(synonyms_json_.data(), synonyms_json_.size()) != syn->checksum) {
@@ -217,6 +230,7 @@ Status IndexReader::Init() {
     fr.postings.info = reinterpret_cast<const BlockInfo*>(Section(*sec(SectionKind::kBlockInfo)).data());
     fr.postings.num_blocks = st.num_blocks;
     fr.postings.num_docs = num_docs_;
+    if (max_score_params_) fr.postings.max_score_params = &*max_score_params_;
     if (text) fr.norms = reinterpret_cast<const uint8_t*>(Section(*sec(SectionKind::kNorms)).data());
     fr.spec = &schema_.fields()[f];
     if (const SectionEntry* ords = sec(SectionKind::kKeywordOrds)) {
@@ -299,6 +313,7 @@ Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) 
   fr.postings.info = reinterpret_cast<const BlockInfo*>(bytes(SectionKind::kBlockInfo).data());
   fr.postings.num_blocks = num_blocks;
   fr.postings.num_docs = num_docs_;
+  if (max_score_params_) fr.postings.max_score_params = &*max_score_params_;
   fr.norms = field.norms;
   fr.spec = field.spec;
   return Status::Ok();

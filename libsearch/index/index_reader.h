@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -147,6 +148,9 @@ class IndexReader {
   uint32_t id_ord_width_ = 0;
   uint32_t id_field_ = 0;
   std::string_view synonyms_json_;
+  // What block_max_score was computed with (2.2 files of this scoring
+  // version); the fields' views point here.
+  std::optional<Bm25Params> max_score_params_;
   DocStoreReader store_;
 };
 

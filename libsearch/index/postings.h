@@ -149,6 +149,10 @@ struct FieldPostingsView {
   const BlockInfo* info = nullptr;
   uint64_t num_blocks = 0;
   uint32_t num_docs = 0;  // Doc ids must be < num_docs.
+  // The BM25 parameters max_score was computed with, if the file records
+  // them for this reader's scoring version: searches with exactly these
+  // trust the maxima without checking them term by term. Null otherwise.
+  const Bm25Params* max_score_params = nullptr;
   std::shared_ptr<const FieldBoundCache> bound_cache = std::make_shared<FieldBoundCache>();
 };
 

@@ -189,9 +189,10 @@ class DocSetScorer final : public Scorer {
 //    its cursor opens; its bound is the largest Score() over them, computed
 //    once (exact for any weight, k1 and b);
 //  - the stored block maxima (block_max_score: BM25 with the build's k1, b and
-//    boost 1), used once StoredMaximaExact has shown, for this term, that they
-//    are exactly what this search's parameters give (the file does not record
-//    the build's k1 and b). With boost 1 the stored float is the bound itself;
+//    boost 1), used when the file records that they were computed with this
+//    search's k1 and b (2.2, kBm25Params), else once StoredMaximaExact has
+//    shown, for this term, that they are exactly what this search's
+//    parameters give. With boost 1 the stored float is the bound itself;
 //    with another boost it is scaled (ScaleStored) and capped by the next one;
 //  - otherwise BM25(max_tf, min_norm) per block, safe for any k1, b, boost.
 class TermScorer final : public Scorer {
@@ -286,7 +287,13 @@ class TermScorer final : public Scorer {
     if (view.max_score == nullptr || !(idf_ > 0) || !(weight_ > 0) || !std::isfinite(weight_)) {
       return kLoose;
     }
-    FieldBoundCache::State s = view.bound_cache->Get(view.num_blocks, info.first_block, params_);
+    // The file says which parameters its maxima hold: with those, they are
+    // exact by construction (index_test checks every term of a build), and
+    // the first use of a term does not decode its whole list to verify it.
+    const Bm25Params* built = view.max_score_params;
+    FieldBoundCache::State s = built != nullptr && built->k1 == params_.k1 && built->b == params_.b
+                                   ? FieldBoundCache::kExact
+                                   : view.bound_cache->Get(view.num_blocks, info.first_block, params_);
     if (s == FieldBoundCache::kUnknown) {
       s = StoredMaximaExact(&view, info, field_->norms, idf_, *table_) ? FieldBoundCache::kExact
                                                                        : FieldBoundCache::kInexact;

@@ -20,8 +20,9 @@ inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 // (kDocIdOrds). Readers also read 1.x files (kTermInfos, kDocIds).
 // 2.1: dense full postings blocks as bitmaps (kBlockBitmap). A 2.0 reader
 // reports such blocks as corrupt; this one reads 2.0 files unchanged.
-// 2.2: term-block key prefixes (kTermKeyPrefixes) for the dictionary search;
-// older readers skip the unknown section, this one searches without it.
+// 2.2: term-block key prefixes (kTermKeyPrefixes) for the dictionary search,
+// and the BM25 parameters of the block maxima (kBm25Params); older readers
+// skip the unknown sections, this one works without them.
 inline constexpr uint16_t kFormatMajor = 2;
 inline constexpr uint16_t kFormatMinor = 2;
 inline constexpr uint16_t kOldestReadableMajor = 1;  // 1.1 kNumeric, 1.2 kKeywordOrds,
@@ -71,8 +72,24 @@ enum class SectionKind : uint32_t {
                           // bit-packed LSB-first in `width` bits, 8 zero bytes.
   kTermKeyPrefixes = 22,  // 2.2, per field (optional): u64 per term block, the first 8 bytes
                           // of its first key, zero-padded, as a big-endian number.
+  kBm25Params = 23,       // 2.2 (optional): Bm25ParamsRecord, what block_max_score was computed with.
 };
-inline constexpr uint32_t kNumSectionKinds = 23;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 24;  // Kinds below this are known.
+
+// The parameters the block maxima were computed with, and the scoring code's
+// version: a reader whose BM25 arithmetic is that version trusts the maxima
+// for searches with exactly these k1 and b, instead of recomputing each
+// term's once (StoredMaximaExact) to find out.
+struct Bm25ParamsRecord {
+  float k1;
+  float b;
+  uint32_t scoring_version;  // kScoringVersion of the writer.
+  uint32_t reserved;         // 0.
+};
+static_assert(sizeof(Bm25ParamsRecord) == 16);
+// Bump when Bm25Score, Bm25Idf, Bm25AvgFieldLength or MakeNormInverseTable
+// change a single bit of their results.
+inline constexpr uint32_t kScoringVersion = 1;
 inline constexpr uint32_t kNumericBlockDocs = 512;
 
 std::string_view SectionKindName(SectionKind kind);

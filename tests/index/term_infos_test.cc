@@ -11,6 +11,7 @@
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
+#include "libsearch/index_builder.h"
 #include "testing/test_util.h"
 #include "util/coding.h"
 
@@ -248,6 +249,70 @@ TEST(TermLayoutOracle, OpenRefusesInconsistentSections) {
       EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
     }
   }
+}
+
+// The file records the BM25 parameters of its block maxima, and a search
+// with exactly those trusts the maxima without recomputing them. That is
+// only right if every stored maximum is what this reader computes: checked
+// here for every term with block entries of every field and prefix index
+// of 3,000 bundled products, built with default and with other k1, b.
+TEST(TermLayoutOracle, RecordedBm25ParamsHoldEveryStoredMaximum) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
+  const std::vector<std::string> products = testing::FirstBundledProducts(3000);
+  for (const Bm25Params params : {Bm25Params{1.2f, 0.75f}, Bm25Params{0.6f, 0.3f}}) {
+    IndexBuilderOptions options;
+    options.bm25_k1 = params.k1;
+    options.bm25_b = params.b;
+    auto builder = IndexBuilder::Create(schema, options);
+    ASSERT_OK(builder.status());
+    for (const std::string& d : products) ASSERT_OK((*builder)->AddJson(d));
+    ASSERT_OK((*builder)->Build(dir.File("p.idx")));
+    ASSERT_OK_AND_ASSIGN(auto reader, IndexReader::Open(dir.File("p.idx")));
+    uint64_t checked = 0;
+    for (size_t f = 0; f < reader->schema().fields().size(); ++f) {
+      for (const FieldReader* field : {reader->field(f), reader->prefix_field(f)}) {
+        if (field == nullptr) continue;
+        const Bm25Params* recorded = field->postings.max_score_params;
+        ASSERT_NE(recorded, nullptr);
+        ASSERT_EQ(recorded->k1, params.k1);
+        ASSERT_EQ(recorded->b, params.b);
+        const float avgdl = Bm25AvgFieldLength(field->stats.sum_total_tf, field->stats.doc_count);
+        const NormInverseTable table = MakeNormInverseTable(params, avgdl);
+        for (uint32_t ord = 0; ord < field->dict.num_terms(); ++ord) {
+          const TermInfo info = field->Term(ord);
+          if (info.first_block == kNoBlockEntries) continue;
+          const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
+          ASSERT_TRUE(StoredMaximaExact(&field->postings, info, field->norms, idf, table))
+              << reader->schema().fields()[f].name << " ord " << ord;
+          ++checked;
+        }
+      }
+    }
+    EXPECT_GT(checked, 100u);
+  }
+}
+
+// A damaged bm25_params section is refused at open (it decides whether
+// pruning trusts the stored maxima).
+TEST(TermLayoutOracle, DamagedBm25ParamsAreCorruption) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "id", "fields": {
+      "body": {"type": "text", "language": "none"}}})"));
+  ASSERT_OK(testing::BuildIndex(schema, {R"({"id": "a", "body": "x y"})"}, dir.File("a.idx")));
+  ASSERT_OK_AND_ASSIGN(auto reader, IndexReader::Open(dir.File("a.idx")));
+  uint64_t at = 0;
+  for (const SectionEntry& e : reader->sections()) {
+    if (e.kind == static_cast<uint32_t>(SectionKind::kBm25Params)) at = e.offset;
+  }
+  ASSERT_GT(at, 0u);
+  std::string bad = testing::ReadFile(dir.File("a.idx"));
+  bad[at] ^= 1;  // k1's low bit.
+  testing::WriteFile(dir.File("b.idx"), bad);
+  auto r = IndexReader::Open(dir.File("b.idx"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(r.status().message().find("bm25_params"), std::string::npos) << r.status().ToString();
 }
 
 // term -> doc -> positions (tf = their number; {0} per doc without positions).
