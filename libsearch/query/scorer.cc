@@ -971,22 +971,6 @@ void BooleanScorer::ForEachPruning(TopK* top) {
   doc_ = kNoMoreDocs;
 }
 
-// Block-max MaxScore (Turtle & Flood; the windowed variant of Lucene's
-// MaxScoreBulkScorer). The doc space is cut into windows that end where the
-// first essential clause's current block ends (see the loop for the rules).
-// Until more than count_up_to matches are counted every clause is essential
-// (exact counting, as CollectTop). Per window each clause has a bound over
-// the window (its block maxima); clauses are ordered by it, and the cheapest
-// prefix whose bounds sum to <= the threshold is "non-essential": a doc in
-// the window matching only those cannot enter the top k. A window with no
-// essential clause is skipped whole; otherwise candidates come from the
-// essential clauses alone, and non-essential clauses are probed (largest
-// bound first) only while the candidate can still win. The threshold is
-// re-checked after every push, so the partition tightens inside a window.
-// Sums of floats in double are exact, whatever their order, when every
-// value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
-// possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
-// Then the bulk path's sums equal Score()'s children-order sums bit for bit.
 // COUNT of a union of two terms, one of which has at least 4 times the
 // other's docs ("the preakness"): |A| + |B| - |A and B|, the intersection
 // counted block-at-a-time by a ConjunctionScorer led by B, so A's blocks
@@ -1015,6 +999,22 @@ bool DisjunctionScorer::CountRest(uint64_t* n) {
   return true;
 }
 
+// Block-max MaxScore (Turtle & Flood; the windowed variant of Lucene's
+// MaxScoreBulkScorer). The doc space is cut into windows that end where the
+// first essential clause's current block ends (see the loop for the rules).
+// Until more than count_up_to matches are counted every clause is essential
+// (exact counting, as CollectTop). Per window each clause has a bound over
+// the window (its block maxima); clauses are ordered by it, and the cheapest
+// prefix whose bounds sum to <= the threshold is "non-essential": a doc in
+// the window matching only those cannot enter the top k. A window with no
+// essential clause is skipped whole; otherwise candidates come from the
+// essential clauses alone, and non-essential clauses are probed (largest
+// bound first) only while the candidate can still win. The threshold is
+// re-checked after every push, so the partition tightens inside a window.
+// Sums of floats in double are exact, whatever their order, when every
+// value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
+// possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
+// Then the bulk path's sums equal Score()'s children-order sums bit for bit.
 bool DisjunctionScorer::BulkPruning(TopK* top, uint64_t count_up_to, uint64_t* count) {
   // Per-term state, on the stack for up to 16 terms (allocations were a
   // measurable share of a short union).
