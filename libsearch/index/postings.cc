@@ -526,7 +526,7 @@ void PostingsCursor::BitmapIndices(const uint32_t* docs, uint32_t n, uint32_t* i
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t o = docs[i] - bitmap_base_;
     const uint64_t below = (uint64_t{1} << (o & 63)) - 1;
-    index[i] = bitmap_rank_[o >> 6] + Popcount64(LoadWord(o >> 6) & below);
+    index[i] = bitmap_rank_[o >> 6] + Popcount64(DecodeFixed64(bitmap_ + 8 * (o >> 6)) & below);
   }
 }
 

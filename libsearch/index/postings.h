@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cstring>
 #include <cstdint>
 #include <memory>
@@ -26,6 +25,7 @@
 
 #include "index/bm25.h"
 #include "storage/format.h"
+#include "util/coding.h"
 #include "util/count_bitset.h"
 
 namespace libsearch::internal {
@@ -242,7 +242,7 @@ class PostingsCursor {
   // REQUIRES: bitmap_pending(), doc <= block_last_doc().
   bool BitmapHas(uint32_t doc) const {
     const uint32_t o = std::max(doc, doc_) - bitmap_base_;  // In the words for any doc.
-    return doc >= doc_ && ((LoadWord(o >> 6) >> (o & 63)) & 1) != 0;
+    return doc >= doc_ && ((DecodeFixed64(bitmap_ + 8 * (o >> 6)) >> (o & 63)) & 1) != 0;
   }
   // index[i] = the index in the block of docs[i], for n docs BitmapHas
   // accepted (what block_tfs() is indexed by). REQUIRES: bitmap_pending().
@@ -345,13 +345,6 @@ class PostingsCursor {
   // OrInto's step for bitmap block b (not the last): its words ORed into
   // bits, no decoding. False (nothing set) if the block is damaged.
   bool OrBitmapBlock(uint64_t b, CountBitset* bits);
-  // Word k of the undecoded bitmap block (little-endian in the file).
-  uint64_t LoadWord(uint32_t k) const {
-    uint64_t w;
-    std::memcpy(&w, bitmap_ + 8 * k, sizeof w);
-    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-    return w;
-  }
   // Last doc of block b (relative); b < num_blocks_.
   uint32_t LastDoc(uint64_t b) const { return last_docs_[b]; }
 
