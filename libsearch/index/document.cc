@@ -57,26 +57,9 @@ Status AppendStrings(const FieldSpec& f, const Json& v, FieldValue* out) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Status ParseDocument(const Schema& schema, std::string_view text, ParsedDocument* out) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    const size_t bad = FirstInvalidUtf8(text);
-    if (bad != std::string_view::npos) {
-      const std::string key = KeyBefore(text, bad);
-      return Status::InvalidArgument(
-          (key.empty() ? std::string("") : "field '" + key + "': ") +
-          "invalid UTF-8 at byte " + std::to_string(bad + 1) +
-          " (re-encode the input as UTF-8)");
-    }
-    return Status::InvalidArgument(std::string("not valid JSON: ") + e.what());
-  }
-  if (!root.is_object()) {
-    return Status::InvalidArgument("expected a JSON object, got " + Describe(root));
-  }
+// The schema's checks on a parsed object; shared by JSON and Document input
+// so that both accept, reject and store exactly the same.
+Status FromObject(const Schema& schema, const Json& root, ParsedDocument* out) {
   out->values.assign(schema.fields().size(), FieldValue());
   out->id.clear();
   Json stored = Json::object();
@@ -126,6 +109,77 @@ Status ParseDocument(const Schema& schema, std::string_view text, ParsedDocument
   return Status::Ok();
 }
 
+}  // namespace
+
+Status ParseDocument(const Schema& schema, std::string_view text, ParsedDocument* out) {
+  Json root;
+  try {
+    root = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    const size_t bad = FirstInvalidUtf8(text);
+    if (bad != std::string_view::npos) {
+      const std::string key = KeyBefore(text, bad);
+      return Status::InvalidArgument(
+          (key.empty() ? std::string("") : "field '" + key + "': ") +
+          "invalid UTF-8 at byte " + std::to_string(bad + 1) +
+          " (re-encode the input as UTF-8)");
+    }
+    return Status::InvalidArgument(std::string("not valid JSON: ") + e.what());
+  }
+  if (!root.is_object()) {
+    return Status::InvalidArgument("expected a JSON object, got " + Describe(root));
+  }
+  return FromObject(schema, root, out);
+}
+
+Status ConvertDocument(const Schema& schema, const Document& doc, ParsedDocument* out) {
+  Json root = Json::object();
+  for (const Document::Value& v : doc) {
+    if (!schema.FieldIndex(v.field).has_value()) {
+      std::string names;
+      for (const FieldSpec& f : schema.fields()) names += (names.empty() ? "" : ", ") + f.name;
+      return Status::InvalidArgument("field '" + v.field + "' is not in the schema (its fields: " +
+                                     names + ")");
+    }
+    Json value;
+    switch (v.kind) {
+      case Document::Kind::kString: {
+        const size_t bad = FirstInvalidUtf8(v.string);
+        if (bad != std::string_view::npos) {
+          return Status::InvalidArgument("field '" + v.field + "': invalid UTF-8 at byte " +
+                                         std::to_string(bad + 1) +
+                                         " of the value (re-encode it as UTF-8)");
+        }
+        value = v.string;
+        break;
+      }
+      case Document::Kind::kInt:
+        value = v.integer;
+        break;
+      case Document::Kind::kFloat:
+        // JSON has no NaN or infinity, so AddJson can never be given one.
+        if (!std::isfinite(v.number)) {
+          return Status::InvalidArgument("field '" + v.field + "': expected a finite number, got " +
+                                         std::to_string(v.number));
+        }
+        value = v.number;
+        break;
+    }
+    auto it = root.find(v.field);
+    if (it == root.end()) {
+      root.emplace(v.field, std::move(value));
+      continue;
+    }
+    if (!it->is_array()) {
+      Json first = std::move(*it);
+      *it = Json::array();
+      it->push_back(std::move(first));
+    }
+    it->push_back(std::move(value));
+  }
+  return FromObject(schema, root, out);
+}
+
 namespace {
 
 size_t FirstInvalidUtf8(std::string_view s) {
@@ -169,3 +223,30 @@ size_t FirstInvalidUtf8(std::string_view s) {
 bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) == std::string_view::npos; }
 
 }  // namespace libsearch::internal
+
+namespace libsearch {
+
+Document::Value& Document::Next(std::string_view field, Kind kind) {
+  if (size_ == values_.size()) values_.emplace_back();
+  Value& v = values_[size_++];
+  v.field.assign(field);
+  v.kind = kind;
+  return v;
+}
+
+Document& Document::AddString(std::string_view field, std::string_view value) {
+  Next(field, Kind::kString).string.assign(value);
+  return *this;
+}
+
+Document& Document::AddInt(std::string_view field, int64_t value) {
+  Next(field, Kind::kInt).integer = value;
+  return *this;
+}
+
+Document& Document::AddFloat(std::string_view field, double value) {
+  Next(field, Kind::kFloat).number = value;
+  return *this;
+}
+
+}  // namespace libsearch

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libsearch/index_builder.h"
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
 
@@ -29,6 +30,11 @@ struct ParsedDocument {
 // string \"abc\""); `*out` is then unspecified. Keys not in the schema are
 // ignored; null means "absent".
 Status ParseDocument(const Schema& schema, std::string_view json, ParsedDocument* out);
+
+// The same for a Document: the checks and results of ParseDocument on the
+// equivalent JSON object (one value -> a scalar, several -> an array), except
+// that a field not in the schema is InvalidArgument.
+Status ConvertDocument(const Schema& schema, const Document& doc, ParsedDocument* out);
 
 // True iff `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
 bool IsValidUtf8(std::string_view s);

@@ -158,6 +158,17 @@ class IndexBuilderImpl : public IndexBuilder {
   Status AddJson(std::string_view json) override {
     if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
     LIBSEARCH_RETURN_IF_ERROR(internal::ParseDocument(schema_, json, &doc_));
+    return AddParsed();
+  }
+
+  Status Add(const Document& doc) override {
+    if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
+    LIBSEARCH_RETURN_IF_ERROR(internal::ConvertDocument(schema_, doc, &doc_));
+    return AddParsed();
+  }
+
+  // Adds doc_, checked against the schema.
+  Status AddParsed() {
     // The id field's terms are the ids seen so far.
     if (fields_[id_field_].term_ids.Find(doc_.id) != internal::TermTable::kNotFound) {
       return Status::InvalidArgument("duplicate id '" + doc_.id + "' in field '" +

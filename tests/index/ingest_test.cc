@@ -1,7 +1,11 @@
 // Bad input never corrupts output: every malformed-input case gives an error
 // naming file, line and field, --skip-bad counts instead, and an index file
 // already at the output path survives a failed build.
+#include <cmath>
+#include <random>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -135,6 +139,123 @@ TEST(Ingest, ReadsGzipAndZstd) {
   auto stats = builder->AddJsonl(dir.File("bad.jsonl.zst"), {});
   EXPECT_FALSE(stats.ok());
   EXPECT_EQ(builder->AddJsonl(dir.File("missing.jsonl"), {}).status().code(), StatusCode::kNotFound);
+}
+
+// Document is AddJson without the JSON text: the same values must give the
+// same file, byte for byte (stored documents, postings, numeric columns).
+TEST(Ingest, DocumentBuildsTheSameFileAsJson) {
+  std::mt19937 rng(20261128);
+  const std::vector<std::string> words = {"red", "apple", "pear", "café", "Ünïcode", "x-1",
+                                          "\"quoted\"", "tab\there", "東京", "a\\b"};
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  ASSERT_OK_AND_ASSIGN(auto from_json, IndexBuilder::Create(ProductSchema()));
+  ASSERT_OK_AND_ASSIGN(auto from_doc, IndexBuilder::Create(ProductSchema()));
+  Document doc;
+  for (int i = 0; i < 3000; ++i) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    doc.Clear();
+    const std::string sku = "sku" + std::to_string(i);
+    j["sku"] = sku;
+    doc.AddString("sku", sku);
+    if (pick(5) != 0) {
+      std::string title;
+      for (size_t w = 0, n = 1 + pick(6); w < n; ++w) title += (w ? " " : "") + words[pick(words.size())];
+      j["title"] = title;
+      doc.AddString("title", title);
+    }
+    const size_t brands = pick(4);  // 0, 1 (a scalar) or 2-3 (an array).
+    for (size_t b = 0; b < brands; ++b) {
+      const std::string brand = "brand" + std::to_string(pick(7));
+      doc.AddString("brand", brand);
+      if (brands == 1) {
+        j["brand"] = brand;
+      } else {
+        j["brand"].push_back(brand);
+      }
+    }
+    switch (pick(4)) {
+      case 0:
+        break;
+      case 1: {
+        const double price = std::uniform_real_distribution<double>(-1e6, 1e6)(rng);
+        j["price"] = price;
+        doc.AddFloat("price", price);
+        break;
+      }
+      case 2: {
+        const int64_t price = static_cast<int64_t>(pick(100000)) - 50000;
+        j["price"] = price;  // An integer in a float field.
+        doc.AddInt("price", price);
+        break;
+      }
+      default:
+        j["price"] = 0.01 * static_cast<double>(pick(10000));
+        doc.AddFloat("price", j["price"].get<double>());
+    }
+    if (pick(3) == 0) {
+      const double stock = static_cast<double>(pick(1000));  // Integral floats are integers.
+      j["stock"] = stock;
+      doc.AddFloat("stock", stock);
+    } else if (pick(2) == 0) {
+      const int64_t stock = static_cast<int64_t>(rng()) << 20;
+      j["stock"] = stock;
+      doc.AddInt("stock", stock);
+    }
+    ASSERT_OK(from_json->AddJson(j.dump()));
+    ASSERT_OK(from_doc->Add(doc));
+  }
+  TempDir dir;
+  ASSERT_OK(from_json->Build(dir.File("json.idx")));
+  ASSERT_OK(from_doc->Build(dir.File("doc.idx")));
+  const std::string a = ReadFile(dir.File("json.idx")), b = ReadFile(dir.File("doc.idx"));
+  EXPECT_GT(a.size(), 10000u);
+  EXPECT_TRUE(a == b) << "sizes " << a.size() << " and " << b.size();
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("doc.idx")));
+  EXPECT_EQ(index->num_docs(), 3000u);
+}
+
+TEST(Ingest, BadDocumentNamesTheFieldAndAddsNothing) {
+  struct Case {
+    const char* name;
+    Document doc;
+    std::string expect;
+  };
+  std::vector<Case> cases(9);
+  cases[0] = {"unknown_field", {}, "field 'colour' is not in the schema (its fields: sku, title"};
+  cases[0].doc.AddString("sku", "c3").AddString("colour", "red");
+  cases[1] = {"wrong_type_float", {}, "field 'price': expected a number"};
+  cases[1].doc.AddString("sku", "c3").AddString("price", "cheap");
+  cases[2] = {"fractional_int", {}, "field 'stock': expected an integer"};
+  cases[2].doc.AddString("sku", "c3").AddFloat("stock", 2.5);
+  cases[3] = {"multi_valued_int", {}, "field 'stock': expected an integer"};
+  cases[3].doc.AddString("sku", "c3").AddInt("stock", 1).AddInt("stock", 2);
+  cases[4] = {"invalid_utf8", {}, "field 'title': invalid UTF-8 at byte 4"};
+  cases[4].doc.AddString("sku", "c3").AddString("title", "caf\xe9");
+  cases[5] = {"nan", {}, "field 'price': expected a finite number"};
+  cases[5].doc.AddString("sku", "c3").AddFloat("price", std::nan(""));
+  cases[6] = {"missing_id", {}, "missing id field 'sku'"};
+  cases[6].doc.AddString("title", "no id");
+  cases[7] = {"two_ids", {}, "id field 'sku' must be one non-empty value"};
+  cases[7].doc.AddString("sku", "c3").AddString("sku", "c4");
+  cases[8] = {"duplicate_id", {}, "duplicate id 'a1'"};
+  cases[8].doc.AddString("sku", "a1");
+  ASSERT_OK_AND_ASSIGN(auto builder, IndexBuilder::Create(ProductSchema()));
+  ASSERT_OK(builder->AddJson(kGood1));
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Status s = builder->Add(c.doc);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(c.expect), std::string::npos) << s.message();
+    EXPECT_EQ(builder->num_docs(), 1u);
+  }
+  Document good;
+  good.AddString("sku", "c3").AddString("title", "Plum").AddInt("stock", 7);
+  ASSERT_OK(builder->Add(good));
+  TempDir dir;
+  ASSERT_OK(builder->Build(dir.File("out.idx")));
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("out.idx")));
+  EXPECT_EQ(index->num_docs(), 2u);
+  EXPECT_EQ(builder->Add(good).message(), "IndexBuilder::Build() was already called");
 }
 
 TEST(Schema, RejectsBadSchemasWithReasons) {

@@ -39,6 +39,43 @@ struct IndexBuilderOptions {
   std::vector<std::vector<std::string>> synonyms;
 };
 
+// One document given field by field, for IndexBuilder::Add: the values
+// AddJson accepts, without writing and parsing JSON. Add checks them against
+// the schema with AddJson's rules and messages, and the two paths build the
+// same index from the same values.
+//
+// Adding to a field that already has a value makes it multi-valued (text and
+// keyword fields; an array in the stored document). Reuse one Document with
+// Clear() to keep its buffers.
+//
+// Thread-safety: a plain value; not safe to modify from two threads.
+class Document {
+ public:
+  enum class Kind { kString, kInt, kFloat };
+  struct Value {
+    std::string field;
+    Kind kind = Kind::kString;
+    std::string string;  // kString: text, keyword and id fields.
+    int64_t integer = 0;  // kInt: int fields (float fields take it too).
+    double number = 0;    // kFloat: float fields (int fields take integral ones).
+  };
+
+  Document& AddString(std::string_view field, std::string_view value);
+  Document& AddInt(std::string_view field, int64_t value);
+  Document& AddFloat(std::string_view field, double value);
+  void Clear() { size_ = 0; }
+
+  // The values in the order added. Valid until the next non-const call.
+  const Value* begin() const { return values_.data(); }
+  const Value* end() const { return values_.data() + size_; }
+
+ private:
+  Value& Next(std::string_view field, Kind kind);
+
+  std::vector<Value> values_;  // The first size_ are in use; the rest keep capacity.
+  size_t size_ = 0;
+};
+
 struct IngestOptions {
   // Skip and count bad lines instead of failing on the first one. Default false.
   bool skip_bad = false;
@@ -67,6 +104,11 @@ class IndexBuilder {
   // Adds one document given as a JSON object. On error nothing is added and
   // the message names the field (and the duplicate id, for duplicates).
   virtual Status AddJson(std::string_view json) = 0;
+
+  // Adds one document given field by field. Unlike AddJson, a field that is
+  // not in the schema is an error (it is most likely a misspelt name). On
+  // error nothing is added.
+  virtual Status Add(const Document& doc) = 0;
 
   // Adds every line of a JSON Lines file (plain, .gz or .zst). Without
   // skip_bad, the first bad line fails the call with "FILE:LINE: message" and
