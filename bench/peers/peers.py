@@ -39,7 +39,9 @@ MACHINE (file-name slug).
 
 import argparse
 import datetime
+import filecmp
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -255,15 +257,27 @@ def analyze_vocab(ctx, words):
     return bad
 
 
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def prepare_corpus(ctx, name):
     """-> (tsv path, meta dict); cached in PEERS_WORK/corpus/."""
     cdir = os.path.join(ctx.work, "corpus")
     os.makedirs(cdir, exist_ok=True)
     tsv, meta_path = os.path.join(cdir, name + ".tsv"), os.path.join(cdir, name + ".meta.json")
     src = CORPORA[name]["source"]
+    # Keyed on the source's bytes, not its mtime: a machine that re-provisions
+    # the shared data touches every file, and a new TSV would rebuild every
+    # engine's index (Xapian's take minutes).
+    source_sha = file_sha256(src)
     if os.path.exists(meta_path) and os.path.exists(tsv):
         meta = json.load(open(meta_path))
-        if meta.get("prep_version") == PREP_VERSION and os.path.getmtime(tsv) >= os.path.getmtime(src):
+        if meta.get("prep_version") == PREP_VERSION and meta.get("source_sha256") == source_sha:
             return tsv, meta
     log(f"normalising {name} from {src}")
     t0 = time.time()
@@ -292,16 +306,20 @@ def prepare_corpus(ctx, name):
     bad_occ = sum(vocab[w] for w in bad)
     if bad:
         log(f"  {len(bad)} words ({bad_occ} occurrences) analysed differently by libsearch: dropped")
-        with open(tmp, encoding="utf-8") as f, open(tsv, "w", encoding="utf-8") as out:
+        with open(tmp, encoding="utf-8") as f, open(tmp + ".2", "w", encoding="utf-8") as out:
             for line in f:
                 doc_id, text = line.rstrip("\n").split("\t", 1)
                 out.write(doc_id + "\t" + " ".join(t for t in text.split(" ") if t and t not in bad)
                           + "\n")
+        os.replace(tmp + ".2", tmp)
+    # The same text as before keeps the old file, and so the indexes built from it.
+    if os.path.exists(tsv) and filecmp.cmp(tmp, tsv, shallow=False):
         os.remove(tmp)
     else:
         os.replace(tmp, tsv)
     examples = sorted(bad.items(), key=lambda kv: -vocab[kv[0]])[:15]
-    meta = dict(prep_version=PREP_VERSION, name=name, desc=CORPORA[name]["desc"], docs=docs,
+    meta = dict(prep_version=PREP_VERSION, source_sha256=source_sha, name=name,
+                desc=CORPORA[name]["desc"], docs=docs,
                 tokens=tokens - bad_occ, distinct_terms=len(vocab) - len(bad), empty_docs=empty,
                 skipped_duplicate_ids=dup_ids, tokcheck_words=len(words),
                 tokcheck_mismatched_words=len(bad), tokcheck_mismatched_occurrences=bad_occ,

@@ -465,6 +465,11 @@ class Parser {
     }
     auto q = std::make_unique<Query>();
     q->kind = Query::Kind::kBoolean;
+    size_t counts[3] = {0, 0, 0};  // One allocation per list, not one per doubling.
+    for (const auto& c : clauses) ++counts[static_cast<int>(c.first)];
+    q->must.reserve(counts[static_cast<int>(Occur::kMust)]);
+    q->should.reserve(counts[static_cast<int>(Occur::kShould)]);
+    q->must_not.reserve(counts[static_cast<int>(Occur::kMustNot)]);
     for (auto& [occur, node] : clauses) {
       (occur == Occur::kMust ? q->must : occur == Occur::kShould ? q->should : q->must_not)
           .push_back(std::move(node));
