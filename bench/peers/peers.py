@@ -33,7 +33,8 @@ What it does (details and rationale in bench/peers/README.md):
   6. Writes bench/results/<date>-<machine>.{md,json,png}.
 
 Environment knobs (same as the flags): CORPUS, QUERIES, PASSES, ROUNDS, WARMUP,
-ENGINES, COLD_RUNS, REBUILD=1, BUILD_ROUNDS, BUILD_TIMED, PEERS_WORK (default build-peers), RESULTS_DIR,
+ENGINES, COLD_RUNS, REBUILD=1, BUILD_ROUNDS, BUILD_TIMED, PEERS_DATA (default
+../shared/data), PEERS_WORK (default build-peers), RESULTS_DIR,
 MACHINE (file-name slug).
 """
 
@@ -1045,6 +1046,15 @@ def main():
     for c in corpora:
         if c not in ("enwiki", "passages", "off"):
             raise SystemExit(f"unknown corpus {c}")
+    needed = [QUERIES] + [CORPORA[c]["source"] for c in corpora]
+    if args.cold_runs > 0:
+        needed += [CORPORA["off10k"]["source"], CORPORA["off"]["source"]]
+    missing = sorted({p for p in needed if not os.path.exists(p)})
+    if missing:
+        raise SystemExit("peers: missing input data: " + ", ".join(missing) + f"\n  The data "
+                         f"directory is {DATA} (PEERS_DATA; default ../shared/data beside the "
+                         "checkout); set PEERS_DATA to the directory holding enwiki-2015-sample/, openfoodfacts-products/ "
+                         "and search-benchmark-game/.")
     t_start = time.time()
 
     raw_queries = [json.loads(l) for l in open(QUERIES) if l.strip()]

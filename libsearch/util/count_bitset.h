@@ -5,6 +5,7 @@
 // zeroing and popcounting a fresh 100 KB bitset was a third of a union COUNT.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -24,6 +25,8 @@ class CountBitset {
       // Whole 8-byte groups of line flags, for CountAndClear's scan.
       lines_.resize((lines + 7) / 8 * 8, 0);
       words_.resize(lines_.size() * (kLineDocs / 64), 0);
+      // Listing pays only where the scan is long (it costs a store per doc).
+      max_touched_ = static_cast<uint32_t>(std::min<size_t>(kMaxTouched, lines_.size() / 2));
     }
   }
   // The words, doc d at bit d % 64 of word d / 64. Writers that set bits
@@ -43,31 +46,64 @@ class CountBitset {
       lines[doc / kLineDocs] = 1;  // A plain store: no read-modify-write chain.
     }
   };
-  Writer writer() { return {words_.data(), lines_.data()}; }
-  void Set(uint32_t doc) { writer().Set(doc); }
+  Writer writer() {
+    num_touched_ = kTooMany;  // Writes through it are not listed.
+    return {words_.data(), lines_.data()};
+  }
+  void Set(uint32_t doc) { SetSorted(&doc, 1); }
   // Sets docs[0, n) (increasing): their lines are marked as one range when
   // it has fewer lines than docs (one store per line instead of per doc; a
   // line in the range without docs only costs its count), else doc by doc.
   void SetSorted(const uint32_t* docs, uint32_t n) {
     if (n == 0) return;
-    const Writer w = writer();
+    const Writer w{words_.data(), lines_.data()};
+    if (num_touched_ + n <= max_touched_) {
+      // Each doc's own line, so that every flagged line has a listed word.
+      for (uint32_t i = 0; i < n; ++i) {
+        touched_[num_touched_ + i] = docs[i] >> 6;
+        w.Set(docs[i]);
+      }
+      num_touched_ += n;
+      return;
+    }
+    num_touched_ = kTooMany;
     if ((docs[n - 1] - docs[0]) / kLineDocs < n) {
       for (uint32_t i = 0; i < n; ++i) w.words[docs[i] >> 6] |= uint64_t{1} << (docs[i] & 63);
-      MarkRange(docs[0], docs[n - 1] + 1);
+      MarkLines(docs[0], docs[n - 1] + 1);
     } else {
       for (uint32_t i = 0; i < n; ++i) w.Set(docs[i]);
     }
   }
-  // Marks the lines of docs [from, to) as written. REQUIRES: from < to.
+  // Marks the lines of docs [from, to) as written (bits set through
+  // words()). REQUIRES: from < to.
   void MarkRange(uint32_t from, uint32_t to) {
-    for (uint32_t l = from / kLineDocs; l <= (to - 1) / kLineDocs; ++l) lines_[l] = 1;
+    num_touched_ = kTooMany;
+    MarkLines(from, to);
   }
   // The number of bits set; leaves the set clear.
   uint64_t CountAndClear();
 
  private:
+  // Up to max_touched_ docs set with Set/SetSorted are also listed by word,
+  // and counting visits just those words: a union of rare terms touches a
+  // few hundred of the catalogue's 1,600 lines, and scanning every line's
+  // flag, then all 8 words of each flagged line, was a tenth of its COUNT
+  // (callgrind: -5.7% instructions on its unions of under 1,000 matches).
+  // Past that, or after a bulk write, the flags are scanned. On small
+  // indexes (Wikipedia's 13k docs: 26 lines) the scan is short and listing
+  // cost 4.5% more, hence a cap of half the lines.
+  static constexpr uint32_t kMaxTouched = 1024;
+  static constexpr uint32_t kTooMany = kMaxTouched + 1;
+
+  void MarkLines(uint32_t from, uint32_t to) {
+    for (uint32_t l = from / kLineDocs; l <= (to - 1) / kLineDocs; ++l) lines_[l] = 1;
+  }
+
   std::vector<uint64_t> words_;
   std::vector<uint8_t> lines_;
+  uint32_t max_touched_ = 0;
+  uint32_t num_touched_ = 0;  // Above max_touched_ (kTooMany): not listed.
+  uint32_t touched_[kMaxTouched];
 };
 
 }  // namespace libsearch::internal
