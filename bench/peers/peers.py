@@ -608,14 +608,17 @@ def drop_caches():
         return False
 
 
-def cold_start(ctx, corpus, engine, runs, cold):
+def cold_start(ctx, corpus, engine, runs, cold, binary=None):
+    """binary: another driver for the engine's index (the static libsearch one)."""
     times, faults = [], []
     logdir = os.path.join(ctx.work, "logs")
+    cmd = ctx.serve_cmd(engine, ctx.index_path(corpus, engine))
+    if binary:
+        cmd = [binary] + cmd[1:]
     for _ in range(runs):
         if cold and not drop_caches():
             return None
-        srv = Server(ctx.serve_cmd(engine, ctx.index_path(corpus, engine)),
-                     os.path.join(logdir, f"cold-{corpus}-{engine}.err"))
+        srv = Server(cmd, os.path.join(logdir, f"cold-{corpus}-{engine}{'-static' if binary else ''}.err"))
         _, fields = srv.ask("TOP_10", COLD_QUERY)
         t = time.perf_counter_ns() - srv.t_exec
         faults.append(srv.major_faults())
@@ -896,7 +899,9 @@ def write_report(ctx, results, path_base):
                  f"{c['runs']} runs. *Cold* drops the whole page cache first (binary, JVM, "
                  f"libraries and index all come from disk); *warm* has everything cached. Major "
                  f"page faults: of the engine process up to its first answer, cold (each one a "
-                 f"read from disk; readahead makes one fault bring in more than a page).\n")
+                 f"read from disk; readahead makes one fault bring in more than a page). "
+                 f"*libsearch (static)*, when `make package` has been run, is the same driver "
+                 f"linked like the Lambda bootstrap (all but glibc static) on the same index.\n")
         L.append("| index | engine | cold (ms) | warm (ms) | cold ÷ libsearch | warm ÷ libsearch | major page faults, cold |")
         L.append("|---|---|---:|---:|---:|---:|---:|")
         for corpus, per in c["results"].items():
@@ -1107,6 +1112,13 @@ def main():
                 per[e] = dict(docs=meta["docs"],
                               cold=cold_start(ctx, corpus, e, args.cold_runs, cold=True),
                               warm=cold_start(ctx, corpus, e, args.cold_runs, cold=False))
+            static = ctx.env.get("LIBSEARCH_STATIC_DRIVER")
+            if "libsearch" in engines and static and os.path.exists(static):
+                log(f"cold start libsearch (static driver) on {corpus}")
+                per["libsearch (static)"] = dict(
+                    docs=meta["docs"],
+                    cold=cold_start(ctx, corpus, "libsearch", args.cold_runs, True, static),
+                    warm=cold_start(ctx, corpus, "libsearch", args.cold_runs, False, static))
             cold["results"][corpus] = per
         results["cold"] = cold
     results["notes"] = [

@@ -108,6 +108,34 @@ for d in libsearch xapian; do
   [ -x "$WORK/$d/${d}_peer" ] || { echo "setup: $d driver build failed" >&2; exit 1; }
 done
 
+# The libsearch driver linked statically, as the Lambda bootstrap is, for the
+# cold-start table: only when `make package` has built the static archives
+# (ICU and Xapian from Debian's source take ~10 minutes the first time).
+PKG=$ROOT/${BUILD:-build}/package
+LIBDIR=/usr/lib/x86_64-linux-gnu
+ICU_PIC=$(ls -d "$PKG"/icu-*/ 2>/dev/null | head -n1 || true)
+XAPIAN_A=$(ls "$PKG"/xapian-*/libxapian.a 2>/dev/null | head -n1 || true)
+ROARING_CONFIG=""
+for d in "$PKG"/croaring-*/; do  # The installed prefix (package.sh marks it done), not the source tree.
+  [ -f "$d/done" ] && ROARING_CONFIG=$(dirname "$(find "$d" -name roaring-config.cmake | head -n1)")
+done
+STATIC_DRIVER=""
+if [ -n "$ICU_PIC" ] && [ -n "$XAPIAN_A" ] && [ -f "$ROARING_CONFIG/roaring-config.cmake" ]; then
+  cmake -S "$ROOT/bench/peers/libsearch" -B "$WORK/libsearch-static" -G Ninja \
+      -DCMAKE_BUILD_TYPE=Release -DLIBSEARCH_SOURCE_DIR="$SRC" -DLIBSEARCH_PEER_STATIC=ON \
+      -DLIBSEARCH_WERROR=OFF -DZLIB_LIBRARY=$LIBDIR/libz.a \
+      -Dpkgcfg_lib_ZSTD_zstd=$LIBDIR/libzstd.a -Dpkgcfg_lib_XXHASH_xxhash=$LIBDIR/libxxhash.a \
+      -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A" "-DXAPIAN_STATIC_DEP_LIBS=$LIBDIR/libuuid.a;$LIBDIR/libz.a" \
+      -Droaring_DIR="$ROARING_CONFIG" -DICU_UC_LIBRARY_RELEASE="${ICU_PIC}libicuuc.a" \
+      -DICU_I18N_LIBRARY_RELEASE="${ICU_PIC}libicui18n.a" \
+      -DICU_DATA_LIBRARY_RELEASE="${ICU_PIC}libicudata.a" >/dev/null
+  cmake --build "$WORK/libsearch-static" -j "$(nproc)" | grep -v '^\[' || true
+  [ -x "$WORK/libsearch-static/libsearch_peer" ] || { echo "setup: static libsearch driver build failed" >&2; exit 1; }
+  STATIC_DRIVER=$WORK/libsearch-static/libsearch_peer
+else
+  echo "setup: no static archives in $PKG (run \`make package\` first): the cold-start table will not have a static libsearch row"
+fi
+
 cat > "$WORK/peers.env" <<ENV
 JAVA_HOME=$best_home
 JAVA_FEATURE=$best_feature
@@ -115,5 +143,6 @@ LUCENE_VERSION=$LUCENE
 TANTIVY_VERSION=$TANTIVY
 LIBSEARCH_COMMIT=$LIBSEARCH_COMMIT
 LIBSEARCH_TREE=$LIBSEARCH_TREE
+LIBSEARCH_STATIC_DRIVER=$STATIC_DRIVER
 ENV
 echo "setup: drivers ready in $WORK"
