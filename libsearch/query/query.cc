@@ -384,9 +384,11 @@ class Parser {
       auto leaf = std::make_unique<Query>();
       leaf->field = f;
       leaf->boost = static_cast<float>(spec.boost);
+      // Positions are kept only for a phrase (two or more terms): a term
+      // never reads them, and most leaves are one term (an allocation saved).
+      positions_.clear();
       if (spec.type == FieldType::kKeyword) {
         leaf->terms.push_back(text);  // Keywords match exactly, unanalysed.
-        leaf->offsets.push_back(0);
       } else {
         tokens_.clear();
         analyzers_[f]->Analyze(text, &tokens_);
@@ -397,8 +399,9 @@ class Parser {
             continue;
           }
           leaf->terms.push_back(t.term);
-          leaf->offsets.push_back(t.position);
+          positions_.push_back(t.position);
         }
+        if (leaf->terms.size() > 1) leaf->offsets = positions_;
         if (joined != nullptr && tokens_.size() == leaf->terms.size() + 1 && !phrase) {
           // A lone code word: the joined form or its parts in a row.
           auto either = std::make_unique<Query>();
@@ -408,8 +411,8 @@ class Parser {
           whole->field = f;
           whole->boost = leaf->boost;
           whole->terms = {joined->term};
-          whole->offsets = {0};
           leaf->kind = Query::Kind::kPhrase;
+          leaf->offsets = positions_;
           either->should.push_back(std::move(whole));
           either->should.push_back(std::move(leaf));
           add(std::move(either));
@@ -489,6 +492,7 @@ class Parser {
   size_t i_ = 0;
   size_t num_clauses_ = 0;
   std::vector<analysis::Token> tokens_;
+  std::vector<uint32_t> positions_;  // Leaf's scratch.
 };
 
 }  // namespace
