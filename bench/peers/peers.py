@@ -1056,10 +1056,10 @@ def main():
         needed += [CORPORA["off10k"]["source"], CORPORA["off"]["source"]]
     missing = sorted({p for p in needed if not os.path.exists(p)})
     if missing:
-        raise SystemExit("peers: missing input data: " + ", ".join(missing) + f"\n  The data "
+        raise SystemExit("peers: missing input data: " + ", ".join(missing) + "\n  The data "
                          f"directory is {DATA} (PEERS_DATA; default ../shared/data beside the "
-                         "checkout); set PEERS_DATA to the directory holding enwiki-2015-sample/, openfoodfacts-products/ "
-                         "and search-benchmark-game/.")
+                         "checkout); set PEERS_DATA to the directory holding "
+                         "enwiki-2015-sample/, openfoodfacts-products/ and search-benchmark-game/.")
     t_start = time.time()
 
     raw_queries = [json.loads(l) for l in open(QUERIES) if l.strip()]
