@@ -121,12 +121,11 @@ for d in "$PKG"/croaring-*/; do  # The installed prefix (package.sh marks it don
 done
 STATIC_DRIVER=""
 if [ -n "$ICU_PIC" ] && [ -n "$XAPIAN_A" ] && [ -f "$ROARING_CONFIG/roaring-config.cmake" ]; then
+  source "$ROOT/functions/aws_lambda/static_deps.sh"
+  static_dep_args "$LIBDIR" "$XAPIAN_A" "$ROARING_CONFIG"
   cmake -S "$ROOT/bench/peers/libsearch" -B "$WORK/libsearch-static" -G Ninja \
       -DCMAKE_BUILD_TYPE=Release -DLIBSEARCH_SOURCE_DIR="$SRC" -DLIBSEARCH_PEER_STATIC=ON \
-      -DLIBSEARCH_WERROR=OFF -DZLIB_LIBRARY=$LIBDIR/libz.a \
-      -Dpkgcfg_lib_ZSTD_zstd=$LIBDIR/libzstd.a -Dpkgcfg_lib_XXHASH_xxhash=$LIBDIR/libxxhash.a \
-      -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A" "-DXAPIAN_STATIC_DEP_LIBS=$LIBDIR/libuuid.a;$LIBDIR/libz.a" \
-      -Droaring_DIR="$ROARING_CONFIG" -DICU_UC_LIBRARY_RELEASE="${ICU_PIC}libicuuc.a" \
+      -DLIBSEARCH_WERROR=OFF "${STATIC_DEP_ARGS[@]}" -DICU_UC_LIBRARY_RELEASE="${ICU_PIC}libicuuc.a" \
       -DICU_I18N_LIBRARY_RELEASE="${ICU_PIC}libicui18n.a" \
       -DICU_DATA_LIBRARY_RELEASE="${ICU_PIC}libicudata.a" >/dev/null || true
   rm -f "$WORK/libsearch-static/libsearch_peer"  # Relinked each time: never a stale one.

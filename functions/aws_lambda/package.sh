@@ -81,14 +81,13 @@ fi
 ROARING_CONFIG=$(dirname "$(find "$ROARING_PREFIX" -name roaring-config.cmake | head -1)")
 
 # 2. The bootstrap with GCC 11, static.
+source "$ROOT/functions/aws_lambda/static_deps.sh"
+static_dep_args "$LIBDIR" "$XAPIAN_A" "$ROARING_CONFIG"
 CMAKE_ARGS=(
   -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
   -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
   -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
-  -DZLIB_LIBRARY=$LIBDIR/libz.a
-  -Dpkgcfg_lib_ZSTD_zstd=$LIBDIR/libzstd.a -Dpkgcfg_lib_XXHASH_xxhash=$LIBDIR/libxxhash.a
-  -DXAPIAN_SHARED=OFF -DXAPIAN_STATIC_LIBRARY="$XAPIAN_A" -Droaring_DIR="$ROARING_CONFIG"
-  "-DXAPIAN_STATIC_DEP_LIBS=$LIBDIR/libuuid.a;$LIBDIR/libz.a"
+  "${STATIC_DEP_ARGS[@]}"
   -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
   -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
 )
