@@ -391,7 +391,10 @@ class Parser {
         leaf->terms.push_back(text);  // Keywords match exactly, unanalysed.
       } else {
         tokens_.clear();
+        // A word's tokens (a phrase's, a code's parts) without regrowing.
+        if (tokens_.capacity() == 0) tokens_.reserve(8);
         analyzers_[f]->Analyze(text, &tokens_);
+        leaf->terms.reserve(tokens_.size());  // A phrase's terms in one allocation.
         const analysis::Token* joined = nullptr;
         for (const analysis::Token& t : tokens_) {
           if (t.joined) {

@@ -430,6 +430,11 @@ class PhraseScorer : public Scorer {
                const std::vector<uint32_t>& offsets, const FieldReader* field, float weight,
                const NormInverseTable* table)
       : cursors_(std::move(cursors)), field_(field), weight_(weight), table_(table) {
+    // Sized once: a phrase query builds these per search.
+    offset_begin_.reserve(cursors_.size() + 1);
+    offsets_.reserve(terms.size());
+    rarity_index_.reserve(cursors_.size());
+    by_rarity_.reserve(cursors_.size());
     // Each term's offsets, increasing, back to back.
     for (uint32_t t = 0; t < cursors_.size(); ++t) {
       offset_begin_.push_back(static_cast<uint32_t>(offsets_.size()));
@@ -1977,6 +1982,8 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       }
       std::vector<PostingsCursor*> cursors;  // One per distinct term.
       std::vector<uint32_t> term_of;         // Per word: its index in cursors.
+      cursors.reserve(q.terms.size());       // One allocation each, not one per doubling.
+      term_of.reserve(q.terms.size());
       double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
       for (size_t i = 0; i < q.terms.size(); ++i) {
         const std::string& term = q.terms[i];
@@ -2009,6 +2016,9 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
         return UnionOfTerms(std::move(clauses), ctx);
       }
       std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+      must.reserve(q.must.size());
+      should.reserve(q.should.size());
+      must_not.reserve(q.must_not.size());
       for (const auto& c : q.must) must.push_back(CreateScorer(*c, ctx));
       for (const auto& c : q.should) should.push_back(CreateScorer(*c, ctx));
       ctx->EnterNegation();
