@@ -17,11 +17,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <libsearch/index.h>
+#include <libsearch/lambda_event.h>
 #include <string>
 
-#include "functions/aws_lambda/lambda_event.h"
 #include "functions/aws_lambda/runtime_api.h"
-#include "functions/common/search_handler.h"
 
 namespace {
 
@@ -79,10 +78,9 @@ int Run() {
     } else {
       ::setenv("_X_AMZN_TRACE_ID", inv->trace_id.c_str(), 1);
     }
-    libsearch::functions::HandleOptions options;
+    libsearch::HandleOptions options;
     options.deadline = inv->deadline;
-    const libsearch::functions::LambdaReply reply =
-        libsearch::functions::HandleLambdaEvent(**index, inv->event, options);
+    const libsearch::LambdaReply reply = libsearch::HandleLambdaEvent(**index, inv->event, options);
     libsearch::Status posted;
     if (reply.is_error) {
       posted = api.PostError(inv->request_id, reply.error_type, reply.payload);

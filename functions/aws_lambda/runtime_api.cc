@@ -12,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-#include "functions/aws_lambda/lambda_event.h"
+#include <libsearch/lambda_event.h>
 
 namespace libsearch::functions {
 namespace {

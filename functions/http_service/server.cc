@@ -21,16 +21,15 @@
 #include <cstdlib>
 #include <httplib.h>
 #include <libsearch/index.h>
+#include <libsearch/json.h>
 #include <memory>
 #include <string>
 #include <thread>
 
-#include "functions/common/search_handler.h"
 #include "functions/http_service/metrics.h"
 
 namespace {
 
-using libsearch::functions::HttpLikeResponse;
 using libsearch::functions::Metrics;
 
 constexpr const char* kJson = "application/json";
@@ -40,14 +39,14 @@ std::string EnvOr(const char* name, std::string fallback) {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
-void Send(httplib::Response& res, const HttpLikeResponse& r) {
+void Send(httplib::Response& res, const libsearch::JsonReply& r) {
   res.status = r.status;
-  res.set_content(r.body_json, kJson);
+  res.set_content(r.body, kJson);
 }
 
 void SendError(httplib::Response& res, int status, std::string_view code,
                std::string_view message) {
-  Send(res, libsearch::functions::ErrorResponse(status, code, message));
+  Send(res, libsearch::ErrorReply(status, code, message));
 }
 
 // Runs `fn` and records the route, status and time of the request.
@@ -106,7 +105,7 @@ int Run(int argc, char** argv) {
   }
   const std::shared_ptr<const libsearch::Index> index = std::move(*opened);
   auto metrics = std::make_unique<Metrics>();
-  const libsearch::functions::HandleOptions options;
+  const libsearch::HandleOptions options;
 
   httplib::Server server;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -154,12 +153,12 @@ int Run(int argc, char** argv) {
                       std::to_string(limit));
         return;
       }
-      Send(res, libsearch::functions::HandleSearch(*index, body, options));
+      Send(res, libsearch::HandleSearchJson(*index, body, options));
     });
   });
   server.Get("/search", [&](const httplib::Request& req, httplib::Response& res) {
     Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
-      Send(res, libsearch::functions::HandleQueryString(*index, QueryString(req), options));
+      Send(res, libsearch::HandleSearchQueryString(*index, QueryString(req), options));
     });
   });
   std::atomic<bool> draining{false};

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analyzer.h"
+#include "libsearch/json.h"
 #include "storage/file.h"
 
 namespace libsearch {
@@ -101,9 +102,10 @@ Result<Schema> Schema::FromJson(std::string_view text) {
   if (root.is_discarded()) return Status::InvalidArgument("schema is not valid JSON");
   if (!root.is_object()) return Status::InvalidArgument("schema must be a JSON object");
   for (auto it = root.begin(); it != root.end(); ++it) {
-    if (it.key() != "id" && it.key() != "fields") {
+    if (it.key() != "id" && it.key() != "fields" && it.key() != "search_defaults") {
       return Status::InvalidArgument("schema: unknown key '" + it.key() +
-                                     "' (expected \"id\" and \"fields\")");
+                                     "' (expected \"id\", \"fields\" and optionally "
+                                     "\"search_defaults\")");
     }
   }
   if (!root.contains("id") || !root["id"].is_string()) {
@@ -165,7 +167,45 @@ Result<Schema> Schema::FromJson(std::string_view text) {
     }
     specs.push_back(std::move(spec));
   }
-  return Create(root["id"].get<std::string>(), std::move(specs));
+  LIBSEARCH_ASSIGN_OR_RETURN(Schema schema, Create(root["id"].get<std::string>(), std::move(specs)));
+  if (auto it = root.find("search_defaults"); it != root.end()) {
+    if (!it->is_object()) {
+      return Status::InvalidArgument(
+          "schema: \"search_defaults\" must be a request object, e.g. {\"typos\": true}");
+    }
+    LIBSEARCH_RETURN_IF_ERROR(schema.SetSearchDefaults(it->dump()));
+  }
+  return schema;
+}
+
+Status Schema::SetSearchDefaults(std::string_view json) {
+  if (json.empty()) {
+    search_defaults_json_.clear();
+    return Status::Ok();
+  }
+  // The owner's defaults are not a network request: only shape limits apply.
+  JsonLimits limits;
+  limits.max_body_bytes = json.size();
+  limits.max_depth = 8;
+  limits.max_k = 10000;
+  limits.max_list_items = 1000;
+  limits.max_item_bytes = 64 * 1024;
+  limits.max_query_bytes = 64 * 1024;
+  SearchRequest req;
+  Status s = ParseSearchRequestInto(json, limits, &req);
+  if (!s.ok()) return s.WithContext("schema: search_defaults");
+  auto known = [&](std::string_view key, const std::string& name) -> Status {
+    if (FieldIndex(name) || (key == "sort" && name == "_score")) return Status::Ok();
+    return Status::InvalidArgument("schema: search_defaults: " + std::string(key) +
+                                   " names '" + name + "', which is not a field of the schema");
+  };
+  for (const std::string& f : req.fields) LIBSEARCH_RETURN_IF_ERROR(known("fields", f));
+  for (const FacetRequest& f : req.facets) LIBSEARCH_RETURN_IF_ERROR(known("facets", f.field));
+  for (const SortField& f : req.sort) LIBSEARCH_RETURN_IF_ERROR(known("sort", f.field));
+  for (const std::string& f : req.highlight.fields) LIBSEARCH_RETURN_IF_ERROR(known("highlight", f));
+  for (const std::string& f : req.retrieve) LIBSEARCH_RETURN_IF_ERROR(known("retrieve", f));
+  search_defaults_json_ = Json::parse(json).dump();
+  return Status::Ok();
 }
 
 Result<Schema> Schema::FromFile(const std::string& path) {
@@ -193,7 +233,9 @@ std::string Schema::ToJson() const {
     }
     fields[f.name] = std::move(j);
   }
-  return Json{{"id", id_field_}, {"fields", std::move(fields)}}.dump();
+  Json root = {{"id", id_field_}, {"fields", std::move(fields)}};
+  if (!search_defaults_json_.empty()) root["search_defaults"] = Json::parse(search_defaults_json_);
+  return root.dump();
 }
 
 std::optional<size_t> Schema::FieldIndex(std::string_view name) const {

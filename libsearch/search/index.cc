@@ -2,6 +2,7 @@
 // query, builds scorers, collects the top k and fetches stored documents.
 #include "libsearch/index.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -214,6 +215,7 @@ class IndexImpl : public Index {
                                      std::to_string(req.offset) + ", k " + std::to_string(req.k) + ")");
     }
     LIBSEARCH_RETURN_IF_ERROR(CheckHighlight(req));
+    LIBSEARCH_RETURN_IF_ERROR(CheckRetrieve(req));
     if (!req.facets.empty() || !req.sort.empty() || !req.search_after.empty()) {
       std::vector<std::pair<uint32_t, std::string>> matched;
       LIBSEARCH_ASSIGN_OR_RETURN(SearchResponse resp, SearchVisitingAll(req, &matched));
@@ -339,6 +341,32 @@ class IndexImpl : public Index {
     return Status::Ok();
   }
 
+  // Fields to return must be stored.
+  Status CheckRetrieve(const SearchRequest& req) const {
+    for (const std::string& name : req.retrieve) {
+      const auto f = reader_->schema().FieldIndex(name);
+      if (!f || !reader_->schema().fields()[*f].stored) {
+        return Status::InvalidArgument("retrieve: '" + name +
+                                       "' is not a stored field (set \"stored\": true in the "
+                                       "schema to return it)");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The stored object with only the `retrieve` fields, in stored order.
+  std::string Retrieve(const SearchRequest& req, const std::string& doc_json) const {
+    const nlohmann::ordered_json doc = nlohmann::ordered_json::parse(doc_json, nullptr, false);
+    if (!doc.is_object()) return doc_json;
+    nlohmann::ordered_json kept = nlohmann::ordered_json::object();
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      if (std::find(req.retrieve.begin(), req.retrieve.end(), it.key()) != req.retrieve.end()) {
+        kept[it.key()] = it.value();
+      }
+    }
+    return kept.dump();
+  }
+
   // Highlight fields must be stored text fields.
   Status CheckHighlight(const SearchRequest& req) const {
     for (const std::string& name : req.highlight.fields) {
@@ -390,7 +418,7 @@ class IndexImpl : public Index {
           }
         }
       }
-      if (req.include_docs) hit.doc_json = std::move(*doc);
+      if (req.include_docs) hit.doc_json = req.retrieve.empty() ? std::move(*doc) : Retrieve(req, *doc);
     }
     if (!resp->hits.empty()) {
       resp->next_cursor = internal::HitOrder::Cursor(resp->hits.back().doc, resp->hits.back().score);

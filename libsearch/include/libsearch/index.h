@@ -53,6 +53,18 @@ Result<std::vector<std::vector<std::string>>> LoadSynonyms(const std::string& pa
 
 enum class Operator { kAnd, kOr };
 
+// How SearchRequest::query (and each filter) is read.
+enum class QuerySyntax {
+  // Never fails on any text: well-formed quotes, +word, -word, OR and known
+  // field: prefixes keep their meaning; anything malformed or unknown (an
+  // unmatched quote or parenthesis, "wars:" where wars is no field, a lone
+  // OR) is searched as plain words. What a search box sends.
+  kSimple,
+  // The strict parser: malformed syntax is an InvalidArgument error with its
+  // byte position. A well-formed query means the same in both modes.
+  kFull,
+};
+
 // Counts of field values over all matching documents.
 struct FacetRequest {
   std::string field;
@@ -112,6 +124,11 @@ struct SearchRequest {
   bool suggest = true;
   // At most this many prefix and typo expansions per word. Default 50.
   uint32_t max_expansions = 50;
+  // How `query` is read; filters are always kFull (they are written by
+  // programs, not typed). Default kSimple.
+  QuerySyntax syntax = QuerySyntax::kSimple;
+  // Apply the synonym groups of the index and OpenOptions. Default true.
+  bool synonyms = true;
   // Fields bare words search; empty = every indexed text field.
   std::vector<std::string> fields;
   // How bare words combine. Default kAnd (every word must match), the usual
@@ -119,6 +136,9 @@ struct SearchRequest {
   Operator default_operator = Operator::kAnd;
   // Fetch each hit's stored fields (Hit::doc_json). Default true.
   bool include_docs = true;
+  // With include_docs: only these stored fields (in stored order); empty =
+  // all of them. A name that is not a stored field is an error.
+  std::vector<std::string> retrieve;
   // Fill Hit::id from the id field. Default true; false leaves it empty
   // (Hit::doc and score are still set) and saves reading the id column, for
   // callers that map internal doc numbers themselves. Highlights and

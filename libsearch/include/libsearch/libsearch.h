@@ -3,5 +3,6 @@
 
 #include "libsearch/index.h"          // IWYU pragma: export
 #include "libsearch/index_builder.h"  // IWYU pragma: export
+#include "libsearch/json.h"           // IWYU pragma: export
 #include "libsearch/schema.h"         // IWYU pragma: export
 #include "libsearch/status.h"         // IWYU pragma: export

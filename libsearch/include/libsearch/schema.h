@@ -9,7 +9,12 @@
 //    "fields": {"product_name": {"type": "text", "boost": 2.0,
 //                                "language": "en", "stored": true},
 //               "ingredients":  {"type": "text", "language": "en"},
-//               "sugars_100g":  {"type": "float", "stored": true}}}
+//               "sugars_100g":  {"type": "float", "stored": true}},
+//    "search_defaults": {"typos": true, "prefix": true, "facets": ["brands"]}}
+//
+// "search_defaults" (optional) is a request object of the JSON model
+// (libsearch/json.h) whose keys every JSON request starts from, so a mobile
+// client can send only its query; the request's own keys override them.
 #pragma once
 
 #include <optional>
@@ -69,6 +74,12 @@ class Schema {
   // Canonical JSON, parseable by FromJson.
   std::string ToJson() const;
 
+  // Sets the search defaults (a JSON request object; "" for none). Checks
+  // that they parse as a request and name only fields of this schema.
+  [[nodiscard]] Status SetSearchDefaults(std::string_view json);
+  // The search defaults as compact JSON, or "" when there are none.
+  const std::string& search_defaults_json() const { return search_defaults_json_; }
+
   const std::string& id_field() const { return id_field_; }
   const std::vector<FieldSpec>& fields() const { return fields_; }
   // Index into fields(), or nullopt.
@@ -77,6 +88,7 @@ class Schema {
  private:
   std::string id_field_;
   std::vector<FieldSpec> fields_;  // In declaration order; ids are positions.
+  std::string search_defaults_json_;
 };
 
 }  // namespace libsearch

@@ -1,21 +1,30 @@
-// Tests of the Lambda event adapter (functions/aws_lambda/lambda_event) and
-// the Runtime API helpers. The bootstrap under the real Runtime Interface
-// Emulator is tested by functions/tests/test_aws_lambda.py.
-#include "functions/aws_lambda/lambda_event.h"
+// Tests of the Lambda event adapter (libsearch/lambda_event.h), which the C++
+// bootstrap and the Python handler share. Both under the real Runtime
+// Interface Emulator are tested by functions/tests/test_aws_lambda.py.
+#include "libsearch/lambda_event.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "functions/aws_lambda/runtime_api.h"
-#include "functions/tests/test_index.h"
+#include "testing/test_util.h"
 
-namespace libsearch::functions {
+namespace libsearch {
 namespace {
 
 using Json = nlohmann::json;
-using testing::CatalogueIndex;
+
+const Index& CatalogueIndex() {
+  static testing::TempDir* dir = new testing::TempDir();
+  static Index* index = [] {
+    if (!testing::BuildBundledCatalogue(dir->File("p.idx")).ok()) std::abort();
+    auto opened = Index::Open(dir->File("p.idx"));
+    if (!opened.ok()) std::abort();
+    return opened->release();
+  }();
+  return *index;
+}
 
 Json HttpEvent(const std::string& method, const std::string& raw_query, const Json& body,
                bool base64 = false) {
@@ -73,7 +82,7 @@ TEST(LambdaEvent, HttpErrorsAreEnvelopes) {
             std::make_pair(413, std::string("payload_too_large")));
   EXPECT_EQ(status(HttpEvent("POST", "", std::string(70000, ' ') + "{}")),
             std::make_pair(413, std::string("payload_too_large")));
-  EXPECT_EQ(status(HttpEvent("GET", "q=colour:red", nullptr)),
+  EXPECT_EQ(status(HttpEvent("GET", "q=colour:red&syntax=full", nullptr)),
             std::make_pair(400, std::string("invalid_argument")));
   EXPECT_EQ(status(Json{{"httpMethod", "GET"}, {"path", "/"}}),
             std::make_pair(400, std::string("invalid_argument")));
@@ -84,7 +93,7 @@ TEST(LambdaEvent, DirectInvocation) {
   EXPECT_FALSE(ok.is_error);
   EXPECT_EQ(Json::parse(ok.payload)["total"], 97);
 
-  const LambdaReply bad = HandleLambdaEvent(CatalogueIndex(), R"({"query": "colour:red"})");
+  const LambdaReply bad = HandleLambdaEvent(CatalogueIndex(), R"({"query": "x", "k": -1})");
   EXPECT_FALSE(bad.is_error);
   EXPECT_EQ(Json::parse(bad.payload)["error"]["code"], "invalid_argument");
 
@@ -102,11 +111,7 @@ TEST(LambdaEvent, Helpers) {
   EXPECT_EQ(Base64Decode(""), "");
   EXPECT_FALSE(Base64Decode("a"));
   EXPECT_FALSE(Base64Decode("aGV sbG8="));
-  EXPECT_EQ(SplitHostPort("127.0.0.1:9001"), std::make_pair(std::string("127.0.0.1"), std::string("9001")));
-  EXPECT_EQ(SplitHostPort("[::1]:9001"), std::make_pair(std::string("::1"), std::string("9001")));
-  EXPECT_FALSE(SplitHostPort("localhost"));
-  EXPECT_FALSE(SplitHostPort(":9001"));
 }
 
 }  // namespace
-}  // namespace libsearch::functions
+}  // namespace libsearch

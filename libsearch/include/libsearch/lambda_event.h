@@ -1,4 +1,4 @@
-// File: functions/aws_lambda/lambda_event.h
+// File: libsearch/lambda_event.h
 //
 // Turns one Lambda event into the payload to post back, for the three event
 // shapes the function accepts:
@@ -15,7 +15,8 @@
 //   * An event that is not JSON: a Runtime API error of type
 //     Runtime.UnmarshalError, as the AWS runtime clients report it.
 //
-// The Python Lambda handler (python/handler.py) mirrors this file.
+// The C++ bootstrap and the Python Lambda handler (through the extension)
+// both answer through this function, so their bytes cannot differ.
 #pragma once
 
 #include <chrono>
@@ -23,11 +24,10 @@
 #include <string>
 #include <string_view>
 
-#include <libsearch/index.h>
+#include "libsearch/index.h"
+#include "libsearch/json.h"
 
-#include "functions/common/search_handler.h"
-
-namespace libsearch::functions {
+namespace libsearch {
 
 struct LambdaReply {
   // True: post to /invocation/{id}/error with `error_type`, and `payload`
@@ -46,4 +46,4 @@ std::string LambdaErrorPayload(std::string_view type, std::string_view message);
 // Standard base64 (RFC 4648, '=' padding optional; whitespace not allowed).
 std::optional<std::string> Base64Decode(std::string_view in);
 
-}  // namespace libsearch::functions
+}  // namespace libsearch

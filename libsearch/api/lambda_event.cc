@@ -1,18 +1,20 @@
-// File: functions/aws_lambda/lambda_event.cc
-#include "functions/aws_lambda/lambda_event.h"
+// AWS Lambda events over the JSON model (libsearch/lambda_event.h).
+#include "libsearch/lambda_event.h"
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace libsearch::functions {
+#include "api/json_text.h"
+
+namespace libsearch {
 namespace {
 
 using Json = nlohmann::json;
 
-std::string HttpEnvelope(const HttpLikeResponse& r) {
+std::string HttpEnvelope(const JsonReply& r) {
   return "{\"statusCode\":" + std::to_string(r.status) +
          ",\"headers\":{\"content-type\":\"application/json\"},\"body\":" +
-         JsonString(r.body_json) + ",\"isBase64Encoded\":false}";
+         JsonQuote(r.body) + ",\"isBase64Encoded\":false}";
 }
 
 const Json* Member(const Json& object, const char* key) {
@@ -26,16 +28,16 @@ std::string StringMember(const Json& object, const char* key) {
   return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-HttpLikeResponse HandleHttpEvent(const Index& index, const Json& event,
+JsonReply HandleHttpEvent(const Index& index, const Json& event,
                                  const HandleOptions& options) {
   const Json& http = *Member(*Member(event, "requestContext"), "http");
   const std::string method = StringMember(http, "method");
   if (method == "GET") {
-    return HandleQueryString(index, StringMember(event, "rawQueryString"), options);
+    return HandleSearchQueryString(index, StringMember(event, "rawQueryString"), options);
   }
   if (method != "POST") {
-    return ErrorResponse(405, "method_not_allowed",
-                         "method " + JsonString(method) + " is not allowed; use GET or POST");
+    return ErrorReply(405, "method_not_allowed",
+                         "method " + JsonQuote(method) + " is not allowed; use GET or POST");
   }
   std::string body = StringMember(event, "body");
   const Json* b64 = Member(event, "isBase64Encoded");
@@ -45,24 +47,24 @@ HttpLikeResponse HandleHttpEvent(const Index& index, const Json& event,
     while (chars > 0 && body[chars - 1] == '=') --chars;
     const size_t decoded_size = chars * 6 / 8;
     if (decoded_size > options.limits.max_body_bytes) {
-      return ErrorResponse(413, "payload_too_large",
-                           "request body is " + std::to_string(decoded_size) +
-                               " bytes; the limit is " +
-                               std::to_string(options.limits.max_body_bytes));
+      return ErrorReply(413, "payload_too_large",
+                        "request body is " + std::to_string(decoded_size) +
+                            " bytes; the limit is " +
+                            std::to_string(options.limits.max_body_bytes));
     }
     std::optional<std::string> decoded = Base64Decode(body);
     if (!decoded) {
-      return ErrorResponse(400, "invalid_argument", "request body is not valid base64");
+      return ErrorReply(400, "invalid_argument", "request body is not valid base64");
     }
     body = std::move(*decoded);
   }
-  return HandleSearch(index, body, options);
+  return HandleSearchJson(index, body, options);
 }
 
 }  // namespace
 
 std::string LambdaErrorPayload(std::string_view type, std::string_view message) {
-  return "{\"errorMessage\":" + JsonString(message) + ",\"errorType\":" + JsonString(type) +
+  return "{\"errorMessage\":" + JsonQuote(message) + ",\"errorType\":" + JsonQuote(type) +
          ",\"stackTrace\":[]}";
 }
 
@@ -112,12 +114,12 @@ LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
   }
   if (Member(parsed, "httpMethod") != nullptr) {
     return {false, "",
-            HttpEnvelope(ErrorResponse(
+            HttpEnvelope(ErrorReply(
                 400, "invalid_argument",
                 "API Gateway payload format 1.0 is not supported; use an HTTP API with "
                 "payload format 2.0 or a Function URL"))};
   }
-  return {false, "", HandleSearch(index, event, options).body_json};
+  return {false, "", HandleSearchJson(index, event, options).body};
 }
 
-}  // namespace libsearch::functions
+}  // namespace libsearch
