@@ -32,6 +32,10 @@ demo: build
 	  echo; echo "\$$ libsearch search $(DEMO_INDEX) '$$q'"; \
 	  $(CLI) search $(DEMO_INDEX) "$$q" --k 5 || exit 1; \
 	done
+	@echo
+	@echo "Web demo (README \"Web demo\"): start the service on the demo index, then open the page:"
+	@echo "  $(BUILD)/functions/http_service/libsearch-service --index $(DEMO_INDEX) --port 8080"
+	@echo "  open http://127.0.0.1:8080/"
 
 # The serverless-vs-service advisor (README "Which deployment?"): measures every
 # deployment surface on this machine with the bundled catalogue, then writes a

@@ -14,6 +14,8 @@ APT_PACKAGES=(
   # functions/ (make test-functions, make package): the HTTP service's server
   # library, GCC 11 for the Lambda zip (glibc 2.34 / AL2023), zip, a load tool.
   libcpp-httplib-dev g++-11 zip wrk
+  # The web demo's browser test: Debian's Chromium and its WebDriver.
+  chromium chromium-driver
 )
 
 missing=()
@@ -42,7 +44,9 @@ PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
               awslambdaric functions-framework boto3 "moto[server]"
               # the advisor (libsearch.advisor): the simulator and its charts
-              numpy matplotlib)
+              numpy matplotlib
+              # the web demo's browser test (drives /usr/bin/chromium)
+              selenium)
 mapfile -t missing_pip < <("$PYTHON" - "${PIP_PACKAGES[@]}" <<'EOF'
 import sys
 from importlib import metadata

@@ -7,6 +7,9 @@
 //   GET  /search?q=...  the same as URL parameters
 //   GET  /healthz       {"status":"ok","num_docs":N}
 //   GET  /metrics       Prometheus text: request counts, latency histogram
+//   GET  /schema        the index's schema as JSON (fields and their types)
+//   GET  /              the demo page (web/: index.html, app.js, style.css),
+//                       compiled into the binary by embed_web.cmake
 //
 // SIGTERM or SIGINT: /healthz turns 503 ("draining") while the server keeps
 // serving for --drain-seconds (so a load balancer stops sending traffic),
@@ -27,6 +30,7 @@
 #include <thread>
 
 #include "functions/http_service/metrics.h"
+#include "web_assets.h"  // Generated from web/ by embed_web.cmake.
 
 namespace {
 
@@ -59,6 +63,32 @@ void Measure(Metrics* metrics, Metrics::Route route, httplib::Response& res, F f
   if (res.status < 0) res.status = 200;  // The library's default, set after the handler.
   metrics->Record(route, res.status,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+// The demo page's files: GET / is index.html. Browsers revalidate them
+// (no-cache) against the ETag, so a new binary's page shows at once.
+const libsearch::functions::web::Asset* FindAsset(std::string_view path) {
+  if (path == "/") path = "/index.html";
+  for (const auto& asset : libsearch::functions::web::kAssets) {
+    if (asset.path == path) return &asset;
+  }
+  return nullptr;
+}
+
+void SendAsset(const libsearch::functions::web::Asset& asset, const httplib::Request& req,
+               httplib::Response& res) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("ETag", std::string(asset.etag));
+  res.set_header("X-Content-Type-Options", "nosniff");
+  // The page loads nothing from elsewhere, and no inline script runs.
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                 "form-action 'none'; frame-ancestors 'none'");
+  if (req.get_header_value("If-None-Match") == asset.etag) {
+    res.status = 304;
+    return;
+  }
+  res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
 }
 
 std::string_view QueryString(const httplib::Request& req) {
@@ -176,8 +206,23 @@ int Run(int argc, char** argv) {
       res.set_content(metrics->Render(index->num_docs()), "text/plain; version=0.0.4");
     });
   });
+  server.Get("/schema", [&](const httplib::Request&, httplib::Response& res) {
+    Measure(metrics.get(), Metrics::Route::kOther, res,
+            [&] { res.set_content(index->schema().ToJson(), kJson); });
+  });
+  // The demo page: "/" and each of its files (patterns are regexes: dots escaped).
+  for (const auto& asset : libsearch::functions::web::kAssets) {
+    std::string pattern = asset.path == "/index.html" ? "/" : std::string(asset.path);
+    for (size_t i = pattern.find('.'); i != std::string::npos; i = pattern.find('.', i + 2)) {
+      pattern.insert(i, 1, '\\');
+    }
+    server.Get(pattern, [&](const httplib::Request& req, httplib::Response& res) {
+      Measure(metrics.get(), Metrics::Route::kOther, res, [&] { SendAsset(asset, req, res); });
+    });
+  }
   server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
-    const bool known = req.path == "/search" || req.path == "/healthz" || req.path == "/metrics";
+    const bool known = req.path == "/search" || req.path == "/healthz" || req.path == "/metrics" ||
+                       req.path == "/schema" || FindAsset(req.path) != nullptr;
     const bool allowed = req.method == "GET" || req.method == "HEAD" ||
                          (req.method == "POST" && req.path == "/search");
     if (known && !allowed) {
@@ -195,7 +240,7 @@ int Run(int argc, char** argv) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
       SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path +
-                                           "; see /search, /healthz, /metrics");
+                                           "; see /search, /healthz, /metrics, /schema, /");
       metrics->Record(Metrics::Route::kOther, 404, 0);
     } else if (res.status == 413) {
       SendError(res, 413, "payload_too_large",
