@@ -1,5 +1,6 @@
 #include "query/query.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -24,9 +25,15 @@ enum class Tok {
 
 struct Token {
   Tok kind;
-  std::string text;  // Word, phrase body, or field name.
-  size_t pos;        // Byte offset in the query, for error messages.
+  // Word, phrase body, field name, or an operator as written (read as a
+  // word when the simple syntax demotes it).
+  std::string text;
+  size_t pos;  // Byte offset in the query, for error messages.
 };
+
+bool IsOperator(Tok t) {
+  return t == Tok::kPlus || t == Tok::kMinus || t == Tok::kOr || t == Tok::kAnd || t == Tok::kNot;
+}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsBreak(char c) { return IsSpace(c) || c == '(' || c == ')' || c == '"'; }
@@ -41,7 +48,108 @@ bool LooksLikeFieldName(std::string_view s) {
   return true;
 }
 
-Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema) {
+Status QueryError(size_t pos, const std::string& msg) {
+  return Status::InvalidArgument("query position " + std::to_string(pos) + ": " + msg);
+}
+
+// num:5, num:[lo TO hi], num:{lo TO hi}, num:>=x, num:>x, num:<=x, num:<x.
+Result<std::unique_ptr<Query>> ParseNumeric(uint32_t field, const FieldSpec& spec,
+                                            std::string_view t, size_t pos) {
+  auto q = std::make_unique<Query>();
+  q->kind = Query::Kind::kRange;
+  q->field = field;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  auto number = [&](std::string_view text, double open_value) -> Result<double> {
+    if (text == "*") return open_value;
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || std::isnan(v)) {
+      std::string msg = "'";
+      msg.append(text).append("' is not a number (field '").append(spec.name);
+      msg.append("' has type ").append(FieldTypeName(spec.type)).append(")");
+      return QueryError(pos, msg);
+    }
+    return v;
+  };
+  if (!t.empty() && (t[0] == '[' || t[0] == '{')) {
+    const char close = t.back();
+    if (close != ']' && close != '}') return QueryError(pos, "range must end with ']' or '}'");
+    std::string_view body = t.substr(1, t.size() - 2);
+    const size_t to = body.find(" TO ");
+    if (to == std::string_view::npos) {
+      return QueryError(pos, "a range is written [low TO high] (use * for an open end)");
+    }
+    auto trim = [](std::string_view v) {
+      while (!v.empty() && IsSpace(v.front())) v.remove_prefix(1);
+      while (!v.empty() && IsSpace(v.back())) v.remove_suffix(1);
+      return v;
+    };
+    LIBSEARCH_ASSIGN_OR_RETURN(q->lo, number(trim(body.substr(0, to)), -kInf));
+    LIBSEARCH_ASSIGN_OR_RETURN(q->hi, number(trim(body.substr(to + 4)), kInf));
+    q->lo_inclusive = t[0] == '[';
+    q->hi_inclusive = close == ']';
+    return q;
+  }
+  double v;
+  if (t.rfind(">=", 0) == 0 || t.rfind("<=", 0) == 0) {
+    LIBSEARCH_ASSIGN_OR_RETURN(v, number(t.substr(2), kInf));
+    (t[0] == '>' ? q->lo : q->hi) = v;
+    (t[0] == '>' ? q->hi : q->lo) = t[0] == '>' ? kInf : -kInf;
+  } else if (!t.empty() && (t[0] == '>' || t[0] == '<')) {
+    LIBSEARCH_ASSIGN_OR_RETURN(v, number(t.substr(1), kInf));
+    if (t[0] == '>') {
+      q->lo = v;
+      q->lo_inclusive = false;
+      q->hi = kInf;
+    } else {
+      q->hi = v;
+      q->hi_inclusive = false;
+      q->lo = -kInf;
+    }
+  } else {
+    LIBSEARCH_ASSIGN_OR_RETURN(v, number(t, kInf));
+    q->lo = q->hi = v;
+  }
+  return q;
+}
+
+// The number of '"' in `s`.
+size_t CountQuotes(std::string_view s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '"'));
+}
+
+// Simple syntax: a ')' with no '(' before it, and a '(' never closed, are
+// left out (both are mostly typing slips, "alpha (+)- thal", "usb (c").
+void DropUnmatchedParens(std::vector<Token>* toks) {
+  std::vector<size_t> open, drop;
+  for (size_t k = 0; k < toks->size(); ++k) {
+    if ((*toks)[k].kind == Tok::kLParen) {
+      open.push_back(k);
+    } else if ((*toks)[k].kind == Tok::kRParen) {
+      if (open.empty()) {
+        drop.push_back(k);
+      } else {
+        open.pop_back();
+      }
+    }
+  }
+  if (drop.empty() && open.empty()) return;
+  drop.insert(drop.end(), open.begin(), open.end());
+  std::sort(drop.begin(), drop.end());
+  size_t out = 0, d = 0;
+  for (size_t k = 0; k < toks->size(); ++k) {
+    if (d < drop.size() && drop[d] == k) {
+      ++d;
+      continue;
+    }
+    if (out != k) (*toks)[out] = std::move((*toks)[k]);
+    ++out;
+  }
+  toks->resize(out);
+}
+
+// `lenient` (QuerySyntax::kSimple) reads what would be an error as words.
+Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema, bool lenient) {
   std::vector<Token> out;
   out.reserve(q.size() / 4 + 2);  // About a word per four bytes, and kEnd.
   size_t i = 0;
@@ -52,18 +160,25 @@ Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema) {
       continue;
     }
     if (c == '(') {
-      out.push_back({Tok::kLParen, "", i++});
+      out.push_back({Tok::kLParen, "(", i++});
       continue;
     }
     if (c == ')') {
-      out.push_back({Tok::kRParen, "", i++});
+      out.push_back({Tok::kRParen, ")", i++});
       continue;
     }
     if (c == '"') {
       const size_t start = i++;
       const size_t close = q.find('"', i);
-      // Lenient: an unterminated quote runs to the end of the query, which is
-      // what a user typing a phrase as-you-type means.
+      // Simple syntax: an unpaired quote opens nothing. With an odd number
+      // left, an inch mark (48") is the likelier stray than the last quote.
+      if (lenient && (close == std::string_view::npos ||
+                      (start > 0 && std::isdigit(static_cast<unsigned char>(q[start - 1])) &&
+                       CountQuotes(q.substr(start)) % 2 == 1))) {
+        continue;  // A separator, as a space.
+      }
+      // Full syntax: an unterminated quote runs to the end of the query, which
+      // is what a user typing a phrase as-you-type means.
       const size_t end = close == std::string_view::npos ? q.size() : close;
       out.push_back({Tok::kPhrase, std::string(q.substr(i, end - i)), start});
       i = close == std::string_view::npos ? q.size() : close + 1;
@@ -71,57 +186,82 @@ Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema) {
     }
     // A '+' or '-' that starts a word is an operator; inside a word it is text.
     if ((c == '+' || c == '-') && i + 1 < q.size() && !IsSpace(q[i + 1])) {
-      out.push_back({c == '+' ? Tok::kPlus : Tok::kMinus, "", i++});
+      out.push_back({c == '+' ? Tok::kPlus : Tok::kMinus, std::string(1, c), i++});
       continue;
     }
     const size_t start = i;
     while (i < q.size() && !IsBreak(q[i])) ++i;
     std::string_view word = q.substr(start, i - start);
     if (word == "OR" || word == "||") {
-      out.push_back({Tok::kOr, "", start});
+      out.push_back({Tok::kOr, std::string(word), start});
       continue;
     }
     if (word == "AND" || word == "&&") {
-      out.push_back({Tok::kAnd, "", start});
+      out.push_back({Tok::kAnd, std::string(word), start});
       continue;
     }
     if (word == "NOT") {
-      out.push_back({Tok::kNot, "", start});
+      out.push_back({Tok::kNot, std::string(word), start});
       continue;
     }
     const size_t colon = word.find(':');
     if (colon != std::string_view::npos && colon > 0) {
       const std::string_view name = word.substr(0, colon);
+      // Simple syntax: a prefix that is no field query is the word `name`,
+      // and what follows the colon is read again ("wars:the" -> wars the).
+      auto name_as_word = [&] {
+        out.push_back({Tok::kWord, std::string(name), start});
+        i = start + colon + 1;
+      };
       if (const auto f = schema.FieldIndex(name)) {
-        out.push_back({Tok::kField, std::string(name), start});
         // The value follows the colon directly: a word, a quote or a '('.
         i = start + colon + 1;
         if (i >= q.size() || IsSpace(q[i]) || q[i] == ')') {
+          if (lenient) {
+            name_as_word();
+            continue;
+          }
           return Status::InvalidArgument("query position " + std::to_string(start) + ": '" +
                                          std::string(name) + ":' needs a value after the colon");
         }
-        const FieldType type = schema.fields()[*f].type;
-        if (type == FieldType::kInt || type == FieldType::kFloat) {
-          // Numeric values are read raw: "[1 TO 5]" holds spaces, ">=2.5" is no word.
-          const size_t vstart = i;
-          if (q[i] == '[' || q[i] == '{') {
-            const size_t close = q.find_first_of("]}", i);
-            if (close == std::string_view::npos) {
-              return Status::InvalidArgument("query position " + std::to_string(i) +
-                                             ": range is never closed with ']' or '}'");
-            }
-            i = close + 1;
-          } else {
-            while (i < q.size() && !IsBreak(q[i])) ++i;
-          }
-          out.push_back({Tok::kNumeric, std::string(q.substr(vstart, i - vstart)), vstart});
+        const FieldSpec& spec = schema.fields()[*f];
+        if (spec.type != FieldType::kInt && spec.type != FieldType::kFloat) {
+          out.push_back({Tok::kField, std::string(name), start});
+          continue;
         }
+        // Numeric values are read raw: "[1 TO 5]" holds spaces, ">=2.5" is no word.
+        const size_t vstart = i;
+        if (q[i] == '[' || q[i] == '{') {
+          const size_t close = q.find_first_of("]}", i);
+          if (close == std::string_view::npos) {
+            if (lenient) {
+              name_as_word();
+              continue;
+            }
+            return Status::InvalidArgument("query position " + std::to_string(i) +
+                                           ": range is never closed with ']' or '}'");
+          }
+          i = close + 1;
+        } else {
+          while (i < q.size() && !IsBreak(q[i])) ++i;
+        }
+        const std::string_view value = q.substr(vstart, i - vstart);
+        if (lenient && !ParseNumeric(static_cast<uint32_t>(*f), spec, value, vstart).ok()) {
+          name_as_word();  // "price:abc", "price:[1 5]": the words.
+          continue;
+        }
+        out.push_back({Tok::kField, std::string(name), start});
+        out.push_back({Tok::kNumeric, std::string(value), vstart});
         continue;
       }
       // "ratio: 1" is prose, not a field query: only a value right after the
       // colon makes an unknown name an error.
       const bool has_value = colon + 1 < word.size();
       if (LooksLikeFieldName(name) && has_value) {
+        if (lenient) {
+          name_as_word();
+          continue;
+        }
         std::string known;
         for (const FieldSpec& f : schema.fields()) known += (known.empty() ? "" : ", ") + f.name;
         return Status::InvalidArgument("query position " + std::to_string(start) +
@@ -133,6 +273,7 @@ Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema) {
     out.push_back({Tok::kWord, std::string(word), start});
   }
   out.push_back({Tok::kEnd, "", q.size()});
+  if (lenient) DropUnmatchedParens(&out);
   return out;
 }
 
@@ -145,7 +286,7 @@ class Parser {
   Parser(const Schema& schema, const std::vector<const analysis::Analyzer*>& analyzers,
          const ParseOptions& options, std::vector<Token> tokens, size_t query_size)
       : schema_(schema), analyzers_(analyzers), options_(options), toks_(std::move(tokens)),
-        query_size_(query_size) {}
+        query_size_(query_size), lenient_(options.syntax == QuerySyntax::kSimple) {}
 
   Result<std::unique_ptr<Query>> Parse() {
     LIBSEARCH_ASSIGN_OR_RETURN(auto q, ParseClauses(options_.default_fields, 0));
@@ -159,22 +300,55 @@ class Parser {
  private:
   const Token& Peek() const { return toks_[i_]; }
   const Token& Take() { return toks_[i_ < toks_.size() - 1 ? i_++ : i_]; }
-  static Status Error(size_t pos, const std::string& msg) {
-    return Status::InvalidArgument("query position " + std::to_string(pos) + ": " + msg);
+  static Status Error(size_t pos, const std::string& msg) { return QueryError(pos, msg); }
+
+  // Simple syntax: token k is read as the word it is written as from now on
+  // ("OR" -> or; '+' and '-' analyse to nothing).
+  void Demote(size_t k) { toks_[k].kind = Tok::kWord; }
+
+  // Simple syntax, a group nested deeper than max_depth: the parentheses
+  // inside it (up to its ')') are left out, so parsing recurses no further.
+  void FlattenGroup() {
+    size_t open = 0, end = i_;
+    for (; toks_[end].kind != Tok::kEnd; ++end) {
+      if (toks_[end].kind == Tok::kLParen) {
+        ++open;
+      } else if (toks_[end].kind == Tok::kRParen) {
+        if (open == 0) break;
+        --open;
+      }
+    }
+    const auto first = toks_.begin() + static_cast<std::ptrdiff_t>(i_);
+    const auto last = toks_.begin() + static_cast<std::ptrdiff_t>(end);
+    toks_.erase(std::remove_if(first, last, [](const Token& t) {
+                  return t.kind == Tok::kLParen || t.kind == Tok::kRParen;
+                }), last);
   }
 
   // clauses := ( ['+'|'-'|NOT] or_group | AND )*   until ')' or end.
   Result<std::unique_ptr<Query>> ParseClauses(std::span<const uint32_t> fields, size_t depth) {
-    if (depth > options_.max_depth) return Error(Peek().pos, "parentheses nested too deeply");
+    if (depth > options_.max_depth) {
+      if (!lenient_) return Error(Peek().pos, "parentheses nested too deeply");
+      FlattenGroup();
+    }
     std::vector<std::pair<Occur, std::unique_ptr<Query>>> clauses;
     clauses.reserve(4);  // One allocation for most queries, not one per doubling.
     while (Peek().kind != Tok::kEnd && Peek().kind != Tok::kRParen) {
+      if (lenient_ && num_clauses_ >= options_.max_clauses) {
+        // Simple syntax: one more clause would pass the cap (an error in
+        // full syntax), so reading stops here, at every level.
+        i_ = toks_.size() - 1;
+        break;
+      }
       if (Peek().kind == Tok::kAnd) {
         Take();
         continue;
       }
-      Occur occur = options_.default_operator == DefaultOperator::kAnd ? Occur::kMust
-                                                                        : Occur::kShould;
+      const Occur default_occur = options_.default_operator == DefaultOperator::kAnd
+                                      ? Occur::kMust
+                                      : Occur::kShould;
+      Occur occur = default_occur;
+      const size_t op = i_;
       if (Peek().kind == Tok::kPlus) {
         Take();
         occur = Occur::kMust;
@@ -183,7 +357,16 @@ class Parser {
         occur = Occur::kMustNot;
       }
       if (Peek().kind == Tok::kEnd || Peek().kind == Tok::kRParen || Peek().kind == Tok::kOr) {
-        return Error(Peek().pos, "an operator is missing its operand");
+        if (!lenient_) return Error(Peek().pos, "an operator is missing its operand");
+        if (Peek().kind == Tok::kOr) {
+          Demote(i_);  // Nothing before it to join: the word "or" ("+OR" keeps its '+').
+        } else if (toks_[op].kind == Tok::kNot) {
+          Demote(op);  // "tea NOT": the word "not".
+          i_ = op;
+          occur = default_occur;
+        } else {
+          continue;  // '+' or '-' before ')' or the end: punctuation.
+        }
       }
       std::unique_ptr<Query> node;
       if (Peek().kind == Tok::kWord) {
@@ -193,7 +376,7 @@ class Parser {
         LIBSEARCH_ASSIGN_OR_RETURN(node, ParseOrGroup(fields, depth));
       }
       if (node != nullptr) clauses.emplace_back(occur, std::move(node));
-      if (++num_clauses_ > options_.max_clauses) {
+      if (++num_clauses_ > options_.max_clauses && !lenient_) {
         return Status::ResourceExhausted("query has more than " +
                                          std::to_string(options_.max_clauses) + " clauses");
       }
@@ -242,12 +425,21 @@ class Parser {
     group->kind = Query::Kind::kBoolean;
     if (first) group->should.push_back(std::move(first));
     while (Peek().kind == Tok::kOr) {
+      const size_t at = i_;
       const size_t pos = Take().pos;
       const Tok next = Peek().kind;
-      if (next == Tok::kEnd || next == Tok::kRParen || next == Tok::kOr || next == Tok::kAnd) {
-        return Error(pos, "'OR' needs a term on both sides");
+      const bool no_operand =
+          next == Tok::kEnd || next == Tok::kRParen || next == Tok::kOr || next == Tok::kAnd;
+      const bool clause_op = next == Tok::kMinus || next == Tok::kPlus || next == Tok::kNot;
+      if (lenient_ && (no_operand || clause_op)) {
+        // Simple syntax: an OR that joins nothing is the word "or", which
+        // starts the next clause ("tea OR", "tea OR -milk").
+        Demote(at);
+        i_ = at;
+        break;
       }
-      if (next == Tok::kMinus || next == Tok::kPlus || next == Tok::kNot) {
+      if (no_operand) return Error(pos, "'OR' needs a term on both sides");
+      if (clause_op) {
         return Error(Peek().pos, "'+', '-' and NOT apply to whole clauses, not inside OR; "
                                  "use parentheses: a OR (b -c)");
       }
@@ -262,7 +454,12 @@ class Parser {
     switch (tok.kind) {
       case Tok::kLParen: {
         LIBSEARCH_ASSIGN_OR_RETURN(auto inner, ParseClauses(fields, depth + 1));
-        if (Peek().kind != Tok::kRParen) return Error(tok.pos, "'(' is never closed");
+        if (Peek().kind != Tok::kRParen) {
+          // Simple syntax: parentheses are paired by then, so only the
+          // clause cap (which skips to the end) gets here.
+          if (lenient_) return inner;
+          return Error(tok.pos, "'(' is never closed");
+        }
         Take();
         return inner;
       }
@@ -270,14 +467,23 @@ class Parser {
         const uint32_t f = static_cast<uint32_t>(*schema_.FieldIndex(tok.text));
         const FieldSpec& spec = schema_.fields()[f];
         if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
-          const Token value = Take();
-          return ParseNumeric(f, value);
+          const Token value = Take();  // The lexer checked it in simple syntax.
+          return ParseNumeric(f, spec, value.text, value.pos);
+        }
+        const Tok next = Peek().kind;
+        const bool has_value = next == Tok::kWord || next == Tok::kPhrase || next == Tok::kLParen;
+        if (lenient_ && (!spec.indexed || !has_value)) {
+          // Simple syntax: no field query; the name is a word, and an
+          // operator right after the colon too ("title:-x" -> title x).
+          Demote(i_ - 1);
+          if (IsOperator(next)) Demote(i_);
+          --i_;
+          return ParsePrimary(fields, depth);
         }
         if (!spec.indexed) {
           return Error(tok.pos, "field '" + spec.name + "' is stored but not indexed");
         }
-        const Tok next = Peek().kind;
-        if (next != Tok::kWord && next != Tok::kPhrase && next != Tok::kLParen) {
+        if (!has_value) {
           return Error(tok.pos, "'" + spec.name + ":' must be followed by a word, a \"phrase\" "
                                 "or (...)");
         }
@@ -296,70 +502,13 @@ class Parser {
         return Error(tok.pos, "')' has no matching '('");
       case Tok::kNumeric:  // Only ever produced right after a numeric field.
       default:
+        if (lenient_ && IsOperator(tok.kind)) {
+          Demote(i_ - 1);  // "OR" or "NOT" where no operator fits: the word.
+          --i_;
+          return ParsePrimary(fields, depth);
+        }
         return Error(tok.pos, "unexpected operator");
     }
-  }
-
-  // num:5, num:[lo TO hi], num:{lo TO hi}, num:>=x, num:>x, num:<=x, num:<x.
-  Result<std::unique_ptr<Query>> ParseNumeric(uint32_t field, const Token& tok) {
-    const FieldSpec& spec = schema_.fields()[field];
-    auto q = std::make_unique<Query>();
-    q->kind = Query::Kind::kRange;
-    q->field = field;
-    constexpr double kInf = std::numeric_limits<double>::infinity();
-    auto number = [&](std::string_view text, double open_value) -> Result<double> {
-      if (text == "*") return open_value;
-      double v = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec != std::errc() || end != text.data() + text.size() || std::isnan(v)) {
-        std::string msg = "'";
-        msg.append(text).append("' is not a number (field '").append(spec.name);
-        msg.append("' has type ").append(FieldTypeName(spec.type)).append(")");
-        return Error(tok.pos, msg);
-      }
-      return v;
-    };
-    std::string_view t = tok.text;
-    if (!t.empty() && (t[0] == '[' || t[0] == '{')) {
-      const char close = t.back();
-      if (close != ']' && close != '}') return Error(tok.pos, "range must end with ']' or '}'");
-      std::string_view body = t.substr(1, t.size() - 2);
-      const size_t to = body.find(" TO ");
-      if (to == std::string_view::npos) {
-        return Error(tok.pos, "a range is written [low TO high] (use * for an open end)");
-      }
-      auto trim = [](std::string_view v) {
-        while (!v.empty() && IsSpace(v.front())) v.remove_prefix(1);
-        while (!v.empty() && IsSpace(v.back())) v.remove_suffix(1);
-        return v;
-      };
-      LIBSEARCH_ASSIGN_OR_RETURN(q->lo, number(trim(body.substr(0, to)), -kInf));
-      LIBSEARCH_ASSIGN_OR_RETURN(q->hi, number(trim(body.substr(to + 4)), kInf));
-      q->lo_inclusive = t[0] == '[';
-      q->hi_inclusive = close == ']';
-      return q;
-    }
-    double v;
-    if (t.rfind(">=", 0) == 0 || t.rfind("<=", 0) == 0) {
-      LIBSEARCH_ASSIGN_OR_RETURN(v, number(t.substr(2), kInf));
-      (t[0] == '>' ? q->lo : q->hi) = v;
-      (t[0] == '>' ? q->hi : q->lo) = t[0] == '>' ? kInf : -kInf;
-    } else if (!t.empty() && (t[0] == '>' || t[0] == '<')) {
-      LIBSEARCH_ASSIGN_OR_RETURN(v, number(t.substr(1), kInf));
-      if (t[0] == '>') {
-        q->lo = v;
-        q->lo_inclusive = false;
-        q->hi = kInf;
-      } else {
-        q->hi = v;
-        q->hi_inclusive = false;
-        q->lo = -kInf;
-      }
-    } else {
-      LIBSEARCH_ASSIGN_OR_RETURN(v, number(t, kInf));
-      q->lo = q->hi = v;
-    }
-    return q;
   }
 
   // One word or phrase over `fields`: a term or phrase per field, OR-ed.
@@ -492,6 +641,7 @@ class Parser {
   const ParseOptions& options_;
   std::vector<Token> toks_;
   size_t query_size_;
+  const bool lenient_;  // QuerySyntax::kSimple: repair instead of failing.
   size_t i_ = 0;
   size_t num_clauses_ = 0;
   std::vector<analysis::Token> tokens_;
@@ -560,7 +710,8 @@ Result<std::unique_ptr<Query>> ParseQuery(std::string_view text, const Schema& s
                                    " bytes; the limit is " +
                                    std::to_string(options.max_query_bytes));
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(auto tokens, Lex(text, schema));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto tokens,
+                             Lex(text, schema, options.syntax == QuerySyntax::kSimple));
   Parser parser(schema, analyzers, options, std::move(tokens), text.size());
   return parser.Parse();
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "libsearch/index.h"
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
 
@@ -71,6 +72,9 @@ struct SynonymMap {
 // Lifetime: the spans and pointers must outlive the ParseQuery call (they
 // point into the caller's per-index state: no copies per query).
 struct ParseOptions {
+  // kFull: malformed syntax is an error. kSimple: never an error except
+  // max_query_bytes; see ParseQuery.
+  QuerySyntax syntax = QuerySyntax::kFull;
   // Fields a bare word searches (ids into the schema); text or keyword.
   std::span<const uint32_t> default_fields;
   DefaultOperator default_operator = DefaultOperator::kAnd;
@@ -97,7 +101,7 @@ struct ParseOptions {
 
 // Parses what users type:
 //   word            bare term, searched in every default field
-//   "a phrase"      exact phrase (an unterminated quote runs to the end)
+//   "a phrase"      exact phrase (kFull: an unterminated quote runs to the end)
 //   +word / -word   required / excluded (also NOT word)
 //   a OR b          either; binds tighter than the implicit operator
 //   field:word, field:"a b", field:(a OR b)
@@ -109,6 +113,20 @@ struct ParseOptions {
 // byte position: unbalanced parentheses, unknown fields, dangling operators,
 // fields that cannot be searched by term. `analyzers[f]` is the analyzer of
 // text field f (null for other fields).
+//
+// QuerySyntax::kSimple reads the same grammar but repairs each spot where
+// kFull would fail, so any text that kFull accepts (with its quotes paired)
+// means the same in both, and the only error left is max_query_bytes:
+//   - an unpaired quote is a separator: the one right after a digit (48")
+//     if there is one, else the last; it never opens a phrase to the end;
+//   - an unmatched '(' or ')' is dropped; groups nested beyond max_depth
+//     are flattened;
+//   - "name:" that is no usable field prefix (unknown, not indexed, no value
+//     or an operator after the colon, not a number for a numeric field) is
+//     the word "name" followed by the rest, read again;
+//   - an operator without operands is a word ("OR", "NOT") or punctuation
+//     ('+', '-', dropped);
+//   - clauses beyond max_clauses are left out.
 Result<std::unique_ptr<Query>> ParseQuery(
     std::string_view text, const Schema& schema,
     const std::vector<const analysis::Analyzer*>& analyzers, const ParseOptions& options);

@@ -122,7 +122,8 @@ class IndexImpl : public Index {
     po.typos = req.typos;
     po.max_expansions = req.max_expansions;
     po.surface_analyzers = surface_analyzers_;
-    po.synonyms = &synonyms_;
+    po.syntax = req.syntax;
+    po.synonyms = req.synonyms ? &synonyms_ : nullptr;
     po.synonym_analyzer = synonym_analyzer_;
     po.default_operator = req.default_operator == Operator::kAnd
                               ? internal::DefaultOperator::kAnd
@@ -147,6 +148,7 @@ class IndexImpl : public Index {
     if (req.filters.empty()) return query;
     po.prefix_last = po.typos = false;  // Filters match exactly.
     po.synonyms = nullptr;
+    po.syntax = QuerySyntax::kFull;  // Written by programs: a mistake should be an error.
     auto root = std::make_unique<internal::Query>();
     root->kind = internal::Query::Kind::kBoolean;
     root->must.push_back(std::move(query));
