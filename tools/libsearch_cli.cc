@@ -28,48 +28,19 @@ int Fail(const libsearch::Status& s) {
   }
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-// Scores are floats; print the shortest decimal that reads back to the same
-// float (15.7663536), not the double widening (15.766353607177734).
-double FloatForJson(float f) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(f));
-  return std::strtod(buf, nullptr);
-}
-
-Json HitsJson(const libsearch::SearchResponse& resp, bool with_docs) {
-  Json hits = Json::array();
-  for (const auto& h : resp.hits) {
-    Json hit = {{"id", h.id}, {"score", FloatForJson(h.score)}};
-    if (with_docs) hit["doc"] = Json::parse(h.doc_json, nullptr, false);
-    if (!h.highlights.empty()) {
-      Json hl = Json::object();
-      for (const auto& [field, snippet] : h.highlights) hl[field] = snippet;
-      hit["highlights"] = std::move(hl);
-    }
-    hits.push_back(std::move(hit));
-  }
-  return hits;
-}
-
-// {"field": [{"value": ..., "count": ...}, ...]} in request order.
-Json FacetsJson(const libsearch::SearchResponse& resp) {
-  Json facets = Json::object();
-  for (const libsearch::FacetResult& f : resp.facets) {
-    Json values = Json::array();
-    for (const auto& v : f.values) values.push_back({{"value", v.value}, {"count", v.count}});
-    facets[f.field] = std::move(values);
-  }
-  return facets;
+// The CLI's requests are JSON model requests (libsearch/json.h), so flags
+// mean what the keys mean everywhere; an owner's machine, not a network
+// client, so the limits are the engine's own.
+libsearch::JsonLimits CliLimits() {
+  libsearch::JsonLimits limits;
+  limits.max_body_bytes = 16 << 20;
+  limits.max_depth = 16;
+  limits.max_k = 10000;
+  limits.max_offset = 10000;
+  limits.max_query_bytes = 1 << 20;
+  limits.max_list_items = 10000;
+  limits.max_item_bytes = 1 << 20;
+  return limits;
 }
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
@@ -127,14 +98,9 @@ int RunIndex(const std::string& schema_path, const std::vector<std::string>& inp
   return 0;
 }
 
-libsearch::Operator ParseOperator(const std::string& op) {
-  return op == "or" ? libsearch::Operator::kOr : libsearch::Operator::kAnd;
-}
-
 struct Scoring {
   float k1 = 1.2f;
   float b = 0.75f;
-  bool exact_total = false;
   std::string synonyms;  // Synonym file applied at search time.
 };
 
@@ -150,112 +116,92 @@ libsearch::Result<libsearch::OpenOptions> OpenOpts(const Scoring& scoring) {
   return o;
 }
 
-// `--facet brand`, `--facet brand:20`, `--facet sugars_100g:0..5,5..10,10..*`.
-libsearch::Result<libsearch::FacetRequest> ParseFacet(const std::string& spec,
-                                                      const std::vector<std::string>& disjunctive) {
-  libsearch::FacetRequest f;
-  const size_t colon = spec.find(':');
-  f.field = spec.substr(0, colon);
-  f.disjunctive = std::find(disjunctive.begin(), disjunctive.end(), f.field) != disjunctive.end();
-  if (colon == std::string::npos) return f;
-  const std::string rest = spec.substr(colon + 1);
-  if (rest.find("..") == std::string::npos) {
-    char* end = nullptr;
-    f.size = std::strtoul(rest.c_str(), &end, 10);
-    if (end == rest.c_str() || *end != '\0') {
-      return libsearch::Status::InvalidArgument("--facet '" + spec +
-                                                "': expected FIELD, FIELD:SIZE or FIELD:LO..HI,...");
-    }
-    return f;
-  }
-  for (const std::string& r : SplitComma(rest)) {
-    const size_t dots = r.find("..");
-    libsearch::FacetRequest::Range range;
-    range.label = r;
-    const std::string lo = r.substr(0, dots), hi = dots == std::string::npos ? "" : r.substr(dots + 2);
-    char* end = nullptr;
-    if (dots == std::string::npos) {
-      return libsearch::Status::InvalidArgument("--facet '" + spec + "': range '" + r + "' needs LO..HI");
-    }
-    if (lo != "*" && !lo.empty()) {
-      range.from = std::strtod(lo.c_str(), &end);
-      if (*end != '\0') return libsearch::Status::InvalidArgument("--facet '" + spec + "': bad number '" + lo + "'");
-    }
-    if (hi != "*" && !hi.empty()) {
-      range.to = std::strtod(hi.c_str(), &end);
-      if (*end != '\0') return libsearch::Status::InvalidArgument("--facet '" + spec + "': bad number '" + hi + "'");
-    }
-    f.ranges.push_back(range);
-  }
-  return f;
-}
+// Search flags given on the command line, as JSON model keys. Only flags
+// given explicitly become keys, so an index's search_defaults still apply.
+struct SearchFlags {
+  Json keys = Json::object();
+};
 
-// `--sort price,_score` or `--sort price:desc`.
-libsearch::Result<std::vector<libsearch::SortField>> ParseSort(const std::string& spec) {
-  std::vector<libsearch::SortField> out;
-  for (const std::string& item : SplitComma(spec)) {
-    libsearch::SortField s;
-    const size_t colon = item.find(':');
-    s.field = item.substr(0, colon);
-    const std::string dir = colon == std::string::npos ? "asc" : item.substr(colon + 1);
-    if (dir != "asc" && dir != "desc") {
-      return libsearch::Status::InvalidArgument("--sort '" + item + "': direction must be asc or desc");
-    }
-    s.descending = dir == "desc";
-    out.push_back(s);
+Json CommaList(const std::string& s) {
+  Json out = Json::array();
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
   }
   return out;
 }
 
-struct SearchExtras {
-  std::vector<std::string> filters, facets, disjunctive;
-  std::string sort, search_after;
-  bool prefix = false, typos = false;
-  std::vector<std::string> highlight;
-};
+// The request flags `search` and `batch` share; each sets its JSON key.
+void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
+  Json* keys = &flags->keys;
+  using Strings = std::vector<std::string>;
+  cmd->add_option_function<size_t>("--k", [keys](const size_t& v) { (*keys)["k"] = v; },
+                                   "Hits to return (default 10)");
+  cmd->add_option_function<size_t>("--offset", [keys](const size_t& v) { (*keys)["offset"] = v; },
+                                   "Hits to skip (pagination)");
+  cmd->add_option_function<std::string>(
+      "--fields", [keys](const std::string& v) { (*keys)["fields"] = CommaList(v); },
+      "Comma-separated fields for bare words (default: all text fields)");
+  cmd->add_option_function<std::string>(
+         "--operator", [keys](const std::string& v) { (*keys)["operator"] = v; },
+         "Default operator: and | or (default and)")
+      ->check(CLI::IsMember({"and", "or"}));
+  cmd->add_option_function<Strings>("--filter", [keys](const Strings& v) { (*keys)["filters"] = v; },
+                                    "Filter in query syntax, e.g. 'sugars_100g:<5' (repeatable; never changes scores)");
+  cmd->add_option_function<Strings>("--facet", [keys](const Strings& v) { (*keys)["facets"] = v; },
+                                    "Facet counts: FIELD[:SIZE] for keywords, FIELD:LO..HI,... for numbers (repeatable)");
+  cmd->add_option_function<Strings>("--disjunctive", [keys](const Strings& v) { (*keys)["disjunctive"] = v; },
+                                    "Count this facet field as if filters on it were lifted (repeatable)");
+  cmd->add_option_function<std::string>("--sort", [keys](const std::string& v) { (*keys)["sort"] = v; },
+                                        "Sort by FIELD[:asc|desc],... then score (_score is relevance)");
+  cmd->add_option_function<Strings>("--highlight", [keys](const Strings& v) { (*keys)["highlight"] = v; },
+                                    "Stored text field to return a marked snippet of (repeatable)");
+  cmd->add_option_function<std::string>(
+      "--retrieve", [keys](const std::string& v) { (*keys)["retrieve"] = CommaList(v); },
+      "Comma-separated stored fields to return (default: all)");
+  cmd->add_option_function<std::string>(
+         "--syntax", [keys](const std::string& v) { (*keys)["syntax"] = v; },
+         "Query syntax: simple (any text is searched; malformed syntax becomes words) | full (strict, errors with positions)")
+      ->check(CLI::IsMember({"simple", "full"}));
+  cmd->add_option_function<uint32_t>(
+      "--max-expansions", [keys](const uint32_t& v) { (*keys)["max_expansions"] = v; },
+      "Prefix and typo expansions per word (default 50)");
+  cmd->add_flag_function("--prefix", [keys](int64_t) { (*keys)["prefix"] = true; },
+                         "Search-as-you-type: the last word also matches as a prefix");
+  cmd->add_flag_function("--typos", [keys](int64_t) { (*keys)["typos"] = true; },
+                         "Typo tolerance: 1 edit for 5-8 letter words, 2 for longer");
+  cmd->add_flag_function("--no-synonyms", [keys](int64_t) { (*keys)["synonyms"] = false; },
+                         "Do not apply the index's synonym groups");
+  cmd->add_flag_function("--no-suggest", [keys](int64_t) { (*keys)["suggest"] = false; },
+                         "No \"did you mean\" when nothing matches");
+  cmd->add_flag_function("--exact-total", [keys](int64_t) { (*keys)["exact_total"] = true; },
+                         "Count every match exactly (default: exact up to 1000, then a lower bound)");
+}
 
-int RunSearch(const std::string& path, const std::string& query, size_t k, size_t offset,
-              const std::string& fields, const std::string& op, bool json, bool explain,
-              const Scoring& scoring, const SearchExtras& extras) {
+libsearch::Result<libsearch::SearchRequest> RequestFor(const libsearch::Index& index,
+                                                       const Json& keys) {
+  return libsearch::ParseSearchRequest(index, keys.dump(), CliLimits());
+}
+
+int RunSearch(const std::string& path, const SearchFlags& flags, bool json, bool explain,
+              const Scoring& scoring) {
   auto opts = OpenOpts(scoring);
   if (!opts.ok()) return Fail(opts.status());
   auto index = libsearch::Index::Open(path, *opts);
   if (!index.ok()) return Fail(index.status());
-  libsearch::SearchRequest req;
-  req.query = query;
-  req.k = k;
-  req.offset = offset;
-  req.fields = SplitComma(fields);
-  req.default_operator = ParseOperator(op);
-  req.filters = extras.filters;
-  req.search_after = extras.search_after;
-  req.prefix_last = extras.prefix;
-  req.highlight.fields = extras.highlight;
-  req.typos = extras.typos;
-  for (const std::string& spec : extras.facets) {
-    auto f = ParseFacet(spec, extras.disjunctive);
-    if (!f.ok()) return Fail(f.status());
-    req.facets.push_back(std::move(*f));
-  }
-  auto sort = ParseSort(extras.sort);
-  if (!sort.ok()) return Fail(sort.status());
-  req.sort = std::move(*sort);
-  if (scoring.exact_total) req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
+  auto req = RequestFor(**index, flags.keys);
+  if (!req.ok()) return Fail(req.status());
   if (explain) {
-    auto text = (*index)->ExplainQuery(req);
+    auto text = (*index)->ExplainQuery(*req);
     if (!text.ok()) return Fail(text.status());
     std::cout << *text << "\n";
     return 0;
   }
-  auto resp = (*index)->Search(req);
+  auto resp = (*index)->Search(*req);
   if (!resp.ok()) return Fail(resp.status());
   if (json) {
-    Json out = {{"total", resp->total}, {"total_exact", resp->total_exact},
-                {"took_us", resp->took_us}, {"hits", HitsJson(*resp, true)}};
-    if (!resp->facets.empty()) out["facets"] = FacetsJson(*resp);
-    if (!resp->next_cursor.empty()) out["next_cursor"] = resp->next_cursor;
-    if (!resp->suggestion.empty()) out["suggestion"] = resp->suggestion;
-    std::cout << out.dump() << "\n";
+    std::cout << libsearch::SearchResponseToJson(*resp, *req) << "\n";
     return 0;
   }
   std::printf("%s%llu matches in %llu us\n", resp->total_exact ? "" : "at least ",
@@ -276,7 +222,7 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
       }
     }
     if (title.size() > 90) title = title.substr(0, 87) + "...";
-    std::printf("%3zu. %8.4f  %-16s %s\n", offset + i + 1, static_cast<double>(h.score),
+    std::printf("%3zu. %8.4f  %-16s %s\n", req->offset + i + 1, static_cast<double>(h.score),
                 h.id.c_str(), title.c_str());
     for (const auto& [field, snippet] : h.highlights) {
       std::printf("       %s: %s\n", field.c_str(), snippet.c_str());
@@ -296,35 +242,40 @@ int RunSearch(const std::string& path, const std::string& query, size_t k, size_
   return 0;
 }
 
-int RunBatch(const std::string& path, const std::string& queries, size_t k,
-             const std::string& format, const std::string& fields, const std::string& op,
-             const Scoring& scoring, bool skip_bad) {
+// Each line is {"id": ..., ...any request key}; the flags given are the
+// keys every line starts from (a line's own keys override them).
+int RunBatch(const std::string& path, const std::string& queries, const SearchFlags& flags,
+             const std::string& format, const Scoring& scoring, bool skip_bad) {
   auto opts = OpenOpts(scoring);
   if (!opts.ok()) return Fail(opts.status());
   auto index = libsearch::Index::Open(path, *opts);
   if (!index.ok()) return Fail(index.status());
+  auto base = RequestFor(**index, flags.keys);
+  if (!base.ok()) return Fail(base.status());
   std::ifstream in(queries);
   if (!in) return Fail(libsearch::Status::NotFound("cannot open queries file '" + queries + "'"));
   std::string line;
   size_t line_no = 0, skipped = 0;
+  const libsearch::JsonLimits limits = CliLimits();
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = queries + ":" + std::to_string(line_no);
+    libsearch::Status status;
+    libsearch::SearchRequest req = *base;
+    Json id;
+    // The id is taken out; the rest of the line is a request object.
     Json q = Json::parse(line, nullptr, false);
-    if (!q.is_object() || !q.contains("query") || !q["query"].is_string() || !q.contains("id")) {
-      return Fail(libsearch::Status::InvalidArgument(
-          where + ": expected {\"id\": \"...\", \"query\": \"...\"}"));
+    if (!q.is_object() || !q.contains("id")) {
+      status = libsearch::Status::InvalidArgument(
+          "expected a JSON object {\"id\": ..., \"query\": ..., ...any request key}");
+    } else {
+      id = q["id"];
+      q.erase("id");
+      status = libsearch::ParseSearchRequestInto(q.dump(), limits, &req);
     }
-    const std::string qid = q["id"].is_string() ? q["id"].get<std::string>() : q["id"].dump();
-    libsearch::SearchRequest req;
-    req.query = q["query"].get<std::string>();
-    req.k = k;
-    req.fields = SplitComma(fields);
-    req.default_operator = ParseOperator(op);
-    req.include_docs = format == "json";
-    if (scoring.exact_total) req.total_hits_threshold = libsearch::SearchRequest::kExactTotal;
-    auto resp = (*index)->Search(req);
+    libsearch::Result<libsearch::SearchResponse> resp =
+        status.ok() ? (*index)->Search(req) : libsearch::Result<libsearch::SearchResponse>(status);
     if (!resp.ok()) {
       if (!skip_bad || resp.status().code() != libsearch::StatusCode::kInvalidArgument) {
         return Fail(resp.status().WithContext(where));
@@ -334,14 +285,16 @@ int RunBatch(const std::string& path, const std::string& queries, size_t k,
       continue;
     }
     if (format == "trec") {
+      const std::string qid = id.is_string() ? id.get<std::string>() : id.dump();
       for (size_t i = 0; i < resp->hits.size(); ++i) {
         std::printf("%s Q0 %s %zu %.6f libsearch\n", qid.c_str(), resp->hits[i].id.c_str(), i + 1,
                     static_cast<double>(resp->hits[i].score));
       }
     } else {
-      Json out = {{"id", qid}, {"total", resp->total}, {"total_exact", resp->total_exact},
-                  {"took_us", resp->took_us}, {"hits", HitsJson(*resp, true)}};
-      std::cout << out.dump() << "\n";
+      // {"id": <as given>, then every response key}.
+      const std::string body = libsearch::SearchResponseToJson(*resp, req);
+      std::cout << "{\"id\":" << id.dump(-1, ' ', false, Json::error_handler_t::replace) << ","
+                << std::string_view(body).substr(1) << "\n";
     }
   }
   if (skipped > 0) std::cerr << "skipped " << skipped << " bad queries\n";
@@ -419,11 +372,10 @@ int main(int argc, char** argv) {
                " - index and search product catalogues"};
   app.require_subcommand(1);
 
-  std::string schema, output, index_path, query, fields, op = "and", queries, format = "trec";
+  std::string schema, output, index_path, query, queries, format = "trec";
   std::vector<std::string> inputs;
-  SearchExtras extras;
+  SearchFlags search_flags, batch_flags;
   bool skip_bad = false, json = false, explain = false;
-  size_t k = 10, offset = 0;
   Scoring scoring;
   auto add_scoring = [&scoring](CLI::App* cmd) {
     cmd->add_option("--k1", scoring.k1, "BM25 k1 (term-frequency saturation)")
@@ -433,8 +385,6 @@ int main(int argc, char** argv) {
     cmd->add_option("--synonyms", scoring.synonyms,
                     "Synonym file (one group per line: 'tv, television'), added to the index's own")
         ->check(CLI::ExistingFile);
-    cmd->add_flag("--exact-total", scoring.exact_total,
-                  "Count every match exactly (default: exact up to 1000, then a lower bound)");
   };
 
   CLI::App* idx = app.add_subcommand("index", "Build an index file from JSON Lines");
@@ -447,37 +397,28 @@ int main(int argc, char** argv) {
   idx->add_option("--synonyms", index_synonyms, "Synonym file stored in the index")
       ->check(CLI::ExistingFile);
 
-  CLI::App* search = app.add_subcommand("search", "Run one query");
+  CLI::App* search = app.add_subcommand(
+      "search", "Run one query (full syntax by default: malformed syntax is an error; --syntax simple)");
   search->add_option("index", index_path, "Index file")->required();
   search->add_option("query", query, "Query text")->required();
-  search->add_option("--k", k, "Number of hits")->capture_default_str();
-  search->add_option("--offset", offset, "Hits to skip (pagination)")->capture_default_str();
-  search->add_option("--fields", fields, "Comma-separated fields for bare words (default: all text fields)");
-  search->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
-  search->add_flag("--json", json, "Print {total, took_us, hits:[{id, score, doc}]}");
+  search->add_flag("--json", json, "Print the JSON model's response (README \"Search API\")");
   search->add_flag("--explain", explain, "Print the parsed query instead of results");
-  search->add_option("--filter", extras.filters,
-                     "Filter in query syntax, e.g. 'sugars_100g:<5' (repeatable; never changes scores)");
-  search->add_option("--facet", extras.facets,
-                     "Facet counts: FIELD[:SIZE] for keywords, FIELD:LO..HI,... for numbers (repeatable)");
-  search->add_option("--disjunctive", extras.disjunctive,
-                     "Count this facet field as if filters on it were lifted (repeatable)");
-  search->add_option("--sort", extras.sort, "Sort by FIELD[:asc|desc],... then score (_score allowed)");
-  search->add_option("--search-after", extras.search_after, "Cursor from the previous page (next_cursor)");
-  search->add_option("--highlight", extras.highlight,
-                     "Stored text field to return a marked snippet of (repeatable)");
-  search->add_flag("--prefix", extras.prefix, "Search-as-you-type: the last word also matches as a prefix");
-  search->add_flag("--typos", extras.typos, "Typo tolerance: 1 edit for 5-8 letter words, 2 for longer");
+  search->add_option_function<std::string>(
+      "--search-after", [&search_flags](const std::string& v) { search_flags.keys["search_after"] = v; },
+      "Cursor from the previous page (next_cursor)");
+  AddRequestFlags(search, &search_flags);
   add_scoring(search);
 
-  CLI::App* batch = app.add_subcommand("batch", "Run many queries from a JSON Lines file");
+  CLI::App* batch = app.add_subcommand(
+      "batch", "Run many requests from a JSON Lines file (simple syntax by default)");
   batch->add_option("index", index_path, "Index file")->required();
-  batch->add_option("--queries", queries, "JSON Lines: {\"id\": ..., \"query\": ...}")->required();
-  batch->add_option("--k", k, "Hits per query")->capture_default_str();
-  batch->add_option("--format", format, "trec | json")->check(CLI::IsMember({"trec", "json"}))->capture_default_str();
-  batch->add_option("--fields", fields, "Comma-separated fields for bare words");
-  batch->add_option("--operator", op, "Default operator: and | or")->check(CLI::IsMember({"and", "or"}))->capture_default_str();
-  batch->add_flag("--skip-bad", skip_bad, "Report invalid queries on stderr and go on");
+  batch->add_option("--queries", queries,
+                    "JSON Lines: {\"id\": ..., \"query\": ..., ...any request key}; flags give every line's defaults")
+      ->required();
+  batch->add_option("--format", format, "trec | json (every response key per line)")
+      ->check(CLI::IsMember({"trec", "json"}))->capture_default_str();
+  batch->add_flag("--skip-bad", skip_bad, "Report invalid requests on stderr and go on");
+  AddRequestFlags(batch, &batch_flags);
   add_scoring(batch);
 
   CLI::App* info = app.add_subcommand("info", "Show counts, fields and section sizes");
@@ -494,8 +435,18 @@ int main(int argc, char** argv) {
   if (*profile) return RunAdvisor("profile", profile->remaining());
   if (*advise) return RunAdvisor("advise", advise->remaining());
   if (*idx) return RunIndex(schema, inputs, output, skip_bad, index_synonyms);
-  if (*search) return RunSearch(index_path, query, k, offset, fields, op, json, explain, scoring, extras);
-  if (*batch) return RunBatch(index_path, queries, k, format, fields, op, scoring, skip_bad);
+  if (*search) {
+    search_flags.keys["query"] = query;
+    if (!search_flags.keys.contains("syntax")) search_flags.keys["syntax"] = "full";
+    return RunSearch(index_path, search_flags, json, explain, scoring);
+  }
+  if (*batch) {
+    // trec output lists ids only: no stored documents to fetch.
+    if (format == "trec" && !batch_flags.keys.contains("include_docs")) {
+      batch_flags.keys["include_docs"] = false;
+    }
+    return RunBatch(index_path, queries, batch_flags, format, scoring, skip_bad);
+  }
   if (*info) return RunInfo(index_path);
   if (*verify) return RunVerify(index_path);
   return 0;

@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include <libsearch/lambda_event.h>
 #include <libsearch/libsearch.h>
 
 namespace py = pybind11;
@@ -125,6 +127,19 @@ libsearch::SearchRequest MakeRequest(
 
 using Response = libsearch::SearchResponse;
 
+// A Unix time in milliseconds (Lambda's deadline) as handler options.
+libsearch::HandleOptions HandleOptionsFor(std::optional<double> deadline_ms) {
+  libsearch::HandleOptions o;
+  if (deadline_ms) {
+    o.deadline = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double, std::milli>(*deadline_ms)));
+  }
+  return o;
+}
+
+py::tuple Reply(const libsearch::JsonReply& r) { return py::make_tuple(r.status, r.body); }
+
 const libsearch::Hit& HitAt(const Response& r, size_t i) {
   if (i >= r.hits.size()) throw py::index_error("hit index out of range");
   return r.hits[i];
@@ -161,6 +176,7 @@ void BindSchema(py::module_& m) {
           },
           py::call_guard<py::gil_scoped_release>())
       .def("to_json", &libsearch::Schema::ToJson)
+      .def_property_readonly("search_defaults_json", &libsearch::Schema::search_defaults_json)
       .def_property_readonly("id_field", &libsearch::Schema::id_field)
       .def_property_readonly("fields", &libsearch::Schema::fields);
 }
@@ -240,8 +256,30 @@ void BindSearch(py::module_& m) {
   py::enum_<libsearch::Operator>(m, "Operator")
       .value("AND", libsearch::Operator::kAnd)
       .value("OR", libsearch::Operator::kOr);
+  py::enum_<libsearch::QuerySyntax>(m, "QuerySyntax")
+      .value("SIMPLE", libsearch::QuerySyntax::kSimple)
+      .value("FULL", libsearch::QuerySyntax::kFull);
   py::class_<libsearch::SearchRequest>(m, "SearchRequest")
-      .def(py::init(&MakeRequest));
+      .def(py::init(&MakeRequest))
+      .def_readwrite("syntax", &libsearch::SearchRequest::syntax)
+      .def_readwrite("synonyms", &libsearch::SearchRequest::synonyms)
+      .def_readwrite("suggest", &libsearch::SearchRequest::suggest)
+      .def_readwrite("retrieve", &libsearch::SearchRequest::retrieve);
+  // The spec syntax of the JSON model ("brands:5", "price:desc,_score").
+  m.def("parse_facet_spec", [](const std::string& spec) {
+    const libsearch::FacetRequest f = Unwrap(libsearch::ParseFacetSpec(spec));
+    std::vector<RangeArg> ranges;
+    for (const auto& r : f.ranges) ranges.emplace_back(r.label, r.from, r.to);
+    return FacetArg(f.field, f.size, ranges, f.disjunctive);
+  });
+  m.def("parse_sort_spec", [](const std::string& spec) {
+    std::vector<SortArg> out;
+    for (const auto& s : Unwrap(libsearch::ParseSortSpec(spec))) out.emplace_back(s.field, s.descending);
+    return out;
+  });
+  m.def("error_reply", [](int status, const std::string& code, const std::string& message) {
+    return Reply(libsearch::ErrorReply(status, code, message));
+  });
   py::class_<libsearch::FacetValue>(m, "FacetValue")
       .def_readonly("value", &libsearch::FacetValue::value)
       .def_readonly("count", &libsearch::FacetValue::count);
@@ -335,6 +373,36 @@ void BindSearch(py::module_& m) {
              }
              return out;
            })
+      // The JSON model's handlers (libsearch/json.h, lambda_event.h): what the
+      // Python Lambda handler and the Cloud Run function answer with.
+      .def(
+          "handle_json",
+          [](const libsearch::Index& self, const py::bytes& body, std::optional<double> deadline_ms) {
+            std::string text = body;
+            py::gil_scoped_release release;
+            return libsearch::HandleSearchJson(self, text, HandleOptionsFor(deadline_ms));
+          },
+          py::arg("body"), py::arg("deadline_ms") = py::none())
+      .def(
+          "handle_query_string",
+          [](const libsearch::Index& self, const py::bytes& query, std::optional<double> deadline_ms) {
+            std::string text = query;
+            py::gil_scoped_release release;
+            return libsearch::HandleSearchQueryString(self, text, HandleOptionsFor(deadline_ms));
+          },
+          py::arg("query"), py::arg("deadline_ms") = py::none())
+      .def(
+          "handle_lambda_event",
+          [](const libsearch::Index& self, const py::bytes& event, std::optional<double> deadline_ms) {
+            std::string text = event;
+            libsearch::LambdaReply r;
+            {
+              py::gil_scoped_release release;
+              r = libsearch::HandleLambdaEvent(self, text, HandleOptionsFor(deadline_ms));
+            }
+            return py::make_tuple(r.is_error, r.error_type, py::bytes(r.payload));
+          },
+          py::arg("event"), py::arg("deadline_ms") = py::none())
       .def(
           "explain",
           [](const libsearch::Index& self,
@@ -407,6 +475,16 @@ PYBIND11_MODULE(_core, m) {
   });
   m.attr("__version__") = libsearch::Version();
   m.attr("DEFAULTS") = Defaults();
+  const libsearch::JsonLimits limits;
+  py::dict json_limits;
+  json_limits["max_body_bytes"] = limits.max_body_bytes;
+  json_limits["max_k"] = limits.max_k;
+  json_limits["max_offset"] = limits.max_offset;
+  json_limits["max_query_bytes"] = limits.max_query_bytes;
+  m.attr("JSON_LIMITS") = json_limits;
+  py::class_<libsearch::JsonReply>(m, "JsonReply")
+      .def_readonly("status", &libsearch::JsonReply::status)
+      .def_readonly("body", &libsearch::JsonReply::body);
   BindSchema(m);
   BindBuilder(m);
   BindInfo(m);

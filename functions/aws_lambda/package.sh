@@ -4,7 +4,7 @@
 #
 #   $OUT/libsearch-lambda-al2023.zip        provided.al2023: bootstrap + index.idx
 #   $OUT/libsearch-python312-layer.zip      python3.12 layer: python/libsearch (+ the
-#                                           compiled _core), python/search_handler.py
+#                                           compiled _core, which holds the handler)
 #   $OUT/libsearch-python-function.zip      python3.12 function code: handler.py
 #   $OUT/gcp/                               Cloud Run functions source (main.py + the above)
 #
@@ -169,7 +169,6 @@ if [ -n "$PYTHON312" ]; then
      "$ROOT"/bindings/python/libsearch/py.typed "$LAYER/libsearch/"
   cp "$OUT"/cmake-python/bindings/python/_core.*.so "$LAYER/libsearch/"
   strip --strip-unneeded "$LAYER"/libsearch/_core.*.so
-  cp "$ROOT/functions/common/search_handler.py" "$LAYER/"
   LAYER_ZIP=$OUT/libsearch-python312-layer.zip
   rm -f "$LAYER_ZIP" && (cd "$OUT/stage/python-layer" && zip -q -X -9 -r "$LAYER_ZIP" python)
   FUNC=$OUT/stage/python-function
@@ -181,14 +180,14 @@ if [ -n "$PYTHON312" ]; then
   # The Cloud Run functions source directory (gcloud functions deploy --source).
   GCP=$OUT/gcp
   rm -rf "$GCP" && mkdir -p "$GCP"
-  cp "$ROOT/functions/gcp/main.py" "$ROOT/functions/gcp/requirements.txt" "$LAYER/search_handler.py" "$GCP/"
+  cp "$ROOT/functions/gcp/main.py" "$ROOT/functions/gcp/requirements.txt" "$GCP/"
   cp -r "$LAYER/libsearch" "$GCP/"
   install -m 0644 "$INDEX" "$GCP/index.idx"
   # The layer's module imports and searches with the interpreter it was built for.
   PYTHONPATH="$LAYER" "$PYTHON312" -c "
-import libsearch, search_handler
+import libsearch
 idx = libsearch.Index.open('$INDEX')
-status, body = search_handler.handle_search(idx, '{\"query\": \"peanut butter\", \"k\": 1}')
+status, body = idx.handle_json('{\"query\": \"peanut butter\", \"k\": 1}')
 assert status == 200 and '\"total\":97' in body, body
 print('package: the layer imports and searches under', __import__('sys').version.split()[0])"
 fi

@@ -7,21 +7,22 @@ Runs under ``functions-framework`` (the same framework the platform uses)::
     GET  /?q=peanut+butter&k=3     the search as URL parameters
     POST /   {"query": "peanut butter", "k": 3}
 
-Requests and answers are those of the other surfaces (``search_handler``,
-shipped next to this file): the CLI's JSON, or ``{"error": {"code", "message"}}``
-with a 4xx/5xx status. The index is opened once per instance, at import, from
+Requests and answers are those of the other surfaces: the C++ handler answers
+through the extension (``libsearch.Index.handle_json``), so the bytes are the
+same; errors are ``{"error": {"code", "message"}}`` with a 4xx/5xx status. The index is opened once per instance, at import, from
 ``$LIBSEARCH_INDEX``, else ``index.idx`` next to this file.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Tuple
 
 import functions_framework
 import libsearch
-import search_handler
 from flask import Request
+from libsearch import _core
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 INDEX = libsearch.Index.open(os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"))
@@ -32,20 +33,18 @@ _HEADERS = {"content-type": "application/json"}
 def search(request: Request) -> Tuple[str, int, dict]:
     """GET: the query string; POST: the JSON body."""
     if request.method == "GET":
-        status, body = search_handler.handle_query_string(INDEX, request.query_string)
+        status, body = INDEX.handle_query_string(request.query_string)
     elif request.method == "POST":
-        limit = search_handler.LIMITS.max_body_bytes
+        limit = _core.JSON_LIMITS["max_body_bytes"]
         if request.content_length is not None and request.content_length > limit:
             # Refused unread, as the other surfaces do past their limit.
-            status, body = search_handler.error_response(
+            status, body = _core.error_reply(
                 413, "payload_too_large", f"request body is {request.content_length} bytes; the limit is {limit}"
             )
         else:
-            status, body = search_handler.handle_search(INDEX, request.get_data(cache=False))
+            status, body = INDEX.handle_json(request.get_data(cache=False))
     else:
-        status, body = search_handler.error_response(
-            405,
-            "method_not_allowed",
-            f"method {search_handler.json_string(request.method)} is not allowed; use GET or POST",
+        status, body = _core.error_reply(
+            405, "method_not_allowed", f"method {json.dumps(request.method)} is not allowed; use GET or POST"
         )
     return body, status, _HEADERS

@@ -18,7 +18,7 @@ def test_get_and_post(gcf: HttpSurface) -> None:
 
 
 def test_errors(gcf: HttpSurface) -> None:
-    status, body = gcf.post({"query": "colour:red"})
+    status, body = gcf.post({"query": "colour:red", "syntax": "full"})
     assert status == 400 and "colour" in json.loads(body)["error"]["message"]
     status, body = gcf.post({"query": "y" * 70000})
     assert status == 413 and json.loads(body)["error"]["message"] == "request body is 70012 bytes; the limit is 65536"

@@ -194,6 +194,10 @@ Result<std::vector<SortField>> ParseSortSpec(std::string_view spec) {
       return Invalid("sort '" + std::string(spec) +
                      "': expected FIELD[:asc|desc],... (for example \"price:desc,_score\")");
     }
+    if (s.field[0] == '-') {
+      return Invalid("sort '" + std::string(item) + "': write '" + s.field.substr(1) +
+                     ":desc' for descending order");
+    }
     const bool score = s.field == "_score";
     if (colon == std::string_view::npos) {
       s.descending = score;  // Relevance is best first, values smallest first.

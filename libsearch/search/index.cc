@@ -222,6 +222,10 @@ class IndexImpl : public Index {
       std::vector<std::pair<uint32_t, std::string>> matched;
       LIBSEARCH_ASSIGN_OR_RETURN(SearchResponse resp, SearchVisitingAll(req, &matched));
       LIBSEARCH_RETURN_IF_ERROR(FetchHits(req, &resp, matched));
+      // Facets and sort do not change whether a correction would match.
+      if (resp.total == 0 && req.suggest && req.search_after.empty()) {
+        resp.suggestion = Suggest(req);
+      }
       resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                std::chrono::steady_clock::now() - start)
                                                .count());

@@ -193,6 +193,10 @@ TEST_F(JsonApi, FacetsHighlightsCursorsAndSuggestionsAreWritten) {
   EXPECT_EQ(none["total"], 0);
   EXPECT_TRUE(none["next_cursor"].is_null());
   EXPECT_TRUE(none["suggestion"].is_string()) << none;
+  // Facets and sort take the visit-all path; the suggestion is the same there.
+  const Json faceted = Json::parse(
+      Handle(R"({"query": "chocolatte biscuitz", "facets": ["country"], "sort": "sugars_100g"})").body);
+  EXPECT_EQ(faceted["suggestion"], none["suggestion"]) << faceted;
 }
 
 TEST_F(JsonApi, RejectsBadRequestsNamingTheKey) {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <random>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -122,20 +124,95 @@ TEST_F(CliTest, BatchWritesTrecRunLines) {
     ++n;
   }
   EXPECT_EQ(n, 10);
-  // --skip-bad reports an invalid query and runs the rest.
+  // --skip-bad reports an invalid request and runs the rest. In the default
+  // simple syntax "x:y" is two words; --syntax full makes it an error.
   testing::WriteFile(d.File("mixed.jsonl"),
                      "{\"id\": \"a\", \"query\": \"tea\"}\n{\"id\": \"b\", \"query\": \"x:y\"}\n"
-                     "{\"id\": \"c\", \"query\": \"milk\"}\n");
-  const CliRun mixed = Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl") + " --k 1 --skip-bad");
+                     "{\"id\": \"c\", \"query\": \"milk\", \"k\": 2}\n");
+  const CliRun simple = Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl") + " --k 1");
+  EXPECT_EQ(simple.exit_code, 0) << simple.out;
+  const CliRun mixed = Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl") +
+                           " --k 1 --skip-bad --syntax full");
   EXPECT_EQ(mixed.exit_code, 0) << mixed.out;
   EXPECT_NE(mixed.out.find("a Q0 "), std::string::npos) << mixed.out;
   EXPECT_NE(mixed.out.find("c Q0 "), std::string::npos) << mixed.out;
+  // A line's own keys override the flags: "c" asked for 2 hits.
+  EXPECT_NE(mixed.out.find("c Q0 ", mixed.out.find("c Q0 ") + 1), std::string::npos) << mixed.out;
   EXPECT_NE(mixed.out.find("mixed.jsonl:2: query position 0: unknown field 'x'"), std::string::npos);
-  EXPECT_EQ(Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl")).exit_code, 2);
-  testing::WriteFile(d.File("bad.jsonl"), "{\"id\": \"q1\"}\n");
-  const CliRun bad = Cli("batch " + Index() + " --queries " + d.File("bad.jsonl"));
-  EXPECT_NE(bad.exit_code, 0);
-  EXPECT_NE(bad.out.find("bad.jsonl:1"), std::string::npos) << bad.out;
+  EXPECT_EQ(Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl") + " --syntax full").exit_code, 2);
+  for (const char* line : {"{\"query\": \"tea\"}", "[1]", "{\"id\": 1, \"k\": \"ten\"}",
+                           "{\"id\": 1, \"colour\": 1}"}) {
+    testing::WriteFile(d.File("bad.jsonl"), std::string(line) + "\n");
+    const CliRun bad = Cli("batch " + Index() + " --queries " + d.File("bad.jsonl"));
+    EXPECT_EQ(bad.exit_code, 2) << line;
+    EXPECT_NE(bad.out.find("bad.jsonl:1"), std::string::npos) << bad.out;
+  }
+}
+
+// batch --format json: every response key per line, with the line's id as given.
+TEST_F(CliTest, BatchJsonCarriesEveryResponseKey) {
+  TempDir d;
+  testing::WriteFile(d.File("q.jsonl"),
+                     "{\"id\": 7, \"query\": \"choclate\", \"typos\": true, \"facets\": [\"country\"], "
+                     "\"sort\": \"sugars_100g:desc\", \"highlight\": [\"product_name\"], \"k\": 2}\n"
+                     "{\"id\": \"zero\", \"query\": \"chocolatte biscuitz\"}\n");
+  const CliRun r = Cli("batch " + Index() + " --queries " + d.File("q.jsonl") + " --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<nlohmann::json> out;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line[0] == '{') out.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(out.size(), 2u) << r.out;
+  EXPECT_EQ(out[0]["id"], 7);
+  EXPECT_EQ(out[0]["hits"].size(), 2u);
+  EXPECT_TRUE(out[0]["facets"].contains("country"));
+  EXPECT_TRUE(out[0]["hits"][0].contains("highlights"));
+  EXPECT_TRUE(out[0]["next_cursor"].is_string());
+  EXPECT_GE(out[0]["hits"][0]["doc"]["sugars_100g"].get<double>(),
+            out[0]["hits"][1]["doc"]["sugars_100g"].get<double>());
+  EXPECT_EQ(out[1]["id"], "zero");
+  EXPECT_EQ(out[1]["total"], 0);
+  EXPECT_TRUE(out[1]["suggestion"].is_string()) << out[1];
+}
+
+// What people type never fails in the simple syntax: the 300 SciFact test
+// claims, the 962 search-benchmark-game queries and 100,000 fuzzed strings
+// all run through `batch` with no error (and under ASan in make test-asan).
+TEST_F(CliTest, BatchSimpleSyntaxNeverFails) {
+  for (const char* file : {"tests/data/scifact_test_claims.jsonl", "tests/data/benchmark_game_queries.jsonl"}) {
+    const CliRun r = Cli("batch " + Index() + " --queries " + SourcePath(file) + " --k 3 --operator or");
+    EXPECT_EQ(r.exit_code, 0) << file << ": " << r.out.substr(0, 2000);
+    EXPECT_EQ(r.out.find("libsearch:"), std::string::npos) << r.out.substr(0, 2000);
+    EXPECT_GT(std::count(r.out.begin(), r.out.end(), '\n'), 300) << file;
+  }
+  // Fuzzed strings: syntax characters, operators, field names (known, unknown,
+  // numeric), quotes, non-ASCII letters and control characters, mixed.
+  static const char* const kPieces[] = {
+      "(", ")", "\"", "+", "-", ":", "OR", "AND", "NOT", "[", "]", "{", "}", "*", "<", ">", "=", ">=",
+      "TO", "^", "~", "\\", "/", "'", ",", ".", "!", "?", "&", "|", "#", "%", "$", "@", " ", " ", " ",
+      "\t", "\x01", "tea", "milk", "chocolate", "choc", "product_name:", "sugars_100g:", "country:",
+      "is_healthy:", "barcode:", "colour:", "wars:", "c:", "1:", "48", "0.5", "-3", "1e400",
+      "\xc3\xa9", "\xc3\x9f", "\xf0\x9f\x8d\xab", "\xe4\xb8\xad\xe6\x96\x87", "\xcc\x80", "cr\xc3\xa8me",
+      "\xff", "x"};
+  std::mt19937 rng(15);
+  std::uniform_int_distribution<size_t> piece(0, std::size(kPieces) - 1), len(0, 12);
+  std::string lines;
+  for (int i = 0; i < 100000; ++i) {
+    std::string q;
+    for (size_t n = len(rng); n > 0; --n) q += kPieces[piece(rng)];
+    const nlohmann::json line = {{"id", i}, {"query", q}};
+    lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  TempDir d;
+  testing::WriteFile(d.File("fuzz.jsonl"), lines);
+  const CliRun fuzz = Cli("batch " + Index() + " --queries " + d.File("fuzz.jsonl") + " --k 1");
+  EXPECT_EQ(fuzz.exit_code, 0) << fuzz.out.substr(0, 2000);
+  EXPECT_EQ(fuzz.out.find("libsearch:"), std::string::npos) << fuzz.out.substr(0, 2000);
+  // The same strings in the full syntax do fail, so the test is not vacuous.
+  const CliRun full = Cli("batch " + Index() + " --queries " + d.File("fuzz.jsonl") + " --k 1 --syntax full");
+  EXPECT_EQ(full.exit_code, 2);
 }
 
 TEST_F(CliTest, InfoAndVerify) {

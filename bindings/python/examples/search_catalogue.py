@@ -5,9 +5,9 @@ Usage (after ``pip install .`` at the repository root)::
 
     python3 bindings/python/examples/search_catalogue.py [--index products.idx]
 
-Without ``--index`` the index goes to a temporary directory. Filters, facets
-and sorting are not in the engine yet; when they land they will be keyword
-arguments of ``Index.search``, and this example will show a faceted search.
+Without ``--index`` the index goes to a temporary directory. It also shows a
+faceted, sorted, typo-tolerant search and the same request as a JSON model
+request (``Index.handle_json``), as the network surfaces answer it.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def show(index: libsearch.Index, query: str, **options: object) -> None:
         sugar = hit.doc.get("sugars_100g")
         sugar_text = f"  sugar {sugar} g/100g" if sugar is not None else ""
         print(f"{rank:3}. {hit.score:8.4f}  {hit.id:<15} {name[:60]}{sugar_text}")
+    for field, counts in result.facets.items():
+        print(f"     facet {field}: " + ", ".join(f"{c.value} ({c.count})" for c in counts))
 
 
 def main() -> None:
@@ -62,13 +64,17 @@ def main() -> None:
             show(index, "crème brûlée")
             show(index, "tea coffee", operator="or", fields=["product_name"])
             show(index, "olive oil", offset=5)
+            show(index, "choclate", typos=True, filters=["sugars_100g:<30"], sort="sugars_100g:asc,_score",
+                 facets=["country:3"])
+            status, body = index.handle_json('{"query": "choc", "prefix": true, "k": 2, "retrieve": "product_name"}')
+            print(f"\nJSON request -> {status} {body[:160]}...")
             print("\nhow 'sugar -salt' is read:", index.explain("sugar -salt"))
 
             queries = ["rice", "pasta", "honey", "yogurt"]
             results = index.batch(queries, k=3, include_docs=False)
             print("\nbatch:", {q: r.ids for q, r in zip(queries, results)})
             try:
-                index.search("colour:red")
+                index.search("colour:red", syntax="full")
             except libsearch.InvalidArgument as e:
                 print(f"\nbad query -> {type(e).__name__}: {e}")
 

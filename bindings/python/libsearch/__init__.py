@@ -200,7 +200,9 @@ def _facet_args(facets: Union[FacetSpec, Sequence[FacetSpec], None]) -> Sequence
     out = []
     for f in facets:
         if isinstance(f, str):
-            f = Facet(f)
+            # "brands", "brands:5", "sugars_100g:0..5,5..*": the JSON model's spec.
+            out.append(_core.parse_facet_spec(f))
+            continue
         ranges = []
         for r in f.ranges:
             lo, hi = r[0], r[1]
@@ -211,20 +213,37 @@ def _facet_args(facets: Union[FacetSpec, Sequence[FacetSpec], None]) -> Sequence
 
 
 def _sort_args(sort: Union[str, Sequence[str], None]) -> Sequence[Tuple[str, bool]]:
-    # "price" / "price:asc" ascending; "-price" / "price:desc" descending.
+    # The JSON model's spec, "price:desc,_score", parsed by the C++ library.
     if sort is None:
         return _NONE
     if isinstance(sort, str):
         sort = (sort,)
-    out = []
-    for key in sort:
-        field, _, direction = key.partition(":")
-        descending = field.startswith("-")
-        field = field[1:] if descending else field
-        if direction not in ("", "asc", "desc") or (descending and direction):
-            raise InvalidArgument(f"sort key {key!r}: use 'field', '-field', 'field:asc' or 'field:desc'")
-        out.append((field, descending or direction == "desc"))
+    out: List[Tuple[str, bool]] = []
+    for spec in sort:
+        out.extend(_core.parse_sort_spec(spec))
     return out
+
+
+_SYNTAX = {"simple": _core.QuerySyntax.SIMPLE, "full": _core.QuerySyntax.FULL}
+
+
+def _set_extras(
+    request: _core.SearchRequest,
+    syntax: str,
+    synonyms: bool,
+    suggest: bool,
+    retrieve: Union[str, Sequence[str], None],
+) -> _core.SearchRequest:
+    # The options the extension's SearchRequest constructor leaves at their defaults.
+    try:
+        request.syntax = _SYNTAX[syntax]
+    except (KeyError, TypeError):
+        raise InvalidArgument(f"syntax must be 'simple' or 'full', got {syntax!r}") from None
+    request.synonyms = synonyms
+    request.suggest = suggest
+    if retrieve is not None:
+        request.retrieve = list(_strings(retrieve))
+    return request
 
 
 def _request(
@@ -352,6 +371,13 @@ class Schema:
     def to_json(self) -> str:
         """The canonical JSON form, readable by :meth:`from_json`."""
         return self._core.to_json()
+
+    @property
+    def search_defaults(self) -> Optional[Dict[str, Any]]:
+        """The schema's ``search_defaults`` request object (README "Search
+        API"), which every JSON request starts from, or ``None``."""
+        text = self._core.search_defaults_json
+        return json.loads(text) if text else None
 
     def to_dict(self) -> Dict[str, Any]:
         """The canonical form as a dict, accepted by ``Schema(...)``."""
@@ -790,13 +816,21 @@ class Index:
         max_expansions: int = _DEFAULTS["max_expansions"],
         include_docs: bool = _DEFAULTS["include_docs"],
         total_hits_threshold: Optional[int] = _DEFAULTS["total_hits_threshold"],
+        syntax: str = "simple",
+        synonyms: bool = True,
+        suggest: bool = True,
+        retrieve: Union[str, Sequence[str], None] = None,
     ) -> SearchResult:
         """Runs one query and returns its best hits.
 
         Args:
             query: Query syntax (README "Query syntax"): words, ``"phrases"``,
                 ``+required``, ``-excluded``, ``a OR b``, ``(groups)``,
-                ``field:word``. Empty means every document.
+                ``field:word``. Empty means every document. With the default
+                ``syntax="simple"`` any text is accepted: what is malformed
+                (an unmatched quote or parenthesis, an unknown ``field:``) is
+                searched as plain words; ``syntax="full"`` raises
+                :class:`InvalidArgument` with the byte position instead.
             k: Hits to return after skipping ``offset`` (``offset + k`` at
                 most 10,000).
             offset: Hits to skip, for pagination.
@@ -804,14 +838,16 @@ class Index:
                 (``"sugars_100g:<5"``, ``"fat_100g:[1 TO 10]"``,
                 ``"is_healthy:true"``, ``"brand:(acme OR zenith)"``): a string
                 or a sequence of them. Filters never change scores.
-            facets: Counts to compute over all matches: field names (keyword
-                facets of the default size) or :class:`Facet` objects; see
+            facets: Counts to compute over all matches: specs as in the JSON
+                model (``"brands"``, ``"brands:20"``,
+                ``"sugars_100g:0..5,5..20,20..*"``) or :class:`Facet` objects; see
                 :attr:`SearchResult.facets`. Facets make ``total`` exact.
-            sort: Order hits by fields instead of score: ``"price"``
-                (ascending), ``"-price"`` or ``"price:desc"`` (descending),
-                or a sequence of them applied in turn, then score, then doc.
-                ``"_score"`` names the score. Documents without a value
-                come last.
+            sort: Order hits by fields instead of score, in the JSON model's
+                syntax: ``"price"`` or ``"price:asc"`` (ascending),
+                ``"price:desc"``, several comma-separated
+                (``"price:desc,_score"``) or a sequence of them, applied in
+                turn, then score, then doc. ``"_score"`` is relevance (best
+                first). Documents without a value come last.
             search_after: Deep paging: :attr:`SearchResult.next_cursor` of the
                 previous page (with ``offset=0``); returns the hits after it.
             highlight: Stored text fields to make snippets of (a name, a
@@ -834,10 +870,15 @@ class Index:
                 that cannot reach the top k, and :attr:`SearchResult.total` is a
                 lower bound (:attr:`SearchResult.total_exact` is false). ``None``
                 counts every match. The hits are the same either way.
+            syntax: ``"simple"`` (never fails on typed text) or ``"full"``.
+            synonyms: Apply the index's synonym groups.
+            suggest: When nothing matches, offer :attr:`SearchResult.suggestion`.
+            retrieve: With ``include_docs``, return only these stored fields.
 
         Raises:
-            InvalidArgument: A query or filter syntax error (with the byte
-                position), an unknown field, or a bad option.
+            InvalidArgument: A filter syntax error (with the byte position),
+                a query syntax error with ``syntax="full"``, an unknown field,
+                or a bad option.
             CorruptIndex: The search met damaged data.
 
         Options are keyword arguments, and new ones will be added the same way.
@@ -845,7 +886,17 @@ class Index:
         core = self._core
         if core is None:
             raise InvalidArgument(f"index {self._path!r} is closed")
-        if facets is None and sort is None and search_after is None and highlight is None and not (prefix or typos):
+        if (
+            facets is None
+            and sort is None
+            and search_after is None
+            and highlight is None
+            and not (prefix or typos)
+            and syntax == "simple"
+            and synonyms
+            and suggest
+            and retrieve is None
+        ):
             # The common case, kept flat: every step here is paid on each search.
             if k < 0 or offset < 0:
                 _window(k, offset)
@@ -864,7 +915,32 @@ class Index:
             )
         request = _request(query, k, offset, filters, fields, operator, include_docs, total_hits_threshold,
                            facets, sort, search_after, prefix, typos, max_expansions, highlight)
-        return SearchResult(core.search(request))
+        return SearchResult(core.search(_set_extras(request, syntax, synonyms, suggest, retrieve)))
+
+    def handle_json(self, request: Union[str, bytes], deadline_ms: Optional[float] = None) -> Tuple[int, str]:
+        """Answers a JSON model request (README "Search API") as the network
+        surfaces do: ``(http_status, body_json)``, never raising for a bad
+        request. The index's ``search_defaults`` apply first.
+
+        ``deadline_ms`` (Unix time in ms): past it, answer 504 without searching.
+        """
+        body = request.encode("utf-8") if isinstance(request, str) else request
+        reply = self._index().handle_json(body, deadline_ms)
+        return reply.status, reply.body
+
+    def handle_query_string(self, query: Union[str, bytes], deadline_ms: Optional[float] = None) -> Tuple[int, str]:
+        """:meth:`handle_json` for a GET query string (``q=tea&k=3``)."""
+        raw = query.encode("utf-8") if isinstance(query, str) else query
+        reply = self._index().handle_query_string(raw, deadline_ms)
+        return reply.status, reply.body
+
+    def handle_lambda_event(self, event: Union[str, bytes], deadline_ms: Optional[float] = None) -> Tuple[bool, str, bytes]:
+        """An AWS Lambda event (API Gateway v2, Function URL or a direct
+        request) as the C++ bootstrap answers it: ``(is_error, error_type,
+        payload)``; see ``libsearch/lambda_event.h``."""
+        raw = event.encode("utf-8") if isinstance(event, str) else event
+        is_error, error_type, payload = self._index().handle_lambda_event(raw, deadline_ms)
+        return is_error, error_type, payload
 
     @overload
     def batch(
@@ -884,6 +960,10 @@ class Index:
         max_expansions: int = ...,
         include_docs: bool = ...,
         total_hits_threshold: Optional[int] = ...,
+        syntax: str = ...,
+        synonyms: bool = ...,
+        suggest: bool = ...,
+        retrieve: Union[str, Sequence[str], None] = ...,
         return_exceptions: Literal[False] = ...,
     ) -> List[SearchResult]: ...
 
@@ -905,6 +985,10 @@ class Index:
         max_expansions: int = ...,
         include_docs: bool = ...,
         total_hits_threshold: Optional[int] = ...,
+        syntax: str = ...,
+        synonyms: bool = ...,
+        suggest: bool = ...,
+        retrieve: Union[str, Sequence[str], None] = ...,
         return_exceptions: Literal[True],
     ) -> List[Union[SearchResult, LibsearchError]]: ...
 
@@ -925,6 +1009,10 @@ class Index:
         max_expansions: int = _DEFAULTS["max_expansions"],
         include_docs: bool = _DEFAULTS["include_docs"],
         total_hits_threshold: Optional[int] = _DEFAULTS["total_hits_threshold"],
+        syntax: str = "simple",
+        synonyms: bool = True,
+        suggest: bool = True,
+        retrieve: Union[str, Sequence[str], None] = None,
         return_exceptions: bool = False,
     ) -> Union[List[SearchResult], List[Union[SearchResult, LibsearchError]]]:
         """Runs many queries in one call (the C++ ``Index::SearchBatch``).
@@ -939,6 +1027,7 @@ class Index:
             raise TypeError("batch() takes an iterable of query strings, not one string")
         request = _request("", k, offset, filters, fields, operator, include_docs, total_hits_threshold,
                            facets, sort, None, prefix, typos, max_expansions, highlight)
+        _set_extras(request, syntax, synonyms, suggest, retrieve)
         out = self._index().search_batch(list(queries), request)
         results: List[Union[SearchResult, LibsearchError]] = []
         for r in out:
@@ -960,6 +1049,7 @@ class Index:
         prefix: bool = False,
         typos: bool = False,
         max_expansions: int = _DEFAULTS["max_expansions"],
+        syntax: str = "simple",
     ) -> str:
         """How ``query`` is read, in Lucene-like notation (CLI ``--explain``).
 
@@ -968,7 +1058,7 @@ class Index:
         """
         request = _request(query, 0, 0, filters, fields, operator, False, None, None, None, None, prefix, typos,
                            max_expansions, None)
-        return self._index().explain(request)
+        return self._index().explain(_set_extras(request, syntax, True, True, None))
 
     def document(self, doc_number: int) -> Dict[str, Any]:
         """The stored fields of a document, by :attr:`Hit.doc_number`.

@@ -42,9 +42,14 @@ def test_hierarchy() -> None:
 )
 def test_query_errors(index: libsearch.Index, query: str, message: str) -> None:
     with pytest.raises(libsearch.InvalidArgument) as e:
-        index.search(query)
+        index.search(query, syntax="full")
     assert message in str(e.value)
     assert isinstance(e.value, ValueError)
+    # The default simple syntax searches the same text instead.
+    assert isinstance(index.search(query), libsearch.SearchResult)
+    # Filters are read strictly whatever the syntax.
+    with pytest.raises(libsearch.InvalidArgument):
+        index.search("tea", filters=[query])
 
 
 def test_option_errors(index: libsearch.Index) -> None:

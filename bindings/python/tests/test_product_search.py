@@ -51,22 +51,25 @@ def test_sort_by_field(index: libsearch.Index) -> None:
     up = index.search("chocolate", k=50, sort="sugars_100g")
     values = [h.doc.get("sugars_100g", math.inf) for h in up]
     assert values == sorted(values)
-    down = index.search("chocolate", k=50, sort=["-sugars_100g"])
+    down = index.search("chocolate", k=50, sort=["sugars_100g:desc"])
     assert [h.doc.get("sugars_100g") for h in down] == sorted(
         (h.doc.get("sugars_100g") for h in down), key=lambda v: -v if v is not None else math.inf)
-    assert down.ids == index.search("chocolate", k=50, sort="sugars_100g:desc").ids
-    assert index.search("chocolate", k=20, sort="_score:desc").scores == sorted(
+    assert down.ids == index.search("chocolate", k=50, sort="sugars_100g:desc,_score").ids
+    assert index.search("chocolate", k=20, sort="_score").scores == sorted(
         index.search("chocolate", k=20).scores, reverse=True)
-    with pytest.raises(libsearch.InvalidArgument, match="sort key"):
+    with pytest.raises(libsearch.InvalidArgument, match="direction must be asc or desc"):
         index.search("chocolate", sort="sugars_100g:down")
+    # One syntax everywhere: the JSON model's, with a hint for the old form.
+    with pytest.raises(libsearch.InvalidArgument, match="write 'sugars_100g:desc'"):
+        index.search("chocolate", sort="-sugars_100g")
 
 
 def test_search_after_pages_tile_the_list(index: libsearch.Index) -> None:
-    full = index.search("organic", k=60, sort="-proteins_100g")
+    full = index.search("organic", k=60, sort="proteins_100g:desc")
     pages: List[str] = []
     cursor = None
     while len(pages) < 60:
-        page = index.search("organic", k=7, sort="-proteins_100g", search_after=cursor)
+        page = index.search("organic", k=7, sort="proteins_100g:desc", search_after=cursor)
         pages += page.ids
         cursor = page.next_cursor
         assert cursor

@@ -218,8 +218,9 @@ def test_batch_matches_search(index: libsearch.Index) -> None:
 
 def test_batch_errors(index: libsearch.Index) -> None:
     with pytest.raises(libsearch.InvalidArgument, match="never closed"):
-        index.batch(["tea", "(tea", "coffee"])
-    mixed = index.batch(["tea", "(tea", "colour:red"], return_exceptions=True)
+        index.batch(["tea", "(tea", "coffee"], syntax="full")
+    assert len(index.batch(["tea", "(tea", "coffee"])) == 3  # simple: "(tea" is the word tea
+    mixed = index.batch(["tea", "(tea", "colour:red"], return_exceptions=True, syntax="full")
     assert isinstance(mixed[0], libsearch.SearchResult)
     assert isinstance(mixed[1], libsearch.InvalidArgument) and "never closed" in str(mixed[1])
     assert isinstance(mixed[2], libsearch.InvalidArgument) and "unknown field 'colour'" in str(mixed[2])

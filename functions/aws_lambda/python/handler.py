@@ -1,15 +1,14 @@
 """AWS Lambda handler for the python3.12+ runtimes: ``handler.search``.
 
-The Python twin of the C++ bootstrap (``functions/aws_lambda/lambda_event.cc``):
-the same three event shapes and the same answers, through the ``libsearch``
-package and ``search_handler`` (shipped next to this file).
+A thin adapter: the event goes to the C++ handler through the extension
+(``libsearch.Index.handle_lambda_event``, the function the C++ bootstrap
+calls), so both runtimes answer with the same bytes.
 
 * API Gateway HTTP API (payload 2.0) and Function URL events: GET reads the
   search from ``rawQueryString``, POST from ``body`` (base64 if
   ``isBase64Encoded``); the reply is ``{statusCode, headers, body, isBase64Encoded}``.
 * Direct invocation: the event is the search request; the reply is the
-  response JSON, returned as bytes so the runtime passes it through unchanged
-  (byte-identical to the C++ bootstrap's).
+  response JSON, returned as bytes so the runtime passes it through unchanged.
 * An event that is not JSON never reaches here: the runtime client answers
   ``Runtime.UnmarshalError``, as the C++ bootstrap does.
 
@@ -20,18 +19,13 @@ The index is opened once, at import (the init phase), from the first of:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import os
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import libsearch
-import search_handler
-
-_CONTENT_TYPE = {"content-type": "application/json"}
 
 
 def _download_s3(url: str) -> str:
@@ -70,44 +64,15 @@ def index_path() -> str:
 INDEX = libsearch.Index.open(index_path())
 
 
-def _envelope(response: Tuple[int, str]) -> Dict[str, Any]:
-    status, body = response
-    return {"statusCode": status, "headers": dict(_CONTENT_TYPE), "body": body, "isBase64Encoded": False}
-
-
-def _http_event(event: Dict[str, Any], deadline_ms: Optional[float]) -> Tuple[int, str]:
-    method = event["requestContext"]["http"].get("method")
-    if method == "GET":
-        raw_query = event.get("rawQueryString")
-        return search_handler.handle_query_string(
-            INDEX, raw_query if isinstance(raw_query, str) else "", deadline_ms=deadline_ms
-        )
-    if method != "POST":
-        return search_handler.error_response(
-            405,
-            "method_not_allowed",
-            f"method {search_handler.json_string(method if isinstance(method, str) else '')} "
-            "is not allowed; use GET or POST",
-        )
-    body = event.get("body")
-    text = body if isinstance(body, str) else ""
-    if event.get("isBase64Encoded") is True:
-        limit = search_handler.LIMITS.max_body_bytes
-        decoded_size = len(text.rstrip("=")) * 6 // 8
-        if decoded_size > limit:
-            return search_handler.error_response(
-                413, "payload_too_large", f"request body is {decoded_size} bytes; the limit is {limit}"
-            )
-        try:
-            raw = base64.b64decode(text.encode("ascii"), validate=True) if text else b""
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            padded = text + "=" * (-len(text) % 4)
-            try:
-                raw = base64.b64decode(padded.encode("ascii"), validate=True)
-            except (binascii.Error, UnicodeEncodeError, ValueError):
-                return search_handler.error_response(400, "invalid_argument", "request body is not valid base64")
-        return search_handler.handle_search(INDEX, raw, deadline_ms=deadline_ms)
-    return search_handler.handle_search(INDEX, text, deadline_ms=deadline_ms)
+def _event_bytes(event: Any) -> bytes:
+    # The runtime client has parsed the event; the compact re-serialisation is
+    # what the C++ side reads. A lone surrogate cannot be UTF-8: it goes as a
+    # \u escape, which the C++ parser then rejects as the bootstrap does.
+    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(event, separators=(",", ":")).encode("ascii")
 
 
 def search(event: Any, context: Any) -> Any:
@@ -115,21 +80,7 @@ def search(event: Any, context: Any) -> Any:
     deadline_ms = None
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         deadline_ms = time.time() * 1000.0 + context.get_remaining_time_in_millis()
-    if isinstance(event, dict):
-        ctx = event.get("requestContext")
-        if event.get("version") == "2.0" and isinstance(ctx, dict) and isinstance(ctx.get("http"), dict):
-            return _envelope(_http_event(event, deadline_ms))
-        if "httpMethod" in event:
-            return _envelope(
-                search_handler.error_response(
-                    400,
-                    "invalid_argument",
-                    "API Gateway payload format 1.0 is not supported; use an HTTP API with "
-                    "payload format 2.0 or a Function URL",
-                )
-            )
-    # Direct invocation: the event is the request. The runtime client parsed
-    # it; its compact re-serialisation is what the limits apply to.
-    request = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-    _, body = search_handler.handle_search(INDEX, request, deadline_ms=deadline_ms)
-    return body.encode("utf-8")
+    is_error, error_type, payload = INDEX.handle_lambda_event(_event_bytes(event), deadline_ms)
+    if is_error:
+        raise RuntimeError(f"{error_type}: {payload.decode('utf-8', 'replace')}")
+    return payload
