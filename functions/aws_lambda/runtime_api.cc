@@ -7,10 +7,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include <libsearch/lambda_event.h>
 
@@ -40,6 +43,24 @@ Status Errno(std::string_view what) {
   return Status::IOError(std::string(what) + ": " + std::strerror(errno));
 }
 
+// Connect errors that a later attempt may not see: nothing listening yet, a
+// full backlog, a network or address that is not up yet.
+bool TransientConnectError(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+    case ECONNRESET:
+    case ECONNABORTED:
+    case ETIMEDOUT:
+    case EAGAIN:
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+    case EADDRNOTAVAIL:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::string HttpReply::Header(std::string_view name) const {
@@ -60,8 +81,9 @@ std::optional<std::pair<std::string, std::string>> SplitHostPort(std::string_vie
   return std::make_pair(std::string(host), std::string(address.substr(colon + 1)));
 }
 
-HttpConnection::HttpConnection(std::string host, std::string port)
-    : host_(std::move(host)), port_(std::move(port)) {}
+HttpConnection::HttpConnection(std::string host, std::string port,
+                               std::chrono::milliseconds connect_budget)
+    : host_(std::move(host)), port_(std::move(port)), connect_budget_(connect_budget) {}
 
 HttpConnection::~HttpConnection() { Close(); }
 
@@ -73,12 +95,37 @@ void HttpConnection::Close() {
 
 Status HttpConnection::Connect() {
   Close();
+  using Clock = std::chrono::steady_clock;
+  constexpr std::chrono::microseconds kMaxWait{100'000};
+  const Clock::time_point start = Clock::now();
+  std::chrono::microseconds wait{1000};
+  for (int attempt = 1;; ++attempt) {
+    bool transient = false;
+    Status s = ConnectOnce(&transient);
+    if (s.ok()) return s;
+    const Clock::duration spent = Clock::now() - start;
+    if (!transient || spent + wait > connect_budget_) {
+      char context[160];
+      std::snprintf(context, sizeof(context),
+                    "cannot connect to the Runtime API at %s:%s (%d attempts in %.3f s)",
+                    host_.c_str(), port_.c_str(), attempt,
+                    std::chrono::duration<double>(spent).count());
+      return s.WithContext(context);
+    }
+    std::this_thread::sleep_for(wait);
+    wait = std::min(wait * 2, kMaxWait);
+  }
+}
+
+Status HttpConnection::ConnectOnce(bool* transient) {
+  *transient = false;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   const int rc = ::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &found);
   if (rc != 0) {
+    *transient = rc == EAI_AGAIN;
     return Status::IOError("cannot resolve Runtime API address " + host_ + ":" + port_ + ": " +
                            ::gai_strerror(rc));
   }
@@ -100,7 +147,8 @@ Status HttpConnection::Connect() {
       ::freeaddrinfo(found);
       return Status::Ok();
     }
-    last = Errno("connect to " + host_ + ":" + port_);
+    if (TransientConnectError(errno)) *transient = true;
+    last = Errno("connect");
     ::close(fd);
   }
   ::freeaddrinfo(found);
@@ -123,12 +171,18 @@ Result<HttpReply> HttpConnection::Request(
   request.append("\r\n").append(body);
 
   const bool reused = fd_ >= 0;
-  if (!reused) LIBSEARCH_RETURN_IF_ERROR(Connect());
+  connect_failed_ = false;
+  auto connect = [&] {
+    Status s = Connect();
+    connect_failed_ = !s.ok();
+    return s;
+  };
+  if (!reused) LIBSEARCH_RETURN_IF_ERROR(connect());
   bool nothing_received = false;
   Result<HttpReply> reply = RequestOnce(request, &nothing_received);
   if (!reply.ok() && reused && nothing_received) {
     // The kept connection was closed by the peer (e.g. across a freeze).
-    LIBSEARCH_RETURN_IF_ERROR(Connect());
+    LIBSEARCH_RETURN_IF_ERROR(connect());
     reply = RequestOnce(request, &nothing_received);
   }
   if (!reply.ok()) Close();
@@ -262,6 +316,7 @@ Result<Invocation> RuntimeApiClient::Next() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     Result<HttpReply> reply = conn_.Request("GET", target, {}, {});
     if (!reply.ok()) {
+      if (conn_.connect_failed()) return reply.status();
       last = reply.status();
       continue;
     }

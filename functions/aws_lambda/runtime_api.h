@@ -14,7 +14,9 @@
 //   POST /runtime/init/error                 -> a failed initialisation
 //
 // A connection that breaks (after a freeze/thaw the peer may have closed it)
-// is reopened and the request sent again.
+// is reopened and the request sent again. Connecting retries with backoff for
+// a few seconds: an emulator may open the API just after it starts the
+// bootstrap, so the first connection can be refused.
 #pragma once
 
 #include <chrono>
@@ -41,24 +43,41 @@ struct HttpReply {
 // One HTTP/1.1 connection to host:port, reopened as needed. Not thread-safe.
 class HttpConnection {
  public:
-  HttpConnection(std::string host, std::string port);
+  // How long opening a connection keeps retrying a refused (or otherwise
+  // transient) connect before Request fails.
+  static constexpr std::chrono::milliseconds kDefaultConnectBudget{5000};
+
+  HttpConnection(std::string host, std::string port,
+                 std::chrono::milliseconds connect_budget = kDefaultConnectBudget);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   // Sends a request and reads the whole reply (Content-Length or chunked).
-  // A reused connection that turns out closed is reopened once.
+  // A reused connection that turns out closed is reopened once. Opening one
+  // retries transient failures (ECONNREFUSED and the like), waiting 1 ms,
+  // 2 ms, 4 ms ... (at most 100 ms a wait) until the connect budget is spent;
+  // then it fails with an IOError naming the address, the attempts, the time
+  // and the last error.
   Result<HttpReply> Request(std::string_view method, std::string_view target,
                             const std::vector<std::pair<std::string, std::string>>& headers,
                             std::string_view body);
 
+  // Whether the last Request failed to open a connection (its connect budget
+  // is spent, so an immediate retry would not help).
+  bool connect_failed() const { return connect_failed_; }
+
  private:
   Status Connect();
+  // One attempt; *transient says whether trying again may succeed.
+  Status ConnectOnce(bool* transient);
   void Close();
   Result<HttpReply> RequestOnce(const std::string& request, bool* nothing_received);
 
   std::string host_, port_;
+  std::chrono::milliseconds connect_budget_;
   int fd_ = -1;
+  bool connect_failed_ = false;
   std::string buffer_;  // Bytes received past the previous reply.
 };
 
@@ -77,8 +96,9 @@ class RuntimeApiClient {
   static Result<std::unique_ptr<RuntimeApiClient>> FromEnvironment();
   RuntimeApiClient(std::string host, std::string port);
 
-  // Blocks until the next invocation (no timeout). Retries a broken
-  // connection up to 3 times.
+  // Blocks until the next invocation (no timeout). A request that breaks is
+  // tried up to 3 times; a connection that cannot be opened within the
+  // connect budget fails at once.
   Result<Invocation> Next();
   Status PostResponse(const std::string& request_id, std::string_view payload,
                       std::string_view content_type = "application/json");

@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "functions/http_service/metrics.h"
+#include "functions/http_service/task_queue.h"
 #include "web_assets.h"  // Generated from web/ by embed_web.cmake.
 
 namespace {
@@ -101,15 +102,24 @@ int Run(int argc, char** argv) {
   std::string index_path = EnvOr("LIBSEARCH_INDEX", "");
   std::string host = EnvOr("HOST", "0.0.0.0");
   int port = std::atoi(EnvOr("PORT", "8080").c_str());
-  // One thread serves one connection at a time (keep-alive included), so
-  // this bounds the concurrent connections, not just the CPU work.
-  unsigned threads = std::max(32u, 8 * std::thread::hardware_concurrency());
+  // Searches run in at most `threads` connections at once; connections (idle
+  // keep-alive ones included) get threads of their own (task_queue.h), so
+  // health probes never queue behind clients. 4 per core, not 1: a search
+  // holding a slot may be preempted or fault in index pages (1 per core lost
+  // a third of the throughput on a busy 2-core machine).
+  unsigned threads = 4 * std::max(1u, std::thread::hardware_concurrency());
+  unsigned max_connections = 512;
   double drain_seconds = std::atof(EnvOr("LIBSEARCH_DRAIN_SECONDS", "0").c_str());
   CLI::App app{"libsearch-service: search one index over HTTP"};
   app.add_option("--index", index_path, "Index file (default $LIBSEARCH_INDEX)");
   app.add_option("--host", host, "Address to listen on (default $HOST or 0.0.0.0)");
   app.add_option("--port", port, "Port (default $PORT or 8080; 0 picks a free one)");
-  app.add_option("--threads", threads, "Worker threads")->capture_default_str();
+  app.add_option("--threads", threads, "Searches run at once (default: 4 per core)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-connections", max_connections,
+                 "Connections served at once, idle keep-alive ones included; more wait")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--drain-seconds", drain_seconds,
                  "After SIGTERM, keep serving this long with /healthz at 503 "
                  "(default $LIBSEARCH_DRAIN_SECONDS or 0)");
@@ -138,7 +148,11 @@ int Run(int argc, char** argv) {
   const libsearch::HandleOptions options;
 
   httplib::Server server;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.new_task_queue = [&] {
+    return new libsearch::functions::ConnectionPool(std::min(threads, max_connections),
+                                                    max_connections);
+  };
+  libsearch::functions::WorkSlots search_slots(threads);
   // Bodies up to 16x the request limit are read (and counted) by the
   // handler, which answers a structured 413; past that the library refuses
   // them unread.
@@ -183,11 +197,13 @@ int Run(int argc, char** argv) {
                       std::to_string(limit));
         return;
       }
+      const auto slot = search_slots.Acquire();
       Send(res, libsearch::HandleSearchJson(*index, body, options));
     });
   });
   server.Get("/search", [&](const httplib::Request& req, httplib::Response& res) {
     Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
+      const auto slot = search_slots.Acquire();
       Send(res, libsearch::HandleSearchQueryString(*index, QueryString(req), options));
     });
   });
@@ -276,9 +292,11 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "libsearch-service: signal %d, shutting down\n", sig);
     server.stop();
   });
-  std::printf("libsearch-service: %llu docs from %s, listening on http://%s:%d with %u threads\n",
-              static_cast<unsigned long long>(index->num_docs()), index_path.c_str(),
-              host.c_str(), bound_port, threads);
+  std::printf(
+      "libsearch-service: %llu docs from %s, listening on http://%s:%d with %u search threads, "
+      "up to %u connections\n",
+      static_cast<unsigned long long>(index->num_docs()), index_path.c_str(), host.c_str(),
+      bound_port, threads, max_connections);
   std::fflush(stdout);
 
   const bool ok = server.listen_after_bind();
