@@ -46,7 +46,9 @@ PIP_PACKAGES=(pytest scikit-build-core pybind11
               # the advisor (libsearch.advisor): the simulator and its charts
               numpy matplotlib
               # the web demo's browser test (drives /usr/bin/chromium)
-              selenium)
+              selenium
+              # functions/tests/test_openapi.py: property-based tests from openapi.yaml
+              "schemathesis==4.32.5")
 mapfile -t missing_pip < <("$PYTHON" - "${PIP_PACKAGES[@]}" <<'EOF'
 import sys
 from importlib import metadata
