@@ -28,21 +28,6 @@ int Fail(const libsearch::Status& s) {
   }
 }
 
-// The CLI's requests are JSON model requests (libsearch/json.h), so flags
-// mean what the keys mean everywhere; an owner's machine, not a network
-// client, so the limits are the engine's own.
-libsearch::JsonLimits CliLimits() {
-  libsearch::JsonLimits limits;
-  limits.max_body_bytes = 16 << 20;
-  limits.max_depth = 16;
-  limits.max_k = 10000;
-  limits.max_offset = 10000;
-  limits.max_query_bytes = 1 << 20;
-  limits.max_list_items = 10000;
-  limits.max_item_bytes = 1 << 20;
-  return limits;
-}
-
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
              const std::string& output, bool skip_bad, const std::string& synonyms) {
   auto schema = libsearch::Schema::FromFile(schema_path);
@@ -179,9 +164,10 @@ void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
                          "Count every match exactly (default: exact up to 1000, then a lower bound)");
 }
 
+// The CLI is the index owner's tool: network limits do not apply.
 libsearch::Result<libsearch::SearchRequest> RequestFor(const libsearch::Index& index,
                                                        const Json& keys) {
-  return libsearch::ParseSearchRequest(index, keys.dump(), CliLimits());
+  return libsearch::ParseSearchRequest(index, keys.dump(), libsearch::OwnerLimits());
 }
 
 int RunSearch(const std::string& path, const SearchFlags& flags, bool json, bool explain,
@@ -256,7 +242,7 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
   if (!in) return Fail(libsearch::Status::NotFound("cannot open queries file '" + queries + "'"));
   std::string line;
   size_t line_no = 0, skipped = 0;
-  const libsearch::JsonLimits limits = CliLimits();
+  const libsearch::JsonLimits limits = libsearch::OwnerLimits();
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;

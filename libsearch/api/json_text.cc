@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "util/utf8.h"
+
 namespace libsearch {
 
 std::string JsonQuote(std::string_view s) {
@@ -10,52 +12,11 @@ std::string JsonQuote(std::string_view s) {
                                              nlohmann::json::error_handler_t::replace);
 }
 
-// Length of the well-formed UTF-8 sequence at s[i], or 0.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t j = 1; j < len; ++j) {
-    const auto cc = static_cast<unsigned char>(s[i + j]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are invalid.
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return len;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
 std::string ToValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    const size_t len = Utf8SequenceLength(s, i);
+    const size_t len = internal::Utf8SequenceLength(s, i);
     if (len == 0) {
       out += "\xEF\xBF\xBD";
       ++i;

@@ -13,9 +13,6 @@ namespace libsearch {
 // `s` as a JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD.
 std::string JsonQuote(std::string_view s);
 
-// Whether `s` is well-formed UTF-8 (no overlong forms or surrogates).
-bool IsValidUtf8(std::string_view s);
-
 // `s` with each byte that is not part of well-formed UTF-8 replaced by U+FFFD.
 std::string ToValidUtf8(std::string_view s);
 

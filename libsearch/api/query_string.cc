@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/json_text.h"
+#include "util/utf8.h"
 #include "libsearch/json.h"
 
 namespace libsearch {
@@ -92,7 +93,7 @@ Result<std::string> QueryStringToRequestJson(std::string_view raw_query, const J
       return Status::InvalidArgument("query string has an invalid percent escape in '" +
                                      ToValidUtf8(part.substr(0, 64)) + "'");
     }
-    if (!IsValidUtf8(name) || !IsValidUtf8(value)) {
+    if (!internal::IsValidUtf8(name) || !internal::IsValidUtf8(value)) {
       return Status::InvalidArgument("query string parameter " + JsonQuote(name) +
                                      " is not valid UTF-8 after percent-decoding");
     }

@@ -338,20 +338,25 @@ Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits,
   return Status::Ok();
 }
 
+JsonLimits OwnerLimits() {
+  JsonLimits limits;
+  limits.max_body_bytes = size_t{16} << 20;
+  limits.max_depth = 16;
+  limits.max_k = 10000;
+  limits.max_offset = 10000;
+  limits.max_query_bytes = size_t{1} << 20;
+  limits.max_list_items = 10000;
+  limits.max_item_bytes = size_t{1} << 20;
+  return limits;
+}
+
 Result<SearchRequest> ParseSearchRequest(const Index& index, std::string_view json,
                                          const JsonLimits& limits) {
   SearchRequest req;
   const std::string& defaults = index.schema().search_defaults_json();
   if (!defaults.empty()) {
-    // Checked when the schema was read; limits do not apply to the owner's defaults.
-    JsonLimits generous;
-    generous.max_body_bytes = defaults.size();
-    generous.max_depth = 8;
-    generous.max_k = 10000;
-    generous.max_list_items = 1000;
-    generous.max_item_bytes = 64 * 1024;
-    generous.max_query_bytes = 64 * 1024;
-    Status s = ParseSearchRequestInto(defaults, generous, &req);
+    // Checked when the schema was read.
+    Status s = ParseSearchRequestInto(defaults, OwnerLimits(), &req);
     if (!s.ok()) return s.WithContext("the index's search_defaults");
   }
   LIBSEARCH_RETURN_IF_ERROR(ParseSearchRequestInto(json, limits, &req));

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "util/utf8.h"
+
 namespace libsearch::internal {
 namespace {
 
@@ -29,8 +31,6 @@ std::string KeyBefore(std::string_view json, size_t pos) {
   if (open == std::string_view::npos) return "";
   return std::string(json.substr(open + 1, colon - open - 1));
 }
-
-size_t FirstInvalidUtf8(std::string_view s);
 
 Status AppendStrings(const FieldSpec& f, const Json& v, FieldValue* out) {
   auto add = [&](const Json& item) -> Status {
@@ -179,48 +179,6 @@ Status ConvertDocument(const Schema& schema, const Document& doc, ParsedDocument
   }
   return FromObject(schema, root, out);
 }
-
-namespace {
-
-size_t FirstInvalidUtf8(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (i + len > n) return i;
-    for (size_t k = 1; k < len; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
-
-bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) == std::string_view::npos; }
 
 }  // namespace libsearch::internal
 

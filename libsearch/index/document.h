@@ -36,7 +36,4 @@ Status ParseDocument(const Schema& schema, std::string_view json, ParsedDocument
 // that a field not in the schema is InvalidArgument.
 Status ConvertDocument(const Schema& schema, const Document& doc, ParsedDocument* out);
 
-// True iff `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 }  // namespace libsearch::internal

@@ -183,16 +183,8 @@ Status Schema::SetSearchDefaults(std::string_view json) {
     search_defaults_json_.clear();
     return Status::Ok();
   }
-  // The owner's defaults are not a network request: only shape limits apply.
-  JsonLimits limits;
-  limits.max_body_bytes = json.size();
-  limits.max_depth = 8;
-  limits.max_k = 10000;
-  limits.max_list_items = 1000;
-  limits.max_item_bytes = 64 * 1024;
-  limits.max_query_bytes = 64 * 1024;
   SearchRequest req;
-  Status s = ParseSearchRequestInto(json, limits, &req);
+  Status s = ParseSearchRequestInto(json, OwnerLimits(), &req);
   if (!s.ok()) return s.WithContext("schema: search_defaults");
   auto known = [&](std::string_view key, const std::string& name) -> Status {
     if (FieldIndex(name) || (key == "sort" && name == "_score")) return Status::Ok();

@@ -52,6 +52,11 @@ struct JsonLimits {
   size_t max_item_bytes = 1024;       // Bytes of one list entry or of a cursor.
 };
 
+// Limits for requests the index's owner writes rather than a network client
+// (a schema's search_defaults, the CLI's flags, batch files): only the
+// engine's own bounds apply (k + offset <= 10,000, the parser's limits).
+JsonLimits OwnerLimits();
+
 // The request keys, in the order they are read.
 inline constexpr std::string_view kRequestKeys =
     "query, k, offset, filters, fields, operator, facets, disjunctive, sort, search_after, "
