@@ -1,6 +1,6 @@
 // libsearch._core: the Python extension. It converts arguments, results and
 // errors between Python and the public C++ API and holds no search logic; the
-// typed facade users import is bindings/python/libsearch/__init__.py.
+// typed facade users import is the package bindings/python/libsearch/.
 //
 // Errors: a non-OK Status becomes the Python exception class that
 // libsearch._errors.BY_CODE lists for its code, with the C++ message.
@@ -15,7 +15,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -57,17 +56,8 @@ T Unwrap(libsearch::Result<T> result) {
   return std::move(*result);
 }
 
-// (label, from, to) of one numeric facet range.
-using RangeArg = std::tuple<std::string, double, double>;
-// (field, size, ranges, disjunctive) of one facet.
-using FacetArg = std::tuple<std::string, size_t, std::vector<RangeArg>, bool>;
-// (field, descending) of one sort key.
-using SortArg = std::pair<std::string, bool>;
-// (fields, pre_tag, post_tag, fragment_bytes) of highlighting.
-using HighlightArg =
-    std::tuple<std::vector<std::string>, std::string, std::string, size_t>;
-
-// The options of a plain search; the rest keep their defaults.
+// The options of a plain search (Index.search_basic); the rest keep their
+// defaults. Every option is a field of the SearchRequest class otherwise.
 libsearch::SearchRequest MakeBasicRequest(std::string query, size_t k,
                                           size_t offset,
                                           std::vector<std::string> fields,
@@ -86,42 +76,6 @@ libsearch::SearchRequest MakeBasicRequest(std::string query, size_t k,
   // None: count every match.
   req.total_hits_threshold =
       threshold.value_or(libsearch::SearchRequest::kExactTotal);
-  return req;
-}
-
-// Every option.
-libsearch::SearchRequest MakeRequest(
-    std::string query, size_t k, size_t offset,
-    std::vector<std::string> fields, std::vector<std::string> filters,
-    libsearch::Operator op, bool include_docs,
-    std::optional<uint64_t> threshold, const std::vector<FacetArg>& facets,
-    const std::vector<SortArg>& sort, std::string search_after, bool prefix,
-    bool typos, uint32_t max_expansions,
-    std::optional<HighlightArg> highlight) {
-  libsearch::SearchRequest req =
-      MakeBasicRequest(std::move(query), k, offset, std::move(fields),
-                       std::move(filters), op, include_docs, threshold);
-  for (const auto& [field, size, ranges, disjunctive] : facets) {
-    libsearch::FacetRequest& f = req.facets.emplace_back();
-    f.field = field;
-    f.size = size;
-    f.disjunctive = disjunctive;
-    for (const auto& [label, from, to] : ranges) {
-      f.ranges.push_back({label, from, to});
-    }
-  }
-  for (const auto& [field, descending] : sort) {
-    req.sort.push_back({field, descending});
-  }
-  req.search_after = std::move(search_after);
-  req.prefix_last = prefix;
-  req.typos = typos;
-  req.max_expansions = max_expansions;
-  if (highlight) {
-    auto& [hl_fields, pre, post, bytes] = *highlight;
-    req.highlight = {std::move(hl_fields), std::move(pre), std::move(post),
-                     bytes};
-  }
   return req;
 }
 
@@ -252,31 +206,110 @@ void BindInfo(py::module_& m) {
       .def_readonly("sections", &libsearch::IndexInfo::sections);
 }
 
-void BindSearch(py::module_& m) {
+// SearchRequest and its parts, field by field under their C++ names, each
+// constructible with keywords (C++ defaults for the ones left out). Reading a
+// list field (facets, sort, filters...) returns a copy: assign a whole list.
+void BindRequest(py::module_& m) {
+  using libsearch::FacetRequest;
+  using libsearch::HighlightOptions;
+  using libsearch::SearchRequest;
+  using libsearch::SortField;
+  using Range = FacetRequest::Range;
   py::enum_<libsearch::Operator>(m, "Operator")
       .value("AND", libsearch::Operator::kAnd)
       .value("OR", libsearch::Operator::kOr);
   py::enum_<libsearch::QuerySyntax>(m, "QuerySyntax")
       .value("SIMPLE", libsearch::QuerySyntax::kSimple)
       .value("FULL", libsearch::QuerySyntax::kFull);
-  py::class_<libsearch::SearchRequest>(m, "SearchRequest")
-      .def(py::init(&MakeRequest))
-      .def_readwrite("syntax", &libsearch::SearchRequest::syntax)
-      .def_readwrite("synonyms", &libsearch::SearchRequest::synonyms)
-      .def_readwrite("suggest", &libsearch::SearchRequest::suggest)
-      .def_readwrite("retrieve", &libsearch::SearchRequest::retrieve);
+
+  const Range range;
+  py::class_<Range>(m, "FacetRange")
+      .def(py::init([](std::string label, double from, double to) {
+             return Range{std::move(label), from, to};
+           }),
+           py::arg("label") = range.label, py::arg("from_") = range.from,
+           py::arg("to") = range.to)
+      .def_readwrite("label", &Range::label)
+      .def_readwrite("from_", &Range::from)  // `from` is a Python keyword
+      .def_readwrite("to", &Range::to);
+
+  const FacetRequest facet;
+  py::class_<FacetRequest>(m, "FacetRequest")
+      .def(py::init([](std::string field, size_t size, std::vector<Range> ranges,
+                       bool disjunctive) {
+             return FacetRequest{std::move(field), size, std::move(ranges),
+                                 disjunctive};
+           }),
+           py::arg("field") = facet.field, py::arg("size") = facet.size,
+           py::arg("ranges") = facet.ranges,
+           py::arg("disjunctive") = facet.disjunctive)
+      .def_readwrite("field", &FacetRequest::field)
+      .def_readwrite("size", &FacetRequest::size)
+      .def_readwrite("ranges", &FacetRequest::ranges)
+      .def_readwrite("disjunctive", &FacetRequest::disjunctive);
+
+  const SortField sort;
+  py::class_<SortField>(m, "SortField")
+      .def(py::init([](std::string field, bool descending) {
+             return SortField{std::move(field), descending};
+           }),
+           py::arg("field") = sort.field,
+           py::arg("descending") = sort.descending)
+      .def_readwrite("field", &SortField::field)
+      .def_readwrite("descending", &SortField::descending);
+
+  const HighlightOptions highlight;
+  py::class_<HighlightOptions>(m, "HighlightOptions")
+      .def(py::init([](std::vector<std::string> fields, std::string pre_tag,
+                       std::string post_tag, size_t fragment_bytes) {
+             return HighlightOptions{std::move(fields), std::move(pre_tag),
+                                     std::move(post_tag), fragment_bytes};
+           }),
+           py::arg("fields") = highlight.fields,
+           py::arg("pre_tag") = highlight.pre_tag,
+           py::arg("post_tag") = highlight.post_tag,
+           py::arg("fragment_bytes") = highlight.fragment_bytes)
+      .def_readwrite("fields", &HighlightOptions::fields)
+      .def_readwrite("pre_tag", &HighlightOptions::pre_tag)
+      .def_readwrite("post_tag", &HighlightOptions::post_tag)
+      .def_readwrite("fragment_bytes", &HighlightOptions::fragment_bytes);
+
+  py::class_<SearchRequest> request(m, "SearchRequest");
+  request.def(py::init<>())
+      .def_readwrite("query", &SearchRequest::query)
+      .def_readwrite("k", &SearchRequest::k)
+      .def_readwrite("offset", &SearchRequest::offset)
+      .def_readwrite("filters", &SearchRequest::filters)
+      .def_readwrite("prefix_last", &SearchRequest::prefix_last)
+      .def_readwrite("typos", &SearchRequest::typos)
+      .def_readwrite("suggest", &SearchRequest::suggest)
+      .def_readwrite("max_expansions", &SearchRequest::max_expansions)
+      .def_readwrite("syntax", &SearchRequest::syntax)
+      .def_readwrite("synonyms", &SearchRequest::synonyms)
+      .def_readwrite("fields", &SearchRequest::fields)
+      .def_readwrite("default_operator", &SearchRequest::default_operator)
+      .def_readwrite("include_docs", &SearchRequest::include_docs)
+      .def_readwrite("retrieve", &SearchRequest::retrieve)
+      .def_readwrite("include_ids", &SearchRequest::include_ids)
+      .def_readwrite("total_hits_threshold",
+                     &SearchRequest::total_hits_threshold)
+      .def_readwrite("facets", &SearchRequest::facets)
+      .def_readwrite("sort", &SearchRequest::sort)
+      .def_readwrite("highlight", &SearchRequest::highlight)
+      .def_readwrite("search_after", &SearchRequest::search_after);
+  // total_hits_threshold that counts every match.
+  request.attr("EXACT_TOTAL") = SearchRequest::kExactTotal;
+
   // The spec syntax of the JSON model ("brands:5", "price:desc,_score").
   m.def("parse_facet_spec", [](const std::string& spec) {
-    const libsearch::FacetRequest f = Unwrap(libsearch::ParseFacetSpec(spec));
-    std::vector<RangeArg> ranges;
-    for (const auto& r : f.ranges) ranges.emplace_back(r.label, r.from, r.to);
-    return FacetArg(f.field, f.size, ranges, f.disjunctive);
+    return Unwrap(libsearch::ParseFacetSpec(spec));
   });
   m.def("parse_sort_spec", [](const std::string& spec) {
-    std::vector<SortArg> out;
-    for (const auto& s : Unwrap(libsearch::ParseSortSpec(spec))) out.emplace_back(s.field, s.descending);
-    return out;
+    return Unwrap(libsearch::ParseSortSpec(spec));
   });
+}
+
+void BindSearch(py::module_& m) {
   m.def("error_reply", [](int status, const std::string& code, const std::string& message) {
     return Reply(libsearch::ErrorReply(status, code, message));
   });
@@ -488,5 +521,6 @@ PYBIND11_MODULE(_core, m) {
   BindSchema(m);
   BindBuilder(m);
   BindInfo(m);
+  BindRequest(m);
   BindSearch(m);
 }

@@ -94,33 +94,80 @@ class JsonReply:
 
 JSON_LIMITS: Dict[str, int]
 
-def parse_facet_spec(spec: str) -> Tuple[str, int, List[Tuple[str, float, float]], bool]: ...
-def parse_sort_spec(spec: str) -> List[Tuple[str, bool]]: ...
-def error_reply(status: int, code: str, message: str) -> Tuple[int, str]: ...
+class FacetRange:
+    label: str
+    from_: float
+    to: float
+    def __init__(self, label: str = "", from_: float = ..., to: float = ...) -> None: ...
+
+class FacetRequest:
+    field: str
+    size: int
+    ranges: List[FacetRange]
+    disjunctive: bool
+    def __init__(
+        self, field: str = "", size: int = ..., ranges: Sequence[FacetRange] = ..., disjunctive: bool = False
+    ) -> None: ...
+
+class SortField:
+    field: str
+    descending: bool
+    def __init__(self, field: str = "", descending: bool = False) -> None: ...
+
+class HighlightOptions:
+    fields: List[str]
+    pre_tag: str
+    post_tag: str
+    fragment_bytes: int
+    def __init__(
+        self, fields: Sequence[str] = ..., pre_tag: str = ..., post_tag: str = ..., fragment_bytes: int = ...
+    ) -> None: ...
 
 class SearchRequest:
+    """Every field of the C++ SearchRequest, under its C++ name. Reading a
+    list field returns a copy: assign whole lists."""
+
+    EXACT_TOTAL: int
+    query: str
+    k: int
+    offset: int
+    @property
+    def filters(self) -> List[str]: ...
+    @filters.setter
+    def filters(self, value: Sequence[str]) -> None: ...
+    prefix_last: bool
+    typos: bool
+    suggest: bool
+    max_expansions: int
     syntax: QuerySyntax
     synonyms: bool
-    suggest: bool
-    retrieve: List[str]
-    def __init__(
-        self,
-        query: str,
-        k: int,
-        offset: int,
-        fields: Sequence[str],
-        filters: Sequence[str],
-        op: Operator,
-        include_docs: bool,
-        total_hits_threshold: Optional[int],
-        facets: Sequence[Tuple[str, int, Sequence[Tuple[str, float, float]], bool]],
-        sort: Sequence[Tuple[str, bool]],
-        search_after: str,
-        prefix: bool,
-        typos: bool,
-        max_expansions: int,
-        highlight: Optional[Tuple[Sequence[str], str, str, int]],
-    ) -> None: ...
+    @property
+    def fields(self) -> List[str]: ...
+    @fields.setter
+    def fields(self, value: Sequence[str]) -> None: ...
+    default_operator: Operator
+    include_docs: bool
+    @property
+    def retrieve(self) -> List[str]: ...
+    @retrieve.setter
+    def retrieve(self, value: Sequence[str]) -> None: ...
+    include_ids: bool
+    total_hits_threshold: int
+    @property
+    def facets(self) -> List[FacetRequest]: ...
+    @facets.setter
+    def facets(self, value: Sequence[FacetRequest]) -> None: ...
+    @property
+    def sort(self) -> List[SortField]: ...
+    @sort.setter
+    def sort(self, value: Sequence[SortField]) -> None: ...
+    highlight: HighlightOptions
+    search_after: str
+    def __init__(self) -> None: ...
+
+def parse_facet_spec(spec: str) -> FacetRequest: ...
+def parse_sort_spec(spec: str) -> List[SortField]: ...
+def error_reply(status: int, code: str, message: str) -> Tuple[int, str]: ...
 
 class FacetValue:
     value: str

@@ -1,0 +1,65 @@
+"""IndexInfo: what ``libsearch info`` prints about an index file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """Per-field statistics in :class:`IndexInfo`.
+
+    Attributes:
+        name, type, indexed, stored: As in the schema.
+        doc_count: Documents with at least one term in the field.
+        num_terms: Distinct terms.
+        total_terms: Sum of the field's lengths over all documents.
+    """
+
+    name: str
+    type: str
+    indexed: bool
+    stored: bool
+    doc_count: int
+    num_terms: int
+    total_terms: int
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    """One section of the index file (see docs/format.md).
+
+    Attributes:
+        kind: ``"postings"``, ``"term_blocks"``, ...
+        field: The field it belongs to, or ``""`` for whole-index sections.
+        offset, bytes: Where it is in the file and its size.
+    """
+
+    kind: str
+    field: str
+    offset: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What ``libsearch info`` prints: counts, fields and section sizes.
+
+    Attributes:
+        path: The file opened.
+        format_version: ``(major, minor)`` of the file format.
+        num_docs: Documents in the index.
+        file_bytes: Size of the file.
+        id_field: Name of the id field.
+        fields: Per-field statistics.
+        sections: Every section of the file.
+    """
+
+    path: str
+    format_version: Tuple[int, int]
+    num_docs: int
+    file_bytes: int
+    id_field: str
+    fields: Tuple[FieldInfo, ...]
+    sections: Tuple[SectionInfo, ...]
