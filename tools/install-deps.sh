@@ -6,7 +6,8 @@ set -euo pipefail
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang-14 libclang-rt-14-dev           # second compiler + sanitizer runtimes
-  libicu-dev libxapian-dev              # Unicode analysis, Snowball stemmers, reference engine
+  libicu-dev libstemmer-dev             # Unicode analysis, Snowball stemmers (libstemmer, BSD)
+  libxapian-dev                         # tests' reference engine and benchmark peer only (GPL)
   libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev zstd libroaring-dev
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -110,19 +110,18 @@ done
 
 # The libsearch driver linked statically, as the Lambda bootstrap is, for the
 # cold-start table: only when `make package` has built the static archives
-# (ICU and Xapian from Debian's source take ~10 minutes the first time).
+# (ICU from Debian's source takes ~10 minutes the first time).
 PKG=$ROOT/${BUILD:-build}/package
 LIBDIR=/usr/lib/x86_64-linux-gnu
 ICU_PIC=$(ls -d "$PKG"/icu-*/ 2>/dev/null | head -n1 || true)
-XAPIAN_A=$(ls "$PKG"/xapian-*/libxapian.a 2>/dev/null | head -n1 || true)
 ROARING_CONFIG=""
 for d in "$PKG"/croaring-*/; do  # The installed prefix (package.sh marks it done), not the source tree.
   [ -f "$d/done" ] && ROARING_CONFIG=$(dirname "$(find "$d" -name roaring-config.cmake | head -n1)")
 done
 STATIC_DRIVER=""
-if [ -n "$ICU_PIC" ] && [ -n "$XAPIAN_A" ] && [ -f "$ROARING_CONFIG/roaring-config.cmake" ]; then
+if [ -n "$ICU_PIC" ] && [ -f "$ROARING_CONFIG/roaring-config.cmake" ]; then
   source "$ROOT/functions/aws_lambda/static_deps.sh"
-  static_dep_args "$LIBDIR" "$XAPIAN_A" "$ROARING_CONFIG"
+  static_dep_args "$LIBDIR" "$ROARING_CONFIG"
   cmake -S "$ROOT/bench/peers/libsearch" -B "$WORK/libsearch-static" -G Ninja \
       -DCMAKE_BUILD_TYPE=Release -DLIBSEARCH_SOURCE_DIR="$SRC" -DLIBSEARCH_PEER_STATIC=ON \
       -DLIBSEARCH_WERROR=OFF "${STATIC_DEP_ARGS[@]}" -DICU_UC_LIBRARY_RELEASE="${ICU_PIC}libicuuc.a" \

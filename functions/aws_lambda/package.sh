@@ -10,13 +10,15 @@
 #
 # The bootstrap is built with GCC 11 and links everything but glibc
 # statically: libstdc++ and libgcc (-static-libstdc++ -static-libgcc, GCC 12's
-# need GLIBC_2.35/2.36), ICU, zstd, xxhash, zlib, libuuid from Debian's .a
-# files, and Xapian from Debian's own source package built here as a static
-# library (Debian ships no libxapian.a; its libxapian.so needs the system
-# libstdc++). check_al2023_abi.py then fails the build if any ELF needs a
-# GLIBC version past 2.34, any GLIBCXX/CXXABI/GCC version, or a shared
-# library outside glibc. Finally the unpacked zip runs under the Runtime
-# Interface Emulator (if installed) from a read-only directory.
+# need GLIBC_2.35/2.36), ICU, zstd, xxhash, zlib and Snowball's libstemmer
+# from Debian's .a files, and CRoaring from Debian's source package built
+# here as a static library. check_al2023_abi.py then fails the build if any
+# ELF needs a GLIBC version past 2.34, any GLIBCXX/CXXABI/GCC version, or a
+# shared library outside glibc, and check_licences.py if the linker's map of
+# the bootstrap or the Python module shows GPL code (or a library it does not
+# know). Every zip carries LICENSE and THIRD_PARTY_NOTICES.md. Finally the
+# unpacked zip runs under the Runtime Interface Emulator (if installed) from
+# a read-only directory.
 #
 # Environment: BUILD (default build), INDEX (default: the bundled catalogue,
 # indexed with $BUILD/tools/libsearch), CXX11 (default g++-11), PYTHON312
@@ -33,28 +35,7 @@ LIBDIR=/usr/lib/x86_64-linux-gnu
 mkdir -p "$OUT"
 log() { echo "package: $*"; }
 
-# 1. Xapian as a PIC static library, from the Debian source of the installed version.
-XAPIAN_VERSION=$(dpkg-query -W -f='${Version}' libxapian-dev)
-XAPIAN_A=$OUT/xapian-$XAPIAN_VERSION/libxapian.a
-if [ ! -f "$XAPIAN_A" ]; then
-  log "building a static Xapian $XAPIAN_VERSION with $CXX11 (first run only, a few minutes)"
-  SRC=$OUT/xapian-src
-  rm -rf "$SRC" && mkdir -p "$SRC/apt/lists/partial" "$SRC/apt/cache/archives/partial"
-  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
-    > "$SRC/apt/sources.list"
-  APT=(-o "Dir::Etc::SourceList=$SRC/apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
-       -o "Dir::State::Lists=$SRC/apt/lists" -o "Dir::Cache=$SRC/apt/cache" -o Debug::NoLocking=1)
-  (cd "$SRC" && apt-get "${APT[@]}" update -qq && apt-get "${APT[@]}" source --download-only -qq "xapian-core=$XAPIAN_VERSION")
-  tar -C "$SRC" -xf "$SRC"/xapian-core_*.orig.tar.xz
-  (cd "$SRC"/xapian-core-*/ &&
-   ./configure -q --disable-shared --enable-static --disable-backend-remote --disable-documentation \
-       CXX="$CXX11" CXXFLAGS="-O2 -fPIC" > "$SRC/configure.log" &&
-   make -j"$JOBS" libxapian.la > "$SRC/make.log")
-  mkdir -p "$(dirname "$XAPIAN_A")"
-  cp "$SRC"/xapian-core-*/.libs/libxapian.a "$XAPIAN_A"
-fi
-
-# 1b. CRoaring as a PIC static library (Debian ships only libroaring.so), from
+# 1. CRoaring as a PIC static library (Debian ships only libroaring.so), from
 # the Debian source of the installed version, installed with its CMake config.
 ROARING_VERSION=$(dpkg-query -W -f='${Version}' libroaring-dev)
 ROARING_PREFIX=$OUT/croaring-$ROARING_VERSION
@@ -82,7 +63,7 @@ ROARING_CONFIG=$(dirname "$(find "$ROARING_PREFIX" -name roaring-config.cmake | 
 
 # 2. The bootstrap with GCC 11, static.
 source "$ROOT/functions/aws_lambda/static_deps.sh"
-static_dep_args "$LIBDIR" "$XAPIAN_A" "$ROARING_CONFIG"
+static_dep_args "$LIBDIR" "$ROARING_CONFIG"
 CMAKE_ARGS=(
   -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
   -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
@@ -92,9 +73,11 @@ CMAKE_ARGS=(
   -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
 )
 log "building the bootstrap in $OUT/cmake with $CXX11"
-cmake -S "$ROOT" -B "$OUT/cmake" "${CMAKE_ARGS[@]}" \
+cmake -S "$ROOT" -B "$OUT/cmake" "${CMAKE_ARGS[@]}" -DCMAKE_EXE_LINKER_FLAGS="-Wl,-Map=$OUT/bootstrap.map" \
     -DICU_UC_LIBRARY_RELEASE=$LIBDIR/libicuuc.a -DICU_I18N_LIBRARY_RELEASE=$LIBDIR/libicui18n.a \
     -DICU_DATA_LIBRARY_RELEASE=$LIBDIR/libicudata.a > "$OUT/cmake.log"
+# Relinked every time, so the linker's map (for check_licences.py) is this link's.
+rm -f "$OUT/cmake/functions/aws_lambda/bootstrap"
 cmake --build "$OUT/cmake" -j "$JOBS" --target libsearch_lambda_bootstrap > "$OUT/build.log" \
     || { tail -40 "$OUT/build.log"; exit 1; }
 
@@ -136,9 +119,11 @@ if [ -n "$PYTHON312" ]; then
   fi
   log "building the CPython 3.12 extension in $OUT/cmake-python"
   cmake -S "$ROOT" -B "$OUT/cmake-python" "${CMAKE_ARGS[@]}" \
+      -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc -Wl,-Map=$OUT/python-module.map" \
       -DLIBSEARCH_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PYTHON312" \
       -DICU_UC_LIBRARY_RELEASE="$ICU_LIB/libicuuc.a" -DICU_I18N_LIBRARY_RELEASE="$ICU_LIB/libicui18n.a" \
       -DICU_DATA_LIBRARY_RELEASE="$ICU_LIB/libicudata.a" > "$OUT/cmake-python.log"
+  rm -f "$OUT"/cmake-python/bindings/python/_core.*.so  # Relinked: a fresh map.
   cmake --build "$OUT/cmake-python" -j "$JOBS" --target libsearch_python > "$OUT/build-python.log" \
       || { tail -40 "$OUT/build-python.log"; exit 1; }
 else
@@ -158,7 +143,8 @@ install -m 0755 "$OUT/cmake/functions/aws_lambda/bootstrap" "$STAGE/bootstrap"
 strip --strip-unneeded "$STAGE/bootstrap"
 install -m 0644 "$INDEX" "$STAGE/index.idx"
 ZIP=$OUT/libsearch-lambda-al2023.zip
-rm -f "$ZIP" && (cd "$STAGE" && zip -q -X -9 "$ZIP" bootstrap index.idx)
+install -m 0644 "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$STAGE/"
+rm -f "$ZIP" && (cd "$STAGE" && zip -q -X -9 "$ZIP" bootstrap index.idx LICENSE THIRD_PARTY_NOTICES.md)
 ARTEFACTS=("$ZIP")
 
 # 4. The Python layer and function code (python3.12+ runtimes).
@@ -168,6 +154,7 @@ if [ -n "$PYTHON312" ]; then
   cp "$ROOT"/bindings/python/libsearch/*.py "$ROOT"/bindings/python/libsearch/*.pyi \
      "$ROOT"/bindings/python/libsearch/py.typed "$LAYER/libsearch/"
   cp "$OUT"/cmake-python/bindings/python/_core.*.so "$LAYER/libsearch/"
+  cp "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$LAYER/libsearch/"
   strip --strip-unneeded "$LAYER"/libsearch/_core.*.so
   LAYER_ZIP=$OUT/libsearch-python312-layer.zip
   rm -f "$LAYER_ZIP" && (cd "$OUT/stage/python-layer" && zip -q -X -9 -r "$LAYER_ZIP" python)
@@ -175,13 +162,15 @@ if [ -n "$PYTHON312" ]; then
   mkdir -p "$FUNC" && cp "$ROOT/functions/aws_lambda/python/handler.py" "$FUNC/"
   install -m 0644 "$INDEX" "$FUNC/index.idx"
   FUNC_ZIP=$OUT/libsearch-python-function.zip
-  rm -f "$FUNC_ZIP" && (cd "$FUNC" && zip -q -X -9 "$FUNC_ZIP" handler.py index.idx)
+  cp "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$FUNC/"
+  rm -f "$FUNC_ZIP" && (cd "$FUNC" && zip -q -X -9 "$FUNC_ZIP" handler.py index.idx LICENSE THIRD_PARTY_NOTICES.md)
   ARTEFACTS+=("$LAYER_ZIP" "$FUNC_ZIP")
   # The Cloud Run functions source directory (gcloud functions deploy --source).
   GCP=$OUT/gcp
   rm -rf "$GCP" && mkdir -p "$GCP"
   cp "$ROOT/functions/gcp/main.py" "$ROOT/functions/gcp/requirements.txt" "$GCP/"
   cp -r "$LAYER/libsearch" "$GCP/"
+  cp "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$GCP/"
   install -m 0644 "$INDEX" "$GCP/index.idx"
   # The layer's module imports and searches with the interpreter it was built for.
   PYTHONPATH="$LAYER" "$PYTHON312" -c "
@@ -192,8 +181,15 @@ assert status == 200 and '\"total\":97' in body, body
 print('package: the layer imports and searches under', __import__('sys').version.split()[0])"
 fi
 
-# 5. The ABI check on every ELF file in every zip.
+# 5. The ABI check on every ELF file in every zip, and the licence check on
+# what the linker put into them (and on the zips themselves, for Xapian).
 "${PYTHON:-python3}" "$ROOT/functions/aws_lambda/check_al2023_abi.py" "${ARTEFACTS[@]}"
+MAPS=("$OUT/bootstrap.map")
+[ -n "$PYTHON312" ] && MAPS+=("$OUT/python-module.map")
+SCANS=()
+for a in "${ARTEFACTS[@]}"; do SCANS+=(--scan "$a"); done
+"${PYTHON:-python3}" "$ROOT/functions/aws_lambda/check_licences.py" --notices "$ROOT/THIRD_PARTY_NOTICES.md" \
+    --project-dir "$ROOT" --project-dir "$OUT" "${SCANS[@]}" "${MAPS[@]}"
 
 # 6. Smoke tests: the unpacked zips, read-only, under the emulator (the
 # Python ones also need awslambdaric in that CPython 3.12).

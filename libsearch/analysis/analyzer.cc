@@ -11,7 +11,8 @@
 #include <unicode/unistr.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
-#include <xapian.h>
+
+#include <libstemmer.h>
 
 #include <algorithm>
 #include <array>
@@ -24,8 +25,8 @@
 namespace libsearch::analysis {
 namespace {
 
-// ISO 639-1 codes for the Snowball stemmers in Xapian 1.4. Stemmers without a
-// code of their own (porter, lovins, german2, ...) are reachable by name only.
+// ISO 639-1 codes for the Snowball stemmers of libstemmer 2.2. Stemmers
+// without a code of their own (porter) are reachable by name only.
 struct IsoCode {
   std::string_view iso;
   std::string_view snowball;
@@ -34,12 +35,27 @@ constexpr IsoCode kIsoCodes[] = {
     {"ar", "arabic"},     {"hy", "armenian"},   {"eu", "basque"},
     {"ca", "catalan"},    {"da", "danish"},     {"nl", "dutch"},
     {"en", "english"},    {"fi", "finnish"},    {"fr", "french"},
-    {"de", "german"},     {"hu", "hungarian"},  {"id", "indonesian"},
-    {"ga", "irish"},      {"it", "italian"},    {"lt", "lithuanian"},
-    {"ne", "nepali"},     {"no", "norwegian"},  {"nb", "norwegian"},
-    {"nn", "norwegian"},  {"pt", "portuguese"}, {"ro", "romanian"},
-    {"ru", "russian"},    {"es", "spanish"},    {"sv", "swedish"},
-    {"ta", "tamil"},      {"tr", "turkish"},
+    {"de", "german"},     {"el", "greek"},      {"hi", "hindi"},
+    {"hu", "hungarian"},  {"id", "indonesian"}, {"ga", "irish"},
+    {"it", "italian"},    {"lt", "lithuanian"}, {"ne", "nepali"},
+    {"no", "norwegian"},  {"nb", "norwegian"},  {"nn", "norwegian"},
+    {"pt", "portuguese"}, {"ro", "romanian"},   {"ru", "russian"},
+    {"sr", "serbian"},    {"es", "spanish"},    {"sv", "swedish"},
+    {"ta", "tamil"},      {"tr", "turkish"},    {"yi", "yiddish"},
+};
+
+// Stemmers Xapian::Stem offered (libsearch's stemmer until it moved to
+// libstemmer, which is BSD- rather than GPL-licensed) that libstemmer lacks: an index or schema naming one gets an error that
+// says what to use instead, rather than silently different stems.
+struct RetiredStemmer {
+  std::string_view name;
+  std::string_view instead;
+};
+constexpr RetiredStemmer kRetiredStemmers[] = {
+    {"earlyenglish", "english"},
+    {"german2", "german"},
+    {"kraaij_pohlmann", "dutch"},
+    {"lovins", "english"},
 };
 
 constexpr std::string_view kNoStemming = "none";
@@ -60,19 +76,14 @@ bool IsEnglishStopWord(std::string_view word) {
 // Only the English stemmers get a stop list; other languages have none built
 // in, so `stopwords` is silently a no-op for them.
 bool HasEnglishStopWords(std::string_view snowball) {
-  return snowball == "english" || snowball == "earlyenglish" ||
-         snowball == "porter" || snowball == "lovins";
+  return snowball == "english" || snowball == "porter";
 }
 
-std::vector<std::string> XapianLanguages() {
-  std::vector<std::string> names;
-  const std::string all = Xapian::Stem::get_available_languages();
-  size_t pos = 0;
-  while (pos < all.size()) {
-    size_t end = all.find(' ', pos);
-    if (end == std::string::npos) end = all.size();
-    if (end > pos) names.emplace_back(all, pos, end - pos);
-    pos = end + 1;
+// The canonical algorithm names of the libstemmer actually linked.
+std::vector<std::string_view> StemmerLanguages() {
+  std::vector<std::string_view> names;
+  for (const char** name = sb_stemmer_list(); *name != nullptr; ++name) {
+    names.emplace_back(*name);
   }
   return names;
 }
@@ -92,7 +103,7 @@ std::string ResolveLanguage(std::string_view language) {
   for (const IsoCode& code : kIsoCodes) {
     if (lower == code.iso) return std::string(code.snowball);
   }
-  for (const std::string& name : XapianLanguages()) {
+  for (std::string_view name : StemmerLanguages()) {
     if (lower == name) return lower;
   }
   return "";
@@ -219,33 +230,41 @@ IcuThreadState& GetIcuThreadState() {
 // than running the Snowball machine again.
 class ThreadStemmer {
  public:
-  explicit ThreadStemmer(const std::string& snowball) : stem_(snowball) {}
+  // Takes ownership of `stemmer` (not null).
+  explicit ThreadStemmer(sb_stemmer* stemmer) : stemmer_(stemmer) {}
 
-  // Writes the stem of `word` to `*out`. Never throws Xapian errors.
+  // Writes the stem of `word` to `*out`.
   void Stem(const std::string& word, std::string* out) {
     if (auto it = memo_.find(word); it != memo_.end()) {
       *out = it->second;
       return;
     }
-    try {
-      *out = stem_(word);
-    } catch (const Xapian::Error&) {
-      *out = word;  // Never expected; keep the unstemmed form.
+    // Words are far below 2 GiB (kMaxTextBytes bounds whole fields).
+    const sb_symbol* stem = sb_stemmer_stem(
+        stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
+        static_cast<int>(word.size()));
+    if (stem == nullptr) {
+      *out = word;  // Out of memory inside libstemmer: keep the word.
       return;
     }
+    out->assign(reinterpret_cast<const char*>(stem),
+                static_cast<size_t>(sb_stemmer_length(stemmer_.get())));
     // Crude bound on memory; refilling after a reset is cheap.
     if (memo_.size() >= kMaxMemo) memo_.clear();
     memo_.emplace(word, *out);
   }
 
  private:
+  struct Deleter {
+    void operator()(sb_stemmer* stemmer) const { sb_stemmer_delete(stemmer); }
+  };
   static constexpr size_t kMaxMemo = 1 << 15;
-  Xapian::Stem stem_;
+  std::unique_ptr<sb_stemmer, Deleter> stemmer_;
   std::unordered_map<std::string, std::string> memo_;
 };
 
-// Xapian::Stem shares mutable state between copies, so every thread gets its
-// own instances, looked up by Snowball name (a handful at most).
+// An sb_stemmer holds the word being stemmed, so it is not thread-safe:
+// every thread gets its own, looked up by Snowball name (a handful at most).
 ThreadStemmer* GetThreadStemmer(const std::string& snowball) {
   thread_local std::vector<
       std::pair<std::string, std::unique_ptr<ThreadStemmer>>>
@@ -253,11 +272,11 @@ ThreadStemmer* GetThreadStemmer(const std::string& snowball) {
   for (auto& [name, stemmer] : stemmers) {
     if (name == snowball) return stemmer.get();
   }
-  try {
-    stemmers.emplace_back(snowball, std::make_unique<ThreadStemmer>(snowball));
-  } catch (const Xapian::Error&) {
-    return nullptr;  // Create() validated the name; cannot happen.
-  }
+  sb_stemmer* stemmer = sb_stemmer_new(snowball.c_str(), "UTF_8");
+  // Create() validated the name, so only out of memory gets here: the
+  // words then go unstemmed rather than the process down.
+  if (stemmer == nullptr) return nullptr;
+  stemmers.emplace_back(snowball, std::make_unique<ThreadStemmer>(stemmer));
   return stemmers.back().second.get();
 }
 
@@ -565,24 +584,32 @@ class AnalyzerImpl final : public Analyzer {
 
 Result<std::unique_ptr<Analyzer>> Analyzer::Create(
     const AnalyzerOptions& options) {
-  std::string snowball;
-  try {
-    snowball = ResolveLanguage(options.language);
-    if (snowball.empty()) {
-      return Status::InvalidArgument("unknown analyzer language \"" +
-                                     options.language +
-                                     "\"; supported: " + SupportedLanguages());
+  const std::string snowball = ResolveLanguage(options.language);
+  if (snowball.empty()) {
+    const std::string lower = AsciiLower(options.language);
+    for (const RetiredStemmer& retired : kRetiredStemmers) {
+      if (lower == retired.name) {
+        return Status::InvalidArgument(
+            "analyzer language \"" + options.language +
+            "\" was a Xapian-only stemmer that libstemmer does not have; "
+            "use \"" + std::string(retired.instead) +
+            "\" (and rebuild the index); supported: " + SupportedLanguages());
+      }
     }
-    if (snowball != kNoStemming) {
-      // Validates against the Xapian actually linked, which may differ from
-      // the table above.
-      Xapian::Stem check(snowball);
+    return Status::InvalidArgument("unknown analyzer language \"" +
+                                   options.language +
+                                   "\"; supported: " + SupportedLanguages());
+  }
+  if (snowball != kNoStemming) {
+    // Validates against the libstemmer actually linked (and that a stemmer
+    // can be made at all), which may differ from the table above.
+    sb_stemmer* check = sb_stemmer_new(snowball.c_str(), "UTF_8");
+    if (check == nullptr) {
+      return Status::InvalidArgument("analyzer language \"" + options.language +
+                                     "\" rejected by libstemmer; supported: " +
+                                     SupportedLanguages());
     }
-  } catch (const Xapian::Error& e) {
-    return Status::InvalidArgument("analyzer language \"" + options.language +
-                                   "\" rejected by Xapian (" +
-                                   e.get_description() +
-                                   "); supported: " + SupportedLanguages());
+    sb_stemmer_delete(check);
   }
   // Only ICU's data is checked here. The BreakIterator and normalizers are
   // built on the first text that needs them (most queries are ASCII and
@@ -596,7 +623,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(
                             u_errorName(status));
   }
   return std::unique_ptr<Analyzer>(
-      std::make_unique<AnalyzerImpl>(options, std::move(snowball)));
+      std::make_unique<AnalyzerImpl>(options, snowball));
 }
 
 std::vector<std::string> Analyzer::Terms(std::string_view text) const {
@@ -610,7 +637,7 @@ std::vector<std::string> Analyzer::Terms(std::string_view text) const {
 
 std::string SupportedLanguages() {
   std::string out;
-  for (const std::string& name : XapianLanguages()) {
+  for (std::string_view name : StemmerLanguages()) {
     if (!out.empty()) out += ", ";
     out += name;
     std::string codes;

@@ -44,9 +44,10 @@ struct AnalyzerOptions {
 
 // Splits text into words with ICU's UAX #29 word BreakIterator (keeping only
 // segments whose rule status is not UBRK_WORD_NONE), then NFKC_Casefold,
-// accent folding and Snowball stemming (Xapian::Stem). ASCII text takes a
-// fast path that yields exactly the tokens of the ICU path; in mixed text only
-// the space-delimited stretches around non-ASCII bytes go through ICU.
+// accent folding and Snowball stemming (libstemmer, Snowball's own C
+// library). ASCII text takes a fast path that yields exactly the tokens of
+// the ICU path; in mixed text only the space-delimited stretches around
+// non-ASCII bytes go through ICU.
 //
 // Thread-safety: Analyze() is const and safe to call from many threads at once
 // (per-thread ICU and stemmer state is kept internally).
@@ -71,7 +72,8 @@ class Analyzer {
   virtual const AnalyzerOptions& options() const = 0;
 };
 
-// Snowball names Xapian::Stem accepts, for error messages and docs.
+// The Snowball names the linked libstemmer offers, with their ISO 639-1
+// codes, then "none": for error messages and docs.
 std::string SupportedLanguages();
 
 }  // namespace libsearch::analysis

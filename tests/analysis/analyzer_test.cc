@@ -235,6 +235,37 @@ TEST(AnalyzerTest, UnknownLanguageIsAnError) {
             StatusCode::kInvalidArgument);
 }
 
+// Xapian::Stem had four stemmers libstemmer lacks; naming one says what to
+// use instead.
+TEST(AnalyzerTest, XapianOnlyStemmersSayWhatToUse) {
+  for (const auto& [retired, instead] :
+       std::vector<std::pair<std::string, std::string>>{{"german2", "german"},
+                                                        {"kraaij_pohlmann", "dutch"},
+                                                        {"lovins", "english"},
+                                                        {"earlyenglish", "english"}}) {
+    AnalyzerOptions options;
+    options.language = retired;
+    Result<std::unique_ptr<Analyzer>> analyzer = Analyzer::Create(options);
+    ASSERT_FALSE(analyzer.ok()) << retired;
+    EXPECT_EQ(analyzer.status().code(), StatusCode::kInvalidArgument);
+    const std::string message = analyzer.status().message();
+    EXPECT_NE(message.find("use \"" + instead + "\""), std::string::npos) << message;
+  }
+}
+
+// Every ISO code maps to a stemmer the linked libstemmer has.
+TEST(AnalyzerTest, EveryIsoCodeStems) {
+  for (const char* code : {"ar", "hy", "eu", "ca", "da", "nl", "en", "fi", "fr", "de", "el",
+                           "hi", "hu", "id", "ga", "it", "lt", "ne", "no", "nb", "nn", "pt",
+                           "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi"}) {
+    AnalyzerOptions options;
+    options.language = code;
+    EXPECT_TRUE(Analyzer::Create(options).ok()) << code;
+  }
+  EXPECT_EQ(Make("de")->Terms("häuser"), (std::vector<std::string>{"haus"}));
+  EXPECT_EQ(Make("EN")->Terms("running"), (std::vector<std::string>{"run"}));
+}
+
 TEST(AnalyzerTest, SupportedLanguagesListsCodesAndNames) {
   const std::string languages = SupportedLanguages();
   EXPECT_NE(languages.find("english (en)"), std::string::npos) << languages;
