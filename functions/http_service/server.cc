@@ -15,6 +15,11 @@
 // serving for --drain-seconds (so a load balancer stops sending traffic),
 // then it stops accepting connections, finishes the requests being served
 // and exits 0. The OpenAPI description is openapi.yaml.
+//
+// A request answered without its body read to the end (a 405, a refused
+// multipart body, a GET with a body, a request line the library cannot
+// parse) closes its connection after the answer, so the body is never read
+// as a request (connection_guard.h).
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -29,6 +34,7 @@
 #include <string>
 #include <thread>
 
+#include "functions/http_service/connection_guard.h"
 #include "functions/http_service/metrics.h"
 #include "functions/http_service/task_queue.h"
 #include "web_assets.h"  // Generated from web/ by embed_web.cmake.
@@ -66,9 +72,11 @@ void Measure(Metrics* metrics, Metrics::Route route, httplib::Response& res, F f
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
-// The demo page's files: GET / is index.html. Browsers revalidate them
-// (no-cache) against the ETag, so a new binary's page shows at once.
+// The demo page's files: GET / is index.html (not served as /index.html).
+// Browsers revalidate them (no-cache) against the ETag, so a new binary's
+// page shows at once.
 const libsearch::functions::web::Asset* FindAsset(std::string_view path) {
+  if (path == "/index.html") return nullptr;
   if (path == "/") path = "/index.html";
   for (const auto& asset : libsearch::functions::web::kAssets) {
     if (asset.path == path) return &asset;
@@ -147,7 +155,7 @@ int Run(int argc, char** argv) {
   auto metrics = std::make_unique<Metrics>();
   const libsearch::HandleOptions options;
 
-  httplib::Server server;
+  libsearch::functions::GuardedServer server;
   server.new_task_queue = [&] {
     return new libsearch::functions::ConnectionPool(std::min(threads, max_connections),
                                                     max_connections);
@@ -250,8 +258,9 @@ int Run(int argc, char** argv) {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  // Errors the library answers itself (unknown path, body over its limit)
-  // get the structured error body too.
+  // Errors the library answers itself (unknown path, body over its limit,
+  // a request line it cannot parse or over its 8 KiB) get the structured
+  // error body too.
   server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
@@ -263,6 +272,14 @@ int Run(int argc, char** argv) {
                 "request body is over the limit of " +
                     std::to_string(options.limits.max_body_bytes) + " bytes");
       metrics->Record(Metrics::Route::kSearch, 413, 0);
+    } else if (res.status == 414) {
+      SendError(res, 414, "invalid_argument",
+                "the request line is over 8 KiB; send the request as POST /search with a JSON "
+                "body");
+    } else if (res.status == 400 && !libsearch::functions::GuardedServer::RequestHeadersParsed()) {
+      SendError(res, 400, "invalid_argument",
+                "the request line or headers could not be parsed (methods: GET, HEAD, POST; "
+                "HTTP/1.0 or HTTP/1.1)");
     } else {
       SendError(res, res.status, res.status >= 500 ? "internal" : "invalid_argument",
                 "HTTP " + std::to_string(res.status));

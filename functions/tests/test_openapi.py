@@ -116,11 +116,10 @@ def test_schemathesis(service: HttpSurface, tmp_path: pathlib.Path) -> None:
         "--max-examples", str(MAX_EXAMPLES),
         "--generation-deterministic",
         "--request-timeout", str(REQUEST_TIMEOUT),
-        # One connection per request: an answer sent before the body was read
-        # leaves the body on a kept-alive connection, where it would be read
-        # as the next request and fail whichever request came next at random.
-        # test_refused_bodies_are_not_requests checks that on its own.
-        "--header", "Connection: close",
+        # Connections are kept alive: a request answered before its body was
+        # read closes its connection (Connection: close), so the body is never
+        # read as the next request (test_refused_bodies_are_not_requests and
+        # test_service_connections.py check that on their own).
         "--workers", "2",
         "--report", "junit", "--report-junit-path", str(report),
         "--no-color",
