@@ -32,14 +32,14 @@ from ._request import (
     BatchOptions,
     Operator,
     SearchOptions,
-    basic_args,
     build_request,
+    core_operator,
     shows_options,
     window_error,
 )
 from ._results import SearchResult
 from ._schema import Schema
-from ._util import DEFAULTS, NONE, PathLike, float_default
+from ._util import DEFAULTS, NONE, PathLike, float_default, strings
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
@@ -190,8 +190,17 @@ class Index:
             if k < 0:
                 window_error(k, 0)
             return SearchResult(core.search_basic(query, k, 0, NONE, NONE, AND, INCLUDE_DOCS, THRESHOLD))
-        if options.keys() <= BASIC_OPTIONS:
-            return SearchResult(core.search_basic(*basic_args(query, k, options)))
+        if BASIC_OPTIONS.issuperset(options):
+            offset = options.get("offset", 0)
+            if k < 0 or offset < 0:
+                window_error(k, offset)
+            fields = options.get("fields")
+            filters = options.get("filters")
+            return SearchResult(core.search_basic(
+                query, k, offset, NONE if fields is None else strings(fields),
+                NONE if filters is None else strings(filters),
+                core_operator(options["operator"]) if "operator" in options else AND,
+                options.get("include_docs", INCLUDE_DOCS), options.get("total_hits_threshold", THRESHOLD)))
         return SearchResult(core.search(build_request(query, k, options, SEARCH_OPTIONS, "search")))
 
     def handle_json(self, request: Union[str, bytes], deadline_ms: Optional[float] = None) -> Tuple[int, str]:

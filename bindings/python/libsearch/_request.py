@@ -7,7 +7,6 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 from typing import (
-    AbstractSet,
     Any,
     Callable,
     Dict,
@@ -136,8 +135,8 @@ OPTION_DEFAULTS: Dict[str, Any] = {
 
 SEARCH_OPTIONS: FrozenSet[str] = frozenset(SearchOptions.__optional_keys__)
 BATCH_OPTIONS: FrozenSet[str] = frozenset(BatchOptions.__optional_keys__)
-#: Options that :func:`basic_args` handles: a search with only these takes the
-#: extension's fast path (no SearchRequest object).
+#: A search with only these options takes the extension's fast path
+#: (``search_basic``: no SearchRequest object).
 BASIC_OPTIONS: FrozenSet[str] = frozenset(
     {"offset", "filters", "fields", "operator", "include_docs", "total_hits_threshold"})
 assert SEARCH_OPTIONS == set(OPTION_DEFAULTS) and BASIC_OPTIONS <= BATCH_OPTIONS <= SEARCH_OPTIONS
@@ -163,18 +162,6 @@ def core_operator(op: str) -> _core.Operator:
         raise InvalidArgument(f"operator must be 'and' or 'or', got {op!r}") from None
 
 
-def basic_args(query: str, k: int, options: Mapping[str, Any]) -> Tuple[
-        str, int, int, Sequence[str], Sequence[str], _core.Operator, bool, Optional[int]]:
-    """The arguments of ``_core.Index.search_basic`` for options within :data:`BASIC_OPTIONS`."""
-    get = options.get
-    offset = get("offset", 0)
-    if k < 0 or offset < 0:
-        window_error(k, offset)
-    return (query, k, offset, strings(get("fields")), strings(get("filters")),
-            core_operator(options["operator"]) if "operator" in options else AND,
-            get("include_docs", INCLUDE_DOCS), get("total_hits_threshold", THRESHOLD))
-
-
 def _facet_requests(facets: Union[FacetSpec, Sequence[FacetSpec]]) -> List[_core.FacetRequest]:
     if isinstance(facets, (str, Facet)):
         facets = (facets,)
@@ -198,16 +185,16 @@ def _highlight(highlight: Union[str, Sequence[str], Highlight]) -> _core.Highlig
     return _core.HighlightOptions(strings(h.fields), h.pre_tag, h.post_tag, h.fragment_bytes)
 
 
-def build_request(query: str, k: int, options: Mapping[str, Any], allowed: AbstractSet[str],
+def build_request(query: str, k: int, options: Mapping[str, Any], allowed: FrozenSet[str],
                   caller: str) -> _core.SearchRequest:
     """Every option in one C++ ``SearchRequest``; options not given keep its defaults.
 
     ``allowed`` are the option names ``caller`` takes; others raise TypeError,
     as for any unexpected keyword argument.
     """
-    unknown = options.keys() - allowed
-    if unknown:
-        raise TypeError(f"{caller}() got an unexpected keyword argument {min(unknown)!r}")
+    if not allowed.issuperset(options):
+        unknown = min(options.keys() - allowed)
+        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown!r}")
     get = options.get
     offset = get("offset", 0)
     if k < 0 or offset < 0:
