@@ -197,6 +197,7 @@ GuardedServer::GuardedServer() {
   set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
     if (current != nullptr && !current->RequestReadToItsEnd()) {
       res.headers.erase("Keep-Alive");
+      res.headers.erase("Connection");  // set_header adds, and the library may have set it.
       res.set_header("Connection", "close");
     }
   });

@@ -216,6 +216,11 @@ def test_refusal_messages(service: HttpSurface) -> None:
                        until=lambda got: b"}}" in got)
     (answer,), _ = parse_answers(got, False)
     assert answer.status == 400 and "could not be parsed" in json.loads(answer.body)["error"]["message"]
+    # One Connection header, also when the request asked to close.
+    got, _ = exchange(service.port, [request("PUT", "/search", SMUGGLED, "Connection: close") + SMUGGLED], 0.3,
+                      until=lambda got: b"}}" in got)
+    header_lines = got.split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert header_lines.count(b"Connection: close") == 1 and b"Keep-Alive" not in got, got
     for method in ("GET", "HEAD", "PUT", "DELETE", "POST"):
         got, _ = exchange(service.port, [request(method, "/index.html", b"")], 0.3,
                            until=lambda got: b"\r\n\r\n" in got and (method == "HEAD" or b"}}" in got))
