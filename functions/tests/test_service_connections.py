@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import http.client as httpclient
 import json
-import re
 import socket
 import time
 from typing import Callable, List, Optional, Tuple
