@@ -9,7 +9,7 @@
 namespace libsearch {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // Keeps the caller's key order.
 
 std::string HttpEnvelope(const JsonReply& r) {
   return "{\"statusCode\":" + std::to_string(r.status) +
@@ -119,7 +119,10 @@ LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
                 "API Gateway payload format 1.0 is not supported; use an HTTP API with "
                 "payload format 2.0 or a Function URL"))};
   }
-  return {false, "", HandleSearchJson(index, event, options).body};
+  // A direct event reaches the Python runtime parsed, and its handler sees
+  // only the compact JSON again; the same text here keeps the body limit
+  // (whitespace padding) and the key order the same on both.
+  return {false, "", HandleSearchJson(index, parsed.dump(), options).body};
 }
 
 }  // namespace libsearch

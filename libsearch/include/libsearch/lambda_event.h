@@ -11,12 +11,18 @@
 //     HTTP callers would only see as a bare 502).
 //   * Direct invocation: the event is the search request itself
 //     ({"query": ..., "k": ...}); the reply is the response JSON, or
-//     {"error": {...}} for a bad request.
+//     {"error": {...}} for a bad request. The request is the event's compact
+//     JSON (what the Python runtime hands its handler), so whitespace
+//     around it does not count towards the body limit.
 //   * An event that is not JSON: a Runtime API error of type
 //     Runtime.UnmarshalError, as the AWS runtime clients report it.
 //
 // The C++ bootstrap and the Python Lambda handler (through the extension)
-// both answer through this function, so their bytes cannot differ.
+// both answer through this function. What can still differ is only what
+// the Python runtime's own JSON parser decides before the handler runs, on
+// direct events that are not plain JSON to both parsers (a lone surrogate
+// escape, a number outside double range, a byte order mark); HTTP events
+// carry the body as a string and answer the same bytes.
 #pragma once
 
 #include <chrono>
