@@ -51,14 +51,18 @@ PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/tests/test_openapi.py: property-based tests from openapi.yaml
               "schemathesis==4.32.5")
 mapfile -t missing_pip < <("$PYTHON" - "${PIP_PACKAGES[@]}" <<'EOF'
+import re
 import sys
 from importlib import metadata
 
-for name in sys.argv[1:]:
+# "moto[server]" is moto; "schemathesis==4.32.5" must be that version.
+for spec in sys.argv[1:]:
+    name, _, pinned = re.split(r"\[.*\]", spec)[0].partition("==")
     try:
-        metadata.version(name.split("[")[0])
+        if pinned and metadata.version(name) != pinned:
+            print(spec)
     except metadata.PackageNotFoundError:
-        print(name)
+        print(spec)
 EOF
 )
 if ((${#missing_pip[@]})); then
