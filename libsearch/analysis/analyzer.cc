@@ -45,8 +45,9 @@ constexpr IsoCode kIsoCodes[] = {
 };
 
 // Stemmers Xapian::Stem offered (libsearch's stemmer until it moved to
-// libstemmer, which is BSD- rather than GPL-licensed) that libstemmer lacks: an index or schema naming one gets an error that
-// says what to use instead, rather than silently different stems.
+// libstemmer, which is BSD- rather than GPL-licensed) that libstemmer lacks:
+// an index or schema naming one gets an error that says what to use instead,
+// rather than silently different stems.
 struct RetiredStemmer {
   std::string_view name;
   std::string_view instead;
