@@ -2,7 +2,7 @@
 """Lists the licence of every library linked into each artefact and fails on
 GPL code or on a library whose licence it does not know.
 
-Usage: check_licences.py [--notices THIRD_PARTY_NOTICES.md] [--scan ARTEFACT]... MAP...
+Usage: check_licences.py [--notices THIRD_PARTY_NOTICES.md] [--scan ARTEFACT]... [MAP]...
 
 Each MAP is a GNU ld link map (`-Wl,-Map=FILE`) of one linked program or
 module: `make package` writes one for the Lambda bootstrap and one for the
@@ -167,13 +167,15 @@ def scan(artefact: pathlib.Path) -> List[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("maps", nargs="+", type=pathlib.Path, help="GNU ld link maps")
+    ap.add_argument("maps", nargs="*", type=pathlib.Path, help="GNU ld link maps")
     ap.add_argument("--notices", type=pathlib.Path, help="the third-party notices file to check")
     ap.add_argument("--scan", type=pathlib.Path, action="append", default=[],
                     help="a zip, directory or ELF file to search for GPL code")
     ap.add_argument("--project-dir", action="append", default=[],
                     help="object files under this directory are libsearch's own")
     args = ap.parse_args()
+    if not args.maps and not args.scan:
+        ap.error("give at least one link map or --scan")
     errors: List[str] = []
     found: Dict[str, Tuple[str, bool]] = {}
     for map_path in args.maps:
