@@ -242,3 +242,37 @@ def no_took(body: bytes | str) -> str:
 
     text = body.decode() if isinstance(body, bytes) else body
     return re.sub(r'"took_us":[0-9]+', '"took_us":0', text)
+
+
+def raw_exchange(port: int, chunks: List[bytes], settle: float, last_wait: float = 3.0,
+                 until: Callable[[bytes], bool] = lambda got: False) -> Tuple[bytes, bool]:
+    """Sends each chunk on one raw connection, reading for `settle` s after
+    each; after the last, reads until `until(bytes read)` holds or the server
+    closes, up to `last_wait` s. Returns the bytes read and whether the
+    server closed the connection (what an HTTP client library would hide)."""
+    import socket
+
+    got = b""
+    closed = False
+    with socket.create_connection(("127.0.0.1", port), timeout=10.0) as s:
+        s.settimeout(0.05)
+        for i, chunk in enumerate(chunks):
+            try:
+                s.sendall(chunk)
+            except OSError:
+                closed = True
+                break
+            last = i == len(chunks) - 1
+            deadline = time.monotonic() + (last_wait if last else settle)
+            while not closed and time.monotonic() < deadline and not (last and until(got)):
+                try:
+                    data = s.recv(1 << 20)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    data = b""
+                closed = not data
+                got += data
+            if closed:
+                break
+    return got, closed

@@ -48,7 +48,7 @@ from typing import Any, Dict, List, Set
 
 import pytest
 
-from conftest import FUNCTIONS, ROOT, HttpSurface, http, require
+from conftest import FUNCTIONS, ROOT, HttpSurface, http, raw_exchange, require
 
 SPEC = FUNCTIONS / "http_service" / "openapi.yaml"
 README = ROOT / "README.md"
@@ -349,31 +349,7 @@ def test_unlisted_methods(service: HttpSurface) -> None:
 def exchange(port: int, chunks: List[bytes], settle: float = 0.5) -> List[str]:
     """Sends each chunk on one connection, reading for `settle` s after each;
     returns the status code of every answer ("EOF" once the server closed)."""
-    import socket
-    import time
-
-    got = b""
-    closed = False
-    with socket.create_connection(("127.0.0.1", port), timeout=REQUEST_TIMEOUT) as s:
-        s.settimeout(0.05)
-        for chunk in chunks:
-            try:
-                s.sendall(chunk)
-            except OSError:
-                closed = True
-                break
-            deadline = time.monotonic() + settle
-            while not closed and time.monotonic() < deadline:
-                try:
-                    data = s.recv(65536)
-                except socket.timeout:
-                    continue
-                except OSError:
-                    data = b""
-                closed = not data
-                got += data
-            if closed:
-                break
+    got, closed = raw_exchange(port, chunks, settle, last_wait=settle)
     return [c.decode() for c in re.findall(rb"HTTP/1\.1 (\d{3}) ", got)] + (["EOF"] if closed else [])
 
 

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import http.client as httpclient
 import json
-import socket
-import time
 from typing import Callable, List, Optional, Tuple
 
 import pytest
 
-from conftest import HttpSurface
+from conftest import HttpSurface, raw_exchange
 
 SMUGGLED = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
 HONEST = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -69,38 +67,10 @@ def parse_answers(data: bytes, first_is_head: bool) -> Tuple[List[Answer], bytes
 
 def exchange(port: int, chunks: List[bytes], settle: float,
              until: Callable[[bytes], bool] = lambda got: b'"status":"ok"' in got) -> Tuple[bytes, bool]:
-    """Sends each chunk on one connection, reading for `settle` s after each;
-    after the last, reads until `until(bytes read)` holds or the server
-    closes, up to 3 s. Returns the bytes read and whether the server closed
-    the connection."""
-    got = b""
-    closed = False
-    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as s:
-        s.settimeout(0.05)
-        for i, chunk in enumerate(chunks):
-            try:
-                s.sendall(chunk)
-            except OSError:
-                closed = True
-                break
-            last = i == len(chunks) - 1
-            deadline = time.monotonic() + (3.0 if last else settle)
-            while not closed and time.monotonic() < deadline and not (last and until(got)):
-                try:
-                    data = s.recv(1 << 20)
-                except socket.timeout:
-                    continue
-                except OSError:
-                    data = b""
-                closed = not data
-                got += data
-            if closed:
-                break
-    return got, closed
+    """raw_exchange, waiting after the last chunk for the honest answer."""
+    return raw_exchange(port, chunks, settle, 3.0, until)
 
 
-# (what, head, body, expected first status). The body always contains
-# SMUGGLED where a body-unaware parser would read the next request.
 def cases() -> List[Tuple[str, bytes, bytes, int]]:
     s = SMUGGLED
     big_pad = b"x" * (2_000_000 - len(s))
