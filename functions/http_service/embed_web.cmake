@@ -1,16 +1,16 @@
 # Writes a C++ header holding the demo page's files (web/*) as string
 # literals, so libsearch-service serves them with no files beside the binary.
 #
-#   cmake -DWEB_DIR=<dir> -DOUTPUT=<header> -P embed_web.cmake
+#   cmake -DWEB_DIR=<dir> -DWEB_FILES=<name,name,...> -DOUTPUT=<header> -P embed_web.cmake
 #
 # Each file becomes {path, content type, ETag, bytes}; the ETag is the first
 # 16 hex digits of its SHA-256.
 cmake_minimum_required(VERSION 3.21)
-if(NOT WEB_DIR OR NOT OUTPUT)
-  message(FATAL_ERROR "embed_web.cmake: give -DWEB_DIR=... -DOUTPUT=...")
+if(NOT WEB_DIR OR NOT WEB_FILES OR NOT OUTPUT)
+  message(FATAL_ERROR "embed_web.cmake: give -DWEB_DIR=... -DWEB_FILES=a,b,... -DOUTPUT=...")
 endif()
 
-file(GLOB files RELATIVE "${WEB_DIR}" "${WEB_DIR}/*")
+string(REPLACE "," ";" files "${WEB_FILES}")
 list(SORT files)
 set(entries "")
 set(literals "")
