@@ -32,6 +32,8 @@ import tempfile
 import zipfile
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from check_al2023_abi import elf_files  # A sibling script: one ELF walk for both checks.
+
 
 @dataclasses.dataclass(frozen=True)
 class Library:
@@ -137,14 +139,6 @@ def check_map(map_path: pathlib.Path, project_dirs: List[str],
         more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
         print(f"  {component:<22} {licence:<42} {', '.join(shown[:3])}{more}")
     return errors
-
-
-def elf_files(root: pathlib.Path) -> Iterator[pathlib.Path]:
-    for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-        if path.is_file() and not path.is_symlink():
-            with open(path, "rb") as f:
-                if f.read(4) == b"\x7fELF":
-                    yield path
 
 
 def scan(artefact: pathlib.Path) -> List[str]:
