@@ -113,8 +113,8 @@ int Run(int argc, char** argv) {
   // Searches run in at most `threads` connections at once; connections (idle
   // keep-alive ones included) get threads of their own (task_queue.h), so
   // health probes never queue behind clients. 4 per core, not 1: a search
-  // holding a slot may be preempted or fault in index pages (1 per core lost
-  // a third of the throughput on a busy 2-core machine).
+  // holding a slot may be preempted or fault in index pages
+  // (docs/design-notes.md, "The HTTP service").
   unsigned threads = 4 * std::max(1u, std::thread::hardware_concurrency());
   unsigned max_connections = 512;
   double drain_seconds = std::atof(EnvOr("LIBSEARCH_DRAIN_SECONDS", "0").c_str());

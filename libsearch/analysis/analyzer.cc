@@ -614,9 +614,8 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(
   }
   // Only ICU's data is checked here. The BreakIterator and normalizers are
   // built on the first text that needs them (most queries are ASCII and
-  // never do): building them at open read enough of libicudata to add
-  // ~23 ms (76 -> 53 ms median) to a cold-cache exec -> first answer on
-  // the 10k catalogue, the Lambda cold-start case.
+  // never do): building them at open reads much of libicudata, which a
+  // cold start pays for (docs/design-notes.md, "Text analysis").
   UErrorCode status = U_ZERO_ERROR;
   u_init(&status);
   if (U_FAILURE(status)) {

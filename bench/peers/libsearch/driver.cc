@@ -77,7 +77,7 @@ int Serve(const std::string& path) {
   req.default_operator = libsearch::Operator::kOr;
   req.include_docs = false;
   // No "did you mean" on zero hits: no other engine computes one, and it
-  // walks the dictionary (a 300k-term one costs ~12 ms per unknown word).
+  // walks the dictionary (docs/design-notes.md, "Peer benchmarks").
   req.suggest = false;
   while (std::getline(std::cin, line)) {
     size_t tab = line.find('\t');
