@@ -112,7 +112,10 @@ struct FieldStats {
   uint64_t doc_count;        // Docs with at least one term in the field.
   uint64_t sum_total_tf;     // Sum of field lengths (tokens) over all docs.
   uint64_t num_terms;        // Distinct terms.
-  uint64_t num_blocks;       // Postings blocks (full and tail).
+  // Entries of the field's block arrays (block_last_doc, block_max_score,
+  // block_info): in 2.x the postings blocks of terms with two or more blocks,
+  // in 1.x every postings block (full and tail).
+  uint64_t num_blocks;
 };
 static_assert(sizeof(FieldStats) == 32);
 
