@@ -132,12 +132,18 @@ Status AtomicFileWriter::Commit() {
   }
   committed_ = true;
   // Make the rename itself durable.
-  const std::string dir = DirName(path_);
+  return SyncDirectory(DirName(path_));
+}
+
+Status SyncDirectory(const std::string& dir) {
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (dfd < 0) return ErrnoStatus("cannot open directory", dir, errno);
+  const int rc = ::fsync(dfd);
+  const int err = errno;
+  ::close(dfd);
+  // Some file systems cannot fsync a directory (EINVAL); their renames are
+  // as durable as they get.
+  if (rc != 0 && err != EINVAL) return ErrnoStatus("fsync failed on directory", dir, err);
   return Status::Ok();
 }
 

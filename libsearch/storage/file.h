@@ -79,6 +79,10 @@ class LineReader {
   virtual uint64_t bytes_read() const = 0;
 };
 
+// fsyncs the directory `dir`, which makes renames and creations in it
+// durable.
+Status SyncDirectory(const std::string& dir);
+
 // Reads a whole (small) file into *out.
 Status ReadFileToString(const std::string& path, std::string* out);
 

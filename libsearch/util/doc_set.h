@@ -1,12 +1,15 @@
 // A set of doc ids as a Roaring bitmap (CRoaring): compact whether the set
 // is sparse (sorted arrays), dense (bitsets) or runs, with fast iteration
-// and seeks. Used for cached filters.
+// and seeks. Used for cached filters and a segment's deleted docs.
 #pragma once
 
 #include <roaring/roaring.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
 
 namespace libsearch::internal {
 
@@ -22,12 +25,36 @@ class DocSet {
   void AddMany(const uint32_t* docs, size_t n) {
     roaring_bitmap_add_many(bitmap_, n, docs);
   }
+  void Add(uint32_t doc) { roaring_bitmap_add(bitmap_, doc); }
+  // Adds every doc of `other`.
+  void AddAll(const DocSet& other) { roaring_bitmap_or_inplace(bitmap_, other.bitmap_); }
+  std::unique_ptr<DocSet> Clone() const {
+    return std::unique_ptr<DocSet>(new DocSet(roaring_bitmap_copy(bitmap_)));
+  }
   // Converts long runs to run containers; call once when done adding.
   void Optimize() { roaring_bitmap_run_optimize(bitmap_); }
   uint64_t cardinality() const { return roaring_bitmap_get_cardinality(bitmap_); }
+  // The largest doc; 0 if the set is empty.
+  uint32_t maximum() const { return roaring_bitmap_maximum(bitmap_); }
   bool Contains(uint32_t doc) const { return roaring_bitmap_contains(bitmap_, doc); }
   // Memory held, approximately (the serialised size).
   size_t bytes() const { return roaring_bitmap_size_in_bytes(bitmap_) + sizeof(*this); }
+
+  // Roaring's portable serialisation (the same bytes on every platform).
+  std::string Serialize() const {
+    std::string out(roaring_bitmap_portable_size_in_bytes(bitmap_), '\0');
+    roaring_bitmap_portable_serialize(bitmap_, out.data());
+    return out;
+  }
+  // The set serialised in `bytes`, or null if they are not a valid
+  // serialisation of exactly that length.
+  static std::unique_ptr<DocSet> Deserialize(std::string_view bytes) {
+    roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(bytes.data(), bytes.size());
+    if (b == nullptr) return nullptr;
+    auto set = std::unique_ptr<DocSet>(new DocSet(b));
+    if (roaring_bitmap_portable_size_in_bytes(b) != bytes.size()) return nullptr;
+    return set;
+  }
 
   // Walks the set in increasing order. Lifetime: within the set's.
   class Iterator {
@@ -44,6 +71,7 @@ class DocSet {
   };
 
  private:
+  explicit DocSet(roaring_bitmap_t* bitmap) : bitmap_(bitmap) {}
   roaring_bitmap_t* bitmap_;
 };
 

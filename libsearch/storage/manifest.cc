@@ -1,0 +1,198 @@
+#include "storage/manifest.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "storage/file.h"
+#include "util/hash.h"
+
+namespace libsearch::internal {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::string_view kFormat = "libsearch-manifest";
+constexpr uint64_t kVersion = 1;
+
+std::string Hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64, v);
+  return buf;
+}
+
+// All digits, and at least `min_digits` of them.
+bool AllDigits(std::string_view s, size_t min_digits) {
+  if (s.size() < min_digits) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+bool IsSegmentName(std::string_view s) { return s.size() > 1 && s[0] == 's' && AllDigits(s.substr(1), 6); }
+
+// `<segment>_<generation>.<ext>`.
+bool IsGenerationFile(std::string_view name, std::string_view ext) {
+  if (name.size() <= ext.size() + 1 || name.substr(name.size() - ext.size()) != ext ||
+      name[name.size() - ext.size() - 1] != '.') {
+    return false;
+  }
+  std::string_view stem = name.substr(0, name.size() - ext.size() - 1);
+  const size_t us = stem.rfind('_');
+  return us != std::string_view::npos && IsSegmentName(stem.substr(0, us)) &&
+         AllDigits(stem.substr(us + 1), 1);
+}
+
+Status Bad(const std::string& path, const std::string& what) {
+  return Status::Corruption("index manifest '" + path + "' is damaged: " + what +
+                            "; restore the index directory from a backup or rebuild it with "
+                            "`libsearch index`");
+}
+
+Json Content(const Manifest& m) {
+  Json segments = Json::array();
+  for (const SegmentEntry& s : m.segments) {
+    Json e = {{"name", s.name}, {"docs", s.num_docs}, {"deleted", s.num_deleted}};
+    if (!s.deletes.empty()) e["deletes"] = s.deletes;
+    if (!s.updates.empty()) e["updates"] = s.updates;
+    segments.push_back(std::move(e));
+  }
+  return Json{{"format", kFormat},
+              {"version", kVersion},
+              {"generation", m.generation},
+              {"next_segment", m.next_segment},
+              {"segments", std::move(segments)}};
+}
+
+// nlohmann's object keys are sorted, so a dump is canonical.
+std::string ChecksumOf(const Json& content) {
+  const std::string text = content.dump();
+  return Hex64(Checksum64(text.data(), text.size()));
+}
+
+}  // namespace
+
+std::string Manifest::SegmentName(uint64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "s%06" PRIu64, n);
+  return buf;
+}
+
+std::vector<std::string> Manifest::Files() const {
+  std::vector<std::string> files;
+  for (const SegmentEntry& s : segments) {
+    files.push_back(s.SegmentFile());
+    if (!s.deletes.empty()) files.push_back(s.deletes);
+    if (!s.updates.empty()) files.push_back(s.updates);
+  }
+  return files;
+}
+
+uint64_t Manifest::num_live_docs() const {
+  uint64_t n = 0;
+  for (const SegmentEntry& s : segments) n += s.num_docs - s.num_deleted;
+  return n;
+}
+
+std::string Manifest::Serialize() const {
+  Json content = Content(*this);
+  const std::string sum = ChecksumOf(content);
+  content["checksum"] = sum;
+  return content.dump(1) + "\n";
+}
+
+Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Bad(path, "not a JSON object");
+  if (!j.contains("format") || j["format"] != kFormat) return Bad(path, "not a libsearch manifest");
+  // The checksum rule is the same in every version, so it comes first: a
+  // damaged version number reads as damage, not as a newer format.
+  if (!j.contains("checksum") || !j["checksum"].is_string()) return Bad(path, "no checksum");
+  const std::string stored = j["checksum"].get<std::string>();
+  j.erase("checksum");
+  if (ChecksumOf(j) != stored) return Bad(path, "checksum mismatch");
+  if (!j.contains("version") || !j["version"].is_number_unsigned()) {
+    return Bad(path, "no version");
+  }
+  if (j["version"].get<uint64_t>() > kVersion) {
+    return Status::Unimplemented("index manifest '" + path + "' has version " +
+                                 j["version"].dump() + ", newer than this libsearch reads (" +
+                                 std::to_string(kVersion) + "); upgrade libsearch");
+  }
+
+  auto u64 = [&j](const char* key, uint64_t* out) {
+    if (!j.contains(key) || !j[key].is_number_unsigned()) return false;
+    *out = j[key].get<uint64_t>();
+    return true;
+  };
+  Manifest m;
+  if (!u64("generation", &m.generation) || m.generation == 0) return Bad(path, "bad generation");
+  if (!u64("next_segment", &m.next_segment)) return Bad(path, "bad next_segment");
+  if (!j.contains("segments") || !j["segments"].is_array()) return Bad(path, "no segment list");
+  std::set<std::string> seen;
+  for (const Json& e : j["segments"]) {
+    SegmentEntry s;
+    if (!e.is_object() || !e.contains("name") || !e["name"].is_string() ||
+        !e.contains("docs") || !e["docs"].is_number_unsigned() || !e.contains("deleted") ||
+        !e["deleted"].is_number_unsigned()) {
+      return Bad(path, "a segment entry lacks name, docs or deleted");
+    }
+    s.name = e["name"].get<std::string>();
+    s.num_docs = e["docs"].get<uint64_t>();
+    s.num_deleted = e["deleted"].get<uint64_t>();
+    if (!IsSegmentName(s.name) || !seen.insert(s.name).second) {
+      return Bad(path, "segment name \"" + s.name + "\" is malformed or repeated");
+    }
+    if (s.num_deleted > s.num_docs) return Bad(path, "segment " + s.name + " deletes more docs than it has");
+    for (auto [key, ext, out] : {std::tuple{"deletes", "del", &s.deletes},
+                                 std::tuple{"updates", "upd", &s.updates}}) {
+      if (!e.contains(key)) continue;
+      if (!e[key].is_string()) return Bad(path, std::string(key) + " of " + s.name + " is not a name");
+      *out = e[key].get<std::string>();
+      if (!IsGenerationFile(*out, ext) || out->rfind(s.name + "_", 0) != 0) {
+        return Bad(path, std::string(key) + " file \"" + *out + "\" does not belong to " + s.name);
+      }
+    }
+    if (s.num_deleted > 0 && s.deletes.empty()) {
+      return Bad(path, "segment " + s.name + " has deleted docs but no delete file");
+    }
+    m.segments.push_back(std::move(s));
+  }
+  return m;
+}
+
+Result<Manifest> ReadManifest(const std::string& dir) {
+  const std::string path = dir + "/" + std::string(kManifestName);
+  std::string text;
+  Status st = ReadFileToString(path, &text);
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kNotFound) {
+      return Status::NotFound("'" + dir + "' has no " + std::string(kManifestName) +
+                              ": not an index directory (create one with `libsearch index "
+                              "--output " + dir + "`)");
+    }
+    return st;
+  }
+  return Manifest::Parse(text, path);
+}
+
+Status WriteManifest(const std::string& dir, const Manifest& manifest) {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto writer,
+                             AtomicFileWriter::Create(dir + "/" + std::string(kManifestName)));
+  LIBSEARCH_RETURN_IF_ERROR(writer->Append(manifest.Serialize()));
+  return writer->Commit();
+}
+
+bool IsIndexDirFile(std::string_view name) {
+  if (name == kManifestName || name == "LOCK") return true;
+  const size_t tmp = name.find(".tmp.");
+  if (tmp != std::string_view::npos) return IsIndexDirFile(name.substr(0, tmp));
+  if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") {
+    return IsSegmentName(name.substr(0, name.size() - 4));
+  }
+  return IsGenerationFile(name, "del") || IsGenerationFile(name, "upd");
+}
+
+}  // namespace libsearch::internal

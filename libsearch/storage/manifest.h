@@ -1,0 +1,59 @@
+// The commit point of an index directory: which immutable segment files are
+// live, which doc ids of each are deleted, and a generation number that
+// grows with every commit (docs/format.md, "Index directories").
+//
+// A commit writes its new segment and delete files first, then replaces
+// MANIFEST through a temporary name (write, fsync, rename, fsync the
+// directory), so a reader or a crash sees the old or the new commit, never a
+// mix. Files no manifest names are leftovers of a dead or older writer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libsearch/status.h"
+
+namespace libsearch::internal {
+
+inline constexpr std::string_view kManifestName = "MANIFEST";
+
+struct SegmentEntry {
+  std::string name;  // "s000001": the segment file is `<name>.seg`.
+  uint64_t num_docs = 0;      // Docs in the segment file, deleted ones included.
+  uint64_t num_deleted = 0;   // Cardinality of the delete file.
+  std::string deletes;        // `<name>_<generation>.del`, or empty if none.
+  std::string updates;        // `<name>_<generation>.upd` (field value updates), or empty.
+
+  std::string SegmentFile() const { return name + ".seg"; }
+};
+
+struct Manifest {
+  uint64_t generation = 0;    // 1 for the first commit; +1 per commit.
+  uint64_t next_segment = 1;  // Number for the next new segment's name.
+  std::vector<SegmentEntry> segments;
+
+  // The name of segment number `n` ("s000001"; more digits past 999999).
+  static std::string SegmentName(uint64_t n);
+  // The file names this commit refers to, MANIFEST excluded.
+  std::vector<std::string> Files() const;
+  uint64_t num_live_docs() const;
+
+  // One JSON object with a checksum of its own content.
+  std::string Serialize() const;
+  // `path` names the file in errors. Checks the checksum, the format
+  // version, that names are well-formed and unique, and that counts agree.
+  static Result<Manifest> Parse(std::string_view text, const std::string& path);
+};
+
+// Reads `dir`/MANIFEST. NotFound if the directory has none.
+Result<Manifest> ReadManifest(const std::string& dir);
+// Replaces `dir`/MANIFEST atomically and durably (see above).
+Status WriteManifest(const std::string& dir, const Manifest& manifest);
+
+// True if `name` is a file an index directory's writer creates: a segment,
+// delete or update file, MANIFEST, the lock, or a temporary file of theirs.
+bool IsIndexDirFile(std::string_view name);
+
+}  // namespace libsearch::internal
