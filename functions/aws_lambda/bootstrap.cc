@@ -32,7 +32,7 @@ bool Exists(const std::string& path) {
 std::string IndexPath() {
   if (const char* p = std::getenv("LIBSEARCH_INDEX"); p != nullptr && *p != '\0') return p;
   if (const char* root = std::getenv("LAMBDA_TASK_ROOT"); root != nullptr && *root != '\0') {
-    const std::string in_task = std::string(root) + "/index.idx";
+    std::string in_task = std::string(root) + "/index.idx";
     if (Exists(in_task)) return in_task;
   }
   return "/opt/index.idx";

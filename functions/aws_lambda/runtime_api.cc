@@ -346,7 +346,7 @@ Result<Invocation> RuntimeApiClient::Next() {
 }
 
 Status RuntimeApiClient::Post(const std::string& path, std::string_view body,
-                              std::vector<std::pair<std::string, std::string>> headers) {
+                              const std::vector<std::pair<std::string, std::string>>& headers) {
   LIBSEARCH_ASSIGN_OR_RETURN(HttpReply reply,
                              conn_.Request("POST", std::string(kApiPrefix) + path, headers, body));
   if (reply.status != 202 && reply.status != 200) {

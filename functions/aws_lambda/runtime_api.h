@@ -110,7 +110,7 @@ class RuntimeApiClient {
 
  private:
   Status Post(const std::string& path, std::string_view body,
-              std::vector<std::pair<std::string, std::string>> headers);
+              const std::vector<std::pair<std::string, std::string>>& headers);
   HttpConnection conn_;
 };
 

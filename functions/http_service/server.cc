@@ -45,7 +45,7 @@ using libsearch::functions::Metrics;
 
 constexpr const char* kJson = "application/json";
 
-std::string EnvOr(const char* name, std::string fallback) {
+std::string EnvOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
@@ -320,7 +320,9 @@ int Run(int argc, char** argv) {
   // listen_after_bind returns after stop(), once the workers finished the
   // requests they had. Wake the signal thread if it is still waiting.
   if (signal_thread.joinable()) {
-    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    // The signal thread waits in sigwait(), so SIGTERM wakes it, it does not
+    // terminate anything.
+    pthread_kill(signal_thread.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
     signal_thread.join();
   }
   std::fprintf(stderr, "libsearch-service: stopped\n");
@@ -329,4 +331,14 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return Run(argc, argv); }
+int main(int argc, char** argv) {
+  // Only allocation failure or a library bug can throw this far.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "libsearch-service: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "libsearch-service: fatal: unknown exception\n");
+  }
+  return 1;
+}

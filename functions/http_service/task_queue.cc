@@ -19,21 +19,19 @@ ConnectionPool::~ConnectionPool() { shutdown(); }
 
 void ConnectionPool::enqueue(std::function<void()> fn) {
   std::vector<std::thread> exited;
-  bool queued = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!shutdown_) {
-      tasks_.push_back(std::move(fn));
-      queued = true;
-      // Each idle thread takes one queued task (a woken one still counts as
-      // idle until it takes it); a task left over gets a new thread.
-      if (tasks_.size() > idle_ && threads_.size() < max_threads_) Spawn();
-      exited.swap(exited_);
+    std::unique_lock<std::mutex> lock(mu_);
+    if (shutdown_) {
+      // After shutdown() the task runs on the caller (see the header).
+      lock.unlock();
+      fn();
+      return;
     }
-  }
-  if (!queued) {
-    fn();
-    return;
+    tasks_.push_back(std::move(fn));
+    // Each idle thread takes one queued task (a woken one still counts as
+    // idle until it takes it); a task left over gets a new thread.
+    if (tasks_.size() > idle_ && threads_.size() < max_threads_) Spawn();
+    exited.swap(exited_);
   }
   ready_.notify_one();
   JoinExited(std::move(exited));

@@ -99,7 +99,7 @@ std::string AsciiLower(std::string_view s) {
 
 // Maps a user-supplied language to a Snowball name, "none", or "" if unknown.
 std::string ResolveLanguage(std::string_view language) {
-  const std::string lower = AsciiLower(language);
+  std::string lower = AsciiLower(language);
   if (lower == kNoStemming) return lower;
   for (const IsoCode& code : kIsoCodes) {
     if (lower == code.iso) return std::string(code.snowball);

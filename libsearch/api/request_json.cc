@@ -50,7 +50,7 @@ Status StringList(const Json& value, std::string_view key, const JsonLimits& lim
 
 // An integer in [lo, hi]; 10.0 or "10" are not integers.
 Status Bounded(const Json& value, std::string_view key, uint64_t lo, uint64_t hi, uint64_t* out) {
-  const Status error =
+  Status error =
       Invalid(std::string(key) + " must be an integer from " + Num(lo) + " to " + Num(hi));
   if (!value.is_number_integer()) return error;
   if (value.is_number_unsigned()) {

@@ -78,7 +78,11 @@ std::string SearchResponseToJson(const SearchResponse& response, const SearchReq
     if (docs) {
       // Stored fields are compact, valid JSON already: passed through.
       out += ",\"doc\":";
-      out += h.doc_json.empty() ? std::string_view("{}") : std::string_view(h.doc_json);
+      if (h.doc_json.empty()) {
+        out += "{}";
+      } else {
+        out += h.doc_json;
+      }
     }
     if (highlights) {
       out += ",\"highlights\":{";
@@ -133,7 +137,7 @@ std::string_view ErrorCodeName(StatusCode code) {
 int HttpStatusOf(StatusCode code) {
   switch (code) {
     case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kInvalidArgument:
     case StatusCode::kResourceExhausted: return 400;  // A request over a limit: the caller's to fix.
     case StatusCode::kNotFound: return 404;
     case StatusCode::kUnimplemented: return 501;

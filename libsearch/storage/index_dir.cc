@@ -135,7 +135,9 @@ Status RemoveUnreferencedFiles(const std::string& dir, const Manifest& manifest,
   }
   ::closedir(d);
   for (const std::string& name : doomed) {
-    const std::string path = dir + "/" + name;
+    std::string path = dir;
+    path += '/';
+    path += name;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("cannot remove", path);
     ++*removed;
   }
