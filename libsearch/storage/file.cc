@@ -1,6 +1,8 @@
 #include "storage/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,6 +31,60 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// Opens `path` for reading only if it is a regular file. O_NONBLOCK keeps a
+// FIFO from blocking the open; it changes nothing for regular files.
+Result<int> OpenRegular(const std::string& path, std::string_view what) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return ErrnoStatus("cannot open " + std::string(what), path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus("cannot stat", path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument("'" + path + "' is not a regular file (" +
+                                   (S_ISDIR(st.st_mode)    ? "a directory"
+                                    : S_ISFIFO(st.st_mode) ? "a pipe"
+                                                           : "a device or socket") +
+                                   "); give the path of a file");
+  }
+  return fd;
+}
+
+// Removes `<base>.tmp.<pid>.<n>` files left in `dir` by writers that died
+// (their pid no longer runs): a killed build would otherwise leave its
+// partial output behind for ever.
+void RemoveStaleTemporaries(const std::string& dir, const std::string& base) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  const std::string prefix = base + ".tmp.";
+  std::vector<std::string> stale;
+  for (dirent* e = ::readdir(d); e != nullptr; e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name.substr(0, prefix.size()) != prefix) continue;
+    std::string_view rest = name.substr(prefix.size());
+    const size_t dot = rest.find('.');
+    if (dot == 0 || dot == std::string_view::npos) continue;
+    long pid = 0;
+    bool digits = true;
+    for (char c : rest.substr(0, dot)) {
+      if (c < '0' || c > '9' || pid > 1L << 40) {
+        digits = false;
+        break;
+      }
+      pid = pid * 10 + (c - '0');
+    }
+    if (!digits || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      stale.emplace_back(name);
+    }
+  }
+  ::closedir(d);
+  for (const std::string& name : stale) ::unlink((dir + "/" + name).c_str());
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() &&
          s.substr(s.size() - suffix.size()) == suffix;
@@ -39,17 +95,12 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 // ---------------------------------------------------------------- MappedFile
 
 Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open index", path, errno);
+  LIBSEARCH_ASSIGN_OR_RETURN(const int fd, OpenRegular(path, "index"));
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
     return ErrnoStatus("cannot stat", path, err);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument("'" + path + "' is not a regular file");
   }
   const size_t size = static_cast<size_t>(st.st_size);
   const char* data = nullptr;
@@ -77,6 +128,19 @@ MappedFile::~MappedFile() {
 
 Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
     const std::string& path) {
+  // rename() would replace a symbolic link or a device node itself, not
+  // write through it.
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(
+        "refusing to replace '" + path + "': it is " +
+        (S_ISLNK(st.st_mode)   ? "a symbolic link (give the path it points to)"
+         : S_ISDIR(st.st_mode) ? "a directory"
+                               : "not a regular file") +
+        "; the output must be a regular file or a new path");
+  }
+  const size_t slash = path.rfind('/');
+  RemoveStaleTemporaries(DirName(path), slash == std::string::npos ? path : path.substr(slash + 1));
   std::random_device rd;
   const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
                           std::to_string(rd() % 1000000);
@@ -223,10 +287,24 @@ class GzipReader : public BufferedLineReader {
   void Fill(std::string* buf) override {
     char chunk[kChunk];
     const int n = gzread(f_, chunk, kChunk);
-    if (n < 0) {
-      int errnum = 0;
+    int errnum = Z_OK;
+    const char* error = gzerror(f_, &errnum);
+    // zlib reports a stream cut short (Z_BUF_ERROR) only through gzerror:
+    // gzread returns what it decoded, then 0 as at a clean end.
+    if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
+      status_ = Status::InvalidArgument(
+          "'" + path_ + "' is not valid gzip: " + error +
+          (errnum == Z_BUF_ERROR ? " (the file is truncated)" : "") +
+          "; check or re-create the file");
+      eof_ = true;
+      return;
+    }
+    // zlib reads a file without a gzip header as plain bytes.
+    if (gzdirect(f_) != 0) {
       status_ = Status::InvalidArgument("'" + path_ +
-                                        "' is not valid gzip: " + gzerror(f_, &errnum));
+                                        "' is not gzip-compressed, though its name ends in .gz; "
+                                        "compress it or rename it");
+      eof_ = true;
       return;
     }
     bytes_read_ = static_cast<uint64_t>(gzoffset(f_));
@@ -299,18 +377,22 @@ class ZstdReader : public BufferedLineReader {
 }  // namespace
 
 Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path) {
+  LIBSEARCH_ASSIGN_OR_RETURN(const int fd, OpenRegular(path, "input"));
   if (EndsWith(path, ".gz")) {
-    // gzopen does not report errno reliably; check existence first.
-    FILE* probe = std::fopen(path.c_str(), "rb");
-    if (probe == nullptr) return ErrnoStatus("cannot open input", path, errno);
-    std::fclose(probe);
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (f == nullptr) return ErrnoStatus("cannot open input", path, errno);
+    gzFile f = gzdopen(fd, "rb");
+    if (f == nullptr) {
+      ::close(fd);
+      return Status::ResourceExhausted("cannot open input '" + path + "': out of memory");
+    }
     gzbuffer(f, 1 << 17);
     return std::unique_ptr<LineReader>(new GzipReader(path, f));
   }
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoStatus("cannot open input", path, errno);
+  FILE* f = ::fdopen(fd, "rb");
+  if (f == nullptr) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus("cannot open input", path, err);
+  }
   if (EndsWith(path, ".zst")) {
     return std::unique_ptr<LineReader>(new ZstdReader(path, f));
   }
@@ -318,8 +400,13 @@ Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path) {
 }
 
 Status ReadFileToString(const std::string& path, std::string* out) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoStatus("cannot open", path, errno);
+  LIBSEARCH_ASSIGN_OR_RETURN(const int fd, OpenRegular(path, "file"));
+  FILE* f = ::fdopen(fd, "rb");
+  if (f == nullptr) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus("cannot open", path, err);
+  }
   out->clear();
   char chunk[kChunk];
   size_t n;
