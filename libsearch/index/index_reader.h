@@ -79,6 +79,22 @@ struct KeywordColumn {
     std::memcpy(&v, dense + 2ull * doc, 2);
     return v;
   }
+  // The ordinals of `doc` as [*begin, *end), or false if the offsets are
+  // bad. A dense column's ordinal goes through `scratch`.
+  bool Ords(uint32_t doc, uint32_t* scratch, const uint32_t** begin, const uint32_t** end) const {
+    if (dense != nullptr) {
+      const uint32_t code = Code(doc);
+      *scratch = code - 1;
+      *begin = scratch;
+      *end = scratch + (code != 0);
+      return true;
+    }
+    const uint32_t lo = offsets[doc], hi = offsets[doc + 1];
+    if (lo > hi || hi > num_ords) return false;
+    *begin = ords + lo;
+    *end = ords + hi;
+    return true;
+  }
 };
 
 // Thread-safety: immutable after Open; all methods are safe from any thread.
