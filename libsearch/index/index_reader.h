@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "index/doc_store.h"
-#include "index/postings.h"
+#include "index/postings_cursor.h"
 #include "index/term_dict.h"
 #include "index/term_infos.h"
 #include "libsearch/schema.h"
