@@ -144,7 +144,23 @@ class IndexReader {
 
  private:
   IndexReader() = default;
+  struct SectionLookup;
+  // Open's steps, in the order Init() runs them; each fails on damage.
   Status Init();
+  Status ReadHeader();
+  Status ReadSectionTable();
+  Status FindGlobalSections(SectionLookup* sections) const;
+  // A whole-index section's bytes; Corruption if it is missing.
+  Result<std::string_view> GlobalSection(const SectionLookup& sections, SectionKind k) const;
+  // Returns the field_stats section.
+  Result<std::string_view> ReadSchemaAndStats(const SectionLookup& sections);
+  Status ReadDocIds(const SectionLookup& sections);
+  Status ReadBm25ParamsAndSynonyms(const SectionLookup& sections);
+  Status FindFieldSections(SectionLookup* sections);
+  Status OpenNumericColumn(uint32_t f, const SectionLookup& sections);
+  Status OpenIndexedField(uint32_t f, const SectionLookup& sections, std::string_view stats);
+  Status OpenKeywordColumn(uint32_t f, const SectionLookup& sections);
+  Status FindIdField();
   Status InitPrefixField(uint32_t f, const SectionEntry* const* sections);
   std::string_view Section(const SectionEntry& e) const {
     return file_->data().substr(e.offset, e.length);
