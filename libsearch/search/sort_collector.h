@@ -18,7 +18,10 @@ class SortCollector {
   struct Entry {
     float score;
     uint32_t doc;
-    uint32_t tier;  // Typo tier: 0 matches without typos; lower tiers rank first.
+    // Typo tier: 0 matches without typos; lower tiers rank first. Always 0
+    // under sort fields (tiers apply to relevance order), which MayKeep's
+    // judgement on sort values alone relies on.
+    uint32_t tier;
   };
 
   // REQUIRES: `order` outlives the collector.
