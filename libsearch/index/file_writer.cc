@@ -43,8 +43,8 @@ Status IndexFileWriter::Write(std::vector<FieldAccum>* fields, const DocStoreWri
   LIBSEARCH_RETURN_IF_ERROR(WriteDocIds(doc_ords));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kFieldStats, kNoField, Bytes(stats)));
   const Bm25ParamsRecord rec{options_.bm25_k1, options_.bm25_b, kScoringVersion, 0};
-  LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kBm25Params, kNoField,
-                                       std::string(reinterpret_cast<const char*>(&rec), sizeof rec)));
+  const std::string_view rec_bytes(reinterpret_cast<const char*>(&rec), sizeof rec);
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kBm25Params, kNoField, rec_bytes));
   if (!options_.synonyms.empty()) {
     LIBSEARCH_RETURN_IF_ERROR(
         AddSection(SectionKind::kSynonyms, kNoField, nlohmann::json(options_.synonyms).dump()));

@@ -66,6 +66,23 @@ class IndexImpl : public Index {
   Status Init();
   Result<SearchResponse> Search(const SearchRequest& req) const override;
 
+  Result<std::string> ExplainQuery(const SearchRequest& req) const override;  // plan.cc
+  // The request's query and filters as one scorer tree, with its context
+  // (for ExactTier, typo_tiers.h).
+  Status BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* query,
+                     std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer) const;
+  // Typo tiers apply to relevance order: with sort fields, those decide.
+  static bool TypoTiered(const SearchRequest& req) { return req.typos && req.sort.empty(); }
+
+  // info.cc
+  Result<std::string> Document(uint32_t doc) const override;
+  const Schema& schema() const override { return reader_->schema(); }
+  uint64_t num_docs() const override { return reader_->num_docs(); }
+  IndexInfo Info() const override;
+  Status Verify() const override;
+
+ private:
+  // The stages, in the order Search runs them.
   // validate.cc
   Status Validate(const SearchRequest& req) const;
 
@@ -74,7 +91,6 @@ class IndexImpl : public Index {
   // The query and its filters as one tree. Filters that only use field
   // `lift_field` are left out (a disjunctive facet's view); -1 keeps all.
   Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1) const;
-  Result<std::string> ExplainQuery(const SearchRequest& req) const override;
 
   // execute.cc
   Result<Collected> Execute(const SearchRequest& req, SearchPlan plan) const;
@@ -84,14 +100,9 @@ class IndexImpl : public Index {
   Status RunTopK(const Query& query, const SearchRequest& req, size_t keep,
                  SearchResponse* resp, std::vector<ScoredDoc>* best,
                  MatchedTerms* matched) const;
-  // The request's query and filters as one scorer tree, with its context.
-  Status BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* query,
-                     std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer) const;
   Status CorruptPostings() const;
 
   // typo_tiers.cc
-  // Typo tiers apply to relevance order: with sort fields, those decide.
-  static bool TypoTiered(const SearchRequest& req) { return req.typos && req.sort.empty(); }
   Status TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
                     SearchResponse* resp, std::vector<ScoredDoc>* best,
                     MatchedTerms* matched) const;
@@ -110,14 +121,7 @@ class IndexImpl : public Index {
   // suggest.cc
   std::string Suggest(const SearchRequest& req) const;
 
-  // info.cc
-  Result<std::string> Document(uint32_t doc) const override;
-  const Schema& schema() const override { return reader_->schema(); }
-  uint64_t num_docs() const override { return reader_->num_docs(); }
-  IndexInfo Info() const override;
-  Status Verify() const override;
-
- private:
+  // Set up at open, and the stages' helpers.
   // analyzers.cc
   Status InitAnalyzers();
   // synonyms.cc
