@@ -76,8 +76,8 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
     return Status::Corruption("document store block for doc " + std::to_string(doc) +
                               " has a bad header");
   }
-  // A decompression context costs far more to set up than a 4 KiB block
-  // costs to decode: keep one per thread.
+  // A decompression context costs more to set up than a block costs to
+  // decode: keep one per thread (see docs/design-notes.md, "Postings layout").
   struct DCtx {
     ZSTD_DCtx* ctx = ZSTD_createDCtx();
     ~DCtx() { ZSTD_freeDCtx(ctx); }

@@ -45,7 +45,45 @@ Result<std::unique_ptr<IndexReader>> IndexReader::Open(const std::string& path) 
   return r;
 }
 
+// Where each section is: the whole-index ones by kind, the others by
+// (field, kind), for the field and for its prefix index.
+struct IndexReader::SectionLookup {
+  const SectionEntry* global[kNumSectionKinds] = {};
+  std::vector<const SectionEntry*> per_field, per_prefix;
+
+  const SectionEntry* field(uint32_t f, SectionKind k) const {
+    return per_field[f * kNumSectionKinds + static_cast<uint32_t>(k)];
+  }
+};
+
 Status IndexReader::Init() {
+  LIBSEARCH_RETURN_IF_ERROR(ReadHeader());
+  LIBSEARCH_RETURN_IF_ERROR(ReadSectionTable());
+  SectionLookup sections;
+  LIBSEARCH_RETURN_IF_ERROR(FindGlobalSections(&sections));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view stats, ReadSchemaAndStats(sections));
+  LIBSEARCH_RETURN_IF_ERROR(ReadDocIds(sections));
+  LIBSEARCH_RETURN_IF_ERROR(ReadBm25ParamsAndSynonyms(sections));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_index,
+                             GlobalSection(sections, SectionKind::kDocStoreIndex));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_data,
+                             GlobalSection(sections, SectionKind::kDocStore));
+  LIBSEARCH_ASSIGN_OR_RETURN(store_, DocStoreReader::Open(store_index, store_data, num_docs_));
+  LIBSEARCH_RETURN_IF_ERROR(FindFieldSections(&sections));
+  for (uint32_t f = 0; f < fields_.size(); ++f) {
+    LIBSEARCH_RETURN_IF_ERROR(OpenNumericColumn(f, sections));
+    if (sections.field(f, SectionKind::kTermIndex) == nullptr) continue;  // Not indexed.
+    LIBSEARCH_RETURN_IF_ERROR(OpenIndexedField(f, sections, stats));
+    LIBSEARCH_RETURN_IF_ERROR(OpenKeywordColumn(f, sections));
+    if (sections.per_prefix[f * kNumSectionKinds +
+                            static_cast<uint32_t>(SectionKind::kTermIndex)] != nullptr) {
+      LIBSEARCH_RETURN_IF_ERROR(InitPrefixField(f, &sections.per_prefix[f * kNumSectionKinds]));
+    }
+  }
+  return FindIdField();
+}
+
+Status IndexReader::ReadHeader() {
   const std::string_view data = file_->data();
   if (data.size() < sizeof(FileHeader)) {
     return Status::Corruption("file is " + std::to_string(data.size()) +
@@ -65,7 +103,6 @@ Status IndexReader::Init() {
         std::to_string(kOldestReadableMajor) + ".x to " + std::to_string(kFormatMajor) +
         ".x); rebuild the index with `libsearch index` or upgrade libsearch");
   }
-  const bool v1 = header_.format_major == 1;
   if (header_.file_size != data.size()) {
     return Status::Corruption("file is " + std::to_string(data.size()) + " bytes but the header says " +
                               std::to_string(header_.file_size) + " (truncated or appended to)");
@@ -73,6 +110,12 @@ Status IndexReader::Init() {
   if (header_.block_size != 128 || header_.doc_count >= kNoMoreDocs) {
     return Status::Corruption("header has an unsupported block size or doc count");
   }
+  num_docs_ = static_cast<uint32_t>(header_.doc_count);
+  return Status::Ok();
+}
+
+Status IndexReader::ReadSectionTable() {
+  const std::string_view data = file_->data();
   const uint64_t table_bytes = uint64_t{header_.section_count} * sizeof(SectionEntry);
   if (header_.table_offset > data.size() || table_bytes > data.size() - header_.table_offset) {
     return Status::Corruption("section table lies outside the file");
@@ -83,57 +126,72 @@ Status IndexReader::Init() {
   }
   sections_.resize(header_.section_count);
   std::memcpy(sections_.data(), table, table_bytes);
-  num_docs_ = static_cast<uint32_t>(header_.doc_count);
+  return Status::Ok();
+}
 
-  const SectionEntry* by_kind[kNumSectionKinds] = {};
+Status IndexReader::FindGlobalSections(SectionLookup* sections) const {
   for (const SectionEntry& e : sections_) {
     if (e.offset % kSectionAlignment != 0 || e.offset > header_.table_offset ||
         e.length > header_.table_offset - e.offset) {
       return Status::Corruption("section " + std::string(SectionKindName(SectionKind(e.kind))) +
                                 " lies outside the data area");
     }
-    if (e.field == kNoField && e.kind < kNumSectionKinds) by_kind[e.kind] = &e;
+    if (e.field == kNoField && e.kind < kNumSectionKinds) sections->global[e.kind] = &e;
   }
-  auto global = [&](SectionKind k) -> Result<std::string_view> {
-    const SectionEntry* e = by_kind[static_cast<uint32_t>(k)];
-    if (e == nullptr) {
-      return Status::Corruption("missing section " + std::string(SectionKindName(k)));
-    }
-    const std::string_view bytes = Section(*e);
-    // The schema and field statistics are a few hundred bytes and steer how
-    // everything else is read and scored: always check them.
-    if ((k == SectionKind::kSchema || k == SectionKind::kFieldStats) &&
-        Checksum64(bytes.data(), bytes.size()) != e->checksum) {
-      return Status::Corruption("checksum mismatch in section " +
-                                std::string(SectionKindName(k)) + " (the file is damaged)");
-    }
-    return bytes;
-  };
-  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view schema_json, global(SectionKind::kSchema));
+  return Status::Ok();
+}
+
+Result<std::string_view> IndexReader::GlobalSection(const SectionLookup& sections,
+                                                    SectionKind k) const {
+  const SectionEntry* e = sections.global[static_cast<uint32_t>(k)];
+  if (e == nullptr) {
+    return Status::Corruption("missing section " + std::string(SectionKindName(k)));
+  }
+  const std::string_view bytes = Section(*e);
+  // The schema and field statistics are a few hundred bytes and steer how
+  // everything else is read and scored: always check them.
+  if ((k == SectionKind::kSchema || k == SectionKind::kFieldStats) &&
+      Checksum64(bytes.data(), bytes.size()) != e->checksum) {
+    return Status::Corruption("checksum mismatch in section " +
+                              std::string(SectionKindName(k)) + " (the file is damaged)");
+  }
+  return bytes;
+}
+
+Result<std::string_view> IndexReader::ReadSchemaAndStats(const SectionLookup& sections) {
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view schema_json,
+                             GlobalSection(sections, SectionKind::kSchema));
   auto schema = Schema::FromJson(schema_json);
   if (!schema.ok()) return Status::Corruption("stored schema is invalid: " + schema.status().message());
   schema_ = std::move(*schema);
-
-  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view stats, global(SectionKind::kFieldStats));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view stats,
+                             GlobalSection(sections, SectionKind::kFieldStats));
   if (stats.size() != schema_.fields().size() * sizeof(FieldStats)) {
     return Status::Corruption("field_stats size does not match the schema");
   }
-  if (v1) {
-    LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, global(SectionKind::kDocIds));
+  return stats;
+}
+
+Status IndexReader::ReadDocIds(const SectionLookup& sections) {
+  if (header_.format_major == 1) {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, GlobalSection(sections, SectionKind::kDocIds));
     const uint64_t offsets_bytes = 4ull * (num_docs_ + 1ull);
     if (ids.size() < offsets_bytes) return Status::Corruption("doc_ids section too short");
     doc_id_offsets_ = ids.substr(0, offsets_bytes);
     doc_id_bytes_ = ids.substr(offsets_bytes);
-  } else {
-    LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, global(SectionKind::kDocIdOrds));
-    id_ord_width_ = ids.size() >= 8 ? DecodeFixed32(ids.data()) : 99;
-    if (id_ord_width_ > 32 || ids.size() != 8 + (uint64_t{num_docs_} * id_ord_width_ + 7) / 8 + 8) {
-      return Status::Corruption("doc_ids section has the wrong size");
-    }
-    id_ords_ = ids.data() + 8;
+    return Status::Ok();
   }
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, GlobalSection(sections, SectionKind::kDocIdOrds));
+  id_ord_width_ = ids.size() >= 8 ? DecodeFixed32(ids.data()) : 99;
+  if (id_ord_width_ > 32 || ids.size() != 8 + (uint64_t{num_docs_} * id_ord_width_ + 7) / 8 + 8) {
+    return Status::Corruption("doc_ids section has the wrong size");
+  }
+  id_ords_ = ids.data() + 8;
+  return Status::Ok();
+}
 
-  if (const SectionEntry* bm = by_kind[static_cast<uint32_t>(SectionKind::kBm25Params)]) {
+Status IndexReader::ReadBm25ParamsAndSynonyms(const SectionLookup& sections) {
+  if (const SectionEntry* bm = sections.global[static_cast<uint32_t>(SectionKind::kBm25Params)]) {
     const std::string_view bytes = Section(*bm);
     Bm25ParamsRecord rec;
     // Small and it decides whether pruning trusts the stored maxima: checked.
@@ -145,19 +203,19 @@ Status IndexReader::Init() {
       max_score_params_ = Bm25Params{rec.k1, rec.b};
     }
   }
-  if (const SectionEntry* syn = by_kind[static_cast<uint32_t>(SectionKind::kSynonyms)]) {
+  if (const SectionEntry* syn = sections.global[static_cast<uint32_t>(SectionKind::kSynonyms)]) {
     synonyms_json_ = Section(*syn);  // Small; checked like the schema.
     if (Checksum64(synonyms_json_.data(), synonyms_json_.size()) != syn->checksum) {
       return Status::Corruption("checksum mismatch in section synonyms (the file is damaged)");
     }
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_index, global(SectionKind::kDocStoreIndex));
-  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_data, global(SectionKind::kDocStore));
-  LIBSEARCH_ASSIGN_OR_RETURN(store_, DocStoreReader::Open(store_index, store_data, num_docs_));
+  return Status::Ok();
+}
 
+Status IndexReader::FindFieldSections(SectionLookup* sections) {
   fields_.resize(schema_.fields().size());
-  std::vector<const SectionEntry*> per_field(fields_.size() * kNumSectionKinds, nullptr);
-  std::vector<const SectionEntry*> per_prefix(fields_.size() * kNumSectionKinds, nullptr);
+  sections->per_field.assign(fields_.size() * kNumSectionKinds, nullptr);
+  sections->per_prefix.assign(fields_.size() * kNumSectionKinds, nullptr);
   for (const SectionEntry& e : sections_) {
     // Kinds from a newer minor version are skipped, not refused.
     if (e.field == kNoField || e.kind >= kNumSectionKinds) continue;
@@ -165,109 +223,124 @@ Status IndexReader::Init() {
     if (f >= fields_.size()) {
       return Status::Corruption("section for unknown field " + std::to_string(e.field));
     }
-    (e.field & kPrefixFieldBit ? per_prefix : per_field)[f * kNumSectionKinds + e.kind] = &e;
+    (e.field & kPrefixFieldBit ? sections->per_prefix
+                               : sections->per_field)[f * kNumSectionKinds + e.kind] = &e;
   }
-  for (uint32_t f = 0; f < fields_.size(); ++f) {
-    auto sec = [&](SectionKind k) { return per_field[f * kNumSectionKinds + static_cast<uint32_t>(k)]; };
-    if (const SectionEntry* num = sec(SectionKind::kNumeric)) {
-      const FieldSpec& nspec = schema_.fields()[f];
-      const uint64_t words = (uint64_t{num_docs_} + 63) / 64;
-      if ((nspec.type != FieldType::kInt && nspec.type != FieldType::kFloat) ||
-          num->length != 8 * words + 8ull * num_docs_) {
-        return Status::Corruption("field '" + nspec.name + "': numeric column has the wrong size");
-      }
-      numeric_.resize(fields_.size());
-      const char* base = file_->data().data() + num->offset;
-      numeric_[f].spec = &nspec;
-      numeric_[f].present = reinterpret_cast<const uint64_t*>(base);
-      numeric_[f].values = base + 8 * words;
-      if (const SectionEntry* blocks = sec(SectionKind::kNumericBlocks)) {
-        const uint64_t num_blocks = (uint64_t{num_docs_} + kNumericBlockDocs - 1) / kNumericBlockDocs;
-        if (blocks->length != 16 * num_blocks) {
-          return Status::Corruption("field '" + nspec.name + "': numeric blocks have the wrong size");
-        }
-        numeric_[f].block_min_max = reinterpret_cast<const double*>(file_->data().data() + blocks->offset);
-      }
-    }
-    if (sec(SectionKind::kTermIndex) == nullptr) continue;  // Not indexed.
-    const FieldSpec& spec = schema_.fields()[f];
-    const std::string where = "field '" + spec.name + "': ";
-    const bool text = spec.type == FieldType::kText;
-    const SectionKind infos_kind = v1 ? SectionKind::kTermInfos : SectionKind::kTermInfosPacked;
-    const SectionKind needed[] = {SectionKind::kTermBlocks, infos_kind,
-                                  SectionKind::kPostings, SectionKind::kBlockLastDoc,
-                                  SectionKind::kBlockMaxScore, SectionKind::kBlockInfo};
-    for (SectionKind k : needed) {
-      if (sec(k) == nullptr) return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
-    }
-    if (text && (sec(SectionKind::kNorms) == nullptr || sec(SectionKind::kPositions) == nullptr)) {
-      return Status::Corruption(where + "missing norms or positions");
-    }
-    FieldReader& fr = fields_[f];
-    fr.id = f;
-    std::memcpy(&fr.stats, stats.data() + f * sizeof(FieldStats), sizeof(FieldStats));
-    const FieldStats& st = fr.stats;
-    const std::string_view infos = Section(*sec(infos_kind));
-    LIBSEARCH_ASSIGN_OR_RETURN(fr.infos, v1 ? TermInfoTable::OpenV1(infos) : TermInfoTable::OpenPacked(infos));
-    if (st.num_terms > 0xffffffffull || fr.infos.num_terms() != st.num_terms ||
-        Section(*sec(SectionKind::kBlockLastDoc)).size() != st.num_blocks * 4 ||
-        Section(*sec(SectionKind::kBlockMaxScore)).size() != st.num_blocks * 4 ||
-        Section(*sec(SectionKind::kBlockInfo)).size() != st.num_blocks * sizeof(BlockInfo) ||
-        (text && Section(*sec(SectionKind::kNorms)).size() != num_docs_)) {
-      return Status::Corruption(where + "section sizes do not match the field statistics");
-    }
-    const SectionEntry* prefixes = sec(SectionKind::kTermKeyPrefixes);
-    LIBSEARCH_ASSIGN_OR_RETURN(
-        fr.dict, TermDictReader::Open(Section(*sec(SectionKind::kTermBlocks)),
-                                      Section(*sec(SectionKind::kTermIndex)),
-                                      prefixes ? Section(*prefixes) : std::string_view(), st.num_terms));
-    // Sections are 64-byte aligned in a page-aligned mapping, so these casts
-    // point at properly aligned arrays.
-    fr.postings.postings = Section(*sec(SectionKind::kPostings));
-    if (text) fr.postings.positions = Section(*sec(SectionKind::kPositions));
-    fr.postings.last_doc = reinterpret_cast<const uint32_t*>(Section(*sec(SectionKind::kBlockLastDoc)).data());
-    fr.postings.max_score = reinterpret_cast<const float*>(Section(*sec(SectionKind::kBlockMaxScore)).data());
-    fr.postings.info = reinterpret_cast<const BlockInfo*>(Section(*sec(SectionKind::kBlockInfo)).data());
-    fr.postings.num_blocks = st.num_blocks;
-    fr.postings.num_docs = num_docs_;
-    if (max_score_params_) fr.postings.max_score_params = &*max_score_params_;
-    if (text) fr.norms = reinterpret_cast<const uint8_t*>(Section(*sec(SectionKind::kNorms)).data());
-    fr.spec = &schema_.fields()[f];
-    if (const SectionEntry* ords = sec(SectionKind::kKeywordOrds)) {
-      // Offsets must be checked before use; they are num_docs + 1 words, so
-      // that check waits for the first facet or sort on the field (Column()).
-      const uint64_t head = 4ull * (num_docs_ + 1ull);
-      if (spec.type != FieldType::kKeyword || ords->length < head || (ords->length - head) % 4) {
-        return Status::Corruption(where + "keyword ordinals have the wrong size");
-      }
-      keyword_.resize(fields_.size());
-      const char* base = file_->data().data() + ords->offset;
-      keyword_[f].offsets = reinterpret_cast<const uint32_t*>(base);
-      keyword_[f].ords = reinterpret_cast<const uint32_t*>(base + head);
-      keyword_[f].num_ords = (ords->length - head) / 4;
-      keyword_[f].num_terms = static_cast<uint32_t>(st.num_terms);
-    }
-    if (const SectionEntry* dense = sec(SectionKind::kKeywordDense)) {
-      const char* base = file_->data().data() + dense->offset;
-      const uint32_t width = dense->length >= 8 ? DecodeFixed32(base) : 0;
-      if (spec.type != FieldType::kKeyword || (width != 1 && width != 2) ||
-          dense->length != 8 + uint64_t{width} * num_docs_) {
-        return Status::Corruption(where + "dense keyword column has the wrong size");
-      }
-      keyword_.resize(fields_.size());
-      keyword_[f].dense = reinterpret_cast<const uint8_t*>(base + 8);
-      keyword_[f].width = width;
-      keyword_[f].num_terms = static_cast<uint32_t>(st.num_terms);
-    }
-    if (per_prefix[f * kNumSectionKinds + static_cast<uint32_t>(SectionKind::kTermIndex)] != nullptr) {
-      LIBSEARCH_RETURN_IF_ERROR(InitPrefixField(f, &per_prefix[f * kNumSectionKinds]));
-    }
+  return Status::Ok();
+}
+
+Status IndexReader::OpenNumericColumn(uint32_t f, const SectionLookup& sections) {
+  const SectionEntry* num = sections.field(f, SectionKind::kNumeric);
+  if (num == nullptr) return Status::Ok();
+  const FieldSpec& nspec = schema_.fields()[f];
+  const uint64_t words = (uint64_t{num_docs_} + 63) / 64;
+  if ((nspec.type != FieldType::kInt && nspec.type != FieldType::kFloat) ||
+      num->length != 8 * words + 8ull * num_docs_) {
+    return Status::Corruption("field '" + nspec.name + "': numeric column has the wrong size");
   }
-  if (!v1) {
-    const auto id = schema_.FieldIndex(schema_.id_field());
-    if (!id || field(*id) == nullptr) return Status::Corruption("the id field has no term dictionary");
-    id_field_ = static_cast<uint32_t>(*id);
+  numeric_.resize(fields_.size());
+  const char* base = file_->data().data() + num->offset;
+  numeric_[f].spec = &nspec;
+  numeric_[f].present = reinterpret_cast<const uint64_t*>(base);
+  numeric_[f].values = base + 8 * words;
+  if (const SectionEntry* blocks = sections.field(f, SectionKind::kNumericBlocks)) {
+    const uint64_t num_blocks = (uint64_t{num_docs_} + kNumericBlockDocs - 1) / kNumericBlockDocs;
+    if (blocks->length != 16 * num_blocks) {
+      return Status::Corruption("field '" + nspec.name + "': numeric blocks have the wrong size");
+    }
+    numeric_[f].block_min_max = reinterpret_cast<const double*>(file_->data().data() + blocks->offset);
   }
+  return Status::Ok();
+}
+
+Status IndexReader::OpenIndexedField(uint32_t f, const SectionLookup& sections,
+                                     std::string_view stats) {
+  auto sec = [&](SectionKind k) { return sections.field(f, k); };
+  const bool v1 = header_.format_major == 1;
+  const FieldSpec& spec = schema_.fields()[f];
+  const std::string where = "field '" + spec.name + "': ";
+  const bool text = spec.type == FieldType::kText;
+  const SectionKind infos_kind = v1 ? SectionKind::kTermInfos : SectionKind::kTermInfosPacked;
+  const SectionKind needed[] = {SectionKind::kTermBlocks, infos_kind,
+                                SectionKind::kPostings, SectionKind::kBlockLastDoc,
+                                SectionKind::kBlockMaxScore, SectionKind::kBlockInfo};
+  for (SectionKind k : needed) {
+    if (sec(k) == nullptr) return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
+  }
+  if (text && (sec(SectionKind::kNorms) == nullptr || sec(SectionKind::kPositions) == nullptr)) {
+    return Status::Corruption(where + "missing norms or positions");
+  }
+  FieldReader& fr = fields_[f];
+  fr.id = f;
+  std::memcpy(&fr.stats, stats.data() + f * sizeof(FieldStats), sizeof(FieldStats));
+  const FieldStats& st = fr.stats;
+  const std::string_view infos = Section(*sec(infos_kind));
+  LIBSEARCH_ASSIGN_OR_RETURN(fr.infos, v1 ? TermInfoTable::OpenV1(infos) : TermInfoTable::OpenPacked(infos));
+  if (st.num_terms > 0xffffffffull || fr.infos.num_terms() != st.num_terms ||
+      Section(*sec(SectionKind::kBlockLastDoc)).size() != st.num_blocks * 4 ||
+      Section(*sec(SectionKind::kBlockMaxScore)).size() != st.num_blocks * 4 ||
+      Section(*sec(SectionKind::kBlockInfo)).size() != st.num_blocks * sizeof(BlockInfo) ||
+      (text && Section(*sec(SectionKind::kNorms)).size() != num_docs_)) {
+    return Status::Corruption(where + "section sizes do not match the field statistics");
+  }
+  const SectionEntry* prefixes = sec(SectionKind::kTermKeyPrefixes);
+  LIBSEARCH_ASSIGN_OR_RETURN(
+      fr.dict, TermDictReader::Open(Section(*sec(SectionKind::kTermBlocks)),
+                                    Section(*sec(SectionKind::kTermIndex)),
+                                    prefixes ? Section(*prefixes) : std::string_view(), st.num_terms));
+  // Sections are 64-byte aligned in a page-aligned mapping, so these casts
+  // point at properly aligned arrays.
+  fr.postings.postings = Section(*sec(SectionKind::kPostings));
+  if (text) fr.postings.positions = Section(*sec(SectionKind::kPositions));
+  fr.postings.last_doc = reinterpret_cast<const uint32_t*>(Section(*sec(SectionKind::kBlockLastDoc)).data());
+  fr.postings.max_score = reinterpret_cast<const float*>(Section(*sec(SectionKind::kBlockMaxScore)).data());
+  fr.postings.info = reinterpret_cast<const BlockInfo*>(Section(*sec(SectionKind::kBlockInfo)).data());
+  fr.postings.num_blocks = st.num_blocks;
+  fr.postings.num_docs = num_docs_;
+  if (max_score_params_) fr.postings.max_score_params = &*max_score_params_;
+  if (text) fr.norms = reinterpret_cast<const uint8_t*>(Section(*sec(SectionKind::kNorms)).data());
+  fr.spec = &schema_.fields()[f];
+  return Status::Ok();
+}
+
+Status IndexReader::OpenKeywordColumn(uint32_t f, const SectionLookup& sections) {
+  const FieldSpec& spec = schema_.fields()[f];
+  const std::string where = "field '" + spec.name + "': ";
+  const uint64_t num_terms = fields_[f].stats.num_terms;
+  if (const SectionEntry* ords = sections.field(f, SectionKind::kKeywordOrds)) {
+    // Offsets must be checked before use; they are num_docs + 1 words, so
+    // that check waits for the first facet or sort on the field (Column()).
+    const uint64_t head = 4ull * (num_docs_ + 1ull);
+    if (spec.type != FieldType::kKeyword || ords->length < head || (ords->length - head) % 4) {
+      return Status::Corruption(where + "keyword ordinals have the wrong size");
+    }
+    keyword_.resize(fields_.size());
+    const char* base = file_->data().data() + ords->offset;
+    keyword_[f].offsets = reinterpret_cast<const uint32_t*>(base);
+    keyword_[f].ords = reinterpret_cast<const uint32_t*>(base + head);
+    keyword_[f].num_ords = (ords->length - head) / 4;
+    keyword_[f].num_terms = static_cast<uint32_t>(num_terms);
+  }
+  if (const SectionEntry* dense = sections.field(f, SectionKind::kKeywordDense)) {
+    const char* base = file_->data().data() + dense->offset;
+    const uint32_t width = dense->length >= 8 ? DecodeFixed32(base) : 0;
+    if (spec.type != FieldType::kKeyword || (width != 1 && width != 2) ||
+        dense->length != 8 + uint64_t{width} * num_docs_) {
+      return Status::Corruption(where + "dense keyword column has the wrong size");
+    }
+    keyword_.resize(fields_.size());
+    keyword_[f].dense = reinterpret_cast<const uint8_t*>(base + 8);
+    keyword_[f].width = width;
+    keyword_[f].num_terms = static_cast<uint32_t>(num_terms);
+  }
+  return Status::Ok();
+}
+
+Status IndexReader::FindIdField() {
+  if (header_.format_major == 1) return Status::Ok();  // 1.x: ids are strings.
+  const auto id = schema_.FieldIndex(schema_.id_field());
+  if (!id || field(*id) == nullptr) return Status::Corruption("the id field has no term dictionary");
+  id_field_ = static_cast<uint32_t>(*id);
   return Status::Ok();
 }
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "index/doc_store.h"
-#include "index/postings.h"
+#include "index/postings_cursor.h"
 #include "index/term_dict.h"
 #include "index/term_infos.h"
 #include "libsearch/schema.h"
@@ -79,6 +79,22 @@ struct KeywordColumn {
     std::memcpy(&v, dense + 2ull * doc, 2);
     return v;
   }
+  // The ordinals of `doc` as [*begin, *end), or false if the offsets are
+  // bad. A dense column's ordinal goes through `scratch`.
+  bool Ords(uint32_t doc, uint32_t* scratch, const uint32_t** begin, const uint32_t** end) const {
+    if (dense != nullptr) {
+      const uint32_t code = Code(doc);
+      *scratch = code - 1;
+      *begin = scratch;
+      *end = scratch + (code != 0);
+      return true;
+    }
+    const uint32_t lo = offsets[doc], hi = offsets[doc + 1];
+    if (lo > hi || hi > num_ords) return false;
+    *begin = ords + lo;
+    *end = ords + hi;
+    return true;
+  }
 };
 
 // Thread-safety: immutable after Open; all methods are safe from any thread.
@@ -128,7 +144,23 @@ class IndexReader {
 
  private:
   IndexReader() = default;
+  struct SectionLookup;
+  // Open's steps, in the order Init() runs them; each fails on damage.
   Status Init();
+  Status ReadHeader();
+  Status ReadSectionTable();
+  Status FindGlobalSections(SectionLookup* sections) const;
+  // A whole-index section's bytes; Corruption if it is missing.
+  Result<std::string_view> GlobalSection(const SectionLookup& sections, SectionKind k) const;
+  // Returns the field_stats section.
+  Result<std::string_view> ReadSchemaAndStats(const SectionLookup& sections);
+  Status ReadDocIds(const SectionLookup& sections);
+  Status ReadBm25ParamsAndSynonyms(const SectionLookup& sections);
+  Status FindFieldSections(SectionLookup* sections);
+  Status OpenNumericColumn(uint32_t f, const SectionLookup& sections);
+  Status OpenIndexedField(uint32_t f, const SectionLookup& sections, std::string_view stats);
+  Status OpenKeywordColumn(uint32_t f, const SectionLookup& sections);
+  Status FindIdField();
   Status InitPrefixField(uint32_t f, const SectionEntry* const* sections);
   std::string_view Section(const SectionEntry& e) const {
     return file_->data().substr(e.offset, e.length);

@@ -12,8 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "index/postings.h"
+#include "index/postings_format.h"
 #include "libsearch/status.h"
+#include "storage/format.h"
 
 namespace libsearch::internal {
 

@@ -1,6 +1,10 @@
 #include "search/highlight.h"
 
+#include <nlohmann/json.hpp>
+#include <utility>
 #include <vector>
+
+#include "search/index_impl.h"
 
 namespace libsearch::internal {
 
@@ -50,6 +54,38 @@ std::string Highlight(std::string_view text, const analysis::Analyzer& analyzer,
   out.append(text.substr(pos, end - pos));
   if (end < text.size()) out.append("\u2026");
   return out;
+}
+
+void IndexImpl::HighlightHits(const SearchRequest& req, const MatchedTerms& matched,
+                              const std::vector<std::string>& stored,
+                              SearchResponse* resp) const {
+  std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> hl;
+  for (const std::string& name : req.highlight.fields) {
+    const uint32_t f = static_cast<uint32_t>(*reader_->schema().FieldIndex(name));
+    std::set<std::string, std::less<>> terms;
+    for (const auto& [field, term] : matched) {
+      if (field == f) terms.insert(term);
+    }
+    hl.emplace_back(name, std::move(terms));
+  }
+  if (hl.empty()) return;
+  for (size_t i = 0; i < resp->hits.size(); ++i) {
+    Hit& hit = resp->hits[i];
+    for (const auto& [name, terms] : hl) {
+      const nlohmann::json j = nlohmann::json::parse(stored[i], nullptr, false);
+      if (terms.empty() || !j.is_object() || !j.contains(name)) continue;
+      const nlohmann::json& v = j[name];
+      const analysis::Analyzer& a = *analyzers_[*reader_->schema().FieldIndex(name)];
+      for (const nlohmann::json& item : v.is_array() ? v : nlohmann::json::array({v})) {
+        if (!item.is_string()) continue;
+        std::string snippet = Highlight(item.get<std::string>(), a, terms, req.highlight);
+        if (!snippet.empty()) {
+          hit.highlights.emplace_back(name, std::move(snippet));
+          break;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace libsearch::internal

@@ -1,5 +1,6 @@
 // Snippets: the stretch of a stored text field with the most distinct matched
-// terms, the matched words wrapped in tags.
+// terms, the matched words wrapped in tags. IndexImpl::HighlightHits (the
+// post-processing stage, in highlight.cc) applies it to each hit of a page.
 #pragma once
 
 #include <set>

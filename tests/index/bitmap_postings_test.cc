@@ -9,7 +9,8 @@
 #include <random>
 
 #include "index/bm25.h"
-#include "index/postings.h"
+#include "index/postings_cursor.h"
+#include "index/postings_writer.h"
 #include "util/bitpack.h"
 
 namespace libsearch::internal {

@@ -1,4 +1,5 @@
-#include "index/postings.h"
+#include "index/postings_cursor.h"
+#include "index/postings_writer.h"
 
 #include <gtest/gtest.h>
 

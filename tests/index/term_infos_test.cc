@@ -11,6 +11,7 @@
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
+#include "index/postings_writer.h"
 #include "libsearch/index_builder.h"
 #include "testing/test_util.h"
 #include "util/coding.h"

@@ -11,7 +11,7 @@
 #include <set>
 
 #include "index/index_reader.h"
-#include "index/postings.h"
+#include "index/postings_cursor.h"
 #include "testing/test_util.h"
 
 namespace libsearch {

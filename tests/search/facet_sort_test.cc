@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "search/collect.h"
+#include "search/hit_order.h"
 #include "testing/test_util.h"
 
 namespace libsearch {

@@ -30,9 +30,8 @@ struct IndexBuilderOptions {
   // zstd level for the document store. Default 3 (fast to read and build).
   int docstore_zstd_level = 3;
   // Uncompressed bytes per document-store block. Smaller blocks make fetching
-  // one hit cheaper; larger ones compress better. Default 4 KiB: on the
-  // bundled catalogue a hit costs ~5 us to fetch (16 KiB: ~13 us) for a 21%
-  // larger document store.
+  // one hit cheaper; larger ones compress better. Default 4 KiB, a balance
+  // of the two (see docs/design-notes.md, "Postings layout").
   uint32_t docstore_block_bytes = 4 * 1024;
   // Synonym groups stored in the index and applied to every search of it
   // (OpenOptions::synonyms adds more at search time).

@@ -58,7 +58,8 @@ struct FieldSpec {
   // Text only: also index every term's prefixes of 1..index_prefixes
   // characters as merged postings, so search-as-you-type on a prefix that
   // short reads one list instead of a union of its completions. 0 to 4;
-  // default 0 (off). Costs index size (about 10-30% of the field's).
+  // default 0 (off). Costs index size (see docs/design-notes.md,
+  // "Postings layout").
   uint32_t index_prefixes = 0;
 };
 

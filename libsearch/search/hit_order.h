@@ -1,14 +1,14 @@
-// Collection beyond plain top-k by score: sort orders over fast fields,
-// search_after cursors and facet counts. All of these visit every match.
+// The order of hits under SearchRequest::sort, and search_after cursors.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "index/index_reader.h"
 #include "libsearch/index.h"
-#include "query/query.h"
 
 namespace libsearch::internal {
 
@@ -43,28 +43,5 @@ class HitOrder {
   std::vector<Key> keys_;
   uint32_t num_docs_ = 0;
 };
-
-// Counts one facet over the docs passed to Add().
-class FacetCounter {
- public:
-  static Result<FacetCounter> Create(const IndexReader& reader, const FacetRequest& request);
-  void Add(uint32_t doc);
-  // Top values (keyword) or range counts, with values decoded from the
-  // dictionary. Corruption if ordinals were out of range.
-  Result<FacetResult> Finish() const;
-
- private:
-  const IndexReader* reader_ = nullptr;
-  const FacetRequest* request_ = nullptr;
-  uint32_t field_ = 0;
-  const KeywordColumn* keyword_ = nullptr;
-  const NumericColumn* numeric_ = nullptr;
-  std::vector<uint64_t> counts_;  // Per ordinal (keyword) or per range.
-  bool corrupt_ = false;
-};
-
-// True iff every leaf of `q` is on field `f` (so lifting it is a facet's
-// "disjunctive" view of that field).
-bool OnlyUsesField(const Query& q, uint32_t f);
 
 }  // namespace libsearch::internal

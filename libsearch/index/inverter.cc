@@ -1,0 +1,160 @@
+#include "index/inverter.h"
+
+#include "util/small_float.h"
+
+namespace libsearch::internal {
+namespace {
+
+// Gap between values of a multi-valued text field, so phrases never match
+// across two values (Lucene's position increment gap).
+constexpr uint32_t kValuePositionGap = 100;
+
+}  // namespace
+
+Status Inverter::Init(const Schema& schema) {
+  schema_ = &schema;
+  fields_.resize(schema.fields().size());
+  for (size_t i = 0; i < schema.fields().size(); ++i) {
+    const FieldSpec& spec = schema.fields()[i];
+    if (spec.type != FieldType::kText) continue;
+    analysis::AnalyzerOptions ao;
+    ao.language = spec.language;
+    ao.stopwords = spec.stopwords;
+    ao.fold_accents = spec.fold_accents;
+    ao.split_codes = spec.split_codes;
+    auto analyzer = analysis::Analyzer::Create(ao);
+    if (!analyzer.ok()) return analyzer.status().WithContext("field '" + spec.name + "'");
+    fields_[i].analyzer = std::move(*analyzer);
+    fields_[i].text = true;
+    fields_[i].prefix_chars = spec.index_prefixes;
+  }
+  for (size_t i = 0; i < schema.fields().size(); ++i) {
+    const FieldSpec& spec = schema.fields()[i];
+    if (spec.name == schema.id_field()) id_field_ = i;
+    fields_[i].keep_ords = spec.type == FieldType::kKeyword && spec.indexed &&
+                           spec.name != schema.id_field();
+  }
+  return Status::Ok();
+}
+
+void Inverter::Add(const ParsedDocument& parsed, uint32_t doc) {
+  for (size_t f = 0; f < fields_.size(); ++f) {
+    const FieldSpec& spec = schema_->fields()[f];
+    if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
+      AddNumeric(&fields_[f], spec, parsed.values[f], doc);
+      continue;
+    }
+    if (!spec.indexed) continue;
+    IndexField(&fields_[f], parsed.values[f], doc);
+  }
+}
+
+void Inverter::AddNumeric(FieldAccum* fa, const FieldSpec& spec,
+                                  const FieldValue& value, uint32_t doc) {
+  if ((doc >> 6) >= fa->present.size()) fa->present.push_back(0);
+  uint64_t raw = 0;
+  if (value.present) {
+    fa->present[doc >> 6] |= uint64_t{1} << (doc & 63);
+    if (spec.type == FieldType::kFloat) {
+      std::memcpy(&raw, &value.number, 8);
+    } else {
+      std::memcpy(&raw, &value.integer, 8);
+    }
+  }
+  fa->values.push_back(raw);
+}
+
+// Appends each token's position to its term as the tokens come, with no
+// per-doc sort: the analyzer emits positions in non-decreasing order, so each
+// term's positions come out sorted; then the doc and its tf go to each of the
+// doc's terms (tests/index/term_infos_test.cc checks this against
+// analyse + group + sort).
+void Inverter::IndexField(FieldAccum* fa, const FieldValue& value,
+                                  uint32_t doc) {
+  doc_terms_.clear();
+  const bool text = fa->text;
+  uint32_t length = 0;
+  auto intern = [fa](std::string_view term, uint64_t hash) {
+    bool inserted;
+    const uint32_t id = fa->term_ids.Insert(term, hash, &inserted);
+    if (inserted) fa->terms.emplace_back();
+    return id;
+  };
+  auto add = [&](uint32_t id, uint32_t position) {
+    TermAccum& acc = fa->terms[id];
+    if (acc.last_doc != doc) {
+      acc.last_doc = doc;
+      acc.doc_tf = 0;
+      doc_terms_.push_back(id);
+    } else if (!text) {
+      return;  // Keyword: each distinct value once, tf 1.
+    }
+    ++acc.doc_tf;
+    if (text) acc.positions.push_back(position);
+  };
+  if (text) {
+    uint32_t next_position = 0;
+    for (const std::string& s : value.strings) {
+      tokens_.clear();
+      fa->analyzer->Analyze(s, &tokens_, next_position);
+      // Term ids first, then the accumulators, each looking kAhead tokens
+      // ahead, so that the cache misses of several tokens overlap.
+      const size_t n = tokens_.size();
+      hashes_.resize(n);
+      ids_.resize(n);
+      for (size_t i = 0; i < n; ++i) hashes_[i] = TermTable::Hash(tokens_[i].term);
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) fa->term_ids.Prefetch(hashes_[i + kAhead]);
+        ids_[i] = intern(tokens_[i].term, hashes_[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) __builtin_prefetch(&fa->terms[ids_[i + kAhead]]);
+        add(ids_[i], tokens_[i].position);
+        length += !tokens_[i].joined;  // Joined code words overlap their parts.
+      }
+      if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;
+    }
+    if (fa->norms.size() < doc) fa->norms.resize(doc, 0);
+    fa->norms.push_back(LengthToNorm(length));
+  } else {
+    for (const std::string& s : value.strings) add(intern(s, TermTable::Hash(s)), 0);
+    length = static_cast<uint32_t>(doc_terms_.size());  // The number of distinct values.
+    if (fa->keep_ords) {  // Sorted into ordinals when written.
+      fa->doc_terms.insert(fa->doc_terms.end(), doc_terms_.begin(), doc_terms_.end());
+      fa->doc_offsets.push_back(static_cast<uint32_t>(fa->doc_terms.size()));
+    }
+  }
+  if (doc_terms_.empty()) return;
+  ++fa->doc_count;
+  fa->sum_total_tf += length;
+  for (uint32_t id : doc_terms_) {
+    TermAccum& acc = fa->terms[id];
+    acc.docs.push_back(doc);
+    acc.tfs.push_back(acc.doc_tf);
+    if (fa->prefix_chars > 0) AddPrefixes(fa, fa->term_ids.Term(id), acc.doc_tf, doc);
+  }
+}
+
+// Adds `tf` to the doc's tf for each of the first 1..prefix_chars code
+// points of `term` (the whole term counts as its own prefix).
+void Inverter::AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf,
+                                   uint32_t doc) {
+  size_t end = 0;
+  for (uint32_t chars = 0; chars < fa->prefix_chars && end < term.size(); ++chars) {
+    ++end;  // Past the lead byte, then its continuation bytes.
+    while (end < term.size() && (static_cast<unsigned char>(term[end]) & 0xc0) == 0x80) ++end;
+    bool inserted;
+    const std::string_view prefix = term.substr(0, end);
+    const uint32_t id = fa->prefix_ids.Insert(prefix, TermTable::Hash(prefix), &inserted);
+    if (inserted) fa->prefix_terms.emplace_back();
+    TermAccum& acc = fa->prefix_terms[id];
+    if (acc.docs.empty() || acc.docs.back() != doc) {
+      acc.docs.push_back(doc);
+      acc.tfs.push_back(tf);
+    } else {
+      acc.tfs.back() += tf;
+    }
+  }
+}
+
+}  // namespace libsearch::internal

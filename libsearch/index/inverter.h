@@ -1,0 +1,143 @@
+// The in-memory inversion of documents: per indexed field a term table and,
+// per term, its docs, tfs and positions; a norm byte per doc for text;
+// keyword ordinals per doc for facets and sorting; raw numeric columns.
+// IndexFileWriter (file_writer.h) writes what it holds.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "index/document.h"
+#include "libsearch/schema.h"
+#include "libsearch/status.h"
+#include "util/term_table.h"
+
+namespace libsearch::internal {
+
+// A vector of uint32_t with room for two values inline. Most terms occur in
+// one or two docs, and a std::vector per list made allocation a large part
+// of a build (see docs/design-notes.md, "Postings layout"); at 16 bytes,
+// three of them and the per-doc state fit a TermAccum in one cache line.
+class U32Vec {
+ public:
+  U32Vec() = default;
+  U32Vec(U32Vec&& o) noexcept { Take(&o); }
+  U32Vec& operator=(U32Vec&& o) noexcept {
+    if (this != &o) {
+      Free();
+      Take(&o);
+    }
+    return *this;
+  }
+  ~U32Vec() { Free(); }
+
+  void push_back(uint32_t v) {
+    if (size_ == cap_) Grow();
+    data()[size_++] = v;
+  }
+  uint32_t* data() { return cap_ == kInline ? inline_ : heap_; }
+  const uint32_t* data() const { return cap_ == kInline ? inline_ : heap_; }
+  uint32_t& back() { return data()[size_ - 1]; }
+  const uint32_t& operator[](size_t i) const { return data()[i]; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  static constexpr uint32_t kInline = 2;
+  void Grow() {
+    if (cap_ > 0x7fffffffu) throw std::length_error("U32Vec");  // As std::vector would.
+    uint32_t* bigger = new uint32_t[cap_ * 2];
+    std::memcpy(bigger, data(), size_ * sizeof(uint32_t));
+    Free();
+    heap_ = bigger;
+    cap_ *= 2;
+  }
+  void Free() {
+    if (cap_ != kInline) delete[] heap_;
+  }
+  void Take(U32Vec* o) {
+    std::memcpy(static_cast<void*>(this), o, sizeof(*this));
+    o->size_ = 0;
+    o->cap_ = kInline;
+  }
+  union {
+    uint32_t* heap_;
+    uint32_t inline_[kInline] = {0, 0};
+  };
+  uint32_t size_ = 0;
+  uint32_t cap_ = kInline;
+};
+
+struct alignas(64) TermAccum {
+  U32Vec docs;
+  U32Vec tfs;
+  U32Vec positions;  // Text fields only.
+  // The doc being indexed's tf, while it is: its docs and tfs entries are
+  // appended once the doc is done, so a token touches only this struct and
+  // the end of `positions`.
+  uint32_t last_doc = 0xffffffffu;
+  uint32_t doc_tf = 0;
+};
+
+struct FieldAccum {
+  bool text = false;
+  // Int and float fields: presence bits and raw 8-byte values, one per doc.
+  std::vector<uint64_t> present;
+  std::vector<uint64_t> values;
+  std::unique_ptr<analysis::Analyzer> analyzer;
+  TermTable term_ids;
+  std::vector<TermAccum> terms;  // By term id.
+  std::vector<uint8_t> norms;              // Text: one per doc.
+  // Keyword fields (not the id): each doc's distinct term ids, for facets
+  // and sorting; remapped to sorted ordinals when written.
+  bool keep_ords = false;
+  std::vector<uint32_t> doc_offsets{0};
+  std::vector<uint32_t> doc_terms;
+  uint64_t doc_count = 0;
+  uint64_t sum_total_tf = 0;
+  // Text fields with index_prefixes: postings per prefix, tf = the summed
+  // tf of the doc's terms that start with it.
+  uint32_t prefix_chars = 0;
+  TermTable prefix_ids;
+  std::vector<TermAccum> prefix_terms;
+};
+
+// Inverts documents, one at a time, into per-field accumulators.
+// Thread-safety: one thread.
+class Inverter {
+ public:
+  // Creates each text field's analyser.
+  Status Init(const Schema& schema);
+
+  // Whether a doc with this id was added (the id field's terms are the ids).
+  bool HasId(const std::string& id) const {
+    return fields_[id_field_].term_ids.Find(id) != TermTable::kNotFound;
+  }
+  // Adds doc number `doc` (one more than the last), checked against the
+  // schema; cannot fail.
+  void Add(const ParsedDocument& parsed, uint32_t doc);
+
+  // The accumulators, by schema field; the writer consumes them.
+  std::vector<FieldAccum>& fields() { return fields_; }
+
+ private:
+  void IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc);
+  void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const FieldValue& value, uint32_t doc);
+  void AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, uint32_t doc);
+
+  const Schema* schema_ = nullptr;
+  std::vector<FieldAccum> fields_;
+  size_t id_field_ = 0;
+  std::vector<analysis::Token> tokens_;
+  std::vector<uint32_t> doc_terms_;  // The distinct term ids of one field of a doc.
+  static constexpr size_t kAhead = 8;
+  std::vector<uint64_t> hashes_;  // Of tokens_' terms.
+  std::vector<uint32_t> ids_;     // Of tokens_' terms.
+};
+
+}  // namespace libsearch::internal

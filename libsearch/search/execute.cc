@@ -1,0 +1,135 @@
+// Stage 3: runs a plan's query tree into its collector. Top-k by score
+// prunes with block maxima once the count threshold is reached (COUNT
+// never scores); sort orders, cursors and facets visit every match into
+// the SortCollector and the FacetCounters.
+#include <algorithm>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "search/index_impl.h"
+#include "search/sort_collector.h"
+#include "search/typo_tiers.h"
+
+namespace libsearch::internal {
+
+Result<Collected> IndexImpl::Execute(const SearchRequest& req, SearchPlan plan) const {
+  if (plan.collector == SearchPlan::Collector::kVisitAll) {
+    return CollectVisitingAll(req, std::move(plan));
+  }
+  Collected out;
+  std::vector<ScoredDoc> best;
+  if (plan.collector == SearchPlan::Collector::kTieredTopK) {
+    LIBSEARCH_RETURN_IF_ERROR(
+        TieredTopK(req, std::move(plan.query), plan.keep, &out.resp, &best, &out.matched));
+  } else {
+    LIBSEARCH_RETURN_IF_ERROR(RunTopK(*plan.query, req, plan.keep, &out.resp, &best, &out.matched));
+  }
+  if (best.size() > req.offset) out.resp.hits.reserve(best.size() - req.offset);
+  for (size_t i = req.offset; i < best.size(); ++i) {
+    Hit hit;
+    hit.doc = best[i].doc;
+    hit.score = best[i].score;
+    out.resp.hits.push_back(std::move(hit));
+  }
+  return out;
+}
+
+Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t keep,
+                          SearchResponse* resp, std::vector<ScoredDoc>* best,
+                          MatchedTerms* matched) const {
+  ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+  ctx.set_collect_terms(!req.highlight.fields.empty());
+  std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
+  TopK top(keep);
+  resp->total = 0;
+  resp->total_exact = true;
+  if (top.k() == 0) {  // COUNT: never score.
+    resp->total = CountMatches(scorer.get(), reader_->num_docs());
+  } else {
+    // Exhaustive while counting, then block-max pruning from where it stopped.
+    const uint64_t n = scorer->CollectTop(&top, req.total_hits_threshold);
+    resp->total = std::min(n, req.total_hits_threshold);
+    resp->total_exact = n <= req.total_hits_threshold;
+  }
+  if (ctx.corrupt()) return CorruptPostings();
+  *best = top.Take();
+  *matched = ctx.matched_terms();
+  return Status::Ok();
+}
+
+// Hits are left without ids and docs (the fetch stage adds them).
+Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
+  ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+  ctx.set_visit_all(true);
+  ctx.set_collect_terms(!req.highlight.fields.empty());
+  std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
+  SortCollector sorted(&*plan.order, plan.keep);
+  // Typo tiers (relevance order only): 0 if the doc matches the query
+  // without typos, 1 if it needs one.
+  std::unique_ptr<ExactTier> tiers;
+  uint32_t cursor_tier = 0;
+  if (TypoTiered(req) && plan.keep > 0) {
+    LIBSEARCH_ASSIGN_OR_RETURN(tiers, ExactTier::Create(*this, req));
+    if (plan.cursor) {
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tier_of_cursor, ExactTier::Create(*this, req));
+      cursor_tier = tier_of_cursor->At(plan.cursor->first);
+    }
+  }
+  if (plan.cursor) sorted.SetCursor({plan.cursor->second, plan.cursor->first, cursor_tier});
+  std::vector<FacetCounter>& counters = plan.facets;
+  Collected out;
+  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
+    ++out.resp.total;
+    for (size_t i = 0; i < counters.size(); ++i) {
+      if (plan.lift[i] < 0) counters[i].Add(d);
+    }
+    // Sort values alone often settle it: then the doc is never scored.
+    if (!sorted.MayKeep(d)) continue;
+    const float score = scorer->Score();
+    sorted.Offer({score, d, tiers ? tiers->At(d) : 0});
+  }
+  if (tiers && tiers->corrupt()) return CorruptPostings();
+  if (ctx.corrupt()) return CorruptPostings();
+  out.matched = ctx.matched_terms();
+  // Disjunctive facets whose field is filtered get a pass of their own
+  // with those filters lifted; the others were counted above.
+  for (size_t i = 0; i < counters.size(); ++i) {
+    if (plan.lift[i] < 0) continue;
+    LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, plan.lift[i]));
+    ScorerContext lctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    lctx.set_visit_all(true);
+    auto s = CreateScorer(*lifted, &lctx);
+    for (uint32_t d = s->doc(); d != kNoMoreDocs; d = s->Next()) counters[i].Add(d);
+    if (lctx.corrupt()) return CorruptPostings();
+  }
+  for (const FacetCounter& c : counters) {
+    LIBSEARCH_ASSIGN_OR_RETURN(FacetResult f, c.Finish());
+    out.resp.facets.push_back(std::move(f));
+  }
+  const std::vector<SortCollector::Entry> page = sorted.Take();
+  for (size_t i = req.offset; i < page.size(); ++i) {
+    Hit hit;
+    hit.doc = page[i].doc;
+    hit.score = page[i].score;
+    out.resp.hits.push_back(std::move(hit));
+  }
+  return out;
+}
+
+Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* query,
+                              std::unique_ptr<ScorerContext>* ctx,
+                              std::unique_ptr<Scorer>* scorer) const {
+  LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
+  *ctx = std::make_unique<ScorerContext>(reader_.get(),
+                                         Bm25Params{options_.bm25_k1, options_.bm25_b});
+  *scorer = CreateScorer(**query, ctx->get());
+  return Status::Ok();
+}
+
+Status IndexImpl::CorruptPostings() const {
+  return Status::Corruption("index '" + reader_->path() +
+                            "': postings are damaged; run `libsearch verify` and rebuild");
+}
+
+}  // namespace libsearch::internal

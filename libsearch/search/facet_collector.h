@@ -1,0 +1,38 @@
+// Facet counts over every match: top keyword values or numeric ranges.
+// A disjunctive facet counts the matches of the query with the filters on
+// its own field lifted (OnlyUsesField says which filters those are).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "index/index_reader.h"
+#include "libsearch/index.h"
+#include "query/query.h"
+
+namespace libsearch::internal {
+
+// Counts one facet over the docs passed to Add().
+class FacetCounter {
+ public:
+  static Result<FacetCounter> Create(const IndexReader& reader, const FacetRequest& request);
+  void Add(uint32_t doc);
+  // Top values (keyword) or range counts, with values decoded from the
+  // dictionary. Corruption if ordinals were out of range.
+  Result<FacetResult> Finish() const;
+
+ private:
+  const IndexReader* reader_ = nullptr;
+  const FacetRequest* request_ = nullptr;
+  uint32_t field_ = 0;
+  const KeywordColumn* keyword_ = nullptr;
+  const NumericColumn* numeric_ = nullptr;
+  std::vector<uint64_t> counts_;  // Per ordinal (keyword) or per range.
+  bool corrupt_ = false;
+};
+
+// True iff every leaf of `q` is on field `f` (so lifting it is a facet's
+// "disjunctive" view of that field).
+bool OnlyUsesField(const Query& q, uint32_t f);
+
+}  // namespace libsearch::internal

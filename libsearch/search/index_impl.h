@@ -1,0 +1,147 @@
+// IndexImpl: the Index behind libsearch/index.h. A search runs as a
+// pipeline, one file per stage:
+//   validate.cc  request checks that need the schema
+//   plan.cc      the query and filters as one tree (cached filters swapped
+//                in) and the collector that will take its matches
+//   execute.cc   runs the tree into that collector: top-k by score
+//                (typo_tiers.cc when typos rank), or every match into the
+//                sort and facet collectors
+//   fetch.cc     ids, stored documents and the next-page cursor of the page
+//   highlight.cc, suggest.cc  post-processing: snippets, "did you mean"
+// Set up at open: analyzers.cc, synonyms.cc. Read-only facts: info.cc.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "index/index_reader.h"
+#include "libsearch/index.h"
+#include "query/query.h"
+#include "query/scorer.h"
+#include "query/top_k.h"
+#include "search/facet_collector.h"
+#include "search/filter_cache.h"
+#include "search/hit_order.h"
+
+namespace libsearch::internal {
+
+// The (field, term) pairs a query can match: what highlighting marks.
+using MatchedTerms = std::vector<std::pair<uint32_t, std::string>>;
+
+// What a request runs: the collector that takes its matches and, for all
+// but typo tiers (which parse a tree per tier), its query tree.
+struct SearchPlan {
+  enum class Collector {
+    kTopK,        // Best offset + k by score; k = 0 counts without scoring.
+    kTieredTopK,  // As kTopK, docs matching without typos first.
+    kVisitAll,    // Sort, search_after or facets: every match visited.
+  };
+  Collector collector = Collector::kTopK;
+  size_t keep = 0;  // offset + k.
+  std::unique_ptr<Query> query;
+  // kVisitAll only.
+  std::optional<HitOrder> order;
+  std::optional<std::pair<uint32_t, float>> cursor;  // search_after: doc, score.
+  std::vector<FacetCounter> facets;
+  std::vector<int64_t> lift;  // Per facet: its field, if disjunctive; else -1.
+};
+
+// The execute stage's output: the page's hits (doc and score only), totals,
+// facets, and the terms the query can match.
+struct Collected {
+  SearchResponse resp;
+  MatchedTerms matched;
+};
+
+class IndexImpl : public Index {
+ public:
+  IndexImpl(std::unique_ptr<IndexReader> reader, OpenOptions options);
+
+  // index.cc: the pipeline.
+  Status Init();
+  Result<SearchResponse> Search(const SearchRequest& req) const override;
+
+  Result<std::string> ExplainQuery(const SearchRequest& req) const override;  // plan.cc
+  // The request's query and filters as one scorer tree, with its context
+  // (for ExactTier, typo_tiers.h).
+  Status BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* query,
+                     std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer) const;
+  // Typo tiers apply to relevance order: with sort fields, those decide.
+  static bool TypoTiered(const SearchRequest& req) { return req.typos && req.sort.empty(); }
+
+  // info.cc
+  Result<std::string> Document(uint32_t doc) const override;
+  const Schema& schema() const override { return reader_->schema(); }
+  uint64_t num_docs() const override { return reader_->num_docs(); }
+  IndexInfo Info() const override;
+  Status Verify() const override;
+
+ private:
+  // The stages, in the order Search runs them.
+  // validate.cc
+  Status Validate(const SearchRequest& req) const;
+
+  // plan.cc
+  Result<SearchPlan> Plan(const SearchRequest& req) const;
+  // The query and its filters as one tree. Filters that only use field
+  // `lift_field` are left out (a disjunctive facet's view); -1 keeps all.
+  Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1) const;
+
+  // execute.cc
+  Result<Collected> Execute(const SearchRequest& req, SearchPlan plan) const;
+  // Top-`keep` of a query by score (best first, offset not applied), with
+  // resp->total / total_exact, and the terms the query can match (the
+  // request gives the count threshold and whether terms are wanted).
+  Status RunTopK(const Query& query, const SearchRequest& req, size_t keep,
+                 SearchResponse* resp, std::vector<ScoredDoc>* best,
+                 MatchedTerms* matched) const;
+  Status CorruptPostings() const;
+
+  // typo_tiers.cc
+  Status TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
+                    SearchResponse* resp, std::vector<ScoredDoc>* best,
+                    MatchedTerms* matched) const;
+
+  // fetch.cc: ids and the stored JSON of each hit (empty where the request
+  // needs none), then the documents as returned and the next-page cursor.
+  Result<std::vector<std::string>> FetchStored(const SearchRequest& req,
+                                               SearchResponse* resp) const;
+  void FillDocuments(const SearchRequest& req, std::vector<std::string> stored,
+                     SearchResponse* resp) const;
+
+  // highlight.cc
+  void HighlightHits(const SearchRequest& req, const MatchedTerms& matched,
+                     const std::vector<std::string>& stored, SearchResponse* resp) const;
+
+  // suggest.cc
+  std::string Suggest(const SearchRequest& req) const;
+
+  // Set up at open, and the stages' helpers.
+  // analyzers.cc
+  Status InitAnalyzers();
+  // synonyms.cc
+  Status InitSynonyms();
+  // plan.cc
+  Status UseFilterCache(std::unique_ptr<Query>* filter) const;
+  // execute.cc
+  Result<Collected> CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const;
+  // suggest.cc
+  std::string SurfaceForm(uint32_t f, uint32_t ord, const std::string& term) const;
+
+  std::unique_ptr<IndexReader> reader_;
+  OpenOptions options_;
+  std::vector<std::unique_ptr<analysis::Analyzer>> owned_;
+  std::vector<const analysis::Analyzer*> analyzers_;
+  std::vector<const analysis::Analyzer*> surface_analyzers_;
+  SynonymMap synonyms_;
+  const analysis::Analyzer* synonym_analyzer_ = nullptr;
+  mutable FilterCache filter_cache_;
+  std::vector<uint32_t> default_fields_;
+};
+
+}  // namespace libsearch::internal

@@ -1,0 +1,51 @@
+// Facts about the open index: its documents, fields and sections.
+#include <string>
+
+#include "search/index_impl.h"
+#include "storage/format.h"
+
+namespace libsearch::internal {
+
+Result<std::string> IndexImpl::Document(uint32_t doc) const {
+  return reader_->StoredDocument(doc);
+}
+
+IndexInfo IndexImpl::Info() const {
+  IndexInfo info;
+  info.path = reader_->path();
+  info.format_major = reader_->header().format_major;
+  info.format_minor = reader_->header().format_minor;
+  info.num_docs = reader_->num_docs();
+  info.file_bytes = reader_->file_size();
+  info.id_field = reader_->schema().id_field();
+  const auto& fields = reader_->schema().fields();
+  for (size_t f = 0; f < fields.size(); ++f) {
+    FieldInfo fi;
+    fi.name = fields[f].name;
+    fi.type = fields[f].type;
+    fi.stored = fields[f].stored;
+    if (const FieldReader* r = reader_->field(f)) {
+      fi.indexed = true;
+      fi.doc_count = r->stats.doc_count;
+      fi.num_terms = r->stats.num_terms;
+      fi.total_terms = r->stats.sum_total_tf;
+    }
+    info.fields.push_back(std::move(fi));
+  }
+  for (const SectionEntry& e : reader_->sections()) {
+    SectionInfo si;
+    si.kind = std::string(SectionKindName(SectionKind(e.kind)));
+    const uint32_t f = e.field & ~kPrefixFieldBit;
+    if (e.field != kNoField && f < fields.size()) {
+      si.field = fields[f].name + (e.field & kPrefixFieldBit ? " (prefixes)" : "");
+    }
+    si.offset = e.offset;
+    si.bytes = e.length;
+    info.sections.push_back(std::move(si));
+  }
+  return info;
+}
+
+Status IndexImpl::Verify() const { return reader_->Verify(); }
+
+}  // namespace libsearch::internal

@@ -1,0 +1,135 @@
+// Stage 2: a request as a plan: its query and filters parsed into one tree
+// (repeated filters swapped for their cached doc sets) and the collector
+// that will take the matches.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "search/index_impl.h"
+
+namespace libsearch::internal {
+
+Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req) const {
+  SearchPlan plan;
+  plan.keep = req.offset + req.k;
+  if (req.facets.empty() && req.sort.empty() && req.search_after.empty()) {
+    plan.collector = TypoTiered(req) && plan.keep > 0 ? SearchPlan::Collector::kTieredTopK
+                                                      : SearchPlan::Collector::kTopK;
+    LIBSEARCH_ASSIGN_OR_RETURN(plan.query, Parse(req));
+    return plan;
+  }
+  // Sort orders, cursors and facets: every match is visited and scored, so
+  // totals and facet counts are exact. Their fields are checked first.
+  plan.collector = SearchPlan::Collector::kVisitAll;
+  LIBSEARCH_ASSIGN_OR_RETURN(plan.order, HitOrder::Create(*reader_, req.sort));
+  if (!req.search_after.empty()) {
+    LIBSEARCH_ASSIGN_OR_RETURN(plan.cursor, plan.order->ParseCursor(req.search_after));
+  }
+  plan.lift.assign(req.facets.size(), -1);
+  for (size_t i = 0; i < req.facets.size(); ++i) {
+    auto c = FacetCounter::Create(*reader_, req.facets[i]);
+    if (!c.ok()) return c.status();
+    plan.facets.push_back(std::move(*c));
+    if (req.facets[i].disjunctive) {
+      plan.lift[i] = *reader_->schema().FieldIndex(req.facets[i].field);
+    }
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(plan.query, Parse(req));
+  return plan;
+}
+
+Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
+                                                int64_t lift_field) const {
+  ParseOptions po;
+  po.prefix_last = req.prefix_last;
+  po.typos = req.typos;
+  po.max_expansions = req.max_expansions;
+  po.surface_analyzers = surface_analyzers_;
+  po.syntax = req.syntax;
+  po.synonyms = req.synonyms ? &synonyms_ : nullptr;
+  po.synonym_analyzer = synonym_analyzer_;
+  po.default_operator =
+      req.default_operator == Operator::kAnd ? DefaultOperator::kAnd : DefaultOperator::kOr;
+  std::vector<uint32_t> fields;  // Only when the request names them.
+  if (req.fields.empty()) {
+    po.default_fields = default_fields_;
+  } else {
+    for (const std::string& name : req.fields) {
+      const auto f = reader_->schema().FieldIndex(name);
+      if (!f) return Status::InvalidArgument("unknown search field '" + name + "'");
+      const FieldSpec& spec = reader_->schema().fields()[*f];
+      if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
+        return Status::InvalidArgument("field '" + name +
+                                       "' is not an indexed text or keyword field");
+      }
+      fields.push_back(static_cast<uint32_t>(*f));
+    }
+    po.default_fields = fields;
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(auto query, ParseQuery(req.query, reader_->schema(), analyzers_, po));
+  if (req.filters.empty()) return query;
+  po.prefix_last = po.typos = false;  // Filters match exactly.
+  po.synonyms = nullptr;
+  po.syntax = QuerySyntax::kFull;  // Written by programs: a mistake should be an error.
+  auto root = std::make_unique<Query>();
+  root->kind = Query::Kind::kBoolean;
+  root->must.push_back(std::move(query));
+  for (size_t i = 0; i < req.filters.size(); ++i) {
+    auto filter = ParseQuery(req.filters[i], reader_->schema(), analyzers_, po);
+    if (!filter.ok()) return filter.status().WithContext("filter " + std::to_string(i + 1));
+    if (lift_field >= 0 && OnlyUsesField(**filter, static_cast<uint32_t>(lift_field))) {
+      continue;
+    }
+    (*filter)->scored = false;
+    LIBSEARCH_RETURN_IF_ERROR(UseFilterCache(&*filter));
+    root->must.push_back(std::move(*filter));
+  }
+  return root;
+}
+
+// Swaps a filter for its cached doc set, building the set on the filter's
+// second use (FilterCache). The set holds exactly the filter's matches.
+Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
+  if (options_.filter_cache_bytes == 0) return Status::Ok();
+  // A single range is cheap as it is (a column read per candidate, with
+  // block min/max); terms and combinations gain a membership test instead
+  // of decoding postings blocks to seek. See docs/design-notes.md, "Filter
+  // cache".
+  if ((*filter)->kind == Query::Kind::kRange) return Status::Ok();
+  const std::string key = (*filter)->ToString(reader_->schema());
+  bool build = false;
+  std::shared_ptr<const DocSet> set = filter_cache_.Find(key, &build);
+  if (set == nullptr && build) {
+    ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    auto scorer = CreateScorer(**filter, &ctx);
+    auto built = std::make_shared<DocSet>();
+    std::vector<uint32_t> batch;
+    for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
+      batch.push_back(d);
+      if (batch.size() == 4096) {
+        built->AddMany(batch.data(), batch.size());
+        batch.clear();
+      }
+    }
+    built->AddMany(batch.data(), batch.size());
+    if (ctx.corrupt()) return CorruptPostings();
+    built->Optimize();
+    set = built;
+    filter_cache_.Insert(key, std::move(built));
+  }
+  if (set == nullptr) return Status::Ok();
+  auto node = std::make_unique<Query>();
+  node->kind = Query::Kind::kDocSet;
+  node->scored = false;
+  node->surface = key.substr(1);  // Without the '#' (ToString adds it back).
+  node->doc_set = std::move(set);
+  *filter = std::move(node);
+  return Status::Ok();
+}
+
+Result<std::string> IndexImpl::ExplainQuery(const SearchRequest& req) const {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+  return query->ToString(reader_->schema());
+}
+
+}  // namespace libsearch::internal
