@@ -10,7 +10,7 @@
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
 #include "query/query.h"
-#include "query/scorer.h"
+#include "query/scoring.h"
 #include "query/expand.h"
 #include "query/top_k.h"
 #include "search/collect.h"
@@ -337,7 +337,7 @@ class IndexImpl : public Index {
       resp->total = internal::CountMatches(scorer.get(), reader_->num_docs());
     } else {
       // Exhaustive while counting, then block-max pruning from where it stopped.
-      const uint64_t n = scorer->CollectTop(&top, req.total_hits_threshold);
+      const uint64_t n = internal::CollectTop(scorer.get(), &top, req.total_hits_threshold);
       resp->total = std::min(n, req.total_hits_threshold);
       resp->total_exact = n <= req.total_hits_threshold;
     }
