@@ -61,7 +61,7 @@ uint64_t BlockAnd::Run(TopK* top, uint64_t count_up_to) {
   double* partial = window_->partial;
   uint32_t* index = window_->index;
   // Per term: its bound over the window (pruning only). Inline for short
-  // queries: an allocation is a measurable share of a selective AND.
+  // queries: an allocation is a noticeable share of a selective AND.
   float maxima_inline[16];
   std::vector<float> maxima_heap(kScore && n > 16 ? n : 0);
   float* maxima = n > 16 ? maxima_heap.data() : maxima_inline;
@@ -286,10 +286,11 @@ uint32_t BlockAnd::IntersectLeadBlock(bool* exhausted) {
   return m;
 }
 
-template <typename Child>
-void Prune(ConjunctionScorer* conj, const std::vector<Child*>& kids, TopK* top) {
+// Block-max AND doc by doc, for conjunctions with clauses other than terms
+// (see ConjunctionPruning).
+void Prune(ConjunctionScorer* conj, const std::vector<Scorer*>& kids, TopK* top) {
   const size_t n = kids.size();
-  Child* lead = kids[0];
+  Scorer* lead = kids[0];
   std::vector<float> maxima(n);
   // Whether a doc whose first i clauses sum (in double) to `partial` can beat `min`.
   auto can_win = [&](double partial, size_t i, float min) {
@@ -323,7 +324,7 @@ void Prune(ConjunctionScorer* conj, const std::vector<Child*>& kids, TopK* top) 
       }
       size_t i = 1;
       for (; i < n; ++i) {
-        Child* c = kids[i];
+        Scorer* c = kids[i];
         const uint32_t cd = c->doc() < d ? c->Advance(d) : c->doc();
         if (cd > d) break;
         sum += c->Score();

@@ -1,6 +1,7 @@
 // Required clauses, minus excluded ones, plus optional scoring clauses.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 

@@ -1,6 +1,7 @@
 // Conjunctions: docs every clause matches, scores summed.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>

@@ -1,6 +1,7 @@
 // Exact phrases over positional postings, as a two-phase scorer.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
