@@ -32,7 +32,7 @@ def internal_module(path: str):
 def main() -> int:
     errors = []
     for module, allowed in ALLOWED.items():
-        for f in sorted((ROOT / "libsearch" / module).glob("*")):
+        for f in sorted(p for p in (ROOT / "libsearch" / module).rglob("*") if p.is_file()):
             for inc in INCLUDE.findall(f.read_text(encoding="utf-8")):
                 dep = internal_module(inc)
                 if dep and dep != module and dep not in allowed:

@@ -48,7 +48,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
     resp->total = CountMatches(scorer.get(), reader_->num_docs());
   } else {
     // Exhaustive while counting, then block-max pruning from where it stopped.
-    const uint64_t n = scorer->CollectTop(&top, req.total_hits_threshold);
+    const uint64_t n = CollectTop(scorer.get(), &top, req.total_hits_threshold);
     resp->total = std::min(n, req.total_hits_threshold);
     resp->total_exact = n <= req.total_hits_threshold;
   }

@@ -22,7 +22,7 @@
 #include "index/index_reader.h"
 #include "libsearch/index.h"
 #include "query/query.h"
-#include "query/scorer.h"
+#include "query/scoring.h"
 #include "query/top_k.h"
 #include "search/facet_collector.h"
 #include "search/filter_cache.h"

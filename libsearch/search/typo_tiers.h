@@ -7,7 +7,7 @@
 
 #include "libsearch/index.h"
 #include "query/query.h"
-#include "query/scorer.h"
+#include "query/scoring.h"
 
 namespace libsearch::internal {
 

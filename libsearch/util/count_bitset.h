@@ -1,8 +1,9 @@
 // A bitset over doc ids for counting a union of posting lists (COUNT), with a
 // byte per 512-doc line that records which lines were written. Counting and
 // clearing read only those lines, so the set is left all-zero after each use
-// and one per thread is reused: on the 818k-doc catalogue, allocating,
-// zeroing and popcounting a fresh 100 KB bitset was a third of a union COUNT.
+// and one per thread is reused: a fresh bitset per query, allocated, zeroed
+// and popcounted, costs a large share of a union COUNT on a big index (see
+// docs/design-notes.md, COUNT).
 #pragma once
 
 #include <algorithm>
@@ -81,13 +82,12 @@ class CountBitset {
     }
   };
   // Up to max_touched_ docs set with Set/SetSorted are also listed by word,
-  // and counting visits just those words: a union of rare terms touches a
-  // few hundred of the catalogue's 1,600 lines, and scanning every line's
-  // flag, then all 8 words of each flagged line, was a tenth of its COUNT
-  // (callgrind: -4.4% instructions on its unions of under 1,000 matches).
-  // Past that, or after a bulk write, the flags are scanned. On small
-  // indexes (Wikipedia's 13k docs: 26 lines) the scan is short and listing
-  // cost 4.5% more, hence a cap of half the lines.
+  // and counting visits just those words: a union of rare terms touches few
+  // of a big index's lines, and scanning every line's flag, then the words
+  // of each flagged line, would cost more than the words it finds. Past
+  // that, or after a bulk write, the flags are scanned. On small indexes the
+  // scan is short and listing costs more, hence a cap of half the lines (see
+  // docs/design-notes.md, COUNT).
   static constexpr uint32_t kMaxTouched = 1024;
   static constexpr uint32_t kTooMany = kMaxTouched + 1;
 

@@ -50,4 +50,12 @@ inline size_t FirstInvalidUtf8(std::string_view s) {
 
 inline bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) == std::string_view::npos; }
 
+// Number of code points of well-formed UTF-8 (bytes that are not
+// continuation bytes).
+inline size_t CodePointCount(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return n;
+}
+
 }  // namespace libsearch::internal

@@ -1,0 +1,63 @@
+#include "query/collect/collect.h"
+
+#include "query/collect/block_max.h"
+#include "query/collect/block_max_and.h"
+#include "query/collect/max_score_union.h"
+#include "query/collect/req_opt.h"
+#include "query/collect/term_blocks.h"
+
+namespace libsearch::internal {
+namespace {
+
+// Doc by doc while counting, then pruning from where it stopped.
+uint64_t CountThenPrune(Scorer* s, TopK* top, uint64_t count_up_to) {
+  uint64_t n = 0;
+  uint32_t d = s->doc();
+  for (; d != kNoMoreDocs && n < count_up_to; d = s->Next(), ++n) top->Push(s->Score(), d);
+  if (d == kNoMoreDocs) return n;
+  ForEachPruning(s, top);
+  return n + 1;
+}
+
+}  // namespace
+
+uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
+  switch (scorer->family()) {
+    case ScorerFamily::kTerm:
+      return TermCollectTop(static_cast<TermScorer*>(scorer), top, count_up_to);
+    case ScorerFamily::kConjunction: {
+      auto* c = static_cast<ConjunctionScorer*>(scorer);
+      if (BlockAndApplies(*c)) return BlockAndCollect(c, top, count_up_to);
+      break;
+    }
+    case ScorerFamily::kDisjunction: {
+      uint64_t count = 0;
+      if (MaxScoreBulk(static_cast<DisjunctionScorer*>(scorer), top, count_up_to, &count)) {
+        return count;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return CountThenPrune(scorer, top, count_up_to);
+}
+
+void ForEachPruning(Scorer* scorer, TopK* top) {
+  switch (scorer->family()) {
+    case ScorerFamily::kTerm:
+      return TermPruning(static_cast<TermScorer*>(scorer), top);
+    case ScorerFamily::kPhrase:
+      return PhrasePruning(static_cast<PhraseScorer*>(scorer), top);
+    case ScorerFamily::kConjunction:
+      return ConjunctionPruning(static_cast<ConjunctionScorer*>(scorer), top);
+    case ScorerFamily::kDisjunction:
+      return MaxScorePruning(static_cast<DisjunctionScorer*>(scorer), top);
+    case ScorerFamily::kBoolean:
+      return ReqOptPruning(static_cast<BooleanScorer*>(scorer), top);
+    default:
+      return BlockMaxPruning(scorer, top);
+  }
+}
+
+}  // namespace libsearch::internal

@@ -1,0 +1,27 @@
+// Collection entry points: how the searcher consumes a scorer tree. Each
+// picks the strategy the scorer's family supports (block arrays for a term,
+// block-max AND, MaxScore for unions, req-opt for boolean queries, generic
+// block-max windows otherwise).
+#pragma once
+
+#include <cstdint>
+
+#include "query/collect/count.h"
+#include "query/scorer.h"
+#include "query/top_k.h"
+
+namespace libsearch::internal {
+
+// Top-k collection with exact counting up to a threshold: feeds `top` every
+// match from scorer->doc() on, counting them, until more than `count_up_to`
+// have been seen; from there on only docs that could still enter it
+// (ForEachPruning). Leaves the scorer exhausted. Returns the count, capped
+// at count_up_to + 1, which means "more than count_up_to match".
+uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to);
+
+// Feeds `top` every doc from scorer->doc() on that could still enter it,
+// skipping windows whose bound cannot beat top->min_score(). Docs that are
+// skipped are not counted anywhere.
+void ForEachPruning(Scorer* scorer, TopK* top);
+
+}  // namespace libsearch::internal

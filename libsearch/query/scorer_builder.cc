@@ -1,0 +1,245 @@
+#include "query/scorer_builder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "query/expand.h"
+#include "query/scorers/boolean_scorer.h"
+#include "query/scorers/conjunction_scorer.h"
+#include "query/scorers/constant_score.h"
+#include "query/scorers/disjunction_scorer.h"
+#include "query/scorers/phrase_scorer.h"
+#include "query/scorers/term_scorer.h"
+#include "query/scorers/windowed_union_scorer.h"
+#include "util/utf8.h"
+
+namespace libsearch::internal {
+namespace {
+
+std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v, bool conjunction) {
+  if (v.empty()) return nullptr;
+  if (v.size() == 1) return std::move(v[0]);
+  if (conjunction) return std::make_unique<ConjunctionScorer>(std::move(v));
+  return std::make_unique<DisjunctionScorer>(std::move(v));
+}
+
+// Prefix matches score below the exact term, typo matches lower still.
+constexpr float kPrefixFactor = 0.8f;
+constexpr float kTypoFactor = 0.5f;  // Per edit.
+
+// A term with prefix and/or typo expansions: the exact term and its
+// expansions, each weighted by how far it is from what was typed.
+void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* ctx,
+                       std::vector<std::unique_ptr<TermScorer>>* out) {
+  std::vector<std::unique_ptr<TermScorer>>& clauses = *out;
+  std::vector<std::pair<uint32_t, float>> picks;  // (ordinal, weight factor)
+  auto add = [&](uint32_t ord, float factor) {
+    for (auto& p : picks) {
+      if (p.first == ord) {
+        p.second = std::max(p.second, factor);
+        return;
+      }
+    }
+    picks.emplace_back(ord, factor);
+  };
+  if (const auto exact = field.dict.Find(q.terms[0])) add(*exact, 1.0f);
+  // Prefixes short enough for the field's prefix index read its merged
+  // list (every completion, one clause); longer ones expand to the most
+  // frequent completions.
+  std::vector<TermInfo> prefix_lists;
+  if (q.prefix) {
+    const FieldReader* prefixes = ctx->reader()->prefix_field(q.field);
+    for (const std::string* p : {&q.surface, &q.terms[0]}) {
+      if (p == &q.terms[0] && *p == q.surface) break;
+      if (prefixes != nullptr && CodePointCount(*p) <= field.spec->index_prefixes) {
+        if (const auto ord = prefixes->dict.Find(*p)) prefix_lists.push_back(prefixes->Term(*ord));
+        if (ctx->collect_terms()) {
+          for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) {
+            std::vector<std::string> term;
+            if (field.dict.Terms(e.ord, 1, &term).ok()) ctx->NoteTerm(q.field, term[0]);
+          }
+        }
+        continue;
+      }
+      for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) add(e.ord, kPrefixFactor);
+    }
+  }
+  if (q.max_edits > 0) {
+    for (const Expansion& e : FuzzyTerms(field, q.terms[0], q.max_edits, true, q.max_expansions)) {
+      add(e.ord, std::pow(kTypoFactor, static_cast<float>(e.edits)));
+    }
+  }
+  std::sort(picks.begin(), picks.end());  // Deterministic clause order.
+  for (const auto& [ord, factor] : picks) {
+    std::vector<std::string> term;
+    if (ctx->collect_terms() && field.dict.Terms(ord, 1, &term).ok()) {
+      ctx->NoteTerm(q.field, term[0]);
+    }
+    const TermInfo info = field.Term(ord);
+    const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
+    const float weight = q.boost * factor * idf;
+    clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
+                                                   idf, ctx->NormTable(field), ctx->params()));
+  }
+  if (!prefix_lists.empty()) {
+    const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
+    for (const TermInfo& info : prefix_lists) {
+      // The prefix list's stored block maxima use this idf too.
+      const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
+      clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(prefixes, info), &prefixes,
+                                                     q.boost * kPrefixFactor * idf, idf,
+                                                     ctx->NormTable(field), ctx->params()));
+    }
+  }
+}
+
+// One union over term clauses: a windowed one when every match is visited,
+// else the pruning one.
+std::unique_ptr<Scorer> UnionOfTerms(std::vector<std::unique_ptr<TermScorer>> clauses,
+                                     ScorerContext* ctx) {
+  if (clauses.empty()) return std::make_unique<EmptyScorer>();
+  if (clauses.size() == 1) return std::move(clauses[0]);
+  if (ctx->visit_all()) return std::make_unique<WindowedUnionScorer>(std::move(clauses));
+  std::vector<std::unique_ptr<Scorer>> scorers(std::make_move_iterator(clauses.begin()),
+                                               std::make_move_iterator(clauses.end()));
+  return std::make_unique<DisjunctionScorer>(std::move(scorers));
+}
+
+// Whether q only sums terms: a scored term (expansions included), or a
+// scored OR of such. A word searched in several fields, with its prefix and
+// typo expansions, is one; it becomes one flat union of all its terms
+// (no union per field inside a union, and the bulk MaxScore path applies).
+bool IsUnionOfTerms(const Query& q) {
+  if (!q.scored) return false;
+  if (q.kind == Query::Kind::kTerm) return true;
+  if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() || q.should.empty()) {
+    return false;
+  }
+  for (const auto& c : q.should) {
+    if (!IsUnionOfTerms(*c)) return false;
+  }
+  return true;
+}
+
+// Appends the term clauses of q. REQUIRES: IsUnionOfTerms(q).
+void AppendTermClauses(const Query& q, ScorerContext* ctx,
+                       std::vector<std::unique_ptr<TermScorer>>* out) {
+  if (q.kind == Query::Kind::kBoolean) {
+    for (const auto& c : q.should) AppendTermClauses(*c, ctx, out);
+    return;
+  }
+  const FieldReader* field = ctx->reader()->field(q.field);
+  if (field == nullptr) return;
+  if (q.prefix || q.max_edits > 0) {
+    ExpandTermClauses(q, *field, ctx, out);
+    return;
+  }
+  ctx->NoteTerm(q.field, q.terms[0]);
+  const auto ord = field->dict.Find(q.terms[0]);
+  if (!ord) return;
+  const TermInfo info = field->Term(*ord);
+  const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
+  out->push_back(std::make_unique<TermScorer>(ctx->NewCursor(*field, info), field, q.boost * idf,
+                                              idf, ctx->NormTable(*field), ctx->params()));
+}
+
+std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
+  const IndexReader* reader = ctx->reader();
+  switch (q.kind) {
+    case Query::Kind::kMatchAll:
+      return std::make_unique<MatchAllScorer>(reader->num_docs());
+    case Query::Kind::kDocSet:
+      return std::make_unique<DocSetScorer>(q.doc_set);
+    case Query::Kind::kRange: {
+      const NumericColumn* column = reader->numeric(q.field);
+      if (column == nullptr) return std::make_unique<EmptyScorer>();
+      return std::make_unique<RangeScorer>(column, reader->num_docs(), q);
+    }
+    case Query::Kind::kTerm:
+    case Query::Kind::kPhrase: {
+      const FieldReader* field = reader->field(q.field);
+      if (field == nullptr) return std::make_unique<EmptyScorer>();
+      if (q.kind == Query::Kind::kTerm && (q.prefix || q.max_edits > 0)) {
+        std::vector<std::unique_ptr<TermScorer>> clauses;
+        ExpandTermClauses(q, *field, ctx, &clauses);
+        return UnionOfTerms(std::move(clauses), ctx);
+      }
+      if (q.kind == Query::Kind::kTerm) {  // As a phrase of one word, without its vectors.
+        ctx->NoteTerm(q.field, q.terms[0]);
+        const auto ord = field->dict.Find(q.terms[0]);
+        if (!ord) return std::make_unique<EmptyScorer>();
+        const TermInfo info = field->Term(*ord);
+        const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
+        return std::make_unique<TermScorer>(ctx->NewCursor(*field, info), field, q.boost * idf, idf,
+                                            ctx->NormTable(*field), ctx->params());
+      }
+      std::vector<PostingsCursor*> cursors;  // One per distinct term.
+      std::vector<uint32_t> term_of;         // Per word: its index in cursors.
+      cursors.reserve(q.terms.size());       // One allocation each, not one per doubling.
+      term_of.reserve(q.terms.size());
+      double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
+      for (size_t i = 0; i < q.terms.size(); ++i) {
+        const std::string& term = q.terms[i];
+        ctx->NoteTerm(q.field, term);
+        const auto ord = field->dict.Find(term);
+        if (!ord) return std::make_unique<EmptyScorer>();
+        const TermInfo info = field->Term(*ord);
+        idf += Bm25Idf(info.doc_freq, field->stats.doc_count);  // Per word, repeats too.
+        const size_t seen = std::find(q.terms.begin(), q.terms.begin() + i, term) - q.terms.begin();
+        if (seen < i) {
+          term_of.push_back(term_of[seen]);
+        } else {
+          term_of.push_back(static_cast<uint32_t>(cursors.size()));
+          cursors.push_back(ctx->NewCursor(*field, info));
+        }
+      }
+      const float weight = q.boost * static_cast<float>(idf);
+      if (q.kind == Query::Kind::kTerm) {
+        return std::make_unique<TermScorer>(cursors[0], field, weight, static_cast<float>(idf),
+                                            ctx->NormTable(*field), ctx->params());
+      }
+      return std::make_unique<PhraseScorer>(std::move(cursors), term_of, q.offsets, field, weight,
+                                            ctx->NormTable(*field));
+    }
+    case Query::Kind::kBoolean: {
+      if (IsUnionOfTerms(q)) {
+        std::vector<std::unique_ptr<TermScorer>> clauses;
+        clauses.reserve(q.should.size());  // One per word and field, usually.
+        AppendTermClauses(q, ctx, &clauses);
+        return UnionOfTerms(std::move(clauses), ctx);
+      }
+      std::vector<std::unique_ptr<Scorer>> must, should, must_not;
+      must.reserve(q.must.size());
+      should.reserve(q.should.size());
+      must_not.reserve(q.must_not.size());
+      for (const auto& c : q.must) must.push_back(CreateScorer(*c, ctx));
+      for (const auto& c : q.should) should.push_back(CreateScorer(*c, ctx));
+      ctx->EnterNegation();
+      for (const auto& c : q.must_not) must_not.push_back(CreateScorer(*c, ctx));
+      ctx->LeaveNegation();
+      std::unique_ptr<Scorer> req = Combine(std::move(must), /*conjunction=*/true);
+      std::unique_ptr<Scorer> opt = Combine(std::move(should), /*conjunction=*/false);
+      std::unique_ptr<Scorer> excl = Combine(std::move(must_not), /*conjunction=*/false);
+      if (req == nullptr) {  // Only should clauses (at least one must match).
+        req = std::move(opt);
+        if (req == nullptr) return std::make_unique<EmptyScorer>();
+      }
+      if (opt == nullptr && excl == nullptr) return req;
+      return std::make_unique<BooleanScorer>(std::move(req), std::move(opt), std::move(excl));
+    }
+  }
+  return std::make_unique<EmptyScorer>();
+}
+
+}  // namespace
+
+std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
+  std::unique_ptr<Scorer> s = CreateScoredOrNot(q, ctx);
+  if (q.scored) return s;
+  return std::make_unique<UnscoredScorer>(std::move(s));
+}
+
+}  // namespace libsearch::internal

@@ -1,0 +1,73 @@
+// Per-query state that scorers point into while a query runs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "index/bm25.h"
+#include "index/index_reader.h"
+#include "index/postings.h"
+
+namespace libsearch::internal {
+
+// Owns per-query state that scorers point into (norm tables) and every
+// postings cursor, so the searcher can check them for corruption afterwards.
+class ScorerContext {
+ public:
+  ScorerContext(const IndexReader* reader, Bm25Params params)
+      : reader_(reader), params_(params) {}
+  const IndexReader* reader() const { return reader_; }
+  const Bm25Params& params() const { return params_; }
+  const NormInverseTable* NormTable(const FieldReader& field);
+  PostingsCursor* NewCursor(const FieldReader& field, const TermInfo& info);
+  bool corrupt() const;
+
+  // Terms that can match per field, positive clauses only: what a
+  // highlighter should mark (including expansions).
+  // Recorded only while collect_terms().
+  void NoteTerm(uint32_t field, std::string_view term) {
+    if (negated_ == 0 && collect_terms_) matched_terms_.emplace_back(field, term);
+  }
+  const std::vector<std::pair<uint32_t, std::string>>& matched_terms() const {
+    return matched_terms_;
+  }
+  // Whether matched_terms() will be read (highlighting): expansions that
+  // are otherwise not listed term by term (prefix indexes) are then listed.
+  void set_collect_terms(bool v) { collect_terms_ = v; }
+  bool collect_terms() const { return collect_terms_; }
+
+  // Set when every match will be visited (facets, sort orders, cursors):
+  // scorers may then favour plain iteration over pruning support.
+  void set_visit_all(bool v) { visit_all_ = v; }
+  bool visit_all() const { return visit_all_; }
+
+  // Brackets the building of excluded (must_not) clauses.
+  void EnterNegation() { ++negated_; }
+  void LeaveNegation() { --negated_; }
+
+ private:
+  std::vector<std::pair<uint32_t, std::string>> matched_terms_;
+  int negated_ = 0;
+  bool visit_all_ = false;
+  bool collect_terms_ = true;
+  const IndexReader* reader_;
+  Bm25Params params_;
+  // Per field id, for BM25 parameters other than the field's shared table's:
+  // one of owned_tables_.
+  std::vector<std::pair<uint32_t, const NormInverseTable*>> tables_;
+  std::vector<std::unique_ptr<NormInverseTable>> owned_tables_;
+  // A query's first cursors live here, not on the heap: an over-aligned
+  // allocation and its free cost about as much as a selective term's work.
+  static constexpr size_t kInlineCursors = 4;
+  std::array<std::optional<PostingsCursor>, kInlineCursors> inline_cursors_;
+  size_t num_inline_ = 0;
+  std::vector<std::unique_ptr<PostingsCursor>> cursors_;  // The rest.
+};
+
+}  // namespace libsearch::internal
