@@ -461,7 +461,7 @@ Status IndexBuilderImpl::WriteField(size_t f, FieldStats* stats, std::vector<uin
     for (uint32_t t = 0; t < fa.terms.size(); ++t) term_of_doc[fa.terms[t].docs[0]] = t;
   }
   if (fa.text) fa.norms.resize(num_docs, 0);
-  internal::Bm25Params params{options_.bm25_k1, options_.bm25_b};
+  const internal::Bm25Params& params = options_.bm25;
   const float avgdl = internal::Bm25AvgFieldLength(fa.sum_total_tf, fa.doc_count);
   const internal::NormInverseTable table = internal::MakeNormInverseTable(params, avgdl);
   const uint8_t* norms = fa.text ? fa.norms.data() : nullptr;
@@ -592,7 +592,7 @@ Status IndexBuilderImpl::Build(const std::string& path) {
   LIBSEARCH_RETURN_IF_ERROR(
       AddSection(out.get(), SectionKind::kFieldStats, internal::kNoField, Bytes(stats)));
   {
-    const internal::Bm25ParamsRecord rec{options_.bm25_k1, options_.bm25_b, internal::kScoringVersion, 0};
+    const internal::Bm25ParamsRecord rec{options_.bm25.k1, options_.bm25.b, internal::kScoringVersion, 0};
     LIBSEARCH_RETURN_IF_ERROR(AddSection(out.get(), SectionKind::kBm25Params, internal::kNoField,
                                          std::string(reinterpret_cast<const char*>(&rec), sizeof rec)));
   }
@@ -628,9 +628,7 @@ Status IndexBuilderImpl::Build(const std::string& path) {
 
 Result<std::unique_ptr<IndexBuilder>> IndexBuilder::Create(const Schema& schema,
                                                            const IndexBuilderOptions& options) {
-  if (!(options.bm25_k1 >= 0) || !(options.bm25_b >= 0 && options.bm25_b <= 1)) {
-    return Status::InvalidArgument("BM25 parameters need k1 >= 0 and 0 <= b <= 1");
-  }
+  LIBSEARCH_RETURN_IF_ERROR(ValidateBm25Params(options.bm25));
   if (options.docstore_block_bytes == 0 || options.docstore_block_bytes > (64u << 20)) {
     return Status::InvalidArgument("docstore_block_bytes must be in [1, 64 MiB]");
   }

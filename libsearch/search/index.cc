@@ -9,6 +9,8 @@
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
+#include "index/numeric_summary.h"
+#include "libsearch/version.h"
 #include "query/query.h"
 #include "query/scorer.h"
 #include "query/expand.h"
@@ -179,7 +181,7 @@ class IndexImpl : public Index {
     bool build = false;
     std::shared_ptr<const internal::DocSet> set = filter_cache_.Find(key, &build);
     if (set == nullptr && build) {
-      internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+      internal::ScorerContext ctx(reader_.get(), options_.bm25);
       auto scorer = internal::CreateScorer(**filter, &ctx);
       auto built = std::make_shared<internal::DocSet>();
       std::vector<uint32_t> batch;
@@ -327,7 +329,7 @@ class IndexImpl : public Index {
   Status RunTopK(const internal::Query& query, const SearchRequest& req, size_t keep,
                  SearchResponse* resp, std::vector<internal::ScoredDoc>* best,
                  std::vector<std::pair<uint32_t, std::string>>* matched) const {
-    internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    internal::ScorerContext ctx(reader_.get(), options_.bm25);
     ctx.set_collect_terms(!req.highlight.fields.empty());
     std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(query, &ctx);
     internal::TopK top(keep);
@@ -438,7 +440,7 @@ class IndexImpl : public Index {
                      std::unique_ptr<internal::Scorer>* scorer) const {
     LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
     *ctx = std::make_unique<internal::ScorerContext>(reader_.get(),
-                                                     internal::Bm25Params{options_.bm25_k1, options_.bm25_b});
+                                                     options_.bm25);
     *scorer = internal::CreateScorer(**query, ctx->get());
     return Status::Ok();
   }
@@ -469,7 +471,7 @@ class IndexImpl : public Index {
       if (req.facets[i].disjunctive) lift[i] = *reader_->schema().FieldIndex(req.facets[i].field);
     }
     LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
-    internal::ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    internal::ScorerContext ctx(reader_.get(), options_.bm25);
     ctx.set_visit_all(true);
     ctx.set_collect_terms(!req.highlight.fields.empty());
     std::unique_ptr<internal::Scorer> scorer = internal::CreateScorer(*query, &ctx);
@@ -525,7 +527,7 @@ class IndexImpl : public Index {
     for (size_t i = 0; i < counters.size(); ++i) {
       if (lift[i] < 0) continue;
       LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, lift[i]));
-      internal::ScorerContext lctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+      internal::ScorerContext lctx(reader_.get(), options_.bm25);
       lctx.set_visit_all(true);
       auto s = internal::CreateScorer(*lifted, &lctx);
       for (uint32_t d = s->doc(); d != internal::kNoMoreDocs; d = s->Next()) counters[i].Add(d);
@@ -668,7 +670,7 @@ class IndexImpl : public Index {
     return query->ToString(reader_->schema());
   }
 
-  Result<std::string> Document(uint32_t doc) const override {
+  Result<std::string> StoredDocument(uint32_t doc) const override {
     return reader_->StoredDocument(doc);
   }
 
@@ -694,6 +696,11 @@ class IndexImpl : public Index {
         fi.doc_count = r->stats.doc_count;
         fi.num_terms = r->stats.num_terms;
         fi.total_terms = r->stats.sum_total_tf;
+      } else if (const internal::NumericColumn* c = reader_->numeric(f)) {
+        const internal::NumericSummary n = internal::SummarizeNumeric(*c, reader_->num_docs());
+        fi.doc_count = n.docs;
+        fi.min_value = n.min;
+        fi.max_value = n.max;
       }
       info.fields.push_back(std::move(fi));
     }
@@ -738,9 +745,7 @@ Result<std::unique_ptr<ExactTier>> ExactTier::Create(const IndexImpl& index,
 }  // namespace
 
 Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOptions& options) {
-  if (!(options.bm25_k1 >= 0) || !(options.bm25_b >= 0 && options.bm25_b <= 1)) {
-    return Status::InvalidArgument("BM25 parameters need k1 >= 0 and 0 <= b <= 1");
-  }
+  LIBSEARCH_RETURN_IF_ERROR(ValidateBm25Params(options.bm25));
   LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path));
   if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
   auto index = std::make_unique<IndexImpl>(std::move(reader), options);
