@@ -49,7 +49,8 @@ def build_small(path: pathlib.Path) -> libsearch.Index:
 def test_version() -> None:
     # The C++ library's version (LIBSEARCH_VERSION_STRING), which CMake takes
     # from project(VERSION); the wheel's metadata reads the same line.
-    cmake = (pathlib.Path(__file__).resolve().parents[3] / "CMakeLists.txt").read_text(encoding="utf-8")
+    cmake_lists = pathlib.Path(__file__).resolve().parents[3] / "CMakeLists.txt"
+    cmake = cmake_lists.read_text(encoding="utf-8")
     project_version = re.search(r"project\(libsearch VERSION ([0-9.]+)", cmake)
     assert project_version is not None
     assert libsearch.__version__ == project_version.group(1)
