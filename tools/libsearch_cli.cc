@@ -29,7 +29,8 @@ int Fail(const libsearch::Status& s) {
 }
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
-             const std::string& output, bool skip_bad, const std::string& synonyms) {
+             const std::string& output, bool skip_bad, const std::string& synonyms,
+             double progress_seconds) {
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
   libsearch::IndexBuilderOptions options;
@@ -48,14 +49,27 @@ int RunIndex(const std::string& schema_path, const std::vector<std::string>& inp
   libsearch::IngestOptions opts;
   opts.skip_bad = skip_bad;
   uint64_t skipped = 0;
+  // Not a terminal (a CI log, a pipe): a whole line every few seconds, so a
+  // long run shows it is alive without filling the log.
+  double last_line = 0;
+  bool logged = false;
   for (const std::string& input : inputs) {
-    const uint64_t before = (*builder)->num_docs();
     if (tty) {
       opts.progress = [&](uint64_t lines, uint64_t bytes) {
         const double s = seconds();
         std::fprintf(stderr, "\r%s: %llu lines, %.1f MB read, %.0f docs/s   ", input.c_str(),
                      static_cast<unsigned long long>(lines), static_cast<double>(bytes) / 1e6,
                      s > 0 ? static_cast<double>((*builder)->num_docs()) / s : 0.0);
+      };
+    } else {
+      opts.progress = [&](uint64_t, uint64_t bytes) {
+        const double s = seconds();
+        if (s - last_line < progress_seconds) return;
+        last_line = s;
+        logged = true;
+        std::fprintf(stderr, "indexed %llu docs (%.1f s; %s: %.1f MB read)\n",
+                     static_cast<unsigned long long>((*builder)->num_docs()), s, input.c_str(),
+                     static_cast<double>(bytes) / 1e6);
       };
     }
     auto stats = (*builder)->AddJsonl(input, opts);
@@ -71,7 +85,10 @@ int RunIndex(const std::string& schema_path, const std::vector<std::string>& inp
       std::cerr << "skipped: ... and " << stats->lines_skipped - stats->errors.size()
                 << " more\n";
     }
-    (void)before;
+  }
+  if (logged) {
+    std::fprintf(stderr, "writing %s (%llu docs, %.1f s)\n", output.c_str(),
+                 static_cast<unsigned long long>((*builder)->num_docs()), seconds());
   }
   const libsearch::Status s = (*builder)->Build(output);
   if (!s.ok()) return Fail(s);
@@ -84,15 +101,13 @@ int RunIndex(const std::string& schema_path, const std::vector<std::string>& inp
 }
 
 struct Scoring {
-  float k1 = 1.2f;
-  float b = 0.75f;
+  libsearch::Bm25Params bm25;  // Checked by Index::Open (ValidateBm25Params).
   std::string synonyms;  // Synonym file applied at search time.
 };
 
 libsearch::Result<libsearch::OpenOptions> OpenOpts(const Scoring& scoring) {
   libsearch::OpenOptions o;
-  o.bm25_k1 = scoring.k1;
-  o.bm25_b = scoring.b;
+  o.bm25 = scoring.bm25;
   if (!scoring.synonyms.empty()) {
     auto groups = libsearch::LoadSynonyms(scoring.synonyms);
     if (!groups.ok()) return groups.status();
@@ -295,14 +310,34 @@ int RunInfo(const std::string& path) {
               info.path.c_str(), info.format_major, info.format_minor,
               static_cast<unsigned long long>(info.num_docs),
               static_cast<unsigned long long>(info.file_bytes), info.id_field.c_str());
+  // Text and keyword fields: docs with a term, distinct terms, tokens.
+  // Int and float fields have no terms but a column (range filters, facets,
+  // sorting): docs with a value, and the smallest and largest value.
   std::printf("%-22s %-8s %-7s %-6s %10s %10s %12s\n", "field", "type", "indexed", "stored",
               "docs", "terms", "tokens");
+  bool has_numeric = false;
   for (const auto& f : info.fields) {
-    std::printf("%-22s %-8s %-7s %-6s %10llu %10llu %12llu\n", f.name.c_str(),
-                std::string(libsearch::FieldTypeName(f.type)).c_str(), f.indexed ? "yes" : "no",
-                f.stored ? "yes" : "no", static_cast<unsigned long long>(f.doc_count),
-                static_cast<unsigned long long>(f.num_terms),
-                static_cast<unsigned long long>(f.total_terms));
+    const bool numeric =
+        f.type == libsearch::FieldType::kInt || f.type == libsearch::FieldType::kFloat;
+    std::printf("%-22s %-8s %-7s %-6s %10llu ", f.name.c_str(),
+                std::string(libsearch::FieldTypeName(f.type)).c_str(),
+                numeric ? "column" : (f.indexed ? "yes" : "no"), f.stored ? "yes" : "no",
+                static_cast<unsigned long long>(f.doc_count));
+    if (numeric) {
+      has_numeric = true;
+      char lo[40] = "-", hi[40] = "-";
+      if (f.doc_count > 0) {
+        std::snprintf(lo, sizeof(lo), "min %.10g", f.min_value);
+        std::snprintf(hi, sizeof(hi), "max %.10g", f.max_value);
+      }
+      std::printf("%10s %12s\n", lo, hi);
+    } else {
+      std::printf("%10llu %12llu\n", static_cast<unsigned long long>(f.num_terms),
+                  static_cast<unsigned long long>(f.total_terms));
+    }
+  }
+  if (has_numeric) {
+    std::printf("(int and float fields: docs with a value, smallest and largest value)\n");
   }
   std::printf("\n%-18s %-22s %12s %12s\n", "section", "field", "offset", "bytes");
   for (const auto& s : info.sections) {
@@ -356,6 +391,7 @@ int RunAdvisor(const std::string& command, const std::vector<std::string>& args)
 int main(int argc, char** argv) {
   CLI::App app{std::string("libsearch ") + libsearch::Version() +
                " - index and search product catalogues"};
+  app.set_version_flag("--version", std::string("libsearch ") + libsearch::Version());
   app.require_subcommand(1);
 
   std::string schema, output, index_path, query, queries, format = "trec";
@@ -364,10 +400,10 @@ int main(int argc, char** argv) {
   bool skip_bad = false, json = false, explain = false;
   Scoring scoring;
   auto add_scoring = [&scoring](CLI::App* cmd) {
-    cmd->add_option("--k1", scoring.k1, "BM25 k1 (term-frequency saturation)")
-        ->check(CLI::Range(0.0f, 100.0f))->capture_default_str();
-    cmd->add_option("--b", scoring.b, "BM25 b (length normalisation)")
-        ->check(CLI::Range(0.0f, 1.0f))->capture_default_str();
+    cmd->add_option("--k1", scoring.bm25.k1, "BM25 k1 (term-frequency saturation, >= 0)")
+        ->capture_default_str();
+    cmd->add_option("--b", scoring.bm25.b, "BM25 b (length normalisation, 0 to 1)")
+        ->capture_default_str();
     cmd->add_option("--synonyms", scoring.synonyms,
                     "Synonym file (one group per line: 'tv, television'), added to the index's own")
         ->check(CLI::ExistingFile);
@@ -379,6 +415,10 @@ int main(int argc, char** argv) {
       ->required();
   idx->add_option("--output", output, "Index file to write (atomically)")->required();
   idx->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
+  double progress_seconds = 5;
+  idx->add_option("--progress-seconds", progress_seconds,
+                  "When stderr is not a terminal, print a progress line this often")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   std::string index_synonyms;
   idx->add_option("--synonyms", index_synonyms, "Synonym file stored in the index")
       ->check(CLI::ExistingFile);
@@ -420,7 +460,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*profile) return RunAdvisor("profile", profile->remaining());
   if (*advise) return RunAdvisor("advise", advise->remaining());
-  if (*idx) return RunIndex(schema, inputs, output, skip_bad, index_synonyms);
+  if (*idx) return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds);
   if (*search) {
     search_flags.keys["query"] = query;
     if (!search_flags.keys.contains("syntax")) search_flags.keys["syntax"] = "full";

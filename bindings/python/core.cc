@@ -146,8 +146,7 @@ void BindBuilder(py::module_& m) {
                   [](const libsearch::Schema& schema, float k1, float b,
                      int zstd_level, uint32_t block_bytes) {
                     libsearch::IndexBuilderOptions o;
-                    o.bm25_k1 = k1;
-                    o.bm25_b = b;
+                    o.bm25 = {k1, b};
                     o.docstore_zstd_level = zstd_level;
                     o.docstore_block_bytes = block_bytes;
                     return Unwrap(libsearch::IndexBuilder::Create(schema, o));
@@ -189,7 +188,9 @@ void BindInfo(py::module_& m) {
       .def_readonly("stored", &libsearch::FieldInfo::stored)
       .def_readonly("doc_count", &libsearch::FieldInfo::doc_count)
       .def_readonly("num_terms", &libsearch::FieldInfo::num_terms)
-      .def_readonly("total_terms", &libsearch::FieldInfo::total_terms);
+      .def_readonly("total_terms", &libsearch::FieldInfo::total_terms)
+      .def_readonly("min_value", &libsearch::FieldInfo::min_value)
+      .def_readonly("max_value", &libsearch::FieldInfo::max_value);
   py::class_<libsearch::SectionInfo>(m, "SectionInfo")
       .def_readonly("kind", &libsearch::SectionInfo::kind)
       .def_readonly("field", &libsearch::SectionInfo::field)
@@ -354,8 +355,7 @@ void BindSearch(py::module_& m) {
           [](const std::string& path, bool verify, float k1, float b, size_t filter_cache_bytes) {
             libsearch::OpenOptions o;
             o.verify_checksums = verify;
-            o.bm25_k1 = k1;
-            o.bm25_b = b;
+            o.bm25 = {k1, b};
             o.filter_cache_bytes = filter_cache_bytes;
             return Unwrap(libsearch::Index::Open(path, o));
           },
@@ -446,7 +446,7 @@ void BindSearch(py::module_& m) {
       .def(
           "document",
           [](const libsearch::Index& self, uint32_t doc) {
-            return Unwrap(self.Document(doc));
+            return Unwrap(self.StoredDocument(doc));
           },
           py::call_guard<py::gil_scoped_release>())
       .def(
@@ -477,11 +477,11 @@ py::dict Defaults() {
   d["post_tag"] = search.highlight.post_tag;
   d["fragment_bytes"] = search.highlight.fragment_bytes;
   d["verify_checksums"] = open.verify_checksums;
-  d["bm25_k1"] = open.bm25_k1;
-  d["bm25_b"] = open.bm25_b;
+  d["bm25_k1"] = open.bm25.k1;
+  d["bm25_b"] = open.bm25.b;
   d["filter_cache_bytes"] = open.filter_cache_bytes;
-  d["build_bm25_k1"] = build.bm25_k1;
-  d["build_bm25_b"] = build.bm25_b;
+  d["build_bm25_k1"] = build.bm25.k1;
+  d["build_bm25_b"] = build.bm25.b;
   d["docstore_zstd_level"] = build.docstore_zstd_level;
   d["docstore_block_bytes"] = build.docstore_block_bytes;
   d["skip_bad"] = ingest.skip_bad;

@@ -119,6 +119,7 @@ int Run(int argc, char** argv) {
   unsigned max_connections = 512;
   double drain_seconds = std::atof(EnvOr("LIBSEARCH_DRAIN_SECONDS", "0").c_str());
   CLI::App app{"libsearch-service: search one index over HTTP"};
+  app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
   app.add_option("--index", index_path, "Index file (default $LIBSEARCH_INDEX)");
   app.add_option("--host", host, "Address to listen on (default $HOST or 0.0.0.0)");
   app.add_option("--port", port, "Port (default $PORT or 8080; 0 picks a free one)");

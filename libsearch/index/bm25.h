@@ -9,14 +9,12 @@
 #include <cmath>
 #include <cstdint>
 
+#include "libsearch/bm25.h"
 #include "util/small_float.h"
 
 namespace libsearch::internal {
 
-struct Bm25Params {
-  float k1 = 1.2f;
-  float b = 0.75f;
-};
+using Bm25Params = ::libsearch::Bm25Params;
 
 inline float Bm25Idf(uint64_t doc_freq, uint64_t doc_count) {
   return static_cast<float>(

@@ -42,7 +42,7 @@ Status IndexFileWriter::Write(std::vector<FieldAccum>* fields, const DocStoreWri
   }
   LIBSEARCH_RETURN_IF_ERROR(WriteDocIds(doc_ords));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kFieldStats, kNoField, Bytes(stats)));
-  const Bm25ParamsRecord rec{options_.bm25_k1, options_.bm25_b, kScoringVersion, 0};
+  const Bm25ParamsRecord rec{options_.bm25.k1, options_.bm25.b, kScoringVersion, 0};
   const std::string_view rec_bytes(reinterpret_cast<const char*>(&rec), sizeof rec);
   LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kBm25Params, kNoField, rec_bytes));
   if (!options_.synonyms.empty()) {
@@ -178,7 +178,7 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
     for (uint32_t t = 0; t < fa.terms.size(); ++t) term_of_doc[fa.terms[t].docs[0]] = t;
   }
   if (fa.text) fa.norms.resize(num_docs, 0);
-  Bm25Params params{options_.bm25_k1, options_.bm25_b};
+  const Bm25Params& params = options_.bm25;
   const float avgdl = Bm25AvgFieldLength(fa.sum_total_tf, fa.doc_count);
   const NormInverseTable table = MakeNormInverseTable(params, avgdl);
   const uint8_t* norms = fa.text ? fa.norms.data() : nullptr;

@@ -107,9 +107,7 @@ class IndexBuilderImpl : public IndexBuilder {
 
 Result<std::unique_ptr<IndexBuilder>> IndexBuilder::Create(const Schema& schema,
                                                            const IndexBuilderOptions& options) {
-  if (!(options.bm25_k1 >= 0) || !(options.bm25_b >= 0 && options.bm25_b <= 1)) {
-    return Status::InvalidArgument("BM25 parameters need k1 >= 0 and 0 <= b <= 1");
-  }
+  LIBSEARCH_RETURN_IF_ERROR(ValidateBm25Params(options.bm25));
   if (options.docstore_block_bytes == 0 || options.docstore_block_bytes > (64u << 20)) {
     return Status::InvalidArgument("docstore_block_bytes must be in [1, 64 MiB]");
   }

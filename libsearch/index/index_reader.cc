@@ -199,8 +199,9 @@ Status IndexReader::ReadBm25ParamsAndSynonyms(const SectionLookup& sections) {
       return Status::Corruption("section bm25_params is damaged");
     }
     std::memcpy(&rec, bytes.data(), sizeof rec);
-    if (rec.scoring_version == kScoringVersion && rec.k1 >= 0 && rec.b >= 0 && rec.b <= 1) {
-      max_score_params_ = Bm25Params{rec.k1, rec.b};
+    const Bm25Params params{rec.k1, rec.b};
+    if (rec.scoring_version == kScoringVersion && ValidateBm25Params(params).ok()) {
+      max_score_params_ = params;
     }
   }
   if (const SectionEntry* syn = sections.global[static_cast<uint32_t>(SectionKind::kSynonyms)]) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "libsearch/version.h"
 #include "search/index_impl.h"
 
 namespace libsearch {
@@ -37,9 +38,7 @@ Result<SearchResponse> IndexImpl::Search(const SearchRequest& req) const {
 }  // namespace internal
 
 Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOptions& options) {
-  if (!(options.bm25_k1 >= 0) || !(options.bm25_b >= 0 && options.bm25_b <= 1)) {
-    return Status::InvalidArgument("BM25 parameters need k1 >= 0 and 0 <= b <= 1");
-  }
+  LIBSEARCH_RETURN_IF_ERROR(ValidateBm25Params(options.bm25));
   LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path));
   if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
   auto index = std::make_unique<internal::IndexImpl>(std::move(reader), options);

@@ -75,7 +75,7 @@ class IndexImpl : public Index {
   static bool TypoTiered(const SearchRequest& req) { return req.typos && req.sort.empty(); }
 
   // info.cc
-  Result<std::string> Document(uint32_t doc) const override;
+  Result<std::string> StoredDocument(uint32_t doc) const override;
   const Schema& schema() const override { return reader_->schema(); }
   uint64_t num_docs() const override { return reader_->num_docs(); }
   IndexInfo Info() const override;

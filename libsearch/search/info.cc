@@ -1,12 +1,13 @@
 // Facts about the open index: its documents, fields and sections.
 #include <string>
 
+#include "index/numeric_summary.h"
 #include "search/index_impl.h"
 #include "storage/format.h"
 
 namespace libsearch::internal {
 
-Result<std::string> IndexImpl::Document(uint32_t doc) const {
+Result<std::string> IndexImpl::StoredDocument(uint32_t doc) const {
   return reader_->StoredDocument(doc);
 }
 
@@ -29,6 +30,11 @@ IndexInfo IndexImpl::Info() const {
       fi.doc_count = r->stats.doc_count;
       fi.num_terms = r->stats.num_terms;
       fi.total_terms = r->stats.sum_total_tf;
+    } else if (const NumericColumn* c = reader_->numeric(f)) {
+      const NumericSummary n = SummarizeNumeric(*c, reader_->num_docs());
+      fi.doc_count = n.docs;
+      fi.min_value = n.min;
+      fi.max_value = n.max;
     }
     info.fields.push_back(std::move(fi));
   }

@@ -100,7 +100,7 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
   bool build = false;
   std::shared_ptr<const DocSet> set = filter_cache_.Find(key, &build);
   if (set == nullptr && build) {
-    ScorerContext ctx(reader_.get(), {options_.bm25_k1, options_.bm25_b});
+    ScorerContext ctx(reader_.get(), options_.bm25);
     auto scorer = CreateScorer(**filter, &ctx);
     auto built = std::make_shared<DocSet>();
     std::vector<uint32_t> batch;

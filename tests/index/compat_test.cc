@@ -145,7 +145,7 @@ void ExpectReadsLikeFreshBuild(const std::string& fixture, uint32_t major, uint3
   }
   for (size_t d = 0; d < 400; d += 37) {
     SearchRequest r;
-    ASSERT_OK_AND_ASSIGN(std::string doc, new_index->Document(static_cast<uint32_t>(d)));
+    ASSERT_OK_AND_ASSIGN(std::string doc, new_index->StoredDocument(static_cast<uint32_t>(d)));
     const size_t at = doc.find("\"barcode\":\"");
     ASSERT_NE(at, std::string::npos) << doc;
     r.query = "barcode:" + doc.substr(at + 11, doc.find('"', at + 11) - at - 11);
@@ -157,7 +157,7 @@ void ExpectReadsLikeFreshBuild(const std::string& fixture, uint32_t major, uint3
     ASSERT_EQ(Describe(got), Describe(want)) << r.query;
   }
   for (uint32_t d = 0; d < 400; ++d) {
-    ASSERT_EQ(old_index->Document(d).value(), new_index->Document(d).value());
+    ASSERT_EQ(old_index->StoredDocument(d).value(), new_index->StoredDocument(d).value());
   }
 }
 

@@ -263,8 +263,7 @@ TEST(TermLayoutOracle, RecordedBm25ParamsHoldEveryStoredMaximum) {
   const std::vector<std::string> products = testing::FirstBundledProducts(3000);
   for (const Bm25Params params : {Bm25Params{1.2f, 0.75f}, Bm25Params{0.6f, 0.3f}}) {
     IndexBuilderOptions options;
-    options.bm25_k1 = params.k1;
-    options.bm25_b = params.b;
+    options.bm25 = params;
     auto builder = IndexBuilder::Create(schema, options);
     ASSERT_OK(builder.status());
     for (const std::string& d : products) ASSERT_OK((*builder)->AddJson(d));

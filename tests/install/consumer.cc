@@ -2,6 +2,7 @@
 #include <libsearch/libsearch.h>
 
 #include <cstdio>
+#include <cstring>
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   req.query = "shoe";
   auto resp = (*index)->Search(req);
   if (!resp.ok() || resp->total != 1 || resp->hits[0].id != "1") return 1;
+  // The installed headers and the library linked are the same version.
+  if (std::strcmp(libsearch::Version(), LIBSEARCH_VERSION_STRING) != 0) return 1;
   std::printf("consumer OK: libsearch %s found %s\n", libsearch::Version(), resp->hits[0].id.c_str());
   return 0;
 }

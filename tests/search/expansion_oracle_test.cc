@@ -167,7 +167,7 @@ TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
     }
     std::map<std::string, uint64_t> counts;
     for (const Hit& h : want.hits) {
-      ASSERT_OK_AND_ASSIGN(std::string doc, index->Document(h.doc));
+      ASSERT_OK_AND_ASSIGN(std::string doc, index->StoredDocument(h.doc));
       const Json j = Json::parse(doc);
       if (j.contains("country")) ++counts[j["country"].get<std::string>()];
     }

@@ -521,8 +521,7 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveAnyBm25Parameters) {
   std::vector<std::string> words = {"blk127", "blk128", "blk129", "uniq1", "all1"};
   for (int i = 0; i < 60; ++i) words.push_back(std::string("w").append(std::to_string(i)));
   OpenOptions other;
-  other.bm25_k1 = 0.9f;
-  other.bm25_b = 0.4f;
+  other.bm25 = {0.9f, 0.4f};
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx"), other));
   ExpectPrunedEqualsExhaustive(*index, words, 6, 600, "body");
 
@@ -545,8 +544,7 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveAnyBm25Parameters) {
       "title": {"type": "text", "boost": 2.0}, "body": {"type": "text"}}})");
   ASSERT_TRUE(schema.ok());
   IndexBuilderOptions build;
-  build.bm25_k1 = other.bm25_k1;
-  build.bm25_b = other.bm25_b;
+  build.bm25 = other.bm25;
   ASSERT_OK_AND_ASSIGN(auto builder, IndexBuilder::Create(*schema, build));
   for (const std::string& d : docs) ASSERT_OK(builder->AddJson(d));
   ASSERT_OK(builder->Build(dir_->File("k1b.idx")));
@@ -610,7 +608,7 @@ TEST(PrunedTopK, TightBlockBoundsStillExact) {
   ASSERT_OK(BuildTightIndex(docs, dir.File("ramp.idx")));
   for (const float k1 : {1.2f, 0.9f}) {
     OpenOptions open;
-    open.bm25_k1 = k1;
+    open.bm25.k1 = k1;
     ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("ramp.idx"), open));
     for (const char* q : {"body:ramp", "title:ramp", "ramp", "body:ramp title:pad"}) {
       const bool pad = std::string_view(q).find("pad") != std::string_view::npos;

@@ -8,7 +8,10 @@
 #include <random>
 #include <sstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
+#include "libsearch/index.h"
+#include "libsearch/version.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -263,6 +266,84 @@ TEST_F(CliTest, UserErrorsAreClearAndExitNonZero) {
   EXPECT_NE(skip.out.find("indexed 1 docs (1 bad lines skipped)"), std::string::npos) << skip.out;
   EXPECT_EQ(Cli("--help").exit_code, 0);
   EXPECT_NE(Cli("search --help").out.find("--operator"), std::string::npos);
+}
+
+TEST(CliVersion, PrintsTheVersionOfTheHeadersAndTheLibrary) {
+  const CliRun r = Cli("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, std::string("libsearch ") + LIBSEARCH_VERSION_STRING + "\n");
+  EXPECT_STREQ(Version(), LIBSEARCH_VERSION_STRING);
+  EXPECT_EQ(std::string(LIBSEARCH_VERSION_STRING),
+            std::to_string(LIBSEARCH_VERSION_MAJOR) + "." + std::to_string(LIBSEARCH_VERSION_MINOR) +
+                "." + std::to_string(LIBSEARCH_VERSION_PATCH));
+}
+
+// A float field has no terms; info shows what its column holds, computed
+// here from the catalogue itself.
+TEST_F(CliTest, InfoShowsWhatNumericColumnsHold) {
+  for (const std::string field : {"sugars_100g", "alcohol_100g"}) {
+    uint64_t docs = 0;
+    double lo = 0, hi = 0;
+    for (const std::string& line : testing::FirstBundledProducts(10000)) {
+      const auto doc = nlohmann::json::parse(line);
+      if (!doc.contains(field) || doc[field].is_null()) continue;
+      const double v = doc[field].get<double>();
+      lo = docs == 0 ? v : std::min(lo, v);
+      hi = docs == 0 ? v : std::max(hi, v);
+      ++docs;
+    }
+    ASSERT_GT(docs, 0u);
+    ASSERT_OK_AND_ASSIGN(auto index, libsearch::Index::Open(Index()));
+    const IndexInfo info = index->Info();
+    const auto it = std::find_if(info.fields.begin(), info.fields.end(),
+                                 [&](const FieldInfo& f) { return f.name == field; });
+    ASSERT_NE(it, info.fields.end());
+    EXPECT_EQ(it->doc_count, docs) << field;
+    EXPECT_EQ(it->min_value, lo) << field;
+    EXPECT_EQ(it->max_value, hi) << field;
+    EXPECT_EQ(it->num_terms, 0u);
+    char row[200];
+    std::snprintf(row, sizeof(row), "column  yes %13llu %10s %12s", static_cast<unsigned long long>(docs),
+                  ("min " + std::to_string(static_cast<int64_t>(lo))).c_str(),
+                  ("max " + std::to_string(static_cast<int64_t>(hi))).c_str());
+    const CliRun r = Cli("info " + Index());
+    ASSERT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find(field + "  "), std::string::npos) << r.out;
+    if (lo == static_cast<int64_t>(lo) && hi == static_cast<int64_t>(hi)) {
+      EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+    }
+  }
+}
+
+TEST_F(CliTest, IndexPrintsProgressLinesWhenStderrIsNotATerminal) {
+  TempDir d;
+  const CliRun r = Cli("index --schema " + SourcePath("examples/products/schema.json") + " --input " +
+                       SourcePath("examples/products/products.jsonl.gz") + " --output " +
+                       d.File("p.idx") + " --progress-seconds 0");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // popen: stderr is a pipe here. One whole line per report, no carriage returns.
+  EXPECT_EQ(r.out.find('\r'), std::string::npos);
+  const std::regex progress(R"(indexed (\d+) docs \(\d+\.\d s; .*products\.jsonl\.gz: [0-9.]+ MB read\))");
+  std::vector<uint64_t> counts;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, progress)) counts.push_back(std::stoull(m[1]));
+  }
+  ASSERT_GE(counts.size(), 2u) << r.out;
+  EXPECT_TRUE(std::is_sorted(counts.begin(), counts.end()));
+  EXPECT_EQ(counts.back(), 10000u);
+  EXPECT_NE(r.out.find("writing " + d.File("p.idx") + " (10000 docs, "), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, Bm25ParametersAreCheckedByTheLibrary) {
+  const CliRun k1 = Cli("search " + Index() + " sugar --k1 -1");
+  EXPECT_EQ(k1.exit_code, 2) << k1.out;
+  EXPECT_NE(k1.out.find("BM25 k1 must be >= 0"), std::string::npos) << k1.out;
+  const CliRun b = Cli("search " + Index() + " sugar --b 1.5");
+  EXPECT_EQ(b.exit_code, 2) << b.out;
+  EXPECT_NE(b.out.find("BM25 b must be in [0, 1]"), std::string::npos) << b.out;
+  EXPECT_EQ(Cli("search " + Index() + " sugar --k1 0 --b 0").exit_code, 0);
 }
 
 }  // namespace

@@ -21,7 +21,9 @@ Decompression goes through the `zstd` CLI (a subprocess, which also runs on
 a second core) rather than a Python module, so nothing needs installing
 beyond Debian's zstd package. The output is written to OUTPUT.tmp and
 renamed, so an interrupted run never leaves a truncated file behind. An
-output ending in .zst is compressed with `zstd` as it is written.
+output ending in .zst is compressed with `zstd` as it is written. A progress
+line goes to stderr every --progress-seconds (default 5), so a long run in a
+CI log shows it is alive.
 """
 
 import argparse
@@ -30,6 +32,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from derive_product_fields import derive  # noqa: E402  (same derived fields as the sample)
@@ -67,6 +70,8 @@ def main():
                     help="products.tsv.zst (or a plain .tsv)")
     ap.add_argument("--output", required=True, help="JSONL file to write (.jsonl or .jsonl.zst)")
     ap.add_argument("--limit", type=int, default=0, help="stop after N products (0 = all)")
+    ap.add_argument("--progress-seconds", type=float, default=5.0,
+                    help="print a progress line to stderr this often (default 5)")
     args = ap.parse_args()
 
     if args.input.endswith(".zst"):
@@ -86,6 +91,7 @@ def main():
         out = open(tmp, "wb")
 
     count, stopped_early = 0, False
+    start = last_line = time.monotonic()
     try:
         header = source.readline().decode("utf-8").rstrip("\n").split("\t")
         if header != COLUMNS:
@@ -101,6 +107,10 @@ def main():
                 raise SystemExit(f"{args.input}:{line_no}: {e}")
             out.write(json.dumps(derive(doc), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
+            if count % 1024 == 0 and time.monotonic() - last_line >= args.progress_seconds:
+                last_line = time.monotonic()
+                print(f"converted {count} products ({last_line - start:.1f} s)", file=sys.stderr,
+                      flush=True)
             if args.limit and count >= args.limit:
                 stopped_early = True
                 break
@@ -120,7 +130,8 @@ def main():
     finally:
         if sink is not None:
             sink.close()
-    print(f"wrote {count} products to {args.output}", file=sys.stderr)
+    print(f"wrote {count} products to {args.output} in {time.monotonic() - start:.1f} s",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,8 @@ class FieldInfo:
     doc_count: int
     num_terms: int
     total_terms: int
+    min_value: float
+    max_value: float
 
 class SectionInfo:
     kind: str

@@ -302,7 +302,8 @@ class Index:
             file_bytes=i.file_bytes,
             id_field=i.id_field,
             fields=tuple(
-                FieldInfo(f.name, f.type, f.indexed, f.stored, f.doc_count, f.num_terms, f.total_terms)
+                FieldInfo(f.name, f.type, f.indexed, f.stored, f.doc_count, f.num_terms,
+                          f.total_terms, f.min_value, f.max_value)
                 for f in i.fields
             ),
             sections=tuple(SectionInfo(s.kind, s.field, s.offset, s.bytes) for s in i.sections),

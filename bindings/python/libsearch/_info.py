@@ -11,10 +11,14 @@ class FieldInfo:
     """Per-field statistics in :class:`IndexInfo`.
 
     Attributes:
-        name, type, indexed, stored: As in the schema.
-        doc_count: Documents with at least one term in the field.
-        num_terms: Distinct terms.
+        name, type, indexed, stored: As in the schema (``indexed``: the
+            field has terms; int and float fields have a column instead).
+        doc_count: Documents with at least one term in the field (text and
+            keyword), or with a value (int and float).
+        num_terms: Distinct terms (0 for int and float fields).
         total_terms: Sum of the field's lengths over all documents.
+        min_value, max_value: Int and float fields: the smallest and largest
+            value (both 0.0 when no document has one, and for other fields).
     """
 
     name: str
@@ -24,6 +28,8 @@ class FieldInfo:
     doc_count: int
     num_terms: int
     total_terms: int
+    min_value: float
+    max_value: float
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import importlib.metadata
 import json
 import pathlib
+import re
 from typing import Any, Dict, List
 
 import pytest
@@ -45,8 +47,14 @@ def build_small(path: pathlib.Path) -> libsearch.Index:
 
 
 def test_version() -> None:
-    assert libsearch.__version__ == "0.1.0"
-    assert isinstance(libsearch.__version__, str)
+    # The C++ library's version (LIBSEARCH_VERSION_STRING), which CMake takes
+    # from project(VERSION); the wheel's metadata reads the same line.
+    cmake_lists = pathlib.Path(__file__).resolve().parents[3] / "CMakeLists.txt"
+    cmake = cmake_lists.read_text(encoding="utf-8")
+    project_version = re.search(r"project\(libsearch VERSION ([0-9.]+)", cmake)
+    assert project_version is not None
+    assert libsearch.__version__ == project_version.group(1)
+    assert importlib.metadata.version("libsearch") == libsearch.__version__
 
 
 def test_schema_from_dict_file_and_json_agree() -> None:

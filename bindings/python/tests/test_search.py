@@ -4,7 +4,7 @@ every option the API exposes, the result sequence, batch, info and lifetime."""
 from __future__ import annotations
 
 import pathlib
-from typing import List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -249,6 +249,18 @@ def test_info_verify_schema(index: libsearch.Index, index_path: pathlib.Path, sc
     assert sum(s.bytes for s in info.sections) <= info.file_bytes
     index.verify()
     assert index.schema == schema
+
+
+def test_info_numeric_fields(index: libsearch.Index, catalogue_docs: List[Dict[str, Any]]) -> None:
+    # A float field has no terms, but info says what its column holds.
+    fields = {f.name: f for f in index.info().fields}
+    for name in ("sugars_100g", "proteins_100g"):
+        values = [d[name] for d in catalogue_docs if d.get(name) is not None]
+        f = fields[name]
+        assert f.type == "float" and not f.indexed and f.num_terms == 0
+        assert f.doc_count == len(values) > 0
+        assert (f.min_value, f.max_value) == (min(values), max(values))
+    assert fields["product_name"].min_value == fields["product_name"].max_value == 0.0
 
 
 def test_bm25_parameters(index_path: pathlib.Path, index: libsearch.Index) -> None:

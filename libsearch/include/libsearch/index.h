@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "libsearch/bm25.h"
+#include "libsearch/export.h"
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
 
@@ -30,9 +32,8 @@ struct OpenOptions {
   // false: header and section table are always checked; call Verify() or
   // set this after copying or downloading an index.
   bool verify_checksums = false;
-  // BM25 parameters used when scoring. Defaults are Lucene's.
-  float bm25_k1 = 1.2f;
-  float bm25_b = 0.75f;
+  // BM25 parameters used when scoring (checked by ValidateBm25Params).
+  Bm25Params bm25;
   // Query-time synonym groups, added to those stored in the index: each
   // group lists equivalent words or phrases ({"tv", "television"},
   // {"usb c", "type c"}). A run of query words that analyses like one
@@ -49,7 +50,8 @@ struct OpenOptions {
 // Reads synonym groups from a file: one group per line, alternatives
 // separated by commas ("tv, television"); blank lines and lines starting
 // with '#' are skipped. Errors name the file and line.
-Result<std::vector<std::vector<std::string>>> LoadSynonyms(const std::string& path);
+LIBSEARCH_EXPORT Result<std::vector<std::vector<std::string>>> LoadSynonyms(
+    const std::string& path);
 
 enum class Operator { kAnd, kOr };
 
@@ -206,11 +208,17 @@ struct SectionInfo {
 struct FieldInfo {
   std::string name;
   FieldType type = FieldType::kText;
-  bool indexed = false;
+  bool indexed = false;  // Has terms (text and keyword fields).
   bool stored = false;
-  uint64_t doc_count = 0;     // Docs with at least one term.
+  // Text and keyword fields: docs with at least one term; int and float
+  // fields: docs with a value.
+  uint64_t doc_count = 0;
   uint64_t num_terms = 0;
   uint64_t total_terms = 0;   // Sum of field lengths.
+  // Int and float fields: the smallest and largest value (as doubles, so
+  // ints beyond 2^53 are rounded); both 0 when no document has a value.
+  double min_value = 0;
+  double max_value = 0;
 };
 
 struct IndexInfo {
@@ -226,7 +234,7 @@ struct IndexInfo {
 // Thread-safety: an Index is immutable; Search() and every other method may
 // be called from many threads at once. Lifetime: the Index owns the mapping;
 // returned values are copies and outlive it.
-class Index {
+class LIBSEARCH_EXPORT Index {
  public:
   static Result<std::unique_ptr<Index>> Open(const std::string& path,
                                              const OpenOptions& options = {});
@@ -243,8 +251,10 @@ class Index {
   // "(+(product_name:appl^2 ingredients:appl) -ingredients:salt)".
   virtual Result<std::string> ExplainQuery(const SearchRequest& request) const = 0;
 
-  // Stored fields of doc `doc` as a JSON object.
-  virtual Result<std::string> Document(uint32_t doc) const = 0;
+  // Stored fields of doc number `doc` (Hit::doc) as a JSON object; NotFound
+  // past the last document. (Not to be confused with libsearch::Document,
+  // the builder's input.)
+  virtual Result<std::string> StoredDocument(uint32_t doc) const = 0;
 
   virtual const Schema& schema() const = 0;
   virtual uint64_t num_docs() const = 0;
@@ -254,7 +264,8 @@ class Index {
   virtual Status Verify() const = 0;
 };
 
-// "0.1.0".
-const char* Version();
+// The version of the library linked, "0.1.0" (LIBSEARCH_VERSION_STRING of
+// libsearch/version.h is that of the headers compiled against).
+LIBSEARCH_EXPORT const char* Version();
 
 }  // namespace libsearch

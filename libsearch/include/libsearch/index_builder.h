@@ -16,17 +16,18 @@
 #include <string_view>
 #include <vector>
 
+#include "libsearch/bm25.h"
+#include "libsearch/export.h"
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
 
 namespace libsearch {
 
 struct IndexBuilderOptions {
-  // BM25 parameters for the per-block score maxima stored in the file. Search
-  // may use other values (the bounds are then recomputed from max tf and min
-  // length). Defaults are Lucene's: k1 = 1.2, b = 0.75.
-  float bm25_k1 = 1.2f;
-  float bm25_b = 0.75f;
+  // BM25 parameters for the per-block score maxima stored in the file
+  // (checked by ValidateBm25Params). Search may use other values (the bounds
+  // are then recomputed from max tf and min length).
+  Bm25Params bm25;
   // zstd level for the document store. Default 3 (fast to read and build).
   int docstore_zstd_level = 3;
   // Uncompressed bytes per document-store block. Smaller blocks make fetching
@@ -48,7 +49,7 @@ struct IndexBuilderOptions {
 // Clear() to keep its buffers.
 //
 // Thread-safety: a plain value; not safe to modify from two threads.
-class Document {
+class LIBSEARCH_EXPORT Document {
  public:
   enum class Kind { kString, kInt, kFloat };
   struct Value {
@@ -94,7 +95,7 @@ struct IngestStats {
 // Accumulates documents in memory, then writes the index file in Build().
 //
 // Thread-safety: not thread-safe; use one builder from one thread.
-class IndexBuilder {
+class LIBSEARCH_EXPORT IndexBuilder {
  public:
   static Result<std::unique_ptr<IndexBuilder>> Create(
       const Schema& schema, const IndexBuilderOptions& options = {});

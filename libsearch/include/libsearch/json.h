@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libsearch/export.h"
 #include "libsearch/index.h"
 #include "libsearch/status.h"
 
@@ -55,7 +56,7 @@ struct JsonLimits {
 // Limits for requests the index's owner writes rather than a network client
 // (a schema's search_defaults, the CLI's flags, batch files): only the
 // engine's own bounds apply (k + offset <= 10,000, the parser's limits).
-JsonLimits OwnerLimits();
+LIBSEARCH_EXPORT JsonLimits OwnerLimits();
 
 // The request keys, in the order they are read.
 inline constexpr std::string_view kRequestKeys =
@@ -68,14 +69,15 @@ inline constexpr std::string_view kRequestKeys =
 // InvalidArgument naming the key and what it takes; a body over
 // limits.max_body_bytes is ResourceExhausted. A UTF-8 byte order mark
 // before the object is skipped.
-[[nodiscard]] Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits,
-                                            SearchRequest* request);
+[[nodiscard]] LIBSEARCH_EXPORT Status ParseSearchRequestInto(std::string_view json,
+                                                             const JsonLimits& limits,
+                                                             SearchRequest* request);
 
 // The request an index answers a JSON object with: the library's defaults,
 // then the index's `search_defaults` (Schema::search_defaults_json()), then
 // the keys of `json`.
-[[nodiscard]] Result<SearchRequest> ParseSearchRequest(const Index& index, std::string_view json,
-                                                       const JsonLimits& limits = {});
+[[nodiscard]] LIBSEARCH_EXPORT Result<SearchRequest> ParseSearchRequest(
+    const Index& index, std::string_view json, const JsonLimits& limits = {});
 
 // A URL query string (without '?') as the JSON request it stands for: q (or
 // query), k, offset, filter/filters (repeatable), fields (comma-separated,
@@ -84,34 +86,35 @@ inline constexpr std::string_view kRequestKeys =
 // highlight (comma-separated), synonyms, suggest, exact_total, include_docs
 // (true|false|1|0), retrieve (comma-separated), syntax, max_expansions.
 // Over limits.max_body_bytes is ResourceExhausted.
-[[nodiscard]] Result<std::string> QueryStringToRequestJson(std::string_view raw_query,
-                                                           const JsonLimits& limits = {});
+[[nodiscard]] LIBSEARCH_EXPORT Result<std::string> QueryStringToRequestJson(
+    std::string_view raw_query, const JsonLimits& limits = {});
 
 // "brands", "brands:20" (keyword: the 20 most frequent values) or
 // "sugars_100g:0..5,5..20,20..*" (numeric ranges [lo, hi); "*" or nothing
 // is an open end; the range text is its label).
-[[nodiscard]] Result<FacetRequest> ParseFacetSpec(std::string_view spec);
+[[nodiscard]] LIBSEARCH_EXPORT Result<FacetRequest> ParseFacetSpec(std::string_view spec);
 
 // "price:desc,brands,_score": fields in turn, each ":asc" (the default) or
 // ":desc"; "_score" is relevance (best first unless ":asc").
-[[nodiscard]] Result<std::vector<SortField>> ParseSortSpec(std::string_view spec);
+[[nodiscard]] LIBSEARCH_EXPORT Result<std::vector<SortField>> ParseSortSpec(std::string_view spec);
 
 // The response object above. `request` says which optional parts to write:
 // "doc" iff include_docs, "highlights" iff highlight fields were asked for.
-std::string SearchResponseToJson(const SearchResponse& response, const SearchRequest& request);
+LIBSEARCH_EXPORT std::string SearchResponseToJson(const SearchResponse& response,
+                                                  const SearchRequest& request);
 
 // {"error": {"code": ..., "message": ...}} for a non-OK status.
-std::string ErrorToJson(const Status& status);
+LIBSEARCH_EXPORT std::string ErrorToJson(const Status& status);
 
 // A float score as JSON: the shortest decimal that reads back to the same
 // float, laid out as Python's repr() ("14.5601", "15.0", "1e-05").
-std::string ScoreToJson(float score);
+LIBSEARCH_EXPORT std::string ScoreToJson(float score);
 
 // The snake_case API code and HTTP status of a status code:
 // invalid_argument and resource_exhausted 400, not_found 404,
 // unimplemented 501, corrupt_index, io_error and internal 500.
-std::string_view ErrorCodeName(StatusCode code);
-int HttpStatusOf(StatusCode code);
+LIBSEARCH_EXPORT std::string_view ErrorCodeName(StatusCode code);
+LIBSEARCH_EXPORT int HttpStatusOf(StatusCode code);
 
 struct JsonReply {
   int status = 200;  // HTTP status.
@@ -129,14 +132,15 @@ struct HandleOptions {
 // Parses, searches and writes the response; never throws. Statuses: 200,
 // 400 (invalid_argument, resource_exhausted), 404, 413 payload_too_large
 // (body over the limit), 500, 501, 504 deadline_exceeded.
-JsonReply HandleSearchJson(const Index& index, std::string_view request_json,
-                           const HandleOptions& options = {});
+LIBSEARCH_EXPORT JsonReply HandleSearchJson(const Index& index, std::string_view request_json,
+                                            const HandleOptions& options = {});
 
 // The same for a GET query string (QueryStringToRequestJson).
-JsonReply HandleSearchQueryString(const Index& index, std::string_view raw_query,
-                                  const HandleOptions& options = {});
+LIBSEARCH_EXPORT JsonReply HandleSearchQueryString(const Index& index, std::string_view raw_query,
+                                                   const HandleOptions& options = {});
 
 // An error reply: {"error": {"code": code, "message": message}}.
-JsonReply ErrorReply(int status, std::string_view code, std::string_view message);
+LIBSEARCH_EXPORT JsonReply ErrorReply(int status, std::string_view code,
+                                      std::string_view message);
 
 }  // namespace libsearch

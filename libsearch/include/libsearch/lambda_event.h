@@ -30,6 +30,7 @@
 #include <string>
 #include <string_view>
 
+#include "libsearch/export.h"
 #include "libsearch/index.h"
 #include "libsearch/json.h"
 
@@ -43,13 +44,13 @@ struct LambdaReply {
   std::string payload;  // JSON text to post to /response, or the message.
 };
 
-LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
-                              const HandleOptions& options = {});
+LIBSEARCH_EXPORT LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
+                                               const HandleOptions& options = {});
 
 // {"errorMessage": message, "errorType": type, "stackTrace": []}.
-std::string LambdaErrorPayload(std::string_view type, std::string_view message);
+LIBSEARCH_EXPORT std::string LambdaErrorPayload(std::string_view type, std::string_view message);
 
 // Standard base64 (RFC 4648, '=' padding optional; whitespace not allowed).
-std::optional<std::string> Base64Decode(std::string_view in);
+LIBSEARCH_EXPORT std::optional<std::string> Base64Decode(std::string_view in);
 
 }  // namespace libsearch

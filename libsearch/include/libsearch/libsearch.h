@@ -1,8 +1,10 @@
 // File: libsearch/libsearch.h — the whole public API in one include.
 #pragma once
 
+#include "libsearch/bm25.h"           // IWYU pragma: export
 #include "libsearch/index.h"          // IWYU pragma: export
 #include "libsearch/index_builder.h"  // IWYU pragma: export
 #include "libsearch/json.h"           // IWYU pragma: export
 #include "libsearch/schema.h"         // IWYU pragma: export
 #include "libsearch/status.h"         // IWYU pragma: export
+#include "libsearch/version.h"        // IWYU pragma: export

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libsearch/export.h"
 #include "libsearch/status.h"
 
 namespace libsearch {
@@ -34,7 +35,7 @@ enum class FieldType {
 };
 
 // "text", "keyword", "int", "float".
-std::string_view FieldTypeName(FieldType type);
+LIBSEARCH_EXPORT std::string_view FieldTypeName(FieldType type);
 
 struct FieldSpec {
   std::string name;
@@ -63,7 +64,7 @@ struct FieldSpec {
   uint32_t index_prefixes = 0;
 };
 
-class Schema {
+class LIBSEARCH_EXPORT Schema {
  public:
   // Parses the JSON form above. Errors name the offending field and key.
   static Result<Schema> FromJson(std::string_view json);

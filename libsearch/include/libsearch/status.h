@@ -19,6 +19,8 @@
 #include <utility>
 #include <variant>
 
+#include "libsearch/export.h"
+
 namespace libsearch {
 
 enum class StatusCode : int {
@@ -33,11 +35,11 @@ enum class StatusCode : int {
 };
 
 // Returns "OK", "InvalidArgument", ... for `code`.
-std::string_view StatusCodeName(StatusCode code);
+LIBSEARCH_EXPORT std::string_view StatusCodeName(StatusCode code);
 
 // A success, or an error code with a message saying what went wrong, where,
 // and how to fix it. Cheap to copy when ok.
-class [[nodiscard]] Status {
+class [[nodiscard]] LIBSEARCH_EXPORT Status {
  public:
   Status() = default;  // OK.
   Status(StatusCode code, std::string message)
