@@ -8,9 +8,10 @@ import pathlib
 from typing import Any, Dict, List
 
 import pytest
-from conftest import SCHEMA_FILE
 
 import libsearch
+
+from conftest import SCHEMA_FILE
 
 SMALL_SCHEMA: Dict[str, Any] = {
     "id": "sku",

@@ -7,12 +7,21 @@ import pathlib
 
 import pytest
 
-from advisor_util import synthetic_profile
-from libsearch.advisor import (
-    OptionError, PriceError, ProfileError, TrafficError, advise, load_prices, load_profile, load_trace, load_traffic,
+from libsearch_advisor import (
+    OptionError,
+    PriceError,
+    ProfileError,
+    TrafficError,
+    advise,
+    load_prices,
+    load_profile,
+    load_trace,
+    load_traffic,
     select_options,
 )
-from libsearch.advisor.options import parse_set
+from libsearch_advisor.options import parse_set
+
+from advisor_util import synthetic_profile
 
 
 def write(tmp_path: pathlib.Path, name: str, content: object) -> pathlib.Path:
