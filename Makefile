@@ -47,10 +47,11 @@ demo: deps $(BUILD)/build.ninja
 
 # The Python package `pip install .` (README "Python") and the advisor
 # (advisor/, its own package) into $(PYTHON), with -Werror and the CMake build
-# kept in $(BUILD)/python. pip prints what it does: building the extension
-# takes minutes.
+# kept in $(BUILD)/python. pip prints what it does; --verbose shows the
+# extension's build (minutes) as it goes instead of one silent line.
 install-python: deps
-	$(PIP) . -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
+	$(PIP) --verbose . --config-settings=build-dir=$(BUILD)/python \
+	    --config-settings=cmake.define.LIBSEARCH_WERROR=ON
 
 install-advisor: install-python
 	$(PIP) ./advisor

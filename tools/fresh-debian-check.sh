@@ -79,6 +79,15 @@ deb $MIRROR bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$DIR/etc/resolv.conf"
+# The chroot uses this host's network, so it trusts what this host trusts: the
+# local CA certificates (a proxy's, a company's) go into its store too, and pip
+# (which otherwise uses its own bundle) is pointed at that store.
+CHROOT_ENV=()
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$DIR/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$DIR/usr/local/share/ca-certificates/"
+  CHROOT_ENV=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
+fi
 
 for m in proc sys dev dev/pts; do
   mkdir -p "$DIR/$m"
@@ -97,10 +106,10 @@ git -C "$ROOT" archive HEAD | tar -x -C "$DIR/root/libsearch"
 # (pip settings, PATH additions, proxies) leaks in.
 in_chroot() {
   env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    chroot "$DIR" /bin/bash -c "$1"
+    "${CHROOT_ENV[@]}" chroot "$DIR" /bin/bash -c "$1"
 }
 
-in_chroot 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends make'
+in_chroot 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends make ca-certificates'
 
 step() {
   local t0=$(date -u +%s)
