@@ -3,7 +3,8 @@
 # bookworm root filesystem into a folder, copies this checkout's HEAD into it
 # (git archive: committed files only), then, chrooted as root with Debian's
 # python3 and an empty environment, runs `make demo` and `make test` there.
-# Only `make` is installed beforehand (a stock Debian has no make); the rest
+# Only `make` (a stock Debian has none) and ca-certificates (minbase lacks
+# what a stock install has) are installed beforehand; the rest
 # must come from tools/install-deps.sh.
 #
 #   sudo tools/fresh-debian-check.sh               # make demo, then make test (long)
@@ -26,7 +27,7 @@ while (($#)); do
     --keep) KEEP=1 ;;
     --dir) DIR=$2; shift ;;
     --mirror) MIRROR=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
     *) echo "fresh-debian-check: unknown option $1" >&2; exit 2 ;;
   esac
   shift
