@@ -1,5 +1,6 @@
 """The serverless-vs-service advisor: measured profiles, a cost and latency model, a report.
 
+    from pathlib import Path
     import libsearch_advisor as advisor
 
     p = advisor.profile("products.idx", advisor.Artefacts(service=Path("libsearch-service")))  # measures here
