@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .errors import ProfileError
@@ -162,6 +162,11 @@ class Artefacts:
     service: Optional[pathlib.Path] = None
     cpp_zip: Optional[pathlib.Path] = None
     python_zip: Optional[pathlib.Path] = None
+
+    def absolute(self) -> "Artefacts":
+        """The same paths made absolute: the surfaces run in their own working directories."""
+        return Artefacts(**{f.name: None if getattr(self, f.name) is None else pathlib.Path(getattr(self, f.name)).absolute()
+                            for f in fields(self)})
 
     def _need(self, name: str) -> Dict[str, Optional[pathlib.Path]]:
         return {"lambda-cpp": {"--rie": self.rie, "--bootstrap": self.bootstrap},
@@ -516,6 +521,7 @@ def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
     for name in wanted:
         if name not in SURFACES:
             raise ProfileError(f"unknown surface '{name}'; known: {', '.join(SURFACES)}")
+    artefacts = artefacts.absolute()
     all_surfaces = artefacts.surfaces()
     runnable = []
     for name in wanted:
