@@ -3,13 +3,18 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
-PYTHON     ?= python3
+# Every Python step runs in the project's virtual environment, which
+# tools/install-deps.sh creates (Debian's python3 refuses pip installs).
+VENV       ?= .venv
+PYTHON     ?= $(abspath $(VENV))/bin/python
+PIP        := $(PYTHON) -m pip install --disable-pip-version-check --progress-bar off
 CLI        := $(BUILD)/tools/libsearch
 DEMO_INDEX := $(BUILD)/demo/products.idx
 
 ADVISE_DEMO := $(BUILD)/advise-demo
 
-.PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean
+.PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean \
+        install-python install-advisor lint lint-python
 
 all: build
 
@@ -22,7 +27,9 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# Builds the CLI only: the demo runs nothing else.
+demo: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target libsearch_cli
 	@mkdir -p $(BUILD)/demo
 	$(CLI) index --schema examples/products/schema.json \
 	    --input examples/products/products.jsonl.gz --output $(DEMO_INDEX)
@@ -33,33 +40,45 @@ demo: build
 	  $(CLI) search $(DEMO_INDEX) "$$q" --k 5 || exit 1; \
 	done
 	@echo
-	@echo "Web demo (README \"Web demo\"): start the service on the demo index, then open the page:"
+	@echo "Web demo (README \"Web demo\"): build the service, start it on the demo index, then open the page:"
+	@echo "  cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_FUNCTIONS=ON && cmake --build $(BUILD) --target libsearch_http_service"
 	@echo "  $(BUILD)/functions/http_service/libsearch-service --index $(DEMO_INDEX) --port 8080"
 	@echo "  open http://127.0.0.1:8080/"
+
+# The Python package `pip install .` (README "Python") and the advisor
+# (advisor/, its own package) into $(PYTHON), with -Werror and the CMake build
+# kept in $(BUILD)/python. pip prints what it does; --verbose shows the
+# extension's build (minutes) as it goes instead of one silent line.
+install-python: deps
+	$(PIP) --verbose . --config-settings=build-dir=$(BUILD)/python \
+	    --config-settings=cmake.define.LIBSEARCH_WERROR=ON
+
+install-advisor: install-python
+	$(PIP) ./advisor
 
 # The serverless-vs-service advisor (README "Which deployment?"): measures every
 # deployment surface on this machine with the bundled catalogue, then writes a
 # report (report.md + PNG charts) per traffic profile in examples/advisor/ into
 # $(ADVISE_DEMO)/<profile>/. If a surface cannot run here, the committed profile
 # measured on the reference machine is used instead (and says so).
+ADVISOR         := $(dir $(PYTHON))libsearch-advisor
 ADVISOR_PROFILE := bench/results/advisor-2026-11-27/profile.json
-advise-demo: build
+advise-demo: deps $(BUILD)/build.ninja install-advisor
 	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_FUNCTIONS=ON >/dev/null
-	cmake --build $(BUILD) -j $(JOBS) --target libsearch_lambda_bootstrap libsearch_http_service
-	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
-	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
+	cmake --build $(BUILD) -j $(JOBS) --target libsearch_cli libsearch_lambda_bootstrap libsearch_http_service
 	@mkdir -p $(ADVISE_DEMO)
 	$(CLI) index --schema examples/products/schema.json \
 	    --input examples/products/products.jsonl.gz --output $(ADVISE_DEMO)/products.idx
-	LIBSEARCH_PYTHON=$(PYTHON) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie \
-	    $(CLI) profile $(ADVISE_DEMO)/products.idx --build $(BUILD) --out $(ADVISE_DEMO)/profile.json \
+	$(ADVISOR) profile $(ADVISE_DEMO)/products.idx --out $(ADVISE_DEMO)/profile.json \
+	    --bootstrap $(BUILD)/functions/aws_lambda/bootstrap --rie $(BUILD)/go/bin/aws-lambda-rie \
+	    --service $(BUILD)/functions/http_service/libsearch-service \
+	    --lambda-handler-dir functions/aws_lambda/python --gcf-source functions/gcp/main.py \
 	  || { echo "advise-demo: measuring failed; using $(ADVISOR_PROFILE)"; \
 	       cp $(ADVISOR_PROFILE) $(ADVISE_DEMO)/profile.json; }
 	@for t in examples/advisor/*.json; do \
 	  n=$$(basename $$t .json); \
-	  echo "\$$ libsearch advise --profile $(ADVISE_DEMO)/profile.json --traffic $$t --out $(ADVISE_DEMO)/$$n"; \
-	  LIBSEARCH_PYTHON=$(PYTHON) $(CLI) advise --profile $(ADVISE_DEMO)/profile.json --traffic $$t \
-	      --out $(ADVISE_DEMO)/$$n || exit 1; \
+	  echo "\$$ libsearch-advisor advise --profile $(ADVISE_DEMO)/profile.json --traffic $$t --out $(ADVISE_DEMO)/$$n"; \
+	  $(ADVISOR) advise --profile $(ADVISE_DEMO)/profile.json --traffic $$t --out $(ADVISE_DEMO)/$$n || exit 1; \
 	done
 
 # GCC Release build with -Werror, then the whole suite again under
@@ -78,24 +97,20 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE install
 
-# The Python package: `pip install .` (the README command) into $(PYTHON), with
-# -Werror and the CMake build kept in $(BUILD)/python, then pytest against the
-# installed copy. The CLI is the reference for the identical-results test.
-test-python: build
-	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
-	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
-	LIBSEARCH_CLI=$(abspath $(CLI)) $(PYTHON) -m pytest bindings/python/tests -q
+# The Python package and the advisor, installed into $(PYTHON), then pytest
+# against the installed copies. The CLI is the reference for the
+# identical-results test.
+test-python: build install-advisor
+	LIBSEARCH_CLI=$(abspath $(CLI)) $(PYTHON) -m pytest bindings/python/tests advisor/tests -q
 
 # functions/: the Lambda bootstrap under the AWS Runtime Interface Emulator,
 # the Python handler under awslambdaric, the Cloud Functions function under
 # functions-framework and the HTTP service, all as plain processes on
 # 127.0.0.1, plus the cross-surface conformance test and a short load run.
-test-functions: build
+test-functions: build install-advisor
 	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_FUNCTIONS=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS) --target libsearch_lambda_bootstrap \
 	    libsearch_lambda_empty_bootstrap libsearch_http_service functions_test
-	$(PYTHON) -m pip install --quiet --root-user-action=ignore . \
-	    -Cbuild-dir=$(BUILD)/python -Ccmake.define.LIBSEARCH_WERROR=ON
 	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie LIBSEARCH_REQUIRE_RUNTIMES=1 \
 	    $(PYTHON) -m pytest functions/tests -q
 
@@ -116,6 +131,16 @@ bench: build
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
 
+# Static checks. lint-cpp (clang-format, clang-tidy) goes beside lint-python.
+lint: lint-python
+
+# ruff (rules in pyproject.toml) over every Python file, and mypy --strict on
+# the engine package and the advisor (each against its own sources).
+lint-python: deps
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy --strict bindings/python/libsearch
+	cd advisor && $(PYTHON) -m mypy --strict libsearch_advisor
+
 # Side-by-side benchmark against Xapian, Lucene and Tantivy on the
 # search-benchmark-game queries (bench/peers/README.md). Installs a JDK, Maven
 # jars and Rust crates as needed, so it is not part of `make test`. Knobs:
@@ -123,4 +148,4 @@ clean:
 .PHONY: bench-peers
 bench-peers: deps
 	bash bench/peers/setup.sh
-	python3 bench/peers/peers.py
+	$(PYTHON) bench/peers/peers.py

@@ -87,7 +87,7 @@ def table_after(doc, marker):
     """Rows (lists of cells) of the first Markdown table after the line that
     starts with `marker`."""
     lines = doc.splitlines()
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines):  # noqa: B007 (i is read after the loop)
         if line.startswith(marker):
             break
     else:

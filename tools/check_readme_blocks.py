@@ -178,7 +178,8 @@ class Checker:
     def check_make_recipe(self, args, text, blocks):
         m = re.search(rf"^{re.escape(args)}:.*\n((?:\t.*\n)+)", self.makefile, re.M)
         assert m, f"no Makefile target {args}"
-        recipe = m.group(1).replace("\\\n", " ").replace("$(PYTHON)", "python3")
+        recipe = m.group(1).replace("\\\n", " ").replace("$(PIP)", "$(PYTHON) -m pip install")
+        recipe = recipe.replace("$(PYTHON)", ".venv/bin/python")
         for cmd in commands(text):
             words = shlex.split(cmd, comments=True)
             ok = any(iter_contains(shlex.split(line.strip()), words) for line in recipe.splitlines())

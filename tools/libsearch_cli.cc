@@ -3,11 +3,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <libsearch/libsearch.h>
@@ -357,35 +355,6 @@ int RunVerify(const std::string& path) {
   return 0;
 }
 
-// `profile` and `advise` are the serverless-vs-service advisor, which lives in
-// the Python package (libsearch.advisor): its profiler drives the Python and Go
-// function runtimes, and its charts need matplotlib. Replace this process with
-// `$LIBSEARCH_PYTHON -m libsearch.advisor COMMAND ARGS...` (default python3),
-// saying how to fix it when the package is not importable.
-int RunAdvisor(const std::string& command, const std::vector<std::string>& args) {
-  const char* env = std::getenv("LIBSEARCH_PYTHON");
-  const std::string python = env != nullptr && *env != '\0' ? env : "python3";
-  const std::string script =
-      "import sys\n"
-      "try:\n"
-      "    from libsearch.advisor.__main__ import main\n"
-      "except ImportError as e:\n"
-      "    sys.stderr.write(f'libsearch " + command + ": cannot import libsearch.advisor with {sys.executable} "
-      "({e}). Install the Python package into that interpreter (pip install . in the libsearch source tree) "
-      "or point LIBSEARCH_PYTHON at a python that has it.\\n')\n"
-      "    sys.exit(1)\n"
-      "sys.exit(main(sys.argv[1:]))\n";
-  std::vector<std::string> argv_s = {python, "-c", script, command};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv_c;
-  for (std::string& a : argv_s) argv_c.push_back(a.data());
-  argv_c.push_back(nullptr);
-  execvp(argv_c[0], argv_c.data());
-  std::cerr << "libsearch " << command << ": cannot run " << python << ": " << std::strerror(errno)
-            << ". Install Python 3 or set LIBSEARCH_PYTHON to an interpreter with the libsearch package.\n";
-  return 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -452,14 +421,9 @@ int main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "Check every checksum in an index file");
   verify->add_option("index", index_path, "Index file")->required();
 
-  // Everything after the subcommand goes to the Python advisor, --help included.
-  CLI::App* profile = app.add_subcommand("profile", "Measure each deployment surface here (python3 -m libsearch.advisor)");
-  CLI::App* advise = app.add_subcommand("advise", "Serverless-vs-service report for a profile and a traffic file");
-  for (CLI::App* cmd : {profile, advise}) cmd->prefix_command()->set_help_flag();
+  app.footer("Which deployment? The advisor is its own command: libsearch-advisor profile|advise (advisor/).");
 
   CLI11_PARSE(app, argc, argv);
-  if (*profile) return RunAdvisor("profile", profile->remaining());
-  if (*advise) return RunAdvisor("advise", advise->remaining());
   if (*idx) return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds);
   if (*search) {
     search_flags.keys["query"] = query;

@@ -51,7 +51,7 @@ def main() -> int:
                         not re.match(r"^(\d+\.|facet |\(|q\d+ Q0|did you mean|indexed )", shown):
                     continue  # Narrative comment or timing-dependent output.
                 checked += 1
-                normalised = [" ".join(l.split()) for l in last_output.splitlines()]
+                normalised = [" ".join(out.split()) for out in last_output.splitlines()]
                 if " ".join(shown.split()) not in normalised:
                     failures.append(f"{last_cmd}\n  README shows: {shown}\n  output was:\n{last_output}")
                 continue

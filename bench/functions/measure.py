@@ -35,10 +35,16 @@ from typing import Any, Dict, List
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-# The harness lives in the installed package (`pip install .`): the advisor's `libsearch profile` uses it too.
-from libsearch.advisor.profile import (  # noqa: E402
-    HttpServerSurface, LambdaSurface, Surface, bootstrap_startup as _bootstrap_startup, cold_starts, percentile,
-    python_bootstrap, warm_samples,
+# The harness lives in the advisor's package (`pip install ./advisor`): `libsearch-advisor profile` uses it too.
+from libsearch_advisor.profile import (  # noqa: E402
+    HttpServerSurface,
+    LambdaSurface,
+    Surface,
+    bootstrap_startup as _bootstrap_startup,
+    cold_starts,
+    percentile,
+    python_bootstrap,
+    warm_samples,
 )
 
 PYTHONPATH = os.pathsep.join([str(ROOT / "functions/common"), str(ROOT / "functions/aws_lambda/python")])

@@ -581,8 +581,8 @@ def merge_rounds(rounds):
     for mode, m in first["modes"].items():
         ms = [r["modes"][mode] for r in rounds]
         def elementwise(key, f):
-            return [None if any(x[key][i] is None for x in ms) else f([x[key][i] for x in ms])
-                    for i in range(len(m[key]))]
+            return [None if any(x[key][i] is None for x in ms) else f([x[key][i] for x in ms])  # noqa: B023
+                    for i in range(len(m[key]))]  # noqa: B023
         counts = m["counts"]
         for x in ms[1:]:
             if x["counts"] != counts:
@@ -1062,7 +1062,7 @@ def main():
                          "enwiki-2015-sample/, openfoodfacts-products/ and search-benchmark-game/.")
     t_start = time.time()
 
-    raw_queries = [json.loads(l) for l in open(QUERIES) if l.strip()]
+    raw_queries = [json.loads(line) for line in open(QUERIES) if line.strip()]
     if args.queries:
         raw_queries = raw_queries[:args.queries]
 

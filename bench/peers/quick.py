@@ -16,10 +16,9 @@ import json
 import os
 import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import peers  # noqa: E402
+import peers
 
 INDEX_NAME = {"libsearch": "libsearch.idx", "tantivy": "tantivy", "lucene": "lucene",
               "xapian": "xapian"}
@@ -95,7 +94,7 @@ def main():
             bad = sum(1 for x, y in zip(res[base][mode], res[n][mode]) if x[1] != y[1])
             if bad and mode != "TOP_10":
                 print("  %s: %d count mismatches vs %s" % (mode, bad, n))
-        tags = sorted(set(t for t, _ in qs))
+        tags = sorted({t for t, _ in qs})
         print("\n%s in-engine us: mean (p50)" % mode)
         print("%-20s %5s " % ("type", "n") + " ".join("%22s" % n for n in names) + "   ratio(mean,p50)")
         for tag in tags + ["ALL"]:

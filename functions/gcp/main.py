@@ -20,8 +20,9 @@ import os
 from typing import Tuple
 
 import functions_framework
-import libsearch
 from flask import Request
+
+import libsearch
 from libsearch import _core
 
 _HERE = os.path.dirname(os.path.abspath(__file__))

@@ -40,10 +40,23 @@ STARTUP_TIMEOUT = 60.0
 sys.path[:0] = [str(FUNCTIONS / "common")]
 
 # Process helpers shared with the advisor's profiler and bench/functions/measure.py
-# (the installed package; `make test-functions` installs it first).
-from libsearch.advisor.procs import (  # noqa: E402
-    INVOKE_PATH, REQUEST_TIMEOUT, Process, base_env, free_port, http, wait_for_port,
+# (the installed advisor package, advisor/; `make test-functions` installs it first).
+from libsearch_advisor import Artefacts  # noqa: E402
+from libsearch_advisor.procs import (  # noqa: E402
+    INVOKE_PATH,
+    REQUEST_TIMEOUT,
+    Process,
+    base_env,
+    free_port,
+    http,
+    wait_for_port,
 )
+
+
+def advisor_artefacts() -> Artefacts:
+    """This tree's surfaces, for the advisor (which is told every path)."""
+    return Artefacts(bootstrap=BOOTSTRAP, rie=RIE, lambda_handler_dir=FUNCTIONS / "aws_lambda" / "python",
+                     gcf_source=FUNCTIONS / "gcp" / "main.py", service=SERVICE)
 
 
 def require(condition: bool, what: str) -> None:

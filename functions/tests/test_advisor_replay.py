@@ -1,6 +1,6 @@
 """The advisor's replay check: the simulator against the real local surfaces.
 
-A synthetic trace (libsearch.advisor.replay.synthetic_trace: ~550 requests over
+A synthetic trace (libsearch_advisor.replay.synthetic_trace: ~550 requests over
 80 s, sessions of lone requests and pairs, quiet gaps that reclaim every
 instance; its docstring says why it has that shape) is replayed against
 RIE-hosted C++ bootstrap instances that the replay starts and stops by the
@@ -9,14 +9,15 @@ model's own rules (keep-alive 1 s), and against one libsearch-service.
 The simulator gets the same trace and the surfaces' profile, measured
 interleaved with the replay, so that the shared machine's changing load weighs
 on the profile and the replay alike (measured only before and after, the
-service's p99 moved 2x between the two):
+service's p99 moved between the two: docs/design-notes.md, "The advisor's
+measurements"):
 
 * Functions: the trace is replayed in four parts, cut where every instance has
   been reclaimed anyway; the profile (60 cold starts, 250 warm requests 100 ms
   apart) is taken in five chunks, before, between and after the parts. p99 falls
   near the 85th percentile of the cold starts.
-* Service: one process. Its p99 sits in a tail of rare scheduling hiccups (~1 %
-  of requests), so it needs more samples and finer interleaving: each session of
+* Service: one process. Its p99 sits in a tail of rare scheduling hiccups, so
+  it needs more samples and finer interleaving: each session of
   the trace is replayed twice at twice the rate (~1100 requests), with a share of
   the profiler's 1000 warm requests (60 ms apart) before each session and after
   the last.
@@ -44,7 +45,7 @@ import tempfile
 import numpy as np
 import pytest
 
-from conftest import BOOTSTRAP, BUILD, RIE, ROOT, SERVICE, require
+from conftest import BOOTSTRAP, BUILD, RIE, SERVICE, advisor_artefacts, require
 
 KEEP_ALIVE_S = 1.0
 TOLERANCE = 0.15
@@ -110,17 +111,18 @@ def measured(catalogue_index: pathlib.Path) -> dict:
 
 
 def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
-    import libsearch.advisor
-    from libsearch.advisor.profile import QUERIES, Layout, SurfaceProfile, warm_requests
-    from libsearch.advisor.replay import replay_pool, replay_service, synthetic_trace
-    from libsearch.advisor.simulate import simulate_fleet, simulate_pool
+    import libsearch_advisor
+    from libsearch_advisor.profile import QUERIES, SurfaceProfile, warm_requests
+    from libsearch_advisor.replay import replay_pool, replay_service, synthetic_trace
+    from libsearch_advisor.simulate import simulate_fleet, simulate_pool
+
+    layout = advisor_artefacts()
 
     def measure_profile() -> SurfaceProfile:
-        return libsearch.advisor.profile(catalogue_index, build_dir=BUILD, source_dir=ROOT, surfaces=["lambda-cpp"],
+        return libsearch_advisor.profile(catalogue_index, layout, surfaces=["lambda-cpp"],
                                          cold_runs=FN_COLD, warm=FN_WARM, gap_ms=FN_GAP_MS,
                                          log=lambda s: None).surfaces["lambda-cpp"]
 
-    layout = Layout(BUILD, ROOT)
     times = synthetic_trace(keep_alive_s=KEEP_ALIVE_S)
     parts = split_sessions(times, PARTS, 1.4 * KEEP_ALIVE_S)
     sessions = split_sessions(times, 0, 1.4 * KEEP_ALIVE_S)

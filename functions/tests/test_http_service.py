@@ -12,8 +12,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from conftest import HttpSurface, http, no_took, require, start_service
 
 

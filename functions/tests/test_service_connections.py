@@ -192,6 +192,6 @@ def test_refusal_messages(service: HttpSurface) -> None:
     assert header_lines.count(b"Connection: close") == 1 and b"Keep-Alive" not in got, got
     for method in ("GET", "HEAD", "PUT", "DELETE", "POST"):
         got, _ = exchange(service.port, [request(method, "/index.html", b"")], 0.3,
-                           until=lambda got: b"\r\n\r\n" in got and (method == "HEAD" or b"}}" in got))
+                           until=lambda got: b"\r\n\r\n" in got and (method == "HEAD" or b"}}" in got))  # noqa: B023
         (answer,), _ = parse_answers(got, method == "HEAD")
         assert answer.status == 404, (method, answer)

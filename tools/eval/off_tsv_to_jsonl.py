@@ -35,7 +35,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from derive_product_fields import derive  # noqa: E402  (same derived fields as the sample)
+from derive_product_fields import derive  # same derived fields as the sample
 
 COLUMNS = ["barcode", "product_name", "ingredients", "image_url", "fat_100g",
            "saturated_fat_100g", "carbohydrates_100g", "sugars_100g", "fiber_100g",
@@ -104,7 +104,7 @@ def main():
             try:
                 doc = convert_row(cols)
             except ValueError as e:
-                raise SystemExit(f"{args.input}:{line_no}: {e}")
+                raise SystemExit(f"{args.input}:{line_no}: {e}") from e
             out.write(json.dumps(derive(doc), ensure_ascii=False).encode("utf-8") + b"\n")
             count += 1
             if count % 1024 == 0 and time.monotonic() - last_line >= args.progress_seconds:

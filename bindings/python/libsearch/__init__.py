@@ -28,7 +28,6 @@ searched from any number of threads at once. Errors are subclasses of
 from __future__ import annotations
 
 from . import _core
-from ._advise import advise, profile
 from ._builder import IndexBuilder, IngestStats
 from ._errors import (
     CorruptIndex,
@@ -42,11 +41,14 @@ from ._errors import (
 )
 from ._index import Index
 from ._info import FieldInfo, IndexInfo, SectionInfo
-from ._request import BatchOptions as BatchOptions
-from ._request import Facet, Highlight
-from ._request import FacetSpec as FacetSpec
-from ._request import Operator as Operator
-from ._request import SearchOptions as SearchOptions
+from ._request import (
+    BatchOptions as BatchOptions,
+    Facet,
+    FacetSpec as FacetSpec,
+    Highlight,
+    Operator as Operator,
+    SearchOptions as SearchOptions,
+)
 from ._results import FacetCount, Hit, SearchResult
 from ._schema import FieldSpec, Schema
 from ._util import PathLike as PathLike
@@ -74,8 +76,6 @@ __all__ = [
     "Unimplemented",
     "ResourceExhausted",
     "InternalError",
-    "advise",
-    "profile",
 ]
 
 #: The library version, the same as the C++ ``libsearch::Version()``.

@@ -10,9 +10,10 @@ import re
 from typing import Any, Dict, List
 
 import pytest
-from conftest import SCHEMA_FILE
 
 import libsearch
+
+from conftest import SCHEMA_FILE
 
 SMALL_SCHEMA: Dict[str, Any] = {
     "id": "sku",

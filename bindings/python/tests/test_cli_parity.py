@@ -13,9 +13,10 @@ import subprocess
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import pytest
-from conftest import CATALOGUE, SCHEMA_FILE
 
 import libsearch
+
+from conftest import CATALOGUE, SCHEMA_FILE
 
 SEED = 20240605
 WORD = re.compile(r"[a-z]{3,}")

@@ -46,7 +46,7 @@ def test_threads_batch_and_search_together(index: libsearch.Index) -> None:
                 results = index.batch(QUERIES, k=20)
                 got = [(r.total, r.ids, r.scores, [h.doc_json for h in r]) for r in results]
                 assert got == expected
-        except BaseException as e:  # noqa: BLE001 - reported by the main thread
+        except BaseException as e:  # reported by the main thread
             errors.append(e)
 
     threads = [threading.Thread(target=run_batches) for _ in range(4)]

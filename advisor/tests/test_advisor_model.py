@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from libsearch_advisor import TrafficProfile, advise, load_prices, select_options
+from libsearch_advisor.model import evaluate, windows
+from libsearch_advisor.prices import MONTH_HOURS
+from libsearch_advisor.traffic import DAY
+
 from advisor_util import synthetic_profile
-from libsearch.advisor import TrafficProfile, advise, load_prices, select_options
-from libsearch.advisor.model import evaluate, windows
-from libsearch.advisor.prices import MONTH_HOURS
-from libsearch.advisor.traffic import DAY
 
 
 @pytest.mark.parametrize("shape, peak", [("flat", 5.0), ("business_hours", 12.0), ("diurnal", 9.0), ("spiky", 60.0)])

@@ -110,7 +110,7 @@ def replay_pool(times: np.ndarray, make_surface: Callable[[], Surface], index: p
                 inst.idle_since = done
                 idle.append(inst)
             changed.set()
-        except BaseException as e:  # noqa: BLE001  (reported after the run)
+        except BaseException as e:  # reported after the run
             errors.append(e)
 
     reap = threading.Thread(target=reaper, daemon=True)
@@ -164,7 +164,7 @@ def replay_service(times: np.ndarray, surface: Surface, proc: Process) -> Replay
             lat[i] = (time.perf_counter() - sent) * 1000.0
             if not body.startswith(b"{"):
                 raise RuntimeError(f"request {i}: unexpected answer {body[:200]!r}")
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:  # reported after the run
             errors.append(e)
 
     late = 0.0
@@ -194,8 +194,9 @@ def synthetic_trace(seconds: float = 80.0, seed: int = 2026, keep_alive_s: float
     instance is reclaimed and the next session starts cold.
 
     Why this shape:
-    * Cold starts are ~6.5 % of requests, so p99 falls inside the cold-start distribution (near its
-      85th percentile) rather than on its last sample: a few minutes of replay estimate it.
+    * Cold starts are common enough that p99 falls inside the cold-start distribution rather than
+      on its last sample, so a few minutes of replay estimate it (the measured share: see
+      docs/design-notes.md, "The advisor's measurements").
     * No two cold starts overlap. The local machine has 2 cores shared by every instance, where
       a cloud gives each instance its own; overlapping starts would measure that, not the model.
     * Every lifecycle decision has a wide margin: >= 0.3 x the keep-alive for reclaims, 300 ms

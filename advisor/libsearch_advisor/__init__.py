@@ -1,13 +1,15 @@
 """The serverless-vs-service advisor: measured profiles, a cost and latency model, a report.
 
-    import libsearch
+    from pathlib import Path
+    import libsearch_advisor as advisor
 
-    p = libsearch.profile("products.idx", build_dir="build")          # measures each surface here
-    advice = libsearch.advise(p, "examples/advisor/small-shop.json", out="report/")
+    p = advisor.profile("products.idx", advisor.Artefacts(service=Path("libsearch-service")))  # measures here
+    advice = advisor.advise(p, "examples/advisor/small-shop.json", out="report/")
     print(advice.recommendation.option.label, advice.break_even)
 
-Pure Python (numpy; matplotlib for the charts). The C++ CLI's `profile` and
-`advise` subcommands run `python3 -m libsearch.advisor`.
+Pure Python (numpy; matplotlib for the charts); profiling also needs the libsearch
+package. The command line is `libsearch-advisor profile|advise` (`python -m
+libsearch_advisor`).
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from __future__ import annotations
 import math
 import pathlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 from .errors import AdvisorInputError, OptionError, PriceError, ProfileError, TrafficError
 from .model import BreakEven, OptionResult, Sweep, break_even, evaluate, sweep
 from .options import Option, default_options, select_options
 from .prices import Prices, load_prices
-from .profile import Profile, load_profile, profile
+from .profile import Artefacts, Profile, load_profile, profile
 from .traffic import Trace, Traffic, TrafficProfile, load_trace, load_traffic, traffic_from_json
 
-__all__ = ["advise", "profile", "Advice", "Profile", "load_profile", "load_traffic", "load_trace", "load_prices",
+__all__ = ["advise", "profile", "Advice", "Artefacts", "Profile", "Option", "load_profile", "load_traffic",
+           "load_trace", "load_prices",
            "TrafficProfile", "Trace", "select_options", "default_options", "AdvisorInputError", "TrafficError",
            "PriceError", "ProfileError", "OptionError"]
 
@@ -73,8 +76,8 @@ def _reasons(rec: OptionResult, results: Sequence[OptionResult], bes: Sequence[B
 
 
 def advise(profile: Union[Profile, str, pathlib.Path], traffic: Union[Traffic, str, pathlib.Path, Mapping[str, Any]],
-           prices: Union[None, str, pathlib.Path, Mapping[str, Any], Prices] = None,
-           out: Union[None, str, pathlib.Path] = None, options: Optional[Sequence[str]] = None,
+           prices: Union[str, pathlib.Path, Mapping[str, Any], Prices, None] = None,
+           out: Union[str, pathlib.Path, None] = None, options: Optional[Sequence[str]] = None,
            overrides: Optional[Mapping[str, Mapping[str, Any]]] = None, p99_target_ms: Optional[float] = None,
            seed: int = 7, sweep_qps: Optional[Sequence[float]] = None) -> Advice:
     """Simulates every option for `traffic` with `profile`'s measurements and recommends one.

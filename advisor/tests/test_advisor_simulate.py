@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from libsearch.advisor.simulate import Autoscale, simulate_fleet, simulate_pool
+from libsearch_advisor.simulate import Autoscale, simulate_fleet, simulate_pool
 
 
 def rng() -> np.random.Generator:

@@ -1,4 +1,4 @@
-"""Measured profiles of the deployment surfaces (`libsearch profile INDEX`).
+"""Measured profiles of the deployment surfaces (`libsearch-advisor profile INDEX ...`).
 
 Each surface runs locally under its real runtime, as plain processes:
 
@@ -23,19 +23,29 @@ import json
 import os
 import pathlib
 import platform
-import statistics
 import stat
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .errors import ProfileError
-from .procs import (INVOKE_PATH, Process, base_env, cpu_ns, descendants, free_port, http, page_faults, vm_hwm_kib,
-                    wait_for_port)
+from .procs import (
+    INVOKE_PATH,
+    Process,
+    base_env,
+    cpu_ns,
+    descendants,
+    free_port,
+    http,
+    page_faults,
+    vm_hwm_kib,
+    wait_for_port,
+)
 
 QUERIES = [
     "peanut butter", "chocolate", "dark chocolate", "organic juice", "olive oil", "green tea", "cheese",
@@ -65,7 +75,7 @@ class Surface(abc.ABC):
     def start(self, index: pathlib.Path, workdir: pathlib.Path) -> Process:
         """Spawns the surface's processes serving `index`, with logs under `workdir`."""
 
-    def ready(self, proc: Process) -> None:
+    def ready(self, proc: Process) -> None:  # noqa: B027 (surfaces that need no wait keep it)
         """Waits until the surface accepts connections."""
 
     @abc.abstractmethod
@@ -93,7 +103,7 @@ class LambdaSurface(Surface):
         wait_for_port(self.port, proc.proc)
 
     def search(self, request: Dict[str, Any]) -> bytes:
-        status, _, body = http("POST", f"http://127.0.0.1:{self.port}{INVOKE_PATH}", json.dumps(request).encode())
+        _, _, body = http("POST", f"http://127.0.0.1:{self.port}{INVOKE_PATH}", json.dumps(request).encode())
         return body
 
     def runtime_pids(self, proc: Process) -> List[int]:
@@ -130,51 +140,81 @@ def python_bootstrap(workdir: pathlib.Path, python: str = sys.executable) -> pat
 
 
 @dataclass(frozen=True)
-class Layout:
-    """Where the surfaces' programs are: the CMake build dir and the source tree."""
+class Artefacts:
+    """The programs each surface runs, as paths given by the caller (the advisor knows no source
+    or build layout). A surface whose artefacts are not given is not measured.
 
-    build: pathlib.Path
-    source: pathlib.Path
+    * ``bootstrap``: the C++ Lambda bootstrap (lambda-cpp);
+    * ``rie``: the AWS Lambda Runtime Interface Emulator (both Lambda surfaces);
+    * ``lambda_handler_dir``: the directory with the Python Lambda handler, handler.py (lambda-python);
+    * ``gcf_source``: the Cloud Run function's main.py (gcf-python);
+    * ``service``: the libsearch-service binary (service);
+    * ``cpp_zip`` / ``python_zip``: the deployment packages, for their sizes only (optional).
 
-    @property
-    def rie(self) -> pathlib.Path:
-        return pathlib.Path(os.environ.get("LIBSEARCH_RIE", self.build / "go/bin/aws-lambda-rie"))
+    The Python surfaces run in this interpreter, which must have the libsearch package and
+    awslambdaric / functions-framework.
+    """
 
-    @property
-    def pythonpath(self) -> str:
-        return os.pathsep.join([str(self.source / "functions/common"), str(self.source / "functions/aws_lambda/python")])
+    bootstrap: Optional[pathlib.Path] = None
+    rie: Optional[pathlib.Path] = None
+    lambda_handler_dir: Optional[pathlib.Path] = None
+    gcf_source: Optional[pathlib.Path] = None
+    service: Optional[pathlib.Path] = None
+    cpp_zip: Optional[pathlib.Path] = None
+    python_zip: Optional[pathlib.Path] = None
 
-    def bootstrap(self) -> pathlib.Path:
-        return self.build / "functions/aws_lambda/bootstrap"
+    def absolute(self) -> "Artefacts":
+        """The same paths made absolute: the surfaces run in their own working directories."""
+        return Artefacts(**{f.name: None if getattr(self, f.name) is None else pathlib.Path(getattr(self, f.name)).absolute()
+                            for f in fields(self)})
 
-    def surfaces(self) -> Dict[str, Surface]:
-        """The four surfaces the advisor's options are built on (measure.py adds baselines)."""
-        service = self.build / "functions/http_service/libsearch-service"
-        return {
-            "lambda-cpp": LambdaSurface("lambda-cpp", self.rie, lambda w: [str(self.bootstrap())], {}),
-            "lambda-python": LambdaSurface("lambda-python", self.rie, lambda w: [str(python_bootstrap(w))],
-                                           {"PYTHONPATH": self.pythonpath}),
-            "gcf-python": HttpServerSurface(
-                "gcf-python", lambda i, p: [sys.executable, "-m", "functions_framework", "--target", "search",
-                                            "--source", str(self.source / "functions/gcp/main.py"),
-                                            "--host", "127.0.0.1", "--port", str(p)],
-                {"PYTHONPATH": self.pythonpath}, "/"),
-            "service": HttpServerSurface(
-                "service", lambda i, p: [str(service), "--index", str(i), "--host", "127.0.0.1", "--port", str(p)],
-                {}, "/search"),
-        }
+    def _need(self, name: str) -> Dict[str, Optional[pathlib.Path]]:
+        return {"lambda-cpp": {"--rie": self.rie, "--bootstrap": self.bootstrap},
+                "lambda-python": {"--rie": self.rie, "--lambda-handler-dir": self.lambda_handler_dir},
+                "gcf-python": {"--gcf-source": self.gcf_source},
+                "service": {"--service": self.service}}[name]
 
     def missing(self, name: str) -> Optional[str]:
         """Why surface `name` cannot run here, or None."""
-        need = {"lambda-cpp": [self.rie, self.bootstrap()], "lambda-python": [self.rie],
-                "gcf-python": [], "service": [self.build / "functions/http_service/libsearch-service"]}[name]
-        for p in need:
-            if not p.exists():
-                return f"{p} is missing (build with -DLIBSEARCH_BUILD_FUNCTIONS=ON, see `make test-functions`)"
+        for flag, path in self._need(name).items():
+            if path is None:
+                return f"no {flag} given"
+            if not path.exists():
+                return f"{path} ({flag}) does not exist"
         mod = {"lambda-python": "awslambdaric", "gcf-python": "functions_framework"}.get(name)
         if mod and subprocess.run([sys.executable, "-c", f"import {mod}"], capture_output=True).returncode != 0:
-            return f"the Python package {mod} is missing (tools/install-deps.sh installs it)"
+            return f"the Python package {mod} is missing from {sys.executable}"
         return None
+
+    def package(self, name: str) -> Optional[pathlib.Path]:
+        return {"lambda-cpp": self.cpp_zip, "lambda-python": self.python_zip}.get(name)
+
+    def pythonpath(self) -> str:
+        return str(self.lambda_handler_dir or "")
+
+    def bootstrap_command(self, name: str, workdir: pathlib.Path) -> List[str]:
+        """The Lambda runtime's command for surface `name` (lambda-cpp or lambda-python)."""
+        return [str(self.bootstrap)] if name == "lambda-cpp" else [str(python_bootstrap(workdir))]
+
+    def surfaces(self) -> Dict[str, Surface]:
+        """The four surfaces the advisor's options are built on (measure.py adds baselines).
+        Only those whose artefacts exist can start."""
+        rie = self.rie or pathlib.Path("aws-lambda-rie")
+        return {
+            "lambda-cpp": LambdaSurface("lambda-cpp", rie, lambda w: self.bootstrap_command("lambda-cpp", w), {}),
+            "lambda-python": LambdaSurface("lambda-python", rie,
+                                           lambda w: self.bootstrap_command("lambda-python", w),
+                                           {"PYTHONPATH": self.pythonpath()}),
+            "gcf-python": HttpServerSurface(
+                "gcf-python", lambda i, p: [sys.executable, "-m", "functions_framework", "--target", "search",
+                                            "--source", str(self.gcf_source),
+                                            "--host", "127.0.0.1", "--port", str(p)],
+                {}, "/"),
+            "service": HttpServerSurface(
+                "service", lambda i, p: [str(self.service), "--index", str(i), "--host", "127.0.0.1",
+                                         "--port", str(p)],
+                {}, "/search"),
+        }
 
 
 # --- measurements -----------------------------------------------------------------------------------------
@@ -277,7 +317,10 @@ def bootstrap_startup(command: List[str], index: pathlib.Path, runs: int,
         def handle_error(self, request: Any, client_address: Any) -> None:
             pass  # The held poll's connection resets when the runtime is killed: expected.
 
-    to_next, next_to_response, minor, major = [], [], [], []
+    to_next: List[float] = []
+    next_to_response: List[float] = []
+    minor: List[float] = []
+    major: List[float] = []
     for _ in range(runs):
         marks.clear()
         faults.clear()
@@ -322,8 +365,8 @@ def warm_requests(surface: Surface, proc: Process, n: int, queries: Sequence[str
     cpu: List[float] = []
     # CPU time is read once per request, right after its answer: a request's CPU is the difference
     # from the previous read (the idle gap adds ~nothing). Reading the threads' schedstat files
-    # right before a request made its latency tail measurably longer (2.4x as many requests
-    # over 2.5 ms, 400 interleaved samples each), so no read comes just before one.
+    # right before a request made its latency tail longer (see docs/design-notes.md, "The
+    # advisor's measurements"), so no read comes just before one.
     c0 = cpu_ns(pids)
     for i in range(first, first + n):
         time.sleep(gap_ms / 1000.0)
@@ -388,7 +431,7 @@ class Profile:
         if name not in self.surfaces:
             raise ProfileError(f"the profile has no measurements of surface '{name}'"
                                f"{' (needed by option ' + needed_by + ')' if needed_by else ''}; it has "
-                               f"{', '.join(sorted(self.surfaces)) or 'none'}. Re-run `libsearch profile` where "
+                               f"{', '.join(sorted(self.surfaces)) or 'none'}. Re-run `libsearch-advisor profile` where "
                                f"that surface is built, or leave the option out with --options")
         return self.surfaces[name]
 
@@ -406,7 +449,7 @@ class Profile:
     def from_json(raw: Any, where: str = "profile") -> "Profile":
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ProfileError(f"{where}: not a libsearch profile (expected \"format\": \"{FORMAT}\"); "
-                               f"create one with `libsearch profile INDEX --out P.json`")
+                               f"create one with `libsearch-advisor profile INDEX --out P.json ...`")
         surfaces: Dict[str, SurfaceProfile] = {}
         for name, s in (raw.get("surfaces") or {}).items():
             if name not in SURFACES:
@@ -457,10 +500,9 @@ def read_queries(path: Union[str, pathlib.Path]) -> List[str]:
     return out
 
 
-def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathlib.Path]] = None,
-            build_dir: Union[str, pathlib.Path, None] = None, source_dir: Union[str, pathlib.Path, None] = None,
-            surfaces: Optional[Sequence[str]] = None, cold_runs: int = 10, warm: int = 300,
-            gap_ms: float = 100.0,
+def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
+            queries: Optional[Union[str, pathlib.Path]] = None, surfaces: Optional[Sequence[str]] = None,
+            cold_runs: int = 10, warm: int = 300, gap_ms: float = 100.0,
             log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Profile:
     """Measures each surface on this machine (see the module docstring).
 
@@ -468,21 +510,34 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
     at the low rates where functions compete) takes about twice as long here as one sent right
     after another (idle CPUs and cold caches), and the model should see the former.
 
-    build_dir / source_dir default to $LIBSEARCH_BUILD_DIR (else ./build) and the current directory.
-    Surfaces that are not built here are skipped with a message; none runnable is an error.
+    Surfaces whose `artefacts` are not given or not there are skipped with a message; none
+    runnable is an error.
     """
     index = pathlib.Path(index).resolve()
     if not index.exists():
         raise ProfileError(f"index {index} does not exist; build one with `libsearch index ...`")
-    layout = Layout(pathlib.Path(build_dir or os.environ.get("LIBSEARCH_BUILD_DIR", "build")).resolve(),
-                    pathlib.Path(source_dir or ".").resolve())
     qs = read_queries(queries) if queries else QUERIES
     wanted = list(surfaces or SURFACES)
-    for s in wanted:
-        if s not in SURFACES:
-            raise ProfileError(f"unknown surface '{s}'; known: {', '.join(SURFACES)}")
-    all_surfaces = layout.surfaces()
-    import libsearch  # The package itself: index open time, measured in-process with the page cache warm.
+    for name in wanted:
+        if name not in SURFACES:
+            raise ProfileError(f"unknown surface '{name}'; known: {', '.join(SURFACES)}")
+    artefacts = artefacts.absolute()
+    all_surfaces = artefacts.surfaces()
+    runnable = []
+    for name in wanted:
+        why = artefacts.missing(name)
+        if why:
+            log(f"profile: skipping {name}: {why}")
+        else:
+            runnable.append(name)
+    if not runnable:
+        raise ProfileError("no surface could run: give the paths of the programs to measure "
+                           "(--bootstrap, --rie, --lambda-handler-dir, --gcf-source, --service)")
+    try:
+        import libsearch  # The engine itself: index open time, measured in-process with the page cache warm.
+    except ImportError as e:
+        raise ProfileError(f"the libsearch Python package is needed to time the index open ({e}); "
+                           f"install it into {sys.executable} (pip install . in the libsearch tree)") from e
 
     opens = []
     for _ in range(20):
@@ -491,11 +546,7 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
         opens.append((time.perf_counter() - t0) * 1000.0)
     index_open = statistics.median(opens)
     out: Dict[str, SurfaceProfile] = {}
-    for name in wanted:
-        why = layout.missing(name)
-        if why:
-            log(f"profile: skipping {name}: {why}")
-            continue
+    for name in runnable:
         s = all_surfaces[name]
         log(f"profile: {name}: {cold_runs} cold starts")
         runs = cold_starts(s, index, cold_runs, qs[0], gap_ms)
@@ -505,8 +556,8 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
             # The emulator listens before it starts the runtime, so the split comes from the runtime
             # alone against a minimal Runtime API; what is left of the cold start is the emulator's.
             with tempfile.TemporaryDirectory() as tmp:
-                cmd, env = (([str(layout.bootstrap())], {}) if name == "lambda-cpp" else
-                            ([str(python_bootstrap(pathlib.Path(tmp)))], {"PYTHONPATH": layout.pythonpath}))
+                cmd = artefacts.bootstrap_command(name, pathlib.Path(tmp))
+                env = {} if name == "lambda-cpp" else {"PYTHONPATH": artefacts.pythonpath()}
                 b = bootstrap_startup(cmd, index, max(3, cold_runs // 2), env)
             comp["process_start"] = max(0.0, statistics.median(b["exec_to_next_ms"]) - index_open)
             comp["first_query"] = statistics.median(b["next_to_response_ms"])
@@ -520,18 +571,14 @@ def profile(index: Union[str, pathlib.Path], queries: Optional[Union[str, pathli
         log(f"profile: {name}: {warm} warm requests")
         with tempfile.TemporaryDirectory() as tmp:
             w = warm_samples(s, index, warm, pathlib.Path(tmp), qs, gap_ms)
-        pkg = layout.build / "package" / {"lambda-cpp": "libsearch-lambda-al2023.zip",
-                                          "lambda-python": "libsearch-python-function.zip"}.get(name, "-")
+        pkg = artefacts.package(name)
         out[name] = SurfaceProfile([r.answer_ms for r in runs], w.wall_ms, w.cpu_ms, comp, w.peak_rss_mib,
-                                   pkg.stat().st_size if pkg.is_file() else None, faults)
-    if not out:
-        raise ProfileError(f"no surface could run (build dir {layout.build}); build with "
-                           f"`cmake -DLIBSEARCH_BUILD_FUNCTIONS=ON` and pass --build DIR")
+                                   pkg.stat().st_size if pkg is not None and pkg.is_file() else None, faults)
     return Profile(out, datetime.date.today().isoformat(),
                    {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version(), "kernel": platform.release(),
                     "loadavg_at_start": list(os.getloadavg())},
                    {"path": str(index), "bytes": index.stat().st_size},
-                   f"libsearch.advisor.profile: {cold_runs} cold starts (spawn to first answer), {warm} warm "
+                   f"libsearch_advisor.profile: {cold_runs} cold starts (spawn to first answer), {warm} warm "
                    f"sequential requests (client round trip; runtime CPU from /proc schedstat), {gap_ms:g} ms of "
                    f"idle before each")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from libsearch.advisor import Profile
-from libsearch.advisor.profile import SurfaceProfile
+from libsearch_advisor import Profile
+from libsearch_advisor.profile import SurfaceProfile
 
 
 def synthetic_profile() -> Profile:

@@ -1,25 +1,37 @@
-"""`python -m libsearch.advisor profile|advise ...` (also run by `libsearch profile|advise`)."""
+"""`libsearch-advisor profile|advise ...` (also `python -m libsearch_advisor`)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import pathlib
+import shutil
 import sys
 from typing import List, Optional
 
 from . import advise, profile
 from .errors import AdvisorInputError
 from .options import parse_set
+from .profile import Artefacts
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog="libsearch", description="The serverless-vs-service advisor.")
+    ap = argparse.ArgumentParser(prog="libsearch-advisor", description="The serverless-vs-service advisor.")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("profile", help="measure each deployment surface on this machine; writes a profile JSON")
     p.add_argument("index", help="index file to serve")
     p.add_argument("--queries", help="queries: JSON Lines {\"query\": ...} or one per line (default: built-in 20)")
     p.add_argument("--out", required=True, help="profile JSON to write")
-    p.add_argument("--build", help="CMake build dir with the surfaces (default $LIBSEARCH_BUILD_DIR or ./build)")
-    p.add_argument("--source", default=".", help="the libsearch source tree (functions/ handlers); default .")
+    # What each surface runs: a surface is measured only if its programs are given and exist.
+    p.add_argument("--bootstrap", type=pathlib.Path, help="the C++ Lambda bootstrap (lambda-cpp)")
+    p.add_argument("--rie", type=pathlib.Path,
+                   help="aws-lambda-rie, the Lambda emulator (default $LIBSEARCH_RIE, else on PATH)")
+    p.add_argument("--lambda-handler-dir", type=pathlib.Path,
+                   help="directory of the Python Lambda handler, handler.py (lambda-python)")
+    p.add_argument("--gcf-source", type=pathlib.Path, help="the Cloud Run function's main.py (gcf-python)")
+    p.add_argument("--service", type=pathlib.Path, help="the libsearch-service binary (service)")
+    p.add_argument("--cpp-zip", type=pathlib.Path, help="the lambda-cpp deployment zip (its size is reported)")
+    p.add_argument("--python-zip", type=pathlib.Path, help="the lambda-python deployment zip (its size)")
     p.add_argument("--surfaces", help="comma-separated subset of lambda-cpp,lambda-python,gcf-python,service")
     p.add_argument("--cold-runs", type=int, default=10, help="fresh starts per surface (default 10)")
     p.add_argument("--warm", type=int, default=300, help="warm requests per surface (default 300)")
@@ -40,7 +52,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "profile":
             if args.cold_runs < 1 or args.warm < 1 or args.gap_ms < 0:
                 raise AdvisorInputError("--cold-runs and --warm must be >= 1, --gap-ms >= 0")
-            prof = profile(args.index, args.queries, args.build, args.source,
+            rie = args.rie or os.environ.get("LIBSEARCH_RIE") or shutil.which("aws-lambda-rie")
+            artefacts = Artefacts(args.bootstrap, pathlib.Path(rie) if rie else None, args.lambda_handler_dir,
+                                  args.gcf_source, args.service, args.cpp_zip, args.python_zip)
+            prof = profile(args.index, artefacts, args.queries,
                            args.surfaces.split(",") if args.surfaces else None, args.cold_runs, args.warm,
                            args.gap_ms)
             prof.save(args.out)
@@ -60,7 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"wrote {', '.join(str(f) for f in adv.files)}")
         return 0
     except AdvisorInputError as e:
-        print(f"libsearch {args.command}: error: {e}", file=sys.stderr)
+        print(f"libsearch-advisor {args.command}: error: {e}", file=sys.stderr)
         return 2
 
 

@@ -7,12 +7,22 @@ import pathlib
 
 import pytest
 
-from advisor_util import synthetic_profile
-from libsearch.advisor import (
-    OptionError, PriceError, ProfileError, TrafficError, advise, load_prices, load_profile, load_trace, load_traffic,
+from libsearch_advisor import (
+    Artefacts,
+    OptionError,
+    PriceError,
+    ProfileError,
+    TrafficError,
+    advise,
+    load_prices,
+    load_profile,
+    load_trace,
+    load_traffic,
     select_options,
 )
-from libsearch.advisor.options import parse_set
+from libsearch_advisor.options import parse_set
+
+from advisor_util import synthetic_profile
 
 
 def write(tmp_path: pathlib.Path, name: str, content: object) -> pathlib.Path:
@@ -103,3 +113,12 @@ def test_bad_profiles(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ProfileError, match=r"no measurements of surface 'gcf-python' \(needed by option "
                                            r"cloudrun-function\).*--options"):
         advise(prof, {"avg_qps": 1})
+
+
+def test_artefacts_are_made_absolute(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The surfaces run in their own working directories, so relative paths from the command line
+    # must be resolved against the caller's.
+    monkeypatch.chdir(tmp_path)
+    a = Artefacts(service=pathlib.Path("bin/libsearch-service"), gcf_source=pathlib.Path("main.py")).absolute()
+    assert a.service == tmp_path / "bin/libsearch-service" and a.gcf_source == tmp_path / "main.py"
+    assert a.bootstrap is None and a.rie is None and a.lambda_handler_dir is None

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .options import FunctionOption, Option, ServiceOption, Usage, monthly_cost, required_prices
+from .options import FunctionOption, Option, Usage, monthly_cost, required_prices
 from .prices import MONTH_HOURS, Prices
 from .profile import Profile, SurfaceProfile
 from .simulate import Autoscale, simulate_fleet, simulate_pool
-from .traffic import DAY, Trace, Traffic, TrafficProfile
+from .traffic import DAY, Trace, Traffic
 
 DEFAULT_CAP = 200_000
 

@@ -190,7 +190,7 @@ def traffic_from_json(raw: Any, where: str, base: Optional[pathlib.Path] = None)
         raise TrafficError(f"{where}: missing avg_qps (or give \"trace\": FILE)")
     kw: Dict[str, Any] = {k: raw[k] for k in ("shape", "burstiness", "spikes_per_day", "spike_minutes") if k in raw}
     try:
-        return TrafficProfile(name, raw["avg_qps"], raw.get("peak_qps", raw["avg_qps"]), **kw)
+        return TrafficProfile(name, raw["avg_qps"], raw["peak_qps"] if "peak_qps" in raw else raw["avg_qps"], **kw)
     except TrafficError as e:
         raise TrafficError(f"{where}: {e}") from None
 

@@ -173,13 +173,13 @@ def markdown(results: Sequence[OptionResult], rec: OptionResult, reasons: List[s
         if p is not None:
             L.append(f"| {name} | {p.value:g} | {p.unit} | {p.source} | {p.date} |")
     L += ["", "### Method", "",
-          "Discrete-event simulation (libsearch.advisor.simulate; seed "
+          "Discrete-event simulation (libsearch_advisor.simulate; seed "
           f"{seed}): functions serve one request per instance, start a new instance (a cold start) when no warm "
           "one is idle and reclaim an instance after its keep-alive; services queue requests FIFO over "
           "instances x vCPUs, autoscale on CPU busy time with a lag, or are sized for the peak. Warm latency and "
           "CPU time are drawn from the measured samples, scaled by the option's CPU share (Lambda: memory / "
           "1,769 MB); cold starts are the measured local spawn-to-first-answer plus the option's platform_cold_ms. "
-          "Windows and their scaling to a month: libsearch.advisor.model (docstring). Not modelled: tiered "
+          "Windows and their scaling to a month: libsearch_advisor.model (docstring). Not modelled: tiered "
           "discounts beyond the first tier, data transfer, logging, Savings Plans, multi-AZ redundancy "
           "(set min_instances=2 for it)."]
     if p99_target_ms is not None:

@@ -63,7 +63,7 @@ def _parse(raw: Any, where: str, allow_null: bool) -> Dict[str, Optional[Price]]
     return out
 
 
-def load_prices(override: Union[None, str, pathlib.Path, Mapping[str, Any]] = None,
+def load_prices(override: Union[str, pathlib.Path, Mapping[str, Any], None] = None,
                 defaults: bool = True) -> Prices:
     """The default table, with `override` (a file or a dict) merged over it.
 
