@@ -14,7 +14,7 @@ DEMO_INDEX := $(BUILD)/demo/products.idx
 ADVISE_DEMO := $(BUILD)/advise-demo
 
 .PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean \
-        install-python install-advisor lint lint-python
+        install-python install-advisor lint lint-cpp lint-python
 
 all: build
 
@@ -131,8 +131,13 @@ bench: build
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
 
-# Static checks. lint-cpp (clang-format, clang-tidy) goes beside lint-python.
-lint: lint-python
+# Static checks, run by CI before the tests: C++ (clang-format with the
+# repository's .clang-format on every C++ file; clang-tidy with the agreed
+# checks in .clang-tidy on the library, the tools and the functions) and Python.
+lint: lint-cpp lint-python
+
+lint-cpp: deps
+	LINT_BUILD=$(BUILD)-lint bash tools/lint-cpp.sh
 
 # ruff (rules in pyproject.toml) over every Python file, and mypy --strict on
 # the engine package and the advisor (each against its own sources).

@@ -74,7 +74,7 @@ def section_kinds(src, names_src):
     """[(value, enum name, file name)] from SectionKind and SectionKindName."""
     body = re.search(r"enum class SectionKind : uint32_t \{(.*?)\};", src, re.S).group(1)
     kinds = [(int(v), k) for k, v in re.findall(r"\b(k\w+) = (\d+),", strip_comments(body))]
-    names = dict(re.findall(r"case SectionKind::(k\w+): return \"(\w+)\";", names_src))
+    names = dict(re.findall(r"case SectionKind::(k\w+):\s*return \"(\w+)\";", names_src))
     out = []
     for value, enum in kinds:
         check(enum in names, f"index_reader.cc: SectionKindName has no case for {enum}")

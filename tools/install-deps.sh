@@ -6,6 +6,7 @@ set -euo pipefail
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang-14 libclang-rt-14-dev           # second compiler + sanitizer runtimes
+  clang-format-14 clang-tidy-14         # make lint (tools/lint-cpp.sh)
   libicu-dev libstemmer-dev             # Unicode analysis, Snowball stemmers (libstemmer, BSD)
   libxapian-dev                         # tests' reference engine and benchmark peer only (GPL)
   libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev zstd libroaring-dev
