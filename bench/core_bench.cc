@@ -74,15 +74,24 @@ void RunQuery(benchmark::State& state, const char* query, Operator op, bool docs
 }
 
 void BM_Search_TermTop10(benchmark::State& s) { RunQuery(s, "sugar", Operator::kAnd, false); }
-void BM_Search_AndTop10(benchmark::State& s) { RunQuery(s, "peanut butter", Operator::kAnd, false); }
-void BM_Search_OrTop10(benchmark::State& s) { RunQuery(s, "salt sugar water", Operator::kOr, false); }
+void BM_Search_AndTop10(benchmark::State& s) {
+  RunQuery(s, "peanut butter", Operator::kAnd, false);
+}
+void BM_Search_OrTop10(benchmark::State& s) {
+  RunQuery(s, "salt sugar water", Operator::kOr, false);
+}
 // One field: a flat union of terms (the bulk MaxScore path); the query above
 // is a union of per-field unions (the doc-at-a-time MaxScore path).
 void BM_Search_OrOneFieldTop10(benchmark::State& s) {
-  RunQuery(s, "ingredients:salt ingredients:sugar ingredients:water ingredients:oil", Operator::kOr, false);
+  RunQuery(s, "ingredients:salt ingredients:sugar ingredients:water ingredients:oil", Operator::kOr,
+           false);
 }
-void BM_Search_PhraseTop10(benchmark::State& s) { RunQuery(s, "\"wheat flour\"", Operator::kAnd, false); }
-void BM_Search_AndTop10WithDocs(benchmark::State& s) { RunQuery(s, "peanut butter", Operator::kAnd, true); }
+void BM_Search_PhraseTop10(benchmark::State& s) {
+  RunQuery(s, "\"wheat flour\"", Operator::kAnd, false);
+}
+void BM_Search_AndTop10WithDocs(benchmark::State& s) {
+  RunQuery(s, "peanut butter", Operator::kAnd, true);
+}
 // Search-as-you-type and typo tolerance (top 10, pruned).
 void RunExpanded(benchmark::State& state, const char* query, bool prefix, bool typos) {
   const Index& index = Catalogue();

@@ -20,7 +20,8 @@ namespace {
 // The catalogue index path (built once if LIBSEARCH_BENCH_INDEX is unset).
 const std::string& CataloguePath() {
   static const std::string path = [] {
-    std::string p = std::getenv("LIBSEARCH_BENCH_INDEX") ? std::getenv("LIBSEARCH_BENCH_INDEX") : "";
+    std::string p =
+        std::getenv("LIBSEARCH_BENCH_INDEX") ? std::getenv("LIBSEARCH_BENCH_INDEX") : "";
     if (p.empty()) {
       const std::string src = LIBSEARCH_SOURCE_DIR;
       p = "/tmp/libsearch_product_bench.idx";
@@ -93,7 +94,7 @@ void RunRequests(benchmark::State& state, const std::vector<SearchRequest>& requ
 // cache; the _NoFilterCache variant evaluates it every time.
 std::vector<SearchRequest> TypoRangeFacetsSortRequests() {
   const char* words[] = {"chocolte", "yoghourt", "biscuts", "cheesse", "tomatoe", "strawbery",
-                         "vanila", "almnds", "peanutt", "cerael", "orgnic", "juicee"};
+                         "vanila",   "almnds",   "peanutt", "cerael",  "orgnic",  "juicee"};
   std::vector<SearchRequest> reqs;
   for (const char* w : words) {
     SearchRequest r;
@@ -159,7 +160,8 @@ void BM_Product_Prefix3Letters(benchmark::State& state) {
 }
 BENCHMARK(BM_Product_Prefix3Letters)->Iterations(300);
 void BM_Product_Prefix4Letters(benchmark::State& state) {
-  PrefixCase(state, {"choc", "appl", "milk", "oran", "bana", "toma", "suga", "coco", "pean", "gree"});
+  PrefixCase(state,
+             {"choc", "appl", "milk", "oran", "bana", "toma", "suga", "coco", "pean", "gree"});
 }
 BENCHMARK(BM_Product_Prefix4Letters)->Iterations(300);
 

@@ -1,4 +1,5 @@
 // The `libsearch` command-line tool: a thin adapter over the public API.
+#include <libsearch/libsearch.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,7 +9,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <libsearch/libsearch.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -80,8 +80,7 @@ int RunIndex(const std::string& schema_path, const std::vector<std::string>& inp
     skipped += stats->lines_skipped;
     for (const std::string& e : stats->errors) std::cerr << "skipped: " << e << "\n";
     if (stats->lines_skipped > stats->errors.size()) {
-      std::cerr << "skipped: ... and " << stats->lines_skipped - stats->errors.size()
-                << " more\n";
+      std::cerr << "skipped: ... and " << stats->lines_skipped - stats->errors.size() << " more\n";
     }
   }
   if (logged) {
@@ -100,7 +99,7 @@ int RunIndex(const std::string& schema_path, const std::vector<std::string>& inp
 
 struct Scoring {
   libsearch::Bm25Params bm25;  // Checked by Index::Open (ValidateBm25Params).
-  std::string synonyms;  // Synonym file applied at search time.
+  std::string synonyms;        // Synonym file applied at search time.
 };
 
 libsearch::Result<libsearch::OpenOptions> OpenOpts(const Scoring& scoring) {
@@ -134,10 +133,10 @@ Json CommaList(const std::string& s) {
 void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
   Json* keys = &flags->keys;
   using Strings = std::vector<std::string>;
-  cmd->add_option_function<size_t>("--k", [keys](const size_t& v) { (*keys)["k"] = v; },
-                                   "Hits to return (default 10)");
-  cmd->add_option_function<size_t>("--offset", [keys](const size_t& v) { (*keys)["offset"] = v; },
-                                   "Hits to skip (pagination)");
+  cmd->add_option_function<size_t>(
+      "--k", [keys](const size_t& v) { (*keys)["k"] = v; }, "Hits to return (default 10)");
+  cmd->add_option_function<size_t>(
+      "--offset", [keys](const size_t& v) { (*keys)["offset"] = v; }, "Hits to skip (pagination)");
   cmd->add_option_function<std::string>(
       "--fields", [keys](const std::string& v) { (*keys)["fields"] = CommaList(v); },
       "Comma-separated fields for bare words (default: all text fields)");
@@ -145,36 +144,47 @@ void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
          "--operator", [keys](const std::string& v) { (*keys)["operator"] = v; },
          "Default operator: and | or (default and)")
       ->check(CLI::IsMember({"and", "or"}));
-  cmd->add_option_function<Strings>("--filter", [keys](const Strings& v) { (*keys)["filters"] = v; },
-                                    "Filter in query syntax, e.g. 'sugars_100g:<5' (repeatable; never changes scores)");
-  cmd->add_option_function<Strings>("--facet", [keys](const Strings& v) { (*keys)["facets"] = v; },
-                                    "Facet counts: FIELD[:SIZE] for keywords, FIELD:LO..HI,... for numbers (repeatable)");
-  cmd->add_option_function<Strings>("--disjunctive", [keys](const Strings& v) { (*keys)["disjunctive"] = v; },
-                                    "Count this facet field as if filters on it were lifted (repeatable)");
-  cmd->add_option_function<std::string>("--sort", [keys](const std::string& v) { (*keys)["sort"] = v; },
-                                        "Sort by FIELD[:asc|desc],... then score (_score is relevance)");
-  cmd->add_option_function<Strings>("--highlight", [keys](const Strings& v) { (*keys)["highlight"] = v; },
-                                    "Stored text field to return a marked snippet of (repeatable)");
+  cmd->add_option_function<Strings>(
+      "--filter", [keys](const Strings& v) { (*keys)["filters"] = v; },
+      "Filter in query syntax, e.g. 'sugars_100g:<5' (repeatable; never changes scores)");
+  cmd->add_option_function<Strings>(
+      "--facet", [keys](const Strings& v) { (*keys)["facets"] = v; },
+      "Facet counts: FIELD[:SIZE] for keywords, FIELD:LO..HI,... for numbers (repeatable)");
+  cmd->add_option_function<Strings>(
+      "--disjunctive", [keys](const Strings& v) { (*keys)["disjunctive"] = v; },
+      "Count this facet field as if filters on it were lifted (repeatable)");
+  cmd->add_option_function<std::string>(
+      "--sort", [keys](const std::string& v) { (*keys)["sort"] = v; },
+      "Sort by FIELD[:asc|desc],... then score (_score is relevance)");
+  cmd->add_option_function<Strings>(
+      "--highlight", [keys](const Strings& v) { (*keys)["highlight"] = v; },
+      "Stored text field to return a marked snippet of (repeatable)");
   cmd->add_option_function<std::string>(
       "--retrieve", [keys](const std::string& v) { (*keys)["retrieve"] = CommaList(v); },
       "Comma-separated stored fields to return (default: all)");
   cmd->add_option_function<std::string>(
          "--syntax", [keys](const std::string& v) { (*keys)["syntax"] = v; },
-         "Query syntax: simple (any text is searched; malformed syntax becomes words) | full (strict, errors with positions)")
+         "Query syntax: simple (any text is searched; malformed syntax becomes words) | full "
+         "(strict, errors with positions)")
       ->check(CLI::IsMember({"simple", "full"}));
   cmd->add_option_function<uint32_t>(
       "--max-expansions", [keys](const uint32_t& v) { (*keys)["max_expansions"] = v; },
       "Prefix and typo expansions per word (default 50)");
-  cmd->add_flag_function("--prefix", [keys](int64_t) { (*keys)["prefix"] = true; },
-                         "Search-as-you-type: the last word also matches as a prefix");
-  cmd->add_flag_function("--typos", [keys](int64_t) { (*keys)["typos"] = true; },
-                         "Typo tolerance: 1 edit for 5-8 letter words, 2 for longer");
-  cmd->add_flag_function("--no-synonyms", [keys](int64_t) { (*keys)["synonyms"] = false; },
-                         "Do not apply the index's synonym groups");
-  cmd->add_flag_function("--no-suggest", [keys](int64_t) { (*keys)["suggest"] = false; },
-                         "No \"did you mean\" when nothing matches");
-  cmd->add_flag_function("--exact-total", [keys](int64_t) { (*keys)["exact_total"] = true; },
-                         "Count every match exactly (default: exact up to 1000, then a lower bound)");
+  cmd->add_flag_function(
+      "--prefix", [keys](int64_t) { (*keys)["prefix"] = true; },
+      "Search-as-you-type: the last word also matches as a prefix");
+  cmd->add_flag_function(
+      "--typos", [keys](int64_t) { (*keys)["typos"] = true; },
+      "Typo tolerance: 1 edit for 5-8 letter words, 2 for longer");
+  cmd->add_flag_function(
+      "--no-synonyms", [keys](int64_t) { (*keys)["synonyms"] = false; },
+      "Do not apply the index's synonym groups");
+  cmd->add_flag_function(
+      "--no-suggest", [keys](int64_t) { (*keys)["suggest"] = false; },
+      "No \"did you mean\" when nothing matches");
+  cmd->add_flag_function(
+      "--exact-total", [keys](int64_t) { (*keys)["exact_total"] = true; },
+      "Count every match exactly (default: exact up to 1000, then a lower bound)");
 }
 
 // The CLI is the index owner's tool: network limits do not apply.
@@ -214,7 +224,8 @@ int RunSearch(const std::string& path, const SearchFlags& flags, bool json, bool
     // Show the first stored string field other than the id as a title.
     if (doc.is_object()) {
       for (auto it = doc.begin(); it != doc.end(); ++it) {
-        if (it.key() != id_field && it.value().is_string() && !it.value().get<std::string>().empty()) {
+        if (it.key() != id_field && it.value().is_string() &&
+            !it.value().get<std::string>().empty()) {
           title = it.value().get<std::string>();
           break;
         }
@@ -304,15 +315,16 @@ int RunInfo(const std::string& path) {
   auto index = libsearch::Index::Open(path);
   if (!index.ok()) return Fail(index.status());
   const libsearch::IndexInfo info = (*index)->Info();
-  std::printf("index     %s\nformat    %u.%u\ndocuments %llu\nsize      %llu bytes\nid field  %s\n\n",
-              info.path.c_str(), info.format_major, info.format_minor,
-              static_cast<unsigned long long>(info.num_docs),
-              static_cast<unsigned long long>(info.file_bytes), info.id_field.c_str());
+  std::printf(
+      "index     %s\nformat    %u.%u\ndocuments %llu\nsize      %llu bytes\nid field  %s\n\n",
+      info.path.c_str(), info.format_major, info.format_minor,
+      static_cast<unsigned long long>(info.num_docs),
+      static_cast<unsigned long long>(info.file_bytes), info.id_field.c_str());
   // Text and keyword fields: docs with a term, distinct terms, tokens.
   // Int and float fields have no terms but a column (range filters, facets,
   // sorting): docs with a value, and the smallest and largest value.
-  std::printf("%-22s %-8s %-7s %-6s %10s %10s %12s\n", "field", "type", "indexed", "stored",
-              "docs", "terms", "tokens");
+  std::printf("%-22s %-8s %-7s %-6s %10s %10s %12s\n", "field", "type", "indexed", "stored", "docs",
+              "terms", "tokens");
   bool has_numeric = false;
   for (const auto& f : info.fields) {
     const bool numeric =
@@ -340,7 +352,8 @@ int RunInfo(const std::string& path) {
   std::printf("\n%-18s %-22s %12s %12s\n", "section", "field", "offset", "bytes");
   for (const auto& s : info.sections) {
     std::printf("%-18s %-22s %12llu %12llu\n", s.kind.c_str(), s.field.c_str(),
-                static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.bytes));
+                static_cast<unsigned long long>(s.offset),
+                static_cast<unsigned long long>(s.bytes));
   }
   return 0;
 }
@@ -387,19 +400,22 @@ int main(int argc, char** argv) {
   double progress_seconds = 5;
   idx->add_option("--progress-seconds", progress_seconds,
                   "When stderr is not a terminal, print a progress line this often")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   std::string index_synonyms;
   idx->add_option("--synonyms", index_synonyms, "Synonym file stored in the index")
       ->check(CLI::ExistingFile);
 
   CLI::App* search = app.add_subcommand(
-      "search", "Run one query (full syntax by default: malformed syntax is an error; --syntax simple)");
+      "search",
+      "Run one query (full syntax by default: malformed syntax is an error; --syntax simple)");
   search->add_option("index", index_path, "Index file")->required();
   search->add_option("query", query, "Query text")->required();
   search->add_flag("--json", json, "Print the JSON model's response (README \"Search API\")");
   search->add_flag("--explain", explain, "Print the parsed query instead of results");
   search->add_option_function<std::string>(
-      "--search-after", [&search_flags](const std::string& v) { search_flags.keys["search_after"] = v; },
+      "--search-after",
+      [&search_flags](const std::string& v) { search_flags.keys["search_after"] = v; },
       "Cursor from the previous page (next_cursor)");
   AddRequestFlags(search, &search_flags);
   add_scoring(search);
@@ -407,11 +423,14 @@ int main(int argc, char** argv) {
   CLI::App* batch = app.add_subcommand(
       "batch", "Run many requests from a JSON Lines file (simple syntax by default)");
   batch->add_option("index", index_path, "Index file")->required();
-  batch->add_option("--queries", queries,
-                    "JSON Lines: {\"id\": ..., \"query\": ..., ...any request key}; flags give every line's defaults")
+  batch
+      ->add_option("--queries", queries,
+                   "JSON Lines: {\"id\": ..., \"query\": ..., ...any request key}; flags give "
+                   "every line's defaults")
       ->required();
   batch->add_option("--format", format, "trec | json (every response key per line)")
-      ->check(CLI::IsMember({"trec", "json"}))->capture_default_str();
+      ->check(CLI::IsMember({"trec", "json"}))
+      ->capture_default_str();
   batch->add_flag("--skip-bad", skip_bad, "Report invalid requests on stderr and go on");
   AddRequestFlags(batch, &batch_flags);
   add_scoring(batch);
@@ -421,7 +440,9 @@ int main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "Check every checksum in an index file");
   verify->add_option("index", index_path, "Index file")->required();
 
-  app.footer("Which deployment? The advisor is its own command: libsearch-advisor profile|advise (advisor/).");
+  app.footer(
+      "Which deployment? The advisor is its own command: libsearch-advisor profile|advise "
+      "(advisor/).");
 
   CLI11_PARSE(app, argc, argv);
   if (*idx) return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds);

@@ -10,6 +10,8 @@
 // Queries: one per line. Every search is top-10 with stored documents (the
 // SearchRequest defaults), and reads each hit's id and score, as the Python
 // side does.
+#include <libsearch/libsearch.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -17,8 +19,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <libsearch/libsearch.h>
 
 namespace {
 
@@ -41,8 +41,7 @@ size_t Consume(const libsearch::SearchResponse& r) {
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: %s INDEX QUERIES single|batch REPS\n",
-                 argv[0]);
+    std::fprintf(stderr, "usage: %s INDEX QUERIES single|batch REPS\n", argv[0]);
     return 2;
   }
   auto index = libsearch::Index::Open(argv[1]);

@@ -1,6 +1,8 @@
 // The C++ baseline again, as a C ABI shared library that bench_python.py
 // loads with ctypes, so C++ and Python searches run in the same process (same
 // heap, same shared-object code model) and only the binding differs.
+#include <libsearch/libsearch.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -8,16 +10,12 @@
 #include <string>
 #include <vector>
 
-#include <libsearch/libsearch.h>
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 int64_t Since(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
-                                                              start)
-      .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
 }
 
 // Reads what the Python side reads: ids and scores.

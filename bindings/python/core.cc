@@ -5,6 +5,8 @@
 // Errors: a non-OK Status becomes the Python exception class that
 // libsearch._errors.BY_CODE lists for its code, with the C++ message.
 // The GIL is released around every call that builds, reads or searches.
+#include <libsearch/lambda_event.h>
+#include <libsearch/libsearch.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -17,9 +19,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <libsearch/lambda_event.h>
-#include <libsearch/libsearch.h>
 
 namespace py = pybind11;
 
@@ -42,8 +41,7 @@ PyObject* ErrorClass(libsearch::StatusCode code) {
   const auto i = static_cast<size_t>(code);
   return i < kNumCodes && g_error_classes[i] != nullptr
              ? g_error_classes[i]
-             : g_error_classes[static_cast<size_t>(
-                   libsearch::StatusCode::kInternal)];
+             : g_error_classes[static_cast<size_t>(libsearch::StatusCode::kInternal)];
 }
 
 void Check(const Status& status) {
@@ -58,13 +56,10 @@ T Unwrap(libsearch::Result<T> result) {
 
 // The options of a plain search (Index.search_basic); the rest keep their
 // defaults. Every option is a field of the SearchRequest class otherwise.
-libsearch::SearchRequest MakeBasicRequest(std::string query, size_t k,
-                                          size_t offset,
+libsearch::SearchRequest MakeBasicRequest(std::string query, size_t k, size_t offset,
                                           std::vector<std::string> fields,
-                                          std::vector<std::string> filters,
-                                          libsearch::Operator op,
-                                          bool include_docs,
-                                          std::optional<uint64_t> threshold) {
+                                          std::vector<std::string> filters, libsearch::Operator op,
+                                          bool include_docs, std::optional<uint64_t> threshold) {
   libsearch::SearchRequest req;
   req.query = std::move(query);
   req.k = k;
@@ -74,8 +69,7 @@ libsearch::SearchRequest MakeBasicRequest(std::string query, size_t k,
   req.default_operator = op;
   req.include_docs = include_docs;
   // None: count every match.
-  req.total_hits_threshold =
-      threshold.value_or(libsearch::SearchRequest::kExactTotal);
+  req.total_hits_threshold = threshold.value_or(libsearch::SearchRequest::kExactTotal);
   return req;
 }
 
@@ -107,11 +101,10 @@ void BindSchema(py::module_& m) {
       .value("FLOAT", libsearch::FieldType::kFloat);
   py::class_<libsearch::FieldSpec>(m, "FieldSpec")
       .def_readonly("name", &libsearch::FieldSpec::name)
-      .def_property_readonly(
-          "type",
-          [](const libsearch::FieldSpec& f) {
-            return std::string(libsearch::FieldTypeName(f.type));
-          })
+      .def_property_readonly("type",
+                             [](const libsearch::FieldSpec& f) {
+                               return std::string(libsearch::FieldTypeName(f.type));
+                             })
       .def_readonly("stored", &libsearch::FieldSpec::stored)
       .def_readonly("indexed", &libsearch::FieldSpec::indexed)
       .def_readonly("boost", &libsearch::FieldSpec::boost)
@@ -120,14 +113,10 @@ void BindSchema(py::module_& m) {
       .def_readonly("fold_accents", &libsearch::FieldSpec::fold_accents);
   py::class_<libsearch::Schema>(m, "Schema")
       .def_static("from_json",
-                  [](const std::string& json) {
-                    return Unwrap(libsearch::Schema::FromJson(json));
-                  })
+                  [](const std::string& json) { return Unwrap(libsearch::Schema::FromJson(json)); })
       .def_static(
           "from_file",
-          [](const std::string& path) {
-            return Unwrap(libsearch::Schema::FromFile(path));
-          },
+          [](const std::string& path) { return Unwrap(libsearch::Schema::FromFile(path)); },
           py::call_guard<py::gil_scoped_release>())
       .def("to_json", &libsearch::Schema::ToJson)
       .def_property_readonly("search_defaults_json", &libsearch::Schema::search_defaults_json)
@@ -143,8 +132,8 @@ void BindBuilder(py::module_& m) {
       .def_readonly("errors", &libsearch::IngestStats::errors);
   py::class_<libsearch::IndexBuilder>(m, "IndexBuilder")
       .def_static("create",
-                  [](const libsearch::Schema& schema, float k1, float b,
-                     int zstd_level, uint32_t block_bytes) {
+                  [](const libsearch::Schema& schema, float k1, float b, int zstd_level,
+                     uint32_t block_bytes) {
                     libsearch::IndexBuilderOptions o;
                     o.bm25 = {k1, b};
                     o.docstore_zstd_level = zstd_level;
@@ -153,14 +142,12 @@ void BindBuilder(py::module_& m) {
                   })
       .def(
           "add_json",
-          [](libsearch::IndexBuilder& self, const std::string& json) {
-            Check(self.AddJson(json));
-          },
+          [](libsearch::IndexBuilder& self, const std::string& json) { Check(self.AddJson(json)); },
           py::call_guard<py::gil_scoped_release>())
       .def(
           "add_jsonl",
-          [](libsearch::IndexBuilder& self, const std::string& path,
-             bool skip_bad, size_t max_error_messages) {
+          [](libsearch::IndexBuilder& self, const std::string& path, bool skip_bad,
+             size_t max_error_messages) {
             libsearch::IngestOptions o;
             o.skip_bad = skip_bad;
             o.max_error_messages = max_error_messages;
@@ -170,20 +157,17 @@ void BindBuilder(py::module_& m) {
       .def_property_readonly("num_docs", &libsearch::IndexBuilder::num_docs)
       .def(
           "build",
-          [](libsearch::IndexBuilder& self, const std::string& path) {
-            Check(self.Build(path));
-          },
+          [](libsearch::IndexBuilder& self, const std::string& path) { Check(self.Build(path)); },
           py::call_guard<py::gil_scoped_release>());
 }
 
 void BindInfo(py::module_& m) {
   py::class_<libsearch::FieldInfo>(m, "FieldInfo")
       .def_readonly("name", &libsearch::FieldInfo::name)
-      .def_property_readonly(
-          "type",
-          [](const libsearch::FieldInfo& f) {
-            return std::string(libsearch::FieldTypeName(f.type));
-          })
+      .def_property_readonly("type",
+                             [](const libsearch::FieldInfo& f) {
+                               return std::string(libsearch::FieldTypeName(f.type));
+                             })
       .def_readonly("indexed", &libsearch::FieldInfo::indexed)
       .def_readonly("stored", &libsearch::FieldInfo::stored)
       .def_readonly("doc_count", &libsearch::FieldInfo::doc_count)
@@ -228,22 +212,19 @@ void BindRequest(py::module_& m) {
       .def(py::init([](std::string label, double from, double to) {
              return Range{std::move(label), from, to};
            }),
-           py::arg("label") = range.label, py::arg("from_") = range.from,
-           py::arg("to") = range.to)
+           py::arg("label") = range.label, py::arg("from_") = range.from, py::arg("to") = range.to)
       .def_readwrite("label", &Range::label)
       .def_readwrite("from_", &Range::from)  // `from` is a Python keyword
       .def_readwrite("to", &Range::to);
 
   const FacetRequest facet;
   py::class_<FacetRequest>(m, "FacetRequest")
-      .def(py::init([](std::string field, size_t size, std::vector<Range> ranges,
-                       bool disjunctive) {
-             return FacetRequest{std::move(field), size, std::move(ranges),
-                                 disjunctive};
-           }),
-           py::arg("field") = facet.field, py::arg("size") = facet.size,
-           py::arg("ranges") = facet.ranges,
-           py::arg("disjunctive") = facet.disjunctive)
+      .def(
+          py::init([](std::string field, size_t size, std::vector<Range> ranges, bool disjunctive) {
+            return FacetRequest{std::move(field), size, std::move(ranges), disjunctive};
+          }),
+          py::arg("field") = facet.field, py::arg("size") = facet.size,
+          py::arg("ranges") = facet.ranges, py::arg("disjunctive") = facet.disjunctive)
       .def_readwrite("field", &FacetRequest::field)
       .def_readwrite("size", &FacetRequest::size)
       .def_readwrite("ranges", &FacetRequest::ranges)
@@ -254,20 +235,18 @@ void BindRequest(py::module_& m) {
       .def(py::init([](std::string field, bool descending) {
              return SortField{std::move(field), descending};
            }),
-           py::arg("field") = sort.field,
-           py::arg("descending") = sort.descending)
+           py::arg("field") = sort.field, py::arg("descending") = sort.descending)
       .def_readwrite("field", &SortField::field)
       .def_readwrite("descending", &SortField::descending);
 
   const HighlightOptions highlight;
   py::class_<HighlightOptions>(m, "HighlightOptions")
-      .def(py::init([](std::vector<std::string> fields, std::string pre_tag,
-                       std::string post_tag, size_t fragment_bytes) {
-             return HighlightOptions{std::move(fields), std::move(pre_tag),
-                                     std::move(post_tag), fragment_bytes};
+      .def(py::init([](std::vector<std::string> fields, std::string pre_tag, std::string post_tag,
+                       size_t fragment_bytes) {
+             return HighlightOptions{std::move(fields), std::move(pre_tag), std::move(post_tag),
+                                     fragment_bytes};
            }),
-           py::arg("fields") = highlight.fields,
-           py::arg("pre_tag") = highlight.pre_tag,
+           py::arg("fields") = highlight.fields, py::arg("pre_tag") = highlight.pre_tag,
            py::arg("post_tag") = highlight.post_tag,
            py::arg("fragment_bytes") = highlight.fragment_bytes)
       .def_readwrite("fields", &HighlightOptions::fields)
@@ -292,8 +271,7 @@ void BindRequest(py::module_& m) {
       .def_readwrite("include_docs", &SearchRequest::include_docs)
       .def_readwrite("retrieve", &SearchRequest::retrieve)
       .def_readwrite("include_ids", &SearchRequest::include_ids)
-      .def_readwrite("total_hits_threshold",
-                     &SearchRequest::total_hits_threshold)
+      .def_readwrite("total_hits_threshold", &SearchRequest::total_hits_threshold)
       .def_readwrite("facets", &SearchRequest::facets)
       .def_readwrite("sort", &SearchRequest::sort)
       .def_readwrite("highlight", &SearchRequest::highlight)
@@ -302,12 +280,10 @@ void BindRequest(py::module_& m) {
   request.attr("EXACT_TOTAL") = SearchRequest::kExactTotal;
 
   // The spec syntax of the JSON model ("brands:5", "price:desc,_score").
-  m.def("parse_facet_spec", [](const std::string& spec) {
-    return Unwrap(libsearch::ParseFacetSpec(spec));
-  });
-  m.def("parse_sort_spec", [](const std::string& spec) {
-    return Unwrap(libsearch::ParseSortSpec(spec));
-  });
+  m.def("parse_facet_spec",
+        [](const std::string& spec) { return Unwrap(libsearch::ParseFacetSpec(spec)); });
+  m.def("parse_sort_spec",
+        [](const std::string& spec) { return Unwrap(libsearch::ParseSortSpec(spec)); });
 }
 
 void BindSearch(py::module_& m) {
@@ -330,19 +306,16 @@ void BindSearch(py::module_& m) {
       .def_readonly("took_us", &Response::took_us)
       .def("__len__", [](const Response& r) { return r.hits.size(); })
       .def("id", [](const Response& r, size_t i) { return HitAt(r, i).id; })
-      .def("score",
-           [](const Response& r, size_t i) { return HitAt(r, i).score; })
-      .def("doc_number",
-           [](const Response& r, size_t i) { return HitAt(r, i).doc; })
-      .def("doc_json",
-           [](const Response& r, size_t i) { return HitAt(r, i).doc_json; })
-      .def("highlights",
-           [](const Response& r, size_t i) { return HitAt(r, i).highlights; })
-      .def("ids", [](const Response& r) {
-        py::list out(r.hits.size());
-        for (size_t i = 0; i < r.hits.size(); ++i) out[i] = r.hits[i].id;
-        return out;
-      })
+      .def("score", [](const Response& r, size_t i) { return HitAt(r, i).score; })
+      .def("doc_number", [](const Response& r, size_t i) { return HitAt(r, i).doc; })
+      .def("doc_json", [](const Response& r, size_t i) { return HitAt(r, i).doc_json; })
+      .def("highlights", [](const Response& r, size_t i) { return HitAt(r, i).highlights; })
+      .def("ids",
+           [](const Response& r) {
+             py::list out(r.hits.size());
+             for (size_t i = 0; i < r.hits.size(); ++i) out[i] = r.hits[i].id;
+             return out;
+           })
       .def("scores", [](const Response& r) {
         py::list out(r.hits.size());
         for (size_t i = 0; i < r.hits.size(); ++i) out[i] = r.hits[i].score;
@@ -362,22 +335,19 @@ void BindSearch(py::module_& m) {
           py::call_guard<py::gil_scoped_release>())
       .def(
           "search",
-          [](const libsearch::Index& self,
-             const libsearch::SearchRequest& request) {
+          [](const libsearch::Index& self, const libsearch::SearchRequest& request) {
             return std::make_unique<Response>(Unwrap(self.Search(request)));
           },
           py::call_guard<py::gil_scoped_release>())
       // The common case without building a SearchRequest object first.
       .def(
           "search_basic",
-          [](const libsearch::Index& self, std::string query, size_t k,
-             size_t offset, std::vector<std::string> fields,
-             std::vector<std::string> filters, libsearch::Operator op,
-             bool include_docs, std::optional<uint64_t> threshold) {
-            return std::make_unique<Response>(Unwrap(self.Search(
-                MakeBasicRequest(std::move(query), k, offset, std::move(fields),
-                                 std::move(filters), op, include_docs,
-                                 threshold))));
+          [](const libsearch::Index& self, std::string query, size_t k, size_t offset,
+             std::vector<std::string> fields, std::vector<std::string> filters,
+             libsearch::Operator op, bool include_docs, std::optional<uint64_t> threshold) {
+            return std::make_unique<Response>(Unwrap(
+                self.Search(MakeBasicRequest(std::move(query), k, offset, std::move(fields),
+                                             std::move(filters), op, include_docs, threshold))));
           },
           py::call_guard<py::gil_scoped_release>())
       // `request` with each query in turn. One entry per query: a
@@ -385,8 +355,7 @@ void BindSearch(py::module_& m) {
       .def("search_batch",
            [](const libsearch::Index& self, std::vector<std::string> queries,
               const libsearch::SearchRequest& request) {
-             std::vector<libsearch::SearchRequest> requests(queries.size(),
-                                                            request);
+             std::vector<libsearch::SearchRequest> requests(queries.size(), request);
              for (size_t i = 0; i < queries.size(); ++i) {
                requests[i].query = std::move(queries[i]);
              }
@@ -410,7 +379,8 @@ void BindSearch(py::module_& m) {
       // Python Lambda handler and the Cloud Run function answer with.
       .def(
           "handle_json",
-          [](const libsearch::Index& self, const py::bytes& body, std::optional<double> deadline_ms) {
+          [](const libsearch::Index& self, const py::bytes& body,
+             std::optional<double> deadline_ms) {
             std::string text = body;
             py::gil_scoped_release release;
             return libsearch::HandleSearchJson(self, text, HandleOptionsFor(deadline_ms));
@@ -418,7 +388,8 @@ void BindSearch(py::module_& m) {
           py::arg("body"), py::arg("deadline_ms") = py::none())
       .def(
           "handle_query_string",
-          [](const libsearch::Index& self, const py::bytes& query, std::optional<double> deadline_ms) {
+          [](const libsearch::Index& self, const py::bytes& query,
+             std::optional<double> deadline_ms) {
             std::string text = query;
             py::gil_scoped_release release;
             return libsearch::HandleSearchQueryString(self, text, HandleOptionsFor(deadline_ms));
@@ -426,7 +397,8 @@ void BindSearch(py::module_& m) {
           py::arg("query"), py::arg("deadline_ms") = py::none())
       .def(
           "handle_lambda_event",
-          [](const libsearch::Index& self, const py::bytes& event, std::optional<double> deadline_ms) {
+          [](const libsearch::Index& self, const py::bytes& event,
+             std::optional<double> deadline_ms) {
             std::string text = event;
             libsearch::LambdaReply r;
             {
@@ -438,8 +410,7 @@ void BindSearch(py::module_& m) {
           py::arg("event"), py::arg("deadline_ms") = py::none())
       .def(
           "explain",
-          [](const libsearch::Index& self,
-             const libsearch::SearchRequest& request) {
+          [](const libsearch::Index& self, const libsearch::SearchRequest& request) {
             return Unwrap(self.ExplainQuery(request));
           },
           py::call_guard<py::gil_scoped_release>())
@@ -450,14 +421,12 @@ void BindSearch(py::module_& m) {
           },
           py::call_guard<py::gil_scoped_release>())
       .def(
-          "verify",
-          [](const libsearch::Index& self) { Check(self.Verify()); },
+          "verify", [](const libsearch::Index& self) { Check(self.Verify()); },
           py::call_guard<py::gil_scoped_release>())
       .def("info", &libsearch::Index::Info)
       .def_property_readonly("num_docs", &libsearch::Index::num_docs)
-      .def_property_readonly("schema", [](const libsearch::Index& self) {
-        return libsearch::Schema(self.schema());
-      });
+      .def_property_readonly(
+          "schema", [](const libsearch::Index& self) { return libsearch::Schema(self.schema()); });
 }
 
 // The C++ option defaults, so the facade's keyword defaults never disagree.
@@ -493,8 +462,7 @@ py::dict Defaults() {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "libsearch C++ API (internal; import libsearch instead).";
-  const py::tuple classes =
-      py::module_::import("libsearch._errors").attr("BY_CODE");
+  const py::tuple classes = py::module_::import("libsearch._errors").attr("BY_CODE");
   for (size_t i = 0; i < kNumCodes && i < classes.size(); ++i) {
     g_error_classes[i] = py::object(classes[i]).release().ptr();
   }
@@ -502,8 +470,7 @@ PYBIND11_MODULE(_core, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const StatusError& e) {
-      PyErr_SetString(ErrorClass(e.status.code()),
-                      e.status.message().c_str());
+      PyErr_SetString(ErrorClass(e.status.code()), e.status.message().c_str());
     }
   });
   m.attr("__version__") = libsearch::Version();

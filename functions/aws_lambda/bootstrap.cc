@@ -11,13 +11,13 @@
 // A failure to open it is reported to /runtime/init/error with type
 // Runtime.IndexLoadError, and the process exits (Lambda then reports the
 // error to the invocation).
+#include <libsearch/index.h>
+#include <libsearch/lambda_event.h>
 #include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <libsearch/index.h>
-#include <libsearch/lambda_event.h>
 #include <string>
 
 #include "functions/aws_lambda/runtime_api.h"

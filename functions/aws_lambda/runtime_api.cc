@@ -1,6 +1,7 @@
 // File: functions/aws_lambda/runtime_api.cc
 #include "functions/aws_lambda/runtime_api.h"
 
+#include <libsearch/lambda_event.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,8 +15,6 @@
 #include <cstring>
 #include <memory>
 #include <thread>
-
-#include <libsearch/lambda_event.h>
 
 namespace libsearch::functions {
 namespace {
@@ -54,10 +53,8 @@ bool TransientConnectError(int err) {
     case EAGAIN:
     case ENETUNREACH:
     case EHOSTUNREACH:
-    case EADDRNOTAVAIL:
-      return true;
-    default:
-      return false;
+    case EADDRNOTAVAIL: return true;
+    default: return false;
   }
 }
 
@@ -189,8 +186,7 @@ Result<HttpReply> HttpConnection::Request(
   return reply;
 }
 
-Result<HttpReply> HttpConnection::RequestOnce(const std::string& request,
-                                              bool* nothing_received) {
+Result<HttpReply> HttpConnection::RequestOnce(const std::string& request, bool* nothing_received) {
   *nothing_received = true;
   size_t sent = 0;
   while (sent < request.size()) {
@@ -350,8 +346,8 @@ Status RuntimeApiClient::Post(const std::string& path, std::string_view body,
   LIBSEARCH_ASSIGN_OR_RETURN(HttpReply reply,
                              conn_.Request("POST", std::string(kApiPrefix) + path, headers, body));
   if (reply.status != 202 && reply.status != 200) {
-    const std::string what = "POST " + path + " returned HTTP " + std::to_string(reply.status) +
-                             ": " + reply.body;
+    const std::string what =
+        "POST " + path + " returned HTTP " + std::to_string(reply.status) + ": " + reply.body;
     if (reply.status == 413) return Status::ResourceExhausted(what);
     return Status::IOError(what);
   }

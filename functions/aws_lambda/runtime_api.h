@@ -19,6 +19,8 @@
 // bootstrap, so the first connection can be refused.
 #pragma once
 
+#include <libsearch/status.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -26,8 +28,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <libsearch/status.h>
 
 namespace libsearch::functions {
 
@@ -104,8 +104,7 @@ class RuntimeApiClient {
                       std::string_view content_type = "application/json");
   // `type` goes to the Lambda-Runtime-Function-Error-Type header and the
   // payload's errorType; it should look like Runtime.Xxx or Function.Xxx.
-  Status PostError(const std::string& request_id, std::string_view type,
-                   std::string_view message);
+  Status PostError(const std::string& request_id, std::string_view type, std::string_view message);
   Status PostInitError(std::string_view type, std::string_view message);
 
  private:

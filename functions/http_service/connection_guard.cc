@@ -93,12 +93,14 @@ class Connection final : public httplib::Stream {
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
-    if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) AddressOf(addr, len, ip, port);
+    if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      AddressOf(addr, len, ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
-    if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) AddressOf(addr, len, ip, port);
+    if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      AddressOf(addr, len, ip, port);
   }
   socket_t socket() const override { return fd_; }
 

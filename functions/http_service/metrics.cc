@@ -7,9 +7,9 @@
 namespace libsearch::functions {
 
 Metrics::Metrics()
-    : start_time_seconds_(std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()) {
+    : start_time_seconds_(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count()) {
   for (auto& row : requests_) {
     for (auto& c : row) c.store(0, std::memory_order_relaxed);
   }
@@ -56,8 +56,9 @@ std::string Metrics::Render(uint64_t num_docs) const {
       const uint64_t n = requests_[r][c].load(std::memory_order_relaxed);
       if (n == 0) continue;
       const std::string code = kCodes[c] == 0 ? "other" : std::to_string(kCodes[c]);
-      std::snprintf(line, sizeof(line), "libsearch_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n",
-                    route.c_str(), code.c_str(), static_cast<unsigned long long>(n));
+      std::snprintf(line, sizeof(line),
+                    "libsearch_http_requests_total{route=\"%s\",code=\"%s\"} %llu\n", route.c_str(),
+                    code.c_str(), static_cast<unsigned long long>(n));
       out += line;
     }
   }
@@ -71,13 +72,15 @@ std::string Metrics::Render(uint64_t num_docs) const {
     for (size_t b = 0; b <= kBuckets.size(); ++b) {
       cumulative += buckets_[r][b].load(std::memory_order_relaxed);
       if (b < kBuckets.size()) {
-        std::snprintf(line, sizeof(line),
-                      "libsearch_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                      route.c_str(), kBuckets[b], static_cast<unsigned long long>(cumulative));
+        std::snprintf(
+            line, sizeof(line),
+            "libsearch_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+            route.c_str(), kBuckets[b], static_cast<unsigned long long>(cumulative));
       } else {
-        std::snprintf(line, sizeof(line),
-                      "libsearch_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-                      route.c_str(), static_cast<unsigned long long>(cumulative));
+        std::snprintf(
+            line, sizeof(line),
+            "libsearch_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+            route.c_str(), static_cast<unsigned long long>(cumulative));
       }
       out += line;
     }

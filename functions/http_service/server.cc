@@ -20,6 +20,9 @@
 // multipart body, a GET with a body, a request line the library cannot
 // parse) closes its connection after the answer, so the body is never read
 // as a request (connection_guard.h).
+#include <httplib.h>
+#include <libsearch/index.h>
+#include <libsearch/json.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -27,9 +30,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <httplib.h>
-#include <libsearch/index.h>
-#include <libsearch/json.h>
 #include <memory>
 #include <string>
 #include <thread>
@@ -265,8 +265,9 @@ int Run(int argc, char** argv) {
   server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
-      SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path +
-                                           "; see /search, /healthz, /metrics, /schema, /");
+      SendError(res, 404, "not_found",
+                "no route for " + req.method + " " + req.path +
+                    "; see /search, /healthz, /metrics, /schema, /");
       metrics->Record(Metrics::Route::kOther, 404, 0);
     } else if (res.status == 413) {
       SendError(res, 413, "payload_too_large",
@@ -323,7 +324,8 @@ int Run(int argc, char** argv) {
   if (signal_thread.joinable()) {
     // The signal thread waits in sigwait(), so SIGTERM wakes it, it does not
     // terminate anything.
-    pthread_kill(signal_thread.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
+    pthread_kill(signal_thread.native_handle(),
+                 SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
     signal_thread.join();
   }
   std::fprintf(stderr, "libsearch-service: stopped\n");

@@ -60,8 +60,8 @@ void ConnectionPool::Work() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     ++idle_;
-    const bool woken = ready_.wait_for(
-        lock, idle_timeout_, [&] { return !tasks_.empty() || shutdown_; });
+    const bool woken =
+        ready_.wait_for(lock, idle_timeout_, [&] { return !tasks_.empty() || shutdown_; });
     --idle_;
     if (!woken) {
       if (threads_.size() > min_threads_) {

@@ -40,9 +40,8 @@ class ConnectionPool final : public httplib::TaskQueue {
   // task arrives and no thread is idle, up to `max_threads`. A thread above
   // `min_threads` exits after `idle_timeout` without a task. min_threads is
   // raised to 1 and max_threads to min_threads if lower.
-  ConnectionPool(
-      size_t min_threads, size_t max_threads,
-      std::chrono::milliseconds idle_timeout = std::chrono::seconds(60));
+  ConnectionPool(size_t min_threads, size_t max_threads,
+                 std::chrono::milliseconds idle_timeout = std::chrono::seconds(60));
   ~ConnectionPool() override;  // Shuts down if shutdown() was not called.
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
@@ -84,8 +83,7 @@ class WorkSlots {
   class [[nodiscard]] Lease {
    public:
     explicit Lease(WorkSlots* slots) : slots_(slots) {}
-    Lease(Lease&& other) noexcept
-        : slots_(std::exchange(other.slots_, nullptr)) {}
+    Lease(Lease&& other) noexcept : slots_(std::exchange(other.slots_, nullptr)) {}
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     Lease& operator=(Lease&&) = delete;

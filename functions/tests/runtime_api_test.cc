@@ -10,7 +10,8 @@ namespace libsearch::functions {
 namespace {
 
 TEST(RuntimeApi, SplitHostPort) {
-  EXPECT_EQ(SplitHostPort("127.0.0.1:9001"), std::make_pair(std::string("127.0.0.1"), std::string("9001")));
+  EXPECT_EQ(SplitHostPort("127.0.0.1:9001"),
+            std::make_pair(std::string("127.0.0.1"), std::string("9001")));
   EXPECT_EQ(SplitHostPort("[::1]:9001"), std::make_pair(std::string("::1"), std::string("9001")));
   EXPECT_FALSE(SplitHostPort("localhost"));
   EXPECT_FALSE(SplitHostPort(":9001"));

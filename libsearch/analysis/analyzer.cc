@@ -1,18 +1,17 @@
 #include "analysis/analyzer.h"
 
+#include <libstemmer.h>
 #include <unicode/brkiter.h>
 #include <unicode/bytestream.h>
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
 #include <unicode/ubrk.h>
-#include <unicode/uclean.h>
 #include <unicode/uchar.h>
+#include <unicode/uclean.h>
 #include <unicode/unistr.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
-
-#include <libstemmer.h>
 
 #include <algorithm>
 #include <array>
@@ -32,16 +31,14 @@ struct IsoCode {
   std::string_view snowball;
 };
 constexpr IsoCode kIsoCodes[] = {
-    {"ar", "arabic"},     {"hy", "armenian"},   {"eu", "basque"},
-    {"ca", "catalan"},    {"da", "danish"},     {"nl", "dutch"},
-    {"en", "english"},    {"fi", "finnish"},    {"fr", "french"},
-    {"de", "german"},     {"el", "greek"},      {"hi", "hindi"},
-    {"hu", "hungarian"},  {"id", "indonesian"}, {"ga", "irish"},
-    {"it", "italian"},    {"lt", "lithuanian"}, {"ne", "nepali"},
-    {"no", "norwegian"},  {"nb", "norwegian"},  {"nn", "norwegian"},
-    {"pt", "portuguese"}, {"ro", "romanian"},   {"ru", "russian"},
-    {"sr", "serbian"},    {"es", "spanish"},    {"sv", "swedish"},
-    {"ta", "tamil"},      {"tr", "turkish"},    {"yi", "yiddish"},
+    {"ar", "arabic"},     {"hy", "armenian"},   {"eu", "basque"},    {"ca", "catalan"},
+    {"da", "danish"},     {"nl", "dutch"},      {"en", "english"},   {"fi", "finnish"},
+    {"fr", "french"},     {"de", "german"},     {"el", "greek"},     {"hi", "hindi"},
+    {"hu", "hungarian"},  {"id", "indonesian"}, {"ga", "irish"},     {"it", "italian"},
+    {"lt", "lithuanian"}, {"ne", "nepali"},     {"no", "norwegian"}, {"nb", "norwegian"},
+    {"nn", "norwegian"},  {"pt", "portuguese"}, {"ro", "romanian"},  {"ru", "russian"},
+    {"sr", "serbian"},    {"es", "spanish"},    {"sv", "swedish"},   {"ta", "tamil"},
+    {"tr", "turkish"},    {"yi", "yiddish"},
 };
 
 // Stemmers Xapian::Stem offered (libsearch's stemmer until it moved to
@@ -63,15 +60,13 @@ constexpr std::string_view kNoStemming = "none";
 
 // Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, sorted for binary search.
 constexpr std::string_view kEnglishStopWords[] = {
-    "a",    "an",    "and",   "are",  "as",   "at",    "be",   "but",  "by",
-    "for",  "if",    "in",    "into", "is",   "it",    "no",   "not",  "of",
-    "on",   "or",    "such",  "that", "the",  "their", "then", "there",
-    "these", "they", "this",  "to",   "was",  "will",  "with",
+    "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
+    "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
+    "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with",
 };
 
 bool IsEnglishStopWord(std::string_view word) {
-  return std::binary_search(std::begin(kEnglishStopWords),
-                            std::end(kEnglishStopWords), word);
+  return std::binary_search(std::begin(kEnglishStopWords), std::end(kEnglishStopWords), word);
 }
 
 // Only the English stemmers get a stop list; other languages have none built
@@ -160,9 +155,7 @@ constexpr std::array<uint8_t, 128> MakeAsciiClasses() {
 }
 constexpr std::array<uint8_t, 128> kAsciiClasses = MakeAsciiClasses();
 
-inline uint8_t AsciiClass(char c) {
-  return kAsciiClasses[static_cast<unsigned char>(c) & 0x7f];
-}
+inline uint8_t AsciiClass(char c) { return kAsciiClasses[static_cast<unsigned char>(c) & 0x7f]; }
 inline bool IsWordClass(uint8_t cls) {
   return cls == kLetter || cls == kNumeric || cls == kExtendNumLet;
 }
@@ -184,11 +177,9 @@ IcuShared& GetIcuShared() {
   static IcuShared* shared = [] {
     auto* s = new IcuShared;
     UErrorCode status = U_ZERO_ERROR;
-    s->word_prototype.reset(
-        icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+    s->word_prototype.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
     if (U_FAILURE(status) || s->word_prototype == nullptr) {
-      s->failure = std::string("ICU word BreakIterator: ") +
-                   u_errorName(status);
+      s->failure = std::string("ICU word BreakIterator: ") + u_errorName(status);
       return s;
     }
     s->nfkc_casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
@@ -241,9 +232,9 @@ class ThreadStemmer {
       return;
     }
     // Words are far below 2 GiB (kMaxTextBytes bounds whole fields).
-    const sb_symbol* stem = sb_stemmer_stem(
-        stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
-        static_cast<int>(word.size()));
+    const sb_symbol* stem =
+        sb_stemmer_stem(stemmer_.get(), reinterpret_cast<const sb_symbol*>(word.data()),
+                        static_cast<int>(word.size()));
     if (stem == nullptr) {
       *out = word;  // Out of memory inside libstemmer: keep the word.
       return;
@@ -267,9 +258,7 @@ class ThreadStemmer {
 // An sb_stemmer holds the word being stemmed, so it is not thread-safe:
 // every thread gets its own, looked up by Snowball name (a handful at most).
 ThreadStemmer* GetThreadStemmer(const std::string& snowball) {
-  thread_local std::vector<
-      std::pair<std::string, std::unique_ptr<ThreadStemmer>>>
-      stemmers;
+  thread_local std::vector<std::pair<std::string, std::unique_ptr<ThreadStemmer>>> stemmers;
   for (auto& [name, stemmer] : stemmers) {
     if (name == snowball) return stemmer.get();
   }
@@ -297,8 +286,7 @@ void AppendUtf8(UChar32 c, std::string* out) {
 
 // Large inputs are clamped because ICU break positions are int32_t; fields
 // are many orders of magnitude smaller, so this is only a safety net.
-constexpr size_t kMaxTextBytes =
-    static_cast<size_t>(std::numeric_limits<int32_t>::max());
+constexpr size_t kMaxTextBytes = static_cast<size_t>(std::numeric_limits<int32_t>::max());
 
 class AnalyzerImpl final : public Analyzer {
  public:
@@ -311,8 +299,7 @@ class AnalyzerImpl final : public Analyzer {
   void Analyze(std::string_view text, std::vector<Token>* out,
                uint32_t first_position) const override {
     if (text.size() > kMaxTextBytes) text = text.substr(0, kMaxTextBytes);
-    Emitter emitter{this, out, first_position,
-                    stem_ ? GetThreadStemmer(snowball_) : nullptr, {}};
+    Emitter emitter{this, out, first_position, stem_ ? GetThreadStemmer(snowball_) : nullptr, {}};
     if (options_.force_icu) {
       AnalyzeIcu(text, 0, &emitter);
       return;
@@ -465,8 +452,7 @@ class AnalyzerImpl final : public Analyzer {
         const uint8_t after = AsciiClass(s[i + 1]);
         const bool letters = before == kLetter && after == kLetter;
         const bool digits = before == kNumeric && after == kNumeric;
-        if ((mid == kMidNumLetQ && (letters || digits)) ||
-            (mid == kMidNum && digits)) {
+        if ((mid == kMidNumLetQ && (letters || digits)) || (mid == kMidNum && digits)) {
           i += 2;
           continue;
         }
@@ -488,8 +474,7 @@ class AnalyzerImpl final : public Analyzer {
     // (Create() checked that): the segment then yields no tokens.
     if (state.word_iter == nullptr) return;
     UErrorCode status = U_ZERO_ERROR;
-    utext_openUTF8(&state.text, text.data(), static_cast<int64_t>(text.size()),
-                   &status);
+    utext_openUTF8(&state.text, text.data(), static_cast<int64_t>(text.size()), &status);
     if (U_FAILURE(status)) return;
     icu::BreakIterator& iter = *state.word_iter;
     iter.setText(&state.text, status);
@@ -501,17 +486,15 @@ class AnalyzerImpl final : public Analyzer {
          start = end, end = iter.next()) {
       const int32_t rule = iter.getRuleStatus();
       if (rule >= UBRK_WORD_NONE && rule < UBRK_WORD_NONE_LIMIT) continue;
-      FoldIcu(text.substr(static_cast<size_t>(start),
-                          static_cast<size_t>(end - start)),
-              &state, &emitter->word);
+      FoldIcu(text.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)), &state,
+              &emitter->word);
       emitter->Emit(base + static_cast<size_t>(start), base + static_cast<size_t>(end));
     }
   }
 
   // NFKC_Casefold, then (optionally) strip nonspacing marks: NFD, drop Mn,
   // NFC. Writes the result to `*word`.
-  void FoldIcu(std::string_view segment, IcuThreadState* state,
-               std::string* word) const {
+  void FoldIcu(std::string_view segment, IcuThreadState* state, std::string* word) const {
     word->clear();
     if (IsAscii(segment)) {  // Common in mixed text; skip the normalizers.
       word->assign(segment);
@@ -524,8 +507,7 @@ class AnalyzerImpl final : public Analyzer {
     UErrorCode status = U_ZERO_ERROR;
     {
       icu::StringByteSink<std::string> sink(word);
-      shared.nfkc_casefold->normalizeUTF8(0, Piece(segment), sink, nullptr,
-                                          status);
+      shared.nfkc_casefold->normalizeUTF8(0, Piece(segment), sink, nullptr, status);
     }
     if (U_FAILURE(status)) {
       word->clear();
@@ -583,8 +565,7 @@ class AnalyzerImpl final : public Analyzer {
 
 }  // namespace
 
-Result<std::unique_ptr<Analyzer>> Analyzer::Create(
-    const AnalyzerOptions& options) {
+Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
   const std::string snowball = ResolveLanguage(options.language);
   if (snowball.empty()) {
     const std::string lower = AsciiLower(options.language);
@@ -593,12 +574,12 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(
         return Status::InvalidArgument(
             "analyzer language \"" + options.language +
             "\" was a Xapian-only stemmer that libstemmer does not have; "
-            "use \"" + std::string(retired.instead) +
+            "use \"" +
+            std::string(retired.instead) +
             "\" (and rebuild the index); supported: " + SupportedLanguages());
       }
     }
-    return Status::InvalidArgument("unknown analyzer language \"" +
-                                   options.language +
+    return Status::InvalidArgument("unknown analyzer language \"" + options.language +
                                    "\"; supported: " + SupportedLanguages());
   }
   if (snowball != kNoStemming) {
@@ -606,9 +587,9 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(
     // can be made at all), which may differ from the table above.
     sb_stemmer* check = sb_stemmer_new(snowball.c_str(), "UTF_8");
     if (check == nullptr) {
-      return Status::InvalidArgument("analyzer language \"" + options.language +
-                                     "\" rejected by libstemmer; supported: " +
-                                     SupportedLanguages());
+      return Status::InvalidArgument(
+          "analyzer language \"" + options.language +
+          "\" rejected by libstemmer; supported: " + SupportedLanguages());
     }
     sb_stemmer_delete(check);
   }
@@ -622,8 +603,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(
     return Status::Internal(std::string("cannot initialise text analysis: ICU data: ") +
                             u_errorName(status));
   }
-  return std::unique_ptr<Analyzer>(
-      std::make_unique<AnalyzerImpl>(options, snowball));
+  return std::unique_ptr<Analyzer>(std::make_unique<AnalyzerImpl>(options, snowball));
 }
 
 std::vector<std::string> Analyzer::Terms(std::string_view text) const {

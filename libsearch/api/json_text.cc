@@ -8,8 +8,8 @@
 namespace libsearch {
 
 std::string JsonQuote(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false,
-                                             nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string ToValidUtf8(std::string_view s) {
@@ -65,8 +65,8 @@ Status ParseJson(std::string_view text, std::string_view what, nlohmann::ordered
   } catch (const nlohmann::json::exception& e) {
     std::string reason = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
-    if (const size_t close = reason.find("] "); reason.rfind("[json.exception", 0) == 0 &&
-                                                 close != std::string::npos) {
+    if (const size_t close = reason.find("] ");
+        reason.rfind("[json.exception", 0) == 0 && close != std::string::npos) {
       reason.erase(0, close + 2);
     }
     // The parser quotes what it last read, which may hold invalid UTF-8.

@@ -13,8 +13,8 @@ using Json = nlohmann::ordered_json;  // Keeps the caller's key order.
 
 std::string HttpEnvelope(const JsonReply& r) {
   return "{\"statusCode\":" + std::to_string(r.status) +
-         ",\"headers\":{\"content-type\":\"application/json\"},\"body\":" +
-         JsonQuote(r.body) + ",\"isBase64Encoded\":false}";
+         ",\"headers\":{\"content-type\":\"application/json\"},\"body\":" + JsonQuote(r.body) +
+         ",\"isBase64Encoded\":false}";
 }
 
 const Json* Member(const Json& object, const char* key) {
@@ -28,8 +28,7 @@ std::string StringMember(const Json& object, const char* key) {
   return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-JsonReply HandleHttpEvent(const Index& index, const Json& event,
-                                 const HandleOptions& options) {
+JsonReply HandleHttpEvent(const Index& index, const Json& event, const HandleOptions& options) {
   const Json& http = *Member(*Member(event, "requestContext"), "http");
   const std::string method = StringMember(http, "method");
   if (method == "GET") {
@@ -37,7 +36,7 @@ JsonReply HandleHttpEvent(const Index& index, const Json& event,
   }
   if (method != "POST") {
     return ErrorReply(405, "method_not_allowed",
-                         "method " + JsonQuote(method) + " is not allowed; use GET or POST");
+                      "method " + JsonQuote(method) + " is not allowed; use GET or POST");
   }
   std::string body = StringMember(event, "body");
   const Json* b64 = Member(event, "isBase64Encoded");
@@ -114,10 +113,10 @@ LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
   }
   if (Member(parsed, "httpMethod") != nullptr) {
     return {false, "",
-            HttpEnvelope(ErrorReply(
-                400, "invalid_argument",
-                "API Gateway payload format 1.0 is not supported; use an HTTP API with "
-                "payload format 2.0 or a Function URL"))};
+            HttpEnvelope(
+                ErrorReply(400, "invalid_argument",
+                           "API Gateway payload format 1.0 is not supported; use an HTTP API with "
+                           "payload format 2.0 or a Function URL"))};
   }
   // A direct event reaches the Python runtime parsed, and its handler sees
   // only the compact JSON again; the same text here keeps the body limit

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "api/json_text.h"
-#include "util/utf8.h"
 #include "libsearch/json.h"
+#include "util/utf8.h"
 
 namespace libsearch {
 namespace {
@@ -116,8 +116,8 @@ Result<std::string> QueryStringToRequestJson(std::string_view raw_query, const J
       }
       if (key == "k" || key == "offset" || key == "max_expansions") {
         req[key] = NumberParam(value);
-      } else if (key == "query" || key == "operator" || key == "sort" ||
-                 key == "search_after" || key == "syntax") {
+      } else if (key == "query" || key == "operator" || key == "sort" || key == "search_after" ||
+                 key == "syntax") {
         req[key] = value;
       } else {
         req[key] = FlagParam(value);

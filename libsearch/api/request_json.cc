@@ -29,8 +29,8 @@ Status StringList(const Json& value, std::string_view key, const JsonLimits& lim
     out->push_back(value.get<std::string>());
   } else if (value.is_array()) {
     if (value.size() > limits.max_list_items) {
-      return Invalid(std::string(key) + " has " + Num(value.size()) +
-                     " entries; the limit is " + Num(limits.max_list_items));
+      return Invalid(std::string(key) + " has " + Num(value.size()) + " entries; the limit is " +
+                     Num(limits.max_list_items));
     }
     for (const Json& item : value) {
       if (!item.is_string()) return Invalid(shape);
@@ -75,8 +75,8 @@ Status OneOf(const Json& value, std::string_view key, std::string_view a, std::s
     *is_a = value.get<std::string>() == a;
     return Status::Ok();
   }
-  return Invalid(std::string(key) + " must be \"" + std::string(a) + "\" or \"" +
-                 std::string(b) + "\"");
+  return Invalid(std::string(key) + " must be \"" + std::string(a) + "\" or \"" + std::string(b) +
+                 "\"");
 }
 
 Status ShortString(const Json& value, std::string_view key, size_t max_bytes, std::string* out) {
@@ -133,7 +133,8 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   size_t start = 0;
   while (true) {
     const size_t at = s.find(sep, start);
-    out.push_back(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+    out.push_back(
+        s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
     if (at == std::string_view::npos) return out;
     start = at + 1;
   }
@@ -211,31 +212,36 @@ Result<std::vector<SortField>> ParseSortSpec(std::string_view spec) {
   return out;
 }
 
-Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits,
-                              SearchRequest* req) {
+Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits, SearchRequest* req) {
   if (json.size() > limits.max_body_bytes) {
     return Status::ResourceExhausted("request body is " + Num(json.size()) +
                                      " bytes; the limit is " + Num(limits.max_body_bytes));
   }
   if (json.substr(0, 3) == "\xEF\xBB\xBF") json.remove_prefix(3);
   if (JsonDepth(json, limits.max_depth) > limits.max_depth) {
-    return Invalid("request JSON nests deeper than " + Num(static_cast<uint64_t>(limits.max_depth)) +
-                   " levels");
+    return Invalid("request JSON nests deeper than " +
+                   Num(static_cast<uint64_t>(limits.max_depth)) + " levels");
   }
   Json body;
   LIBSEARCH_RETURN_IF_ERROR(ParseJson(json, "request body", &body));
   if (!body.is_object()) return Invalid("request body must be a JSON object");
 
-  static constexpr std::string_view kKeys[] = {
-      "query",  "k",         "offset", "filters",  "fields",      "operator",     "facets",
-      "disjunctive", "sort", "search_after", "typos", "prefix", "highlight", "synonyms",
-      "suggest", "exact_total", "include_docs", "retrieve", "syntax", "max_expansions"};
+  static constexpr std::string_view kKeys[] = {"query",        "k",
+                                               "offset",       "filters",
+                                               "fields",       "operator",
+                                               "facets",       "disjunctive",
+                                               "sort",         "search_after",
+                                               "typos",        "prefix",
+                                               "highlight",    "synonyms",
+                                               "suggest",      "exact_total",
+                                               "include_docs", "retrieve",
+                                               "syntax",       "max_expansions"};
   for (auto it = body.begin(); it != body.end(); ++it) {
     bool known = false;
     for (std::string_view key : kKeys) known = known || it.key() == key;
     if (!known) {
-      return Invalid("unknown key " + JsonQuote(it.key()) + "; known keys: " +
-                     std::string(kRequestKeys));
+      return Invalid("unknown key " + JsonQuote(it.key()) +
+                     "; known keys: " + std::string(kRequestKeys));
     }
   }
   // In kKeys order, so that of several bad keys the same one is reported.
@@ -319,7 +325,8 @@ Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits,
   }
   if (auto it = body.find("exact_total"); it != body.end()) {
     LIBSEARCH_RETURN_IF_ERROR(Flag(*it, "exact_total", &b));
-    req->total_hits_threshold = b ? SearchRequest::kExactTotal : SearchRequest().total_hits_threshold;
+    req->total_hits_threshold =
+        b ? SearchRequest::kExactTotal : SearchRequest().total_hits_threshold;
   }
   if (auto it = body.find("include_docs"); it != body.end()) {
     LIBSEARCH_RETURN_IF_ERROR(Flag(*it, "include_docs", &req->include_docs));

@@ -20,7 +20,8 @@ std::string ScoreToJson(float score) {
   // they are laid out as Python's repr() does: fixed notation for
   // 1e-4 <= |x| < 1e16 with at least one fractional digit, else d.ddde+XX.
   char sci[48];
-  const auto [end, ec] = std::to_chars(sci, sci + sizeof(sci), score, std::chars_format::scientific);
+  const auto [end, ec] =
+      std::to_chars(sci, sci + sizeof(sci), score, std::chars_format::scientific);
   if (ec != std::errc()) return "null";
   const std::string_view text(sci, static_cast<size_t>(end - sci));
   const size_t e_at = text.find('e');
@@ -138,7 +139,8 @@ int HttpStatusOf(StatusCode code) {
   switch (code) {
     case StatusCode::kOk: return 200;
     case StatusCode::kInvalidArgument:
-    case StatusCode::kResourceExhausted: return 400;  // A request over a limit: the caller's to fix.
+    case StatusCode::kResourceExhausted:
+      return 400;  // A request over a limit: the caller's to fix.
     case StatusCode::kNotFound: return 404;
     case StatusCode::kUnimplemented: return 501;
     case StatusCode::kCorruption:
@@ -154,8 +156,8 @@ std::string ErrorToJson(const Status& status) {
 }
 
 JsonReply ErrorReply(int status, std::string_view code, std::string_view message) {
-  return {status, "{\"error\":{\"code\":" + JsonQuote(code) + ",\"message\":" +
-                      JsonQuote(message) + "}}"};
+  return {status,
+          "{\"error\":{\"code\":" + JsonQuote(code) + ",\"message\":" + JsonQuote(message) + "}}"};
 }
 
 }  // namespace libsearch

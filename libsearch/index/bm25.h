@@ -24,8 +24,7 @@ inline float Bm25Idf(uint64_t doc_freq, uint64_t doc_count) {
 
 inline float Bm25AvgFieldLength(uint64_t sum_total_tf, uint64_t doc_count) {
   if (doc_count == 0) return 1.0f;
-  return static_cast<float>(static_cast<double>(sum_total_tf) /
-                            static_cast<double>(doc_count));
+  return static_cast<float>(static_cast<double>(sum_total_tf) / static_cast<double>(doc_count));
 }
 
 // normInverse per norm code for one field: 1 / (k1 * ((1 - b) + b * len / avgdl)).

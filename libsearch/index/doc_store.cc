@@ -41,7 +41,7 @@ Status DocStoreWriter::Flush() {
 Status DocStoreWriter::Finish() { return Flush(); }
 
 Result<DocStoreReader> DocStoreReader::Open(std::string_view index, std::string_view data,
-                                           uint64_t /*num_docs*/) {
+                                            uint64_t /*num_docs*/) {
   if (index.size() % sizeof(DocStoreIndexEntry) != 0) {
     return Status::Corruption("document store index has a partial entry");
   }
@@ -56,8 +56,7 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
   // Last block whose first_doc <= doc.
   const DocStoreIndexEntry* end = entries_ + num_blocks_;
   const DocStoreIndexEntry* it = std::upper_bound(
-      entries_, end, doc,
-      [](uint32_t d, const DocStoreIndexEntry& e) { return d < e.first_doc; });
+      entries_, end, doc, [](uint32_t d, const DocStoreIndexEntry& e) { return d < e.first_doc; });
   if (it == entries_) return Status::NotFound("no stored document " + std::to_string(doc));
   --it;
   if (doc - it->first_doc >= it->num_docs) {

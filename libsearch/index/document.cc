@@ -17,9 +17,9 @@ std::string Describe(const Json& v) {
 }
 
 Status TypeError(const FieldSpec& f, const char* expected, const Json& got) {
-  return Status::InvalidArgument("field '" + f.name + "': expected " + expected +
-                                 " for a " + std::string(FieldTypeName(f.type)) +
-                                 " field, got " + Describe(got));
+  return Status::InvalidArgument("field '" + f.name + "': expected " + expected + " for a " +
+                                 std::string(FieldTypeName(f.type)) + " field, got " +
+                                 Describe(got));
 }
 
 // nlohmann rejects invalid UTF-8 while parsing; find which key's value holds
@@ -41,9 +41,10 @@ Status AppendStrings(const FieldSpec& f, const Json& v, FieldValue* out) {
     } else if (f.type == FieldType::kKeyword && item.is_number_integer()) {
       out->strings.push_back(item.dump());
     } else {
-      return TypeError(f, f.type == FieldType::kKeyword
-                              ? "a string, boolean or integer (or an array of them)"
-                              : "a string (or an array of strings)",
+      return TypeError(f,
+                       f.type == FieldType::kKeyword
+                           ? "a string, boolean or integer (or an array of them)"
+                           : "a string (or an array of strings)",
                        item);
     }
     return Status::Ok();
@@ -72,9 +73,7 @@ Status FromObject(const Schema& schema, const Json& root, ParsedDocument* out) {
     FieldValue& fv = out->values[i];
     switch (f.type) {
       case FieldType::kText:
-      case FieldType::kKeyword:
-        LIBSEARCH_RETURN_IF_ERROR(AppendStrings(f, v, &fv));
-        break;
+      case FieldType::kKeyword: LIBSEARCH_RETURN_IF_ERROR(AppendStrings(f, v, &fv)); break;
       case FieldType::kInt:
         if (v.is_number_integer()) {
           fv.integer = v.get<int64_t>();
@@ -119,10 +118,9 @@ Status ParseDocument(const Schema& schema, std::string_view text, ParsedDocument
     const size_t bad = FirstInvalidUtf8(text);
     if (bad != std::string_view::npos) {
       const std::string key = KeyBefore(text, bad);
-      return Status::InvalidArgument(
-          (key.empty() ? std::string("") : "field '" + key + "': ") +
-          "invalid UTF-8 at byte " + std::to_string(bad + 1) +
-          " (re-encode the input as UTF-8)");
+      return Status::InvalidArgument((key.empty() ? std::string("") : "field '" + key + "': ") +
+                                     "invalid UTF-8 at byte " + std::to_string(bad + 1) +
+                                     " (re-encode the input as UTF-8)");
     }
     return Status::InvalidArgument(std::string("not valid JSON: ") + e.what());
   }
@@ -138,8 +136,8 @@ Status ConvertDocument(const Schema& schema, const Document& doc, ParsedDocument
     if (!schema.FieldIndex(v.field).has_value()) {
       std::string names;
       for (const FieldSpec& f : schema.fields()) names += (names.empty() ? "" : ", ") + f.name;
-      return Status::InvalidArgument("field '" + v.field + "' is not in the schema (its fields: " +
-                                     names + ")");
+      return Status::InvalidArgument("field '" + v.field +
+                                     "' is not in the schema (its fields: " + names + ")");
     }
     Json value;
     switch (v.kind) {
@@ -153,9 +151,7 @@ Status ConvertDocument(const Schema& schema, const Document& doc, ParsedDocument
         value = v.string;
         break;
       }
-      case Document::Kind::kInt:
-        value = v.integer;
-        break;
+      case Document::Kind::kInt: value = v.integer; break;
       case Document::Kind::kFloat:
         // JSON has no NaN or infinity, so AddJson can never be given one.
         if (!std::isfinite(v.number)) {

@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <cstring>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "index/bm25.h"
@@ -101,12 +100,11 @@ Status IndexFileWriter::WriteNumeric(size_t f, FieldAccum* accum) {
   return Status::Ok();
 }
 
-Status IndexFileWriter::WriteTerms(uint32_t section_field,
-                                    const TermTable& names,
-                                    std::vector<TermAccum>* terms, const uint8_t* norms,
-                                    bool positions, uint64_t doc_count,
-                                    const NormInverseTable& table,
-                                    std::vector<uint32_t>* order, uint64_t* num_blocks) {
+Status IndexFileWriter::WriteTerms(uint32_t section_field, const TermTable& names,
+                                   std::vector<TermAccum>* terms, const uint8_t* norms,
+                                   bool positions, uint64_t doc_count,
+                                   const NormInverseTable& table, std::vector<uint32_t>* order,
+                                   uint64_t* num_blocks) {
   // Keyed by the first 8 bytes as a big-endian integer (zero-padded; a tie
   // falls back to the bytes), most comparisons never touch the terms.
   struct Keyed {
@@ -137,8 +135,8 @@ Status IndexFileWriter::WriteTerms(uint32_t section_field,
   for (uint32_t id : *order) {
     TermAccum& acc = (*terms)[id];
     TermPostingsInput in{acc.docs.data(), acc.tfs.data(),
-                                   positions ? acc.positions.data() : nullptr,
-                                   static_cast<uint32_t>(acc.docs.size())};
+                         positions ? acc.positions.data() : nullptr,
+                         static_cast<uint32_t>(acc.docs.size())};
     const float idf = Bm25Idf(acc.docs.size(), doc_count);
     infos.push_back(WritePostings(in, norms, idf, table, &sink));
     acc = TermAccum();  // Free memory as we go.
@@ -148,7 +146,8 @@ Status IndexFileWriter::WriteTerms(uint32_t section_field,
     return Status::ResourceExhausted("field '" + name + "' is too large");
   }
   std::string packed;
-  LIBSEARCH_RETURN_IF_ERROR(WritePackedTermInfos(infos, &packed).WithContext("field '" + name + "'"));
+  LIBSEARCH_RETURN_IF_ERROR(
+      WritePackedTermInfos(infos, &packed).WithContext("field '" + name + "'"));
   infos = {};
   *num_blocks = sink.info.size();
   const uint32_t fid = section_field;
@@ -201,9 +200,9 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
     // Scored with the field's own statistics and norms (docs/format.md).
     std::vector<uint32_t> prefix_order;
     uint64_t prefix_blocks = 0;
-    LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | kPrefixFieldBit, fa.prefix_ids,
-                                         &fa.prefix_terms, norms, false, fa.doc_count, table,
-                                         &prefix_order, &prefix_blocks));
+    LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | kPrefixFieldBit, fa.prefix_ids, &fa.prefix_terms,
+                                         norms, false, fa.doc_count, table, &prefix_order,
+                                         &prefix_blocks));
   }
   if (fa.keep_ords) {
     std::vector<uint32_t> ordinal(order.size());
@@ -219,8 +218,9 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
       PutFixed32(&column, width);
       PutFixed32(&column, 0);
       for (size_t i = 0; i + 1 < fa.doc_offsets.size(); ++i) {
-        const uint32_t code =
-            fa.doc_offsets[i + 1] > fa.doc_offsets[i] ? ordinal[fa.doc_terms[fa.doc_offsets[i]]] + 1 : 0;
+        const uint32_t code = fa.doc_offsets[i + 1] > fa.doc_offsets[i]
+                                  ? ordinal[fa.doc_terms[fa.doc_offsets[i]]] + 1
+                                  : 0;
         column.push_back(static_cast<char>(code & 0xff));
         if (width == 2) column.push_back(static_cast<char>(code >> 8));
       }
@@ -232,7 +232,8 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
       for (uint32_t j = fa.doc_offsets[i]; j < fa.doc_offsets[i + 1]; ++j) {
         fa.doc_terms[j] = ordinal[fa.doc_terms[j]];
       }
-      std::sort(fa.doc_terms.begin() + fa.doc_offsets[i], fa.doc_terms.begin() + fa.doc_offsets[i + 1]);
+      std::sort(fa.doc_terms.begin() + fa.doc_offsets[i],
+                fa.doc_terms.begin() + fa.doc_offsets[i + 1]);
     }
     std::string column(Bytes(fa.doc_offsets));
     column.append(Bytes(fa.doc_terms));

@@ -104,8 +104,9 @@ Status IndexReader::ReadHeader() {
         ".x); rebuild the index with `libsearch index` or upgrade libsearch");
   }
   if (header_.file_size != data.size()) {
-    return Status::Corruption("file is " + std::to_string(data.size()) + " bytes but the header says " +
-                              std::to_string(header_.file_size) + " (truncated or appended to)");
+    return Status::Corruption("file is " + std::to_string(data.size()) +
+                              " bytes but the header says " + std::to_string(header_.file_size) +
+                              " (truncated or appended to)");
   }
   if (header_.block_size != 128 || header_.doc_count >= kNoMoreDocs) {
     return Status::Corruption("header has an unsupported block size or doc count");
@@ -152,8 +153,8 @@ Result<std::string_view> IndexReader::GlobalSection(const SectionLookup& section
   // everything else is read and scored: always check them.
   if ((k == SectionKind::kSchema || k == SectionKind::kFieldStats) &&
       Checksum64(bytes.data(), bytes.size()) != e->checksum) {
-    return Status::Corruption("checksum mismatch in section " +
-                              std::string(SectionKindName(k)) + " (the file is damaged)");
+    return Status::Corruption("checksum mismatch in section " + std::string(SectionKindName(k)) +
+                              " (the file is damaged)");
   }
   return bytes;
 }
@@ -162,7 +163,8 @@ Result<std::string_view> IndexReader::ReadSchemaAndStats(const SectionLookup& se
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view schema_json,
                              GlobalSection(sections, SectionKind::kSchema));
   auto schema = Schema::FromJson(schema_json);
-  if (!schema.ok()) return Status::Corruption("stored schema is invalid: " + schema.status().message());
+  if (!schema.ok())
+    return Status::Corruption("stored schema is invalid: " + schema.status().message());
   schema_ = std::move(*schema);
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view stats,
                              GlobalSection(sections, SectionKind::kFieldStats));
@@ -181,7 +183,8 @@ Status IndexReader::ReadDocIds(const SectionLookup& sections) {
     doc_id_bytes_ = ids.substr(offsets_bytes);
     return Status::Ok();
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids, GlobalSection(sections, SectionKind::kDocIdOrds));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string_view ids,
+                             GlobalSection(sections, SectionKind::kDocIdOrds));
   id_ord_width_ = ids.size() >= 8 ? DecodeFixed32(ids.data()) : 99;
   if (id_ord_width_ > 32 || ids.size() != 8 + (uint64_t{num_docs_} * id_ord_width_ + 7) / 8 + 8) {
     return Status::Corruption("doc_ids section has the wrong size");
@@ -249,7 +252,8 @@ Status IndexReader::OpenNumericColumn(uint32_t f, const SectionLookup& sections)
     if (blocks->length != 16 * num_blocks) {
       return Status::Corruption("field '" + nspec.name + "': numeric blocks have the wrong size");
     }
-    numeric_[f].block_min_max = reinterpret_cast<const double*>(file_->data().data() + blocks->offset);
+    numeric_[f].block_min_max =
+        reinterpret_cast<const double*>(file_->data().data() + blocks->offset);
   }
   return Status::Ok();
 }
@@ -262,11 +266,12 @@ Status IndexReader::OpenIndexedField(uint32_t f, const SectionLookup& sections,
   const std::string where = "field '" + spec.name + "': ";
   const bool text = spec.type == FieldType::kText;
   const SectionKind infos_kind = v1 ? SectionKind::kTermInfos : SectionKind::kTermInfosPacked;
-  const SectionKind needed[] = {SectionKind::kTermBlocks, infos_kind,
-                                SectionKind::kPostings, SectionKind::kBlockLastDoc,
+  const SectionKind needed[] = {SectionKind::kTermBlocks,    infos_kind,
+                                SectionKind::kPostings,      SectionKind::kBlockLastDoc,
                                 SectionKind::kBlockMaxScore, SectionKind::kBlockInfo};
   for (SectionKind k : needed) {
-    if (sec(k) == nullptr) return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
+    if (sec(k) == nullptr)
+      return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
   }
   if (text && (sec(SectionKind::kNorms) == nullptr || sec(SectionKind::kPositions) == nullptr)) {
     return Status::Corruption(where + "missing norms or positions");
@@ -276,7 +281,8 @@ Status IndexReader::OpenIndexedField(uint32_t f, const SectionLookup& sections,
   std::memcpy(&fr.stats, stats.data() + f * sizeof(FieldStats), sizeof(FieldStats));
   const FieldStats& st = fr.stats;
   const std::string_view infos = Section(*sec(infos_kind));
-  LIBSEARCH_ASSIGN_OR_RETURN(fr.infos, v1 ? TermInfoTable::OpenV1(infos) : TermInfoTable::OpenPacked(infos));
+  LIBSEARCH_ASSIGN_OR_RETURN(fr.infos,
+                             v1 ? TermInfoTable::OpenV1(infos) : TermInfoTable::OpenPacked(infos));
   if (st.num_terms > 0xffffffffull || fr.infos.num_terms() != st.num_terms ||
       Section(*sec(SectionKind::kBlockLastDoc)).size() != st.num_blocks * 4 ||
       Section(*sec(SectionKind::kBlockMaxScore)).size() != st.num_blocks * 4 ||
@@ -286,16 +292,19 @@ Status IndexReader::OpenIndexedField(uint32_t f, const SectionLookup& sections,
   }
   const SectionEntry* prefixes = sec(SectionKind::kTermKeyPrefixes);
   LIBSEARCH_ASSIGN_OR_RETURN(
-      fr.dict, TermDictReader::Open(Section(*sec(SectionKind::kTermBlocks)),
-                                    Section(*sec(SectionKind::kTermIndex)),
-                                    prefixes ? Section(*prefixes) : std::string_view(), st.num_terms));
+      fr.dict, TermDictReader::Open(
+                   Section(*sec(SectionKind::kTermBlocks)), Section(*sec(SectionKind::kTermIndex)),
+                   prefixes ? Section(*prefixes) : std::string_view(), st.num_terms));
   // Sections are 64-byte aligned in a page-aligned mapping, so these casts
   // point at properly aligned arrays.
   fr.postings.postings = Section(*sec(SectionKind::kPostings));
   if (text) fr.postings.positions = Section(*sec(SectionKind::kPositions));
-  fr.postings.last_doc = reinterpret_cast<const uint32_t*>(Section(*sec(SectionKind::kBlockLastDoc)).data());
-  fr.postings.max_score = reinterpret_cast<const float*>(Section(*sec(SectionKind::kBlockMaxScore)).data());
-  fr.postings.info = reinterpret_cast<const BlockInfo*>(Section(*sec(SectionKind::kBlockInfo)).data());
+  fr.postings.last_doc =
+      reinterpret_cast<const uint32_t*>(Section(*sec(SectionKind::kBlockLastDoc)).data());
+  fr.postings.max_score =
+      reinterpret_cast<const float*>(Section(*sec(SectionKind::kBlockMaxScore)).data());
+  fr.postings.info =
+      reinterpret_cast<const BlockInfo*>(Section(*sec(SectionKind::kBlockInfo)).data());
   fr.postings.num_blocks = st.num_blocks;
   fr.postings.num_docs = num_docs_;
   if (max_score_params_) fr.postings.max_score_params = &*max_score_params_;
@@ -340,7 +349,8 @@ Status IndexReader::OpenKeywordColumn(uint32_t f, const SectionLookup& sections)
 Status IndexReader::FindIdField() {
   if (header_.format_major == 1) return Status::Ok();  // 1.x: ids are strings.
   const auto id = schema_.FieldIndex(schema_.id_field());
-  if (!id || field(*id) == nullptr) return Status::Corruption("the id field has no term dictionary");
+  if (!id || field(*id) == nullptr)
+    return Status::Corruption("the id field has no term dictionary");
   id_field_ = static_cast<uint32_t>(*id);
   return Status::Ok();
 }
@@ -350,15 +360,17 @@ Status IndexReader::FindIdField() {
 Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) {
   const FieldReader& field = fields_[f];
   const std::string where = "field '" + schema_.fields()[f].name + "' prefix index: ";
-  if (field.norms == nullptr) return Status::Corruption(where + "the field is not an indexed text field");
+  if (field.norms == nullptr)
+    return Status::Corruption(where + "the field is not an indexed text field");
   auto bytes = [&](SectionKind k) -> std::string_view {
     const SectionEntry* e = sec[static_cast<uint32_t>(k)];
     return e == nullptr ? std::string_view() : Section(*e);
   };
   const bool v1 = header_.format_major == 1;
   const SectionKind infos_kind = v1 ? SectionKind::kTermInfos : SectionKind::kTermInfosPacked;
-  for (SectionKind k : {SectionKind::kTermBlocks, infos_kind, SectionKind::kPostings,
-                        SectionKind::kBlockLastDoc, SectionKind::kBlockMaxScore, SectionKind::kBlockInfo}) {
+  for (SectionKind k :
+       {SectionKind::kTermBlocks, infos_kind, SectionKind::kPostings, SectionKind::kBlockLastDoc,
+        SectionKind::kBlockMaxScore, SectionKind::kBlockInfo}) {
     if (sec[static_cast<uint32_t>(k)] == nullptr) {
       return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
     }
@@ -374,15 +386,16 @@ Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) 
       bytes(SectionKind::kBlockInfo).size() != num_blocks * sizeof(BlockInfo)) {
     return Status::Corruption(where + "section sizes do not agree");
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(fr.dict, TermDictReader::Open(bytes(SectionKind::kTermBlocks),
-                                                           bytes(SectionKind::kTermIndex),
-                                                           bytes(SectionKind::kTermKeyPrefixes), num_terms));
+  LIBSEARCH_ASSIGN_OR_RETURN(
+      fr.dict, TermDictReader::Open(bytes(SectionKind::kTermBlocks), bytes(SectionKind::kTermIndex),
+                                    bytes(SectionKind::kTermKeyPrefixes), num_terms));
   fr.id = f;  // Same id: scorers share the field's norm table.
   fr.stats = field.stats;
   fr.stats.num_terms = num_terms;
   fr.stats.num_blocks = num_blocks;
   fr.postings.postings = bytes(SectionKind::kPostings);
-  fr.postings.last_doc = reinterpret_cast<const uint32_t*>(bytes(SectionKind::kBlockLastDoc).data());
+  fr.postings.last_doc =
+      reinterpret_cast<const uint32_t*>(bytes(SectionKind::kBlockLastDoc).data());
   fr.postings.max_score = reinterpret_cast<const float*>(bytes(SectionKind::kBlockMaxScore).data());
   fr.postings.info = reinterpret_cast<const BlockInfo*>(bytes(SectionKind::kBlockInfo).data());
   fr.postings.num_blocks = num_blocks;
@@ -422,7 +435,8 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
   for (size_t i = 0; i < docs.size(); ++i) {
     ords[i] = ReadBits(id_ords_, uint64_t{docs[i]} * id_ord_width_, id_ord_width_);
   }
-  for (uint64_t ord : ords) dict.Prefetch(static_cast<uint32_t>(std::min<uint64_t>(ord, 0xffffffffull)));
+  for (uint64_t ord : ords)
+    dict.Prefetch(static_cast<uint32_t>(std::min<uint64_t>(ord, 0xffffffffull)));
   for (size_t i = 0; i < docs.size(); ++i) {
     if (ords[i] > 0xffffffffull || !dict.Term(static_cast<uint32_t>(ords[i]), &ids[i])) {
       ids[i] = "<corrupt id>";
@@ -460,7 +474,8 @@ Status IndexReader::Verify() const {
       std::string name(SectionKindName(SectionKind(e.kind)));
       const uint32_t f = e.field & ~kPrefixFieldBit;
       if (e.field != kNoField && f < schema_.fields().size()) {
-        name += std::string(e.field & kPrefixFieldBit ? " of the prefix index of field '" : " of field '") +
+        name += std::string(e.field & kPrefixFieldBit ? " of the prefix index of field '"
+                                                      : " of field '") +
                 schema_.fields()[f].name + "'";
       }
       return Status::Corruption("checksum mismatch in section " + name + " (offset " +

@@ -67,10 +67,10 @@ struct NumericColumn {
 struct KeywordColumn {
   const uint32_t* offsets = nullptr;  // [num_docs + 1] into ords.
   const uint32_t* ords = nullptr;
-  uint64_t num_ords = 0;               // Entries in `ords`.
-  const uint8_t* dense = nullptr;      // Dense form: `width` bytes per doc.
-  uint32_t width = 0;                  // 1 or 2.
-  uint32_t num_terms = 0;              // Every valid ordinal is below this.
+  uint64_t num_ords = 0;           // Entries in `ords`.
+  const uint8_t* dense = nullptr;  // Dense form: `width` bytes per doc.
+  uint32_t width = 0;              // 1 or 2.
+  uint32_t num_terms = 0;          // Every valid ordinal is below this.
 
   // Dense form only: doc's code (ordinal + 1, 0 for none; unchecked).
   uint32_t Code(uint32_t doc) const {
@@ -126,7 +126,8 @@ class IndexReader {
   }
   // Null unless the field is an indexed keyword field (not the id) of a 1.2+ file.
   const KeywordColumn* keyword(size_t id) const {
-    return id < keyword_.size() && (keyword_[id].offsets != nullptr || keyword_[id].dense != nullptr)
+    return id < keyword_.size() &&
+                   (keyword_[id].offsets != nullptr || keyword_[id].dense != nullptr)
                ? &keyword_[id]
                : nullptr;
   }

@@ -31,8 +31,8 @@ Status Inverter::Init(const Schema& schema) {
   for (size_t i = 0; i < schema.fields().size(); ++i) {
     const FieldSpec& spec = schema.fields()[i];
     if (spec.name == schema.id_field()) id_field_ = i;
-    fields_[i].keep_ords = spec.type == FieldType::kKeyword && spec.indexed &&
-                           spec.name != schema.id_field();
+    fields_[i].keep_ords =
+        spec.type == FieldType::kKeyword && spec.indexed && spec.name != schema.id_field();
   }
   return Status::Ok();
 }
@@ -49,8 +49,8 @@ void Inverter::Add(const ParsedDocument& parsed, uint32_t doc) {
   }
 }
 
-void Inverter::AddNumeric(FieldAccum* fa, const FieldSpec& spec,
-                                  const FieldValue& value, uint32_t doc) {
+void Inverter::AddNumeric(FieldAccum* fa, const FieldSpec& spec, const FieldValue& value,
+                          uint32_t doc) {
   if ((doc >> 6) >= fa->present.size()) fa->present.push_back(0);
   uint64_t raw = 0;
   if (value.present) {
@@ -69,8 +69,7 @@ void Inverter::AddNumeric(FieldAccum* fa, const FieldSpec& spec,
 // term's positions come out sorted; then the doc and its tf go to each of the
 // doc's terms (tests/index/term_infos_test.cc checks this against
 // analyse + group + sort).
-void Inverter::IndexField(FieldAccum* fa, const FieldValue& value,
-                                  uint32_t doc) {
+void Inverter::IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc) {
   doc_terms_.clear();
   const bool text = fa->text;
   uint32_t length = 0;
@@ -119,7 +118,7 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value,
   } else {
     for (const std::string& s : value.strings) add(intern(s, TermTable::Hash(s)), 0);
     length = static_cast<uint32_t>(doc_terms_.size());  // The number of distinct values.
-    if (fa->keep_ords) {  // Sorted into ordinals when written.
+    if (fa->keep_ords) {                                // Sorted into ordinals when written.
       fa->doc_terms.insert(fa->doc_terms.end(), doc_terms_.begin(), doc_terms_.end());
       fa->doc_offsets.push_back(static_cast<uint32_t>(fa->doc_terms.size()));
     }
@@ -137,8 +136,7 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value,
 
 // Adds `tf` to the doc's tf for each of the first 1..prefix_chars code
 // points of `term` (the whole term counts as its own prefix).
-void Inverter::AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf,
-                                   uint32_t doc) {
+void Inverter::AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, uint32_t doc) {
   size_t end = 0;
   for (uint32_t chars = 0; chars < fa->prefix_chars && end < term.size(); ++chars) {
     ++end;  // Past the lead byte, then its continuation bytes.

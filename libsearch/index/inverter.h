@@ -92,7 +92,7 @@ struct FieldAccum {
   std::unique_ptr<analysis::Analyzer> analyzer;
   TermTable term_ids;
   std::vector<TermAccum> terms;  // By term id.
-  std::vector<uint8_t> norms;              // Text: one per doc.
+  std::vector<uint8_t> norms;    // Text: one per doc.
   // Keyword fields (not the id): each doc's distinct term ids, for facets
   // and sorting; remapped to sorted ordinals when written.
   bool keep_ords = false;

@@ -26,8 +26,10 @@ inline uint32_t SeekInBlock(const uint32_t* docs, uint32_t from, uint32_t target
   const __m128i flip = _mm_set1_epi32(static_cast<int>(0x80000000u));
   const __m128i t = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(target)), flip);
   for (uint32_t i = from & ~3u;; i += 4) {
-    const __m128i v = _mm_xor_si128(_mm_load_si128(reinterpret_cast<const __m128i*>(docs + i)), flip);
-    const uint32_t less = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmplt_epi32(v, t))));
+    const __m128i v =
+        _mm_xor_si128(_mm_load_si128(reinterpret_cast<const __m128i*>(docs + i)), flip);
+    const uint32_t less =
+        static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmplt_epi32(v, t))));
     if (less != 0xf) return i + static_cast<uint32_t>(__builtin_ctz(~less));
   }
 #else
@@ -129,7 +131,7 @@ void DecodeBitmap(const char* p, uint32_t words, uint32_t base, uint32_t* out) {
 // base % 64, its top bits on the next word. REQUIRES: no bit maps to a doc
 // beyond `bits`.
 inline __attribute__((always_inline)) uint32_t OrBitmapWordsImpl(const char* p, uint32_t words,
-                                                                  uint32_t base, uint64_t* bits) {
+                                                                 uint32_t base, uint64_t* bits) {
   const uint32_t s = base & 63;
   uint64_t* out = bits + (base >> 6);
   uint32_t count = 0;
@@ -175,7 +177,7 @@ __attribute__((target("popcnt"))) uint32_t OrBitmapWordsHw(const char* p, uint32
 // rank[k] = bits set in words 0..k-1 (at most 128: checked by the caller
 // from the returned total before use).
 inline __attribute__((always_inline)) uint32_t BitmapRanksImpl(const char* p, uint32_t words,
-                                                                uint8_t* rank) {
+                                                               uint8_t* rank) {
   uint32_t total = 0;
   for (uint32_t k = 0; k < words; ++k) {
     rank[k] = static_cast<uint8_t>(total);
@@ -216,8 +218,8 @@ uint32_t OrBitmapWords(const char* p, uint32_t words, uint32_t base, uint64_t* b
 
 }  // namespace
 
-bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
-                       const uint8_t* norms, float idf, const NormInverseTable& norm_inverse) {
+bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term, const uint8_t* norms,
+                       float idf, const NormInverseTable& norm_inverse) {
   if (term.first_block == kNoBlockEntries) return false;
   PostingsCursor c(view, term);
   const uint64_t num_blocks = (static_cast<uint64_t>(term.doc_freq) + kBlockSize - 1) / kBlockSize;
@@ -330,9 +332,8 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   }
   const char* p = view_->postings.data() + off;
   const char* limit = view_->postings.data() + view_->postings.size();
-  const uint32_t n = b + 1 < num_blocks_
-                         ? static_cast<uint32_t>(kBlockSize)
-                         : term_.doc_freq - static_cast<uint32_t>(b * kBlockSize);
+  const uint32_t n = b + 1 < num_blocks_ ? static_cast<uint32_t>(kBlockSize)
+                                         : term_.doc_freq - static_cast<uint32_t>(b * kBlockSize);
   if (bi.flags == kBlockPacked) {
     if (n != kBlockSize || bi.doc_bits > 32 || bi.tf_bits > 32 ||
         PackedBytes(bi.doc_bits) + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p)) {
@@ -350,8 +351,8 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
     // well-formed block: ids above prev, increasing, below num_docs.
     const uint32_t last = view_->last_doc[gb], words = bi.doc_bits;
     if (n != kBlockSize || (b > 0 && last <= prev) || last >= view_->num_docs ||
-        words > kMaxBitmapWords || words != (uint64_t{last - prev} + 63) / 64 ||
-        bi.tf_bits > 32 || 8 * words + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p) ||
+        words > kMaxBitmapWords || words != (uint64_t{last - prev} + 63) / 64 || bi.tf_bits > 32 ||
+        8 * words + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p) ||
         (DecodeFixed64(p + 8 * (words - 1)) >> ((last - prev - 1) & 63)) != 1 ||
         BitmapRanks(p, words, bitmap_rank_) != kBlockSize) {
       Fail();
@@ -366,7 +367,8 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
     bitmap_base_ = prev + 1;
     uint32_t k = 0;
     while (DecodeFixed64(p + 8 * k) == 0) ++k;
-    docs_[0] = bitmap_base_ + 64 * k + static_cast<uint32_t>(__builtin_ctzll(DecodeFixed64(p + 8 * k)));
+    docs_[0] =
+        bitmap_base_ + 64 * k + static_cast<uint32_t>(__builtin_ctzll(DecodeFixed64(p + 8 * k)));
     if (with_tfs) {
       tf_src_ = p + 8 * words;
       tf_bits_ = bi.tf_bits;
@@ -680,7 +682,7 @@ uint32_t PostingsCursor::KeepPositions(uint32_t* starts, uint32_t n, uint32_t of
     }
   };
   return static_cast<uint64_t>(limit - p) >= 5 * uint64_t{left} ? run(std::true_type())
-                                                                  : run(std::false_type());
+                                                                : run(std::false_type());
 }
 
 }  // namespace libsearch::internal

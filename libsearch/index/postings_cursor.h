@@ -33,11 +33,11 @@ struct FieldPostingsView {
   std::shared_ptr<const FieldBoundCache> bound_cache = std::make_shared<FieldBoundCache>();
 };
 
-// True iff the term has block entries and every block of it stores exactly (bit for bit) the largest
-// Bm25Score(idf, tf, norm_inverse[norm]) over its docs. Decodes the whole
-// list; false on any damage. `norms` null: every norm is 1 (keyword fields).
-bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term,
-                       const uint8_t* norms, float idf, const NormInverseTable& norm_inverse);
+// True iff the term has block entries and every block of it stores exactly (bit for bit) the
+// largest Bm25Score(idf, tf, norm_inverse[norm]) over its docs. Decodes the whole list; false on
+// any damage. `norms` null: every norm is 1 (keyword fields).
+bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term, const uint8_t* norms,
+                       float idf, const NormInverseTable& norm_inverse);
 
 // Iterates one term's postings. Corrupt data never causes an out-of-range
 // read: the cursor ends (doc() == kNoMoreDocs) and corrupt() turns true.
@@ -184,7 +184,8 @@ class PostingsCursor {
   float StoredMax() const {
     float m = 0;
     if (!has_block_entries()) return m;
-    for (uint64_t b = 0; b < num_blocks_; ++b) m = std::max(m, view_->max_score[term_.first_block + b]);
+    for (uint64_t b = 0; b < num_blocks_; ++b)
+      m = std::max(m, view_->max_score[term_.first_block + b]);
     return m;
   }
   // As above over all blocks of the term.
@@ -237,16 +238,16 @@ class PostingsCursor {
   // The term's block_last_doc entries, or &single_last_ (no branch per skip).
   const uint32_t* last_docs_ = &single_last_;
   bool corrupt_ = false;
-  uint8_t tf_bits_ = 0;              // Width of the pending tfs.
-  const char* tf_src_ = nullptr;     // Packed tfs not yet in tfs_, or null.
+  uint8_t tf_bits_ = 0;           // Width of the pending tfs.
+  const char* tf_src_ = nullptr;  // Packed tfs not yet in tfs_, or null.
   // Lazily advanced positions reader inside the current block.
   const char* pos_ptr_ = nullptr;
-  uint32_t pos_index_ = 0;   // Doc index in block that pos_ptr_ points at.
+  uint32_t pos_index_ = 0;  // Doc index in block that pos_ptr_ points at.
   // The current block's words while it is a bitmap block not yet decoded
   // into docs_ (only docs_[0] is then set, and count_ is 1), else null.
   const char* bitmap_ = nullptr;
   uint32_t bitmap_words_ = 0;
-  uint32_t bitmap_base_ = 0;  // The id of bit 0.
+  uint32_t bitmap_base_ = 0;              // The id of bit 0.
   uint8_t bitmap_rank_[kMaxBitmapWords];  // Bits set in the words before word k.
   // Defined throughout: SeekInBlock reads whole groups of four. The slack
   // takes the entries a bitmap decoder writes past the last doc.

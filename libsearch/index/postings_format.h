@@ -32,7 +32,7 @@ struct TermInfo {
   uint64_t positions_offset = 0;
   uint32_t inline_doc = 0;  // With inline_tf > 0 (doc_freq 1): the doc, no payload.
   uint32_t inline_tf = 0;
-  bool corrupt = false;     // The record was damaged: cursors fail at once.
+  bool corrupt = false;  // The record was damaged: cursors fail at once.
 };
 
 }  // namespace libsearch::internal

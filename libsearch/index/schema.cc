@@ -18,17 +18,16 @@ Result<FieldType> ParseFieldType(std::string_view name, std::string_view field) 
   if (name == "int") return FieldType::kInt;
   if (name == "float") return FieldType::kFloat;
   return Status::InvalidArgument("field '" + std::string(field) + "': unknown type '" +
-                                 std::string(name) +
-                                 "' (use text, keyword, int or float)");
+                                 std::string(name) + "' (use text, keyword, int or float)");
 }
 
 Status ValidateSpec(const FieldSpec& spec) {
   const std::string where = "field '" + spec.name + "'";
   if (spec.name.empty()) return Status::InvalidArgument("a field has an empty name");
   if (spec.name.find_first_of(":()\" ") != std::string::npos) {
-    return Status::InvalidArgument(
-        where + ": names may not contain ':', '(', ')', '\"' or spaces, since "
-                "queries use them as 'field:term'");
+    return Status::InvalidArgument(where +
+                                   ": names may not contain ':', '(', ')', '\"' or spaces, since "
+                                   "queries use them as 'field:term'");
   }
   if (!(spec.boost > 0) || spec.boost > 1e6) {
     return Status::InvalidArgument(where + ": boost must be in (0, 1e6], got " +
@@ -155,8 +154,8 @@ Result<Schema> Schema::FromJson(std::string_view text) {
         LIBSEARCH_RETURN_IF_ERROR(want(v.is_boolean(), "true or false"));
         spec.split_codes = v.get<bool>();
       } else if (key == "index_prefixes") {
-        LIBSEARCH_RETURN_IF_ERROR(want(v.is_number_unsigned() && v.get<uint64_t>() <= 4,
-                                       "an integer from 0 to 4"));
+        LIBSEARCH_RETURN_IF_ERROR(
+            want(v.is_number_unsigned() && v.get<uint64_t>() <= 4, "an integer from 0 to 4"));
         spec.index_prefixes = v.get<uint32_t>();
       } else {
         return Status::InvalidArgument(
@@ -167,7 +166,8 @@ Result<Schema> Schema::FromJson(std::string_view text) {
     }
     specs.push_back(std::move(spec));
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(Schema schema, Create(root["id"].get<std::string>(), std::move(specs)));
+  LIBSEARCH_ASSIGN_OR_RETURN(Schema schema,
+                             Create(root["id"].get<std::string>(), std::move(specs)));
   if (auto it = root.find("search_defaults"); it != root.end()) {
     if (!it->is_object()) {
       return Status::InvalidArgument(
@@ -188,13 +188,14 @@ Status Schema::SetSearchDefaults(std::string_view json) {
   if (!s.ok()) return s.WithContext("schema: search_defaults");
   auto known = [&](std::string_view key, const std::string& name) -> Status {
     if (FieldIndex(name) || (key == "sort" && name == "_score")) return Status::Ok();
-    return Status::InvalidArgument("schema: search_defaults: " + std::string(key) +
-                                   " names '" + name + "', which is not a field of the schema");
+    return Status::InvalidArgument("schema: search_defaults: " + std::string(key) + " names '" +
+                                   name + "', which is not a field of the schema");
   };
   for (const std::string& f : req.fields) LIBSEARCH_RETURN_IF_ERROR(known("fields", f));
   for (const FacetRequest& f : req.facets) LIBSEARCH_RETURN_IF_ERROR(known("facets", f.field));
   for (const SortField& f : req.sort) LIBSEARCH_RETURN_IF_ERROR(known("sort", f.field));
-  for (const std::string& f : req.highlight.fields) LIBSEARCH_RETURN_IF_ERROR(known("highlight", f));
+  for (const std::string& f : req.highlight.fields)
+    LIBSEARCH_RETURN_IF_ERROR(known("highlight", f));
   for (const std::string& f : req.retrieve) LIBSEARCH_RETURN_IF_ERROR(known("retrieve", f));
   search_defaults_json_ = Json::parse(json).dump();
   return Status::Ok();

@@ -9,7 +9,8 @@ namespace libsearch::internal {
 
 uint64_t KeyPrefix(std::string_view key) {
   uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0u);
+  for (size_t i = 0; i < 8; ++i)
+    v = (v << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0u);
   return v;
 }
 
@@ -110,7 +111,7 @@ uint32_t TermDictReader::ScanBlock(uint64_t b, std::string_view key, bool* exact
       *exact = true;
       return static_cast<uint32_t>(first + i);
     }
-    if (j == rest || (j < len && static_cast<uint8_t>(suffix[j]) > static_cast<uint8_t>(key[m + j]))) {
+    if (j == rest || (j<len&& static_cast<uint8_t>(suffix[j])> static_cast<uint8_t>(key[m + j]))) {
       return static_cast<uint32_t>(first + i);
     }
     m += j;  // Below the key: a proper prefix of it, or smaller at byte m + j.
@@ -148,14 +149,20 @@ uint64_t TermDictReader::LastBlockAtMost(std::string_view key) const {
       uint64_t end = std::min(hi + step, num_blocks_);  // prefix(hi) == kp; end is past the ties.
       while (end - hi > 1) {
         const uint64_t mid = hi + (end - hi) / 2;
-        if (prefix(mid) == kp) hi = mid; else end = mid;
+        if (prefix(mid) == kp)
+          hi = mid;
+        else
+          end = mid;
       }
       hi = end;
     }
   }
   while (lo < hi) {  // First block in [lo, hi) whose first key is > key.
     const uint64_t mid = lo + (hi - lo) / 2;
-    if (BlockKey(mid) <= key) lo = mid + 1; else hi = mid;
+    if (BlockKey(mid) <= key)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo == 0 ? 0 : lo - 1;
 }
@@ -217,8 +224,7 @@ bool TermDictReader::Term(uint32_t ord, std::string* out) const {
   return true;
 }
 
-Status TermDictReader::Terms(uint32_t first, uint32_t count,
-                             std::vector<std::string>* out) const {
+Status TermDictReader::Terms(uint32_t first, uint32_t count, std::vector<std::string>* out) const {
   if (static_cast<uint64_t>(first) + count > num_terms_) {
     return Status::InvalidArgument("term ordinal range out of bounds");
   }

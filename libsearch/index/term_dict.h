@@ -102,7 +102,7 @@ class TermDictReader {
   uint32_t ScanBlock(uint64_t b, std::string_view key, bool* exact) const;
 
   std::string_view blocks_;
-  const char* offsets_ = nullptr;  // u64[num_blocks_ + 1], little-endian.
+  const char* offsets_ = nullptr;   // u64[num_blocks_ + 1], little-endian.
   const char* prefixes_ = nullptr;  // u64[num_blocks_] KeyPrefix values, or null.
   uint64_t num_blocks_ = 0;
   uint64_t num_terms_ = 0;

@@ -56,7 +56,8 @@ Status WritePackedTermInfos(const std::vector<TermInfo>& infos, std::string* out
         code[k] = (uint64_t{t.doc_freq} - 2) << 1;
         slot[k] = t.postings_offset - group.postings_base;
       }
-      if (t.positions_offset < group.positions_base) return Status::Internal("term infos out of order");
+      if (t.positions_offset < group.positions_base)
+        return Status::Internal("term infos out of order");
       pos[k] = t.positions_offset - group.positions_base;
       entries += BlockEntries(t.doc_freq);
       max_code = std::max(max_code, code[k]);

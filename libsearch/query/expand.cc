@@ -95,9 +95,9 @@ bool WalkRange(const FieldReader& field, uint32_t begin, uint32_t end, size_t sk
   // An alive row i has a cell <= max_edits, so i <= n + max_edits.
   std::vector<uint32_t> rows((n + max_edits + 2) * width);
   for (size_t j = 0; j <= n; ++j) rows[j] = static_cast<uint32_t>(j);
-  std::vector<uint32_t> cps;   // Code points of the term after `skip`.
-  std::vector<size_t> ends;    // Byte end (in the term) of each of cps.
-  size_t valid_rows = 0;       // Rows 1..valid_rows match cps[0..valid_rows).
+  std::vector<uint32_t> cps;  // Code points of the term after `skip`.
+  std::vector<size_t> ends;   // Byte end (in the term) of each of cps.
+  size_t valid_rows = 0;      // Rows 1..valid_rows match cps[0..valid_rows).
   TermDictReader::Iterator it(field.dict);
   bool more = begin < end && it.Seek(begin);
   while (more && it.ord() < end) {

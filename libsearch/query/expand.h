@@ -12,8 +12,8 @@
 namespace libsearch::internal {
 
 struct Expansion {
-  uint32_t ord;   // Term ordinal in the field.
-  uint32_t edits; // 0 for prefix expansions.
+  uint32_t ord;    // Term ordinal in the field.
+  uint32_t edits;  // 0 for prefix expansions.
 };
 
 // Up to `cap` terms starting with `prefix`, the most frequent first (ties by

@@ -20,7 +20,18 @@ std::string FormatBoost(float boost) {
 // ------------------------------------------------------------------- Lexer
 
 enum class Tok {
-  kWord, kPhrase, kLParen, kRParen, kPlus, kMinus, kOr, kAnd, kNot, kField, kNumeric, kEnd
+  kWord,
+  kPhrase,
+  kLParen,
+  kRParen,
+  kPlus,
+  kMinus,
+  kOr,
+  kAnd,
+  kNot,
+  kField,
+  kNumeric,
+  kEnd
 };
 
 struct Token {
@@ -264,10 +275,9 @@ Result<std::vector<Token>> Lex(std::string_view q, const Schema& schema, bool le
         }
         std::string known;
         for (const FieldSpec& f : schema.fields()) known += (known.empty() ? "" : ", ") + f.name;
-        return Status::InvalidArgument("query position " + std::to_string(start) +
-                                       ": unknown field '" + std::string(name) +
-                                       "' (fields: " + known +
-                                       "; put the word in quotes to search for it as text)");
+        return Status::InvalidArgument(
+            "query position " + std::to_string(start) + ": unknown field '" + std::string(name) +
+            "' (fields: " + known + "; put the word in quotes to search for it as text)");
       }
     }
     out.push_back({Tok::kWord, std::string(word), start});
@@ -285,8 +295,12 @@ class Parser {
  public:
   Parser(const Schema& schema, const std::vector<const analysis::Analyzer*>& analyzers,
          const ParseOptions& options, std::vector<Token> tokens, size_t query_size)
-      : schema_(schema), analyzers_(analyzers), options_(options), toks_(std::move(tokens)),
-        query_size_(query_size), lenient_(options.syntax == QuerySyntax::kSimple) {}
+      : schema_(schema),
+        analyzers_(analyzers),
+        options_(options),
+        toks_(std::move(tokens)),
+        query_size_(query_size),
+        lenient_(options.syntax == QuerySyntax::kSimple) {}
 
   Result<std::unique_ptr<Query>> Parse() {
     LIBSEARCH_ASSIGN_OR_RETURN(auto q, ParseClauses(options_.default_fields, 0));
@@ -320,9 +334,11 @@ class Parser {
     }
     const auto first = toks_.begin() + static_cast<std::ptrdiff_t>(i_);
     const auto last = toks_.begin() + static_cast<std::ptrdiff_t>(end);
-    toks_.erase(std::remove_if(first, last, [](const Token& t) {
-                  return t.kind == Tok::kLParen || t.kind == Tok::kRParen;
-                }), last);
+    toks_.erase(std::remove_if(first, last,
+                               [](const Token& t) {
+                                 return t.kind == Tok::kLParen || t.kind == Tok::kRParen;
+                               }),
+                last);
   }
 
   // clauses := ( ['+'|'-'|NOT] or_group | AND )*   until ')' or end.
@@ -344,9 +360,8 @@ class Parser {
         Take();
         continue;
       }
-      const Occur default_occur = options_.default_operator == DefaultOperator::kAnd
-                                      ? Occur::kMust
-                                      : Occur::kShould;
+      const Occur default_occur =
+          options_.default_operator == DefaultOperator::kAnd ? Occur::kMust : Occur::kShould;
       Occur occur = default_occur;
       const size_t op = i_;
       if (Peek().kind == Tok::kPlus) {
@@ -440,8 +455,9 @@ class Parser {
       }
       if (no_operand) return Error(pos, "'OR' needs a term on both sides");
       if (clause_op) {
-        return Error(Peek().pos, "'+', '-' and NOT apply to whole clauses, not inside OR; "
-                                 "use parentheses: a OR (b -c)");
+        return Error(Peek().pos,
+                     "'+', '-' and NOT apply to whole clauses, not inside OR; "
+                     "use parentheses: a OR (b -c)");
       }
       LIBSEARCH_ASSIGN_OR_RETURN(auto n, ParsePrimary(fields, depth));
       if (n) group->should.push_back(std::move(n));
@@ -484,8 +500,9 @@ class Parser {
           return Error(tok.pos, "field '" + spec.name + "' is stored but not indexed");
         }
         if (!has_value) {
-          return Error(tok.pos, "'" + spec.name + ":' must be followed by a word, a \"phrase\" "
-                                "or (...)");
+          return Error(tok.pos, "'" + spec.name +
+                                    ":' must be followed by a word, a \"phrase\" "
+                                    "or (...)");
         }
         const uint32_t only[1] = {f};
         return ParsePrimary(only, depth + 1);
@@ -496,10 +513,8 @@ class Parser {
                             Peek().kind == Tok::kEnd;
         return Leaf(tok.text, fields, /*phrase=*/false, prefix);
       }
-      case Tok::kPhrase:
-        return Leaf(tok.text, fields, /*phrase=*/true);
-      case Tok::kRParen:
-        return Error(tok.pos, "')' has no matching '('");
+      case Tok::kPhrase: return Leaf(tok.text, fields, /*phrase=*/true);
+      case Tok::kRParen: return Error(tok.pos, "')' has no matching '('");
       case Tok::kNumeric:  // Only ever produced right after a numeric field.
       default:
         if (lenient_ && IsOperator(tok.kind)) {
@@ -626,7 +641,9 @@ class Parser {
     q->should.reserve(counts[static_cast<int>(Occur::kShould)]);
     q->must_not.reserve(counts[static_cast<int>(Occur::kMustNot)]);
     for (auto& [occur, node] : clauses) {
-      (occur == Occur::kMust ? q->must : occur == Occur::kShould ? q->should : q->must_not)
+      (occur == Occur::kMust     ? q->must
+       : occur == Occur::kShould ? q->should
+                                 : q->must_not)
           .push_back(std::move(node));
     }
     if (q->must.empty() && q->should.empty() && !q->must_not.empty()) {
@@ -656,8 +673,7 @@ std::string Query::ToString(const Schema& schema) const {
 
 std::string Query::Describe(const Schema& schema) const {
   switch (kind) {
-    case Kind::kMatchAll:
-      return "*:*";
+    case Kind::kMatchAll: return "*:*";
     case Kind::kTerm: {
       std::string s = schema.fields()[field].name;
       s.append(":").append(terms[0]);
@@ -683,8 +699,7 @@ std::string Query::Describe(const Schema& schema) const {
       s.append(num(hi)).append(hi_inclusive ? "]" : "}");
       return s;
     }
-    case Kind::kDocSet:
-      return surface;
+    case Kind::kDocSet: return surface;
     case Kind::kBoolean: {
       std::string s = "(";
       auto add = [&](const char* op, const std::vector<std::unique_ptr<Query>>& v) {

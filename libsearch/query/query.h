@@ -14,7 +14,6 @@
 #include "libsearch/index.h"
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
-
 #include "util/doc_set.h"
 
 namespace libsearch::internal {
@@ -127,8 +126,8 @@ struct ParseOptions {
 //   - an operator without operands is a word ("OR", "NOT") or punctuation
 //     ('+', '-', dropped);
 //   - clauses beyond max_clauses are left out.
-Result<std::unique_ptr<Query>> ParseQuery(
-    std::string_view text, const Schema& schema,
-    const std::vector<const analysis::Analyzer*>& analyzers, const ParseOptions& options);
+Result<std::unique_ptr<Query>> ParseQuery(std::string_view text, const Schema& schema,
+                                          const std::vector<const analysis::Analyzer*>& analyzers,
+                                          const ParseOptions& options);
 
 }  // namespace libsearch::internal

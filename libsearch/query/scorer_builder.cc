@@ -81,8 +81,8 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
     const TermInfo info = field.Term(ord);
     const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
     const float weight = q.boost * factor * idf;
-    clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight,
-                                                   idf, ctx->NormTable(field), ctx->params()));
+    clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight, idf,
+                                                   ctx->NormTable(field), ctx->params()));
   }
   if (!prefix_lists.empty()) {
     const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
@@ -115,7 +115,8 @@ std::unique_ptr<Scorer> UnionOfTerms(std::vector<std::unique_ptr<TermScorer>> cl
 bool IsUnionOfTerms(const Query& q) {
   if (!q.scored) return false;
   if (q.kind == Query::Kind::kTerm) return true;
-  if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() || q.should.empty()) {
+  if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() ||
+      q.should.empty()) {
     return false;
   }
   for (const auto& c : q.should) {
@@ -149,10 +150,8 @@ void AppendTermClauses(const Query& q, ScorerContext* ctx,
 std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
   const IndexReader* reader = ctx->reader();
   switch (q.kind) {
-    case Query::Kind::kMatchAll:
-      return std::make_unique<MatchAllScorer>(reader->num_docs());
-    case Query::Kind::kDocSet:
-      return std::make_unique<DocSetScorer>(q.doc_set);
+    case Query::Kind::kMatchAll: return std::make_unique<MatchAllScorer>(reader->num_docs());
+    case Query::Kind::kDocSet: return std::make_unique<DocSetScorer>(q.doc_set);
     case Query::Kind::kRange: {
       const NumericColumn* column = reader->numeric(q.field);
       if (column == nullptr) return std::make_unique<EmptyScorer>();

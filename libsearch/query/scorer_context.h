@@ -20,8 +20,7 @@ namespace libsearch::internal {
 // postings cursor, so the searcher can check them for corruption afterwards.
 class ScorerContext {
  public:
-  ScorerContext(const IndexReader* reader, Bm25Params params)
-      : reader_(reader), params_(params) {}
+  ScorerContext(const IndexReader* reader, Bm25Params params) : reader_(reader), params_(params) {}
   const IndexReader* reader() const { return reader_; }
   const Bm25Params& params() const { return params_; }
   const NormInverseTable* NormTable(const FieldReader& field);

@@ -121,8 +121,7 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
                               std::unique_ptr<ScorerContext>* ctx,
                               std::unique_ptr<Scorer>* scorer) const {
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
-  *ctx = std::make_unique<ScorerContext>(reader_.get(),
-                                         options_.bm25);
+  *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25);
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();
 }

@@ -108,12 +108,10 @@ Result<FacetResult> FacetCounter::Finish() const {
 bool OnlyUsesField(const Query& q, uint32_t f) {
   switch (q.kind) {
     case Query::Kind::kMatchAll:
-    case Query::Kind::kDocSet:
-      return false;
+    case Query::Kind::kDocSet: return false;
     case Query::Kind::kTerm:
     case Query::Kind::kPhrase:
-    case Query::Kind::kRange:
-      return q.field == f;
+    case Query::Kind::kRange: return q.field == f;
     case Query::Kind::kBoolean:
       for (const auto* v : {&q.must, &q.should, &q.must_not}) {
         for (const auto& c : *v) {

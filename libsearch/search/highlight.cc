@@ -24,7 +24,8 @@ std::string Highlight(std::string_view text, const analysis::Analyzer& analyzer,
   size_t best = 0, best_distinct = 0;
   for (size_t h = 0; h < hits.size(); ++h) {
     std::set<std::string_view> distinct;
-    for (size_t k = h; k < hits.size() && tokens[hits[k]].end <= tokens[hits[h]].start + width; ++k) {
+    for (size_t k = h; k < hits.size() && tokens[hits[k]].end <= tokens[hits[h]].start + width;
+         ++k) {
       distinct.insert(tokens[hits[k]].term);
     }
     if (distinct.size() > best_distinct) {
@@ -57,8 +58,7 @@ std::string Highlight(std::string_view text, const analysis::Analyzer& analyzer,
 }
 
 void IndexImpl::HighlightHits(const SearchRequest& req, const MatchedTerms& matched,
-                              const std::vector<std::string>& stored,
-                              SearchResponse* resp) const {
+                              const std::vector<std::string>& stored, SearchResponse* resp) const {
   std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> hl;
   for (const std::string& name : req.highlight.fields) {
     const uint32_t f = static_cast<uint32_t>(*reader_->schema().FieldIndex(name));

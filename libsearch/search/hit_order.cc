@@ -35,9 +35,7 @@ Result<HitOrder> HitOrder::Create(const IndexReader& reader, const std::vector<S
 int HitOrder::Compare(const Key& key, uint32_t a, float a_score, uint32_t b, float b_score) const {
   int cmp = 0;  // Ascending comparison; missing values always sort last.
   switch (key.kind) {
-    case Key::Kind::kScore:
-      cmp = a_score < b_score ? -1 : a_score > b_score ? 1 : 0;
-      break;
+    case Key::Kind::kScore: cmp = a_score < b_score ? -1 : a_score > b_score ? 1 : 0; break;
     case Key::Kind::kNumeric: {
       const bool ha = key.numeric->Has(a), hb = key.numeric->Has(b);
       if (ha != hb) return ha ? -1 : 1;
@@ -91,7 +89,8 @@ std::string HitOrder::Cursor(uint32_t doc, float score) {
   uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
   const uint64_t exp_bits = (bits >> 52) & 0x7ff;
-  if (exp_bits == 0 || exp_bits == 0x7ff) {  // Zero (a float is never a subnormal double), inf, nan.
+  if (exp_bits == 0 ||
+      exp_bits == 0x7ff) {  // Zero (a float is never a subnormal double), inf, nan.
     std::snprintf(buf, sizeof(buf), "%" PRIu32 ":%a", doc, v);
     return buf;
   }
@@ -117,7 +116,8 @@ std::string HitOrder::Cursor(uint32_t doc, float score) {
   *p++ = 'p';
   *p++ = e < 0 ? '-' : '+';
   n = 0;
-  for (int a = e < 0 ? -e : e; n == 0 || a != 0; a /= 10) digits[n++] = static_cast<char>('0' + a % 10);
+  for (int a = e < 0 ? -e : e; n == 0 || a != 0; a /= 10)
+    digits[n++] = static_cast<char>('0' + a % 10);
   while (n > 0) *p++ = digits[--n];
   return std::string(buf, p);
 }

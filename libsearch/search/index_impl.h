@@ -97,9 +97,8 @@ class IndexImpl : public Index {
   // Top-`keep` of a query by score (best first, offset not applied), with
   // resp->total / total_exact, and the terms the query can match (the
   // request gives the count threshold and whether terms are wanted).
-  Status RunTopK(const Query& query, const SearchRequest& req, size_t keep,
-                 SearchResponse* resp, std::vector<ScoredDoc>* best,
-                 MatchedTerms* matched) const;
+  Status RunTopK(const Query& query, const SearchRequest& req, size_t keep, SearchResponse* resp,
+                 std::vector<ScoredDoc>* best, MatchedTerms* matched) const;
   Status CorruptPostings() const;
 
   // typo_tiers.cc

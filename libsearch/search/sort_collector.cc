@@ -21,7 +21,8 @@ void SortCollector::Offer(const Entry& e) {
 std::vector<SortCollector::Entry> SortCollector::Take() {
   std::vector<Entry> out = std::move(heap_);
   heap_.clear();
-  std::sort(out.begin(), out.end(), [this](const Entry& a, const Entry& b) { return Before(a, b); });
+  std::sort(out.begin(), out.end(),
+            [this](const Entry& a, const Entry& b) { return Before(a, b); });
   return out;
 }
 

@@ -16,10 +16,9 @@ Status IndexImpl::Validate(const SearchRequest& req) const {
     return Status::InvalidArgument("max_expansions must be at most 1000");
   }
   if (req.k > kMaxResultWindow || req.offset > kMaxResultWindow - req.k) {
-    return Status::InvalidArgument("offset + k must be at most " +
-                                   std::to_string(kMaxResultWindow) + " (got offset " +
-                                   std::to_string(req.offset) + ", k " + std::to_string(req.k) +
-                                   ")");
+    return Status::InvalidArgument(
+        "offset + k must be at most " + std::to_string(kMaxResultWindow) + " (got offset " +
+        std::to_string(req.offset) + ", k " + std::to_string(req.k) + ")");
   }
   // Highlight fields must be stored text fields.
   for (const std::string& name : req.highlight.fields) {

@@ -86,8 +86,7 @@ void RemoveStaleTemporaries(const std::string& dir, const std::string& base) {
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.substr(s.size() - suffix.size()) == suffix;
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 }  // namespace
@@ -126,24 +125,23 @@ MappedFile::~MappedFile() {
 
 // ---------------------------------------------------------- AtomicFileWriter
 
-Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
-    const std::string& path) {
+Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(const std::string& path) {
   // rename() would replace a symbolic link or a device node itself, not
   // write through it.
   struct stat st;
   if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument(
-        "refusing to replace '" + path + "': it is " +
-        (S_ISLNK(st.st_mode)   ? "a symbolic link (give the path it points to)"
-         : S_ISDIR(st.st_mode) ? "a directory"
-                               : "not a regular file") +
-        "; the output must be a regular file or a new path");
+    return Status::InvalidArgument("refusing to replace '" + path + "': it is " +
+                                   (S_ISLNK(st.st_mode)
+                                        ? "a symbolic link (give the path it points to)"
+                                    : S_ISDIR(st.st_mode) ? "a directory"
+                                                          : "not a regular file") +
+                                   "; the output must be a regular file or a new path");
   }
   const size_t slash = path.rfind('/');
   RemoveStaleTemporaries(DirName(path), slash == std::string::npos ? path : path.substr(slash + 1));
   std::random_device rd;
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(rd() % 1000000);
+  const std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd() % 1000000);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("cannot create output file", tmp, errno);
   return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(path, tmp, fd));
@@ -292,10 +290,9 @@ class GzipReader : public BufferedLineReader {
     // zlib reports a stream cut short (Z_BUF_ERROR) only through gzerror:
     // gzread returns what it decoded, then 0 as at a clean end.
     if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
-      status_ = Status::InvalidArgument(
-          "'" + path_ + "' is not valid gzip: " + error +
-          (errnum == Z_BUF_ERROR ? " (the file is truncated)" : "") +
-          "; check or re-create the file");
+      status_ = Status::InvalidArgument("'" + path_ + "' is not valid gzip: " + error +
+                                        (errnum == Z_BUF_ERROR ? " (the file is truncated)" : "") +
+                                        "; check or re-create the file");
       eof_ = true;
       return;
     }
@@ -320,8 +317,7 @@ class GzipReader : public BufferedLineReader {
 class ZstdReader : public BufferedLineReader {
  public:
   ZstdReader(std::string path, FILE* f)
-      : path_(std::move(path)), f_(f), dctx_(ZSTD_createDStream()),
-        in_buf_(ZSTD_DStreamInSize()) {
+      : path_(std::move(path)), f_(f), dctx_(ZSTD_createDStream()), in_buf_(ZSTD_DStreamInSize()) {
     ZSTD_initDStream(dctx_);
   }
   ~ZstdReader() override {
@@ -336,8 +332,8 @@ class ZstdReader : public BufferedLineReader {
         ZSTD_outBuffer out = {out_buf_.data(), out_buf_.size(), 0};
         last_ret_ = ZSTD_decompressStream(dctx_, &out, &in_);
         if (ZSTD_isError(last_ret_)) {
-          status_ = Status::InvalidArgument("'" + path_ + "' is not valid zstd: " +
-                                            ZSTD_getErrorName(last_ret_));
+          status_ = Status::InvalidArgument("'" + path_ +
+                                            "' is not valid zstd: " + ZSTD_getErrorName(last_ret_));
           return;
         }
         // A full output buffer may mean the decoder holds more.
@@ -353,8 +349,7 @@ class ZstdReader : public BufferedLineReader {
         if (std::ferror(f_)) {
           status_ = ErrnoStatus("read failed", path_, errno);
         } else if (last_ret_ != 0) {
-          status_ = Status::InvalidArgument("'" + path_ +
-                                            "' is a truncated zstd stream");
+          status_ = Status::InvalidArgument("'" + path_ + "' is a truncated zstd stream");
         }
         eof_ = true;
         return;

@@ -34,45 +34,45 @@ struct FileHeader {
   char magic[8];
   uint16_t format_major;
   uint16_t format_minor;
-  uint32_t header_size;       // sizeof(FileHeader) = 64.
-  uint32_t block_size;        // Docs per postings block (128).
+  uint32_t header_size;  // sizeof(FileHeader) = 64.
+  uint32_t block_size;   // Docs per postings block (128).
   uint32_t section_count;
-  uint64_t table_offset;      // Section table, after the last section.
-  uint64_t file_size;         // Catches truncation and appended garbage.
+  uint64_t table_offset;  // Section table, after the last section.
+  uint64_t file_size;     // Catches truncation and appended garbage.
   uint64_t doc_count;
-  uint64_t table_checksum;    // XXH3-64 of the section table.
-  uint64_t header_checksum;   // XXH3-64 of the 56 bytes above.
+  uint64_t table_checksum;   // XXH3-64 of the section table.
+  uint64_t header_checksum;  // XXH3-64 of the 56 bytes above.
 };
 static_assert(sizeof(FileHeader) == 64);
 
 enum class SectionKind : uint32_t {
-  kSchema = 1,         // Schema JSON (UTF-8).
-  kFieldStats = 2,     // FieldStats[num fields].
-  kDocIds = 3,         // 1.x: u32 offsets[doc_count + 1], then the id bytes.
-  kTermIndex = 4,      // Per field: term-block index (see TermDictReader).
-  kTermBlocks = 5,     // Per field: front-coded term blocks.
-  kTermInfos = 6,      // 1.x, per field: TermInfoV1[num terms].
-  kPostings = 7,       // Per field: doc/tf payload.
-  kBlockLastDoc = 8,   // Per field: u32 per postings block (2.x: of terms with >= 2 blocks).
-  kBlockMaxScore = 9,  // Per field: f32 per postings block (idem).
-  kBlockInfo = 10,     // Per field: BlockInfo per postings block (idem).
-  kPositions = 11,     // Per field: varint position deltas.
-  kNorms = 12,         // Per field: u8 per doc (SmallFloat length code).
-  kDocStoreIndex = 13, // DocStoreIndexEntry per block.
-  kDocStore = 14,      // zstd-compressed blocks of stored documents.
-  kNumeric = 15,       // Per int/float field: presence bitmap, then 8-byte values.
-  kKeywordOrds = 16,   // Per keyword field: u32 offsets[doc_count + 1], u32 ordinals.
-  kSynonyms = 17,      // Optional: JSON array of synonym groups (arrays of strings).
-  kKeywordDense = 18,  // Per single-valued keyword field: u32 width, u32 0, then ordinal + 1
-                       // per doc in `width` (1 or 2) bytes, 0 = no value. Replaces kKeywordOrds.
-  kNumericBlocks = 19, // Per int/float field: f64 min, f64 max of the values in each block of
-                       // kNumericBlockDocs docs (+inf, -inf if none), for range skipping.
+  kSchema = 1,            // Schema JSON (UTF-8).
+  kFieldStats = 2,        // FieldStats[num fields].
+  kDocIds = 3,            // 1.x: u32 offsets[doc_count + 1], then the id bytes.
+  kTermIndex = 4,         // Per field: term-block index (see TermDictReader).
+  kTermBlocks = 5,        // Per field: front-coded term blocks.
+  kTermInfos = 6,         // 1.x, per field: TermInfoV1[num terms].
+  kPostings = 7,          // Per field: doc/tf payload.
+  kBlockLastDoc = 8,      // Per field: u32 per postings block (2.x: of terms with >= 2 blocks).
+  kBlockMaxScore = 9,     // Per field: f32 per postings block (idem).
+  kBlockInfo = 10,        // Per field: BlockInfo per postings block (idem).
+  kPositions = 11,        // Per field: varint position deltas.
+  kNorms = 12,            // Per field: u8 per doc (SmallFloat length code).
+  kDocStoreIndex = 13,    // DocStoreIndexEntry per block.
+  kDocStore = 14,         // zstd-compressed blocks of stored documents.
+  kNumeric = 15,          // Per int/float field: presence bitmap, then 8-byte values.
+  kKeywordOrds = 16,      // Per keyword field: u32 offsets[doc_count + 1], u32 ordinals.
+  kSynonyms = 17,         // Optional: JSON array of synonym groups (arrays of strings).
+  kKeywordDense = 18,     // Per single-valued keyword field: u32 width, u32 0, then ordinal + 1
+                          // per doc in `width` (1 or 2) bytes, 0 = no value. Replaces kKeywordOrds.
+  kNumericBlocks = 19,    // Per int/float field: f64 min, f64 max of the values in each block of
+                          // kNumericBlockDocs docs (+inf, -inf if none), for range skipping.
   kTermInfosPacked = 20,  // 2.x, per field: TermInfoGroup per 32 terms + bit-packed records.
   kDocIdOrds = 21,        // 2.x: u32 width, u32 0, the id-field term ordinal of each doc
                           // bit-packed LSB-first in `width` bits, 8 zero bytes.
   kTermKeyPrefixes = 22,  // 2.2, per field (optional): u64 per term block, the first 8 bytes
                           // of its first key, zero-padded, as a big-endian number.
-  kBm25Params = 23,       // 2.2 (optional): Bm25ParamsRecord, what block_max_score was computed with.
+  kBm25Params = 23,  // 2.2 (optional): Bm25ParamsRecord, what block_max_score was computed with.
 };
 inline constexpr uint32_t kNumSectionKinds = 24;  // Kinds below this are known.
 
@@ -100,18 +100,18 @@ inline constexpr uint32_t kNoField = 0xffffffffu;
 inline constexpr uint32_t kPrefixFieldBit = 0x40000000u;
 
 struct SectionEntry {
-  uint32_t kind;       // SectionKind.
-  uint32_t field;      // Field id, or kNoField.
-  uint64_t offset;     // From the start of the file; multiple of 64.
+  uint32_t kind;    // SectionKind.
+  uint32_t field;   // Field id, or kNoField.
+  uint64_t offset;  // From the start of the file; multiple of 64.
   uint64_t length;
-  uint64_t checksum;   // XXH3-64 of the section bytes; checked by Verify().
+  uint64_t checksum;  // XXH3-64 of the section bytes; checked by Verify().
 };
 static_assert(sizeof(SectionEntry) == 32);
 
 struct FieldStats {
-  uint64_t doc_count;        // Docs with at least one term in the field.
-  uint64_t sum_total_tf;     // Sum of field lengths (tokens) over all docs.
-  uint64_t num_terms;        // Distinct terms.
+  uint64_t doc_count;     // Docs with at least one term in the field.
+  uint64_t sum_total_tf;  // Sum of field lengths (tokens) over all docs.
+  uint64_t num_terms;     // Distinct terms.
   // Entries of the field's block arrays (block_last_doc, block_max_score,
   // block_info): in 2.x the postings blocks of terms with two or more blocks,
   // in 1.x every postings block (full and tail).
@@ -122,10 +122,10 @@ static_assert(sizeof(FieldStats) == 32);
 // 1.x: one per term, indexed by term ordinal (its rank in sorted order).
 struct TermInfoV1 {
   uint32_t doc_freq;
-  uint32_t first_block;      // Index into the field's block arrays.
-  uint64_t postings_offset;  // Into the field's kPostings section.
-  uint64_t positions_offset; // Into the field's kPositions section.
-  float max_score;           // Max BM25 contribution (build-time k1, b, boost 1).
+  uint32_t first_block;       // Index into the field's block arrays.
+  uint64_t postings_offset;   // Into the field's kPostings section.
+  uint64_t positions_offset;  // Into the field's kPositions section.
+  float max_score;            // Max BM25 contribution (build-time k1, b, boost 1).
   uint32_t max_tf;
 };
 static_assert(sizeof(TermInfoV1) == 32);
@@ -141,12 +141,12 @@ static_assert(sizeof(TermInfoV1) == 32);
 struct TermInfoGroup {
   uint64_t postings_base;
   uint64_t positions_base;
-  uint64_t data_offset;   // Records start, in bytes after the last group.
-  uint32_t first_block;   // Block-array entries of all earlier groups' terms.
+  uint64_t data_offset;  // Records start, in bytes after the last group.
+  uint32_t first_block;  // Block-array entries of all earlier groups' terms.
   uint8_t code_bits;
   uint8_t slot_bits;
   uint8_t pos_bits;
-  uint8_t reserved;       // 0.
+  uint8_t reserved;  // 0.
 };
 static_assert(sizeof(TermInfoGroup) == 32);
 inline constexpr uint32_t kTermsPerInfoGroup = 32;

@@ -77,9 +77,8 @@ WriterLock::~WriterLock() {
 
 Status WriteDeleteFile(const std::string& path, const DocSet& deleted, uint64_t num_docs) {
   if (deleted.cardinality() > 0 && deleted.maximum() >= num_docs) {
-    return Status::Internal("delete file '" + path + "': doc " +
-                            std::to_string(deleted.maximum()) + " is past the segment's " +
-                            std::to_string(num_docs) + " docs");
+    return Status::Internal("delete file '" + path + "': doc " + std::to_string(deleted.maximum()) +
+                            " is past the segment's " + std::to_string(num_docs) + " docs");
   }
   std::string bytes(kDeleteMagic, sizeof(kDeleteMagic));
   PutFixed64(&bytes, deleted.cardinality());
@@ -107,8 +106,8 @@ Result<std::unique_ptr<DocSet>> ReadDeleteFile(const std::string& path, uint64_t
     return bad("checksum mismatch");
   }
   const uint64_t count = DecodeFixed64(bytes.data() + 8);
-  std::unique_ptr<DocSet> set = DocSet::Deserialize(
-      std::string_view(bytes).substr(kDeleteHeader, body - kDeleteHeader));
+  std::unique_ptr<DocSet> set =
+      DocSet::Deserialize(std::string_view(bytes).substr(kDeleteHeader, body - kDeleteHeader));
   if (set == nullptr || set->cardinality() != count) return bad("bitmap does not decode");
   if (DecodeFixed64(bytes.data() + 16) != num_docs) {
     return bad("written for a segment of " + std::to_string(DecodeFixed64(bytes.data() + 16)) +

@@ -46,7 +46,6 @@ Result<std::unique_ptr<DocSet>> ReadDeleteFile(const std::string& path, uint64_t
 // gone, temporary files of a dead writer. Files of other programs are never
 // touched. REQUIRES: the caller holds the WriterLock. Sets *removed to the
 // number of files removed.
-Status RemoveUnreferencedFiles(const std::string& dir, const Manifest& manifest,
-                               uint64_t* removed);
+Status RemoveUnreferencedFiles(const std::string& dir, const Manifest& manifest, uint64_t* removed);
 
 }  // namespace libsearch::internal

@@ -31,7 +31,9 @@ bool AllDigits(std::string_view s, size_t min_digits) {
   return true;
 }
 
-bool IsSegmentName(std::string_view s) { return s.size() > 1 && s[0] == 's' && AllDigits(s.substr(1), 6); }
+bool IsSegmentName(std::string_view s) {
+  return s.size() > 1 && s[0] == 's' && AllDigits(s.substr(1), 6);
+}
 
 // `<segment>_<generation>.<ext>`.
 bool IsGenerationFile(std::string_view name, std::string_view ext) {
@@ -134,8 +136,8 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
   std::set<std::string> seen;
   for (const Json& e : j["segments"]) {
     SegmentEntry s;
-    if (!e.is_object() || !e.contains("name") || !e["name"].is_string() ||
-        !e.contains("docs") || !e["docs"].is_number_unsigned() || !e.contains("deleted") ||
+    if (!e.is_object() || !e.contains("name") || !e["name"].is_string() || !e.contains("docs") ||
+        !e["docs"].is_number_unsigned() || !e.contains("deleted") ||
         !e["deleted"].is_number_unsigned()) {
       return Bad(path, "a segment entry lacks name, docs or deleted");
     }
@@ -145,11 +147,13 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
     if (!IsSegmentName(s.name) || !seen.insert(s.name).second) {
       return Bad(path, "segment name \"" + s.name + "\" is malformed or repeated");
     }
-    if (s.num_deleted > s.num_docs) return Bad(path, "segment " + s.name + " deletes more docs than it has");
-    for (auto [key, ext, out] : {std::tuple{"deletes", "del", &s.deletes},
-                                 std::tuple{"updates", "upd", &s.updates}}) {
+    if (s.num_deleted > s.num_docs)
+      return Bad(path, "segment " + s.name + " deletes more docs than it has");
+    for (auto [key, ext, out] :
+         {std::tuple{"deletes", "del", &s.deletes}, std::tuple{"updates", "upd", &s.updates}}) {
       if (!e.contains(key)) continue;
-      if (!e[key].is_string()) return Bad(path, std::string(key) + " of " + s.name + " is not a name");
+      if (!e[key].is_string())
+        return Bad(path, std::string(key) + " of " + s.name + " is not a name");
       *out = e[key].get<std::string>();
       if (!IsGenerationFile(*out, ext) || out->rfind(s.name + "_", 0) != 0) {
         return Bad(path, std::string(key) + " file \"" + *out + "\" does not belong to " + s.name);
@@ -171,7 +175,8 @@ Result<Manifest> ReadManifest(const std::string& dir) {
     if (st.code() == StatusCode::kNotFound) {
       return Status::NotFound("'" + dir + "' has no " + std::string(kManifestName) +
                               ": not an index directory (create one with `libsearch index "
-                              "--output " + dir + "`)");
+                              "--output " +
+                              dir + "`)");
     }
     return st;
   }

@@ -20,11 +20,11 @@ namespace libsearch::internal {
 inline constexpr std::string_view kManifestName = "MANIFEST";
 
 struct SegmentEntry {
-  std::string name;  // "s000001": the segment file is `<name>.seg`.
-  uint64_t num_docs = 0;      // Docs in the segment file, deleted ones included.
-  uint64_t num_deleted = 0;   // Cardinality of the delete file.
-  std::string deletes;        // `<name>_<generation>.del`, or empty if none.
-  std::string updates;        // `<name>_<generation>.upd` (field value updates), or empty.
+  std::string name;          // "s000001": the segment file is `<name>.seg`.
+  uint64_t num_docs = 0;     // Docs in the segment file, deleted ones included.
+  uint64_t num_deleted = 0;  // Cardinality of the delete file.
+  std::string deletes;       // `<name>_<generation>.del`, or empty if none.
+  std::string updates;       // `<name>_<generation>.upd` (field value updates), or empty.
 
   std::string SegmentFile() const { return name + ".seg"; }
 };

@@ -39,9 +39,10 @@ struct BitpackKernels {
   // Unpack then DeltaDecodeBlock(prev, out), fused. Returns out[127].
   uint32_t (*unpack_delta)(const char* src, uint32_t width, uint32_t prev, uint32_t* out);
 };
-const BitpackKernels& ActiveKernels();  // Best for this CPU (env LIBSEARCH_SIMD=scalar forces scalar).
+const BitpackKernels&
+ActiveKernels();  // Best for this CPU (env LIBSEARCH_SIMD=scalar forces scalar).
 const BitpackKernels& ScalarKernels();
-const BitpackKernels& SimdKernels();    // Scalar where no SIMD kernel exists.
+const BitpackKernels& SimdKernels();  // Scalar where no SIMD kernel exists.
 
 // The active kernels' entry points.
 inline void UnpackBlock(const char* src, uint32_t width, uint32_t* out) {

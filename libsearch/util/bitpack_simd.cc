@@ -72,7 +72,8 @@ template <uint32_t W>
   __m128i carry = _mm_set1_epi32(static_cast<int>(prev));
   __m128i* o = reinterpret_cast<__m128i*>(out);
   if constexpr (W == 0) {
-    for (uint32_t j = 0; j < 32; ++j) _mm_storeu_si128(o + j, PrefixSum(_mm_setzero_si128(), &carry));
+    for (uint32_t j = 0; j < 32; ++j)
+      _mm_storeu_si128(o + j, PrefixSum(_mm_setzero_si128(), &carry));
   } else {
     auto scan = [o, &carry](uint32_t j, __m128i v) {
       _mm_storeu_si128(o + j, PrefixSum(v, &carry));

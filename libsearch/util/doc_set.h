@@ -22,9 +22,7 @@ class DocSet {
   DocSet& operator=(const DocSet&) = delete;
 
   // REQUIRES: docs increase across calls (how a scorer yields them).
-  void AddMany(const uint32_t* docs, size_t n) {
-    roaring_bitmap_add_many(bitmap_, n, docs);
-  }
+  void AddMany(const uint32_t* docs, size_t n) { roaring_bitmap_add_many(bitmap_, n, docs); }
   void Add(uint32_t doc) { roaring_bitmap_add(bitmap_, doc); }
   // Adds every doc of `other`.
   void AddAll(const DocSet& other) { roaring_bitmap_or_inplace(bitmap_, other.bitmap_); }

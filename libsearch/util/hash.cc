@@ -4,9 +4,7 @@
 
 namespace libsearch::internal {
 
-uint64_t Checksum64(const void* data, size_t size) {
-  return XXH3_64bits(data, size);
-}
+uint64_t Checksum64(const void* data, size_t size) { return XXH3_64bits(data, size); }
 
 uint64_t Hash64(const void* data, size_t size) { return XXH3_64bits(data, size); }
 

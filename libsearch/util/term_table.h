@@ -116,9 +116,9 @@ class TermTable {
     }
   }
 
-  std::vector<Slot> slots_;      // A power of two, at most half full.
-  std::string bytes_;            // Every key once, in id order.
-  std::vector<uint64_t> ends_;   // Key id ends at ends_[id] in bytes_.
+  std::vector<Slot> slots_;     // A power of two, at most half full.
+  std::string bytes_;           // Every key once, in id order.
+  std::vector<uint64_t> ends_;  // Key id ends at ends_[id] in bytes_.
 };
 
 }  // namespace libsearch::internal

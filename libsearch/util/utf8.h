@@ -48,7 +48,9 @@ inline size_t FirstInvalidUtf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-inline bool IsValidUtf8(std::string_view s) { return FirstInvalidUtf8(s) == std::string_view::npos; }
+inline bool IsValidUtf8(std::string_view s) {
+  return FirstInvalidUtf8(s) == std::string_view::npos;
+}
 
 // Number of code points of well-formed UTF-8 (bytes that are not
 // continuation bytes).

@@ -36,8 +36,7 @@ std::unique_ptr<Analyzer> Make(AnalyzerOptions options) {
   return std::move(*analyzer);
 }
 
-std::unique_ptr<Analyzer> Make(const std::string& language,
-                               bool stopwords = false) {
+std::unique_ptr<Analyzer> Make(const std::string& language, bool stopwords = false) {
   AnalyzerOptions options;
   options.language = language;
   options.stopwords = stopwords;
@@ -52,7 +51,7 @@ std::vector<Token> Analyze(const Analyzer& analyzer, std::string_view text,
 }
 
 std::vector<Tok> Tuples(const Analyzer& analyzer, std::string_view text,
-                      uint32_t first_position = 0) {
+                        uint32_t first_position = 0) {
   std::vector<Tok> out;
   for (Token& t : Analyze(analyzer, text, first_position)) {
     out.emplace_back(std::move(t.term), t.position, t.start, t.end);
@@ -63,8 +62,7 @@ std::vector<Tok> Tuples(const Analyzer& analyzer, std::string_view text,
 std::string Describe(const std::vector<Tok>& tokens) {
   std::ostringstream out;
   for (const auto& [term, position, start, end] : tokens) {
-    out << "{\"" << term << "\" pos=" << position << " [" << start << ","
-        << end << ")} ";
+    out << "{\"" << term << "\" pos=" << position << " [" << start << "," << end << ")} ";
   }
   return out.str();
 }
@@ -88,13 +86,11 @@ std::string Escape(std::string_view s) {
 TEST(AnalyzerTest, FoldsAccentsAndCase) {
   auto none = Make("none");
   ASSERT_NE(none, nullptr);
-  EXPECT_EQ(none->Terms("Crème Brûlée"),
-            (std::vector<std::string>{"creme", "brulee"}));
+  EXPECT_EQ(none->Terms("Crème Brûlée"), (std::vector<std::string>{"creme", "brulee"}));
   auto en = Make("en");
   ASSERT_NE(en, nullptr);
   // Porter2 removes the final "e" of "brulee" (step 5).
-  EXPECT_EQ(en->Terms("Crème Brûlée"),
-            (std::vector<std::string>{"creme", "brule"}));
+  EXPECT_EQ(en->Terms("Crème Brûlée"), (std::vector<std::string>{"creme", "brule"}));
 }
 
 TEST(AnalyzerTest, KeepsAccentsWhenAsked) {
@@ -103,17 +99,14 @@ TEST(AnalyzerTest, KeepsAccentsWhenAsked) {
   options.fold_accents = false;
   auto analyzer = Make(options);
   ASSERT_NE(analyzer, nullptr);
-  EXPECT_EQ(analyzer->Terms("Crème BRÛLÉE"),
-            (std::vector<std::string>{"crème", "brûlée"}));
+  EXPECT_EQ(analyzer->Terms("Crème BRÛLÉE"), (std::vector<std::string>{"crème", "brûlée"}));
 }
 
 TEST(AnalyzerTest, EnglishStems) {
   auto en = Make("en");
   ASSERT_NE(en, nullptr);
-  EXPECT_EQ(en->Terms("running berries"),
-            (std::vector<std::string>{"run", "berri"}));
-  EXPECT_EQ(en->Terms("Organic Ingredients"),
-            (std::vector<std::string>{"organ", "ingredi"}));
+  EXPECT_EQ(en->Terms("running berries"), (std::vector<std::string>{"run", "berri"}));
+  EXPECT_EQ(en->Terms("Organic Ingredients"), (std::vector<std::string>{"organ", "ingredi"}));
   // The Snowball name works like the ISO code, case-insensitively.
   auto english = Make("English");
   ASSERT_NE(english, nullptr);
@@ -123,8 +116,7 @@ TEST(AnalyzerTest, EnglishStems) {
 TEST(AnalyzerTest, NoneDoesNotStem) {
   auto none = Make("none");
   ASSERT_NE(none, nullptr);
-  EXPECT_EQ(none->Terms("running berries"),
-            (std::vector<std::string>{"running", "berries"}));
+  EXPECT_EQ(none->Terms("running berries"), (std::vector<std::string>{"running", "berries"}));
 }
 
 TEST(AnalyzerTest, OtherLanguagesStem) {
@@ -145,33 +137,27 @@ TEST(AnalyzerTest, NfkcCasefold) {
   EXPECT_EQ(none->Terms("Straße"), (std::vector<std::string>{"strasse"}));
   EXPECT_EQ(none->Terms("ΣΊΣΥΦΟΣ"), (std::vector<std::string>{"σισυφοσ"}));
   // A decomposed accent (e + U+0301) folds like the precomposed one.
-  EXPECT_EQ(none->Terms("cafe\xCC\x81 café"),
-            (std::vector<std::string>{"cafe", "cafe"}));
+  EXPECT_EQ(none->Terms("cafe\xCC\x81 café"), (std::vector<std::string>{"cafe", "cafe"}));
 }
 
 TEST(AnalyzerTest, OffsetsPointAtOriginalBytes) {
   auto none = Make("none");
   ASSERT_NE(none, nullptr);
   const std::string text = "Crème Brûlée, ＡＢＣ!";
-  EXPECT_EQ(Tuples(*none, text), (std::vector<Tok>{{"creme", 0, 0, 6},
-                                                 {"brulee", 1, 7, 15},
-                                                 {"abc", 2, 17, 26}}));
+  EXPECT_EQ(Tuples(*none, text),
+            (std::vector<Tok>{{"creme", 0, 0, 6}, {"brulee", 1, 7, 15}, {"abc", 2, 17, 26}}));
   const std::vector<Token> tokens = Analyze(*none, text);
   ASSERT_EQ(tokens.size(), 3u);
   for (const Token& t : tokens) EXPECT_LE(t.end, text.size());
-  EXPECT_EQ(text.substr(tokens[1].start, tokens[1].end - tokens[1].start),
-            "Brûlée");
-  EXPECT_EQ(text.substr(tokens[2].start, tokens[2].end - tokens[2].start),
-            "ＡＢＣ");
+  EXPECT_EQ(text.substr(tokens[1].start, tokens[1].end - tokens[1].start), "Brûlée");
+  EXPECT_EQ(text.substr(tokens[2].start, tokens[2].end - tokens[2].start), "ＡＢＣ");
 }
 
 TEST(AnalyzerTest, AsciiOffsetsAndFirstPosition) {
   auto en = Make("en");
   ASSERT_NE(en, nullptr);
   EXPECT_EQ(Tuples(*en, "  Running, U.S.A. 3,5kg", 10),
-            (std::vector<Tok>{{"run", 10, 2, 9},
-                            {"u.s.a", 11, 11, 16},
-                            {"3,5kg", 12, 18, 23}}));
+            (std::vector<Tok>{{"run", 10, 2, 9}, {"u.s.a", 11, 11, 16}, {"3,5kg", 12, 18, 23}}));
 }
 
 TEST(AnalyzerTest, StopWordsLeavePositionGaps) {
@@ -189,8 +175,7 @@ TEST(AnalyzerTest, StopWordsLeavePositionGaps) {
 TEST(AnalyzerTest, StopWordsOffByDefaultAndEnglishOnly) {
   auto en = Make("en");
   ASSERT_NE(en, nullptr);
-  EXPECT_EQ(en->Terms("The Ordinary"),
-            (std::vector<std::string>{"the", "ordinari"}));
+  EXPECT_EQ(en->Terms("The Ordinary"), (std::vector<std::string>{"the", "ordinari"}));
   // Only English has a built-in list; elsewhere stopwords is a no-op.
   auto fr = Make("fr", /*stopwords=*/true);
   ASSERT_NE(fr, nullptr);
@@ -208,14 +193,15 @@ TEST(AnalyzerTest, QueryWordsAndPunctuation) {
   EXPECT_TRUE(en->Terms("--- ... !!").empty());
   EXPECT_TRUE(en->Terms("").empty());
   EXPECT_TRUE(en->Terms("_").empty());  // ICU gives a lone "_" status NONE.
-  EXPECT_EQ(en->Terms("snake_case a:b"),
-            (std::vector<std::string>{"snake_cas", "a", "b"}));
+  EXPECT_EQ(en->Terms("snake_case a:b"), (std::vector<std::string>{"snake_cas", "a", "b"}));
 }
 
 TEST(AnalyzerTest, InvalidUtf8BytesAreSeparators) {
   auto none = Make("none");
   ASSERT_NE(none, nullptr);
-  EXPECT_EQ(Tuples(*none, "abc\xff" "def \xc3"),
+  EXPECT_EQ(Tuples(*none,
+                   "abc\xff"
+                   "def \xc3"),
             (std::vector<Tok>{{"abc", 0, 0, 3}, {"def", 1, 4, 7}}));
 }
 
@@ -231,8 +217,7 @@ TEST(AnalyzerTest, UnknownLanguageIsAnError) {
   EXPECT_NE(message.find("none"), std::string::npos) << message;
 
   options.language = "";
-  EXPECT_EQ(Analyzer::Create(options).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Analyzer::Create(options).status().code(), StatusCode::kInvalidArgument);
 }
 
 // Xapian::Stem had four stemmers libstemmer lacks; naming one says what to
@@ -255,9 +240,9 @@ TEST(AnalyzerTest, XapianOnlyStemmersSayWhatToUse) {
 
 // Every ISO code maps to a stemmer the linked libstemmer has.
 TEST(AnalyzerTest, EveryIsoCodeStems) {
-  for (const char* code : {"ar", "hy", "eu", "ca", "da", "nl", "en", "fi", "fr", "de", "el",
-                           "hi", "hu", "id", "ga", "it", "lt", "ne", "no", "nb", "nn", "pt",
-                           "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi"}) {
+  for (const char* code :
+       {"ar", "hy", "eu", "ca", "da", "nl", "en", "fi", "fr", "de", "el", "hi", "hu", "id", "ga",
+        "it", "lt", "ne", "no", "nb", "nn", "pt", "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi"}) {
     AnalyzerOptions options;
     options.language = code;
     EXPECT_TRUE(Analyzer::Create(options).ok()) << code;
@@ -269,8 +254,7 @@ TEST(AnalyzerTest, EveryIsoCodeStems) {
 TEST(AnalyzerTest, SupportedLanguagesListsCodesAndNames) {
   const std::string languages = SupportedLanguages();
   EXPECT_NE(languages.find("english (en)"), std::string::npos) << languages;
-  EXPECT_NE(languages.find("norwegian (no/nb/nn)"), std::string::npos)
-      << languages;
+  EXPECT_NE(languages.find("norwegian (no/nb/nn)"), std::string::npos) << languages;
   EXPECT_NE(languages.find("porter"), std::string::npos) << languages;
   EXPECT_NE(languages.find("none"), std::string::npos) << languages;
 }
@@ -278,16 +262,14 @@ TEST(AnalyzerTest, SupportedLanguagesListsCodesAndNames) {
 // The fast path lowercases ASCII; that must be exactly NFKC_Casefold.
 TEST(AnalyzerTest, AsciiLowercaseIsNfkcCasefold) {
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfkc_cf =
-      icu::Normalizer2::getNFKCCasefoldInstance(status);
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
   ASSERT_TRUE(U_SUCCESS(status));
   for (int c = 1; c < 0x80; ++c) {
     const icu::UnicodeString in(static_cast<UChar32>(c));
     const icu::UnicodeString folded = nfkc_cf->normalize(in, status);
     ASSERT_TRUE(U_SUCCESS(status));
     const int lower = (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-    EXPECT_EQ(folded, icu::UnicodeString(static_cast<UChar32>(lower)))
-        << "code point " << c;
+    EXPECT_EQ(folded, icu::UnicodeString(static_cast<UChar32>(lower))) << "code point " << c;
   }
 }
 
@@ -297,8 +279,7 @@ bool SamePaths(const Analyzer& fast, const Analyzer& icu, std::string_view text,
   const std::vector<Tok> a = Tuples(fast, text);
   const std::vector<Tok> b = Tuples(icu, text);
   if (a == b) return true;
-  *diff = "input \"" + Escape(text) + "\"\n  fast: " + Describe(a) +
-          "\n  icu:  " + Describe(b);
+  *diff = "input \"" + Escape(text) + "\"\n  fast: " + Describe(a) + "\n  icu:  " + Describe(b);
   return false;
 }
 
@@ -383,19 +364,83 @@ TEST(AnalyzerTest, FastPathMatchesIcuOnRandomAscii) {
 // on the whole text, offsets and positions included.
 TEST(AnalyzerTest, MixedTextMatchesIcu) {
   const std::vector<std::string> pieces = {
-      "a", "Word", "x1", "500ml", "iPhone15", "don't", "U.S.A.", "3.14", "1,000", "_", "wi-fi",
-      "The", "of", "running", ".", "'", ",", ":", ";", "-", "\"", "!", "(", ")", "@",
-      "\t", "\n", "\r\n", "\v",
-      "é", "É", "e\xcc\x81", "\xcc\x81", "\xcd\x8f", "\xe2\x80\x8d", "\xe2\x80\x8c", "\xc2\xad",
-      "\xe2\x81\xa0", "\xef\xbb\xbf", "\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80", "\xe1\x9a\x80",
-      "\xe2\x80\x99", "\xe2\x80\xa4", "\xef\xb9\x90", "\xc2\xb7", "\xd9\xab", "\xef\xbc\x91\xef\xbc\x92",
-      "\xf0\x9f\x87\xab", "\xf0\x9f\x87\xb7", "\xf0\x9f\x91\x8d", "\xf0\x9f\x8f\xbd", "\xe2\x98\x83",
+      "a",
+      "Word",
+      "x1",
+      "500ml",
+      "iPhone15",
+      "don't",
+      "U.S.A.",
+      "3.14",
+      "1,000",
+      "_",
+      "wi-fi",
+      "The",
+      "of",
+      "running",
+      ".",
+      "'",
+      ",",
+      ":",
+      ";",
+      "-",
+      "\"",
+      "!",
+      "(",
+      ")",
+      "@",
+      "\t",
+      "\n",
+      "\r\n",
+      "\v",
+      "é",
+      "É",
+      "e\xcc\x81",
+      "\xcc\x81",
+      "\xcd\x8f",
+      "\xe2\x80\x8d",
+      "\xe2\x80\x8c",
+      "\xc2\xad",
+      "\xe2\x81\xa0",
+      "\xef\xbb\xbf",
+      "\xc2\xa0",
+      "\xe2\x80\x83",
+      "\xe3\x80\x80",
+      "\xe1\x9a\x80",
+      "\xe2\x80\x99",
+      "\xe2\x80\xa4",
+      "\xef\xb9\x90",
+      "\xc2\xb7",
+      "\xd9\xab",
+      "\xef\xbc\x91\xef\xbc\x92",
+      "\xf0\x9f\x87\xab",
+      "\xf0\x9f\x87\xb7",
+      "\xf0\x9f\x91\x8d",
+      "\xf0\x9f\x8f\xbd",
+      "\xe2\x98\x83",
       "\xe0\xb8\xa0\xe0\xb8\xb2\xe0\xb8\xa9\xe0\xb8\xb2\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2",
-      "\xe9\xa3\x9f\xe5\x93\x81\xe6\xb7\xbb\xe5\x8a\xa0\xe5\x89\x82", "\xe3\x82\xab\xe3\x82\xbf",
-      "\xe3\x81\xb2\xe3\x82\x89", "\xed\x95\x9c\xea\xb5\xad", "\xd7\xa2\xd7\x91", "\xd7\xb4",
-      "\xd8\xa7\xd9\x84\xd8\xb9", "\xef\xac\x81", "\xc3\x9f", "\xc4\xb0", "\xce\xa3", "\xe2\x85\xa0",
-      "\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "na\xc3\xafve", "\xc3\xbc" "ber"};
-  const std::vector<std::string> glue = {" ", " ", " ", "  ", "", "", ".", "'", ",", "-", "\t", "\n"};
+      "\xe9\xa3\x9f\xe5\x93\x81\xe6\xb7\xbb\xe5\x8a\xa0\xe5\x89\x82",
+      "\xe3\x82\xab\xe3\x82\xbf",
+      "\xe3\x81\xb2\xe3\x82\x89",
+      "\xed\x95\x9c\xea\xb5\xad",
+      "\xd7\xa2\xd7\x91",
+      "\xd7\xb4",
+      "\xd8\xa7\xd9\x84\xd8\xb9",
+      "\xef\xac\x81",
+      "\xc3\x9f",
+      "\xc4\xb0",
+      "\xce\xa3",
+      "\xe2\x85\xa0",
+      "\xff",
+      "\xc3",
+      "\xe2\x80",
+      "\xed\xa0\x80",
+      "\xf4\x90\x80\x80",
+      "na\xc3\xafve",
+      "\xc3\xbc"
+      "ber"};
+  const std::vector<std::string> glue = {" ", " ", " ", "  ", "",   "",
+                                         ".", "'", ",", "-",  "\t", "\n"};
   PathPair plain = MakePathPair("none", false);
   PathPair english = MakePathPair("en", true);
   AnalyzerOptions codes_options;
@@ -454,10 +499,9 @@ std::string SourceDir() {
 
 std::string FindProductCorpus() {
   const std::filesystem::path root = SourceDir();
-  for (const char* relative :
-       {"examples/products/products.jsonl.gz",
-        "../shared/data/openfoodfacts-products/products-sample-10k.jsonl.gz",
-        "../shared/data/products-sample-10k.jsonl.gz"}) {
+  for (const char* relative : {"examples/products/products.jsonl.gz",
+                               "../shared/data/openfoodfacts-products/products-sample-10k.jsonl.gz",
+                               "../shared/data/products-sample-10k.jsonl.gz"}) {
     const std::filesystem::path path = root / relative;
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) return path.string();
@@ -519,8 +563,7 @@ std::vector<std::string> ReferenceTerms(const std::string& text) {
   UErrorCode status = U_ZERO_ERROR;
   std::unique_ptr<icu::BreakIterator> iter(
       icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
-  const icu::Normalizer2* nfkc_cf =
-      icu::Normalizer2::getNFKCCasefoldInstance(status);
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   EXPECT_TRUE(U_SUCCESS(status));
@@ -532,9 +575,8 @@ std::vector<std::string> ReferenceTerms(const std::string& text) {
        start = end, end = iter->next()) {
     const int32_t rule = iter->getRuleStatus();
     if (rule >= UBRK_WORD_NONE && rule < UBRK_WORD_NONE_LIMIT) continue;
-    const icu::UnicodeString decomposed = nfd->normalize(
-        nfkc_cf->normalize(utf16.tempSubStringBetween(start, end), status),
-        status);
+    const icu::UnicodeString decomposed =
+        nfd->normalize(nfkc_cf->normalize(utf16.tempSubStringBetween(start, end), status), status);
     icu::UnicodeString stripped;
     for (int32_t i = 0; i < decomposed.length();) {
       const UChar32 c = decomposed.char32At(i);

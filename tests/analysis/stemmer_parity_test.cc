@@ -72,8 +72,7 @@ struct Vocabulary {
 std::vector<Vocabulary> LoadVocabularies() {
   std::vector<Vocabulary> vocabularies;
   Vocabulary catalogue{"catalogue", {}};
-  for (const std::string& line :
-       ReadLines(kSourceDir + "/examples/products/products.jsonl.gz")) {
+  for (const std::string& line : ReadLines(kSourceDir + "/examples/products/products.jsonl.gz")) {
     const nlohmann::json product = nlohmann::json::parse(line);
     for (const char* field : {"product_name", "ingredients"}) {
       if (product.contains(field) && product[field].is_string()) {
@@ -83,12 +82,10 @@ std::vector<Vocabulary> LoadVocabularies() {
   }
   vocabularies.push_back(std::move(catalogue));
   Vocabulary scifact{"scifact", {}};
-  for (const std::string& line :
-       ReadLines(kSourceDir + "/tests/data/scifact_test_claims.jsonl")) {
+  for (const std::string& line : ReadLines(kSourceDir + "/tests/data/scifact_test_claims.jsonl")) {
     scifact.texts.push_back(nlohmann::json::parse(line)["query"].get<std::string>());
   }
-  for (std::string& word :
-       ReadLines(kSourceDir + "/tests/data/scifact_vocabulary.txt.gz")) {
+  for (std::string& word : ReadLines(kSourceDir + "/tests/data/scifact_vocabulary.txt.gz")) {
     scifact.texts.push_back(std::move(word));
   }
   vocabularies.push_back(std::move(scifact));
@@ -135,9 +132,8 @@ class Libstemmer {
 
   bool ok() const { return stemmer_ != nullptr; }
   std::string operator()(const std::string& word) {
-    const sb_symbol* stem =
-        sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol*>(word.data()),
-                        static_cast<int>(word.size()));
+    const sb_symbol* stem = sb_stemmer_stem(
+        stemmer_, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
     return std::string(reinterpret_cast<const char*>(stem),
                        static_cast<size_t>(sb_stemmer_length(stemmer_)));
   }
@@ -184,8 +180,7 @@ bool ExplainedDifference(const std::string& language, const std::string& word) {
   }
   if (language == "french") {
     // ë and ï are now marked like the other diaereses ("belgië": "belgi").
-    return word.find("\u00EB") != std::string::npos ||
-           word.find("\u00EF") != std::string::npos;
+    return word.find("\u00EB") != std::string::npos || word.find("\u00EF") != std::string::npos;
   }
   if (language == "russian") {
     return word.find("\u0451") != std::string::npos;  // ё is now read as е.
@@ -199,9 +194,7 @@ struct Difference {
 
 class StemmerParityTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    vocabularies_ = new std::vector<Vocabulary>(LoadVocabularies());
-  }
+  static void SetUpTestSuite() { vocabularies_ = new std::vector<Vocabulary>(LoadVocabularies()); }
   static void TearDownTestSuite() {
     delete vocabularies_;
     vocabularies_ = nullptr;
@@ -260,13 +253,13 @@ TEST_F(StemmerParityTest, EverySharedLanguageAgreesOnTheVocabularies) {
         for (const Difference& d : found) {
           if (dump != nullptr) {
             std::fprintf(dump.get(), "%s\t%s\t%s\t%s\t%s\t%s\n", language.c_str(),
-                         vocabulary.name.c_str(), fold ? "folded" : "unfolded",
-                         d.word.c_str(), d.xapian.c_str(), d.libstemmer.c_str());
+                         vocabulary.name.c_str(), fold ? "folded" : "unfolded", d.word.c_str(),
+                         d.xapian.c_str(), d.libstemmer.c_str());
           }
           EXPECT_TRUE(ExplainedDifference(language, d.word))
-              << language << " " << vocabulary.name << (fold ? " folded" : " unfolded")
-              << ": \"" << d.word << "\" -> Xapian \"" << d.xapian << "\", libstemmer \""
-              << d.libstemmer << "\"";
+              << language << " " << vocabulary.name << (fold ? " folded" : " unfolded") << ": \""
+              << d.word << "\" -> Xapian \"" << d.xapian << "\", libstemmer \"" << d.libstemmer
+              << "\"";
         }
       }
     }
@@ -312,8 +305,8 @@ TEST_F(StemmerParityTest, AnalyzerTermsAreLibstemmerStems) {
           stem.empty() ? std::vector<std::string>{} : std::vector<std::string>{stem};
       if (terms != expected && ++mismatches <= 3) {
         ADD_FAILURE() << language << ": \"" << word << "\" -> "
-                      << (terms.empty() ? "(nothing)" : terms[0]) << ", libstemmer \""
-                      << stem << "\"";
+                      << (terms.empty() ? "(nothing)" : terms[0]) << ", libstemmer \"" << stem
+                      << "\"";
       }
     }
     EXPECT_EQ(mismatches, 0u) << language;

@@ -1,8 +1,6 @@
 // The JSON model (libsearch/json.h): every request key reaches the engine
 // exactly as the equivalent SearchRequest does, bad requests fail with a
 // message naming the key, and the handler maps statuses to HTTP.
-#include "libsearch/json.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -13,6 +11,7 @@
 #include <regex>
 #include <string>
 
+#include "libsearch/json.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -112,9 +111,8 @@ TEST_F(JsonApi, EveryKeyReachesTheEngine) {
   country.disjunctive = true;
   FacetRequest sugars;
   sugars.field = "sugars_100g";
-  sugars.ranges = {{"0..5", 0, 5},
-                   {"5..20", 5, 20},
-                   {"20..*", 20, std::numeric_limits<double>::infinity()}};
+  sugars.ranges = {
+      {"0..5", 0, 5}, {"5..20", 5, 20}, {"20..*", 20, std::numeric_limits<double>::infinity()}};
   r.facets = {country, sugars};
   r.filters = {"country:France"};
   r.sort = {{"sugars_100g", false}, {"_score", true}};
@@ -155,10 +153,10 @@ TEST_F(JsonApi, EveryKeyReachesTheEngine) {
 }
 
 TEST_F(JsonApi, FacetsHighlightsCursorsAndSuggestionsAreWritten) {
-  const Json body = Json::parse(
-      Handle(R"({"query": "chocolate", "facets": ["country", "sugars_100g:0..10,10..*"],
+  const Json body =
+      Json::parse(Handle(R"({"query": "chocolate", "facets": ["country", "sugars_100g:0..10,10..*"],
                  "highlight": "product_name", "retrieve": "product_name", "k": 3})")
-          .body);
+                      .body);
   ASSERT_EQ(body["facets"].size(), 2u);
   uint64_t ranged = 0;
   for (const Json& v : body["facets"]["sugars_100g"]) ranged += v["count"].get<uint64_t>();
@@ -176,13 +174,17 @@ TEST_F(JsonApi, FacetsHighlightsCursorsAndSuggestionsAreWritten) {
 
   // The cursor pages through a sorted result without gaps or repeats.
   const Json all = Json::parse(
-      Handle(R"({"query": "chocolate", "sort": "sugars_100g:desc", "k": 12, "include_docs": false})")
+      Handle(
+          R"({"query": "chocolate", "sort": "sugars_100g:desc", "k": 12, "include_docs": false})")
           .body);
   Json after = Json::parse(
       Handle(R"({"query": "chocolate", "sort": "sugars_100g:desc", "k": 6, "include_docs": false})")
           .body);
-  Json req = {{"query", "chocolate"}, {"sort", "sugars_100g:desc"}, {"k", 6},
-              {"include_docs", false}, {"search_after", after["next_cursor"]}};
+  Json req = {{"query", "chocolate"},
+              {"sort", "sugars_100g:desc"},
+              {"k", 6},
+              {"include_docs", false},
+              {"search_after", after["next_cursor"]}};
   const Json second = Json::parse(Handle(req.dump()).body);
   for (size_t i = 0; i < 6; ++i) {
     EXPECT_EQ(after["hits"][i]["id"], all["hits"][i]["id"]);
@@ -195,13 +197,14 @@ TEST_F(JsonApi, FacetsHighlightsCursorsAndSuggestionsAreWritten) {
   EXPECT_TRUE(none["suggestion"].is_string()) << none;
   // Facets and sort take the visit-all path; the suggestion is the same there.
   const Json faceted = Json::parse(
-      Handle(R"({"query": "chocolatte biscuitz", "facets": ["country"], "sort": "sugars_100g"})").body);
+      Handle(R"({"query": "chocolatte biscuitz", "facets": ["country"], "sort": "sugars_100g"})")
+          .body);
   EXPECT_EQ(faceted["suggestion"], none["suggestion"]) << faceted;
 }
 
 TEST_F(JsonApi, RejectsBadRequestsNamingTheKey) {
-  ExpectError(Handle("{\"query\": \"" + std::string(70000, 'a') + "\"}"), 413,
-              "payload_too_large", "the limit is 65536");
+  ExpectError(Handle("{\"query\": \"" + std::string(70000, 'a') + "\"}"), 413, "payload_too_large",
+              "the limit is 65536");
   // Whitespace counts: the limit is on the bytes received.
   ExpectError(Handle(std::string(70000, ' ') + "{}"), 413, "payload_too_large",
               "request body is 70002 bytes");
@@ -219,8 +222,8 @@ TEST_F(JsonApi, RejectsBadRequestsNamingTheKey) {
               "unknown key \"facet\"; known keys: query, k, offset, filters, fields, operator, "
               "facets, disjunctive, sort");
   ExpectError(Handle(R"({"query": 5})"), 400, "invalid_argument", "query must be a string");
-  ExpectError(Handle("{\"query\": \"" + std::string(3000, 'a') + "\"}"), 400,
-              "invalid_argument", "query is 3000 bytes; the limit is 2048");
+  ExpectError(Handle("{\"query\": \"" + std::string(3000, 'a') + "\"}"), 400, "invalid_argument",
+              "query is 3000 bytes; the limit is 2048");
   for (const char* k : {"1001", "-1", "1.5", "\"10\"", "true", "null", "1e3"}) {
     ExpectError(Handle(std::string(R"({"k": )") + k + "}"), 400, "invalid_argument",
                 "k must be an integer from 0 to 1000");
@@ -273,7 +276,9 @@ TEST_F(JsonApi, RejectsBadRequestsNamingTheKey) {
 
 TEST_F(JsonApi, ByteOrderMarkIsSkipped) {
   const JsonReply plain = Handle(R"({"query": "tea", "k": 2})");
-  const JsonReply bom = Handle("\xEF\xBB\xBF" R"({"query": "tea", "k": 2})");
+  const JsonReply bom = Handle(
+      "\xEF\xBB\xBF"
+      R"({"query": "tea", "k": 2})");
   ASSERT_EQ(bom.status, 200) << bom.body;
   EXPECT_EQ(NoTook(bom.body), NoTook(plain.body));
 }
@@ -283,8 +288,8 @@ TEST_F(JsonApi, FullSyntaxKeepsPositionedErrors) {
               "colour");
   ExpectError(Handle(R"({"query": "(apple", "syntax": "full"})"), 400, "invalid_argument",
               "position");
-  ExpectError(Handle(R"({"query": "x", "filters": ["sugars_100g:<"]})"), 400,
-              "invalid_argument", "filter 1");
+  ExpectError(Handle(R"({"query": "x", "filters": ["sugars_100g:<"]})"), 400, "invalid_argument",
+              "filter 1");
   ExpectError(Handle(R"({"query": "x", "fields": ["nope"]})"), 400, "invalid_argument",
               "unknown search field 'nope'");
 }
@@ -298,15 +303,16 @@ TEST_F(JsonApi, StatusCodesMapToHttp) {
   EXPECT_EQ(HttpStatusOf(StatusCode::kIOError), 500);
   EXPECT_EQ(HttpStatusOf(StatusCode::kUnimplemented), 501);
   EXPECT_EQ(HttpStatusOf(StatusCode::kResourceExhausted), 400);
-  EXPECT_EQ(ErrorToJson(Status::InvalidArgument("say \"hi\"\n\xff")),
-            "{\"error\":{\"code\":\"invalid_argument\",\"message\":\"say \\\"hi\\\"\\n\xEF\xBF\xBD\"}}");
+  EXPECT_EQ(
+      ErrorToJson(Status::InvalidArgument("say \"hi\"\n\xff")),
+      "{\"error\":{\"code\":\"invalid_argument\",\"message\":\"say \\\"hi\\\"\\n\xEF\xBF\xBD\"}}");
 }
 
 TEST_F(JsonApi, DeadlineAlreadyPassed) {
   HandleOptions options;
   options.deadline = std::chrono::system_clock::now() - std::chrono::milliseconds(1);
-  ExpectError(HandleSearchJson(*index_, R"({"query": "tea"})", options), 504,
-              "deadline_exceeded", "deadline");
+  ExpectError(HandleSearchJson(*index_, R"({"query": "tea"})", options), 504, "deadline_exceeded",
+              "deadline");
   options.deadline = std::chrono::system_clock::now() + std::chrono::seconds(30);
   EXPECT_EQ(HandleSearchJson(*index_, R"({"query": "tea"})", options).status, 200);
 }
@@ -320,9 +326,11 @@ TEST_F(JsonApi, QueryStringsMapOneToOne) {
   EXPECT_EQ(req("q=peanut+butter&k=3"), R"({"query":"peanut butter","k":3})");
   EXPECT_EQ(req("query=cr%C3%A8me&offset=10&operator=or"),
             R"({"query":"crème","offset":10,"operator":"or"})");
-  EXPECT_EQ(req("q=x&filter=sugars_100g%3A%3C5&filter=is_healthy:true&fields=product_name,,ingredients"),
-            R"({"query":"x","filters":["sugars_100g:<5","is_healthy:true"],"fields":["product_name","ingredients"]})");
-  EXPECT_EQ(req("facet=country:5&facet=sugars_100g:0..5,5..*&disjunctive=country&sort=sugars_100g:desc,_score"
+  EXPECT_EQ(
+      req("q=x&filter=sugars_100g%3A%3C5&filter=is_healthy:true&fields=product_name,,ingredients"),
+      R"({"query":"x","filters":["sugars_100g:<5","is_healthy:true"],"fields":["product_name","ingredients"]})");
+  EXPECT_EQ(req("facet=country:5&facet=sugars_100g:0..5,5..*&disjunctive=country&sort=sugars_100g:"
+                "desc,_score"
                 "&search_after=c&typos=1&prefix=true&highlight=product_name,ingredients&synonyms=0"
                 "&suggest=false&retrieve=product_name&syntax=full&max_expansions=7"),
             R"({"facets":["country:5","sugars_100g:0..5,5..*"],"disjunctive":["country"],)"
@@ -376,7 +384,8 @@ TEST_F(JsonApi, ScoresPrintShortestFloat) {
 }
 
 TEST_F(JsonApi, SchemaSearchDefaultsApplyAndRequestsOverride) {
-  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
+  ASSERT_OK_AND_ASSIGN(Schema schema,
+                       Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
   ASSERT_OK(schema.SetSearchDefaults(
       R"({"typos": true, "prefix": true, "facets": ["country:3"], "highlight": ["product_name"], "k": 4})"));
   // Round-trips through the index file.
@@ -399,8 +408,9 @@ TEST_F(JsonApi, SchemaSearchDefaultsApplyAndRequestsOverride) {
   EXPECT_EQ(body["hits"].size(), 4u);
   EXPECT_TRUE(body["facets"].contains("country"));
 
-  ASSERT_OK_AND_ASSIGN(SearchRequest overridden,
-                       ParseSearchRequest(*index, R"({"query": "choc", "typos": false, "facets": [], "k": 2})"));
+  ASSERT_OK_AND_ASSIGN(
+      SearchRequest overridden,
+      ParseSearchRequest(*index, R"({"query": "choc", "typos": false, "facets": [], "k": 2})"));
   EXPECT_FALSE(overridden.typos);
   EXPECT_TRUE(overridden.prefix_last);
   EXPECT_TRUE(overridden.facets.empty());

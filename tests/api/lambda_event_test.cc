@@ -49,8 +49,8 @@ Json Envelope(const LambdaReply& reply) {
 }
 
 TEST(LambdaEvent, HttpGetAndPost) {
-  const Json get = Envelope(HandleLambdaEvent(
-      CatalogueIndex(), HttpEvent("GET", "q=peanut+butter&k=3", nullptr).dump()));
+  const Json get = Envelope(
+      HandleLambdaEvent(CatalogueIndex(), HttpEvent("GET", "q=peanut+butter&k=3", nullptr).dump()));
   EXPECT_EQ(get["statusCode"], 200);
   const Json get_body = Json::parse(get["body"].get<std::string>());
   EXPECT_EQ(get_body["total"], 97);
@@ -75,9 +75,12 @@ TEST(LambdaEvent, HttpErrorsAreEnvelopes) {
     const Json body = Json::parse(out["body"].get<std::string>());
     return std::make_pair(out["statusCode"].get<int>(), body["error"]["code"].get<std::string>());
   };
-  EXPECT_EQ(status(HttpEvent("PUT", "", nullptr)), std::make_pair(405, std::string("method_not_allowed")));
-  EXPECT_EQ(status(HttpEvent("POST", "", "{not json")), std::make_pair(400, std::string("invalid_argument")));
-  EXPECT_EQ(status(HttpEvent("POST", "", "!!!", true)), std::make_pair(400, std::string("invalid_argument")));
+  EXPECT_EQ(status(HttpEvent("PUT", "", nullptr)),
+            std::make_pair(405, std::string("method_not_allowed")));
+  EXPECT_EQ(status(HttpEvent("POST", "", "{not json")),
+            std::make_pair(400, std::string("invalid_argument")));
+  EXPECT_EQ(status(HttpEvent("POST", "", "!!!", true)),
+            std::make_pair(400, std::string("invalid_argument")));
   EXPECT_EQ(status(HttpEvent("POST", "", std::string(100000, 'A'), true)),
             std::make_pair(413, std::string("payload_too_large")));
   EXPECT_EQ(status(HttpEvent("POST", "", std::string(70000, ' ') + "{}")),
@@ -89,7 +92,8 @@ TEST(LambdaEvent, HttpErrorsAreEnvelopes) {
 }
 
 TEST(LambdaEvent, DirectInvocation) {
-  const LambdaReply ok = HandleLambdaEvent(CatalogueIndex(), R"({"query": "peanut butter", "k": 3})");
+  const LambdaReply ok =
+      HandleLambdaEvent(CatalogueIndex(), R"({"query": "peanut butter", "k": 3})");
   EXPECT_FALSE(ok.is_error);
   EXPECT_EQ(Json::parse(ok.payload)["total"], 97);
 

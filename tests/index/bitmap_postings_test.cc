@@ -43,7 +43,7 @@ List MixedList(std::mt19937* rng, uint32_t num_docs) {
   for (uint32_t d = 0; d < num_docs;) {
     const uint32_t kind = (*rng)() % 4;
     const uint32_t len = 1 + (*rng)() % (kind == 1 ? 8000 : 700);
-    const double p = kind == 0   ? 0.3 + 0.7 * ((*rng)() % 1000) / 1000.0  // Dense.
+    const double p = kind == 0   ? 0.3 + 0.7 * ((*rng)() % 1000) / 1000.0    // Dense.
                      : kind == 1 ? 0.002 + 0.1 * ((*rng)() % 1000) / 1000.0  // Sparse.
                      : kind == 2 ? 1.0                                       // Every doc.
                                  : 0.0;
@@ -63,7 +63,8 @@ List BlockWithSpan(uint32_t width, uint32_t span, std::mt19937* rng) {
   gaps[0] = max_gap;
   uint32_t left = span - 128 - max_gap;  // Gaps sum to span - 128.
   for (uint32_t i = 1; left > 0; i = 1 + (i % 127)) {
-    const uint32_t add = std::min<uint32_t>(left, std::min<uint32_t>(max_gap - gaps[i], 1 + (*rng)() % 3));
+    const uint32_t add =
+        std::min<uint32_t>(left, std::min<uint32_t>(max_gap - gaps[i], 1 + (*rng)() % 3));
     gaps[i] += add;
     left -= add;
   }
@@ -77,20 +78,26 @@ List BlockWithSpan(uint32_t width, uint32_t span, std::mt19937* rng) {
 // Writes the lists into one sink (so offsets are nonzero) and checks each.
 class Checker {
  public:
-  explicit Checker(uint32_t num_docs) : num_docs_(num_docs), table_(MakeNormInverseTable({}, 10.0f)) {
+  explicit Checker(uint32_t num_docs)
+      : num_docs_(num_docs), table_(MakeNormInverseTable({}, 10.0f)) {
     std::mt19937 rng(num_docs);
     norms_.resize(num_docs);
     for (auto& n : norms_) n = static_cast<uint8_t>(rng() % 50);
   }
 
   TermInfo Add(const List& l) {
-    return WritePostings({l.docs.data(), l.tfs.data(), l.positions.data(),
-                          static_cast<uint32_t>(l.docs.size())},
-                         norms_.data(), 1.5f, table_, &sink_);
+    return WritePostings(
+        {l.docs.data(), l.tfs.data(), l.positions.data(), static_cast<uint32_t>(l.docs.size())},
+        norms_.data(), 1.5f, table_, &sink_);
   }
   FieldPostingsView View() const {
-    return {sink_.postings, sink_.positions, sink_.last_doc.data(), sink_.max_score.data(),
-            sink_.info.data(), sink_.info.size(), num_docs_};
+    return {sink_.postings,
+            sink_.positions,
+            sink_.last_doc.data(),
+            sink_.max_score.data(),
+            sink_.info.data(),
+            sink_.info.size(),
+            num_docs_};
   }
   PostingsSink& sink() { return sink_; }
 
@@ -340,12 +347,14 @@ TEST(BitmapPostings, DamagedBitmapIsCorrupt) {
       const uint32_t prev = b == 0 ? 0xffffffffu : sink.last_doc[ti.first_block + b - 1];
       const uint32_t span = sink.last_doc[ti.first_block + b] - prev;
       switch (damage) {
-        case 0: words[3] ^= 0x10; break;                               // A doc more or less.
+        case 0: words[3] ^= 0x10; break;  // A doc more or less.
         case 1: words[8 * bi.doc_bits - 1] |= static_cast<char>(0x80); break;  // Past the span.
-        case 2: bi.doc_bits += 1; break;                                // Word count.
+        case 2: bi.doc_bits += 1; break;                                       // Word count.
         case 3: bi.doc_bits -= 1; break;
-        case 4: sink.last_doc[ti.first_block + b] -= 1; break;         // Last doc.
-        case 5: words[(span - 1) / 8] ^= static_cast<char>(1 << ((span - 1) % 8)); break;  // Drops it.
+        case 4: sink.last_doc[ti.first_block + b] -= 1; break;  // Last doc.
+        case 5:
+          words[(span - 1) / 8] ^= static_cast<char>(1 << ((span - 1) % 8));
+          break;  // Drops it.
       }
       if (damage == 1 && span % 64 == 0) continue;  // The last word is full.
       const FieldPostingsView view = checker.View();

@@ -76,7 +76,8 @@ uint64_t SectionsOfKind(const std::string& path, internal::SectionKind kind) {
 void ExpectReadsLikeFreshBuild(const std::string& fixture, uint32_t major, uint32_t minor) {
   TempDir dir;
   testing::WriteFile(dir.File("old.idx"), Gunzip(testing::SourcePath("tests/data/" + fixture)));
-  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
+  ASSERT_OK_AND_ASSIGN(Schema schema,
+                       Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
   const std::vector<std::string> products = testing::FirstBundledProducts(400);
   ASSERT_OK(testing::BuildIndex(schema, products, dir.File("new.idx")));
   ASSERT_OK_AND_ASSIGN(auto old_index, Index::Open(dir.File("old.idx")));
@@ -122,15 +123,33 @@ void ExpectReadsLikeFreshBuild(const std::string& fixture, uint32_t major, uint3
     const std::string& b = words[rng() % words.size()];
     switch (i % 8) {
       case 0: r.query = a; break;
-      case 1: r.query = a + " " + b; r.default_operator = Operator::kOr; break;
+      case 1:
+        r.query = a + " " + b;
+        r.default_operator = Operator::kOr;
+        break;
       case 2: r.query = "\"" + a + " " + b + "\""; break;
-      case 3: r.query = a.substr(0, 1 + i % 3); r.prefix_last = true; break;
-      case 4: r.query = a + "x"; r.typos = true; break;
-      case 5: r.query = a + " -" + b; r.total_hits_threshold = SearchRequest::kExactTotal; break;
-      case 6: r.query = "salt OR sugar OR " + a; r.default_operator = Operator::kOr;
-              r.facets.push_back({"country", 5, {}, false});
-              break;
-      case 7: r.query = a; r.filters.push_back("sugars_100g:<10"); r.k = 0; break;
+      case 3:
+        r.query = a.substr(0, 1 + i % 3);
+        r.prefix_last = true;
+        break;
+      case 4:
+        r.query = a + "x";
+        r.typos = true;
+        break;
+      case 5:
+        r.query = a + " -" + b;
+        r.total_hits_threshold = SearchRequest::kExactTotal;
+        break;
+      case 6:
+        r.query = "salt OR sugar OR " + a;
+        r.default_operator = Operator::kOr;
+        r.facets.push_back({"country", 5, {}, false});
+        break;
+      case 7:
+        r.query = a;
+        r.filters.push_back("sugars_100g:<10");
+        r.k = 0;
+        break;
     }
     r.k = r.k == 0 ? 0 : 10 + i % 20;
     requests.push_back(r);
@@ -171,7 +190,8 @@ TEST(FormatCompat, Reads20FilesLikeFreshBuilds) {
 
 TEST(FormatCompat, OtherMajorsAreRefusedWithAClearError) {
   TempDir dir;
-  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
+  ASSERT_OK_AND_ASSIGN(Schema schema,
+                       Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
   ASSERT_OK(testing::BuildIndex(schema, testing::FirstBundledProducts(5), dir.File("a.idx")));
   std::string bytes = testing::ReadFile(dir.File("a.idx"));
   for (uint16_t major : {uint16_t{0}, uint16_t{3}}) {
@@ -184,7 +204,8 @@ TEST(FormatCompat, OtherMajorsAreRefusedWithAClearError) {
     auto index = Index::Open(dir.File("b.idx"));
     ASSERT_FALSE(index.ok());
     EXPECT_EQ(index.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(index.status().message().find("rebuild the index with `libsearch index`"), std::string::npos)
+    EXPECT_NE(index.status().message().find("rebuild the index with `libsearch index`"),
+              std::string::npos)
         << index.status().message();
   }
 }

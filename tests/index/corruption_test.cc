@@ -17,7 +17,8 @@ class CorruptionTest : public ::testing::Test {
     dir_ = new TempDir();
     auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
     ASSERT_TRUE(schema.ok());
-    ASSERT_OK(testing::BuildIndex(*schema, testing::FirstBundledProducts(600), dir_->File("good.idx")));
+    ASSERT_OK(
+        testing::BuildIndex(*schema, testing::FirstBundledProducts(600), dir_->File("good.idx")));
     good_ = new std::string(testing::ReadFile(dir_->File("good.idx")));
   }
   static void TearDownTestSuite() {
@@ -52,8 +53,8 @@ TEST_F(CorruptionTest, IntactFileVerifiesAndSearches) {
 }
 
 TEST_F(CorruptionTest, TruncatedFileIsRefusedAtOpen) {
-  for (size_t size : {size_t{0}, size_t{10}, size_t{63}, size_t{64}, good_->size() / 2,
-                      good_->size() - 1}) {
+  for (size_t size :
+       {size_t{0}, size_t{10}, size_t{63}, size_t{64}, good_->size() / 2, good_->size() - 1}) {
     const std::string path = dir_->File("truncated.idx");
     testing::WriteFile(path, good_->substr(0, size));
     auto index = Index::Open(path);

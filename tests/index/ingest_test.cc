@@ -1,13 +1,13 @@
 // Bad input never corrupts output: every malformed-input case gives an error
 // naming file, line and field, --skip-bad counts instead, and an index file
 // already at the output path survives a failed build.
-#include <cmath>
-#include <random>
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <zlib.h>
 #include <zstd.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
 
 #include "testing/test_util.h"
 
@@ -28,7 +28,8 @@ Schema ProductSchema() {
   return *s;
 }
 
-const char* kGood1 = R"({"sku": "a1", "title": "Red apple", "brand": "acme", "price": 1.5, "stock": 3})";
+const char* kGood1 =
+    R"({"sku": "a1", "title": "Red apple", "brand": "acme", "price": 1.5, "stock": 3})";
 const char* kGood2 = R"({"sku": "b2", "title": "Green pear", "price": 2, "stock": null})";
 
 struct BadCase {
@@ -43,9 +44,11 @@ std::vector<BadCase> BadCases() {
       {"not_object", "[1, 2]", "expected a JSON object"},
       {"missing_id", R"({"title": "no id"})", "missing id field 'sku'"},
       {"empty_id", R"({"sku": "", "title": "x"})", "id field 'sku'"},
-      {"wrong_type_float", R"({"sku": "c3", "price": "cheap"})", "field 'price': expected a number"},
+      {"wrong_type_float", R"({"sku": "c3", "price": "cheap"})",
+       "field 'price': expected a number"},
       {"wrong_type_int", R"({"sku": "c3", "stock": 2.5})", "field 'stock': expected an integer"},
-      {"wrong_type_text", R"({"sku": "c3", "title": {"a": 1}})", "field 'title': expected a string"},
+      {"wrong_type_text", R"({"sku": "c3", "title": {"a": 1}})",
+       "field 'title': expected a string"},
       {"duplicate_id", R"({"sku": "a1", "title": "again"})", "duplicate id 'a1'"},
       {"invalid_utf8", std::string("{\"sku\": \"c3\", \"title\": \"caf\xe9\"}"),
        "field 'title': invalid UTF-8"},
@@ -138,15 +141,16 @@ TEST(Ingest, ReadsGzipAndZstd) {
   ASSERT_OK_AND_ASSIGN(auto builder, IndexBuilder::Create(ProductSchema()));
   auto stats = builder->AddJsonl(dir.File("bad.jsonl.zst"), {});
   EXPECT_FALSE(stats.ok());
-  EXPECT_EQ(builder->AddJsonl(dir.File("missing.jsonl"), {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(builder->AddJsonl(dir.File("missing.jsonl"), {}).status().code(),
+            StatusCode::kNotFound);
 }
 
 // Document is AddJson without the JSON text: the same values must give the
 // same file, byte for byte (stored documents, postings, numeric columns).
 TEST(Ingest, DocumentBuildsTheSameFileAsJson) {
   std::mt19937 rng(20261128);
-  const std::vector<std::string> words = {"red", "apple", "pear", "café", "Ünïcode", "x-1",
-                                          "\"quoted\"", "tab\there", "東京", "a\\b"};
+  const std::vector<std::string> words = {"red", "apple",      "pear",      "café", "Ünïcode",
+                                          "x-1", "\"quoted\"", "tab\there", "東京", "a\\b"};
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
   ASSERT_OK_AND_ASSIGN(auto from_json, IndexBuilder::Create(ProductSchema()));
   ASSERT_OK_AND_ASSIGN(auto from_doc, IndexBuilder::Create(ProductSchema()));
@@ -159,7 +163,8 @@ TEST(Ingest, DocumentBuildsTheSameFileAsJson) {
     doc.AddString("sku", sku);
     if (pick(5) != 0) {
       std::string title;
-      for (size_t w = 0, n = 1 + pick(6); w < n; ++w) title += (w ? " " : "") + words[pick(words.size())];
+      for (size_t w = 0, n = 1 + pick(6); w < n; ++w)
+        title += (w ? " " : "") + words[pick(words.size())];
       j["title"] = title;
       doc.AddString("title", title);
     }
@@ -174,8 +179,7 @@ TEST(Ingest, DocumentBuildsTheSameFileAsJson) {
       }
     }
     switch (pick(4)) {
-      case 0:
-        break;
+      case 0: break;
       case 1: {
         const double price = std::uniform_real_distribution<double>(-1e6, 1e6)(rng);
         j["price"] = price;

@@ -1,6 +1,3 @@
-#include "index/postings_cursor.h"
-#include "index/postings_writer.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +5,8 @@
 #include <random>
 
 #include "index/bm25.h"
+#include "index/postings_cursor.h"
+#include "index/postings_writer.h"
 #include "util/bitpack.h"
 
 namespace libsearch::internal {
@@ -52,12 +51,17 @@ TEST_P(PostingsTest, CursorMatchesInput) {
                              RandomTerm(&rng, std::min(df, 129u), num_docs)};
   std::vector<TermInfo> infos;
   for (const Term& t : terms) {
-    infos.push_back(WritePostings({t.docs.data(), t.tfs.data(), t.positions.data(),
-                                   static_cast<uint32_t>(t.docs.size())},
-                                  norms.data(), 2.5f, table, &sink));
+    infos.push_back(WritePostings(
+        {t.docs.data(), t.tfs.data(), t.positions.data(), static_cast<uint32_t>(t.docs.size())},
+        norms.data(), 2.5f, table, &sink));
   }
-  FieldPostingsView view{sink.postings, sink.positions, sink.last_doc.data(),
-                         sink.max_score.data(), sink.info.data(), sink.info.size(), num_docs};
+  FieldPostingsView view{sink.postings,
+                         sink.positions,
+                         sink.last_doc.data(),
+                         sink.max_score.data(),
+                         sink.info.data(),
+                         sink.info.size(),
+                         num_docs};
   for (size_t ti = 0; ti < terms.size(); ++ti) {
     const Term& t = terms[ti];
     // Sequential walk with positions.
@@ -127,8 +131,9 @@ TEST_P(PostingsTest, OrIntoSetsRemainingDocs) {
   const Term t = RandomTerm(&rng, df, num_docs);
   const TermInfo info =
       WritePostings({t.docs.data(), t.tfs.data(), nullptr, df}, nullptr, 1.0f, table, &sink);
-  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
-                         sink.info.data(), sink.info.size(), num_docs};
+  FieldPostingsView view{
+      sink.postings,    "",      sink.last_doc.data(), sink.max_score.data(), sink.info.data(),
+      sink.info.size(), num_docs};
   for (const uint32_t skip : {0u, 1u, 127u, 128u, 200u, df}) {
     if (skip > df) continue;
     PostingsCursor c(&view, info);
@@ -145,7 +150,8 @@ TEST_P(PostingsTest, OrIntoSetsRemainingDocs) {
       ASSERT_EQ((bits[d >> 6] >> (d & 63)) & 1, want ? 1u : 0u) << "doc " << d << " skip " << skip;
     }
     EXPECT_EQ(set.CountAndClear(), df - skip);
-    EXPECT_EQ(std::count(bits, bits + set.num_words(), 0u), static_cast<ptrdiff_t>(set.num_words()));
+    EXPECT_EQ(std::count(bits, bits + set.num_words(), 0u),
+              static_cast<ptrdiff_t>(set.num_words()));
   }
 }
 
@@ -158,8 +164,8 @@ TEST(Postings, CountBitsetCountsEveryBlockKind) {
   std::mt19937 rng(11);
   const NormInverseTable table = MakeNormInverseTable({}, 5.0f);
   std::vector<std::vector<uint32_t>> lists(3);
-  for (uint32_t d = 0; d < 6000; ++d) lists[0].push_back(d);            // Runs.
-  for (uint32_t d = 1; d < 12000; d += 2) lists[1].push_back(d);        // Bitmaps.
+  for (uint32_t d = 0; d < 6000; ++d) lists[0].push_back(d);                       // Runs.
+  for (uint32_t d = 1; d < 12000; d += 2) lists[1].push_back(d);                   // Bitmaps.
   for (uint32_t d = 7; d < num_docs; d += 1 + rng() % 300) lists[2].push_back(d);  // Packed.
   for (uint32_t d = 14000; d < 19000; ++d) lists[2].push_back(d);
   std::sort(lists[2].begin(), lists[2].end());
@@ -168,11 +174,13 @@ TEST(Postings, CountBitsetCountsEveryBlockKind) {
   std::vector<TermInfo> infos;
   for (const auto& docs : lists) {
     const std::vector<uint32_t> tfs(docs.size(), 1);
-    infos.push_back(WritePostings({docs.data(), tfs.data(), nullptr, static_cast<uint32_t>(docs.size())},
-                                  nullptr, 1.0f, table, &sink));
+    infos.push_back(
+        WritePostings({docs.data(), tfs.data(), nullptr, static_cast<uint32_t>(docs.size())},
+                      nullptr, 1.0f, table, &sink));
   }
-  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
-                         sink.info.data(), sink.info.size(), num_docs};
+  FieldPostingsView view{
+      sink.postings,    "",      sink.last_doc.data(), sink.max_score.data(), sink.info.data(),
+      sink.info.size(), num_docs};
   CountBitset set;
   set.Reserve(num_docs);
   std::vector<bool> all(num_docs);
@@ -202,10 +210,11 @@ TEST_P(PostingsTest, StoredMaximaExactOnlyForBuildParameters) {
   const NormInverseTable table = MakeNormInverseTable({}, 9.0f);
   PostingsSink sink;
   const Term t = RandomTerm(&rng, df, num_docs);
-  const TermInfo info = WritePostings({t.docs.data(), t.tfs.data(), nullptr, df}, norms.data(),
-                                      1.75f, table, &sink);
-  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
-                         sink.info.data(), sink.info.size(), num_docs};
+  const TermInfo info =
+      WritePostings({t.docs.data(), t.tfs.data(), nullptr, df}, norms.data(), 1.75f, table, &sink);
+  FieldPostingsView view{
+      sink.postings,    "",      sink.last_doc.data(), sink.max_score.data(), sink.info.data(),
+      sink.info.size(), num_docs};
   if (df <= 128) {  // One block: no stored maxima, bounds are computed at query time.
     EXPECT_FALSE(StoredMaximaExact(&view, info, norms.data(), 1.75f, table));
     EXPECT_TRUE(sink.max_score.empty());
@@ -228,9 +237,11 @@ TEST(Postings, CorruptPayloadEndsCursorWithFlag) {
   for (uint32_t i = 0; i < 300; ++i) docs[i] = i * 2;
   PostingsSink sink;
   const NormInverseTable table = MakeNormInverseTable({}, 1.0f);
-  const TermInfo info = WritePostings({docs.data(), tfs.data(), nullptr, 300}, nullptr, 1.0f, table, &sink);
-  FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
-                         sink.info.data(), sink.info.size(), 600};
+  const TermInfo info =
+      WritePostings({docs.data(), tfs.data(), nullptr, 300}, nullptr, 1.0f, table, &sink);
+  FieldPostingsView view{
+      sink.postings,    "", sink.last_doc.data(), sink.max_score.data(), sink.info.data(),
+      sink.info.size(), 600};
   sink.info[1].doc_bits = 40;  // Impossible width.
   PostingsCursor c(&view, info);
   uint32_t n = 0;
@@ -275,8 +286,9 @@ TEST(Postings, WrappingWideGapsAreCorrupt) {
     sink.info[b].tf_bits = 0;
     PackBlock(gaps.data(), 32, &sink.postings);
     PackBlock(zeros.data(), 0, &sink.postings);
-    FieldPostingsView view{sink.postings, "", sink.last_doc.data(), sink.max_score.data(),
-                           sink.info.data(), sink.info.size(), 256};
+    FieldPostingsView view{
+        sink.postings,    "", sink.last_doc.data(), sink.max_score.data(), sink.info.data(),
+        sink.info.size(), 256};
     PostingsCursor c(&view, info);
     uint32_t n = 0;
     for (; c.doc() != kNoMoreDocs; c.Next(), ++n) ASSERT_LT(c.doc(), 256u) << "block " << b;

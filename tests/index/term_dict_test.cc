@@ -34,8 +34,11 @@ TEST_P(TermDictTest, FindAndLowerBoundMatchSortedVector) {
   std::vector<std::string_view> views(terms.begin(), terms.end());
   std::string blocks, index, prefixes;
   WriteTermDict(views, &blocks, &index, &prefixes);
-  ASSERT_OK_AND_ASSIGN(TermDictReader dict,
-                       TermDictReader::Open(blocks, index, with_prefixes ? std::string_view(prefixes) : std::string_view(), terms.size()));
+  ASSERT_OK_AND_ASSIGN(
+      TermDictReader dict,
+      TermDictReader::Open(blocks, index,
+                           with_prefixes ? std::string_view(prefixes) : std::string_view(),
+                           terms.size()));
   for (size_t i = 0; i < terms.size(); ++i) {
     const auto ord = dict.Find(terms[i]);
     ASSERT_TRUE(ord.has_value()) << terms[i];
@@ -76,8 +79,9 @@ INSTANTIATE_TEST_SUITE_P(Sizes, TermDictTest,
 TEST(TermDict, KeyPrefixTiesFallBackToWholeKeys) {
   std::mt19937 rng(2026);
   std::set<std::string> set;
-  const std::string stems[] = {"00447000", "abcdefgh", std::string("ab\0", 3), "ab",
-                               "\xff\xff\xff\xff\xff\xff\xff\xff", "zz"};
+  const std::string stems[] = {
+      "00447000", "abcdefgh", std::string("ab\0", 3), "ab", "\xff\xff\xff\xff\xff\xff\xff\xff",
+      "zz"};
   while (set.size() < 5000) {
     std::string t = stems[rng() % 6];
     const size_t len = rng() % 6;
@@ -88,7 +92,8 @@ TEST(TermDict, KeyPrefixTiesFallBackToWholeKeys) {
   std::vector<std::string_view> views(terms.begin(), terms.end());
   std::string blocks, index, prefixes;
   WriteTermDict(views, &blocks, &index, &prefixes);
-  ASSERT_OK_AND_ASSIGN(TermDictReader dict, TermDictReader::Open(blocks, index, prefixes, terms.size()));
+  ASSERT_OK_AND_ASSIGN(TermDictReader dict,
+                       TermDictReader::Open(blocks, index, prefixes, terms.size()));
   std::vector<std::string> probes = terms;
   for (const std::string& t : terms) {
     probes.push_back(t + std::string(1, '\0'));
@@ -138,7 +143,8 @@ TEST(TermDict, TermAgreesWithTermsOnDamagedBlocks) {
   for (int flip = 0; flip < 300; ++flip) {
     std::string blocks = good;
     blocks[rng() % blocks.size()] ^= static_cast<char>(1 + rng() % 255);
-    ASSERT_OK_AND_ASSIGN(TermDictReader dict, TermDictReader::Open(blocks, index, prefixes, terms.size()));
+    ASSERT_OK_AND_ASSIGN(TermDictReader dict,
+                         TermDictReader::Open(blocks, index, prefixes, terms.size()));
     for (uint32_t ord = 0; ord < terms.size(); ++ord) {
       std::string one;
       std::vector<std::string> many;

@@ -23,8 +23,8 @@ namespace {
 bool SameInfo(const TermInfo& a, const TermInfo& b) {
   return a.doc_freq == b.doc_freq && a.first_block == b.first_block &&
          (a.inline_tf != 0 || a.postings_offset == b.postings_offset) &&
-         a.positions_offset == b.positions_offset &&
-         a.inline_doc == b.inline_doc && a.inline_tf == b.inline_tf && a.corrupt == b.corrupt;
+         a.positions_offset == b.positions_offset && a.inline_doc == b.inline_doc &&
+         a.inline_tf == b.inline_tf && a.corrupt == b.corrupt;
 }
 
 // Term infos as WritePostings produces them: offsets grow with the payload,
@@ -60,7 +60,8 @@ std::vector<TermInfo> RandomInfos(std::mt19937_64* rng, size_t n) {
 
 TEST(TermInfos, PackedRoundTripsExactly) {
   std::mt19937_64 rng(77);
-  for (size_t n : {size_t{0}, size_t{1}, size_t{31}, size_t{32}, size_t{33}, size_t{1000}, size_t{20000}}) {
+  for (size_t n :
+       {size_t{0}, size_t{1}, size_t{31}, size_t{32}, size_t{33}, size_t{1000}, size_t{20000}}) {
     const std::vector<TermInfo> infos = RandomInfos(&rng, n);
     std::string section;
     ASSERT_OK(WritePackedTermInfos(infos, &section));
@@ -169,7 +170,8 @@ TEST(TermInfos, CursorsFailOnImpossibleInfos) {
   const std::vector<uint32_t> docs = {3, 9, 20}, tfs = {1, 2, 1};
   PostingsSink sink;
   const NormInverseTable table = MakeNormInverseTable({}, 1.0f);
-  const TermInfo good = WritePostings({docs.data(), tfs.data(), nullptr, 3}, nullptr, 1.0f, table, &sink);
+  const TermInfo good =
+      WritePostings({docs.data(), tfs.data(), nullptr, 3}, nullptr, 1.0f, table, &sink);
   FieldPostingsView view{sink.postings, "", nullptr, nullptr, nullptr, 0, 50};
   {
     PostingsCursor c(&view, good);
@@ -203,7 +205,8 @@ TEST(TermInfos, CursorsFailOnImpossibleInfos) {
   EXPECT_TRUE(PostingsCursor(&view, single).corrupt());
   // Gaps that wrap around 2^32 back below num_docs: 5, 5 + 2^31, 10.
   std::string wrapped;
-  for (uint32_t v : {5u << 1 | 1, 0x7fffffffu << 1 | 1, 0x7fffffffu << 1 | 1}) PutVarint32(&wrapped, v);
+  for (uint32_t v : {5u << 1 | 1, 0x7fffffffu << 1 | 1, 0x7fffffffu << 1 | 1})
+    PutVarint32(&wrapped, v);
   FieldPostingsView wrapped_view{wrapped, "", nullptr, nullptr, nullptr, 0, 50};
   TermInfo three;
   three.doc_freq = 3;
@@ -259,7 +262,8 @@ TEST(TermLayoutOracle, OpenRefusesInconsistentSections) {
 // of 3,000 bundled products, built with default and with other k1, b.
 TEST(TermLayoutOracle, RecordedBm25ParamsHoldEveryStoredMaximum) {
   testing::TempDir dir;
-  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
+  ASSERT_OK_AND_ASSIGN(Schema schema,
+                       Schema::FromFile(testing::SourcePath("examples/products/schema.json")));
   const std::vector<std::string> products = testing::FirstBundledProducts(3000);
   for (const Bm25Params params : {Bm25Params{1.2f, 0.75f}, Bm25Params{0.6f, 0.3f}}) {
     IndexBuilderOptions options;
@@ -378,14 +382,16 @@ TEST(TermLayoutOracle, IndexReadsBackItsInput) {
     for (uint32_t d = 0; d < kDocs; ++d) all[d] = d;
     std::shuffle(all.begin(), all.end(), rng);
     for (uint32_t i = 0; i < df; ++i) {
-      for (uint32_t k = 0, tf = rng() % 5 == 0 ? 2 + rng() % 4 : 1; k < tf; ++k) words[all[i]].push_back(w);
+      for (uint32_t k = 0, tf = rng() % 5 == 0 ? 2 + rng() % 4 : 1; k < tf; ++k)
+        words[all[i]].push_back(w);
     }
   }
   std::vector<std::string> docs, ids;
   Inverted text;
-  std::map<std::string, std::vector<uint32_t>> tags;                     // term -> docs
+  std::map<std::string, std::vector<uint32_t>> tags;  // term -> docs
   for (uint32_t d = 0; d < kDocs; ++d) {
-    for (int k = 0, n = static_cast<int>(rng() % 30); k < n; ++k) words[d].push_back(vocab[zipf(rng)]);
+    for (int k = 0, n = static_cast<int>(rng() % 30); k < n; ++k)
+      words[d].push_back(vocab[zipf(rng)]);
     std::shuffle(words[d].begin(), words[d].end(), rng);
     std::string body;
     for (uint32_t p = 0; p < words[d].size(); ++p) {
@@ -395,7 +401,8 @@ TEST(TermLayoutOracle, IndexReadsBackItsInput) {
     const std::string tag = "t" + std::to_string(rng() % 300);
     tags[tag].push_back(d);
     ids.push_back("id-" + std::to_string(rng() % 1000) + "-" + std::to_string(d));
-    docs.push_back(R"({"id": ")" + ids.back() + R"(", "body": ")" + body + R"(", "tag": ")" + tag + "\"}");
+    docs.push_back(R"({"id": ")" + ids.back() + R"(", "body": ")" + body + R"(", "tag": ")" + tag +
+                   "\"}");
   }
   ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "id", "fields": {
       "body": {"type": "text", "language": "none", "fold_accents": false},
@@ -424,13 +431,15 @@ TEST(TermLayoutOracle, IndexReadsBackItsInput) {
 TEST(TermLayoutOracle, MultiValuedFieldsReadBack) {
   testing::TempDir dir;
   std::mt19937 rng(4099);
-  std::vector<std::string> pool = {
-      "the", "of", "and", "iPhone15", "500ml", "a1a", "sd500x2", "Crème", "brûlée", "running",
-      "runs", "wi-fi", "co-op", "2.5", "3,000", "naïve", "ÉCOLE", "食品添加剂", "x", "_", "Über",
-      "straße", "ﬁsh", "Fish", "FISH", "don't", "U.S.A.", "e-mail", "résumé", "12ab34"};
+  std::vector<std::string> pool = {"the",     "of",    "and",    "iPhone15", "500ml",  "a1a",
+                                   "sd500x2", "Crème", "brûlée", "running",  "runs",   "wi-fi",
+                                   "co-op",   "2.5",   "3,000",  "naïve",    "ÉCOLE",  "食品添加剂",
+                                   "x",       "_",     "Über",   "straße",   "ﬁsh",    "Fish",
+                                   "FISH",    "don't", "U.S.A.", "e-mail",   "résumé", "12ab34"};
   for (int i = 0; i < 200; ++i) {  // Random words, some with digits.
     std::string w;
-    for (int k = 0, len = 1 + static_cast<int>(rng() % 7); k < len; ++k) w += static_cast<char>('a' + rng() % 8);
+    for (int k = 0, len = 1 + static_cast<int>(rng() % 7); k < len; ++k)
+      w += static_cast<char>('a' + rng() % 8);
     if (rng() % 4 == 0) w += std::to_string(rng() % 100);
     pool.push_back(w);
   }
@@ -448,7 +457,8 @@ TEST(TermLayoutOracle, MultiValuedFieldsReadBack) {
     for (int v = 0, nv = static_cast<int>(rng() % 4); v < nv; ++v) {
       std::string value;
       for (int k = 0, n = static_cast<int>(rng() % 14); k < n; ++k) {
-        value += (k ? seps[rng() % 7] : "") + pool[rng() % 3 != 0 ? rng() % 30 : rng() % pool.size()];
+        value +=
+            (k ? seps[rng() % 7] : "") + pool[rng() % 3 != 0 ? rng() % 30 : rng() % pool.size()];
       }
       bodies[d].push_back(value);
       body += (v ? ", " : "") + quoted(value);
@@ -457,8 +467,8 @@ TEST(TermLayoutOracle, MultiValuedFieldsReadBack) {
       tag_lists[d].push_back("k" + std::to_string(rng() % 12));  // Repeats too.
       tags += (v ? ", " : "") + quoted(tag_lists[d].back());
     }
-    docs.push_back(R"({"id": "d)" + std::to_string(d) + R"(", "body": [)" + body + R"(], "tags": [)" +
-                   tags + "]}");
+    docs.push_back(R"({"id": "d)" + std::to_string(d) + R"(", "body": [)" + body +
+                   R"(], "tags": [)" + tags + "]}");
   }
   ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "id", "fields": {
       "body": {"type": "text", "language": "en", "stopwords": true, "split_codes": true,

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   if (!resp.ok() || resp->total != 1 || resp->hits[0].id != "1") return 1;
   // The installed headers and the library linked are the same version.
   if (std::strcmp(libsearch::Version(), LIBSEARCH_VERSION_STRING) != 0) return 1;
-  std::printf("consumer OK: libsearch %s found %s\n", libsearch::Version(), resp->hits[0].id.c_str());
+  std::printf("consumer OK: libsearch %s found %s\n", libsearch::Version(),
+              resp->hits[0].id.c_str());
   return 0;
 }

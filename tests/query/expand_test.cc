@@ -85,7 +85,8 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
           EXPECT_EQ(e.edits, TypoDistance(w, t[0], transpositions)) << w << " ~ " << t[0];
           got.insert(t[0]);
         }
-        ASSERT_EQ(got, want) << "word '" << w << "' k=" << k << " transpositions=" << transpositions;
+        ASSERT_EQ(got, want) << "word '" << w << "' k=" << k
+                             << " transpositions=" << transpositions;
         with_matches += !want.empty();
       }
     }
@@ -126,7 +127,8 @@ TEST_F(ExpandTest, PrefixTermsEqualBruteForce) {
       if ((*terms_)[ord].rfind(p, 0) == 0) want.emplace_back(field_->DocFreq(ord), (*terms_)[ord]);
     }
     const size_t cap = 1 + rng() % 20;
-    std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::stable_sort(want.begin(), want.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
     const auto got = PrefixTerms(*field_, p, cap);
     ASSERT_EQ(got.size(), std::min(cap, want.size())) << p;
     for (size_t k = 0; k < got.size(); ++k) {

@@ -1,9 +1,8 @@
-#include "query/query.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "query/query.h"
 #include "testing/test_util.h"
 
 namespace libsearch::internal {
@@ -106,10 +105,13 @@ TEST_F(ParserTest, ClearErrors) {
   EXPECT_EQ(Parse("red OR"), "ERROR query position 4: 'OR' needs a term on both sides");
   EXPECT_EQ(Parse("OR red"), "ERROR query position 0: an operator is missing its operand");
   EXPECT_EQ(Parse("red -"), "title:red^2") << "a lone '-' is punctuation";
-  EXPECT_EQ(Parse("price:abc"), "ERROR query position 6: 'abc' is not a number (field 'price' has type float)");
+  EXPECT_EQ(Parse("price:abc"),
+            "ERROR query position 6: 'abc' is not a number (field 'price' has type float)");
   EXPECT_EQ(Parse("price:[1 TO"), "ERROR query position 6: range is never closed with ']' or '}'");
-  EXPECT_EQ(Parse("price:[1 5]"), "ERROR query position 6: a range is written [low TO high] (use * for an open end)");
-  EXPECT_EQ(Parse("price:>=x"), "ERROR query position 6: 'x' is not a number (field 'price' has type float)");
+  EXPECT_EQ(Parse("price:[1 5]"),
+            "ERROR query position 6: a range is written [low TO high] (use * for an open end)");
+  EXPECT_EQ(Parse("price:>=x"),
+            "ERROR query position 6: 'x' is not a number (field 'price' has type float)");
   EXPECT_NE(Parse("title:").find("needs a value"), std::string::npos);
   EXPECT_NE(Parse(std::string(5000, 'a')).find("limit"), std::string::npos);
   EXPECT_NE(Parse(std::string(40, '(') + "a" + std::string(40, ')')).find("nested too deeply"),

@@ -16,9 +16,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
-#include <cstdint>
 #include <memory>
 #include <optional>
 #include <random>
@@ -103,9 +103,9 @@ class OracleIndex {
       sum_tf += t.size();
     }
     doc_count_ = kNumDocs;
-    auto schema = Schema::FromJson(
-        R"({"id": "id", "fields": {"body": {"type": "text", "language": "none",)"
-        R"( "fold_accents": false}, "price": {"type": "float"}}})");
+    auto schema =
+        Schema::FromJson(R"({"id": "id", "fields": {"body": {"type": "text", "language": "none",)"
+                         R"( "fold_accents": false}, "price": {"type": "float"}}})");
     EXPECT_TRUE(schema.ok()) << schema.status().ToString();
     const std::string path = dir_.File("oracle.idx");
     const Status s = testing::BuildIndex(*schema, json, path);
@@ -115,8 +115,7 @@ class OracleIndex {
     reader_ = std::move(*reader);
     body_ = *reader_->schema().FieldIndex("body");
     price_ = *reader_->schema().FieldIndex("price");
-    table_ = internal::MakeNormInverseTable(
-        {}, internal::Bm25AvgFieldLength(sum_tf, doc_count_));
+    table_ = internal::MakeNormInverseTable({}, internal::Bm25AvgFieldLength(sum_tf, doc_count_));
   }
 
   testing::TempDir dir_;
@@ -200,9 +199,7 @@ inline std::optional<float> Eval(const Query& q, uint32_t doc) {
   const OracleIndex& ix = OracleIndex::Get();
   std::optional<float> r;
   switch (q.kind) {
-    case Query::Kind::kMatchAll:
-      r = 0.0f;
-      break;
+    case Query::Kind::kMatchAll: r = 0.0f; break;
     case Query::Kind::kRange: {
       const auto& p = ix.prices()[doc];
       if (p && (q.lo_inclusive ? *p >= q.lo : *p > q.lo) &&

@@ -58,8 +58,7 @@ TEST_F(SimpleParseTest, MalformedSyntaxIsReadAsWords) {
   };
   const Case cases[] = {
       {"alpha (+)- thalassemia", "(+title:alpha +title:thalassemia)"},
-      {"star wars:the clone wars",
-       "(+title:star +title:wars +title:the +title:clone +title:wars)"},
+      {"star wars:the clone wars", "(+title:star +title:wars +title:the +title:clone +title:wars)"},
       {"usb c:hdmi adapter", "(+title:usb +title:c +title:hdmi +title:adapter)"},
       {"OR", "title:or"},
       {"red OR", "(+title:red +title:or)"},
@@ -88,8 +87,7 @@ TEST_F(SimpleParseTest, MalformedSyntaxIsReadAsWords) {
       {"price:>=x cheap", "(+title:price +title:x +title:cheap)"},
       {"48\" sliding barn door", "(+title:48 +title:sliding +title:barn +title:door)"},
       {"\"barn door", "(+title:barn +title:door)"},
-      {"\"red shoes\" 48\" oak rack",
-       "(+title:\"red shoes\" +title:48 +title:oak +title:rack)"},
+      {"\"red shoes\" 48\" oak rack", "(+title:\"red shoes\" +title:48 +title:oak +title:rack)"},
       {"48\" \"barn door\"", "(+title:48 +title:\"barn door\")"},
       {"a \"b c\" d\" e f", "(+title:a +title:\"b c\" +title:d +title:e +title:f)"},
       {")(", "*:*"},
@@ -145,15 +143,19 @@ TEST_F(SimpleParseTest, LimitsDegradeExceptTheByteLimit) {
 }
 
 TEST_F(SimpleParseTest, InvalidUtf8IsNoError) {
-  for (const std::string& q : {std::string("caf\xc3"), std::string("\xff\xfe red"),
-                              std::string("re\xed\xa0\x80" "d \"\xc3\""),
-                              std::string("title:\xff"), std::string("brand:\xc3 x"),
-                              std::string("a\0b", 3)}) {
+  for (const std::string& q :
+       {std::string("caf\xc3"), std::string("\xff\xfe red"),
+        std::string("re\xed\xa0\x80"
+                    "d \"\xc3\""),
+        std::string("title:\xff"), std::string("brand:\xc3 x"), std::string("a\0b", 3)}) {
     const std::string simple = Parse(q);
     EXPECT_EQ(simple.rfind("ERROR", 0), std::string::npos) << simple;
     EXPECT_EQ(simple, Parse(q, QuerySyntax::kFull)) << "well-formed: the same in both";
   }
-  EXPECT_EQ(Parse("red\xff" "blue"), "title:\"red blue\"") << "a bad byte separates, as '-'";
+  EXPECT_EQ(Parse("red\xff"
+                  "blue"),
+            "title:\"red blue\"")
+      << "a bad byte separates, as '-'";
 }
 
 // -------------------------------------------- Index::Search, catalogue
@@ -161,20 +163,110 @@ TEST_F(SimpleParseTest, InvalidUtf8IsNoError) {
 // Punctuation, operators, field names (known and not), numbers, Unicode,
 // and invalid UTF-8, mixed at random.
 std::string RandomText(std::mt19937* rng) {
-  static const std::vector<std::string> kPieces = {
-      "(", ")", "\"", "\"", "+", "-", ":", "[", "]", "{", "}", "*", "<", ">", "=", "^", "~",
-      "\\", "/", "!", "?", "&", "|", "'", ",", ".", " ", " ", " ", "\t", "\n",
-      "OR", "OR", "AND", "NOT", "||", "&&", "TO", "or",
-      "product_name:", "ingredients:", "fat_100g:", "sugars_100g:", "country:", "is_healthy:",
-      "image_url:", "nutrition_band:", "barcode:", "colour:", "wars:", "c:", "x.y:", "_a:",
-      "fat_100g:[", "sugars_100g:<", "salt_100g:>=", " TO ", "[1 TO 5]", "{* TO 2]",
-      "chocolate", "milk", "sugar", "organic", "peanut", "butter", "tea", "usb", "yogurt",
-      "soft", "drink", "the", "a", "chocolat", "orgnic", "iphone15", "wi-fi", "USA/Canada",
-      "1", "2.5", "-3", "48", "1e308", "nan", "inf", "0x1F", "5'11", "1,5",
-      "\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80", "cafe\xcc\x81", "\xe2\x85\xab",
-      "\xc3\x9f", "\xd7\x90", "\xef\xbc\x82", "\xe2\x80\x9c", "\xc2\xa0",
-      "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf8\x88\x80\x80\x80", "\xc0\xaf",
-      std::string(1, '\0')};
+  static const std::vector<std::string> kPieces = {"(",
+                                                   ")",
+                                                   "\"",
+                                                   "\"",
+                                                   "+",
+                                                   "-",
+                                                   ":",
+                                                   "[",
+                                                   "]",
+                                                   "{",
+                                                   "}",
+                                                   "*",
+                                                   "<",
+                                                   ">",
+                                                   "=",
+                                                   "^",
+                                                   "~",
+                                                   "\\",
+                                                   "/",
+                                                   "!",
+                                                   "?",
+                                                   "&",
+                                                   "|",
+                                                   "'",
+                                                   ",",
+                                                   ".",
+                                                   " ",
+                                                   " ",
+                                                   " ",
+                                                   "\t",
+                                                   "\n",
+                                                   "OR",
+                                                   "OR",
+                                                   "AND",
+                                                   "NOT",
+                                                   "||",
+                                                   "&&",
+                                                   "TO",
+                                                   "or",
+                                                   "product_name:",
+                                                   "ingredients:",
+                                                   "fat_100g:",
+                                                   "sugars_100g:",
+                                                   "country:",
+                                                   "is_healthy:",
+                                                   "image_url:",
+                                                   "nutrition_band:",
+                                                   "barcode:",
+                                                   "colour:",
+                                                   "wars:",
+                                                   "c:",
+                                                   "x.y:",
+                                                   "_a:",
+                                                   "fat_100g:[",
+                                                   "sugars_100g:<",
+                                                   "salt_100g:>=",
+                                                   " TO ",
+                                                   "[1 TO 5]",
+                                                   "{* TO 2]",
+                                                   "chocolate",
+                                                   "milk",
+                                                   "sugar",
+                                                   "organic",
+                                                   "peanut",
+                                                   "butter",
+                                                   "tea",
+                                                   "usb",
+                                                   "yogurt",
+                                                   "soft",
+                                                   "drink",
+                                                   "the",
+                                                   "a",
+                                                   "chocolat",
+                                                   "orgnic",
+                                                   "iphone15",
+                                                   "wi-fi",
+                                                   "USA/Canada",
+                                                   "1",
+                                                   "2.5",
+                                                   "-3",
+                                                   "48",
+                                                   "1e308",
+                                                   "nan",
+                                                   "inf",
+                                                   "0x1F",
+                                                   "5'11",
+                                                   "1,5",
+                                                   "\xc3\xa9",
+                                                   "\xe6\x97\xa5\xe6\x9c\xac",
+                                                   "\xf0\x9f\x98\x80",
+                                                   "cafe\xcc\x81",
+                                                   "\xe2\x85\xab",
+                                                   "\xc3\x9f",
+                                                   "\xd7\x90",
+                                                   "\xef\xbc\x82",
+                                                   "\xe2\x80\x9c",
+                                                   "\xc2\xa0",
+                                                   "\xff",
+                                                   "\xc3",
+                                                   "\xe2\x82",
+                                                   "\xed\xa0\x80",
+                                                   "\xf8\x88\x80\x80\x80",
+                                                   "\xc0\xaf",
+                                                   std::string(1, '\0')};
   std::string q;
   const int shape = static_cast<int>((*rng)() % 1000);
   if (shape < 10) {  // Deep nesting.
@@ -265,7 +357,8 @@ TEST_F(SimpleSearchTest, IssueExamplesSearchTheirWords) {
   for (const auto& [query, words] : cases) {
     ASSERT_OK_AND_ASSIGN(std::string simple,
                          index_->ExplainQuery(Request(query, QuerySyntax::kSimple)));
-    ASSERT_OK_AND_ASSIGN(std::string plain, index_->ExplainQuery(Request(words, QuerySyntax::kFull)));
+    ASSERT_OK_AND_ASSIGN(std::string plain,
+                         index_->ExplainQuery(Request(words, QuerySyntax::kFull)));
     EXPECT_EQ(simple, plain) << query;
     // Full syntax refuses each, or runs the inch mark's phrase to the end.
     const auto full = index_->ExplainQuery(Request(query, QuerySyntax::kFull));
@@ -344,8 +437,8 @@ TEST_F(SimpleSearchTest, RandomTextNeverFails) {
   // Both branches were exercised in earnest.
   EXPECT_GT(full_errors, kStrings / 10);
   EXPECT_GT(same_as_full, kStrings / 10);
-  std::printf("%d random strings: %d rejected by full syntax, %d read the same in both\n",
-              kStrings, full_errors, same_as_full);
+  std::printf("%d random strings: %d rejected by full syntax, %d read the same in both\n", kStrings,
+              full_errors, same_as_full);
 }
 
 // Well-formed queries from the grammar of query.h.
@@ -359,11 +452,11 @@ class QueryGrammar {
   size_t Pick(size_t n) { return rng_() % n; }
   std::string Word() {
     static const char* kWords[] = {
-        "chocolate", "milk",    "sugar", "organic", "peanut", "butter", "salt",   "water",
-        "cheese",    "tea",     "green", "dark",    "wheat",  "flour",  "oil",    "soy",
+        "chocolate", "milk",    "sugar", "organic", "peanut", "butter",  "salt",   "water",
+        "cheese",    "tea",     "green", "dark",    "wheat",  "flour",   "oil",    "soy",
         "rice",      "juice",   "apple", "orange",  "yogurt", "yoghurt", "crisps", "chips",
-        "soda",      "pop",     "cocoa", "vanilla", "bread",  "pasta",  "tomato", "sauce",
-        "Chocolat",  "biscuit", "corn",  "syrup",   "70%",    "500g",   "wi-fi",  "ratio:"};
+        "soda",      "pop",     "cocoa", "vanilla", "bread",  "pasta",   "tomato", "sauce",
+        "Chocolat",  "biscuit", "corn",  "syrup",   "70%",    "500g",    "wi-fi",  "ratio:"};
     return kWords[Pick(std::size(kWords))];
   }
   std::string Phrase() {
@@ -380,44 +473,31 @@ class QueryGrammar {
     const std::string f = std::string(kFields[Pick(std::size(kFields))]) + ":";
     std::string lo = Number(), hi = Number();
     switch (Pick(4)) {
-      case 0:
-        return f + (Pick(2) ? "[" : "{") + lo + " TO " + hi + (Pick(2) ? "]" : "}");
-      case 1:
-        return f + (Pick(2) ? ">" : "<=") + (lo == "*" ? "3" : lo);
-      case 2:
-        return f + (hi == "*" ? "1" : hi);
-      default:
-        return f + ">=" + (lo == "*" ? "7" : lo);
+      case 0: return f + (Pick(2) ? "[" : "{") + lo + " TO " + hi + (Pick(2) ? "]" : "}");
+      case 1: return f + (Pick(2) ? ">" : "<=") + (lo == "*" ? "3" : lo);
+      case 2: return f + (hi == "*" ? "1" : hi);
+      default: return f + ">=" + (lo == "*" ? "7" : lo);
     }
   }
   std::string Primary(size_t depth) {
     switch (Pick(depth < 3 ? 9 : 7)) {
       case 0:
       case 1:
-      case 2:
-        return Word();
-      case 3:
-        return Phrase();
+      case 2: return Word();
+      case 3: return Phrase();
       case 4:
         return std::string(Pick(2) ? "product_name:" : "ingredients:") +
                (Pick(3) == 0 ? Phrase() : Word());
       case 5:
         switch (Pick(4)) {
-          case 0:
-            return "country:\"USA/Canada\"";
-          case 1:
-            return "country:France";
-          case 2:
-            return std::string("nutrition_band:") + (Pick(2) ? "red" : "green");
-          default:
-            return "is_healthy:true";
+          case 0: return "country:\"USA/Canada\"";
+          case 1: return "country:France";
+          case 2: return std::string("nutrition_band:") + (Pick(2) ? "red" : "green");
+          default: return "is_healthy:true";
         }
-      case 6:
-        return Numeric();
-      case 7:
-        return "product_name:(" + Word() + " OR " + Word() + ")";
-      default:
-        return "(" + Clauses(depth + 1) + ")";
+      case 6: return Numeric();
+      case 7: return "product_name:(" + Word() + " OR " + Word() + ")";
+      default: return "(" + Clauses(depth + 1) + ")";
     }
   }
   std::string OrGroup(size_t depth) {
@@ -430,17 +510,10 @@ class QueryGrammar {
     for (size_t n = 1 + Pick(4); n > 0; --n) {
       if (!out.empty()) out += Pick(6) == 0 ? " AND " : " ";
       switch (Pick(8)) {
-        case 0:
-          out += "+";
-          break;
-        case 1:
-          out += "-";
-          break;
-        case 2:
-          out += "NOT ";
-          break;
-        default:
-          break;
+        case 0: out += "+"; break;
+        case 1: out += "-"; break;
+        case 2: out += "NOT "; break;
+        default: break;
       }
       out += OrGroup(depth);
     }
@@ -508,11 +581,12 @@ TEST_F(SimpleSearchTest, RealQuerySetsNeverFail) {
 TEST(SimpleSyntaxSciFact, EveryClaimFindsItself) {
   const auto claims = ReadQueries("tests/data/scifact_test_claims.jsonl");
   ASSERT_EQ(claims.size(), 300u);
-  auto schema = Schema::FromJson(
-      R"({"id": "id", "fields": {"claim": {"type": "text", "language": "en"}}})");
+  auto schema =
+      Schema::FromJson(R"({"id": "id", "fields": {"claim": {"type": "text", "language": "en"}}})");
   ASSERT_TRUE(schema.ok()) << schema.status().ToString();
   std::vector<std::string> docs;
-  for (const auto& [id, q] : claims) docs.push_back(nlohmann::json({{"id", id}, {"claim", q}}).dump());
+  for (const auto& [id, q] : claims)
+    docs.push_back(nlohmann::json({{"id", id}, {"claim", q}}).dump());
   testing::TempDir dir;
   ASSERT_OK(testing::BuildIndex(*schema, docs, dir.File("c.idx")));
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("c.idx")));
@@ -525,8 +599,8 @@ TEST(SimpleSyntaxSciFact, EveryClaimFindsItself) {
     req.k = 300;
     req.include_docs = false;
     ASSERT_OK_AND_ASSIGN(SearchResponse r, index->Search(req));
-    const bool found = std::any_of(r.hits.begin(), r.hits.end(),
-                                   [&](const Hit& h) { return h.id == id; });
+    const bool found =
+        std::any_of(r.hits.begin(), r.hits.end(), [&](const Hit& h) { return h.id == id; });
     EXPECT_TRUE(found) << id << " " << q << "\n  read as " << *index->ExplainQuery(req);
     req.syntax = QuerySyntax::kFull;
     full_errors += !index->Search(req).ok();

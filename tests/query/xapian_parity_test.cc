@@ -51,9 +51,9 @@ constexpr double kMinFractionWithHits = 0.9;
 // idf computed in double then rounded to float.
 
 float LuceneIdf(uint64_t doc_freq, uint64_t doc_count) {
-  return static_cast<float>(std::log(
-      1 + (static_cast<double>(doc_count) - static_cast<double>(doc_freq) + 0.5) /
-              (static_cast<double>(doc_freq) + 0.5)));
+  return static_cast<float>(
+      std::log(1 + (static_cast<double>(doc_count) - static_cast<double>(doc_freq) + 0.5) /
+                       (static_cast<double>(doc_freq) + 0.5)));
 }
 
 // avgFieldLength: (float) (sumTotalTermFreq / (double) docCount).
@@ -313,8 +313,8 @@ uint32_t ExactPhraseFreq(const Xapian::Database& db, Xapian::docid did,
   for (Xapian::termpos start : pos[0]) {
     bool all = true;
     for (size_t i = 1; i < terms.size() && all; ++i) {
-      all = std::binary_search(pos[i].begin(), pos[i].end(),
-                               start + static_cast<Xapian::termpos>(i));
+      all =
+          std::binary_search(pos[i].begin(), pos[i].end(), start + static_cast<Xapian::termpos>(i));
     }
     freq += all ? 1 : 0;
   }
@@ -443,8 +443,8 @@ class XapianParityTest : public ::testing::Test {
       const nlohmann::json product = nlohmann::json::parse(line);
       const std::string id = StringOrEmpty(product, "barcode");
       CorpusDoc doc;
-      doc.text = StringOrEmpty(product, "product_name") + " " +
-                 StringOrEmpty(product, "ingredients");
+      doc.text =
+          StringOrEmpty(product, "product_name") + " " + StringOrEmpty(product, "ingredients");
       env->analyzer->Analyze(doc.text, &doc.tokens);
       // Docs without tokens would count in Xapian's N but not in Lucene's
       // docCount (docs with the field), so neither side gets them.
@@ -487,8 +487,8 @@ class XapianParityTest : public ::testing::Test {
                                               : gen.Phrase();
       std::string terms;
       for (const std::string& t : q.terms) terms += (terms.empty() ? "" : " ") + t;
-      SCOPED_TRACE(std::string(KindName(kind)) + " query #" + std::to_string(i) + ": " +
-                   q.text + " (terms: " + terms + ")");
+      SCOPED_TRACE(std::string(KindName(kind)) + " query #" + std::to_string(i) + ": " + q.text +
+                   " (terms: " + terms + ")");
       const Reference want = kind == Kind::kPhrase ? PhraseReference(*env_, q.terms)
                                                    : BooleanReference(*env_, q.terms, kind);
       SearchRequest req;
@@ -526,10 +526,11 @@ class XapianParityTest : public ::testing::Test {
         EXPECT_EQ(pruned->hits[r].score, got->hits[r].score) << "pruned rank " << r;
       }
     }
-    std::printf("[ parity   ] %s: %d queries, %d with hits, %d top-%zu hits compared, "
-                "%d scores bit-identical, max relative score error %.3g\n",
-                KindName(kind), stats.queries, stats.with_hits, stats.hits_compared, kTopK,
-                stats.scores_bit_equal, stats.max_relative_error);
+    std::printf(
+        "[ parity   ] %s: %d queries, %d with hits, %d top-%zu hits compared, "
+        "%d scores bit-identical, max relative score error %.3g\n",
+        KindName(kind), stats.queries, stats.with_hits, stats.hits_compared, kTopK,
+        stats.scores_bit_equal, stats.max_relative_error);
     // The comparison must not pass vacuously on empty results.
     EXPECT_GE(stats.with_hits, static_cast<int>(kMinFractionWithHits * stats.queries));
   }
@@ -554,9 +555,9 @@ TEST_F(XapianParityTest, CollectionStatisticsAgree) {
   EXPECT_EQ(db.get_doccount(), env_->docs.size());
   EXPECT_EQ(text->doc_count, db.get_doccount());
   EXPECT_EQ(text->total_terms, db.get_total_length());
-  EXPECT_EQ(LuceneAvgdl(static_cast<double>(text->total_terms) /
-                        static_cast<double>(text->doc_count)),
-            env_->avgdl);
+  EXPECT_EQ(
+      LuceneAvgdl(static_cast<double>(text->total_terms) / static_cast<double>(text->doc_count)),
+      env_->avgdl);
 }
 
 TEST_F(XapianParityTest, AndQueriesMatchXapian) { RunQueries(Kind::kAnd, 20240601); }

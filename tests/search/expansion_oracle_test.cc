@@ -31,9 +31,9 @@ class ExpansionOracleTest : public ::testing::Test {
 };
 testing::TempDir* ExpansionOracleTest::dir_ = nullptr;
 
-const char* kWords[] = {"chocolate", "strawberry", "yoghurt", "biscuit", "cheese", "tomato",
-                        "vanilla", "almond", "peanut", "cereal", "organic", "juice", "sugar",
-                        "crème", "água", "x"};
+const char* kWords[] = {"chocolate", "strawberry", "yoghurt", "biscuit", "cheese",  "tomato",
+                        "vanilla",   "almond",     "peanut",  "cereal",  "organic", "juice",
+                        "sugar",     "crème",      "água",    "x"};
 
 // Every prefix of 1..index_prefixes code points present in the dictionary:
 // its postings are exactly the union of its completions' docs, with tf the
@@ -80,7 +80,8 @@ TEST_F(ExpansionOracleTest, PrefixIndexEqualsMergedCompletions) {
       size_t end = 0;
       for (int chars = 0; chars < 3 && end < terms[i].size(); ++chars) {
         ++end;
-        while (end < terms[i].size() && (static_cast<unsigned char>(terms[i][end]) & 0xc0) == 0x80) ++end;
+        while (end < terms[i].size() && (static_cast<unsigned char>(terms[i][end]) & 0xc0) == 0x80)
+          ++end;
         EXPECT_TRUE(prefixes->dict.Find(terms[i].substr(0, end)).has_value()) << terms[i];
       }
     }
@@ -132,8 +133,9 @@ TEST_F(ExpansionOracleTest, PrunedTopKEqualsExhaustive) {
 // counts equal to counting the full match list.
 TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(Path()));
-  const char* words[] = {"chocolate", "strawberry", "yoghurt", "biscuit", "cheese", "tomato",
-                         "vanilla", "almond", "peanut", "cereal", "organic", "juice", "sugar"};
+  const char* words[] = {"chocolate", "strawberry", "yoghurt", "biscuit", "cheese",
+                         "tomato",    "vanilla",    "almond",  "peanut",  "cereal",
+                         "organic",   "juice",      "sugar"};
   std::mt19937 rng(99);
   int compared = 0;
   for (int i = 0; i < 120; ++i) {
@@ -144,11 +146,16 @@ TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
       base.prefix_last = true;
     } else {
       const size_t at = 1 + rng() % (w.size() - 1);
-      if (rng() % 2) w.erase(at, 1); else w[at] = static_cast<char>('a' + rng() % 26);
+      if (rng() % 2)
+        w.erase(at, 1);
+      else
+        w[at] = static_cast<char>('a' + rng() % 26);
       base.typos = true;
     }
-    if (rng() % 3 == 0) base.query = std::string(words[rng() % std::size(words)]) + " " + w;
-    else base.query = w;
+    if (rng() % 3 == 0)
+      base.query = std::string(words[rng() % std::size(words)]) + " " + w;
+    else
+      base.query = w;
     if (rng() % 2) base.filters = {"sugars_100g:[0 TO " + std::to_string(rng() % 40) + "]"};
     base.include_docs = false;
     SearchRequest all = base;
@@ -192,7 +199,8 @@ TEST_F(ExpansionOracleTest, ExactMatchesRankAboveTypoMatches) {
     std::string w = kWords[rng() % 13];
     // Misspell, or keep the word right: typo expansions of a correct word
     // still add neighbours ("sugar" ~ "sugars" stems, "cheese" ~ "cheeses").
-    if (rng() % 2 && w.size() > 4) w[1 + rng() % (w.size() - 2)] = static_cast<char>('a' + rng() % 26);
+    if (rng() % 2 && w.size() > 4)
+      w[1 + rng() % (w.size() - 2)] = static_cast<char>('a' + rng() % 26);
     SearchRequest req;
     req.query = rng() % 3 == 0 ? std::string(kWords[rng() % 13]) + " " + w : w;
     req.typos = true;
@@ -209,7 +217,8 @@ TEST_F(ExpansionOracleTest, ExactMatchesRankAboveTypoMatches) {
     std::set<uint32_t> tier0;
     for (const Hit& h : exact_hits.hits) tier0.insert(h.doc);
     std::vector<Hit> want = by_score.hits;
-    std::stable_partition(want.begin(), want.end(), [&](const Hit& h) { return tier0.count(h.doc) > 0; });
+    std::stable_partition(want.begin(), want.end(),
+                          [&](const Hit& h) { return tier0.count(h.doc) > 0; });
     mixed += !tier0.empty() && tier0.size() < want.size();
     for (size_t offset : {size_t{0}, size_t{7}}) {
       SearchRequest page = req;

@@ -100,7 +100,8 @@ TEST_F(FacetSortTest, KeywordAndRangeFacetsMatchBruteForce) {
     SearchRequest req;
     req.query = q;
     req.k = 5;
-    req.facets = {{"brand", 3, {}, false}, {"tags", 10, {}, false},
+    req.facets = {{"brand", 3, {}, false},
+                  {"tags", 10, {}, false},
                   {"price", 10, {{"cheap", -1e300, 10}, {"", 10, 30}, {"dear", 30, 1e300}}, false}};
     ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
     EXPECT_EQ(resp.total, all.size());
@@ -183,9 +184,12 @@ std::vector<uint32_t> ExpectedOrder(const std::vector<Hit>& all, const std::vect
 
 TEST_F(FacetSortTest, SortOrdersMatchBruteForce) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("shop.idx")));
-  const std::vector<std::vector<SortField>> sorts = {
-      {{"price", false}}, {{"price", true}}, {{"brand", false}, {"price", true}},
-      {{"stock", true}, {"_score", false}}, {{"_score", true}}, {{"brand", true}}};
+  const std::vector<std::vector<SortField>> sorts = {{{"price", false}},
+                                                     {{"price", true}},
+                                                     {{"brand", false}, {"price", true}},
+                                                     {{"stock", true}, {"_score", false}},
+                                                     {{"_score", true}},
+                                                     {{"brand", true}}};
   for (const char* q : kQueries) {
     const std::vector<Hit> all = AllMatches(*index, q);
     for (const auto& sort : sorts) {
@@ -206,7 +210,8 @@ TEST_F(FacetSortTest, SortOrdersMatchBruteForce) {
 
 TEST_F(FacetSortTest, SearchAfterPagesNeverRepeatOrSkip) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("shop.idx")));
-  for (const auto& sort : std::vector<std::vector<SortField>>{{}, {{"price", false}}, {{"brand", true}}}) {
+  for (const auto& sort :
+       std::vector<std::vector<SortField>>{{}, {{"price", false}}, {{"brand", true}}}) {
     for (const char* q : {"", "coffee OR milk"}) {
       const std::vector<Hit> all = AllMatches(*index, q);
       const std::vector<uint32_t> want =

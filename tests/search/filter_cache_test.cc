@@ -36,10 +36,16 @@ void ExpectSameResponse(const SearchResponse& a, const SearchResponse& b, const 
 
 std::vector<SearchRequest> RandomRequests(uint32_t seed, int n) {
   std::mt19937 rng(seed);
-  const char* filters[] = {"sugars_100g:[0 TO 5]", "sugars_100g:>=10", "fat_100g:{1 TO 20}",
-                           "country:France", "country:(France OR Germany OR Spain)",
-                           "-country:restricted", "is_healthy:true", "nutrition_band:green",
-                           "proteins_100g:<3 -nutrition_band:red", "salt_100g:[0.1 TO 1]"};
+  const char* filters[] = {"sugars_100g:[0 TO 5]",
+                           "sugars_100g:>=10",
+                           "fat_100g:{1 TO 20}",
+                           "country:France",
+                           "country:(France OR Germany OR Spain)",
+                           "-country:restricted",
+                           "is_healthy:true",
+                           "nutrition_band:green",
+                           "proteins_100g:<3 -nutrition_band:red",
+                           "salt_100g:[0.1 TO 1]"};
   const char* texts[] = {"", "chocolate", "milk", "organic juice", "cheese OR yoghurt", "sugar"};
   std::vector<SearchRequest> out;
   for (int i = 0; i < n; ++i) {
@@ -77,7 +83,8 @@ TEST_F(FilterCacheTest, CachedFiltersGiveIdenticalResults) {
     ASSERT_OK_AND_ASSIGN(SearchResponse want, plain->Search(r));
     for (int round = 0; round < 3; ++round) {
       ASSERT_OK_AND_ASSIGN(SearchResponse got, cached->Search(r));
-      ExpectSameResponse(got, want, r.query + " | " + r.filters[0] + " round " + std::to_string(round));
+      ExpectSameResponse(got, want,
+                         r.query + " | " + r.filters[0] + " round " + std::to_string(round));
     }
     matched += want.total > 0;
     // The cached node explains like the filter it replaced.
@@ -112,7 +119,8 @@ TEST_F(FilterCacheTest, ConcurrentSearchesShareTheCache) {
             continue;
           }
           for (size_t k = 0; k < got->hits.size(); ++k) {
-            if (got->hits[k].doc != want[j].hits[k].doc || got->hits[k].score != want[j].hits[k].score) {
+            if (got->hits[k].doc != want[j].hits[k].doc ||
+                got->hits[k].score != want[j].hits[k].score) {
               ++mismatches;
             }
           }
@@ -134,7 +142,7 @@ std::shared_ptr<internal::DocSet> SetOf(uint32_t first, uint32_t count) {
 
 TEST(FilterCache, SecondUseBuildsLeastRecentlyUsedIsEvicted) {
   const size_t one = SetOf(0, 1000)->bytes() + 1;  // Key "a" is one byte.
-  internal::FilterCache cache(2 * one + one / 2);    // Room for two sets.
+  internal::FilterCache cache(2 * one + one / 2);  // Room for two sets.
   bool build = true;
   EXPECT_EQ(cache.Find("a", &build), nullptr);
   EXPECT_FALSE(build) << "first use: evaluate directly";

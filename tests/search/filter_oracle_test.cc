@@ -35,7 +35,8 @@ class FilterOracleTest : public ::testing::Test {
       const auto j = nlohmann::json::parse(line);
       std::vector<std::optional<double>> row;
       for (const char* name : kNumericFields) {
-        row.push_back(j[name].is_number() ? std::optional<double>(j[name].get<double>()) : std::nullopt);
+        row.push_back(j[name].is_number() ? std::optional<double>(j[name].get<double>())
+                                          : std::nullopt);
       }
       values_->push_back(std::move(row));
       line.clear();
@@ -55,8 +56,9 @@ std::vector<std::vector<std::optional<double>>>* FilterOracleTest::values_ = nul
 TEST_F(FilterOracleTest, RandomRangesMatchBruteForce) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("p.idx")));
   ASSERT_EQ(values_->size(), index->num_docs());
-  const std::vector<std::string> words = {"", "", "sugar", "chocolate", "milk", "salt OR water",
-                                          "organic", "cheese", "\"wheat flour\"", "juice"};
+  const std::vector<std::string> words = {
+      "",        "",       "sugar",           "chocolate", "milk", "salt OR water",
+      "organic", "cheese", "\"wheat flour\"", "juice"};
   std::mt19937 rng(8);
   int nonempty = 0;
   for (int qi = 0; qi < 400; ++qi) {
@@ -119,8 +121,11 @@ TEST_F(FilterOracleTest, RandomRangesMatchBruteForce) {
 TEST_F(FilterOracleTest, RequestFiltersRestrictButNeverScore) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("p.idx")));
   const std::vector<std::vector<std::string>> filter_sets = {
-      {"is_healthy:true"}, {"sugars_100g:<5"}, {"is_healthy:false", "fat_100g:[1 TO 20]"},
-      {"barcode:(0000000018555 OR 0000000001199)"}, {"salt_100g:>=1 OR proteins_100g:>10"}};
+      {"is_healthy:true"},
+      {"sugars_100g:<5"},
+      {"is_healthy:false", "fat_100g:[1 TO 20]"},
+      {"barcode:(0000000018555 OR 0000000001199)"},
+      {"salt_100g:>=1 OR proteins_100g:>10"}};
   for (const char* text : {"chocolate", "sugar salt", "\"wheat flour\"", "organic milk", ""}) {
     for (const auto& filters : filter_sets) {
       SearchRequest plain;
@@ -229,9 +234,10 @@ TEST(RangeBlocks, SkippedAndCoveredBlocksMatchBruteForce) {
     const std::string text = std::vector<std::string>{"", "tea", "coffee"}[rng() % 3];
     std::vector<uint32_t> want;
     for (uint32_t d = 0; d < n; ++d) {
-      std::optional<double> v = on_price ? price[d]
-                                         : (stock[d] ? std::optional<double>(static_cast<double>(*stock[d]))
-                                                     : std::nullopt);
+      std::optional<double> v =
+          on_price
+              ? price[d]
+              : (stock[d] ? std::optional<double>(static_cast<double>(*stock[d])) : std::nullopt);
       if (!v) continue;
       const bool ok = (lo_inc ? *v >= a : *v > a) && (shape == 3 || (hi_inc ? *v <= b : *v < b));
       const bool text_ok = text.empty() || (text == "tea") == (d % 3 != 0);

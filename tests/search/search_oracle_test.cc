@@ -30,7 +30,8 @@ struct OracleField {
 
 // Independent BM25 (Lucene): float arithmetic, SmallFloat lengths.
 float Bm25(const OracleField& f, float idf_sum, uint32_t freq, uint32_t length) {
-  const float avgdl = static_cast<float>(static_cast<double>(f.sum_tf) / static_cast<double>(f.doc_count));
+  const float avgdl =
+      static_cast<float>(static_cast<double>(f.sum_tf) / static_cast<double>(f.doc_count));
   const float len = static_cast<float>(internal::NormToLength(internal::LengthToNorm(length)));
   const float norm_inv = 1.0f / (1.2f * ((1 - 0.75f) + 0.75f * len / avgdl));
   const float w = f.boost * idf_sum;
@@ -72,7 +73,8 @@ class SearchOracleTest : public ::testing::Test {
       for (int i = 0; i < tlen; ++i) title += vocab[zipf(rng)] + " ";
       for (int i = 0; i < blen; ++i) body += vocab[zipf(rng)] + " ";
       for (const auto& [word, ds] : exact_docs) {
-        if (std::find(ds.begin(), ds.end(), d) != ds.end()) (rng() % 2 ? title : body) += word + " ";
+        if (std::find(ds.begin(), ds.end(), d) != ds.end())
+          (rng() % 2 ? title : body) += word + " ";
       }
       texts.emplace_back(title, body);
       docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"" + title +
@@ -184,7 +186,8 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
       // A phrase copied from a random title so it usually matches.
       const auto& doc = (*fields_)[0].docs[rng() % kNumDocs];
       std::vector<std::pair<uint32_t, std::string>> seq;
-      for (const auto& [t, ps] : doc) for (uint32_t p : ps) seq.emplace_back(p, t);
+      for (const auto& [t, ps] : doc)
+        for (uint32_t p : ps) seq.emplace_back(p, t);
       std::sort(seq.begin(), seq.end());
       if (seq.size() < 2) {
         seq = {{0, random_word()}, {1, random_word()}};
@@ -439,8 +442,8 @@ namespace {
 // Pruned top-k (threshold 0: block-max from the first doc) must equal the
 // exhaustive top-k bit for bit: same ids, order and scores.
 void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::string>& words,
-                                  uint32_t seed, int num_queries,
-                                  const std::string& one_field = "", int only_kind = -1) {
+                                  uint32_t seed, int num_queries, const std::string& one_field = "",
+                                  int only_kind = -1) {
   std::mt19937 rng(seed);
   int pruned_something = 0;
   for (int qi = 0; qi < num_queries; ++qi) {
@@ -571,7 +574,8 @@ Status BuildTightIndex(const std::vector<std::string>& docs, const std::string& 
 
 // For k = 1 and 3, the pruned top k of q (OR) is the exhaustive one, bit for
 // bit, and (if want_top >= 0) the exhaustive best doc is want_top.
-void ExpectTightTopK(const Index& index, const std::string& q, int64_t want_top, const std::string& note) {
+void ExpectTightTopK(const Index& index, const std::string& q, int64_t want_top,
+                     const std::string& note) {
   for (const size_t k : {1, 3}) {
     SearchRequest req;
     req.query = q;
@@ -629,7 +633,8 @@ TEST(PrunedTopK, PhraseFrequenciesStillExact) {
     const bool apart = rng() % 4 == 0;
     std::string text;
     int n = 0;
-    for (int r = 0; r < reps; ++r, n += apart ? 3 : 2) text.append(apart ? "ph1 pad ph2 " : "ph1 ph2 ");
+    for (int r = 0; r < reps; ++r, n += apart ? 3 : 2)
+      text.append(apart ? "ph1 pad ph2 " : "ph1 ph2 ");
     for (; n < 40; ++n) text.append(rng() % 3 ? "pad " : "ph2 ");
     docs.push_back("{\"id\": \"d" + std::to_string(d) + "\", \"title\": \"ph1\", \"body\": \"" +
                    text + "\"}");
@@ -666,15 +671,16 @@ TEST(PrunedTopK, EqualsExhaustiveOnProductCatalogue) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("p.idx")));
   // Real vocabulary: frequent and rare words from ingredient lists.
   const std::vector<std::string> words = {
-      "sugar", "salt", "water", "milk", "flour", "wheat", "oil", "chocolate", "organic", "natural",
-      "flavor", "acid", "corn", "syrup", "soy", "lecithin", "cocoa", "butter", "peanut", "vanilla",
-      "apple", "juice", "cheese", "cream", "egg", "rice", "tomato", "garlic", "honey", "almond",
-      "vinegar", "pepper", "lemon", "yeast", "starch", "gum", "color", "red", "beef", "chicken"};
+      "sugar",   "salt",    "water",  "milk",    "flour", "wheat",  "oil",     "chocolate",
+      "organic", "natural", "flavor", "acid",    "corn",  "syrup",  "soy",     "lecithin",
+      "cocoa",   "butter",  "peanut", "vanilla", "apple", "juice",  "cheese",  "cream",
+      "egg",     "rice",    "tomato", "garlic",  "honey", "almond", "vinegar", "pepper",
+      "lemon",   "yeast",   "starch", "gum",     "color", "red",    "beef",    "chicken"};
   ExpectPrunedEqualsExhaustive(*index, words, 11, 1000, "ingredients");
   ExpectPrunedEqualsExhaustive(*index, words, 13, 1000, "ingredients", /*only_kind=*/1);
-  const std::vector<std::string> phrase_words = {"sugar", "salt", "water", "flour", "wheat", "oil",
-                                                 "corn", "syrup", "acid", "citric", "natural",
-                                                 "flavor", "milk", "cocoa", "butter"};
+  const std::vector<std::string> phrase_words = {"sugar",   "salt",   "water", "flour", "wheat",
+                                                 "oil",     "corn",   "syrup", "acid",  "citric",
+                                                 "natural", "flavor", "milk",  "cocoa", "butter"};
   ExpectPrunedEqualsExhaustive(*index, phrase_words, 15, 500, "ingredients", /*only_kind=*/2);
   ExpectPrunedEqualsExhaustive(*index, phrase_words, 19, 500, "ingredients", /*only_kind=*/5);
 }

@@ -69,7 +69,8 @@ TEST_F(SortCollectorTest, MatchesBruteForce) {
     std::vector<Entry> all;
     for (uint32_t d = 0; d < n; ++d) {
       if (rng() % 3 == 0) continue;
-      all.push_back({static_cast<float>(rng() % 8) * 0.5f, d, tiered ? static_cast<uint32_t>(rng() % 2) : 0u});
+      all.push_back({static_cast<float>(rng() % 8) * 0.5f, d,
+                     tiered ? static_cast<uint32_t>(rng() % 2) : 0u});
     }
     const size_t keep = rng() % 4 == 0 ? 0 : 1 + rng() % 40;
     SortCollector collector(&order, keep);

@@ -16,8 +16,7 @@ class SynonymsTest : public ::testing::Test {
     docs_ = {R"({"id": "1", "title": "Samsung TV 55 inch"})",
              R"({"id": "2", "title": "LG OLED Television"})",
              R"({"id": "3", "title": "USB C cable, 2 m"})",
-             R"({"id": "4", "title": "Type C charger"})",
-             R"({"id": "5", "title": "Soda water"})"};
+             R"({"id": "4", "title": "Type C charger"})", R"({"id": "5", "title": "Soda water"})"};
   }
 
   std::set<std::string> Ids(const Index& index, const std::string& q) {
@@ -92,13 +91,13 @@ TEST(CodeWordSearch, JoinedSpacedAndHyphenatedFormsFindEachOther) {
   auto schema = Schema::FromJson(
       R"({"id": "id", "fields": {"title": {"type": "text", "split_codes": true}}})");
   ASSERT_TRUE(schema.ok());
-  ASSERT_OK(testing::BuildIndex(*schema,
-                                {R"({"id": "1", "title": "Apple iPhone15 case"})",
-                                 R"({"id": "2", "title": "Case for iphone 15 Pro"})",
-                                 R"({"id": "3", "title": "SD-500 memory card"})",
-                                 R"({"id": "4", "title": "sd500 reader"})",
-                                 R"({"id": "5", "title": "iphone 14, 15 cm cable"})"},
-                                dir.File("c.idx")));
+  ASSERT_OK(testing::BuildIndex(
+      *schema,
+      {R"({"id": "1", "title": "Apple iPhone15 case"})",
+       R"({"id": "2", "title": "Case for iphone 15 Pro"})",
+       R"({"id": "3", "title": "SD-500 memory card"})", R"({"id": "4", "title": "sd500 reader"})",
+       R"({"id": "5", "title": "iphone 14, 15 cm cable"})"},
+      dir.File("c.idx")));
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("c.idx")));
   auto ids = [&](const std::string& q) {
     SearchRequest req;

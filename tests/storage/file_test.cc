@@ -1,6 +1,8 @@
 // Files at the input boundary: special files are refused without blocking,
 // compressed inputs are read to their end or reported damaged, and outputs
 // never replace links or devices nor leave a dead writer's files behind.
+#include "storage/file.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "storage/file.h"
 #include "testing/test_util.h"
 
 namespace libsearch::internal {
@@ -88,7 +89,8 @@ TEST(CompressedInput, ATruncatedGzipFileIsReportedAtEveryCut) {
   ASSERT_OK(ReadAll(dir.File("whole.gz"), &got));
   EXPECT_EQ(got, text);
   std::mt19937_64 rng(11);
-  std::vector<size_t> cuts = {1, 10, 18, gz.size() / 2, gz.size() - 8, gz.size() - 4, gz.size() - 1};
+  std::vector<size_t> cuts = {
+      1, 10, 18, gz.size() / 2, gz.size() - 8, gz.size() - 4, gz.size() - 1};
   for (int i = 0; i < 40; ++i) cuts.push_back(1 + rng() % (gz.size() - 1));
   for (size_t cut : cuts) {
     WriteFile(dir.File("cut.gz"), gz.substr(0, cut));

@@ -1,6 +1,8 @@
 // The commit point and the files around it: the manifest's round trip and
 // damage detection, the writer lock across processes, delete files, and the
 // removal of files no commit refers to.
+#include "storage/index_dir.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,7 +15,6 @@
 #include <random>
 #include <set>
 
-#include "storage/index_dir.h"
 #include "storage/manifest.h"
 #include "testing/test_util.h"
 #include "util/hash.h"

@@ -14,21 +14,21 @@
 
 #include "libsearch/libsearch.h"
 
-#define ASSERT_OK(expr)                                          \
-  do {                                                           \
-    const ::libsearch::Status _s = (expr);                       \
-    ASSERT_TRUE(_s.ok()) << #expr << " -> " << _s.ToString();    \
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
+    const ::libsearch::Status _s = (expr);                    \
+    ASSERT_TRUE(_s.ok()) << #expr << " -> " << _s.ToString(); \
   } while (0)
-#define EXPECT_OK(expr)                                          \
-  do {                                                           \
-    const ::libsearch::Status _s = (expr);                       \
-    EXPECT_TRUE(_s.ok()) << #expr << " -> " << _s.ToString();    \
+#define EXPECT_OK(expr)                                       \
+  do {                                                        \
+    const ::libsearch::Status _s = (expr);                    \
+    EXPECT_TRUE(_s.ok()) << #expr << " -> " << _s.ToString(); \
   } while (0)
 #define ASSERT_OK_AND_ASSIGN(lhs, expr) \
   ASSERT_OK_AND_ASSIGN_IMPL_(LIBSEARCH_CONCAT_(_t_result_, __LINE__), lhs, expr)
-#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                         \
-  auto tmp = (expr);                                                       \
-  ASSERT_TRUE(tmp.ok()) << #expr << " -> " << tmp.status().ToString();     \
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                     \
+  auto tmp = (expr);                                                   \
+  ASSERT_TRUE(tmp.ok()) << #expr << " -> " << tmp.status().ToString(); \
   lhs = std::move(*tmp)
 
 namespace libsearch::testing {

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <regex>
+#include <sstream>
 
 #include "libsearch/index.h"
 #include "libsearch/version.h"
@@ -41,9 +41,9 @@ class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    const CliRun r = Cli("index --schema " + SourcePath("examples/products/schema.json") +
-                      " --input " + SourcePath("examples/products/products.jsonl.gz") +
-                      " --output " + Index());
+    const CliRun r =
+        Cli("index --schema " + SourcePath("examples/products/schema.json") + " --input " +
+            SourcePath("examples/products/products.jsonl.gz") + " --output " + Index());
     ASSERT_EQ(r.exit_code, 0) << r.out;
     ASSERT_NE(r.out.find("indexed 10000 docs"), std::string::npos) << r.out;
   }
@@ -72,9 +72,12 @@ TEST_F(CliTest, SearchJsonHasTotalHitsAndDocs) {
 }
 
 TEST_F(CliTest, FieldsAndOperatorOptions) {
-  const auto and_total = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --json --exact-total").out)["total"];
-  const auto or_total = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --operator or --json --exact-total").out)["total"];
-  const auto or_bounded = nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --operator or --json").out);
+  const auto and_total = nlohmann::json::parse(
+      Cli("search " + Index() + " 'sugar salt' --json --exact-total").out)["total"];
+  const auto or_total = nlohmann::json::parse(
+      Cli("search " + Index() + " 'sugar salt' --operator or --json --exact-total").out)["total"];
+  const auto or_bounded =
+      nlohmann::json::parse(Cli("search " + Index() + " 'sugar salt' --operator or --json").out);
   EXPECT_EQ(or_bounded["total"], 1000) << "counted exactly up to the default threshold";
   EXPECT_EQ(or_bounded["total_exact"], false);
   EXPECT_GT(or_total.get<int>(), and_total.get<int>());
@@ -84,18 +87,24 @@ TEST_F(CliTest, FieldsAndOperatorOptions) {
   EXPECT_GT(name_only.get<int>(), 0);
   // BM25 parameters change scores but not which documents match.
   const auto dflt = nlohmann::json::parse(Cli("search " + Index() + " sugar --json --k 1").out);
-  const auto tuned = nlohmann::json::parse(Cli("search " + Index() + " sugar --json --k 1 --k1 0.9 --b 0.4").out);
+  const auto tuned =
+      nlohmann::json::parse(Cli("search " + Index() + " sugar --json --k 1 --k1 0.9 --b 0.4").out);
   EXPECT_EQ(dflt["total"], tuned["total"]);
   EXPECT_NE(dflt["hits"][0]["score"], tuned["hits"][0]["score"]);
   EXPECT_NE(Cli("search " + Index() + " sugar --b 2").exit_code, 0);
   const CliRun explain = Cli("search " + Index() + " 'sugar -salt' --explain");
-  EXPECT_EQ(explain.out, "(+(product_name:sugar^2 ingredients:sugar) -(product_name:salt^2 ingredients:salt))\n");
+  EXPECT_EQ(
+      explain.out,
+      "(+(product_name:sugar^2 ingredients:sugar) -(product_name:salt^2 ingredients:salt))\n");
 }
 
 TEST_F(CliTest, FiltersRestrictWithoutChangingScores) {
-  const auto plain = nlohmann::json::parse(Cli("search " + Index() + " chocolate --json --k 1000").out);
+  const auto plain =
+      nlohmann::json::parse(Cli("search " + Index() + " chocolate --json --k 1000").out);
   const auto filtered = nlohmann::json::parse(
-      Cli("search " + Index() + " chocolate --json --k 5 --filter 'sugars_100g:<5' --filter is_healthy:true").out);
+      Cli("search " + Index() +
+          " chocolate --json --k 5 --filter 'sugars_100g:<5' --filter is_healthy:true")
+          .out);
   ASSERT_GT(filtered["hits"].size(), 0u);
   for (const auto& hit : filtered["hits"]) {
     EXPECT_LT(hit["doc"]["sugars_100g"].get<double>(), 5.0);
@@ -106,13 +115,15 @@ TEST_F(CliTest, FiltersRestrictWithoutChangingScores) {
   }
   const CliRun bad = Cli("search " + Index() + " chocolate --filter 'fat_100g:abc'");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.out.find("filter 1: query position 9: 'abc' is not a number"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("filter 1: query position 9: 'abc' is not a number"), std::string::npos)
+      << bad.out;
 }
 
 TEST_F(CliTest, BatchWritesTrecRunLines) {
   TempDir d;
-  testing::WriteFile(d.File("q.jsonl"),
-                     "{\"id\": \"q1\", \"query\": \"chocolate\"}\n{\"id\": 2, \"query\": \"olive oil\"}\n");
+  testing::WriteFile(
+      d.File("q.jsonl"),
+      "{\"id\": \"q1\", \"query\": \"chocolate\"}\n{\"id\": 2, \"query\": \"olive oil\"}\n");
   const CliRun r = Cli("batch " + Index() + " --queries " + d.File("q.jsonl") + " --k 5");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::istringstream lines(r.out);
@@ -141,8 +152,11 @@ TEST_F(CliTest, BatchWritesTrecRunLines) {
   EXPECT_NE(mixed.out.find("c Q0 "), std::string::npos) << mixed.out;
   // A line's own keys override the flags: "c" asked for 2 hits.
   EXPECT_NE(mixed.out.find("c Q0 ", mixed.out.find("c Q0 ") + 1), std::string::npos) << mixed.out;
-  EXPECT_NE(mixed.out.find("mixed.jsonl:2: query position 0: unknown field 'x'"), std::string::npos);
-  EXPECT_EQ(Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl") + " --syntax full").exit_code, 2);
+  EXPECT_NE(mixed.out.find("mixed.jsonl:2: query position 0: unknown field 'x'"),
+            std::string::npos);
+  EXPECT_EQ(
+      Cli("batch " + Index() + " --queries " + d.File("mixed.jsonl") + " --syntax full").exit_code,
+      2);
   for (const char* line : {"{\"query\": \"tea\"}", "[1]", "{\"id\": 1, \"k\": \"ten\"}",
                            "{\"id\": 1, \"colour\": 1}"}) {
     testing::WriteFile(d.File("bad.jsonl"), std::string(line) + "\n");
@@ -155,10 +169,11 @@ TEST_F(CliTest, BatchWritesTrecRunLines) {
 // batch --format json: every response key per line, with the line's id as given.
 TEST_F(CliTest, BatchJsonCarriesEveryResponseKey) {
   TempDir d;
-  testing::WriteFile(d.File("q.jsonl"),
-                     "{\"id\": 7, \"query\": \"choclate\", \"typos\": true, \"facets\": [\"country\"], "
-                     "\"sort\": \"sugars_100g:desc\", \"highlight\": [\"product_name\"], \"k\": 2}\n"
-                     "{\"id\": \"zero\", \"query\": \"chocolatte biscuitz\"}\n");
+  testing::WriteFile(
+      d.File("q.jsonl"),
+      "{\"id\": 7, \"query\": \"choclate\", \"typos\": true, \"facets\": [\"country\"], "
+      "\"sort\": \"sugars_100g:desc\", \"highlight\": [\"product_name\"], \"k\": 2}\n"
+      "{\"id\": \"zero\", \"query\": \"chocolatte biscuitz\"}\n");
   const CliRun r = Cli("batch " + Index() + " --queries " + d.File("q.jsonl") + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::istringstream lines(r.out);
@@ -184,21 +199,80 @@ TEST_F(CliTest, BatchJsonCarriesEveryResponseKey) {
 // claims, the 962 search-benchmark-game queries and 100,000 fuzzed strings
 // all run through `batch` with no error (and under ASan in make test-asan).
 TEST_F(CliTest, BatchSimpleSyntaxNeverFails) {
-  for (const char* file : {"tests/data/scifact_test_claims.jsonl", "tests/data/benchmark_game_queries.jsonl"}) {
-    const CliRun r = Cli("batch " + Index() + " --queries " + SourcePath(file) + " --k 3 --operator or");
+  for (const char* file :
+       {"tests/data/scifact_test_claims.jsonl", "tests/data/benchmark_game_queries.jsonl"}) {
+    const CliRun r =
+        Cli("batch " + Index() + " --queries " + SourcePath(file) + " --k 3 --operator or");
     EXPECT_EQ(r.exit_code, 0) << file << ": " << r.out.substr(0, 2000);
     EXPECT_EQ(r.out.find("libsearch:"), std::string::npos) << r.out.substr(0, 2000);
     EXPECT_GT(std::count(r.out.begin(), r.out.end(), '\n'), 300) << file;
   }
   // Fuzzed strings: syntax characters, operators, field names (known, unknown,
   // numeric), quotes, non-ASCII letters and control characters, mixed.
-  static const char* const kPieces[] = {
-      "(", ")", "\"", "+", "-", ":", "OR", "AND", "NOT", "[", "]", "{", "}", "*", "<", ">", "=", ">=",
-      "TO", "^", "~", "\\", "/", "'", ",", ".", "!", "?", "&", "|", "#", "%", "$", "@", " ", " ", " ",
-      "\t", "\x01", "tea", "milk", "chocolate", "choc", "product_name:", "sugars_100g:", "country:",
-      "is_healthy:", "barcode:", "colour:", "wars:", "c:", "1:", "48", "0.5", "-3", "1e400",
-      "\xc3\xa9", "\xc3\x9f", "\xf0\x9f\x8d\xab", "\xe4\xb8\xad\xe6\x96\x87", "\xcc\x80", "cr\xc3\xa8me",
-      "\xff", "x"};
+  static const char* const kPieces[] = {"(",
+                                        ")",
+                                        "\"",
+                                        "+",
+                                        "-",
+                                        ":",
+                                        "OR",
+                                        "AND",
+                                        "NOT",
+                                        "[",
+                                        "]",
+                                        "{",
+                                        "}",
+                                        "*",
+                                        "<",
+                                        ">",
+                                        "=",
+                                        ">=",
+                                        "TO",
+                                        "^",
+                                        "~",
+                                        "\\",
+                                        "/",
+                                        "'",
+                                        ",",
+                                        ".",
+                                        "!",
+                                        "?",
+                                        "&",
+                                        "|",
+                                        "#",
+                                        "%",
+                                        "$",
+                                        "@",
+                                        " ",
+                                        " ",
+                                        " ",
+                                        "\t",
+                                        "\x01",
+                                        "tea",
+                                        "milk",
+                                        "chocolate",
+                                        "choc",
+                                        "product_name:",
+                                        "sugars_100g:",
+                                        "country:",
+                                        "is_healthy:",
+                                        "barcode:",
+                                        "colour:",
+                                        "wars:",
+                                        "c:",
+                                        "1:",
+                                        "48",
+                                        "0.5",
+                                        "-3",
+                                        "1e400",
+                                        "\xc3\xa9",
+                                        "\xc3\x9f",
+                                        "\xf0\x9f\x8d\xab",
+                                        "\xe4\xb8\xad\xe6\x96\x87",
+                                        "\xcc\x80",
+                                        "cr\xc3\xa8me",
+                                        "\xff",
+                                        "x"};
   std::mt19937 rng(15);
   std::uniform_int_distribution<size_t> piece(0, std::size(kPieces) - 1), len(0, 12);
   std::string lines;
@@ -214,7 +288,8 @@ TEST_F(CliTest, BatchSimpleSyntaxNeverFails) {
   EXPECT_EQ(fuzz.exit_code, 0) << fuzz.out.substr(0, 2000);
   EXPECT_EQ(fuzz.out.find("libsearch:"), std::string::npos) << fuzz.out.substr(0, 2000);
   // The same strings in the full syntax do fail, so the test is not vacuous.
-  const CliRun full = Cli("batch " + Index() + " --queries " + d.File("fuzz.jsonl") + " --k 1 --syntax full");
+  const CliRun full =
+      Cli("batch " + Index() + " --queries " + d.File("fuzz.jsonl") + " --k 1 --syntax full");
   EXPECT_EQ(full.exit_code, 2);
 }
 
@@ -256,12 +331,13 @@ TEST_F(CliTest, UserErrorsAreClearAndExitNonZero) {
   TempDir d;
   testing::WriteFile(d.File("in.jsonl"), "{\"barcode\": \"1\"}\n{\"barcode\": \"1\"}\n");
   const CliRun dup = Cli("index --schema " + SourcePath("examples/products/schema.json") +
-                      " --input " + d.File("in.jsonl") + " --output " + d.File("o.idx"));
+                         " --input " + d.File("in.jsonl") + " --output " + d.File("o.idx"));
   EXPECT_EQ(dup.exit_code, 2);
   EXPECT_NE(dup.out.find("in.jsonl:2: duplicate id '1'"), std::string::npos) << dup.out;
   EXPECT_FALSE(std::filesystem::exists(d.File("o.idx")));
-  const CliRun skip = Cli("index --skip-bad --schema " + SourcePath("examples/products/schema.json") +
-                       " --input " + d.File("in.jsonl") + " --output " + d.File("o.idx"));
+  const CliRun skip =
+      Cli("index --skip-bad --schema " + SourcePath("examples/products/schema.json") + " --input " +
+          d.File("in.jsonl") + " --output " + d.File("o.idx"));
   EXPECT_EQ(skip.exit_code, 0) << skip.out;
   EXPECT_NE(skip.out.find("indexed 1 docs (1 bad lines skipped)"), std::string::npos) << skip.out;
   EXPECT_EQ(Cli("--help").exit_code, 0);
@@ -273,9 +349,10 @@ TEST(CliVersion, PrintsTheVersionOfTheHeadersAndTheLibrary) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, std::string("libsearch ") + LIBSEARCH_VERSION_STRING + "\n");
   EXPECT_STREQ(Version(), LIBSEARCH_VERSION_STRING);
-  EXPECT_EQ(std::string(LIBSEARCH_VERSION_STRING),
-            std::to_string(LIBSEARCH_VERSION_MAJOR) + "." + std::to_string(LIBSEARCH_VERSION_MINOR) +
-                "." + std::to_string(LIBSEARCH_VERSION_PATCH));
+  EXPECT_EQ(std::string(LIBSEARCH_VERSION_STRING), std::to_string(LIBSEARCH_VERSION_MAJOR) + "." +
+                                                       std::to_string(LIBSEARCH_VERSION_MINOR) +
+                                                       "." +
+                                                       std::to_string(LIBSEARCH_VERSION_PATCH));
 }
 
 // A float field has no terms; info shows what its column holds, computed
@@ -303,7 +380,8 @@ TEST_F(CliTest, InfoShowsWhatNumericColumnsHold) {
     EXPECT_EQ(it->max_value, hi) << field;
     EXPECT_EQ(it->num_terms, 0u);
     char row[200];
-    std::snprintf(row, sizeof(row), "column  yes %13llu %10s %12s", static_cast<unsigned long long>(docs),
+    std::snprintf(row, sizeof(row), "column  yes %13llu %10s %12s",
+                  static_cast<unsigned long long>(docs),
                   ("min " + std::to_string(static_cast<int64_t>(lo))).c_str(),
                   ("max " + std::to_string(static_cast<int64_t>(hi))).c_str());
     const CliRun r = Cli("info " + Index());
@@ -317,13 +395,14 @@ TEST_F(CliTest, InfoShowsWhatNumericColumnsHold) {
 
 TEST_F(CliTest, IndexPrintsProgressLinesWhenStderrIsNotATerminal) {
   TempDir d;
-  const CliRun r = Cli("index --schema " + SourcePath("examples/products/schema.json") + " --input " +
-                       SourcePath("examples/products/products.jsonl.gz") + " --output " +
-                       d.File("p.idx") + " --progress-seconds 0");
+  const CliRun r = Cli("index --schema " + SourcePath("examples/products/schema.json") +
+                       " --input " + SourcePath("examples/products/products.jsonl.gz") +
+                       " --output " + d.File("p.idx") + " --progress-seconds 0");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   // popen: stderr is a pipe here. One whole line per report, no carriage returns.
   EXPECT_EQ(r.out.find('\r'), std::string::npos);
-  const std::regex progress(R"(indexed (\d+) docs \(\d+\.\d s; .*products\.jsonl\.gz: [0-9.]+ MB read\))");
+  const std::regex progress(
+      R"(indexed (\d+) docs \(\d+\.\d s; .*products\.jsonl\.gz: [0-9.]+ MB read\))");
   std::vector<uint64_t> counts;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
@@ -333,7 +412,8 @@ TEST_F(CliTest, IndexPrintsProgressLinesWhenStderrIsNotATerminal) {
   ASSERT_GE(counts.size(), 2u) << r.out;
   EXPECT_TRUE(std::is_sorted(counts.begin(), counts.end()));
   EXPECT_EQ(counts.back(), 10000u);
-  EXPECT_NE(r.out.find("writing " + d.File("p.idx") + " (10000 docs, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("writing " + d.File("p.idx") + " (10000 docs, "), std::string::npos)
+      << r.out;
 }
 
 TEST_F(CliTest, Bm25ParametersAreCheckedByTheLibrary) {

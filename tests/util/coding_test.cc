@@ -1,3 +1,5 @@
+#include "util/coding.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -6,7 +8,6 @@
 #include <vector>
 
 #include "util/bitpack.h"
-#include "util/coding.h"
 #include "util/popcount.h"
 #include "util/small_float.h"
 
@@ -20,11 +21,12 @@ TEST(BitPack, EveryWidthRoundTrips) {
     const uint64_t limit = width == 32 ? 0x100000000ull : (1ull << width);
     for (uint32_t& v : in) v = static_cast<uint32_t>(rng() % limit);
     in[7] = static_cast<uint32_t>(limit - 1);  // The extreme value is exact.
-    std::string packed = "x";                   // Unaligned start.
+    std::string packed = "x";                  // Unaligned start.
     PackBlock(in, width, &packed);
     ASSERT_EQ(packed.size(), 1 + PackedBytes(width));
     UnpackBlock(packed.data() + 1, width, out);
-    for (size_t i = 0; i < kBlockSize; ++i) ASSERT_EQ(in[i], out[i]) << "width " << width << " i " << i;
+    for (size_t i = 0; i < kBlockSize; ++i)
+      ASSERT_EQ(in[i], out[i]) << "width " << width << " i " << i;
   }
 }
 
@@ -39,7 +41,8 @@ TEST(BitPack, SimdKernelsMatchScalarForEveryWidth) {
     for (int trial = 0; trial < 50; ++trial) {
       uint32_t in[kBlockSize], a[kBlockSize], b[kBlockSize];
       const uint64_t limit = width == 32 ? 0x100000000ull : (1ull << width);
-      for (uint32_t& v : in) v = trial == 0 ? static_cast<uint32_t>(limit - 1) : static_cast<uint32_t>(rng() % limit);
+      for (uint32_t& v : in)
+        v = trial == 0 ? static_cast<uint32_t>(limit - 1) : static_cast<uint32_t>(rng() % limit);
       std::string packed = std::string(trial % 16, 'x');  // Vary alignment.
       const size_t start = packed.size();
       PackBlock(in, width, &packed);

@@ -1,14 +1,14 @@
 // CountBitset against a std::set on random sparse and dense sets: the count
 // is exact whichever lines and 64-line groups were written, and the set is
 // all-zero afterwards, ready for the next use (also after growing).
+#include "util/count_bitset.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 #include <set>
 #include <vector>
-
-#include "util/count_bitset.h"
 
 namespace libsearch::internal {
 namespace {

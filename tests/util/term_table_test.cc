@@ -1,14 +1,14 @@
 // TermTable against std::unordered_map on random keys (fixed seed): short
 // keys from a small alphabet so most lookups hit and tags collide, long
 // ones, the empty key and keys with NUL bytes.
+#include "util/term_table.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include "util/term_table.h"
 
 namespace libsearch::internal {
 namespace {

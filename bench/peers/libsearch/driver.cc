@@ -13,14 +13,14 @@
 // process); CHECK adds "\tid:score id:score ...". COUNT, TOP_10_COUNT and
 // CHECK ask for the exact total (SearchRequest::kExactTotal); TOP_10 lets
 // libsearch stop counting after 10 matches and prune.
+#include <libsearch/libsearch.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <string_view>
-
-#include <libsearch/libsearch.h>
 
 namespace {
 
@@ -61,8 +61,7 @@ int Index(const std::string& tsv, const std::string& out_path) {
   }
   auto s = (*builder)->Build(out_path);
   if (!s.ok()) return Fail(s);
-  double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("{\"docs\": %llu, \"libsearch\": \"%s\", \"seconds\": %.3f}\n",
               static_cast<unsigned long long>(n), libsearch::Version(), secs);
   return 0;
@@ -85,8 +84,9 @@ int Serve(const std::string& path) {
     req.query = tab == std::string::npos ? std::string() : line.substr(tab + 1);
     auto t = std::chrono::steady_clock::now();
     if (mode == "PING") {
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now() - t).count();
+      auto ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t)
+              .count();
       std::cout << "0\t" << ns << "\n" << std::flush;
       continue;
     }
@@ -114,8 +114,9 @@ int Serve(const std::string& path) {
       continue;
     }
     auto resp = (*index)->Search(req);
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                  std::chrono::steady_clock::now() - t).count();
+    auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t)
+            .count();
     if (!resp.ok()) {
       std::cout << "ERROR\t" << resp.status().ToString() << "\n" << std::flush;
       continue;

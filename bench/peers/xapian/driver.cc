@@ -15,6 +15,8 @@
 // Xapian to check every document so the count is exact.
 //
 // Reply per request line: "count\tnanos"; CHECK adds "\tid:score id:score ...".
+#include <xapian.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,8 +25,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <xapian.h>
 
 namespace {
 
@@ -151,8 +151,9 @@ int Serve(const std::string& dir) {
         tab == std::string::npos ? std::string_view() : std::string_view(line).substr(tab + 1);
     auto t = std::chrono::steady_clock::now();
     auto elapsed = [&] {
-      return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::steady_clock::now() - t).count();
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                  t)
+          .count();
     };
     if (mode == "PING") {
       std::cout << "0\t" << elapsed() << "\n" << std::flush;

@@ -167,8 +167,8 @@ struct SearchRequest {
 };
 
 struct Hit {
-  std::string id;        // The document's id field.
-  uint32_t doc = 0;      // Internal doc number (stable for this file only).
+  std::string id;    // The document's id field.
+  uint32_t doc = 0;  // Internal doc number (stable for this file only).
   float score = 0;
   std::string doc_json;  // Stored fields as a JSON object (if requested).
   // (field, snippet) for each highlighted field with a match.
@@ -186,16 +186,16 @@ struct FacetResult {
 };
 
 struct SearchResponse {
-  uint64_t total = 0;       // Matching documents: exact iff total_exact.
-  bool total_exact = true;  // False: more than `total` match (see threshold).
-  std::vector<Hit> hits;    // Best first; equal scores by ascending doc.
+  uint64_t total = 0;               // Matching documents: exact iff total_exact.
+  bool total_exact = true;          // False: more than `total` match (see threshold).
+  std::vector<Hit> hits;            // Best first; equal scores by ascending doc.
   std::vector<FacetResult> facets;  // One per FacetRequest, in order.
-  std::string next_cursor;  // Pass as search_after for the next page.
+  std::string next_cursor;          // Pass as search_after for the next page.
   // When nothing matched: the query with misspelt words replaced by the most
   // frequent indexed words within two edits ("did you mean"), if that finds
   // something. Empty otherwise.
   std::string suggestion;
-  uint64_t took_us = 0;     // Time spent in Search().
+  uint64_t took_us = 0;  // Time spent in Search().
 };
 
 struct SectionInfo {
@@ -214,7 +214,7 @@ struct FieldInfo {
   // fields: docs with a value.
   uint64_t doc_count = 0;
   uint64_t num_terms = 0;
-  uint64_t total_terms = 0;   // Sum of field lengths.
+  uint64_t total_terms = 0;  // Sum of field lengths.
   // Int and float fields: the smallest and largest value (as doubles, so
   // ints beyond 2^53 are rounded); both 0 when no document has a value.
   double min_value = 0;
@@ -244,8 +244,7 @@ class LIBSEARCH_EXPORT Index {
 
   // Runs each request in order on the calling thread; one result per request,
   // so a bad query fails alone.
-  std::vector<Result<SearchResponse>> SearchBatch(
-      const std::vector<SearchRequest>& requests) const;
+  std::vector<Result<SearchResponse>> SearchBatch(const std::vector<SearchRequest>& requests) const;
 
   // The parsed, analysed query in Lucene-like notation, e.g.
   // "(+(product_name:appl^2 ingredients:appl) -ingredients:salt)".

@@ -55,7 +55,7 @@ class LIBSEARCH_EXPORT Document {
   struct Value {
     std::string field;
     Kind kind = Kind::kString;
-    std::string string;  // kString: text, keyword and id fields.
+    std::string string;   // kString: text, keyword and id fields.
     int64_t integer = 0;  // kInt: int fields (float fields take it too).
     double number = 0;    // kFloat: float fields (int fields take integral ones).
   };
@@ -86,9 +86,9 @@ struct IngestOptions {
 };
 
 struct IngestStats {
-  uint64_t lines = 0;         // Non-empty lines read.
+  uint64_t lines = 0;  // Non-empty lines read.
   uint64_t docs_added = 0;
-  uint64_t lines_skipped = 0;  // Only with skip_bad.
+  uint64_t lines_skipped = 0;       // Only with skip_bad.
   std::vector<std::string> errors;  // "FILE:LINE: message", first few only.
 };
 
@@ -97,8 +97,8 @@ struct IngestStats {
 // Thread-safety: not thread-safe; use one builder from one thread.
 class LIBSEARCH_EXPORT IndexBuilder {
  public:
-  static Result<std::unique_ptr<IndexBuilder>> Create(
-      const Schema& schema, const IndexBuilderOptions& options = {});
+  static Result<std::unique_ptr<IndexBuilder>> Create(const Schema& schema,
+                                                      const IndexBuilderOptions& options = {});
   virtual ~IndexBuilder() = default;
 
   // Adds one document given as a JSON object. On error nothing is added and
@@ -114,8 +114,7 @@ class LIBSEARCH_EXPORT IndexBuilder {
   // skip_bad, the first bad line fails the call with "FILE:LINE: message" and
   // the documents of that file read so far stay added (call Build() only if
   // you want them). Empty lines are ignored.
-  virtual Result<IngestStats> AddJsonl(const std::string& path,
-                                       const IngestOptions& options) = 0;
+  virtual Result<IngestStats> AddJsonl(const std::string& path, const IngestOptions& options) = 0;
 
   virtual uint64_t num_docs() const = 0;
 

@@ -49,8 +49,8 @@ struct JsonLimits {
   size_t max_k = 1000;
   size_t max_offset = 10000;
   size_t max_query_bytes = 2048;
-  size_t max_list_items = 32;         // Entries of each list key.
-  size_t max_item_bytes = 1024;       // Bytes of one list entry or of a cursor.
+  size_t max_list_items = 32;    // Entries of each list key.
+  size_t max_item_bytes = 1024;  // Bytes of one list entry or of a cursor.
 };
 
 // Limits for requests the index's owner writes rather than a network client
@@ -140,7 +140,6 @@ LIBSEARCH_EXPORT JsonReply HandleSearchQueryString(const Index& index, std::stri
                                                    const HandleOptions& options = {});
 
 // An error reply: {"error": {"code": code, "message": message}}.
-LIBSEARCH_EXPORT JsonReply ErrorReply(int status, std::string_view code,
-                                      std::string_view message);
+LIBSEARCH_EXPORT JsonReply ErrorReply(int status, std::string_view code, std::string_view message);
 
 }  // namespace libsearch

@@ -25,13 +25,13 @@ namespace libsearch {
 
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument = 1,   // The caller's input is wrong (query, schema, doc).
-  kNotFound = 2,          // A file, field or document does not exist.
-  kCorruption = 3,        // Stored data failed a checksum or a bounds check.
-  kIOError = 4,           // The operating system refused a read or write.
-  kUnimplemented = 5,     // A valid request for something not built yet.
-  kResourceExhausted = 6, // A configured limit was hit.
-  kInternal = 7,          // A libsearch bug; please report it.
+  kInvalidArgument = 1,    // The caller's input is wrong (query, schema, doc).
+  kNotFound = 2,           // A file, field or document does not exist.
+  kCorruption = 3,         // Stored data failed a checksum or a bounds check.
+  kIOError = 4,            // The operating system refused a read or write.
+  kUnimplemented = 5,      // A valid request for something not built yet.
+  kResourceExhausted = 6,  // A configured limit was hit.
+  kInternal = 7,           // A libsearch bug; please report it.
 };
 
 // Returns "OK", "InvalidArgument", ... for `code`.
@@ -42,31 +42,22 @@ LIBSEARCH_EXPORT std::string_view StatusCodeName(StatusCode code);
 class [[nodiscard]] LIBSEARCH_EXPORT Status {
  public:
   Status() = default;  // OK.
-  Status(StatusCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string msg) {
     return {StatusCode::kInvalidArgument, std::move(msg)};
   }
-  static Status NotFound(std::string msg) {
-    return {StatusCode::kNotFound, std::move(msg)};
-  }
-  static Status Corruption(std::string msg) {
-    return {StatusCode::kCorruption, std::move(msg)};
-  }
-  static Status IOError(std::string msg) {
-    return {StatusCode::kIOError, std::move(msg)};
-  }
+  static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
+  static Status Corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
+  static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
   static Status Unimplemented(std::string msg) {
     return {StatusCode::kUnimplemented, std::move(msg)};
   }
   static Status ResourceExhausted(std::string msg) {
     return {StatusCode::kResourceExhausted, std::move(msg)};
   }
-  static Status Internal(std::string msg) {
-    return {StatusCode::kInternal, std::move(msg)};
-  }
+  static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -91,11 +82,9 @@ class [[nodiscard]] Result {
   Result() = delete;
   // REQUIRES: !status.ok(). An OK status without a value becomes kInternal.
   Result(Status status)  // NOLINT(google-explicit-constructor)
-      : value_(status.ok() ? Status::Internal("Result built from OK status")
-                           : std::move(status)) {}
-  template <typename U = T,
-            typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                        !std::is_same_v<std::decay_t<U>, Status>>>
+      : value_(status.ok() ? Status::Internal("Result built from OK status") : std::move(status)) {}
+  template <typename U = T, typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
+                                                        !std::is_same_v<std::decay_t<U>, Status>>>
   Result(U&& value)  // NOLINT(google-explicit-constructor)
       : value_(std::in_place_index<1>, std::forward<U>(value)) {}
 
@@ -129,10 +118,10 @@ class [[nodiscard]] Result {
 #define LIBSEARCH_CONCAT_(a, b) LIBSEARCH_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` (a Status) is not OK.
-#define LIBSEARCH_RETURN_IF_ERROR(expr)          \
-  do {                                           \
-    ::libsearch::Status _ls_status = (expr);     \
-    if (!_ls_status.ok()) return _ls_status;     \
+#define LIBSEARCH_RETURN_IF_ERROR(expr)      \
+  do {                                       \
+    ::libsearch::Status _ls_status = (expr); \
+    if (!_ls_status.ok()) return _ls_status; \
   } while (0)
 
 // `lhs = value of expr` (a Result<T>), or returns its Status.

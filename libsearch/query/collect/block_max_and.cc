@@ -277,7 +277,8 @@ uint32_t BlockAnd::IntersectLeadBlock(bool* exhausted) {
                          ts->ScoreOf(tf[index[i]], cand[i]);
           }
         } else {
-          for (uint32_t i = first_kept; i < kept; ++i) partial[i] += ts->ScoreOf(tf[index[i]], cand[i]);
+          for (uint32_t i = first_kept; i < kept; ++i)
+            partial[i] += ts->ScoreOf(tf[index[i]], cand[i]);
         }
       }
     }
@@ -350,9 +351,7 @@ uint64_t BlockAndCollect(ConjunctionScorer* conj, TopK* top, uint64_t count_up_t
   return BlockAnd(conj).Run<true>(top, count_up_to);
 }
 
-uint64_t BlockAndCount(ConjunctionScorer* conj) {
-  return BlockAnd(conj).Run<false>(nullptr, 0);
-}
+uint64_t BlockAndCount(ConjunctionScorer* conj) { return BlockAnd(conj).Run<false>(nullptr, 0); }
 
 // Lucene's BlockMaxConjunctionScorer: windows as in BlockMaxPruning, but
 // inside a window that can win, only the lead moves doc by doc. Each

@@ -37,26 +37,21 @@ uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
       }
       break;
     }
-    default:
-      break;
+    default: break;
   }
   return CountThenPrune(scorer, top, count_up_to);
 }
 
 void ForEachPruning(Scorer* scorer, TopK* top) {
   switch (scorer->family()) {
-    case ScorerFamily::kTerm:
-      return TermPruning(static_cast<TermScorer*>(scorer), top);
-    case ScorerFamily::kPhrase:
-      return PhrasePruning(static_cast<PhraseScorer*>(scorer), top);
+    case ScorerFamily::kTerm: return TermPruning(static_cast<TermScorer*>(scorer), top);
+    case ScorerFamily::kPhrase: return PhrasePruning(static_cast<PhraseScorer*>(scorer), top);
     case ScorerFamily::kConjunction:
       return ConjunctionPruning(static_cast<ConjunctionScorer*>(scorer), top);
     case ScorerFamily::kDisjunction:
       return MaxScorePruning(static_cast<DisjunctionScorer*>(scorer), top);
-    case ScorerFamily::kBoolean:
-      return ReqOptPruning(static_cast<BooleanScorer*>(scorer), top);
-    default:
-      return BlockMaxPruning(scorer, top);
+    case ScorerFamily::kBoolean: return ReqOptPruning(static_cast<BooleanScorer*>(scorer), top);
+    default: return BlockMaxPruning(scorer, top);
   }
 }
 

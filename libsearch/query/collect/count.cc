@@ -33,8 +33,7 @@ bool KnownCount(const Scorer* s, uint64_t* n) {
     }
     case ScorerFamily::kUnscored:
       return KnownCount(static_cast<const UnscoredScorer*>(s)->inner(), n);
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -72,18 +71,15 @@ bool CountRest(Scorer* s, uint64_t* n) {
       *n = BlockAndCount(c);
       return true;
     }
-    case ScorerFamily::kDisjunction:
-      return CountSkewedPair(static_cast<DisjunctionScorer*>(s), n);
+    case ScorerFamily::kDisjunction: return CountSkewedPair(static_cast<DisjunctionScorer*>(s), n);
     case ScorerFamily::kBoolean: {
       auto* b = static_cast<BooleanScorer*>(s);
       if (b->excluded() != nullptr || !CountRest(b->required(), n)) return false;
       b->Exhaust();
       return true;
     }
-    case ScorerFamily::kUnscored:
-      return CountRest(static_cast<UnscoredScorer*>(s)->inner(), n);
-    default:
-      return false;
+    case ScorerFamily::kUnscored: return CountRest(static_cast<UnscoredScorer*>(s)->inner(), n);
+    default: return false;
   }
 }
 
@@ -102,28 +98,22 @@ bool CanCountInto(const Scorer* s) {
       return true;
     case ScorerFamily::kUnscored:
       return CanCountInto(static_cast<const UnscoredScorer*>(s)->inner());
-    default:
-      return false;
+    default: return false;
   }
 }
 
 // Sets bit d of `bits` for every remaining match d. REQUIRES: CanCountInto(s).
 void CountInto(Scorer* s, CountBitset* bits) {
   switch (s->family()) {
-    case ScorerFamily::kTerm:
-      static_cast<TermScorer*>(s)->cursor()->OrInto(bits);
-      return;
+    case ScorerFamily::kTerm: static_cast<TermScorer*>(s)->cursor()->OrInto(bits); return;
     case ScorerFamily::kDisjunction: {
       auto* u = static_cast<DisjunctionScorer*>(s);
       for (const auto& c : u->clauses()) CountInto(c.get(), bits);
       u->Exhaust();
       return;
     }
-    case ScorerFamily::kUnscored:
-      CountInto(static_cast<UnscoredScorer*>(s)->inner(), bits);
-      return;
-    default:
-      return;
+    case ScorerFamily::kUnscored: CountInto(static_cast<UnscoredScorer*>(s)->inner(), bits); return;
+    default: return;
   }
 }
 

@@ -90,7 +90,7 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
   // over a window spanning several of their blocks is the largest of those.
   SmallVec<char> cuts(n, 1);
   SmallVec<uint32_t> ends(n);  // Per term: its current block's last doc.
-  uint64_t matched = 0;           // Counted while counting.
+  uint64_t matched = 0;        // Counted while counting.
   uint32_t lo = kNoMoreDocs;
   for (size_t i = 0; i < n; ++i) lo = std::min(lo, terms[i]->doc());
   while (lo != kNoMoreDocs) {
@@ -122,8 +122,8 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
     const bool counting = matched <= count_up_to;
     const bool one_cuts = std::count(cuts.begin(), cuts.begin() + n, 1) == 1;
     uint32_t hi = one_cuts ? kNoMoreDocs - 1
-                           : static_cast<uint32_t>(std::min<uint64_t>(
-                                 uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
+                           : static_cast<uint32_t>(
+                                 std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
     for (size_t i = 0; i < n; ++i) {
       ends[i] = terms[i]->ShallowAdvance(lo);
       hi = std::min(hi, cuts[i] ? ends[i] : terms[i]->cursor()->ShallowLastDoc(kMaxBlocks - 1));
@@ -144,7 +144,8 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
         wmax[i] = terms[i]->GetMaxScore(hi);
         order[i] = i;
       }
-      std::sort(order.begin(), order.begin() + n, [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
+      std::sort(order.begin(), order.begin() + n,
+                [&](size_t x, size_t y) { return wmax[x] < wmax[y]; });
       // Non-essential prefix: its bounds sum (exactly) to <= the threshold.
       first_essential = 0;
       non_essential = 0;
@@ -202,21 +203,22 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
       // Its docs are screened branch-free against the threshold first: few
       // pass, unpredictably.
       TermScorer* t = terms[order[n - 1]];
-      for_each_block(t, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
-        uint32_t cand[kBlockSize];
-        double score[kBlockSize];
-        uint32_t m = 0;
-        if (counting) matched += end - from;
-        const bool full = top->full();
-        const float min = full ? top->min_score() : 0;
-        for (uint32_t p = from; p < end; ++p) {
-          const double s = t->ScoreOf(tfs[p], docs[p]);
-          cand[m] = docs[p];
-          score[m] = s;
-          m += !full || static_cast<float>(s + non_essential) > min;
-        }
-        for (uint32_t k = 0; k < m; ++k) probe(score[k], cand[k]);
-      });
+      for_each_block(t,
+                     [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
+                       uint32_t cand[kBlockSize];
+                       double score[kBlockSize];
+                       uint32_t m = 0;
+                       if (counting) matched += end - from;
+                       const bool full = top->full();
+                       const float min = full ? top->min_score() : 0;
+                       for (uint32_t p = from; p < end; ++p) {
+                         const double s = t->ScoreOf(tfs[p], docs[p]);
+                         cand[m] = docs[p];
+                         score[m] = s;
+                         m += !full || static_cast<float>(s + non_essential) > min;
+                       }
+                       for (uint32_t k = 0; k < m; ++k) probe(score[k], cand[k]);
+                     });
     } else if (first_essential < n) {
       // Essential terms: scores summed per doc of the window, a decoded
       // block at a time. `touched` has bit k set when word k of the window's
@@ -229,16 +231,17 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
       uint64_t touched = 0;
       for (size_t e = first_essential; e < n; ++e) {
         TermScorer* t = terms[order[e]];
-        for_each_block(t, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
-          uint64_t words = 0;
-          for (uint32_t p = from; p < end; ++p) {
-            const uint32_t i = docs[p] - lo;
-            acc_p[i] += t->ScoreOf(tfs[p], docs[p]);
-            bits_p[i >> 6] |= uint64_t{1} << (i & 63);
-            words |= uint64_t{1} << (i >> 6);
-          }
-          touched |= words;
-        });
+        for_each_block(t,
+                       [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
+                         uint64_t words = 0;
+                         for (uint32_t p = from; p < end; ++p) {
+                           const uint32_t i = docs[p] - lo;
+                           acc_p[i] += t->ScoreOf(tfs[p], docs[p]);
+                           bits_p[i >> 6] |= uint64_t{1} << (i & 63);
+                           words |= uint64_t{1} << (i >> 6);
+                         }
+                         touched |= words;
+                       });
       }
       // Candidates in doc order.
       for (; touched != 0; touched &= touched - 1) {
@@ -267,8 +270,8 @@ void MaxScorePruning(DisjunctionScorer* u, TopK* top) {
   const std::vector<std::unique_ptr<Scorer>>& clauses = u->clauses();
   const size_t n = clauses.size();
   std::vector<size_t> order(n);
-  std::vector<float> wmax(n);             // Per clause, clauses order: window bound.
-  std::vector<double> part(n);            // Per clause, clauses order: score or bound.
+  std::vector<float> wmax(n);   // Per clause, clauses order: window bound.
+  std::vector<double> part(n);  // Per clause, clauses order: score or bound.
   // Sums `part` in clauses order, exactly as Score() sums.
   auto total = [&] {
     double sum = 0;
@@ -314,9 +317,7 @@ void MaxScorePruning(DisjunctionScorer* u, TopK* top) {
       // Bound: actual scores of essential clauses at doc, window bounds of the rest.
       for (size_t e = 0; e < n; ++e) {
         Scorer* c = clauses[order[e]].get();
-        part[order[e]] = e < first_essential ? wmax[order[e]]
-                         : c->doc() == doc   ? c->Score()
-                                             : 0.0;
+        part[order[e]] = e < first_essential ? wmax[order[e]] : c->doc() == doc ? c->Score() : 0.0;
       }
       bool competitive = !top->full() || total() > top->min_score();
       // Probe non-essential clauses, largest bound first, while still competitive.

@@ -49,7 +49,7 @@ class BooleanScorer final : public Scorer {
 
   // --- For collection strategies (req-opt pruning, COUNT).
   Scorer* required() const { return req_.get(); }
-  Scorer* optional() const { return opt_.get(); }  // May be null.
+  Scorer* optional() const { return opt_.get(); }   // May be null.
   Scorer* excluded() const { return excl_.get(); }  // May be null.
   // Marks the scorer exhausted, after a strategy moved its clauses itself.
   void Exhaust() { doc_ = kNoMoreDocs; }

@@ -54,8 +54,12 @@ class MatchAllScorer final : public ConstantScorer {
 class RangeScorer final : public ConstantScorer {
  public:
   RangeScorer(const NumericColumn* column, uint32_t num_docs, const Query& q)
-      : column_(column), num_docs_(num_docs), lo_(q.lo), hi_(q.hi),
-        lo_inclusive_(q.lo_inclusive), hi_inclusive_(q.hi_inclusive) {
+      : column_(column),
+        num_docs_(num_docs),
+        lo_(q.lo),
+        hi_(q.hi),
+        lo_inclusive_(q.lo_inclusive),
+        hi_inclusive_(q.hi_inclusive) {
     doc_ = Scan(0);
   }
   uint32_t doc() const override { return doc_; }

@@ -4,8 +4,7 @@
 
 namespace libsearch::internal {
 
-PhraseScorer::PhraseScorer(std::vector<PostingsCursor*> cursors,
-                           const std::vector<uint32_t>& terms,
+PhraseScorer::PhraseScorer(std::vector<PostingsCursor*> cursors, const std::vector<uint32_t>& terms,
                            const std::vector<uint32_t>& offsets, const FieldReader* field,
                            float weight, const NormInverseTable* table)
     : cursors_(std::move(cursors)), field_(field), weight_(weight), table_(table) {
@@ -35,8 +34,7 @@ PhraseScorer::PhraseScorer(std::vector<PostingsCursor*> cursors,
   // nearly every candidate, so intersecting them first would rule out
   // little; they are advanced to a candidate only once the rarer terms'
   // positions leave some start to check (see docs/design-notes.md, Phrases).
-  aligned_.assign(by_rarity_.begin(),
-                  by_rarity_.begin() + std::min(by_rarity_.size(), kAligned));
+  aligned_.assign(by_rarity_.begin(), by_rarity_.begin() + std::min(by_rarity_.size(), kAligned));
   uint32_t start = 0;
   for (PostingsCursor* c : cursors_) start = std::max(start, c->doc());
   doc_ = FindMatch(start);

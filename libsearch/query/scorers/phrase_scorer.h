@@ -59,12 +59,12 @@ class PhraseScorer final : public Scorer {
   uint32_t PhraseFreq(uint32_t doc);
 
   std::vector<PostingsCursor*> cursors_;  // Distinct terms.
-  std::vector<uint32_t> offsets_;          // Term t's: [offset_begin_[t], offset_begin_[t + 1]).
+  std::vector<uint32_t> offsets_;         // Term t's: [offset_begin_[t], offset_begin_[t + 1]).
   std::vector<uint32_t> offset_begin_;
   static constexpr size_t kAligned = 2;
   std::vector<PostingsCursor*> by_rarity_;
   std::vector<PostingsCursor*> aligned_;  // The kAligned first of by_rarity_.
-  std::vector<uint32_t> rarity_index_;     // by_rarity_[k] == cursors_[rarity_index_[k]].
+  std::vector<uint32_t> rarity_index_;    // by_rarity_[k] == cursors_[rarity_index_[k]].
   const FieldReader* field_;
   float weight_;
   const NormInverseTable* table_;

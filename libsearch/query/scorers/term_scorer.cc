@@ -20,8 +20,8 @@ TermScorer::Mode TermScorer::Check() {
     const uint32_t n = cursor_->SingleBlock(&docs, &tfs);
     computed_max_ = 0;
     for (uint32_t i = 0; i < n; ++i) {
-      computed_max_ = std::max(computed_max_,
-                               Bm25Score(weight_, tfs[i], (*table_)[field_->norm(docs[i])]));
+      computed_max_ =
+          std::max(computed_max_, Bm25Score(weight_, tfs[i], (*table_)[field_->norm(docs[i])]));
     }
     return kComputedExact;
   }

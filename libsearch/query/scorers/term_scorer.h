@@ -28,7 +28,11 @@ class TermScorer final : public Scorer {
  public:
   TermScorer(PostingsCursor* cursor, const FieldReader* field, float weight, float idf,
              const NormInverseTable* table, const Bm25Params& params)
-      : cursor_(cursor), field_(field), weight_(weight), idf_(idf), table_(table),
+      : cursor_(cursor),
+        field_(field),
+        weight_(weight),
+        idf_(idf),
+        table_(table),
         params_(params) {}
   ScorerFamily family() const override { return ScorerFamily::kTerm; }
   uint32_t doc() const override { return cursor_->doc(); }

@@ -1,9 +1,10 @@
 // Block-max AND (BlockAndCollect, ConjunctionPruning) against the
 // brute-force evaluator: conjunctions of terms (the block-at-a-time path)
 // and with a filter clause (clause-by-clause pruning).
+#include "query/collect/block_max_and.h"
+
 #include <gtest/gtest.h>
 
-#include "query/collect/block_max_and.h"
 #include "query/scorer_oracle.h"
 #include "query/scorers/conjunction_scorer.h"
 
@@ -19,7 +20,8 @@ TEST(BlockMaxAndTest, ConjunctionsOfTerms) {
     SCOPED_TRACE(q->ToString(OracleIndex::Get().reader()->schema()));
     Built b = Build(*q);
     ASSERT_EQ(b.scorer->family(), internal::ScorerFamily::kConjunction);
-    ASSERT_TRUE(internal::BlockAndApplies(*static_cast<internal::ConjunctionScorer*>(b.scorer.get())));
+    ASSERT_TRUE(
+        internal::BlockAndApplies(*static_cast<internal::ConjunctionScorer*>(b.scorer.get())));
     CheckCollection(*q, rng);
   }
 }
@@ -31,7 +33,8 @@ TEST(BlockMaxAndTest, ConjunctionsWithOtherClauses) {
     SCOPED_TRACE(q->ToString(OracleIndex::Get().reader()->schema()));
     Built b = Build(*q);
     ASSERT_EQ(b.scorer->family(), internal::ScorerFamily::kConjunction);
-    ASSERT_FALSE(internal::BlockAndApplies(*static_cast<internal::ConjunctionScorer*>(b.scorer.get())));
+    ASSERT_FALSE(
+        internal::BlockAndApplies(*static_cast<internal::ConjunctionScorer*>(b.scorer.get())));
     CheckCollection(*q, rng);
   }
 }

@@ -21,15 +21,15 @@ TEST(CountTest, RandomQueriesOfEveryShape) {
   for (int i = 0; i < 40; ++i) {
     ExpectCount(*Bool(List(Term(RandomWord(rng)), Term(RandomWord(rng))), {}));
     ExpectCount(*Bool({}, List(Term(RandomWordOrMissing(rng)), Term(RandomWord(rng)))));
-    ExpectCount(*Bool({}, List(Term(RandomWord(rng)), Term(RandomWord(rng)),
-                               Term(RandomWordOrMissing(rng)))));
+    ExpectCount(*Bool(
+        {}, List(Term(RandomWord(rng)), Term(RandomWord(rng)), Term(RandomWordOrMissing(rng)))));
     auto unscored = Bool({}, List(Term(RandomWord(rng)), Term(RandomWord(rng))));
     unscored->scored = false;
     ExpectCount(*unscored);
     ExpectCount(*Bool(List(Term(RandomWord(rng))), List(Term(RandomWord(rng))),
                       List(Term(RandomWord(rng)))));
-    ExpectCount(*Bool(List(Term(RandomWord(rng)), Term(RandomWord(rng))),
-                      List(Term(RandomWord(rng)))));
+    ExpectCount(
+        *Bool(List(Term(RandomWord(rng)), Term(RandomWord(rng))), List(Term(RandomWord(rng)))));
     ExpectCount(*Bool(List(Term(RandomWord(rng)), Range(20.05, 70.05)), {}));
   }
   ExpectCount(*Phrase({"w5", "w6"}));

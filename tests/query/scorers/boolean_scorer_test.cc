@@ -27,8 +27,8 @@ TEST(BooleanScorerTest, RequiredOptionalExcluded) {
 TEST(BooleanScorerTest, OnlyOptionalWithExclusions) {
   std::mt19937 rng(10);
   for (int i = 0; i < 20; ++i) {
-    auto q = Bool({}, List(Term(RandomWord(rng)), Term(RandomWord(rng))),
-                  List(Term(RandomWord(rng))));
+    auto q =
+        Bool({}, List(Term(RandomWord(rng)), Term(RandomWord(rng))), List(Term(RandomWord(rng))));
     SCOPED_TRACE(q->ToString(OracleIndex::Get().reader()->schema()));
     Built b = Build(*q);
     ASSERT_EQ(b.scorer->family(), internal::ScorerFamily::kBoolean);
