@@ -368,9 +368,7 @@ int RunVerify(const std::string& path) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int RunCli(int argc, char** argv) {
   CLI::App app{std::string("libsearch ") + libsearch::Version() +
                " - index and search product catalogues"};
   app.set_version_flag("--version", std::string("libsearch ") + libsearch::Version());
@@ -461,4 +459,18 @@ int main(int argc, char** argv) {
   if (*info) return RunInfo(index_path);
   if (*verify) return RunVerify(index_path);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Only allocation failure or a library bug can throw this far.
+  try {
+    return RunCli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "libsearch: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "libsearch: fatal: unknown exception\n");
+  }
+  return 1;
 }

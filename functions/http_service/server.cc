@@ -324,8 +324,8 @@ int Run(int argc, char** argv) {
   if (signal_thread.joinable()) {
     // The signal thread waits in sigwait(), so SIGTERM wakes it, it does not
     // terminate anything.
-    pthread_kill(signal_thread.native_handle(),
-                 SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
+    // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
   }
   std::fprintf(stderr, "libsearch-service: stopped\n");

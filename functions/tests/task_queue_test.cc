@@ -104,6 +104,7 @@ TEST(WorkSlots, NeverMoreHoldersThanSlots) {
   WorkSlots slots(2);
   std::atomic<int> holders{0}, most{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 2000; ++i) {

@@ -15,7 +15,7 @@ constexpr uint32_t kMaxDocs = 0x7ffffff0u;  // Below kNoMoreDocs.
 
 class IndexBuilderImpl : public IndexBuilder {
  public:
-  IndexBuilderImpl(Schema schema, IndexBuilderOptions options)
+  IndexBuilderImpl(Schema schema, const IndexBuilderOptions& options)
       : schema_(std::move(schema)),
         options_(options),
         store_(options.docstore_zstd_level, options.docstore_block_bytes) {}

@@ -1,7 +1,7 @@
 #include "index/postings_cursor.h"
 
 #include <algorithm>
-#include <cstring>
+#include <bit>
 #include <type_traits>
 
 #include "util/bitpack.h"
@@ -232,7 +232,7 @@ bool StoredMaximaExact(const FieldPostingsView* view, const TermInfo& term, cons
     }
     // Bitwise: the bound must be this very float.
     const float stored = view->max_score[term.first_block + b];
-    if (std::memcmp(&m, &stored, sizeof m) != 0) return false;
+    if (std::bit_cast<uint32_t>(m) != std::bit_cast<uint32_t>(stored)) return false;
   }
   return !c.corrupt() && c.doc() == kNoMoreDocs;
 }

@@ -10,7 +10,7 @@
 namespace libsearch {
 namespace internal {
 
-IndexImpl::IndexImpl(std::unique_ptr<IndexReader> reader, OpenOptions options)
+IndexImpl::IndexImpl(std::unique_ptr<IndexReader> reader, const OpenOptions& options)
     : reader_(std::move(reader)), options_(options), filter_cache_(options.filter_cache_bytes) {}
 
 Status IndexImpl::Init() {

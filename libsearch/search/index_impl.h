@@ -60,7 +60,7 @@ struct Collected {
 
 class IndexImpl : public Index {
  public:
-  IndexImpl(std::unique_ptr<IndexReader> reader, OpenOptions options);
+  IndexImpl(std::unique_ptr<IndexReader> reader, const OpenOptions& options);
 
   // index.cc: the pipeline.
   Status Init();

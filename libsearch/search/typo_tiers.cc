@@ -33,6 +33,7 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
   LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, 2 * keep, resp, &top, matched));
   {
     std::vector<uint32_t> docs;
+    docs.reserve(top.size());
     for (const auto& sd : top) docs.push_back(sd.doc);
     std::sort(docs.begin(), docs.end());
     LIBSEARCH_ASSIGN_OR_RETURN(auto tier, ExactTier::Create(*this, req));
