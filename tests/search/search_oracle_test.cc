@@ -326,7 +326,7 @@ TEST_F(SearchOracleTest, TermConjunctionsMatchBruteForce) {
 
 // Required and optional terms ("+a b c", "+a +b c"): every match has the
 // required terms; optional ones only add to the score. Exact totals, pruned
-// top-k (BooleanScorer::ForEachPruning) and COUNT (the required clause's
+// top-k (ReqOptPruning, query/collect/req_opt.cc) and COUNT (the required clause's
 // count) against the brute force.
 TEST_F(SearchOracleTest, RequiredOptionalMatchBruteForce) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
@@ -496,7 +496,7 @@ TEST_F(SearchOracleTest, PrunedTopKEqualsExhaustiveSynthetic) {
   ExpectPrunedEqualsExhaustive(*index, words, 5, 1000, "body");
 }
 
-// Block-max AND (ConjunctionScorer::ForEachPruning) alone: conjunctions of
+// Block-max AND (ConjunctionPruning, query/collect/block_max_and.cc) alone: conjunctions of
 // two or three terms in one field (a term kernel) and across fields (of
 // unions), over lists of 127/128/129 docs, one doc and every doc.
 TEST_F(SearchOracleTest, PrunedConjunctionsEqualExhaustive) {
@@ -506,7 +506,7 @@ TEST_F(SearchOracleTest, PrunedConjunctionsEqualExhaustive) {
   ExpectPrunedEqualsExhaustive(*index, words, 12, 1000, "body", /*only_kind=*/1);
 }
 
-// Block-max phrases (PhraseScorer::ForEachPruning): windows bounded by the
+// Block-max phrases (PhrasePruning, query/collect/block_max.cc): windows bounded by the
 // terms' block (max_tf, min_norm), candidates by their smallest tf.
 TEST_F(SearchOracleTest, PrunedPhrasesEqualExhaustive) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir_->File("oracle.idx")));
