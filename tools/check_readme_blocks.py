@@ -171,7 +171,7 @@ class Checker:
         r = self.run([proj + "/build/app"])
         assert r.returncode == 0, f"app exit {r.returncode}:\n{r.stdout}\n{r.stderr}"
         lines = r.stdout.splitlines()
-        hits = [l for l in lines if re.match(r"^\d+ [0-9.e-]+ \{", l)]
+        hits = [line for line in lines if re.match(r"^\d+ [0-9.e-]+ \{", line)]
         assert len(lines) >= 3 and lines[-2].startswith("200 {\"total\":") and hits and \
             lines[-1].startswith("libsearch "), f"unexpected output:\n{r.stdout[:3000]}"
 

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "index/postings.h"
+#include "index/postings_cursor.h"
 
 namespace libsearch::internal {
 

@@ -12,7 +12,7 @@
 
 #include "index/bm25.h"
 #include "index/index_reader.h"
-#include "index/postings.h"
+#include "index/postings_cursor.h"
 
 namespace libsearch::internal {
 

@@ -27,5 +27,5 @@ def test_readme_python_block(number: int, tmp_path: pathlib.Path, monkeypatch: p
     (tmp_path / "examples").symlink_to(README.parent / "examples")
     monkeypatch.chdir(tmp_path)
     code = compile(python_blocks()[number], f"README.md python block {number + 1}", "exec")
-    exec(code, {"__name__": "__readme__"})  # noqa: S102 - the README's own code
+    exec(code, {"__name__": "__readme__"})  # The README's own code.
     assert capsys.readouterr().out  # It printed its results.

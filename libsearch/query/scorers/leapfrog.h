@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "index/postings.h"
+#include "index/postings_cursor.h"
 
 namespace libsearch::internal {
 

@@ -7,7 +7,7 @@
 
 #include "index/bm25.h"
 #include "index/index_reader.h"
-#include "index/postings.h"
+#include "index/postings_cursor.h"
 #include "query/scorer.h"
 #include "query/scorers/leapfrog.h"
 
