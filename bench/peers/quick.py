@@ -18,7 +18,8 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import peers
+import corpus
+import runner
 
 INDEX_NAME = {"libsearch": "libsearch.idx", "tantivy": "tantivy", "lucene": "lucene",
               "xapian": "xapian"}
@@ -50,7 +51,7 @@ def main():
             tag = o["tags"][0]
             if a.filter and tag != a.filter:
                 continue
-            q = peers.normalise_query(o["query"], set())
+            q = corpus.normalise_query(o["query"], set())
             if q:
                 qs.append((tag, q))
     if a.shuffle:  # As peers.py: one shuffled order (seed 2) for every pass.
@@ -65,7 +66,7 @@ def main():
             name, binary = spec.split("=", 1)
             engine = next(e for e in INDEX_NAME if name.startswith(e))  # label: engine[-suffix]
             idx = os.path.join(a.work, "index", a.corpus, INDEX_NAME[engine])
-            srv = peers.Server([binary, "serve", idx], "/tmp/quick-%s.err" % name)
+            srv = runner.Server([binary, "serve", idx], "/tmp/quick-%s.err" % name)
             res.setdefault(name, {})
             for mode in modes:
                 for _ in range(a.warmup):
