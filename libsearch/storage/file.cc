@@ -228,7 +228,9 @@ class BufferedLineReader : public LineReader {
       line->append(buf_, pos_, std::string::npos);
       buf_.clear();
       pos_ = 0;
-      if (eof_ || !status_.ok()) {
+      // A damaged stream's last, partial line is not a line: the error is.
+      if (!status_.ok()) return false;
+      if (eof_) {
         if (line->empty()) return false;
         break;
       }

@@ -1,10 +1,12 @@
 // End-to-end tests of the `libsearch` command-line tool on the bundled
 // catalogue: what a user types in the README, checked for real output.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
@@ -424,6 +426,39 @@ TEST_F(CliTest, Bm25ParametersAreCheckedByTheLibrary) {
   EXPECT_EQ(b.exit_code, 2) << b.out;
   EXPECT_NE(b.out.find("BM25 b must be in [0, 1]"), std::string::npos) << b.out;
   EXPECT_EQ(Cli("search " + Index() + " sugar --k1 0 --b 0").exit_code, 0);
+}
+
+// The file findings of issue 19 through the CLI: a pipe is refused at once
+// (`timeout` turns a hang into exit 124), a truncated .gz input fails the
+// build and leaves the old index as it was, and --output onto a symbolic
+// link is refused with the link intact.
+TEST_F(CliTest, SpecialAndDamagedFilesGetClearErrors) {
+  TempDir dir;
+  const std::string fifo = dir.File("pipe.idx");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const CliRun info = Cli("info " + fifo);
+  EXPECT_NE(info.exit_code, 0) << info.out;
+  EXPECT_NE(info.out.find("not a regular file (a pipe)"), std::string::npos) << info.out;
+
+  const std::string gz = testing::ReadFile(SourcePath("examples/products/products.jsonl.gz"));
+  testing::WriteFile(dir.File("cut.jsonl.gz"), gz.substr(0, gz.size() / 2));
+  const std::string out = dir.File("out.idx");
+  testing::WriteFile(out, "old index bytes");
+  const CliRun cut = Cli("index --schema " + SourcePath("examples/products/schema.json") +
+                         " --input " + dir.File("cut.jsonl.gz") + " --output " + out);
+  EXPECT_NE(cut.exit_code, 0) << cut.out;
+  EXPECT_NE(cut.out.find("truncated"), std::string::npos) << cut.out;
+  EXPECT_EQ(testing::ReadFile(out), "old index bytes");
+
+  const std::string link = dir.File("link.idx");
+  std::filesystem::create_symlink(out, link);
+  const CliRun linked =
+      Cli("index --schema " + SourcePath("examples/products/schema.json") + " --input " +
+          SourcePath("examples/products/products.jsonl.gz") + " --output " + link);
+  EXPECT_NE(linked.exit_code, 0) << linked.out;
+  EXPECT_NE(linked.out.find("symbolic link"), std::string::npos) << linked.out;
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_EQ(testing::ReadFile(out), "old index bytes");
 }
 
 }  // namespace
