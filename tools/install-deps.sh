@@ -89,7 +89,7 @@ if ((${#missing_pip[@]})); then
   # pip's normal output, not --quiet: a line per package collected and
   # downloaded, so a long install shows progress in a log too.
   echo "install-deps: installing Python packages into $VENV: ${missing_pip[*]}"
-  "$PYTHON" -m pip install --disable-pip-version-check --progress-bar off "${missing_pip[@]}"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off "${missing_pip[@]}"
 else
   echo "install-deps: all Python packages present in $VENV"
 fi

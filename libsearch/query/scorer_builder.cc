@@ -108,23 +108,6 @@ std::unique_ptr<Scorer> UnionOfTerms(std::vector<std::unique_ptr<TermScorer>> cl
   return std::make_unique<DisjunctionScorer>(std::move(scorers));
 }
 
-// Whether q only sums terms: a scored term (expansions included), or a
-// scored OR of such. A word searched in several fields, with its prefix and
-// typo expansions, is one; it becomes one flat union of all its terms
-// (no union per field inside a union, and the bulk MaxScore path applies).
-bool IsUnionOfTerms(const Query& q) {
-  if (!q.scored) return false;
-  if (q.kind == Query::Kind::kTerm) return true;
-  if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() ||
-      q.should.empty()) {
-    return false;
-  }
-  for (const auto& c : q.should) {
-    if (!IsUnionOfTerms(*c)) return false;
-  }
-  return true;
-}
-
 // Appends the term clauses of q. REQUIRES: IsUnionOfTerms(q).
 void AppendTermClauses(const Query& q, ScorerContext* ctx,
                        std::vector<std::unique_ptr<TermScorer>>* out) {
@@ -234,6 +217,19 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
 }
 
 }  // namespace
+
+bool IsUnionOfTerms(const Query& q) {
+  if (!q.scored) return false;
+  if (q.kind == Query::Kind::kTerm) return true;
+  if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() ||
+      q.should.empty()) {
+    return false;
+  }
+  for (const auto& c : q.should) {
+    if (!IsUnionOfTerms(*c)) return false;
+  }
+  return true;
+}
 
 std::unique_ptr<Scorer> CreateScorer(const Query& q, ScorerContext* ctx) {
   std::unique_ptr<Scorer> s = CreateScoredOrNot(q, ctx);

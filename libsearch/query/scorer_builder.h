@@ -14,4 +14,10 @@ namespace libsearch::internal {
 // and typo expansions becomes one flat union of term scorers.
 std::unique_ptr<Scorer> CreateScorer(const Query& query, ScorerContext* ctx);
 
+// Whether q only sums terms: a scored term (expansions included), or a
+// scored OR of such. A word searched in several fields, with its prefix and
+// typo expansions, is one; it becomes one flat union of all its terms
+// (no union per field inside a union, and the bulk MaxScore path applies).
+bool IsUnionOfTerms(const Query& q);
+
 }  // namespace libsearch::internal

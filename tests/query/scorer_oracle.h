@@ -181,18 +181,9 @@ inline std::string RandomWordOrMissing(std::mt19937& rng) {
 
 // --- The brute-force evaluator.
 
-inline bool IsUnionOfTerms(const Query& q) {
-  if (!q.scored) return false;
-  if (q.kind == Query::Kind::kTerm) return true;
-  if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() ||
-      q.should.empty()) {
-    return false;
-  }
-  for (const auto& c : q.should) {
-    if (!IsUnionOfTerms(*c)) return false;
-  }
-  return true;
-}
+// Which sums are grouped as one flat union is the builder's rule
+// (IsUnionOfTerms, query/scorer_builder.h): it decides float rounding, so
+// the oracle follows it rather than restating it.
 
 // The score of `doc` for `q` if it matches.
 inline std::optional<float> Eval(const Query& q, uint32_t doc) {
