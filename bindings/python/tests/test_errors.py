@@ -105,6 +105,15 @@ def test_damaged_index_is_caught_by_verify(tmp_path: pathlib.Path, index_path: p
 def test_io_error_on_build(tmp_path: pathlib.Path) -> None:
     builder = libsearch.IndexBuilder({"id": "id", "fields": {}})
     builder.add({"id": "1"})
-    with pytest.raises(libsearch.IOFailure, match="Is a directory") as e:
-        builder.build(tmp_path)  # renaming onto a directory fails
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(libsearch.IOFailure, match="Not a directory") as e:
+        builder.build(tmp_path / "file" / "x.idx")  # its parent is a file
     assert isinstance(e.value, OSError)
+
+
+def test_build_refuses_to_replace_a_directory(tmp_path: pathlib.Path) -> None:
+    builder = libsearch.IndexBuilder({"id": "id", "fields": {}})
+    builder.add({"id": "1"})
+    with pytest.raises(libsearch.InvalidArgument, match="it is a directory"):
+        builder.build(tmp_path)
+    assert tmp_path.is_dir()
