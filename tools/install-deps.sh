@@ -16,6 +16,7 @@ APT_PACKAGES=(
   # functions/ (make test-functions, make package): the HTTP service's server
   # library, GCC 11 for the Lambda zip (glibc 2.34 / AL2023), zip, a load tool.
   libcpp-httplib-dev g++-11 zip wrk
+  curl                                  # the README's service-curl block (ctest readme_blocks)
   # The web demo's browser test: Debian's Chromium and its WebDriver.
   chromium chromium-driver
 )
@@ -98,18 +99,104 @@ fi
 # module into a project-local GOPATH (build/go). Its tags are not semver, so
 # the module proxy serves it as a pseudo-version only.
 RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+RIE_GO_MIN=1.26.6   # the `go` line of that version's go.mod
 GO_DIR=${LIBSEARCH_GO_DIR:-$ROOT/build/go}
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+
+# The Go toolchain, when no new enough `go` is at hand (Debian 12's golang-go
+# is 1.19): the official build, as the Go module proxy serves it for Go's own
+# toolchain switching, pinned by SHA-256 (the same zips `go mod download`
+# checks against sum.golang.org), unpacked into build/go/toolchain.
+GO_TOOLCHAIN_VERSION=1.26.8
+declare -A GO_TOOLCHAIN_SHA256=(
+  [amd64]=30c2b1bf7dcc88d3eb0a1364e47ddd9128edb3110a30e8a0ef61cd5856b31de7
+  [arm64]=02b36b6787b3ac767668f630e2998df45a3b1f9ffee08d1bf3ef6487cd658d99
+)
+GO_TOOLCHAIN_DIR=$GO_DIR/toolchain
+
+# True if $1 is a Go toolchain at least $RIE_GO_MIN.
+go_new_enough() {
+  local v
+  [ -x "$1" ] || return 1
+  v=$("$1" env GOVERSION 2>/dev/null) || return 1
+  v=${v#go}
+  [[ $v =~ ^[0-9]+(\.[0-9]+)*$ ]] || return 1   # not a release (devel, rc): do not guess
+  printf '%s\n%s\n' "$RIE_GO_MIN" "$v" | sort -V -C
+}
+
+# Downloads, verifies and unpacks the pinned toolchain into $GO_TOOLCHAIN_DIR.
+install_go_toolchain() {
+  local arch sha version module url tmp zip
+  case "$(uname -m)" in
+    x86_64|amd64) arch=amd64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) echo "install-deps: no pinned Go toolchain for $(uname -m)" >&2; return 1 ;;
+  esac
+  sha=${GO_TOOLCHAIN_SHA256[$arch]}
+  version=v0.0.1-go$GO_TOOLCHAIN_VERSION.linux-$arch
+  module=golang.org/toolchain@$version
+  url=https://proxy.golang.org/golang.org/toolchain/@v/$version.zip
+  mkdir -p "$GO_DIR" && tmp=$(mktemp -d "$GO_DIR/toolchain.tmp.XXXXXX") || return 1
+  zip=$tmp/go.zip
+  echo "install-deps: downloading Go $GO_TOOLCHAIN_VERSION ($arch) from $url"
+  # curl and python3's urllib both honour https_proxy / HTTPS_PROXY.
+  if command -v curl >/dev/null; then
+    curl -fsSL --retry 3 -o "$zip" "$url"
+  else
+    "$BASE_PYTHON" - "$url" "$zip" <<'EOF'
+import shutil
+import sys
+import urllib.request
+
+with urllib.request.urlopen(sys.argv[1], timeout=120) as r, open(sys.argv[2], "wb") as f:
+    shutil.copyfileobj(r, f)
+EOF
+  fi || { rm -rf "$tmp"; echo "install-deps: could not download $url" >&2; return 1; }
+  echo "install-deps: checking its SHA-256 against the pinned $sha"
+  if ! echo "$sha  $zip" | sha256sum -c --status; then
+    echo "install-deps: $url has SHA-256 $(sha256sum "$zip" | cut -d' ' -f1)," \
+         "not the pinned $sha; not using it" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
+  echo "install-deps: unpacking it into $GO_TOOLCHAIN_DIR"
+  # Debian has python3 but no unzip by default. Module zips keep no file
+  # modes, hence the chmod of the executables.
+  "$BASE_PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+    "$zip" "$tmp/x" &&
+    chmod +x "$tmp/x/$module"/bin/* "$tmp/x/$module"/pkg/tool/*/* &&
+    rm -rf "$GO_TOOLCHAIN_DIR" &&
+    mv "$tmp/x/$module" "$GO_TOOLCHAIN_DIR" ||
+    { rm -rf "$tmp"; echo "install-deps: could not unpack the Go toolchain" >&2; return 1; }
+  rm -rf "$tmp"
+}
+
 if [ -x "$GO_DIR/bin/aws-lambda-rie" ]; then
   echo "install-deps: aws-lambda-rie present"
-elif [ -x "$GO" ]; then
-  echo "install-deps: installing aws-lambda-rie@$RIE_VERSION into $GO_DIR/bin"
-  # Its go.mod asks for a newer Go than Debian 12's golang-go (1.19): with an
-  # older toolchain this fails, and so do the emulator tests, not the install.
-  GOPATH="$GO_DIR" GOBIN="$GO_DIR/bin" GOFLAGS=-modcacherw CGO_ENABLED=0 \
-    "$GO" install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION" ||
-    echo "install-deps: could not build aws-lambda-rie with $GO; make test-functions needs it" >&2
 else
-  echo "install-deps: no Go toolchain (go on PATH or /usr/local/go); make test-functions needs" \
-       "aws-lambda-rie, built with Go (see README \"Two commands\")" >&2
+  if go_new_enough "$GO"; then
+    echo "install-deps: using $GO ($("$GO" env GOVERSION)) for aws-lambda-rie"
+  elif go_new_enough "$GO_TOOLCHAIN_DIR/bin/go"; then
+    GO=$GO_TOOLCHAIN_DIR/bin/go
+    echo "install-deps: using the project's Go toolchain $GO"
+  else
+    have=$("$GO" env GOVERSION 2>/dev/null || echo "not found")
+    echo "install-deps: no Go >= $RIE_GO_MIN ($GO: $have); fetching Go $GO_TOOLCHAIN_VERSION" \
+         "to build aws-lambda-rie"
+    if install_go_toolchain; then
+      GO=$GO_TOOLCHAIN_DIR/bin/go
+    else
+      GO=""
+    fi
+  fi
+  if [ -n "$GO" ]; then
+    echo "install-deps: installing aws-lambda-rie@$RIE_VERSION into $GO_DIR/bin"
+    # GOTOOLCHAIN=local: this toolchain builds it, rather than Go fetching another.
+    RIE=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+    GOPATH="$GO_DIR" GOBIN="$GO_DIR/bin" GOFLAGS=-modcacherw CGO_ENABLED=0 GOTOOLCHAIN=local \
+      "$GO" install "$RIE@$RIE_VERSION" ||
+      echo "install-deps: could not build aws-lambda-rie with $GO; make test-functions needs it" >&2
+  else
+    echo "install-deps: no Go toolchain for aws-lambda-rie; make test-functions needs it" >&2
+  fi
 fi
