@@ -64,6 +64,7 @@ Status FromObject(const Schema& schema, const Json& root, ParsedDocument* out) {
   out->values.assign(schema.fields().size(), FieldValue());
   out->id.clear();
   Json stored = Json::object();
+  Json source = Json::object();
   const auto& fields = schema.fields();
   for (size_t i = 0; i < fields.size(); ++i) {
     const FieldSpec& f = fields[i];
@@ -92,6 +93,7 @@ Status FromObject(const Schema& schema, const Json& root, ParsedDocument* out) {
         break;
     }
     if (f.stored && fv.present) stored[f.name] = v;
+    if (out->keep_source && fv.present) source[f.name] = v;
   }
   const auto id_index = schema.FieldIndex(schema.id_field());
   const FieldValue& id = out->values[*id_index];
@@ -105,6 +107,7 @@ Status FromObject(const Schema& schema, const Json& root, ParsedDocument* out) {
   }
   out->id = id.strings[0];
   out->stored_json = stored.dump();
+  if (out->keep_source) out->source_json = source.dump();
   return Status::Ok();
 }
 

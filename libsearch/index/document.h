@@ -23,6 +23,11 @@ struct ParsedDocument {
   std::string id;
   std::vector<FieldValue> values;  // One per schema field, by field id.
   std::string stored_json;         // Compact JSON of the stored fields.
+  // Input: also fill source_json. Output: compact JSON of every schema field
+  // present (the id too), values as given, so that parsing it again yields
+  // this document (a live index's writer re-indexes from it).
+  bool keep_source = false;
+  std::string source_json;
 };
 
 // Parses one JSON object. On error returns InvalidArgument naming the field

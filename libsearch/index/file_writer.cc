@@ -23,7 +23,8 @@ std::string_view Bytes(const std::vector<T>& v) {
 
 }  // namespace
 
-Status IndexFileWriter::Write(std::vector<FieldAccum>* fields, const DocStoreWriter& store) {
+Status IndexFileWriter::Write(std::vector<FieldAccum>* fields, const DocStoreWriter& store,
+                              const DocStoreWriter* source) {
   LIBSEARCH_RETURN_IF_ERROR(out_->Append(std::string(sizeof(FileHeader), '\0')));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSchema, kNoField, schema_.ToJson()));
   std::vector<FieldStats> stats(fields->size(), FieldStats{});
@@ -50,6 +51,10 @@ Status IndexFileWriter::Write(std::vector<FieldAccum>* fields, const DocStoreWri
   }
   LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kDocStoreIndex, kNoField, store.index()));
   LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kDocStore, kNoField, store.data()));
+  if (source != nullptr) {
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSourceIndex, kNoField, source->index()));
+    LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSource, kNoField, source->data()));
+  }
   return WriteTableAndHeader();
 }
 

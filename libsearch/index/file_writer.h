@@ -30,8 +30,9 @@ class IndexFileWriter {
       : schema_(schema), options_(options), num_docs_(num_docs), out_(out) {}
 
   // Writes the whole file (not committed), consuming the accumulators.
-  // REQUIRES: `store` is finished.
-  Status Write(std::vector<FieldAccum>* fields, const DocStoreWriter& store);
+  // REQUIRES: `store` (and `source`, if not null) is finished.
+  Status Write(std::vector<FieldAccum>* fields, const DocStoreWriter& store,
+               const DocStoreWriter* source = nullptr);
 
  private:
   // An int or float field: its column and per-block {min, max}.

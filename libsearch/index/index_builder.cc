@@ -18,7 +18,10 @@ class IndexBuilderImpl : public IndexBuilder {
   IndexBuilderImpl(Schema schema, const IndexBuilderOptions& options)
       : schema_(std::move(schema)),
         options_(options),
-        store_(options.docstore_zstd_level, options.docstore_block_bytes) {}
+        store_(options.docstore_zstd_level, options.docstore_block_bytes),
+        source_(options.docstore_zstd_level, options.docstore_block_bytes) {
+    doc_.keep_source = options.keep_source;
+  }
 
   Status Init() { return inverter_.Init(schema_); }
 
@@ -47,6 +50,7 @@ class IndexBuilderImpl : public IndexBuilder {
     // Validated: from here on nothing can fail except the doc store.
     const uint32_t doc = static_cast<uint32_t>(num_docs());
     LIBSEARCH_RETURN_IF_ERROR(store_.Add(doc_.stored_json));
+    if (options_.keep_source) LIBSEARCH_RETURN_IF_ERROR(source_.Add(doc_.source_json));
     ++num_docs_;
     inverter_.Add(doc_, doc);
     return Status::Ok();
@@ -88,8 +92,10 @@ class IndexBuilderImpl : public IndexBuilder {
     LIBSEARCH_ASSIGN_OR_RETURN(auto out, internal::AtomicFileWriter::Create(path));
     built_ = true;  // From here on the accumulated state is consumed.
     LIBSEARCH_RETURN_IF_ERROR(store_.Finish());
+    if (options_.keep_source) LIBSEARCH_RETURN_IF_ERROR(source_.Finish());
     internal::IndexFileWriter writer(schema_, options_, num_docs(), out.get());
-    LIBSEARCH_RETURN_IF_ERROR(writer.Write(&inverter_.fields(), store_));
+    LIBSEARCH_RETURN_IF_ERROR(
+        writer.Write(&inverter_.fields(), store_, options_.keep_source ? &source_ : nullptr));
     return out->Commit();
   }
 
@@ -99,6 +105,7 @@ class IndexBuilderImpl : public IndexBuilder {
   internal::Inverter inverter_;
   uint64_t num_docs_ = 0;
   internal::DocStoreWriter store_;
+  internal::DocStoreWriter source_;  // Only with keep_source.
   internal::ParsedDocument doc_;  // Reused across AddJson calls.
   bool built_ = false;
 };

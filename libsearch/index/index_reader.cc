@@ -33,6 +33,8 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kDocIdOrds: return "doc_ids";
     case SectionKind::kTermKeyPrefixes: return "term_key_prefixes";
     case SectionKind::kBm25Params: return "bm25_params";
+    case SectionKind::kSourceIndex: return "source_index";
+    case SectionKind::kSource: return "source";
   }
   return "unknown";
 }
@@ -69,6 +71,16 @@ Status IndexReader::Init() {
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_data,
                              GlobalSection(sections, SectionKind::kDocStore));
   LIBSEARCH_ASSIGN_OR_RETURN(store_, DocStoreReader::Open(store_index, store_data, num_docs_));
+  const SectionEntry* source_index = sections.global[static_cast<uint32_t>(SectionKind::kSourceIndex)];
+  const SectionEntry* source_data = sections.global[static_cast<uint32_t>(SectionKind::kSource)];
+  if ((source_index == nullptr) != (source_data == nullptr)) {
+    return Status::Corruption("the source sections are incomplete");
+  }
+  if (source_index != nullptr) {
+    LIBSEARCH_ASSIGN_OR_RETURN(
+        source_, DocStoreReader::Open(Section(*source_index), Section(*source_data), num_docs_));
+    has_source_ = true;
+  }
   LIBSEARCH_RETURN_IF_ERROR(FindFieldSections(&sections));
   for (uint32_t f = 0; f < fields_.size(); ++f) {
     LIBSEARCH_RETURN_IF_ERROR(OpenNumericColumn(f, sections));
@@ -448,6 +460,15 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
 Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {
   if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
   return store_.Get(doc);
+}
+
+Result<std::string> IndexReader::Source(uint32_t doc) const {
+  if (!has_source_) {
+    return Status::InvalidArgument("index '" + path() +
+                                      "' keeps no document sources (built without keep_source)");
+  }
+  if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
+  return source_.Get(doc);
 }
 
 Status IndexReader::Verify() const {

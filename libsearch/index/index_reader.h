@@ -139,6 +139,10 @@ class IndexReader {
   // overlap in memory. REQUIRES: every doc < num_docs().
   std::vector<std::string> DocIds(const std::vector<uint32_t>& docs) const;
   Result<std::string> StoredDocument(uint32_t doc) const;
+  // Whether the file keeps every field of each doc (IndexBuilderOptions::
+  // keep_source), and that source: JSON that AddJson turns back into the doc.
+  bool has_source() const { return has_source_; }
+  Result<std::string> Source(uint32_t doc) const;
 
   // Recomputes every section checksum. Corruption names the first bad section.
   Status Verify() const;
@@ -185,6 +189,8 @@ class IndexReader {
   // version); the fields' views point here.
   std::optional<Bm25Params> max_score_params_;
   DocStoreReader store_;
+  DocStoreReader source_;
+  bool has_source_ = false;
 };
 
 }  // namespace libsearch::internal

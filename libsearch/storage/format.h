@@ -24,7 +24,7 @@ inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 // and the BM25 parameters of the block maxima (kBm25Params); older readers
 // skip the unknown sections, this one works without them.
 inline constexpr uint16_t kFormatMajor = 2;
-inline constexpr uint16_t kFormatMinor = 2;
+inline constexpr uint16_t kFormatMinor = 3;
 inline constexpr uint16_t kOldestReadableMajor = 1;  // 1.1 kNumeric, 1.2 kKeywordOrds,
                                                      // 1.3 kSynonyms, 1.4 prefix indexes,
                                                      // kKeywordDense, kNumericBlocks.
@@ -73,8 +73,10 @@ enum class SectionKind : uint32_t {
   kTermKeyPrefixes = 22,  // 2.2, per field (optional): u64 per term block, the first 8 bytes
                           // of its first key, zero-padded, as a big-endian number.
   kBm25Params = 23,  // 2.2 (optional): Bm25ParamsRecord, what block_max_score was computed with.
+  kSourceIndex = 24,  // 2.3 (optional): as kDocStoreIndex, for kSource.
+  kSource = 25,       // 2.3 (optional): every schema field of each doc, as kDocStore blocks.
 };
-inline constexpr uint32_t kNumSectionKinds = 24;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 26;  // Kinds below this are known.
 
 // The parameters the block maxima were computed with, and the scoring code's
 // version: a reader whose BM25 arithmetic is that version trusts the maxima

@@ -58,13 +58,15 @@ Json Content(const Manifest& m) {
   for (const SegmentEntry& s : m.segments) {
     Json e = {{"name", s.name}, {"docs", s.num_docs}, {"deleted", s.num_deleted}};
     if (!s.deletes.empty()) e["deletes"] = s.deletes;
-    if (!s.updates.empty()) e["updates"] = s.updates;
+    if (!s.tombstone.empty()) e["tombstone"] = s.tombstone;
     segments.push_back(std::move(e));
   }
   return Json{{"format", kFormat},
               {"version", kVersion},
               {"generation", m.generation},
               {"next_segment", m.next_segment},
+              {"schema", m.schema_json},
+              {"synonyms", m.synonyms_json},
               {"segments", std::move(segments)}};
 }
 
@@ -87,7 +89,7 @@ std::vector<std::string> Manifest::Files() const {
   for (const SegmentEntry& s : segments) {
     files.push_back(s.SegmentFile());
     if (!s.deletes.empty()) files.push_back(s.deletes);
-    if (!s.updates.empty()) files.push_back(s.updates);
+    if (!s.tombstone.empty()) files.push_back(s.tombstone);
   }
   return files;
 }
@@ -132,6 +134,10 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
   Manifest m;
   if (!u64("generation", &m.generation) || m.generation == 0) return Bad(path, "bad generation");
   if (!u64("next_segment", &m.next_segment)) return Bad(path, "bad next_segment");
+  for (auto [key, out] : {std::pair{"schema", &m.schema_json}, std::pair{"synonyms", &m.synonyms_json}}) {
+    if (!j.contains(key) || !j[key].is_string()) return Bad(path, std::string("no ") + key);
+    *out = j[key].get<std::string>();
+  }
   if (!j.contains("segments") || !j["segments"].is_array()) return Bad(path, "no segment list");
   std::set<std::string> seen;
   for (const Json& e : j["segments"]) {
@@ -150,7 +156,7 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
     if (s.num_deleted > s.num_docs)
       return Bad(path, "segment " + s.name + " deletes more docs than it has");
     for (auto [key, ext, out] :
-         {std::tuple{"deletes", "del", &s.deletes}, std::tuple{"updates", "upd", &s.updates}}) {
+         {std::tuple{"deletes", "del", &s.deletes}, std::tuple{"tombstone", "tomb", &s.tombstone}}) {
       if (!e.contains(key)) continue;
       if (!e[key].is_string())
         return Bad(path, std::string(key) + " of " + s.name + " is not a name");
@@ -159,8 +165,9 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
         return Bad(path, std::string(key) + " file \"" + *out + "\" does not belong to " + s.name);
       }
     }
-    if (s.num_deleted > 0 && s.deletes.empty()) {
-      return Bad(path, "segment " + s.name + " has deleted docs but no delete file");
+    if ((s.num_deleted > 0) != !s.deletes.empty() || s.deletes.empty() != s.tombstone.empty()) {
+      return Bad(path, "segment " + s.name +
+                           ": deleted docs, delete file and tombstone file disagree (all or none)");
     }
     m.segments.push_back(std::move(s));
   }
@@ -197,7 +204,7 @@ bool IsIndexDirFile(std::string_view name) {
   if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") {
     return IsSegmentName(name.substr(0, name.size() - 4));
   }
-  return IsGenerationFile(name, "del") || IsGenerationFile(name, "upd");
+  return IsGenerationFile(name, "del") || IsGenerationFile(name, "tomb");
 }
 
 }  // namespace libsearch::internal

@@ -24,7 +24,10 @@ struct SegmentEntry {
   uint64_t num_docs = 0;     // Docs in the segment file, deleted ones included.
   uint64_t num_deleted = 0;  // Cardinality of the delete file.
   std::string deletes;       // `<name>_<generation>.del`, or empty if none.
-  std::string updates;       // `<name>_<generation>.upd` (field value updates), or empty.
+  // `<name>_<generation>.tomb`, or empty if none: an index file of the
+  // deleted docs (built from their sources), whose statistics the reader
+  // subtracts so that scores equal a fresh build's.
+  std::string tombstone;
 
   std::string SegmentFile() const { return name + ".seg"; }
 };
@@ -32,6 +35,8 @@ struct SegmentEntry {
 struct Manifest {
   uint64_t generation = 0;    // 1 for the first commit; +1 per commit.
   uint64_t next_segment = 1;  // Number for the next new segment's name.
+  std::string schema_json;    // The schema (Schema::ToJson) every segment has.
+  std::string synonyms_json;  // Stored synonym groups (a JSON array), "" for none.
   std::vector<SegmentEntry> segments;
 
   // The name of segment number `n` ("s000001"; more digits past 999999).

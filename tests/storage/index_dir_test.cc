@@ -29,16 +29,18 @@ using ::libsearch::testing::WriteFile;
 Manifest RandomManifest(std::mt19937_64& rng) {
   Manifest m;
   m.generation = 1 + rng() % 1000;
+  m.schema_json = R"({"id":"id","fields":{"name":{"type":"text"}}})";
+  if (rng() % 2 == 0) m.synonyms_json = R"([["tv","television"]])";
   const int n = static_cast<int>(rng() % 6);
   for (int i = 0; i < n; ++i) {
     SegmentEntry s;
     s.name = Manifest::SegmentName(m.next_segment++);
     s.num_docs = rng() % 100000;
     if (s.num_docs > 0 && rng() % 2 == 0) {
-      s.num_deleted = rng() % (s.num_docs + 1);
+      s.num_deleted = 1 + rng() % s.num_docs;
       s.deletes = s.name + "_" + std::to_string(m.generation) + ".del";
+      s.tombstone = s.name + "_" + std::to_string(m.generation) + ".tomb";
     }
-    if (rng() % 3 == 0) s.updates = s.name + "_" + std::to_string(m.generation) + ".upd";
     m.segments.push_back(s);
   }
   return m;
@@ -47,13 +49,15 @@ Manifest RandomManifest(std::mt19937_64& rng) {
 void ExpectSame(const Manifest& a, const Manifest& b) {
   EXPECT_EQ(a.generation, b.generation);
   EXPECT_EQ(a.next_segment, b.next_segment);
+  EXPECT_EQ(a.schema_json, b.schema_json);
+  EXPECT_EQ(a.synonyms_json, b.synonyms_json);
   ASSERT_EQ(a.segments.size(), b.segments.size());
   for (size_t i = 0; i < a.segments.size(); ++i) {
     EXPECT_EQ(a.segments[i].name, b.segments[i].name);
     EXPECT_EQ(a.segments[i].num_docs, b.segments[i].num_docs);
     EXPECT_EQ(a.segments[i].num_deleted, b.segments[i].num_deleted);
     EXPECT_EQ(a.segments[i].deletes, b.segments[i].deletes);
-    EXPECT_EQ(a.segments[i].updates, b.segments[i].updates);
+    EXPECT_EQ(a.segments[i].tombstone, b.segments[i].tombstone);
   }
 }
 
@@ -101,7 +105,7 @@ TEST(Manifest, RejectsInconsistentEntriesWithAReason) {
   auto parsed = Manifest::Parse(m.Serialize(), "dir/MANIFEST");
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.status().message().find("dir/MANIFEST"), std::string::npos);
-  EXPECT_NE(parsed.status().message().find("no delete file"), std::string::npos);
+  EXPECT_NE(parsed.status().message().find("disagree"), std::string::npos);
 
   m.segments[0].deletes = "s000002_3.del";  // Another segment's file.
   parsed = Manifest::Parse(m.Serialize(), "MANIFEST");
@@ -109,6 +113,7 @@ TEST(Manifest, RejectsInconsistentEntriesWithAReason) {
   EXPECT_NE(parsed.status().message().find("does not belong"), std::string::npos);
 
   m.segments[0].deletes = "s000001_3.del";
+  m.segments[0].tombstone = "s000001_3.tomb";
   m.segments.push_back(m.segments[0]);  // The same segment twice.
   parsed = Manifest::Parse(m.Serialize(), "MANIFEST");
   ASSERT_FALSE(parsed.ok());
@@ -157,7 +162,7 @@ TEST(Manifest, WriteReplacesAtomicallyAndLeavesNoTemporaryFile) {
 
 TEST(IndexDirFiles, RecognisesOnlyWhatAWriterCreates) {
   for (const char* name : {"MANIFEST", "LOCK", "s000001.seg", "s1234567.seg", "s000001_4.del",
-                           "s000012_10.upd", "s000001.seg.tmp.123.456", "MANIFEST.tmp.9.9"}) {
+                           "s000012_10.tomb", "s000001.seg.tmp.123.456", "MANIFEST.tmp.9.9"}) {
     EXPECT_TRUE(IsIndexDirFile(name)) << name;
   }
   for (const char* name : {"products.idx", "s1.seg", "s000001.del", "s000001_.del", "s000001_4.txt",
@@ -255,9 +260,10 @@ TEST(RemoveUnreferencedFiles, KeepsTheCommitAndForeignFiles) {
   s.num_docs = 5;
   s.num_deleted = 1;
   s.deletes = "s000001_3.del";
+  s.tombstone = "s000001_3.tomb";
   m.segments.push_back(s);
   ASSERT_OK(WriteManifest(dir.path(), m));
-  for (const char* name : {"s000001.seg", "s000001_3.del", "s000001_2.del", "s000002.seg",
+  for (const char* name : {"s000001.seg", "s000001_3.del", "s000001_3.tomb", "s000001_2.del", "s000002.seg",
                            "s000003.seg.tmp.77.1234", "MANIFEST.tmp.77.99", "notes.txt", "LOCK"}) {
     WriteFile(dir.File(name), "x");
   }
@@ -269,7 +275,7 @@ TEST(RemoveUnreferencedFiles, KeepsTheCommitAndForeignFiles) {
     left.insert(e.path().filename().string());
   }
   EXPECT_EQ(left, (std::set<std::string>{"MANIFEST", "LOCK", "notes.txt", "s000001.seg",
-                                         "s000001_3.del"}));
+                                         "s000001_3.del", "s000001_3.tomb"}));
 }
 
 }  // namespace

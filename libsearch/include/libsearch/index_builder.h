@@ -37,6 +37,11 @@ struct IndexBuilderOptions {
   // Synonym groups stored in the index and applied to every search of it
   // (OpenOptions::synonyms adds more at search time).
   std::vector<std::vector<std::string>> synonyms;
+  // Also keep every schema field of each document (stored or not) in the
+  // file, compressed like the stored fields, so that the document can be
+  // indexed again. IndexWriter's segments set it: deletes, `_set` updates
+  // and merges re-index from it. Default false (it costs file size).
+  bool keep_source = false;
 };
 
 // One document given field by field, for IndexBuilder::Add: the values
