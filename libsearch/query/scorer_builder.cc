@@ -26,6 +26,16 @@ std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> v, bool con
   return std::make_unique<DisjunctionScorer>(std::move(v));
 }
 
+// A term's scorer; with index-wide statistics its idf is not the one the
+// file's block maxima were computed with.
+std::unique_ptr<TermScorer> NewTermScorer(ScorerContext* ctx, PostingsCursor* cursor,
+                                          const FieldReader* field, float weight, float idf) {
+  auto scorer = std::make_unique<TermScorer>(cursor, field, weight, idf, ctx->NormTable(*field),
+                                             ctx->params());
+  if (ctx->stats() != nullptr) scorer->IgnoreStoredMaxima();
+  return scorer;
+}
+
 // Prefix matches score below the exact term, typo matches lower still.
 constexpr float kPrefixFactor = 0.8f;
 constexpr float kTypoFactor = 0.5f;  // Per edit.
@@ -45,17 +55,29 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
     }
     picks.emplace_back(ord, factor);
   };
+  // The expansions, as ordinals of this file: its own picks, or those of
+  // the whole index (CollectionStats) that this file has.
+  const CollectionStats* stats = ctx->stats();
+  auto add_terms = [&](const std::vector<TermExpansion>& terms, bool prefix) {
+    for (const auto& [term, edits] : terms) {
+      if (const auto ord = field.dict.Find(term)) {
+        add(*ord, prefix ? kPrefixFactor : std::pow(kTypoFactor, static_cast<float>(edits)));
+      }
+    }
+  };
   if (const auto exact = field.dict.Find(q.terms[0])) add(*exact, 1.0f);
   // Prefixes short enough for the field's prefix index read its merged
   // list (every completion, one clause); longer ones expand to the most
   // frequent completions.
-  std::vector<TermInfo> prefix_lists;
+  std::vector<std::pair<TermInfo, std::string>> prefix_lists;
   if (q.prefix) {
     const FieldReader* prefixes = ctx->reader()->prefix_field(q.field);
     for (const std::string* p : {&q.surface, &q.terms[0]}) {
       if (p == &q.terms[0] && *p == q.surface) break;
       if (prefixes != nullptr && CodePointCount(*p) <= field.spec->index_prefixes) {
-        if (const auto ord = prefixes->dict.Find(*p)) prefix_lists.push_back(prefixes->Term(*ord));
+        if (const auto ord = prefixes->dict.Find(*p)) {
+          prefix_lists.emplace_back(prefixes->Term(*ord), *p);
+        }
         if (ctx->collect_terms()) {
           for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) {
             std::vector<std::string> term;
@@ -64,34 +86,44 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
         }
         continue;
       }
+      if (stats != nullptr) {
+        add_terms(stats->PrefixTerms(q.field, *p, q.max_expansions), true);
+        continue;
+      }
       for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) add(e.ord, kPrefixFactor);
     }
   }
   if (q.max_edits > 0) {
-    for (const Expansion& e : FuzzyTerms(field, q.terms[0], q.max_edits, true, q.max_expansions)) {
-      add(e.ord, std::pow(kTypoFactor, static_cast<float>(e.edits)));
+    if (stats != nullptr) {
+      add_terms(stats->FuzzyTerms(q.field, q.terms[0], q.max_edits, q.max_expansions), false);
+    } else {
+      for (const Expansion& e :
+           FuzzyTerms(field, q.terms[0], q.max_edits, true, q.max_expansions)) {
+        add(e.ord, std::pow(kTypoFactor, static_cast<float>(e.edits)));
+      }
     }
   }
   std::sort(picks.begin(), picks.end());  // Deterministic clause order.
   for (const auto& [ord, factor] : picks) {
     std::vector<std::string> term;
-    if (ctx->collect_terms() && field.dict.Terms(ord, 1, &term).ok()) {
-      ctx->NoteTerm(q.field, term[0]);
-    }
+    const bool named = (ctx->collect_terms() || stats != nullptr) &&
+                       field.dict.Terms(ord, 1, &term).ok();
+    if (ctx->collect_terms() && named) ctx->NoteTerm(q.field, term[0]);
     const TermInfo info = field.Term(ord);
-    const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
+    const float idf = ctx->Idf(field, false, info, named ? term[0] : std::string_view());
     const float weight = q.boost * factor * idf;
-    clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(field, info), &field, weight, idf,
-                                                   ctx->NormTable(field), ctx->params()));
+    clauses.push_back(NewTermScorer(ctx, ctx->NewCursor(field, info), &field, weight, idf));
   }
   if (!prefix_lists.empty()) {
     const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
-    for (const TermInfo& info : prefix_lists) {
+    for (const auto& [info, prefix] : prefix_lists) {
       // The prefix list's stored block maxima use this idf too.
-      const float idf = Bm25Idf(info.doc_freq, field.stats.doc_count);
-      clauses.push_back(std::make_unique<TermScorer>(ctx->NewCursor(prefixes, info), &prefixes,
-                                                     q.boost * kPrefixFactor * idf, idf,
-                                                     ctx->NormTable(field), ctx->params()));
+      const float idf = ctx->Idf(field, true, info, prefix);
+      auto scorer = std::make_unique<TermScorer>(ctx->NewCursor(prefixes, info), &prefixes,
+                                                 q.boost * kPrefixFactor * idf, idf,
+                                                 ctx->NormTable(field), ctx->params());
+      if (stats != nullptr) scorer->IgnoreStoredMaxima();
+      clauses.push_back(std::move(scorer));
     }
   }
 }
@@ -125,9 +157,8 @@ void AppendTermClauses(const Query& q, ScorerContext* ctx,
   const auto ord = field->dict.Find(q.terms[0]);
   if (!ord) return;
   const TermInfo info = field->Term(*ord);
-  const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
-  out->push_back(std::make_unique<TermScorer>(ctx->NewCursor(*field, info), field, q.boost * idf,
-                                              idf, ctx->NormTable(*field), ctx->params()));
+  const float idf = ctx->Idf(*field, false, info, q.terms[0]);
+  out->push_back(NewTermScorer(ctx, ctx->NewCursor(*field, info), field, q.boost * idf, idf));
 }
 
 std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
@@ -154,9 +185,8 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
         const auto ord = field->dict.Find(q.terms[0]);
         if (!ord) return std::make_unique<EmptyScorer>();
         const TermInfo info = field->Term(*ord);
-        const float idf = Bm25Idf(info.doc_freq, field->stats.doc_count);
-        return std::make_unique<TermScorer>(ctx->NewCursor(*field, info), field, q.boost * idf, idf,
-                                            ctx->NormTable(*field), ctx->params());
+        const float idf = ctx->Idf(*field, false, info, q.terms[0]);
+        return NewTermScorer(ctx, ctx->NewCursor(*field, info), field, q.boost * idf, idf);
       }
       std::vector<PostingsCursor*> cursors;  // One per distinct term.
       std::vector<uint32_t> term_of;         // Per word: its index in cursors.
@@ -169,7 +199,7 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
         const auto ord = field->dict.Find(term);
         if (!ord) return std::make_unique<EmptyScorer>();
         const TermInfo info = field->Term(*ord);
-        idf += Bm25Idf(info.doc_freq, field->stats.doc_count);  // Per word, repeats too.
+        idf += ctx->Idf(*field, false, info, term);  // Per word, repeats too.
         const size_t seen = std::find(q.terms.begin(), q.terms.begin() + i, term) - q.terms.begin();
         if (seen < i) {
           term_of.push_back(term_of[seen]);
@@ -180,8 +210,7 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       }
       const float weight = q.boost * static_cast<float>(idf);
       if (q.kind == Query::Kind::kTerm) {
-        return std::make_unique<TermScorer>(cursors[0], field, weight, static_cast<float>(idf),
-                                            ctx->NormTable(*field), ctx->params());
+        return NewTermScorer(ctx, cursors[0], field, weight, static_cast<float>(idf));
       }
       return std::make_unique<PhraseScorer>(std::move(cursors), term_of, q.offsets, field, weight,
                                             ctx->NormTable(*field));

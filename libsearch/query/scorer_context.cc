@@ -2,8 +2,17 @@
 
 namespace libsearch::internal {
 
+float ScorerContext::Idf(const FieldReader& field, bool prefix_index, const TermInfo& info,
+                         std::string_view term) const {
+  if (stats_ == nullptr) return Bm25Idf(info.doc_freq, field.stats.doc_count);
+  return Bm25Idf(stats_->DocFreq(field.id, prefix_index, term), stats_->FieldDocCount(field.id));
+}
+
 const NormInverseTable* ScorerContext::NormTable(const FieldReader& field) {
-  const float avgdl = Bm25AvgFieldLength(field.stats.sum_total_tf, field.stats.doc_count);
+  const float avgdl =
+      stats_ == nullptr
+          ? Bm25AvgFieldLength(field.stats.sum_total_tf, field.stats.doc_count)
+          : Bm25AvgFieldLength(stats_->FieldSumTotalTf(field.id), stats_->FieldDocCount(field.id));
   // The field's shared table is found without a per-query list.
   if (const NormInverseTable* shared = field.postings.bound_cache->NormTable(params_, avgdl)) {
     return shared;

@@ -13,6 +13,7 @@
 #include "index/bm25.h"
 #include "index/index_reader.h"
 #include "index/postings_cursor.h"
+#include "query/collection_stats.h"
 
 namespace libsearch::internal {
 
@@ -20,10 +21,20 @@ namespace libsearch::internal {
 // postings cursor, so the searcher can check them for corruption afterwards.
 class ScorerContext {
  public:
-  ScorerContext(const IndexReader* reader, Bm25Params params) : reader_(reader), params_(params) {}
+  // With `stats`, scores use those index-wide statistics instead of the
+  // reader's own (CollectionStats).
+  ScorerContext(const IndexReader* reader, Bm25Params params,
+                const CollectionStats* stats = nullptr)
+      : reader_(reader), params_(params), stats_(stats) {}
   const IndexReader* reader() const { return reader_; }
   const Bm25Params& params() const { return params_; }
+  // Null when the reader's own statistics are the index's.
+  const CollectionStats* stats() const { return stats_; }
   const NormInverseTable* NormTable(const FieldReader& field);
+  // BM25 idf of a term of `field` (or of its prefix index) whose TermInfo is
+  // `info`: from the reader's statistics, or the index-wide ones.
+  float Idf(const FieldReader& field, bool prefix_index, const TermInfo& info,
+            std::string_view term) const;
   PostingsCursor* NewCursor(const FieldReader& field, const TermInfo& info);
   bool corrupt() const;
 
@@ -57,6 +68,7 @@ class ScorerContext {
   bool collect_terms_ = true;
   const IndexReader* reader_;
   Bm25Params params_;
+  const CollectionStats* stats_;
   // Per field id, for BM25 parameters other than the field's shared table's:
   // one of owned_tables_.
   std::vector<std::pair<uint32_t, const NormInverseTable*>> tables_;

@@ -38,7 +38,7 @@ Result<Collected> IndexImpl::Execute(const SearchRequest& req, SearchPlan plan) 
 Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t keep,
                           SearchResponse* resp, std::vector<ScoredDoc>* best,
                           MatchedTerms* matched) const {
-  ScorerContext ctx(reader_.get(), options_.bm25);
+  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
   TopK top(keep);
@@ -60,7 +60,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
 
 // Hits are left without ids and docs (the fetch stage adds them).
 Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
-  ScorerContext ctx(reader_.get(), options_.bm25);
+  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
   ctx.set_visit_all(true);
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
@@ -97,7 +97,7 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
   for (size_t i = 0; i < counters.size(); ++i) {
     if (plan.lift[i] < 0) continue;
     LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, plan.lift[i]));
-    ScorerContext lctx(reader_.get(), options_.bm25);
+    ScorerContext lctx(reader_.get(), options_.bm25, hooks_.stats);
     lctx.set_visit_all(true);
     auto s = CreateScorer(*lifted, &lctx);
     for (uint32_t d = s->doc(); d != kNoMoreDocs; d = s->Next()) counters[i].Add(d);
@@ -121,7 +121,7 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
                               std::unique_ptr<ScorerContext>* ctx,
                               std::unique_ptr<Scorer>* scorer) const {
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
-  *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25);
+  *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, hooks_.stats);
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();
 }

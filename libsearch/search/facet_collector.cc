@@ -91,7 +91,7 @@ Result<FacetResult> FacetCounter::Finish() const {
     if (counts_[o] > 0) ords.push_back(o);
   }
   // Count descending, then value ascending (ordinal order is value order).
-  const size_t n = std::min(request_->size, ords.size());
+  const size_t n = all_values_ ? ords.size() : std::min(request_->size, ords.size());
   std::partial_sort(ords.begin(), ords.begin() + static_cast<ptrdiff_t>(n), ords.end(),
                     [&](uint32_t a, uint32_t b) {
                       return counts_[a] != counts_[b] ? counts_[a] > counts_[b] : a < b;

@@ -17,6 +17,9 @@ class FacetCounter {
  public:
   static Result<FacetCounter> Create(const IndexReader& reader, const FacetRequest& request);
   void Add(uint32_t doc);
+  // Keyword fields: Finish() returns every value counted, not the top
+  // `size` (a segment's counts, summed with the other segments' first).
+  void KeepAllValues() { all_values_ = true; }
   // Top values (keyword) or range counts, with values decoded from the
   // dictionary. Corruption if ordinals were out of range.
   Result<FacetResult> Finish() const;
@@ -29,6 +32,7 @@ class FacetCounter {
   const NumericColumn* numeric_ = nullptr;
   std::vector<uint64_t> counts_;  // Per ordinal (keyword) or per range.
   bool corrupt_ = false;
+  bool all_values_ = false;
 };
 
 // True iff every leaf of `q` is on field `f` (so lifting it is a facet's

@@ -2,10 +2,13 @@
 // (search/index_impl.h lists the stages' files).
 #include "libsearch/index.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 
 #include "libsearch/version.h"
 #include "search/index_impl.h"
+#include "search/segmented_index.h"
 
 namespace libsearch {
 namespace internal {
@@ -21,12 +24,9 @@ Status IndexImpl::Init() {
 Result<SearchResponse> IndexImpl::Search(const SearchRequest& req) const {
   const auto start = std::chrono::steady_clock::now();
   LIBSEARCH_RETURN_IF_ERROR(Validate(req));
-  LIBSEARCH_ASSIGN_OR_RETURN(SearchPlan plan, Plan(req));
-  LIBSEARCH_ASSIGN_OR_RETURN(Collected found, Execute(req, std::move(plan)));
+  LIBSEARCH_ASSIGN_OR_RETURN(Collected found, Collect(req));
   SearchResponse& resp = found.resp;
-  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<std::string> stored, FetchStored(req, &resp));
-  HighlightHits(req, found.matched, stored, &resp);
-  FillDocuments(req, std::move(stored), &resp);
+  LIBSEARCH_RETURN_IF_ERROR(Finish(req, found.matched, &resp));
   // Facets and sort do not change whether a correction would match.
   if (resp.total == 0 && req.suggest && req.search_after.empty()) resp.suggestion = Suggest(req);
   resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -35,10 +35,27 @@ Result<SearchResponse> IndexImpl::Search(const SearchRequest& req) const {
   return std::move(resp);
 }
 
+Result<Collected> IndexImpl::Collect(const SearchRequest& req) const {
+  LIBSEARCH_ASSIGN_OR_RETURN(SearchPlan plan, Plan(req));
+  return Execute(req, std::move(plan));
+}
+
+Status IndexImpl::Finish(const SearchRequest& req, const MatchedTerms& matched,
+                         SearchResponse* resp) const {
+  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<std::string> stored, FetchStored(req, resp));
+  HighlightHits(req, matched, stored, resp);
+  FillDocuments(req, std::move(stored), resp);
+  return Status::Ok();
+}
+
 }  // namespace internal
 
 Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOptions& options) {
   LIBSEARCH_RETURN_IF_ERROR(ValidateBm25Params(options.bm25));
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return internal::SegmentedIndex::Open(path, options);
+  }
   LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path));
   if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
   auto index = std::make_unique<internal::IndexImpl>(std::move(reader), options);

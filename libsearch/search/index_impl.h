@@ -21,14 +21,23 @@
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
 #include "libsearch/index.h"
+#include "query/collection_stats.h"
 #include "query/query.h"
 #include "query/scoring.h"
 #include "query/top_k.h"
 #include "search/facet_collector.h"
 #include "search/filter_cache.h"
 #include "search/hit_order.h"
+#include "util/doc_set.h"
 
 namespace libsearch::internal {
+
+// What makes an IndexImpl one segment of a SegmentedIndex: the index-wide
+// statistics its scores use, and its deleted docs, which no search matches.
+struct SegmentHooks {
+  const CollectionStats* stats = nullptr;  // Null: the segment's own.
+  std::shared_ptr<const DocSet> deleted;   // Null: none.
+};
 
 // The (field, term) pairs a query can match: what highlighting marks.
 using MatchedTerms = std::vector<std::pair<uint32_t, std::string>>;
@@ -61,10 +70,24 @@ struct Collected {
 class IndexImpl : public Index {
  public:
   IndexImpl(std::unique_ptr<IndexReader> reader, const OpenOptions& options);
+  // Makes this a segment (SegmentedIndex). REQUIRES: before any search.
+  void SetSegmentHooks(SegmentHooks hooks) { hooks_ = std::move(hooks); }
+  bool is_segment() const { return hooks_.stats != nullptr || hooks_.deleted != nullptr; }
+  const IndexReader& reader() const { return *reader_; }
 
   // index.cc: the pipeline.
   Status Init();
   Result<SearchResponse> Search(const SearchRequest& req) const override;
+
+  // A SegmentedIndex's search runs these on each segment: Validate, then
+  // the plan and execute stages (hits hold this segment's docs and scores;
+  // keyword facets hold every value, see FacetCounter::KeepAllValues), and
+  // for the hits it keeps, the fetch and highlight stages.
+  Status Validate(const SearchRequest& req) const;  // validate.cc
+  Result<Collected> Collect(const SearchRequest& req) const;
+  Status Finish(const SearchRequest& req, const MatchedTerms& matched, SearchResponse* resp) const;
+  // suggest.cc: "did you mean" for a request that matched nothing.
+  std::string Suggest(const SearchRequest& req) const;
 
   Result<std::string> ExplainQuery(const SearchRequest& req) const override;  // plan.cc
   // The request's query and filters as one scorer tree, with its context
@@ -82,15 +105,14 @@ class IndexImpl : public Index {
   Status Verify() const override;
 
  private:
-  // The stages, in the order Search runs them.
-  // validate.cc
-  Status Validate(const SearchRequest& req) const;
-
+  // The stages, in the order Search runs them (Validate above).
   // plan.cc
   Result<SearchPlan> Plan(const SearchRequest& req) const;
   // The query and its filters as one tree. Filters that only use field
   // `lift_field` are left out (a disjunctive facet's view); -1 keeps all.
   Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1) const;
+  // `query` AND NOT the segment's deleted docs (query itself if none).
+  std::unique_ptr<Query> ExcludeDeleted(std::unique_ptr<Query> query) const;
 
   // execute.cc
   Result<Collected> Execute(const SearchRequest& req, SearchPlan plan) const;
@@ -117,9 +139,6 @@ class IndexImpl : public Index {
   void HighlightHits(const SearchRequest& req, const MatchedTerms& matched,
                      const std::vector<std::string>& stored, SearchResponse* resp) const;
 
-  // suggest.cc
-  std::string Suggest(const SearchRequest& req) const;
-
   // Set up at open, and the stages' helpers.
   // analyzers.cc
   Status InitAnalyzers();
@@ -141,6 +160,7 @@ class IndexImpl : public Index {
   const analysis::Analyzer* synonym_analyzer_ = nullptr;
   mutable FilterCache filter_cache_;
   std::vector<uint32_t> default_fields_;
+  SegmentHooks hooks_;
 };
 
 }  // namespace libsearch::internal

@@ -29,6 +29,7 @@ Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req) const {
   for (size_t i = 0; i < req.facets.size(); ++i) {
     auto c = FacetCounter::Create(*reader_, req.facets[i]);
     if (!c.ok()) return c.status();
+    if (is_segment()) c->KeepAllValues();
     plan.facets.push_back(std::move(*c));
     if (req.facets[i].disjunctive) {
       plan.lift[i] = *reader_->schema().FieldIndex(req.facets[i].field);
@@ -67,7 +68,7 @@ Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
     po.default_fields = fields;
   }
   LIBSEARCH_ASSIGN_OR_RETURN(auto query, ParseQuery(req.query, reader_->schema(), analyzers_, po));
-  if (req.filters.empty()) return query;
+  if (req.filters.empty()) return ExcludeDeleted(std::move(query));
   po.prefix_last = po.typos = false;  // Filters match exactly.
   po.synonyms = nullptr;
   po.syntax = QuerySyntax::kFull;  // Written by programs: a mistake should be an error.
@@ -84,6 +85,20 @@ Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
     LIBSEARCH_RETURN_IF_ERROR(UseFilterCache(&*filter));
     root->must.push_back(std::move(*filter));
   }
+  return ExcludeDeleted(std::move(root));
+}
+
+std::unique_ptr<Query> IndexImpl::ExcludeDeleted(std::unique_ptr<Query> query) const {
+  if (hooks_.deleted == nullptr) return query;
+  auto deleted = std::make_unique<Query>();
+  deleted->kind = Query::Kind::kDocSet;
+  deleted->scored = false;
+  deleted->surface = "deleted docs";
+  deleted->doc_set = hooks_.deleted;
+  auto root = std::make_unique<Query>();
+  root->kind = Query::Kind::kBoolean;
+  root->must.push_back(std::move(query));
+  root->must_not.push_back(std::move(deleted));
   return root;
 }
 
@@ -100,7 +115,7 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
   bool build = false;
   std::shared_ptr<const DocSet> set = filter_cache_.Find(key, &build);
   if (set == nullptr && build) {
-    ScorerContext ctx(reader_.get(), options_.bm25);
+    ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
     auto scorer = CreateScorer(**filter, &ctx);
     auto built = std::make_shared<DocSet>();
     std::vector<uint32_t> batch;
@@ -129,6 +144,7 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
 
 Result<std::string> IndexImpl::ExplainQuery(const SearchRequest& req) const {
   LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+  if (hooks_.deleted != nullptr) query = std::move(query->must[0]);  // ExcludeDeleted's.
   return query->ToString(reader_->schema());
 }
 

@@ -221,11 +221,23 @@ struct FieldInfo {
   double max_value = 0;
 };
 
+// One segment of an index directory (docs/format.md, "Index directories").
+struct SegmentInfo {
+  std::string name;          // "s000001".
+  uint64_t docs = 0;         // Docs in the segment, deleted ones included.
+  uint64_t deleted = 0;      // Of those, deleted since it was written.
+  uint64_t file_bytes = 0;   // Its segment file.
+};
+
 struct IndexInfo {
   std::string path;
+  // Index directories: the commit's generation and its segments (in doc
+  // order); 0 and empty for a single-file index.
+  uint64_t generation = 0;
+  std::vector<SegmentInfo> segments;
   uint32_t format_major = 0, format_minor = 0;
-  uint64_t num_docs = 0;
-  uint64_t file_bytes = 0;
+  uint64_t num_docs = 0;    // Live docs.
+  uint64_t file_bytes = 0;  // Of an index directory: its segment files.
   std::string id_field;
   std::vector<FieldInfo> fields;
   std::vector<SectionInfo> sections;
@@ -234,6 +246,14 @@ struct IndexInfo {
 // Thread-safety: an Index is immutable; Search() and every other method may
 // be called from many threads at once. Lifetime: the Index owns the mapping;
 // returned values are copies and outlive it.
+//
+// An index directory (written by IndexWriter) opens at its latest commit, a
+// snapshot: later commits are not seen. Its segments are searched with
+// index-wide statistics and without deleted docs, so hits, scores, order and
+// facet counts equal those of a single build of the same live documents
+// (Hit::doc numbers differ: they count deleted docs too). Suggestions come
+// from the largest segment's dictionary, and search_after with sort fields
+// or typo tiers is not supported across segments yet.
 class LIBSEARCH_EXPORT Index {
  public:
   static Result<std::unique_ptr<Index>> Open(const std::string& path,

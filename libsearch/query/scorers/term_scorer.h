@@ -80,6 +80,10 @@ class TermScorer final : public Scorer {
   // A lower bound on the score of any doc it matches: tf >= 1 and the
   // field's longest doc (normInverse falls as the norm code rises).
   float MinScore() const;
+  // The stored block maxima were computed with the file's own statistics:
+  // scoring against index-wide ones (CollectionStats) must not use them.
+  // REQUIRES: no bound asked for yet.
+  void IgnoreStoredMaxima() { stored_maxima_ = false; }
 
  private:
   enum Mode : uint8_t { kUnchecked, kLoose, kStoredExact, kStoredScaled, kComputedExact };
@@ -107,6 +111,7 @@ class TermScorer final : public Scorer {
   float max_score_ = -1;
   float computed_max_ = 0;  // kComputedExact: the largest Score() of the term.
   Mode mode_ = kUnchecked;
+  bool stored_maxima_ = true;
 };
 
 }  // namespace libsearch::internal

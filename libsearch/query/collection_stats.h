@@ -1,0 +1,36 @@
+// Index-wide statistics for scoring one segment of an index that spans
+// several (or has deleted docs): BM25 then sees the document counts, field
+// lengths and term frequencies of the whole live index, and term expansions
+// pick what a single build of the live docs would pick, so a segment's
+// scores equal that build's to the last bit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace libsearch::internal {
+
+// A term and its distance from what was typed (0 for prefix expansions).
+using TermExpansion = std::pair<std::string, uint32_t>;
+
+// Thread-safety: implementations are safe to call from many threads.
+class CollectionStats {
+ public:
+  virtual ~CollectionStats() = default;
+  // Live docs with at least one term in field `f`, and the sum of their lengths.
+  virtual uint64_t FieldDocCount(uint32_t f) const = 0;
+  virtual uint64_t FieldSumTotalTf(uint32_t f) const = 0;
+  // Live docs with `term` in field `f` (in its prefix index if `prefix_index`).
+  virtual uint64_t DocFreq(uint32_t f, bool prefix_index, std::string_view term) const = 0;
+  // As PrefixTerms and FuzzyTerms (query/expand.h, with transpositions) over
+  // the terms of the live docs, with their live doc frequencies.
+  virtual std::vector<TermExpansion> PrefixTerms(uint32_t f, std::string_view prefix,
+                                                 size_t cap) const = 0;
+  virtual std::vector<TermExpansion> FuzzyTerms(uint32_t f, std::string_view word,
+                                                uint32_t max_edits, size_t cap) const = 0;
+};
+
+}  // namespace libsearch::internal

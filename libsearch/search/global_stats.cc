@@ -1,0 +1,139 @@
+#include "search/global_stats.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "query/expand.h"
+
+namespace libsearch::internal {
+namespace {
+
+// Expansions differ per query word; a bounded cache keeps the dictionary
+// walks of repeated words (search-as-you-type) to one per snapshot.
+constexpr size_t kMaxCachedExpansions = 4096;
+constexpr size_t kAll = std::numeric_limits<size_t>::max();
+
+const FieldReader* Field(const IndexReader* r, uint32_t f, bool prefix_index) {
+  if (r == nullptr) return nullptr;
+  return prefix_index ? r->prefix_field(f) : r->field(f);
+}
+
+uint64_t LocalDocFreq(const FieldReader* field, std::string_view term) {
+  if (field == nullptr) return 0;
+  const auto ord = field->dict.Find(term);
+  return ord ? field->DocFreq(*ord) : 0;
+}
+
+std::string TermOf(const FieldReader& field, uint32_t ord) {
+  std::vector<std::string> term;
+  if (!field.dict.Terms(ord, 1, &term).ok()) return {};
+  return std::move(term[0]);
+}
+
+}  // namespace
+
+GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields)
+    : parts_(std::move(parts)), doc_count_(num_fields, 0), sum_total_tf_(num_fields, 0) {
+  for (uint32_t f = 0; f < num_fields; ++f) {
+    for (const Part& p : parts_) {
+      if (const FieldReader* s = Field(p.segment, f, false)) {
+        doc_count_[f] += s->stats.doc_count;
+        sum_total_tf_[f] += s->stats.sum_total_tf;
+      }
+      if (const FieldReader* t = Field(p.tombstone, f, false)) {
+        doc_count_[f] -= t->stats.doc_count;
+        sum_total_tf_[f] -= t->stats.sum_total_tf;
+      }
+    }
+  }
+}
+
+uint64_t GlobalStats::DocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
+  uint64_t df = 0;
+  for (const Part& p : parts_) {
+    df += LocalDocFreq(Field(p.segment, f, prefix_index), term);
+    df -= LocalDocFreq(Field(p.tombstone, f, prefix_index), term);
+  }
+  return df;
+}
+
+std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view prefix,
+                                                    size_t cap) const {
+  std::string key = "p" + std::to_string(f) + ":" + std::to_string(cap) + ":";
+  key.append(prefix);
+  std::vector<TermExpansion> out = Cached(key);
+  if (!out.empty()) return out;
+  std::unordered_map<std::string, uint32_t> candidates;
+  for (const Part& p : parts_) {
+    const FieldReader* field = Field(p.segment, f, false);
+    if (field == nullptr) continue;
+    for (const Expansion& e : internal::PrefixTerms(*field, prefix, kAll)) {
+      candidates.emplace(TermOf(*field, e.ord), 0);
+    }
+  }
+  out = Rank(f, std::move(candidates), cap);
+  Remember(std::move(key), out);
+  return out;
+}
+
+std::vector<TermExpansion> GlobalStats::FuzzyTerms(uint32_t f, std::string_view word,
+                                                   uint32_t max_edits, size_t cap) const {
+  std::string key = "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" +
+                    std::to_string(cap) + ":";
+  key.append(word);
+  std::vector<TermExpansion> out = Cached(key);
+  if (!out.empty()) return out;
+  std::unordered_map<std::string, uint32_t> candidates;
+  for (const Part& p : parts_) {
+    const FieldReader* field = Field(p.segment, f, false);
+    if (field == nullptr) continue;
+    for (const Expansion& e : internal::FuzzyTerms(*field, word, max_edits, true, kAll)) {
+      candidates.emplace(TermOf(*field, e.ord), e.edits);
+    }
+  }
+  out = Rank(f, std::move(candidates), cap);
+  Remember(std::move(key), out);
+  return out;
+}
+
+std::vector<TermExpansion> GlobalStats::Rank(uint32_t f,
+                                             std::unordered_map<std::string, uint32_t> candidates,
+                                             size_t cap) const {
+  struct Ranked {
+    uint32_t edits;
+    uint64_t df;
+    std::string term;
+  };
+  std::vector<Ranked> ranked;
+  ranked.reserve(candidates.size());
+  for (auto& [term, edits] : candidates) {
+    const uint64_t df = DocFreq(f, false, term);
+    if (df > 0) ranked.push_back({edits, df, term});
+  }
+  const size_t n = std::min(cap, ranked.size());
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(n), ranked.end(),
+                    [](const Ranked& a, const Ranked& b) {
+                      if (a.edits != b.edits) return a.edits < b.edits;
+                      if (a.df != b.df) return a.df > b.df;
+                      return a.term < b.term;
+                    });
+  std::vector<TermExpansion> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.emplace_back(std::move(ranked[i].term), ranked[i].edits);
+  return out;
+}
+
+std::vector<TermExpansion> GlobalStats::Cached(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = cache_.find(key);
+  return it == cache_.end() ? std::vector<TermExpansion>() : it->second;
+}
+
+void GlobalStats::Remember(std::string key, const std::vector<TermExpansion>& v) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_.size() >= kMaxCachedExpansions) cache_.clear();
+  cache_.emplace(std::move(key), v);
+}
+
+}  // namespace libsearch::internal

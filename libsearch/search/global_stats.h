@@ -1,0 +1,50 @@
+// The index-wide statistics of a SegmentedIndex: every segment's, minus
+// those of its tombstone (an index of its deleted docs, built from their
+// sources by the writer), so they equal a single build's of the live docs.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "index/index_reader.h"
+#include "query/collection_stats.h"
+
+namespace libsearch::internal {
+
+// Thread-safety: safe from many threads (expansions are cached under a lock).
+class GlobalStats final : public CollectionStats {
+ public:
+  struct Part {
+    const IndexReader* segment = nullptr;
+    const IndexReader* tombstone = nullptr;  // Null if the segment has no deletes.
+  };
+  // REQUIRES: the readers outlive this; all share one schema.
+  explicit GlobalStats(std::vector<Part> parts, size_t num_fields);
+
+  uint64_t FieldDocCount(uint32_t f) const override { return doc_count_[f]; }
+  uint64_t FieldSumTotalTf(uint32_t f) const override { return sum_total_tf_[f]; }
+  uint64_t DocFreq(uint32_t f, bool prefix_index, std::string_view term) const override;
+  std::vector<TermExpansion> PrefixTerms(uint32_t f, std::string_view prefix,
+                                         size_t cap) const override;
+  std::vector<TermExpansion> FuzzyTerms(uint32_t f, std::string_view word, uint32_t max_edits,
+                                        size_t cap) const override;
+
+ private:
+  // Keeps the live candidates (doc freq > 0), best first by `edits`, then
+  // doc freq descending, then term (a single build's order), at most `cap`.
+  std::vector<TermExpansion> Rank(uint32_t f, std::unordered_map<std::string, uint32_t> candidates,
+                                  size_t cap) const;
+  std::vector<TermExpansion> Cached(const std::string& key) const;
+  void Remember(std::string key, const std::vector<TermExpansion>& v) const;
+
+  std::vector<Part> parts_;
+  std::vector<uint64_t> doc_count_, sum_total_tf_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, std::vector<TermExpansion>> cache_;
+};
+
+}  // namespace libsearch::internal

@@ -1,0 +1,354 @@
+#include "search/segmented_index.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <utility>
+
+#include "search/typo_tiers.h"
+#include "storage/index_dir.h"
+
+namespace libsearch::internal {
+
+struct SegmentedIndex::Candidate {
+  struct Key {
+    bool has = false;
+    double number = 0;
+    std::string text;
+  };
+  size_t segment = 0;
+  uint32_t local = 0;  // Its doc in the segment.
+  uint32_t doc = 0;    // Its doc in the index.
+  float score = 0;
+  uint32_t tier = 0;  // Typo tiers: 0 if it matches without typos.
+  std::vector<Key> keys;
+};
+
+Result<std::unique_ptr<Index>> SegmentedIndex::Open(const std::string& dir,
+                                                    const OpenOptions& options) {
+  auto index = std::unique_ptr<SegmentedIndex>(new SegmentedIndex());
+  index->dir_ = dir;
+  LIBSEARCH_ASSIGN_OR_RETURN(index->manifest_, ReadManifest(dir));
+  LIBSEARCH_ASSIGN_OR_RETURN(index->schema_, Schema::FromJson(index->manifest_.schema_json));
+  std::vector<GlobalStats::Part> parts;
+  bool needs_stats = index->manifest_.segments.size() > 1;
+  uint64_t base = 0;
+  for (const SegmentEntry& e : index->manifest_.segments) {
+    const std::string path = dir + "/" + e.SegmentFile();
+    LIBSEARCH_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(path));
+    if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
+    if (reader->num_docs() != e.num_docs) {
+      return Status::Corruption("segment '" + path + "' has " +
+                                std::to_string(reader->num_docs()) + " docs, its manifest says " +
+                                std::to_string(e.num_docs));
+    }
+    Segment seg;
+    seg.base = static_cast<uint32_t>(base);
+    base += e.num_docs;
+    if (base >= kNoMoreDocs) return Status::ResourceExhausted("index '" + dir + "' is too large");
+    if (!e.deletes.empty()) {
+      LIBSEARCH_ASSIGN_OR_RETURN(auto deleted, ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
+      seg.deleted = std::move(deleted);
+      LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone, IndexReader::Open(dir + "/" + e.tombstone));
+      if (seg.tombstone->num_docs() != e.num_deleted) {
+        return Status::Corruption("tombstone '" + e.tombstone + "' of '" + dir + "' has " +
+                                  std::to_string(seg.tombstone->num_docs()) +
+                                  " docs for " + std::to_string(e.num_deleted) + " deletes");
+      }
+      needs_stats = true;
+    }
+    parts.push_back({reader.get(), seg.tombstone.get()});
+    seg.impl = std::make_unique<IndexImpl>(std::move(reader), options);
+    LIBSEARCH_RETURN_IF_ERROR(seg.impl->Init());
+    index->segments_.push_back(std::move(seg));
+  }
+  index->total_docs_ = static_cast<uint32_t>(base);
+  index->stats_ = std::make_unique<GlobalStats>(std::move(parts), index->schema_.fields().size());
+  for (Segment& seg : index->segments_) {
+    // One segment without deletes is a single build: its own statistics
+    // (and its block maxima) are the index's.
+    seg.impl->SetSegmentHooks({needs_stats ? index->stats_.get() : nullptr, seg.deleted});
+  }
+  return std::unique_ptr<Index>(std::move(index));
+}
+
+int SegmentedIndex::SegmentOf(uint32_t doc) const {
+  if (doc >= total_docs_) return -1;
+  const auto it = std::upper_bound(segments_.begin(), segments_.end(), doc,
+                                   [](uint32_t d, const Segment& s) { return d < s.base; });
+  return static_cast<int>(it - segments_.begin()) - 1;
+}
+
+Result<SearchRequest> SegmentedIndex::SegmentRequest(const SearchRequest& req, size_t s) const {
+  SearchRequest sub = req;
+  sub.offset = 0;
+  sub.k = req.offset + req.k;
+  sub.suggest = false;
+  if (req.search_after.empty()) return sub;
+  if (!req.sort.empty() || IndexImpl::TypoTiered(req)) {
+    return Status::Unimplemented(
+        "search_after with sort fields or typos is not supported yet on an index with several "
+        "segments or deletes; page with offset, or compact the index (`libsearch compact`)");
+  }
+  // Relevance order: after (score c, index doc g). In a segment before g's
+  // every doc scoring c ranks before the cursor; after it, every one after.
+  char* end = nullptr;
+  const unsigned long g = std::strtoul(req.search_after.c_str(), &end, 10);
+  const char* score_text = end + 1;
+  if (end == req.search_after.c_str() || *end != ':' || g >= total_docs_) {
+    return Status::InvalidArgument("search_after: '" + req.search_after +
+                                   "' is not a cursor from this index (pass next_cursor back "
+                                   "unchanged, with the same query)");
+  }
+  const double score = std::strtod(score_text, &end);
+  if (end == score_text || *end != '\0') {
+    return Status::InvalidArgument("search_after: bad score in cursor '" + req.search_after + "'");
+  }
+  const Segment& seg = segments_[s];
+  const uint32_t n = seg.impl->reader().num_docs();
+  const float c = static_cast<float>(score);
+  if (n == 0) return sub;
+  if (g < seg.base) {
+    sub.search_after = HitOrder::Cursor(n - 1, std::nextafter(c, INFINITY));
+  } else if (g >= seg.base + n) {
+    sub.search_after = HitOrder::Cursor(n - 1, c);
+  } else {
+    sub.search_after = HitOrder::Cursor(static_cast<uint32_t>(g - seg.base), c);
+  }
+  return sub;
+}
+
+void SegmentedIndex::FillSortKeys(const SearchRequest& req, std::vector<Candidate>* cands) const {
+  for (Candidate& c : *cands) {
+    const IndexReader& r = segments_[c.segment].impl->reader();
+    for (const SortField& sf : req.sort) {
+      Candidate::Key key;
+      const auto f = schema_.FieldIndex(sf.field);
+      if (f) {
+        if (const NumericColumn* col = r.numeric(*f)) {
+          key.has = col->Has(c.local);
+          if (key.has) key.number = col->Value(c.local);
+        } else if (const KeywordColumn* kw = r.keyword(*f)) {
+          const uint32_t *b, *e;
+          uint32_t scratch;
+          if (kw->Ords(c.local, &scratch, &b, &e) && b != e) {
+            // As HitOrder: ascending by the smallest value, descending the largest.
+            std::vector<std::string> term;
+            if (r.field(*f)->dict.Terms(sf.descending ? e[-1] : *b, 1, &term).ok()) {
+              key.has = true;
+              key.text = std::move(term[0]);
+            }
+          }
+        }
+      }
+      c.keys.push_back(std::move(key));
+    }
+  }
+}
+
+void SegmentedIndex::MergeFacets(const SearchRequest& req,
+                                 std::vector<std::vector<FacetResult>> parts,
+                                 SearchResponse* resp) const {
+  for (size_t i = 0; i < req.facets.size(); ++i) {
+    const FacetRequest& fr = req.facets[i];
+    FacetResult out;
+    out.field = fr.field;
+    if (!fr.ranges.empty()) {  // Ranges: in request order.
+      for (auto& part : parts) {
+        if (i >= part.size()) continue;
+        if (out.values.empty()) {
+          out.values = part[i].values;
+          continue;
+        }
+        for (size_t r = 0; r < out.values.size() && r < part[i].values.size(); ++r) {
+          out.values[r].count += part[i].values[r].count;
+        }
+      }
+    } else {  // Keyword values: count descending, then value.
+      std::map<std::string, uint64_t> counts;
+      for (auto& part : parts) {
+        if (i >= part.size()) continue;
+        for (FacetValue& v : part[i].values) counts[v.value] += v.count;
+      }
+      for (auto& [value, count] : counts) out.values.push_back({value, count});
+      const size_t n = std::min(fr.size, out.values.size());
+      std::partial_sort(out.values.begin(), out.values.begin() + static_cast<ptrdiff_t>(n),
+                        out.values.end(), [](const FacetValue& a, const FacetValue& b) {
+                          return a.count != b.count ? a.count > b.count : a.value < b.value;
+                        });
+      out.values.resize(n);
+    }
+    resp->facets.push_back(std::move(out));
+  }
+}
+
+Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
+  const auto start = std::chrono::steady_clock::now();
+  if (segments_.empty()) {
+    return Status::InvalidArgument("index '" + dir_ +
+                                   "' has no documents yet; add some with `libsearch update`");
+  }
+  // One segment without deletes: its doc numbers are the index's.
+  if (segments_.size() == 1 && segments_[0].deleted == nullptr) {
+    return segments_[0].impl->Search(req);
+  }
+  LIBSEARCH_RETURN_IF_ERROR(segments_[0].impl->Validate(req));
+  const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
+  SearchResponse resp;
+  std::vector<Candidate> cands;
+  std::vector<MatchedTerms> matched(segments_.size());
+  std::vector<std::vector<FacetResult>> facets;
+  for (size_t s = 0; s < segments_.size(); ++s) {
+    const Segment& seg = segments_[s];
+    LIBSEARCH_ASSIGN_OR_RETURN(SearchRequest sub, SegmentRequest(req, s));
+    LIBSEARCH_ASSIGN_OR_RETURN(Collected found, seg.impl->Collect(sub));
+    resp.total += found.resp.total;
+    resp.total_exact = resp.total_exact && found.resp.total_exact;
+    facets.push_back(std::move(found.resp.facets));
+    matched[s] = std::move(found.matched);
+    const size_t first = cands.size();
+    for (const Hit& h : found.resp.hits) {
+      cands.push_back({s, h.doc, seg.base + h.doc, h.score, 0, {}});
+    }
+    if (tiered && cands.size() > first) {
+      std::vector<Candidate*> by_doc;
+      for (size_t i = first; i < cands.size(); ++i) by_doc.push_back(&cands[i]);
+      std::sort(by_doc.begin(), by_doc.end(),
+                [](const Candidate* a, const Candidate* b) { return a->local < b->local; });
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tier, ExactTier::Create(*seg.impl, req));
+      for (Candidate* c : by_doc) c->tier = tier->At(c->local);
+      if (tier->corrupt()) {
+        return Status::Corruption("index '" + dir_ +
+                                  "': postings are damaged; run `libsearch verify` and rebuild");
+      }
+    }
+  }
+  FillSortKeys(req, &cands);
+  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
+    if (tiered && a.tier != b.tier) return a.tier < b.tier;
+    for (size_t i = 0; i < req.sort.size(); ++i) {
+      int cmp = 0;
+      if (req.sort[i].field == "_score") {
+        cmp = a.score < b.score ? -1 : a.score > b.score ? 1 : 0;
+      } else {
+        const Candidate::Key &ka = a.keys[i], &kb = b.keys[i];
+        if (ka.has != kb.has) return ka.has;  // Missing values last, either direction.
+        if (!ka.has) continue;
+        cmp = ka.text != kb.text ? (ka.text < kb.text ? -1 : 1)
+              : ka.number < kb.number ? -1
+              : ka.number > kb.number ? 1
+                                      : 0;
+      }
+      if (cmp != 0) return req.sort[i].descending ? cmp > 0 : cmp < 0;
+    }
+    if (a.score != b.score) return a.score > b.score;
+    return a.doc < b.doc;
+  });
+  MergeFacets(req, std::move(facets), &resp);
+  // The page, finished (ids, stored fields, highlights) segment by segment.
+  const size_t end = std::min(cands.size(), req.offset + req.k);
+  std::vector<SearchResponse> per_segment(segments_.size());
+  std::vector<std::pair<size_t, size_t>> where;  // Per page hit: (segment, index there).
+  for (size_t i = req.offset; i < end; ++i) {
+    Hit hit;
+    hit.doc = cands[i].local;
+    hit.score = cands[i].score;
+    std::vector<Hit>& hits = per_segment[cands[i].segment].hits;
+    where.emplace_back(cands[i].segment, hits.size());
+    hits.push_back(std::move(hit));
+  }
+  for (size_t s = 0; s < segments_.size(); ++s) {
+    if (per_segment[s].hits.empty()) continue;
+    LIBSEARCH_RETURN_IF_ERROR(segments_[s].impl->Finish(req, matched[s], &per_segment[s]));
+  }
+  for (const auto& [s, i] : where) {
+    Hit hit = std::move(per_segment[s].hits[i]);
+    hit.doc += segments_[s].base;
+    resp.hits.push_back(std::move(hit));
+  }
+  if (!resp.hits.empty()) {
+    resp.next_cursor = HitOrder::Cursor(resp.hits.back().doc, resp.hits.back().score);
+  }
+  if (resp.total == 0 && req.suggest && req.search_after.empty()) {
+    size_t largest = 0;
+    for (size_t s = 1; s < segments_.size(); ++s) {
+      if (segments_[s].impl->num_docs() > segments_[largest].impl->num_docs()) largest = s;
+    }
+    resp.suggestion = segments_[largest].impl->Suggest(req);
+  }
+  resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                           std::chrono::steady_clock::now() - start)
+                                           .count());
+  return resp;
+}
+
+Result<std::string> SegmentedIndex::ExplainQuery(const SearchRequest& req) const {
+  if (segments_.empty()) return Status::InvalidArgument("index '" + dir_ + "' has no documents");
+  return segments_[0].impl->ExplainQuery(req);
+}
+
+Result<std::string> SegmentedIndex::StoredDocument(uint32_t doc) const {
+  const int s = SegmentOf(doc);
+  if (s < 0) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
+  const Segment& seg = segments_[static_cast<size_t>(s)];
+  const uint32_t local = doc - seg.base;
+  if (seg.deleted != nullptr && seg.deleted->Contains(local)) {
+    return Status::NotFound("doc " + std::to_string(doc) + " was deleted");
+  }
+  return seg.impl->StoredDocument(local);
+}
+
+IndexInfo SegmentedIndex::Info() const {
+  IndexInfo info;
+  if (!segments_.empty()) info = segments_[0].impl->Info();
+  info.path = dir_;
+  info.generation = manifest_.generation;
+  info.num_docs = manifest_.num_live_docs();
+  info.file_bytes = 0;
+  info.sections.clear();
+  for (size_t s = 0; s < segments_.size(); ++s) {
+    const SegmentEntry& e = manifest_.segments[s];
+    const uint64_t bytes = segments_[s].impl->reader().file_size();
+    info.segments.push_back({e.name, e.num_docs, e.num_deleted, bytes});
+    info.file_bytes += bytes;
+  }
+  // Index-wide field statistics of text and keyword fields; numeric
+  // ranges are the union of the segments' (deleted docs' values included).
+  for (size_t f = 0; f < info.fields.size(); ++f) {
+    FieldInfo& fi = info.fields[f];
+    if (fi.indexed) {
+      fi.doc_count = stats_->FieldDocCount(static_cast<uint32_t>(f));
+      fi.total_terms = stats_->FieldSumTotalTf(static_cast<uint32_t>(f));
+      fi.num_terms = 0;
+      for (const Segment& seg : segments_) {
+        if (const FieldReader* r = seg.impl->reader().field(f)) {
+          fi.num_terms = std::max<uint64_t>(fi.num_terms, r->stats.num_terms);
+        }
+      }
+    } else {
+      for (size_t s = 1; s < segments_.size(); ++s) {
+        const FieldInfo& other = segments_[s].impl->Info().fields[f];
+        if (other.doc_count == 0) continue;
+        fi.min_value = fi.doc_count == 0 ? other.min_value : std::min(fi.min_value, other.min_value);
+        fi.max_value = fi.doc_count == 0 ? other.max_value : std::max(fi.max_value, other.max_value);
+        fi.doc_count += other.doc_count;
+      }
+    }
+  }
+  return info;
+}
+
+Status SegmentedIndex::Verify() const {
+  for (const Segment& seg : segments_) {
+    LIBSEARCH_RETURN_IF_ERROR(seg.impl->Verify());
+    if (seg.tombstone != nullptr) {
+      Status s = seg.tombstone->Verify();
+      if (!s.ok()) return s.WithContext("tombstone '" + seg.tombstone->path() + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace libsearch::internal

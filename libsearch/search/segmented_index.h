@@ -1,0 +1,63 @@
+// SegmentedIndex: the Index of an index directory's commit (a snapshot),
+// searched segment by segment and merged. Each segment is an IndexImpl
+// whose scorers use the index-wide statistics (GlobalStats) and skip its
+// deleted docs; merging keeps a single build's order (score, then doc, with
+// segments in doc order), sums totals and facet counts.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libsearch/index.h"
+#include "search/global_stats.h"
+#include "search/index_impl.h"
+#include "storage/manifest.h"
+
+namespace libsearch::internal {
+
+class SegmentedIndex final : public Index {
+ public:
+  // Opens `dir`'s latest commit: every segment, delete and tombstone file
+  // it names (checked as they open).
+  static Result<std::unique_ptr<Index>> Open(const std::string& dir, const OpenOptions& options);
+
+  Result<SearchResponse> Search(const SearchRequest& req) const override;
+  Result<std::string> ExplainQuery(const SearchRequest& req) const override;
+  Result<std::string> StoredDocument(uint32_t doc) const override;
+  const Schema& schema() const override { return schema_; }
+  uint64_t num_docs() const override { return manifest_.num_live_docs(); }
+  IndexInfo Info() const override;
+  Status Verify() const override;
+
+ private:
+  struct Segment {
+    std::unique_ptr<IndexImpl> impl;
+    std::unique_ptr<IndexReader> tombstone;  // Null without deletes.
+    std::shared_ptr<DocSet> deleted;         // Null without deletes.
+    uint32_t base = 0;                       // Its first doc's number in the index.
+  };
+  // A candidate hit of one segment, with what the merge orders it by.
+  struct Candidate;
+
+  SegmentedIndex() = default;
+  // The segment holding index doc `doc`, or -1.
+  int SegmentOf(uint32_t doc) const;
+  // The request each segment runs: the whole page from offset 0, and the
+  // cursor translated to the segment's docs.
+  Result<SearchRequest> SegmentRequest(const SearchRequest& req, size_t s) const;
+  void MergeFacets(const SearchRequest& req, std::vector<std::vector<FacetResult>> parts,
+                   SearchResponse* resp) const;
+  // Sort keys of candidates (SearchRequest::sort), read from their segments.
+  void FillSortKeys(const SearchRequest& req, std::vector<Candidate>* c) const;
+
+  std::string dir_;
+  Manifest manifest_;
+  Schema schema_;
+  std::vector<Segment> segments_;
+  std::unique_ptr<GlobalStats> stats_;
+  uint32_t total_docs_ = 0;  // Deleted docs included.
+};
+
+}  // namespace libsearch::internal

@@ -1,0 +1,330 @@
+// An index directory of several segments with deletes, searched against a
+// fresh single build of the same live documents: every hit's id and score
+// (to the last bit), totals and facet counts must be equal, across plain,
+// phrase, prefix, typo, filtered, faceted, sorted and paged requests.
+// The directory is written here with the storage layer (segments with
+// sources, delete files, tombstones, manifest) as IndexWriter writes it.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "libsearch/index.h"
+#include "libsearch/index_builder.h"
+#include "storage/index_dir.h"
+#include "storage/manifest.h"
+#include "testing/test_util.h"
+
+namespace libsearch {
+namespace {
+
+using Json = nlohmann::json;
+using internal::Manifest;
+using internal::SegmentEntry;
+
+struct SegmentModel {
+  std::vector<std::string> docs;  // Sources, in doc order.
+  std::set<uint32_t> deleted;
+};
+
+Schema TestSchema() {
+  // The bundled schema, with ingredients not stored: tombstones must come
+  // from sources, not from stored fields.
+  Json j = Json::parse(testing::ReadFile(testing::SourcePath("examples/products/schema.json")));
+  j["fields"]["ingredients"]["stored"] = false;
+  auto schema = Schema::FromJson(j.dump());
+  EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+  return *schema;
+}
+
+Status WriteIndex(const Schema& schema, const std::vector<std::string>& docs, bool keep_source,
+                  const std::string& path) {
+  IndexBuilderOptions options;
+  options.keep_source = keep_source;
+  LIBSEARCH_ASSIGN_OR_RETURN(auto builder, IndexBuilder::Create(schema, options));
+  for (const std::string& d : docs) LIBSEARCH_RETURN_IF_ERROR(builder->AddJson(d));
+  return builder->Build(path);
+}
+
+// Writes the model as an index directory at `dir` (generation 1).
+void WriteDirectory(const Schema& schema, const std::vector<SegmentModel>& segments,
+                    const std::string& dir) {
+  Manifest m;
+  m.generation = 1;
+  m.schema_json = schema.ToJson();
+  for (const SegmentModel& seg : segments) {
+    SegmentEntry e;
+    e.name = Manifest::SegmentName(m.next_segment++);
+    e.num_docs = seg.docs.size();
+    ASSERT_OK(WriteIndex(schema, seg.docs, true, dir + "/" + e.SegmentFile()));
+    if (!seg.deleted.empty()) {
+      internal::DocSet deleted;
+      std::vector<std::string> gone;
+      for (uint32_t d : seg.deleted) {
+        deleted.Add(d);
+        gone.push_back(seg.docs[d]);
+      }
+      e.num_deleted = seg.deleted.size();
+      e.deletes = e.name + "_1.del";
+      e.tombstone = e.name + "_1.tomb";
+      ASSERT_OK(internal::WriteDeleteFile(dir + "/" + e.deletes, deleted, e.num_docs));
+      ASSERT_OK(WriteIndex(schema, gone, false, dir + "/" + e.tombstone));
+    }
+    m.segments.push_back(e);
+  }
+  ASSERT_OK(internal::WriteManifest(dir, m));
+}
+
+std::string IdOf(const std::string& doc) { return Json::parse(doc)["barcode"].get<std::string>(); }
+
+class SegmentedIndexTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const Schema schema = TestSchema();
+    const std::vector<std::string> products = testing::FirstBundledProducts(3000);
+    std::mt19937 rng(1717);
+    std::vector<SegmentModel> segments(1);
+    size_t next = 1200;
+    segments[0].docs.assign(products.begin(), products.begin() + next);
+    // Where each live id is: (segment, doc).
+    std::map<std::string, std::pair<size_t, uint32_t>> live;
+    for (uint32_t d = 0; d < next; ++d) live[IdOf(segments[0].docs[d])] = {0, d};
+    auto erase = [&](const std::string& id) {
+      const auto [s, d] = live.at(id);
+      segments[s].deleted.insert(d);
+      live.erase(id);
+    };
+    auto random_live = [&]() {
+      auto it = live.begin();
+      std::advance(it, static_cast<long>(rng() % live.size()));
+      return it->first;
+    };
+    for (int round = 0; round < 8; ++round) {
+      SegmentModel seg;
+      std::map<std::string, size_t> pending;  // id -> index in seg.docs
+      const int ops = 20 + static_cast<int>(rng() % 120);
+      for (int op = 0; op < ops; ++op) {
+        const int kind = static_cast<int>(rng() % 4);
+        if (kind == 0 && live.size() > 10) {  // Delete.
+          const std::string id = random_live();
+          if (pending.count(id)) continue;  // Keep the model simple: not in this batch.
+          erase(id);
+        } else if (kind == 1 && live.size() > 10) {  // Upsert a changed copy.
+          const std::string id = random_live();
+          if (pending.count(id)) continue;
+          const auto [s, d] = live.at(id);
+          Json doc = Json::parse(segments[s].docs[d]);
+          doc["sugars_100g"] = static_cast<double>(rng() % 4000) / 100.0;
+          if (rng() % 2) {
+            doc["product_name"] =
+                doc.value("product_name", std::string()) + " organic chocolate";
+          }
+          erase(id);
+          pending[id] = seg.docs.size();
+          seg.docs.push_back(doc.dump());
+        } else if (next < products.size()) {  // A new product.
+          const std::string id = IdOf(products[next]);
+          pending[id] = seg.docs.size();
+          seg.docs.push_back(products[next++]);
+        }
+      }
+      const size_t s = segments.size();
+      for (const auto& [id, d] : pending) live[id] = {s, static_cast<uint32_t>(d)};
+      segments.push_back(std::move(seg));
+    }
+    ASSERT_EQ(segments.back().deleted.size(), 0u);
+    std::filesystem::create_directory(dir_->File("live"));
+    WriteDirectory(schema, segments, dir_->File("live"));
+    std::vector<std::string> final_docs;
+    for (const SegmentModel& seg : segments) {
+      for (uint32_t d = 0; d < seg.docs.size(); ++d) {
+        if (!seg.deleted.count(d)) final_docs.push_back(seg.docs[d]);
+      }
+      ASSERT_LT(seg.deleted.size(), seg.docs.size() + 1);
+    }
+    num_live_ = final_docs.size();
+    ASSERT_OK(WriteIndex(schema, final_docs, false, dir_->File("fresh.idx")));
+    for (const std::string& d : final_docs) {
+      const Json j = Json::parse(d);
+      if (j.contains("product_name")) names_->push_back(j["product_name"].get<std::string>());
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    names_->clear();
+  }
+
+  static testing::TempDir* dir_;
+  static std::vector<std::string>* names_;
+  static size_t num_live_;
+};
+testing::TempDir* SegmentedIndexTest::dir_ = nullptr;
+std::vector<std::string>* SegmentedIndexTest::names_ = new std::vector<std::string>();
+size_t SegmentedIndexTest::num_live_ = 0;
+
+void ExpectSameResponse(const SearchResponse& want, const SearchResponse& got,
+                        const std::string& what) {
+  ASSERT_EQ(want.hits.size(), got.hits.size()) << what;
+  for (size_t i = 0; i < want.hits.size(); ++i) {
+    EXPECT_EQ(want.hits[i].id, got.hits[i].id) << what << " hit " << i;
+    uint32_t a, b;
+    std::memcpy(&a, &want.hits[i].score, 4);
+    std::memcpy(&b, &got.hits[i].score, 4);
+    EXPECT_EQ(a, b) << what << " hit " << i << ": " << want.hits[i].score << " vs "
+                    << got.hits[i].score;
+    EXPECT_EQ(want.hits[i].doc_json, got.hits[i].doc_json) << what;
+    EXPECT_EQ(want.hits[i].highlights, got.hits[i].highlights) << what;
+  }
+  if (want.total_exact && got.total_exact) {
+    EXPECT_EQ(want.total, got.total) << what;
+  }
+  ASSERT_EQ(want.facets.size(), got.facets.size()) << what;
+  for (size_t f = 0; f < want.facets.size(); ++f) {
+    ASSERT_EQ(want.facets[f].values.size(), got.facets[f].values.size()) << what;
+    for (size_t v = 0; v < want.facets[f].values.size(); ++v) {
+      EXPECT_EQ(want.facets[f].values[v].value, got.facets[f].values[v].value) << what;
+      EXPECT_EQ(want.facets[f].values[v].count, got.facets[f].values[v].count) << what;
+    }
+  }
+}
+
+// A word of a random live product name, sometimes cut (prefix) or with one
+// letter changed (typo).
+std::string RandomWord(std::mt19937& rng, const std::vector<std::string>& names) {
+  for (;;) {
+    const std::string& name = names[rng() % names.size()];
+    std::vector<std::string> words;
+    std::string w;
+    for (char c : name + " ") {
+      if (std::isalpha(static_cast<unsigned char>(c))) {
+        w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      } else {
+        if (w.size() >= 3) words.push_back(w);
+        w.clear();
+      }
+    }
+    if (!words.empty()) return words[rng() % words.size()];
+  }
+}
+
+TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
+  auto live = Index::Open(dir_->File("live"));
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  auto fresh = Index::Open(dir_->File("fresh.idx"));
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_EQ((*live)->num_docs(), num_live_);
+  EXPECT_GT((*live)->Info().segments.size(), 5u);
+  std::mt19937 rng(99);
+  const char* filters[] = {"is_healthy:true", "sugars_100g:<5", "country:(france OR germany)",
+                           "fat_100g:[1 TO 20]"};
+  int compared = 0;
+  for (int q = 0; q < 1000; ++q) {
+    SearchRequest req;
+    const int words = 1 + static_cast<int>(rng() % 3);
+    for (int w = 0; w < words; ++w) {
+      std::string word = RandomWord(rng, *names_);
+      if (rng() % 8 == 0 && word.size() > 5) word[2 + rng() % (word.size() - 3)] = 'x';
+      req.query += (w ? " " : "") + word;
+    }
+    if (rng() % 10 == 0) req.query = "\"" + req.query + "\"";
+    if (rng() % 12 == 0) req.query.clear();
+    req.k = 1 + rng() % 20;
+    req.offset = rng() % 4 == 0 ? rng() % 15 : 0;
+    req.default_operator = rng() % 3 == 0 ? Operator::kOr : Operator::kAnd;
+    req.prefix_last = rng() % 4 == 0;
+    req.typos = rng() % 4 == 0;
+    if (rng() % 3 == 0) req.filters.push_back(filters[rng() % 4]);
+    if (rng() % 4 == 0) req.total_hits_threshold = SearchRequest::kExactTotal;
+    if (rng() % 4 == 0) {
+      FacetRequest country;
+      country.field = "country";
+      country.size = 1 + rng() % 6;
+      country.disjunctive = rng() % 2 == 0;
+      req.facets.push_back(country);
+      FacetRequest sugars;
+      sugars.field = "sugars_100g";
+      sugars.ranges = {{"low", -1e9, 5}, {"", 5, 20}, {"high", 20, 1e9}};
+      req.facets.push_back(sugars);
+    }
+    if (rng() % 4 == 0) {
+      const char* fields[] = {"sugars_100g", "country", "_score", "fat_100g"};
+      req.sort.push_back({fields[rng() % 4], rng() % 2 == 0});
+      if (rng() % 2) req.sort.push_back({"_score", true});
+    }
+    if (rng() % 6 == 0) req.highlight.fields = {"product_name"};
+    req.include_docs = rng() % 2 == 0;
+    const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
+    auto want = (*fresh)->Search(req);
+    auto got = (*live)->Search(req);
+    ASSERT_EQ(want.ok(), got.ok()) << what << ": " << want.status().ToString() << " / "
+                                   << got.status().ToString();
+    if (!want.ok()) continue;
+    ExpectSameResponse(*want, *got, what);
+    if (::testing::Test::HasFailure()) return;
+    compared += !want->hits.empty();
+  }
+  EXPECT_GT(compared, 500);
+}
+
+TEST_F(SegmentedIndexTest, RelevanceCursorsPageLikeAFreshBuild) {
+  auto live = Index::Open(dir_->File("live"));
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  auto fresh = Index::Open(dir_->File("fresh.idx"));
+  ASSERT_TRUE(fresh.ok());
+  for (const char* query : {"chocolate", "organic chocolate", "sauce tomate", ""}) {
+    SearchRequest req;
+    req.query = query;
+    req.k = 7;
+    req.include_docs = false;
+    std::vector<std::string> a, b;
+    std::string ca, cb;
+    for (int page = 0; page < 6; ++page) {
+      SearchRequest ra = req, rb = req;
+      ra.search_after = ca;
+      rb.search_after = cb;
+      auto pa = (*fresh)->Search(ra);
+      auto pb = (*live)->Search(rb);
+      ASSERT_TRUE(pa.ok() && pb.ok()) << pb.status().ToString();
+      for (const Hit& h : pa->hits) a.push_back(h.id);
+      for (const Hit& h : pb->hits) b.push_back(h.id);
+      ca = pa->next_cursor;
+      cb = pb->next_cursor;
+      if (pa->hits.empty()) break;
+    }
+    EXPECT_EQ(a, b) << query;
+  }
+}
+
+TEST_F(SegmentedIndexTest, DeletedDocsAreGoneAndInfoShowsSegments) {
+  auto live = Index::Open(dir_->File("live"));
+  ASSERT_TRUE(live.ok());
+  const IndexInfo info = (*live)->Info();
+  EXPECT_EQ(info.generation, 1u);
+  uint64_t docs = 0, deleted = 0;
+  for (const SegmentInfo& s : info.segments) {
+    docs += s.docs;
+    deleted += s.deleted;
+  }
+  EXPECT_GT(deleted, 0u);
+  EXPECT_EQ(docs - deleted, info.num_docs);
+  EXPECT_OK((*live)->Verify());
+  // Every doc number either is deleted (NotFound) or holds a live doc.
+  uint64_t found = 0;
+  for (uint32_t d = 0; d < docs; ++d) {
+    auto doc = (*live)->StoredDocument(d);
+    if (doc.ok()) {
+      ++found;
+    } else {
+      EXPECT_EQ(doc.status().code(), StatusCode::kNotFound);
+    }
+  }
+  EXPECT_EQ(found, info.num_docs);
+}
+
+}  // namespace
+}  // namespace libsearch
