@@ -76,7 +76,11 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
       cursor_tier = tier_of_cursor->At(plan.cursor->first);
     }
   }
-  if (plan.cursor) sorted.SetCursor({plan.cursor->second, plan.cursor->first, cursor_tier});
+  if (plan.cursor) {
+    sorted.SetCursor(plan.order->CursorAt(plan.cursor->first, plan.cursor->second, cursor_tier));
+  } else if (plan.foreign_cursor) {
+    sorted.SetCursor(*plan.foreign_cursor);
+  }
   std::vector<FacetCounter>& counters = plan.facets;
   Collected out;
   for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {

@@ -10,10 +10,12 @@ namespace libsearch::internal {
 Result<HitOrder> HitOrder::Create(const IndexReader& reader, const std::vector<SortField>& sort) {
   HitOrder order;
   order.num_docs_ = reader.num_docs();
+  order.reader_ = &reader;
   for (const SortField& s : sort) {
     Key key{Key::Kind::kScore, s.descending};
     if (s.field == "_score") {
       order.keys_.push_back(key);
+      order.fields_.push_back(0);
       continue;
     }
     const auto f = reader.schema().FieldIndex(s.field);
@@ -28,36 +30,109 @@ Result<HitOrder> HitOrder::Create(const IndexReader& reader, const std::vector<S
                                      "field other than the id, or _score)");
     }
     order.keys_.push_back(key);
+    order.fields_.push_back(static_cast<uint32_t>(*f));
   }
   return order;
 }
 
-int HitOrder::Compare(const Key& key, uint32_t a, float a_score, uint32_t b, float b_score) const {
-  int cmp = 0;  // Ascending comparison; missing values always sort last.
-  switch (key.kind) {
-    case Key::Kind::kScore: cmp = a_score < b_score ? -1 : a_score > b_score ? 1 : 0; break;
-    case Key::Kind::kNumeric: {
-      const bool ha = key.numeric->Has(a), hb = key.numeric->Has(b);
-      if (ha != hb) return ha ? -1 : 1;
-      if (!ha) return 0;
-      const double va = key.numeric->Value(a), vb = key.numeric->Value(b);
-      cmp = va < vb ? -1 : va > vb ? 1 : 0;
-      break;
-    }
-    case Key::Kind::kKeyword: {
-      const uint32_t *ab, *ae, *bb, *be;
-      uint32_t sa, sb;
-      const bool ha = key.keyword->Ords(a, &sa, &ab, &ae) && ab != ae;
-      const bool hb = key.keyword->Ords(b, &sb, &bb, &be) && bb != be;
-      if (ha != hb) return ha ? -1 : 1;
-      if (!ha) return 0;
-      // Multi-valued: ascending uses the smallest value, descending the largest.
-      const uint32_t oa = key.descending ? ae[-1] : *ab, ob = key.descending ? be[-1] : *bb;
-      cmp = oa < ob ? -1 : oa > ob ? 1 : 0;
-      break;
-    }
+HitOrder::Position::Value HitOrder::ValueOf(const Key& key, uint32_t doc) const {
+  Position::Value v;
+  if (key.kind == Key::Kind::kNumeric) {
+    v.has = key.numeric->Has(doc);
+    if (v.has) v.v = key.numeric->Value(doc);
+  } else if (key.kind == Key::Kind::kKeyword) {
+    const uint32_t *b, *e;
+    uint32_t scratch;
+    v.has = key.keyword->Ords(doc, &scratch, &b, &e) && b != e;
+    // Multi-valued: ascending uses the smallest value, descending the largest.
+    if (v.has) v.v = 2.0 * (key.descending ? e[-1] : *b);
   }
+  return v;
+}
+
+int HitOrder::CompareValues(const Key& key, const Position::Value& a, const Position::Value& b) {
+  // Ascending comparison; missing values always sort last.
+  if (a.has != b.has) return a.has ? -1 : 1;
+  if (!a.has) return 0;
+  const int cmp = a.v < b.v ? -1 : a.v > b.v ? 1 : 0;
   return key.descending ? -cmp : cmp;
+}
+
+int HitOrder::Compare(const Key& key, uint32_t a, float a_score, uint32_t b, float b_score) const {
+  if (key.kind == Key::Kind::kScore) {
+    const int cmp = a_score < b_score ? -1 : a_score > b_score ? 1 : 0;
+    return key.descending ? -cmp : cmp;
+  }
+  return CompareValues(key, ValueOf(key, a), ValueOf(key, b));
+}
+
+HitOrder::Position HitOrder::CursorAt(uint32_t doc, float score, uint32_t tier) const {
+  Position c;
+  for (const Key& key : keys_) c.values.push_back(ValueOf(key, doc));
+  c.score = score;
+  c.doc = doc;
+  c.tier = tier;
+  return c;
+}
+
+std::vector<HitOrder::Portable> HitOrder::PortableValues(uint32_t doc) const {
+  std::vector<Portable> out;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    const Position::Value v = ValueOf(keys_[i], doc);
+    Portable p;
+    p.has = v.has;
+    if (v.has && keys_[i].kind == Key::Kind::kNumeric) p.number = v.v;
+    if (v.has && keys_[i].kind == Key::Kind::kKeyword) {
+      p.has = reader_->field(fields_[i])->dict.Term(static_cast<uint32_t>(v.v / 2), &p.text);
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+HitOrder::Position HitOrder::CursorFrom(const std::vector<Portable>& values, float score,
+                                      int64_t doc, uint32_t tier) const {
+  Position c;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    Position::Value v;
+    v.has = i < values.size() && values[i].has;
+    if (v.has && keys_[i].kind == Key::Kind::kNumeric) v.v = values[i].number;
+    if (v.has && keys_[i].kind == Key::Kind::kKeyword) {
+      const TermDictReader& dict = reader_->field(fields_[i])->dict;
+      const uint32_t lb = dict.LowerBound(values[i].text);
+      const bool here = dict.Find(values[i].text).has_value();
+      v.v = here ? 2.0 * lb : 2.0 * lb - 1;
+    }
+    c.values.push_back(v);
+  }
+  c.score = score;
+  c.doc = doc;
+  c.tier = tier;
+  return c;
+}
+
+int HitOrder::CompareUnscored(uint32_t a, const Position& b) const {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i].kind == Key::Kind::kScore) return 0;
+    const int cmp = CompareValues(keys_[i], ValueOf(keys_[i], a), b.values[i]);
+    if (cmp != 0) return cmp;
+  }
+  return 0;
+}
+
+bool HitOrder::CursorBefore(const Position& c, uint32_t doc, float score) const {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    int cmp;
+    if (keys_[i].kind == Key::Kind::kScore) {
+      cmp = c.score < score ? -1 : c.score > score ? 1 : 0;
+      if (keys_[i].descending) cmp = -cmp;
+    } else {
+      cmp = CompareValues(keys_[i], c.values[i], ValueOf(keys_[i], doc));
+    }
+    if (cmp != 0) return cmp < 0;
+  }
+  if (c.score != score) return c.score > score;
+  return c.doc < static_cast<int64_t>(doc);
 }
 
 bool HitOrder::Before(uint32_t a, float a_score, uint32_t b, float b_score) const {

@@ -25,6 +25,41 @@ class HitOrder {
   // a collector reject a doc without scoring it.
   int CompareUnscored(uint32_t a, uint32_t b) const;
 
+  // A sort value in a form other files (segments) can compare with their
+  // own docs': numbers as themselves, keyword values as text.
+  struct Portable {
+    bool has = false;
+    double number = 0;
+    std::string text;
+  };
+  // A search_after position, which need not be a doc of this file: a hit
+  // of another segment ranks here by its values, score, tier and doc.
+  struct Position {
+    // Per key (ignored for _score): numbers as themselves; keyword values as
+    // twice their ordinal here, or, absent here, twice the ordinal of the
+    // next greater term minus one (so they sort between their neighbours).
+    struct Value {
+      bool has = false;
+      double v = 0;
+    };
+    std::vector<Value> values;
+    float score = 0;
+    // Ties on everything else: docs above this rank after the cursor (-1:
+    // every doc of this file does; num_docs: none does).
+    int64_t doc = 0;
+    uint32_t tier = 0;  // Typo tier (relevance order only).
+  };
+  // The position of `doc` with `score` (and `tier`) in this file.
+  Position CursorAt(uint32_t doc, float score, uint32_t tier = 0) const;
+  // The sort values of `doc`, one per key, for CursorFrom in another file.
+  std::vector<Portable> PortableValues(uint32_t doc) const;
+  Position CursorFrom(const std::vector<Portable>& values, float score, int64_t doc,
+                    uint32_t tier) const;
+  // As CompareUnscored, with the cursor as b.
+  int CompareUnscored(uint32_t a, const Position& b) const;
+  // True iff the cursor ranks strictly before (doc, score); tiers not compared.
+  bool CursorBefore(const Position& c, uint32_t doc, float score) const;
+
   // Cursor text for a hit: its doc and exact score (the file is immutable,
   // so the doc's sort values can be read again).
   static std::string Cursor(uint32_t doc, float score);
@@ -40,7 +75,12 @@ class HitOrder {
   };
   // Compares one key; <0 if a first, >0 if b first, 0 if equal.
   int Compare(const Key& key, uint32_t a, float a_score, uint32_t b, float b_score) const;
+  // A non-score key's value of `doc`, and the order of two values of it.
+  Position::Value ValueOf(const Key& key, uint32_t doc) const;
+  static int CompareValues(const Key& key, const Position::Value& a, const Position::Value& b);
   std::vector<Key> keys_;
+  const IndexReader* reader_ = nullptr;
+  std::vector<uint32_t> fields_;  // Per key: its field (unused for _score).
   uint32_t num_docs_ = 0;
 };
 

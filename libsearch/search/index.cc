@@ -35,8 +35,8 @@ Result<SearchResponse> IndexImpl::Search(const SearchRequest& req) const {
   return std::move(resp);
 }
 
-Result<Collected> IndexImpl::Collect(const SearchRequest& req) const {
-  LIBSEARCH_ASSIGN_OR_RETURN(SearchPlan plan, Plan(req));
+Result<Collected> IndexImpl::Collect(const SearchRequest& req, const ForeignCursor* cursor) const {
+  LIBSEARCH_ASSIGN_OR_RETURN(SearchPlan plan, Plan(req, cursor));
   return Execute(req, std::move(plan));
 }
 

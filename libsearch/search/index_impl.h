@@ -39,6 +39,16 @@ struct SegmentHooks {
   std::shared_ptr<const DocSet> deleted;   // Null: none.
 };
 
+// A search_after position given by another segment of the index: the sort
+// values, score and typo tier of its hit, and where ties on all of those
+// fall in this segment (HitOrder::Position::doc).
+struct ForeignCursor {
+  std::vector<HitOrder::Portable> values;
+  float score = 0;
+  int64_t doc = 0;
+  uint32_t tier = 0;
+};
+
 // The (field, term) pairs a query can match: what highlighting marks.
 using MatchedTerms = std::vector<std::pair<uint32_t, std::string>>;
 
@@ -56,6 +66,7 @@ struct SearchPlan {
   // kVisitAll only.
   std::optional<HitOrder> order;
   std::optional<std::pair<uint32_t, float>> cursor;  // search_after: doc, score.
+  std::optional<HitOrder::Position> foreign_cursor;    // Or another segment's position.
   std::vector<FacetCounter> facets;
   std::vector<int64_t> lift;  // Per facet: its field, if disjunctive; else -1.
 };
@@ -84,7 +95,8 @@ class IndexImpl : public Index {
   // keyword facets hold every value, see FacetCounter::KeepAllValues), and
   // for the hits it keeps, the fetch and highlight stages.
   Status Validate(const SearchRequest& req) const;  // validate.cc
-  Result<Collected> Collect(const SearchRequest& req) const;
+  // With `cursor`, hits rank after it (req.search_after must be empty).
+  Result<Collected> Collect(const SearchRequest& req, const ForeignCursor* cursor = nullptr) const;
   Status Finish(const SearchRequest& req, const MatchedTerms& matched, SearchResponse* resp) const;
   // suggest.cc: "did you mean" for a request that matched nothing.
   std::string Suggest(const SearchRequest& req) const;
@@ -107,7 +119,7 @@ class IndexImpl : public Index {
  private:
   // The stages, in the order Search runs them (Validate above).
   // plan.cc
-  Result<SearchPlan> Plan(const SearchRequest& req) const;
+  Result<SearchPlan> Plan(const SearchRequest& req, const ForeignCursor* cursor) const;
   // The query and its filters as one tree. Filters that only use field
   // `lift_field` are left out (a disjunctive facet's view); -1 keeps all.
   Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1) const;

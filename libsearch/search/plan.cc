@@ -9,10 +9,10 @@
 
 namespace libsearch::internal {
 
-Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req) const {
+Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req, const ForeignCursor* cursor) const {
   SearchPlan plan;
   plan.keep = req.offset + req.k;
-  if (req.facets.empty() && req.sort.empty() && req.search_after.empty()) {
+  if (req.facets.empty() && req.sort.empty() && req.search_after.empty() && cursor == nullptr) {
     plan.collector = TypoTiered(req) && plan.keep > 0 ? SearchPlan::Collector::kTieredTopK
                                                       : SearchPlan::Collector::kTopK;
     LIBSEARCH_ASSIGN_OR_RETURN(plan.query, Parse(req));
@@ -24,6 +24,9 @@ Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req) const {
   LIBSEARCH_ASSIGN_OR_RETURN(plan.order, HitOrder::Create(*reader_, req.sort));
   if (!req.search_after.empty()) {
     LIBSEARCH_ASSIGN_OR_RETURN(plan.cursor, plan.order->ParseCursor(req.search_after));
+  } else if (cursor != nullptr) {
+    plan.foreign_cursor =
+        plan.order->CursorFrom(cursor->values, cursor->score, cursor->doc, cursor->tier);
   }
   plan.lift.assign(req.facets.size(), -1);
   for (size_t i = 0; i < req.facets.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "search/segmented_index.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -7,6 +9,7 @@
 #include <map>
 #include <utility>
 
+#include "libsearch/index_builder.h"
 #include "search/typo_tiers.h"
 #include "storage/index_dir.h"
 
@@ -25,6 +28,26 @@ struct SegmentedIndex::Candidate {
   uint32_t tier = 0;  // Typo tiers: 0 if it matches without typos.
   std::vector<Key> keys;
 };
+
+namespace {
+
+// An index file of no documents, mapped from a file that is gone once open.
+Result<std::unique_ptr<IndexReader>> EmptySegment(const Schema& schema) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string path = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+                     "/libsearch-empty-XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) return Status::IOError("cannot create a temporary file in " + path);
+  ::close(fd);
+  LIBSEARCH_ASSIGN_OR_RETURN(auto builder, IndexBuilder::Create(schema));
+  Status built = builder->Build(path);
+  Result<std::unique_ptr<IndexReader>> reader =
+      built.ok() ? IndexReader::Open(path) : Result<std::unique_ptr<IndexReader>>(built);
+  ::unlink(path.c_str());
+  return reader;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Index>> SegmentedIndex::Open(const std::string& dir,
                                                     const OpenOptions& options) {
@@ -64,6 +87,16 @@ Result<std::unique_ptr<Index>> SegmentedIndex::Open(const std::string& dir,
     LIBSEARCH_RETURN_IF_ERROR(seg.impl->Init());
     index->segments_.push_back(std::move(seg));
   }
+  if (index->segments_.empty()) {
+    // No documents yet: searched as an empty build of the schema, so
+    // requests are checked and answered as on any other index.
+    LIBSEARCH_ASSIGN_OR_RETURN(auto reader, EmptySegment(index->schema_));
+    parts.push_back({reader.get(), nullptr});
+    Segment seg;
+    seg.impl = std::make_unique<IndexImpl>(std::move(reader), options);
+    LIBSEARCH_RETURN_IF_ERROR(seg.impl->Init());
+    index->segments_.push_back(std::move(seg));
+  }
   index->total_docs_ = static_cast<uint32_t>(base);
   index->stats_ = std::make_unique<GlobalStats>(std::move(parts), index->schema_.fields().size());
   for (Segment& seg : index->segments_) {
@@ -81,43 +114,35 @@ int SegmentedIndex::SegmentOf(uint32_t doc) const {
   return static_cast<int>(it - segments_.begin()) - 1;
 }
 
-Result<SearchRequest> SegmentedIndex::SegmentRequest(const SearchRequest& req, size_t s) const {
-  SearchRequest sub = req;
-  sub.offset = 0;
-  sub.k = req.offset + req.k;
-  sub.suggest = false;
-  if (req.search_after.empty()) return sub;
-  if (!req.sort.empty() || IndexImpl::TypoTiered(req)) {
-    return Status::Unimplemented(
-        "search_after with sort fields or typos is not supported yet on an index with several "
-        "segments or deletes; page with offset, or compact the index (`libsearch compact`)");
-  }
-  // Relevance order: after (score c, index doc g). In a segment before g's
-  // every doc scoring c ranks before the cursor; after it, every one after.
+Result<std::optional<ForeignCursor>> SegmentedIndex::ParseCursor(const SearchRequest& req,
+                                                                 size_t* segment) const {
+  if (req.search_after.empty()) return std::optional<ForeignCursor>();
   char* end = nullptr;
   const unsigned long g = std::strtoul(req.search_after.c_str(), &end, 10);
-  const char* score_text = end + 1;
-  if (end == req.search_after.c_str() || *end != ':' || g >= total_docs_) {
+  const int s = end == req.search_after.c_str() || *end != ':' ? -1 : SegmentOf(g);
+  if (s < 0) {
     return Status::InvalidArgument("search_after: '" + req.search_after +
                                    "' is not a cursor from this index (pass next_cursor back "
                                    "unchanged, with the same query)");
   }
+  const char* score_text = end + 1;
   const double score = std::strtod(score_text, &end);
   if (end == score_text || *end != '\0') {
     return Status::InvalidArgument("search_after: bad score in cursor '" + req.search_after + "'");
   }
-  const Segment& seg = segments_[s];
-  const uint32_t n = seg.impl->reader().num_docs();
-  const float c = static_cast<float>(score);
-  if (n == 0) return sub;
-  if (g < seg.base) {
-    sub.search_after = HitOrder::Cursor(n - 1, std::nextafter(c, INFINITY));
-  } else if (g >= seg.base + n) {
-    sub.search_after = HitOrder::Cursor(n - 1, c);
-  } else {
-    sub.search_after = HitOrder::Cursor(static_cast<uint32_t>(g - seg.base), c);
+  *segment = static_cast<size_t>(s);
+  const Segment& seg = segments_[*segment];
+  const uint32_t local = static_cast<uint32_t>(g - seg.base);
+  LIBSEARCH_ASSIGN_OR_RETURN(HitOrder order, HitOrder::Create(seg.impl->reader(), req.sort));
+  ForeignCursor cursor;
+  cursor.values = order.PortableValues(local);
+  cursor.score = static_cast<float>(score);
+  cursor.doc = local;
+  if (IndexImpl::TypoTiered(req) && req.offset + req.k > 0) {
+    LIBSEARCH_ASSIGN_OR_RETURN(auto tier, ExactTier::Create(*seg.impl, req));
+    cursor.tier = tier->At(local);
   }
-  return sub;
+  return std::optional<ForeignCursor>(std::move(cursor));
 }
 
 void SegmentedIndex::FillSortKeys(const SearchRequest& req, std::vector<Candidate>* cands) const {
@@ -186,10 +211,6 @@ void SegmentedIndex::MergeFacets(const SearchRequest& req,
 
 Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
   const auto start = std::chrono::steady_clock::now();
-  if (segments_.empty()) {
-    return Status::InvalidArgument("index '" + dir_ +
-                                   "' has no documents yet; add some with `libsearch update`");
-  }
   // One segment without deletes: its doc numbers are the index's.
   if (segments_.size() == 1 && segments_[0].deleted == nullptr) {
     return segments_[0].impl->Search(req);
@@ -200,10 +221,25 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
   std::vector<Candidate> cands;
   std::vector<MatchedTerms> matched(segments_.size());
   std::vector<std::vector<FacetResult>> facets;
+  // Each segment runs the whole page from offset 0, after the cursor.
+  SearchRequest sub = req;
+  sub.offset = 0;
+  sub.k = req.offset + req.k;
+  sub.suggest = false;
+  sub.search_after.clear();
+  size_t cursor_segment = 0;
+  LIBSEARCH_ASSIGN_OR_RETURN(std::optional<ForeignCursor> cursor,
+                             ParseCursor(req, &cursor_segment));
+  const int64_t cursor_doc = cursor ? cursor->doc : 0;
   for (size_t s = 0; s < segments_.size(); ++s) {
     const Segment& seg = segments_[s];
-    LIBSEARCH_ASSIGN_OR_RETURN(SearchRequest sub, SegmentRequest(req, s));
-    LIBSEARCH_ASSIGN_OR_RETURN(Collected found, seg.impl->Collect(sub));
+    if (cursor) {  // Ties fall by doc: a segment before the cursor's ranks before it.
+      cursor->doc = s < cursor_segment   ? seg.impl->reader().num_docs()
+                    : s > cursor_segment ? -1
+                                         : cursor_doc;
+    }
+    LIBSEARCH_ASSIGN_OR_RETURN(Collected found,
+                               seg.impl->Collect(sub, cursor ? &*cursor : nullptr));
     resp.total += found.resp.total;
     resp.total_exact = resp.total_exact && found.resp.total_exact;
     facets.push_back(std::move(found.resp.facets));
@@ -285,7 +321,6 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
 }
 
 Result<std::string> SegmentedIndex::ExplainQuery(const SearchRequest& req) const {
-  if (segments_.empty()) return Status::InvalidArgument("index '" + dir_ + "' has no documents");
   return segments_[0].impl->ExplainQuery(req);
 }
 
@@ -301,14 +336,13 @@ Result<std::string> SegmentedIndex::StoredDocument(uint32_t doc) const {
 }
 
 IndexInfo SegmentedIndex::Info() const {
-  IndexInfo info;
-  if (!segments_.empty()) info = segments_[0].impl->Info();
+  IndexInfo info = segments_[0].impl->Info();
   info.path = dir_;
   info.generation = manifest_.generation;
   info.num_docs = manifest_.num_live_docs();
   info.file_bytes = 0;
   info.sections.clear();
-  for (size_t s = 0; s < segments_.size(); ++s) {
+  for (size_t s = 0; s < manifest_.segments.size(); ++s) {
     const SegmentEntry& e = manifest_.segments[s];
     const uint64_t bytes = segments_[s].impl->reader().file_size();
     info.segments.push_back({e.name, e.num_docs, e.num_deleted, bytes});

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,10 @@ class SegmentedIndex final : public Index {
   SegmentedIndex() = default;
   // The segment holding index doc `doc`, or -1.
   int SegmentOf(uint32_t doc) const;
-  // The request each segment runs: the whole page from offset 0, and the
-  // cursor translated to the segment's docs.
-  Result<SearchRequest> SegmentRequest(const SearchRequest& req, size_t s) const;
+  // The search_after position of the request, if any, as of its segment
+  // (set to *segment's number).
+  Result<std::optional<ForeignCursor>> ParseCursor(const SearchRequest& req,
+                                                   size_t* segment) const;
   void MergeFacets(const SearchRequest& req, std::vector<std::vector<FacetResult>> parts,
                    SearchResponse* resp) const;
   // Sort keys of candidates (SearchRequest::sort), read from their segments.

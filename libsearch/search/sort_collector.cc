@@ -6,7 +6,7 @@ namespace libsearch::internal {
 
 void SortCollector::Offer(const Entry& e) {
   if (keep_ == 0) return;
-  if (cursor_ && !Before(*cursor_, e)) return;
+  if (cursor_ && !AfterCursor(e)) return;
   const auto worse = [this](const Entry& a, const Entry& b) { return Before(a, b); };
   if (heap_.size() < keep_) {
     heap_.push_back(e);

@@ -28,14 +28,14 @@ class SortCollector {
   SortCollector(const HitOrder* order, size_t keep) : order_(order), keep_(keep) {}
 
   // Keeps only entries that rank strictly after `after` (search_after).
-  void SetCursor(const Entry& after) { cursor_ = after; }
+  void SetCursor(HitOrder::Position after) { cursor_ = std::move(after); }
 
   // False if `doc` cannot be kept, judged on sort values alone (the doc
   // need not be scored): it ranks before the cursor, or after the worst
   // kept entry of a full collector. Docs come in increasing order.
   bool MayKeep(uint32_t doc) const {
     if (keep_ == 0) return false;
-    if (cursor_ && order_->CompareUnscored(doc, cursor_->doc) < 0) return false;
+    if (cursor_ && order_->CompareUnscored(doc, *cursor_) < 0) return false;
     return heap_.size() < keep_ || order_->CompareUnscored(heap_.front().doc, doc) >= 0;
   }
   // Keeps `e` if it is among the best `keep` after the cursor so far.
@@ -53,7 +53,12 @@ class SortCollector {
  private:
   const HitOrder* order_;
   size_t keep_;
-  std::optional<Entry> cursor_;
+  // True iff the cursor ranks strictly before e: tier, then the HitOrder.
+  bool AfterCursor(const Entry& e) const {
+    if (cursor_->tier != e.tier) return cursor_->tier < e.tier;
+    return order_->CursorBefore(*cursor_, e.doc, e.score);
+  }
+  std::optional<HitOrder::Position> cursor_;
   std::vector<Entry> heap_;  // Front: the worst kept entry.
 };
 

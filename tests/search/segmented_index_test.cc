@@ -271,16 +271,21 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
   EXPECT_GT(compared, 500);
 }
 
-TEST_F(SegmentedIndexTest, RelevanceCursorsPageLikeAFreshBuild) {
+TEST_F(SegmentedIndexTest, CursorsPageLikeAFreshBuild) {
   auto live = Index::Open(dir_->File("live"));
   ASSERT_TRUE(live.ok()) << live.status().ToString();
   auto fresh = Index::Open(dir_->File("fresh.idx"));
   ASSERT_TRUE(fresh.ok());
-  for (const char* query : {"chocolate", "organic chocolate", "sauce tomate", ""}) {
+  std::mt19937 rng(5);
+  int long_pages = 0;  // Queries paged past their first page.
+  for (const char* query : {"chocolate", "organic chocolate", "sauce tomate", "", "choclate",
+                            "chocolate", "", "tomate"}) {
     SearchRequest req;
     req.query = query;
     req.k = 7;
     req.include_docs = false;
+    req.typos = rng() % 2 == 0;
+    if (rng() % 2) req.sort.push_back({rng() % 2 ? "country" : "sugars_100g", rng() % 2 == 0});
     std::vector<std::string> a, b;
     std::string ca, cb;
     for (int page = 0; page < 6; ++page) {
@@ -297,7 +302,9 @@ TEST_F(SegmentedIndexTest, RelevanceCursorsPageLikeAFreshBuild) {
       if (pa->hits.empty()) break;
     }
     EXPECT_EQ(a, b) << query;
+    long_pages += a.size() > 7;
   }
+  EXPECT_GE(long_pages, 4);
 }
 
 TEST_F(SegmentedIndexTest, DeletedDocsAreGoneAndInfoShowsSegments) {
@@ -324,6 +331,35 @@ TEST_F(SegmentedIndexTest, DeletedDocsAreGoneAndInfoShowsSegments) {
     }
   }
   EXPECT_EQ(found, info.num_docs);
+}
+
+TEST(SegmentedIndex, AnEmptyDirectoryAnswersLikeAnEmptyBuild) {
+  testing::TempDir dir;
+  const Schema schema = TestSchema();
+  WriteDirectory(schema, {}, dir.path());
+  auto index = Index::Open(dir.path());
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ((*index)->num_docs(), 0u);
+  EXPECT_TRUE((*index)->Info().segments.empty());
+  SearchRequest req;
+  req.query = "chocolate";
+  req.facets.push_back({"country", 5, {}, false});
+  auto resp = (*index)->Search(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->total, 0u);
+  ASSERT_EQ(resp->facets.size(), 1u);
+  req.sort.push_back({"no_such_field", false});
+  resp = (*index)->Search(req);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_NE(resp.status().message().find("no_such_field"), std::string::npos);
+}
+
+TEST(SegmentedIndex, ADirectoryWithoutManifestSaysSo) {
+  testing::TempDir dir;
+  auto index = Index::Open(dir.path());
+  ASSERT_FALSE(index.ok());
+  EXPECT_EQ(index.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(index.status().message().find("not an index directory"), std::string::npos);
 }
 
 }  // namespace

@@ -78,7 +78,7 @@ TEST_F(SortCollectorTest, MatchesBruteForce) {
     Entry cursor{};
     if (with_cursor) {
       cursor = all[rng() % all.size()];
-      collector.SetCursor(cursor);
+      collector.SetCursor(order.CursorAt(cursor.doc, cursor.score, cursor.tier));
     }
     for (const Entry& e : all) {
       if (collector.MayKeep(e.doc)) collector.Offer(e);

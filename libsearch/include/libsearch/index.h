@@ -252,8 +252,7 @@ struct IndexInfo {
 // index-wide statistics and without deleted docs, so hits, scores, order and
 // facet counts equal those of a single build of the same live documents
 // (Hit::doc numbers differ: they count deleted docs too). Suggestions come
-// from the largest segment's dictionary, and search_after with sort fields
-// or typo tiers is not supported across segments yet.
+// from the largest segment's dictionary.
 class LIBSEARCH_EXPORT Index {
  public:
   static Result<std::unique_ptr<Index>> Open(const std::string& path,
