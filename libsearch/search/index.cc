@@ -14,7 +14,9 @@ namespace libsearch {
 namespace internal {
 
 IndexImpl::IndexImpl(std::unique_ptr<IndexReader> reader, const OpenOptions& options)
-    : reader_(std::move(reader)), options_(options), filter_cache_(options.filter_cache_bytes) {}
+    : reader_(std::move(reader)),
+      options_(options),
+      filter_cache_(std::make_shared<FilterCache>(options.filter_cache_bytes)) {}
 
 Status IndexImpl::Init() {
   LIBSEARCH_RETURN_IF_ERROR(InitAnalyzers());
@@ -33,6 +35,10 @@ Result<SearchResponse> IndexImpl::Search(const SearchRequest& req) const {
                                            std::chrono::steady_clock::now() - start)
                                            .count());
   return std::move(resp);
+}
+
+Result<std::unique_ptr<Index>> IndexImpl::Reopen() const {
+  return Index::Open(reader_->path(), options_);
 }
 
 Result<Collected> IndexImpl::Collect(const SearchRequest& req, const ForeignCursor* cursor) const {

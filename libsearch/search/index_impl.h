@@ -79,16 +79,28 @@ struct Collected {
 };
 
 class IndexImpl : public Index {
+ private:
+  IndexImpl(const IndexImpl&) = default;  // For Share().
+
  public:
+  IndexImpl& operator=(const IndexImpl&) = delete;
   IndexImpl(std::unique_ptr<IndexReader> reader, const OpenOptions& options);
   // Makes this a segment (SegmentedIndex). REQUIRES: before any search.
   void SetSegmentHooks(SegmentHooks hooks) { hooks_ = std::move(hooks); }
+  // The same file as a segment of another snapshot: shares this one's
+  // mapping, analysers and filter cache (cheap: no file is read).
+  std::unique_ptr<IndexImpl> Share(SegmentHooks hooks) const {
+    auto copy = std::unique_ptr<IndexImpl>(new IndexImpl(*this));
+    copy->hooks_ = std::move(hooks);
+    return copy;
+  }
   bool is_segment() const { return hooks_.stats != nullptr || hooks_.deleted != nullptr; }
   const IndexReader& reader() const { return *reader_; }
 
   // index.cc: the pipeline.
   Status Init();
   Result<SearchResponse> Search(const SearchRequest& req) const override;
+  Result<std::unique_ptr<Index>> Reopen() const override;
 
   // A SegmentedIndex's search runs these on each segment: Validate, then
   // the plan and execute stages (hits hold this segment's docs and scores;
@@ -163,14 +175,16 @@ class IndexImpl : public Index {
   // suggest.cc
   std::string SurfaceForm(uint32_t f, uint32_t ord, const std::string& term) const;
 
-  std::unique_ptr<IndexReader> reader_;
+  // What Share() shares: the mapping, analysers and filter cache of one
+  // file, whatever snapshots of an index directory it belongs to.
+  std::shared_ptr<const IndexReader> reader_;
   OpenOptions options_;
-  std::vector<std::unique_ptr<analysis::Analyzer>> owned_;
+  std::vector<std::shared_ptr<const analysis::Analyzer>> owned_;
   std::vector<const analysis::Analyzer*> analyzers_;
   std::vector<const analysis::Analyzer*> surface_analyzers_;
   SynonymMap synonyms_;
   const analysis::Analyzer* synonym_analyzer_ = nullptr;
-  mutable FilterCache filter_cache_;
+  std::shared_ptr<FilterCache> filter_cache_;
   std::vector<uint32_t> default_fields_;
   SegmentHooks hooks_;
 };

@@ -116,7 +116,7 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
   if ((*filter)->kind == Query::Kind::kRange) return Status::Ok();
   const std::string key = (*filter)->ToString(reader_->schema());
   bool build = false;
-  std::shared_ptr<const DocSet> set = filter_cache_.Find(key, &build);
+  std::shared_ptr<const DocSet> set = filter_cache_->Find(key, &build);
   if (set == nullptr && build) {
     ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
     auto scorer = CreateScorer(**filter, &ctx);
@@ -133,7 +133,7 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
     if (ctx.corrupt()) return CorruptPostings();
     built->Optimize();
     set = built;
-    filter_cache_.Insert(key, std::move(built));
+    filter_cache_->Insert(key, std::move(built));
   }
   if (set == nullptr) return Status::Ok();
   auto node = std::make_unique<Query>();

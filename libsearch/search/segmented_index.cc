@@ -51,60 +51,96 @@ Result<std::unique_ptr<IndexReader>> EmptySegment(const Schema& schema) {
 
 Result<std::unique_ptr<Index>> SegmentedIndex::Open(const std::string& dir,
                                                     const OpenOptions& options) {
+  LIBSEARCH_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(dir));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto index, Load(dir, std::move(manifest), options, nullptr));
+  return std::unique_ptr<Index>(std::move(index));
+}
+
+Result<std::unique_ptr<Index>> SegmentedIndex::Reopen() const {
+  LIBSEARCH_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(dir_));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto index, Load(dir_, std::move(manifest), options_, this));
+  return std::unique_ptr<Index>(std::move(index));
+}
+
+Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& dir,
+                                                             Manifest manifest,
+                                                             const OpenOptions& options,
+                                                             const SegmentedIndex* previous) {
   auto index = std::unique_ptr<SegmentedIndex>(new SegmentedIndex());
   index->dir_ = dir;
-  LIBSEARCH_ASSIGN_OR_RETURN(index->manifest_, ReadManifest(dir));
+  index->options_ = options;
+  index->manifest_ = std::move(manifest);
   LIBSEARCH_ASSIGN_OR_RETURN(index->schema_, Schema::FromJson(index->manifest_.schema_json));
+  // What a previous snapshot already has open, by file name.
+  std::map<std::string, const Segment*> open;
+  if (previous != nullptr) {
+    for (size_t s = 0; s < previous->manifest_.segments.size(); ++s) {
+      open[previous->manifest_.segments[s].name] = &previous->segments_[s];
+    }
+  }
   std::vector<GlobalStats::Part> parts;
   bool needs_stats = index->manifest_.segments.size() > 1;
   uint64_t base = 0;
   for (const SegmentEntry& e : index->manifest_.segments) {
-    const std::string path = dir + "/" + e.SegmentFile();
-    LIBSEARCH_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(path));
-    if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
-    if (reader->num_docs() != e.num_docs) {
-      return Status::Corruption("segment '" + path + "' has " +
-                                std::to_string(reader->num_docs()) + " docs, its manifest says " +
-                                std::to_string(e.num_docs));
-    }
     Segment seg;
     seg.base = static_cast<uint32_t>(base);
     base += e.num_docs;
     if (base >= kNoMoreDocs) return Status::ResourceExhausted("index '" + dir + "' is too large");
-    if (!e.deletes.empty()) {
-      LIBSEARCH_ASSIGN_OR_RETURN(auto deleted, ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
-      seg.deleted = std::move(deleted);
-      LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone, IndexReader::Open(dir + "/" + e.tombstone));
-      if (seg.tombstone->num_docs() != e.num_deleted) {
-        return Status::Corruption("tombstone '" + e.tombstone + "' of '" + dir + "' has " +
-                                  std::to_string(seg.tombstone->num_docs()) +
-                                  " docs for " + std::to_string(e.num_deleted) + " deletes");
+    const auto was = open.find(e.name);
+    const Segment* old = was == open.end() ? nullptr : was->second;
+    if (old != nullptr) {
+      seg.impl = old->impl;  // Hooks are set below, on a shared copy.
+    } else {
+      const std::string path = dir + "/" + e.SegmentFile();
+      LIBSEARCH_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(path));
+      if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
+      if (reader->num_docs() != e.num_docs) {
+        return Status::Corruption("segment '" + path + "' has " +
+                                  std::to_string(reader->num_docs()) +
+                                  " docs, its manifest says " + std::to_string(e.num_docs));
       }
-      needs_stats = true;
+      auto impl = std::make_shared<IndexImpl>(std::move(reader), options);
+      LIBSEARCH_RETURN_IF_ERROR(impl->Init());
+      seg.impl = std::move(impl);
     }
-    parts.push_back({reader.get(), seg.tombstone.get()});
-    seg.impl = std::make_unique<IndexImpl>(std::move(reader), options);
-    LIBSEARCH_RETURN_IF_ERROR(seg.impl->Init());
+    if (!e.deletes.empty()) {
+      needs_stats = true;
+      seg.delete_file = e.deletes;
+      if (old != nullptr && old->delete_file == e.deletes) {
+        seg.deleted = old->deleted;
+        seg.tombstone = old->tombstone;
+      } else {
+        LIBSEARCH_ASSIGN_OR_RETURN(seg.deleted, ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
+        LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone, IndexReader::Open(dir + "/" + e.tombstone));
+        if (seg.tombstone->num_docs() != e.num_deleted) {
+          return Status::Corruption("tombstone '" + e.tombstone + "' of '" + dir + "' has " +
+                                    std::to_string(seg.tombstone->num_docs()) + " docs for " +
+                                    std::to_string(e.num_deleted) + " deletes");
+        }
+      }
+    }
+    parts.push_back({&seg.impl->reader(), seg.tombstone.get()});
     index->segments_.push_back(std::move(seg));
   }
   if (index->segments_.empty()) {
     // No documents yet: searched as an empty build of the schema, so
     // requests are checked and answered as on any other index.
     LIBSEARCH_ASSIGN_OR_RETURN(auto reader, EmptySegment(index->schema_));
-    parts.push_back({reader.get(), nullptr});
     Segment seg;
-    seg.impl = std::make_unique<IndexImpl>(std::move(reader), options);
-    LIBSEARCH_RETURN_IF_ERROR(seg.impl->Init());
+    auto impl = std::make_shared<IndexImpl>(std::move(reader), options);
+    LIBSEARCH_RETURN_IF_ERROR(impl->Init());
+    seg.impl = std::move(impl);
+    parts.push_back({&seg.impl->reader(), nullptr});
     index->segments_.push_back(std::move(seg));
   }
   index->total_docs_ = static_cast<uint32_t>(base);
-  index->stats_ = std::make_unique<GlobalStats>(std::move(parts), index->schema_.fields().size());
+  index->stats_ = std::make_shared<GlobalStats>(std::move(parts), index->schema_.fields().size());
   for (Segment& seg : index->segments_) {
     // One segment without deletes is a single build: its own statistics
     // (and its block maxima) are the index's.
-    seg.impl->SetSegmentHooks({needs_stats ? index->stats_.get() : nullptr, seg.deleted});
+    seg.impl = seg.impl->Share({needs_stats ? index->stats_.get() : nullptr, seg.deleted});
   }
-  return std::unique_ptr<Index>(std::move(index));
+  return index;
 }
 
 int SegmentedIndex::SegmentOf(uint32_t doc) const {

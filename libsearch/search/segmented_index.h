@@ -25,6 +25,7 @@ class SegmentedIndex final : public Index {
   static Result<std::unique_ptr<Index>> Open(const std::string& dir, const OpenOptions& options);
 
   Result<SearchResponse> Search(const SearchRequest& req) const override;
+  Result<std::unique_ptr<Index>> Reopen() const override;
   Result<std::string> ExplainQuery(const SearchRequest& req) const override;
   Result<std::string> StoredDocument(uint32_t doc) const override;
   const Schema& schema() const override { return schema_; }
@@ -33,16 +34,22 @@ class SegmentedIndex final : public Index {
   Status Verify() const override;
 
  private:
+  // Shared with other snapshots where unchanged (Reopen).
   struct Segment {
-    std::unique_ptr<IndexImpl> impl;
-    std::unique_ptr<IndexReader> tombstone;  // Null without deletes.
-    std::shared_ptr<DocSet> deleted;         // Null without deletes.
-    uint32_t base = 0;                       // Its first doc's number in the index.
+    std::shared_ptr<const IndexImpl> impl;           // With this snapshot's hooks.
+    std::shared_ptr<const IndexReader> tombstone;    // Null without deletes.
+    std::shared_ptr<const DocSet> deleted;           // Null without deletes.
+    std::string delete_file;                         // Which commit's deletes those are.
+    uint32_t base = 0;                               // Its first doc's number in the index.
   };
   // A candidate hit of one segment, with what the merge orders it by.
   struct Candidate;
 
   SegmentedIndex() = default;
+  // The snapshot of `manifest`, sharing what `previous` (if any) has open.
+  static Result<std::unique_ptr<SegmentedIndex>> Load(const std::string& dir, Manifest manifest,
+                                                      const OpenOptions& options,
+                                                      const SegmentedIndex* previous);
   // The segment holding index doc `doc`, or -1.
   int SegmentOf(uint32_t doc) const;
   // The search_after position of the request, if any, as of its segment
@@ -55,10 +62,11 @@ class SegmentedIndex final : public Index {
   void FillSortKeys(const SearchRequest& req, std::vector<Candidate>* c) const;
 
   std::string dir_;
+  OpenOptions options_;
   Manifest manifest_;
   Schema schema_;
   std::vector<Segment> segments_;
-  std::unique_ptr<GlobalStats> stats_;
+  std::shared_ptr<GlobalStats> stats_;
   uint32_t total_docs_ = 0;  // Deleted docs included.
 };
 

@@ -50,17 +50,20 @@ Status WriteIndex(const Schema& schema, const std::vector<std::string>& docs, bo
   return builder->Build(path);
 }
 
-// Writes the model as an index directory at `dir` (generation 1).
+// Writes the model as an index directory at `dir` (segment files that
+// exist already are kept).
 void WriteDirectory(const Schema& schema, const std::vector<SegmentModel>& segments,
-                    const std::string& dir) {
+                    const std::string& dir, uint64_t generation = 1) {
   Manifest m;
-  m.generation = 1;
+  m.generation = generation;
   m.schema_json = schema.ToJson();
   for (const SegmentModel& seg : segments) {
     SegmentEntry e;
     e.name = Manifest::SegmentName(m.next_segment++);
     e.num_docs = seg.docs.size();
-    ASSERT_OK(WriteIndex(schema, seg.docs, true, dir + "/" + e.SegmentFile()));
+    if (!std::filesystem::exists(dir + "/" + e.SegmentFile())) {
+      ASSERT_OK(WriteIndex(schema, seg.docs, true, dir + "/" + e.SegmentFile()));
+    }
     if (!seg.deleted.empty()) {
       internal::DocSet deleted;
       std::vector<std::string> gone;
@@ -69,8 +72,8 @@ void WriteDirectory(const Schema& schema, const std::vector<SegmentModel>& segme
         gone.push_back(seg.docs[d]);
       }
       e.num_deleted = seg.deleted.size();
-      e.deletes = e.name + "_1.del";
-      e.tombstone = e.name + "_1.tomb";
+      e.deletes = e.name + "_" + std::to_string(generation) + ".del";
+      e.tombstone = e.name + "_" + std::to_string(generation) + ".tomb";
       ASSERT_OK(internal::WriteDeleteFile(dir + "/" + e.deletes, deleted, e.num_docs));
       ASSERT_OK(WriteIndex(schema, gone, false, dir + "/" + e.tombstone));
     }
@@ -352,6 +355,53 @@ TEST(SegmentedIndex, AnEmptyDirectoryAnswersLikeAnEmptyBuild) {
   resp = (*index)->Search(req);
   ASSERT_FALSE(resp.ok());
   EXPECT_NE(resp.status().message().find("no_such_field"), std::string::npos);
+}
+
+TEST(SegmentedIndex, ReopenSeesTheNewCommitAndTheOldSnapshotStays) {
+  testing::TempDir dir;
+  const Schema schema = TestSchema();
+  const std::vector<std::string> products = testing::FirstBundledProducts(900);
+  std::vector<SegmentModel> segments(1);
+  segments[0].docs.assign(products.begin(), products.begin() + 600);
+  WriteDirectory(schema, segments, dir.path(), 1);
+  auto first = Index::Open(dir.path());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // Commit 2: deletes in the first segment, a second segment.
+  segments[0].deleted = {1, 7, 30, 31, 599};
+  segments.push_back({{products.begin() + 600, products.end()}, {}});
+  WriteDirectory(schema, segments, dir.path(), 2);
+  auto second = (*first)->Reopen();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ((*first)->num_docs(), 600u);
+  EXPECT_EQ((*second)->num_docs(), 895u);
+  EXPECT_EQ((*second)->Info().generation, 2u);
+  std::vector<std::string> live;
+  for (uint32_t d = 0; d < 600; ++d) {
+    if (!segments[0].deleted.count(d)) live.push_back(products[d]);
+  }
+  live.insert(live.end(), products.begin() + 600, products.end());
+  ASSERT_OK(WriteIndex(schema, live, false, dir.File("fresh.idx")));
+  ASSERT_OK(WriteIndex(schema, {products.begin(), products.begin() + 600}, false,
+                       dir.File("old.idx")));
+  auto fresh = Index::Open(dir.File("fresh.idx"));
+  auto old = Index::Open(dir.File("old.idx"));
+  ASSERT_TRUE(fresh.ok() && old.ok());
+  for (const char* q : {"chocolate", "sauce", "organic milk", "", "the"}) {
+    SearchRequest req;
+    req.query = q;
+    req.k = 20;
+    req.facets.push_back({"country", 5, {}, false});
+    auto a = (*fresh)->Search(req), b = (*second)->Search(req);
+    auto c = (*old)->Search(req), d = (*first)->Search(req);
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok());
+    ExpectSameResponse(*a, *b, std::string("reopened: ") + q);
+    ExpectSameResponse(*c, *d, std::string("old snapshot: ") + q);
+  }
+  // Nothing committed since: a snapshot of the same commit.
+  auto third = (*second)->Reopen();
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)->Info().generation, 2u);
+  EXPECT_EQ((*third)->num_docs(), 895u);
 }
 
 TEST(SegmentedIndex, ADirectoryWithoutManifestSaysSo) {

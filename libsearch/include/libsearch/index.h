@@ -261,6 +261,12 @@ class LIBSEARCH_EXPORT Index {
 
   virtual Result<SearchResponse> Search(const SearchRequest& request) const = 0;
 
+  // The index's latest commit as a new snapshot; this one is unchanged.
+  // Segments both snapshots have are shared, not read again, so after a
+  // small commit this costs about the new segments' opening. A single-file
+  // index is opened again. Same options as this one.
+  virtual Result<std::unique_ptr<Index>> Reopen() const = 0;
+
   // Runs each request in order on the calling thread; one result per request,
   // so a bad query fails alone.
   std::vector<Result<SearchResponse>> SearchBatch(const std::vector<SearchRequest>& requests) const;
