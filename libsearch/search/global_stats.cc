@@ -12,6 +12,7 @@ namespace {
 // Expansions differ per query word; a bounded cache keeps the dictionary
 // walks of repeated words (search-as-you-type) to one per snapshot.
 constexpr size_t kMaxCachedExpansions = 4096;
+constexpr size_t kMaxCachedDocFreqs = 1 << 16;
 constexpr size_t kAll = std::numeric_limits<size_t>::max();
 
 const FieldReader* Field(const IndexReader* r, uint32_t f, bool prefix_index) {
@@ -50,6 +51,25 @@ GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields)
 }
 
 uint64_t GlobalStats::DocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
+  // Every segment's scorers ask for each query term: cached, the sum over
+  // the segments is taken once per term and snapshot.
+  std::string key;
+  key.reserve(term.size() + 8);
+  key.append(std::to_string(f)).push_back(prefix_index ? 'p' : ':');
+  key.append(term);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto it = df_cache_.find(key);
+    if (it != df_cache_.end()) return it->second;
+  }
+  const uint64_t df = SumDocFreq(f, prefix_index, term);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (df_cache_.size() >= kMaxCachedDocFreqs) df_cache_.clear();
+  df_cache_.emplace(std::move(key), df);
+  return df;
+}
+
+uint64_t GlobalStats::SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
   uint64_t df = 0;
   for (const Part& p : parts_) {
     df += LocalDocFreq(Field(p.segment, f, prefix_index), term);
@@ -108,7 +128,7 @@ std::vector<TermExpansion> GlobalStats::Rank(uint32_t f,
   std::vector<Ranked> ranked;
   ranked.reserve(candidates.size());
   for (auto& [term, edits] : candidates) {
-    const uint64_t df = DocFreq(f, false, term);
+    const uint64_t df = SumDocFreq(f, false, term);
     if (df > 0) ranked.push_back({edits, df, term});
   }
   const size_t n = std::min(cap, ranked.size());

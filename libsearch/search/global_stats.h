@@ -15,7 +15,8 @@
 
 namespace libsearch::internal {
 
-// Thread-safety: safe from many threads (expansions are cached under a lock).
+// Thread-safety: safe from many threads (doc freqs and expansions are
+// cached under a lock).
 class GlobalStats final : public CollectionStats {
  public:
   struct Part {
@@ -38,6 +39,7 @@ class GlobalStats final : public CollectionStats {
   // doc freq descending, then term (a single build's order), at most `cap`.
   std::vector<TermExpansion> Rank(uint32_t f, std::unordered_map<std::string, uint32_t> candidates,
                                   size_t cap) const;
+  uint64_t SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const;
   std::vector<TermExpansion> Cached(const std::string& key) const;
   void Remember(std::string key, const std::vector<TermExpansion>& v) const;
 
@@ -45,6 +47,7 @@ class GlobalStats final : public CollectionStats {
   std::vector<uint64_t> doc_count_, sum_total_tf_;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, std::vector<TermExpansion>> cache_;
+  mutable std::unordered_map<std::string, uint64_t> df_cache_;
 };
 
 }  // namespace libsearch::internal
