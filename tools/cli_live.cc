@@ -1,7 +1,7 @@
 #include "cli_live.h"
 
-#include <libsearch/libsearch.h>
 #include <libsearch/index_writer.h>
+#include <libsearch/libsearch.h>
 
 #include <chrono>
 #include <cstdio>

@@ -385,7 +385,8 @@ int RunCli(int argc, char** argv) {
   };
 
   CLI::App* idx = app.add_subcommand(
-      "index", "Build an index file, or an index directory that `update` can change, from JSON Lines");
+      "index",
+      "Build an index file, or an index directory that `update` can change, from JSON Lines");
   idx->add_option("--schema", schema, "Schema JSON file")->required()->check(CLI::ExistingFile);
   idx->add_option("--input", inputs, "JSON Lines input (.jsonl, .jsonl.gz, .jsonl.zst); repeatable")
       ->required();
@@ -439,9 +440,10 @@ int RunCli(int argc, char** argv) {
   update->add_option("index", index_path, "Index directory")->required();
   std::vector<std::string> changes;
   update
-      ->add_option("--input", changes,
-                   "JSON Lines of changes: a document (upsert), {\"ID\": ..., \"_delete\": true} or "
-                   "{\"ID\": ..., \"_set\": {FIELD: VALUE, ...}}; repeatable")
+      ->add_option(
+          "--input", changes,
+          "JSON Lines of changes: a document (upsert), {\"ID\": ..., \"_delete\": true} or "
+          "{\"ID\": ..., \"_set\": {FIELD: VALUE, ...}}; repeatable")
       ->required();
   update->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
   bool no_merge = false;

@@ -53,7 +53,7 @@ struct PendingDoc {
 
 // 0: missing, 1: directory, 2: something else (a file).
 int PathKind(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return 0;
   return S_ISDIR(st.st_mode) ? 1 : 2;
 }
@@ -67,7 +67,8 @@ Status SingleFileError(const std::string& path) {
 Status CheckOptions(const IndexWriterOptions& o) {
   const MergePolicyOptions& m = o.merge_policy;
   if (m.segments_per_tier < 2 || m.max_merge_at_once < 2) {
-    return Status::InvalidArgument("merge policy: segments_per_tier and max_merge_at_once must be >= 2");
+    return Status::InvalidArgument(
+        "merge policy: segments_per_tier and max_merge_at_once must be >= 2");
   }
   if (!(m.max_deleted_fraction >= 0 && m.max_deleted_fraction <= 1)) {
     return Status::InvalidArgument("merge policy: max_deleted_fraction must be in [0, 1]");
@@ -155,7 +156,8 @@ class IndexWriterImpl : public IndexWriter {
       return Status::NotFound("_set: no live document has id '" + id + "'");
     }
     Json doc = Json::parse(current, nullptr, false);
-    if (!doc.is_object()) return Status::Corruption("the stored source of id '" + id + "' is damaged");
+    if (!doc.is_object())
+      return Status::Corruption("the stored source of id '" + id + "' is damaged");
     for (auto& [key, value] : fields.items()) {
       if (key == schema_.id_field()) {
         return Status::InvalidArgument("_set cannot change the id field '" + key +
@@ -197,8 +199,9 @@ class IndexWriterImpl : public IndexWriter {
     const char* op = has_delete ? "_delete" : "_set";
     for (auto& [key, value] : j.items()) {
       if (key != op && key != schema_.id_field()) {
-        return Status::InvalidArgument(std::string("a \"") + op + "\" line has only the id field '" +
-                                       schema_.id_field() + "' beside it, not '" + key + "'");
+        return Status::InvalidArgument(std::string("a \"") + op +
+                                       "\" line has only the id field '" + schema_.id_field() +
+                                       "' beside it, not '" + key + "'");
       }
     }
     if (has_delete && j["_delete"] != true) {

@@ -86,7 +86,8 @@ std::vector<MergeWindow> FindMerges(const std::vector<SegmentSize>& segments,
   for (size_t i = 0; i < n; ++i) {
     const SegmentSize& s = segments[i];
     if (!used[i] && s.docs > 0 && s.deleted > 0 &&
-        static_cast<double>(s.deleted) > options.max_deleted_fraction * static_cast<double>(s.docs)) {
+        static_cast<double>(s.deleted) >
+            options.max_deleted_fraction * static_cast<double>(s.docs)) {
       windows.push_back({i, i + 1});
     }
   }

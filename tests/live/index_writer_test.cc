@@ -61,7 +61,8 @@ TEST(IndexWriter, CreateWritesAnEmptyFirstGeneration) {
   TempDir tmp;
   const std::string dir = tmp.File("idx");
   {
-    ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(dir, TestSchema(), {}, {{"tv", "television"}}));
+    ASSERT_OK_AND_ASSIGN(auto w,
+                         IndexWriter::Create(dir, TestSchema(), {}, {{"tv", "television"}}));
     const DirState st = State(dir);
     EXPECT_EQ(st.manifest.generation, 1u);
     EXPECT_TRUE(st.manifest.segments.empty());
@@ -196,11 +197,11 @@ TEST(IndexWriter, ApplyReadsTheChangeFormat) {
   ASSERT_OK(w->Commit().status());
   ASSERT_OK(w->Apply(R"({"id": "a", "_set": {"price": 9}})"));
   ASSERT_OK(w->Apply(R"({"id": "b", "_delete": true})"));
-  for (const char* bad : {R"({"id": "a", "_delete": true, "_set": {"price": 1}})",
-                          R"({"id": "a", "_upsert": true})", R"({"id": "a", "_delete": false})",
-                          R"({"id": "a", "_delete": true, "title": "x"})",
-                          R"({"id": "a", "_set": 5})", R"({"_delete": true})", R"([1, 2])",
-                          R"({"id": "a", "title": 5})", "not json"}) {
+  for (const char* bad :
+       {R"({"id": "a", "_delete": true, "_set": {"price": 1}})", R"({"id": "a", "_upsert": true})",
+        R"({"id": "a", "_delete": false})", R"({"id": "a", "_delete": true, "title": "x"})",
+        R"({"id": "a", "_set": 5})", R"({"_delete": true})", R"([1, 2])",
+        R"({"id": "a", "title": 5})", "not json"}) {
     EXPECT_EQ(w->Apply(bad).code(), StatusCode::kInvalidArgument) << bad;
   }
   EXPECT_EQ(w->Apply(R"({"id": "q", "_set": {"price": 1}})").code(), StatusCode::kNotFound);
@@ -285,9 +286,7 @@ TEST(IndexWriter, ReopenSeesTheCommittedState) {
 
 TEST(IndexWriter, StrayFilesAreRemovedByTheNextCommit) {
   TempDir tmp;
-  {
-    ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(tmp.path(), TestSchema()));
-  }
+  { ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(tmp.path(), TestSchema())); }
   for (const char* stray : {"s000009.seg", "s000009.seg.tmp.123.1", "MANIFEST.tmp.99.2",
                             "s000001_7.del", "s000001_7.tomb.tmp.5.5"}) {
     WriteFile(tmp.File(stray), "junk");
@@ -296,8 +295,8 @@ TEST(IndexWriter, StrayFilesAreRemovedByTheNextCommit) {
   ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Open(tmp.path()));
   ASSERT_OK(w->Upsert(Doc("a", "apple")));
   ASSERT_OK(w->Commit().status());
-  EXPECT_EQ(DirFiles(tmp.path()), (std::set<std::string>{"LOCK", "MANIFEST", "notes.txt",
-                                                         "s000001.seg"}));
+  EXPECT_EQ(DirFiles(tmp.path()),
+            (std::set<std::string>{"LOCK", "MANIFEST", "notes.txt", "s000001.seg"}));
 }
 
 // Random changes with merges after every commit (a policy that merges
@@ -372,8 +371,8 @@ TEST(IndexWriter, CompactCommitsPendingChangesFirst) {
   const DirState st = State(tmp.path());
   ASSERT_EQ(st.manifest.segments.size(), 1u);
   EXPECT_EQ(LiveIds(st), (Strings{"b", "c"}));
-  EXPECT_EQ(DirFiles(tmp.path()), (std::set<std::string>{"LOCK", "MANIFEST",
-                                                         st.manifest.segments[0].SegmentFile()}));
+  EXPECT_EQ(DirFiles(tmp.path()),
+            (std::set<std::string>{"LOCK", "MANIFEST", st.manifest.segments[0].SegmentFile()}));
 }
 
 }  // namespace

@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
-#include <set>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,7 +46,8 @@ inline Result<DirState> ReadDirState(const std::string& dir) {
   for (const internal::SegmentEntry& e : st.manifest.segments) {
     SegmentState seg;
     seg.name = e.name;
-    LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(dir + "/" + e.SegmentFile()));
+    LIBSEARCH_ASSIGN_OR_RETURN(auto reader,
+                               internal::IndexReader::Open(dir + "/" + e.SegmentFile()));
     if (reader->num_docs() != e.num_docs) return Status::Corruption(e.name + ": doc count");
     if (!reader->has_source()) return Status::Corruption(e.name + ": no sources");
     LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
@@ -55,8 +56,10 @@ inline Result<DirState> ReadDirState(const std::string& dir) {
     seg.ids = reader->DocIds(all);
     seg.deleted.assign(e.num_docs, false);
     if (!e.deletes.empty()) {
-      LIBSEARCH_ASSIGN_OR_RETURN(auto del, internal::ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
-      if (del->cardinality() != e.num_deleted) return Status::Corruption(e.name + ": deleted count");
+      LIBSEARCH_ASSIGN_OR_RETURN(auto del,
+                                 internal::ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
+      if (del->cardinality() != e.num_deleted)
+        return Status::Corruption(e.name + ": deleted count");
       for (uint32_t d = 0; d < e.num_docs; ++d) seg.deleted[d] = del->Contains(d);
       LIBSEARCH_ASSIGN_OR_RETURN(auto tomb, internal::IndexReader::Open(dir + "/" + e.tombstone));
       std::vector<uint32_t> tall(tomb->num_docs());
@@ -85,7 +88,6 @@ inline std::vector<std::string> LiveIds(const DirState& st) {
   for (const LiveDoc& d : st.live) ids.push_back(d.id);
   return ids;
 }
-
 
 // The documents an index directory should hold, by the rules of
 // IndexWriter: committed docs in order; a commit keeps the untouched ones
@@ -155,9 +157,9 @@ inline ::testing::AssertionResult SameDocs(const std::vector<LiveDoc>& want,
   }
   for (size_t i = 0; i < want.size(); ++i) {
     if (want[i].id != got[i].id || want[i].source != got[i].source) {
-      return ::testing::AssertionFailure() << "doc " << i << ": want " << want[i].id << " "
-                                           << want[i].source.dump() << ", got " << got[i].id
-                                           << " " << got[i].source.dump();
+      return ::testing::AssertionFailure()
+             << "doc " << i << ": want " << want[i].id << " " << want[i].source.dump() << ", got "
+             << got[i].id << " " << got[i].source.dump();
     }
   }
   return ::testing::AssertionSuccess();

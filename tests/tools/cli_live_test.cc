@@ -113,7 +113,8 @@ TEST_F(CliLiveTest, LiveFlagAndExistingDirectoryMakeDirectories) {
 TEST_F(CliLiveTest, UpdateErrors) {
   ASSERT_EQ(Cli(Index(tmp_.File("one.idx"))).exit_code, 0);
   WriteFile(tmp_.File("bad.jsonl"), "{\"barcode\": \"x\", \"_bad\": 1}\n" +
-                                        Json{{"barcode", "n"}, {"product_name", "n"}}.dump() + "\n");
+                                        Json{{"barcode", "n"}, {"product_name", "n"}}.dump() +
+                                        "\n");
   CliRun r = Cli("update " + tmp_.File("one.idx") + " --input " + tmp_.File("bad.jsonl"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("'" + tmp_.File("one.idx") +

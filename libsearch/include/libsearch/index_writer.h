@@ -67,14 +67,14 @@ struct IndexWriterOptions {
 
 // What a Commit() (or Compact()) did.
 struct CommitInfo {
-  uint64_t generation = 0;   // The manifest's generation after the call.
-  uint64_t segments = 0;     // Segments in it.
-  uint64_t live_docs = 0;    // Documents a search sees.
-  uint64_t docs_added = 0;   // Docs in the commit's new segment (upserts, `_set`s).
-  uint64_t docs_deleted = 0; // Committed docs deleted or replaced by a new version.
-  uint64_t not_found = 0;    // Deletes of ids that were not live.
-  uint64_t merges = 0;       // Merges done after the commit (each its own generation).
-  bool changed = false;      // False if nothing was pending: nothing was written.
+  uint64_t generation = 0;    // The manifest's generation after the call.
+  uint64_t segments = 0;      // Segments in it.
+  uint64_t live_docs = 0;     // Documents a search sees.
+  uint64_t docs_added = 0;    // Docs in the commit's new segment (upserts, `_set`s).
+  uint64_t docs_deleted = 0;  // Committed docs deleted or replaced by a new version.
+  uint64_t not_found = 0;     // Deletes of ids that were not live.
+  uint64_t merges = 0;        // Merges done after the commit (each its own generation).
+  bool changed = false;       // False if nothing was pending: nothing was written.
 };
 
 // One writer per index directory (a LOCK file, released when the writer is
@@ -128,8 +128,7 @@ class LIBSEARCH_EXPORT IndexWriter {
   // Apply()s every line of a JSON Lines file (plain, .gz or .zst), with the
   // errors ("FILE:LINE: message") and skip_bad of IndexBuilder::AddJsonl.
   // IngestStats::docs_added counts the lines applied.
-  virtual Result<IngestStats> ApplyJsonl(const std::string& path,
-                                         const IngestOptions& options) = 0;
+  virtual Result<IngestStats> ApplyJsonl(const std::string& path, const IngestOptions& options) = 0;
 
   // Whether anything is pending.
   virtual bool has_pending() const = 0;
