@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "index/index_reader.h"
 #include "live/live_state.h"
 #include "live/merge_policy.h"
 #include "storage/manifest.h"
@@ -163,6 +164,83 @@ TEST(IndexWriter, ReplacingACommittedDocDeletesItsOldCopy) {
   ASSERT_EQ(st3.manifest.segments.size(), 1u);
   EXPECT_EQ(st3.manifest.segments[0].name, "s000002");
   EXPECT_EQ(DirFiles(tmp.path()).count("s000001.seg"), 0u);
+}
+
+// The reader's contract: a segment's statistics minus its tombstone's equal
+// those of a fresh build of the segment's live docs (field doc counts, sums
+// of lengths, doc frequencies of every term, prefix-index terms included).
+void ExpectStatsMatch(const internal::FieldReader* seg, const internal::FieldReader* tomb,
+                      const internal::FieldReader* fresh, const std::string& what) {
+  ASSERT_NE(seg, nullptr) << what;
+  const uint64_t tomb_docs = tomb ? tomb->stats.doc_count : 0;
+  const uint64_t tomb_tf = tomb ? tomb->stats.sum_total_tf : 0;
+  const uint64_t fresh_docs = fresh ? fresh->stats.doc_count : 0;
+  const uint64_t fresh_tf = fresh ? fresh->stats.sum_total_tf : 0;
+  EXPECT_EQ(seg->stats.doc_count - tomb_docs, fresh_docs) << what;
+  EXPECT_EQ(seg->stats.sum_total_tf - tomb_tf, fresh_tf) << what;
+  std::vector<std::string> terms;
+  ASSERT_OK(seg->dict.Terms(0, static_cast<uint32_t>(seg->stats.num_terms), &terms));
+  for (uint32_t ord = 0; ord < terms.size(); ++ord) {
+    auto df = [&terms, ord](const internal::FieldReader* f) -> uint64_t {
+      if (f == nullptr) return 0;
+      const auto o = f->dict.Find(terms[ord]);
+      return o ? f->DocFreq(*o) : 0;
+    };
+    EXPECT_EQ(seg->DocFreq(ord) - df(tomb), df(fresh)) << what << " term " << terms[ord];
+  }
+}
+
+TEST(IndexWriter, TombstonesMakeStatisticsEqualAFreshBuild) {
+  TempDir tmp;
+  ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(tmp.path(), TestSchema(), NoMerge()));
+  std::mt19937_64 rng(11);
+  const char* words[] = {"red", "green", "apple", "apricot", "banana", "bandana", "cherry"};
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 30; ++i) {
+      const std::string id = "p" + std::to_string(rng() % 50);
+      if (rng() % 4 == 0) {
+        ASSERT_OK(w->Delete(id));
+      } else {
+        std::string title;
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 5); k < n; ++k) {
+          title += std::string(k ? " " : "") + words[rng() % 7];
+        }
+        ASSERT_OK(w->Upsert(Doc(id, title)));
+      }
+    }
+    ASSERT_OK(w->Commit().status());
+  }
+  const DirState st = State(tmp.path());
+  const Schema schema = TestSchema();
+  int checked = 0;
+  for (size_t s = 0; s < st.manifest.segments.size(); ++s) {
+    const internal::SegmentEntry& e = st.manifest.segments[s];
+    ASSERT_OK_AND_ASSIGN(auto seg, internal::IndexReader::Open(tmp.File(e.SegmentFile())));
+    std::unique_ptr<internal::IndexReader> tomb;
+    if (!e.tombstone.empty()) {
+      ASSERT_OK_AND_ASSIGN(tomb, internal::IndexReader::Open(tmp.File(e.tombstone)));
+      ++checked;
+    }
+    std::vector<std::string> live;
+    for (uint32_t d = 0; d < e.num_docs; ++d) {
+      if (st.segments[s].deleted[d]) continue;
+      ASSERT_OK_AND_ASSIGN(std::string src, seg->Source(d));
+      live.push_back(src);
+    }
+    const std::string fresh_path = tmp.File("fresh.idx");
+    ASSERT_OK(testing::BuildIndex(schema, live, fresh_path));
+    ASSERT_OK_AND_ASSIGN(auto fresh, internal::IndexReader::Open(fresh_path));
+    for (size_t f = 0; f < schema.fields().size(); ++f) {
+      if (seg->field(f) == nullptr) continue;
+      const std::string what = e.name + " field " + schema.fields()[f].name;
+      ExpectStatsMatch(seg->field(f), tomb ? tomb->field(f) : nullptr, fresh->field(f), what);
+      if (seg->prefix_field(f) != nullptr) {
+        ExpectStatsMatch(seg->prefix_field(f), tomb ? tomb->prefix_field(f) : nullptr,
+                         fresh->prefix_field(f), what + " prefixes");
+      }
+    }
+  }
+  EXPECT_GT(checked, 2);
 }
 
 TEST(IndexWriter, SetMergesFieldsIntoTheCurrentVersion) {
