@@ -93,9 +93,9 @@ struct CommitInfo {
 // Thread-safety: not thread-safe; use one writer from one thread.
 class LIBSEARCH_EXPORT IndexWriter {
  public:
-  // Creates an empty index directory at `dir` (created if missing; it may
-  // already exist, but not hold a MANIFEST) with generation 1 and no
-  // segments. `synonyms` are stored and applied to every search, as with
+  // Creates an empty index directory at `dir` (created if missing, in an
+  // existing parent; it may already exist, but not hold a MANIFEST) with
+  // generation 1 and no segments. `synonyms` are stored and applied to every search, as with
   // IndexBuilderOptions::synonyms.
   static Result<std::unique_ptr<IndexWriter>> Create(
       const std::string& dir, const Schema& schema, const IndexWriterOptions& options = {},
