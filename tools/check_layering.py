@@ -16,6 +16,8 @@ ALLOWED = {
     "index": {"util", "storage", "analysis"},
     "query": {"util", "storage", "analysis", "index"},
     "search": {"util", "storage", "analysis", "index", "query"},
+    # The index writer: segments are index files, built and read by index/.
+    "live": {"util", "storage", "analysis", "index"},
     # The JSON model sits on the public API and util alone (schema.cc
     # reaches it through <libsearch/json.h> to check search defaults).
     "api": {"util"},

@@ -29,6 +29,8 @@ KINDS = {
                     "them on a fresh Debian machine and CI (.ci/run) runs `make test`",
     "cli-tour": "run and its shown output checked by tools/run_readme_examples.py (ctest "
                 "readme_examples); checked here to be the block that script reads",
+    "cli-live": "run here as written (an index directory built, updated, searched, compacted); "
+                "each command must exit 0 and each output line shown (timings aside) must appear",
     "duplicate-id-error": "the CLI's message for a duplicate id, reproduced here",
     "cmake-app": "the CMakeLists.txt of the cpp-app build here, against an installed libsearch",
     "cpp-app": "compiled against an installed libsearch (with the cmake-app block) and run on "
@@ -139,6 +141,26 @@ class Checker:
             "\n".join(run_readme_examples.tour_lines("## A five-minute tour of the CLI\n```sh\n" +
                                                      text + "\n```")).strip(), \
             "tools/run_readme_examples.py does not read this block"
+
+    def check_cli_live(self, args, text, blocks):
+        last_cmd, last_out = "", ""
+        for raw in text.replace("\\\n", " ").splitlines():
+            line = raw.strip()
+            if not line or line.startswith("CLI="):
+                continue
+            if line.startswith("#"):
+                shown = line[1:].strip()
+                if last_cmd and not shown.startswith("("):
+                    # Timings vary: compare without them.
+                    drop = re.compile(r" in [0-9.]+ s \([0-9]+ docs/s\)| \([0-9.]+ s\)$")
+                    outs = [drop.sub("", " ".join(o.split())) for o in last_out.splitlines()]
+                    assert drop.sub("", " ".join(shown.split())) in outs, \
+                        f"{last_cmd}\n  README shows: {shown}\n  output was:\n{last_out}"
+                continue
+            last_cmd = line
+            r = self.run(["bash", "-c", line.replace("$CLI", shlex.quote(self.cli))])
+            assert r.returncode == 0, f"`{line}` failed: {r.stdout}{r.stderr}"
+            last_out = r.stdout
 
     def check_duplicate_id_error(self, args, text, blocks):
         with open(os.path.join(self.work, "in.jsonl"), "w", encoding="utf-8") as f:

@@ -12,19 +12,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_common.h"
+#include "cli_live.h"
+
 namespace {
 
 using Json = nlohmann::ordered_json;
 
-int Fail(const libsearch::Status& s) {
-  std::cerr << "libsearch: " << s.ToString() << "\n";
-  switch (s.code()) {
-    case libsearch::StatusCode::kInvalidArgument: return 2;
-    case libsearch::StatusCode::kNotFound: return 3;
-    case libsearch::StatusCode::kCorruption: return 4;
-    default: return 1;
-  }
-}
+using libsearch_cli::Fail;
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
              const std::string& output, bool skip_bad, const std::string& synonyms,
@@ -389,11 +384,18 @@ int RunCli(int argc, char** argv) {
         ->check(CLI::ExistingFile);
   };
 
-  CLI::App* idx = app.add_subcommand("index", "Build an index file from JSON Lines");
+  CLI::App* idx = app.add_subcommand(
+      "index",
+      "Build an index file, or an index directory that `update` can change, from JSON Lines");
   idx->add_option("--schema", schema, "Schema JSON file")->required()->check(CLI::ExistingFile);
   idx->add_option("--input", inputs, "JSON Lines input (.jsonl, .jsonl.gz, .jsonl.zst); repeatable")
       ->required();
-  idx->add_option("--output", output, "Index file to write (atomically)")->required();
+  idx->add_option("--output", output,
+                  "Index file to write (atomically); a path ending in '/' or an existing "
+                  "directory makes an index directory")
+      ->required();
+  bool live = false;
+  idx->add_flag("--live", live, "Write an index directory (that `update` can change) at --output");
   idx->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
   double progress_seconds = 5;
   idx->add_option("--progress-seconds", progress_seconds,
@@ -433,6 +435,23 @@ int RunCli(int argc, char** argv) {
   AddRequestFlags(batch, &batch_flags);
   add_scoring(batch);
 
+  CLI::App* update = app.add_subcommand(
+      "update", "Apply a change file to an index directory: upserts, deletes, _set; one commit");
+  update->add_option("index", index_path, "Index directory")->required();
+  std::vector<std::string> changes;
+  update
+      ->add_option(
+          "--input", changes,
+          "JSON Lines of changes: a document (upsert), {\"ID\": ..., \"_delete\": true} or "
+          "{\"ID\": ..., \"_set\": {FIELD: VALUE, ...}}; repeatable")
+      ->required();
+  update->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
+  bool no_merge = false;
+  update->add_flag("--no-merge", no_merge, "Do not merge segments after the commit");
+  CLI::App* compact = app.add_subcommand(
+      "compact", "Merge an index directory's segments into one, dropping deleted documents");
+  compact->add_option("index", index_path, "Index directory")->required();
+
   CLI::App* info = app.add_subcommand("info", "Show counts, fields and section sizes");
   info->add_option("index", index_path, "Index file")->required();
   CLI::App* verify = app.add_subcommand("verify", "Check every checksum in an index file");
@@ -443,7 +462,14 @@ int RunCli(int argc, char** argv) {
       "(advisor/).");
 
   CLI11_PARSE(app, argc, argv);
-  if (*idx) return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds);
+  if (*idx) {
+    if (libsearch_cli::WantsIndexDirectory(output, live)) {
+      return libsearch_cli::RunIndexDirectory(schema, inputs, output, skip_bad, index_synonyms);
+    }
+    return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds);
+  }
+  if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
+  if (*compact) return libsearch_cli::RunCompact(index_path);
   if (*search) {
     search_flags.keys["query"] = query;
     if (!search_flags.keys.contains("syntax")) search_flags.keys["syntax"] = "full";

@@ -5,6 +5,7 @@
 // Errors: a non-OK Status becomes the Python exception class that
 // libsearch._errors.BY_CODE lists for its code, with the C++ message.
 // The GIL is released around every call that builds, reads or searches.
+#include <libsearch/index_writer.h>
 #include <libsearch/lambda_event.h>
 #include <libsearch/libsearch.h>
 #include <pybind11/pybind11.h>
@@ -159,6 +160,92 @@ void BindBuilder(py::module_& m) {
           "build",
           [](libsearch::IndexBuilder& self, const std::string& path) { Check(self.Build(path)); },
           py::call_guard<py::gil_scoped_release>());
+}
+
+// IndexWriter: every call that reads or writes files releases the GIL.
+void BindWriter(py::module_& m) {
+  using libsearch::IndexWriter;
+  auto options = [](bool merge_on_commit, int zstd_level, uint32_t block_bytes) {
+    libsearch::IndexWriterOptions o;
+    o.merge_on_commit = merge_on_commit;
+    o.docstore_zstd_level = zstd_level;
+    o.docstore_block_bytes = block_bytes;
+    return o;
+  };
+  auto commit_dict = [](const libsearch::CommitInfo& c) {
+    py::dict d;
+    d["generation"] = c.generation;
+    d["segments"] = c.segments;
+    d["live_docs"] = c.live_docs;
+    d["docs_added"] = c.docs_added;
+    d["docs_deleted"] = c.docs_deleted;
+    d["not_found"] = c.not_found;
+    d["merges"] = c.merges;
+    d["changed"] = c.changed;
+    return d;
+  };
+  py::class_<IndexWriter>(m, "IndexWriter")
+      .def_static(
+          "create",
+          [options](const std::string& path, const libsearch::Schema& schema,
+                    const std::vector<std::vector<std::string>>& synonyms, bool merge_on_commit,
+                    int zstd_level, uint32_t block_bytes) {
+            return Unwrap(IndexWriter::Create(
+                path, schema, options(merge_on_commit, zstd_level, block_bytes), synonyms));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def_static(
+          "open",
+          [options](const std::string& path, bool merge_on_commit, int zstd_level,
+                    uint32_t block_bytes) {
+            return Unwrap(
+                IndexWriter::Open(path, options(merge_on_commit, zstd_level, block_bytes)));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("schema", [](const IndexWriter& self) { return self.schema(); })
+      .def(
+          "upsert_json",
+          [](IndexWriter& self, const std::string& json) { Check(self.Upsert(json)); },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "delete", [](IndexWriter& self, const std::string& id) { Check(self.Delete(id)); },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "set_json",
+          [](IndexWriter& self, const std::string& id, const std::string& fields) {
+            Check(self.Set(id, fields));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "apply", [](IndexWriter& self, const std::string& line) { Check(self.Apply(line)); },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "apply_jsonl",
+          [](IndexWriter& self, const std::string& path, bool skip_bad, size_t max_error_messages) {
+            libsearch::IngestOptions o;
+            o.skip_bad = skip_bad;
+            o.max_error_messages = max_error_messages;
+            return Unwrap(self.ApplyJsonl(path, o));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("has_pending", &IndexWriter::has_pending)
+      .def("commit",
+           [commit_dict](IndexWriter& self) {
+             libsearch::Result<libsearch::CommitInfo> r = [&] {
+               py::gil_scoped_release release;
+               return self.Commit();
+             }();
+             return commit_dict(Unwrap(std::move(r)));
+           })
+      .def("compact",
+           [commit_dict](IndexWriter& self) {
+             libsearch::Result<libsearch::CommitInfo> r = [&] {
+               py::gil_scoped_release release;
+               return self.Compact();
+             }();
+             return commit_dict(Unwrap(std::move(r)));
+           })
+      .def("rollback", &IndexWriter::Rollback);
 }
 
 void BindInfo(py::module_& m) {
@@ -455,6 +542,7 @@ py::dict Defaults() {
   d["docstore_block_bytes"] = build.docstore_block_bytes;
   d["skip_bad"] = ingest.skip_bad;
   d["max_error_messages"] = ingest.max_error_messages;
+  d["merge_on_commit"] = libsearch::IndexWriterOptions{}.merge_on_commit;
   return d;
 }
 
@@ -487,6 +575,7 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("body", &libsearch::JsonReply::body);
   BindSchema(m);
   BindBuilder(m);
+  BindWriter(m);
   BindInfo(m);
   BindRequest(m);
   BindSearch(m);

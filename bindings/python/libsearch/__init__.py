@@ -19,6 +19,9 @@ Example::
         for hit in result:
             print(hit.id, hit.score, hit.doc["product_name"])
 
+An index directory changes by id with :class:`IndexWriter` (upsert, delete,
+``set`` of some fields, then ``commit``).
+
 Building and searching release the GIL, and one :class:`Index` may be
 searched from any number of threads at once. Errors are subclasses of
 :class:`LibsearchError` that carry the C++ message.
@@ -52,6 +55,7 @@ from ._request import (
 from ._results import FacetCount, Hit, SearchResult
 from ._schema import FieldSpec, Schema
 from ._util import PathLike as PathLike
+from ._writer import IndexWriter
 
 __all__ = [
     "__version__",
@@ -59,6 +63,7 @@ __all__ = [
     "FieldSpec",
     "IndexBuilder",
     "IngestStats",
+    "IndexWriter",
     "Index",
     "SearchResult",
     "Hit",

@@ -4,6 +4,7 @@
 #include "libsearch/bm25.h"           // IWYU pragma: export
 #include "libsearch/index.h"          // IWYU pragma: export
 #include "libsearch/index_builder.h"  // IWYU pragma: export
+#include "libsearch/index_writer.h"   // IWYU pragma: export
 #include "libsearch/json.h"           // IWYU pragma: export
 #include "libsearch/schema.h"         // IWYU pragma: export
 #include "libsearch/status.h"         // IWYU pragma: export
