@@ -315,6 +315,18 @@ int RunInfo(const std::string& path) {
       info.path.c_str(), info.format_major, info.format_minor,
       static_cast<unsigned long long>(info.num_docs),
       static_cast<unsigned long long>(info.file_bytes), info.id_field.c_str());
+  if (info.generation > 0) {  // An index directory: its commit and segments.
+    std::printf("generation %llu\n%-10s %12s %12s %14s\n",
+                static_cast<unsigned long long>(info.generation), "segment", "docs", "deleted",
+                "bytes");
+    for (const auto& seg : info.segments) {
+      std::printf("%-10s %12llu %12llu %14llu\n", seg.name.c_str(),
+                  static_cast<unsigned long long>(seg.docs),
+                  static_cast<unsigned long long>(seg.deleted),
+                  static_cast<unsigned long long>(seg.file_bytes));
+    }
+    std::printf("\n");
+  }
   // Text and keyword fields: docs with a term, distinct terms, tokens.
   // Int and float fields have no terms but a column (range filters, facets,
   // sorting): docs with a value, and the smallest and largest value.
@@ -343,6 +355,10 @@ int RunInfo(const std::string& path) {
   }
   if (has_numeric) {
     std::printf("(int and float fields: docs with a value, smallest and largest value)\n");
+  }
+  if (info.generation > 0) {
+    std::printf("(live docs; terms: the most of any one segment)\n");
+    return 0;
   }
   std::printf("\n%-18s %-22s %12s %12s\n", "section", "field", "offset", "bytes");
   for (const auto& s : info.sections) {
@@ -453,7 +469,7 @@ int RunCli(int argc, char** argv) {
   compact->add_option("index", index_path, "Index directory")->required();
 
   CLI::App* info = app.add_subcommand("info", "Show counts, fields and section sizes");
-  info->add_option("index", index_path, "Index file")->required();
+  info->add_option("index", index_path, "Index file or directory")->required();
   CLI::App* verify = app.add_subcommand("verify", "Check every checksum in an index file");
   verify->add_option("index", index_path, "Index file")->required();
 

@@ -51,15 +51,31 @@ Result<std::unique_ptr<IndexReader>> EmptySegment(const Schema& schema) {
 
 Result<std::unique_ptr<Index>> SegmentedIndex::Open(const std::string& dir,
                                                     const OpenOptions& options) {
-  LIBSEARCH_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(dir));
-  LIBSEARCH_ASSIGN_OR_RETURN(auto index, Load(dir, std::move(manifest), options, nullptr));
-  return std::unique_ptr<Index>(std::move(index));
+  return LoadLatest(dir, options, nullptr);
 }
 
 Result<std::unique_ptr<Index>> SegmentedIndex::Reopen() const {
-  LIBSEARCH_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(dir_));
-  LIBSEARCH_ASSIGN_OR_RETURN(auto index, Load(dir_, std::move(manifest), options_, this));
-  return std::unique_ptr<Index>(std::move(index));
+  return LoadLatest(dir_, options_, this);
+}
+
+Result<std::unique_ptr<Index>> SegmentedIndex::LoadLatest(const std::string& dir,
+                                                          const OpenOptions& options,
+                                                          const SegmentedIndex* previous) {
+  // A writer removes the files of older commits right after it commits: a
+  // file of the manifest just read can vanish before it opens. Then a newer
+  // manifest is there to read.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    LIBSEARCH_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(dir));
+    const uint64_t generation = manifest.generation;
+    auto index = Load(dir, std::move(manifest), options, previous);
+    if (index.ok()) return std::unique_ptr<Index>(std::move(*index));
+    if (index.status().code() != StatusCode::kNotFound || attempt == kAttempts) {
+      return index.status();
+    }
+    auto now = ReadManifest(dir);
+    if (!now.ok() || now->generation == generation) return index.status();
+  }
 }
 
 Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& dir,
@@ -384,8 +400,8 @@ IndexInfo SegmentedIndex::Info() const {
     info.segments.push_back({e.name, e.num_docs, e.num_deleted, bytes});
     info.file_bytes += bytes;
   }
-  // Index-wide field statistics of text and keyword fields; numeric
-  // ranges are the union of the segments' (deleted docs' values included).
+  // Index-wide field statistics of the live docs. (Distinct terms would
+  // need a merge of the dictionaries: the most of any segment is shown.)
   for (size_t f = 0; f < info.fields.size(); ++f) {
     FieldInfo& fi = info.fields[f];
     if (fi.indexed) {
@@ -397,13 +413,19 @@ IndexInfo SegmentedIndex::Info() const {
           fi.num_terms = std::max<uint64_t>(fi.num_terms, r->stats.num_terms);
         }
       }
-    } else {
-      for (size_t s = 1; s < segments_.size(); ++s) {
-        const FieldInfo& other = segments_[s].impl->Info().fields[f];
-        if (other.doc_count == 0) continue;
-        fi.min_value = fi.doc_count == 0 ? other.min_value : std::min(fi.min_value, other.min_value);
-        fi.max_value = fi.doc_count == 0 ? other.max_value : std::max(fi.max_value, other.max_value);
-        fi.doc_count += other.doc_count;
+      continue;
+    }
+    fi.doc_count = 0;
+    fi.min_value = fi.max_value = 0;
+    for (const Segment& seg : segments_) {
+      const NumericColumn* col = seg.impl->reader().numeric(f);
+      if (col == nullptr) continue;
+      for (uint32_t d = 0; d < seg.impl->reader().num_docs(); ++d) {
+        if (!col->Has(d) || (seg.deleted != nullptr && seg.deleted->Contains(d))) continue;
+        const double v = col->Value(d);
+        fi.min_value = fi.doc_count == 0 ? v : std::min(fi.min_value, v);
+        fi.max_value = fi.doc_count == 0 ? v : std::max(fi.max_value, v);
+        ++fi.doc_count;
       }
     }
   }

@@ -46,6 +46,10 @@ class SegmentedIndex final : public Index {
   struct Candidate;
 
   SegmentedIndex() = default;
+  // The latest commit's snapshot (re-read if its files go while opening).
+  static Result<std::unique_ptr<Index>> LoadLatest(const std::string& dir,
+                                                   const OpenOptions& options,
+                                                   const SegmentedIndex* previous);
   // The snapshot of `manifest`, sharing what `previous` (if any) has open.
   static Result<std::unique_ptr<SegmentedIndex>> Load(const std::string& dir, Manifest manifest,
                                                       const OpenOptions& options,

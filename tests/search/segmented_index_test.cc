@@ -17,6 +17,7 @@
 #include "libsearch/index_builder.h"
 #include "storage/index_dir.h"
 #include "storage/manifest.h"
+#include "testing/search_compare.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -170,50 +171,7 @@ testing::TempDir* SegmentedIndexTest::dir_ = nullptr;
 std::vector<std::string>* SegmentedIndexTest::names_ = new std::vector<std::string>();
 size_t SegmentedIndexTest::num_live_ = 0;
 
-void ExpectSameResponse(const SearchResponse& want, const SearchResponse& got,
-                        const std::string& what) {
-  ASSERT_EQ(want.hits.size(), got.hits.size()) << what;
-  for (size_t i = 0; i < want.hits.size(); ++i) {
-    EXPECT_EQ(want.hits[i].id, got.hits[i].id) << what << " hit " << i;
-    uint32_t a, b;
-    std::memcpy(&a, &want.hits[i].score, 4);
-    std::memcpy(&b, &got.hits[i].score, 4);
-    EXPECT_EQ(a, b) << what << " hit " << i << ": " << want.hits[i].score << " vs "
-                    << got.hits[i].score;
-    EXPECT_EQ(want.hits[i].doc_json, got.hits[i].doc_json) << what;
-    EXPECT_EQ(want.hits[i].highlights, got.hits[i].highlights) << what;
-  }
-  if (want.total_exact && got.total_exact) {
-    EXPECT_EQ(want.total, got.total) << what;
-  }
-  ASSERT_EQ(want.facets.size(), got.facets.size()) << what;
-  for (size_t f = 0; f < want.facets.size(); ++f) {
-    ASSERT_EQ(want.facets[f].values.size(), got.facets[f].values.size()) << what;
-    for (size_t v = 0; v < want.facets[f].values.size(); ++v) {
-      EXPECT_EQ(want.facets[f].values[v].value, got.facets[f].values[v].value) << what;
-      EXPECT_EQ(want.facets[f].values[v].count, got.facets[f].values[v].count) << what;
-    }
-  }
-}
-
-// A word of a random live product name, sometimes cut (prefix) or with one
-// letter changed (typo).
-std::string RandomWord(std::mt19937& rng, const std::vector<std::string>& names) {
-  for (;;) {
-    const std::string& name = names[rng() % names.size()];
-    std::vector<std::string> words;
-    std::string w;
-    for (char c : name + " ") {
-      if (std::isalpha(static_cast<unsigned char>(c))) {
-        w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      } else {
-        if (w.size() >= 3) words.push_back(w);
-        w.clear();
-      }
-    }
-    if (!words.empty()) return words[rng() % words.size()];
-  }
-}
+using testing::ExpectSameResponse;
 
 TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
   auto live = Index::Open(dir_->File("live"));
@@ -223,44 +181,9 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
   EXPECT_EQ((*live)->num_docs(), num_live_);
   EXPECT_GT((*live)->Info().segments.size(), 5u);
   std::mt19937 rng(99);
-  const char* filters[] = {"is_healthy:true", "sugars_100g:<5", "country:(france OR germany)",
-                           "fat_100g:[1 TO 20]"};
   int compared = 0;
   for (int q = 0; q < 1000; ++q) {
-    SearchRequest req;
-    const int words = 1 + static_cast<int>(rng() % 3);
-    for (int w = 0; w < words; ++w) {
-      std::string word = RandomWord(rng, *names_);
-      if (rng() % 8 == 0 && word.size() > 5) word[2 + rng() % (word.size() - 3)] = 'x';
-      req.query += (w ? " " : "") + word;
-    }
-    if (rng() % 10 == 0) req.query = "\"" + req.query + "\"";
-    if (rng() % 12 == 0) req.query.clear();
-    req.k = 1 + rng() % 20;
-    req.offset = rng() % 4 == 0 ? rng() % 15 : 0;
-    req.default_operator = rng() % 3 == 0 ? Operator::kOr : Operator::kAnd;
-    req.prefix_last = rng() % 4 == 0;
-    req.typos = rng() % 4 == 0;
-    if (rng() % 3 == 0) req.filters.push_back(filters[rng() % 4]);
-    if (rng() % 4 == 0) req.total_hits_threshold = SearchRequest::kExactTotal;
-    if (rng() % 4 == 0) {
-      FacetRequest country;
-      country.field = "country";
-      country.size = 1 + rng() % 6;
-      country.disjunctive = rng() % 2 == 0;
-      req.facets.push_back(country);
-      FacetRequest sugars;
-      sugars.field = "sugars_100g";
-      sugars.ranges = {{"low", -1e9, 5}, {"", 5, 20}, {"high", 20, 1e9}};
-      req.facets.push_back(sugars);
-    }
-    if (rng() % 4 == 0) {
-      const char* fields[] = {"sugars_100g", "country", "_score", "fat_100g"};
-      req.sort.push_back({fields[rng() % 4], rng() % 2 == 0});
-      if (rng() % 2) req.sort.push_back({"_score", true});
-    }
-    if (rng() % 6 == 0) req.highlight.fields = {"product_name"};
-    req.include_docs = rng() % 2 == 0;
+    const SearchRequest req = testing::RandomProductRequest(rng, *names_);
     const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
     auto want = (*fresh)->Search(req);
     auto got = (*live)->Search(req);
@@ -323,6 +246,17 @@ TEST_F(SegmentedIndexTest, DeletedDocsAreGoneAndInfoShowsSegments) {
   EXPECT_GT(deleted, 0u);
   EXPECT_EQ(docs - deleted, info.num_docs);
   EXPECT_OK((*live)->Verify());
+  // Field statistics are those of the live docs, as a fresh build's.
+  auto fresh = Index::Open(dir_->File("fresh.idx"));
+  ASSERT_TRUE(fresh.ok());
+  const IndexInfo want = (*fresh)->Info();
+  ASSERT_EQ(want.fields.size(), info.fields.size());
+  for (size_t f = 0; f < want.fields.size(); ++f) {
+    EXPECT_EQ(want.fields[f].doc_count, info.fields[f].doc_count) << want.fields[f].name;
+    EXPECT_EQ(want.fields[f].total_terms, info.fields[f].total_terms) << want.fields[f].name;
+    EXPECT_EQ(want.fields[f].min_value, info.fields[f].min_value) << want.fields[f].name;
+    EXPECT_EQ(want.fields[f].max_value, info.fields[f].max_value) << want.fields[f].name;
+  }
   // Every doc number either is deleted (NotFound) or holds a live doc.
   uint64_t found = 0;
   for (uint32_t d = 0; d < docs; ++d) {
