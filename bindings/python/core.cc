@@ -267,8 +267,15 @@ void BindInfo(py::module_& m) {
       .def_readonly("field", &libsearch::SectionInfo::field)
       .def_readonly("offset", &libsearch::SectionInfo::offset)
       .def_readonly("bytes", &libsearch::SectionInfo::bytes);
+  py::class_<libsearch::SegmentInfo>(m, "SegmentInfo")
+      .def_readonly("name", &libsearch::SegmentInfo::name)
+      .def_readonly("docs", &libsearch::SegmentInfo::docs)
+      .def_readonly("deleted", &libsearch::SegmentInfo::deleted)
+      .def_readonly("file_bytes", &libsearch::SegmentInfo::file_bytes);
   py::class_<libsearch::IndexInfo>(m, "IndexInfo")
       .def_readonly("path", &libsearch::IndexInfo::path)
+      .def_readonly("generation", &libsearch::IndexInfo::generation)
+      .def_readonly("segments", &libsearch::IndexInfo::segments)
       .def_readonly("format_major", &libsearch::IndexInfo::format_major)
       .def_readonly("format_minor", &libsearch::IndexInfo::format_minor)
       .def_readonly("num_docs", &libsearch::IndexInfo::num_docs)
@@ -419,6 +426,9 @@ void BindSearch(py::module_& m) {
             o.filter_cache_bytes = filter_cache_bytes;
             return Unwrap(libsearch::Index::Open(path, o));
           },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "reopen", [](const libsearch::Index& self) { return Unwrap(self.Reopen()); },
           py::call_guard<py::gil_scoped_release>())
       .def(
           "search",

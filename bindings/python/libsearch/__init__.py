@@ -43,7 +43,7 @@ from ._errors import (
     Unimplemented,
 )
 from ._index import Index
-from ._info import FieldInfo, IndexInfo, SectionInfo
+from ._info import FieldInfo, IndexInfo, SectionInfo, SegmentInfo
 from ._request import (
     BatchOptions as BatchOptions,
     Facet,
@@ -73,6 +73,7 @@ __all__ = [
     "IndexInfo",
     "FieldInfo",
     "SectionInfo",
+    "SegmentInfo",
     "LibsearchError",
     "InvalidArgument",
     "NotFound",

@@ -101,8 +101,16 @@ class SectionInfo:
     offset: int
     bytes: int
 
+class SegmentInfo:
+    name: str
+    docs: int
+    deleted: int
+    file_bytes: int
+
 class IndexInfo:
     path: str
+    generation: int
+    segments: List[SegmentInfo]
     format_major: int
     format_minor: int
     num_docs: int
@@ -223,6 +231,7 @@ class SearchResponse:
 class Index:
     @staticmethod
     def open(path: str, verify: bool, k1: float, b: float, filter_cache_bytes: int) -> Index: ...
+    def reopen(self) -> Index: ...
     def search(self, request: SearchRequest) -> SearchResponse: ...
     def search_basic(
         self,

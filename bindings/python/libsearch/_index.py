@@ -21,7 +21,7 @@ from typing import (
 
 from . import _core
 from ._errors import InvalidArgument, LibsearchError
-from ._info import FieldInfo, IndexInfo, SectionInfo
+from ._info import FieldInfo, IndexInfo, SectionInfo, SegmentInfo
 from ._request import (
     AND,
     BASIC_OPTIONS,
@@ -95,7 +95,8 @@ class Index:
         """Opens an index file.
 
         Args:
-            path: The file written by :meth:`IndexBuilder.build` or ``libsearch index``.
+            path: The file written by :meth:`IndexBuilder.build` or ``libsearch index``,
+                or an index directory (:class:`IndexWriter`), opened at its latest commit.
             verify_checksums: Also check every section checksum now (reads the
                 whole file); otherwise call :meth:`verify` when in doubt.
             bm25_k1, bm25_b: BM25 parameters for scoring (Lucene's by default).
@@ -307,7 +308,21 @@ class Index:
                 for f in i.fields
             ),
             sections=tuple(SectionInfo(s.kind, s.field, s.offset, s.bytes) for s in i.sections),
+            generation=i.generation,
+            segments=tuple(SegmentInfo(s.name, s.docs, s.deleted, s.file_bytes) for s in i.segments),
         )
+
+    def reopen(self) -> Index:
+        """The index's latest commit, as a new :class:`Index`; this one is unchanged.
+
+        For an index directory, segments both have are shared, so after a small
+        commit this costs about opening the new segments. A single file is
+        opened again. Same options as this index.
+        """
+        fresh = Index.__new__(Index)
+        fresh._path = self._path
+        fresh._core = self._index().reopen()
+        return fresh
 
     def verify(self) -> None:
         """Reads the whole file and checks every checksum.

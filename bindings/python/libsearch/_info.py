@@ -49,6 +49,23 @@ class SectionInfo:
 
 
 @dataclass(frozen=True)
+class SegmentInfo:
+    """One segment of an index directory (docs/format.md, "Index directories").
+
+    Attributes:
+        name: ``"s000001"``; the file is ``<name>.seg``.
+        docs: Documents in the segment, deleted ones included.
+        deleted: Of those, deleted since the segment was written.
+        file_bytes: Size of its segment file.
+    """
+
+    name: str
+    docs: int
+    deleted: int
+    file_bytes: int
+
+
+@dataclass(frozen=True)
 class IndexInfo:
     """What ``libsearch info`` prints: counts, fields and section sizes.
 
@@ -58,8 +75,11 @@ class IndexInfo:
         num_docs: Documents in the index.
         file_bytes: Size of the file.
         id_field: Name of the id field.
-        fields: Per-field statistics.
-        sections: Every section of the file.
+        fields: Per-field statistics (of the live documents; for a directory,
+            ``num_terms`` is the most of any one segment).
+        sections: Every section of the file (none for a directory).
+        generation: An index directory's commit (0 for a single file).
+        segments: An index directory's segments, in doc order.
     """
 
     path: str
@@ -69,3 +89,5 @@ class IndexInfo:
     id_field: str
     fields: Tuple[FieldInfo, ...]
     sections: Tuple[SectionInfo, ...]
+    generation: int
+    segments: Tuple[SegmentInfo, ...]

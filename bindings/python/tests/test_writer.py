@@ -145,3 +145,28 @@ def test_compact_merges_into_one_segment(tmp_path: pathlib.Path) -> None:
     assert [d["sku"] for d in segment_docs(tmp_path, seg["name"])] == ["d0", "d2", "d3"]
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(["LOCK", "MANIFEST", f"{seg['name']}.seg"])
+
+
+def test_reopen_sees_a_commit_and_the_old_snapshot_stays(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "live"
+    writer = libsearch.IndexWriter.create(path, SCHEMA)
+    for i in range(20):
+        writer.upsert(doc(f"s{i}", f"green tea {i}", price=float(i)))
+    writer.commit()
+    with libsearch.Index.open(path) as before:
+        assert before.info().generation >= 2
+        writer.set("s3", {"price": 99.5})
+        writer.delete("s4")
+        writer.commit()
+        after = before.reopen()
+        try:
+            assert len(before) == 20 and len(after) == 19
+            assert [h.id for h in after.search("tea", k=30, sort=["price:desc"])][0] == "s3"
+            assert "s4" not in {h.id for h in after.search("tea", k=30)}
+            assert "s4" in {h.id for h in before.search("tea", k=30)}
+            info = after.info()
+            assert sum(s.docs - s.deleted for s in info.segments) == 19
+            assert info.generation > before.info().generation
+        finally:
+            after.close()
+    writer.close()
