@@ -22,6 +22,7 @@
 #include <set>
 #include <thread>
 
+#include "libsearch/index.h"
 #include "libsearch/index_writer.h"
 #include "live/live_state.h"
 #include "storage/manifest.h"
@@ -168,6 +169,16 @@ TEST(CrashTest, KilledWritersLeaveACommittedState) {
     ASSERT_TRUE(SameDocs(model.docs(), st->live)) << "kill " << kill_no << " at batch " << k;
     std::set<std::string> ids;
     for (const auto& d : st->live) ASSERT_TRUE(ids.insert(d.id).second) << "duplicate " << d.id;
+    // What a reader sees: the same commit, every checksum good.
+    auto index = Index::Open(dir);
+    ASSERT_TRUE(index.ok()) << "kill " << kill_no << ": " << index.status().ToString();
+    ASSERT_OK((*index)->Verify());
+    SearchRequest all;
+    all.k = 0;
+    all.total_hits_threshold = SearchRequest::kExactTotal;
+    auto counted = (*index)->Search(all);
+    ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+    ASSERT_EQ(counted->total, st->live.size()) << "kill " << kill_no;
   }
   EXPECT_GT(at, 0u) << "no batch was ever committed";
   EXPECT_EQ(exited_early, 0u);
