@@ -106,7 +106,7 @@ class IndexBuilderImpl : public IndexBuilder {
   uint64_t num_docs_ = 0;
   internal::DocStoreWriter store_;
   internal::DocStoreWriter source_;  // Only with keep_source.
-  internal::ParsedDocument doc_;  // Reused across AddJson calls.
+  internal::ParsedDocument doc_;     // Reused across AddJson calls.
   bool built_ = false;
 };
 

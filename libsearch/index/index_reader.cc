@@ -71,7 +71,8 @@ Status IndexReader::Init() {
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_data,
                              GlobalSection(sections, SectionKind::kDocStore));
   LIBSEARCH_ASSIGN_OR_RETURN(store_, DocStoreReader::Open(store_index, store_data, num_docs_));
-  const SectionEntry* source_index = sections.global[static_cast<uint32_t>(SectionKind::kSourceIndex)];
+  const SectionEntry* source_index =
+      sections.global[static_cast<uint32_t>(SectionKind::kSourceIndex)];
   const SectionEntry* source_data = sections.global[static_cast<uint32_t>(SectionKind::kSource)];
   if ((source_index == nullptr) != (source_data == nullptr)) {
     return Status::Corruption("the source sections are incomplete");
@@ -465,7 +466,7 @@ Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {
 Result<std::string> IndexReader::Source(uint32_t doc) const {
   if (!has_source_) {
     return Status::InvalidArgument("index '" + path() +
-                                      "' keeps no document sources (built without keep_source)");
+                                   "' keeps no document sources (built without keep_source)");
   }
   if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
   return source_.Get(doc);

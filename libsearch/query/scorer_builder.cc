@@ -106,8 +106,8 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
   std::sort(picks.begin(), picks.end());  // Deterministic clause order.
   for (const auto& [ord, factor] : picks) {
     std::vector<std::string> term;
-    const bool named = (ctx->collect_terms() || stats != nullptr) &&
-                       field.dict.Terms(ord, 1, &term).ok();
+    const bool named =
+        (ctx->collect_terms() || stats != nullptr) && field.dict.Terms(ord, 1, &term).ok();
     if (ctx->collect_terms() && named) ctx->NoteTerm(q.field, term[0]);
     const TermInfo info = field.Term(ord);
     const float idf = ctx->Idf(field, false, info, named ? term[0] : std::string_view());

@@ -99,8 +99,8 @@ std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view
 
 std::vector<TermExpansion> GlobalStats::FuzzyTerms(uint32_t f, std::string_view word,
                                                    uint32_t max_edits, size_t cap) const {
-  std::string key = "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" +
-                    std::to_string(cap) + ":";
+  std::string key =
+      "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" + std::to_string(cap) + ":";
   key.append(word);
   std::vector<TermExpansion> out = Cached(key);
   if (!out.empty()) return out;

@@ -91,7 +91,7 @@ std::vector<HitOrder::Portable> HitOrder::PortableValues(uint32_t doc) const {
 }
 
 HitOrder::Position HitOrder::CursorFrom(const std::vector<Portable>& values, float score,
-                                      int64_t doc, uint32_t tier) const {
+                                        int64_t doc, uint32_t tier) const {
   Position c;
   for (size_t i = 0; i < keys_.size(); ++i) {
     Position::Value v;

@@ -54,7 +54,7 @@ class HitOrder {
   // The sort values of `doc`, one per key, for CursorFrom in another file.
   std::vector<Portable> PortableValues(uint32_t doc) const;
   Position CursorFrom(const std::vector<Portable>& values, float score, int64_t doc,
-                    uint32_t tier) const;
+                      uint32_t tier) const;
   // As CompareUnscored, with the cursor as b.
   int CompareUnscored(uint32_t a, const Position& b) const;
   // True iff the cursor ranks strictly before (doc, score); tiers not compared.

@@ -66,7 +66,7 @@ struct SearchPlan {
   // kVisitAll only.
   std::optional<HitOrder> order;
   std::optional<std::pair<uint32_t, float>> cursor;  // search_after: doc, score.
-  std::optional<HitOrder::Position> foreign_cursor;    // Or another segment's position.
+  std::optional<HitOrder::Position> foreign_cursor;  // Or another segment's position.
   std::vector<FacetCounter> facets;
   std::vector<int64_t> lift;  // Per facet: its field, if disjunctive; else -1.
 };

@@ -34,8 +34,8 @@ namespace {
 // An index file of no documents, mapped from a file that is gone once open.
 Result<std::unique_ptr<IndexReader>> EmptySegment(const Schema& schema) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string path = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                     "/libsearch-empty-XXXXXX";
+  std::string path =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/libsearch-empty-XXXXXX";
   const int fd = ::mkstemp(path.data());
   if (fd < 0) return Status::IOError("cannot create a temporary file in " + path);
   ::close(fd);
@@ -112,8 +112,8 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
       if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
       if (reader->num_docs() != e.num_docs) {
         return Status::Corruption("segment '" + path + "' has " +
-                                  std::to_string(reader->num_docs()) +
-                                  " docs, its manifest says " + std::to_string(e.num_docs));
+                                  std::to_string(reader->num_docs()) + " docs, its manifest says " +
+                                  std::to_string(e.num_docs));
       }
       auto impl = std::make_shared<IndexImpl>(std::move(reader), options);
       LIBSEARCH_RETURN_IF_ERROR(impl->Init());
@@ -324,7 +324,7 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
         const Candidate::Key &ka = a.keys[i], &kb = b.keys[i];
         if (ka.has != kb.has) return ka.has;  // Missing values last, either direction.
         if (!ka.has) continue;
-        cmp = ka.text != kb.text ? (ka.text < kb.text ? -1 : 1)
+        cmp = ka.text != kb.text      ? (ka.text < kb.text ? -1 : 1)
               : ka.number < kb.number ? -1
               : ka.number > kb.number ? 1
                                       : 0;

@@ -36,11 +36,11 @@ class SegmentedIndex final : public Index {
  private:
   // Shared with other snapshots where unchanged (Reopen).
   struct Segment {
-    std::shared_ptr<const IndexImpl> impl;           // With this snapshot's hooks.
-    std::shared_ptr<const IndexReader> tombstone;    // Null without deletes.
-    std::shared_ptr<const DocSet> deleted;           // Null without deletes.
-    std::string delete_file;                         // Which commit's deletes those are.
-    uint32_t base = 0;                               // Its first doc's number in the index.
+    std::shared_ptr<const IndexImpl> impl;         // With this snapshot's hooks.
+    std::shared_ptr<const IndexReader> tombstone;  // Null without deletes.
+    std::shared_ptr<const DocSet> deleted;         // Null without deletes.
+    std::string delete_file;                       // Which commit's deletes those are.
+    uint32_t base = 0;                             // Its first doc's number in the index.
   };
   // A candidate hit of one segment, with what the merge orders it by.
   struct Candidate;
@@ -58,8 +58,7 @@ class SegmentedIndex final : public Index {
   int SegmentOf(uint32_t doc) const;
   // The search_after position of the request, if any, as of its segment
   // (set to *segment's number).
-  Result<std::optional<ForeignCursor>> ParseCursor(const SearchRequest& req,
-                                                   size_t* segment) const;
+  Result<std::optional<ForeignCursor>> ParseCursor(const SearchRequest& req, size_t* segment) const;
   void MergeFacets(const SearchRequest& req, std::vector<std::vector<FacetResult>> parts,
                    SearchResponse* resp) const;
   // Sort keys of candidates (SearchRequest::sort), read from their segments.

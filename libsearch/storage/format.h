@@ -72,7 +72,7 @@ enum class SectionKind : uint32_t {
                           // bit-packed LSB-first in `width` bits, 8 zero bytes.
   kTermKeyPrefixes = 22,  // 2.2, per field (optional): u64 per term block, the first 8 bytes
                           // of its first key, zero-padded, as a big-endian number.
-  kBm25Params = 23,  // 2.2 (optional): Bm25ParamsRecord, what block_max_score was computed with.
+  kBm25Params = 23,   // 2.2 (optional): Bm25ParamsRecord, what block_max_score was computed with.
   kSourceIndex = 24,  // 2.3 (optional): as kDocStoreIndex, for kSource.
   kSource = 25,       // 2.3 (optional): every schema field of each doc, as kDocStore blocks.
 };

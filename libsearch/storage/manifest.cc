@@ -134,7 +134,8 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
   Manifest m;
   if (!u64("generation", &m.generation) || m.generation == 0) return Bad(path, "bad generation");
   if (!u64("next_segment", &m.next_segment)) return Bad(path, "bad next_segment");
-  for (auto [key, out] : {std::pair{"schema", &m.schema_json}, std::pair{"synonyms", &m.synonyms_json}}) {
+  for (auto [key, out] :
+       {std::pair{"schema", &m.schema_json}, std::pair{"synonyms", &m.synonyms_json}}) {
     if (!j.contains(key) || !j[key].is_string()) return Bad(path, std::string("no ") + key);
     *out = j[key].get<std::string>();
   }
@@ -155,8 +156,8 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
     }
     if (s.num_deleted > s.num_docs)
       return Bad(path, "segment " + s.name + " deletes more docs than it has");
-    for (auto [key, ext, out] :
-         {std::tuple{"deletes", "del", &s.deletes}, std::tuple{"tombstone", "tomb", &s.tombstone}}) {
+    for (auto [key, ext, out] : {std::tuple{"deletes", "del", &s.deletes},
+                                 std::tuple{"tombstone", "tomb", &s.tombstone}}) {
       if (!e.contains(key)) continue;
       if (!e[key].is_string())
         return Bad(path, std::string(key) + " of " + s.name + " is not a name");

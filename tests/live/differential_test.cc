@@ -54,8 +54,8 @@ class Model {
 
  private:
   uint64_t clock_ = 0;
-  std::map<uint64_t, std::string> order_;                       // Position -> id.
-  std::map<std::string, std::pair<Json, uint64_t>> docs_;       // id -> (doc, position).
+  std::map<uint64_t, std::string> order_;                  // Position -> id.
+  std::map<std::string, std::pair<Json, uint64_t>> docs_;  // id -> (doc, position).
 };
 
 TEST(LiveDifferential, RandomRoundsSearchLikeAFreshBuild) {
@@ -150,8 +150,8 @@ TEST(LiveDifferential, RandomRoundsSearchLikeAFreshBuild) {
     const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
     auto want = (*fresh)->Search(req);
     auto got = (*index)->Search(req);
-    ASSERT_EQ(want.ok(), got.ok()) << what << ": " << want.status().ToString() << " / "
-                                   << got.status().ToString();
+    ASSERT_EQ(want.ok(), got.ok())
+        << what << ": " << want.status().ToString() << " / " << got.status().ToString();
     if (!want.ok()) continue;
     testing::ExpectSameResponse(*want, *got, what);
     if (::testing::Test::HasFailure()) return;

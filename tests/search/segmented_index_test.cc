@@ -125,8 +125,7 @@ class SegmentedIndexTest : public ::testing::Test {
           Json doc = Json::parse(segments[s].docs[d]);
           doc["sugars_100g"] = static_cast<double>(rng() % 4000) / 100.0;
           if (rng() % 2) {
-            doc["product_name"] =
-                doc.value("product_name", std::string()) + " organic chocolate";
+            doc["product_name"] = doc.value("product_name", std::string()) + " organic chocolate";
           }
           erase(id);
           pending[id] = seg.docs.size();
@@ -187,8 +186,8 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
     const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
     auto want = (*fresh)->Search(req);
     auto got = (*live)->Search(req);
-    ASSERT_EQ(want.ok(), got.ok()) << what << ": " << want.status().ToString() << " / "
-                                   << got.status().ToString();
+    ASSERT_EQ(want.ok(), got.ok())
+        << what << ": " << want.status().ToString() << " / " << got.status().ToString();
     if (!want.ok()) continue;
     ExpectSameResponse(*want, *got, what);
     if (::testing::Test::HasFailure()) return;
@@ -315,8 +314,8 @@ TEST(SegmentedIndex, ReopenSeesTheNewCommitAndTheOldSnapshotStays) {
   }
   live.insert(live.end(), products.begin() + 600, products.end());
   ASSERT_OK(WriteIndex(schema, live, false, dir.File("fresh.idx")));
-  ASSERT_OK(WriteIndex(schema, {products.begin(), products.begin() + 600}, false,
-                       dir.File("old.idx")));
+  ASSERT_OK(
+      WriteIndex(schema, {products.begin(), products.begin() + 600}, false, dir.File("old.idx")));
   auto fresh = Index::Open(dir.File("fresh.idx"));
   auto old = Index::Open(dir.File("old.idx"));
   ASSERT_TRUE(fresh.ok() && old.ok());

@@ -263,8 +263,9 @@ TEST(RemoveUnreferencedFiles, KeepsTheCommitAndForeignFiles) {
   s.tombstone = "s000001_3.tomb";
   m.segments.push_back(s);
   ASSERT_OK(WriteManifest(dir.path(), m));
-  for (const char* name : {"s000001.seg", "s000001_3.del", "s000001_3.tomb", "s000001_2.del", "s000002.seg",
-                           "s000003.seg.tmp.77.1234", "MANIFEST.tmp.77.99", "notes.txt", "LOCK"}) {
+  for (const char* name :
+       {"s000001.seg", "s000001_3.del", "s000001_3.tomb", "s000001_2.del", "s000002.seg",
+        "s000003.seg.tmp.77.1234", "MANIFEST.tmp.77.99", "notes.txt", "LOCK"}) {
     WriteFile(dir.File(name), "x");
   }
   uint64_t removed = 0;

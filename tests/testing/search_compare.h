@@ -65,7 +65,8 @@ inline std::string RandomWord(std::mt19937& rng, const std::vector<std::string>&
 // words of `names` (some misspelt, some as a phrase, sometimes none), AND
 // or OR, prefix and typos, filters, keyword and range facets (disjunctive
 // too), sort fields, highlights, offsets and exact or pruned totals.
-inline SearchRequest RandomProductRequest(std::mt19937& rng, const std::vector<std::string>& names) {
+inline SearchRequest RandomProductRequest(std::mt19937& rng,
+                                          const std::vector<std::string>& names) {
   static const char* const kFilters[] = {"is_healthy:true", "sugars_100g:<5",
                                          "country:(france OR germany)", "fat_100g:[1 TO 20]"};
   static const char* const kSortFields[] = {"sugars_100g", "country", "_score", "fat_100g"};

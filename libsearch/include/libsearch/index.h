@@ -223,10 +223,10 @@ struct FieldInfo {
 
 // One segment of an index directory (docs/format.md, "Index directories").
 struct SegmentInfo {
-  std::string name;          // "s000001".
-  uint64_t docs = 0;         // Docs in the segment, deleted ones included.
-  uint64_t deleted = 0;      // Of those, deleted since it was written.
-  uint64_t file_bytes = 0;   // Its segment file.
+  std::string name;         // "s000001".
+  uint64_t docs = 0;        // Docs in the segment, deleted ones included.
+  uint64_t deleted = 0;     // Of those, deleted since it was written.
+  uint64_t file_bytes = 0;  // Its segment file.
 };
 
 struct IndexInfo {

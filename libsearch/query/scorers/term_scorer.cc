@@ -25,7 +25,8 @@ TermScorer::Mode TermScorer::Check() {
     }
     return kComputedExact;
   }
-  if (!stored_maxima_ || view.max_score == nullptr || !(idf_ > 0) || !(weight_ > 0) || !std::isfinite(weight_)) {
+  if (!stored_maxima_ || view.max_score == nullptr || !(idf_ > 0) || !(weight_ > 0) ||
+      !std::isfinite(weight_)) {
     return kLoose;
   }
   // The file says which parameters its maxima hold: with those, they are
