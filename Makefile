@@ -14,7 +14,7 @@ DEMO_INDEX := $(BUILD)/demo/products.idx
 ADVISE_DEMO := $(BUILD)/advise-demo
 
 .PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean \
-        install-python install-advisor lint lint-cpp lint-python
+        install-python install-advisor lint lint-cpp lint-python bench-live
 
 all: build
 
@@ -127,6 +127,14 @@ bench: build
 	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_BENCHMARKS=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS) --target libsearch_bench
 	$(BUILD)/bench/libsearch_bench
+
+# Live index benchmarks (issue 17 targets): update batches, Reopen, and
+# search over many segments against compacted, on the 818k catalogue when
+# ../shared/data has it (bench/live/run.sh).
+bench-live: build
+	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_BENCHMARKS=ON >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target libsearch_live_bench
+	BENCH=$(abspath $(BUILD))/bench/libsearch_live_bench bash bench/live/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

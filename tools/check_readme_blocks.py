@@ -35,6 +35,8 @@ KINDS = {
     "cmake-app": "the CMakeLists.txt of the cpp-app build here, against an installed libsearch",
     "cpp-app": "compiled against an installed libsearch (with the cmake-app block) and run on "
                "the bundled catalogue here",
+    "cpp-live": "compiled like cpp-app and run: it must end saying its new snapshot saw the "
+                "commit",
     "make-recipe": "ARGS is a Makefile target whose recipe runs this command",
     "pytest": "ARGS is a pytest file (make test-python) that runs the README's python blocks",
     "json-request": "sent to the bundled catalogue's index through `libsearch batch`",
@@ -173,13 +175,16 @@ class Checker:
     def check_cmake_app(self, args, text, blocks):
         assert any(k == "cpp-app" for _, _, k, _, _ in blocks), "no cpp-app block builds with it"
 
-    def check_cpp_app(self, args, text, blocks):
+    def build_and_run(self, name, text, blocks):
+        """Compiles `text` as main.cc of a project made of the cmake-app block
+        (against libsearch installed from the build here) and runs it."""
         cmake = [t for _, _, k, _, t in blocks if k == "cmake-app"]
         assert len(cmake) == 1, "needs exactly one cmake-app block"
-        prefix, proj = os.path.join(self.work, "prefix"), os.path.join(self.work, "app")
+        prefix, proj = os.path.join(self.work, "prefix"), os.path.join(self.work, name)
         os.makedirs(proj)
-        r = self.run(["cmake", "--install", self.build, "--prefix", prefix])
-        assert r.returncode == 0, r.stderr
+        if not os.path.isdir(prefix):
+            r = self.run(["cmake", "--install", self.build, "--prefix", prefix])
+            assert r.returncode == 0, r.stderr
         with open(os.path.join(proj, "CMakeLists.txt"), "w", encoding="utf-8") as f:
             f.write("cmake_minimum_required(VERSION 3.21)\nproject(readme_app LANGUAGES CXX)\n"
                     + cmake[0] + "\n")
@@ -192,6 +197,14 @@ class Checker:
             assert r.returncode == 0, f"{' '.join(argv)}:\n{r.stdout}\n{r.stderr}"
         r = self.run([proj + "/build/app"])
         assert r.returncode == 0, f"app exit {r.returncode}:\n{r.stdout}\n{r.stderr}"
+        return r
+
+    def check_cpp_live(self, args, text, blocks):
+        r = self.build_and_run("live-app", text, blocks)
+        assert r.stdout.splitlines()[-1:] == ["the new snapshot sees the commit"], r.stdout
+
+    def check_cpp_app(self, args, text, blocks):
+        r = self.build_and_run("app", text, blocks)
         lines = r.stdout.splitlines()
         hits = [line for line in lines if re.match(r"^\d+ [0-9.e-]+ \{", line)]
         assert len(lines) >= 3 and lines[-2].startswith("200 {\"total\":") and hits and \
