@@ -92,7 +92,7 @@ std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view
       candidates.emplace(TermOf(*field, e.ord), 0);
     }
   }
-  out = Rank(f, std::move(candidates), cap);
+  out = Rank(f, candidates, cap);
   Remember(std::move(key), out);
   return out;
 }
@@ -112,14 +112,13 @@ std::vector<TermExpansion> GlobalStats::FuzzyTerms(uint32_t f, std::string_view 
       candidates.emplace(TermOf(*field, e.ord), e.edits);
     }
   }
-  out = Rank(f, std::move(candidates), cap);
+  out = Rank(f, candidates, cap);
   Remember(std::move(key), out);
   return out;
 }
 
-std::vector<TermExpansion> GlobalStats::Rank(uint32_t f,
-                                             std::unordered_map<std::string, uint32_t> candidates,
-                                             size_t cap) const {
+std::vector<TermExpansion> GlobalStats::Rank(
+    uint32_t f, const std::unordered_map<std::string, uint32_t>& candidates, size_t cap) const {
   struct Ranked {
     uint32_t edits;
     uint64_t df;
@@ -127,7 +126,7 @@ std::vector<TermExpansion> GlobalStats::Rank(uint32_t f,
   };
   std::vector<Ranked> ranked;
   ranked.reserve(candidates.size());
-  for (auto& [term, edits] : candidates) {
+  for (const auto& [term, edits] : candidates) {
     const uint64_t df = SumDocFreq(f, false, term);
     if (df > 0) ranked.push_back({edits, df, term});
   }

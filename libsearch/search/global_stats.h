@@ -37,7 +37,8 @@ class GlobalStats final : public CollectionStats {
  private:
   // Keeps the live candidates (doc freq > 0), best first by `edits`, then
   // doc freq descending, then term (a single build's order), at most `cap`.
-  std::vector<TermExpansion> Rank(uint32_t f, std::unordered_map<std::string, uint32_t> candidates,
+  std::vector<TermExpansion> Rank(uint32_t f,
+                                  const std::unordered_map<std::string, uint32_t>& candidates,
                                   size_t cap) const;
   uint64_t SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const;
   std::vector<TermExpansion> Cached(const std::string& key) const;
