@@ -82,43 +82,55 @@ std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view
                                                     size_t cap) const {
   std::string key = "p" + std::to_string(f) + ":" + std::to_string(cap) + ":";
   key.append(prefix);
-  std::vector<TermExpansion> out = Cached(key);
-  if (!out.empty()) return out;
-  std::unordered_map<std::string, uint32_t> candidates;
+  std::vector<TermExpansion> out;
+  if (Cached(key, &out)) return out;
+  Candidates candidates;
   for (const Part& p : parts_) {
     const FieldReader* field = Field(p.segment, f, false);
     if (field == nullptr) continue;
     for (const Expansion& e : internal::PrefixTerms(*field, prefix, kAll)) {
-      candidates.emplace(TermOf(*field, e.ord), 0);
+      Add(*field, e, &candidates);
     }
   }
-  out = Rank(f, candidates, cap);
+  out = Rank(f, std::move(candidates), cap);
   Remember(std::move(key), out);
   return out;
 }
 
 std::vector<TermExpansion> GlobalStats::FuzzyTerms(uint32_t f, std::string_view word,
                                                    uint32_t max_edits, size_t cap) const {
-  std::string key =
-      "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" + std::to_string(cap) + ":";
+  std::string key = "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" +
+                    std::to_string(cap) + ":";
   key.append(word);
-  std::vector<TermExpansion> out = Cached(key);
-  if (!out.empty()) return out;
-  std::unordered_map<std::string, uint32_t> candidates;
+  std::vector<TermExpansion> out;
+  if (Cached(key, &out)) return out;
+  Candidates candidates;
   for (const Part& p : parts_) {
     const FieldReader* field = Field(p.segment, f, false);
     if (field == nullptr) continue;
     for (const Expansion& e : internal::FuzzyTerms(*field, word, max_edits, true, kAll)) {
-      candidates.emplace(TermOf(*field, e.ord), e.edits);
+      Add(*field, e, &candidates);
     }
   }
-  out = Rank(f, candidates, cap);
+  out = Rank(f, std::move(candidates), cap);
   Remember(std::move(key), out);
   return out;
 }
 
-std::vector<TermExpansion> GlobalStats::Rank(
-    uint32_t f, const std::unordered_map<std::string, uint32_t>& candidates, size_t cap) const {
+// A segment's expansion: its doc freq there, read with the term (no lookup).
+void GlobalStats::Add(const FieldReader& field, const Expansion& e, Candidates* out) {
+  Candidate& c = (*out)[TermOf(field, e.ord)];
+  c.edits = e.edits;
+  c.df += field.DocFreq(e.ord);
+}
+
+std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates candidates, size_t cap) const {
+  // Deleted docs: only tombstones are looked up (they are few and small).
+  for (const Part& p : parts_) {
+    const FieldReader* tomb = Field(p.tombstone, f, false);
+    if (tomb == nullptr) continue;
+    for (auto& [term, c] : candidates) c.df -= LocalDocFreq(tomb, term);
+  }
   struct Ranked {
     uint32_t edits;
     uint64_t df;
@@ -126,9 +138,8 @@ std::vector<TermExpansion> GlobalStats::Rank(
   };
   std::vector<Ranked> ranked;
   ranked.reserve(candidates.size());
-  for (const auto& [term, edits] : candidates) {
-    const uint64_t df = SumDocFreq(f, false, term);
-    if (df > 0) ranked.push_back({edits, df, term});
+  for (auto& [term, c] : candidates) {
+    if (c.df > 0) ranked.push_back({c.edits, c.df, term});
   }
   const size_t n = std::min(cap, ranked.size());
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(n), ranked.end(),
@@ -143,10 +154,12 @@ std::vector<TermExpansion> GlobalStats::Rank(
   return out;
 }
 
-std::vector<TermExpansion> GlobalStats::Cached(const std::string& key) const {
+bool GlobalStats::Cached(const std::string& key, std::vector<TermExpansion>* out) const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = cache_.find(key);
-  return it == cache_.end() ? std::vector<TermExpansion>() : it->second;
+  if (it == cache_.end()) return false;
+  *out = it->second;
+  return true;
 }
 
 void GlobalStats::Remember(std::string key, const std::vector<TermExpansion>& v) const {

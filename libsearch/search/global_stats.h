@@ -12,6 +12,7 @@
 
 #include "index/index_reader.h"
 #include "query/collection_stats.h"
+#include "query/expand.h"
 
 namespace libsearch::internal {
 
@@ -35,13 +36,20 @@ class GlobalStats final : public CollectionStats {
                                         size_t cap) const override;
 
  private:
+  // Expansion candidates by term: typo distance, and doc freq summed over
+  // the segments (deleted docs subtracted by Rank).
+  struct Candidate {
+    uint32_t edits = 0;
+    uint64_t df = 0;
+  };
+  using Candidates = std::unordered_map<std::string, Candidate>;
+  static void Add(const FieldReader& field, const Expansion& e, Candidates* out);
   // Keeps the live candidates (doc freq > 0), best first by `edits`, then
   // doc freq descending, then term (a single build's order), at most `cap`.
-  std::vector<TermExpansion> Rank(uint32_t f,
-                                  const std::unordered_map<std::string, uint32_t>& candidates,
-                                  size_t cap) const;
+  std::vector<TermExpansion> Rank(uint32_t f, Candidates candidates, size_t cap) const;
   uint64_t SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const;
-  std::vector<TermExpansion> Cached(const std::string& key) const;
+  // The cached expansions of `key` into *out (an empty list is an answer too).
+  bool Cached(const std::string& key, std::vector<TermExpansion>* out) const;
   void Remember(std::string key, const std::vector<TermExpansion>& v) const;
 
   std::vector<Part> parts_;
