@@ -80,6 +80,9 @@ deb $MIRROR bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$DIR/etc/resolv.conf"
+# What a stock install has and debootstrap does not write: without it
+# "localhost" does not resolve (Selenium finds chromedriver by that name).
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$DIR/etc/hosts"
 # The chroot uses this host's network, so it trusts what this host trusts: the
 # local CA certificates (a proxy's, a company's) go into its store too, and pip
 # (which otherwise uses its own bundle) is pointed at that store.

@@ -94,6 +94,16 @@ class IndexImpl : public Index {
     copy->hooks_ = std::move(hooks);
     return copy;
   }
+  // Another file of the same schema and stored synonyms (a sibling segment)
+  // with this one's analysers and synonyms, which depend on nothing else:
+  // a new segment opens without building them again. Its own filter cache.
+  std::unique_ptr<IndexImpl> Sibling(std::unique_ptr<IndexReader> reader) const {
+    auto copy = std::unique_ptr<IndexImpl>(new IndexImpl(*this));
+    copy->reader_ = std::move(reader);
+    copy->filter_cache_ = std::make_shared<FilterCache>(options_.filter_cache_bytes);
+    copy->hooks_ = {};
+    return copy;
+  }
   bool is_segment() const { return hooks_.stats != nullptr || hooks_.deleted != nullptr; }
   const IndexReader& reader() const { return *reader_; }
 

@@ -96,6 +96,12 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
   }
   std::vector<GlobalStats::Part> parts;
   bool needs_stats = index->manifest_.segments.size() > 1;
+  // Every segment has the manifest's schema and synonyms: analysers are set
+  // up once, for the first, and shared.
+  const IndexImpl* sibling = nullptr;
+  if (previous != nullptr && !previous->manifest_.segments.empty()) {  // Not the empty stand-in.
+    sibling = previous->segments_[0].impl.get();
+  }
   uint64_t base = 0;
   for (const SegmentEntry& e : index->manifest_.segments) {
     Segment seg;
@@ -115,10 +121,15 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
                                   std::to_string(reader->num_docs()) + " docs, its manifest says " +
                                   std::to_string(e.num_docs));
       }
-      auto impl = std::make_shared<IndexImpl>(std::move(reader), options);
-      LIBSEARCH_RETURN_IF_ERROR(impl->Init());
-      seg.impl = std::move(impl);
+      if (sibling != nullptr) {
+        seg.impl = sibling->Sibling(std::move(reader));
+      } else {
+        auto impl = std::make_shared<IndexImpl>(std::move(reader), options);
+        LIBSEARCH_RETURN_IF_ERROR(impl->Init());
+        seg.impl = std::move(impl);
+      }
     }
+    if (sibling == nullptr) sibling = seg.impl.get();
     if (!e.deletes.empty()) {
       needs_stats = true;
       seg.delete_file = e.deletes;
