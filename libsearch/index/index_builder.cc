@@ -5,6 +5,7 @@
 #include "index/doc_store.h"
 #include "index/document.h"
 #include "index/file_writer.h"
+#include "index/ingest.h"
 #include "index/inverter.h"
 #include "storage/file.h"
 
@@ -57,30 +58,9 @@ class IndexBuilderImpl : public IndexBuilder {
   }
 
   Result<IngestStats> AddJsonl(const std::string& path, const IngestOptions& options) override {
-    LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::LineReader::Open(path));
-    IngestStats stats;
-    std::string line;
-    uint64_t line_no = 0;
-    while (reader->Next(&line)) {
-      ++line_no;
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      ++stats.lines;
-      Status s = AddJson(line);
-      if (s.ok()) {
-        ++stats.docs_added;
-      } else {
-        Status located = s.WithContext(path + ":" + std::to_string(line_no));
-        if (!options.skip_bad || s.code() != StatusCode::kInvalidArgument) return located;
-        ++stats.lines_skipped;
-        if (stats.errors.size() < options.max_error_messages) {
-          stats.errors.push_back(located.message());
-        }
-      }
-      if (options.progress && line_no % 4096 == 0) options.progress(line_no, reader->bytes_read());
-    }
-    LIBSEARCH_RETURN_IF_ERROR(reader->status());
-    if (options.progress) options.progress(line_no, reader->bytes_read());
-    return stats;
+    return internal::IngestJsonl(
+        path, options, [this](std::string_view line) { return AddJson(line); },
+        [](const Status& s) { return s.code() == StatusCode::kInvalidArgument; });
   }
 
   uint64_t num_docs() const override { return num_docs_; }

@@ -18,6 +18,7 @@
 
 #include "index/document.h"
 #include "index/index_reader.h"
+#include "index/ingest.h"
 #include "live/merge_policy.h"
 #include "storage/file.h"
 #include "storage/index_dir.h"
@@ -220,33 +221,12 @@ class IndexWriterImpl : public IndexWriter {
   }
 
   Result<IngestStats> ApplyJsonl(const std::string& path, const IngestOptions& options) override {
-    LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::LineReader::Open(path));
-    IngestStats stats;
-    std::string line;
-    uint64_t line_no = 0;
-    while (reader->Next(&line)) {
-      ++line_no;
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      ++stats.lines;
-      Status s = Apply(line);
-      if (s.ok()) {
-        ++stats.docs_added;
-      } else {
-        Status located = s.WithContext(path + ":" + std::to_string(line_no));
-        // A `_set` of an unknown id is a bad line of the file like any other.
-        const bool bad_line =
-            s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound;
-        if (!options.skip_bad || !bad_line) return located;
-        ++stats.lines_skipped;
-        if (stats.errors.size() < options.max_error_messages) {
-          stats.errors.push_back(located.message());
-        }
-      }
-      if (options.progress && line_no % 4096 == 0) options.progress(line_no, reader->bytes_read());
-    }
-    LIBSEARCH_RETURN_IF_ERROR(reader->status());
-    if (options.progress) options.progress(line_no, reader->bytes_read());
-    return stats;
+    return internal::IngestJsonl(
+        path, options, [this](std::string_view line) { return Apply(line); },
+        [](const Status& s) {
+          // A `_set` of an unknown id is a bad line of the file like any other.
+          return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound;
+        });
   }
 
   bool has_pending() const override { return !upserts_.empty() || !deletes_.empty(); }

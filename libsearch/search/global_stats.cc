@@ -82,35 +82,31 @@ std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view
                                                     size_t cap) const {
   std::string key = "p" + std::to_string(f) + ":" + std::to_string(cap) + ":";
   key.append(prefix);
-  std::vector<TermExpansion> out;
-  if (Cached(key, &out)) return out;
-  Candidates candidates;
-  for (const Part& p : parts_) {
-    const FieldReader* field = Field(p.segment, f, false);
-    if (field == nullptr) continue;
-    for (const Expansion& e : internal::PrefixTerms(*field, prefix, kAll)) {
-      Add(*field, e, &candidates);
-    }
-  }
-  out = Rank(f, std::move(candidates), cap);
-  Remember(std::move(key), out);
-  return out;
+  return Expand(std::move(key), f, cap, [&](const FieldReader& field) {
+    return internal::PrefixTerms(field, prefix, kAll);
+  });
 }
 
 std::vector<TermExpansion> GlobalStats::FuzzyTerms(uint32_t f, std::string_view word,
                                                    uint32_t max_edits, size_t cap) const {
-  std::string key = "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" +
-                    std::to_string(cap) + ":";
+  std::string key =
+      "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" + std::to_string(cap) + ":";
   key.append(word);
+  return Expand(std::move(key), f, cap, [&](const FieldReader& field) {
+    return internal::FuzzyTerms(field, word, max_edits, true, kAll);
+  });
+}
+
+std::vector<TermExpansion> GlobalStats::Expand(
+    std::string key, uint32_t f, size_t cap,
+    const std::function<std::vector<Expansion>(const FieldReader&)>& in_segment) const {
   std::vector<TermExpansion> out;
   if (Cached(key, &out)) return out;
   Candidates candidates;
   for (const Part& p : parts_) {
     const FieldReader* field = Field(p.segment, f, false);
     if (field == nullptr) continue;
-    for (const Expansion& e : internal::FuzzyTerms(*field, word, max_edits, true, kAll)) {
-      Add(*field, e, &candidates);
-    }
+    for (const Expansion& e : in_segment(*field)) Add(*field, e, &candidates);
   }
   out = Rank(f, std::move(candidates), cap);
   Remember(std::move(key), out);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -44,6 +45,11 @@ class GlobalStats final : public CollectionStats {
   };
   using Candidates = std::unordered_map<std::string, Candidate>;
   static void Add(const FieldReader& field, const Expansion& e, Candidates* out);
+  // The cached answer for `key`, or `in_segment`'s expansions of every
+  // segment ranked (and cached).
+  std::vector<TermExpansion> Expand(
+      std::string key, uint32_t f, size_t cap,
+      const std::function<std::vector<Expansion>(const FieldReader&)>& in_segment) const;
   // Keeps the live candidates (doc freq > 0), best first by `edits`, then
   // doc freq descending, then term (a single build's order), at most `cap`.
   std::vector<TermExpansion> Rank(uint32_t f, Candidates candidates, size_t cap) const;

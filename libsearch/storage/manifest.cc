@@ -181,10 +181,10 @@ Result<Manifest> ReadManifest(const std::string& dir) {
   Status st = ReadFileToString(path, &text);
   if (!st.ok()) {
     if (st.code() == StatusCode::kNotFound) {
-      return Status::NotFound("'" + dir + "' has no " + std::string(kManifestName) +
-                              ": not an index directory (create one with `libsearch index "
-                              "--output " +
-                              dir + "`)");
+      return Status::NotFound("'" + dir + "' is a directory without a " +
+                              std::string(kManifestName) +
+                              ": not an index (an index is a file, or a directory written by "
+                              "`libsearch index --output DIR/` or IndexWriter)");
     }
     return st;
   }

@@ -86,7 +86,7 @@ def test_open_errors(tmp_path: pathlib.Path, index_path: pathlib.Path) -> None:
     truncated.write_bytes(index_path.read_bytes()[:100000])
     with pytest.raises(libsearch.CorruptIndex):
         libsearch.Index.open(truncated)
-    with pytest.raises(libsearch.InvalidArgument, match="not a regular file"):
+    with pytest.raises(libsearch.NotFound, match="a directory without a MANIFEST: not an index"):
         libsearch.Index.open(tmp_path)
 
 
