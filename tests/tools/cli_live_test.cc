@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "live/live_state.h"
+#include "testing/cli_run.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -19,22 +20,8 @@ using testing::TempDir;
 using testing::WriteFile;
 using Json = nlohmann::json;
 
-struct CliRun {
-  int exit_code;
-  std::string out;  // stdout and stderr together.
-};
-
-CliRun Cli(const std::string& args) {
-  const std::string cmd = std::string(LIBSEARCH_CLI) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  CliRun r{-1, ""};
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::Cli;
+using testing::CliRun;
 
 class CliLiveTest : public ::testing::Test {
  protected:

@@ -14,6 +14,7 @@
 
 #include "libsearch/index.h"
 #include "libsearch/version.h"
+#include "testing/cli_run.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -22,22 +23,8 @@ namespace {
 using testing::SourcePath;
 using testing::TempDir;
 
-struct CliRun {
-  int exit_code;
-  std::string out;  // stdout and stderr together.
-};
-
-CliRun Cli(const std::string& args) {
-  const std::string cmd = std::string(LIBSEARCH_CLI) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  CliRun r{-1, ""};
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::Cli;
+using testing::CliRun;
 
 class CliTest : public ::testing::Test {
  protected:
