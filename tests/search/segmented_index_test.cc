@@ -342,7 +342,8 @@ TEST(SegmentedIndex, ADirectoryWithoutManifestSaysSo) {
   auto index = Index::Open(dir.path());
   ASSERT_FALSE(index.ok());
   EXPECT_EQ(index.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(index.status().message().find("a directory without a MANIFEST: not an index"), std::string::npos);
+  EXPECT_NE(index.status().message().find("a directory without a MANIFEST: not an index"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -144,7 +144,8 @@ TEST(Manifest, WriteReplacesAtomicallyAndLeavesNoTemporaryFile) {
   auto missing = ReadManifest(dir.path());
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(missing.status().message().find("a directory without a MANIFEST: not an index"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("a directory without a MANIFEST: not an index"),
+            std::string::npos);
 
   std::mt19937_64 rng(9);
   for (int i = 0; i < 5; ++i) {
