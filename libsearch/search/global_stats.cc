@@ -108,7 +108,7 @@ std::vector<TermExpansion> GlobalStats::Expand(
     if (field == nullptr) continue;
     for (const Expansion& e : in_segment(*field)) Add(*field, e, &candidates);
   }
-  out = Rank(f, std::move(candidates), cap);
+  out = Rank(f, &candidates, cap);
   Remember(std::move(key), out);
   return out;
 }
@@ -120,12 +120,12 @@ void GlobalStats::Add(const FieldReader& field, const Expansion& e, Candidates* 
   c.df += field.DocFreq(e.ord);
 }
 
-std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates candidates, size_t cap) const {
+std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates, size_t cap) const {
   // Deleted docs: only tombstones are looked up (they are few and small).
   for (const Part& p : parts_) {
     const FieldReader* tomb = Field(p.tombstone, f, false);
     if (tomb == nullptr) continue;
-    for (auto& [term, c] : candidates) c.df -= LocalDocFreq(tomb, term);
+    for (auto& [term, c] : *candidates) c.df -= LocalDocFreq(tomb, term);
   }
   struct Ranked {
     uint32_t edits;
@@ -133,8 +133,8 @@ std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates candidates, 
     std::string term;
   };
   std::vector<Ranked> ranked;
-  ranked.reserve(candidates.size());
-  for (auto& [term, c] : candidates) {
+  ranked.reserve(candidates->size());
+  for (const auto& [term, c] : *candidates) {
     if (c.df > 0) ranked.push_back({c.edits, c.df, term});
   }
   const size_t n = std::min(cap, ranked.size());

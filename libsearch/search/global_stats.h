@@ -52,7 +52,8 @@ class GlobalStats final : public CollectionStats {
       const std::function<std::vector<Expansion>(const FieldReader&)>& in_segment) const;
   // Keeps the live candidates (doc freq > 0), best first by `edits`, then
   // doc freq descending, then term (a single build's order), at most `cap`.
-  std::vector<TermExpansion> Rank(uint32_t f, Candidates candidates, size_t cap) const;
+  // (Subtracts the deleted docs from *candidates' doc freqs.)
+  std::vector<TermExpansion> Rank(uint32_t f, Candidates* candidates, size_t cap) const;
   uint64_t SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const;
   // The cached expansions of `key` into *out (an empty list is an answer too).
   bool Cached(const std::string& key, std::vector<TermExpansion>* out) const;
