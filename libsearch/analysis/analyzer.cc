@@ -396,6 +396,7 @@ class AnalyzerImpl final : public Analyzer {
       } else {
         token.term = word;
       }
+      if (self->options_.keep_surface) token.surface = word;
       token.position = position++;
       token.start = static_cast<uint32_t>(start);
       token.end = static_cast<uint32_t>(end);

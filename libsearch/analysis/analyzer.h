@@ -22,6 +22,9 @@ struct Token {
   // position of its first part ("iphone", then "15" one position later). It
   // does not count towards the field length (Lucene's overlapping tokens).
   bool joined = false;
+  // With AnalyzerOptions::keep_surface: the word folded but not stemmed
+  // ("chocolates" for the term "chocol"), the form typos are matched on.
+  std::string surface;
 };
 
 struct AnalyzerOptions {
@@ -37,6 +40,9 @@ struct AnalyzerOptions {
   // into their letter and digit runs, keeping the joined word too, so
   // "iphone15", "iphone 15" and "iPhone-15" all find each other. Default off.
   bool split_codes = false;
+  // Fill Token::surface (the index keeps a dictionary of surface words for
+  // typo matching). Default off: queries never need it.
+  bool keep_surface = false;
   // Testing only: always take the ICU path on the whole text, never the ASCII
   // fast path.
   bool force_icu = false;

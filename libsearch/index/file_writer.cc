@@ -201,6 +201,7 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
     for (uint32_t d = 0; d < num_docs; ++d) (*doc_ords)[d] = ordinal[term_of_doc[d]];
   }
   if (fa.text) LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kNorms, fid, Bytes(fa.norms)));
+  if (fa.text) LIBSEARCH_RETURN_IF_ERROR(WriteSurfaceWords(fid, fa, order));
   if (fa.prefix_chars > 0) {
     // Scored with the field's own statistics and norms (docs/format.md).
     std::vector<uint32_t> prefix_order;
@@ -246,6 +247,31 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
   }
   fa = FieldAccum();
   return Status::Ok();
+}
+
+Status IndexFileWriter::WriteSurfaceWords(uint32_t fid, const FieldAccum& fa,
+                                          const std::vector<uint32_t>& order) {
+  std::vector<uint32_t> ordinal(order.size());
+  for (uint32_t ord = 0; ord < order.size(); ++ord) ordinal[order[ord]] = ord;
+  std::vector<uint32_t> ids(fa.surfaces.size());
+  for (uint32_t id = 0; id < ids.size(); ++id) ids[id] = id;
+  std::sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) {
+    return fa.surface_ids.Term(a) < fa.surface_ids.Term(b);
+  });
+  std::vector<std::string_view> sorted;
+  std::vector<SurfaceWord> words;
+  sorted.reserve(ids.size());
+  words.reserve(ids.size());
+  for (uint32_t id : ids) {
+    sorted.push_back(fa.surface_ids.Term(id));
+    words.push_back({ordinal[fa.surfaces[id].term_id], fa.surfaces[id].doc_freq});
+  }
+  std::string blocks, index, prefixes;
+  WriteTermDict(sorted, &blocks, &index, &prefixes);
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSurfaceIndex, fid, index));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSurfaceKeyPrefixes, fid, prefixes));
+  LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSurfaceBlocks, fid, blocks));
+  return AddSection(SectionKind::kSurfaceWords, fid, Bytes(words));
 }
 
 Status IndexFileWriter::WriteDocIds(const std::vector<uint32_t>& doc_ords) {

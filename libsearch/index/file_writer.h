@@ -46,6 +46,9 @@ class IndexFileWriter {
                     const uint8_t* norms, bool positions, uint64_t doc_count,
                     const NormInverseTable& table, std::vector<uint32_t>* order,
                     uint64_t* num_blocks);
+  // A text field's surface words (docs/format.md, surface_words); `order`
+  // holds the field's term ids in dictionary order.
+  Status WriteSurfaceWords(uint32_t fid, const FieldAccum& fa, const std::vector<uint32_t>& order);
   // Each doc's id-term ordinal, in as few bits as the largest needs.
   Status WriteDocIds(const std::vector<uint32_t>& doc_ords);
   // The section table and, over the placeholder at offset 0, the header.

@@ -35,6 +35,10 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kBm25Params: return "bm25_params";
     case SectionKind::kSourceIndex: return "source_index";
     case SectionKind::kSource: return "source";
+    case SectionKind::kSurfaceIndex: return "surface_index";
+    case SectionKind::kSurfaceKeyPrefixes: return "surface_key_prefixes";
+    case SectionKind::kSurfaceBlocks: return "surface_blocks";
+    case SectionKind::kSurfaceWords: return "surface_words";
   }
   return "unknown";
 }
@@ -323,6 +327,28 @@ Status IndexReader::OpenIndexedField(uint32_t f, const SectionLookup& sections,
   if (max_score_params_) fr.postings.max_score_params = &*max_score_params_;
   if (text) fr.norms = reinterpret_cast<const uint8_t*>(Section(*sec(SectionKind::kNorms)).data());
   fr.spec = &schema_.fields()[f];
+  return OpenSurfaceWords(&fr, sections);
+}
+
+Status IndexReader::OpenSurfaceWords(FieldReader* fr, const SectionLookup& sections) {
+  auto sec = [&](SectionKind k) { return sections.field(fr->id, k); };
+  const SectionEntry* words = sec(SectionKind::kSurfaceWords);
+  const SectionEntry* index = sec(SectionKind::kSurfaceIndex);
+  const SectionEntry* blocks = sec(SectionKind::kSurfaceBlocks);
+  const SectionEntry* prefixes = sec(SectionKind::kSurfaceKeyPrefixes);
+  if (words == nullptr && index == nullptr && blocks == nullptr) return Status::Ok();
+  const std::string where = "field '" + fr->spec->name + "' surface words: ";
+  if (words == nullptr || index == nullptr || blocks == nullptr || fr->norms == nullptr ||
+      words->length % sizeof(SurfaceWord) != 0) {
+    return Status::Corruption(where + "incomplete or misplaced sections");
+  }
+  fr->surface.num_words = words->length / sizeof(SurfaceWord);
+  auto dict = TermDictReader::Open(Section(*blocks), Section(*index),
+                                   prefixes ? Section(*prefixes) : std::string_view(),
+                                   fr->surface.num_words);
+  if (!dict.ok()) return dict.status().WithContext(where);
+  fr->surface.dict = std::move(*dict);
+  fr->surface.words = reinterpret_cast<const SurfaceWord*>(Section(*words).data());
   return Status::Ok();
 }
 

@@ -20,6 +20,24 @@
 
 namespace libsearch::internal {
 
+// A text field's surface words (2.4 files): the words of its text folded
+// but not stemmed, each with its stem's term ordinal and doc frequency.
+// Typos are matched on these. Absent (present() false) in older files.
+struct SurfaceWords {
+  TermDictReader dict;
+  const SurfaceWord* words = nullptr;  // [num_words], in dictionary order.
+  uint64_t num_words = 0;
+
+  bool present() const { return words != nullptr; }
+  // REQUIRES: ord < num_words. stem_ord is unchecked (callers check it
+  // against the field's num_terms: a damaged file can hold anything).
+  SurfaceWord Get(uint32_t ord) const {
+    SurfaceWord w;
+    std::memcpy(&w, words + ord, sizeof w);
+    return w;
+  }
+};
+
 // One indexed (text or keyword) field.
 struct FieldReader {
   uint32_t id = 0;
@@ -29,6 +47,7 @@ struct FieldReader {
   TermInfoTable infos;
   FieldPostingsView postings;
   const uint8_t* norms = nullptr;  // Null for keyword fields (all lengths 1).
+  SurfaceWords surface;            // Text fields of 2.4 files.
 
   uint8_t norm(uint32_t doc) const { return norms ? norms[doc] : 1; }
   // REQUIRES: ord < stats.num_terms (an ordinal from `dict`).
@@ -165,6 +184,8 @@ class IndexReader {
   Status OpenNumericColumn(uint32_t f, const SectionLookup& sections);
   Status OpenIndexedField(uint32_t f, const SectionLookup& sections, std::string_view stats);
   Status OpenKeywordColumn(uint32_t f, const SectionLookup& sections);
+  // After the field's own sections: its surface words, if the file has them.
+  Status OpenSurfaceWords(FieldReader* fr, const SectionLookup& sections);
   Status FindIdField();
   Status InitPrefixField(uint32_t f, const SectionEntry* const* sections);
   std::string_view Section(const SectionEntry& e) const {

@@ -22,6 +22,7 @@ Status Inverter::Init(const Schema& schema) {
     ao.stopwords = spec.stopwords;
     ao.fold_accents = spec.fold_accents;
     ao.split_codes = spec.split_codes;
+    ao.keep_surface = true;
     auto analyzer = analysis::Analyzer::Create(ao);
     if (!analyzer.ok()) return analyzer.status().WithContext("field '" + spec.name + "'");
     fields_[i].analyzer = std::move(*analyzer);
@@ -109,6 +110,7 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc)
       for (size_t i = 0; i < n; ++i) {
         if (i + kAhead < n) __builtin_prefetch(&fa->terms[ids_[i + kAhead]]);
         add(ids_[i], tokens_[i].position);
+        AddSurface(fa, tokens_[i], ids_[i], doc);
         length += !tokens_[i].joined;  // Joined code words overlap their parts.
       }
       if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;
@@ -131,6 +133,19 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc)
     acc.docs.push_back(doc);
     acc.tfs.push_back(acc.doc_tf);
     if (fa->prefix_chars > 0) AddPrefixes(fa, fa->term_ids.Term(id), acc.doc_tf, doc);
+  }
+}
+
+void Inverter::AddSurface(FieldAccum* fa, const analysis::Token& token, uint32_t term_id,
+                          uint32_t doc) {
+  bool inserted;
+  const uint32_t id =
+      fa->surface_ids.Insert(token.surface, TermTable::Hash(token.surface), &inserted);
+  if (inserted) fa->surfaces.push_back({term_id, 0xffffffffu, 0});
+  SurfaceAccum& acc = fa->surfaces[id];
+  if (acc.last_doc != doc) {
+    acc.last_doc = doc;
+    ++acc.doc_freq;
   }
 }
 

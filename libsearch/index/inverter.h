@@ -84,6 +84,14 @@ struct alignas(64) TermAccum {
   uint32_t doc_tf = 0;
 };
 
+// A surface word of a text field: the word folded but not stemmed, the
+// term id of its stem, and how many docs hold it.
+struct SurfaceAccum {
+  uint32_t term_id = 0;
+  uint32_t last_doc = 0xffffffffu;
+  uint32_t doc_freq = 0;
+};
+
 struct FieldAccum {
   bool text = false;
   // Int and float fields: presence bits and raw 8-byte values, one per doc.
@@ -105,6 +113,10 @@ struct FieldAccum {
   uint32_t prefix_chars = 0;
   TermTable prefix_ids;
   std::vector<TermAccum> prefix_terms;
+  // Text fields: the surface words, which typos are matched on (a
+  // misspelling is often further from the stem than from the word).
+  TermTable surface_ids;
+  std::vector<SurfaceAccum> surfaces;
 };
 
 // Inverts documents, one at a time, into per-field accumulators.
@@ -129,6 +141,7 @@ class Inverter {
   void IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc);
   void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const FieldValue& value, uint32_t doc);
   void AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, uint32_t doc);
+  void AddSurface(FieldAccum* fa, const analysis::Token& token, uint32_t term_id, uint32_t doc);
 
   const Schema* schema_ = nullptr;
   std::vector<FieldAccum> fields_;

@@ -25,12 +25,13 @@ class CollectionStats {
   virtual uint64_t FieldSumTotalTf(uint32_t f) const = 0;
   // Live docs with `term` in field `f` (in its prefix index if `prefix_index`).
   virtual uint64_t DocFreq(uint32_t f, bool prefix_index, std::string_view term) const = 0;
-  // As PrefixTerms and FuzzyTerms (query/expand.h, with transpositions) over
-  // the terms of the live docs, with their live doc frequencies.
+  // As PrefixTerms and TypoStems (query/expand.h) over the terms of the
+  // live docs, with their live doc frequencies.
   virtual std::vector<TermExpansion> PrefixTerms(uint32_t f, std::string_view prefix,
                                                  size_t cap) const = 0;
-  virtual std::vector<TermExpansion> FuzzyTerms(uint32_t f, std::string_view word,
-                                                uint32_t max_edits, size_t cap) const = 0;
+  virtual std::vector<TermExpansion> TypoStems(uint32_t f, std::string_view surface,
+                                               std::string_view stem, uint32_t max_edits,
+                                               size_t cap) const = 0;
 };
 
 }  // namespace libsearch::internal

@@ -87,7 +87,7 @@ std::string PastPrefix(std::string_view prefix) {
 // prefix a term shares with the previous one (front coding says how long),
 // and once a prefix is too far from `w` every term under it is skipped, by
 // a dictionary seek when the run is long. Returns false on corruption.
-bool WalkRange(const FieldReader& field, uint32_t begin, uint32_t end, size_t skip,
+bool WalkRange(const TermDictReader& dict, uint32_t begin, uint32_t end, size_t skip,
                const std::vector<uint32_t>& w, uint32_t max_edits, bool transpositions,
                std::vector<Expansion>* out) {
   const size_t n = w.size();
@@ -98,7 +98,7 @@ bool WalkRange(const FieldReader& field, uint32_t begin, uint32_t end, size_t sk
   std::vector<uint32_t> cps;  // Code points of the term after `skip`.
   std::vector<size_t> ends;   // Byte end (in the term) of each of cps.
   size_t valid_rows = 0;      // Rows 1..valid_rows match cps[0..valid_rows).
-  TermDictReader::Iterator it(field.dict);
+  TermDictReader::Iterator it(dict);
   bool more = begin < end && it.Seek(begin);
   while (more && it.ord() < end) {
     const std::string_view term = it.term();
@@ -145,7 +145,9 @@ bool WalkRange(const FieldReader& field, uint32_t begin, uint32_t end, size_t sk
     const size_t dead_len = ends[row];
     while ((more = it.Next()) && it.ord() < end && it.shared() >= dead_len) {
       if (it.ord() % kTermsPerBlock == 0) {
-        const uint32_t past = field.dict.LowerBound(PastPrefix(it.term().substr(0, dead_len)));
+        const uint32_t past = dict.LowerBound(PastPrefix(it.term().substr(0, dead_len)));
+        // Damaged key prefixes can send a seek backwards: never loop.
+        if (past <= it.ord()) return false;
         more = past < end && it.Seek(past);
         // After a seek nothing is shared: rows restart from the top.
         break;
@@ -157,70 +159,116 @@ bool WalkRange(const FieldReader& field, uint32_t begin, uint32_t end, size_t sk
 
 }  // namespace
 
-std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view word,
-                                  uint32_t max_edits, bool transpositions, size_t cap) {
-  std::vector<Expansion> out;
+bool FuzzyWalk(const TermDictReader& dict, std::string_view word, uint32_t max_edits,
+               bool transpositions, std::vector<Expansion>* out) {
   std::vector<uint32_t> w = CodePoints(word);
-  if (w.empty() || w.size() > kMaxFuzzyWord) return out;
+  if (w.empty() || w.size() > kMaxFuzzyWord) return true;
   size_t first_len = 0;
   NextCodePoint(word, &first_len);
   const std::string_view first = word.substr(0, first_len);
   // (a) Terms with the same first letter: the distance of the rest.
   const std::vector<uint32_t> rest(w.begin() + 1, w.end());
-  const uint32_t begin = field.dict.LowerBound(first);
-  const uint32_t end = field.dict.LowerBound(PastPrefix(first));
-  if (!WalkRange(field, begin, end, first_len, rest, max_edits, transpositions, &out)) return {};
+  const uint32_t begin = dict.LowerBound(first);
+  const uint32_t end = dict.LowerBound(PastPrefix(first));
+  if (!WalkRange(dict, begin, end, first_len, rest, max_edits, transpositions, out)) return false;
   // (b) A typo in the first letter counts as two: with a budget of two,
   // terms one edit away that change the first letter to another of the same
   // block (ASCII, or the same UTF-8 lead byte): the word with its first
   // letter replaced or preceded by another, without it, or with the first
   // two swapped. Other first letters come from the dictionary's distinct
   // first letters of that block, found by seeking from one to the next.
-  if (max_edits >= 2) {
-    std::vector<uint32_t> found;
-    auto find = [&](std::string_view t) {
-      if (t.empty() || !SameBlock(t, word) || t.substr(0, first_len) == first) return;
-      if (const auto ord = field.dict.Find(t)) found.push_back(*ord);
-    };
-    const std::string_view tail = word.substr(first_len);
-    find(tail);
-    if (transpositions && !tail.empty()) {
-      size_t second_len = 0;
-      NextCodePoint(tail, &second_len);
-      find(std::string(tail.substr(0, second_len)) + std::string(first) +
-           std::string(tail.substr(second_len)));
-    }
-    const unsigned char lead = static_cast<unsigned char>(word[0]);
-    const uint32_t block_end =
-        lead < 0x80 ? field.dict.LowerBound("\x80")
-                    : field.dict.LowerBound(std::string(1, static_cast<char>(lead + 1)));
-    TermDictReader::Iterator it(field.dict);
-    std::string candidate;
-    for (uint32_t ord = lead < 0x80 ? 0 : field.dict.LowerBound(std::string(1, word[0]));
-         ord < block_end && it.Seek(ord);) {
-      size_t len = 0;
-      NextCodePoint(it.term(), &len);
-      const std::string letter(it.term().substr(0, len));
-      if (letter != first) {
-        candidate = letter;
-        candidate += tail;
-        find(candidate);
-        candidate = letter;
-        candidate += word;
-        find(candidate);
-      }
-      ord = field.dict.LowerBound(PastPrefix(letter));
-    }
-    std::sort(found.begin(), found.end());
-    found.erase(std::unique(found.begin(), found.end()), found.end());
-    for (uint32_t ord : found) out.push_back({ord, 2});
+  if (max_edits < 2) return true;
+  std::vector<uint32_t> found;
+  auto find = [&](std::string_view t) {
+    if (t.empty() || !SameBlock(t, word) || t.substr(0, first_len) == first) return;
+    if (const auto ord = dict.Find(t)) found.push_back(*ord);
+  };
+  const std::string_view tail = word.substr(first_len);
+  find(tail);
+  if (transpositions && !tail.empty()) {
+    size_t second_len = 0;
+    NextCodePoint(tail, &second_len);
+    find(std::string(tail.substr(0, second_len)) + std::string(first) +
+         std::string(tail.substr(second_len)));
   }
-  std::sort(out.begin(), out.end(), [&](const Expansion& a, const Expansion& b) {
+  const unsigned char lead = static_cast<unsigned char>(word[0]);
+  const uint32_t block_end = lead < 0x80
+                                 ? dict.LowerBound("\x80")
+                                 : dict.LowerBound(std::string(1, static_cast<char>(lead + 1)));
+  TermDictReader::Iterator it(dict);
+  std::string candidate;
+  for (uint32_t ord = lead < 0x80 ? 0 : dict.LowerBound(std::string(1, word[0]));
+       ord < block_end && it.Seek(ord);) {
+    size_t len = 0;
+    NextCodePoint(it.term(), &len);
+    const std::string letter(it.term().substr(0, len));
+    if (letter != first) {
+      candidate = letter;
+      candidate += tail;
+      find(candidate);
+      candidate = letter;
+      candidate += word;
+      find(candidate);
+    }
+    const uint32_t next = dict.LowerBound(PastPrefix(letter));
+    if (next <= ord) return false;  // Damaged key prefixes: never loop.
+    ord = next;
+  }
+  if (it.corrupt()) return false;
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  for (uint32_t ord : found) out->push_back({ord, 2});
+  return true;
+}
+
+namespace {
+
+// Sorts by (edits, -doc_freq, ordinal) and keeps the first `cap`.
+void RankExpansions(const FieldReader& field, size_t cap, std::vector<Expansion>* out) {
+  auto better = [&](const Expansion& a, const Expansion& b) {
     if (a.edits != b.edits) return a.edits < b.edits;
     const uint32_t da = DocFreq(field, a.ord), db = DocFreq(field, b.ord);
     return da != db ? da > db : a.ord < b.ord;
+  };
+  if (out->size() > cap) {
+    std::partial_sort(out->begin(), out->begin() + static_cast<ptrdiff_t>(cap), out->end(), better);
+    out->resize(cap);
+  } else {
+    std::sort(out->begin(), out->end(), better);
+  }
+}
+
+}  // namespace
+
+std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view word,
+                                  uint32_t max_edits, bool transpositions, size_t cap) {
+  std::vector<Expansion> out;
+  if (!FuzzyWalk(field.dict, word, max_edits, transpositions, &out)) return {};
+  RankExpansions(field, cap, &out);
+  return out;
+}
+
+std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
+                                 std::string_view stem, uint32_t max_edits, size_t cap) {
+  if (!field.surface.present()) return FuzzyTerms(field, stem, max_edits, true, cap);
+  std::vector<Expansion> words;
+  if (!FuzzyWalk(field.surface.dict, surface, max_edits, true, &words)) return {};
+  // A stem's distance is that of its nearest word.
+  std::vector<Expansion> out;
+  out.reserve(words.size());
+  for (const Expansion& e : words) {
+    if (e.ord >= field.surface.num_words) return {};
+    const uint32_t stem_ord = field.surface.Get(e.ord).stem_ord;
+    if (stem_ord >= field.stats.num_terms) return {};  // Damaged.
+    out.push_back({stem_ord, e.edits});
+  }
+  std::sort(out.begin(), out.end(), [](const Expansion& a, const Expansion& b) {
+    return a.ord != b.ord ? a.ord < b.ord : a.edits < b.edits;
   });
-  if (out.size() > cap) out.resize(cap);
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Expansion& a, const Expansion& b) { return a.ord == b.ord; }),
+            out.end());
+  RankExpansions(field, cap, &out);
   return out;
 }
 

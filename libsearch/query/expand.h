@@ -26,9 +26,24 @@ std::vector<Expansion> PrefixTerms(const FieldReader& field, std::string_view pr
 // (as in Meilisearch): people rarely get the first letter wrong, and it
 // confines the walk to one first letter's part of the dictionary, where it
 // also seeks past every prefix already too far from `word`. Words longer
-// than 64 code points get no expansions.
+// than 64 code points get no expansions. Empty if the dictionary is damaged.
 std::vector<Expansion> FuzzyTerms(const FieldReader& field, std::string_view word,
                                   uint32_t max_edits, bool transpositions, size_t cap);
+
+// Every ordinal of `dict` within `max_edits` of `word` by TypoDistance,
+// appended to *out unsorted. Returns false if the dictionary is damaged.
+bool FuzzyWalk(const TermDictReader& dict, std::string_view word, uint32_t max_edits,
+               bool transpositions, std::vector<Expansion>* out);
+
+// Typos on what people type: the stems (term ordinals of `field`) of the
+// field's surface words within `max_edits` of `surface` (the typed word,
+// folded, unstemmed; with transpositions), each at the distance of its
+// nearest word, ranked and capped as FuzzyTerms. A misspelling is usually
+// nearer the word than its stem ("choclate": "chocolate" is one edit, its
+// stem "chocol" three). Files without surface words: FuzzyTerms on `stem`.
+// Empty if the surface words are damaged.
+std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
+                                 std::string_view stem, uint32_t max_edits, size_t cap);
 
 // The typo distance FuzzyTerms uses: with the same first code point, the
 // edit distance of the rest; otherwise 2 if the words are one edit apart

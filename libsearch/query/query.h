@@ -35,6 +35,10 @@ struct Query {
   uint32_t max_edits = 0;
   std::string surface;
   uint32_t max_expansions = 50;  // Cap per kind (prefix, typo).
+  // Typo tiers (search/typo_tiers.h): typo matches beyond this many edits
+  // are left out, except corrections (a neighbour likelier than the typed
+  // word itself), which count as exact.
+  uint32_t tier_edits = 0xffffffffu;
   // False for filters: the node still restricts matches but scores 0, so it
   // never changes the ranking. ToString() marks such nodes with '#'.
   bool scored = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,53 @@ std::unique_ptr<TermScorer> NewTermScorer(ScorerContext* ctx, PostingsCursor* cu
 // Prefix matches score below the exact term, typo matches lower still.
 constexpr float kPrefixFactor = 0.8f;
 constexpr float kTypoFactor = 0.5f;  // Per edit.
+// The noisy channel of typos: each edit makes it this much less likely that
+// a word was typed for the word it is an edit of. A neighbour whose doc
+// frequency times this (per edit) exceeds the typed word's own is the
+// likelier meaning: a correction (docs/design-notes.md, "Typos on words").
+constexpr double kChannelPerEdit = 0.02;
+
+// A typo candidate: a stem within reach of the typed word, its ordinal in
+// this file (if it has it) and its doc frequency in the whole index.
+struct TypoCandidate {
+  std::optional<uint32_t> ord;
+  uint32_t edits = 0;
+  double df = 0;
+};
+
+// Weights of the typed word and its typo candidates. Without corrections:
+// the typed word 1, a candidate kTypoFactor per edit. With corrections
+// (the candidates likelier than the typed word, at the fewest edits any
+// such candidate has): each of them and the typed
+// word by its share of their summed likelihood (doc frequency, times
+// kChannelPerEdit per edit), the others below the typed word. Corrections
+// count as exact for typo tiers (*correction).
+void WeighTypos(double typed_df, const std::vector<TypoCandidate>& candidates, float* typed,
+                std::vector<float>* factor, std::vector<bool>* correction) {
+  factor->assign(candidates.size(), 0.0f);
+  correction->assign(candidates.size(), false);
+  // Corrections are the likelier words at the fewest edits: a word two
+  // edits away stays in its tier even when it is common.
+  std::vector<double> likelihood(candidates.size());
+  uint32_t nearest = 0xffffffffu;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const TypoCandidate& c = candidates[i];
+    likelihood[i] = c.df * std::pow(kChannelPerEdit, static_cast<double>(c.edits));
+    if (c.edits > 0 && likelihood[i] > typed_df) nearest = std::min(nearest, c.edits);
+  }
+  double total = typed_df;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (candidates[i].edits == nearest && likelihood[i] > typed_df) {
+      (*correction)[i] = true;
+      total += likelihood[i];
+    }
+  }
+  *typed = total > typed_df ? static_cast<float>(typed_df / total) : 1.0f;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const float per_edit = std::pow(kTypoFactor, static_cast<float>(candidates[i].edits));
+    (*factor)[i] = (*correction)[i] ? static_cast<float>(likelihood[i] / total) : *typed * per_edit;
+  }
+}
 
 // A term with prefix and/or typo expansions: the exact term and its
 // expansions, each weighted by how far it is from what was typed.
@@ -58,14 +106,41 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
   // The expansions, as ordinals of this file: its own picks, or those of
   // the whole index (CollectionStats) that this file has.
   const CollectionStats* stats = ctx->stats();
-  auto add_terms = [&](const std::vector<TermExpansion>& terms, bool prefix) {
+  auto add_terms = [&](const std::vector<TermExpansion>& terms) {
     for (const auto& [term, edits] : terms) {
-      if (const auto ord = field.dict.Find(term)) {
-        add(*ord, prefix ? kPrefixFactor : std::pow(kTypoFactor, static_cast<float>(edits)));
-      }
+      if (const auto ord = field.dict.Find(term)) add(*ord, kPrefixFactor);
     }
   };
-  if (const auto exact = field.dict.Find(q.terms[0])) add(*exact, 1.0f);
+  const auto exact = field.dict.Find(q.terms[0]);
+  float typed = 1.0f;
+  if (q.max_edits > 0) {
+    std::vector<TypoCandidate> candidates;
+    if (stats != nullptr) {
+      for (const auto& [term, edits] :
+           stats->TypoStems(q.field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
+        candidates.push_back({field.dict.Find(term), edits,
+                              static_cast<double>(stats->DocFreq(q.field, false, term))});
+      }
+    } else {
+      for (const Expansion& e :
+           TypoStems(field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
+        candidates.push_back({e.ord, e.edits, static_cast<double>(field.DocFreq(e.ord))});
+      }
+    }
+    const double typed_df = stats != nullptr
+                                ? static_cast<double>(stats->DocFreq(q.field, false, q.terms[0]))
+                            : exact ? field.DocFreq(*exact)
+                                    : 0.0;
+    std::vector<float> factor;
+    std::vector<bool> correction;
+    WeighTypos(typed_df, candidates, &typed, &factor, &correction);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const TypoCandidate& c = candidates[i];
+      if (!c.ord || (!correction[i] && c.edits > q.tier_edits)) continue;
+      add(*c.ord, factor[i]);
+    }
+  }
+  if (exact) add(*exact, typed);
   // Prefixes short enough for the field's prefix index read its merged
   // list (every completion, one clause); longer ones expand to the most
   // frequent completions.
@@ -87,20 +162,10 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
         continue;
       }
       if (stats != nullptr) {
-        add_terms(stats->PrefixTerms(q.field, *p, q.max_expansions), true);
+        add_terms(stats->PrefixTerms(q.field, *p, q.max_expansions));
         continue;
       }
       for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) add(e.ord, kPrefixFactor);
-    }
-  }
-  if (q.max_edits > 0) {
-    if (stats != nullptr) {
-      add_terms(stats->FuzzyTerms(q.field, q.terms[0], q.max_edits, q.max_expansions), false);
-    } else {
-      for (const Expansion& e :
-           FuzzyTerms(field, q.terms[0], q.max_edits, true, q.max_expansions)) {
-        add(e.ord, std::pow(kTypoFactor, static_cast<float>(e.edits)));
-      }
     }
   }
   std::sort(picks.begin(), picks.end());  // Deterministic clause order.

@@ -67,12 +67,12 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
   SortCollector sorted(&*plan.order, plan.keep);
   // Typo tiers (relevance order only): 0 if the doc matches the query
   // without typos, 1 if it needs one.
-  std::unique_ptr<ExactTier> tiers;
+  std::unique_ptr<TypoTier> tiers;
   uint32_t cursor_tier = 0;
   if (TypoTiered(req) && plan.keep > 0) {
-    LIBSEARCH_ASSIGN_OR_RETURN(tiers, ExactTier::Create(*this, req));
+    LIBSEARCH_ASSIGN_OR_RETURN(tiers, TypoTier::Create(*this, req));
     if (plan.cursor) {
-      LIBSEARCH_ASSIGN_OR_RETURN(auto tier_of_cursor, ExactTier::Create(*this, req));
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tier_of_cursor, TypoTier::Create(*this, req));
       cursor_tier = tier_of_cursor->At(plan.cursor->first);
     }
   }
@@ -122,9 +122,10 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
 }
 
 Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* query,
-                              std::unique_ptr<ScorerContext>* ctx,
-                              std::unique_ptr<Scorer>* scorer) const {
+                              std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer,
+                              uint32_t tier_edits) const {
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
+  if (tier_edits != kAllTiers) LimitTypos(query->get(), tier_edits);
   *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, hooks_.stats);
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();

@@ -87,14 +87,74 @@ std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view
   });
 }
 
-std::vector<TermExpansion> GlobalStats::FuzzyTerms(uint32_t f, std::string_view word,
-                                                   uint32_t max_edits, size_t cap) const {
+std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view surface,
+                                                  std::string_view stem, uint32_t max_edits,
+                                                  size_t cap) const {
   std::string key =
       "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" + std::to_string(cap) + ":";
-  key.append(word);
-  return Expand(std::move(key), f, cap, [&](const FieldReader& field) {
-    return internal::FuzzyTerms(field, word, max_edits, true, kAll);
-  });
+  key.append(surface).push_back('\0');
+  key.append(stem);
+  bool all_have_words = true;
+  for (const Part& p : parts_) {
+    const FieldReader* field = Field(p.segment, f, false);
+    if (field != nullptr && !field->surface.present()) all_have_words = false;
+  }
+  if (!all_have_words) {  // Segments of an older format: typos on stems.
+    return Expand(std::move(key), f, cap, [&](const FieldReader& field) {
+      return internal::FuzzyTerms(field, stem, max_edits, true, kAll);
+    });
+  }
+  std::vector<TermExpansion> out;
+  if (Cached(key, &out)) return out;
+  // The live words within reach (a word only deleted docs held is not
+  // one), then each stem at its nearest live word's distance.
+  struct Word {
+    uint32_t edits = 0;
+    int64_t df = 0;
+    std::string stem;
+  };
+  std::unordered_map<std::string, Word> words;
+  std::vector<Expansion> found;
+  std::vector<std::string> text;
+  for (const Part& p : parts_) {
+    const FieldReader* field = Field(p.segment, f, false);
+    if (field == nullptr) continue;
+    found.clear();
+    if (!FuzzyWalk(field->surface.dict, surface, max_edits, true, &found)) continue;
+    for (const Expansion& e : found) {
+      text.clear();
+      if (e.ord >= field->surface.num_words || !field->surface.dict.Terms(e.ord, 1, &text).ok()) {
+        continue;
+      }
+      const SurfaceWord sw = field->surface.Get(e.ord);
+      if (sw.stem_ord >= field->stats.num_terms) continue;
+      Word& w = words[text[0]];
+      if (w.stem.empty()) {
+        w.edits = e.edits;
+        w.stem = TermOf(*field, sw.stem_ord);
+      }
+      w.df += sw.doc_freq;
+    }
+  }
+  for (const Part& p : parts_) {
+    const FieldReader* tomb = Field(p.tombstone, f, false);
+    if (tomb == nullptr || !tomb->surface.present()) continue;
+    for (auto& [word, w] : words) {
+      if (const auto ord = tomb->surface.dict.Find(word)) w.df -= tomb->surface.Get(*ord).doc_freq;
+    }
+  }
+  Candidates candidates;
+  for (const auto& [word, w] : words) {
+    if (w.df <= 0 || w.stem.empty()) continue;
+    auto [it, inserted] = candidates.try_emplace(w.stem);
+    it->second.edits = inserted ? w.edits : std::min(it->second.edits, w.edits);
+  }
+  for (auto& [term, c] : candidates) {  // Rank subtracts the tombstones'.
+    for (const Part& p : parts_) c.df += LocalDocFreq(Field(p.segment, f, false), term);
+  }
+  out = Rank(f, &candidates, cap);
+  Remember(std::move(key), out);
+  return out;
 }
 
 std::vector<TermExpansion> GlobalStats::Expand(

@@ -33,8 +33,8 @@ class GlobalStats final : public CollectionStats {
   uint64_t DocFreq(uint32_t f, bool prefix_index, std::string_view term) const override;
   std::vector<TermExpansion> PrefixTerms(uint32_t f, std::string_view prefix,
                                          size_t cap) const override;
-  std::vector<TermExpansion> FuzzyTerms(uint32_t f, std::string_view word, uint32_t max_edits,
-                                        size_t cap) const override;
+  std::vector<TermExpansion> TypoStems(uint32_t f, std::string_view surface, std::string_view stem,
+                                       uint32_t max_edits, size_t cap) const override;
 
  private:
   // Expansion candidates by term: typo distance, and doc freq summed over

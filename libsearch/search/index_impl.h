@@ -125,9 +125,12 @@ class IndexImpl : public Index {
 
   Result<std::string> ExplainQuery(const SearchRequest& req) const override;  // plan.cc
   // The request's query and filters as one scorer tree, with its context
-  // (for ExactTier, typo_tiers.h).
+  // (for TypoTier, typo_tiers.h), its typos limited to `tier_edits`
+  // (LimitTypos) unless that is kAllTiers.
+  static constexpr uint32_t kAllTiers = 0xffffffffu;
   Status BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* query,
-                     std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer) const;
+                     std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer,
+                     uint32_t tier_edits = kAllTiers) const;
   // Typo tiers apply to relevance order: with sort fields, those decide.
   static bool TypoTiered(const SearchRequest& req) { return req.typos && req.sort.empty(); }
 

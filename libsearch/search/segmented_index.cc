@@ -202,7 +202,7 @@ Result<std::optional<ForeignCursor>> SegmentedIndex::ParseCursor(const SearchReq
   cursor.score = static_cast<float>(score);
   cursor.doc = local;
   if (IndexImpl::TypoTiered(req) && req.offset + req.k > 0) {
-    LIBSEARCH_ASSIGN_OR_RETURN(auto tier, ExactTier::Create(*seg.impl, req));
+    LIBSEARCH_ASSIGN_OR_RETURN(auto tier, TypoTier::Create(*seg.impl, req));
     cursor.tier = tier->At(local);
   }
   return std::optional<ForeignCursor>(std::move(cursor));
@@ -316,7 +316,7 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
       for (size_t i = first; i < cands.size(); ++i) by_doc.push_back(&cands[i]);
       std::sort(by_doc.begin(), by_doc.end(),
                 [](const Candidate* a, const Candidate* b) { return a->local < b->local; });
-      LIBSEARCH_ASSIGN_OR_RETURN(auto tier, ExactTier::Create(*seg.impl, req));
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tier, TypoTier::Create(*seg.impl, req));
       for (Candidate* c : by_doc) c->tier = tier->At(c->local);
       if (tier->corrupt()) {
         return Status::Corruption("index '" + dir_ +

@@ -2,46 +2,76 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "search/index_impl.h"
 
 namespace libsearch::internal {
+namespace {
 
-Result<std::unique_ptr<ExactTier>> ExactTier::Create(const IndexImpl& index,
-                                                     const SearchRequest& req) {
-  SearchRequest exact = req;
-  exact.typos = false;
-  exact.filters.clear();
-  auto tier = std::make_unique<ExactTier>();
-  LIBSEARCH_RETURN_IF_ERROR(index.BuildScorer(exact, &tier->query_, &tier->ctx_, &tier->scorer_));
+uint32_t MaxEdits(const Query& q) {
+  uint32_t m = q.max_edits;
+  for (const auto* list : {&q.must, &q.should, &q.must_not}) {
+    for (const auto& c : *list) m = std::max(m, MaxEdits(*c));
+  }
+  return m;
+}
+
+}  // namespace
+
+void LimitTypos(Query* q, uint32_t tier_edits) {
+  if (q->max_edits > 0) q->tier_edits = tier_edits;
+  for (auto* list : {&q->must, &q->should, &q->must_not}) {
+    for (auto& c : *list) LimitTypos(c.get(), tier_edits);
+  }
+}
+
+Result<std::unique_ptr<TypoTier>> TypoTier::Create(const IndexImpl& index,
+                                                   const SearchRequest& req) {
+  SearchRequest words = req;
+  words.filters.clear();
+  auto tier = std::make_unique<TypoTier>();
+  for (uint32_t t = 0; t + 1 < tier->tiers_; ++t) {
+    Level& level = tier->levels_[t];
+    LIBSEARCH_RETURN_IF_ERROR(index.BuildScorer(words, &level.query, &level.ctx, &level.scorer, t));
+    if (t == 0 && MaxEdits(*level.query) >= 2) tier->tiers_ = 3;
+  }
   return tier;
+}
+
+bool TypoTier::corrupt() const {
+  for (uint32_t t = 0; t + 1 < tiers_; ++t) {
+    if (levels_[t].ctx->corrupt()) return true;
+  }
+  return false;
 }
 
 // Typo tiers in the top-k path: within a tier, by the typo query's score.
 // Fast path: the typo query's own top keep * 2 (its fast union path),
 // checked for exact-tier docs in doc order; if at least `keep` of them are
 // exact-tier, they are the page (any exact-tier doc left out ranks below
-// all of them). Otherwise exact matches are rare (usually a misspelling):
-// the best of `typo query AND exact query` (cheap, led by the rare exact
-// terms), then the typo query's best of the rest.
+// all of them). Otherwise tier by tier: the best of `typo query AND the
+// tier's query` (cheap, led by the rare exact terms) holds every doc of the
+// tiers before, which are already on the page, and the tier's best; the
+// last tier's best come from the typo query alone.
 Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
                              SearchResponse* resp, std::vector<ScoredDoc>* best,
                              MatchedTerms* matched) const {
   std::vector<ScoredDoc> top;
   LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, 2 * keep, resp, &top, matched));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto tiers, TypoTier::Create(*this, req));
   {
     std::vector<uint32_t> docs;
     docs.reserve(top.size());
     for (const auto& sd : top) docs.push_back(sd.doc);
     std::sort(docs.begin(), docs.end());
-    LIBSEARCH_ASSIGN_OR_RETURN(auto tier, ExactTier::Create(*this, req));
     std::set<uint32_t> exact_docs;
     for (uint32_t d : docs) {
-      if (tier->At(d) == 0) exact_docs.insert(d);
+      if (tiers->At(d) == 0) exact_docs.insert(d);
     }
-    if (tier->corrupt()) return CorruptPostings();
+    if (tiers->corrupt()) return CorruptPostings();
     if (exact_docs.size() >= keep) {
       best->clear();
       for (const auto& sd : top) {
@@ -50,31 +80,31 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
       return Status::Ok();
     }
   }
-  SearchRequest exact = req;
-  exact.typos = false;
-  exact.filters.clear();  // `full` applies them.
-  LIBSEARCH_ASSIGN_OR_RETURN(auto exact_query, Parse(exact));
-  exact_query->scored = false;
-  auto tier0 = std::make_unique<Query>();
-  tier0->kind = Query::Kind::kBoolean;
-  tier0->must.push_back(std::move(full));
-  tier0->must.push_back(std::move(exact_query));
-  SearchResponse tier0_resp;
-  std::vector<ScoredDoc> first;
-  MatchedTerms unused;
-  LIBSEARCH_RETURN_IF_ERROR(RunTopK(*tier0, req, keep, &tier0_resp, &first, &unused));
-  // `first` is now the whole page, or every exact-tier doc. With
-  // first.size() more, the typo query's best still fill the page once
-  // those are taken out.
-  LIBSEARCH_ASSIGN_OR_RETURN(full, Parse(req));
-  LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, keep + first.size(), resp, best, matched));
+  std::vector<ScoredDoc> page;
   std::set<uint32_t> seen;
-  for (const auto& sd : first) seen.insert(sd.doc);
-  for (const auto& sd : *best) {
-    if (first.size() >= keep) break;
-    if (seen.count(sd.doc) == 0) first.push_back(sd);
+  SearchRequest words = req;
+  words.filters.clear();  // The typo query applies them.
+  for (uint32_t t = 0; t < tiers->tiers() && page.size() < keep; ++t) {
+    LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
+    if (t + 1 < tiers->tiers()) {
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tier_query, Parse(words));
+      LimitTypos(tier_query.get(), t);
+      tier_query->scored = false;
+      auto both = std::make_unique<Query>();
+      both->kind = Query::Kind::kBoolean;
+      both->must.push_back(std::move(query));
+      both->must.push_back(std::move(tier_query));
+      query = std::move(both);
+    }
+    SearchResponse scratch;
+    MatchedTerms unused;
+    std::vector<ScoredDoc> found;
+    LIBSEARCH_RETURN_IF_ERROR(RunTopK(*query, req, keep, &scratch, &found, &unused));
+    for (const auto& sd : found) {
+      if (page.size() < keep && seen.insert(sd.doc).second) page.push_back(sd);
+    }
   }
-  *best = std::move(first);
+  *best = std::move(page);
   return Status::Ok();
 }
 

@@ -1,5 +1,8 @@
-// Typo tiers: with SearchRequest::typos in relevance order, every doc that
-// matches without a typo ranks above every doc that needs one.
+// Typo tiers: with SearchRequest::typos in relevance order, docs that match
+// without a typo rank above those that need one edit in a word, which rank
+// above those that need two. A correction (a neighbour of a typed word that
+// is far likelier to be what was meant, query/scorer_builder.cc) counts as
+// exact.
 #pragma once
 
 #include <cstdint>
@@ -13,25 +16,37 @@ namespace libsearch::internal {
 
 class IndexImpl;
 
-// Whether docs match a typo request without its typos (the exact tier),
-// asked in increasing doc order.
-class ExactTier {
+// Leaves the typo expansions of `q`'s words beyond `tier_edits` edits out
+// (Query::tier_edits), so the tree matches the docs of tiers <= tier_edits.
+void LimitTypos(Query* q, uint32_t tier_edits);
+
+// The tier of docs, asked in increasing doc order.
+class TypoTier {
  public:
-  // The request's query without typos and without its filters: asked only
-  // about docs that pass them.
-  static Result<std::unique_ptr<ExactTier>> Create(const IndexImpl& index,
-                                                   const SearchRequest& req);
-  // 0 if doc matches without typos, else 1. REQUIRES: docs increase.
+  // From the request's query without its filters: asked only about docs
+  // that pass them.
+  static Result<std::unique_ptr<TypoTier>> Create(const IndexImpl& index, const SearchRequest& req);
+  // 0, 1 or 2 (below tiers()). REQUIRES: docs increase.
   uint32_t At(uint32_t doc) {
-    if (scorer_->doc() < doc) scorer_->Advance(doc);
-    return scorer_->doc() == doc ? 0 : 1;
+    for (uint32_t t = 0; t + 1 < tiers_; ++t) {
+      Level& level = levels_[t];
+      if (level.scorer->doc() < doc) level.scorer->Advance(doc);
+      if (level.scorer->doc() == doc) return t;
+    }
+    return tiers_ - 1;
   }
-  bool corrupt() const { return ctx_->corrupt(); }
+  // How many tiers there are: 2, or 3 if a word may have two edits.
+  uint32_t tiers() const { return tiers_; }
+  bool corrupt() const;
 
  private:
-  std::unique_ptr<Query> query_;
-  std::unique_ptr<ScorerContext> ctx_;
-  std::unique_ptr<Scorer> scorer_;
+  struct Level {
+    std::unique_ptr<Query> query;
+    std::unique_ptr<ScorerContext> ctx;
+    std::unique_ptr<Scorer> scorer;
+  };
+  Level levels_[2];  // Matching tiers <= 0 and <= 1.
+  uint32_t tiers_ = 2;
 };
 
 }  // namespace libsearch::internal

@@ -23,8 +23,11 @@ inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 // 2.2: term-block key prefixes (kTermKeyPrefixes) for the dictionary search,
 // and the BM25 parameters of the block maxima (kBm25Params); older readers
 // skip the unknown sections, this one works without them.
+// 2.3: optional document sources (kSourceIndex, kSource).
+// 2.4: per text field, the dictionary of surface words (kSurface*), which
+// typos are matched on; without it typos are matched on the stems.
 inline constexpr uint16_t kFormatMajor = 2;
-inline constexpr uint16_t kFormatMinor = 3;
+inline constexpr uint16_t kFormatMinor = 4;
 inline constexpr uint16_t kOldestReadableMajor = 1;  // 1.1 kNumeric, 1.2 kKeywordOrds,
                                                      // 1.3 kSynonyms, 1.4 prefix indexes,
                                                      // kKeywordDense, kNumericBlocks.
@@ -75,8 +78,22 @@ enum class SectionKind : uint32_t {
   kBm25Params = 23,   // 2.2 (optional): Bm25ParamsRecord, what block_max_score was computed with.
   kSourceIndex = 24,  // 2.3 (optional): as kDocStoreIndex, for kSource.
   kSource = 25,       // 2.3 (optional): every schema field of each doc, as kDocStore blocks.
+  // 2.4 (optional), per text field: its surface words (folded, not stemmed)
+  // as a term dictionary (as kTermIndex, kTermKeyPrefixes, kTermBlocks) ...
+  kSurfaceIndex = 26,
+  kSurfaceKeyPrefixes = 27,
+  kSurfaceBlocks = 28,
+  kSurfaceWords = 29,  // ... and a SurfaceWord per word, in dictionary order.
 };
-inline constexpr uint32_t kNumSectionKinds = 26;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 30;  // Kinds below this are known.
+
+// A surface word's stem (the field's term it analyses to) and how many docs
+// hold the word.
+struct SurfaceWord {
+  uint32_t stem_ord;
+  uint32_t doc_freq;
+};
+static_assert(sizeof(SurfaceWord) == 8);
 
 // The parameters the block maxima were computed with, and the scoring code's
 // version: a reader whose BM25 arithmetic is that version trusts the maxima

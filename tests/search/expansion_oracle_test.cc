@@ -5,13 +5,17 @@
 // the top-k path.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
+#include "analysis/analyzer.h"
 #include "index/index_reader.h"
 #include "index/postings_cursor.h"
+#include "query/expand.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -186,40 +190,159 @@ TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
   EXPECT_GT(compared, 40) << "most queries should have more matches than one page";
 }
 
-// Typo tiers: with relevance order, every hit that matches without typos
-// comes before every hit that needs one; within a tier, score order. The
-// reference is built from untiered parts: all matches by score (an explicit
-// _score sort is not tiered) and the typo-free query's match set. Pages by
-// offset and by search_after both tile it.
-TEST_F(ExpansionOracleTest, ExactMatchesRankAboveTypoMatches) {
+// The typo tier of each doc by the definition (search/typo_tiers.h,
+// query/scorer_builder.cc), computed exhaustively: per field, every surface
+// word within reach of the typed word (TypoDistance over the whole surface
+// dictionary), each stem at its nearest word's distance, the 50 nearest
+// then most frequent; corrections are the stems whose doc frequency times
+// 0.02 per edit exceeds the typed word's, at the fewest edits of any such. A word's docs of tier <=
+// t hold the typed stem, a correction or a stem within t edits in some field; a doc's tier is the
+// least t at which it holds every word.
+class TierOracle {
+ public:
+  explicit TierOracle(const internal::IndexReader* reader) : reader_(reader) {
+    analysis::AnalyzerOptions o;
+    o.split_codes = true;
+    stem_ = analysis::Analyzer::Create(o).value();
+    o.language = "none";
+    surface_ = analysis::Analyzer::Create(o).value();
+  }
+
+  // Tier of every doc that matches all `words` (bare words, AND).
+  std::map<uint32_t, uint32_t> Tiers(const std::vector<std::string>& words) const {
+    std::map<uint32_t, uint32_t> tier;  // doc -> least t over which it is in all words' sets
+    std::vector<std::vector<std::set<uint32_t>>> sets;  // [word][t]
+    for (const std::string& w : words) sets.push_back(WordDocs(w));
+    for (uint32_t t = 0; t < 3; ++t) {
+      std::set<uint32_t> all = sets[0][t];
+      for (size_t i = 1; i < sets.size(); ++i) {
+        std::set<uint32_t> both;
+        for (uint32_t d : all) {
+          if (sets[i][t].count(d)) both.insert(d);
+        }
+        all = std::move(both);
+      }
+      for (uint32_t d : all) tier.emplace(d, t);  // Keeps the least t.
+    }
+    return tier;
+  }
+
+ private:
+  static uint32_t TyposFor(const std::string& w) {
+    size_t chars = 0;
+    for (unsigned char c : w) {
+      if (c >= '0' && c <= '9') return 0;
+      chars += (c & 0xc0) != 0x80;
+    }
+    return chars <= 4 ? 0 : chars <= 8 ? 1 : 2;
+  }
+
+  // The docs of tiers <= 0, 1, 2 for one typed word, over the text fields.
+  std::vector<std::set<uint32_t>> WordDocs(const std::string& word) const {
+    std::vector<std::set<uint32_t>> out(3);
+    const std::vector<std::string> stems = stem_->Terms(word);
+    const std::vector<std::string> surfaces = surface_->Terms(word);
+    if (stems.size() != 1 || surfaces.size() != 1) return out;
+    const uint32_t max_edits = TyposFor(surfaces[0]);
+    for (const char* name : {"product_name", "ingredients"}) {
+      const internal::FieldReader* field =
+          reader_->field(static_cast<uint32_t>(*reader_->schema().FieldIndex(name)));
+      const auto exact = field->dict.Find(stems[0]);
+      const double typed_df = exact ? field->DocFreq(*exact) : 0;
+      std::map<uint32_t, uint32_t> nearest;  // stem ordinal -> edits
+      if (max_edits > 0) {
+        std::vector<std::string> all;
+        EXPECT_OK(
+            field->surface.dict.Terms(0, static_cast<uint32_t>(field->surface.num_words), &all));
+        for (uint32_t o = 0; o < all.size(); ++o) {
+          const uint32_t d = internal::TypoDistance(surfaces[0], all[o], true);
+          if (d > max_edits) continue;
+          const uint32_t stem = field->surface.Get(o).stem_ord;
+          auto [it, fresh] = nearest.emplace(stem, d);
+          if (!fresh) it->second = std::min(it->second, d);
+        }
+      }
+      std::vector<std::pair<uint32_t, uint32_t>> ranked(nearest.begin(), nearest.end());
+      std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+        if (a.second != b.second) return a.second < b.second;
+        const uint32_t da = field->DocFreq(a.first), db = field->DocFreq(b.first);
+        return da != db ? da > db : a.first < b.first;
+      });
+      if (ranked.size() > 50) ranked.resize(50);
+      auto likelier = [&](uint32_t ord, uint32_t edits) {
+        return edits > 0 && field->DocFreq(ord) * std::pow(0.02, edits) > typed_df;
+      };
+      uint32_t fewest = 99;
+      for (const auto& [ord, edits] : ranked) {
+        if (likelier(ord, edits)) fewest = std::min(fewest, edits);
+      }
+      for (uint32_t t = 0; t < 3; ++t) {
+        std::vector<uint32_t> ords;
+        if (exact) ords.push_back(*exact);
+        for (const auto& [ord, edits] : ranked) {
+          if ((edits == fewest && likelier(ord, edits)) || edits <= t) ords.push_back(ord);
+        }
+        for (uint32_t ord : ords) {
+          internal::PostingsCursor c(&field->postings, field->Term(ord));
+          for (; c.doc() != internal::kNoMoreDocs; c.Next()) out[t].insert(c.doc());
+        }
+      }
+    }
+    return out;
+  }
+
+  const internal::IndexReader* reader_;
+  std::unique_ptr<analysis::Analyzer> stem_, surface_;
+};
+
+// Typo tiers: with relevance order, every hit of a lower tier comes before
+// every hit of a higher one; within a tier, score order. The reference is
+// built from an untiered part (all matches by score: an explicit _score
+// sort is not tiered) and TierOracle. Pages by offset and by search_after
+// both tile it.
+TEST_F(ExpansionOracleTest, LowerTypoTiersRankFirst) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(Path()));
+  ASSERT_OK_AND_ASSIGN(auto reader, internal::IndexReader::Open(Path()));
+  const TierOracle oracle(reader.get());
   std::mt19937 rng(8);
-  int mixed = 0;
+  std::vector<std::vector<std::string>> queries;
   for (int i = 0; i < 80; ++i) {
     std::string w = kWords[rng() % 13];
     // Misspell, or keep the word right: typo expansions of a correct word
     // still add neighbours ("sugar" ~ "sugars" stems, "cheese" ~ "cheeses").
     if (rng() % 2 && w.size() > 4)
       w[1 + rng() % (w.size() - 2)] = static_cast<char>('a' + rng() % 26);
+    std::vector<std::string> words = {w};
+    if (rng() % 3 == 0) words.insert(words.begin(), kWords[rng() % 13]);
+    queries.push_back(words);
+  }
+  // Long words (two edits allowed), right and wrong, for three tiers.
+  for (const char* w : {"chocolate", "chocolatte", "chocolates", "strawbery", "strawberries",
+                        "strawberri", "vanillaaa", "organical", "chocolatier"}) {
+    queries.push_back({w});
+    queries.push_back({"milk", w});
+  }
+  int mixed = 0, three = 0;
+  for (const std::vector<std::string>& words : queries) {
+    const std::string& w = words.back();
     SearchRequest req;
-    req.query = rng() % 3 == 0 ? std::string(kWords[rng() % 13]) + " " + w : w;
+    req.query = words.size() == 2 ? words[0] + " " + words[1] : w;
     req.typos = true;
+    req.synonyms = false;
     req.include_docs = false;
     SearchRequest all = req;
     all.k = 10000;
     all.sort = {{"_score", true}};
     ASSERT_OK_AND_ASSIGN(SearchResponse by_score, index->Search(all));
-    SearchRequest exact = req;
-    exact.typos = false;
-    exact.k = 10000;
-    exact.total_hits_threshold = SearchRequest::kExactTotal;
-    ASSERT_OK_AND_ASSIGN(SearchResponse exact_hits, index->Search(exact));
-    std::set<uint32_t> tier0;
-    for (const Hit& h : exact_hits.hits) tier0.insert(h.doc);
+    const std::map<uint32_t, uint32_t> tier = oracle.Tiers(words);
+    ASSERT_EQ(tier.size(), by_score.hits.size()) << req.query;
     std::vector<Hit> want = by_score.hits;
-    std::stable_partition(want.begin(), want.end(),
-                          [&](const Hit& h) { return tier0.count(h.doc) > 0; });
-    mixed += !tier0.empty() && tier0.size() < want.size();
+    std::stable_sort(want.begin(), want.end(),
+                     [&](const Hit& a, const Hit& b) { return tier.at(a.doc) < tier.at(b.doc); });
+    std::set<uint32_t> used;
+    for (const auto& [doc, t] : tier) used.insert(t);
+    mixed += used.size() > 1;
+    three += used.size() > 2;
     for (size_t offset : {size_t{0}, size_t{7}}) {
       SearchRequest page = req;
       page.offset = offset;
@@ -252,7 +375,8 @@ TEST_F(ExpansionOracleTest, ExactMatchesRankAboveTypoMatches) {
       ASSERT_EQ(got[k], want[k].doc) << req.query << " cursor rank " << k;
     }
   }
-  EXPECT_GT(mixed, 20) << "too few queries had both tiers";
+  EXPECT_GT(mixed, 20) << "too few queries had two tiers";
+  EXPECT_GT(three, 2) << "too few queries had three tiers";
 }
 
 // "Did you mean" shows words as the catalogue spells them, not stems.
