@@ -4,10 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <map>
 #include <random>
 #include <set>
 
+#include "analysis/analyzer.h"
 #include "index/index_reader.h"
+#include "index/term_dict.h"
 #include "testing/test_util.h"
 
 namespace libsearch::internal {
@@ -136,6 +144,106 @@ TEST_F(ExpandTest, PrefixTermsEqualBruteForce) {
       ASSERT_OK(field_->dict.Terms(got[k].ord, 1, &term));
       EXPECT_EQ(term[0], want[k].second) << "prefix '" << p << "' rank " << k;
     }
+  }
+}
+
+// TypoStems against its definition: every surface word of the field within
+// reach by TypoDistance, mapped to its stem, each stem at its nearest word's
+// distance; and the surface words themselves against a re-analysis.
+TEST_F(ExpandTest, TypoStemsEqualBruteForceOverSurfaceWords) {
+  ASSERT_TRUE(field_->surface.present());
+  std::vector<std::string> words;
+  ASSERT_OK(
+      field_->surface.dict.Terms(0, static_cast<uint32_t>(field_->surface.num_words), &words));
+  ASSERT_GT(words.size(), terms_->size()) << "more words than stems";
+  std::mt19937 rng(16);
+  int with_matches = 0;
+  for (int i = 0; i < 60; ++i) {
+    std::string w = words[rng() % words.size()];
+    if (w.size() < 4 || static_cast<unsigned char>(w[0]) >= 0x80) continue;
+    const size_t at = rng() % w.size();
+    if (rng() % 2) w[at] = static_cast<char>('a' + rng() % 26);
+    if (rng() % 3 == 0) w.insert(at, 1, 'e');
+    bool ascii = true;
+    for (unsigned char c : w) ascii = ascii && c < 0x80;
+    if (!ascii) continue;
+    for (uint32_t k = 1; k <= 2; ++k) {
+      std::map<uint32_t, uint32_t> want;  // stem ordinal -> edits
+      for (uint32_t o = 0; o < words.size(); ++o) {
+        const uint32_t d = TypoDistance(w, words[o], true);
+        if (d > k) continue;
+        const uint32_t stem = field_->surface.Get(o).stem_ord;
+        ASSERT_LT(stem, field_->stats.num_terms);
+        auto [it, fresh] = want.emplace(stem, d);
+        if (!fresh) it->second = std::min(it->second, d);
+      }
+      std::map<uint32_t, uint32_t> got;
+      for (const Expansion& e : TypoStems(*field_, w, "unused", k, 1u << 30)) {
+        ASSERT_TRUE(got.emplace(e.ord, e.edits).second) << "stem listed twice";
+      }
+      ASSERT_EQ(got, want) << w << " k=" << k;
+      with_matches += !want.empty();
+    }
+  }
+  EXPECT_GT(with_matches, 25);
+}
+
+// A surface word's stem and doc count are what analysing it says.
+TEST_F(ExpandTest, SurfaceWordsMapToTheirStems) {
+  analysis::AnalyzerOptions options;
+  options.split_codes = true;
+  auto stemmer = analysis::Analyzer::Create(options).value();
+  std::vector<std::string> words;
+  ASSERT_OK(
+      field_->surface.dict.Terms(0, static_cast<uint32_t>(field_->surface.num_words), &words));
+  for (uint32_t o = 0; o < words.size(); o += 7) {
+    const SurfaceWord sw = field_->surface.Get(o);
+    std::vector<std::string> stem;
+    ASSERT_OK(field_->dict.Terms(sw.stem_ord, 1, &stem));
+    const std::vector<std::string> analysed = stemmer->Terms(words[o]);
+    ASSERT_FALSE(analysed.empty()) << words[o];
+    EXPECT_NE(std::find(analysed.begin(), analysed.end(), stem[0]), analysed.end())
+        << words[o] << " -> " << stem[0];
+    EXPECT_GE(sw.doc_freq, 1u);
+    EXPECT_LE(sw.doc_freq, field_->DocFreq(sw.stem_ord)) << words[o];
+  }
+}
+
+// Damaged key prefixes can make a dictionary seek land before where it
+// started; the typo walk must still end (issue 19: it looped forever).
+TEST_F(ExpandTest, DamagedKeyPrefixesNeverHangTheTypoWalk) {
+  std::vector<std::string_view> sorted(terms_->begin(), terms_->end());
+  std::string blocks, index, prefixes;
+  WriteTermDict(sorted, &blocks, &index, &prefixes);
+  std::mt19937_64 rng(19);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string damaged = prefixes;
+    for (int flips = 1 + static_cast<int>(rng() % 4); flips > 0; --flips) {
+      const size_t at = rng() % damaged.size();
+      damaged[at] = static_cast<char>(damaged[at] ^ (1 << (rng() % 8)));
+    }
+    if (trial % 10 == 0) {  // Or a whole stretch of them reversed.
+      const size_t n = damaged.size() / 8;
+      for (size_t i = 0; i < n / 2; ++i) {
+        for (size_t b = 0; b < 8; ++b) std::swap(damaged[8 * i + b], damaged[8 * (n - 1 - i) + b]);
+      }
+    }
+    ASSERT_OK_AND_ASSIGN(TermDictReader dict,
+                         TermDictReader::Open(blocks, index, damaged, sorted.size()));
+    auto walk = std::async(std::launch::async, [&dict] {
+      size_t n = 0;
+      for (const char* w : {"buttr", "sugar", "chocolat", "xylitol", "ssalt", "vanila"}) {
+        std::vector<Expansion> out;
+        FuzzyWalk(dict, w, 2, true, &out);
+        n += out.size();
+      }
+      return n;
+    });
+    if (walk.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      std::fprintf(stderr, "typo walk did not end on damaged prefixes (trial %d)\n", trial);
+      std::_Exit(1);  // The thread cannot be stopped; do not hang the suite.
+    }
+    walk.get();
   }
 }
 
