@@ -133,6 +133,34 @@ void BM_Product_TyposRelevance(benchmark::State& state) {
 }
 BENCHMARK(BM_Product_TyposRelevance)->Iterations(300);
 
+// Issue 16's product queries with typos on, as typed (right and wrong), and
+// queries that find nothing and ask for "did you mean".
+void BM_Product_TyposShopper(benchmark::State& state) {
+  std::vector<SearchRequest> reqs;
+  for (const char* q : {"choclate chip", "chocolate", "strawbery jam", "olive oil", "peanutt buter",
+                        "choclate", "snacks", "organic peanut butter"}) {
+    SearchRequest r;
+    r.query = q;
+    r.typos = true;
+    r.include_docs = false;
+    reqs.push_back(r);
+  }
+  RunRequests(state, reqs);
+}
+BENCHMARK(BM_Product_TyposShopper)->Iterations(400);
+void BM_Product_ZeroHitsSuggest(benchmark::State& state) {
+  std::vector<SearchRequest> reqs;
+  for (const char* q : {"laptop", "kindle", "soundbar", "chocolatte chipps", "peanutt buterr",
+                        "xqzt", "samsung tv"}) {
+    SearchRequest r;
+    r.query = q;
+    r.include_docs = false;
+    reqs.push_back(r);
+  }
+  RunRequests(state, reqs);
+}
+BENCHMARK(BM_Product_ZeroHitsSuggest)->Iterations(350);
+
 // Search-as-you-type: the last word is a prefix.
 void PrefixCase(benchmark::State& state, std::initializer_list<const char*> prefixes) {
   std::vector<SearchRequest> reqs;

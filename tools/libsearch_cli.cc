@@ -23,10 +23,11 @@ using libsearch_cli::Fail;
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
              const std::string& output, bool skip_bad, const std::string& synonyms,
-             double progress_seconds) {
+             double progress_seconds, bool surface_words) {
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
   libsearch::IndexBuilderOptions options;
+  options.surface_words = surface_words;
   if (!synonyms.empty()) {
     auto groups = libsearch::LoadSynonyms(synonyms);
     if (!groups.ok()) return Fail(groups.status());
@@ -421,6 +422,10 @@ int RunCli(int argc, char** argv) {
   std::string index_synonyms;
   idx->add_option("--synonyms", index_synonyms, "Synonym file stored in the index")
       ->check(CLI::ExistingFile);
+  bool no_surface_words = false;
+  idx->add_flag("--no-surface-words", no_surface_words,
+                "Leave out the words typos and 'did you mean' match on (smaller; typos then "
+                "match stems, and no suggestions)");
 
   CLI::App* search = app.add_subcommand(
       "search",
@@ -480,9 +485,15 @@ int RunCli(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*idx) {
     if (libsearch_cli::WantsIndexDirectory(output, live)) {
+      if (no_surface_words) {
+        return Fail(libsearch::Status::InvalidArgument(
+            "--no-surface-words is for index files: an index directory's segments always keep "
+            "their words (drop the flag, or give a file path as --output)"));
+      }
       return libsearch_cli::RunIndexDirectory(schema, inputs, output, skip_bad, index_synonyms);
     }
-    return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds);
+    return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds,
+                    !no_surface_words);
   }
   if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
   if (*compact) return libsearch_cli::RunCompact(index_path);

@@ -57,6 +57,38 @@ constexpr RetiredStemmer kRetiredStemmers[] = {
 };
 
 constexpr std::string_view kNoStemming = "none";
+// A light English stemmer for product text (plurals only), which
+// libstemmer does not offer; "en-minimal" is its code.
+constexpr std::string_view kEnglishMinimal = "english_minimal";
+constexpr std::string_view kEnglishMinimalCode = "en-minimal";
+
+// Lucene's EnglishMinimalStemFilter rules (Harman's S-stemmer, 1991):
+// "-ies" -> "-y" (not after a or e), "-es" kept after i, a, o or e ("shoes",
+// "toes"), a final "s" dropped except after u or s ("bus", "glass").
+// Porter2 conflates more than a catalogue wants ("organizer" and "organic"
+// are both "organ"); this keeps to plurals. Written here because no C or
+// C++ library offers it and it is these few lines.
+void MinimalEnglishStem(const std::string& word, std::string* out) {
+  const size_t n = word.size();
+  *out = word;
+  if (n < 3 || word[n - 1] != 's') return;
+  switch (word[n - 2]) {
+    case 'u':
+    case 's': return;
+    case 'e':
+      if (n > 3 && word[n - 3] == 'i' && word[n - 4] != 'a' && word[n - 4] != 'e') {
+        out->resize(n - 3);
+        out->push_back('y');
+        return;
+      }
+      if (word[n - 3] == 'i' || word[n - 3] == 'a' || word[n - 3] == 'o' || word[n - 3] == 'e') {
+        return;
+      }
+      break;
+    default: break;
+  }
+  out->pop_back();
+}
 
 // Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, sorted for binary search.
 constexpr std::string_view kEnglishStopWords[] = {
@@ -72,7 +104,7 @@ bool IsEnglishStopWord(std::string_view word) {
 // Only the English stemmers get a stop list; other languages have none built
 // in, so `stopwords` is silently a no-op for them.
 bool HasEnglishStopWords(std::string_view snowball) {
-  return snowball == "english" || snowball == "porter";
+  return snowball == "english" || snowball == "porter" || snowball == kEnglishMinimal;
 }
 
 // The canonical algorithm names of the libstemmer actually linked.
@@ -96,6 +128,7 @@ std::string AsciiLower(std::string_view s) {
 std::string ResolveLanguage(std::string_view language) {
   std::string lower = AsciiLower(language);
   if (lower == kNoStemming) return lower;
+  if (lower == kEnglishMinimal || lower == kEnglishMinimalCode) return std::string(kEnglishMinimal);
   for (const IsoCode& code : kIsoCodes) {
     if (lower == code.iso) return std::string(code.snowball);
   }
@@ -293,7 +326,8 @@ class AnalyzerImpl final : public Analyzer {
   AnalyzerImpl(AnalyzerOptions options, std::string snowball)
       : options_(std::move(options)),
         snowball_(std::move(snowball)),
-        stem_(snowball_ != kNoStemming),
+        stem_(snowball_ != kNoStemming && snowball_ != kEnglishMinimal),
+        minimal_(snowball_ == kEnglishMinimal),
         stop_english_(options_.stopwords && HasEnglishStopWords(snowball_)) {}
 
   void Analyze(std::string_view text, std::vector<Token>* out,
@@ -393,6 +427,8 @@ class AnalyzerImpl final : public Analyzer {
           out->pop_back();
           return;
         }
+      } else if (self->minimal_) {
+        MinimalEnglishStem(word, &token.term);
       } else {
         token.term = word;
       }
@@ -560,7 +596,8 @@ class AnalyzerImpl final : public Analyzer {
 
   const AnalyzerOptions options_;
   const std::string snowball_;  // Resolved Snowball name, or "none".
-  const bool stem_;
+  const bool stem_;             // With libstemmer.
+  const bool minimal_;          // With MinimalEnglishStem.
   const bool stop_english_;
 };
 
@@ -583,7 +620,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
     return Status::InvalidArgument("unknown analyzer language \"" + options.language +
                                    "\"; supported: " + SupportedLanguages());
   }
-  if (snowball != kNoStemming) {
+  if (snowball != kNoStemming && snowball != kEnglishMinimal) {
     // Validates against the libstemmer actually linked (and that a stemmer
     // can be made at all), which may differ from the table above.
     sb_stemmer* check = sb_stemmer_new(snowball.c_str(), "UTF_8");
@@ -631,6 +668,10 @@ std::string SupportedLanguages() {
     if (!codes.empty()) out += " (" + codes + ")";
   }
   out += ", ";
+  out += kEnglishMinimal;
+  out += " (";
+  out += kEnglishMinimalCode;
+  out += "), ";
   out += kNoStemming;
   return out;
 }

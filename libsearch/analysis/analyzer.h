@@ -29,7 +29,8 @@ struct Token {
 
 struct AnalyzerOptions {
   // Stemming language: an ISO 639-1 code ("en", "fr", "de", ...), a Snowball
-  // name ("english", "french", ...), or "none" for no stemming. Default "en".
+  // name ("english", "french", ...), "en-minimal" (English plurals only:
+  // Lucene's EnglishMinimalStemFilter), or "none" for no stemming. Default "en".
   std::string language = "en";
   // Drop the language's stop words (only "en" has a built-in list). Default off:
   // product titles are short and "the" can matter ("The Ordinary").

@@ -201,7 +201,7 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
     for (uint32_t d = 0; d < num_docs; ++d) (*doc_ords)[d] = ordinal[term_of_doc[d]];
   }
   if (fa.text) LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kNorms, fid, Bytes(fa.norms)));
-  if (fa.text) LIBSEARCH_RETURN_IF_ERROR(WriteSurfaceWords(fid, fa, order));
+  if (fa.surface) LIBSEARCH_RETURN_IF_ERROR(WriteSurfaceWords(fid, fa, order));
   if (fa.prefix_chars > 0) {
     // Scored with the field's own statistics and norms (docs/format.md).
     std::vector<uint32_t> prefix_order;

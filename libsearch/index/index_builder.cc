@@ -24,7 +24,7 @@ class IndexBuilderImpl : public IndexBuilder {
     doc_.keep_source = options.keep_source;
   }
 
-  Status Init() { return inverter_.Init(schema_); }
+  Status Init() { return inverter_.Init(schema_, options_.surface_words); }
 
   Status AddJson(std::string_view json) override {
     if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");

@@ -11,7 +11,7 @@ constexpr uint32_t kValuePositionGap = 100;
 
 }  // namespace
 
-Status Inverter::Init(const Schema& schema) {
+Status Inverter::Init(const Schema& schema, bool surface_words) {
   schema_ = &schema;
   fields_.resize(schema.fields().size());
   for (size_t i = 0; i < schema.fields().size(); ++i) {
@@ -22,11 +22,12 @@ Status Inverter::Init(const Schema& schema) {
     ao.stopwords = spec.stopwords;
     ao.fold_accents = spec.fold_accents;
     ao.split_codes = spec.split_codes;
-    ao.keep_surface = true;
+    ao.keep_surface = surface_words;
     auto analyzer = analysis::Analyzer::Create(ao);
     if (!analyzer.ok()) return analyzer.status().WithContext("field '" + spec.name + "'");
     fields_[i].analyzer = std::move(*analyzer);
     fields_[i].text = true;
+    fields_[i].surface = surface_words;
     fields_[i].prefix_chars = spec.index_prefixes;
   }
   for (size_t i = 0; i < schema.fields().size(); ++i) {
@@ -110,7 +111,7 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc)
       for (size_t i = 0; i < n; ++i) {
         if (i + kAhead < n) __builtin_prefetch(&fa->terms[ids_[i + kAhead]]);
         add(ids_[i], tokens_[i].position);
-        AddSurface(fa, tokens_[i], ids_[i], doc);
+        if (fa->surface) AddSurface(fa, tokens_[i], ids_[i], doc);
         length += !tokens_[i].joined;  // Joined code words overlap their parts.
       }
       if (!tokens_.empty()) next_position = tokens_.back().position + kValuePositionGap;

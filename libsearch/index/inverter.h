@@ -114,7 +114,9 @@ struct FieldAccum {
   TermTable prefix_ids;
   std::vector<TermAccum> prefix_terms;
   // Text fields: the surface words, which typos are matched on (a
-  // misspelling is often further from the stem than from the word).
+  // misspelling is often further from the stem than from the word), if
+  // `surface`.
+  bool surface = false;
   TermTable surface_ids;
   std::vector<SurfaceAccum> surfaces;
 };
@@ -123,8 +125,9 @@ struct FieldAccum {
 // Thread-safety: one thread.
 class Inverter {
  public:
-  // Creates each text field's analyser.
-  Status Init(const Schema& schema);
+  // Creates each text field's analyser; `surface_words`: also collect each
+  // text field's surface words (IndexBuilderOptions::surface_words).
+  Status Init(const Schema& schema, bool surface_words);
 
   // Whether a doc with this id was added (the id field's terms are the ids).
   bool HasId(const std::string& id) const {

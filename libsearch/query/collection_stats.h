@@ -16,6 +16,15 @@ namespace libsearch::internal {
 // A term and its distance from what was typed (0 for prefix expansions).
 using TermExpansion = std::pair<std::string, uint32_t>;
 
+// A surface word (folded, unstemmed) within reach of a typed word: its
+// distance, how many live docs hold it, and its stem (the field's term).
+struct WordMatch {
+  std::string word;
+  uint32_t edits = 0;
+  uint64_t doc_freq = 0;
+  std::string stem;
+};
+
 // Thread-safety: implementations are safe to call from many threads.
 class CollectionStats {
  public:
@@ -32,6 +41,10 @@ class CollectionStats {
   virtual std::vector<TermExpansion> TypoStems(uint32_t f, std::string_view surface,
                                                std::string_view stem, uint32_t max_edits,
                                                size_t cap) const = 0;
+  // The surface words of field `f`'s live docs within `max_edits` of
+  // `surface` (TypoDistance), in no order; empty for files before 2.4.
+  virtual std::vector<WordMatch> TypoWords(uint32_t f, std::string_view surface,
+                                           uint32_t max_edits) const = 0;
 };
 
 }  // namespace libsearch::internal

@@ -1,6 +1,7 @@
 #include "query/expand.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace libsearch::internal {
 namespace {
@@ -270,6 +271,33 @@ std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surf
             out.end());
   RankExpansions(field, cap, &out);
   return out;
+}
+
+std::vector<WordMatch> TypoWords(const FieldReader& field, std::string_view surface,
+                                 uint32_t max_edits) {
+  std::vector<WordMatch> out;
+  std::vector<Expansion> found;
+  if (!field.surface.present() ||
+      !FuzzyWalk(field.surface.dict, surface, max_edits, true, &found)) {
+    return out;
+  }
+  std::vector<std::string> text;
+  for (const Expansion& e : found) {
+    text.clear();
+    if (e.ord >= field.surface.num_words || !field.surface.dict.Terms(e.ord, 1, &text).ok()) {
+      return {};
+    }
+    const SurfaceWord sw = field.surface.Get(e.ord);
+    if (sw.stem_ord >= field.stats.num_terms || !field.dict.Terms(sw.stem_ord, 1, &text).ok()) {
+      return {};
+    }
+    out.push_back({std::move(text[0]), e.edits, sw.doc_freq, std::move(text[1])});
+  }
+  return out;
+}
+
+double TypoLikelihood(double doc_freq, uint32_t edits) {
+  return doc_freq * std::pow(kTypoChannelPerEdit, static_cast<double>(edits));
 }
 
 uint32_t TypoDistance(std::string_view word, std::string_view term, bool transpositions) {

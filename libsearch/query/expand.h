@@ -8,8 +8,17 @@
 #include <vector>
 
 #include "index/index_reader.h"
+#include "query/collection_stats.h"
 
 namespace libsearch::internal {
+
+// The noisy channel of typos: each edit makes it this much less likely
+// that a word was typed for the word it is an edit of; the likelihood of
+// meaning a word is its doc count times that per edit. Typo corrections
+// (query/scorer_builder.cc) and "did you mean" (search/suggest.cc) share it
+// (docs/design-notes.md, "Typos on words").
+inline constexpr double kTypoChannelPerEdit = 0.02;
+double TypoLikelihood(double doc_freq, uint32_t edits);
 
 struct Expansion {
   uint32_t ord;    // Term ordinal in the field.
@@ -44,6 +53,11 @@ bool FuzzyWalk(const TermDictReader& dict, std::string_view word, uint32_t max_e
 // Empty if the surface words are damaged.
 std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
                                  std::string_view stem, uint32_t max_edits, size_t cap);
+
+// The surface words of `field` within `max_edits` of `surface`, with their
+// doc counts, in no order; empty without surface words or if damaged.
+std::vector<WordMatch> TypoWords(const FieldReader& field, std::string_view surface,
+                                 uint32_t max_edits);
 
 // The typo distance FuzzyTerms uses: with the same first code point, the
 // edit distance of the rest; otherwise 2 if the words are one edit apart

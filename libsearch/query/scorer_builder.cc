@@ -40,12 +40,6 @@ std::unique_ptr<TermScorer> NewTermScorer(ScorerContext* ctx, PostingsCursor* cu
 // Prefix matches score below the exact term, typo matches lower still.
 constexpr float kPrefixFactor = 0.8f;
 constexpr float kTypoFactor = 0.5f;  // Per edit.
-// The noisy channel of typos: each edit makes it this much less likely that
-// a word was typed for the word it is an edit of. A neighbour whose doc
-// frequency times this (per edit) exceeds the typed word's own is the
-// likelier meaning: a correction (docs/design-notes.md, "Typos on words").
-constexpr double kChannelPerEdit = 0.02;
-
 // A typo candidate: a stem within reach of the typed word, its ordinal in
 // this file (if it has it) and its doc frequency in the whole index.
 struct TypoCandidate {
@@ -54,12 +48,13 @@ struct TypoCandidate {
   double df = 0;
 };
 
-// Weights of the typed word and its typo candidates. Without corrections:
+// Weights of the typed word and its typo candidates (a neighbour likelier
+// than the typed word, TypoLikelihood, is taken as what was meant). Without corrections:
 // the typed word 1, a candidate kTypoFactor per edit. With corrections
 // (the candidates likelier than the typed word, at the fewest edits any
 // such candidate has): each of them and the typed
 // word by its share of their summed likelihood (doc frequency, times
-// kChannelPerEdit per edit), the others below the typed word. Corrections
+// kTypoChannelPerEdit per edit), the others below the typed word. Corrections
 // count as exact for typo tiers (*correction).
 void WeighTypos(double typed_df, const std::vector<TypoCandidate>& candidates, float* typed,
                 std::vector<float>* factor, std::vector<bool>* correction) {
@@ -71,7 +66,7 @@ void WeighTypos(double typed_df, const std::vector<TypoCandidate>& candidates, f
   uint32_t nearest = 0xffffffffu;
   for (size_t i = 0; i < candidates.size(); ++i) {
     const TypoCandidate& c = candidates[i];
-    likelihood[i] = c.df * std::pow(kChannelPerEdit, static_cast<double>(c.edits));
+    likelihood[i] = TypoLikelihood(c.df, c.edits);
     if (c.edits > 0 && likelihood[i] > typed_df) nearest = std::min(nearest, c.edits);
   }
   double total = typed_df;

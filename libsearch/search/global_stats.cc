@@ -106,19 +106,40 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
   }
   std::vector<TermExpansion> out;
   if (Cached(key, &out)) return out;
-  // The live words within reach (a word only deleted docs held is not
-  // one), then each stem at its nearest live word's distance.
-  struct Word {
-    uint32_t edits = 0;
-    int64_t df = 0;
-    std::string stem;
-  };
-  std::unordered_map<std::string, Word> words;
+  const std::unordered_map<std::string, LiveWord> words = LiveWords(f, surface, max_edits, true);
+  Candidates candidates;
+  for (const auto& [word, w] : words) {
+    if (w.stem.empty()) continue;
+    auto [it, inserted] = candidates.try_emplace(w.stem);
+    it->second.edits = inserted ? w.edits : std::min(it->second.edits, w.edits);
+  }
+  for (auto& [term, c] : candidates) {  // Rank subtracts the tombstones'.
+    for (const Part& p : parts_) c.df += LocalDocFreq(Field(p.segment, f, false), term);
+  }
+  out = Rank(f, &candidates, cap);
+  Remember(std::move(key), out);
+  return out;
+}
+
+std::vector<WordMatch> GlobalStats::TypoWords(uint32_t f, std::string_view surface,
+                                              uint32_t max_edits) const {
+  std::vector<WordMatch> out;
+  for (auto& [word, w] : LiveWords(f, surface, max_edits, true)) {
+    out.push_back({word, w.edits, static_cast<uint64_t>(w.df), w.stem});
+  }
+  return out;
+}
+
+// A word only deleted docs held is not one: segments' word counts minus the
+// tombstones'.
+std::unordered_map<std::string, GlobalStats::LiveWord> GlobalStats::LiveWords(
+    uint32_t f, std::string_view surface, uint32_t max_edits, bool with_stems) const {
+  std::unordered_map<std::string, LiveWord> words;
   std::vector<Expansion> found;
   std::vector<std::string> text;
   for (const Part& p : parts_) {
     const FieldReader* field = Field(p.segment, f, false);
-    if (field == nullptr) continue;
+    if (field == nullptr || !field->surface.present()) continue;
     found.clear();
     if (!FuzzyWalk(field->surface.dict, surface, max_edits, true, &found)) continue;
     for (const Expansion& e : found) {
@@ -128,11 +149,9 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
       }
       const SurfaceWord sw = field->surface.Get(e.ord);
       if (sw.stem_ord >= field->stats.num_terms) continue;
-      Word& w = words[text[0]];
-      if (w.stem.empty()) {
-        w.edits = e.edits;
-        w.stem = TermOf(*field, sw.stem_ord);
-      }
+      LiveWord& w = words[text[0]];
+      w.edits = e.edits;
+      if (with_stems && w.stem.empty()) w.stem = TermOf(*field, sw.stem_ord);
       w.df += sw.doc_freq;
     }
   }
@@ -143,18 +162,8 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
       if (const auto ord = tomb->surface.dict.Find(word)) w.df -= tomb->surface.Get(*ord).doc_freq;
     }
   }
-  Candidates candidates;
-  for (const auto& [word, w] : words) {
-    if (w.df <= 0 || w.stem.empty()) continue;
-    auto [it, inserted] = candidates.try_emplace(w.stem);
-    it->second.edits = inserted ? w.edits : std::min(it->second.edits, w.edits);
-  }
-  for (auto& [term, c] : candidates) {  // Rank subtracts the tombstones'.
-    for (const Part& p : parts_) c.df += LocalDocFreq(Field(p.segment, f, false), term);
-  }
-  out = Rank(f, &candidates, cap);
-  Remember(std::move(key), out);
-  return out;
+  std::erase_if(words, [](const auto& kv) { return kv.second.df <= 0; });
+  return words;
 }
 
 std::vector<TermExpansion> GlobalStats::Expand(

@@ -35,6 +35,8 @@ class GlobalStats final : public CollectionStats {
                                          size_t cap) const override;
   std::vector<TermExpansion> TypoStems(uint32_t f, std::string_view surface, std::string_view stem,
                                        uint32_t max_edits, size_t cap) const override;
+  std::vector<WordMatch> TypoWords(uint32_t f, std::string_view surface,
+                                   uint32_t max_edits) const override;
 
  private:
   // Expansion candidates by term: typo distance, and doc freq summed over
@@ -44,6 +46,15 @@ class GlobalStats final : public CollectionStats {
     uint64_t df = 0;
   };
   using Candidates = std::unordered_map<std::string, Candidate>;
+  // A surface word within reach: its distance, live doc count and stem.
+  struct LiveWord {
+    uint32_t edits = 0;
+    int64_t df = 0;
+    std::string stem;  // With `with_stems` only.
+  };
+  // The live surface words of field f within `max_edits` of `surface`.
+  std::unordered_map<std::string, LiveWord> LiveWords(uint32_t f, std::string_view surface,
+                                                      uint32_t max_edits, bool with_stems) const;
   static void Add(const FieldReader& field, const Expansion& e, Candidates* out);
   // The cached answer for `key`, or `in_segment`'s expansions of every
   // segment ranked (and cached).

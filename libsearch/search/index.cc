@@ -29,8 +29,7 @@ Result<SearchResponse> IndexImpl::Search(const SearchRequest& req) const {
   LIBSEARCH_ASSIGN_OR_RETURN(Collected found, Collect(req));
   SearchResponse& resp = found.resp;
   LIBSEARCH_RETURN_IF_ERROR(Finish(req, found.matched, &resp));
-  // Facets and sort do not change whether a correction would match.
-  if (resp.total == 0 && req.suggest && req.search_after.empty()) resp.suggestion = Suggest(req);
+  resp.suggestion = CheckedSuggestion(*this, *this, req, resp.total);
   resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                            std::chrono::steady_clock::now() - start)
                                            .count());

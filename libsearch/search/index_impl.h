@@ -120,8 +120,11 @@ class IndexImpl : public Index {
   // With `cursor`, hits rank after it (req.search_after must be empty).
   Result<Collected> Collect(const SearchRequest& req, const ForeignCursor* cursor = nullptr) const;
   Status Finish(const SearchRequest& req, const MatchedTerms& matched, SearchResponse* resp) const;
-  // suggest.cc: "did you mean" for a request that matched nothing.
-  std::string Suggest(const SearchRequest& req) const;
+  // suggest.cc: "did you mean": the query with its unlikely words replaced
+  // by far likelier words of the index, or "" (none, or the query already
+  // finds `total` docs, more than any correction could beat). Not checked
+  // to match: CheckedSuggestion does that on the whole index.
+  std::string SuggestionFor(const SearchRequest& req, uint64_t total) const;
 
   Result<std::string> ExplainQuery(const SearchRequest& req) const override;  // plan.cc
   // The request's query and filters as one scorer tree, with its context
@@ -185,9 +188,6 @@ class IndexImpl : public Index {
   Status UseFilterCache(std::unique_ptr<Query>* filter) const;
   // execute.cc
   Result<Collected> CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const;
-  // suggest.cc
-  std::string SurfaceForm(uint32_t f, uint32_t ord, const std::string& term) const;
-
   // What Share() shares: the mapping, analysers and filter cache of one
   // file, whatever snapshots of an index directory it belongs to.
   std::shared_ptr<const IndexReader> reader_;
@@ -201,5 +201,11 @@ class IndexImpl : public Index {
   std::vector<uint32_t> default_fields_;
   SegmentHooks hooks_;
 };
+
+// The suggestion for a request that found `total` docs on `index` (words
+// from `words`: the index itself or any of its segments, which read the
+// index-wide statistics), if the suggested query finds more; else "".
+std::string CheckedSuggestion(const Index& index, const IndexImpl& words, const SearchRequest& req,
+                              uint64_t total);
 
 }  // namespace libsearch::internal

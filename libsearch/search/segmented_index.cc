@@ -370,13 +370,7 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
   if (!resp.hits.empty()) {
     resp.next_cursor = HitOrder::Cursor(resp.hits.back().doc, resp.hits.back().score);
   }
-  if (resp.total == 0 && req.suggest && req.search_after.empty()) {
-    size_t largest = 0;
-    for (size_t s = 1; s < segments_.size(); ++s) {
-      if (segments_[s].impl->num_docs() > segments_[largest].impl->num_docs()) largest = s;
-    }
-    resp.suggestion = segments_[largest].impl->Suggest(req);
-  }
+  resp.suggestion = CheckedSuggestion(*this, *segments_[0].impl, req, resp.total);
   resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                            std::chrono::steady_clock::now() - start)
                                            .count());

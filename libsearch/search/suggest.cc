@@ -1,130 +1,178 @@
-// Post-processing: "did you mean" for a request that found nothing.
+// Post-processing: "did you mean".
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <map>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "query/expand.h"
 #include "search/index_impl.h"
+#include "util/utf8.h"
 
 namespace libsearch::internal {
+namespace {
 
-// A word as people write it for the index term `term` (ordinal `ord` of
-// field f), since terms are stems ("strawberri"): candidates are the
-// folded, unstemmed forms of its occurrences in the stored text of the
-// first few docs that hold it, and the term itself. The one whose own
-// analysis finds the most docs wins (a rare term can be a common word's
-// misspelling: "chocolate" is the stem of "chocolatees" but analyses to
-// "chocol"); ties go to a stored form, then the shortest.
-std::string IndexImpl::SurfaceForm(uint32_t f, uint32_t ord, const std::string& term) const {
-  const FieldReader* field = reader_->field(f);
-  const std::string& name = reader_->schema().fields()[f].name;
-  std::vector<std::string> candidates;
-  if (reader_->schema().fields()[f].stored) {
-    PostingsCursor cursor(&field->postings, field->Term(ord));
-    std::vector<analysis::Token> tokens;
-    for (int n = 0; n < 3 && cursor.doc() != kNoMoreDocs; ++n, cursor.Next()) {
-      auto doc = reader_->StoredDocument(cursor.doc());
-      if (!doc.ok()) break;
-      const nlohmann::json j = nlohmann::json::parse(*doc, nullptr, false);
-      if (!j.is_object() || !j.contains(name)) continue;
-      const nlohmann::json& v = j[name];
-      bool found = false;
-      for (const nlohmann::json& item : v.is_array() ? v : nlohmann::json::array({v})) {
-        if (!item.is_string() || found) continue;
-        const std::string text = item.get<std::string>();
-        tokens.clear();
-        analyzers_[f]->Analyze(text, &tokens, 0);
-        for (const analysis::Token& t : tokens) {
-          if (t.term != term || t.joined) continue;
-          const std::vector<std::string> surface =
-              surface_analyzers_[f]->Terms(text.substr(t.start, t.end - t.start));
-          if (surface.size() == 1) candidates.push_back(surface[0]);
-          found = true;
-          break;
-        }
-      }
-    }
+// A suggestion is shown, so it must be clearly likelier than what was
+// typed (TypoLikelihood): likelier than the typed word itself, kDominance
+// times likelier than the runner-up, and, for a word the index lacks,
+// above kUnknownWordFloor: any word of the index at one edit, one that 25
+// docs hold at two. Tuned on real misspellings (docs/design-notes.md,
+// "Did you mean"; tools/eval/misspellings.py).
+constexpr double kDominance = 3.0;
+constexpr double kUnknownWordFloor = 0.01;
+// A word the index has is corrected only if it has this many letters and a
+// neighbour this many times likelier ("too" is a word, not a slip of "to").
+constexpr double kKnownWordMargin = 10.0;
+constexpr size_t kKnownWordLetters = 5;
+
+// Edits a suggestion may make: none for words of one or two letters or
+// with digits, one up to eight letters, then two (one more than typos allow
+// for three- and four-letter words: "teh" -> "the").
+uint32_t SuggestEditsFor(std::string_view word) {
+  size_t chars = 0;
+  for (unsigned char c : word) {
+    if (c >= '0' && c <= '9') return 0;
+    chars += (c & 0xc0) != 0x80;
   }
-  candidates.push_back(term);  // Last: ties prefer a stored form.
-  std::string best;
-  int64_t best_df = -1;
-  for (const std::string& c : candidates) {
-    const std::vector<std::string> terms = analyzers_[f]->Terms(c);
-    int64_t df = 0;
-    if (terms.size() == 1) {
-      if (const auto o = field->dict.Find(terms[0])) df = field->DocFreq(*o);
-    }
-    if (df > best_df || (df == best_df && c.size() < best.size() && &c != &candidates.back())) {
-      best = c;
-      best_df = df;
-    }
-  }
-  return best;
+  return chars <= 2 ? 0 : chars <= 8 ? 1 : 2;
 }
 
-// "Did you mean": each bare word of the query that is not in any default
-// field's dictionary is replaced by the closest, most frequent term within
-// two edits across those fields (the typed word, unstemmed, against the
-// terms, which are stems), shown as a word of the stored text
-// (SurfaceForm: "strawberri" -> "strawberries").
-// Offered only if the corrected query matches something.
-std::string IndexImpl::Suggest(const SearchRequest& req) const {
+// Whether `a` is `b` with one letter typed twice, or the other way round:
+// the commonest slip of all, so a neighbour that differs only so is
+// kDoubledLetterOdds times likelier than another at one edit.
+constexpr double kDoubledLetterOdds = 5.0;
+bool DoubledLetter(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  if (a.size() != b.size() + 1) return false;
+  size_t i = 0;
+  while (i < b.size() && a[i] == b[i]) ++i;
+  // a[i] is the extra byte: it must repeat a neighbour, and the rest match.
+  const bool repeats = (i > 0 && a[i] == a[i - 1]) || (i + 1 < a.size() && a[i] == a[i + 1]);
+  return repeats && a.substr(i + 1) == b.substr(i);
+}
+
+bool PlainWord(const std::string& word) {
+  return word.find_first_of(":\"()+-*") == std::string::npos && word != "OR" && word != "AND" &&
+         word != "NOT";
+}
+
+}  // namespace
+
+// Each bare word is weighed against the surface words of the default
+// fields within reach (the typo noisy channel, TypoLikelihood, on their
+// live doc counts); the likeliest replaces it if clearly likelier
+// (kDominance, kUnknownWordFloor). Words are shown folded, as indexed.
+std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) const {
+  const CollectionStats* stats = hooks_.stats;
+  // No word can be corrected if the query finds more docs than any
+  // correction could make likelier: a cheap exit for ordinary queries.
+  double most_docs = 0;
+  for (uint32_t f : default_fields_) {
+    most_docs = std::max(most_docs, static_cast<double>(stats != nullptr ? stats->FieldDocCount(f)
+                                                        : reader_->field(f) != nullptr
+                                                            ? reader_->field(f)->stats.doc_count
+                                                            : 0));
+  }
+  if (static_cast<double>(total) >= TypoLikelihood(most_docs, 1) * kDoubledLetterOdds) return "";
   std::string out;
   bool changed = false;
-  size_t i = 0;
   const std::string& q = req.query;
-  while (i < q.size()) {
+  for (size_t i = 0; i < q.size();) {
     const size_t start = q.find_first_not_of(" \t", i);
     if (start == std::string::npos) break;
     const size_t end = std::min(q.find_first_of(" \t", start), q.size());
     std::string word = q.substr(start, end - start);
     i = end;
     if (!out.empty()) out += ' ';
-    const bool plain = word.find_first_of(":\"()+-") == std::string::npos && word != "OR" &&
-                       word != "AND" && word != "NOT";
-    if (plain) {
-      std::string best;
-      uint32_t best_edits = 3, best_df = 0, best_field = 0, best_ord = 0;
-      bool known = false;
-      for (uint32_t f : default_fields_) {
-        const FieldReader* field = reader_->field(f);
-        if (field == nullptr) continue;
-        const std::vector<std::string> terms = analyzers_[f]->Terms(word);
-        if (terms.size() != 1) continue;
-        if (field->dict.Find(terms[0])) {
-          known = true;
-          break;
-        }
-        const std::vector<std::string> surface = surface_analyzers_[f]->Terms(word);
-        for (const auto& e : FuzzyTerms(*field, surface[0], 2, true, 1)) {
-          const uint32_t df = field->DocFreq(e.ord);
-          if (e.edits < best_edits || (e.edits == best_edits && df > best_df)) {
-            std::vector<std::string> t;
-            if (!field->dict.Terms(e.ord, 1, &t).ok()) continue;
-            best = t[0];
-            best_edits = e.edits;
-            best_df = df;
-            best_field = f;
-            best_ord = e.ord;
-          }
-        }
+    if (!PlainWord(word)) {
+      out += word;
+      continue;
+    }
+    double typed_df = 0;
+    std::string typed;  // The word folded, as the surface words are.
+    std::set<std::string> typed_stems;
+    std::unordered_map<std::string, WordMatch> near;  // Over the fields: most docs.
+    for (uint32_t f : default_fields_) {
+      const FieldReader* field = reader_->field(f);
+      if (field == nullptr || field->norms == nullptr || analyzers_[f] == nullptr) continue;
+      const std::vector<std::string> terms = analyzers_[f]->Terms(word);
+      const std::vector<std::string> surface = surface_analyzers_[f]->Terms(word);
+      if (terms.size() != 1 || surface.size() != 1) continue;
+      typed_df = std::max(typed_df,
+                          static_cast<double>(stats != nullptr ? stats->DocFreq(f, false, terms[0])
+                                              : field->dict.Find(terms[0])
+                                                  ? field->DocFreq(*field->dict.Find(terms[0]))
+                                                  : 0));
+      typed = surface[0];
+      typed_stems.insert(terms[0]);
+      const uint32_t max_edits = SuggestEditsFor(surface[0]);
+      if (max_edits == 0) continue;
+      for (WordMatch& m : stats != nullptr ? stats->TypoWords(f, surface[0], max_edits)
+                                           : TypoWords(*field, surface[0], max_edits)) {
+        if (m.edits == 0) continue;
+        auto [it, fresh] = near.try_emplace(m.word, m);
+        if (!fresh) it->second.doc_freq = std::max(it->second.doc_freq, m.doc_freq);
       }
-      if (!known && !best.empty()) {
-        word = SurfaceForm(best_field, best_ord, best);
-        changed = true;
+    }
+    // Words of one stem are one meaning: their likelihoods add up, and the
+    // likeliest form is shown; the typed word's own stem is no correction.
+    struct Meaning {
+      double likelihood = 0;
+      const WordMatch* form = nullptr;
+      double form_likelihood = 0;
+    };
+    std::map<std::string, Meaning> meanings;  // By stem (ordered: ties are stable).
+    for (const auto& [text, m] : near) {
+      if (typed_stems.count(m.stem) > 0) continue;
+      const double l = TypoLikelihood(static_cast<double>(m.doc_freq), m.edits) *
+                       (m.edits == 1 && DoubledLetter(typed, m.word) ? kDoubledLetterOdds : 1.0);
+      Meaning& meaning = meanings[m.stem];
+      meaning.likelihood += l;
+      if (meaning.form == nullptr || l > meaning.form_likelihood ||
+          (l == meaning.form_likelihood && m.word < meaning.form->word)) {
+        meaning.form = &m;
+        meaning.form_likelihood = l;
       }
+    }
+    const Meaning* best = nullptr;
+    double second = 0;
+    for (const auto& [stem, meaning] : meanings) {
+      if (best == nullptr || meaning.likelihood > best->likelihood) {
+        if (best != nullptr) second = best->likelihood;
+        best = &meaning;
+      } else {
+        second = std::max(second, meaning.likelihood);
+      }
+    }
+    // A word the index has (found docs) must be long and far outweighed.
+    const bool known = typed_df > 0;
+    if (best != nullptr && best->likelihood > kDominance * second &&
+        best->likelihood > (known ? kKnownWordMargin * typed_df : kUnknownWordFloor) &&
+        (!known || CodePointCount(typed) >= kKnownWordLetters)) {
+      word = best->form->word;
+      changed = true;
     }
     out += word;
   }
-  if (!changed) return "";
+  return changed ? out : "";
+}
+
+std::string CheckedSuggestion(const Index& index, const IndexImpl& words, const SearchRequest& req,
+                              uint64_t total) {
+  if (!req.suggest || !req.search_after.empty()) return "";
+  std::string suggestion = words.SuggestionFor(req, total);
+  if (suggestion.empty()) return "";
   SearchRequest check = req;
-  check.query = out;
+  check.query = suggestion;
   check.k = 0;
+  check.offset = 0;
+  check.facets.clear();
   check.typos = false;
   check.suggest = false;  // The check must not suggest in turn.
-  auto r = Search(check);
-  return r.ok() && r->total > 0 ? out : "";
+  check.total_hits_threshold = SearchRequest::kExactTotal;
+  auto r = index.Search(check);
+  return r.ok() && r->total > total ? suggestion : "";
 }
 
 }  // namespace libsearch::internal

@@ -119,6 +119,38 @@ TEST(AnalyzerTest, NoneDoesNotStem) {
   EXPECT_EQ(none->Terms("running berries"), (std::vector<std::string>{"running", "berries"}));
 }
 
+// The light English stemmer strips plurals only (Lucene's
+// EnglishMinimalStemFilter's rules, checked case by case).
+TEST(AnalyzerTest, EnglishMinimalStripsPluralsOnly) {
+  auto minimal = Make("en-minimal");
+  ASSERT_NE(minimal, nullptr);
+  const std::pair<const char*, const char*> cases[] = {
+      {"organizers", "organizer"},
+      {"organic", "organic"},
+      {"berries", "berry"},
+      {"cookies", "cooky"},
+      {"series", "sery"},
+      {"shoes", "shoes"},
+      {"toes", "toes"},
+      {"glass", "glass"},
+      {"bus", "bus"},
+      {"chips", "chip"},
+      {"international", "international"},
+      {"is", "is"},
+      {"boxes", "boxe"},
+      {"days", "day"},
+      {"keys", "key"},
+      {"plays", "play"},
+      {"ties", "ty"},
+  };
+  for (const auto& [word, stem] : cases) {
+    EXPECT_EQ(minimal->Terms(word), (std::vector<std::string>{stem})) << word;
+  }
+  auto named = Make("english_minimal");
+  ASSERT_NE(named, nullptr);
+  EXPECT_EQ(named->Terms("Organizers"), (std::vector<std::string>{"organizer"}));
+}
+
 TEST(AnalyzerTest, OtherLanguagesStem) {
   auto fr = Make("fr");
   ASSERT_NE(fr, nullptr);

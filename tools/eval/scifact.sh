@@ -7,6 +7,7 @@
 # Env:   LIBSEARCH  CLI binary      (default: <repo>/build/tools/libsearch)
 #        DATA       shared data dir (default: <repo>/../shared/data)
 #        OUT        work dir        (default: <repo>/build/eval/scifact)
+#        LANGUAGE   analyser language (default en; en-minimal: plurals only)
 #        CROSSCHECK=1  also check ndcg.py against pytrec_eval (needs
 #                      `pip install pytrec-eval-terrier`)
 #
@@ -36,6 +37,7 @@ LIBSEARCH=${LIBSEARCH:-$ROOT/build/tools/libsearch}
 DATA=${DATA:-$ROOT/../shared/data}
 OUT=${OUT:-$ROOT/build/eval/scifact}
 SPLIT_WORDS=${SPLIT_WORDS:-0}
+LANGUAGE=${LANGUAGE:-en}
 CROSSCHECK=${CROSSCHECK:-0}
 SCIFACT=$DATA/beir-scifact
 QRELS=$SCIFACT/qrels/test.tsv
@@ -104,13 +106,13 @@ schema() {
   if [[ $1 == split ]]; then
     cat <<JSON
 {"id": "id", "fields": {
-  "title": {"type": "text", "language": "en", "boost": 1.0, "stopwords": $stop},
-  "text":  {"type": "text", "language": "en", "boost": 1.0, "stopwords": $stop}}}
+  "title": {"type": "text", "language": "$LANGUAGE", "boost": 1.0, "stopwords": $stop},
+  "text":  {"type": "text", "language": "$LANGUAGE", "boost": 1.0, "stopwords": $stop}}}
 JSON
   else
     cat <<JSON
 {"id": "id", "fields": {
-  "body": {"type": "text", "language": "en", "stopwords": $stop}}}
+  "body": {"type": "text", "language": "$LANGUAGE", "stopwords": $stop}}}
 JSON
   fi
 }
@@ -125,7 +127,7 @@ for layout in split flat; do
     # --operator or: a claim is a bag of words; AND would demand every word.
     "$LIBSEARCH" batch "$OUT/$name.idx" --queries "$OUT/queries-test.jsonl" --k 100 \
       --format trec --operator or > "$OUT/run-$name.trec"
-    echo "== $name (split_words=$SPLIT_WORDS)"
+    echo "== $name (split_words=$SPLIT_WORDS, language=$LANGUAGE)"
     args=(--qrels "$QRELS" --run "$OUT/run-$name.trec" --k 10)
     # One cross-check is enough: the evaluator code path is the same for all.
     if [[ $CROSSCHECK == 1 && $name == flat-stopfalse ]]; then args+=(--crosscheck); fi
@@ -136,5 +138,5 @@ for layout in split flat; do
 done
 
 echo
-echo "SciFact test (300 queries), BM25 k1=1.2 b=0.75 (libsearch defaults); published: 0.665 BEIR, 0.6789 Anserini flat, 0.6647 Anserini multifield"
+echo "SciFact test (300 queries), language $LANGUAGE, BM25 k1=1.2 b=0.75 (libsearch defaults); published: 0.665 BEIR, 0.6789 Anserini flat, 0.6647 Anserini multifield"
 printf '%s\n' "${summary[@]}"

@@ -42,6 +42,12 @@ struct IndexBuilderOptions {
   // indexed again. IndexWriter's segments set it: deletes, `_set` updates
   // and merges re-index from it. Default false (it costs file size).
   bool keep_source = false;
+  // Keep each text field's surface words (its words folded but not stemmed,
+  // with their stems: format 2.4), which typos and "did you mean" are
+  // matched on. Default true. Off, the file is smaller (9% for the bundled
+  // catalogue), typos match the stems instead (as in files before 2.4) and
+  // there is no "did you mean".
+  bool surface_words = true;
 };
 
 // One document given field by field, for IndexBuilder::Add: the values
