@@ -182,20 +182,24 @@ void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
       "Count every match exactly (default: exact up to 1000, then a lower bound)");
 }
 
-// The CLI is the index owner's tool: network limits do not apply.
+// The CLI is the index owner's tool: network limits do not apply. JSON
+// text cannot carry invalid UTF-8: such bytes in a flag become U+FFFD.
 libsearch::Result<libsearch::SearchRequest> RequestFor(const libsearch::Index& index,
                                                        const Json& keys) {
-  return libsearch::ParseSearchRequest(index, keys.dump(), libsearch::OwnerLimits());
+  return libsearch::ParseSearchRequest(
+      index, keys.dump(-1, ' ', false, Json::error_handler_t::replace), libsearch::OwnerLimits());
 }
 
-int RunSearch(const std::string& path, const SearchFlags& flags, bool json, bool explain,
-              const Scoring& scoring) {
+int RunSearch(const std::string& path, const std::string& query, const SearchFlags& flags,
+              bool json, bool explain, const Scoring& scoring) {
   auto opts = OpenOpts(scoring);
   if (!opts.ok()) return Fail(opts.status());
   auto index = libsearch::Index::Open(path, *opts);
   if (!index.ok()) return Fail(index.status());
   auto req = RequestFor(**index, flags.keys);
   if (!req.ok()) return Fail(req.status());
+  // As typed, not through JSON: the search rejects invalid UTF-8 with its offset.
+  req->query = query;
   if (explain) {
     auto text = (*index)->ExplainQuery(*req);
     if (!text.ok()) return Fail(text.status());
@@ -268,17 +272,9 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
     const std::string where = queries + ":" + std::to_string(line_no);
     libsearch::Status status;
     libsearch::SearchRequest req = *base;
-    Json id;
-    // The id is taken out; the rest of the line is a request object.
-    Json q = Json::parse(line, nullptr, false);
-    if (!q.is_object() || !q.contains("id")) {
-      status = libsearch::Status::InvalidArgument(
-          "expected a JSON object {\"id\": ..., \"query\": ..., ...any request key}");
-    } else {
-      id = q["id"];
-      q.erase("id");
-      status = libsearch::ParseSearchRequestInto(q.dump(), limits, &req);
-    }
+    libsearch::Result<libsearch::BatchQueryId> id =
+        libsearch::ParseBatchQueryInto(line, limits, &req);
+    if (!id.ok()) status = id.status();
     libsearch::Result<libsearch::SearchResponse> resp =
         status.ok() ? (*index)->Search(req) : libsearch::Result<libsearch::SearchResponse>(status);
     if (!resp.ok()) {
@@ -290,7 +286,7 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
       continue;
     }
     if (format == "trec") {
-      const std::string qid = id.is_string() ? id.get<std::string>() : id.dump();
+      const std::string& qid = id->text;
       for (size_t i = 0; i < resp->hits.size(); ++i) {
         std::printf("%s Q0 %s %zu %.6f libsearch\n", qid.c_str(), resp->hits[i].id.c_str(), i + 1,
                     static_cast<double>(resp->hits[i].score));
@@ -298,8 +294,7 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
     } else {
       // {"id": <as given>, then every response key}.
       const std::string body = libsearch::SearchResponseToJson(*resp, req);
-      std::cout << "{\"id\":" << id.dump(-1, ' ', false, Json::error_handler_t::replace) << ","
-                << std::string_view(body).substr(1) << "\n";
+      std::cout << "{\"id\":" << id->json << "," << std::string_view(body).substr(1) << "\n";
     }
   }
   if (skipped > 0) std::cerr << "skipped " << skipped << " bad queries\n";
@@ -487,9 +482,8 @@ int RunCli(int argc, char** argv) {
   if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
   if (*compact) return libsearch_cli::RunCompact(index_path);
   if (*search) {
-    search_flags.keys["query"] = query;
     if (!search_flags.keys.contains("syntax")) search_flags.keys["syntax"] = "full";
-    return RunSearch(index_path, search_flags, json, explain, scoring);
+    return RunSearch(index_path, query, search_flags, json, explain, scoring);
   }
   if (*batch) {
     // trec output lists ids only: no stored documents to fetch.
