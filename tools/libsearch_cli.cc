@@ -22,11 +22,12 @@ using Json = nlohmann::ordered_json;
 using libsearch_cli::Fail;
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
-             const std::string& output, bool skip_bad, const std::string& synonyms,
-             double progress_seconds) {
+             const std::string& output, bool skip_bad, bool allow_empty,
+             const std::string& synonyms, double progress_seconds) {
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
   libsearch::IndexBuilderOptions options;
+  options.allow_empty = allow_empty;
   if (!synonyms.empty()) {
     auto groups = libsearch::LoadSynonyms(synonyms);
     if (!groups.ok()) return Fail(groups.status());
@@ -408,6 +409,9 @@ int RunCli(int argc, char** argv) {
   bool live = false;
   idx->add_flag("--live", live, "Write an index directory (that `update` can change) at --output");
   idx->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
+  bool allow_empty = false;
+  idx->add_flag("--allow-empty", allow_empty,
+                "Write the index even with 0 documents over an existing non-empty index");
   double progress_seconds = 5;
   idx->add_option("--progress-seconds", progress_seconds,
                   "When stderr is not a terminal, print a progress line this often")
@@ -472,12 +476,15 @@ int RunCli(int argc, char** argv) {
       "Which deployment? The advisor is its own command: libsearch-advisor profile|advise "
       "(advisor/).");
 
-  CLI11_PARSE(app, argc, argv);
+  if (const std::optional<int> exit_code = libsearch_cli::ParseCommandLine(app, argc, argv)) {
+    return *exit_code;
+  }
   if (*idx) {
     if (libsearch_cli::WantsIndexDirectory(output, live)) {
       return libsearch_cli::RunIndexDirectory(schema, inputs, output, skip_bad, index_synonyms);
     }
-    return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds);
+    return RunIndex(schema, inputs, output, skip_bad, allow_empty, index_synonyms,
+                    progress_seconds);
   }
   if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
   if (*compact) return libsearch_cli::RunCompact(index_path);

@@ -42,6 +42,11 @@ struct IndexBuilderOptions {
   // indexed again. IndexWriter's segments set it: deletes, `_set` updates
   // and merges re-index from it. Default false (it costs file size).
   bool keep_source = false;
+  // Whether Build() may write an index of 0 documents over an existing file
+  // that is not itself an empty index. Default false: an empty input, or one
+  // whose every line was bad and skipped, fails instead of silently
+  // replacing a good index (CLI `index --allow-empty`, Python allow_empty).
+  bool allow_empty = false;
 };
 
 // One document given field by field, for IndexBuilder::Add: the values
