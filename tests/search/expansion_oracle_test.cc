@@ -13,6 +13,7 @@
 #include "index/index_reader.h"
 #include "index/postings_cursor.h"
 #include "testing/test_util.h"
+#include "util/utf8.h"
 
 namespace libsearch {
 namespace {
@@ -106,6 +107,8 @@ TEST_F(ExpansionOracleTest, PrunedTopKEqualsExhaustive) {
       req.typos = true;
     }
     req.query = rng() % 3 == 0 ? std::string(kWords[rng() % 13]) + " " + w : w;
+    // Cut or changed bytes may split a character: such text is refused (validate.cc).
+    if (!internal::IsValidUtf8(req.query)) continue;
     req.default_operator = rng() % 2 ? Operator::kAnd : Operator::kOr;
     req.k = std::vector<size_t>{1, 10, 100}[rng() % 3];
     req.include_docs = false;
