@@ -248,6 +248,10 @@ bool GuardedServer::RequestHeadersParsed() {
   return current != nullptr && current->headers_parsed();
 }
 
+bool GuardedServer::SetListenBacklog(int backlog) {
+  return svr_sock_ != INVALID_SOCKET && ::listen(svr_sock_, backlog) == 0;
+}
+
 bool GuardedServer::RequestHeadTooLarge() {
   return current != nullptr && current->head_too_large();
 }

@@ -78,6 +78,13 @@ class GuardedServer : public httplib::Server {
   // it), so a client trickling bytes cannot hold a connection for long.
   void set_request_time(std::chrono::milliseconds t) { request_time_ = t; }
 
+  // Raises the listening socket's backlog (call after bind_to_port). The
+  // library listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
+  // when Debian built it): a burst of connections then overflows the queue
+  // and a health probe's SYN is dropped, to be retried a second later.
+  // Calling listen() again on a listening socket changes its backlog (Linux).
+  bool SetListenBacklog(int backlog);
+
  private:
   bool process_and_close_socket(socket_t sock) override;
 

@@ -27,9 +27,11 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -350,6 +352,11 @@ int Run(int argc, char** argv) {
   if (bound_port < 0) {
     std::fprintf(stderr, "libsearch-service: cannot listen on %s:%d\n", host.c_str(), port);
     return 1;
+  }
+  // Up to the kernel's somaxconn: a burst of connections must not drop a probe's SYN.
+  if (!server.SetListenBacklog(4096)) {
+    std::fprintf(stderr, "libsearch-service: cannot raise the listen backlog: %s\n",
+                 std::strerror(errno));
   }
 
   std::thread signal_thread([&] {

@@ -170,7 +170,9 @@ def test_service_survives_a_bounded_attack(attacked: HttpSurface) -> None:
 
     assert not failures, "\n".join(failures[:20])
     assert searches > 20
-    assert flood_status == [431] * FLOODS, flood_status
+    # A flood is answered 431, then closed after the linger; a client still
+    # sending by then may lose the answer to the reset, so /metrics counts.
+    assert set(flood_status) <= {431, 0} and 431 in flood_status, flood_status
     # Every slowloris connection ended by the 10 s request deadline (plus the
     # 1 s it takes the client to notice), none lasted the whole attack.
     assert len(closed_after) == SLOWLORIS
@@ -178,9 +180,12 @@ def test_service_survives_a_bounded_attack(attacked: HttpSurface) -> None:
     assert statistics.median(healthz_ms) < 100.0 and max(healthz_ms) < 100.0, sorted(healthz_ms)[-5:]
     assert peak_mb < 100.0, f"peak RSS {peak_mb:.1f} MB"
     counted = metrics(attacked)
+    assert counted.get("other 431", 0) >= FLOODS + 2, counted
     for key in ("other 431", "/search 413", "other 414", "other 400", "/search 415", "other 404", "other 408"):
         assert counted.get(key, 0) > 0, (key, counted)
-    assert counted.get("other 408", 0) >= SLOWLORIS * 9 // 10, counted  # A few end with the attack.
+    # Each slowloris connection is answered 408 at its deadline (a few may
+    # end with the attack instead).
+    assert counted.get("other 408", 0) >= SLOWLORIS * 9 // 10, counted
 
 
 @pytest.mark.parametrize(
