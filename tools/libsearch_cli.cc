@@ -22,11 +22,12 @@ using Json = nlohmann::ordered_json;
 using libsearch_cli::Fail;
 
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
-             const std::string& output, bool skip_bad, const std::string& synonyms,
-             double progress_seconds, bool surface_words) {
+             const std::string& output, bool skip_bad, bool allow_empty,
+             const std::string& synonyms, double progress_seconds, bool surface_words) {
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
   libsearch::IndexBuilderOptions options;
+  options.allow_empty = allow_empty;
   options.surface_words = surface_words;
   if (!synonyms.empty()) {
     auto groups = libsearch::LoadSynonyms(synonyms);
@@ -183,20 +184,24 @@ void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
       "Count every match exactly (default: exact up to 1000, then a lower bound)");
 }
 
-// The CLI is the index owner's tool: network limits do not apply.
+// The CLI is the index owner's tool: network limits do not apply. JSON
+// text cannot carry invalid UTF-8: such bytes in a flag become U+FFFD.
 libsearch::Result<libsearch::SearchRequest> RequestFor(const libsearch::Index& index,
                                                        const Json& keys) {
-  return libsearch::ParseSearchRequest(index, keys.dump(), libsearch::OwnerLimits());
+  return libsearch::ParseSearchRequest(
+      index, keys.dump(-1, ' ', false, Json::error_handler_t::replace), libsearch::OwnerLimits());
 }
 
-int RunSearch(const std::string& path, const SearchFlags& flags, bool json, bool explain,
-              const Scoring& scoring) {
+int RunSearch(const std::string& path, const std::string& query, const SearchFlags& flags,
+              bool json, bool explain, const Scoring& scoring) {
   auto opts = OpenOpts(scoring);
   if (!opts.ok()) return Fail(opts.status());
   auto index = libsearch::Index::Open(path, *opts);
   if (!index.ok()) return Fail(index.status());
   auto req = RequestFor(**index, flags.keys);
   if (!req.ok()) return Fail(req.status());
+  // As typed, not through JSON: the search rejects invalid UTF-8 with its offset.
+  req->query = query;
   if (explain) {
     auto text = (*index)->ExplainQuery(*req);
     if (!text.ok()) return Fail(text.status());
@@ -269,17 +274,9 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
     const std::string where = queries + ":" + std::to_string(line_no);
     libsearch::Status status;
     libsearch::SearchRequest req = *base;
-    Json id;
-    // The id is taken out; the rest of the line is a request object.
-    Json q = Json::parse(line, nullptr, false);
-    if (!q.is_object() || !q.contains("id")) {
-      status = libsearch::Status::InvalidArgument(
-          "expected a JSON object {\"id\": ..., \"query\": ..., ...any request key}");
-    } else {
-      id = q["id"];
-      q.erase("id");
-      status = libsearch::ParseSearchRequestInto(q.dump(), limits, &req);
-    }
+    libsearch::Result<libsearch::BatchQueryId> id =
+        libsearch::ParseBatchQueryInto(line, limits, &req);
+    if (!id.ok()) status = id.status();
     libsearch::Result<libsearch::SearchResponse> resp =
         status.ok() ? (*index)->Search(req) : libsearch::Result<libsearch::SearchResponse>(status);
     if (!resp.ok()) {
@@ -291,7 +288,7 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
       continue;
     }
     if (format == "trec") {
-      const std::string qid = id.is_string() ? id.get<std::string>() : id.dump();
+      const std::string& qid = id->text;
       for (size_t i = 0; i < resp->hits.size(); ++i) {
         std::printf("%s Q0 %s %zu %.6f libsearch\n", qid.c_str(), resp->hits[i].id.c_str(), i + 1,
                     static_cast<double>(resp->hits[i].score));
@@ -299,8 +296,7 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
     } else {
       // {"id": <as given>, then every response key}.
       const std::string body = libsearch::SearchResponseToJson(*resp, req);
-      std::cout << "{\"id\":" << id.dump(-1, ' ', false, Json::error_handler_t::replace) << ","
-                << std::string_view(body).substr(1) << "\n";
+      std::cout << "{\"id\":" << id->json << "," << std::string_view(body).substr(1) << "\n";
     }
   }
   if (skipped > 0) std::cerr << "skipped " << skipped << " bad queries\n";
@@ -414,6 +410,9 @@ int RunCli(int argc, char** argv) {
   bool live = false;
   idx->add_flag("--live", live, "Write an index directory (that `update` can change) at --output");
   idx->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
+  bool allow_empty = false;
+  idx->add_flag("--allow-empty", allow_empty,
+                "Write the index even with 0 documents over an existing non-empty index");
   double progress_seconds = 5;
   idx->add_option("--progress-seconds", progress_seconds,
                   "When stderr is not a terminal, print a progress line this often")
@@ -482,7 +481,9 @@ int RunCli(int argc, char** argv) {
       "Which deployment? The advisor is its own command: libsearch-advisor profile|advise "
       "(advisor/).");
 
-  CLI11_PARSE(app, argc, argv);
+  if (const std::optional<int> exit_code = libsearch_cli::ParseCommandLine(app, argc, argv)) {
+    return *exit_code;
+  }
   if (*idx) {
     if (libsearch_cli::WantsIndexDirectory(output, live)) {
       if (no_surface_words) {
@@ -492,15 +493,14 @@ int RunCli(int argc, char** argv) {
       }
       return libsearch_cli::RunIndexDirectory(schema, inputs, output, skip_bad, index_synonyms);
     }
-    return RunIndex(schema, inputs, output, skip_bad, index_synonyms, progress_seconds,
-                    !no_surface_words);
+    return RunIndex(schema, inputs, output, skip_bad, allow_empty, index_synonyms,
+                    progress_seconds, !no_surface_words);
   }
   if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
   if (*compact) return libsearch_cli::RunCompact(index_path);
   if (*search) {
-    search_flags.keys["query"] = query;
     if (!search_flags.keys.contains("syntax")) search_flags.keys["syntax"] = "full";
-    return RunSearch(index_path, search_flags, json, explain, scoring);
+    return RunSearch(index_path, query, search_flags, json, explain, scoring);
   }
   if (*batch) {
     // trec output lists ids only: no stored documents to fetch.

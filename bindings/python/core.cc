@@ -134,8 +134,9 @@ void BindBuilder(py::module_& m) {
   py::class_<libsearch::IndexBuilder>(m, "IndexBuilder")
       .def_static("create",
                   [](const libsearch::Schema& schema, float k1, float b, int zstd_level,
-                     uint32_t block_bytes) {
+                     uint32_t block_bytes, bool allow_empty) {
                     libsearch::IndexBuilderOptions o;
+                    o.allow_empty = allow_empty;
                     o.bm25 = {k1, b};
                     o.docstore_zstd_level = zstd_level;
                     o.docstore_block_bytes = block_bytes;
@@ -551,6 +552,7 @@ py::dict Defaults() {
   d["docstore_zstd_level"] = build.docstore_zstd_level;
   d["docstore_block_bytes"] = build.docstore_block_bytes;
   d["skip_bad"] = ingest.skip_bad;
+  d["allow_empty"] = build.allow_empty;
   d["max_error_messages"] = ingest.max_error_messages;
   d["merge_on_commit"] = libsearch::IndexWriterOptions{}.merge_on_commit;
   return d;
@@ -568,7 +570,14 @@ PYBIND11_MODULE(_core, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const StatusError& e) {
-      PyErr_SetString(ErrorClass(e.status.code()), e.status.message().c_str());
+      // A message may quote bytes that are not UTF-8 (a damaged file, a
+      // bad input line): replaced, so the exception is still the library's.
+      const std::string& message = e.status.message();
+      PyObject* text =
+          PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace");
+      if (text == nullptr) return;  // MemoryError is set.
+      PyErr_SetObject(ErrorClass(e.status.code()), text);
+      Py_DECREF(text);
     }
   });
   m.attr("__version__") = libsearch::Version();

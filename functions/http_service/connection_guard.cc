@@ -56,8 +56,21 @@ class Connection final : public httplib::Stream {
   Connection(int fd, int read_timeout_ms, int write_timeout_ms)
       : fd_(fd), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
 
+  // The read timeout bounds each wait, and the request's deadline all of
+  // them: a client sending a byte every few seconds still runs out of time.
   bool is_readable() const override {
-    return pos_ < end_ || PollOne(fd_, POLLIN, read_timeout_ms_) > 0;
+    if (pos_ < end_) return true;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+    if (left <= 0) {
+      deadline_passed_ = true;
+      return false;
+    }
+    if (PollOne(fd_, POLLIN, static_cast<int>(std::min<int64_t>(left, read_timeout_ms_))) > 0) {
+      return true;
+    }
+    deadline_passed_ = left <= read_timeout_ms_;  // The wait ran to the deadline.
+    return false;
   }
   bool is_writable() const override { return PollOne(fd_, POLLOUT, write_timeout_ms_) > 0; }
 
@@ -65,7 +78,7 @@ class Connection final : public httplib::Stream {
     if (pos_ == end_) {
       if (!is_readable()) return -1;
       // Large reads (a body) skip the buffer.
-      const bool direct = size >= sizeof(buffer_);
+      const bool direct = headers_parsed_ && size >= sizeof(buffer_);
       const ssize_t n = Recv(direct ? ptr : buffer_, direct ? size : sizeof(buffer_));
       if (n <= 0) return n;
       if (direct) {
@@ -76,6 +89,17 @@ class Connection final : public httplib::Stream {
       end_ = static_cast<size_t>(n);
     }
     const size_t n = std::min(size, end_ - pos_);
+    if (!headers_parsed_) {
+      // The library reads the request line and headers a byte at a time and
+      // keeps every header, with no bound on their number or total size.
+      for (size_t i = 0; i < n; ++i) {
+        if (++head_bytes_ > GuardedServer::kMaxHeadBytes ||
+            (buffer_[pos_ + i] == '\n' && ++head_lines_ > GuardedServer::kMaxHeadLines)) {
+          head_too_large_ = true;
+          return -1;
+        }
+      }
+    }
     std::memcpy(ptr, buffer_ + pos_, n);
     pos_ += n;
     consumed_ += n;
@@ -120,11 +144,19 @@ class Connection final : public httplib::Stream {
     }
   }
 
-  void StartRequest() {
+  void StartRequest(std::chrono::milliseconds request_time) {
     headers_parsed_ = false;
     framing_known_ = false;
     declared_ = 0;
+    head_bytes_ = 0;
+    head_lines_ = 0;
+    head_too_large_ = false;
+    deadline_passed_ = false;
+    deadline_ = Clock::now() + request_time;
   }
+
+  bool head_too_large() const { return head_too_large_; }
+  bool deadline_passed() const { return deadline_passed_; }
 
   // The request's line and headers are parsed (httplib's setup_request,
   // called before the body is read or any handler runs).
@@ -132,6 +164,7 @@ class Connection final : public httplib::Stream {
     headers_parsed_ = true;
     body_start_ = consumed_;
     const size_t lengths = req.get_header_value_count("Content-Length");
+    content_lengths_ = lengths;
     const bool transfer_encoding = req.has_header("Transfer-Encoding");
     // A request with neither has no body (RFC 9112 6.3); the library would
     // read one until the client closes or the read timeout.
@@ -146,6 +179,7 @@ class Connection final : public httplib::Stream {
   }
 
   bool headers_parsed() const { return headers_parsed_; }
+  size_t content_length_count() const { return content_lengths_; }
 
   // Whether the request was read to its end: the next byte on the
   // connection is the next request's.
@@ -182,6 +216,11 @@ class Connection final : public httplib::Stream {
   size_t pos_ = 0, end_ = 0;  // Unconsumed bytes: buffer_[pos_, end_).
   uint64_t consumed_ = 0;     // Bytes handed to the library so far.
   // The current request.
+  Clock::time_point deadline_;  // For its line, headers and body.
+  mutable bool deadline_passed_ = false;
+  size_t head_bytes_ = 0, head_lines_ = 0;  // Of its request line and headers.
+  bool head_too_large_ = false;
+  size_t content_lengths_ = 0;  // Content-Length headers.
   bool headers_parsed_ = false;
   bool framing_known_ = false;  // No Transfer-Encoding, at most one valid Content-Length.
   uint64_t declared_ = 0;       // Its Content-Length.
@@ -209,6 +248,18 @@ bool GuardedServer::RequestHeadersParsed() {
   return current != nullptr && current->headers_parsed();
 }
 
+bool GuardedServer::SetListenBacklog(int backlog) {
+  return svr_sock_ != INVALID_SOCKET && ::listen(svr_sock_, backlog) == 0;
+}
+
+bool GuardedServer::RequestHeadTooLarge() {
+  return current != nullptr && current->head_too_large();
+}
+
+bool GuardedServer::RequestDeadlinePassed() {
+  return current != nullptr && current->deadline_passed();
+}
+
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   Connection conn(sock, Millis(read_timeout_sec_, read_timeout_usec_),
                   Millis(write_timeout_sec_, write_timeout_usec_));
@@ -221,7 +272,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   const auto stopped = [this] { return svr_sock_ == INVALID_SOCKET; };
   for (size_t count = keep_alive_max_count_; count > 0; --count) {
     if (!conn.WaitForRequest(keep_alive_timeout_sec_, stopped)) break;
-    conn.StartRequest();
+    conn.StartRequest(request_time_);
     bool connection_closed = false;
     ret = process_request(conn, count == 1, connection_closed,
                           [&conn](httplib::Request& req) { conn.HeadersParsed(req); });

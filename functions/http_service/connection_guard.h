@@ -42,6 +42,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
+#include <cstddef>
+
 namespace libsearch::functions {
 
 class GuardedServer : public httplib::Server {
@@ -49,6 +52,12 @@ class GuardedServer : public httplib::Server {
   // How long a connection closed with unread request bytes keeps reading
   // (and dropping) them before it closes.
   static constexpr int kLingerSeconds = 2;
+  // Bounds on a request's line and headers together (cpp-httplib 0.11.4
+  // bounds each line to 8 KiB but not their number: 1M headers grew the
+  // process by gigabytes). Past either, the read fails and the answer is
+  // 431 (RequestHeadTooLarge).
+  static constexpr size_t kMaxHeadBytes = 64 * 1024;
+  static constexpr size_t kMaxHeadLines = 100;
 
   // Installs the post-routing handler that marks a closing response
   // (Connection: close); do not replace it.
@@ -59,9 +68,27 @@ class GuardedServer : public httplib::Server {
   // refused before its headers (a 400 for an unknown method, a 414), and
   // outside a connection's thread.
   static bool RequestHeadersParsed();
+  // Whether the request being answered on this thread was cut off for
+  // passing kMaxHeadBytes or kMaxHeadLines, or its deadline.
+  static bool RequestHeadTooLarge();
+  static bool RequestDeadlinePassed();
+
+  // The time a request has from its first byte to the end of its body
+  // (headers and body together; the read timeout bounds each wait within
+  // it), so a client trickling bytes cannot hold a connection for long.
+  void set_request_time(std::chrono::milliseconds t) { request_time_ = t; }
+
+  // Raises the listening socket's backlog (call after bind_to_port). The
+  // library listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
+  // when Debian built it): a burst of connections then overflows the queue
+  // and a health probe's SYN is dropped, to be retried a second later.
+  // Calling listen() again on a listening socket changes its backlog (Linux).
+  bool SetListenBacklog(int backlog);
 
  private:
   bool process_and_close_socket(socket_t sock) override;
+
+  std::chrono::milliseconds request_time_{std::chrono::seconds(10)};
 };
 
 }  // namespace libsearch::functions

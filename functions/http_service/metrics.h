@@ -35,7 +35,8 @@ class Metrics {
 
  private:
   // The status codes counted one by one; anything else counts as "other".
-  static constexpr std::array<int, 10> kCodes = {200, 400, 404, 405, 413, 500, 501, 503, 504, 0};
+  static constexpr std::array<int, 14> kCodes = {200, 304, 400, 404, 405, 408, 413,
+                                                 414, 415, 431, 500, 501, 503, 0};
   static size_t CodeSlot(int status);
 
   static constexpr size_t kRoutes = static_cast<size_t>(Route::kCount);

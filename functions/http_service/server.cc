@@ -27,9 +27,11 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -122,17 +124,26 @@ int Run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
   app.add_option("--index", index_path, "Index file (default $LIBSEARCH_INDEX)");
   app.add_option("--host", host, "Address to listen on (default $HOST or 0.0.0.0)");
-  app.add_option("--port", port, "Port (default $PORT or 8080; 0 picks a free one)");
-  app.add_option("--threads", threads, "Searches run at once (default: 4 per core)")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--port", port, "Port (default $PORT or 8080; 0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--threads", threads, "Searches run at once, 1 to 1024 (default: 4 per core)")
+      ->check(CLI::Range(1, 1024));
   app.add_option("--max-connections", max_connections,
                  "Connections served at once, idle keep-alive ones included; more wait")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   app.add_option("--drain-seconds", drain_seconds,
                  "After SIGTERM, keep serving this long with /healthz at 503 "
                  "(default $LIBSEARCH_DRAIN_SECONDS or 0)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // A usage error is bad input: 2, as the CLI's.
+  }
+  if (port < 0 || port > 65535) {  // $PORT, which CLI11 does not check.
+    std::fprintf(stderr, "libsearch-service: port %d is not in 0..65535\n", port);
+    return 2;
+  }
   if (index_path.empty()) {
     std::fprintf(stderr, "libsearch-service: give --index or set LIBSEARCH_INDEX\n");
     return 2;
@@ -171,6 +182,8 @@ int Run(int argc, char** argv) {
   server.set_keep_alive_timeout(5);
   server.set_read_timeout(10);
   server.set_write_timeout(10);
+  // A request's line, headers and body must all arrive within this time.
+  server.set_request_time(std::chrono::seconds(10));
 
   // The body is read through a content reader: the library's own reading
   // would refuse any body over 8 KiB sent as application/x-www-form-urlencoded
@@ -187,6 +200,11 @@ int Run(int argc, char** argv) {
         if (size <= limit) body.append(data, n);
         return true;
       });
+      if (!read && libsearch::functions::GuardedServer::RequestDeadlinePassed()) {
+        SendError(res, 408, "request_timeout",
+                  "the request body did not arrive in time (its headers and body have 10 s)");
+        return;
+      }
       if (!read) {
         // The library stops reading past its own cap (16x the limit).
         const uint64_t declared =
@@ -246,6 +264,24 @@ int Run(int argc, char** argv) {
     });
   }
   server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    // Framing the connection guard cannot count (connection_guard.h) is
+    // refused before any body is read: two lengths, or a length that is not
+    // a plain number, could each be read differently by a proxy in front.
+    const size_t lengths = req.get_header_value_count("Content-Length");
+    const std::string length = req.get_header_value("Content-Length");
+    if (lengths > 1 || (lengths == 1 && req.has_header("Transfer-Encoding")) ||
+        (lengths == 1 && (length.empty() || length.size() > 18 ||
+                          length.find_first_not_of("0123456789") != std::string::npos))) {
+      SendError(res, 400, "invalid_argument",
+                lengths > 1 ? "the request has " + std::to_string(lengths) +
+                                  " Content-Length headers; send one"
+                : req.has_header("Transfer-Encoding")
+                    ? std::string("the request has both Content-Length and Transfer-Encoding")
+                    : "Content-Length must be a non-negative integer, got '" +
+                          length.substr(0, 32) + "'");
+      metrics->Record(Metrics::Route::kOther, 400, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const bool known = req.path == "/search" || req.path == "/healthz" || req.path == "/metrics" ||
                        req.path == "/schema" || FindAsset(req.path) != nullptr;
     const bool allowed = req.method == "GET" || req.method == "HEAD" ||
@@ -257,28 +293,45 @@ int Run(int argc, char** argv) {
       metrics->Record(Metrics::Route::kOther, 405, 0);
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (req.path == "/search" && req.method == "POST" && req.is_multipart_form_data()) {
+      SendError(res, 415, "unsupported_media_type",
+                "POST /search takes a JSON body (Content-Type: application/json), not "
+                "multipart/form-data");
+      metrics->Record(Metrics::Route::kSearch, 415, 0);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Errors the library answers itself (unknown path, body over its limit,
   // a request line it cannot parse or over its 8 KiB) get the structured
   // error body too.
+  // Every answer it writes is counted here: a handler's answers have a body
+  // already and were counted by Measure or the pre-routing handler.
   server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    if (res.status == 404) {
+    using libsearch::functions::GuardedServer;
+    const bool parsed = GuardedServer::RequestHeadersParsed();
+    if (res.status == 400 && GuardedServer::RequestHeadTooLarge()) {
+      SendError(res, 431, "invalid_argument",
+                "the request line and headers are over " +
+                    std::to_string(GuardedServer::kMaxHeadBytes / 1024) + " KiB or " +
+                    std::to_string(GuardedServer::kMaxHeadLines) + " lines");
+    } else if (GuardedServer::RequestDeadlinePassed()) {
+      SendError(res, 408, "request_timeout",
+                "the request did not arrive in time (its headers and body have 10 s)");
+    } else if (res.status == 404) {
       SendError(res, 404, "not_found",
                 "no route for " + req.method + " " + req.path +
                     "; see /search, /healthz, /metrics, /schema, /");
-      metrics->Record(Metrics::Route::kOther, 404, 0);
     } else if (res.status == 413) {
       SendError(res, 413, "payload_too_large",
                 "request body is over the limit of " +
                     std::to_string(options.limits.max_body_bytes) + " bytes");
-      metrics->Record(Metrics::Route::kSearch, 413, 0);
     } else if (res.status == 414) {
       SendError(res, 414, "invalid_argument",
                 "the request line is over 8 KiB; send the request as POST /search with a JSON "
                 "body");
-    } else if (res.status == 400 && !libsearch::functions::GuardedServer::RequestHeadersParsed()) {
+    } else if (res.status == 400 && !parsed) {
       SendError(res, 400, "invalid_argument",
                 "the request line or headers could not be parsed (methods: GET, HEAD, POST; "
                 "HTTP/1.0 or HTTP/1.1)");
@@ -286,6 +339,8 @@ int Run(int argc, char** argv) {
       SendError(res, res.status, res.status >= 500 ? "internal" : "invalid_argument",
                 "HTTP " + std::to_string(res.status));
     }
+    const bool search = req.path == "/search" || res.status == 413;
+    metrics->Record(search ? Metrics::Route::kSearch : Metrics::Route::kOther, res.status, 0);
   });
 
   int bound_port = port;
@@ -297,6 +352,11 @@ int Run(int argc, char** argv) {
   if (bound_port < 0) {
     std::fprintf(stderr, "libsearch-service: cannot listen on %s:%d\n", host.c_str(), port);
     return 1;
+  }
+  // Up to the kernel's somaxconn: a burst of connections must not drop a probe's SYN.
+  if (!server.SetListenBacklog(4096)) {
+    std::fprintf(stderr, "libsearch-service: cannot raise the listen backlog: %s\n",
+                 std::strerror(errno));
   }
 
   std::thread signal_thread([&] {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/json_text.h"
+#include "util/json_parse.h"
 
 namespace libsearch {
 namespace {
@@ -101,10 +102,10 @@ std::optional<std::string> Base64Decode(std::string_view in) {
 
 LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
                               const HandleOptions& options) {
-  const Json parsed = Json::parse(event, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return {true, "Runtime.UnmarshalError",
-            "Unable to unmarshal input: the event is not valid JSON"};
+  Json parsed;
+  if (const Status s = internal::ParseJson(event, "the event", internal::kMaxJsonDepth, &parsed);
+      !s.ok()) {
+    return {true, "Runtime.UnmarshalError", "Unable to unmarshal input: " + s.message()};
   }
   const Json* context = Member(parsed, "requestContext");
   const Json* http = context != nullptr ? Member(*context, "http") : nullptr;

@@ -91,7 +91,7 @@ Result<std::string> QueryStringToRequestJson(std::string_view raw_query, const J
         eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
     if (!UrlDecode(part.substr(0, eq), &name) || !UrlDecode(raw_value, &value)) {
       return Status::InvalidArgument("query string has an invalid percent escape in '" +
-                                     ToValidUtf8(part.substr(0, 64)) + "'");
+                                     internal::ToValidUtf8(part.substr(0, 64)) + "'");
     }
     if (!internal::IsValidUtf8(name) || !internal::IsValidUtf8(value)) {
       return Status::InvalidArgument("query string parameter " + JsonQuote(name) +

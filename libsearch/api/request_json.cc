@@ -10,6 +10,7 @@
 
 #include "api/json_text.h"
 #include "libsearch/json.h"
+#include "util/json_parse.h"
 
 namespace libsearch {
 namespace {
@@ -212,18 +213,10 @@ Result<std::vector<SortField>> ParseSortSpec(std::string_view spec) {
   return out;
 }
 
-Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits, SearchRequest* req) {
-  if (json.size() > limits.max_body_bytes) {
-    return Status::ResourceExhausted("request body is " + Num(json.size()) +
-                                     " bytes; the limit is " + Num(limits.max_body_bytes));
-  }
-  if (json.substr(0, 3) == "\xEF\xBB\xBF") json.remove_prefix(3);
-  if (JsonDepth(json, limits.max_depth) > limits.max_depth) {
-    return Invalid("request JSON nests deeper than " +
-                   Num(static_cast<uint64_t>(limits.max_depth)) + " levels");
-  }
-  Json body;
-  LIBSEARCH_RETURN_IF_ERROR(ParseJson(json, "request body", &body));
+namespace {
+
+// The keys of a parsed request object, over the values already in `*req`.
+Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchRequest* req) {
   if (!body.is_object()) return Invalid("request body must be a JSON object");
 
   static constexpr std::string_view kKeys[] = {"query",        "k",
@@ -343,6 +336,42 @@ Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits, S
     req->max_expansions = static_cast<uint32_t>(n);
   }
   return Status::Ok();
+}
+
+Status CheckBodySize(std::string_view json, std::string_view what, const JsonLimits& limits) {
+  if (json.size() > limits.max_body_bytes) {
+    return Status::ResourceExhausted(std::string(what) + " is " + Num(json.size()) +
+                                     " bytes; the limit is " + Num(limits.max_body_bytes));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseSearchRequestInto(std::string_view json, const JsonLimits& limits, SearchRequest* req) {
+  LIBSEARCH_RETURN_IF_ERROR(CheckBodySize(json, "request body", limits));
+  if (json.substr(0, 3) == "\xEF\xBB\xBF") json.remove_prefix(3);
+  Json body;
+  LIBSEARCH_RETURN_IF_ERROR(internal::ParseJson(json, "request body", limits.max_depth, &body));
+  return RequestFromObject(body, limits, req);
+}
+
+Result<BatchQueryId> ParseBatchQueryInto(std::string_view line, const JsonLimits& limits,
+                                         SearchRequest* req) {
+  LIBSEARCH_RETURN_IF_ERROR(CheckBodySize(line, "query line", limits));
+  if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+  Json body;
+  LIBSEARCH_RETURN_IF_ERROR(internal::ParseJson(line, "query line", limits.max_depth, &body));
+  if (!body.is_object() || !body.contains("id")) {
+    return Invalid("expected a JSON object {\"id\": ..., \"query\": ..., ...any request key}");
+  }
+  BatchQueryId id;
+  const Json& value = body["id"];
+  id.json = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  id.text = value.is_string() ? value.get<std::string>() : id.json;
+  body.erase("id");
+  LIBSEARCH_RETURN_IF_ERROR(RequestFromObject(body, limits, req));
+  return id;
 }
 
 JsonLimits OwnerLimits() {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "util/json_parse.h"
 #include "util/utf8.h"
 
 namespace libsearch::internal {
@@ -10,11 +11,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string Describe(const Json& v) {
-  std::string dump = v.dump();
-  if (dump.size() > 40) dump = dump.substr(0, 37) + "...";
-  return std::string(v.type_name()) + " " + dump;
-}
+std::string Describe(const Json& v) { return std::string(v.type_name()) + " " + JsonExcerpt(v); }
 
 Status TypeError(const FieldSpec& f, const char* expected, const Json& got) {
   return Status::InvalidArgument("field '" + f.name + "': expected " + expected + " for a " +
@@ -76,7 +73,9 @@ Status FromObject(const Schema& schema, const Json& root, ParsedDocument* out) {
       case FieldType::kText:
       case FieldType::kKeyword: LIBSEARCH_RETURN_IF_ERROR(AppendStrings(f, v, &fv)); break;
       case FieldType::kInt:
-        if (v.is_number_integer()) {
+        if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX}) {
+          return TypeError(f, "an integer from -2^63 to 2^63-1", v);
+        } else if (v.is_number_integer()) {
           fv.integer = v.get<int64_t>();
         } else if (v.is_number_float() && std::nearbyint(v.get<double>()) == v.get<double>() &&
                    std::fabs(v.get<double>()) < 9.2e18) {
@@ -115,17 +114,15 @@ Status FromObject(const Schema& schema, const Json& root, ParsedDocument* out) {
 
 Status ParseDocument(const Schema& schema, std::string_view text, ParsedDocument* out) {
   Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  if (Status parsed = ParseJson(text, "document", kMaxJsonDepth, &root); !parsed.ok()) {
     const size_t bad = FirstInvalidUtf8(text);
     if (bad != std::string_view::npos) {
       const std::string key = KeyBefore(text, bad);
-      return Status::InvalidArgument((key.empty() ? std::string("") : "field '" + key + "': ") +
-                                     "invalid UTF-8 at byte " + std::to_string(bad + 1) +
-                                     " (re-encode the input as UTF-8)");
+      return Status::InvalidArgument(
+          (key.empty() ? std::string("") : "field '" + ToValidUtf8(key.substr(0, 64)) + "': ") +
+          "invalid UTF-8 at byte " + std::to_string(bad + 1) + " (re-encode the input as UTF-8)");
     }
-    return Status::InvalidArgument(std::string("not valid JSON: ") + e.what());
+    return parsed;
   }
   if (!root.is_object()) {
     return Status::InvalidArgument("expected a JSON object, got " + Describe(root));

@@ -2,9 +2,12 @@
 // in memory (Inverter); Build() writes the file (IndexFileWriter).
 #include "libsearch/index_builder.h"
 
+#include <filesystem>
+
 #include "index/doc_store.h"
 #include "index/document.h"
 #include "index/file_writer.h"
+#include "index/index_reader.h"
 #include "index/ingest.h"
 #include "index/inverter.h"
 #include "storage/file.h"
@@ -67,6 +70,8 @@ class IndexBuilderImpl : public IndexBuilder {
 
   Status Build(const std::string& path) override {
     if (built_) return Status::InvalidArgument("IndexBuilder::Build() was already called");
+    if (num_docs() == 0 && !options_.allow_empty)
+      LIBSEARCH_RETURN_IF_ERROR(CheckEmptyMayReplace(path));
     // Open the output first: a bad path fails here with every document still
     // in the builder, so the caller can fix the path and call Build() again.
     LIBSEARCH_ASSIGN_OR_RETURN(auto out, internal::AtomicFileWriter::Create(path));
@@ -80,6 +85,22 @@ class IndexBuilderImpl : public IndexBuilder {
   }
 
  private:
+  // An empty build may create `path` or replace an empty index, nothing else.
+  static Status CheckEmptyMayReplace(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return Status::Ok();
+    std::string what = "a file that is not an index";
+    if (auto existing = internal::IndexReader::Open(path); existing.ok()) {
+      if ((*existing)->num_docs() == 0) return Status::Ok();
+      const uint32_t n = (*existing)->num_docs();
+      what = "an index of " + std::to_string(n) + (n == 1 ? " document" : " documents");
+    }
+    return Status::InvalidArgument(
+        "refusing to replace '" + path + "' (" + what +
+        ") with an empty index: no document was added; set allow_empty (CLI: --allow-empty) to "
+        "write it anyway");
+  }
+
   Schema schema_;
   IndexBuilderOptions options_;
   internal::Inverter inverter_;

@@ -114,7 +114,7 @@ Status IndexReader::ReadHeader() {
     return Status::Corruption("header checksum mismatch (the file is damaged)");
   }
   if (header_.format_major < kOldestReadableMajor || header_.format_major > kFormatMajor) {
-    return Status::InvalidArgument(
+    return Status::Corruption(
         "index format version " + std::to_string(header_.format_major) + "." +
         std::to_string(header_.format_minor) + " is not supported by this libsearch (reads " +
         std::to_string(kOldestReadableMajor) + ".x to " + std::to_string(kFormatMajor) +

@@ -5,6 +5,7 @@
 #include "analysis/analyzer.h"
 #include "libsearch/json.h"
 #include "storage/file.h"
+#include "util/json_parse.h"
 
 namespace libsearch {
 namespace {
@@ -97,8 +98,8 @@ Result<Schema> Schema::Create(std::string id_field, std::vector<FieldSpec> field
 }
 
 Result<Schema> Schema::FromJson(std::string_view text) {
-  Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return Status::InvalidArgument("schema is not valid JSON");
+  Json root;
+  LIBSEARCH_RETURN_IF_ERROR(internal::ParseJson(text, "schema", internal::kMaxJsonDepth, &root));
   if (!root.is_object()) return Status::InvalidArgument("schema must be a JSON object");
   for (auto it = root.begin(); it != root.end(); ++it) {
     if (it.key() != "id" && it.key() != "fields" && it.key() != "search_defaults") {

@@ -24,6 +24,7 @@
 #include "storage/index_dir.h"
 #include "storage/manifest.h"
 #include "util/doc_set.h"
+#include "util/json_parse.h"
 
 namespace libsearch {
 namespace {
@@ -144,7 +145,9 @@ class IndexWriterImpl : public IndexWriter {
 
   Status Set(std::string_view id_view, std::string_view fields_json) override {
     const std::string id(id_view);
-    Json fields = Json::parse(fields_json, nullptr, false);
+    Json fields;
+    LIBSEARCH_RETURN_IF_ERROR(
+        internal::ParseJson(fields_json, "_set", internal::kMaxJsonDepth, &fields));
     if (!fields.is_object()) {
       return Status::InvalidArgument("_set: expected a JSON object of fields to change");
     }
@@ -177,9 +180,13 @@ class IndexWriterImpl : public IndexWriter {
   }
 
   Status Apply(std::string_view line) override {
-    Json j = Json::parse(line, nullptr, false);
-    // Not an object: Upsert reports it with the document parser's message.
-    if (!j.is_object()) return Upsert(line);
+    Json j;
+    // Not JSON or not an object: Upsert reports it with the document
+    // parser's message.
+    if (!internal::ParseJson(line, "change line", internal::kMaxJsonDepth, &j).ok() ||
+        !j.is_object()) {
+      return Upsert(line);
+    }
     bool has_delete = false, has_set = false;
     for (auto& [key, value] : j.items()) {
       if (key.empty() || key[0] != '_' || schema_.FieldIndex(key)) continue;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace libsearch::internal {
@@ -50,6 +51,23 @@ inline size_t FirstInvalidUtf8(std::string_view s) {
 
 inline bool IsValidUtf8(std::string_view s) {
   return FirstInvalidUtf8(s) == std::string_view::npos;
+}
+
+// `s` with each byte that is not part of well-formed UTF-8 replaced by U+FFFD.
+inline std::string ToValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8SequenceLength(s, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
 }
 
 // Number of code points of well-formed UTF-8 (bytes that are not

@@ -274,6 +274,95 @@ TEST_F(JsonApi, RejectsBadRequestsNamingTheKey) {
               "max_expansions must be an integer from 1 to 1000");
 }
 
+TEST_F(JsonApi, DeepRequestsAreRefusedAtTheLimitNotByRecursion) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  ExpectError(Handle(R"({"query": )" + deep.substr(0, 30000) + "}"), 400, "invalid_argument",
+              "request body nests deeper than 4 levels ([] and {}) at byte offset 13");
+  SearchRequest req;
+  const Status s =
+      ParseSearchRequestInto(R"({"query": "x", "junk": )" + deep + "}", OwnerLimits(), &req);
+  EXPECT_EQ(s.message(), "request body nests deeper than 16 levels ([] and {}) at byte offset 38");
+}
+
+TEST_F(JsonApi, BatchLinesTakeTheIdOut) {
+  SearchRequest req;
+  ASSERT_OK_AND_ASSIGN(
+      BatchQueryId id,
+      ParseBatchQueryInto(R"({"id": "q1", "query": "tea", "k": 3})", OwnerLimits(), &req));
+  EXPECT_EQ(id.json, "\"q1\"");
+  EXPECT_EQ(id.text, "q1");
+  EXPECT_EQ(req.query, "tea");
+  EXPECT_EQ(req.k, 3u);
+  ASSERT_OK_AND_ASSIGN(id, ParseBatchQueryInto(R"({"id": [7, {"a": "b"}]})", OwnerLimits(), &req));
+  EXPECT_EQ(id.json, R"([7,{"a":"b"}])");
+  EXPECT_EQ(id.text, id.json);
+  struct Case {
+    std::string line;
+    std::string expect;
+  } cases[] = {
+      {R"({"query": "x"})", "expected a JSON object {\"id\": ..."},
+      {R"(["id"])", "expected a JSON object {\"id\": ..."},
+      {"{\"id\": " + std::string(100000, '[') + std::string(100000, ']') + "}",
+       "query line nests deeper than 16 levels ([] and {}) at byte offset 22"},
+      {R"({"id": 1e400, "query": "x"})", "query line is not valid JSON: number overflow"},
+      {R"({"id": "q", "k": "x"})", "k must be an integer"},
+      {"{\"id\": \"\xff\"}", "query line is not valid JSON"},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseBatchQueryInto(c.line, OwnerLimits(), &req);
+    ASSERT_FALSE(r.ok()) << c.line.substr(0, 80);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(c.expect), std::string::npos) << r.status().message();
+  }
+}
+
+// Request text reaches the analyser and comes back in suggestions and
+// highlights: it must be UTF-8, checked before anything runs.
+TEST_F(JsonApi, InvalidUtf8InARequestIsRejectedWithItsOffset) {
+  SearchRequest req;
+  req.query = "choc\xffolate";
+  auto r = index_->Search(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "query is not valid UTF-8 at byte offset 4");
+  EXPECT_EQ(index_->ExplainQuery(req).status().message(), r.status().message());
+  req.query = "tea";
+  req.filters = {"country:\xc3("};
+  EXPECT_EQ(index_->Search(req).status().message(), "filter is not valid UTF-8 at byte offset 8");
+  req.filters.clear();
+  req.search_after = "1:\xed\xa0\x80";  // A surrogate.
+  EXPECT_EQ(index_->Search(req).status().message(),
+            "search_after is not valid UTF-8 at byte offset 2");
+}
+
+// A damaged index can hold any bytes in a facet label, an id or a snippet:
+// the writer replaces invalid UTF-8 and never throws.
+TEST_F(JsonApi, ResponseWriterReplacesInvalidUtf8) {
+  SearchResponse resp;
+  resp.hits.push_back(Hit{});
+  resp.hits[0].id = "id\xff";
+  resp.hits[0].highlights = {{"f\xfe", "snip\xc3"}};
+  FacetResult facet;
+  facet.field = "country";
+  facet.values.push_back(
+      {"Fran\xe7"
+       "e",
+       3});
+  resp.facets.push_back(facet);
+  resp.suggestion = "choc\xffolate";
+  SearchRequest req;
+  req.include_docs = false;
+  req.highlight.fields = {"f"};
+  const std::string body = SearchResponseToJson(resp, req);
+  const Json parsed = Json::parse(body, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << body;
+  EXPECT_EQ(parsed["facets"]["country"][0]["value"],
+            "Fran\xef\xbf\xbd"
+            "e");
+  EXPECT_EQ(parsed["hits"][0]["id"], "id\xef\xbf\xbd");
+  EXPECT_EQ(parsed["suggestion"], "choc\xef\xbf\xbdolate");
+}
+
 TEST_F(JsonApi, ByteOrderMarkIsSkipped) {
   const JsonReply plain = Handle(R"({"query": "tea", "k": 2})");
   const JsonReply bom = Handle(

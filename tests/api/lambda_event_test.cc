@@ -107,6 +107,21 @@ TEST(LambdaEvent, DirectInvocation) {
   const Json payload = Json::parse(LambdaErrorPayload(garbage.error_type, garbage.payload));
   EXPECT_EQ(payload["errorType"], "Runtime.UnmarshalError");
   EXPECT_TRUE(payload["stackTrace"].is_array());
+
+  // Nesting is refused as the parser reaches the limit, never recursed into.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& event :
+       {R"({"query": "x", "junk": )" + deep + "}",
+        R"({"version": "2.0", "requestContext": {"http": {"method": "POST"}}, "x": )" + deep + "}",
+        std::string(R"({"k": 1e400})")}) {
+    const LambdaReply r = HandleLambdaEvent(CatalogueIndex(), event);
+    EXPECT_TRUE(r.is_error);
+    EXPECT_EQ(r.error_type, "Runtime.UnmarshalError");
+    EXPECT_LT(r.payload.size(), 300u);
+  }
+  EXPECT_EQ(HandleLambdaEvent(CatalogueIndex(), R"({"query": "x", "junk": )" + deep + "}").payload,
+            "Unable to unmarshal input: the event nests deeper than 64 levels ([] and {}) at byte "
+            "offset 86");
 }
 
 TEST(LambdaEvent, Helpers) {

@@ -52,6 +52,20 @@ std::vector<BadCase> BadCases() {
       {"duplicate_id", R"({"sku": "a1", "title": "again"})", "duplicate id 'a1'"},
       {"invalid_utf8", std::string("{\"sku\": \"c3\", \"title\": \"caf\xe9\"}"),
        "field 'title': invalid UTF-8"},
+      // nlohmann reports these as out_of_range, not parse_error, exceptions.
+      {"number_overflow_unused_key", R"({"sku": "c3", "unused": 1e400})",
+       "not valid JSON: number overflow parsing '1e400'"},
+      {"number_overflow_nested", R"({"sku": "c3", "x": {"y": [1, -1e999]}})", "number overflow"},
+      {"too_deep_unused_key",
+       "{\"sku\": \"c3\", \"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}",
+       "nests deeper than 64 levels ([] and {}) at byte offset 82"},
+      {"too_deep_id", "{\"sku\": " + std::string(100000, '[') + "}", "nests deeper than 64 levels"},
+      {"int_past_int64", R"({"sku": "c3", "stock": 18446744073709551615})",
+       "field 'stock': expected an integer from -2^63 to 2^63-1 for a int field, got number "
+       "18446744073709551615"},
+      // The message shows 40 bytes of a value, however large.
+      {"huge_value", R"({"sku": "c3", "price": {"a": ")" + std::string(1 << 20, 'x') + R"("}})",
+       "got object {\"a\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."},
   };
 }
 
@@ -70,6 +84,7 @@ TEST(Ingest, EachMalformedLineNamesFileLineAndField) {
     EXPECT_NE(stats.status().message().find(c.expect), std::string::npos)
         << stats.status().message();
     EXPECT_EQ(builder->num_docs(), 2u);  // The bad line added nothing.
+    EXPECT_LT(stats.status().message().size(), input.size() + 300) << "a bounded message";
   }
 }
 
@@ -268,6 +283,9 @@ TEST(Schema, RejectsBadSchemasWithReasons) {
     const char* expect;
   } cases[] = {
       {"{", "not valid JSON"},
+      {R"({"id": "x", "fields": {"a": {"type": "text", "boost": 1e400}}})", "number overflow"},
+      {R"({"id": "x", "fields": {"a": {"type": "text"}}, "search_defaults": {"k": 1e999}})",
+       "number overflow"},
       {R"({"fields": {}})", "\"id\""},
       {R"({"id": "x", "fields": {"a": {"type": "blob"}}})", "unknown type 'blob'"},
       {R"({"id": "x", "fields": {"a": {"type": "text", "language": "klingon"}}})", "klingon"},
@@ -285,6 +303,15 @@ TEST(Schema, RejectsBadSchemasWithReasons) {
     ASSERT_FALSE(s.ok()) << c.json;
     EXPECT_NE(s.status().message().find(c.expect), std::string::npos) << s.status().message();
   }
+}
+
+TEST(Schema, DeepNestingIsRefusedWithoutRecursion) {
+  const std::string deep = R"({"id": "x", "fields": {"a": {"type": "text"}}, "extra": )" +
+                           std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto s = Schema::FromJson(deep);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            "schema nests deeper than 64 levels ([] and {}) at byte offset 119");
 }
 
 TEST(Schema, JsonRoundTripKeepsFieldOrder) {

@@ -283,6 +283,20 @@ TEST(IndexWriter, ApplyReadsTheChangeFormat) {
     EXPECT_EQ(w->Apply(bad).code(), StatusCode::kInvalidArgument) << bad;
   }
   EXPECT_EQ(w->Apply(R"({"id": "q", "_set": {"price": 1}})").code(), StatusCode::kNotFound);
+  // Values the JSON library throws on or would recurse into 100,000 levels:
+  // each is a clear InvalidArgument, never an abort or a stack overflow.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& bad : {std::string(R"({"id": "a", "x": 1e400})"),
+                                 std::string(R"({"id": "a", "_set": {"price": 1e400}})"),
+                                 std::string(R"({"id": "a", "_set": {"tags": )") + deep + "}}",
+                                 std::string(R"({"id": "a", "title": )") + deep + "}",
+                                 std::string(R"({"id": )") + deep + R"(, "_delete": true})"}) {
+    const Status s = w->Apply(bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad.substr(0, 60);
+    EXPECT_LT(s.message().size(), 300u) << s.message().substr(0, 300);
+  }
+  EXPECT_EQ(w->Set("a", R"({"title": )" + deep + "}").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(w->Set("a", R"({"price": 1e400})").code(), StatusCode::kInvalidArgument);
   ASSERT_OK_AND_ASSIGN(CommitInfo info, w->Commit());
   EXPECT_EQ(info.docs_deleted, 2u);
   const DirState st = State(tmp.path());

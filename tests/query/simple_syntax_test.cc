@@ -12,6 +12,7 @@
 
 #include "query/query.h"
 #include "testing/test_util.h"
+#include "util/utf8.h"
 
 namespace libsearch {
 namespace {
@@ -416,6 +417,13 @@ TEST_F(SimpleSearchTest, RandomTextNeverFails) {
     req.typos = i % 5 == 0;
     req.default_operator = i % 7 == 0 ? Operator::kOr : Operator::kAnd;
     const auto simple = index_->ExplainQuery(req);
+    if (!internal::IsValidUtf8(q)) {
+      // Any UTF-8 text is a query; other bytes are refused before parsing.
+      ASSERT_EQ(simple.status().code(), StatusCode::kInvalidArgument) << "query #" << i;
+      ASSERT_NE(simple.status().message().find("is not valid UTF-8 at byte offset"),
+                std::string::npos);
+      continue;
+    }
     ASSERT_TRUE(simple.ok()) << "query #" << i << " " << ::testing::PrintToString(q) << ": "
                              << simple.status().ToString();
     req.syntax = QuerySyntax::kFull;

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from typing import Any, Iterable, List, Mapping, Union
 
 from . import _core
 from ._schema import Schema
-from ._util import DEFAULTS, PathLike, float_default
+from ._util import DEFAULTS, PathLike, dumps, float_default, utf8
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,7 @@ class IndexBuilder:
         bm25_b: float = float_default("build_bm25_b"),
         docstore_zstd_level: int = DEFAULTS["docstore_zstd_level"],
         docstore_block_bytes: int = DEFAULTS["docstore_block_bytes"],
+        allow_empty: bool = DEFAULTS["allow_empty"],
     ) -> None:
         """Creates a builder for ``schema`` (a :class:`Schema` or its dict).
 
@@ -62,23 +62,30 @@ class IndexBuilder:
                 kept in the file (searching may use others).
             docstore_zstd_level: zstd level of the document store.
             docstore_block_bytes: Uncompressed bytes per document-store block.
+            allow_empty: Let :meth:`build` write an index of 0 documents over
+                an existing file that is not an empty index. By default that
+                raises :class:`InvalidArgument` and leaves the file as it was
+                (an empty input, or every line skipped, must not silently
+                replace a good index; the CLI's ``--allow-empty``).
         """
         core_schema = (schema if isinstance(schema, Schema) else Schema(schema))._core
-        self._core = _core.IndexBuilder.create(core_schema, bm25_k1, bm25_b, docstore_zstd_level, docstore_block_bytes)
+        self._core = _core.IndexBuilder.create(core_schema, bm25_k1, bm25_b, docstore_zstd_level, docstore_block_bytes,
+                                             allow_empty)
         self._lock = threading.Lock()
 
     def add(self, doc: Mapping[str, Any]) -> None:
         """Adds one document (a JSON-serialisable mapping).
 
         Raises :class:`InvalidArgument` (naming the field) for a missing or
-        duplicate id, a value of the wrong type and so on; nothing is added then.
+        duplicate id, a value of the wrong type, or a value JSON cannot hold (a
+        set, bytes, NaN); nothing is added then.
         """
-        self.add_json(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+        self.add_json(dumps(doc))
 
     def add_json(self, text: Union[str, bytes]) -> None:
         """Adds one document given as JSON object text."""
         with self._lock:
-            self._core.add_json(text.decode() if isinstance(text, bytes) else text)
+            self._core.add_json(utf8(text))
 
     def add_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
         """Adds every document of ``docs`` and returns how many were added.

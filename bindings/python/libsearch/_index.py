@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import (
@@ -39,7 +38,7 @@ from ._request import (
 )
 from ._results import SearchResult
 from ._schema import Schema
-from ._util import DEFAULTS, NONE, PathLike, float_default, strings
+from ._util import DEFAULTS, NONE, PathLike, float_default, stored_doc, strings, utf8
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
@@ -190,7 +189,7 @@ class Index:
         if not options:
             if k < 0:
                 window_error(k, 0)
-            return SearchResult(core.search_basic(query, k, 0, NONE, NONE, AND, INCLUDE_DOCS, THRESHOLD))
+            return SearchResult(core.search_basic(utf8(query), k, 0, NONE, NONE, AND, INCLUDE_DOCS, THRESHOLD))
         if BASIC_OPTIONS.issuperset(options):
             offset = options.get("offset", 0)
             if k < 0 or offset < 0:
@@ -198,8 +197,8 @@ class Index:
             fields = options.get("fields")
             filters = options.get("filters")
             return SearchResult(core.search_basic(
-                query, k, offset, NONE if fields is None else strings(fields),
-                NONE if filters is None else strings(filters),
+                utf8(query), k, offset, NONE if fields is None else strings(fields),
+                NONE if filters is None else [utf8(f) for f in strings(filters)],
                 core_operator(options["operator"]) if "operator" in options else AND,
                 options.get("include_docs", INCLUDE_DOCS), options.get("total_hits_threshold", THRESHOLD)))
         return SearchResult(core.search(build_request(query, k, options, SEARCH_OPTIONS, "search")))
@@ -252,7 +251,7 @@ class Index:
         if isinstance(queries, str):
             raise TypeError("batch() takes an iterable of query strings, not one string")
         request = build_request("", k, options, BATCH_OPTIONS, "batch")
-        out = self._index().search_batch(list(queries), request)
+        out = self._index().search_batch([utf8(q) for q in queries], request)
         results: List[Union[SearchResult, LibsearchError]] = []
         for r in out:
             if isinstance(r, LibsearchError):
@@ -290,8 +289,7 @@ class Index:
 
         Raises :class:`NotFound` for a number past the last document.
         """
-        result: Dict[str, Any] = json.loads(self._index().document(doc_number))
-        return result
+        return stored_doc(self._index().document(doc_number))
 
     def info(self) -> IndexInfo:
         """Counts, per-field statistics and section sizes (CLI ``info``)."""

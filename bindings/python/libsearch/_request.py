@@ -25,7 +25,7 @@ from typing import (
 
 from . import _core
 from ._errors import InvalidArgument
-from ._util import DEFAULTS, strings
+from ._util import DEFAULTS, strings, utf8
 
 #: How bare query words combine: ``"and"`` (every word must match) or
 #: ``"or"`` (documents matching any word are ranked).
@@ -200,11 +200,11 @@ def build_request(query: str, k: int, options: Mapping[str, Any], allowed: Froze
     if k < 0 or offset < 0:
         window_error(k, offset)
     r = _core.SearchRequest()
-    r.query = query
+    r.query = utf8(query)
     r.k = k
     r.offset = offset
     if (filters := get("filters")) is not None:
-        r.filters = strings(filters)
+        r.filters = [utf8(f) for f in strings(filters)]
     if (fields := get("fields")) is not None:
         r.fields = strings(fields)
     if "operator" in options:
@@ -220,7 +220,7 @@ def build_request(query: str, k: int, options: Mapping[str, Any], allowed: Froze
         # The JSON model's spec, "price:desc,_score", parsed by the C++ library.
         r.sort = [s for spec in strings(sort) for s in _core.parse_sort_spec(spec)]
     if search_after := get("search_after"):
-        r.search_after = search_after
+        r.search_after = utf8(search_after)
     if (highlight := get("highlight")) is not None:
         r.highlight = _highlight(highlight)
     if "prefix" in options:

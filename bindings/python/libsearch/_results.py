@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Union, overload
 
 from . import _core
+from ._util import stored_doc
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Hit:
         """
         if self._doc is None:
             text = self._response.doc_json(self._i)
-            self._doc = json.loads(text) if text else {}
+            self._doc = stored_doc(text) if text else {}
         return self._doc
 
     @property

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from . import _core
-from ._util import PathLike
+from ._util import PathLike, dumps, utf8
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,12 @@ class Schema:
         """Validates ``spec`` (a dict in the schema-file form)."""
         if isinstance(spec, (str, bytes, os.PathLike)):
             raise TypeError("Schema() takes a dict; use Schema.from_file(path) or Schema.from_json(text)")
-        self._core: _core.Schema = _core.Schema.from_json(json.dumps(spec))
+        self._core: _core.Schema = _core.Schema.from_json(dumps(spec, "schema"))
 
     @classmethod
     def from_json(cls, text: Union[str, bytes]) -> Schema:
         """Parses the schema's JSON text."""
-        return cls._wrap(_core.Schema.from_json(text.decode() if isinstance(text, bytes) else text))
+        return cls._wrap(_core.Schema.from_json(utf8(text)))
 
     @classmethod
     def from_file(cls, path: PathLike) -> Schema:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from types import TracebackType
@@ -11,11 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
 from . import _core
 from ._builder import IngestStats
 from ._schema import Schema
-from ._util import DEFAULTS, PathLike
-
-
-def _dumps(obj: Mapping[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+from ._util import DEFAULTS, PathLike, dumps, utf8
 
 
 class IndexWriter:
@@ -107,7 +102,7 @@ class IndexWriter:
         """Adds a whole document (a mapping or JSON object text), replacing
         the live document with its id. Raises :class:`InvalidArgument` (naming
         the field) for a bad document; nothing changes then."""
-        text = doc if isinstance(doc, str) else _dumps(doc)
+        text = utf8(doc) if isinstance(doc, str) else dumps(doc)
         with self._lock:
             self._writer().upsert_json(text)
 
@@ -115,7 +110,7 @@ class IndexWriter:
         """Deletes the document with this id. An id that is not live is not an
         error; :meth:`commit` counts it as ``not_found``."""
         with self._lock:
-            self._writer().delete(id)
+            self._writer().delete(utf8(id))
 
     def set(self, id: str, fields: Mapping[str, Any]) -> None:
         """Changes some fields of a live document (``None`` removes a field)
@@ -125,12 +120,12 @@ class IndexWriter:
         for a field not in the schema, a bad value or a change of the id.
         """
         with self._lock:
-            self._writer().set_json(id, _dumps(fields))
+            self._writer().set_json(utf8(id), dumps(fields, "_set"))
 
     def apply(self, change: Union[Mapping[str, Any], str]) -> None:
         """Applies one change-file line: a document (upsert),
         ``{"<id>": ..., "_delete": true}`` or ``{"<id>": ..., "_set": {...}}``."""
-        text = change if isinstance(change, str) else _dumps(change)
+        text = utf8(change) if isinstance(change, str) else dumps(change, "change")
         with self._lock:
             self._writer().apply(text)
 

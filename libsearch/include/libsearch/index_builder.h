@@ -48,6 +48,11 @@ struct IndexBuilderOptions {
   // catalogue), typos match the stems instead (as in files before 2.4) and
   // there is no "did you mean".
   bool surface_words = true;
+  // Whether Build() may write an index of 0 documents over an existing file
+  // that is not itself an empty index. Default false: an empty input, or one
+  // whose every line was bad and skipped, fails instead of silently
+  // replacing a good index (CLI `index --allow-empty`, Python allow_empty).
+  bool allow_empty = false;
 };
 
 // One document given field by field, for IndexBuilder::Add: the values

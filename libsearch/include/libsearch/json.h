@@ -73,6 +73,21 @@ inline constexpr std::string_view kRequestKeys =
                                                              const JsonLimits& limits,
                                                              SearchRequest* request);
 
+// The id of a `batch` query line, as JSON text (for JSON output) and as
+// plain text (a string id unquoted, anything else its JSON text; for TREC
+// runs).
+struct BatchQueryId {
+  std::string json;
+  std::string text;
+};
+
+// One line of a batch file, {"id": ..., ...any request key}: the keys other
+// than "id" are read into `*request` as ParseSearchRequestInto does, with the
+// same limits (limits.max_depth counts the whole line).
+[[nodiscard]] LIBSEARCH_EXPORT Result<BatchQueryId> ParseBatchQueryInto(std::string_view line,
+                                                                        const JsonLimits& limits,
+                                                                        SearchRequest* request);
+
 // The request an index answers a JSON object with: the library's defaults,
 // then the index's `search_defaults` (Schema::search_defaults_json()), then
 // the keys of `json`.
