@@ -85,10 +85,15 @@ class IndexBuilderImpl : public IndexBuilder {
   }
 
  private:
-  // An empty build may create `path` or replace an empty index, nothing else.
+  // An empty build may create `path` or replace an empty file or an empty
+  // index, nothing else.
   static Status CheckEmptyMayReplace(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return Status::Ok();
+    if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0 &&
+        !ec) {
+      return Status::Ok();  // Nothing to lose (a temporary file made for it).
+    }
     std::string what = "a file that is not an index";
     if (auto existing = internal::IndexReader::Open(path); existing.ok()) {
       if ((*existing)->num_docs() == 0) return Status::Ok();

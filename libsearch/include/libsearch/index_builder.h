@@ -49,7 +49,7 @@ struct IndexBuilderOptions {
   // there is no "did you mean".
   bool surface_words = true;
   // Whether Build() may write an index of 0 documents over an existing file
-  // that is not itself an empty index. Default false: an empty input, or one
+  // that is not itself empty (0 bytes) or an empty index. Default false: an empty input, or one
   // whose every line was bad and skipped, fails instead of silently
   // replacing a good index (CLI `index --allow-empty`, Python allow_empty).
   bool allow_empty = false;
