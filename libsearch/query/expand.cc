@@ -273,6 +273,25 @@ std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surf
   return out;
 }
 
+std::vector<Expansion> TypoCache::TypoStems(const FieldReader& field, std::string_view surface,
+                                            std::string_view stem, uint32_t max_edits,
+                                            size_t cap) const {
+  std::string key =
+      std::to_string(field.id) + ":" + std::to_string(max_edits) + ":" + std::to_string(cap) + ":";
+  key.append(surface).push_back('\0');
+  key.append(stem);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+  }
+  std::vector<Expansion> out = internal::TypoStems(field, surface, stem, max_edits, cap);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_.size() >= kMaxEntries) cache_.clear();
+  cache_.emplace(std::move(key), out);
+  return out;
+}
+
 std::vector<WordMatch> TypoWords(const FieldReader& field, std::string_view surface,
                                  uint32_t max_edits) {
   std::vector<WordMatch> out;

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "index/index_reader.h"
@@ -53,6 +55,24 @@ bool FuzzyWalk(const TermDictReader& dict, std::string_view word, uint32_t max_e
 // Empty if the surface words are damaged.
 std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
                                  std::string_view stem, uint32_t max_edits, size_t cap);
+
+// A bounded memo of one file's TypoStems answers: the file never changes,
+// so an answer never goes stale, and a word typed again (search-as-you-type,
+// popular queries, each typo tier's query of one search) walks the
+// dictionary once. GlobalStats does the same for index directories.
+//
+// Thread-safety: safe from many threads.
+class TypoCache {
+ public:
+  // TypoStems(field, ...), remembered. REQUIRES: `field` is of one file.
+  std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
+                                   std::string_view stem, uint32_t max_edits, size_t cap) const;
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, std::vector<Expansion>> cache_;
+};
 
 // The surface words of `field` within `max_edits` of `surface`, with their
 // doc counts, in no order; empty without surface words or if damaged.

@@ -117,8 +117,11 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
                               static_cast<double>(stats->DocFreq(q.field, false, term))});
       }
     } else {
+      const TypoCache* cache = ctx->typo_cache();
       for (const Expansion& e :
-           TypoStems(field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
+           cache != nullptr
+               ? cache->TypoStems(field, q.surface, q.terms[0], q.max_edits, q.max_expansions)
+               : TypoStems(field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
         candidates.push_back({e.ord, e.edits, static_cast<double>(field.DocFreq(e.ord))});
       }
     }

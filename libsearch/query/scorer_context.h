@@ -14,6 +14,7 @@
 #include "index/index_reader.h"
 #include "index/postings_cursor.h"
 #include "query/collection_stats.h"
+#include "query/expand.h"
 
 namespace libsearch::internal {
 
@@ -26,6 +27,9 @@ class ScorerContext {
   ScorerContext(const IndexReader* reader, Bm25Params params,
                 const CollectionStats* stats = nullptr)
       : reader_(reader), params_(params), stats_(stats) {}
+  // The reader's memo of typo expansions (used without `stats`), or null.
+  void set_typo_cache(const TypoCache* cache) { typo_cache_ = cache; }
+  const TypoCache* typo_cache() const { return typo_cache_; }
   const IndexReader* reader() const { return reader_; }
   const Bm25Params& params() const { return params_; }
   // Null when the reader's own statistics are the index's.
@@ -69,6 +73,7 @@ class ScorerContext {
   const IndexReader* reader_;
   Bm25Params params_;
   const CollectionStats* stats_;
+  const TypoCache* typo_cache_ = nullptr;
   // Per field id, for BM25 parameters other than the field's shared table's:
   // one of owned_tables_.
   std::vector<std::pair<uint32_t, const NormInverseTable*>> tables_;

@@ -39,6 +39,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
                           SearchResponse* resp, std::vector<ScoredDoc>* best,
                           MatchedTerms* matched) const {
   ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ctx.set_typo_cache(typo_cache_.get());
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
   TopK top(keep);
@@ -61,6 +62,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
 // Hits are left without ids and docs (the fetch stage adds them).
 Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
   ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ctx.set_typo_cache(typo_cache_.get());
   ctx.set_visit_all(true);
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
@@ -127,6 +129,7 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
   if (tier_edits != kAllTiers) LimitTypos(query->get(), tier_edits);
   *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, hooks_.stats);
+  (*ctx)->set_typo_cache(typo_cache_.get());
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();
 }

@@ -88,7 +88,7 @@ class IndexImpl : public Index {
   // Makes this a segment (SegmentedIndex). REQUIRES: before any search.
   void SetSegmentHooks(SegmentHooks hooks) { hooks_ = std::move(hooks); }
   // The same file as a segment of another snapshot: shares this one's
-  // mapping, analysers and filter cache (cheap: no file is read).
+  // mapping, analysers, filter and typo caches (cheap: no file is read).
   std::unique_ptr<IndexImpl> Share(SegmentHooks hooks) const {
     auto copy = std::unique_ptr<IndexImpl>(new IndexImpl(*this));
     copy->hooks_ = std::move(hooks);
@@ -96,11 +96,12 @@ class IndexImpl : public Index {
   }
   // Another file of the same schema and stored synonyms (a sibling segment)
   // with this one's analysers and synonyms, which depend on nothing else:
-  // a new segment opens without building them again. Its own filter cache.
+  // a new segment opens without building them again. Its own caches.
   std::unique_ptr<IndexImpl> Sibling(std::unique_ptr<IndexReader> reader) const {
     auto copy = std::unique_ptr<IndexImpl>(new IndexImpl(*this));
     copy->reader_ = std::move(reader);
     copy->filter_cache_ = std::make_shared<FilterCache>(options_.filter_cache_bytes);
+    copy->typo_cache_ = std::make_shared<TypoCache>();
     copy->hooks_ = {};
     return copy;
   }
@@ -198,6 +199,7 @@ class IndexImpl : public Index {
   SynonymMap synonyms_;
   const analysis::Analyzer* synonym_analyzer_ = nullptr;
   std::shared_ptr<FilterCache> filter_cache_;
+  std::shared_ptr<TypoCache> typo_cache_ = std::make_shared<TypoCache>();
   std::vector<uint32_t> default_fields_;
   SegmentHooks hooks_;
 };

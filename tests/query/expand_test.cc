@@ -188,6 +188,27 @@ TEST_F(ExpandTest, TypoStemsEqualBruteForceOverSurfaceWords) {
   EXPECT_GT(with_matches, 25);
 }
 
+// The memo answers what the walk answers, the first time and after.
+TEST_F(ExpandTest, TypoCacheAnswersAsTheWalk) {
+  const TypoCache cache;
+  std::mt19937 rng(21);
+  for (int i = 0; i < 200; ++i) {
+    std::string w = (*terms_)[rng() % terms_->size()];
+    if (w.size() > 3 && rng() % 2) w[rng() % w.size()] = 'x';
+    const uint32_t k = 1 + static_cast<uint32_t>(rng() % 2);
+    const size_t cap = rng() % 2 ? 50 : 5;
+    const auto want = TypoStems(*field_, w, w, k, cap);
+    for (int again = 0; again < 2; ++again) {
+      const auto got = cache.TypoStems(*field_, w, w, k, cap);
+      ASSERT_EQ(got.size(), want.size()) << w;
+      for (size_t j = 0; j < got.size(); ++j) {
+        EXPECT_EQ(got[j].ord, want[j].ord) << w;
+        EXPECT_EQ(got[j].edits, want[j].edits) << w;
+      }
+    }
+  }
+}
+
 // A surface word's stem and doc count are what analysing it says.
 TEST_F(ExpandTest, SurfaceWordsMapToTheirStems) {
   analysis::AnalyzerOptions options;
