@@ -493,8 +493,8 @@ int RunCli(int argc, char** argv) {
       }
       return libsearch_cli::RunIndexDirectory(schema, inputs, output, skip_bad, index_synonyms);
     }
-    return RunIndex(schema, inputs, output, skip_bad, allow_empty, index_synonyms,
-                    progress_seconds, !no_surface_words);
+    return RunIndex(schema, inputs, output, skip_bad, allow_empty, index_synonyms, progress_seconds,
+                    !no_surface_words);
   }
   if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
   if (*compact) return libsearch_cli::RunCompact(index_path);

@@ -347,7 +347,7 @@ Status IndexReader::OpenSurfaceWords(FieldReader* fr, const SectionLookup& secti
                                    prefixes ? Section(*prefixes) : std::string_view(),
                                    fr->surface.num_words);
   if (!dict.ok()) return dict.status().WithContext(where);
-  fr->surface.dict = std::move(*dict);
+  fr->surface.dict = *dict;
   fr->surface.words = reinterpret_cast<const SurfaceWord*>(Section(*words).data());
   return Status::Ok();
 }
