@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -119,45 +120,41 @@ BENCHMARK(BM_Product_TypoRangeFacetsSort_NoFilterCache)->Iterations(600);
 
 // Typo tolerance in relevance order (typo tiers), on right and wrong
 // spellings, as an app that always turns typos on sends them.
-void BM_Product_TyposRelevance(benchmark::State& state) {
+// Relevance-ordered requests for `queries`, no documents fetched.
+std::vector<SearchRequest> RelevanceRequests(std::initializer_list<const char*> queries,
+                                             bool typos) {
   std::vector<SearchRequest> reqs;
-  for (const char* q : {"chocolate", "cheese", "milk", "peanut butter", "organic juice", "chocolte",
-                        "strawbery", "yoghourt", "biscuts", "vanila"}) {
+  for (const char* q : queries) {
     SearchRequest r;
     r.query = q;
-    r.typos = true;
+    r.typos = typos;
     r.include_docs = false;
     reqs.push_back(r);
   }
-  RunRequests(state, reqs);
+  return reqs;
+}
+
+void BM_Product_TyposRelevance(benchmark::State& state) {
+  RunRequests(state,
+              RelevanceRequests({"chocolate", "cheese", "milk", "peanut butter", "organic juice",
+                                 "chocolte", "strawbery", "yoghourt", "biscuts", "vanila"},
+                                true));
 }
 BENCHMARK(BM_Product_TyposRelevance)->Iterations(300);
 
 // Issue 16's product queries with typos on, as typed (right and wrong), and
 // queries that find nothing and ask for "did you mean".
 void BM_Product_TyposShopper(benchmark::State& state) {
-  std::vector<SearchRequest> reqs;
-  for (const char* q : {"choclate chip", "chocolate", "strawbery jam", "olive oil", "peanutt buter",
-                        "choclate", "snacks", "organic peanut butter"}) {
-    SearchRequest r;
-    r.query = q;
-    r.typos = true;
-    r.include_docs = false;
-    reqs.push_back(r);
-  }
-  RunRequests(state, reqs);
+  RunRequests(state,
+              RelevanceRequests({"choclate chip", "chocolate", "strawbery jam", "olive oil",
+                                 "peanutt buter", "choclate", "snacks", "organic peanut butter"},
+                                true));
 }
 BENCHMARK(BM_Product_TyposShopper)->Iterations(400);
 void BM_Product_ZeroHitsSuggest(benchmark::State& state) {
-  std::vector<SearchRequest> reqs;
-  for (const char* q : {"laptop", "kindle", "soundbar", "chocolatte chipps", "peanutt buterr",
-                        "xqzt", "samsung tv"}) {
-    SearchRequest r;
-    r.query = q;
-    r.include_docs = false;
-    reqs.push_back(r);
-  }
-  RunRequests(state, reqs);
+  RunRequests(state, RelevanceRequests({"laptop", "kindle", "soundbar", "chocolatte chipps",
+                                        "peanutt buterr", "xqzt", "samsung tv"},
+                                       false));
 }
 BENCHMARK(BM_Product_ZeroHitsSuggest)->Iterations(350);
 
