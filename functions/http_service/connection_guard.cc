@@ -88,7 +88,19 @@ class Connection final : public httplib::Stream {
       pos_ = 0;
       end_ = static_cast<size_t>(n);
     }
-    const size_t n = std::min(size, end_ - pos_);
+    size_t n = std::min(size, end_ - pos_);
+    if (!headers_parsed_ && head_lines_ == 0 && !line_cut_) {
+      // A request line the library will refuse (414) is ended early: the
+      // library reads a whole line before it checks its length, and one cut
+      // off by kMaxHeadBytes would get no answer at all.
+      if (head_bytes_ >= GuardedServer::kMaxRequestLineBytes) {
+        line_cut_ = true;
+        ++head_lines_;
+        *ptr = '\n';
+        return 1;
+      }
+      n = std::min(n, GuardedServer::kMaxRequestLineBytes - head_bytes_);
+    }
     if (!headers_parsed_) {
       // The library reads the request line and headers a byte at a time and
       // keeps every header, with no bound on their number or total size.
@@ -150,6 +162,7 @@ class Connection final : public httplib::Stream {
     declared_ = 0;
     head_bytes_ = 0;
     head_lines_ = 0;
+    line_cut_ = false;
     head_too_large_ = false;
     deadline_passed_ = false;
     deadline_ = Clock::now() + request_time;
@@ -220,6 +233,7 @@ class Connection final : public httplib::Stream {
   mutable bool deadline_passed_ = false;
   size_t head_bytes_ = 0, head_lines_ = 0;  // Of its request line and headers.
   bool head_too_large_ = false;
+  bool line_cut_ = false;  // The request line was ended early (414).
   size_t content_lengths_ = 0;  // Content-Length headers.
   bool headers_parsed_ = false;
   bool framing_known_ = false;  // No Transfer-Encoding, at most one valid Content-Length.

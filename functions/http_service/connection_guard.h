@@ -57,6 +57,9 @@ class GuardedServer : public httplib::Server {
   // process by gigabytes). Past either, the read fails and the answer is
   // 431 (RequestHeadTooLarge).
   static constexpr size_t kMaxHeadBytes = 64 * 1024;
+  // A request line this long is ended there, so the library answers 414
+  // (its limit is 8 KiB) instead of reading it whole or dropping it.
+  static constexpr size_t kMaxRequestLineBytes = 8 * 1024 + 64;
   static constexpr size_t kMaxHeadLines = 100;
 
   // Installs the post-routing handler that marks a closing response

@@ -262,21 +262,21 @@ def test_facets_narrow_with_disjunctive_counts(driver: Any, service: HttpSurface
 
 def test_did_you_mean(driver: Any, service: HttpSurface) -> None:
     first = open_page(driver, service)
-    # Zero matches even with typos ("bttr" is two edits from "butter").
-    type_slowly(driver, "peanut bttr")
-    snap = settled(driver, first["rendered"], "peanut bttr")
-    result = api(service, page_request("peanut bttr"))
+    # Zero matches even with typos ("oyl" has three letters: no typos).
+    type_slowly(driver, "olive oyl")
+    snap = settled(driver, first["rendered"], "olive oyl")
+    result = api(service, page_request("olive oyl"))
     assert result["total"] == 0
     # The engine's facet path does not suggest (yet): the page asks the plain
     # request for the correction, as here.
-    plain = api(service, {"query": "peanut bttr", "k": 0, "prefix": True, "typos": True})
-    assert plain["suggestion"] == "peanut butter"
+    plain = api(service, {"query": "olive oyl", "k": 0, "prefix": True, "typos": True})
+    assert plain["suggestion"] == "olive oil"
     assert result["suggestion"] in (None, plain["suggestion"])
-    assert snap["total"] == 0 and snap["ids"] == [] and snap["suggestion"] == "peanut butter"
+    assert snap["total"] == 0 and snap["ids"] == [] and snap["suggestion"] == "olive oil"
     click(driver, "#suggestion-link")
-    fixed = settled(driver, snap["rendered"], "peanut butter")
-    assert fixed["input"] == "peanut butter" and fixed["suggestion"] is None
-    assert_matches_api(fixed, api(service, page_request("peanut butter")))
+    fixed = settled(driver, snap["rendered"], "olive oil")
+    assert fixed["input"] == "olive oil" and fixed["suggestion"] is None
+    assert_matches_api(fixed, api(service, page_request("olive oil")))
     assert fixed["total"] > 0
 
 
