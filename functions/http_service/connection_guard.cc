@@ -233,7 +233,7 @@ class Connection final : public httplib::Stream {
   mutable bool deadline_passed_ = false;
   size_t head_bytes_ = 0, head_lines_ = 0;  // Of its request line and headers.
   bool head_too_large_ = false;
-  bool line_cut_ = false;  // The request line was ended early (414).
+  bool line_cut_ = false;       // The request line was ended early (414).
   size_t content_lengths_ = 0;  // Content-Length headers.
   bool headers_parsed_ = false;
   bool framing_known_ = false;  // No Transfer-Encoding, at most one valid Content-Length.
