@@ -529,6 +529,14 @@ class Parser {
   // One word or phrase over `fields`: a term or phrase per field, OR-ed.
   Result<std::unique_ptr<Query>> Leaf(const std::string& text, std::span<const uint32_t> fields,
                                       bool phrase, bool prefix = false) {
+    // Without a field to search, a bare word would drop out of the query
+    // and leave it matching every document.
+    if (fields.empty()) {
+      return Status::InvalidArgument(
+          "'" + text.substr(0, 40) +
+          "' has no field to search: the schema has no text field (name a field, e.g. "
+          "brand:acme, or add a text field to the schema)");
+    }
     // The OR over fields is built only from a second field's node on.
     std::unique_ptr<Query> first, group;
     auto add = [&](std::unique_ptr<Query> node) {

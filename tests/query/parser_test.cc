@@ -54,6 +54,16 @@ TEST_F(ParserTest, Terms) {
   EXPECT_EQ(Parse("   "), "*:*");
 }
 
+// A schema without text fields: a bare word is an error, not a query that
+// silently matches everything (issue 19); named fields still work.
+TEST_F(ParserTest, BareWordsWithoutDefaultFieldsAreAnError) {
+  EXPECT_EQ(Parse("hello", DefaultOperator::kAnd, {}).rfind("ERROR ", 0), 0u)
+      << Parse("hello", DefaultOperator::kAnd, {});
+  EXPECT_NE(Parse("red", DefaultOperator::kAnd, {}).find("no text field"), std::string::npos);
+  EXPECT_EQ(Parse("brand:acme", DefaultOperator::kAnd, {}), "brand:acme");
+  EXPECT_EQ(Parse("", DefaultOperator::kAnd, {}), "*:*");
+}
+
 TEST_F(ParserTest, OperatorsAndGroups) {
   EXPECT_EQ(Parse("+red -green blue", DefaultOperator::kOr),
             "(+title:red^2 title:blue^2 -title:green^2)");
