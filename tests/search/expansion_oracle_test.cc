@@ -24,17 +24,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-class ExpansionOracleTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    ASSERT_OK(testing::BuildBundledCatalogue(dir_->File("p.idx")));
-  }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::string Path() { return dir_->File("p.idx"); }
-  static testing::TempDir* dir_;
-};
-testing::TempDir* ExpansionOracleTest::dir_ = nullptr;
+class ExpansionOracleTest : public testing::BundledCatalogueTest {};
 
 const char* kWords[] = {"chocolate", "strawberry", "yoghurt", "biscuit", "cheese",  "tomato",
                         "vanilla",   "almond",     "peanut",  "cereal",  "organic", "juice",

@@ -17,15 +17,8 @@
 namespace libsearch {
 namespace {
 
-class TypoQualityTest : public ::testing::Test {
+class TypoQualityTest : public testing::BundledCatalogueTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    ASSERT_OK(testing::BuildBundledCatalogue(dir_->File("p.idx")));
-  }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::string Path() { return dir_->File("p.idx"); }
-
   // The product names of the first k hits, lower-cased.
   static std::vector<std::string> Names(const Index& index, const std::string& query, size_t k,
                                         bool typos = true) {
@@ -50,9 +43,7 @@ class TypoQualityTest : public ::testing::Test {
   static bool Has(const std::string& text, const std::string& word) {
     return text.find(word) != std::string::npos;
   }
-  static testing::TempDir* dir_;
 };
-testing::TempDir* TypoQualityTest::dir_ = nullptr;
 
 TEST_F(TypoQualityTest, MisspelledChocolateFindsChocolateFirst) {
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(Path()));

@@ -103,4 +103,21 @@ inline Status BuildBundledCatalogue(const std::string& path) {
   return builder->Build(path);
 }
 
+// A suite whose tests share one index of the bundled catalogue, built once.
+class BundledCatalogueTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    ASSERT_OK(BuildBundledCatalogue(dir_->File("p.idx")));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string Path() { return dir_->File("p.idx"); }
+
+ private:
+  inline static TempDir* dir_ = nullptr;
+};
+
 }  // namespace libsearch::testing
