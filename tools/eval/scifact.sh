@@ -9,7 +9,7 @@
 #        OUT        work dir        (default: <repo>/build/eval/scifact)
 #        LANGUAGE   analyser language (default en; en-minimal: plurals only)
 #        CROSSCHECK=1  also check ndcg.py against pytrec_eval (needs
-#                      `pip install pytrec-eval-terrier`)
+#                      `.venv/bin/pip install pytrec-eval-terrier`, the project venv)
 #
 # Layouts, each with and without Lucene's English stop words:
 #   split  title and text as two text fields, boost 1 each (like BEIR's
@@ -39,6 +39,9 @@ OUT=${OUT:-$ROOT/build/eval/scifact}
 SPLIT_WORDS=${SPLIT_WORDS:-0}
 LANGUAGE=${LANGUAGE:-en}
 CROSSCHECK=${CROSSCHECK:-0}
+# The project venv (tools/install-deps.sh), where pytrec_eval goes; never the system pip.
+PYTHON=${PYTHON:-python3}
+[[ -x $ROOT/.venv/bin/python ]] && PYTHON=$ROOT/.venv/bin/python
 SCIFACT=$DATA/beir-scifact
 QRELS=$SCIFACT/qrels/test.tsv
 
@@ -131,7 +134,7 @@ for layout in split flat; do
     args=(--qrels "$QRELS" --run "$OUT/run-$name.trec" --k 10)
     # One cross-check is enough: the evaluator code path is the same for all.
     if [[ $CROSSCHECK == 1 && $name == flat-stopfalse ]]; then args+=(--crosscheck); fi
-    python3 "$ROOT/tools/eval/ndcg.py" "${args[@]}" | tee "$OUT/eval-$name.txt"
+    "$PYTHON" "$ROOT/tools/eval/ndcg.py" "${args[@]}" | tee "$OUT/eval-$name.txt"
     summary+=("$(printf '%-16s nDCG@10 %s' "$name" \
       "$(awk '$1 == "ndcg_cut_10" {print $3}' "$OUT/eval-$name.txt")")")
   done
