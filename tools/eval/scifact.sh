@@ -40,8 +40,10 @@ SPLIT_WORDS=${SPLIT_WORDS:-0}
 LANGUAGE=${LANGUAGE:-en}
 CROSSCHECK=${CROSSCHECK:-0}
 # The project venv (tools/install-deps.sh), where pytrec_eval goes; never the system pip.
-PYTHON=${PYTHON:-python3}
-[[ -x $ROOT/.venv/bin/python ]] && PYTHON=$ROOT/.venv/bin/python
+if [[ -z ${PYTHON:-} ]]; then
+  PYTHON=python3
+  [[ -x $ROOT/.venv/bin/python ]] && PYTHON=$ROOT/.venv/bin/python
+fi
 SCIFACT=$DATA/beir-scifact
 QRELS=$SCIFACT/qrels/test.tsv
 
