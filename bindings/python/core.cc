@@ -29,7 +29,7 @@ using libsearch::Status;
 
 // Python classes for each StatusCode, indexed by its value; filled once at
 // import. The references are kept for the life of the process.
-constexpr size_t kNumCodes = 8;
+constexpr size_t kNumCodes = 9;
 std::array<PyObject*, kNumCodes> g_error_classes = {};
 
 // Carries a non-OK Status from the C++ call to the exception translator,

@@ -33,6 +33,7 @@ from __future__ import annotations
 from . import _core
 from ._builder import IndexBuilder, IngestStats
 from ._errors import (
+    Conflict,
     CorruptIndex,
     InternalError,
     InvalidArgument,
@@ -82,6 +83,7 @@ __all__ = [
     "Unimplemented",
     "ResourceExhausted",
     "InternalError",
+    "Conflict",
 ]
 
 #: The library version, the same as the C++ ``libsearch::Version()``.
