@@ -293,7 +293,6 @@ class S3Store final : public ObjectStore {
     // S3 requires the payload hash header; UNSIGNED-PAYLOAD keeps bodies
     // streamed (segment files' integrity is checked by their own hashes).
     headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    headers = curl_slist_append(headers, "Expect:");
     if (!token_.empty()) {
       headers = curl_slist_append(headers, ("x-amz-security-token: " + token_).c_str());
     }

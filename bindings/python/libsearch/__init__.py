@@ -45,6 +45,7 @@ from ._errors import (
 )
 from ._index import Index
 from ._info import FieldInfo, IndexInfo, SectionInfo, SegmentInfo
+from ._remote import IndexReplica, RemoteWriter
 from ._request import (
     BatchOptions as BatchOptions,
     Facet,
@@ -66,6 +67,8 @@ __all__ = [
     "IngestStats",
     "IndexWriter",
     "Index",
+    "IndexReplica",
+    "RemoteWriter",
     "SearchResult",
     "Hit",
     "Facet",
