@@ -298,6 +298,99 @@ class ReplicaImpl final : public IndexReplica {
   double last_check_ = 0;
 };
 
+// A local file or index directory: Refresh() reopens it when it changed
+// (the file, or the directory's MANIFEST, is another inode or was modified).
+class LocalReplicaImpl final : public IndexReplica {
+ public:
+  LocalReplicaImpl(std::string path, ReplicaOptions options)
+      : path_(std::move(path)), options_(std::move(options)) {}
+
+  Status Init() {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, Index::Open(path_, options_.open));
+    index_ = std::move(index);
+    identity_ = Identity();
+    status_.generation = index_->Info().generation;
+    last_check_ = NowSeconds();
+    return Status::Ok();
+  }
+
+  std::shared_ptr<const Index> index() const override {
+    std::lock_guard lock(mu_);
+    return index_;
+  }
+
+  Result<bool> Refresh() override {
+    std::lock_guard refreshing(refresh_mu_);
+    return RefreshLocked();
+  }
+
+  Result<bool> MaybeRefresh() override {
+    std::unique_lock refreshing(refresh_mu_, std::try_to_lock);
+    if (!refreshing.owns_lock()) return false;
+    {
+      std::lock_guard lock(mu_);
+      if (NowSeconds() - last_check_ < options_.refresh_seconds) return false;
+    }
+    return RefreshLocked();
+  }
+
+  ReplicaStatus status() const override {
+    std::lock_guard lock(mu_);
+    ReplicaStatus s = status_;
+    s.last_check_age_seconds = NowSeconds() - last_check_;
+    return s;
+  }
+
+ private:
+  // What changes when the index is replaced or committed to.
+  std::string Identity() const {
+    std::error_code ec;
+    const std::string target = std::filesystem::is_directory(path_, ec)
+                                   ? path_ + "/" + std::string(internal::kManifestName)
+                                   : path_;
+    struct stat st{};
+    if (::stat(target.c_str(), &st) != 0) return "";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+           std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec);
+  }
+
+  Result<bool> RefreshLocked() {
+    const std::string now = Identity();
+    auto changed = [&]() -> Result<bool> {
+      if (now.empty()) return Status::NotFound("index " + path_ + " is gone");
+      if (now == identity_) return false;
+      LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> next, index()->Reopen());
+      const uint64_t generation = next->Info().generation;
+      std::lock_guard lock(mu_);
+      index_ = std::move(next);
+      identity_ = now;
+      status_.generation = generation;
+      ++status_.refreshes;
+      return true;
+    }();
+    std::lock_guard lock(mu_);
+    last_check_ = NowSeconds();
+    ++status_.checks;
+    if (changed.ok()) {
+      status_.last_error.clear();
+    } else {
+      ++status_.failures;
+      status_.last_error = changed.status().ToString();
+    }
+    return changed;
+  }
+
+  const std::string path_;
+  const ReplicaOptions options_;
+  std::mutex refresh_mu_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const Index> index_;
+  std::string identity_;
+  ReplicaStatus status_;
+  double last_check_ = 0;
+};
+
 class RemoteWriterImpl final : public RemoteWriter {
  public:
   RemoteWriterImpl(std::unique_ptr<ObjectStore> store, RemoteWriterOptions options)
@@ -439,11 +532,17 @@ class RemoteWriterImpl final : public RemoteWriter {
 
 Result<std::unique_ptr<IndexReplica>> IndexReplica::Open(const std::string& url,
                                                          const ReplicaOptions& options) {
-  if (options.cache_dir.empty()) {
-    return Status::InvalidArgument("ReplicaOptions::cache_dir is required (e.g. /tmp/index)");
-  }
   if (!(options.refresh_seconds >= 0)) {
     return Status::InvalidArgument("refresh_seconds must be >= 0");
+  }
+  if (!internal::IsObjectStoreUrl(url) && url.find("://") == std::string::npos) {
+    auto local = std::make_unique<LocalReplicaImpl>(url, options);
+    LIBSEARCH_RETURN_IF_ERROR(local->Init());
+    return std::unique_ptr<IndexReplica>(std::move(local));
+  }
+  if (options.cache_dir.empty()) {
+    return Status::InvalidArgument("ReplicaOptions::cache_dir is required for " + url +
+                                   " (e.g. /tmp/index)");
   }
   LIBSEARCH_ASSIGN_OR_RETURN(auto store, internal::OpenObjectStore(url));
   auto replica = std::make_unique<ReplicaImpl>(std::move(store), options);

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "libsearch/remote.h"
+
+#include "libsearch/index_builder.h"
 #include "remote/object_store.h"
 #include "testing/test_util.h"
 
@@ -236,6 +238,41 @@ TEST_F(RemoteIndexTest, EventIdsSurviveInTheManifest) {
   EXPECT_FALSE((*w)->Applied("evt-2"));
 }
 
+TEST_F(RemoteIndexTest, LocalIndexesAreFollowedToo) {
+  // A directory: a commit is picked up.
+  auto writer = IndexWriter::Create(tmp_.File("dir"), *schema_);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Upsert(Doc(1, "tea", 1)).ok());
+  ASSERT_TRUE((*writer)->Commit().ok());
+  ReplicaOptions ro;  // No cache_dir: nothing to download.
+  ro.refresh_seconds = 0;
+  auto dir = IndexReplica::Open(tmp_.File("dir"), ro);
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  EXPECT_FALSE(*(*dir)->Refresh());
+  ASSERT_TRUE((*writer)->Upsert(Doc(2, "green tea", 2)).ok());
+  ASSERT_TRUE((*writer)->Commit().ok());
+  EXPECT_TRUE(*(*dir)->MaybeRefresh());
+  EXPECT_EQ(Ids(*(*dir)->index(), "tea").size(), 2u);
+  EXPECT_EQ((*dir)->status().generation, 3u);
+
+  // A file: replaced by a rename, as `libsearch index --output` does.
+  auto builder = IndexBuilder::Create(*schema_);
+  ASSERT_TRUE(builder.ok());
+  ASSERT_TRUE((*builder)->AddJson(Doc(1, "coffee", 1)).ok());
+  ASSERT_TRUE((*builder)->Build(tmp_.File("one.idx")).ok());
+  auto file = IndexReplica::Open(tmp_.File("one.idx"), ro);
+  ASSERT_TRUE(file.ok());
+  auto next = IndexBuilder::Create(*schema_);
+  ASSERT_TRUE((*next)->AddJson(Doc(1, "coffee", 1)).ok());
+  ASSERT_TRUE((*next)->AddJson(Doc(2, "iced coffee", 2)).ok());
+  ASSERT_TRUE((*next)->Build(tmp_.File("one.idx")).ok());
+  EXPECT_TRUE(*(*file)->Refresh());
+  EXPECT_EQ(Ids(*(*file)->index(), "coffee").size(), 2u);
+  std::filesystem::remove(tmp_.File("one.idx"));
+  EXPECT_EQ((*file)->Refresh().status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Ids(*(*file)->index(), "coffee").size(), 2u);  // Still serving.
+}
+
 TEST_F(RemoteIndexTest, ClearErrors) {
   ReplicaOptions ro;
   ro.cache_dir = tmp_.File("replica");
@@ -250,6 +287,7 @@ TEST_F(RemoteIndexTest, ClearErrors) {
   EXPECT_EQ(IndexReplica::Open("ftp://x/y", ro).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(IndexReplica::Open("file://relative/dir", ro).status().code(),
             StatusCode::kInvalidArgument);
+  EXPECT_EQ(IndexReplica::Open(tmp_.File("none.idx"), ro).status().code(), StatusCode::kNotFound);
   ro.cache_dir.clear();
   EXPECT_EQ(IndexReplica::Open(url_, ro).status().code(), StatusCode::kInvalidArgument);
 }

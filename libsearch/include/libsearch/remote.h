@@ -41,7 +41,7 @@ struct ReplicaOptions {
   // Local directory the index's files are downloaded to (created if
   // missing; e.g. under /tmp in a function). Files already there from an
   // earlier replica of the same index are reused when their hash matches.
-  // Required.
+  // Required for an object store URL; unused for a local index.
   std::string cache_dir;
   // MaybeRefresh() checks the remote manifest at most this often. Default
   // 10 s; 0 checks on every call.
@@ -73,7 +73,10 @@ struct ReplicaStatus {
 class LIBSEARCH_EXPORT IndexReplica {
  public:
   // Downloads the remote index's last commit and opens it. NotFound if the
-  // URL holds no index; other errors as RemoteWriter's.
+  // URL holds no index; other errors as RemoteWriter's. `url` may also be a
+  // local index file or directory (no cache_dir needed): Refresh() then
+  // reopens it when it was replaced (a rename) or committed to, so every
+  // surface serves any index the same way.
   static Result<std::unique_ptr<IndexReplica>> Open(const std::string& url,
                                                     const ReplicaOptions& options);
   virtual ~IndexReplica() = default;
