@@ -27,16 +27,19 @@
 #include <httplib.h>
 #include <libsearch/index.h>
 #include <libsearch/json.h>
+#include <libsearch/remote.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -126,9 +129,19 @@ int Run(int argc, char** argv) {
   double drain_seconds = std::atof(EnvOr("LIBSEARCH_DRAIN_SECONDS", "0").c_str());
   int health_port = std::atoi(EnvOr("LIBSEARCH_HEALTH_PORT", "-1").c_str());
   int request_seconds = 10;
+  std::string cache_dir = EnvOr("LIBSEARCH_CACHE_DIR", "/tmp/libsearch-cache");
+  double refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
   CLI::App app{"libsearch-service: search one index over HTTP"};
   app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
-  app.add_option("--index", index_path, "Index file (default $LIBSEARCH_INDEX)");
+  app.add_option("--index", index_path,
+                 "Index file or directory, or s3://BUCKET/PREFIX (default $LIBSEARCH_INDEX)");
+  app.add_option("--cache-dir", cache_dir,
+                 "Where an s3:// index is downloaded (default $LIBSEARCH_CACHE_DIR or "
+                 "/tmp/libsearch-cache)");
+  app.add_option("--refresh-seconds", refresh_seconds,
+                 "Check the index for a newer commit this often, in the background; 0 never "
+                 "(default $LIBSEARCH_REFRESH_SECONDS or 10)")
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_option("--host", host, "Address to listen on (default $HOST or 0.0.0.0)");
   app.add_option("--port", port, "Port (default $PORT or 8080; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
@@ -176,13 +189,27 @@ int Run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto opened = libsearch::Index::Open(index_path);
+  if (!(refresh_seconds >= 0 && refresh_seconds <= 86400)) {  // $LIBSEARCH_REFRESH_SECONDS.
+    std::fprintf(stderr, "libsearch-service: refresh seconds %g is not in 0..86400\n",
+                 refresh_seconds);
+    return 2;
+  }
+  libsearch::ReplicaOptions replica_options;
+  replica_options.cache_dir = cache_dir;
+  replica_options.refresh_seconds = refresh_seconds;
+  auto opened = libsearch::IndexReplica::Open(index_path, replica_options);
   if (!opened.ok()) {
     std::fprintf(stderr, "libsearch-service: cannot open index %s: %s\n", index_path.c_str(),
                  opened.status().ToString().c_str());
-    return opened.status().code() == libsearch::StatusCode::kNotFound ? 3 : 4;
+    switch (opened.status().code()) {
+      case libsearch::StatusCode::kNotFound: return 3;
+      case libsearch::StatusCode::kCorruption: return 4;
+      case libsearch::StatusCode::kInvalidArgument: return 2;
+      default: return 1;
+    }
   }
-  const std::shared_ptr<const libsearch::Index> index = std::move(*opened);
+  // Each request searches the snapshot current when it starts.
+  const std::unique_ptr<libsearch::IndexReplica> replica = std::move(*opened);
   auto metrics = std::make_unique<Metrics>();
   const libsearch::HandleOptions options;
 
@@ -245,13 +272,13 @@ int Run(int argc, char** argv) {
         return;
       }
       const auto slot = search_slots.Acquire();
-      Send(res, libsearch::HandleSearchJson(*index, body, options));
+      Send(res, libsearch::HandleSearchJson(*replica->index(), body, options));
     });
   });
   server.Get("/search", [&](const httplib::Request& req, httplib::Response& res) {
     Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
       const auto slot = search_slots.Acquire();
-      Send(res, libsearch::HandleSearchQueryString(*index, QueryString(req), options));
+      Send(res, libsearch::HandleSearchQueryString(*replica->index(), QueryString(req), options));
     });
   });
   std::atomic<bool> draining{false};
@@ -261,20 +288,21 @@ int Run(int argc, char** argv) {
         const bool down = draining.load();
         res.status = down ? 503 : 200;
         res.set_content(std::string("{\"status\":\"") + (down ? "draining" : "ok") +
-                            "\",\"num_docs\":" + std::to_string(index->num_docs()) + "}",
+                            "\",\"num_docs\":" + std::to_string(replica->index()->num_docs()) + "}",
                         kJson);
       });
     });
     on.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
       Measure(metrics.get(), Metrics::Route::kMetrics, res, [&] {
-        res.set_content(metrics->Render(index->num_docs()), "text/plain; version=0.0.4");
+        res.set_content(metrics->Render(replica->index()->num_docs(), replica->status()),
+                        "text/plain; version=0.0.4");
       });
     });
   };
   add_health_routes(server);
   server.Get("/schema", [&](const httplib::Request&, httplib::Response& res) {
     Measure(metrics.get(), Metrics::Route::kOther, res,
-            [&] { res.set_content(index->schema().ToJson(), kJson); });
+            [&] { res.set_content(replica->index()->schema().ToJson(), kJson); });
   });
   // The demo page: "/" and each of its files (patterns are regexes: dots escaped).
   for (const auto& asset : libsearch::functions::web::kAssets) {
@@ -422,6 +450,36 @@ int Run(int argc, char** argv) {
     });
   }
 
+  // Follows the index: a newer commit is swapped in between requests; a
+  // failed check keeps the last good snapshot, logs and counts it (/metrics).
+  std::mutex refresher_mu;
+  std::condition_variable refresher_wake;
+  bool refresher_stop = false;
+  std::thread refresher;
+  if (refresh_seconds > 0) {
+    refresher = std::thread([&] {
+      std::unique_lock lock(refresher_mu);
+      while (!refresher_wake.wait_for(lock, std::chrono::duration<double>(refresh_seconds),
+                                      [&] { return refresher_stop; })) {
+        lock.unlock();
+        const auto refreshed = replica->Refresh();
+        const libsearch::ReplicaStatus s = replica->status();
+        if (!refreshed.ok()) {
+          std::fprintf(
+              stderr, "%s\n",
+              libsearch::ErrorReply(500, "index_refresh_failed",
+                                    refreshed.status().ToString() + "; still serving generation " +
+                                        std::to_string(s.generation))
+                  .body.c_str());
+        } else if (*refreshed) {
+          std::fprintf(stderr, "libsearch-service: index refreshed to generation %llu\n",
+                       static_cast<unsigned long long>(s.generation));
+        }
+        lock.lock();
+      }
+    });
+  }
+
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -438,8 +496,8 @@ int Run(int argc, char** argv) {
   std::printf(
       "libsearch-service: %llu docs from %s, listening on http://%s:%d with %u search threads, "
       "up to %u connections\n",
-      static_cast<unsigned long long>(index->num_docs()), index_path.c_str(), host.c_str(),
-      bound_port, threads, max_connections);
+      static_cast<unsigned long long>(replica->index()->num_docs()), index_path.c_str(),
+      host.c_str(), bound_port, threads, max_connections);
   if (bound_health_port >= 0) {
     std::printf("libsearch-service: /healthz and /metrics also on http://%s:%d\n", host.c_str(),
                 bound_health_port);
@@ -455,6 +513,14 @@ int Run(int argc, char** argv) {
     // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
     pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
+  }
+  if (refresher.joinable()) {
+    {
+      std::lock_guard lock(refresher_mu);
+      refresher_stop = true;
+    }
+    refresher_wake.notify_all();
+    refresher.join();
   }
   if (health_thread.joinable()) {
     // stop() does nothing until the listener runs: repeat it until it ends.

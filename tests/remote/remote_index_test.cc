@@ -9,9 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "libsearch/remote.h"
-
 #include "libsearch/index_builder.h"
+#include "libsearch/remote.h"
 #include "remote/object_store.h"
 #include "testing/test_util.h"
 
