@@ -20,12 +20,12 @@ from typing import Callable, Dict, Iterator, List, Tuple
 import pytest
 
 import libsearch
-from conftest import FUNCTIONS, PYTHONPATH, SERVICE, HttpSurface, Lambda, require
-
 from libsearch_advisor.procs import Process, base_env, free_port, http, wait_for_port
 
+from conftest import FUNCTIONS, PYTHONPATH, SERVICE, HttpSurface, Lambda, require
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bindings" / "python" / "tests"))
-from test_remote import BUCKET, Moto  # noqa: E402
+from test_remote import BUCKET, Moto
 
 REFRESH_SECONDS = 1.0
 URL = f"s3://{BUCKET}/catalogue"
@@ -139,7 +139,7 @@ def test_changes_reach_every_surface(store: Moto, tmp_path: pathlib.Path, cpp_la
         print("change-to-visible delay (s):", {k: round(v, 3) for k, v in delays.items()})
 
         publish(tmp_path, [{"sku": "2", "_delete": True}])
-        for name, s in searches.items():
+        for s in searches.values():
             wait_for(s, "oil", lambda a: a["total"] == 0, REFRESH_SECONDS + 1.0)
 
         _, _, metrics = http("GET", service.url("/metrics"))
