@@ -9,4 +9,5 @@
 #include "libsearch/remote.h"         // IWYU pragma: export
 #include "libsearch/schema.h"         // IWYU pragma: export
 #include "libsearch/status.h"         // IWYU pragma: export
+#include "libsearch/updates.h"        // IWYU pragma: export
 #include "libsearch/version.h"        // IWYU pragma: export
