@@ -346,6 +346,33 @@ void BindRemote(py::module_& m) {
       });
 }
 
+// The update function's handlers (updates.h): the index URL and the
+// writer's working directory come from the caller's configuration.
+void BindUpdates(py::module_& m) {
+  auto options = [](const std::string& url, const std::string& cache_dir) {
+    libsearch::UpdateOptions o;
+    o.index_url = url;
+    o.writer.cache_dir = cache_dir;
+    return o;
+  };
+  m.def("handle_update_lambda_event",
+        [options](const py::bytes& event, const std::string& url, const std::string& cache_dir) {
+          std::string text = event;
+          libsearch::LambdaReply r;
+          {
+            py::gil_scoped_release release;
+            r = libsearch::HandleUpdateLambdaEvent(text, options(url, cache_dir));
+          }
+          return py::make_tuple(r.is_error, r.error_type, py::bytes(r.payload));
+        });
+  m.def("handle_update_body", [options](const py::bytes& body, const std::string& key,
+                                        const std::string& url, const std::string& cache_dir) {
+    std::string text = body;
+    py::gil_scoped_release release;
+    return libsearch::HandleUpdateBody(text, key, options(url, cache_dir));
+  });
+}
+
 void BindInfo(py::module_& m) {
   py::class_<libsearch::FieldInfo>(m, "FieldInfo")
       .def_readonly("name", &libsearch::FieldInfo::name)
@@ -699,6 +726,7 @@ PYBIND11_MODULE(_core, m) {
   BindBuilder(m);
   BindWriter(m);
   BindRemote(m);
+  BindUpdates(m);
   BindInfo(m);
   BindRequest(m);
   BindSearch(m);

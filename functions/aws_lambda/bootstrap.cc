@@ -16,9 +16,16 @@
 // $LIBSEARCH_REFRESH_SECONDS (default 10; 0 never), the index is checked for
 // a newer commit (IndexReplica); a failed check keeps the last snapshot and
 // is logged.
+//
+// With the function's handler set to "update" ($_HANDLER), it is the update
+// function instead: each event (an SQS batch, an HTTP POST of JSON Lines,
+// {"events": [...]}) is applied to the index at $LIBSEARCH_INDEX
+// (s3://BUCKET/PREFIX) as one published commit (libsearch/updates.h), the
+// writer working in $LIBSEARCH_WRITER_DIR (default /tmp/libsearch-writer).
 #include <libsearch/index.h>
 #include <libsearch/lambda_event.h>
 #include <libsearch/remote.h>
+#include <libsearch/updates.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -49,6 +56,51 @@ std::string IndexPath() {
   return "/opt/index.idx";
 }
 
+// Posts the reply to invocation `id`; false if the Runtime API is gone.
+bool Post(libsearch::functions::RuntimeApiClient& api, const std::string& id,
+          const libsearch::LambdaReply& reply) {
+  libsearch::Status posted;
+  if (reply.is_error) {
+    posted = api.PostError(id, reply.error_type, reply.payload);
+  } else {
+    posted = api.PostResponse(id, reply.payload);
+    if (posted.code() == libsearch::StatusCode::kResourceExhausted) {
+      // Over the 6 MB response limit: say so instead of leaving it hanging.
+      posted = api.PostError(id, "Function.ResponseSizeTooLarge",
+                             "the response is " + std::to_string(reply.payload.size()) +
+                                 " bytes, over Lambda's limit; ask for fewer hits or "
+                                 "include_docs=false");
+    }
+  }
+  if (!posted.ok()) {
+    std::fprintf(stderr, "bootstrap: %s\n", posted.ToString().c_str());
+    if (posted.code() == libsearch::StatusCode::kIOError) return false;
+  }
+  return true;
+}
+
+int RunUpdates(libsearch::functions::RuntimeApiClient& api) {
+  libsearch::UpdateOptions options;
+  options.index_url = EnvOr("LIBSEARCH_INDEX", "");
+  options.writer.cache_dir = EnvOr("LIBSEARCH_WRITER_DIR", "/tmp/libsearch-writer");
+  if (options.index_url.empty()) {
+    const libsearch::Status s = api.PostInitError(
+        "Runtime.IndexLoadError", "the update function needs LIBSEARCH_INDEX=s3://BUCKET/PREFIX");
+    if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  for (;;) {
+    auto inv = api.Next();
+    if (!inv.ok()) {
+      std::fprintf(stderr, "bootstrap: %s\n", inv.status().ToString().c_str());
+      return 1;
+    }
+    if (!Post(api, inv->request_id, libsearch::HandleUpdateLambdaEvent(inv->event, options))) {
+      return 1;
+    }
+  }
+}
+
 int Run() {
   auto client = libsearch::functions::RuntimeApiClient::FromEnvironment();
   if (!client.ok()) {
@@ -56,6 +108,7 @@ int Run() {
     return 1;
   }
   libsearch::functions::RuntimeApiClient& api = **client;
+  if (EnvOr("_HANDLER", "") == std::string("update")) return RunUpdates(api);
 
   const std::string path = IndexPath();
   libsearch::ReplicaOptions replica_options;
@@ -95,24 +148,9 @@ int Run() {
     }
     libsearch::HandleOptions options;
     options.deadline = inv->deadline;
-    const libsearch::LambdaReply reply =
-        libsearch::HandleLambdaEvent(*(*index)->index(), inv->event, options);
-    libsearch::Status posted;
-    if (reply.is_error) {
-      posted = api.PostError(inv->request_id, reply.error_type, reply.payload);
-    } else {
-      posted = api.PostResponse(inv->request_id, reply.payload);
-      if (posted.code() == libsearch::StatusCode::kResourceExhausted) {
-        // Over the 6 MB response limit: say so instead of leaving it hanging.
-        posted = api.PostError(inv->request_id, "Function.ResponseSizeTooLarge",
-                               "the response is " + std::to_string(reply.payload.size()) +
-                                   " bytes, over Lambda's limit; ask for fewer hits or "
-                                   "include_docs=false");
-      }
-    }
-    if (!posted.ok()) {
-      std::fprintf(stderr, "bootstrap: %s\n", posted.ToString().c_str());
-      if (posted.code() == libsearch::StatusCode::kIOError) return 1;
+    if (!Post(api, inv->request_id,
+              libsearch::HandleLambdaEvent(*(*index)->index(), inv->event, options))) {
+      return 1;
     }
   }
 }

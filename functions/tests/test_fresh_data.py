@@ -163,3 +163,81 @@ def test_changes_reach_every_surface(store: Moto, tmp_path: pathlib.Path, cpp_la
     finally:
         for p in processes:
             p.stop()
+
+
+def update_bootstrap(workdir: pathlib.Path) -> pathlib.Path:
+    """The Python runtime client running ``update.handle``."""
+    script = workdir / "bootstrap-python-update"
+    script.write_text(f"#!/bin/sh\nexec {sys.executable} -m awslambdaric update.handle\n")
+    script.chmod(0o755)
+    return script
+
+
+def sqs_event(records: List[Tuple[str, str]]) -> dict:
+    return {"Records": [{"messageId": mid, "receiptHandle": "r-" + mid, "body": body, "attributes": {},
+                         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:changes", "awsRegion": "us-east-1"}
+                        for mid, body in records]}
+
+
+def test_update_functions_publish_what_serving_sees(store: Moto, tmp_path: pathlib.Path,
+                                                    cpp_lambda_factory: Callable[..., Lambda],
+                                                    py_lambda_factory: Callable[..., Lambda]) -> None:
+    publish(tmp_path, [{"sku": "1", "title": "peanut butter", "price": 2.5}], schema=True)
+    searches, processes, _ = surfaces(store, tmp_path, cpp_lambda_factory, py_lambda_factory)
+    env = {**store.env(), "LIBSEARCH_INDEX": URL}
+    try:
+        # The C++ update function: an SQS batch with one bad record.
+        cpp = cpp_lambda_factory({**env, "_HANDLER": "update", "LIBSEARCH_WRITER_DIR": str(tmp_path / "cw")},
+                                 name="cpp-update")
+        batch = sqs_event([("m1", json.dumps({"sku": "2", "title": "almond butter", "price": 4.0})),
+                           ("m2", json.dumps({"sku": "404", "_set": {"price": 1.0}})),
+                           ("m3", json.dumps({"sku": "1", "_set": {"price": 2.25}}))])
+        status, out = cpp.invoke(batch)
+        assert status == 200 and json.loads(out) == {"batchItemFailures": [{"itemIdentifier": "m2"}]}, out
+        for s in searches.values():
+            wait_for(s, "butter", lambda a: price(a, "2") == 4.0 and price(a, "1") == 2.25, REFRESH_SECONDS + 1.0)
+        # Delivered again: nothing changes (the manifest remembers m1 and m3).
+        status, out = cpp.invoke(batch)
+        assert json.loads(out) == {"batchItemFailures": [{"itemIdentifier": "m2"}]}, out
+        with libsearch.RemoteWriter.open(URL, cache_dir=tmp_path / "check") as w:
+            assert w.applied("m1") and w.applied("m3") and not w.applied("m2")
+
+        # The Python update function: an HTTP API event.
+        workdir = tmp_path / "py-update"
+        workdir.mkdir()
+        from conftest import start_lambda
+        py = start_lambda([str(update_bootstrap(workdir))],
+                          {"PYTHONPATH": PYTHONPATH, **env, "LIBSEARCH_WRITER_DIR": str(tmp_path / "pw")},
+                          workdir, "py-update")
+        processes.append(py.process)
+        http_event = {"version": "2.0", "routeKey": "POST /update", "rawPath": "/update", "rawQueryString": "",
+                      "headers": {"idempotency-key": "batch-9", "content-type": "application/x-ndjson"},
+                      "requestContext": {"http": {"method": "POST", "path": "/update"}},
+                      "body": json.dumps({"sku": "3", "title": "cashew butter", "price": 6.0}) + "\n",
+                      "isBase64Encoded": False}
+        status, out = py.invoke(http_event)
+        envelope = json.loads(out)
+        assert envelope["statusCode"] == 200, out
+        assert json.loads(envelope["body"])["applied"] == 1
+
+        # The Cloud Run update function: a POST of JSON Lines.
+        port = free_port()
+        gcf = Process([sys.executable, "-m", "functions_framework", "--target", "update", "--source",
+                       str(FUNCTIONS / "gcp" / "update.py"), "--host", "127.0.0.1", "--port", str(port)],
+                      base_env(PYTHONPATH=PYTHONPATH, LIBSEARCH_WRITER_DIR=str(tmp_path / "gw"), **env),
+                      tmp_path, tmp_path / "gcf-update.log")
+        processes.append(gcf)
+        wait_for_port(port, gcf.proc)
+        body = (json.dumps({"sku": "3", "_delete": True}) + "\n").encode()
+        status, _, out = http("POST", f"http://127.0.0.1:{port}/", body, {"Idempotency-Key": "batch-10"})
+        assert status == 200 and json.loads(out)["applied"] == 1, out
+        status, _, out = http("POST", f"http://127.0.0.1:{port}/", b'{"title": "no id"}\n')
+        assert status == 400 and "id" in json.loads(out)["failed"][0]["error"], out
+
+        for s in searches.values():
+            wait_for(s, "cashew", lambda a: a["total"] == 0, REFRESH_SECONDS + 1.0)
+            assert price(s("almond"), "2") == 4.0
+    finally:
+        for p in processes:
+            p.stop()

@@ -158,7 +158,14 @@ JsonReply HandleUpdateBody(std::string_view body, std::string_view idempotency_k
     // A Pub/Sub push: the message's data is the event's lines.
     const std::optional<std::string> data = Base64Decode(StringMember(*message, "data"));
     if (!data) return ErrorReply(400, "invalid_argument", "the Pub/Sub message data is not base64");
-    return ReplyFor({{StringMember(*message, "messageId"), SplitLines(*data)}}, options);
+    JsonReply reply = ReplyFor({{StringMember(*message, "messageId"), SplitLines(*data)}}, options);
+    // Pub/Sub redelivers anything but a 2xx: a bad event is acknowledged
+    // (and reported in the body) so that it cannot come back forever.
+    if (reply.status == 400) {
+      std::fprintf(stderr, "libsearch update: Pub/Sub message left out: %s\n", reply.body.c_str());
+      reply.status = 200;
+    }
+    return reply;
   }
   return ReplyFor({{std::string(idempotency_key), SplitLines(body)}}, options);
 }
@@ -173,7 +180,8 @@ LambdaReply HandleUpdateLambdaEvent(std::string_view event, const UpdateOptions&
     // SQS: every record is an event; the reply names those to deliver again.
     std::vector<ChangeEvent> events;
     for (const Json& record : *records) {
-      events.push_back({StringMember(record, "messageId"), SplitLines(StringMember(record, "body"))});
+      events.push_back(
+          {StringMember(record, "messageId"), SplitLines(StringMember(record, "body"))});
     }
     const Result<UpdateReport> report = ApplyChangeEvents(events, options);
     Json failures = Json::array();
@@ -192,9 +200,9 @@ LambdaReply HandleUpdateLambdaEvent(std::string_view event, const UpdateOptions&
   const Json* context = Member(parsed, "requestContext");
   if (StringMember(parsed, "version") == "2.0" && context != nullptr && Member(*context, "http")) {
     if (StringMember(*Member(*context, "http"), "method") != "POST") {
-      return {false, "",
-              HttpEnvelope(ErrorReply(405, "method_not_allowed",
-                                      "POST the changes as JSON Lines"))};
+      return {
+          false, "",
+          HttpEnvelope(ErrorReply(405, "method_not_allowed", "POST the changes as JSON Lines"))};
     }
     std::string body = StringMember(parsed, "body");
     const Json* b64 = Member(parsed, "isBase64Encoded");

@@ -125,8 +125,9 @@ TEST_F(UpdatesTest, SqsBatchGetsAPartialBatchResponse) {
 TEST_F(UpdatesTest, StoreFailureReturnsEveryRecord) {
   UpdateOptions o = Options("w");
   o.index_url = "file://relative";  // Refused: nothing can be published.
-  const Json event = {{"Records", {{{"messageId", "a"}, {"body", Doc(1, "x", 1)}},
-                                   {{"messageId", "b"}, {"body", Doc(2, "y", 2)}}}}};
+  const Json event = {{"Records",
+                       {{{"messageId", "a"}, {"body", Doc(1, "x", 1)}},
+                        {{"messageId", "b"}, {"body", Doc(2, "y", 2)}}}}};
   const LambdaReply reply = HandleUpdateLambdaEvent(event.dump(), o);
   EXPECT_EQ(Json::parse(reply.payload)["batchItemFailures"].size(), 2u);
 }
@@ -143,8 +144,7 @@ TEST_F(UpdatesTest, HttpBodiesAndIdempotencyKeys) {
   EXPECT_NE(bad.body.find("id"), std::string::npos);
   // A Pub/Sub push.
   const std::string data = Doc(3, "chai tea", 3);
-  static constexpr char kB64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string encoded;
   for (size_t i = 0; i < data.size(); i += 3) {
     uint32_t v = static_cast<uint8_t>(data[i]) << 16;

@@ -45,7 +45,7 @@ from ._errors import (
 )
 from ._index import Index
 from ._info import FieldInfo, IndexInfo, SectionInfo, SegmentInfo
-from ._remote import IndexReplica, RemoteWriter
+from ._remote import IndexReplica, RemoteWriter, handle_update_body, handle_update_lambda_event
 from ._request import (
     BatchOptions as BatchOptions,
     Facet,
@@ -69,6 +69,8 @@ __all__ = [
     "Index",
     "IndexReplica",
     "RemoteWriter",
+    "handle_update_lambda_event",
+    "handle_update_body",
     "SearchResult",
     "Hit",
     "Facet",

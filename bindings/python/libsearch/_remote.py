@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from . import _core
 from ._index import Index
@@ -190,4 +190,24 @@ class RemoteWriter(IndexWriter):
         self.close()
 
 
-__all__: List[str] = ["IndexReplica", "RemoteWriter"]
+def handle_update_lambda_event(event: Union[str, bytes], *, index_url: str,
+                               cache_dir: PathLike) -> Tuple[bool, str, bytes]:
+    """The update function's Lambda handler (``libsearch/updates.h``): an SQS
+    batch (the reply is its partial batch response), an HTTP POST of JSON
+    Lines or ``{"events": [...]}``, applied to ``index_url`` as one published
+    commit. Returns ``(is_error, error_type, payload)`` as
+    :meth:`Index.handle_lambda_event`."""
+    raw = event.encode("utf-8") if isinstance(event, str) else event
+    return _core.handle_update_lambda_event(raw, index_url, os.fspath(cache_dir))
+
+
+def handle_update_body(body: Union[str, bytes], *, index_url: str, cache_dir: PathLike,
+                       idempotency_key: str = "") -> Tuple[int, str]:
+    """A POST of JSON Lines (one event, deduplicated by ``idempotency_key``)
+    or a Pub/Sub push, applied to ``index_url``: ``(status, JSON body)``."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    reply = _core.handle_update_body(raw, idempotency_key, index_url, os.fspath(cache_dir))
+    return reply.status, reply.body
+
+
+__all__: List[str] = ["IndexReplica", "RemoteWriter", "handle_update_lambda_event", "handle_update_body"]

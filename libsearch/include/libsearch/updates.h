@@ -77,10 +77,10 @@ LIBSEARCH_EXPORT LambdaReply HandleUpdateLambdaEvent(std::string_view event,
 
 // A POST of JSON Lines (the Cloud Run function, the service): one event,
 // deduplicated by `idempotency_key` if not empty; or a Pub/Sub push body.
-// 200 with the report as JSON; 400 if the event failed; 409/500/503 if
-// nothing could be published.
-LIBSEARCH_EXPORT JsonReply HandleUpdateBody(std::string_view body,
-                                            std::string_view idempotency_key,
+// 200 with the report as JSON; 400 if the event failed (200 for a Pub/Sub
+// push, which would redeliver it forever); 409/500/503 if nothing could be
+// published.
+LIBSEARCH_EXPORT JsonReply HandleUpdateBody(std::string_view body, std::string_view idempotency_key,
                                             const UpdateOptions& options);
 
 }  // namespace libsearch
