@@ -87,6 +87,7 @@ Result<UpdateReport> ApplyOnce(const std::vector<ChangeEvent>& events,
     if (skip[i]) continue;
     ++report.applied;
     if (!events[i].id.empty()) writer->MarkApplied(events[i].id);
+    writer->LogChanges(events[i].lines);  // For a rebuild to replay.
   }
   LIBSEARCH_ASSIGN_OR_RETURN(report.publish, writer->Commit());
   return report;
@@ -125,7 +126,96 @@ std::string HttpEnvelope(const JsonReply& r) {
          ",\"isBase64Encoded\":false}";
 }
 
+// Applies change-log lines; counts those that do not apply.
+void Replay(IndexWriter& writer, const std::vector<std::string>& lines, RebuildReport* report) {
+  for (const std::string& line : lines) {
+    if (writer.Apply(line).ok()) {
+      ++report->replayed;
+    } else {
+      ++report->replay_failed;
+    }
+  }
+}
+
 }  // namespace
+
+Result<RebuildReport> RebuildIndex(const RebuildOptions& options) {
+  if (options.index_url.empty() || options.export_url.empty()) {
+    return Status::InvalidArgument("RebuildOptions: index_url and export_url are required");
+  }
+  if (options.writer.cache_dir.empty()) {
+    return Status::InvalidArgument("RebuildOptions: writer.cache_dir is required");
+  }
+  RebuildReport report;
+  std::string local = options.writer.cache_dir;
+  while (local.size() > 1 && local.back() == '/') local.pop_back();
+  const size_t dot = options.export_url.find(".jsonl");
+  local += ".export" + (dot == std::string::npos ? std::string() : options.export_url.substr(dot));
+  LIBSEARCH_RETURN_IF_ERROR(DownloadObject(options.export_url, local));
+  int64_t since = options.export_started_unix_ms;
+  if (since == 0) {
+    LIBSEARCH_ASSIGN_OR_RETURN(const int64_t modified, ObjectModifiedUnixMs(options.export_url));
+    since = modified - static_cast<int64_t>(options.replay_margin_seconds * 1000);
+  }
+  report.replayed_since_unix_ms = since;
+
+  RemoteWriterOptions w = options.writer;
+  w.rebuild = true;
+  LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<RemoteWriter> writer,
+                             RemoteWriter::Open(options.index_url, w));
+  IngestOptions ingest;
+  ingest.skip_bad = true;
+  LIBSEARCH_ASSIGN_OR_RETURN(report.ingest, writer->writer().ApplyJsonl(local, ingest));
+  std::remove(local.c_str());
+  std::string cursor;
+  LIBSEARCH_ASSIGN_OR_RETURN(auto lines, ReadChangeLog(options.index_url, since, &cursor));
+  Replay(writer->writer(), lines, &report);
+  for (int attempt = 1;; ++attempt) {
+    report.attempts = attempt;
+    // One segment the first time; a lost race adds only what it missed.
+    Result<PublishInfo> published = attempt == 1 ? writer->Compact() : writer->Commit();
+    if (published.ok()) {
+      report.publish = *published;
+      break;
+    }
+    if (published.status().code() != StatusCode::kAborted || attempt >= options.max_attempts) {
+      return published.status().WithContext("rebuild, attempt " + std::to_string(attempt));
+    }
+    LIBSEARCH_RETURN_IF_ERROR(writer->Rebase());
+    LIBSEARCH_ASSIGN_OR_RETURN(lines, ReadChangeLog(options.index_url, since, &cursor));
+    Replay(writer->writer(), lines, &report);
+  }
+  // Entries well before this replay's start will never be replayed again.
+  (void)PruneChangeLog(options.index_url, since - int64_t{86400} * 1000);
+  return report;
+}
+
+LambdaReply HandleRebuildEvent(std::string_view event, const RebuildOptions& defaults) {
+  Json parsed;
+  if (const Status s = internal::ParseJson(event, "the event", internal::kMaxJsonDepth, &parsed);
+      !s.ok()) {
+    return {true, "Runtime.UnmarshalError", "Unable to unmarshal input: " + s.message()};
+  }
+  RebuildOptions options = defaults;
+  if (const std::string url = StringMember(parsed, "export"); !url.empty()) {
+    options.export_url = url;
+  }
+  if (const Json* t = Member(parsed, "export_started"); t != nullptr && t->is_number_integer()) {
+    options.export_started_unix_ms = t->get<int64_t>();
+  }
+  const Result<RebuildReport> r = RebuildIndex(options);
+  if (!r.ok()) return {true, "Libsearch.RebuildFailed", r.status().ToString()};
+  const Json j = {{"docs", r->ingest.docs_added},
+                  {"lines_skipped", r->ingest.lines_skipped},
+                  {"replayed", r->replayed},
+                  {"replay_failed", r->replay_failed},
+                  {"replayed_since_unix_ms", r->replayed_since_unix_ms},
+                  {"attempts", r->attempts},
+                  {"generation", r->publish.commit.generation},
+                  {"live_docs", r->publish.commit.live_docs},
+                  {"objects_removed", r->publish.objects_removed}};
+  return {false, "", j.dump()};
+}
 
 Result<UpdateReport> ApplyChangeEvents(const std::vector<ChangeEvent>& events,
                                        const UpdateOptions& options) {

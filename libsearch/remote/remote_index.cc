@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <deque>
@@ -137,6 +139,33 @@ Status WriteSidecar(const std::string& dir, const std::map<std::string, std::str
       auto w, internal::AtomicFileWriter::Create(dir + "/" + std::string(kSidecarName)));
   LIBSEARCH_RETURN_IF_ERROR(w->Append(Json(files).dump()));
   return w->Commit();
+}
+
+// Removes what an index directory's writer or a replica put in `dir`
+// (nothing else), creating it if missing.
+Status ClearDirectory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if ((internal::IsIndexDirFile(name) && name != "LOCK") || name == kSidecarName) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
+  return Status::Ok();
+}
+
+// "changes/<unix ms, 13 digits>-<random>.jsonl": in time order when listed.
+std::string ChangeLogKey() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "changes/%013lld-%016" PRIx64 ".jsonl",
+                static_cast<long long>(ms),  // NOLINT(google-runtime-int): printf's type.
+                (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}());
+  return buf;
 }
 
 struct Transfer {
@@ -348,7 +377,7 @@ class LocalReplicaImpl final : public IndexReplica {
     const std::string target = std::filesystem::is_directory(path_, ec)
                                    ? path_ + "/" + std::string(internal::kManifestName)
                                    : path_;
-    struct stat st{};
+    struct stat st {};
     if (::stat(target.c_str(), &st) != 0) return "";
     return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
            std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
@@ -399,7 +428,25 @@ class RemoteWriterImpl final : public RemoteWriter {
   Status Init() {
     auto remote = ReadRemote(*store_);
     const std::string& dir = options_.cache_dir;
-    if (remote.ok()) {
+    if (options_.rebuild && remote.ok()) {
+      // A fresh index with the remote's schema and synonyms, numbered after
+      // its files; published over it (If-Match) by Commit().
+      base_ = std::move(remote->first);
+      etag_ = remote->second;
+      LIBSEARCH_ASSIGN_OR_RETURN(Schema schema, Schema::FromJson(base_.manifest.schema_json));
+      std::vector<std::vector<std::string>> synonyms;
+      if (!base_.manifest.synonyms_json.empty()) {
+        Json groups;
+        LIBSEARCH_RETURN_IF_ERROR(
+            internal::ParseJson(base_.manifest.synonyms_json, "synonyms", 4, &groups));
+        synonyms = groups.get<std::vector<std::vector<std::string>>>();
+      }
+      IndexWriterOptions w = options_.writer;
+      w.first_generation = base_.manifest.generation + 1;
+      w.first_segment = base_.manifest.next_segment;
+      LIBSEARCH_RETURN_IF_ERROR(ClearDirectory(dir));
+      LIBSEARCH_ASSIGN_OR_RETURN(writer_, IndexWriter::Create(dir, schema, w, synonyms));
+    } else if (remote.ok()) {
       Transfer t;
       LIBSEARCH_RETURN_IF_ERROR(SyncDirectory(*store_, dir, remote->first, &t));
       base_ = std::move(remote->first);
@@ -407,14 +454,7 @@ class RemoteWriterImpl final : public RemoteWriter {
       LIBSEARCH_ASSIGN_OR_RETURN(writer_, IndexWriter::Open(dir, options_.writer));
     } else if (remote.status().code() == StatusCode::kNotFound && options_.schema != nullptr) {
       // A new index: start from an empty directory.
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-        const std::string name = e.path().filename().string();
-        if (internal::IsIndexDirFile(name) || name == kSidecarName) {
-          std::filesystem::remove(e.path(), ec);
-        }
-      }
+      LIBSEARCH_RETURN_IF_ERROR(ClearDirectory(dir));
       LIBSEARCH_ASSIGN_OR_RETURN(
           writer_, IndexWriter::Create(dir, *options_.schema, options_.writer, options_.synonyms));
     } else if (remote.status().code() == StatusCode::kNotFound) {
@@ -435,17 +475,46 @@ class RemoteWriterImpl final : public RemoteWriter {
     if (events_.insert(event_id).second) new_events_.push_back(std::move(event_id));
   }
 
+  void LogChanges(const std::vector<std::string>& lines) override {
+    log_lines_.insert(log_lines_.end(), lines.begin(), lines.end());
+  }
+
+  Status Rebase() override {
+    if (!options_.rebuild) {
+      return Status::InvalidArgument(
+          "Rebase() is for rebuilds (RemoteWriterOptions::rebuild); open a new writer instead");
+    }
+    LIBSEARCH_ASSIGN_OR_RETURN(auto remote, ReadRemote(*store_));
+    for (const std::string& e : base_.events) {
+      if (std::find(remote.first.events.begin(), remote.first.events.end(), e) ==
+          remote.first.events.end()) {
+        remote.first.events.push_back(e);
+      }
+    }
+    base_ = std::move(remote.first);
+    etag_ = std::move(remote.second);
+    events_.insert(base_.events.begin(), base_.events.end());
+    broken_ = false;
+    return Status::Ok();
+  }
+
   Result<PublishInfo> Commit() override { return Publish(false); }
   Result<PublishInfo> Compact() override { return Publish(true); }
 
  private:
   Result<PublishInfo> Publish(bool compact) {
     if (broken_) {
-      return Status::Aborted("this RemoteWriter lost a race to another writer; open a new one");
+      return Status::Aborted(options_.rebuild
+                                 ? "this rebuild lost a race to another writer; call Rebase()"
+                                 : "this RemoteWriter lost a race to another writer; open a new "
+                                   "one");
     }
     PublishInfo info;
     LIBSEARCH_ASSIGN_OR_RETURN(info.commit, compact ? writer_->Compact() : writer_->Commit());
-    if (!info.commit.changed && new_events_.empty() && !etag_.empty()) return info;
+    if (!info.commit.changed && new_events_.empty() && log_lines_.empty() && !etag_.empty() &&
+        !options_.rebuild) {
+      return info;
+    }
     const std::string& dir = options_.cache_dir;
     RemoteManifest next;
     LIBSEARCH_ASSIGN_OR_RETURN(next.manifest, internal::ReadManifest(dir));
@@ -469,6 +538,19 @@ class RemoteWriterImpl final : public RemoteWriter {
         info.bytes_uploaded += static_cast<uint64_t>(st.st_size);
       }
       ++info.files_uploaded;
+    }
+    if (options_.rebuild) {
+      // Never behind the commit it replaces, which may have moved on (Rebase).
+      next.manifest.generation = std::max(next.manifest.generation, base_.manifest.generation + 1);
+      next.manifest.next_segment =
+          std::max(next.manifest.next_segment, base_.manifest.next_segment);
+    }
+    if (!log_lines_.empty()) {
+      std::string entry;
+      for (const std::string& l : log_lines_) entry += l + "\n";
+      const Status logged =
+          store_->Put(ChangeLogKey(), entry, Precondition::kIfAbsent, "").status();
+      if (!logged.ok()) return logged;
     }
     next.events = base_.events;
     for (std::string& e : new_events_) next.events.push_back(e);
@@ -494,6 +576,7 @@ class RemoteWriterImpl final : public RemoteWriter {
     etag_ = *put;
     base_ = std::move(next);
     new_events_.clear();
+    log_lines_.clear();
     info.published = true;
     LIBSEARCH_RETURN_IF_ERROR(WriteSidecar(dir, base_.files));
     info.objects_removed = CollectGarbage();
@@ -525,6 +608,7 @@ class RemoteWriterImpl final : public RemoteWriter {
   std::string etag_;     // Its MANIFEST object's etag; empty for a new index.
   std::unordered_set<std::string> events_;
   std::vector<std::string> new_events_;
+  std::vector<std::string> log_lines_;
   bool broken_ = false;
 };
 
@@ -548,6 +632,68 @@ Result<std::unique_ptr<IndexReplica>> IndexReplica::Open(const std::string& url,
   auto replica = std::make_unique<ReplicaImpl>(std::move(store), options);
   LIBSEARCH_RETURN_IF_ERROR(replica->Init());
   return std::unique_ptr<IndexReplica>(std::move(replica));
+}
+
+Result<std::vector<std::string>> ReadChangeLog(const std::string& url, int64_t since_unix_ms,
+                                               std::string* cursor) {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto store, internal::OpenObjectStore(url));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto entries, store->List("changes/"));
+  std::vector<std::string> lines;
+  for (const internal::ObjectInfo& e : entries) {
+    if (e.key <= *cursor) continue;
+    const int64_t ms = std::strtoll(e.key.c_str() + std::strlen("changes/"), nullptr, 10);
+    if (ms < since_unix_ms) continue;
+    LIBSEARCH_ASSIGN_OR_RETURN(internal::GetResult got, store->Get(e.key, ""));
+    size_t at = 0;
+    while (at < got.body.size()) {
+      size_t nl = got.body.find('\n', at);
+      if (nl == std::string::npos) nl = got.body.size();
+      if (nl > at) lines.push_back(got.body.substr(at, nl - at));
+      at = nl + 1;
+    }
+    *cursor = e.key;
+  }
+  return lines;
+}
+
+Status PruneChangeLog(const std::string& url, int64_t before_unix_ms) {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto store, internal::OpenObjectStore(url));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto entries, store->List("changes/"));
+  for (const internal::ObjectInfo& e : entries) {
+    const int64_t ms = std::strtoll(e.key.c_str() + std::strlen("changes/"), nullptr, 10);
+    if (ms < before_unix_ms) LIBSEARCH_RETURN_IF_ERROR(store->Delete(e.key));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// The store holding the object at `url` and the object's key in it.
+Result<std::pair<std::unique_ptr<internal::ObjectStore>, std::string>> ObjectAt(
+    const std::string& url) {
+  const size_t slash = url.rfind('/');
+  if (slash == std::string::npos || slash + 1 == url.size() || !internal::IsObjectStoreUrl(url) ||
+      url.compare(slash - 1, 3, "://") == 0 || url.compare(slash - 2, 3, "://") == 0) {
+    return Status::InvalidArgument("'" + url + "' does not name an object (s3://BUCKET/KEY)");
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(auto store, internal::OpenObjectStore(url.substr(0, slash + 1)));
+  return std::make_pair(std::move(store), url.substr(slash + 1));
+}
+
+}  // namespace
+
+Status DownloadObject(const std::string& url, const std::string& path) {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto object, ObjectAt(url));
+  return object.first->GetToFile(object.second, path);
+}
+
+Result<int64_t> ObjectModifiedUnixMs(const std::string& url) {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto object, ObjectAt(url));
+  LIBSEARCH_ASSIGN_OR_RETURN(auto listed, object.first->List(object.second));
+  for (const internal::ObjectInfo& o : listed) {
+    if (o.key == object.second) return o.modified_unix * 1000;
+  }
+  return Status::NotFound("no object " + url);
 }
 
 Result<std::unique_ptr<RemoteWriter>> RemoteWriter::Open(const std::string& url,

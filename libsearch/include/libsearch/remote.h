@@ -108,6 +108,10 @@ struct RemoteWriterOptions {
   // Most recent event ids remembered in the manifest (see MarkApplied).
   // Default 10000.
   size_t max_event_ids = 10000;
+  // Start from an empty index (the remote's schema and synonyms; `schema`
+  // if the URL holds none) instead of a copy of the remote's last commit:
+  // Commit() then replaces every document. For a full rebuild; see Rebase().
+  bool rebuild = false;
 };
 
 // What a publish did, beside the local commit.
@@ -138,6 +142,17 @@ class LIBSEARCH_EXPORT RemoteWriter {
   virtual bool Applied(std::string_view event_id) const = 0;
   // Records `event_id` with the next publish.
   virtual void MarkApplied(std::string event_id) = 0;
+  // Adds change lines to the index's change log (an object under changes/
+  // named by the time, written by the next Commit() before it publishes),
+  // so that a rebuild can replay what arrived after its export started.
+  // A commit that then loses its race leaves its entry behind: a replay may
+  // see a change twice, which upserts, deletes and `_set`s tolerate.
+  virtual void LogChanges(const std::vector<std::string>& lines) = 0;
+  // Rebuild mode only, after Commit() returned Aborted: makes the remote's
+  // new last commit the base of the next Commit(), keeping this writer's
+  // documents. Apply what that commit changed (ReadChangeLog) before
+  // committing again.
+  virtual Status Rebase() = 0;
 
   // Commits locally (merging as the options say), uploads the new files and
   // replaces the remote manifest if no other writer published since Open.
@@ -147,5 +162,22 @@ class LIBSEARCH_EXPORT RemoteWriter {
   // Commit(), then merges everything into one segment and publishes that.
   virtual Result<PublishInfo> Compact() = 0;
 };
+
+// Lines of the change log of the index at `url` (RemoteWriter::LogChanges)
+// logged at or after `since_unix_ms`, in log order, from entries after
+// `*cursor` (an entry name; "" for all); `*cursor` is set to the last entry
+// read, to continue from.
+LIBSEARCH_EXPORT Result<std::vector<std::string>> ReadChangeLog(const std::string& url,
+                                                                int64_t since_unix_ms,
+                                                                std::string* cursor);
+
+// Removes the change-log entries logged before `before_unix_ms`.
+LIBSEARCH_EXPORT Status PruneChangeLog(const std::string& url, int64_t before_unix_ms);
+
+// Copies one object (s3://BUCKET/KEY or file:///PATH) to the local file
+// `path`: a catalogue export for a rebuild.
+LIBSEARCH_EXPORT Status DownloadObject(const std::string& url, const std::string& path);
+// When that object was last written (Unix ms). NotFound if it is not there.
+LIBSEARCH_EXPORT Result<int64_t> ObjectModifiedUnixMs(const std::string& url);
 
 }  // namespace libsearch

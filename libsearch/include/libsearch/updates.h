@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "libsearch/export.h"
+#include "libsearch/index_builder.h"
 #include "libsearch/json.h"
 #include "libsearch/lambda_event.h"
 #include "libsearch/remote.h"
@@ -70,6 +71,49 @@ struct UpdateReport {
 // events that failed alone are in UpdateReport::failed.
 LIBSEARCH_EXPORT Result<UpdateReport> ApplyChangeEvents(const std::vector<ChangeEvent>& events,
                                                         const UpdateOptions& options);
+
+struct RebuildOptions {
+  // The index to replace (s3://BUCKET/PREFIX or file:///DIR). Required.
+  std::string index_url;
+  // The full catalogue export: one object, JSON Lines (plain, .gz or .zst),
+  // a document per line. Required.
+  std::string export_url;
+  // Changes logged at or after this time (Unix ms) are replayed over the
+  // export. 0: the export object's modification time minus
+  // replay_margin_seconds (a replay may then apply a change the export
+  // already has, which changes nothing).
+  int64_t export_started_unix_ms = 0;
+  double replay_margin_seconds = 3600;
+  // The writer: cache_dir required (the export is downloaded beside it);
+  // `rebuild` is set by RebuildIndex. gc_grace_seconds must outlive every
+  // serving snapshot's download (default 900 s).
+  RemoteWriterOptions writer;
+  // Publishes lost to update functions and redone (each replays what they
+  // published). Default 10.
+  int max_attempts = 10;
+};
+
+struct RebuildReport {
+  IngestStats ingest;        // The export's lines.
+  size_t replayed = 0;       // Change-log lines applied over it.
+  size_t replay_failed = 0;  // Change-log lines that did not apply (e.g. `_set` of a gone id).
+  int attempts = 0;
+  int64_t replayed_since_unix_ms = 0;
+  PublishInfo publish;
+};
+
+// Builds a fresh, compacted index from the export, replays the changes
+// logged since the export started, and publishes it over the index at
+// index_url; old objects go after the writer's grace period, and change-log
+// entries more than a day older than the replay start go too.
+LIBSEARCH_EXPORT Result<RebuildReport> RebuildIndex(const RebuildOptions& options);
+
+// The scheduled rebuild function's handler: the event may name
+// {"export": URL, "export_started": unix ms} (EventBridge Scheduler's or
+// Cloud Scheduler's fixed input), else `defaults` hold them. The reply is
+// the report as JSON; a failure is a Lambda error (the scheduler retries).
+LIBSEARCH_EXPORT LambdaReply HandleRebuildEvent(std::string_view event,
+                                                const RebuildOptions& defaults);
 
 // The update function's Lambda handler: SQS, HTTP, direct events (above).
 LIBSEARCH_EXPORT LambdaReply HandleUpdateLambdaEvent(std::string_view event,
