@@ -279,7 +279,7 @@ def test_scheduled_rebuild_publishes_a_new_base_while_serving_continues(
                     try:
                         if s("tea")["total"] < 1:
                             failures.append(f"{name}: no hits")
-                    except Exception as e:  # noqa: BLE001 - any failure counts
+                    except Exception as e:
                         failures.append(f"{name}: {e}")
 
         client = threading.Thread(target=hammer, daemon=True)
