@@ -289,3 +289,48 @@ def test_serving_survives_store_faults(moto: Moto, tmp_path: pathlib.Path,
         assert sorted(ids(replica.index, "tea")) == ["1", "2", "3"]
     finally:
         proxy.stop()
+
+
+KILLED_WRITER = """
+import json, sys
+import libsearch
+url, cache, i = sys.argv[1], sys.argv[2], int(sys.argv[3])
+event = {"Records": [{"messageId": f"k{i}", "body": json.dumps({"sku": str(i), "title": "tea", "price": i})}]}
+print(libsearch.handle_update_lambda_event(json.dumps(event), index_url=url, cache_dir=cache))
+"""
+
+
+def test_update_functions_killed_mid_commit_lose_no_event(moto: Moto, tmp_path: pathlib.Path) -> None:
+    """An update function SIGKILLed at random moments of its batch: the index
+    stays at the previous or the new commit (a replica opens it), and the
+    batch delivered again (as SQS does after the kill) is applied exactly once."""
+    import random
+    import signal
+
+    url = f"s3://{BUCKET}/kills"
+    with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "w0", schema=SCHEMA) as w:
+        w.upsert(doc("0", "tea", 0.0))
+        w.commit()
+    rng = random.Random(18)
+    script = tmp_path / "writer.py"
+    script.write_text(KILLED_WRITER)
+    kills = 0
+    for i in range(1, 13):
+        p = subprocess.Popen([sys.executable, str(script), url, str(tmp_path / "w"), str(i)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 0.6))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.wait(timeout=30)
+        replica = libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r")  # Opens: a whole commit.
+        assert set(ids(replica.index, "tea")) <= {str(n) for n in range(0, i + 1)}
+        # SQS delivers the batch again; it applies once, whether or not the killed one had.
+        redelivered = subprocess.run([sys.executable, str(script), url, str(tmp_path / "w"), str(i)],
+                                     capture_output=True, text=True, timeout=60)
+        assert redelivered.returncode == 0 and '{"batchItemFailures":[]}' in redelivered.stdout, redelivered
+    assert kills >= 3, kills  # The timing did kill writers mid-work.
+    replica = libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r")
+    assert sorted(ids(replica.index, "tea"), key=int) == [str(n) for n in range(0, 13)]
+    with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "check") as w:
+        assert all(w.applied(f"k{n}") for n in range(1, 13))
