@@ -389,6 +389,8 @@ TEST_F(JsonApi, StatusCodesMapToHttp) {
   EXPECT_EQ(ErrorToJson(Status::Corruption("x")),
             R"({"error":{"code":"corrupt_index","message":"x"}})");
   EXPECT_EQ(HttpStatusOf(StatusCode::kInternal), 500);
+  EXPECT_EQ(HttpStatusOf(StatusCode::kAborted), 409);
+  EXPECT_EQ(ErrorCodeName(StatusCode::kAborted), "conflict");
   EXPECT_EQ(HttpStatusOf(StatusCode::kIOError), 500);
   EXPECT_EQ(HttpStatusOf(StatusCode::kUnimplemented), 501);
   EXPECT_EQ(HttpStatusOf(StatusCode::kResourceExhausted), 400);

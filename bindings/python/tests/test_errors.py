@@ -19,6 +19,7 @@ def test_hierarchy() -> None:
         (libsearch.Unimplemented, NotImplementedError, "Unimplemented"),
         (libsearch.ResourceExhausted, Exception, "ResourceExhausted"),
         (libsearch.InternalError, RuntimeError, "Internal"),
+        (libsearch.Conflict, Exception, "Aborted"),
     ]:
         assert issubclass(cls, base) and issubclass(cls, builtin)
         assert cls.code == code
