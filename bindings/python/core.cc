@@ -163,6 +163,20 @@ void BindBuilder(py::module_& m) {
           py::call_guard<py::gil_scoped_release>());
 }
 
+// What a commit did, as IndexWriter.commit() returns it.
+py::dict CommitDict(const libsearch::CommitInfo& c) {
+  py::dict d;
+  d["generation"] = c.generation;
+  d["segments"] = c.segments;
+  d["live_docs"] = c.live_docs;
+  d["docs_added"] = c.docs_added;
+  d["docs_deleted"] = c.docs_deleted;
+  d["not_found"] = c.not_found;
+  d["merges"] = c.merges;
+  d["changed"] = c.changed;
+  return d;
+}
+
 // IndexWriter: every call that reads or writes files releases the GIL.
 void BindWriter(py::module_& m) {
   using libsearch::IndexWriter;
@@ -173,18 +187,7 @@ void BindWriter(py::module_& m) {
     o.docstore_block_bytes = block_bytes;
     return o;
   };
-  auto commit_dict = [](const libsearch::CommitInfo& c) {
-    py::dict d;
-    d["generation"] = c.generation;
-    d["segments"] = c.segments;
-    d["live_docs"] = c.live_docs;
-    d["docs_added"] = c.docs_added;
-    d["docs_deleted"] = c.docs_deleted;
-    d["not_found"] = c.not_found;
-    d["merges"] = c.merges;
-    d["changed"] = c.changed;
-    return d;
-  };
+  auto commit_dict = [](const libsearch::CommitInfo& c) { return CommitDict(c); };
   py::class_<IndexWriter>(m, "IndexWriter")
       .def_static(
           "create",
@@ -293,15 +296,7 @@ void BindRemote(py::module_& m) {
         return d;
       });
   auto publish_dict = [](const libsearch::PublishInfo& p) {
-    py::dict d;
-    d["generation"] = p.commit.generation;
-    d["segments"] = p.commit.segments;
-    d["live_docs"] = p.commit.live_docs;
-    d["docs_added"] = p.commit.docs_added;
-    d["docs_deleted"] = p.commit.docs_deleted;
-    d["not_found"] = p.commit.not_found;
-    d["merges"] = p.commit.merges;
-    d["changed"] = p.commit.changed;
+    py::dict d = CommitDict(p.commit);
     d["published"] = p.published;
     d["files_uploaded"] = p.files_uploaded;
     d["bytes_uploaded"] = p.bytes_uploaded;

@@ -82,6 +82,19 @@ bool Post(libsearch::functions::RuntimeApiClient& api, const std::string& id,
   return true;
 }
 
+// Answers invocations with `handle` until the Runtime API goes away.
+template <typename Handle>
+int Serve(libsearch::functions::RuntimeApiClient& api, Handle handle) {
+  for (;;) {
+    auto inv = api.Next();
+    if (!inv.ok()) {
+      std::fprintf(stderr, "bootstrap: %s\n", inv.status().ToString().c_str());
+      return 1;
+    }
+    if (!Post(api, inv->request_id, handle(inv->event))) return 1;
+  }
+}
+
 int RunUpdates(libsearch::functions::RuntimeApiClient& api) {
   libsearch::UpdateOptions options;
   options.index_url = EnvOr("LIBSEARCH_INDEX", "");
@@ -92,16 +105,9 @@ int RunUpdates(libsearch::functions::RuntimeApiClient& api) {
     if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
     return 1;
   }
-  for (;;) {
-    auto inv = api.Next();
-    if (!inv.ok()) {
-      std::fprintf(stderr, "bootstrap: %s\n", inv.status().ToString().c_str());
-      return 1;
-    }
-    if (!Post(api, inv->request_id, libsearch::HandleUpdateLambdaEvent(inv->event, options))) {
-      return 1;
-    }
-  }
+  return Serve(api, [&](const std::string& event) {
+    return libsearch::HandleUpdateLambdaEvent(event, options);
+  });
 }
 
 // The scheduled rebuild: each event ({"export": URL, "export_started": ms},
@@ -111,14 +117,8 @@ int RunRebuilds(libsearch::functions::RuntimeApiClient& api) {
   options.index_url = EnvOr("LIBSEARCH_INDEX", "");
   options.export_url = EnvOr("LIBSEARCH_EXPORT", "");
   options.writer.cache_dir = EnvOr("LIBSEARCH_WRITER_DIR", "/tmp/libsearch-rebuild");
-  for (;;) {
-    auto inv = api.Next();
-    if (!inv.ok()) {
-      std::fprintf(stderr, "bootstrap: %s\n", inv.status().ToString().c_str());
-      return 1;
-    }
-    if (!Post(api, inv->request_id, libsearch::HandleRebuildEvent(inv->event, options))) return 1;
-  }
+  return Serve(
+      api, [&](const std::string& event) { return libsearch::HandleRebuildEvent(event, options); });
 }
 
 int Run() {

@@ -18,17 +18,6 @@ std::string HttpEnvelope(const JsonReply& r) {
          ",\"isBase64Encoded\":false}";
 }
 
-const Json* Member(const Json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-std::string StringMember(const Json& object, const char* key) {
-  const Json* v = Member(object, key);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
-}
-
 JsonReply HandleHttpEvent(const Index& index, const Json& event, const HandleOptions& options) {
   const Json& http = *Member(*Member(event, "requestContext"), "http");
   const std::string method = StringMember(http, "method");

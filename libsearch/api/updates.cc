@@ -32,17 +32,6 @@ std::vector<std::string> SplitLines(std::string_view text) {
   return out;
 }
 
-const Json* Member(const Json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-std::string StringMember(const Json& object, const char* key) {
-  const Json* v = Member(object, key);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
-}
-
 std::string EventName(const ChangeEvent& e, size_t i) {
   return e.id.empty() ? "#" + std::to_string(i + 1) : e.id;
 }

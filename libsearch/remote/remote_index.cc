@@ -13,9 +13,11 @@
 #include <ctime>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <unordered_set>
@@ -230,27 +232,11 @@ Result<std::pair<RemoteManifest, std::string>> ReadRemote(ObjectStore& store) {
   return std::make_pair(std::move(remote), std::move(got.etag));
 }
 
-class ReplicaImpl final : public IndexReplica {
+// What both replicas share: the snapshot, one refresh at a time, the
+// bookkeeping. A subclass says how to find a newer commit (Check).
+class ReplicaBase : public IndexReplica {
  public:
-  ReplicaImpl(std::unique_ptr<ObjectStore> store, ReplicaOptions options)
-      : store_(std::move(store)), options_(std::move(options)) {}
-
-  Status Init() {
-    LIBSEARCH_ASSIGN_OR_RETURN(auto remote, ReadRemote(*store_));
-    Transfer t;
-    LIBSEARCH_RETURN_IF_ERROR(SyncDirectory(*store_, options_.cache_dir, remote.first, &t));
-    LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> index,
-                               Index::Open(options_.cache_dir, options_.open));
-    std::lock_guard lock(mu_);
-    index_ = std::move(index);
-    etag_ = remote.second;
-    status_.generation = remote.first.manifest.generation;
-    status_.files_downloaded += t.files;
-    status_.bytes_downloaded += t.bytes;
-    ++status_.checks;
-    last_check_ = NowSeconds();
-    return Status::Ok();
-  }
+  explicit ReplicaBase(ReplicaOptions options) : options_(std::move(options)) {}
 
   std::shared_ptr<const Index> index() const override {
     std::lock_guard lock(mu_);
@@ -279,27 +265,41 @@ class ReplicaImpl final : public IndexReplica {
     return s;
   }
 
+ protected:
+  // A newer commit, made ready on disk, to be reopened; nullopt if none.
+  struct Newer {
+    uint64_t generation = 0;
+    std::function<void()> commit;  // Records what was swapped in (under mu_).
+  };
+  // Looks for a newer commit and prepares it (downloads); counts transfers
+  // into *t. Called with refresh_mu_ held, never mu_.
+  virtual Result<std::optional<Newer>> Check(Transfer* t) = 0;
+
+  // The first snapshot.
+  void Start(std::unique_ptr<Index> index, uint64_t generation, const Transfer& t) {
+    std::lock_guard lock(mu_);
+    index_ = std::move(index);
+    status_.generation = generation;
+    status_.files_downloaded += t.files;
+    status_.bytes_downloaded += t.bytes;
+    ++status_.checks;
+    last_check_ = NowSeconds();
+  }
+
+  const ReplicaOptions options_;
+
  private:
   // REQUIRES: refresh_mu_ held.
   Result<bool> RefreshLocked() {
-    std::string etag;
-    {
-      std::lock_guard lock(mu_);
-      etag = etag_;
-    }
     Transfer t;
     auto changed = [&]() -> Result<bool> {
-      LIBSEARCH_ASSIGN_OR_RETURN(internal::GetResult got,
-                                 store_->Get(std::string(kRemoteManifestKey), etag));
-      if (got.not_modified) return false;
-      LIBSEARCH_ASSIGN_OR_RETURN(RemoteManifest remote,
-                                 RemoteManifest::Parse(got.body, store_->Url("MANIFEST")));
-      LIBSEARCH_RETURN_IF_ERROR(SyncDirectory(*store_, options_.cache_dir, remote, &t));
+      LIBSEARCH_ASSIGN_OR_RETURN(std::optional<Newer> newer, Check(&t));
+      if (!newer) return false;
       LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> next, index()->Reopen());
       std::lock_guard lock(mu_);
       index_ = std::move(next);
-      etag_ = got.etag;
-      status_.generation = remote.manifest.generation;
+      newer->commit();
+      status_.generation = newer->generation;
       ++status_.refreshes;
       return true;
     }();
@@ -317,57 +317,59 @@ class ReplicaImpl final : public IndexReplica {
     return changed;
   }
 
-  const std::unique_ptr<ObjectStore> store_;
-  const ReplicaOptions options_;
   std::mutex refresh_mu_;  // One refresh at a time; held across the download.
   mutable std::mutex mu_;  // Guards what follows; never held across I/O.
   std::shared_ptr<const Index> index_;
-  std::string etag_;
   ReplicaStatus status_;
   double last_check_ = 0;
 };
 
-// A local file or index directory: Refresh() reopens it when it changed
-// (the file, or the directory's MANIFEST, is another inode or was modified).
-class LocalReplicaImpl final : public IndexReplica {
+// An index in an object store, mirrored into options.cache_dir.
+class ReplicaImpl final : public ReplicaBase {
  public:
-  LocalReplicaImpl(std::string path, ReplicaOptions options)
-      : path_(std::move(path)), options_(std::move(options)) {}
+  ReplicaImpl(std::unique_ptr<ObjectStore> store, ReplicaOptions options)
+      : ReplicaBase(std::move(options)), store_(std::move(store)) {}
 
   Status Init() {
-    LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, Index::Open(path_, options_.open));
-    index_ = std::move(index);
-    identity_ = Identity();
-    status_.generation = index_->Info().generation;
-    last_check_ = NowSeconds();
+    LIBSEARCH_ASSIGN_OR_RETURN(auto remote, ReadRemote(*store_));
+    Transfer t;
+    LIBSEARCH_RETURN_IF_ERROR(SyncDirectory(*store_, options_.cache_dir, remote.first, &t));
+    LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> index,
+                               Index::Open(options_.cache_dir, options_.open));
+    etag_ = remote.second;
+    Start(std::move(index), remote.first.manifest.generation, t);
     return Status::Ok();
   }
 
-  std::shared_ptr<const Index> index() const override {
-    std::lock_guard lock(mu_);
-    return index_;
+ private:
+  Result<std::optional<Newer>> Check(Transfer* t) override {
+    LIBSEARCH_ASSIGN_OR_RETURN(internal::GetResult got,
+                               store_->Get(std::string(kRemoteManifestKey), etag_));
+    if (got.not_modified) return std::optional<Newer>();
+    LIBSEARCH_ASSIGN_OR_RETURN(RemoteManifest remote,
+                               RemoteManifest::Parse(got.body, store_->Url("MANIFEST")));
+    LIBSEARCH_RETURN_IF_ERROR(SyncDirectory(*store_, options_.cache_dir, remote, t));
+    return std::optional<Newer>(
+        Newer{remote.manifest.generation, [this, etag = std::move(got.etag)] { etag_ = etag; }});
   }
 
-  Result<bool> Refresh() override {
-    std::lock_guard refreshing(refresh_mu_);
-    return RefreshLocked();
-  }
+  const std::unique_ptr<ObjectStore> store_;
+  std::string etag_;  // Of the MANIFEST object served; only Check and Init touch it.
+};
 
-  Result<bool> MaybeRefresh() override {
-    std::unique_lock refreshing(refresh_mu_, std::try_to_lock);
-    if (!refreshing.owns_lock()) return false;
-    {
-      std::lock_guard lock(mu_);
-      if (NowSeconds() - last_check_ < options_.refresh_seconds) return false;
-    }
-    return RefreshLocked();
-  }
+// A local file or index directory: Refresh() reopens it when it changed
+// (the file, or the directory's MANIFEST, is another inode or was modified).
+class LocalReplicaImpl final : public ReplicaBase {
+ public:
+  LocalReplicaImpl(std::string path, ReplicaOptions options)
+      : ReplicaBase(std::move(options)), path_(std::move(path)) {}
 
-  ReplicaStatus status() const override {
-    std::lock_guard lock(mu_);
-    ReplicaStatus s = status_;
-    s.last_check_age_seconds = NowSeconds() - last_check_;
-    return s;
+  Status Init() {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, Index::Open(path_, options_.open));
+    identity_ = Identity();
+    const uint64_t generation = index->Info().generation;
+    Start(std::move(index), generation, Transfer{});
+    return Status::Ok();
   }
 
  private:
@@ -384,40 +386,20 @@ class LocalReplicaImpl final : public IndexReplica {
            std::to_string(st.st_mtim.tv_nsec);
   }
 
-  Result<bool> RefreshLocked() {
-    const std::string now = Identity();
-    auto changed = [&]() -> Result<bool> {
-      if (now.empty()) return Status::NotFound("index " + path_ + " is gone");
-      if (now == identity_) return false;
-      LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> next, index()->Reopen());
-      const uint64_t generation = next->Info().generation;
-      std::lock_guard lock(mu_);
-      index_ = std::move(next);
-      identity_ = now;
-      status_.generation = generation;
-      ++status_.refreshes;
-      return true;
-    }();
-    std::lock_guard lock(mu_);
-    last_check_ = NowSeconds();
-    ++status_.checks;
-    if (changed.ok()) {
-      status_.last_error.clear();
-    } else {
-      ++status_.failures;
-      status_.last_error = changed.status().ToString();
-    }
-    return changed;
+  Result<std::optional<Newer>> Check(Transfer*) override {
+    std::string now = Identity();
+    if (now.empty()) return Status::NotFound("index " + path_ + " is gone");
+    if (now == identity_) return std::optional<Newer>();
+    // The generation is read from the reopened index by the next Info();
+    // a directory's MANIFEST says it now.
+    uint64_t generation = 0;
+    if (auto m = internal::ReadManifest(path_); m.ok()) generation = m->generation;
+    return std::optional<Newer>(
+        Newer{generation, [this, now = std::move(now)] { identity_ = now; }});
   }
 
   const std::string path_;
-  const ReplicaOptions options_;
-  std::mutex refresh_mu_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const Index> index_;
-  std::string identity_;
-  ReplicaStatus status_;
-  double last_check_ = 0;
+  std::string identity_;  // Only Check and Init touch it.
 };
 
 class RemoteWriterImpl final : public RemoteWriter {
