@@ -21,6 +21,8 @@ from .errors import TrafficError
 
 DAY = 86400.0
 SHAPES = ("flat", "business_hours", "diurnal", "spiky")
+REL_TOL = 1e-9
+MIN_TRACE_S = 1.0
 _FIELDS = {"name", "avg_qps", "peak_qps", "shape", "burstiness", "spikes_per_day", "spike_minutes", "trace",
            "description"}
 
@@ -53,14 +55,20 @@ class TrafficProfile:
             raise TrafficError(f"{where}: {self.spikes_per_day} spikes of {self.spike_minutes} min cover the "
                                f"whole day; use fewer or shorter spikes, or shape 'flat'")
         m = self.shape_mean()
+        # Equalities hold to a relative tolerance (REL_TOL): a rescaled profile (the cost sweep, 0.5x,
+        # 2x, ...) multiplies both rates by one factor, and the products may differ in the last bit.
+        # Within it, the peak is snapped to its exact bound, so the shape's invariants hold exactly.
         if self.shape == "flat":
-            if self.peak_qps != self.avg_qps:
+            if abs(self.peak_qps - self.avg_qps) > REL_TOL * self.avg_qps:
                 raise TrafficError(f"{where}: a flat shape has peak_qps == avg_qps (got {self.peak_qps} vs "
                                    f"{self.avg_qps}); omit peak_qps or choose another shape")
-        elif self.avg_qps < self.peak_qps * m - 1e-12:
+            object.__setattr__(self, "peak_qps", self.avg_qps)
+        elif self.avg_qps < self.peak_qps * m * (1 - REL_TOL):
             raise TrafficError(f"{where}: with shape '{self.shape}' the rate averages {m:.1%} of its peak, so "
                                f"avg_qps {self.avg_qps} cannot reach peak_qps {self.peak_qps}: raise avg_qps to "
                                f">= {self.peak_qps * m:.4g} or lower peak_qps to <= {self.avg_qps / m:.4g}")
+        elif self.avg_qps < self.peak_qps * m:
+            object.__setattr__(self, "peak_qps", self.avg_qps / m)  # At the bound: the low rate is 0.
 
     def shape_mean(self) -> float:
         return {"flat": 1.0, "business_hours": 9 / 24, "diurnal": 0.5,
@@ -91,8 +99,8 @@ class TrafficProfile:
 
     def scaled(self, avg_qps: float) -> "TrafficProfile":
         """The same shape and peak/average ratio at another average."""
-        r = avg_qps / self.avg_qps
-        return TrafficProfile(self.name, avg_qps, self.peak_qps * r, self.shape, self.burstiness,
+        peak = avg_qps if self.shape == "flat" else avg_qps * (self.peak_qps / self.avg_qps)
+        return TrafficProfile(self.name, avg_qps, peak, self.shape, self.burstiness,
                               self.spikes_per_day, self.spike_minutes)
 
     def arrivals(self, t0: float, t1: float, rng: np.random.Generator, step: float = 60.0,
@@ -130,7 +138,9 @@ class Trace:
 
     @property
     def duration(self) -> float:
-        return float(self.times[-1] - self.times[0]) if len(self.times) > 1 else 1.0
+        """Seconds the trace covers: its first to last timestamp, at least MIN_TRACE_S (a trace whose
+        timestamps are all equal is one burst, not an infinite rate)."""
+        return max(float(self.times[-1] - self.times[0]) if len(self.times) > 1 else 0.0, MIN_TRACE_S)
 
     @property
     def avg_qps(self) -> float:
