@@ -106,7 +106,7 @@ def windows(traffic: Traffic, rng: np.random.Generator, cap: int = DEFAULT_CAP) 
     per_day = MONTH_HOURS / 24.0
     if traffic.avg_qps * DAY <= cap:
         return [Window(traffic.arrivals(-3600.0, DAY, rng), 0.0, DAY, per_day, traffic.avg_qps)]
-    minutes = traffic.rate_at(np.arange(1440) * 60.0 + 30.0)
+    minutes = np.array([traffic.mean_rate(m * 60.0, m * 60.0 + 60.0) for m in range(1440)])
     out: List[Window] = []
     i = 0
     while i < 1440:
@@ -161,7 +161,7 @@ def billed_samples(o: FunctionOption, s: SurfaceProfile) -> Tuple[Optional[np.nd
 def _median_rate(traffic: Traffic) -> float:
     if isinstance(traffic, Trace):
         return traffic.avg_qps
-    return float(np.median(traffic.rate_at(np.arange(1440) * 60.0 + 30.0)))
+    return float(np.median([traffic.mean_rate(m * 60.0, m * 60.0 + 60.0) for m in range(1440)]))
 
 
 def _bytes(o: Option, s: SurfaceProfile) -> Tuple[float, float]:

@@ -152,6 +152,11 @@ def latency_chart(path: pathlib.Path, results: Sequence[OptionResult], traffic: 
 
     rs = sorted((r for r in results if math.isfinite(r.p99_ms)), key=lambda r: r.p99_ms, reverse=True)
     fig, ax = plt.subplots(figsize=(10, 0.62 * len(rs) + 1.8), dpi=110)
+    if not rs:  # No request in the simulated month (cannot happen with a valid traffic file).
+        ax.text(0.5, 0.5, "no requests simulated", ha="center", transform=ax.transAxes)
+        fig.savefig(path)
+        plt.close(fig)
+        return
     y = np.arange(len(rs))
     h = 0.38
     p50 = [r.p50_ms for r in rs]

@@ -97,6 +97,19 @@ class TrafficProfile:
         lo = self.low_qps()
         return lo + (self.peak_qps - lo) * self.shape_at(t)
 
+    def mean_rate(self, t0: float, t1: float) -> float:
+        """The mean request rate over [t0, t1): exact for spikes (which may be shorter than the
+        interval, or fall between sample points), the mean of 12 points otherwise."""
+        if self.shape != "spiky":
+            return float(self.rate_at(t0 + (np.arange(12) + 0.5) * (t1 - t0) / 12).mean())
+        period = DAY / self.spikes_per_day
+        half = self.spike_minutes * 30.0
+        k0, k1 = math.floor((t0 - period / 2 - half) / period), math.ceil((t1 - period / 2 + half) / period)
+        inside = sum(max(0.0, min(t1, k * period + period / 2 + half) - max(t0, k * period + period / 2 - half))
+                     for k in range(k0, k1 + 1))
+        lo = self.low_qps()
+        return lo + (self.peak_qps - lo) * inside / (t1 - t0)
+
     def scaled(self, avg_qps: float) -> "TrafficProfile":
         """The same shape and peak/average ratio at another average."""
         peak = avg_qps if self.shape == "flat" else avg_qps * (self.peak_qps / self.avg_qps)
@@ -110,9 +123,9 @@ class TrafficProfile:
         t = t0
         while t < t1:
             e = min(t + step, t1)
-            # The step's mean rate (12 points), so the day's count is right even where a spike
-            # edge falls inside a step.
-            lam = rate if rate is not None else float(self.rate_at(t + (np.arange(12) + 0.5) * (e - t) / 12).mean())
+            # The step's mean rate, so the day's count is right even where a spike edge falls
+            # inside a step.
+            lam = rate if rate is not None else self.mean_rate(t, e)
             chunks.append(_clumped_poisson(t, e, lam, self.burstiness, rng))
             t = e
         return np.sort(np.concatenate(chunks)) if chunks else np.empty(0)
