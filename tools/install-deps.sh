@@ -61,8 +61,9 @@ PYTHON=$VENV/bin/python
 PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
               awslambdaric functions-framework boto3 "moto[server]"
-              # the advisor (advisor/, libsearch-advisor): the simulator and its charts
-              numpy matplotlib
+              # the advisor (advisor/, libsearch-advisor): the simulator and its charts;
+              # hypothesis for its property test (any valid traffic file gives a report)
+              numpy matplotlib hypothesis
               # the web demo's browser test (drives /usr/bin/chromium)
               selenium
               # functions/tests/test_openapi.py: property-based tests from openapi.yaml
