@@ -29,13 +29,11 @@ from .model import (
     OptionResult,
     Sweep,
     break_even,
-    evaluate,
     evaluate_with_intervals,
     recommend,
     sweep,
 )
-from .options import FunctionOption as FunctionOptionT
-from .options import Option, default_options, select_options
+from .options import FunctionOption as FunctionOptionT, Option, default_options, select_options
 from .prices import Prices, load_prices
 from .profile import Artefacts, Profile, load_profile, profile
 from .traffic import Trace, Traffic, TrafficProfile, load_trace, load_traffic, traffic_from_json

@@ -37,7 +37,6 @@ from .options import (
     FunctionOption,
     HybridOption,
     Option,
-    ServiceOption,
     Usage,
     monthly_cost,
     required_prices,
@@ -191,7 +190,7 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
         warm, occ, cold = samples(o, sp)
         body, log = _bytes(o, sp)
         lats, ws = [], []
-        req = billed = warm_billed = isec = colds = fn_req = fn_billed = fn_log = 0.0
+        req = billed = warm_billed = isec = colds = fn_req = fn_billed = 0.0
         peak = 0
         billed_from = ""
         if isinstance(o, FunctionOption):
@@ -284,8 +283,12 @@ def evaluate_with_intervals(profile: Profile, traffic: Traffic, options: Sequenc
     main = evaluate(profile, traffic, options, prices, seed, cap, free_tier, rtt_ms)
     slices = {n: s.repeat_slices() for n, s in profile.surfaces.items()}
     runs = max(len(v) for v in slices.values())
-    variants = [evaluate(_with_surfaces(profile, lambda n, s, k=k: slices[n][k % len(slices[n])]), traffic, options,
-                         prices, seed + 1 + k, min(cap, interval_cap), free_tier, rtt_ms) for k in range(runs)]
+
+    def repeat(k: int) -> Callable[[str, SurfaceProfile], SurfaceProfile]:
+        return lambda n, s: slices[n][k % len(slices[n])]
+
+    variants = [evaluate(_with_surfaces(profile, repeat(k)), traffic, options, prices, seed + 1 + k,
+                         min(cap, interval_cap), free_tier, rtt_ms) for k in range(runs)]
     variants.append(evaluate(profile, traffic, [_half_keep_alive(o) for o in options], prices, seed,
                              min(cap, interval_cap), free_tier, rtt_ms))
     for i, r in enumerate(main):

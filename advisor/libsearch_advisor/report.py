@@ -99,11 +99,11 @@ def cost_chart(path: pathlib.Path, sw: Sweep, results: Sequence[OptionResult], b
     here: List[Tuple[float, int, str]] = []
     for i, r in enumerate(results):
         o = r.option
-        c = np.array(sw.costs[o.name], dtype=float)
-        zero |= bool((c <= 0).any())
+        line = np.array(sw.costs[o.name], dtype=float)
+        zero |= bool((line <= 0).any())
         # A $0 bill (a free tier) has no place on a log axis: those points are left out, not
         # drawn at a floor (which would show a false flat stretch).
-        ax.plot(sw.qps, np.where(c > 0, c, np.nan), linewidth=1.7, markersize=5, markevery=1,
+        ax.plot(sw.qps, np.where(line > 0, line, np.nan), linewidth=1.7, markersize=5, markevery=1,
                 alpha=1.0 if o.shipped else 0.55, label=_label(r), **_style(i))  # type: ignore[arg-type]
         if r.monthly_cost > 0:
             here.append((r.monthly_cost, i, o.name))
@@ -222,7 +222,7 @@ def markdown(advice: "Advice", traffic: Traffic, profile: Profile, prices: Price
         L.append(f"| {name} | {_usd(r.monthly_cost)} ({_range(*r.cost_range, fmt=_usd)}) | " + " | ".join(cells)
                  + f" | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} ({_range(*r.p99_range)}) | {_pct(*r.cold_range)} | "
                  f"{_ms(r.cold_start_ms) if r.cold_start_ms else '-'} |")
-    L += ["", f"The same traffic shape at other averages (monthly cost; the last column counts every free tier):",
+    L += ["", "The same traffic shape at other averages (monthly cost; the last column counts every free tier):",
           "", "| option | " + " | ".join(f"{m:g}x ({_qps(traffic.avg_qps * m)} QPS)" for m in MULTIPLES)
           + " | 1x with free tiers |", "|---|" + "---:|" * (len(MULTIPLES) + 1)]
     for r in sorted(results, key=lambda r: r.monthly_cost):

@@ -11,7 +11,7 @@ import pytest
 
 from libsearch_advisor import TrafficProfile, advise, load_prices, select_options
 from libsearch_advisor.model import evaluate, evaluate_with_intervals, recommend
-from libsearch_advisor.profile import SurfaceProfile, report_durations
+from libsearch_advisor.profile import report_durations
 from libsearch_advisor.simulate import simulate_fleet
 
 from advisor_util import synthetic_profile

@@ -17,8 +17,7 @@ import pathlib
 import tempfile
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from libsearch_advisor import advise, load_traffic
 from libsearch_advisor.model import MULTIPLES, scaled
