@@ -78,7 +78,8 @@ def _reasons(d: Decision, results: Sequence[OptionResult], bes: Sequence[BreakEv
         names = ", ".join(f"{r.option.label} ({_usd(r.monthly_cost)}, one cold start "
                           f"{_ms(r.cold_start_ms) + ' ms' if r.cold_start_ms else 'none'})" for r in d.ties)
         out.append(f"It ties on cost with {names}: their monthly costs are equal within the model's uncertainty "
-                   f"(the intervals from the profile's repeats overlap, or differ by less than a cent). The tie is "
+                   f"(run on each repeat of the profile and with half the keep-alive, the cost difference changes "
+                   f"sign or stays under a cent). The tie is "
                    f"broken by the stated rule: the faster cold start first "
                    f"({_ms(rec.cold_start_ms) + ' ms' if rec.cold_start_ms else 'none: no request waits for one'}"
                    f" here), then operational simplicity (rank {SIMPLICITY[rec.option.platform]}: "
@@ -87,7 +88,7 @@ def _reasons(d: Decision, results: Sequence[OptionResult], bes: Sequence[BreakEv
         nxt = others[0]
         out.append(f"It is the cheapest{' option meeting the latency target' if target is not None else ''}: "
                    f"{_usd(rec.monthly_cost)}/month ({_bill_text(rec)}) vs {_usd(nxt.monthly_cost)} for the next "
-                   f"cheapest, {nxt.option.label}; the cost intervals do not overlap.")
+                   f"cheapest, {nxt.option.label}, in every run of the model.")
     if isinstance(rec.option, FunctionOptionT):
         out.append(f"It needs at most {rec.usage.peak_instances} concurrent instance(s) and bills "
                    f"{rec.usage.requests:,.0f} requests/month; {rec.cold_share:.2%} of requests hit a cold start "

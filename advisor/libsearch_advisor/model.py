@@ -18,9 +18,9 @@ Intervals (`evaluate_with_intervals`): the model is run again on each repeat of 
 profile alone (the profiler measures in repeats, spread over its run; an older profile is
 cut into three in the order measured), each with other random draws, and the function
 options once more with half their keep-alive (an unpublished assumption). Each figure's
-interval is the range of those runs. Options whose cost intervals overlap (or differ by
-less than a cent) tie; `recommend` breaks ties by the time of one cold start, then by
-operational simplicity (options.SIMPLICITY).
+interval is the range of those runs. Two options tie when their cost difference changes sign
+between runs, or is under a cent in one (`ties_with`); `recommend` breaks ties by the time of
+one cold start, then by operational simplicity (options.SIMPLICITY).
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ class OptionResult:
     p50_range: Range = (math.nan, math.nan)
     p99_range: Range = (math.nan, math.nan)
     cold_range: Range = (math.nan, math.nan)
+    cost_runs: List[float] = field(default_factory=list)  # The monthly cost in each run (main first).
 
     def __post_init__(self) -> None:
         if math.isnan(self.cost_range[0]):
@@ -293,7 +294,8 @@ def evaluate_with_intervals(profile: Profile, traffic: Traffic, options: Sequenc
                              min(cap, interval_cap), free_tier, rtt_ms))
     for i, r in enumerate(main):
         every = [r] + [v[i] for v in variants]
-        r.cost_range = (min(x.monthly_cost for x in every), max(x.monthly_cost for x in every))
+        r.cost_runs = [x.monthly_cost for x in every]
+        r.cost_range = (min(r.cost_runs), max(r.cost_runs))
         r.p50_range = (min(x.p50_ms for x in every), max(x.p50_ms for x in every))
         r.p99_range = (min(x.p99_ms for x in every), max(x.p99_ms for x in every))
         r.cold_range = (min(x.cold_share for x in every), max(x.cold_share for x in every))
@@ -313,7 +315,14 @@ def meets_target(r: OptionResult, target: Optional[float]) -> bool:
 
 
 def ties_with(a: OptionResult, b: OptionResult) -> bool:
-    """Equal monthly cost within the model's uncertainty: the intervals overlap (or are < 1 cent apart)."""
+    """Equal monthly cost within the model's uncertainty. Within one run every option sees the same
+    arrivals, so the runs are compared pairwise: a tie when the cost difference changes sign between
+    runs or stays within a cent in one of them. (Comparing the intervals would count the traffic's
+    own sampling noise, which every option shares, as uncertainty between them.) Without runs:
+    the intervals overlap."""
+    if a.cost_runs and len(a.cost_runs) == len(b.cost_runs):
+        d = [x - y for x, y in zip(a.cost_runs, b.cost_runs)]
+        return min(d) <= TIE_USD and max(d) >= -TIE_USD
     return a.cost_range[0] <= b.cost_range[1] + TIE_USD and b.cost_range[0] <= a.cost_range[1] + TIE_USD
 
 

@@ -70,8 +70,13 @@ _MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "<"]
 
 
 def _style(i: int) -> Dict[str, object]:
-    return {"color": _COLORS[i % len(_COLORS)], "linestyle": _LINES[i % len(_LINES)],
-            "marker": _MARKERS[i % len(_MARKERS)]}
+    """A distinct colour, dash pattern and marker per option; every other option's markers are hollow
+    and larger, so that lines lying on top of each other still show both."""
+    c = _COLORS[i % len(_COLORS)]
+    hollow = i % 2 == 1
+    return {"color": c, "linestyle": _LINES[i % len(_LINES)], "marker": _MARKERS[i % len(_MARKERS)],
+            "markersize": 8 if hollow else 4.5, "markerfacecolor": "none" if hollow else c,
+            "markeredgewidth": 1.3}
 
 
 def _spread(ys: List[float], factor: float) -> List[float]:
@@ -103,8 +108,8 @@ def cost_chart(path: pathlib.Path, sw: Sweep, results: Sequence[OptionResult], b
         zero |= bool((line <= 0).any())
         # A $0 bill (a free tier) has no place on a log axis: those points are left out, not
         # drawn at a floor (which would show a false flat stretch).
-        ax.plot(sw.qps, np.where(line > 0, line, np.nan), linewidth=1.7, markersize=5, markevery=1,
-                alpha=1.0 if o.shipped else 0.55, label=_label(r), **_style(i))  # type: ignore[arg-type]
+        ax.plot(sw.qps, np.where(line > 0, line, np.nan), linewidth=1.6, alpha=1.0 if o.shipped else 0.6,
+                label=_label(r), **_style(i))  # type: ignore[arg-type]
         if r.monthly_cost > 0:
             here.append((r.monthly_cost, i, o.name))
     q = traffic.avg_qps
@@ -122,16 +127,21 @@ def cost_chart(path: pathlib.Path, sw: Sweep, results: Sequence[OptionResult], b
     ax.text(q, 0.99, (f"your traffic: {_qps(q)} QPS " if right else f" your traffic: {_qps(q)} QPS"),
             transform=ax.get_xaxis_transform(), va="top", ha="right" if right else "left", fontsize=9,
             fontweight="bold")
-    # Each option's cost at the user's traffic: a point on its line and a label in a column beside it.
+    # Each option's cost at the user's traffic: a point on its line and a label in a column beside it,
+    # spaced by at least one line of text (in the axis's own log scale).
     if here:
-        ys = _spread([c for c, _, _ in here], 1.32)
-        for (c, i, _), y in zip(here, ys):
-            ax.plot([q], [c], marker="o", markersize=6, color=_COLORS[i % len(_COLORS)], markeredgecolor="black",
-                    zorder=6)
-            ax.annotate(_usd(c), (q, c), xytext=(q / 1.6 if right else q * 1.6, y), textcoords="data",
-                        fontsize=8, color=_COLORS[i % len(_COLORS)], fontweight="bold", va="center",
-                        ha="right" if right else "left",
-                        arrowprops={"arrowstyle": "-", "color": _COLORS[i % len(_COLORS)], "linewidth": 0.8})
+        fig.tight_layout()
+        y0, y1 = ax.get_ylim()
+        height_px = ax.get_window_extent().height
+        step = 10 ** (math.log10(y1 / y0) * 18.0 / max(height_px, 1.0))
+        ys = _spread([c for c, _, _ in here], step)
+        for (c, i, name), y in zip(here, ys):
+            col = _COLORS[i % len(_COLORS)]
+            ax.plot([q], [c], marker="o", markersize=5, color=col, markeredgecolor="black", zorder=6)
+            ax.annotate(f"{name} {_usd(c)}", (q, c), xytext=(q / 2.2 if right else q * 2.2, y), textcoords="data",
+                        fontsize=7.5, color=col, fontweight="bold", va="center", ha="right" if right else "left",
+                        bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                        arrowprops={"arrowstyle": "-", "color": col, "linewidth": 0.7}, zorder=7)
     ax.set_xlabel("average load (queries per second, log scale)")
     ax.set_ylabel("monthly cost (USD, log scale)")
     shape = "trace pattern" if isinstance(traffic, Trace) else f"{traffic.shape} shape"
@@ -213,7 +223,8 @@ def markdown(advice: "Advice", traffic: Traffic, profile: Profile, prices: Price
           f"Traffic: {traffic_text(traffic)}. Monthly cost (730 h) by item, {'with' if free_tier else 'without'} "
           f"free tiers; latency is the client's round trip ({net}), cold starts included. Ranges are the model's "
           f"intervals: its runs on each repeat of the profile and with half the functions' keep-alive. "
-          f"**bold**: the recommendation; *tie*: equal cost within those intervals.", "",
+          f"**bold**: the recommendation; *tie*: equal cost within the model's uncertainty (the cost difference "
+          f"changes sign between those runs, or is under a cent).", "",
           "| option | monthly cost | " + " | ".join(items) + " | p50 ms | p99 ms | cold starts | one cold start, ms |",
           "|---|---:|" + "---:|" * len(items) + "---:|---:|---:|---:|"]
     for r in sorted(results, key=lambda r: r.monthly_cost):

@@ -43,19 +43,25 @@ def test_tie_break_cold_start_then_simplicity() -> None:
     res = evaluate(prof, TrafficProfile("t", 1.0, 1.0), select_options(["cloudrun-service", "fargate-service",
                                                                         "lambda-cpp-x86"]), load_prices(), cap=CAP)
     by = {r.option.name: r for r in res}
-    for r in res:  # Same bill, same interval for all three.
+    for r in res:  # Same bill in every run for all three.
         r.cost = {"compute": 50.0}
+        r.cost_runs = [50.0, 49.0, 51.0]
         r.cost_range = (49.0, 51.0)
     # Services have no request-visible cold start: they beat the function; between them, Cloud Run
     # (a managed service) is simpler than Fargate behind a load balancer.
     d = recommend(res, None)
     assert d.recommendation is by["cloudrun-service"] and {id(t) for t in d.ties} == {id(by["fargate-service"]),
                                                                                      id(by["lambda-cpp-x86"])}
-    # Outside the interval it is not a tie: the cheaper one wins whatever its cold start.
-    by["lambda-cpp-x86"].cost = {"compute": 40.0}
-    by["lambda-cpp-x86"].cost_range = (39.0, 41.0)
+    # Cheaper in every run is not a tie, even with overlapping intervals (the runs' shared traffic
+    # moves every option's bill alike): the cheaper one wins whatever its cold start.
+    by["lambda-cpp-x86"].cost = {"compute": 49.5}
+    by["lambda-cpp-x86"].cost_runs = [49.5, 48.5, 50.5]
+    by["lambda-cpp-x86"].cost_range = (48.5, 50.5)
     d = recommend(res, None)
     assert d.recommendation is by["lambda-cpp-x86"] and not d.ties
+    # A difference that changes sign between runs is a tie.
+    by["lambda-cpp-x86"].cost_runs = [49.5, 49.5, 51.5]
+    assert recommend(res, None).recommendation is by["cloudrun-service"]
 
 
 def test_intervals_come_from_the_profile_repeats() -> None:
@@ -155,3 +161,17 @@ def test_overflow_goes_to_functions_above_the_base_capacity() -> None:
     assert 0 < h.usage.fn_requests < 0.05 * h.usage.requests < eager.usage.fn_requests
     assert h.cost["overflow functions"] > 0 and h.cost["compute"] > 0
     assert eager.cost["overflow functions"] > h.cost["overflow functions"]
+
+
+def test_always_warm_instances_remove_cold_starts_and_bill_the_month() -> None:
+    # A request every ~17 min outlives the keep-alive: nearly every one starts cold. One provisioned
+    # instance (Lambda provisioned concurrency) serves them all warm and bills every second of the month.
+    prof = synthetic_profile()
+    prices = load_prices()
+    t = TrafficProfile("rare", 0.001, 0.001)
+    plain, warm = (evaluate(prof, t, select_options(["lambda-cpp-x86"], {"lambda-cpp-x86": {"always_warm": n}}),
+                            prices, cap=CAP)[0] for n in (0, 1))
+    assert plain.cold_share > 0.3 and warm.cold_share == 0.0
+    assert "always warm" not in plain.cost
+    assert warm.cost["always warm"] >= 1.0 * 730 * 3600 * prices["lambda_provisioned_gb_s"]
+    assert warm.cost["compute"] < plain.cost["compute"]  # Its requests bill at the provisioned rate instead.
