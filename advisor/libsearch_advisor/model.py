@@ -39,6 +39,7 @@ from .options import (
     Option,
     Usage,
     monthly_cost,
+    rebuilds,
     required_prices,
 )
 from .prices import MONTH_HOURS, Prices
@@ -86,6 +87,8 @@ class OptionResult:
     p99_range: Range = (math.nan, math.nan)
     cold_range: Range = (math.nan, math.nan)
     cost_runs: List[float] = field(default_factory=list)  # The monthly cost in each run (main first).
+    updates_where: str = ""  # Where index rebuilds run (traffic with "updates").
+    updates_on_functions: float = 0.0  # What they would cost as Lambda invocations.
 
     def __post_init__(self) -> None:
         if math.isnan(self.cost_range[0]):
@@ -258,12 +261,19 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
         w_all = np.concatenate(ws) if ws else np.empty(0)
         if isinstance(o, HybridOption) and req:
             log = (log * (req - fn_req) + fn_log_bytes * fn_req) / req
-        u = Usage(req, billed, warm_billed, isec, peak, req / (MONTH_HOURS * 3600.0), fn_req, fn_billed, body, log)
+        u = Usage(req, billed, warm_billed, isec, peak, req / (MONTH_HOURS * 3600.0), fn_req, fn_billed, body, log,
+                  (req - fn_req) * float(occ.mean()) / 1000.0)
         is_fn = isinstance(o, FunctionOption) or isinstance(o, HybridOption)
         one_cold = (float(np.median(cold if isinstance(o, FunctionOption) else fcold)) + rtt_ms) if is_fn else 0.0
-        out.append(OptionResult(o, monthly_cost(o, u, prices, free_tier), u, _wquantile(lat_all, w_all, 0.5),
+        bill, bill_free = monthly_cost(o, u, prices, free_tier), monthly_cost(o, u, prices, True)
+        where, on_fn = "", 0.0
+        upd = traffic.updates
+        if upd is not None and upd.rebuilds_per_day > 0 and upd.rebuild_cpu_s > 0:
+            cost, where, on_fn = rebuilds(o, u, upd.rebuilds_per_day, upd.rebuild_cpu_s, upd.rebuild_memory_mb, prices)
+            bill["updates"] = bill_free["updates"] = cost
+        out.append(OptionResult(o, bill, u, _wquantile(lat_all, w_all, 0.5),
                                 _wquantile(lat_all, w_all, 0.99), colds / req if req else 0.0, lat_all, w_all,
-                                one_cold, monthly_cost(o, u, prices, True), billed_from))
+                                one_cold, bill_free, billed_from, updates_where=where, updates_on_functions=on_fn))
     return out
 
 
@@ -353,7 +363,7 @@ def recommend(results: Sequence[OptionResult], target: Optional[float]) -> Decis
 
 def scaled(traffic: Traffic, avg_qps: float) -> Traffic:
     if isinstance(traffic, Trace):
-        return Trace(traffic.name, traffic.times * (traffic.avg_qps / avg_qps))  # Same pattern, faster.
+        return Trace(traffic.name, traffic.times * (traffic.avg_qps / avg_qps), traffic.updates)  # Same pattern, faster.
     return traffic.scaled(avg_qps)
 
 

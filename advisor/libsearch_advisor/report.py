@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from . import Advice
 
 # The bill's items, in the order of the tables' columns.
-ITEMS = ("compute", "requests", "front door", "load balancer", "always warm", "overflow functions", "egress", "logs")
+ITEMS = ("compute", "requests", "front door", "load balancer", "always warm", "overflow functions", "egress", "logs",
+         "updates")
 
 
 def _usd(x: float) -> str:
@@ -241,6 +242,20 @@ def markdown(advice: "Advice", traffic: Traffic, profile: Profile, prices: Price
         L.append(f"| {_label(r)} | " + " | ".join(row) + f" | {_usd(sum(r.cost_free_tier.values()))} |")
     L += ["", f"Free tiers: {FREE_TIER_NOTE} They are {'counted' if free_tier else 'not counted'} above "
               f"({'--free-tier' if free_tier else 'add --free-tier to count them'}).", ""]
+    upd = traffic.updates
+    if upd is not None and upd.rebuilds_per_day > 0 and upd.rebuild_cpu_s > 0:
+        L += ["## Index updates", "",
+              f"{upd.rebuilds_per_day:g} rebuilds a day, {upd.rebuild_cpu_s:g} CPU seconds and {upd.rebuild_memory_mb:g} "
+              f"MB each (the traffic file's \"updates\"). Functions cannot rebuild in the background, so function "
+              f"options run them as Lambda invocations; a service runs them in place when it has the memory and "
+              f"spare CPU. Searching on a service with the updates on functions (the hybrid of search and updates) "
+              f"wins when an instance lacks the memory or spare CPU, or when searches must not share an instance "
+              f"with a rebuild (its latency); otherwise it adds the functions' cost to a rebuild that was free.", "",
+              "| option | where the rebuilds run | their cost | on functions instead |", "|---|---|---:|---:|"]
+        for r in sorted(results, key=lambda r: r.monthly_cost):
+            L.append(f"| {_label(r)} | {r.updates_where} | {_usd(r.cost.get('updates', 0.0))} | "
+                     f"{_usd(r.updates_on_functions)} |")
+        L.append("")
     L += ["## Charts", ""] + [f"![{c}]({c})" for c in charts]
     L += ["", "## Break-even", ""]
     if bes:

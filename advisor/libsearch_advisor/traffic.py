@@ -24,7 +24,26 @@ SHAPES = ("flat", "business_hours", "diurnal", "spiky")
 REL_TOL = 1e-9
 MIN_TRACE_S = 1.0
 _FIELDS = {"name", "avg_qps", "peak_qps", "shape", "burstiness", "spikes_per_day", "spike_minutes", "trace",
-           "description"}
+           "description", "updates"}
+_UPDATE_FIELDS = {"rebuilds_per_day", "rebuild_cpu_s", "rebuild_memory_mb"}
+
+
+@dataclass(frozen=True)
+class Updates:
+    """Index rebuilds besides the searches ("updates" in a traffic file): how often, the CPU seconds
+    one takes (the `libsearch index` run's user time) and the memory it needs."""
+
+    rebuilds_per_day: float = 0.0
+    rebuild_cpu_s: float = 0.0
+    rebuild_memory_mb: float = 2048.0
+
+    def __post_init__(self) -> None:
+        for k in _UPDATE_FIELDS:
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise TrafficError(f"updates: {k} = {v!r}; it must be a finite number >= 0")
+        if self.rebuild_memory_mb <= 0:
+            raise TrafficError("updates: rebuild_memory_mb must be > 0")
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,7 @@ class TrafficProfile:
     burstiness: float = 0.0
     spikes_per_day: int = 3
     spike_minutes: float = 15.0
+    updates: Optional[Updates] = None
 
     def __post_init__(self) -> None:
         where = f"traffic '{self.name}'"
@@ -114,7 +134,7 @@ class TrafficProfile:
         """The same shape and peak/average ratio at another average."""
         peak = avg_qps if self.shape == "flat" else avg_qps * (self.peak_qps / self.avg_qps)
         return TrafficProfile(self.name, avg_qps, peak, self.shape, self.burstiness,
-                              self.spikes_per_day, self.spike_minutes)
+                              self.spikes_per_day, self.spike_minutes, self.updates)
 
     def arrivals(self, t0: float, t1: float, rng: np.random.Generator, step: float = 60.0,
                  rate: Optional[float] = None) -> np.ndarray:
@@ -148,6 +168,7 @@ class Trace:
 
     name: str
     times: np.ndarray
+    updates: Optional[Updates] = None
 
     @property
     def duration(self) -> float:
@@ -206,14 +227,25 @@ def traffic_from_json(raw: Any, where: str, base: Optional[pathlib.Path] = None)
     if unknown:
         raise TrafficError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}")
     name = str(raw.get("name") or (base.stem if base else "traffic"))
+    updates = None
+    if "updates" in raw:
+        u = raw["updates"]
+        if not isinstance(u, dict) or set(u) - _UPDATE_FIELDS:
+            raise TrafficError(f"{where}: \"updates\" must be an object with {', '.join(sorted(_UPDATE_FIELDS))}")
+        try:
+            updates = Updates(**u)
+        except TrafficError as e:
+            raise TrafficError(f"{where}: {e}") from None
     if "trace" in raw:
         tp = pathlib.Path(raw["trace"])
-        return load_trace(tp if tp.is_absolute() or base is None else base.parent / tp, name)
+        t = load_trace(tp if tp.is_absolute() or base is None else base.parent / tp, name)
+        return Trace(t.name, t.times, updates)
     if "avg_qps" not in raw:
         raise TrafficError(f"{where}: missing avg_qps (or give \"trace\": FILE)")
     kw: Dict[str, Any] = {k: raw[k] for k in ("shape", "burstiness", "spikes_per_day", "spike_minutes") if k in raw}
     try:
-        return TrafficProfile(name, raw["avg_qps"], raw["peak_qps"] if "peak_qps" in raw else raw["avg_qps"], **kw)
+        return TrafficProfile(name, raw["avg_qps"], raw["peak_qps"] if "peak_qps" in raw else raw["avg_qps"],
+                              updates=updates, **kw)
     except TrafficError as e:
         raise TrafficError(f"{where}: {e}") from None
 

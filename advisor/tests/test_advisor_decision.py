@@ -175,3 +175,20 @@ def test_always_warm_instances_remove_cold_starts_and_bill_the_month() -> None:
     assert "always warm" not in plain.cost
     assert warm.cost["always warm"] >= 1.0 * 730 * 3600 * prices["lambda_provisioned_gb_s"]
     assert warm.cost["compute"] < plain.cost["compute"]  # Its requests bill at the provisioned rate instead.
+
+
+def test_index_rebuilds_run_on_functions_or_on_a_service_with_room() -> None:
+    from libsearch_advisor.traffic import traffic_from_json
+
+    prices = load_prices()
+    t = traffic_from_json({"avg_qps": 2, "updates": {"rebuilds_per_day": 24, "rebuild_cpu_s": 60,
+                                                     "rebuild_memory_mb": 3008}}, "t")
+    res = {r.option.name: r for r in evaluate(synthetic_profile(), t, select_options(
+        ["lambda-cpp-x86", "fargate-service", "ec2-vm"]), prices, cap=CAP)}
+    # 730 rebuilds a month, 60 s each at 3,008 MB (1.7 vCPU: not slowed), billed as GB-s.
+    by_hand = 730 * (60 * 3008 / 1024 * prices["lambda_x86_gb_s"] + 0.2 / 1e6)
+    assert res["lambda-cpp-x86"].cost["updates"] == pytest.approx(by_hand)
+    assert res["fargate-service"].cost["updates"] == pytest.approx(by_hand)  # 2 GB tasks: too small.
+    assert "needs 3008 MB" in res["fargate-service"].updates_where
+    assert res["ec2-vm"].cost["updates"] == 0.0 and "spare CPU" in res["ec2-vm"].updates_where
+    assert res["ec2-vm"].updates_on_functions == pytest.approx(by_hand)
