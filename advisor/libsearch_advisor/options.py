@@ -203,6 +203,9 @@ def select_options(names: Optional[Sequence[str]] = None,
             setattr(o, k, v)
             o.notes[k] = "user-set"
         _check(o)
+    for o in opts.values():  # High availability is a labelled choice: the label says which way it is set.
+        if isinstance(o, ServiceOption) and o.ha:
+            o.label += ", HA: 2+ instances in 2 zones"
     return [opts[n] for n in (names or opts)]
 
 

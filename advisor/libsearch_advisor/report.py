@@ -28,7 +28,7 @@ ITEMS = ("compute", "requests", "front door", "load balancer", "always warm", "o
 def _usd(x: float) -> str:
     if x == 0:
         return "$0"
-    return f"${x:,.2f}" if x >= 0.995 else f"${x:.3f}" if x >= 0.0095 else f"${x:.1e}"
+    return f"${x:,.2f}" if x >= 0.995 else f"${x:.3f}" if x >= 0.0095 else "<$0.01"
 
 
 def _ms(x: float) -> str:
@@ -175,7 +175,8 @@ def latency_chart(path: pathlib.Path, results: Sequence[OptionResult], traffic: 
     err = np.array([[r.p99_ms - r.p99_range[0] for r in rs], [r.p99_range[1] - r.p99_ms for r in rs]])
     ax.barh(y + h / 2, p50, h, color="#9ecae1", label="p50 (median)")
     ax.barh(y - h / 2, p99, h, color="#08519c", xerr=err, ecolor="black", capsize=3,
-            label="p99 (1 request in 100 is slower); whisker: interval from the profile's repeats")
+            label="p99 (1 request in 100 is slower); whisker: its interval (the profile's repeats, half the "
+                  "keep-alive)")
     for k, r in enumerate(rs):
         ax.text(r.p50_ms * 1.08, k + h / 2, f"{_ms(r.p50_ms)} ms", va="center", fontsize=8)
         ax.text(max(r.p99_range[1], r.p99_ms) * 1.08, k - h / 2,
@@ -184,12 +185,12 @@ def latency_chart(path: pathlib.Path, results: Sequence[OptionResult], traffic: 
     ax.set_yticks(y)
     ax.set_yticklabels([_label(r) for r in rs], fontsize=8.5)
     ax.set_xscale("log")
-    ax.set_xlim(min(p50) / 1.5, max(max(r.p99_range[1] for r in rs), max(p99)) * 6)
+    ax.set_xlim(min(p50) / 1.5, max(max(r.p99_range[1] for r in rs), max(p99)) * 30)  # Room for the labels.
     net = f"loopback + {rtt_ms:g} ms network round trip" if rtt_ms else "measured on loopback, no network"
     ax.set_xlabel(f"latency per request, ms (log scale; {net})")
     ax.set_title(f"Latency per option at {_qps(traffic.avg_qps)} QPS average ({traffic.name})", fontsize=10)
     ax.grid(True, axis="x", which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1 - 0.6 / max(len(rs), 1)), ncol=1,
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.5 / max(len(rs), 1)), ncol=1,
               frameon=False)
     fig.tight_layout()
     fig.savefig(path)
@@ -238,7 +239,9 @@ def markdown(advice: "Advice", traffic: Traffic, profile: Profile, prices: Price
           "", "| option | " + " | ".join(f"{m:g}x ({_qps(traffic.avg_qps * m)} QPS)" for m in MULTIPLES)
           + " | 1x with free tiers |", "|---|" + "---:|" * (len(MULTIPLES) + 1)]
     for r in sorted(results, key=lambda r: r.monthly_cost):
-        row = [_usd(sw.costs[r.option.name][sw.at(traffic.avg_qps * m)]) for m in MULTIPLES]
+        # 1x is the main run's (the table above); the others come from the sweep.
+        row = [_usd(r.monthly_cost if m == 1.0 else sw.costs[r.option.name][sw.at(traffic.avg_qps * m)])
+               for m in MULTIPLES]
         L.append(f"| {_label(r)} | " + " | ".join(row) + f" | {_usd(sum(r.cost_free_tier.values()))} |")
     L += ["", f"Free tiers: {FREE_TIER_NOTE} They are {'counted' if free_tier else 'not counted'} above "
               f"({'--free-tier' if free_tier else 'add --free-tier to count them'}).", ""]

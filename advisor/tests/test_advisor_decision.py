@@ -127,7 +127,7 @@ def test_unshipped_arm64_options_are_labelled_and_never_recommended(qps: float, 
     unshipped = {r.option.name for r in a.results if not r.option.shipped}
     assert unshipped == {"lambda-cpp-arm", "ec2-vm-arm"}
     md = (tmp_path / "report.md").read_text()
-    assert "Lambda C++ (arm64) (not shipped)" in md and "EC2 VM m7g.large (C++, 2 vCPU, Graviton) (not shipped)" in md
+    assert "Lambda C++ (arm64) (not shipped)" in md and "EC2 VM m7g.large (C++, 2 vCPU, Graviton), HA: 2+ instances in 2 zones (not shipped)" in md
     for b in a.break_even:
         assert b.function_option not in unshipped and b.service_option not in unshipped
 
