@@ -106,15 +106,15 @@ def test_load_balancer_bills_connections_not_requests() -> None:
 def test_advise_recommends_functions_when_quiet_and_a_service_when_busy() -> None:
     prof = synthetic_profile()
     grid = [0.01, 0.1, 1, 10, 100, 1000]
-    quiet = advise(prof, {"name": "quiet", "avg_qps": 0.05}, sweep_qps=grid)
+    quiet = advise(prof, {"name": "quiet", "avg_qps": 0.05}, sweep_qps=grid, cap=20_000)
     assert quiet.recommendation.option.kind == "function"
-    busy = advise(prof, {"name": "busy", "avg_qps": 500}, sweep_qps=grid)
+    busy = advise(prof, {"name": "busy", "avg_qps": 500}, sweep_qps=grid, cap=20_000)
     assert busy.recommendation.option.kind in ("service", "hybrid")
     assert quiet.break_even and 1 < quiet.break_even[0].qps < 1000
     assert quiet.break_even[0].direction == "service cheaper above"
     # A request every ~17 min on average outlives the keep-alive (600-900 s): most requests start
     # an instance, which a p99 target of 5 ms rules out.
-    strict = advise(prof, {"name": "rare", "avg_qps": 0.001}, p99_target_ms=5, sweep_qps=grid)
+    strict = advise(prof, {"name": "rare", "avg_qps": 0.001}, p99_target_ms=5, sweep_qps=grid, cap=20_000)
     assert min(r.cold_share for r in strict.results if r.option.kind == "function") > 0.3
     assert strict.recommendation.p99_ms <= 5
     assert strict.recommendation.option.kind != "function"
@@ -123,7 +123,7 @@ def test_advise_recommends_functions_when_quiet_and_a_service_when_busy() -> Non
 def test_deterministic() -> None:
     prof = synthetic_profile()
     t = TrafficProfile("t", 3.0, 6.0, "diurnal", burstiness=1.0)
-    a = evaluate(prof, t, select_options(), load_prices(), seed=4)
-    b = evaluate(prof, t, select_options(), load_prices(), seed=4)
+    a = evaluate(prof, t, select_options(), load_prices(), seed=4, cap=20_000)
+    b = evaluate(prof, t, select_options(), load_prices(), seed=4, cap=20_000)
     assert [r.monthly_cost for r in a] == [r.monthly_cost for r in b]
     assert [r.p99_ms for r in a] == [r.p99_ms for r in b]

@@ -85,7 +85,7 @@ def _check_report(path: pathlib.Path) -> None:
             assert r.p99_range[0] <= r.p99_ms <= r.p99_range[1]
 
 
-@examples(12)
+@examples(8)
 @given(traffic_files())
 def test_any_traffic_file_gives_a_report(raw: dict) -> None:
     with tempfile.TemporaryDirectory() as d:
@@ -94,7 +94,7 @@ def test_any_traffic_file_gives_a_report(raw: dict) -> None:
         _check_report(p)
 
 
-@examples(6)
+@examples(4)
 @given(trace_files())
 def test_any_trace_gives_a_report(text: str) -> None:
     with tempfile.TemporaryDirectory() as d:
