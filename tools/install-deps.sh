@@ -62,8 +62,9 @@ PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
               awslambdaric functions-framework boto3 "moto[server]"
               # the advisor (advisor/, libsearch-advisor): the simulator and its charts;
-              # hypothesis for its property test (any valid traffic file gives a report)
-              numpy matplotlib hypothesis
+              # hypothesis for its property test (any valid traffic file gives a report),
+              # pyarrow for the hourly request-log aggregates (Parquet)
+              numpy matplotlib hypothesis pyarrow
               # the web demo's browser test (drives /usr/bin/chromium)
               selenium
               # functions/tests/test_openapi.py: property-based tests from openapi.yaml

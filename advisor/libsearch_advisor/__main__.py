@@ -41,7 +41,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="idle time before each request and cold start (default 100: isolated requests)")
     a = sub.add_parser("advise", help="simulate every option and write report.md and PNG charts")
     a.add_argument("--profile", required=True, help="profile JSON from `profile`")
-    a.add_argument("--traffic", required=True, help="traffic JSON (avg/peak QPS, shape, burstiness) or a trace file")
+    a.add_argument("--traffic", help="traffic JSON (avg/peak QPS, shape, burstiness) or a trace file")
+    a.add_argument("--logs", help="instead of --traffic: the hourly log aggregates (dt=.../hour=.../part-0.parquet) "
+                                  "under a directory or s3://bucket/prefix, as the surfaces logged your traffic")
     a.add_argument("--prices", help="price overrides (JSON, same names as the defaults)")
     a.add_argument("--out", required=True, help="directory for report.md and the charts")
     a.add_argument("--options", help="comma-separated subset of the options (default: all)")
@@ -72,7 +74,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                       f"p99 {m['warm_p99_ms']:.2f} ms, CPU/query p50 {m['cpu_p50_ms']:.3f} ms")
             print(f"wrote {args.out}")
             return 0
-        adv = advise(args.profile, args.traffic, args.prices, args.out,
+        if (args.traffic is None) == (args.logs is None):
+            raise AdvisorInputError("give either --traffic FILE or --logs DIR (the hourly log aggregates)")
+        from .logs import load_partitions
+
+        traffic = args.traffic if args.logs is None else load_partitions(args.logs)
+        adv = advise(args.profile, traffic, args.prices, args.out,
                      args.options.split(",") if args.options else None, parse_set(args.set), args.p99_target_ms,
                      args.seed, free_tier=args.free_tier, rtt_ms=args.rtt_ms)
         for w in adv.warnings:

@@ -363,7 +363,8 @@ def recommend(results: Sequence[OptionResult], target: Optional[float]) -> Decis
 
 def scaled(traffic: Traffic, avg_qps: float) -> Traffic:
     if isinstance(traffic, Trace):
-        return Trace(traffic.name, traffic.times * (traffic.avg_qps / avg_qps), traffic.updates)  # Same pattern, faster.
+        f = traffic.avg_qps / avg_qps  # The same pattern, faster or slower.
+        return Trace(traffic.name, traffic.times * f, traffic.updates, None if traffic.span is None else traffic.span * f)
     return traffic.scaled(avg_qps)
 
 

@@ -169,11 +169,14 @@ class Trace:
     name: str
     times: np.ndarray
     updates: Optional[Updates] = None
+    span: Optional[float] = None  # Seconds covered, when known (whole hours of logs); else first to last.
 
     @property
     def duration(self) -> float:
-        """Seconds the trace covers: its first to last timestamp, at least MIN_TRACE_S (a trace whose
-        timestamps are all equal is one burst, not an infinite rate)."""
+        """Seconds the trace covers: `span`, or its first to last timestamp, at least MIN_TRACE_S (a
+        trace whose timestamps are all equal is one burst, not an infinite rate)."""
+        if self.span is not None:
+            return max(self.span, MIN_TRACE_S)
         return max(float(self.times[-1] - self.times[0]) if len(self.times) > 1 else 0.0, MIN_TRACE_S)
 
     @property
