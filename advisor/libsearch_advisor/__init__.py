@@ -33,7 +33,7 @@ from .model import (
     recommend,
     sweep,
 )
-from .options import FunctionOption as FunctionOptionT, Option, default_options, select_options
+from .options import FunctionOption, Option, default_options, select_options
 from .prices import Prices, load_prices
 from .profile import Artefacts, Profile, load_profile, profile
 from .traffic import Trace, Traffic, TrafficProfile, load_trace, load_traffic, traffic_from_json
@@ -89,7 +89,7 @@ def _reasons(d: Decision, results: Sequence[OptionResult], bes: Sequence[BreakEv
         out.append(f"It is the cheapest{' option meeting the latency target' if target is not None else ''}: "
                    f"{_usd(rec.monthly_cost)}/month ({_bill_text(rec)}) vs {_usd(nxt.monthly_cost)} for the next "
                    f"cheapest, {nxt.option.label}, in every run of the model.")
-    if isinstance(rec.option, FunctionOptionT):
+    if isinstance(rec.option, FunctionOption):
         out.append(f"It needs at most {rec.usage.peak_instances} concurrent instance(s) and bills "
                    f"{rec.usage.requests:,.0f} requests/month; {rec.cold_share:.2%} of requests hit a cold start "
                    f"(interval {rec.cold_range[0]:.2%}-{rec.cold_range[1]:.2%}; keep-alive "
