@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libicu-dev libstemmer-dev             # Unicode analysis, Snowball stemmers (libstemmer, BSD)
   libxapian-dev                         # tests' reference engine and benchmark peer only (GPL)
   libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev zstd libroaring-dev
+  libcurl4-openssl-dev                  # remote indexes in S3 (libcurl signs with SigV4)
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-venv   # python3-venv: the project's .venv

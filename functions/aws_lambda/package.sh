@@ -68,6 +68,11 @@ CMAKE_ARGS=(
   -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
   -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
   -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
+  # Debian's libcurl.a needs static builds of nghttp2, libssh2, librtmp,
+  # libpsl, Kerberos and OpenLDAP, which Debian does not ship: the packaged
+  # zip and layer read local indexes (zip, layer, EFS) until a minimal curl
+  # is built here from source (README "Keeping the catalogue fresh").
+  -DLIBSEARCH_WITH_S3=OFF
   "${STATIC_DEP_ARGS[@]}"
   -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
   -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"

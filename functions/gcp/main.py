@@ -10,7 +10,11 @@ Runs under ``functions-framework`` (the same framework the platform uses)::
 Requests and answers are those of the other surfaces: the C++ handler answers
 through the extension (``libsearch.Index.handle_json``), so the bytes are the
 same; errors are ``{"error": {"code", "message"}}`` with a 4xx/5xx status. The index is opened once per instance, at import, from
-``$LIBSEARCH_INDEX``, else ``index.idx`` next to this file.
+``$LIBSEARCH_INDEX`` (a path, or ``s3://BUCKET/PREFIX`` downloaded to
+``$LIBSEARCH_CACHE_DIR``, default ``/tmp/libsearch``), else ``index.idx`` next to
+this file. Before a request, at most every ``$LIBSEARCH_REFRESH_SECONDS``
+(default 10; 0 never), it is checked for a newer commit; a failed check is
+logged and the last snapshot keeps serving.
 
 Each request writes one JSON line to standard output (Cloud Logging keeps it) for the advisor's
 hourly log aggregates (``libsearch_advisor.logs``): time, surface, cold or warm, status, took_us,
@@ -34,7 +38,12 @@ import libsearch
 from libsearch import _core
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-INDEX = libsearch.Index.open(os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"))
+_REFRESH_SECONDS = float(os.environ.get("LIBSEARCH_REFRESH_SECONDS", "10") or "0")
+REPLICA = libsearch.IndexReplica.open(
+    os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"),
+    cache_dir=os.environ.get("LIBSEARCH_CACHE_DIR", "/tmp/libsearch"),
+    refresh_seconds=max(_REFRESH_SECONDS, 0.0),
+)
 _HEADERS = {"content-type": "application/json"}
 _LOG = os.environ.get("LIBSEARCH_REQUEST_LOG", "1") != "0"
 _LOG_QUERIES = os.environ.get("LIBSEARCH_LOG_QUERIES") == "1"
@@ -63,6 +72,16 @@ def _log(request: Request, status: int, body: str, took_us: float) -> None:
     print(json.dumps(line, separators=(",", ":")), flush=True)
 
 
+def _index() -> libsearch.Index:
+    if _REFRESH_SECONDS > 0:
+        try:
+            REPLICA.maybe_refresh()
+        except libsearch.LibsearchError as e:
+            print(json.dumps({"severity": "WARNING", "message": "index refresh failed", "error": str(e),
+                              "generation": REPLICA.status["generation"]}), flush=True)
+    return REPLICA.index
+
+
 @functions_framework.http
 def search(request: Request) -> Tuple[str, int, dict]:
     """GET: the query string; POST: the JSON body."""
@@ -75,7 +94,7 @@ def search(request: Request) -> Tuple[str, int, dict]:
 
 def _answer(request: Request) -> Tuple[int, str]:
     if request.method == "GET":
-        status, body = INDEX.handle_query_string(request.query_string)
+        status, body = _index().handle_query_string(request.query_string)
     elif request.method == "POST":
         limit = _core.JSON_LIMITS["max_body_bytes"]
         if request.content_length is not None and request.content_length > limit:
@@ -84,7 +103,7 @@ def _answer(request: Request) -> Tuple[int, str]:
                 413, "payload_too_large", f"request body is {request.content_length} bytes; the limit is {limit}"
             )
         else:
-            status, body = INDEX.handle_json(request.get_data(cache=True))
+            status, body = _index().handle_json(request.get_data(cache=True))
     else:
         status, body = _core.error_reply(
             405, "method_not_allowed", f"method {json.dumps(request.method)} is not allowed; use GET or POST"
