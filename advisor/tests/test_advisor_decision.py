@@ -120,7 +120,7 @@ def test_a_profile_measured_under_load_warns(tmp_path) -> None:  # type: ignore[
     assert not advise(prof, {"avg_qps": 1}, cap=CAP, sweep_qps=GRID).warnings
 
 
-@pytest.mark.parametrize("qps", [0.05, 5, 300])
+@pytest.mark.parametrize("qps", [0.05, 300])
 def test_unshipped_arm64_options_are_labelled_and_never_recommended(qps: float, tmp_path) -> None:  # type: ignore[no-untyped-def]
     a = advise(synthetic_profile(), {"avg_qps": qps}, out=tmp_path, cap=CAP, sweep_qps=GRID)
     assert a.recommendation.option.shipped and all(t.option.shipped for t in a.ties)

@@ -72,7 +72,7 @@ def trace_files(draw: st.DrawFn) -> str:
 def _check_report(path: pathlib.Path) -> None:
     with tempfile.TemporaryDirectory() as d:
         out = pathlib.Path(d)
-        a = advise(PROFILE, path, out=out, cap=3_000, sweep_qps=[0.01, 10_000])
+        a = advise(PROFILE, path, out=out, cap=2_000, sweep_qps=[0.01, 10_000])
         md = (out / "report.md").read_text()
         assert md.startswith("# libsearch advisor:") and "**Recommendation:" in md
         assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
@@ -85,7 +85,7 @@ def _check_report(path: pathlib.Path) -> None:
             assert r.p99_range[0] <= r.p99_ms <= r.p99_range[1]
 
 
-@examples(8)
+@examples(6)
 @given(traffic_files())
 def test_any_traffic_file_gives_a_report(raw: dict) -> None:
     with tempfile.TemporaryDirectory() as d:
@@ -94,7 +94,7 @@ def test_any_traffic_file_gives_a_report(raw: dict) -> None:
         _check_report(p)
 
 
-@examples(4)
+@examples(3)
 @given(trace_files())
 def test_any_trace_gives_a_report(text: str) -> None:
     with tempfile.TemporaryDirectory() as d:
