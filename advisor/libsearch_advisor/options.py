@@ -315,8 +315,8 @@ def _lambda(o: FunctionOption, requests: float, billed_ms: float, warm_billed_ms
     bill = {"compute": max(0.0, gb_s - (p["lambda_free_gb_s"] if free else 0)) * p[f"lambda_{o.arch}_gb_s"],
             "requests": max(0.0, requests - (p["lambda_free_requests"] if free else 0)) / 1e6
             * p["lambda_requests_per_million"]}
-    if o.front_door == "alb":
-        bill["front door"] = _alb(p, requests, body_bytes, 1.0, 0.0, True)
+    if o.front_door == "alb":  # Clients keep connections alive as with the services (their defaults).
+        bill["front door"] = _alb(p, requests, body_bytes, 10.0, 60.0, True)
     elif o.front_door != "function_url":
         bill["front door"] = requests / 1e6 * p[f"{o.front_door}_per_million"]
     if o.always_warm:
