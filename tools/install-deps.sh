@@ -62,6 +62,8 @@ PYTHON=$VENV/bin/python
 PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
               awslambdaric functions-framework boto3 "moto[server]"
+              # functions/tests/test_package.py: the SAM template checked by AWS's linter
+              cfn-lint
               # the advisor (advisor/, libsearch-advisor): the simulator and its charts;
               # hypothesis for its property test (any valid traffic file gives a report),
               # pyarrow for the hourly request-log aggregates (Parquet)

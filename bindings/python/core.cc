@@ -365,6 +365,20 @@ void BindUpdates(py::module_& m) {
           }
           return py::make_tuple(r.is_error, r.error_type, py::bytes(r.payload));
         });
+  m.def("handle_rebuild_event", [](const py::bytes& event, const std::string& url,
+                                   const std::string& cache_dir, const std::string& export_url) {
+    std::string text = event;
+    libsearch::RebuildOptions o;
+    o.index_url = url;
+    o.export_url = export_url;
+    o.writer.cache_dir = cache_dir;
+    libsearch::LambdaReply r;
+    {
+      py::gil_scoped_release release;
+      r = libsearch::HandleRebuildEvent(text, o);
+    }
+    return py::make_tuple(r.is_error, r.error_type, py::bytes(r.payload));
+  });
   m.def("handle_update_body", [options](const py::bytes& body, const std::string& key,
                                         const std::string& url, const std::string& cache_dir) {
     std::string text = body;

@@ -22,6 +22,9 @@
 // {"events": [...]}) is applied to the index at $LIBSEARCH_INDEX
 // (s3://BUCKET/PREFIX) as one published commit (libsearch/updates.h), the
 // writer working in $LIBSEARCH_WRITER_DIR (default /tmp/libsearch-writer).
+// With "rebuild", it is the scheduled rebuild: each event rebuilds that index
+// from the catalogue export ($LIBSEARCH_EXPORT or the event's "export") and
+// replays the changes logged since the export started.
 #include <libsearch/index.h>
 #include <libsearch/lambda_event.h>
 #include <libsearch/remote.h>
@@ -101,6 +104,23 @@ int RunUpdates(libsearch::functions::RuntimeApiClient& api) {
   }
 }
 
+// The scheduled rebuild: each event ({"export": URL, "export_started": ms},
+// or $LIBSEARCH_EXPORT) rebuilds the index at $LIBSEARCH_INDEX.
+int RunRebuilds(libsearch::functions::RuntimeApiClient& api) {
+  libsearch::RebuildOptions options;
+  options.index_url = EnvOr("LIBSEARCH_INDEX", "");
+  options.export_url = EnvOr("LIBSEARCH_EXPORT", "");
+  options.writer.cache_dir = EnvOr("LIBSEARCH_WRITER_DIR", "/tmp/libsearch-rebuild");
+  for (;;) {
+    auto inv = api.Next();
+    if (!inv.ok()) {
+      std::fprintf(stderr, "bootstrap: %s\n", inv.status().ToString().c_str());
+      return 1;
+    }
+    if (!Post(api, inv->request_id, libsearch::HandleRebuildEvent(inv->event, options))) return 1;
+  }
+}
+
 int Run() {
   auto client = libsearch::functions::RuntimeApiClient::FromEnvironment();
   if (!client.ok()) {
@@ -108,7 +128,9 @@ int Run() {
     return 1;
   }
   libsearch::functions::RuntimeApiClient& api = **client;
-  if (EnvOr("_HANDLER", "") == std::string("update")) return RunUpdates(api);
+  const std::string handler = EnvOr("_HANDLER", "");
+  if (handler == "update") return RunUpdates(api);
+  if (handler == "rebuild") return RunRebuilds(api);
 
   const std::string path = IndexPath();
   libsearch::ReplicaOptions replica_options;

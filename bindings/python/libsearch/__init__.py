@@ -45,7 +45,13 @@ from ._errors import (
 )
 from ._index import Index
 from ._info import FieldInfo, IndexInfo, SectionInfo, SegmentInfo
-from ._remote import IndexReplica, RemoteWriter, handle_update_body, handle_update_lambda_event
+from ._remote import (
+    IndexReplica,
+    RemoteWriter,
+    handle_rebuild_event,
+    handle_update_body,
+    handle_update_lambda_event,
+)
 from ._request import (
     BatchOptions as BatchOptions,
     Facet,
@@ -71,6 +77,7 @@ __all__ = [
     "RemoteWriter",
     "handle_update_lambda_event",
     "handle_update_body",
+    "handle_rebuild_event",
     "SearchResult",
     "Hit",
     "Facet",

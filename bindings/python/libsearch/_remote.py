@@ -201,6 +201,17 @@ def handle_update_lambda_event(event: Union[str, bytes], *, index_url: str,
     return _core.handle_update_lambda_event(raw, index_url, os.fspath(cache_dir))
 
 
+def handle_rebuild_event(event: Union[str, bytes], *, index_url: str, cache_dir: PathLike,
+                         export_url: str = "") -> Tuple[bool, str, bytes]:
+    """The scheduled rebuild (``libsearch/updates.h``): builds a fresh index
+    from the catalogue export (the event's ``"export"`` or ``export_url``),
+    replays the changes logged since the export started (the event's
+    ``"export_started"``, Unix ms) and publishes it over ``index_url``.
+    Returns ``(is_error, error_type, payload)``; the payload is the report."""
+    raw = event.encode("utf-8") if isinstance(event, str) else event
+    return _core.handle_rebuild_event(raw, index_url, os.fspath(cache_dir), export_url)
+
+
 def handle_update_body(body: Union[str, bytes], *, index_url: str, cache_dir: PathLike,
                        idempotency_key: str = "") -> Tuple[int, str]:
     """A POST of JSON Lines (one event, deduplicated by ``idempotency_key``)
@@ -210,4 +221,10 @@ def handle_update_body(body: Union[str, bytes], *, index_url: str, cache_dir: Pa
     return reply.status, reply.body
 
 
-__all__: List[str] = ["IndexReplica", "RemoteWriter", "handle_update_lambda_event", "handle_update_body"]
+__all__: List[str] = [
+    "IndexReplica",
+    "RemoteWriter",
+    "handle_update_lambda_event",
+    "handle_update_body",
+    "handle_rebuild_event",
+]

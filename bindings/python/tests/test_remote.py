@@ -181,3 +181,156 @@ def test_a_store_that_goes_away_keeps_the_last_snapshot(moto: Moto, tmp_path: pa
         replica.refresh()
     assert ids(replica.index, "tea") == ["1"]
     assert replica.status["failures"] == 1 and "IOError" in replica.status["last_error"]
+
+
+class FaultyProxy:
+    """An HTTP proxy in front of moto that fails requests on purpose: answers
+    500, or drops the connection halfway through a file's download."""
+
+    def __init__(self, target_port: int) -> None:
+        import http.server
+        import threading
+        import urllib.request
+
+        self.mode = "pass"  # pass | 500 | every-other-500 | cut
+        self.count = 0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def relay(self) -> None:
+                proxy.count += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                mode = proxy.mode
+                if mode == "500" or (mode == "every-other-500" and proxy.count % 2 == 1):
+                    self.send_response(500)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                req = urllib.request.Request(f"http://127.0.0.1:{target_port}{self.path}", data=body,
+                                             method=self.command,
+                                             headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                req.add_header("Host", self.headers["Host"])
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, headers, data = r.status, r.headers, r.read()
+                except urllib.error.HTTPError as e:
+                    status, headers, data = e.code, e.headers, e.read()
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if mode == "cut" and self.command == "GET" and "/files/" in self.path:
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    import socket as _socket
+                    self.connection.shutdown(_socket.SHUT_RDWR)
+                    return
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_PUT = do_DELETE = do_HEAD = do_POST = relay
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def test_serving_survives_store_faults(moto: Moto, tmp_path: pathlib.Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """500s (retried) and downloads cut off midway: a refresh
+    fails or succeeds, never serves a partial snapshot, and the last good
+    snapshot keeps answering; once the store heals the next refresh works."""
+    url = f"s3://{BUCKET}/faults"
+    with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "w", schema=SCHEMA) as w:
+        w.upsert(doc("1", "tea", 1.0))
+        w.commit()
+    proxy = FaultyProxy(moto.port)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{proxy.port}")
+    try:
+        replica = libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r", refresh_seconds=0)
+
+        def publish(n: int) -> None:
+            monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto.endpoint)
+            with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "w") as w:
+                w.upsert(doc(str(n), "tea", float(n)))
+                w.commit()
+            monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{proxy.port}")
+
+        publish(2)
+        proxy.mode = "every-other-500"  # Each request's retry succeeds.
+        assert replica.refresh() is True
+        assert sorted(ids(replica.index, "tea")) == ["1", "2"]
+
+        publish(3)
+        proxy.mode = "500"
+        with pytest.raises(libsearch.IOFailure, match="HTTP 500"):
+            replica.refresh()
+        proxy.mode = "cut"  # The new segment's download is cut short.
+        with pytest.raises(libsearch.LibsearchError):
+            replica.refresh()
+        assert sorted(ids(replica.index, "tea")) == ["1", "2"]  # Still the last good one.
+        assert replica.status["failures"] == 2
+
+        proxy.mode = "pass"
+        assert replica.refresh() is True
+        assert sorted(ids(replica.index, "tea")) == ["1", "2", "3"]
+    finally:
+        proxy.stop()
+
+
+KILLED_WRITER = """
+import json, sys
+import libsearch
+url, cache, i = sys.argv[1], sys.argv[2], int(sys.argv[3])
+event = {"Records": [{"messageId": f"k{i}", "body": json.dumps({"sku": str(i), "title": "tea", "price": i})}]}
+print(libsearch.handle_update_lambda_event(json.dumps(event), index_url=url, cache_dir=cache))
+"""
+
+
+def test_update_functions_killed_mid_commit_lose_no_event(moto: Moto, tmp_path: pathlib.Path) -> None:
+    """An update function SIGKILLed at random moments of its batch: the index
+    stays at the previous or the new commit (a replica opens it), and the
+    batch delivered again (as SQS does after the kill) is applied exactly once."""
+    import random
+    import signal
+
+    url = f"s3://{BUCKET}/kills"
+    with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "w0", schema=SCHEMA) as w:
+        w.upsert(doc("0", "tea", 0.0))
+        w.commit()
+    rng = random.Random(18)
+    script = tmp_path / "writer.py"
+    script.write_text(KILLED_WRITER)
+    kills = 0
+    for i in range(1, 13):
+        p = subprocess.Popen([sys.executable, str(script), url, str(tmp_path / "w"), str(i)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 0.6))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.wait(timeout=30)
+        replica = libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r")  # Opens: a whole commit.
+        assert set(ids(replica.index, "tea")) <= {str(n) for n in range(0, i + 1)}
+        # SQS delivers the batch again; it applies once, whether or not the killed one had.
+        redelivered = subprocess.run([sys.executable, str(script), url, str(tmp_path / "w"), str(i)],
+                                     capture_output=True, text=True, timeout=60)
+        assert redelivered.returncode == 0 and '{"batchItemFailures":[]}' in redelivered.stdout, redelivered
+    assert kills >= 3, kills  # The timing did kill writers mid-work.
+    replica = libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r")
+    assert sorted(ids(replica.index, "tea"), key=int) == [str(n) for n in range(0, 13)]
+    with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "check") as w:
+        assert all(w.applied(f"k{n}") for n in range(1, 13))
