@@ -58,11 +58,11 @@ install-advisor: install-python
 
 # The serverless-vs-service advisor (README "Which deployment?"): measures every
 # deployment surface on this machine with the bundled catalogue, then writes a
-# report (report.md + PNG charts) per traffic profile in examples/advisor/ into
+# report (report.md, report.html + PNG charts) per traffic profile in examples/advisor/ into
 # $(ADVISE_DEMO)/<profile>/. If a surface cannot run here, the committed profile
 # measured on the reference machine is used instead (and says so).
 ADVISOR         := $(dir $(PYTHON))libsearch-advisor
-ADVISOR_PROFILE := bench/results/advisor-2026-11-27/profile.json
+ADVISOR_PROFILE := bench/results/advisor-2026-12-07/profile.json
 advise-demo: deps $(BUILD)/build.ninja install-advisor
 	cmake -S . -B $(BUILD) -DLIBSEARCH_BUILD_FUNCTIONS=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS) --target libsearch_cli libsearch_lambda_bootstrap libsearch_http_service

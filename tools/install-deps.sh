@@ -64,8 +64,10 @@ PIP_PACKAGES=(pytest scikit-build-core pybind11
               awslambdaric functions-framework boto3 "moto[server]"
               # functions/tests/test_package.py: the SAM template checked by AWS's linter
               cfn-lint
-              # the advisor (advisor/, libsearch-advisor): the simulator and its charts
-              numpy matplotlib
+              # the advisor (advisor/, libsearch-advisor): the simulator and its charts;
+              # hypothesis for its property test (any valid traffic file gives a report),
+              # pyarrow for the hourly request-log aggregates (Parquet)
+              numpy matplotlib hypothesis pyarrow
               # the web demo's browser test (drives /usr/bin/chromium)
               selenium
               # functions/tests/test_openapi.py: property-based tests from openapi.yaml

@@ -35,17 +35,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--surfaces", help="comma-separated subset of lambda-cpp,lambda-python,gcf-python,service")
     p.add_argument("--cold-runs", type=int, default=10, help="fresh starts per surface (default 10)")
     p.add_argument("--warm", type=int, default=300, help="warm requests per surface (default 300)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="measure in this many rounds over the surfaces (default 3): the report's intervals")
     p.add_argument("--gap-ms", type=float, default=100.0,
                    help="idle time before each request and cold start (default 100: isolated requests)")
     a = sub.add_parser("advise", help="simulate every option and write report.md and PNG charts")
     a.add_argument("--profile", required=True, help="profile JSON from `profile`")
-    a.add_argument("--traffic", required=True, help="traffic JSON (avg/peak QPS, shape, burstiness) or a trace file")
+    a.add_argument("--traffic", help="traffic JSON (avg/peak QPS, shape, burstiness) or a trace file")
+    a.add_argument("--logs", help="instead of --traffic: the hourly log aggregates (dt=.../hour=.../part-0.parquet) "
+                                  "under a directory or s3://bucket/prefix, as the surfaces logged your traffic")
     a.add_argument("--prices", help="price overrides (JSON, same names as the defaults)")
     a.add_argument("--out", required=True, help="directory for report.md and the charts")
     a.add_argument("--options", help="comma-separated subset of the options (default: all)")
     a.add_argument("--set", action="append", default=[], metavar="OPTION.PARAM=VALUE",
                    help="override an option parameter, e.g. lambda-cpp-arm.memory_mb=1769 (repeatable)")
     a.add_argument("--p99-target-ms", type=float, help="recommend the cheapest option with p99 at most this")
+    a.add_argument("--free-tier", action="store_true",
+                   help="count the providers' free tiers (per account and shared by everything in it; off by default)")
+    a.add_argument("--rtt-ms", type=float, default=0.0,
+                   help="network round trip between your clients and the region, added to every request (the "
+                        "profile measures on loopback; default 0)")
     a.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
     try:
@@ -57,7 +66,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                   args.gcf_source, args.service, args.cpp_zip, args.python_zip)
             prof = profile(args.index, artefacts, args.queries,
                            args.surfaces.split(",") if args.surfaces else None, args.cold_runs, args.warm,
-                           args.gap_ms)
+                           args.gap_ms, args.repeats)
             prof.save(args.out)
             for name, s in prof.surfaces.items():
                 m = s.summary()
@@ -65,11 +74,21 @@ def main(argv: Optional[List[str]] = None) -> int:
                       f"p99 {m['warm_p99_ms']:.2f} ms, CPU/query p50 {m['cpu_p50_ms']:.3f} ms")
             print(f"wrote {args.out}")
             return 0
-        adv = advise(args.profile, args.traffic, args.prices, args.out,
+        if (args.traffic is None) == (args.logs is None):
+            raise AdvisorInputError("give either --traffic FILE or --logs DIR (the hourly log aggregates)")
+        from .logs import load_partitions
+
+        traffic = args.traffic if args.logs is None else load_partitions(args.logs)
+        adv = advise(args.profile, traffic, args.prices, args.out,
                      args.options.split(",") if args.options else None, parse_set(args.set), args.p99_target_ms,
-                     args.seed)
+                     args.seed, free_tier=args.free_tier, rtt_ms=args.rtt_ms)
+        for w in adv.warnings:
+            print(f"warning: {w}", file=sys.stderr)
         r = adv.recommendation
         print(f"recommendation: {r.option.label}: ${r.monthly_cost:,.2f}/month, p99 {r.p99_ms:.1f} ms")
+        if adv.ties:
+            print(f"tied on cost with: {', '.join(t.option.label for t in adv.ties)} (broken by cold-start time, "
+                  f"then operational simplicity)")
         for b in adv.break_even:
             print(f"break-even: {b.qps:.3g} QPS ({b.function_option} vs {b.service_option})")
         print(f"wrote {', '.join(str(f) for f in adv.files)}")

@@ -17,12 +17,14 @@ them. bench/functions/measure.py uses the same harness for its tables.
 from __future__ import annotations
 
 import abc
+import dataclasses
 import datetime
 import http.server as http_server
 import json
 import os
 import pathlib
 import platform
+import re
 import stat
 import statistics
 import subprocess
@@ -54,6 +56,7 @@ QUERIES = [
 ]
 SURFACES = ("lambda-cpp", "lambda-python", "gcf-python", "service")
 FORMAT = "libsearch-profile/1"
+LOADED_PER_CORE = 0.75  # Load average per core above which a profile is flagged as measured under load.
 
 
 def percentile(xs: Sequence[float], p: float) -> float:
@@ -354,12 +357,28 @@ class WarmSamples:
     wall_ms: List[float]  # client round trip of each request
     cpu_ms: List[float]  # the runtime's CPU time for the same request
     peak_rss_mib: Optional[float]
+    duration_ms: List[float] = field(default_factory=list)  # the runtime's own REPORT Duration (Lambda)
+    response_bytes: Optional[float] = None  # median answer body
+    log_bytes: Optional[float] = None  # what the surface wrote to its log per request (mean)
+
+
+# The emulator's (and Lambda's) per-invocation report: "REPORT RequestId: ... Duration: 0.85 ms
+# Billed Duration: 1 ms ...". Its Duration is the runtime's time from the invoke to the response,
+# without the client's round trip; AWS bills it rounded up to the next millisecond.
+_REPORT = re.compile(r"^REPORT RequestId: \S+.*?\tDuration: ([0-9.]+) ms\tBilled Duration: ([0-9.]+) ms", re.M)
+
+
+def report_durations(log: str) -> List[float]:
+    """The Duration (ms) of every REPORT line in a Lambda runtime's log, in order."""
+    return [float(m.group(1)) for m in _REPORT.finditer(log)]
 
 
 def warm_requests(surface: Surface, proc: Process, n: int, queries: Sequence[str] = QUERIES,
-                  gap_ms: float = 0.0, first: int = 0) -> "tuple[List[float], List[float]]":
+                  gap_ms: float = 0.0, first: int = 0,
+                  body_bytes: Optional[List[int]] = None) -> "tuple[List[float], List[float]]":
     """`n` sequential requests to a running, warmed-up surface, cycling through `queries` from
-    index `first`, `gap_ms` apart: (round trips, the runtime's CPU time of each) in ms."""
+    index `first`, `gap_ms` apart: (round trips, the runtime's CPU time of each) in ms. The size
+    of each answer body is appended to `body_bytes` if given."""
     pids = surface.runtime_pids(proc)
     wall: List[float] = []
     cpu: List[float] = []
@@ -377,6 +396,8 @@ def warm_requests(surface: Surface, proc: Process, n: int, queries: Sequence[str
         wall.append((t1 - t0) * 1000.0)
         cpu.append((c1 - c0) / 1e6)
         c0 = c1
+        if body_bytes is not None:
+            body_bytes.append(len(body))
         if b'"hits"' not in body:
             raise RuntimeError(f"{surface.name}: unexpected answer {body[:300]!r}")
     return wall, cpu
@@ -390,10 +411,18 @@ def warm_samples(surface: Surface, index: pathlib.Path, n: int, workdir: pathlib
         surface.ready(proc)
         for q in list(queries)[:60] * 3:  # Warm-up: page cache, interpreter, connection pools.
             surface.search({"query": q, "k": 10})
-        wall, cpu = warm_requests(surface, proc, n, queries, gap_ms)
+        time.sleep(0.05)  # The emulator writes its REPORT lines just after each answer.
+        log0 = proc.log()
+        sizes: List[int] = []
+        wall, cpu = warm_requests(surface, proc, n, queries, gap_ms, body_bytes=sizes)
+        time.sleep(0.05)
+        log1 = proc.log()
         rss = [vm_hwm_kib(p) for p in surface.runtime_pids(proc)]
         rss_kib = max([r for r in rss if r is not None], default=None)
-        return WarmSamples(wall, cpu, None if rss_kib is None else round(rss_kib / 1024.0, 1))
+        durations = report_durations(log1[len(log0):]) if log1.startswith(log0) else []
+        return WarmSamples(wall, cpu, None if rss_kib is None else round(rss_kib / 1024.0, 1),
+                           durations if len(durations) == n else [], float(statistics.median(sizes)),
+                           len(log1.encode()[len(log0.encode()):]) / n if log1.startswith(log0) else None)
     finally:
         proc.stop()
 
@@ -412,6 +441,31 @@ class SurfaceProfile:
     peak_rss_mib: Optional[float] = None
     package_bytes: Optional[int] = None
     first_query_page_faults: Dict[str, float] = field(default_factory=dict)  # {"minor", "major"}: medians
+    # The Lambda runtime's own REPORT Duration of each warm request (pairs with warm_ms): what AWS
+    # bills. Empty for other surfaces and for profiles from before it was recorded.
+    duration_ms: List[float] = field(default_factory=list)
+    response_bytes: Optional[float] = None  # Median answer body (egress, load balancer bytes).
+    log_bytes: Optional[float] = None  # Log written per request (the runtime's START/END/REPORT lines...).
+    # The profile in repeats, in the order measured: [{"cold": n, "warm": m}, ...] samples each. The
+    # model's intervals come from running it on each repeat alone.
+    repeats: List[Dict[str, int]] = field(default_factory=list)
+
+    def repeat_slices(self, default: int = 3) -> List["SurfaceProfile"]:
+        """One SurfaceProfile per repeat (or, for a profile without repeats, its samples cut into
+        `default` consecutive parts in the order measured)."""
+        reps = self.repeats or [
+            {"cold": len(self.cold_ms) * (k + 1) // default - len(self.cold_ms) * k // default,
+             "warm": len(self.warm_ms) * (k + 1) // default - len(self.warm_ms) * k // default}
+            for k in range(default)]
+        out, c0, w0 = [], 0, 0
+        for r in reps:
+            c1, w1 = c0 + r["cold"], w0 + r["warm"]
+            if c1 > c0 and w1 > w0:
+                out.append(dataclasses.replace(
+                    self, cold_ms=self.cold_ms[c0:c1], warm_ms=self.warm_ms[w0:w1], cpu_ms=self.cpu_ms[w0:w1],
+                    duration_ms=self.duration_ms[w0:w1] if self.duration_ms else [], repeats=[]))
+            c0, w0 = c1, w1
+        return out or [self]
 
     def summary(self) -> Dict[str, float]:
         return {"cold_p50_ms": percentile(self.cold_ms, 50), "warm_p50_ms": percentile(self.warm_ms, 50),
@@ -427,6 +481,24 @@ class Profile:
     index: Dict[str, Any] = field(default_factory=dict)
     method: str = ""
 
+    def load_warning(self) -> Optional[str]:
+        """A warning if the machine was busy while this profile was measured (the 1-minute load
+        average above LOADED_PER_CORE x cores at any point recorded), else None."""
+        cores = self.machine.get("cores") or 1
+        loads = list(self.machine.get("loadavg_1min") or [])
+        start = self.machine.get("loadavg_at_start")
+        if start:
+            loads.append(start[0])
+        if not loads:
+            return None
+        worst = max(loads)
+        if worst <= LOADED_PER_CORE * cores:
+            return None
+        return (f"The profile was measured on a busy machine: the load average reached {worst:.1f} on {cores} "
+                f"core(s) (more than {LOADED_PER_CORE:g} per core). Other work competed for the CPUs, so its "
+                f"latencies (and the durations billed from them) are likely overstated; measure again on a quiet "
+                f"machine before relying on the latency figures.")
+
     def surface(self, name: str, needed_by: str = "") -> SurfaceProfile:
         if name not in self.surfaces:
             raise ProfileError(f"the profile has no measurements of surface '{name}'"
@@ -438,7 +510,7 @@ class Profile:
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)
         for s in d["surfaces"].values():
-            for k in ("cold_ms", "warm_ms", "cpu_ms"):
+            for k in ("cold_ms", "warm_ms", "cpu_ms", "duration_ms"):
                 s[k] = [round(x, 4) for x in s[k]]
         return {"format": FORMAT, **d}
 
@@ -463,8 +535,13 @@ class Profile:
                 if not xs or any(not isinstance(x, (int, float)) or x < 0 for x in xs):
                     raise ProfileError(f"{where}: surface '{name}': '{k}' must be a non-empty list of "
                                        f"non-negative milliseconds")
-            if len(sp.warm_ms) != len(sp.cpu_ms):
-                raise ProfileError(f"{where}: surface '{name}': warm_ms and cpu_ms must pair up (same length)")
+            if len(sp.warm_ms) != len(sp.cpu_ms) or (sp.duration_ms and len(sp.duration_ms) != len(sp.warm_ms)):
+                raise ProfileError(f"{where}: surface '{name}': warm_ms, cpu_ms (and duration_ms if given) must "
+                                   f"pair up (same length)")
+            if sp.repeats and (sum(r.get("cold", 0) for r in sp.repeats) != len(sp.cold_ms)
+                               or sum(r.get("warm", 0) for r in sp.repeats) != len(sp.warm_ms)):
+                raise ProfileError(f"{where}: surface '{name}': 'repeats' must add up to the cold_ms and warm_ms "
+                                   f"sample counts")
             surfaces[name] = sp
         return Profile(surfaces, str(raw.get("date", "")), dict(raw.get("machine") or {}),
                        dict(raw.get("index") or {}), str(raw.get("method", "")))
@@ -503,7 +580,7 @@ def read_queries(path: Union[str, pathlib.Path]) -> List[str]:
 def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
             queries: Optional[Union[str, pathlib.Path]] = None, surfaces: Optional[Sequence[str]] = None,
             cold_runs: int = 10, warm: int = 300, gap_ms: float = 100.0,
-            log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Profile:
+            repeats: int = 3, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Profile:
     """Measures each surface on this machine (see the module docstring).
 
     Requests and cold starts are `gap_ms` apart: an isolated request (an idle moment before it, as
@@ -514,6 +591,8 @@ def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
     runnable is an error.
     """
     index = pathlib.Path(index).resolve()
+    if repeats < 1 or cold_runs < repeats or warm < repeats:
+        raise ProfileError(f"repeats = {repeats}: need 1 <= repeats <= cold_runs ({cold_runs}) and warm ({warm})")
     if not index.exists():
         raise ProfileError(f"index {index} does not exist; build one with `libsearch index ...`")
     qs = read_queries(queries) if queries else QUERIES
@@ -546,10 +625,27 @@ def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
         opens.append((time.perf_counter() - t0) * 1000.0)
     index_open = statistics.median(opens)
     out: Dict[str, SurfaceProfile] = {}
+    # Repeats: rounds over every surface, each with its share of the cold starts and warm requests,
+    # so that a changing load on the machine shows as a spread between repeats (the model's
+    # intervals) rather than biasing one surface.
+    cold_per = [cold_runs * (k + 1) // repeats - cold_runs * k // repeats for k in range(repeats)]
+    warm_per = [warm * (k + 1) // repeats - warm * k // repeats for k in range(repeats)]
+    loads: List[float] = [os.getloadavg()[0]]
+    samples: Dict[str, Dict[str, Any]] = {n: {"runs": [], "w": [], "reps": []} for n in runnable}
+    for k in range(repeats):
+        for name in runnable:
+            s = all_surfaces[name]
+            acc = samples[name]
+            log(f"profile: {name}: repeat {k + 1}/{repeats}: {cold_per[k]} cold starts, {warm_per[k]} warm requests")
+            runs = cold_starts(s, index, max(1, cold_per[k]), qs[0], gap_ms)
+            with tempfile.TemporaryDirectory() as tmp:
+                w = warm_samples(s, index, max(1, warm_per[k]), pathlib.Path(tmp), qs, gap_ms)
+            acc["runs"] += runs
+            acc["w"].append(w)
+            acc["reps"].append({"cold": len(runs), "warm": len(w.wall_ms)})
+            loads.append(os.getloadavg()[0])
     for name in runnable:
-        s = all_surfaces[name]
-        log(f"profile: {name}: {cold_runs} cold starts")
-        runs = cold_starts(s, index, cold_runs, qs[0], gap_ms)
+        runs, ws = samples[name]["runs"], samples[name]["w"]
         comp: Dict[str, float] = {"index_open": index_open}
         faults: Dict[str, float] = {}
         if name in ("lambda-cpp", "lambda-python"):
@@ -568,17 +664,20 @@ def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
         else:
             comp["process_start"] = max(0.0, statistics.median(r.listen_ms for r in runs) - index_open)
             comp["first_query"] = statistics.median(r.answer_ms - r.listen_ms for r in runs)
-        log(f"profile: {name}: {warm} warm requests")
-        with tempfile.TemporaryDirectory() as tmp:
-            w = warm_samples(s, index, warm, pathlib.Path(tmp), qs, gap_ms)
         pkg = artefacts.package(name)
-        out[name] = SurfaceProfile([r.answer_ms for r in runs], w.wall_ms, w.cpu_ms, comp, w.peak_rss_mib,
-                                   pkg.stat().st_size if pkg is not None and pkg.is_file() else None, faults)
+        durations = [d for w in ws for d in w.duration_ms] if all(w.duration_ms for w in ws) else []
+        logs = [w.log_bytes for w in ws if w.log_bytes is not None]
+        out[name] = SurfaceProfile(
+            [r.answer_ms for r in runs], [x for w in ws for x in w.wall_ms], [x for w in ws for x in w.cpu_ms],
+            comp, max((w.peak_rss_mib for w in ws if w.peak_rss_mib is not None), default=None),
+            pkg.stat().st_size if pkg is not None and pkg.is_file() else None, faults, durations,
+            statistics.median(w.response_bytes for w in ws if w.response_bytes is not None),
+            statistics.fmean(logs) if logs else None, samples[name]["reps"])
     return Profile(out, datetime.date.today().isoformat(),
                    {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version(), "kernel": platform.release(),
-                    "loadavg_at_start": list(os.getloadavg())},
+                    "loadavg_at_start": list(os.getloadavg()), "loadavg_1min": [round(x, 2) for x in loads]},
                    {"path": str(index), "bytes": index.stat().st_size},
-                   f"libsearch_advisor.profile: {cold_runs} cold starts (spawn to first answer), {warm} warm "
-                   f"sequential requests (client round trip; runtime CPU from /proc schedstat), {gap_ms:g} ms of "
-                   f"idle before each")
+                   f"libsearch_advisor.profile: {repeats} repeats of {cold_runs} cold starts (spawn to first answer) "
+                   f"and {warm} warm sequential requests in all (client round trip; runtime CPU from /proc "
+                   f"schedstat; Lambda: the runtime's REPORT Duration), {gap_ms:g} ms of idle before each")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Deque, List, Optional, Tuple
 
 import numpy as np
@@ -35,19 +35,31 @@ class PoolResult:
     cold: np.ndarray  # bool per counted request
     instance_seconds: float  # lifetimes clipped to [start, end)
     peak_instances: int  # Most instances busy at once (the concurrency the platform must allow).
+    on_always_warm: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))  # per request counted
+    billed_ms: np.ndarray = field(default_factory=lambda: np.empty(0))  # per request counted, before rounding
 
 
 def simulate_pool(arrivals: np.ndarray, warm_ms: np.ndarray, cold_ms: np.ndarray, keep_alive_s: float,
                   rng: np.random.Generator, start: float = -math.inf, end: float = math.inf,
-                  prewarm: int = 0) -> PoolResult:
+                  prewarm: int = 0, always_warm: int = 0, warm_billed_ms: Optional[np.ndarray] = None) -> PoolResult:
     """`arrivals` sorted (seconds); warm_ms / cold_ms are samples to draw from. `prewarm` instances
-    start idle and warm at the first arrival (a window cut out of steady traffic)."""
+    start idle and warm at the first arrival (a window cut out of steady traffic). `always_warm`
+    instances (provisioned concurrency, minimum instances) are warm from the start, never
+    reclaimed and taken first; their lifetimes are not in instance_seconds (billed apart).
+    `warm_billed_ms` pairs with `warm_ms` (the runtime's own duration of the same request): the
+    billed time of a warm request; a cold one bills its whole cold sample."""
     n = len(arrivals)
-    warm = warm_ms[rng.integers(0, len(warm_ms), n)] if n else np.empty(0)
+    wi = rng.integers(0, len(warm_ms), n) if n else np.empty(0, dtype=np.int64)
+    warm = warm_ms[wi] if n else np.empty(0)
+    billed_w = (warm_billed_ms[wi] if warm_billed_ms is not None else warm) if n else np.empty(0)
     cold = cold_ms[rng.integers(0, len(cold_ms), n)] if n else np.empty(0)
-    lat = np.empty(n)
-    is_cold = np.zeros(n, dtype=bool)
-    busy: List[Tuple[float, int, float]] = []  # (free at, tie-breaker, spawn time)
+    # Plain Python lists in the loop: indexing numpy arrays one element at a time is several times slower.
+    arr_l, warm_l, cold_l = arrivals.tolist(), warm.tolist(), cold.tolist()
+    lat_l = [0.0] * n
+    cold_idx: List[int] = []
+    warm_idx: List[int] = []
+    free_warm = always_warm  # Always-warm instances idle now.
+    busy: List[Tuple[float, int, float]] = []  # (free at, tie-breaker, spawn time; -inf: always warm)
     idle: Deque[Tuple[float, float]] = deque()  # (idle since, spawn time), oldest first
     t_first = float(arrivals[0]) if n else 0.0
     for _ in range(prewarm):
@@ -59,32 +71,48 @@ def simulate_pool(arrivals: np.ndarray, warm_ms: np.ndarray, cold_ms: np.ndarray
     def life(spawn: float, stop: float) -> float:
         return max(0.0, min(stop, end) - max(spawn, start))
 
+    inf = -math.inf
     for i in range(n):
-        t = float(arrivals[i])
+        t = arr_l[i]
         while busy and busy[0][0] <= t:
             f, _, spawn = heapq.heappop(busy)
-            idle.append((f, spawn))
+            if spawn == inf:
+                free_warm += 1
+            else:
+                idle.append((f, spawn))
         while idle and t - idle[0][0] > keep_alive_s:
             since, spawn = idle.popleft()
             lives += life(spawn, since + keep_alive_s)
-        if idle:
+        if free_warm:
+            free_warm -= 1
+            spawn = inf
+            d = warm_l[i]
+            warm_idx.append(i)
+        elif idle:
             _, spawn = idle.pop()  # Most recently used: keeps the fewest instances warm.
-            d = warm[i]
+            d = warm_l[i]
         else:
             spawn = t
-            d = cold[i]
-            is_cold[i] = True
-        lat[i] = d
+            d = cold_l[i]
+            cold_idx.append(i)
+        lat_l[i] = d
         seq += 1
         heapq.heappush(busy, (t + d / 1000.0, seq, spawn))
         if len(busy) > peak:
             peak = len(busy)
     for f, _, spawn in busy:
-        idle.append((f, spawn))
+        if spawn != -math.inf:
+            idle.append((f, spawn))
     for since, spawn in idle:
         lives += life(spawn, since + keep_alive_s)
+    lat = np.array(lat_l, dtype=float)
+    is_cold = np.zeros(n, dtype=bool)
+    is_cold[cold_idx] = True
+    on_warm = np.zeros(n, dtype=bool)
+    on_warm[warm_idx] = True
     keep = (arrivals >= start) & (arrivals < end)
-    return PoolResult(lat[keep], is_cold[keep], lives, peak)
+    billed = np.where(is_cold, lat, billed_w) if n else np.empty(0)
+    return PoolResult(lat[keep], is_cold[keep], lives, peak, on_warm[keep], billed[keep])
 
 
 @dataclass(frozen=True)
@@ -103,16 +131,19 @@ class FleetResult:
     instance_seconds: float
     peak_instances: int
     busy_ms: float  # CPU occupancy of the counted requests
+    overflow: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))  # per request (all, not only counted)
 
 
 def simulate_fleet(arrivals: np.ndarray, wall_ms: np.ndarray, occ_ms: np.ndarray, slots: int, instances: int,
                    rng: np.random.Generator, autoscale: Optional[Autoscale] = None, start: float = -math.inf,
-                   end: float = math.inf) -> FleetResult:
-    """`wall_ms` and `occ_ms` pair up (same request): round trip and CPU occupancy."""
+                   end: float = math.inf, overflow_wait_ms: Optional[float] = None) -> FleetResult:
+    """`wall_ms` and `occ_ms` pair up (same request): round trip and CPU occupancy. With
+    `overflow_wait_ms`, a request that would wait longer than that for a server is not queued: it
+    is marked in `overflow` (for another option to serve) and its latency here is NaN."""
     n = len(arrivals)
     pick = rng.integers(0, len(wall_ms), n) if n else np.empty(0, dtype=np.int64)
     wall, occ = wall_ms[pick], occ_ms[pick]
-    lat = np.empty(n)
+    over = np.zeros(n, dtype=bool)
     t_first = float(arrivals[0]) if n else 0.0
     servers: List[float] = [t_first] * (slots * instances)  # Free-at times (a heap).
     count = instances
@@ -155,16 +186,26 @@ def simulate_fleet(arrivals: np.ndarray, wall_ms: np.ndarray, occ_ms: np.ndarray
         else:
             below = 0
 
+    arr_l, occ_l, wall_l = arrivals.tolist(), occ.tolist(), wall.tolist()  # Lists: fast in the loop.
+    lat_l = [math.nan] * n
+    over_idx: List[int] = []
+    limit = math.inf if overflow_wait_ms is None else overflow_wait_ms / 1000.0
     for i in range(n):
-        t = float(arrivals[i])
+        t = arr_l[i]
         while next_b <= t:
             boundary(next_b)
             next_b += autoscale.interval_s  # type: ignore[union-attr]
+        if servers[0] - t > limit:
+            over_idx.append(i)
+            continue
         f = heapq.heappop(servers)
         s = f if f > t else t
-        heapq.heappush(servers, s + occ[i] / 1000.0)
-        lat[i] = (s - t) * 1000.0 + wall[i]
-        busy_acc += occ[i]
+        o = occ_l[i]
+        heapq.heappush(servers, s + o / 1000.0)
+        lat_l[i] = (s - t) * 1000.0 + wall_l[i]
+        busy_acc += o
+    lat = np.array(lat_l, dtype=float)
+    over[over_idx] = True
     # Autoscaler decisions after the last arrival, up to the end of the window.
     if autoscale and math.isfinite(end):
         while next_b <= end:
@@ -183,4 +224,4 @@ def simulate_fleet(arrivals: np.ndarray, wall_ms: np.ndarray, occ_ms: np.ndarray
         peak = max(peak, cur)
     secs += cur * (stop - prev)
     keep = (arrivals >= start) & (arrivals < end)
-    return FleetResult(lat[keep], secs, peak, float(occ[keep].sum()))
+    return FleetResult(lat[keep], secs, peak, float(occ[keep & ~over].sum()), over)

@@ -21,8 +21,29 @@ from .errors import TrafficError
 
 DAY = 86400.0
 SHAPES = ("flat", "business_hours", "diurnal", "spiky")
+REL_TOL = 1e-9
+MIN_TRACE_S = 1.0
 _FIELDS = {"name", "avg_qps", "peak_qps", "shape", "burstiness", "spikes_per_day", "spike_minutes", "trace",
-           "description"}
+           "description", "updates"}
+_UPDATE_FIELDS = {"rebuilds_per_day", "rebuild_cpu_s", "rebuild_memory_mb"}
+
+
+@dataclass(frozen=True)
+class Updates:
+    """Index rebuilds besides the searches ("updates" in a traffic file): how often, the CPU seconds
+    one takes (the `libsearch index` run's user time) and the memory it needs."""
+
+    rebuilds_per_day: float = 0.0
+    rebuild_cpu_s: float = 0.0
+    rebuild_memory_mb: float = 2048.0
+
+    def __post_init__(self) -> None:
+        for k in _UPDATE_FIELDS:
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise TrafficError(f"updates: {k} = {v!r}; it must be a finite number >= 0")
+        if self.rebuild_memory_mb <= 0:
+            raise TrafficError("updates: rebuild_memory_mb must be > 0")
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,7 @@ class TrafficProfile:
     burstiness: float = 0.0
     spikes_per_day: int = 3
     spike_minutes: float = 15.0
+    updates: Optional[Updates] = None
 
     def __post_init__(self) -> None:
         where = f"traffic '{self.name}'"
@@ -53,14 +75,20 @@ class TrafficProfile:
             raise TrafficError(f"{where}: {self.spikes_per_day} spikes of {self.spike_minutes} min cover the "
                                f"whole day; use fewer or shorter spikes, or shape 'flat'")
         m = self.shape_mean()
+        # Equalities hold to a relative tolerance (REL_TOL): a rescaled profile (the cost sweep, 0.5x,
+        # 2x, ...) multiplies both rates by one factor, and the products may differ in the last bit.
+        # Within it, the peak is snapped to its exact bound, so the shape's invariants hold exactly.
         if self.shape == "flat":
-            if self.peak_qps != self.avg_qps:
+            if abs(self.peak_qps - self.avg_qps) > REL_TOL * self.avg_qps:
                 raise TrafficError(f"{where}: a flat shape has peak_qps == avg_qps (got {self.peak_qps} vs "
                                    f"{self.avg_qps}); omit peak_qps or choose another shape")
-        elif self.avg_qps < self.peak_qps * m - 1e-12:
+            object.__setattr__(self, "peak_qps", self.avg_qps)
+        elif self.avg_qps < self.peak_qps * m * (1 - REL_TOL):
             raise TrafficError(f"{where}: with shape '{self.shape}' the rate averages {m:.1%} of its peak, so "
                                f"avg_qps {self.avg_qps} cannot reach peak_qps {self.peak_qps}: raise avg_qps to "
                                f">= {self.peak_qps * m:.4g} or lower peak_qps to <= {self.avg_qps / m:.4g}")
+        elif self.avg_qps < self.peak_qps * m:
+            object.__setattr__(self, "peak_qps", self.avg_qps / m)  # At the bound: the low rate is 0.
 
     def shape_mean(self) -> float:
         return {"flat": 1.0, "business_hours": 9 / 24, "diurnal": 0.5,
@@ -89,11 +117,24 @@ class TrafficProfile:
         lo = self.low_qps()
         return lo + (self.peak_qps - lo) * self.shape_at(t)
 
+    def mean_rate(self, t0: float, t1: float) -> float:
+        """The mean request rate over [t0, t1): exact for spikes (which may be shorter than the
+        interval, or fall between sample points), the mean of 12 points otherwise."""
+        if self.shape != "spiky":
+            return float(self.rate_at(t0 + (np.arange(12) + 0.5) * (t1 - t0) / 12).mean())
+        period = DAY / self.spikes_per_day
+        half = self.spike_minutes * 30.0
+        k0, k1 = math.floor((t0 - period / 2 - half) / period), math.ceil((t1 - period / 2 + half) / period)
+        inside = sum(max(0.0, min(t1, k * period + period / 2 + half) - max(t0, k * period + period / 2 - half))
+                     for k in range(k0, k1 + 1))
+        lo = self.low_qps()
+        return lo + (self.peak_qps - lo) * inside / (t1 - t0)
+
     def scaled(self, avg_qps: float) -> "TrafficProfile":
         """The same shape and peak/average ratio at another average."""
-        r = avg_qps / self.avg_qps
-        return TrafficProfile(self.name, avg_qps, self.peak_qps * r, self.shape, self.burstiness,
-                              self.spikes_per_day, self.spike_minutes)
+        peak = avg_qps if self.shape == "flat" else avg_qps * (self.peak_qps / self.avg_qps)
+        return TrafficProfile(self.name, avg_qps, peak, self.shape, self.burstiness,
+                              self.spikes_per_day, self.spike_minutes, self.updates)
 
     def arrivals(self, t0: float, t1: float, rng: np.random.Generator, step: float = 60.0,
                  rate: Optional[float] = None) -> np.ndarray:
@@ -102,9 +143,9 @@ class TrafficProfile:
         t = t0
         while t < t1:
             e = min(t + step, t1)
-            # The step's mean rate (12 points), so the day's count is right even where a spike
-            # edge falls inside a step.
-            lam = rate if rate is not None else float(self.rate_at(t + (np.arange(12) + 0.5) * (e - t) / 12).mean())
+            # The step's mean rate, so the day's count is right even where a spike edge falls
+            # inside a step.
+            lam = rate if rate is not None else self.mean_rate(t, e)
             chunks.append(_clumped_poisson(t, e, lam, self.burstiness, rng))
             t = e
         return np.sort(np.concatenate(chunks)) if chunks else np.empty(0)
@@ -127,10 +168,16 @@ class Trace:
 
     name: str
     times: np.ndarray
+    updates: Optional[Updates] = None
+    span: Optional[float] = None  # Seconds covered, when known (whole hours of logs); else first to last.
 
     @property
     def duration(self) -> float:
-        return float(self.times[-1] - self.times[0]) if len(self.times) > 1 else 1.0
+        """Seconds the trace covers: `span`, or its first to last timestamp, at least MIN_TRACE_S (a
+        trace whose timestamps are all equal is one burst, not an infinite rate)."""
+        if self.span is not None:
+            return max(self.span, MIN_TRACE_S)
+        return max(float(self.times[-1] - self.times[0]) if len(self.times) > 1 else 0.0, MIN_TRACE_S)
 
     @property
     def avg_qps(self) -> float:
@@ -183,14 +230,25 @@ def traffic_from_json(raw: Any, where: str, base: Optional[pathlib.Path] = None)
     if unknown:
         raise TrafficError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}")
     name = str(raw.get("name") or (base.stem if base else "traffic"))
+    updates = None
+    if "updates" in raw:
+        u = raw["updates"]
+        if not isinstance(u, dict) or set(u) - _UPDATE_FIELDS:
+            raise TrafficError(f"{where}: \"updates\" must be an object with {', '.join(sorted(_UPDATE_FIELDS))}")
+        try:
+            updates = Updates(**u)
+        except TrafficError as e:
+            raise TrafficError(f"{where}: {e}") from None
     if "trace" in raw:
         tp = pathlib.Path(raw["trace"])
-        return load_trace(tp if tp.is_absolute() or base is None else base.parent / tp, name)
+        t = load_trace(tp if tp.is_absolute() or base is None else base.parent / tp, name)
+        return Trace(t.name, t.times, updates)
     if "avg_qps" not in raw:
         raise TrafficError(f"{where}: missing avg_qps (or give \"trace\": FILE)")
     kw: Dict[str, Any] = {k: raw[k] for k in ("shape", "burstiness", "spikes_per_day", "spike_minutes") if k in raw}
     try:
-        return TrafficProfile(name, raw["avg_qps"], raw["peak_qps"] if "peak_qps" in raw else raw["avg_qps"], **kw)
+        return TrafficProfile(name, raw["avg_qps"], raw["peak_qps"] if "peak_qps" in raw else raw["avg_qps"],
+                              updates=updates, **kw)
     except TrafficError as e:
         raise TrafficError(f"{where}: {e}") from None
 

@@ -15,12 +15,20 @@ same; errors are ``{"error": {"code", "message"}}`` with a 4xx/5xx status. The i
 this file. Before a request, at most every ``$LIBSEARCH_REFRESH_SECONDS``
 (default 10; 0 never), it is checked for a newer commit; a failed check is
 logged and the last snapshot keeps serving.
+
+Each request writes one JSON line to standard output (Cloud Logging keeps it) for the advisor's
+hourly log aggregates (``libsearch_advisor.logs``): time, surface, cold or warm, status, took_us,
+total, the query's length and a hash of it; the raw query only with ``LIBSEARCH_LOG_QUERIES=1``,
+and no line with ``LIBSEARCH_REQUEST_LOG=0``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import time
 from typing import Tuple
 
 import functions_framework
@@ -37,6 +45,31 @@ REPLICA = libsearch.IndexReplica.open(
     refresh_seconds=max(_REFRESH_SECONDS, 0.0),
 )
 _HEADERS = {"content-type": "application/json"}
+_LOG = os.environ.get("LIBSEARCH_REQUEST_LOG", "1") != "0"
+_LOG_QUERIES = os.environ.get("LIBSEARCH_LOG_QUERIES") == "1"
+_TOTAL = re.compile(r'"total":(\d+)')
+_TOOK = re.compile(r'"took_us":(\d+)')
+_cold = [True]  # The first request this instance serves.
+
+
+def _log(request: Request, status: int, body: str, took_us: float) -> None:
+    q = request.args.get("q", "")
+    if request.method == "POST" and status != 413:  # A refused body stays unread.
+        try:
+            req = json.loads(request.get_data(cache=True) or b"{}")
+            q = str(req.get("query", "")) if isinstance(req, dict) else ""
+        except (ValueError, TypeError):
+            q = ""
+    head = body[:200]
+    total, took = _TOTAL.search(head), _TOOK.search(head)
+    line = {"libsearch_request": 1, "time": round(time.time(), 3), "surface": "gcf-python", "cold": _cold[0],
+            "status": status, "took_us": int(took.group(1)) if took else round(took_us),
+            "total": int(total.group(1)) if total else None, "query_len": len(q),
+            "query_hash": hashlib.sha256(q.encode("utf-8", "replace")).hexdigest()[:16]}
+    if _LOG_QUERIES:
+        line["query"] = q
+    _cold[0] = False
+    print(json.dumps(line, separators=(",", ":")), flush=True)
 
 
 def _index() -> libsearch.Index:
@@ -52,6 +85,14 @@ def _index() -> libsearch.Index:
 @functions_framework.http
 def search(request: Request) -> Tuple[str, int, dict]:
     """GET: the query string; POST: the JSON body."""
+    t0 = time.perf_counter()
+    status, body = _answer(request)
+    if _LOG:
+        _log(request, status, body, (time.perf_counter() - t0) * 1e6)
+    return body, status, _HEADERS
+
+
+def _answer(request: Request) -> Tuple[int, str]:
     if request.method == "GET":
         status, body = _index().handle_query_string(request.query_string)
     elif request.method == "POST":
@@ -62,9 +103,9 @@ def search(request: Request) -> Tuple[str, int, dict]:
                 413, "payload_too_large", f"request body is {request.content_length} bytes; the limit is {limit}"
             )
         else:
-            status, body = _index().handle_json(request.get_data(cache=False))
+            status, body = _index().handle_json(request.get_data(cache=True))
     else:
         status, body = _core.error_reply(
             405, "method_not_allowed", f"method {json.dumps(request.method)} is not allowed; use GET or POST"
         )
-    return body, status, _HEADERS
+    return status, body

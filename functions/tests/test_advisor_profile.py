@@ -15,7 +15,7 @@ def test_cold_start_components(catalogue_index: pathlib.Path, surface: str) -> N
     import libsearch_advisor
 
     p = libsearch_advisor.profile(catalogue_index, advisor_artefacts(), surfaces=[surface],
-                                  cold_runs=4, warm=5, gap_ms=20, log=lambda s: None).surfaces[surface]
+                                  cold_runs=4, warm=6, gap_ms=20, repeats=2, log=lambda s: None).surfaces[surface]
     c = p.cold_components_ms
     assert set(c) == {"index_open", "process_start", "first_query", "emulator_overhead"}
     assert c["process_start"] > 0 and c["first_query"] > 0 and c["index_open"] > 0
@@ -29,3 +29,11 @@ def test_cold_start_components(catalogue_index: pathlib.Path, surface: str) -> N
     # faults in the pages it reads (from the page cache here, so minor faults).
     assert p.first_query_page_faults["minor"] >= 1
     assert p.first_query_page_faults["major"] >= 0
+    # Two repeats, kept apart (the report's intervals), and what the bill needs: the runtime's own
+    # REPORT Duration of every warm request (what AWS bills, without the client's round trip), the
+    # answer size (egress) and the log bytes per request (the emulator's START/END/REPORT lines).
+    assert p.repeats == [{"cold": 2, "warm": 3}, {"cold": 2, "warm": 3}]
+    assert len(p.duration_ms) == len(p.warm_ms) == 6
+    assert all(0 < d < w for d, w in zip(p.duration_ms, p.warm_ms))
+    assert p.response_bytes is not None and p.response_bytes > 1000
+    assert p.log_bytes is not None and p.log_bytes > 100

@@ -120,7 +120,7 @@ def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
 
     def measure_profile() -> SurfaceProfile:
         return libsearch_advisor.profile(catalogue_index, layout, surfaces=["lambda-cpp"],
-                                         cold_runs=FN_COLD, warm=FN_WARM, gap_ms=FN_GAP_MS,
+                                         cold_runs=FN_COLD, warm=FN_WARM, gap_ms=FN_GAP_MS, repeats=1,
                                          log=lambda s: None).surfaces["lambda-cpp"]
 
     times = synthetic_trace(keep_alive_s=KEEP_ALIVE_S)
