@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "util/coding.h"
+#include "util/json_check.h"
 
 namespace libsearch::internal {
 
@@ -95,7 +96,14 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
   if (lo > hi || header + hi > raw.size()) {
     return Status::Corruption("document store record " + std::to_string(doc) + " out of range");
   }
-  return raw.substr(header + lo, hi - lo);
+  // Every record is a JSON object (stored fields, a source), which callers
+  // pass on as is: a damaged one must not reach a response.
+  std::string record = raw.substr(header + lo, hi - lo);
+  if (!IsJsonObject(record)) {
+    return Status::Corruption("stored document " + std::to_string(doc) +
+                              " is not a JSON object (the file is damaged)");
+  }
+  return record;
 }
 
 }  // namespace libsearch::internal

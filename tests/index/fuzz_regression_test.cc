@@ -1,0 +1,85 @@
+// Regression tests for what the fuzzers (tests/fuzz) found: each input class
+// fails with a clean Status, never a crash or invalid output.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "libsearch/json.h"
+#include "storage/format.h"
+#include "testing/index_reseal.h"
+#include "testing/test_util.h"
+
+namespace libsearch {
+namespace {
+
+// schema_fuzzer: an id field left out of "fields" was not checked like a
+// declared one, so a schema with a space in its id name was accepted, and its
+// own ToJson() (which declares the id) was refused: the index built with it
+// could not be opened again.
+TEST(FuzzRegression, ImplicitIdFieldIsCheckedLikeADeclaredOne) {
+  const auto bad = Schema::FromJson(R"({"id": "my id", "fields": {}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("names may not contain"), std::string::npos)
+      << bad.status().message();
+  ASSERT_OK_AND_ASSIGN(Schema good, Schema::FromJson(R"({"id": "sku", "fields": {}})"));
+  ASSERT_OK_AND_ASSIGN(Schema again, Schema::FromJson(good.ToJson()));
+  EXPECT_EQ(again.ToJson(), good.ToJson());
+}
+
+// index_reader_fuzzer: a damaged stored document that still decompresses
+// (its checksum re-sealed, or never checked) came back as is, so responses
+// carried invalid JSON ("doc":<the damaged bytes>). Now it is Corruption.
+TEST(FuzzRegression, DamagedStoredDocumentIsCorruptionNotInvalidJson) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "sku", "fields": {
+      "title": {"type": "text", "stored": true}, "url": {"type": "keyword", "stored": true}}})"));
+  ASSERT_OK(
+      testing::BuildIndex(schema,
+                          {R"({"sku": "a1", "title": "Peanut butter", "url": "http://x/a1"})",
+                           R"({"sku": "a2", "title": "Dark chocolate", "url": "http://x/a2"})"},
+                          dir.File("good.idx")));
+  const std::string good = testing::ReadFile(dir.File("good.idx"));
+  // The docstore section, from the section table.
+  internal::FileHeader header;
+  std::memcpy(&header, good.data(), sizeof header);
+  uint64_t begin = 0, length = 0;
+  for (uint32_t i = 0; i < header.section_count; ++i) {
+    internal::SectionEntry e;
+    std::memcpy(&e, good.data() + header.table_offset + i * sizeof e, sizeof e);
+    if (e.kind == static_cast<uint32_t>(internal::SectionKind::kDocStore)) {
+      begin = e.offset;
+      length = e.length;
+    }
+  }
+  ASSERT_GT(length, 0u);
+  // Every byte of it set to '"' in turn (zstd keeps short literals as they
+  // are, so many variants still decompress), the file re-sealed.
+  int not_json = 0;
+  for (uint64_t pos = begin; pos < begin + length; ++pos) {
+    std::string damaged = good;
+    if (damaged[pos] == '"') continue;
+    damaged[pos] = '"';
+    testing::ResealIndex(&damaged);
+    testing::WriteFile(dir.File("damaged.idx"), damaged);
+    ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("damaged.idx")));
+    for (uint32_t doc = 0; doc < 2; ++doc) {
+      const Result<std::string> stored = index->StoredDocument(doc);
+      if (stored.ok()) {
+        EXPECT_TRUE(nlohmann::json::accept(*stored)) << "byte " << pos << ": " << *stored;
+      } else {
+        EXPECT_EQ(stored.status().code(), StatusCode::kCorruption) << stored.status().ToString();
+        not_json += stored.status().message().find("is not a JSON object") != std::string::npos;
+      }
+    }
+    const JsonReply reply = HandleSearchJson(*index, R"({"query": "peanut OR chocolate"})");
+    EXPECT_TRUE(nlohmann::json::accept(reply.body)) << "byte " << pos << ": " << reply.body;
+    EXPECT_TRUE(reply.status == 200 || reply.status == 500) << reply.body;
+  }
+  EXPECT_GT(not_json, 0) << "no variant reached the JSON check";
+}
+
+}  // namespace
+}  // namespace libsearch
