@@ -81,5 +81,26 @@ TEST(FuzzRegression, DamagedStoredDocumentIsCorruptionNotInvalidJson) {
   EXPECT_GT(not_json, 0) << "no variant reached the JSON check";
 }
 
+// index_reader_fuzzer: a re-sealed header with section_count 0 copied the
+// empty table with memcpy from a null pointer (undefined behaviour, which
+// UBSan reports). Now an empty table is Corruption.
+TEST(FuzzRegression, EmptySectionTableIsCorruption) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "sku", "fields": {}})"));
+  ASSERT_OK(testing::BuildIndex(schema, {R"({"sku": "a1"})"}, dir.File("good.idx")));
+  std::string file = testing::ReadFile(dir.File("good.idx"));
+  internal::FileHeader header;
+  std::memcpy(&header, file.data(), sizeof header);
+  header.section_count = 0;
+  std::memcpy(file.data(), &header, sizeof header);
+  testing::ResealIndex(&file);
+  testing::WriteFile(dir.File("empty.idx"), file);
+  const auto index = Index::Open(dir.File("empty.idx"));
+  ASSERT_FALSE(index.ok());
+  EXPECT_EQ(index.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(index.status().message().find("section table is empty"), std::string::npos)
+      << index.status().message();
+}
+
 }  // namespace
 }  // namespace libsearch
