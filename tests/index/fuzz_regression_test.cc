@@ -5,6 +5,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "libsearch/json.h"
 #include "storage/format.h"
@@ -29,6 +30,18 @@ TEST(FuzzRegression, ImplicitIdFieldIsCheckedLikeADeclaredOne) {
   EXPECT_EQ(again.ToJson(), good.ToJson());
 }
 
+// The [offset, length) of the first section of `kind` in an index file.
+std::pair<uint64_t, uint64_t> FindSection(const std::string& file, internal::SectionKind kind) {
+  internal::FileHeader header;
+  std::memcpy(&header, file.data(), sizeof header);
+  for (uint32_t i = 0; i < header.section_count; ++i) {
+    internal::SectionEntry e;
+    std::memcpy(&e, file.data() + header.table_offset + i * sizeof e, sizeof e);
+    if (e.kind == static_cast<uint32_t>(kind)) return {e.offset, e.length};
+  }
+  return {0, 0};
+}
+
 // index_reader_fuzzer: a damaged stored document that still decompresses
 // (its checksum re-sealed, or never checked) came back as is, so responses
 // carried invalid JSON ("doc":<the damaged bytes>). Now it is Corruption.
@@ -42,18 +55,7 @@ TEST(FuzzRegression, DamagedStoredDocumentIsCorruptionNotInvalidJson) {
                            R"({"sku": "a2", "title": "Dark chocolate", "url": "http://x/a2"})"},
                           dir.File("good.idx")));
   const std::string good = testing::ReadFile(dir.File("good.idx"));
-  // The docstore section, from the section table.
-  internal::FileHeader header;
-  std::memcpy(&header, good.data(), sizeof header);
-  uint64_t begin = 0, length = 0;
-  for (uint32_t i = 0; i < header.section_count; ++i) {
-    internal::SectionEntry e;
-    std::memcpy(&e, good.data() + header.table_offset + i * sizeof e, sizeof e);
-    if (e.kind == static_cast<uint32_t>(internal::SectionKind::kDocStore)) {
-      begin = e.offset;
-      length = e.length;
-    }
-  }
+  const auto [begin, length] = FindSection(good, internal::SectionKind::kDocStore);
   ASSERT_GT(length, 0u);
   // Every byte of it set to '"' in turn (zstd keeps short literals as they
   // are, so many variants still decompress), the file re-sealed.
@@ -79,6 +81,39 @@ TEST(FuzzRegression, DamagedStoredDocumentIsCorruptionNotInvalidJson) {
     EXPECT_TRUE(reply.status == 200 || reply.status == 500) << reply.body;
   }
   EXPECT_GT(not_json, 0) << "no variant reached the JSON check";
+}
+
+// index_reader_fuzzer: a doc store block whose zstd frame header claims a
+// content size far beyond what its bytes can hold (here 512 MiB from a
+// frame of a few bytes) was allocated and zero-filled in full before
+// decompression failed, on every fetch: seconds per search. Now a claim no
+// frame of that size can meet is Corruption before anything is allocated.
+TEST(FuzzRegression, DocStoreBlockClaimingTooMuchIsCorruption) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(R"({"id": "sku", "fields": {
+      "title": {"type": "text", "stored": true}}})"));
+  ASSERT_OK(testing::BuildIndex(schema, {R"({"sku": "a1", "title": "Peanut butter"})"},
+                                dir.File("good.idx")));
+  std::string file = testing::ReadFile(dir.File("good.idx"));
+  const auto [begin, length] = FindSection(file, internal::SectionKind::kDocStore);
+  // zstd magic; a single-segment frame with an 8-byte content size; then an
+  // empty last raw block.
+  std::string frame = {'\x28', '\xb5', '\x2f', '\xfd', '\xe0'};
+  for (int b = 0; b < 8; ++b) frame += static_cast<char>(((uint64_t{512} << 20) >> (8 * b)) & 0xff);
+  frame += std::string("\x01\x00\x00", 3);
+  ASSERT_LE(frame.size(), length);
+  file.replace(begin, frame.size(), frame);
+  testing::ResealIndex(&file);
+  testing::WriteFile(dir.File("claim.idx"), file);
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir.File("claim.idx")));
+  const Result<std::string> stored = index->StoredDocument(0);
+  ASSERT_FALSE(stored.ok());
+  EXPECT_EQ(stored.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(stored.status().message().find("bad header"), std::string::npos)
+      << stored.status().message();
+  const JsonReply reply = HandleSearchJson(*index, R"({"query": "peanut"})");
+  EXPECT_EQ(reply.status, 500) << reply.body;
+  EXPECT_TRUE(nlohmann::json::accept(reply.body)) << reply.body;
 }
 
 // index_reader_fuzzer: a re-sealed header with section_count 0 copied the
