@@ -36,7 +36,7 @@ def run_one(name, args):
     artifacts.mkdir(parents=True, exist_ok=True)
     known = set(artifacts.iterdir())  # Crashes of earlier runs are not this run's.
     log = out / f"{name}.log"
-    cmd = [str(exe), f"-max_total_time={args.seconds}", f"-timeout={TIMEOUT_SECONDS}",
+    cmd = [str(exe), f"-max_total_time={args.seconds}", f"-timeout={TIMEOUT_SECONDS}", f"-seed={args.seed}",
            f"-rss_limit_mb={RSS_LIMIT_MB}", "-print_final_stats=1", f"-artifact_prefix={artifacts}/"]
     if name in DICTS:
         cmd.append(f"-dict={SOURCE / 'dict' / DICTS[name]}")
@@ -50,7 +50,8 @@ def run_one(name, args):
               "execs": int(stats.get("number_of_executed_units", 0)),
               "per_sec": int(stats.get("average_exec_per_sec", 0)),
               "cov": int(cov[-1][0]) if cov else 0, "ft": int(cov[-1][1]) if cov else 0,
-              "crashes": sorted(p.name for p in set(artifacts.iterdir()) - known)}
+              "crashes": sorted(p.name for p in set(artifacts.iterdir()) - known
+                                 if not p.name.startswith("slow-unit-"))}
     if args.merge and rc == 0:
         merged = out / "merged" / name
         merged.mkdir(parents=True, exist_ok=True)
@@ -67,6 +68,7 @@ def main():
     p.add_argument("--out", required=True, help="scratch directory for corpora, crashes, logs")
     p.add_argument("--seconds", type=int, default=600, help="per fuzzer")
     p.add_argument("--jobs", type=int, default=1, help="fuzzers run at once")
+    p.add_argument("--seed", type=int, default=0, help="libFuzzer's -seed (0: a new one each run)")
     p.add_argument("--merge", action="store_true", help="minimise seeds + finds into OUT/merged")
     p.add_argument("names", nargs="*", default=FUZZERS)
     args = p.parse_args()
