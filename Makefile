@@ -13,7 +13,7 @@ DEMO_INDEX := $(BUILD)/demo/products.idx
 
 ADVISE_DEMO := $(BUILD)/advise-demo
 
-.PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean \
+.PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean fuzz \
         install-python install-advisor lint lint-cpp lint-python bench-live
 
 all: build
@@ -89,13 +89,31 @@ test: test-release test-asan test-python test-functions
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The ASan build also builds the fuzzers (tests/fuzz, LIBSEARCH_FUZZ): its
+# library objects carry libFuzzer's coverage instrumentation, so there is no
+# second build of the library for them. Its ctest runs each fuzzer for 15 s
+# (label `fuzz`), which fails on any crash, leak, hang or memory blow-up.
 $(ASAN_BUILD)/build.ninja:
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) -G Ninja \
-	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBSEARCH_WERROR=ON -DLIBSEARCH_SANITIZE=ON
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBSEARCH_WERROR=ON -DLIBSEARCH_SANITIZE=ON \
+	    -DLIBSEARCH_FUZZ=ON
 
 test-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake -S . -B $(ASAN_BUILD) -DLIBSEARCH_FUZZ=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE install
+
+# Each fuzzer for FUZZ_SECONDS (two at a time on two cores, etc.), from its
+# committed corpus; new inputs, crashes and logs go to $(ASAN_BUILD)/fuzz
+# (the committed corpora are never written), then seeds and finds are
+# minimised into $(ASAN_BUILD)/fuzz/merged/<fuzzer>. FUZZERS= picks some.
+FUZZ_SECONDS ?= 600
+FUZZERS      ?=
+fuzz: deps $(ASAN_BUILD)/build.ninja
+	cmake -S . -B $(ASAN_BUILD) -DLIBSEARCH_FUZZ=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target fuzzers
+	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) tests/fuzz/run_fuzzers.py --build $(ASAN_BUILD) \
+	    --out $(ASAN_BUILD)/fuzz --seconds $(FUZZ_SECONDS) --jobs $(JOBS) --merge $(FUZZERS)
 
 # The Python package and the advisor, installed into $(PYTHON), then pytest
 # against the installed copies. The CLI is the reference for the

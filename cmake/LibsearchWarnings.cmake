@@ -14,3 +14,14 @@ if(LIBSEARCH_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(libsearch_sanitize INTERFACE -fsanitize=address,undefined)
 endif()
+
+# libFuzzer's coverage instrumentation, for the library's objects only: the
+# fuzzers (tests/fuzz) link the fuzzer runtime themselves, and everything else
+# linking the library gets the sanitizer runtime's no-op coverage hooks.
+add_library(libsearch_fuzz_coverage INTERFACE)
+if(LIBSEARCH_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "LIBSEARCH_FUZZ needs Clang (libFuzzer); configure with CXX=clang++-14")
+  endif()
+  target_compile_options(libsearch_fuzz_coverage INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <string_view>
 
 #include "util/coding.h"
+#include "util/json_check.h"
 
 namespace libsearch::internal {
 
@@ -70,8 +73,11 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
   const char* src = data_.data() + begin;
   const size_t src_size = stop - begin;
   const unsigned long long raw_size = ZSTD_getFrameContentSize(src, src_size);
+  // Each zstd block takes at least 3 bytes and yields at most
+  // ZSTD_BLOCKSIZE_MAX: a larger size than that is damage, not data.
+  const uint64_t most = (src_size / 3 + 1) * uint64_t{ZSTD_BLOCKSIZE_MAX};
   if (raw_size == ZSTD_CONTENTSIZE_ERROR || raw_size == ZSTD_CONTENTSIZE_UNKNOWN ||
-      raw_size > (1ull << 30) || raw_size < 4ull * (it->num_docs + 1)) {
+      raw_size > (1ull << 30) || raw_size > most || raw_size < 4ull * (it->num_docs + 1)) {
     return Status::Corruption("document store block for doc " + std::to_string(doc) +
                               " has a bad header");
   }
@@ -82,8 +88,11 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
     ~DCtx() { ZSTD_freeDCtx(ctx); }
   };
   thread_local DCtx dctx;
-  std::string raw(raw_size, '\0');
-  const size_t got = ZSTD_decompressDCtx(dctx.ctx, raw.data(), raw.size(), src, src_size);
+  // Not zero-filled: a damaged header that claims far more than the frame
+  // holds then costs the pages zstd writes before it fails, not its claim.
+  const std::unique_ptr<char[]> buffer(new char[raw_size]);
+  const std::string_view raw(buffer.get(), raw_size);
+  const size_t got = ZSTD_decompressDCtx(dctx.ctx, buffer.get(), raw_size, src, src_size);
   if (ZSTD_isError(got) || got != raw_size) {
     return Status::Corruption("document store block for doc " + std::to_string(doc) +
                               " does not decompress");
@@ -95,7 +104,14 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
   if (lo > hi || header + hi > raw.size()) {
     return Status::Corruption("document store record " + std::to_string(doc) + " out of range");
   }
-  return raw.substr(header + lo, hi - lo);
+  // Every record is a JSON object (stored fields, a source), which callers
+  // pass on as is: a damaged one must not reach a response.
+  std::string record(raw.substr(header + lo, hi - lo));
+  if (!IsJsonObject(record)) {
+    return Status::Corruption("stored document " + std::to_string(doc) +
+                              " is not a JSON object (the file is damaged)");
+  }
+  return record;
 }
 
 }  // namespace libsearch::internal

@@ -46,7 +46,8 @@ class DocStoreReader {
   DocStoreReader() = default;
   static Result<DocStoreReader> Open(std::string_view index, std::string_view data,
                                      uint64_t num_docs);
-  // The stored JSON record of `doc`. Corruption if the block fails to decode.
+  // The stored JSON record of `doc`. Corruption if the block fails to decode
+  // or the record is not a JSON object.
   Result<std::string> Get(uint32_t doc) const;
 
  private:

@@ -142,6 +142,7 @@ Status IndexReader::ReadSectionTable() {
   if (Checksum64(table, table_bytes) != header_.table_checksum) {
     return Status::Corruption("section table checksum mismatch (the file is damaged)");
   }
+  if (header_.section_count == 0) return Status::Corruption("section table is empty");
   sections_.resize(header_.section_count);
   std::memcpy(sections_.data(), table, table_bytes);
   return Status::Ok();

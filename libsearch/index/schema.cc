@@ -88,6 +88,9 @@ Result<Schema> Schema::Create(std::string id_field, std::vector<FieldSpec> field
     id.name = id_field;
     id.type = FieldType::kKeyword;
     id.stored = true;
+    // Checked as a declared field is: the schema written into the index
+    // declares it, and must read back.
+    LIBSEARCH_RETURN_IF_ERROR(ValidateSpec(id));
     fields.insert(fields.begin(), std::move(id));
   }
   if (fields.size() > 1000) return Status::InvalidArgument("schema: more than 1000 fields");
