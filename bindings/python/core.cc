@@ -420,9 +420,10 @@ void BindSearch(py::module_& m) {
   py::class_<libsearch::Index>(m, "Index")
       .def_static(
           "open",
-          [](const std::string& path, bool verify, float k1, float b, size_t filter_cache_bytes) {
+          [](const std::string& path, const std::string& checksums, float k1, float b,
+             size_t filter_cache_bytes) {
             libsearch::OpenOptions o;
-            o.verify_checksums = verify;
+            o.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
             o.bm25 = {k1, b};
             o.filter_cache_bytes = filter_cache_bytes;
             return Unwrap(libsearch::Index::Open(path, o));
@@ -521,7 +522,7 @@ void BindSearch(py::module_& m) {
       .def(
           "verify", [](const libsearch::Index& self) { Check(self.Verify()); },
           py::call_guard<py::gil_scoped_release>())
-      .def("info", &libsearch::Index::Info)
+      .def("info", [](const libsearch::Index& self) { return Unwrap(self.Info()); })
       .def_property_readonly("num_docs", &libsearch::Index::num_docs)
       .def_property_readonly(
           "schema", [](const libsearch::Index& self) { return libsearch::Schema(self.schema()); });
@@ -543,7 +544,7 @@ py::dict Defaults() {
   d["pre_tag"] = search.highlight.pre_tag;
   d["post_tag"] = search.highlight.post_tag;
   d["fragment_bytes"] = search.highlight.fragment_bytes;
-  d["verify_checksums"] = open.verify_checksums;
+  d["checksums"] = libsearch::ChecksumPolicyName(open.checksums);
   d["bm25_k1"] = open.bm25.k1;
   d["bm25_b"] = open.bm25.b;
   d["filter_cache_bytes"] = open.filter_cache_bytes;

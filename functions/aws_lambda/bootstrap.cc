@@ -10,7 +10,8 @@
 //   /opt/index.idx               in a layer
 // A failure to open it is reported to /runtime/init/error with type
 // Runtime.IndexLoadError, and the process exits (Lambda then reports the
-// error to the invocation).
+// error to the invocation). $LIBSEARCH_CHECKSUMS (first-use, open or off)
+// sets when section checksums are checked (OpenOptions::checksums).
 #include <libsearch/index.h>
 #include <libsearch/lambda_event.h>
 #include <sys/stat.h>
@@ -58,7 +59,16 @@ int Run() {
     if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
     return 1;
   }
-  auto index = libsearch::Index::Open(path);
+  libsearch::OpenOptions open_options;
+  const char* checksums = std::getenv("LIBSEARCH_CHECKSUMS");
+  auto policy =
+      libsearch::ParseChecksumPolicy(checksums != nullptr && *checksums != '\0'
+                                         ? checksums
+                                         : libsearch::ChecksumPolicyName(open_options.checksums));
+  if (policy.ok()) open_options.checksums = *policy;
+  auto index = policy.ok() ? libsearch::Index::Open(path, open_options)
+                           : libsearch::Result<std::unique_ptr<libsearch::Index>>(
+                                 policy.status().WithContext("LIBSEARCH_CHECKSUMS"));
   if (!index.ok()) {
     const std::string message = "cannot open index " + path + ": " + index.status().ToString();
     std::fprintf(stderr, "bootstrap: %s\n", message.c_str());

@@ -26,7 +26,10 @@ import libsearch
 from libsearch import _core
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-INDEX = libsearch.Index.open(os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"))
+# $LIBSEARCH_CHECKSUMS: when section checksums are checked (first-use, open or off).
+_CHECKSUMS = os.environ.get("LIBSEARCH_CHECKSUMS")
+INDEX = libsearch.Index.open(os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"),
+                             **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}))
 _HEADERS = {"content-type": "application/json"}
 
 

@@ -120,6 +120,8 @@ int Run(int argc, char** argv) {
   unsigned threads = 4 * std::max(1u, std::thread::hardware_concurrency());
   unsigned max_connections = 512;
   double drain_seconds = std::atof(EnvOr("LIBSEARCH_DRAIN_SECONDS", "0").c_str());
+  std::string checksums = EnvOr("LIBSEARCH_CHECKSUMS",
+                                libsearch::ChecksumPolicyName(libsearch::OpenOptions().checksums));
   CLI::App app{"libsearch-service: search one index over HTTP"};
   app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
   app.add_option("--index", index_path, "Index file (default $LIBSEARCH_INDEX)");
@@ -135,6 +137,9 @@ int Run(int argc, char** argv) {
   app.add_option("--drain-seconds", drain_seconds,
                  "After SIGTERM, keep serving this long with /healthz at 503 "
                  "(default $LIBSEARCH_DRAIN_SECONDS or 0)");
+  app.add_option("--checksums", checksums,
+                 "When section checksums are checked: first-use, open or off (default "
+                 "$LIBSEARCH_CHECKSUMS or first-use; libsearch/index.h, ChecksumPolicy)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -157,7 +162,14 @@ int Run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto opened = libsearch::Index::Open(index_path);
+  libsearch::OpenOptions open_options;
+  if (auto policy = libsearch::ParseChecksumPolicy(checksums); policy.ok()) {
+    open_options.checksums = *policy;
+  } else {
+    std::fprintf(stderr, "libsearch-service: %s\n", policy.status().ToString().c_str());
+    return 2;
+  }
+  auto opened = libsearch::Index::Open(index_path, open_options);
   if (!opened.ok()) {
     std::fprintf(stderr, "libsearch-service: cannot open index %s: %s\n", index_path.c_str(),
                  opened.status().ToString().c_str());

@@ -8,10 +8,13 @@
 namespace libsearch::internal {
 
 Result<std::string> IndexImpl::StoredDocument(uint32_t doc) const {
-  return reader_->StoredDocument(doc);
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
+  Result<std::string> stored = reader_->StoredDocument(doc);
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
+  return stored;
 }
 
-IndexInfo IndexImpl::Info() const {
+Result<IndexInfo> IndexImpl::Info() const {
   IndexInfo info;
   info.path = reader_->path();
   info.format_major = reader_->header().format_major;
@@ -49,6 +52,7 @@ IndexInfo IndexImpl::Info() const {
     si.bytes = e.length;
     info.sections.push_back(std::move(si));
   }
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());  // The numeric columns read above.
   return info;
 }
 

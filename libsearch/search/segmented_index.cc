@@ -114,8 +114,7 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
       seg.impl = old->impl;  // Hooks are set below, on a shared copy.
     } else {
       const std::string path = dir + "/" + e.SegmentFile();
-      LIBSEARCH_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(path));
-      if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
+      LIBSEARCH_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(path, options.checksums));
       if (reader->num_docs() != e.num_docs) {
         return Status::Corruption("segment '" + path + "' has " +
                                   std::to_string(reader->num_docs()) + " docs, its manifest says " +
@@ -138,7 +137,8 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
         seg.tombstone = old->tombstone;
       } else {
         LIBSEARCH_ASSIGN_OR_RETURN(seg.deleted, ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
-        LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone, IndexReader::Open(dir + "/" + e.tombstone));
+        LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone,
+                                   IndexReader::Open(dir + "/" + e.tombstone, options.checksums));
         if (seg.tombstone->num_docs() != e.num_deleted) {
           return Status::Corruption("tombstone '" + e.tombstone + "' of '" + dir + "' has " +
                                     std::to_string(seg.tombstone->num_docs()) + " docs for " +
@@ -167,7 +167,16 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     // (and its block maxima) are the index's.
     seg.impl = seg.impl->Share({needs_stats ? index->stats_.get() : nullptr, seg.deleted});
   }
+  LIBSEARCH_RETURN_IF_ERROR(index->Intact());
   return index;
+}
+
+Status SegmentedIndex::Intact() const {
+  for (const Segment& seg : segments_) {
+    LIBSEARCH_RETURN_IF_ERROR(seg.impl->reader().Intact());
+    if (seg.tombstone != nullptr) LIBSEARCH_RETURN_IF_ERROR(seg.tombstone->Intact());
+  }
+  return Status::Ok();
 }
 
 int SegmentedIndex::SegmentOf(uint32_t doc) const {
@@ -273,11 +282,23 @@ void SegmentedIndex::MergeFacets(const SearchRequest& req,
 }
 
 Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
-  const auto start = std::chrono::steady_clock::now();
   // One segment without deletes: its doc numbers are the index's.
   if (segments_.size() == 1 && segments_[0].deleted == nullptr) {
     return segments_[0].impl->Search(req);
   }
+  const auto start = std::chrono::steady_clock::now();
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
+  Result<SearchResponse> resp = SearchUnchecked(req);
+  LIBSEARCH_RETURN_IF_ERROR(Intact());  // As IndexImpl::Search.
+  if (resp.ok()) {
+    resp->took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
+  }
+  return resp;
+}
+
+Result<SearchResponse> SegmentedIndex::SearchUnchecked(const SearchRequest& req) const {
   LIBSEARCH_RETURN_IF_ERROR(segments_[0].impl->Validate(req));
   const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
   SearchResponse resp;
@@ -371,14 +392,13 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
     resp.next_cursor = HitOrder::Cursor(resp.hits.back().doc, resp.hits.back().score);
   }
   resp.suggestion = CheckedSuggestion(*this, *segments_[0].impl, req, resp.total);
-  resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::steady_clock::now() - start)
-                                           .count());
   return resp;
 }
 
 Result<std::string> SegmentedIndex::ExplainQuery(const SearchRequest& req) const {
-  return segments_[0].impl->ExplainQuery(req);
+  Result<std::string> explained = segments_[0].impl->ExplainQuery(req);
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
+  return explained;
 }
 
 Result<std::string> SegmentedIndex::StoredDocument(uint32_t doc) const {
@@ -392,8 +412,8 @@ Result<std::string> SegmentedIndex::StoredDocument(uint32_t doc) const {
   return seg.impl->StoredDocument(local);
 }
 
-IndexInfo SegmentedIndex::Info() const {
-  IndexInfo info = segments_[0].impl->Info();
+Result<IndexInfo> SegmentedIndex::Info() const {
+  LIBSEARCH_ASSIGN_OR_RETURN(IndexInfo info, segments_[0].impl->Info());
   info.path = dir_;
   info.generation = manifest_.generation;
   info.num_docs = manifest_.num_live_docs();
@@ -434,6 +454,7 @@ IndexInfo SegmentedIndex::Info() const {
       }
     }
   }
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
   return info;
 }
 

@@ -61,7 +61,9 @@ def index_path() -> str:
     return "/opt/index.idx"
 
 
-INDEX = libsearch.Index.open(index_path())
+# $LIBSEARCH_CHECKSUMS: when section checksums are checked (first-use, open or off).
+_CHECKSUMS = os.environ.get("LIBSEARCH_CHECKSUMS")
+INDEX = libsearch.Index.open(index_path(), **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}))
 
 
 def _event_bytes(event: Any) -> bytes:
