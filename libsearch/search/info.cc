@@ -15,6 +15,7 @@ Result<std::string> IndexImpl::StoredDocument(uint32_t doc) const {
 }
 
 Result<IndexInfo> IndexImpl::Info() const {
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
   IndexInfo info;
   info.path = reader_->path();
   info.format_major = reader_->header().format_major;

@@ -413,6 +413,7 @@ Result<std::string> SegmentedIndex::StoredDocument(uint32_t doc) const {
 }
 
 Result<IndexInfo> SegmentedIndex::Info() const {
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
   LIBSEARCH_ASSIGN_OR_RETURN(IndexInfo info, segments_[0].impl->Info());
   info.path = dir_;
   info.generation = manifest_.generation;

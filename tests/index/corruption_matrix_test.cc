@@ -9,10 +9,12 @@
 //   watchdog names the variant).
 // The CLI runs on a sample of the variants, each command under `timeout`.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
@@ -353,6 +355,116 @@ TEST_F(CorruptionMatrixTest, DamageGivesCorruptionOrTheRightAnswer) {
       "corruption matrix: %zu variants: %zu refused at open; calls: %zu Corruption, %zu right "
       "answers (checksummed damage), %zu answers (re-sealed damage)\n",
       variants_->size(), refused, corrupt_calls, right_answers, sealed_answers);
+}
+
+// An index directory: each section of each segment and tombstone file with
+// a bit flipped. The first-use checks cover segments and tombstones alike.
+TEST_F(CorruptionMatrixTest, DirectorySegmentsAndTombstones) {
+  testing::TempDir tmp;
+  const std::string dir = tmp.File("live");
+  {
+    IndexWriterOptions options;
+    options.merge_on_commit = false;
+    ASSERT_OK_AND_ASSIGN(auto writer, IndexWriter::Create(dir, *Schema::FromJson(kSchema), options,
+                                                          {{"yoghurt", "yogurt"}}));
+    const std::vector<std::string> docs = MatrixDocs();
+    for (size_t i = 0; i < docs.size(); ++i) {
+      ASSERT_OK(writer->Upsert(docs[i]));
+      if (i == 299 || i + 1 == docs.size()) ASSERT_OK(writer->Commit().status());
+    }
+    for (size_t i = 0; i < docs.size(); i += 7) {
+      ASSERT_OK(writer->Delete(Json::parse(docs[i])["barcode"].get<std::string>()));
+    }
+    ASSERT_OK(writer->Commit().status());
+  }
+  std::vector<std::string> want;
+  {
+    ASSERT_OK_AND_ASSIGN(auto index, Index::Open(dir));
+    for (const SearchRequest& req : *requests_) {
+      ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
+      want.push_back(Canonical(std::move(resp), req));
+    }
+  }
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.ends_with(".seg") || name.ends_with(".tomb")) files.push_back(e.path().string());
+  }
+  ASSERT_EQ(files.size(), 4u);  // Two segments, each with deletes.
+  Watchdog watchdog(std::chrono::seconds(60));
+  size_t variants = 0, refused = 0, corrupt = 0, right = 0;
+  for (const std::string& file : files) {
+    const std::string good = testing::ReadFile(file);
+    for (const SectionEntry& e : testing::SectionTable(good)) {
+      if (e.length == 0) continue;
+      const std::string name = file + " section " + std::to_string(e.kind) + "/" +
+                               std::to_string(e.field) + ": bit flip";
+      watchdog.At(static_cast<int64_t>(variants++), &name);
+      SCOPED_TRACE(name);
+      std::string bytes = good;
+      bytes[e.offset + e.length / 2] ^= 0x10;
+      testing::WriteFile(file, bytes);
+      auto index = Index::Open(dir);
+      if (!index.ok()) {
+        EXPECT_EQ(index.status().code(), StatusCode::kCorruption) << index.status().ToString();
+        ++refused;
+      } else {
+        for (size_t i = 0; i < requests_->size(); ++i) {
+          auto resp = (*index)->Search((*requests_)[i]);
+          if (!resp.ok()) {
+            EXPECT_EQ(resp.status().code(), StatusCode::kCorruption) << resp.status().ToString();
+            ++corrupt;
+          } else {
+            EXPECT_EQ(Canonical(*resp, (*requests_)[i]), want[i]) << "request " << i;
+            ++right;
+          }
+        }
+        EXPECT_EQ((*index)->Verify().code(), StatusCode::kCorruption);
+      }
+      testing::WriteFile(file, good);
+    }
+  }
+  std::printf("directory: %zu variants: %zu refused at open; %zu Corruption, %zu right answers\n",
+              variants, refused, corrupt, right);
+}
+
+// A file written over in place under an open Index (`cp` onto it) is
+// reported, not read; one replaced by rename is not noticed, and need not
+// be (the mapping keeps the old file).
+TEST_F(CorruptionMatrixTest, FileChangedUnderAReader) {
+  testing::TempDir tmp;
+  const std::string path = tmp.File("p.idx");
+  testing::WriteFile(path, *good_);
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(path));
+  const SearchRequest& req = (*requests_)[0];
+  ASSERT_OK(index->Search(req).status());
+  // Replaced by rename: the open index keeps answering from its own file.
+  testing::WriteFile(tmp.File("new.idx"), *good_);
+  ASSERT_EQ(std::rename(tmp.File("new.idx").c_str(), path.c_str()), 0);
+  ASSERT_OK_AND_ASSIGN(SearchResponse resp, index->Search(req));
+  EXPECT_EQ(Canonical(resp, req), (*baseline_)[0]);
+
+  ASSERT_OK_AND_ASSIGN(auto reader, Index::Open(path));
+  ASSERT_OK(reader->Search(req).status());
+  // Truncated in place, as `cp` does first: reading the mapping past the
+  // new end would raise SIGBUS. Every call says so instead.
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(good_->size() / 3)), 0);
+  for (const Status& s : {reader->Search(req).status(), reader->StoredDocument(1).status(),
+                          reader->Info().status()}) {
+    EXPECT_EQ(s.code(), StatusCode::kCorruption);
+    EXPECT_NE(s.message().find("changed under this reader"), std::string::npos) << s.ToString();
+  }
+  // Rewritten in place to its full size (the end of a `cp`): still
+  // reported, since the bytes may differ (the modification time changed).
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // A new mtime tick.
+  testing::WriteFile(tmp.File("other.idx"), *good_);
+  ASSERT_OK_AND_ASSIGN(auto fresh, Index::Open(tmp.File("other.idx")));
+  testing::WriteFile(path, *good_);
+  EXPECT_EQ(reader->Search(req).status().code(), StatusCode::kCorruption);
+  // Opened again, it answers.
+  ASSERT_OK_AND_ASSIGN(auto reopened, reader->Reopen());
+  ASSERT_OK_AND_ASSIGN(resp, reopened->Search(req));
+  EXPECT_EQ(Canonical(resp, req), (*baseline_)[0]);
 }
 
 // A sample of the variants through the CLI, each command under `timeout`:
