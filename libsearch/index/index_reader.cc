@@ -97,6 +97,7 @@ void IndexReader::CheckGroup(uint32_t group) const {
     if (section_checked_[i]) continue;
     const SectionEntry& e = sections_[i];
     const std::string_view bytes = Section(e);
+    file_->WillReadAll(e.offset, e.length);
     if (Checksum64(bytes.data(), bytes.size()) == e.checksum) {
       section_checked_[i] = true;
     } else {
@@ -606,6 +607,7 @@ Status IndexReader::Verify() const {
   }
   for (const SectionEntry& e : sections_) {
     const std::string_view bytes = Section(e);
+    file_->WillReadAll(e.offset, e.length);
     if (Checksum64(bytes.data(), bytes.size()) != e.checksum) {
       return Status::Corruption("checksum mismatch in section " + SectionName(e) + " (offset " +
                                 std::to_string(e.offset) + ", " + std::to_string(e.length) +

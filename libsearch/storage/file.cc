@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -125,6 +126,14 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
 MappedFile::~MappedFile() {
   if (size_ > 0) ::munmap(const_cast<char*>(data_), size_);
   ::close(fd_);
+}
+
+void MappedFile::WillReadAll(uint64_t offset, uint64_t length) const {
+  if (length == 0 || offset >= size_) return;
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t begin = offset / page * page;
+  const uint64_t end = std::min<uint64_t>(offset + length, size_);
+  ::madvise(const_cast<char*>(data_) + begin, end - begin, MADV_WILLNEED);
 }
 
 Status MappedFile::Unchanged() const {

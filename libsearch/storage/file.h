@@ -36,6 +36,9 @@ class MappedFile {
   // Corruption if the file has been written to or truncated since it was
   // mapped (one fstat).
   Status Unchanged() const;
+  // About to read [offset, offset + length) through: asks the kernel to read
+  // it ahead (the mapping is otherwise MADV_RANDOM, a page per fault).
+  void WillReadAll(uint64_t offset, uint64_t length) const;
 
  private:
   MappedFile(std::string path, int fd, const char* data, size_t size, int64_t mtime_ns)
