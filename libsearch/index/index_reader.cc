@@ -111,7 +111,17 @@ void IndexReader::CheckGroup(uint32_t group) const {
   if (all_good) group_checked_[group].store(true, std::memory_order_release);
 }
 
+std::string IndexReader::CorruptId() const {
+  bad_id_.store(true, std::memory_order_release);
+  return "<corrupt id>";
+}
+
 Status IndexReader::Intact() const {
+  if (bad_id_.load(std::memory_order_acquire)) {
+    return Status::Corruption("index '" + path() +
+                              "': a document id is damaged (doc_ids or the id field's "
+                              "dictionary); rebuild or re-download it");
+  }
   const int64_t damaged = damaged_section_.load(std::memory_order_acquire);
   if (damaged >= 0) {
     const SectionEntry& e = sections_[damaged];
@@ -533,7 +543,7 @@ std::string IndexReader::DocId(uint32_t doc) const {
   if (id_ords_ == nullptr) {  // 1.x: the id strings.
     const uint32_t lo = DecodeFixed32(doc_id_offsets_.data() + 4ull * doc);
     const uint32_t hi = DecodeFixed32(doc_id_offsets_.data() + 4ull * (doc + 1));
-    if (lo > hi || hi > doc_id_bytes_.size()) return "<corrupt id>";
+    if (lo > hi || hi > doc_id_bytes_.size()) return CorruptId();
     return std::string(doc_id_bytes_.substr(lo, hi - lo));
   }
   // The id is the doc's term in the id field (a keyword term is its value).
@@ -541,7 +551,7 @@ std::string IndexReader::DocId(uint32_t doc) const {
   const uint64_t ord = ReadBits(id_ords_, uint64_t{doc} * id_ord_width_, id_ord_width_);
   std::string id;
   if (ord > 0xffffffffull || !fields_[id_field_].dict.Term(static_cast<uint32_t>(ord), &id)) {
-    return "<corrupt id>";
+    return CorruptId();
   }
   return id;
 }
@@ -565,7 +575,7 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
     dict.Prefetch(static_cast<uint32_t>(std::min<uint64_t>(ord, 0xffffffffull)));
   for (size_t i = 0; i < docs.size(); ++i) {
     if (ords[i] > 0xffffffffull || !dict.Term(static_cast<uint32_t>(ords[i]), &ids[i])) {
-      ids[i] = "<corrupt id>";
+      ids[i] = CorruptId();
     }
   }
   return ids;

@@ -174,7 +174,8 @@ class IndexReader {
   }
   // Synonym groups stored at build time (JSON), empty if none.
   std::string_view synonyms_json() const { return synonyms_json_; }
-  // The external id of `doc` ("<corrupt id>" if damaged). REQUIRES: doc < num_docs().
+  // The external id of `doc` ("<corrupt id>" if damaged, and Intact() then
+  // reports it). REQUIRES: doc < num_docs().
   std::string DocId(uint32_t doc) const;
   // DocId of each doc, faster than one at a time: the lookups of all of them
   // overlap in memory. REQUIRES: every doc < num_docs().
@@ -212,6 +213,8 @@ class IndexReader {
   // Assigns every section to its group; marks them all checked unless the
   // policy is kOnFirstUse.
   void InitGroups(ChecksumPolicy checksums);
+  // "<corrupt id>", remembered for Intact().
+  std::string CorruptId() const;
   // "postings of field 'name'", for messages.
   std::string SectionName(const SectionEntry& e) const;
 
@@ -267,6 +270,7 @@ class IndexReader {
   mutable std::mutex check_mu_;  // Guards section_checked_.
   mutable std::vector<bool> section_checked_;
   mutable std::atomic<int64_t> damaged_section_{-1};
+  mutable std::atomic<bool> bad_id_{false};  // An id failed to decode.
 };
 
 }  // namespace libsearch::internal

@@ -331,6 +331,7 @@ TEST_F(CorruptionMatrixTest, DamageGivesCorruptionOrTheRightAnswer) {
       const std::string got = resp.ok() ? Canonical(*resp, (*requests_)[i]) : "";
       if (resp.ok() && variant.sealed) {
         EXPECT_TRUE(Json::accept(got)) << "call " << i << ": invalid JSON " << got;
+        EXPECT_EQ(got.find("<corrupt id>"), std::string::npos) << "call " << i << ": " << got;
       }
       check(resp.status(), got, i);
     }
