@@ -18,6 +18,9 @@ ALLOWED = {
     "search": {"util", "storage", "analysis", "index", "query"},
     # The index writer: segments are index files, built and read by index/.
     "live": {"util", "storage", "analysis", "index"},
+    # Remote indexes: object stores, and index directories mirrored through
+    # the public Index and IndexWriter.
+    "remote": {"util", "storage"},
     # The JSON model sits on the public API and util alone (schema.cc
     # reaches it through <libsearch/json.h> to check search defaults).
     "api": {"util"},

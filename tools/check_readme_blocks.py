@@ -50,6 +50,8 @@ KINDS = {
     "cloud-deploy": "not run (needs cloud accounts): each `make TARGET` is a target and each "
                     "repository path named exists",
     "layout": "every path listed exists",
+    "diagram": "a picture, not code: every object name in it (MANIFEST, files/..., changes/...) "
+               "is one docs/format.md defines",
 }
 
 
@@ -305,6 +307,13 @@ class Checker:
             m = re.match(r"^(.*)\{(.*)\}(.*)$", path)
             for p in ([m.group(1) + x + m.group(3) for x in m.group(2).split(",")] if m else [path]):
                 assert os.path.exists(os.path.join(self.src, p)), f"{p} does not exist"
+
+
+    def check_diagram(self, args, text, blocks):
+        with open(os.path.join(self.src, "docs", "format.md"), encoding="utf-8") as f:
+            format_doc = f.read()
+        for name in set(re.findall(r"\b(MANIFEST|files/|changes/)", text)):
+            assert name in format_doc, f"{name} is not in docs/format.md"
 
 
 def iter_contains(haystack, needle):

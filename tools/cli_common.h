@@ -11,7 +11,7 @@ namespace libsearch_cli {
 
 // Prints the error; exit code 2 for bad input (a limit it exceeds
 // included, as the HTTP surfaces answer 400), 3 for not found, 4 for a
-// damaged index, 1 otherwise (README "A five-minute tour").
+// damaged index, 5 for a commit another writer won, 1 otherwise (README "A five-minute tour").
 inline int Fail(const libsearch::Status& s) {
   std::cerr << "libsearch: " << s.ToString() << "\n";
   switch (s.code()) {
@@ -19,6 +19,7 @@ inline int Fail(const libsearch::Status& s) {
     case libsearch::StatusCode::kResourceExhausted: return 2;
     case libsearch::StatusCode::kNotFound: return 3;
     case libsearch::StatusCode::kCorruption: return 4;
+    case libsearch::StatusCode::kAborted: return 5;
     default: return 1;
   }
 }

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libicu-dev libstemmer-dev             # Unicode analysis, Snowball stemmers (libstemmer, BSD)
   libxapian-dev                         # tests' reference engine and benchmark peer only (GPL)
   libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev zstd libroaring-dev
+  libcurl4-openssl-dev                  # remote indexes in S3 (libcurl signs with SigV4)
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-venv   # python3-venv: the project's .venv
@@ -61,6 +62,8 @@ PYTHON=$VENV/bin/python
 PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
               awslambdaric functions-framework boto3 "moto[server]"
+              # functions/tests/test_package.py: the SAM template checked by AWS's linter
+              cfn-lint
               # the advisor (advisor/, libsearch-advisor): the simulator and its charts
               numpy matplotlib
               # the web demo's browser test (drives /usr/bin/chromium)

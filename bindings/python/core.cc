@@ -29,7 +29,7 @@ using libsearch::Status;
 
 // Python classes for each StatusCode, indexed by its value; filled once at
 // import. The references are kept for the life of the process.
-constexpr size_t kNumCodes = 8;
+constexpr size_t kNumCodes = 9;
 std::array<PyObject*, kNumCodes> g_error_classes = {};
 
 // Carries a non-OK Status from the C++ call to the exception translator,
@@ -249,6 +249,144 @@ void BindWriter(py::module_& m) {
       .def("rollback", &IndexWriter::Rollback);
 }
 
+// IndexReplica and RemoteWriter (remote.h): calls that touch the network
+// or files release the GIL.
+void BindRemote(py::module_& m) {
+  using libsearch::IndexReplica;
+  using libsearch::RemoteWriter;
+  py::class_<IndexReplica>(m, "IndexReplica")
+      .def_static(
+          "open",
+          [](const std::string& url, const std::string& cache_dir, double refresh_seconds,
+             const std::string& checksums, float k1, float b, size_t filter_cache_bytes) {
+            libsearch::ReplicaOptions o;
+            o.cache_dir = cache_dir;
+            o.refresh_seconds = refresh_seconds;
+            o.open.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
+            o.open.bm25 = {k1, b};
+            o.open.filter_cache_bytes = filter_cache_bytes;
+            return Unwrap(IndexReplica::Open(url, o));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def("index",
+           [](const IndexReplica& self) {
+             // Every Index method is const: the snapshot is never changed.
+             return std::const_pointer_cast<libsearch::Index>(self.index());
+           })
+      .def(
+          "refresh", [](IndexReplica& self) { return Unwrap(self.Refresh()); },
+          py::call_guard<py::gil_scoped_release>())
+      .def(
+          "maybe_refresh", [](IndexReplica& self) { return Unwrap(self.MaybeRefresh()); },
+          py::call_guard<py::gil_scoped_release>())
+      .def("status", [](const IndexReplica& self) {
+        const libsearch::ReplicaStatus s = self.status();
+        py::dict d;
+        d["generation"] = s.generation;
+        d["checks"] = s.checks;
+        d["refreshes"] = s.refreshes;
+        d["failures"] = s.failures;
+        d["files_downloaded"] = s.files_downloaded;
+        d["bytes_downloaded"] = s.bytes_downloaded;
+        d["last_check_age_seconds"] = s.last_check_age_seconds;
+        d["last_error"] = s.last_error;
+        return d;
+      });
+  auto publish_dict = [](const libsearch::PublishInfo& p) {
+    py::dict d;
+    d["generation"] = p.commit.generation;
+    d["segments"] = p.commit.segments;
+    d["live_docs"] = p.commit.live_docs;
+    d["docs_added"] = p.commit.docs_added;
+    d["docs_deleted"] = p.commit.docs_deleted;
+    d["not_found"] = p.commit.not_found;
+    d["merges"] = p.commit.merges;
+    d["changed"] = p.commit.changed;
+    d["published"] = p.published;
+    d["files_uploaded"] = p.files_uploaded;
+    d["bytes_uploaded"] = p.bytes_uploaded;
+    d["objects_removed"] = p.objects_removed;
+    return d;
+  };
+  py::class_<RemoteWriter>(m, "RemoteWriter")
+      .def_static(
+          "open",
+          [](const std::string& url, const std::string& cache_dir,
+             std::optional<libsearch::Schema> schema,
+             const std::vector<std::vector<std::string>>& synonyms, bool merge_on_commit,
+             double gc_grace_seconds) {
+            libsearch::RemoteWriterOptions o;
+            o.cache_dir = cache_dir;
+            o.schema = schema ? &*schema : nullptr;
+            o.synonyms = synonyms;
+            o.writer.merge_on_commit = merge_on_commit;
+            o.gc_grace_seconds = gc_grace_seconds;
+            return Unwrap(RemoteWriter::Open(url, o));
+          },
+          py::call_guard<py::gil_scoped_release>())
+      .def("writer", &RemoteWriter::writer, py::return_value_policy::reference_internal)
+      .def("applied",
+           [](const RemoteWriter& self, const std::string& id) { return self.Applied(id); })
+      .def("mark_applied",
+           [](RemoteWriter& self, std::string id) { self.MarkApplied(std::move(id)); })
+      .def("commit",
+           [publish_dict](RemoteWriter& self) {
+             libsearch::Result<libsearch::PublishInfo> r = [&] {
+               py::gil_scoped_release release;
+               return self.Commit();
+             }();
+             return publish_dict(Unwrap(std::move(r)));
+           })
+      .def("compact", [publish_dict](RemoteWriter& self) {
+        libsearch::Result<libsearch::PublishInfo> r = [&] {
+          py::gil_scoped_release release;
+          return self.Compact();
+        }();
+        return publish_dict(Unwrap(std::move(r)));
+      });
+}
+
+// The update function's handlers (updates.h): the index URL and the
+// writer's working directory come from the caller's configuration.
+void BindUpdates(py::module_& m) {
+  auto options = [](const std::string& url, const std::string& cache_dir) {
+    libsearch::UpdateOptions o;
+    o.index_url = url;
+    o.writer.cache_dir = cache_dir;
+    return o;
+  };
+  m.def("handle_update_lambda_event",
+        [options](const py::bytes& event, const std::string& url, const std::string& cache_dir) {
+          std::string text = event;
+          libsearch::LambdaReply r;
+          {
+            py::gil_scoped_release release;
+            r = libsearch::HandleUpdateLambdaEvent(text, options(url, cache_dir));
+          }
+          return py::make_tuple(r.is_error, r.error_type, py::bytes(r.payload));
+        });
+  m.def("handle_rebuild_event", [](const py::bytes& event, const std::string& url,
+                                   const std::string& cache_dir, const std::string& export_url) {
+    std::string text = event;
+    libsearch::RebuildOptions o;
+    o.index_url = url;
+    o.export_url = export_url;
+    o.writer.cache_dir = cache_dir;
+    libsearch::LambdaReply r;
+    {
+      py::gil_scoped_release release;
+      r = libsearch::HandleRebuildEvent(text, o);
+    }
+    return py::make_tuple(r.is_error, r.error_type, py::bytes(r.payload));
+  });
+  m.def("handle_update_body", [options](const py::bytes& body, const std::string& key,
+                                        const std::string& url, const std::string& cache_dir) {
+    std::string text = body;
+    py::gil_scoped_release release;
+    return libsearch::HandleUpdateBody(text, key, options(url, cache_dir));
+  });
+}
+
 void BindInfo(py::module_& m) {
   py::class_<libsearch::FieldInfo>(m, "FieldInfo")
       .def_readonly("name", &libsearch::FieldInfo::name)
@@ -417,7 +555,8 @@ void BindSearch(py::module_& m) {
         return out;
       });
 
-  py::class_<libsearch::Index>(m, "Index")
+  // Shared: a replica hands out its snapshots as shared_ptr (remote.h).
+  py::class_<libsearch::Index, std::shared_ptr<libsearch::Index>>(m, "Index")
       .def_static(
           "open",
           [](const std::string& path, const std::string& checksums, float k1, float b,
@@ -426,11 +565,14 @@ void BindSearch(py::module_& m) {
             o.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
             o.bm25 = {k1, b};
             o.filter_cache_bytes = filter_cache_bytes;
-            return Unwrap(libsearch::Index::Open(path, o));
+            return std::shared_ptr<libsearch::Index>(Unwrap(libsearch::Index::Open(path, o)));
           },
           py::call_guard<py::gil_scoped_release>())
       .def(
-          "reopen", [](const libsearch::Index& self) { return Unwrap(self.Reopen()); },
+          "reopen",
+          [](const libsearch::Index& self) {
+            return std::shared_ptr<libsearch::Index>(Unwrap(self.Reopen()));
+          },
           py::call_guard<py::gil_scoped_release>())
       .def(
           "search",
@@ -556,6 +698,8 @@ py::dict Defaults() {
   d["allow_empty"] = build.allow_empty;
   d["max_error_messages"] = ingest.max_error_messages;
   d["merge_on_commit"] = libsearch::IndexWriterOptions{}.merge_on_commit;
+  d["refresh_seconds"] = libsearch::ReplicaOptions{}.refresh_seconds;
+  d["gc_grace_seconds"] = libsearch::RemoteWriterOptions{}.gc_grace_seconds;
   return d;
 }
 
@@ -596,6 +740,8 @@ PYBIND11_MODULE(_core, m) {
   BindSchema(m);
   BindBuilder(m);
   BindWriter(m);
+  BindRemote(m);
+  BindUpdates(m);
   BindInfo(m);
   BindRequest(m);
   BindSearch(m);

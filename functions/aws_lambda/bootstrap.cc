@@ -5,15 +5,31 @@
 // init phase, then loops: next invocation -> HandleLambdaEvent -> response.
 //
 // Index location, first that applies:
-//   $LIBSEARCH_INDEX             a path
+//   $LIBSEARCH_INDEX             a path (file or index directory), or
+//                                s3://BUCKET/PREFIX: an index in S3, downloaded
+//                                to $LIBSEARCH_CACHE_DIR (default /tmp/libsearch)
 //   $LAMBDA_TASK_ROOT/index.idx  inside the deployment zip
 //   /opt/index.idx               in a layer
 // A failure to open it is reported to /runtime/init/error with type
 // Runtime.IndexLoadError, and the process exits (Lambda then reports the
-// error to the invocation). $LIBSEARCH_CHECKSUMS (first-use, open or off)
-// sets when section checksums are checked (OpenOptions::checksums).
+// error to the invocation). Before each invocation, at most every
+// $LIBSEARCH_REFRESH_SECONDS (default 10; 0 never), the index is checked for
+// a newer commit (IndexReplica); a failed check keeps the last snapshot and
+// is logged. $LIBSEARCH_CHECKSUMS (first-use, open or off) sets when section
+// checksums are checked (OpenOptions::checksums).
+//
+// With the function's handler set to "update" ($_HANDLER), it is the update
+// function instead: each event (an SQS batch, an HTTP POST of JSON Lines,
+// {"events": [...]}) is applied to the index at $LIBSEARCH_INDEX
+// (s3://BUCKET/PREFIX) as one published commit (libsearch/updates.h), the
+// writer working in $LIBSEARCH_WRITER_DIR (default /tmp/libsearch-writer).
+// With "rebuild", it is the scheduled rebuild: each event rebuilds that index
+// from the catalogue export ($LIBSEARCH_EXPORT or the event's "export") and
+// replays the changes logged since the export started.
 #include <libsearch/index.h>
 #include <libsearch/lambda_event.h>
+#include <libsearch/remote.h>
+#include <libsearch/updates.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -24,6 +40,11 @@
 #include "functions/aws_lambda/runtime_api.h"
 
 namespace {
+
+std::string EnvOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -39,6 +60,68 @@ std::string IndexPath() {
   return "/opt/index.idx";
 }
 
+// Posts the reply to invocation `id`; false if the Runtime API is gone.
+bool Post(libsearch::functions::RuntimeApiClient& api, const std::string& id,
+          const libsearch::LambdaReply& reply) {
+  libsearch::Status posted;
+  if (reply.is_error) {
+    posted = api.PostError(id, reply.error_type, reply.payload);
+  } else {
+    posted = api.PostResponse(id, reply.payload);
+    if (posted.code() == libsearch::StatusCode::kResourceExhausted) {
+      // Over the 6 MB response limit: say so instead of leaving it hanging.
+      posted = api.PostError(id, "Function.ResponseSizeTooLarge",
+                             "the response is " + std::to_string(reply.payload.size()) +
+                                 " bytes, over Lambda's limit; ask for fewer hits or "
+                                 "include_docs=false");
+    }
+  }
+  if (!posted.ok()) {
+    std::fprintf(stderr, "bootstrap: %s\n", posted.ToString().c_str());
+    if (posted.code() == libsearch::StatusCode::kIOError) return false;
+  }
+  return true;
+}
+
+int RunUpdates(libsearch::functions::RuntimeApiClient& api) {
+  libsearch::UpdateOptions options;
+  options.index_url = EnvOr("LIBSEARCH_INDEX", "");
+  options.writer.cache_dir = EnvOr("LIBSEARCH_WRITER_DIR", "/tmp/libsearch-writer");
+  if (options.index_url.empty()) {
+    const libsearch::Status s = api.PostInitError(
+        "Runtime.IndexLoadError", "the update function needs LIBSEARCH_INDEX=s3://BUCKET/PREFIX");
+    if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  for (;;) {
+    auto inv = api.Next();
+    if (!inv.ok()) {
+      std::fprintf(stderr, "bootstrap: %s\n", inv.status().ToString().c_str());
+      return 1;
+    }
+    if (!Post(api, inv->request_id, libsearch::HandleUpdateLambdaEvent(inv->event, options))) {
+      return 1;
+    }
+  }
+}
+
+// The scheduled rebuild: each event ({"export": URL, "export_started": ms},
+// or $LIBSEARCH_EXPORT) rebuilds the index at $LIBSEARCH_INDEX.
+int RunRebuilds(libsearch::functions::RuntimeApiClient& api) {
+  libsearch::RebuildOptions options;
+  options.index_url = EnvOr("LIBSEARCH_INDEX", "");
+  options.export_url = EnvOr("LIBSEARCH_EXPORT", "");
+  options.writer.cache_dir = EnvOr("LIBSEARCH_WRITER_DIR", "/tmp/libsearch-rebuild");
+  for (;;) {
+    auto inv = api.Next();
+    if (!inv.ok()) {
+      std::fprintf(stderr, "bootstrap: %s\n", inv.status().ToString().c_str());
+      return 1;
+    }
+    if (!Post(api, inv->request_id, libsearch::HandleRebuildEvent(inv->event, options))) return 1;
+  }
+}
+
 int Run() {
   auto client = libsearch::functions::RuntimeApiClient::FromEnvironment();
   if (!client.ok()) {
@@ -46,28 +129,21 @@ int Run() {
     return 1;
   }
   libsearch::functions::RuntimeApiClient& api = **client;
+  const std::string handler = EnvOr("_HANDLER", "");
+  if (handler == "update") return RunUpdates(api);
+  if (handler == "rebuild") return RunRebuilds(api);
 
   const std::string path = IndexPath();
-  if (path.rfind("s3://", 0) == 0) {
-    // Downloading needs HTTPS and SigV4, which this libc-only binary leaves
-    // out; the Python handler can (boto3), or use a layer / container image.
-    const std::string message = "LIBSEARCH_INDEX " + path +
-                                ": the C++ bootstrap reads local files only; ship the index in "
-                                "the zip, a layer (/opt/index.idx) or a container image";
-    std::fprintf(stderr, "bootstrap: %s\n", message.c_str());
-    const libsearch::Status s = api.PostInitError("Runtime.IndexLoadError", message);
-    if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  libsearch::OpenOptions open_options;
-  const char* checksums = std::getenv("LIBSEARCH_CHECKSUMS");
-  auto policy =
-      libsearch::ParseChecksumPolicy(checksums != nullptr && *checksums != '\0'
-                                         ? checksums
-                                         : libsearch::ChecksumPolicyName(open_options.checksums));
-  if (policy.ok()) open_options.checksums = *policy;
-  auto index = policy.ok() ? libsearch::Index::Open(path, open_options)
-                           : libsearch::Result<std::unique_ptr<libsearch::Index>>(
+  libsearch::ReplicaOptions replica_options;
+  replica_options.cache_dir = EnvOr("LIBSEARCH_CACHE_DIR", "/tmp/libsearch");
+  replica_options.refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
+  const bool follow = replica_options.refresh_seconds > 0;
+  if (!follow) replica_options.refresh_seconds = 0;
+  auto policy = libsearch::ParseChecksumPolicy(
+      EnvOr("LIBSEARCH_CHECKSUMS", libsearch::ChecksumPolicyName(replica_options.open.checksums)));
+  if (policy.ok()) replica_options.open.checksums = *policy;
+  auto index = policy.ok() ? libsearch::IndexReplica::Open(path, replica_options)
+                           : libsearch::Result<std::unique_ptr<libsearch::IndexReplica>>(
                                  policy.status().WithContext("LIBSEARCH_CHECKSUMS"));
   if (!index.ok()) {
     const std::string message = "cannot open index " + path + ": " + index.status().ToString();
@@ -88,25 +164,21 @@ int Run() {
     } else {
       ::setenv("_X_AMZN_TRACE_ID", inv->trace_id.c_str(), 1);
     }
-    libsearch::HandleOptions options;
-    options.deadline = inv->deadline;
-    const libsearch::LambdaReply reply = libsearch::HandleLambdaEvent(**index, inv->event, options);
-    libsearch::Status posted;
-    if (reply.is_error) {
-      posted = api.PostError(inv->request_id, reply.error_type, reply.payload);
-    } else {
-      posted = api.PostResponse(inv->request_id, reply.payload);
-      if (posted.code() == libsearch::StatusCode::kResourceExhausted) {
-        // Over the 6 MB response limit: say so instead of leaving it hanging.
-        posted = api.PostError(inv->request_id, "Function.ResponseSizeTooLarge",
-                               "the response is " + std::to_string(reply.payload.size()) +
-                                   " bytes, over Lambda's limit; ask for fewer hits or "
-                                   "include_docs=false");
+    if (follow) {
+      // Between invocations nothing runs (Lambda freezes the process), so
+      // the check happens here, before the search.
+      const auto refreshed = (*index)->MaybeRefresh();
+      if (!refreshed.ok()) {
+        std::fprintf(stderr, "bootstrap: index refresh failed, serving generation %llu: %s\n",
+                     static_cast<unsigned long long>((*index)->status().generation),
+                     refreshed.status().ToString().c_str());
       }
     }
-    if (!posted.ok()) {
-      std::fprintf(stderr, "bootstrap: %s\n", posted.ToString().c_str());
-      if (posted.code() == libsearch::StatusCode::kIOError) return 1;
+    libsearch::HandleOptions options;
+    options.deadline = inv->deadline;
+    if (!Post(api, inv->request_id,
+              libsearch::HandleLambdaEvent(*(*index)->index(), inv->event, options))) {
+      return 1;
     }
   }
 }

@@ -5,7 +5,7 @@
 #   $OUT/libsearch-lambda-al2023.zip        provided.al2023: bootstrap + index.idx
 #   $OUT/libsearch-python312-layer.zip      python3.12 layer: python/libsearch (+ the
 #                                           compiled _core, which holds the handler)
-#   $OUT/libsearch-python-function.zip      python3.12 function code: handler.py
+#   $OUT/libsearch-python-function.zip      python3.12 function code: handler.py, update.py, rebuild.py
 #   $OUT/gcp/                               Cloud Run functions source (main.py + the above)
 #
 # The bootstrap is built with GCC 11 and links everything but glibc
@@ -68,6 +68,11 @@ CMAKE_ARGS=(
   -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
   -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
   -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
+  # Debian's libcurl.a needs static builds of nghttp2, libssh2, librtmp,
+  # libpsl, Kerberos and OpenLDAP, which Debian does not ship: the packaged
+  # zip and layer read local indexes (zip, layer, EFS) until a minimal curl
+  # is built here from source (README "Keeping the catalogue fresh").
+  -DLIBSEARCH_WITH_S3=OFF
   "${STATIC_DEP_ARGS[@]}"
   -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
   -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
@@ -159,16 +164,17 @@ if [ -n "$PYTHON312" ]; then
   LAYER_ZIP=$OUT/libsearch-python312-layer.zip
   rm -f "$LAYER_ZIP" && (cd "$OUT/stage/python-layer" && zip -q -X -9 -r "$LAYER_ZIP" python)
   FUNC=$OUT/stage/python-function
-  mkdir -p "$FUNC" && cp "$ROOT/functions/aws_lambda/python/handler.py" "$FUNC/"
+  mkdir -p "$FUNC" && cp "$ROOT"/functions/aws_lambda/python/{handler,update,rebuild}.py "$FUNC/"
   install -m 0644 "$INDEX" "$FUNC/index.idx"
   FUNC_ZIP=$OUT/libsearch-python-function.zip
   cp "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$FUNC/"
-  rm -f "$FUNC_ZIP" && (cd "$FUNC" && zip -q -X -9 "$FUNC_ZIP" handler.py index.idx LICENSE THIRD_PARTY_NOTICES.md)
+  rm -f "$FUNC_ZIP" && (cd "$FUNC" && zip -q -X -9 "$FUNC_ZIP" handler.py update.py rebuild.py index.idx LICENSE \
+      THIRD_PARTY_NOTICES.md)
   ARTEFACTS+=("$LAYER_ZIP" "$FUNC_ZIP")
   # The Cloud Run functions source directory (gcloud functions deploy --source).
   GCP=$OUT/gcp
   rm -rf "$GCP" && mkdir -p "$GCP"
-  cp "$ROOT/functions/gcp/main.py" "$ROOT/functions/gcp/requirements.txt" "$GCP/"
+  cp "$ROOT"/functions/gcp/{main,update}.py "$ROOT/functions/gcp/requirements.txt" "$GCP/"
   cp -r "$LAYER/libsearch" "$GCP/"
   cp "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$GCP/"
   install -m 0644 "$INDEX" "$GCP/index.idx"

@@ -10,7 +10,11 @@ Runs under ``functions-framework`` (the same framework the platform uses)::
 Requests and answers are those of the other surfaces: the C++ handler answers
 through the extension (``libsearch.Index.handle_json``), so the bytes are the
 same; errors are ``{"error": {"code", "message"}}`` with a 4xx/5xx status. The index is opened once per instance, at import, from
-``$LIBSEARCH_INDEX``, else ``index.idx`` next to this file.
+``$LIBSEARCH_INDEX`` (a path, or ``s3://BUCKET/PREFIX`` downloaded to
+``$LIBSEARCH_CACHE_DIR``, default ``/tmp/libsearch``), else ``index.idx`` next to
+this file. Before a request, at most every ``$LIBSEARCH_REFRESH_SECONDS``
+(default 10; 0 never), it is checked for a newer commit; a failed check is
+logged and the last snapshot keeps serving.
 """
 
 from __future__ import annotations
@@ -26,18 +30,33 @@ import libsearch
 from libsearch import _core
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_REFRESH_SECONDS = float(os.environ.get("LIBSEARCH_REFRESH_SECONDS", "10") or "0")
 # $LIBSEARCH_CHECKSUMS: when section checksums are checked (first-use, open or off).
 _CHECKSUMS = os.environ.get("LIBSEARCH_CHECKSUMS")
-INDEX = libsearch.Index.open(os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"),
-                             **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}))
+REPLICA = libsearch.IndexReplica.open(
+    os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"),
+    cache_dir=os.environ.get("LIBSEARCH_CACHE_DIR", "/tmp/libsearch"),
+    refresh_seconds=max(_REFRESH_SECONDS, 0.0),
+    **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}),
+)
 _HEADERS = {"content-type": "application/json"}
+
+
+def _index() -> libsearch.Index:
+    if _REFRESH_SECONDS > 0:
+        try:
+            REPLICA.maybe_refresh()
+        except libsearch.LibsearchError as e:
+            print(json.dumps({"severity": "WARNING", "message": "index refresh failed", "error": str(e),
+                              "generation": REPLICA.status["generation"]}), flush=True)
+    return REPLICA.index
 
 
 @functions_framework.http
 def search(request: Request) -> Tuple[str, int, dict]:
     """GET: the query string; POST: the JSON body."""
     if request.method == "GET":
-        status, body = INDEX.handle_query_string(request.query_string)
+        status, body = _index().handle_query_string(request.query_string)
     elif request.method == "POST":
         limit = _core.JSON_LIMITS["max_body_bytes"]
         if request.content_length is not None and request.content_length > limit:
@@ -46,7 +65,7 @@ def search(request: Request) -> Tuple[str, int, dict]:
                 413, "payload_too_large", f"request body is {request.content_length} bytes; the limit is {limit}"
             )
         else:
-            status, body = INDEX.handle_json(request.get_data(cache=False))
+            status, body = _index().handle_json(request.get_data(cache=False))
     else:
         status, body = _core.error_reply(
             405, "method_not_allowed", f"method {json.dumps(request.method)} is not allowed; use GET or POST"

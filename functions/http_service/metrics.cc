@@ -44,7 +44,7 @@ void Metrics::Record(Route route, int status, double seconds) {
   sum_nanos_[r].fetch_add(static_cast<uint64_t>(seconds * 1e9), std::memory_order_relaxed);
 }
 
-std::string Metrics::Render(uint64_t num_docs) const {
+std::string Metrics::Render(uint64_t num_docs, const libsearch::ReplicaStatus& index) const {
   std::string out;
   char line[256];
   out +=
@@ -103,8 +103,39 @@ std::string Metrics::Render(uint64_t num_docs) const {
       "libsearch_index_documents " +
       std::to_string(num_docs) +
       "\n"
+      "# HELP libsearch_index_generation Commit generation of the served snapshot.\n"
+      "# TYPE libsearch_index_generation gauge\n"
+      "libsearch_index_generation " +
+      std::to_string(index.generation) +
+      "\n"
+      "# HELP libsearch_index_refresh_checks_total Checks for a newer commit.\n"
+      "# TYPE libsearch_index_refresh_checks_total counter\n"
+      "libsearch_index_refresh_checks_total " +
+      std::to_string(index.checks) +
+      "\n"
+      "# HELP libsearch_index_refreshes_total Newer snapshots swapped in.\n"
+      "# TYPE libsearch_index_refreshes_total counter\n"
+      "libsearch_index_refreshes_total " +
+      std::to_string(index.refreshes) +
+      "\n"
+      "# HELP libsearch_index_refresh_failures_total Failed checks or refreshes (the last good "
+      "snapshot kept serving).\n"
+      "# TYPE libsearch_index_refresh_failures_total counter\n"
+      "libsearch_index_refresh_failures_total " +
+      std::to_string(index.failures) +
+      "\n"
+      "# HELP libsearch_index_refresh_ok 1 if the last check succeeded.\n"
+      "# TYPE libsearch_index_refresh_ok gauge\n"
+      "libsearch_index_refresh_ok " +
+      (index.last_error.empty() ? "1" : "0") +
+      "\n"
+      "# HELP libsearch_index_refresh_age_seconds Time since the last check.\n"
+      "# TYPE libsearch_index_refresh_age_seconds gauge\n"
       "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
       "# TYPE process_start_time_seconds gauge\n";
+  std::snprintf(line, sizeof(line), "libsearch_index_refresh_age_seconds %.3f\n",
+                index.last_check_age_seconds);
+  out.insert(out.find("# HELP process_start_time_seconds"), line);
   std::snprintf(line, sizeof(line), "process_start_time_seconds %.3f\n", start_time_seconds_);
   out += line;
   return out;

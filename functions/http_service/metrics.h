@@ -5,6 +5,8 @@
 // costs a few relaxed atomic increments.
 #pragma once
 
+#include <libsearch/remote.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -28,8 +30,9 @@ class Metrics {
 
   void InFlight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
 
-  // The exposition text; `num_docs` is reported as a gauge.
-  std::string Render(uint64_t num_docs) const;
+  // The exposition text; `num_docs` and what `index` says of its refreshes
+  // are reported too.
+  std::string Render(uint64_t num_docs, const libsearch::ReplicaStatus& index) const;
 
   static std::string_view RouteName(Route route);
 

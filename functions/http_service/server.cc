@@ -11,6 +11,10 @@
 //   GET  /              the demo page (web/: index.html, app.js, style.css),
 //                       compiled into the binary by embed_web.cmake
 //
+// --health-port P adds a second listener that answers only /healthz and
+// /metrics, with threads of its own: probes and scrapes are then answered
+// even while every connection slot of the main port is taken.
+//
 // SIGTERM or SIGINT: /healthz turns 503 ("draining") while the server keeps
 // serving for --drain-seconds (so a load balancer stops sending traffic),
 // then it stops accepting connections, finishes the requests being served
@@ -23,16 +27,19 @@
 #include <httplib.h>
 #include <libsearch/index.h>
 #include <libsearch/json.h>
+#include <libsearch/remote.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -120,11 +127,23 @@ int Run(int argc, char** argv) {
   unsigned threads = 4 * std::max(1u, std::thread::hardware_concurrency());
   unsigned max_connections = 512;
   double drain_seconds = std::atof(EnvOr("LIBSEARCH_DRAIN_SECONDS", "0").c_str());
+  int health_port = std::atoi(EnvOr("LIBSEARCH_HEALTH_PORT", "-1").c_str());
+  int request_seconds = 10;
+  std::string cache_dir = EnvOr("LIBSEARCH_CACHE_DIR", "/tmp/libsearch-cache");
+  double refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
   std::string checksums = EnvOr("LIBSEARCH_CHECKSUMS",
                                 libsearch::ChecksumPolicyName(libsearch::OpenOptions().checksums));
   CLI::App app{"libsearch-service: search one index over HTTP"};
   app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
-  app.add_option("--index", index_path, "Index file (default $LIBSEARCH_INDEX)");
+  app.add_option("--index", index_path,
+                 "Index file or directory, or s3://BUCKET/PREFIX (default $LIBSEARCH_INDEX)");
+  app.add_option("--cache-dir", cache_dir,
+                 "Where an s3:// index is downloaded (default $LIBSEARCH_CACHE_DIR or "
+                 "/tmp/libsearch-cache)");
+  app.add_option("--refresh-seconds", refresh_seconds,
+                 "Check the index for a newer commit this often, in the background; 0 never "
+                 "(default $LIBSEARCH_REFRESH_SECONDS or 10)")
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_option("--host", host, "Address to listen on (default $HOST or 0.0.0.0)");
   app.add_option("--port", port, "Port (default $PORT or 8080; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
@@ -137,6 +156,15 @@ int Run(int argc, char** argv) {
   app.add_option("--drain-seconds", drain_seconds,
                  "After SIGTERM, keep serving this long with /healthz at 503 "
                  "(default $LIBSEARCH_DRAIN_SECONDS or 0)");
+  app.add_option("--health-port", health_port,
+                 "Also answer /healthz and /metrics (only) on this port, with threads of their "
+                 "own (default $LIBSEARCH_HEALTH_PORT or none; 0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--request-seconds", request_seconds,
+                 "Time a request has for its line, headers and body together, 1 to 3600; "
+                 "a client slower than that gets 408")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   app.add_option("--checksums", checksums,
                  "When section checksums are checked: first-use, open or off (default "
                  "$LIBSEARCH_CHECKSUMS or first-use; libsearch/index.h, ChecksumPolicy)");
@@ -147,6 +175,10 @@ int Run(int argc, char** argv) {
   }
   if (port < 0 || port > 65535) {  // $PORT, which CLI11 does not check.
     std::fprintf(stderr, "libsearch-service: port %d is not in 0..65535\n", port);
+    return 2;
+  }
+  if (health_port < -1 || health_port > 65535) {  // $LIBSEARCH_HEALTH_PORT, likewise.
+    std::fprintf(stderr, "libsearch-service: health port %d is not in 0..65535\n", health_port);
     return 2;
   }
   if (index_path.empty()) {
@@ -162,20 +194,33 @@ int Run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  libsearch::OpenOptions open_options;
+  if (!(refresh_seconds >= 0 && refresh_seconds <= 86400)) {  // $LIBSEARCH_REFRESH_SECONDS.
+    std::fprintf(stderr, "libsearch-service: refresh seconds %g is not in 0..86400\n",
+                 refresh_seconds);
+    return 2;
+  }
+  libsearch::ReplicaOptions replica_options;
+  replica_options.cache_dir = cache_dir;
+  replica_options.refresh_seconds = refresh_seconds;
   if (auto policy = libsearch::ParseChecksumPolicy(checksums); policy.ok()) {
-    open_options.checksums = *policy;
+    replica_options.open.checksums = *policy;
   } else {
     std::fprintf(stderr, "libsearch-service: %s\n", policy.status().ToString().c_str());
     return 2;
   }
-  auto opened = libsearch::Index::Open(index_path, open_options);
+  auto opened = libsearch::IndexReplica::Open(index_path, replica_options);
   if (!opened.ok()) {
     std::fprintf(stderr, "libsearch-service: cannot open index %s: %s\n", index_path.c_str(),
                  opened.status().ToString().c_str());
-    return opened.status().code() == libsearch::StatusCode::kNotFound ? 3 : 4;
+    switch (opened.status().code()) {
+      case libsearch::StatusCode::kNotFound: return 3;
+      case libsearch::StatusCode::kCorruption: return 4;
+      case libsearch::StatusCode::kInvalidArgument: return 2;
+      default: return 1;
+    }
   }
-  const std::shared_ptr<const libsearch::Index> index = std::move(*opened);
+  // Each request searches the snapshot current when it starts.
+  const std::unique_ptr<libsearch::IndexReplica> replica = std::move(*opened);
   auto metrics = std::make_unique<Metrics>();
   const libsearch::HandleOptions options;
 
@@ -192,10 +237,12 @@ int Run(int argc, char** argv) {
   server.set_tcp_nodelay(true);  // Headers and body go out in two writes: no Nagle delay.
   server.set_keep_alive_max_count(10000);
   server.set_keep_alive_timeout(5);
-  server.set_read_timeout(10);
+  server.set_read_timeout(request_seconds);
   server.set_write_timeout(10);
   // A request's line, headers and body must all arrive within this time.
-  server.set_request_time(std::chrono::seconds(10));
+  server.set_request_time(std::chrono::seconds(request_seconds));
+  const std::string late = "the request did not arrive in time (its line, headers and body have " +
+                           std::to_string(request_seconds) + " s)";
 
   // The body is read through a content reader: the library's own reading
   // would refuse any body over 8 KiB sent as application/x-www-form-urlencoded
@@ -213,8 +260,7 @@ int Run(int argc, char** argv) {
         return true;
       });
       if (!read && libsearch::functions::GuardedServer::RequestDeadlinePassed()) {
-        SendError(res, 408, "request_timeout",
-                  "the request body did not arrive in time (its headers and body have 10 s)");
+        SendError(res, 408, "request_timeout", late);
         return;
       }
       if (!read) {
@@ -237,33 +283,37 @@ int Run(int argc, char** argv) {
         return;
       }
       const auto slot = search_slots.Acquire();
-      Send(res, libsearch::HandleSearchJson(*index, body, options));
+      Send(res, libsearch::HandleSearchJson(*replica->index(), body, options));
     });
   });
   server.Get("/search", [&](const httplib::Request& req, httplib::Response& res) {
     Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
       const auto slot = search_slots.Acquire();
-      Send(res, libsearch::HandleSearchQueryString(*index, QueryString(req), options));
+      Send(res, libsearch::HandleSearchQueryString(*replica->index(), QueryString(req), options));
     });
   });
   std::atomic<bool> draining{false};
-  server.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
-    Measure(metrics.get(), Metrics::Route::kHealthz, res, [&] {
-      const bool down = draining.load();
-      res.status = down ? 503 : 200;
-      res.set_content(std::string("{\"status\":\"") + (down ? "draining" : "ok") +
-                          "\",\"num_docs\":" + std::to_string(index->num_docs()) + "}",
-                      kJson);
+  const auto add_health_routes = [&](libsearch::functions::GuardedServer& on) {
+    on.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
+      Measure(metrics.get(), Metrics::Route::kHealthz, res, [&] {
+        const bool down = draining.load();
+        res.status = down ? 503 : 200;
+        res.set_content(std::string("{\"status\":\"") + (down ? "draining" : "ok") +
+                            "\",\"num_docs\":" + std::to_string(replica->index()->num_docs()) + "}",
+                        kJson);
+      });
     });
-  });
-  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    Measure(metrics.get(), Metrics::Route::kMetrics, res, [&] {
-      res.set_content(metrics->Render(index->num_docs()), "text/plain; version=0.0.4");
+    on.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+      Measure(metrics.get(), Metrics::Route::kMetrics, res, [&] {
+        res.set_content(metrics->Render(replica->index()->num_docs(), replica->status()),
+                        "text/plain; version=0.0.4");
+      });
     });
-  });
+  };
+  add_health_routes(server);
   server.Get("/schema", [&](const httplib::Request&, httplib::Response& res) {
     Measure(metrics.get(), Metrics::Route::kOther, res,
-            [&] { res.set_content(index->schema().ToJson(), kJson); });
+            [&] { res.set_content(replica->index()->schema().ToJson(), kJson); });
   });
   // The demo page: "/" and each of its files (patterns are regexes: dots escaped).
   for (const auto& asset : libsearch::functions::web::kAssets) {
@@ -329,8 +379,7 @@ int Run(int argc, char** argv) {
                     std::to_string(GuardedServer::kMaxHeadBytes / 1024) + " KiB or " +
                     std::to_string(GuardedServer::kMaxHeadLines) + " lines");
     } else if (GuardedServer::RequestDeadlinePassed()) {
-      SendError(res, 408, "request_timeout",
-                "the request did not arrive in time (its headers and body have 10 s)");
+      SendError(res, 408, "request_timeout", late);
     } else if (res.status == 404) {
       SendError(res, 404, "not_found",
                 "no route for " + req.method + " " + req.path +
@@ -371,6 +420,77 @@ int Run(int argc, char** argv) {
                  std::strerror(errno));
   }
 
+  // The health listener: a few threads of its own, so it answers while the
+  // main port's connection slots are all taken (by clients or an attack).
+  libsearch::functions::GuardedServer health;
+  int bound_health_port = -1;
+  if (health_port >= 0) {
+    health.new_task_queue = [] { return new libsearch::functions::ConnectionPool(2, 64); };
+    health.set_read_timeout(request_seconds);
+    health.set_write_timeout(10);
+    health.set_request_time(std::chrono::seconds(request_seconds));
+    health.set_keep_alive_timeout(5);
+    add_health_routes(health);
+    health.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      SendError(res, res.status, res.status >= 500 ? "internal" : "invalid_argument",
+                res.status == 404 ? "no route for " + req.method + " " + req.path +
+                                        " on the health port; see /healthz, /metrics"
+                                  : "HTTP " + std::to_string(res.status));
+      metrics->Record(Metrics::Route::kOther, res.status, 0);
+    });
+    bound_health_port = health_port == 0                         ? health.bind_to_any_port(host)
+                        : health.bind_to_port(host, health_port) ? health_port
+                                                                 : -1;
+    if (bound_health_port < 0) {
+      std::fprintf(stderr, "libsearch-service: cannot listen on %s:%d (--health-port)\n",
+                   host.c_str(), health_port);
+      return 1;
+    }
+    if (!health.SetListenBacklog(4096)) {
+      std::fprintf(stderr, "libsearch-service: cannot raise the health listen backlog: %s\n",
+                   std::strerror(errno));
+    }
+  }
+  std::thread health_thread;
+  std::atomic<bool> health_done{false};
+  if (bound_health_port >= 0) {
+    health_thread = std::thread([&] {
+      health.listen_after_bind();
+      health_done.store(true);
+    });
+  }
+
+  // Follows the index: a newer commit is swapped in between requests; a
+  // failed check keeps the last good snapshot, logs and counts it (/metrics).
+  std::mutex refresher_mu;
+  std::condition_variable refresher_wake;
+  bool refresher_stop = false;
+  std::thread refresher;
+  if (refresh_seconds > 0) {
+    refresher = std::thread([&] {
+      std::unique_lock lock(refresher_mu);
+      while (!refresher_wake.wait_for(lock, std::chrono::duration<double>(refresh_seconds),
+                                      [&] { return refresher_stop; })) {
+        lock.unlock();
+        const auto refreshed = replica->Refresh();
+        const libsearch::ReplicaStatus s = replica->status();
+        if (!refreshed.ok()) {
+          std::fprintf(
+              stderr, "%s\n",
+              libsearch::ErrorReply(500, "index_refresh_failed",
+                                    refreshed.status().ToString() + "; still serving generation " +
+                                        std::to_string(s.generation))
+                  .body.c_str());
+        } else if (*refreshed) {
+          std::fprintf(stderr, "libsearch-service: index refreshed to generation %llu\n",
+                       static_cast<unsigned long long>(s.generation));
+        }
+        lock.lock();
+      }
+    });
+  }
+
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -382,12 +502,17 @@ int Run(int argc, char** argv) {
     }
     std::fprintf(stderr, "libsearch-service: signal %d, shutting down\n", sig);
     server.stop();
+    health.stop();
   });
   std::printf(
       "libsearch-service: %llu docs from %s, listening on http://%s:%d with %u search threads, "
       "up to %u connections\n",
-      static_cast<unsigned long long>(index->num_docs()), index_path.c_str(), host.c_str(),
-      bound_port, threads, max_connections);
+      static_cast<unsigned long long>(replica->index()->num_docs()), index_path.c_str(),
+      host.c_str(), bound_port, threads, max_connections);
+  if (bound_health_port >= 0) {
+    std::printf("libsearch-service: /healthz and /metrics also on http://%s:%d\n", host.c_str(),
+                bound_health_port);
+  }
   std::fflush(stdout);
 
   const bool ok = server.listen_after_bind();
@@ -399,6 +524,22 @@ int Run(int argc, char** argv) {
     // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
     pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
+  }
+  if (refresher.joinable()) {
+    {
+      std::lock_guard lock(refresher_mu);
+      refresher_stop = true;
+    }
+    refresher_wake.notify_all();
+    refresher.join();
+  }
+  if (health_thread.joinable()) {
+    // stop() does nothing until the listener runs: repeat it until it ends.
+    while (!health_done.load()) {
+      health.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    health_thread.join();
   }
   std::fprintf(stderr, "libsearch-service: stopped\n");
   return ok ? 0 : 1;

@@ -3,6 +3,7 @@ must reject the ordinary build (`make package` runs it on its own zips)."""
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 
@@ -25,3 +26,13 @@ def test_rejects_the_dynamic_gcc12_build() -> None:
 # The packaged zips themselves are checked by `make package` (package.sh runs
 # check_al2023_abi.py on every ELF and fails the build on any problem), so the
 # default suite needs no package and skips nothing.
+
+
+def test_the_sam_template_passes_aws_cfn_lint() -> None:
+    """The SAM template (functions, queue, schedule, IAM) is valid CloudFormation
+    as AWS's own linter reads it, with the SAM transform applied."""
+    template = FUNCTIONS / "aws_lambda" / "template.yaml"
+    linter = pathlib.Path(sys.executable).parent / "cfn-lint"  # Installed beside Python by make deps.
+    r = subprocess.run([str(linter), str(template)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -196,6 +196,8 @@ def test_service_survives_a_bounded_attack(attacked: HttpSurface) -> None:
         (["--threads", "0"], "--threads: Value 0 not in range 1 to 1024"),
         (["--threads", "100000"], "--threads"),
         (["--max-connections", "0"], "--max-connections"),
+        (["--health-port", "70000"], "--health-port"),
+        (["--request-seconds", "0"], "--request-seconds"),
         (["--no-such-flag"], "--no-such-flag"),
     ],
 )
@@ -213,3 +215,49 @@ def test_port_from_the_environment_is_checked(catalogue_index: pathlib.Path) -> 
                        capture_output=True, text=True, timeout=30, env={"PORT": "70000"})
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "port 70000 is not in 0..65535" in r.stderr
+
+
+def health_port(surface: HttpSurface) -> int:
+    text = surface.process.log()
+    marker = "/metrics also on http://127.0.0.1:"
+    assert marker in text, text
+    return int(text.split(marker, 1)[1].split()[0])
+
+
+def get_status(port: int, path: str, timeout: float) -> int:
+    return status_of(exchange(port, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode(),
+                              wait=timeout))
+
+
+def test_health_port_answers_while_every_connection_slot_is_taken(catalogue_index: pathlib.Path,
+                                                                  tmp_path: pathlib.Path) -> None:
+    """With --max-connections 8, eight trickling clients take every slot of
+    the main port: a probe there waits. The health port answers at once."""
+    surface = start_service(catalogue_index, tmp_path, "--threads", "2", "--max-connections", "8",
+                            "--health-port", "0", "--request-seconds", "3")
+    try:
+        port = health_port(surface)
+        stop = threading.Event()
+        closed_after: List[float] = []
+        holders = [threading.Thread(target=slowloris, args=(surface.port, stop, closed_after), daemon=True)
+                   for _ in range(8)]
+        for t in holders:
+            t.start()
+        time.sleep(0.5)
+        # The main port: every slot is held, so this probe gets no answer in 1 s.
+        assert get_status(surface.port, "/healthz", timeout=1.0) == 0
+        times: List[float] = []
+        for _ in range(10):
+            t0 = time.monotonic()
+            assert get_status(port, "/healthz", timeout=5.0) == 200
+            times.append((time.monotonic() - t0) * 1000)
+        assert max(times) < 100.0, times
+        assert get_status(port, "/metrics", timeout=5.0) == 200
+        assert get_status(port, "/search?q=oil", timeout=5.0) == 404  # Only health and metrics.
+        for t in holders:
+            t.join(timeout=10)
+        stop.set()
+        # --request-seconds 3: each trickling client got its 408 after about 3 s, not 10.
+        assert len(closed_after) == 8 and all(2.5 < s < 6.0 for s in closed_after), closed_after
+    finally:
+        surface.process.stop()

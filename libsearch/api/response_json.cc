@@ -131,6 +131,7 @@ std::string_view ErrorCodeName(StatusCode code) {
     case StatusCode::kUnimplemented: return "unimplemented";
     case StatusCode::kResourceExhausted: return "resource_exhausted";
     case StatusCode::kInternal: return "internal";
+    case StatusCode::kAborted: return "conflict";
   }
   return "internal";
 }
@@ -143,6 +144,7 @@ int HttpStatusOf(StatusCode code) {
       return 400;  // A request over a limit: the caller's to fix.
     case StatusCode::kNotFound: return 404;
     case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kAborted: return 409;
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
     case StatusCode::kInternal: return 500;

@@ -78,6 +78,9 @@ Status CheckOptions(const IndexWriterOptions& o) {
   if (m.max_segment_docs == 0) {
     return Status::InvalidArgument("merge policy: max_segment_docs must be > 0");
   }
+  if (o.first_generation == 0 || o.first_segment == 0) {
+    return Status::InvalidArgument("first_generation and first_segment must be >= 1");
+  }
   return Status::Ok();
 }
 
@@ -541,8 +544,8 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::Create(
   LIBSEARCH_ASSIGN_OR_RETURN(auto lock, internal::WriterLock::Acquire(dir));
   LIBSEARCH_RETURN_IF_ERROR(exists());
   Manifest m;
-  m.generation = 1;
-  m.next_segment = 1;
+  m.generation = options.first_generation;
+  m.next_segment = options.first_segment;
   m.schema_json = schema.ToJson();
   m.synonyms_json = synonyms.empty() ? "" : Json(synonyms).dump();
   LIBSEARCH_RETURN_IF_ERROR(internal::WriteManifest(dir, m));

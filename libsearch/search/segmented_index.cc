@@ -1,5 +1,6 @@
 #include "search/segmented_index.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -78,6 +79,19 @@ Result<std::unique_ptr<Index>> SegmentedIndex::LoadLatest(const std::string& dir
   }
 }
 
+namespace {
+
+// Which file `path` is now; "" if it cannot be read.
+std::string FileIdentity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& dir,
                                                              Manifest manifest,
                                                              const OpenOptions& options,
@@ -110,6 +124,8 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     if (base >= kNoMoreDocs) return Status::ResourceExhausted("index '" + dir + "' is too large");
     const auto was = open.find(e.name);
     const Segment* old = was == open.end() ? nullptr : was->second;
+    seg.segment_identity = FileIdentity(dir + "/" + e.SegmentFile());
+    if (old != nullptr && old->segment_identity != seg.segment_identity) old = nullptr;
     if (old != nullptr) {
       seg.impl = old->impl;  // Hooks are set below, on a shared copy.
     } else {
@@ -132,7 +148,9 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     if (!e.deletes.empty()) {
       needs_stats = true;
       seg.delete_file = e.deletes;
-      if (old != nullptr && old->delete_file == e.deletes) {
+      seg.delete_identity = FileIdentity(dir + "/" + e.deletes);
+      if (old != nullptr && old->delete_file == e.deletes &&
+          old->delete_identity == seg.delete_identity) {
         seg.deleted = old->deleted;
         seg.tombstone = old->tombstone;
       } else {

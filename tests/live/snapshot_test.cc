@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -96,6 +97,33 @@ TEST(Snapshots, ReadersNeverSeeAPartialCommit) {
       EXPECT_EQ(it->second, s.docs) << "generation " << s.generation;
     }
   }
+}
+
+// A directory removed and built again at the same path has the same file
+// names with other content: Reopen must not keep the old segments' mappings.
+TEST(Snapshots, ReopenOfARebuiltDirectoryReadsTheNewFiles) {
+  testing::TempDir dir;
+  const std::string path = dir.File("live");
+  auto schema = Schema::FromJson(kSchema);
+  ASSERT_TRUE(schema.ok());
+  auto build = [&](const std::string& title) {
+    auto writer = IndexWriter::Create(path, *schema);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    ASSERT_TRUE((*writer)->Upsert(R"({"id": "1", "title": ")" + title + R"(", "n": 1})").ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  };
+  build("apple");
+  auto first = Index::Open(path);
+  ASSERT_TRUE(first.ok());
+  std::filesystem::remove_all(path);
+  build("banana");  // Same names: s000001.seg, MANIFEST generation 2.
+  auto again = (*first)->Reopen();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  SearchRequest req;
+  req.query = "banana";
+  EXPECT_EQ((*again)->Search(req)->total, 1u);
+  req.query = "apple";
+  EXPECT_EQ((*again)->Search(req)->total, 0u);
 }
 
 }  // namespace

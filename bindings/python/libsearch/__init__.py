@@ -33,6 +33,7 @@ from __future__ import annotations
 from . import _core
 from ._builder import IndexBuilder, IngestStats
 from ._errors import (
+    Conflict,
     CorruptIndex,
     InternalError,
     InvalidArgument,
@@ -44,6 +45,13 @@ from ._errors import (
 )
 from ._index import Index
 from ._info import FieldInfo, IndexInfo, SectionInfo, SegmentInfo
+from ._remote import (
+    IndexReplica,
+    RemoteWriter,
+    handle_rebuild_event,
+    handle_update_body,
+    handle_update_lambda_event,
+)
 from ._request import (
     BatchOptions as BatchOptions,
     Facet,
@@ -65,6 +73,11 @@ __all__ = [
     "IngestStats",
     "IndexWriter",
     "Index",
+    "IndexReplica",
+    "RemoteWriter",
+    "handle_update_lambda_event",
+    "handle_update_body",
+    "handle_rebuild_event",
     "SearchResult",
     "Hit",
     "Facet",
@@ -82,6 +95,7 @@ __all__ = [
     "Unimplemented",
     "ResourceExhausted",
     "InternalError",
+    "Conflict",
 ]
 
 #: The library version, the same as the C++ ``libsearch::Version()``.

@@ -71,6 +71,12 @@ class InternalError(LibsearchError, RuntimeError):
     code = "Internal"
 
 
+class Conflict(LibsearchError):
+    """Another writer committed first: read the index again and retry."""
+
+    code = "Aborted"
+
+
 # Indexed by the numeric value of libsearch::StatusCode (0 is OK). The
 # extension module reads this tuple once, at import.
 BY_CODE: Tuple[Optional[Type[LibsearchError]], ...] = (
@@ -82,6 +88,7 @@ BY_CODE: Tuple[Optional[Type[LibsearchError]], ...] = (
     Unimplemented,
     ResourceExhausted,
     InternalError,
+    Conflict,
 )
 
 # Shown as libsearch.InvalidArgument etc. in tracebacks and reprs.

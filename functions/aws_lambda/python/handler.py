@@ -13,8 +13,13 @@ calls), so both runtimes answer with the same bytes.
   ``Runtime.UnmarshalError``, as the C++ bootstrap does.
 
 The index is opened once, at import (the init phase), from the first of:
-``$LIBSEARCH_INDEX`` (a path or an ``s3://bucket/key`` URL, downloaded once to
-``/tmp``), ``$LAMBDA_TASK_ROOT/index.idx``, ``/opt/index.idx`` (a layer).
+``$LIBSEARCH_INDEX`` (a path; ``s3://BUCKET/PREFIX``, an index in S3 that
+``RemoteWriter`` publishes, downloaded to ``$LIBSEARCH_TMP`` (default ``/tmp``);
+or ``s3://bucket/key.idx``, one index file, downloaded once),
+``$LAMBDA_TASK_ROOT/index.idx``, ``/opt/index.idx`` (a layer). Before each
+invocation, at most every ``$LIBSEARCH_REFRESH_SECONDS`` (default 10; 0 never),
+it is checked for a newer commit (:class:`libsearch.IndexReplica`); a failed
+check is logged and the last snapshot keeps serving.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def _download_s3(url: str) -> str:
 def index_path() -> str:
     """Where the index is, by the rule in the module docstring."""
     configured = os.environ.get("LIBSEARCH_INDEX", "")
-    if configured.startswith("s3://"):
+    if configured.startswith("s3://") and configured.endswith(".idx"):
         return _download_s3(configured)
     if configured:
         return configured
@@ -61,9 +66,29 @@ def index_path() -> str:
     return "/opt/index.idx"
 
 
+def _cache_dir(url: str) -> str:
+    tmp = os.environ.get("LIBSEARCH_TMP", "/tmp")
+    return os.path.join(tmp, "libsearch-" + hashlib.sha256(url.encode()).hexdigest()[:16])
+
+
+_REFRESH_SECONDS = float(os.environ.get("LIBSEARCH_REFRESH_SECONDS", "10") or "0")
+_LOCATION = index_path()
 # $LIBSEARCH_CHECKSUMS: when section checksums are checked (first-use, open or off).
 _CHECKSUMS = os.environ.get("LIBSEARCH_CHECKSUMS")
-INDEX = libsearch.Index.open(index_path(), **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}))
+REPLICA = libsearch.IndexReplica.open(_LOCATION, cache_dir=_cache_dir(_LOCATION),
+                                      refresh_seconds=max(_REFRESH_SECONDS, 0.0),
+                                      **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}))
+
+
+def _refresh() -> None:
+    # Lambda freezes the process between invocations, so the check runs here.
+    if _REFRESH_SECONDS <= 0:
+        return
+    try:
+        REPLICA.maybe_refresh()
+    except libsearch.LibsearchError as e:
+        print(json.dumps({"level": "warning", "message": "index refresh failed",
+                          "error": str(e), "generation": REPLICA.status["generation"]}), flush=True)
 
 
 def _event_bytes(event: Any) -> bytes:
@@ -82,7 +107,8 @@ def search(event: Any, context: Any) -> Any:
     deadline_ms = None
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         deadline_ms = time.time() * 1000.0 + context.get_remaining_time_in_millis()
-    is_error, error_type, payload = INDEX.handle_lambda_event(_event_bytes(event), deadline_ms)
+    _refresh()
+    is_error, error_type, payload = REPLICA.index.handle_lambda_event(_event_bytes(event), deadline_ms)
     if is_error:
         raise RuntimeError(f"{error_type}: {payload.decode('utf-8', 'replace')}")
     return payload

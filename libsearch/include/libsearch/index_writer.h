@@ -63,6 +63,12 @@ struct IndexWriterOptions {
   // IndexBuilderOptions). Defaults 3 and 4 KiB.
   int docstore_zstd_level = 3;
   uint32_t docstore_block_bytes = 4 * 1024;
+  // Create() only: the new directory's first generation and first segment
+  // number. A directory built to replace another index (a full rebuild
+  // published over it, remote.h) starts after that index's, so that no file
+  // name is ever reused for other content. Defaults 1 and 1; must be >= 1.
+  uint64_t first_generation = 1;
+  uint64_t first_segment = 1;
 };
 
 // What a Commit() (or Compact()) did.

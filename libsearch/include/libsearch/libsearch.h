@@ -6,6 +6,8 @@
 #include "libsearch/index_builder.h"  // IWYU pragma: export
 #include "libsearch/index_writer.h"   // IWYU pragma: export
 #include "libsearch/json.h"           // IWYU pragma: export
+#include "libsearch/remote.h"         // IWYU pragma: export
 #include "libsearch/schema.h"         // IWYU pragma: export
 #include "libsearch/status.h"         // IWYU pragma: export
+#include "libsearch/updates.h"        // IWYU pragma: export
 #include "libsearch/version.h"        // IWYU pragma: export

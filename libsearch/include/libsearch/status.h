@@ -32,6 +32,7 @@ enum class StatusCode : int {
   kUnimplemented = 5,      // A valid request for something not built yet.
   kResourceExhausted = 6,  // A configured limit was hit.
   kInternal = 7,           // A libsearch bug; please report it.
+  kAborted = 8,            // Another writer committed first; read again and retry.
 };
 
 // Returns "OK", "InvalidArgument", ... for `code`.
@@ -58,6 +59,7 @@ class [[nodiscard]] LIBSEARCH_EXPORT Status {
     return {StatusCode::kResourceExhausted, std::move(msg)};
   }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status Aborted(std::string msg) { return {StatusCode::kAborted, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
