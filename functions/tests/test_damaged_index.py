@@ -52,7 +52,14 @@ def test_service_on_damaged_sections(catalogue_index: pathlib.Path, tmp_path: pa
         _damage(catalogue_index, damaged, offset, size)
         workdir = tmp_path / f"s{n}"
         workdir.mkdir()
-        surface = start_service(damaged, workdir, "--threads", "2")
+        try:
+            surface = start_service(damaged, workdir, "--threads", "2")
+        except RuntimeError as e:
+            # The service reads the generation from Info() as it opens, which
+            # reads the numeric columns: damage there stops it (exit 4).
+            assert "Corruption" in str(e) and kind.startswith("numeric"), (kind, field, str(e))
+            corrupt += len(REQUESTS)
+            continue
         try:
             for request, expected in zip(REQUESTS, want):
                 status, body = surface.post(request)

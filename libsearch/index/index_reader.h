@@ -145,6 +145,11 @@ class IndexReader {
   // has changed since it was opened (MappedFile::Unchanged); one fstat.
   Status Intact() const;
 
+  // The statistics of an indexed field (from field_stats, checked at open:
+  // reading them checks nothing else), or null.
+  const FieldStats* field_stats(size_t id) const {
+    return id < fields_.size() && fields_[id].spec != nullptr ? &fields_[id].stats : nullptr;
+  }
   // Null if the field is not indexed or has no terms section.
   const FieldReader* field(size_t id) const {
     if (id >= fields_.size() || fields_[id].spec == nullptr) return nullptr;

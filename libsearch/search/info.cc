@@ -29,11 +29,11 @@ Result<IndexInfo> IndexImpl::Info() const {
     fi.name = fields[f].name;
     fi.type = fields[f].type;
     fi.stored = fields[f].stored;
-    if (const FieldReader* r = reader_->field(f)) {
+    if (const FieldStats* st = reader_->field_stats(f)) {
       fi.indexed = true;
-      fi.doc_count = r->stats.doc_count;
-      fi.num_terms = r->stats.num_terms;
-      fi.total_terms = r->stats.sum_total_tf;
+      fi.doc_count = st->doc_count;
+      fi.num_terms = st->num_terms;
+      fi.total_terms = st->sum_total_tf;
     } else if (const NumericColumn* c = reader_->numeric(f)) {
       const NumericSummary n = SummarizeNumeric(*c, reader_->num_docs());
       fi.doc_count = n.docs;

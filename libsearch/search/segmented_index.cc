@@ -453,8 +453,8 @@ Result<IndexInfo> SegmentedIndex::Info() const {
       fi.total_terms = stats_->FieldSumTotalTf(static_cast<uint32_t>(f));
       fi.num_terms = 0;
       for (const Segment& seg : segments_) {
-        if (const FieldReader* r = seg.impl->reader().field(f)) {
-          fi.num_terms = std::max<uint64_t>(fi.num_terms, r->stats.num_terms);
+        if (const FieldStats* st = seg.impl->reader().field_stats(f)) {
+          fi.num_terms = std::max<uint64_t>(fi.num_terms, st->num_terms);
         }
       }
       continue;
