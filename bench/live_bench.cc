@@ -227,7 +227,7 @@ void BM_SearchSegmentedVsCompacted(benchmark::State& state) {
   state.counters["compacted_p99_us"] = p99c;
   state.counters["p50_ratio"] = p50s / p50c;
   state.counters["p99_ratio"] = p99s / p99c;
-  state.counters["segments"] = static_cast<double>((*segmented)->Info().segments.size());
+  state.counters["segments"] = static_cast<double>((*segmented)->Info()->segments.size());
 }
 BENCHMARK(BM_SearchSegmentedVsCompacted)
     ->ArgName("typos_prefix")

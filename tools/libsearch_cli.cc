@@ -97,10 +97,14 @@ int RunIndex(const std::string& schema_path, const std::vector<std::string>& inp
 struct Scoring {
   libsearch::Bm25Params bm25;  // Checked by Index::Open (ValidateBm25Params).
   std::string synonyms;        // Synonym file applied at search time.
+  std::string checksums = libsearch::ChecksumPolicyName(libsearch::OpenOptions().checksums);
 };
 
 libsearch::Result<libsearch::OpenOptions> OpenOpts(const Scoring& scoring) {
   libsearch::OpenOptions o;
+  auto checksums = libsearch::ParseChecksumPolicy(scoring.checksums);
+  if (!checksums.ok()) return checksums.status();
+  o.checksums = *checksums;
   o.bm25 = scoring.bm25;
   if (!scoring.synonyms.empty()) {
     auto groups = libsearch::LoadSynonyms(scoring.synonyms);
@@ -303,10 +307,14 @@ int RunBatch(const std::string& path, const std::string& queries, const SearchFl
   return 0;
 }
 
-int RunInfo(const std::string& path) {
-  auto index = libsearch::Index::Open(path);
+int RunInfo(const std::string& path, const Scoring& scoring) {
+  auto opts = OpenOpts(scoring);
+  if (!opts.ok()) return Fail(opts.status());
+  auto index = libsearch::Index::Open(path, *opts);
   if (!index.ok()) return Fail(index.status());
-  const libsearch::IndexInfo info = (*index)->Info();
+  const libsearch::Result<libsearch::IndexInfo> read = (*index)->Info();
+  if (!read.ok()) return Fail(read.status());
+  const libsearch::IndexInfo& info = *read;
   std::printf(
       "index     %s\nformat    %u.%u\ndocuments %llu\nsize      %llu bytes\nid field  %s\n\n",
       info.path.c_str(), info.format_major, info.format_minor,
@@ -387,7 +395,15 @@ int RunCli(int argc, char** argv) {
   SearchFlags search_flags, batch_flags;
   bool skip_bad = false, json = false, explain = false;
   Scoring scoring;
-  auto add_scoring = [&scoring](CLI::App* cmd) {
+  // Every command that opens an index to read it (verify checks everything).
+  auto add_checksums = [&scoring](CLI::App* cmd) {
+    cmd->add_option("--checksums", scoring.checksums,
+                    "When section checksums are checked: first-use (each section the first "
+                    "time it is read), open (the whole file first) or off")
+        ->capture_default_str();
+  };
+  auto add_scoring = [&scoring, &add_checksums](CLI::App* cmd) {
+    add_checksums(cmd);
     cmd->add_option("--k1", scoring.bm25.k1, "BM25 k1 (term-frequency saturation, >= 0)")
         ->capture_default_str();
     cmd->add_option("--b", scoring.bm25.b, "BM25 b (length normalisation, 0 to 1)")
@@ -474,6 +490,7 @@ int RunCli(int argc, char** argv) {
 
   CLI::App* info = app.add_subcommand("info", "Show counts, fields and section sizes");
   info->add_option("index", index_path, "Index file or directory")->required();
+  add_checksums(info);
   CLI::App* verify = app.add_subcommand("verify", "Check every checksum in an index file");
   verify->add_option("index", index_path, "Index file")->required();
 
@@ -509,7 +526,7 @@ int RunCli(int argc, char** argv) {
     }
     return RunBatch(index_path, queries, batch_flags, format, scoring, skip_bad);
   }
-  if (*info) return RunInfo(index_path);
+  if (*info) return RunInfo(index_path, scoring);
   if (*verify) return RunVerify(index_path);
   return 0;
 }

@@ -261,11 +261,11 @@ void BindRemote(py::module_& m) {
       .def_static(
           "open",
           [](const std::string& url, const std::string& cache_dir, double refresh_seconds,
-             bool verify, float k1, float b, size_t filter_cache_bytes) {
+             const std::string& checksums, float k1, float b, size_t filter_cache_bytes) {
             libsearch::ReplicaOptions o;
             o.cache_dir = cache_dir;
             o.refresh_seconds = refresh_seconds;
-            o.open.verify_checksums = verify;
+            o.open.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
             o.open.bm25 = {k1, b};
             o.open.filter_cache_bytes = filter_cache_bytes;
             return Unwrap(IndexReplica::Open(url, o));
@@ -554,9 +554,10 @@ void BindSearch(py::module_& m) {
   py::class_<libsearch::Index, std::shared_ptr<libsearch::Index>>(m, "Index")
       .def_static(
           "open",
-          [](const std::string& path, bool verify, float k1, float b, size_t filter_cache_bytes) {
+          [](const std::string& path, const std::string& checksums, float k1, float b,
+             size_t filter_cache_bytes) {
             libsearch::OpenOptions o;
-            o.verify_checksums = verify;
+            o.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
             o.bm25 = {k1, b};
             o.filter_cache_bytes = filter_cache_bytes;
             return std::shared_ptr<libsearch::Index>(Unwrap(libsearch::Index::Open(path, o)));
@@ -658,7 +659,7 @@ void BindSearch(py::module_& m) {
       .def(
           "verify", [](const libsearch::Index& self) { Check(self.Verify()); },
           py::call_guard<py::gil_scoped_release>())
-      .def("info", &libsearch::Index::Info)
+      .def("info", [](const libsearch::Index& self) { return Unwrap(self.Info()); })
       .def_property_readonly("num_docs", &libsearch::Index::num_docs)
       .def_property_readonly(
           "schema", [](const libsearch::Index& self) { return libsearch::Schema(self.schema()); });
@@ -680,7 +681,7 @@ py::dict Defaults() {
   d["pre_tag"] = search.highlight.pre_tag;
   d["post_tag"] = search.highlight.post_tag;
   d["fragment_bytes"] = search.highlight.fragment_bytes;
-  d["verify_checksums"] = open.verify_checksums;
+  d["checksums"] = libsearch::ChecksumPolicyName(open.checksums);
   d["bm25_k1"] = open.bm25.k1;
   d["bm25_b"] = open.bm25.b;
   d["filter_cache_bytes"] = open.filter_cache_bytes;

@@ -15,7 +15,8 @@
 // error to the invocation). Before each invocation, at most every
 // $LIBSEARCH_REFRESH_SECONDS (default 10; 0 never), the index is checked for
 // a newer commit (IndexReplica); a failed check keeps the last snapshot and
-// is logged.
+// is logged. $LIBSEARCH_CHECKSUMS (first-use, open or off) sets when section
+// checksums are checked (OpenOptions::checksums).
 //
 // With the function's handler set to "update" ($_HANDLER), it is the update
 // function instead: each event (an SQS batch, an HTTP POST of JSON Lines,
@@ -138,7 +139,12 @@ int Run() {
   replica_options.refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
   const bool follow = replica_options.refresh_seconds > 0;
   if (!follow) replica_options.refresh_seconds = 0;
-  auto index = libsearch::IndexReplica::Open(path, replica_options);
+  auto policy = libsearch::ParseChecksumPolicy(
+      EnvOr("LIBSEARCH_CHECKSUMS", libsearch::ChecksumPolicyName(replica_options.open.checksums)));
+  if (policy.ok()) replica_options.open.checksums = *policy;
+  auto index = policy.ok() ? libsearch::IndexReplica::Open(path, replica_options)
+                           : libsearch::Result<std::unique_ptr<libsearch::IndexReplica>>(
+                                 policy.status().WithContext("LIBSEARCH_CHECKSUMS"));
   if (!index.ok()) {
     const std::string message = "cannot open index " + path + ": " + index.status().ToString();
     std::fprintf(stderr, "bootstrap: %s\n", message.c_str());

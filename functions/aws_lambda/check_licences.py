@@ -54,6 +54,7 @@ LIBRARIES = [
     Library(r"libzstd\.(a|so(\.\d+)*)", "Zstandard", "BSD-3-Clause OR GPL-2.0-only"),
     Library(r"libxxhash\.(a|so(\.\d+)*)", "xxHash", "BSD-2-Clause"),
     Library(r"libz\.(a|so(\.\d+)*)", "zlib", "Zlib"),
+    Library(r"libcurl\.(a|so(\.\d+)*)", "libcurl", "curl"),
     Library(r"libroaring\.(a|so(\.\d+)*)", "CRoaring", "Apache-2.0"),
     Library(r"libuuid\.(a|so(\.\d+)*)", "libuuid", "BSD-3-Clause"),
     Library(r"libxapian\.(a|so(\.\d+)*)", "Xapian", "GPL-2.0-or-later", allowed=False),

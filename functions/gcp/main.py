@@ -39,10 +39,13 @@ from libsearch import _core
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _REFRESH_SECONDS = float(os.environ.get("LIBSEARCH_REFRESH_SECONDS", "10") or "0")
+# $LIBSEARCH_CHECKSUMS: when section checksums are checked (first-use, open or off).
+_CHECKSUMS = os.environ.get("LIBSEARCH_CHECKSUMS")
 REPLICA = libsearch.IndexReplica.open(
     os.environ.get("LIBSEARCH_INDEX") or os.path.join(_HERE, "index.idx"),
     cache_dir=os.environ.get("LIBSEARCH_CACHE_DIR", "/tmp/libsearch"),
     refresh_seconds=max(_REFRESH_SECONDS, 0.0),
+    **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}),
 )
 _HEADERS = {"content-type": "application/json"}
 _LOG = os.environ.get("LIBSEARCH_REQUEST_LOG", "1") != "0"

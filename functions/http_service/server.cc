@@ -131,6 +131,8 @@ int Run(int argc, char** argv) {
   int request_seconds = 10;
   std::string cache_dir = EnvOr("LIBSEARCH_CACHE_DIR", "/tmp/libsearch-cache");
   double refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
+  std::string checksums = EnvOr("LIBSEARCH_CHECKSUMS",
+                                libsearch::ChecksumPolicyName(libsearch::OpenOptions().checksums));
   CLI::App app{"libsearch-service: search one index over HTTP"};
   app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
   app.add_option("--index", index_path,
@@ -163,6 +165,9 @@ int Run(int argc, char** argv) {
                  "a client slower than that gets 408")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--checksums", checksums,
+                 "When section checksums are checked: first-use, open or off (default "
+                 "$LIBSEARCH_CHECKSUMS or first-use; libsearch/index.h, ChecksumPolicy)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -197,6 +202,12 @@ int Run(int argc, char** argv) {
   libsearch::ReplicaOptions replica_options;
   replica_options.cache_dir = cache_dir;
   replica_options.refresh_seconds = refresh_seconds;
+  if (auto policy = libsearch::ParseChecksumPolicy(checksums); policy.ok()) {
+    replica_options.open.checksums = *policy;
+  } else {
+    std::fprintf(stderr, "libsearch-service: %s\n", policy.status().ToString().c_str());
+    return 2;
+  }
   auto opened = libsearch::IndexReplica::Open(index_path, replica_options);
   if (!opened.ok()) {
     std::fprintf(stderr, "libsearch-service: cannot open index %s: %s\n", index_path.c_str(),

@@ -60,10 +60,13 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
   const DocStoreIndexEntry* end = entries_ + num_blocks_;
   const DocStoreIndexEntry* it = std::upper_bound(
       entries_, end, doc, [](uint32_t d, const DocStoreIndexEntry& e) { return d < e.first_doc; });
-  if (it == entries_) return Status::NotFound("no stored document " + std::to_string(doc));
+  // Every doc below the file's doc count has a record.
+  if (it == entries_) {
+    return Status::Corruption("document store has no block for doc " + std::to_string(doc));
+  }
   --it;
   if (doc - it->first_doc >= it->num_docs) {
-    return Status::NotFound("no stored document " + std::to_string(doc));
+    return Status::Corruption("document store has no block for doc " + std::to_string(doc));
   }
   const uint64_t begin = it->offset;
   const uint64_t stop = it + 1 < end ? (it + 1)->offset : data_.size();

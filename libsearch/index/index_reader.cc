@@ -43,12 +43,105 @@ std::string_view SectionKindName(SectionKind kind) {
   return "unknown";
 }
 
-Result<std::unique_ptr<IndexReader>> IndexReader::Open(const std::string& path) {
+Result<std::unique_ptr<IndexReader>> IndexReader::Open(const std::string& path,
+                                                       ChecksumPolicy checksums) {
   std::unique_ptr<IndexReader> r(new IndexReader());
   LIBSEARCH_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path));
   Status s = r->Init();
+  if (s.ok() && checksums == ChecksumPolicy::kAtOpen) s = r->Verify();
   if (!s.ok()) return s.WithContext("index '" + path + "'");
+  r->InitGroups(checksums);
   return r;
+}
+
+void IndexReader::InitGroups(ChecksumPolicy checksums) {
+  const size_t num_fields = fields_.size();
+  groups_.assign(num_fields * kGroupsPerField + kFileGroups, {});
+  group_checked_.reset(new std::atomic<bool>[groups_.size()]);
+  for (uint32_t i = 0; i < sections_.size(); ++i) {
+    const SectionEntry& e = sections_[i];
+    if (e.kind >= kNumSectionKinds) continue;  // A newer minor's kind: never read.
+    const auto kind = static_cast<SectionKind>(e.kind);
+    if (e.field == kNoField) {
+      switch (kind) {
+        case SectionKind::kDocIds:
+        case SectionKind::kDocIdOrds: groups_[Group(kIdsGroup)].push_back(i); break;
+        case SectionKind::kDocStoreIndex:
+        case SectionKind::kDocStore: groups_[Group(kStoreGroup)].push_back(i); break;
+        case SectionKind::kSourceIndex:
+        case SectionKind::kSource: groups_[Group(kSourceGroup)].push_back(i); break;
+        default: break;  // Schema, statistics, BM25 parameters, synonyms: checked at open.
+      }
+      continue;
+    }
+    const uint32_t f = e.field & ~kPrefixFieldBit;  // Below num_fields (FindFieldSections).
+    GroupKind group = kFieldGroup;
+    if (e.field & kPrefixFieldBit) {
+      group = kPrefixGroup;
+    } else if (kind == SectionKind::kNumeric || kind == SectionKind::kNumericBlocks) {
+      group = kNumericGroup;
+    } else if (kind == SectionKind::kKeywordOrds || kind == SectionKind::kKeywordDense) {
+      group = kKeywordGroup;
+    }
+    groups_[Group(f, group)].push_back(i);
+  }
+  const bool checked = checksums != ChecksumPolicy::kOnFirstUse;
+  for (size_t g = 0; g < groups_.size(); ++g) group_checked_[g].store(checked);
+  section_checked_.assign(sections_.size(), checked);
+}
+
+void IndexReader::CheckGroup(uint32_t group) const {
+  std::lock_guard<std::mutex> lock(check_mu_);
+  bool all_good = true;
+  for (uint32_t i : groups_[group]) {
+    if (section_checked_[i]) continue;
+    const SectionEntry& e = sections_[i];
+    const std::string_view bytes = Section(e);
+    file_->WillReadAll(e.offset, e.length);
+    if (Checksum64(bytes.data(), bytes.size()) == e.checksum) {
+      section_checked_[i] = true;
+    } else {
+      all_good = false;
+      int64_t none = -1;
+      damaged_section_.compare_exchange_strong(none, i);
+    }
+  }
+  // A damaged group is never marked: each use comes back here (and finds
+  // the damage recorded), so no caller misses it.
+  if (all_good) group_checked_[group].store(true, std::memory_order_release);
+}
+
+std::string IndexReader::CorruptId() const {
+  bad_id_.store(true, std::memory_order_release);
+  return "<corrupt id>";
+}
+
+Status IndexReader::Intact() const {
+  if (bad_id_.load(std::memory_order_acquire)) {
+    return Status::Corruption("index '" + path() +
+                              "': a document id is damaged (doc_ids or the id field's "
+                              "dictionary); rebuild or re-download it");
+  }
+  const int64_t damaged = damaged_section_.load(std::memory_order_acquire);
+  if (damaged >= 0) {
+    const SectionEntry& e = sections_[damaged];
+    return Status::Corruption("index '" + path() + "': checksum mismatch in section " +
+                              SectionName(e) + " (offset " + std::to_string(e.offset) + ", " +
+                              std::to_string(e.length) +
+                              " bytes): the file is damaged; rebuild or re-download it");
+  }
+  return file_->Unchanged();
+}
+
+std::string IndexReader::SectionName(const SectionEntry& e) const {
+  std::string name(SectionKindName(SectionKind(e.kind)));
+  const uint32_t f = e.field & ~kPrefixFieldBit;
+  if (e.field != kNoField && f < schema_.fields().size()) {
+    name +=
+        std::string(e.field & kPrefixFieldBit ? " of the prefix index of field '" : " of field '") +
+        schema_.fields()[f].name + "'";
+  }
+  return name;
 }
 
 // Where each section is: the whole-index ones by kind, the others by
@@ -389,7 +482,7 @@ Status IndexReader::OpenKeywordColumn(uint32_t f, const SectionLookup& sections)
 Status IndexReader::FindIdField() {
   if (header_.format_major == 1) return Status::Ok();  // 1.x: ids are strings.
   const auto id = schema_.FieldIndex(schema_.id_field());
-  if (!id || field(*id) == nullptr)
+  if (!id || *id >= fields_.size() || fields_[*id].spec == nullptr)
     return Status::Corruption("the id field has no term dictionary");
   id_field_ = static_cast<uint32_t>(*id);
   return Status::Ok();
@@ -447,17 +540,19 @@ Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) 
 }
 
 std::string IndexReader::DocId(uint32_t doc) const {
+  Use(Group(kIdsGroup));
   if (id_ords_ == nullptr) {  // 1.x: the id strings.
     const uint32_t lo = DecodeFixed32(doc_id_offsets_.data() + 4ull * doc);
     const uint32_t hi = DecodeFixed32(doc_id_offsets_.data() + 4ull * (doc + 1));
-    if (lo > hi || hi > doc_id_bytes_.size()) return "<corrupt id>";
+    if (lo > hi || hi > doc_id_bytes_.size()) return CorruptId();
     return std::string(doc_id_bytes_.substr(lo, hi - lo));
   }
   // The id is the doc's term in the id field (a keyword term is its value).
+  Use(Group(id_field_, kFieldGroup));
   const uint64_t ord = ReadBits(id_ords_, uint64_t{doc} * id_ord_width_, id_ord_width_);
   std::string id;
   if (ord > 0xffffffffull || !fields_[id_field_].dict.Term(static_cast<uint32_t>(ord), &id)) {
-    return "<corrupt id>";
+    return CorruptId();
   }
   return id;
 }
@@ -468,6 +563,8 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
     for (size_t i = 0; i < docs.size(); ++i) ids[i] = DocId(docs[i]);
     return ids;
   }
+  Use(Group(kIdsGroup));
+  Use(Group(id_field_, kFieldGroup));
   // Three dependent reads per id (ordinal, block offset, block): done in
   // stages over all docs, so that each stage's cache misses overlap.
   const TermDictReader& dict = fields_[id_field_].dict;
@@ -479,7 +576,7 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
     dict.Prefetch(static_cast<uint32_t>(std::min<uint64_t>(ord, 0xffffffffull)));
   for (size_t i = 0; i < docs.size(); ++i) {
     if (ords[i] > 0xffffffffull || !dict.Term(static_cast<uint32_t>(ords[i]), &ids[i])) {
-      ids[i] = "<corrupt id>";
+      ids[i] = CorruptId();
     }
   }
   return ids;
@@ -487,6 +584,7 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
 
 Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {
   if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
+  Use(Group(kStoreGroup));
   return store_.Get(doc);
 }
 
@@ -496,6 +594,7 @@ Result<std::string> IndexReader::Source(uint32_t doc) const {
                                    "' keeps no document sources (built without keep_source)");
   }
   if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
+  Use(Group(kSourceGroup));
   return source_.Get(doc);
 }
 
@@ -519,15 +618,9 @@ Status IndexReader::Verify() const {
   }
   for (const SectionEntry& e : sections_) {
     const std::string_view bytes = Section(e);
+    file_->WillReadAll(e.offset, e.length);
     if (Checksum64(bytes.data(), bytes.size()) != e.checksum) {
-      std::string name(SectionKindName(SectionKind(e.kind)));
-      const uint32_t f = e.field & ~kPrefixFieldBit;
-      if (e.field != kNoField && f < schema_.fields().size()) {
-        name += std::string(e.field & kPrefixFieldBit ? " of the prefix index of field '"
-                                                      : " of field '") +
-                schema_.fields()[f].name + "'";
-      }
-      return Status::Corruption("checksum mismatch in section " + name + " (offset " +
+      return Status::Corruption("checksum mismatch in section " + SectionName(e) + " (offset " +
                                 std::to_string(e.offset) + ", " + std::to_string(e.length) +
                                 " bytes): the file is damaged; rebuild or re-download it");
     }

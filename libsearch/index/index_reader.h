@@ -2,8 +2,10 @@
 // (O(1) in the index size) and hands out views of each field's sections.
 #pragma once
 
+#include <atomic>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +15,7 @@
 #include "index/postings_cursor.h"
 #include "index/term_dict.h"
 #include "index/term_infos.h"
+#include "libsearch/index.h"
 #include "libsearch/schema.h"
 #include "libsearch/status.h"
 #include "storage/file.h"
@@ -116,10 +119,20 @@ struct KeywordColumn {
   }
 };
 
-// Thread-safety: immutable after Open; all methods are safe from any thread.
+// Thread-safety: immutable after Open (but for the record of which sections
+// are checked); all methods are safe from any thread.
+//
+// Checksums (ChecksumPolicy): with kOnFirstUse, each accessor below checks
+// the sections of what it returns the first time it is called (a field's
+// dictionary, postings and surface words; its prefix index; a column; the
+// ids; the stored documents), so no section is read unchecked; a mismatch
+// is remembered and Intact() reports it. The data is still returned (the
+// decoders bounds-check it), so the caller must call Intact() after it has
+// read and before it trusts what it read.
 class IndexReader {
  public:
-  static Result<std::unique_ptr<IndexReader>> Open(const std::string& path);
+  static Result<std::unique_ptr<IndexReader>> Open(
+      const std::string& path, ChecksumPolicy checksums = ChecksumPolicy::kOnFirstUse);
 
   const Schema& schema() const { return schema_; }
   uint32_t num_docs() const { return num_docs_; }
@@ -128,31 +141,46 @@ class IndexReader {
   uint64_t file_size() const { return file_->data().size(); }
   const std::string& path() const { return file_->path(); }
 
+  // Corruption if a section read so far failed its checksum, or if the file
+  // has changed since it was opened (MappedFile::Unchanged); one fstat.
+  Status Intact() const;
+
+  // The statistics of an indexed field (from field_stats, checked at open:
+  // reading them checks nothing else), or null.
+  const FieldStats* field_stats(size_t id) const {
+    return id < fields_.size() && fields_[id].spec != nullptr ? &fields_[id].stats : nullptr;
+  }
   // Null if the field is not indexed or has no terms section.
   const FieldReader* field(size_t id) const {
-    return id < fields_.size() && fields_[id].spec != nullptr ? &fields_[id] : nullptr;
+    if (id >= fields_.size() || fields_[id].spec == nullptr) return nullptr;
+    Use(Group(id, kFieldGroup));
+    return &fields_[id];
   }
   // The prefix index of a text field (schema index_prefixes > 0): terms are
   // prefixes, postings merge their completions' docs (tf summed), and
   // stats and norms are the field's own. Null if the field has none.
   const FieldReader* prefix_field(size_t id) const {
-    return id < prefix_fields_.size() && prefix_fields_[id].spec != nullptr ? &prefix_fields_[id]
-                                                                            : nullptr;
+    if (id >= prefix_fields_.size() || prefix_fields_[id].spec == nullptr) return nullptr;
+    Use(Group(id, kPrefixGroup));
+    return &prefix_fields_[id];
   }
   // Null if the field is not numeric or was written by a 1.0 file.
   const NumericColumn* numeric(size_t id) const {
-    return id < numeric_.size() && numeric_[id].spec != nullptr ? &numeric_[id] : nullptr;
+    if (id >= numeric_.size() || numeric_[id].spec == nullptr) return nullptr;
+    Use(Group(id, kNumericGroup));
+    return &numeric_[id];
   }
   // Null unless the field is an indexed keyword field (not the id) of a 1.2+ file.
   const KeywordColumn* keyword(size_t id) const {
-    return id < keyword_.size() &&
-                   (keyword_[id].offsets != nullptr || keyword_[id].dense != nullptr)
-               ? &keyword_[id]
-               : nullptr;
+    if (id >= keyword_.size() || (keyword_[id].offsets == nullptr && keyword_[id].dense == nullptr))
+      return nullptr;
+    Use(Group(id, kKeywordGroup));
+    return &keyword_[id];
   }
   // Synonym groups stored at build time (JSON), empty if none.
   std::string_view synonyms_json() const { return synonyms_json_; }
-  // The external id of `doc` ("<corrupt id>" if damaged). REQUIRES: doc < num_docs().
+  // The external id of `doc` ("<corrupt id>" if damaged, and Intact() then
+  // reports it). REQUIRES: doc < num_docs().
   std::string DocId(uint32_t doc) const;
   // DocId of each doc, faster than one at a time: the lookups of all of them
   // overlap in memory. REQUIRES: every doc < num_docs().
@@ -167,6 +195,34 @@ class IndexReader {
   Status Verify() const;
 
  private:
+  // Sections checked together on first use: per field, then per file.
+  enum GroupKind : uint32_t {
+    kFieldGroup,  // Dictionary, term infos, postings, positions, norms, surface words.
+    kPrefixGroup,
+    kNumericGroup,
+    kKeywordGroup,
+    kGroupsPerField,
+  };
+  enum FileGroup : uint32_t { kIdsGroup, kStoreGroup, kSourceGroup, kFileGroups };
+  uint32_t Group(size_t field, GroupKind kind) const {
+    return static_cast<uint32_t>(field) * kGroupsPerField + kind;
+  }
+  uint32_t Group(FileGroup g) const {
+    return static_cast<uint32_t>(fields_.size()) * kGroupsPerField + g;
+  }
+  // Checks the group's sections unless done (ChecksumPolicy::kOnFirstUse).
+  void Use(uint32_t group) const {
+    if (!group_checked_[group].load(std::memory_order_acquire)) CheckGroup(group);
+  }
+  void CheckGroup(uint32_t group) const;
+  // Assigns every section to its group; marks them all checked unless the
+  // policy is kOnFirstUse.
+  void InitGroups(ChecksumPolicy checksums);
+  // "<corrupt id>", remembered for Intact().
+  std::string CorruptId() const;
+  // "postings of field 'name'", for messages.
+  std::string SectionName(const SectionEntry& e) const;
+
   IndexReader() = default;
   struct SectionLookup;
   // Open's steps, in the order Init() runs them; each fails on damage.
@@ -212,6 +268,14 @@ class IndexReader {
   DocStoreReader store_;
   DocStoreReader source_;
   bool has_source_ = false;
+  // First-use checks: each group's sections, whether the group is done,
+  // and the first section found damaged (-1: none).
+  std::vector<std::vector<uint32_t>> groups_;
+  std::unique_ptr<std::atomic<bool>[]> group_checked_;
+  mutable std::mutex check_mu_;  // Guards section_checked_.
+  mutable std::vector<bool> section_checked_;
+  mutable std::atomic<int64_t> damaged_section_{-1};
+  mutable std::atomic<bool> bad_id_{false};  // An id failed to decode.
 };
 
 }  // namespace libsearch::internal

@@ -159,6 +159,7 @@ class IndexWriterImpl : public IndexWriter {
       current = it->second.source;
     } else if (auto lit = live_.find(id); lit != live_.end() && deletes_.count(id) == 0) {
       LIBSEARCH_ASSIGN_OR_RETURN(current, lit->second.seg->reader->Source(lit->second.doc));
+      LIBSEARCH_RETURN_IF_ERROR(lit->second.seg->reader->Intact());
     } else {
       return Status::NotFound("_set: no live document has id '" + id + "'");
     }
@@ -288,6 +289,7 @@ class IndexWriterImpl : public IndexWriter {
       if (!seg->deleted->Contains(d)) docs.push_back(d);
     }
     const std::vector<std::string> ids = seg->reader->DocIds(docs);
+    LIBSEARCH_RETURN_IF_ERROR(seg->reader->Intact());
     for (size_t i = 0; i < docs.size(); ++i) {
       if (!live_.emplace(ids[i], Loc{seg, docs[i]}).second) {
         return Status::Corruption("index directory '" + dir_ + "': id '" + ids[i] +
@@ -311,6 +313,7 @@ class IndexWriterImpl : public IndexWriter {
                                IndexBuilder::Create(schema_, BuilderOptions(keep_source)));
     for (const auto& [seg, doc] : docs) {
       LIBSEARCH_ASSIGN_OR_RETURN(std::string source, seg->reader->Source(doc));
+      LIBSEARCH_RETURN_IF_ERROR(seg->reader->Intact());
       LIBSEARCH_RETURN_IF_ERROR(builder->AddJson(source).WithContext(
           "re-indexing doc " + std::to_string(doc) + " of " + seg->reader->path()));
     }
@@ -444,6 +447,7 @@ class IndexWriterImpl : public IndexWriter {
       }
       for (uint32_t d : local) docs.emplace_back(seg, d);
       for (std::string& id : seg->reader->DocIds(local)) ids.push_back(std::move(id));
+      LIBSEARCH_RETURN_IF_ERROR(seg->reader->Intact());
     }
     std::unique_ptr<Segment> merged;
     if (!docs.empty()) {

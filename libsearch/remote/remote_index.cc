@@ -367,8 +367,8 @@ class LocalReplicaImpl final : public ReplicaBase {
   Status Init() {
     LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, Index::Open(path_, options_.open));
     identity_ = Identity();
-    const uint64_t generation = index->Info().generation;
-    Start(std::move(index), generation, Transfer{});
+    LIBSEARCH_ASSIGN_OR_RETURN(const IndexInfo info, index->Info());
+    Start(std::move(index), info.generation, Transfer{});
     return Status::Ok();
   }
 

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "libsearch/version.h"
@@ -25,14 +26,25 @@ Status IndexImpl::Init() {
 
 Result<SearchResponse> IndexImpl::Search(const SearchRequest& req) const {
   const auto start = std::chrono::steady_clock::now();
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
+  Result<SearchResponse> resp = SearchUnchecked(req);
+  // Damage found while searching (a section's first use) outranks both the
+  // answer, which it may have changed, and any error it caused.
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
+  if (resp.ok()) {
+    resp->took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
+  }
+  return resp;
+}
+
+Result<SearchResponse> IndexImpl::SearchUnchecked(const SearchRequest& req) const {
   LIBSEARCH_RETURN_IF_ERROR(Validate(req));
   LIBSEARCH_ASSIGN_OR_RETURN(Collected found, Collect(req));
   SearchResponse& resp = found.resp;
   LIBSEARCH_RETURN_IF_ERROR(Finish(req, found.matched, &resp));
   resp.suggestion = CheckedSuggestion(*this, *this, req, resp.total);
-  resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::steady_clock::now() - start)
-                                           .count());
   return std::move(resp);
 }
 
@@ -61,8 +73,7 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOp
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     return internal::SegmentedIndex::Open(path, options);
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path));
-  if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
+  LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path, options.checksums));
   auto index = std::make_unique<internal::IndexImpl>(std::move(reader), options);
   LIBSEARCH_RETURN_IF_ERROR(index->Init());
   return std::unique_ptr<Index>(std::move(index));
@@ -74,6 +85,27 @@ std::vector<Result<SearchResponse>> Index::SearchBatch(
   out.reserve(requests.size());
   for (const SearchRequest& r : requests) out.push_back(Search(r));
   return out;
+}
+
+Result<ChecksumPolicy> ParseChecksumPolicy(const std::string& name) {
+  for (ChecksumPolicy p :
+       {ChecksumPolicy::kOnFirstUse, ChecksumPolicy::kAtOpen, ChecksumPolicy::kOff}) {
+    if (name == ChecksumPolicyName(p)) return p;
+  }
+  const bool printable = name.size() <= 40 && std::all_of(name.begin(), name.end(), [](char c) {
+                           return c >= 0x20 && c < 0x7f;
+                         });
+  return Status::InvalidArgument("checksums: expected first-use, open or off, got " +
+                                 (printable ? "'" + name + "'" : std::string("another value")));
+}
+
+const char* ChecksumPolicyName(ChecksumPolicy policy) {
+  switch (policy) {
+    case ChecksumPolicy::kOnFirstUse: return "first-use";
+    case ChecksumPolicy::kAtOpen: return "open";
+    case ChecksumPolicy::kOff: return "off";
+  }
+  return "first-use";
 }
 
 const char* Version() { return LIBSEARCH_VERSION_STRING; }

@@ -110,6 +110,8 @@ class IndexImpl : public Index {
 
   // index.cc: the pipeline.
   Status Init();
+  // Corruption if a section this search read is damaged (the reader's
+  // Intact(), checked before and after): never an answer from damaged data.
   Result<SearchResponse> Search(const SearchRequest& req) const override;
   Result<std::unique_ptr<Index>> Reopen() const override;
 
@@ -142,10 +144,12 @@ class IndexImpl : public Index {
   Result<std::string> StoredDocument(uint32_t doc) const override;
   const Schema& schema() const override { return reader_->schema(); }
   uint64_t num_docs() const override { return reader_->num_docs(); }
-  IndexInfo Info() const override;
+  Result<IndexInfo> Info() const override;
   Status Verify() const override;
 
  private:
+  // Search without the reader's Intact() checks around it.
+  Result<SearchResponse> SearchUnchecked(const SearchRequest& req) const;
   // The stages, in the order Search runs them (Validate above).
   // plan.cc
   Result<SearchPlan> Plan(const SearchRequest& req, const ForeignCursor* cursor) const;

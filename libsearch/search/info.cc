@@ -8,10 +8,14 @@
 namespace libsearch::internal {
 
 Result<std::string> IndexImpl::StoredDocument(uint32_t doc) const {
-  return reader_->StoredDocument(doc);
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
+  Result<std::string> stored = reader_->StoredDocument(doc);
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
+  return stored;
 }
 
-IndexInfo IndexImpl::Info() const {
+Result<IndexInfo> IndexImpl::Info() const {
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
   IndexInfo info;
   info.path = reader_->path();
   info.format_major = reader_->header().format_major;
@@ -25,11 +29,11 @@ IndexInfo IndexImpl::Info() const {
     fi.name = fields[f].name;
     fi.type = fields[f].type;
     fi.stored = fields[f].stored;
-    if (const FieldReader* r = reader_->field(f)) {
+    if (const FieldStats* st = reader_->field_stats(f)) {
       fi.indexed = true;
-      fi.doc_count = r->stats.doc_count;
-      fi.num_terms = r->stats.num_terms;
-      fi.total_terms = r->stats.sum_total_tf;
+      fi.doc_count = st->doc_count;
+      fi.num_terms = st->num_terms;
+      fi.total_terms = st->sum_total_tf;
     } else if (const NumericColumn* c = reader_->numeric(f)) {
       const NumericSummary n = SummarizeNumeric(*c, reader_->num_docs());
       fi.doc_count = n.docs;
@@ -49,6 +53,7 @@ IndexInfo IndexImpl::Info() const {
     si.bytes = e.length;
     info.sections.push_back(std::move(si));
   }
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());  // The numeric columns read above.
   return info;
 }
 

@@ -146,9 +146,11 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
 }
 
 Result<std::string> IndexImpl::ExplainQuery(const SearchRequest& req) const {
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
   LIBSEARCH_RETURN_IF_ERROR(Validate(req));
   LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
   if (hooks_.deleted != nullptr) query = std::move(query->must[0]);  // ExcludeDeleted's.
+  LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
   return query->ToString(reader_->schema());
 }
 

@@ -130,8 +130,7 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
       seg.impl = old->impl;  // Hooks are set below, on a shared copy.
     } else {
       const std::string path = dir + "/" + e.SegmentFile();
-      LIBSEARCH_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(path));
-      if (options.verify_checksums) LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
+      LIBSEARCH_ASSIGN_OR_RETURN(auto reader, IndexReader::Open(path, options.checksums));
       if (reader->num_docs() != e.num_docs) {
         return Status::Corruption("segment '" + path + "' has " +
                                   std::to_string(reader->num_docs()) + " docs, its manifest says " +
@@ -156,7 +155,8 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
         seg.tombstone = old->tombstone;
       } else {
         LIBSEARCH_ASSIGN_OR_RETURN(seg.deleted, ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
-        LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone, IndexReader::Open(dir + "/" + e.tombstone));
+        LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone,
+                                   IndexReader::Open(dir + "/" + e.tombstone, options.checksums));
         if (seg.tombstone->num_docs() != e.num_deleted) {
           return Status::Corruption("tombstone '" + e.tombstone + "' of '" + dir + "' has " +
                                     std::to_string(seg.tombstone->num_docs()) + " docs for " +
@@ -185,7 +185,16 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     // (and its block maxima) are the index's.
     seg.impl = seg.impl->Share({needs_stats ? index->stats_.get() : nullptr, seg.deleted});
   }
+  LIBSEARCH_RETURN_IF_ERROR(index->Intact());
   return index;
+}
+
+Status SegmentedIndex::Intact() const {
+  for (const Segment& seg : segments_) {
+    LIBSEARCH_RETURN_IF_ERROR(seg.impl->reader().Intact());
+    if (seg.tombstone != nullptr) LIBSEARCH_RETURN_IF_ERROR(seg.tombstone->Intact());
+  }
+  return Status::Ok();
 }
 
 int SegmentedIndex::SegmentOf(uint32_t doc) const {
@@ -291,11 +300,23 @@ void SegmentedIndex::MergeFacets(const SearchRequest& req,
 }
 
 Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
-  const auto start = std::chrono::steady_clock::now();
   // One segment without deletes: its doc numbers are the index's.
   if (segments_.size() == 1 && segments_[0].deleted == nullptr) {
     return segments_[0].impl->Search(req);
   }
+  const auto start = std::chrono::steady_clock::now();
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
+  Result<SearchResponse> resp = SearchUnchecked(req);
+  LIBSEARCH_RETURN_IF_ERROR(Intact());  // As IndexImpl::Search.
+  if (resp.ok()) {
+    resp->took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
+  }
+  return resp;
+}
+
+Result<SearchResponse> SegmentedIndex::SearchUnchecked(const SearchRequest& req) const {
   LIBSEARCH_RETURN_IF_ERROR(segments_[0].impl->Validate(req));
   const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
   SearchResponse resp;
@@ -389,14 +410,13 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
     resp.next_cursor = HitOrder::Cursor(resp.hits.back().doc, resp.hits.back().score);
   }
   resp.suggestion = CheckedSuggestion(*this, *segments_[0].impl, req, resp.total);
-  resp.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                           std::chrono::steady_clock::now() - start)
-                                           .count());
   return resp;
 }
 
 Result<std::string> SegmentedIndex::ExplainQuery(const SearchRequest& req) const {
-  return segments_[0].impl->ExplainQuery(req);
+  Result<std::string> explained = segments_[0].impl->ExplainQuery(req);
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
+  return explained;
 }
 
 Result<std::string> SegmentedIndex::StoredDocument(uint32_t doc) const {
@@ -410,8 +430,9 @@ Result<std::string> SegmentedIndex::StoredDocument(uint32_t doc) const {
   return seg.impl->StoredDocument(local);
 }
 
-IndexInfo SegmentedIndex::Info() const {
-  IndexInfo info = segments_[0].impl->Info();
+Result<IndexInfo> SegmentedIndex::Info() const {
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
+  LIBSEARCH_ASSIGN_OR_RETURN(IndexInfo info, segments_[0].impl->Info());
   info.path = dir_;
   info.generation = manifest_.generation;
   info.num_docs = manifest_.num_live_docs();
@@ -432,8 +453,8 @@ IndexInfo SegmentedIndex::Info() const {
       fi.total_terms = stats_->FieldSumTotalTf(static_cast<uint32_t>(f));
       fi.num_terms = 0;
       for (const Segment& seg : segments_) {
-        if (const FieldReader* r = seg.impl->reader().field(f)) {
-          fi.num_terms = std::max<uint64_t>(fi.num_terms, r->stats.num_terms);
+        if (const FieldStats* st = seg.impl->reader().field_stats(f)) {
+          fi.num_terms = std::max<uint64_t>(fi.num_terms, st->num_terms);
         }
       }
       continue;
@@ -452,6 +473,7 @@ IndexInfo SegmentedIndex::Info() const {
       }
     }
   }
+  LIBSEARCH_RETURN_IF_ERROR(Intact());
   return info;
 }
 

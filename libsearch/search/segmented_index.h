@@ -30,7 +30,7 @@ class SegmentedIndex final : public Index {
   Result<std::string> StoredDocument(uint32_t doc) const override;
   const Schema& schema() const override { return schema_; }
   uint64_t num_docs() const override { return manifest_.num_live_docs(); }
-  IndexInfo Info() const override;
+  Result<IndexInfo> Info() const override;
   Status Verify() const override;
 
  private:
@@ -50,6 +50,9 @@ class SegmentedIndex final : public Index {
   struct Candidate;
 
   SegmentedIndex() = default;
+  // Every segment's and tombstone's IndexReader::Intact().
+  Status Intact() const;
+  Result<SearchResponse> SearchUnchecked(const SearchRequest& req) const;
   // The latest commit's snapshot (re-read if its files go while opening).
   static Result<std::unique_ptr<Index>> LoadLatest(const std::string& dir,
                                                    const OpenOptions& options,

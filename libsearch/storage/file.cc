@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -85,6 +86,10 @@ void RemoveStaleTemporaries(const std::string& dir, const std::string& base) {
   for (const std::string& name : stale) ::unlink((dir + "/" + name).c_str());
 }
 
+int64_t MtimeNs(const struct stat& st) {
+  return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -115,12 +120,30 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
     ::madvise(p, size, MADV_RANDOM);
     data = static_cast<const char*>(p);
   }
-  ::close(fd);  // The mapping keeps the file alive.
-  return std::unique_ptr<MappedFile>(new MappedFile(path, data, size));
+  return std::unique_ptr<MappedFile>(new MappedFile(path, fd, data, size, MtimeNs(st)));
 }
 
 MappedFile::~MappedFile() {
   if (size_ > 0) ::munmap(const_cast<char*>(data_), size_);
+  ::close(fd_);
+}
+
+void MappedFile::WillReadAll(uint64_t offset, uint64_t length) const {
+  if (length == 0 || offset >= size_) return;
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t begin = offset / page * page;
+  const uint64_t end = std::min<uint64_t>(offset + length, size_);
+  ::madvise(const_cast<char*>(data_) + begin, end - begin, MADV_WILLNEED);
+}
+
+Status MappedFile::Unchanged() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return ErrnoStatus("cannot stat", path_, errno);
+  if (static_cast<uint64_t>(st.st_size) == size_ && MtimeNs(st) == mtime_ns_) return Status::Ok();
+  return Status::Corruption("index file '" + path_ +
+                            "' changed under this reader (written over in place, not replaced "
+                            "by rename; replace index files by rename, as `libsearch index "
+                            "--output` does): open it again");
 }
 
 // ---------------------------------------------------------- AtomicFileWriter

@@ -12,9 +12,15 @@
 
 namespace libsearch::internal {
 
-// A whole file mapped read-only (PROT_READ, MAP_SHARED). Opening does no work
-// proportional to the file size. Never writes, never locks: works from a
-// read-only directory.
+// A whole regular file mapped read-only (PROT_READ, MAP_SHARED). Opening does
+// no work proportional to the file size. Never writes, never locks: works
+// from a read-only directory.
+//
+// The file must not change while mapped: a file renamed over it is fine (the
+// mapping keeps the old one), but one written over in place (`cp` onto it)
+// changes the mapped bytes, and reading past a truncation raises SIGBUS.
+// Unchanged() detects the change, before the next read, from the open
+// descriptor's size and modification time.
 //
 // Thread-safety: immutable after Open; data() may be read from any thread.
 class MappedFile {
@@ -27,13 +33,21 @@ class MappedFile {
   // Valid for the lifetime of this object.
   std::string_view data() const { return {data_, size_}; }
   const std::string& path() const { return path_; }
+  // Corruption if the file has been written to or truncated since it was
+  // mapped (one fstat).
+  Status Unchanged() const;
+  // About to read [offset, offset + length) through: asks the kernel to read
+  // it ahead (the mapping is otherwise MADV_RANDOM, a page per fault).
+  void WillReadAll(uint64_t offset, uint64_t length) const;
 
  private:
-  MappedFile(std::string path, const char* data, size_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, int fd, const char* data, size_t size, int64_t mtime_ns)
+      : path_(std::move(path)), fd_(fd), data_(data), size_(size), mtime_ns_(mtime_ns) {}
   std::string path_;
+  int fd_;  // Kept open for Unchanged().
   const char* data_;
   size_t size_;
+  int64_t mtime_ns_;
 };
 
 // Writes a file under a temporary name in the destination directory, then

@@ -84,11 +84,11 @@ void ExpectReadsLikeFreshBuild(const std::string& fixture, uint32_t major, uint3
   ASSERT_OK_AND_ASSIGN(auto old_index, Index::Open(dir.File("old.idx")));
   ASSERT_OK_AND_ASSIGN(auto new_index, Index::Open(dir.File("new.idx")));
   EXPECT_OK(old_index->Verify());
-  EXPECT_EQ(old_index->Info().format_major, major);
-  EXPECT_EQ(old_index->Info().format_minor, minor);
-  EXPECT_EQ(new_index->Info().format_major, internal::kFormatMajor);
-  EXPECT_EQ(new_index->Info().format_minor, internal::kFormatMinor);
-  ASSERT_EQ(old_index->Info().num_docs, 400u);
+  EXPECT_EQ(old_index->Info()->format_major, major);
+  EXPECT_EQ(old_index->Info()->format_minor, minor);
+  EXPECT_EQ(new_index->Info()->format_major, internal::kFormatMajor);
+  EXPECT_EQ(new_index->Info()->format_minor, internal::kFormatMinor);
+  ASSERT_EQ(old_index->Info()->num_docs, 400u);
   // The old file has packed blocks where the fresh one has bitmaps (2.1),
   // and no term key prefixes (2.2): its lookups search the blocks.
   EXPECT_EQ(BitmapBlocks(dir.File("old.idx")), 0u);

@@ -133,7 +133,7 @@ TEST(LiveDifferential, RandomRoundsSearchLikeAFreshBuild) {
   auto index = Index::Open(live);
   ASSERT_TRUE(index.ok()) << index.status().ToString();
   ASSERT_EQ((*index)->num_docs(), model.size());
-  EXPECT_GT((*index)->Info().segments.size(), 1u);
+  EXPECT_GT((*index)->Info()->segments.size(), 1u);
   ASSERT_OK((*index)->Verify());
   ASSERT_OK(testing::BuildIndex(*schema, model.Lines(), dir.File("fresh.idx")));
   auto fresh = Index::Open(dir.File("fresh.idx"));

@@ -62,7 +62,7 @@ TEST(Snapshots, ReadersNeverSeeAPartialCommit) {
         errors.push_back(r.status().ToString());
         continue;
       }
-      seen.push_back({index->Info().generation, index->num_docs(), r->total});
+      seen.push_back({index->Info()->generation, index->num_docs(), r->total});
     }
   });
   uint64_t next_id = 0;

@@ -540,7 +540,7 @@ class XapianParityTest : public ::testing::Test {
 
 // N, sum of lengths and avgdl must agree, or every score would differ.
 TEST_F(XapianParityTest, CollectionStatisticsAgree) {
-  const IndexInfo info = env_->index->Info();
+  const IndexInfo info = *env_->index->Info();
   const FieldInfo* text = nullptr;
   for (const FieldInfo& f : info.fields) {
     if (f.name == "text") text = &f;

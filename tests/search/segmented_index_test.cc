@@ -178,7 +178,7 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
   auto fresh = Index::Open(dir_->File("fresh.idx"));
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
   EXPECT_EQ((*live)->num_docs(), num_live_);
-  EXPECT_GT((*live)->Info().segments.size(), 5u);
+  EXPECT_GT((*live)->Info()->segments.size(), 5u);
   std::mt19937 rng(99);
   int compared = 0;
   for (int q = 0; q < 1000; ++q) {
@@ -235,7 +235,7 @@ TEST_F(SegmentedIndexTest, CursorsPageLikeAFreshBuild) {
 TEST_F(SegmentedIndexTest, DeletedDocsAreGoneAndInfoShowsSegments) {
   auto live = Index::Open(dir_->File("live"));
   ASSERT_TRUE(live.ok());
-  const IndexInfo info = (*live)->Info();
+  const IndexInfo info = *(*live)->Info();
   EXPECT_EQ(info.generation, 1u);
   uint64_t docs = 0, deleted = 0;
   for (const SegmentInfo& s : info.segments) {
@@ -248,7 +248,7 @@ TEST_F(SegmentedIndexTest, DeletedDocsAreGoneAndInfoShowsSegments) {
   // Field statistics are those of the live docs, as a fresh build's.
   auto fresh = Index::Open(dir_->File("fresh.idx"));
   ASSERT_TRUE(fresh.ok());
-  const IndexInfo want = (*fresh)->Info();
+  const IndexInfo want = *(*fresh)->Info();
   ASSERT_EQ(want.fields.size(), info.fields.size());
   for (size_t f = 0; f < want.fields.size(); ++f) {
     EXPECT_EQ(want.fields[f].doc_count, info.fields[f].doc_count) << want.fields[f].name;
@@ -276,7 +276,7 @@ TEST(SegmentedIndex, AnEmptyDirectoryAnswersLikeAnEmptyBuild) {
   auto index = Index::Open(dir.path());
   ASSERT_TRUE(index.ok()) << index.status().ToString();
   EXPECT_EQ((*index)->num_docs(), 0u);
-  EXPECT_TRUE((*index)->Info().segments.empty());
+  EXPECT_TRUE((*index)->Info()->segments.empty());
   SearchRequest req;
   req.query = "chocolate";
   req.facets.push_back({"country", 5, {}, false});
@@ -307,7 +307,7 @@ TEST(SegmentedIndex, ReopenSeesTheNewCommitAndTheOldSnapshotStays) {
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ((*first)->num_docs(), 600u);
   EXPECT_EQ((*second)->num_docs(), 895u);
-  EXPECT_EQ((*second)->Info().generation, 2u);
+  EXPECT_EQ((*second)->Info()->generation, 2u);
   std::vector<std::string> live;
   for (uint32_t d = 0; d < 600; ++d) {
     if (!segments[0].deleted.count(d)) live.push_back(products[d]);
@@ -333,7 +333,7 @@ TEST(SegmentedIndex, ReopenSeesTheNewCommitAndTheOldSnapshotStays) {
   // Nothing committed since: a snapshot of the same commit.
   auto third = (*second)->Reopen();
   ASSERT_TRUE(third.ok());
-  EXPECT_EQ((*third)->Info().generation, 2u);
+  EXPECT_EQ((*third)->Info()->generation, 2u);
   EXPECT_EQ((*third)->num_docs(), 895u);
 }
 

@@ -116,7 +116,7 @@ TEST(CodeWordSearch, JoinedSpacedAndHyphenatedFormsFindEachOther) {
   EXPECT_EQ(ids("SD-500"), (std::set<std::string>{"3", "4"}));
   // The joined token does not count towards the field length: doc 1 has
   // three words ("apple", "iphone"+"15", "case") -> 4 positions.
-  const IndexInfo info = index->Info();
+  const IndexInfo info = *index->Info();
   for (const FieldInfo& f : info.fields) {
     if (f.name == "title") {
       EXPECT_EQ(f.total_terms, 4u + 5u + 4u + 3u + 5u);

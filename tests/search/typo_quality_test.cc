@@ -173,7 +173,7 @@ TEST(TypoWithoutSurfaceWords, TyposMatchStemsAndNothingIsSuggested) {
   ASSERT_OK(testing::BuildBundledCatalogue(dir.File("words.idx")));
   ASSERT_OK_AND_ASSIGN(auto stems, Index::Open(dir.File("stems.idx")));
   ASSERT_OK_AND_ASSIGN(auto words, Index::Open(dir.File("words.idx")));
-  EXPECT_LT(stems->Info().file_bytes, words->Info().file_bytes);
+  EXPECT_LT(stems->Info()->file_bytes, words->Info()->file_bytes);
   SearchRequest req;
   req.query = "strawbery";  // One edit from the stem "strawberri" too.
   req.typos = true;

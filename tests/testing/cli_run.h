@@ -14,8 +14,12 @@ struct CliRun {
   std::string out;  // stdout and stderr together.
 };
 
-inline CliRun Cli(const std::string& args) {
-  const std::string cmd = std::string(LIBSEARCH_CLI) + " " + args + " 2>&1";
+// With `timeout_seconds` > 0 the command runs under timeout(1): a hang
+// exits 124 (137 if it ignores SIGTERM).
+inline CliRun Cli(const std::string& args, int timeout_seconds = 0) {
+  const std::string limit =
+      timeout_seconds > 0 ? "timeout -k 5 " + std::to_string(timeout_seconds) + " " : "";
+  const std::string cmd = limit + std::string(LIBSEARCH_CLI) + " " + args + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   CliRun r{-1, ""};
   if (p == nullptr) return r;

@@ -360,7 +360,7 @@ TEST_F(CliTest, InfoShowsWhatNumericColumnsHold) {
     }
     ASSERT_GT(docs, 0u);
     ASSERT_OK_AND_ASSIGN(auto index, libsearch::Index::Open(Index()));
-    const IndexInfo info = index->Info();
+    const IndexInfo info = *index->Info();
     const auto it = std::find_if(info.fields.begin(), info.fields.end(),
                                  [&](const FieldInfo& f) { return f.name == field; });
     ASSERT_NE(it, info.fields.end());

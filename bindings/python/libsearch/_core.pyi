@@ -91,7 +91,7 @@ class IndexReplica:
         url: str,
         cache_dir: str,
         refresh_seconds: float,
-        verify: bool,
+        checksums: str,
         k1: float,
         b: float,
         filter_cache_bytes: int,
@@ -274,7 +274,7 @@ class SearchResponse:
 
 class Index:
     @staticmethod
-    def open(path: str, verify: bool, k1: float, b: float, filter_cache_bytes: int) -> Index: ...
+    def open(path: str, checksums: str, k1: float, b: float, filter_cache_bytes: int) -> Index: ...
     def reopen(self) -> Index: ...
     def search(self, request: SearchRequest) -> SearchResponse: ...
     def search_basic(

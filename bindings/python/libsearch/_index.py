@@ -69,7 +69,7 @@ class Index:
         self,
         path: PathLike,
         *,
-        verify_checksums: bool = DEFAULTS["verify_checksums"],
+        checksums: str = DEFAULTS["checksums"],
         bm25_k1: float = float_default("bm25_k1"),
         bm25_b: float = float_default("bm25_b"),
         filter_cache_bytes: int = DEFAULTS["filter_cache_bytes"],
@@ -79,14 +79,14 @@ class Index:
         if filter_cache_bytes < 0:
             raise InvalidArgument(f"filter_cache_bytes must be >= 0, got {filter_cache_bytes}")
         self._core: Optional[_core.Index] = _core.Index.open(
-            self._path, verify_checksums, bm25_k1, bm25_b, filter_cache_bytes)
+            self._path, checksums, bm25_k1, bm25_b, filter_cache_bytes)
 
     @classmethod
     def open(
         cls,
         path: PathLike,
         *,
-        verify_checksums: bool = DEFAULTS["verify_checksums"],
+        checksums: str = DEFAULTS["checksums"],
         bm25_k1: float = float_default("bm25_k1"),
         bm25_b: float = float_default("bm25_b"),
         filter_cache_bytes: int = DEFAULTS["filter_cache_bytes"],
@@ -96,8 +96,11 @@ class Index:
         Args:
             path: The file written by :meth:`IndexBuilder.build` or ``libsearch index``,
                 or an index directory (:class:`IndexWriter`), opened at its latest commit.
-            verify_checksums: Also check every section checksum now (reads the
-                whole file); otherwise call :meth:`verify` when in doubt.
+            checksums: When section checksums are checked: ``"first-use"`` (the
+                default: each section the first time a call reads it; a call that
+                reads a damaged one raises :class:`CorruptIndex`, and so does every
+                later call), ``"open"`` (the whole file now) or ``"off"`` (never;
+                :meth:`verify` checks everything when in doubt).
             bm25_k1, bm25_b: BM25 parameters for scoring (Lucene's by default).
             filter_cache_bytes: Memory for cached filters (from their second
                 use, as CRoaring bitmaps; single ranges are not cached); 0
@@ -107,7 +110,7 @@ class Index:
             NotFound: There is no such file.
             CorruptIndex: The file is not a valid libsearch index.
         """
-        return cls(path, verify_checksums=verify_checksums, bm25_k1=bm25_k1, bm25_b=bm25_b,
+        return cls(path, checksums=checksums, bm25_k1=bm25_k1, bm25_b=bm25_b,
                    filter_cache_bytes=filter_cache_bytes)
 
     def _index(self) -> _core.Index:

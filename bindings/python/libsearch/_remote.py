@@ -47,7 +47,7 @@ class IndexReplica:
         *,
         cache_dir: PathLike,
         refresh_seconds: float = DEFAULTS["refresh_seconds"],
-        verify_checksums: bool = DEFAULTS["verify_checksums"],
+        checksums: str = DEFAULTS["checksums"],
         bm25_k1: float = float_default("bm25_k1"),
         bm25_b: float = float_default("bm25_b"),
         filter_cache_bytes: int = DEFAULTS["filter_cache_bytes"],
@@ -61,7 +61,7 @@ class IndexReplica:
         credentials.
         """
         return cls(
-            _core.IndexReplica.open(url, os.fspath(cache_dir), float(refresh_seconds), verify_checksums,
+            _core.IndexReplica.open(url, os.fspath(cache_dir), float(refresh_seconds), checksums,
                                     bm25_k1, bm25_b, filter_cache_bytes),
             url,
         )

@@ -100,7 +100,7 @@ def test_damaged_index_is_caught_by_verify(tmp_path: pathlib.Path, index_path: p
         with pytest.raises(libsearch.CorruptIndex, match="checksum"):
             index.verify()
     with pytest.raises(libsearch.CorruptIndex):
-        libsearch.Index.open(damaged, verify_checksums=True)
+        libsearch.Index.open(damaged, checksums="open")
 
 
 def test_io_error_on_build(tmp_path: pathlib.Path) -> None:

@@ -296,6 +296,7 @@ import json, sys
 import libsearch
 url, cache, i = sys.argv[1], sys.argv[2], int(sys.argv[3])
 event = {"Records": [{"messageId": f"k{i}", "body": json.dumps({"sku": str(i), "title": "tea", "price": i})}]}
+print("go", flush=True)  # Imports done: the batch's work starts now.
 print(libsearch.handle_update_lambda_event(json.dumps(event), index_url=url, cache_dir=cache))
 """
 
@@ -314,11 +315,21 @@ def test_update_functions_killed_mid_commit_lose_no_event(moto: Moto, tmp_path: 
     rng = random.Random(18)
     script = tmp_path / "writer.py"
     script.write_text(KILLED_WRITER)
+    def start(i: int) -> "subprocess.Popen[str]":
+        p = subprocess.Popen([sys.executable, str(script), url, str(tmp_path / "w"), str(i)],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert p.stdout is not None and p.stdout.readline().strip() == "go"
+        return p
+
+    # How long a batch's work takes here, uninterrupted: kills land within it.
+    t0 = time.monotonic()
+    first = start(0)
+    first.wait(timeout=60)
+    work = time.monotonic() - t0
     kills = 0
     for i in range(1, 13):
-        p = subprocess.Popen([sys.executable, str(script), url, str(tmp_path / "w"), str(i)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.6))
+        p = start(i)
+        time.sleep(rng.uniform(0.0, 1.2 * work))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1

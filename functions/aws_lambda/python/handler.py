@@ -81,8 +81,11 @@ def _cache_dir(url: str) -> str:
 
 _REFRESH_SECONDS = float(os.environ.get("LIBSEARCH_REFRESH_SECONDS", "10") or "0")
 _LOCATION = index_path()
+# $LIBSEARCH_CHECKSUMS: when section checksums are checked (first-use, open or off).
+_CHECKSUMS = os.environ.get("LIBSEARCH_CHECKSUMS")
 REPLICA = libsearch.IndexReplica.open(_LOCATION, cache_dir=_cache_dir(_LOCATION),
-                                      refresh_seconds=max(_REFRESH_SECONDS, 0.0))
+                                      refresh_seconds=max(_REFRESH_SECONDS, 0.0),
+                                      **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}))
 
 
 def _refresh() -> None:

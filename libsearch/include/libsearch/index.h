@@ -27,11 +27,32 @@
 
 namespace libsearch {
 
+// When the checksums of an index file's sections are checked. Opening
+// always checks the header, the section table and the small sections that
+// steer the rest (schema, field statistics, BM25 parameters, synonyms).
+enum class ChecksumPolicy {
+  // Each group of sections (a field's dictionary and postings, its prefix
+  // index, a column, the ids, the stored documents) the first time anything
+  // reads it: once per open file, thread-safe, the cost of hashing what a
+  // search reads. A search, StoredDocument or Info that reads a damaged
+  // section returns Corruption, and so does every later call. The default.
+  kOnFirstUse,
+  // Every section at open (reads the whole file): Open fails on damage.
+  kAtOpen,
+  // Never: a damaged section can change results unnoticed (decoders still
+  // bounds-check). For files checked once (`libsearch verify`) whose first
+  // search must not pay for hashing.
+  kOff,
+};
+
+// "first-use", "open" or "off" (what the CLI's --checksums, the service and
+// the functions' LIBSEARCH_CHECKSUMS take); InvalidArgument otherwise.
+LIBSEARCH_EXPORT Result<ChecksumPolicy> ParseChecksumPolicy(const std::string& name);
+LIBSEARCH_EXPORT const char* ChecksumPolicyName(ChecksumPolicy policy);
+
 struct OpenOptions {
-  // Check every section checksum at open (reads the whole file). Default
-  // false: header and section table are always checked; call Verify() or
-  // set this after copying or downloading an index.
-  bool verify_checksums = false;
+  // When section checksums are checked. Default kOnFirstUse.
+  ChecksumPolicy checksums = ChecksumPolicy::kOnFirstUse;
   // BM25 parameters used when scoring (checked by ValidateBm25Params).
   Bm25Params bm25;
   // Query-time synonym groups, added to those stored in the index: each
@@ -247,6 +268,12 @@ struct IndexInfo {
 // be called from many threads at once. Lifetime: the Index owns the mapping;
 // returned values are copies and outlive it.
 //
+// Replace an index file by rename (as IndexBuilder::Build does), never by
+// writing over it: a file changed in place under an open Index makes every
+// later call return Corruption ("changed under this reader"), but a search
+// already reading it when it is truncated gets SIGBUS, which no check can
+// prevent.
+//
 // An index directory (written by IndexWriter) opens at its latest commit, a
 // snapshot: later commits are not seen. Its segments are searched with
 // index-wide statistics and without deleted docs, so hits, scores, order and
@@ -282,7 +309,9 @@ class LIBSEARCH_EXPORT Index {
 
   virtual const Schema& schema() const = 0;
   virtual uint64_t num_docs() const = 0;
-  virtual IndexInfo Info() const = 0;
+  // Reads the numeric columns (their counts and ranges): Corruption if one
+  // is damaged (ChecksumPolicy::kOff: never).
+  virtual Result<IndexInfo> Info() const = 0;
 
   // Reads the whole file and checks every section checksum.
   virtual Status Verify() const = 0;
