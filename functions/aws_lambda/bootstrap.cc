@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 #include "functions/aws_lambda/runtime_api.h"
@@ -185,4 +186,14 @@ int Run() {
 
 }  // namespace
 
-int main() { return Run(); }
+int main() {
+  // Only allocation failure or a library bug can throw this far.
+  try {
+    return Run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bootstrap: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "bootstrap: fatal: unknown exception\n");
+  }
+  return 1;
+}
