@@ -4,8 +4,7 @@ shared directory), followed by serving instances and changed by writers."""
 from __future__ import annotations
 
 import os
-from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _core
 from ._index import Index
@@ -177,17 +176,6 @@ class RemoteWriter(IndexWriter):
         with self._lock:
             self._core = None
             self._remote = None
-
-    def __enter__(self) -> RemoteWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
 
 def handle_update_lambda_event(event: Union[str, bytes], *, index_url: str,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import threading
 from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 
 from . import _core
 from ._builder import IngestStats
 from ._schema import Schema
 from ._util import DEFAULTS, PathLike, dumps, utf8
+
+_W = TypeVar("_W", bound="IndexWriter")
 
 
 class IndexWriter:
@@ -178,7 +180,7 @@ class IndexWriter:
         with self._lock:
             self._core = None
 
-    def __enter__(self) -> IndexWriter:
+    def __enter__(self: _W) -> _W:
         return self
 
     def __exit__(
