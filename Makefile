@@ -9,6 +9,14 @@ VENV       ?= .venv
 PYTHON     ?= $(abspath $(VENV))/bin/python
 PIP        := $(PYTHON) -m pip install --disable-pip-version-check --progress-bar off
 CLI        := $(BUILD)/tools/libsearch
+# The Python package's CMake build. It sits at the same depth as $(BUILD) and
+# uses the same compiler name and flags, so ccache (which install-deps installs,
+# with paths made relative to this directory) serves its library objects from
+# the Release build's instead of compiling them a second time.
+PY_BUILD   ?= $(BUILD)-python
+CCACHE     := -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
+export CCACHE_BASEDIR   := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 DEMO_INDEX := $(BUILD)/demo/products.idx
 
 ADVISE_DEMO := $(BUILD)/advise-demo
@@ -22,7 +30,7 @@ deps:
 	@bash tools/install-deps.sh
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIBSEARCH_WERROR=ON
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLIBSEARCH_WERROR=ON $(CCACHE)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -47,11 +55,13 @@ demo: deps $(BUILD)/build.ninja
 
 # The Python package `pip install .` (README "Python") and the advisor
 # (advisor/, its own package) into $(PYTHON), with -Werror and the CMake build
-# kept in $(BUILD)/python. pip prints what it does; --verbose shows the
+# kept in $(PY_BUILD). pip prints what it does; --verbose shows the
 # extension's build (minutes) as it goes instead of one silent line.
 install-python: deps
-	$(PIP) --verbose . --config-settings=build-dir=$(BUILD)/python \
-	    --config-settings=cmake.define.LIBSEARCH_WERROR=ON
+	$(PIP) --verbose . --config-settings=build-dir=$(PY_BUILD) \
+	    --config-settings=cmake.define.LIBSEARCH_WERROR=ON \
+	    --config-settings=cmake.define.CMAKE_CXX_COMPILER=c++ \
+	    --config-settings=cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache
 
 install-advisor: install-python
 	$(PIP) ./advisor
@@ -96,7 +106,7 @@ test-release: build
 $(ASAN_BUILD)/build.ninja:
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) -G Ninja \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBSEARCH_WERROR=ON -DLIBSEARCH_SANITIZE=ON \
-	    -DLIBSEARCH_FUZZ=ON
+	    -DLIBSEARCH_FUZZ=ON $(CCACHE)
 
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake -S . -B $(ASAN_BUILD) -DLIBSEARCH_FUZZ=ON >/dev/null
@@ -119,7 +129,7 @@ fuzz: deps $(ASAN_BUILD)/build.ninja
 # against the installed copies. The CLI is the reference for the
 # identical-results test.
 test-python: build install-advisor
-	LIBSEARCH_CLI=$(abspath $(CLI)) $(PYTHON) -m pytest bindings/python/tests advisor/tests -q
+	LIBSEARCH_CLI=$(abspath $(CLI)) $(PYTHON) -m pytest bindings/python/tests advisor/tests -q --durations=8
 
 # functions/: the Lambda bootstrap under the AWS Runtime Interface Emulator,
 # the Python handler under awslambdaric, the Cloud Functions function under
@@ -130,7 +140,7 @@ test-functions: build install-advisor
 	cmake --build $(BUILD) -j $(JOBS) --target libsearch_lambda_bootstrap \
 	    libsearch_lambda_empty_bootstrap libsearch_http_service functions_test
 	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie LIBSEARCH_REQUIRE_RUNTIMES=1 \
-	    $(PYTHON) -m pytest functions/tests -q
+	    $(PYTHON) -m pytest functions/tests -q --durations=12
 
 # AWS Lambda artefacts for the Amazon Linux 2023 runtimes (glibc 2.34) in
 # $(BUILD)/package: the provided.al2023 zip (static bootstrap + index), the
@@ -155,7 +165,7 @@ bench-live: build
 	BENCH=$(abspath $(BUILD))/bench/libsearch_live_bench bash bench/live/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(PY_BUILD)
 
 # Static checks, run by CI before the tests: C++ (clang-format with the
 # repository's .clang-format on every C++ file; clang-tidy with the agreed

@@ -5,6 +5,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
+  ccache                                # the Makefile's builds share object files (Makefile, PY_BUILD)
   clang-14 libclang-rt-14-dev           # second compiler + sanitizer runtimes
   clang-format-14 clang-tidy-14         # make lint (tools/lint-cpp.sh)
   libicu-dev libstemmer-dev             # Unicode analysis, Snowball stemmers (libstemmer, BSD)

@@ -23,9 +23,15 @@ measurements"):
   the last.
 
 The model's figures are medians over 25 seeds (which samples it draws).
-Asserted: the same cold starts and peak instance count (exactly), and
-instance-seconds and p99 latency within 15 % for both the functions and the
-service. A replay that misses is taken again, up to three takes in all (the
+Asserted: the cost drivers, the same cold starts and peak instance count
+(exactly) and instance-seconds within 15 %, for both the functions and the
+service; and each measured p99 inside the model's 98 % predictive interval for
+it (the model run on bootstrap resamples of the profile, so the interval holds
+both the profile's and the replay's sampling spread). A p99 is the 6th or 11th
+largest of a few hundred latencies, most of them cold starts or scheduling
+hiccups: two takes on an idle machine differed by 20 %, so a fixed 15 % bound on
+it fails by chance, while a model that is wrong by a factor misses the
+interval. A replay that misses is taken again, up to three takes in all (the
 fixture's docstring says why).
 
 The table also shows the model run on each half of the profile's samples (odd
@@ -50,6 +56,8 @@ from conftest import BOOTSTRAP, BUILD, RIE, SERVICE, advisor_artefacts, require
 KEEP_ALIVE_S = 1.0
 TOLERANCE = 0.15
 SEEDS = 25
+# Bootstrap resamples of the profile behind each p99 interval, and the interval's percentiles.
+INTERVAL_RUNS, INTERVAL_PCT = 400, (1.0, 99.0)
 PARTS = 4
 # Functions, per profile chunk (PARTS + 1 chunks): cold starts, warm requests, their spacing in ms.
 FN_COLD, FN_WARM, FN_GAP_MS = 12, 50, 100
@@ -74,19 +82,21 @@ def split_sessions(times: np.ndarray, parts: int, gap_s: float) -> list:
 
 
 def misses(rows: dict) -> list:
-    """The 15 % checks that fail, as messages."""
+    """The checks that fail, as messages: instance-seconds within 15 %, p99 inside its interval."""
     out = []
     for surface in (FKEY, SKEY):
-        for figure in ("instance_seconds", "p99_ms"):
-            m, p = rows[surface][figure][:2]
-            if abs(p - m) > TOLERANCE * m:
-                out.append(f"{surface} {figure}: measured {m:.2f}, model {p:.2f}")
+        m, p = rows[surface]["instance_seconds"][:2]
+        if abs(p - m) > TOLERANCE * m:
+            out.append(f"{surface} instance_seconds: measured {m:.2f}, model {p:.2f}")
+        m, (lo, hi) = rows[surface]["p99_ms"][0], rows[surface]["p99_interval_ms"]
+        if not lo <= m <= hi:
+            out.append(f"{surface} p99_ms: measured {m:.2f}, outside the model's interval {lo:.2f}-{hi:.2f}")
     return out
 
 
 @pytest.fixture(scope="module")
 def measured(catalogue_index: pathlib.Path) -> dict:
-    """A replay, taken again if it misses a 15 % check, up to three takes (every table is written).
+    """A replay, taken again if it misses a check, up to three takes (every table is written).
     A burst of scheduling hiccups can land on the replay but not on the profile, or the reverse: in a
     fresh-clone CI run on an otherwise idle machine the first take measured the service's p99 at
     4.15 ms against a 2.71 ms model and the second at 1.90 against 1.82. A wrong model misses every
@@ -204,6 +214,26 @@ def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
             })
         return {sk: {k: float(np.median([r[sk][k] for r in runs])) for k in runs[0][sk]} for sk in runs[0]}
 
+    def p99_interval() -> dict:
+        """Where a replay's p99 should fall if the model is right: the model's p99 over
+        INTERVAL_RUNS runs, each on a bootstrap resample of the profile (its sampling error) and
+        its own draw of samples for the trace (the replay's sampling error)."""
+        lam, svc_wall, svc_cpu = pooled(range(n_chunks))
+        warm, cold = np.array(lam.warm_ms), np.array(lam.cold_ms)
+        wall, cpu = np.array(svc_wall), np.array(svc_cpu)
+        f99, s99 = [], []
+        for run in range(INTERVAL_RUNS):
+            rng = np.random.default_rng(10_000 + run)
+            w, c = warm[rng.integers(0, len(warm), len(warm))], cold[rng.integers(0, len(cold), len(cold))]
+            fs = [simulate_pool(x - x[0], w, c, KEEP_ALIVE_S, rng) for x in parts]
+            f99.append(p99(np.concatenate([f.latency_ms for f in fs])))
+            pick = rng.integers(0, len(wall), len(wall))
+            s = simulate_fleet(svc_times, wall[pick], cpu[pick], os.cpu_count() or 1, 1, rng, start=0.0,
+                               end=float(svc_times[-1]))
+            s99.append(p99(s.latency_ms))
+        return {FKEY: tuple(float(v) for v in np.percentile(f99, INTERVAL_PCT)),
+                SKEY: tuple(float(v) for v in np.percentile(s99, INTERVAL_PCT))}
+
     n_chunks = max(len(fn_chunks), len(svc_chunks))
     model = predict(range(n_chunks))
     model_odd, model_even = predict(range(0, n_chunks, 2)), predict(range(1, n_chunks, 2))
@@ -214,8 +244,10 @@ def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
         SKEY: {"instance_seconds": float(svc_times[-1] - svc_times[0]), "p99_ms": p99(svc_latency),
                "p50_ms": float(np.median(svc_latency))},
     }
-    rows = {sk: {k: (real[sk][k], model[sk][k], model_odd[sk][k], model_even[sk][k]) for k in real[sk]}
-            for sk in real}
+    rows: dict = {sk: {k: (real[sk][k], model[sk][k], model_odd[sk][k], model_even[sk][k]) for k in real[sk]}
+                  for sk in real}
+    for sk, interval in p99_interval().items():
+        rows[sk]["p99_interval_ms"] = interval
     lines = ["# Advisor replay check: measured vs predicted", "",
              f"Trace: {len(times)} requests over {times[-1]:.0f} s (synthetic_trace, seed 2026), "
              f"{int(fn_is_cold.sum())} of them cold starts; keep-alive {KEEP_ALIVE_S:g} s. Functions: replayed "
@@ -225,13 +257,19 @@ def replay_and_predict(catalogue_index: pathlib.Path) -> tuple:
              f"{1 / SVC_SCALE:g}x the rate ({len(svc_latency)} requests), with {per_chunk} of the profile's warm "
              f"requests ({SVC_GAP_MS} ms apart) before each session and after the last. Each model figure is the "
              f"median over {SEEDS} seeds. The last two columns run the model on the odd and on the even chunks "
-             f"alone (the instrument's repeatability). Load average {load:.2f} before and {load_after:.2f} after, "
+             f"alone (the instrument's repeatability). The p99 interval is the model's "
+             f"{INTERVAL_PCT[1] - INTERVAL_PCT[0]:g} % predictive interval ({INTERVAL_RUNS} runs on bootstrap resamples "
+             f"of the profile). Load average {load:.2f} before and {load_after:.2f} after, "
              f"on {os.cpu_count()} cores; the dispatcher was at most {late:.1f} ms late. "
              f"Test: functions/tests/test_advisor_replay.py.",
              "", "| surface | figure | measured (replay) | model | model / measured | model, odd chunks "
              "| model, even chunks |", "|---|---|---:|---:|---:|---:|---:|"]
     for surface, figures in rows.items():
-        for k, (m, p, b, a) in figures.items():
+        for k, v in figures.items():
+            if k == "p99_interval_ms":
+                lines.append(f"| {surface} | p99 interval (ms) | | {v[0]:.2f}-{v[1]:.2f} | | | |")
+                continue
+            m, p, b, a = v
             ratio = f"{p / m:.3f}" if m else "-"
             lines.append(f"| {surface} | {k} | {m:.2f} | {p:.2f} | {ratio} | {b:.2f} | {a:.2f} |")
     return rows, lines
@@ -250,7 +288,13 @@ def test_replay_ran_the_lifecycle(measured: dict) -> None:
 
 
 @pytest.mark.parametrize("surface", [FKEY, SKEY])
-@pytest.mark.parametrize("figure", ["instance_seconds", "p99_ms"])
-def test_model_within_15_percent(measured: dict, surface: str, figure: str) -> None:
-    m, p = measured[surface][figure][:2]
-    assert abs(p - m) <= TOLERANCE * m, f"{surface} {figure}: measured {m:.2f}, model {p:.2f}"
+def test_cost_driver_within_15_percent(measured: dict, surface: str) -> None:
+    m, p = measured[surface]["instance_seconds"][:2]
+    assert abs(p - m) <= TOLERANCE * m, f"{surface} instance_seconds: measured {m:.2f}, model {p:.2f}"
+
+
+@pytest.mark.parametrize("surface", [FKEY, SKEY])
+def test_p99_inside_the_models_interval(measured: dict, surface: str) -> None:
+    m, (lo, hi) = measured[surface]["p99_ms"][0], measured[surface]["p99_interval_ms"]
+    assert lo < measured[surface]["p99_ms"][1] < hi  # The interval holds the model's own estimate.
+    assert lo <= m <= hi, f"{surface} p99: measured {m:.2f} ms, model's interval {lo:.2f}-{hi:.2f} ms"
