@@ -17,6 +17,7 @@
 #include "index/index_reader.h"
 #include "index/term_dict.h"
 #include "testing/test_util.h"
+#include "testing/rounds.h"
 
 namespace libsearch::internal {
 namespace {
@@ -61,7 +62,7 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
   std::mt19937 rng(17);
   const std::string letters = "abcdefghijklmnopqrstuvwxyz\xc3\xa9";
   int with_matches = 0;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < testing::Rounds(60); ++i) {
     // A real term, mutated by up to two random edits (or none).
     std::string w = (*terms_)[rng() % terms_->size()];
     for (int e = rng() % 3; e > 0 && !w.empty(); --e) {
@@ -99,7 +100,7 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
       }
     }
   }
-  EXPECT_GT(with_matches, 80);
+  EXPECT_GT(with_matches, testing::Rounds(80));  // Scaled as the rounds are.
 }
 
 TEST_F(ExpandTest, TypoDistanceChargesTwoForTheFirstLetter) {
@@ -158,7 +159,7 @@ TEST_F(ExpandTest, TypoStemsEqualBruteForceOverSurfaceWords) {
   ASSERT_GT(words.size(), terms_->size()) << "more words than stems";
   std::mt19937 rng(16);
   int with_matches = 0;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < testing::Rounds(60); ++i) {
     std::string w = words[rng() % words.size()];
     if (w.size() < 4 || static_cast<unsigned char>(w[0]) >= 0x80) continue;
     const size_t at = rng() % w.size();
@@ -185,7 +186,7 @@ TEST_F(ExpandTest, TypoStemsEqualBruteForceOverSurfaceWords) {
       with_matches += !want.empty();
     }
   }
-  EXPECT_GT(with_matches, 25);
+  EXPECT_GT(with_matches, testing::Rounds(25));
 }
 
 // The memo answers what the walk answers, the first time and after.
