@@ -12,12 +12,14 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string>
+#include <tuple>
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
 #include "index/term_dict.h"
-#include "testing/test_util.h"
 #include "testing/rounds.h"
+#include "testing/test_util.h"
 
 namespace libsearch::internal {
 namespace {
@@ -206,6 +208,17 @@ TEST_F(ExpandTest, TypoCacheAnswersAsTheWalk) {
         EXPECT_EQ(got[j].ord, want[j].ord) << w;
         EXPECT_EQ(got[j].edits, want[j].edits) << w;
       }
+    }
+    // "Did you mean"'s words, remembered the same way (in no order).
+    auto words = [](std::vector<WordMatch> v) {
+      std::vector<std::tuple<std::string, uint32_t, uint64_t, std::string>> out;
+      for (WordMatch& m : v) out.emplace_back(m.word, m.edits, m.doc_freq, m.stem);
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    const auto want_words = words(TypoWords(*field_, w, k));
+    for (int again = 0; again < 2; ++again) {
+      EXPECT_EQ(words(cache.TypoWords(*field_, w, k)), want_words) << w;
     }
   }
 }
