@@ -151,8 +151,7 @@ Result<HttpResponse> CurlClient::Once(const HttpRequest& req,
     } else {
       curl_easy_setopt(curl_, CURLOPT_READFUNCTION, &OnUpload);
       curl_easy_setopt(curl_, CURLOPT_READDATA, &upload);
-      curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(req.upload.size()));
+      curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.upload.size()));
     }
   } else if (req.method != "GET") {
     curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, req.method.c_str());

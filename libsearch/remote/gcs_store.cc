@@ -248,8 +248,7 @@ class GcsStore final : public ObjectStore {
     req.headers.emplace_back("Content-Type: application/octet-stream");
     LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Run(std::move(req)));
     LIBSEARCH_RETURN_IF_ERROR(Check(r, key));
-    std::string generation =
-        Member(nlohmann::json::parse(r.body, nullptr, false), "generation");
+    std::string generation = Member(nlohmann::json::parse(r.body, nullptr, false), "generation");
     if (generation.empty()) {
       return Status::IOError(Url(key) + ": the upload's answer names no generation");
     }
@@ -287,8 +286,7 @@ class GcsStore final : public ObjectStore {
       case 412: return Status::Aborted(what + " (another writer changed it first)");
       case 400: return Status::InvalidArgument(what + " (check the bucket name)");
       case 401:
-      case 403:
-        return Status::IOError(what + " (access denied: " + kCredentialsHelp + ")");
+      case 403: return Status::IOError(what + " (access denied: " + kCredentialsHelp + ")");
       default: return Status::IOError(what);
     }
   }

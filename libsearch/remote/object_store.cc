@@ -11,8 +11,7 @@ Result<std::unique_ptr<ObjectStore>> OpenS3Store(std::string_view bucket, std::s
                                "(-DLIBSEARCH_WITH_S3=OFF); use file:// or rebuild with it");
 }
 // GCS goes through libcurl too, so the same option builds it.
-Result<std::unique_ptr<ObjectStore>> OpenGcsStore(std::string_view bucket, std::string_view,
-                                                  int) {
+Result<std::unique_ptr<ObjectStore>> OpenGcsStore(std::string_view bucket, std::string_view, int) {
   return Status::Unimplemented("gs://" + std::string(bucket) +
                                ": this libsearch was built without libcurl's object stores "
                                "(-DLIBSEARCH_WITH_S3=OFF); use file:// or rebuild with it");

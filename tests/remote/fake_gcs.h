@@ -57,10 +57,20 @@ class FakeGcs {
     for (int attempt = 0; attempt < 5 && !ok(); ++attempt) {
       port_ = FreePort();
       const std::string port = std::to_string(port_);
-      std::vector<std::string> args = {binary,          "-scheme",  "http",   "-host",
-                                       "127.0.0.1",     "-port",    port,     "-backend",
-                                       "memory",        "-data",    dir + "/seed",
-                                       "-public-host",  "127.0.0.1:" + port,  "-log-level",
+      std::vector<std::string> args = {binary,
+                                       "-scheme",
+                                       "http",
+                                       "-host",
+                                       "127.0.0.1",
+                                       "-port",
+                                       port,
+                                       "-backend",
+                                       "memory",
+                                       "-data",
+                                       dir + "/seed",
+                                       "-public-host",
+                                       "127.0.0.1:" + port,
+                                       "-log-level",
                                        "warn"};
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());

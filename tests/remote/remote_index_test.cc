@@ -58,12 +58,12 @@ std::unique_ptr<FakeGcs> StartFakeGcs(const std::string& dir) {
   return gcs;
 }
 
-#define REQUIRE_GCS(gcs)                                 \
-  do {                                                   \
-    if (!(gcs)->ok()) {                                  \
+#define REQUIRE_GCS(gcs)                                           \
+  do {                                                             \
+    if (!(gcs)->ok()) {                                            \
       if (FakeGcs::MayBeMissing()) GTEST_SKIP() << (gcs)->error(); \
-      FAIL() << (gcs)->error();                          \
-    }                                                    \
+      FAIL() << (gcs)->error();                                    \
+    }                                                              \
   } while (0)
 
 class RemoteIndexFixture : public ::testing::Test {
