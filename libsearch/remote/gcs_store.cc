@@ -13,7 +13,8 @@
 // STORAGE_EMULATOR_HOST (an emulator, no authentication), else a bearer
 // token from GOOGLE_OAUTH_ACCESS_TOKEN, else from the metadata server
 // (Cloud Run, GCE; GCE_METADATA_HOST overrides its address), cached until a
-// minute before it expires.
+// minute before it expires. LIBSEARCH_GCS_ENDPOINT replaces
+// https://storage.googleapis.com (authentication unchanged).
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -260,15 +261,23 @@ class GcsStore final : public ObjectStore {
   }
 
   Result<HttpResponse> Run(HttpRequest req) {
-    if (!emulator_) {
-      std::string token = Env("GOOGLE_OAUTH_ACCESS_TOKEN");
-      if (token.empty()) {
-        LIBSEARCH_ASSIGN_OR_RETURN(token, SharedMetadataToken().Get(req.what));
-      }
+    if (emulator_) return client_.Send(req);
+    if (std::string token = Env("GOOGLE_OAUTH_ACCESS_TOKEN"); !token.empty()) {
       req.headers.push_back("Authorization: Bearer " + token);
+      return client_.Send(req);
     }
-    Result<HttpResponse> r = client_.Send(req);
-    if (r.ok() && r->status == 401) SharedMetadataToken().Forget();
+    const size_t auth = req.headers.size();
+    req.headers.emplace_back();
+    Result<HttpResponse> r = Status::Internal("no attempt");
+    // A 401 means the cached token was revoked or expired early: once more
+    // with a fresh one.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (attempt > 0) SharedMetadataToken().Forget();
+      LIBSEARCH_ASSIGN_OR_RETURN(const std::string token, SharedMetadataToken().Get(req.what));
+      req.headers[auth] = "Authorization: Bearer " + token;
+      r = client_.Send(req);
+      if (!r.ok() || r->status != 401) break;
+    }
     return r;
   }
 
@@ -305,7 +314,10 @@ Result<std::unique_ptr<ObjectStore>> OpenGcsStore(std::string_view bucket, std::
   std::string endpoint = Env("STORAGE_EMULATOR_HOST");
   const bool emulator = !endpoint.empty();
   if (!emulator) {
-    endpoint = "https://storage.googleapis.com";
+    // Another endpoint with the same authentication: a Private Service
+    // Connect endpoint, or a proxy in tests.
+    endpoint = Env("LIBSEARCH_GCS_ENDPOINT");
+    if (endpoint.empty()) endpoint = "https://storage.googleapis.com";
   } else if (endpoint.find("://") == std::string::npos) {
     endpoint = "http://" + endpoint;  // "host:port", as the Python and Go clients accept it.
   }

@@ -79,7 +79,7 @@ class ObjectStore {
 // emulator at STORAGE_EMULATOR_HOST (no authentication), else the bearer
 // token GOOGLE_OAUTH_ACCESS_TOKEN, else the metadata server's token for the
 // instance's service account (Cloud Run, GCE; GCE_METADATA_HOST overrides
-// its address).
+// its address); LIBSEARCH_GCS_ENDPOINT replaces storage.googleapis.com.
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url);
 
 // True if `path` names an object store (a URL this libsearch opens) rather

@@ -247,16 +247,22 @@ def test_a_store_that_goes_away_keeps_the_last_snapshot(moto: Moto, tmp_path: pa
 
 
 class FaultyProxy:
-    """An HTTP proxy in front of moto that fails requests on purpose: answers
-    500, or drops the connection halfway through a file's download."""
+    """An HTTP proxy in front of moto or fake-gcs-server that fails requests
+    on purpose: answers 500, or drops the connection halfway through a file's
+    download. With a `token`, it is also Google's metadata server (handing
+    out `token`, counted in `token_requests`) and refuses (401) a request
+    without that bearer token, as Cloud Storage does."""
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, token: str = "") -> None:
         import http.server
         import threading
+        import urllib.parse
         import urllib.request
 
         self.mode = "pass"  # pass | 500 | every-other-500 | cut
         self.count = 0
+        self.token = token
+        self.token_requests = 0
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -265,7 +271,24 @@ class FaultyProxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def answer(self, status: int, body: bytes = b"") -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def relay(self) -> None:
+                if proxy.token and self.path.startswith("/computeMetadata/"):
+                    if self.headers.get("Metadata-Flavor") != "Google":
+                        return self.answer(403)
+                    proxy.token_requests += 1
+                    return self.answer(200, json.dumps({"access_token": proxy.token, "expires_in": 3599,
+                                                        "token_type": "Bearer"}).encode())
+                if proxy.token and self.headers.get("Authorization") != f"Bearer {proxy.token}":
+                    length = int(self.headers.get("Content-Length") or 0)
+                    if length:
+                        self.rfile.read(length)
+                    return self.answer(401, b'{"error": {"code": 401, "message": "Invalid Credentials"}}')
                 proxy.count += 1
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
@@ -290,7 +313,7 @@ class FaultyProxy:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                if mode == "cut" and self.command == "GET" and "/files/" in self.path:
+                if mode == "cut" and self.command == "GET" and "/files/" in urllib.parse.unquote(self.path):
                     self.wfile.write(data[: len(data) // 2])
                     self.wfile.flush()
                     self.close_connection = True
@@ -496,3 +519,69 @@ def test_a_gcs_store_that_goes_away_keeps_the_last_snapshot(gcs: FakeGcs, tmp_pa
     monkeypatch.setenv("GCE_METADATA_HOST", gcs.host)  # Nothing listens there any more.
     with pytest.raises(libsearch.InvalidArgument, match="GOOGLE_OAUTH_ACCESS_TOKEN"):
         libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r2")
+
+
+def test_gcs_tokens_from_the_metadata_server_and_store_faults(gcs: FakeGcs, tmp_path: pathlib.Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside the emulator mode: a bearer token from the metadata server
+    (asked once, then cached; asked again after a 401), sent on every
+    request; 500s retried, downloads cut off midway refused, the last good
+    snapshot serving throughout."""
+    url = f"gs://{BUCKET}/auth"
+    with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "w", schema=SCHEMA) as w:
+        w.upsert(doc("1", "tea", 1.0))
+        w.commit()
+    proxy = FaultyProxy(gcs.port, token="tok-1")
+
+    def through_proxy() -> None:
+        monkeypatch.delenv("STORAGE_EMULATOR_HOST")
+        monkeypatch.setenv("LIBSEARCH_GCS_ENDPOINT", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.setenv("GCE_METADATA_HOST", f"127.0.0.1:{proxy.port}")
+
+    def publish(n: int) -> None:  # Straight to the emulator.
+        monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs.host)
+        with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "w") as w:
+            w.upsert(doc(str(n), "tea", float(n)))
+            w.commit()
+        through_proxy()
+
+    monkeypatch.delenv("GOOGLE_OAUTH_ACCESS_TOKEN", raising=False)
+    through_proxy()
+    try:
+        replica = libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r", refresh_seconds=0)
+        assert ids(replica.index, "tea") == ["1"]
+        assert proxy.token_requests == 1 and proxy.count >= 2
+
+        publish(2)
+        proxy.mode = "every-other-500"  # Each request's retry succeeds.
+        assert replica.refresh() is True
+        assert sorted(ids(replica.index, "tea")) == ["1", "2"]
+        assert proxy.token_requests == 1  # The cached token, on every request.
+
+        publish(3)
+        proxy.mode = "500"
+        with pytest.raises(libsearch.IOFailure, match="HTTP 500"):
+            replica.refresh()
+        proxy.mode = "cut"  # The new segment's download is cut short.
+        with pytest.raises(libsearch.LibsearchError):
+            replica.refresh()
+        assert sorted(ids(replica.index, "tea")) == ["1", "2"]
+
+        # The token is revoked: refused once (401), a fresh one from the metadata server.
+        proxy.mode = "pass"
+        proxy.token = "tok-2"
+        assert replica.refresh() is True
+        assert proxy.token_requests == 2
+        assert sorted(ids(replica.index, "tea")) == ["1", "2", "3"]
+        assert replica.status["failures"] == 2
+
+        # A token given in the environment wins; a wrong one is refused clearly.
+        monkeypatch.setenv("GOOGLE_OAUTH_ACCESS_TOKEN", "not-the-token")
+        with pytest.raises(libsearch.IOFailure, match="GOOGLE_OAUTH_ACCESS_TOKEN"):
+            libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r2")
+        monkeypatch.setenv("GOOGLE_OAUTH_ACCESS_TOKEN", "tok-2")
+        again = libsearch.IndexReplica.open(url, cache_dir=tmp_path / "r3")
+        assert sorted(ids(again.index, "tea")) == ["1", "2", "3"]
+        assert proxy.token_requests == 2
+    finally:
+        proxy.stop()
