@@ -711,8 +711,8 @@ void BindRequestLog(py::module_& m) {
         [](const py::bytes& query) { return libsearch::QueryHash(std::string(query)); });
   py::class_<RequestLogger>(m, "RequestLogger")
       .def(py::init([](const std::string& surface, bool include_query) {
-             return std::make_unique<RequestLogger>(libsearch::RequestLogOptions{
-                 .surface = surface, .include_query = include_query});
+             return std::make_unique<RequestLogger>(
+                 libsearch::RequestLogOptions{.surface = surface, .include_query = include_query});
            }),
            py::arg("surface"), py::arg("include_query") = false)
       .def("search_json",

@@ -91,9 +91,8 @@ std::string QueryHash(std::string_view query) {
 }
 
 std::string RequestLogLine(const RequestLogRecord& record, bool include_query) {
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         record.time.time_since_epoch())
-                         .count();
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(record.time.time_since_epoch()).count();
   char time[32];
   std::snprintf(time, sizeof(time), "%" PRId64 ".%03" PRId64, ms / 1000, ms % 1000);
   std::string out = "{\"libsearch_request\":1,\"time\":";

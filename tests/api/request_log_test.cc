@@ -96,14 +96,10 @@ TEST(RequestLogLineTest, RawQueryOnlyWhenEnabled) {
 }
 
 TEST(RequestLogLineTest, OddQueriesKeepTheLineValidJson) {
-  const std::vector<std::string> odd = {"say \"hi\" \\ there",
-                                        "tab\there\nnewline\rcr",
-                                        std::string("nul\0inside", 10),
-                                        "\x01\x1f\x7f",
-                                        "caf\xc3\xa9 \xe2\x80\xa8 sep",
-                                        "</script>{\"libsearch_request\":1}",
-                                        "\xff\xfe invalid \xc3",
-                                        "\xed\xa0\x80 surrogate"};
+  const std::vector<std::string> odd = {
+      "say \"hi\" \\ there",   "tab\there\nnewline\rcr",       std::string("nul\0inside", 10),
+      "\x01\x1f\x7f",          "caf\xc3\xa9 \xe2\x80\xa8 sep", "</script>{\"libsearch_request\":1}",
+      "\xff\xfe invalid \xc3", "\xed\xa0\x80 surrogate"};
   for (const std::string& q : odd) {
     for (const bool raw : {false, true}) {
       const std::string line = RequestLogLine(Record(q), raw);
@@ -137,9 +133,8 @@ TEST(RequestLoggerTest, FirstLineIsColdThenWarm) {
   EXPECT_EQ(first["took_us"], 5);
   EXPECT_TRUE(first["total"].is_null());
   EXPECT_EQ(first["query_len"], 0);
-  const double now = std::chrono::duration<double>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_NEAR(first["time"].get<double>(), now, 5.0);
 }
 
@@ -149,7 +144,8 @@ TEST(RequestLoggerTest, OneColdLineAcrossThreads) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 50; ++i) cold += Parse(logger.Refused(200, microseconds(1)))["cold"] == true;
+      for (int i = 0; i < 50; ++i)
+        cold += Parse(logger.Refused(200, microseconds(1)))["cold"] == true;
     });
   }
   for (auto& t : threads) t.join();
@@ -185,8 +181,8 @@ TEST(RequestLoggerTest, ReadsTheSearchJsonAnswer) {
   EXPECT_EQ(error["took_us"], 77);  // No engine took_us: the surface's.
   EXPECT_EQ(error["query_hash"], QueryHash("tea"));
 
-  const Json garbage = Parse(logger.SearchJson("{not json", HandleSearchJson(index, "{not json"),
-                                            microseconds(3)));
+  const Json garbage =
+      Parse(logger.SearchJson("{not json", HandleSearchJson(index, "{not json"), microseconds(3)));
   EXPECT_EQ(garbage["status"], 400);
   EXPECT_EQ(garbage["query_hash"], QueryHash(""));
 }
@@ -201,12 +197,12 @@ TEST(RequestLoggerTest, ReadsTheQueryStringAnswer) {
   EXPECT_EQ(line["total"], Json::parse(reply.body)["total"]);
   const std::string percent = "query=caf%C3%A9";
   EXPECT_EQ(Parse(logger.SearchQueryString(percent, HandleSearchQueryString(index, percent),
-                                        microseconds(1)))["query"],
+                                           microseconds(1)))["query"],
             "caf\xc3\xa9");
   // Not valid UTF-8 after decoding: refused, and logged without a query.
   const std::string invalid = "q=%FF";
-  const Json bad =
-      Parse(logger.SearchQueryString(invalid, HandleSearchQueryString(index, invalid), microseconds(1)));
+  const Json bad = Parse(
+      logger.SearchQueryString(invalid, HandleSearchQueryString(index, invalid), microseconds(1)));
   EXPECT_EQ(bad["status"], 400);
   EXPECT_EQ(bad["query"], "");
 }
@@ -263,8 +259,8 @@ TEST(RequestLoggerTest, ReadsEveryLambdaEventShape) {
   HandleOptions late;
   late.deadline = std::chrono::system_clock::now() - std::chrono::seconds(1);
   const std::string event = R"({"query": "tea"})";
-  EXPECT_EQ(Parse(logger.LambdaEvent(event, HandleLambdaEvent(index, event, late), microseconds(1)))
-                ["status"],
+  EXPECT_EQ(Parse(logger.LambdaEvent(event, HandleLambdaEvent(index, event, late),
+                                     microseconds(1)))["status"],
             504);
 }
 
