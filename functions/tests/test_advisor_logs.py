@@ -71,7 +71,7 @@ def check_hourly_job(log: str, tmp_path: pathlib.Path, n: int) -> None:
     assert len(trace.times) == n
 
 
-@pytest.mark.parametrize("runtime", ["cpp", "python"])
+@pytest.mark.parametrize("runtime", ["cpp", "py"])
 def test_lambda_logs_each_request(runtime: str, request: pytest.FixtureRequest,
                                   catalogue_index: pathlib.Path, tmp_path: pathlib.Path) -> None:
     factory = request.getfixturevalue(f"{runtime}_lambda_factory")
@@ -85,14 +85,14 @@ def test_lambda_logs_each_request(runtime: str, request: pytest.FixtureRequest,
     lam.invoke({"version": "2.0", "rawQueryString": "q=tea&k=-1",
                 "requestContext": {"http": {"method": "GET", "path": "/"}}})
     lines = wait_lines(lam.process.log, len(QUERIES) + 2)
-    surface = f"lambda-{runtime}"
+    surface = {"cpp": "lambda-cpp", "py": "lambda-python"}[runtime]
     check(lines[: len(QUERIES)], surface, len(QUERIES), t0)
     for bad in lines[len(QUERIES):]:
         assert bad["status"] == 400 and bad["total"] is None and bad["query_hash"] == xxh3("tea")
     check_hourly_job(lam.process.log(), tmp_path, len(QUERIES) + 2)
 
 
-@pytest.mark.parametrize("runtime", ["cpp", "python"])
+@pytest.mark.parametrize("runtime", ["cpp", "py"])
 def test_lambda_raw_query_only_when_enabled(runtime: str, request: pytest.FixtureRequest,
                                             catalogue_index: pathlib.Path) -> None:
     factory = request.getfixturevalue(f"{runtime}_lambda_factory")

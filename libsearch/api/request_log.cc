@@ -79,6 +79,13 @@ void ReadReplyBody(std::string_view body, RequestLogRecord* record, std::optiona
   *took = NumberAfter(body, ",\"took_us\":");
 }
 
+// `s` as a JSON string of ASCII only (invalid UTF-8 as U+FFFD): a line
+// reader that splits on Unicode line breaks (U+0085, U+2028, U+2029; Python's
+// str.splitlines) still sees one line.
+std::string AsciiJsonQuote(std::string_view s) {
+  return Json(std::string(s)).dump(-1, ' ', true, Json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string QueryHash(std::string_view query) {
@@ -97,14 +104,14 @@ std::string RequestLogLine(const RequestLogRecord& record, bool include_query) {
   std::snprintf(time, sizeof(time), "%" PRId64 ".%03" PRId64, ms / 1000, ms % 1000);
   std::string out = "{\"libsearch_request\":1,\"time\":";
   out += time;
-  out += ",\"surface\":" + JsonQuote(record.surface);
+  out += ",\"surface\":" + AsciiJsonQuote(record.surface);
   out += record.cold ? ",\"cold\":true" : ",\"cold\":false";
   out += ",\"status\":" + std::to_string(record.status);
   out += ",\"took_us\":" + std::to_string(record.took_us);
   out += ",\"total\":" + (record.total ? std::to_string(*record.total) : std::string("null"));
   out += ",\"query_len\":" + std::to_string(internal::CodePointCount(record.query));
   out += ",\"query_hash\":\"" + QueryHash(record.query) + "\"";
-  if (include_query) out += ",\"query\":" + JsonQuote(record.query);
+  if (include_query) out += ",\"query\":" + AsciiJsonQuote(record.query);
   out += "}";
   return out;
 }

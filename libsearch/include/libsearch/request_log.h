@@ -20,7 +20,9 @@
 // query_hash: XXH3-64 (seed 0, libxxhash) of the query's bytes as 16
 // lowercase hex digits; the advisor only groups by it (zero-result
 // queries). The raw query ("query") is written only with
-// RequestLogOptions::include_query: queries can be personal data.
+// RequestLogOptions::include_query: queries can be personal data. The line
+// is ASCII: other characters are \u escapes, so no reader that splits at
+// Unicode line breaks (U+2028, U+0085) can cut it.
 //
 // Example (the C++ Lambda bootstrap):
 //   libsearch::RequestLogger log({.surface = "lambda-cpp"});
