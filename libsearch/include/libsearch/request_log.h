@@ -24,8 +24,8 @@
 // is ASCII: other characters are \u escapes, so no reader that splits at
 // Unicode line breaks (U+2028, U+0085) can cut it.
 //
-// Example (the C++ Lambda bootstrap):
-//   libsearch::RequestLogger log({.surface = "lambda-cpp"});
+// Example (the C++ Lambda bootstrap; `took` is its own measure):
+//   libsearch::RequestLogger log({.surface = "lambda-cpp", .include_query = false});
 //   libsearch::LambdaReply reply = libsearch::HandleLambdaEvent(index, event);
 //   std::puts(log.LambdaEvent(event, reply, took).c_str());
 #pragma once
@@ -77,8 +77,10 @@ class LIBSEARCH_EXPORT RequestLogger {
  public:
   explicit RequestLogger(RequestLogOptions options);
 
-  // `took` is the surface's own measure of the request, used when the
-  // answer carries no took_us (an error).
+  // Each returns the line of one request just answered. `took` is the
+  // surface's own measure of the request, written when the answer carries
+  // no took_us (an error).
+
   // A JSON request body and HandleSearchJson's reply.
   std::string SearchJson(std::string_view request_json, const JsonReply& reply,
                          std::chrono::microseconds took);
@@ -93,6 +95,8 @@ class LIBSEARCH_EXPORT RequestLogger {
   std::string Refused(int status, std::chrono::microseconds took);
 
  private:
+  // Stamps the time, surface and cold flag; a negative record.took_us (the
+  // answer had none) becomes `took`.
   std::string Line(RequestLogRecord record, std::chrono::microseconds took);
 
   RequestLogOptions options_;
