@@ -64,15 +64,14 @@ ROARING_CONFIG=$(dirname "$(find "$ROARING_PREFIX" -name roaring-config.cmake | 
 # 2. The bootstrap with GCC 11, static.
 source "$ROOT/functions/aws_lambda/static_deps.sh"
 static_dep_args "$LIBDIR" "$ROARING_CONFIG"
+source "$ROOT/functions/aws_lambda/static_curl.sh"
+static_curl "$OUT" "$LIBDIR"
 CMAKE_ARGS=(
   -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
   -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
   -DLIBSEARCH_BUILD_FUNCTIONS=ON -DLIBSEARCH_FUNCTIONS_STATIC_RUNTIME=ON
-  # Debian's libcurl.a needs static builds of nghttp2, libssh2, librtmp,
-  # libpsl, Kerberos and OpenLDAP, which Debian does not ship: the packaged
-  # zip and layer read local indexes (zip, layer, EFS) until a minimal curl
-  # is built here from source (README "Keeping the catalogue fresh").
-  -DLIBSEARCH_WITH_S3=OFF
+  # s3:// and gs:// through a minimal libcurl built from source (static_curl.sh).
+  "${STATIC_CURL_ARGS[@]}"
   "${STATIC_DEP_ARGS[@]}"
   -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc"
   -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc"

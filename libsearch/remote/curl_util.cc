@@ -1,10 +1,13 @@
 #include "remote/curl_util.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -50,6 +53,28 @@ size_t OnUpload(char* buffer, size_t size, size_t n, void* user) {
 }
 size_t OnFileUpload(char* buffer, size_t size, size_t n, void* user) {
   return std::fread(buffer, 1, size * n, static_cast<FILE*>(user));
+}
+
+// The CA bundle for HTTPS, found once. SSL_CERT_FILE (OpenSSL's own
+// override) comes first; then a bundle compiled into libcurl, if it exists
+// (a distribution's shared libcurl). The static libcurl of the packaged
+// functions has none, because the build machine's path is not the
+// runtime's: Debian/Ubuntu's /etc/ssl/certs/ca-certificates.crt, Amazon
+// Linux 2023's (the Lambda runtime's) /etc/pki/tls/certs/ca-bundle.crt.
+// Empty: leave curl's default.
+const std::string& CaBundle() {
+  static const std::string path = [] {
+    const char* env = std::getenv("SSL_CERT_FILE");  // NOLINT(concurrency-mt-unsafe): read once.
+    if (env != nullptr && *env != '\0') return std::string(env);
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    if (info->cainfo != nullptr && access(info->cainfo, R_OK) == 0) return std::string();
+    for (const char* p : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                          "/etc/ssl/cert.pem"}) {
+      if (access(p, R_OK) == 0) return std::string(p);
+    }
+    return std::string();
+  }();
+  return path;
 }
 
 }  // namespace
@@ -103,6 +128,9 @@ Result<HttpResponse> CurlClient::Once(const HttpRequest& req,
   curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
   if (sign) sign(curl_);
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+  if (const std::string& ca = CaBundle(); !ca.empty()) {
+    curl_easy_setopt(curl_, CURLOPT_CAINFO, ca.c_str());
+  }
   curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 15L);

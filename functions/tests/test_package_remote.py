@@ -1,0 +1,140 @@
+"""The packaged artefacts (``make package``) with remote indexes: the
+provided.al2023 zip's static bootstrap, unzipped and read-only under the
+Lambda Runtime Interface Emulator, serves and follows an index in S3 (moto's
+server on 127.0.0.1, signatures enforced); the python3.12 layer's module
+publishes and follows indexes in Cloud Storage (fake-gcs-server) and S3.
+Both link the minimal static libcurl of functions/aws_lambda/static_curl.sh.
+
+The artefacts come from ``$LIBSEARCH_BUILD_DIR/package`` (``make package``
+first, about 15 minutes on a fresh machine, most of it ICU for the layer):
+without them these tests skip, unless ``LIBSEARCH_REQUIRE_PACKAGE=1``, which
+makes a missing artefact an error."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+from typing import Dict, Iterator, List
+
+import pytest
+
+import libsearch
+
+from conftest import BUILD, Lambda, require, start_lambda
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bindings" / "python" / "tests"))
+from test_remote import BUCKET, FakeGcs, Moto
+
+PACKAGE = BUILD / "package"
+ZIP = PACKAGE / "libsearch-lambda-al2023.zip"
+LAYER_ZIP = PACKAGE / "libsearch-python312-layer.zip"
+SCHEMA = {"id": "sku", "fields": {"title": {"type": "text", "stored": True},
+                                  "price": {"type": "float", "stored": True}}}
+
+
+def artefact(path: pathlib.Path) -> pathlib.Path:
+    if not path.exists():
+        message = f"no {path} (make package)"
+        if os.environ.get("LIBSEARCH_REQUIRE_PACKAGE") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def unzip_read_only(zip_path: pathlib.Path, into: pathlib.Path) -> pathlib.Path:
+    """Unpacks as Lambda does: modes kept (unzip, not zipfile), nothing writable."""
+    subprocess.run(["unzip", "-q", str(zip_path), "-d", str(into)], check=True)
+    subprocess.run(["chmod", "-R", "a-w", str(into)], check=True)
+    return into
+
+
+def needed_libraries(elf: pathlib.Path) -> List[str]:
+    out = subprocess.run(["readelf", "-d", str(elf)], capture_output=True, text=True, check=True).stdout
+    return [line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "(NEEDED)" in line]
+
+
+@pytest.fixture
+def moto(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Moto]:
+    server = Moto(tmp_path)
+    for name, value in server.env().items():  # For the writer in this process.
+        monkeypatch.setenv(name, value)
+    yield server
+    server.stop()
+
+
+def publish(url: str, cache: pathlib.Path, docs: List[Dict[str, object]], schema: bool = False) -> None:
+    with libsearch.RemoteWriter.open(url, cache_dir=cache / f"w-{time.monotonic_ns()}",
+                                     schema=SCHEMA if schema else None) as w:
+        for d in docs:
+            w.upsert(d)
+        w.commit()
+
+
+def search(lam: Lambda, query: str) -> Dict[str, float]:
+    status, out = lam.invoke({"query": query, "k": 10, "include_docs": True})
+    assert status == 200, out
+    return {h["id"]: float(h["doc"]["price"]) for h in json.loads(out)["hits"]}
+
+
+def test_packaged_bootstrap_serves_and_follows_an_index_in_s3(moto: Moto, tmp_path: pathlib.Path) -> None:
+    task = unzip_read_only(artefact(ZIP), tmp_path / "task")
+    bootstrap = task / "bootstrap"
+    # libcurl, OpenSSL and zlib are inside the bootstrap, not the runtime's.
+    assert not [n for n in needed_libraries(bootstrap) if n.startswith(("libcurl", "libssl", "libcrypto", "libz"))]
+
+    url = f"s3://{BUCKET}/catalogue"
+    publish(url, tmp_path, [{"sku": "1", "title": "peanut butter", "price": 2.5},
+                            {"sku": "2", "title": "almond butter", "price": 4.0}], schema=True)
+    env = {**moto.env(), "LIBSEARCH_INDEX": url, "LIBSEARCH_REFRESH_SECONDS": "1",
+           "LIBSEARCH_CACHE_DIR": str(tmp_path / "cache"), "LAMBDA_TASK_ROOT": str(task)}
+    lam = start_lambda([str(bootstrap)], env, tmp_path, "packaged-s3")
+    try:
+        assert search(lam, "butter") == {"1": 2.5, "2": 4.0}
+        publish(url, tmp_path, [{"sku": "1", "title": "peanut butter", "price": 1.99}])
+        deadline = time.monotonic() + 10
+        while (hits := search(lam, "butter")).get("1") != 1.99:
+            assert time.monotonic() < deadline, hits
+            time.sleep(0.2)
+        assert hits == {"1": 1.99, "2": 4.0}
+    finally:
+        lam.process.stop()
+
+
+LAYER_SCRIPT = """
+import json, sys
+import libsearch
+url, cache = sys.argv[1], sys.argv[2]
+schema = {"id": "sku", "fields": {"title": {"type": "text", "stored": True}}}
+with libsearch.RemoteWriter.open(url, cache_dir=cache + "/w", schema=schema) as w:
+    w.upsert({"sku": "7", "title": "oat milk"})
+    w.commit()
+replica = libsearch.IndexReplica.open(url, cache_dir=cache + "/r", refresh_seconds=0)
+print(json.dumps({"file": libsearch.__file__, "hits": [h.id for h in replica.index.search("milk")]}))
+"""
+
+
+@pytest.mark.parametrize("scheme", ["gs", "s3"])
+def test_packaged_layer_publishes_and_follows_remote_indexes(scheme: str, tmp_path: pathlib.Path) -> None:
+    layer = unzip_read_only(artefact(LAYER_ZIP), tmp_path / "opt") / "python"
+    python312 = os.environ.get("PYTHON312") or "python3.12"
+    probe = subprocess.run([python312, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"],
+                           capture_output=True)
+    require(probe.returncode == 0, "a CPython 3.12 (the layer's interpreter)")
+    server: FakeGcs | Moto = FakeGcs(tmp_path) if scheme == "gs" else Moto(tmp_path)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STORAGE_EMULATOR"))}
+        env.update(server.env(), PYTHONPATH=str(layer))
+        r = subprocess.run([python312, "-c", LAYER_SCRIPT, f"{scheme}://{BUCKET}/layer", str(tmp_path)],
+                           env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert out["file"].startswith(str(layer)), out  # The layer's module, not an installed one.
+        assert out["hits"] == ["7"]
+        listed = server.names("layer/") if isinstance(server, FakeGcs) else server.keys("layer/")
+        assert any(name.endswith("MANIFEST") for name in listed), listed
+    finally:
+        server.stop()
