@@ -15,10 +15,13 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -103,6 +106,93 @@ def test_packaged_bootstrap_serves_and_follows_an_index_in_s3(moto: Moto, tmp_pa
     finally:
         lam.process.stop()
 
+
+
+class TlsProxy:
+    """HTTPS on 127.0.0.1 in front of moto's HTTP port, bytes passed through
+    unchanged (the signed Host header stays the proxy's), with a certificate
+    for 127.0.0.1 from a throwaway CA that no system bundle holds."""
+
+    def __init__(self, tmp: pathlib.Path, upstream: int) -> None:
+        self.ca = tmp / "ca.pem"
+        key = tmp / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(self.ca)], check=True, capture_output=True)
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(self.ca, key)
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.handshakes = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # Closed.
+            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
+
+    def handle(self, conn: socket.socket) -> None:
+        try:
+            tls = self.context.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            conn.close()  # The client refused the certificate.
+            return
+        self.handshakes += 1
+        up = socket.create_connection(("127.0.0.1", self.upstream))
+
+        def pipe(pair: Tuple[socket.socket, socket.socket]) -> None:
+            src, dst = pair
+            try:
+                while data := src.recv(65536):
+                    dst.sendall(data)
+            except OSError:
+                pass
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(target=pipe, args=((up, tls),), daemon=True).start()
+        pipe((tls, up))
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_packaged_bootstrap_reads_s3_over_https(moto: Moto, tmp_path: pathlib.Path) -> None:
+    """The static libcurl's TLS (OpenSSL) verifies the server against the CA
+    bundle the client found: SSL_CERT_FILE here, since the system bundles do
+    not hold the test CA, and without it the same endpoint is refused."""
+    task = unzip_read_only(artefact(ZIP), tmp_path / "task")
+    url = f"s3://{BUCKET}/tls"
+    publish(url, tmp_path, [{"sku": "3", "title": "hazelnut butter", "price": 5.5}], schema=True)
+    proxy = TlsProxy(tmp_path, moto.port)
+    env = {**moto.env(), "AWS_ENDPOINT_URL_S3": f"https://127.0.0.1:{proxy.port}", "LIBSEARCH_INDEX": url,
+           "LAMBDA_TASK_ROOT": str(task)}
+    trusted = start_lambda([str(task / "bootstrap")], {**env, "SSL_CERT_FILE": str(proxy.ca),
+                                                       "LIBSEARCH_CACHE_DIR": str(tmp_path / "c1")},
+                           tmp_path, "packaged-tls")
+    try:
+        assert search(trusted, "butter") == {"3": 5.5}
+        assert proxy.handshakes >= 1
+    finally:
+        trusted.process.stop()
+    untrusted = start_lambda([str(task / "bootstrap")], {**env, "SSL_CERT_FILE": "",  # Unset.
+                                                         "LIBSEARCH_CACHE_DIR": str(tmp_path / "c2")},
+                             tmp_path, "packaged-tls-untrusted")
+    try:
+        status, out = untrusted.invoke({"query": "butter"})
+        body = json.loads(out)
+        assert body["errorType"] == "Runtime.IndexLoadError", out
+        assert "certificate" in body["errorMessage"].lower() or "ssl" in body["errorMessage"].lower(), out
+    finally:
+        untrusted.process.stop()
+        proxy.close()
 
 LAYER_SCRIPT = """
 import json, sys
