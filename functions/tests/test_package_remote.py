@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -207,13 +207,29 @@ print(json.dumps({"file": libsearch.__file__, "hits": [h.id for h in replica.ind
 """
 
 
+def find_python312() -> Optional[str]:
+    """As package.sh finds the layer's interpreter (a pyenv shim may exist
+    without 3.12 active)."""
+    pyenv = pathlib.Path(os.environ.get("PYENV_ROOT", pathlib.Path.home() / ".pyenv"))
+    candidates = [os.environ.get("PYTHON312", ""), "python3.12",
+                  *sorted(str(p) for p in pyenv.glob("versions/3.12*/bin/python3.12"))]
+    for c in filter(None, candidates):
+        try:
+            probe = subprocess.run([c, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"],
+                                   capture_output=True, timeout=30)
+        except OSError:
+            continue
+        if probe.returncode == 0:
+            return c
+    return None
+
+
 @pytest.mark.parametrize("scheme", ["gs", "s3"])
 def test_packaged_layer_publishes_and_follows_remote_indexes(scheme: str, tmp_path: pathlib.Path) -> None:
     layer = unzip_read_only(artefact(LAYER_ZIP), tmp_path / "opt") / "python"
-    python312 = os.environ.get("PYTHON312") or "python3.12"
-    probe = subprocess.run([python312, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"],
-                           capture_output=True)
-    require(probe.returncode == 0, "a CPython 3.12 (the layer's interpreter)")
+    python312 = find_python312()
+    require(python312 is not None, "a CPython 3.12 (the layer's interpreter)")
+    assert python312 is not None
     server: FakeGcs | Moto = FakeGcs(tmp_path) if scheme == "gs" else Moto(tmp_path)
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STORAGE_EMULATOR"))}
