@@ -134,13 +134,24 @@ def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_pr
 
 
 def handler(event: Dict[str, Any], context: Any) -> Dict[str, str]:
-    """Lambda entry point for an EventBridge Scheduler rule (hourly): aggregates the hour before the
-    event's `time` (ISO 8601). The source comes from $LIBSEARCH_LOG_SOURCE (s3://bucket or a dir)."""
+    """The scheduled function's entry point (functions/aws_lambda/python/logs_hourly.py, functions/gcp/
+    logs_hourly.py): aggregates the hour before the event's `time` (ISO 8601; EventBridge Scheduler's
+    <aws.scheduler.scheduled-time>, or now if absent), or the hour starting at its `hour` (a backfill).
+    The source comes from $LIBSEARCH_LOG_SOURCE (s3://bucket or a directory), the prefixes from
+    $LIBSEARCH_LOG_PREFIX (default logs/) and $LIBSEARCH_AGGREGATE_PREFIX (default aggregates/)."""
     import os
 
-    when = datetime.datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).timestamp()
-    hour = math.floor(when / 3600.0) * 3600.0 - 3600.0
-    return {"partition": hourly_job(os.environ["LIBSEARCH_LOG_SOURCE"], hour)}
+    def when(text: Any) -> float:
+        return datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+
+    if event.get("hour"):
+        hour = math.floor(when(event["hour"]) / 3600.0) * 3600.0
+    else:
+        now = when(event["time"]) if event.get("time") else datetime.datetime.now(datetime.timezone.utc).timestamp()
+        hour = math.floor(now / 3600.0) * 3600.0 - 3600.0
+    return {"partition": hourly_job(os.environ["LIBSEARCH_LOG_SOURCE"], hour,
+                                    os.environ.get("LIBSEARCH_LOG_PREFIX", "logs/"),
+                                    os.environ.get("LIBSEARCH_AGGREGATE_PREFIX", "aggregates/"))}
 
 
 def load_partitions(path: str, name: Optional[str] = None) -> Trace:
