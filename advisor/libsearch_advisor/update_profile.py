@@ -115,6 +115,7 @@ def measure_update_costs(catalogue: Union[str, pathlib.Path], schema: Union[str,
                 logs = sorted((store / "changes").iterdir())
                 change_bytes.append(logs[-1].stat().st_size / n)
         commit_ms, per_event = _fit(points)
+        files_live = len(_manifest_files(store))
 
         rebuild_ms: List[float] = []
         for r in range(REBUILDS):
@@ -137,7 +138,7 @@ def measure_update_costs(catalogue: Union[str, pathlib.Path], schema: Union[str,
         rebuild_ms_per_1k=round(statistics.median(rebuild_ms) / n_docs * 1000.0, 2),
         index_bytes_per_1k=round(index_bytes / n_docs * 1000.0, 1), files_per_index=float(len(live)),
         export_bytes_per_product=round(sum(len(ln.encode()) + 1 for ln in lines) / n_docs, 1),
-        products=float(n_docs),
+        products=float(n_docs), files_live=float(files_live),
         source=f"measured {time.strftime('%Y-%m-%d')} by libsearch_advisor.update_profile on {n_docs:,} products "
                f"({pathlib.Path(catalogue).name}): {ROUNDS} rounds of SQS batches of {', '.join(map(str, BATCH_SIZES))} "
                f"price changes and {REBUILDS} rebuilds, on a local store (no object-store latency); 1-minute load "

@@ -28,8 +28,9 @@ The arithmetic, per month (730 h), with r(t) the event rate over the day (Update
 * refresh polls: a service instance checks every refresh_seconds R: instance-seconds / R GETs. A
   function instance checks before a request once R has passed: with requests at rate q per
   instance, a check every R + 1/q seconds, so requests / (1 + q R) GETs. A check that finds a new
-  commit downloads its new files; every new instance downloads the whole index, and so does every
-  live instance after a rebuild;
+  commit downloads the files of the commits since the last check (at most the files the manifest
+  names, files_live); every new instance downloads the whole index, and so does every live
+  instance after a rebuild;
 * rebuilds: rebuild_ms_per_1k x products / 1000 (or the traffic's rebuild_cpu_s), slowed below
   one vCPU, plus moving the export and the index at S3_MB_S, billed as the rebuild function's
   GB-s; one scheduler invocation each (Cloud Scheduler: one job a month).
@@ -82,6 +83,7 @@ class UpdateCosts:
     export_bytes_per_product: float  # Uncompressed JSON Lines.
     products: float  # The measured catalogue's size (the default when the traffic gives none).
     source: str = ""
+    files_live: float = 0.0  # Objects a manifest names after a stream of commits (merges bound it).
 
     def to_json(self) -> Dict[str, Any]:
         return dict(self.__dict__)
@@ -94,13 +96,13 @@ class UpdateCosts:
 # Measured with `libsearch-advisor profile --catalogue examples/products/products.jsonl.gz --schema
 # examples/products/schema.json` (libsearch_advisor.update_profile) on the 2-core reference VM.
 DEFAULT_COSTS = UpdateCosts(
-    apply_ms_per_event=0.2273, commit_ms=180.382, files_per_commit=3.0, bytes_per_commit=274746.4,
-    change_bytes_per_event=56.8, rebuild_ms_per_1k=279.28, index_bytes_per_1k=802582.4, files_per_index=1.0,
-    export_bytes_per_product=665.0, products=10_000,
+    apply_ms_per_event=0.6679, commit_ms=139.021, files_per_commit=3.0, bytes_per_commit=274746.4,
+    change_bytes_per_event=56.8, rebuild_ms_per_1k=364.99, index_bytes_per_1k=802582.4, files_per_index=1.0,
+    export_bytes_per_product=665.0, products=10_000, files_live=6.0,
     source="the committed defaults, measured 2026-12-07 by libsearch_advisor.update_profile on the bundled "
-           "10,000 products (products.jsonl.gz) on the shared 2-core VM (1-minute load average 4.5, other builds "
-           "running): 4 rounds of SQS batches of 1, 10, 100 price changes and 3 rebuilds, on a local store (no "
-           "object-store latency)")
+           "10,000 products (products.jsonl.gz) on the shared 2-core VM (1-minute load average 6.5, other builds "
+           "running: likely overstated): 4 rounds of SQS batches of 1, 10, 100 price changes and 3 rebuilds, on a "
+           "local store (no object-store latency)")
 
 
 def event_rates(u: Updates) -> List[float]:
@@ -248,7 +250,10 @@ def bill(cloud: str, u: Updates, c: UpdateCosts, rep: Replicas, p: Prices, free:
     use.writes = batches * (put + lst) + rebuilds * (files_index + 1.0 + 3.0)  # + MANIFEST; LISTs: files, changes.
     use.reads = batches * get + rebuilds * (2.0 + replayed_logs)  # The export, MANIFEST, the change logs.
     changed = 1.0 - math.exp(-commits_per_s * rep.poll_gap_s) if commits_per_s > 0 else 0.0
-    per_change = min(files_index, max(1.0, c.files_per_commit) * max(1.0, commits_per_s * rep.poll_gap_s))
+    # The files of every commit since the last check, but never more than the manifest names.
+    per_change = c.files_per_commit * max(1.0, commits_per_s * rep.poll_gap_s)
+    if c.files_live > 0:
+        per_change = min(per_change, c.files_live)
     use.polls = rep.polls
     use.poll_reads = rep.polls * (1.0 + changed * per_change) + (rep.new_instances + rep.mean_instances * rebuilds) \
         * files_index
@@ -276,7 +281,7 @@ def bill(cloud: str, u: Updates, c: UpdateCosts, rep: Replicas, p: Prices, free:
         items["refresh polls"] = use.poll_reads / 1000.0 * p["s3_get_per_1000"]
         sched = max(0.0, rebuilds - (p["eventbridge_scheduler_free"] if free else 0.0)) / 1e6 \
             * p["eventbridge_scheduler_per_million"]
-        items["rebuilds"] = rebuilds * (math.ceil(one * 1000.0 - 1e-9) / 1000.0 * u.rebuild_memory_mb / 1024.0
+        items["rebuilds"] = rebuilds * (math.ceil(round(one * 1000.0, 6)) / 1000.0 * u.rebuild_memory_mb / 1024.0
                                         * p["lambda_x86_gb_s"] + p["lambda_requests_per_million"] / 1e6) + sched
     else:
         items["update function"] = (billed_ms / 1000.0 * (GCP_UPDATE_VCPU * p["cloudrun_request_vcpu_s"]
@@ -287,7 +292,7 @@ def bill(cloud: str, u: Updates, c: UpdateCosts, rep: Replicas, p: Prices, free:
         items["index storage"] = (use.writes / 1000.0 * p["gcs_class_a_per_1000"]
                                   + use.reads / 1000.0 * p["gcs_class_b_per_1000"] + use.stored_gb * p["gcs_gb_month"])
         items["refresh polls"] = use.poll_reads / 1000.0 * p["gcs_class_b_per_1000"]
-        billed_rebuild = math.ceil(one * 10.0 - 1e-9) / 10.0
+        billed_rebuild = math.ceil(round(one * 10.0, 6)) / 10.0
         jobs = 0.0 if not rebuilds or (free and p["cloud_scheduler_free_jobs"] >= 1) else 1.0
         items["rebuilds"] = (rebuilds * (billed_rebuild * (GCP_REBUILD_VCPU * p["cloudrun_request_vcpu_s"]
                                                            + GCP_REBUILD_GIB * p["cloudrun_request_gib_s"])
