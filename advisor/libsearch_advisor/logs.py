@@ -23,6 +23,7 @@ import datetime
 import json
 import math
 import pathlib
+import re
 import tempfile
 from collections import Counter, defaultdict
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -106,6 +107,25 @@ def aggregate(records: Iterable[Dict[str, Any]], hour_start: float, out_dir: pat
     return d
 
 
+_HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
+
+
+def may_hold(key: str, hour_start: float) -> bool:
+    """Whether a log object may hold lines of the hour starting at `hour_start`. Objects under a
+    delivery-time folder YYYY/MM/DD/HH/ (Firehose's default, UTC) hold lines of that hour or the
+    one before (delivery lags the line by at most Firehose's 15-minute buffer), so the others are
+    not read; any other key may hold anything and is read."""
+    m = _HOUR_PATH.search(key)
+    if not m:
+        return True
+    y, mo, d, h = (int(x) for x in m.groups())
+    try:
+        t = datetime.datetime(y, mo, d, h, tzinfo=datetime.timezone.utc).timestamp()
+    except ValueError:
+        return True
+    return hour_start <= t <= hour_start + 3600
+
+
 def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_prefix: str = "aggregates/",
                s3: Any = None) -> str:
     """The scheduled function's work for one hour: reads every log object under `log_prefix` of
@@ -119,6 +139,8 @@ def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_pr
         lines: List[str] = []
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=log_prefix):
             for obj in page.get("Contents", []):
+                if not may_hold(obj["Key"][len(log_prefix):], hour_start):
+                    continue
                 lines += client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode(
                     "utf-8", "replace").splitlines()
         with tempfile.TemporaryDirectory() as tmp:
@@ -128,7 +150,8 @@ def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_pr
                 client.upload_file(str(f), bucket, key)
         return f"s3://{bucket}/{out_prefix}{partition_dir(hour_start)}/"
     root = pathlib.Path(source)
-    lines = [ln for f in sorted((root / log_prefix).rglob("*")) if f.is_file()
+    base = root / log_prefix
+    lines = [ln for f in sorted(base.rglob("*")) if f.is_file() and may_hold(f.relative_to(base).as_posix(), hour_start)
              for ln in f.read_text(errors="replace").splitlines()]
     return str(aggregate(parse_lines(lines), hour_start, root / out_prefix))
 

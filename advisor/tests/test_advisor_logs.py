@@ -100,3 +100,14 @@ def test_hourly_job_on_s3_under_moto(tmp_path: pathlib.Path, monkeypatch: pytest
     assert per_hour(trace.times + HOUR0) == per_hour(times)
     a = advise(synthetic_profile(), trace, cap=20_000, sweep_qps=[0.1, 10])
     assert a.results[0].usage.requests == pytest.approx(len(times) / 3 * 730, rel=0.001)
+
+
+def test_only_the_hours_folders_are_read() -> None:
+    # Firehose's delivery-time folders: the hour's own and the next (late lines); other keys always.
+    from libsearch_advisor.logs import may_hold
+
+    ten = 1_796_637_600.0  # 2026-12-07 10:00 UTC
+    assert may_hold("2026/12/07/10/stream-1", ten) and may_hold("2026/12/07/11/stream-1", ten)
+    assert not may_hold("2026/12/07/09/stream-1", ten) and not may_hold("2026/12/07/12/stream-1", ten)
+    assert not may_hold("2026/12/06/10/stream-1", ten)
+    assert may_hold("stream-1.log", ten) and may_hold("2026/13/07/10/odd", ten)
