@@ -207,8 +207,10 @@ LOGS_ZIPS=()
 if [ -n "$PYTHON312" ] && [ "${LOGS_LAYER:-1}" = 1 ]; then
   LOGS=$OUT/stage/logs-layer/python
   rm -rf "$OUT/stage/logs-layer" && mkdir -p "$LOGS"
-  PYARROW_VERSION=$("${PYTHON:-python3}" -c 'import pyarrow; print(pyarrow.__version__)' 2>/dev/null || echo 26.0.1)
-  NUMPY_VERSION=$("${PYTHON:-python3}" -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo 2.4.6)
+  # The versions the project's environment tests with (make deps), else these.
+  VENV_PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+  PYARROW_VERSION=$("$VENV_PYTHON" -c 'import pyarrow; print(pyarrow.__version__)' 2>/dev/null || echo 26.0.1)
+  NUMPY_VERSION=$("$VENV_PYTHON" -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo 2.4.6)
   "$PYTHON312" -m pip install --quiet --disable-pip-version-check --no-compile --target "$LOGS" \
       --platform manylinux_2_28_x86_64 --implementation cp --python-version 3.12 --only-binary=:all: \
       "pyarrow==$PYARROW_VERSION" "numpy==$NUMPY_VERSION" \
