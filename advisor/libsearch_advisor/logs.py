@@ -26,7 +26,7 @@ import pathlib
 import re
 import tempfile
 from collections import Counter, defaultdict
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -51,6 +51,24 @@ def parse_lines(lines: Iterable[str]) -> List[Dict[str, Any]]:
         if isinstance(rec, dict) and rec.get(MARK) == 1 and isinstance(rec.get("time"), (int, float)):
             out.append(rec)
     return out
+
+
+def unwrap_log_entries(lines: Iterable[str]) -> Iterator[str]:
+    """The lines as the surfaces wrote them. A Cloud Logging export (a log sink to a Cloud Storage
+    bucket) holds one LogEntry per line, with the surface's JSON line as its jsonPayload; other
+    lines (CloudWatch Logs through Firehose, a directory of raw logs) pass unchanged."""
+    for line in lines:
+        s = line.strip()
+        if s.startswith("{") and '"jsonPayload"' in s:
+            try:
+                rec = json.loads(s)
+            except json.JSONDecodeError:
+                rec = None
+            payload = rec.get("jsonPayload") if isinstance(rec, dict) else None
+            if isinstance(payload, dict):
+                yield json.dumps(payload)
+                continue
+        yield line
 
 
 def _pa() -> Any:
@@ -144,7 +162,7 @@ def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_pr
                 lines += client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode(
                     "utf-8", "replace").splitlines()
         with tempfile.TemporaryDirectory() as tmp:
-            d = aggregate(parse_lines(lines), hour_start, pathlib.Path(tmp))
+            d = aggregate(parse_lines(unwrap_log_entries(lines)), hour_start, pathlib.Path(tmp))
             for f in d.iterdir():
                 key = f"{out_prefix}{partition_dir(hour_start)}/{f.name}"
                 client.upload_file(str(f), bucket, key)
@@ -153,7 +171,7 @@ def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_pr
     base = root / log_prefix
     lines = [ln for f in sorted(base.rglob("*")) if f.is_file() and may_hold(f.relative_to(base).as_posix(), hour_start)
              for ln in f.read_text(errors="replace").splitlines()]
-    return str(aggregate(parse_lines(lines), hour_start, root / out_prefix))
+    return str(aggregate(parse_lines(unwrap_log_entries(lines)), hour_start, root / out_prefix))
 
 
 def handler(event: Dict[str, Any], context: Any) -> Dict[str, str]:

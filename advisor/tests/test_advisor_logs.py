@@ -111,3 +111,16 @@ def test_only_the_hours_folders_are_read() -> None:
     assert not may_hold("2026/12/07/09/stream-1", ten) and not may_hold("2026/12/07/12/stream-1", ten)
     assert not may_hold("2026/12/06/10/stream-1", ten)
     assert may_hold("stream-1.log", ten) and may_hold("2026/13/07/10/odd", ten)
+
+
+def test_cloud_logging_entries_are_unwrapped() -> None:
+    # A log sink's LogEntry carries the surface's line as its jsonPayload; raw lines pass unchanged.
+    from libsearch_advisor.logs import parse_lines, unwrap_log_entries
+
+    line = {"libsearch_request": 1, "time": 1796637600.5, "surface": "gcf-python", "status": 200, "total": 3}
+    entries = [json.dumps({"insertId": "a", "jsonPayload": line, "timestamp": "2026-12-07T10:00:00.5Z"}),
+               json.dumps({"insertId": "b", "textPayload": "Default STARTUP TCP probe succeeded"}),
+               json.dumps({**line, "time": 1796637601.0}), "not json {", '{"jsonPayload": 3}']
+    out = list(unwrap_log_entries(entries))
+    assert json.loads(out[0]) == line and out[1:] == entries[1:]
+    assert [r["time"] for r in parse_lines(out)] == [1796637600.5, 1796637601.0]

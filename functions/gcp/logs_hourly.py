@@ -8,8 +8,9 @@ from the request-log objects under ``$LIBSEARCH_LOG_PREFIX`` of ``$LIBSEARCH_LOG
 its Parquet partition under ``$LIBSEARCH_AGGREGATE_PREFIX``. The source is ``s3://BUCKET``:
 a Cloud Storage bucket through its S3-compatible XML API (``AWS_ENDPOINT_URL_S3=
 https://storage.googleapis.com`` and an HMAC key as ``AWS_ACCESS_KEY_ID`` /
-``AWS_SECRET_ACCESS_KEY``), or a directory. The objects must hold the raw request lines, one per
-line (README "Which deployment?" says how to get them there).
+``AWS_SECRET_ACCESS_KEY``), or a directory. A Cloud Logging sink to that bucket writes one
+LogEntry per line, the request line as its jsonPayload, which the job unwraps (README "Which
+deployment?" has the commands).
 """
 
 from __future__ import annotations

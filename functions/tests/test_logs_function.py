@@ -7,7 +7,8 @@ Two hours of request-log lines of a known traffic are put under ``logs/`` as the
 Firehose stream writes them (``logs/YYYY/MM/DD/HH/...``, some lines of an hour delivered in the
 next hour's objects, the runtime's own START/REPORT lines and other hours' lines mixed in). The
 scheduled invocations write one Parquet partition per hour; ``libsearch-advisor advise --logs
-s3://.../aggregates/`` on them must reproduce the requests per hour within 5 %.
+s3://.../aggregates/`` on them must reproduce the requests per hour within 5 %. The Cloud Run
+function reads the same traffic as a Cloud Logging sink writes it (LogEntry objects).
 """
 
 from __future__ import annotations
@@ -86,6 +87,24 @@ def put_like_firehose(moto: Moto, lines: List[Tuple[float, str]]) -> int:
     return len(by_flush)
 
 
+def put_like_log_sink(moto: Moto, lines: List[Tuple[float, str]]) -> None:
+    """As a Cloud Logging sink to a bucket writes them: one object per hour of log time under the log's
+    name, one LogEntry per line, the surface's JSON line as its jsonPayload (other output as
+    textPayload)."""
+    by_hour: Dict[int, List[str]] = {}
+    for t, line in lines:
+        when = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+        payload = {"jsonPayload": json.loads(line)} if line.startswith("{") else {"textPayload": line}
+        entry = {"insertId": f"{t:.6f}", "logName": "projects/shop/logs/run.googleapis.com%2Fstdout",
+                 "resource": {"type": "cloud_run_revision", "labels": {"service_name": "libsearch-search"}},
+                 "timestamp": when.isoformat().replace("+00:00", "Z"), **payload}
+        by_hour.setdefault(int(t // 3600), []).append(json.dumps(entry))
+    for hour, chunk in by_hour.items():
+        when = datetime.datetime.fromtimestamp(hour * 3600, datetime.timezone.utc)
+        key = f"run.googleapis.com/stdout/{when:%Y/%m/%d}/{when:%H}:00:00_{when:%H}:59:59_S0.json"
+        moto.s3.put_object(Bucket=LOG_BUCKET, Key=key, Body=("\n".join(chunk) + "\n").encode())
+
+
 def job_env(moto: Moto) -> Dict[str, str]:
     return {**moto.env(), "LIBSEARCH_LOG_SOURCE": f"s3://{LOG_BUCKET}", "LIBSEARCH_LOG_PREFIX": "logs/",
             "LIBSEARCH_AGGREGATE_PREFIX": "aggregates/"}
@@ -153,7 +172,7 @@ def test_the_hourly_lambda_reproduces_the_traffic(moto: Moto, tmp_path: pathlib.
     assert modelled == pytest.approx(fed, rel=0.05)
 
 
-def test_the_cloud_run_function_writes_the_partition(moto: Moto, tmp_path: pathlib.Path,
+def test_the_cloud_run_function_reads_a_log_sink(moto: Moto, tmp_path: pathlib.Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         import functions_framework  # noqa: F401
@@ -161,11 +180,12 @@ def test_the_cloud_run_function_writes_the_partition(moto: Moto, tmp_path: pathl
         require(False, "the functions-framework package")
     rng = np.random.default_rng(21)
     times, per_hour = traffic(rng)
-    put_like_firehose(moto, lines_of(times, rng))
+    put_like_log_sink(moto, lines_of(times, rng))
     port = free_port()
+    env = {**job_env(moto), "LIBSEARCH_LOG_PREFIX": "run.googleapis.com/stdout/"}  # The sink's folder.
     gcf = Process([sys.executable, "-m", "functions_framework", "--target", "logs_hourly", "--source",
                    str(FUNCTIONS / "gcp" / "logs_hourly.py"), "--host", "127.0.0.1", "--port", str(port)],
-                  base_env(**job_env(moto)), tmp_path, tmp_path / "gcf-logs.log")
+                  base_env(**env), tmp_path, tmp_path / "gcf-logs.log")
     try:
         wait_for_port(port, gcf.proc)
         status, _, body = http("POST", f"http://127.0.0.1:{port}/", b'{"hour": "2026-12-07T11:00:00Z"}',
