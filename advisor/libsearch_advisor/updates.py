@@ -129,10 +129,11 @@ def commit_requests(c: UpdateCosts) -> Tuple[float, float, float]:
     return c.files_per_commit + 2.0, 1.0, 1.0  # Files, change log, MANIFEST; GET MANIFEST; LIST files/.
 
 
-def batch_ms(n: float, c: UpdateCosts, memory_mb: float) -> float:
-    """One update invocation's duration with `n` events (before rounding up to the billing step)."""
+def batch_ms(n: float, c: UpdateCosts, slowdown: float = 1.0) -> float:
+    """One update invocation's duration with `n` events (before rounding up to the billing step),
+    its CPU part `slowdown` times the measured (a Lambda below one vCPU)."""
     put, get, lst = commit_requests(c)
-    return (c.commit_ms + c.apply_ms_per_event * n) * _cpu_factor(memory_mb) + S3_REQUEST_MS * (put + get + lst)
+    return (c.commit_ms + c.apply_ms_per_event * n) * slowdown + S3_REQUEST_MS * (put + get + lst)
 
 
 @dataclass
@@ -227,15 +228,14 @@ def bill(cloud: str, u: Updates, c: UpdateCosts, rep: Replicas, p: Prices, free:
     if cloud == "aws":
         events, batches = _month_batches(u)
         per_batch = [(60.0 * r / batch_size(r, u), batch_size(r, u)) for r in event_rates(u) if r > 0]
-        billed_ms = sum(k * math.ceil(batch_ms(n, c, u.update_memory_mb) - 1e-9) for k, n in per_batch) \
-            * DAYS_PER_MONTH
+        slow = _cpu_factor(u.update_memory_mb)
+        billed_ms = sum(k * math.ceil(batch_ms(n, c, slow) - 1e-9) for k, n in per_batch) * DAYS_PER_MONTH
         sqs = events + _receives(u) + SQS_IDLE_POLLERS * MONTH_S / SQS_LONG_POLL_S
     else:
         events = u.event_rate * MONTH_S
         batches = events / u.events_per_message
         step = 100.0  # Cloud Run bills in 100 ms steps.
-        billed_ms = batches * math.ceil(batch_ms(u.events_per_message, c, 1024.0 * GCP_UPDATE_VCPU) / step - 1e-9) \
-            * step
+        billed_ms = batches * math.ceil(batch_ms(u.events_per_message, c) / step - 1e-9) * step  # 1 vCPU.
         msg_bytes = c.change_bytes_per_event * u.events_per_message
         sqs = 2.0 * batches * max(PUBSUB_MIN_BYTES, msg_bytes)  # Publish and push: billed bytes.
     use.events, use.invocations = events, batches

@@ -124,16 +124,19 @@ def test_rebuilds_on_aws_and_google_cloud() -> None:
 
 def test_pubsub_pushes_one_message_per_invocation() -> None:
     # 1 event/s, 1 per message: 2.628 M invocations of 10 + 1 + 180 ms -> 200 ms billed (100 ms steps)
-    # at 1 vCPU and 1 GiB; Pub/Sub bills 1,000 bytes per publish and per push.
+    # at 1 vCPU (not slowed) and 1 GiB; Pub/Sub bills 1,000 bytes per publish and per push.
     u = Updates(events_per_second=1.0)
     items, use = bill("gcp", u, COSTS, NO_REPLICAS, P)
     n = MONTH_S
     assert use.invocations == pytest.approx(n)
     assert items["update function"] == pytest.approx(n * 0.2 * (2.4e-05 + 2.5e-06) + n * 0.4 / 1e6)
     assert items["queue"] == pytest.approx(2 * n * 1000 / 1024 ** 4 * 40)
-    # Ten events a message: a tenth of the invocations.
+    # Ten events a message: a tenth of the invocations, each 10 + 10 + 180 ms -> 200 ms.
     _, use10 = bill("gcp", Updates(events_per_second=1.0, events_per_message=10), COSTS, NO_REPLICAS, P)
-    assert use10.invocations == pytest.approx(n / 10)
+    assert use10.invocations == pytest.approx(n / 10) and use10.billed_s == pytest.approx(n / 10 * 0.2)
+    # A hundred: 10 + 100 + 180 = 290 ms -> 300 ms.
+    _, use100 = bill("gcp", Updates(events_per_second=1.0, events_per_message=100), COSTS, NO_REPLICAS, P)
+    assert use100.billed_s == pytest.approx(n / 100 * 0.3)
 
 
 def test_every_option_pays_for_its_updates() -> None:
