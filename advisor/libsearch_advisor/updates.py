@@ -96,13 +96,14 @@ class UpdateCosts:
 # Measured with `libsearch-advisor profile --catalogue examples/products/products.jsonl.gz --schema
 # examples/products/schema.json` (libsearch_advisor.update_profile) on the 2-core reference VM.
 DEFAULT_COSTS = UpdateCosts(
-    apply_ms_per_event=0.6679, commit_ms=139.021, files_per_commit=3.0, bytes_per_commit=274746.4,
-    change_bytes_per_event=56.8, rebuild_ms_per_1k=364.99, index_bytes_per_1k=802582.4, files_per_index=1.0,
-    export_bytes_per_product=665.0, products=10_000, files_live=6.0,
+    apply_ms_per_event=0.3622, commit_ms=264.398, files_per_commit=2.86, bytes_per_commit=1927496.1,
+    change_bytes_per_event=56.7, rebuild_ms_per_1k=149.11, index_bytes_per_1k=802582.4, files_per_index=1.0,
+    export_bytes_per_product=665.0, products=10_000, files_live=7.0,
     source="the committed defaults, measured 2026-12-07 by libsearch_advisor.update_profile on the bundled "
-           "10,000 products (products.jsonl.gz) on the shared 2-core VM (1-minute load average 6.5, other builds "
-           "running: likely overstated): 4 rounds of SQS batches of 1, 10, 100 price changes and 3 rebuilds, on a "
-           "local store (no object-store latency)")
+           "10,000 products (products.jsonl.gz) on the shared 2-core VM (1-minute load average 6.0, other builds "
+           "running: likely overstated; three runs gave 264-276 ms a commit, 0.25-0.36 ms an event, 133-171 ms "
+           "per 1,000 products rebuilt): 5 rounds of SQS batches of 1, 100, 1000 price changes and 3 rebuilds, "
+           "on a local store (no object-store latency)")
 
 
 def event_rates(u: Updates) -> List[float]:
