@@ -63,6 +63,8 @@ PYTHON=$VENV/bin/python
 PIP_PACKAGES=(pytest scikit-build-core pybind11
               # functions/: the real AWS and GCP runtimes; boto3 + moto's local S3 server
               awslambdaric functions-framework boto3 "moto[server]"
+              # gs:// tests: Google's own Cloud Storage client against fake-gcs-server
+              google-cloud-storage
               # functions/tests/test_package.py: the SAM template checked by AWS's linter
               cfn-lint
               # the advisor (advisor/, libsearch-advisor): the simulator and its charts;
@@ -177,32 +179,55 @@ EOF
   rm -rf "$tmp"
 }
 
-if [ -x "$GO_DIR/bin/aws-lambda-rie" ]; then
-  echo "install-deps: aws-lambda-rie present"
-else
-  if go_new_enough "$GO"; then
-    echo "install-deps: using $GO ($("$GO" env GOVERSION)) for aws-lambda-rie"
-  elif go_new_enough "$GO_TOOLCHAIN_DIR/bin/go"; then
-    GO=$GO_TOOLCHAIN_DIR/bin/go
-    echo "install-deps: using the project's Go toolchain $GO"
-  else
-    have=$("$GO" env GOVERSION 2>/dev/null || echo "not found")
-    echo "install-deps: no Go >= $RIE_GO_MIN ($GO: $have); fetching Go $GO_TOOLCHAIN_VERSION" \
-         "to build aws-lambda-rie"
-    if install_go_toolchain; then
-      GO=$GO_TOOLCHAIN_DIR/bin/go
+# Sets GO_FOR_TOOLS, once, to a Go toolchain new enough for the Go-built
+# test tools: the system's `go`, else the project's, else the pinned
+# download; empty if there is none.
+GO_FOR_TOOLS=unset
+find_go_for_tools() {
+  if [ "$GO_FOR_TOOLS" = unset ]; then
+    if go_new_enough "$GO"; then
+      echo "install-deps: using $GO ($("$GO" env GOVERSION)) for the Go test tools"
+      GO_FOR_TOOLS=$GO
+    elif go_new_enough "$GO_TOOLCHAIN_DIR/bin/go"; then
+      echo "install-deps: using the project's Go toolchain $GO_TOOLCHAIN_DIR/bin/go"
+      GO_FOR_TOOLS=$GO_TOOLCHAIN_DIR/bin/go
     else
-      GO=""
+      have=$("$GO" env GOVERSION 2>/dev/null || echo "not found")
+      echo "install-deps: no Go >= $RIE_GO_MIN ($GO: $have); fetching Go $GO_TOOLCHAIN_VERSION" \
+           "for the Go test tools"
+      if install_go_toolchain; then
+        GO_FOR_TOOLS=$GO_TOOLCHAIN_DIR/bin/go
+      else
+        GO_FOR_TOOLS=""
+      fi
     fi
   fi
-  if [ -n "$GO" ]; then
-    echo "install-deps: installing aws-lambda-rie@$RIE_VERSION into $GO_DIR/bin"
-    # GOTOOLCHAIN=local: this toolchain builds it, rather than Go fetching another.
-    RIE=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
-    GOPATH="$GO_DIR" GOBIN="$GO_DIR/bin" GOFLAGS=-modcacherw CGO_ENABLED=0 GOTOOLCHAIN=local \
-      "$GO" install "$RIE@$RIE_VERSION" ||
-      echo "install-deps: could not build aws-lambda-rie with $GO; make test-functions needs it" >&2
-  else
-    echo "install-deps: no Go toolchain for aws-lambda-rie; make test-functions needs it" >&2
+}
+
+# go_tool NAME MODULE@VERSION WHY: installs NAME into $GO_DIR/bin unless there.
+# GOTOOLCHAIN=local: this toolchain builds it, rather than Go fetching another.
+go_tool() {
+  local name=$1 module=$2 why=$3
+  if [ -x "$GO_DIR/bin/$name" ]; then
+    echo "install-deps: $name present"
+    return
   fi
-fi
+  find_go_for_tools
+  if [ -z "$GO_FOR_TOOLS" ]; then
+    echo "install-deps: no Go toolchain for $name; $why needs it" >&2
+    return
+  fi
+  echo "install-deps: installing $module into $GO_DIR/bin"
+  GOPATH="$GO_DIR" GOBIN="$GO_DIR/bin" GOFLAGS=-modcacherw CGO_ENABLED=0 GOTOOLCHAIN=local \
+    "$GO_FOR_TOOLS" install "$module" ||
+    echo "install-deps: could not build $name with $GO_FOR_TOOLS; $why needs it" >&2
+}
+
+go_tool aws-lambda-rie \
+  "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$RIE_VERSION" \
+  "make test-functions"
+# The Cloud Storage emulator for the gs:// tests (tests/remote, the Python
+# and functions tests), run as a plain process on 127.0.0.1.
+FAKE_GCS_VERSION=v1.56.1
+go_tool fake-gcs-server "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" \
+  "the gs:// tests (tests/remote/fake_gcs.h)"

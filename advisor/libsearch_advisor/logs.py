@@ -1,10 +1,16 @@
 """Traffic from the surfaces' own request logs (issue 20, item 1).
 
-Every Python surface writes one JSON line per request to its standard output (CloudWatch Logs /
-Cloud Logging keep it), with no raw query unless LIBSEARCH_LOG_QUERIES=1:
+Every surface (lambda-cpp, lambda-python, gcf-python, service) writes one JSON line per search
+request to its standard output (CloudWatch Logs / Cloud Logging keep it), all from one
+implementation in the library (libsearch/request_log.h), with no raw query unless
+LIBSEARCH_LOG_QUERIES=1:
 
     {"libsearch_request": 1, "time": 1764583200.125, "surface": "lambda-python", "cold": false,
-     "status": 200, "took_us": 412, "total": 37, "query_len": 13, "query_hash": "9f2c..."}
+     "status": 200, "took_us": 412, "total": 37, "query_len": 13, "query_hash": "a3c1e2f5d8b70946"}
+
+time is Unix seconds; cold marks the first request of a process; total is null for an error;
+query_len counts code points; query_hash is XXH3-64 (seed 0) of the query's UTF-8 bytes as 16
+hex digits, only grouped by here (the top zero-result queries).
 
 `aggregate` turns the lines of one hour into a Parquet partition (pyarrow), `dt=YYYY-MM-DD/
 hour=HH/part-0.parquet`: one row per second and surface with the requests, cold starts, errors,

@@ -353,7 +353,7 @@ def updates_section(results: Sequence[OptionResult], traffic: Traffic, profile: 
          "instance, function or service, checks the manifest (a conditional GET) and downloads new files. AWS "
          "options use SQS, a Lambda update function (C++ bootstrap, handler update, "
          f"{u.update_memory_mb:g} MB), S3 and EventBridge Scheduler starting a Lambda rebuild ({u.rebuild_memory_mb:g} MB); "
-         "Google Cloud options a Pub/Sub push to the Cloud Run update function, Cloud Storage (its S3 XML API) and "
+         "Google Cloud options a Pub/Sub push to the Cloud Run update function, Cloud Storage (gs://) and "
          "Cloud Scheduler starting the Cloud Run rebuild function (4 GiB, 2 vCPU). A service needs no other "
          "machinery: its instances refresh in the background, the functions do the writing.", "",
          "The items in the cost tables above:", "",

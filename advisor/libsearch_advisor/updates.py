@@ -6,7 +6,7 @@ batch becomes one commit in object storage, a scheduled function rebuilds the in
 catalogue export, and every serving instance checks the manifest at most every refresh_seconds.
 On AWS: SQS, a Lambda update function (BatchSize, MaximumBatchingWindowInSeconds), S3 and an
 EventBridge Scheduler rule starting a Lambda rebuild. On Google Cloud: a Pub/Sub push to a Cloud
-Run function per message, Cloud Storage (through its S3-compatible XML API) and a Cloud Scheduler
+Run function per message, Cloud Storage (gs://, its JSON API) and a Cloud Scheduler
 job. A service option gets its updates exactly so: the same functions, and its instances refresh
 in the background.
 

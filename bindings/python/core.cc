@@ -8,11 +8,14 @@
 #include <libsearch/index_writer.h>
 #include <libsearch/lambda_event.h>
 #include <libsearch/libsearch.h>
+#include <libsearch/request_log.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -698,6 +701,41 @@ py::dict Defaults() {
   return d;
 }
 
+// The request log line (libsearch/request_log.h) of the Python surfaces.
+void BindRequestLog(py::module_& m) {
+  using libsearch::RequestLogger;
+  const auto us = [](double took_us) {
+    return std::chrono::microseconds(std::llround(std::max(took_us, 0.0)));
+  };
+  m.def("query_hash",
+        [](const py::bytes& query) { return libsearch::QueryHash(std::string(query)); });
+  py::class_<RequestLogger>(m, "RequestLogger")
+      .def(py::init([](const std::string& surface, bool include_query) {
+             return std::make_unique<RequestLogger>(
+                 libsearch::RequestLogOptions{.surface = surface, .include_query = include_query});
+           }),
+           py::arg("surface"), py::arg("include_query") = false)
+      .def("search_json",
+           [us](RequestLogger& self, const py::bytes& body, int status, const std::string& reply,
+                double took_us) {
+             return self.SearchJson(std::string(body), {status, reply}, us(took_us));
+           })
+      .def("search_query_string",
+           [us](RequestLogger& self, const py::bytes& query, int status, const std::string& reply,
+                double took_us) {
+             return self.SearchQueryString(std::string(query), {status, reply}, us(took_us));
+           })
+      .def("lambda_event",
+           [us](RequestLogger& self, const py::bytes& event, bool is_error,
+                const std::string& error_type, const py::bytes& payload, double took_us) {
+             const libsearch::LambdaReply r{is_error, error_type, std::string(payload)};
+             return self.LambdaEvent(std::string(event), r, us(took_us));
+           })
+      .def("refused", [us](RequestLogger& self, int status, double took_us) {
+        return self.Refused(status, us(took_us));
+      });
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -740,4 +778,5 @@ PYBIND11_MODULE(_core, m) {
   BindInfo(m);
   BindRequest(m);
   BindSearch(m);
+  BindRequestLog(m);
 }

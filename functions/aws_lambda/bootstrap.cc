@@ -26,9 +26,15 @@
 // With "rebuild", it is the scheduled rebuild: each event rebuilds that index
 // from the catalogue export ($LIBSEARCH_EXPORT or the event's "export") and
 // replays the changes logged since the export started.
+//
+// Each search invocation writes one JSON line to standard output, which
+// CloudWatch Logs keeps (libsearch/request_log.h, surface "lambda-cpp"):
+// the raw query only with LIBSEARCH_LOG_QUERIES=1, no line with
+// LIBSEARCH_REQUEST_LOG=0.
 #include <libsearch/index.h>
 #include <libsearch/lambda_event.h>
 #include <libsearch/remote.h>
+#include <libsearch/request_log.h>
 #include <libsearch/updates.h>
 #include <sys/stat.h>
 
@@ -154,6 +160,9 @@ int Run() {
     return 1;
   }
 
+  const bool log_requests = EnvOr("LIBSEARCH_REQUEST_LOG", "1") != "0";
+  libsearch::RequestLogger request_log(
+      {.surface = "lambda-cpp", .include_query = EnvOr("LIBSEARCH_LOG_QUERIES", "") == "1"});
   for (;;) {
     auto inv = api.Next();
     if (!inv.ok()) {
@@ -177,10 +186,17 @@ int Run() {
     }
     libsearch::HandleOptions options;
     options.deadline = inv->deadline;
-    if (!Post(api, inv->request_id,
-              libsearch::HandleLambdaEvent(*(*index)->index(), inv->event, options))) {
-      return 1;
+    const auto start = std::chrono::steady_clock::now();
+    const libsearch::LambdaReply reply =
+        libsearch::HandleLambdaEvent(*(*index)->index(), inv->event, options);
+    if (log_requests) {
+      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start);
+      // One write per line, flushed: the process may be frozen right after.
+      std::puts(request_log.LambdaEvent(inv->event, reply, took).c_str());
+      std::fflush(stdout);
     }
+    if (!Post(api, inv->request_id, reply)) return 1;
   }
 }
 

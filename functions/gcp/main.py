@@ -17,17 +17,15 @@ this file. Before a request, at most every ``$LIBSEARCH_REFRESH_SECONDS``
 logged and the last snapshot keeps serving.
 
 Each request writes one JSON line to standard output (Cloud Logging keeps it) for the advisor's
-hourly log aggregates (``libsearch_advisor.logs``): time, surface, cold or warm, status, took_us,
-total, the query's length and a hash of it; the raw query only with ``LIBSEARCH_LOG_QUERIES=1``,
-and no line with ``LIBSEARCH_REQUEST_LOG=0``.
+hourly log aggregates (``libsearch_advisor.logs``): the library's line (``libsearch.RequestLogger``,
+``libsearch/request_log.h``), the same as the other surfaces'; the raw query only with
+``LIBSEARCH_LOG_QUERIES=1``, and no line with ``LIBSEARCH_REQUEST_LOG=0``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import time
 from typing import Tuple
 
@@ -48,31 +46,9 @@ REPLICA = libsearch.IndexReplica.open(
     **({"checksums": _CHECKSUMS} if _CHECKSUMS else {}),
 )
 _HEADERS = {"content-type": "application/json"}
-_LOG = os.environ.get("LIBSEARCH_REQUEST_LOG", "1") != "0"
-_LOG_QUERIES = os.environ.get("LIBSEARCH_LOG_QUERIES") == "1"
-_TOTAL = re.compile(r'"total":(\d+)')
-_TOOK = re.compile(r'"took_us":(\d+)')
-_cold = [True]  # The first request this instance serves.
-
-
-def _log(request: Request, status: int, body: str, took_us: float) -> None:
-    q = request.args.get("q", "")
-    if request.method == "POST" and status != 413:  # A refused body stays unread.
-        try:
-            req = json.loads(request.get_data(cache=True) or b"{}")
-            q = str(req.get("query", "")) if isinstance(req, dict) else ""
-        except (ValueError, TypeError):
-            q = ""
-    head = body[:200]
-    total, took = _TOTAL.search(head), _TOOK.search(head)
-    line = {"libsearch_request": 1, "time": round(time.time(), 3), "surface": "gcf-python", "cold": _cold[0],
-            "status": status, "took_us": int(took.group(1)) if took else round(took_us),
-            "total": int(total.group(1)) if total else None, "query_len": len(q),
-            "query_hash": hashlib.sha256(q.encode("utf-8", "replace")).hexdigest()[:16]}
-    if _LOG_QUERIES:
-        line["query"] = q
-    _cold[0] = False
-    print(json.dumps(line, separators=(",", ":")), flush=True)
+# The first line this instance writes is the cold one.
+_REQUEST_LOG = (libsearch.RequestLogger("gcf-python", os.environ.get("LIBSEARCH_LOG_QUERIES") == "1")
+                if os.environ.get("LIBSEARCH_REQUEST_LOG", "1") != "0" else None)
 
 
 def _index() -> libsearch.Index:
@@ -90,9 +66,17 @@ def search(request: Request) -> Tuple[str, int, dict]:
     """GET: the query string; POST: the JSON body."""
     t0 = time.perf_counter()
     status, body = _answer(request)
-    if _LOG:
-        _log(request, status, body, (time.perf_counter() - t0) * 1e6)
+    if _REQUEST_LOG is not None:
+        print(_log_line(_REQUEST_LOG, request, (status, body), (time.perf_counter() - t0) * 1e6), flush=True)
     return body, status, _HEADERS
+
+
+def _log_line(log: libsearch.RequestLogger, request: Request, reply: Tuple[int, str], took_us: float) -> str:
+    if request.method == "GET":
+        return log.search_query_string(request.query_string, reply, took_us)
+    if request.method == "POST" and reply[0] != 413:  # A refused body stays unread.
+        return log.search_json(request.get_data(cache=True), reply, took_us)
+    return log.refused(reply[0], took_us)
 
 
 def _answer(request: Request) -> Tuple[int, str]:

@@ -24,10 +24,16 @@
 // multipart body, a GET with a body, a request line the library cannot
 // parse) closes its connection after the answer, so the body is never read
 // as a request (connection_guard.h).
+//
+// Every request to /search, answered or refused, writes one JSON line to
+// standard output (libsearch/request_log.h, surface "service"): the raw
+// query only with LIBSEARCH_LOG_QUERIES=1, no line with
+// LIBSEARCH_REQUEST_LOG=0. Other paths write none.
 #include <httplib.h>
 #include <libsearch/index.h>
 #include <libsearch/json.h>
 #include <libsearch/remote.h>
+#include <libsearch/request_log.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -107,6 +113,19 @@ void SendAsset(const libsearch::functions::web::Asset& asset, const httplib::Req
     return;
   }
   res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
+}
+
+// Writes one request log line; the line and its newline go in one stdio
+// call, so lines from different threads never interleave.
+void WriteLogLine(std::string line) {
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+std::chrono::microseconds Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start);
 }
 
 std::string_view QueryString(const httplib::Request& req) {
@@ -223,6 +242,12 @@ int Run(int argc, char** argv) {
   const std::unique_ptr<libsearch::IndexReplica> replica = std::move(*opened);
   auto metrics = std::make_unique<Metrics>();
   const libsearch::HandleOptions options;
+  const bool log_requests = EnvOr("LIBSEARCH_REQUEST_LOG", "1") != "0";
+  libsearch::RequestLogger request_log(
+      {.surface = "service", .include_query = EnvOr("LIBSEARCH_LOG_QUERIES", "") == "1"});
+  const auto log_refused = [&](int status, std::chrono::microseconds took) {
+    if (log_requests) WriteLogLine(request_log.Refused(status, took));
+  };
 
   libsearch::functions::GuardedServer server;
   server.new_task_queue = [&] {
@@ -249,6 +274,7 @@ int Run(int argc, char** argv) {
   // (curl's default), while the request limit here is 64 KiB for any type.
   server.Post("/search", [&](const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& reader) {
+    const auto start = std::chrono::steady_clock::now();
     Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
       // Bodies over the limit are counted, not kept.
       const size_t limit = options.limits.max_body_bytes;
@@ -261,6 +287,7 @@ int Run(int argc, char** argv) {
       });
       if (!read && libsearch::functions::GuardedServer::RequestDeadlinePassed()) {
         SendError(res, 408, "request_timeout", late);
+        log_refused(408, Since(start));
         return;
       }
       if (!read) {
@@ -274,22 +301,33 @@ int Run(int argc, char** argv) {
         } else {
           SendError(res, 400, "invalid_argument", "the request body could not be read");
         }
+        log_refused(res.status, Since(start));
         return;
       }
       if (size > limit) {
         SendError(res, 413, "payload_too_large",
                   "request body is " + std::to_string(size) + " bytes; the limit is " +
                       std::to_string(limit));
+        log_refused(413, Since(start));
         return;
       }
       const auto slot = search_slots.Acquire();
-      Send(res, libsearch::HandleSearchJson(*replica->index(), body, options));
+      const libsearch::JsonReply reply =
+          libsearch::HandleSearchJson(*replica->index(), body, options);
+      Send(res, reply);
+      if (log_requests) WriteLogLine(request_log.SearchJson(body, reply, Since(start)));
     });
   });
   server.Get("/search", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
     Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
       const auto slot = search_slots.Acquire();
-      Send(res, libsearch::HandleSearchQueryString(*replica->index(), QueryString(req), options));
+      const libsearch::JsonReply reply =
+          libsearch::HandleSearchQueryString(*replica->index(), QueryString(req), options);
+      Send(res, reply);
+      if (log_requests) {
+        WriteLogLine(request_log.SearchQueryString(QueryString(req), reply, Since(start)));
+      }
     });
   });
   std::atomic<bool> draining{false};
@@ -342,6 +380,7 @@ int Run(int argc, char** argv) {
                     : "Content-Length must be a non-negative integer, got '" +
                           length.substr(0, 32) + "'");
       metrics->Record(Metrics::Route::kOther, 400, 0);
+      if (req.path == "/search") log_refused(400, std::chrono::microseconds(0));
       return httplib::Server::HandlerResponse::Handled;
     }
     const bool known = req.path == "/search" || req.path == "/healthz" || req.path == "/metrics" ||
@@ -353,6 +392,7 @@ int Run(int argc, char** argv) {
                 "method " + req.method + " is not allowed on " + req.path);
       res.set_header("Allow", req.path == "/search" ? "GET, POST" : "GET");
       metrics->Record(Metrics::Route::kOther, 405, 0);
+      if (req.path == "/search") log_refused(405, std::chrono::microseconds(0));
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.path == "/search" && req.method == "POST" && req.is_multipart_form_data()) {
@@ -360,6 +400,7 @@ int Run(int argc, char** argv) {
                 "POST /search takes a JSON body (Content-Type: application/json), not "
                 "multipart/form-data");
       metrics->Record(Metrics::Route::kSearch, 415, 0);
+      log_refused(415, std::chrono::microseconds(0));
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -402,6 +443,7 @@ int Run(int argc, char** argv) {
     }
     const bool search = req.path == "/search" || res.status == 413;
     metrics->Record(search ? Metrics::Route::kSearch : Metrics::Route::kOther, res.status, 0);
+    if (search) log_refused(res.status, std::chrono::microseconds(0));
   });
 
   int bound_port = port;

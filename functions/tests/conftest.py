@@ -5,6 +5,8 @@ as a plain process on 127.0.0.1 under its real runtime.
 * ``py_lambda``: ``python -m awslambdaric handler.search`` under the emulator.
 * ``gcf``: ``functions/gcp/main.py`` under ``functions-framework``.
 * ``service``: ``libsearch-service``.
+* ``gcs``: fake-gcs-server (a Cloud Storage emulator) with an empty bucket,
+  and ``STORAGE_EMULATOR_HOST`` pointing at it for this process.
 
 Every process gets its own session and is killed (with whatever it started)
 when its fixture ends; every wait has a timeout. Paths come from
@@ -23,9 +25,12 @@ import stat
 import subprocess
 import sys
 import time
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
+
+if TYPE_CHECKING:
+    from test_remote import FakeGcs
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
@@ -66,6 +71,19 @@ def require(condition: bool, what: str) -> None:
     if os.environ.get("LIBSEARCH_REQUIRE_RUNTIMES") == "1":
         pytest.fail(f"missing: {what} (tools/install-deps.sh installs it)")
     pytest.skip(f"missing: {what}")
+
+
+@pytest.fixture
+def gcs(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator["FakeGcs"]:
+    sys.path.insert(0, str(ROOT / "bindings" / "python" / "tests"))
+    from test_remote import FAKE_GCS_SERVER, FakeGcs
+
+    require(FAKE_GCS_SERVER.exists(), f"fake-gcs-server at {FAKE_GCS_SERVER}")
+    server = FakeGcs(tmp_path)
+    for name, value in server.env().items():  # For the writers in this process.
+        monkeypatch.setenv(name, value)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

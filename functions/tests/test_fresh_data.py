@@ -1,7 +1,9 @@
 """Fresh data in every serving surface: an index in S3 (moto's server on
 127.0.0.1, signatures enforced), changed by ``RemoteWriter`` commits, followed
-by the C++ bootstrap and the Python handler under the Lambda emulator, the
-Cloud Run function under functions-framework and the HTTP service.
+by the C++ bootstrap and the Python handler under the Lambda emulator and the
+HTTP service; and an index in Cloud Storage (fake-gcs-server on 127.0.0.1),
+changed by the Cloud Run update and rebuild functions and followed by the
+Cloud Run search function, all three under functions-framework.
 
 A price change must show on every surface within ``refresh_seconds`` + 1 s
 (the measured delays are printed), a deleted product must disappear, and
@@ -26,10 +28,11 @@ from libsearch_advisor.procs import Process, base_env, free_port, http, wait_for
 from conftest import FUNCTIONS, PYTHONPATH, SERVICE, HttpSurface, Lambda, require
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bindings" / "python" / "tests"))
-from test_remote import BUCKET, Moto
+from test_remote import BUCKET, FakeGcs, Moto
 
 REFRESH_SECONDS = 1.0
 URL = f"s3://{BUCKET}/catalogue"
+GS_URL = f"gs://{BUCKET}/catalogue"
 SCHEMA = {
     "id": "sku",
     "fields": {
@@ -48,8 +51,8 @@ def store(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
     server.stop()
 
 
-def publish(tmp: pathlib.Path, changes: List[dict], schema: bool = False) -> Dict[str, object]:
-    with libsearch.RemoteWriter.open(URL, cache_dir=tmp / f"writer-{time.monotonic_ns()}",
+def publish(tmp: pathlib.Path, changes: List[dict], schema: bool = False, url: str = URL) -> Dict[str, object]:
+    with libsearch.RemoteWriter.open(url, cache_dir=tmp / f"writer-{time.monotonic_ns()}",
                                      schema=SCHEMA if schema else None) as w:
         for c in changes:
             w.apply(c)
@@ -57,6 +60,15 @@ def publish(tmp: pathlib.Path, changes: List[dict], schema: bool = False) -> Dic
 
 
 Search = Callable[[str], dict]
+
+
+def http_search(base: str) -> Search:
+    def run(q: str) -> dict:
+        status, _, out = http("POST", base, json.dumps({"query": q, "k": 5, "include_docs": True}).encode(),
+                              {"content-type": "application/json"})
+        assert status == 200, out
+        return dict(json.loads(out))
+    return run
 
 
 def surfaces(store: Moto, tmp: pathlib.Path, cpp_lambda_factory: Callable[..., Lambda],
@@ -81,24 +93,6 @@ def surfaces(store: Moto, tmp: pathlib.Path, cpp_lambda_factory: Callable[..., L
         return run
 
     searches["cpp-lambda"], searches["py-lambda"] = lam(cpp), lam(py)
-
-    port = free_port()
-    gcf = Process([sys.executable, "-m", "functions_framework", "--target", "search", "--source",
-                   str(FUNCTIONS / "gcp" / "main.py"), "--host", "127.0.0.1", "--port", str(port)],
-                  base_env(PYTHONPATH=PYTHONPATH, LIBSEARCH_CACHE_DIR=str(tmp / "gcf-cache"), **env),
-                  tmp, tmp / "gcf.log")
-    processes.append(gcf)
-    wait_for_port(port, gcf.proc)
-
-    def http_search(base: str) -> Search:
-        def run(q: str) -> dict:
-            status, _, out = http("POST", base, json.dumps({"query": q, "k": 5, "include_docs": True}).encode(),
-                                  {"content-type": "application/json"})
-            assert status == 200, out
-            return dict(json.loads(out))
-        return run
-
-    searches["gcf"] = http_search(f"http://127.0.0.1:{port}/")
 
     require(SERVICE.exists(), f"libsearch-service at {SERVICE}")
     service = Process([str(SERVICE), "--index", URL, "--host", "127.0.0.1", "--port", "0",
@@ -227,19 +221,9 @@ def test_update_functions_publish_what_serving_sees(store: Moto, tmp_path: pathl
         assert envelope["statusCode"] == 200, out
         assert json.loads(envelope["body"])["applied"] == 1
 
-        # The Cloud Run update function: a POST of JSON Lines.
-        port = free_port()
-        gcf = Process([sys.executable, "-m", "functions_framework", "--target", "update", "--source",
-                       str(FUNCTIONS / "gcp" / "update.py"), "--host", "127.0.0.1", "--port", str(port)],
-                      base_env(PYTHONPATH=PYTHONPATH, LIBSEARCH_WRITER_DIR=str(tmp_path / "gw"), **env),
-                      tmp_path, tmp_path / "gcf-update.log")
-        processes.append(gcf)
-        wait_for_port(port, gcf.proc)
-        body = (json.dumps({"sku": "3", "_delete": True}) + "\n").encode()
-        status, _, out = http("POST", f"http://127.0.0.1:{port}/", body, {"Idempotency-Key": "batch-10"})
-        assert status == 200 and json.loads(out)["applied"] == 1, out
-        status, _, out = http("POST", f"http://127.0.0.1:{port}/", b'{"title": "no id"}\n')
-        assert status == 400 and "id" in json.loads(out)["failed"][0]["error"], out
+        # A delete through the C++ update function.
+        status, out = cpp.invoke(sqs_event([("m4", json.dumps({"sku": "3", "_delete": True}))]))
+        assert status == 200 and json.loads(out) == {"batchItemFailures": []}, out
 
         for s in searches.values():
             wait_for(s, "cashew", lambda a: a["total"] == 0, REFRESH_SECONDS + 1.0)
@@ -297,6 +281,115 @@ def test_scheduled_rebuild_publishes_a_new_base_while_serving_continues(
         stop = True
         client.join(timeout=10)
         assert failures == [], failures[:5]
+    finally:
+        for p in processes:
+            p.stop()
+
+
+def cloud_run(target: str, source: str, env: Dict[str, str], tmp: pathlib.Path) -> Tuple[Process, str]:
+    """functions-framework serving `target` of functions/gcp/`source`."""
+    port = free_port()
+    process = Process([sys.executable, "-m", "functions_framework", "--target", target, "--source",
+                       str(FUNCTIONS / "gcp" / source), "--host", "127.0.0.1", "--port", str(port)],
+                      base_env(PYTHONPATH=PYTHONPATH, **env), tmp, tmp / f"gcf-{target}.log")
+    try:
+        wait_for_port(port, process.proc)
+    except Exception:
+        process.stop()
+        raise
+    return process, f"http://127.0.0.1:{port}/"
+
+
+def test_cloud_run_functions_keep_an_index_in_gcs_fresh(gcs: FakeGcs, tmp_path: pathlib.Path) -> None:
+    """The GCP deployment end to end on gs://: the update function applies
+    posted changes, the search function shows them within refresh_seconds +
+    1 s, the scheduled rebuild publishes a new base from an export uploaded
+    with google-cloud-storage while searches keep succeeding, and with the
+    store gone the search function answers from its last snapshot."""
+    publish(tmp_path, [{"sku": "1", "title": "peanut butter", "price": 2.5},
+                       {"sku": "2", "title": "olive oil", "price": 7.0}], schema=True, url=GS_URL)
+    env = {**gcs.env(), "LIBSEARCH_INDEX": GS_URL}
+    processes: List[Process] = []
+    try:
+        serving, serving_url = cloud_run("search", "main.py", {
+            **env, "LIBSEARCH_CACHE_DIR": str(tmp_path / "gcf-cache"),
+            "LIBSEARCH_REFRESH_SECONDS": str(REFRESH_SECONDS)}, tmp_path)
+        processes.append(serving)
+        update, update_url = cloud_run("update", "update.py",
+                                       {**env, "LIBSEARCH_WRITER_DIR": str(tmp_path / "uw")}, tmp_path)
+        processes.append(update)
+        rebuild, rebuild_url = cloud_run("rebuild", "update.py", {
+            **env, "LIBSEARCH_WRITER_DIR": str(tmp_path / "rw"),
+            "LIBSEARCH_EXPORT": f"gs://{BUCKET}/exports/catalogue.jsonl"}, tmp_path)
+        processes.append(rebuild)
+        search = http_search(serving_url)
+        assert price(search("butter"), "1") == 2.5
+
+        def post(body: str, key: str = "") -> Tuple[int, dict]:
+            status, _, out = http("POST", update_url, body.encode(), {"Idempotency-Key": key} if key else {})
+            return status, dict(json.loads(out))
+
+        # A price change posted to the update function.
+        status, report = post(json.dumps({"sku": "1", "_set": {"price": 1.99}}) + "\n", "batch-1")
+        assert status == 200 and report["applied"] == 1 and report["published"], report
+        delay = wait_for(search, "butter", lambda a: price(a, "1") == 1.99, REFRESH_SECONDS + 1.0)
+        print(f"gs:// change-to-visible delay (s): {delay:.3f}")
+        # Delivered again (Pub/Sub redelivers): nothing changes, no new generation.
+        manifest = gcs.bucket.get_blob("catalogue/MANIFEST")
+        assert manifest is not None
+        status, report = post(json.dumps({"sku": "1", "_set": {"price": 1.99}}) + "\n", "batch-1")
+        assert status == 200 and report["applied"] == 0 and report["duplicates"] == 1, report
+        again = gcs.bucket.get_blob("catalogue/MANIFEST")
+        assert again is not None and again.generation == manifest.generation
+        # A bad event is reported; a delete goes through.
+        status, report = post('{"title": "no id"}\n')
+        assert status == 400 and "id" in report["failed"][0]["error"], report
+        status, report = post(json.dumps({"sku": "2", "_delete": True}) + "\n", "batch-2")
+        assert status == 200 and report["applied"] == 1, report
+        wait_for(search, "oil", lambda a: a["total"] == 0, REFRESH_SECONDS + 1.0)
+
+        # The hourly export, uploaded by the catalogue system with Google's client.
+        started_ms = int(time.time() * 1000)
+        lines = [{"sku": str(i), "title": f"tea number {i}", "price": float(i)} for i in range(1, 101)]
+        gcs.bucket.blob("exports/catalogue.jsonl").upload_from_string(
+            "".join(json.dumps(d) + "\n" for d in lines))
+        # A change after the export started: the rebuild replays it.
+        status, report = post(json.dumps({"sku": "1", "_set": {"price": 0.5}}) + "\n", "batch-3")
+        assert status == 200 and report["applied"] == 1, report
+
+        failures: List[str] = []
+        searched = 0
+        stop = False
+
+        def hammer() -> None:
+            nonlocal searched
+            while not stop:
+                try:
+                    search("butter OR tea")
+                    searched += 1
+                except Exception as e:
+                    failures.append(str(e))
+
+        client = threading.Thread(target=hammer, daemon=True)
+        client.start()
+        status, _, out = http("POST", rebuild_url, json.dumps({"export_started": started_ms}).encode(),
+                              {"content-type": "application/json"})
+        rebuilt = json.loads(out)
+        assert status == 200 and rebuilt["docs"] == 100 and rebuilt["replayed"] >= 1, out
+        wait_for(search, "number", lambda a: a["total"] == 100, REFRESH_SECONDS + 1.0)
+        assert search("butter")["total"] == 0  # Renamed in the export.
+        assert price(search('"number 1"'), "1") == 0.5  # The late change, replayed.
+        assert price(search('"number 2"'), "2") == 2.0  # Deleted, then back in the export.
+        stop = True
+        client.join(timeout=10)
+        assert failures == [] and searched > 0, (searched, failures[:5])
+
+        # The store goes away: the search function answers from its snapshot.
+        gcs.stop()
+        time.sleep(REFRESH_SECONDS * 2 + 0.5)
+        assert price(search('"number 1"'), "1") == 0.5
+        failed = [json.loads(line) for line in serving.log().splitlines() if "index refresh failed" in line]
+        assert failed and f"{GS_URL}/MANIFEST" in failed[-1]["error"], serving.log()[-2000:]
     finally:
         for p in processes:
             p.stop()

@@ -292,6 +292,22 @@ std::vector<Expansion> TypoCache::TypoStems(const FieldReader& field, std::strin
   return out;
 }
 
+std::vector<WordMatch> TypoCache::TypoWords(const FieldReader& field, std::string_view surface,
+                                            uint32_t max_edits) const {
+  std::string key = std::to_string(field.id) + ":" + std::to_string(max_edits) + ":";
+  key.append(surface);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto it = words_.find(key);
+    if (it != words_.end()) return it->second;
+  }
+  std::vector<WordMatch> out = internal::TypoWords(field, surface, max_edits);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (words_.size() >= kMaxEntries) words_.clear();
+  words_.emplace(std::move(key), out);
+  return out;
+}
+
 std::vector<WordMatch> TypoWords(const FieldReader& field, std::string_view surface,
                                  uint32_t max_edits) {
   std::vector<WordMatch> out;

@@ -67,11 +67,15 @@ class TypoCache {
   // TypoStems(field, ...), remembered. REQUIRES: `field` is of one file.
   std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
                                    std::string_view stem, uint32_t max_edits, size_t cap) const;
+  // TypoWords(field, ...) ("did you mean"), remembered. Same REQUIRES.
+  std::vector<WordMatch> TypoWords(const FieldReader& field, std::string_view surface,
+                                   uint32_t max_edits) const;
 
  private:
   static constexpr size_t kMaxEntries = 4096;
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, std::vector<Expansion>> cache_;
+  mutable std::unordered_map<std::string, std::vector<WordMatch>> words_;
 };
 
 // The surface words of `field` within `max_edits` of `surface`, with their

@@ -1,24 +1,19 @@
 // s3://BUCKET/PREFIX through libcurl, whose CURLOPT_AWS_SIGV4 signs each
 // request (Signature Version 4), so no signing code lives here. Conditional
 // writes use S3's If-None-Match: * and If-Match (both answered 412 when
-// they fail). Transient failures (connection errors, timeouts, 500, 502,
-// 503, 504) are retried twice with backoff.
+// they fail); the version token is S3's ETag. Transient failures are
+// retried (CurlClient, curl_util.h).
 #include <curl/curl.h>
 
-#include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "remote/curl_util.h"
 #include "remote/object_store.h"
 
 namespace libsearch::internal {
@@ -101,12 +96,6 @@ int64_t ParseIsoTime(const std::string& s) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
-struct Response {
-  long status = 0;  // NOLINT(google-runtime-int): curl's type.
-  std::string etag;
-  std::string body;  // Unless streamed to a file.
-};
-
 class S3Store final : public ObjectStore {
  public:
   S3Store(std::string bucket, std::string prefix, std::string endpoint, std::string region,
@@ -123,20 +112,14 @@ class S3Store final : public ObjectStore {
       while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
       base_ = endpoint + "/" + bucket_ + "/";  // Path style, as S3 emulators need.
     }
-    curl_ = curl_easy_init();
   }
-  ~S3Store() override {
-    if (curl_ != nullptr) curl_easy_cleanup(curl_);
-  }
-  S3Store(const S3Store&) = delete;
-  S3Store& operator=(const S3Store&) = delete;
 
   Result<GetResult> Get(const std::string& key, const std::string& if_none_match) override {
     std::vector<std::string> headers;
     if (!if_none_match.empty()) headers.push_back("If-None-Match: " + if_none_match);
-    LIBSEARCH_ASSIGN_OR_RETURN(Response r, Call("GET", ObjectUrl(key), headers, key));
+    LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", ObjectUrl(key), headers, key));
     GetResult out;
-    out.etag = r.etag;
+    out.etag = r.Header("etag");
     if (r.status == 304) {
       out.not_modified = true;
       out.etag = if_none_match;
@@ -148,25 +131,25 @@ class S3Store final : public ObjectStore {
   }
 
   Status GetToFile(const std::string& key, const std::string& path) override {
-    Request req{"GET", ObjectUrl(key), {}, key};
+    HttpRequest req{"GET", ObjectUrl(key), {}, Url(key)};
     req.download_path = &path;
-    LIBSEARCH_ASSIGN_OR_RETURN(Response r, Run(req));
+    LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Run(req));
     return Check(r, key);
   }
 
   Result<std::string> Put(const std::string& key, std::string_view body, Precondition p,
                           const std::string& etag) override {
-    Request req{"PUT", ObjectUrl(key), PreconditionHeaders(p, etag), key};
+    HttpRequest req{"PUT", ObjectUrl(key), PreconditionHeaders(p, etag), Url(key)};
     req.upload = body;
-    LIBSEARCH_ASSIGN_OR_RETURN(Response r, Run(req));
+    LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Run(req));
     LIBSEARCH_RETURN_IF_ERROR(Check(r, key));
-    return r.etag;
+    return r.Header("etag");
   }
 
   Status PutFile(const std::string& key, const std::string& path, Precondition p) override {
-    Request req{"PUT", ObjectUrl(key), PreconditionHeaders(p, ""), key};
+    HttpRequest req{"PUT", ObjectUrl(key), PreconditionHeaders(p, ""), Url(key)};
     req.upload_path = &path;
-    LIBSEARCH_ASSIGN_OR_RETURN(Response r, Run(req));
+    LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Run(req));
     return Check(r, key);
   }
 
@@ -176,7 +159,7 @@ class S3Store final : public ObjectStore {
     for (;;) {
       std::string url = base_ + "?list-type=2&prefix=" + EncodeQuery(prefix_ + prefix);
       if (!token.empty()) url += "&continuation-token=" + EncodeQuery(token);
-      LIBSEARCH_ASSIGN_OR_RETURN(Response r, Call("GET", url, {}, prefix));
+      LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", url, {}, prefix));
       LIBSEARCH_RETURN_IF_ERROR(Check(r, prefix));
       for (const std::string& item : XmlValues(r.body, "Contents")) {
         const auto key = XmlValues(item, "Key");
@@ -196,7 +179,7 @@ class S3Store final : public ObjectStore {
   }
 
   Status Delete(const std::string& key) override {
-    LIBSEARCH_ASSIGN_OR_RETURN(Response r, Call("DELETE", ObjectUrl(key), {}, key));
+    LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Call("DELETE", ObjectUrl(key), {}, key));
     if (r.status == 404) return Status::Ok();
     return Check(r, key);
   }
@@ -206,18 +189,6 @@ class S3Store final : public ObjectStore {
   }
 
  private:
-  struct Request {
-    Request(std::string m, std::string u, std::vector<std::string> h, std::string k)
-        : method(std::move(m)), url(std::move(u)), headers(std::move(h)), key(std::move(k)) {}
-    std::string method;
-    std::string url;
-    std::vector<std::string> headers;
-    std::string key;  // For messages.
-    std::string_view upload;
-    const std::string* upload_path = nullptr;
-    const std::string* download_path = nullptr;
-  };
-
   std::string ObjectUrl(const std::string& key) const { return base_ + EncodePath(prefix_ + key); }
 
   static std::vector<std::string> PreconditionHeaders(Precondition p, const std::string& etag) {
@@ -226,13 +197,13 @@ class S3Store final : public ObjectStore {
     return {};
   }
 
-  Result<Response> Call(const char* method, std::string url, std::vector<std::string> headers,
-                        const std::string& key) {
-    return Run(Request{method, std::move(url), std::move(headers), key});
+  Result<HttpResponse> Call(const char* method, std::string url, std::vector<std::string> headers,
+                            const std::string& key) {
+    return Run(HttpRequest{method, std::move(url), std::move(headers), Url(key)});
   }
 
   // The status as an error, if it is one (304 is handled by Get).
-  Status Check(const Response& r, const std::string& key) const {
+  Status Check(const HttpResponse& r, const std::string& key) const {
     if (r.status >= 200 && r.status < 300) return Status::Ok();
     const auto code = XmlValues(r.body, "Code");
     const std::string what = Url(key) + ": HTTP " + std::to_string(r.status) +
@@ -251,141 +222,25 @@ class S3Store final : public ObjectStore {
     }
   }
 
-  static size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-    auto* r = static_cast<Response*>(user);
-    const std::string_view line(data, size * n);
-    if (line.size() > 5 && (line.substr(0, 5) == "ETag:" || line.substr(0, 5) == "etag:")) {
-      std::string_view v = line.substr(5);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) {
-        v.remove_suffix(1);
-      }
-      r->etag = std::string(v);
-    }
-    return size * n;
-  }
-  static size_t OnBody(char* data, size_t size, size_t n, void* user) {
-    static_cast<std::string*>(user)->append(data, size * n);
-    return size * n;
-  }
-  static size_t OnFileBody(char* data, size_t size, size_t n, void* user) {
-    return std::fwrite(data, 1, size * n, static_cast<FILE*>(user));
-  }
-  struct Upload {
-    std::string_view rest;
-  };
-  static size_t OnUpload(char* buffer, size_t size, size_t n, void* user) {
-    auto* u = static_cast<Upload*>(user);
-    const size_t take = std::min(size * n, u->rest.size());
-    std::memcpy(buffer, u->rest.data(), take);
-    u->rest.remove_prefix(take);
-    return take;
-  }
-  static size_t OnFileUpload(char* buffer, size_t size, size_t n, void* user) {
-    return std::fread(buffer, 1, size * n, static_cast<FILE*>(user));
-  }
-
-  // One attempt. The connection is kept in curl_ for the next request.
-  Result<Response> Once(const Request& req) {
-    Response r;
-    curl_easy_reset(curl_);
-    curl_slist* headers = nullptr;
+  Result<HttpResponse> Run(HttpRequest req) {
     // S3 requires the payload hash header; UNSIGNED-PAYLOAD keeps bodies
     // streamed (segment files' integrity is checked by their own hashes).
-    headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    if (!token_.empty()) {
-      headers = curl_slist_append(headers, ("x-amz-security-token: " + token_).c_str());
-    }
-    for (const std::string& h : req.headers) headers = curl_slist_append(headers, h.c_str());
-    curl_easy_setopt(curl_, CURLOPT_URL, req.url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl_, CURLOPT_AWS_SIGV4, ("aws:amz:" + region_ + ":s3").c_str());
-    curl_easy_setopt(curl_, CURLOPT_USERPWD, user_.c_str());
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    // A transfer stalled below 1 KB/s for 15 s fails (then is retried).
-    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 15L);
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &r);
-    FILE* out = nullptr;
-    FILE* in = nullptr;
-    Upload upload{req.upload};
-    if (req.download_path != nullptr) {
-      out = std::fopen(req.download_path->c_str(), "wb");
-      if (out == nullptr) {
-        curl_slist_free_all(headers);
-        return Status::IOError("cannot create " + *req.download_path + ": " + std::strerror(errno));
-      }
-      curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &OnFileBody);
-      curl_easy_setopt(curl_, CURLOPT_WRITEDATA, out);
-    } else {
-      curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &OnBody);
-      curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &r.body);
-    }
-    if (req.method == "PUT") {
-      curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
-      if (req.upload_path != nullptr) {
-        in = std::fopen(req.upload_path->c_str(), "rb");
-        if (in == nullptr) {
-          curl_slist_free_all(headers);
-          if (out != nullptr) std::fclose(out);
-          return Status::IOError("cannot read " + *req.upload_path + ": " + std::strerror(errno));
-        }
-        std::fseek(in, 0, SEEK_END);
-        const long size = std::ftell(in);  // NOLINT(google-runtime-int)
-        std::fseek(in, 0, SEEK_SET);
-        curl_easy_setopt(curl_, CURLOPT_READFUNCTION, &OnFileUpload);
-        curl_easy_setopt(curl_, CURLOPT_READDATA, in);
-        curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-      } else {
-        curl_easy_setopt(curl_, CURLOPT_READFUNCTION, &OnUpload);
-        curl_easy_setopt(curl_, CURLOPT_READDATA, &upload);
-        curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE,
-                         static_cast<curl_off_t>(req.upload.size()));
-      }
-    } else if (req.method != "GET") {
-      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-    }
-    const CURLcode rc = curl_easy_perform(curl_);
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(headers);
-    bool file_ok = true;
-    if (out != nullptr) file_ok = std::fclose(out) == 0;
-    if (in != nullptr) std::fclose(in);
-    if (rc != CURLE_OK) {
-      return Status::IOError(req.method + " " + Url(req.key) + ": " + curl_easy_strerror(rc));
-    }
-    if (!file_ok) return Status::IOError("cannot write " + *req.download_path);
-    return r;
-  }
-
-  Result<Response> Run(const Request& req) {
-    std::lock_guard lock(mu_);
-    if (curl_ == nullptr) return Status::Internal("curl_easy_init failed");
-    Result<Response> r = Status::Internal("no attempt");
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << (2 * attempt)));
-      r = Once(req);
-      const bool transient =
-          !r.ok() ? r.status().code() == StatusCode::kIOError
-                  : r->status == 500 || r->status == 502 || r->status == 503 || r->status == 504;
-      if (!transient) break;
-    }
-    return r;
+    req.headers.emplace_back("x-amz-content-sha256: UNSIGNED-PAYLOAD");
+    if (!token_.empty()) req.headers.push_back("x-amz-security-token: " + token_);
+    return client_.Send(req, [this](CURL* curl) {
+      curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4_.c_str());
+      curl_easy_setopt(curl, CURLOPT_USERPWD, user_.c_str());
+    });
   }
 
   const std::string bucket_, prefix_, region_, user_, token_;
+  const std::string sigv4_ = "aws:amz:" + region_ + ":s3";
   std::string base_;
-  std::mutex mu_;
-  CURL* curl_ = nullptr;
+  CurlClient client_;
 };
-
 }  // namespace
 
 Result<std::unique_ptr<ObjectStore>> OpenS3Store(std::string_view bucket, std::string_view prefix) {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const std::string key = Env("AWS_ACCESS_KEY_ID");
   const std::string secret = Env("AWS_SECRET_ACCESS_KEY");
   if (key.empty() || secret.empty()) {

@@ -123,10 +123,22 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
 
 std::vector<WordMatch> GlobalStats::TypoWords(uint32_t f, std::string_view surface,
                                               uint32_t max_edits) const {
+  // "Did you mean" walks every segment's words for each query word: cached
+  // per snapshot, as the expansions are.
+  std::string key = std::to_string(f) + ":" + std::to_string(max_edits) + ":";
+  key.append(surface);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto it = words_cache_.find(key);
+    if (it != words_cache_.end()) return it->second;
+  }
   std::vector<WordMatch> out;
   for (auto& [word, w] : LiveWords(f, surface, max_edits, true)) {
     out.push_back({word, w.edits, static_cast<uint64_t>(w.df), w.stem});
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (words_cache_.size() >= kMaxCachedExpansions) words_cache_.clear();
+  words_cache_.emplace(std::move(key), out);
   return out;
 }
 

@@ -75,6 +75,7 @@ class GlobalStats final : public CollectionStats {
   mutable std::mutex mu_;
   mutable std::unordered_map<std::string, std::vector<TermExpansion>> cache_;
   mutable std::unordered_map<std::string, uint64_t> df_cache_;
+  mutable std::unordered_map<std::string, std::vector<WordMatch>> words_cache_;
 };
 
 }  // namespace libsearch::internal

@@ -92,7 +92,7 @@ std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) c
     double typed_df = 0;
     std::string typed;  // The word folded, as the surface words are.
     std::set<std::string> typed_stems;
-    std::unordered_map<std::string, WordMatch> near;  // Over the fields: most docs.
+    std::vector<std::pair<uint32_t, std::string>> walks;  // (field, surface word)
     for (uint32_t f : default_fields_) {
       const FieldReader* field = reader_->field(f);
       if (field == nullptr || field->norms == nullptr || analyzers_[f] == nullptr) continue;
@@ -106,10 +106,18 @@ std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) c
                                                   : 0));
       typed = surface[0];
       typed_stems.insert(terms[0]);
-      const uint32_t max_edits = SuggestEditsFor(surface[0]);
+      walks.emplace_back(f, surface[0]);
+    }
+    // A short word the index has is never corrected (below): no walk.
+    const bool known = typed_df > 0;
+    if (known && CodePointCount(typed) < kKnownWordLetters) walks.clear();
+    std::unordered_map<std::string, WordMatch> near;  // Over the fields: most docs.
+    for (const auto& [f, surface] : walks) {
+      const uint32_t max_edits = SuggestEditsFor(surface);
       if (max_edits == 0) continue;
-      for (WordMatch& m : stats != nullptr ? stats->TypoWords(f, surface[0], max_edits)
-                                           : TypoWords(*field, surface[0], max_edits)) {
+      for (WordMatch& m : stats != nullptr
+                              ? stats->TypoWords(f, surface, max_edits)
+                              : typo_cache_->TypoWords(*reader_->field(f), surface, max_edits)) {
         if (m.edits == 0) continue;
         auto [it, fresh] = near.try_emplace(m.word, m);
         if (!fresh) it->second.doc_freq = std::max(it->second.doc_freq, m.doc_freq);
@@ -146,7 +154,6 @@ std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) c
       }
     }
     // A word the index has (found docs) must be long and far outweighed.
-    const bool known = typed_df > 0;
     if (best != nullptr && best->likelihood > kDominance * second &&
         best->likelihood > (known ? kKnownWordMargin * typed_df : kUnknownWordFloor) &&
         (!known || CodePointCount(typed) >= kKnownWordLetters)) {

@@ -12,10 +12,13 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string>
+#include <tuple>
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
 #include "index/term_dict.h"
+#include "testing/rounds.h"
 #include "testing/test_util.h"
 
 namespace libsearch::internal {
@@ -61,7 +64,7 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
   std::mt19937 rng(17);
   const std::string letters = "abcdefghijklmnopqrstuvwxyz\xc3\xa9";
   int with_matches = 0;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < testing::Rounds(60); ++i) {
     // A real term, mutated by up to two random edits (or none).
     std::string w = (*terms_)[rng() % terms_->size()];
     for (int e = rng() % 3; e > 0 && !w.empty(); --e) {
@@ -99,7 +102,7 @@ TEST_F(ExpandTest, FuzzyTermsEqualBruteForce) {
       }
     }
   }
-  EXPECT_GT(with_matches, 80);
+  EXPECT_GT(with_matches, testing::Rounds(80));  // Scaled as the rounds are.
 }
 
 TEST_F(ExpandTest, TypoDistanceChargesTwoForTheFirstLetter) {
@@ -158,7 +161,7 @@ TEST_F(ExpandTest, TypoStemsEqualBruteForceOverSurfaceWords) {
   ASSERT_GT(words.size(), terms_->size()) << "more words than stems";
   std::mt19937 rng(16);
   int with_matches = 0;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < testing::Rounds(60); ++i) {
     std::string w = words[rng() % words.size()];
     if (w.size() < 4 || static_cast<unsigned char>(w[0]) >= 0x80) continue;
     const size_t at = rng() % w.size();
@@ -185,7 +188,7 @@ TEST_F(ExpandTest, TypoStemsEqualBruteForceOverSurfaceWords) {
       with_matches += !want.empty();
     }
   }
-  EXPECT_GT(with_matches, 25);
+  EXPECT_GT(with_matches, testing::Rounds(25));
 }
 
 // The memo answers what the walk answers, the first time and after.
@@ -205,6 +208,17 @@ TEST_F(ExpandTest, TypoCacheAnswersAsTheWalk) {
         EXPECT_EQ(got[j].ord, want[j].ord) << w;
         EXPECT_EQ(got[j].edits, want[j].edits) << w;
       }
+    }
+    // "Did you mean"'s words, remembered the same way (in no order).
+    auto words = [](std::vector<WordMatch> v) {
+      std::vector<std::tuple<std::string, uint32_t, uint64_t, std::string>> out;
+      for (WordMatch& m : v) out.emplace_back(m.word, m.edits, m.doc_freq, m.stem);
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    const auto want_words = words(TypoWords(*field_, w, k));
+    for (int again = 0; again < 2; ++again) {
+      EXPECT_EQ(words(cache.TypoWords(*field_, w, k)), want_words) << w;
     }
   }
 }

@@ -13,6 +13,7 @@
 #include "query/query.h"
 #include "testing/test_util.h"
 #include "util/utf8.h"
+#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {
@@ -407,7 +408,7 @@ TEST_F(SimpleSearchTest, SynonymsCanBeTurnedOffPerRequest) {
 
 TEST_F(SimpleSearchTest, RandomTextNeverFails) {
   std::mt19937 rng(20240611);
-  constexpr int kStrings = 100000;
+  constexpr int kStrings = testing::Rounds(100000);
   constexpr int kSearchEvery = 25;  // 4,000 of them run the whole search too.
   int same_as_full = 0, full_errors = 0;
   for (int i = 0; i < kStrings; ++i) {
@@ -533,7 +534,7 @@ class QueryGrammar {
 
 TEST_F(SimpleSearchTest, WellFormedQueriesSearchTheSameInBothModes) {
   QueryGrammar grammar(7);
-  constexpr int kQueries = 1500;
+  constexpr int kQueries = testing::Rounds(1500);
   int with_hits = 0;
   for (int i = 0; i < kQueries; ++i) {
     const std::string q = grammar.Query();

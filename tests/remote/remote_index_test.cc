@@ -1,16 +1,21 @@
-// Remote indexes (libsearch/remote.h) in a file:// store: publish, follow,
-// conflicts, damage, garbage collection, event ids. The same code runs
-// against S3 through moto in bindings/python/tests/test_remote.py.
+// Remote indexes (libsearch/remote.h) in a file:// store and in gs:// on
+// fake-gcs-server (tests/remote/fake_gcs.h): publish, follow, conflicts,
+// damage, garbage collection, event ids; then the GCS store's own contract
+// (generations, preconditions, paging). The same code runs against S3
+// through moto in bindings/python/tests/test_remote.py.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "libsearch/index_builder.h"
 #include "libsearch/remote.h"
+#include "remote/fake_gcs.h"
 #include "remote/object_store.h"
 #include "testing/test_util.h"
 
@@ -41,7 +46,27 @@ std::vector<std::string> Ids(const Index& index, const std::string& query) {
   return out;
 }
 
-class RemoteIndexTest : public ::testing::Test {
+using ::libsearch::testing::FakeGcs;
+
+// Starts fake-gcs-server and points STORAGE_EMULATOR_HOST at it; fails the
+// test if it cannot (unless LIBSEARCH_REQUIRE_RUNTIMES=0: skips).
+std::unique_ptr<FakeGcs> StartFakeGcs(const std::string& dir) {
+  auto gcs = std::make_unique<FakeGcs>(dir);
+  if (gcs->ok()) {
+    ::setenv("STORAGE_EMULATOR_HOST", gcs->host().c_str(), 1);
+  }
+  return gcs;
+}
+
+#define REQUIRE_GCS(gcs)                                           \
+  do {                                                             \
+    if (!(gcs)->ok()) {                                            \
+      if (FakeGcs::MayBeMissing()) GTEST_SKIP() << (gcs)->error(); \
+      FAIL() << (gcs)->error();                                    \
+    }                                                              \
+  } while (0)
+
+class RemoteIndexFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     auto schema = Schema::FromJson(kSchema);
@@ -70,9 +95,30 @@ class RemoteIndexTest : public ::testing::Test {
   TempDir tmp_;
   std::unique_ptr<Schema> schema_;
   std::string url_;
+  std::unique_ptr<FakeGcs> gcs_;
 };
 
-TEST_F(RemoteIndexTest, ReplicaFollowsPublishedCommits) {
+// Each test against each store: "file" and "gs" (a fresh prefix in the
+// emulator's bucket).
+class RemoteIndexTest : public RemoteIndexFixture,
+                        public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    RemoteIndexFixture::SetUp();
+    if (GetParam() == "gs") {
+      gcs_ = StartFakeGcs(tmp_.File("gcs"));
+      REQUIRE_GCS(gcs_);
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::replace(name.begin(), name.end(), '/', '-');
+      url_ = std::string("gs://") + FakeGcs::kBucket + "/" + name;
+    }
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, RemoteIndexTest, ::testing::Values("file", "gs"),
+                         [](const auto& p) { return p.param; });
+
+TEST_P(RemoteIndexTest, ReplicaFollowsPublishedCommits) {
   const PublishInfo first = Publish({Doc(1, "peanut butter", 2.5), Doc(2, "olive oil", 7)});
   EXPECT_TRUE(first.published);
   EXPECT_GT(first.files_uploaded, 0u);
@@ -118,7 +164,7 @@ TEST_F(RemoteIndexTest, ReplicaFollowsPublishedCommits) {
   EXPECT_EQ(s.failures, 0u);
 }
 
-TEST_F(RemoteIndexTest, CacheIsReusedAndOnlyNewFilesAreDownloaded) {
+TEST_P(RemoteIndexTest, CacheIsReusedAndOnlyNewFilesAreDownloaded) {
   Publish({Doc(1, "tea", 1), Doc(2, "coffee", 2)});
   ReplicaOptions ro;
   ro.cache_dir = tmp_.File("replica");
@@ -137,7 +183,7 @@ TEST_F(RemoteIndexTest, CacheIsReusedAndOnlyNewFilesAreDownloaded) {
   EXPECT_EQ(Ids(*(*again)->index(), "tea").size(), 2u);
 }
 
-TEST_F(RemoteIndexTest, SecondWriterLosesTheRaceAndRetries) {
+TEST_P(RemoteIndexTest, SecondWriterLosesTheRaceAndRetries) {
   Publish({Doc(1, "tea", 1)});
   auto a = RemoteWriter::Open(url_, WriterOptions("a"));
   auto b = RemoteWriter::Open(url_, WriterOptions("b"));
@@ -161,7 +207,7 @@ TEST_F(RemoteIndexTest, SecondWriterLosesTheRaceAndRetries) {
   EXPECT_EQ(ids, (std::vector<std::string>{"1", "2", "3"}));
 }
 
-TEST_F(RemoteIndexTest, DamagedObjectIsRefusedAndTheLastSnapshotServes) {
+TEST_P(RemoteIndexTest, DamagedObjectIsRefusedAndTheLastSnapshotServes) {
   Publish({Doc(1, "tea", 1)});
   ReplicaOptions ro;
   ro.cache_dir = tmp_.File("replica");
@@ -178,12 +224,11 @@ TEST_F(RemoteIndexTest, DamagedObjectIsRefusedAndTheLastSnapshotServes) {
     if (f.key.find(".seg.") != std::string::npos && f.key > newest) newest = f.key;
   }
   ASSERT_FALSE(newest.empty());
-  const std::string path = tmp_.File("store") + "/" + newest;
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(100);
-    f.put('\x7f');
-  }
+  auto object = (*store)->Get(newest, "");
+  ASSERT_TRUE(object.ok()) << object.status().ToString();
+  ASSERT_GT(object->body.size(), 100u);
+  object->body[100] = static_cast<char>(object->body[100] ^ 0x7f);
+  ASSERT_TRUE((*store)->Put(newest, object->body, internal::Precondition::kNone, "").ok());
   auto refreshed = (*replica)->Refresh();
   ASSERT_FALSE(refreshed.ok());
   EXPECT_EQ(refreshed.status().code(), StatusCode::kCorruption) << refreshed.status().ToString();
@@ -193,7 +238,7 @@ TEST_F(RemoteIndexTest, DamagedObjectIsRefusedAndTheLastSnapshotServes) {
   EXPECT_FALSE((*replica)->status().last_error.empty());
 }
 
-TEST_F(RemoteIndexTest, GarbageCollectionKeepsWhatTheManifestNames) {
+TEST_P(RemoteIndexTest, GarbageCollectionKeepsWhatTheManifestNames) {
   RemoteWriterOptions o = WriterOptions("w");
   o.gc_grace_seconds = 0;
   o.writer.merge_policy.segments_per_tier = 2;
@@ -222,7 +267,7 @@ TEST_F(RemoteIndexTest, GarbageCollectionKeepsWhatTheManifestNames) {
   EXPECT_EQ(listed->size(), index_files);
 }
 
-TEST_F(RemoteIndexTest, EventIdsSurviveInTheManifest) {
+TEST_P(RemoteIndexTest, EventIdsSurviveInTheManifest) {
   {
     auto w = RemoteWriter::Open(url_, WriterOptions("w"));
     ASSERT_TRUE(w.ok());
@@ -237,7 +282,7 @@ TEST_F(RemoteIndexTest, EventIdsSurviveInTheManifest) {
   EXPECT_FALSE((*w)->Applied("evt-2"));
 }
 
-TEST_F(RemoteIndexTest, LocalIndexesAreFollowedToo) {
+TEST_F(RemoteIndexFixture, LocalIndexesAreFollowedToo) {
   // A directory: a commit is picked up.
   auto writer = IndexWriter::Create(tmp_.File("dir"), *schema_);
   ASSERT_TRUE(writer.ok());
@@ -272,7 +317,7 @@ TEST_F(RemoteIndexTest, LocalIndexesAreFollowedToo) {
   EXPECT_EQ(Ids(*(*file)->index(), "coffee").size(), 2u);  // Still serving.
 }
 
-TEST_F(RemoteIndexTest, ClearErrors) {
+TEST_P(RemoteIndexTest, ClearErrors) {
   ReplicaOptions ro;
   ro.cache_dir = tmp_.File("replica");
   auto none = IndexReplica::Open(url_, ro);
@@ -289,6 +334,124 @@ TEST_F(RemoteIndexTest, ClearErrors) {
   EXPECT_EQ(IndexReplica::Open(tmp_.File("none.idx"), ro).status().code(), StatusCode::kNotFound);
   ro.cache_dir.clear();
   EXPECT_EQ(IndexReplica::Open(url_, ro).status().code(), StatusCode::kInvalidArgument);
+}
+
+// The GCS store's own contract, on the emulator.
+class GcsStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gcs_ = StartFakeGcs(tmp_.File("gcs"));
+    REQUIRE_GCS(gcs_);
+  }
+  std::unique_ptr<internal::ObjectStore> Open(const std::string& prefix, int page_size = 1000) {
+    auto store = internal::OpenGcsStore(FakeGcs::kBucket, prefix, page_size);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<FakeGcs> gcs_;
+};
+
+using internal::Precondition;
+
+TEST_F(GcsStoreTest, GenerationsAreVersionTokens) {
+  auto store = Open("gen/");
+  auto first = store->Put("MANIFEST", "one", Precondition::kIfAbsent, "");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_FALSE(first->empty());
+  // Create-only again: the key exists.
+  auto again = store->Put("MANIFEST", "two", Precondition::kIfAbsent, "");
+  EXPECT_EQ(again.status().code(), StatusCode::kAborted) << again.status().ToString();
+  EXPECT_NE(again.status().message().find("gs://libsearch-test/gen/MANIFEST"), std::string::npos);
+
+  // Conditional GET on the current generation: not modified, no body.
+  auto same = store->Get("MANIFEST", *first);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_TRUE(same->not_modified);
+  EXPECT_EQ(same->etag, *first);
+  EXPECT_TRUE(same->body.empty());
+
+  // Replace-if-unchanged: succeeds on the current generation only.
+  auto second = store->Put("MANIFEST", "two", Precondition::kIfMatch, *first);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_NE(*second, *first);
+  auto stale = store->Put("MANIFEST", "three", Precondition::kIfMatch, *first);
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted) << stale.status().ToString();
+
+  auto changed = store->Get("MANIFEST", *first);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE(changed->not_modified);
+  EXPECT_EQ(changed->etag, *second);
+  EXPECT_EQ(changed->body, "two");
+  auto plain = store->Get("MANIFEST", "");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->body, "two");
+}
+
+TEST_F(GcsStoreTest, FilesNamesListingAndDeletion) {
+  auto store = Open("p/");
+  // Streamed both ways, with a name that needs encoding.
+  const std::string bytes(300000, 'x');
+  testing::WriteFile(tmp_.File("up"), bytes + "end");
+  const std::string key = "files/a b+c%d.seg";
+  ASSERT_TRUE(store->PutFile(key, tmp_.File("up"), Precondition::kIfAbsent).ok());
+  EXPECT_EQ(store->PutFile(key, tmp_.File("up"), Precondition::kIfAbsent).code(),
+            StatusCode::kAborted);
+  ASSERT_TRUE(store->GetToFile(key, tmp_.File("down")).ok());
+  EXPECT_EQ(testing::ReadFile(tmp_.File("down")), bytes + "end");
+
+  // Paging: five objects under the prefix, two a page; one outside it.
+  auto outside = Open("");
+  ASSERT_TRUE(outside->Put("p-other", "x", Precondition::kNone, "").ok());
+  for (const char* k : {"files/b", "files/c", "files/d", "files/e"}) {
+    ASSERT_TRUE(store->Put(k, k, Precondition::kNone, "").ok());
+  }
+  auto paged = Open("p/", 2)->List("files/");
+  ASSERT_TRUE(paged.ok()) << paged.status().ToString();
+  std::vector<std::string> keys;
+  for (const auto& o : *paged) keys.push_back(o.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{key, "files/b", "files/c", "files/d", "files/e"}));
+  EXPECT_EQ((*paged)[0].size, bytes.size() + 3);
+  EXPECT_GT((*paged)[0].modified_unix, 1700000000);
+  auto all = outside->List("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 6u);
+
+  ASSERT_TRUE(store->Delete("files/b").ok());
+  ASSERT_TRUE(store->Delete("files/b").ok());  // Already gone: not an error.
+  auto gone = store->Get("files/b", "");
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound) << gone.status().ToString();
+  EXPECT_EQ(store->List("files/")->size(), 4u);
+}
+
+TEST_F(GcsStoreTest, ClearErrors) {
+  // No such bucket.
+  auto store = internal::OpenGcsStore("no-such-bucket", "", 1000);
+  ASSERT_TRUE(store.ok());
+  auto missing = (*store)->Get("MANIFEST", "");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("gs://no-such-bucket/MANIFEST"), std::string::npos);
+  EXPECT_EQ(internal::OpenObjectStore("gs:///x").status().code(), StatusCode::kInvalidArgument);
+
+  // The store goes away: IOError naming the object, after the retries.
+  const std::string host = gcs_->host();
+  gcs_->Stop();
+  auto down = Open("x/");
+  auto failed = down->Get("MANIFEST", "");
+  EXPECT_EQ(failed.status().code(), StatusCode::kIOError);
+  EXPECT_NE(failed.status().message().find("gs://libsearch-test/x/MANIFEST"), std::string::npos)
+      << failed.status().ToString();
+
+  // No emulator, no token, no metadata server: what to set.
+  ::unsetenv("STORAGE_EMULATOR_HOST");
+  ::unsetenv("GOOGLE_OAUTH_ACCESS_TOKEN");
+  ::setenv("GCE_METADATA_HOST", host.c_str(), 1);  // Nothing listens there now.
+  auto no_auth = Open("x/")->Get("MANIFEST", "");
+  EXPECT_EQ(no_auth.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_auth.status().message().find("GOOGLE_OAUTH_ACCESS_TOKEN"), std::string::npos)
+      << no_auth.status().ToString();
+  ::unsetenv("GCE_METADATA_HOST");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
 #include "testing/test_util.h"
+#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {
@@ -135,7 +136,7 @@ TEST_F(CountOracleTest, UnionCountsMatchExhaustive) {
   ASSERT_GT(words_->size(), 200u);
   std::mt19937 rng(2026);
   int large = 0;
-  for (int qi = 0; qi < 1200; ++qi) {
+  for (int qi = 0; qi < testing::Rounds(1200); ++qi) {
     const int n = 1 + static_cast<int>(rng() % 8);
     std::vector<std::string> words;
     SearchRequest req;
@@ -155,7 +156,7 @@ TEST_F(CountOracleTest, UnionCountsMatchExhaustive) {
     ASSERT_EQ(resp.total, want) << req.query << " fields " << mask;
     large += want > num_docs_ / 4;
   }
-  EXPECT_GT(large, 200);  // Many unions cover much of the catalogue.
+  EXPECT_GT(large, testing::Rounds(200));  // Many unions cover much of the catalogue.
 }
 
 }  // namespace

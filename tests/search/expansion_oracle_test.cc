@@ -18,6 +18,7 @@
 #include "query/expand.h"
 #include "testing/test_util.h"
 #include "util/utf8.h"
+#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {
@@ -135,7 +136,7 @@ TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
                          "organic",   "juice",      "sugar"};
   std::mt19937 rng(99);
   int compared = 0;
-  for (int i = 0; i < 120; ++i) {
+  for (int i = 0; i < testing::Rounds(120); ++i) {
     std::string w = words[rng() % std::size(words)];
     SearchRequest base;
     if (rng() % 2) {
@@ -180,7 +181,7 @@ TEST_F(ExpansionOracleTest, VisitAllPathEqualsTopKPath) {
     ASSERT_EQ(facet, counts) << base.query;
     compared += want.total > 50;
   }
-  EXPECT_GT(compared, 40) << "most queries should have more matches than one page";
+  EXPECT_GT(compared, testing::Rounds(40)) << "most queries should have more matches than one page";
 }
 
 // The typo tier of each doc by the definition (search/typo_tiers.h,
@@ -299,7 +300,7 @@ TEST_F(ExpansionOracleTest, LowerTypoTiersRankFirst) {
   const TierOracle oracle(reader.get());
   std::mt19937 rng(8);
   std::vector<std::vector<std::string>> queries;
-  for (int i = 0; i < 80; ++i) {
+  for (int i = 0; i < testing::Rounds(80); ++i) {
     std::string w = kWords[rng() % 13];
     // Misspell, or keep the word right: typo expansions of a correct word
     // still add neighbours ("sugar" ~ "sugars" stems, "cheese" ~ "cheeses").
@@ -368,8 +369,8 @@ TEST_F(ExpansionOracleTest, LowerTypoTiersRankFirst) {
       ASSERT_EQ(got[k], want[k].doc) << req.query << " cursor rank " << k;
     }
   }
-  EXPECT_GT(mixed, 20) << "too few queries had two tiers";
-  EXPECT_GT(three, 2) << "too few queries had three tiers";
+  EXPECT_GT(mixed, testing::Rounds(20)) << "too few queries had two tiers";
+  EXPECT_GT(three, testing::Rounds(2)) << "too few queries had three tiers";
 }
 
 // "Did you mean" shows words as the catalogue spells them, not stems.

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "testing/test_util.h"
+#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {
@@ -61,7 +62,7 @@ TEST_F(FilterOracleTest, RandomRangesMatchBruteForce) {
       "organic", "cheese", "\"wheat flour\"", "juice"};
   std::mt19937 rng(8);
   int nonempty = 0;
-  for (int qi = 0; qi < 400; ++qi) {
+  for (int qi = 0; qi < testing::Rounds(400); ++qi) {
     const size_t field = rng() % std::size(kNumericFields);
     // Bounds from real values so ranges are selective but not empty.
     const auto& pick = (*values_)[rng() % values_->size()][field];
@@ -113,7 +114,7 @@ TEST_F(FilterOracleTest, RandomRangesMatchBruteForce) {
     }
     nonempty += !expected.empty();
   }
-  EXPECT_GT(nonempty, 200);
+  EXPECT_GT(nonempty, testing::Rounds(200));
 }
 
 // SearchRequest::filters restrict matches without touching scores: the

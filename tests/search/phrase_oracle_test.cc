@@ -19,6 +19,7 @@
 #include "analysis/analyzer.h"
 #include "testing/test_util.h"
 #include "util/small_float.h"
+#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {
@@ -175,7 +176,7 @@ TEST_F(PhraseOracleTest, RandomPhrasesMatchBruteForce) {
     return words;
   };
   int matched = 0, repeated = 0;
-  const int kQueries = 1500;
+  const int kQueries = testing::Rounds(1500);
   for (int qi = 0; qi < kQueries; ++qi) {
     std::vector<std::string> words;
     switch (qi % 5) {

@@ -10,6 +10,7 @@
 #include "analysis/analyzer.h"
 #include "testing/test_util.h"
 #include "util/small_float.h"
+#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {
@@ -174,7 +175,7 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
     return "w" + std::to_string(rng() % 2 ? rng() % 20 : rng() % kVocab);
   };
   int nonempty = 0;
-  const int kQueries = 1200;
+  const int kQueries = testing::Rounds(1200);
   for (int qi = 0; qi < kQueries; ++qi) {
     // 0 AND, 1 OR, 2 phrase, 3 AND with exclusion, 4 phrase AND a word
     // (the conjunction confirms the phrase only where the word matches too).

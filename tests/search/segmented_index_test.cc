@@ -19,6 +19,7 @@
 #include "storage/manifest.h"
 #include "testing/search_compare.h"
 #include "testing/test_util.h"
+#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {
@@ -181,7 +182,7 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
   EXPECT_GT((*live)->Info()->segments.size(), 5u);
   std::mt19937 rng(99);
   int compared = 0;
-  for (int q = 0; q < 1000; ++q) {
+  for (int q = 0; q < testing::Rounds(1000); ++q) {
     const SearchRequest req = testing::RandomProductRequest(rng, *names_);
     const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
     auto want = (*fresh)->Search(req);
@@ -193,7 +194,7 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
     if (::testing::Test::HasFailure()) return;
     compared += !want->hits.empty();
   }
-  EXPECT_GT(compared, 500);
+  EXPECT_GT(compared, testing::Rounds(500));
 }
 
 TEST_F(SegmentedIndexTest, CursorsPageLikeAFreshBuild) {

@@ -60,6 +60,7 @@ from ._request import (
     Operator as Operator,
     SearchOptions as SearchOptions,
 )
+from ._request_log import RequestLogger, query_hash
 from ._results import FacetCount, Hit, SearchResult
 from ._schema import FieldSpec, Schema
 from ._util import PathLike as PathLike
@@ -78,6 +79,8 @@ __all__ = [
     "handle_update_lambda_event",
     "handle_update_body",
     "handle_rebuild_event",
+    "RequestLogger",
+    "query_hash",
     "SearchResult",
     "Hit",
     "Facet",

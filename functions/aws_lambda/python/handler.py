@@ -13,9 +13,10 @@ calls), so both runtimes answer with the same bytes.
   ``Runtime.UnmarshalError``, as the C++ bootstrap does.
 
 Each request writes one JSON line to standard output (CloudWatch Logs keeps it), for the
-advisor's hourly log aggregates (``libsearch_advisor.logs``): time, surface, cold or warm,
-status, took_us, total, the query's length and a hash of it; the raw query only with
-``LIBSEARCH_LOG_QUERIES=1``, and no line at all with ``LIBSEARCH_REQUEST_LOG=0``.
+advisor's hourly log aggregates (``libsearch_advisor.logs``): the library's line
+(``libsearch.RequestLogger``, ``libsearch/request_log.h``), the same as the C++ bootstrap's;
+the raw query only with ``LIBSEARCH_LOG_QUERIES=1``, and no line at all with
+``LIBSEARCH_REQUEST_LOG=0``.
 
 The index is opened once, at import (the init phase), from the first of:
 ``$LIBSEARCH_INDEX`` (a path; ``s3://BUCKET/PREFIX``, an index in S3 that
@@ -29,13 +30,10 @@ check is logged and the last snapshot keeps serving.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
-import re
 import time
-import urllib.parse
 from typing import Any
 
 import libsearch
@@ -110,43 +108,9 @@ def _event_bytes(event: Any) -> bytes:
         return json.dumps(event, separators=(",", ":")).encode("ascii")
 
 
-_LOG = os.environ.get("LIBSEARCH_REQUEST_LOG", "1") != "0"
-_LOG_QUERIES = os.environ.get("LIBSEARCH_LOG_QUERIES") == "1"
-_STATUS = re.compile(rb'"statusCode":\s*(\d+)')
-_TOTAL = re.compile(rb'\\?"total\\?":(\d+)')
-_TOOK = re.compile(rb'\\?"took_us\\?":(\d+)')
-_cold = [True]  # The first request of this execution environment.
-
-
-def _query(event: Any) -> str:
-    """The search text of a direct invocation or an HTTP event ("" if there is none)."""
-    if not isinstance(event, dict):
-        return ""
-    if isinstance(event.get("query"), str):
-        return str(event["query"])
-    body = event.get("body")
-    if isinstance(body, str) and body:
-        try:
-            req = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
-            return str(req.get("query", "")) if isinstance(req, dict) else ""
-        except (ValueError, TypeError):
-            return ""
-    raw = event.get("rawQueryString")
-    return urllib.parse.parse_qs(raw).get("q", [""])[0] if isinstance(raw, str) else ""
-
-
-def _log(event: Any, status: int, payload: bytes, took_us: float) -> None:
-    q = _query(event)
-    head = payload[:200]
-    total, took = _TOTAL.search(head), _TOOK.search(head)
-    line = {"libsearch_request": 1, "time": round(time.time(), 3), "surface": "lambda-python", "cold": _cold[0],
-            "status": status, "took_us": int(took.group(1)) if took else round(took_us),
-            "total": int(total.group(1)) if total else None, "query_len": len(q),
-            "query_hash": hashlib.sha256(q.encode("utf-8", "replace")).hexdigest()[:16]}
-    if _LOG_QUERIES:
-        line["query"] = q
-    _cold[0] = False
-    print(json.dumps(line, separators=(",", ":")), flush=True)
+# The first line this execution environment writes is the cold one.
+_REQUEST_LOG = (libsearch.RequestLogger("lambda-python", os.environ.get("LIBSEARCH_LOG_QUERIES") == "1")
+                if os.environ.get("LIBSEARCH_REQUEST_LOG", "1") != "0" else None)
 
 
 def search(event: Any, context: Any) -> Any:
@@ -156,10 +120,11 @@ def search(event: Any, context: Any) -> Any:
         deadline_ms = time.time() * 1000.0 + context.get_remaining_time_in_millis()
     _refresh()
     t0 = time.perf_counter()
-    is_error, error_type, payload = REPLICA.index.handle_lambda_event(_event_bytes(event), deadline_ms)
-    if _LOG:
-        m = _STATUS.search(payload[:100]) if not is_error else None
-        _log(event, 500 if is_error else int(m.group(1)) if m else 200, payload, (time.perf_counter() - t0) * 1e6)
+    raw = _event_bytes(event)
+    is_error, error_type, payload = REPLICA.index.handle_lambda_event(raw, deadline_ms)
+    if _REQUEST_LOG is not None:
+        took_us = (time.perf_counter() - t0) * 1e6
+        print(_REQUEST_LOG.lambda_event(raw, (is_error, error_type, payload), took_us), flush=True)
     if is_error:
         raise RuntimeError(f"{error_type}: {payload.decode('utf-8', 'replace')}")
     return payload
