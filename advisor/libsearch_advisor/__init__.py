@@ -138,6 +138,16 @@ def _reasons(d: Decision, results: Sequence[OptionResult], bes: Sequence[BreakEv
         side = "below" if traffic.avg_qps < b.qps else "above"
         out.append(f"This traffic averages {_qps(traffic.avg_qps)} QPS, {side} the break-even of {_qps(b.qps)} QPS "
                    f"between {b.function_option} and {b.service_option} ({b.direction}).")
+    if rec.updates is not None:
+        from .updates import ITEMS
+
+        upd = {k: rec.cost.get(k, 0.0) for k in ITEMS}
+        polls = [r for r in results if r.updates is not None]
+        most = max(polls, key=lambda r: r.cost.get("refresh polls", 0.0))
+        out.append(f"Keeping the index fresh adds {_usd(sum(upd.values()))} a month to it ("
+                   + ", ".join(f"{k} {_usd(v)}" for k, v in upd.items()) + "; the section \"Keeping the index "
+                   f"fresh\" explains each). Its refresh polls grow with its instances and 1 / refresh_seconds: "
+                   f"{most.option.label} pays the most for them, {_usd(most.cost.get('refresh polls', 0.0))}.")
     if not free_tier:
         out.append("Costs exclude free tiers (--free-tier counts them; see the note under the cost table).")
     return out

@@ -32,6 +32,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--service", type=pathlib.Path, help="the libsearch-service binary (service)")
     p.add_argument("--cpp-zip", type=pathlib.Path, help="the lambda-cpp deployment zip (its size is reported)")
     p.add_argument("--python-zip", type=pathlib.Path, help="the lambda-python deployment zip (its size)")
+    p.add_argument("--catalogue", help="the catalogue as JSON Lines (plain or .gz): also measure the update side "
+                                       "(batches of change events, rebuilds) with the real library")
+    p.add_argument("--schema", help="the catalogue's schema (with --catalogue)")
     p.add_argument("--surfaces", help="comma-separated subset of lambda-cpp,lambda-python,gcf-python,service")
     p.add_argument("--cold-runs", type=int, default=10, help="fresh starts per surface (default 10)")
     p.add_argument("--warm", type=int, default=300, help="warm requests per surface (default 300)")
@@ -66,12 +69,16 @@ def main(argv: Optional[List[str]] = None) -> int:
                                   args.gcf_source, args.service, args.cpp_zip, args.python_zip)
             prof = profile(args.index, artefacts, args.queries,
                            args.surfaces.split(",") if args.surfaces else None, args.cold_runs, args.warm,
-                           args.gap_ms, args.repeats)
+                           args.gap_ms, args.repeats, catalogue=args.catalogue, schema=args.schema)
             prof.save(args.out)
             for name, s in prof.surfaces.items():
                 m = s.summary()
                 print(f"{name}: cold p50 {m['cold_p50_ms']:.1f} ms, warm p50 {m['warm_p50_ms']:.2f} ms, "
                       f"p99 {m['warm_p99_ms']:.2f} ms, CPU/query p50 {m['cpu_p50_ms']:.3f} ms")
+            if prof.updates:
+                u = prof.updates
+                print(f"updates: a batch commits in {u['commit_ms']:.1f} ms + {u['apply_ms_per_event']:.3f} ms per "
+                      f"event; a rebuild takes {u['rebuild_ms_per_1k']:.0f} ms per 1,000 products")
             print(f"wrote {args.out}")
             return 0
         if (args.traffic is None) == (args.logs is None):

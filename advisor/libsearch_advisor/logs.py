@@ -29,9 +29,10 @@ import datetime
 import json
 import math
 import pathlib
+import re
 import tempfile
 from collections import Counter, defaultdict
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -56,6 +57,24 @@ def parse_lines(lines: Iterable[str]) -> List[Dict[str, Any]]:
         if isinstance(rec, dict) and rec.get(MARK) == 1 and isinstance(rec.get("time"), (int, float)):
             out.append(rec)
     return out
+
+
+def unwrap_log_entries(lines: Iterable[str]) -> Iterator[str]:
+    """The lines as the surfaces wrote them. A Cloud Logging export (a log sink to a Cloud Storage
+    bucket) holds one LogEntry per line, with the surface's JSON line as its jsonPayload; other
+    lines (CloudWatch Logs through Firehose, a directory of raw logs) pass unchanged."""
+    for line in lines:
+        s = line.strip()
+        if s.startswith("{") and '"jsonPayload"' in s:
+            try:
+                rec = json.loads(s)
+            except json.JSONDecodeError:
+                rec = None
+            payload = rec.get("jsonPayload") if isinstance(rec, dict) else None
+            if isinstance(payload, dict):
+                yield json.dumps(payload)
+                continue
+        yield line
 
 
 def _pa() -> Any:
@@ -112,6 +131,25 @@ def aggregate(records: Iterable[Dict[str, Any]], hour_start: float, out_dir: pat
     return d
 
 
+_HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
+
+
+def may_hold(key: str, hour_start: float) -> bool:
+    """Whether a log object may hold lines of the hour starting at `hour_start`. Objects under a
+    delivery-time folder YYYY/MM/DD/HH/ (Firehose's default, UTC) hold lines of that hour or the
+    one before (delivery lags the line by at most Firehose's 15-minute buffer), so the others are
+    not read; any other key may hold anything and is read."""
+    m = _HOUR_PATH.search(key)
+    if not m:
+        return True
+    y, mo, d, h = (int(x) for x in m.groups())
+    try:
+        t = datetime.datetime(y, mo, d, h, tzinfo=datetime.timezone.utc).timestamp()
+    except ValueError:
+        return True
+    return hour_start <= t <= hour_start + 3600
+
+
 def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_prefix: str = "aggregates/",
                s3: Any = None) -> str:
     """The scheduled function's work for one hour: reads every log object under `log_prefix` of
@@ -125,28 +163,42 @@ def hourly_job(source: str, hour_start: float, log_prefix: str = "logs/", out_pr
         lines: List[str] = []
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=log_prefix):
             for obj in page.get("Contents", []):
+                if not may_hold(obj["Key"][len(log_prefix):], hour_start):
+                    continue
                 lines += client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode(
                     "utf-8", "replace").splitlines()
         with tempfile.TemporaryDirectory() as tmp:
-            d = aggregate(parse_lines(lines), hour_start, pathlib.Path(tmp))
+            d = aggregate(parse_lines(unwrap_log_entries(lines)), hour_start, pathlib.Path(tmp))
             for f in d.iterdir():
                 key = f"{out_prefix}{partition_dir(hour_start)}/{f.name}"
                 client.upload_file(str(f), bucket, key)
         return f"s3://{bucket}/{out_prefix}{partition_dir(hour_start)}/"
     root = pathlib.Path(source)
-    lines = [ln for f in sorted((root / log_prefix).rglob("*")) if f.is_file()
+    base = root / log_prefix
+    lines = [ln for f in sorted(base.rglob("*")) if f.is_file() and may_hold(f.relative_to(base).as_posix(), hour_start)
              for ln in f.read_text(errors="replace").splitlines()]
-    return str(aggregate(parse_lines(lines), hour_start, root / out_prefix))
+    return str(aggregate(parse_lines(unwrap_log_entries(lines)), hour_start, root / out_prefix))
 
 
 def handler(event: Dict[str, Any], context: Any) -> Dict[str, str]:
-    """Lambda entry point for an EventBridge Scheduler rule (hourly): aggregates the hour before the
-    event's `time` (ISO 8601). The source comes from $LIBSEARCH_LOG_SOURCE (s3://bucket or a dir)."""
+    """The scheduled function's entry point (functions/aws_lambda/python/logs_hourly.py, functions/gcp/
+    logs_hourly.py): aggregates the hour before the event's `time` (ISO 8601; EventBridge Scheduler's
+    <aws.scheduler.scheduled-time>, or now if absent), or the hour starting at its `hour` (a backfill).
+    The source comes from $LIBSEARCH_LOG_SOURCE (s3://bucket or a directory), the prefixes from
+    $LIBSEARCH_LOG_PREFIX (default logs/) and $LIBSEARCH_AGGREGATE_PREFIX (default aggregates/)."""
     import os
 
-    when = datetime.datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).timestamp()
-    hour = math.floor(when / 3600.0) * 3600.0 - 3600.0
-    return {"partition": hourly_job(os.environ["LIBSEARCH_LOG_SOURCE"], hour)}
+    def when(text: Any) -> float:
+        return datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+
+    if event.get("hour"):
+        hour = math.floor(when(event["hour"]) / 3600.0) * 3600.0
+    else:
+        now = when(event["time"]) if event.get("time") else datetime.datetime.now(datetime.timezone.utc).timestamp()
+        hour = math.floor(now / 3600.0) * 3600.0 - 3600.0
+    return {"partition": hourly_job(os.environ["LIBSEARCH_LOG_SOURCE"], hour,
+                                    os.environ.get("LIBSEARCH_LOG_PREFIX", "logs/"),
+                                    os.environ.get("LIBSEARCH_AGGREGATE_PREFIX", "aggregates/"))}
 
 
 def load_partitions(path: str, name: Optional[str] = None) -> Trace:

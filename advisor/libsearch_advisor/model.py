@@ -37,15 +37,26 @@ from .options import (
     FunctionOption,
     HybridOption,
     Option,
+    ServiceOption,
     Usage,
     monthly_cost,
-    rebuilds,
     required_prices,
 )
 from .prices import MONTH_HOURS, Prices
 from .profile import Profile, SurfaceProfile
 from .simulate import Autoscale, simulate_fleet, simulate_pool
 from .traffic import DAY, Trace, Traffic
+from .updates import (
+    DEFAULT_COSTS,
+    PRICES_AWS,
+    PRICES_GCP,
+    Replicas,
+    UpdateCosts,
+    UpdateUsage,
+    bill as update_bill,
+    replicas_of_function,
+    replicas_of_service,
+)
 
 DEFAULT_CAP = 200_000
 INTERVAL_CAP = 50_000  # Requests a day per interval run (each repeat is a few times fewer samples anyway).
@@ -87,8 +98,7 @@ class OptionResult:
     p99_range: Range = (math.nan, math.nan)
     cold_range: Range = (math.nan, math.nan)
     cost_runs: List[float] = field(default_factory=list)  # The monthly cost in each run (main first).
-    updates_where: str = ""  # Where index rebuilds run (traffic with "updates").
-    updates_on_functions: float = 0.0  # What they would cost as Lambda invocations.
+    updates: Optional[UpdateUsage] = None  # The update side's counts (traffic with "updates").
 
     def __post_init__(self) -> None:
         if math.isnan(self.cost_range[0]):
@@ -183,6 +193,9 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
             profile.surface(o.fn_surface, o.name)
         for name in required_prices(o):
             prices[name]
+        if traffic.updates is not None:
+            for name in PRICES_GCP if cloud_of(o) == "gcp" else PRICES_AWS:
+                prices[name]
     out = []
     # Every option sees the same arrivals (common random numbers), so differences between
     # options are the options', not sampling noise; each draws its service times separately.
@@ -266,15 +279,40 @@ def evaluate(profile: Profile, traffic: Traffic, options: Sequence[Option], pric
         is_fn = isinstance(o, FunctionOption) or isinstance(o, HybridOption)
         one_cold = (float(np.median(cold if isinstance(o, FunctionOption) else fcold)) + rtt_ms) if is_fn else 0.0
         bill, bill_free = monthly_cost(o, u, prices, free_tier), monthly_cost(o, u, prices, True)
-        where, on_fn = "", 0.0
-        upd = traffic.updates
-        if upd is not None and upd.rebuilds_per_day > 0 and upd.rebuild_cpu_s > 0:
-            cost, where, on_fn = rebuilds(o, u, upd.rebuilds_per_day, upd.rebuild_cpu_s, upd.rebuild_memory_mb, prices)
-            bill["updates"] = bill_free["updates"] = cost
+        upd_use = None
+        if traffic.updates is not None:
+            rep = replicas(o, u, colds, traffic.updates.refresh_seconds)
+            costs, idx = update_costs(profile), float(profile.index.get("bytes") or 0) or None
+            items, upd_use = update_bill(cloud_of(o), traffic.updates, costs, rep, prices, free_tier, idx)
+            bill.update(items)
+            bill_free.update(update_bill(cloud_of(o), traffic.updates, costs, rep, prices, True, idx)[0])
         out.append(OptionResult(o, bill, u, _wquantile(lat_all, w_all, 0.5),
                                 _wquantile(lat_all, w_all, 0.99), colds / req if req else 0.0, lat_all, w_all,
-                                one_cold, bill_free, billed_from, updates_where=where, updates_on_functions=on_fn))
+                                one_cold, bill_free, billed_from, updates=upd_use))
     return out
+
+
+def cloud_of(o: Option) -> str:
+    """Where an option's update side runs: its own cloud's queue, functions and object store."""
+    gcp = o.platform in ("cloudrun_request", "cloudrun_instance")
+    return "gcp" if gcp else "aws"
+
+
+def update_costs(profile: Profile) -> UpdateCosts:
+    """The profile's measured update costs, else the committed defaults (updates.DEFAULT_COSTS)."""
+    return UpdateCosts.from_json(profile.updates) if profile.updates else DEFAULT_COSTS
+
+
+def replicas(o: Option, u: Usage, colds: float, refresh_s: float) -> Replicas:
+    """How option `o`'s serving instances follow the index (updates.Replicas)."""
+    if isinstance(o, FunctionOption):
+        return replicas_of_function(u.requests, u.instance_seconds, colds, refresh_s)
+    if isinstance(o, ServiceOption):
+        return replicas_of_service(u.instance_seconds, u.peak_instances, refresh_s)
+    # Hybrid: the base fleet checks in the background; an overflow function at most once a request.
+    base = replicas_of_service(u.instance_seconds, 1, refresh_s)
+    return Replicas(base.polls + u.fn_requests, refresh_s, colds + 1.0, base.mean_instances,
+                    "the base fleet checks every refresh_seconds; an overflow function at most once a request")
 
 
 def _with_surfaces(profile: Profile, pick: Callable[[str, SurfaceProfile], SurfaceProfile]) -> Profile:

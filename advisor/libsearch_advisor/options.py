@@ -368,35 +368,6 @@ def monthly_cost(o: Option, u: Usage, p: Prices, free_tier: bool = False) -> Dic
     return {**bill, **_egress_logs("gcp" if o.platform == "cloudrun_instance" else "aws", u, p, free)}
 
 
-def rebuilds_on_functions(rebuilds_per_day: float, cpu_s: float, memory_mb: float, p: Prices) -> float:
-    """Monthly cost of running each index rebuild as a Lambda invocation (x86) of `memory_mb`:
-    its CPU seconds, slowed below 1,769 MB (one vCPU), billed as GB-s, plus the request fee."""
-    n = rebuilds_per_day * MONTH_HOURS / 24.0
-    seconds = cpu_s * max(1.0, LAMBDA_MB_PER_VCPU / memory_mb)
-    return n * (seconds * memory_mb / 1024.0 * p["lambda_x86_gb_s"] + p["lambda_requests_per_million"] / 1e6)
-
-
-def rebuilds(o: Option, u: Usage, rebuilds_per_day: float, cpu_s: float, memory_mb: float,
-             p: Prices) -> "tuple[float, str, float]":
-    """Where option `o` runs its index rebuilds: (monthly cost, where, the cost on functions).
-
-    Functions and the hybrid run them as Lambda invocations. A service runs them in place when an
-    instance has the memory and the fleet's spare CPU over the month covers them (cost $0, but a
-    rebuild then shares an instance with searches); otherwise on functions."""
-    fn = rebuilds_on_functions(rebuilds_per_day, cpu_s, memory_mb, p)
-    if not isinstance(o, ServiceOption):
-        aws = o.platform in ("lambda", "hybrid")
-        return fn, "on functions (one Lambda invocation per rebuild)" if aws else \
-            "on functions (one invocation per rebuild, priced as Lambda)", fn
-    spare = u.instance_seconds * o.vcpu - u.cpu_s
-    need = rebuilds_per_day * MONTH_HOURS / 24.0 * cpu_s
-    if o.memory_gb * 1024.0 < memory_mb:
-        return fn, f"on functions: an instance has {o.memory_gb:g} GB, a rebuild needs {memory_mb:g} MB", fn
-    if spare < need:
-        return fn, "on functions: the fleet has no spare CPU for them", fn
-    return 0.0, f"in the service, on spare CPU ({need / max(spare, 1e-9):.1%} of it)", fn
-
-
 _AWS_EXTRA = ["aws_egress_gb", "aws_free_egress_gb", "cloudwatch_logs_gb", "cloudwatch_free_logs_gb"]
 _GCP_EXTRA = ["gcp_egress_gib", "gcp_free_egress_gib", "cloud_logging_gib", "cloud_logging_free_gib"]
 _ALB = ["alb_hour", "alb_lcu_hour"]

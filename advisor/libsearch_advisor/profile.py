@@ -480,6 +480,8 @@ class Profile:
     machine: Dict[str, Any] = field(default_factory=dict)
     index: Dict[str, Any] = field(default_factory=dict)
     method: str = ""
+    # The update side's measured costs (libsearch_advisor.updates.UpdateCosts as a dict), if measured.
+    updates: Dict[str, Any] = field(default_factory=dict)
 
     def load_warning(self) -> Optional[str]:
         """A warning if the machine was busy while this profile was measured (the 1-minute load
@@ -544,7 +546,7 @@ class Profile:
                                    f"sample counts")
             surfaces[name] = sp
         return Profile(surfaces, str(raw.get("date", "")), dict(raw.get("machine") or {}),
-                       dict(raw.get("index") or {}), str(raw.get("method", "")))
+                       dict(raw.get("index") or {}), str(raw.get("method", "")), dict(raw.get("updates") or {}))
 
 
 def load_profile(path: Union[str, pathlib.Path]) -> Profile:
@@ -580,7 +582,9 @@ def read_queries(path: Union[str, pathlib.Path]) -> List[str]:
 def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
             queries: Optional[Union[str, pathlib.Path]] = None, surfaces: Optional[Sequence[str]] = None,
             cold_runs: int = 10, warm: int = 300, gap_ms: float = 100.0,
-            repeats: int = 3, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Profile:
+            repeats: int = 3, log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True),
+            catalogue: Optional[Union[str, pathlib.Path]] = None,
+            schema: Optional[Union[str, pathlib.Path]] = None) -> Profile:
     """Measures each surface on this machine (see the module docstring).
 
     Requests and cold starts are `gap_ms` apart: an isolated request (an idle moment before it, as
@@ -588,7 +592,8 @@ def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
     after another (idle CPUs and cold caches), and the model should see the former.
 
     Surfaces whose `artefacts` are not given or not there are skipped with a message; none
-    runnable is an error.
+    runnable is an error. With `catalogue` (JSON Lines, plain or .gz) and its `schema`, the update
+    side's costs are measured too (libsearch_advisor.update_profile).
     """
     index = pathlib.Path(index).resolve()
     if repeats < 1 or cold_runs < repeats or warm < repeats:
@@ -673,6 +678,14 @@ def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
             pkg.stat().st_size if pkg is not None and pkg.is_file() else None, faults, durations,
             statistics.median(w.response_bytes for w in ws if w.response_bytes is not None),
             statistics.fmean(logs) if logs else None, samples[name]["reps"])
+    updates: Dict[str, Any] = {}
+    if catalogue is not None:
+        if schema is None:
+            raise ProfileError("measuring the update costs needs the catalogue's schema as well (--schema)")
+        from .update_profile import measure_update_costs
+
+        log(f"profile: update costs: batches of change events and rebuilds of {pathlib.Path(catalogue).name}")
+        updates = measure_update_costs(catalogue, schema).to_json()
     return Profile(out, datetime.date.today().isoformat(),
                    {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version(), "kernel": platform.release(),
@@ -680,4 +693,5 @@ def profile(index: Union[str, pathlib.Path], artefacts: Artefacts,
                    {"path": str(index), "bytes": index.stat().st_size},
                    f"libsearch_advisor.profile: {repeats} repeats of {cold_runs} cold starts (spawn to first answer) "
                    f"and {warm} warm sequential requests in all (client round trip; runtime CPU from /proc "
-                   f"schedstat; Lambda: the runtime's REPORT Duration), {gap_ms:g} ms of idle before each")
+                   f"schedstat; Lambda: the runtime's REPORT Duration), {gap_ms:g} ms of idle before each",
+                   updates)

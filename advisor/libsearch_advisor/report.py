@@ -16,13 +16,14 @@ from .options import FREE_TIER_NOTE, FunctionOption
 from .prices import MONTH_HOURS, Prices
 from .profile import Profile, percentile
 from .traffic import Trace, Traffic
+from .updates import GC_GRACE_S, ITEMS as UPDATE_ITEMS, S3_MB_S, S3_REQUEST_MS, SQS_IDLE_POLLERS
 
 if TYPE_CHECKING:
     from . import Advice
 
 # The bill's items, in the order of the tables' columns.
-ITEMS = ("compute", "requests", "front door", "load balancer", "always warm", "overflow functions", "egress", "logs",
-         "updates")
+ITEMS = ("compute", "requests", "front door", "load balancer", "always warm", "overflow functions", "egress",
+         "logs") + UPDATE_ITEMS
 
 
 def _usd(x: float) -> str:
@@ -245,20 +246,8 @@ def markdown(advice: "Advice", traffic: Traffic, profile: Profile, prices: Price
         L.append(f"| {_label(r)} | " + " | ".join(row) + f" | {_usd(sum(r.cost_free_tier.values()))} |")
     L += ["", f"Free tiers: {FREE_TIER_NOTE} They are {'counted' if free_tier else 'not counted'} above "
               f"({'--free-tier' if free_tier else 'add --free-tier to count them'}).", ""]
-    upd = traffic.updates
-    if upd is not None and upd.rebuilds_per_day > 0 and upd.rebuild_cpu_s > 0:
-        L += ["## Index updates", "",
-              f"{upd.rebuilds_per_day:g} rebuilds a day, {upd.rebuild_cpu_s:g} CPU seconds and {upd.rebuild_memory_mb:g} "
-              f"MB each (the traffic file's \"updates\"). Functions cannot rebuild in the background, so function "
-              f"options run them as Lambda invocations; a service runs them in place when it has the memory and "
-              f"spare CPU. Searching on a service with the updates on functions (the hybrid of search and updates) "
-              f"wins when an instance lacks the memory or spare CPU, or when searches must not share an instance "
-              f"with a rebuild (its latency); otherwise it adds the functions' cost to a rebuild that was free.", "",
-              "| option | where the rebuilds run | their cost | on functions instead |", "|---|---|---:|---:|"]
-        for r in sorted(results, key=lambda r: r.monthly_cost):
-            L.append(f"| {_label(r)} | {r.updates_where} | {_usd(r.cost.get('updates', 0.0))} | "
-                     f"{_usd(r.updates_on_functions)} |")
-        L.append("")
+    if traffic.updates is not None:
+        L += updates_section(results, traffic, profile)
     L += ["## Charts", ""] + [f"![{c}]({c})" for c in charts]
     L += ["", "## Break-even", ""]
     if bes:
@@ -334,9 +323,89 @@ def markdown(advice: "Advice", traffic: Traffic, profile: Profile, prices: Price
           "(Lambda: its START/END/REPORT lines); the load balancer is billed by LCU, the largest of new "
           "connections (requests / requests_per_connection), active connections, processed bytes and rules. "
           "Windows and their scaling to a month, intervals and the tie rule: libsearch_advisor.model (docstring). "
-          "Not modelled: tiered discounts beyond the first tier, Savings Plans, storage of the index (S3, image "
-          "registry), NAT gateways."]
+          "The update side (traffic files with \"updates\"): libsearch_advisor.updates (docstring). "
+          "Not modelled: tiered discounts beyond the first tier, Savings Plans, the image registry, NAT gateways, "
+          "commits retried after a conflict."]
     return "\n".join(L) + "\n"
+
+
+def updates_section(results: Sequence[OptionResult], traffic: Traffic, profile: Profile) -> List[str]:
+    """The report's section on the update side (libsearch_advisor.updates)."""
+    from .model import cloud_of, update_costs
+
+    u = traffic.updates
+    assert u is not None
+    c = update_costs(profile)
+    rs = sorted((r for r in results if r.updates is not None), key=lambda r: r.monthly_cost)
+    if not rs:
+        return []
+    first = {cloud: next((r.updates for r in rs if r.updates is not None and r.updates.cloud == cloud), None)
+             for cloud in ("aws", "gcp")}
+    events = f"{u.event_rate:.4g} change events a second ({u.event_rate * 86400:,.0f} a day, shape {u.events_shape})"
+    L = ["## Keeping the index fresh: updates, rebuilds, refreshes", "",
+         f"The traffic file's \"updates\": {events}; SQS batches of up to {u.batch_size:g} events with a "
+         f"{u.batch_window_s:g} s window (Pub/Sub: {u.events_per_message:g} event(s) a message); {u.rebuilds_per_day:g} "
+         f"rebuilds a day of {_count(first['aws'].products if first['aws'] else (first['gcp'].products if first['gcp'] else 0))} "
+         f"products; serving instances check the manifest every {u.refresh_seconds:g} s.", "",
+         "Every option gets its updates the same way (README \"Keeping the catalogue fresh\"): the catalogue system "
+         "sends change events to a queue, the update function applies each batch as one commit to the index in "
+         "object storage, a scheduled function rebuilds the index from the hourly export, and every serving "
+         "instance, function or service, checks the manifest (a conditional GET) and downloads new files. AWS "
+         "options use SQS, a Lambda update function (C++ bootstrap, handler update, "
+         f"{u.update_memory_mb:g} MB), S3 and EventBridge Scheduler starting a Lambda rebuild ({u.rebuild_memory_mb:g} MB); "
+         "Google Cloud options a Pub/Sub push to the Cloud Run update function, Cloud Storage (gs://) and "
+         "Cloud Scheduler starting the Cloud Run rebuild function (4 GiB, 2 vCPU). A service needs no other "
+         "machinery: its instances refresh in the background, the functions do the writing.", "",
+         "The items in the cost tables above:", "",
+         "- **update function**: one invocation per batch (SQS: a batch closes after the window or at the batch "
+         "size, so it holds min(batch size, 1 + rate x window) events; Pub/Sub: one per message), billed for the "
+         f"measured commit plus the measured time per event, plus {S3_REQUEST_MS:g} ms per object-store request "
+         "(an assumption: the measurement used a local store);",
+         f"- **queue**: SQS requests (a send per event, a receive and a delete per 10 messages of a batch, and the "
+         f"event source's {SQS_IDLE_POLLERS} idle long polls every 20 s); Pub/Sub: publish and push bytes, at "
+         "least 1,000 a message;",
+         "- **index storage**: each commit's PUTs (new files, change log, MANIFEST), LIST (garbage collection) and "
+         f"GET (MANIFEST), the rebuilds', and storage: the index, the replaced files kept for the {GC_GRACE_S / 60:g} "
+         "min grace period, and the change logs (kept a day past a rebuild);",
+         "- **refresh polls**: every serving instance's manifest checks (a service instance every refresh_seconds; "
+         "a function instance before a request once refresh_seconds have passed), the new files a check finds, the "
+         "whole index for each new instance and for every instance after a rebuild. This grows with the number of "
+         "instances and with 1 / refresh_seconds, not with the events;",
+         f"- **rebuilds**: the rebuild function's duration (measured time per 1,000 products, plus moving the "
+         f"export and the index at {S3_MB_S:g} MB/s) and the scheduler.", "",
+         "| option | cloud | how its instances refresh | manifest checks a month | object reads for them | "
+         + " | ".join(UPDATE_ITEMS) + " |", "|---|---|---|---:|---:|" + "---:|" * len(UPDATE_ITEMS)]
+    for r in rs:
+        uu = r.updates
+        assert uu is not None
+        L.append(f"| {_label(r)} | {cloud_of(r.option)} | {uu.replicas} | {_count(uu.polls)} | {_count(uu.poll_reads)} | "
+                 + " | ".join(_usd(r.cost.get(k, 0.0)) for k in UPDATE_ITEMS) + " |")
+    L += ["", "What the update side does in a month, per cloud (the same for every option there):", "",
+          "| cloud | events | update invocations (commits) | mean batch | billed seconds | queue | object writes | "
+          "object reads (commits, rebuilds) | stored GB | rebuilds | one rebuild, s |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for cloud, uu in first.items():
+        if uu is None:
+            continue
+        queue = f"{_count(uu.queue_requests)} requests" if cloud == "aws" else \
+            f"{uu.queue_requests / 1024 ** 3:,.2f} GiB billed"
+        L.append(f"| {cloud} | {_count(uu.events)} | {_count(uu.invocations)} | {uu.mean_batch:.1f} | "
+                 f"{uu.billed_s:,.0f} | {queue} | {_count(uu.writes)} | {_count(uu.reads)} | {uu.stored_gb:.3f} | "
+                 f"{_count(uu.rebuilds)} | {uu.rebuild_s:,.1f} |")
+    warnings = sorted({w for uu in first.values() if uu is not None for w in uu.warnings})
+    L += [""] + [f"> **Warning:** {w}" for w in warnings] + ([""] if warnings else [])
+    L += [f"Measured update costs ({c.source}): a batch commits in {c.commit_ms:.1f} ms plus "
+          f"{c.apply_ms_per_event:.3f} ms per event, uploading {c.files_per_commit:.1f} objects "
+          f"({c.bytes_per_commit / 1e3:,.0f} KB); a change log line is {c.change_bytes_per_event:.0f} bytes; a rebuild "
+          f"takes {c.rebuild_ms_per_1k:,.0f} ms per 1,000 products and publishes {c.files_per_index:.0f} objects "
+          f"({c.index_bytes_per_1k / 1e3:,.0f} KB per 1,000 products); the export holds "
+          f"{c.export_bytes_per_product:,.0f} bytes a product. Measure your own with `libsearch-advisor profile "
+          f"--catalogue FILE --schema FILE`.", ""]
+    return L
+
+
+def _count(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
 
 
 def _inline(text: str) -> str:

@@ -25,25 +25,70 @@ REL_TOL = 1e-9
 MIN_TRACE_S = 1.0
 _FIELDS = {"name", "avg_qps", "peak_qps", "shape", "burstiness", "spikes_per_day", "spike_minutes", "trace",
            "description", "updates"}
-_UPDATE_FIELDS = {"rebuilds_per_day", "rebuild_cpu_s", "rebuild_memory_mb"}
+_UPDATE_NUMBERS = ("rebuilds_per_day", "rebuild_cpu_s", "rebuild_memory_mb", "events_per_second", "events_per_day",
+                   "batch_size", "batch_window_s", "export_products", "export_mb", "refresh_seconds",
+                   "update_memory_mb", "events_per_message")
+_UPDATE_FIELDS = set(_UPDATE_NUMBERS) | {"events_shape"}
 
 
 @dataclass(frozen=True)
 class Updates:
-    """Index rebuilds besides the searches ("updates" in a traffic file): how often, the CPU seconds
-    one takes (the `libsearch index` run's user time) and the memory it needs."""
+    """The live index's update side ("updates" in a traffic file; README "Keeping the catalogue
+    fresh"): change events through a queue to the update function, the scheduled rebuild of the
+    catalogue export, and the serving instances' refresh of the manifest. Defaults are the SAM
+    template's (functions/aws_lambda/template.yaml). Priced by libsearch_advisor.updates.
+
+    * events_per_second, or events_per_day: change events (price, stock, ...), spread over the day
+      by events_shape (flat, business_hours, diurnal, spiky: at the shape's highest peak);
+    * batch_size / batch_window_s: the SQS event source's BatchSize and
+      MaximumBatchingWindowInSeconds (one batch = one invocation = one commit);
+    * events_per_message: events per Pub/Sub message (a push delivers one message per invocation);
+    * export_products, or export_mb (uncompressed JSON Lines): the catalogue the rebuild reads;
+      neither: the profiled index's catalogue;
+    * rebuilds_per_day; rebuild_cpu_s: one rebuild's CPU seconds if known (0: from the profile's
+      measured time per 1,000 products); rebuild_memory_mb and update_memory_mb: the functions';
+    * refresh_seconds: how often a serving instance checks the manifest (LIBSEARCH_REFRESH_SECONDS).
+    """
 
     rebuilds_per_day: float = 0.0
     rebuild_cpu_s: float = 0.0
-    rebuild_memory_mb: float = 2048.0
+    rebuild_memory_mb: float = 3008.0
+    events_per_second: float = 0.0
+    events_per_day: float = 0.0
+    events_shape: str = "flat"
+    batch_size: float = 100.0
+    batch_window_s: float = 2.0
+    export_products: float = 0.0
+    export_mb: float = 0.0
+    refresh_seconds: float = 10.0
+    update_memory_mb: float = 1024.0
+    events_per_message: float = 1.0
 
     def __post_init__(self) -> None:
-        for k in _UPDATE_FIELDS:
+        for k in _UPDATE_NUMBERS:
             v = getattr(self, k)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                 raise TrafficError(f"updates: {k} = {v!r}; it must be a finite number >= 0")
-        if self.rebuild_memory_mb <= 0:
-            raise TrafficError("updates: rebuild_memory_mb must be > 0")
+        for k in ("rebuild_memory_mb", "update_memory_mb", "refresh_seconds"):
+            if getattr(self, k) <= 0:
+                raise TrafficError(f"updates: {k} must be > 0")
+        if self.events_per_second and self.events_per_day:
+            raise TrafficError("updates: give events_per_second or events_per_day, not both")
+        if self.export_products and self.export_mb:
+            raise TrafficError("updates: give export_products or export_mb, not both")
+        if self.events_shape not in SHAPES:
+            raise TrafficError(f"updates: unknown events_shape '{self.events_shape}'; use one of {', '.join(SHAPES)}")
+        if not 1 <= self.batch_size <= 10_000 or self.batch_size != int(self.batch_size):
+            raise TrafficError(f"updates: batch_size = {self.batch_size}; SQS allows an integer from 1 to 10,000")
+        if self.batch_window_s > 300:
+            raise TrafficError(f"updates: batch_window_s = {self.batch_window_s}; SQS allows at most 300 s")
+        if self.events_per_message < 1:
+            raise TrafficError("updates: events_per_message must be >= 1")
+
+    @property
+    def event_rate(self) -> float:
+        """Change events per second, on average over the day."""
+        return self.events_per_second or self.events_per_day / DAY
 
 
 @dataclass(frozen=True)
@@ -234,7 +279,8 @@ def traffic_from_json(raw: Any, where: str, base: Optional[pathlib.Path] = None)
     if "updates" in raw:
         u = raw["updates"]
         if not isinstance(u, dict) or set(u) - _UPDATE_FIELDS:
-            raise TrafficError(f"{where}: \"updates\" must be an object with {', '.join(sorted(_UPDATE_FIELDS))}")
+            raise TrafficError(f"{where}: \"updates\" must be an object with some of "
+                               f"{', '.join(sorted(_UPDATE_FIELDS))}")
         try:
             updates = Updates(**u)
         except TrafficError as e:

@@ -100,3 +100,27 @@ def test_hourly_job_on_s3_under_moto(tmp_path: pathlib.Path, monkeypatch: pytest
     assert per_hour(trace.times + HOUR0) == per_hour(times)
     a = advise(synthetic_profile(), trace, cap=20_000, sweep_qps=[0.1, 10])
     assert a.results[0].usage.requests == pytest.approx(len(times) / 3 * 730, rel=0.001)
+
+
+def test_only_the_hours_folders_are_read() -> None:
+    # Firehose's delivery-time folders: the hour's own and the next (late lines); other keys always.
+    from libsearch_advisor.logs import may_hold
+
+    ten = 1_796_637_600.0  # 2026-12-07 10:00 UTC
+    assert may_hold("2026/12/07/10/stream-1", ten) and may_hold("2026/12/07/11/stream-1", ten)
+    assert not may_hold("2026/12/07/09/stream-1", ten) and not may_hold("2026/12/07/12/stream-1", ten)
+    assert not may_hold("2026/12/06/10/stream-1", ten)
+    assert may_hold("stream-1.log", ten) and may_hold("2026/13/07/10/odd", ten)
+
+
+def test_cloud_logging_entries_are_unwrapped() -> None:
+    # A log sink's LogEntry carries the surface's line as its jsonPayload; raw lines pass unchanged.
+    from libsearch_advisor.logs import parse_lines, unwrap_log_entries
+
+    line = {"libsearch_request": 1, "time": 1796637600.5, "surface": "gcf-python", "status": 200, "total": 3}
+    entries = [json.dumps({"insertId": "a", "jsonPayload": line, "timestamp": "2026-12-07T10:00:00.5Z"}),
+               json.dumps({"insertId": "b", "textPayload": "Default STARTUP TCP probe succeeded"}),
+               json.dumps({**line, "time": 1796637601.0}), "not json {", '{"jsonPayload": 3}']
+    out = list(unwrap_log_entries(entries))
+    assert json.loads(out[0]) == line and out[1:] == entries[1:]
+    assert [r["time"] for r in parse_lines(out)] == [1796637600.5, 1796637601.0]

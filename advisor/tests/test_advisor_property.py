@@ -1,5 +1,6 @@
 """Acceptance 1 of issue 20: any valid traffic file (flat, shaped, traced; 0.01-10,000 QPS) produces a
-report, and none crashes.
+report, and none crashes; with or without an "updates" object (issue 18: events, batching, export,
+rebuilds, refresh), whose items are then in every option's bill.
 
 Hypothesis draws traffic files within the documented limits and writes them as a user would; each
 goes through `advise` with a report written (a small simulation cap and sweep grid keep it quick: the
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from libsearch_advisor import advise, load_traffic
 from libsearch_advisor.model import MULTIPLES, scaled
 from libsearch_advisor.traffic import SHAPES, TrafficProfile
+from libsearch_advisor.updates import ITEMS as UPDATE_ITEMS
 
 from advisor_util import synthetic_profile
 
@@ -54,7 +56,40 @@ def traffic_files(draw: st.DrawFn) -> dict:
         raw["peak_qps"] = draw(st.sampled_from([avg, top, avg + (top - avg) * draw(st.floats(0, 1))]))
     elif draw(st.booleans()):
         raw["peak_qps"] = avg
+    if draw(st.booleans()):
+        raw["updates"] = draw(update_objects())
     return raw
+
+
+@st.composite
+def update_objects(draw: st.DrawFn) -> dict:
+    """A valid "updates" object: any subset of its fields, each anywhere in its allowed range."""
+    u: dict = {}
+    rate = st.floats(min_value=0, max_value=2_000, allow_nan=False, allow_infinity=False)
+    which = draw(st.sampled_from(["events_per_second", "events_per_day", None]))
+    if which == "events_per_second":
+        u[which] = draw(rate)
+    elif which == "events_per_day":
+        u[which] = draw(rate) * 86_400
+    if draw(st.booleans()):
+        u["events_shape"] = draw(st.sampled_from(SHAPES))
+    if draw(st.booleans()):
+        u["batch_size"] = draw(st.integers(1, 10_000))
+    if draw(st.booleans()):
+        u["batch_window_s"] = draw(st.floats(0, 300))
+    if draw(st.booleans()):
+        u["export_products"] = draw(st.floats(1, 5e7))
+    elif draw(st.booleans()):
+        u["export_mb"] = draw(st.floats(0.01, 50_000))
+    if draw(st.booleans()):
+        u["rebuilds_per_day"] = draw(st.sampled_from([0, 1, 24, 96, 1440]))
+    if draw(st.booleans()):
+        u["refresh_seconds"] = draw(st.floats(0.1, 3600))
+    if draw(st.booleans()):
+        u["events_per_message"] = draw(st.floats(1, 1000))
+    if draw(st.booleans()):
+        u["rebuild_memory_mb"] = draw(st.sampled_from([128, 1024, 3008, 10240]))
+    return u
 
 
 @st.composite
@@ -69,7 +104,7 @@ def trace_files(draw: st.DrawFn) -> str:
     return "\n".join(f"{x:.6f}" for x in t0 + np.concatenate([[0.0], np.cumsum(gaps)])) + "\n"
 
 
-def _check_report(path: pathlib.Path) -> None:
+def _check_report(path: pathlib.Path, updates: bool = False) -> None:
     with tempfile.TemporaryDirectory() as d:
         out = pathlib.Path(d)
         a = advise(PROFILE, path, out=out, cap=2_000, sweep_qps=[0.01, 10_000])
@@ -83,15 +118,19 @@ def _check_report(path: pathlib.Path) -> None:
             assert math.isfinite(r.monthly_cost) and r.monthly_cost >= 0, r.option.name
             assert r.cost_range[0] <= r.monthly_cost <= r.cost_range[1]
             assert r.p99_range[0] <= r.p99_ms <= r.p99_range[1]
+            if updates:
+                assert r.updates is not None
+                assert all(math.isfinite(r.cost[k]) and r.cost[k] >= 0 for k in UPDATE_ITEMS), r.cost
+        assert ("## Keeping the index fresh" in md) == updates
 
 
-@examples(6)
+@examples(10)
 @given(traffic_files())
 def test_any_traffic_file_gives_a_report(raw: dict) -> None:
     with tempfile.TemporaryDirectory() as d:
         p = pathlib.Path(d) / "traffic.json"
         p.write_text(json.dumps(raw))
-        _check_report(p)
+        _check_report(p, "updates" in raw)
 
 
 @examples(3)

@@ -6,7 +6,11 @@
 #   $OUT/libsearch-python312-layer.zip      python3.12 layer: python/libsearch (+ the
 #                                           compiled _core, which holds the handler)
 #   $OUT/libsearch-python-function.zip      python3.12 function code: handler.py, update.py, rebuild.py
+#   $OUT/libsearch-logs-layer.zip           python3.12 layer for the hourly log job: the advisor
+#                                           package, pyarrow and numpy (manylinux wheels from PyPI)
+#   $OUT/libsearch-logs-function.zip        its function code: logs_hourly.py
 #   $OUT/gcp/                               Cloud Run functions source (main.py + the above)
+#   $OUT/gcp-logs/                          the log job as a Cloud Run function (main.py)
 #
 # The bootstrap is built with GCC 11 and links everything but glibc
 # statically: libstdc++ and libgcc (-static-libstdc++ -static-libgcc, GCC 12's
@@ -23,7 +27,8 @@
 # Environment: BUILD (default build), INDEX (default: the bundled catalogue,
 # indexed with $BUILD/tools/libsearch), CXX11 (default g++-11), PYTHON312
 # (default: a python3.12 on PATH or in pyenv; the layer is skipped without
-# it), PYTHON_LAYER=0 to skip the layer (its first build compiles ICU).
+# it), PYTHON_LAYER=0 to skip the layer (its first build compiles ICU),
+# LOGS_LAYER=0 to skip the log job's layer (it downloads pyarrow and numpy).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -186,6 +191,63 @@ assert status == 200 and '\"total\":97' in body, body
 print('package: the layer imports and searches under', __import__('sys').version.split()[0])"
 fi
 
+# 4b. The hourly log job (template.yaml, RequestLogs=on): a layer with the
+# advisor package and the manylinux wheels of pyarrow and numpy for CPython
+# 3.12, and the function code. pyarrow alone unpacks to 170 MB and numpy to
+# 73 MB; a function and its layers may hold 250 MB unzipped, so the parts of
+# pyarrow that Parquet files do not use (Flight, its C++ tests, headers, Cython
+# sources, tests) are left out, the rest is checked to import and write a
+# partition, and the total is checked against the limit. The wheels' own
+# manylinux_2_28 tag (glibc 2.28 or newer; AL2023 has 2.34; their libraries
+# bundled) is their ABI
+# promise: check_al2023_abi.py, which forbids any library outside glibc, is
+# for the project's own binaries.
+LOGS_ZIPS=()
+if [ -n "$PYTHON312" ] && [ "${LOGS_LAYER:-1}" = 1 ]; then
+  LOGS=$OUT/stage/logs-layer/python
+  rm -rf "$OUT/stage/logs-layer" && mkdir -p "$LOGS"
+  # The versions the project's environment tests with (make deps), else these.
+  VENV_PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+  PYARROW_VERSION=$("$VENV_PYTHON" -c 'import pyarrow; print(pyarrow.__version__)' 2>/dev/null || echo 26.0.1)
+  NUMPY_VERSION=$("$VENV_PYTHON" -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo 2.4.6)
+  "$PYTHON312" -m pip install --quiet --disable-pip-version-check --no-compile --target "$LOGS" \
+      --platform manylinux_2_28_x86_64 --implementation cp --python-version 3.12 --only-binary=:all: \
+      "pyarrow==$PYARROW_VERSION" "numpy==$NUMPY_VERSION" \
+    || { log "could not download pyarrow/numpy wheels for CPython 3.12"; exit 1; }
+  rm -rf "$LOGS"/pyarrow/include "$LOGS"/pyarrow/src "$LOGS"/pyarrow/tests "$LOGS"/numpy/*/tests "$LOGS"/bin
+  rm -f "$LOGS"/pyarrow/*flight* "$LOGS"/pyarrow/_pyarrow_cpp_tests* "$LOGS"/pyarrow/*.pyx "$LOGS"/pyarrow/*.pxd
+  cp -r "$ROOT/advisor/libsearch_advisor" "$LOGS/"
+  find "$LOGS" -name __pycache__ -prune -exec rm -rf {} +
+  LOGS_FUNC=$OUT/stage/logs-function
+  mkdir -p "$LOGS_FUNC" && cp "$ROOT/functions/aws_lambda/python/logs_hourly.py" "$ROOT/LICENSE" \
+      "$ROOT/THIRD_PARTY_NOTICES.md" "$LOGS_FUNC/"
+  PYTHONPATH="$LOGS:$LOGS_FUNC" "$PYTHON312" -c "
+import pathlib, tempfile, logs_hourly
+from libsearch_advisor.logs import aggregate, load_partitions
+with tempfile.TemporaryDirectory() as d:
+    lines = [{'time': 7200.0 + i, 'surface': 'lambda-cpp', 'status': 200, 'took_us': 9, 'total': 1} for i in range(3)]
+    aggregate(lines, 7200.0, pathlib.Path(d))
+    assert len(load_partitions(d).times) == 3
+print('package: the log layer reads and writes Parquet under', __import__('sys').version.split()[0])"
+  BYTES=$(du -sb "$LOGS" "$LOGS_FUNC" | awk '{s += $1} END {print s}')
+  [ "$BYTES" -lt 262144000 ] \
+    || { log "the log job unzips to $BYTES bytes, over Lambda's 250 MB for a function and its layers"; exit 1; }
+  log "the log job's layer and code unzip to $((BYTES / 1048576)) MiB (Lambda's limit: 250 MB)"
+  LOGS_LAYER_ZIP=$OUT/libsearch-logs-layer.zip
+  LOGS_FUNC_ZIP=$OUT/libsearch-logs-function.zip
+  rm -f "$LOGS_LAYER_ZIP" "$LOGS_FUNC_ZIP"
+  (cd "$OUT/stage/logs-layer" && zip -q -X -9 -r "$LOGS_LAYER_ZIP" python)
+  (cd "$LOGS_FUNC" && zip -q -X -9 "$LOGS_FUNC_ZIP" logs_hourly.py LICENSE THIRD_PARTY_NOTICES.md)
+  LOGS_ZIPS=("$LOGS_LAYER_ZIP" "$LOGS_FUNC_ZIP")
+  # The Cloud Run function's source (gcloud deploys main.py with requirements.txt).
+  GCP_LOGS=$OUT/gcp-logs
+  rm -rf "$GCP_LOGS" && mkdir -p "$GCP_LOGS"
+  cp "$ROOT/functions/gcp/logs_hourly.py" "$GCP_LOGS/main.py"
+  cp -r "$LOGS/libsearch_advisor" "$ROOT/LICENSE" "$ROOT/THIRD_PARTY_NOTICES.md" "$GCP_LOGS/"
+  printf 'functions-framework\nboto3\npyarrow==%s\nnumpy==%s\n' "$PYARROW_VERSION" "$NUMPY_VERSION" \
+      > "$GCP_LOGS/requirements.txt"
+fi
+
 # 5. The ABI check on every ELF file in every zip, and the licence check on
 # what the linker put into them (and on the zips themselves, for Xapian).
 "${PYTHON:-python3}" "$ROOT/functions/aws_lambda/check_al2023_abi.py" "${ARTEFACTS[@]}"
@@ -244,4 +306,4 @@ else
   log "no aws-lambda-rie at $RIE: smoke tests skipped"
 fi
 
-for a in "${ARTEFACTS[@]}"; do log "$(du -k "$a" | cut -f1) KiB  $a"; done
+for a in "${ARTEFACTS[@]}" "${LOGS_ZIPS[@]}"; do log "$(du -k "$a" | cut -f1) KiB  $a"; done
