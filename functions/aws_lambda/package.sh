@@ -14,9 +14,9 @@
 #
 # The bootstrap is built with GCC 11 and links everything but glibc
 # statically: libstdc++ and libgcc (-static-libstdc++ -static-libgcc, GCC 12's
-# need GLIBC_2.35/2.36), ICU, zstd, xxhash, zlib and Snowball's libstemmer
-# from Debian's .a files, and CRoaring from Debian's source package built
-# here as a static library. check_al2023_abi.py then fails the build if any
+# need GLIBC_2.35/2.36), ICU, zstd, xxhash, zlib, OpenSSL and Snowball's
+# libstemmer from Debian's .a files, and CRoaring and libcurl (static_curl.sh)
+# from Debian's source packages built here as static libraries. check_al2023_abi.py then fails the build if any
 # ELF needs a GLIBC version past 2.34, any GLIBCXX/CXXABI/GCC version, or a
 # shared library outside glibc, and check_licences.py if the linker's map of
 # the bootstrap or the Python module shows GPL code (or a library it does not
