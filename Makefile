@@ -22,7 +22,7 @@ DEMO_INDEX := $(BUILD)/demo/products.idx
 ADVISE_DEMO := $(BUILD)/advise-demo
 
 .PHONY: all deps build demo advise-demo test test-release test-asan test-python test-functions package bench clean fuzz \
-        install-python install-advisor lint lint-cpp lint-python bench-live
+        install-python install-advisor lint lint-cpp lint-python bench-live test-package
 
 all: build
 
@@ -149,6 +149,15 @@ test-functions: build install-advisor
 # packages another index than the bundled catalogue.
 package: build
 	BUILD=$(BUILD) bash functions/aws_lambda/package.sh
+
+# The packaged bootstrap and layer, unzipped, on indexes in S3 and Cloud
+# Storage (functions/tests/test_package_remote.py). Not part of `make test`:
+# the first `make package` on a machine takes about 13 minutes on 2 cores
+# (ICU about 10, libcurl about 1).
+test-package: package install-advisor
+	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie \
+	    LIBSEARCH_REQUIRE_RUNTIMES=1 LIBSEARCH_REQUIRE_PACKAGE=1 \
+	    $(PYTHON) -m pytest functions/tests/test_package_remote.py -q --durations=5
 
 # Micro-benchmarks (Google Benchmark), Release build with benchmarks enabled.
 bench: build

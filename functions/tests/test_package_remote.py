@@ -5,10 +5,11 @@ server on 127.0.0.1, signatures enforced); the python3.12 layer's module
 publishes and follows indexes in Cloud Storage (fake-gcs-server) and S3.
 Both link the minimal static libcurl of functions/aws_lambda/static_curl.sh.
 
-The artefacts come from ``$LIBSEARCH_BUILD_DIR/package`` (``make package``
-first, about 15 minutes on a fresh machine, most of it ICU for the layer):
-without them these tests skip, unless ``LIBSEARCH_REQUIRE_PACKAGE=1``, which
-makes a missing artefact an error."""
+The artefacts come from ``$LIBSEARCH_BUILD_DIR/package``: ``make
+test-package`` builds them (about 13 minutes the first time on 2 cores, most
+of it ICU for the layer) and runs these tests with
+``LIBSEARCH_REQUIRE_PACKAGE=1``, which makes a missing artefact an error;
+elsewhere they skip without the package."""
 
 from __future__ import annotations
 
