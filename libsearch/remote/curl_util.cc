@@ -60,8 +60,8 @@ size_t OnFileUpload(char* buffer, size_t size, size_t n, void* user) {
 // (a distribution's shared libcurl). The static libcurl of the packaged
 // functions has none, because the build machine's path is not the
 // runtime's: Debian/Ubuntu's /etc/ssl/certs/ca-certificates.crt, Amazon
-// Linux 2023's (the Lambda runtime's) /etc/pki/tls/certs/ca-bundle.crt.
-// Empty: leave curl's default.
+// Linux 2023's (the Lambda runtime's) /etc/pki/tls/certs/ca-bundle.crt,
+// Alpine's /etc/ssl/cert.pem. Empty: leave curl's default.
 const std::string& CaBundle() {
   static const std::string path = [] {
     const char* env = std::getenv("SSL_CERT_FILE");  // NOLINT(concurrency-mt-unsafe): read once.
