@@ -69,7 +69,7 @@ class Moto:
                            aws_access_key_id="setup", aws_secret_access_key="setup")
         iam.create_user(UserName="indexer")
         policy = iam.create_policy(PolicyName="s3", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sqs:*"], "Resource": "*"}]}))
         iam.attach_user_policy(UserName="indexer", PolicyArn=policy["Policy"]["Arn"])
         key = iam.create_access_key(UserName="indexer")["AccessKey"]
         self.key_id, self.secret = key["AccessKeyId"], key["SecretAccessKey"]
