@@ -83,6 +83,7 @@ advise-demo: deps $(BUILD)/build.ninja install-advisor
 	    --bootstrap $(BUILD)/functions/aws_lambda/bootstrap --rie $(BUILD)/go/bin/aws-lambda-rie \
 	    --service $(BUILD)/functions/http_service/libsearch-service \
 	    --lambda-handler-dir functions/aws_lambda/python --gcf-source functions/gcp/main.py \
+	    --catalogue examples/products/products.jsonl.gz --schema examples/products/schema.json \
 	  || { echo "advise-demo: measuring failed; using $(ADVISOR_PROFILE)"; \
 	       cp $(ADVISOR_PROFILE) $(ADVISE_DEMO)/profile.json; }
 	@for t in examples/advisor/*.json; do \

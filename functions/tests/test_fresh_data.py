@@ -8,7 +8,10 @@ Cloud Run search function, all three under functions-framework.
 A price change must show on every surface within ``refresh_seconds`` + 1 s
 (the measured delays are printed), a deleted product must disappear, and
 while the store is down every surface keeps answering from its last
-snapshot and says so (the service in /metrics)."""
+snapshot and says so (the service in /metrics). The C++ update function takes
+its changes from an SQS queue on moto's server, delivered as Lambda's event
+source mapping does (``ChangesQueue``): a redelivered batch changes nothing,
+and a bad change ends in the dead-letter queue."""
 
 from __future__ import annotations
 
@@ -180,28 +183,88 @@ def sqs_event(records: List[Tuple[str, str]]) -> dict:
                         for mid, body in records]}
 
 
+class ChangesQueue:
+    """The Changes queue of template.yaml on moto's SQS server (with its dead-letter queue,
+    redrive after 2 receives), and `deliver`, which plays Lambda's SQS event source mapping
+    (ReportBatchItemFailures): receive a batch, invoke the function with it, delete what the
+    function did not report as failed, and leave the failures to come back after the
+    visibility timeout."""
+
+    VISIBILITY_S = 1
+
+    def __init__(self, store: Moto) -> None:
+        import boto3
+
+        self.sqs = boto3.client("sqs", endpoint_url=store.endpoint, region_name="us-east-1",
+                                aws_access_key_id=store.key_id, aws_secret_access_key=store.secret)
+        self.dlq = self.sqs.create_queue(QueueName="changes-dlq")["QueueUrl"]
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=self.dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.url = self.sqs.create_queue(QueueName="changes", Attributes={
+            "VisibilityTimeout": str(self.VISIBILITY_S),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+        self.arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def send(self, changes: List[dict]) -> List[str]:
+        return [self.sqs.send_message(QueueUrl=self.url, MessageBody=json.dumps(c))["MessageId"] for c in changes]
+
+    def deliver(self, target: Lambda, delete: bool = True) -> Tuple[List[str], List[str]]:
+        """One batch (up to 10 messages, as the template's BatchSize): the message ids it held and
+        those the function reported as failed. `delete=False` is a function that timed out after
+        its commit: nothing is deleted, and SQS delivers the whole batch again."""
+        got = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=2,
+                                       AttributeNames=["All"]).get("Messages", [])
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": m.get("Attributes", {}), "messageAttributes": {},
+                              "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": self.arn,
+                              "awsRegion": "us-east-1"} for m in got]}
+        status, out = target.invoke(event)
+        assert status == 200, out
+        failed = [f["itemIdentifier"] for f in json.loads(out)["batchItemFailures"]]
+        done = [m for m in got if m["MessageId"] not in failed]
+        if delete and done:
+            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        return [m["MessageId"] for m in got], failed
+
+    def waiting(self, url: str) -> int:
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
 def test_update_functions_publish_what_serving_sees(store: Moto, tmp_path: pathlib.Path,
                                                     cpp_lambda_factory: Callable[..., Lambda],
                                                     py_lambda_factory: Callable[..., Lambda]) -> None:
     publish(tmp_path, [{"sku": "1", "title": "peanut butter", "price": 2.5}], schema=True)
     searches, processes, _ = surfaces(store, tmp_path, cpp_lambda_factory, py_lambda_factory)
     env = {**store.env(), "LIBSEARCH_INDEX": URL}
+    queue = ChangesQueue(store)
     try:
-        # The C++ update function: an SQS batch with one bad record.
+        # The C++ update function, fed by the queue: a batch with one bad record (a _set of
+        # an unknown product).
         cpp = cpp_lambda_factory({**env, "_HANDLER": "update", "LIBSEARCH_WRITER_DIR": str(tmp_path / "cw")},
                                  name="cpp-update")
-        batch = sqs_event([("m1", json.dumps({"sku": "2", "title": "almond butter", "price": 4.0})),
-                           ("m2", json.dumps({"sku": "404", "_set": {"price": 1.0}})),
-                           ("m3", json.dumps({"sku": "1", "_set": {"price": 2.25}}))])
-        status, out = cpp.invoke(batch)
-        assert status == 200 and json.loads(out) == {"batchItemFailures": [{"itemIdentifier": "m2"}]}, out
+        good1, bad, good2 = queue.send([{"sku": "2", "title": "almond butter", "price": 4.0},
+                                        {"sku": "404", "_set": {"price": 1.0}},
+                                        {"sku": "1", "_set": {"price": 2.25}}])
+        # The function commits, then "times out" before Lambda deletes anything: SQS delivers
+        # the same messages (same ids) again.
+        held, failed = queue.deliver(cpp, delete=False)
+        assert sorted(held) == sorted([good1, bad, good2]) and failed == [bad]
         for s in searches.values():
             wait_for(s, "butter", lambda a: price(a, "2") == 4.0 and price(a, "1") == 2.25, REFRESH_SECONDS + 1.0)
-        # Delivered again: nothing changes (the manifest remembers m1 and m3).
-        status, out = cpp.invoke(batch)
-        assert json.loads(out) == {"batchItemFailures": [{"itemIdentifier": "m2"}]}, out
+        manifest = store.s3.head_object(Bucket=BUCKET, Key="catalogue/MANIFEST")["ETag"]
+        time.sleep(ChangesQueue.VISIBILITY_S + 0.5)
+        held, failed = queue.deliver(cpp)
+        assert sorted(held) == sorted([good1, bad, good2]) and failed == [bad]
+        # Delivered again, nothing changed: the manifest remembers the applied ids.
+        assert store.s3.head_object(Bucket=BUCKET, Key="catalogue/MANIFEST")["ETag"] == manifest
         with libsearch.RemoteWriter.open(URL, cache_dir=tmp_path / "check") as w:
-            assert w.applied("m1") and w.applied("m3") and not w.applied("m2")
+            assert w.applied(good1) and w.applied(good2) and not w.applied(bad)
+        # Received twice, the bad change goes to the dead-letter queue instead of a third time.
+        time.sleep(ChangesQueue.VISIBILITY_S + 0.5)
+        assert queue.sqs.receive_message(QueueUrl=queue.url, WaitTimeSeconds=1).get("Messages", []) == []
+        assert queue.waiting(queue.url) == 0 and queue.waiting(queue.dlq) == 1
 
         # The Python update function: an HTTP API event.
         workdir = tmp_path / "py-update"
@@ -221,9 +284,9 @@ def test_update_functions_publish_what_serving_sees(store: Moto, tmp_path: pathl
         assert envelope["statusCode"] == 200, out
         assert json.loads(envelope["body"])["applied"] == 1
 
-        # A delete through the C++ update function.
-        status, out = cpp.invoke(sqs_event([("m4", json.dumps({"sku": "3", "_delete": True}))]))
-        assert status == 200 and json.loads(out) == {"batchItemFailures": []}, out
+        # A delete through the queue and the C++ update function.
+        [delete] = queue.send([{"sku": "3", "_delete": True}])
+        assert queue.deliver(cpp) == ([delete], [])
 
         for s in searches.values():
             wait_for(s, "cashew", lambda a: a["total"] == 0, REFRESH_SECONDS + 1.0)

@@ -281,7 +281,14 @@ uint32_t PostingsCursor::ShallowAdvance(uint32_t target) {
   uint64_t b = std::max(shallow_, block_);
   while (b < num_blocks_ && LastDoc(b) < target) ++b;
   shallow_ = b;
-  return b < num_blocks_ ? LastDoc(b) : kNoMoreDocs;
+  if (b >= num_blocks_) return kNoMoreDocs;
+  // Damaged skip data: a last doc past the index would send block-max
+  // collectors window by window up to it (billions of windows).
+  if (LastDoc(b) >= view_->num_docs) {
+    Fail();
+    return kNoMoreDocs;
+  }
+  return LastDoc(b);
 }
 
 float PostingsCursor::block_max_score() const {

@@ -64,7 +64,7 @@ size_t OnFileUpload(char* buffer, size_t size, size_t n, void* user) {
 // Alpine's /etc/ssl/cert.pem. Empty: leave curl's default.
 const std::string& CaBundle() {
   static const std::string path = [] {
-    const char* env = std::getenv("SSL_CERT_FILE");  // NOLINT(concurrency-mt-unsafe): read once.
+    const char* env = std::getenv("SSL_CERT_FILE");
     if (env != nullptr && *env != '\0') return std::string(env);
     const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
     if (info->cainfo != nullptr && access(info->cainfo, R_OK) == 0) return std::string();
@@ -75,6 +75,19 @@ const std::string& CaBundle() {
     return std::string();
   }();
   return path;
+}
+
+// A transfer slower than 1 KB/s for this long is given up (and retried):
+// a store that stops sending mid-object would otherwise hold a refresh, and
+// the writer's lock, forever. LIBSEARCH_STORE_STALL_SECONDS sets it (at
+// least 1; default 15), e.g. lower for a function with a short timeout.
+long StallSeconds() {               // NOLINT(google-runtime-int): curl's type.
+  static const long seconds = [] {  // NOLINT(google-runtime-int)
+    const char* v = std::getenv("LIBSEARCH_STORE_STALL_SECONDS");
+    const long n = v != nullptr ? std::strtol(v, nullptr, 10) : 0;  // NOLINT(google-runtime-int)
+    return n >= 1 ? n : 15L;
+  }();
+  return seconds;
 }
 
 }  // namespace
@@ -133,7 +146,7 @@ Result<HttpResponse> CurlClient::Once(const HttpRequest& req,
   }
   curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, 15L);
+  curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, StallSeconds());
   curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &r);
   FILE* out = nullptr;
@@ -187,6 +200,11 @@ Result<HttpResponse> CurlClient::Once(const HttpRequest& req,
   const CURLcode rc = curl_easy_perform(curl_);
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.status);
   const bool file_ok = cleanup();
+  if (rc == CURLE_OPERATION_TIMEDOUT && r.status != 0) {
+    return Status::IOError(req.method + " " + req.what + ": the store stalled (under 1 KB/s for " +
+                           std::to_string(StallSeconds()) +
+                           " s; LIBSEARCH_STORE_STALL_SECONDS sets how long)");
+  }
   if (rc != CURLE_OK) {
     return Status::IOError(req.method + " " + req.what + ": " + curl_easy_strerror(rc));
   }

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "query/query.h"
+#include "testing/rounds.h"
 #include "testing/test_util.h"
 #include "util/utf8.h"
-#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {

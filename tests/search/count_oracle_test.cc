@@ -12,8 +12,8 @@
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
-#include "testing/test_util.h"
 #include "testing/rounds.h"
+#include "testing/test_util.h"
 
 namespace libsearch {
 namespace {

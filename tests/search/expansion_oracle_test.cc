@@ -16,9 +16,9 @@
 #include "index/index_reader.h"
 #include "index/postings_cursor.h"
 #include "query/expand.h"
+#include "testing/rounds.h"
 #include "testing/test_util.h"
 #include "util/utf8.h"
-#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {

@@ -10,8 +10,8 @@
 #include <optional>
 #include <random>
 
-#include "testing/test_util.h"
 #include "testing/rounds.h"
+#include "testing/test_util.h"
 
 namespace libsearch {
 namespace {

@@ -8,9 +8,9 @@
 #include <random>
 
 #include "analysis/analyzer.h"
+#include "testing/rounds.h"
 #include "testing/test_util.h"
 #include "util/small_float.h"
-#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {

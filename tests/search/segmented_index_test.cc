@@ -17,9 +17,9 @@
 #include "libsearch/index_builder.h"
 #include "storage/index_dir.h"
 #include "storage/manifest.h"
+#include "testing/rounds.h"
 #include "testing/search_compare.h"
 #include "testing/test_util.h"
-#include "testing/rounds.h"
 
 namespace libsearch {
 namespace {

@@ -69,7 +69,7 @@ class Moto:
                            aws_access_key_id="setup", aws_secret_access_key="setup")
         iam.create_user(UserName="indexer")
         policy = iam.create_policy(PolicyName="s3", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "sqs:*"], "Resource": "*"}]}))
         iam.attach_user_policy(UserName="indexer", PolicyArn=policy["Policy"]["Arn"])
         key = iam.create_access_key(UserName="indexer")["AccessKey"]
         self.key_id, self.secret = key["AccessKeyId"], key["SecretAccessKey"]
@@ -259,8 +259,9 @@ class FaultyProxy:
         import urllib.parse
         import urllib.request
 
-        self.mode = "pass"  # pass | 500 | every-other-500 | cut
+        self.mode = "pass"  # pass | 500 | every-other-500 | cut | stall
         self.count = 0
+        self.stalled = threading.Event()  # Set: stalled downloads end.
         self.token = token
         self.token_requests = 0
         proxy = self
@@ -313,9 +314,11 @@ class FaultyProxy:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                if mode == "cut" and self.command == "GET" and "/files/" in urllib.parse.unquote(self.path):
+                if mode in ("cut", "stall") and self.command == "GET" and "/files/" in urllib.parse.unquote(self.path):
                     self.wfile.write(data[: len(data) // 2])
                     self.wfile.flush()
+                    if mode == "stall":  # Half the file, then silence with the connection open.
+                        proxy.stalled.wait(60)
                     self.close_connection = True
                     import socket as _socket
                     self.connection.shutdown(_socket.SHUT_RDWR)
@@ -331,15 +334,18 @@ class FaultyProxy:
         self.thread.start()
 
     def stop(self) -> None:
+        self.stalled.set()
         self.server.shutdown()
 
 
 def test_serving_survives_store_faults(moto: Moto, tmp_path: pathlib.Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """500s (retried) and downloads cut off midway: a refresh
-    fails or succeeds, never serves a partial snapshot, and the last good
-    snapshot keeps answering; once the store heals the next refresh works."""
+    """500s (retried), downloads cut off midway and downloads that stall
+    (half a file, then nothing, the connection left open): a refresh fails or
+    succeeds, never serves a partial snapshot, and the last good snapshot
+    keeps answering; once the store heals the next refresh works."""
     url = f"s3://{BUCKET}/faults"
+    monkeypatch.setenv("LIBSEARCH_STORE_STALL_SECONDS", "1")
     with libsearch.RemoteWriter.open(url, cache_dir=tmp_path / "w", schema=SCHEMA) as w:
         w.upsert(doc("1", "tea", 1.0))
         w.commit()
@@ -367,8 +373,13 @@ def test_serving_survives_store_faults(moto: Moto, tmp_path: pathlib.Path,
         proxy.mode = "cut"  # The new segment's download is cut short.
         with pytest.raises(libsearch.LibsearchError):
             replica.refresh()
+        proxy.mode = "stall"  # Given up after 1 s without data, each of 3 attempts.
+        started = time.monotonic()
+        with pytest.raises(libsearch.IOFailure, match="stalled"):
+            replica.refresh()
+        assert time.monotonic() - started < 30
         assert sorted(ids(replica.index, "tea")) == ["1", "2"]  # Still the last good one.
-        assert replica.status["failures"] == 2
+        assert replica.status["failures"] == 3
 
         proxy.mode = "pass"
         assert replica.refresh() is True
