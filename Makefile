@@ -141,7 +141,8 @@ test-functions: build install-advisor
 	cmake --build $(BUILD) -j $(JOBS) --target libsearch_lambda_bootstrap \
 	    libsearch_lambda_empty_bootstrap libsearch_http_service functions_test
 	LIBSEARCH_BUILD_DIR=$(abspath $(BUILD)) LIBSEARCH_RIE=$(abspath $(BUILD))/go/bin/aws-lambda-rie LIBSEARCH_REQUIRE_RUNTIMES=1 \
-	    $(PYTHON) -m pytest functions/tests -q --durations=12
+	    $(PYTHON) -m pytest functions/tests -q --durations=12 \
+	    --ignore=functions/tests/test_package_remote.py  # make test-package runs it
 
 # AWS Lambda artefacts for the Amazon Linux 2023 runtimes (glibc 2.34) in
 # $(BUILD)/package: the provided.al2023 zip (static bootstrap + index), the
