@@ -297,7 +297,6 @@ TEST(Postings, WrappingWideGapsAreCorrupt) {
   }
 }
 
-
 // Damaged skip data: a block whose stored last doc is past the index. Block-
 // max collectors walk windows up to the last doc shallow skipping reports,
 // so the cursor must end (corrupt) rather than report it: a fuzzed 660-doc
