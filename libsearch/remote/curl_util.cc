@@ -81,13 +81,12 @@ const std::string& CaBundle() {
 // a store that stops sending mid-object would otherwise hold a refresh, and
 // the writer's lock, forever. LIBSEARCH_STORE_STALL_SECONDS sets it (at
 // least 1; default 15), e.g. lower for a function with a short timeout.
-long StallSeconds() {               // NOLINT(google-runtime-int): curl's type.
-  static const long seconds = [] {  // NOLINT(google-runtime-int)
-    const char* v = std::getenv("LIBSEARCH_STORE_STALL_SECONDS");
-    const long n = v != nullptr ? std::strtol(v, nullptr, 10) : 0;  // NOLINT(google-runtime-int)
-    return n >= 1 ? n : 15L;
-  }();
-  return seconds;
+long StallSeconds() {  // NOLINT(google-runtime-int): curl's type.
+  // Read per request (a getenv is nothing next to a request), so a process
+  // can change it between stores.
+  const char* v = std::getenv("LIBSEARCH_STORE_STALL_SECONDS");
+  const long n = v != nullptr ? std::strtol(v, nullptr, 10) : 0;  // NOLINT(google-runtime-int)
+  return n >= 1 ? n : 15L;
 }
 
 }  // namespace
