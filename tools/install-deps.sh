@@ -18,6 +18,7 @@ APT_PACKAGES=(
   # functions/ (make test-functions, make package): the HTTP service's server
   # library, GCC 11 for the Lambda zip (glibc 2.34 / AL2023), zip, a load tool.
   libcpp-httplib-dev g++-11 zip wrk
+  icu-devtools                          # make package: icupkg, genccode trim ICU data (icu_data.sh)
   curl                                  # the README's service-curl block (ctest readme_blocks)
   # The web demo's browser test: Debian's Chromium and its WebDriver.
   chromium chromium-driver
