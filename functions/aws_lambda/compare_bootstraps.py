@@ -48,7 +48,7 @@ TEXTS = [
     "Emoji 🍫 chocolate 👍🏽 and 🇫🇷 flags, x² ½ cup",
     "Mixed 東京 tokyo ไทย thai Ελλάδα greece 500ml iPhone15 U.S.A.",
 ]
-FIELDS = {
+FIELDS: Dict[str, Dict[str, object]] = {
     "en": {"language": "en"},
     "fr": {"language": "fr"},
     "de": {"language": "de"},
@@ -107,7 +107,7 @@ def multilingual_index(cli: str, work: pathlib.Path) -> Tuple[pathlib.Path, List
     (work / "schema.json").write_text(json.dumps(schema))
     with (work / "docs.jsonl").open("w", encoding="utf-8") as out:
         for i, text in enumerate(TEXTS):
-            out.write(json.dumps({"id": str(i), **{name: text for name in FIELDS}}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({"id": str(i), **dict.fromkeys(FIELDS, text)}, ensure_ascii=False) + "\n")
     index = work / "multilingual.idx"
     subprocess.run([cli, "index", "--schema", str(work / "schema.json"), "--input", str(work / "docs.jsonl"),
                     "--output", str(index)], check=True, stdout=subprocess.DEVNULL)
