@@ -15,7 +15,13 @@ compares every answer byte for byte (took_us aside):
   with highlights, so the query's tokens must equal those the full data
   indexed, and the documents are re-analysed for highlighting.
 
-  compare_bootstraps.py --rie RIE --cli CLI --reference BOOTSTRAP --packaged BOOTSTRAP --catalogue INDEX WORKDIR
+Then, with --trimmed-data (the trimmed .dat that icu_data.sh keeps), the normal
+build's bootstrap runs on that data minus one kept item (Thai's dictionary, as a
+libicudata.so loaded first): it must refuse the index and name the item, not
+answer with other tokens.
+
+  compare_bootstraps.py --rie RIE --cli CLI --reference BOOTSTRAP --packaged BOOTSTRAP --catalogue INDEX
+                        [--trimmed-data DAT] WORKDIR
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 TEXTS = [
     "Crème brûlée, jalapeño, Ærøskøbing, straße, İstanbul, ﬁne, Ⅻ, naïve café",
@@ -73,10 +80,12 @@ def free_port() -> int:
 class Emulated:
     """One bootstrap under the emulator, serving `index`."""
 
-    def __init__(self, rie: str, bootstrap: str, index: pathlib.Path, log: pathlib.Path) -> None:
+    def __init__(self, rie: str, bootstrap: str, index: pathlib.Path, log: pathlib.Path,
+                 extra_env: Optional[Dict[str, str]] = None) -> None:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "LIBSEARCH_INDEX"}
         env["LIBSEARCH_INDEX"] = str(index)
+        env.update(extra_env or {})
         self.log = log.open("wb")
         self.proc = subprocess.Popen(
             [rie, "--log-level", "error", "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
@@ -84,6 +93,7 @@ class Emulated:
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def invoke(self, request: Dict[str, object]) -> str:
+        """The answer's body; a failed invocation's error body too."""
         url = f"http://127.0.0.1:{self.port}/2015-03-31/functions/function/invocations"
         data = json.dumps(request, ensure_ascii=False).encode()
         deadline = time.monotonic() + 30
@@ -91,6 +101,8 @@ class Emulated:
             try:
                 with urllib.request.urlopen(url, data=data, timeout=30) as reply:
                     return re.sub(r'"took_us":[0-9]+', '"took_us":0', reply.read().decode())
+            except urllib.error.HTTPError as e:
+                return e.read().decode()
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     raise
@@ -121,10 +133,37 @@ def multilingual_index(cli: str, work: pathlib.Path) -> Tuple[pathlib.Path, List
     return index, requests
 
 
+def missing_item_fails(args: argparse.Namespace, index: pathlib.Path) -> bool:
+    """The normal build's bootstrap on the trimmed data without thaidict.dict."""
+    dat = pathlib.Path(args.trimmed_data)
+    work = args.workdir / "missing-item"
+    work.mkdir(exist_ok=True)
+    (work / "remove.txt").write_text("brkitr/thaidict.dict\n")
+    name = dat.stem  # icudt72l: the entry point is icudt72_dat, the library libicudata.so.72.
+    subprocess.run(["icupkg", "--ignore-deps", "-r", str(work / "remove.txt"), str(dat), str(work / dat.name)],
+                   check=True, capture_output=True)
+    subprocess.run(["genccode", "-q", "-a", "gcc", "-e", name[:-1], "-d", str(work), str(work / dat.name)],
+                   check=True)
+    soname = f"libicudata.so.{name[5:-1]}"
+    subprocess.run([os.environ.get("CC", "cc"), "-shared", f"-Wl,-soname,{soname}", "-o", str(work / soname),
+                    str(work / f"{name}_dat.S")], check=True)
+    lam = Emulated(args.rie, args.reference, index, work / "bootstrap.log", {"LD_LIBRARY_PATH": str(work)})
+    try:
+        answer = lam.invoke({"query": "x"})
+    finally:
+        lam.close()
+    if "ICU data lacks" not in answer or "thaidict.dict" not in answer:
+        print(f"compare_bootstraps: without thaidict.dict the bootstrap answered {answer}", file=sys.stderr)
+        return False
+    print("package: without one kept ICU data item the bootstrap refuses the index and names the item")
+    return True
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for flag in ("--rie", "--cli", "--reference", "--packaged", "--catalogue"):
         ap.add_argument(flag, required=True)
+    ap.add_argument("--trimmed-data", help="the trimmed .dat (icu_data.sh) for the missing-item check")
     ap.add_argument("workdir", type=pathlib.Path)
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +196,8 @@ def main() -> int:
         return 1
     print(f"package: the packaged bootstrap answers {compared} requests ({hits} hits, "
           f"{len(FIELDS)} analyzer settings, {len(TEXTS)} scripts' texts) byte for byte as the normal build's")
+    if args.trimmed_data and not missing_item_fails(args, multi):
+        return 1
     return 0
 
 

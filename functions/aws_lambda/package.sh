@@ -301,7 +301,8 @@ if [ -x "$RIE" ]; then
   smoke provided.al2023 "$RUN/cpp" "$RUN/cpp/bootstrap"
   # Trimmed ICU data, same answers: the packaged bootstrap against the normal build's.
   "${PYTHON:-python3}" "$ROOT/functions/aws_lambda/compare_bootstraps.py" --rie "$RIE" --cli "$BUILD/tools/libsearch" \
-      --reference "$BUILD/functions/aws_lambda/bootstrap" --packaged "$RUN/cpp/bootstrap" --catalogue "$INDEX" "$OUT/compare"
+      --reference "$BUILD/functions/aws_lambda/bootstrap" --packaged "$RUN/cpp/bootstrap" --catalogue "$INDEX" \
+      --trimmed-data "$(echo "${ICU_DATA_LIB%/*}"/trim/*.dat)" "$OUT/compare"
   if [ -x "$RUN/bootstrap-python" ]; then
     smoke python3.12 "$RUN/py-task" "$RUN/bootstrap-python" \
         PYTHONPATH="$RUN/py-opt/python:$RUN/py-task" AWS_EXECUTION_ENV=AWS_Lambda_python3.12
