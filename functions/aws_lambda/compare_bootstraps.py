@@ -15,13 +15,16 @@ compares every answer byte for byte (took_us aside):
   with highlights, so the query's tokens must equal those the full data
   indexed, and the documents are re-analysed for highlighting.
 
+With --layer-python, the Python layer's module (also linked against the
+trimmed data) must give the same answers through handle_json.
+
 Then, with --trimmed-data (the trimmed .dat that icu_data.sh keeps), the normal
 build's bootstrap runs on that data minus one kept item (Thai's dictionary, as a
 libicudata.so loaded first): it must refuse the index and name the item, not
 answer with other tokens.
 
   compare_bootstraps.py --rie RIE --cli CLI --reference BOOTSTRAP --packaged BOOTSTRAP --catalogue INDEX
-                        [--trimmed-data DAT] WORKDIR
+                        [--layer-python PYTHON --layer DIR] [--trimmed-data DAT] WORKDIR
 """
 
 from __future__ import annotations
@@ -133,6 +136,23 @@ def multilingual_index(cli: str, work: pathlib.Path) -> Tuple[pathlib.Path, List
     return index, requests
 
 
+# Runs in the layer's CPython: one request per line in, one JSON string out.
+LAYER_SCRIPT = """
+import json, sys, libsearch
+index = libsearch.Index.open(sys.argv[1])
+for line in sys.stdin:
+    print(json.dumps(index.handle_json(line)[1]))
+"""
+
+
+def layer_answers(python: str, layer: str, index: pathlib.Path, requests: List[Dict[str, object]]) -> List[str]:
+    """The Python layer's module's answers (handle_json, as its handler), took_us zeroed."""
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in requests)
+    out = subprocess.run([python, "-c", LAYER_SCRIPT, str(index)], input=lines, capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": layer})
+    return [re.sub(r'"took_us":[0-9]+', '"took_us":0', json.loads(line)) for line in out.stdout.splitlines()]
+
+
 def missing_item_fails(args: argparse.Namespace, index: pathlib.Path) -> bool:
     """The normal build's bootstrap on the trimmed data without thaidict.dict."""
     dat = pathlib.Path(args.trimmed_data)
@@ -163,6 +183,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for flag in ("--rie", "--cli", "--reference", "--packaged", "--catalogue"):
         ap.add_argument(flag, required=True)
+    ap.add_argument("--layer-python", help="a CPython to run the Python layer's module with (else not compared)")
+    ap.add_argument("--layer", help="the unpacked layer's python/ directory")
     ap.add_argument("--trimmed-data", help="the trimmed .dat (icu_data.sh) for the missing-item check")
     ap.add_argument("workdir", type=pathlib.Path)
     args = ap.parse_args()
@@ -174,9 +196,14 @@ def main() -> int:
     for index, requests in ((pathlib.Path(args.catalogue), catalogue_requests), (multi, multi_requests)):
         ref = Emulated(args.rie, args.reference, index, args.workdir / "reference.log")
         pkg = Emulated(args.rie, args.packaged, index, args.workdir / "packaged.log")
+        layer = layer_answers(args.layer_python, args.layer, index, requests) if args.layer_python else []
         try:
-            for request in requests:
+            for i, request in enumerate(requests):
                 a, b = ref.invoke(request), pkg.invoke(request)
+                if layer and layer[i] != a:
+                    print(f"compare_bootstraps: answers differ for {request}\n  normal: {a}\n  layer:  {layer[i]}",
+                          file=sys.stderr)
+                    return 1
                 if a != b:
                     print(f"compare_bootstraps: answers differ for {request}\n  normal:   {a}\n  packaged: {b}",
                           file=sys.stderr)
@@ -194,7 +221,8 @@ def main() -> int:
     if hits < len(multi_requests):
         print(f"compare_bootstraps: only {hits} hits over {compared} requests", file=sys.stderr)
         return 1
-    print(f"package: the packaged bootstrap answers {compared} requests ({hits} hits, "
+    also = " (and the Python layer's module)" if args.layer_python else ""
+    print(f"package: the packaged bootstrap{also} answers {compared} requests ({hits} hits, "
           f"{len(FIELDS)} analyzer settings, {len(TEXTS)} scripts' texts) byte for byte as the normal build's")
     if args.trimmed_data and not missing_item_fails(args, multi):
         return 1

@@ -299,10 +299,11 @@ if [ -x "$RIE" ]; then
   fi
   chmod -R a-w "$RUN/cpp" "$RUN/py-task" "$RUN/py-opt"
   smoke provided.al2023 "$RUN/cpp" "$RUN/cpp/bootstrap"
-  # Trimmed ICU data, same answers: the packaged bootstrap against the normal build's.
+  # Trimmed ICU data, same answers: the packaged bootstrap (and layer) against the normal build's.
+  LAYER_ARGS=() && [ -n "$PYTHON312" ] && LAYER_ARGS=(--layer-python "$PYTHON312" --layer "$LAYER")
   "${PYTHON:-python3}" "$ROOT/functions/aws_lambda/compare_bootstraps.py" --rie "$RIE" --cli "$BUILD/tools/libsearch" \
       --reference "$BUILD/functions/aws_lambda/bootstrap" --packaged "$RUN/cpp/bootstrap" --catalogue "$INDEX" \
-      --trimmed-data "$(echo "${ICU_DATA_LIB%/*}"/trim/*.dat)" "$OUT/compare"
+      "${LAYER_ARGS[@]}" --trimmed-data "$(echo "${ICU_DATA_LIB%/*}"/trim/*.dat)" "$OUT/compare"
   if [ -x "$RUN/bootstrap-python" ]; then
     smoke python3.12 "$RUN/py-task" "$RUN/bootstrap-python" \
         PYTHONPATH="$RUN/py-opt/python:$RUN/py-task" AWS_EXECUTION_ENV=AWS_Lambda_python3.12
