@@ -44,13 +44,21 @@ if [ ! -f "$DIR/libicudata.a" ]; then
   mkdir -p "$DIR/trim"
   # --ignore-deps: root.res and ja.res also name the line, sentence, character
   # and title rules, which the analyzers never open.
-  icupkg --ignore-deps -r "$DIR/remove.txt" "$DIR/$NAME.dat" "$DIR/trim/$NAME.dat" > "$DIR/icupkg.log" 2>&1 \
+  icupkg --ignore-deps -r "$DIR/remove.txt" "$DIR/$NAME.dat" "$DIR/trimmed.dat" > "$DIR/icupkg.log" 2>&1 \
     || { cat "$DIR/icupkg.log" >&2; exit 1; }
-  cmp <(icupkg -l "$DIR/trim/$NAME.dat" 2> /dev/null | sort) "$DIR/keep.txt" > /dev/null \
+  # The marker that makes Analyzer::Create check the data item by item
+  # (kTrimmedMarker in libsearch/analysis/analyzer.cc): any valid data item
+  # will do, so a copy of the smallest kept one, brkitr/root.res.
+  mkdir -p "$DIR/marker" && icupkg --ignore-deps -x brkitr/root.res -d "$DIR/marker" "$DIR/trimmed.dat"
+  cp "$DIR/marker/brkitr/root.res" "$DIR/marker/libsearch_trimmed.res"
+  echo libsearch_trimmed.res > "$DIR/marker.txt"
+  icupkg --ignore-deps -a "$DIR/marker.txt" -s "$DIR/marker" "$DIR/trimmed.dat" "$DIR/trim/$NAME.dat" \
+      >> "$DIR/icupkg.log" 2>&1 || { cat "$DIR/icupkg.log" >&2; exit 1; }
+  cmp <(icupkg -l "$DIR/trim/$NAME.dat" 2> /dev/null | sort) <(sort "$DIR/keep.txt" "$DIR/marker.txt") > /dev/null \
     || { echo "icu_data.sh: the trimmed data does not hold exactly icu_keep.txt" >&2; exit 1; }
   genccode -q -a gcc -e "${SYMBOL%_dat}" -d "$DIR" "$DIR/trim/$NAME.dat"
   "${CC:-cc}" -c -o "$DIR/${NAME}_dat.o" "$DIR/${NAME}_dat.S"
   rm -f "$DIR/libicudata.a.tmp" && ar rcs "$DIR/libicudata.a.tmp" "$DIR/${NAME}_dat.o"
-  rm -rf "$DIR/obj" "$DIR/$NAME.dat" && mv "$DIR/libicudata.a.tmp" "$DIR/libicudata.a"
+  rm -rf "$DIR/obj" "$DIR/$NAME.dat" "$DIR/trimmed.dat" && mv "$DIR/libicudata.a.tmp" "$DIR/libicudata.a"
 fi
 echo "$DIR/libicudata.a"

@@ -608,8 +608,7 @@ class AnalyzerImpl final : public Analyzer {
 // a dictionary only on text of its script and, when it is missing, silently
 // breaks that text differently, so data trimmed without one
 // (functions/aws_lambda/icu_keep.txt lists what the packages keep) must fail
-// at open instead. Opening an item finds it in the data's table of contents
-// and reads its header, not the item.
+// at open instead.
 struct IcuDataItem {
   const char* tree;  // Null for ICU's top level.
   const char* type;
@@ -622,21 +621,34 @@ constexpr IcuDataItem kIcuDataItems[] = {
     {kBrkitr, "dict", "thaidict"},    {kBrkitr, "dict", "laodict"}, {kBrkitr, "dict", "khmerdict"},
     {kBrkitr, "dict", "burmesedict"},
 };
+// Added by functions/aws_lambda/icu_data.sh to the data it trims. Only such
+// data is checked item by item: opening an item reads its header, and on
+// ICU's complete data the ten headers are spread over a 31 MB file, which
+// made a cold start 27 ms slower (docs/design-notes.md, "ICU data in the
+// packaged artefacts"); a missing marker costs a table-of-contents lookup.
+constexpr IcuDataItem kTrimmedMarker = {nullptr, "res", "libsearch_trimmed"};
 
-// Empty if every item in kIcuDataItems is present, else what is missing.
-// Checked once per process: the data is linked in or loaded once.
+bool HasIcuDataItem(const IcuDataItem& item, UErrorCode* status) {
+  UDataMemory* data = udata_open(item.tree, item.type, item.name, status);
+  if (data != nullptr) udata_close(data);
+  return U_SUCCESS(*status);
+}
+
+// Empty unless the data carries kTrimmedMarker and lacks an item of
+// kIcuDataItems, else what is missing. Checked once per process: the data is
+// linked in or loaded once.
 const std::string& MissingIcuData() {
   static const std::string missing = [] {
     std::string out;
+    UErrorCode marker_status = U_ZERO_ERROR;
+    if (!HasIcuDataItem(kTrimmedMarker, &marker_status)) return out;
     for (const IcuDataItem& item : kIcuDataItems) {
       UErrorCode status = U_ZERO_ERROR;
-      UDataMemory* data = udata_open(item.tree, item.type, item.name, &status);
-      if (U_FAILURE(status)) {
+      if (!HasIcuDataItem(item, &status)) {
         if (!out.empty()) out += ", ";
         out += std::string(item.tree == nullptr ? "" : item.tree) + "/" + item.name + "." +
                item.type + " (" + u_errorName(status) + ")";
       }
-      if (data != nullptr) udata_close(data);
     }
     return out;
   }();
