@@ -18,6 +18,7 @@ SRC=$1
 OUT=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 KEEP=$HERE/icu_keep.txt
+PATH=$PATH:/usr/sbin  # Debian installs icupkg and genccode there, outside users' PATH.
 for tool in icupkg genccode objcopy; do
   command -v "$tool" > /dev/null || { echo "icu_data.sh: $tool not found (icu-devtools, binutils)" >&2; exit 1; }
 done
