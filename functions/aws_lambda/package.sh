@@ -71,6 +71,8 @@ source "$ROOT/functions/aws_lambda/static_deps.sh"
 static_dep_args "$LIBDIR" "$ROARING_CONFIG"
 source "$ROOT/functions/aws_lambda/static_curl.sh"
 static_curl "$OUT" "$LIBDIR"
+# ICU's data trimmed to the items the analyzers use (icu_data.sh, icu_keep.txt).
+ICU_DATA_LIB=$("$ROOT/functions/aws_lambda/icu_data.sh" "$LIBDIR/libicudata.a" "$OUT")
 CMAKE_ARGS=(
   -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX11" -DLIBSEARCH_WERROR=OFF
   -DLIBSEARCH_BUILD_TESTS=OFF -DLIBSEARCH_BUILD_TOOLS=OFF -DLIBSEARCH_INSTALL=OFF
@@ -84,7 +86,7 @@ CMAKE_ARGS=(
 log "building the bootstrap in $OUT/cmake with $CXX11"
 cmake -S "$ROOT" -B "$OUT/cmake" "${CMAKE_ARGS[@]}" -DCMAKE_EXE_LINKER_FLAGS="-Wl,-Map=$OUT/bootstrap.map" \
     -DICU_UC_LIBRARY_RELEASE=$LIBDIR/libicuuc.a -DICU_I18N_LIBRARY_RELEASE=$LIBDIR/libicui18n.a \
-    -DICU_DATA_LIBRARY_RELEASE=$LIBDIR/libicudata.a > "$OUT/cmake.log"
+    -DICU_DATA_LIBRARY_RELEASE="$ICU_DATA_LIB" > "$OUT/cmake.log"
 # Relinked every time, so the linker's map (for check_licences.py) is this link's.
 rm -f "$OUT/cmake/functions/aws_lambda/bootstrap"
 cmake --build "$OUT/cmake" -j "$JOBS" --target libsearch_lambda_bootstrap > "$OUT/build.log" \
@@ -131,7 +133,7 @@ if [ -n "$PYTHON312" ]; then
       -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc -Wl,-Map=$OUT/python-module.map" \
       -DLIBSEARCH_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PYTHON312" \
       -DICU_UC_LIBRARY_RELEASE="$ICU_LIB/libicuuc.a" -DICU_I18N_LIBRARY_RELEASE="$ICU_LIB/libicui18n.a" \
-      -DICU_DATA_LIBRARY_RELEASE="$ICU_LIB/libicudata.a" > "$OUT/cmake-python.log"
+      -DICU_DATA_LIBRARY_RELEASE="$ICU_DATA_LIB" > "$OUT/cmake-python.log"
   rm -f "$OUT"/cmake-python/bindings/python/_core.*.so  # Relinked: a fresh map.
   cmake --build "$OUT/cmake-python" -j "$JOBS" --target libsearch_python > "$OUT/build-python.log" \
       || { tail -40 "$OUT/build-python.log"; exit 1; }
@@ -296,6 +298,11 @@ if [ -x "$RIE" ]; then
   fi
   chmod -R a-w "$RUN/cpp" "$RUN/py-task" "$RUN/py-opt"
   smoke provided.al2023 "$RUN/cpp" "$RUN/cpp/bootstrap"
+  # Trimmed ICU data, same answers: the packaged bootstrap (and layer) against the normal build's.
+  LAYER_ARGS=() && [ -n "$PYTHON312" ] && LAYER_ARGS=(--layer-python "$PYTHON312" --layer "$LAYER")
+  "${PYTHON:-python3}" "$ROOT/functions/aws_lambda/compare_bootstraps.py" --rie "$RIE" --cli "$BUILD/tools/libsearch" \
+      --reference "$BUILD/functions/aws_lambda/bootstrap" --packaged "$RUN/cpp/bootstrap" --catalogue "$INDEX" \
+      "${LAYER_ARGS[@]}" --trimmed-data "$(echo "${ICU_DATA_LIB%/*}"/trim/*.dat)" "$OUT/compare"
   if [ -x "$RUN/bootstrap-python" ]; then
     smoke python3.12 "$RUN/py-task" "$RUN/bootstrap-python" \
         PYTHONPATH="$RUN/py-opt/python:$RUN/py-task" AWS_EXECUTION_ENV=AWS_Lambda_python3.12

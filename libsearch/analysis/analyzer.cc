@@ -9,6 +9,7 @@
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
 #include <unicode/uclean.h>
+#include <unicode/udata.h>
 #include <unicode/unistr.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
@@ -601,6 +602,59 @@ class AnalyzerImpl final : public Analyzer {
   const bool stop_english_;
 };
 
+// The ICU data items the analyzers read besides what u_init() loads: the
+// word break rules, the folding normalizer, and the dictionaries that ICU
+// word-breaks Chinese, Japanese, Thai, Lao, Khmer and Burmese with. ICU opens
+// a dictionary only on text of its script and, when it is missing, silently
+// breaks that text differently, so data trimmed without one
+// (functions/aws_lambda/icu_keep.txt lists what the packages keep) must fail
+// at open instead.
+struct IcuDataItem {
+  const char* tree;  // Null for ICU's top level.
+  const char* type;
+  const char* name;
+};
+constexpr const char* kBrkitr = U_ICUDATA_NAME U_TREE_SEPARATOR_STRING "brkitr";
+constexpr IcuDataItem kIcuDataItems[] = {
+    {kBrkitr, "res", "root"},         {kBrkitr, "brk", "word"},     {nullptr, "nrm", "nfkc_cf"},
+    {kBrkitr, "dict", "cjdict"},      {kBrkitr, "res", "ja"},       {nullptr, "nrm", "nfkc"},
+    {kBrkitr, "dict", "thaidict"},    {kBrkitr, "dict", "laodict"}, {kBrkitr, "dict", "khmerdict"},
+    {kBrkitr, "dict", "burmesedict"},
+};
+// Added by functions/aws_lambda/icu_data.sh to the data it trims. Only such
+// data is checked item by item: opening an item reads its header, and on
+// ICU's complete data the ten headers are spread over a 31 MB file, which
+// made a cold start 27 ms slower (docs/design-notes.md, "ICU data in the
+// packaged artefacts"); a missing marker costs a table-of-contents lookup.
+constexpr IcuDataItem kTrimmedMarker = {nullptr, "res", "libsearch_trimmed"};
+
+bool HasIcuDataItem(const IcuDataItem& item, UErrorCode* status) {
+  UDataMemory* data = udata_open(item.tree, item.type, item.name, status);
+  if (data != nullptr) udata_close(data);
+  return U_SUCCESS(*status);
+}
+
+// Empty unless the data carries kTrimmedMarker and lacks an item of
+// kIcuDataItems, else what is missing. Checked once per process: the data is
+// linked in or loaded once.
+const std::string& MissingIcuData() {
+  static const std::string missing = [] {
+    std::string out;
+    UErrorCode marker_status = U_ZERO_ERROR;
+    if (!HasIcuDataItem(kTrimmedMarker, &marker_status)) return out;
+    for (const IcuDataItem& item : kIcuDataItems) {
+      UErrorCode status = U_ZERO_ERROR;
+      if (!HasIcuDataItem(item, &status)) {
+        if (!out.empty()) out += ", ";
+        out += std::string(item.tree == nullptr ? "" : item.tree) + "/" + item.name + "." +
+               item.type + " (" + u_errorName(status) + ")";
+      }
+    }
+    return out;
+  }();
+  return missing;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
@@ -640,6 +694,9 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   if (U_FAILURE(status)) {
     return Status::Internal(std::string("cannot initialise text analysis: ICU data: ") +
                             u_errorName(status));
+  }
+  if (const std::string& missing = MissingIcuData(); !missing.empty()) {
+    return Status::Internal("cannot initialise text analysis: ICU data lacks " + missing);
   }
   return std::unique_ptr<Analyzer>(std::make_unique<AnalyzerImpl>(options, snowball));
 }
