@@ -98,6 +98,26 @@ std::string HttpResponse::Header(std::string_view name) const {
   return {};
 }
 
+std::string EnvOrEmpty(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::string(v) : std::string();
+}
+
+std::string PercentEncode(std::string_view s, bool keep_slash) {
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 bool IsTransient(const Result<HttpResponse>& r) {
   if (!r.ok()) return r.status().code() == StatusCode::kIOError;
   return r->status == 500 || r->status == 502 || r->status == 503 || r->status == 504;

@@ -44,6 +44,14 @@ struct HttpResponse {
 // worth another attempt.
 bool IsTransient(const Result<HttpResponse>& r);
 
+// The environment variable `name`, or "" if it is unset.
+std::string EnvOrEmpty(const char* name);
+
+// Percent-encodes all but RFC 3986's unreserved characters; '/' stays only
+// with `keep_slash` (an S3 key as a URL path, SigV4's canonical form; a GCS
+// object name is one path segment or a query value).
+std::string PercentEncode(std::string_view s, bool keep_slash);
+
 // curl_global_init, once per process.
 void InitCurlOnce();
 
@@ -58,8 +66,9 @@ class CurlClient {
 
   // Sends `req`, up to three times while IsTransient (backoff 0.4 s, 1.6 s).
   // `sign`, if given, sets per-request options (authentication) on the
-  // handle before each attempt. A stalled transfer (below 1 KB/s for 15 s)
-  // or a connect over 5 s fails the attempt. HTTP error statuses are
+  // handle before each attempt. A stalled transfer (below 1 KB/s for
+  // LIBSEARCH_STORE_STALL_SECONDS, default 15) or a connect over 5 s fails
+  // the attempt. HTTP error statuses are
   // returned as responses, not errors.
   Result<HttpResponse> Send(const HttpRequest& req, const std::function<void(CURL*)>& sign = {});
 

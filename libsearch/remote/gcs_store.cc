@@ -33,27 +33,6 @@
 namespace libsearch::internal {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::string(v) : std::string();
-}
-
-// Percent-encodes everything but RFC 3986's unreserved characters: an
-// object name is one path segment ('/' too is encoded) or a query value.
-std::string Encode(std::string_view s) {
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // "2026-12-06T23:53:30.123Z" -> seconds since the epoch (0 if malformed).
 int64_t ParseRfc3339(const std::string& s) {
   std::tm tm{};
@@ -89,7 +68,7 @@ class MetadataToken {
     std::lock_guard lock(mu_);
     const auto now = std::chrono::steady_clock::now();
     if (!token_.empty() && now < refresh_at_) return token_;
-    std::string host = Env("GCE_METADATA_HOST");
+    std::string host = EnvOrEmpty("GCE_METADATA_HOST");
     if (host.empty()) host = "metadata.google.internal";
     const std::string url =
         "http://" + host + "/computeMetadata/v1/instance/service-accounts/default/token";
@@ -143,13 +122,15 @@ class GcsStore final : public ObjectStore {
         emulator_(emulator),
         page_size_(page_size) {
     while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    objects_ = endpoint + "/storage/v1/b/" + Encode(bucket_) + "/o";
-    uploads_ = endpoint + "/upload/storage/v1/b/" + Encode(bucket_) + "/o?uploadType=media";
+    objects_ = endpoint + "/storage/v1/b/" + PercentEncode(bucket_, false) + "/o";
+    uploads_ =
+        endpoint + "/upload/storage/v1/b/" + PercentEncode(bucket_, false) + "/o?uploadType=media";
   }
 
   Result<GetResult> Get(const std::string& key, const std::string& if_none_match) override {
     std::string url = ObjectUrl(key) + "?alt=media";
-    if (!if_none_match.empty()) url += "&ifGenerationNotMatch=" + Encode(if_none_match);
+    if (!if_none_match.empty())
+      url += "&ifGenerationNotMatch=" + PercentEncode(if_none_match, false);
     LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", url, key));
     GetResult out;
     if (r.status == 304) {
@@ -195,10 +176,10 @@ class GcsStore final : public ObjectStore {
     std::vector<ObjectInfo> out;
     std::string token;
     for (;;) {
-      std::string url = objects_ + "?prefix=" + Encode(prefix_ + prefix) +
+      std::string url = objects_ + "?prefix=" + PercentEncode(prefix_ + prefix, false) +
                         "&maxResults=" + std::to_string(page_size_) +
                         "&fields=items(name,size,updated),nextPageToken";
-      if (!token.empty()) url += "&pageToken=" + Encode(token);
+      if (!token.empty()) url += "&pageToken=" + PercentEncode(token, false);
       LIBSEARCH_ASSIGN_OR_RETURN(HttpResponse r, Call("GET", url, prefix));
       LIBSEARCH_RETURN_IF_ERROR(Check(r, prefix));
       const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
@@ -234,13 +215,14 @@ class GcsStore final : public ObjectStore {
 
  private:
   std::string ObjectUrl(const std::string& key) const {
-    return objects_ + "/" + Encode(prefix_ + key);
+    return objects_ + "/" + PercentEncode(prefix_ + key, false);
   }
 
   std::string UploadUrl(const std::string& key, Precondition p, const std::string& generation) {
-    std::string url = uploads_ + "&name=" + Encode(prefix_ + key);
+    std::string url = uploads_ + "&name=" + PercentEncode(prefix_ + key, false);
     if (p == Precondition::kIfAbsent) url += "&ifGenerationMatch=0";
-    if (p == Precondition::kIfMatch) url += "&ifGenerationMatch=" + Encode(generation);
+    if (p == Precondition::kIfMatch)
+      url += "&ifGenerationMatch=" + PercentEncode(generation, false);
     return url;
   }
 
@@ -262,7 +244,7 @@ class GcsStore final : public ObjectStore {
 
   Result<HttpResponse> Run(HttpRequest req) {
     if (emulator_) return client_.Send(req);
-    if (std::string token = Env("GOOGLE_OAUTH_ACCESS_TOKEN"); !token.empty()) {
+    if (std::string token = EnvOrEmpty("GOOGLE_OAUTH_ACCESS_TOKEN"); !token.empty()) {
       req.headers.push_back("Authorization: Bearer " + token);
       return client_.Send(req);
     }
@@ -311,12 +293,12 @@ class GcsStore final : public ObjectStore {
 
 Result<std::unique_ptr<ObjectStore>> OpenGcsStore(std::string_view bucket, std::string_view prefix,
                                                   int list_page_size) {
-  std::string endpoint = Env("STORAGE_EMULATOR_HOST");
+  std::string endpoint = EnvOrEmpty("STORAGE_EMULATOR_HOST");
   const bool emulator = !endpoint.empty();
   if (!emulator) {
     // Another endpoint with the same authentication: a Private Service
     // Connect endpoint, or a proxy in tests.
-    endpoint = Env("LIBSEARCH_GCS_ENDPOINT");
+    endpoint = EnvOrEmpty("LIBSEARCH_GCS_ENDPOINT");
     if (endpoint.empty()) endpoint = "https://storage.googleapis.com";
   } else if (endpoint.find("://") == std::string::npos) {
     endpoint = "http://" + endpoint;  // "host:port", as the Python and Go clients accept it.

@@ -19,29 +19,8 @@
 namespace libsearch::internal {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::string(v) : std::string();
-}
-
-// Percent-encodes a key for a URL path (SigV4's canonical form: unreserved
-// characters and '/' stay).
-std::string EncodePath(std::string_view key) {
-  std::string out;
-  for (const unsigned char c : key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 std::string EncodeQuery(std::string_view v) {
-  std::string out = EncodePath(v);
+  std::string out = PercentEncode(v, true);
   std::string slashes;
   for (const char c : out) slashes += c == '/' ? std::string("%2F") : std::string(1, c);
   return slashes;
@@ -189,7 +168,9 @@ class S3Store final : public ObjectStore {
   }
 
  private:
-  std::string ObjectUrl(const std::string& key) const { return base_ + EncodePath(prefix_ + key); }
+  std::string ObjectUrl(const std::string& key) const {
+    return base_ + PercentEncode(prefix_ + key, true);
+  }
 
   static std::vector<std::string> PreconditionHeaders(Precondition p, const std::string& etag) {
     if (p == Precondition::kIfAbsent) return {"If-None-Match: *"};
@@ -241,22 +222,22 @@ class S3Store final : public ObjectStore {
 }  // namespace
 
 Result<std::unique_ptr<ObjectStore>> OpenS3Store(std::string_view bucket, std::string_view prefix) {
-  const std::string key = Env("AWS_ACCESS_KEY_ID");
-  const std::string secret = Env("AWS_SECRET_ACCESS_KEY");
+  const std::string key = EnvOrEmpty("AWS_ACCESS_KEY_ID");
+  const std::string secret = EnvOrEmpty("AWS_SECRET_ACCESS_KEY");
   if (key.empty() || secret.empty()) {
     return Status::InvalidArgument(
         "s3://" + std::string(bucket) +
         ": no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and "
         "AWS_SESSION_TOKEN for temporary ones; Lambda sets all three)");
   }
-  std::string region = Env("AWS_REGION");
-  if (region.empty()) region = Env("AWS_DEFAULT_REGION");
+  std::string region = EnvOrEmpty("AWS_REGION");
+  if (region.empty()) region = EnvOrEmpty("AWS_DEFAULT_REGION");
   if (region.empty()) region = "us-east-1";
-  std::string endpoint = Env("AWS_ENDPOINT_URL_S3");
-  if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL");
+  std::string endpoint = EnvOrEmpty("AWS_ENDPOINT_URL_S3");
+  if (endpoint.empty()) endpoint = EnvOrEmpty("AWS_ENDPOINT_URL");
   return std::unique_ptr<ObjectStore>(new S3Store(std::string(bucket), std::string(prefix),
                                                   endpoint, region, key + ":" + secret,
-                                                  Env("AWS_SESSION_TOKEN")));
+                                                  EnvOrEmpty("AWS_SESSION_TOKEN")));
 }
 
 }  // namespace libsearch::internal
