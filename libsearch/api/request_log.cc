@@ -86,6 +86,18 @@ std::string AsciiJsonQuote(std::string_view s) {
   return Json(std::string(s)).dump(-1, ' ', true, Json::error_handler_t::replace);
 }
 
+// The record of a search answered as a JsonReply: its status and, when it
+// answered, the total and the engine's took_us (else -1: the surface's own).
+RequestLogRecord OfJsonReply(std::string query, const JsonReply& reply) {
+  RequestLogRecord record;
+  record.status = reply.status;
+  record.query = std::move(query);
+  std::optional<uint64_t> engine_took;
+  if (reply.status == 200) ReadReplyBody(reply.body, &record, &engine_took);
+  record.took_us = engine_took ? static_cast<int64_t>(*engine_took) : -1;
+  return record;
+}
+
 }  // namespace
 
 std::string QueryHash(std::string_view query) {
@@ -128,24 +140,12 @@ std::string RequestLogger::Line(RequestLogRecord record, std::chrono::microsecon
 
 std::string RequestLogger::SearchJson(std::string_view request_json, const JsonReply& reply,
                                       std::chrono::microseconds took) {
-  RequestLogRecord record;
-  record.status = reply.status;
-  record.query = QueryOfJson(request_json);
-  std::optional<uint64_t> engine_took;
-  if (reply.status == 200) ReadReplyBody(reply.body, &record, &engine_took);
-  record.took_us = engine_took ? static_cast<int64_t>(*engine_took) : -1;
-  return Line(std::move(record), took);
+  return Line(OfJsonReply(QueryOfJson(request_json), reply), took);
 }
 
 std::string RequestLogger::SearchQueryString(std::string_view raw_query, const JsonReply& reply,
                                              std::chrono::microseconds took) {
-  RequestLogRecord record;
-  record.status = reply.status;
-  record.query = QueryOfQueryString(raw_query);
-  std::optional<uint64_t> engine_took;
-  if (reply.status == 200) ReadReplyBody(reply.body, &record, &engine_took);
-  record.took_us = engine_took ? static_cast<int64_t>(*engine_took) : -1;
-  return Line(std::move(record), took);
+  return Line(OfJsonReply(QueryOfQueryString(raw_query), reply), took);
 }
 
 std::string RequestLogger::LambdaEvent(std::string_view event, const LambdaReply& reply,
