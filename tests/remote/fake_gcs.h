@@ -1,8 +1,7 @@
 // fsouza/fake-gcs-server as a plain process on 127.0.0.1, for gs:// tests.
 // tools/install-deps.sh builds it into build/go/bin (LIBSEARCH_FAKE_GCS_SERVER
 // names another binary). A missing emulator fails the tests that need it:
-// it is part of the test dependencies, not optional. Only
-// LIBSEARCH_REQUIRE_RUNTIMES=0 turns that into a skip.
+// it is part of the test dependencies, not optional.
 #pragma once
 
 #include <arpa/inet.h>
@@ -39,11 +38,6 @@ class FakeGcs {
   }
 
   // True if the tests may skip when the binary is missing.
-  static bool MayBeMissing() {
-    const char* v = std::getenv("LIBSEARCH_REQUIRE_RUNTIMES");
-    return v != nullptr && std::string(v) == "0";
-  }
-
   // Starts the emulator with the empty bucket kBucket, its files and log
   // under `dir`. ok() says whether it is listening; error() says why not.
   explicit FakeGcs(const std::string& dir) {

@@ -49,7 +49,7 @@ std::vector<std::string> Ids(const Index& index, const std::string& query) {
 using ::libsearch::testing::FakeGcs;
 
 // Starts fake-gcs-server and points STORAGE_EMULATOR_HOST at it; fails the
-// test if it cannot (unless LIBSEARCH_REQUIRE_RUNTIMES=0: skips).
+// test if it cannot.
 std::unique_ptr<FakeGcs> StartFakeGcs(const std::string& dir) {
   auto gcs = std::make_unique<FakeGcs>(dir);
   if (gcs->ok()) {
@@ -58,12 +58,9 @@ std::unique_ptr<FakeGcs> StartFakeGcs(const std::string& dir) {
   return gcs;
 }
 
-#define REQUIRE_GCS(gcs)                                           \
-  do {                                                             \
-    if (!(gcs)->ok()) {                                            \
-      if (FakeGcs::MayBeMissing()) GTEST_SKIP() << (gcs)->error(); \
-      FAIL() << (gcs)->error();                                    \
-    }                                                              \
+#define REQUIRE_GCS(gcs)                        \
+  do {                                          \
+    if (!(gcs)->ok()) FAIL() << (gcs)->error(); \
   } while (0)
 
 class RemoteIndexFixture : public ::testing::Test {
