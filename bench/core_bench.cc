@@ -53,13 +53,15 @@ const Index& Catalogue() {
 }
 
 // range(0): 0 = TOP_10 with pruning (no count), 1 = TOP_10 + exact COUNT
-// (exhaustive), 2 = COUNT only (k = 0, no scoring).
+// (exhaustive), 2 = COUNT only (k = 0, no scoring). range(1): 0 = words over
+// several fields by BM25F (the default), 1 = a BM25 per field, summed.
 void RunQuery(benchmark::State& state, const char* query, Operator op, bool docs) {
   const Index& index = Catalogue();
   SearchRequest req;
   req.query = query;
   req.default_operator = op;
   req.include_docs = docs;
+  req.field_scoring = state.range(1) == 0 ? FieldScoring::kBm25f : FieldScoring::kPerField;
   const int64_t mode = state.range(0);
   state.SetLabel(mode == 0 ? "top10" : mode == 1 ? "top10+count" : "count");
   req.total_hits_threshold = mode == 0 ? 0 : SearchRequest::kExactTotal;
@@ -93,9 +95,11 @@ void BM_Search_AndTop10WithDocs(benchmark::State& s) {
   RunQuery(s, "peanut butter", Operator::kAnd, true);
 }
 // Search-as-you-type and typo tolerance (top 10, pruned).
+// range(0): as RunQuery's range(1).
 void RunExpanded(benchmark::State& state, const char* query, bool prefix, bool typos) {
   const Index& index = Catalogue();
   SearchRequest req;
+  req.field_scoring = state.range(0) == 0 ? FieldScoring::kBm25f : FieldScoring::kPerField;
   req.query = query;
   req.prefix_last = prefix;
   req.typos = typos;
@@ -107,17 +111,19 @@ void BM_Search_Prefix2Letters(benchmark::State& s) { RunExpanded(s, "ch", true, 
 void BM_Search_PrefixWord(benchmark::State& s) { RunExpanded(s, "peanut butt", true, false); }
 void BM_Search_Typo1(benchmark::State& s) { RunExpanded(s, "peanutt", false, true); }
 void BM_Search_Typo2(benchmark::State& s) { RunExpanded(s, "strawberies chocolat", false, true); }
-BENCHMARK(BM_Search_Prefix2Letters);
-BENCHMARK(BM_Search_PrefixWord);
-BENCHMARK(BM_Search_Typo1);
-BENCHMARK(BM_Search_Typo2);
+BENCHMARK(BM_Search_Prefix2Letters)->ArgName("per_field")->DenseRange(0, 1);
+BENCHMARK(BM_Search_PrefixWord)->ArgName("per_field")->DenseRange(0, 1);
+BENCHMARK(BM_Search_Typo1)->ArgName("per_field")->DenseRange(0, 1);
+BENCHMARK(BM_Search_Typo2)->ArgName("per_field")->DenseRange(0, 1);
 
-BENCHMARK(BM_Search_TermTop10)->ArgName("mode")->DenseRange(0, 2);
-BENCHMARK(BM_Search_AndTop10)->ArgName("mode")->DenseRange(0, 2);
-BENCHMARK(BM_Search_OrTop10)->ArgName("mode")->DenseRange(0, 2);
-BENCHMARK(BM_Search_OrOneFieldTop10)->ArgName("mode")->DenseRange(0, 2);
-BENCHMARK(BM_Search_PhraseTop10)->ArgName("mode")->DenseRange(0, 2);
-BENCHMARK(BM_Search_AndTop10WithDocs)->ArgName("mode")->Arg(0);
+BENCHMARK(BM_Search_TermTop10)->ArgNames({"mode", "per_field"})->ArgsProduct({{0, 1, 2}, {0, 1}});
+BENCHMARK(BM_Search_AndTop10)->ArgNames({"mode", "per_field"})->ArgsProduct({{0, 1, 2}, {0, 1}});
+BENCHMARK(BM_Search_OrTop10)->ArgNames({"mode", "per_field"})->ArgsProduct({{0, 1, 2}, {0, 1}});
+BENCHMARK(BM_Search_OrOneFieldTop10)
+    ->ArgNames({"mode", "per_field"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}});
+BENCHMARK(BM_Search_PhraseTop10)->ArgNames({"mode", "per_field"})->ArgsProduct({{0, 1, 2}, {0, 1}});
+BENCHMARK(BM_Search_AndTop10WithDocs)->ArgNames({"mode", "per_field"})->Args({0, 0})->Args({0, 1});
 
 }  // namespace
 }  // namespace libsearch

@@ -168,6 +168,11 @@ void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
          "Query syntax: simple (any text is searched; malformed syntax becomes words) | full "
          "(strict, errors with positions)")
       ->check(CLI::IsMember({"simple", "full"}));
+  cmd->add_option_function<std::string>(
+         "--field-scoring", [keys](const std::string& v) { (*keys)["field_scoring"] = v; },
+         "A word over several text fields: bm25f (scored as one field, the default) | "
+         "per_field (a BM25 per field, summed)")
+      ->check(CLI::IsMember({"bm25f", "per_field"}));
   cmd->add_option_function<uint32_t>(
       "--max-expansions", [keys](const uint32_t& v) { (*keys)["max_expansions"] = v; },
       "Prefix and typo expansions per word (default 50)");

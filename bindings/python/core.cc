@@ -437,6 +437,9 @@ void BindRequest(py::module_& m) {
   py::enum_<libsearch::QuerySyntax>(m, "QuerySyntax")
       .value("SIMPLE", libsearch::QuerySyntax::kSimple)
       .value("FULL", libsearch::QuerySyntax::kFull);
+  py::enum_<libsearch::FieldScoring>(m, "FieldScoring")
+      .value("BM25F", libsearch::FieldScoring::kBm25f)
+      .value("PER_FIELD", libsearch::FieldScoring::kPerField);
 
   const Range range;
   py::class_<Range>(m, "FacetRange")
@@ -496,6 +499,7 @@ void BindRequest(py::module_& m) {
       .def_readwrite("suggest", &SearchRequest::suggest)
       .def_readwrite("max_expansions", &SearchRequest::max_expansions)
       .def_readwrite("syntax", &SearchRequest::syntax)
+      .def_readwrite("field_scoring", &SearchRequest::field_scoring)
       .def_readwrite("synonyms", &SearchRequest::synonyms)
       .def_readwrite("fields", &SearchRequest::fields)
       .def_readwrite("default_operator", &SearchRequest::default_operator)

@@ -228,7 +228,8 @@ Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchReque
                                                "highlight",    "synonyms",
                                                "suggest",      "exact_total",
                                                "include_docs", "retrieve",
-                                               "syntax",       "max_expansions"};
+                                               "syntax",       "max_expansions",
+                                               "field_scoring"};
   for (auto it = body.begin(); it != body.end(); ++it) {
     bool known = false;
     for (std::string_view key : kKeys) known = known || it.key() == key;
@@ -334,6 +335,10 @@ Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchReque
   if (auto it = body.find("max_expansions"); it != body.end()) {
     LIBSEARCH_RETURN_IF_ERROR(Bounded(*it, "max_expansions", 1, 1000, &n));
     req->max_expansions = static_cast<uint32_t>(n);
+  }
+  if (auto it = body.find("field_scoring"); it != body.end()) {
+    LIBSEARCH_RETURN_IF_ERROR(OneOf(*it, "field_scoring", "bm25f", "per_field", &b));
+    req->field_scoring = b ? FieldScoring::kBm25f : FieldScoring::kPerField;
   }
   return Status::Ok();
 }

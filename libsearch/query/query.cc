@@ -427,6 +427,7 @@ class Parser {
         LIBSEARCH_ASSIGN_OR_RETURN(auto leaf, Leaf(alt, fields, /*phrase=*/true));
         if (leaf) group->should.push_back(std::move(leaf));
       }
+      group->combine_fields = options_.combine_fields;  // One word, its alternatives blended.
       return Simplify(std::move(group));
     }
     return std::unique_ptr<Query>();
@@ -610,6 +611,7 @@ class Parser {
       (void)phrase;  // A one-term phrase is a term; several terms are a phrase.
       add(std::move(leaf));
     }
+    if (group != nullptr) group->combine_fields = options_.combine_fields;
     return group != nullptr ? Simplify(std::move(group)) : std::move(first);
   }
 

@@ -42,6 +42,11 @@ struct Query {
   // False for filters: the node still restricts matches but scores 0, so it
   // never changes the ranking. ToString() marks such nodes with '#'.
   bool scored = true;
+  // kBoolean: the OR over fields of one word (its `should` clauses), or
+  // the OR of a word's synonym alternatives (each such an OR, or a leaf).
+  // Its term clauses on text fields are scored together as one field
+  // (BM25F, CombinedTermScorer) instead of summing a BM25 per field.
+  bool combine_fields = false;
 
   // kRange: docs whose numeric `field` value v satisfies lo <(=) v <(=) hi.
   // Open ends are +-infinity. Ranges match without scoring (score 0).
@@ -85,6 +90,10 @@ struct ParseOptions {
   size_t max_query_bytes = 4096;
   size_t max_depth = 32;
   size_t max_clauses = 1024;
+  // Score a bare word over several text fields as one field (BM25F):
+  // sets Query::combine_fields on each word's OR over fields and on each
+  // OR of synonym alternatives.
+  bool combine_fields = false;
   // Search-as-you-type: the last word, if the query does not end in a space,
   // matches as a prefix.
   bool prefix_last = false;

@@ -24,6 +24,7 @@ enum class ScorerFamily : uint8_t {
   kEmpty,
   kUnscored,  // Another scorer's matches with score 0.
   kWindowedUnion,
+  kCombined,  // One word over several fields, BM25F.
 };
 
 class Scorer {

@@ -9,6 +9,7 @@
 
 #include "query/expand.h"
 #include "query/scorers/boolean_scorer.h"
+#include "query/scorers/combined_term_scorer.h"
 #include "query/scorers/conjunction_scorer.h"
 #include "query/scorers/constant_score.h"
 #include "query/scorers/disjunction_scorer.h"
@@ -83,78 +84,102 @@ void WeighTypos(double typed_df, const std::vector<TypoCandidate>& candidates, f
   }
 }
 
-// A term with prefix and/or typo expansions: the exact term and its
-// expansions, each weighted by how far it is from what was typed.
-void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* ctx,
-                       std::vector<std::unique_ptr<TermScorer>>* out) {
-  std::vector<std::unique_ptr<TermScorer>>& clauses = *out;
-  std::vector<std::pair<uint32_t, float>> picks;  // (ordinal, weight factor)
-  auto add = [&](uint32_t ord, float factor) {
-    for (auto& p : picks) {
-      if (p.first == ord) {
-        p.second = std::max(p.second, factor);
+// The terms a word with prefix and/or typo expansions matches in one field.
+struct TermPick {
+  std::optional<uint32_t> ord;  // In this file; none if only other segments have it.
+  std::string term;             // Set with index-wide statistics, else empty.
+  float factor = 0;             // Weight factor: how far it is from what was typed.
+};
+struct TermPicks {
+  // The exact term and its expansions, ordinals first (by ordinal). With
+  // index-wide statistics, also the terms this file lacks: their factors
+  // are the index's, whatever this file holds (CombinedWord needs them).
+  std::vector<TermPick> picks;
+  // Short prefixes read from the field's prefix index: (list, prefix).
+  std::vector<std::pair<TermInfo, std::string>> prefix_lists;
+};
+
+// `field` may be null (this file has no such field) only with index-wide
+// statistics.
+TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx) {
+  TermPicks result;
+  std::vector<TermPick>& picks = result.picks;
+  const CollectionStats* stats = ctx->stats();
+  // With statistics every pick is named, and named picks are told apart by
+  // name; without, by ordinal.
+  auto add = [&](std::optional<uint32_t> ord, std::string_view term, float factor) {
+    for (TermPick& p : picks) {
+      if (stats != nullptr ? p.term == term : p.ord == ord) {
+        p.factor = std::max(p.factor, factor);
         return;
       }
     }
-    picks.emplace_back(ord, factor);
+    picks.push_back({ord, std::string(term), factor});
   };
-  // The expansions, as ordinals of this file: its own picks, or those of
-  // the whole index (CollectionStats) that this file has.
-  const CollectionStats* stats = ctx->stats();
+  auto find = [&](std::string_view term) -> std::optional<uint32_t> {
+    if (field == nullptr) return std::nullopt;
+    return field->dict.Find(term);
+  };
+  // The expansions: this file's own picks, or those of the whole index
+  // (CollectionStats).
   auto add_terms = [&](const std::vector<TermExpansion>& terms) {
-    for (const auto& [term, edits] : terms) {
-      if (const auto ord = field.dict.Find(term)) add(*ord, kPrefixFactor);
-    }
+    for (const auto& [term, edits] : terms) add(find(term), term, kPrefixFactor);
   };
-  const auto exact = field.dict.Find(q.terms[0]);
+  const auto exact = find(q.terms[0]);
   float typed = 1.0f;
   if (q.max_edits > 0) {
     std::vector<TypoCandidate> candidates;
+    std::vector<std::string> names;  // With statistics: each candidate's term.
     if (stats != nullptr) {
-      for (const auto& [term, edits] :
+      for (auto& [term, edits] :
            stats->TypoStems(q.field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
-        candidates.push_back({field.dict.Find(term), edits,
-                              static_cast<double>(stats->DocFreq(q.field, false, term))});
+        candidates.push_back(
+            {find(term), edits, static_cast<double>(stats->DocFreq(q.field, false, term))});
+        names.push_back(std::move(term));
       }
-    } else {
+    } else if (field != nullptr) {
       const TypoCache* cache = ctx->typo_cache();
       for (const Expansion& e :
            cache != nullptr
-               ? cache->TypoStems(field, q.surface, q.terms[0], q.max_edits, q.max_expansions)
-               : TypoStems(field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
-        candidates.push_back({e.ord, e.edits, static_cast<double>(field.DocFreq(e.ord))});
+               ? cache->TypoStems(*field, q.surface, q.terms[0], q.max_edits, q.max_expansions)
+               : TypoStems(*field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
+        candidates.push_back({e.ord, e.edits, static_cast<double>(field->DocFreq(e.ord))});
       }
     }
     const double typed_df = stats != nullptr
                                 ? static_cast<double>(stats->DocFreq(q.field, false, q.terms[0]))
-                            : exact ? field.DocFreq(*exact)
+                            : exact ? field->DocFreq(*exact)
                                     : 0.0;
     std::vector<float> factor;
     std::vector<bool> correction;
     WeighTypos(typed_df, candidates, &typed, &factor, &correction);
     for (size_t i = 0; i < candidates.size(); ++i) {
       const TypoCandidate& c = candidates[i];
-      if (!c.ord || (!correction[i] && c.edits > q.tier_edits)) continue;
-      add(*c.ord, factor[i]);
+      if (!correction[i] && c.edits > q.tier_edits) continue;
+      if (stats != nullptr) {
+        add(c.ord, names[i], factor[i]);
+      } else if (c.ord) {
+        add(c.ord, {}, factor[i]);
+      }
     }
   }
-  if (exact) add(*exact, typed);
+  if (exact || stats != nullptr) add(exact, stats != nullptr ? q.terms[0] : "", typed);
   // Prefixes short enough for the field's prefix index read its merged
   // list (every completion, one clause); longer ones expand to the most
   // frequent completions.
-  std::vector<std::pair<TermInfo, std::string>> prefix_lists;
-  if (q.prefix) {
+  std::vector<std::pair<TermInfo, std::string>>& prefix_lists = result.prefix_lists;
+  if (q.prefix && field != nullptr) {
     const FieldReader* prefixes = ctx->reader()->prefix_field(q.field);
     for (const std::string* p : {&q.surface, &q.terms[0]}) {
       if (p == &q.terms[0] && *p == q.surface) break;
-      if (prefixes != nullptr && CodePointCount(*p) <= field.spec->index_prefixes) {
+      if (prefixes != nullptr && CodePointCount(*p) <= field->spec->index_prefixes) {
         if (const auto ord = prefixes->dict.Find(*p)) {
           prefix_lists.emplace_back(prefixes->Term(*ord), *p);
         }
         if (ctx->collect_terms()) {
-          for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) {
+          for (const Expansion& e : PrefixTerms(*field, *p, q.max_expansions)) {
             std::vector<std::string> term;
-            if (field.dict.Terms(e.ord, 1, &term).ok()) ctx->NoteTerm(q.field, term[0]);
+            if (field->dict.Terms(e.ord, 1, &term).ok()) ctx->NoteTerm(q.field, term[0]);
           }
         }
         continue;
@@ -163,32 +188,57 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
         add_terms(stats->PrefixTerms(q.field, *p, q.max_expansions));
         continue;
       }
-      for (const Expansion& e : PrefixTerms(field, *p, q.max_expansions)) add(e.ord, kPrefixFactor);
+      for (const Expansion& e : PrefixTerms(*field, *p, q.max_expansions)) {
+        add(e.ord, {}, kPrefixFactor);
+      }
     }
   }
-  std::sort(picks.begin(), picks.end());  // Deterministic clause order.
-  for (const auto& [ord, factor] : picks) {
+  // Deterministic clause order: by ordinal, then the absent ones by name.
+  std::sort(picks.begin(), picks.end(), [](const TermPick& a, const TermPick& b) {
+    if (a.ord.has_value() != b.ord.has_value()) return a.ord.has_value();
+    return a.ord != b.ord ? a.ord < b.ord : a.term < b.term;
+  });
+  return result;
+}
+
+// A term's prefix-index lists as term clauses, below the exact term.
+void AppendPrefixLists(const Query& q, const FieldReader& field,
+                       const std::vector<std::pair<TermInfo, std::string>>& prefix_lists,
+                       ScorerContext* ctx, std::vector<std::unique_ptr<TermScorer>>* clauses) {
+  if (prefix_lists.empty()) return;
+  const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
+  for (const auto& [info, prefix] : prefix_lists) {
+    // The prefix list's stored block maxima use this idf too.
+    const float idf = ctx->Idf(field, true, info, prefix);
+    auto scorer = std::make_unique<TermScorer>(ctx->NewCursor(prefixes, info), &prefixes,
+                                               q.boost * kPrefixFactor * idf, idf,
+                                               ctx->NormTable(field), ctx->params());
+    if (ctx->stats() != nullptr) scorer->IgnoreStoredMaxima();
+    clauses->push_back(std::move(scorer));
+  }
+}
+
+// A term with prefix and/or typo expansions: a term clause per pick.
+void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* ctx,
+                       std::vector<std::unique_ptr<TermScorer>>* out) {
+  std::vector<std::unique_ptr<TermScorer>>& clauses = *out;
+  const CollectionStats* stats = ctx->stats();
+  const TermPicks picked = PickTerms(q, &field, ctx);
+  for (const TermPick& pick : picked.picks) {
+    if (!pick.ord) break;  // The rest are in other segments only.
     std::vector<std::string> term;
-    const bool named =
-        (ctx->collect_terms() || stats != nullptr) && field.dict.Terms(ord, 1, &term).ok();
-    if (ctx->collect_terms() && named) ctx->NoteTerm(q.field, term[0]);
-    const TermInfo info = field.Term(ord);
-    const float idf = ctx->Idf(field, false, info, named ? term[0] : std::string_view());
-    const float weight = q.boost * factor * idf;
+    const bool named = !pick.term.empty() || ((ctx->collect_terms() || stats != nullptr) &&
+                                              field.dict.Terms(*pick.ord, 1, &term).ok());
+    const std::string_view name = !pick.term.empty() ? std::string_view(pick.term)
+                                  : named            ? std::string_view(term[0])
+                                                     : std::string_view();
+    if (ctx->collect_terms() && named) ctx->NoteTerm(q.field, name);
+    const TermInfo info = field.Term(*pick.ord);
+    const float idf = ctx->Idf(field, false, info, name);
+    const float weight = q.boost * pick.factor * idf;
     clauses.push_back(NewTermScorer(ctx, ctx->NewCursor(field, info), &field, weight, idf));
   }
-  if (!prefix_lists.empty()) {
-    const FieldReader& prefixes = *ctx->reader()->prefix_field(q.field);
-    for (const auto& [info, prefix] : prefix_lists) {
-      // The prefix list's stored block maxima use this idf too.
-      const float idf = ctx->Idf(field, true, info, prefix);
-      auto scorer = std::make_unique<TermScorer>(ctx->NewCursor(prefixes, info), &prefixes,
-                                                 q.boost * kPrefixFactor * idf, idf,
-                                                 ctx->NormTable(field), ctx->params());
-      if (stats != nullptr) scorer->IgnoreStoredMaxima();
-      clauses.push_back(std::move(scorer));
-    }
-  }
+  AppendPrefixLists(q, field, picked.prefix_lists, ctx, out);
 }
 
 // One union over term clauses: a windowed one when every match is visited,
@@ -222,6 +272,136 @@ void AppendTermClauses(const Query& q, ScorerContext* ctx,
   const TermInfo info = field->Term(*ord);
   const float idf = ctx->Idf(*field, false, info, q.terms[0]);
   out->push_back(NewTermScorer(ctx, ctx->NewCursor(*field, info), field, q.boost * idf, idf));
+}
+
+// Whether c is a clause CombinedWord scores as part of the word: a plain
+// term (or one with expansions) on a text field.
+bool Combinable(const Query& c, const Schema& schema) {
+  return c.kind == Query::Kind::kTerm && c.scored && c.field < schema.fields().size() &&
+         schema.fields()[c.field].type == FieldType::kText;
+}
+
+// A word over several text fields (Query::combine_fields), BM25F. The
+// word's own terms, in every field and every synonym alternative (a nested
+// combine_fields group), become one CombinedTermScorer: a document's
+// frequencies of "chips" and "crisps" add up as one word's would (Lucene's
+// SynonymQuery inside CombinedFieldQuery), so matching both alternatives
+// does not count twice. Each prefix or typo expansion becomes its own
+// CombinedTermScorer over the fields that have it, weighted by its best
+// factor in any field. idf as Lucene's CombinedFieldQuery takes it: the
+// largest doc frequency and field doc count over the word's fields and
+// terms. Every choice depends on the query and the index-wide counts only,
+// so a segment scores as a single build would. Other clauses (keyword
+// fields, phrases, code words, prefix-index lists) are summed with it.
+// Null if fewer than two term clauses combine.
+std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
+  const IndexReader* reader = ctx->reader();
+  const Schema& schema = reader->schema();
+  std::vector<const Query*> leaves, others;
+  for (const auto& c : q.should) {
+    if (Combinable(*c, schema)) {
+      leaves.push_back(c.get());
+    } else if (c->kind == Query::Kind::kBoolean && c->combine_fields && c->scored &&
+               c->must.empty() && c->must_not.empty()) {
+      for (const auto& g : c->should) (Combinable(*g, schema) ? leaves : others).push_back(g.get());
+    } else {
+      others.push_back(c.get());
+    }
+  }
+  if (leaves.size() < 2) return nullptr;
+  const CollectionStats* stats = ctx->stats();
+  struct Match {  // One term of the word in one field.
+    const Query* leaf;
+    const FieldReader* field;
+    uint32_t ord;
+  };
+  struct Group {  // Terms scored as one: the word's own, or one expansion.
+    std::vector<std::string> terms;
+    float factor = 0;
+    std::vector<Match> matches;
+  };
+  // The word's own terms: every alternative's, in every field.
+  std::vector<std::string> own;
+  for (const Query* leaf : leaves) {
+    if (std::find(own.begin(), own.end(), leaf->terms[0]) == own.end()) {
+      own.push_back(leaf->terms[0]);
+    }
+  }
+  std::vector<Group> groups(1);  // groups[0]: the word's own terms.
+  // `field` null or no `ord`: a term other segments have (its factor still counts).
+  auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
+                 std::optional<uint32_t> ord, float factor) {
+    Group* g = &groups[0];
+    if (std::find(own.begin(), own.end(), term) == own.end()) {
+      auto it = std::find_if(groups.begin() + 1, groups.end(),
+                             [&](const Group& x) { return x.terms[0] == term; });
+      if (it == groups.end()) {
+        groups.push_back({{std::string(term)}, 0, {}});
+        it = groups.end() - 1;
+      }
+      g = &*it;
+    } else if (std::find(g->terms.begin(), g->terms.end(), term) == g->terms.end()) {
+      g->terms.emplace_back(term);
+    }
+    g->factor = std::max(g->factor, factor);
+    // Alternatives with the same stem ("chip", "chips") share postings: once.
+    if (ord && std::none_of(g->matches.begin(), g->matches.end(),
+                            [&](const Match& m) { return m.field == field && m.ord == *ord; })) {
+      g->matches.push_back({leaf, field, *ord});
+    }
+  };
+  std::vector<std::unique_ptr<Scorer>> clauses;
+  clauses.reserve(others.size() + 1);
+  for (const Query* o : others) clauses.push_back(CreateScorer(*o, ctx));
+  std::vector<std::unique_ptr<TermScorer>> prefix_clauses;
+  uint64_t doc_count = 0;  // The largest field doc count of the word's fields.
+  for (const Query* c : leaves) {
+    const FieldReader* field = reader->field(c->field);
+    doc_count = std::max(doc_count, stats != nullptr   ? stats->FieldDocCount(c->field)
+                                    : field != nullptr ? field->stats.doc_count
+                                                       : 0);
+    if (!c->prefix && c->max_edits == 0) {
+      ctx->NoteTerm(c->field, c->terms[0]);
+      add(c->terms[0], c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt, 1);
+      continue;
+    }
+    if (field == nullptr && stats == nullptr) continue;
+    const TermPicks picked = PickTerms(*c, field, ctx);
+    for (const TermPick& pick : picked.picks) {
+      std::vector<std::string> term;
+      if (pick.term.empty() && !field->dict.Terms(*pick.ord, 1, &term).ok()) {
+        continue;  // Damage: the cursors' check reports it.
+      }
+      const std::string_view name = pick.term.empty() ? std::string_view(term[0]) : pick.term;
+      if (pick.ord) ctx->NoteTerm(c->field, name);
+      add(name, c, field, pick.ord, pick.factor);
+    }
+    if (field != nullptr) AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
+  }
+  for (const Group& g : groups) {
+    if (g.matches.empty()) continue;  // Only in other segments.
+    uint64_t df = 0;                  // The largest over the word's fields and the group's terms.
+    if (stats != nullptr) {
+      for (const Query* leaf : leaves) {
+        for (const std::string& t : g.terms) {
+          df = std::max(df, stats->DocFreq(leaf->field, false, t));
+        }
+      }
+    } else {
+      for (const Match& m : g.matches) df = std::max<uint64_t>(df, m.field->Term(m.ord).doc_freq);
+    }
+    std::vector<CombinedTermScorer::Part> parts;
+    parts.reserve(g.matches.size());
+    for (const Match& m : g.matches) {
+      parts.push_back({ctx->NewCursor(*m.field, m.field->Term(m.ord)), m.field,
+                       ctx->NormTable(*m.field), m.leaf->boost});
+    }
+    clauses.push_back(
+        std::make_unique<CombinedTermScorer>(std::move(parts), g.factor * Bm25Idf(df, doc_count)));
+  }
+  for (auto& p : prefix_clauses) clauses.push_back(std::move(p));
+  if (clauses.empty()) return std::make_unique<EmptyScorer>();
+  return Combine(std::move(clauses), /*conjunction=*/false);
 }
 
 std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
@@ -279,6 +459,9 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
                                             ctx->NormTable(*field));
     }
     case Query::Kind::kBoolean: {
+      if (q.combine_fields && q.scored) {
+        if (auto word = CombinedWord(q, ctx)) return word;
+      }
       if (IsUnionOfTerms(q)) {
         std::vector<std::unique_ptr<TermScorer>> clauses;
         clauses.reserve(q.should.size());  // One per word and field, usually.
@@ -313,6 +496,7 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
 bool IsUnionOfTerms(const Query& q) {
   if (!q.scored) return false;
   if (q.kind == Query::Kind::kTerm) return true;
+  if (q.combine_fields) return false;  // Unless fewer than two fields combine: rare.
   if (q.kind != Query::Kind::kBoolean || !q.must.empty() || !q.must_not.empty() ||
       q.should.empty()) {
     return false;

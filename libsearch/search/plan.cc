@@ -47,6 +47,7 @@ Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
   ParseOptions po;
   po.prefix_last = req.prefix_last;
   po.typos = req.typos;
+  po.combine_fields = req.field_scoring == FieldScoring::kBm25f;
   po.max_expansions = req.max_expansions;
   po.surface_analyzers = surface_analyzers_;
   po.syntax = req.syntax;

@@ -84,7 +84,7 @@ TEST_F(CliTest, FieldsAndOperatorOptions) {
   const CliRun explain = Cli("search " + Index() + " 'sugar -salt' --explain");
   EXPECT_EQ(
       explain.out,
-      "(+(product_name:sugar^2 ingredients:sugar) -(product_name:salt^2 ingredients:salt))\n");
+      "(+(product_name:sugar^5 ingredients:sugar) -(product_name:salt^5 ingredients:salt))\n");
 }
 
 TEST_F(CliTest, FiltersRestrictWithoutChangingScores) {

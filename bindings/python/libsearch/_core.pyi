@@ -160,6 +160,10 @@ class QuerySyntax:
     SIMPLE: QuerySyntax
     FULL: QuerySyntax
 
+class FieldScoring:
+    BM25F: FieldScoring
+    PER_FIELD: FieldScoring
+
 class JsonReply:
     status: int
     body: str
@@ -225,6 +229,7 @@ class SearchRequest:
     suggest: bool
     max_expansions: int
     syntax: QuerySyntax
+    field_scoring: FieldScoring
     synonyms: bool
     @property
     def fields(self) -> List[str]: ...

@@ -174,6 +174,9 @@ class Index:
             synonyms: Apply the index's synonym groups.
             suggest: When nothing matches, offer :attr:`SearchResult.suggestion`.
             retrieve: With ``include_docs``, return only these stored fields.
+            field_scoring: ``"bm25f"`` (a word over several text fields
+                scores as one field, boosts weighing each field's term
+                frequency) or ``"per_field"`` (a BM25 per field, summed).
 
         Raises:
             InvalidArgument: A filter syntax error (with the byte position),
@@ -279,7 +282,7 @@ class Index:
     ) -> str:
         """How ``query`` is read, in Lucene-like notation (CLI ``--explain``).
 
-        For example ``"(+(product_name:sugar^2 ingredients:sugar) -(...))"``;
+        For example ``"(+(product_name:sugar^5 ingredients:sugar) -(...))"``;
         filters appear as ``+#clause``.
         """
         options: SearchOptions = {

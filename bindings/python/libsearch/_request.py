@@ -103,6 +103,7 @@ class BatchOptions(TypedDict, total=False):
     synonyms: bool
     suggest: bool
     retrieve: Union[str, Sequence[str], None]
+    field_scoring: str
 
 
 class SearchOptions(BatchOptions, total=False):
@@ -131,6 +132,7 @@ OPTION_DEFAULTS: Dict[str, Any] = {
     "synonyms": True,
     "suggest": True,
     "retrieve": None,
+    "field_scoring": "bm25f",
 }
 
 SEARCH_OPTIONS: FrozenSet[str] = frozenset(SearchOptions.__optional_keys__)
@@ -147,6 +149,7 @@ THRESHOLD: Optional[int] = DEFAULTS["total_hits_threshold"]
 
 _OPERATORS = {"and": _core.Operator.AND, "or": _core.Operator.OR}
 _SYNTAX = {"simple": _core.QuerySyntax.SIMPLE, "full": _core.QuerySyntax.FULL}
+_FIELD_SCORING = {"bm25f": _core.FieldScoring.BM25F, "per_field": _core.FieldScoring.PER_FIELD}
 _INF = float("inf")
 
 
@@ -241,6 +244,12 @@ def build_request(query: str, k: int, options: Mapping[str, Any], allowed: Froze
         r.suggest = options["suggest"]
     if (retrieve := get("retrieve")) is not None:
         r.retrieve = strings(retrieve)
+    if "field_scoring" in options:
+        scoring = options["field_scoring"]
+        try:
+            r.field_scoring = _FIELD_SCORING[scoring]
+        except (KeyError, TypeError):
+            raise InvalidArgument(f"field_scoring must be 'bm25f' or 'per_field', got {scoring!r}") from None
     return r
 
 

@@ -20,7 +20,9 @@ class FieldSpec:
         type: ``"text"``, ``"keyword"``, ``"int"`` or ``"float"``.
         stored: Returned with hits.
         indexed: Searchable (text and keyword fields).
-        boost: Multiplies the field's BM25 score.
+        boost: The field's weight: multiplies a word's frequency in the field
+            (BM25F, a word over several text fields) or the field's BM25 score
+            (``field_scoring="per_field"``, keyword fields, phrases).
         language: Stemming language of a text field (``"en"``, ``"none"``...).
         stopwords: A text field drops its language's stop words.
         fold_accents: A text field matches ``crème`` with ``creme``.

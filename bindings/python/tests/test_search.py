@@ -230,7 +230,7 @@ def test_batch_errors(index: libsearch.Index) -> None:
 
 def test_explain(index: libsearch.Index) -> None:
     assert index.explain("sugar -salt") == (
-        "(+(product_name:sugar^2 ingredients:sugar) -(product_name:salt^2 ingredients:salt))"
+        "(+(product_name:sugar^5 ingredients:sugar) -(product_name:salt^5 ingredients:salt))"
     )
     assert index.explain("sugar", fields=["ingredients"]) == "ingredients:sugar"
     assert "product_name" in index.explain("a b", operator="or")

@@ -76,6 +76,20 @@ LIBSEARCH_EXPORT Result<std::vector<std::vector<std::string>>> LoadSynonyms(
 
 enum class Operator { kAnd, kOr };
 
+// How a bare word searched in several text fields is scored.
+enum class FieldScoring {
+  // BM25F: the word's term frequencies in each field, normalised by that
+  // field's length and weighted by its boost, are summed before BM25
+  // saturates them, as if the fields were one (Robertson & Zaragoza;
+  // Lucene's CombinedFieldQuery). idf from the largest document frequency
+  // over the fields. A word in the name and the description thus counts
+  // about as much as a word said twice, not as two separate matches.
+  kBm25f,
+  // A BM25 score per field (boost x idf x saturated tf), summed: Lucene's
+  // and Elasticsearch's multi_match "most_fields".
+  kPerField,
+};
+
 // How SearchRequest::query (and each filter) is read.
 enum class QuerySyntax {
   // Never fails on any text: well-formed quotes, +word, -word, OR and known
@@ -154,6 +168,9 @@ struct SearchRequest {
   bool synonyms = true;
   // Fields bare words search; empty = every indexed text field.
   std::vector<std::string> fields;
+  // How a bare word over several text fields scores (keyword fields and
+  // phrases are always scored per field). Default kBm25f.
+  FieldScoring field_scoring = FieldScoring::kBm25f;
   // How bare words combine. Default kAnd (every word must match), the usual
   // choice for product search; kOr ranks documents matching any word.
   Operator default_operator = Operator::kAnd;

@@ -62,7 +62,7 @@ LIBSEARCH_EXPORT JsonLimits OwnerLimits();
 inline constexpr std::string_view kRequestKeys =
     "query, k, offset, filters, fields, operator, facets, disjunctive, sort, search_after, "
     "typos, prefix, highlight, synonyms, suggest, exact_total, include_docs, retrieve, "
-    "syntax, max_expansions";
+    "syntax, max_expansions, field_scoring";
 
 // Parses a request object (JSON text) into `*request`, over the values
 // already in it: a key that is absent leaves its field as it is. Errors are
@@ -99,7 +99,8 @@ struct BatchQueryId {
 // repeatable), operator, facet/facets (repeatable; ranges hold commas),
 // disjunctive (comma-separated), sort, search_after, typos, prefix,
 // highlight (comma-separated), synonyms, suggest, exact_total, include_docs
-// (true|false|1|0), retrieve (comma-separated), syntax, max_expansions.
+// (true|false|1|0), retrieve (comma-separated), syntax, max_expansions,
+// field_scoring.
 // Over limits.max_body_bytes is ResourceExhausted.
 [[nodiscard]] LIBSEARCH_EXPORT Result<std::string> QueryStringToRequestJson(
     std::string_view raw_query, const JsonLimits& limits = {});

@@ -45,7 +45,10 @@ struct FieldSpec {
   // Whether the field gets terms in the dictionary (text and keyword only).
   // Default true; set false for display-only fields such as image URLs.
   bool indexed = true;
-  // Multiplies this field's BM25 contribution (text and keyword). Default 1.
+  // The field's weight (text and keyword). Default 1. For a word over
+  // several text fields scored by BM25F (FieldScoring::kBm25f) it multiplies
+  // the word's frequency in this field; otherwise it multiplies the field's
+  // BM25 score.
   double boost = 1.0;
   // Text only: stemming language ("en", "fr", "english", "none", ...). Default "en".
   std::string language = "en";

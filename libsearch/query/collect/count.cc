@@ -6,6 +6,7 @@
 
 #include "query/collect/block_max_and.h"
 #include "query/scorers/boolean_scorer.h"
+#include "query/scorers/combined_term_scorer.h"
 #include "query/scorers/conjunction_scorer.h"
 #include "query/scorers/constant_score.h"
 #include "query/scorers/disjunction_scorer.h"
@@ -89,7 +90,8 @@ bool CountRest(Scorer* s, uint64_t* n) {
 bool CanCountInto(const Scorer* s) {
   switch (s->family()) {
     case ScorerFamily::kTerm:
-    case ScorerFamily::kEmpty:  // Lets a union with a missing word still count by bitset.
+    case ScorerFamily::kCombined:  // A union of one word's lists.
+    case ScorerFamily::kEmpty:     // Lets a union with a missing word still count by bitset.
       return true;
     case ScorerFamily::kDisjunction:
       for (const auto& c : static_cast<const DisjunctionScorer*>(s)->clauses()) {
@@ -106,6 +108,12 @@ bool CanCountInto(const Scorer* s) {
 void CountInto(Scorer* s, CountBitset* bits) {
   switch (s->family()) {
     case ScorerFamily::kTerm: static_cast<TermScorer*>(s)->cursor()->OrInto(bits); return;
+    case ScorerFamily::kCombined: {
+      auto* c = static_cast<CombinedTermScorer*>(s);
+      for (const auto& p : c->parts()) p.cursor->OrInto(bits);
+      c->Exhaust();
+      return;
+    }
     case ScorerFamily::kDisjunction: {
       auto* u = static_cast<DisjunctionScorer*>(s);
       for (const auto& c : u->clauses()) CountInto(c.get(), bits);
