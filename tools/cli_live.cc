@@ -9,34 +9,13 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "cli_shard.h"
 
 namespace libsearch_cli {
 namespace {
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Applies every input to `writer`; prints skipped lines. Returns 0 or the
-// exit code of the failure, and adds to *lines and *skipped.
-int ApplyInputs(libsearch::IndexWriter* writer, const std::vector<std::string>& inputs,
-                bool skip_bad, uint64_t* lines, uint64_t* skipped) {
-  libsearch::IngestOptions opts;
-  opts.skip_bad = skip_bad;
-  for (const std::string& input : inputs) {
-    auto stats = writer->ApplyJsonl(input, opts);
-    if (!stats.ok()) {
-      std::cerr << "libsearch: nothing committed (use --skip-bad to skip bad lines)\n";
-      return Fail(stats.status());
-    }
-    *lines += stats->docs_added;
-    *skipped += stats->lines_skipped;
-    for (const std::string& e : stats->errors) std::cerr << "skipped: " << e << "\n";
-    if (stats->lines_skipped > stats->errors.size()) {
-      std::cerr << "skipped: ... and " << stats->lines_skipped - stats->errors.size() << " more\n";
-    }
-  }
-  return 0;
 }
 
 }  // namespace
@@ -79,6 +58,9 @@ int RunIndexDirectory(const std::string& schema_path, const std::vector<std::str
 
 int RunUpdate(const std::string& index, const std::vector<std::string>& inputs, bool skip_bad,
               bool merge) {
+  if (libsearch::ShardedIndex::IsShardMap(index)) {
+    return RunShardedUpdate(index, inputs, skip_bad, merge, false);
+  }
   const auto start = std::chrono::steady_clock::now();
   libsearch::IndexWriterOptions options;
   options.merge_on_commit = merge;
@@ -105,6 +87,8 @@ int RunUpdate(const std::string& index, const std::vector<std::string>& inputs, 
 }
 
 int RunCompact(const std::string& index) {
+  if (libsearch::ShardedIndex::IsShardMap(index))
+    return RunShardedUpdate(index, {}, false, true, true);
   const auto start = std::chrono::steady_clock::now();
   auto writer = libsearch::IndexWriter::Open(index);
   if (!writer.ok()) return Fail(writer.status());
