@@ -48,9 +48,11 @@ int RunShard(const std::string& schema_path, const std::vector<std::string>& inp
   auto info = (*writer)->Commit();
   if (!info.ok()) return Fail(info.status());
   const double secs = SecondsSince(start);
-  std::printf("indexed %llu docs (%llu bad lines skipped) into %u shards at %s in %.2f s\n",
-              static_cast<unsigned long long>(info->live_docs),
-              static_cast<unsigned long long>(skipped), shards, output.c_str(), secs);
+  std::printf(
+      "indexed %llu docs (%llu bad lines skipped) into %u shards at %s in %.2f s (%.0f "
+      "docs/s)\n",
+      static_cast<unsigned long long>(info->live_docs), static_cast<unsigned long long>(skipped),
+      shards, output.c_str(), secs, secs > 0 ? static_cast<double>(info->live_docs) / secs : 0.0);
   PrintShards(*info);
   return 0;
 }
