@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -259,6 +260,76 @@ TEST(ShardedIndex, AfterRoundsOfChangesSearchesLikeAFreshBuild) {
     }
   }
   EXPECT_GT(compared, 150);
+}
+
+}  // namespace
+}  // namespace libsearch
+
+namespace libsearch {
+namespace {
+
+// Shards built apart (as a Spark job's tasks do), then published: the
+// same index as ShardedWriter builds; a mis-routed doc fails Verify.
+TEST(ShardedIndex, ShardsBuiltApartThenPublished) {
+  testing::TempDir dir;
+  const std::vector<std::string> docs = testing::FirstBundledProducts(500);
+  auto shard_schema = ShardSchema(ProductSchema());
+  ASSERT_TRUE(shard_schema.ok()) << shard_schema.status().ToString();
+  auto build = [&](const std::string& root, bool misroute) {
+    std::vector<std::unique_ptr<IndexWriter>> writers;
+    std::filesystem::create_directories(root);
+    for (int s = 0; s < 2; ++s) {
+      auto w = IndexWriter::Create(root + "/part-" + std::to_string(s), *shard_schema);
+      ASSERT_TRUE(w.ok());
+      writers.push_back(std::move(*w));
+    }
+    for (size_t i = 0; i < docs.size(); ++i) {
+      Json doc = Json::parse(docs[i]);
+      doc["_shard_seq"] = i;
+      uint32_t s = ShardOf(doc["barcode"].get<std::string>(), 2);
+      if (misroute && i == 77) s = 1 - s;
+      ASSERT_OK(writers[s]->Upsert(doc.dump()));
+    }
+    for (auto& w : writers) ASSERT_TRUE(w->Commit().ok());
+    ASSERT_OK(PublishShardMap(root, ProductSchema(), {"part-0", "part-1"}));
+  };
+  build(dir.File("apart"), false);
+  {
+    auto writer = ShardedWriter::Create(dir.File("together"), ProductSchema(), 2);
+    ASSERT_TRUE(writer.ok());
+    for (const std::string& d : docs) ASSERT_OK((*writer)->Upsert(d));
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  auto apart = Index::Open(dir.File("apart"));
+  auto together = Index::Open(dir.File("together"));
+  ASSERT_TRUE(apart.ok() && together.ok()) << apart.status().ToString();
+  ASSERT_OK((*apart)->Verify());
+  for (const char* q : {"chocolate", "peanut butter", "organic juice"}) {
+    SearchRequest req;
+    req.query = q;
+    req.k = 20;
+    auto a = (*apart)->Search(req);
+    auto b = (*together)->Search(req);
+    ASSERT_TRUE(a.ok() && b.ok());
+    testing::ExpectSameResponse(*b, *a, q);
+    EXPECT_EQ(a->next_cursor, b->next_cursor) << q;
+  }
+  // The writer continues after the published numbers.
+  auto writer = ShardedWriter::Open(dir.File("apart"));
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_OK((*writer)->Upsert(docs[3]));
+  ASSERT_TRUE((*writer)->Commit().ok());
+  SearchRequest req;
+  req.query = "barcode:" + Json::parse(docs[3])["barcode"].get<std::string>();
+  auto moved = (*Index::Open(dir.File("apart")))->Search(req);
+  ASSERT_TRUE(moved.ok() && moved->hits.size() == 1);
+  EXPECT_EQ(moved->hits[0].doc, 500u);
+
+  build(dir.File("wrong"), true);
+  auto wrong = Index::Open(dir.File("wrong"));
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ((*wrong)->Verify().code(), StatusCode::kCorruption);
+  EXPECT_FALSE(PublishShardMap(dir.File("wrong"), ProductSchema(), {"../x"}).ok());
 }
 
 }  // namespace

@@ -157,6 +157,15 @@ void BindWriter(py::module_& m) {
           py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("num_shards", &ShardedWriter::num_shards);
   DefChanges(sharded, sharded_dict);
+  m.def("shard_schema",
+        [](const libsearch::Schema& schema) { return Unwrap(libsearch::ShardSchema(schema)); });
+  m.def(
+      "publish_shard_map",
+      [](const std::string& dir, const libsearch::Schema& schema,
+         const std::vector<std::string>& shard_paths) {
+        Check(libsearch::PublishShardMap(dir, schema, shard_paths));
+      },
+      py::call_guard<py::gil_scoped_release>());
   m.def("shard_of", [](const std::string& id, uint32_t num_shards) {
     if (num_shards == 0) Check(Status::InvalidArgument("num_shards must be at least 1"));
     return libsearch::ShardOf(id, num_shards);

@@ -3,6 +3,7 @@
 // commit point of them all.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -216,6 +217,38 @@ class ShardedWriterImpl final : public ShardedWriter {
 };
 
 }  // namespace
+
+Result<Schema> ShardSchema(const Schema& schema) {
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string json, internal::ShardSchemaJson(schema.ToJson()));
+  return Schema::FromJson(json);
+}
+
+Status PublishShardMap(const std::string& dir, const Schema& schema,
+                       const std::vector<std::string>& shard_paths) {
+  if (shard_paths.empty() || shard_paths.size() > 4096) {
+    return Status::InvalidArgument("a sharded index has 1 to 4096 shards");
+  }
+  ShardMap map;
+  map.generation = 1;
+  if (auto old = internal::ReadShardMap(dir); old.ok()) map.generation = old->generation + 1;
+  map.schema_json = schema.ToJson();
+  LIBSEARCH_ASSIGN_OR_RETURN(Schema want, ShardSchema(schema));
+  for (const std::string& path : shard_paths) {
+    const std::string shard = dir + "/" + path;
+    LIBSEARCH_ASSIGN_OR_RETURN(internal::Manifest m, internal::ReadManifest(shard));
+    LIBSEARCH_ASSIGN_OR_RETURN(Schema got, Schema::FromJson(m.schema_json));
+    if (got.ToJson() != want.ToJson()) {
+      return Status::InvalidArgument("shard '" + shard +
+                                     "' does not have the shard schema (ShardSchema)");
+    }
+    LIBSEARCH_ASSIGN_OR_RETURN(uint64_t next, NextSeqOf(shard));
+    map.next_seq = std::max(map.next_seq, next);
+    map.shards.push_back({path, m.generation});
+  }
+  // Parse checks the paths (relative, distinct) as a reader would.
+  LIBSEARCH_RETURN_IF_ERROR(ShardMap::Parse(map.Serialize(), dir).status());
+  return internal::WriteShardMap(dir, map);
+}
 
 Result<std::unique_ptr<ShardedWriter>> ShardedWriter::Create(
     const std::string& dir, const Schema& schema, uint32_t num_shards,

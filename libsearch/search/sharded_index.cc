@@ -78,6 +78,7 @@ Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::stri
   }
   std::vector<GlobalStats::Part> stats_parts;
   std::vector<SegmentedIndex::SegmentView> views;
+  std::vector<uint32_t> shard_of_view;  // Per view: its shard.
   for (const ShardEntry& e : index->map_.shards) {
     const std::string path = dir + "/" + e.path;
     const auto was = open.find(e.path);
@@ -100,13 +101,15 @@ Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::stri
     for (SegmentedIndex::SegmentView& v : seg->SegmentViews()) {
       stats_parts.push_back({&v.impl->reader(), v.tombstone.get()});
       views.push_back(std::move(v));
+      shard_of_view.push_back(static_cast<uint32_t>(index->shards_.size()));
     }
     index->shards_.push_back(std::move(*shard));
   }
   const size_t num_fields = index->shards_[0]->schema().fields().size();
   index->stats_ = std::make_shared<GlobalStats>(std::move(stats_parts), num_fields);
   const size_t seq_field = num_fields - 1;  // ShardSchemaJson appends it.
-  for (SegmentedIndex::SegmentView& v : views) {
+  for (size_t i = 0; i < views.size(); ++i) {
+    SegmentedIndex::SegmentView& v = views[i];
     Part part;
     part.num_docs = v.impl->reader().num_docs();
     part.seq = v.impl->reader().numeric(seq_field);
@@ -114,6 +117,7 @@ Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::stri
       return Status::Corruption("a segment of sharded index '" + dir + "' has no sequence numbers");
     }
     part.deleted = v.deleted;
+    part.shard = shard_of_view[i];
     part.impl = v.impl->Share({index->stats_.get(), v.deleted});
     index->parts_.push_back(std::move(part));
   }
@@ -399,8 +403,20 @@ Status ShardedIndexImpl::Verify() const {
     Status st = shards_[s]->Verify();
     if (!st.ok()) return st.WithContext("shard '" + map_.shards[s].path + "'");
   }
-  // The order rule merging depends on: sequence numbers grow in each part.
+  // The rules merging and updates depend on: sequence numbers grow in each
+  // part, and every live doc is in the shard its id routes to.
   for (const Part& part : parts_) {
+    std::vector<uint32_t> live;
+    for (uint32_t d = 0; d < part.num_docs; ++d) {
+      if (part.deleted == nullptr || !part.deleted->Contains(d)) live.push_back(d);
+    }
+    const std::vector<std::string> ids = part.impl->reader().DocIds(live);
+    for (const std::string& id : ids) {
+      if (ShardOfId(id, static_cast<uint32_t>(shards_.size())) != part.shard) {
+        return Status::Corruption("sharded index '" + dir_ + "': id '" + id + "' is in shard '" +
+                                  map_.shards[part.shard].path + "', not the one it routes to");
+      }
+    }
     for (uint32_t d = 0; d < part.num_docs; ++d) {
       if (SeqOf(part, d) == kNoMoreDocs || (d > 0 && SeqOf(part, d) <= SeqOf(part, d - 1))) {
         return Status::Corruption("sharded index '" + dir_ +

@@ -43,6 +43,7 @@ class ShardedIndexImpl final : public Index {
     std::shared_ptr<const DocSet> deleted;  // Null without deletes.
     const NumericColumn* seq = nullptr;     // Null only for a segment of no docs.
     uint32_t num_docs = 0;
+    uint32_t shard = 0;  // Which shard it is of.
   };
   struct Candidate;
   // What one part's search found.

@@ -65,7 +65,7 @@ from ._request import (
 from ._request_log import RequestLogger, query_hash
 from ._results import FacetCount, Hit, SearchResult
 from ._schema import FieldSpec, Schema
-from ._sharded import ShardedIndex, ShardedWriter, shard_of
+from ._sharded import ShardedIndex, ShardedWriter, publish_shard_map, shard_of, shard_schema
 from ._util import PathLike as PathLike
 from ._writer import IndexWriter
 
@@ -80,6 +80,8 @@ __all__ = [
     "ShardedWriter",
     "ShardedIndex",
     "shard_of",
+    "shard_schema",
+    "publish_shard_map",
     "IndexReplica",
     "RemoteWriter",
     "handle_update_lambda_event",

@@ -20,6 +20,25 @@ def shard_of(id: str, num_shards: int) -> int:
     return _core.shard_of(utf8(id), num_shards)
 
 
+def shard_schema(schema: Union[Schema, Mapping[str, Any]]) -> Schema:
+    """The schema of each shard of a sharded index with ``schema``: the same
+    fields plus ``_shard_seq`` (an int: each document's number in the order
+    one index of the same documents would have). For shards built apart,
+    as the Spark builder (``tools/spark/build_shards.py``) does."""
+    core = (schema if isinstance(schema, Schema) else Schema(schema))._core
+    return Schema._wrap(_core.shard_schema(core))
+
+
+def publish_shard_map(path: PathLike, schema: Union[Schema, Mapping[str, Any]],
+                      shard_paths: Sequence[str]) -> None:
+    """Writes the shard map of shards built apart under ``path``
+    (``shard_paths`` relative to it, shard ``i`` holding exactly the ids
+    :func:`shard_of` routes to ``i``, each an index directory with
+    :func:`shard_schema`). :meth:`Index.verify` checks routing and order."""
+    core = (schema if isinstance(schema, Schema) else Schema(schema))._core
+    _core.publish_shard_map(os.fspath(path), core, list(shard_paths))
+
+
 class ShardedWriter(IndexWriter):
     """Writes a sharded index: the changes of :class:`IndexWriter`
     (``upsert``, ``delete``, ``set``, ``apply``, ``apply_jsonl``) routed to
@@ -128,4 +147,4 @@ class ShardedIndex(Index):
             self._path, checksums, bm25_k1, bm25_b, filter_cache_bytes, threads)
 
 
-__all__: List[str] = ["ShardedWriter", "ShardedIndex", "shard_of"]
+__all__: List[str] = ["ShardedWriter", "ShardedIndex", "shard_of", "shard_schema", "publish_shard_map"]

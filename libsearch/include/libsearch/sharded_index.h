@@ -106,6 +106,21 @@ class LIBSEARCH_EXPORT ShardedWriter {
   virtual void Rollback() = 0;
 };
 
+// Shards built apart (a Spark job builds each in its own task): the schema
+// each shard's IndexWriter must have, `schema` plus the sequence field
+// "_shard_seq" (an int; each document's number in the order one index of
+// the same documents would have, growing with doc order in every shard).
+LIBSEARCH_EXPORT Result<Schema> ShardSchema(const Schema& schema);
+
+// Writes DIR/SHARDS over shards built apart: `shard_paths[i]` (relative to
+// `dir`) must be an index directory with ShardSchema(schema) holding exactly
+// the ids i = ShardOf(id, shard_paths.size()) (Index::Verify on the result
+// checks routing and order). The map names each shard's current generation;
+// the next sequence number follows the largest any shard holds. Replaces an
+// existing map (its generation + 1).
+LIBSEARCH_EXPORT Status PublishShardMap(const std::string& dir, const Schema& schema,
+                                        const std::vector<std::string>& shard_paths);
+
 struct ShardedIndexOptions {
   // Threads a search runs its shards' segments on, the calling thread
   // included. 0 (the default): one per hardware thread, at most one per
