@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
 import libsearch
 
@@ -43,7 +43,7 @@ def route(schema_json: str, num_shards: int, item: Tuple[str, int]) -> Tuple[int
 
 
 def build_shard(output: str, schema_json: str, options: Dict[str, Any], index: int,
-                rows: Iterator[Tuple[int, Tuple[int, str]]]) -> Iterator[Dict[str, Any]]:
+                rows: Iterable[Tuple[int, Tuple[int, str]]]) -> Iterator[Dict[str, Any]]:
     """Builds shard `index` from its rows, in sequence order (one index's order)."""
     schema = libsearch.shard_schema(libsearch.Schema(json.loads(schema_json)))
     docs: List[Tuple[int, str]] = sorted(row for _, row in rows)
@@ -87,6 +87,7 @@ def main(argv: List[str] | None = None) -> None:
         schema_json = schema.to_json()
         output = os.path.abspath(args.output)
         os.makedirs(output, exist_ok=False)
+        lines: Any  # An RDD of JSON texts, one per document.
         if args.parquet:
             lines = spark.read.parquet(args.input).toJSON()
         else:

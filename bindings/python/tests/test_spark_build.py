@@ -28,19 +28,34 @@ def require(ok: bool, what: str) -> None:
     pytest.skip(f"missing {what}")
 
 
-def test_spark_local_build_answers_as_one_index(tmp_path: pathlib.Path, index: libsearch.Index) -> None:
+@pytest.mark.parametrize("form", ["jsonl", "parquet"])
+def test_spark_local_build_answers_as_one_index(
+    tmp_path: pathlib.Path, index: libsearch.Index, form: str
+) -> None:
     try:
         import pyspark  # noqa: F401
     except ImportError:
         require(False, "pyspark")
     require(shutil.which("java") is not None, "java (default-jre-headless)")
     out = tmp_path / "products.shards"
+    source, extra = str(CATALOGUE), []
+    if form == "parquet":  # The same rows, in the same order.
+        import gzip
+
+        import pyarrow.json
+        import pyarrow.parquet
+
+        plain = tmp_path / "products.jsonl"
+        with gzip.open(CATALOGUE, "rb") as f:
+            plain.write_bytes(f.read())
+        source, extra = str(tmp_path / "products.parquet"), ["--parquet"]
+        pyarrow.parquet.write_table(pyarrow.json.read_json(plain), source)
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
            "SPARK_LOCAL_IP": "127.0.0.1"}
     run = subprocess.run(
         [sys.executable, str(REPO / "tools" / "spark" / "build_shards.py"), "--master", "local[2]",
-         "--schema", str(SCHEMA_FILE), "--input", str(CATALOGUE), "--shards", "3",
-         "--output", str(out)],
+         "--schema", str(SCHEMA_FILE), "--input", source, "--shards", "3",
+         "--output", str(out), *extra],
         env=env, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout + run.stderr[-4000:]
@@ -56,3 +71,4 @@ def test_spark_local_build_answers_as_one_index(tmp_path: pathlib.Path, index: l
             assert (got.ids, got.scores) == (want.ids, want.scores), case
             assert [h.doc_number for h in got] == [h.doc_number for h in want], case
             assert (got.facets, got.next_cursor) == (want.facets, want.next_cursor), case
+            assert [h.doc for h in got] == [h.doc for h in want], case
