@@ -12,13 +12,6 @@
 #include "cli_shard.h"
 
 namespace libsearch_cli {
-namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
 
 bool WantsIndexDirectory(const std::string& output, bool live_flag) {
   std::error_code ec;
@@ -31,15 +24,11 @@ int RunIndexDirectory(const std::string& schema_path, const std::vector<std::str
   const auto start = std::chrono::steady_clock::now();
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
-  std::vector<std::vector<std::string>> groups;
-  if (!synonyms.empty()) {
-    auto loaded = libsearch::LoadSynonyms(synonyms);
-    if (!loaded.ok()) return Fail(loaded.status());
-    groups = std::move(*loaded);
-  }
+  auto groups = SynonymGroups(synonyms);
+  if (!groups.ok()) return Fail(groups.status());
   std::string dir = output;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  auto writer = libsearch::IndexWriter::Create(dir, *schema, {}, groups);
+  auto writer = libsearch::IndexWriter::Create(dir, *schema, {}, *groups);
   if (!writer.ok()) return Fail(writer.status());
   uint64_t lines = 0, skipped = 0;
   if (const int rc = ApplyInputs(writer->get(), inputs, skip_bad, &lines, &skipped); rc != 0) {

@@ -2,8 +2,10 @@
 // directory, `update`, `compact`.
 #pragma once
 
+#include <libsearch/index.h>
 #include <libsearch/index_builder.h>
 
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -12,6 +14,17 @@
 #include "cli_common.h"
 
 namespace libsearch_cli {
+
+inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The synonym groups of the file `path` that `index` / `shard` store; none for "".
+inline libsearch::Result<std::vector<std::vector<std::string>>> SynonymGroups(
+    const std::string& path) {
+  if (path.empty()) return std::vector<std::vector<std::string>>();
+  return libsearch::LoadSynonyms(path);
+}
 
 // Applies every input to `writer` (an IndexWriter or a ShardedWriter);
 // prints skipped lines. Returns 0 or the exit code of the failure, and adds

@@ -11,10 +11,6 @@
 namespace libsearch_cli {
 namespace {
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 void PrintShards(const libsearch::ShardedCommitInfo& info) {
   std::printf("  docs per shard:");
   for (const libsearch::CommitInfo& s : info.shards) {
@@ -31,15 +27,11 @@ int RunShard(const std::string& schema_path, const std::vector<std::string>& inp
   const auto start = std::chrono::steady_clock::now();
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
-  std::vector<std::vector<std::string>> groups;
-  if (!synonyms.empty()) {
-    auto loaded = libsearch::LoadSynonyms(synonyms);
-    if (!loaded.ok()) return Fail(loaded.status());
-    groups = std::move(*loaded);
-  }
+  auto groups = SynonymGroups(synonyms);
+  if (!groups.ok()) return Fail(groups.status());
   libsearch::ShardedWriterOptions options;
   options.threads = threads;
-  auto writer = libsearch::ShardedWriter::Create(output, *schema, shards, options, groups);
+  auto writer = libsearch::ShardedWriter::Create(output, *schema, shards, options, *groups);
   if (!writer.ok()) return Fail(writer.status());
   uint64_t lines = 0, skipped = 0;
   if (const int rc = ApplyInputs(writer->get(), inputs, skip_bad, &lines, &skipped); rc != 0) {
