@@ -9,37 +9,9 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "cli_shard.h"
 
 namespace libsearch_cli {
-namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Applies every input to `writer`; prints skipped lines. Returns 0 or the
-// exit code of the failure, and adds to *lines and *skipped.
-int ApplyInputs(libsearch::IndexWriter* writer, const std::vector<std::string>& inputs,
-                bool skip_bad, uint64_t* lines, uint64_t* skipped) {
-  libsearch::IngestOptions opts;
-  opts.skip_bad = skip_bad;
-  for (const std::string& input : inputs) {
-    auto stats = writer->ApplyJsonl(input, opts);
-    if (!stats.ok()) {
-      std::cerr << "libsearch: nothing committed (use --skip-bad to skip bad lines)\n";
-      return Fail(stats.status());
-    }
-    *lines += stats->docs_added;
-    *skipped += stats->lines_skipped;
-    for (const std::string& e : stats->errors) std::cerr << "skipped: " << e << "\n";
-    if (stats->lines_skipped > stats->errors.size()) {
-      std::cerr << "skipped: ... and " << stats->lines_skipped - stats->errors.size() << " more\n";
-    }
-  }
-  return 0;
-}
-
-}  // namespace
 
 bool WantsIndexDirectory(const std::string& output, bool live_flag) {
   std::error_code ec;
@@ -52,15 +24,11 @@ int RunIndexDirectory(const std::string& schema_path, const std::vector<std::str
   const auto start = std::chrono::steady_clock::now();
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
-  std::vector<std::vector<std::string>> groups;
-  if (!synonyms.empty()) {
-    auto loaded = libsearch::LoadSynonyms(synonyms);
-    if (!loaded.ok()) return Fail(loaded.status());
-    groups = std::move(*loaded);
-  }
+  auto groups = SynonymGroups(synonyms);
+  if (!groups.ok()) return Fail(groups.status());
   std::string dir = output;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  auto writer = libsearch::IndexWriter::Create(dir, *schema, {}, groups);
+  auto writer = libsearch::IndexWriter::Create(dir, *schema, {}, *groups);
   if (!writer.ok()) return Fail(writer.status());
   uint64_t lines = 0, skipped = 0;
   if (const int rc = ApplyInputs(writer->get(), inputs, skip_bad, &lines, &skipped); rc != 0) {
@@ -79,6 +47,9 @@ int RunIndexDirectory(const std::string& schema_path, const std::vector<std::str
 
 int RunUpdate(const std::string& index, const std::vector<std::string>& inputs, bool skip_bad,
               bool merge) {
+  if (libsearch::ShardedIndex::IsShardMap(index)) {
+    return RunShardedUpdate(index, inputs, skip_bad, merge, false);
+  }
   const auto start = std::chrono::steady_clock::now();
   libsearch::IndexWriterOptions options;
   options.merge_on_commit = merge;
@@ -105,6 +76,8 @@ int RunUpdate(const std::string& index, const std::vector<std::string>& inputs, 
 }
 
 int RunCompact(const std::string& index) {
+  if (libsearch::ShardedIndex::IsShardMap(index))
+    return RunShardedUpdate(index, {}, false, true, true);
   const auto start = std::chrono::steady_clock::now();
   auto writer = libsearch::IndexWriter::Open(index);
   if (!writer.ok()) return Fail(writer.status());

@@ -23,6 +23,8 @@ APT_PACKAGES=(
   curl                                  # the README's service-curl block (ctest readme_blocks)
   # The web demo's browser test: Debian's Chromium and its WebDriver.
   chromium chromium-driver
+  # The Spark builder of sharded indexes (tools/spark/): PySpark's JVM.
+  default-jre-headless
 )
 
 missing=()
@@ -75,6 +77,8 @@ PIP_PACKAGES=(pytest scikit-build-core pybind11
               numpy matplotlib hypothesis pyarrow
               # the web demo's browser test (drives /usr/bin/chromium)
               selenium
+              # tools/spark/build_shards.py and its local-mode test (Java from Debian)
+              pyspark
               # functions/tests/test_openapi.py: property-based tests from openapi.yaml
               "schemathesis==4.32.5"
               # make lint-python; pinned, so that a new release cannot fail the lint

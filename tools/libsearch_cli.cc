@@ -14,6 +14,7 @@
 
 #include "cli_common.h"
 #include "cli_live.h"
+#include "cli_shard.h"
 
 namespace {
 
@@ -447,10 +448,31 @@ int RunCli(int argc, char** argv) {
                 "Leave out the words typos and 'did you mean' match on (smaller; typos then "
                 "match stems, and no suggestions)");
 
+  CLI::App* shard = app.add_subcommand(
+      "shard",
+      "Build a sharded index from JSON Lines: documents routed to N index directories by a hash "
+      "of their id, searched as one index (search, batch, info, verify, update, compact)");
+  shard->add_option("--schema", schema, "Schema JSON file")->required()->check(CLI::ExistingFile);
+  shard
+      ->add_option("--input", inputs,
+                   "JSON Lines input (.jsonl, .jsonl.gz, .jsonl.zst); repeatable")
+      ->required();
+  shard->add_option("--output", output, "Directory of the sharded index (its shard map and shards)")
+      ->required();
+  uint32_t num_shards = 0;
+  shard->add_option("--shards", num_shards, "Number of shards (1 to 4096)")->required();
+  size_t shard_threads = 0;
+  shard->add_option("--threads", shard_threads, "Shards committed at once (0: one per core)")
+      ->capture_default_str();
+  shard->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
+  shard->add_option("--synonyms", index_synonyms, "Synonym file stored in every shard")
+      ->check(CLI::ExistingFile);
+
   CLI::App* search = app.add_subcommand(
       "search",
       "Run one query (full syntax by default: malformed syntax is an error; --syntax simple)");
-  search->add_option("index", index_path, "Index file")->required();
+  search->add_option("index", index_path, "Index file, index directory or sharded index")
+      ->required();
   search->add_option("query", query, "Query text")->required();
   search->add_flag("--json", json, "Print the JSON model's response (README \"Search API\")");
   search->add_flag("--explain", explain, "Print the parsed query instead of results");
@@ -463,7 +485,8 @@ int RunCli(int argc, char** argv) {
 
   CLI::App* batch = app.add_subcommand(
       "batch", "Run many requests from a JSON Lines file (simple syntax by default)");
-  batch->add_option("index", index_path, "Index file")->required();
+  batch->add_option("index", index_path, "Index file, index directory or sharded index")
+      ->required();
   batch
       ->add_option("--queries", queries,
                    "JSON Lines: {\"id\": ..., \"query\": ..., ...any request key}; flags give "
@@ -478,7 +501,7 @@ int RunCli(int argc, char** argv) {
 
   CLI::App* update = app.add_subcommand(
       "update", "Apply a change file to an index directory: upserts, deletes, _set; one commit");
-  update->add_option("index", index_path, "Index directory")->required();
+  update->add_option("index", index_path, "Index directory or sharded index")->required();
   std::vector<std::string> changes;
   update
       ->add_option(
@@ -491,13 +514,14 @@ int RunCli(int argc, char** argv) {
   update->add_flag("--no-merge", no_merge, "Do not merge segments after the commit");
   CLI::App* compact = app.add_subcommand(
       "compact", "Merge an index directory's segments into one, dropping deleted documents");
-  compact->add_option("index", index_path, "Index directory")->required();
+  compact->add_option("index", index_path, "Index directory or sharded index")->required();
 
   CLI::App* info = app.add_subcommand("info", "Show counts, fields and section sizes");
   info->add_option("index", index_path, "Index file or directory")->required();
   add_checksums(info);
   CLI::App* verify = app.add_subcommand("verify", "Check every checksum in an index file");
-  verify->add_option("index", index_path, "Index file")->required();
+  verify->add_option("index", index_path, "Index file, index directory or sharded index")
+      ->required();
 
   app.footer(
       "Which deployment? The advisor is its own command: libsearch-advisor profile|advise "
@@ -517,6 +541,10 @@ int RunCli(int argc, char** argv) {
     }
     return RunIndex(schema, inputs, output, skip_bad, allow_empty, index_synonyms, progress_seconds,
                     !no_surface_words);
+  }
+  if (*shard) {
+    return libsearch_cli::RunShard(schema, inputs, output, num_shards, skip_bad, index_synonyms,
+                                   shard_threads);
   }
   if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
   if (*compact) return libsearch_cli::RunCompact(index_path);

@@ -24,38 +24,28 @@
 #include <utility>
 #include <vector>
 
+#include "binding_util.h"
+
 namespace py = pybind11;
 
 namespace {
 
 using libsearch::Status;
+using libsearch_py::Check;
+using libsearch_py::CommitDict;
+using libsearch_py::StatusError;
+using libsearch_py::Unwrap;
 
 // Python classes for each StatusCode, indexed by its value; filled once at
 // import. The references are kept for the life of the process.
 constexpr size_t kNumCodes = 9;
 std::array<PyObject*, kNumCodes> g_error_classes = {};
 
-// Carries a non-OK Status from the C++ call to the exception translator,
-// which runs with the GIL held.
-struct StatusError {
-  Status status;
-};
-
 PyObject* ErrorClass(libsearch::StatusCode code) {
   const auto i = static_cast<size_t>(code);
   return i < kNumCodes && g_error_classes[i] != nullptr
              ? g_error_classes[i]
              : g_error_classes[static_cast<size_t>(libsearch::StatusCode::kInternal)];
-}
-
-void Check(const Status& status) {
-  if (!status.ok()) throw StatusError{status};
-}
-
-template <typename T>
-T Unwrap(libsearch::Result<T> result) {
-  if (!result.ok()) throw StatusError{result.status()};
-  return std::move(*result);
 }
 
 // The options of a plain search (Index.search_basic); the rest keep their
@@ -164,95 +154,6 @@ void BindBuilder(py::module_& m) {
           "build",
           [](libsearch::IndexBuilder& self, const std::string& path) { Check(self.Build(path)); },
           py::call_guard<py::gil_scoped_release>());
-}
-
-// What a commit did, as IndexWriter.commit() returns it.
-py::dict CommitDict(const libsearch::CommitInfo& c) {
-  py::dict d;
-  d["generation"] = c.generation;
-  d["segments"] = c.segments;
-  d["live_docs"] = c.live_docs;
-  d["docs_added"] = c.docs_added;
-  d["docs_deleted"] = c.docs_deleted;
-  d["not_found"] = c.not_found;
-  d["merges"] = c.merges;
-  d["changed"] = c.changed;
-  return d;
-}
-
-// IndexWriter: every call that reads or writes files releases the GIL.
-void BindWriter(py::module_& m) {
-  using libsearch::IndexWriter;
-  auto options = [](bool merge_on_commit, int zstd_level, uint32_t block_bytes) {
-    libsearch::IndexWriterOptions o;
-    o.merge_on_commit = merge_on_commit;
-    o.docstore_zstd_level = zstd_level;
-    o.docstore_block_bytes = block_bytes;
-    return o;
-  };
-  auto commit_dict = [](const libsearch::CommitInfo& c) { return CommitDict(c); };
-  py::class_<IndexWriter>(m, "IndexWriter")
-      .def_static(
-          "create",
-          [options](const std::string& path, const libsearch::Schema& schema,
-                    const std::vector<std::vector<std::string>>& synonyms, bool merge_on_commit,
-                    int zstd_level, uint32_t block_bytes) {
-            return Unwrap(IndexWriter::Create(
-                path, schema, options(merge_on_commit, zstd_level, block_bytes), synonyms));
-          },
-          py::call_guard<py::gil_scoped_release>())
-      .def_static(
-          "open",
-          [options](const std::string& path, bool merge_on_commit, int zstd_level,
-                    uint32_t block_bytes) {
-            return Unwrap(
-                IndexWriter::Open(path, options(merge_on_commit, zstd_level, block_bytes)));
-          },
-          py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("schema", [](const IndexWriter& self) { return self.schema(); })
-      .def(
-          "upsert_json",
-          [](IndexWriter& self, const std::string& json) { Check(self.Upsert(json)); },
-          py::call_guard<py::gil_scoped_release>())
-      .def(
-          "delete", [](IndexWriter& self, const std::string& id) { Check(self.Delete(id)); },
-          py::call_guard<py::gil_scoped_release>())
-      .def(
-          "set_json",
-          [](IndexWriter& self, const std::string& id, const std::string& fields) {
-            Check(self.Set(id, fields));
-          },
-          py::call_guard<py::gil_scoped_release>())
-      .def(
-          "apply", [](IndexWriter& self, const std::string& line) { Check(self.Apply(line)); },
-          py::call_guard<py::gil_scoped_release>())
-      .def(
-          "apply_jsonl",
-          [](IndexWriter& self, const std::string& path, bool skip_bad, size_t max_error_messages) {
-            libsearch::IngestOptions o;
-            o.skip_bad = skip_bad;
-            o.max_error_messages = max_error_messages;
-            return Unwrap(self.ApplyJsonl(path, o));
-          },
-          py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("has_pending", &IndexWriter::has_pending)
-      .def("commit",
-           [commit_dict](IndexWriter& self) {
-             libsearch::Result<libsearch::CommitInfo> r = [&] {
-               py::gil_scoped_release release;
-               return self.Commit();
-             }();
-             return commit_dict(Unwrap(std::move(r)));
-           })
-      .def("compact",
-           [commit_dict](IndexWriter& self) {
-             libsearch::Result<libsearch::CommitInfo> r = [&] {
-               py::gil_scoped_release release;
-               return self.Compact();
-             }();
-             return commit_dict(Unwrap(std::move(r)));
-           })
-      .def("rollback", &IndexWriter::Rollback);
 }
 
 // IndexReplica and RemoteWriter (remote.h): calls that touch the network
@@ -570,6 +471,20 @@ void BindSearch(py::module_& m) {
             return std::shared_ptr<libsearch::Index>(Unwrap(libsearch::Index::Open(path, o)));
           },
           py::call_guard<py::gil_scoped_release>())
+      .def_static(
+          "open_sharded",
+          [](const std::string& path, const std::string& checksums, float k1, float b,
+             size_t filter_cache_bytes, size_t threads) {
+            libsearch::OpenOptions o;
+            o.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
+            o.bm25 = {k1, b};
+            o.filter_cache_bytes = filter_cache_bytes;
+            libsearch::ShardedIndexOptions sharded;
+            sharded.threads = threads;
+            return std::shared_ptr<libsearch::Index>(
+                Unwrap(libsearch::ShardedIndex::Open(path, o, sharded)));
+          },
+          py::call_guard<py::gil_scoped_release>())
       .def(
           "reopen",
           [](const libsearch::Index& self) {
@@ -776,7 +691,7 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("body", &libsearch::JsonReply::body);
   BindSchema(m);
   BindBuilder(m);
-  BindWriter(m);
+  libsearch_py::BindWriter(m);
   BindRemote(m);
   BindUpdates(m);
   BindInfo(m);

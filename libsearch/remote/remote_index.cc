@@ -27,6 +27,7 @@
 #include "storage/file.h"
 #include "storage/index_dir.h"
 #include "storage/manifest.h"
+#include "storage/shard_map.h"
 #include "util/hash.h"
 #include "util/json_parse.h"
 
@@ -376,9 +377,11 @@ class LocalReplicaImpl final : public ReplicaBase {
   // What changes when the index is replaced or committed to.
   std::string Identity() const {
     std::error_code ec;
-    const std::string target = std::filesystem::is_directory(path_, ec)
-                                   ? path_ + "/" + std::string(internal::kManifestName)
-                                   : path_;
+    // A sharded index commits by its shard map (storage/shard_map.h).
+    const std::string target = !std::filesystem::is_directory(path_, ec) ? path_
+                               : internal::IsShardMapDir(path_)
+                                   ? path_ + "/" + std::string(internal::kShardMapName)
+                                   : path_ + "/" + std::string(internal::kManifestName);
     struct stat st {};
     if (::stat(target.c_str(), &st) != 0) return "";
     return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
@@ -394,6 +397,7 @@ class LocalReplicaImpl final : public ReplicaBase {
     // a directory's MANIFEST says it now.
     uint64_t generation = 0;
     if (auto m = internal::ReadManifest(path_); m.ok()) generation = m->generation;
+    if (auto m = internal::ReadShardMap(path_); m.ok()) generation = m->generation;
     return std::optional<Newer>(
         Newer{generation, [this, now = std::move(now)] { identity_ = now; }});
   }

@@ -10,6 +10,8 @@
 #include "libsearch/version.h"
 #include "search/index_impl.h"
 #include "search/segmented_index.h"
+#include "search/sharded_index.h"
+#include "storage/shard_map.h"
 
 namespace libsearch {
 namespace internal {
@@ -71,6 +73,7 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOp
   LIBSEARCH_RETURN_IF_ERROR(ValidateBm25Params(options.bm25));
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (internal::IsShardMapDir(path)) return ShardedIndex::Open(path, options);
     return internal::SegmentedIndex::Open(path, options);
   }
   LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path, options.checksums));

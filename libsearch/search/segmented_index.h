@@ -18,6 +18,8 @@
 
 namespace libsearch::internal {
 
+class ShardedIndexImpl;
+
 class SegmentedIndex final : public Index {
  public:
   // Opens `dir`'s latest commit: every segment, delete and tombstone file
@@ -33,7 +35,23 @@ class SegmentedIndex final : public Index {
   Result<IndexInfo> Info() const override;
   Status Verify() const override;
 
+  // A segment as an index over several directories uses it (ShardedIndex,
+  // which shares the IndexImpl with hooks of its own).
+  struct SegmentView {
+    std::shared_ptr<const IndexImpl> impl;
+    std::shared_ptr<const IndexReader> tombstone;  // Null without deletes.
+    std::shared_ptr<const DocSet> deleted;         // Null without deletes.
+  };
+  // In doc order; an index of no docs has one empty segment.
+  std::vector<SegmentView> SegmentViews() const {
+    std::vector<SegmentView> views;
+    for (const Segment& s : segments_) views.push_back({s.impl, s.tombstone, s.deleted});
+    return views;
+  }
+  uint64_t generation() const { return manifest_.generation; }
+
  private:
+  friend class ShardedIndexImpl;  // Merges facets as this does (MergeFacets).
   // Shared with other snapshots where unchanged (Reopen).
   struct Segment {
     std::shared_ptr<const IndexImpl> impl;         // With this snapshot's hooks.

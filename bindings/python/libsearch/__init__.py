@@ -20,7 +20,9 @@ Example::
             print(hit.id, hit.score, hit.doc["product_name"])
 
 An index directory changes by id with :class:`IndexWriter` (upsert, delete,
-``set`` of some fields, then ``commit``).
+``set`` of some fields, then ``commit``). A catalogue too large for one index
+is split over shards by :class:`ShardedWriter` and searched as one by
+:class:`ShardedIndex`, with the same answers.
 
 Building and searching release the GIL, and one :class:`Index` may be
 searched from any number of threads at once. Errors are subclasses of
@@ -63,6 +65,7 @@ from ._request import (
 from ._request_log import RequestLogger, query_hash
 from ._results import FacetCount, Hit, SearchResult
 from ._schema import FieldSpec, Schema
+from ._sharded import ShardedIndex, ShardedWriter, publish_shard_map, shard_of, shard_schema
 from ._util import PathLike as PathLike
 from ._writer import IndexWriter
 
@@ -74,6 +77,11 @@ __all__ = [
     "IngestStats",
     "IndexWriter",
     "Index",
+    "ShardedWriter",
+    "ShardedIndex",
+    "shard_of",
+    "shard_schema",
+    "publish_shard_map",
     "IndexReplica",
     "RemoteWriter",
     "handle_update_lambda_event",

@@ -13,6 +13,8 @@ from ._schema import Schema
 from ._util import DEFAULTS, PathLike, dumps, utf8
 
 _W = TypeVar("_W", bound="IndexWriter")
+# The extension's writers share the change methods (ShardedWriter subclasses this).
+_Core = Union[_core.IndexWriter, _core.ShardedWriter]
 
 
 class IndexWriter:
@@ -39,9 +41,9 @@ class IndexWriter:
 
     __slots__ = ("_core", "_lock")
 
-    def __init__(self, core: _core.IndexWriter) -> None:
+    def __init__(self, core: _Core) -> None:
         """Internal: use :meth:`create` or :meth:`open`."""
-        self._core: Optional[_core.IndexWriter] = core
+        self._core: Optional[_Core] = core
         self._lock = threading.Lock()
 
     @classmethod
@@ -90,7 +92,7 @@ class IndexWriter:
         """
         return cls(_core.IndexWriter.open(os.fspath(path), merge_on_commit, docstore_zstd_level, docstore_block_bytes))
 
-    def _writer(self) -> _core.IndexWriter:
+    def _writer(self) -> _Core:
         if self._core is None:
             raise ValueError("the IndexWriter is closed")
         return self._core

@@ -8,6 +8,7 @@
 #include "libsearch/json.h"           // IWYU pragma: export
 #include "libsearch/remote.h"         // IWYU pragma: export
 #include "libsearch/schema.h"         // IWYU pragma: export
+#include "libsearch/sharded_index.h"  // IWYU pragma: export
 #include "libsearch/status.h"         // IWYU pragma: export
 #include "libsearch/updates.h"        // IWYU pragma: export
 #include "libsearch/version.h"        // IWYU pragma: export

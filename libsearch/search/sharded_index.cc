@@ -1,0 +1,431 @@
+#include "search/sharded_index.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "search/segmented_index.h"
+#include "search/typo_tiers.h"
+
+namespace libsearch {
+
+Result<std::unique_ptr<Index>> ShardedIndex::Open(const std::string& dir,
+                                                  const OpenOptions& options,
+                                                  const ShardedIndexOptions& sharded) {
+  LIBSEARCH_RETURN_IF_ERROR(ValidateBm25Params(options.bm25));
+  return internal::ShardedIndexImpl::Open(dir, options, sharded, nullptr);
+}
+
+bool ShardedIndex::IsShardMap(const std::string& path) { return internal::IsShardMapDir(path); }
+
+namespace internal {
+
+struct ShardedIndexImpl::Candidate {
+  size_t part = 0;
+  uint32_t local = 0;  // Its doc in the part.
+  uint32_t seq = 0;    // Its doc in the index.
+  float score = 0;
+  uint32_t tier = 0;  // Typo tiers: 0 if it matches without typos.
+  std::vector<HitOrder::Portable> keys;
+};
+
+struct ShardedIndexImpl::Found {
+  Status status;
+  Collected collected;
+  std::vector<Candidate> candidates;
+};
+
+Result<std::unique_ptr<Index>> ShardedIndexImpl::Open(const std::string& dir,
+                                                      const OpenOptions& options,
+                                                      const ShardedIndexOptions& sharded,
+                                                      const ShardedIndexImpl* previous) {
+  // The writer commits the shards, then the map: a shard ahead of the map
+  // is a commit under way, which the next map will name.
+  constexpr int kAttempts = 40;
+  for (int attempt = 1;; ++attempt) {
+    auto index = Load(dir, options, sharded, previous);
+    if (index.ok()) return std::unique_ptr<Index>(std::move(*index));
+    if (index.status().code() != StatusCode::kAborted || attempt == kAttempts) {
+      return index.status();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+Result<std::unique_ptr<Index>> ShardedIndexImpl::Reopen() const {
+  return Open(dir_, options_, sharded_, this);
+}
+
+Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::string& dir,
+                                                                 const OpenOptions& options,
+                                                                 const ShardedIndexOptions& sharded,
+                                                                 const ShardedIndexImpl* previous) {
+  auto index = std::unique_ptr<ShardedIndexImpl>(new ShardedIndexImpl());
+  index->dir_ = dir;
+  index->options_ = options;
+  index->sharded_ = sharded;
+  LIBSEARCH_ASSIGN_OR_RETURN(index->map_, ReadShardMap(dir));
+  LIBSEARCH_ASSIGN_OR_RETURN(index->schema_, Schema::FromJson(index->map_.schema_json));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string shard_schema, ShardSchemaJson(index->map_.schema_json));
+  std::map<std::string, const Index*> open;
+  if (previous != nullptr) {
+    for (size_t i = 0; i < previous->map_.shards.size(); ++i) {
+      open[previous->map_.shards[i].path] = previous->shards_[i].get();
+    }
+  }
+  std::vector<GlobalStats::Part> stats_parts;
+  std::vector<SegmentedIndex::SegmentView> views;
+  std::vector<uint32_t> shard_of_view;  // Per view: its shard.
+  for (const ShardEntry& e : index->map_.shards) {
+    const std::string path = dir + "/" + e.path;
+    const auto was = open.find(e.path);
+    Result<std::unique_ptr<Index>> shard =
+        was != open.end() ? was->second->Reopen() : SegmentedIndex::Open(path, options);
+    LIBSEARCH_RETURN_IF_ERROR(shard.status());
+    const auto* seg = dynamic_cast<const SegmentedIndex*>(shard->get());
+    if (seg == nullptr) return Status::Corruption("shard '" + path + "' is not an index directory");
+    if (seg->generation() != e.generation) {
+      return Status::Aborted("sharded index '" + dir + "': shard '" + e.path +
+                             "' is at generation " + std::to_string(seg->generation()) +
+                             ", its shard map names " + std::to_string(e.generation) +
+                             " (a commit is under way, or it was not finished: open the index "
+                             "with a ShardedWriter to roll it forward)");
+    }
+    if (seg->schema().ToJson() != Schema::FromJson(shard_schema)->ToJson()) {
+      return Status::Corruption("shard '" + path + "' has another schema than its shard map");
+    }
+    index->num_docs_ += seg->num_docs();
+    for (SegmentedIndex::SegmentView& v : seg->SegmentViews()) {
+      stats_parts.push_back({&v.impl->reader(), v.tombstone.get()});
+      views.push_back(std::move(v));
+      shard_of_view.push_back(static_cast<uint32_t>(index->shards_.size()));
+    }
+    index->shards_.push_back(std::move(*shard));
+  }
+  const size_t num_fields = index->shards_[0]->schema().fields().size();
+  index->stats_ = std::make_shared<GlobalStats>(std::move(stats_parts), num_fields);
+  const size_t seq_field = num_fields - 1;  // ShardSchemaJson appends it.
+  for (size_t i = 0; i < views.size(); ++i) {
+    SegmentedIndex::SegmentView& v = views[i];
+    Part part;
+    part.num_docs = v.impl->reader().num_docs();
+    part.seq = v.impl->reader().numeric(seq_field);
+    if (part.seq == nullptr && part.num_docs > 0) {
+      return Status::Corruption("a segment of sharded index '" + dir + "' has no sequence numbers");
+    }
+    part.deleted = v.deleted;
+    part.shard = shard_of_view[i];
+    part.impl = v.impl->Share({index->stats_.get(), v.deleted});
+    index->parts_.push_back(std::move(part));
+  }
+  const size_t threads =
+      sharded.threads > 0 ? sharded.threads : FanOut::DefaultThreads(index->parts_.size());
+  if (previous != nullptr && previous->pool_->threads() == threads) {
+    index->pool_ = previous->pool_;
+  } else {
+    index->pool_ = std::make_shared<FanOut>(threads);
+  }
+  return index;
+}
+
+uint32_t ShardedIndexImpl::SeqOf(const Part& part, uint32_t local) const {
+  return part.seq->Has(local) ? static_cast<uint32_t>(part.seq->Value(local)) : kNoMoreDocs;
+}
+
+uint32_t ShardedIndexImpl::SeqBound(const Part& part, uint64_t seq, bool after) const {
+  // Sequence numbers grow with doc order in every segment.
+  uint32_t lo = 0, hi = part.num_docs;
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    const uint64_t s = SeqOf(part, mid);
+    if (s < seq || (after && s == seq)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+Status ShardedIndexImpl::CheckRequest(const SearchRequest& req) const {
+  // The sequence field is the index's, not the documents': as unknown as
+  // on one index of the same documents.
+  auto names = [&](const std::string& f) { return f == kShardSeqField; };
+  bool named = std::any_of(req.fields.begin(), req.fields.end(), names) ||
+               std::any_of(req.retrieve.begin(), req.retrieve.end(), names) ||
+               std::any_of(req.highlight.fields.begin(), req.highlight.fields.end(), names);
+  for (const SortField& s : req.sort) named = named || names(s.field);
+  for (const FacetRequest& f : req.facets) named = named || names(f.field);
+  if (named) {
+    return Status::InvalidArgument("unknown field '" + std::string(kShardSeqField) + "'");
+  }
+  return parts_[0].impl->Validate(req);
+}
+
+Status ShardedIndexImpl::ParseCursor(const SearchRequest& req,
+                                     std::vector<ForeignCursor>* positions) const {
+  char* end = nullptr;
+  const unsigned long long seq = std::strtoull(req.search_after.c_str(), &end, 10);
+  const bool digits = end != req.search_after.c_str() && *end == ':';
+  size_t at = parts_.size();
+  uint32_t local = 0;
+  for (size_t p = 0; digits && p < parts_.size() && at == parts_.size(); ++p) {
+    local = SeqBound(parts_[p], seq, false);
+    if (local < parts_[p].num_docs && SeqOf(parts_[p], local) == seq) at = p;
+  }
+  if (at == parts_.size()) {
+    return Status::InvalidArgument("search_after: '" + req.search_after +
+                                   "' is not a cursor from this index (pass next_cursor back "
+                                   "unchanged, with the same query)");
+  }
+  const char* score_text = end + 1;
+  const double score = std::strtod(score_text, &end);
+  if (end == score_text || *end != '\0') {
+    return Status::InvalidArgument("search_after: bad score in cursor '" + req.search_after + "'");
+  }
+  const IndexImpl& impl = *parts_[at].impl;
+  LIBSEARCH_ASSIGN_OR_RETURN(HitOrder order, HitOrder::Create(impl.reader(), req.sort));
+  ForeignCursor cursor;
+  cursor.values = order.PortableValues(local);
+  cursor.score = static_cast<float>(score);
+  if (IndexImpl::TypoTiered(req) && req.offset + req.k > 0) {
+    LIBSEARCH_ASSIGN_OR_RETURN(auto tier, TypoTier::Create(impl, req));
+    cursor.tier = tier->At(local);
+  }
+  // Ties on everything else fall by sequence number, in every part.
+  for (const Part& part : parts_) {
+    cursor.doc = static_cast<int64_t>(SeqBound(part, seq, true)) - 1;
+    positions->push_back(cursor);
+  }
+  return Status::Ok();
+}
+
+Result<SearchResponse> ShardedIndexImpl::Search(const SearchRequest& req) const {
+  const auto start = std::chrono::steady_clock::now();
+  Result<SearchResponse> resp = SearchUnchecked(req);
+  if (resp.ok()) {
+    resp->took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
+  }
+  return resp;
+}
+
+Result<SearchResponse> ShardedIndexImpl::SearchUnchecked(const SearchRequest& req) const {
+  LIBSEARCH_RETURN_IF_ERROR(CheckRequest(req));
+  const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
+  std::vector<ForeignCursor> cursors;
+  if (!req.search_after.empty()) LIBSEARCH_RETURN_IF_ERROR(ParseCursor(req, &cursors));
+  // Each part runs the whole page from offset 0, after the cursor.
+  SearchRequest sub = req;
+  sub.offset = 0;
+  sub.k = req.offset + req.k;
+  sub.suggest = false;
+  sub.search_after.clear();
+  std::vector<Found> found(parts_.size());
+  pool_->Run(parts_.size(), [&](size_t p) {
+    const Part& part = parts_[p];
+    Found& out = found[p];
+    auto collected = part.impl->Collect(sub, cursors.empty() ? nullptr : &cursors[p]);
+    if (!collected.ok()) {
+      out.status = collected.status();
+      return;
+    }
+    out.collected = std::move(*collected);
+    const std::vector<Hit>& hits = out.collected.resp.hits;
+    if (hits.empty()) return;
+    auto order = HitOrder::Create(part.impl->reader(), req.sort);
+    if (!order.ok()) {
+      out.status = order.status();
+      return;
+    }
+    for (const Hit& h : hits) {
+      out.candidates.push_back(
+          {p, h.doc, SeqOf(part, h.doc), h.score, 0,
+           req.sort.empty() ? std::vector<HitOrder::Portable>() : order->PortableValues(h.doc)});
+    }
+    if (tiered) {  // Tiers are asked in doc order.
+      std::vector<Candidate*> by_doc;
+      for (Candidate& c : out.candidates) by_doc.push_back(&c);
+      std::sort(by_doc.begin(), by_doc.end(),
+                [](const Candidate* a, const Candidate* b) { return a->local < b->local; });
+      auto tier = TypoTier::Create(*part.impl, req);
+      if (!tier.ok()) {
+        out.status = tier.status();
+        return;
+      }
+      for (Candidate* c : by_doc) c->tier = (*tier)->At(c->local);
+      if ((*tier)->corrupt()) {
+        out.status = Status::Corruption("index '" + dir_ +
+                                        "': postings are damaged; run `libsearch verify` and "
+                                        "rebuild");
+      }
+    }
+  });
+  SearchResponse resp;
+  std::vector<Candidate> cands;
+  std::vector<std::vector<FacetResult>> facets;
+  for (Found& f : found) {
+    LIBSEARCH_RETURN_IF_ERROR(f.status);
+    resp.total += f.collected.resp.total;
+    resp.total_exact = resp.total_exact && f.collected.resp.total_exact;
+    facets.push_back(std::move(f.collected.resp.facets));
+    for (Candidate& c : f.candidates) cands.push_back(std::move(c));
+  }
+  // One index that stops counting at the threshold (top k by relevance,
+  // no facets, sort or cursor) reports min(count, threshold), exact iff
+  // the count is within it: so does the sum of the parts' counts.
+  const bool pruned =
+      req.facets.empty() && req.sort.empty() && req.search_after.empty() && req.offset + req.k > 0;
+  if (pruned && (!resp.total_exact || resp.total > req.total_hits_threshold)) {
+    resp.total = std::min(resp.total, req.total_hits_threshold);
+    resp.total_exact = false;
+  }
+  for (const Candidate& c : cands) {
+    if (c.seq == kNoMoreDocs) {
+      return Status::Corruption("sharded index '" + dir_ + "': a document has no sequence number");
+    }
+  }
+  // One index's order: tier, sort keys (missing values last), score, doc.
+  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
+    if (tiered && a.tier != b.tier) return a.tier < b.tier;
+    for (size_t i = 0; i < req.sort.size(); ++i) {
+      int cmp = 0;
+      if (req.sort[i].field == "_score") {
+        cmp = a.score < b.score ? -1 : a.score > b.score ? 1 : 0;
+      } else {
+        const HitOrder::Portable &ka = a.keys[i], &kb = b.keys[i];
+        if (ka.has != kb.has) return ka.has;
+        if (!ka.has) continue;
+        cmp = ka.text != kb.text      ? (ka.text < kb.text ? -1 : 1)
+              : ka.number < kb.number ? -1
+              : ka.number > kb.number ? 1
+                                      : 0;
+      }
+      if (cmp != 0) return req.sort[i].descending ? cmp > 0 : cmp < 0;
+    }
+    if (a.score != b.score) return a.score > b.score;
+    return a.seq < b.seq;
+  });
+  // Facets merge as a directory's segments do.
+  static_cast<const SegmentedIndex&>(*shards_[0]).MergeFacets(req, std::move(facets), &resp);
+  // The page, finished (ids, stored fields, highlights) part by part.
+  const size_t end = std::min(cands.size(), req.offset + req.k);
+  std::vector<SearchResponse> per_part(parts_.size());
+  std::vector<std::pair<size_t, size_t>> where;  // Per page hit: (part, index there).
+  for (size_t i = req.offset; i < end; ++i) {
+    Hit hit;
+    hit.doc = cands[i].local;
+    hit.score = cands[i].score;
+    std::vector<Hit>& hits = per_part[cands[i].part].hits;
+    where.emplace_back(cands[i].part, hits.size());
+    hits.push_back(std::move(hit));
+  }
+  std::vector<Status> finished(parts_.size());
+  pool_->Run(parts_.size(), [&](size_t p) {
+    if (per_part[p].hits.empty()) return;
+    finished[p] = parts_[p].impl->Finish(req, found[p].collected.matched, &per_part[p]);
+  });
+  for (const Status& s : finished) LIBSEARCH_RETURN_IF_ERROR(s);
+  for (const auto& [p, i] : where) {
+    Hit hit = std::move(per_part[p].hits[i]);
+    hit.doc = SeqOf(parts_[p], hit.doc);
+    resp.hits.push_back(std::move(hit));
+  }
+  if (!resp.hits.empty()) {
+    resp.next_cursor = HitOrder::Cursor(resp.hits.back().doc, resp.hits.back().score);
+  }
+  resp.suggestion = CheckedSuggestion(*this, *parts_[0].impl, req, resp.total);
+  return resp;
+}
+
+Result<std::string> ShardedIndexImpl::ExplainQuery(const SearchRequest& req) const {
+  LIBSEARCH_RETURN_IF_ERROR(CheckRequest(req));
+  return parts_[0].impl->ExplainQuery(req);
+}
+
+Result<std::string> ShardedIndexImpl::StoredDocument(uint32_t doc) const {
+  for (const Part& part : parts_) {
+    const uint32_t local = SeqBound(part, doc, false);
+    if (local >= part.num_docs || SeqOf(part, local) != doc) continue;
+    if (part.deleted != nullptr && part.deleted->Contains(local)) break;
+    return part.impl->StoredDocument(local);
+  }
+  return Status::NotFound("doc " + std::to_string(doc) + " is not in this index");
+}
+
+Result<IndexInfo> ShardedIndexImpl::Info() const {
+  // Each shard's figures (already net of its deletes), combined; term
+  // statistics index-wide.
+  IndexInfo info;
+  for (size_t s = 0; s < shards_.size(); ++s) {
+    LIBSEARCH_ASSIGN_OR_RETURN(IndexInfo shard, shards_[s]->Info());
+    shard.fields.pop_back();  // The sequence field.
+    if (s == 0) {
+      info = shard;
+      info.segments.clear();
+      info.num_docs = 0;
+      info.file_bytes = 0;
+      for (FieldInfo& f : info.fields) {
+        if (!f.indexed) f.doc_count = 0;
+      }
+    }
+    for (SegmentInfo seg : shard.segments) {
+      seg.name = map_.shards[s].path + "/" + seg.name;
+      info.segments.push_back(std::move(seg));
+    }
+    info.num_docs += shard.num_docs;
+    info.file_bytes += shard.file_bytes;
+    for (size_t f = 0; f < info.fields.size(); ++f) {
+      FieldInfo& out = info.fields[f];
+      const FieldInfo& in = shard.fields[f];
+      if (out.indexed) {
+        out.doc_count = stats_->FieldDocCount(static_cast<uint32_t>(f));
+        out.total_terms = stats_->FieldSumTotalTf(static_cast<uint32_t>(f));
+        out.num_terms = std::max(out.num_terms, in.num_terms);
+      } else if (in.doc_count > 0) {
+        out.min_value = out.doc_count == 0 ? in.min_value : std::min(out.min_value, in.min_value);
+        out.max_value = out.doc_count == 0 ? in.max_value : std::max(out.max_value, in.max_value);
+        out.doc_count += in.doc_count;
+      }
+    }
+  }
+  info.path = dir_;
+  info.generation = map_.generation;
+  return info;
+}
+
+Status ShardedIndexImpl::Verify() const {
+  for (size_t s = 0; s < shards_.size(); ++s) {
+    Status st = shards_[s]->Verify();
+    if (!st.ok()) return st.WithContext("shard '" + map_.shards[s].path + "'");
+  }
+  // The rules merging and updates depend on: sequence numbers grow in each
+  // part, and every live doc is in the shard its id routes to.
+  for (const Part& part : parts_) {
+    std::vector<uint32_t> live;
+    for (uint32_t d = 0; d < part.num_docs; ++d) {
+      if (part.deleted == nullptr || !part.deleted->Contains(d)) live.push_back(d);
+    }
+    const std::vector<std::string> ids = part.impl->reader().DocIds(live);
+    for (const std::string& id : ids) {
+      if (ShardOfId(id, static_cast<uint32_t>(shards_.size())) != part.shard) {
+        return Status::Corruption("sharded index '" + dir_ + "': id '" + id + "' is in shard '" +
+                                  map_.shards[part.shard].path + "', not the one it routes to");
+      }
+    }
+    for (uint32_t d = 0; d < part.num_docs; ++d) {
+      if (SeqOf(part, d) == kNoMoreDocs || (d > 0 && SeqOf(part, d) <= SeqOf(part, d - 1))) {
+        return Status::Corruption("sharded index '" + dir_ +
+                                  "': sequence numbers do not grow in doc order");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace internal
+}  // namespace libsearch

@@ -1,0 +1,114 @@
+"""Builds a sharded libsearch index with PySpark (issue 23, item 2).
+
+Reads a catalogue (JSON Lines, plain or .gz; Parquet with --parquet), numbers
+every document by its position in the input (what one index of the file would
+give it), routes it to ``libsearch.shard_of(id, N)``, builds each shard in its
+own task (``mapPartitionsWithIndex``, the libsearch Python package on the
+executors) and then publishes the shard map (``libsearch.publish_shard_map``).
+The result is the directory ``libsearch shard`` writes; every surface opens it.
+
+    spark-submit tools/spark/build_shards.py --schema schema.json \\
+        --input products.jsonl.gz --shards 7 --output /shared/products.shards
+
+The output must be a filesystem every executor and the driver see (local mode,
+a shared mount). Writing the shards to object storage is not built yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any, Dict, Iterable, Iterator, List, Tuple
+
+import libsearch
+
+
+def shard_name(i: int) -> str:
+    return f"shard-{i:03d}"
+
+
+def route(schema_json: str, num_shards: int, item: Tuple[str, int]) -> Tuple[int, Tuple[int, str]]:
+    """(shard, (sequence number, line)); a line without an id goes to shard 0,
+    whose writer then reports it."""
+    line, seq = item
+    id_field = json.loads(schema_json)["id"]
+    try:
+        doc = json.loads(line)
+        shard = libsearch.shard_of(str(doc[id_field]) if not isinstance(doc[id_field], bool)
+                                   else str(doc[id_field]).lower(), num_shards)
+    except (ValueError, KeyError, TypeError):
+        shard = 0
+    return shard, (seq, line)
+
+
+def build_shard(output: str, schema_json: str, options: Dict[str, Any], index: int,
+                rows: Iterable[Tuple[int, Tuple[int, str]]]) -> Iterator[Dict[str, Any]]:
+    """Builds shard `index` from its rows, in sequence order (one index's order)."""
+    schema = libsearch.shard_schema(libsearch.Schema(json.loads(schema_json)))
+    docs: List[Tuple[int, str]] = sorted(row for _, row in rows)
+    path = os.path.join(output, shard_name(index))
+    skipped = 0
+    with libsearch.IndexWriter.create(path, schema, merge_on_commit=False) as writer:
+        for seq, line in docs:
+            try:
+                doc = json.loads(line)
+                if not isinstance(doc, dict):
+                    raise ValueError("not a JSON object")
+                doc["_shard_seq"] = seq
+                writer.upsert(doc)
+            except (ValueError, libsearch.InvalidArgument) as e:
+                if not options["skip_bad"]:
+                    raise ValueError(f"input line {seq + 1}: {e}") from None
+                skipped += 1
+        info = writer.commit()
+    yield {"shard": index, "docs": info["live_docs"], "skipped": skipped}
+
+
+def main(argv: List[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--schema", required=True, help="schema JSON file")
+    ap.add_argument("--input", required=True, help="JSON Lines (plain or .gz), or Parquet with --parquet")
+    ap.add_argument("--parquet", action="store_true", help="the input is Parquet: one row per document")
+    ap.add_argument("--shards", type=int, required=True, help="number of shards (1 to 4096)")
+    ap.add_argument("--output", required=True, help="directory of the sharded index (new)")
+    ap.add_argument("--skip-bad", action="store_true", help="skip and count bad lines")
+    ap.add_argument("--master", default=None, help="Spark master (default: spark-submit's)")
+    args = ap.parse_args(argv)
+
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("libsearch-build-shards")
+    if args.master:
+        builder = builder.master(args.master)
+    spark = builder.getOrCreate()
+    try:
+        schema = libsearch.Schema.from_file(args.schema)
+        schema_json = schema.to_json()
+        output = os.path.abspath(args.output)
+        os.makedirs(output, exist_ok=False)
+        lines: Any  # An RDD of JSON texts, one per document.
+        if args.parquet:
+            lines = spark.read.parquet(args.input).toJSON()
+        else:
+            lines = spark.sparkContext.textFile(args.input).filter(lambda s: s.strip() != "")
+        n = args.shards
+        options = {"skip_bad": args.skip_bad}
+        results = (
+            lines.zipWithIndex()  # Input order: partitions in order, lines in order.
+            .map(lambda item: route(schema_json, n, item))
+            .partitionBy(n, lambda shard: shard)
+            .mapPartitionsWithIndex(lambda i, rows: build_shard(output, schema_json, options, i, rows))
+            .collect()
+        )
+        libsearch.publish_shard_map(output, schema, [shard_name(i) for i in range(n)])
+        docs = sum(r["docs"] for r in results)
+        skipped = sum(r["skipped"] for r in results)
+        print(f"indexed {docs} docs ({skipped} bad lines skipped) into {n} shards at {args.output}")
+        print("  docs per shard: " + " ".join(str(r["docs"]) for r in sorted(results, key=lambda r: r["shard"])))
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()
