@@ -90,6 +90,9 @@ struct SurfaceAccum {
   uint32_t term_id = 0;
   uint32_t last_doc = 0xffffffffu;
   uint32_t doc_freq = 0;
+  // The doc it first appeared in: merged inverters keep the term_id of the
+  // earliest, as one inverter would.
+  uint32_t first_doc = 0xffffffffu;
 };
 
 struct FieldAccum {
@@ -121,13 +124,22 @@ struct FieldAccum {
   std::vector<SurfaceAccum> surfaces;
 };
 
+// Which fields an Inverter inverts: a parallel build gives the text fields
+// (most of the work: analysis) to one inverter per thread and the rest (the
+// id, which the duplicate check needs in order, keywords, numbers) to one.
+enum class InvertedFields { kAll, kText, kNonText };
+
 // Inverts documents, one at a time, into per-field accumulators.
 // Thread-safety: one thread.
 class Inverter {
  public:
   // Creates each text field's analyser; `surface_words`: also collect each
   // text field's surface words (IndexBuilderOptions::surface_words).
-  Status Init(const Schema& schema, bool surface_words);
+  Status Init(const Schema& schema, bool surface_words,
+              InvertedFields which = InvertedFields::kAll);
+
+  // From the next Add() on, inverts only these fields.
+  void set_inverted_fields(InvertedFields which) { which_ = which; }
 
   // Whether a doc with this id was added (the id field's terms are the ids).
   bool HasId(const std::string& id) const {
@@ -140,13 +152,26 @@ class Inverter {
   // The accumulators, by schema field; the writer consumes them.
   std::vector<FieldAccum>& fields() { return fields_; }
 
+  // Moves the text fields of `other` (an inverter of the same schema given
+  // other documents) into this one, as if this one had been given them
+  // too: the same postings, norms, statistics and surface words, so the
+  // file written is byte for byte the one a single inverter writes.
+  // Leaves `other` empty.
+  void MergeTextFieldsFrom(Inverter* other);
+
  private:
   void IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc);
   void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const FieldValue& value, uint32_t doc);
   void AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, uint32_t doc);
   void AddSurface(FieldAccum* fa, const analysis::Token& token, uint32_t term_id, uint32_t doc);
 
+  bool Inverts(const FieldSpec& spec) const {
+    return which_ == InvertedFields::kAll || (which_ == InvertedFields::kText) ==
+                                                 (spec.type == FieldType::kText);
+  }
+
   const Schema* schema_ = nullptr;
+  InvertedFields which_ = InvertedFields::kAll;
   std::vector<FieldAccum> fields_;
   size_t id_field_ = 0;
   std::vector<analysis::Token> tokens_;
