@@ -180,50 +180,83 @@ namespace {
 void MergePostings(TermAccum* into, TermAccum* from) {
   if (from->docs.empty()) return;
   if (into->docs.empty()) {
-    *into = std::move(*from);
+    std::swap(into->docs, from->docs);
+    std::swap(into->tfs, from->tfs);
+    std::swap(into->positions, from->positions);
     return;
   }
   const TermAccum& a = *into;
   const TermAccum& b = *from;
   const bool positions = !a.positions.empty();
   TermAccum out;
+  out.docs.Reserve(a.docs.size() + b.docs.size());
+  out.tfs.Reserve(a.docs.size() + b.docs.size());
+  if (positions) out.positions.Reserve(a.positions.size() + b.positions.size());
+  // Runs of docs from one side at a time: the lists of a parallel build
+  // interleave by slices of a batch.
   size_t i = 0, j = 0, pi = 0, pj = 0;
   while (i < a.docs.size() || j < b.docs.size()) {
     const bool take_a = j == b.docs.size() || (i < a.docs.size() && a.docs[i] < b.docs[j]);
     const TermAccum& src = take_a ? a : b;
+    const TermAccum& other = take_a ? b : a;
     size_t& k = take_a ? i : j;
     size_t& p = take_a ? pi : pj;
-    const uint32_t tf = src.tfs[k];
-    out.docs.push_back(src.docs[k]);
-    out.tfs.push_back(tf);
+    const size_t other_k = take_a ? j : i;
+    const uint32_t limit = other_k < other.docs.size() ? other.docs[other_k] : 0xffffffffu;
+    size_t end = k, run_positions = 0;
+    while (end < src.docs.size() && src.docs[end] < limit) run_positions += src.tfs[end++];
+    out.docs.AppendReserved(&src.docs[k], end - k);
+    out.tfs.AppendReserved(&src.tfs[k], end - k);
     if (positions) {
-      for (uint32_t t = 0; t < tf; ++t) out.positions.push_back(src.positions[p++]);
+      out.positions.AppendReserved(&src.positions[p], run_positions);
+      p += run_positions;
     }
-    ++k;
+    k = end;
   }
-  *into = std::move(out);
-  *from = TermAccum();
+  into->docs = std::move(out.docs);
+  into->tfs = std::move(out.tfs);
+  into->positions = std::move(out.positions);
+  from->docs = U32Vec();
+  from->tfs = U32Vec();
+  from->positions = U32Vec();
 }
 
-// Interns every term of `from_ids` in `into_ids`, merging its postings;
-// returns each of `from`'s term ids' id in `into`.
-std::vector<uint32_t> MergeTerms(TermTable* into_ids, std::vector<TermAccum>* into,
-                                 TermTable* from_ids, std::vector<TermAccum>* from) {
+// Interns every term of `from_ids` in `into_ids`: a new term takes `from`'s
+// lists, a known one chains them (TermAccum::more) for the writer to merge.
+// Returns each of `from`'s term ids' id in `into`.
+std::vector<uint32_t> MergeTerms(FieldAccum* into, TermTable* into_ids,
+                                 std::vector<TermAccum>* into_terms, TermTable* from_ids,
+                                 std::vector<TermAccum>* from) {
   std::vector<uint32_t> id_map(from->size());
   for (uint32_t t = 0; t < from->size(); ++t) {
     const std::string_view term = from_ids->Term(t);
     bool inserted;
     const uint32_t id = into_ids->Insert(term, TermTable::Hash(term), &inserted);
-    if (inserted) into->emplace_back();
-    MergePostings(&(*into)[id], &(*from)[t]);
     id_map[t] = id;
+    if (inserted) {
+      into_terms->push_back(std::move((*from)[t]));
+      continue;
+    }
+    TermAccum* last = &(*into_terms)[id];
+    while (last->more != nullptr) last = last->more;
+    last->more = &(*from)[t];
   }
   *from_ids = TermTable();
-  std::vector<TermAccum>().swap(*from);
+  into->merged_from.push_back(std::move(*from));  // Keeps the chained lists where they are.
   return id_map;
 }
 
 }  // namespace
+
+void TakeMerged(TermAccum* acc) {
+  for (TermAccum* more = acc->more; more != nullptr;) {
+    MergePostings(acc, more);
+    TermAccum* next = more->more;
+    more->more = nullptr;
+    more = next;
+  }
+  acc->more = nullptr;
+}
 
 void Inverter::MergeTextFieldsFrom(Inverter* other) {
   for (size_t f = 0; f < fields_.size(); ++f) {
@@ -236,8 +269,8 @@ void Inverter::MergeTextFieldsFrom(Inverter* other) {
       continue;
     }
     const std::vector<uint32_t> id_map =
-        MergeTerms(&into.term_ids, &into.terms, &from.term_ids, &from.terms);
-    MergeTerms(&into.prefix_ids, &into.prefix_terms, &from.prefix_ids, &from.prefix_terms);
+        MergeTerms(&into, &into.term_ids, &into.terms, &from.term_ids, &from.terms);
+    MergeTerms(&into, &into.prefix_ids, &into.prefix_terms, &from.prefix_ids, &from.prefix_terms);
     // Each doc's norm comes from the one inverter that had it; the other
     // holds 0 there (norms are padded with 0 up to the doc).
     if (into.norms.size() < from.norms.size()) into.norms.resize(from.norms.size(), 0);

@@ -43,6 +43,15 @@ class U32Vec {
   uint32_t* data() { return cap_ == kInline ? inline_ : heap_; }
   const uint32_t* data() const { return cap_ == kInline ? inline_ : heap_; }
   uint32_t& back() { return data()[size_ - 1]; }
+  // Appends n values; REQUIRES: room for them (Reserve).
+  void AppendReserved(const uint32_t* values, size_t n) {
+    std::memcpy(data() + size_, values, n * sizeof(uint32_t));
+    size_ += static_cast<uint32_t>(n);
+  }
+  // Room for n values in all.
+  void Reserve(size_t n) {
+    while (cap_ < n) Grow();
+  }
   const uint32_t& operator[](size_t i) const { return data()[i]; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -82,7 +91,16 @@ struct alignas(64) TermAccum {
   // the end of `positions`.
   uint32_t last_doc = 0xffffffffu;
   uint32_t doc_tf = 0;
+  // A parallel build's lists of the same term from other inverters (other
+  // docs), merged in only as the writer reaches the term (TakeMerged), so
+  // that no two copies of the postings are ever held. Owned by
+  // FieldAccum::merged_from. Fits in the padding to 64 bytes.
+  TermAccum* more = nullptr;
 };
+
+// Merges the lists chained on `acc` (TermAccum::more) into it, freeing them:
+// the docs in order, with their tfs and (text terms) positions.
+void TakeMerged(TermAccum* acc);
 
 // A surface word of a text field: the word folded but not stemmed, the
 // term id of its stem, and how many docs hold it.
@@ -122,6 +140,8 @@ struct FieldAccum {
   bool surface = false;
   TermTable surface_ids;
   std::vector<SurfaceAccum> surfaces;
+  // Other inverters' term lists that TermAccum::more points into.
+  std::vector<std::vector<TermAccum>> merged_from;
 };
 
 // Which fields an Inverter inverts: a parallel build gives the text fields
