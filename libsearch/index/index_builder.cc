@@ -188,7 +188,7 @@ class IndexBuilderImpl : public IndexBuilder {
   const uint32_t threads_;
   internal::Inverter inverter_;  // In a parallel build, all but the text fields.
   std::unique_ptr<internal::ParallelInverter> parallel_;  // Once started.
-  size_t serial_bytes_ = 0;  // What the docs before parallel_ held.
+  size_t serial_bytes_ = 0;                               // What the docs before parallel_ held.
   uint64_t num_docs_ = 0;
   internal::DocStoreWriter store_;
   internal::DocStoreWriter source_;  // Only with keep_source.

@@ -24,8 +24,8 @@ Result<IngestStats> IngestJsonl(const std::string& path, const IngestOptions& op
 
 // The same rules, a batch of lines at a time, so that a parallel build can
 // parse a batch on several threads: reads up to `batch_lines` non-blank
-// lines (fewer once they hold `batch_bytes`), calls `prepare(&lines)` on them, then `add(i)` on each in order,
-// then `end_batch()` (also when a line's error stops the call).
+// lines (fewer once they hold `batch_bytes`), calls `prepare(&lines)` on them, then `add(i)` on
+// each in order, then `end_batch()` (also when a line's error stops the call).
 struct IngestBatchCalls {
   std::function<void(std::vector<std::string>*)> prepare;
   std::function<Status(size_t)> add;

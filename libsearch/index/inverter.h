@@ -186,8 +186,8 @@ class Inverter {
   void AddSurface(FieldAccum* fa, const analysis::Token& token, uint32_t term_id, uint32_t doc);
 
   bool Inverts(const FieldSpec& spec) const {
-    return which_ == InvertedFields::kAll || (which_ == InvertedFields::kText) ==
-                                                 (spec.type == FieldType::kText);
+    return which_ == InvertedFields::kAll ||
+           (which_ == InvertedFields::kText) == (spec.type == FieldType::kText);
   }
 
   const Schema* schema_ = nullptr;

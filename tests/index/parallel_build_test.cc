@@ -47,15 +47,15 @@ std::vector<std::string> Names() {
 // another script), sometimes several values or none; random numbers, some
 // missing; keywords, some multi-valued.
 std::string RandomProduct(std::mt19937& rng, const std::vector<std::string>& names, int id) {
-  static const char* const kExtra[] = {"crème brûlée", "Größe", "日本茶", "wi-fi", "abc123",
-                                       "café", "ÉCLAIR", "x"};
+  static const char* const kExtra[] = {"crème brûlée", "Größe", "日本茶", "wi-fi",
+                                       "abc123",       "café",  "ÉCLAIR", "x"};
   static const char* const kCountries[] = {"France", "Germany", "Spain", "USA/Canada", "Italy"};
   auto words = [&](int max) {
     std::string text;
     const int n = static_cast<int>(rng() % static_cast<unsigned>(max));
     for (int i = 0; i < n; ++i) {
-      text += (i ? " " : "") + (rng() % 9 == 0 ? std::string(kExtra[rng() % 8])
-                                                : testing::RandomWord(rng, names));
+      text += (i ? " " : "") +
+              (rng() % 9 == 0 ? std::string(kExtra[rng() % 8]) : testing::RandomWord(rng, names));
     }
     return text;
   };
@@ -83,6 +83,7 @@ std::vector<std::string> RandomProducts(uint32_t seed, int n) {
   const std::vector<std::string> names = Names();
   std::mt19937 rng(seed);
   std::vector<std::string> docs;
+  docs.reserve(n);
   for (int i = 0; i < n; ++i) docs.push_back(RandomProduct(rng, names, i));
   return docs;
 }
@@ -98,8 +99,8 @@ void ExpectSameIndex(const std::string& want_path, const std::string& got_path,
                      const std::string& what) {
   const std::string want = ReadFile(want_path), got = ReadFile(got_path);
   ASSERT_FALSE(want.empty()) << what;
-  EXPECT_TRUE(want == got) << what << ": the files differ (" << want.size() << " vs "
-                           << got.size() << " bytes)";
+  EXPECT_TRUE(want == got) << what << ": the files differ (" << want.size() << " vs " << got.size()
+                           << " bytes)";
   auto a = Index::Open(want_path);
   auto b = Index::Open(got_path);
   ASSERT_TRUE(a.ok() && b.ok()) << what;
