@@ -123,12 +123,12 @@ class IndexBuilderImpl : public IndexBuilder {
     if (options_.keep_source) LIBSEARCH_RETURN_IF_ERROR(source_.Add(doc->source_json));
     ++num_docs_;
     inverter_.Add(*doc, num);  // All fields, or all but text in a parallel build.
+    if (threads_ < 2) return Status::Ok();
     const size_t bytes = doc->stored_json.size() + doc->source_json.size() + TextBytes(*doc);
     if (parallel_ == nullptr) {
       serial_bytes_ += bytes;
-      return threads_ > 1 && (num_docs_ >= kBatchDocs || serial_bytes_ >= kBatchBytes)
-                 ? StartParallel()
-                 : Status::Ok();
+      return num_docs_ >= kBatchDocs || serial_bytes_ >= kBatchBytes ? StartParallel()
+                                                                      : Status::Ok();
     }
     internal::ParallelInverter::Batch& b = *parallel_->current();
     parallel_->Accept(slot != kNextSlot ? slot : static_cast<uint32_t>(b.accepted.size()), num,
