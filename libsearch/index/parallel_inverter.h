@@ -32,6 +32,12 @@ class ParallelInverter {
     uint64_t ticket = 0;               // The last pool task that uses it.
   };
 
+  ParallelInverter() = default;
+  // Joins the workers (after the tasks queued) before the batches they read go.
+  ~ParallelInverter() { pool_.reset(); }
+  ParallelInverter(const ParallelInverter&) = delete;
+  ParallelInverter& operator=(const ParallelInverter&) = delete;
+
   // `threads` >= 2 workers.
   Status Init(const Schema& schema, bool surface_words, bool keep_source, size_t threads);
 

@@ -234,6 +234,26 @@ TEST(ParallelBuildTest, BundledCatalogueIsTheSameFile) {
   ExpectSameIndex(dir.File("1.idx"), dir.File("2.idx"), "bundled catalogue");
 }
 
+// A builder dropped without Build() while its workers still invert a batch
+// must wait for them before freeing what they read.
+TEST(ParallelBuildTest, ABuilderDroppedBeforeBuildIsSafe) {
+  TempDir dir;
+  const std::vector<std::string> docs = RandomProducts(46, 3000);
+  std::string jsonl;
+  for (const std::string& d : docs) jsonl += d + "\n";
+  WriteFile(dir.File("in.jsonl"), jsonl);
+  for (int round = 0; round < testing::Rounds(8); ++round) {
+    auto builder = IndexBuilder::Create(ProductSchema(), WithThreads(3));
+    ASSERT_TRUE(builder.ok());
+    if (round % 2 == 0) {
+      for (const std::string& d : docs) ASSERT_TRUE((*builder)->AddJson(d).ok());
+    } else {
+      ASSERT_TRUE((*builder)->AddJsonl(dir.File("in.jsonl"), {}).ok());
+    }
+    EXPECT_EQ((*builder)->num_docs(), docs.size());
+  }
+}
+
 TEST(ParallelBuildTest, TooManyThreadsIsAnError) {
   auto builder = IndexBuilder::Create(ProductSchema(), WithThreads(257));
   ASSERT_FALSE(builder.ok());
