@@ -128,7 +128,7 @@ class IndexBuilderImpl : public IndexBuilder {
     if (parallel_ == nullptr) {
       serial_bytes_ += bytes;
       return num_docs_ >= kBatchDocs || serial_bytes_ >= kBatchBytes ? StartParallel()
-                                                                      : Status::Ok();
+                                                                     : Status::Ok();
     }
     internal::ParallelInverter::Batch& b = *parallel_->current();
     parallel_->Accept(slot != kNextSlot ? slot : static_cast<uint32_t>(b.accepted.size()), num,

@@ -412,8 +412,8 @@ TEST_F(CliTest, IndexThreadsWriteTheSameFile) {
   const std::string args = "index --schema " + SourcePath("examples/products/schema.json") +
                            " --input " + SourcePath("examples/products/products.jsonl.gz");
   for (const char* threads : {"1", "3"}) {
-    const CliRun r = Cli(args + " --output " + d.File(std::string(threads) + ".idx") +
-                         " --threads " + threads);
+    const CliRun r =
+        Cli(args + " --output " + d.File(std::string(threads) + ".idx") + " --threads " + threads);
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
   const std::string one = testing::ReadFile(d.File("1.idx"));
