@@ -94,7 +94,9 @@ def main():
     date = datetime.date.today().isoformat()
     base = os.path.join(args.results_dir, f"{date}-{slug}-build-{commit}")
     results = dict(date=date, commit=commit, libsearch_tree_dirty=dirty, machine=machine,
-                   corpus=args.corpus, corpus_meta=meta, rounds=args.rounds, threads=threads,
+                   corpus=args.corpus, rounds=args.rounds, threads=threads,
+                   corpus_meta={k: meta.get(k) for k in ("docs", "tokens", "distinct_terms",
+                                                         "source_sha256", "prep_version")},
                    load_1min=dict(min=min(loads), max=max(loads), mean=round(statistics.mean(loads), 2)),
                    libsearch_files_identical=identical, runs=runs, summary=summary,
                    ratios_libsearch_over_tantivy=ratios,
