@@ -201,3 +201,14 @@ lint-python: deps
 bench-peers: deps
 	bash bench/peers/setup.sh
 	$(PYTHON) bench/peers/peers.py
+
+# Index build wall time and peak RSS with 1 and 2 threads, libsearch against
+# Tantivy on the 818k catalogue, interleaved (bench/peers/build_threads.py).
+# Builds only those two peer drivers. Knobs: THREADS, ROUNDS, CORPUS.
+.PHONY: bench-build
+bench-build: deps
+	cmake -S bench/peers/libsearch -B build-peers/libsearch -G Ninja -DCMAKE_BUILD_TYPE=Release $(CCACHE)
+	cmake --build build-peers/libsearch -j $(JOBS)
+	PATH="$$HOME/.cargo/bin:$$PATH" CARGO_TARGET_DIR=build-peers/tantivy-target cargo build -q \
+	    --release --locked --manifest-path bench/peers/tantivy/Cargo.toml
+	$(PYTHON) bench/peers/build_threads.py

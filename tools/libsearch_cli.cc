@@ -22,14 +22,12 @@ using Json = nlohmann::ordered_json;
 
 using libsearch_cli::Fail;
 
+// `options`: the flags' builder options (allow_empty, surface_words, threads).
 int RunIndex(const std::string& schema_path, const std::vector<std::string>& inputs,
-             const std::string& output, bool skip_bad, bool allow_empty,
-             const std::string& synonyms, double progress_seconds, bool surface_words) {
+             const std::string& output, bool skip_bad, libsearch::IndexBuilderOptions options,
+             const std::string& synonyms, double progress_seconds) {
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
-  libsearch::IndexBuilderOptions options;
-  options.allow_empty = allow_empty;
-  options.surface_words = surface_words;
   if (!synonyms.empty()) {
     auto groups = libsearch::LoadSynonyms(synonyms);
     if (!groups.ok()) return Fail(groups.status());
@@ -447,6 +445,12 @@ int RunCli(int argc, char** argv) {
   idx->add_flag("--no-surface-words", no_surface_words,
                 "Leave out the words typos and 'did you mean' match on (smaller; typos then "
                 "match stems, and no suggestions)");
+  uint32_t threads = 0;
+  idx->add_option("--threads", threads,
+                  "Threads that analyse text (0: one per hardware thread; the file is the same "
+                  "for any number)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
 
   CLI::App* shard = app.add_subcommand(
       "shard",
@@ -537,10 +541,18 @@ int RunCli(int argc, char** argv) {
             "--no-surface-words is for index files: an index directory's segments always keep "
             "their words (drop the flag, or give a file path as --output)"));
       }
+      if (idx->count("--threads") > 0) {
+        return Fail(libsearch::Status::InvalidArgument(
+            "--threads is for index files: an index directory's commits use one thread per "
+            "hardware thread (drop the flag, or give a file path as --output)"));
+      }
       return libsearch_cli::RunIndexDirectory(schema, inputs, output, skip_bad, index_synonyms);
     }
-    return RunIndex(schema, inputs, output, skip_bad, allow_empty, index_synonyms, progress_seconds,
-                    !no_surface_words);
+    libsearch::IndexBuilderOptions options;
+    options.allow_empty = allow_empty;
+    options.surface_words = !no_surface_words;
+    options.threads = threads;
+    return RunIndex(schema, inputs, output, skip_bad, options, index_synonyms, progress_seconds);
   }
   if (*shard) {
     return libsearch_cli::RunShard(schema, inputs, output, num_shards, skip_bad, index_synonyms,

@@ -127,9 +127,10 @@ void BindBuilder(py::module_& m) {
   py::class_<libsearch::IndexBuilder>(m, "IndexBuilder")
       .def_static("create",
                   [](const libsearch::Schema& schema, float k1, float b, int zstd_level,
-                     uint32_t block_bytes, bool allow_empty) {
+                     uint32_t block_bytes, bool allow_empty, uint32_t threads) {
                     libsearch::IndexBuilderOptions o;
                     o.allow_empty = allow_empty;
+                    o.threads = threads;
                     o.bm25 = {k1, b};
                     o.docstore_zstd_level = zstd_level;
                     o.docstore_block_bytes = block_bytes;
@@ -613,6 +614,7 @@ py::dict Defaults() {
   d["docstore_block_bytes"] = build.docstore_block_bytes;
   d["skip_bad"] = ingest.skip_bad;
   d["allow_empty"] = build.allow_empty;
+  d["threads"] = build.threads;
   d["max_error_messages"] = ingest.max_error_messages;
   d["merge_on_commit"] = libsearch::IndexWriterOptions{}.merge_on_commit;
   d["refresh_seconds"] = libsearch::ReplicaOptions{}.refresh_seconds;

@@ -139,6 +139,7 @@ Status IndexFileWriter::WriteTerms(uint32_t section_field, const TermTable& name
   infos.reserve(order->size());
   for (uint32_t id : *order) {
     TermAccum& acc = (*terms)[id];
+    TakeMerged(&acc);  // A parallel build's lists of this term from other threads.
     TermPostingsInput in{acc.docs.data(), acc.tfs.data(),
                          positions ? acc.positions.data() : nullptr,
                          static_cast<uint32_t>(acc.docs.size())};

@@ -11,8 +11,9 @@ constexpr uint32_t kValuePositionGap = 100;
 
 }  // namespace
 
-Status Inverter::Init(const Schema& schema, bool surface_words) {
+Status Inverter::Init(const Schema& schema, bool surface_words, InvertedFields which) {
   schema_ = &schema;
+  which_ = which;
   fields_.resize(schema.fields().size());
   for (size_t i = 0; i < schema.fields().size(); ++i) {
     const FieldSpec& spec = schema.fields()[i];
@@ -42,6 +43,7 @@ Status Inverter::Init(const Schema& schema, bool surface_words) {
 void Inverter::Add(const ParsedDocument& parsed, uint32_t doc) {
   for (size_t f = 0; f < fields_.size(); ++f) {
     const FieldSpec& spec = schema_->fields()[f];
+    if (!Inverts(spec)) continue;
     if (spec.type == FieldType::kInt || spec.type == FieldType::kFloat) {
       AddNumeric(&fields_[f], spec, parsed.values[f], doc);
       continue;
@@ -142,7 +144,7 @@ void Inverter::AddSurface(FieldAccum* fa, const analysis::Token& token, uint32_t
   bool inserted;
   const uint32_t id =
       fa->surface_ids.Insert(token.surface, TermTable::Hash(token.surface), &inserted);
-  if (inserted) fa->surfaces.push_back({term_id, 0xffffffffu, 0});
+  if (inserted) fa->surfaces.push_back({term_id, 0xffffffffu, 0, doc});
   SurfaceAccum& acc = fa->surfaces[id];
   if (acc.last_doc != doc) {
     acc.last_doc = doc;
@@ -168,6 +170,130 @@ void Inverter::AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, u
     } else {
       acc.tfs.back() += tf;
     }
+  }
+}
+
+namespace {
+
+// Moves `from`'s postings into `into`'s; their docs are disjoint, each list
+// sorted. Text terms carry tf positions per doc, other lists none.
+void MergePostings(TermAccum* into, TermAccum* from) {
+  if (from->docs.empty()) return;
+  if (into->docs.empty()) {
+    std::swap(into->docs, from->docs);
+    std::swap(into->tfs, from->tfs);
+    std::swap(into->positions, from->positions);
+    return;
+  }
+  const TermAccum& a = *into;
+  const TermAccum& b = *from;
+  const bool positions = !a.positions.empty();
+  TermAccum out;
+  out.docs.Reserve(a.docs.size() + b.docs.size());
+  out.tfs.Reserve(a.docs.size() + b.docs.size());
+  if (positions) out.positions.Reserve(a.positions.size() + b.positions.size());
+  // Runs of docs from one side at a time: the lists of a parallel build
+  // interleave by slices of a batch.
+  size_t i = 0, j = 0, pi = 0, pj = 0;
+  while (i < a.docs.size() || j < b.docs.size()) {
+    const bool take_a = j == b.docs.size() || (i < a.docs.size() && a.docs[i] < b.docs[j]);
+    const TermAccum& src = take_a ? a : b;
+    const TermAccum& other = take_a ? b : a;
+    size_t& k = take_a ? i : j;
+    size_t& p = take_a ? pi : pj;
+    const size_t other_k = take_a ? j : i;
+    const uint32_t limit = other_k < other.docs.size() ? other.docs[other_k] : 0xffffffffu;
+    size_t end = k, run_positions = 0;
+    while (end < src.docs.size() && src.docs[end] < limit) run_positions += src.tfs[end++];
+    out.docs.AppendReserved(&src.docs[k], end - k);
+    out.tfs.AppendReserved(&src.tfs[k], end - k);
+    if (positions) {
+      out.positions.AppendReserved(&src.positions[p], run_positions);
+      p += run_positions;
+    }
+    k = end;
+  }
+  into->docs = std::move(out.docs);
+  into->tfs = std::move(out.tfs);
+  into->positions = std::move(out.positions);
+  from->docs = U32Vec();
+  from->tfs = U32Vec();
+  from->positions = U32Vec();
+}
+
+// Interns every term of `from_ids` in `into_ids`: a new term takes `from`'s
+// lists, a known one chains them (TermAccum::more) for the writer to merge.
+// Returns each of `from`'s term ids' id in `into`.
+std::vector<uint32_t> MergeTerms(FieldAccum* into, TermTable* into_ids,
+                                 std::vector<TermAccum>* into_terms, TermTable* from_ids,
+                                 std::vector<TermAccum>* from) {
+  std::vector<uint32_t> id_map(from->size());
+  for (uint32_t t = 0; t < from->size(); ++t) {
+    const std::string_view term = from_ids->Term(t);
+    bool inserted;
+    const uint32_t id = into_ids->Insert(term, TermTable::Hash(term), &inserted);
+    id_map[t] = id;
+    if (inserted) {
+      into_terms->push_back(std::move((*from)[t]));
+      continue;
+    }
+    TermAccum* last = &(*into_terms)[id];
+    while (last->more != nullptr) last = last->more;
+    last->more = &(*from)[t];
+  }
+  *from_ids = TermTable();
+  into->merged_from.push_back(std::move(*from));  // Keeps the chained lists where they are.
+  return id_map;
+}
+
+}  // namespace
+
+void TakeMerged(TermAccum* acc) {
+  for (TermAccum* more = acc->more; more != nullptr;) {
+    MergePostings(acc, more);
+    TermAccum* next = more->more;
+    more->more = nullptr;
+    more = next;
+  }
+  acc->more = nullptr;
+}
+
+void Inverter::MergeTextFieldsFrom(Inverter* other) {
+  for (size_t f = 0; f < fields_.size(); ++f) {
+    FieldAccum& from = other->fields_[f];
+    if (!from.text) continue;
+    FieldAccum& into = fields_[f];
+    if (into.terms.empty() && into.norms.empty()) {  // Nothing here yet: take it whole.
+      into = std::move(from);
+      from = FieldAccum();
+      continue;
+    }
+    const std::vector<uint32_t> id_map =
+        MergeTerms(&into, &into.term_ids, &into.terms, &from.term_ids, &from.terms);
+    MergeTerms(&into, &into.prefix_ids, &into.prefix_terms, &from.prefix_ids, &from.prefix_terms);
+    // Each doc's norm comes from the one inverter that had it; the other
+    // holds 0 there (norms are padded with 0 up to the doc).
+    if (into.norms.size() < from.norms.size()) into.norms.resize(from.norms.size(), 0);
+    for (size_t d = 0; d < from.norms.size(); ++d) into.norms[d] |= from.norms[d];
+    into.doc_count += from.doc_count;
+    into.sum_total_tf += from.sum_total_tf;
+    for (uint32_t s = 0; s < from.surfaces.size(); ++s) {
+      const std::string_view word = from.surface_ids.Term(s);
+      const SurfaceAccum& fs = from.surfaces[s];
+      bool inserted;
+      const uint32_t id = into.surface_ids.Insert(word, TermTable::Hash(word), &inserted);
+      if (inserted) {
+        into.surfaces.push_back({id_map[fs.term_id], 0xffffffffu, fs.doc_freq, fs.first_doc});
+        continue;
+      }
+      SurfaceAccum& is = into.surfaces[id];
+      is.doc_freq += fs.doc_freq;  // Disjoint docs.
+      if (fs.first_doc < is.first_doc) {
+        is.first_doc = fs.first_doc;
+        is.term_id = id_map[fs.term_id];
+      }
+    }
+    from = FieldAccum();
   }
 }
 

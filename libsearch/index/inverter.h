@@ -43,6 +43,15 @@ class U32Vec {
   uint32_t* data() { return cap_ == kInline ? inline_ : heap_; }
   const uint32_t* data() const { return cap_ == kInline ? inline_ : heap_; }
   uint32_t& back() { return data()[size_ - 1]; }
+  // Appends n values; REQUIRES: room for them (Reserve).
+  void AppendReserved(const uint32_t* values, size_t n) {
+    std::memcpy(data() + size_, values, n * sizeof(uint32_t));
+    size_ += static_cast<uint32_t>(n);
+  }
+  // Room for n values in all.
+  void Reserve(size_t n) {
+    while (cap_ < n) Grow();
+  }
   const uint32_t& operator[](size_t i) const { return data()[i]; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -82,7 +91,16 @@ struct alignas(64) TermAccum {
   // the end of `positions`.
   uint32_t last_doc = 0xffffffffu;
   uint32_t doc_tf = 0;
+  // A parallel build's lists of the same term from other inverters (other
+  // docs), merged in only as the writer reaches the term (TakeMerged), so
+  // that no two copies of the postings are ever held. Owned by
+  // FieldAccum::merged_from. Fits in the padding to 64 bytes.
+  TermAccum* more = nullptr;
 };
+
+// Merges the lists chained on `acc` (TermAccum::more) into it, freeing them:
+// the docs in order, with their tfs and (text terms) positions.
+void TakeMerged(TermAccum* acc);
 
 // A surface word of a text field: the word folded but not stemmed, the
 // term id of its stem, and how many docs hold it.
@@ -90,6 +108,9 @@ struct SurfaceAccum {
   uint32_t term_id = 0;
   uint32_t last_doc = 0xffffffffu;
   uint32_t doc_freq = 0;
+  // The doc it first appeared in: merged inverters keep the term_id of the
+  // earliest, as one inverter would.
+  uint32_t first_doc = 0xffffffffu;
 };
 
 struct FieldAccum {
@@ -119,7 +140,14 @@ struct FieldAccum {
   bool surface = false;
   TermTable surface_ids;
   std::vector<SurfaceAccum> surfaces;
+  // Other inverters' term lists that TermAccum::more points into.
+  std::vector<std::vector<TermAccum>> merged_from;
 };
+
+// Which fields an Inverter inverts: a parallel build gives the text fields
+// (most of the work: analysis) to one inverter per thread and the rest (the
+// id, which the duplicate check needs in order, keywords, numbers) to one.
+enum class InvertedFields { kAll, kText, kNonText };
 
 // Inverts documents, one at a time, into per-field accumulators.
 // Thread-safety: one thread.
@@ -127,7 +155,11 @@ class Inverter {
  public:
   // Creates each text field's analyser; `surface_words`: also collect each
   // text field's surface words (IndexBuilderOptions::surface_words).
-  Status Init(const Schema& schema, bool surface_words);
+  Status Init(const Schema& schema, bool surface_words,
+              InvertedFields which = InvertedFields::kAll);
+
+  // From the next Add() on, inverts only these fields.
+  void set_inverted_fields(InvertedFields which) { which_ = which; }
 
   // Whether a doc with this id was added (the id field's terms are the ids).
   bool HasId(const std::string& id) const {
@@ -140,13 +172,26 @@ class Inverter {
   // The accumulators, by schema field; the writer consumes them.
   std::vector<FieldAccum>& fields() { return fields_; }
 
+  // Moves the text fields of `other` (an inverter of the same schema given
+  // other documents) into this one, as if this one had been given them
+  // too: the same postings, norms, statistics and surface words, so the
+  // file written is byte for byte the one a single inverter writes.
+  // Leaves `other` empty.
+  void MergeTextFieldsFrom(Inverter* other);
+
  private:
   void IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc);
   void AddNumeric(FieldAccum* fa, const FieldSpec& spec, const FieldValue& value, uint32_t doc);
   void AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, uint32_t doc);
   void AddSurface(FieldAccum* fa, const analysis::Token& token, uint32_t term_id, uint32_t doc);
 
+  bool Inverts(const FieldSpec& spec) const {
+    return which_ == InvertedFields::kAll ||
+           (which_ == InvertedFields::kText) == (spec.type == FieldType::kText);
+  }
+
   const Schema* schema_ = nullptr;
+  InvertedFields which_ = InvertedFields::kAll;
   std::vector<FieldAccum> fields_;
   size_t id_field_ = 0;
   std::vector<analysis::Token> tokens_;

@@ -405,6 +405,28 @@ TEST_F(CliTest, IndexPrintsProgressLinesWhenStderrIsNotATerminal) {
       << r.out;
 }
 
+// --threads: the same file for any number (the suite's index used the
+// default, one per hardware thread); out of range or on a directory, an error.
+TEST_F(CliTest, IndexThreadsWriteTheSameFile) {
+  TempDir d;
+  const std::string args = "index --schema " + SourcePath("examples/products/schema.json") +
+                           " --input " + SourcePath("examples/products/products.jsonl.gz");
+  for (const char* threads : {"1", "3"}) {
+    const CliRun r =
+        Cli(args + " --output " + d.File(std::string(threads) + ".idx") + " --threads " + threads);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  const std::string one = testing::ReadFile(d.File("1.idx"));
+  EXPECT_FALSE(one.empty());
+  EXPECT_TRUE(one == testing::ReadFile(d.File("3.idx")));
+  EXPECT_TRUE(one == testing::ReadFile(Index()));
+  const CliRun too_many = Cli(args + " --output " + d.File("x.idx") + " --threads 257");
+  EXPECT_EQ(too_many.exit_code, 2) << too_many.out;
+  const CliRun dir = Cli(args + " --output " + d.File("live") + "/ --threads 2");
+  EXPECT_EQ(dir.exit_code, 2) << dir.out;
+  EXPECT_NE(dir.out.find("--threads is for index files"), std::string::npos) << dir.out;
+}
+
 TEST_F(CliTest, Bm25ParametersAreCheckedByTheLibrary) {
   const CliRun k1 = Cli("search " + Index() + " sugar --k1 -1");
   EXPECT_EQ(k1.exit_code, 2) << k1.out;

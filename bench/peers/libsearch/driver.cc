@@ -1,6 +1,8 @@
 // libsearch side of bench/peers (see bench/peers/README.md). Public API only.
 //
-//   libsearch_peer index CORPUS.tsv OUT.idx   build, print JSON stats
+//   libsearch_peer index CORPUS.tsv OUT.idx [THREADS]
+//                                             build (IndexBuilderOptions::threads,
+//                                             default 1), print JSON stats
 //   libsearch_peer serve INDEX                answer "MODE\tquery" lines on stdin
 //   libsearch_peer analyze INDEX              one word per stdin line -> ExplainQuery
 //
@@ -17,6 +19,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -33,11 +36,13 @@ int Fail(const libsearch::Status& s) {
   return 1;
 }
 
-int Index(const std::string& tsv, const std::string& out_path) {
+int Index(const std::string& tsv, const std::string& out_path, uint32_t threads) {
   auto t0 = std::chrono::steady_clock::now();
   auto schema = libsearch::Schema::FromJson(kSchema);
   if (!schema.ok()) return Fail(schema.status());
-  auto builder = libsearch::IndexBuilder::Create(*schema);
+  libsearch::IndexBuilderOptions options;
+  options.threads = threads;
+  auto builder = libsearch::IndexBuilder::Create(*schema, options);
   if (!builder.ok()) return Fail(builder.status());
   std::ifstream in(tsv);
   if (!in) {
@@ -166,9 +171,17 @@ int Analyze(const std::string& path) {
 
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "index" && argc == 4) return Index(argv[2], argv[3]);
+  if (cmd == "index" && (argc == 4 || argc == 5)) {
+    const int threads = argc == 5 ? std::atoi(argv[4]) : 1;
+    if (threads < 1) {
+      std::cerr << "libsearch_peer: THREADS must be a positive integer\n";
+      return 2;
+    }
+    return Index(argv[2], argv[3], static_cast<uint32_t>(threads));
+  }
   if (cmd == "serve" && argc == 3) return Serve(argv[2]);
   if (cmd == "analyze" && argc == 3) return Analyze(argv[2]);
-  std::cerr << "usage: libsearch_peer index CORPUS.tsv OUT.idx | serve INDEX | analyze INDEX\n";
+  std::cerr << "usage: libsearch_peer index CORPUS.tsv OUT.idx [THREADS] | serve INDEX | analyze "
+               "INDEX\n";
   return 2;
 }

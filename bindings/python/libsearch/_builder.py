@@ -54,6 +54,7 @@ class IndexBuilder:
         docstore_zstd_level: int = DEFAULTS["docstore_zstd_level"],
         docstore_block_bytes: int = DEFAULTS["docstore_block_bytes"],
         allow_empty: bool = DEFAULTS["allow_empty"],
+        threads: int = DEFAULTS["threads"],
     ) -> None:
         """Creates a builder for ``schema`` (a :class:`Schema` or its dict).
 
@@ -67,10 +68,13 @@ class IndexBuilder:
                 raises :class:`InvalidArgument` and leaves the file as it was
                 (an empty input, or every line skipped, must not silently
                 replace a good index; the CLI's ``--allow-empty``).
+            threads: Threads that analyse text once the build has a batch
+                of documents (0, the default: one per hardware thread; 1: none).
+                The index file is the same for any value (the CLI's ``--threads``).
         """
         core_schema = (schema if isinstance(schema, Schema) else Schema(schema))._core
         self._core = _core.IndexBuilder.create(core_schema, bm25_k1, bm25_b, docstore_zstd_level, docstore_block_bytes,
-                                             allow_empty)
+                                             allow_empty, threads)
         self._lock = threading.Lock()
 
     def add(self, doc: Mapping[str, Any]) -> None:

@@ -211,3 +211,22 @@ def test_builder_options(tmp_path: pathlib.Path) -> None:
         index.verify()
         assert index.search("peanut").ids == ["a1", "a2"]
     assert "num_docs=4" in repr(builder)
+
+
+def test_threads_write_the_same_file(tmp_path: pathlib.Path, catalogue_docs: List[Dict[str, Any]],
+                                     schema: libsearch.Schema) -> None:
+    """threads= (the CLI's --threads): any number writes the single-thread file."""
+    from conftest import CATALOGUE
+
+    files = []
+    for threads in (1, 2, 0):
+        builder = libsearch.IndexBuilder(schema, threads=threads)
+        builder.add_many(catalogue_docs[:3000])  # One by one, past the first batch of 2,048.
+        stats = builder.add_jsonl(CATALOGUE, skip_bad=True)  # Parsed on the threads.
+        assert stats.lines_skipped == 3000  # The duplicates of the first 3,000.
+        path = tmp_path / f"{threads}.idx"
+        builder.build(path)
+        files.append(path.read_bytes())
+    assert files[0] == files[1] == files[2]
+    with pytest.raises(libsearch.InvalidArgument, match="threads must be at most 256"):
+        libsearch.IndexBuilder(schema, threads=257)

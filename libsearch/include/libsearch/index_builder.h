@@ -53,6 +53,13 @@ struct IndexBuilderOptions {
   // whose every line was bad and skipped, fails instead of silently
   // replacing a good index (CLI `index --allow-empty`, Python allow_empty).
   bool allow_empty = false;
+  // Threads that invert text fields (analysis, the bulk of a build) once a
+  // build has more than one batch of documents (2,048 docs or 4 MiB); this
+  // thread keeps the rest in input order (ids, doc store, numbers,
+  // keywords). The file is byte for byte the same for any value. Default 0:
+  // one per hardware thread (std::thread::hardware_concurrency); 1: no
+  // threads. At most 256.
+  uint32_t threads = 0;
 };
 
 // One document given field by field, for IndexBuilder::Add: the values
@@ -110,7 +117,8 @@ struct IngestStats {
 
 // Accumulates documents in memory, then writes the index file in Build().
 //
-// Thread-safety: not thread-safe; use one builder from one thread.
+// Thread-safety: not thread-safe; use one builder from one thread (it starts
+// its own worker threads, IndexBuilderOptions::threads).
 class LIBSEARCH_EXPORT IndexBuilder {
  public:
   static Result<std::unique_ptr<IndexBuilder>> Create(const Schema& schema,

@@ -1,6 +1,8 @@
 //! Tantivy side of libsearch's bench/peers (see bench/peers/README.md).
 //!
-//!   tantivy_peer index CORPUS.tsv INDEX_DIR   build a one-segment index, print JSON stats
+//!   tantivy_peer index CORPUS.tsv INDEX_DIR [THREADS]
+//!                                             build a one-segment index (THREADS indexing
+//!                                             threads, default 1), print JSON stats
 //!   tantivy_peer serve INDEX_DIR              answer "MODE\tquery" lines on stdin
 //!
 //! The corpus is already normalised by bench/peers/peers.py (lowercase, one
@@ -29,7 +31,7 @@ fn register(index: &Index) {
     );
 }
 
-fn build(tsv: &str, dir: &str) -> tantivy::Result<()> {
+fn build(tsv: &str, dir: &str, threads: usize) -> tantivy::Result<()> {
     let t0 = Instant::now();
     let mut sb = Schema::builder();
     let id = sb.add_text_field("id", STRING | STORED);
@@ -41,8 +43,9 @@ fn build(tsv: &str, dir: &str) -> tantivy::Result<()> {
     std::fs::create_dir_all(dir)?;
     let index = Index::create_in_dir(dir, schema)?;
     register(&index);
-    // One indexing thread (the comparison is single-threaded), 1 GB arena.
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, 1_000_000_000)?;
+    // `threads` indexing threads (1 for the search comparison), sharing a
+    // 1 GB arena; each makes its own segments, merged into one below.
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, 1_000_000_000)?;
     let file = std::fs::File::open(tsv)?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut n: u64 = 0;
@@ -135,10 +138,17 @@ fn serve(dir: &str) -> tantivy::Result<()> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match (args.get(1).map(String::as_str), args.len()) {
-        (Some("index"), 4) => build(&args[2], &args[3]),
+        (Some("index"), 4) => build(&args[2], &args[3], 1),
+        (Some("index"), 5) => match args[4].parse::<usize>() {
+            Ok(threads) if threads > 0 => build(&args[2], &args[3], threads),
+            _ => {
+                eprintln!("tantivy_peer: THREADS must be a positive integer");
+                std::process::exit(2);
+            }
+        },
         (Some("serve"), 3) => serve(&args[2]),
         _ => {
-            eprintln!("usage: tantivy_peer index CORPUS.tsv INDEX_DIR | serve INDEX_DIR");
+            eprintln!("usage: tantivy_peer index CORPUS.tsv INDEX_DIR [THREADS] | serve INDEX_DIR");
             std::process::exit(2);
         }
     };
