@@ -78,7 +78,7 @@ PIP_PACKAGES=(pytest scikit-build-core pybind11
               # the web demo's browser test (drives /usr/bin/chromium)
               selenium
               # tools/spark/build_shards.py and its local-mode test (Java from Debian)
-              pyspark
+              "pyspark==4.3.0"
               # functions/tests/test_openapi.py: property-based tests from openapi.yaml
               "schemathesis==4.32.5"
               # make lint-python; pinned, so that a new release cannot fail the lint
