@@ -174,6 +174,7 @@ py::dict CommitDict(const libsearch::CommitInfo& c) {
   d["live_docs"] = c.live_docs;
   d["docs_added"] = c.docs_added;
   d["docs_deleted"] = c.docs_deleted;
+  d["docs_updated"] = c.docs_updated;
   d["not_found"] = c.not_found;
   d["merges"] = c.merges;
   d["changed"] = c.changed;
@@ -408,6 +409,7 @@ void BindInfo(py::module_& m) {
       .def_readonly("name", &libsearch::SegmentInfo::name)
       .def_readonly("docs", &libsearch::SegmentInfo::docs)
       .def_readonly("deleted", &libsearch::SegmentInfo::deleted)
+      .def_readonly("updated", &libsearch::SegmentInfo::updated)
       .def_readonly("file_bytes", &libsearch::SegmentInfo::file_bytes);
   py::class_<libsearch::IndexInfo>(m, "IndexInfo")
       .def_readonly("path", &libsearch::IndexInfo::path)

@@ -158,7 +158,8 @@ class IndexWriter:
         merges segments (unless ``merge_on_commit=False``).
 
         Returns a dict: ``generation``, ``segments``, ``live_docs``,
-        ``docs_added``, ``docs_deleted`` (deleted or replaced), ``not_found``,
+        ``docs_added``, ``docs_deleted`` (deleted or replaced), ``docs_updated``
+        (changed in place by ``set``), ``not_found``,
         ``merges``, ``changed`` (False if nothing was pending: nothing written).
         """
         with self._lock:

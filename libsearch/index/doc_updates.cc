@@ -1,0 +1,185 @@
+#include "index/doc_updates.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "index/index_reader.h"
+#include "util/json_parse.h"
+
+namespace libsearch::internal {
+
+using Json = nlohmann::ordered_json;
+
+bool UpdatableInPlace(const Schema& schema, const FieldSpec& field) {
+  if (field.name == schema.id_field()) return false;
+  return field.type == FieldType::kInt || field.type == FieldType::kFloat || !field.indexed;
+}
+
+Status PatchDocument(const Schema& schema, std::string_view source, std::string_view fields_json,
+                     ParsedDocument* out) {
+  Json doc, fields;
+  LIBSEARCH_RETURN_IF_ERROR(ParseJson(source, "a document source", kMaxJsonDepth, &doc));
+  LIBSEARCH_RETURN_IF_ERROR(ParseJson(fields_json, "_set", kMaxJsonDepth, &fields));
+  if (!doc.is_object() || !fields.is_object()) {
+    return Status::InvalidArgument("_set: a document and its changed fields are JSON objects");
+  }
+  for (auto& [key, value] : fields.items()) {
+    if (value.is_null()) {
+      doc.erase(key);
+    } else {
+      doc[key] = value;
+    }
+  }
+  out->keep_source = true;
+  return ParseDocument(schema, doc.dump(), out);
+}
+
+DocUpdates::Number ColumnValue(const Schema& schema, uint32_t field, const ParsedDocument& doc) {
+  const FieldValue& v = doc.values[field];
+  DocUpdates::Number n;
+  n.field = field;
+  n.present = v.present;
+  if (v.present && schema.fields()[field].type == FieldType::kFloat) {
+    std::memcpy(&n.bits, &v.number, 8);
+  } else if (v.present) {
+    std::memcpy(&n.bits, &v.integer, 8);
+  }
+  return n;
+}
+
+Result<std::string> IndexReader::Updated(const DocUpdates::Doc& doc, bool stored) const {
+  Use(Group(kSourceGroup));
+  LIBSEARCH_ASSIGN_OR_RETURN(std::string source, source_.Get(doc.doc));
+  ParsedDocument parsed;
+  const Status s = PatchDocument(schema_, source, doc.fields_json, &parsed);
+  if (!s.ok()) {
+    return Status::Corruption("index '" + path() + "': the update of doc " +
+                              std::to_string(doc.doc) + " does not apply: " + s.message());
+  }
+  return stored ? std::move(parsed.stored_json) : std::move(parsed.source_json);
+}
+
+Status IndexReader::ApplyUpdates(std::shared_ptr<const DocUpdates> updates) {
+  if (!has_source_) {
+    return Status::Corruption("index '" + path() + "' has updates but keeps no sources");
+  }
+  const auto bad = [this](const std::string& what) {
+    return Status::Corruption("index '" + path() + "': update entry " + what);
+  };
+  // Each updated numeric field: a copy of its column with the new values.
+  std::vector<int64_t> slot(fields_.size(), -1);
+  for (const DocUpdates::Doc& d : updates->docs) {
+    if (d.doc >= num_docs_) return bad("for doc " + std::to_string(d.doc) + " past the end");
+    for (const DocUpdates::Number& n : d.numbers) {
+      const NumericColumn* base = numeric(n.field);
+      if (base == nullptr) {
+        return bad("for doc " + std::to_string(d.doc) + " names a field without a column");
+      }
+      if (slot[n.field] < 0) {
+        slot[n.field] = static_cast<int64_t>(updated_columns_.size());
+        const uint64_t words = (uint64_t{num_docs_} + 63) / 64;
+        std::vector<uint64_t>& col = updated_columns_.emplace_back(words + num_docs_);
+        std::memcpy(col.data(), base->present, 8 * words);
+        std::memcpy(col.data() + words, base->values, 8ull * num_docs_);
+        const size_t blocks = (num_docs_ + kNumericBlockDocs - 1) / kNumericBlockDocs;
+        std::vector<double>& bounds = updated_blocks_.emplace_back(2 * blocks);
+        if (base->block_min_max != nullptr) {
+          std::memcpy(bounds.data(), base->block_min_max, 16 * blocks);
+        } else {
+          // A file without block bounds: every block is read as unbounded.
+          for (size_t b = 0; b < blocks; ++b) {
+            bounds[2 * b] = -std::numeric_limits<double>::infinity();
+            bounds[2 * b + 1] = std::numeric_limits<double>::infinity();
+          }
+        }
+        NumericColumn& c = numeric_[n.field];
+        c.present = col.data();
+        c.values = reinterpret_cast<const char*>(col.data() + words);
+        c.block_min_max = bounds.data();
+      }
+      std::vector<uint64_t>& col = updated_columns_[slot[n.field]];
+      const uint64_t bit = uint64_t{1} << (d.doc & 63);
+      col[d.doc >> 6] = n.present ? (col[d.doc >> 6] | bit) : (col[d.doc >> 6] & ~bit);
+      col[(uint64_t{num_docs_} + 63) / 64 + d.doc] = n.bits;
+    }
+  }
+  // The bounds of the blocks that changed, from their new values.
+  for (size_t f = 0; f < slot.size(); ++f) {
+    if (slot[f] < 0) continue;
+    const NumericColumn& c = numeric_[f];
+    std::vector<double>& bounds = updated_blocks_[slot[f]];
+    int64_t last = -1;
+    for (const DocUpdates::Doc& d : updates->docs) {
+      const int64_t block = d.doc / kNumericBlockDocs;
+      if (block == last) continue;
+      last = block;
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      const uint32_t end = std::min<uint32_t>(num_docs_, (block + 1) * kNumericBlockDocs);
+      for (uint32_t doc = block * kNumericBlockDocs; doc < end; ++doc) {
+        if (!c.Has(doc)) continue;
+        lo = std::min(lo, c.Value(doc));
+        hi = std::max(hi, c.Value(doc));
+      }
+      bounds[2 * block] = lo;
+      bounds[2 * block + 1] = hi;
+    }
+  }
+  updates_ = std::move(updates);
+  return Status::Ok();
+}
+
+void IndexReader::AdoptChecks(const IndexReader& other) {
+  if (other.sections_.size() != sections_.size() || other.file_size() != file_size() ||
+      std::memcmp(&other.header_, &header_, sizeof(header_)) != 0 ||
+      other.groups_.size() != groups_.size() || !other.file_->Unchanged().ok()) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(other.check_mu_);
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (other.group_checked_[g].load(std::memory_order_acquire)) {
+      group_checked_[g].store(true, std::memory_order_release);
+    }
+  }
+  section_checked_ = other.section_checked_;
+}
+
+Status IndexReader::VerifyUpdates() const {
+  if (updates_ == nullptr) return Status::Ok();
+  for (const DocUpdates::Doc& d : updates_->docs) {
+    const auto bad = [&](const std::string& what) {
+      return Status::Corruption("index '" + path() + "': the update of doc " +
+                                std::to_string(d.doc) + " " + what);
+    };
+    Json fields;
+    if (!ParseJson(d.fields_json, "update", kMaxJsonDepth, &fields).ok() || !fields.is_object()) {
+      return bad("is not a JSON object");
+    }
+    size_t numeric_fields = 0;
+    for (auto& [key, value] : fields.items()) {
+      const auto f = schema_.FieldIndex(key);
+      if (!f || !UpdatableInPlace(schema_, schema_.fields()[*f])) {
+        return bad("changes '" + key + "', which cannot change in place");
+      }
+      const FieldType type = schema_.fields()[*f].type;
+      numeric_fields += type == FieldType::kInt || type == FieldType::kFloat;
+    }
+    if (numeric_fields != d.numbers.size()) return bad("has numbers for other fields");
+    Use(Group(kSourceGroup));
+    LIBSEARCH_ASSIGN_OR_RETURN(std::string source, source_.Get(d.doc));
+    ParsedDocument parsed;
+    if (!PatchDocument(schema_, source, d.fields_json, &parsed).ok()) return bad("does not apply");
+    // The column values must be what the JSON values parse to.
+    for (const DocUpdates::Number& n : d.numbers) {
+      const DocUpdates::Number want = ColumnValue(schema_, n.field, parsed);
+      if (want.present != n.present || want.bits != n.bits) {
+        return bad("has a column value unlike its JSON value");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace libsearch::internal
