@@ -151,6 +151,7 @@ def main() -> int:
     ap.add_argument("--batches", type=int, default=6, help="per kind; the first is a warm-up")
     ap.add_argument("--limit", type=int, default=0, help="first N products only (a quick look)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--skip", action="append", default=[], help="leave out an engine (by name)")
     args = ap.parse_args()
 
     shutil.rmtree(args.work, ignore_errors=True)
@@ -203,7 +204,9 @@ def main() -> int:
         },
     }
     if args.limit:  # The catalogue schema reads the corpus file itself.
-        del engines["libsearch (catalogue schema)"]
+        args.skip.append("libsearch (catalogue schema)")
+    for name in args.skip:
+        engines.pop(name, None)
     results: dict[str, Any] = {}
     for name, e in engines.items():
         log("building", name)
