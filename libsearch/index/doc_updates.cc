@@ -62,73 +62,145 @@ Result<std::string> IndexReader::Updated(const DocUpdates::Doc& doc, bool stored
   return stored ? std::move(parsed.stored_json) : std::move(parsed.source_json);
 }
 
-Status IndexReader::ApplyUpdates(std::shared_ptr<const DocUpdates> updates) {
+namespace {
+
+// Doc `doc`'s entry for numeric field `f` in `u`, or null.
+const DocUpdates::Number* NumberOf(const DocUpdates::Doc* u, uint32_t f) {
+  if (u == nullptr) return nullptr;
+  for (const DocUpdates::Number& n : u->numbers) {
+    if (n.field == f) return &n;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Status IndexReader::ApplyUpdates(std::shared_ptr<const DocUpdates> updates,
+                                 const IndexReader* previous) {
   if (!has_source_) {
     return Status::Corruption("index '" + path() + "' has updates but keeps no sources");
   }
-  const auto bad = [this](const std::string& what) {
-    return Status::Corruption("index '" + path() + "': update entry " + what);
-  };
-  // Each updated numeric field: a copy of its column with the new values.
+  const DocUpdates* before = previous != nullptr ? previous->updates_.get() : nullptr;
+  const uint64_t words = (uint64_t{num_docs_} + 63) / 64;
+  const size_t blocks = (num_docs_ + kNumericBlockDocs - 1) / kNumericBlockDocs;
+  // Each numeric field the updates change: a copy of its column to change,
+  // from `previous`'s copy if it has one (then only what differs from its
+  // entries is written), else from the file.
   std::vector<int64_t> slot(fields_.size(), -1);
+  std::vector<bool> from_previous(fields_.size(), false);
   for (const DocUpdates::Doc& d : updates->docs) {
-    if (d.doc >= num_docs_) return bad("for doc " + std::to_string(d.doc) + " past the end");
+    if (d.doc >= num_docs_) {
+      return Status::Corruption("index '" + path() + "': update entry for doc " +
+                                std::to_string(d.doc) + " past the end");
+    }
     for (const DocUpdates::Number& n : d.numbers) {
-      const NumericColumn* base = numeric(n.field);
-      if (base == nullptr) {
-        return bad("for doc " + std::to_string(d.doc) + " names a field without a column");
+      const NumericColumn* file = numeric(n.field);
+      if (file == nullptr) {
+        return Status::Corruption("index '" + path() + "': the update of doc " +
+                                  std::to_string(d.doc) + " names a field without a column");
       }
-      if (slot[n.field] < 0) {
-        slot[n.field] = static_cast<int64_t>(updated_columns_.size());
-        const uint64_t words = (uint64_t{num_docs_} + 63) / 64;
-        std::vector<uint64_t>& col = updated_columns_.emplace_back(words + num_docs_);
-        std::memcpy(col.data(), base->present, 8 * words);
-        std::memcpy(col.data() + words, base->values, 8ull * num_docs_);
-        const size_t blocks = (num_docs_ + kNumericBlockDocs - 1) / kNumericBlockDocs;
-        std::vector<double>& bounds = updated_blocks_.emplace_back(2 * blocks);
-        if (base->block_min_max != nullptr) {
-          std::memcpy(bounds.data(), base->block_min_max, 16 * blocks);
-        } else {
-          // A file without block bounds: every block is read as unbounded.
-          for (size_t b = 0; b < blocks; ++b) {
-            bounds[2 * b] = -std::numeric_limits<double>::infinity();
-            bounds[2 * b + 1] = std::numeric_limits<double>::infinity();
-          }
+      if (slot[n.field] >= 0) continue;
+      // `previous` has a copy of this field iff its column is not in its mapping.
+      from_previous[n.field] = before != nullptr && previous->num_docs_ == num_docs_ &&
+                               n.field < previous->numeric_.size() &&
+                               previous->HasUpdatedColumn(n.field);
+      const NumericColumn* from = from_previous[n.field] ? &previous->numeric_[n.field] : file;
+      slot[n.field] = static_cast<int64_t>(updated_columns_.size());
+      uint64_t* col =
+          updated_columns_.emplace_back(new uint64_t[words + num_docs_]).get();  // NOLINT
+      std::memcpy(col, from->present, 8 * words);
+      std::memcpy(col + words, from->values, 8ull * num_docs_);
+      std::vector<double>& bounds = updated_blocks_.emplace_back(2 * blocks);
+      if (from->block_min_max != nullptr) {
+        std::memcpy(bounds.data(), from->block_min_max, 16 * blocks);
+      } else {
+        // A file without block bounds: every block is read as unbounded.
+        for (size_t b = 0; b < blocks; ++b) {
+          bounds[2 * b] = -std::numeric_limits<double>::infinity();
+          bounds[2 * b + 1] = std::numeric_limits<double>::infinity();
         }
-        NumericColumn& c = numeric_[n.field];
-        c.present = col.data();
-        c.values = reinterpret_cast<const char*>(col.data() + words);
-        c.block_min_max = bounds.data();
       }
-      std::vector<uint64_t>& col = updated_columns_[slot[n.field]];
-      const uint64_t bit = uint64_t{1} << (d.doc & 63);
-      col[d.doc >> 6] = n.present ? (col[d.doc >> 6] | bit) : (col[d.doc >> 6] & ~bit);
-      col[(uint64_t{num_docs_} + 63) / 64 + d.doc] = n.bits;
     }
   }
-  // The bounds of the blocks that changed, from their new values.
-  for (size_t f = 0; f < slot.size(); ++f) {
-    if (slot[f] < 0) continue;
-    const NumericColumn& c = numeric_[f];
-    std::vector<double>& bounds = updated_blocks_[slot[f]];
-    int64_t last = -1;
-    for (const DocUpdates::Doc& d : updates->docs) {
-      const int64_t block = d.doc / kNumericBlockDocs;
-      if (block == last) continue;
-      last = block;
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      const uint32_t end = std::min<uint32_t>(num_docs_, (block + 1) * kNumericBlockDocs);
-      for (uint32_t doc = block * kNumericBlockDocs; doc < end; ++doc) {
-        if (!c.Has(doc)) continue;
-        lo = std::min(lo, c.Value(doc));
-        hi = std::max(hi, c.Value(doc));
-      }
-      bounds[2 * block] = lo;
-      bounds[2 * block + 1] = hi;
+  // A field copied from `previous` starts with its entries applied; one
+  // copied from the file starts with none.
+  // Writes `doc`'s value of `f`: the entry's, or the file's without one.
+  // Bounds only widen (a wider {min, max} still skips and accepts blocks
+  // correctly), so no block is scanned again.
+  const auto write = [&](uint32_t f, uint32_t doc, const DocUpdates::Number* n) {
+    const NumericColumn& file = numeric_[f];  // Still the mapping here.
+    uint64_t* col = updated_columns_[slot[f]].get();
+    const bool present = n != nullptr ? n->present : file.Has(doc);
+    uint64_t bits = 0;
+    if (n != nullptr) {
+      bits = n->bits;
+    } else {
+      std::memcpy(&bits, file.values + 8ull * doc, 8);
     }
+    const uint64_t bit = uint64_t{1} << (doc & 63);
+    col[doc >> 6] = present ? (col[doc >> 6] | bit) : (col[doc >> 6] & ~bit);
+    col[words + doc] = bits;
+    if (!present) return;
+    double v;
+    if (file.spec->type == FieldType::kFloat) {
+      std::memcpy(&v, &bits, 8);
+    } else {
+      int64_t i;
+      std::memcpy(&i, &bits, 8);
+      v = static_cast<double>(i);
+    }
+    std::vector<double>& bounds = updated_blocks_[slot[f]];
+    const size_t b = doc / kNumericBlockDocs;
+    bounds[2 * b] = std::min(bounds[2 * b], v);
+    bounds[2 * b + 1] = std::max(bounds[2 * b + 1], v);
+  };
+  // Every doc of either list, each field with a column copy: what it should
+  // hold against what the copy holds.
+  auto next = updates->docs.begin();
+  auto old = before != nullptr ? before->docs.begin() : updates->docs.end();
+  const auto old_end = before != nullptr ? before->docs.end() : updates->docs.end();
+  while (next != updates->docs.end() || old != old_end) {
+    const DocUpdates::Doc* now = nullptr;
+    const DocUpdates::Doc* was = nullptr;
+    uint32_t doc;
+    if (old == old_end || (next != updates->docs.end() && next->doc <= old->doc)) {
+      doc = next->doc;
+      now = &*next++;
+      if (old != old_end && old->doc == doc) was = &*old++;
+    } else {
+      doc = old->doc;
+      was = &*old++;
+    }
+    if (doc >= num_docs_) continue;
+    for (uint32_t f = 0; f < slot.size(); ++f) {
+      if (slot[f] < 0) continue;
+      const DocUpdates::Number* want = NumberOf(now, f);
+      const DocUpdates::Number* have = from_previous[f] ? NumberOf(was, f) : nullptr;
+      if (want == nullptr && have == nullptr) continue;
+      if (want != nullptr && have != nullptr && want->present == have->present &&
+          want->bits == have->bits) {
+        continue;
+      }
+      write(f, doc, want);
+    }
+  }
+  for (uint32_t f = 0; f < slot.size(); ++f) {
+    if (slot[f] < 0) continue;
+    NumericColumn& c = numeric_[f];
+    c.present = updated_columns_[slot[f]].get();
+    c.values = reinterpret_cast<const char*>(updated_columns_[slot[f]].get() + words);
+    c.block_min_max = updated_blocks_[slot[f]].data();
   }
   updates_ = std::move(updates);
   return Status::Ok();
+}
+
+bool IndexReader::HasUpdatedColumn(uint32_t field) const {
+  const NumericColumn& c = numeric_[field];
+  for (const std::unique_ptr<uint64_t[]>& col : updated_columns_) {
+    if (c.present == col.get()) return true;
+  }
+  return false;
 }
 
 void IndexReader::AdoptChecks(const IndexReader& other) {

@@ -197,9 +197,14 @@ class IndexReader {
 
   // doc_updates.cc. A live segment's in-place updates (IndexWriter `_set`):
   // from now on numeric columns, StoredDocument and Source read the updated
-  // values. Corruption if an entry does not fit the schema. REQUIRES: called
-  // at most once, before the reader is shared.
-  Status ApplyUpdates(std::shared_ptr<const DocUpdates> updates);
+  // values. `previous`, if not null, is a reader of the same segment with
+  // older updates applied: its column copies are the starting point and only
+  // the values that differ are written (a reopen after a commit costs a
+  // copy of each changed column plus the changed entries). Corruption if an
+  // entry does not fit the schema. REQUIRES: called at most once, before
+  // the reader is shared.
+  Status ApplyUpdates(std::shared_ptr<const DocUpdates> updates,
+                      const IndexReader* previous = nullptr);
   // Null if none were applied.
   const DocUpdates* updates() const { return updates_.get(); }
   // Takes over the checksum checks `other` has done when it maps the same
@@ -264,6 +269,8 @@ class IndexReader {
     return file_->data().substr(e.offset, e.length);
   }
 
+  // Whether numeric field `field` reads a copy made by ApplyUpdates.
+  bool HasUpdatedColumn(uint32_t field) const;
   // The updated document of `doc` (`stored` or its source).
   Result<std::string> Updated(const DocUpdates::Doc& doc, bool stored) const;
 
@@ -280,7 +287,8 @@ class IndexReader {
   // its column (presence words, then values) and block bounds, which
   // numeric_ then points to.
   std::shared_ptr<const DocUpdates> updates_;
-  std::vector<std::vector<uint64_t>> updated_columns_;
+  // Not zero-filled: every word is copied over at once.
+  std::vector<std::unique_ptr<uint64_t[]>> updated_columns_;
   std::vector<std::vector<double>> updated_blocks_;
   std::string_view doc_id_offsets_, doc_id_bytes_;  // 1.x.
   const char* id_ords_ = nullptr;                   // 2.x: bit-packed id-term ordinals.

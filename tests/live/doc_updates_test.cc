@@ -126,6 +126,22 @@ TEST_F(DocUpdatesTest, NumbersChangeInPlaceAndReadersSeeThemAfterReopen) {
   ASSERT_OK(after->Verify());
   ASSERT_OK_AND_ASSIGN(IndexInfo ii, after->Info());
   EXPECT_EQ(ii.segments[0].updated, 2u);
+
+  // The next reopen starts from this snapshot's columns and writes what
+  // changed: a value changed again, a new one, the entry of a deleted doc.
+  ASSERT_OK(writer_->Set("d3", R"({"price": 20})"));
+  ASSERT_OK(writer_->Set("d1", R"({"price": 0.5})"));
+  ASSERT_OK(writer_->Delete("d4"));
+  ASSERT_OK(writer_->Commit().status());
+  ASSERT_OK_AND_ASSIGN(auto third, after->Reopen());
+  EXPECT_EQ(ByPrice(*third, "price:<12"), (Strings{"d1", "d0"}));
+  EXPECT_EQ(ByPrice(*third, "price:>=12"), (Strings{"d2", "d3"}));
+  EXPECT_EQ(ByPrice(*third, ""), (Strings{"d1", "d0", "d2", "d3"}));
+  EXPECT_EQ(ByPrice(*after, "price:<12"), (Strings{"d3", "d0", "d1"}));  // Unchanged.
+  ASSERT_OK(third->Verify());
+  // A reader opened afresh agrees with the reopened one.
+  ASSERT_OK_AND_ASSIGN(auto fresh, Index::Open(tmp_.path()));
+  EXPECT_EQ(ByPrice(*fresh, "price:>=12"), (Strings{"d2", "d3"}));
 }
 
 TEST_F(DocUpdatesTest, LaterWritersMergesAndUpsertsKeepTheUpdates) {
