@@ -142,6 +142,7 @@ class SegmentInfo:
     name: str
     docs: int
     deleted: int
+    updated: int
     file_bytes: int
 
 class IndexInfo:
