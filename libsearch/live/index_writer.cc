@@ -188,7 +188,8 @@ class IndexWriterImpl : public IndexWriter {
       // Not committed yet: the pending document changes.
       LIBSEARCH_RETURN_IF_ERROR(
           internal::PatchDocument(schema_, it->second.source, fields.dump(), &doc_));
-      return Upsert(doc_.source_json);
+      const std::string source = std::move(doc_.source_json);  // Upsert reuses doc_.
+      return Upsert(source);
     }
     const auto lit = live_.find(id);
     if (lit == live_.end() || deletes_.count(id) != 0) {
@@ -214,7 +215,8 @@ class IndexWriterImpl : public IndexWriter {
     if (!in_place) {
       // A field with terms: the document is indexed again, as an upsert.
       sets_.erase(id);
-      return Upsert(doc_.source_json);
+      const std::string updated = std::move(doc_.source_json);  // Upsert reuses doc_.
+      return Upsert(updated);
     }
     for (auto& [key, value] : changed.items()) {
       const uint32_t f = *schema_.FieldIndex(key);
