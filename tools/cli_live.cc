@@ -63,10 +63,12 @@ int RunUpdate(const std::string& index, const std::vector<std::string>& inputs, 
   if (!info.ok()) return Fail(info.status());
   std::printf(
       "%s: %llu changes (%llu bad lines skipped): %llu docs added, %llu deleted or replaced, %llu "
-      "deletes not found, %llu merges; generation %llu, %llu segments, %llu docs (%.2f s)\n",
+      "updated in place, %llu deletes not found, %llu merges; generation %llu, %llu segments, "
+      "%llu docs (%.2f s)\n",
       index.c_str(), static_cast<unsigned long long>(lines),
       static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(info->docs_added),
       static_cast<unsigned long long>(info->docs_deleted),
+      static_cast<unsigned long long>(info->docs_updated),
       static_cast<unsigned long long>(info->not_found),
       static_cast<unsigned long long>(info->merges),
       static_cast<unsigned long long>(info->generation),

@@ -325,13 +325,14 @@ int RunInfo(const std::string& path, const Scoring& scoring) {
       static_cast<unsigned long long>(info.num_docs),
       static_cast<unsigned long long>(info.file_bytes), info.id_field.c_str());
   if (info.generation > 0) {  // An index directory: its commit and segments.
-    std::printf("generation %llu\n%-10s %12s %12s %14s\n",
+    std::printf("generation %llu\n%-10s %12s %12s %12s %14s\n",
                 static_cast<unsigned long long>(info.generation), "segment", "docs", "deleted",
-                "bytes");
+                "updated", "bytes");
     for (const auto& seg : info.segments) {
-      std::printf("%-10s %12llu %12llu %14llu\n", seg.name.c_str(),
+      std::printf("%-10s %12llu %12llu %12llu %14llu\n", seg.name.c_str(),
                   static_cast<unsigned long long>(seg.docs),
                   static_cast<unsigned long long>(seg.deleted),
+                  static_cast<unsigned long long>(seg.updated),
                   static_cast<unsigned long long>(seg.file_bytes));
     }
     std::printf("\n");

@@ -310,6 +310,7 @@ void BindInfo(py::module_& m) {
       .def_readonly("name", &libsearch::SegmentInfo::name)
       .def_readonly("docs", &libsearch::SegmentInfo::docs)
       .def_readonly("deleted", &libsearch::SegmentInfo::deleted)
+      .def_readonly("updated", &libsearch::SegmentInfo::updated)
       .def_readonly("file_bytes", &libsearch::SegmentInfo::file_bytes);
   py::class_<libsearch::IndexInfo>(m, "IndexInfo")
       .def_readonly("path", &libsearch::IndexInfo::path)

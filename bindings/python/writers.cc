@@ -77,6 +77,7 @@ py::dict CommitDict(const libsearch::CommitInfo& c) {
   d["live_docs"] = c.live_docs;
   d["docs_added"] = c.docs_added;
   d["docs_deleted"] = c.docs_deleted;
+  d["docs_updated"] = c.docs_updated;
   d["not_found"] = c.not_found;
   d["merges"] = c.merges;
   d["changed"] = c.changed;

@@ -584,6 +584,9 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
 
 Result<std::string> IndexReader::StoredDocument(uint32_t doc) const {
   if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
+  if (updates_ != nullptr) {
+    if (const DocUpdates::Doc* u = updates_->Find(doc)) return Updated(*u, /*stored=*/true);
+  }
   Use(Group(kStoreGroup));
   return store_.Get(doc);
 }
@@ -594,6 +597,9 @@ Result<std::string> IndexReader::Source(uint32_t doc) const {
                                    "' keeps no document sources (built without keep_source)");
   }
   if (doc >= num_docs_) return Status::NotFound("doc " + std::to_string(doc) + " out of range");
+  if (updates_ != nullptr) {
+    if (const DocUpdates::Doc* u = updates_->Find(doc)) return Updated(*u, /*stored=*/false);
+  }
   Use(Group(kSourceGroup));
   return source_.Get(doc);
 }

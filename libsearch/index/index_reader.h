@@ -20,6 +20,7 @@
 #include "libsearch/status.h"
 #include "storage/file.h"
 #include "storage/format.h"
+#include "storage/index_dir.h"
 
 namespace libsearch::internal {
 
@@ -194,6 +195,26 @@ class IndexReader {
   // Recomputes every section checksum. Corruption names the first bad section.
   Status Verify() const;
 
+  // doc_updates.cc. A live segment's in-place updates (IndexWriter `_set`):
+  // from now on numeric columns, StoredDocument and Source read the updated
+  // values. `previous`, if not null, is a reader of the same segment with
+  // older updates applied: its column copies are the starting point and only
+  // the values that differ are written (a reopen after a commit costs a
+  // copy of each changed column plus the changed entries). Corruption if an
+  // entry does not fit the schema. REQUIRES: called at most once, before
+  // the reader is shared.
+  Status ApplyUpdates(std::shared_ptr<const DocUpdates> updates,
+                      const IndexReader* previous = nullptr);
+  // Null if none were applied.
+  const DocUpdates* updates() const { return updates_.get(); }
+  // Takes over the checksum checks `other` has done when it maps the same
+  // file (a segment opened again with new updates): its sections are not
+  // read again. REQUIRES: before the reader is shared.
+  void AdoptChecks(const IndexReader& other);
+  // Checks that every update entry parses and fits the schema (Verify's
+  // share for update files; ApplyUpdates checks only the numeric entries).
+  Status VerifyUpdates() const;
+
  private:
   // Sections checked together on first use: per field, then per file.
   enum GroupKind : uint32_t {
@@ -248,6 +269,11 @@ class IndexReader {
     return file_->data().substr(e.offset, e.length);
   }
 
+  // Whether numeric field `field` reads a copy made by ApplyUpdates.
+  bool HasUpdatedColumn(uint32_t field) const;
+  // The updated document of `doc` (`stored` or its source).
+  Result<std::string> Updated(const DocUpdates::Doc& doc, bool stored) const;
+
   std::unique_ptr<MappedFile> file_;
   FileHeader header_{};
   std::vector<SectionEntry> sections_;
@@ -257,6 +283,13 @@ class IndexReader {
   std::vector<FieldReader> prefix_fields_;
   std::vector<NumericColumn> numeric_;
   std::vector<KeywordColumn> keyword_;
+  // ApplyUpdates: the entries, and for each updated numeric field a copy of
+  // its column (presence words, then values) and block bounds, which
+  // numeric_ then points to.
+  std::shared_ptr<const DocUpdates> updates_;
+  // Not zero-filled: every word is copied over at once.
+  std::vector<std::unique_ptr<uint64_t[]>> updated_columns_;
+  std::vector<std::vector<double>> updated_blocks_;
   std::string_view doc_id_offsets_, doc_id_bytes_;  // 1.x.
   const char* id_ords_ = nullptr;                   // 2.x: bit-packed id-term ordinals.
   uint32_t id_ord_width_ = 0;

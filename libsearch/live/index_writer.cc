@@ -1,10 +1,11 @@
 // IndexWriter: pending changes in memory, commits as new immutable files plus
 // a new MANIFEST (docs/format.md, "Index directories"), merges after them.
 //
-// In memory: per committed segment its reader (ids, sources) and deleted
-// docs, and a map from each live external id to its segment and doc. Pending
-// changes are kept apart (upserts by id, deletes of committed docs), so a
-// failed commit or Rollback() leaves the committed state as it was.
+// In memory: per committed segment its reader (ids, sources), deleted docs
+// and in-place updates, and a map from each live external id to its segment
+// and doc. Pending changes are kept apart (upserts by id, deletes of
+// committed docs, in-place updates of committed docs), so a failed commit or
+// Rollback() leaves the committed state as it was.
 #include "libsearch/index_writer.h"
 
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "index/doc_updates.h"
 #include "index/document.h"
 #include "index/index_reader.h"
 #include "index/ingest.h"
@@ -30,6 +32,7 @@ namespace libsearch {
 namespace {
 
 using internal::DocSet;
+using internal::DocUpdates;
 using internal::IndexReader;
 using internal::Manifest;
 using internal::SegmentEntry;
@@ -40,6 +43,8 @@ struct Segment {
   SegmentEntry entry;
   std::unique_ptr<IndexReader> reader;
   std::unique_ptr<DocSet> deleted;  // Never null; empty without deletes.
+  // The update file's entries by doc (empty without one).
+  std::map<uint32_t, DocUpdates::Doc> updates;
 };
 
 // Where a committed live id is.
@@ -51,6 +56,13 @@ struct Loc {
 struct PendingDoc {
   uint64_t seq = 0;  // Order of the last upsert: the new segment's doc order.
   std::string source;
+};
+
+// An in-place update of a committed doc: its update entry as it will be
+// committed (every field changed since the segment was written).
+struct PendingSet {
+  Loc loc;
+  DocUpdates::Doc entry;
 };
 
 // 0: missing, 1: directory, 2: something else (a file).
@@ -121,6 +133,12 @@ class IndexWriterImpl : public IndexWriter {
         LIBSEARCH_ASSIGN_OR_RETURN(seg->deleted,
                                    internal::ReadDeleteFile(Path(e.deletes), e.num_docs));
       }
+      if (!e.updates.empty()) {
+        LIBSEARCH_ASSIGN_OR_RETURN(
+            auto updates,
+            internal::ReadUpdateFile(Path(e.updates), e.num_docs, schema_.fields().size()));
+        for (const DocUpdates::Doc& d : updates->docs) seg->updates.emplace(d.doc, d);
+      }
       LIBSEARCH_RETURN_IF_ERROR(IndexLiveIds(seg.get()));
       segments_.push_back(std::move(seg));
     }
@@ -133,6 +151,7 @@ class IndexWriterImpl : public IndexWriter {
   Status Upsert(std::string_view json) override {
     LIBSEARCH_RETURN_IF_ERROR(internal::ParseDocument(schema_, json, &doc_));
     DeleteCommitted(doc_.id);
+    sets_.erase(doc_.id);
     PendingDoc& p = upserts_[doc_.id];
     p.seq = seq_++;
     p.source = std::move(doc_.source_json);
@@ -142,6 +161,7 @@ class IndexWriterImpl : public IndexWriter {
   Status Delete(std::string_view id_view) override {
     const std::string id(id_view);
     const bool was_pending = upserts_.erase(id) > 0;
+    sets_.erase(id);
     if (!DeleteCommitted(id) && !was_pending) ++not_found_;
     return Status::Ok();
   }
@@ -154,33 +174,59 @@ class IndexWriterImpl : public IndexWriter {
     if (!fields.is_object()) {
       return Status::InvalidArgument("_set: expected a JSON object of fields to change");
     }
-    std::string current;
-    if (auto it = upserts_.find(id); it != upserts_.end()) {
-      current = it->second.source;
-    } else if (auto lit = live_.find(id); lit != live_.end() && deletes_.count(id) == 0) {
-      LIBSEARCH_ASSIGN_OR_RETURN(current, lit->second.seg->reader->Source(lit->second.doc));
-      LIBSEARCH_RETURN_IF_ERROR(lit->second.seg->reader->Intact());
-    } else {
-      return Status::NotFound("_set: no live document has id '" + id + "'");
-    }
-    Json doc = Json::parse(current, nullptr, false);
-    if (!doc.is_object())
-      return Status::Corruption("the stored source of id '" + id + "' is damaged");
+    bool in_place = true;
     for (auto& [key, value] : fields.items()) {
       if (key == schema_.id_field()) {
         return Status::InvalidArgument("_set cannot change the id field '" + key +
                                        "' (delete the document and add it under the new id)");
       }
-      if (!schema_.FieldIndex(key)) {
-        return Status::InvalidArgument("_set: field '" + key + "' is not in the schema");
-      }
-      if (value.is_null()) {
-        doc.erase(key);
-      } else {
-        doc[key] = value;
+      const auto f = schema_.FieldIndex(key);
+      if (!f) return Status::InvalidArgument("_set: field '" + key + "' is not in the schema");
+      in_place = in_place && internal::UpdatableInPlace(schema_, schema_.fields()[*f]);
+    }
+    if (auto it = upserts_.find(id); it != upserts_.end()) {
+      // Not committed yet: the pending document changes.
+      LIBSEARCH_RETURN_IF_ERROR(
+          internal::PatchDocument(schema_, it->second.source, fields.dump(), &doc_));
+      const std::string source = std::move(doc_.source_json);  // Upsert reuses doc_.
+      return Upsert(source);
+    }
+    const auto lit = live_.find(id);
+    if (lit == live_.end() || deletes_.count(id) != 0) {
+      return Status::NotFound("_set: no live document has id '" + id + "'");
+    }
+    // Every field changed in place since the segment was written, then these.
+    const Loc loc = lit->second;
+    Json changed = Json::object();
+    if (auto p = sets_.find(id); p != sets_.end()) {
+      changed = Json::parse(p->second.entry.fields_json, nullptr, false);
+    } else if (auto u = loc.seg->updates.find(loc.doc); u != loc.seg->updates.end()) {
+      changed = Json::parse(u->second.fields_json, nullptr, false);
+      if (!changed.is_object()) {
+        return Status::Corruption("the update of id '" + id + "' in '" + dir_ + "' is damaged");
       }
     }
-    return Upsert(doc.dump());
+    for (auto& [key, value] : fields.items()) changed[key] = value;
+    LIBSEARCH_ASSIGN_OR_RETURN(std::string source, loc.seg->reader->Source(loc.doc));
+    LIBSEARCH_RETURN_IF_ERROR(loc.seg->reader->Intact());
+    PendingSet set{loc, {loc.doc, changed.dump(), {}}};
+    LIBSEARCH_RETURN_IF_ERROR(
+        internal::PatchDocument(schema_, source, set.entry.fields_json, &doc_));
+    if (!in_place) {
+      // A field with terms: the document is indexed again, as an upsert.
+      sets_.erase(id);
+      const std::string updated = std::move(doc_.source_json);  // Upsert reuses doc_.
+      return Upsert(updated);
+    }
+    for (auto& [key, value] : changed.items()) {
+      const uint32_t f = *schema_.FieldIndex(key);
+      const FieldType type = schema_.fields()[f].type;
+      if (type == FieldType::kInt || type == FieldType::kFloat) {
+        set.entry.numbers.push_back(internal::ColumnValue(schema_, f, doc_));
+      }
+    }
+    sets_[id] = std::move(set);
+    return Status::Ok();
   }
 
   Status Apply(std::string_view line) override {
@@ -240,7 +286,9 @@ class IndexWriterImpl : public IndexWriter {
         });
   }
 
-  bool has_pending() const override { return !upserts_.empty() || !deletes_.empty(); }
+  bool has_pending() const override {
+    return !upserts_.empty() || !deletes_.empty() || !sets_.empty();
+  }
 
   Result<CommitInfo> Commit() override {
     CommitInfo info;
@@ -253,9 +301,11 @@ class IndexWriterImpl : public IndexWriter {
   Result<CommitInfo> Compact() override {
     CommitInfo info;
     LIBSEARCH_RETURN_IF_ERROR(CommitPending(&info));
-    const bool has_deletes = std::any_of(segments_.begin(), segments_.end(),
-                                         [](const auto& s) { return s->entry.num_deleted > 0; });
-    if (segments_.size() > 1 || has_deletes) {
+    // Deletes and in-place updates are folded in as well.
+    const bool has_changes = std::any_of(segments_.begin(), segments_.end(), [](const auto& s) {
+      return s->entry.num_deleted > 0 || s->entry.num_updated > 0;
+    });
+    if (segments_.size() > 1 || has_changes) {
       LIBSEARCH_RETURN_IF_ERROR(Merge(0, segments_.size()));
       ++info.merges;
       info.changed = true;
@@ -267,6 +317,7 @@ class IndexWriterImpl : public IndexWriter {
   void Rollback() override {
     upserts_.clear();
     deletes_.clear();
+    sets_.clear();
     not_found_ = 0;
   }
 
@@ -306,14 +357,26 @@ class IndexWriterImpl : public IndexWriter {
     return deletes_.emplace(id, it->second).second;
   }
 
+  // The committed source of `doc` of `seg`, with its in-place updates.
+  Result<std::string> CommittedSource(const Segment& seg, uint32_t doc) const {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::string source, seg.reader->Source(doc));
+    LIBSEARCH_RETURN_IF_ERROR(seg.reader->Intact());
+    const auto u = seg.updates.find(doc);
+    if (u == seg.updates.end()) return source;
+    internal::ParsedDocument parsed;
+    LIBSEARCH_RETURN_IF_ERROR(
+        internal::PatchDocument(schema_, source, u->second.fields_json, &parsed)
+            .WithContext("the update of doc " + std::to_string(doc) + " of " + seg.reader->path()));
+    return std::move(parsed.source_json);
+  }
+
   // Writes the sources of `docs` of `seg` (in order) as an index file.
   Status BuildFromSources(const std::vector<std::pair<const Segment*, uint32_t>>& docs,
                           bool keep_source, const std::string& path) const {
     LIBSEARCH_ASSIGN_OR_RETURN(auto builder,
                                IndexBuilder::Create(schema_, BuilderOptions(keep_source)));
     for (const auto& [seg, doc] : docs) {
-      LIBSEARCH_ASSIGN_OR_RETURN(std::string source, seg->reader->Source(doc));
-      LIBSEARCH_RETURN_IF_ERROR(seg->reader->Intact());
+      LIBSEARCH_ASSIGN_OR_RETURN(std::string source, CommittedSource(*seg, doc));
       LIBSEARCH_RETURN_IF_ERROR(builder->AddJson(source).WithContext(
           "re-indexing doc " + std::to_string(doc) + " of " + seg->reader->path()));
     }
@@ -332,9 +395,12 @@ class IndexWriterImpl : public IndexWriter {
     ++next.generation;
     const std::string gen = std::to_string(next.generation);
 
-    // Deletes, per segment, with the segment's previous ones.
+    // Deletes and in-place updates, per segment, with the segment's previous
+    // ones (null / empty: unchanged).
     struct Change {
       std::unique_ptr<DocSet> deleted;
+      bool updated = false;
+      std::map<uint32_t, DocUpdates::Doc> updates;
       SegmentEntry entry;
     };
     std::map<Segment*, Change> changes;
@@ -343,8 +409,29 @@ class IndexWriterImpl : public IndexWriter {
       if (c.deleted == nullptr) c.deleted = loc.seg->deleted->Clone();
       c.deleted->Add(loc.doc);
     }
+    for (const auto& [id, set] : sets_) {
+      Change& c = changes[set.loc.seg];
+      if (!c.updated) c.updates = set.loc.seg->updates;
+      c.updated = true;
+      c.updates[set.loc.doc] = set.entry;
+    }
     for (auto& [seg, c] : changes) {
       c.entry = seg->entry;
+      if (c.updated) {
+        // The entries of deleted docs go: nothing reads them.
+        const DocSet& deleted = c.deleted != nullptr ? *c.deleted : *seg->deleted;
+        std::erase_if(c.updates, [&deleted](const auto& u) { return deleted.Contains(u.first); });
+        DocUpdates file;
+        for (const auto& [doc, entry] : c.updates) file.docs.push_back(entry);
+        c.entry.num_updated = file.docs.size();
+        c.entry.updates.clear();
+        if (!file.docs.empty()) {
+          c.entry.updates = seg->entry.name + "_" + gen + ".upd";
+          LIBSEARCH_RETURN_IF_ERROR(
+              internal::WriteUpdateFile(Path(c.entry.updates), file, c.entry.num_docs));
+        }
+      }
+      if (c.deleted == nullptr) continue;
       c.entry.num_deleted = c.deleted->cardinality();
       if (c.entry.num_deleted == c.entry.num_docs) continue;  // Dropped below.
       c.deleted->Optimize();
@@ -396,7 +483,8 @@ class IndexWriterImpl : public IndexWriter {
     for (const auto& [id, loc] : deletes_) live_.erase(id);
     for (auto& [seg, c] : changes) {
       seg->entry = c.entry;
-      seg->deleted = std::move(c.deleted);
+      if (c.deleted != nullptr) seg->deleted = std::move(c.deleted);
+      if (c.updated) seg->updates = std::move(c.updates);
     }
     std::erase_if(segments_, [](const std::unique_ptr<Segment>& s) {
       return s->entry.num_deleted == s->entry.num_docs;
@@ -410,9 +498,11 @@ class IndexWriterImpl : public IndexWriter {
     info->changed = true;
     info->docs_added += order.size();
     info->docs_deleted += deletes_.size();
+    info->docs_updated += sets_.size();
     manifest_ = std::move(next);
     upserts_.clear();
     deletes_.clear();
+    sets_.clear();
     not_found_ = 0;
     RemoveStaleFiles();
     return Status::Ok();
@@ -505,6 +595,7 @@ class IndexWriterImpl : public IndexWriter {
   // Pending: upserts by id; committed docs to delete (ids in live_).
   std::unordered_map<std::string, PendingDoc> upserts_;
   std::unordered_map<std::string, Loc> deletes_;
+  std::unordered_map<std::string, PendingSet> sets_;  // In-place updates by id.
   uint64_t seq_ = 0;
   uint64_t not_found_ = 0;
   internal::ParsedDocument doc_;  // Reused by Upsert.

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <unordered_set>
 #include <utility>
 
+#include "index/doc_updates.h"
 #include "index/document.h"
 #include "index/index_reader.h"
 #include "index/ingest.h"
@@ -74,7 +76,7 @@ class ShardedWriterImpl final : public ShardedWriter {
     }
     LIBSEARCH_ASSIGN_OR_RETURN(std::string id, IdOf(j));
     j[std::string(internal::kShardSeqField)] = next_seq_;
-    return Numbered(Owner(id).Upsert(j.dump()));
+    return Numbered(Owner(id).Upsert(j.dump()), id);
   }
 
   Status Delete(std::string_view id) override { return Owner(id).Delete(id); }
@@ -89,8 +91,9 @@ class ShardedWriterImpl final : public ShardedWriter {
       return Status::InvalidArgument("_set: field '" + std::string(internal::kShardSeqField) +
                                      "' is not in the schema");
     }
+    if (InPlace(std::string(id), fields)) return Owner(id).Set(id, fields_json);
     fields[std::string(internal::kShardSeqField)] = next_seq_;
-    return Numbered(Owner(id).Set(id, fields.dump()));
+    return Numbered(Owner(id).Set(id, fields.dump()), std::string(id));
   }
 
   Status Apply(std::string_view line) override {
@@ -110,8 +113,9 @@ class ShardedWriterImpl final : public ShardedWriter {
       return Status::InvalidArgument("_set: field '" + std::string(internal::kShardSeqField) +
                                      "' is not in the schema");
     }
+    if (InPlace(id, j["_set"])) return owner.Apply(line);
     j["_set"][std::string(internal::kShardSeqField)] = next_seq_;
-    return Numbered(owner.Apply(j.dump()));
+    return Numbered(owner.Apply(j.dump()), id);
   }
 
   Result<IngestStats> ApplyJsonl(const std::string& path, const IngestOptions& options) override {
@@ -135,6 +139,7 @@ class ShardedWriterImpl final : public ShardedWriter {
   void Rollback() override {
     for (auto& s : shards_) s->Rollback();
     next_seq_ = map_.next_seq;
+    pending_.clear();
   }
 
   // Rolls the map forward to shards committed after it (a crash between
@@ -173,10 +178,26 @@ class ShardedWriterImpl final : public ShardedWriter {
   IndexWriter& Owner(std::string_view id) {
     return *shards_[internal::ShardOfId(id, static_cast<uint32_t>(shards_.size()))];
   }
-  // A change that took a sequence number: the next one is another's.
-  Status Numbered(Status s) {
-    if (s.ok()) ++next_seq_;
+  // A change that took a sequence number (document `id` upserted, again
+  // or anew): the next one is another's.
+  Status Numbered(Status s, const std::string& id) {
+    if (s.ok()) {
+      ++next_seq_;
+      pending_.insert(id);
+    }
     return s;
+  }
+  // Whether the shard's writer changes the document in place (its rule:
+  // every field without terms, internal::UpdatableInPlace, and the document
+  // committed, not upserted in this batch). It then keeps its place in the
+  // shard, as in one index, so it keeps its sequence number too.
+  bool InPlace(const std::string& id, const Json& fields) const {
+    if (!fields.is_object() || pending_.count(id) != 0) return false;
+    for (const auto& [key, value] : fields.items()) {
+      const auto f = schema_.FieldIndex(key);
+      if (!f || !internal::UpdatableInPlace(schema_, schema_.fields()[*f])) return false;
+    }
+    return true;
   }
 
   Result<ShardedCommitInfo> CommitAll(bool compact) {
@@ -199,6 +220,7 @@ class ShardedWriterImpl final : public ShardedWriter {
       out.live_docs += out.shards[i].live_docs;
     }
     next.next_seq = next_seq_;
+    pending_.clear();  // Committed: a `_set` of them is in place from here on.
     if (out.changed) {
       ++next.generation;
       LIBSEARCH_RETURN_IF_ERROR(internal::WriteShardMap(dir_, next));
@@ -213,6 +235,7 @@ class ShardedWriterImpl final : public ShardedWriter {
   ShardMap map_;  // As last committed.
   std::vector<std::unique_ptr<IndexWriter>> shards_;
   uint64_t next_seq_ = 0;
+  std::unordered_set<std::string> pending_;  // Ids upserted since the last commit.
   internal::FanOut pool_;
 };
 

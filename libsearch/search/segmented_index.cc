@@ -126,7 +126,10 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     const Segment* old = was == open.end() ? nullptr : was->second;
     seg.segment_identity = FileIdentity(dir + "/" + e.SegmentFile());
     if (old != nullptr && old->segment_identity != seg.segment_identity) old = nullptr;
-    if (old != nullptr) {
+    seg.update_file = e.updates;
+    if (!e.updates.empty()) seg.update_identity = FileIdentity(dir + "/" + e.updates);
+    if (old != nullptr && old->update_file == seg.update_file &&
+        old->update_identity == seg.update_identity) {
       seg.impl = old->impl;  // Hooks are set below, on a shared copy.
     } else {
       const std::string path = dir + "/" + e.SegmentFile();
@@ -136,8 +139,23 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
                                   std::to_string(reader->num_docs()) + " docs, its manifest says " +
                                   std::to_string(e.num_docs));
       }
-      if (sibling != nullptr) {
-        seg.impl = sibling->Sibling(std::move(reader));
+      if (old != nullptr) reader->AdoptChecks(old->impl->reader());
+      if (!e.updates.empty()) {
+        LIBSEARCH_ASSIGN_OR_RETURN(auto updates, ReadUpdateFile(dir + "/" + e.updates, e.num_docs,
+                                                                index->schema_.fields().size()));
+        if (updates->docs.size() != e.num_updated) {
+          return Status::Corruption("update file '" + e.updates + "' of '" + dir + "' has " +
+                                    std::to_string(updates->docs.size()) +
+                                    " docs, its manifest says " + std::to_string(e.num_updated));
+        }
+        LIBSEARCH_RETURN_IF_ERROR(reader->ApplyUpdates(
+            std::move(updates), old != nullptr ? &old->impl->reader() : nullptr));
+      }
+      // New values: a new reader with its own filter cache (a cached range
+      // filter of the old values would be wrong), the sibling's analysers.
+      const IndexImpl* like = old != nullptr ? old->impl.get() : sibling;
+      if (like != nullptr) {
+        seg.impl = like->Sibling(std::move(reader));
       } else {
         auto impl = std::make_shared<IndexImpl>(std::move(reader), options);
         LIBSEARCH_RETURN_IF_ERROR(impl->Init());
@@ -441,7 +459,7 @@ Result<IndexInfo> SegmentedIndex::Info() const {
   for (size_t s = 0; s < manifest_.segments.size(); ++s) {
     const SegmentEntry& e = manifest_.segments[s];
     const uint64_t bytes = segments_[s].impl->reader().file_size();
-    info.segments.push_back({e.name, e.num_docs, e.num_deleted, bytes});
+    info.segments.push_back({e.name, e.num_docs, e.num_deleted, e.num_updated, bytes});
     info.file_bytes += bytes;
   }
   // Index-wide field statistics of the live docs. (Distinct terms would
@@ -480,6 +498,9 @@ Result<IndexInfo> SegmentedIndex::Info() const {
 Status SegmentedIndex::Verify() const {
   for (const Segment& seg : segments_) {
     LIBSEARCH_RETURN_IF_ERROR(seg.impl->Verify());
+    if (Status s = seg.impl->reader().VerifyUpdates(); !s.ok()) {
+      return s.WithContext("update file '" + seg.update_file + "'");
+    }
     if (seg.tombstone != nullptr) {
       Status s = seg.tombstone->Verify();
       if (!s.ok()) return s.WithContext("tombstone '" + seg.tombstone->path() + "'");

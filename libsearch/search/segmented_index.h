@@ -58,10 +58,11 @@ class SegmentedIndex final : public Index {
     std::shared_ptr<const IndexReader> tombstone;  // Null without deletes.
     std::shared_ptr<const DocSet> deleted;         // Null without deletes.
     std::string delete_file;                       // Which commit's deletes those are.
+    std::string update_file;                       // The update file the impl reads, if any.
     // The files as they were when opened (device, inode, size, mtime): a
     // file of the same name that is another file (the directory was
     // rebuilt, or a replica downloaded other content) is not shared.
-    std::string segment_identity, delete_identity;
+    std::string segment_identity, delete_identity, update_identity;
     uint32_t base = 0;  // Its first doc's number in the index.
   };
   // A candidate hit of one segment, with what the merge orders it by.

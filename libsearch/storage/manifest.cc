@@ -14,7 +14,9 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::string_view kFormat = "libsearch-manifest";
-constexpr uint64_t kVersion = 1;
+// Version 2 adds update files; a manifest without any is written as version
+// 1, which older readers still open (one with updates they would misread).
+constexpr uint64_t kVersion = 2;
 
 std::string Hex64(uint64_t v) {
   char buf[17];
@@ -55,14 +57,20 @@ Status Bad(const std::string& path, const std::string& what) {
 
 Json Content(const Manifest& m) {
   Json segments = Json::array();
+  uint64_t version = 1;
   for (const SegmentEntry& s : m.segments) {
     Json e = {{"name", s.name}, {"docs", s.num_docs}, {"deleted", s.num_deleted}};
     if (!s.deletes.empty()) e["deletes"] = s.deletes;
     if (!s.tombstone.empty()) e["tombstone"] = s.tombstone;
+    if (!s.updates.empty()) {
+      e["updates"] = s.updates;
+      e["updated"] = s.num_updated;
+      version = kVersion;
+    }
     segments.push_back(std::move(e));
   }
   return Json{{"format", kFormat},
-              {"version", kVersion},
+              {"version", version},
               {"generation", m.generation},
               {"next_segment", m.next_segment},
               {"schema", m.schema_json},
@@ -90,6 +98,7 @@ std::vector<std::string> Manifest::Files() const {
     files.push_back(s.SegmentFile());
     if (!s.deletes.empty()) files.push_back(s.deletes);
     if (!s.tombstone.empty()) files.push_back(s.tombstone);
+    if (!s.updates.empty()) files.push_back(s.updates);
   }
   return files;
 }
@@ -156,8 +165,9 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
     }
     if (s.num_deleted > s.num_docs)
       return Bad(path, "segment " + s.name + " deletes more docs than it has");
-    for (auto [key, ext, out] : {std::tuple{"deletes", "del", &s.deletes},
-                                 std::tuple{"tombstone", "tomb", &s.tombstone}}) {
+    for (auto [key, ext, out] :
+         {std::tuple{"deletes", "del", &s.deletes}, std::tuple{"tombstone", "tomb", &s.tombstone},
+          std::tuple{"updates", "upd", &s.updates}}) {
       if (!e.contains(key)) continue;
       if (!e[key].is_string())
         return Bad(path, std::string(key) + " of " + s.name + " is not a name");
@@ -169,6 +179,13 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
     if ((s.num_deleted > 0) != !s.deletes.empty() || s.deletes.empty() != s.tombstone.empty()) {
       return Bad(path, "segment " + s.name +
                            ": deleted docs, delete file and tombstone file disagree (all or none)");
+    }
+    if (e.contains("updated")) {
+      if (!e["updated"].is_number_unsigned()) return Bad(path, "bad updated count");
+      s.num_updated = e["updated"].get<uint64_t>();
+    }
+    if (s.updates.empty() != (s.num_updated == 0) || s.num_updated > s.num_docs) {
+      return Bad(path, "segment " + s.name + ": updated docs and update file disagree");
     }
     m.segments.push_back(std::move(s));
   }
@@ -205,7 +222,8 @@ bool IsIndexDirFile(std::string_view name) {
   if (name.size() > 4 && name.substr(name.size() - 4) == ".seg") {
     return IsSegmentName(name.substr(0, name.size() - 4));
   }
-  return IsGenerationFile(name, "del") || IsGenerationFile(name, "tomb");
+  return IsGenerationFile(name, "del") || IsGenerationFile(name, "tomb") ||
+         IsGenerationFile(name, "upd");
 }
 
 }  // namespace libsearch::internal

@@ -28,6 +28,10 @@ struct SegmentEntry {
   // deleted docs (built from their sources), whose statistics the reader
   // subtracts so that scores equal a fresh build's.
   std::string tombstone;
+  // `<name>_<generation>.upd`, or empty if none: in-place updates of fields
+  // without terms (`_set`), read over the segment's columns and documents.
+  std::string updates;
+  uint64_t num_updated = 0;  // Docs with an entry in the update file.
 
   std::string SegmentFile() const { return name + ".seg"; }
 };

@@ -74,8 +74,10 @@ std::vector<Change> Batch(uint64_t k) {
                           {"price", static_cast<double>(rng() % 1000) / 8}}});
     } else if (kind < 8) {
       out.push_back({Op::kDelete, id, {}});
-    } else {
+    } else if (kind < 9) {  // In place: an update file.
       out.push_back({Op::kSet, id, Json{{"price", static_cast<double>(rng() % 1000)}}});
+    } else {  // Text: re-indexed as an upsert.
+      out.push_back({Op::kSet, id, Json{{"title", "s" + std::to_string(k)}}});
     }
   }
   out.push_back({Op::kUpsert, kMarker,
@@ -123,7 +125,7 @@ void Replay(const Change& c, Model* model) {
   switch (c.op) {
     case Op::kUpsert: model->Upsert(c.id, c.doc); break;
     case Op::kDelete: model->Delete(c.id); break;
-    case Op::kSet: model->Set(c.id, c.doc); break;
+    case Op::kSet: model->Set(c.id, c.doc, /*in_place=*/!c.doc.contains("title")); break;
   }
 }
 
@@ -141,6 +143,7 @@ TEST(CrashTest, KilledWritersLeaveACommittedState) {
   Model model;
   uint64_t at = 0;  // The model is at batch `at`.
   uint64_t exited_early = 0;
+  uint64_t with_updates = 0;  // States that have update files.
   for (int kill_no = 0; kill_no < kills; ++kill_no) {
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
@@ -167,6 +170,7 @@ TEST(CrashTest, KilledWritersLeaveACommittedState) {
       model.Commit();
     }
     ASSERT_TRUE(SameDocs(model.docs(), st->live)) << "kill " << kill_no << " at batch " << k;
+    for (const auto& seg : st->manifest.segments) with_updates += !seg.updates.empty();
     std::set<std::string> ids;
     for (const auto& d : st->live) ASSERT_TRUE(ids.insert(d.id).second) << "duplicate " << d.id;
     // What a reader sees: the same commit, every checksum good.
@@ -182,6 +186,7 @@ TEST(CrashTest, KilledWritersLeaveACommittedState) {
   }
   EXPECT_GT(at, 0u) << "no batch was ever committed";
   EXPECT_EQ(exited_early, 0u);
+  EXPECT_GT(with_updates, 0u);
 
   // The next writer's commit leaves only the files its manifest names.
   {

@@ -4,13 +4,15 @@
 // must search exactly like a fresh single build of the final documents:
 // 1,000 random requests (filters, facets, sort, typos, prefix, highlights)
 // with the same ids, scores to the bit and facet counts. A model of the
-// documents in index order (a doc moves to the end when it is upserted or
-// `_set`) gives the fresh build's input.
+// documents in index order (a doc moves to the end when it is upserted, or
+// `_set` on a field with terms or before its first commit; a `_set` of
+// numbers changes it in place) gives the fresh build's input.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "libsearch/index.h"
 #include "libsearch/index_builder.h"
@@ -32,6 +34,8 @@ class Model {
     order_[++clock_] = id;
     docs_[id] = {doc, clock_};
   }
+  // The doc changes where it is.
+  void Replace(const Json& doc) { docs_.at(doc["barcode"].get<std::string>()).first = doc; }
   void Remove(const std::string& id) {
     const auto it = docs_.find(id);
     if (it == docs_.end()) return;
@@ -46,6 +50,7 @@ class Model {
     return it->second;
   }
   size_t size() const { return docs_.size(); }
+  const std::string& LastId() const { return order_.rbegin()->second; }
   std::vector<std::string> Lines() const {
     std::vector<std::string> lines;
     for (const auto& [t, id] : order_) lines.push_back(docs_.at(id).first.dump());
@@ -80,7 +85,9 @@ TEST(LiveDifferential, RandomRoundsSearchLikeAFreshBuild) {
 
   std::mt19937 rng(2017);
   uint64_t merges = 0, sets = 0, deletes = 0, upserts = 0;
+  uint64_t in_place = 0;
   for (int round = 0; round < 24; ++round) {
+    std::set<std::string> pending;  // Upserted in this round: not committed.
     const int ops = 10 + static_cast<int>(rng() % 150);
     for (int op = 0; op < ops; ++op) {
       const int kind = static_cast<int>(rng() % 10);
@@ -103,17 +110,25 @@ TEST(LiveDifferential, RandomRoundsSearchLikeAFreshBuild) {
             doc[it.key()] = *it;
           }
         }
-        model.Upsert(doc);
+        if (fields.contains("is_healthy") || pending.count(id) != 0) {
+          model.Upsert(doc);
+          pending.insert(id);
+        } else {
+          model.Replace(doc);
+          ++in_place;
+        }
         ++sets;
       } else if (kind < 8 && model.size() > 100) {  // Upsert a changed copy.
         Json doc = model.Get(model.RandomId(rng));
         doc["product_name"] = doc.value("product_name", std::string()) + " dark chocolate";
         ASSERT_OK((*writer)->Upsert(doc.dump()));
         model.Upsert(doc);
+        pending.insert(doc["barcode"].get<std::string>());
         ++upserts;
       } else if (next < products.size()) {  // A new product.
         ASSERT_OK((*writer)->Upsert(products[next]));
         model.Upsert(Json::parse(products[next++]));
+        pending.insert(model.LastId());
         ++upserts;
       }
     }
@@ -128,12 +143,18 @@ TEST(LiveDifferential, RandomRoundsSearchLikeAFreshBuild) {
   }
   EXPECT_GT(merges, 0u);
   EXPECT_GT(sets, 100u);
+  EXPECT_GT(in_place, 50u);
   EXPECT_GT(deletes, 100u);
 
   auto index = Index::Open(live);
   ASSERT_TRUE(index.ok()) << index.status().ToString();
   ASSERT_EQ((*index)->num_docs(), model.size());
   EXPECT_GT((*index)->Info()->segments.size(), 1u);
+  uint64_t updated = 0;  // Searches read update files, not only merged segments.
+  const auto info = (*index)->Info();
+  ASSERT_TRUE(info.ok());
+  for (const SegmentInfo& seg : info->segments) updated += seg.updated;
+  EXPECT_GT(updated, 10u);
   ASSERT_OK((*index)->Verify());
   ASSERT_OK(testing::BuildIndex(*schema, model.Lines(), dir.File("fresh.idx")));
   auto fresh = Index::Open(dir.File("fresh.idx"));

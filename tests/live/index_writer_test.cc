@@ -298,7 +298,8 @@ TEST(IndexWriter, ApplyReadsTheChangeFormat) {
   EXPECT_EQ(w->Set("a", R"({"title": )" + deep + "}").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(w->Set("a", R"({"price": 1e400})").code(), StatusCode::kInvalidArgument);
   ASSERT_OK_AND_ASSIGN(CommitInfo info, w->Commit());
-  EXPECT_EQ(info.docs_deleted, 2u);
+  EXPECT_EQ(info.docs_deleted, 1u);
+  EXPECT_EQ(info.docs_updated, 1u);  // The price, in place.
   const DirState st = State(tmp.path());
   ASSERT_EQ(LiveIds(st), (Strings{"a"}));
   EXPECT_EQ(st.live[0].source["price"], 9);
@@ -418,10 +419,13 @@ TEST(IndexWriter, MergesPreserveLiveDocsInOrder) {
         ASSERT_OK(w->Delete(id));
         model.Delete(id);
       } else {
-        const Json fields = {{"price", static_cast<double>(rng() % 100)}};
+        // A price changes in place; a brand (indexed) re-indexes the doc.
+        const bool in_place = rng() % 3 != 0;
+        const Json fields = in_place ? Json{{"price", static_cast<double>(rng() % 100)}}
+                                     : Json{{"brand", "b" + std::to_string(rng() % 3)}};
         const Status s = w->Set(id, fields.dump());
         ASSERT_EQ(s.ok(), model.Current(id).has_value()) << s.ToString();
-        model.Set(id, fields);
+        model.Set(id, fields, in_place);
       }
     }
     ASSERT_OK_AND_ASSIGN(CommitInfo info, w->Commit());

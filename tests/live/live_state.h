@@ -51,6 +51,14 @@ inline Result<DirState> ReadDirState(const std::string& dir) {
     if (reader->num_docs() != e.num_docs) return Status::Corruption(e.name + ": doc count");
     if (!reader->has_source()) return Status::Corruption(e.name + ": no sources");
     LIBSEARCH_RETURN_IF_ERROR(reader->Verify());
+    if (!e.updates.empty()) {
+      LIBSEARCH_ASSIGN_OR_RETURN(auto updates,
+                                 internal::ReadUpdateFile(dir + "/" + e.updates, e.num_docs,
+                                                          reader->schema().fields().size()));
+      if (updates->docs.size() != e.num_updated) return Status::Corruption(e.name + ": updated");
+      LIBSEARCH_RETURN_IF_ERROR(reader->ApplyUpdates(std::move(updates)));
+      LIBSEARCH_RETURN_IF_ERROR(reader->VerifyUpdates());
+    }
     std::vector<uint32_t> all(e.num_docs);
     for (uint32_t d = 0; d < e.num_docs; ++d) all[d] = d;
     seg.ids = reader->DocIds(all);
@@ -97,13 +105,17 @@ class Model {
   void Upsert(const std::string& id, nlohmann::json doc) {
     pending_[id] = {seq_++, std::move(doc)};
     touched_.insert(id);
+    updated_.erase(id);
   }
   void Delete(const std::string& id) {
     pending_.erase(id);
     touched_.insert(id);
+    updated_.erase(id);
   }
-  // IndexWriter::Set: nothing if the id is not live.
-  void Set(const std::string& id, const nlohmann::json& fields) {
+  // IndexWriter::Set: nothing if the id is not live. With `in_place` (the
+  // fields have no terms) a committed doc keeps its place; otherwise, or if
+  // the doc is pending, the result is upserted.
+  void Set(const std::string& id, const nlohmann::json& fields, bool in_place) {
     std::optional<nlohmann::json> cur = Current(id);
     if (!cur) return;
     for (auto& [k, v] : fields.items()) {
@@ -113,11 +125,16 @@ class Model {
         (*cur)[k] = v;
       }
     }
-    Upsert(id, *cur);
+    if (in_place && pending_.count(id) == 0) {
+      updated_[id] = *cur;
+    } else {
+      Upsert(id, *cur);
+    }
   }
   std::optional<nlohmann::json> Current(const std::string& id) const {
     if (auto it = pending_.find(id); it != pending_.end()) return it->second.second;
     if (touched_.count(id)) return std::nullopt;
+    if (auto it = updated_.find(id); it != updated_.end()) return it->second;
     for (const LiveDoc& d : docs_) {
       if (d.id == id) return d.source;
     }
@@ -126,7 +143,9 @@ class Model {
   void Commit() {
     std::vector<LiveDoc> next;
     for (LiveDoc& d : docs_) {
-      if (!touched_.count(d.id)) next.push_back(std::move(d));
+      if (touched_.count(d.id)) continue;
+      if (auto it = updated_.find(d.id); it != updated_.end()) d.source = it->second;
+      next.push_back(std::move(d));
     }
     std::vector<std::pair<uint64_t, std::string>> order;
     for (const auto& [id, p] : pending_) order.emplace_back(p.first, id);
@@ -135,10 +154,12 @@ class Model {
     docs_ = std::move(next);
     pending_.clear();
     touched_.clear();
+    updated_.clear();
   }
   void Rollback() {
     pending_.clear();
     touched_.clear();
+    updated_.clear();
   }
   const std::vector<LiveDoc>& docs() const { return docs_; }
 
@@ -146,6 +167,7 @@ class Model {
   std::vector<LiveDoc> docs_;
   std::map<std::string, std::pair<uint64_t, nlohmann::json>> pending_;
   std::set<std::string> touched_;
+  std::map<std::string, nlohmann::json> updated_;  // Pending in-place updates.
   uint64_t seq_ = 0;
 };
 

@@ -58,14 +58,17 @@ TEST_F(CliLiveTest, IndexIntoADirectoryUpdateAndCompact) {
   r = Cli("update " + dir + " --input " + tmp_.File("changes.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, dir +
-                       ": 4 changes (0 bad lines skipped): 2 docs added, 2 deleted or replaced, 1 "
-                       "deletes not found, 0 merges; generation 3, 2 segments, 200 docs (" +
+                       ": 4 changes (0 bad lines skipped): 1 docs added, 1 deleted or replaced, 1 "
+                       "updated in place, 1 deletes not found, 0 merges; generation 3, 2 segments, "
+                       "200 docs (" +
                        r.out.substr(r.out.rfind('(') + 1));
   st = ReadDirState(dir);
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   ASSERT_EQ(st->live.size(), 200u);
-  EXPECT_EQ(st->live[198].id, first);
-  EXPECT_EQ(st->live[198].source["sugars_100g"], 1.5);
+  // A number changes in place: the product keeps its place.
+  EXPECT_EQ(st->live[0].id, first);
+  EXPECT_EQ(st->live[0].source["sugars_100g"], 1.5);
+  EXPECT_FALSE(st->manifest.segments[0].updates.empty());
   EXPECT_EQ(st->live[199].id, "new1");
   for (const auto& d : st->live) EXPECT_NE(d.id, second);
 

@@ -175,6 +175,7 @@ class SegmentInfo:
     name: str
     docs: int
     deleted: int
+    updated: int
     file_bytes: int
 
 class IndexInfo:

@@ -313,7 +313,7 @@ class Index:
             ),
             sections=tuple(SectionInfo(s.kind, s.field, s.offset, s.bytes) for s in i.sections),
             generation=i.generation,
-            segments=tuple(SegmentInfo(s.name, s.docs, s.deleted, s.file_bytes) for s in i.segments),
+            segments=tuple(SegmentInfo(s.name, s.docs, s.deleted, s.file_bytes, s.updated) for s in i.segments),
         )
 
     def reopen(self) -> Index:

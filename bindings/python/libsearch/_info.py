@@ -57,12 +57,14 @@ class SegmentInfo:
         docs: Documents in the segment, deleted ones included.
         deleted: Of those, deleted since the segment was written.
         file_bytes: Size of its segment file.
+        updated: Documents with fields changed in place (``IndexWriter.set``).
     """
 
     name: str
     docs: int
     deleted: int
     file_bytes: int
+    updated: int = 0
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,11 @@ class IndexWriter:
             self._writer().delete(utf8(id))
 
     def set(self, id: str, fields: Mapping[str, Any]) -> None:
-        """Changes some fields of a live document (``None`` removes a field)
-        and re-indexes it, as an upsert of the result.
+        """Changes some fields of a live document (``None`` removes a field).
+        Fields without terms (int and float fields, ``indexed: false``)
+        change in place at the commit (an update file; the text is not
+        analysed again); any other field re-indexes the document, as an
+        upsert of the result.
 
         Raises :class:`NotFound` if the id is not live, :class:`InvalidArgument`
         for a field not in the schema, a bad value or a change of the id.
@@ -160,7 +163,8 @@ class IndexWriter:
         merges segments (unless ``merge_on_commit=False``).
 
         Returns a dict: ``generation``, ``segments``, ``live_docs``,
-        ``docs_added``, ``docs_deleted`` (deleted or replaced), ``not_found``,
+        ``docs_added``, ``docs_deleted`` (deleted or replaced), ``docs_updated``
+        (changed in place by ``set``), ``not_found``,
         ``merges``, ``changed`` (False if nothing was pending: nothing written).
         """
         with self._lock:

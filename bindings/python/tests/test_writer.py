@@ -49,7 +49,8 @@ def test_create_upsert_commit(tmp_path: pathlib.Path) -> None:
         info = w.commit()
         assert not w.has_pending
     assert info == {"generation": 2, "segments": 1, "live_docs": 2, "docs_added": 2,
-                    "docs_deleted": 0, "not_found": 0, "merges": 0, "changed": True}
+                    "docs_deleted": 0, "docs_updated": 0, "not_found": 0, "merges": 0,
+                    "changed": True}
     m = manifest(path)
     assert [s["name"] for s in m["segments"]] == ["s000001"]
     assert [d["sku"] for d in segment_docs(path, "s000001")] == ["b", "a"]
@@ -75,6 +76,21 @@ def test_delete_set_and_reopen(tmp_path: pathlib.Path) -> None:
     seg1, seg2 = manifest(tmp_path)["segments"]
     assert seg1["deleted"] == 2 and seg1["deletes"] == "s000001_3.del" and seg1["tombstone"] == "s000001_3.tomb"
     assert segment_docs(tmp_path, seg2["name"]) == [{"sku": "a", "title": "apple", "price": 2.49}]
+
+
+def test_set_of_a_number_changes_it_in_place(tmp_path: pathlib.Path) -> None:
+    with libsearch.IndexWriter.create(tmp_path, SCHEMA, merge_on_commit=False) as w:
+        for d in (doc("a", "apple", 1.5), doc("b", "banana", 2.5)):
+            w.upsert(d)
+        w.commit()
+        w.set("a", {"price": 9.0})
+        info = w.commit()
+    assert (info["docs_added"], info["docs_deleted"], info["docs_updated"]) == (0, 0, 1)
+    (seg,) = manifest(tmp_path)["segments"]
+    assert seg["updates"] == "s000001_3.upd" and seg["updated"] == 1
+    with libsearch.Index.open(tmp_path) as index:
+        assert [h.id for h in index.search("", k=5, sort=["price:desc"])] == ["a", "b"]
+        assert index.info().segments[0].updated == 1
 
 
 def test_apply_jsonl_errors_and_skip_bad(tmp_path: pathlib.Path) -> None:

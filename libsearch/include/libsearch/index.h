@@ -264,6 +264,7 @@ struct SegmentInfo {
   std::string name;         // "s000001".
   uint64_t docs = 0;        // Docs in the segment, deleted ones included.
   uint64_t deleted = 0;     // Of those, deleted since it was written.
+  uint64_t updated = 0;     // Docs with fields changed in place (IndexWriter::Set).
   uint64_t file_bytes = 0;  // Its segment file.
 };
 

@@ -73,11 +73,13 @@ struct IndexWriterOptions {
 
 // What a Commit() (or Compact()) did.
 struct CommitInfo {
-  uint64_t generation = 0;    // The manifest's generation after the call.
-  uint64_t segments = 0;      // Segments in it.
-  uint64_t live_docs = 0;     // Documents a search sees.
-  uint64_t docs_added = 0;    // Docs in the commit's new segment (upserts, `_set`s).
+  uint64_t generation = 0;  // The manifest's generation after the call.
+  uint64_t segments = 0;    // Segments in it.
+  uint64_t live_docs = 0;   // Documents a search sees.
+  uint64_t docs_added =
+      0;  // Docs in the commit's new segment (upserts, `_set`s of indexed fields).
   uint64_t docs_deleted = 0;  // Committed docs deleted or replaced by a new version.
+  uint64_t docs_updated = 0;  // Committed docs changed in place (`_set`).
   uint64_t not_found = 0;     // Deletes of ids that were not live.
   uint64_t merges = 0;        // Merges done after the commit (each its own generation).
   bool changed = false;       // False if nothing was pending: nothing was written.
@@ -92,9 +94,13 @@ struct CommitInfo {
 // change of an id wins; the new segment holds the upserted docs in the order
 // of each id's last upsert.
 //
-// `Set` re-indexes the whole document from its stored source (not an
-// in-place doc-values update; that is not built yet), so its cost is an
-// upsert's.
+// `Set` of a committed document changes it in place when every field it
+// names has no terms (int and float fields, fields with `indexed: false`):
+// the commit writes the segment's changed values to an update file and the
+// document keeps its place and its analysed text (Lucene's doc-values
+// updates). A `Set` naming a text or indexed keyword field re-indexes the
+// whole document from its stored source, as an upsert (it moves to the new
+// segment).
 //
 // Thread-safety: not thread-safe; use one writer from one thread.
 class LIBSEARCH_EXPORT IndexWriter {
@@ -122,9 +128,10 @@ class LIBSEARCH_EXPORT IndexWriter {
   // error (replaying a change file is safe); CommitInfo::not_found counts it.
   virtual Status Delete(std::string_view id) = 0;
   // Merges `fields_json` (a JSON object: field -> new value, null removes the
-  // field) into the document's current version (pending or committed) and
-  // upserts the result. NotFound if the id is not live; InvalidArgument if
-  // the result is not a valid document or the id would change.
+  // field) into the document's current version (pending or committed): in
+  // place, or as an upsert of the result (see above). NotFound if the id is
+  // not live; InvalidArgument if the result is not a valid document or the
+  // id would change.
   virtual Status Set(std::string_view id, std::string_view fields_json) = 0;
   // One line of a change file: a document (upsert), {"<id>": X, "_delete":
   // true} or {"<id>": X, "_set": {...}}, where <id> is the schema's id field.

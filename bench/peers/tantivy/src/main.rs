@@ -4,6 +4,17 @@
 //!                                             build a one-segment index (THREADS indexing
 //!                                             threads, default 1), print JSON stats
 //!   tantivy_peer serve INDEX_DIR              answer "MODE\tquery" lines on stdin
+//!   tantivy_peer live-index CORPUS.tsv INDEX_DIR
+//!   tantivy_peer live-update INDEX_DIR set|upsert BATCH.tsv...
+//!
+//! live-index / live-update: bench/live/update_peers.py (issue 17, update +
+//! commit next to libsearch's IndexWriter). Corpus and batches are
+//! "id\tprice\ttext" lines; the index has id (STRING | STORED), text (not
+//! stored) and price (f64 FAST | STORED). Tantivy has no in-place update of a
+//! fast field, so "set" and "upsert" both delete the id's document and add
+//! the whole new one (the batch line carries it). live-update opens one
+//! writer (not timed), then per batch file applies every line and commits,
+//! timed together. Prints {"batches_ms": [...]}.
 //!
 //! The corpus is already normalised by bench/peers/peers.py (lowercase, one
 //! space between tokens), so the text field uses the whitespace tokenizer and
@@ -17,10 +28,10 @@ use std::time::Instant;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::QueryParser;
 use tantivy::schema::{
-    IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
-use tantivy::{doc, Index, IndexWriter, TantivyDocument};
+use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
 const TOKENIZER: &str = "peers_ws";
 
@@ -135,6 +146,101 @@ fn serve(dir: &str) -> tantivy::Result<()> {
     Ok(())
 }
 
+struct LiveFields {
+    id: Field,
+    text: Field,
+    price: Field,
+}
+
+fn live_fields(schema: &Schema) -> tantivy::Result<LiveFields> {
+    Ok(LiveFields {
+        id: schema.get_field("id")?,
+        text: schema.get_field("text")?,
+        price: schema.get_field("price")?,
+    })
+}
+
+// "id\tprice\ttext" (price may be empty: no value).
+fn live_doc(f: &LiveFields, line: &str) -> (String, TantivyDocument) {
+    let mut parts = line.splitn(3, '\t');
+    let id = parts.next().unwrap_or("").to_string();
+    let price = parts.next().unwrap_or("");
+    let text = parts.next().unwrap_or("");
+    let mut d = TantivyDocument::default();
+    d.add_text(f.id, &id);
+    d.add_text(f.text, text);
+    if let Ok(p) = price.parse::<f64>() {
+        d.add_f64(f.price, p);
+    }
+    (id, d)
+}
+
+fn live_index(tsv: &str, dir: &str) -> tantivy::Result<()> {
+    let t0 = Instant::now();
+    let mut sb = Schema::builder();
+    sb.add_text_field("id", STRING | STORED);
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(TOKENIZER)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    sb.add_text_field("text", TextOptions::default().set_indexing_options(indexing));
+    sb.add_f64_field("price", FAST | STORED);
+    let schema = sb.build();
+    std::fs::create_dir_all(dir)?;
+    let index = Index::create_in_dir(dir, schema.clone())?;
+    register(&index);
+    let f = live_fields(&schema)?;
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, 1_000_000_000)?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(tsv)?);
+    let mut n: u64 = 0;
+    for line in reader.lines() {
+        let line = line?;
+        if line.is_empty() {
+            continue;
+        }
+        writer.add_document(live_doc(&f, &line).1)?;
+        n += 1;
+    }
+    writer.commit()?;
+    let ids = index.searchable_segment_ids()?;
+    if ids.len() > 1 {
+        writer.merge(&ids).wait()?;
+    }
+    writer.wait_merging_threads()?;
+    println!(
+        "{{\"docs\": {}, \"seconds\": {:.3}}}",
+        n,
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn live_update(dir: &str, batches: &[String]) -> tantivy::Result<()> {
+    let index = Index::open_in_dir(dir)?;
+    register(&index);
+    let f = live_fields(&index.schema())?;
+    // One indexing thread, as the other engines; tantivy's default merge
+    // policy merges in the background.
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, 100_000_000)?;
+    let mut ms = Vec::new();
+    for batch in batches {
+        let text = std::fs::read_to_string(batch)?;
+        let t = Instant::now();
+        for line in text.lines() {
+            if line.is_empty() {
+                continue;
+            }
+            let (id, d) = live_doc(&f, line);
+            writer.delete_term(Term::from_field_text(f.id, &id));
+            writer.add_document(d)?;
+        }
+        writer.commit()?;
+        ms.push(format!("{:.3}", t.elapsed().as_secs_f64() * 1e3));
+    }
+    writer.wait_merging_threads()?;
+    println!("{{\"batches_ms\": [{}]}}", ms.join(", "));
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match (args.get(1).map(String::as_str), args.len()) {
@@ -147,8 +253,15 @@ fn main() {
             }
         },
         (Some("serve"), 3) => serve(&args[2]),
+        (Some("live-index"), 4) => live_index(&args[2], &args[3]),
+        (Some("live-update"), n) if n >= 5 && (args[3] == "set" || args[3] == "upsert") => {
+            live_update(&args[2], &args[4..])
+        }
         _ => {
-            eprintln!("usage: tantivy_peer index CORPUS.tsv INDEX_DIR [THREADS] | serve INDEX_DIR");
+            eprintln!(
+                "usage: tantivy_peer index CORPUS.tsv INDEX_DIR [THREADS] | serve INDEX_DIR | \
+                 live-index CORPUS.tsv INDEX_DIR | live-update INDEX_DIR set|upsert BATCH.tsv..."
+            );
             std::process::exit(2);
         }
     };

@@ -2,6 +2,18 @@
 //
 //   java -cp target/classes:target/lib/* LucenePeer index CORPUS.tsv INDEX_DIR
 //   java -cp target/classes:target/lib/* LucenePeer serve INDEX_DIR
+//   java -cp ... LucenePeer live-index CORPUS.tsv INDEX_DIR
+//   java -cp ... LucenePeer live-update INDEX_DIR set|upsert BATCH.tsv...
+//
+// live-index / live-update: bench/live/update_peers.py (issue 17, update +
+// commit next to libsearch's IndexWriter). The corpus and batches are
+// "id\tprice\ttext" lines; the index has id (StringField, stored), text
+// (TextField, not stored) and price (DoubleDocValuesField + StoredField).
+// live-update opens one IndexWriter (not timed), then per batch file applies
+// every line and commits, timed together: "set" changes the price in place
+// with updateNumericDocValue (Lucene's doc-values update; the stored copy
+// keeps the old value), "upsert" replaces the whole document with
+// updateDocument. Prints {"batches_ms": [...]}.
 //
 // The corpus and the queries are already normalised by bench/peers/peers.py
 // (lowercase, one space between tokens), so WhitespaceAnalyzer yields exactly
@@ -26,6 +38,8 @@ import java.nio.file.Paths;
 
 import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.document.DoubleDocValuesField;
+import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.TextField;
@@ -34,6 +48,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.SerialMergeScheduler;
 import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
 import org.apache.lucene.queryparser.classic.QueryParser;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
@@ -102,6 +117,74 @@ public class LucenePeer {
     }
     System.out.printf("{\"docs\": %d, \"lucene\": \"%s\", \"java\": \"%s\", \"seconds\": %.3f}%n",
         n, Version.LATEST, System.getProperty("java.version"), (System.nanoTime() - t0) / 1e9);
+  }
+
+  static IndexWriterConfig liveConfig(IndexWriterConfig.OpenMode mode) {
+    return new IndexWriterConfig(new WhitespaceAnalyzer())
+        .setOpenMode(mode)
+        .setRAMBufferSizeMB(256)
+        .setMergeScheduler(new SerialMergeScheduler())
+        .setSimilarity(new BM25Similarity());
+  }
+
+  // "id\tprice\ttext" (price may be empty: no value).
+  static Document liveDoc(String line) {
+    String[] parts = line.split("\t", 3);
+    Document doc = new Document();
+    doc.add(new StringField("id", parts[0], Field.Store.YES));
+    doc.add(new TextField("text", parts.length > 2 ? parts[2] : "", Field.Store.NO));
+    if (parts.length > 1 && !parts[1].isEmpty()) {
+      double price = Double.parseDouble(parts[1]);
+      doc.add(new DoubleDocValuesField("price", price));
+      doc.add(new StoredField("price", price));
+    }
+    return doc;
+  }
+
+  static void liveIndex(String tsv, String dir) throws Exception {
+    long t0 = System.nanoTime();
+    long n = 0;
+    try (Directory d = FSDirectory.open(Paths.get(dir));
+        IndexWriter writer = new IndexWriter(d, liveConfig(IndexWriterConfig.OpenMode.CREATE));
+        BufferedReader in = new BufferedReader(
+            new InputStreamReader(new FileInputStream(tsv), StandardCharsets.UTF_8), 1 << 20)) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.isEmpty()) continue;
+        writer.addDocument(liveDoc(line));
+        n++;
+      }
+      writer.forceMerge(1, true);
+      writer.commit();
+    }
+    System.out.printf("{\"docs\": %d, \"lucene\": \"%s\", \"java\": \"%s\", \"seconds\": %.3f}%n",
+        n, Version.LATEST, System.getProperty("java.version"), (System.nanoTime() - t0) / 1e9);
+  }
+
+  static void liveUpdate(String dir, String mode, String[] batches) throws Exception {
+    StringBuilder ms = new StringBuilder();
+    try (Directory d = FSDirectory.open(Paths.get(dir));
+        IndexWriter writer = new IndexWriter(d, liveConfig(IndexWriterConfig.OpenMode.APPEND))) {
+      for (String batch : batches) {
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(Paths.get(batch));
+        long t = System.nanoTime();
+        for (String line : lines) {
+          if (line.isEmpty()) continue;
+          if (mode.equals("set")) {
+            String[] parts = line.split("\t", 3);
+            writer.updateNumericDocValue(new Term("id", parts[0]), "price",
+                Double.doubleToRawLongBits(Double.parseDouble(parts[1])));
+          } else {
+            writer.updateDocument(new Term("id", line.substring(0, line.indexOf('\t'))),
+                liveDoc(line));
+          }
+        }
+        writer.commit();
+        if (ms.length() > 0) ms.append(", ");
+        ms.append(String.format("%.3f", (System.nanoTime() - t) / 1e6));
+      }
+    }
+    System.out.println("{\"batches_ms\": [" + ms + "], \"lucene\": \"" + Version.LATEST + "\"}");
   }
 
   static void serve(String dir) throws Exception {
@@ -180,8 +263,14 @@ public class LucenePeer {
       index(args[1], args[2]);
     } else if (args.length == 2 && args[0].equals("serve")) {
       serve(args[1]);
+    } else if (args.length == 3 && args[0].equals("live-index")) {
+      liveIndex(args[1], args[2]);
+    } else if (args.length >= 4 && args[0].equals("live-update")
+        && (args[2].equals("set") || args[2].equals("upsert"))) {
+      liveUpdate(args[1], args[2], java.util.Arrays.copyOfRange(args, 3, args.length));
     } else {
-      System.err.println("usage: LucenePeer index CORPUS.tsv INDEX_DIR | serve INDEX_DIR");
+      System.err.println("usage: LucenePeer index CORPUS.tsv INDEX_DIR | serve INDEX_DIR"
+          + " | live-index CORPUS.tsv INDEX_DIR | live-update INDEX_DIR set|upsert BATCH.tsv...");
       System.exit(2);
     }
   }
