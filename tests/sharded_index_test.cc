@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "libsearch/index.h"
 #include "libsearch/index_writer.h"
@@ -144,7 +145,8 @@ TEST(ShardedIndex, ReadersSeeWholeCommitsAndTheWriterRollsForward) {
   EXPECT_EQ(info->fields.size(), ProductSchema().fields().size());
 }
 
-// The live documents in one index's order: an upsert moves a doc to the end.
+// The live documents in one index's order: an upsert moves a doc to the
+// end; a `_set` of numbers on a committed doc changes it where it is.
 class Model {
  public:
   void Upsert(const Json& doc) {
@@ -153,12 +155,14 @@ class Model {
     order_[++clock_] = id;
     docs_[id] = {doc, clock_};
   }
+  void Replace(const Json& doc) { docs_.at(doc["barcode"].get<std::string>()).first = doc; }
   void Remove(const std::string& id) {
     const auto it = docs_.find(id);
     if (it == docs_.end()) return;
     order_.erase(it->second.second);
     docs_.erase(it);
   }
+  bool Has(const std::string& id) const { return docs_.count(id) > 0; }
   const Json& Get(const std::string& id) const { return docs_.at(id).first; }
   std::string RandomId(std::mt19937& rng) const {
     auto it = order_.begin();
@@ -194,7 +198,9 @@ TEST(ShardedIndex, AfterRoundsOfChangesSearchesLikeAFreshBuild) {
   }
   ASSERT_TRUE((*writer)->Commit().ok());
   std::mt19937 rng(2023);
+  int in_place = 0, reindexed_sets = 0;
   for (int round = 0; round < 12; ++round) {
+    std::set<std::string> pending;  // Upserted in this round: a `_set` re-indexes them.
     for (int op = 0; op < 60; ++op) {
       const int kind = static_cast<int>(rng() % 10);
       if (kind < 3) {
@@ -202,26 +208,43 @@ TEST(ShardedIndex, AfterRoundsOfChangesSearchesLikeAFreshBuild) {
         ASSERT_OK((*writer)->Delete(id));
         model.Remove(id);
       } else if (kind < 6) {
-        const std::string id = model.RandomId(rng);
+        std::string id = model.RandomId(rng);
+        if (!pending.empty() && rng() % 4 == 0) {  // Sometimes one upserted this round.
+          auto it = pending.begin();
+          std::advance(it, static_cast<long>(rng() % pending.size()));
+          if (model.Has(*it)) id = *it;
+        }
         const Json fields = {{"sugars_100g", static_cast<double>(rng() % 5000) / 100.0}};
         ASSERT_OK((*writer)->Apply(Json{{"barcode", id}, {"_set", fields}}.dump()));
         Json doc = model.Get(id);
         doc["sugars_100g"] = fields["sugars_100g"];
-        model.Upsert(doc);
+        if (pending.count(id) != 0) {
+          model.Upsert(doc);
+          ++reindexed_sets;
+        } else {
+          model.Replace(doc);
+          ++in_place;
+        }
       } else if (kind < 8) {
         Json doc = model.Get(model.RandomId(rng));
         doc["product_name"] = doc.value("product_name", std::string()) + " dark chocolate";
         ASSERT_OK((*writer)->Upsert(doc.dump()));
         model.Upsert(doc);
+        pending.insert(doc["barcode"].get<std::string>());
       } else if (next < products.size()) {
         ASSERT_OK((*writer)->Apply(products[next]));
-        model.Upsert(Json::parse(products[next++]));
+        model.Upsert(Json::parse(products[next]));
+        pending.insert(Json::parse(products[next++])["barcode"].get<std::string>());
       }
     }
     auto info = round == 7 ? (*writer)->Compact() : (*writer)->Commit();
     ASSERT_TRUE(info.ok()) << info.status().ToString();
     ASSERT_EQ(info->live_docs, model.size());
   }
+  // Both kinds of `_set` happened: in place (the doc keeps its place and
+  // sequence number) and re-indexed (upserted in the same batch: it moves).
+  EXPECT_GT(in_place, 50);
+  EXPECT_GT(reindexed_sets, 0);
   auto sharded = Index::Open(dir.File("s"));
   ASSERT_TRUE(sharded.ok()) << sharded.status().ToString();
   ASSERT_OK((*sharded)->Verify());

@@ -328,6 +328,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     }
   }
   std::vector<Group> groups(1);  // groups[0]: the word's own terms.
+  groups[0].terms = own;
   // `field` null or no `ord`: a term other segments have (its factor still counts).
   auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
                  std::optional<uint32_t> ord, float factor) {
@@ -340,8 +341,6 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
         it = groups.end() - 1;
       }
       g = &*it;
-    } else if (std::find(g->terms.begin(), g->terms.end(), term) == g->terms.end()) {
-      g->terms.emplace_back(term);
     }
     g->factor = std::max(g->factor, factor);
     // Alternatives with the same stem ("chip", "chips") share postings: once.
@@ -380,15 +379,20 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   }
   for (const Group& g : groups) {
     if (g.matches.empty()) continue;  // Only in other segments.
-    uint64_t df = 0;                  // The largest over the word's fields and the group's terms.
-    if (stats != nullptr) {
-      for (const Query* leaf : leaves) {
-        for (const std::string& t : g.terms) {
+    // The largest over the word's fields and the group's terms, picked in
+    // that field or not (a stem may be there from a word out of typo reach).
+    uint64_t df = 0;
+    for (const Query* leaf : leaves) {
+      const FieldReader* field = stats == nullptr ? reader->field(leaf->field) : nullptr;
+      for (const std::string& t : g.terms) {
+        if (stats != nullptr) {
           df = std::max(df, stats->DocFreq(leaf->field, false, t));
+        } else if (field != nullptr) {
+          if (const auto ord = field->dict.Find(t)) {
+            df = std::max<uint64_t>(df, field->Term(*ord).doc_freq);
+          }
         }
       }
-    } else {
-      for (const Match& m : g.matches) df = std::max<uint64_t>(df, m.field->Term(m.ord).doc_freq);
     }
     std::vector<CombinedTermScorer::Part> parts;
     parts.reserve(g.matches.size());
