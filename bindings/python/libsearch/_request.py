@@ -148,6 +148,7 @@ INCLUDE_DOCS: bool = DEFAULTS["include_docs"]
 THRESHOLD: Optional[int] = DEFAULTS["total_hits_threshold"]
 
 _OPERATORS = {"and": _core.Operator.AND, "or": _core.Operator.OR}
+_E = TypeVar("_E")
 _SYNTAX = {"simple": _core.QuerySyntax.SIMPLE, "full": _core.QuerySyntax.FULL}
 _FIELD_SCORING = {"bm25f": _core.FieldScoring.BM25F, "per_field": _core.FieldScoring.PER_FIELD}
 _INF = float("inf")
@@ -233,11 +234,7 @@ def build_request(query: str, k: int, options: Mapping[str, Any], allowed: Froze
     if "max_expansions" in options:
         r.max_expansions = options["max_expansions"]
     if "syntax" in options:
-        syntax = options["syntax"]
-        try:
-            r.syntax = _SYNTAX[syntax]
-        except (KeyError, TypeError):
-            raise InvalidArgument(f"syntax must be 'simple' or 'full', got {syntax!r}") from None
+        r.syntax = _one_of("syntax", options["syntax"], _SYNTAX)
     if "synonyms" in options:
         r.synonyms = options["synonyms"]
     if "suggest" in options:
@@ -245,12 +242,17 @@ def build_request(query: str, k: int, options: Mapping[str, Any], allowed: Froze
     if (retrieve := get("retrieve")) is not None:
         r.retrieve = strings(retrieve)
     if "field_scoring" in options:
-        scoring = options["field_scoring"]
-        try:
-            r.field_scoring = _FIELD_SCORING[scoring]
-        except (KeyError, TypeError):
-            raise InvalidArgument(f"field_scoring must be 'bm25f' or 'per_field', got {scoring!r}") from None
+        r.field_scoring = _one_of("field_scoring", options["field_scoring"], _FIELD_SCORING)
     return r
+
+
+def _one_of(key: str, value: Any, choices: Dict[str, _E]) -> _E:
+    """``choices[value]``, or InvalidArgument naming the key and its choices."""
+    try:
+        return choices[value]
+    except (KeyError, TypeError):
+        allowed = " or ".join(repr(c) for c in choices)
+        raise InvalidArgument(f"{key} must be {allowed}, got {value!r}") from None
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
