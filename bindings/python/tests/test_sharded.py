@@ -61,6 +61,7 @@ def test_index_open_opens_a_shard_map_and_writer_routes_changes(
 ) -> None:
     before = libsearch.Index.open(shards_path)
     barcode = before.search("peanut butter", k=1).ids[0]
+    doc_number = before.search(f"barcode:{barcode}", k=1)[0].doc_number
     owner = libsearch.shard_of(barcode, 3)
     assert 0 <= owner < 3 and owner == libsearch.shard_of(barcode, 3)
     with libsearch.ShardedWriter.open(shards_path) as writer:
@@ -68,11 +69,20 @@ def test_index_open_opens_a_shard_map_and_writer_routes_changes(
         with pytest.raises(libsearch.InvalidArgument):
             writer.set(barcode, {"_shard_seq": 3})
         info = writer.commit()
-    assert info["shards"][owner]["docs_added"] == 1
-    assert sum(s["docs_added"] for s in info["shards"]) == 1
+    # A number changes in place in its owner shard (no re-index).
+    assert info["shards"][owner]["docs_updated"] == 1
+    assert sum(s["docs_updated"] for s in info["shards"]) == 1
+    assert sum(s["docs_added"] for s in info["shards"]) == 0
     after = before.reopen()
     hit = after.search(f"barcode:{barcode}", k=1)[0]
     assert hit.doc["sugars_100g"] == 1.5
-    assert hit.doc_number == 10000  # Moved to the end: the next sequence number.
+    assert hit.doc_number == doc_number  # In place: it keeps its sequence number.
+    # A text field re-indexes the product: it moves to the end (the next number).
+    with libsearch.ShardedWriter.open(shards_path) as writer:
+        writer.set(barcode, {"product_name": "Peanut Butter Smooth"})
+        info = writer.commit()
+    assert info["shards"][owner]["docs_added"] == 1
+    moved = after.reopen().search(f"barcode:{barcode}", k=1)[0]
+    assert moved.doc_number == 10000 and moved.doc["sugars_100g"] == 1.5
     with pytest.raises(libsearch.InvalidArgument):
         libsearch.shard_of("x", 0)
