@@ -199,6 +199,8 @@ EVERY_KEY_REQUESTS: List[Dict[str, Any]] = [
     {"query": "milk", "k": 2, "retrieve": "product_name"},
     {"query": "chocolat peanutt", "suggest": True, "k": 3},
     {"query": "(tea OR coffee) -green", "syntax": "full", "max_expansions": 1000, "k": 2},
+    {"query": "peanut butter", "field_scoring": "per_field", "k": 2},
+    {"query": "peanut butter", "field_scoring": "bm25f", "k": 2},
     {"query": "tea \"unclosed (paren", "syntax": "simple", "k": 2},
     {"query": "x" * 2048, "k": 1},
     {"k": 1000, "offset": 9000, "include_docs": False},
@@ -236,7 +238,7 @@ def test_every_key_conforms(api, service: HttpSurface) -> None:
     queries: List[Dict[str, Any]] = [
         {"q": "peanut butter", "k": 3, "offset": 1, "operator": "or", "exact_total": "true",
          "include_docs": "0", "typos": "1", "prefix": "false", "synonyms": "true", "suggest": "false",
-         "syntax": "simple", "max_expansions": 10},
+         "syntax": "simple", "max_expansions": 10, "field_scoring": "per_field"},
         {"query": "tea", "filter": ["sugars_100g:<20"], "filters": ["is_healthy:false"], "fields": ["product_name,ingredients"],
          "facet": ["country:5"], "facets": ["sugars_100g:*..5,5..*"], "disjunctive": ["country"],
          "highlight": ["product_name"], "retrieve": ["product_name,sugars_100g"],
@@ -283,6 +285,7 @@ BAD_BODIES: List[Any] = [
     {"query": "x" * 2049}, {"query": "é" * 1500},  # 1500 characters, 3000 bytes
     {"filters": ["a"] * 33}, {"filters": "é" * 600}, {"filters": [1]},
     {"operator": "AND"}, {"syntax": "lucene"}, {"max_expansions": 0}, {"max_expansions": 1001},
+    {"field_scoring": "dismax"},
     {"typos": "yes"}, {"highlight": 3}, {"highlight": {"fields": ["product_name"], "colour": "red"}},
     {"highlight": {"fields": "product_name", "fragment_bytes": 15}},
     {"highlight": {"fields": "product_name", "pre_tag": "<" * 65}},
