@@ -13,6 +13,7 @@
 
 #include "libsearch/index.h"
 #include "libsearch/index_writer.h"
+#include "testing/doc_model.h"
 #include "testing/search_compare.h"
 #include "testing/test_util.h"
 
@@ -20,6 +21,7 @@ namespace libsearch {
 namespace {
 
 using Json = nlohmann::json;
+using Model = testing::DocOrderModel;
 
 Schema ProductSchema() {
   auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
@@ -144,43 +146,6 @@ TEST(ShardedIndex, ReadersSeeWholeCommitsAndTheWriterRollsForward) {
   EXPECT_EQ(info->num_docs, 202u);
   EXPECT_EQ(info->fields.size(), ProductSchema().fields().size());
 }
-
-// The live documents in one index's order: an upsert moves a doc to the
-// end; a `_set` of numbers on a committed doc changes it where it is.
-class Model {
- public:
-  void Upsert(const Json& doc) {
-    const std::string id = doc["barcode"].get<std::string>();
-    Remove(id);
-    order_[++clock_] = id;
-    docs_[id] = {doc, clock_};
-  }
-  void Replace(const Json& doc) { docs_.at(doc["barcode"].get<std::string>()).first = doc; }
-  void Remove(const std::string& id) {
-    const auto it = docs_.find(id);
-    if (it == docs_.end()) return;
-    order_.erase(it->second.second);
-    docs_.erase(it);
-  }
-  bool Has(const std::string& id) const { return docs_.count(id) > 0; }
-  const Json& Get(const std::string& id) const { return docs_.at(id).first; }
-  std::string RandomId(std::mt19937& rng) const {
-    auto it = order_.begin();
-    std::advance(it, static_cast<long>(rng() % order_.size()));
-    return it->second;
-  }
-  size_t size() const { return docs_.size(); }
-  std::vector<std::string> Lines() const {
-    std::vector<std::string> lines;
-    for (const auto& [t, id] : order_) lines.push_back(docs_.at(id).first.dump());
-    return lines;
-  }
-
- private:
-  uint64_t clock_ = 0;
-  std::map<uint64_t, std::string> order_;
-  std::map<std::string, std::pair<Json, uint64_t>> docs_;
-};
 
 TEST(ShardedIndex, AfterRoundsOfChangesSearchesLikeAFreshBuild) {
   testing::TempDir dir;

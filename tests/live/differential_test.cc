@@ -17,6 +17,7 @@
 #include "libsearch/index.h"
 #include "libsearch/index_builder.h"
 #include "libsearch/index_writer.h"
+#include "testing/doc_model.h"
 #include "testing/search_compare.h"
 #include "testing/test_util.h"
 
@@ -24,44 +25,7 @@ namespace libsearch {
 namespace {
 
 using Json = nlohmann::json;
-
-// The live documents in index order: id -> doc, and the order.
-class Model {
- public:
-  void Upsert(const Json& doc) {
-    const std::string id = doc["barcode"].get<std::string>();
-    Remove(id);
-    order_[++clock_] = id;
-    docs_[id] = {doc, clock_};
-  }
-  // The doc changes where it is.
-  void Replace(const Json& doc) { docs_.at(doc["barcode"].get<std::string>()).first = doc; }
-  void Remove(const std::string& id) {
-    const auto it = docs_.find(id);
-    if (it == docs_.end()) return;
-    order_.erase(it->second.second);
-    docs_.erase(it);
-  }
-  bool Has(const std::string& id) const { return docs_.count(id) > 0; }
-  const Json& Get(const std::string& id) const { return docs_.at(id).first; }
-  std::string RandomId(std::mt19937& rng) const {
-    auto it = order_.begin();
-    std::advance(it, static_cast<long>(rng() % order_.size()));
-    return it->second;
-  }
-  size_t size() const { return docs_.size(); }
-  const std::string& LastId() const { return order_.rbegin()->second; }
-  std::vector<std::string> Lines() const {
-    std::vector<std::string> lines;
-    for (const auto& [t, id] : order_) lines.push_back(docs_.at(id).first.dump());
-    return lines;
-  }
-
- private:
-  uint64_t clock_ = 0;
-  std::map<uint64_t, std::string> order_;                  // Position -> id.
-  std::map<std::string, std::pair<Json, uint64_t>> docs_;  // id -> (doc, position).
-};
+using Model = testing::DocOrderModel;
 
 TEST(LiveDifferential, RandomRoundsSearchLikeAFreshBuild) {
   testing::TempDir dir;
