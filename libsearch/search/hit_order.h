@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -83,5 +84,31 @@ class HitOrder {
   std::vector<uint32_t> fields_;  // Per key: its field (unused for _score).
   uint32_t num_docs_ = 0;
 };
+
+// The one rule for ordering merged hits (segments, shards) by a request's
+// sort fields: `a` before `b` (true), after (false), or tied on every sort
+// field (nullopt: the caller goes on with score, then its doc order).
+// Candidates hold `keys` (one per sort field, with has/text/number) and
+// `score`; missing values go last in either direction.
+template <typename Candidate>
+std::optional<bool> SortKeysOrder(const std::vector<SortField>& sort, const Candidate& a,
+                                  const Candidate& b) {
+  for (size_t i = 0; i < sort.size(); ++i) {
+    int cmp = 0;
+    if (sort[i].field == "_score") {
+      cmp = a.score < b.score ? -1 : a.score > b.score ? 1 : 0;
+    } else {
+      const auto &ka = a.keys[i], &kb = b.keys[i];
+      if (ka.has != kb.has) return ka.has;
+      if (!ka.has) continue;
+      cmp = ka.text != kb.text      ? (ka.text < kb.text ? -1 : 1)
+            : ka.number < kb.number ? -1
+            : ka.number > kb.number ? 1
+                                    : 0;
+    }
+    if (cmp != 0) return sort[i].descending ? cmp > 0 : cmp < 0;
+  }
+  return std::nullopt;
+}
 
 }  // namespace libsearch::internal

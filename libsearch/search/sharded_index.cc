@@ -292,21 +292,7 @@ Result<SearchResponse> ShardedIndexImpl::SearchUnchecked(const SearchRequest& re
   // One index's order: tier, sort keys (missing values last), score, doc.
   std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
     if (tiered && a.tier != b.tier) return a.tier < b.tier;
-    for (size_t i = 0; i < req.sort.size(); ++i) {
-      int cmp = 0;
-      if (req.sort[i].field == "_score") {
-        cmp = a.score < b.score ? -1 : a.score > b.score ? 1 : 0;
-      } else {
-        const HitOrder::Portable &ka = a.keys[i], &kb = b.keys[i];
-        if (ka.has != kb.has) return ka.has;
-        if (!ka.has) continue;
-        cmp = ka.text != kb.text      ? (ka.text < kb.text ? -1 : 1)
-              : ka.number < kb.number ? -1
-              : ka.number > kb.number ? 1
-                                      : 0;
-      }
-      if (cmp != 0) return req.sort[i].descending ? cmp > 0 : cmp < 0;
-    }
+    if (auto order = SortKeysOrder(req.sort, a, b)) return *order;
     if (a.score != b.score) return a.score > b.score;
     return a.seq < b.seq;
   });
