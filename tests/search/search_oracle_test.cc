@@ -514,6 +514,24 @@ void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::str
       ASSERT_EQ(pruned.hits[i].score, exact.hits[i].score) << req.query << " rank " << i;
     }
     pruned_something += exact.total > exact.hits.size();
+    // Counting exactly up to a threshold, then pruning (the bulk paths
+    // switch mode mid-list): the same hits, and the count exact up to it.
+    req.total_hits_threshold = 1 + rng() % 300;
+    ASSERT_OK_AND_ASSIGN(SearchResponse counted, index.Search(req));
+    ASSERT_EQ(counted.hits.size(), exact.hits.size()) << req.query;
+    for (size_t i = 0; i < exact.hits.size(); ++i) {
+      ASSERT_EQ(counted.hits[i].doc, exact.hits[i].doc) << req.query << " rank " << i;
+      ASSERT_EQ(counted.hits[i].score, exact.hits[i].score) << req.query << " rank " << i;
+    }
+    if (exact.total <= req.total_hits_threshold) {
+      EXPECT_TRUE(counted.total_exact) << req.query;
+      EXPECT_EQ(counted.total, exact.total) << req.query;
+    } else if (counted.total_exact) {  // Some paths count all anyway.
+      EXPECT_EQ(counted.total, exact.total) << req.query;
+    } else {  // A lower bound, at least the threshold.
+      EXPECT_GE(counted.total, req.total_hits_threshold) << req.query;
+      EXPECT_LE(counted.total, exact.total) << req.query;
+    }
     // COUNT (k = 0, never scores; bitsets for unions) counts the same.
     req.k = 0;
     ASSERT_OK_AND_ASSIGN(SearchResponse count, index.Search(req));

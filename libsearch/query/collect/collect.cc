@@ -30,6 +30,8 @@ uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
       if (BlockAndApplies(*c)) return BlockAndCollect(c, top, count_up_to);
       break;
     }
+    case ScorerFamily::kCombined:
+      return CombinedCollectTop(static_cast<CombinedTermScorer*>(scorer), top, count_up_to);
     case ScorerFamily::kDisjunction: {
       uint64_t count = 0;
       if (MaxScoreBulk(static_cast<DisjunctionScorer*>(scorer), top, count_up_to, &count)) {
@@ -51,6 +53,9 @@ void ForEachPruning(Scorer* scorer, TopK* top) {
     case ScorerFamily::kDisjunction:
       return MaxScorePruning(static_cast<DisjunctionScorer*>(scorer), top);
     case ScorerFamily::kBoolean: return ReqOptPruning(static_cast<BooleanScorer*>(scorer), top);
+    case ScorerFamily::kCombined:
+      CombinedCollectTop(static_cast<CombinedTermScorer*>(scorer), top, 0);
+      return;
     default: return BlockMaxPruning(scorer, top);
   }
 }

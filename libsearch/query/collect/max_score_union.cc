@@ -32,7 +32,43 @@ class SmallVec {
   T* data_;
 };
 
-}  // namespace
+// A clause of the bulk path: a term, or a word over several fields
+// (BM25F), both final classes, so the calls below are direct.
+struct BulkClause {
+  TermScorer* term = nullptr;
+  CombinedTermScorer* comb = nullptr;
+
+  uint32_t doc() const { return term != nullptr ? term->doc() : comb->doc(); }
+  uint32_t Advance(uint32_t d) { return term != nullptr ? term->Advance(d) : comb->Advance(d); }
+  float Score() { return term != nullptr ? term->Score() : comb->Score(); }
+  float MaxScore() { return term != nullptr ? term->MaxScore() : comb->MaxScore(); }
+  float MinScore() const { return term != nullptr ? term->MinScore() : comb->MinScore(); }
+  uint32_t ShallowAdvance(uint32_t t) {
+    return term != nullptr ? term->ShallowAdvance(t) : comb->ShallowAdvance(t);
+  }
+  float GetMaxScore(uint32_t up_to) {
+    return term != nullptr ? term->GetMaxScore(up_to) : comb->GetMaxScore(up_to);
+  }
+  uint32_t ShallowLastDoc(uint64_t ahead) const {
+    return term != nullptr ? term->cursor()->ShallowLastDoc(ahead) : comb->ShallowLastDoc(ahead);
+  }
+};
+
+// Whether the double sums of these clauses' scores are exact whatever the
+// order of summing (see MaxScoreBulk below). One clause always is.
+bool SumsExact(SmallVec<BulkClause>& clauses, size_t n) {
+  if (n <= 1) return true;
+  double max_sum = 0;
+  float min_score = INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    max_sum += clauses[i].MaxScore();
+    min_score = std::min(min_score, clauses[i].MinScore());
+  }
+  if (!(min_score > 0) || !std::isfinite(max_sum)) return false;
+  int exp = 0;
+  std::frexp(min_score, &exp);  // min_score >= 2^(exp - 1).
+  return max_sum < std::ldexp(1.0, exp - 1 + 29);
+}
 
 // Block-max MaxScore (Turtle & Flood; the windowed variant of Lucene's
 // MaxScoreBulkScorer). The doc space is cut into windows that end where the
@@ -50,38 +86,22 @@ class SmallVec {
 // value is a multiple of 2^(E - 23) (all are floats >= 2^E) and the largest
 // possible sum stays below 2^(E + 29) (53 - 24 bits of headroom, one spare).
 // Then the bulk path's sums equal Score()'s children-order sums bit for bit.
-bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_t* count) {
-  // Per-term state, on the stack for up to 16 terms (allocations were a
-  // noticeable share of a short union).
-  const std::vector<std::unique_ptr<Scorer>>& children = u->clauses();
-  SmallVec<TermScorer*> terms(children.size());
-  size_t n = 0;
-  double max_sum = 0;
-  float min_score = INFINITY;
-  for (auto& c : children) {
-    if (c->doc() == kNoMoreDocs) continue;  // Matches nothing more (e.g. a missing term).
-    if (c->family() != ScorerFamily::kTerm) return false;
-    TermScorer* t = static_cast<TermScorer*>(c.get());
-    terms[n++] = t;
-    max_sum += t->MaxScore();
-    min_score = std::min(min_score, t->MinScore());
-  }
+// A word over several fields (CombinedTermScorer) is one clause: its parts'
+// shares are summed per doc in a float accumulator, part by part, then
+// saturated into the doc's accumulator, the float operations of its Score().
+void BulkCollect(SmallVec<BulkClause>& terms, size_t n, TopK* top, uint64_t count_up_to,
+                 uint64_t* count) {
   *count = 0;
-  if (n == 0) {
-    u->Exhaust();
-    return true;
-  }
-  if (!(min_score > 0) || !std::isfinite(max_sum)) return false;
-  int exp = 0;
-  std::frexp(min_score, &exp);  // min_score >= 2^(exp - 1).
-  if (!(max_sum < std::ldexp(1.0, exp - 1 + 29))) return false;
-
+  if (n == 0) return;
   // Windows of at most kWindow docs when several terms are essential (the
   // accumulators cover one window). Kept per thread across queries: every
   // entry is zero between windows, as the candidate loop clears what it read.
   constexpr uint32_t kWindow = 4096;
   thread_local std::vector<double> acc(kWindow);
   thread_local std::vector<uint64_t> bits(kWindow / 64);
+  // A combined clause's per-doc x and the docs it touched, per window.
+  thread_local std::vector<float> xacc(kWindow);
+  thread_local std::vector<uint64_t> xbits(kWindow / 64);
   SmallVec<size_t> order(n);
   SmallVec<float> wmax(n);
   // Terms whose current block may end a window: those essential in the
@@ -92,17 +112,17 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
   SmallVec<uint32_t> ends(n);  // Per term: its current block's last doc.
   uint64_t matched = 0;        // Counted while counting.
   uint32_t lo = kNoMoreDocs;
-  for (size_t i = 0; i < n; ++i) lo = std::min(lo, terms[i]->doc());
+  for (size_t i = 0; i < n; ++i) lo = std::min(lo, terms[i].doc());
   while (lo != kNoMoreDocs) {
     // Start at the first doc >= lo of any term. A lagging term (not advanced
     // since it was non-essential) may have docs from lo on if a block of it
     // ends at or after lo; otherwise it has none left.
     uint32_t start = kNoMoreDocs;
     for (size_t i = 0; i < n; ++i) {
-      TermScorer* t = terms[i];
-      if (t->doc() >= lo) {
-        start = std::min(start, t->doc());
-      } else if (t->ShallowAdvance(lo) != kNoMoreDocs) {
+      BulkClause& t = terms[i];
+      if (t.doc() >= lo) {
+        start = std::min(start, t.doc());
+      } else if (t.ShallowAdvance(lo) != kNoMoreDocs) {
         start = lo;
       }
     }
@@ -125,8 +145,8 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
                            : static_cast<uint32_t>(
                                  std::min<uint64_t>(uint64_t{lo} + (kWindow - 1), kNoMoreDocs - 1));
     for (size_t i = 0; i < n; ++i) {
-      ends[i] = terms[i]->ShallowAdvance(lo);
-      hi = std::min(hi, cuts[i] ? ends[i] : terms[i]->cursor()->ShallowLastDoc(kMaxBlocks - 1));
+      ends[i] = terms[i].ShallowAdvance(lo);
+      hi = std::min(hi, cuts[i] ? ends[i] : terms[i].ShallowLastDoc(kMaxBlocks - 1));
     }
     size_t first_essential = 0;
     double non_essential = 0;
@@ -141,7 +161,7 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
     }
     for (int pass = 0; pass < 2 && !counting; ++pass) {
       for (size_t i = 0; i < n; ++i) {
-        wmax[i] = terms[i]->GetMaxScore(hi);
+        wmax[i] = terms[i].GetMaxScore(hi);
         order[i] = i;
       }
       std::sort(order.begin(), order.begin() + n,
@@ -171,19 +191,18 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
       double rest = non_essential;
       bool competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
       for (size_t e = first_essential; competitive && e-- > 0;) {
-        TermScorer* t = terms[order[e]];
+        BulkClause& t = terms[order[e]];
         rest -= wmax[order[e]];
-        if (t->doc() < d) t->Advance(d);
-        if (t->doc() == d) score += t->Score();
+        if (t.doc() < d) t.Advance(d);
+        if (t.doc() == d) score += t.Score();
         competitive = !top->full() || static_cast<float>(score + rest) > top->min_score();
       }
       if (competitive) top->Push(static_cast<float>(score), d);
     };
-    // Calls f(docs, tfs, from, end) for each decoded block of essential term
-    // t that has docs in [lo, hi] (indices from..end-1), leaving its cursor
-    // on its first doc past hi.
-    auto for_each_block = [&](TermScorer* t, auto&& f) {
-      PostingsCursor* c = t->cursor();
+    // Calls f(docs, tfs, from, end) for each decoded block of cursor c that
+    // has docs in [lo, hi] (indices from..end-1), leaving c on its first doc
+    // past hi.
+    auto for_each_block = [&](PostingsCursor* c, auto&& f) {
       uint32_t d = c->doc();
       if (d < lo) d = c->Advance(lo);
       while (d <= hi) {
@@ -197,13 +216,13 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
         d = c->Next();
       }
     };
-    if (first_essential + 1 == n) {
+    if (first_essential + 1 == n && terms[order[n - 1]].term != nullptr) {
       // One essential term (the usual case once the threshold has risen):
       // its docs are the candidates, already in order.
       // Its docs are screened branch-free against the threshold first: few
       // pass, unpredictably.
-      TermScorer* t = terms[order[n - 1]];
-      for_each_block(t,
+      TermScorer* t = terms[order[n - 1]].term;
+      for_each_block(t->cursor(),
                      [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
                        uint32_t cand[kBlockSize];
                        double score[kBlockSize];
@@ -230,18 +249,53 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
       uint64_t* const bits_p = bits.data();
       uint64_t touched = 0;
       for (size_t e = first_essential; e < n; ++e) {
-        TermScorer* t = terms[order[e]];
-        for_each_block(t,
-                       [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from, uint32_t end) {
-                         uint64_t words = 0;
-                         for (uint32_t p = from; p < end; ++p) {
-                           const uint32_t i = docs[p] - lo;
-                           acc_p[i] += t->ScoreOf(tfs[p], docs[p]);
-                           bits_p[i >> 6] |= uint64_t{1} << (i & 63);
-                           words |= uint64_t{1} << (i >> 6);
-                         }
-                         touched |= words;
-                       });
+        if (TermScorer* t = terms[order[e]].term; t != nullptr) {
+          for_each_block(t->cursor(), [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from,
+                                          uint32_t end) {
+            uint64_t words = 0;
+            for (uint32_t p = from; p < end; ++p) {
+              const uint32_t i = docs[p] - lo;
+              acc_p[i] += t->ScoreOf(tfs[p], docs[p]);
+              bits_p[i >> 6] |= uint64_t{1} << (i & 63);
+              words |= uint64_t{1} << (i >> 6);
+            }
+            touched |= words;
+          });
+          continue;
+        }
+        // A combined clause: x per doc over its parts, then its score.
+        CombinedTermScorer* c = terms[order[e]].comb;
+        float* const x_p = xacc.data();
+        uint64_t* const xbits_p = xbits.data();
+        uint64_t xtouched = 0;
+        for (const CombinedTermScorer::Part& part : c->parts()) {
+          const float boost = part.boost;
+          const NormInverseTable& table = *part.table;
+          const FieldReader& field = *part.field;
+          for_each_block(part.cursor, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from,
+                                          uint32_t end) {
+            uint64_t words = 0;
+            for (uint32_t p = from; p < end; ++p) {
+              const uint32_t i = docs[p] - lo;
+              x_p[i] += CombinedTermScorer::Share(boost, tfs[p], table[field.norm(docs[p])]);
+              xbits_p[i >> 6] |= uint64_t{1} << (i & 63);
+              words |= uint64_t{1} << (i >> 6);
+            }
+            xtouched |= words;
+          });
+        }
+        c->Sync();
+        touched |= xtouched;
+        for (; xtouched != 0; xtouched &= xtouched - 1) {
+          const uint32_t w = static_cast<uint32_t>(__builtin_ctzll(xtouched));
+          for (uint64_t m = xbits_p[w]; m != 0; m &= m - 1) {
+            const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
+            acc_p[i] += c->Saturate(x_p[i]);
+            x_p[i] = 0;
+          }
+          bits_p[w] |= xbits_p[w];
+          xbits_p[w] = 0;
+        }
       }
       // Candidates in doc order.
       for (; touched != 0; touched &= touched - 1) {
@@ -259,10 +313,41 @@ bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_
     if (hi >= kNoMoreDocs - 1) break;
     lo = hi + 1;
   }
-  u->Exhaust();
   // Past count_up_to the count only records that it was passed.
   *count = matched <= count_up_to ? matched : count_up_to + 1;
+}
+
+}  // namespace
+
+bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_t* count) {
+  // Per-clause state, on the stack for up to 16 clauses (allocations were a
+  // noticeable share of a short union).
+  const std::vector<std::unique_ptr<Scorer>>& children = u->clauses();
+  SmallVec<BulkClause> clauses(children.size());
+  size_t n = 0;
+  for (auto& c : children) {
+    if (c->doc() == kNoMoreDocs) continue;  // Matches nothing more (e.g. a missing term).
+    if (c->family() == ScorerFamily::kTerm) {
+      clauses[n++].term = static_cast<TermScorer*>(c.get());
+    } else if (c->family() == ScorerFamily::kCombined) {
+      clauses[n++].comb = static_cast<CombinedTermScorer*>(c.get());
+    } else {
+      return false;
+    }
+  }
+  if (!SumsExact(clauses, n)) return false;
+  BulkCollect(clauses, n, top, count_up_to, count);
+  u->Exhaust();
   return true;
+}
+
+uint64_t CombinedCollectTop(CombinedTermScorer* s, TopK* top, uint64_t count_up_to) {
+  SmallVec<BulkClause> clause(1);
+  clause[0].comb = s;
+  uint64_t count = 0;
+  if (s->doc() != kNoMoreDocs) BulkCollect(clause, 1, top, count_up_to, &count);
+  s->Exhaust();
+  return count;
 }
 
 void MaxScorePruning(DisjunctionScorer* u, TopK* top) {

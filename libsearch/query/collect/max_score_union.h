@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "query/scorers/combined_term_scorer.h"
 #include "query/scorers/disjunction_scorer.h"
 #include "query/top_k.h"
 
@@ -17,6 +18,10 @@ namespace libsearch::internal {
 // apply. A word over several fields, with its expansions, is such a union:
 // the scorer builder flattens it.
 bool MaxScoreBulk(DisjunctionScorer* u, TopK* top, uint64_t count_up_to, uint64_t* count);
+
+// Top-k of one word over several fields by the same bulk path (a union of
+// one clause), counting as CollectTop in collect.h.
+uint64_t CombinedCollectTop(CombinedTermScorer* s, TopK* top, uint64_t count_up_to);
 
 // Block-max pruning of any union (as BlockMaxPruning in block_max.h): the
 // bulk path when it applies, else MaxScore doc by doc over the clauses.

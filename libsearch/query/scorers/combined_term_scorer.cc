@@ -1,16 +1,9 @@
 #include "query/scorers/combined_term_scorer.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace libsearch::internal {
-namespace {
-
-// One field's share of x: the same float operations for scores and bounds.
-inline float Share(float boost, uint32_t tf, float norm_inverse) {
-  return boost * (static_cast<float>(tf) * norm_inverse);
-}
-
-}  // namespace
 
 CombinedTermScorer::CombinedTermScorer(std::vector<Part> parts, float weight)
     : parts_(std::move(parts)), single_max_(parts_.size(), -1.0f), weight_(weight) {
@@ -45,6 +38,29 @@ float CombinedTermScorer::Score() {
     if (p.cursor->doc() == doc_) {
       x += Share(p.boost, p.cursor->freq(), (*p.table)[p.field->norm(doc_)]);
     }
+  }
+  return Saturate(x);
+}
+
+void CombinedTermScorer::Sync() {
+  doc_ = kNoMoreDocs;
+  for (const Part& p : parts_) doc_ = std::min(doc_, p.cursor->doc());
+}
+
+uint32_t CombinedTermScorer::ShallowLastDoc(uint64_t ahead) const {
+  uint32_t last = kNoMoreDocs;
+  for (const Part& p : parts_) last = std::min(last, p.cursor->ShallowLastDoc(ahead));
+  return last;
+}
+
+float CombinedTermScorer::MinScore() const {
+  float x = INFINITY;
+  for (const Part& p : parts_) {
+    const FieldPostingsView& view = p.field->postings;
+    const uint8_t max_norm = view.bound_cache->MaxNorm(p.field->norms, view.num_docs);
+    float ni = (*p.table)[0];
+    for (int c = 1; c <= max_norm; ++c) ni = std::min(ni, (*p.table)[c]);
+    x = std::min(x, Share(p.boost, 1, ni));
   }
   return Saturate(x);
 }

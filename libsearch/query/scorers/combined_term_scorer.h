@@ -50,11 +50,28 @@ class CombinedTermScorer final : public Scorer {
   // Marks the scorer exhausted, after a strategy consumed its cursors.
   void Exhaust() { doc_ = kNoMoreDocs; }
 
+  // --- For bulk collection (max_score_union.cc), which sums a doc's shares
+  // part by part in parts() order into a float starting at 0, then
+  // saturates: the same float operations as Score().
+  // One part's share of x for a doc with term frequency tf and the part's
+  // normInverse.
+  static float Share(float boost, uint32_t tf, float norm_inverse) {
+    return boost * (static_cast<float>(tf) * norm_inverse);
+  }
+  // The score of a doc whose shares sum to x.
+  float Saturate(float x) const { return weight_ - weight_ / (1.0f + x); }
+  // Re-reads doc() from the parts' cursors after a strategy moved them.
+  void Sync();
+  // The earliest of the parts' ShallowLastDoc(ahead).
+  uint32_t ShallowLastDoc(uint64_t ahead) const;
+  // A lower bound on the score of any doc it matches: tf 1 in the part
+  // whose share of it is least, at that field's longest doc.
+  float MinScore() const;
+
  private:
   // The largest tf * normInverse of a one-block term (no block entries),
   // computed once per part; 0 for parts with block entries.
   float SingleBlockMax(size_t i);
-  float Saturate(float x) const { return weight_ - weight_ / (1.0f + x); }
 
   std::vector<Part> parts_;
   std::vector<float> single_max_;  // Per part; < 0 until computed.
