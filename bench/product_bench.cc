@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <initializer_list>
@@ -82,6 +83,18 @@ void RunRequests(benchmark::State& state, const std::vector<SearchRequest>& requ
     std::sort(v.begin(), v.end());
     return v[std::min(v.size() - 1, v.size() * p / 100)];
   };
+  // LIBSEARCH_BENCH_PER_QUERY=1: each request's median CPU time on stderr,
+  // to find the slow ones behind a p99.
+  if (std::getenv("LIBSEARCH_BENCH_PER_QUERY") != nullptr && !cpu.empty()) {
+    for (size_t q = 0; q < requests.size(); ++q) {
+      std::vector<double> mine;
+      for (size_t j = q; j < cpu.size(); j += requests.size()) mine.push_back(cpu[j]);
+      if (!mine.empty()) {
+        std::fprintf(stderr, "  %-28s cpu p50 %9.1f us\n", requests[q].query.c_str(),
+                     pct(mine, 50));
+      }
+    }
+  }
   if (!us.empty()) {
     state.counters["p50_us"] = pct(us, 50);
     state.counters["p99_us"] = pct(us, 99);
@@ -189,6 +202,72 @@ void BM_Product_Prefix4Letters(benchmark::State& state) {
              {"choc", "appl", "milk", "oran", "bana", "toma", "suga", "coco", "pean", "gree"});
 }
 BENCHMARK(BM_Product_Prefix4Letters)->Iterations(300);
+
+// Issue 16's shopper mix, typos on, as an app sends it. Each category runs
+// plain (arg 0) and with a range filter, two facets and a sort (arg 1);
+// the targets are p99 <= 5 ms and p50 <= 1 ms per category, one thread.
+std::vector<SearchRequest> MixRequests(std::initializer_list<const char*> queries, bool prefix,
+                                       bool refined) {
+  std::vector<SearchRequest> reqs;
+  for (const char* q : queries) {
+    SearchRequest r;
+    r.query = q;
+    r.typos = true;
+    r.prefix_last = prefix;
+    r.include_docs = false;
+    if (refined) {
+      r.filters = {"sugars_100g:[0 TO 30]"};
+      r.facets = {{"country", 10, {}, false}, {"nutrition_band", 10, {}, false}};
+      r.sort = {{"sugars_100g", false}};
+    }
+    reqs.push_back(r);
+  }
+  return reqs;
+}
+// Popular product-name words.
+void BM_Mix_PopularWords(benchmark::State& state) {
+  RunRequests(state,
+              MixRequests({"chocolate", "cheese", "milk", "yogurt",  "bread",   "juice",  "coffee",
+                           "tea",       "pasta",  "rice", "chips",   "cookies", "cereal", "butter",
+                           "water",     "sauce",  "soup", "chicken", "salad",   "cream"},
+                          false, state.range(0) != 0));
+}
+BENCHMARK(BM_Mix_PopularWords)->ArgName("refined")->DenseRange(0, 1)->Iterations(600);
+// Two and three words.
+void BM_Mix_MultiWord(benchmark::State& state) {
+  RunRequests(state, MixRequests({"peanut butter", "olive oil", "orange juice", "dark chocolate",
+                                  "greek yogurt", "whole wheat bread", "green tea", "tomato sauce",
+                                  "vanilla ice cream", "chicken noodle soup", "almond milk",
+                                  "organic peanut butter"},
+                                 false, state.range(0) != 0));
+}
+BENCHMARK(BM_Mix_MultiWord)->ArgName("refined")->DenseRange(0, 1)->Iterations(600);
+// Misspelled variants of the same kind of queries.
+void BM_Mix_Misspelled(benchmark::State& state) {
+  RunRequests(state, MixRequests({"chocolte", "choclate chip", "peanutt buter", "strawbery jam",
+                                  "yoghourt", "biscuts", "cheesse", "tomatoe sauce", "vanila",
+                                  "almnds", "cerael", "orgnic juice"},
+                                 false, state.range(0) != 0));
+}
+BENCHMARK(BM_Mix_Misspelled)->ArgName("refined")->DenseRange(0, 1)->Iterations(600);
+// Search-as-you-type: every prefix of 1-6 letters of a few words, some
+// after a complete first word.
+void BM_Mix_Prefixes(benchmark::State& state) {
+  RunRequests(state, MixRequests({"c",           "ch",     "cho",      "choc",      "choco",
+                                  "chocol",      "p",      "pe",       "pea",       "pean",
+                                  "peanu",       "peanut", "peanut b", "peanut bu", "peanut but",
+                                  "peanut butt", "s",      "st",       "str",       "stra",
+                                  "straw",       "strawb", "olive o",  "olive oi"},
+                                 true, state.range(0) != 0));
+}
+BENCHMARK(BM_Mix_Prefixes)->ArgName("refined")->DenseRange(0, 1)->Iterations(720);
+// Queries that find nothing: the time includes "did you mean".
+void BM_Mix_ZeroHits(benchmark::State& state) {
+  RunRequests(state, MixRequests({"laptop", "kindle", "soundbar", "samsung tv", "xqzt", "mattress",
+                                  "guitar strings"},
+                                 false, state.range(0) != 0));
+}
+BENCHMARK(BM_Mix_ZeroHits)->ArgName("refined")->DenseRange(0, 1)->Iterations(350);
 
 }  // namespace
 }  // namespace libsearch

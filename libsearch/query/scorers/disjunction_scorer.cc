@@ -13,17 +13,16 @@ DisjunctionScorer::DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     }
     terms_.push_back(static_cast<TermScorer*>(c.get()));
   }
-  if (terms_.empty()) {
-    UpdateOf(children_);
-  } else {
-    UpdateOf(terms_);
-  }
+  docs_.reserve(children_.size());
+  for (auto& c : children_) docs_.push_back(c->doc());
+  Update();
 }
 
 std::vector<std::unique_ptr<Scorer>> DisjunctionScorer::TakeClauses() {
   std::vector<std::unique_ptr<Scorer>> taken = std::move(children_);
   children_.clear();
   terms_.clear();
+  docs_.clear();
   doc_ = kNoMoreDocs;
   return taken;
 }

@@ -64,37 +64,42 @@ class DisjunctionScorer final : public Scorer {
   void Exhaust() { doc_ = kNoMoreDocs; }
 
  private:
-  template <typename Kids>
-  uint32_t UpdateOf(const Kids& kids) {
+  // The loops read each child's doc from docs_ (kept in step with the child:
+  // only these loops move a child while the union is live; strategies that
+  // move children themselves exhaust the union), so a step over many
+  // clauses, most of them elsewhere (a word's typo expansions), scans one
+  // array instead of calling every child.
+  uint32_t Update() {
     doc_ = kNoMoreDocs;
-    for (auto& c : kids) doc_ = std::min(doc_, c->doc());
+    for (const uint32_t d : docs_) doc_ = std::min(doc_, d);
     return doc_;
   }
   template <typename Kids>
   uint32_t NextOf(Kids& kids) {
-    for (auto& c : kids) {
-      if (c->doc() == doc_) c->Next();
+    for (size_t i = 0; i < docs_.size(); ++i) {
+      if (docs_[i] == doc_) docs_[i] = kids[i]->Next();
     }
-    return UpdateOf(kids);
+    return Update();
   }
   template <typename Kids>
   uint32_t AdvanceOf(Kids& kids, uint32_t t) {
-    for (auto& c : kids) {
-      if (c->doc() < t) c->Advance(t);
+    for (size_t i = 0; i < docs_.size(); ++i) {
+      if (docs_[i] < t) docs_[i] = kids[i]->Advance(t);
     }
-    return UpdateOf(kids);
+    return Update();
   }
   template <typename Kids>
   float ScoreOf(Kids& kids) {
     double sum = 0;
-    for (auto& c : kids) {
-      if (c->doc() == doc_) sum += c->Score();
+    for (size_t i = 0; i < docs_.size(); ++i) {
+      if (docs_[i] == doc_) sum += kids[i]->Score();
     }
     return static_cast<float>(sum);
   }
 
   std::vector<std::unique_ptr<Scorer>> children_;
   std::vector<TermScorer*> terms_;  // children_ as terms, or empty.
+  std::vector<uint32_t> docs_;      // Per child: its doc().
   uint32_t doc_ = kNoMoreDocs;
 };
 
