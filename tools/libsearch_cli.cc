@@ -169,9 +169,11 @@ void AddRequestFlags(CLI::App* cmd, SearchFlags* flags) {
       ->check(CLI::IsMember({"simple", "full"}));
   cmd->add_option_function<std::string>(
          "--field-scoring", [keys](const std::string& v) { (*keys)["field_scoring"] = v; },
-         "A word over several text fields: bm25f (scored as one field, the default) | "
-         "per_field (a BM25 per field, summed)")
-      ->check(CLI::IsMember({"bm25f", "per_field"}));
+         "A word over several text fields: bm25f (scored as one field, each field's length "
+         "normalised on its own; the default) | bm25f_combined_length (one length: the "
+         "fields' boosted lengths summed, as Lucene's CombinedFieldQuery) | per_field (a BM25 "
+         "per field, summed)")
+      ->check(CLI::IsMember({"bm25f", "bm25f_combined_length", "per_field"}));
   cmd->add_option_function<uint32_t>(
       "--max-expansions", [keys](const uint32_t& v) { (*keys)["max_expansions"] = v; },
       "Prefix and typo expansions per word (default 50)");

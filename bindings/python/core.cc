@@ -342,6 +342,7 @@ void BindRequest(py::module_& m) {
       .value("FULL", libsearch::QuerySyntax::kFull);
   py::enum_<libsearch::FieldScoring>(m, "FieldScoring")
       .value("BM25F", libsearch::FieldScoring::kBm25f)
+      .value("BM25F_COMBINED_LENGTH", libsearch::FieldScoring::kBm25fCombinedLength)
       .value("PER_FIELD", libsearch::FieldScoring::kPerField);
 
   const Range range;

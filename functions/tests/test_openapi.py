@@ -201,6 +201,7 @@ EVERY_KEY_REQUESTS: List[Dict[str, Any]] = [
     {"query": "(tea OR coffee) -green", "syntax": "full", "max_expansions": 1000, "k": 2},
     {"query": "peanut butter", "field_scoring": "per_field", "k": 2},
     {"query": "peanut butter", "field_scoring": "bm25f", "k": 2},
+    {"query": "peanut butter", "field_scoring": "bm25f_combined_length", "k": 2},
     {"query": "tea \"unclosed (paren", "syntax": "simple", "k": 2},
     {"query": "x" * 2048, "k": 1},
     {"k": 1000, "offset": 9000, "include_docs": False},

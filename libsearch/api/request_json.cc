@@ -1,10 +1,12 @@
 // The JSON request model (libsearch/json.h): request objects, facet and sort
 // specs. Every surface parses requests here, so a key means the same thing,
 // and fails with the same message, everywhere.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -337,8 +339,17 @@ Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchReque
     req->max_expansions = static_cast<uint32_t>(n);
   }
   if (auto it = body.find("field_scoring"); it != body.end()) {
-    LIBSEARCH_RETURN_IF_ERROR(OneOf(*it, "field_scoring", "bm25f", "per_field", &b));
-    req->field_scoring = b ? FieldScoring::kBm25f : FieldScoring::kPerField;
+    constexpr std::pair<std::string_view, FieldScoring> kScorings[] = {
+        {"bm25f", FieldScoring::kBm25f},
+        {"bm25f_combined_length", FieldScoring::kBm25fCombinedLength},
+        {"per_field", FieldScoring::kPerField}};
+    const auto found = std::find_if(std::begin(kScorings), std::end(kScorings), [&](const auto& s) {
+      return it->is_string() && it->get<std::string>() == s.first;
+    });
+    if (found == std::end(kScorings)) {
+      return Invalid("field_scoring must be \"bm25f\", \"bm25f_combined_length\" or \"per_field\"");
+    }
+    req->field_scoring = found->second;
   }
   return Status::Ok();
 }

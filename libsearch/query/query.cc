@@ -428,6 +428,7 @@ class Parser {
         if (leaf) group->should.push_back(std::move(leaf));
       }
       group->combine_fields = options_.combine_fields;  // One word, its alternatives blended.
+      group->combined_length = options_.combined_length;
       return Simplify(std::move(group));
     }
     return std::unique_ptr<Query>();
@@ -611,7 +612,10 @@ class Parser {
       (void)phrase;  // A one-term phrase is a term; several terms are a phrase.
       add(std::move(leaf));
     }
-    if (group != nullptr) group->combine_fields = options_.combine_fields;
+    if (group != nullptr) {
+      group->combine_fields = options_.combine_fields;
+      group->combined_length = options_.combined_length;
+    }
     return group != nullptr ? Simplify(std::move(group)) : std::move(first);
   }
 

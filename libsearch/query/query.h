@@ -47,6 +47,9 @@ struct Query {
   // Its term clauses on text fields are scored together as one field
   // (BM25F, CombinedTermScorer) instead of summing a BM25 per field.
   bool combine_fields = false;
+  // With combine_fields: normalised by the document's summed boosted field
+  // lengths instead of each field's own (ParseOptions::combined_length).
+  bool combined_length = false;
 
   // kRange: docs whose numeric `field` value v satisfies lo <(=) v <(=) hi.
   // Open ends are +-infinity. Ranges match without scoring (score 0).
@@ -94,6 +97,9 @@ struct ParseOptions {
   // sets Query::combine_fields on each word's OR over fields and on each
   // OR of synonym alternatives.
   bool combine_fields = false;
+  // With combine_fields: one length per document, the fields' boosted
+  // lengths summed (FieldScoring::kBm25fCombinedLength), on those nodes.
+  bool combined_length = false;
   // Search-as-you-type: the last word, if the query does not end in a space,
   // matches as a prefix.
   bool prefix_last = false;

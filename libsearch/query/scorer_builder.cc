@@ -281,6 +281,32 @@ bool Combinable(const Query& c, const Schema& schema) {
          schema.fields()[c.field].type == FieldType::kText;
 }
 
+// FieldScoring::kBm25fCombinedLength: the word's fields, each once with its
+// boost, and the norm table over the average summed boosted length, taken
+// as Lucene's CombinedFieldQuery does: the boosted sums of the fields'
+// total term frequencies over the largest field doc count.
+std::unique_ptr<CombinedTermScorer::CombinedLength> MakeCombinedLength(
+    const std::vector<const Query*>& leaves, uint64_t doc_count, ScorerContext* ctx) {
+  auto length = std::make_unique<CombinedTermScorer::CombinedLength>();
+  const CollectionStats* stats = ctx->stats();
+  double sum_total_tf = 0;
+  std::vector<uint32_t> seen;
+  for (const Query* leaf : leaves) {
+    if (std::find(seen.begin(), seen.end(), leaf->field) != seen.end()) continue;
+    seen.push_back(leaf->field);
+    const FieldReader* field = ctx->reader()->field(leaf->field);
+    length->fields.push_back({field, leaf->boost});
+    const uint64_t field_tf = stats != nullptr   ? stats->FieldSumTotalTf(leaf->field)
+                              : field != nullptr ? field->stats.sum_total_tf
+                                                 : 0;
+    sum_total_tf += static_cast<double>(leaf->boost) * static_cast<double>(field_tf);
+  }
+  const float avg =
+      doc_count == 0 ? 1.0f : static_cast<float>(sum_total_tf / static_cast<double>(doc_count));
+  length->table = MakeNormInverseTable(ctx->params(), avg > 0 ? avg : 1.0f);
+  return length;
+}
+
 // A word over several text fields (Query::combine_fields), BM25F. The
 // word's own terms, in every field and every synonym alternative (a nested
 // combine_fields group), become one CombinedTermScorer: a document's
@@ -377,6 +403,8 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     }
     if (field != nullptr) AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
   }
+  const std::unique_ptr<CombinedTermScorer::CombinedLength> length =
+      q.combined_length ? MakeCombinedLength(leaves, doc_count, ctx) : nullptr;
   for (const Group& g : groups) {
     if (g.matches.empty()) continue;  // Only in other segments.
     // The largest over the word's fields and the group's terms, picked in
@@ -400,8 +428,9 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
       parts.push_back({ctx->NewCursor(*m.field, m.field->Term(m.ord)), m.field,
                        ctx->NormTable(*m.field), m.leaf->boost});
     }
-    clauses.push_back(
-        std::make_unique<CombinedTermScorer>(std::move(parts), g.factor * Bm25Idf(df, doc_count)));
+    clauses.push_back(std::make_unique<CombinedTermScorer>(
+        std::move(parts), g.factor * Bm25Idf(df, doc_count),
+        length ? std::make_unique<CombinedTermScorer::CombinedLength>(*length) : nullptr));
   }
   for (auto& p : prefix_clauses) clauses.push_back(std::move(p));
   if (clauses.empty()) return std::make_unique<EmptyScorer>();

@@ -47,7 +47,8 @@ Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
   ParseOptions po;
   po.prefix_last = req.prefix_last;
   po.typos = req.typos;
-  po.combine_fields = req.field_scoring == FieldScoring::kBm25f;
+  po.combine_fields = req.field_scoring != FieldScoring::kPerField;
+  po.combined_length = req.field_scoring == FieldScoring::kBm25fCombinedLength;
   po.max_expansions = req.max_expansions;
   po.surface_analyzers = surface_analyzers_;
   po.syntax = req.syntax;

@@ -63,6 +63,31 @@ float Bm25f(const std::vector<OracleField>& fields, const std::string& term, int
   return w - w / (1.0f + x);
 }
 
+// BM25F with one length per doc (Lucene's CombinedFieldQuery), written out:
+// tf and length are the boosted sums over the fields, the length coded as a
+// norm, the average the boosted sum of the fields' total lengths over the
+// largest field doc count.
+float Bm25fCombinedLength(const std::vector<OracleField>& fields, const std::string& term, int d) {
+  float tf = 0, len = 0;
+  double df = 0, doc_count = 0, sum_tf = 0;
+  for (const OracleField& f : fields) {
+    doc_count = std::max(doc_count, static_cast<double>(f.doc_count));
+    sum_tf += static_cast<double>(f.boost) * static_cast<double>(f.sum_tf);
+    auto it = f.df.find(term);
+    if (it != f.df.end()) df = std::max(df, static_cast<double>(it->second));
+    len +=
+        f.boost * static_cast<float>(internal::NormToLength(internal::LengthToNorm(f.lengths[d])));
+    auto found = f.docs[d].find(term);
+    if (found != f.docs[d].end()) tf += f.boost * static_cast<float>(found->second.size());
+  }
+  const float avg = static_cast<float>(sum_tf / doc_count);
+  const float coded = static_cast<float>(
+      internal::NormToLength(internal::LengthToNorm(static_cast<uint32_t>(std::lround(len)))));
+  const float norm_inv = 1.0f / (1.2f * ((1 - 0.75f) + 0.75f * coded / avg));
+  const float w = static_cast<float>(std::log(1 + (doc_count - df + 0.5) / (df + 0.5)));
+  return w - w / (1.0f + tf * norm_inv);
+}
+
 float Idf(const OracleField& f, const std::string& term) {
   auto it = f.df.find(term);
   const double n = it == f.df.end() ? 0 : it->second;
@@ -138,13 +163,17 @@ class SearchOracleTest : public ::testing::Test {
   // Score of a term or phrase (terms) in one doc across both fields, as
   // libsearch sums them: per-field float scores, summed in double, to float.
   // Returns false if it matches in no field.
-  // With `bm25f`, a single term in both fields scores as BM25F.
+  // Under BM25F (`scoring` other than kPerField) a single term in both
+  // fields scores as BM25F.
   static bool LeafScore(const std::vector<std::string>& terms, int d, float* score,
-                        bool title_only = false, bool bm25f = false) {
-    if (bm25f && !title_only && terms.size() == 1) {
+                        bool title_only = false, FieldScoring scoring = FieldScoring::kPerField) {
+    if (scoring != FieldScoring::kPerField && !title_only && terms.size() == 1) {
       bool any = false;
       for (const OracleField& f : *fields_) any = any || f.docs[d].count(terms[0]) > 0;
-      if (any) *score = Bm25f(*fields_, terms[0], d);
+      if (any) {
+        *score = scoring == FieldScoring::kBm25f ? Bm25f(*fields_, terms[0], d)
+                                                 : Bm25fCombinedLength(*fields_, terms[0], d);
+      }
       return any;
     }
     double sum = 0;
@@ -259,9 +288,10 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
     req.k = std::vector<size_t>{1, 10, 50, 200}[rng() % 4];
     req.include_docs = false;
     req.total_hits_threshold = SearchRequest::kExactTotal;
-    // Every kind of query in both scorings of words over the two fields.
-    const bool bm25f = (qi / 5) % 2 == 0;
-    req.field_scoring = bm25f ? FieldScoring::kBm25f : FieldScoring::kPerField;
+    // Every kind of query in each scoring of words over the two fields.
+    req.field_scoring =
+        std::vector<FieldScoring>{FieldScoring::kBm25f, FieldScoring::kBm25fCombinedLength,
+                                  FieldScoring::kPerField}[(qi / 5) % 3];
 
     std::vector<Expected> expected;
     for (int d = 0; d < kNumDocs; ++d) {
@@ -269,7 +299,7 @@ TEST_F(SearchOracleTest, RandomQueriesMatchBruteForce) {
       int matched = 0;
       for (const auto& leaf : leaves) {
         float s;
-        if (LeafScore(leaf, d, &s, !req.fields.empty(), bm25f)) {
+        if (LeafScore(leaf, d, &s, !req.fields.empty(), req.field_scoring)) {
           sum += s;
           ++matched;
         }
@@ -502,6 +532,8 @@ void ExpectPrunedEqualsExhaustive(const Index& index, const std::vector<std::str
     req.default_operator = kind == 1 || phrase ? Operator::kAnd : Operator::kOr;
     // Every other query in one field: flat unions of terms (bulk MaxScore).
     if (!one_field.empty() && qi % 10 >= 5) req.fields = {one_field};
+    // Words over several fields: BM25F, in both length modes.
+    if (qi % 3 == 2) req.field_scoring = FieldScoring::kBm25fCombinedLength;
     req.k = std::vector<size_t>{1, 10, 100}[rng() % 3];
     req.include_docs = false;
     req.total_hits_threshold = SearchRequest::kExactTotal;

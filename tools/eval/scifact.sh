@@ -15,6 +15,8 @@
 #   split  title and text as two text fields, boost 1 each (like BEIR's
 #          Elasticsearch run and Anserini "multifield"), scored by BM25F
 #   split-perfield  the same, a BM25 per field summed (--field-scoring per_field)
+#   split-combined  the same, BM25F with one summed length per document
+#          (--field-scoring bm25f_combined_length, Lucene's CombinedFieldQuery)
 #   flat   one text field body = title + " " + text (like Anserini "flat")
 #
 # Query sanitising. SciFact claims are natural language, but some characters
@@ -124,14 +126,15 @@ JSON
 }
 
 declare -a summary
-for layout in split split-perfield flat; do
+for layout in split split-perfield split-combined flat; do
   for stop in false true; do
     name=$layout-stop$stop
-    # The split corpus is scored two ways: BM25F (the default) and a BM25
-    # per field, summed (--field-scoring per_field).
-    corpus=${layout%-perfield}
+    # The split corpus is scored three ways: BM25F (the default), BM25F
+    # with one summed length, and a BM25 per field, summed.
+    corpus=${layout%-*}
     scoring=bm25f
     [[ $layout == split-perfield ]] && scoring=per_field
+    [[ $layout == split-combined ]] && scoring=bm25f_combined_length
     schema "$corpus" "$stop" > "$OUT/schema-$name.json"
     "$LIBSEARCH" index --schema "$OUT/schema-$name.json" --input "$OUT/corpus-$corpus.jsonl" \
       --output "$OUT/$name.idx" > /dev/null

@@ -196,6 +196,7 @@ class QuerySyntax:
 
 class FieldScoring:
     BM25F: FieldScoring
+    BM25F_COMBINED_LENGTH: FieldScoring
     PER_FIELD: FieldScoring
 
 class JsonReply:

@@ -176,7 +176,11 @@ class Index:
             retrieve: With ``include_docs``, return only these stored fields.
             field_scoring: ``"bm25f"`` (a word over several text fields
                 scores as one field, boosts weighing each field's term
-                frequency) or ``"per_field"`` (a BM25 per field, summed).
+                frequency, each field's length normalised on its own),
+                ``"bm25f_combined_length"`` (the same with one length per
+                document: the fields' boosted lengths summed, as Lucene's
+                CombinedFieldQuery) or ``"per_field"`` (a BM25 per field,
+                summed).
 
         Raises:
             InvalidArgument: A filter syntax error (with the byte position),

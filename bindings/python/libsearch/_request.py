@@ -150,7 +150,11 @@ THRESHOLD: Optional[int] = DEFAULTS["total_hits_threshold"]
 _OPERATORS = {"and": _core.Operator.AND, "or": _core.Operator.OR}
 _E = TypeVar("_E")
 _SYNTAX = {"simple": _core.QuerySyntax.SIMPLE, "full": _core.QuerySyntax.FULL}
-_FIELD_SCORING = {"bm25f": _core.FieldScoring.BM25F, "per_field": _core.FieldScoring.PER_FIELD}
+_FIELD_SCORING = {
+    "bm25f": _core.FieldScoring.BM25F,
+    "bm25f_combined_length": _core.FieldScoring.BM25F_COMBINED_LENGTH,
+    "per_field": _core.FieldScoring.PER_FIELD,
+}
 _INF = float("inf")
 
 
@@ -251,7 +255,8 @@ def _one_of(key: str, value: Any, choices: Dict[str, _E]) -> _E:
     try:
         return choices[value]
     except (KeyError, TypeError):
-        allowed = " or ".join(repr(c) for c in choices)
+        names = [repr(c) for c in choices]
+        allowed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
         raise InvalidArgument(f"{key} must be {allowed}, got {value!r}") from None
 
 

@@ -44,7 +44,12 @@ def test_field_scoring_switches_between_bm25f_and_per_field(index: libsearch.Ind
     # sums well above BM25F's, which saturates each word once (<= its idf).
     assert per_field[0].score > 2 * bm25f[0].score
     assert index.search("peanut butter", k=20, field_scoring="bm25f").ids == bm25f.ids
-    with pytest.raises(libsearch.InvalidArgument, match="field_scoring must be 'bm25f' or 'per_field'"):
+    # One summed length per product: the same matches, other scores.
+    combined = index.search("peanut butter", k=20, field_scoring="bm25f_combined_length")
+    assert combined.total == 97
+    assert [h.score for h in combined] != [h.score for h in bm25f]
+    with pytest.raises(libsearch.InvalidArgument,
+                       match="field_scoring must be 'bm25f', 'bm25f_combined_length' or 'per_field'"):
         index.search("peanut butter", field_scoring="dismax")
 
 

@@ -84,7 +84,15 @@ enum class FieldScoring {
   // Lucene's CombinedFieldQuery). idf from the largest document frequency
   // over the fields. A word in the name and the description thus counts
   // about as much as a word said twice, not as two separate matches.
+  // Each field keeps its own length normalisation, so a long field (an
+  // ingredients list) does not push down a match in a short one (a name).
   kBm25f,
+  // BM25F with one length per document: the fields' lengths, weighted by
+  // their boosts, are summed and normalised by the same sum's average, as
+  // Lucene's CombinedFieldQuery and Elasticsearch's combined_fields do.
+  // With boosts 1 it scores as if the fields were one field holding all
+  // their text; suits fields of one kind (a title and its article).
+  kBm25fCombinedLength,
   // A BM25 score per field (boost x idf x saturated tf), summed: Lucene's
   // and Elasticsearch's multi_match "most_fields".
   kPerField,

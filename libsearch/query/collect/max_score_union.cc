@@ -269,15 +269,12 @@ void BulkCollect(SmallVec<BulkClause>& terms, size_t n, TopK* top, uint64_t coun
         uint64_t* const xbits_p = xbits.data();
         uint64_t xtouched = 0;
         for (const CombinedTermScorer::Part& part : c->parts()) {
-          const float boost = part.boost;
-          const NormInverseTable& table = *part.table;
-          const FieldReader& field = *part.field;
           for_each_block(part.cursor, [&](const uint32_t* docs, const uint32_t* tfs, uint32_t from,
                                           uint32_t end) {
             uint64_t words = 0;
             for (uint32_t p = from; p < end; ++p) {
               const uint32_t i = docs[p] - lo;
-              x_p[i] += CombinedTermScorer::Share(boost, tfs[p], table[field.norm(docs[p])]);
+              x_p[i] += c->PartShare(part, tfs[p], docs[p]);
               xbits_p[i >> 6] |= uint64_t{1} << (i & 63);
               words |= uint64_t{1} << (i >> 6);
             }
@@ -290,7 +287,7 @@ void BulkCollect(SmallVec<BulkClause>& terms, size_t n, TopK* top, uint64_t coun
           const uint32_t w = static_cast<uint32_t>(__builtin_ctzll(xtouched));
           for (uint64_t m = xbits_p[w]; m != 0; m &= m - 1) {
             const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
-            acc_p[i] += c->Saturate(x_p[i]);
+            acc_p[i] += c->ScoreOfSum(x_p[i], lo + i);
             x_p[i] = 0;
           }
           bits_p[w] |= xbits_p[w];

@@ -5,8 +5,12 @@
 
 namespace libsearch::internal {
 
-CombinedTermScorer::CombinedTermScorer(std::vector<Part> parts, float weight)
-    : parts_(std::move(parts)), single_max_(parts_.size(), -1.0f), weight_(weight) {
+CombinedTermScorer::CombinedTermScorer(std::vector<Part> parts, float weight,
+                                       std::unique_ptr<CombinedLength> length)
+    : parts_(std::move(parts)),
+      length_(std::move(length)),
+      single_max_(parts_.size(), -1.0f),
+      weight_(weight) {
   for (const Part& p : parts_) doc_ = std::min(doc_, p.cursor->doc());
 }
 
@@ -33,13 +37,57 @@ uint32_t CombinedTermScorer::Advance(uint32_t target) {
 }
 
 float CombinedTermScorer::Score() {
-  float x = 0;
-  for (Part& p : parts_) {
-    if (p.cursor->doc() == doc_) {
-      x += Share(p.boost, p.cursor->freq(), (*p.table)[p.field->norm(doc_)]);
-    }
+  float sum = 0;
+  for (const Part& p : parts_) {
+    if (p.cursor->doc() == doc_) sum += PartShare(p, p.cursor->freq(), doc_);
   }
-  return Saturate(x);
+  return ScoreOfSum(sum, doc_);
+}
+
+uint8_t CombinedTermScorer::LengthCode(uint32_t doc) const {
+  float len = 0;
+  for (const CombinedLength::Field& f : length_->fields) {
+    if (f.field != nullptr) len += f.boost * static_cast<float>(NormToLength(f.field->norm(doc)));
+  }
+  return LengthToNorm(static_cast<uint32_t>(std::lround(len)));
+}
+
+template <typename ForEach>
+float CombinedTermScorer::LengthBound(ForEach&& for_each) {
+  float tf_sum = 0;
+  float min_len = INFINITY;
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    const Part& p = parts_[i];
+    uint32_t max_tf = 0;
+    uint8_t min_norm = 255;
+    bool seen = false;
+    auto take = [&](uint32_t tf, uint8_t norm) {
+      max_tf = std::max(max_tf, tf);
+      min_norm = std::min(min_norm, norm);
+      seen = true;
+    };
+    if (!for_each(p, take)) continue;  // An exhausted part.
+    if (!p.cursor->has_block_entries()) {
+      if (single_tf_norm_.empty()) single_tf_norm_.assign(parts_.size(), {0, 0});
+      auto& [tf, norm] = single_tf_norm_[i];
+      if (tf == 0) {  // Once per part: its one block's largest tf and smallest norm.
+        const uint32_t *docs, *tfs;
+        const uint32_t n = p.cursor->SingleBlock(&docs, &tfs);
+        norm = 255;
+        for (uint32_t j = 0; j < n; ++j) {
+          tf = std::max(tf, tfs[j]);
+          norm = std::min(norm, p.field->norm(docs[j]));
+        }
+      }
+      if (tf > 0) take(tf, norm);
+    }
+    if (!seen) continue;
+    tf_sum += p.boost * static_cast<float>(max_tf);
+    min_len = std::min(min_len, p.boost * static_cast<float>(NormToLength(min_norm)));
+  }
+  if (!(min_len < INFINITY)) return 0;
+  return Saturate(tf_sum *
+                  length_->table[LengthToNorm(static_cast<uint32_t>(std::lround(min_len)))]);
 }
 
 void CombinedTermScorer::Sync() {
@@ -54,6 +102,12 @@ uint32_t CombinedTermScorer::ShallowLastDoc(uint64_t ahead) const {
 }
 
 float CombinedTermScorer::MinScore() const {
+  if (length_ != nullptr) {
+    float boost = INFINITY;
+    for (const Part& p : parts_) boost = std::min(boost, p.boost);
+    const float ni = *std::min_element(length_->table.begin(), length_->table.end());
+    return Saturate(boost * ni);
+  }
   float x = INFINITY;
   for (const Part& p : parts_) {
     const FieldPostingsView& view = p.field->postings;
@@ -85,6 +139,12 @@ float CombinedTermScorer::SingleBlockMax(size_t i) {
 
 float CombinedTermScorer::MaxScore() {
   if (max_score_ >= 0) return max_score_;
+  if (length_ != nullptr) {
+    return max_score_ = LengthBound([](const Part& p, auto& take) {
+             p.cursor->ForEachBlock(take);
+             return true;
+           });
+  }
   float x = 0;
   for (size_t i = 0; i < parts_.size(); ++i) {
     const Part& p = parts_[i];
@@ -104,6 +164,13 @@ uint32_t CombinedTermScorer::ShallowAdvance(uint32_t target) {
 }
 
 float CombinedTermScorer::GetMaxScore(uint32_t up_to) {
+  if (length_ != nullptr) {
+    return LengthBound([up_to](const Part& p, auto& take) {
+      if (p.cursor->doc() == kNoMoreDocs) return false;
+      p.cursor->ForEachBlockBound(up_to, take);
+      return true;
+    });
+  }
   float x = 0;
   for (size_t i = 0; i < parts_.size(); ++i) {
     const Part& p = parts_[i];

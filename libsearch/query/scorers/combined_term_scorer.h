@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "index/bm25.h"
@@ -23,6 +25,14 @@ namespace libsearch::internal {
 //
 // Bounds: tf * normInverse is largest at a block's (max_tf, min_norm); the
 // same float operations in the same order keep every bound >= Score().
+//
+// With a CombinedLength (Lucene's CombinedFieldQuery) the document has one
+// length instead: L = sum_f boost_f * len_f over all the word's fields,
+// rounded and coded as a field norm is, and
+//   x = (sum_f boost_f * tf_f) * normInverse[code(L)]
+// with normInverse over the average of L. A doc matching part p has
+// L >= boost_p * len_p, so a block's bound takes the smallest such product
+// over the parts' (min_norm)s with the sum of their (max_tf)s.
 class CombinedTermScorer final : public Scorer {
  public:
   // One field's postings of the word (the field's own term: fields may
@@ -33,8 +43,18 @@ class CombinedTermScorer final : public Scorer {
     const NormInverseTable* table;
     float boost;  // The field's boost, applied to its term frequency.
   };
+  // One length per document (FieldScoring::kBm25fCombinedLength).
+  struct CombinedLength {
+    struct Field {
+      const FieldReader* field;  // Null: the field has no docs in this file.
+      float boost;
+    };
+    std::vector<Field> fields;  // Every field of the word, once.
+    NormInverseTable table;     // Over the average summed length.
+  };
   // REQUIRES: parts non-empty.
-  CombinedTermScorer(std::vector<Part> parts, float weight);
+  CombinedTermScorer(std::vector<Part> parts, float weight,
+                     std::unique_ptr<CombinedLength> length = nullptr);
 
   ScorerFamily family() const override { return ScorerFamily::kCombined; }
   uint32_t doc() const override { return doc_; }
@@ -51,15 +71,18 @@ class CombinedTermScorer final : public Scorer {
   void Exhaust() { doc_ = kNoMoreDocs; }
 
   // --- For bulk collection (max_score_union.cc), which sums a doc's shares
-  // part by part in parts() order into a float starting at 0, then
-  // saturates: the same float operations as Score().
-  // One part's share of x for a doc with term frequency tf and the part's
-  // normInverse.
-  static float Share(float boost, uint32_t tf, float norm_inverse) {
-    return boost * (static_cast<float>(tf) * norm_inverse);
+  // part by part in parts() order into a float starting at 0, then calls
+  // ScoreOfSum: the same float operations as Score().
+  // Part p's share for `doc`, where p has term frequency tf.
+  float PartShare(const Part& p, uint32_t tf, uint32_t doc) const {
+    if (length_ != nullptr) return p.boost * static_cast<float>(tf);
+    return Share(p.boost, tf, (*p.table)[p.field->norm(doc)]);
   }
-  // The score of a doc whose shares sum to x.
-  float Saturate(float x) const { return weight_ - weight_ / (1.0f + x); }
+  // The score of `doc` whose parts' shares sum to `sum`.
+  float ScoreOfSum(float sum, uint32_t doc) const {
+    if (length_ == nullptr) return Saturate(sum);
+    return Saturate(sum * length_->table[LengthCode(doc)]);
+  }
   // Re-reads doc() from the parts' cursors after a strategy moved them.
   void Sync();
   // The earliest of the parts' ShallowLastDoc(ahead).
@@ -69,12 +92,26 @@ class CombinedTermScorer final : public Scorer {
   float MinScore() const;
 
  private:
+  static float Share(float boost, uint32_t tf, float norm_inverse) {
+    return boost * (static_cast<float>(tf) * norm_inverse);
+  }
+  float Saturate(float x) const { return weight_ - weight_ / (1.0f + x); }
+  // The norm code of doc's summed boosted length (CombinedLength).
+  uint8_t LengthCode(uint32_t doc) const;
   // The largest tf * normInverse of a one-block term (no block entries),
   // computed once per part; 0 for parts with block entries.
   float SingleBlockMax(size_t i);
+  // Combined length: a bound from each live part's (largest tf, smallest
+  // norm) over the blocks `for_each(part, f)` visits.
+  template <typename ForEach>
+  float LengthBound(ForEach&& for_each);
 
   std::vector<Part> parts_;
-  std::vector<float> single_max_;  // Per part; < 0 until computed.
+  std::unique_ptr<CombinedLength> length_;  // Null: per-field lengths.
+  std::vector<float> single_max_;           // Per part; < 0 until computed.
+  // Combined length, per part without block entries: its (largest tf,
+  // smallest norm); tf 0 until computed. Empty until first needed.
+  std::vector<std::pair<uint32_t, uint8_t>> single_tf_norm_;
   float weight_;
   uint32_t doc_ = kNoMoreDocs;
   float max_score_ = -1;
