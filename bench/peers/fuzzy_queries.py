@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes bench/peers/fuzzy-queries.tsv: misspelled product words for the
-fuzzy mode of bench/peers (fuzzy.py), on the `off` corpus.
+fuzzy mode of bench/peers (fuzzy.py), on the `off` corpus, and
+fuzzy-warmup.tsv: more of the same from other words, to warm the engines on.
 
-    python3 bench/peers/fuzzy_queries.py [--out bench/peers/fuzzy-queries.tsv]
+    python3 bench/peers/fuzzy_queries.py [--out-dir bench/peers]
 
 Lines are `query<TAB>intended<TAB>kind`: the misspelled query, the correctly
 spelled words it came from, and `issue` (issue 16's examples), `word` (one
@@ -18,7 +19,11 @@ from the product names of products.tsv.zst, normalised as peers.py does:
     first-letter typo double, so such a query would test that rule rather
     than the speed); the result must be within libsearch's budget for its
     own length (typo_budget) and not a product-name word of 3+ products.
-Seeded (SEED), so the same data gives the same file; the file is committed.
+The warm-up set (the same counts, drawn after the main set from the words and
+pairs it did not take) lets fuzzy.py warm every engine without showing it the
+timed words: libsearch memoises each word's dictionary walk (TypoCache), so
+the first timed pass measures words it has not seen.
+Seeded (SEED), so the same data gives the same files; they are committed.
 """
 
 import argparse
@@ -78,7 +83,7 @@ def misspell(word, rng, name_df):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.join(HERE, "fuzzy-queries.tsv"))
+    ap.add_argument("--out-dir", default=HERE)
     args = ap.parse_args()
     name_df, pair_df = collections.Counter(), collections.Counter()
     p = subprocess.Popen(["zstd", "-dc", OFF_TSV], stdout=subprocess.PIPE)
@@ -99,25 +104,36 @@ def main():
 
     rng = random.Random(SEED)
     top_words = [w for w, _ in name_df.most_common() if plain(w, 5)][:TOP_WORDS]
-    words = rng.sample(top_words, N_WORDS)
     top_pairs = [ab for ab, _ in pair_df.most_common()
                  if ab[0] != ab[1] and plain(ab[0], 3) and plain(ab[1], 3)
                  and max(len(ab[0]), len(ab[1])) >= 5][:TOP_PAIRS]
+
+    def draw(words, pairs):
+        rows = [(misspell(w, rng, name_df), w, "word") for w in words]
+        for a, b in pairs:
+            # One word misspelled (a random one of those with a budget), or both.
+            can = [w for w in (a, b) if len(w) >= 5]
+            hit = set(can) if len(can) == 2 and rng.random() < 0.3 else {rng.choice(can)}
+            q = " ".join(misspell(w, rng, name_df) if w in hit else w for w in (a, b))
+            rows.append((q, a + " " + b, "pair"))
+        return rows
+
+    words = rng.sample(top_words, N_WORDS)
     pairs = rng.sample(top_pairs, N_PAIRS)
-    rows = [(q, i, "issue") for q, i in zip(ISSUE, ISSUE_INTENDED)]
-    rows += [(misspell(w, rng, name_df), w, "word") for w in words]
-    for a, b in pairs:
-        # One word misspelled (a random one of those with a budget), or both.
-        can = [w for w in (a, b) if len(w) >= 5]
-        hit = set(can) if len(can) == 2 and rng.random() < 0.3 else {rng.choice(can)}
-        q = " ".join(misspell(w, rng, name_df) if w in hit else w for w in (a, b))
-        rows.append((q, a + " " + b, "pair"))
-    with open(args.out, "w") as f:
-        f.write("# bench/peers/fuzzy_queries.py (seed %d) from the Open Food Facts product names; "
-                "query<TAB>intended<TAB>kind\n" % SEED)
-        for r in rows:
-            f.write("\t".join(r) + "\n")
-    print(f"wrote {len(rows)} queries to {args.out}")
+    main_rows = [(q, i, "issue") for q, i in zip(ISSUE, ISSUE_INTENDED)] + draw(words, pairs)
+    # Warm-up: words and pairs sharing no word with the main set.
+    taken = set(words) | {w for ab in pairs for w in ab} | {w for i in ISSUE_INTENDED for w in i.split()}
+    warm_words = rng.sample([w for w in top_words if w not in taken], N_WORDS + len(ISSUE))
+    warm_pairs = rng.sample([ab for ab in top_pairs if not set(ab) & taken], N_PAIRS)
+    for name, rows in (("fuzzy-queries.tsv", main_rows),
+                       ("fuzzy-warmup.tsv", draw(warm_words, warm_pairs))):
+        path = os.path.join(args.out_dir, name)
+        with open(path, "w") as f:
+            f.write("# bench/peers/fuzzy_queries.py (seed %d) from the Open Food Facts product "
+                    "names; query<TAB>intended<TAB>kind\n" % SEED)
+            for r in rows:
+                f.write("\t".join(r) + "\n")
+        print(f"wrote {len(rows)} queries to {path}")
 
 
 if __name__ == "__main__":
