@@ -202,6 +202,15 @@ bench-peers: deps
 	bash bench/peers/setup.sh
 	$(PYTHON) bench/peers/peers.py
 
+# Fuzzy mode of the peers (issue 16): misspelled product words on the 818k
+# catalogue, libsearch with typos next to Lucene's FuzzyQuery and Tantivy's
+# FuzzyTermQuery (bench/peers/README.md, "Fuzzy mode"). Knobs: PASSES,
+# ROUNDS, WARMUP_SECONDS, ENGINES, REBUILD, LIBSEARCH_REF.
+.PHONY: bench-peers-fuzzy
+bench-peers-fuzzy: deps
+	bash bench/peers/setup.sh
+	$(PYTHON) bench/peers/fuzzy.py
+
 # Index build wall time and peak RSS with 1 and 2 threads, libsearch against
 # Tantivy on the 818k catalogue, interleaved (bench/peers/build_threads.py).
 # Builds only those two peer drivers. Knobs: THREADS, ROUNDS, CORPUS.

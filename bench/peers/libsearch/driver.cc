@@ -15,6 +15,12 @@
 // process); CHECK adds "\tid:score id:score ...". COUNT, TOP_10_COUNT and
 // CHECK ask for the exact total (SearchRequest::kExactTotal); TOP_10 lets
 // libsearch stop counting after 10 matches and prune.
+//
+// FUZZY_TOP_10 / FUZZY_CHECK (bench/peers/fuzzy.py): the query is
+// "word~N word~N ...", N the edit budget of libsearch's typo rule, which
+// fuzzy.py also hands the peers' fuzzy queries; this driver drops the "~N"
+// and searches the words (OR) with SearchRequest::typos on, so libsearch
+// applies its own rule and tiers. As TOP_10 and CHECK otherwise.
 #include <libsearch/libsearch.h>
 
 #include <chrono>
@@ -22,6 +28,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -72,6 +79,18 @@ int Index(const std::string& tsv, const std::string& out_path, uint32_t threads)
   return 0;
 }
 
+// "word~N word~N ..." -> "word word ...".
+std::string StripEditBudgets(const std::string& q) {
+  std::istringstream in(q);
+  std::string w, out;
+  while (in >> w) {
+    const size_t tilde = w.rfind('~');
+    if (!out.empty()) out += ' ';
+    out += tilde == std::string::npos ? w : w.substr(0, tilde);
+  }
+  return out;
+}
+
 int Serve(const std::string& path) {
   auto index = libsearch::Index::Open(path);
   if (!index.ok()) return Fail(index.status());
@@ -96,6 +115,12 @@ int Serve(const std::string& path) {
       continue;
     }
     bool check = false;
+    // Typos on and the budgets stripped for the fuzzy modes (see the top).
+    req.typos = mode.substr(0, 6) == "FUZZY_";
+    if (req.typos) {
+      mode.remove_prefix(6);
+      req.query = StripEditBudgets(req.query);
+    }
     // What each mode needs, as the other drivers ask their engines:
     //   COUNT         k 0: count every match, no scoring;
     //   TOP_10        k 10, stop counting at 10 (Lucene's TopScoreDocCollectorManager(10, 10));

@@ -22,11 +22,18 @@
 //!
 //! Reply per request line: "count\tnanos" (nanos = time spent parsing and
 //! searching inside this process); CHECK adds "\tid:score id:score ...".
+//!
+//! FUZZY_TOP_10 / FUZZY_CHECK (bench/peers/fuzzy.py): the query is
+//! "word~N word~N ...", N the edit budget fuzzy.py gives each word (libsearch's
+//! typo rule); the query is an OR of FuzzyTermQuery(word, N, transposition
+//! cost one), top 10 by score; FUZZY_CHECK adds the exact count and the ids.
+//! Tantivy's fuzzy query scores every match 1.0 (a constant scorer over the
+//! matching docs), so its top 10 is in doc order.
 use std::io::{BufRead, BufWriter, Write};
 use std::time::Instant;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::QueryParser;
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
@@ -107,17 +114,23 @@ fn serve(dir: &str) -> tantivy::Result<()> {
             out.flush()?;
             continue;
         }
-        let query = match parser.parse_query(q) {
+        let fuzzy = mode.starts_with("FUZZY_");
+        let parsed = if fuzzy {
+            fuzzy_query(text, q)
+        } else {
+            parser.parse_query(q).map_err(|e| format!("{e:?}"))
+        };
+        let query = match parsed {
             Ok(query) => query,
             Err(e) => {
-                writeln!(out, "ERROR\t{e:?}")?;
+                writeln!(out, "ERROR\t{e}")?;
                 out.flush()?;
                 continue;
             }
         };
         let reply = match mode {
             "COUNT" => format!("{}\t{}", query.count(&searcher)?, t.elapsed().as_nanos()),
-            "TOP_10" => {
+            "TOP_10" | "FUZZY_TOP_10" => {
                 let top = searcher.search(&query, &TopDocs::with_limit(10).order_by_score())?;
                 format!("{}\t{}", top.len(), t.elapsed().as_nanos())
             }
@@ -126,7 +139,7 @@ fn serve(dir: &str) -> tantivy::Result<()> {
                     searcher.search(&query, &(TopDocs::with_limit(10).order_by_score(), Count))?;
                 format!("{}\t{}", count, t.elapsed().as_nanos())
             }
-            "CHECK" => {
+            "CHECK" | "FUZZY_CHECK" => {
                 let (top, count) =
                     searcher.search(&query, &(TopDocs::with_limit(10).order_by_score(), Count))?;
                 let ns = t.elapsed().as_nanos();
@@ -144,6 +157,18 @@ fn serve(dir: &str) -> tantivy::Result<()> {
         out.flush()?;
     }
     Ok(())
+}
+
+// "word~N word~N ..." -> an OR of FuzzyTermQuery(word, N, transposition = 1 edit).
+fn fuzzy_query(text: Field, q: &str) -> Result<Box<dyn Query>, String> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for w in q.split(' ').filter(|w| !w.is_empty()) {
+        let (word, n) = w.rsplit_once('~').ok_or_else(|| format!("no ~N in {w}"))?;
+        let n: u8 = n.parse().map_err(|_| format!("bad edit budget in {w}"))?;
+        let term = Term::from_field_text(text, word);
+        clauses.push((Occur::Should, Box::new(FuzzyTermQuery::new(term, n, true))));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
 }
 
 struct LiveFields {

@@ -24,6 +24,13 @@
 //
 // Reply per request line: "count\tnanos" (nanos = parse + search inside the
 // JVM); CHECK adds "\tid:score id:score ...".
+//
+// FUZZY_TOP_10 / FUZZY_CHECK (bench/peers/fuzzy.py): the query is
+// "word~N word~N ...", N the edit budget fuzzy.py gives each word (libsearch's
+// typo rule); the query is a BooleanQuery of SHOULD FuzzyQuery(word, N,
+// prefixLength 0, maxExpansions 50 (the default, as libsearch's
+// max_expansions), transpositions on), top 10 by score; FUZZY_CHECK adds the
+// exact count and the ids.
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.FileInputStream;
@@ -50,6 +57,9 @@ import org.apache.lucene.index.SerialMergeScheduler;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.queryparser.classic.QueryParser;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.FuzzyQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
@@ -187,6 +197,20 @@ public class LucenePeer {
     System.out.println("{\"batches_ms\": [" + ms + "], \"lucene\": \"" + Version.LATEST + "\"}");
   }
 
+  // "word~N word~N ..." -> SHOULD clauses of FuzzyQuery(word, N, 0, 50, true).
+  static Query fuzzyQuery(String q) {
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    for (String w : q.split(" ")) {
+      if (w.isEmpty()) continue;
+      int tilde = w.lastIndexOf('~');
+      if (tilde < 0) throw new IllegalArgumentException("no ~N in " + w);
+      int edits = Integer.parseInt(w.substring(tilde + 1));
+      b.add(new FuzzyQuery(new Term("text", w.substring(0, tilde)), edits, 0,
+          FuzzyQuery.defaultMaxExpansions, true), BooleanClause.Occur.SHOULD);
+    }
+    return b.build();
+  }
+
   static void serve(String dir) throws Exception {
     Path path = Paths.get(dir);
     try (DirectoryReader reader = DirectoryReader.open(FSDirectory.open(path));
@@ -211,7 +235,7 @@ public class LucenePeer {
         } else {
           Query query;
           try {
-            query = parser.parse(q);
+            query = mode.startsWith("FUZZY_") ? fuzzyQuery(q) : parser.parse(q);
           } catch (Exception e) {
             out.write("ERROR\t" + e.getMessage().replace('\n', ' ') + "\n");
             out.flush();
@@ -223,7 +247,8 @@ public class LucenePeer {
               reply = c + "\t" + (System.nanoTime() - t);
               break;
             }
-            case "TOP_10": {
+            case "TOP_10":
+            case "FUZZY_TOP_10": {
               TopDocs td = searcher.search(query, new TopScoreDocCollectorManager(10, null, 10));
               reply = td.scoreDocs.length + "\t" + (System.nanoTime() - t);
               break;
@@ -234,7 +259,8 @@ public class LucenePeer {
               reply = totalHits(td) + "\t" + (System.nanoTime() - t);
               break;
             }
-            case "CHECK": {
+            case "CHECK":
+            case "FUZZY_CHECK": {
               TopDocs td = searcher.search(
                   query, new TopScoreDocCollectorManager(10, null, Integer.MAX_VALUE));
               long ns = System.nanoTime() - t;
