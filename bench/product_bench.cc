@@ -106,6 +106,13 @@ void RunRequests(benchmark::State& state, const std::vector<SearchRequest>& requ
 // One typo, a numeric range filter, two facets and a sort. The filter is the
 // same in every request, so from the second on it comes from the filter
 // cache; the _NoFilterCache variant evaluates it every time.
+// The refinements of a shopper's page: a range filter, two facets, a sort.
+void Refine(SearchRequest* r) {
+  r->filters = {"sugars_100g:[0 TO 30]"};
+  r->facets = {{"country", 10, {}, false}, {"nutrition_band", 10, {}, false}};
+  r->sort = {{"sugars_100g", false}};
+}
+
 std::vector<SearchRequest> TypoRangeFacetsSortRequests() {
   const char* words[] = {"chocolte", "yoghourt", "biscuts", "cheesse", "tomatoe", "strawbery",
                          "vanila",   "almnds",   "peanutt", "cerael",  "orgnic",  "juicee"};
@@ -114,9 +121,7 @@ std::vector<SearchRequest> TypoRangeFacetsSortRequests() {
     SearchRequest r;
     r.query = w;
     r.typos = true;
-    r.filters = {"sugars_100g:[0 TO 30]"};
-    r.facets = {{"country", 10, {}, false}, {"nutrition_band", 10, {}, false}};
-    r.sort = {{"sugars_100g", false}};
+    Refine(&r);
     r.include_docs = false;
     reqs.push_back(r);
   }
@@ -208,19 +213,10 @@ BENCHMARK(BM_Product_Prefix4Letters)->Iterations(300);
 // the targets are p99 <= 5 ms and p50 <= 1 ms per category, one thread.
 std::vector<SearchRequest> MixRequests(std::initializer_list<const char*> queries, bool prefix,
                                        bool refined) {
-  std::vector<SearchRequest> reqs;
-  for (const char* q : queries) {
-    SearchRequest r;
-    r.query = q;
-    r.typos = true;
+  std::vector<SearchRequest> reqs = RelevanceRequests(queries, /*typos=*/true);
+  for (SearchRequest& r : reqs) {
     r.prefix_last = prefix;
-    r.include_docs = false;
-    if (refined) {
-      r.filters = {"sugars_100g:[0 TO 30]"};
-      r.facets = {{"country", 10, {}, false}, {"nutrition_band", 10, {}, false}};
-      r.sort = {{"sugars_100g", false}};
-    }
-    reqs.push_back(r);
+    if (refined) Refine(&r);
   }
   return reqs;
 }

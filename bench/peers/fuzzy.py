@@ -29,7 +29,6 @@ import argparse
 import datetime
 import json
 import os
-import random
 import re
 import statistics
 import time
@@ -37,7 +36,7 @@ import time
 from corpus import HERE, ROOT, Ctx, log, prepare_corpus
 from fuzzy_queries import typo_budget
 from report import machine_info, versions
-from runner import Server, build_index, summary_us, wait_for_quiet
+from runner import build_index, start_server, summary_us
 
 CORPUS = "off"
 ENGINES = ["libsearch", "lucene", "tantivy"]
@@ -57,13 +56,7 @@ def load_queries(path):
 def run_engine(ctx, engine, queries, warm):
     a = ctx.args
     log(f"fuzzy: {engine}")
-    waited = wait_for_quiet(ctx)
-    logdir = os.path.join(ctx.work, "logs")
-    os.makedirs(logdir, exist_ok=True)
-    srv = Server(ctx.serve_cmd(engine, ctx.index_path(CORPUS, engine)),
-                 os.path.join(logdir, f"fuzzy-{engine}.err"))
-    order = list(range(len(queries)))
-    random.Random(2).shuffle(order)
+    srv, waited, order = start_server(ctx, CORPUS, engine, len(queries), f"fuzzy-{engine}")
     res = dict(errors=[], loadavg_before=list(os.getloadavg()), quiet_wait_s=waited)
     for _ in range(200):
         srv.ask("PING", "")

@@ -182,15 +182,23 @@ def wait_for_quiet(ctx):
     return round(waited)
 
 
-def run_queries(ctx, corpus, engine, queries):
-    log(f"querying {engine} on {corpus} ({len(queries)} queries)")
+def start_server(ctx, corpus, engine, n_queries, log_name):
+    """Waits for a quiet machine, then starts `engine`'s driver on its index
+    of `corpus` (stderr to logs/<log_name>.err). Returns the server, the
+    seconds waited, and the order to ask the n queries in (fixed seed)."""
     waited = wait_for_quiet(ctx)
     logdir = os.path.join(ctx.work, "logs")
     os.makedirs(logdir, exist_ok=True)
     srv = Server(ctx.serve_cmd(engine, ctx.index_path(corpus, engine)),
-                 os.path.join(logdir, f"serve-{corpus}-{engine}.err"))
-    order = list(range(len(queries)))
+                 os.path.join(logdir, f"{log_name}.err"))
+    order = list(range(n_queries))
     random.Random(2).shuffle(order)
+    return srv, waited, order
+
+
+def run_queries(ctx, corpus, engine, queries):
+    log(f"querying {engine} on {corpus} ({len(queries)} queries)")
+    srv, waited, order = start_server(ctx, corpus, engine, len(queries), f"serve-{corpus}-{engine}")
     res = dict(modes={}, errors=[], loadavg_before=list(os.getloadavg()), quiet_wait_s=waited)
     # Pipe overhead: empty requests after a short warm-up.
     for _ in range(200):
