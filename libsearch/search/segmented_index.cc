@@ -197,8 +197,7 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
                                     std::to_string(updates->docs.size()) +
                                     " docs, its manifest says " + std::to_string(e.num_updated));
         }
-        LIBSEARCH_RETURN_IF_ERROR(reader->ApplyUpdates(
-            std::move(updates), old != nullptr ? &old->impl->reader() : nullptr));
+        LIBSEARCH_RETURN_IF_ERROR(reader->ApplyUpdates(std::move(updates)));
       }
       // New values: a new reader with its own filter cache (a cached range
       // filter of the old values would be wrong), the sibling's analysers.
