@@ -7,7 +7,10 @@
 // Corpus: LIBSEARCH_LIVE_CORPUS, a JSON Lines file of products with the
 // bundled schema (default: the bundled 10k catalogue; the 818k one:
 // bench/live/run.sh). Work directory: LIBSEARCH_LIVE_DIR (default
-// /tmp/libsearch_live_bench), rebuilt at every run.
+// /tmp/libsearch_live_bench), rebuilt at every run unless LIBSEARCH_LIVE_REUSE=1
+// and it holds the three index directories of an earlier run (on 818k
+// products the build takes minutes; the update benchmarks change `base`, so
+// reuse it for the search benchmark: --benchmark_filter=Search).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -54,16 +57,22 @@ Setup& Get() {
     const std::string corpus =
         Env("LIBSEARCH_LIVE_CORPUS", src + "/examples/products/products.jsonl.gz");
     const std::string work = Env("LIBSEARCH_LIVE_DIR", "/tmp/libsearch_live_bench");
-    std::filesystem::remove_all(work);
-    std::filesystem::create_directories(work);
-    auto schema = Schema::FromFile(src + "/examples/products/schema.json");
-    if (!schema.ok()) Die(schema.status(), "schema");
     s.base = work + "/base";
     s.segmented = work + "/segmented";
     s.compacted = work + "/compacted";
+    const bool reuse = Env("LIBSEARCH_LIVE_REUSE", "") == "1" &&
+                       std::filesystem::exists(s.base + "/MANIFEST") &&
+                       std::filesystem::exists(s.segmented + "/MANIFEST") &&
+                       std::filesystem::exists(s.compacted + "/MANIFEST");
+    if (!reuse) {
+      std::filesystem::remove_all(work);
+      std::filesystem::create_directories(work);
+    }
+    auto schema = Schema::FromFile(src + "/examples/products/schema.json");
+    if (!schema.ok()) Die(schema.status(), "schema");
     IndexWriterOptions no_merge;
     no_merge.merge_on_commit = false;
-    {
+    if (!reuse) {
       auto w = IndexWriter::Create(s.base, *schema, no_merge);
       if (!w.ok()) Die(w.status(), "create");
       auto stats = (*w)->ApplyJsonl(corpus, {});
@@ -71,8 +80,10 @@ Setup& Get() {
       auto c = (*w)->Commit();
       if (!c.ok()) Die(c.status(), "commit");
     }
-    std::filesystem::copy(s.base, s.segmented, std::filesystem::copy_options::recursive);
-    std::filesystem::remove(s.segmented + "/LOCK");
+    if (!reuse) {
+      std::filesystem::copy(s.base, s.segmented, std::filesystem::copy_options::recursive);
+      std::filesystem::remove(s.segmented + "/LOCK");
+    }
     // The corpus lines, for upserts and ids (read back from the index).
     auto index = Index::Open(s.base);
     if (!index.ok()) Die(index.status(), "open");
@@ -85,6 +96,7 @@ Setup& Get() {
       s.ids.push_back(j[(*index)->schema().id_field()].get<std::string>());
       if (j.contains("product_name")) s.names.push_back(j["product_name"].get<std::string>());
     }
+    if (reuse) return s;
     // Ten small commits of 100 changed products each.
     std::mt19937 rng(10);
     auto w = IndexWriter::Open(s.segmented, no_merge);

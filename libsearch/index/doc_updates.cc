@@ -62,145 +62,89 @@ Result<std::string> IndexReader::Updated(const DocUpdates::Doc& doc, bool stored
   return stored ? std::move(parsed.stored_json) : std::move(parsed.source_json);
 }
 
-namespace {
-
-// Doc `doc`'s entry for numeric field `f` in `u`, or null.
-const DocUpdates::Number* NumberOf(const DocUpdates::Doc* u, uint32_t f) {
-  if (u == nullptr) return nullptr;
-  for (const DocUpdates::Number& n : u->numbers) {
-    if (n.field == f) return &n;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-Status IndexReader::ApplyUpdates(std::shared_ptr<const DocUpdates> updates,
-                                 const IndexReader* previous) {
+Status IndexReader::ApplyUpdates(std::shared_ptr<const DocUpdates> updates) {
   if (!has_source_) {
     return Status::Corruption("index '" + path() + "' has updates but keeps no sources");
   }
-  const DocUpdates* before = previous != nullptr ? previous->updates_.get() : nullptr;
   const uint64_t words = (uint64_t{num_docs_} + 63) / 64;
   const size_t blocks = (num_docs_ + kNumericBlockDocs - 1) / kNumericBlockDocs;
-  // Each numeric field the updates change: a copy of its column to change,
-  // from `previous`'s copy if it has one (then only what differs from its
-  // entries is written), else from the file.
+  // Each numeric field the updates change gets an overlay: its presence
+  // words and block bounds copied from the file, then every entry of it
+  // written over them (bounds only widen: a wider {min, max} still skips
+  // and accepts blocks correctly, so no block is scanned).
   std::vector<int64_t> slot(fields_.size(), -1);
-  std::vector<bool> from_previous(fields_.size(), false);
+  uint32_t last_doc = 0;
   for (const DocUpdates::Doc& d : updates->docs) {
-    if (d.doc >= num_docs_) {
+    if (d.doc >= num_docs_ || (&d != &updates->docs.front() && d.doc <= last_doc)) {
       return Status::Corruption("index '" + path() + "': update entry for doc " +
-                                std::to_string(d.doc) + " past the end");
+                                std::to_string(d.doc) + " past the end or out of order");
     }
+    last_doc = d.doc;
     for (const DocUpdates::Number& n : d.numbers) {
       const NumericColumn* file = numeric(n.field);
       if (file == nullptr) {
         return Status::Corruption("index '" + path() + "': the update of doc " +
                                   std::to_string(d.doc) + " names a field without a column");
       }
-      if (slot[n.field] >= 0) continue;
-      // `previous` has a copy of this field iff its column is not in its mapping.
-      from_previous[n.field] = before != nullptr && previous->num_docs_ == num_docs_ &&
-                               n.field < previous->numeric_.size() &&
-                               previous->HasUpdatedColumn(n.field);
-      const NumericColumn* from = from_previous[n.field] ? &previous->numeric_[n.field] : file;
-      slot[n.field] = static_cast<int64_t>(updated_columns_.size());
-      uint64_t* col =
-          updated_columns_.emplace_back(new uint64_t[words + num_docs_]).get();  // NOLINT
-      std::memcpy(col, from->present, 8 * words);
-      std::memcpy(col + words, from->values, 8ull * num_docs_);
-      std::vector<double>& bounds = updated_blocks_.emplace_back(2 * blocks);
-      if (from->block_min_max != nullptr) {
-        std::memcpy(bounds.data(), from->block_min_max, 16 * blocks);
-      } else {
-        // A file without block bounds: every block is read as unbounded.
-        for (size_t b = 0; b < blocks; ++b) {
-          bounds[2 * b] = -std::numeric_limits<double>::infinity();
-          bounds[2 * b + 1] = std::numeric_limits<double>::infinity();
+      if (slot[n.field] < 0) {
+        slot[n.field] = static_cast<int64_t>(overlays_.size());
+        Overlay& o = overlays_.emplace_back();
+        o.present.assign(file->present, file->present + words);
+        o.docs.assign(words, 0);
+        o.bounds.resize(2 * blocks);
+        if (file->block_min_max != nullptr) {
+          std::memcpy(o.bounds.data(), file->block_min_max, 16 * blocks);
+        } else {
+          // A file without block bounds: every block is read as unbounded.
+          for (size_t b = 0; b < blocks; ++b) {
+            o.bounds[2 * b] = -std::numeric_limits<double>::infinity();
+            o.bounds[2 * b + 1] = std::numeric_limits<double>::infinity();
+          }
         }
       }
-    }
-  }
-  // A field copied from `previous` starts with its entries applied; one
-  // copied from the file starts with none.
-  // Writes `doc`'s value of `f`: the entry's, or the file's without one.
-  // Bounds only widen (a wider {min, max} still skips and accepts blocks
-  // correctly), so no block is scanned again.
-  const auto write = [&](uint32_t f, uint32_t doc, const DocUpdates::Number* n) {
-    const NumericColumn& file = numeric_[f];  // Still the mapping here.
-    uint64_t* col = updated_columns_[slot[f]].get();
-    const bool present = n != nullptr ? n->present : file.Has(doc);
-    uint64_t bits = 0;
-    if (n != nullptr) {
-      bits = n->bits;
-    } else {
-      std::memcpy(&bits, file.values + 8ull * doc, 8);
-    }
-    const uint64_t bit = uint64_t{1} << (doc & 63);
-    col[doc >> 6] = present ? (col[doc >> 6] | bit) : (col[doc >> 6] & ~bit);
-    col[words + doc] = bits;
-    if (!present) return;
-    double v;
-    if (file.spec->type == FieldType::kFloat) {
-      std::memcpy(&v, &bits, 8);
-    } else {
-      int64_t i;
-      std::memcpy(&i, &bits, 8);
-      v = static_cast<double>(i);
-    }
-    std::vector<double>& bounds = updated_blocks_[slot[f]];
-    const size_t b = doc / kNumericBlockDocs;
-    bounds[2 * b] = std::min(bounds[2 * b], v);
-    bounds[2 * b + 1] = std::max(bounds[2 * b + 1], v);
-  };
-  // Every doc of either list, each field with a column copy: what it should
-  // hold against what the copy holds.
-  auto next = updates->docs.begin();
-  auto old = before != nullptr ? before->docs.begin() : updates->docs.end();
-  const auto old_end = before != nullptr ? before->docs.end() : updates->docs.end();
-  while (next != updates->docs.end() || old != old_end) {
-    const DocUpdates::Doc* now = nullptr;
-    const DocUpdates::Doc* was = nullptr;
-    uint32_t doc;
-    if (old == old_end || (next != updates->docs.end() && next->doc <= old->doc)) {
-      doc = next->doc;
-      now = &*next++;
-      if (old != old_end && old->doc == doc) was = &*old++;
-    } else {
-      doc = old->doc;
-      was = &*old++;
-    }
-    if (doc >= num_docs_) continue;
-    for (uint32_t f = 0; f < slot.size(); ++f) {
-      if (slot[f] < 0) continue;
-      const DocUpdates::Number* want = NumberOf(now, f);
-      const DocUpdates::Number* have = from_previous[f] ? NumberOf(was, f) : nullptr;
-      if (want == nullptr && have == nullptr) continue;
-      if (want != nullptr && have != nullptr && want->present == have->present &&
-          want->bits == have->bits) {
-        continue;
+      Overlay& o = overlays_[static_cast<size_t>(slot[n.field])];
+      const uint64_t bit = uint64_t{1} << (d.doc & 63);
+      if ((o.docs[d.doc >> 6] & bit) != 0) {
+        return Status::Corruption("index '" + path() + "': the update of doc " +
+                                  std::to_string(d.doc) + " names a field twice");
       }
-      write(f, doc, want);
+      // Docs increase, so values are appended in rank order.
+      o.docs[d.doc >> 6] |= bit;
+      o.values.push_back(n.bits);
+      o.present[d.doc >> 6] =
+          n.present ? (o.present[d.doc >> 6] | bit) : (o.present[d.doc >> 6] & ~bit);
+      if (!n.present) continue;
+      double v;
+      if (file->spec->type == FieldType::kFloat) {
+        std::memcpy(&v, &n.bits, 8);
+      } else {
+        int64_t i;
+        std::memcpy(&i, &n.bits, 8);
+        v = static_cast<double>(i);
+      }
+      const size_t b = d.doc / kNumericBlockDocs;
+      o.bounds[2 * b] = std::min(o.bounds[2 * b], v);
+      o.bounds[2 * b + 1] = std::max(o.bounds[2 * b + 1], v);
     }
   }
   for (uint32_t f = 0; f < slot.size(); ++f) {
     if (slot[f] < 0) continue;
+    Overlay& o = overlays_[static_cast<size_t>(slot[f])];
+    o.rank.resize(words);
+    uint32_t rank = 0;
+    for (uint64_t w = 0; w < words; ++w) {
+      o.rank[w] = rank;
+      rank += static_cast<uint32_t>(std::popcount(o.docs[w]));
+    }
     NumericColumn& c = numeric_[f];
-    c.present = updated_columns_[slot[f]].get();
-    c.values = reinterpret_cast<const char*>(updated_columns_[slot[f]].get() + words);
-    c.block_min_max = updated_blocks_[slot[f]].data();
+    c.present = o.present.data();
+    c.block_min_max = o.bounds.data();
+    c.overlay_docs = o.docs.data();
+    c.overlay_rank = o.rank.data();
+    c.overlay_values = o.values.data();
   }
   updates_ = std::move(updates);
   return Status::Ok();
-}
-
-bool IndexReader::HasUpdatedColumn(uint32_t field) const {
-  const NumericColumn& c = numeric_[field];
-  for (const std::unique_ptr<uint64_t[]>& col : updated_columns_) {
-    if (c.present == col.get()) return true;
-  }
-  return false;
 }
 
 void IndexReader::AdoptChecks(const IndexReader& other) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -59,7 +60,10 @@ struct FieldReader {
   uint32_t DocFreq(uint32_t ord) const { return infos.DocFreq(ord); }
 };
 
-// One int or float field, a value per doc: read straight from the mapping.
+// One int or float field, a value per doc: read straight from the mapping,
+// but for the docs an in-place update changed (IndexReader::ApplyUpdates),
+// whose values are in an overlay, so that a reader of the updated segment
+// costs the updated docs, not a copy of the column.
 struct NumericColumn {
   const FieldSpec* spec = nullptr;
   const uint64_t* present = nullptr;  // Bit d set iff doc d has a value.
@@ -67,17 +71,37 @@ struct NumericColumn {
   // Per block of kNumericBlockDocs docs: {min, max} of its values as
   // doubles ({+inf, -inf} if it has none). Null in files before 1.4.
   const double* block_min_max = nullptr;
+  // The overlay, null without updates: bit d of `overlay_docs` set iff doc
+  // d's value is overlay_values[its rank], the rank being overlay_rank[d /
+  // 64] (the set bits before d's word) plus those before d in its word.
+  const uint64_t* overlay_docs = nullptr;
+  const uint32_t* overlay_rank = nullptr;
+  const uint64_t* overlay_values = nullptr;
 
   bool Has(uint32_t doc) const { return (present[doc >> 6] >> (doc & 63)) & 1; }
+  // The 8 bytes of doc's value (int64 or double). REQUIRES: Has(doc).
+  uint64_t Bits(uint32_t doc) const {
+    uint64_t v;
+    if (overlay_docs != nullptr) {
+      const uint64_t word = overlay_docs[doc >> 6];
+      if ((word >> (doc & 63)) & 1) {
+        const uint64_t before = word & ((uint64_t{1} << (doc & 63)) - 1);
+        return overlay_values[overlay_rank[doc >> 6] + std::popcount(before)];
+      }
+    }
+    std::memcpy(&v, values + 8ull * doc, 8);
+    return v;
+  }
   // The value as a double. REQUIRES: Has(doc).
   double Value(uint32_t doc) const {
+    const uint64_t bits = Bits(doc);
     if (spec->type == FieldType::kFloat) {
       double v;
-      std::memcpy(&v, values + 8ull * doc, 8);
+      std::memcpy(&v, &bits, 8);
       return v;
     }
     int64_t v;
-    std::memcpy(&v, values + 8ull * doc, 8);
+    std::memcpy(&v, &bits, 8);
     return static_cast<double>(v);
   }
 };
@@ -197,14 +221,13 @@ class IndexReader {
 
   // doc_updates.cc. A live segment's in-place updates (IndexWriter `_set`):
   // from now on numeric columns, StoredDocument and Source read the updated
-  // values. `previous`, if not null, is a reader of the same segment with
-  // older updates applied: its column copies are the starting point and only
-  // the values that differ are written (a reopen after a commit costs a
-  // copy of each changed column plus the changed entries). Corruption if an
-  // entry does not fit the schema. REQUIRES: called at most once, before
-  // the reader is shared.
-  Status ApplyUpdates(std::shared_ptr<const DocUpdates> updates,
-                      const IndexReader* previous = nullptr);
+  // values. Each changed numeric column gets a copy of its presence bits
+  // and block bounds and an overlay of the updated docs' values (the values
+  // themselves stay in the mapping): about num_docs / 4 bytes per changed
+  // field plus the entries, not a copy of the column. Corruption if an entry
+  // does not fit the schema. REQUIRES: called at most once, before the
+  // reader is shared.
+  Status ApplyUpdates(std::shared_ptr<const DocUpdates> updates);
   // Null if none were applied.
   const DocUpdates* updates() const { return updates_.get(); }
   // Takes over the checksum checks `other` has done when it maps the same
@@ -269,8 +292,6 @@ class IndexReader {
     return file_->data().substr(e.offset, e.length);
   }
 
-  // Whether numeric field `field` reads a copy made by ApplyUpdates.
-  bool HasUpdatedColumn(uint32_t field) const;
   // The updated document of `doc` (`stored` or its source).
   Result<std::string> Updated(const DocUpdates::Doc& doc, bool stored) const;
 
@@ -283,13 +304,15 @@ class IndexReader {
   std::vector<FieldReader> prefix_fields_;
   std::vector<NumericColumn> numeric_;
   std::vector<KeywordColumn> keyword_;
-  // ApplyUpdates: the entries, and for each updated numeric field a copy of
-  // its column (presence words, then values) and block bounds, which
-  // numeric_ then points to.
+  // ApplyUpdates: the entries, and for each updated numeric field its
+  // presence words, overlay and block bounds, which numeric_ then points to.
   std::shared_ptr<const DocUpdates> updates_;
-  // Not zero-filled: every word is copied over at once.
-  std::vector<std::unique_ptr<uint64_t[]>> updated_columns_;
-  std::vector<std::vector<double>> updated_blocks_;
+  struct Overlay {
+    std::vector<uint64_t> present, docs, values;
+    std::vector<uint32_t> rank;
+    std::vector<double> bounds;
+  };
+  std::vector<Overlay> overlays_;
   std::string_view doc_id_offsets_, doc_id_bytes_;  // 1.x.
   const char* id_ords_ = nullptr;                   // 2.x: bit-packed id-term ordinals.
   uint32_t id_ord_width_ = 0;

@@ -43,6 +43,8 @@ struct Segment {
   SegmentEntry entry;
   std::unique_ptr<IndexReader> reader;
   std::unique_ptr<DocSet> deleted;  // Never null; empty without deletes.
+  // The docs of each of entry.deletes (their union is `deleted`).
+  std::vector<std::unique_ptr<DocSet>> generations;
   // The update file's entries by doc (empty without one).
   std::map<uint32_t, DocUpdates::Doc> updates;
 };
@@ -127,11 +129,20 @@ class IndexWriterImpl : public IndexWriter {
         return Status::Corruption("segment '" + Path(e.SegmentFile()) +
                                   "' does not match the manifest (doc count or sources)");
       }
-      if (e.deletes.empty()) {
-        seg->deleted = std::make_unique<DocSet>();
-      } else {
-        LIBSEARCH_ASSIGN_OR_RETURN(seg->deleted,
-                                   internal::ReadDeleteFile(Path(e.deletes), e.num_docs));
+      seg->deleted = std::make_unique<DocSet>();
+      for (const internal::DeleteGeneration& g : e.deletes) {
+        LIBSEARCH_ASSIGN_OR_RETURN(auto docs,
+                                   internal::ReadDeleteFile(Path(g.deletes), e.num_docs));
+        if (docs->cardinality() != g.num_docs) {
+          return Status::Corruption("delete file '" + Path(g.deletes) +
+                                    "' does not match the manifest (doc count)");
+        }
+        seg->deleted->AddAll(*docs);
+        seg->generations.push_back(std::move(docs));
+      }
+      if (seg->deleted->cardinality() != e.num_deleted) {
+        return Status::Corruption("the delete files of '" + Path(e.SegmentFile()) +
+                                  "' overlap or do not match the manifest");
       }
       if (!e.updates.empty()) {
         LIBSEARCH_ASSIGN_OR_RETURN(
@@ -394,11 +405,18 @@ class IndexWriterImpl : public IndexWriter {
     Manifest next = manifest_;
     ++next.generation;
     const std::string gen = std::to_string(next.generation);
+    // The commit's files are made durable together, before the manifest.
+    internal::DeferredSync sync;
 
     // Deletes and in-place updates, per segment, with the segment's previous
     // ones (null / empty: unchanged).
     struct Change {
-      std::unique_ptr<DocSet> deleted;
+      std::unique_ptr<DocSet> deleted;  // All of the segment's deleted docs.
+      std::unique_ptr<DocSet> fresh;    // Those this commit deletes.
+      // The new delete generation (its docs) and the segment's first one it
+      // replaces (docs/design-notes.md, "Delete generations").
+      std::unique_ptr<DocSet> generation;
+      size_t merged_from = 0;
       bool updated = false;
       std::map<uint32_t, DocUpdates::Doc> updates;
       SegmentEntry entry;
@@ -406,8 +424,12 @@ class IndexWriterImpl : public IndexWriter {
     std::map<Segment*, Change> changes;
     for (const auto& [id, loc] : deletes_) {
       Change& c = changes[loc.seg];
-      if (c.deleted == nullptr) c.deleted = loc.seg->deleted->Clone();
+      if (c.deleted == nullptr) {
+        c.deleted = loc.seg->deleted->Clone();
+        c.fresh = std::make_unique<DocSet>();
+      }
       c.deleted->Add(loc.doc);
+      c.fresh->Add(loc.doc);
     }
     for (const auto& [id, set] : sets_) {
       Change& c = changes[set.loc.seg];
@@ -435,15 +457,29 @@ class IndexWriterImpl : public IndexWriter {
       c.entry.num_deleted = c.deleted->cardinality();
       if (c.entry.num_deleted == c.entry.num_docs) continue;  // Dropped below.
       c.deleted->Optimize();
-      c.entry.deletes = seg->entry.name + "_" + gen + ".del";
-      c.entry.tombstone = seg->entry.name + "_" + gen + ".tomb";
+      // Only the commit's new deletes are indexed into a tombstone, with the
+      // newest generations the policy merges into it: earlier ones stay.
+      std::vector<uint64_t> sizes;
+      for (const internal::DeleteGeneration& g : seg->entry.deletes) sizes.push_back(g.num_docs);
+      sizes.push_back(c.fresh->cardinality());
+      c.merged_from = internal::DeleteGenerationsToMerge(sizes);
+      c.generation = std::move(c.fresh);
+      for (size_t g = c.merged_from; g < seg->generations.size(); ++g) {
+        c.generation->AddAll(*seg->generations[g]);
+      }
+      c.generation->Optimize();
+      internal::DeleteGeneration next_gen{seg->entry.name + "_" + gen + ".del",
+                                          seg->entry.name + "_" + gen + ".tomb",
+                                          c.generation->cardinality()};
       LIBSEARCH_RETURN_IF_ERROR(
-          internal::WriteDeleteFile(Path(c.entry.deletes), *c.deleted, c.entry.num_docs));
+          internal::WriteDeleteFile(Path(next_gen.deletes), *c.generation, c.entry.num_docs));
       std::vector<std::pair<const Segment*, uint32_t>> dead;
-      for (DocSet::Iterator it(*c.deleted); it.doc(UINT32_MAX) != UINT32_MAX; it.Next()) {
+      for (DocSet::Iterator it(*c.generation); it.doc(UINT32_MAX) != UINT32_MAX; it.Next()) {
         dead.emplace_back(seg, it.doc(UINT32_MAX));
       }
-      LIBSEARCH_RETURN_IF_ERROR(BuildFromSources(dead, false, Path(c.entry.tombstone)));
+      LIBSEARCH_RETURN_IF_ERROR(BuildFromSources(dead, false, Path(next_gen.tombstone)));
+      c.entry.deletes.resize(c.merged_from);
+      c.entry.deletes.push_back(std::move(next_gen));
     }
 
     // The new segment: upserts in the order of each id's last upsert.
@@ -477,6 +513,7 @@ class IndexWriterImpl : public IndexWriter {
       }
     }
     if (added) next.segments.push_back(added->entry);
+    LIBSEARCH_RETURN_IF_ERROR(sync.Finish());
     LIBSEARCH_RETURN_IF_ERROR(internal::WriteManifest(dir_, next));
 
     // Committed: the in-memory state follows.
@@ -484,6 +521,10 @@ class IndexWriterImpl : public IndexWriter {
     for (auto& [seg, c] : changes) {
       seg->entry = c.entry;
       if (c.deleted != nullptr) seg->deleted = std::move(c.deleted);
+      if (c.generation != nullptr) {
+        seg->generations.resize(c.merged_from);
+        seg->generations.push_back(std::move(c.generation));
+      }
       if (c.updated) seg->updates = std::move(c.updates);
     }
     std::erase_if(segments_, [](const std::unique_ptr<Segment>& s) {
@@ -527,6 +568,7 @@ class IndexWriterImpl : public IndexWriter {
   Status Merge(size_t begin, size_t end) {
     Manifest next = manifest_;
     ++next.generation;
+    internal::DeferredSync sync;
     std::vector<std::pair<const Segment*, uint32_t>> docs;
     std::vector<std::string> ids;
     for (size_t s = begin; s < end; ++s) {
@@ -554,6 +596,7 @@ class IndexWriterImpl : public IndexWriter {
       if (s == begin && merged) next.segments.push_back(merged->entry);
       if (s < begin || s >= end) next.segments.push_back(segments_[s]->entry);
     }
+    LIBSEARCH_RETURN_IF_ERROR(sync.Finish());
     LIBSEARCH_RETURN_IF_ERROR(internal::WriteManifest(dir_, next));
 
     if (merged) {

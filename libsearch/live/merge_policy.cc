@@ -96,4 +96,36 @@ std::vector<MergeWindow> FindMerges(const std::vector<SegmentSize>& segments,
   return windows;
 }
 
+namespace {
+
+// floor(log_8(docs)): 1-7 docs are tier 0, 8-63 tier 1, ...
+uint32_t GenerationTier(uint64_t docs) {
+  uint32_t tier = 0;
+  for (uint64_t d = std::max<uint64_t>(docs, 1); d >= kDeleteGenerationsPerTier;
+       d /= kDeleteGenerationsPerTier) {
+    ++tier;
+  }
+  return tier;
+}
+
+}  // namespace
+
+size_t DeleteGenerationsToMerge(const std::vector<uint64_t>& sizes) {
+  std::vector<uint64_t> s = sizes;
+  size_t from = s.size() - 1;
+  while (true) {
+    const size_t n = s.size();
+    const uint32_t tier = GenerationTier(s[n - 1]);
+    size_t j = n - 1;
+    while (j > 0 && GenerationTier(s[j - 1]) <= tier) --j;
+    if (n - j < kDeleteGenerationsPerTier) break;
+    uint64_t merged = 0;
+    for (size_t i = j; i < n; ++i) merged += s[i];
+    s.resize(j);
+    s.push_back(merged);
+    from = j;
+  }
+  return from;
+}
+
 }  // namespace libsearch::internal

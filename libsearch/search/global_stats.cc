@@ -42,9 +42,11 @@ GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields)
         doc_count_[f] += s->stats.doc_count;
         sum_total_tf_[f] += s->stats.sum_total_tf;
       }
-      if (const FieldReader* t = Field(p.tombstone, f, false)) {
-        doc_count_[f] -= t->stats.doc_count;
-        sum_total_tf_[f] -= t->stats.sum_total_tf;
+      for (const IndexReader* tomb : p.tombstones) {
+        if (const FieldReader* t = Field(tomb, f, false)) {
+          doc_count_[f] -= t->stats.doc_count;
+          sum_total_tf_[f] -= t->stats.sum_total_tf;
+        }
       }
     }
   }
@@ -73,7 +75,9 @@ uint64_t GlobalStats::SumDocFreq(uint32_t f, bool prefix_index, std::string_view
   uint64_t df = 0;
   for (const Part& p : parts_) {
     df += LocalDocFreq(Field(p.segment, f, prefix_index), term);
-    df -= LocalDocFreq(Field(p.tombstone, f, prefix_index), term);
+    for (const IndexReader* tomb : p.tombstones) {
+      df -= LocalDocFreq(Field(tomb, f, prefix_index), term);
+    }
   }
   return df;
 }
@@ -168,10 +172,14 @@ std::unordered_map<std::string, GlobalStats::LiveWord> GlobalStats::LiveWords(
     }
   }
   for (const Part& p : parts_) {
-    const FieldReader* tomb = Field(p.tombstone, f, false);
-    if (tomb == nullptr || !tomb->surface.present()) continue;
-    for (auto& [word, w] : words) {
-      if (const auto ord = tomb->surface.dict.Find(word)) w.df -= tomb->surface.Get(*ord).doc_freq;
+    for (const IndexReader* t : p.tombstones) {
+      const FieldReader* tomb = Field(t, f, false);
+      if (tomb == nullptr || !tomb->surface.present()) continue;
+      for (auto& [word, w] : words) {
+        if (const auto ord = tomb->surface.dict.Find(word)) {
+          w.df -= tomb->surface.Get(*ord).doc_freq;
+        }
+      }
     }
   }
   std::erase_if(words, [](const auto& kv) { return kv.second.df <= 0; });
@@ -204,9 +212,11 @@ void GlobalStats::Add(const FieldReader& field, const Expansion& e, Candidates* 
 std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates, size_t cap) const {
   // Deleted docs: only tombstones are looked up (they are few and small).
   for (const Part& p : parts_) {
-    const FieldReader* tomb = Field(p.tombstone, f, false);
-    if (tomb == nullptr) continue;
-    for (auto& [term, c] : *candidates) c.df -= LocalDocFreq(tomb, term);
+    for (const IndexReader* t : p.tombstones) {
+      const FieldReader* tomb = Field(t, f, false);
+      if (tomb == nullptr) continue;
+      for (auto& [term, c] : *candidates) c.df -= LocalDocFreq(tomb, term);
+    }
   }
   struct Ranked {
     uint32_t edits;

@@ -1,6 +1,7 @@
 // The index-wide statistics of a SegmentedIndex: every segment's, minus
-// those of its tombstone (an index of its deleted docs, built from their
-// sources by the writer), so they equal a single build's of the live docs.
+// those of its tombstones (indexes of its deleted docs, built from their
+// sources by the writer, one per delete generation), so they equal a single
+// build's of the live docs.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ class GlobalStats final : public CollectionStats {
  public:
   struct Part {
     const IndexReader* segment = nullptr;
-    const IndexReader* tombstone = nullptr;  // Null if the segment has no deletes.
+    // One per delete generation of the segment (none without deletes).
+    std::vector<const IndexReader*> tombstones;
   };
   // REQUIRES: the readers outlive this; all share one schema.
   explicit GlobalStats(std::vector<Part> parts, size_t num_fields);

@@ -92,6 +92,55 @@ std::string FileIdentity(const std::string& path) {
 
 }  // namespace
 
+Status SegmentedIndex::LoadDeletes(const std::string& dir, const SegmentEntry& e,
+                                   const OpenOptions& options, const Segment* old, Segment* seg) {
+  // A commit adds a generation and may merge the newest ones: the others,
+  // and often the union, are shared with the previous snapshot.
+  std::map<std::string, const Generation*> was;
+  if (old != nullptr) {
+    for (const Generation& g : old->generations) was[g.delete_file] = &g;
+  }
+  bool all_shared = old != nullptr && old->generations.size() == e.deletes.size();
+  for (const DeleteGeneration& d : e.deletes) {
+    Generation g;
+    g.delete_file = d.deletes;
+    g.identity = FileIdentity(dir + "/" + d.deletes);
+    const auto it = was.find(d.deletes);
+    if (it != was.end() && it->second->identity == g.identity) {
+      g.docs = it->second->docs;
+      g.tombstone = it->second->tombstone;
+    } else {
+      all_shared = false;
+      LIBSEARCH_ASSIGN_OR_RETURN(g.docs, ReadDeleteFile(dir + "/" + d.deletes, e.num_docs));
+      LIBSEARCH_ASSIGN_OR_RETURN(g.tombstone,
+                                 IndexReader::Open(dir + "/" + d.tombstone, options.checksums));
+      if (g.docs->cardinality() != d.num_docs || g.tombstone->num_docs() != d.num_docs) {
+        return Status::Corruption("delete file '" + d.deletes + "' or tombstone '" + d.tombstone +
+                                  "' of '" + dir + "' does not have the manifest's " +
+                                  std::to_string(d.num_docs) + " docs");
+      }
+    }
+    seg->generations.push_back(std::move(g));
+  }
+  if (all_shared) {
+    seg->deleted = old->deleted;
+    return Status::Ok();
+  }
+  if (seg->generations.size() == 1) {
+    seg->deleted = seg->generations[0].docs;
+  } else {
+    auto deleted = std::make_shared<DocSet>();
+    for (const Generation& g : seg->generations) deleted->AddAll(*g.docs);
+    deleted->Optimize();
+    seg->deleted = std::move(deleted);
+  }
+  if (seg->deleted->cardinality() != e.num_deleted) {
+    return Status::Corruption("the delete files of segment '" + e.name + "' of '" + dir +
+                              "' overlap");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& dir,
                                                              Manifest manifest,
                                                              const OpenOptions& options,
@@ -148,8 +197,7 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
                                     std::to_string(updates->docs.size()) +
                                     " docs, its manifest says " + std::to_string(e.num_updated));
         }
-        LIBSEARCH_RETURN_IF_ERROR(reader->ApplyUpdates(
-            std::move(updates), old != nullptr ? &old->impl->reader() : nullptr));
+        LIBSEARCH_RETURN_IF_ERROR(reader->ApplyUpdates(std::move(updates)));
       }
       // New values: a new reader with its own filter cache (a cached range
       // filter of the old values would be wrong), the sibling's analysers.
@@ -165,24 +213,9 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     if (sibling == nullptr) sibling = seg.impl.get();
     if (!e.deletes.empty()) {
       needs_stats = true;
-      seg.delete_file = e.deletes;
-      seg.delete_identity = FileIdentity(dir + "/" + e.deletes);
-      if (old != nullptr && old->delete_file == e.deletes &&
-          old->delete_identity == seg.delete_identity) {
-        seg.deleted = old->deleted;
-        seg.tombstone = old->tombstone;
-      } else {
-        LIBSEARCH_ASSIGN_OR_RETURN(seg.deleted, ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
-        LIBSEARCH_ASSIGN_OR_RETURN(seg.tombstone,
-                                   IndexReader::Open(dir + "/" + e.tombstone, options.checksums));
-        if (seg.tombstone->num_docs() != e.num_deleted) {
-          return Status::Corruption("tombstone '" + e.tombstone + "' of '" + dir + "' has " +
-                                    std::to_string(seg.tombstone->num_docs()) + " docs for " +
-                                    std::to_string(e.num_deleted) + " deletes");
-        }
-      }
+      LIBSEARCH_RETURN_IF_ERROR(LoadDeletes(dir, e, options, old, &seg));
     }
-    parts.push_back({&seg.impl->reader(), seg.tombstone.get()});
+    parts.push_back({&seg.impl->reader(), seg.Tombstones()});
     index->segments_.push_back(std::move(seg));
   }
   if (index->segments_.empty()) {
@@ -193,7 +226,7 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     auto impl = std::make_shared<IndexImpl>(std::move(reader), options);
     LIBSEARCH_RETURN_IF_ERROR(impl->Init());
     seg.impl = std::move(impl);
-    parts.push_back({&seg.impl->reader(), nullptr});
+    parts.push_back({&seg.impl->reader(), {}});
     index->segments_.push_back(std::move(seg));
   }
   index->total_docs_ = static_cast<uint32_t>(base);
@@ -210,7 +243,7 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
 Status SegmentedIndex::Intact() const {
   for (const Segment& seg : segments_) {
     LIBSEARCH_RETURN_IF_ERROR(seg.impl->reader().Intact());
-    if (seg.tombstone != nullptr) LIBSEARCH_RETURN_IF_ERROR(seg.tombstone->Intact());
+    for (const Generation& g : seg.generations) LIBSEARCH_RETURN_IF_ERROR(g.tombstone->Intact());
   }
   return Status::Ok();
 }
@@ -487,9 +520,9 @@ Status SegmentedIndex::Verify() const {
     if (Status s = seg.impl->reader().VerifyUpdates(); !s.ok()) {
       return s.WithContext("update file '" + seg.update_file + "'");
     }
-    if (seg.tombstone != nullptr) {
-      Status s = seg.tombstone->Verify();
-      if (!s.ok()) return s.WithContext("tombstone '" + seg.tombstone->path() + "'");
+    for (const Generation& g : seg.generations) {
+      Status s = g.tombstone->Verify();
+      if (!s.ok()) return s.WithContext("tombstone '" + g.tombstone->path() + "'");
     }
   }
   return Status::Ok();

@@ -39,13 +39,13 @@ class SegmentedIndex final : public Index {
   // which shares the IndexImpl with hooks of its own).
   struct SegmentView {
     std::shared_ptr<const IndexImpl> impl;
-    std::shared_ptr<const IndexReader> tombstone;  // Null without deletes.
-    std::shared_ptr<const DocSet> deleted;         // Null without deletes.
+    std::vector<const IndexReader*> tombstones;  // One per delete generation.
+    std::shared_ptr<const DocSet> deleted;       // Null without deletes.
   };
   // In doc order; an index of no docs has one empty segment.
   std::vector<SegmentView> SegmentViews() const {
     std::vector<SegmentView> views;
-    for (const Segment& s : segments_) views.push_back({s.impl, s.tombstone, s.deleted});
+    for (const Segment& s : segments_) views.push_back({s.impl, s.Tombstones(), s.deleted});
     return views;
   }
   uint64_t generation() const { return manifest_.generation; }
@@ -53,17 +53,29 @@ class SegmentedIndex final : public Index {
  private:
   friend class ShardedIndexImpl;  // Merges facets as this does (MergeFacets).
   // Shared with other snapshots where unchanged (Reopen).
+  // A delete generation as open: its docs and its tombstone.
+  struct Generation {
+    std::string delete_file;  // Which commit's deletes those are.
+    std::string identity;     // Of the delete file (as segment_identity).
+    std::shared_ptr<const DocSet> docs;
+    std::shared_ptr<const IndexReader> tombstone;
+  };
   struct Segment {
-    std::shared_ptr<const IndexImpl> impl;         // With this snapshot's hooks.
-    std::shared_ptr<const IndexReader> tombstone;  // Null without deletes.
-    std::shared_ptr<const DocSet> deleted;         // Null without deletes.
-    std::string delete_file;                       // Which commit's deletes those are.
-    std::string update_file;                       // The update file the impl reads, if any.
+    std::shared_ptr<const IndexImpl> impl;  // With this snapshot's hooks.
+    std::vector<Generation> generations;    // As the manifest lists them.
+    std::shared_ptr<const DocSet> deleted;  // Their union; null without deletes.
+    std::string update_file;                // The update file the impl reads, if any.
     // The files as they were when opened (device, inode, size, mtime): a
     // file of the same name that is another file (the directory was
     // rebuilt, or a replica downloaded other content) is not shared.
-    std::string segment_identity, delete_identity, update_identity;
+    std::string segment_identity, update_identity;
     uint32_t base = 0;  // Its first doc's number in the index.
+
+    std::vector<const IndexReader*> Tombstones() const {
+      std::vector<const IndexReader*> t;
+      for (const Generation& g : generations) t.push_back(g.tombstone.get());
+      return t;
+    }
   };
   // A candidate hit of one segment, with what the merge orders it by.
   struct Candidate;
@@ -80,6 +92,10 @@ class SegmentedIndex final : public Index {
   static Result<std::unique_ptr<SegmentedIndex>> Load(const std::string& dir, Manifest manifest,
                                                       const OpenOptions& options,
                                                       const SegmentedIndex* previous);
+  // Opens the delete generations `e` names into *seg, sharing what `old`
+  // (the segment in the previous snapshot, or null) has open.
+  static Status LoadDeletes(const std::string& dir, const SegmentEntry& e,
+                            const OpenOptions& options, const Segment* old, Segment* seg);
   // The segment holding index doc `doc`, or -1.
   int SegmentOf(uint32_t doc) const;
   // The search_after position of the request, if any, as of its segment

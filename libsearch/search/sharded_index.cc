@@ -99,7 +99,7 @@ Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::stri
     }
     index->num_docs_ += seg->num_docs();
     for (SegmentedIndex::SegmentView& v : seg->SegmentViews()) {
-      stats_parts.push_back({&v.impl->reader(), v.tombstone.get()});
+      stats_parts.push_back({&v.impl->reader(), v.tombstones});
       views.push_back(std::move(v));
       shard_of_view.push_back(static_cast<uint32_t>(index->shards_.size()));
     }

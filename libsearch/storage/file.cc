@@ -10,9 +10,11 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace libsearch::internal {
@@ -205,7 +207,60 @@ Status AtomicFileWriter::WriteAt(uint64_t offset, std::string_view data) {
   return Status::Ok();
 }
 
+namespace {
+thread_local DeferredSync* deferred_sync = nullptr;
+}  // namespace
+
+DeferredSync::DeferredSync() { deferred_sync = this; }
+
+DeferredSync::~DeferredSync() {
+  for (const File& f : files_) ::close(f.fd);
+  if (deferred_sync == this) deferred_sync = nullptr;
+}
+
+Status DeferredSync::Finish() {
+  if (deferred_sync == this) deferred_sync = nullptr;
+  active_ = false;
+  std::vector<int> errors(files_.size(), 0);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < files_.size();) {
+      if (::fsync(files_[i].fd) != 0) errors[i] = errno;
+    }
+  };
+  // Enough threads that every file's fsync waits on the same journal commit.
+  constexpr size_t kMaxThreads = 16;
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(files_.size(), kMaxThreads); ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  Status status = Status::Ok();
+  for (size_t i = 0; i < files_.size(); ++i) {
+    if (::close(files_[i].fd) != 0 && errors[i] == 0) errors[i] = errno;
+    if (errors[i] != 0 && status.ok())
+      status = ErrnoStatus("fsync failed", files_[i].path, errors[i]);
+  }
+  files_.clear();
+  LIBSEARCH_RETURN_IF_ERROR(status);
+  for (const std::string& dir : dirs_) LIBSEARCH_RETURN_IF_ERROR(SyncDirectory(dir));
+  dirs_.clear();
+  return Status::Ok();
+}
+
 Status AtomicFileWriter::Commit() {
+  if (DeferredSync* group = deferred_sync; group != nullptr && group->active_) {
+    if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
+      return ErrnoStatus("cannot rename temporary file to", path_, errno);
+    }
+    committed_ = true;
+    group->files_.push_back({fd_, path_});
+    fd_ = -1;
+    const std::string dir = DirName(path_);
+    if (std::find(group->dirs_.begin(), group->dirs_.end(), dir) == group->dirs_.end()) {
+      group->dirs_.push_back(dir);
+    }
+    return Status::Ok();
+  }
   if (::fsync(fd_) != 0) return ErrnoStatus("fsync failed", tmp_path_, errno);
   if (::close(fd_) != 0) {
     fd_ = -1;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libsearch/status.h"
 
@@ -77,6 +78,40 @@ class AtomicFileWriter {
   int fd_;
   uint64_t size_ = 0;
   bool committed_ = false;
+};
+
+// Makes the fsyncs of the AtomicFileWriters committed on this thread while it
+// is in scope wait for Finish(): their Commit() writes and renames, Finish()
+// fsyncs all of those files at once (from several threads, so that the file
+// system can make them durable in one journal commit instead of one per
+// file) and then their directories, once each. A commit of an index
+// directory writes many files and names them in its MANIFEST only after
+// Finish(), so they are as durable as when each is synced alone; only the
+// waits are shared. A file renamed into place but not yet synced is named by
+// no MANIFEST: if the writer dies, the next one removes it.
+//
+// Thread-safety: one per thread at a time; Finish() on the creating thread.
+class DeferredSync {
+ public:
+  DeferredSync();
+  // Closes what Finish() did not sync (without syncing it).
+  ~DeferredSync();
+  DeferredSync(const DeferredSync&) = delete;
+  DeferredSync& operator=(const DeferredSync&) = delete;
+
+  // Syncs every file committed so far, then their directories; later
+  // commits on this thread sync as usual. The first error, if any.
+  Status Finish();
+
+ private:
+  friend class AtomicFileWriter;
+  struct File {
+    int fd;
+    std::string path;
+  };
+  std::vector<File> files_;
+  std::vector<std::string> dirs_;
+  bool active_ = true;
 };
 
 // Reads a text file line by line, transparently decompressing `.gz` (zlib)

@@ -1,5 +1,6 @@
 #include "storage/manifest.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -14,9 +15,10 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::string_view kFormat = "libsearch-manifest";
-// Version 2 adds update files; a manifest without any is written as version
-// 1, which older readers still open (one with updates they would misread).
-constexpr uint64_t kVersion = 2;
+// Version 2 adds update files, version 3 segments with several delete
+// generations. A manifest is written with the lowest version that holds it,
+// so older readers still open what they read right and refuse the rest.
+constexpr uint64_t kVersion = 3;
 
 std::string Hex64(uint64_t v) {
   char buf[17];
@@ -60,12 +62,21 @@ Json Content(const Manifest& m) {
   uint64_t version = 1;
   for (const SegmentEntry& s : m.segments) {
     Json e = {{"name", s.name}, {"docs", s.num_docs}, {"deleted", s.num_deleted}};
-    if (!s.deletes.empty()) e["deletes"] = s.deletes;
-    if (!s.tombstone.empty()) e["tombstone"] = s.tombstone;
+    if (s.deletes.size() == 1) {  // As version 1 has it.
+      e["deletes"] = s.deletes[0].deletes;
+      e["tombstone"] = s.deletes[0].tombstone;
+    } else if (!s.deletes.empty()) {
+      Json gens = Json::array();
+      for (const DeleteGeneration& g : s.deletes) {
+        gens.push_back({{"deletes", g.deletes}, {"tombstone", g.tombstone}, {"docs", g.num_docs}});
+      }
+      e["delete_generations"] = std::move(gens);
+      version = 3;
+    }
     if (!s.updates.empty()) {
       e["updates"] = s.updates;
       e["updated"] = s.num_updated;
-      version = kVersion;
+      version = std::max<uint64_t>(version, 2);
     }
     segments.push_back(std::move(e));
   }
@@ -96,8 +107,10 @@ std::vector<std::string> Manifest::Files() const {
   std::vector<std::string> files;
   for (const SegmentEntry& s : segments) {
     files.push_back(s.SegmentFile());
-    if (!s.deletes.empty()) files.push_back(s.deletes);
-    if (!s.tombstone.empty()) files.push_back(s.tombstone);
+    for (const DeleteGeneration& g : s.deletes) {
+      files.push_back(g.deletes);
+      files.push_back(g.tombstone);
+    }
     if (!s.updates.empty()) files.push_back(s.updates);
   }
   return files;
@@ -149,7 +162,7 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
     *out = j[key].get<std::string>();
   }
   if (!j.contains("segments") || !j["segments"].is_array()) return Bad(path, "no segment list");
-  std::set<std::string> seen;
+  std::set<std::string> seen, seen_files;
   for (const Json& e : j["segments"]) {
     SegmentEntry s;
     if (!e.is_object() || !e.contains("name") || !e["name"].is_string() || !e.contains("docs") ||
@@ -165,20 +178,62 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
     }
     if (s.num_deleted > s.num_docs)
       return Bad(path, "segment " + s.name + " deletes more docs than it has");
-    for (auto [key, ext, out] :
-         {std::tuple{"deletes", "del", &s.deletes}, std::tuple{"tombstone", "tomb", &s.tombstone},
-          std::tuple{"updates", "upd", &s.updates}}) {
-      if (!e.contains(key)) continue;
-      if (!e[key].is_string())
-        return Bad(path, std::string(key) + " of " + s.name + " is not a name");
-      *out = e[key].get<std::string>();
-      if (!IsGenerationFile(*out, ext) || out->rfind(s.name + "_", 0) != 0) {
-        return Bad(path, std::string(key) + " file \"" + *out + "\" does not belong to " + s.name);
+    // A generation's file names must be of this segment and unique.
+    auto file = [&](const Json& v, const char* key, std::string_view ext,
+                    std::string* out) -> Status {
+      if (!v.is_string()) return Bad(path, std::string(key) + " of " + s.name + " is not a name");
+      *out = v.get<std::string>();
+      if (!IsGenerationFile(*out, ext) || out->rfind(s.name + "_", 0) != 0 ||
+          !seen_files.insert(*out).second) {
+        return Bad(path, std::string(key) + " file \"" + *out + "\" does not belong to " + s.name +
+                             " or is repeated");
       }
+      return Status::Ok();
+    };
+    if (e.contains("delete_generations")) {
+      const Json& gens = e["delete_generations"];
+      if (!gens.is_array() || gens.size() < 2 || e.contains("deletes") || e.contains("tombstone")) {
+        return Bad(path, "segment " + s.name + ": bad delete_generations");
+      }
+      uint64_t sum = 0;
+      for (const Json& g : gens) {
+        DeleteGeneration d;
+        if (!g.is_object() || !g.contains("deletes") || !g.contains("tombstone") ||
+            !g.contains("docs") || !g["docs"].is_number_unsigned()) {
+          return Bad(path, "segment " + s.name +
+                               ": a delete generation lacks deletes, "
+                               "tombstone or docs");
+        }
+        LIBSEARCH_RETURN_IF_ERROR(file(g["deletes"], "deletes", "del", &d.deletes));
+        LIBSEARCH_RETURN_IF_ERROR(file(g["tombstone"], "tombstone", "tomb", &d.tombstone));
+        d.num_docs = g["docs"].get<uint64_t>();
+        if (d.num_docs == 0 || d.num_docs > s.num_docs) {
+          return Bad(path, "segment " + s.name + ": bad doc count of a delete generation");
+        }
+        sum += d.num_docs;
+        s.deletes.push_back(std::move(d));
+      }
+      if (sum != s.num_deleted) {
+        return Bad(path, "segment " + s.name + ": delete generations do not add up to deleted");
+      }
+    } else if (e.contains("deletes") || e.contains("tombstone")) {
+      if (!e.contains("deletes") || !e.contains("tombstone")) {
+        return Bad(path, "segment " + s.name +
+                             ": deleted docs, delete file and tombstone file disagree (all or "
+                             "none)");
+      }
+      DeleteGeneration d;
+      LIBSEARCH_RETURN_IF_ERROR(file(e["deletes"], "deletes", "del", &d.deletes));
+      LIBSEARCH_RETURN_IF_ERROR(file(e["tombstone"], "tombstone", "tomb", &d.tombstone));
+      d.num_docs = s.num_deleted;
+      s.deletes.push_back(std::move(d));
     }
-    if ((s.num_deleted > 0) != !s.deletes.empty() || s.deletes.empty() != s.tombstone.empty()) {
+    if ((s.num_deleted > 0) != !s.deletes.empty()) {
       return Bad(path, "segment " + s.name +
                            ": deleted docs, delete file and tombstone file disagree (all or none)");
+    }
+    if (e.contains("updates")) {
+      LIBSEARCH_RETURN_IF_ERROR(file(e["updates"], "updates", "upd", &s.updates));
     }
     if (e.contains("updated")) {
       if (!e["updated"].is_number_unsigned()) return Bad(path, "bad updated count");

@@ -19,15 +19,25 @@ namespace libsearch::internal {
 
 inline constexpr std::string_view kManifestName = "MANIFEST";
 
+// Docs of a segment deleted by one commit, or by several whose deletes were
+// merged: a delete file listing them and a tombstone indexing them. A
+// commit adds one for its new deletes only, so it never rewrites what
+// earlier commits deleted (docs/format.md, "Delete generations").
+struct DeleteGeneration {
+  std::string deletes;    // `<segment>_<generation>.del`.
+  std::string tombstone;  // `<segment>_<generation>.tomb`: an index file of those
+                          // docs (built from their sources), whose statistics the
+                          // reader subtracts so that scores equal a fresh build's.
+  uint64_t num_docs = 0;  // Docs in both (> 0).
+};
+
 struct SegmentEntry {
   std::string name;          // "s000001": the segment file is `<name>.seg`.
   uint64_t num_docs = 0;     // Docs in the segment file, deleted ones included.
-  uint64_t num_deleted = 0;  // Cardinality of the delete file.
-  std::string deletes;       // `<name>_<generation>.del`, or empty if none.
-  // `<name>_<generation>.tomb`, or empty if none: an index file of the
-  // deleted docs (built from their sources), whose statistics the reader
-  // subtracts so that scores equal a fresh build's.
-  std::string tombstone;
+  uint64_t num_deleted = 0;  // Sum over `deletes`.
+  // Oldest first; their docs are disjoint and together the deleted docs.
+  // Empty without deletes.
+  std::vector<DeleteGeneration> deletes;
   // `<name>_<generation>.upd`, or empty if none: in-place updates of fields
   // without terms (`_set`), read over the segment's columns and documents.
   std::string updates;

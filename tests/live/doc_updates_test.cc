@@ -2,9 +2,13 @@
 // readers see through them, and that merges fold them in.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
 
+#include "index/index_reader.h"
 #include "libsearch/index.h"
 #include "libsearch/index_writer.h"
 #include "live/live_state.h"
@@ -142,6 +146,84 @@ TEST_F(DocUpdatesTest, NumbersChangeInPlaceAndReadersSeeThemAfterReopen) {
   // A reader opened afresh agrees with the reopened one.
   ASSERT_OK_AND_ASSIGN(auto fresh, Index::Open(tmp_.path()));
   EXPECT_EQ(ByPrice(*fresh, "price:>=12"), (Strings{"d2", "d3"}));
+}
+
+// The numeric overlay (values of updated docs beside the mapped column)
+// against a model of every doc's value, over random rounds of `_set`s
+// (values changed, removed, added back) and reopens: Has, Value and the
+// block bounds (each covers its block's values) for every doc; and the
+// filters and sort of the reopened snapshot against the model.
+TEST(DocUpdatesOverlay, ReadsEqualAModelOverRandomRounds) {
+  TempDir tmp;
+  ASSERT_OK_AND_ASSIGN(Schema schema, Schema::FromJson(kSchema));
+  ASSERT_OK_AND_ASSIGN(auto writer, IndexWriter::Create(tmp.path(), schema, NoMerge()));
+  constexpr int kDocs = 1500;  // Several numeric blocks and overlay words.
+  std::mt19937_64 rng(21);
+  std::vector<std::optional<double>> price(kDocs);
+  std::vector<std::optional<int64_t>> stock(kDocs);
+  for (int i = 0; i < kDocs; ++i) {
+    price[i] = static_cast<double>(rng() % 1000) / 10;
+    stock[i] = static_cast<int64_t>(rng() % 50);
+    ASSERT_OK(writer->Upsert(Doc("d" + std::to_string(i), *price[i], *stock[i])));
+  }
+  ASSERT_OK(writer->Commit().status());
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(tmp.path()));
+  for (int round = 0; round < 8; ++round) {
+    for (int k = 0, n = 1 + static_cast<int>(rng() % 200); k < n; ++k) {
+      const int d = static_cast<int>(rng() % kDocs);
+      Json set = Json::object();
+      if (rng() % 2 == 0) {
+        price[d].reset();
+        if (rng() % 4 != 0) price[d] = static_cast<double>(rng() % 1000) / 10;
+        set["price"] = price[d] ? Json(*price[d]) : Json(nullptr);
+      }
+      if (rng() % 2 == 0) {
+        stock[d].reset();
+        if (rng() % 4 != 0) stock[d] = static_cast<int64_t>(rng() % 50) - 10;
+        set["stock"] = stock[d] ? Json(*stock[d]) : Json(nullptr);
+      }
+      if (set.empty()) continue;
+      ASSERT_OK(writer->Set("d" + std::to_string(d), set.dump()));
+    }
+    ASSERT_OK(writer->Commit().status());
+    ASSERT_OK_AND_ASSIGN(index, index->Reopen());
+    ASSERT_OK(index->Verify());
+
+    const DirState st = State(tmp.path());
+    ASSERT_EQ(st.manifest.segments.size(), 1u);
+    const internal::SegmentEntry& e = st.manifest.segments[0];
+    ASSERT_OK_AND_ASSIGN(auto reader, internal::IndexReader::Open(tmp.File(e.SegmentFile())));
+    ASSERT_OK_AND_ASSIGN(auto updates, internal::ReadUpdateFile(tmp.File(e.updates), e.num_docs,
+                                                                schema.fields().size()));
+    ASSERT_OK(reader->ApplyUpdates(std::move(updates)));
+    const internal::NumericColumn* pc = reader->numeric(*schema.FieldIndex("price"));
+    const internal::NumericColumn* sc = reader->numeric(*schema.FieldIndex("stock"));
+    for (uint32_t d = 0; d < kDocs; ++d) {
+      ASSERT_EQ(pc->Has(d), price[d].has_value()) << "doc " << d << " round " << round;
+      if (price[d]) {
+        ASSERT_EQ(pc->Value(d), *price[d]) << "doc " << d;
+      }
+      ASSERT_EQ(sc->Has(d), stock[d].has_value()) << "doc " << d << " round " << round;
+      if (stock[d]) {
+        ASSERT_EQ(sc->Value(d), static_cast<double>(*stock[d])) << "doc " << d;
+      }
+      const size_t b = d / internal::kNumericBlockDocs;
+      if (price[d]) {
+        ASSERT_LE(pc->block_min_max[2 * b], *price[d]);
+        ASSERT_GE(pc->block_min_max[2 * b + 1], *price[d]);
+      }
+    }
+    // Through the reopened snapshot: a range filter and the sort.
+    Strings want;
+    std::vector<std::pair<double, int>> cheap;
+    for (int d = 0; d < kDocs; ++d) {
+      if (price[d] && *price[d] < 20) cheap.emplace_back(*price[d], d);
+    }
+    std::sort(cheap.begin(), cheap.end());
+    for (const auto& [p, d] : cheap) want.push_back("d" + std::to_string(d));
+    if (want.size() > 100) want.resize(100);
+    EXPECT_EQ(ByPrice(*index, "price:<20"), want) << "round " << round;
+  }
 }
 
 TEST_F(DocUpdatesTest, LaterWritersMergesAndUpsertsKeepTheUpdates) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "index/index_reader.h"
+#include "libsearch/index.h"
 #include "live/live_state.h"
 #include "live/merge_policy.h"
 #include "storage/manifest.h"
@@ -141,21 +142,26 @@ TEST(IndexWriter, ReplacingACommittedDocDeletesItsOldCopy) {
   ASSERT_EQ(st.segments.size(), 2u);
   const auto& s1 = st.manifest.segments[0];
   EXPECT_EQ(s1.num_deleted, 2u);
-  EXPECT_EQ(s1.deletes, "s000001_3.del");
-  EXPECT_EQ(s1.tombstone, "s000001_3.tomb");
-  EXPECT_EQ(st.segments[0].tomb_ids, (Strings{"a", "c"}));  // Local doc order.
+  ASSERT_EQ(s1.deletes.size(), 1u);
+  EXPECT_EQ(s1.deletes[0].deletes, "s000001_3.del");
+  EXPECT_EQ(s1.deletes[0].tombstone, "s000001_3.tomb");
+  EXPECT_EQ(st.segments[0].tomb_ids, (std::vector<Strings>{{"a", "c"}}));  // Local doc order.
   EXPECT_EQ(LiveIds(st), (Strings{"b", "d", "c"}));
   EXPECT_EQ(st.live[2].source["title"], "new c");
 
-  // More deletes rewrite both files under the new generation; the old ones go.
+  // More deletes add a delete generation of their own; the earlier one stays
+  // as it was (nothing of it is written again).
   ASSERT_OK(w->Delete("b"));
   ASSERT_OK(w->Commit().status());
   const DirState st2 = State(tmp.path());
-  EXPECT_EQ(st2.manifest.segments[0].deletes, "s000001_4.del");
-  EXPECT_EQ(st2.segments[0].tomb_ids, (Strings{"a", "b", "c"}));
+  ASSERT_EQ(st2.manifest.segments[0].deletes.size(), 2u);
+  EXPECT_EQ(st2.manifest.segments[0].deletes[0].deletes, "s000001_3.del");
+  EXPECT_EQ(st2.manifest.segments[0].deletes[1].deletes, "s000001_4.del");
+  EXPECT_EQ(st2.manifest.segments[0].num_deleted, 3u);
+  EXPECT_EQ(st2.segments[0].tomb_ids, (std::vector<Strings>{{"a", "c"}, {"b"}}));
   const auto files = DirFiles(tmp.path());
-  EXPECT_EQ(files.count("s000001_3.del"), 0u);
-  EXPECT_EQ(files.count("s000001_3.tomb"), 0u);
+  EXPECT_EQ(files.count("s000001_3.del"), 1u);
+  EXPECT_EQ(files.count("s000001_3.tomb"), 1u);
 
   // A segment whose docs are all deleted leaves the index.
   ASSERT_OK(w->Delete("d"));
@@ -166,14 +172,18 @@ TEST(IndexWriter, ReplacingACommittedDocDeletesItsOldCopy) {
   EXPECT_EQ(DirFiles(tmp.path()).count("s000001.seg"), 0u);
 }
 
-// The reader's contract: a segment's statistics minus its tombstone's equal
+// The reader's contract: a segment's statistics minus its tombstones' equal
 // those of a fresh build of the segment's live docs (field doc counts, sums
 // of lengths, doc frequencies of every term, prefix-index terms included).
-void ExpectStatsMatch(const internal::FieldReader* seg, const internal::FieldReader* tomb,
+void ExpectStatsMatch(const internal::FieldReader* seg,
+                      const std::vector<const internal::FieldReader*>& tombs,
                       const internal::FieldReader* fresh, const std::string& what) {
   ASSERT_NE(seg, nullptr) << what;
-  const uint64_t tomb_docs = tomb ? tomb->stats.doc_count : 0;
-  const uint64_t tomb_tf = tomb ? tomb->stats.sum_total_tf : 0;
+  uint64_t tomb_docs = 0, tomb_tf = 0;
+  for (const internal::FieldReader* tomb : tombs) {
+    tomb_docs += tomb ? tomb->stats.doc_count : 0;
+    tomb_tf += tomb ? tomb->stats.sum_total_tf : 0;
+  }
   const uint64_t fresh_docs = fresh ? fresh->stats.doc_count : 0;
   const uint64_t fresh_tf = fresh ? fresh->stats.sum_total_tf : 0;
   EXPECT_EQ(seg->stats.doc_count - tomb_docs, fresh_docs) << what;
@@ -186,41 +196,31 @@ void ExpectStatsMatch(const internal::FieldReader* seg, const internal::FieldRea
       const auto o = f->dict.Find(terms[ord]);
       return o ? f->DocFreq(*o) : 0;
     };
-    EXPECT_EQ(seg->DocFreq(ord) - df(tomb), df(fresh)) << what << " term " << terms[ord];
+    uint64_t tomb_df = 0;
+    for (const internal::FieldReader* tomb : tombs) tomb_df += df(tomb);
+    EXPECT_EQ(seg->DocFreq(ord) - tomb_df, df(fresh)) << what << " term " << terms[ord];
   }
 }
 
-TEST(IndexWriter, TombstonesMakeStatisticsEqualAFreshBuild) {
-  TempDir tmp;
-  ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(tmp.path(), TestSchema(), NoMerge()));
-  std::mt19937_64 rng(11);
-  const char* words[] = {"red", "green", "apple", "apricot", "banana", "bandana", "cherry"};
-  for (int round = 0; round < 6; ++round) {
-    for (int i = 0; i < 30; ++i) {
-      const std::string id = "p" + std::to_string(rng() % 50);
-      if (rng() % 4 == 0) {
-        ASSERT_OK(w->Delete(id));
-      } else {
-        std::string title;
-        for (int k = 0, n = 1 + static_cast<int>(rng() % 5); k < n; ++k) {
-          title += std::string(k ? " " : "") + words[rng() % 7];
-        }
-        ASSERT_OK(w->Upsert(Doc(id, title)));
-      }
-    }
-    ASSERT_OK(w->Commit().status());
-  }
+// ExpectStatsMatch for every field of every segment of the directory;
+// *checked counts the tombstones seen.
+void ExpectDirStatsMatch(const TempDir& tmp, int* checked) {
   const DirState st = State(tmp.path());
   const Schema schema = TestSchema();
-  int checked = 0;
   for (size_t s = 0; s < st.manifest.segments.size(); ++s) {
     const internal::SegmentEntry& e = st.manifest.segments[s];
     ASSERT_OK_AND_ASSIGN(auto seg, internal::IndexReader::Open(tmp.File(e.SegmentFile())));
-    std::unique_ptr<internal::IndexReader> tomb;
-    if (!e.tombstone.empty()) {
-      ASSERT_OK_AND_ASSIGN(tomb, internal::IndexReader::Open(tmp.File(e.tombstone)));
-      ++checked;
+    std::vector<std::unique_ptr<internal::IndexReader>> tombs;
+    for (const internal::DeleteGeneration& g : e.deletes) {
+      ASSERT_OK_AND_ASSIGN(tombs.emplace_back(),
+                           internal::IndexReader::Open(tmp.File(g.tombstone)));
+      ++*checked;
     }
+    auto tomb_fields = [&tombs](size_t f, bool prefix) {
+      std::vector<const internal::FieldReader*> out;
+      for (const auto& t : tombs) out.push_back(prefix ? t->prefix_field(f) : t->field(f));
+      return out;
+    };
     std::vector<std::string> live;
     for (uint32_t d = 0; d < e.num_docs; ++d) {
       if (st.segments[s].deleted[d]) continue;
@@ -233,14 +233,90 @@ TEST(IndexWriter, TombstonesMakeStatisticsEqualAFreshBuild) {
     for (size_t f = 0; f < schema.fields().size(); ++f) {
       if (seg->field(f) == nullptr) continue;
       const std::string what = e.name + " field " + schema.fields()[f].name;
-      ExpectStatsMatch(seg->field(f), tomb ? tomb->field(f) : nullptr, fresh->field(f), what);
+      ExpectStatsMatch(seg->field(f), tomb_fields(f, false), fresh->field(f), what);
       if (seg->prefix_field(f) != nullptr) {
-        ExpectStatsMatch(seg->prefix_field(f), tomb ? tomb->prefix_field(f) : nullptr,
-                         fresh->prefix_field(f), what + " prefixes");
+        ExpectStatsMatch(seg->prefix_field(f), tomb_fields(f, true), fresh->prefix_field(f),
+                         what + " prefixes");
       }
     }
   }
+}
+
+std::string RandomTitle(std::mt19937_64& rng) {
+  const char* words[] = {"red", "green", "apple", "apricot", "banana", "bandana", "cherry"};
+  std::string title;
+  for (int k = 0, n = 1 + static_cast<int>(rng() % 5); k < n; ++k) {
+    title += std::string(k ? " " : "") + words[rng() % 7];
+  }
+  return title;
+}
+
+TEST(IndexWriter, TombstonesMakeStatisticsEqualAFreshBuild) {
+  TempDir tmp;
+  ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(tmp.path(), TestSchema(), NoMerge()));
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 30; ++i) {
+      const std::string id = "p" + std::to_string(rng() % 50);
+      if (rng() % 4 == 0) {
+        ASSERT_OK(w->Delete(id));
+      } else {
+        ASSERT_OK(w->Upsert(Doc(id, RandomTitle(rng))));
+      }
+    }
+    ASSERT_OK(w->Commit().status());
+  }
+  int checked = 0;
+  ExpectDirStatsMatch(tmp, &checked);
   EXPECT_GT(checked, 2);
+}
+
+// A commit indexes only its own deletes into a new delete generation; the
+// newest generations merge by tiers of 8, so a segment deleted from one doc
+// per commit keeps few of them, and their tombstones still sum to the
+// deleted docs' statistics.
+TEST(IndexWriter, DeleteGenerationsMergeByTiersAndStayFew) {
+  TempDir tmp;
+  ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(tmp.path(), TestSchema(), NoMerge()));
+  std::mt19937_64 rng(12);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_OK(w->Upsert(Doc("p" + std::to_string(i), RandomTitle(rng))));
+  ASSERT_OK(w->Commit().status());
+  size_t most = 0;
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_OK(w->Delete("p" + std::to_string((i * 37) % 100)));
+    ASSERT_OK(w->Commit().status());
+    const DirState st = State(tmp.path());
+    ASSERT_EQ(st.manifest.segments.size(), 1u);
+    const internal::SegmentEntry& e = st.manifest.segments[0];
+    EXPECT_EQ(e.num_deleted, static_cast<uint64_t>(i + 1));
+    // Tiers 0 (1-7 docs) and 1 (8-63): at most 7 generations each.
+    EXPECT_LE(e.deletes.size(), 14u) << "after " << i + 1 << " deletes";
+    most = std::max(most, e.deletes.size());
+    // The newest generation is this commit's: its delete file's generation.
+    EXPECT_EQ(e.deletes.back().deletes,
+              "s000001_" + std::to_string(st.manifest.generation) + ".del");
+    if (i + 1 == 8) {  // Eight single deletes merged into one generation.
+      ASSERT_EQ(e.deletes.size(), 1u);
+      EXPECT_EQ(e.deletes[0].num_docs, 8u);
+    }
+    if (i + 1 == 60) {  // 7 generations of 8, 4 of 1.
+      ASSERT_EQ(e.deletes.size(), 11u);
+      EXPECT_EQ(e.deletes[6].num_docs, 8u);
+      EXPECT_EQ(e.deletes[7].num_docs, 1u);
+    }
+  }
+  EXPECT_EQ(most, 14u);  // After 63: 7 of 8 and 7 of 1.
+  const DirState st = State(tmp.path());
+  ASSERT_EQ(st.manifest.segments[0].deletes.size(), 1u);  // 8 x 8 merged at the 64th.
+  EXPECT_EQ(st.segments[0].tomb_ids[0].size(), 64u);
+  int checked = 0;
+  ExpectDirStatsMatch(tmp, &checked);
+  EXPECT_EQ(checked, 1);
+  // A reader of the directory sees the 36 live docs.
+  ASSERT_OK_AND_ASSIGN(auto index, Index::Open(tmp.path()));
+  EXPECT_EQ(index->num_docs(), 36u);
+  ASSERT_OK(index->Verify());
 }
 
 TEST(IndexWriter, SetMergesFieldsIntoTheCurrentVersion) {

@@ -26,9 +26,10 @@ struct LiveDoc {
 
 struct SegmentState {
   std::string name;
-  std::vector<std::string> ids;       // All docs, deleted included, in doc order.
-  std::vector<bool> deleted;          // Per doc.
-  std::vector<std::string> tomb_ids;  // Docs of the tombstone, in order.
+  std::vector<std::string> ids;  // All docs, deleted included, in doc order.
+  std::vector<bool> deleted;     // Per doc.
+  // Docs of each delete generation's tombstone, in order (oldest first).
+  std::vector<std::vector<std::string>> tomb_ids;
 };
 
 struct DirState {
@@ -38,8 +39,9 @@ struct DirState {
 };
 
 // Reads everything the manifest names and checks the contract: files exist
-// and open, counts agree, the tombstone holds exactly the deleted docs in
-// order, every segment keeps sources. Errors become a non-OK status.
+// and open, counts agree, each delete generation's tombstone holds exactly
+// its delete file's docs in order, the generations are disjoint and hold the
+// deleted docs, every segment keeps sources. Errors become a non-OK status.
 inline Result<DirState> ReadDirState(const std::string& dir) {
   DirState st;
   LIBSEARCH_ASSIGN_OR_RETURN(st.manifest, internal::ReadManifest(dir));
@@ -63,23 +65,29 @@ inline Result<DirState> ReadDirState(const std::string& dir) {
     for (uint32_t d = 0; d < e.num_docs; ++d) all[d] = d;
     seg.ids = reader->DocIds(all);
     seg.deleted.assign(e.num_docs, false);
-    if (!e.deletes.empty()) {
+    uint64_t deleted = 0;
+    for (const internal::DeleteGeneration& g : e.deletes) {
       LIBSEARCH_ASSIGN_OR_RETURN(auto del,
-                                 internal::ReadDeleteFile(dir + "/" + e.deletes, e.num_docs));
-      if (del->cardinality() != e.num_deleted)
-        return Status::Corruption(e.name + ": deleted count");
-      for (uint32_t d = 0; d < e.num_docs; ++d) seg.deleted[d] = del->Contains(d);
-      LIBSEARCH_ASSIGN_OR_RETURN(auto tomb, internal::IndexReader::Open(dir + "/" + e.tombstone));
-      std::vector<uint32_t> tall(tomb->num_docs());
-      for (uint32_t d = 0; d < tomb->num_docs(); ++d) tall[d] = d;
-      seg.tomb_ids = tomb->DocIds(tall);
+                                 internal::ReadDeleteFile(dir + "/" + g.deletes, e.num_docs));
+      if (del->cardinality() != g.num_docs) return Status::Corruption(e.name + ": deleted count");
       std::vector<std::string> expect;
       for (uint32_t d = 0; d < e.num_docs; ++d) {
-        if (seg.deleted[d]) expect.push_back(seg.ids[d]);
+        if (!del->Contains(d)) continue;
+        if (seg.deleted[d]) return Status::Corruption(e.name + ": delete generations overlap");
+        seg.deleted[d] = true;
+        expect.push_back(seg.ids[d]);
+        ++deleted;
       }
-      if (seg.tomb_ids != expect) return Status::Corruption(e.name + ": tombstone != deleted docs");
-    } else if (e.num_deleted != 0) {
-      return Status::Corruption(e.name + ": deleted without a delete file");
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tomb, internal::IndexReader::Open(dir + "/" + g.tombstone));
+      std::vector<uint32_t> tall(tomb->num_docs());
+      for (uint32_t d = 0; d < tomb->num_docs(); ++d) tall[d] = d;
+      seg.tomb_ids.push_back(tomb->DocIds(tall));
+      if (seg.tomb_ids.back() != expect) {
+        return Status::Corruption(e.name + ": tombstone != deleted docs");
+      }
+    }
+    if (deleted != e.num_deleted) {
+      return Status::Corruption(e.name + ": deleted docs and delete files disagree");
     }
     for (uint32_t d = 0; d < e.num_docs; ++d) {
       if (seg.deleted[d]) continue;

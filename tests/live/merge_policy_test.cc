@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 namespace libsearch::internal {
@@ -125,6 +126,51 @@ TEST(MergePolicy, RandomInvariants) {
       }
       ASSERT_LT(step, 99) << "no fixed point";
     }
+  }
+}
+
+// Delete generations: a pure function of their sizes, oldest first.
+TEST(DeleteGenerations, TheNewestMergeByTiersOfEight) {
+  EXPECT_EQ(DeleteGenerationsToMerge({5}), 0u);  // Only the new one: nothing to merge.
+  EXPECT_EQ(DeleteGenerationsToMerge({1, 1, 1, 1, 1, 1, 1}), 6u);
+  EXPECT_EQ(DeleteGenerationsToMerge({1, 1, 1, 1, 1, 1, 1, 1}), 0u);
+  // Larger, older generations stay out.
+  EXPECT_EQ(DeleteGenerationsToMerge({8, 1, 1, 1, 1, 1, 1, 1, 1}), 1u);
+  // A merge that makes the eighth of the next tier merges again.
+  EXPECT_EQ(DeleteGenerationsToMerge({8, 8, 8, 8, 8, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1}), 0u);
+  // A large new generation takes the smaller ones before it along once it is
+  // the eighth of its tier or above.
+  EXPECT_EQ(DeleteGenerationsToMerge({1000, 1, 1, 1, 1, 1, 1, 1000}), 0u);
+  EXPECT_EQ(DeleteGenerationsToMerge({1000, 1, 1, 1, 1, 1, 1000}), 6u);
+}
+
+// Random commit sizes: few generations at any time, and each deleted doc
+// indexed into a tombstone a logarithmic number of times.
+TEST(DeleteGenerations, RandomCommitsKeepFewAndCostLittle) {
+  std::mt19937_64 rng(5);
+  for (int run = 0; run < 20; ++run) {
+    std::vector<uint64_t> gens;
+    uint64_t total = 0, indexed = 0;
+    const uint64_t max_batch = 1 + rng() % 2000;
+    for (int commit = 0; commit < 2000; ++commit) {
+      gens.push_back(1 + rng() % max_batch);
+      total += gens.back();
+      const size_t from = DeleteGenerationsToMerge(gens);
+      ASSERT_LT(from, gens.size());
+      uint64_t merged = 0;
+      for (size_t i = from; i < gens.size(); ++i) merged += gens[i];
+      gens.resize(from);
+      gens.push_back(merged);
+      indexed += merged;
+      uint64_t sum = 0;
+      for (uint64_t g : gens) sum += g;
+      ASSERT_EQ(sum, total);
+      // 7 per tier at most, tiers of 8 up to the total.
+      const double tiers = std::log(static_cast<double>(total)) / std::log(8.0) + 1;
+      ASSERT_LE(static_cast<double>(gens.size()), 7 * tiers + 1) << "commit " << commit;
+    }
+    const double per_doc = static_cast<double>(indexed) / static_cast<double>(total);
+    EXPECT_LE(per_doc, std::log(static_cast<double>(total)) / std::log(8.0) + 2) << "run " << run;
   }
 }
 

@@ -74,10 +74,11 @@ void WriteDirectory(const Schema& schema, const std::vector<SegmentModel>& segme
         gone.push_back(seg.docs[d]);
       }
       e.num_deleted = seg.deleted.size();
-      e.deletes = e.name + "_" + std::to_string(generation) + ".del";
-      e.tombstone = e.name + "_" + std::to_string(generation) + ".tomb";
-      ASSERT_OK(internal::WriteDeleteFile(dir + "/" + e.deletes, deleted, e.num_docs));
-      ASSERT_OK(WriteIndex(schema, gone, false, dir + "/" + e.tombstone));
+      const internal::DeleteGeneration& g = e.deletes.emplace_back(internal::DeleteGeneration{
+          e.name + "_" + std::to_string(generation) + ".del",
+          e.name + "_" + std::to_string(generation) + ".tomb", e.num_deleted});
+      ASSERT_OK(internal::WriteDeleteFile(dir + "/" + g.deletes, deleted, e.num_docs));
+      ASSERT_OK(WriteIndex(schema, gone, false, dir + "/" + g.tombstone));
     }
     m.segments.push_back(e);
   }

@@ -38,8 +38,13 @@ Manifest RandomManifest(std::mt19937_64& rng) {
     s.num_docs = rng() % 100000;
     if (s.num_docs > 0 && rng() % 2 == 0) {
       s.num_deleted = 1 + rng() % s.num_docs;
-      s.deletes = s.name + "_" + std::to_string(m.generation) + ".del";
-      s.tombstone = s.name + "_" + std::to_string(m.generation) + ".tomb";
+      // One delete generation (version 1's form) or several (version 3's).
+      const uint64_t gens = std::min<uint64_t>(s.num_deleted, 1 + rng() % 3);
+      for (uint64_t g = 0; g < gens; ++g) {
+        const std::string gen = std::to_string(m.generation - gens + g + 1000);
+        s.deletes.push_back({s.name + "_" + gen + ".del", s.name + "_" + gen + ".tomb",
+                             g + 1 < gens ? 1 : s.num_deleted - (gens - 1)});
+      }
     }
     m.segments.push_back(s);
   }
@@ -56,8 +61,12 @@ void ExpectSame(const Manifest& a, const Manifest& b) {
     EXPECT_EQ(a.segments[i].name, b.segments[i].name);
     EXPECT_EQ(a.segments[i].num_docs, b.segments[i].num_docs);
     EXPECT_EQ(a.segments[i].num_deleted, b.segments[i].num_deleted);
-    EXPECT_EQ(a.segments[i].deletes, b.segments[i].deletes);
-    EXPECT_EQ(a.segments[i].tombstone, b.segments[i].tombstone);
+    ASSERT_EQ(a.segments[i].deletes.size(), b.segments[i].deletes.size());
+    for (size_t g = 0; g < a.segments[i].deletes.size(); ++g) {
+      EXPECT_EQ(a.segments[i].deletes[g].deletes, b.segments[i].deletes[g].deletes);
+      EXPECT_EQ(a.segments[i].deletes[g].tombstone, b.segments[i].deletes[g].tombstone);
+      EXPECT_EQ(a.segments[i].deletes[g].num_docs, b.segments[i].deletes[g].num_docs);
+    }
   }
 }
 
@@ -107,13 +116,26 @@ TEST(Manifest, RejectsInconsistentEntriesWithAReason) {
   EXPECT_NE(parsed.status().message().find("dir/MANIFEST"), std::string::npos);
   EXPECT_NE(parsed.status().message().find("disagree"), std::string::npos);
 
-  m.segments[0].deletes = "s000002_3.del";  // Another segment's file.
+  m.segments[0].deletes = {{"s000002_3.del", "s000001_3.tomb", 2}};  // Another segment's file.
   parsed = Manifest::Parse(m.Serialize(), "MANIFEST");
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.status().message().find("does not belong"), std::string::npos);
 
-  m.segments[0].deletes = "s000001_3.del";
-  m.segments[0].tombstone = "s000001_3.tomb";
+  // Delete generations whose counts do not add up to the deleted docs.
+  m.segments[0].deletes = {{"s000001_3.del", "s000001_3.tomb", 1},
+                           {"s000001_4.del", "s000001_4.tomb", 2}};
+  parsed = Manifest::Parse(m.Serialize(), "MANIFEST");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("add up"), std::string::npos);
+
+  // A file named twice.
+  m.segments[0].deletes = {{"s000001_3.del", "s000001_3.tomb", 1},
+                           {"s000001_3.del", "s000001_4.tomb", 1}};
+  parsed = Manifest::Parse(m.Serialize(), "MANIFEST");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("repeated"), std::string::npos);
+
+  m.segments[0].deletes = {{"s000001_3.del", "s000001_3.tomb", 2}};
   m.segments.push_back(m.segments[0]);  // The same segment twice.
   parsed = Manifest::Parse(m.Serialize(), "MANIFEST");
   ASSERT_FALSE(parsed.ok());
@@ -260,8 +282,7 @@ TEST(RemoveUnreferencedFiles, KeepsTheCommitAndForeignFiles) {
   s.name = "s000001";
   s.num_docs = 5;
   s.num_deleted = 1;
-  s.deletes = "s000001_3.del";
-  s.tombstone = "s000001_3.tomb";
+  s.deletes = {{"s000001_3.del", "s000001_3.tomb", 1}};
   m.segments.push_back(s);
   ASSERT_OK(WriteManifest(dir.path(), m));
   for (const char* name :
