@@ -196,7 +196,7 @@ lint-python: deps
 # Side-by-side benchmark against Xapian, Lucene and Tantivy on the
 # search-benchmark-game queries (bench/peers/README.md). Installs a JDK, Maven
 # jars and Rust crates as needed, so it is not part of `make test`. Knobs:
-# CORPUS, QUERIES, PASSES, ROUNDS, WARMUP, ENGINES, COLD_RUNS, REBUILD, LIBSEARCH_REF.
+# CORPUS, QUERIES, PASSES, ROUNDS, WARMUP_SECONDS, ENGINES, COLD_RUNS, REBUILD, LIBSEARCH_REF.
 .PHONY: bench-peers
 bench-peers: deps
 	bash bench/peers/setup.sh

@@ -36,7 +36,7 @@ import time
 from corpus import HERE, ROOT, Ctx, log, prepare_corpus
 from fuzzy_queries import typo_budget
 from report import machine_info, versions
-from runner import build_index, start_server, summary_us
+from runner import build_index, start_server, summary_us, warm_until_stable
 
 CORPUS = "off"
 ENGINES = ["libsearch", "lucene", "tantivy"]
@@ -73,19 +73,14 @@ def run_engine(ctx, engine, queries, warm):
             rt[i], svc[i] = ns, int(f[1])
         return rt, svc
 
-    # Time-based warm-up (issue 22: a JVM keeps getting faster for tens of
-    # seconds; a fixed pass count under-warms it on a loaded machine), on the
-    # warm-up set: other words, so libsearch's TypoCache has not seen the
-    # timed ones when the first timed pass runs.
-    curve, t0 = [], time.time()
-    while True:
-        _, svc = one_pass(warm)
-        curve.append(round(statistics.fmean([s for s in svc if s is not None] or [0]) / 1e3, 1))
-        el = time.time() - t0
-        stable = len(curve) >= 3 and max(curve[-3:]) <= 1.1 * min(curve[-3:])
-        if (el >= a.warmup_seconds and stable) or el >= 3 * a.warmup_seconds:
-            break
-    res["warmup_seconds"] = round(time.time() - t0, 1)
+    # Time-based warm-up (runner.warm_until_stable) on the warm-up set: other
+    # words, so libsearch's TypoCache has not seen the timed ones when the
+    # first timed pass runs.
+    def warm_pass():
+        svc = [s for s in one_pass(warm)[1] if s is not None]
+        return statistics.fmean(svc) / 1e3 if svc else 0.0
+
+    res["warmup_seconds"], _, curve = warm_until_stable(warm_pass, a.warmup_seconds)
     res["warmup_curve_us"] = curve
     log(f"  warm-up {res['warmup_seconds']} s, {len(curve)} passes, mean µs first/last "
         f"{curve[0]}/{curve[-1]}")

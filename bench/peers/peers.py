@@ -76,8 +76,9 @@ def main():
                     help="timed passes per round")
     ap.add_argument("--rounds", type=int, default=int(env("ROUNDS", "3")),
                     help="rounds, each with a fresh serve process per engine (min over all)")
-    ap.add_argument("--warmup", type=int, default=int(env("WARMUP", "3")),
-                    help="warm-up passes over every query in every mode before timing")
+    ap.add_argument("--warmup-seconds", type=float, default=float(env("WARMUP_SECONDS", "60")),
+                    help="time-based warm-up per engine process and mode: passes until at least "
+                         "this long and the last three pass means within 10%% (at most 3x)")
     ap.add_argument("--engines", default=env("ENGINES", ",".join(ALL_ENGINES)))
     ap.add_argument("--cold-runs", type=int, default=int(env("COLD_RUNS", "5")),
                     help="runs per engine and index for the cold-start table (0 = skip)")
@@ -133,7 +134,8 @@ def main():
     results = dict(date=datetime.date.today().isoformat(), machine=machine_info(),
                    loadavg_start=list(os.getloadavg()),
                    versions=versions(ctx), corpora={},
-                   settings=dict(queries=len(raw_queries), passes=args.passes, warmup=args.warmup,
+                   settings=dict(queries=len(raw_queries), passes=args.passes,
+                                 warmup_seconds=args.warmup_seconds,
                                  rounds=args.rounds, engines=engines,
                                  latency="min over timed passes of all rounds",
                                  jvm_search=" ".join(ctx.jvm_flags("2g")),
@@ -159,7 +161,10 @@ def main():
                                                         ping_rt_us=r["ping_rt_us"],
                                                         loadavg=[r["loadavg_before"][0],
                                                                  r["loadavg_after"][0]],
-                                                        errors=r["errors"]) for e, r in runs.items()},
+                                                        errors=r["errors"],
+                                                        warmup_curves_us=r["warmup_curves_us"],
+                                                        warmup_passes=r["warmup_passes"])
+                                                 for e, r in runs.items()},
                                           per_query=[dict(query=q["norm"], tags=q["tags"], **{
                                               e: {m: [runs[e]["modes"][m]["counts"][i],
                                                       runs[e]["modes"][m]["svc_ns"][i],

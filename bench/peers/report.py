@@ -174,8 +174,10 @@ def write_report(ctx, results, path_base):
                  f"idle machine for clean absolute numbers.\n")
     a = results["settings"]
     L.append(f"Reproduce: `make bench-peers` (see bench/peers/README.md). Settings: "
-             f"{a['queries']} game queries; warm-up: {a['warmup']} passes over every query in every "
-             f"mode; then {a['passes']} timed passes per mode in one shuffled order"
+             f"{a['queries']} game queries; warm-up per engine process and mode, time-based: passes "
+             f"over every query until at least {a['warmup_seconds']:g} s have passed and the last "
+             f"three pass means are within 10 % (at most {3 * a['warmup_seconds']:g} s; curves under "
+             f"\"Warm-up\"); then {a['passes']} timed passes per mode in one shuffled order"
              + (f"; all of it in {a['rounds']} rounds, each with a fresh process per engine, the engine "
                 f"order rotating" if a.get("rounds", 1) > 1 else "")
              + "; latency of a query = its minimum over the timed passes; single-threaded "
@@ -297,6 +299,19 @@ def write_report(ctx, results, path_base):
                 mf = r["cold"].get("major_faults", "–") if r.get("cold") else "–"
                 L.append(f"| {corpus} ({r['docs']:,} docs) | {e} | {cold:.1f} | {warm:.1f} | "
                          f"{fmt_ratio(cold, bc)} | {fmt_ratio(warm, base['warm']['median_ms'])} | {mf} |")
+    L.append("\n## Warm-up\n")
+    L.append("In-engine mean µs per warm-up pass, first → last, and the passes it took, per "
+             "round (the full curves are in the JSON, `warmup_curves_us`).\n")
+    L.append("| corpus | engine | mode | per round: first → last µs (passes) |")
+    L.append("|---|---|---|---|")
+    for corpus, cr in results["corpora"].items():
+        for e, r in cr["runs"].items():
+            curves = r.get("warmup_curves_us") or []
+            passes = r.get("warmup_passes") or [{} for _ in curves]
+            for mode in (curves[0] if curves else {}):
+                cells = "; ".join(f"{c[mode][0]} → {c[mode][-1]} ({n.get(mode, len(c[mode]))})"
+                                  for c, n in zip(curves, passes) if c.get(mode))
+                L.append(f"| {corpus} | {e} | {mode} | {cells} |")
     L.append("\n## Notes\n")
     L.extend("- " + n for n in results["notes"])
     with open(path_base + ".md", "w") as f:

@@ -6,6 +6,7 @@ rounds (warm-up, timed passes, CHECK) and the cold-start runs. See peers.py
 and README.md.
 """
 
+import functools
 import json
 import os
 import random
@@ -182,6 +183,26 @@ def wait_for_quiet(ctx):
     return round(waited)
 
 
+def warm_until_stable(one_pass, seconds):
+    """Time-based warm-up (issue 22; the search-benchmark-game warms each
+    engine for 60 s): runs one_pass() (returning its mean in-engine µs) until
+    at least `seconds` have passed and the last three pass means are within
+    10 % of each other, or 3x `seconds` at most. A JVM keeps speeding up for
+    tens of seconds, so a fixed pass count under-warms it, the more so on a
+    loaded machine. Returns (seconds spent, passes run, the curve of pass
+    means in µs: every pass, or 200 evenly spaced ones ending with the last,
+    since a fast engine runs tens of thousands of short passes)."""
+    curve, t0 = [], time.time()
+    while True:
+        curve.append(round(one_pass(), 1))
+        el = time.time() - t0
+        stable = len(curve) >= 3 and max(curve[-3:]) <= 1.1 * min(curve[-3:])
+        if (el >= seconds and stable) or el >= 3 * seconds:
+            n = len(curve)
+            kept = curve if n <= 200 else [curve[(n - 1) * i // 199] for i in range(200)]
+            return round(time.time() - t0, 1), n, kept
+
+
 def start_server(ctx, corpus, engine, n_queries, log_name):
     """Waits for a quiet machine, then starts `engine`'s driver on its index
     of `corpus` (stderr to logs/<log_name>.err). Returns the server, the
@@ -204,14 +225,24 @@ def run_queries(ctx, corpus, engine, queries):
     for _ in range(200):
         srv.ask("PING", "")
     res["ping_rt_us"] = summary_us([srv.ask("PING", "")[0] for _ in range(2000)])
-    # Warm-up: every query in every mode, WARMUP times (JIT, caches, page cache).
-    t_warm = time.time()
-    for _ in range(ctx.args.warmup):
-        for mode in MODES:
-            for i in order:
-                srv.ask(mode, queries[i]["norm"])
-    res["warmup_seconds"] = round(time.time() - t_warm, 1)
-    log(f"  warm-up: {res['warmup_seconds']} s")
+    # Warm-up per mode, time-based (warm_until_stable): JIT, caches, page cache.
+    res["warmup_seconds"], res["warmup_curve_us"], res["warmup_passes"] = 0.0, {}, {}
+
+    def mode_pass(mode):
+        svc = []
+        for i in order:
+            _, fields = srv.ask(mode, queries[i]["norm"])
+            if fields[0] != "ERROR":
+                svc.append(int(fields[1]))
+        return statistics.fmean(svc) / 1e3 if svc else 0.0
+
+    for mode in MODES:
+        spent, passes, curve = warm_until_stable(functools.partial(mode_pass, mode),
+                                                 ctx.args.warmup_seconds)
+        res["warmup_seconds"] += spent
+        res["warmup_curve_us"][mode] = curve
+        res["warmup_passes"][mode] = passes
+        log(f"  warm-up {mode}: {spent} s, {passes} passes, mean µs {curve[0]} -> {curve[-1]}")
     for mode in MODES:
         rt = [[] for _ in queries]
         svc = [[] for _ in queries]
@@ -289,6 +320,8 @@ def merge_rounds(rounds):
     out["peak_rss_bytes"] = max(r["peak_rss_bytes"] for r in rounds)
     out["loadavg_after"] = rounds[-1]["loadavg_after"]
     out["warmup_seconds"] = round(sum(r["warmup_seconds"] for r in rounds), 1)
+    out["warmup_curves_us"] = [r["warmup_curve_us"] for r in rounds]  # Per round: per mode.
+    out["warmup_passes"] = [r["warmup_passes"] for r in rounds]
     out["quiet_wait_s"] = sum(r["quiet_wait_s"] for r in rounds)
     out["rounds"] = len(rounds)
     return out
