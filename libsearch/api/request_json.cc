@@ -219,17 +219,17 @@ namespace {
 Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchRequest* req) {
   if (!body.is_object()) return Invalid("request body must be a JSON object");
 
-  static constexpr std::string_view kKeys[] = {"query",        "k",
-                                               "offset",       "filters",
-                                               "fields",       "operator",
-                                               "facets",       "disjunctive",
-                                               "sort",         "search_after",
-                                               "typos",        "prefix",
-                                               "highlight",    "synonyms",
-                                               "suggest",      "exact_total",
-                                               "include_docs", "retrieve",
-                                               "syntax",       "max_expansions",
-                                               "field_scoring"};
+  static constexpr std::string_view kKeys[] = {"query",         "k",
+                                               "offset",        "filters",
+                                               "fields",        "operator",
+                                               "facets",        "disjunctive",
+                                               "sort",          "search_after",
+                                               "typos",         "prefix",
+                                               "highlight",     "synonyms",
+                                               "suggest",       "exact_total",
+                                               "include_docs",  "retrieve",
+                                               "syntax",        "max_expansions",
+                                               "field_scoring", "partial_results"};
   for (auto it = body.begin(); it != body.end(); ++it) {
     bool known = false;
     for (std::string_view key : kKeys) known = known || it.key() == key;
@@ -324,6 +324,9 @@ Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchReque
   }
   if (auto it = body.find("include_docs"); it != body.end()) {
     LIBSEARCH_RETURN_IF_ERROR(Flag(*it, "include_docs", &req->include_docs));
+  }
+  if (auto it = body.find("partial_results"); it != body.end()) {
+    LIBSEARCH_RETURN_IF_ERROR(Flag(*it, "partial_results", &req->allow_partial_results));
   }
   if (auto it = body.find("retrieve"); it != body.end()) {
     LIBSEARCH_RETURN_IF_ERROR(StringList(*it, "retrieve", limits, &req->retrieve));
