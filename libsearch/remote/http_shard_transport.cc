@@ -96,7 +96,6 @@ class HttpTransport final : public ShardTransport {
       curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errors[i]);
       curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
       curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 5000L));
-      curl_easy_setopt(curl, CURLOPT_PRIVATE, reinterpret_cast<char*>(i));
       curl_multi_add_handle(set->multi, curl);
     }
     int running = 1;
@@ -107,9 +106,9 @@ class HttpTransport final : public ShardTransport {
     int queued = 0;
     while (CURLMsg* msg = curl_multi_info_read(set->multi, &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
-      char* priv = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-      const size_t i = reinterpret_cast<size_t>(priv);
+      const size_t i = static_cast<size_t>(
+          std::find(set->easy.begin(), set->easy.end(), msg->easy_handle) - set->easy.begin());
+      if (i >= n) continue;
       out[i] = Finish(i, msg->easy_handle, msg->data.result, errors[i], timeout_ms, &bodies[i]);
     }
     for (size_t i = 0; i < n && i < requests.size(); ++i) {

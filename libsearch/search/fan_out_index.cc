@@ -34,10 +34,12 @@ class FanOutIndexImpl final : public Index {
     if (transport == nullptr || transport->num_shards() == 0) {
       return Status::InvalidArgument("a fan-out index needs at least one shard");
     }
-    auto index = std::unique_ptr<FanOutIndexImpl>(new FanOutIndexImpl(transport, options));
+    auto index =
+        std::unique_ptr<FanOutIndexImpl>(new FanOutIndexImpl(std::move(transport), options));
+    const ShardTransport& shards = *index->transport_;
     ShardRequest info;
     info.phase = ShardPhase::kInfo;
-    const size_t n = transport->num_shards();
+    const size_t n = shards.num_shards();
     LIBSEARCH_ASSIGN_OR_RETURN(Round round, index->Exchange(std::vector<ShardRequest>(n, info),
                                                             Clock::now() + options.shard_timeout));
     std::string first_error;
@@ -49,7 +51,7 @@ class FanOutIndexImpl final : public Index {
       const ShardReply& r = *round.replies[i];
       if (r.num_shards != n || r.shards != std::vector<uint32_t>{static_cast<uint32_t>(i)}) {
         return Status::InvalidArgument(
-            "fan-out: " + transport->Describe(i) + " serves shard(s) " + Join(r.shards) + " of " +
+            "fan-out: " + shards.Describe(i) + " serves shard(s) " + Join(r.shards) + " of " +
             std::to_string(r.num_shards) + ", not shard " + std::to_string(i) + " of " +
             std::to_string(n) + ": list one function per shard, in shard order");
       }
@@ -57,7 +59,7 @@ class FanOutIndexImpl final : public Index {
         index->schema_json_ = r.schema_json;
         LIBSEARCH_ASSIGN_OR_RETURN(index->schema_, Schema::FromJson(r.schema_json));
       } else if (r.schema_json != index->schema_json_) {
-        return Status::InvalidArgument("fan-out: " + transport->Describe(i) +
+        return Status::InvalidArgument("fan-out: " + shards.Describe(i) +
                                        " has another schema than the other shards");
       }
       index->num_docs_ += r.num_docs;
