@@ -3,16 +3,21 @@
 // file: 1,000 random requests (filters, facets, sort, typos, prefix,
 // highlights, offsets) and, for a third of them, the next page through the
 // cursor, with identical answers: ids, scores to the bit, order, Hit::doc,
-// totals, facet counts, cursors and suggestions.
+// totals, facet counts, cursors and suggestions. The same for 3 shards
+// searched by fan-out (libsearch/fan_out.h): a coordinator over three
+// shard servers, each with one shard open and the published statistics,
+// every request and reply through the shard protocol's JSON.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "libsearch/fan_out.h"
 #include "libsearch/index.h"
 #include "libsearch/index_builder.h"
 #include "libsearch/sharded_index.h"
+#include "testing/fan_out_util.h"
 #include "testing/search_compare.h"
 #include "testing/test_util.h"
 
@@ -20,21 +25,6 @@ namespace libsearch {
 namespace {
 
 const char kCatalogue[] = "examples/products/products.jsonl.gz";
-
-// What ExpectSameResponse checks, and what only one index's numbering
-// makes equal: doc numbers, cursors, suggestions.
-void ExpectIdentical(const SearchResponse& want, const SearchResponse& got,
-                     const std::string& what) {
-  testing::ExpectSameResponse(want, got, what);
-  if (::testing::Test::HasFatalFailure()) return;
-  for (size_t i = 0; i < want.hits.size(); ++i) {
-    EXPECT_EQ(want.hits[i].doc, got.hits[i].doc) << what << " hit " << i;
-  }
-  EXPECT_EQ(want.total, got.total) << what;
-  EXPECT_EQ(want.total_exact, got.total_exact) << what;
-  EXPECT_EQ(want.next_cursor, got.next_cursor) << what;
-  EXPECT_EQ(want.suggestion, got.suggestion) << what;
-}
 
 std::vector<std::string> ProductNames() {
   std::vector<std::string> names;
@@ -45,7 +35,8 @@ std::vector<std::string> ProductNames() {
   return names;
 }
 
-class ShardedDifferential : public ::testing::TestWithParam<uint32_t> {
+// (shards, searched by fan-out)
+class ShardedDifferential : public ::testing::TestWithParam<std::pair<uint32_t, bool>> {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
@@ -70,8 +61,9 @@ testing::TempDir* ShardedDifferential::dir_ = nullptr;
 Index* ShardedDifferential::one_ = nullptr;
 
 TEST_P(ShardedDifferential, ThousandRandomRequestsAnswerAsOneIndex) {
-  const uint32_t shards = GetParam();
-  const std::string path = dir_->File("shards-" + std::to_string(shards));
+  const auto [shards, fan_out] = GetParam();
+  const std::string path =
+      dir_->File("shards-" + std::to_string(shards) + (fan_out ? "-fan-out" : ""));
   auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
   ASSERT_TRUE(schema.ok());
   {
@@ -87,12 +79,13 @@ TEST_P(ShardedDifferential, ThousandRandomRequestsAnswerAsOneIndex) {
         EXPECT_GT(s.live_docs, one_->num_docs() / shards / 2);
     }
   }
-  auto sharded = Index::Open(path);  // The shard map makes it a ShardedIndex.
+  auto sharded = fan_out ? testing::OpenInProcessFanOut(path, shards)
+                         : Index::Open(path);  // The shard map makes it a ShardedIndex.
   ASSERT_TRUE(sharded.ok()) << sharded.status().ToString();
   const Index& got_index = **sharded;
   ASSERT_EQ(got_index.num_docs(), one_->num_docs());
   EXPECT_EQ(got_index.schema().ToJson(), one_->schema().ToJson());
-  ASSERT_OK(got_index.Verify());
+  if (!fan_out) ASSERT_OK(got_index.Verify());
 
   const std::vector<std::string> names = ProductNames();
   std::mt19937 rng(23);
@@ -100,14 +93,14 @@ TEST_P(ShardedDifferential, ThousandRandomRequestsAnswerAsOneIndex) {
   for (int q = 0; q < 1000; ++q) {
     SearchRequest req = testing::RandomProductRequest(rng, names);
     const bool next_page = rng() % 3 == 0;
-    const std::string what = std::to_string(shards) + " shards, request " + std::to_string(q) +
-                             " query '" + req.query + "'";
+    const std::string what = std::to_string(shards) + (fan_out ? " shards by fan-out" : " shards") +
+                             ", request " + std::to_string(q) + " query '" + req.query + "'";
     auto want = one_->Search(req);
     auto got = got_index.Search(req);
     ASSERT_EQ(want.ok(), got.ok())
         << what << ": " << want.status().ToString() << " / " << got.status().ToString();
     if (!want.ok()) continue;
-    ExpectIdentical(*want, *got, what);
+    testing::ExpectIdentical(*want, *got, what);
     if (::testing::Test::HasFailure()) return;
     with_hits += !want->hits.empty();
     sorted += !req.sort.empty();
@@ -119,7 +112,7 @@ TEST_P(ShardedDifferential, ThousandRandomRequestsAnswerAsOneIndex) {
       want = one_->Search(req);
       got = got_index.Search(req);
       ASSERT_TRUE(want.ok() && got.ok()) << what << " next page";
-      ExpectIdentical(*want, *got, what + " next page");
+      testing::ExpectIdentical(*want, *got, what + " next page");
       if (::testing::Test::HasFailure()) return;
       ++pages;
     }
@@ -131,7 +124,9 @@ TEST_P(ShardedDifferential, ThousandRandomRequestsAnswerAsOneIndex) {
   EXPECT_GT(faceted, 150);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shards, ShardedDifferential, ::testing::Values(1u, 3u, 7u));
+INSTANTIATE_TEST_SUITE_P(Shards, ShardedDifferential,
+                         ::testing::Values(std::pair{1u, false}, std::pair{3u, false},
+                                           std::pair{7u, false}, std::pair{3u, true}));
 
 }  // namespace
 }  // namespace libsearch

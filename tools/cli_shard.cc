@@ -23,7 +23,7 @@ void PrintShards(const libsearch::ShardedCommitInfo& info) {
 
 int RunShard(const std::string& schema_path, const std::vector<std::string>& inputs,
              const std::string& output, uint32_t shards, bool skip_bad, const std::string& synonyms,
-             size_t threads) {
+             size_t threads, bool publish_stats) {
   const auto start = std::chrono::steady_clock::now();
   auto schema = libsearch::Schema::FromFile(schema_path);
   if (!schema.ok()) return Fail(schema.status());
@@ -31,6 +31,7 @@ int RunShard(const std::string& schema_path, const std::vector<std::string>& inp
   if (!groups.ok()) return Fail(groups.status());
   libsearch::ShardedWriterOptions options;
   options.threads = threads;
+  options.publish_stats = publish_stats;
   auto writer = libsearch::ShardedWriter::Create(output, *schema, shards, options, *groups);
   if (!writer.ok()) return Fail(writer.status());
   uint64_t lines = 0, skipped = 0;

@@ -14,7 +14,7 @@ namespace libsearch_cli {
 // the sharded index, routes every input line to its shard, commits once.
 int RunShard(const std::string& schema_path, const std::vector<std::string>& inputs,
              const std::string& output, uint32_t shards, bool skip_bad, const std::string& synonyms,
-             size_t threads);
+             size_t threads, bool publish_stats);
 
 // `update` (one sharded commit of every line) or, with `compact`, `compact`.
 int RunShardedUpdate(const std::string& dir, const std::vector<std::string>& inputs, bool skip_bad,

@@ -474,6 +474,10 @@ int RunCli(int argc, char** argv) {
   shard->add_flag("--skip-bad", skip_bad, "Skip and count bad lines instead of failing");
   shard->add_option("--synonyms", index_synonyms, "Synonym file stored in every shard")
       ->check(CLI::ExistingFile);
+  bool no_stats = false;
+  shard->add_flag("--no-stats", no_stats,
+                  "Do not publish the statistics (DIR/stats) that let one shard be served alone "
+                  "behind a fan-out coordinator (libsearch-service --shard, LIBSEARCH_SHARD)");
 
   CLI::App* search = app.add_subcommand(
       "search",
@@ -559,7 +563,7 @@ int RunCli(int argc, char** argv) {
   }
   if (*shard) {
     return libsearch_cli::RunShard(schema, inputs, output, num_shards, skip_bad, index_synonyms,
-                                   shard_threads);
+                                   shard_threads, !no_stats);
   }
   if (*update) return libsearch_cli::RunUpdate(index_path, changes, skip_bad, !no_merge);
   if (*compact) return libsearch_cli::RunCompact(index_path);

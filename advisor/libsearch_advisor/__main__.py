@@ -1,4 +1,4 @@
-"""`libsearch-advisor profile|advise ...` (also `python -m libsearch_advisor`)."""
+"""`libsearch-advisor profile|advise|shards ...` (also `python -m libsearch_advisor`)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,25 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="network round trip between your clients and the region, added to every request (the "
                         "profile measures on loopback; default 0)")
     a.add_argument("--seed", type=int, default=7)
+    sh = sub.add_parser("shards", help="price a catalogue too large for one function: shard count, fan-out "
+                                      "invocations, coordinator time, against one larger instance")
+    sh.add_argument("--traffic", required=True, help="traffic JSON or a trace file (its average and peak QPS)")
+    sh.add_argument("--index-bytes", type=float, required=True,
+                   help="one index of the whole catalogue, in bytes (`libsearch info`: size)")
+    sh.add_argument("--search-ms", type=float,
+                   help="a search over the whole index, p50 ms on one thread (default: the profile's Lambda "
+                        "billed duration, scaled from its index's size)")
+    sh.add_argument("--search-p90-ms", type=float, help="its p90 (default: from the profile, or 3 x --search-ms)")
+    sh.add_argument("--profile", help="profile JSON (from `profile`) to scale the search time from")
+    sh.add_argument("--stats-share", type=float, default=0.2,
+                   help="the published statistics' share of the index (default 0.2, measured 0.17-0.22)")
+    sh.add_argument("--merge-ms", type=float, default=1.0,
+                   help="the coordinator's overhead over its slowest shard (default 1.0; bench/fan_out measures it)")
+    sh.add_argument("--invoke-ms", type=float, default=8.0,
+                   help="a Lambda-to-Lambda Invoke round trip in the region (default 8, an assumption)")
+    sh.add_argument("--max-shards", type=int, default=64)
+    sh.add_argument("--prices", help="price overrides (JSON, same names as the defaults)")
+    sh.add_argument("--out", help="directory for shards.md")
     args = ap.parse_args(argv)
     try:
         if args.command == "profile":
@@ -81,6 +100,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                       f"event; a rebuild takes {u['rebuild_ms_per_1k']:.0f} ms per 1,000 products")
             print(f"wrote {args.out}")
             return 0
+        if args.command == "shards":
+            return _shards(args)
         if (args.traffic is None) == (args.logs is None):
             raise AdvisorInputError("give either --traffic FILE or --logs DIR (the hourly log aggregates)")
         from .logs import load_partitions
@@ -103,6 +124,51 @@ def main(argv: Optional[List[str]] = None) -> int:
     except AdvisorInputError as e:
         print(f"libsearch-advisor {args.command}: error: {e}", file=sys.stderr)
         return 2
+
+
+def _shards(args: argparse.Namespace) -> int:
+    from .prices import load_prices
+    from .profile import load_profile
+    from .sharding import ShardingInputs, advise_sharding, report
+    from .traffic import load_traffic
+
+    traffic = load_traffic(args.traffic)
+    avg, peak = traffic.avg_qps, traffic.peak_qps
+    search_ms, p90 = args.search_ms, args.search_p90_ms
+    if search_ms is None:
+        if args.profile is None:
+            raise AdvisorInputError("give --search-ms (a search over the whole index) or --profile to scale it from")
+        prof = load_profile(args.profile)
+        lam = prof.surface("lambda-cpp", "shards")
+        samples = sorted(lam.duration_ms or lam.cpu_ms)
+        from .sharding import ShardingInputs as _Inputs
+
+        # Extrapolated from the profiled index's size by the model's exponent: measure a search on
+        # one index of the real catalogue (--search-ms) when there is one.
+        scale = (args.index_bytes / float(prof.index.get("bytes") or args.index_bytes)) ** _Inputs.size_exponent
+        search_ms = samples[len(samples) // 2] * scale
+        p90 = p90 or samples[min(len(samples) - 1, int(0.9 * len(samples)))] * scale
+        print(f"search time extrapolated from the profile's index ({prof.index.get('bytes', 0):,} bytes): "
+              f"{search_ms:.2f} ms p50; give --search-ms measured on one index of the catalogue when you can",
+              file=sys.stderr)
+    inputs = ShardingInputs(args.index_bytes, search_ms, p90 or 3 * search_ms, avg, peak,
+                            stats_share=args.stats_share, merge_ms=args.merge_ms, invoke_ms=args.invoke_ms)
+    if args.max_shards < 1:
+        raise AdvisorInputError("--max-shards must be >= 1")
+    prices = load_prices(args.prices)
+    adv = advise_sharding(inputs, prices, args.max_shards)
+    for r in adv.reasons:
+        print(r)
+    if adv.best:
+        b = adv.best
+        print(f"shards: {b.shards}, {b.invocations_per_search:.2f} invocations per search, coordinator "
+              f"{b.coordinator_ms:.1f} ms, p50 {b.latency_ms:.1f} ms, ${b.monthly_cost:,.2f}/month")
+    if args.out:
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "shards.md").write_text(report(adv, prices, pathlib.Path(args.traffic).stem))
+        print(f"wrote {out / 'shards.md'}")
+    return 0
 
 
 if __name__ == "__main__":

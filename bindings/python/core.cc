@@ -166,13 +166,15 @@ void BindRemote(py::module_& m) {
       .def_static(
           "open",
           [](const std::string& url, const std::string& cache_dir, double refresh_seconds,
-             const std::string& checksums, float k1, float b, size_t filter_cache_bytes) {
+             const std::string& checksums, float k1, float b, size_t filter_cache_bytes,
+             const std::vector<uint32_t>& shards) {
             libsearch::ReplicaOptions o;
             o.cache_dir = cache_dir;
             o.refresh_seconds = refresh_seconds;
             o.open.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
             o.open.bm25 = {k1, b};
             o.open.filter_cache_bytes = filter_cache_bytes;
+            o.open.shards = shards;
             return Unwrap(IndexReplica::Open(url, o));
           },
           py::call_guard<py::gil_scoped_release>())

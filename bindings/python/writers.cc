@@ -167,6 +167,64 @@ void BindWriter(py::module_& m) {
         Check(libsearch::PublishShardMap(dir, schema, shard_paths));
       },
       py::call_guard<py::gil_scoped_release>());
+  // Sharded indexes in object storage (remote.h): files as dicts, shards as dicts.
+  auto stats_list = [](const std::vector<libsearch::ShardStatsFiles>& files) {
+    py::list out;
+    for (const auto& f : files) {
+      py::dict d;
+      d["segment"] = f.segment;
+      d["tombstones"] = f.tombstones;
+      out.append(d);
+    }
+    return out;
+  };
+  m.def("write_shard_statistics", [stats_list](const std::string& dir, const std::string& path) {
+    std::vector<libsearch::ShardStatsFiles> files;
+    {
+      py::gil_scoped_release release;
+      files = Unwrap(libsearch::WriteShardStatistics(dir, path));
+    }
+    return stats_list(files);
+  });
+  m.def("upload_shard",
+        [stats_list](const std::string& dir, const std::string& path, const std::string& url) {
+          libsearch::RemoteShard shard;
+          {
+            py::gil_scoped_release release;
+            shard = Unwrap(libsearch::UploadShard(dir, path, url));
+          }
+          py::dict d;
+          d["path"] = shard.path;
+          d["generation"] = shard.generation;
+          d["next_seq"] = shard.next_seq;
+          d["stats"] = stats_list(shard.stats);
+          return d;
+        });
+  m.def("publish_remote_shard_map",
+        [](const std::string& url, const libsearch::Schema& schema, const py::list& shards) {
+          std::vector<libsearch::RemoteShard> list;
+          for (const py::handle& h : shards) {
+            const py::dict d = py::reinterpret_borrow<py::dict>(h);
+            libsearch::RemoteShard s;
+            s.path = d["path"].cast<std::string>();
+            s.generation = d["generation"].cast<uint64_t>();
+            s.next_seq = d["next_seq"].cast<uint64_t>();
+            for (const py::handle& f : d["stats"].cast<py::list>()) {
+              const py::dict fd = py::reinterpret_borrow<py::dict>(f);
+              s.stats.push_back({fd["segment"].cast<std::string>(),
+                                 fd["tombstones"].cast<std::vector<std::string>>()});
+            }
+            list.push_back(std::move(s));
+          }
+          py::gil_scoped_release release;
+          Check(libsearch::PublishRemoteShardMap(url, schema, list));
+        });
+  m.def(
+      "upload_sharded_index",
+      [](const std::string& dir, const std::string& url) {
+        Check(libsearch::UploadShardedIndex(dir, url));
+      },
+      py::call_guard<py::gil_scoped_release>());
   m.def("shard_of", [](const std::string& id, uint32_t num_shards) {
     if (num_shards == 0) Check(Status::InvalidArgument("num_shards must be at least 1"));
     return libsearch::ShardOf(id, num_shards);

@@ -27,10 +27,24 @@
 // from the catalogue export ($LIBSEARCH_EXPORT or the event's "export") and
 // replays the changes logged since the export started.
 //
+// A sharded index across functions (libsearch/fan_out.h):
+//   $LIBSEARCH_SHARD=N           a shard function: $LIBSEARCH_INDEX is a sharded
+//                                index, of which only shard N is opened (scoring
+//                                with the statistics its commit published); it
+//                                answers a coordinator's shard requests.
+//   $LIBSEARCH_SHARDS=URL,...    the coordinator: each search goes to these shard
+//                                functions at once (lambda:NAME or http(s) URLs,
+//                                in shard order) and their answers are merged;
+//                                a shard that fails or has not answered within
+//                                $LIBSEARCH_SHARD_TIMEOUT_MS (default 10000) fails
+//                                the search (503), or with "partial_results": true
+//                                is named in the answer. No index is opened.
+//
 // Each search invocation writes one JSON line to standard output, which
 // CloudWatch Logs keeps (libsearch/request_log.h, surface "lambda-cpp"):
 // the raw query only with LIBSEARCH_LOG_QUERIES=1, no line with
 // LIBSEARCH_REQUEST_LOG=0.
+#include <libsearch/fan_out.h>
 #include <libsearch/index.h>
 #include <libsearch/lambda_event.h>
 #include <libsearch/remote.h>
@@ -42,6 +56,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "functions/aws_lambda/runtime_api.h"
@@ -140,6 +155,25 @@ int Run() {
   if (handler == "update") return RunUpdates(api);
   if (handler == "rebuild") return RunRebuilds(api);
 
+  // The coordinator of shard functions: no index of its own.
+  const std::string shard_urls = EnvOr("LIBSEARCH_SHARDS", "");
+  std::shared_ptr<const libsearch::Index> coordinator;
+  if (!shard_urls.empty()) {
+    libsearch::FanOutOptions fan_out;
+    fan_out.shard_timeout =
+        std::chrono::milliseconds(std::atol(EnvOr("LIBSEARCH_SHARD_TIMEOUT_MS", "10000").c_str()));
+    auto opened = libsearch::FanOutIndex::OpenUrls(shard_urls, fan_out);
+    if (!opened.ok()) {
+      const std::string message =
+          "cannot reach the shards " + shard_urls + ": " + opened.status().ToString();
+      std::fprintf(stderr, "bootstrap: %s\n", message.c_str());
+      const libsearch::Status s = api.PostInitError("Runtime.IndexLoadError", message);
+      if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    coordinator = std::move(*opened);
+  }
+
   const std::string path = IndexPath();
   libsearch::ReplicaOptions replica_options;
   replica_options.cache_dir = EnvOr("LIBSEARCH_CACHE_DIR", "/tmp/libsearch");
@@ -149,9 +183,14 @@ int Run() {
   auto policy = libsearch::ParseChecksumPolicy(
       EnvOr("LIBSEARCH_CHECKSUMS", libsearch::ChecksumPolicyName(replica_options.open.checksums)));
   if (policy.ok()) replica_options.open.checksums = *policy;
-  auto index = policy.ok() ? libsearch::IndexReplica::Open(path, replica_options)
-                           : libsearch::Result<std::unique_ptr<libsearch::IndexReplica>>(
-                                 policy.status().WithContext("LIBSEARCH_CHECKSUMS"));
+  if (const std::string shard = EnvOr("LIBSEARCH_SHARD", ""); !shard.empty()) {
+    replica_options.open.shards = {static_cast<uint32_t>(std::strtoul(shard.c_str(), nullptr, 10))};
+  }
+  auto index = coordinator != nullptr ? libsearch::Result<std::unique_ptr<libsearch::IndexReplica>>(
+                                            std::unique_ptr<libsearch::IndexReplica>())
+               : policy.ok() ? libsearch::IndexReplica::Open(path, replica_options)
+                             : libsearch::Result<std::unique_ptr<libsearch::IndexReplica>>(
+                                   policy.status().WithContext("LIBSEARCH_CHECKSUMS"));
   if (!index.ok()) {
     const std::string message = "cannot open index " + path + ": " + index.status().ToString();
     std::fprintf(stderr, "bootstrap: %s\n", message.c_str());
@@ -174,7 +213,7 @@ int Run() {
     } else {
       ::setenv("_X_AMZN_TRACE_ID", inv->trace_id.c_str(), 1);
     }
-    if (follow) {
+    if (follow && coordinator == nullptr) {
       // Between invocations nothing runs (Lambda freezes the process), so
       // the check happens here, before the search.
       const auto refreshed = (*index)->MaybeRefresh();
@@ -187,8 +226,10 @@ int Run() {
     libsearch::HandleOptions options;
     options.deadline = inv->deadline;
     const auto start = std::chrono::steady_clock::now();
+    const std::shared_ptr<const libsearch::Index> serving =
+        coordinator != nullptr ? coordinator : (*index)->index();
     const libsearch::LambdaReply reply =
-        libsearch::HandleLambdaEvent(*(*index)->index(), inv->event, options);
+        libsearch::HandleLambdaEvent(*serving, inv->event, options);
     if (log_requests) {
       const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - start);

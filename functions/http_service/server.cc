@@ -8,8 +8,18 @@
 //   GET  /healthz       {"status":"ok","num_docs":N}
 //   GET  /metrics       Prometheus text: request counts, latency histogram
 //   GET  /schema        the index's schema as JSON (fields and their types)
+//   POST /shard         a fan-out coordinator's shard request (libsearch/fan_out.h):
+//                       with --shard N, this service is the function of shard N
 //   GET  /              the demo page (web/: index.html, app.js, style.css),
 //                       compiled into the binary by embed_web.cmake
+//
+// A sharded index across services (libsearch/fan_out.h): --shard N opens
+// only shard N of the sharded index --index (with the statistics its commit
+// published) and answers POST /shard; --shards URL,... (instead of --index)
+// makes this service the coordinator of such shard services (or functions):
+// each search goes to all of them at once and their answers are merged into
+// one index's; a shard that fails or misses --shard-timeout-ms fails the
+// search with 503, or with "partial_results": true is named in the answer.
 //
 // --health-port P adds a second listener that answers only /healthz and
 // /metrics, with threads of its own: probes and scrapes are then answered
@@ -30,6 +40,7 @@
 // query only with LIBSEARCH_LOG_QUERIES=1, no line with
 // LIBSEARCH_REQUEST_LOG=0. Other paths write none.
 #include <httplib.h>
+#include <libsearch/fan_out.h>
 #include <libsearch/index.h>
 #include <libsearch/json.h>
 #include <libsearch/remote.h>
@@ -152,6 +163,9 @@ int Run(int argc, char** argv) {
   double refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
   std::string checksums = EnvOr("LIBSEARCH_CHECKSUMS",
                                 libsearch::ChecksumPolicyName(libsearch::OpenOptions().checksums));
+  int shard = std::atoi(EnvOr("LIBSEARCH_SHARD", "-1").c_str());
+  std::string shard_urls = EnvOr("LIBSEARCH_SHARDS", "");
+  int shard_timeout_ms = std::atoi(EnvOr("LIBSEARCH_SHARD_TIMEOUT_MS", "10000").c_str());
   CLI::App app{"libsearch-service: search one index over HTTP"};
   app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
   app.add_option("--index", index_path,
@@ -184,6 +198,18 @@ int Run(int argc, char** argv) {
                  "a client slower than that gets 408")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--shard", shard,
+                 "Serve only shard N of the sharded index --index, to a fan-out coordinator "
+                 "(POST /shard; default $LIBSEARCH_SHARD)")
+      ->check(CLI::Range(0, 4095));
+  app.add_option("--shards", shard_urls,
+                 "Be the fan-out coordinator of these shard services or functions (URLs "
+                 "separated by commas, in shard order: http://HOST:PORT/shard, lambda:NAME) "
+                 "instead of opening --index (default $LIBSEARCH_SHARDS)");
+  app.add_option("--shard-timeout-ms", shard_timeout_ms,
+                 "With --shards: a shard not answering in this time is missing (default "
+                 "$LIBSEARCH_SHARD_TIMEOUT_MS or 10000)")
+      ->check(CLI::Range(1, 3600000));
   app.add_option("--checksums", checksums,
                  "When section checksums are checked: first-use, open or off (default "
                  "$LIBSEARCH_CHECKSUMS or first-use; libsearch/index.h, ChecksumPolicy)");
@@ -200,8 +226,10 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "libsearch-service: health port %d is not in 0..65535\n", health_port);
     return 2;
   }
-  if (index_path.empty()) {
-    std::fprintf(stderr, "libsearch-service: give --index or set LIBSEARCH_INDEX\n");
+  if (index_path.empty() == shard_urls.empty()) {
+    std::fprintf(stderr,
+                 "libsearch-service: give --index (or LIBSEARCH_INDEX) or --shards (or "
+                 "LIBSEARCH_SHARDS), one of them\n");
     return 2;
   }
 
@@ -227,11 +255,26 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "libsearch-service: %s\n", policy.status().ToString().c_str());
     return 2;
   }
-  auto opened = libsearch::IndexReplica::Open(index_path, replica_options);
-  if (!opened.ok()) {
+  if (shard >= 0) replica_options.open.shards = {static_cast<uint32_t>(shard)};
+  std::unique_ptr<libsearch::IndexReplica> replica;     // Null for a coordinator.
+  std::shared_ptr<const libsearch::Index> coordinator;  // Of --shards.
+  libsearch::Status open_status;
+  if (!shard_urls.empty()) {
+    libsearch::FanOutOptions fan_out;
+    fan_out.shard_timeout = std::chrono::milliseconds(shard_timeout_ms);
+    auto opened = libsearch::FanOutIndex::OpenUrls(shard_urls, fan_out);
+    if (opened.ok()) coordinator = std::move(*opened);
+    open_status = opened.status();
+    index_path = "shards " + shard_urls;
+  } else {
+    auto opened = libsearch::IndexReplica::Open(index_path, replica_options);
+    if (opened.ok()) replica = std::move(*opened);
+    open_status = opened.status();
+  }
+  if (!open_status.ok()) {
     std::fprintf(stderr, "libsearch-service: cannot open index %s: %s\n", index_path.c_str(),
-                 opened.status().ToString().c_str());
-    switch (opened.status().code()) {
+                 open_status.ToString().c_str());
+    switch (open_status.code()) {
       case libsearch::StatusCode::kNotFound: return 3;
       case libsearch::StatusCode::kCorruption: return 4;
       case libsearch::StatusCode::kInvalidArgument: return 2;
@@ -239,7 +282,12 @@ int Run(int argc, char** argv) {
     }
   }
   // Each request searches the snapshot current when it starts.
-  const std::unique_ptr<libsearch::IndexReplica> replica = std::move(*opened);
+  const auto current = [&]() -> std::shared_ptr<const libsearch::Index> {
+    return coordinator != nullptr ? coordinator : replica->index();
+  };
+  const auto replica_status = [&] {
+    return replica != nullptr ? replica->status() : libsearch::ReplicaStatus{};
+  };
   auto metrics = std::make_unique<Metrics>();
   const libsearch::HandleOptions options;
   const bool log_requests = EnvOr("LIBSEARCH_REQUEST_LOG", "1") != "0";
@@ -312,8 +360,7 @@ int Run(int argc, char** argv) {
         return;
       }
       const auto slot = search_slots.Acquire();
-      const libsearch::JsonReply reply =
-          libsearch::HandleSearchJson(*replica->index(), body, options);
+      const libsearch::JsonReply reply = libsearch::HandleSearchJson(*current(), body, options);
       Send(res, reply);
       if (log_requests) WriteLogLine(request_log.SearchJson(body, reply, Since(start)));
     });
@@ -323,7 +370,7 @@ int Run(int argc, char** argv) {
     Measure(metrics.get(), Metrics::Route::kSearch, res, [&] {
       const auto slot = search_slots.Acquire();
       const libsearch::JsonReply reply =
-          libsearch::HandleSearchQueryString(*replica->index(), QueryString(req), options);
+          libsearch::HandleSearchQueryString(*current(), QueryString(req), options);
       Send(res, reply);
       if (log_requests) {
         WriteLogLine(request_log.SearchQueryString(QueryString(req), reply, Since(start)));
@@ -337,13 +384,13 @@ int Run(int argc, char** argv) {
         const bool down = draining.load();
         res.status = down ? 503 : 200;
         res.set_content(std::string("{\"status\":\"") + (down ? "draining" : "ok") +
-                            "\",\"num_docs\":" + std::to_string(replica->index()->num_docs()) + "}",
+                            "\",\"num_docs\":" + std::to_string(current()->num_docs()) + "}",
                         kJson);
       });
     });
     on.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
       Measure(metrics.get(), Metrics::Route::kMetrics, res, [&] {
-        res.set_content(metrics->Render(replica->index()->num_docs(), replica->status()),
+        res.set_content(metrics->Render(current()->num_docs(), replica_status()),
                         "text/plain; version=0.0.4");
       });
     });
@@ -351,7 +398,28 @@ int Run(int argc, char** argv) {
   add_health_routes(server);
   server.Get("/schema", [&](const httplib::Request&, httplib::Response& res) {
     Measure(metrics.get(), Metrics::Route::kOther, res,
-            [&] { res.set_content(replica->index()->schema().ToJson(), kJson); });
+            [&] { res.set_content(current()->schema().ToJson(), kJson); });
+  });
+  // A coordinator's shard request (the function of one shard). Bodies are
+  // written by the coordinator: up to 1 MiB.
+  server.Post("/shard", [&](const httplib::Request&, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
+    Measure(metrics.get(), Metrics::Route::kOther, res, [&] {
+      constexpr size_t kMaxShardRequest = size_t{1} << 20;
+      std::string body;
+      const bool read = reader([&](const char* data, size_t n) {
+        body.append(data, n);
+        return body.size() <= kMaxShardRequest;
+      });
+      if (!read || body.size() > kMaxShardRequest) {
+        SendError(res, body.size() > kMaxShardRequest ? 413 : 400,
+                  body.size() > kMaxShardRequest ? "payload_too_large" : "invalid_argument",
+                  "the shard request could not be read (at most 1 MiB)");
+        return;
+      }
+      const auto slot = search_slots.Acquire();
+      Send(res, libsearch::HandleShardRequest(*current(), body));
+    });
   });
   // The demo page: "/" and each of its files (patterns are regexes: dots escaped).
   for (const auto& asset : libsearch::functions::web::kAssets) {
@@ -384,13 +452,17 @@ int Run(int argc, char** argv) {
       return httplib::Server::HandlerResponse::Handled;
     }
     const bool known = req.path == "/search" || req.path == "/healthz" || req.path == "/metrics" ||
-                       req.path == "/schema" || FindAsset(req.path) != nullptr;
-    const bool allowed = req.method == "GET" || req.method == "HEAD" ||
-                         (req.method == "POST" && req.path == "/search");
+                       req.path == "/schema" || req.path == "/shard" ||
+                       FindAsset(req.path) != nullptr;
+    const bool allowed = req.path == "/shard" ? req.method == "POST"
+                                              : req.method == "GET" || req.method == "HEAD" ||
+                                                    (req.method == "POST" && req.path == "/search");
     if (known && !allowed) {
       SendError(res, 405, "method_not_allowed",
                 "method " + req.method + " is not allowed on " + req.path);
-      res.set_header("Allow", req.path == "/search" ? "GET, POST" : "GET");
+      res.set_header("Allow", req.path == "/search"  ? "GET, POST"
+                              : req.path == "/shard" ? "POST"
+                                                     : "GET");
       metrics->Record(Metrics::Route::kOther, 405, 0);
       if (req.path == "/search") log_refused(405, std::chrono::microseconds(0));
       return httplib::Server::HandlerResponse::Handled;
@@ -424,7 +496,7 @@ int Run(int argc, char** argv) {
     } else if (res.status == 404) {
       SendError(res, 404, "not_found",
                 "no route for " + req.method + " " + req.path +
-                    "; see /search, /healthz, /metrics, /schema, /");
+                    "; see /search, /healthz, /metrics, /schema, /shard, /");
     } else if (res.status == 413) {
       SendError(res, 413, "payload_too_large",
                 "request body is over the limit of " +
@@ -509,7 +581,7 @@ int Run(int argc, char** argv) {
   std::condition_variable refresher_wake;
   bool refresher_stop = false;
   std::thread refresher;
-  if (refresh_seconds > 0) {
+  if (refresh_seconds > 0 && replica != nullptr) {
     refresher = std::thread([&] {
       std::unique_lock lock(refresher_mu);
       while (!refresher_wake.wait_for(lock, std::chrono::duration<double>(refresh_seconds),
@@ -549,8 +621,8 @@ int Run(int argc, char** argv) {
   std::printf(
       "libsearch-service: %llu docs from %s, listening on http://%s:%d with %u search threads, "
       "up to %u connections\n",
-      static_cast<unsigned long long>(replica->index()->num_docs()), index_path.c_str(),
-      host.c_str(), bound_port, threads, max_connections);
+      static_cast<unsigned long long>(current()->num_docs()), index_path.c_str(), host.c_str(),
+      bound_port, threads, max_connections);
   if (bound_health_port >= 0) {
     std::printf("libsearch-service: /healthz and /metrics also on http://%s:%d\n", host.c_str(),
                 bound_health_port);

@@ -241,10 +241,13 @@ def gcf(catalogue_index: pathlib.Path, tmp_path_factory: pytest.TempPathFactory)
     process.stop()
 
 
-def start_service(index: pathlib.Path, workdir: pathlib.Path, *extra: str) -> HttpSurface:
+def start_service(index: Optional[pathlib.Path], workdir: pathlib.Path, *extra: str) -> HttpSurface:
+    """libsearch-service on `index` (None: a coordinator, given --shards in `extra`)."""
     require(SERVICE.exists(), f"libsearch-service at {SERVICE} (make build; needs libcpp-httplib-dev)")
+    workdir.mkdir(parents=True, exist_ok=True)
     process = Process(
-        [str(SERVICE), "--index", str(index), "--host", "127.0.0.1", "--port", "0", *extra],
+        [str(SERVICE), *(["--index", str(index)] if index is not None else []),
+         "--host", "127.0.0.1", "--port", "0", *extra],
         base_env(), workdir, workdir / "service.log",
     )
     deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -202,6 +202,7 @@ EVERY_KEY_REQUESTS: List[Dict[str, Any]] = [
     {"query": "peanut butter", "field_scoring": "per_field", "k": 2},
     {"query": "peanut butter", "field_scoring": "bm25f", "k": 2},
     {"query": "peanut butter", "field_scoring": "bm25f_combined_length", "k": 2},
+    {"query": "peanut butter", "partial_results": True, "k": 2},  # One index has no shards to miss.
     {"query": "tea \"unclosed (paren", "syntax": "simple", "k": 2},
     {"query": "x" * 2048, "k": 1},
     {"k": 1000, "offset": 9000, "include_docs": False},
@@ -239,7 +240,7 @@ def test_every_key_conforms(api, service: HttpSurface) -> None:
     queries: List[Dict[str, Any]] = [
         {"q": "peanut butter", "k": 3, "offset": 1, "operator": "or", "exact_total": "true",
          "include_docs": "0", "typos": "1", "prefix": "false", "synonyms": "true", "suggest": "false",
-         "syntax": "simple", "max_expansions": 10, "field_scoring": "per_field"},
+         "syntax": "simple", "max_expansions": 10, "field_scoring": "per_field", "partial_results": "false"},
         {"query": "tea", "filter": ["sugars_100g:<20"], "filters": ["is_healthy:false"], "fields": ["product_name,ingredients"],
          "facet": ["country:5"], "facets": ["sugars_100g:*..5,5..*"], "disjunctive": ["country"],
          "highlight": ["product_name"], "retrieve": ["product_name,sugars_100g"],

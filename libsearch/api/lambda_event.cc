@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/json_text.h"
+#include "libsearch/fan_out.h"
 #include "util/json_parse.h"
 
 namespace libsearch {
@@ -107,6 +108,12 @@ LambdaReply HandleLambdaEvent(const Index& index, std::string_view event,
                 ErrorReply(400, "invalid_argument",
                            "API Gateway payload format 1.0 is not supported; use an HTTP API with "
                            "payload format 2.0 or a Function URL"))};
+  }
+  // A coordinator's shard request (libsearch/fan_out.h): the shard
+  // function's part of a fan-out search, answered as the reply object
+  // (errors included: the coordinator reads them from the payload).
+  if (Member(parsed, "shard_request") != nullptr) {
+    return {false, "", HandleShardRequest(index, event).body};
   }
   // A direct event reaches the Python runtime parsed, and its handler sees
   // only the compact JSON again; the same text here keeps the body limit

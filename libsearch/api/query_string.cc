@@ -15,7 +15,7 @@ using Json = nlohmann::ordered_json;
 constexpr std::string_view kKnownParams =
     "q (or query), k, offset, filter (or filters), fields, operator, facet (or facets), "
     "disjunctive, sort, search_after, typos, prefix, highlight, synonyms, suggest, exact_total, "
-    "include_docs, retrieve, syntax, max_expansions, field_scoring";
+    "include_docs, retrieve, syntax, max_expansions, field_scoring, partial_results";
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -109,7 +109,8 @@ Result<std::string> QueryStringToRequestJson(std::string_view raw_query, const J
     } else if (key == "query" || key == "operator" || key == "sort" || key == "search_after" ||
                key == "syntax" || key == "field_scoring" || key == "k" || key == "offset" ||
                key == "max_expansions" || key == "typos" || key == "prefix" || key == "synonyms" ||
-               key == "suggest" || key == "exact_total" || key == "include_docs") {
+               key == "suggest" || key == "exact_total" || key == "include_docs" ||
+               key == "partial_results") {
       if (req.contains(key)) {
         return Status::InvalidArgument("query parameter " + JsonQuote(name) +
                                        " is given twice (it takes one value)");

@@ -1,7 +1,6 @@
 // The JSON request model (libsearch/json.h): request objects, facet and sort
 // specs. Every surface parses requests here, so a key means the same thing,
 // and fails with the same message, everywhere.
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 #include "api/json_text.h"
 #include "libsearch/json.h"
 #include "util/json_parse.h"
+#include "util/request_names.h"
 
 namespace libsearch {
 namespace {
@@ -221,17 +221,17 @@ namespace {
 Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchRequest* req) {
   if (!body.is_object()) return Invalid("request body must be a JSON object");
 
-  static constexpr std::string_view kKeys[] = {"query",        "k",
-                                               "offset",       "filters",
-                                               "fields",       "operator",
-                                               "facets",       "disjunctive",
-                                               "sort",         "search_after",
-                                               "typos",        "prefix",
-                                               "highlight",    "synonyms",
-                                               "suggest",      "exact_total",
-                                               "include_docs", "retrieve",
-                                               "syntax",       "max_expansions",
-                                               "field_scoring"};
+  static constexpr std::string_view kKeys[] = {"query",         "k",
+                                               "offset",        "filters",
+                                               "fields",        "operator",
+                                               "facets",        "disjunctive",
+                                               "sort",          "search_after",
+                                               "typos",         "prefix",
+                                               "highlight",     "synonyms",
+                                               "suggest",       "exact_total",
+                                               "include_docs",  "retrieve",
+                                               "syntax",        "max_expansions",
+                                               "field_scoring", "partial_results"};
   for (auto it = body.begin(); it != body.end(); ++it) {
     bool known = false;
     for (std::string_view key : kKeys) known = known || it.key() == key;
@@ -327,6 +327,9 @@ Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchReque
   if (auto it = body.find("include_docs"); it != body.end()) {
     LIBSEARCH_RETURN_IF_ERROR(Flag(*it, "include_docs", &req->include_docs));
   }
+  if (auto it = body.find("partial_results"); it != body.end()) {
+    LIBSEARCH_RETURN_IF_ERROR(Flag(*it, "partial_results", &req->allow_partial_results));
+  }
   if (auto it = body.find("retrieve"); it != body.end()) {
     LIBSEARCH_RETURN_IF_ERROR(StringList(*it, "retrieve", limits, &req->retrieve));
   }
@@ -339,17 +342,12 @@ Status RequestFromObject(const Json& body, const JsonLimits& limits, SearchReque
     req->max_expansions = static_cast<uint32_t>(n);
   }
   if (auto it = body.find("field_scoring"); it != body.end()) {
-    constexpr std::pair<std::string_view, FieldScoring> kScorings[] = {
-        {"bm25f", FieldScoring::kBm25f},
-        {"bm25f_combined_length", FieldScoring::kBm25fCombinedLength},
-        {"per_field", FieldScoring::kPerField}};
-    const auto found = std::find_if(std::begin(kScorings), std::end(kScorings), [&](const auto& s) {
-      return it->is_string() && it->get<std::string>() == s.first;
-    });
-    if (found == std::end(kScorings)) {
-      return Invalid("field_scoring must be \"bm25f\", \"bm25f_combined_length\" or \"per_field\"");
+    const auto scoring =
+        it->is_string() ? internal::FieldScoringFromName(it->get<std::string>()) : std::nullopt;
+    if (!scoring) {
+      return Invalid("field_scoring must be " + std::string(internal::kFieldScoringChoices));
     }
-    req->field_scoring = found->second;
+    req->field_scoring = *scoring;
   }
   return Status::Ok();
 }

@@ -117,6 +117,21 @@ std::string SearchResponseToJson(const SearchResponse& response, const SearchReq
   out += response.next_cursor.empty() ? "null" : JsonQuote(response.next_cursor);
   out += ",\"suggestion\":";
   out += response.suggestion.empty() ? "null" : JsonQuote(response.suggestion);
+  if (!response.missing_shards.empty()) {  // A fan-out search's partial answer.
+    out += ",\"partial\":true,\"missing_shards\":[";
+    for (size_t i = 0; i < response.missing_shards.size(); ++i) {
+      const MissingShard& m = response.missing_shards[i];
+      if (i > 0) out += ',';
+      out += "{\"shard\":";
+      AppendNum(m.shard, &out);
+      out += ",\"error\":{\"code\":";
+      out += JsonQuote(m.code);
+      out += ",\"message\":";
+      out += JsonQuote(m.message);
+      out += "}}";
+    }
+    out += ']';
+  }
   out += '}';
   return out;
 }
@@ -132,6 +147,7 @@ std::string_view ErrorCodeName(StatusCode code) {
     case StatusCode::kResourceExhausted: return "resource_exhausted";
     case StatusCode::kInternal: return "internal";
     case StatusCode::kAborted: return "conflict";
+    case StatusCode::kUnavailable: return "unavailable";
   }
   return "internal";
 }
@@ -145,6 +161,7 @@ int HttpStatusOf(StatusCode code) {
     case StatusCode::kNotFound: return 404;
     case StatusCode::kUnimplemented: return 501;
     case StatusCode::kAborted: return 409;
+    case StatusCode::kUnavailable: return 503;
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
     case StatusCode::kInternal: return 500;

@@ -54,6 +54,70 @@ Result<std::unique_ptr<IndexReader>> IndexReader::Open(const std::string& path,
   return r;
 }
 
+Result<std::unique_ptr<IndexReader>> IndexReader::OpenDictionaries(const std::string& path,
+                                                                   ChecksumPolicy checksums) {
+  std::unique_ptr<IndexReader> r(new IndexReader());
+  r->dictionaries_only_ = true;
+  LIBSEARCH_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path));
+  Status s = r->Init();
+  if (s.ok() && checksums == ChecksumPolicy::kAtOpen) s = r->Verify();
+  if (!s.ok()) return s.WithContext("dictionary extract '" + path + "'");
+  r->InitGroups(checksums);
+  return r;
+}
+
+namespace {
+
+// What a dictionary extract keeps of a file (besides the schema and the
+// field statistics): every field's and prefix index's dictionary sections.
+bool DictionarySection(SectionKind kind) {
+  switch (kind) {
+    case SectionKind::kTermIndex:
+    case SectionKind::kTermBlocks:
+    case SectionKind::kTermInfos:
+    case SectionKind::kTermInfosPacked:
+    case SectionKind::kTermKeyPrefixes:
+    case SectionKind::kSurfaceIndex:
+    case SectionKind::kSurfaceKeyPrefixes:
+    case SectionKind::kSurfaceBlocks:
+    case SectionKind::kSurfaceWords: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+Status WriteDictionaryExtract(const IndexReader& source, const std::string& path) {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto out, AtomicFileWriter::Create(path));
+  LIBSEARCH_RETURN_IF_ERROR(out->Append(std::string(sizeof(FileHeader), '\0')));
+  std::vector<SectionEntry> table;
+  for (const SectionEntry& e : source.sections()) {
+    if (e.kind >= kNumSectionKinds) continue;
+    const auto kind = static_cast<SectionKind>(e.kind);
+    const bool keep = e.field == kNoField
+                          ? kind == SectionKind::kSchema || kind == SectionKind::kFieldStats
+                          : DictionarySection(kind);
+    if (!keep) continue;
+    LIBSEARCH_RETURN_IF_ERROR(out->PadTo(kSectionAlignment));
+    SectionEntry copy = e;
+    copy.offset = out->size();
+    table.push_back(copy);
+    LIBSEARCH_RETURN_IF_ERROR(out->Append(source.SectionBytes(e)));
+  }
+  LIBSEARCH_RETURN_IF_ERROR(out->PadTo(kSectionAlignment));
+  FileHeader h = source.header();
+  h.section_count = static_cast<uint32_t>(table.size());
+  h.table_offset = out->size();
+  const std::string_view table_bytes(reinterpret_cast<const char*>(table.data()),
+                                     table.size() * sizeof(SectionEntry));
+  h.table_checksum = Checksum64(table_bytes.data(), table_bytes.size());
+  LIBSEARCH_RETURN_IF_ERROR(out->Append(table_bytes));
+  h.file_size = out->size();
+  h.header_checksum = Checksum64(&h, offsetof(FileHeader, header_checksum));
+  LIBSEARCH_RETURN_IF_ERROR(out->WriteAt(0, {reinterpret_cast<const char*>(&h), sizeof(h)}));
+  return out->Commit();
+}
+
 void IndexReader::InitGroups(ChecksumPolicy checksums) {
   const size_t num_fields = fields_.size();
   groups_.assign(num_fields * kGroupsPerField + kFileGroups, {});
@@ -161,6 +225,18 @@ Status IndexReader::Init() {
   SectionLookup sections;
   LIBSEARCH_RETURN_IF_ERROR(FindGlobalSections(&sections));
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view stats, ReadSchemaAndStats(sections));
+  if (dictionaries_only_) {
+    LIBSEARCH_RETURN_IF_ERROR(FindFieldSections(&sections));
+    for (uint32_t f = 0; f < fields_.size(); ++f) {
+      if (sections.field(f, SectionKind::kTermIndex) == nullptr) continue;  // Not indexed.
+      LIBSEARCH_RETURN_IF_ERROR(OpenIndexedField(f, sections, stats));
+      if (sections.per_prefix[f * kNumSectionKinds +
+                              static_cast<uint32_t>(SectionKind::kTermIndex)] != nullptr) {
+        LIBSEARCH_RETURN_IF_ERROR(InitPrefixField(f, &sections.per_prefix[f * kNumSectionKinds]));
+      }
+    }
+    return Status::Ok();
+  }
   LIBSEARCH_RETURN_IF_ERROR(ReadDocIds(sections));
   LIBSEARCH_RETURN_IF_ERROR(ReadBm25ParamsAndSynonyms(sections));
   LIBSEARCH_ASSIGN_OR_RETURN(std::string_view store_index,
@@ -381,10 +457,12 @@ Status IndexReader::OpenIndexedField(uint32_t f, const SectionLookup& sections,
                                 SectionKind::kPostings,      SectionKind::kBlockLastDoc,
                                 SectionKind::kBlockMaxScore, SectionKind::kBlockInfo};
   for (SectionKind k : needed) {
+    if (dictionaries_only_ && k != SectionKind::kTermBlocks && k != infos_kind) continue;
     if (sec(k) == nullptr)
       return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
   }
-  if (text && (sec(SectionKind::kNorms) == nullptr || sec(SectionKind::kPositions) == nullptr)) {
+  if (text && !dictionaries_only_ &&
+      (sec(SectionKind::kNorms) == nullptr || sec(SectionKind::kPositions) == nullptr)) {
     return Status::Corruption(where + "missing norms or positions");
   }
   FieldReader& fr = fields_[f];
@@ -394,6 +472,19 @@ Status IndexReader::OpenIndexedField(uint32_t f, const SectionLookup& sections,
   const std::string_view infos = Section(*sec(infos_kind));
   LIBSEARCH_ASSIGN_OR_RETURN(fr.infos,
                              v1 ? TermInfoTable::OpenV1(infos) : TermInfoTable::OpenPacked(infos));
+  if (dictionaries_only_) {
+    if (st.num_terms > 0xffffffffull || fr.infos.num_terms() != st.num_terms) {
+      return Status::Corruption(where + "section sizes do not match the field statistics");
+    }
+    const SectionEntry* prefixes = sec(SectionKind::kTermKeyPrefixes);
+    LIBSEARCH_ASSIGN_OR_RETURN(
+        fr.dict,
+        TermDictReader::Open(Section(*sec(SectionKind::kTermBlocks)),
+                             Section(*sec(SectionKind::kTermIndex)),
+                             prefixes ? Section(*prefixes) : std::string_view(), st.num_terms));
+    fr.spec = &schema_.fields()[f];
+    return OpenSurfaceWords(&fr, sections);
+  }
   if (st.num_terms > 0xffffffffull || fr.infos.num_terms() != st.num_terms ||
       Section(*sec(SectionKind::kBlockLastDoc)).size() != st.num_blocks * 4 ||
       Section(*sec(SectionKind::kBlockMaxScore)).size() != st.num_blocks * 4 ||
@@ -432,7 +523,8 @@ Status IndexReader::OpenSurfaceWords(FieldReader* fr, const SectionLookup& secti
   const SectionEntry* prefixes = sec(SectionKind::kSurfaceKeyPrefixes);
   if (words == nullptr && index == nullptr && blocks == nullptr) return Status::Ok();
   const std::string where = "field '" + fr->spec->name + "' surface words: ";
-  if (words == nullptr || index == nullptr || blocks == nullptr || fr->norms == nullptr ||
+  const bool text = dictionaries_only_ ? fr->spec->type == FieldType::kText : fr->norms != nullptr;
+  if (words == nullptr || index == nullptr || blocks == nullptr || !text ||
       words->length % sizeof(SurfaceWord) != 0) {
     return Status::Corruption(where + "incomplete or misplaced sections");
   }
@@ -493,7 +585,8 @@ Status IndexReader::FindIdField() {
 Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) {
   const FieldReader& field = fields_[f];
   const std::string where = "field '" + schema_.fields()[f].name + "' prefix index: ";
-  if (field.norms == nullptr)
+  if (dictionaries_only_ ? field.spec == nullptr || field.spec->type != FieldType::kText
+                         : field.norms == nullptr)
     return Status::Corruption(where + "the field is not an indexed text field");
   auto bytes = [&](SectionKind k) -> std::string_view {
     const SectionEntry* e = sec[static_cast<uint32_t>(k)];
@@ -504,6 +597,7 @@ Status IndexReader::InitPrefixField(uint32_t f, const SectionEntry* const* sec) 
   for (SectionKind k :
        {SectionKind::kTermBlocks, infos_kind, SectionKind::kPostings, SectionKind::kBlockLastDoc,
         SectionKind::kBlockMaxScore, SectionKind::kBlockInfo}) {
+    if (dictionaries_only_ && k != SectionKind::kTermBlocks && k != infos_kind) continue;
     if (sec[static_cast<uint32_t>(k)] == nullptr) {
       return Status::Corruption(where + "missing section " + std::string(SectionKindName(k)));
     }

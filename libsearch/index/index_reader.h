@@ -158,6 +158,18 @@ class IndexReader {
  public:
   static Result<std::unique_ptr<IndexReader>> Open(
       const std::string& path, ChecksumPolicy checksums = ChecksumPolicy::kOnFirstUse);
+  // A dictionary extract (WriteDictionaryExtract): the schema, the field
+  // statistics and each indexed field's dictionaries (terms, term infos,
+  // surface words, its prefix index's terms and term infos), which is what
+  // index-wide statistics read of a segment (search/global_stats.h). Its
+  // fields have no postings, norms or columns, and it has no ids or stored
+  // documents: only field(), prefix_field(), field_stats(), schema() and
+  // Verify() may be used.
+  static Result<std::unique_ptr<IndexReader>> OpenDictionaries(
+      const std::string& path, ChecksumPolicy checksums = ChecksumPolicy::kOnFirstUse);
+  bool dictionaries_only() const { return dictionaries_only_; }
+  // The bytes of one of sections() (for copying them: WriteDictionaryExtract).
+  std::string_view SectionBytes(const SectionEntry& e) const { return Section(e); }
 
   const Schema& schema() const { return schema_; }
   uint32_t num_docs() const { return num_docs_; }
@@ -324,6 +336,7 @@ class IndexReader {
   DocStoreReader store_;
   DocStoreReader source_;
   bool has_source_ = false;
+  bool dictionaries_only_ = false;  // OpenDictionaries.
   // First-use checks: each group's sections, whether the group is done,
   // and the first section found damaged (-1: none).
   std::vector<std::vector<uint32_t>> groups_;
@@ -333,5 +346,12 @@ class IndexReader {
   mutable std::atomic<int64_t> damaged_section_{-1};
   mutable std::atomic<bool> bad_id_{false};  // An id failed to decode.
 };
+
+// Writes the dictionary extract of `source` (see IndexReader::
+// OpenDictionaries) to `path`, through a temporary file: the sections copied
+// byte for byte, with their checksums, in a file of the same format version
+// and doc count. A few percent of a catalogue segment's size (the postings,
+// norms, columns and stored documents stay behind).
+Status WriteDictionaryExtract(const IndexReader& source, const std::string& path);
 
 }  // namespace libsearch::internal

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <unordered_set>
 #include <utility>
 
@@ -54,16 +56,142 @@ Result<uint64_t> NextSeqOf(const std::string& dir) {
   return static_cast<uint64_t>(col->Value(last)) + 1;
 }
 
+// The dictionary extract of `file` of shard `shard_path`, written unless an
+// earlier commit wrote it: its name carries the source's header checksum,
+// so a file name that comes back with other content gets another extract.
+// Returns its path relative to `dir`.
+Result<std::string> EnsureExtract(const std::string& dir, const std::string& shard_path,
+                                  const std::string& file) {
+  LIBSEARCH_ASSIGN_OR_RETURN(auto reader,
+                             internal::IndexReader::Open(dir + "/" + shard_path + "/" + file));
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016" PRIx64, reader->header().header_checksum);
+  const std::string rel =
+      std::string(internal::kShardStatsDir) + "/" + shard_path + "/" + file + "." + hex + ".dict";
+  std::error_code ec;
+  if (std::filesystem::exists(dir + "/" + rel, ec)) return rel;
+  std::filesystem::create_directories(std::filesystem::path(dir + "/" + rel).parent_path(), ec);
+  if (ec)
+    return Status::IOError("cannot create the statistics directory of '" + dir +
+                           "': " + ec.message());
+  LIBSEARCH_RETURN_IF_ERROR(internal::WriteDictionaryExtract(*reader, dir + "/" + rel));
+  return rel;
+}
+
+// The extracts of shard `shard_path`'s segments and tombstones at its
+// current commit; Aborted if that is not `generation` (unless 0: any).
+Result<std::vector<ShardStatsFiles>> ExtractShard(const std::string& dir,
+                                                  const std::string& shard_path,
+                                                  uint64_t generation) {
+  LIBSEARCH_ASSIGN_OR_RETURN(internal::Manifest m, internal::ReadManifest(dir + "/" + shard_path));
+  if (generation != 0 && m.generation != generation) {
+    return Status::Aborted("shard '" + shard_path + "' moved to generation " +
+                           std::to_string(m.generation) + " while its statistics were " +
+                           "published (another writer?)");
+  }
+  std::vector<ShardStatsFiles> out;
+  for (const internal::SegmentEntry& seg : m.segments) {
+    ShardStatsFiles files;
+    LIBSEARCH_ASSIGN_OR_RETURN(files.segment, EnsureExtract(dir, shard_path, seg.SegmentFile()));
+    for (const internal::DeleteGeneration& g : seg.deletes) {
+      LIBSEARCH_ASSIGN_OR_RETURN(std::string tombstone,
+                                 EnsureExtract(dir, shard_path, g.tombstone));
+      files.tombstones.push_back(std::move(tombstone));
+    }
+    out.push_back(std::move(files));
+  }
+  return out;
+}
+
+// The statistics of `map` (storage/shard_map.h, ShardStats): each shard's
+// segments and tombstones at the generations the map names, extracted
+// (shards in parallel on `pool`, if given), then the list.
+Status PublishStats(const std::string& dir, const ShardMap& map, internal::FanOut* pool) {
+  internal::ShardStats stats;
+  stats.generation = map.generation;
+  stats.shard_generations.resize(map.shards.size());
+  stats.shards.resize(map.shards.size());
+  std::vector<Status> errors(map.shards.size());
+  auto one = [&](size_t i) {
+    const internal::ShardEntry& e = map.shards[i];
+    auto files = ExtractShard(dir, e.path, e.generation);
+    if (!files.ok()) {
+      errors[i] = files.status();
+      return;
+    }
+    stats.shard_generations[i] = e.generation;
+    for (ShardStatsFiles& f : *files) {
+      stats.shards[i].push_back({std::move(f.segment), std::move(f.tombstones)});
+    }
+  };
+  if (pool != nullptr) {
+    pool->Run(map.shards.size(), one);
+  } else {
+    for (size_t i = 0; i < map.shards.size(); ++i) one(i);
+  }
+  for (const Status& s : errors) LIBSEARCH_RETURN_IF_ERROR(s);
+  return internal::WriteShardStats(dir, stats);
+}
+
+// Removes the statistics of generations before `keep_from` and the extracts
+// only they named. Readers of such a generation have their files open (or
+// re-read the map and move on); failures only leave files behind.
+void RemoveOldStats(const std::string& dir, uint64_t keep_from) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(dir) / std::string(internal::kShardStatsDir);
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return;
+  std::unordered_set<std::string> named;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("STATS-", 0) != 0 || name.find('.') != std::string::npos) continue;
+    const uint64_t generation = std::strtoull(name.c_str() + 6, nullptr, 10);
+    if (generation < keep_from) {
+      fs::remove(entry.path(), ec);
+      continue;
+    }
+    auto stats = internal::ReadShardStats(dir, generation);
+    if (!stats.ok()) return;  // Keep everything rather than guess.
+    for (const auto& parts : stats->shards) {
+      for (const internal::ShardStatsPart& p : parts) {
+        named.insert(p.segment);
+        named.insert(p.tombstones.begin(), p.tombstones.end());
+      }
+    }
+  }
+  std::vector<fs::path> unnamed;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->path().extension() != ".dict") continue;
+    const std::string rel = fs::relative(it->path(), dir, ec).string();
+    if (!ec && named.count(rel) == 0) unnamed.push_back(it->path());
+  }
+  for (const fs::path& p : unnamed) fs::remove(p, ec);
+}
+
+// The commit point of a sharded index: its statistics (if published), the
+// map, then the removal of statistics two commits old.
+Status CommitMap(const std::string& dir, const ShardMap& map, bool publish_stats,
+                 internal::FanOut* pool) {
+  if (publish_stats) LIBSEARCH_RETURN_IF_ERROR(PublishStats(dir, map, pool));
+  LIBSEARCH_RETURN_IF_ERROR(internal::WriteShardMap(dir, map));
+  RemoveOldStats(dir, map.generation > 0 ? map.generation - 1 : 0);
+  return Status::Ok();
+}
+
 class ShardedWriterImpl final : public ShardedWriter {
  public:
   ShardedWriterImpl(std::string dir, Schema schema, ShardMap map,
-                    std::vector<std::unique_ptr<IndexWriter>> shards, size_t threads)
+                    std::vector<std::unique_ptr<IndexWriter>> shards,
+                    const ShardedWriterOptions& options)
       : dir_(std::move(dir)),
         schema_(std::move(schema)),
         map_(std::move(map)),
         shards_(std::move(shards)),
         next_seq_(map_.next_seq),
-        pool_(threads == 0 ? internal::FanOut::DefaultThreads(shards_.size()) : threads) {}
+        publish_stats_(options.publish_stats),
+        pool_(options.threads == 0 ? internal::FanOut::DefaultThreads(shards_.size())
+                                   : options.threads) {}
 
   const Schema& schema() const override { return schema_; }
   uint32_t num_shards() const override { return static_cast<uint32_t>(shards_.size()); }
@@ -163,7 +291,7 @@ class ShardedWriterImpl final : public ShardedWriter {
     if (!ahead) return Status::Ok();
     ++map_.generation;
     next_seq_ = map_.next_seq;
-    return internal::WriteShardMap(dir_, map_);
+    return CommitMap(dir_, map_, publish_stats_, &pool_);
   }
 
  private:
@@ -223,7 +351,7 @@ class ShardedWriterImpl final : public ShardedWriter {
     pending_.clear();  // Committed: a `_set` of them is in place from here on.
     if (out.changed) {
       ++next.generation;
-      LIBSEARCH_RETURN_IF_ERROR(internal::WriteShardMap(dir_, next));
+      LIBSEARCH_RETURN_IF_ERROR(CommitMap(dir_, next, publish_stats_, &pool_));
       map_ = std::move(next);
     }
     out.generation = map_.generation;
@@ -236,10 +364,20 @@ class ShardedWriterImpl final : public ShardedWriter {
   std::vector<std::unique_ptr<IndexWriter>> shards_;
   uint64_t next_seq_ = 0;
   std::unordered_set<std::string> pending_;  // Ids upserted since the last commit.
+  bool publish_stats_ = true;
   internal::FanOut pool_;
 };
 
 }  // namespace
+
+Result<std::vector<ShardStatsFiles>> WriteShardStatistics(const std::string& dir,
+                                                          const std::string& shard_path) {
+  if (!internal::IsShardPath(shard_path)) {
+    return Status::InvalidArgument("shard path '" + shard_path +
+                                   "' must be relative, without . or .. parts");
+  }
+  return ExtractShard(dir, shard_path, 0);
+}
 
 Result<Schema> ShardSchema(const Schema& schema) {
   LIBSEARCH_ASSIGN_OR_RETURN(std::string json, internal::ShardSchemaJson(schema.ToJson()));
@@ -247,7 +385,7 @@ Result<Schema> ShardSchema(const Schema& schema) {
 }
 
 Status PublishShardMap(const std::string& dir, const Schema& schema,
-                       const std::vector<std::string>& shard_paths) {
+                       const std::vector<std::string>& shard_paths, bool publish_stats) {
   if (shard_paths.empty() || shard_paths.size() > 4096) {
     return Status::InvalidArgument("a sharded index has 1 to 4096 shards");
   }
@@ -270,7 +408,7 @@ Status PublishShardMap(const std::string& dir, const Schema& schema,
   }
   // Parse checks the paths (relative, distinct) as a reader would.
   LIBSEARCH_RETURN_IF_ERROR(ShardMap::Parse(map.Serialize(), dir).status());
-  return internal::WriteShardMap(dir, map);
+  return CommitMap(dir, map, publish_stats, nullptr);
 }
 
 Result<std::unique_ptr<ShardedWriter>> ShardedWriter::Create(
@@ -300,9 +438,9 @@ Result<std::unique_ptr<ShardedWriter>> ShardedWriter::Create(
     map.shards.push_back({name, m.generation});
     shards.push_back(std::move(w));
   }
-  LIBSEARCH_RETURN_IF_ERROR(internal::WriteShardMap(dir, map));
+  LIBSEARCH_RETURN_IF_ERROR(CommitMap(dir, map, options.publish_stats, nullptr));
   return std::unique_ptr<ShardedWriter>(
-      new ShardedWriterImpl(dir, schema, std::move(map), std::move(shards), options.threads));
+      new ShardedWriterImpl(dir, schema, std::move(map), std::move(shards), options));
 }
 
 Result<std::unique_ptr<ShardedWriter>> ShardedWriter::Open(const std::string& dir,
@@ -319,7 +457,7 @@ Result<std::unique_ptr<ShardedWriter>> ShardedWriter::Open(const std::string& di
     shards.push_back(std::move(w));
   }
   auto writer = std::make_unique<ShardedWriterImpl>(dir, std::move(schema), std::move(map),
-                                                    std::move(shards), options.threads);
+                                                    std::move(shards), options);
   LIBSEARCH_RETURN_IF_ERROR(writer->Recover());
   return std::unique_ptr<ShardedWriter>(std::move(writer));
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <string>
 
 namespace libsearch::internal {
 
@@ -103,6 +105,43 @@ Result<FacetResult> FacetCounter::Finish() const {
     out.values.push_back({std::move(term[0]), counts_[ords[i]]});
   }
   return out;
+}
+
+void MergeFacetCounts(const SearchRequest& req, std::vector<std::vector<FacetResult>> parts,
+                      bool keep_all, std::vector<FacetResult>* out) {
+  for (size_t i = 0; i < req.facets.size(); ++i) {
+    const FacetRequest& fr = req.facets[i];
+    FacetResult merged;
+    merged.field = fr.field;
+    if (!fr.ranges.empty()) {  // Ranges: in request order.
+      for (auto& part : parts) {
+        if (i >= part.size()) continue;
+        if (merged.values.empty()) {
+          merged.values = part[i].values;
+          continue;
+        }
+        for (size_t r = 0; r < merged.values.size() && r < part[i].values.size(); ++r) {
+          merged.values[r].count += part[i].values[r].count;
+        }
+      }
+    } else {  // Keyword values: count descending, then value.
+      std::map<std::string, uint64_t> counts;
+      for (auto& part : parts) {
+        if (i >= part.size()) continue;
+        for (FacetValue& v : part[i].values) counts[v.value] += v.count;
+      }
+      for (auto& [value, count] : counts) merged.values.push_back({value, count});
+      if (!keep_all) {
+        const size_t n = std::min(fr.size, merged.values.size());
+        std::partial_sort(merged.values.begin(), merged.values.begin() + static_cast<ptrdiff_t>(n),
+                          merged.values.end(), [](const FacetValue& a, const FacetValue& b) {
+                            return a.count != b.count ? a.count > b.count : a.value < b.value;
+                          });
+        merged.values.resize(n);
+      }
+    }
+    out->push_back(std::move(merged));
+  }
 }
 
 bool OnlyUsesField(const Query& q, uint32_t f) {

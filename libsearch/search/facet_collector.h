@@ -35,6 +35,15 @@ class FacetCounter {
   bool all_values_ = false;
 };
 
+// Merges facet counts of several parts (segments, shards; each the
+// request's facets in order, keyword values as KeepAllValues gives them)
+// into *out: range counts summed in request order; keyword counts summed by
+// value, then the request's `size` most frequent (ties by value), or every
+// value by value with `keep_all` (a shard's counts, for a coordinator to
+// merge with the other shards').
+void MergeFacetCounts(const SearchRequest& req, std::vector<std::vector<FacetResult>> parts,
+                      bool keep_all, std::vector<FacetResult>* out);
+
 // True iff every leaf of `q` is on field `f` (so lifting it is a facet's
 // "disjunctive" view of that field).
 bool OnlyUsesField(const Query& q, uint32_t f);

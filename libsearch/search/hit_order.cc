@@ -1,5 +1,6 @@
 #include "search/hit_order.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -212,6 +213,15 @@ Result<std::pair<uint32_t, float>> HitOrder::ParseCursor(std::string_view cursor
     return Status::InvalidArgument("search_after: bad score in cursor '" + text + "'");
   }
   return std::make_pair(static_cast<uint32_t>(doc), static_cast<float>(score));
+}
+
+void ClampPrunedTotal(const SearchRequest& req, uint64_t* total, bool* total_exact) {
+  const bool pruned =
+      req.facets.empty() && req.sort.empty() && req.search_after.empty() && req.offset + req.k > 0;
+  if (pruned && (!*total_exact || *total > req.total_hits_threshold)) {
+    *total = std::min(*total, req.total_hits_threshold);
+    *total_exact = false;
+  }
 }
 
 }  // namespace libsearch::internal

@@ -111,4 +111,22 @@ std::optional<bool> SortKeysOrder(const std::vector<SortField>& sort, const Cand
   return std::nullopt;
 }
 
+// One index's order of hits merged from the parts of a sharded index (its
+// segments, or shards answering a fan-out coordinator): typo tier (with
+// `tiered`: typos in relevance order), the sort keys (SortKeysOrder), score
+// descending, then sequence number, the doc number one index would have.
+// Candidates hold `tier`, `keys`, `score` and `seq`.
+template <typename Candidate>
+bool MergedBefore(const SearchRequest& req, bool tiered, const Candidate& a, const Candidate& b) {
+  if (tiered && a.tier != b.tier) return a.tier < b.tier;
+  if (auto order = SortKeysOrder(req.sort, a, b)) return *order;
+  if (a.score != b.score) return a.score > b.score;
+  return a.seq < b.seq;
+}
+
+// The total of parts' counts summed, as one index reports it: a search that
+// stops counting at the threshold (top k by relevance, no facets, sort or
+// cursor) reports min(count, threshold), exact iff the count is within it.
+void ClampPrunedTotal(const SearchRequest& req, uint64_t* total, bool* total_exact);
+
 }  // namespace libsearch::internal

@@ -74,6 +74,13 @@ Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const OpenOp
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     if (internal::IsShardMapDir(path)) return ShardedIndex::Open(path, options);
+  }
+  if (!options.shards.empty()) {
+    return Status::InvalidArgument("'" + path +
+                                   "' is not a sharded index: OpenOptions::shards applies to "
+                                   "sharded indexes only");
+  }
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     return internal::SegmentedIndex::Open(path, options);
   }
   LIBSEARCH_ASSIGN_OR_RETURN(auto reader, internal::IndexReader::Open(path, options.checksums));

@@ -128,6 +128,9 @@ class IndexImpl : public Index {
   // finds `total` docs, more than any correction could beat). Not checked
   // to match: CheckedSuggestion does that on the whole index.
   std::string SuggestionFor(const SearchRequest& req, uint64_t total) const;
+  // The totals SuggestionFor looks past: a query that finds this many docs
+  // or more gets no suggestion (a correction could not beat it).
+  double SuggestionLimit() const;
 
   Result<std::string> ExplainQuery(const SearchRequest& req) const override;  // plan.cc
   // The request's query and filters as one scorer tree, with its context

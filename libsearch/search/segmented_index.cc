@@ -317,37 +317,7 @@ void SegmentedIndex::FillSortKeys(const SearchRequest& req, std::vector<Candidat
 void SegmentedIndex::MergeFacets(const SearchRequest& req,
                                  std::vector<std::vector<FacetResult>> parts,
                                  SearchResponse* resp) const {
-  for (size_t i = 0; i < req.facets.size(); ++i) {
-    const FacetRequest& fr = req.facets[i];
-    FacetResult out;
-    out.field = fr.field;
-    if (!fr.ranges.empty()) {  // Ranges: in request order.
-      for (auto& part : parts) {
-        if (i >= part.size()) continue;
-        if (out.values.empty()) {
-          out.values = part[i].values;
-          continue;
-        }
-        for (size_t r = 0; r < out.values.size() && r < part[i].values.size(); ++r) {
-          out.values[r].count += part[i].values[r].count;
-        }
-      }
-    } else {  // Keyword values: count descending, then value.
-      std::map<std::string, uint64_t> counts;
-      for (auto& part : parts) {
-        if (i >= part.size()) continue;
-        for (FacetValue& v : part[i].values) counts[v.value] += v.count;
-      }
-      for (auto& [value, count] : counts) out.values.push_back({value, count});
-      const size_t n = std::min(fr.size, out.values.size());
-      std::partial_sort(out.values.begin(), out.values.begin() + static_cast<ptrdiff_t>(n),
-                        out.values.end(), [](const FacetValue& a, const FacetValue& b) {
-                          return a.count != b.count ? a.count > b.count : a.value < b.value;
-                        });
-      out.values.resize(n);
-    }
-    resp->facets.push_back(std::move(out));
-  }
+  MergeFacetCounts(req, std::move(parts), /*keep_all=*/false, &resp->facets);
 }
 
 Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {

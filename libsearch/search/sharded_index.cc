@@ -32,6 +32,27 @@ struct ShardedIndexImpl::Candidate {
   std::vector<HitOrder::Portable> keys;
 };
 
+namespace {
+
+// The shards an OpenOptions::shards list opens: all if empty.
+Result<std::vector<uint32_t>> ServedShards(const std::vector<uint32_t>& wanted, size_t num_shards,
+                                           const std::string& dir) {
+  std::vector<uint32_t> out = wanted;
+  if (out.empty()) {
+    for (uint32_t i = 0; i < num_shards; ++i) out.push_back(i);
+    return out;
+  }
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end() || out.back() >= num_shards) {
+    return Status::InvalidArgument("OpenOptions::shards: sharded index '" + dir + "' has " +
+                                   std::to_string(num_shards) +
+                                   " shards (numbered from 0); each may be named once");
+  }
+  return out;
+}
+
+}  // namespace
+
 struct ShardedIndexImpl::Found {
   Status status;
   Collected collected;
@@ -70,20 +91,25 @@ Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::stri
   LIBSEARCH_ASSIGN_OR_RETURN(index->map_, ReadShardMap(dir));
   LIBSEARCH_ASSIGN_OR_RETURN(index->schema_, Schema::FromJson(index->map_.schema_json));
   LIBSEARCH_ASSIGN_OR_RETURN(std::string shard_schema, ShardSchemaJson(index->map_.schema_json));
+  LIBSEARCH_ASSIGN_OR_RETURN(index->served_,
+                             ServedShards(options.shards, index->map_.shards.size(), dir));
   std::map<std::string, const Index*> open;
   if (previous != nullptr) {
-    for (size_t i = 0; i < previous->map_.shards.size(); ++i) {
-      open[previous->map_.shards[i].path] = previous->shards_[i].get();
+    for (size_t i = 0; i < previous->served_.size(); ++i) {
+      open[previous->map_.shards[previous->served_[i]].path] = previous->shards_[i].get();
     }
   }
+  OpenOptions shard_options = options;
+  shard_options.shards.clear();
   std::vector<GlobalStats::Part> stats_parts;
   std::vector<SegmentedIndex::SegmentView> views;
   std::vector<uint32_t> shard_of_view;  // Per view: its shard.
-  for (const ShardEntry& e : index->map_.shards) {
+  for (const uint32_t s : index->served_) {
+    const ShardEntry& e = index->map_.shards[s];
     const std::string path = dir + "/" + e.path;
     const auto was = open.find(e.path);
     Result<std::unique_ptr<Index>> shard =
-        was != open.end() ? was->second->Reopen() : SegmentedIndex::Open(path, options);
+        was != open.end() ? was->second->Reopen() : SegmentedIndex::Open(path, shard_options);
     LIBSEARCH_RETURN_IF_ERROR(shard.status());
     const auto* seg = dynamic_cast<const SegmentedIndex*>(shard->get());
     if (seg == nullptr) return Status::Corruption("shard '" + path + "' is not an index directory");
@@ -101,10 +127,11 @@ Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::stri
     for (SegmentedIndex::SegmentView& v : seg->SegmentViews()) {
       stats_parts.push_back({&v.impl->reader(), v.tombstones});
       views.push_back(std::move(v));
-      shard_of_view.push_back(static_cast<uint32_t>(index->shards_.size()));
+      shard_of_view.push_back(s);
     }
     index->shards_.push_back(std::move(*shard));
   }
+  if (!index->whole()) LIBSEARCH_RETURN_IF_ERROR(index->LoadStatistics(previous, &stats_parts));
   const size_t num_fields = index->shards_[0]->schema().fields().size();
   index->stats_ = std::make_shared<GlobalStats>(std::move(stats_parts), num_fields);
   const size_t seq_field = num_fields - 1;  // ShardSchemaJson appends it.
@@ -129,6 +156,63 @@ Result<std::unique_ptr<ShardedIndexImpl>> ShardedIndexImpl::Load(const std::stri
     index->pool_ = std::make_shared<FanOut>(threads);
   }
   return index;
+}
+
+Status ShardedIndexImpl::LoadStatistics(const ShardedIndexImpl* previous,
+                                        std::vector<GlobalStats::Part>* stats_parts) {
+  auto stats = ReadShardStats(dir_, map_.generation);
+  if (!stats.ok()) {
+    // A commit after the map was read removes the list two commits later:
+    // a reader that far behind reads the map again (Open's retries).
+    if (stats.status().code() == StatusCode::kNotFound) {
+      auto now = ReadShardMap(dir_);
+      if (now.ok() && now->generation != map_.generation) {
+        return Status::Aborted("sharded index '" + dir_ + "' moved to generation " +
+                               std::to_string(now->generation) + " while opening");
+      }
+    }
+    return stats.status();
+  }
+  if (stats->shards.size() != map_.shards.size()) {
+    return Status::Corruption("the statistics of sharded index '" + dir_ + "' name " +
+                              std::to_string(stats->shards.size()) + " shards, its map " +
+                              std::to_string(map_.shards.size()));
+  }
+  const ChecksumPolicy checksums = options_.checksums;
+  auto open = [&](const std::string& rel) -> Result<const IndexReader*> {
+    auto& slot = extracts_[rel];
+    if (slot == nullptr && previous != nullptr) {
+      const auto it = previous->extracts_.find(rel);
+      if (it != previous->extracts_.end()) slot = it->second;
+    }
+    if (slot == nullptr) {
+      LIBSEARCH_ASSIGN_OR_RETURN(auto reader,
+                                 IndexReader::OpenDictionaries(dir_ + "/" + rel, checksums));
+      slot = std::move(reader);
+    }
+    return slot.get();
+  };
+  for (size_t s = 0; s < map_.shards.size(); ++s) {
+    if (std::binary_search(served_.begin(), served_.end(), static_cast<uint32_t>(s))) continue;
+    if (stats->shard_generations[s] != map_.shards[s].generation) {
+      return Status::Corruption("the statistics of sharded index '" + dir_ + "' are of shard '" +
+                                map_.shards[s].path + "' at another generation than its map's");
+    }
+    for (const ShardStatsPart& p : stats->shards[s]) {
+      LIBSEARCH_ASSIGN_OR_RETURN(const IndexReader* segment, open(p.segment));
+      std::vector<const IndexReader*> tombstones;
+      for (const std::string& t : p.tombstones) {
+        LIBSEARCH_ASSIGN_OR_RETURN(const IndexReader* tombstone, open(t));
+        tombstones.push_back(tombstone);
+      }
+      if (segment->schema().ToJson() != shards_[0]->schema().ToJson()) {
+        return Status::Corruption("statistics extract '" + p.segment + "' of sharded index '" +
+                                  dir_ + "' has another schema than its shards");
+      }
+      stats_parts->push_back({segment, std::move(tombstones)});
+    }
+  }
+  return Status::Ok();
 }
 
 uint32_t ShardedIndexImpl::SeqOf(const Part& part, uint32_t local) const {
@@ -165,45 +249,61 @@ Status ShardedIndexImpl::CheckRequest(const SearchRequest& req) const {
   return parts_[0].impl->Validate(req);
 }
 
-Status ShardedIndexImpl::ParseCursor(const SearchRequest& req,
-                                     std::vector<ForeignCursor>* positions) const {
+Result<std::optional<ShardPosition>> ShardedIndexImpl::Locate(const SearchRequest& req) const {
   char* end = nullptr;
   const unsigned long long seq = std::strtoull(req.search_after.c_str(), &end, 10);
   const bool digits = end != req.search_after.c_str() && *end == ':';
-  size_t at = parts_.size();
-  uint32_t local = 0;
-  for (size_t p = 0; digits && p < parts_.size() && at == parts_.size(); ++p) {
-    local = SeqBound(parts_[p], seq, false);
-    if (local < parts_[p].num_docs && SeqOf(parts_[p], local) == seq) at = p;
-  }
-  if (at == parts_.size()) {
+  if (!digits) {
     return Status::InvalidArgument("search_after: '" + req.search_after +
                                    "' is not a cursor from this index (pass next_cursor back "
                                    "unchanged, with the same query)");
   }
   const char* score_text = end + 1;
-  const double score = std::strtod(score_text, &end);
-  if (end == score_text || *end != '\0') {
-    return Status::InvalidArgument("search_after: bad score in cursor '" + req.search_after + "'");
-  }
-  const IndexImpl& impl = *parts_[at].impl;
-  LIBSEARCH_ASSIGN_OR_RETURN(HitOrder order, HitOrder::Create(impl.reader(), req.sort));
-  ForeignCursor cursor;
-  cursor.values = order.PortableValues(local);
-  cursor.score = static_cast<float>(score);
-  if (IndexImpl::TypoTiered(req) && req.offset + req.k > 0) {
-    LIBSEARCH_ASSIGN_OR_RETURN(auto tier, TypoTier::Create(impl, req));
-    cursor.tier = tier->At(local);
-  }
-  // Ties on everything else fall by sequence number, in every part.
   for (const Part& part : parts_) {
-    cursor.doc = static_cast<int64_t>(SeqBound(part, seq, true)) - 1;
-    positions->push_back(cursor);
+    const uint32_t local = SeqBound(part, seq, false);
+    if (local >= part.num_docs || SeqOf(part, local) != seq) continue;
+    const double score = std::strtod(score_text, &end);
+    if (end == score_text || *end != '\0') {
+      return Status::InvalidArgument("search_after: bad score in cursor '" + req.search_after +
+                                     "'");
+    }
+    const IndexImpl& impl = *part.impl;
+    LIBSEARCH_ASSIGN_OR_RETURN(HitOrder order, HitOrder::Create(impl.reader(), req.sort));
+    ShardPosition at;
+    at.seq = seq;
+    at.score = static_cast<float>(score);
+    at.values = order.PortableValues(local);
+    if (IndexImpl::TypoTiered(req) && req.offset + req.k > 0) {
+      LIBSEARCH_ASSIGN_OR_RETURN(auto tier, TypoTier::Create(impl, req));
+      at.tier = tier->At(local);
+    }
+    return std::optional<ShardPosition>(std::move(at));
   }
-  return Status::Ok();
+  return std::optional<ShardPosition>();
+}
+
+std::vector<ForeignCursor> ShardedIndexImpl::PositionsFor(const ShardPosition& at) const {
+  ForeignCursor cursor;
+  cursor.values = at.values;
+  cursor.score = at.score;
+  cursor.tier = at.tier;
+  // Ties on everything else fall by sequence number, in every part.
+  std::vector<ForeignCursor> positions;
+  for (const Part& part : parts_) {
+    cursor.doc = static_cast<int64_t>(SeqBound(part, at.seq, true)) - 1;
+    positions.push_back(cursor);
+  }
+  return positions;
 }
 
 Result<SearchResponse> ShardedIndexImpl::Search(const SearchRequest& req) const {
+  if (!whole()) {
+    return Status::InvalidArgument(
+        "sharded index '" + dir_ + "' is open for " + std::to_string(served_.size()) + " of its " +
+        std::to_string(map_.shards.size()) +
+        " shards (OpenOptions::shards): search it through a fan-out coordinator "
+        "(libsearch/fan_out.h), which sends shard requests");
+  }
   const auto start = std::chrono::steady_clock::now();
   Result<SearchResponse> resp = SearchUnchecked(req);
   if (resp.ok()) {
@@ -214,11 +314,9 @@ Result<SearchResponse> ShardedIndexImpl::Search(const SearchRequest& req) const 
   return resp;
 }
 
-Result<SearchResponse> ShardedIndexImpl::SearchUnchecked(const SearchRequest& req) const {
-  LIBSEARCH_RETURN_IF_ERROR(CheckRequest(req));
+Result<std::vector<ShardedIndexImpl::Found>> ShardedIndexImpl::CollectParts(
+    const SearchRequest& req, const std::vector<ForeignCursor>& cursors) const {
   const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
-  std::vector<ForeignCursor> cursors;
-  if (!req.search_after.empty()) LIBSEARCH_RETURN_IF_ERROR(ParseCursor(req, &cursors));
   // Each part runs the whole page from offset 0, after the cursor.
   SearchRequest sub = req;
   sub.offset = 0;
@@ -265,44 +363,26 @@ Result<SearchResponse> ShardedIndexImpl::SearchUnchecked(const SearchRequest& re
       }
     }
   });
-  SearchResponse resp;
-  std::vector<Candidate> cands;
-  std::vector<std::vector<FacetResult>> facets;
-  for (Found& f : found) {
+  for (const Found& f : found) {
     LIBSEARCH_RETURN_IF_ERROR(f.status);
-    resp.total += f.collected.resp.total;
-    resp.total_exact = resp.total_exact && f.collected.resp.total_exact;
-    facets.push_back(std::move(f.collected.resp.facets));
-    for (Candidate& c : f.candidates) cands.push_back(std::move(c));
-  }
-  // One index that stops counting at the threshold (top k by relevance,
-  // no facets, sort or cursor) reports min(count, threshold), exact iff
-  // the count is within it: so does the sum of the parts' counts.
-  const bool pruned =
-      req.facets.empty() && req.sort.empty() && req.search_after.empty() && req.offset + req.k > 0;
-  if (pruned && (!resp.total_exact || resp.total > req.total_hits_threshold)) {
-    resp.total = std::min(resp.total, req.total_hits_threshold);
-    resp.total_exact = false;
-  }
-  for (const Candidate& c : cands) {
-    if (c.seq == kNoMoreDocs) {
-      return Status::Corruption("sharded index '" + dir_ + "': a document has no sequence number");
+    for (const Candidate& c : f.candidates) {
+      if (c.seq == kNoMoreDocs) {
+        return Status::Corruption("sharded index '" + dir_ +
+                                  "': a document has no sequence number");
+      }
     }
   }
-  // One index's order: tier, sort keys (missing values last), score, doc.
-  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
-    if (tiered && a.tier != b.tier) return a.tier < b.tier;
-    if (auto order = SortKeysOrder(req.sort, a, b)) return *order;
-    if (a.score != b.score) return a.score > b.score;
-    return a.seq < b.seq;
-  });
-  // Facets merge as a directory's segments do.
-  static_cast<const SegmentedIndex&>(*shards_[0]).MergeFacets(req, std::move(facets), &resp);
-  // The page, finished (ids, stored fields, highlights) part by part.
-  const size_t end = std::min(cands.size(), req.offset + req.k);
+  return found;
+}
+
+Result<std::vector<Hit>> ShardedIndexImpl::FinishHits(const SearchRequest& req,
+                                                      const std::vector<Candidate>& cands,
+                                                      size_t begin, size_t end,
+                                                      const std::vector<Found>& found) const {
+  // Finished (ids, stored fields, highlights) part by part.
   std::vector<SearchResponse> per_part(parts_.size());
-  std::vector<std::pair<size_t, size_t>> where;  // Per page hit: (part, index there).
-  for (size_t i = req.offset; i < end; ++i) {
+  std::vector<std::pair<size_t, size_t>> where;  // Per hit: (part, index there).
+  for (size_t i = begin; i < end; ++i) {
     Hit hit;
     hit.doc = cands[i].local;
     hit.score = cands[i].score;
@@ -316,16 +396,99 @@ Result<SearchResponse> ShardedIndexImpl::SearchUnchecked(const SearchRequest& re
     finished[p] = parts_[p].impl->Finish(req, found[p].collected.matched, &per_part[p]);
   });
   for (const Status& s : finished) LIBSEARCH_RETURN_IF_ERROR(s);
+  std::vector<Hit> out;
+  out.reserve(where.size());
   for (const auto& [p, i] : where) {
     Hit hit = std::move(per_part[p].hits[i]);
     hit.doc = SeqOf(parts_[p], hit.doc);
-    resp.hits.push_back(std::move(hit));
+    out.push_back(std::move(hit));
   }
+  return out;
+}
+
+Result<SearchResponse> ShardedIndexImpl::SearchUnchecked(const SearchRequest& req) const {
+  LIBSEARCH_RETURN_IF_ERROR(CheckRequest(req));
+  const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
+  std::vector<ForeignCursor> cursors;
+  if (!req.search_after.empty()) {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::optional<ShardPosition> at, Locate(req));
+    if (!at) {
+      return Status::InvalidArgument("search_after: '" + req.search_after +
+                                     "' is not a cursor from this index (pass next_cursor back "
+                                     "unchanged, with the same query)");
+    }
+    cursors = PositionsFor(*at);
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<Found> found, CollectParts(req, cursors));
+  SearchResponse resp;
+  std::vector<Candidate> cands;
+  std::vector<std::vector<FacetResult>> facets;
+  for (Found& f : found) {
+    resp.total += f.collected.resp.total;
+    resp.total_exact = resp.total_exact && f.collected.resp.total_exact;
+    facets.push_back(std::move(f.collected.resp.facets));
+    for (Candidate& c : f.candidates) cands.push_back(std::move(c));
+  }
+  ClampPrunedTotal(req, &resp.total, &resp.total_exact);
+  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
+    return MergedBefore(req, tiered, a, b);
+  });
+  // Facets merge as a directory's segments do.
+  MergeFacetCounts(req, std::move(facets), /*keep_all=*/false, &resp.facets);
+  const size_t end = std::min(cands.size(), req.offset + req.k);
+  LIBSEARCH_ASSIGN_OR_RETURN(resp.hits,
+                             FinishHits(req, cands, std::min(req.offset, end), end, found));
   if (!resp.hits.empty()) {
     resp.next_cursor = HitOrder::Cursor(resp.hits.back().doc, resp.hits.back().score);
   }
   resp.suggestion = CheckedSuggestion(*this, *parts_[0].impl, req, resp.total);
   return resp;
+}
+
+Result<ShardResult> ShardedIndexImpl::SearchShards(const SearchRequest& req,
+                                                   const ShardPosition* after) const {
+  LIBSEARCH_RETURN_IF_ERROR(CheckRequest(req));
+  if (after != nullptr && !req.search_after.empty()) {
+    return Status::InvalidArgument("a shard search takes a position or search_after, not both");
+  }
+  const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
+  std::vector<ForeignCursor> cursors;
+  if (after != nullptr) cursors = PositionsFor(*after);
+  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<Found> found, CollectParts(req, cursors));
+  ShardResult out;
+  out.generation = map_.generation;
+  std::vector<Candidate> cands;
+  std::vector<std::vector<FacetResult>> facets;
+  for (Found& f : found) {
+    out.total += f.collected.resp.total;
+    out.total_exact = out.total_exact && f.collected.resp.total_exact;
+    facets.push_back(std::move(f.collected.resp.facets));
+    for (Candidate& c : f.candidates) cands.push_back(std::move(c));
+  }
+  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
+    return MergedBefore(req, tiered, a, b);
+  });
+  MergeFacetCounts(req, std::move(facets), /*keep_all=*/true, &out.facets);
+  const size_t end = std::min(cands.size(), req.offset + req.k);
+  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<Hit> hits, FinishHits(req, cands, 0, end, found));
+  for (size_t i = 0; i < hits.size(); ++i) {
+    ShardHit h;
+    h.seq = cands[i].seq;
+    h.score = cands[i].score;
+    h.tier = cands[i].tier;
+    h.keys = std::move(cands[i].keys);
+    h.hit = std::move(hits[i]);
+    out.hits.push_back(std::move(h));
+  }
+  if (req.suggest && req.search_after.empty() && after == nullptr) {
+    const IndexImpl& words = *parts_[0].impl;
+    out.suggest_below = words.SuggestionLimit();
+    out.suggestion = words.SuggestionFor(req, out.total);
+  }
+  for (const auto& [path, extract] : extracts_) {
+    LIBSEARCH_RETURN_IF_ERROR(extract->Intact());
+  }
+  return out;
 }
 
 Result<std::string> ShardedIndexImpl::ExplainQuery(const SearchRequest& req) const {
@@ -360,7 +523,7 @@ Result<IndexInfo> ShardedIndexImpl::Info() const {
       }
     }
     for (SegmentInfo seg : shard.segments) {
-      seg.name = map_.shards[s].path + "/" + seg.name;
+      seg.name = map_.shards[served_[s]].path + "/" + seg.name;
       info.segments.push_back(std::move(seg));
     }
     info.num_docs += shard.num_docs;
@@ -387,7 +550,11 @@ Result<IndexInfo> ShardedIndexImpl::Info() const {
 Status ShardedIndexImpl::Verify() const {
   for (size_t s = 0; s < shards_.size(); ++s) {
     Status st = shards_[s]->Verify();
-    if (!st.ok()) return st.WithContext("shard '" + map_.shards[s].path + "'");
+    if (!st.ok()) return st.WithContext("shard '" + map_.shards[served_[s]].path + "'");
+  }
+  for (const auto& [path, extract] : extracts_) {
+    Status st = extract->Verify();
+    if (!st.ok()) return st.WithContext("statistics extract '" + path + "'");
   }
   // The rules merging and updates depend on: sequence numbers grow in each
   // part, and every live doc is in the shard its id routes to.
@@ -398,7 +565,7 @@ Status ShardedIndexImpl::Verify() const {
     }
     const std::vector<std::string> ids = part.impl->reader().DocIds(live);
     for (const std::string& id : ids) {
-      if (ShardOfId(id, static_cast<uint32_t>(shards_.size())) != part.shard) {
+      if (ShardOfId(id, num_shards()) != part.shard) {
         return Status::Corruption("sharded index '" + dir_ + "': id '" + id + "' is in shard '" +
                                   map_.shards[part.shard].path + "', not the one it routes to");
       }

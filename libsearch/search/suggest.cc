@@ -63,10 +63,8 @@ bool PlainWord(const std::string& word) {
 // fields within reach (the typo noisy channel, TypoLikelihood, on their
 // live doc counts); the likeliest replaces it if clearly likelier
 // (kDominance, kUnknownWordFloor). Words are shown folded, as indexed.
-std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) const {
+double IndexImpl::SuggestionLimit() const {
   const CollectionStats* stats = hooks_.stats;
-  // No word can be corrected if the query finds more docs than any
-  // correction could make likelier: a cheap exit for ordinary queries.
   double most_docs = 0;
   for (uint32_t f : default_fields_) {
     most_docs = std::max(most_docs, static_cast<double>(stats != nullptr ? stats->FieldDocCount(f)
@@ -74,7 +72,14 @@ std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) c
                                                             ? reader_->field(f)->stats.doc_count
                                                             : 0));
   }
-  if (static_cast<double>(total) >= TypoLikelihood(most_docs, 1) * kDoubledLetterOdds) return "";
+  return TypoLikelihood(most_docs, 1) * kDoubledLetterOdds;
+}
+
+std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) const {
+  const CollectionStats* stats = hooks_.stats;
+  // No word can be corrected if the query finds more docs than any
+  // correction could make likelier: a cheap exit for ordinary queries.
+  if (static_cast<double>(total) >= SuggestionLimit()) return "";
   std::string out;
   bool changed = false;
   const std::string& q = req.query;

@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -44,6 +46,8 @@ std::string ChecksumOf(const Json& content) {
   return buf;
 }
 
+}  // namespace
+
 // A relative path that stays inside the map's directory.
 bool IsShardPath(const std::string& p) {
   if (p.empty() || p[0] == '/' || p.find('\0') != std::string::npos) return false;
@@ -56,8 +60,6 @@ bool IsShardPath(const std::string& p) {
   }
   return true;
 }
-
-}  // namespace
 
 std::string ShardMap::Serialize() const {
   Json content = Content(*this);
@@ -136,6 +138,123 @@ Status WriteShardMap(const std::string& dir, const ShardMap& map) {
   LIBSEARCH_ASSIGN_OR_RETURN(auto writer,
                              AtomicFileWriter::Create(dir + "/" + std::string(kShardMapName)));
   LIBSEARCH_RETURN_IF_ERROR(writer->Append(map.Serialize()));
+  return writer->Commit();
+}
+
+namespace {
+
+constexpr std::string_view kStatsFormat = "libsearch-shard-stats";
+
+Status BadStats(const std::string& path, const std::string& what) {
+  return Status::Corruption("shard statistics '" + path + "' are damaged: " + what +
+                            "; commit the sharded index again (a ShardedWriter publishes them)");
+}
+
+}  // namespace
+
+std::string ShardStats::Serialize() const {
+  Json shards_json = Json::array();
+  for (size_t i = 0; i < shards.size(); ++i) {
+    Json parts = Json::array();
+    for (const ShardStatsPart& p : shards[i]) {
+      parts.push_back({{"segment", p.segment}, {"tombstones", p.tombstones}});
+    }
+    shards_json.push_back({{"generation", shard_generations[i]}, {"parts", std::move(parts)}});
+  }
+  Json content{{"format", kStatsFormat},
+               {"version", kVersion},
+               {"generation", generation},
+               {"shards", std::move(shards_json)}};
+  const std::string sum = ChecksumOf(content);
+  content["checksum"] = sum;
+  return content.dump(1) + "\n";
+}
+
+Result<ShardStats> ShardStats::Parse(std::string_view text, const std::string& path) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || j.value("format", "") != kStatsFormat) {
+    return BadStats(path, "not a libsearch shard statistics file");
+  }
+  if (!j.contains("checksum") || !j["checksum"].is_string()) return BadStats(path, "no checksum");
+  const std::string stored = j["checksum"].get<std::string>();
+  j.erase("checksum");
+  if (ChecksumOf(j) != stored) return BadStats(path, "checksum mismatch");
+  if (!j.contains("version") || !j["version"].is_number_unsigned() ||
+      j["version"].get<uint64_t>() > kVersion) {
+    return Status::Unimplemented("shard statistics '" + path +
+                                 "' have a version this libsearch does not read; upgrade it");
+  }
+  ShardStats out;
+  if (!j.contains("generation") || !j["generation"].is_number_unsigned()) {
+    return BadStats(path, "no generation");
+  }
+  out.generation = j["generation"].get<uint64_t>();
+  if (!j.contains("shards") || !j["shards"].is_array() || j["shards"].size() > kMaxShards) {
+    return BadStats(path, "no shard list");
+  }
+  for (const Json& shard : j["shards"]) {
+    if (!shard.is_object() || !shard.contains("generation") ||
+        !shard["generation"].is_number_unsigned() || !shard.contains("parts") ||
+        !shard["parts"].is_array()) {
+      return BadStats(path, "a shard entry lacks its generation or parts");
+    }
+    out.shard_generations.push_back(shard["generation"].get<uint64_t>());
+    std::vector<ShardStatsPart>& parts = out.shards.emplace_back();
+    for (const Json& p : shard["parts"]) {
+      if (!p.is_object() || !p.contains("segment") || !p["segment"].is_string() ||
+          !p.contains("tombstones") || !p["tombstones"].is_array()) {
+        return BadStats(path, "a part lacks its segment or tombstones");
+      }
+      ShardStatsPart part{p["segment"].get<std::string>(), {}};
+      if (!IsShardPath(part.segment)) return BadStats(path, "an extract path is not relative");
+      for (const Json& t : p["tombstones"]) {
+        if (!t.is_string() || !IsShardPath(t.get<std::string>())) {
+          return BadStats(path, "a tombstone extract path is not a relative path");
+        }
+        part.tombstones.push_back(t.get<std::string>());
+      }
+      parts.push_back(std::move(part));
+    }
+  }
+  return out;
+}
+
+std::string ShardStatsName(uint64_t generation) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "STATS-%020" PRIu64, generation);
+  return std::string(kShardStatsDir) + "/" + buf;
+}
+
+std::string ShardStatsPath(const std::string& dir, uint64_t generation) {
+  return dir + "/" + ShardStatsName(generation);
+}
+
+Result<ShardStats> ReadShardStats(const std::string& dir, uint64_t generation) {
+  const std::string path = ShardStatsPath(dir, generation);
+  std::string text;
+  Status st = ReadFileToString(path, &text);
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kNotFound) {
+      return Status::NotFound("sharded index '" + dir + "' has no statistics for its generation " +
+                              std::to_string(generation) +
+                              " (committed with ShardedWriterOptions::publish_stats off?): a "
+                              "shard cannot be searched alone without them");
+    }
+    return st;
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(ShardStats stats, ShardStats::Parse(text, path));
+  if (stats.generation != generation) return BadStats(path, "it names another generation");
+  return stats;
+}
+
+Status WriteShardStats(const std::string& dir, const ShardStats& stats) {
+  const std::string stats_dir = dir + "/" + std::string(kShardStatsDir);
+  if (::mkdir(stats_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::IOError("cannot create '" + stats_dir + "': " + std::strerror(errno));
+  }
+  LIBSEARCH_ASSIGN_OR_RETURN(auto writer,
+                             AtomicFileWriter::Create(ShardStatsPath(dir, stats.generation)));
+  LIBSEARCH_RETURN_IF_ERROR(writer->Append(stats.Serialize()));
   return writer->Commit();
 }
 

@@ -49,6 +49,47 @@ Result<ShardMap> ReadShardMap(const std::string& dir);
 // Replaces `dir`/SHARDS atomically and durably (temporary file, fsync, rename).
 Status WriteShardMap(const std::string& dir, const ShardMap& map);
 
+// The index-wide statistics of a shard map's commit (docs/format.md,
+// "Shard statistics"): for each shard, the dictionary extracts
+// (index/index_reader.h, WriteDictionaryExtract) of each of its segments
+// and tombstones at the generation the map names, under DIR/stats/. A shard
+// searched alone (a function behind a fan-out coordinator, OpenOptions::
+// shards) reads the other shards' extracts, so that it scores with the
+// statistics of the whole index.
+inline constexpr std::string_view kShardStatsDir = "stats";
+
+struct ShardStatsPart {
+  std::string segment;  // Extract path, relative to the map's directory.
+  // Likewise, one per delete generation of the segment, oldest first.
+  std::vector<std::string> tombstones;
+};
+
+struct ShardStats {
+  uint64_t generation = 0;  // The shard map's.
+  // Per shard, in map order: its MANIFEST generation and its parts (in doc
+  // order; none for a shard without documents).
+  std::vector<uint64_t> shard_generations;
+  std::vector<std::vector<ShardStatsPart>> shards;
+
+  // One JSON object with a checksum of its own content.
+  std::string Serialize() const;
+  static Result<ShardStats> Parse(std::string_view text, const std::string& path);
+};
+
+// "stats/STATS-<generation, 20 digits>": the list's path in the directory
+// (and its key in object storage).
+std::string ShardStatsName(uint64_t generation);
+// `dir`/ShardStatsName(generation).
+std::string ShardStatsPath(const std::string& dir, uint64_t generation);
+// NotFound if the commit has none (published with the writer's stats off).
+Result<ShardStats> ReadShardStats(const std::string& dir, uint64_t generation);
+// Writes ShardStatsPath(dir, stats.generation) atomically (creating stats/).
+Status WriteShardStats(const std::string& dir, const ShardStats& stats);
+
+// Whether `path` is relative and stays inside its directory (no "." or
+// ".." parts): what a map may name.
+bool IsShardPath(const std::string& path);
+
 // The shard of `id` among `num_shards`: XXH3-64 of the id's bytes modulo
 // num_shards. REQUIRES: num_shards > 0. Part of the format: never change it.
 uint32_t ShardOfId(std::string_view id, uint32_t num_shards);

@@ -10,13 +10,17 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "libsearch/fan_out.h"
 #include "libsearch/index_builder.h"
 #include "libsearch/remote.h"
+#include "libsearch/sharded_index.h"
 #include "remote/fake_gcs.h"
 #include "remote/object_store.h"
+#include "testing/search_compare.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -159,6 +163,89 @@ TEST_P(RemoteIndexTest, ReplicaFollowsPublishedCommits) {
   EXPECT_EQ(s.refreshes, 1u);
   EXPECT_EQ(s.checks, 3u);
   EXPECT_EQ(s.failures, 0u);
+}
+
+// A sharded index in object storage (remote.h, UploadShardedIndex): served
+// whole by a replica, and shard by shard (OpenOptions::shards: only that
+// shard and the statistics downloaded) behind a fan-out coordinator, both as
+// the local sharded index; a new upload is followed by Refresh.
+TEST_P(RemoteIndexTest, ShardedIndexServedWholeAndShardByShard) {
+  auto schema = Schema::FromFile(testing::SourcePath("examples/products/schema.json"));
+  ASSERT_TRUE(schema.ok());
+  const std::vector<std::string> products = testing::FirstBundledProducts(1600);
+  const std::string local = tmp_.File("local.shards");
+  {
+    auto writer = ShardedWriter::Create(local, *schema, 3);
+    ASSERT_TRUE(writer.ok());
+    for (size_t i = 0; i < 1200; ++i) ASSERT_TRUE((*writer)->Upsert(products[i]).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  ASSERT_TRUE(UploadShardedIndex(local, url_).ok());
+  ReplicaOptions whole_options;
+  whole_options.cache_dir = tmp_.File("whole");
+  whole_options.refresh_seconds = 0;
+  auto whole = IndexReplica::Open(url_, whole_options);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  std::vector<std::unique_ptr<IndexReplica>> shards;
+  for (uint32_t i = 0; i < 3; ++i) {
+    ReplicaOptions o = whole_options;
+    o.cache_dir = tmp_.File("shard-" + std::to_string(i));
+    o.open.shards = {i};
+    auto r = IndexReplica::Open(url_, o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    shards.push_back(std::move(*r));
+  }
+  // A shard function downloads its shard and the statistics, not the others.
+  EXPECT_TRUE(std::filesystem::exists(tmp_.File("shard-1/shard-001/MANIFEST")));
+  EXPECT_FALSE(std::filesystem::exists(tmp_.File("shard-1/shard-000")));
+  EXPECT_TRUE(std::filesystem::exists(tmp_.File("shard-1/stats/shard-000")));
+  auto fan_out = [&]() {
+    std::vector<std::shared_ptr<const Index>> served;
+    for (const auto& r : shards) served.push_back(r->index());
+    return FanOutIndex::Open(InProcessShardTransport(served));
+  };
+  auto compare = [&](const std::string& when) {
+    auto want = Index::Open(local);
+    ASSERT_TRUE(want.ok());
+    auto coordinator = fan_out();
+    ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+    for (const char* q : {"chocolate", "peanut butter", "organic juice", "tea OR coffee", "salt"}) {
+      SearchRequest req;
+      req.query = q;
+      req.k = 20;
+      req.default_operator = Operator::kOr;
+      req.facets.push_back({"country", 5, {}, false});
+      auto a = (*want)->Search(req);
+      ASSERT_TRUE(a.ok());
+      for (const Index* got :
+           {(*whole)->index().get(), static_cast<const Index*>(coordinator->get())}) {
+        auto b = got->Search(req);
+        ASSERT_TRUE(b.ok()) << b.status().ToString();
+        testing::ExpectIdentical(*a, *b, when + " " + q);
+      }
+    }
+  };
+  compare("first upload");
+  // A commit (deletes, new documents) uploaded again: every replica follows.
+  {
+    auto writer = ShardedWriter::Open(local);
+    ASSERT_TRUE(writer.ok());
+    for (size_t i = 0; i < 50; ++i) {
+      ASSERT_TRUE(
+          (*writer)->Delete(nlohmann::json::parse(products[i])["barcode"].get<std::string>()).ok());
+    }
+    for (size_t i = 1200; i < products.size(); ++i)
+      ASSERT_TRUE((*writer)->Upsert(products[i]).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  ASSERT_TRUE(UploadShardedIndex(local, url_).ok());
+  auto changed = (*whole)->Refresh();
+  ASSERT_TRUE(changed.ok() && *changed) << changed.status().ToString();
+  for (auto& r : shards) {
+    auto c = r->Refresh();
+    ASSERT_TRUE(c.ok() && *c) << c.status().ToString();
+  }
+  compare("second upload");
 }
 
 TEST_P(RemoteIndexTest, CacheIsReusedAndOnlyNewFilesAreDownloaded) {

@@ -43,6 +43,21 @@ inline void ExpectSameResponse(const SearchResponse& want, const SearchResponse&
   }
 }
 
+// ExpectSameResponse, and what only one index's numbering makes equal:
+// doc numbers, totals, cursors, suggestions.
+inline void ExpectIdentical(const SearchResponse& want, const SearchResponse& got,
+                            const std::string& what) {
+  ExpectSameResponse(want, got, what);
+  if (::testing::Test::HasFatalFailure()) return;
+  for (size_t i = 0; i < want.hits.size(); ++i) {
+    EXPECT_EQ(want.hits[i].doc, got.hits[i].doc) << what << " hit " << i;
+  }
+  EXPECT_EQ(want.total, got.total) << what;
+  EXPECT_EQ(want.total_exact, got.total_exact) << what;
+  EXPECT_EQ(want.next_cursor, got.next_cursor) << what;
+  EXPECT_EQ(want.suggestion, got.suggestion) << what;
+}
+
 // A word (3+ letters, lower case) of one of `names`.
 inline std::string RandomWord(std::mt19937& rng, const std::vector<std::string>& names) {
   for (;;) {

@@ -10,8 +10,20 @@ The result is the directory ``libsearch shard`` writes; every surface opens it.
     spark-submit tools/spark/build_shards.py --schema schema.json \\
         --input products.jsonl.gz --shards 7 --output /shared/products.shards
 
-The output must be a filesystem every executor and the driver see (local mode,
-a shared mount). Writing the shards to object storage is not built yet.
+The output is a directory every executor and the driver see (local mode, a
+shared mount), or object storage: ``s3://BUCKET/PREFIX``, ``gs://BUCKET/PREFIX``
+(or ``file:///DIR``). Then each task builds its shard in a local temporary
+directory and uploads it (``libsearch.upload_shard``: the shard as a remote
+index under ``PREFIX/shard-NNN/`` and its statistics under ``PREFIX/stats/``),
+and the driver publishes the map (``libsearch.publish_remote_shard_map``);
+every surface opens it with ``IndexReplica`` (``LIBSEARCH_INDEX=s3://...``),
+a shard function with ``LIBSEARCH_SHARD=N`` downloading only its shard and
+the statistics. Credentials as the library reads them (AWS_* on the
+executors; GCS: the metadata server, or GOOGLE_OAUTH_ACCESS_TOKEN).
+
+    spark-submit tools/spark/build_shards.py --schema schema.json \
+        --input s3://shop-exports/catalogue.parquet --parquet --shards 16 \
+        --output s3://shop-indexes/catalogue
 """
 
 from __future__ import annotations
@@ -19,6 +31,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import tempfile
 from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
 import libsearch
@@ -42,27 +56,43 @@ def route(schema_json: str, num_shards: int, item: Tuple[str, int]) -> Tuple[int
     return shard, (seq, line)
 
 
+def is_url(output: str) -> bool:
+    return "://" in output
+
+
 def build_shard(output: str, schema_json: str, options: Dict[str, Any], index: int,
                 rows: Iterable[Tuple[int, Tuple[int, str]]]) -> Iterator[Dict[str, Any]]:
-    """Builds shard `index` from its rows, in sequence order (one index's order)."""
+    """Builds shard `index` from its rows, in sequence order (one index's order),
+    in `output` or, for object storage, in a local directory it then uploads."""
     schema = libsearch.shard_schema(libsearch.Schema(json.loads(schema_json)))
     docs: List[Tuple[int, str]] = sorted(row for _, row in rows)
-    path = os.path.join(output, shard_name(index))
-    skipped = 0
-    with libsearch.IndexWriter.create(path, schema, merge_on_commit=False) as writer:
-        for seq, line in docs:
-            try:
-                doc = json.loads(line)
-                if not isinstance(doc, dict):
-                    raise ValueError("not a JSON object")
-                doc["_shard_seq"] = seq
-                writer.upsert(doc)
-            except (ValueError, libsearch.InvalidArgument) as e:
-                if not options["skip_bad"]:
-                    raise ValueError(f"input line {seq + 1}: {e}") from None
-                skipped += 1
-        info = writer.commit()
-    yield {"shard": index, "docs": info["live_docs"], "skipped": skipped}
+    local = tempfile.mkdtemp(prefix="libsearch-shard-") if is_url(output) else output
+    try:
+        path = os.path.join(local, shard_name(index))
+        skipped, next_seq = 0, 0
+        with libsearch.IndexWriter.create(path, schema, merge_on_commit=False) as writer:
+            for seq, line in docs:
+                try:
+                    doc = json.loads(line)
+                    if not isinstance(doc, dict):
+                        raise ValueError("not a JSON object")
+                    doc["_shard_seq"] = seq
+                    writer.upsert(doc)
+                    next_seq = seq + 1
+                except (ValueError, libsearch.InvalidArgument) as e:
+                    if not options["skip_bad"]:
+                        raise ValueError(f"input line {seq + 1}: {e}") from None
+                    skipped += 1
+            info = writer.commit()
+        result: Dict[str, Any] = {"shard": index, "docs": info["live_docs"], "skipped": skipped}
+        if is_url(output):
+            uploaded = libsearch.upload_shard(local, shard_name(index), output)
+            uploaded["next_seq"] = next_seq
+            result["uploaded"] = uploaded
+        yield result
+    finally:
+        if is_url(output):
+            shutil.rmtree(local, ignore_errors=True)
 
 
 def main(argv: List[str] | None = None) -> None:
@@ -71,7 +101,8 @@ def main(argv: List[str] | None = None) -> None:
     ap.add_argument("--input", required=True, help="JSON Lines (plain or .gz), or Parquet with --parquet")
     ap.add_argument("--parquet", action="store_true", help="the input is Parquet: one row per document")
     ap.add_argument("--shards", type=int, required=True, help="number of shards (1 to 4096)")
-    ap.add_argument("--output", required=True, help="directory of the sharded index (new)")
+    ap.add_argument("--output", required=True,
+                    help="directory of the sharded index (new), or s3://, gs://, file:// URL")
     ap.add_argument("--skip-bad", action="store_true", help="skip and count bad lines")
     ap.add_argument("--master", default=None, help="Spark master (default: spark-submit's)")
     args = ap.parse_args(argv)
@@ -85,8 +116,9 @@ def main(argv: List[str] | None = None) -> None:
     try:
         schema = libsearch.Schema.from_file(args.schema)
         schema_json = schema.to_json()
-        output = os.path.abspath(args.output)
-        os.makedirs(output, exist_ok=False)
+        output = args.output if is_url(args.output) else os.path.abspath(args.output)
+        if not is_url(output):
+            os.makedirs(output, exist_ok=False)
         lines: Any  # An RDD of JSON texts, one per document.
         if args.parquet:
             lines = spark.read.parquet(args.input).toJSON()
@@ -101,7 +133,11 @@ def main(argv: List[str] | None = None) -> None:
             .mapPartitionsWithIndex(lambda i, rows: build_shard(output, schema_json, options, i, rows))
             .collect()
         )
-        libsearch.publish_shard_map(output, schema, [shard_name(i) for i in range(n)])
+        if is_url(output):
+            uploaded = [r["uploaded"] for r in sorted(results, key=lambda r: r["shard"])]
+            libsearch.publish_remote_shard_map(output, schema, uploaded)
+        else:
+            libsearch.publish_shard_map(output, schema, [shard_name(i) for i in range(n)])
         docs = sum(r["docs"] for r in results)
         skipped = sum(r["skipped"] for r in results)
         print(f"indexed {docs} docs ({skipped} bad lines skipped) into {n} shards at {args.output}")

@@ -65,7 +65,17 @@ from ._request import (
 from ._request_log import RequestLogger, query_hash
 from ._results import FacetCount, Hit, SearchResult
 from ._schema import FieldSpec, Schema
-from ._sharded import ShardedIndex, ShardedWriter, publish_shard_map, shard_of, shard_schema
+from ._sharded import (
+    ShardedIndex,
+    ShardedWriter,
+    publish_remote_shard_map,
+    publish_shard_map,
+    shard_of,
+    shard_schema,
+    upload_shard,
+    upload_sharded_index,
+    write_shard_statistics,
+)
 from ._util import PathLike as PathLike
 from ._writer import IndexWriter
 
@@ -82,6 +92,10 @@ __all__ = [
     "shard_of",
     "shard_schema",
     "publish_shard_map",
+    "write_shard_statistics",
+    "upload_shard",
+    "publish_remote_shard_map",
+    "upload_sharded_index",
     "IndexReplica",
     "RemoteWriter",
     "handle_update_lambda_event",

@@ -50,9 +50,15 @@ class IndexReplica:
         bm25_k1: float = float_default("bm25_k1"),
         bm25_b: float = float_default("bm25_b"),
         filter_cache_bytes: int = DEFAULTS["filter_cache_bytes"],
+        shards: Sequence[int] = (),
     ) -> IndexReplica:
         """Downloads the index at ``url`` (``s3://BUCKET/PREFIX`` or
         ``file:///DIR``) into ``cache_dir`` and opens it.
+
+        A sharded index there (:func:`upload_sharded_index`) is mirrored as a
+        local sharded directory; ``shards`` opens only those shards, with
+        the other shards' statistics: a shard function behind a fan-out
+        coordinator (its plain searches are refused).
 
         Raises :class:`NotFound` if no index is there, :class:`IOFailure` if
         the store cannot be reached, :class:`CorruptIndex` if a file does not
@@ -61,7 +67,7 @@ class IndexReplica:
         """
         return cls(
             _core.IndexReplica.open(url, os.fspath(cache_dir), float(refresh_seconds), checksums,
-                                    bm25_k1, bm25_b, filter_cache_bytes),
+                                    bm25_k1, bm25_b, filter_cache_bytes, [int(s) for s in shards]),
             url,
         )
 

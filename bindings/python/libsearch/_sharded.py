@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, List, Mapping, Sequence, Union
+from typing import Any, Dict, List, Mapping, Sequence, Union
 
 from . import _core
 from ._errors import InvalidArgument
@@ -37,6 +37,39 @@ def publish_shard_map(path: PathLike, schema: Union[Schema, Mapping[str, Any]],
     :func:`shard_schema`). :meth:`Index.verify` checks routing and order."""
     core = (schema if isinstance(schema, Schema) else Schema(schema))._core
     _core.publish_shard_map(os.fspath(path), core, list(shard_paths))
+
+
+def write_shard_statistics(path: PathLike, shard_path: str) -> List[Dict[str, str]]:
+    """Writes the statistics of shard ``shard_path`` of the sharded index at
+    ``path`` (its segments' dictionaries, under ``path/stats/``) and returns
+    them, per segment ``{"segment", "tombstones"}``: what a shard served alone
+    reads of the others. Commits and :func:`publish_shard_map` write them
+    for every shard; :func:`upload_shard` for the one it uploads."""
+    return _core.write_shard_statistics(os.fspath(path), shard_path)
+
+
+def upload_shard(path: PathLike, shard_path: str, url: str) -> Dict[str, Any]:
+    """Uploads shard ``shard_path`` of ``path`` (an index directory with
+    :func:`shard_schema`) to ``url/shard_path/`` as a remote index, and its
+    statistics to ``url/stats/``: ``{"path", "generation", "next_seq" (0),
+    "stats"}``. Set ``next_seq`` (one past the shard's largest sequence
+    number) before :func:`publish_remote_shard_map` names the shards."""
+    return _core.upload_shard(os.fspath(path), shard_path, url)
+
+
+def publish_remote_shard_map(url: str, schema: Union[Schema, Mapping[str, Any]],
+                             shards: Sequence[Mapping[str, Any]]) -> None:
+    """Publishes uploaded shards (:func:`upload_shard`'s dicts, in shard
+    order) as the sharded index at ``url``: its statistics list, then its
+    shard map. :class:`IndexReplica` opens it."""
+    core = (schema if isinstance(schema, Schema) else Schema(schema))._core
+    _core.publish_remote_shard_map(url, core, [dict(s) for s in shards])
+
+
+def upload_sharded_index(path: PathLike, url: str) -> None:
+    """A local sharded index (its last commit) to object storage
+    (``s3://``, ``gs://``, ``file://``): every shard, then the map."""
+    _core.upload_sharded_index(os.fspath(path), url)
 
 
 class ShardedWriter(IndexWriter):
@@ -147,4 +180,6 @@ class ShardedIndex(Index):
             self._path, checksums, bm25_k1, bm25_b, filter_cache_bytes, threads)
 
 
-__all__: List[str] = ["ShardedWriter", "ShardedIndex", "shard_of", "shard_schema", "publish_shard_map"]
+__all__: List[str] = ["ShardedWriter", "ShardedIndex", "shard_of", "shard_schema", "publish_shard_map",
+                      "write_shard_statistics", "upload_shard", "publish_remote_shard_map",
+                      "upload_sharded_index"]

@@ -66,6 +66,12 @@ struct OpenOptions {
   // evaluated once into a Roaring bitmap and reused while it stays among
   // the most recently used that fit. 0 disables. Default 32 MiB.
   size_t filter_cache_bytes = size_t{32} << 20;
+  // A sharded index (libsearch/sharded_index.h): open and search only these
+  // shards (numbers into its shard map), scoring with the statistics of the
+  // whole index that its commit published: what a shard function behind a
+  // fan-out coordinator opens (libsearch/fan_out.h). Empty (the default):
+  // every shard. Other indexes refuse a non-empty list.
+  std::vector<uint32_t> shards;
 };
 
 // Reads synonym groups from a file: one group per line, alternatives
@@ -210,6 +216,11 @@ struct SearchRequest {
   // Deep paging: SearchResponse::next_cursor of the previous page. Returns
   // the hits that rank after it (use with offset = 0).
   std::string search_after;
+  // A fan-out search (libsearch/fan_out.h): answer with the shards that
+  // answered when some fail or miss the deadline, naming those missing
+  // (SearchResponse::missing_shards), instead of failing with Unavailable.
+  // Default false. Other indexes have no shards to miss.
+  bool allow_partial_results = false;
 };
 
 struct Hit {
@@ -231,6 +242,13 @@ struct FacetResult {
   std::vector<FacetValue> values;  // Most frequent first (ranges: in request order).
 };
 
+// A shard a fan-out search went without (SearchRequest::allow_partial_results).
+struct MissingShard {
+  uint32_t shard = 0;
+  std::string code;     // As an error reply's ("unavailable", "io_error", ...).
+  std::string message;  // What went wrong, naming the shard's endpoint.
+};
+
 struct SearchResponse {
   uint64_t total = 0;               // Matching documents: exact iff total_exact.
   bool total_exact = true;          // False: more than `total` match (see threshold).
@@ -242,6 +260,10 @@ struct SearchResponse {
   // something. Empty otherwise.
   std::string suggestion;
   uint64_t took_us = 0;  // Time spent in Search().
+  // A fan-out search that went without some shards (allowed by the
+  // request): those shards. Totals, hits and facets are then the other
+  // shards' (total_exact false). Empty for a complete answer.
+  std::vector<MissingShard> missing_shards;
 };
 
 struct SectionInfo {

@@ -62,7 +62,7 @@ LIBSEARCH_EXPORT JsonLimits OwnerLimits();
 inline constexpr std::string_view kRequestKeys =
     "query, k, offset, filters, fields, operator, facets, disjunctive, sort, search_after, "
     "typos, prefix, highlight, synonyms, suggest, exact_total, include_docs, retrieve, "
-    "syntax, max_expansions, field_scoring";
+    "syntax, max_expansions, field_scoring, partial_results";
 
 // Parses a request object (JSON text) into `*request`, over the values
 // already in it: a key that is absent leaves its field as it is. Errors are
@@ -100,7 +100,7 @@ struct BatchQueryId {
 // disjunctive (comma-separated), sort, search_after, typos, prefix,
 // highlight (comma-separated), synonyms, suggest, exact_total, include_docs
 // (true|false|1|0), retrieve (comma-separated), syntax, max_expansions,
-// field_scoring.
+// field_scoring, partial_results (true|false|1|0).
 // Over limits.max_body_bytes is ResourceExhausted.
 [[nodiscard]] LIBSEARCH_EXPORT Result<std::string> QueryStringToRequestJson(
     std::string_view raw_query, const JsonLimits& limits = {});
@@ -127,8 +127,9 @@ LIBSEARCH_EXPORT std::string ErrorToJson(const Status& status);
 LIBSEARCH_EXPORT std::string ScoreToJson(float score);
 
 // The snake_case API code and HTTP status of a status code:
-// invalid_argument and resource_exhausted 400, not_found 404,
-// unimplemented 501, corrupt_index, io_error and internal 500.
+// invalid_argument and resource_exhausted 400, not_found 404, conflict 409,
+// unimplemented 501, corrupt_index, io_error and internal 500, unavailable
+// 503 (a shard of a fan-out search failed; libsearch/fan_out.h).
 LIBSEARCH_EXPORT std::string_view ErrorCodeName(StatusCode code);
 LIBSEARCH_EXPORT int HttpStatusOf(StatusCode code);
 

@@ -14,6 +14,9 @@
 //     {"error": {...}} for a bad request. The request is the event's compact
 //     JSON (what the Python runtime hands its handler), so whitespace
 //     around it does not count towards the body limit.
+//   * A shard request of a fan-out coordinator ({"shard_request": ...},
+//     libsearch/fan_out.h): the reply is HandleShardRequest's body (a
+//     shard reply or an error object), for a shard function.
 //   * An event that is not JSON: a Runtime API error of type
 //     Runtime.UnmarshalError, as the AWS runtime clients report it.
 //

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "libsearch/bm25.h"           // IWYU pragma: export
+#include "libsearch/fan_out.h"        // IWYU pragma: export
 #include "libsearch/index.h"          // IWYU pragma: export
 #include "libsearch/index_builder.h"  // IWYU pragma: export
 #include "libsearch/index_writer.h"   // IWYU pragma: export

@@ -33,6 +33,7 @@
 #include "libsearch/index.h"
 #include "libsearch/index_writer.h"
 #include "libsearch/schema.h"
+#include "libsearch/sharded_index.h"
 #include "libsearch/status.h"
 
 namespace libsearch {
@@ -179,5 +180,47 @@ LIBSEARCH_EXPORT Status PruneChangeLog(const std::string& url, int64_t before_un
 LIBSEARCH_EXPORT Status DownloadObject(const std::string& url, const std::string& path);
 // When that object was last written (Unix ms). NotFound if it is not there.
 LIBSEARCH_EXPORT Result<int64_t> ObjectModifiedUnixMs(const std::string& url);
+
+// Sharded indexes in object storage (docs/format.md, "Sharded indexes in
+// object storage"): URL/SHARDS, the shard map; each shard a remote index at
+// URL/<shard path>/ (its MANIFEST and files/); the statistics at URL/stats/
+// as in a local sharded directory. IndexReplica::Open(URL) opens one: the
+// map, the shards of ReplicaOptions::open.shards (all if empty) and, for a
+// shard served alone, the other shards' statistics, mirrored into cache_dir
+// as a local sharded directory; Refresh follows new maps.
+//
+// Written by uploading shards built elsewhere (a Spark task each, a local
+// ShardedWriter), then publishing the map:
+//   auto shard = libsearch::UploadShard("/tmp/task", "shard-002", "s3://shop/catalogue");
+//   ... the other shards ...
+//   libsearch::PublishRemoteShardMap("s3://shop/catalogue", schema, {shard0, shard1, ...});
+struct RemoteShard {
+  std::string path;                    // Its path in the map ("shard-002").
+  uint64_t generation = 0;             // The commit uploaded (its MANIFEST's generation).
+  uint64_t next_seq = 0;               // One past the largest sequence number it holds; 0 if none.
+  std::vector<ShardStatsFiles> stats;  // Its statistics files, uploaded.
+};
+
+// Uploads the shard at `dir`/`shard_path` (an index directory of
+// ShardSchema, at its last commit) to `url`/`shard_path`/ as a remote
+// index (the files it lacks, content-addressed, then its MANIFEST, replacing
+// any), and its statistics (WriteShardStatistics, written first where
+// missing) to `url`/stats/. No map names it yet. next_seq is left 0: the
+// caller knows it (a Spark task numbered the documents).
+LIBSEARCH_EXPORT Result<RemoteShard> UploadShard(const std::string& dir,
+                                                 const std::string& shard_path,
+                                                 const std::string& url);
+
+// Publishes uploaded shards as the sharded index at `url`: the statistics
+// list, then SHARDS (generation: the map there + 1, or 1), naming `shards`
+// in shard order (shard i holds the ids ShardOf(id, N) == i). next_seq is
+// the largest of the shards'.
+LIBSEARCH_EXPORT Status PublishRemoteShardMap(const std::string& url, const Schema& schema,
+                                              const std::vector<RemoteShard>& shards);
+
+// A local sharded index (its last commit, with its statistics: written by a
+// ShardedWriter or PublishShardMap) to `url`: UploadShard for each shard,
+// then PublishRemoteShardMap.
+LIBSEARCH_EXPORT Status UploadShardedIndex(const std::string& dir, const std::string& url);
 
 }  // namespace libsearch

@@ -48,6 +48,14 @@ struct ShardedWriterOptions {
   // Shards committed at once by Commit() and Compact(). 0 (the default):
   // one per hardware thread, at most one per shard.
   size_t threads = 0;
+  // Publish the index-wide statistics with each commit (DIR/stats/, docs/
+  // format.md "Shard statistics"): every new segment's and tombstone's
+  // dictionaries, copied (about a fifth of its bytes for a catalogue), so
+  // that one shard can be searched alone with the statistics of the whole
+  // index: a shard function behind a fan-out coordinator (OpenOptions::
+  // shards, libsearch/fan_out.h). Off saves that copy when the index is only
+  // ever searched whole (ShardedIndex).
+  bool publish_stats = true;
 };
 
 // What a sharded Commit() (or Compact()) did.
@@ -117,9 +125,28 @@ LIBSEARCH_EXPORT Result<Schema> ShardSchema(const Schema& schema);
 // the ids i = ShardOf(id, shard_paths.size()) (Index::Verify on the result
 // checks routing and order). The map names each shard's current generation;
 // the next sequence number follows the largest any shard holds. Replaces an
-// existing map (its generation + 1).
+// existing map (its generation + 1). With `publish_stats`, the statistics
+// first (ShardedWriterOptions::publish_stats).
 LIBSEARCH_EXPORT Status PublishShardMap(const std::string& dir, const Schema& schema,
-                                        const std::vector<std::string>& shard_paths);
+                                        const std::vector<std::string>& shard_paths,
+                                        bool publish_stats = true);
+
+// The statistics files of one segment of a shard (docs/format.md, "Shard
+// statistics"): its dictionary extract and, if it has deletes, its
+// tombstone's; paths relative to the sharded index's directory.
+struct ShardStatsFiles {
+  std::string segment;
+  std::vector<std::string> tombstones;  // One per delete generation, oldest first.
+};
+
+// Writes the dictionary extracts of every segment and tombstone of the shard
+// at `dir`/`shard_path` (at its current commit; the map need not name it
+// yet) under `dir`/stats/`shard_path`/, those not there already, and
+// returns them in doc order: what each commit publishes for each shard
+// (ShardedWriterOptions::publish_stats). A job that builds shards apart
+// (tools/spark/build_shards.py) calls it where each shard is built.
+LIBSEARCH_EXPORT Result<std::vector<ShardStatsFiles>> WriteShardStatistics(
+    const std::string& dir, const std::string& shard_path);
 
 struct ShardedIndexOptions {
   // Threads a search runs its shards' segments on, the calling thread
@@ -140,6 +167,12 @@ struct ShardedIndexOptions {
 // Hit::doc is the document's sequence number (for an index built from a
 // file, the doc number one index of that file would give it); Reopen()
 // shares the segments that did not change.
+//
+// With OpenOptions::shards, only those shards are opened and searched, with
+// the statistics the commit published for the others (DIR/stats/): a shard
+// function behind a fan-out coordinator (libsearch/fan_out.h), which
+// answers shard requests (HandleShardRequest). Search() of such an index
+// fails (InvalidArgument): it would silently miss the other shards' hits.
 class LIBSEARCH_EXPORT ShardedIndex {
  public:
   static Result<std::unique_ptr<Index>> Open(const std::string& dir,

@@ -33,6 +33,7 @@ enum class StatusCode : int {
   kResourceExhausted = 6,  // A configured limit was hit.
   kInternal = 7,           // A libsearch bug; please report it.
   kAborted = 8,            // Another writer committed first; read again and retry.
+  kUnavailable = 9,        // A shard of a fan-out search failed or missed its deadline.
 };
 
 // Returns "OK", "InvalidArgument", ... for `code`.
@@ -60,6 +61,7 @@ class [[nodiscard]] LIBSEARCH_EXPORT Status {
   }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
   static Status Aborted(std::string msg) { return {StatusCode::kAborted, std::move(msg)}; }
+  static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
