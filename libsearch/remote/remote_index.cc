@@ -456,7 +456,7 @@ class ShardedReplicaImpl final : public ReplicaBase {
     for (int attempt = 1;; ++attempt) {
       LIBSEARCH_ASSIGN_OR_RETURN(internal::GetResult got,
                                  store_->Get(std::string(internal::kShardMapName), ""));
-      const Status synced = Sync(got.body, &t, &generation);
+      Status synced = Sync(got.body, &t, &generation);
       if (synced.ok()) {
         etag_ = got.etag;
         break;
@@ -576,8 +576,7 @@ Status UploadDirectory(ObjectStore& store, const std::string& dir, uint64_t* gen
   for (const std::string& name : next.manifest.Files()) {
     LIBSEARCH_ASSIGN_OR_RETURN(std::string hash, FileHash(dir + "/" + name));
     next.files[name] = hash;
-    const Status put =
-        store.PutFile(ObjectKey(name, hash), dir + "/" + name, Precondition::kIfAbsent);
+    Status put = store.PutFile(ObjectKey(name, hash), dir + "/" + name, Precondition::kIfAbsent);
     if (!put.ok() && put.code() != StatusCode::kAborted) return put;  // Aborted: there already.
   }
   LIBSEARCH_RETURN_IF_ERROR(
@@ -697,7 +696,7 @@ class RemoteWriterImpl final : public RemoteWriter {
       next.files[name] = hash;
       if (base_.files.count(name) > 0 && base_.files.at(name) == hash) continue;
       // Content-addressed, so an object already there is this very file.
-      const Status put =
+      Status put =
           store_->PutFile(ObjectKey(name, hash), dir + "/" + name, Precondition::kIfAbsent);
       if (!put.ok() && put.code() != StatusCode::kAborted) return put;
       struct stat st {};
@@ -830,7 +829,7 @@ Result<RemoteShard> UploadShard(const std::string& dir, const std::string& shard
     std::vector<const std::string*> rels = {&f.segment};
     for (const std::string& tomb : f.tombstones) rels.push_back(&tomb);
     for (const std::string* rel : rels) {
-      const Status put = root->PutFile(*rel, dir + "/" + *rel, Precondition::kIfAbsent);
+      Status put = root->PutFile(*rel, dir + "/" + *rel, Precondition::kIfAbsent);
       if (!put.ok() && put.code() != StatusCode::kAborted) return put;  // Aborted: there already.
     }
   }
