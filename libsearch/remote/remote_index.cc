@@ -177,6 +177,23 @@ struct Transfer {
   uint64_t bytes = 0;
 };
 
+// Finishes a download into `tmp` whose outcome is `got`: renames it to
+// `path` and counts it in `transfer`, or removes it and returns the error.
+Status InstallDownload(Status got, const std::string& tmp, const std::string& path,
+                       Transfer* transfer) {
+  if (got.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    got = Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  if (!got.ok()) {
+    ::unlink(tmp.c_str());
+    return got;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) transfer->bytes += static_cast<uint64_t>(st.st_size);
+  ++transfer->files;
+  return Status::Ok();
+}
+
 // Makes `dir` an index directory at `remote`'s commit: downloads the files
 // the directory lacks (or holds with another hash), checks each hash,
 // writes MANIFEST, then removes the files no longer named.
@@ -204,16 +221,7 @@ Status SyncDirectory(ObjectStore& store, const std::string& dir, const RemoteMan
                                  ", not " + hash + " (damaged in storage or in transit)");
       }
     }
-    if (got.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-      got = Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
-    }
-    if (!got.ok()) {
-      ::unlink(tmp.c_str());
-      return got;
-    }
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) transfer->bytes += static_cast<uint64_t>(st.st_size);
-    ++transfer->files;
+    LIBSEARCH_RETURN_IF_ERROR(InstallDownload(std::move(got), tmp, path, transfer));
     known[name] = hash;
   }
   LIBSEARCH_RETURN_IF_ERROR(internal::SyncDirectory(dir));
@@ -423,18 +431,7 @@ Status FetchImmutable(ObjectStore& store, const std::string& key, const std::str
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (ec) return Status::IOError("cannot create the directory of " + path + ": " + ec.message());
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  Status got = store.GetToFile(key, tmp);
-  if (got.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    got = Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
-  }
-  if (!got.ok()) {
-    ::unlink(tmp.c_str());
-    return got;
-  }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) transfer->bytes += static_cast<uint64_t>(st.st_size);
-  ++transfer->files;
-  return Status::Ok();
+  return InstallDownload(store.GetToFile(key, tmp), tmp, path, transfer);
 }
 
 // A sharded index in an object store (docs/format.md, "Sharded indexes in

@@ -59,6 +59,28 @@ struct ShardedIndexImpl::Found {
   std::vector<Candidate> candidates;
 };
 
+struct ShardedIndexImpl::Merged {
+  uint64_t total = 0;
+  bool total_exact = true;
+  std::vector<std::vector<FacetResult>> facets;  // Per part.
+  std::vector<Candidate> cands;
+};
+
+ShardedIndexImpl::Merged ShardedIndexImpl::Merge(const SearchRequest& req, bool tiered,
+                                                 std::vector<Found>* found) {
+  Merged m;
+  for (Found& f : *found) {
+    m.total += f.collected.resp.total;
+    m.total_exact = m.total_exact && f.collected.resp.total_exact;
+    m.facets.push_back(std::move(f.collected.resp.facets));
+    for (Candidate& c : f.candidates) m.cands.push_back(std::move(c));
+  }
+  std::sort(m.cands.begin(), m.cands.end(), [&](const Candidate& a, const Candidate& b) {
+    return MergedBefore(req, tiered, a, b);
+  });
+  return m;
+}
+
 Result<std::unique_ptr<Index>> ShardedIndexImpl::Open(const std::string& dir,
                                                       const OpenOptions& options,
                                                       const ShardedIndexOptions& sharded,
@@ -421,20 +443,13 @@ Result<SearchResponse> ShardedIndexImpl::SearchUnchecked(const SearchRequest& re
   }
   LIBSEARCH_ASSIGN_OR_RETURN(std::vector<Found> found, CollectParts(req, cursors));
   SearchResponse resp;
-  std::vector<Candidate> cands;
-  std::vector<std::vector<FacetResult>> facets;
-  for (Found& f : found) {
-    resp.total += f.collected.resp.total;
-    resp.total_exact = resp.total_exact && f.collected.resp.total_exact;
-    facets.push_back(std::move(f.collected.resp.facets));
-    for (Candidate& c : f.candidates) cands.push_back(std::move(c));
-  }
+  Merged merged = Merge(req, tiered, &found);
+  std::vector<Candidate>& cands = merged.cands;
+  resp.total = merged.total;
+  resp.total_exact = merged.total_exact;
   ClampPrunedTotal(req, &resp.total, &resp.total_exact);
-  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
-    return MergedBefore(req, tiered, a, b);
-  });
   // Facets merge as a directory's segments do.
-  MergeFacetCounts(req, std::move(facets), /*keep_all=*/false, &resp.facets);
+  MergeFacetCounts(req, std::move(merged.facets), /*keep_all=*/false, &resp.facets);
   const size_t end = std::min(cands.size(), req.offset + req.k);
   LIBSEARCH_ASSIGN_OR_RETURN(resp.hits,
                              FinishHits(req, cands, std::min(req.offset, end), end, found));
@@ -457,18 +472,11 @@ Result<ShardResult> ShardedIndexImpl::SearchShards(const SearchRequest& req,
   LIBSEARCH_ASSIGN_OR_RETURN(std::vector<Found> found, CollectParts(req, cursors));
   ShardResult out;
   out.generation = map_.generation;
-  std::vector<Candidate> cands;
-  std::vector<std::vector<FacetResult>> facets;
-  for (Found& f : found) {
-    out.total += f.collected.resp.total;
-    out.total_exact = out.total_exact && f.collected.resp.total_exact;
-    facets.push_back(std::move(f.collected.resp.facets));
-    for (Candidate& c : f.candidates) cands.push_back(std::move(c));
-  }
-  std::sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
-    return MergedBefore(req, tiered, a, b);
-  });
-  MergeFacetCounts(req, std::move(facets), /*keep_all=*/true, &out.facets);
+  Merged merged = Merge(req, tiered, &found);
+  std::vector<Candidate>& cands = merged.cands;
+  out.total = merged.total;
+  out.total_exact = merged.total_exact;
+  MergeFacetCounts(req, std::move(merged.facets), /*keep_all=*/true, &out.facets);
   const size_t end = std::min(cands.size(), req.offset + req.k);
   LIBSEARCH_ASSIGN_OR_RETURN(std::vector<Hit> hits, FinishHits(req, cands, 0, end, found));
   for (size_t i = 0; i < hits.size(); ++i) {

@@ -108,6 +108,10 @@ class ShardedIndexImpl final : public Index {
   struct Candidate;
   // What one part's search found.
   struct Found;
+  // The parts' finds together: totals summed, facet lists, candidates in
+  // merged order (MergedBefore).
+  struct Merged;
+  static Merged Merge(const SearchRequest& req, bool tiered, std::vector<Found>* found);
 
   ShardedIndexImpl() = default;
   // Loads the shards once; Aborted if one is not at the map's generation.
