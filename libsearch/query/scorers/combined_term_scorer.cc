@@ -12,6 +12,17 @@ CombinedTermScorer::CombinedTermScorer(std::vector<Part> parts, float weight,
       single_max_(parts_.size(), -1.0f),
       weight_(weight) {
   for (const Part& p : parts_) doc_ = std::min(doc_, p.cursor->doc());
+  if (length_ != nullptr) {
+    // Each part's field's boost in the summed length (0, the safe bound, if
+    // its field were missing from the list).
+    for (const Part& p : parts_) {
+      float boost = 0;
+      for (const CombinedLength::Field& f : length_->fields) {
+        if (f.field == p.field) boost = f.boost;
+      }
+      length_boost_.push_back(boost);
+    }
+  }
 }
 
 uint32_t CombinedTermScorer::Next() {
@@ -83,7 +94,8 @@ float CombinedTermScorer::LengthBound(ForEach&& for_each) {
     }
     if (!seen) continue;
     tf_sum += p.boost * static_cast<float>(max_tf);
-    min_len = std::min(min_len, p.boost * static_cast<float>(NormToLength(min_norm)));
+    // The doc's summed length includes this product (the same float one).
+    min_len = std::min(min_len, length_boost_[i] * static_cast<float>(NormToLength(min_norm)));
   }
   if (!(min_len < INFINITY)) return 0;
   return Saturate(tf_sum *

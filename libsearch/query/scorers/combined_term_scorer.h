@@ -108,6 +108,7 @@ class CombinedTermScorer final : public Scorer {
 
   std::vector<Part> parts_;
   std::unique_ptr<CombinedLength> length_;  // Null: per-field lengths.
+  std::vector<float> length_boost_;         // With length_: per part, its field's boost there.
   std::vector<float> single_max_;           // Per part; < 0 until computed.
   // Combined length, per part without block entries: its (largest tf,
   // smallest norm); tf 0 until computed. Empty until first needed.
