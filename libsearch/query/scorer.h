@@ -25,6 +25,7 @@ enum class ScorerFamily : uint8_t {
   kUnscored,  // Another scorer's matches with score 0.
   kWindowedUnion,
   kCombined,  // One word over several fields, BM25F.
+  kCombinedPhrase,  // One phrase over several fields, BM25F.
 };
 
 class Scorer {

@@ -9,6 +9,7 @@
 
 #include "query/expand.h"
 #include "query/scorers/boolean_scorer.h"
+#include "query/scorers/combined_phrase_scorer.h"
 #include "query/scorers/combined_term_scorer.h"
 #include "query/scorers/conjunction_scorer.h"
 #include "query/scorers/constant_score.h"
@@ -281,6 +282,39 @@ bool Combinable(const Query& c, const Schema& schema) {
          schema.fields()[c.field].type == FieldType::kText;
 }
 
+// Whether c is a phrase CombinedWord scores across fields (BM25F).
+bool CombinablePhrase(const Query& c, const Schema& schema) {
+  return c.kind == Query::Kind::kPhrase && c.scored && c.field < schema.fields().size() &&
+         schema.fields()[c.field].type == FieldType::kText;
+}
+
+// The cursors of phrase q's distinct terms in `field`, and per word its
+// index among them; *idf gets the sum of the words' idfs in this field
+// (repeats too, in double, as Lucene does). False if a term is missing.
+bool PhraseCursors(const Query& q, const FieldReader& field, ScorerContext* ctx,
+                   std::vector<PostingsCursor*>* cursors, std::vector<uint32_t>* term_of,
+                   double* idf) {
+  cursors->reserve(q.terms.size());  // One allocation each, not one per doubling.
+  term_of->reserve(q.terms.size());
+  *idf = 0;
+  for (size_t i = 0; i < q.terms.size(); ++i) {
+    const std::string& term = q.terms[i];
+    ctx->NoteTerm(q.field, term);
+    const auto ord = field.dict.Find(term);
+    if (!ord) return false;
+    const TermInfo info = field.Term(*ord);
+    *idf += ctx->Idf(field, false, info, term);
+    const size_t seen = std::find(q.terms.begin(), q.terms.begin() + i, term) - q.terms.begin();
+    if (seen < i) {
+      term_of->push_back((*term_of)[seen]);
+    } else {
+      term_of->push_back(static_cast<uint32_t>(cursors->size()));
+      cursors->push_back(ctx->NewCursor(field, info));
+    }
+  }
+  return true;
+}
+
 // FieldScoring::kBm25fCombinedLength: the word's fields, each once with its
 // boost, and the norm table over the average summed boosted length, taken
 // as Lucene's CombinedFieldQuery does: the boosted sums of the fields'
@@ -307,6 +341,56 @@ std::unique_ptr<CombinedTermScorer::CombinedLength> MakeCombinedLength(
   return length;
 }
 
+// One phrase in several text fields (`fields`, each the same words and
+// offsets in another field), BM25F: idf is the sum over its words of the
+// idf from the largest doc frequency and field doc count over the fields,
+// as CombinedWord takes a word's. Null if no field of this file has it.
+std::unique_ptr<Scorer> CombinedPhrase(const std::vector<const Query*>& fields,
+                                       bool combined_length, ScorerContext* ctx) {
+  const IndexReader* reader = ctx->reader();
+  const CollectionStats* stats = ctx->stats();
+  uint64_t doc_count = 0;
+  for (const Query* leaf : fields) {
+    const FieldReader* field = reader->field(leaf->field);
+    doc_count = std::max(doc_count, stats != nullptr   ? stats->FieldDocCount(leaf->field)
+                                    : field != nullptr ? field->stats.doc_count
+                                                       : 0);
+  }
+  const std::vector<std::string>& words = fields[0]->terms;
+  double idf = 0;
+  for (const std::string& word : words) {
+    uint64_t df = 0;
+    for (const Query* leaf : fields) {
+      if (stats != nullptr) {
+        df = std::max(df, stats->DocFreq(leaf->field, false, word));
+      } else if (const FieldReader* field = reader->field(leaf->field)) {
+        if (const auto ord = field->dict.Find(word)) {
+          df = std::max<uint64_t>(df, field->Term(*ord).doc_freq);
+        }
+      }
+    }
+    idf += Bm25Idf(df, doc_count);
+  }
+  const float weight = static_cast<float>(idf);
+  std::vector<CombinedPhraseScorer::Part> parts;
+  for (const Query* leaf : fields) {
+    const FieldReader* field = reader->field(leaf->field);
+    if (field == nullptr) continue;
+    std::vector<PostingsCursor*> cursors;
+    std::vector<uint32_t> term_of;
+    double field_idf = 0;
+    if (!PhraseCursors(*leaf, *field, ctx, &cursors, &term_of, &field_idf)) continue;
+    const NormInverseTable* table = ctx->NormTable(*field);
+    parts.push_back({std::make_unique<PhraseScorer>(std::move(cursors), term_of, leaf->offsets,
+                                                    field, weight, table),
+                     field, table, leaf->boost});
+  }
+  if (parts.empty()) return nullptr;
+  return std::make_unique<CombinedPhraseScorer>(
+      std::move(parts), weight,
+      combined_length ? MakeCombinedLength(fields, doc_count, ctx) : nullptr);
+}
+
 // A word over several text fields (Query::combine_fields), BM25F. The
 // word's own terms, in every field and every synonym alternative (a nested
 // combine_fields group), become one CombinedTermScorer: a document's
@@ -323,18 +407,50 @@ std::unique_ptr<CombinedTermScorer::CombinedLength> MakeCombinedLength(
 std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   const IndexReader* reader = ctx->reader();
   const Schema& schema = reader->schema();
-  std::vector<const Query*> leaves, others;
+  std::vector<const Query*> leaves, phrases, others;
+  auto sort = [&](const Query* c) {
+    (Combinable(*c, schema)         ? leaves
+     : CombinablePhrase(*c, schema) ? phrases
+                                    : others)
+        .push_back(c);
+  };
   for (const auto& c : q.should) {
-    if (Combinable(*c, schema)) {
-      leaves.push_back(c.get());
-    } else if (c->kind == Query::Kind::kBoolean && c->combine_fields && c->scored &&
-               c->must.empty() && c->must_not.empty()) {
-      for (const auto& g : c->should) (Combinable(*g, schema) ? leaves : others).push_back(g.get());
+    // A synonym group (combine_fields), or a code word in one field: its
+    // joined form or its parts as a phrase ("il10" or "il 10"). Each
+    // alternative joins its kind across the fields.
+    if (c->kind == Query::Kind::kBoolean && c->scored && c->must.empty() && c->must_not.empty() &&
+        (c->combine_fields || std::all_of(c->should.begin(), c->should.end(), [&](const auto& g) {
+           return Combinable(*g, schema) || CombinablePhrase(*g, schema);
+         }))) {
+      for (const auto& g : c->should) sort(g.get());
     } else {
-      others.push_back(c.get());
+      sort(c.get());
     }
   }
-  if (leaves.size() < 2) return nullptr;
+  // The same phrase in several fields is one BM25F clause; alone in its
+  // field, it is scored as it is.
+  std::vector<std::vector<const Query*>> phrase_groups;
+  for (const Query* p : phrases) {
+    auto same = [p](const std::vector<const Query*>& g) {
+      return g[0]->terms == p->terms && g[0]->offsets == p->offsets;
+    };
+    auto it = std::find_if(phrase_groups.begin(), phrase_groups.end(), same);
+    if (it == phrase_groups.end()) {
+      phrase_groups.push_back({p});
+    } else {
+      it->push_back(p);
+    }
+  }
+  std::erase_if(phrase_groups, [&](const std::vector<const Query*>& g) {
+    if (g.size() > 1) return false;
+    others.push_back(g[0]);
+    return true;
+  });
+  if (leaves.size() < 2) {
+    if (phrase_groups.empty()) return nullptr;
+    others.insert(others.end(), leaves.begin(), leaves.end());
+    leaves.clear();
+  }
   const CollectionStats* stats = ctx->stats();
   struct Match {  // One term of the word in one field.
     const Query* leaf;
@@ -404,7 +520,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     if (field != nullptr) AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
   }
   const std::unique_ptr<CombinedTermScorer::CombinedLength> length =
-      q.combined_length ? MakeCombinedLength(leaves, doc_count, ctx) : nullptr;
+      q.combined_length && !leaves.empty() ? MakeCombinedLength(leaves, doc_count, ctx) : nullptr;
   for (const Group& g : groups) {
     if (g.matches.empty()) continue;  // Only in other segments.
     // The largest over the word's fields and the group's terms, picked in
@@ -433,6 +549,10 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
         length ? std::make_unique<CombinedTermScorer::CombinedLength>(*length) : nullptr));
   }
   for (auto& p : prefix_clauses) clauses.push_back(std::move(p));
+  for (const std::vector<const Query*>& g : phrase_groups) {
+    if (auto phrase = CombinedPhrase(g, q.combined_length, ctx))
+      clauses.push_back(std::move(phrase));
+  }
   if (clauses.empty()) return std::make_unique<EmptyScorer>();
   return Combine(std::move(clauses), /*conjunction=*/false);
 }
@@ -466,28 +586,11 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       }
       std::vector<PostingsCursor*> cursors;  // One per distinct term.
       std::vector<uint32_t> term_of;         // Per word: its index in cursors.
-      cursors.reserve(q.terms.size());       // One allocation each, not one per doubling.
-      term_of.reserve(q.terms.size());
-      double idf = 0;  // Lucene sums a phrase's idfs in double, then rounds.
-      for (size_t i = 0; i < q.terms.size(); ++i) {
-        const std::string& term = q.terms[i];
-        ctx->NoteTerm(q.field, term);
-        const auto ord = field->dict.Find(term);
-        if (!ord) return std::make_unique<EmptyScorer>();
-        const TermInfo info = field->Term(*ord);
-        idf += ctx->Idf(*field, false, info, term);  // Per word, repeats too.
-        const size_t seen = std::find(q.terms.begin(), q.terms.begin() + i, term) - q.terms.begin();
-        if (seen < i) {
-          term_of.push_back(term_of[seen]);
-        } else {
-          term_of.push_back(static_cast<uint32_t>(cursors.size()));
-          cursors.push_back(ctx->NewCursor(*field, info));
-        }
+      double idf = 0;
+      if (!PhraseCursors(q, *field, ctx, &cursors, &term_of, &idf)) {
+        return std::make_unique<EmptyScorer>();
       }
       const float weight = q.boost * static_cast<float>(idf);
-      if (q.kind == Query::Kind::kTerm) {
-        return NewTermScorer(ctx, cursors[0], field, weight, static_cast<float>(idf));
-      }
       return std::make_unique<PhraseScorer>(std::move(cursors), term_of, q.offsets, field, weight,
                                             ctx->NormTable(*field));
     }

@@ -39,27 +39,58 @@ float Bm25(const OracleField& f, float idf_sum, uint32_t freq, uint32_t length) 
   return w - w / (1.0f + static_cast<float>(freq) * norm_inv);
 }
 
-// BM25F (Robertson & Zaragoza), written out: each field's tf normalised by
-// its own length and average and weighted by its boost, summed, then
-// saturated once; idf from the largest df and field doc count. The float
-// steps are the scorer's, so scores agree to rounding of the final sums.
-float Bm25f(const std::vector<OracleField>& fields, const std::string& term, int d) {
+// The phrase frequency of `terms` (one term: its tf) in one field of doc d:
+// the start positions where every word follows at its offset.
+uint32_t PhraseFreq(const OracleField& f, const std::vector<std::string>& terms, int d) {
+  const auto& doc = f.docs[d];
+  auto first = doc.find(terms[0]);
+  if (first == doc.end()) return 0;
+  uint32_t freq = 0;
+  for (uint32_t p : first->second) {
+    bool all = true;
+    for (size_t i = 1; i < terms.size() && all; ++i) {
+      auto it = doc.find(terms[i]);
+      all = it != doc.end() &&
+            std::find(it->second.begin(), it->second.end(), p + i) != it->second.end();
+    }
+    freq += all;
+  }
+  return freq;
+}
+
+// BM25F's idf of a term or phrase: per word, from the largest df and field
+// doc count over the fields; a phrase's summed in double, as Lucene does.
+float Bm25fIdf(const std::vector<OracleField>& fields, const std::vector<std::string>& terms) {
+  double idf = 0;
+  for (const std::string& term : terms) {
+    double df = 0, doc_count = 0;
+    for (const OracleField& f : fields) {
+      doc_count = std::max(doc_count, static_cast<double>(f.doc_count));
+      auto it = f.df.find(term);
+      if (it != f.df.end()) df = std::max(df, static_cast<double>(it->second));
+    }
+    idf += static_cast<float>(std::log(1 + (doc_count - df + 0.5) / (df + 0.5)));
+  }
+  return static_cast<float>(idf);
+}
+
+// BM25F (Robertson & Zaragoza), written out: each field's tf (a phrase's
+// frequency) normalised by its own length and average and weighted by its
+// boost, summed, then saturated once. The float steps are the scorer's, so
+// scores agree to rounding of the final sums.
+float Bm25f(const std::vector<OracleField>& fields, const std::vector<std::string>& terms, int d) {
   float x = 0;
-  double df = 0, doc_count = 0;
   for (const OracleField& f : fields) {
-    doc_count = std::max(doc_count, static_cast<double>(f.doc_count));
-    auto it = f.df.find(term);
-    if (it != f.df.end()) df = std::max(df, static_cast<double>(it->second));
-    auto tf = f.docs[d].find(term);
-    if (tf == f.docs[d].end()) continue;
+    const uint32_t tf = PhraseFreq(f, terms, d);
+    if (tf == 0) continue;
     const float avgdl =
         static_cast<float>(static_cast<double>(f.sum_tf) / static_cast<double>(f.doc_count));
     const float len =
         static_cast<float>(internal::NormToLength(internal::LengthToNorm(f.lengths[d])));
     const float norm_inv = 1.0f / (1.2f * ((1 - 0.75f) + 0.75f * len / avgdl));
-    x += f.boost * (static_cast<float>(tf->second.size()) * norm_inv);
+    x += f.boost * (static_cast<float>(tf) * norm_inv);
   }
-  const float w = static_cast<float>(std::log(1 + (doc_count - df + 0.5) / (df + 0.5)));
+  const float w = Bm25fIdf(fields, terms);
   return w - w / (1.0f + x);
 }
 
@@ -67,24 +98,22 @@ float Bm25f(const std::vector<OracleField>& fields, const std::string& term, int
 // tf and length are the boosted sums over the fields, the length coded as a
 // norm, the average the boosted sum of the fields' total lengths over the
 // largest field doc count.
-float Bm25fCombinedLength(const std::vector<OracleField>& fields, const std::string& term, int d) {
+float Bm25fCombinedLength(const std::vector<OracleField>& fields,
+                          const std::vector<std::string>& terms, int d) {
   float tf = 0, len = 0;
-  double df = 0, doc_count = 0, sum_tf = 0;
+  double doc_count = 0, sum_tf = 0;
   for (const OracleField& f : fields) {
     doc_count = std::max(doc_count, static_cast<double>(f.doc_count));
     sum_tf += static_cast<double>(f.boost) * static_cast<double>(f.sum_tf);
-    auto it = f.df.find(term);
-    if (it != f.df.end()) df = std::max(df, static_cast<double>(it->second));
     len +=
         f.boost * static_cast<float>(internal::NormToLength(internal::LengthToNorm(f.lengths[d])));
-    auto found = f.docs[d].find(term);
-    if (found != f.docs[d].end()) tf += f.boost * static_cast<float>(found->second.size());
+    if (const uint32_t freq = PhraseFreq(f, terms, d)) tf += f.boost * static_cast<float>(freq);
   }
   const float avg = static_cast<float>(sum_tf / doc_count);
   const float coded = static_cast<float>(
       internal::NormToLength(internal::LengthToNorm(static_cast<uint32_t>(std::lround(len)))));
   const float norm_inv = 1.0f / (1.2f * ((1 - 0.75f) + 0.75f * coded / avg));
-  const float w = static_cast<float>(std::log(1 + (doc_count - df + 0.5) / (df + 0.5)));
+  const float w = Bm25fIdf(fields, terms);
   return w - w / (1.0f + tf * norm_inv);
 }
 
@@ -163,16 +192,16 @@ class SearchOracleTest : public ::testing::Test {
   // Score of a term or phrase (terms) in one doc across both fields, as
   // libsearch sums them: per-field float scores, summed in double, to float.
   // Returns false if it matches in no field.
-  // Under BM25F (`scoring` other than kPerField) a single term in both
+  // Under BM25F (`scoring` other than kPerField) a term or phrase in both
   // fields scores as BM25F.
   static bool LeafScore(const std::vector<std::string>& terms, int d, float* score,
                         bool title_only = false, FieldScoring scoring = FieldScoring::kPerField) {
-    if (scoring != FieldScoring::kPerField && !title_only && terms.size() == 1) {
+    if (scoring != FieldScoring::kPerField && !title_only) {
       bool any = false;
-      for (const OracleField& f : *fields_) any = any || f.docs[d].count(terms[0]) > 0;
+      for (const OracleField& f : *fields_) any = any || PhraseFreq(f, terms, d) > 0;
       if (any) {
-        *score = scoring == FieldScoring::kBm25f ? Bm25f(*fields_, terms[0], d)
-                                                 : Bm25fCombinedLength(*fields_, terms[0], d);
+        *score = scoring == FieldScoring::kBm25f ? Bm25f(*fields_, terms, d)
+                                                 : Bm25fCombinedLength(*fields_, terms, d);
       }
       return any;
     }
@@ -180,19 +209,7 @@ class SearchOracleTest : public ::testing::Test {
     bool any = false;
     for (const OracleField& f : *fields_) {
       if (title_only && &f != &fields_->front()) continue;
-      uint32_t freq = 0;
-      const auto& doc = f.docs[d];
-      auto first = doc.find(terms[0]);
-      if (first == doc.end()) continue;
-      for (uint32_t p : first->second) {
-        bool all = true;
-        for (size_t i = 1; i < terms.size() && all; ++i) {
-          auto it = doc.find(terms[i]);
-          all = it != doc.end() &&
-                std::find(it->second.begin(), it->second.end(), p + i) != it->second.end();
-        }
-        freq += all;
-      }
+      const uint32_t freq = PhraseFreq(f, terms, d);
       if (freq == 0) continue;
       double idf = 0;
       for (const auto& t : terms) idf += Idf(f, t);

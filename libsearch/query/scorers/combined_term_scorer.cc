@@ -55,9 +55,9 @@ float CombinedTermScorer::Score() {
   return ScoreOfSum(sum, doc_);
 }
 
-uint8_t CombinedTermScorer::LengthCode(uint32_t doc) const {
+uint8_t CombinedTermScorer::LengthCode(const CombinedLength& length, uint32_t doc) {
   float len = 0;
-  for (const CombinedLength::Field& f : length_->fields) {
+  for (const CombinedLength::Field& f : length.fields) {
     if (f.field != nullptr) len += f.boost * static_cast<float>(NormToLength(f.field->norm(doc)));
   }
   return LengthToNorm(static_cast<uint32_t>(std::lround(len)));

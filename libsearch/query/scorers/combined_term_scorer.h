@@ -67,6 +67,8 @@ class CombinedTermScorer final : public Scorer {
   float GetMaxScore(uint32_t up_to) override;
 
   const std::vector<Part>& parts() const { return parts_; }
+  // The norm code of doc's summed boosted length.
+  static uint8_t LengthCode(const CombinedLength& length, uint32_t doc);
   // Marks the scorer exhausted, after a strategy consumed its cursors.
   void Exhaust() { doc_ = kNoMoreDocs; }
 
@@ -96,8 +98,7 @@ class CombinedTermScorer final : public Scorer {
     return boost * (static_cast<float>(tf) * norm_inverse);
   }
   float Saturate(float x) const { return weight_ - weight_ / (1.0f + x); }
-  // The norm code of doc's summed boosted length (CombinedLength).
-  uint8_t LengthCode(uint32_t doc) const;
+  uint8_t LengthCode(uint32_t doc) const { return LengthCode(*length_, doc); }
   // The largest tf * normInverse of a one-block term (no block entries),
   // computed once per part; 0 for parts with block entries.
   float SingleBlockMax(size_t i);

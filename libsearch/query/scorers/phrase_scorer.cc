@@ -40,14 +40,9 @@ PhraseScorer::PhraseScorer(std::vector<PostingsCursor*> cursors, const std::vect
   doc_ = FindMatch(start);
 }
 
-// A match's freq is at most each term's tf in the doc, and its norm at
-// least each term's block min_norm: BM25 (rising with tf, falling with the
-// norm code) of the smallest block max_tf and the largest min_norm over
-// the terms bounds every match in the window. Terms without block entries
-// add no constraint.
-float PhraseScorer::GetMaxScore(uint32_t up_to) {
-  uint32_t tf = UINT32_MAX;
-  uint8_t norm = 0;
+bool PhraseScorer::BlockBound(uint32_t up_to, uint32_t* tf, uint8_t* norm) {
+  *tf = UINT32_MAX;
+  *norm = 0;
   for (PostingsCursor* c : cursors_) {
     if (!c->has_block_entries()) continue;
     uint32_t term_tf = 0;
@@ -58,10 +53,20 @@ float PhraseScorer::GetMaxScore(uint32_t up_to) {
       term_norm = std::min(term_norm, min_norm);
       any = true;
     });
-    if (!any) return 0;  // This term has no docs left.
-    tf = std::min(tf, term_tf);
-    norm = std::max(norm, term_norm);
+    if (!any) return false;  // This term has no docs left.
+    *tf = std::min(*tf, term_tf);
+    *norm = std::max(*norm, term_norm);
   }
+  return true;
+}
+
+// BM25 rises with tf and falls with the norm code, so BlockBound's pair
+// bounds every match in the window. Terms without block entries add no
+// constraint.
+float PhraseScorer::GetMaxScore(uint32_t up_to) {
+  uint32_t tf;
+  uint8_t norm;
+  if (!BlockBound(up_to, &tf, &norm)) return 0;
   if (tf == UINT32_MAX) return weight_;
   return Bm25Score(weight_, tf, (*table_)[norm]);
 }

@@ -38,6 +38,14 @@ class PhraseScorer final : public Scorer {
     return up_to;
   }
   float GetMaxScore(uint32_t up_to) override;
+  // What bounds a match's score up to `up_to`: the smallest block max_tf and
+  // the largest block min_norm over the terms (a match's freq is at most
+  // each term's tf, its norm at least each term's min_norm). False if a
+  // term has no docs left; *tf is UINT32_MAX if no term has block entries.
+  bool BlockBound(uint32_t up_to, uint32_t* tf, uint8_t* norm);
+  // The current doc's phrase frequency, once Next(), Advance() or
+  // Confirm() found it matching.
+  uint32_t freq() const { return freq_; }
   bool TwoPhase() const override { return true; }
   uint32_t ApproxAdvance(uint32_t target) override {
     return doc_ = lazy_ended_ ? kNoMoreDocs : Align(aligned_, target);
