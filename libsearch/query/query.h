@@ -39,6 +39,12 @@ struct Query {
   // are left out, except corrections (a neighbour likelier than the typed
   // word itself), which count as exact.
   uint32_t tier_edits = 0xffffffffu;
+  // On a word (a kTerm with typos, or a combine_fields group of term
+  // leaves; LimitTypoLeads in search/typo_tiers.h): typo matches beyond
+  // this many edits, corrections excepted, still score a doc but do not
+  // bring it in, so the word matches the docs of tiers <= lead_edits scored
+  // as the whole word (LedUnionScorer).
+  uint32_t lead_edits = 0xffffffffu;
   // False for filters: the node still restricts matches but scores 0, so it
   // never changes the ranking. ToString() marks such nodes with '#'.
   bool scored = true;

@@ -26,6 +26,7 @@ enum class ScorerFamily : uint8_t {
   kWindowedUnion,
   kCombined,  // One word over several fields, BM25F.
   kCombinedPhrase,  // One phrase over several fields, BM25F.
+  kLedUnion,        // A union whose matches come from some clauses (typo tiers).
 };
 
 class Scorer {

@@ -14,6 +14,7 @@
 #include "query/scorers/conjunction_scorer.h"
 #include "query/scorers/constant_score.h"
 #include "query/scorers/disjunction_scorer.h"
+#include "query/scorers/led_union_scorer.h"
 #include "query/scorers/phrase_scorer.h"
 #include "query/scorers/term_scorer.h"
 #include "query/scorers/windowed_union_scorer.h"
@@ -90,6 +91,7 @@ struct TermPick {
   std::optional<uint32_t> ord;  // In this file; none if only other segments have it.
   std::string term;             // Set with index-wide statistics, else empty.
   float factor = 0;             // Weight factor: how far it is from what was typed.
+  bool lead = true;             // Within the word's lead_edits (Query::lead_edits).
 };
 struct TermPicks {
   // The exact term and its expansions, ordinals first (by ordinal). With
@@ -101,21 +103,25 @@ struct TermPicks {
 };
 
 // `field` may be null (this file has no such field) only with index-wide
-// statistics.
-TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx) {
+// statistics. Typo picks beyond lead_edits edits, corrections excepted,
+// are marked not to lead.
+TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx,
+                    uint32_t lead_edits) {
   TermPicks result;
   std::vector<TermPick>& picks = result.picks;
   const CollectionStats* stats = ctx->stats();
   // With statistics every pick is named, and named picks are told apart by
   // name; without, by ordinal.
-  auto add = [&](std::optional<uint32_t> ord, std::string_view term, float factor) {
+  auto add = [&](std::optional<uint32_t> ord, std::string_view term, float factor,
+                 bool lead = true) {
     for (TermPick& p : picks) {
       if (stats != nullptr ? p.term == term : p.ord == ord) {
         p.factor = std::max(p.factor, factor);
+        p.lead = p.lead || lead;
         return;
       }
     }
-    picks.push_back({ord, std::string(term), factor});
+    picks.push_back({ord, std::string(term), factor, lead});
   };
   auto find = [&](std::string_view term) -> std::optional<uint32_t> {
     if (field == nullptr) return std::nullopt;
@@ -157,10 +163,11 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
     for (size_t i = 0; i < candidates.size(); ++i) {
       const TypoCandidate& c = candidates[i];
       if (!correction[i] && c.edits > q.tier_edits) continue;
+      const bool lead = correction[i] || c.edits <= lead_edits;
       if (stats != nullptr) {
-        add(c.ord, names[i], factor[i]);
+        add(c.ord, names[i], factor[i], lead);
       } else if (c.ord) {
-        add(c.ord, {}, factor[i]);
+        add(c.ord, {}, factor[i], lead);
       }
     }
   }
@@ -219,12 +226,14 @@ void AppendPrefixLists(const Query& q, const FieldReader& field,
   }
 }
 
-// A term with prefix and/or typo expansions: a term clause per pick.
+// A term with prefix and/or typo expansions: a term clause per pick, and
+// in *leads (if given) whether each may lead (Query::lead_edits).
 void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* ctx,
-                       std::vector<std::unique_ptr<TermScorer>>* out) {
+                       std::vector<std::unique_ptr<TermScorer>>* out,
+                       std::vector<bool>* leads = nullptr) {
   std::vector<std::unique_ptr<TermScorer>>& clauses = *out;
   const CollectionStats* stats = ctx->stats();
-  const TermPicks picked = PickTerms(q, &field, ctx);
+  const TermPicks picked = PickTerms(q, &field, ctx, q.lead_edits);
   for (const TermPick& pick : picked.picks) {
     if (!pick.ord) break;  // The rest are in other segments only.
     std::vector<std::string> term;
@@ -238,8 +247,23 @@ void ExpandTermClauses(const Query& q, const FieldReader& field, ScorerContext* 
     const float idf = ctx->Idf(field, false, info, name);
     const float weight = q.boost * pick.factor * idf;
     clauses.push_back(NewTermScorer(ctx, ctx->NewCursor(field, info), &field, weight, idf));
+    if (leads != nullptr) leads->push_back(pick.lead);
   }
+  const size_t before = out->size();
   AppendPrefixLists(q, field, picked.prefix_lists, ctx, out);
+  if (leads != nullptr) leads->resize(leads->size() + out->size() - before, true);
+}
+
+// A union whose clauses may not all lead: a LedUnionScorer if some do not.
+std::unique_ptr<Scorer> LedOrNot(std::vector<std::unique_ptr<Scorer>> clauses,
+                                 std::vector<bool> leads) {
+  if (std::find(leads.begin(), leads.end(), false) == leads.end()) {
+    return Combine(std::move(clauses), /*conjunction=*/false);
+  }
+  if (std::find(leads.begin(), leads.end(), true) == leads.end()) {
+    return std::make_unique<EmptyScorer>();
+  }
+  return std::make_unique<LedUnionScorer>(std::move(clauses), std::move(leads));
 }
 
 // One union over term clauses: a windowed one when every match is visited,
@@ -341,6 +365,31 @@ std::unique_ptr<CombinedTermScorer::CombinedLength> MakeCombinedLength(
   return length;
 }
 
+// A combine_fields word's clauses, by how CombinedWord scores them: term
+// leaves on text fields (BM25F words), phrases on text fields, the rest.
+void SortWordClauses(const Query& q, const Schema& schema, std::vector<const Query*>* leaves,
+                     std::vector<const Query*>* phrases, std::vector<const Query*>* others) {
+  auto sort = [&](const Query* c) {
+    (Combinable(*c, schema)         ? leaves
+     : CombinablePhrase(*c, schema) ? phrases
+                                    : others)
+        ->push_back(c);
+  };
+  for (const auto& c : q.should) {
+    // A synonym group (combine_fields), or a code word in one field: its
+    // joined form or its parts as a phrase ("il10" or "il 10"). Each
+    // alternative joins its kind across the fields.
+    if (c->kind == Query::Kind::kBoolean && c->scored && c->must.empty() && c->must_not.empty() &&
+        (c->combine_fields || std::all_of(c->should.begin(), c->should.end(), [&](const auto& g) {
+           return Combinable(*g, schema) || CombinablePhrase(*g, schema);
+         }))) {
+      for (const auto& g : c->should) sort(g.get());
+    } else {
+      sort(c.get());
+    }
+  }
+}
+
 // One phrase in several text fields (`fields`, each the same words and
 // offsets in another field), BM25F: idf is the sum over its words of the
 // idf from the largest doc frequency and field doc count over the fields,
@@ -408,25 +457,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   const IndexReader* reader = ctx->reader();
   const Schema& schema = reader->schema();
   std::vector<const Query*> leaves, phrases, others;
-  auto sort = [&](const Query* c) {
-    (Combinable(*c, schema)         ? leaves
-     : CombinablePhrase(*c, schema) ? phrases
-                                    : others)
-        .push_back(c);
-  };
-  for (const auto& c : q.should) {
-    // A synonym group (combine_fields), or a code word in one field: its
-    // joined form or its parts as a phrase ("il10" or "il 10"). Each
-    // alternative joins its kind across the fields.
-    if (c->kind == Query::Kind::kBoolean && c->scored && c->must.empty() && c->must_not.empty() &&
-        (c->combine_fields || std::all_of(c->should.begin(), c->should.end(), [&](const auto& g) {
-           return Combinable(*g, schema) || CombinablePhrase(*g, schema);
-         }))) {
-      for (const auto& g : c->should) sort(g.get());
-    } else {
-      sort(c.get());
-    }
-  }
+  SortWordClauses(q, schema, &leaves, &phrases, &others);
   // The same phrase in several fields is one BM25F clause; alone in its
   // field, it is scored as it is.
   std::vector<std::vector<const Query*>> phrase_groups;
@@ -461,6 +492,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     std::vector<std::string> terms;
     float factor = 0;
     std::vector<Match> matches;
+    bool lead = false;  // Query::lead_edits.
   };
   // The word's own terms: every alternative's, in every field.
   std::vector<std::string> own;
@@ -471,9 +503,10 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   }
   std::vector<Group> groups(1);  // groups[0]: the word's own terms.
   groups[0].terms = own;
+  groups[0].lead = true;
   // `field` null or no `ord`: a term other segments have (its factor still counts).
   auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
-                 std::optional<uint32_t> ord, float factor) {
+                 std::optional<uint32_t> ord, float factor, bool lead) {
     Group* g = &groups[0];
     if (std::find(own.begin(), own.end(), term) == own.end()) {
       auto it = std::find_if(groups.begin() + 1, groups.end(),
@@ -485,6 +518,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
       g = &*it;
     }
     g->factor = std::max(g->factor, factor);
+    g->lead = g->lead || lead;
     // Alternatives with the same stem ("chip", "chips") share postings: once.
     if (ord && std::none_of(g->matches.begin(), g->matches.end(),
                             [&](const Match& m) { return m.field == field && m.ord == *ord; })) {
@@ -494,6 +528,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   std::vector<std::unique_ptr<Scorer>> clauses;
   clauses.reserve(others.size() + 1);
   for (const Query* o : others) clauses.push_back(CreateScorer(*o, ctx));
+  std::vector<bool> leads(clauses.size(), true);  // Per clause: whether it may lead.
   std::vector<std::unique_ptr<TermScorer>> prefix_clauses;
   uint64_t doc_count = 0;  // The largest field doc count of the word's fields.
   for (const Query* c : leaves) {
@@ -503,11 +538,11 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
                                                        : 0);
     if (!c->prefix && c->max_edits == 0) {
       ctx->NoteTerm(c->field, c->terms[0]);
-      add(c->terms[0], c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt, 1);
+      add(c->terms[0], c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt, 1, true);
       continue;
     }
     if (field == nullptr && stats == nullptr) continue;
-    const TermPicks picked = PickTerms(*c, field, ctx);
+    const TermPicks picked = PickTerms(*c, field, ctx, std::min(q.lead_edits, c->lead_edits));
     for (const TermPick& pick : picked.picks) {
       std::vector<std::string> term;
       if (pick.term.empty() && !field->dict.Terms(*pick.ord, 1, &term).ok()) {
@@ -515,7 +550,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
       }
       const std::string_view name = pick.term.empty() ? std::string_view(term[0]) : pick.term;
       if (pick.ord) ctx->NoteTerm(c->field, name);
-      add(name, c, field, pick.ord, pick.factor);
+      add(name, c, field, pick.ord, pick.factor, pick.lead);
     }
     if (field != nullptr) AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
   }
@@ -547,14 +582,18 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     clauses.push_back(std::make_unique<CombinedTermScorer>(
         std::move(parts), g.factor * Bm25Idf(df, doc_count),
         length ? std::make_unique<CombinedTermScorer::CombinedLength>(*length) : nullptr));
+    leads.resize(clauses.size(), true);
+    leads.back() = g.lead;
   }
   for (auto& p : prefix_clauses) clauses.push_back(std::move(p));
   for (const std::vector<const Query*>& g : phrase_groups) {
-    if (auto phrase = CombinedPhrase(g, q.combined_length, ctx))
+    if (auto phrase = CombinedPhrase(g, q.combined_length, ctx)) {
       clauses.push_back(std::move(phrase));
+    }
   }
   if (clauses.empty()) return std::make_unique<EmptyScorer>();
-  return Combine(std::move(clauses), /*conjunction=*/false);
+  leads.resize(clauses.size(), true);
+  return LedOrNot(std::move(clauses), std::move(leads));
 }
 
 std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
@@ -573,7 +612,13 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
       if (field == nullptr) return std::make_unique<EmptyScorer>();
       if (q.kind == Query::Kind::kTerm && (q.prefix || q.max_edits > 0)) {
         std::vector<std::unique_ptr<TermScorer>> clauses;
-        ExpandTermClauses(q, *field, ctx, &clauses);
+        std::vector<bool> leads;
+        ExpandTermClauses(q, *field, ctx, &clauses, &leads);
+        if (std::find(leads.begin(), leads.end(), false) != leads.end()) {
+          return LedOrNot(
+              {std::make_move_iterator(clauses.begin()), std::make_move_iterator(clauses.end())},
+              std::move(leads));
+        }
         return UnionOfTerms(std::move(clauses), ctx);
       }
       if (q.kind == Query::Kind::kTerm) {  // As a phrase of one word, without its vectors.
@@ -628,6 +673,13 @@ std::unique_ptr<Scorer> CreateScoredOrNot(const Query& q, ScorerContext* ctx) {
 }
 
 }  // namespace
+
+bool CombinesAsOneWord(const Query& q, const Schema& schema) {
+  if (q.kind != Query::Kind::kBoolean || !q.combine_fields || !q.scored) return false;
+  std::vector<const Query*> leaves, phrases, others;
+  SortWordClauses(q, schema, &leaves, &phrases, &others);
+  return leaves.size() >= 2;
+}
 
 bool IsUnionOfTerms(const Query& q) {
   if (!q.scored) return false;

@@ -20,4 +20,9 @@ std::unique_ptr<Scorer> CreateScorer(const Query& query, ScorerContext* ctx);
 // (no union per field inside a union, and the bulk MaxScore path applies).
 bool IsUnionOfTerms(const Query& q);
 
+// Whether CreateScorer scores q as one BM25F word over several fields (a
+// combine_fields group with at least two term leaves on text fields), the
+// node whose Query::lead_edits it honours.
+bool CombinesAsOneWord(const Query& q, const Schema& schema);
+
 }  // namespace libsearch::internal

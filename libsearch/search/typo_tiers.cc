@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "query/scorer_builder.h"
 #include "search/index_impl.h"
 
 namespace libsearch::internal {
@@ -19,7 +20,37 @@ uint32_t MaxEdits(const Query& q) {
   return m;
 }
 
+// The leaves with typos under q.
+size_t TypoLeaves(const Query& q) {
+  size_t n = q.kind == Query::Kind::kTerm && q.max_edits > 0;
+  for (const auto* list : {&q.must, &q.should, &q.must_not}) {
+    for (const auto& c : *list) n += TypoLeaves(*c);
+  }
+  return n;
+}
+
+// The words the builder can lead, reached from q through required clauses
+// only: a tier requires each of them within its edits.
+void LeadableWords(Query* q, const Schema& schema, std::vector<Query*>* words) {
+  if ((q->kind == Query::Kind::kTerm && q->max_edits > 0) || CombinesAsOneWord(*q, schema)) {
+    words->push_back(q);
+    return;
+  }
+  if (q->kind != Query::Kind::kBoolean) return;
+  for (auto& c : q->must) LeadableWords(c.get(), schema, words);
+}
+
 }  // namespace
+
+bool LimitTypoLeads(Query* q, uint32_t lead_edits, const Schema& schema) {
+  std::vector<Query*> words;
+  LeadableWords(q, schema, &words);
+  size_t covered = 0;
+  for (const Query* w : words) covered += TypoLeaves(*w);
+  if (covered != TypoLeaves(*q)) return false;
+  for (Query* w : words) w->lead_edits = lead_edits;
+  return true;
+}
 
 void LimitTypos(Query* q, uint32_t tier_edits) {
   if (q->max_edits > 0) q->tier_edits = tier_edits;
@@ -52,10 +83,11 @@ bool TypoTier::corrupt() const {
 // Fast path: the typo query's own top keep * 2 (its fast union path),
 // checked for exact-tier docs in doc order; if at least `keep` of them are
 // exact-tier, they are the page (any exact-tier doc left out ranks below
-// all of them). Otherwise tier by tier: the best of `typo query AND the
-// tier's query` (cheap, led by the rare exact terms) holds every doc of the
-// tiers before, which are already on the page, and the tier's best; the
-// last tier's best come from the typo query alone.
+// all of them). Otherwise tier by tier: the best of the typo query led by
+// the tier's expansions (LimitTypoLeads), or else of `typo query AND the
+// tier's query`, holds every doc of the tiers before, which are already on
+// the page, and the tier's best; the last tier's best come from the typo
+// query alone.
 Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
                              SearchResponse* resp, std::vector<ScoredDoc>* best,
                              MatchedTerms* matched) const {
@@ -86,7 +118,7 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
   words.filters.clear();  // The typo query applies them.
   for (uint32_t t = 0; t < tiers->tiers() && page.size() < keep; ++t) {
     LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
-    if (t + 1 < tiers->tiers()) {
+    if (t + 1 < tiers->tiers() && !LimitTypoLeads(query.get(), t, schema())) {
       LIBSEARCH_ASSIGN_OR_RETURN(auto tier_query, Parse(words));
       LimitTypos(tier_query.get(), t);
       tier_query->scored = false;

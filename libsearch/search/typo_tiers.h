@@ -20,6 +20,15 @@ class IndexImpl;
 // (Query::tier_edits), so the tree matches the docs of tiers <= tier_edits.
 void LimitTypos(Query* q, uint32_t tier_edits);
 
+// Sets Query::lead_edits on each word of `q` with typos, so the tree
+// matches the docs of tiers <= lead_edits scored as the whole query, and
+// returns true; or returns false, leaving q unchanged, when a word with
+// typos is not one the scorer builder can lead (a word in an OR of words,
+// or over several fields scored per field): then a tier is `q AND
+// LimitTypos(q)`, which advances all of q's expansions on every doc of
+// the tier.
+bool LimitTypoLeads(Query* q, uint32_t lead_edits, const Schema& schema);
+
 // The tier of docs, asked in increasing doc order.
 class TypoTier {
  public:

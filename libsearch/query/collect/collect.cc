@@ -2,6 +2,7 @@
 
 #include "query/collect/block_max.h"
 #include "query/collect/block_max_and.h"
+#include "query/collect/led_union.h"
 #include "query/collect/max_score_union.h"
 #include "query/collect/req_opt.h"
 #include "query/collect/term_blocks.h"
@@ -32,6 +33,8 @@ uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
     }
     case ScorerFamily::kCombined:
       return CombinedCollectTop(static_cast<CombinedTermScorer*>(scorer), top, count_up_to);
+    case ScorerFamily::kLedUnion:
+      return LedUnionCollectTop(static_cast<LedUnionScorer*>(scorer), top, count_up_to);
     case ScorerFamily::kDisjunction: {
       uint64_t count = 0;
       if (MaxScoreBulk(static_cast<DisjunctionScorer*>(scorer), top, count_up_to, &count)) {
@@ -55,6 +58,9 @@ void ForEachPruning(Scorer* scorer, TopK* top) {
     case ScorerFamily::kBoolean: return ReqOptPruning(static_cast<BooleanScorer*>(scorer), top);
     case ScorerFamily::kCombined:
       CombinedCollectTop(static_cast<CombinedTermScorer*>(scorer), top, 0);
+      return;
+    case ScorerFamily::kLedUnion:
+      LedUnionCollectTop(static_cast<LedUnionScorer*>(scorer), top, 0);
       return;
     default: return BlockMaxPruning(scorer, top);
   }

@@ -1,0 +1,24 @@
+// Top-k of a LedUnionScorer (a word's typo tier): MaxScore with exact
+// bounds for the clauses that do not lead.
+#pragma once
+
+#include <cstdint>
+
+#include "query/scorers/led_union_scorer.h"
+#include "query/top_k.h"
+
+namespace libsearch::internal {
+
+// Pushes s's first count_up_to docs, then every later doc that could enter
+// `top`; returns the count (count_up_to + 1 if docs were left uncounted), as
+// CollectTop does. Leaves s exhausted.
+//
+// A generic block-max loop over the union bounds each window by every
+// clause's block maximum, and a rare typo neighbour's is large: the frequent
+// word's windows would never be skipped. Here the followers are read first,
+// over all their docs (they are a typo tier's rarer neighbours), keeping
+// each doc's follower scores; then the leads run block-max with, per
+// window, the leads' bounds plus the largest follower sum recorded in it.
+uint64_t LedUnionCollectTop(LedUnionScorer* s, TopK* top, uint64_t count_up_to);
+
+}  // namespace libsearch::internal
