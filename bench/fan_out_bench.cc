@@ -6,7 +6,10 @@
 // on the request); the overhead over the slowest shard is the first minus
 // the sum of the second over the request's rounds: HTTP both ways, the
 // JSON of request and replies, the merge. First pages take one round;
-// next pages (search_after) two.
+// next pages (search_after) one when the coordinator's cursor cache has the
+// cursor (FanOutOptions::cursor_cache_entries), else two: both measured,
+// side by side, on the same cursors (a second coordinator without the
+// cache), alternating which goes first.
 //
 //   libsearch_fan_out_bench JSONL URLS [REQUESTS]
 //
@@ -57,13 +60,16 @@ class Timed final : public libsearch::ShardTransport {
 
 struct Series {
   std::vector<double> total, slowest, overhead;
-  void Add(double t, double s) {
+  size_t rounds = 0;
+  void Add(double t, double s, int r) {
     total.push_back(t);
     slowest.push_back(s);
     overhead.push_back(t - s);
+    rounds += static_cast<size_t>(r);
   }
   void Print(const char* what) const {
-    std::printf("| %s | %zu | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", what, total.size(),
+    std::printf("| %s | %zu | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", what,
+                total.size(), total.empty() ? 0.0 : static_cast<double>(rounds) / total.size(),
                 Pct(total, 0.5), Pct(total, 0.9), Pct(slowest, 0.5), Pct(slowest, 0.9),
                 Pct(overhead, 0.5), Pct(overhead, 0.9));
   }
@@ -94,40 +100,53 @@ int main(int argc, char** argv) {
   }
   auto timed = std::make_shared<Timed>(*http);
   auto index = libsearch::FanOutIndex::Open(timed);
-  if (!index.ok()) {
-    std::fprintf(stderr, "%s\n", index.status().ToString().c_str());
+  libsearch::FanOutOptions no_cache;
+  no_cache.cursor_cache_entries = 0;
+  auto uncached = libsearch::FanOutIndex::Open(timed, no_cache);
+  if (!index.ok() || !uncached.ok()) {
+    std::fprintf(stderr, "%s\n",
+                 (index.ok() ? uncached.status() : index.status()).ToString().c_str());
     return 1;
   }
   const std::vector<libsearch::SearchRequest> reqs = bench::Requests(argv[1], n);
   // Warm up: connections open, pages cached, statistics walked once.
   for (size_t i = 0; i < std::min<size_t>(reqs.size(), 100); ++i) (void)(*index)->Search(reqs[i]);
-  Series first, next;
+  Series first, cached, located;
   size_t failed = 0;
-  for (const libsearch::SearchRequest& req : reqs) {
+  // One search, timed, into `series`.
+  auto run = [&](const libsearch::Index& on, const libsearch::SearchRequest& r, Series* series) {
     timed->slowest_us = 0;
-    auto t0 = Clock::now();
-    auto resp = (*index)->Search(req);
-    double took = Us(t0, Clock::now());
+    timed->rounds = 0;
+    const auto t0 = Clock::now();
+    auto resp = on.Search(r);
+    const double took = Us(t0, Clock::now());
     if (!resp.ok()) {
       ++failed;
-      continue;
+      return std::string();
     }
-    first.Add(took, timed->slowest_us);
-    if (resp->next_cursor.empty()) continue;
-    libsearch::SearchRequest page = req;
-    page.search_after = resp->next_cursor;
-    timed->slowest_us = 0;
-    t0 = Clock::now();
-    resp = (*index)->Search(page);
-    took = Us(t0, Clock::now());
-    if (resp.ok()) next.Add(took, timed->slowest_us);
+    series->Add(took, timed->slowest_us, timed->rounds);
+    return resp->next_cursor;
+  };
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    const std::string cursor = run(**index, reqs[i], &first);
+    if (cursor.empty()) continue;
+    libsearch::SearchRequest page = reqs[i];
+    page.search_after = cursor;
+    if (i % 2 == 0) {
+      run(**index, page, &cached);
+      run(**uncached, page, &located);
+    } else {
+      run(**uncached, page, &located);
+      run(**index, page, &cached);
+    }
   }
   std::printf("%zu shards: %s\n\n", urls.size(), argv[2]);
   std::printf(
-      "| requests | n | coordinator p50 us | p90 | slowest shard p50 us | p90 | overhead p50 us "
-      "| p90 |\n|---|---|---|---|---|---|---|---|\n");
-  first.Print("first page (1 round)");
-  next.Print("next page (2 rounds)");
+      "| requests | n | rounds | coordinator p50 us | p90 | slowest shard p50 us | p90 | "
+      "overhead p50 us | p90 |\n|---|---|---|---|---|---|---|---|---|\n");
+  first.Print("first page");
+  cached.Print("next page, cursor cached");
+  located.Print("next page, cursor located (no cache)");
   if (failed > 0) std::printf("\n%zu requests failed\n", failed);
   return failed > 0 ? 1 : 0;
 }

@@ -227,7 +227,8 @@ TEST_F(FanOutPolicy, AFailedShardIsAnErrorOrAPartialAnswerByRequest) {
   ASSERT_FALSE(refused_request.ok());
   EXPECT_EQ(refused_request.status().code(), StatusCode::kInvalidArgument);
 
-  // A next page: the shard holding the cursor's document is needed.
+  // A next page: a coordinator that did not give out the cursor (another
+  // process's) needs the shard holding its document, to place the page.
   req.allow_partial_results = false;
   failing->down_ = {};
   auto first = (*index)->Search(req);
@@ -236,12 +237,20 @@ TEST_F(FanOutPolicy, AFailedShardIsAnErrorOrAPartialAnswerByRequest) {
   req.search_after = first->next_cursor;
   req.allow_partial_results = true;
   failing->down_ = {holder};
-  auto lost = (*index)->Search(req);
+  auto other = FanOutIndex::Open(failing);
+  ASSERT_TRUE(other.ok());
+  auto lost = (*other)->Search(req);
   ASSERT_FALSE(lost.ok());
   EXPECT_EQ(lost.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(lost.status().message().find("cursor"), std::string::npos);
+  // The coordinator that gave it out knows where it ranks (its cursor
+  // cache): the other shards' part of the page, marked partial.
+  auto placed = (*index)->Search(req);
+  ASSERT_TRUE(placed.ok()) << placed.status().ToString();
+  ASSERT_EQ(placed->missing_shards.size(), 1u);
+  EXPECT_EQ(placed->missing_shards[0].shard, holder);
   failing->down_ = {(holder + 1) % 3};
-  auto next = (*index)->Search(req);
+  auto next = (*other)->Search(req);
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(next->missing_shards.size(), 1u);
   // All shards down: no answer at all.

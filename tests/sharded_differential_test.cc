@@ -1,4 +1,6 @@
-// Issue 23, acceptance 1 (built in process; the Spark build is not done):
+// Issue 23, acceptance 1 (shards built by ShardedWriter; the Spark job's
+// shards of the same file are byte-identical to these, checked by
+// bindings/python/tests/test_spark_build.py):
 // the bundled catalogue as 1, 3 and 7 shards against one index of the same
 // file: 1,000 random requests (filters, facets, sort, typos, prefix,
 // highlights, offsets) and, for a third of them, the next page through the
@@ -6,7 +8,9 @@
 // totals, facet counts, cursors and suggestions. The same for 3 shards
 // searched by fan-out (libsearch/fan_out.h): a coordinator over three
 // shard servers, each with one shard open and the published statistics,
-// every request and reply through the shard protocol's JSON.
+// every request and reply through the shard protocol's JSON (next pages
+// from its cursor cache, in one round: fan_out_cursor_test.cc checks that
+// path against the two-round one).
 #include <gtest/gtest.h>
 
 #include <memory>

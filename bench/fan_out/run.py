@@ -118,8 +118,11 @@ def main() -> int:
                  f"Catalogue: {args.catalogue.name}; {args.shards} shards; {args.requests} requests "
                  "(bench_requests.h: 1-2 words of product names, AND or OR, a third with a country facet, "
                  "a fifth sorted by sugars, a fifth with typos; no stored docs), each first page and, when "
-                 "it has hits, its next page by cursor. Coordinator: FanOutIndex over HttpShardTransport, "
-                 "one search at a time. Overhead = coordinator time minus, per round, the slowest shard's "
+                 "it has hits, its next page by cursor twice, side by side (alternating which goes first): "
+                 "from the coordinator that gave out the cursor (its cursor cache: one round) and from "
+                 "one without the cache (a locate round, then the search). Coordinator: FanOutIndex over "
+                 "HttpShardTransport, one search at a time; rounds = mean rounds per search. "
+                 "Overhead = coordinator time minus, per round, the slowest shard's "
                  "own time (the took_us of its reply).",
                  ""]
         for surface in args.surfaces.split(","):

@@ -1,5 +1,6 @@
 // What the files of the extension libsearch._core share: errors carried to
-// the exception translator (core.cc), and the writers' bindings (writers.cc).
+// the exception translator (core.cc), the writers' bindings (writers.cc)
+// and the fan-out coordinator's (fan_out.cc).
 #pragma once
 
 #include <libsearch/libsearch.h>
@@ -32,5 +33,8 @@ py::dict CommitDict(const libsearch::CommitInfo& c);
 
 // IndexWriter, ShardedWriter and shard_of.
 void BindWriter(py::module_& m);
+
+// FanOutIndex (fan_out.cc).
+void BindFanOut(py::module_& m);
 
 }  // namespace libsearch_py

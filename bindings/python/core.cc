@@ -38,7 +38,7 @@ using libsearch_py::Unwrap;
 
 // Python classes for each StatusCode, indexed by its value; filled once at
 // import. The references are kept for the life of the process.
-constexpr size_t kNumCodes = 9;
+constexpr size_t kNumCodes = 10;
 std::array<PyObject*, kNumCodes> g_error_classes = {};
 
 PyObject* ErrorClass(libsearch::StatusCode code) {
@@ -479,11 +479,12 @@ void BindSearch(py::module_& m) {
       .def_static(
           "open_sharded",
           [](const std::string& path, const std::string& checksums, float k1, float b,
-             size_t filter_cache_bytes, size_t threads) {
+             size_t filter_cache_bytes, size_t threads, const std::vector<uint32_t>& shards) {
             libsearch::OpenOptions o;
             o.checksums = Unwrap(libsearch::ParseChecksumPolicy(checksums));
             o.bm25 = {k1, b};
             o.filter_cache_bytes = filter_cache_bytes;
+            o.shards = shards;
             libsearch::ShardedIndexOptions sharded;
             sharded.threads = threads;
             return std::shared_ptr<libsearch::Index>(
@@ -698,6 +699,7 @@ PYBIND11_MODULE(_core, m) {
   BindSchema(m);
   BindBuilder(m);
   libsearch_py::BindWriter(m);
+  libsearch_py::BindFanOut(m);
   BindRemote(m);
   BindUpdates(m);
   BindInfo(m);

@@ -1,5 +1,6 @@
 // IndexReplica and RemoteWriter (libsearch/remote.h): an index directory
 // mirrored to and from an object store (docs/format.md, "Remote indexes").
+// Sharded indexes (their replica, the shard uploads): sharded_remote.cc.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 
 #include "libsearch/remote.h"
 #include "remote/object_store.h"
+#include "remote/remote_internal.h"
 #include "storage/file.h"
 #include "storage/index_dir.h"
 #include "storage/manifest.h"
@@ -35,12 +37,16 @@
 namespace libsearch {
 namespace {
 
-using internal::Manifest;
 using internal::ObjectStore;
 using internal::Precondition;
+using internal::remote::kRemoteManifestKey;
+using internal::remote::ReadRemote;
+using internal::remote::RemoteManifest;
+using internal::remote::ReplicaBase;
+using internal::remote::SyncDirectory;
+using internal::remote::Transfer;
 using Json = nlohmann::json;
 
-constexpr std::string_view kRemoteManifestKey = "MANIFEST";
 // Beside the local copy: name -> hash of the files known to equal the
 // remote's, so a cache survives a restart without hashing everything again.
 constexpr std::string_view kSidecarName = "REMOTE";
@@ -60,71 +66,6 @@ Result<std::string> FileHash(const std::string& path) {
   const std::string_view data = file->data();
   return Hex(internal::Checksum64(data.data(), data.size()));
 }
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// The MANIFEST object: the index directory's manifest, the content hash of
-// each file it names, and the last event ids applied.
-struct RemoteManifest {
-  Manifest manifest;
-  std::map<std::string, std::string> files;  // Name -> hash.
-  std::deque<std::string> events;
-
-  std::string Serialize() const {
-    Json j = {{"format", "libsearch-remote"},
-              {"version", 1},
-              {"manifest", manifest.Serialize()},
-              {"files", files},
-              {"events", events}};
-    j["checksum"] = Hex(internal::Checksum64(j.dump().data(), j.dump().size()));
-    return j.dump();
-  }
-
-  static Result<RemoteManifest> Parse(std::string_view text, const std::string& url) {
-    Json j;
-    LIBSEARCH_RETURN_IF_ERROR(internal::ParseJson(text, url, 8, &j).WithContext(url));
-    const auto damaged = [&](const std::string& why) {
-      return Status::Corruption(url + ": " + why + " (the remote manifest is damaged)");
-    };
-    if (!j.is_object() || !j.contains("checksum") || !j["checksum"].is_string()) {
-      return damaged("not a libsearch remote manifest");
-    }
-    const std::string checksum = j["checksum"].get<std::string>();
-    j.erase("checksum");
-    const std::string body = j.dump();
-    if (Hex(internal::Checksum64(body.data(), body.size())) != checksum) {
-      return damaged("checksum mismatch");
-    }
-    if (j.value("format", "") != "libsearch-remote") return damaged("wrong format");
-    if (!j["version"].is_number_integer() || j["version"].get<int64_t>() != 1) {
-      return Status::Corruption(url + ": remote manifest version " + j["version"].dump() +
-                                " is not one this libsearch reads (1)");
-    }
-    if (!j["manifest"].is_string() || !j["files"].is_object() || !j["events"].is_array()) {
-      return damaged("missing keys");
-    }
-    RemoteManifest out;
-    LIBSEARCH_ASSIGN_OR_RETURN(out.manifest,
-                               Manifest::Parse(j["manifest"].get<std::string>(), url));
-    for (const auto& [name, hash] : j["files"].items()) {
-      if (!hash.is_string() || !internal::IsIndexDirFile(name) ||
-          name.find('/') != std::string::npos) {
-        return damaged("bad file entry '" + name + "'");
-      }
-      out.files[name] = hash.get<std::string>();
-    }
-    for (const std::string& f : out.manifest.Files()) {
-      if (out.files.count(f) == 0) return damaged("no hash for " + f);
-    }
-    for (const auto& e : j["events"]) {
-      if (!e.is_string()) return damaged("bad event id");
-      out.events.push_back(e.get<std::string>());
-    }
-    return out;
-  }
-};
 
 std::map<std::string, std::string> ReadSidecar(const std::string& dir) {
   std::string text;
@@ -172,10 +113,61 @@ std::string ChangeLogKey() {
   return buf;
 }
 
-struct Transfer {
-  uint64_t files = 0;
-  uint64_t bytes = 0;
-};
+}  // namespace
+
+namespace internal::remote {
+
+std::string RemoteManifest::Serialize() const {
+  Json j = {{"format", "libsearch-remote"},
+            {"version", 1},
+            {"manifest", manifest.Serialize()},
+            {"files", files},
+            {"events", events}};
+  j["checksum"] = Hex(internal::Checksum64(j.dump().data(), j.dump().size()));
+  return j.dump();
+}
+
+Result<RemoteManifest> RemoteManifest::Parse(std::string_view text, const std::string& url) {
+  Json j;
+  LIBSEARCH_RETURN_IF_ERROR(internal::ParseJson(text, url, 8, &j).WithContext(url));
+  const auto damaged = [&](const std::string& why) {
+    return Status::Corruption(url + ": " + why + " (the remote manifest is damaged)");
+  };
+  if (!j.is_object() || !j.contains("checksum") || !j["checksum"].is_string()) {
+    return damaged("not a libsearch remote manifest");
+  }
+  const std::string checksum = j["checksum"].get<std::string>();
+  j.erase("checksum");
+  const std::string body = j.dump();
+  if (Hex(internal::Checksum64(body.data(), body.size())) != checksum) {
+    return damaged("checksum mismatch");
+  }
+  if (j.value("format", "") != "libsearch-remote") return damaged("wrong format");
+  if (!j["version"].is_number_integer() || j["version"].get<int64_t>() != 1) {
+    return Status::Corruption(url + ": remote manifest version " + j["version"].dump() +
+                              " is not one this libsearch reads (1)");
+  }
+  if (!j["manifest"].is_string() || !j["files"].is_object() || !j["events"].is_array()) {
+    return damaged("missing keys");
+  }
+  RemoteManifest out;
+  LIBSEARCH_ASSIGN_OR_RETURN(out.manifest, Manifest::Parse(j["manifest"].get<std::string>(), url));
+  for (const auto& [name, hash] : j["files"].items()) {
+    if (!hash.is_string() || !internal::IsIndexDirFile(name) ||
+        name.find('/') != std::string::npos) {
+      return damaged("bad file entry '" + name + "'");
+    }
+    out.files[name] = hash.get<std::string>();
+  }
+  for (const std::string& f : out.manifest.Files()) {
+    if (out.files.count(f) == 0) return damaged("no hash for " + f);
+  }
+  for (const auto& e : j["events"]) {
+    if (!e.is_string()) return damaged("bad event id");
+    out.events.push_back(e.get<std::string>());
+  }
+  return out;
+}
 
 // Finishes a download into `tmp` whose outcome is `got`: renames it to
 // `path` and counts it in `transfer`, or removes it and returns the error.
@@ -242,97 +234,33 @@ Result<std::pair<RemoteManifest, std::string>> ReadRemote(ObjectStore& store) {
   return std::make_pair(std::move(remote), std::move(got.etag));
 }
 
-// What both replicas share: the snapshot, one refresh at a time, the
-// bookkeeping. A subclass says how to find a newer commit (Check).
-class ReplicaBase : public IndexReplica {
- public:
-  explicit ReplicaBase(ReplicaOptions options) : options_(std::move(options)) {}
+std::string JoinUrl(const std::string& url, const std::string& rel) {
+  std::string out = url;
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out + "/" + rel;
+}
 
-  std::shared_ptr<const Index> index() const override {
-    std::lock_guard lock(mu_);
-    return index_;
+// Uploads index directory `dir` as the remote index of `store`: the files
+// it lacks (content-addressed), then MANIFEST, replaced.
+Status UploadDirectory(ObjectStore& store, const std::string& dir, uint64_t* generation) {
+  RemoteManifest next;
+  LIBSEARCH_ASSIGN_OR_RETURN(next.manifest, internal::ReadManifest(dir));
+  for (const std::string& name : next.manifest.Files()) {
+    LIBSEARCH_ASSIGN_OR_RETURN(std::string hash, FileHash(dir + "/" + name));
+    next.files[name] = hash;
+    Status put = store.PutFile(ObjectKey(name, hash), dir + "/" + name, Precondition::kIfAbsent);
+    if (!put.ok() && put.code() != StatusCode::kAborted) return put;  // Aborted: there already.
   }
+  LIBSEARCH_RETURN_IF_ERROR(
+      store.Put(std::string(kRemoteManifestKey), next.Serialize(), Precondition::kNone, "")
+          .status());
+  *generation = next.manifest.generation;
+  return Status::Ok();
+}
 
-  Result<bool> Refresh() override {
-    std::lock_guard refreshing(refresh_mu_);
-    return RefreshLocked();
-  }
+}  // namespace internal::remote
 
-  Result<bool> MaybeRefresh() override {
-    std::unique_lock refreshing(refresh_mu_, std::try_to_lock);
-    if (!refreshing.owns_lock()) return false;  // Another thread is at it.
-    {
-      std::lock_guard lock(mu_);
-      if (NowSeconds() - last_check_ < options_.refresh_seconds) return false;
-    }
-    return RefreshLocked();
-  }
-
-  ReplicaStatus status() const override {
-    std::lock_guard lock(mu_);
-    ReplicaStatus s = status_;
-    s.last_check_age_seconds = NowSeconds() - last_check_;
-    return s;
-  }
-
- protected:
-  // A newer commit, made ready on disk, to be reopened; nullopt if none.
-  struct Newer {
-    uint64_t generation = 0;
-    std::function<void()> commit;  // Records what was swapped in (under mu_).
-  };
-  // Looks for a newer commit and prepares it (downloads); counts transfers
-  // into *t. Called with refresh_mu_ held, never mu_.
-  virtual Result<std::optional<Newer>> Check(Transfer* t) = 0;
-
-  // The first snapshot.
-  void Start(std::unique_ptr<Index> index, uint64_t generation, const Transfer& t) {
-    std::lock_guard lock(mu_);
-    index_ = std::move(index);
-    status_.generation = generation;
-    status_.files_downloaded += t.files;
-    status_.bytes_downloaded += t.bytes;
-    ++status_.checks;
-    last_check_ = NowSeconds();
-  }
-
-  const ReplicaOptions options_;
-
- private:
-  // REQUIRES: refresh_mu_ held.
-  Result<bool> RefreshLocked() {
-    Transfer t;
-    auto changed = [&]() -> Result<bool> {
-      LIBSEARCH_ASSIGN_OR_RETURN(std::optional<Newer> newer, Check(&t));
-      if (!newer) return false;
-      LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> next, index()->Reopen());
-      std::lock_guard lock(mu_);
-      index_ = std::move(next);
-      newer->commit();
-      status_.generation = newer->generation;
-      ++status_.refreshes;
-      return true;
-    }();
-    std::lock_guard lock(mu_);
-    last_check_ = NowSeconds();
-    ++status_.checks;
-    status_.files_downloaded += t.files;
-    status_.bytes_downloaded += t.bytes;
-    if (changed.ok()) {
-      status_.last_error.clear();
-    } else {
-      ++status_.failures;
-      status_.last_error = changed.status().ToString();
-    }
-    return changed;
-  }
-
-  std::mutex refresh_mu_;  // One refresh at a time; held across the download.
-  mutable std::mutex mu_;  // Guards what follows; never held across I/O.
-  std::shared_ptr<const Index> index_;
-  ReplicaStatus status_;
-  double last_check_ = 0;
-};
+namespace {
 
 // An index in an object store, mirrored into options.cache_dir.
 class ReplicaImpl final : public ReplicaBase {
@@ -414,174 +342,6 @@ class LocalReplicaImpl final : public ReplicaBase {
   const std::string path_;
   std::string identity_;  // Only Check and Init touch it.
 };
-
-std::string JoinUrl(const std::string& url, const std::string& rel) {
-  std::string out = url;
-  while (!out.empty() && out.back() == '/') out.pop_back();
-  return out + "/" + rel;
-}
-
-// Downloads object `key` of `store` into `path` (through a temporary name)
-// unless the file is there: statistics extracts are named by their
-// source's checksum, so a file of that name is that extract.
-Status FetchImmutable(ObjectStore& store, const std::string& key, const std::string& path,
-                      Transfer* transfer) {
-  if (::access(path.c_str(), R_OK) == 0) return Status::Ok();
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (ec) return Status::IOError("cannot create the directory of " + path + ": " + ec.message());
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  return InstallDownload(store.GetToFile(key, tmp), tmp, path, transfer);
-}
-
-// A sharded index in an object store (docs/format.md, "Sharded indexes in
-// object storage"), mirrored into options.cache_dir as a local sharded
-// directory: the map, the served shards (each a remote index, synced as
-// ReplicaImpl syncs one) and, for a shard served alone, the statistics.
-class ShardedReplicaImpl final : public ReplicaBase {
- public:
-  ShardedReplicaImpl(std::string url, std::unique_ptr<ObjectStore> store, ReplicaOptions options)
-      : ReplicaBase(std::move(options)), url_(std::move(url)), store_(std::move(store)) {}
-
-  // NotFound if the URL holds no shard map.
-  Status Init() {
-    Transfer t;
-    uint64_t generation = 0;
-    // A map whose shards are not all uploaded yet (or already replaced):
-    // read it again, for up to about 2 s, as a local sharded index does.
-    constexpr int kAttempts = 40;
-    for (int attempt = 1;; ++attempt) {
-      LIBSEARCH_ASSIGN_OR_RETURN(internal::GetResult got,
-                                 store_->Get(std::string(internal::kShardMapName), ""));
-      Status synced = Sync(got.body, &t, &generation);
-      if (synced.ok()) {
-        etag_ = got.etag;
-        break;
-      }
-      if (synced.code() != StatusCode::kAborted || attempt == kAttempts) return synced;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    LIBSEARCH_ASSIGN_OR_RETURN(std::unique_ptr<Index> index,
-                               Index::Open(options_.cache_dir, options_.open));
-    Start(std::move(index), generation, t);
-    return Status::Ok();
-  }
-
- private:
-  Result<std::optional<Newer>> Check(Transfer* t) override {
-    LIBSEARCH_ASSIGN_OR_RETURN(internal::GetResult got,
-                               store_->Get(std::string(internal::kShardMapName), etag_));
-    if (got.not_modified) return std::optional<Newer>();
-    uint64_t generation = 0;
-    LIBSEARCH_RETURN_IF_ERROR(Sync(got.body, t, &generation));
-    return std::optional<Newer>(
-        Newer{generation, [this, etag = std::move(got.etag)] { etag_ = etag; }});
-  }
-
-  // Makes the cache the sharded directory of map `text`; the map last.
-  Status Sync(const std::string& text, Transfer* t, uint64_t* generation) {
-    const std::string& cache = options_.cache_dir;
-    LIBSEARCH_ASSIGN_OR_RETURN(internal::ShardMap map,
-                               internal::ShardMap::Parse(text, store_->Url("SHARDS")));
-    std::vector<bool> serve(map.shards.size(), options_.open.shards.empty());
-    for (const uint32_t s : options_.open.shards) {
-      if (s >= map.shards.size()) {
-        return Status::InvalidArgument("OpenOptions::shards: " + url_ + " has " +
-                                       std::to_string(map.shards.size()) + " shards");
-      }
-      serve[s] = true;
-    }
-    bool whole = true;
-    for (size_t i = 0; i < map.shards.size(); ++i) {
-      whole = whole && serve[i];
-      if (!serve[i]) continue;
-      const internal::ShardEntry& e = map.shards[i];
-      LIBSEARCH_ASSIGN_OR_RETURN(auto shard, internal::OpenObjectStore(JoinUrl(url_, e.path)));
-      LIBSEARCH_ASSIGN_OR_RETURN(auto remote, ReadRemote(*shard));
-      if (remote.first.manifest.generation != e.generation) {
-        return Status::Aborted(shard->Url("MANIFEST") + " is at generation " +
-                               std::to_string(remote.first.manifest.generation) +
-                               ", the shard map names " + std::to_string(e.generation) +
-                               " (an upload is under way)");
-      }
-      LIBSEARCH_RETURN_IF_ERROR(SyncDirectory(*shard, cache + "/" + e.path, remote.first, t));
-    }
-    if (!whole) {
-      const std::string list_key = internal::ShardStatsName(map.generation);
-      auto list = store_->Get(list_key, "");
-      if (!list.ok() && list.status().code() == StatusCode::kNotFound) {
-        return Status::NotFound(store_->Url(list_key) +
-                                " does not exist: the sharded index's statistics were not "
-                                "published, so a shard cannot be served alone");
-      }
-      LIBSEARCH_RETURN_IF_ERROR(list.status());
-      LIBSEARCH_ASSIGN_OR_RETURN(internal::ShardStats stats,
-                                 internal::ShardStats::Parse(list->body, store_->Url(list_key)));
-      if (stats.shards.size() != map.shards.size()) {
-        return Status::Corruption(store_->Url(list_key) + " names another number of shards");
-      }
-      std::set<std::string> named;
-      for (size_t i = 0; i < stats.shards.size(); ++i) {
-        if (serve[i]) continue;
-        for (const internal::ShardStatsPart& p : stats.shards[i]) {
-          std::vector<const std::string*> keys = {&p.segment};
-          for (const std::string& tomb : p.tombstones) keys.push_back(&tomb);
-          for (const std::string* key : keys) {
-            LIBSEARCH_RETURN_IF_ERROR(FetchImmutable(*store_, *key, cache + "/" + *key, t));
-            named.insert(*key);
-          }
-        }
-      }
-      LIBSEARCH_RETURN_IF_ERROR(internal::WriteShardStats(cache, stats));
-      RemoveOtherStats(map.generation, named);
-    }
-    LIBSEARCH_RETURN_IF_ERROR(internal::WriteShardMap(cache, map));
-    *generation = map.generation;
-    return Status::Ok();
-  }
-
-  // Removes the cache's extracts and lists that generation `keep` does not
-  // name (an open snapshot keeps the files it maps).
-  void RemoveOtherStats(uint64_t keep, const std::set<std::string>& named) const {
-    namespace fs = std::filesystem;
-    const fs::path root = fs::path(options_.cache_dir) / std::string(internal::kShardStatsDir);
-    const std::string list = internal::ShardStatsPath(options_.cache_dir, keep);
-    std::error_code ec;
-    std::vector<fs::path> gone;
-    for (auto it = fs::recursive_directory_iterator(root, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      const std::string rel = fs::relative(it->path(), options_.cache_dir, ec).string();
-      const std::string name = it->path().filename().string();
-      if (name.rfind("STATS-", 0) == 0 ? it->path().string() != list : named.count(rel) == 0) {
-        gone.push_back(it->path());
-      }
-    }
-    for (const fs::path& p : gone) fs::remove(p, ec);
-  }
-
-  const std::string url_;
-  const std::unique_ptr<ObjectStore> store_;
-  std::string etag_;  // Of the SHARDS object served; only Check and Init touch it.
-};
-
-// Uploads index directory `dir` as the remote index of `store`: the files
-// it lacks (content-addressed), then MANIFEST, replaced.
-Status UploadDirectory(ObjectStore& store, const std::string& dir, uint64_t* generation) {
-  RemoteManifest next;
-  LIBSEARCH_ASSIGN_OR_RETURN(next.manifest, internal::ReadManifest(dir));
-  for (const std::string& name : next.manifest.Files()) {
-    LIBSEARCH_ASSIGN_OR_RETURN(std::string hash, FileHash(dir + "/" + name));
-    next.files[name] = hash;
-    Status put = store.PutFile(ObjectKey(name, hash), dir + "/" + name, Precondition::kIfAbsent);
-    if (!put.ok() && put.code() != StatusCode::kAborted) return put;  // Aborted: there already.
-  }
-  LIBSEARCH_RETURN_IF_ERROR(
-      store.Put(std::string(kRemoteManifestKey), next.Serialize(), Precondition::kNone, "")
-          .status());
-  *generation = next.manifest.generation;
-  return Status::Ok();
-}
 
 class RemoteWriterImpl final : public RemoteWriter {
  public:
@@ -796,10 +556,9 @@ Result<std::unique_ptr<IndexReplica>> IndexReplica::Open(const std::string& url,
   const Status opened = replica->Init();
   if (opened.code() == StatusCode::kNotFound) {
     // No MANIFEST: a sharded index, if there is a shard map.
-    LIBSEARCH_ASSIGN_OR_RETURN(auto root, internal::OpenObjectStore(url));
-    auto sharded = std::make_unique<ShardedReplicaImpl>(url, std::move(root), options);
-    const Status s = sharded->Init();
-    if (s.ok()) return std::unique_ptr<IndexReplica>(std::move(sharded));
+    auto sharded = internal::remote::OpenShardedReplica(url, options);
+    if (sharded.ok()) return std::move(*sharded);
+    const Status& s = sharded.status();
     if (s.code() != StatusCode::kNotFound || s.message().find("/SHARDS") == std::string::npos) {
       return s;
     }
@@ -811,86 +570,6 @@ Result<std::unique_ptr<IndexReplica>> IndexReplica::Open(const std::string& url,
                                    "sharded indexes only");
   }
   return std::unique_ptr<IndexReplica>(std::move(replica));
-}
-
-Result<RemoteShard> UploadShard(const std::string& dir, const std::string& shard_path,
-                                const std::string& url) {
-  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<ShardStatsFiles> files,
-                             WriteShardStatistics(dir, shard_path));
-  LIBSEARCH_ASSIGN_OR_RETURN(auto root, internal::OpenObjectStore(url));
-  LIBSEARCH_ASSIGN_OR_RETURN(auto shard, internal::OpenObjectStore(JoinUrl(url, shard_path)));
-  RemoteShard out;
-  out.path = shard_path;
-  // Statistics first: the map that names the shard needs them.
-  for (const ShardStatsFiles& f : files) {
-    std::vector<const std::string*> rels = {&f.segment};
-    for (const std::string& tomb : f.tombstones) rels.push_back(&tomb);
-    for (const std::string* rel : rels) {
-      Status put = root->PutFile(*rel, dir + "/" + *rel, Precondition::kIfAbsent);
-      if (!put.ok() && put.code() != StatusCode::kAborted) return put;  // Aborted: there already.
-    }
-  }
-  LIBSEARCH_RETURN_IF_ERROR(UploadDirectory(*shard, dir + "/" + shard_path, &out.generation));
-  out.stats = std::move(files);
-  return out;
-}
-
-Status PublishRemoteShardMap(const std::string& url, const Schema& schema,
-                             const std::vector<RemoteShard>& shards) {
-  LIBSEARCH_ASSIGN_OR_RETURN(auto store, internal::OpenObjectStore(url));
-  internal::ShardMap map;
-  map.generation = 1;
-  std::string etag;
-  auto old = store->Get(std::string(internal::kShardMapName), "");
-  if (old.ok()) {
-    LIBSEARCH_ASSIGN_OR_RETURN(internal::ShardMap previous,
-                               internal::ShardMap::Parse(old->body, store->Url("SHARDS")));
-    map.generation = previous.generation + 1;
-    etag = old->etag;
-  } else if (old.status().code() != StatusCode::kNotFound) {
-    return old.status();
-  }
-  map.schema_json = schema.ToJson();
-  internal::ShardStats stats;
-  stats.generation = map.generation;
-  for (const RemoteShard& s : shards) {
-    map.shards.push_back({s.path, s.generation});
-    map.next_seq = std::max(map.next_seq, s.next_seq);
-    stats.shard_generations.push_back(s.generation);
-    std::vector<internal::ShardStatsPart>& parts = stats.shards.emplace_back();
-    for (const ShardStatsFiles& f : s.stats) parts.push_back({f.segment, f.tombstones});
-  }
-  // Parse checks what a reader checks (1 to 4096 relative, distinct paths).
-  LIBSEARCH_RETURN_IF_ERROR(internal::ShardMap::Parse(map.Serialize(), url).status());
-  LIBSEARCH_RETURN_IF_ERROR(store
-                                ->Put(internal::ShardStatsName(map.generation), stats.Serialize(),
-                                      Precondition::kNone, "")
-                                .status());
-  const auto put =
-      store->Put(std::string(internal::kShardMapName), map.Serialize(),
-                 etag.empty() ? Precondition::kIfAbsent : Precondition::kIfMatch, etag);
-  if (!put.ok() && put.status().code() == StatusCode::kAborted) {
-    return Status::Aborted(store->Url("SHARDS") +
-                           " was replaced by another publish meanwhile; publish again");
-  }
-  return put.status();
-}
-
-Status UploadShardedIndex(const std::string& dir, const std::string& url) {
-  LIBSEARCH_ASSIGN_OR_RETURN(internal::ShardMap map, internal::ReadShardMap(dir));
-  LIBSEARCH_ASSIGN_OR_RETURN(Schema schema, Schema::FromJson(map.schema_json));
-  std::vector<RemoteShard> shards;
-  for (const internal::ShardEntry& e : map.shards) {
-    LIBSEARCH_ASSIGN_OR_RETURN(RemoteShard shard, UploadShard(dir, e.path, url));
-    if (shard.generation != e.generation) {
-      return Status::Aborted("shard '" + e.path + "' of '" + dir + "' is at generation " +
-                             std::to_string(shard.generation) + ", its map names " +
-                             std::to_string(e.generation) + ": a commit is under way");
-    }
-    shard.next_seq = map.next_seq;
-    shards.push_back(std::move(shard));
-  }
-  return PublishRemoteShardMap(url, schema, shards);
 }
 
 Result<std::vector<std::string>> ReadChangeLog(const std::string& url, int64_t since_unix_ms,

@@ -4,10 +4,13 @@
 // MergeFacetCounts, ClampPrunedTotal), so the answer is one index's.
 #include <algorithm>
 #include <chrono>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,15 +30,86 @@ struct Round {
   std::vector<Status> failures;  // Non-OK for a missing shard.
 };
 
+// Where the last hit of each recent page ranks (what a locate round would
+// ask its shard), so that the next page needs no locate round. Keyed by the
+// cursor and the request less what never moves a document in the order
+// (the page, facets, what a hit shows, the partial-results option): the
+// position depends on the query, sort and typo options, and a cursor alone
+// may end pages of several queries. Each entry names its shard map
+// generation: a position from another commit is not used.
+class CursorCache {
+ public:
+  struct Entry {
+    ShardPosition at;
+    uint64_t generation = 0;
+  };
+
+  explicit CursorCache(size_t capacity) : capacity_(capacity) {}
+
+  static std::string KeyOf(const SearchRequest& req, const std::string& cursor) {
+    ShardRequest page;
+    page.phase = ShardPhase::kLocate;
+    page.search = req;
+    SearchRequest& r = page.search;
+    r.k = 0;
+    r.offset = 0;
+    r.search_after.clear();
+    r.facets.clear();
+    r.highlight = {};
+    r.include_docs = false;
+    r.retrieve.clear();
+    r.include_ids = true;
+    r.total_hits_threshold = 0;
+    r.suggest = false;
+    r.allow_partial_results = false;
+    return cursor + '\n' + EncodeShardRequest(page);
+  }
+
+  std::optional<Entry> Find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+
+  void Put(std::string key, Entry entry) {
+    if (capacity_ == 0) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(key);
+    if (it != map_.end()) {
+      it->second->second = std::move(entry);
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return;
+    }
+    lru_.emplace_front(key, std::move(entry));
+    map_.emplace(std::move(key), lru_.begin());
+    if (lru_.size() > capacity_) {
+      map_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+  }
+
+  size_t capacity() const { return capacity_; }
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  std::list<std::pair<std::string, Entry>> lru_;  // Most recently used first.
+  std::unordered_map<std::string, std::list<std::pair<std::string, Entry>>::iterator> map_;
+};
+
 class FanOutIndexImpl final : public Index {
  public:
   static Result<std::unique_ptr<Index>> Open(std::shared_ptr<ShardTransport> transport,
-                                             const FanOutOptions& options) {
+                                             const FanOutOptions& options,
+                                             std::shared_ptr<CursorCache> cursors = nullptr) {
     if (transport == nullptr || transport->num_shards() == 0) {
       return Status::InvalidArgument("a fan-out index needs at least one shard");
     }
-    auto index =
-        std::unique_ptr<FanOutIndexImpl>(new FanOutIndexImpl(std::move(transport), options));
+    if (cursors == nullptr) cursors = std::make_shared<CursorCache>(options.cursor_cache_entries);
+    auto index = std::unique_ptr<FanOutIndexImpl>(
+        new FanOutIndexImpl(std::move(transport), options, std::move(cursors)));
     const ShardTransport& shards = *index->transport_;
     ShardRequest info;
     info.phase = ShardPhase::kInfo;
@@ -77,7 +151,8 @@ class FanOutIndexImpl final : public Index {
     // functions one by one): ask again, shortly.
     constexpr int kAttempts = 3;
     for (int attempt = 1;; ++attempt) {
-      Result<SearchResponse> resp = SearchOnce(req, start + options_.shard_timeout);
+      Result<SearchResponse> resp =
+          SearchOnce(req, start + options_.shard_timeout, /*use_cursor_cache=*/true);
       if (resp.ok()) {
         resp->took_us = static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
@@ -90,7 +165,9 @@ class FanOutIndexImpl final : public Index {
     }
   }
 
-  Result<std::unique_ptr<Index>> Reopen() const override { return Open(transport_, options_); }
+  Result<std::unique_ptr<Index>> Reopen() const override {
+    return Open(transport_, options_, cursors_);
+  }
 
   Result<std::string> ExplainQuery(const SearchRequest& req) const override {
     ShardRequest explain;
@@ -141,8 +218,9 @@ class FanOutIndexImpl final : public Index {
   }
 
  private:
-  FanOutIndexImpl(std::shared_ptr<ShardTransport> transport, const FanOutOptions& options)
-      : transport_(std::move(transport)), options_(options) {}
+  FanOutIndexImpl(std::shared_ptr<ShardTransport> transport, const FanOutOptions& options,
+                  std::shared_ptr<CursorCache> cursors)
+      : transport_(std::move(transport)), options_(options), cursors_(std::move(cursors)) {}
 
   static std::string Join(const std::vector<uint32_t>& v) {
     std::string out;
@@ -246,14 +324,27 @@ class FanOutIndexImpl final : public Index {
     return Status::Ok();
   }
 
-  Result<SearchResponse> SearchOnce(const SearchRequest& req, Clock::time_point deadline) const {
+  Result<SearchResponse> SearchOnce(const SearchRequest& req, Clock::time_point deadline,
+                                    bool use_cursor_cache) const {
     const size_t n = transport_->num_shards();
+    const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
+    const bool caching = cursors_->capacity() > 0;
     std::vector<std::optional<MissingShard>> missing(n);
     std::optional<uint64_t> generation;
     ShardRequest search;
     search.phase = ShardPhase::kSearch;
     search.search = req;
-    if (!req.search_after.empty()) {
+    std::optional<CursorCache::Entry> cached;
+    if (!req.search_after.empty() && caching && use_cursor_cache) {
+      cached = cursors_->Find(CursorCache::KeyOf(req, req.search_after));
+    }
+    if (cached) {
+      // This coordinator ended a page with that cursor: its position is
+      // known (the tier as Locate gives it: none unless tiered).
+      search.after = cached->at;
+      if (!tiered) search.after->tier = 0;
+      search.search.search_after.clear();
+    } else if (!req.search_after.empty()) {
       // The shard holding the cursor's document says where it ranks.
       ShardRequest locate;
       locate.phase = ShardPhase::kLocate;
@@ -284,9 +375,12 @@ class FanOutIndexImpl final : public Index {
     LIBSEARCH_ASSIGN_OR_RETURN(Round round,
                                Exchange(std::vector<ShardRequest>(n, search), deadline));
     LIBSEARCH_RETURN_IF_ERROR(Collect(round, &missing, &generation));
+    if (cached && generation && *generation != cached->generation) {
+      // A commit since: the document may rank elsewhere now, or be gone.
+      return SearchOnce(req, deadline, /*use_cursor_cache=*/false);
+    }
 
     // The merge: as ShardedIndexImpl::SearchUnchecked merges its parts.
-    const bool tiered = IndexImpl::TypoTiered(req) && req.offset + req.k > 0;
     SearchResponse resp;
     std::vector<ShardHit*> hits;
     std::vector<std::vector<FacetResult>> facets;
@@ -315,6 +409,11 @@ class FanOutIndexImpl final : public Index {
     }
     if (!resp.hits.empty()) {
       resp.next_cursor = HitOrder::Cursor(resp.hits.back().doc, resp.hits.back().score);
+      if (caching && generation) {
+        const ShardHit& last = *hits[end - 1];
+        cursors_->Put(CursorCache::KeyOf(req, resp.next_cursor),
+                      {{last.seq, last.score, last.tier, last.keys}, *generation});
+      }
     }
     const bool complete =
         std::none_of(missing.begin(), missing.end(), [](const auto& m) { return m.has_value(); });
@@ -357,6 +456,7 @@ class FanOutIndexImpl final : public Index {
 
   std::shared_ptr<ShardTransport> transport_;
   FanOutOptions options_;
+  std::shared_ptr<CursorCache> cursors_;  // Shared with Reopen()'s index.
   std::string schema_json_;
   Schema schema_;
   uint64_t num_docs_ = 0;

@@ -95,6 +95,45 @@ def build_shard(output: str, schema_json: str, options: Dict[str, Any], index: i
             shutil.rmtree(local, ignore_errors=True)
 
 
+def build(spark: Any, schema_file: str, input: str, num_shards: int, output: str, *,
+          parquet: bool = False, skip_bad: bool = False) -> List[Dict[str, Any]]:
+    """Builds the sharded index of `input` at `output` in the given
+    SparkSession (what main() does after starting one; a test builds
+    several shard counts in one session). Returns each shard's
+    ``{"shard", "docs", "skipped"}`` in shard order."""
+    sc = spark.sparkContext
+    if __name__ != "__main__" and not getattr(sc, "_libsearch_build_shards", False):
+        # Imported (a notebook, a test): the tasks' functions are this
+        # module's, which the executors import by name.
+        sc.addPyFile(os.path.abspath(__file__))
+        sc._libsearch_build_shards = True
+    schema = libsearch.Schema.from_file(schema_file)
+    schema_json = schema.to_json()
+    output = output if is_url(output) else os.path.abspath(output)
+    if not is_url(output):
+        os.makedirs(output, exist_ok=False)
+    lines: Any  # An RDD of JSON texts, one per document.
+    if parquet:
+        lines = spark.read.parquet(input).toJSON()
+    else:
+        lines = sc.textFile(input).filter(lambda s: s.strip() != "")
+    n = num_shards
+    options = {"skip_bad": skip_bad}
+    results = (
+        lines.zipWithIndex()  # Input order: partitions in order, lines in order.
+        .map(lambda item: route(schema_json, n, item))
+        .partitionBy(n, lambda shard: shard)
+        .mapPartitionsWithIndex(lambda i, rows: build_shard(output, schema_json, options, i, rows))
+        .collect()
+    )
+    results.sort(key=lambda r: r["shard"])
+    if is_url(output):
+        libsearch.publish_remote_shard_map(output, schema, [r.pop("uploaded") for r in results])
+    else:
+        libsearch.publish_shard_map(output, schema, [shard_name(i) for i in range(n)])
+    return results
+
+
 def main(argv: List[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--schema", required=True, help="schema JSON file")
@@ -114,34 +153,12 @@ def main(argv: List[str] | None = None) -> None:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
     try:
-        schema = libsearch.Schema.from_file(args.schema)
-        schema_json = schema.to_json()
-        output = args.output if is_url(args.output) else os.path.abspath(args.output)
-        if not is_url(output):
-            os.makedirs(output, exist_ok=False)
-        lines: Any  # An RDD of JSON texts, one per document.
-        if args.parquet:
-            lines = spark.read.parquet(args.input).toJSON()
-        else:
-            lines = spark.sparkContext.textFile(args.input).filter(lambda s: s.strip() != "")
-        n = args.shards
-        options = {"skip_bad": args.skip_bad}
-        results = (
-            lines.zipWithIndex()  # Input order: partitions in order, lines in order.
-            .map(lambda item: route(schema_json, n, item))
-            .partitionBy(n, lambda shard: shard)
-            .mapPartitionsWithIndex(lambda i, rows: build_shard(output, schema_json, options, i, rows))
-            .collect()
-        )
-        if is_url(output):
-            uploaded = [r["uploaded"] for r in sorted(results, key=lambda r: r["shard"])]
-            libsearch.publish_remote_shard_map(output, schema, uploaded)
-        else:
-            libsearch.publish_shard_map(output, schema, [shard_name(i) for i in range(n)])
+        results = build(spark, args.schema, args.input, args.shards, args.output,
+                        parquet=args.parquet, skip_bad=args.skip_bad)
         docs = sum(r["docs"] for r in results)
         skipped = sum(r["skipped"] for r in results)
-        print(f"indexed {docs} docs ({skipped} bad lines skipped) into {n} shards at {args.output}")
-        print("  docs per shard: " + " ".join(str(r["docs"]) for r in sorted(results, key=lambda r: r["shard"])))
+        print(f"indexed {docs} docs ({skipped} bad lines skipped) into {args.shards} shards at {args.output}")
+        print("  docs per shard: " + " ".join(str(r["docs"]) for r in results))
     finally:
         spark.stop()
 

@@ -43,8 +43,10 @@ from ._errors import (
     LibsearchError,
     NotFound,
     ResourceExhausted,
+    Unavailable,
     Unimplemented,
 )
+from ._fan_out import FanOutIndex, handle_shard_request, is_shard_request
 from ._index import Index
 from ._info import FieldInfo, IndexInfo, SectionInfo, SegmentInfo
 from ._remote import (
@@ -96,6 +98,9 @@ __all__ = [
     "upload_shard",
     "publish_remote_shard_map",
     "upload_sharded_index",
+    "FanOutIndex",
+    "handle_shard_request",
+    "is_shard_request",
     "IndexReplica",
     "RemoteWriter",
     "handle_update_lambda_event",
@@ -121,6 +126,7 @@ __all__ = [
     "ResourceExhausted",
     "InternalError",
     "Conflict",
+    "Unavailable",
 ]
 
 #: The library version, the same as the C++ ``libsearch::Version()``.

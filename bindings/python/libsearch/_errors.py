@@ -77,6 +77,13 @@ class Conflict(LibsearchError):
     code = "Aborted"
 
 
+class Unavailable(LibsearchError, ConnectionError):
+    """A shard of a :class:`FanOutIndex` search failed or missed its deadline
+    (the message names it and why)."""
+
+    code = "Unavailable"
+
+
 # Indexed by the numeric value of libsearch::StatusCode (0 is OK). The
 # extension module reads this tuple once, at import.
 BY_CODE: Tuple[Optional[Type[LibsearchError]], ...] = (
@@ -89,6 +96,7 @@ BY_CODE: Tuple[Optional[Type[LibsearchError]], ...] = (
     ResourceExhausted,
     InternalError,
     Conflict,
+    Unavailable,
 )
 
 # Shown as libsearch.InvalidArgument etc. in tracebacks and reprs.

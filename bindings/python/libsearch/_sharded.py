@@ -166,10 +166,15 @@ class ShardedIndex(Index):
         bm25_k1: float = float_default("bm25_k1"),
         bm25_b: float = float_default("bm25_b"),
         filter_cache_bytes: int = DEFAULTS["filter_cache_bytes"],
+        shards: Sequence[int] = (),
     ) -> None:
         """Opens the sharded index at ``path``. ``threads``: threads a search
         runs the shards on, the caller's included (0: one per core; 1: the
-        calling thread only). Other options as :meth:`Index.open`.
+        calling thread only). ``shards``: open only these (a shard function
+        behind a :class:`FanOutIndex`, which answers shard requests with
+        :func:`handle_shard_request` and refuses plain searches); the
+        others' statistics come from the published extracts. Other options
+        as :meth:`Index.open`.
 
         Raises :class:`Conflict` if a commit is under way past about 2 s.
         """
@@ -177,7 +182,7 @@ class ShardedIndex(Index):
             raise InvalidArgument("filter_cache_bytes and threads must be >= 0")
         self._path = os.fspath(path)
         self._core = _core.Index.open_sharded(
-            self._path, checksums, bm25_k1, bm25_b, filter_cache_bytes, threads)
+            self._path, checksums, bm25_k1, bm25_b, filter_cache_bytes, threads, list(shards))
 
 
 __all__: List[str] = ["ShardedWriter", "ShardedIndex", "shard_of", "shard_schema", "publish_shard_map",

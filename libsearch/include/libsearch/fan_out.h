@@ -13,9 +13,12 @@
 // shard function reads along with its shard, so a search needs no
 // statistics round trip: a shard scores with the numbers of the whole index.
 //
-// Rounds: one per search. A next page (search_after) takes one more first,
-// to the shard that holds the cursor's document (where it ranks); a "did
-// you mean" suggestion one more after, a count of the suggested query.
+// Rounds: one per search. A next page (search_after) is one round too when
+// the coordinator gave out its cursor itself, recently: it keeps where the
+// last hit of each page ranks (FanOutOptions::cursor_cache_entries);
+// otherwise it takes one more round first, to the shard that holds the
+// cursor's document (where it ranks). A "did you mean" suggestion takes
+// one more after, a count of the suggested query.
 //
 // Partial results: a shard that fails, or has not answered within
 // FanOutOptions::shard_timeout, fails the search with Unavailable (HTTP 503
@@ -96,6 +99,13 @@ struct FanOutOptions {
   // A shard that has not answered this long after a search (or one of its
   // rounds) started is missing. Default 10 s.
   std::chrono::milliseconds shard_timeout{10000};
+  // Next pages: how many pages' last-hit positions (where the cursor's
+  // document ranks: sort values, typo tier), keyed by cursor and request,
+  // the coordinator keeps (least recently used out; about 1 KB each). A
+  // next page whose cursor is there takes one round instead of two; one
+  // that is not (another coordinator's cursor, evicted, or the shards at
+  // another commit) takes two, with the same answer. 0: always two.
+  size_t cursor_cache_entries = 1024;
 };
 
 // The coordinator.
@@ -107,7 +117,8 @@ class LIBSEARCH_EXPORT FanOutIndex {
   // StoredDocument(doc) asks every shard for the document with sequence
   // number `doc` (Hit::doc); ExplainQuery asks a shard; Info() describes the
   // shards that answered Open (num_docs, generation, schema fields); Verify()
-  // is Unimplemented (verify each shard's index where it is).
+  // is Unimplemented (verify each shard's index where it is). Reopen()'s
+  // index shares the cursor cache (its entries name their commit).
   static Result<std::unique_ptr<Index>> Open(std::shared_ptr<ShardTransport> transport,
                                              const FanOutOptions& options = {});
   // Open(HttpShardTransport(urls), options), the URLs given as one string,
