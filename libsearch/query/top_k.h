@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "util/doc_set.h"
+
 namespace libsearch::internal {
 
 struct ScoredDoc {
@@ -21,13 +23,20 @@ inline bool RanksBefore(const ScoredDoc& a, const ScoredDoc& b) {
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  // Docs that never enter (a segment's deleted docs); null: none. Checked
+  // only for a doc that would enter, so every collection path (block-max
+  // AND, MaxScore) runs as on an index without them, its threshold that of
+  // the live docs. Counts are the caller's to correct.
+  void set_excluded(const DocSet* excluded) { excluded_ = excluded; }
   void Push(float score, uint32_t doc) {
     if (k_ == 0) return;
     const ScoredDoc d{score, doc};
     if (heap_.size() < k_) {
+      if (Excluded(doc)) return;
       heap_.push_back(d);
       std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
     } else if (RanksBefore(d, heap_.front())) {
+      if (Excluded(doc)) return;
       ReplaceWorst(d);
     }
   }
@@ -60,7 +69,9 @@ class TopK {
     }
     heap_[i] = d;
   }
+  bool Excluded(uint32_t doc) const { return excluded_ != nullptr && excluded_->Contains(doc); }
   size_t k_;
+  const DocSet* excluded_ = nullptr;
   std::vector<ScoredDoc> heap_;  // Heap ordered so front() is the worst kept.
 };
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "query/scorers/constant_score.h"
 #include "search/index_impl.h"
 #include "search/sort_collector.h"
 #include "search/typo_tiers.h"
@@ -43,19 +44,64 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
   TopK top(keep);
+  // A segment's deleted docs are dropped by the collector, not by a clause
+  // of the query: a conjunction stays one (block-max AND), a union MaxScore.
+  // The collectors count them; they are taken off the count below.
+  const DocSet* deleted = hooks_.deleted.get();
+  top.set_excluded(deleted);
+  const uint64_t num_deleted = deleted != nullptr ? deleted->cardinality() : 0;
   resp->total = 0;
   resp->total_exact = true;
   if (top.k() == 0) {  // COUNT: never score.
-    resp->total = CountMatches(scorer.get(), reader_->num_docs());
+    const uint64_t n = CountMatches(scorer.get(), reader_->num_docs());
+    uint64_t gone = 0;
+    if (num_deleted > 0) LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+    resp->total = n - gone;
   } else {
-    // Exhaustive while counting, then block-max pruning from where it stopped.
-    const uint64_t n = CollectTop(scorer.get(), &top, req.total_hits_threshold);
-    resp->total = std::min(n, req.total_hits_threshold);
-    resp->total_exact = n <= req.total_hits_threshold;
+    // Exhaustive while counting, then block-max pruning from where it
+    // stopped. Counting num_deleted more: past that, more than the
+    // threshold of live docs match whatever was deleted.
+    const uint64_t threshold = req.total_hits_threshold;
+    const uint64_t count_up_to =
+        threshold > UINT64_MAX - num_deleted ? UINT64_MAX : threshold + num_deleted;
+    const uint64_t n = CollectTop(scorer.get(), &top, count_up_to);
+    uint64_t gone = 0;
+    if (n <= count_up_to && num_deleted > 0) {
+      LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+    }
+    const uint64_t live = n > count_up_to ? threshold + 1 : n - gone;
+    resp->total = std::min(live, threshold);
+    resp->total_exact = live <= threshold;
   }
   if (ctx.corrupt()) return CorruptPostings();
   *best = top.Take();
   *matched = ctx.matched_terms();
+  return Status::Ok();
+}
+
+// The segment's deleted docs leapfrogged with the query's matches (both
+// usually few where this runs: a count below the threshold).
+Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
+  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_collect_terms(false);
+  ctx.set_visit_all(true);
+  std::unique_ptr<Scorer> q = CreateScorer(query, &ctx);
+  DocSetScorer del(hooks_.deleted);
+  uint64_t n = 0;
+  uint32_t a = del.doc(), b = q->doc();
+  while (a != kNoMoreDocs && b != kNoMoreDocs) {
+    if (a < b) {
+      a = del.Advance(b);
+    } else if (b < a) {
+      b = q->Advance(a);
+    } else {
+      ++n;
+      a = del.Next();
+    }
+  }
+  if (ctx.corrupt()) return CorruptPostings();
+  *count = n;
   return Status::Ok();
 }
 
@@ -103,6 +149,7 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
   for (size_t i = 0; i < counters.size(); ++i) {
     if (plan.lift[i] < 0) continue;
     LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, plan.lift[i]));
+    lifted = ExcludeDeleted(std::move(lifted));
     ScorerContext lctx(reader_.get(), options_.bm25, hooks_.stats);
     lctx.set_visit_all(true);
     auto s = CreateScorer(*lifted, &lctx);

@@ -121,7 +121,16 @@ class IndexImpl : public Index {
   // for the hits it keeps, the fetch and highlight stages.
   Status Validate(const SearchRequest& req) const;  // validate.cc
   // With `cursor`, hits rank after it (req.search_after must be empty).
-  Result<Collected> Collect(const SearchRequest& req, const ForeignCursor* cursor = nullptr) const;
+  // `words`: req's query as ParseWords gave it (for any segment of this
+  // one's directory, which share analysers), or null to parse it here.
+  Result<Collected> Collect(const SearchRequest& req, const ForeignCursor* cursor = nullptr,
+                            const Query* words = nullptr) const;
+  // plan.cc: the request's query alone, without filters: the part of the
+  // parse every segment shares.
+  Result<std::unique_ptr<Query>> ParseWords(const SearchRequest& req) const;
+  // False if `words` (ParseWords) matches no doc of this segment: then its
+  // search finds nothing and need not run (query/may_match.h).
+  bool MayMatch(const Query& words) const;
   Status Finish(const SearchRequest& req, const MatchedTerms& matched, SearchResponse* resp) const;
   // suggest.cc: "did you mean": the query with its unlikely words replaced
   // by far likelier words of the index, or "" (none, or the query already
@@ -155,10 +164,21 @@ class IndexImpl : public Index {
   Result<SearchResponse> SearchUnchecked(const SearchRequest& req) const;
   // The stages, in the order Search runs them (Validate above).
   // plan.cc
-  Result<SearchPlan> Plan(const SearchRequest& req, const ForeignCursor* cursor) const;
+  Result<SearchPlan> Plan(const SearchRequest& req, const ForeignCursor* cursor,
+                          const Query* words = nullptr) const;
   // The query and its filters as one tree. Filters that only use field
   // `lift_field` are left out (a disjunctive facet's view); -1 keeps all.
-  Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1) const;
+  // A segment's deleted docs are not excluded: RunTopK's collector drops
+  // them, other paths add ExcludeDeleted.
+  // `words`: the query as ParseWords gave it (copied), or null to parse it.
+  Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1,
+                                       const Query* words = nullptr) const;
+  // The ids of the fields req.fields names (checked); empty if none.
+  Result<std::vector<uint32_t>> SearchFields(const SearchRequest& req) const;
+  // The parse options of req's query; `fields` (SearchFields) must outlive
+  // them: they point into it.
+  ParseOptions MakeParseOptions(const SearchRequest& req,
+                                const std::vector<uint32_t>* fields) const;
   // `query` AND NOT the segment's deleted docs (query itself if none).
   std::unique_ptr<Query> ExcludeDeleted(std::unique_ptr<Query> query) const;
 
@@ -169,6 +189,9 @@ class IndexImpl : public Index {
   // request gives the count threshold and whether terms are wanted).
   Status RunTopK(const Query& query, const SearchRequest& req, size_t keep, SearchResponse* resp,
                  std::vector<ScoredDoc>* best, MatchedTerms* matched) const;
+  // How many of the segment's deleted docs `query` matches (RunTopK takes
+  // them off the collectors' count).
+  Status DeletedMatches(const Query& query, uint64_t* count) const;
   Status CorruptPostings() const;
 
   // typo_tiers.cc

@@ -354,15 +354,24 @@ Result<SearchResponse> SegmentedIndex::SearchUnchecked(const SearchRequest& req)
   LIBSEARCH_ASSIGN_OR_RETURN(std::optional<ForeignCursor> cursor,
                              ParseCursor(req, &cursor_segment));
   const int64_t cursor_doc = cursor ? cursor->doc : 0;
+  // The query is parsed once (segments share analysers) and copied into
+  // each segment's plan; a segment that lacks a required word is skipped.
+  LIBSEARCH_ASSIGN_OR_RETURN(const std::unique_ptr<Query> words,
+                             segments_[0].impl->ParseWords(sub));
   for (size_t s = 0; s < segments_.size(); ++s) {
     const Segment& seg = segments_[s];
+    // Facets list every value of every segment (KeepAllValues): those run.
+    if (req.facets.empty() && !seg.impl->MayMatch(*words)) {
+      facets.emplace_back();
+      continue;
+    }
     if (cursor) {  // Ties fall by doc: a segment before the cursor's ranks before it.
       cursor->doc = s < cursor_segment   ? seg.impl->reader().num_docs()
                     : s > cursor_segment ? -1
                                          : cursor_doc;
     }
     LIBSEARCH_ASSIGN_OR_RETURN(Collected found,
-                               seg.impl->Collect(sub, cursor ? &*cursor : nullptr));
+                               seg.impl->Collect(sub, cursor ? &*cursor : nullptr, words.get()));
     resp.total += found.resp.total;
     resp.total_exact = resp.total_exact && found.resp.total_exact;
     facets.push_back(std::move(found.resp.facets));
