@@ -23,23 +23,27 @@ inline bool RanksBefore(const ScoredDoc& a, const ScoredDoc& b) {
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
-  // Docs that never enter (a segment's deleted docs); null: none. Checked
-  // only for a doc that would enter, so every collection path (block-max
-  // AND, MaxScore) runs as on an index without them, its threshold that of
-  // the live docs. Counts are the caller's to correct.
-  void set_excluded(const DocSet* excluded) { excluded_ = excluded; }
+  // Docs that never enter (a segment's deleted docs); null: none. So every
+  // collection path (block-max AND, MaxScore) runs as on an index without
+  // them, its threshold that of the live docs. num_excluded() counts the
+  // pushes of such docs: where every counted doc is pushed
+  // (CollectTopPushesCounted), the count of live matches.
+  void set_excluded(const DocBits* excluded) { excluded_ = excluded; }
   void Push(float score, uint32_t doc) {
     if (k_ == 0) return;
+    if (excluded_ != nullptr && excluded_->Contains(doc)) {
+      ++num_excluded_;
+      return;
+    }
     const ScoredDoc d{score, doc};
     if (heap_.size() < k_) {
-      if (Excluded(doc)) return;
       heap_.push_back(d);
       std::push_heap(heap_.begin(), heap_.end(), RanksBefore);
     } else if (RanksBefore(d, heap_.front())) {
-      if (Excluded(doc)) return;
       ReplaceWorst(d);
     }
   }
+  uint64_t num_excluded() const { return num_excluded_; }
   bool full() const { return k_ > 0 && heap_.size() == k_; }
   // The score a new doc must beat when full(). New docs arrive in increasing
   // doc id order, so a tie with the worst kept doc never enters.
@@ -69,9 +73,9 @@ class TopK {
     }
     heap_[i] = d;
   }
-  bool Excluded(uint32_t doc) const { return excluded_ != nullptr && excluded_->Contains(doc); }
   size_t k_;
-  const DocSet* excluded_ = nullptr;
+  const DocBits* excluded_ = nullptr;
+  uint64_t num_excluded_ = 0;
   std::vector<ScoredDoc> heap_;  // Heap ordered so front() is the worst kept.
 };
 

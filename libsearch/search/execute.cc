@@ -47,9 +47,9 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
   // A segment's deleted docs are dropped by the collector, not by a clause
   // of the query: a conjunction stays one (block-max AND), a union MaxScore.
   // The collectors count them; they are taken off the count below.
-  const DocSet* deleted = hooks_.deleted.get();
-  top.set_excluded(deleted);
-  const uint64_t num_deleted = deleted != nullptr ? deleted->cardinality() : 0;
+  top.set_excluded(deleted_bits_.get());
+  const uint64_t num_deleted = hooks_.deleted != nullptr ? hooks_.deleted->cardinality() : 0;
+  const bool pushes_counted = CollectTopPushesCounted(*scorer);
   resp->total = 0;
   resp->total_exact = true;
   if (top.k() == 0) {  // COUNT: never score.
@@ -67,7 +67,11 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
     const uint64_t n = CollectTop(scorer.get(), &top, count_up_to);
     uint64_t gone = 0;
     if (n <= count_up_to && num_deleted > 0) {
-      LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+      if (pushes_counted) {
+        gone = top.num_excluded();
+      } else {
+        LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+      }
     }
     const uint64_t live = n > count_up_to ? threshold + 1 : n - gone;
     resp->total = std::min(live, threshold);

@@ -86,12 +86,15 @@ class IndexImpl : public Index {
   IndexImpl& operator=(const IndexImpl&) = delete;
   IndexImpl(std::unique_ptr<IndexReader> reader, const OpenOptions& options);
   // Makes this a segment (SegmentedIndex). REQUIRES: before any search.
-  void SetSegmentHooks(SegmentHooks hooks) { hooks_ = std::move(hooks); }
+  void SetSegmentHooks(SegmentHooks hooks) {
+    if (hooks.deleted != hooks_.deleted) deleted_bits_ = BitsOf(hooks.deleted.get());
+    hooks_ = std::move(hooks);
+  }
   // The same file as a segment of another snapshot: shares this one's
   // mapping, analysers, filter and typo caches (cheap: no file is read).
   std::unique_ptr<IndexImpl> Share(SegmentHooks hooks) const {
     auto copy = std::unique_ptr<IndexImpl>(new IndexImpl(*this));
-    copy->hooks_ = std::move(hooks);
+    copy->SetSegmentHooks(std::move(hooks));
     return copy;
   }
   // Another file of the same schema and stored synonyms (a sibling segment)
@@ -103,6 +106,7 @@ class IndexImpl : public Index {
     copy->filter_cache_ = std::make_shared<FilterCache>(options_.filter_cache_bytes);
     copy->typo_cache_ = std::make_shared<TypoCache>();
     copy->hooks_ = {};
+    copy->deleted_bits_ = nullptr;
     return copy;
   }
   bool is_segment() const { return hooks_.stats != nullptr || hooks_.deleted != nullptr; }
@@ -232,6 +236,12 @@ class IndexImpl : public Index {
   std::shared_ptr<TypoCache> typo_cache_ = std::make_shared<TypoCache>();
   std::vector<uint32_t> default_fields_;
   SegmentHooks hooks_;
+  // hooks_.deleted as bits, for the top-k collector (TopK::set_excluded).
+  std::shared_ptr<const DocBits> deleted_bits_;
+  std::shared_ptr<const DocBits> BitsOf(const DocSet* deleted) const {
+    if (deleted == nullptr) return nullptr;
+    return std::make_shared<DocBits>(*deleted, static_cast<uint32_t>(reader_->num_docs()));
+  }
 };
 
 // The suggestion for a request that found `total` docs on `index` (words
