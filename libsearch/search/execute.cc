@@ -39,7 +39,7 @@ Result<Collected> IndexImpl::Execute(const SearchRequest& req, SearchPlan plan) 
 Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t keep,
                           SearchResponse* resp, std::vector<ScoredDoc>* best,
                           MatchedTerms* matched) const {
-  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
@@ -86,7 +86,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
 // The segment's deleted docs leapfrogged with the query's matches (both
 // usually few where this runs: a count below the threshold).
 Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
-  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
   ctx.set_collect_terms(false);
   ctx.set_visit_all(true);
@@ -111,7 +111,7 @@ Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
 
 // Hits are left without ids and docs (the fetch stage adds them).
 Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
-  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
   ctx.set_visit_all(true);
   ctx.set_collect_terms(!req.highlight.fields.empty());
@@ -154,7 +154,7 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
     if (plan.lift[i] < 0) continue;
     LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, plan.lift[i]));
     lifted = ExcludeDeleted(std::move(lifted));
-    ScorerContext lctx(reader_.get(), options_.bm25, hooks_.stats);
+    ScorerContext lctx(reader_.get(), options_.bm25, stats());
     lctx.set_visit_all(true);
     auto s = CreateScorer(*lifted, &lctx);
     for (uint32_t d = s->doc(); d != kNoMoreDocs; d = s->Next()) counters[i].Add(d);
@@ -179,7 +179,7 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
                               uint32_t tier_edits) const {
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
   if (tier_edits != kAllTiers) LimitTypos(query->get(), tier_edits);
-  *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, hooks_.stats);
+  *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, stats());
   (*ctx)->set_typo_cache(typo_cache_.get());
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();

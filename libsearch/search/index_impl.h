@@ -28,6 +28,7 @@
 #include "search/facet_collector.h"
 #include "search/filter_cache.h"
 #include "search/hit_order.h"
+#include "search/search_stats.h"
 #include "util/doc_set.h"
 
 namespace libsearch::internal {
@@ -110,6 +111,9 @@ class IndexImpl : public Index {
     return copy;
   }
   bool is_segment() const { return hooks_.stats != nullptr || hooks_.deleted != nullptr; }
+  // The index-wide statistics scores use (null: the reader's own), or the
+  // current search's memo of them (SearchStats::Scope).
+  const CollectionStats* stats() const { return SearchStats::For(hooks_.stats); }
   const IndexReader& reader() const { return *reader_; }
 
   // index.cc: the pipeline.

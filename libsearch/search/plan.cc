@@ -86,7 +86,7 @@ Result<std::unique_ptr<Query>> IndexImpl::ParseWords(const SearchRequest& req) c
 }
 
 bool IndexImpl::MayMatch(const Query& words) const {
-  return internal::MayMatch(words, *reader_, hooks_.stats);
+  return internal::MayMatch(words, *reader_, stats());
 }
 
 Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req, int64_t lift_field,
@@ -146,7 +146,7 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
   bool build = false;
   std::shared_ptr<const DocSet> set = filter_cache_->Find(key, &build);
   if (set == nullptr && build) {
-    ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+    ScorerContext ctx(reader_.get(), options_.bm25, stats());
     auto scorer = CreateScorer(**filter, &ctx);
     auto built = std::make_shared<DocSet>();
     std::vector<uint32_t> batch;

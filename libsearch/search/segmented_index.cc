@@ -358,6 +358,9 @@ Result<SearchResponse> SegmentedIndex::SearchUnchecked(const SearchRequest& req)
   // each segment's plan; a segment that lacks a required word is skipped.
   LIBSEARCH_ASSIGN_OR_RETURN(const std::unique_ptr<Query> words,
                              segments_[0].impl->ParseWords(sub));
+  // Doc freqs and expansions, taken once for all segments.
+  const SearchStats memo(stats_.get());
+  const SearchStats::Scope scope(&memo);
   for (size_t s = 0; s < segments_.size(); ++s) {
     const Segment& seg = segments_[s];
     // Facets list every value of every segment (KeepAllValues): those run.
