@@ -37,18 +37,26 @@ std::unique_ptr<Query> CloneQuery(const Query& q) {
 
 namespace {
 
+using Filters = std::span<const std::unique_ptr<TermFilter>>;
+
+// Whether field `f` (read by `field`) has `term`.
+bool Has(const FieldReader& field, uint32_t f, std::string_view term, Filters filters) {
+  if (f < filters.size() && filters[f] != nullptr && !filters[f]->MayContain(term)) return false;
+  return field.dict.Find(term).has_value();
+}
+
 // A term with prefix and/or typo expansions: as PickTerms binds it
 // (query/scorer_builder.cc), every term it can match is the exact term, an
 // index-wide typo candidate, an index-wide completion, or a short prefix's
 // list in the field's prefix index.
 bool ExpansionMayMatch(const Query& q, const IndexReader& reader, const FieldReader& field,
-                       const CollectionStats* stats) {
+                       const CollectionStats* stats, Filters filters) {
   if (stats == nullptr) return true;
-  if (field.dict.Find(q.terms[0])) return true;
+  if (Has(field, q.field, q.terms[0], filters)) return true;
   if (q.max_edits > 0) {
     for (const auto& [term, edits] :
          stats->TypoStems(q.field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
-      if (field.dict.Find(term)) return true;
+      if (Has(field, q.field, term, filters)) return true;
     }
   }
   if (q.prefix) {
@@ -60,7 +68,7 @@ bool ExpansionMayMatch(const Query& q, const IndexReader& reader, const FieldRea
         continue;
       }
       for (const auto& [term, edits] : stats->PrefixTerms(q.field, *p, q.max_expansions)) {
-        if (field.dict.Find(term)) return true;
+        if (Has(field, q.field, term, filters)) return true;
       }
     }
   }
@@ -69,7 +77,8 @@ bool ExpansionMayMatch(const Query& q, const IndexReader& reader, const FieldRea
 
 }  // namespace
 
-bool MayMatch(const Query& q, const IndexReader& reader, const CollectionStats* stats) {
+bool MayMatch(const Query& q, const IndexReader& reader, const CollectionStats* stats,
+              Filters filters) {
   switch (q.kind) {
     case Query::Kind::kMatchAll:
     case Query::Kind::kRange:
@@ -79,10 +88,10 @@ bool MayMatch(const Query& q, const IndexReader& reader, const CollectionStats* 
       const FieldReader* field = reader.field(q.field);
       if (field == nullptr) return false;
       if (q.kind == Query::Kind::kTerm && (q.prefix || q.max_edits > 0)) {
-        return ExpansionMayMatch(q, reader, *field, stats);
+        return ExpansionMayMatch(q, reader, *field, stats, filters);
       }
       for (const std::string& t : q.terms) {
-        if (!field->dict.Find(t)) return false;
+        if (!Has(*field, q.field, t, filters)) return false;
       }
       return true;
     }
@@ -90,12 +99,12 @@ bool MayMatch(const Query& q, const IndexReader& reader, const CollectionStats* 
       // As the scorer builder: every `must`, else at least one `should`.
       if (!q.must.empty()) {
         for (const auto& c : q.must) {
-          if (!MayMatch(*c, reader, stats)) return false;
+          if (!MayMatch(*c, reader, stats, filters)) return false;
         }
         return true;
       }
       for (const auto& c : q.should) {
-        if (MayMatch(*c, reader, stats)) return true;
+        if (MayMatch(*c, reader, stats, filters)) return true;
       }
       return false;
     }

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "index/index_reader.h"
+#include "index/term_filter.h"
 #include "query/collection_stats.h"
 #include "query/query.h"
 
@@ -21,6 +23,9 @@ std::unique_ptr<Query> CloneQuery(const Query& q);
 // Expansions are looked up among the index-wide ones of `stats` (what the
 // scorer builder binds with them); without `stats`, a word with expansions
 // may match. Ranges, doc sets and match-all may match.
-bool MayMatch(const Query& q, const IndexReader& reader, const CollectionStats* stats);
+// `filters[f]`, where present and not null, answers "surely absent" for
+// field f's terms before its dictionary is looked up.
+bool MayMatch(const Query& q, const IndexReader& reader, const CollectionStats* stats,
+              std::span<const std::unique_ptr<TermFilter>> filters = {});
 
 }  // namespace libsearch::internal

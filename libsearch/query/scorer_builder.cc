@@ -99,6 +99,29 @@ struct TermPicks {
   std::vector<std::pair<TermInfo, std::string>> prefix_lists;
 };
 
+// Merges picks of the same term (by name if `named`, else by ordinal) into
+// one with the largest factor. A sort, not a scan of the picks per pick: a
+// word with typo and prefix expansions has a hundred, in every segment.
+void DedupePicks(bool named, std::vector<TermPick>* picks) {
+  auto same = [named](const TermPick& a, const TermPick& b) {
+    return named ? a.term == b.term : a.ord == b.ord;
+  };
+  std::stable_sort(picks->begin(), picks->end(), [named](const TermPick& a, const TermPick& b) {
+    return named ? a.term < b.term : a.ord < b.ord;
+  });
+  size_t kept = 0;
+  for (size_t i = 0; i < picks->size(); ++i) {
+    TermPick& p = (*picks)[i];
+    if (kept > 0 && same((*picks)[kept - 1], p)) {
+      (*picks)[kept - 1].factor = std::max((*picks)[kept - 1].factor, p.factor);
+    } else {
+      if (kept != i) (*picks)[kept] = std::move(p);
+      ++kept;
+    }
+  }
+  picks->resize(kept);
+}
+
 // `field` may be null (this file has no such field) only with index-wide
 // statistics.
 TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx) {
@@ -106,14 +129,8 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
   std::vector<TermPick>& picks = result.picks;
   const CollectionStats* stats = ctx->stats();
   // With statistics every pick is named, and named picks are told apart by
-  // name; without, by ordinal.
+  // name; without, by ordinal. Duplicates are merged at the end (DedupePicks).
   auto add = [&](std::optional<uint32_t> ord, std::string_view term, float factor) {
-    for (TermPick& p : picks) {
-      if (stats != nullptr ? p.term == term : p.ord == ord) {
-        p.factor = std::max(p.factor, factor);
-        return;
-      }
-    }
     picks.push_back({ord, std::string(term), factor});
   };
   auto find = [&](std::string_view term) -> std::optional<uint32_t> {
@@ -193,6 +210,7 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
       }
     }
   }
+  DedupePicks(stats != nullptr, &picks);
   // Deterministic clause order: by ordinal, then the absent ones by name.
   std::sort(picks.begin(), picks.end(), [](const TermPick& a, const TermPick& b) {
     if (a.ord.has_value() != b.ord.has_value()) return a.ord.has_value();

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,6 +21,7 @@
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
+#include "index/term_filter.h"
 #include "libsearch/index.h"
 #include "query/collection_stats.h"
 #include "query/query.h"
@@ -108,6 +110,7 @@ class IndexImpl : public Index {
     copy->typo_cache_ = std::make_shared<TypoCache>();
     copy->hooks_ = {};
     copy->deleted_bits_ = nullptr;
+    copy->term_filters_ = std::make_shared<TermFilters>();
     return copy;
   }
   bool is_segment() const { return hooks_.stats != nullptr || hooks_.deleted != nullptr; }
@@ -240,6 +243,13 @@ class IndexImpl : public Index {
   std::shared_ptr<TypoCache> typo_cache_ = std::make_shared<TypoCache>();
   std::vector<uint32_t> default_fields_;
   SegmentHooks hooks_;
+  // Bloom filters of the reader's small dictionaries (MayMatch), built at
+  // the first search that asks; shared as the reader is.
+  struct TermFilters {
+    std::once_flag once;
+    std::vector<std::unique_ptr<TermFilter>> by_field;  // Null: none.
+  };
+  std::shared_ptr<TermFilters> term_filters_ = std::make_shared<TermFilters>();
   // hooks_.deleted as bits, for the top-k collector (TopK::set_excluded).
   std::shared_ptr<const DocBits> deleted_bits_;
   std::shared_ptr<const DocBits> BitsOf(const DocSet* deleted) const {

@@ -86,7 +86,19 @@ Result<std::unique_ptr<Query>> IndexImpl::ParseWords(const SearchRequest& req) c
 }
 
 bool IndexImpl::MayMatch(const Query& words) const {
-  return internal::MayMatch(words, *reader_, stats());
+  // Filters for dictionaries of up to 64k terms (16 bits each): a small
+  // segment's, which most searches skip.
+  constexpr uint64_t kMaxFilteredTerms = 1 << 16;
+  TermFilters& filters = *term_filters_;
+  std::call_once(filters.once, [&] {
+    filters.by_field.resize(reader_->schema().fields().size());
+    for (size_t f = 0; f < filters.by_field.size(); ++f) {
+      if (const FieldReader* field = reader_->field(f)) {
+        filters.by_field[f] = TermFilter::Build(field->dict, kMaxFilteredTerms);
+      }
+    }
+  });
+  return internal::MayMatch(words, *reader_, stats(), filters.by_field);
 }
 
 Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req, int64_t lift_field,

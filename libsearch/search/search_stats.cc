@@ -7,12 +7,15 @@ namespace {
 
 thread_local const SearchStats* current = nullptr;
 
-// A key with every argument: numbers first, each ended by a separator.
+// A key with every argument: the numbers' bytes (fixed widths), the
+// length of `a`, then a and b.
 template <typename... Numbers>
 std::string Key(char kind, std::string_view a, std::string_view b, Numbers... numbers) {
   std::string key(1, kind);
-  ((key.append(std::to_string(numbers)).push_back(':')), ...);
-  key.append(std::to_string(a.size())).push_back(':');
+  key.reserve(1 + (sizeof(numbers) + ... + 0) + sizeof(size_t) + a.size() + b.size());
+  auto append = [&key](auto n) { key.append(reinterpret_cast<const char*>(&n), sizeof(n)); };
+  (append(numbers), ...);
+  append(a.size());
   key.append(a);
   key.append(b);
   return key;
