@@ -8,6 +8,7 @@ std::unique_ptr<TermFilter> TermFilter::Build(const TermDictReader& dict, uint64
   const uint64_t n = dict.num_terms();
   if (n > max_terms) return nullptr;
   auto filter = std::unique_ptr<TermFilter>(new TermFilter());
+  filter->dict_ = &dict;
   uint64_t bits = 64;
   while (bits < 16 * n) bits <<= 1;
   filter->bits_.assign(bits / 64, 0);

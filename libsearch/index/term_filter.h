@@ -22,9 +22,12 @@ class TermFilter {
   static std::unique_ptr<TermFilter> Build(const TermDictReader& dict, uint64_t max_terms);
   // False only if `term` is not in the dictionary.
   bool MayContain(std::string_view term) const;
+  // The dictionary it was built from.
+  const TermDictReader* dict() const { return dict_; }
 
  private:
   static constexpr int kProbes = 3;  // With 16 bits per term: ~0.5% false positives.
+  const TermDictReader* dict_ = nullptr;
   std::vector<uint64_t> bits_;
   uint64_t mask_ = 0;  // Bit count - 1 (a power of two).
 };

@@ -106,8 +106,12 @@ void DedupePicks(bool named, std::vector<TermPick>* picks) {
   auto same = [named](const TermPick& a, const TermPick& b) {
     return named ? a.term == b.term : a.ord == b.ord;
   };
-  std::stable_sort(picks->begin(), picks->end(), [named](const TermPick& a, const TermPick& b) {
-    return named ? a.term < b.term : a.ord < b.ord;
+  // Equal picks are equal in all but factor: any order among them will do.
+  // By length first: most names differ in it, and compare without memcmp.
+  std::sort(picks->begin(), picks->end(), [named](const TermPick& a, const TermPick& b) {
+    if (!named) return a.ord < b.ord;
+    if (a.term.size() != b.term.size()) return a.term.size() < b.term.size();
+    return a.term < b.term;
   });
   size_t kept = 0;
   for (size_t i = 0; i < picks->size(); ++i) {
@@ -135,7 +139,7 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
   };
   auto find = [&](std::string_view term) -> std::optional<uint32_t> {
     if (field == nullptr) return std::nullopt;
-    return field->dict.Find(term);
+    return ctx->FindTerm(*field, term);
   };
   // The expansions: this file's own picks, or those of the whole index
   // (CollectionStats).

@@ -41,6 +41,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
                           MatchedTerms* matched) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
   TopK top(keep);
@@ -88,6 +89,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
 Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
   ctx.set_collect_terms(false);
   ctx.set_visit_all(true);
   std::unique_ptr<Scorer> q = CreateScorer(query, &ctx);
@@ -113,6 +115,7 @@ Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
 Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
   ctx.set_visit_all(true);
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
@@ -181,6 +184,7 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
   if (tier_edits != kAllTiers) LimitTypos(query->get(), tier_edits);
   *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, stats());
   (*ctx)->set_typo_cache(typo_cache_.get());
+  (*ctx)->set_term_filters(term_filters());
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();
 }

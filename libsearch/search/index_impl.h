@@ -250,6 +250,7 @@ class IndexImpl : public Index {
     std::vector<std::unique_ptr<TermFilter>> by_field;  // Null: none.
   };
   std::shared_ptr<TermFilters> term_filters_ = std::make_shared<TermFilters>();
+  std::span<const std::unique_ptr<TermFilter>> term_filters() const;  // plan.cc
   // hooks_.deleted as bits, for the top-k collector (TopK::set_excluded).
   std::shared_ptr<const DocBits> deleted_bits_;
   std::shared_ptr<const DocBits> BitsOf(const DocSet* deleted) const {

@@ -85,10 +85,11 @@ Result<std::unique_ptr<Query>> IndexImpl::ParseWords(const SearchRequest& req) c
   return ParseQuery(req.query, reader_->schema(), analyzers_, po);
 }
 
-bool IndexImpl::MayMatch(const Query& words) const {
+std::span<const std::unique_ptr<TermFilter>> IndexImpl::term_filters() const {
   // Filters for dictionaries of up to 64k terms (16 bits each): a small
-  // segment's, which most searches skip.
+  // segment's, which most searches skip or bind few words in.
   constexpr uint64_t kMaxFilteredTerms = 1 << 16;
+  if (!is_segment()) return {};  // A single index: nothing to skip.
   TermFilters& filters = *term_filters_;
   std::call_once(filters.once, [&] {
     filters.by_field.resize(reader_->schema().fields().size());
@@ -98,7 +99,11 @@ bool IndexImpl::MayMatch(const Query& words) const {
       }
     }
   });
-  return internal::MayMatch(words, *reader_, stats(), filters.by_field);
+  return filters.by_field;
+}
+
+bool IndexImpl::MayMatch(const Query& words) const {
+  return internal::MayMatch(words, *reader_, stats(), term_filters());
 }
 
 Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req, int64_t lift_field,
