@@ -5,6 +5,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "query/expand.h"
@@ -377,18 +378,17 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   }
   std::vector<Group> groups(1);  // groups[0]: the word's own terms.
   groups[0].terms = own;
+  // The other groups by term: a word's expansions are a hundred or so per
+  // field, found again in each field (a scan per pick was quadratic).
+  std::unordered_map<std::string, size_t> group_of;
   // `field` null or no `ord`: a term other segments have (its factor still counts).
   auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
                  std::optional<uint32_t> ord, float factor) {
     Group* g = &groups[0];
     if (std::find(own.begin(), own.end(), term) == own.end()) {
-      auto it = std::find_if(groups.begin() + 1, groups.end(),
-                             [&](const Group& x) { return x.terms[0] == term; });
-      if (it == groups.end()) {
-        groups.push_back({{std::string(term)}, 0, {}});
-        it = groups.end() - 1;
-      }
-      g = &*it;
+      const auto [it, added] = group_of.try_emplace(std::string(term), groups.size());
+      if (added) groups.push_back({{std::string(term)}, 0, {}});
+      g = &groups[it->second];
     }
     g->factor = std::max(g->factor, factor);
     // Alternatives with the same stem ("chip", "chips") share postings: once.

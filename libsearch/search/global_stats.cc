@@ -26,6 +26,15 @@ uint64_t LocalDocFreq(const FieldReader* field, std::string_view term) {
   return ord ? field->DocFreq(*ord) : 0;
 }
 
+// The df_cache_ key of a term: the field id's bytes, the kind, the term.
+std::string DfKey(uint32_t f, bool prefix_index, std::string_view term) {
+  std::string key;
+  key.reserve(term.size() + sizeof(f) + 1);
+  key.append(reinterpret_cast<const char*>(&f), sizeof(f)).push_back(prefix_index ? 'p' : ':');
+  key.append(term);
+  return key;
+}
+
 std::string TermOf(const FieldReader& field, uint32_t ord) {
   std::vector<std::string> term;
   if (!field.dict.Terms(ord, 1, &term).ok()) return {};
@@ -55,10 +64,7 @@ GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields)
 uint64_t GlobalStats::DocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
   // Every segment's scorers ask for each query term: cached, the sum over
   // the segments is taken once per term and snapshot.
-  std::string key;
-  key.reserve(term.size() + 8);
-  key.append(std::to_string(f)).push_back(prefix_index ? 'p' : ':');
-  key.append(term);
+  std::string key = DfKey(f, prefix_index, term);
   {
     std::lock_guard<std::mutex> lock(mu_);
     const auto it = df_cache_.find(key);
@@ -237,6 +243,13 @@ std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates,
                     });
   std::vector<TermExpansion> out;
   out.reserve(n);
+  {
+    // The scorers ask for each expansion's doc freq next: it is this one
+    // (every segment's minus the tombstones'), so it is cached now.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (df_cache_.size() + n >= kMaxCachedDocFreqs) df_cache_.clear();
+    for (size_t i = 0; i < n; ++i) df_cache_.emplace(DfKey(f, false, ranked[i].term), ranked[i].df);
+  }
   for (size_t i = 0; i < n; ++i) out.emplace_back(std::move(ranked[i].term), ranked[i].edits);
   return out;
 }
