@@ -23,6 +23,14 @@ std::string Key(char kind, std::string_view a, std::string_view b, Numbers... nu
 
 }  // namespace
 
+void SearchStats::Learn(uint32_t f, const std::vector<TermExpansion>& terms,
+                        const std::vector<uint64_t>& doc_freqs) const {
+  if (doc_freqs.size() != terms.size()) return;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    doc_freqs_.try_emplace(Key('d', terms[i].first, {}, f), doc_freqs[i]);
+  }
+}
+
 uint64_t SearchStats::DocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
   std::string key = Key(prefix_index ? 'p' : 'd', term, {}, f);
   const auto it = doc_freqs_.find(key);
@@ -37,7 +45,9 @@ std::vector<TermExpansion> SearchStats::PrefixTerms(uint32_t f, std::string_view
   std::string key = Key('x', prefix, {}, f, cap);
   const auto it = expansions_.find(key);
   if (it != expansions_.end()) return it->second;
-  std::vector<TermExpansion> v = base_->PrefixTerms(f, prefix, cap);
+  std::vector<uint64_t> doc_freqs;
+  std::vector<TermExpansion> v = base_->PrefixTerms(f, prefix, cap, &doc_freqs);
+  Learn(f, v, doc_freqs);
   expansions_.emplace(std::move(key), v);
   return v;
 }
@@ -48,7 +58,9 @@ std::vector<TermExpansion> SearchStats::TypoStems(uint32_t f, std::string_view s
   std::string key = Key('t', surface, stem, f, max_edits, cap);
   const auto it = expansions_.find(key);
   if (it != expansions_.end()) return it->second;
-  std::vector<TermExpansion> v = base_->TypoStems(f, surface, stem, max_edits, cap);
+  std::vector<uint64_t> doc_freqs;
+  std::vector<TermExpansion> v = base_->TypoStems(f, surface, stem, max_edits, cap, &doc_freqs);
+  Learn(f, v, doc_freqs);
   expansions_.emplace(std::move(key), v);
   return v;
 }

@@ -12,13 +12,17 @@
 #include <vector>
 
 #include "query/collection_stats.h"
+#include "search/global_stats.h"
 
 namespace libsearch::internal {
 
 // Thread-safety: one search, one thread. Answers equal base's: a pure memo.
+// An expansion's terms come with their doc freqs (GlobalStats ranked them
+// by those): the scorers' DocFreq calls for them are answered here.
 class SearchStats final : public CollectionStats {
  public:
-  explicit SearchStats(const CollectionStats* base) : base_(base) {}
+  // `base` may be null (a snapshot scored with its own statistics).
+  explicit SearchStats(const GlobalStats* base) : base_(base) {}
   const CollectionStats* base() const { return base_; }
 
   uint64_t FieldDocCount(uint32_t f) const override { return base_->FieldDocCount(f); }
@@ -51,7 +55,10 @@ class SearchStats final : public CollectionStats {
   static const CollectionStats* For(const CollectionStats* base);
 
  private:
-  const CollectionStats* base_;
+  // Remembers the doc freqs of an expansion's terms.
+  void Learn(uint32_t f, const std::vector<TermExpansion>& terms,
+             const std::vector<uint64_t>& doc_freqs) const;
+  const GlobalStats* base_;
   mutable std::unordered_map<std::string, uint64_t> doc_freqs_;
   mutable std::unordered_map<std::string, std::vector<TermExpansion>> expansions_;
 };
