@@ -60,21 +60,26 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
     resp->total = n - gone;
   } else {
     // Exhaustive while counting, then block-max pruning from where it
-    // stopped. Counting num_deleted more: past that, more than the
-    // threshold of live docs match whatever was deleted.
+    // stopped. Counting up to num_deleted more: past threshold +
+    // num_deleted, more than the threshold of live docs match whatever was
+    // deleted. (At most threshold more: with many deletes, a broad query
+    // would otherwise go unpruned that long; LiveMatches settles it.)
     const uint64_t threshold = req.total_hits_threshold;
-    const uint64_t count_up_to =
-        threshold > UINT64_MAX - num_deleted ? UINT64_MAX : threshold + num_deleted;
+    const uint64_t slack = std::min(num_deleted, threshold);
+    const uint64_t count_up_to = threshold > UINT64_MAX - slack ? UINT64_MAX : threshold + slack;
     const uint64_t n = CollectTop(scorer.get(), &top, count_up_to);
-    uint64_t gone = 0;
-    if (n <= count_up_to && num_deleted > 0) {
-      if (pushes_counted) {
+    uint64_t live = threshold + 1;  // More than the threshold.
+    if (n <= count_up_to) {
+      uint64_t gone = 0;
+      if (num_deleted > 0 && pushes_counted) {
         gone = top.num_excluded();
-      } else {
+      } else if (num_deleted > 0) {
         LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
       }
+      live = n - gone;
+    } else if (slack < num_deleted) {
+      LIBSEARCH_RETURN_IF_ERROR(LiveMatches(query, threshold + 1, &live));
     }
-    const uint64_t live = n > count_up_to ? threshold + 1 : n - gone;
     resp->total = std::min(live, threshold);
     resp->total_exact = live <= threshold;
   }
@@ -105,6 +110,23 @@ Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
       ++n;
       a = del.Next();
     }
+  }
+  if (ctx.corrupt()) return CorruptPostings();
+  *count = n;
+  return Status::Ok();
+}
+
+// The query's matches walked, the deleted skipped, until `limit` live.
+Status IndexImpl::LiveMatches(const Query& query, uint64_t limit, uint64_t* count) const {
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
+  ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
+  ctx.set_collect_terms(false);
+  ctx.set_visit_all(true);
+  std::unique_ptr<Scorer> q = CreateScorer(query, &ctx);
+  uint64_t n = 0;
+  for (uint32_t d = q->doc(); d != kNoMoreDocs && n < limit; d = q->Next()) {
+    n += deleted_bits_ == nullptr || !deleted_bits_->Contains(d);
   }
   if (ctx.corrupt()) return CorruptPostings();
   *count = n;

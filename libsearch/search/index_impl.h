@@ -203,6 +203,8 @@ class IndexImpl : public Index {
   // How many of the segment's deleted docs `query` matches (RunTopK takes
   // them off the collectors' count).
   Status DeletedMatches(const Query& query, uint64_t* count) const;
+  // How many live docs `query` matches, counted up to `limit`.
+  Status LiveMatches(const Query& query, uint64_t limit, uint64_t* count) const;
   Status CorruptPostings() const;
 
   // typo_tiers.cc

@@ -8,6 +8,7 @@
 // not passed, and COUNT.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <random>
@@ -68,6 +69,12 @@ class DeletedOracleTest : public ::testing::Test {
     std::vector<std::string> docs = MakeDocs(rng, 0, kNumDocs);
     IndexWriterOptions no_merge;
     no_merge.merge_on_commit = false;
+    // A run of 300 docs (whole blocks) will be deleted; "runword" is in
+    // them and a few around: a word most of whose docs are gone.
+    const int run = static_cast<int>(rng() % (kNumDocs - 300));
+    for (int d = std::max(0, run - 20); d < std::min(kNumDocs, run + 320); ++d) {
+      docs[d].insert(docs[d].find("\"title\": \"") + 10, "runword ");
+    }
     ASSERT_OK_AND_ASSIGN(auto w, IndexWriter::Create(dir, schema, no_merge));
     for (const std::string& d : docs) ASSERT_OK(w->Upsert(d));
     ASSERT_OK(w->Commit().status());
@@ -80,8 +87,7 @@ class DeletedOracleTest : public ::testing::Test {
       gone.insert(id);
       ASSERT_OK(w->Delete(id));
     };
-    // A run of 300 docs (whole blocks) and ~15% scattered.
-    const int run = static_cast<int>(rng() % (kNumDocs - 300));
+    // The run and ~15% scattered.
     for (int d = run; d < run + 300; ++d) remove("d" + std::to_string(d));
     for (int d = 0; d < kNumDocs; ++d) {
       if (rng() % 7 == 0 && !gone.count("d" + std::to_string(d))) remove("d" + std::to_string(d));
@@ -124,7 +130,7 @@ class DeletedOracleTest : public ::testing::Test {
   // thresholds and k, on `live` against the exhaustive search of `fresh`.
   static void ExpectLikeFresh(const Index& live, const Index& fresh, uint32_t seed) {
     std::mt19937 rng(seed);
-    std::vector<std::string> words = {"blk", "uniq"};
+    std::vector<std::string> words = {"blk", "uniq", "runword", "runword"};
     for (int i = 0; i < 40; ++i) words.push_back("w" + std::to_string(i));
     const int num_queries = testing::Rounds(300);
     int pruned = 0;
