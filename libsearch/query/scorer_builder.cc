@@ -5,6 +5,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "query/expand.h"
@@ -102,6 +103,34 @@ struct TermPicks {
   std::vector<std::pair<TermInfo, std::string>> prefix_lists;
 };
 
+// Merges picks of the same term (by name if `named`, else by ordinal) into
+// one with the largest factor, leading if any of them leads. A sort, not a scan of the picks per pick: a
+// word with typo and prefix expansions has a hundred, in every segment.
+void DedupePicks(bool named, std::vector<TermPick>* picks) {
+  auto same = [named](const TermPick& a, const TermPick& b) {
+    return named ? a.term == b.term : a.ord == b.ord;
+  };
+  // Equal picks are equal in all but factor: any order among them will do.
+  // By length first: most names differ in it, and compare without memcmp.
+  std::sort(picks->begin(), picks->end(), [named](const TermPick& a, const TermPick& b) {
+    if (!named) return a.ord < b.ord;
+    if (a.term.size() != b.term.size()) return a.term.size() < b.term.size();
+    return a.term < b.term;
+  });
+  size_t kept = 0;
+  for (size_t i = 0; i < picks->size(); ++i) {
+    TermPick& p = (*picks)[i];
+    if (kept > 0 && same((*picks)[kept - 1], p)) {
+      (*picks)[kept - 1].factor = std::max((*picks)[kept - 1].factor, p.factor);
+      (*picks)[kept - 1].lead = (*picks)[kept - 1].lead || p.lead;
+    } else {
+      if (kept != i) (*picks)[kept] = std::move(p);
+      ++kept;
+    }
+  }
+  picks->resize(kept);
+}
+
 // `field` may be null (this file has no such field) only with index-wide
 // statistics. Typo picks beyond lead_edits edits, corrections excepted,
 // are marked not to lead.
@@ -111,21 +140,12 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
   std::vector<TermPick>& picks = result.picks;
   const CollectionStats* stats = ctx->stats();
   // With statistics every pick is named, and named picks are told apart by
-  // name; without, by ordinal.
+  // name; without, by ordinal. Duplicates are merged at the end (DedupePicks).
   auto add = [&](std::optional<uint32_t> ord, std::string_view term, float factor,
-                 bool lead = true) {
-    for (TermPick& p : picks) {
-      if (stats != nullptr ? p.term == term : p.ord == ord) {
-        p.factor = std::max(p.factor, factor);
-        p.lead = p.lead || lead;
-        return;
-      }
-    }
-    picks.push_back({ord, std::string(term), factor, lead});
-  };
+                 bool lead = true) { picks.push_back({ord, std::string(term), factor, lead}); };
   auto find = [&](std::string_view term) -> std::optional<uint32_t> {
     if (field == nullptr) return std::nullopt;
-    return field->dict.Find(term);
+    return ctx->FindTerm(*field, term);
   };
   // The expansions: this file's own picks, or those of the whole index
   // (CollectionStats).
@@ -201,6 +221,7 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
       }
     }
   }
+  DedupePicks(stats != nullptr, &picks);
   // Deterministic clause order: by ordinal, then the absent ones by name.
   std::sort(picks.begin(), picks.end(), [](const TermPick& a, const TermPick& b) {
     if (a.ord.has_value() != b.ord.has_value()) return a.ord.has_value();
@@ -504,18 +525,17 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   std::vector<Group> groups(1);  // groups[0]: the word's own terms.
   groups[0].terms = own;
   groups[0].lead = true;
+  // The other groups by term: a word's expansions are a hundred or so per
+  // field, found again in each field (a scan per pick was quadratic).
+  std::unordered_map<std::string, size_t> group_of;
   // `field` null or no `ord`: a term other segments have (its factor still counts).
   auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
                  std::optional<uint32_t> ord, float factor, bool lead) {
     Group* g = &groups[0];
     if (std::find(own.begin(), own.end(), term) == own.end()) {
-      auto it = std::find_if(groups.begin() + 1, groups.end(),
-                             [&](const Group& x) { return x.terms[0] == term; });
-      if (it == groups.end()) {
-        groups.push_back({{std::string(term)}, 0, {}});
-        it = groups.end() - 1;
-      }
-      g = &*it;
+      const auto [it, added] = group_of.try_emplace(std::string(term), groups.size());
+      if (added) groups.push_back({{std::string(term)}, 0, {}});
+      g = &groups[it->second];
     }
     g->factor = std::max(g->factor, factor);
     g->lead = g->lead || lead;

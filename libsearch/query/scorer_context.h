@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "index/bm25.h"
 #include "index/index_reader.h"
 #include "index/postings_cursor.h"
+#include "index/term_filter.h"
 #include "query/collection_stats.h"
 #include "query/expand.h"
 
@@ -31,6 +33,21 @@ class ScorerContext {
   void set_typo_cache(const TypoCache* cache) { typo_cache_ = cache; }
   const TypoCache* typo_cache() const { return typo_cache_; }
   const IndexReader* reader() const { return reader_; }
+  // Bloom filters of the reader's dictionaries, by field id (null: none),
+  // which FindTerm consults first.
+  void set_term_filters(std::span<const std::unique_ptr<TermFilter>> filters) {
+    term_filters_ = filters;
+  }
+  // field.dict.Find(term), answered without a lookup when a filter rules
+  // the term out (a small segment binding a word's typo candidates lacks
+  // most of them).
+  std::optional<uint32_t> FindTerm(const FieldReader& field, std::string_view term) const {
+    if (field.id < term_filters_.size()) {
+      const TermFilter* f = term_filters_[field.id].get();
+      if (f != nullptr && f->dict() == &field.dict && !f->MayContain(term)) return std::nullopt;
+    }
+    return field.dict.Find(term);
+  }
   const Bm25Params& params() const { return params_; }
   // Null when the reader's own statistics are the index's.
   const CollectionStats* stats() const { return stats_; }
@@ -74,6 +91,7 @@ class ScorerContext {
   Bm25Params params_;
   const CollectionStats* stats_;
   const TypoCache* typo_cache_ = nullptr;
+  std::span<const std::unique_ptr<TermFilter>> term_filters_;
   // Per field id, for BM25 parameters other than the field's shared table's:
   // one of owned_tables_.
   std::vector<std::pair<uint32_t, const NormInverseTable*>> tables_;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "util/doc_set.h"
+
 namespace libsearch::internal {
 
 struct ScoredDoc {
@@ -21,8 +23,18 @@ inline bool RanksBefore(const ScoredDoc& a, const ScoredDoc& b) {
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { heap_.reserve(k); }
+  // Docs that never enter (a segment's deleted docs); null: none. So every
+  // collection path (block-max AND, MaxScore) runs as on an index without
+  // them, its threshold that of the live docs. num_excluded() counts the
+  // pushes of such docs: where every counted doc is pushed
+  // (CollectTopPushesCounted), the count of live matches.
+  void set_excluded(const DocBits* excluded) { excluded_ = excluded; }
   void Push(float score, uint32_t doc) {
     if (k_ == 0) return;
+    if (excluded_ != nullptr && excluded_->Contains(doc)) {
+      ++num_excluded_;
+      return;
+    }
     const ScoredDoc d{score, doc};
     if (heap_.size() < k_) {
       heap_.push_back(d);
@@ -31,6 +43,7 @@ class TopK {
       ReplaceWorst(d);
     }
   }
+  uint64_t num_excluded() const { return num_excluded_; }
   bool full() const { return k_ > 0 && heap_.size() == k_; }
   // The score a new doc must beat when full(). New docs arrive in increasing
   // doc id order, so a tie with the worst kept doc never enters.
@@ -61,6 +74,8 @@ class TopK {
     heap_[i] = d;
   }
   size_t k_;
+  const DocBits* excluded_ = nullptr;
+  uint64_t num_excluded_ = 0;
   std::vector<ScoredDoc> heap_;  // Heap ordered so front() is the worst kept.
 };
 

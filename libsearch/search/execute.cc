@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "query/scorers/constant_score.h"
 #include "search/index_impl.h"
 #include "search/sort_collector.h"
 #include "search/typo_tiers.h"
@@ -38,20 +39,49 @@ Result<Collected> IndexImpl::Execute(const SearchRequest& req, SearchPlan plan) 
 Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t keep,
                           SearchResponse* resp, std::vector<ScoredDoc>* best,
                           MatchedTerms* matched) const {
-  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
   TopK top(keep);
+  // A segment's deleted docs are dropped by the collector, not by a clause
+  // of the query: a conjunction stays one (block-max AND), a union MaxScore.
+  // The collectors count them; they are taken off the count below.
+  top.set_excluded(deleted_bits_.get());
+  const uint64_t num_deleted = hooks_.deleted != nullptr ? hooks_.deleted->cardinality() : 0;
+  const bool pushes_counted = CollectTopPushesCounted(*scorer);
   resp->total = 0;
   resp->total_exact = true;
   if (top.k() == 0) {  // COUNT: never score.
-    resp->total = CountMatches(scorer.get(), reader_->num_docs());
+    const uint64_t n = CountMatches(scorer.get(), reader_->num_docs());
+    uint64_t gone = 0;
+    if (num_deleted > 0) LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+    resp->total = n - gone;
   } else {
-    // Exhaustive while counting, then block-max pruning from where it stopped.
-    const uint64_t n = CollectTop(scorer.get(), &top, req.total_hits_threshold);
-    resp->total = std::min(n, req.total_hits_threshold);
-    resp->total_exact = n <= req.total_hits_threshold;
+    // Exhaustive while counting, then block-max pruning from where it
+    // stopped. Counting up to num_deleted more: past threshold +
+    // num_deleted, more than the threshold of live docs match whatever was
+    // deleted. (At most threshold more: with many deletes, a broad query
+    // would otherwise go unpruned that long; LiveMatches settles it.)
+    const uint64_t threshold = req.total_hits_threshold;
+    const uint64_t slack = std::min(num_deleted, threshold);
+    const uint64_t count_up_to = threshold > UINT64_MAX - slack ? UINT64_MAX : threshold + slack;
+    const uint64_t n = CollectTop(scorer.get(), &top, count_up_to);
+    uint64_t live = threshold + 1;  // More than the threshold.
+    if (n <= count_up_to) {
+      uint64_t gone = 0;
+      if (num_deleted > 0 && pushes_counted) {
+        gone = top.num_excluded();
+      } else if (num_deleted > 0) {
+        LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+      }
+      live = n - gone;
+    } else if (slack < num_deleted) {
+      LIBSEARCH_RETURN_IF_ERROR(LiveMatches(query, threshold + 1, &live));
+    }
+    resp->total = std::min(live, threshold);
+    resp->total_exact = live <= threshold;
   }
   if (ctx.corrupt()) return CorruptPostings();
   *best = top.Take();
@@ -59,10 +89,55 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
   return Status::Ok();
 }
 
+// The segment's deleted docs leapfrogged with the query's matches (both
+// usually few where this runs: a count below the threshold).
+Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
+  ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
+  ctx.set_collect_terms(false);
+  ctx.set_visit_all(true);
+  std::unique_ptr<Scorer> q = CreateScorer(query, &ctx);
+  DocSetScorer del(hooks_.deleted);
+  uint64_t n = 0;
+  uint32_t a = del.doc(), b = q->doc();
+  while (a != kNoMoreDocs && b != kNoMoreDocs) {
+    if (a < b) {
+      a = del.Advance(b);
+    } else if (b < a) {
+      b = q->Advance(a);
+    } else {
+      ++n;
+      a = del.Next();
+    }
+  }
+  if (ctx.corrupt()) return CorruptPostings();
+  *count = n;
+  return Status::Ok();
+}
+
+// The query's matches walked, the deleted skipped, until `limit` live.
+Status IndexImpl::LiveMatches(const Query& query, uint64_t limit, uint64_t* count) const {
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
+  ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
+  ctx.set_collect_terms(false);
+  ctx.set_visit_all(true);
+  std::unique_ptr<Scorer> q = CreateScorer(query, &ctx);
+  uint64_t n = 0;
+  for (uint32_t d = q->doc(); d != kNoMoreDocs && n < limit; d = q->Next()) {
+    n += deleted_bits_ == nullptr || !deleted_bits_->Contains(d);
+  }
+  if (ctx.corrupt()) return CorruptPostings();
+  *count = n;
+  return Status::Ok();
+}
+
 // Hits are left without ids and docs (the fetch stage adds them).
 Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
-  ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+  ScorerContext ctx(reader_.get(), options_.bm25, stats());
   ctx.set_typo_cache(typo_cache_.get());
+  ctx.set_term_filters(term_filters());
   ctx.set_visit_all(true);
   ctx.set_collect_terms(!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
@@ -103,7 +178,8 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
   for (size_t i = 0; i < counters.size(); ++i) {
     if (plan.lift[i] < 0) continue;
     LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, plan.lift[i]));
-    ScorerContext lctx(reader_.get(), options_.bm25, hooks_.stats);
+    lifted = ExcludeDeleted(std::move(lifted));
+    ScorerContext lctx(reader_.get(), options_.bm25, stats());
     lctx.set_visit_all(true);
     auto s = CreateScorer(*lifted, &lctx);
     for (uint32_t d = s->doc(); d != kNoMoreDocs; d = s->Next()) counters[i].Add(d);
@@ -128,8 +204,9 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
                               uint32_t tier_edits) const {
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
   if (tier_edits != kAllTiers) LimitTypos(query->get(), tier_edits);
-  *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, hooks_.stats);
+  *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, stats());
   (*ctx)->set_typo_cache(typo_cache_.get());
+  (*ctx)->set_term_filters(term_filters());
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();
 }

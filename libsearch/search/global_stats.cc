@@ -26,6 +26,15 @@ uint64_t LocalDocFreq(const FieldReader* field, std::string_view term) {
   return ord ? field->DocFreq(*ord) : 0;
 }
 
+// The df_cache_ key of a term: the field id's bytes, the kind, the term.
+std::string DfKey(uint32_t f, bool prefix_index, std::string_view term) {
+  std::string key;
+  key.reserve(term.size() + sizeof(f) + 1);
+  key.append(reinterpret_cast<const char*>(&f), sizeof(f)).push_back(prefix_index ? 'p' : ':');
+  key.append(term);
+  return key;
+}
+
 std::string TermOf(const FieldReader& field, uint32_t ord) {
   std::vector<std::string> term;
   if (!field.dict.Terms(ord, 1, &term).ok()) return {};
@@ -55,10 +64,7 @@ GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields)
 uint64_t GlobalStats::DocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
   // Every segment's scorers ask for each query term: cached, the sum over
   // the segments is taken once per term and snapshot.
-  std::string key;
-  key.reserve(term.size() + 8);
-  key.append(std::to_string(f)).push_back(prefix_index ? 'p' : ':');
-  key.append(term);
+  std::string key = DfKey(f, prefix_index, term);
   {
     std::lock_guard<std::mutex> lock(mu_);
     const auto it = df_cache_.find(key);
@@ -84,16 +90,31 @@ uint64_t GlobalStats::SumDocFreq(uint32_t f, bool prefix_index, std::string_view
 
 std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view prefix,
                                                     size_t cap) const {
+  std::vector<uint64_t> doc_freqs;
+  return PrefixTerms(f, prefix, cap, &doc_freqs);
+}
+
+std::vector<TermExpansion> GlobalStats::PrefixTerms(uint32_t f, std::string_view prefix, size_t cap,
+                                                    std::vector<uint64_t>* doc_freqs) const {
   std::string key = "p" + std::to_string(f) + ":" + std::to_string(cap) + ":";
   key.append(prefix);
-  return Expand(std::move(key), f, cap, [&](const FieldReader& field) {
-    return internal::PrefixTerms(field, prefix, kAll);
-  });
+  return Expand(
+      std::move(key), f, cap,
+      [&](const FieldReader& field) { return internal::PrefixTerms(field, prefix, kAll); },
+      doc_freqs);
 }
 
 std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view surface,
                                                   std::string_view stem, uint32_t max_edits,
                                                   size_t cap) const {
+  std::vector<uint64_t> doc_freqs;
+  return TypoStems(f, surface, stem, max_edits, cap, &doc_freqs);
+}
+
+std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view surface,
+                                                  std::string_view stem, uint32_t max_edits,
+                                                  size_t cap,
+                                                  std::vector<uint64_t>* doc_freqs) const {
   std::string key =
       "f" + std::to_string(f) + ":" + std::to_string(max_edits) + ":" + std::to_string(cap) + ":";
   key.append(surface).push_back('\0');
@@ -104,12 +125,15 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
     if (field != nullptr && !field->surface.present()) all_have_words = false;
   }
   if (!all_have_words) {  // Segments of an older format: typos on stems.
-    return Expand(std::move(key), f, cap, [&](const FieldReader& field) {
-      return internal::FuzzyTerms(field, stem, max_edits, true, kAll);
-    });
+    return Expand(
+        std::move(key), f, cap,
+        [&](const FieldReader& field) {
+          return internal::FuzzyTerms(field, stem, max_edits, true, kAll);
+        },
+        doc_freqs);
   }
   std::vector<TermExpansion> out;
-  if (Cached(key, &out)) return out;
+  if (Cached(key, &out, doc_freqs)) return out;
   const std::unordered_map<std::string, LiveWord> words = LiveWords(f, surface, max_edits, true);
   Candidates candidates;
   for (const auto& [word, w] : words) {
@@ -120,8 +144,8 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
   for (auto& [term, c] : candidates) {  // Rank subtracts the tombstones'.
     for (const Part& p : parts_) c.df += LocalDocFreq(Field(p.segment, f, false), term);
   }
-  out = Rank(f, &candidates, cap);
-  Remember(std::move(key), out);
+  out = Rank(f, &candidates, cap, doc_freqs);
+  Remember(std::move(key), out, *doc_freqs);
   return out;
 }
 
@@ -188,17 +212,18 @@ std::unordered_map<std::string, GlobalStats::LiveWord> GlobalStats::LiveWords(
 
 std::vector<TermExpansion> GlobalStats::Expand(
     std::string key, uint32_t f, size_t cap,
-    const std::function<std::vector<Expansion>(const FieldReader&)>& in_segment) const {
+    const std::function<std::vector<Expansion>(const FieldReader&)>& in_segment,
+    std::vector<uint64_t>* doc_freqs) const {
   std::vector<TermExpansion> out;
-  if (Cached(key, &out)) return out;
+  if (Cached(key, &out, doc_freqs)) return out;
   Candidates candidates;
   for (const Part& p : parts_) {
     const FieldReader* field = Field(p.segment, f, false);
     if (field == nullptr) continue;
     for (const Expansion& e : in_segment(*field)) Add(*field, e, &candidates);
   }
-  out = Rank(f, &candidates, cap);
-  Remember(std::move(key), out);
+  out = Rank(f, &candidates, cap, doc_freqs);
+  Remember(std::move(key), out, *doc_freqs);
   return out;
 }
 
@@ -209,7 +234,8 @@ void GlobalStats::Add(const FieldReader& field, const Expansion& e, Candidates* 
   c.df += field.DocFreq(e.ord);
 }
 
-std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates, size_t cap) const {
+std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates, size_t cap,
+                                             std::vector<uint64_t>* doc_freqs) const {
   // Deleted docs: only tombstones are looked up (they are few and small).
   for (const Part& p : parts_) {
     for (const IndexReader* t : p.tombstones) {
@@ -237,22 +263,36 @@ std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates,
                     });
   std::vector<TermExpansion> out;
   out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.emplace_back(std::move(ranked[i].term), ranked[i].edits);
+  {
+    // The scorers ask for each expansion's doc freq next: it is this one
+    // (every segment's minus the tombstones'), so it is cached now.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (df_cache_.size() + n >= kMaxCachedDocFreqs) df_cache_.clear();
+    for (size_t i = 0; i < n; ++i) df_cache_.emplace(DfKey(f, false, ranked[i].term), ranked[i].df);
+  }
+  doc_freqs->clear();
+  for (size_t i = 0; i < n; ++i) {
+    out.emplace_back(std::move(ranked[i].term), ranked[i].edits);
+    doc_freqs->push_back(ranked[i].df);
+  }
   return out;
 }
 
-bool GlobalStats::Cached(const std::string& key, std::vector<TermExpansion>* out) const {
+bool GlobalStats::Cached(const std::string& key, std::vector<TermExpansion>* out,
+                         std::vector<uint64_t>* doc_freqs) const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = cache_.find(key);
   if (it == cache_.end()) return false;
-  *out = it->second;
+  *out = it->second.terms;
+  *doc_freqs = it->second.doc_freqs;
   return true;
 }
 
-void GlobalStats::Remember(std::string key, const std::vector<TermExpansion>& v) const {
+void GlobalStats::Remember(std::string key, const std::vector<TermExpansion>& v,
+                           const std::vector<uint64_t>& doc_freqs) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (cache_.size() >= kMaxCachedExpansions) cache_.clear();
-  cache_.emplace(std::move(key), v);
+  cache_.emplace(std::move(key), Expansions{v, doc_freqs});
 }
 
 }  // namespace libsearch::internal

@@ -39,6 +39,13 @@ class GlobalStats final : public CollectionStats {
                                        uint32_t max_edits, size_t cap) const override;
   std::vector<WordMatch> TypoWords(uint32_t f, std::string_view surface,
                                    uint32_t max_edits) const override;
+  // As PrefixTerms and TypoStems, with each term's DocFreq(f, false, term)
+  // in *doc_freqs (in the same order): ranking computed them.
+  std::vector<TermExpansion> PrefixTerms(uint32_t f, std::string_view prefix, size_t cap,
+                                         std::vector<uint64_t>* doc_freqs) const;
+  std::vector<TermExpansion> TypoStems(uint32_t f, std::string_view surface, std::string_view stem,
+                                       uint32_t max_edits, size_t cap,
+                                       std::vector<uint64_t>* doc_freqs) const;
 
  private:
   // Expansion candidates by term: typo distance, and doc freq summed over
@@ -62,20 +69,29 @@ class GlobalStats final : public CollectionStats {
   // segment ranked (and cached).
   std::vector<TermExpansion> Expand(
       std::string key, uint32_t f, size_t cap,
-      const std::function<std::vector<Expansion>(const FieldReader&)>& in_segment) const;
+      const std::function<std::vector<Expansion>(const FieldReader&)>& in_segment,
+      std::vector<uint64_t>* doc_freqs) const;
   // Keeps the live candidates (doc freq > 0), best first by `edits`, then
   // doc freq descending, then term (a single build's order), at most `cap`.
   // (Subtracts the deleted docs from *candidates' doc freqs.)
-  std::vector<TermExpansion> Rank(uint32_t f, Candidates* candidates, size_t cap) const;
+  // Their live doc freqs into *doc_freqs.
+  std::vector<TermExpansion> Rank(uint32_t f, Candidates* candidates, size_t cap,
+                                  std::vector<uint64_t>* doc_freqs) const;
   uint64_t SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const;
   // The cached expansions of `key` into *out (an empty list is an answer too).
-  bool Cached(const std::string& key, std::vector<TermExpansion>* out) const;
-  void Remember(std::string key, const std::vector<TermExpansion>& v) const;
+  bool Cached(const std::string& key, std::vector<TermExpansion>* out,
+              std::vector<uint64_t>* doc_freqs) const;
+  void Remember(std::string key, const std::vector<TermExpansion>& v,
+                const std::vector<uint64_t>& doc_freqs) const;
 
   std::vector<Part> parts_;
   std::vector<uint64_t> doc_count_, sum_total_tf_;
   mutable std::mutex mu_;
-  mutable std::unordered_map<std::string, std::vector<TermExpansion>> cache_;
+  struct Expansions {
+    std::vector<TermExpansion> terms;
+    std::vector<uint64_t> doc_freqs;
+  };
+  mutable std::unordered_map<std::string, Expansions> cache_;
   mutable std::unordered_map<std::string, uint64_t> df_cache_;
   mutable std::unordered_map<std::string, std::vector<WordMatch>> words_cache_;
 };

@@ -54,8 +54,9 @@ Result<std::unique_ptr<Index>> IndexImpl::Reopen() const {
   return Index::Open(reader_->path(), options_);
 }
 
-Result<Collected> IndexImpl::Collect(const SearchRequest& req, const ForeignCursor* cursor) const {
-  LIBSEARCH_ASSIGN_OR_RETURN(SearchPlan plan, Plan(req, cursor));
+Result<Collected> IndexImpl::Collect(const SearchRequest& req, const ForeignCursor* cursor,
+                                     const Query* words) const {
+  LIBSEARCH_ASSIGN_OR_RETURN(SearchPlan plan, Plan(req, cursor, words));
   return Execute(req, std::move(plan));
 }
 

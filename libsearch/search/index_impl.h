@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,6 +21,7 @@
 
 #include "analysis/analyzer.h"
 #include "index/index_reader.h"
+#include "index/term_filter.h"
 #include "libsearch/index.h"
 #include "query/collection_stats.h"
 #include "query/query.h"
@@ -28,6 +30,7 @@
 #include "search/facet_collector.h"
 #include "search/filter_cache.h"
 #include "search/hit_order.h"
+#include "search/search_stats.h"
 #include "util/doc_set.h"
 
 namespace libsearch::internal {
@@ -86,12 +89,15 @@ class IndexImpl : public Index {
   IndexImpl& operator=(const IndexImpl&) = delete;
   IndexImpl(std::unique_ptr<IndexReader> reader, const OpenOptions& options);
   // Makes this a segment (SegmentedIndex). REQUIRES: before any search.
-  void SetSegmentHooks(SegmentHooks hooks) { hooks_ = std::move(hooks); }
+  void SetSegmentHooks(SegmentHooks hooks) {
+    if (hooks.deleted != hooks_.deleted) deleted_bits_ = BitsOf(hooks.deleted.get());
+    hooks_ = std::move(hooks);
+  }
   // The same file as a segment of another snapshot: shares this one's
   // mapping, analysers, filter and typo caches (cheap: no file is read).
   std::unique_ptr<IndexImpl> Share(SegmentHooks hooks) const {
     auto copy = std::unique_ptr<IndexImpl>(new IndexImpl(*this));
-    copy->hooks_ = std::move(hooks);
+    copy->SetSegmentHooks(std::move(hooks));
     return copy;
   }
   // Another file of the same schema and stored synonyms (a sibling segment)
@@ -103,9 +109,14 @@ class IndexImpl : public Index {
     copy->filter_cache_ = std::make_shared<FilterCache>(options_.filter_cache_bytes);
     copy->typo_cache_ = std::make_shared<TypoCache>();
     copy->hooks_ = {};
+    copy->deleted_bits_ = nullptr;
+    copy->term_filters_ = std::make_shared<TermFilters>();
     return copy;
   }
   bool is_segment() const { return hooks_.stats != nullptr || hooks_.deleted != nullptr; }
+  // The index-wide statistics scores use (null: the reader's own), or the
+  // current search's memo of them (SearchStats::Scope).
+  const CollectionStats* stats() const { return SearchStats::For(hooks_.stats); }
   const IndexReader& reader() const { return *reader_; }
 
   // index.cc: the pipeline.
@@ -121,7 +132,16 @@ class IndexImpl : public Index {
   // for the hits it keeps, the fetch and highlight stages.
   Status Validate(const SearchRequest& req) const;  // validate.cc
   // With `cursor`, hits rank after it (req.search_after must be empty).
-  Result<Collected> Collect(const SearchRequest& req, const ForeignCursor* cursor = nullptr) const;
+  // `words`: req's query as ParseWords gave it (for any segment of this
+  // one's directory, which share analysers), or null to parse it here.
+  Result<Collected> Collect(const SearchRequest& req, const ForeignCursor* cursor = nullptr,
+                            const Query* words = nullptr) const;
+  // plan.cc: the request's query alone, without filters: the part of the
+  // parse every segment shares.
+  Result<std::unique_ptr<Query>> ParseWords(const SearchRequest& req) const;
+  // False if `words` (ParseWords) matches no doc of this segment: then its
+  // search finds nothing and need not run (query/may_match.h).
+  bool MayMatch(const Query& words) const;
   Status Finish(const SearchRequest& req, const MatchedTerms& matched, SearchResponse* resp) const;
   // suggest.cc: "did you mean": the query with its unlikely words replaced
   // by far likelier words of the index, or "" (none, or the query already
@@ -155,10 +175,21 @@ class IndexImpl : public Index {
   Result<SearchResponse> SearchUnchecked(const SearchRequest& req) const;
   // The stages, in the order Search runs them (Validate above).
   // plan.cc
-  Result<SearchPlan> Plan(const SearchRequest& req, const ForeignCursor* cursor) const;
+  Result<SearchPlan> Plan(const SearchRequest& req, const ForeignCursor* cursor,
+                          const Query* words = nullptr) const;
   // The query and its filters as one tree. Filters that only use field
   // `lift_field` are left out (a disjunctive facet's view); -1 keeps all.
-  Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1) const;
+  // A segment's deleted docs are not excluded: RunTopK's collector drops
+  // them, other paths add ExcludeDeleted.
+  // `words`: the query as ParseWords gave it (copied), or null to parse it.
+  Result<std::unique_ptr<Query>> Parse(const SearchRequest& req, int64_t lift_field = -1,
+                                       const Query* words = nullptr) const;
+  // The ids of the fields req.fields names (checked); empty if none.
+  Result<std::vector<uint32_t>> SearchFields(const SearchRequest& req) const;
+  // The parse options of req's query; `fields` (SearchFields) must outlive
+  // them: they point into it.
+  ParseOptions MakeParseOptions(const SearchRequest& req,
+                                const std::vector<uint32_t>* fields) const;
   // `query` AND NOT the segment's deleted docs (query itself if none).
   std::unique_ptr<Query> ExcludeDeleted(std::unique_ptr<Query> query) const;
 
@@ -169,6 +200,11 @@ class IndexImpl : public Index {
   // request gives the count threshold and whether terms are wanted).
   Status RunTopK(const Query& query, const SearchRequest& req, size_t keep, SearchResponse* resp,
                  std::vector<ScoredDoc>* best, MatchedTerms* matched) const;
+  // How many of the segment's deleted docs `query` matches (RunTopK takes
+  // them off the collectors' count).
+  Status DeletedMatches(const Query& query, uint64_t* count) const;
+  // How many live docs `query` matches, counted up to `limit`.
+  Status LiveMatches(const Query& query, uint64_t limit, uint64_t* count) const;
   Status CorruptPostings() const;
 
   // typo_tiers.cc
@@ -209,6 +245,20 @@ class IndexImpl : public Index {
   std::shared_ptr<TypoCache> typo_cache_ = std::make_shared<TypoCache>();
   std::vector<uint32_t> default_fields_;
   SegmentHooks hooks_;
+  // Bloom filters of the reader's small dictionaries (MayMatch), built at
+  // the first search that asks; shared as the reader is.
+  struct TermFilters {
+    std::once_flag once;
+    std::vector<std::unique_ptr<TermFilter>> by_field;  // Null: none.
+  };
+  std::shared_ptr<TermFilters> term_filters_ = std::make_shared<TermFilters>();
+  std::span<const std::unique_ptr<TermFilter>> term_filters() const;  // plan.cc
+  // hooks_.deleted as bits, for the top-k collector (TopK::set_excluded).
+  std::shared_ptr<const DocBits> deleted_bits_;
+  std::shared_ptr<const DocBits> BitsOf(const DocSet* deleted) const {
+    if (deleted == nullptr) return nullptr;
+    return std::make_shared<DocBits>(*deleted, static_cast<uint32_t>(reader_->num_docs()));
+  }
 };
 
 // The suggestion for a request that found `total` docs on `index` (words

@@ -5,17 +5,19 @@
 #include <utility>
 #include <vector>
 
+#include "query/may_match.h"
 #include "search/index_impl.h"
 
 namespace libsearch::internal {
 
-Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req, const ForeignCursor* cursor) const {
+Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req, const ForeignCursor* cursor,
+                                   const Query* words) const {
   SearchPlan plan;
   plan.keep = req.offset + req.k;
   if (req.facets.empty() && req.sort.empty() && req.search_after.empty() && cursor == nullptr) {
     plan.collector = TypoTiered(req) && plan.keep > 0 ? SearchPlan::Collector::kTieredTopK
                                                       : SearchPlan::Collector::kTopK;
-    LIBSEARCH_ASSIGN_OR_RETURN(plan.query, Parse(req));
+    LIBSEARCH_ASSIGN_OR_RETURN(plan.query, Parse(req, -1, words));
     return plan;
   }
   // Sort orders, cursors and facets: every match is visited and scored, so
@@ -38,12 +40,13 @@ Result<SearchPlan> IndexImpl::Plan(const SearchRequest& req, const ForeignCursor
       plan.lift[i] = *reader_->schema().FieldIndex(req.facets[i].field);
     }
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(plan.query, Parse(req));
+  LIBSEARCH_ASSIGN_OR_RETURN(plan.query, Parse(req, -1, words));
+  plan.query = ExcludeDeleted(std::move(plan.query));
   return plan;
 }
 
-Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
-                                                int64_t lift_field) const {
+ParseOptions IndexImpl::MakeParseOptions(const SearchRequest& req,
+                                         const std::vector<uint32_t>* fields) const {
   ParseOptions po;
   po.prefix_last = req.prefix_last;
   po.typos = req.typos;
@@ -56,24 +59,64 @@ Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
   po.synonym_analyzer = synonym_analyzer_;
   po.default_operator =
       req.default_operator == Operator::kAnd ? DefaultOperator::kAnd : DefaultOperator::kOr;
+  po.default_fields = req.fields.empty() ? std::span<const uint32_t>(default_fields_)
+                                         : std::span<const uint32_t>(*fields);
+  return po;
+}
+
+Result<std::vector<uint32_t>> IndexImpl::SearchFields(const SearchRequest& req) const {
   std::vector<uint32_t> fields;  // Only when the request names them.
-  if (req.fields.empty()) {
-    po.default_fields = default_fields_;
-  } else {
-    for (const std::string& name : req.fields) {
-      const auto f = reader_->schema().FieldIndex(name);
-      if (!f) return Status::InvalidArgument("unknown search field '" + name + "'");
-      const FieldSpec& spec = reader_->schema().fields()[*f];
-      if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
-        return Status::InvalidArgument("field '" + name +
-                                       "' is not an indexed text or keyword field");
-      }
-      fields.push_back(static_cast<uint32_t>(*f));
+  for (const std::string& name : req.fields) {
+    const auto f = reader_->schema().FieldIndex(name);
+    if (!f) return Status::InvalidArgument("unknown search field '" + name + "'");
+    const FieldSpec& spec = reader_->schema().fields()[*f];
+    if (!spec.indexed || (spec.type != FieldType::kText && spec.type != FieldType::kKeyword)) {
+      return Status::InvalidArgument("field '" + name +
+                                     "' is not an indexed text or keyword field");
     }
-    po.default_fields = fields;
+    fields.push_back(static_cast<uint32_t>(*f));
   }
-  LIBSEARCH_ASSIGN_OR_RETURN(auto query, ParseQuery(req.query, reader_->schema(), analyzers_, po));
-  if (req.filters.empty()) return ExcludeDeleted(std::move(query));
+  return fields;
+}
+
+Result<std::unique_ptr<Query>> IndexImpl::ParseWords(const SearchRequest& req) const {
+  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<uint32_t> fields, SearchFields(req));
+  const ParseOptions po = MakeParseOptions(req, &fields);
+  return ParseQuery(req.query, reader_->schema(), analyzers_, po);
+}
+
+std::span<const std::unique_ptr<TermFilter>> IndexImpl::term_filters() const {
+  // Filters for dictionaries of up to 64k terms (16 bits each): a small
+  // segment's, which most searches skip or bind few words in.
+  constexpr uint64_t kMaxFilteredTerms = 1 << 16;
+  if (!is_segment()) return {};  // A single index: nothing to skip.
+  TermFilters& filters = *term_filters_;
+  std::call_once(filters.once, [&] {
+    filters.by_field.resize(reader_->schema().fields().size());
+    for (size_t f = 0; f < filters.by_field.size(); ++f) {
+      if (const FieldReader* field = reader_->field(f)) {
+        filters.by_field[f] = TermFilter::Build(field->dict, kMaxFilteredTerms);
+      }
+    }
+  });
+  return filters.by_field;
+}
+
+bool IndexImpl::MayMatch(const Query& words) const {
+  return internal::MayMatch(words, *reader_, stats(), term_filters());
+}
+
+Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req, int64_t lift_field,
+                                                const Query* words) const {
+  std::unique_ptr<Query> query;
+  if (words != nullptr) {
+    query = CloneQuery(*words);
+  } else {
+    LIBSEARCH_ASSIGN_OR_RETURN(query, ParseWords(req));
+  }
+  if (req.filters.empty()) return query;
+  LIBSEARCH_ASSIGN_OR_RETURN(std::vector<uint32_t> fields, SearchFields(req));
+  ParseOptions po = MakeParseOptions(req, &fields);
   po.prefix_last = po.typos = false;  // Filters match exactly.
   po.synonyms = nullptr;
   po.syntax = QuerySyntax::kFull;  // Written by programs: a mistake should be an error.
@@ -90,7 +133,7 @@ Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req,
     LIBSEARCH_RETURN_IF_ERROR(UseFilterCache(&*filter));
     root->must.push_back(std::move(*filter));
   }
-  return ExcludeDeleted(std::move(root));
+  return root;
 }
 
 std::unique_ptr<Query> IndexImpl::ExcludeDeleted(std::unique_ptr<Query> query) const {
@@ -120,7 +163,7 @@ Status IndexImpl::UseFilterCache(std::unique_ptr<Query>* filter) const {
   bool build = false;
   std::shared_ptr<const DocSet> set = filter_cache_->Find(key, &build);
   if (set == nullptr && build) {
-    ScorerContext ctx(reader_.get(), options_.bm25, hooks_.stats);
+    ScorerContext ctx(reader_.get(), options_.bm25, stats());
     auto scorer = CreateScorer(**filter, &ctx);
     auto built = std::make_shared<DocSet>();
     std::vector<uint32_t> batch;
@@ -151,7 +194,6 @@ Result<std::string> IndexImpl::ExplainQuery(const SearchRequest& req) const {
   LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
   LIBSEARCH_RETURN_IF_ERROR(Validate(req));
   LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
-  if (hooks_.deleted != nullptr) query = std::move(query->must[0]);  // ExcludeDeleted's.
   LIBSEARCH_RETURN_IF_ERROR(reader_->Intact());
   return query->ToString(reader_->schema());
 }

@@ -325,9 +325,16 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
   if (segments_.size() == 1 && segments_[0].deleted == nullptr) {
     return segments_[0].impl->Search(req);
   }
+  // A search this one runs (the suggestion's check, CheckedSuggestion) lies
+  // between its checks: Intact() is an fstat per segment and tombstone.
+  thread_local const SegmentedIndex* checking = nullptr;
+  if (checking == this) return SearchUnchecked(req);
   const auto start = std::chrono::steady_clock::now();
   LIBSEARCH_RETURN_IF_ERROR(Intact());
+  const SegmentedIndex* const outer = checking;
+  checking = this;
   Result<SearchResponse> resp = SearchUnchecked(req);
+  checking = outer;
   LIBSEARCH_RETURN_IF_ERROR(Intact());  // As IndexImpl::Search.
   if (resp.ok()) {
     resp->took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -354,15 +361,27 @@ Result<SearchResponse> SegmentedIndex::SearchUnchecked(const SearchRequest& req)
   LIBSEARCH_ASSIGN_OR_RETURN(std::optional<ForeignCursor> cursor,
                              ParseCursor(req, &cursor_segment));
   const int64_t cursor_doc = cursor ? cursor->doc : 0;
+  // The query is parsed once (segments share analysers) and copied into
+  // each segment's plan; a segment that lacks a required word is skipped.
+  LIBSEARCH_ASSIGN_OR_RETURN(const std::unique_ptr<Query> words,
+                             segments_[0].impl->ParseWords(sub));
+  // Doc freqs and expansions, taken once for all segments.
+  const SearchStats memo(stats_.get());
+  const SearchStats::Scope scope(&memo);
   for (size_t s = 0; s < segments_.size(); ++s) {
     const Segment& seg = segments_[s];
+    // Facets list every value of every segment (KeepAllValues): those run.
+    if (req.facets.empty() && !seg.impl->MayMatch(*words)) {
+      facets.emplace_back();
+      continue;
+    }
     if (cursor) {  // Ties fall by doc: a segment before the cursor's ranks before it.
       cursor->doc = s < cursor_segment   ? seg.impl->reader().num_docs()
                     : s > cursor_segment ? -1
                                          : cursor_doc;
     }
     LIBSEARCH_ASSIGN_OR_RETURN(Collected found,
-                               seg.impl->Collect(sub, cursor ? &*cursor : nullptr));
+                               seg.impl->Collect(sub, cursor ? &*cursor : nullptr, words.get()));
     resp.total += found.resp.total;
     resp.total_exact = resp.total_exact && found.resp.total_exact;
     facets.push_back(std::move(found.resp.facets));

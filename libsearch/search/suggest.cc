@@ -64,7 +64,7 @@ bool PlainWord(const std::string& word) {
 // live doc counts); the likeliest replaces it if clearly likelier
 // (kDominance, kUnknownWordFloor). Words are shown folded, as indexed.
 double IndexImpl::SuggestionLimit() const {
-  const CollectionStats* stats = hooks_.stats;
+  const CollectionStats* stats = this->stats();
   double most_docs = 0;
   for (uint32_t f : default_fields_) {
     most_docs = std::max(most_docs, static_cast<double>(stats != nullptr ? stats->FieldDocCount(f)
@@ -76,7 +76,7 @@ double IndexImpl::SuggestionLimit() const {
 }
 
 std::string IndexImpl::SuggestionFor(const SearchRequest& req, uint64_t total) const {
-  const CollectionStats* stats = hooks_.stats;
+  const CollectionStats* stats = this->stats();
   // No word can be corrected if the query finds more docs than any
   // correction could make likelier: a cheap exit for ordinary queries.
   if (static_cast<double>(total) >= SuggestionLimit()) return "";

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace libsearch::internal {
 
@@ -71,6 +72,26 @@ class DocSet {
  private:
   explicit DocSet(roaring_bitmap_t* bitmap) : bitmap_(bitmap) {}
   roaring_bitmap_t* bitmap_;
+};
+
+// A DocSet of docs < num_docs as one bit per doc: a membership test is one
+// load, for a set tested at every match (a segment's deleted docs, TopK).
+class DocBits {
+ public:
+  DocBits(const DocSet& set, uint32_t num_docs) : words_((uint64_t{num_docs} + 63) / 64) {
+    constexpr uint32_t kEnd = 0xffffffffu;
+    DocSet::Iterator it(set);
+    for (uint32_t d = it.doc(kEnd); d < num_docs; it.Next(), d = it.doc(kEnd)) {
+      words_[d >> 6] |= uint64_t{1} << (d & 63);
+    }
+  }
+  bool Contains(uint32_t doc) const {
+    const size_t w = doc >> 6;
+    return w < words_.size() && ((words_[w] >> (doc & 63)) & 1) != 0;
+  }
+
+ private:
+  std::vector<uint64_t> words_;
 };
 
 }  // namespace libsearch::internal

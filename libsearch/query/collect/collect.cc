@@ -47,6 +47,14 @@ uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
   return CountThenPrune(scorer, top, count_up_to);
 }
 
+bool CollectTopPushesCounted(const Scorer& scorer) {
+  switch (scorer.family()) {
+    case ScorerFamily::kCombined:
+    case ScorerFamily::kDisjunction: return false;
+    default: return true;  // Term blocks, block-max AND, CountThenPrune.
+  }
+}
+
 void ForEachPruning(Scorer* scorer, TopK* top) {
   switch (scorer->family()) {
     case ScorerFamily::kTerm: return TermPruning(static_cast<TermScorer*>(scorer), top);

@@ -19,6 +19,12 @@ namespace libsearch::internal {
 // at count_up_to + 1, which means "more than count_up_to match".
 uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to);
 
+// Whether CollectTop pushes each doc it counts into `top` while counting
+// (then TopK::num_excluded() is how many of them it dropped): all paths
+// but the bulk MaxScore ones (unions, words over several fields), which
+// screen docs against the threshold even while counting.
+bool CollectTopPushesCounted(const Scorer& scorer);
+
 // Feeds `top` every doc from scorer->doc() on that could still enter it,
 // skipping windows whose bound cannot beat top->min_score(). Docs that are
 // skipped are not counted anywhere.
