@@ -104,8 +104,8 @@ struct TermPicks {
 };
 
 // Merges picks of the same term (by name if `named`, else by ordinal) into
-// one with the largest factor, leading if any of them leads. A sort, not a scan of the picks per pick: a
-// word with typo and prefix expansions has a hundred, in every segment.
+// one with the largest factor, leading if any of them leads. A sort, not a scan of the picks per
+// pick: a word with typo and prefix expansions has a hundred, in every segment.
 void DedupePicks(bool named, std::vector<TermPick>* picks) {
   auto same = [named](const TermPick& a, const TermPick& b) {
     return named ? a.term == b.term : a.ord == b.ord;
@@ -142,7 +142,9 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
   // With statistics every pick is named, and named picks are told apart by
   // name; without, by ordinal. Duplicates are merged at the end (DedupePicks).
   auto add = [&](std::optional<uint32_t> ord, std::string_view term, float factor,
-                 bool lead = true) { picks.push_back({ord, std::string(term), factor, lead}); };
+                 bool lead = true) {
+    picks.push_back({ord, std::string(term), factor, lead});
+  };
   auto find = [&](std::string_view term) -> std::optional<uint32_t> {
     if (field == nullptr) return std::nullopt;
     return ctx->FindTerm(*field, term);
