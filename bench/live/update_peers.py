@@ -147,7 +147,8 @@ def main() -> int:
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "eval", "update_peers"))
     ap.add_argument("--peers", default=os.path.join(ROOT, "build-peers"))
     ap.add_argument("--bench", default=os.path.join(ROOT, "build", "bench", "libsearch_update_peer"))
-    ap.add_argument("--java-home", default=os.environ.get("JAVA_HOME", ""))
+    ap.add_argument("--java-home", default=os.environ.get("JAVA_HOME", ""),
+                    help="default: the JDK bench/peers/setup.sh built the Lucene driver with")
     ap.add_argument("--batches", type=int, default=6, help="per kind; the first is a warm-up")
     ap.add_argument("--limit", type=int, default=0, help="first N products only (a quick look)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"))
@@ -169,6 +170,13 @@ def main() -> int:
     with open(peer_schema, "w", encoding="utf-8") as f:
         json.dump(PEER_SCHEMA, f)
 
+    if not args.java_home:  # The driver's class files need the JDK that compiled them.
+        env_file = os.path.join(args.peers, "peers.env")
+        if os.path.exists(env_file):
+            with open(env_file, encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith("JAVA_HOME="):
+                        args.java_home = line.strip().split("=", 1)[1]
     java = os.path.join(args.java_home, "bin", "java") if args.java_home else "java"
     lucene = [
         java, "-Xmx2g", "-XX:+UseParallelGC", "-cp",
