@@ -40,9 +40,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
                           SearchResponse* resp, std::vector<ScoredDoc>* best,
                           MatchedTerms* matched) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
-  ctx.set_typo_cache(typo_cache_.get());
-  ctx.set_term_filters(term_filters());
-  ctx.set_collect_terms(!req.highlight.fields.empty());
+  Configure(&ctx, /*visit_all=*/false, /*collect_terms=*/!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(query, &ctx);
   TopK top(keep);
   // A segment's deleted docs are dropped by the collector, not by a clause
@@ -93,10 +91,7 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
 // usually few where this runs: a count below the threshold).
 Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
-  ctx.set_typo_cache(typo_cache_.get());
-  ctx.set_term_filters(term_filters());
-  ctx.set_collect_terms(false);
-  ctx.set_visit_all(true);
+  Configure(&ctx, /*visit_all=*/true, /*collect_terms=*/false);
   std::unique_ptr<Scorer> q = CreateScorer(query, &ctx);
   DocSetScorer del(hooks_.deleted);
   uint64_t n = 0;
@@ -119,10 +114,7 @@ Status IndexImpl::DeletedMatches(const Query& query, uint64_t* count) const {
 // The query's matches walked, the deleted skipped, until `limit` live.
 Status IndexImpl::LiveMatches(const Query& query, uint64_t limit, uint64_t* count) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
-  ctx.set_typo_cache(typo_cache_.get());
-  ctx.set_term_filters(term_filters());
-  ctx.set_collect_terms(false);
-  ctx.set_visit_all(true);
+  Configure(&ctx, /*visit_all=*/true, /*collect_terms=*/false);
   std::unique_ptr<Scorer> q = CreateScorer(query, &ctx);
   uint64_t n = 0;
   for (uint32_t d = q->doc(); d != kNoMoreDocs && n < limit; d = q->Next()) {
@@ -136,10 +128,7 @@ Status IndexImpl::LiveMatches(const Query& query, uint64_t limit, uint64_t* coun
 // Hits are left without ids and docs (the fetch stage adds them).
 Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
-  ctx.set_typo_cache(typo_cache_.get());
-  ctx.set_term_filters(term_filters());
-  ctx.set_visit_all(true);
-  ctx.set_collect_terms(!req.highlight.fields.empty());
+  Configure(&ctx, /*visit_all=*/true, /*collect_terms=*/!req.highlight.fields.empty());
   std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
   SortCollector sorted(&*plan.order, plan.keep);
   // Typo tiers (relevance order only): 0 if the doc matches the query
@@ -180,7 +169,7 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
     LIBSEARCH_ASSIGN_OR_RETURN(auto lifted, Parse(req, plan.lift[i]));
     lifted = ExcludeDeleted(std::move(lifted));
     ScorerContext lctx(reader_.get(), options_.bm25, stats());
-    lctx.set_visit_all(true);
+    Configure(&lctx, /*visit_all=*/true, /*collect_terms=*/false);
     auto s = CreateScorer(*lifted, &lctx);
     for (uint32_t d = s->doc(); d != kNoMoreDocs; d = s->Next()) counters[i].Add(d);
     if (lctx.corrupt()) return CorruptPostings();
@@ -205,10 +194,16 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
   if (tier_edits != kAllTiers) LimitTypos(query->get(), tier_edits);
   *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, stats());
-  (*ctx)->set_typo_cache(typo_cache_.get());
-  (*ctx)->set_term_filters(term_filters());
+  Configure(ctx->get(), /*visit_all=*/false, /*collect_terms=*/false);
   *scorer = CreateScorer(**query, ctx->get());
   return Status::Ok();
+}
+
+void IndexImpl::Configure(ScorerContext* ctx, bool visit_all, bool collect_terms) const {
+  ctx->set_typo_cache(typo_cache_.get());
+  ctx->set_term_filters(term_filters());
+  ctx->set_visit_all(visit_all);
+  ctx->set_collect_terms(collect_terms);
 }
 
 Status IndexImpl::CorruptPostings() const {

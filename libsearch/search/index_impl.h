@@ -205,6 +205,9 @@ class IndexImpl : public Index {
   Status DeletedMatches(const Query& query, uint64_t* count) const;
   // How many live docs `query` matches, counted up to `limit`.
   Status LiveMatches(const Query& query, uint64_t limit, uint64_t* count) const;
+  // A search's scorer context: this index's typo cache and term filters,
+  // whether every match is visited, whether matched terms are noted.
+  void Configure(ScorerContext* ctx, bool visit_all, bool collect_terms) const;
   Status CorruptPostings() const;
 
   // typo_tiers.cc

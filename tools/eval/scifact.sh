@@ -79,12 +79,17 @@ write_atomic(os.path.join(out, "corpus-split.jsonl"),
 write_atomic(os.path.join(out, "corpus-flat.jsonl"),
              ({"id": i, "body": (t + " " + x).strip()} for i, t, x in docs))
 
-test_ids = set()
-with open(os.path.join(scifact, "qrels", "test.tsv"), encoding="utf-8") as f:
-    next(f)  # header
-    for line in f:
-        if line.strip():
-            test_ids.add(line.split("\t")[0])
+def query_ids(split):
+    """The ids of the queries a qrels split judges."""
+    ids = set()
+    with open(os.path.join(scifact, "qrels", split + ".tsv"), encoding="utf-8") as f:
+        next(f)  # header
+        for line in f:
+            if line.strip():
+                ids.add(line.split("\t")[0])
+    return ids
+
+test_ids, train_ids = query_ids("test"), query_ids("train")
 
 def sanitise(text):
     if split_words:
@@ -98,13 +103,6 @@ def sanitise(text):
         if w:
             words.append(w)
     return " ".join(words)
-
-train_ids = set()
-with open(os.path.join(scifact, "qrels", "train.tsv"), encoding="utf-8") as f:
-    next(f)  # header
-    for line in f:
-        if line.strip():
-            train_ids.add(line.split("\t")[0])
 
 queries, train = [], []
 with open(os.path.join(scifact, "queries.jsonl"), encoding="utf-8") as f:
