@@ -39,6 +39,8 @@
 //                                $LIBSEARCH_SHARD_TIMEOUT_MS (default 10000) fails
 //                                the search (503), or with "partial_results": true
 //                                is named in the answer. No index is opened.
+//                                $LIBSEARCH_CURSOR_CACHE_ENTRIES (default 1024; 0
+//                                off): next pages it remembers, each one round.
 //
 // Each search invocation writes one JSON line to standard output, which
 // CloudWatch Logs keeps (libsearch/request_log.h, surface "lambda-cpp"):
@@ -53,6 +55,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -66,6 +69,34 @@ namespace {
 std::string EnvOr(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+// A number from the environment: `fallback` if unset, else the whole value
+// as a number in [lo, hi] (a whole number if `whole`), or an error naming
+// the variable and the range (a typo must not silently become 0: a shard
+// timeout of 0, shard 0).
+libsearch::Result<double> EnvNumber(const char* name, double fallback, double lo, double hi,
+                                    bool whole = true) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const double x = std::strtod(v, &end);
+  if (end == v || *end != '\0' || !(x >= lo && x <= hi) || (whole && x != std::floor(x))) {
+    return libsearch::Status::InvalidArgument(std::string(name) + "=" + v + ": expected " +
+                                              (whole ? "a whole number" : "a number") + " from " +
+                                              std::to_string(static_cast<long long>(lo)) + " to " +
+                                              std::to_string(static_cast<long long>(hi)));
+  }
+  return x;
+}
+
+// Reports a bad setting as the function's init error.
+int InitError(libsearch::functions::RuntimeApiClient& api, const char* type,
+              const std::string& message) {
+  std::fprintf(stderr, "bootstrap: %s\n", message.c_str());
+  const libsearch::Status s = api.PostInitError(type, message);
+  if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
+  return 1;
 }
 
 bool Exists(const std::string& path) {
@@ -160,16 +191,18 @@ int Run() {
   std::shared_ptr<const libsearch::Index> coordinator;
   if (!shard_urls.empty()) {
     libsearch::FanOutOptions fan_out;
-    fan_out.shard_timeout =
-        std::chrono::milliseconds(std::atol(EnvOr("LIBSEARCH_SHARD_TIMEOUT_MS", "10000").c_str()));
+    const auto timeout_ms = EnvNumber("LIBSEARCH_SHARD_TIMEOUT_MS", 10000, 1, 3600000);
+    const auto cursors = EnvNumber("LIBSEARCH_CURSOR_CACHE_ENTRIES",
+                                   static_cast<double>(fan_out.cursor_cache_entries), 0, 1 << 24);
+    for (const libsearch::Status& s : {timeout_ms.status(), cursors.status()}) {
+      if (!s.ok()) return InitError(api, "Runtime.ConfigError", s.ToString());
+    }
+    fan_out.shard_timeout = std::chrono::milliseconds(static_cast<int64_t>(*timeout_ms));
+    fan_out.cursor_cache_entries = static_cast<size_t>(*cursors);
     auto opened = libsearch::FanOutIndex::OpenUrls(shard_urls, fan_out);
     if (!opened.ok()) {
-      const std::string message =
-          "cannot reach the shards " + shard_urls + ": " + opened.status().ToString();
-      std::fprintf(stderr, "bootstrap: %s\n", message.c_str());
-      const libsearch::Status s = api.PostInitError("Runtime.IndexLoadError", message);
-      if (!s.ok()) std::fprintf(stderr, "bootstrap: %s\n", s.ToString().c_str());
-      return 1;
+      return InitError(api, "Runtime.IndexLoadError",
+                       "cannot reach the shards " + shard_urls + ": " + opened.status().ToString());
     }
     coordinator = std::move(*opened);
   }
@@ -177,15 +210,18 @@ int Run() {
   const std::string path = IndexPath();
   libsearch::ReplicaOptions replica_options;
   replica_options.cache_dir = EnvOr("LIBSEARCH_CACHE_DIR", "/tmp/libsearch");
-  replica_options.refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
+  const auto refresh = EnvNumber("LIBSEARCH_REFRESH_SECONDS", 10, 0, 86400, /*whole=*/false);
+  const auto shard = EnvNumber("LIBSEARCH_SHARD", -1, 0, 4095);
+  for (const libsearch::Status& s : {refresh.status(), shard.status()}) {
+    if (!s.ok()) return InitError(api, "Runtime.ConfigError", s.ToString());
+  }
+  replica_options.refresh_seconds = *refresh;
   const bool follow = replica_options.refresh_seconds > 0;
   if (!follow) replica_options.refresh_seconds = 0;
   auto policy = libsearch::ParseChecksumPolicy(
       EnvOr("LIBSEARCH_CHECKSUMS", libsearch::ChecksumPolicyName(replica_options.open.checksums)));
   if (policy.ok()) replica_options.open.checksums = *policy;
-  if (const std::string shard = EnvOr("LIBSEARCH_SHARD", ""); !shard.empty()) {
-    replica_options.open.shards = {static_cast<uint32_t>(std::strtoul(shard.c_str(), nullptr, 10))};
-  }
+  if (*shard >= 0) replica_options.open.shards = {static_cast<uint32_t>(*shard)};
   auto index = coordinator != nullptr ? libsearch::Result<std::unique_ptr<libsearch::IndexReplica>>(
                                             std::unique_ptr<libsearch::IndexReplica>())
                : policy.ok() ? libsearch::IndexReplica::Open(path, replica_options)

@@ -163,9 +163,12 @@ int Run(int argc, char** argv) {
   double refresh_seconds = std::atof(EnvOr("LIBSEARCH_REFRESH_SECONDS", "10").c_str());
   std::string checksums = EnvOr("LIBSEARCH_CHECKSUMS",
                                 libsearch::ChecksumPolicyName(libsearch::OpenOptions().checksums));
-  int shard = std::atoi(EnvOr("LIBSEARCH_SHARD", "-1").c_str());
+  // Numbers from the environment are read by CLI11 (envname), which checks
+  // them as it checks flags: a typo must not become shard 0 or a 0 ms timeout.
+  int shard = -1;
   std::string shard_urls = EnvOr("LIBSEARCH_SHARDS", "");
-  int shard_timeout_ms = std::atoi(EnvOr("LIBSEARCH_SHARD_TIMEOUT_MS", "10000").c_str());
+  int shard_timeout_ms = 10000;
+  size_t cursor_cache_entries = libsearch::FanOutOptions().cursor_cache_entries;
   CLI::App app{"libsearch-service: search one index over HTTP"};
   app.set_version_flag("--version", std::string("libsearch-service ") + libsearch::Version());
   app.add_option("--index", index_path,
@@ -201,6 +204,7 @@ int Run(int argc, char** argv) {
   app.add_option("--shard", shard,
                  "Serve only shard N of the sharded index --index, to a fan-out coordinator "
                  "(POST /shard; default $LIBSEARCH_SHARD)")
+      ->envname("LIBSEARCH_SHARD")
       ->check(CLI::Range(0, 4095));
   app.add_option("--shards", shard_urls,
                  "Be the fan-out coordinator of these shard services or functions (URLs "
@@ -209,7 +213,13 @@ int Run(int argc, char** argv) {
   app.add_option("--shard-timeout-ms", shard_timeout_ms,
                  "With --shards: a shard not answering in this time is missing (default "
                  "$LIBSEARCH_SHARD_TIMEOUT_MS or 10000)")
+      ->envname("LIBSEARCH_SHARD_TIMEOUT_MS")
       ->check(CLI::Range(1, 3600000));
+  app.add_option("--cursor-cache-entries", cursor_cache_entries,
+                 "With --shards: how many next pages to remember, each then one round to "
+                 "the shards (0: off; default $LIBSEARCH_CURSOR_CACHE_ENTRIES or 1024)")
+      ->envname("LIBSEARCH_CURSOR_CACHE_ENTRIES")
+      ->check(CLI::Range(0, 1 << 24));
   app.add_option("--checksums", checksums,
                  "When section checksums are checked: first-use, open or off (default "
                  "$LIBSEARCH_CHECKSUMS or first-use; libsearch/index.h, ChecksumPolicy)");
@@ -262,6 +272,7 @@ int Run(int argc, char** argv) {
   if (!shard_urls.empty()) {
     libsearch::FanOutOptions fan_out;
     fan_out.shard_timeout = std::chrono::milliseconds(shard_timeout_ms);
+    fan_out.cursor_cache_entries = cursor_cache_entries;
     auto opened = libsearch::FanOutIndex::OpenUrls(shard_urls, fan_out);
     if (opened.ok()) coordinator = std::move(*opened);
     open_status = opened.status();

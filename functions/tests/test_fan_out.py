@@ -166,3 +166,33 @@ def test_service_coordinator_answers_as_one_index(
     finally:
         for s in shard_services:
             s.process.stop()
+
+
+def test_coordinator_settings_are_checked(
+    shards_dir: pathlib.Path, service: HttpSurface, tmp_path: pathlib.Path,
+    cpp_lambda_factory: Callable[..., Lambda]
+) -> None:
+    """The cursor cache can be switched off (next pages then locate their
+    cursor: two rounds, the same answers), and a mistyped number is an error
+    naming the setting, not a silent 0 (shard 0, a 0 ms timeout)."""
+    shard_services = [start_service(shards_dir, tmp_path / f"shard-{i}", "--shard", str(i),
+                                    "--refresh-seconds", "0") for i in range(SHARDS)]
+    try:
+        urls = ",".join(s.url("/shard") for s in shard_services)
+        coordinator = start_service(None, tmp_path / "coordinator", "--shards", urls,
+                                    "--cursor-cache-entries", "0")
+        try:
+            same_pages(coordinator.post, service.post)
+        finally:
+            coordinator.process.stop()
+        with pytest.raises(RuntimeError, match="cursor-cache-entries"):
+            start_service(None, tmp_path / "bad", "--shards", urls, "--cursor-cache-entries", "lots")
+        lam = cpp_lambda_factory({"LIBSEARCH_SHARDS": urls, "LIBSEARCH_SHARD_TIMEOUT_MS": "5s"},
+                                 name="bad-coordinator")
+        status, out = lam.invoke({"query": "tea"})
+        body = json.loads(out)
+        assert body["errorType"] == "Runtime.ConfigError", out
+        assert "LIBSEARCH_SHARD_TIMEOUT_MS=5s" in body["errorMessage"], out
+    finally:
+        for s in shard_services:
+            s.process.stop()
