@@ -24,7 +24,7 @@ enum class ScorerFamily : uint8_t {
   kEmpty,
   kUnscored,  // Another scorer's matches with score 0.
   kWindowedUnion,
-  kCombined,  // One word over several fields, BM25F.
+  kCombined,        // One word over several fields, BM25F.
   kCombinedPhrase,  // One phrase over several fields, BM25F.
   kLedUnion,        // A union whose matches come from some clauses (typo tiers).
 };
