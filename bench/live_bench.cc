@@ -9,8 +9,9 @@
 // bench/live/run.sh). Work directory: LIBSEARCH_LIVE_DIR (default
 // /tmp/libsearch_live_bench), rebuilt at every run unless LIBSEARCH_LIVE_REUSE=1
 // and it holds the three index directories of an earlier run (on 818k
-// products the build takes minutes; the update benchmarks change `base`, so
-// reuse it for the search benchmark: --benchmark_filter=Search).
+// products the build takes minutes). The update benchmarks change a copy of
+// `base` made afresh in each run (`updated`), so a reused directory stays
+// the one built.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -45,7 +46,8 @@ struct Setup {
   std::vector<std::string> lines;
   std::vector<std::string> ids;
   std::vector<std::string> names;  // Product names, for queries.
-  std::string base;                // Base segment; the update benchmarks change it.
+  std::string base;                // Base segment, as built.
+  std::string updated;             // A copy of base the update benchmarks change.
   std::string segmented;           // Base + 10 small segments.
   std::string compacted;           // The same documents, one segment.
 };
@@ -60,6 +62,7 @@ Setup& Get() {
     s.base = work + "/base";
     s.segmented = work + "/segmented";
     s.compacted = work + "/compacted";
+    s.updated = work + "/updated";
     const bool reuse = Env("LIBSEARCH_LIVE_REUSE", "") == "1" &&
                        std::filesystem::exists(s.base + "/MANIFEST") &&
                        std::filesystem::exists(s.segmented + "/MANIFEST") &&
@@ -123,10 +126,22 @@ Setup& Get() {
   return setup;
 }
 
+// The update benchmarks' index: base, copied once per run.
+const std::string& Updated() {
+  static const std::string& dir = []() -> const std::string& {
+    Setup& s = Get();
+    std::filesystem::remove_all(s.updated);
+    std::filesystem::copy(s.base, s.updated, std::filesystem::copy_options::recursive);
+    std::filesystem::remove(s.updated + "/LOCK");
+    return s.updated;
+  }();
+  return dir;
+}
+
 // 1,000 `_set` updates of a numeric field, then Commit(), per iteration.
 void BM_SetBatchCommit(benchmark::State& state) {
   Setup& s = Get();
-  auto w = IndexWriter::Open(s.base);
+  auto w = IndexWriter::Open(Updated());
   if (!w.ok()) Die(w.status(), "open writer");
   std::mt19937 rng(1);
   for (auto _ : state) {
@@ -144,7 +159,7 @@ BENCHMARK(BM_SetBatchCommit)->Unit(benchmark::kMillisecond)->UseRealTime()->Iter
 // 1,000 whole-product upserts (changed copies of existing products), then Commit().
 void BM_UpsertBatchCommit(benchmark::State& state) {
   Setup& s = Get();
-  auto w = IndexWriter::Open(s.base);
+  auto w = IndexWriter::Open(Updated());
   if (!w.ok()) Die(w.status(), "open writer");
   std::mt19937 rng(2);
   for (auto _ : state) {
@@ -165,9 +180,9 @@ BENCHMARK(BM_UpsertBatchCommit)->Unit(benchmark::kMillisecond)->UseRealTime()->I
 // the calls are not).
 void BM_ReopenAfterCommit(benchmark::State& state) {
   Setup& s = Get();
-  auto index = Index::Open(s.base);
+  auto index = Index::Open(Updated());
   if (!index.ok()) Die(index.status(), "open");
-  auto w = IndexWriter::Open(s.base);
+  auto w = IndexWriter::Open(Updated());
   if (!w.ok()) Die(w.status(), "open writer");
   std::mt19937 rng(3);
   for (auto _ : state) {
