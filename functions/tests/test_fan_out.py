@@ -15,10 +15,11 @@ answers from the other two, marked partial."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
 import subprocess
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -141,12 +142,22 @@ def test_lambda_coordinator_answers_as_one_index(
     check_killed_shard(direct(coordinator), complete)
 
 
-def test_service_coordinator_answers_as_one_index(
-    shards_dir: pathlib.Path, service: HttpSurface, tmp_path: pathlib.Path
-) -> None:
+@contextlib.contextmanager
+def shard_services_running(shards_dir: pathlib.Path, tmp_path: pathlib.Path) -> Iterator[List[HttpSurface]]:
+    """One libsearch-service per shard, stopped on exit."""
     shard_services = [start_service(shards_dir, tmp_path / f"shard-{i}", "--shard", str(i),
                                     "--refresh-seconds", "0") for i in range(SHARDS)]
     try:
+        yield shard_services
+    finally:
+        for s in shard_services:
+            s.process.stop()
+
+
+def test_service_coordinator_answers_as_one_index(
+    shards_dir: pathlib.Path, service: HttpSurface, tmp_path: pathlib.Path
+) -> None:
+    with shard_services_running(shards_dir, tmp_path) as shard_services:
         urls = ",".join(s.url("/shard") for s in shard_services)
         coordinator = start_service(None, tmp_path / "coordinator", "--shards", urls,
                                     "--shard-timeout-ms", "5000")
@@ -163,9 +174,6 @@ def test_service_coordinator_answers_as_one_index(
             check_killed_shard(coordinator.post, complete)
         finally:
             coordinator.process.stop()
-    finally:
-        for s in shard_services:
-            s.process.stop()
 
 
 def test_coordinator_settings_are_checked(
@@ -175,9 +183,7 @@ def test_coordinator_settings_are_checked(
     """The cursor cache can be switched off (next pages then locate their
     cursor: two rounds, the same answers), and a mistyped number is an error
     naming the setting, not a silent 0 (shard 0, a 0 ms timeout)."""
-    shard_services = [start_service(shards_dir, tmp_path / f"shard-{i}", "--shard", str(i),
-                                    "--refresh-seconds", "0") for i in range(SHARDS)]
-    try:
+    with shard_services_running(shards_dir, tmp_path) as shard_services:
         urls = ",".join(s.url("/shard") for s in shard_services)
         coordinator = start_service(None, tmp_path / "coordinator", "--shards", urls,
                                     "--cursor-cache-entries", "0")
@@ -193,6 +199,3 @@ def test_coordinator_settings_are_checked(
         body = json.loads(out)
         assert body["errorType"] == "Runtime.ConfigError", out
         assert "LIBSEARCH_SHARD_TIMEOUT_MS=5s" in body["errorMessage"], out
-    finally:
-        for s in shard_services:
-            s.process.stop()
