@@ -273,6 +273,20 @@ std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surf
   return out;
 }
 
+namespace {
+
+size_t ExpansionBytes(const std::vector<Expansion>& v) { return v.size() * sizeof(Expansion); }
+
+}  // namespace
+
+size_t WordMatchBytes(const std::vector<WordMatch>& v) {
+  size_t n = v.size() * sizeof(WordMatch);
+  for (const WordMatch& m : v) n += m.word.capacity() + m.stem.capacity();
+  return n;
+}
+
+TypoCache::TypoCache() : cache_(kMaxBytes, ExpansionBytes), words_(kMaxBytes, WordMatchBytes) {}
+
 std::vector<Expansion> TypoCache::TypoStems(const FieldReader& field, std::string_view surface,
                                             std::string_view stem, uint32_t max_edits,
                                             size_t cap) const {
@@ -282,13 +296,11 @@ std::vector<Expansion> TypoCache::TypoStems(const FieldReader& field, std::strin
   key.append(stem);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
+    if (const std::vector<Expansion>* found = cache_.Find(key)) return *found;
   }
   std::vector<Expansion> out = internal::TypoStems(field, surface, stem, max_edits, cap);
   std::lock_guard<std::mutex> lock(mu_);
-  if (cache_.size() >= kMaxEntries) cache_.clear();
-  cache_.emplace(std::move(key), out);
+  cache_.Put(std::move(key), out);
   return out;
 }
 
@@ -298,13 +310,11 @@ std::vector<WordMatch> TypoCache::TypoWords(const FieldReader& field, std::strin
   key.append(surface);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto it = words_.find(key);
-    if (it != words_.end()) return it->second;
+    if (const std::vector<WordMatch>* found = words_.Find(key)) return *found;
   }
   std::vector<WordMatch> out = internal::TypoWords(field, surface, max_edits);
   std::lock_guard<std::mutex> lock(mu_);
-  if (words_.size() >= kMaxEntries) words_.clear();
-  words_.emplace(std::move(key), out);
+  words_.Put(std::move(key), out);
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include "index/index_reader.h"
 #include "query/collection_stats.h"
+#include "util/bounded_memo.h"
 
 namespace libsearch::internal {
 
@@ -56,6 +57,9 @@ bool FuzzyWalk(const TermDictReader& dict, std::string_view word, uint32_t max_e
 std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
                                  std::string_view stem, uint32_t max_edits, size_t cap);
 
+// The heap bytes a list of words holds, roughly (BoundedMemo budgets).
+size_t WordMatchBytes(const std::vector<WordMatch>& v);
+
 // A bounded memo of one file's TypoStems answers: the file never changes,
 // so an answer never goes stale, and a word typed again (search-as-you-type,
 // popular queries, each typo tier's query of one search) walks the
@@ -64,6 +68,7 @@ std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surf
 // Thread-safety: safe from many threads.
 class TypoCache {
  public:
+  TypoCache();
   // TypoStems(field, ...), remembered. REQUIRES: `field` is of one file.
   std::vector<Expansion> TypoStems(const FieldReader& field, std::string_view surface,
                                    std::string_view stem, uint32_t max_edits, size_t cap) const;
@@ -72,10 +77,11 @@ class TypoCache {
                                    uint32_t max_edits) const;
 
  private:
-  static constexpr size_t kMaxEntries = 4096;
+  // Each memo's byte budget: thousands of words' answers.
+  static constexpr size_t kMaxBytes = 8 << 20;
   mutable std::mutex mu_;
-  mutable std::unordered_map<std::string, std::vector<Expansion>> cache_;
-  mutable std::unordered_map<std::string, std::vector<WordMatch>> words_;
+  mutable BoundedMemo<std::vector<Expansion>> cache_;
+  mutable BoundedMemo<std::vector<WordMatch>> words_;
 };
 
 // The surface words of `field` within `max_edits` of `surface`, with their

@@ -11,8 +11,6 @@ namespace {
 
 // Expansions differ per query word; a bounded cache keeps the dictionary
 // walks of repeated words (search-as-you-type) to one per snapshot.
-constexpr size_t kMaxCachedExpansions = 4096;
-constexpr size_t kMaxCachedDocFreqs = 1 << 16;
 constexpr size_t kAll = std::numeric_limits<size_t>::max();
 
 const FieldReader* Field(const IndexReader* r, uint32_t f, bool prefix_index) {
@@ -67,13 +65,11 @@ uint64_t GlobalStats::DocFreq(uint32_t f, bool prefix_index, std::string_view te
   std::string key = DfKey(f, prefix_index, term);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto it = df_cache_.find(key);
-    if (it != df_cache_.end()) return it->second;
+    if (const uint64_t* found = df_cache_.Find(key)) return *found;
   }
   const uint64_t df = SumDocFreq(f, prefix_index, term);
   std::lock_guard<std::mutex> lock(mu_);
-  if (df_cache_.size() >= kMaxCachedDocFreqs) df_cache_.clear();
-  df_cache_.emplace(std::move(key), df);
+  df_cache_.Put(std::move(key), df);
   return df;
 }
 
@@ -157,16 +153,14 @@ std::vector<WordMatch> GlobalStats::TypoWords(uint32_t f, std::string_view surfa
   key.append(surface);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto it = words_cache_.find(key);
-    if (it != words_cache_.end()) return it->second;
+    if (const std::vector<WordMatch>* found = words_cache_.Find(key)) return *found;
   }
   std::vector<WordMatch> out;
   for (auto& [word, w] : LiveWords(f, surface, max_edits, true)) {
     out.push_back({word, w.edits, static_cast<uint64_t>(w.df), w.stem});
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (words_cache_.size() >= kMaxCachedExpansions) words_cache_.clear();
-  words_cache_.emplace(std::move(key), out);
+  words_cache_.Put(std::move(key), out);
   return out;
 }
 
@@ -267,8 +261,7 @@ std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates,
     // The scorers ask for each expansion's doc freq next: it is this one
     // (every segment's minus the tombstones'), so it is cached now.
     std::lock_guard<std::mutex> lock(mu_);
-    if (df_cache_.size() + n >= kMaxCachedDocFreqs) df_cache_.clear();
-    for (size_t i = 0; i < n; ++i) df_cache_.emplace(DfKey(f, false, ranked[i].term), ranked[i].df);
+    for (size_t i = 0; i < n; ++i) df_cache_.Put(DfKey(f, false, ranked[i].term), ranked[i].df);
   }
   doc_freqs->clear();
   for (size_t i = 0; i < n; ++i) {
@@ -281,18 +274,17 @@ std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates,
 bool GlobalStats::Cached(const std::string& key, std::vector<TermExpansion>* out,
                          std::vector<uint64_t>* doc_freqs) const {
   std::lock_guard<std::mutex> lock(mu_);
-  const auto it = cache_.find(key);
-  if (it == cache_.end()) return false;
-  *out = it->second.terms;
-  *doc_freqs = it->second.doc_freqs;
+  const Expansions* found = cache_.Find(key);
+  if (found == nullptr) return false;
+  *out = found->terms;
+  *doc_freqs = found->doc_freqs;
   return true;
 }
 
 void GlobalStats::Remember(std::string key, const std::vector<TermExpansion>& v,
                            const std::vector<uint64_t>& doc_freqs) const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (cache_.size() >= kMaxCachedExpansions) cache_.clear();
-  cache_.emplace(std::move(key), Expansions{v, doc_freqs});
+  cache_.Put(std::move(key), Expansions{v, doc_freqs});
 }
 
 }  // namespace libsearch::internal

@@ -15,6 +15,7 @@
 #include "index/index_reader.h"
 #include "query/collection_stats.h"
 #include "query/expand.h"
+#include "util/bounded_memo.h"
 
 namespace libsearch::internal {
 
@@ -91,9 +92,15 @@ class GlobalStats final : public CollectionStats {
     std::vector<TermExpansion> terms;
     std::vector<uint64_t> doc_freqs;
   };
-  mutable std::unordered_map<std::string, Expansions> cache_;
-  mutable std::unordered_map<std::string, uint64_t> df_cache_;
-  mutable std::unordered_map<std::string, std::vector<WordMatch>> words_cache_;
+  static size_t ExpansionsBytes(const Expansions& e) {
+    return e.terms.size() * sizeof(TermExpansion) + e.doc_freqs.size() * sizeof(uint64_t);
+  }
+  static size_t DocFreqBytes(const uint64_t&) { return 0; }
+  // One snapshot's answers (BoundedMemo: a working set under half the
+  // budget is never evicted).
+  mutable BoundedMemo<Expansions> cache_{8 << 20, ExpansionsBytes};
+  mutable BoundedMemo<uint64_t> df_cache_{8 << 20, DocFreqBytes};
+  mutable BoundedMemo<std::vector<WordMatch>> words_cache_{8 << 20, WordMatchBytes};
 };
 
 }  // namespace libsearch::internal
