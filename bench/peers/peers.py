@@ -159,6 +159,7 @@ def main():
         results["corpora"][corpus] = dict(meta=meta_out, builds=builds, analysis=analysis,
                                           runs={e: dict(peak_rss_bytes=r["peak_rss_bytes"],
                                                         ping_rt_us=r["ping_rt_us"],
+                                                        ping_during_us=r["ping_during_us"],
                                                         loadavg=[r["loadavg_before"][0],
                                                                  r["loadavg_after"][0]],
                                                         errors=r["errors"],

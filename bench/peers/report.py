@@ -18,6 +18,23 @@ from runner import COLD_QUERY, MODES, percentile, summary_us
 # Analysis
 
 
+def harness_overhead_us(per_query, engine):
+    """Median over queries of TOP_10 round trip minus in-engine time: what the
+    pipe, Python and the machine add to a request that does work. It should be
+    close to the PING round trip (README, "Round trip"); the 2026-11 runs showed
+    46-48 µs against 7, whatever the query's own time."""
+    d = sorted(q[engine]["TOP_10"][2] - q[engine]["TOP_10"][1] for q in per_query
+               if q.get(engine, {}).get("TOP_10") and q[engine]["TOP_10"][1] is not None)
+    return d[len(d) // 2] / 1e3 if d else float("nan")
+
+
+def ping_during_p50(run):
+    """Median over rounds of the p50 of the PINGs sent between timed queries
+    (runs from before that measurement have none)."""
+    v = sorted(r["p50"] for r in (run or {}).get("ping_during_us", []))
+    return v[len(v) // 2] if v else float("nan")
+
+
 def analyse_corpus(queries, runs, engines):
     out = dict(latency={}, by_tag={}, disagreements=[], overlap={}, score_rel_diff={})
     for engine in engines:
@@ -200,8 +217,10 @@ def write_report(ctx, results, path_base):
         has_cpu = any(b.get("build_cpu_seconds") is not None for b in cr["builds"].values())
         L.append("| engine | build wall (s) | " + ("build CPU (s) | " if has_cpu else "")
                  + "index size (MB) | build peak RSS (MB) | search peak RSS (MB) | "
-                 "pipe round trip p50 (µs) | 1-min load avg before → after the queries |")
-        L.append("|---|---:|" + ("---:|" if has_cpu else "") + "---:|---:|---:|---:|---:|")
+                 "pipe round trip p50 (µs): PING before / between the timed queries | "
+                 "round trip − in-engine, TOP_10 p50 (µs) | "
+                 "1-min load avg before → after the queries |")
+        L.append("|---|---:|" + ("---:|" if has_cpu else "") + "---:|---:|---:|---:|---:|---:|")
         for e in engines:
             b = cr["builds"][e]
             run = cr["runs"].get(e, {})
@@ -213,7 +232,9 @@ def write_report(ctx, results, path_base):
             L.append(f"| {e} | {wall} | {cpu_cell}"
                      f"{mb(b['index_bytes'])} | "
                      f"{mb(b['peak_rss_bytes'])} | {mb(run.get('peak_rss_bytes'))} | "
-                     f"{fmt_us(run['ping_rt_us']['p50']) if run else '–'} | "
+                     f"{fmt_us(run['ping_rt_us']['p50']) if run else '–'} / "
+                     f"{fmt_us(ping_during_p50(run))} | "
+                     f"{fmt_us(harness_overhead_us(cr['per_query'], e))} | "
                      f"{run['loadavg'][0]:.2f} → {run['loadavg'][1]:.2f} |")
         an = cr["analysis"]
         for kind, label in (("rt", "round trip"), ("svc", "in-engine")):

@@ -243,6 +243,7 @@ def run_queries(ctx, corpus, engine, queries):
         res["warmup_curve_us"][mode] = curve
         res["warmup_passes"][mode] = passes
         log(f"  warm-up {mode}: {spent} s, {passes} passes, mean µs {curve[0]} -> {curve[-1]}")
+    pings = []
     for mode in MODES:
         rt = [[] for _ in queries]
         svc = [[] for _ in queries]
@@ -251,6 +252,9 @@ def run_queries(ctx, corpus, engine, queries):
         for p in range(ctx.args.passes):
             for i in order:
                 ns, fields = srv.ask(mode, queries[i]["norm"])
+                # A PING after every query: the pipe's round trip at the same
+                # moments as the queries' (README, "Round trip").
+                pings.append(srv.ask("PING", "")[0])
                 if fields[0] == "ERROR":
                     if p == 0:
                         res["errors"].append([mode, queries[i]["norm"], fields[1:]])
@@ -263,6 +267,7 @@ def run_queries(ctx, corpus, engine, queries):
                                   rt_median_ns=[int(statistics.median(x)) if x else None for x in rt],
                                   counts=counts, seconds=round(time.time() - t_mode, 1))
         log(f"  {mode}: {time.time() - t_mode:.1f} s")
+    res["ping_during_us"] = summary_us(pings)
     check = []
     for q in queries:
         _, fields = srv.ask("CHECK", q["norm"])
@@ -323,6 +328,7 @@ def merge_rounds(rounds):
     out["warmup_curves_us"] = [r["warmup_curve_us"] for r in rounds]  # Per round: per mode.
     out["warmup_passes"] = [r["warmup_passes"] for r in rounds]
     out["quiet_wait_s"] = sum(r["quiet_wait_s"] for r in rounds)
+    out["ping_during_us"] = [r["ping_during_us"] for r in rounds]
     out["rounds"] = len(rounds)
     return out
 
