@@ -178,6 +178,11 @@ public class LucenePeer {
         // was merged or reordered. Rewrite it through addIndexes, which the policy reorders
         // as a forced merge, into a sibling directory, then move the files back.
         Path tmp = Paths.get(dir + ".bp");
+        if (Files.isDirectory(tmp)) {  // Left by a build that failed.
+          try (Stream<Path> files = Files.list(tmp)) {
+            for (Path f : (Iterable<Path>) files::iterator) Files.delete(f);
+          }
+        }
         try (Directory src = FSDirectory.open(path);
             DirectoryReader reader = DirectoryReader.open(src);
             Directory dst = FSDirectory.open(tmp);
