@@ -153,6 +153,8 @@ class Ctx:
             "tantivy": os.path.join(self.work, "tantivy-target", "release", "tantivy_peer"),
             "lucene": os.path.join(self.work, "lucene", "lucene-peer-1.0.jar"),
         }
+        # lucene-bp: the same driver building a BP-reordered index (`index --bp`).
+        self.bins["lucene-bp"] = self.bins["lucene"]
 
     def java(self):
         home = self.env.get("JAVA_HOME") or os.environ.get("JAVA_HOME", "")
@@ -172,13 +174,14 @@ class Ctx:
         return os.path.join(self.work, "index", corpus, name)
 
     def index_cmd(self, engine, tsv, out):
-        if engine == "lucene":
+        if engine in ("lucene", "lucene-bp"):
+            bp = ["--bp"] if engine == "lucene-bp" else []
             return [self.java()] + self.jvm_flags("4g") + ["-cp", self.lucene_cp(),
-                                                           "LucenePeer", "index", tsv, out]
+                                                           "LucenePeer", "index"] + bp + [tsv, out]
         return [self.bins[engine], "index", tsv, out]
 
     def serve_cmd(self, engine, index):
-        if engine == "lucene":
+        if engine in ("lucene", "lucene-bp"):
             return [self.java()] + self.jvm_flags("2g") + ["-cp", self.lucene_cp(),
                                                            "LucenePeer", "serve", index]
         return [self.bins[engine], "serve", index]

@@ -59,7 +59,7 @@ from corpus import (
 from report import analyse_corpus, machine_info, versions, write_chart, write_report
 from runner import MODES, build_index, build_indexes, cold_start, run_rounds
 
-ALL_ENGINES = ["libsearch", "lucene", "tantivy", "xapian"]
+ALL_ENGINES = ["libsearch", "lucene", "lucene-bp", "tantivy", "xapian"]
 
 
 # --------------------------------------------------------------------------

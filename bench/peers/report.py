@@ -382,7 +382,8 @@ def write_chart(results, path):
         log("matplotlib missing: no chart (pip install matplotlib)")
         return False
     corpora = list(results["corpora"].keys())
-    colors = {"libsearch": "#1f77b4", "lucene": "#ff7f0e", "tantivy": "#2ca02c", "xapian": "#d62728"}
+    colors = {"libsearch": "#1f77b4", "lucene": "#ff7f0e", "lucene-bp": "#ffbb78", "tantivy": "#2ca02c",
+              "xapian": "#d62728"}
     fig, axes = plt.subplots(1, len(corpora), figsize=(6.5 * len(corpora), 5.2), squeeze=False)
     for ax, corpus in zip(axes[0], corpora):
         an = results["corpora"][corpus]["analysis"]

@@ -1,6 +1,6 @@
 // Lucene side of libsearch's bench/peers (see bench/peers/README.md).
 //
-//   java -cp target/classes:target/lib/* LucenePeer index CORPUS.tsv INDEX_DIR
+//   java -cp target/classes:target/lib/* LucenePeer index [--bp] CORPUS.tsv INDEX_DIR
 //   java -cp target/classes:target/lib/* LucenePeer serve INDEX_DIR
 //   java -cp ... LucenePeer live-index CORPUS.tsv INDEX_DIR
 //   java -cp ... LucenePeer live-update INDEX_DIR set|upsert BATCH.tsv...
@@ -22,6 +22,22 @@
 // ends with forceMerge(1), as in the search-benchmark-game. The searcher has no
 // executor (single-threaded) and no query cache.
 //
+// index --bp (engine lucene-bp, as the search-benchmark-game's lucene-10.4.0-bp):
+// the same build, with a BPReorderingMergePolicy around the default
+// TieredMergePolicy, so the final forceMerge(1) renumbers the doc ids with
+// BPIndexReorderer (recursive graph bisection: docs that share terms get close
+// ids, which shrinks the postings and lets block-max skipping drop more
+// blocks). As the game: reordering only on forced merges
+// (setMinNaturalMergeNumDocs(MAX_VALUE)), a 256 MB RAM budget and otherwise
+// the reorderer's defaults (terms of doc freq >= 4096 only, 20 iterations,
+// partitions down to 32 docs). When every doc fitted in one flush (enwiki),
+// forceMerge(1) has nothing to merge and so nothing is reordered: the segment
+// is then rewritten through addIndexes, which the policy reorders as a forced
+// merge. The policy silently skips the reordering when the budget is too small,
+// so the build checks the segment's "bp.reordered" diagnostic and fails
+// without it. The reorderer runs on the merge thread (SerialMergeScheduler):
+// one thread, like the rest of the build.
+//
 // Reply per request line: "count\tnanos" (nanos = parse + search inside the
 // JVM); CHECK adds "\tid:score id:score ...".
 //
@@ -34,14 +50,17 @@
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.FileInputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.stream.Stream;
 
 import org.apache.lucene.analysis.core.WhitespaceAnalyzer;
 import org.apache.lucene.document.Document;
@@ -53,9 +72,13 @@ import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SerialMergeScheduler;
+import org.apache.lucene.index.SlowCodecReaderWrapper;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.misc.index.BPIndexReorderer;
+import org.apache.lucene.misc.index.BPReorderingMergePolicy;
 import org.apache.lucene.queryparser.classic.QueryParser;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -96,16 +119,37 @@ public class LucenePeer {
     }
   }
 
-  static void index(String tsv, String dir) throws Exception {
-    long t0 = System.nanoTime();
+  static IndexWriterConfig indexConfig(boolean bp) {
     IndexWriterConfig config = new IndexWriterConfig(new WhitespaceAnalyzer())
         .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
         .setRAMBufferSizeMB(1024)
         .setMergeScheduler(new SerialMergeScheduler())
         .setSimilarity(new BM25Similarity());
+    if (bp) {
+      BPIndexReorderer reorderer = new BPIndexReorderer();
+      reorderer.setRAMBudgetMB(256);
+      BPReorderingMergePolicy mp = new BPReorderingMergePolicy(config.getMergePolicy(), reorderer);
+      mp.setMinNaturalMergeNumDocs(Integer.MAX_VALUE);  // Reorder on forced merges only.
+      config.setMergePolicy(mp);
+    }
+    return config;
+  }
+
+  // The one segment's "bp.reordered" diagnostic: null when no merge under the BP policy wrote it.
+  static String bpReordered(Path path) throws IOException {
+    try (Directory d = FSDirectory.open(path)) {
+      SegmentInfos infos = SegmentInfos.readLatestCommit(d);
+      if (infos.size() != 1) throw new IllegalStateException(infos.size() + " segments");
+      return infos.info(0).info.getDiagnostics().get("bp.reordered");
+    }
+  }
+
+  static void index(String tsv, String dir, boolean bp) throws Exception {
+    long t0 = System.nanoTime();
+    Path path = Paths.get(dir);
     long n = 0;
-    try (Directory d = FSDirectory.open(Paths.get(dir));
-        IndexWriter writer = new IndexWriter(d, config);
+    try (Directory d = FSDirectory.open(path);
+        IndexWriter writer = new IndexWriter(d, indexConfig(bp));
         BufferedReader in = new BufferedReader(
             new InputStreamReader(new FileInputStream(tsv), StandardCharsets.UTF_8), 1 << 20)) {
       Document doc = new Document();
@@ -125,8 +169,50 @@ public class LucenePeer {
       writer.forceMerge(1, true);
       writer.commit();
     }
-    System.out.printf("{\"docs\": %d, \"lucene\": \"%s\", \"java\": \"%s\", \"seconds\": %.3f}%n",
-        n, Version.LATEST, System.getProperty("java.version"), (System.nanoTime() - t0) / 1e9);
+    String extra = "";
+    if (bp) {
+      String flag = bpReordered(path);
+      boolean rewritten = flag == null;
+      if (rewritten) {
+        // All docs fitted in one flush: forceMerge(1) keeps that segment as it is, so nothing
+        // was merged or reordered. Rewrite it through addIndexes, which the policy reorders
+        // as a forced merge, into a sibling directory, then move the files back.
+        Path tmp = Paths.get(dir + ".bp");
+        if (Files.isDirectory(tmp)) {  // Left by a build that failed.
+          try (Stream<Path> files = Files.list(tmp)) {
+            for (Path f : (Iterable<Path>) files::iterator) Files.delete(f);
+          }
+        }
+        try (Directory src = FSDirectory.open(path);
+            DirectoryReader reader = DirectoryReader.open(src);
+            Directory dst = FSDirectory.open(tmp);
+            IndexWriter writer = new IndexWriter(dst, indexConfig(true))) {
+          writer.addIndexes(SlowCodecReaderWrapper.wrap(reader.leaves().get(0).reader()));
+          writer.commit();
+        }
+        try (Stream<Path> files = Files.list(path)) {
+          for (Path f : (Iterable<Path>) files::iterator) Files.delete(f);
+        }
+        try (Stream<Path> files = Files.list(tmp)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            if (f.getFileName().toString().equals("write.lock")) {
+              Files.delete(f);
+            } else {
+              Files.move(f, path.resolve(f.getFileName()));
+            }
+          }
+        }
+        Files.delete(tmp);
+        flag = bpReordered(path);
+      }
+      if (!"true".equals(flag)) {  // The policy skips reordering when the RAM budget is short.
+        throw new IllegalStateException("BP reordering did not run: bp.reordered=" + flag);
+      }
+      extra = ", \"bp_reordered\": true, \"bp_rewrite\": " + rewritten;
+    }
+    System.out.printf(
+        "{\"docs\": %d, \"lucene\": \"%s\", \"java\": \"%s\", \"seconds\": %.3f%s}%n", n,
+        Version.LATEST, System.getProperty("java.version"), (System.nanoTime() - t0) / 1e9, extra);
   }
 
   static IndexWriterConfig liveConfig(IndexWriterConfig.OpenMode mode) {
@@ -286,7 +372,9 @@ public class LucenePeer {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 3 && args[0].equals("index")) {
-      index(args[1], args[2]);
+      index(args[1], args[2], false);
+    } else if (args.length == 4 && args[0].equals("index") && args[1].equals("--bp")) {
+      index(args[2], args[3], true);
     } else if (args.length == 2 && args[0].equals("serve")) {
       serve(args[1]);
     } else if (args.length == 3 && args[0].equals("live-index")) {
@@ -295,7 +383,7 @@ public class LucenePeer {
         && (args[2].equals("set") || args[2].equals("upsert"))) {
       liveUpdate(args[1], args[2], java.util.Arrays.copyOfRange(args, 3, args.length));
     } else {
-      System.err.println("usage: LucenePeer index CORPUS.tsv INDEX_DIR | serve INDEX_DIR"
+      System.err.println("usage: LucenePeer index [--bp] CORPUS.tsv INDEX_DIR | serve INDEX_DIR"
           + " | live-index CORPUS.tsv INDEX_DIR | live-update INDEX_DIR set|upsert BATCH.tsv...");
       System.exit(2);
     }
