@@ -181,6 +181,11 @@ std::string IndexReader::CorruptId() const {
 }
 
 Status IndexReader::Intact() const {
+  LIBSEARCH_RETURN_IF_ERROR(SectionsIntact());
+  return file_->Unchanged();
+}
+
+Status IndexReader::SectionsIntact() const {
   if (bad_id_.load(std::memory_order_acquire)) {
     return Status::Corruption("index '" + path() +
                               "': a document id is damaged (doc_ids or the id field's "
@@ -194,7 +199,7 @@ Status IndexReader::Intact() const {
                               std::to_string(e.length) +
                               " bytes): the file is damaged; rebuild or re-download it");
   }
-  return file_->Unchanged();
+  return Status::Ok();
 }
 
 std::string IndexReader::SectionName(const SectionEntry& e) const {

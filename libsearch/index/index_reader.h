@@ -181,6 +181,11 @@ class IndexReader {
   // Corruption if a section read so far failed its checksum, or if the file
   // has changed since it was opened (MappedFile::Unchanged); one fstat.
   Status Intact() const;
+  // Intact() without the fstat: for a caller that knows the file is
+  // unchanged (a FileWatch that stayed quiet).
+  Status SectionsIntact() const;
+  // The mapped file's descriptor, to watch it.
+  int file_descriptor() const { return file_->fd(); }
 
   // The statistics of an indexed field (from field_stats, checked at open:
   // reading them checks nothing else), or null.

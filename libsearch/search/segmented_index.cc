@@ -236,14 +236,25 @@ Result<std::unique_ptr<SegmentedIndex>> SegmentedIndex::Load(const std::string& 
     // (and its block maxima) are the index's.
     seg.impl = seg.impl->Share({needs_stats ? index->stats_.get() : nullptr, seg.deleted});
   }
-  LIBSEARCH_RETURN_IF_ERROR(index->Intact());
+  // Watched first, then checked with fstats: a change after the check is
+  // an event, one before it fails the check.
+  std::vector<int> fds;
+  for (const Segment& seg : index->segments_) {
+    fds.push_back(seg.impl->reader().file_descriptor());
+    for (const Generation& g : seg.generations) fds.push_back(g.tombstone->file_descriptor());
+  }
+  index->watch_ = FileWatch::Create(fds);
+  LIBSEARCH_RETURN_IF_ERROR(index->CheckIntact(/*files_unchanged=*/false));
   return index;
 }
 
-Status SegmentedIndex::Intact() const {
+Status SegmentedIndex::CheckIntact(bool files_unchanged) const {
+  auto check = [&](const IndexReader& r) {
+    return files_unchanged ? r.SectionsIntact() : r.Intact();
+  };
   for (const Segment& seg : segments_) {
-    LIBSEARCH_RETURN_IF_ERROR(seg.impl->reader().Intact());
-    for (const Generation& g : seg.generations) LIBSEARCH_RETURN_IF_ERROR(g.tombstone->Intact());
+    LIBSEARCH_RETURN_IF_ERROR(check(seg.impl->reader()));
+    for (const Generation& g : seg.generations) LIBSEARCH_RETURN_IF_ERROR(check(*g.tombstone));
   }
   return Status::Ok();
 }
@@ -326,7 +337,8 @@ Result<SearchResponse> SegmentedIndex::Search(const SearchRequest& req) const {
     return segments_[0].impl->Search(req);
   }
   // A search this one runs (the suggestion's check, CheckedSuggestion) lies
-  // between its checks: Intact() is an fstat per segment and tombstone.
+  // between its checks: Intact() is a read of the FileWatch, or an fstat
+  // per segment and tombstone once it has fired.
   thread_local const SegmentedIndex* checking = nullptr;
   if (checking == this) return SearchUnchecked(req);
   const auto start = std::chrono::steady_clock::now();

@@ -14,6 +14,7 @@
 #include "libsearch/index.h"
 #include "search/global_stats.h"
 #include "search/index_impl.h"
+#include "storage/file_watch.h"
 #include "storage/manifest.h"
 
 namespace libsearch::internal {
@@ -81,8 +82,11 @@ class SegmentedIndex final : public Index {
   struct Candidate;
 
   SegmentedIndex() = default;
-  // Every segment's and tombstone's IndexReader::Intact().
-  Status Intact() const;
+  // Every segment's and tombstone's IndexReader::Intact(), without the
+  // fstats while the snapshot's FileWatch stays quiet.
+  Status Intact() const { return CheckIntact(watch_ != nullptr && watch_->Quiet()); }
+  // As Intact(); `files_unchanged` (the watch was quiet) skips the fstats.
+  Status CheckIntact(bool files_unchanged) const;
   Result<SearchResponse> SearchUnchecked(const SearchRequest& req) const;
   // The latest commit's snapshot (re-read if its files go while opening).
   static Result<std::unique_ptr<Index>> LoadLatest(const std::string& dir,
@@ -113,6 +117,8 @@ class SegmentedIndex final : public Index {
   std::vector<Segment> segments_;
   std::shared_ptr<GlobalStats> stats_;
   uint32_t total_docs_ = 0;  // Deleted docs included.
+  // The segment and tombstone files; null where inotify is unavailable.
+  std::unique_ptr<FileWatch> watch_;
 };
 
 }  // namespace libsearch::internal

@@ -34,6 +34,8 @@ class MappedFile {
   // Valid for the lifetime of this object.
   std::string_view data() const { return {data_, size_}; }
   const std::string& path() const { return path_; }
+  // The open descriptor (for a FileWatch); owned by this object.
+  int fd() const { return fd_; }
   // Corruption if the file has been written to or truncated since it was
   // mapped (one fstat).
   Status Unchanged() const;

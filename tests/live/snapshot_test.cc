@@ -126,5 +126,60 @@ TEST(Snapshots, ReopenOfARebuiltDirectoryReadsTheNewFiles) {
   EXPECT_EQ((*again)->Search(req)->total, 0u);
 }
 
+// A segment file written over in place under an open snapshot of several
+// segments is reported on every call, as a single file's is
+// (corruption_matrix_test); a merge unlinking a snapshot's files is not a
+// change of them: that snapshot keeps answering.
+TEST(Snapshots, SegmentChangedInPlaceIsReportedUnlinkedIsNot) {
+  testing::TempDir dir;
+  const std::string path = dir.File("live");
+  auto schema = Schema::FromJson(kSchema);
+  ASSERT_TRUE(schema.ok());
+  IndexWriterOptions options;
+  options.merge_on_commit = false;  // Several segments, with deletes.
+  auto writer = IndexWriter::Create(path, *schema, options);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  // Docs first..first+2 in two segments, then `first` deleted.
+  auto add_three = [&](int first) {
+    for (int i = first; i < first + 3; ++i) {
+      const std::string id = std::to_string(i);
+      ASSERT_TRUE((*writer)->Upsert(R"({"id": ")" + id + R"(", "title": "apple", "n": 1})").ok());
+      if (i > first) {
+        ASSERT_TRUE((*writer)->Commit().ok());
+      }
+    }
+    ASSERT_TRUE((*writer)->Delete(std::to_string(first)).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  };
+  SearchRequest req;
+  req.query = "apple";
+  add_three(1);
+  auto before = Index::Open(path);
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ((*before)->Search(req)->total, 2u);
+  ASSERT_EQ((*before)->Info()->segments.size(), 2u);
+  ASSERT_TRUE((*writer)->Compact().ok());
+  auto after_merge = (*before)->Search(req);
+  ASSERT_TRUE(after_merge.ok()) << after_merge.status().ToString();
+  EXPECT_EQ(after_merge->total, 2u);
+
+  add_three(4);
+  auto snapshot = Index::Open(path);
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_EQ((*snapshot)->Search(req)->total, 4u);
+  ASSERT_GE((*snapshot)->Info()->segments.size(), 2u);
+  for (const auto& f : std::filesystem::directory_iterator(path)) {
+    if (f.path().extension() == ".seg") {
+      std::filesystem::resize_file(f.path(), std::filesystem::file_size(f.path()) / 2);
+    }
+  }
+  for (int call = 0; call < 2; ++call) {
+    auto resp = (*snapshot)->Search(req);
+    EXPECT_EQ(resp.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(resp.status().message().find("changed under this reader"), std::string::npos)
+        << resp.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace libsearch
