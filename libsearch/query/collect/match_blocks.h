@@ -1,0 +1,91 @@
+// The matches of a query a block of doc ids at a time, for collectors that
+// visit every match (sort orders, cursors, facets). A query of words AND
+// filters AND NOT deleted docs is walked by its words' scorer alone, with
+// range filters read from their columns and deleted docs tested in their
+// bits inline: a conjunction's leapfrog costs virtual Advance calls and a
+// range scan per match that a direct column read does not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "index/index_reader.h"
+#include "query/query.h"
+#include "query/scorer.h"
+#include "query/scorer_context.h"
+#include "util/doc_set.h"
+
+namespace libsearch::internal {
+
+// Thread-safety: one walk per instance.
+class MatchBlocks {
+ public:
+  static constexpr uint32_t kBlockDocs = 1024;
+
+  // The matches of `query`, whose scorers are created in `ctx` in the order
+  // CreateScorer(query) creates them (so that ctx's matched terms are the
+  // same). `deleted` / `deleted_bits`: the segment's deleted docs, which a
+  // must_not clause of `query` holding exactly `deleted` excludes (null:
+  // none). REQUIRES: every argument outlives the walk.
+  MatchBlocks(const Query& query, const DocSet* deleted, const DocBits* deleted_bits,
+              ScorerContext* ctx);
+
+  // Writes the next matches (at most kBlockDocs, increasing) to docs and
+  // returns how many; 0 at the end. Calls on_match(d) for each while the
+  // walk is on d, so that Score() is d's score there.
+  template <typename OnMatch>
+  uint32_t Fill(uint32_t* docs, OnMatch&& on_match) {
+    uint32_t n = 0;
+    for (uint32_t d = lead_->doc(); d != kNoMoreDocs;) {
+      if (Accept(d)) {
+        docs[n++] = d;
+        on_match(d);
+      }
+      d = lead_->Next();
+      if (n == kBlockDocs) break;
+    }
+    return n;
+  }
+  // The score of the current match: the query's, computed by the words'
+  // scorer alone (filters score 0, and a conjunction's sum of one float and
+  // zeros is that float).
+  float Score() { return lead_->Score(); }
+  // Whether the words' scorer leads with filters tested inline (for tests).
+  bool split() const { return split_; }
+
+ private:
+  struct Range {
+    const NumericColumn* column;
+    double lo, hi;
+    bool lo_inclusive, hi_inclusive;
+    // As RangeScorer::Matches.
+    bool Matches(uint32_t d) const {
+      if (!column->Has(d)) return false;
+      const double v = column->Value(d);
+      return (lo_inclusive ? v >= lo : v > lo) && (hi_inclusive ? v <= hi : v < hi);
+    }
+  };
+  // Splits `query` into words, filters and deleted docs; false if its
+  // shape is another (then the whole query's scorer is walked).
+  bool Split(const Query& query, const DocSet* deleted, const DocBits* deleted_bits,
+             ScorerContext* ctx);
+  bool Accept(uint32_t d) {
+    for (const Range& r : ranges_) {
+      if (!r.Matches(d)) return false;
+    }
+    for (const auto& s : others_) {
+      if (s->doc() < d) s->Advance(d);
+      if (s->doc() != d) return false;
+    }
+    return deleted_bits_ == nullptr || !deleted_bits_->Contains(d);
+  }
+
+  std::unique_ptr<Scorer> lead_;  // The words' scorer, or the whole query's.
+  bool split_ = false;
+  std::vector<Range> ranges_;
+  std::vector<std::unique_ptr<Scorer>> others_;  // Split: other filters, led by the words.
+  const DocBits* deleted_bits_ = nullptr;
+};
+
+}  // namespace libsearch::internal
