@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "query/collect/count.h"
 #include "query/scorer_builder.h"
 #include "query/scorers/conjunction_scorer.h"
 #include "query/scorers/constant_score.h"
@@ -11,7 +12,55 @@ namespace libsearch::internal {
 MatchBlocks::MatchBlocks(const Query& query, const DocSet* deleted, const DocBits* deleted_bits,
                          ScorerContext* ctx) {
   split_ = Split(query, deleted, deleted_bits, ctx);
-  if (!split_) lead_ = CreateScorer(query, ctx);
+  if (!split_) {
+    lead_ = CreateScorer(query, ctx);
+    words_ = &query;
+  }
+  // A union of terms broad enough that merging its lists costs more than
+  // OR-ing them and reading the bitset's words (as COUNT: see
+  // docs/design-notes.md, "Visit all by blocks").
+  const uint32_t num_docs = ctx->reader()->num_docs();
+  if (words_ != nullptr && lead_->family() == ScorerFamily::kDisjunction &&
+      CanCountInto(lead_.get()) && lead_->cost() >= num_docs / 128) {
+    // One per thread, reused: allocating and zeroing a bitset of the whole
+    // index per query would cost more than the walk.
+    thread_local CountBitset bits;
+    thread_local bool in_use = false;
+    if (!in_use) {
+      in_use = true;
+      bits_ = &bits;
+      in_use_ = &in_use;
+      bits.Reserve(num_docs);
+      CountInto(lead_.get(), &bits);
+      num_words_ = (size_t{num_docs} + 63) / 64;
+      ctx_ = ctx;
+    }
+  }
+}
+
+MatchBlocks::~MatchBlocks() {
+  if (bits_ != nullptr) Release();
+}
+
+void MatchBlocks::Release() {
+  uint64_t* words = bits_->words();
+  for (; next_word_ < num_words_; ++next_word_) words[next_word_] = 0;
+  pending_ = 0;
+  bits_->CountAndClear();  // Only resets the line flags now.
+  *in_use_ = false;
+  bits_ = nullptr;
+}
+
+float MatchBlocks::ScoreFromBits() {
+  if (scorer_ == nullptr) {
+    // The same scorer as the lead's, its terms already noted by the lead.
+    const bool collect = ctx_->collect_terms();
+    ctx_->set_collect_terms(false);
+    scorer_ = CreateScorer(*words_, ctx_);
+    ctx_->set_collect_terms(collect);
+  }
+  if (scorer_->doc() < current_) scorer_->Advance(current_);
+  return scorer_->Score();
 }
 
 // The shapes Plan builds: ExcludeDeleted(Parse(req)), i.e. [words AND
@@ -45,6 +94,7 @@ bool MatchBlocks::Split(const Query& query, const DocSet* deleted, const DocBits
   if (words == &query) return false;
   // Created in CreateScorer's order: the words, then each filter.
   lead_ = CreateScorer(*words, ctx);
+  words_ = words;
   bool led_by_words = true;
   std::vector<std::unique_ptr<Scorer>> range_scorers;
   for (const Query* f : filters) {
@@ -67,6 +117,7 @@ bool MatchBlocks::Split(const Query& query, const DocSet* deleted, const DocBits
     for (auto& s : range_scorers) all.push_back(std::move(s));
     for (auto& s : others_) all.push_back(std::move(s));
     lead_ = std::make_unique<ConjunctionScorer>(std::move(all));
+    words_ = nullptr;
     ranges_.clear();
     others_.clear();
   }

@@ -3,7 +3,11 @@
 // filters AND NOT deleted docs is walked by its words' scorer alone, with
 // range filters read from their columns and deleted docs tested in their
 // bits inline: a conjunction's leapfrog costs virtual Advance calls and a
-// range scan per match that a direct column read does not.
+// range scan per match that a direct column read does not. Words that are
+// a broad union of terms (a short prefix, a word's typo expansions) are
+// OR-ed into a bitset, as COUNT does, instead of merged doc by doc; the
+// docs that need a score are then scored by a second scorer of the words,
+// advanced to each.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include "query/query.h"
 #include "query/scorer.h"
 #include "query/scorer_context.h"
+#include "util/count_bitset.h"
 #include "util/doc_set.h"
 
 namespace libsearch::internal {
@@ -30,12 +35,16 @@ class MatchBlocks {
   // none). REQUIRES: every argument outlives the walk.
   MatchBlocks(const Query& query, const DocSet* deleted, const DocBits* deleted_bits,
               ScorerContext* ctx);
+  ~MatchBlocks();
+  MatchBlocks(const MatchBlocks&) = delete;
+  MatchBlocks& operator=(const MatchBlocks&) = delete;
 
   // Writes the next matches (at most kBlockDocs, increasing) to docs and
   // returns how many; 0 at the end. Calls on_match(d) for each while the
   // walk is on d, so that Score() is d's score there.
   template <typename OnMatch>
   uint32_t Fill(uint32_t* docs, OnMatch&& on_match) {
+    if (bits_ != nullptr) return FillFromBits(docs, on_match);
     uint32_t n = 0;
     for (uint32_t d = lead_->doc(); d != kNoMoreDocs;) {
       if (Accept(d)) {
@@ -50,9 +59,11 @@ class MatchBlocks {
   // The score of the current match: the query's, computed by the words'
   // scorer alone (filters score 0, and a conjunction's sum of one float and
   // zeros is that float).
-  float Score() { return lead_->Score(); }
+  float Score() { return bits_ != nullptr ? ScoreFromBits() : lead_->Score(); }
   // Whether the words' scorer leads with filters tested inline (for tests).
   bool split() const { return split_; }
+  // Whether the words' matches come from a bitset (for tests).
+  bool from_bits() const { return bits_ != nullptr; }
 
  private:
   struct Range {
@@ -81,8 +92,48 @@ class MatchBlocks {
     return deleted_bits_ == nullptr || !deleted_bits_->Contains(d);
   }
 
+  // The words' matches from bits_: the words of one 64-doc word at a time
+  // (each zeroed as it is read, so the set is left clear for reuse).
+  template <typename OnMatch>
+  uint32_t FillFromBits(uint32_t* docs, OnMatch& on_match) {
+    uint64_t* words = bits_->words();
+    uint32_t n = 0;
+    for (;;) {
+      while (pending_ == 0) {
+        if (next_word_ >= num_words_) {
+          Release();
+          return n;
+        }
+        pending_ = words[next_word_];
+        words[next_word_++] = 0;
+      }
+      const uint32_t d = (next_word_ - 1) * 64 + static_cast<uint32_t>(__builtin_ctzll(pending_));
+      pending_ &= pending_ - 1;
+      if (Accept(d)) {
+        current_ = d;
+        docs[n++] = d;
+        on_match(d);
+        if (n == kBlockDocs) return n;
+      }
+    }
+  }
+  float ScoreFromBits();
+  // Clears what is left of bits_ and gives it back.
+  void Release();
+
   std::unique_ptr<Scorer> lead_;  // The words' scorer, or the whole query's.
   bool split_ = false;
+  // From bits: the words' query, for the scorer of the docs that need a
+  // score (made on first use), and the walk's position.
+  const Query* words_ = nullptr;
+  ScorerContext* ctx_ = nullptr;
+  std::unique_ptr<Scorer> scorer_;
+  CountBitset* bits_ = nullptr;
+  bool* in_use_ = nullptr;  // The per-thread bitset's flag.
+  size_t num_words_ = 0;
+  uint32_t next_word_ = 0;
+  uint64_t pending_ = 0;  // Bits of word next_word_ - 1 not yet visited.
+  uint32_t current_ = 0;
   std::vector<Range> ranges_;
   std::vector<std::unique_ptr<Scorer>> others_;  // Split: other filters, led by the words.
   const DocBits* deleted_bits_ = nullptr;
