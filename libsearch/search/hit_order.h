@@ -63,6 +63,7 @@ class HitOrder {
     *descending = keys_[0].descending;
     return keys_[0].numeric;
   }
+  size_t num_keys() const { return keys_.size(); }
   // As CompareUnscored, with the cursor as b.
   int CompareUnscored(uint32_t a, const Position& b) const;
   // True iff the cursor ranks strictly before (doc, score); tiers not compared.

@@ -1,6 +1,7 @@
 #include "search/visit_all.h"
 
 #include <atomic>
+#include <cstring>
 
 namespace libsearch::internal {
 namespace {
@@ -14,10 +15,15 @@ using Value = HitOrder::Position::Value;
 struct LeadKey {
   const NumericColumn* column;
   bool descending;
+  bool plain_float;  // A float column without an overlay: values read as is.
   Value Of(uint32_t d) const {
     Value v;
     v.has = column->Has(d);
-    if (v.has) v.v = column->Value(d);
+    if (v.has && plain_float) {
+      std::memcpy(&v.v, column->values + 8ull * d, 8);
+    } else if (v.has) {
+      v.v = column->Value(d);
+    }
     return v;
   }
   int Compare(const Value& a, const Value& b) const {
@@ -36,9 +42,13 @@ bool BatchedVisitAll() { return batched.load(std::memory_order_relaxed); }
 uint64_t VisitBlocks(MatchBlocks* matches, const HitOrder& order, const HitOrder::Position* cursor,
                      TypoTier* tiers, std::span<FacetCounter* const> counters,
                      SortCollector* sorted) {
-  LeadKey lead{nullptr, false};
+  LeadKey lead{nullptr, false, false};
   lead.column = order.LeadingNumeric(&lead.descending);
+  lead.plain_float = lead.column != nullptr && lead.column->overlay_docs == nullptr &&
+                     lead.column->spec->type == FieldType::kFloat;
   const bool keeps = sorted->keep() > 0;
+  // One key: MayKeep says yes to a tie on it (the score settles it).
+  const bool one_key = lead.column != nullptr && order.num_keys() == 1;
   const bool has_cursor = cursor != nullptr;
   const Value after = has_cursor && lead.column != nullptr ? cursor->values[0] : Value{};
   // The worst kept entry's leading value, once the collector is full.
@@ -46,7 +56,9 @@ uint64_t VisitBlocks(MatchBlocks* matches, const HitOrder& order, const HitOrder
   Value worst;
   const auto refresh = [&] {
     full = sorted->full();
-    if (full && lead.column != nullptr) worst = lead.Of(sorted->worst_doc());
+    if (full && lead.column != nullptr) {
+      worst = lead.Of(sorted->worst_doc());
+    }
   };
   refresh();
   // MayKeep's verdict, from the leading value where it settles it: a doc
@@ -67,7 +79,7 @@ uint64_t VisitBlocks(MatchBlocks* matches, const HitOrder& order, const HitOrder
       if (c < 0) return false;
       tie |= c == 0;
     }
-    return tie == 0 || sorted->MayKeep(d);
+    return tie == 0 || one_key || sorted->MayKeep(d);
   };
   uint64_t total = 0;
   uint32_t docs[MatchBlocks::kBlockDocs];

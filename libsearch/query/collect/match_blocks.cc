@@ -101,7 +101,9 @@ bool MatchBlocks::Split(const Query& query, const DocSet* deleted, const DocBits
     const NumericColumn* column =
         f->kind == Query::Kind::kRange ? ctx->reader()->numeric(f->field) : nullptr;
     if (column != nullptr) {
-      ranges_.push_back({column, f->lo, f->hi, f->lo_inclusive, f->hi_inclusive});
+      const bool plain_float =
+          column->overlay_docs == nullptr && column->spec->type == FieldType::kFloat;
+      ranges_.push_back({column, f->lo, f->hi, f->lo_inclusive, f->hi_inclusive, plain_float});
       range_scorers.push_back(std::make_unique<RangeScorer>(column, ctx->reader()->num_docs(), *f));
       continue;
     }

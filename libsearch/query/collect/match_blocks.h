@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -70,10 +71,16 @@ class MatchBlocks {
     const NumericColumn* column;
     double lo, hi;
     bool lo_inclusive, hi_inclusive;
+    bool plain_float;  // A float column without an overlay: values read as is.
     // As RangeScorer::Matches.
     bool Matches(uint32_t d) const {
       if (!column->Has(d)) return false;
-      const double v = column->Value(d);
+      double v;
+      if (plain_float) {
+        std::memcpy(&v, column->values + 8ull * d, 8);
+      } else {
+        v = column->Value(d);
+      }
       return (lo_inclusive ? v >= lo : v > lo) && (hi_inclusive ? v <= hi : v < hi);
     }
   };
@@ -105,7 +112,10 @@ class MatchBlocks {
           return n;
         }
         pending_ = words[next_word_];
-        words[next_word_++] = 0;
+        words[next_word_] = 0;
+        // A doc without a value is out of every range.
+        for (const Range& r : ranges_) pending_ &= r.column->present[next_word_];
+        ++next_word_;
       }
       const uint32_t d = (next_word_ - 1) * 64 + static_cast<uint32_t>(__builtin_ctzll(pending_));
       pending_ &= pending_ - 1;
