@@ -43,6 +43,7 @@ class SortCollector {
   size_t keep() const { return keep_; }
   bool full() const { return keep_ > 0 && heap_.size() >= keep_; }
   uint32_t worst_doc() const { return heap_.front().doc; }
+  float worst_score() const { return heap_.front().score; }
   // Keeps `e` if it is among the best `keep` after the cursor so far.
   void Offer(const Entry& e);
 

@@ -51,42 +51,50 @@ uint64_t VisitBlocks(MatchBlocks* matches, const HitOrder& order, const HitOrder
   const bool one_key = lead.column != nullptr && order.num_keys() == 1;
   const bool has_cursor = cursor != nullptr;
   const Value after = has_cursor && lead.column != nullptr ? cursor->values[0] : Value{};
-  // The worst kept entry's leading value, once the collector is full.
+  // The worst kept entry's leading value and score, once the collector is full.
   bool full = false;
   Value worst;
+  float worst_score = 0;
   const auto refresh = [&] {
     full = sorted->full();
     if (full && lead.column != nullptr) {
       worst = lead.Of(sorted->worst_doc());
+      worst_score = sorted->worst_score();
     }
   };
   refresh();
   // MayKeep's verdict, from the leading value where it settles it: a doc
   // strictly worse than the worst kept one, or strictly before the cursor,
-  // is out; strictly between them, in; a tie needs the other keys.
+  // is out (kOut); strictly between them, in; a tie needs the other keys.
+  // With one key, a tie with the worst kept entry is kept iff its score is
+  // higher (a later doc with the same score ranks after): kIfHigher.
+  enum Verdict { kOut, kIn, kIfHigher };
   const auto may_keep = [&](uint32_t d) {
-    if (!keeps) return false;
-    if (lead.column == nullptr) return sorted->MayKeep(d);
+    if (!keeps) return kOut;
+    if (lead.column == nullptr) return sorted->MayKeep(d) ? kIn : kOut;
     const Value v = lead.Of(d);
     int tie = 0;
     if (has_cursor) {
       const int c = lead.Compare(v, after);
-      if (c < 0) return false;
+      if (c < 0) return kOut;
       tie |= c == 0;
     }
     if (full) {
       const int c = lead.Compare(worst, v);
-      if (c < 0) return false;
+      if (c < 0) return kOut;
+      if (c == 0 && one_key) return kIfHigher;
       tie |= c == 0;
     }
-    return tie == 0 || one_key || sorted->MayKeep(d);
+    return tie == 0 || one_key || sorted->MayKeep(d) ? kIn : kOut;
   };
   uint64_t total = 0;
   uint32_t docs[MatchBlocks::kBlockDocs];
   for (;;) {
     const uint32_t n = matches->Fill(docs, [&](uint32_t d) {
-      if (!may_keep(d)) return;
+      const Verdict verdict = may_keep(d);
+      if (verdict == kOut) return;
       const float score = matches->Score();
+      if (verdict == kIfHigher && !(score > worst_score)) return;  // Offer would refuse it.
       sorted->Offer({score, d, tiers != nullptr ? tiers->At(d) : 0});
       refresh();
     });
