@@ -154,7 +154,8 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
   Collected out;
   const bool batched = BatchedVisitAll();
   if (batched) {
-    MatchBlocks matches(*plan.query, hooks_.deleted.get(), deleted_bits_.get(), &ctx);
+    MatchBlocks matches(*plan.query, hooks_.deleted.get(), deleted_bits_.get(), &ctx,
+                        /*few_scored=*/plan.keep == 0 || plan.order->LeadsWithValue());
     std::vector<FacetCounter*> conjunctive;
     for (size_t i = 0; i < counters.size(); ++i) {
       if (plan.lift[i] < 0) conjunctive.push_back(&counters[i]);
@@ -187,7 +188,8 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
     ScorerContext lctx(reader_.get(), options_.bm25, stats());
     Configure(&lctx, /*visit_all=*/true, /*collect_terms=*/false);
     if (batched) {
-      MatchBlocks matches(*lifted, hooks_.deleted.get(), deleted_bits_.get(), &lctx);
+      MatchBlocks matches(*lifted, hooks_.deleted.get(), deleted_bits_.get(), &lctx,
+                          /*few_scored=*/true);
       CountBlocks(&matches, &counters[i]);
     } else {
       auto s = CreateScorer(*lifted, &lctx);

@@ -64,6 +64,9 @@ class HitOrder {
     return keys_[0].numeric;
   }
   size_t num_keys() const { return keys_.size(); }
+  // Whether the first key is a field's value (not the score): then most
+  // docs of a broad query are placed without a score.
+  bool LeadsWithValue() const { return !keys_.empty() && keys_[0].kind != Key::Kind::kScore; }
   // As CompareUnscored, with the cursor as b.
   int CompareUnscored(uint32_t a, const Position& b) const;
   // True iff the cursor ranks strictly before (doc, score); tiers not compared.

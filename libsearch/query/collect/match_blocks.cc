@@ -10,7 +10,7 @@
 namespace libsearch::internal {
 
 MatchBlocks::MatchBlocks(const Query& query, const DocSet* deleted, const DocBits* deleted_bits,
-                         ScorerContext* ctx) {
+                         ScorerContext* ctx, bool few_scored) {
   split_ = Split(query, deleted, deleted_bits, ctx);
   if (!split_) {
     lead_ = CreateScorer(query, ctx);
@@ -20,7 +20,7 @@ MatchBlocks::MatchBlocks(const Query& query, const DocSet* deleted, const DocBit
   // OR-ing them and reading the bitset's words (as COUNT: see
   // docs/design-notes.md, "Visit all by blocks").
   const uint32_t num_docs = ctx->reader()->num_docs();
-  if (words_ != nullptr && lead_->family() == ScorerFamily::kDisjunction &&
+  if (few_scored && words_ != nullptr && lead_->family() == ScorerFamily::kDisjunction &&
       CanCountInto(lead_.get()) && lead_->cost() >= num_docs / 128) {
     // One per thread, reused: allocating and zeroing a bitset of the whole
     // index per query would cost more than the walk.

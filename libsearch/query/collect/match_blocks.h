@@ -33,9 +33,11 @@ class MatchBlocks {
   // CreateScorer(query) creates them (so that ctx's matched terms are the
   // same). `deleted` / `deleted_bits`: the segment's deleted docs, which a
   // must_not clause of `query` holding exactly `deleted` excludes (null:
-  // none). REQUIRES: every argument outlives the walk.
+  // none). `few_scored`: most matches will not be asked their Score() (a
+  // sort on a field, or counting), which a bitset of the words pays for.
+  // REQUIRES: every argument outlives the walk.
   MatchBlocks(const Query& query, const DocSet* deleted, const DocBits* deleted_bits,
-              ScorerContext* ctx);
+              ScorerContext* ctx, bool few_scored);
   ~MatchBlocks();
   MatchBlocks(const MatchBlocks&) = delete;
   MatchBlocks& operator=(const MatchBlocks&) = delete;
