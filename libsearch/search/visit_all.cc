@@ -93,8 +93,13 @@ uint64_t VisitBlocks(MatchBlocks* matches, const HitOrder& order, const HitOrder
     const uint32_t n = matches->Fill(docs, [&](uint32_t d) {
       const Verdict verdict = may_keep(d);
       if (verdict == kOut) return;
-      const float score = matches->Score();
-      if (verdict == kIfHigher && !(score > worst_score)) return;  // Offer would refuse it.
+      float score;
+      if (verdict == kIfHigher) {
+        // Offer would refuse it unless its score is higher.
+        if (!matches->ScoreAbove(worst_score, &score) || !(score > worst_score)) return;
+      } else {
+        score = matches->Score();
+      }
       sorted->Offer({score, d, tiers != nullptr ? tiers->At(d) : 0});
       refresh();
     });

@@ -17,6 +17,7 @@
 
 #include "libsearch/index.h"
 #include "libsearch/index_writer.h"
+#include "query/collect/match_blocks.h"
 #include "search/visit_all.h"
 #include "testing/rounds.h"
 #include "testing/test_util.h"
@@ -78,7 +79,12 @@ std::string MakeDoc(std::mt19937& rng, const std::vector<std::string>& vocab, in
 
 class VisitAllOracleTest : public ::testing::Test {
  protected:
-  void TearDown() override { internal::SetBatchedVisitAll(true); }
+  // Every score bound the batched path rejects a doc on is checked too.
+  void SetUp() override { internal::SetCheckScoreBounds(true); }
+  void TearDown() override {
+    internal::SetBatchedVisitAll(true);
+    internal::SetCheckScoreBounds(false);
+  }
 
   static SearchRequest RandomRequest(std::mt19937& rng, const std::vector<std::string>& vocab) {
     SearchRequest req;
@@ -189,6 +195,7 @@ class VisitAllOracleTest : public ::testing::Test {
         req.offset = 0;
       }
     }
+    EXPECT_EQ(internal::ScoreBoundViolations(), 0u) << "a doc was rejected below its score";
     EXPECT_GT(with_hits, num_requests / 2);
     EXPECT_GT(sorted, num_requests / 5);
   }

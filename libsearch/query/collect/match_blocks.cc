@@ -1,13 +1,26 @@
 #include "query/collect/match_blocks.h"
 
+#include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "query/collect/count.h"
 #include "query/scorer_builder.h"
 #include "query/scorers/conjunction_scorer.h"
 #include "query/scorers/constant_score.h"
+#include "query/scorers/disjunction_scorer.h"
 
 namespace libsearch::internal {
+namespace {
+std::atomic<bool> check_bounds{false};
+std::atomic<uint64_t> bound_violations{0};
+}  // namespace
+
+void SetCheckScoreBounds(bool on) {
+  check_bounds.store(on);
+  if (on) bound_violations.store(0);
+}
+uint64_t ScoreBoundViolations() { return bound_violations.load(); }
 
 MatchBlocks::MatchBlocks(const Query& query, const DocSet* deleted, const DocBits* deleted_bits,
                          ScorerContext* ctx, bool few_scored) {
@@ -51,16 +64,80 @@ void MatchBlocks::Release() {
   bits_ = nullptr;
 }
 
-float MatchBlocks::ScoreFromBits() {
-  if (scorer_ == nullptr) {
-    // The same scorer as the lead's, its terms already noted by the lead.
-    const bool collect = ctx_->collect_terms();
-    ctx_->set_collect_terms(false);
-    scorer_ = CreateScorer(*words_, ctx_);
-    ctx_->set_collect_terms(collect);
+void MatchBlocks::MakeScorer() {
+  // The same scorer as the lead's, its terms already noted by the lead.
+  const bool collect = ctx_->collect_terms();
+  ctx_->set_collect_terms(false);
+  scorer_ = CreateScorer(*words_, ctx_);
+  ctx_->set_collect_terms(collect);
+  if (scorer_->family() != ScorerFamily::kDisjunction) return;
+  clauses_ = static_cast<DisjunctionScorer*>(scorer_.get())->TakeClauses();
+  by_max_.resize(clauses_.size());
+  std::vector<float> max(clauses_.size());
+  for (uint32_t i = 0; i < clauses_.size(); ++i) {
+    by_max_[i] = i;
+    max[i] = clauses_[i]->MaxScore();
   }
-  if (scorer_->doc() < current_) scorer_->Advance(current_);
-  return scorer_->Score();
+  std::stable_sort(by_max_.begin(), by_max_.end(),
+                   [&](uint32_t a, uint32_t b) { return max[a] < max[b]; });
+  below_.assign(1, 0.0);
+  for (uint32_t i : by_max_) below_.push_back(below_.back() + max[i]);
+  clause_docs_.resize(clauses_.size());
+  for (size_t i = 0; i < clauses_.size(); ++i) clause_docs_[i] = clauses_[i]->doc();
+}
+
+float MatchBlocks::ScoreFromBits() {
+  if (scorer_ == nullptr) MakeScorer();
+  if (clauses_.empty()) {
+    if (scorer_->doc() < current_) scorer_->Advance(current_);
+    return scorer_->Score();
+  }
+  // As DisjunctionScorer: each clause moved to the doc, the matching ones'
+  // scores summed in double in clause order.
+  double sum = 0;
+  for (size_t i = 0; i < clauses_.size(); ++i) {
+    if (clause_docs_[i] < current_) clause_docs_[i] = clauses_[i]->Advance(current_);
+    if (clause_docs_[i] == current_) sum += clauses_[i]->Score();
+  }
+  return static_cast<float>(sum);
+}
+
+void MatchBlocks::Partition(float threshold) {
+  partition_threshold_ = threshold;
+  // A match of only by_max_[0, j) scores at most below_[j] (bounds hold for
+  // the float scores, and a float sum of fewer non-negative terms is no
+  // larger); the margin covers the double sums' order.
+  essential_ = 0;
+  while (essential_ + 1 < below_.size() &&
+         below_[essential_ + 1] * (1 + 1e-6) < static_cast<double>(threshold)) {
+    ++essential_;
+  }
+}
+
+bool MatchBlocks::ScoreAbove(float threshold, float* score) {
+  if (bits_ == nullptr) {
+    *score = lead_->Score();
+    return true;
+  }
+  if (scorer_ == nullptr) MakeScorer();
+  if (!clauses_.empty() && threshold != partition_threshold_) Partition(threshold);
+  // With every clause essential the match has one: nothing to check.
+  if (essential_ > 0) {
+    bool any = false;
+    for (size_t j = essential_; j < by_max_.size() && !any; ++j) {
+      const uint32_t i = by_max_[j];
+      if (clause_docs_[i] < current_) clause_docs_[i] = clauses_[i]->Advance(current_);
+      any = clause_docs_[i] == current_;
+    }
+    if (!any) {
+      if (check_bounds.load(std::memory_order_relaxed) && ScoreFromBits() > threshold) {
+        bound_violations.fetch_add(1);
+      }
+      return false;
+    }
+  }
+  *score = ScoreFromBits();
+  return true;
 }
 
 // The shapes Plan builds: ExcludeDeleted(Parse(req)), i.e. [words AND

@@ -24,6 +24,12 @@
 
 namespace libsearch::internal {
 
+// For tests: with checks on, every ScoreAbove that answers false also
+// computes the score, and counts it if it was above the threshold after all
+// (turning checks on resets the count).
+void SetCheckScoreBounds(bool on);
+uint64_t ScoreBoundViolations();
+
 // Thread-safety: one walk per instance.
 class MatchBlocks {
  public:
@@ -63,6 +69,11 @@ class MatchBlocks {
   // scorer alone (filters score 0, and a conjunction's sum of one float and
   // zeros is that float).
   float Score() { return bits_ != nullptr ? ScoreFromBits() : lead_->Score(); }
+  // Score() where it may exceed `threshold`: false if it cannot (the match
+  // has none of the clauses whose maximum scores could lift it above), true
+  // with *score set otherwise. The words' clauses are then moved only to
+  // the matches that have a chance (MaxScore's essential clauses).
+  bool ScoreAbove(float threshold, float* score);
   // Whether the words' scorer leads with filters tested inline (for tests).
   bool split() const { return split_; }
   // Whether the words' matches come from a bitset (for tests).
@@ -130,6 +141,10 @@ class MatchBlocks {
     }
   }
   float ScoreFromBits();
+  void MakeScorer();
+  // The scoring clauses from `threshold` on (essential_), recomputed when
+  // it changes.
+  void Partition(float threshold);
   // Clears what is left of bits_ and gives it back.
   void Release();
 
@@ -140,6 +155,15 @@ class MatchBlocks {
   const Query* words_ = nullptr;
   ScorerContext* ctx_ = nullptr;
   std::unique_ptr<Scorer> scorer_;
+  // From bits, when the words are a union (always, as the lead is): its
+  // clauses taken out of a second union and scored as it scores (a double
+  // sum in clause order), with their maximum scores.
+  std::vector<std::unique_ptr<Scorer>> clauses_;
+  std::vector<uint32_t> clause_docs_;  // Per clause: its doc() (no call per look).
+  std::vector<uint32_t> by_max_;       // Clause indexes, increasing maximum score.
+  std::vector<double> below_;          // below_[j]: the sum of by_max_[0, j)'s maxima.
+  size_t essential_ = 0;               // by_max_[essential_, ...) may lift a score.
+  float partition_threshold_ = -1;
   CountBitset* bits_ = nullptr;
   bool* in_use_ = nullptr;  // The per-thread bitset's flag.
   size_t num_words_ = 0;
