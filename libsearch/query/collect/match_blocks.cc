@@ -82,6 +82,8 @@ void MatchBlocks::MakeScorer() {
                    [&](uint32_t a, uint32_t b) { return max[a] < max[b]; });
   below_.assign(1, 0.0);
   for (uint32_t i : by_max_) below_.push_back(below_.back() + max[i]);
+  // The partition needs scores >= 0 (BM25's are): else every clause counts.
+  if (!by_max_.empty() && max[by_max_[0]] < 0) below_.assign(1, 0.0);
   clause_docs_.resize(clauses_.size());
   for (size_t i = 0; i < clauses_.size(); ++i) clause_docs_[i] = clauses_[i]->doc();
 }
