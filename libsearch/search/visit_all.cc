@@ -19,9 +19,10 @@ struct LeadKey {
   Value Of(uint32_t d) const {
     Value v;
     v.has = column->Has(d);
-    if (v.has && plain_float) {
+    if (!v.has) return v;
+    if (plain_float) {
       std::memcpy(&v.v, column->values + 8ull * d, 8);
-    } else if (v.has) {
+    } else {
       v.v = column->Value(d);
     }
     return v;
