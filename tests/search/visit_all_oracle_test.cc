@@ -4,9 +4,10 @@
 // random product-like docs and requests (words, prefixes, typos; range,
 // keyword and combined filters; keyword, multi-valued and range facets,
 // disjunctive ones with their filter lifted; sorts with many ties, both
-// directions, missing values; offsets; cursor pages) on a single file and
-// on a directory with deletes and small segments must answer the same
-// ids, scores (to the bit), order, totals, facet counts and cursors.
+// directions, missing values; offsets; cursor pages; highlights) on a
+// single file and on a directory with deletes and small segments must
+// answer the same ids, scores (to the bit), order, totals, facet counts,
+// highlights and cursors.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -31,7 +32,7 @@ constexpr int kNumDocs = 4000;
 
 Schema ProductSchema() {
   auto schema = Schema::FromJson(R"({"id": "id", "fields": {
-      "name": {"type": "text", "boost": 2.0},
+      "name": {"type": "text", "boost": 2.0, "stored": true},
       "body": {"type": "text"},
       "brand": {"type": "keyword"},
       "tags": {"type": "keyword"},
@@ -136,6 +137,9 @@ class VisitAllOracleTest : public ::testing::Test {
       case 5: req.sort = {{"brand", rng() % 2 == 0}}; break;
       default: req.sort = {{"_score", true}};
     }
+    // Highlights use the terms the query matched, which the batched path
+    // must note as the doc by doc one does.
+    if (rng() % 4 == 0) req.highlight.fields = {"name"};
     req.k = std::vector<size_t>{0, 1, 5, 10, 30}[rng() % 5];
     req.offset = rng() % 4 == 0 ? rng() % 6 : 0;
     return req;
@@ -152,6 +156,7 @@ class VisitAllOracleTest : public ::testing::Test {
       std::memcpy(&a, &want.hits[i].score, 4);
       std::memcpy(&b, &got.hits[i].score, 4);
       ASSERT_EQ(a, b) << what << " rank " << i;
+      EXPECT_EQ(got.hits[i].highlights, want.hits[i].highlights) << what << " rank " << i;
     }
     ASSERT_EQ(got.facets.size(), want.facets.size()) << what;
     for (size_t f = 0; f < want.facets.size(); ++f) {
