@@ -1,9 +1,10 @@
 // Stage 3: runs a plan's query tree into its collector. Top-k by score
 // prunes with block maxima once the count threshold is reached (COUNT
 // never scores); sort orders, cursors and facets visit every match into
-// the SortCollector and the FacetCounters.
+// the SortCollector and the FacetCounters, a block at a time (visit_all.h).
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "search/index_impl.h"
 #include "search/sort_collector.h"
 #include "search/typo_tiers.h"
+#include "search/visit_all.h"
 
 namespace libsearch::internal {
 
@@ -129,7 +131,6 @@ Status IndexImpl::LiveMatches(const Query& query, uint64_t limit, uint64_t* coun
 Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, SearchPlan plan) const {
   ScorerContext ctx(reader_.get(), options_.bm25, stats());
   Configure(&ctx, /*visit_all=*/true, /*collect_terms=*/!req.highlight.fields.empty());
-  std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
   SortCollector sorted(&*plan.order, plan.keep);
   // Typo tiers (relevance order only): 0 if the doc matches the query
   // without typos, 1 if it needs one.
@@ -142,22 +143,38 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
       cursor_tier = tier_of_cursor->At(plan.cursor->first);
     }
   }
+  std::optional<HitOrder::Position> cursor;
   if (plan.cursor) {
-    sorted.SetCursor(plan.order->CursorAt(plan.cursor->first, plan.cursor->second, cursor_tier));
+    cursor = plan.order->CursorAt(plan.cursor->first, plan.cursor->second, cursor_tier);
   } else if (plan.foreign_cursor) {
-    sorted.SetCursor(*plan.foreign_cursor);
+    cursor = *plan.foreign_cursor;
   }
+  if (cursor) sorted.SetCursor(*cursor);
   std::vector<FacetCounter>& counters = plan.facets;
   Collected out;
-  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
-    ++out.resp.total;
+  const bool batched = BatchedVisitAll();
+  if (batched) {
+    MatchBlocks matches(*plan.query, hooks_.deleted.get(), deleted_bits_.get(), &ctx,
+                        /*few_scored=*/plan.keep == 0 || plan.order->LeadsWithValue());
+    std::vector<FacetCounter*> conjunctive;
     for (size_t i = 0; i < counters.size(); ++i) {
-      if (plan.lift[i] < 0) counters[i].Add(d);
+      if (plan.lift[i] < 0) conjunctive.push_back(&counters[i]);
     }
-    // Sort values alone often settle it: then the doc is never scored.
-    if (!sorted.MayKeep(d)) continue;
-    const float score = scorer->Score();
-    sorted.Offer({score, d, tiers ? tiers->At(d) : 0});
+    out.resp.total = VisitBlocks(&matches, *plan.order, cursor ? &*cursor : nullptr, tiers.get(),
+                                 conjunctive, &sorted);
+  } else {
+    // The reference (doc by doc) the batched path is tested against.
+    std::unique_ptr<Scorer> scorer = CreateScorer(*plan.query, &ctx);
+    for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
+      ++out.resp.total;
+      for (size_t i = 0; i < counters.size(); ++i) {
+        if (plan.lift[i] < 0) counters[i].Add(d);
+      }
+      // Sort values alone often settle it: then the doc is never scored.
+      if (!sorted.MayKeep(d)) continue;
+      const float score = scorer->Score();
+      sorted.Offer({score, d, tiers ? tiers->At(d) : 0});
+    }
   }
   if (tiers && tiers->corrupt()) return CorruptPostings();
   if (ctx.corrupt()) return CorruptPostings();
@@ -170,8 +187,14 @@ Result<Collected> IndexImpl::CollectVisitingAll(const SearchRequest& req, Search
     lifted = ExcludeDeleted(std::move(lifted));
     ScorerContext lctx(reader_.get(), options_.bm25, stats());
     Configure(&lctx, /*visit_all=*/true, /*collect_terms=*/false);
-    auto s = CreateScorer(*lifted, &lctx);
-    for (uint32_t d = s->doc(); d != kNoMoreDocs; d = s->Next()) counters[i].Add(d);
+    if (batched) {
+      MatchBlocks matches(*lifted, hooks_.deleted.get(), deleted_bits_.get(), &lctx,
+                          /*few_scored=*/true);
+      CountBlocks(&matches, &counters[i]);
+    } else {
+      auto s = CreateScorer(*lifted, &lctx);
+      for (uint32_t d = s->doc(); d != kNoMoreDocs; d = s->Next()) counters[i].Add(d);
+    }
     if (lctx.corrupt()) return CorruptPostings();
   }
   for (const FacetCounter& c : counters) {

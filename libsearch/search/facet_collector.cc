@@ -71,6 +71,44 @@ void FacetCounter::Add(uint32_t doc) {
   }
 }
 
+void FacetCounter::AddBlock(const uint32_t* docs, uint32_t n) {
+  if (keyword_ != nullptr && keyword_->dense != nullptr) {
+    // Codes are checked once per block: a code past the counts is damage.
+    const uint32_t limit = static_cast<uint32_t>(counts_.size());
+    uint64_t* counts = counts_.data();
+    uint32_t bad = 0;
+    if (keyword_->width == 1) {
+      const uint8_t* dense = keyword_->dense;
+      for (uint32_t i = 0; i < n; ++i) {
+        const uint32_t code = dense[docs[i]];
+        bad |= code > limit;
+        // Code 0: no value.
+        if (code != 0 && code <= limit) ++counts[code - 1];
+      }
+    } else {
+      for (uint32_t i = 0; i < n; ++i) {
+        const uint32_t code = keyword_->Code(docs[i]);
+        bad |= code > limit;
+        if (code != 0 && code <= limit) ++counts[code - 1];
+      }
+    }
+    corrupt_ |= bad != 0;
+    return;
+  }
+  if (numeric_ != nullptr) {
+    const size_t num_ranges = request_->ranges.size();
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!numeric_->Has(docs[i])) continue;
+      const double v = numeric_->Value(docs[i]);
+      for (size_t r = 0; r < num_ranges; ++r) {
+        counts_[r] += v >= request_->ranges[r].from && v < request_->ranges[r].to;
+      }
+    }
+    return;
+  }
+  for (uint32_t i = 0; i < n; ++i) Add(docs[i]);
+}
+
 Result<FacetResult> FacetCounter::Finish() const {
   if (corrupt_) return Status::Corruption("facet field '" + request_->field + "' is damaged");
   FacetResult out;

@@ -56,6 +56,17 @@ class HitOrder {
   std::vector<Portable> PortableValues(uint32_t doc) const;
   Position CursorFrom(const std::vector<Portable>& values, float score, int64_t doc,
                       uint32_t tier) const;
+  // The first key's column if it is a numeric field (else null), and its
+  // direction: a collector can reject most docs on that value alone.
+  const NumericColumn* LeadingNumeric(bool* descending) const {
+    if (keys_.empty() || keys_[0].kind != Key::Kind::kNumeric) return nullptr;
+    *descending = keys_[0].descending;
+    return keys_[0].numeric;
+  }
+  size_t num_keys() const { return keys_.size(); }
+  // Whether the first key is a field's value (not the score): then most
+  // docs of a broad query are placed without a score.
+  bool LeadsWithValue() const { return !keys_.empty() && keys_[0].kind != Key::Kind::kScore; }
   // As CompareUnscored, with the cursor as b.
   int CompareUnscored(uint32_t a, const Position& b) const;
   // True iff the cursor ranks strictly before (doc, score); tiers not compared.

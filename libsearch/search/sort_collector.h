@@ -38,6 +38,12 @@ class SortCollector {
     if (cursor_ && order_->CompareUnscored(doc, *cursor_) < 0) return false;
     return heap_.size() < keep_ || order_->CompareUnscored(heap_.front().doc, doc) >= 0;
   }
+  // Whether `keep` entries are kept, and the worst of them (REQUIRES: full()):
+  // what MayKeep compares with.
+  size_t keep() const { return keep_; }
+  bool full() const { return keep_ > 0 && heap_.size() >= keep_; }
+  uint32_t worst_doc() const { return heap_.front().doc; }
+  float worst_score() const { return heap_.front().score; }
   // Keeps `e` if it is among the best `keep` after the cursor so far.
   void Offer(const Entry& e);
 

@@ -84,9 +84,8 @@ bool CountRest(Scorer* s, uint64_t* n) {
   }
 }
 
-// Whether CountInto can set the bits of `s`'s matches: terms and unions of
-// terms can (a union's matches are the OR of its clauses': each list is
-// walked once, with no merging).
+}  // namespace
+
 bool CanCountInto(const Scorer* s) {
   switch (s->family()) {
     case ScorerFamily::kTerm:
@@ -104,7 +103,6 @@ bool CanCountInto(const Scorer* s) {
   }
 }
 
-// Sets bit d of `bits` for every remaining match d. REQUIRES: CanCountInto(s).
 void CountInto(Scorer* s, CountBitset* bits) {
   switch (s->family()) {
     case ScorerFamily::kTerm: static_cast<TermScorer*>(s)->cursor()->OrInto(bits); return;
@@ -124,8 +122,6 @@ void CountInto(Scorer* s, CountBitset* bits) {
     default: return;
   }
 }
-
-}  // namespace
 
 uint64_t CountMatches(Scorer* scorer, uint32_t num_docs) {
   if (uint64_t n; KnownCount(scorer, &n) || CountRest(scorer, &n)) return n;

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "query/scorer.h"
+#include "util/count_bitset.h"
 
 namespace libsearch::internal {
 
@@ -15,5 +16,13 @@ namespace libsearch::internal {
 // unless they are so short (cost < num_docs / 32768) that scanning the line
 // flags would cost more than merging; anything else is iterated.
 uint64_t CountMatches(Scorer* scorer, uint32_t num_docs);
+
+// Whether CountInto can set the bits of `s`'s matches: terms and unions of
+// terms can (a union's matches are the OR of its clauses': each list is
+// walked once, with no merging).
+bool CanCountInto(const Scorer* s);
+// Sets bit d of `bits` for every remaining match d, leaving `s` exhausted.
+// REQUIRES: CanCountInto(s).
+void CountInto(Scorer* s, CountBitset* bits);
 
 }  // namespace libsearch::internal
