@@ -5,9 +5,10 @@
 // search of the snapshot cost beyond a single file's.
 #pragma once
 
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <span>
+#include <vector>
 
 namespace libsearch::internal {
 
@@ -19,6 +20,10 @@ namespace libsearch::internal {
 // merge unlinking an old segment. Changes inotify cannot see (another
 // machine writing to a network file system; writes through a shared
 // mapping) were not reliably visible to fstat either.
+//
+// Every FileWatch of the process shares one inotify instance (the default
+// limit is 128 instances per user, shared with every other program the
+// user runs); a file watched by several snapshots is one watch, counted.
 //
 // Thread-safety: Quiet() may be called from any thread.
 class FileWatch {
@@ -35,10 +40,10 @@ class FileWatch {
   bool Quiet() const;
 
  private:
-  explicit FileWatch(int fd) : fd_(fd) {}
-  int fd_;
-  mutable std::mutex mu_;  // A consumed event and fired_ change together.
-  mutable bool fired_ = false;
+  friend class FileWatchRegistry;
+  FileWatch() = default;
+  std::vector<int> wds_;  // Watch descriptors in the shared instance.
+  std::atomic<bool> fired_{false};
 };
 
 }  // namespace libsearch::internal

@@ -67,5 +67,18 @@ TEST_F(FileWatchTest, OtherFilesAreNotWatchedUnlinkIsReported) {
   EXPECT_FALSE(watch_->Quiet());
 }
 
+// Watches of one process share an inotify instance, and a file watched
+// twice is one watch: dropping one watcher leaves the other's in place.
+TEST_F(FileWatchTest, AFileWatchedTwiceStaysWatchedWhenOneWatchGoes) {
+  {
+    auto other = FileWatch::Create(fds_);
+    ASSERT_NE(other, nullptr);
+    EXPECT_TRUE(other->Quiet());
+  }
+  EXPECT_TRUE(watch_->Quiet());
+  ASSERT_EQ(::truncate(dir_.File("b").c_str(), 1), 0);
+  EXPECT_FALSE(watch_->Quiet());
+}
+
 }  // namespace
 }  // namespace libsearch::internal
