@@ -10,7 +10,6 @@
 // highlights and cursors.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -21,6 +20,7 @@
 #include "query/collect/match_blocks.h"
 #include "search/visit_all.h"
 #include "testing/rounds.h"
+#include "testing/search_compare.h"
 #include "testing/test_util.h"
 
 namespace libsearch {
@@ -145,31 +145,6 @@ class VisitAllOracleTest : public ::testing::Test {
     return req;
   }
 
-  static void ExpectSame(const SearchResponse& want, const SearchResponse& got,
-                         const std::string& what) {
-    ASSERT_EQ(got.total, want.total) << what;
-    ASSERT_EQ(got.total_exact, want.total_exact) << what;
-    ASSERT_EQ(got.hits.size(), want.hits.size()) << what;
-    for (size_t i = 0; i < want.hits.size(); ++i) {
-      ASSERT_EQ(got.hits[i].id, want.hits[i].id) << what << " rank " << i;
-      uint32_t a, b;
-      std::memcpy(&a, &want.hits[i].score, 4);
-      std::memcpy(&b, &got.hits[i].score, 4);
-      ASSERT_EQ(a, b) << what << " rank " << i;
-      EXPECT_EQ(got.hits[i].highlights, want.hits[i].highlights) << what << " rank " << i;
-    }
-    ASSERT_EQ(got.facets.size(), want.facets.size()) << what;
-    for (size_t f = 0; f < want.facets.size(); ++f) {
-      ASSERT_EQ(got.facets[f].field, want.facets[f].field) << what;
-      ASSERT_EQ(got.facets[f].values.size(), want.facets[f].values.size()) << what;
-      for (size_t v = 0; v < want.facets[f].values.size(); ++v) {
-        EXPECT_EQ(got.facets[f].values[v].value, want.facets[f].values[v].value) << what;
-        EXPECT_EQ(got.facets[f].values[v].count, want.facets[f].values[v].count) << what;
-      }
-    }
-    EXPECT_EQ(got.next_cursor, want.next_cursor) << what;
-  }
-
   // Each request, and two cursor pages after it, by both paths.
   static void ExpectBatchedEqualsReference(const Index& index, uint32_t seed,
                                            const std::vector<std::string>& vocab) {
@@ -191,7 +166,7 @@ class VisitAllOracleTest : public ::testing::Test {
           EXPECT_EQ(got.status().ToString(), want.status().ToString()) << what;
           break;
         }
-        ExpectSame(*want, *got, what);
+        testing::ExpectIdentical(*want, *got, what);
         if (HasFatalFailure()) return;
         with_hits += !want->hits.empty();
         sorted += !req.sort.empty() && want->hits.size() > 1;
