@@ -63,8 +63,17 @@ double ThreadCpuMicros() {
 // Runs the requests round-robin; reports latency percentiles: wall clock
 // (p50_us, p99_us) and this thread's CPU time (cpu_p50_us, cpu_p99_us),
 // which a shared machine's other load does not inflate.
-void RunRequests(benchmark::State& state, const std::vector<SearchRequest>& requests,
+void RunRequests(benchmark::State& state, std::vector<SearchRequest> requests,
                  bool filter_cache = true) {
+  // LIBSEARCH_BENCH_ONLY=QUERY: only the requests with this query text, to
+  // profile one of them.
+  if (const char* only = std::getenv("LIBSEARCH_BENCH_ONLY"); only != nullptr) {
+    std::erase_if(requests, [&](const SearchRequest& r) { return r.query != only; });
+    if (requests.empty()) {
+      state.SkipWithError("no request has the query LIBSEARCH_BENCH_ONLY names");
+      return;
+    }
+  }
   const Index& index = Catalogue(filter_cache);
   std::vector<double> us, cpu;
   size_t i = 0;

@@ -80,21 +80,50 @@ bool TypoTier::corrupt() const {
 }
 
 // Typo tiers in the top-k path: within a tier, by the typo query's score.
-// Fast path: the typo query's own top keep * 2 (its fast union path),
-// checked for exact-tier docs in doc order; if at least `keep` of them are
-// exact-tier, they are the page (any exact-tier doc left out ranks below
-// all of them). Otherwise tier by tier: the best of the typo query led by
-// the tier's expansions (LimitTypoLeads), or else of `typo query AND the
-// tier's query`, holds every doc of the tiers before, which are already on
-// the page, and the tier's best; the last tier's best come from the typo
+//
+// Tier first (no prefix word, every typo word leadable): the best of the
+// typo query led by the exact words (LimitTypoLeads), its expansions only
+// scoring; when the exact tier fills the page, that is the page, and the
+// only other work is counting the typo query's matches up to the
+// threshold. Led by its exact words, a query of several words prunes on
+// their intersection, where the whole typo query advances every expansion
+// of each word.
+//
+// Whole query first (a prefix word, whose completions and their typo
+// neighbours a led union would read in full, LedUnionCollectTop): the typo
+// query's own top keep * 2 (its fast union path), checked for exact-tier
+// docs in doc order; if at least `keep` of them are exact-tier, they are
+// the page (any exact-tier doc left out ranks below all of them).
+//
+// Otherwise tier by tier: the best of the typo query led by the tier's
+// expansions (LimitTypoLeads), or else of `typo query AND the tier's
+// query`, holds every doc of the tiers before, which are already on the
+// page, and the tier's best; the last tier's best come from the typo
 // query alone.
 Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
                              SearchResponse* resp, std::vector<ScoredDoc>* best,
                              MatchedTerms* matched) const {
-  std::vector<ScoredDoc> top;
-  LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, 2 * keep, resp, &top, matched));
-  LIBSEARCH_ASSIGN_OR_RETURN(auto tiers, TypoTier::Create(*this, req));
-  {
+  std::vector<ScoredDoc> page;
+  std::set<uint32_t> seen;
+  uint32_t first_tier = 0;
+  bool counted = false;  // Whether resp has the typo query's total.
+  bool tier_first = !req.prefix_last;
+  if (tier_first) {
+    LIBSEARCH_ASSIGN_OR_RETURN(auto led, Parse(req));
+    tier_first = LimitTypoLeads(led.get(), 0, schema());
+    if (tier_first) {
+      LIBSEARCH_RETURN_IF_ERROR(RunTopK(*led, req, keep, resp, &page, matched));
+      for (const auto& sd : page) seen.insert(sd.doc);
+      // More exact-tier matches than the threshold: so many of the typo query's.
+      counted = !resp->total_exact;
+      first_tier = 1;
+    }
+  }
+  if (!tier_first) {
+    std::vector<ScoredDoc> top;
+    LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, 2 * keep, resp, &top, matched));
+    counted = true;
+    LIBSEARCH_ASSIGN_OR_RETURN(auto tiers, TypoTier::Create(*this, req));
     std::vector<uint32_t> docs;
     docs.reserve(top.size());
     for (const auto& sd : top) docs.push_back(sd.doc);
@@ -112,13 +141,12 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
       return Status::Ok();
     }
   }
-  std::vector<ScoredDoc> page;
-  std::set<uint32_t> seen;
+  const uint32_t tiers = MaxEdits(*full) >= 2 ? 3 : 2;
   SearchRequest words = req;
   words.filters.clear();  // The typo query applies them.
-  for (uint32_t t = 0; t < tiers->tiers() && page.size() < keep; ++t) {
+  for (uint32_t t = first_tier; t < tiers && page.size() < keep; ++t) {
     LIBSEARCH_ASSIGN_OR_RETURN(auto query, Parse(req));
-    if (t + 1 < tiers->tiers() && !LimitTypoLeads(query.get(), t, schema())) {
+    if (t + 1 < tiers && !LimitTypoLeads(query.get(), t, schema())) {
       LIBSEARCH_ASSIGN_OR_RETURN(auto tier_query, Parse(words));
       LimitTypos(tier_query.get(), t);
       tier_query->scored = false;
@@ -135,6 +163,19 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
     for (const auto& sd : found) {
       if (page.size() < keep && seen.insert(sd.doc).second) page.push_back(sd);
     }
+    if (t + 1 == tiers && !counted) {  // The typo query itself.
+      resp->total = scratch.total;
+      resp->total_exact = scratch.total_exact;
+      counted = true;
+    }
+  }
+  if (!counted) {
+    const uint64_t threshold = req.total_hits_threshold;
+    uint64_t live = 0;
+    LIBSEARCH_RETURN_IF_ERROR(
+        LiveMatches(*full, threshold == UINT64_MAX ? threshold : threshold + 1, &live));
+    resp->total = std::min(live, threshold);
+    resp->total_exact = live <= threshold;
   }
   *best = std::move(page);
   return Status::Ok();

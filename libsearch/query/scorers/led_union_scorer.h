@@ -42,6 +42,15 @@ class LedUnionScorer final : public Scorer {
 
   std::vector<std::unique_ptr<Scorer>> children_;
   std::vector<bool> leads_;
+  // The loops read each child's doc from docs_, kept in step with it (only
+  // this scorer moves its children while it is live), and visit the leads
+  // through lead_index_: a word's union has one or two leads and a hundred
+  // or so typo expansions that follow.
+  std::vector<uint32_t> docs_;
+  std::vector<uint32_t> lead_index_;
+  // The followers' smallest doc as Score() last left them: it skips them
+  // for a doc below it.
+  uint32_t followers_from_ = 0;
   uint32_t doc_ = kNoMoreDocs;
 };
 
