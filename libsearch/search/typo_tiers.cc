@@ -42,13 +42,14 @@ void LeadableWords(Query* q, const Schema& schema, std::vector<Query*>* words) {
 
 }  // namespace
 
-bool LimitTypoLeads(Query* q, uint32_t lead_edits, const Schema& schema) {
+bool LimitTypoLeads(Query* q, uint32_t lead_edits, const Schema& schema, size_t* num_words) {
   std::vector<Query*> words;
   LeadableWords(q, schema, &words);
   size_t covered = 0;
   for (const Query* w : words) covered += TypoLeaves(*w);
   if (covered != TypoLeaves(*q)) return false;
   for (Query* w : words) w->lead_edits = lead_edits;
+  if (num_words != nullptr) *num_words = words.size();
   return true;
 }
 
@@ -81,7 +82,7 @@ bool TypoTier::corrupt() const {
 
 // Typo tiers in the top-k path: within a tier, by the typo query's score.
 //
-// Tier first (no prefix word, every typo word leadable): the best of the
+// Tier first (every typo word leadable, and not a lone prefix word): the best of the
 // typo query led by the exact words (LimitTypoLeads), its expansions only
 // scoring; when the exact tier fills the page, that is the page, and the
 // only other work is counting the typo query's matches up to the
@@ -89,8 +90,8 @@ bool TypoTier::corrupt() const {
 // their intersection, where the whole typo query advances every expansion
 // of each word.
 //
-// Whole query first (a prefix word, whose completions and their typo
-// neighbours a led union would read in full, LedUnionCollectTop): the typo
+// Whole query first (a lone prefix word, whose typo completions a led
+// union alone would read in full, LedUnionCollectTop): the typo
 // query's own top keep * 2 (its fast union path), checked for exact-tier
 // docs in doc order; if at least `keep` of them are exact-tier, they are
 // the page (any exact-tier doc left out ranks below all of them).
@@ -107,19 +108,17 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
   std::set<uint32_t> seen;
   uint32_t first_tier = 0;
   bool counted = false;  // Whether resp has the typo query's total.
-  bool tier_first = !req.prefix_last;
+  LIBSEARCH_ASSIGN_OR_RETURN(auto led, Parse(req));
+  size_t led_words = 0;
+  bool tier_first = LimitTypoLeads(led.get(), 0, schema(), &led_words);
+  tier_first = tier_first && (!req.prefix_last || led_words > 1);
   if (tier_first) {
-    LIBSEARCH_ASSIGN_OR_RETURN(auto led, Parse(req));
-    tier_first = LimitTypoLeads(led.get(), 0, schema());
-    if (tier_first) {
-      LIBSEARCH_RETURN_IF_ERROR(RunTopK(*led, req, keep, resp, &page, matched));
-      for (const auto& sd : page) seen.insert(sd.doc);
-      // More exact-tier matches than the threshold: so many of the typo query's.
-      counted = !resp->total_exact;
-      first_tier = 1;
-    }
-  }
-  if (!tier_first) {
+    LIBSEARCH_RETURN_IF_ERROR(RunTopK(*led, req, keep, resp, &page, matched));
+    for (const auto& sd : page) seen.insert(sd.doc);
+    // More exact-tier matches than the threshold: so many of the typo query's.
+    counted = !resp->total_exact;
+    first_tier = 1;
+  } else {
     std::vector<ScoredDoc> top;
     LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, 2 * keep, resp, &top, matched));
     counted = true;

@@ -5,6 +5,7 @@
 // exact.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -27,7 +28,8 @@ void LimitTypos(Query* q, uint32_t tier_edits);
 // or over several fields scored per field): then a tier is `q AND
 // LimitTypos(q)`, which advances all of q's expansions on every doc of
 // the tier.
-bool LimitTypoLeads(Query* q, uint32_t lead_edits, const Schema& schema);
+// If `words` is given, sets it to the number of words led.
+bool LimitTypoLeads(Query* q, uint32_t lead_edits, const Schema& schema, size_t* words = nullptr);
 
 // The tier of docs, asked in increasing doc order.
 class TypoTier {
