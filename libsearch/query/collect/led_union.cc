@@ -6,44 +6,104 @@
 namespace libsearch::internal {
 namespace {
 
-// The followers' matches from some doc on, in doc order: per doc, each
-// matching follower's (clause index, score), in clause order.
-struct FollowerMatches {
-  std::vector<uint32_t> docs;
-  std::vector<uint32_t> begin;  // Per doc: its first entry; one more at the end.
-  std::vector<std::pair<uint32_t, float>> entries;
-  std::vector<double> sums;  // Per doc: its entries' scores summed.
-};
-
-FollowerMatches ReadFollowers(LedUnionScorer* s, uint32_t from) {
-  FollowerMatches m;
-  std::vector<Scorer*> followers;
-  std::vector<uint32_t> index, docs;
-  for (size_t i = 0; i < s->children().size(); ++i) {
-    if (s->leads()[i]) continue;
-    Scorer* c = s->children()[i].get();
-    followers.push_back(c);
-    index.push_back(static_cast<uint32_t>(i));
-    docs.push_back(c->doc() < from ? c->Advance(from) : c->doc());
-  }
-  while (true) {
-    const uint32_t x = docs.empty() ? kNoMoreDocs : *std::min_element(docs.begin(), docs.end());
-    if (x == kNoMoreDocs) break;
-    m.docs.push_back(x);
-    m.begin.push_back(static_cast<uint32_t>(m.entries.size()));
-    double sum = 0;
-    for (size_t f = 0; f < followers.size(); ++f) {
-      if (docs[f] != x) continue;
-      const float score = followers[f]->Score();
-      m.entries.emplace_back(index[f], score);
-      sum += score;
-      docs[f] = followers[f]->Next();
+// The followers' matches in one window of docs, read when the window is
+// reached: per doc, each matching follower's (clause index, score), in
+// clause order.
+class FollowerWindow {
+ public:
+  explicit FollowerWindow(LedUnionScorer* s) {
+    for (size_t i = 0; i < s->children().size(); ++i) {
+      if (s->leads()[i]) continue;
+      followers_.push_back(s->children()[i].get());
+      index_.push_back(static_cast<uint32_t>(i));
     }
-    m.sums.push_back(sum);
   }
-  m.begin.push_back(static_cast<uint32_t>(m.entries.size()));
-  return m;
-}
+
+  // A bound on the follower sum of any doc in [from, up_to], from the
+  // followers' block maxima, without reading their docs.
+  double Bound(uint32_t from, uint32_t up_to) {
+    double sum = 0;
+    for (Scorer* f : followers_) {
+      const uint32_t at = std::max(from, f->doc());
+      if (at > up_to) continue;
+      f->ShallowAdvance(at);
+      sum += f->GetMaxScore(up_to);
+    }
+    return sum;
+  }
+
+  // Reads the followers' matches in [from, up_to] (followers only move
+  // forward: windows come in increasing order).
+  void Read(uint32_t from, uint32_t up_to) {
+    docs_.clear();
+    begin_.clear();
+    entries_.clear();
+    sums_.clear();
+    next_ = 0;
+    at_.resize(followers_.size());
+    for (size_t f = 0; f < followers_.size(); ++f) {
+      Scorer* c = followers_[f];
+      at_[f] = c->doc() < from ? c->Advance(from) : c->doc();
+    }
+    while (true) {
+      uint32_t x = kNoMoreDocs;
+      for (const uint32_t d : at_) x = std::min(x, d);
+      if (x > up_to || x == kNoMoreDocs) break;
+      docs_.push_back(x);
+      begin_.push_back(static_cast<uint32_t>(entries_.size()));
+      double sum = 0;
+      for (size_t f = 0; f < followers_.size(); ++f) {
+        if (at_[f] != x) continue;
+        const float score = followers_[f]->Score();
+        entries_.emplace_back(index_[f], score);
+        sum += score;
+        at_[f] = followers_[f]->Next();
+      }
+      sums_.push_back(sum);
+    }
+    begin_.push_back(static_cast<uint32_t>(entries_.size()));
+  }
+
+  // The largest follower sum of a read doc.
+  double MaxSum() const {
+    double m = 0;
+    for (const double s : sums_) m = std::max(m, s);
+    return m;
+  }
+  const std::vector<uint32_t>& docs() const { return docs_; }
+  double sum(size_t j) const { return sums_[j]; }
+
+  // Score() of the union at lead doc x of the window read: every matching
+  // clause in clause order (the leads' and the followers' merged by index;
+  // lead_docs: each lead's doc).
+  // REQUIRES: x increases between calls after a Read.
+  float Score(uint32_t x, const std::vector<Scorer*>& leads, const std::vector<uint32_t>& lead_docs,
+              const std::vector<uint32_t>& lead_index) {
+    while (next_ < docs_.size() && docs_[next_] < x) ++next_;
+    const bool has_f = next_ < docs_.size() && docs_[next_] == x;
+    uint32_t e = has_f ? begin_[next_] : 0;
+    const uint32_t e_end = has_f ? begin_[next_ + 1] : 0;
+    double sum = 0;
+    for (size_t j = 0; j < leads.size(); ++j) {
+      for (; e < e_end && entries_[e].first < lead_index[j]; ++e) sum += entries_[e].second;
+      if (lead_docs[j] == x) sum += leads[j]->Score();
+    }
+    for (; e < e_end; ++e) sum += entries_[e].second;
+    return static_cast<float>(sum);
+  }
+
+ private:
+  std::vector<Scorer*> followers_;
+  std::vector<uint32_t> index_;  // Per follower: its clause index.
+  std::vector<uint32_t> at_;     // Per follower: its doc.
+  // The window read: its docs, each one's first entry (one more at the
+  // end), the entries, and each doc's entries summed.
+  std::vector<uint32_t> docs_;
+  std::vector<uint32_t> begin_;
+  std::vector<std::pair<uint32_t, float>> entries_;
+  std::vector<double> sums_;
+  size_t next_ = 0;  // The first read doc >= the last scored one.
+};
 
 }  // namespace
 
@@ -52,7 +112,7 @@ uint64_t LedUnionCollectTop(LedUnionScorer* s, TopK* top, uint64_t count_up_to) 
   uint32_t d = s->doc();
   for (; d != kNoMoreDocs && n < count_up_to; d = s->Next(), ++n) top->Push(s->Score(), d);
   if (d == kNoMoreDocs) return n;
-  const FollowerMatches f = ReadFollowers(s, d);
+  FollowerWindow followers(s);
   const auto& children = s->children();
   std::vector<Scorer*> leads;
   std::vector<uint32_t> lead_index;  // Per lead: its clause index.
@@ -61,75 +121,68 @@ uint64_t LedUnionCollectTop(LedUnionScorer* s, TopK* top, uint64_t count_up_to) 
     leads.push_back(children[i].get());
     lead_index.push_back(static_cast<uint32_t>(i));
   }
+  // Each lead's doc, kept in step with it (a prefix word has dozens of
+  // leads: one array scan per doc instead of a call per lead).
+  std::vector<uint32_t> at;
+  for (Scorer* l : leads) at.push_back(l->doc());
   auto min_lead = [&] {
     uint32_t x = kNoMoreDocs;
-    for (Scorer* l : leads) x = std::min(x, l->doc());
+    for (const uint32_t a : at) x = std::min(x, a);
     return x;
   };
-  size_t next_f = 0;  // The first recorded follower doc >= the current doc.
-  // Score() of the union at lead doc x: every matching clause in clause
-  // order (the leads' and the recorded followers' merged by index).
-  auto score = [&](uint32_t x) {
-    while (next_f < f.docs.size() && f.docs[next_f] < x) ++next_f;
-    const bool has_f = next_f < f.docs.size() && f.docs[next_f] == x;
-    uint32_t e = has_f ? f.begin[next_f] : 0;
-    const uint32_t e_end = has_f ? f.begin[next_f + 1] : 0;
-    double sum = 0;
-    for (size_t j = 0; j < leads.size(); ++j) {
-      for (; e < e_end && f.entries[e].first < lead_index[j]; ++e) sum += f.entries[e].second;
-      if (leads[j]->doc() == x) sum += leads[j]->Score();
-    }
-    for (; e < e_end; ++e) sum += f.entries[e].second;
-    return static_cast<float>(sum);
-  };
   auto next = [&](uint32_t x) {
-    for (Scorer* l : leads) {
-      if (l->doc() == x) l->Next();
+    for (size_t j = 0; j < leads.size(); ++j) {
+      if (at[j] == x) at[j] = leads[j]->Next();
     }
   };
-  for (uint32_t x = min_lead(); x != kNoMoreDocs;) {
-    if (!top->full()) {
-      top->Push(score(x), x);
-      next(x);
-      x = min_lead();
-      continue;
+  auto advance = [&](uint32_t target) {
+    for (size_t j = 0; j < leads.size(); ++j) {
+      if (at[j] < target) at[j] = leads[j]->Advance(target);
     }
+  };
+  // Windows of the leads' blocks. A window whose leads' bound plus the
+  // followers' block maxima cannot beat the threshold is skipped without
+  // reading the followers; else the followers' docs in it are read, and
+  // the largest recorded follower sum replaces their maxima.
+  for (uint32_t x = min_lead(); x != kNoMoreDocs;) {
     uint32_t up_to = kNoMoreDocs;
-    for (Scorer* l : leads) {
-      if (l->doc() != kNoMoreDocs) up_to = std::min(up_to, l->ShallowAdvance(x));
+    for (size_t j = 0; j < leads.size(); ++j) {
+      if (at[j] != kNoMoreDocs) up_to = std::min(up_to, leads[j]->ShallowAdvance(x));
     }
     double bound = 0;
-    for (Scorer* l : leads) {
-      if (l->doc() != kNoMoreDocs) bound += l->GetMaxScore(up_to);
+    const bool full = top->full();
+    if (full) {
+      for (size_t j = 0; j < leads.size(); ++j) {
+        if (at[j] != kNoMoreDocs) bound += leads[j]->GetMaxScore(up_to);
+      }
+      if (static_cast<float>(bound) <= top->min_score() &&
+          static_cast<float>(bound + followers.Bound(x, up_to)) <= top->min_score()) {
+        if (up_to >= kNoMoreDocs - 1) break;
+        advance(up_to + 1);
+        x = min_lead();
+        continue;
+      }
     }
-    while (next_f < f.docs.size() && f.docs[next_f] < x) ++next_f;
-    double follower_max = 0;
-    for (size_t j = next_f; j < f.docs.size() && f.docs[j] <= up_to; ++j) {
-      follower_max = std::max(follower_max, f.sums[j]);
-    }
-    const bool skip = static_cast<float>(bound + follower_max) <= top->min_score();
-    if (!skip && static_cast<float>(bound) <= top->min_score()) {
-      // Only a doc with followers can win here: those recorded, each
-      // looked up in the leads.
-      for (size_t j = next_f; j < f.docs.size() && f.docs[j] <= up_to; ++j) {
-        const uint32_t y = f.docs[j];
-        if (static_cast<float>(bound + f.sums[j]) <= top->min_score()) continue;
-        for (Scorer* l : leads) {
-          if (l->doc() < y) l->Advance(y);
+    followers.Read(x, up_to);
+    if (full && static_cast<float>(bound) <= top->min_score()) {
+      // Only a doc with followers can win here: those read, each looked up
+      // in the leads.
+      if (static_cast<float>(bound + followers.MaxSum()) > top->min_score()) {
+        const std::vector<uint32_t>& fdocs = followers.docs();
+        for (size_t j = 0; j < fdocs.size(); ++j) {
+          const uint32_t y = fdocs[j];
+          if (static_cast<float>(bound + followers.sum(j)) <= top->min_score()) continue;
+          advance(y);
+          if (min_lead() == y) top->Push(followers.Score(y, leads, at, lead_index), y);
         }
-        if (min_lead() == y) top->Push(score(y), y);
       }
-    }
-    if (skip || static_cast<float>(bound) <= top->min_score()) {
       if (up_to >= kNoMoreDocs - 1) break;
-      for (Scorer* l : leads) {
-        if (l->doc() <= up_to) l->Advance(up_to + 1);
-      }
+      advance(up_to + 1);
       x = min_lead();
       continue;
     }
     for (; x <= up_to && x != kNoMoreDocs; x = min_lead()) {
-      top->Push(score(x), x);
+      top->Push(followers.Score(x, leads, at, lead_index), x);
       next(x);
     }
   }

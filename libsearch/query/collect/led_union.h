@@ -15,10 +15,11 @@ namespace libsearch::internal {
 //
 // A generic block-max loop over the union bounds each window by every
 // clause's block maximum, and a rare typo neighbour's is large: the frequent
-// word's windows would never be skipped. Here the followers are read first,
-// over all their docs (they are a typo tier's rarer neighbours), keeping
-// each doc's follower scores; then the leads run block-max with, per
-// window, the leads' bounds plus the largest follower sum recorded in it.
+// word's windows would never be skipped. Here the leads run block-max, and
+// a window their bound cannot win is skipped if the followers' block
+// maxima cannot lift it either; otherwise the followers' docs in it are
+// read, with their scores, and the largest follower sum recorded there
+// bounds them instead.
 uint64_t LedUnionCollectTop(LedUnionScorer* s, TopK* top, uint64_t count_up_to);
 
 }  // namespace libsearch::internal
