@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "query/collection_stats.h"
+#include "query/term_picks.h"
 #include "search/global_stats.h"
 
 namespace libsearch::internal {
@@ -36,6 +37,7 @@ class SearchStats final : public CollectionStats {
                                    uint32_t max_edits) const override {
     return base_->TypoWords(f, surface, max_edits);
   }
+  PickMemo* pick_memo() const override { return &picks_; }
 
   // While a Scope lives, For(base) on its thread is its memo: a segment's
   // IndexImpl asks For(its statistics) for each scorer it builds, so the
@@ -61,6 +63,7 @@ class SearchStats final : public CollectionStats {
   const GlobalStats* base_;
   mutable std::unordered_map<std::string, uint64_t> doc_freqs_;
   mutable std::unordered_map<std::string, std::vector<TermExpansion>> expansions_;
+  mutable PickMemo picks_;
 };
 
 }  // namespace libsearch::internal
