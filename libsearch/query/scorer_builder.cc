@@ -5,7 +5,6 @@
 #include <iterator>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "query/expand.h"
@@ -320,40 +319,12 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     const FieldReader* field;
     uint32_t ord;
   };
-  struct Group {  // Terms scored as one: the word's own, or one expansion.
-    std::vector<std::string> terms;
-    float factor = 0;
-    std::vector<Match> matches;
-    bool lead = false;  // Query::lead_edits.
-  };
-  // The word's own terms: every alternative's, in every field.
-  std::vector<std::string> own;
-  for (const Query* leaf : leaves) {
-    if (std::find(own.begin(), own.end(), leaf->terms[0]) == own.end()) {
-      own.push_back(leaf->terms[0]);
-    }
-  }
-  std::vector<Group> groups(1);  // groups[0]: the word's own terms.
-  groups[0].terms = own;
-  groups[0].lead = true;
-  // The other groups by term: a word's expansions are a hundred or so per
-  // field, found again in each field (a scan per pick was quadratic).
-  std::unordered_map<std::string, size_t> group_of;
-  // `field` null or no `ord`: a term other segments have (its factor still counts).
-  auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
-                 std::optional<uint32_t> ord, float factor, bool lead) {
-    Group* g = &groups[0];
-    if (std::find(own.begin(), own.end(), term) == own.end()) {
-      const auto [it, added] = group_of.try_emplace(std::string(term), groups.size());
-      if (added) groups.push_back({{std::string(term)}, 0, {}});
-      g = &groups[it->second];
-    }
-    g->factor = std::max(g->factor, factor);
-    g->lead = g->lead || lead;
-    // Alternatives with the same stem ("chip", "chips") share postings: once.
-    if (ord && std::none_of(g->matches.begin(), g->matches.end(),
+  // Alternatives with the same stem ("chip", "chips") share postings: once.
+  auto add_match = [](std::vector<Match>* matches, const Query* leaf, const FieldReader* field,
+                      std::optional<uint32_t> ord) {
+    if (ord && std::none_of(matches->begin(), matches->end(),
                             [&](const Match& m) { return m.field == field && m.ord == *ord; })) {
-      g->matches.push_back({leaf, field, *ord});
+      matches->push_back({leaf, field, *ord});
     }
   };
   std::vector<std::unique_ptr<Scorer>> clauses;
@@ -367,54 +338,105 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     doc_count = std::max(doc_count, stats != nullptr   ? stats->FieldDocCount(c->field)
                                     : field != nullptr ? field->stats.doc_count
                                                        : 0);
-    if (!c->prefix && c->max_edits == 0) {
-      ctx->NoteTerm(c->field, c->terms[0]);
-      add(c->terms[0], c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt, 1, true);
-      continue;
-    }
-    if (field == nullptr && stats == nullptr) continue;
-    const TermPicks picked = PickTerms(*c, field, ctx, std::min(q.lead_edits, c->lead_edits));
-    for (const TermPick& pick : picked.picks) {
-      std::vector<std::string> term;
-      if (pick.term.empty() && !field->dict.Terms(*pick.ord, 1, &term).ok()) {
-        continue;  // Damage: the cursors' check reports it.
-      }
-      const std::string_view name = pick.term.empty() ? std::string_view(term[0]) : pick.term;
-      if (pick.ord) ctx->NoteTerm(c->field, name);
-      add(name, c, field, pick.ord, pick.factor, pick.lead);
-    }
-    if (field != nullptr) AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
   }
   const std::unique_ptr<CombinedTermScorer::CombinedLength> length =
       q.combined_length && !leaves.empty() ? MakeCombinedLength(leaves, doc_count, ctx) : nullptr;
-  for (const Group& g : groups) {
-    if (g.matches.empty()) continue;  // Only in other segments.
-    // The largest over the word's fields and the group's terms, picked in
-    // that field or not (a stem may be there from a word out of typo reach).
-    uint64_t df = 0;
-    for (const Query* leaf : leaves) {
-      const FieldReader* field = stats == nullptr ? reader->field(leaf->field) : nullptr;
-      for (const std::string& t : g.terms) {
-        if (stats != nullptr) {
-          df = std::max(df, stats->DocFreq(leaf->field, false, t));
-        } else if (field != nullptr) {
-          if (const auto ord = field->dict.Find(t)) {
-            df = std::max<uint64_t>(df, field->Term(*ord).doc_freq);
-          }
-        }
-      }
-    }
+  // A group's clause: its matches in this file, as one term.
+  auto add_group = [&](std::vector<Match> matches, const WordGroups::Group& g) {
     std::vector<CombinedTermScorer::Part> parts;
-    parts.reserve(g.matches.size());
-    for (const Match& m : g.matches) {
+    parts.reserve(matches.size());
+    for (const Match& m : matches) {
       parts.push_back({ctx->NewCursor(*m.field, m.field->Term(m.ord)), m.field,
                        ctx->NormTable(*m.field), m.leaf->boost});
     }
     clauses.push_back(std::make_unique<CombinedTermScorer>(
-        std::move(parts), g.factor * Bm25Idf(df, doc_count),
+        std::move(parts), g.factor * Bm25Idf(g.df, doc_count),
         length ? std::make_unique<CombinedTermScorer::CombinedLength>(*length) : nullptr));
     leads.resize(clauses.size(), true);
     leads.back() = g.lead;
+  };
+  if (stats != nullptr) {
+    // Groups, factors and doc freqs are the index's, taken once per
+    // search; this file binds its ordinals to them.
+    std::vector<TermPicks> picked(leaves.size());
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      const Query* c = leaves[i];
+      if (!c->prefix && c->max_edits == 0) {
+        ctx->NoteTerm(c->field, c->terms[0]);
+        continue;
+      }
+      const FieldReader* field = reader->field(c->field);
+      picked[i] = PickTerms(*c, field, ctx, std::min(q.lead_edits, c->lead_edits));
+      for (const TermPick& pick : picked[i].picks) {
+        if (pick.ord) ctx->NoteTerm(c->field, pick.term);
+      }
+      if (field != nullptr) {
+        AppendPrefixLists(*c, *field, picked[i].prefix_lists, ctx, &prefix_clauses);
+      }
+    }
+    std::unique_ptr<WordGroups> owned;
+    const WordGroups& word = GroupWord(leaves, picked, *stats, &owned);
+    // Clauses in the order this file's picks first name their groups.
+    std::vector<int32_t> slot(word.groups.size(), -1);
+    std::vector<uint32_t> order;
+    std::vector<std::vector<Match>> matches;
+    auto group = [&](uint32_t g) -> std::vector<Match>* {
+      if (slot[g] < 0) {
+        slot[g] = static_cast<int32_t>(order.size());
+        order.push_back(g);
+        matches.emplace_back();
+      }
+      return &matches[static_cast<size_t>(slot[g])];
+    };
+    group(0);
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      const Query* c = leaves[i];
+      const FieldReader* field = reader->field(c->field);
+      if (!c->prefix && c->max_edits == 0) {
+        add_match(group(0), c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt);
+        continue;
+      }
+      for (const TermPick& pick : picked[i].picks) {
+        add_match(group(word.group_of[i][pick.index]), c, field, pick.ord);
+      }
+    }
+    for (size_t k = 0; k < order.size(); ++k) {
+      if (!matches[k].empty()) add_group(std::move(matches[k]), word.groups[order[k]]);
+    }
+  } else {
+    WordGrouper grouper(leaves);
+    std::vector<std::vector<Match>> matches(1);
+    auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
+                   std::optional<uint32_t> ord, float factor, bool lead) {
+      const uint32_t g = grouper.Add(term, factor, lead);
+      if (g >= matches.size()) matches.resize(g + 1);
+      add_match(&matches[g], leaf, field, ord);
+    };
+    for (const Query* c : leaves) {
+      const FieldReader* field = reader->field(c->field);
+      if (!c->prefix && c->max_edits == 0) {
+        ctx->NoteTerm(c->field, c->terms[0]);
+        add(c->terms[0], c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt, 1, true);
+        continue;
+      }
+      if (field == nullptr) continue;
+      const TermPicks picked = PickTerms(*c, field, ctx, std::min(q.lead_edits, c->lead_edits));
+      for (const TermPick& pick : picked.picks) {
+        std::vector<std::string> term;
+        if (!field->dict.Terms(*pick.ord, 1, &term).ok()) {
+          continue;  // Damage: the cursors' check reports it.
+        }
+        ctx->NoteTerm(c->field, term[0]);
+        add(term[0], c, field, pick.ord, pick.factor, pick.lead);
+      }
+      AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
+    }
+    std::vector<WordGroups::Group>& groups = grouper.groups();
+    for (size_t g = 0; g < groups.size(); ++g) {
+      if (matches[g].empty()) continue;  // Only in other segments.
+      groups[g].df = GroupDocFreq(leaves, groups[g], reader);
+      add_group(std::move(matches[g]), groups[g]);
+    }
   }
   for (auto& p : prefix_clauses) clauses.push_back(std::move(p));
   for (const std::vector<const Query*>& g : phrase_groups) {

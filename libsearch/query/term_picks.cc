@@ -247,9 +247,99 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
   result.picks.reserve(b.order.size());
   for (const uint32_t i : b.order) {
     const NamedPick& p = word->picks[i];
-    result.picks.push_back({b.ords[i], p.term, p.factor, p.lead});
+    result.picks.push_back({b.ords[i], p.term, p.factor, p.lead, i});
   }
+  result.word = word;
   return result;
+}
+
+WordGrouper::WordGrouper(const std::vector<const Query*>& leaves) : groups_(1) {
+  groups_[0].lead = true;
+  for (const Query* leaf : leaves) {
+    std::vector<std::string>& own = groups_[0].terms;
+    if (std::find(own.begin(), own.end(), leaf->terms[0]) == own.end()) {
+      own.push_back(leaf->terms[0]);
+    }
+  }
+}
+
+uint32_t WordGrouper::Add(std::string_view term, float factor, bool lead) {
+  const std::vector<std::string>& own = groups_[0].terms;
+  uint32_t g = 0;
+  if (std::find(own.begin(), own.end(), term) == own.end()) {
+    const auto [it, added] =
+        group_of_.try_emplace(std::string(term), static_cast<uint32_t>(groups_.size()));
+    if (added) groups_.push_back({{std::string(term)}, 0, false, 0});
+    g = it->second;
+  }
+  groups_[g].factor = std::max(groups_[g].factor, factor);
+  groups_[g].lead = groups_[g].lead || lead;
+  return g;
+}
+
+const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
+                            const std::vector<TermPicks>& picked, const CollectionStats& stats,
+                            std::unique_ptr<WordGroups>* owned) {
+  // Keyed by each leaf's field and term, or its picks (whose key holds
+  // both and every argument that chose them).
+  PickMemo* memo = stats.pick_memo();
+  std::string key;
+  if (memo != nullptr) {
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      const WordPicks* word = picked[i].word;
+      if (word != nullptr) {
+        key.push_back('e');
+        key.append(reinterpret_cast<const char*>(&word), sizeof(word));
+        continue;
+      }
+      const uint32_t numbers[] = {leaves[i]->field,
+                                  static_cast<uint32_t>(leaves[i]->terms[0].size())};
+      key.push_back('t');
+      key.append(reinterpret_cast<const char*>(numbers), sizeof(numbers));
+      key.append(leaves[i]->terms[0]);
+    }
+    if (const WordGroups* found = memo->FindGroups(key)) return *found;
+  }
+  auto groups = std::make_unique<WordGroups>();
+  WordGrouper grouper(leaves);
+  groups->group_of.resize(leaves.size());
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    const WordPicks* word = picked[i].word;
+    if (word == nullptr) {
+      grouper.Add(leaves[i]->terms[0], 1, true);
+      continue;
+    }
+    groups->group_of[i].reserve(word->picks.size());
+    for (const NamedPick& p : word->picks) {
+      groups->group_of[i].push_back(grouper.Add(p.term, p.factor, p.lead));
+    }
+  }
+  groups->groups = std::move(grouper.groups());
+  for (WordGroups::Group& g : groups->groups) {
+    for (const Query* leaf : leaves) {
+      for (const std::string& t : g.terms) {
+        g.df = std::max(g.df, stats.DocFreq(leaf->field, false, t));
+      }
+    }
+  }
+  if (memo != nullptr) return *memo->AddGroups(std::move(key), std::move(groups));
+  *owned = std::move(groups);
+  return **owned;
+}
+
+uint64_t GroupDocFreq(const std::vector<const Query*>& leaves, const WordGroups::Group& group,
+                      const IndexReader* reader) {
+  uint64_t df = 0;
+  for (const Query* leaf : leaves) {
+    const FieldReader* field = reader->field(leaf->field);
+    if (field == nullptr) continue;
+    for (const std::string& t : group.terms) {
+      if (const auto ord = field->dict.Find(t)) {
+        df = std::max<uint64_t>(df, field->Term(*ord).doc_freq);
+      }
+    }
+  }
+  return df;
 }
 
 }  // namespace libsearch::internal

@@ -42,8 +42,24 @@ struct WordPicks {
   std::vector<Binding> bindings;  // A few: one per segment that bound the word.
 };
 
+// A word over several fields (CombinedWord) as the whole index scores it:
+// its terms grouped (its own terms, then one group per other term), each
+// group's weight factor, whether it leads, and its doc freq.
+struct WordGroups {
+  struct Group {
+    std::vector<std::string> terms;
+    float factor = 0;
+    bool lead = false;
+    uint64_t df = 0;  // The largest over the word's fields and the group's terms.
+  };
+  std::vector<Group> groups;  // groups[0]: the word's own terms.
+  // Per leaf of the word, per pick of its WordPicks: the pick's group.
+  std::vector<std::vector<uint32_t>> group_of;
+};
+
 // One search's index-wide picks by word (every argument of PickTerms that
-// chooses or weighs them). Thread-safety: one search, one thread.
+// chooses or weighs them), and its combined words' groups (keyed by their
+// leaves). Thread-safety: one search, one thread.
 class PickMemo {
  public:
   // The picks of `key`, or null.
@@ -54,9 +70,18 @@ class PickMemo {
   WordPicks* Add(std::string key, std::unique_ptr<WordPicks> picks) {
     return map_.emplace(std::move(key), std::move(picks)).first->second.get();
   }
+  const WordGroups* FindGroups(const std::string& key) {
+    const auto it = groups_.find(key);
+    return it == groups_.end() ? nullptr : it->second.get();
+  }
+  const WordGroups* AddGroups(std::string key, std::unique_ptr<WordGroups> groups) {
+    return groups_.emplace(std::move(key), std::move(groups)).first->second.get();
+  }
 
  private:
-  std::unordered_map<std::string, std::unique_ptr<WordPicks>> map_;  // Stable addresses.
+  // Stable addresses: pointers and names into them live for the search.
+  std::unordered_map<std::string, std::unique_ptr<WordPicks>> map_;
+  std::unordered_map<std::string, std::unique_ptr<WordGroups>> groups_;
 };
 
 // One term a word matches in one field.
@@ -65,6 +90,7 @@ struct TermPick {
   std::string_view term;        // Set with index-wide statistics, else empty.
   float factor = 0;             // Weight factor: how far it is from what was typed.
   bool lead = true;             // Within the word's lead_edits (Query::lead_edits).
+  uint32_t index = 0;           // With index-wide statistics: in TermPicks::word's picks.
 };
 struct TermPicks {
   // The exact term and its expansions, ordinals first (by ordinal). With
@@ -74,6 +100,8 @@ struct TermPicks {
   std::vector<TermPick> picks;
   // Short prefixes read from the field's prefix index: (list, prefix).
   std::vector<std::pair<TermInfo, std::string>> prefix_lists;
+  // With index-wide statistics: the word's picks (in the search's memo, or `owned`).
+  const WordPicks* word = nullptr;
   std::unique_ptr<WordPicks> owned;  // Without a memo.
 };
 
@@ -82,5 +110,37 @@ struct TermPicks {
 // are marked not to lead.
 TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx,
                     uint32_t lead_edits);
+
+// Groups a combine_fields word's terms as CombinedWord scores them: the
+// word's own terms (every leaf's typed term) as group 0, every other term
+// as a group of its own, with the largest factor it is picked with, leading
+// if any of its picks leads. Groups are numbered in the order first added.
+class WordGrouper {
+ public:
+  explicit WordGrouper(const std::vector<const Query*>& leaves);
+  // The group of `term`, which it joins with `factor` and `lead`.
+  uint32_t Add(std::string_view term, float factor, bool lead);
+  std::vector<WordGroups::Group>& groups() { return groups_; }
+
+ private:
+  std::vector<WordGroups::Group> groups_;
+  // The other groups by term: a word's expansions are a hundred or so per
+  // field, found again in each field (a scan per pick was quadratic).
+  std::unordered_map<std::string, uint32_t> group_of_;
+};
+
+// The index-wide groups of a word whose leaves `leaves` picked `picked`
+// (PickTerms; left empty for leaves without expansions), with their doc
+// freqs: from the search's memo, or computed (and kept there, or in
+// *owned without a memo). REQUIRES: `stats` gave the picks.
+const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
+                            const std::vector<TermPicks>& picked, const CollectionStats& stats,
+                            std::unique_ptr<WordGroups>* owned);
+
+// Without index-wide statistics: the largest doc freq in this file over
+// the word's fields and the group's terms (a stem may be there from a word
+// out of typo reach).
+uint64_t GroupDocFreq(const std::vector<const Query*>& leaves, const WordGroups::Group& group,
+                      const IndexReader* reader);
 
 }  // namespace libsearch::internal
