@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -60,8 +61,21 @@ class SearchStats final : public CollectionStats {
   // Remembers the doc freqs of an expansion's terms.
   void Learn(uint32_t f, const std::vector<TermExpansion>& terms,
              const std::vector<uint64_t>& doc_freqs) const;
+  // Looked up by string_view: a scorer asks for a hundred doc freqs per
+  // expanded word, in every segment, without building a key for each.
+  struct TermHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using DocFreqs = std::unordered_map<std::string, uint64_t, TermHash, std::equal_to<>>;
+  // Field f's doc freqs (of its prefix index if `prefix_index`).
+  DocFreqs& DocFreqsOf(uint32_t f, bool prefix_index) const {
+    const size_t i = 2 * static_cast<size_t>(f) + (prefix_index ? 1 : 0);
+    if (i >= doc_freqs_.size()) doc_freqs_.resize(i + 1);
+    return doc_freqs_[i];
+  }
   const GlobalStats* base_;
-  mutable std::unordered_map<std::string, uint64_t> doc_freqs_;
+  mutable std::vector<DocFreqs> doc_freqs_;
   mutable std::unordered_map<std::string, std::vector<TermExpansion>> expansions_;
   mutable PickMemo picks_;
 };
