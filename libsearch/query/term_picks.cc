@@ -52,19 +52,12 @@ void WeighTypos(double typed_df, const std::vector<TypoCandidate>& candidates, f
   }
 }
 
-// The typo picks of q from its weighed candidates: those within
-// q.tier_edits (and every correction), leading within lead_edits.
-template <typename AddFn>
-void AddTypoPicks(const Query& q, const std::vector<TypoCandidate>& candidates, double typed_df,
-                  uint32_t lead_edits, float* typed, AddFn add) {
-  std::vector<float> factor;
-  std::vector<bool> correction;
-  WeighTypos(typed_df, candidates, typed, &factor, &correction);
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    const TypoCandidate& c = candidates[i];
-    if (!correction[i] && c.edits > q.tier_edits) continue;
-    add(i, factor[i], correction[i] || c.edits <= lead_edits);
-  }
+// Whether a typo candidate is picked: within tier_edits, or a correction;
+// *lead: whether it leads (within lead_edits, or a correction).
+bool TypoPicked(uint32_t edits, bool correction, uint32_t tier_edits, uint32_t lead_edits,
+                bool* lead) {
+  *lead = correction || edits <= lead_edits;
+  return correction || edits <= tier_edits;
 }
 
 // Merges equal picks (`same`, adjacent once sorted by `less`) into one with
@@ -130,9 +123,17 @@ TermPicks FilePicks(const Query& q, const FieldReader& field, ScorerContext* ctx
       candidates.push_back({e.ord, e.edits, static_cast<double>(field.DocFreq(e.ord))});
     }
     const double typed_df = exact ? field.DocFreq(*exact) : 0.0;
-    AddTypoPicks(q, candidates, typed_df, lead_edits, &typed, [&](size_t i, float f, bool lead) {
-      if (candidates[i].ord) picks.push_back({candidates[i].ord, {}, f, lead});
-    });
+    std::vector<float> factor;
+    std::vector<bool> correction;
+    WeighTypos(typed_df, candidates, &typed, &factor, &correction);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      bool lead = false;
+      if (!TypoPicked(candidates[i].edits, correction[i], q.tier_edits, lead_edits, &lead) ||
+          !candidates[i].ord) {
+        continue;
+      }
+      picks.push_back({candidates[i].ord, {}, factor[i], lead});
+    }
   }
   if (exact) picks.push_back({exact, {}, typed, true});
   if (q.prefix) {
@@ -150,9 +151,10 @@ TermPicks FilePicks(const Query& q, const FieldReader& field, ScorerContext* ctx
   return result;
 }
 
-// The index-wide picks of q (the prefixes in `expand` expanded), by term.
+// The index-wide picks of q (the prefixes in `expand` expanded), by term,
+// for any typo limits.
 std::unique_ptr<WordPicks> IndexPicks(const Query& q, const CollectionStats& stats,
-                                      uint32_t lead_edits, uint32_t expand) {
+                                      uint32_t expand) {
   auto word = std::make_unique<WordPicks>();
   std::vector<NamedPick>& picks = word->picks;
   float typed = 1.0f;
@@ -166,20 +168,44 @@ std::unique_ptr<WordPicks> IndexPicks(const Query& q, const CollectionStats& sta
       names.push_back(std::move(term));
     }
     const double typed_df = static_cast<double>(stats.DocFreq(q.field, false, q.terms[0]));
-    AddTypoPicks(q, candidates, typed_df, lead_edits, &typed, [&](size_t i, float f, bool lead) {
-      picks.push_back({std::move(names[i]), f, lead});
-    });
+    std::vector<float> factor;
+    std::vector<bool> correction;
+    WeighTypos(typed_df, candidates, &typed, &factor, &correction);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      NamedPick& p = picks.emplace_back();
+      p.term = std::move(names[i]);
+      p.typo_factor = factor[i];
+      p.edits = candidates[i].edits;
+      p.correction = correction[i];
+    }
   }
-  picks.push_back({q.terms[0], typed, true});
+  picks.push_back({q.terms[0], typed});
   for (const std::string* p : {&q.surface, &q.terms[0]}) {
     if ((expand & (p == &q.surface ? 1u : 2u)) == 0) continue;
     for (auto& [term, edits] : stats.PrefixTerms(q.field, *p, q.max_expansions)) {
-      picks.push_back({std::move(term), kPrefixFactor, true});
+      picks.push_back({std::move(term), kPrefixFactor});
     }
   }
-  Dedupe(
-      &picks, [](const NamedPick& a, const NamedPick& b) { return a.term < b.term; },
-      [](const NamedPick& a, const NamedPick& b) { return a.term == b.term; });
+  // One pick per term, as whatever it is (candidates are distinct terms).
+  std::sort(picks.begin(), picks.end(),
+            [](const NamedPick& a, const NamedPick& b) { return a.term < b.term; });
+  size_t kept = 0;
+  for (size_t i = 0; i < picks.size(); ++i) {
+    NamedPick& p = picks[i];
+    if (kept > 0 && picks[kept - 1].term == p.term) {
+      NamedPick& k = picks[kept - 1];
+      k.factor = std::max(k.factor, p.factor);
+      if (p.typo_factor >= 0) {
+        k.typo_factor = p.typo_factor;
+        k.edits = p.edits;
+        k.correction = p.correction;
+      }
+    } else {
+      if (kept != i) picks[kept] = std::move(p);
+      ++kept;
+    }
+  }
+  picks.resize(kept);
   return word;
 }
 
@@ -206,14 +232,9 @@ const WordPicks::Binding& Bind(WordPicks* word, const FieldReader* field, Scorer
 }
 
 // The memo's key: every argument that chooses or weighs the picks.
-std::string PickKey(const Query& q, uint32_t lead_edits, uint32_t expand) {
+std::string PickKey(const Query& q, uint32_t expand) {
   std::string key;
-  const uint32_t numbers[] = {q.field,
-                              q.max_edits,
-                              q.max_expansions,
-                              q.tier_edits,
-                              lead_edits,
-                              expand,
+  const uint32_t numbers[] = {q.field, q.max_edits, q.max_expansions, expand,
                               static_cast<uint32_t>(q.surface.size())};
   key.reserve(sizeof(numbers) + q.surface.size() + q.terms[0].size());
   key.append(reinterpret_cast<const char*>(numbers), sizeof(numbers));
@@ -224,6 +245,19 @@ std::string PickKey(const Query& q, uint32_t lead_edits, uint32_t expand) {
 
 }  // namespace
 
+bool NamedPick::Picked(uint32_t tier_edits, uint32_t lead_edits, float* weight, bool* leads) const {
+  bool picked = factor >= 0;
+  *weight = factor;
+  *leads = picked;
+  bool typo_lead = false;
+  if (typo_factor >= 0 && TypoPicked(edits, correction, tier_edits, lead_edits, &typo_lead)) {
+    *weight = picked ? std::max(*weight, typo_factor) : typo_factor;
+    *leads = *leads || typo_lead;
+    picked = true;
+  }
+  return picked;
+}
+
 TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx,
                     uint32_t lead_edits) {
   const CollectionStats* stats = ctx->stats();
@@ -232,10 +266,10 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
   const uint32_t expand =
       q.prefix && field != nullptr ? PrefixLists(q, *field, ctx, &result.prefix_lists) : 0;
   PickMemo* memo = stats->pick_memo();
-  std::string key = memo != nullptr ? PickKey(q, lead_edits, expand) : std::string();
+  std::string key = memo != nullptr ? PickKey(q, expand) : std::string();
   WordPicks* word = memo != nullptr ? memo->Find(key) : nullptr;
   if (word == nullptr) {
-    std::unique_ptr<WordPicks> fresh = IndexPicks(q, *stats, lead_edits, expand);
+    std::unique_ptr<WordPicks> fresh = IndexPicks(q, *stats, expand);
     if (memo != nullptr) {
       word = memo->Add(std::move(key), std::move(fresh));
     } else {
@@ -247,9 +281,15 @@ TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx
   result.picks.reserve(b.order.size());
   for (const uint32_t i : b.order) {
     const NamedPick& p = word->picks[i];
-    result.picks.push_back({b.ords[i], p.term, p.factor, p.lead, i});
+    float factor = 0;
+    bool lead = false;
+    if (p.Picked(q.tier_edits, lead_edits, &factor, &lead)) {
+      result.picks.push_back({b.ords[i], p.term, factor, lead, i});
+    }
   }
   result.word = word;
+  result.tier_edits = q.tier_edits;
+  result.lead_edits = lead_edits;
   return result;
 }
 
@@ -288,8 +328,10 @@ const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
     for (size_t i = 0; i < leaves.size(); ++i) {
       const WordPicks* word = picked[i].word;
       if (word != nullptr) {
+        const uint32_t limits[] = {picked[i].tier_edits, picked[i].lead_edits};
         key.push_back('e');
         key.append(reinterpret_cast<const char*>(&word), sizeof(word));
+        key.append(reinterpret_cast<const char*>(limits), sizeof(limits));
         continue;
       }
       const uint32_t numbers[] = {leaves[i]->field,
@@ -309,9 +351,14 @@ const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
       grouper.Add(leaves[i]->terms[0], 1, true);
       continue;
     }
-    groups->group_of[i].reserve(word->picks.size());
-    for (const NamedPick& p : word->picks) {
-      groups->group_of[i].push_back(grouper.Add(p.term, p.factor, p.lead));
+    groups->group_of[i].resize(word->picks.size());
+    for (size_t j = 0; j < word->picks.size(); ++j) {
+      const NamedPick& p = word->picks[j];
+      float factor = 0;
+      bool lead = false;
+      if (p.Picked(picked[i].tier_edits, picked[i].lead_edits, &factor, &lead)) {
+        groups->group_of[i][j] = grouper.Add(p.term, factor, lead);
+      }
     }
   }
   groups->groups = std::move(grouper.groups());

@@ -24,11 +24,20 @@ namespace libsearch::internal {
 inline constexpr float kPrefixFactor = 0.8f;
 inline constexpr float kTypoFactor = 0.5f;  // Per edit.
 
-// A term as the whole index weighs it for a word.
+// A term as the whole index weighs it for a word, as whatever it is to the
+// word: the typed term or a completion (always picked, leading), and/or a
+// typo candidate (picked and leading by its edits, Query::tier_edits and
+// lead_edits). Typo tiers ask for one word with several of those limits.
 struct NamedPick {
   std::string term;
-  float factor = 0;  // Weight factor: how far it is from what was typed.
-  bool lead = true;  // Within the word's lead_edits (Query::lead_edits).
+  float factor = -1;       // Weight factor as typed term or completion; < 0 if neither.
+  float typo_factor = -1;  // Weight factor as a typo candidate; < 0 if none.
+  uint32_t edits = 0;      // As a typo candidate.
+  bool correction = false;
+  // Whether it is picked within `tier_edits` and the weight factor and
+  // lead (within `lead_edits`) it then has: the largest factor of what it
+  // is picked as, leading if any of those leads.
+  bool Picked(uint32_t tier_edits, uint32_t lead_edits, float* weight, bool* leads) const;
 };
 
 // A word's index-wide picks, and where the fields that bound them have them.
@@ -100,8 +109,10 @@ struct TermPicks {
   std::vector<TermPick> picks;
   // Short prefixes read from the field's prefix index: (list, prefix).
   std::vector<std::pair<TermInfo, std::string>> prefix_lists;
-  // With index-wide statistics: the word's picks (in the search's memo, or `owned`).
+  // With index-wide statistics: the word's picks (in the search's memo, or
+  // `owned`), and the limits they were picked with.
   const WordPicks* word = nullptr;
+  uint32_t tier_edits = 0, lead_edits = 0;
   std::unique_ptr<WordPicks> owned;  // Without a memo.
 };
 
