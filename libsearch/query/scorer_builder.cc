@@ -342,7 +342,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
   const std::unique_ptr<CombinedTermScorer::CombinedLength> length =
       q.combined_length && !leaves.empty() ? MakeCombinedLength(leaves, doc_count, ctx) : nullptr;
   // A group's clause: its matches in this file, as one term.
-  auto add_group = [&](std::vector<Match> matches, const WordGroups::Group& g) {
+  auto add_group = [&](const std::vector<Match>& matches, const WordGroups::Group& g) {
     std::vector<CombinedTermScorer::Part> parts;
     parts.reserve(matches.size());
     for (const Match& m : matches) {
@@ -401,7 +401,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
       }
     }
     for (size_t k = 0; k < order.size(); ++k) {
-      if (!matches[k].empty()) add_group(std::move(matches[k]), word.groups[order[k]]);
+      if (!matches[k].empty()) add_group(matches[k], word.groups[order[k]]);
     }
   } else {
     WordGrouper grouper(leaves);
@@ -435,7 +435,7 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     for (size_t g = 0; g < groups.size(); ++g) {
       if (matches[g].empty()) continue;  // Only in other segments.
       groups[g].df = GroupDocFreq(leaves, groups[g], reader);
-      add_group(std::move(matches[g]), groups[g]);
+      add_group(matches[g], groups[g]);
     }
   }
   for (auto& p : prefix_clauses) clauses.push_back(std::move(p));

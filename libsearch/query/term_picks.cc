@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "query/expand.h"
 #include "util/utf8.h"
@@ -330,7 +331,8 @@ const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
       if (word != nullptr) {
         const uint32_t limits[] = {picked[i].tier_edits, picked[i].lead_edits};
         key.push_back('e');
-        key.append(reinterpret_cast<const char*>(&word), sizeof(word));
+        const auto address = reinterpret_cast<uintptr_t>(word);
+        key.append(reinterpret_cast<const char*>(&address), sizeof(address));
         key.append(reinterpret_cast<const char*>(limits), sizeof(limits));
         continue;
       }
