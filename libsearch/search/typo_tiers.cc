@@ -90,7 +90,7 @@ bool TypoTier::corrupt() const {
 // query alone.
 Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
                              SearchResponse* resp, std::vector<ScoredDoc>* best,
-                             MatchedTerms* matched) const {
+                             MatchedTerms* matched, std::vector<uint32_t>* tiers_out) const {
   std::vector<ScoredDoc> top;
   LIBSEARCH_RETURN_IF_ERROR(RunTopK(*full, req, 2 * keep, resp, &top, matched));
   LIBSEARCH_ASSIGN_OR_RETURN(auto tiers, TypoTier::Create(*this, req));
@@ -109,10 +109,12 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
       for (const auto& sd : top) {
         if (best->size() < keep && exact_docs.count(sd.doc)) best->push_back(sd);
       }
+      tiers_out->assign(best->size(), 0);
       return Status::Ok();
     }
   }
   std::vector<ScoredDoc> page;
+  std::vector<uint32_t> page_tiers;  // The round that put each doc on the page.
   std::set<uint32_t> seen;
   SearchRequest words = req;
   words.filters.clear();  // The typo query applies them.
@@ -133,10 +135,14 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
     std::vector<ScoredDoc> found;
     LIBSEARCH_RETURN_IF_ERROR(RunTopK(*query, req, keep, &scratch, &found, &unused));
     for (const auto& sd : found) {
-      if (page.size() < keep && seen.insert(sd.doc).second) page.push_back(sd);
+      if (page.size() < keep && seen.insert(sd.doc).second) {
+        page.push_back(sd);
+        page_tiers.push_back(t);
+      }
     }
   }
   *best = std::move(page);
+  *tiers_out = std::move(page_tiers);
   return Status::Ok();
 }
 
