@@ -232,7 +232,8 @@ const WordPicks::Binding& Bind(WordPicks* word, const FieldReader* field, Scorer
   return b;
 }
 
-// The memo's key: every argument that chooses or weighs the picks.
+// The memo's key: every argument that chooses or weighs the picks, but
+// the typo limits (Query::tier_edits, lead_edits).
 std::string PickKey(const Query& q, uint32_t expand) {
   std::string key;
   const uint32_t numbers[] = {q.field, q.max_edits, q.max_expansions, expand,

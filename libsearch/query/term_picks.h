@@ -67,8 +67,9 @@ struct WordGroups {
 };
 
 // One search's index-wide picks by word (every argument of PickTerms that
-// chooses or weighs them), and its combined words' groups (keyed by their
-// leaves). Thread-safety: one search, one thread.
+// chooses or weighs them but the typo limits, which NamedPick::Picked
+// applies), and its combined words' groups (keyed by their leaves' picks
+// and limits). Thread-safety: one search, one thread.
 class PickMemo {
  public:
   // The picks of `key`, or null.
