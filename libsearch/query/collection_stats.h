@@ -25,6 +25,8 @@ struct WordMatch {
   std::string stem;
 };
 
+class PickMemo;  // query/term_picks.h
+
 // Thread-safety: implementations are safe to call from many threads.
 class CollectionStats {
  public:
@@ -45,6 +47,9 @@ class CollectionStats {
   // `surface` (TypoDistance), in no order; empty for files before 2.4.
   virtual std::vector<WordMatch> TypoWords(uint32_t f, std::string_view surface,
                                            uint32_t max_edits) const = 0;
+  // One search's memo of its words' index-wide picks (PickTerms), or null
+  // (statistics shared by searches). Used by that search's thread only.
+  virtual PickMemo* pick_memo() const { return nullptr; }
 };
 
 }  // namespace libsearch::internal

@@ -5,7 +5,6 @@
 #include <iterator>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "query/expand.h"
@@ -19,7 +18,7 @@
 #include "query/scorers/phrase_scorer.h"
 #include "query/scorers/term_scorer.h"
 #include "query/scorers/windowed_union_scorer.h"
-#include "util/utf8.h"
+#include "query/term_picks.h"
 
 namespace libsearch::internal {
 namespace {
@@ -39,197 +38,6 @@ std::unique_ptr<TermScorer> NewTermScorer(ScorerContext* ctx, PostingsCursor* cu
                                              ctx->params());
   if (ctx->stats() != nullptr) scorer->IgnoreStoredMaxima();
   return scorer;
-}
-
-// Prefix matches score below the exact term, typo matches lower still.
-constexpr float kPrefixFactor = 0.8f;
-constexpr float kTypoFactor = 0.5f;  // Per edit.
-// A typo candidate: a stem within reach of the typed word, its ordinal in
-// this file (if it has it) and its doc frequency in the whole index.
-struct TypoCandidate {
-  std::optional<uint32_t> ord;
-  uint32_t edits = 0;
-  double df = 0;
-};
-
-// Weights of the typed word and its typo candidates (a neighbour likelier
-// than the typed word, TypoLikelihood, is taken as what was meant). Without corrections:
-// the typed word 1, a candidate kTypoFactor per edit. With corrections
-// (the candidates likelier than the typed word, at the fewest edits any
-// such candidate has): each of them and the typed
-// word by its share of their summed likelihood (doc frequency, times
-// kTypoChannelPerEdit per edit), the others below the typed word. Corrections
-// count as exact for typo tiers (*correction).
-void WeighTypos(double typed_df, const std::vector<TypoCandidate>& candidates, float* typed,
-                std::vector<float>* factor, std::vector<bool>* correction) {
-  factor->assign(candidates.size(), 0.0f);
-  correction->assign(candidates.size(), false);
-  // Corrections are the likelier words at the fewest edits: a word two
-  // edits away stays in its tier even when it is common.
-  std::vector<double> likelihood(candidates.size());
-  uint32_t nearest = 0xffffffffu;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    const TypoCandidate& c = candidates[i];
-    likelihood[i] = TypoLikelihood(c.df, c.edits);
-    if (c.edits > 0 && likelihood[i] > typed_df) nearest = std::min(nearest, c.edits);
-  }
-  double total = typed_df;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (candidates[i].edits == nearest && likelihood[i] > typed_df) {
-      (*correction)[i] = true;
-      total += likelihood[i];
-    }
-  }
-  *typed = total > typed_df ? static_cast<float>(typed_df / total) : 1.0f;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    const float per_edit = std::pow(kTypoFactor, static_cast<float>(candidates[i].edits));
-    (*factor)[i] = (*correction)[i] ? static_cast<float>(likelihood[i] / total) : *typed * per_edit;
-  }
-}
-
-// The terms a word with prefix and/or typo expansions matches in one field.
-struct TermPick {
-  std::optional<uint32_t> ord;  // In this file; none if only other segments have it.
-  std::string term;             // Set with index-wide statistics, else empty.
-  float factor = 0;             // Weight factor: how far it is from what was typed.
-  bool lead = true;             // Within the word's lead_edits (Query::lead_edits).
-};
-struct TermPicks {
-  // The exact term and its expansions, ordinals first (by ordinal). With
-  // index-wide statistics, also the terms this file lacks: their factors
-  // are the index's, whatever this file holds (CombinedWord needs them).
-  std::vector<TermPick> picks;
-  // Short prefixes read from the field's prefix index: (list, prefix).
-  std::vector<std::pair<TermInfo, std::string>> prefix_lists;
-};
-
-// Merges picks of the same term (by name if `named`, else by ordinal) into
-// one with the largest factor, leading if any of them leads. A sort, not a scan of the picks per
-// pick: a word with typo and prefix expansions has a hundred, in every segment.
-void DedupePicks(bool named, std::vector<TermPick>* picks) {
-  auto same = [named](const TermPick& a, const TermPick& b) {
-    return named ? a.term == b.term : a.ord == b.ord;
-  };
-  // Equal picks are equal in all but factor: any order among them will do.
-  // By length first: most names differ in it, and compare without memcmp.
-  std::sort(picks->begin(), picks->end(), [named](const TermPick& a, const TermPick& b) {
-    if (!named) return a.ord < b.ord;
-    if (a.term.size() != b.term.size()) return a.term.size() < b.term.size();
-    return a.term < b.term;
-  });
-  size_t kept = 0;
-  for (size_t i = 0; i < picks->size(); ++i) {
-    TermPick& p = (*picks)[i];
-    if (kept > 0 && same((*picks)[kept - 1], p)) {
-      (*picks)[kept - 1].factor = std::max((*picks)[kept - 1].factor, p.factor);
-      (*picks)[kept - 1].lead = (*picks)[kept - 1].lead || p.lead;
-    } else {
-      if (kept != i) (*picks)[kept] = std::move(p);
-      ++kept;
-    }
-  }
-  picks->resize(kept);
-}
-
-// `field` may be null (this file has no such field) only with index-wide
-// statistics. Typo picks beyond lead_edits edits, corrections excepted,
-// are marked not to lead.
-TermPicks PickTerms(const Query& q, const FieldReader* field, ScorerContext* ctx,
-                    uint32_t lead_edits) {
-  TermPicks result;
-  std::vector<TermPick>& picks = result.picks;
-  const CollectionStats* stats = ctx->stats();
-  // With statistics every pick is named, and named picks are told apart by
-  // name; without, by ordinal. Duplicates are merged at the end (DedupePicks).
-  auto add = [&](std::optional<uint32_t> ord, std::string_view term, float factor,
-                 bool lead = true) {
-    picks.push_back({ord, std::string(term), factor, lead});
-  };
-  auto find = [&](std::string_view term) -> std::optional<uint32_t> {
-    if (field == nullptr) return std::nullopt;
-    return ctx->FindTerm(*field, term);
-  };
-  // The expansions: this file's own picks, or those of the whole index
-  // (CollectionStats).
-  auto add_terms = [&](const std::vector<TermExpansion>& terms) {
-    for (const auto& [term, edits] : terms) add(find(term), term, kPrefixFactor);
-  };
-  const auto exact = find(q.terms[0]);
-  float typed = 1.0f;
-  if (q.max_edits > 0) {
-    std::vector<TypoCandidate> candidates;
-    std::vector<std::string> names;  // With statistics: each candidate's term.
-    if (stats != nullptr) {
-      for (auto& [term, edits] :
-           stats->TypoStems(q.field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
-        candidates.push_back(
-            {find(term), edits, static_cast<double>(stats->DocFreq(q.field, false, term))});
-        names.push_back(std::move(term));
-      }
-    } else if (field != nullptr) {
-      const TypoCache* cache = ctx->typo_cache();
-      for (const Expansion& e :
-           cache != nullptr
-               ? cache->TypoStems(*field, q.surface, q.terms[0], q.max_edits, q.max_expansions)
-               : TypoStems(*field, q.surface, q.terms[0], q.max_edits, q.max_expansions)) {
-        candidates.push_back({e.ord, e.edits, static_cast<double>(field->DocFreq(e.ord))});
-      }
-    }
-    const double typed_df = stats != nullptr
-                                ? static_cast<double>(stats->DocFreq(q.field, false, q.terms[0]))
-                            : exact ? field->DocFreq(*exact)
-                                    : 0.0;
-    std::vector<float> factor;
-    std::vector<bool> correction;
-    WeighTypos(typed_df, candidates, &typed, &factor, &correction);
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      const TypoCandidate& c = candidates[i];
-      if (!correction[i] && c.edits > q.tier_edits) continue;
-      const bool lead = correction[i] || c.edits <= lead_edits;
-      if (stats != nullptr) {
-        add(c.ord, names[i], factor[i], lead);
-      } else if (c.ord) {
-        add(c.ord, {}, factor[i], lead);
-      }
-    }
-  }
-  if (exact || stats != nullptr) add(exact, stats != nullptr ? q.terms[0] : "", typed);
-  // Prefixes short enough for the field's prefix index read its merged
-  // list (every completion, one clause); longer ones expand to the most
-  // frequent completions.
-  std::vector<std::pair<TermInfo, std::string>>& prefix_lists = result.prefix_lists;
-  if (q.prefix && field != nullptr) {
-    const FieldReader* prefixes = ctx->reader()->prefix_field(q.field);
-    for (const std::string* p : {&q.surface, &q.terms[0]}) {
-      if (p == &q.terms[0] && *p == q.surface) break;
-      if (prefixes != nullptr && CodePointCount(*p) <= field->spec->index_prefixes) {
-        if (const auto ord = prefixes->dict.Find(*p)) {
-          prefix_lists.emplace_back(prefixes->Term(*ord), *p);
-        }
-        if (ctx->collect_terms()) {
-          for (const Expansion& e : PrefixTerms(*field, *p, q.max_expansions)) {
-            std::vector<std::string> term;
-            if (field->dict.Terms(e.ord, 1, &term).ok()) ctx->NoteTerm(q.field, term[0]);
-          }
-        }
-        continue;
-      }
-      if (stats != nullptr) {
-        add_terms(stats->PrefixTerms(q.field, *p, q.max_expansions));
-        continue;
-      }
-      for (const Expansion& e : PrefixTerms(*field, *p, q.max_expansions)) {
-        add(e.ord, {}, kPrefixFactor);
-      }
-    }
-  }
-  DedupePicks(stats != nullptr, &picks);
-  // Deterministic clause order: by ordinal, then the absent ones by name.
-  std::sort(picks.begin(), picks.end(), [](const TermPick& a, const TermPick& b) {
-    if (a.ord.has_value() != b.ord.has_value()) return a.ord.has_value();
-    return a.ord != b.ord ? a.ord < b.ord : a.term < b.term;
-  });
-  return result;
 }
 
 // A term's prefix-index lists as term clauses, below the exact term.
@@ -511,40 +319,12 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     const FieldReader* field;
     uint32_t ord;
   };
-  struct Group {  // Terms scored as one: the word's own, or one expansion.
-    std::vector<std::string> terms;
-    float factor = 0;
-    std::vector<Match> matches;
-    bool lead = false;  // Query::lead_edits.
-  };
-  // The word's own terms: every alternative's, in every field.
-  std::vector<std::string> own;
-  for (const Query* leaf : leaves) {
-    if (std::find(own.begin(), own.end(), leaf->terms[0]) == own.end()) {
-      own.push_back(leaf->terms[0]);
-    }
-  }
-  std::vector<Group> groups(1);  // groups[0]: the word's own terms.
-  groups[0].terms = own;
-  groups[0].lead = true;
-  // The other groups by term: a word's expansions are a hundred or so per
-  // field, found again in each field (a scan per pick was quadratic).
-  std::unordered_map<std::string, size_t> group_of;
-  // `field` null or no `ord`: a term other segments have (its factor still counts).
-  auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
-                 std::optional<uint32_t> ord, float factor, bool lead) {
-    Group* g = &groups[0];
-    if (std::find(own.begin(), own.end(), term) == own.end()) {
-      const auto [it, added] = group_of.try_emplace(std::string(term), groups.size());
-      if (added) groups.push_back({{std::string(term)}, 0, {}});
-      g = &groups[it->second];
-    }
-    g->factor = std::max(g->factor, factor);
-    g->lead = g->lead || lead;
-    // Alternatives with the same stem ("chip", "chips") share postings: once.
-    if (ord && std::none_of(g->matches.begin(), g->matches.end(),
+  // Alternatives with the same stem ("chip", "chips") share postings: once.
+  auto add_match = [](std::vector<Match>* matches, const Query* leaf, const FieldReader* field,
+                      std::optional<uint32_t> ord) {
+    if (ord && std::none_of(matches->begin(), matches->end(),
                             [&](const Match& m) { return m.field == field && m.ord == *ord; })) {
-      g->matches.push_back({leaf, field, *ord});
+      matches->push_back({leaf, field, *ord});
     }
   };
   std::vector<std::unique_ptr<Scorer>> clauses;
@@ -558,54 +338,105 @@ std::unique_ptr<Scorer> CombinedWord(const Query& q, ScorerContext* ctx) {
     doc_count = std::max(doc_count, stats != nullptr   ? stats->FieldDocCount(c->field)
                                     : field != nullptr ? field->stats.doc_count
                                                        : 0);
-    if (!c->prefix && c->max_edits == 0) {
-      ctx->NoteTerm(c->field, c->terms[0]);
-      add(c->terms[0], c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt, 1, true);
-      continue;
-    }
-    if (field == nullptr && stats == nullptr) continue;
-    const TermPicks picked = PickTerms(*c, field, ctx, std::min(q.lead_edits, c->lead_edits));
-    for (const TermPick& pick : picked.picks) {
-      std::vector<std::string> term;
-      if (pick.term.empty() && !field->dict.Terms(*pick.ord, 1, &term).ok()) {
-        continue;  // Damage: the cursors' check reports it.
-      }
-      const std::string_view name = pick.term.empty() ? std::string_view(term[0]) : pick.term;
-      if (pick.ord) ctx->NoteTerm(c->field, name);
-      add(name, c, field, pick.ord, pick.factor, pick.lead);
-    }
-    if (field != nullptr) AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
   }
   const std::unique_ptr<CombinedTermScorer::CombinedLength> length =
       q.combined_length && !leaves.empty() ? MakeCombinedLength(leaves, doc_count, ctx) : nullptr;
-  for (const Group& g : groups) {
-    if (g.matches.empty()) continue;  // Only in other segments.
-    // The largest over the word's fields and the group's terms, picked in
-    // that field or not (a stem may be there from a word out of typo reach).
-    uint64_t df = 0;
-    for (const Query* leaf : leaves) {
-      const FieldReader* field = stats == nullptr ? reader->field(leaf->field) : nullptr;
-      for (const std::string& t : g.terms) {
-        if (stats != nullptr) {
-          df = std::max(df, stats->DocFreq(leaf->field, false, t));
-        } else if (field != nullptr) {
-          if (const auto ord = field->dict.Find(t)) {
-            df = std::max<uint64_t>(df, field->Term(*ord).doc_freq);
-          }
-        }
-      }
-    }
+  // A group's clause: its matches in this file, as one term.
+  auto add_group = [&](const std::vector<Match>& matches, const WordGroups::Group& g) {
     std::vector<CombinedTermScorer::Part> parts;
-    parts.reserve(g.matches.size());
-    for (const Match& m : g.matches) {
+    parts.reserve(matches.size());
+    for (const Match& m : matches) {
       parts.push_back({ctx->NewCursor(*m.field, m.field->Term(m.ord)), m.field,
                        ctx->NormTable(*m.field), m.leaf->boost});
     }
     clauses.push_back(std::make_unique<CombinedTermScorer>(
-        std::move(parts), g.factor * Bm25Idf(df, doc_count),
+        std::move(parts), g.factor * Bm25Idf(g.df, doc_count),
         length ? std::make_unique<CombinedTermScorer::CombinedLength>(*length) : nullptr));
     leads.resize(clauses.size(), true);
     leads.back() = g.lead;
+  };
+  if (stats != nullptr) {
+    // Groups, factors and doc freqs are the index's, taken once per
+    // search; this file binds its ordinals to them.
+    std::vector<TermPicks> picked(leaves.size());
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      const Query* c = leaves[i];
+      if (!c->prefix && c->max_edits == 0) {
+        ctx->NoteTerm(c->field, c->terms[0]);
+        continue;
+      }
+      const FieldReader* field = reader->field(c->field);
+      picked[i] = PickTerms(*c, field, ctx, std::min(q.lead_edits, c->lead_edits));
+      for (const TermPick& pick : picked[i].picks) {
+        if (pick.ord) ctx->NoteTerm(c->field, pick.term);
+      }
+      if (field != nullptr) {
+        AppendPrefixLists(*c, *field, picked[i].prefix_lists, ctx, &prefix_clauses);
+      }
+    }
+    std::unique_ptr<WordGroups> owned;
+    const WordGroups& word = GroupWord(leaves, picked, *stats, &owned);
+    // Clauses in the order this file's picks first name their groups.
+    std::vector<int32_t> slot(word.groups.size(), -1);
+    std::vector<uint32_t> order;
+    std::vector<std::vector<Match>> matches;
+    auto group = [&](uint32_t g) -> std::vector<Match>* {
+      if (slot[g] < 0) {
+        slot[g] = static_cast<int32_t>(order.size());
+        order.push_back(g);
+        matches.emplace_back();
+      }
+      return &matches[static_cast<size_t>(slot[g])];
+    };
+    group(0);
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      const Query* c = leaves[i];
+      const FieldReader* field = reader->field(c->field);
+      if (!c->prefix && c->max_edits == 0) {
+        add_match(group(0), c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt);
+        continue;
+      }
+      for (const TermPick& pick : picked[i].picks) {
+        add_match(group(word.group_of[i][pick.index]), c, field, pick.ord);
+      }
+    }
+    for (size_t k = 0; k < order.size(); ++k) {
+      if (!matches[k].empty()) add_group(matches[k], word.groups[order[k]]);
+    }
+  } else {
+    WordGrouper grouper(leaves);
+    std::vector<std::vector<Match>> matches(1);
+    auto add = [&](std::string_view term, const Query* leaf, const FieldReader* field,
+                   std::optional<uint32_t> ord, float factor, bool lead) {
+      const uint32_t g = grouper.Add(term, factor, lead);
+      if (g >= matches.size()) matches.resize(g + 1);
+      add_match(&matches[g], leaf, field, ord);
+    };
+    for (const Query* c : leaves) {
+      const FieldReader* field = reader->field(c->field);
+      if (!c->prefix && c->max_edits == 0) {
+        ctx->NoteTerm(c->field, c->terms[0]);
+        add(c->terms[0], c, field, field ? field->dict.Find(c->terms[0]) : std::nullopt, 1, true);
+        continue;
+      }
+      if (field == nullptr) continue;
+      const TermPicks picked = PickTerms(*c, field, ctx, std::min(q.lead_edits, c->lead_edits));
+      for (const TermPick& pick : picked.picks) {
+        std::vector<std::string> term;
+        if (!field->dict.Terms(*pick.ord, 1, &term).ok()) {
+          continue;  // Damage: the cursors' check reports it.
+        }
+        ctx->NoteTerm(c->field, term[0]);
+        add(term[0], c, field, pick.ord, pick.factor, pick.lead);
+      }
+      AppendPrefixLists(*c, *field, picked.prefix_lists, ctx, &prefix_clauses);
+    }
+    std::vector<WordGroups::Group>& groups = grouper.groups();
+    for (size_t g = 0; g < groups.size(); ++g) {
+      if (matches[g].empty()) continue;  // Only in other segments.
+      groups[g].df = GroupDocFreq(leaves, groups[g], reader);
+      add_group(matches[g], groups[g]);
+    }
   }
   for (auto& p : prefix_clauses) clauses.push_back(std::move(p));
   for (const std::vector<const Query*>& g : phrase_groups) {

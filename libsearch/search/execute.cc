@@ -23,8 +23,10 @@ Result<Collected> IndexImpl::Execute(const SearchRequest& req, SearchPlan plan) 
   Collected out;
   std::vector<ScoredDoc> best;
   if (plan.collector == SearchPlan::Collector::kTieredTopK) {
+    std::vector<uint32_t> tiers;
     LIBSEARCH_RETURN_IF_ERROR(
-        TieredTopK(req, std::move(plan.query), plan.keep, &out.resp, &best, &out.matched));
+        TieredTopK(req, std::move(plan.query), plan.keep, &out.resp, &best, &out.matched, &tiers));
+    if (tiers.size() > req.offset) out.tiers.assign(tiers.begin() + req.offset, tiers.end());
   } else {
     LIBSEARCH_RETURN_IF_ERROR(RunTopK(*plan.query, req, plan.keep, &out.resp, &best, &out.matched));
   }

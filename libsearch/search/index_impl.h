@@ -79,6 +79,9 @@ struct SearchPlan {
 struct Collected {
   SearchResponse resp;
   MatchedTerms matched;
+  // With typo tiers in top-k order: each hit's tier, as the tiered top-k
+  // ranked it; empty where it did not rank by tiers.
+  std::vector<uint32_t> tiers;
 };
 
 class IndexImpl : public Index {
@@ -211,9 +214,10 @@ class IndexImpl : public Index {
   Status CorruptPostings() const;
 
   // typo_tiers.cc
+  // *tiers: the tier each of *best is ranked in.
   Status TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
-                    SearchResponse* resp, std::vector<ScoredDoc>* best,
-                    MatchedTerms* matched) const;
+                    SearchResponse* resp, std::vector<ScoredDoc>* best, MatchedTerms* matched,
+                    std::vector<uint32_t>* tiers) const;
 
   // fetch.cc: ids and the stored JSON of each hit (empty where the request
   // needs none), then the documents as returned and the next-page cursor.

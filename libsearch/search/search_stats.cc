@@ -26,17 +26,16 @@ std::string Key(char kind, std::string_view a, std::string_view b, Numbers... nu
 void SearchStats::Learn(uint32_t f, const std::vector<TermExpansion>& terms,
                         const std::vector<uint64_t>& doc_freqs) const {
   if (doc_freqs.size() != terms.size()) return;
-  for (size_t i = 0; i < terms.size(); ++i) {
-    doc_freqs_.try_emplace(Key('d', terms[i].first, {}, f), doc_freqs[i]);
-  }
+  DocFreqs& known = DocFreqsOf(f, false);
+  for (size_t i = 0; i < terms.size(); ++i) known.try_emplace(terms[i].first, doc_freqs[i]);
 }
 
 uint64_t SearchStats::DocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
-  std::string key = Key(prefix_index ? 'p' : 'd', term, {}, f);
-  const auto it = doc_freqs_.find(key);
-  if (it != doc_freqs_.end()) return it->second;
+  DocFreqs& known = DocFreqsOf(f, prefix_index);
+  const auto it = known.find(term);
+  if (it != known.end()) return it->second;
   const uint64_t df = base_->DocFreq(f, prefix_index, term);
-  doc_freqs_.emplace(std::move(key), df);
+  known.emplace(std::string(term), df);
   return df;
 }
 

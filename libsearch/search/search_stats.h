@@ -6,12 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "query/collection_stats.h"
+#include "query/term_picks.h"
 #include "search/global_stats.h"
 
 namespace libsearch::internal {
@@ -36,6 +38,7 @@ class SearchStats final : public CollectionStats {
                                    uint32_t max_edits) const override {
     return base_->TypoWords(f, surface, max_edits);
   }
+  PickMemo* pick_memo() const override { return &picks_; }
 
   // While a Scope lives, For(base) on its thread is its memo: a segment's
   // IndexImpl asks For(its statistics) for each scorer it builds, so the
@@ -58,9 +61,23 @@ class SearchStats final : public CollectionStats {
   // Remembers the doc freqs of an expansion's terms.
   void Learn(uint32_t f, const std::vector<TermExpansion>& terms,
              const std::vector<uint64_t>& doc_freqs) const;
+  // Looked up by string_view: a scorer asks for a hundred doc freqs per
+  // expanded word, in every segment, without building a key for each.
+  struct TermHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using DocFreqs = std::unordered_map<std::string, uint64_t, TermHash, std::equal_to<>>;
+  // Field f's doc freqs (of its prefix index if `prefix_index`).
+  DocFreqs& DocFreqsOf(uint32_t f, bool prefix_index) const {
+    const size_t i = 2 * static_cast<size_t>(f) + (prefix_index ? 1 : 0);
+    if (i >= doc_freqs_.size()) doc_freqs_.resize(i + 1);
+    return doc_freqs_[i];
+  }
   const GlobalStats* base_;
-  mutable std::unordered_map<std::string, uint64_t> doc_freqs_;
+  mutable std::vector<DocFreqs> doc_freqs_;
   mutable std::unordered_map<std::string, std::vector<TermExpansion>> expansions_;
+  mutable PickMemo picks_;
 };
 
 }  // namespace libsearch::internal

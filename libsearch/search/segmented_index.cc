@@ -402,7 +402,9 @@ Result<SearchResponse> SegmentedIndex::SearchUnchecked(const SearchRequest& req)
     for (const Hit& h : found.resp.hits) {
       cands.push_back({s, h.doc, seg.base + h.doc, h.score, 0, {}});
     }
-    if (tiered && cands.size() > first) {
+    if (tiered && found.tiers.size() == found.resp.hits.size()) {
+      for (size_t i = 0; i < found.tiers.size(); ++i) cands[first + i].tier = found.tiers[i];
+    } else if (tiered && cands.size() > first) {
       std::vector<Candidate*> by_doc;
       for (size_t i = first; i < cands.size(); ++i) by_doc.push_back(&cands[i]);
       std::sort(by_doc.begin(), by_doc.end(),

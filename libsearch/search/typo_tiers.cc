@@ -103,8 +103,9 @@ bool TypoTier::corrupt() const {
 // query alone.
 Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> full, size_t keep,
                              SearchResponse* resp, std::vector<ScoredDoc>* best,
-                             MatchedTerms* matched) const {
+                             MatchedTerms* matched, std::vector<uint32_t>* tiers_out) const {
   std::vector<ScoredDoc> page;
+  std::vector<uint32_t> page_tiers;  // The round that put each doc on the page.
   std::set<uint32_t> seen;
   uint32_t first_tier = 0;
   bool counted = false;  // Whether resp has the typo query's total.
@@ -115,6 +116,7 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
   if (tier_first) {
     LIBSEARCH_RETURN_IF_ERROR(RunTopK(*led, req, keep, resp, &page, matched));
     for (const auto& sd : page) seen.insert(sd.doc);
+    page_tiers.assign(page.size(), 0);
     // More exact-tier matches than the threshold: so many of the typo query's.
     counted = !resp->total_exact;
     first_tier = 1;
@@ -137,6 +139,7 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
       for (const auto& sd : top) {
         if (best->size() < keep && exact_docs.count(sd.doc)) best->push_back(sd);
       }
+      tiers_out->assign(best->size(), 0);
       return Status::Ok();
     }
   }
@@ -160,7 +163,10 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
     std::vector<ScoredDoc> found;
     LIBSEARCH_RETURN_IF_ERROR(RunTopK(*query, req, keep, &scratch, &found, &unused));
     for (const auto& sd : found) {
-      if (page.size() < keep && seen.insert(sd.doc).second) page.push_back(sd);
+      if (page.size() < keep && seen.insert(sd.doc).second) {
+        page.push_back(sd);
+        page_tiers.push_back(t);
+      }
     }
     if (t + 1 == tiers && !counted) {  // The typo query itself.
       resp->total = scratch.total;
@@ -177,6 +183,7 @@ Status IndexImpl::TieredTopK(const SearchRequest& req, std::unique_ptr<Query> fu
     resp->total_exact = live <= threshold;
   }
   *best = std::move(page);
+  *tiers_out = std::move(page_tiers);
   return Status::Ok();
 }
 

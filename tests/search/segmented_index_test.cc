@@ -198,6 +198,35 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
   EXPECT_GT(compared, testing::Rounds(500));
 }
 
+// Every request with typos and search-as-you-type, scored both ways: the
+// words' expansions are weighed once per search and bound per segment
+// (query/term_picks.h), through every typo tier and the highlighter.
+TEST_F(SegmentedIndexTest, RandomTypoAndPrefixRequestsEqualAFreshBuild) {
+  auto live = Index::Open(dir_->File("live"));
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  auto fresh = Index::Open(dir_->File("fresh.idx"));
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  std::mt19937 rng(1717);
+  int compared = 0;
+  for (int q = 0; q < testing::Rounds(600); ++q) {
+    SearchRequest req = testing::RandomProductRequest(rng, *names_);
+    req.typos = rng() % 4 != 0;
+    req.prefix_last = rng() % 4 != 0;
+    if (rng() % 3 == 0) req.field_scoring = FieldScoring::kPerField;
+    if (rng() % 4 == 0) req.highlight.fields = {"product_name", "ingredients"};
+    const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
+    auto want = (*fresh)->Search(req);
+    auto got = (*live)->Search(req);
+    ASSERT_EQ(want.ok(), got.ok())
+        << what << ": " << want.status().ToString() << " / " << got.status().ToString();
+    if (!want.ok()) continue;
+    ExpectSameResponse(*want, *got, what);
+    if (::testing::Test::HasFailure()) return;
+    compared += !want->hits.empty();
+  }
+  EXPECT_GT(compared, testing::Rounds(200));
+}
+
 TEST_F(SegmentedIndexTest, CursorsPageLikeAFreshBuild) {
   auto live = Index::Open(dir_->File("live"));
   ASSERT_TRUE(live.ok()) << live.status().ToString();
