@@ -1,8 +1,8 @@
 // First-use checksums by chunk (format 2.5, kChunkChecksums): a search
-// checks only the chunks of the large sections (postings, positions, stored
-// documents) it reads, not the whole sections, so a cold first search reads
-// about what it would read without checksums (docs/design-notes.md,
-// "Checksums").
+// checks only the chunks of the large sections (dictionaries, postings,
+// positions, ids, stored documents) it reads, not the whole sections, so a
+// cold first search reads about what it would read without checksums
+// (docs/design-notes.md, "Checksums").
 #pragma once
 
 #include <atomic>

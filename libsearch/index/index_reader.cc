@@ -185,6 +185,7 @@ void IndexReader::SetChunkGuard(uint32_t i, ChunkGuard guard) {
   if (e.field == kNoField) {
     if (kind == SectionKind::kDocStore) store_.set_chunks(guard);
     if (kind == SectionKind::kSource) source_.set_chunks(guard);
+    if (kind == SectionKind::kDocIdOrds) id_ords_chunks_ = guard;
     return;
   }
   // Below num_fields (FindFieldSections); a prefix section's field has a
@@ -194,6 +195,10 @@ void IndexReader::SetChunkGuard(uint32_t i, ChunkGuard guard) {
   if (f >= readers.size()) return;
   if (kind == SectionKind::kPostings) readers[f].postings.postings_chunks = guard;
   if (kind == SectionKind::kPositions) readers[f].postings.positions_chunks = guard;
+  if (kind == SectionKind::kTermBlocks) readers[f].dict.set_chunks(guard);
+  if (kind == SectionKind::kTermInfosPacked) readers[f].infos.set_chunks(guard);
+  if (kind == SectionKind::kSurfaceBlocks) readers[f].surface.dict.set_chunks(guard);
+  if (kind == SectionKind::kSurfaceWords) readers[f].surface.chunks = guard;
 }
 
 void IndexReader::CheckGroup(uint32_t group) const {
@@ -690,7 +695,9 @@ std::string IndexReader::DocId(uint32_t doc) const {
   }
   // The id is the doc's term in the id field (a keyword term is its value).
   Use(Group(id_field_, kFieldGroup));
-  const uint64_t ord = ReadBits(id_ords_, uint64_t{doc} * id_ord_width_, id_ord_width_);
+  const uint64_t bit = uint64_t{doc} * id_ord_width_;
+  id_ords_chunks_.Use(8 + bit / 8, 8 + bit / 8 + 8);  // ReadBits' 8-byte load.
+  const uint64_t ord = ReadBits(id_ords_, bit, id_ord_width_);
   std::string id;
   if (ord > 0xffffffffull || !fields_[id_field_].dict.Term(static_cast<uint32_t>(ord), &id)) {
     return CorruptId();
@@ -711,7 +718,9 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
   const TermDictReader& dict = fields_[id_field_].dict;
   std::vector<uint64_t> ords(docs.size());
   for (size_t i = 0; i < docs.size(); ++i) {
-    ords[i] = ReadBits(id_ords_, uint64_t{docs[i]} * id_ord_width_, id_ord_width_);
+    const uint64_t bit = uint64_t{docs[i]} * id_ord_width_;
+    id_ords_chunks_.Use(8 + bit / 8, 8 + bit / 8 + 8);
+    ords[i] = ReadBits(id_ords_, bit, id_ord_width_);
   }
   for (uint64_t ord : ords)
     dict.Prefetch(static_cast<uint32_t>(std::min<uint64_t>(ord, 0xffffffffull)));

@@ -104,10 +104,12 @@ struct ChunkedSection {
   uint64_t first;  // Index of its first chunk's checksum.
 };
 static_assert(sizeof(ChunkedSection) == 16);
-// The kinds the writer chunks: the large ones that searches read in pieces.
+// The kinds the writer chunks: the large ones that searches read in pieces
+// (term_blocks, postings, positions, docstore, term_infos, doc_ids, source,
+// surface_blocks, surface_words).
 inline constexpr bool ChunkedKind(uint32_t kind) {
-  return kind == 7 || kind == 11 || kind == 14 || kind == 25;  // postings, positions,
-                                                               // docstore, source.
+  return kind == 5 || kind == 7 || kind == 11 || kind == 14 || kind == 20 || kind == 21 ||
+         kind == 25 || kind == 28 || kind == 29;
 }
 inline constexpr uint32_t kChunkBytes = 16384;
 

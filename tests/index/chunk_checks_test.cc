@@ -12,6 +12,7 @@
 #include "libsearch/json.h"
 #include "testing/reseal.h"
 #include "testing/test_util.h"
+#include "util/coding.h"
 
 namespace libsearch {
 namespace {
@@ -26,8 +27,8 @@ constexpr char kSchema[] = R"({"id": "id", "fields": {
   "body": {"type": "text", "stored": true},
   "tag": {"type": "keyword", "stored": true}}})";
 
-// Random words over a skewed vocabulary: many chunks of postings,
-// positions and stored documents, and terms of every list shape.
+// Random words over a skewed vocabulary, and a word of its own per doc:
+// many chunks of every chunked section, and terms of every list shape.
 std::vector<std::string> RandomDocs(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::string> vocab;
@@ -44,6 +45,9 @@ std::vector<std::string> RandomDocs(size_t n, uint64_t seed) {
       const double u = std::uniform_real_distribution<double>(0, 1)(rng);
       body += (i ? " " : "") + vocab[static_cast<size_t>(u * u * u * vocab.size())];
     }
+    // A word of this doc only: a large dictionary of inline terms.
+    body += " q";
+    for (size_t v = d + 1; v > 0; v /= 20) body += static_cast<char>('b' + v % 20);
     nlohmann::json j = {
         {"id", "d" + std::to_string(d)}, {"body", body}, {"tag", "t" + std::to_string(rng() % 7)}};
     docs.push_back(j.dump());
@@ -57,7 +61,7 @@ class ChunkCorruptionTest : public ::testing::Test {
     dir_ = new testing::TempDir();
     auto schema = Schema::FromJson(kSchema);
     ASSERT_TRUE(schema.ok()) << schema.status().ToString();
-    ASSERT_OK(testing::BuildIndex(*schema, RandomDocs(12000, 22), dir_->File("good.idx")));
+    ASSERT_OK(testing::BuildIndex(*schema, RandomDocs(30000, 22), dir_->File("good.idx")));
     good_ = new std::string(testing::ReadFile(dir_->File("good.idx")));
   }
   static void TearDownTestSuite() {
@@ -222,6 +226,63 @@ TEST_F(ChunkCorruptionTest, DocStoreChunkReportedOnlyWhenRead) {
   EXPECT_OK(r->Intact());
   (void)r->StoredDocument(entries[b].first_doc);
   EXPECT_EQ(r->Intact().code(), StatusCode::kCorruption);
+}
+
+// A flipped byte in the term blocks: looking up a term of another chunk
+// works, decoding the damaged block reports it.
+TEST_F(ChunkCorruptionTest, TermBlocksChunkReportedOnlyWhenRead) {
+  const SectionEntry& blocks = Find(SectionKind::kTermBlocks, kBody);
+  const SectionEntry& index = Find(SectionKind::kTermIndex, kBody);
+  ASSERT_GT(blocks.length, 3 * internal::kChunkBytes);
+  const uint64_t at = blocks.length - internal::kChunkBytes / 2;  // In the last chunk.
+  // The block of 32 terms holding `at` (term_index: u64 offsets per block).
+  uint64_t b = 0;
+  while (internal::DecodeFixed64(good_->data() + index.offset + 8 * (b + 1)) <= at) ++b;
+  std::string bytes = *good_;
+  bytes[blocks.offset + at] ^= 0x20;
+  const std::string path = dir_->File("blocks.idx");
+  testing::WriteFile(path, bytes);
+  ASSERT_OK_AND_ASSIGN(auto r, IndexReader::Open(path));
+  std::string term;
+  ASSERT_TRUE(r->field(kBody)->dict.Term(0, &term));
+  EXPECT_TRUE(r->field(kBody)->dict.Find(term).has_value());
+  EXPECT_OK(r->Intact());
+  (void)r->field(kBody)->dict.Term(static_cast<uint32_t>(32 * b), &term);
+  EXPECT_EQ(r->Intact().code(), StatusCode::kCorruption);
+}
+
+// The same for term infos and doc ids: a far record reads clean, the
+// damaged one is reported.
+TEST_F(ChunkCorruptionTest, TermInfosAndDocIdsChunksReportedOnlyWhenRead) {
+  const SectionEntry& infos = Find(SectionKind::kTermInfosPacked, kBody);
+  const SectionEntry& ids = Find(SectionKind::kDocIdOrds, internal::kNoField);
+  ASSERT_OK_AND_ASSIGN(auto good, IndexReader::Open(dir_->File("good.idx")));
+  const uint32_t num_terms = static_cast<uint32_t>(good->field(kBody)->stats.num_terms);
+  const uint32_t width = internal::DecodeFixed32(good_->data() + ids.offset);
+  ASSERT_GT(ids.length, 2 * internal::kChunkBytes);
+  {  // Doc ids: damage in the last chunk; doc 0 is in the first.
+    std::string bytes = *good_;
+    const uint64_t at = ids.length - 100;
+    bytes[ids.offset + at] ^= 0x01;
+    testing::WriteFile(dir_->File("ids.idx"), bytes);
+    ASSERT_OK_AND_ASSIGN(auto r, IndexReader::Open(dir_->File("ids.idx")));
+    EXPECT_EQ(r->DocId(0), good->DocId(0));
+    EXPECT_OK(r->Intact());
+    const uint32_t doc = static_cast<uint32_t>((at - 8) * 8 / width);
+    (void)r->DocIds({0, doc});
+    EXPECT_EQ(r->Intact().code(), StatusCode::kCorruption);
+  }
+  ASSERT_GT(infos.length, 2 * internal::kChunkBytes);
+  {  // Term infos: the last term's record.
+    std::string bytes = *good_;
+    bytes[infos.offset + infos.length - 12] ^= 0x40;
+    testing::WriteFile(dir_->File("infos.idx"), bytes);
+    ASSERT_OK_AND_ASSIGN(auto r, IndexReader::Open(dir_->File("infos.idx")));
+    (void)r->field(kBody)->Term(0);
+    EXPECT_OK(r->Intact());
+    (void)r->field(kBody)->Term(num_terms - 1);
+    EXPECT_EQ(r->Intact().code(), StatusCode::kCorruption);
+  }
 }
 
 // Random flips in postings and positions (fixed seed): a read of the
