@@ -69,7 +69,7 @@ inline void ResealIndex(std::string* file) {
   if (header.table_offset <= file->size() && table_bytes <= file->size() - header.table_offset) {
     char* table = file->data() + header.table_offset;
     std::vector<SectionEntry> entries(header.section_count);
-    std::memcpy(entries.data(), table, table_bytes);
+    if (table_bytes > 0) std::memcpy(entries.data(), table, table_bytes);
     ResealChunks(entries, file);
     for (uint64_t i = 0; i < header.section_count; ++i) {
       SectionEntry e;
