@@ -73,6 +73,7 @@ Result<std::string> DocStoreReader::Get(uint32_t doc) const {
   if (begin > stop || stop > data_.size()) {
     return Status::Corruption("document store block offsets out of range");
   }
+  chunks_.Use(begin, stop);
   const char* src = data_.data() + begin;
   const size_t src_size = stop - begin;
   const unsigned long long raw_size = ZSTD_getFrameContentSize(src, src_size);

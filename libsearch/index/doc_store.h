@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/chunk_checks.h"
 #include "libsearch/status.h"
 #include "storage/format.h"
 
@@ -49,8 +50,12 @@ class DocStoreReader {
   // The stored JSON record of `doc`. Corruption if the block fails to decode
   // or the record is not a JSON object.
   Result<std::string> Get(uint32_t doc) const;
+  // First-use checks by chunk of the data section: Get() checks the block
+  // it reads (the index section is checked whole, by the caller).
+  void set_chunks(ChunkGuard chunks) { chunks_ = chunks; }
 
  private:
+  ChunkGuard chunks_;
   const DocStoreIndexEntry* entries_ = nullptr;
   uint64_t num_blocks_ = 0;
   std::string_view data_;

@@ -160,6 +160,7 @@ void IndexReader::AdoptChecks(const IndexReader& other) {
     }
   }
   section_checked_ = other.section_checked_;
+  if (chunks_ != nullptr && other.chunks_ != nullptr) chunks_->AdoptFrom(*other.chunks_);
 }
 
 Status IndexReader::VerifyUpdates() const {

@@ -55,7 +55,16 @@ Status IndexFileWriter::Write(std::vector<FieldAccum>* fields, const DocStoreWri
     LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSourceIndex, kNoField, source->index()));
     LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kSource, kNoField, source->data()));
   }
+  LIBSEARCH_RETURN_IF_ERROR(WriteChunkChecksums());
   return WriteTableAndHeader();
+}
+
+Status IndexFileWriter::WriteChunkChecksums() {
+  const ChunkTableHeader header{kChunkBytes, static_cast<uint32_t>(chunked_.size())};
+  std::string bytes(reinterpret_cast<const char*>(&header), sizeof header);
+  bytes += Bytes(chunked_);
+  bytes += Bytes(chunk_sums_);
+  return AddSection(SectionKind::kChunkChecksums, kNoField, bytes);
 }
 
 Status IndexFileWriter::AddSection(SectionKind kind, uint32_t field, std::string_view bytes) {
@@ -67,6 +76,13 @@ Status IndexFileWriter::AddSection(SectionKind kind, uint32_t field, std::string
   e.length = bytes.size();
   e.checksum = Checksum64(bytes.data(), bytes.size());
   table_.push_back(e);
+  if (ChunkedKind(e.kind)) {
+    chunked_.push_back({e.kind, field, chunk_sums_.size()});
+    for (uint64_t at = 0; at < bytes.size(); at += kChunkBytes) {
+      const uint64_t n = std::min<uint64_t>(kChunkBytes, bytes.size() - at);
+      chunk_sums_.push_back(Checksum64(bytes.data() + at, n));
+    }
+  }
   return out_->Append(bytes);
 }
 

@@ -53,13 +53,18 @@ class IndexFileWriter {
   Status WriteDocIds(const std::vector<uint32_t>& doc_ords);
   // The section table and, over the placeholder at offset 0, the header.
   Status WriteTableAndHeader();
+  // Also records the chunk checksums of a ChunkedKind section.
   Status AddSection(SectionKind kind, uint32_t field, std::string_view bytes);
+  // The kChunkChecksums section of the sections added so far.
+  Status WriteChunkChecksums();
 
   const Schema& schema_;
   const IndexBuilderOptions& options_;
   const uint64_t num_docs_;
   AtomicFileWriter* out_;
   std::vector<SectionEntry> table_;
+  std::vector<ChunkedSection> chunked_;
+  std::vector<uint64_t> chunk_sums_;
 };
 
 }  // namespace libsearch::internal

@@ -39,6 +39,7 @@ std::string_view SectionKindName(SectionKind kind) {
     case SectionKind::kSurfaceKeyPrefixes: return "surface_key_prefixes";
     case SectionKind::kSurfaceBlocks: return "surface_blocks";
     case SectionKind::kSurfaceWords: return "surface_words";
+    case SectionKind::kChunkChecksums: return "chunk_checksums";
   }
   return "unknown";
 }
@@ -49,8 +50,8 @@ Result<std::unique_ptr<IndexReader>> IndexReader::Open(const std::string& path,
   LIBSEARCH_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path));
   Status s = r->Init();
   if (s.ok() && checksums == ChecksumPolicy::kAtOpen) s = r->Verify();
+  if (s.ok()) s = r->InitGroups(checksums);
   if (!s.ok()) return s.WithContext("index '" + path + "'");
-  r->InitGroups(checksums);
   return r;
 }
 
@@ -61,8 +62,8 @@ Result<std::unique_ptr<IndexReader>> IndexReader::OpenDictionaries(const std::st
   LIBSEARCH_ASSIGN_OR_RETURN(r->file_, MappedFile::Open(path));
   Status s = r->Init();
   if (s.ok() && checksums == ChecksumPolicy::kAtOpen) s = r->Verify();
+  if (s.ok()) s = r->InitGroups(checksums);
   if (!s.ok()) return s.WithContext("dictionary extract '" + path + "'");
-  r->InitGroups(checksums);
   return r;
 }
 
@@ -118,13 +119,36 @@ Status WriteDictionaryExtract(const IndexReader& source, const std::string& path
   return out->Commit();
 }
 
-void IndexReader::InitGroups(ChecksumPolicy checksums) {
+Status IndexReader::InitGroups(ChecksumPolicy checksums) {
   const size_t num_fields = fields_.size();
   groups_.assign(num_fields * kGroupsPerField + kFileGroups, {});
   group_checked_.reset(new std::atomic<bool>[groups_.size()]);
+  if (checksums == ChecksumPolicy::kOnFirstUse && !dictionaries_only_) {
+    // The chunk table (8 bytes per 16 KiB of the chunked sections) is
+    // checked here, whole: every chunk check trusts it.
+    for (const SectionEntry& e : sections_) {
+      if (e.kind != static_cast<uint32_t>(SectionKind::kChunkChecksums) || e.field != kNoField)
+        continue;
+      const std::string_view bytes = Section(e);
+      file_->WillReadAll(e.offset, e.length);
+      if (Checksum64(bytes.data(), bytes.size()) != e.checksum) {
+        return Status::Corruption("checksum mismatch in section chunk_checksums (offset " +
+                                  std::to_string(e.offset) + ", " + std::to_string(e.length) +
+                                  " bytes): the file is damaged; rebuild or re-download it");
+      }
+      LIBSEARCH_ASSIGN_OR_RETURN(
+          chunks_, ChunkChecks::Open(bytes, sections_, file_.get(), &damaged_section_));
+      break;
+    }
+  }
   for (uint32_t i = 0; i < sections_.size(); ++i) {
     const SectionEntry& e = sections_[i];
     if (e.kind >= kNumSectionKinds) continue;  // A newer minor's kind: never read.
+    // Only the kinds whose views check chunks (a later writer may chunk more).
+    if (chunks_ != nullptr && chunks_->Section(i) != nullptr && ChunkedKind(e.kind)) {
+      SetChunkGuard(i, ChunkGuard(chunks_->Section(i)));
+      continue;  // Checked by chunk, as read.
+    }
     const auto kind = static_cast<SectionKind>(e.kind);
     if (e.field == kNoField) {
       switch (kind) {
@@ -152,6 +176,29 @@ void IndexReader::InitGroups(ChecksumPolicy checksums) {
   const bool checked = checksums != ChecksumPolicy::kOnFirstUse;
   for (size_t g = 0; g < groups_.size(); ++g) group_checked_[g].store(checked);
   section_checked_.assign(sections_.size(), checked);
+  return Status::Ok();
+}
+
+void IndexReader::SetChunkGuard(uint32_t i, ChunkGuard guard) {
+  const SectionEntry& e = sections_[i];
+  const auto kind = static_cast<SectionKind>(e.kind);
+  if (e.field == kNoField) {
+    if (kind == SectionKind::kDocStore) store_.set_chunks(guard);
+    if (kind == SectionKind::kSource) source_.set_chunks(guard);
+    if (kind == SectionKind::kDocIdOrds) id_ords_chunks_ = guard;
+    return;
+  }
+  // Below num_fields (FindFieldSections); a prefix section's field has a
+  // prefix index (InitPrefixField).
+  const uint32_t f = e.field & ~kPrefixFieldBit;
+  std::vector<FieldReader>& readers = e.field & kPrefixFieldBit ? prefix_fields_ : fields_;
+  if (f >= readers.size()) return;
+  if (kind == SectionKind::kPostings) readers[f].postings.postings_chunks = guard;
+  if (kind == SectionKind::kPositions) readers[f].postings.positions_chunks = guard;
+  if (kind == SectionKind::kTermBlocks) readers[f].dict.set_chunks(guard);
+  if (kind == SectionKind::kTermInfosPacked) readers[f].infos.set_chunks(guard);
+  if (kind == SectionKind::kSurfaceBlocks) readers[f].surface.dict.set_chunks(guard);
+  if (kind == SectionKind::kSurfaceWords) readers[f].surface.chunks = guard;
 }
 
 void IndexReader::CheckGroup(uint32_t group) const {
@@ -648,7 +695,9 @@ std::string IndexReader::DocId(uint32_t doc) const {
   }
   // The id is the doc's term in the id field (a keyword term is its value).
   Use(Group(id_field_, kFieldGroup));
-  const uint64_t ord = ReadBits(id_ords_, uint64_t{doc} * id_ord_width_, id_ord_width_);
+  const uint64_t bit = uint64_t{doc} * id_ord_width_;
+  id_ords_chunks_.Use(8 + bit / 8, 8 + bit / 8 + 8);  // ReadBits' 8-byte load.
+  const uint64_t ord = ReadBits(id_ords_, bit, id_ord_width_);
   std::string id;
   if (ord > 0xffffffffull || !fields_[id_field_].dict.Term(static_cast<uint32_t>(ord), &id)) {
     return CorruptId();
@@ -669,7 +718,9 @@ std::vector<std::string> IndexReader::DocIds(const std::vector<uint32_t>& docs) 
   const TermDictReader& dict = fields_[id_field_].dict;
   std::vector<uint64_t> ords(docs.size());
   for (size_t i = 0; i < docs.size(); ++i) {
-    ords[i] = ReadBits(id_ords_, uint64_t{docs[i]} * id_ord_width_, id_ord_width_);
+    const uint64_t bit = uint64_t{docs[i]} * id_ord_width_;
+    id_ords_chunks_.Use(8 + bit / 8, 8 + bit / 8 + 8);
+    ords[i] = ReadBits(id_ords_, bit, id_ord_width_);
   }
   for (uint64_t ord : ords)
     dict.Prefetch(static_cast<uint32_t>(std::min<uint64_t>(ord, 0xffffffffull)));
@@ -721,14 +772,29 @@ Status IndexReader::Verify() const {
     }
     covered = std::max(covered, end);
   }
+  auto mismatch = [&](const SectionEntry& e, const char* what) {
+    return Status::Corruption(std::string(what) + " mismatch in section " + SectionName(e) +
+                              " (offset " + std::to_string(e.offset) + ", " +
+                              std::to_string(e.length) +
+                              " bytes): the file is damaged; rebuild or re-download it");
+  };
+  const SectionEntry* chunk_table = nullptr;
   for (const SectionEntry& e : sections_) {
     const std::string_view bytes = Section(e);
     file_->WillReadAll(e.offset, e.length);
-    if (Checksum64(bytes.data(), bytes.size()) != e.checksum) {
-      return Status::Corruption("checksum mismatch in section " + SectionName(e) + " (offset " +
-                                std::to_string(e.offset) + ", " + std::to_string(e.length) +
-                                " bytes): the file is damaged; rebuild or re-download it");
+    if (Checksum64(bytes.data(), bytes.size()) != e.checksum) return mismatch(e, "checksum");
+    if (e.kind == static_cast<uint32_t>(SectionKind::kChunkChecksums) && e.field == kNoField) {
+      chunk_table = &e;
     }
+  }
+  if (chunk_table != nullptr && !dictionaries_only_) {
+    // The chunk checksums must agree with the sections (first-use checks
+    // trust them).
+    std::atomic<int64_t> bad{-1};
+    auto chunks = ChunkChecks::Open(Section(*chunk_table), sections_, file_.get(), &bad);
+    if (!chunks.ok()) return chunks.status();
+    const int64_t s = (*chunks)->CheckAll();
+    if (s >= 0) return mismatch(sections_[s], "chunk checksum");
   }
   return Status::Ok();
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/chunk_checks.h"
 #include "index/doc_store.h"
 #include "index/postings_cursor.h"
 #include "index/term_dict.h"
@@ -32,11 +33,13 @@ struct SurfaceWords {
   TermDictReader dict;
   const SurfaceWord* words = nullptr;  // [num_words], in dictionary order.
   uint64_t num_words = 0;
+  ChunkGuard chunks;  // First-use checks by chunk of `words` (2.5 files).
 
   bool present() const { return words != nullptr; }
   // REQUIRES: ord < num_words. stem_ord is unchecked (callers check it
   // against the field's num_terms: a damaged file can hold anything).
   SurfaceWord Get(uint32_t ord) const {
+    chunks.Use(uint64_t{ord} * sizeof(SurfaceWord), (uint64_t{ord} + 1) * sizeof(SurfaceWord));
     SurfaceWord w;
     std::memcpy(&w, words + ord, sizeof w);
     return w;
@@ -151,7 +154,10 @@ struct KeywordColumn {
 // the sections of what it returns the first time it is called (a field's
 // dictionary, postings and surface words; its prefix index; a column; the
 // ids; the stored documents), so no section is read unchecked; a mismatch
-// is remembered and Intact() reports it. The data is still returned (the
+// is remembered and Intact() reports it. In 2.5 files the large sections
+// (term blocks and infos, postings, positions, surface words, ids, stored
+// documents, sources) are checked by chunk instead, as they are read
+// (ChunkChecks). The data is still returned (the
 // decoders bounds-check it), so the caller must call Intact() after it has
 // read and before it trusts what it read.
 class IndexReader {
@@ -276,9 +282,12 @@ class IndexReader {
     if (!group_checked_[group].load(std::memory_order_acquire)) CheckGroup(group);
   }
   void CheckGroup(uint32_t group) const;
-  // Assigns every section to its group; marks them all checked unless the
-  // policy is kOnFirstUse.
-  void InitGroups(ChecksumPolicy checksums);
+  // Assigns every section to its group, or to the views' chunk checks when
+  // the file has chunk checksums (which it checks whole here); marks them
+  // all checked unless the policy is kOnFirstUse.
+  Status InitGroups(ChecksumPolicy checksums);
+  // The chunk checks of section i, for the view that reads it.
+  void SetChunkGuard(uint32_t i, ChunkGuard guard);
   // "<corrupt id>", remembered for Intact().
   std::string CorruptId() const;
   // "postings of field 'name'", for messages.
@@ -332,6 +341,7 @@ class IndexReader {
   std::vector<Overlay> overlays_;
   std::string_view doc_id_offsets_, doc_id_bytes_;  // 1.x.
   const char* id_ords_ = nullptr;                   // 2.x: bit-packed id-term ordinals.
+  ChunkGuard id_ords_chunks_;                       // Of the doc_ids section (2.5).
   uint32_t id_ord_width_ = 0;
   uint32_t id_field_ = 0;
   std::string_view synonyms_json_;
@@ -345,6 +355,7 @@ class IndexReader {
   // First-use checks: each group's sections, whether the group is done,
   // and the first section found damaged (-1: none).
   std::vector<std::vector<uint32_t>> groups_;
+  std::unique_ptr<ChunkChecks> chunks_;  // Null: no chunk checksums, or not kOnFirstUse.
   std::unique_ptr<std::atomic<bool>[]> group_checked_;
   mutable std::mutex check_mu_;  // Guards section_checked_.
   mutable std::vector<bool> section_checked_;

@@ -16,6 +16,10 @@
 namespace libsearch::internal {
 namespace {
 
+// A doc of a varint block: its gap and its tf, two varints of at most 5
+// bytes (the most a chunk check must cover per doc).
+constexpr uint64_t kMaxVarintDocBytes = 10;
+
 // Index of the first of docs[from..] that is >= target. REQUIRES: one is,
 // at an index below 128 (the block's last doc), and docs holds 128 entries,
 // increasing up to that one. SSE2 (part of x86-64): four docs per compare,
@@ -301,11 +305,15 @@ bool PostingsCursor::LoadSingleBlock() {
   if (term_.inline_tf != 0) {
     docs_[0] = term_.inline_doc;
     tfs_[0] = term_.inline_tf;
-  } else if (!DecodeVarintBlock(view_->postings.data() + term_.postings_offset,
-                                view_->postings.data() + view_->postings.size(), 0xffffffffu, n,
-                                docs_, tfs_)) {
-    Fail();
-    return false;
+  } else {
+    view_->postings_chunks.Use(term_.postings_offset,
+                               term_.postings_offset + kMaxVarintDocBytes * n);
+    if (!DecodeVarintBlock(view_->postings.data() + term_.postings_offset,
+                           view_->postings.data() + view_->postings.size(), 0xffffffffu, n, docs_,
+                           tfs_)) {
+      Fail();
+      return false;
+    }
   }
   uint32_t bad = (term_.inline_tf != 0 && n != 1) || docs_[0] >= view_->num_docs;
   for (uint32_t i = 1; i < n; ++i) bad |= docs_[i] <= docs_[i - 1];
@@ -341,6 +349,15 @@ bool PostingsCursor::LoadBlock(uint64_t b, bool with_tfs) {
   const char* limit = view_->postings.data() + view_->postings.size();
   const uint32_t n = b + 1 < num_blocks_ ? static_cast<uint32_t>(kBlockSize)
                                          : term_.doc_freq - static_cast<uint32_t>(b * kBlockSize);
+  if (view_->postings_chunks.active()) {
+    // At least the bytes the decoder below can read (sizes clamped as it
+    // refuses larger ones).
+    const uint64_t gaps = bi.flags == kBlockVarint ? kMaxVarintDocBytes * n
+                          : bi.flags == kBlockBitmap
+                              ? 8ull * std::min<uint32_t>(bi.doc_bits, kMaxBitmapWords)
+                              : PackedBytes(std::min<uint32_t>(bi.doc_bits, 32));
+    view_->postings_chunks.Use(off, off + gaps + PackedBytes(std::min<uint32_t>(bi.tf_bits, 32)));
+  }
   if (bi.flags == kBlockPacked) {
     if (n != kBlockSize || bi.doc_bits > 32 || bi.tf_bits > 32 ||
         PackedBytes(bi.doc_bits) + PackedBytes(bi.tf_bits) > static_cast<size_t>(limit - p)) {
@@ -453,6 +470,7 @@ bool PostingsCursor::OrBitmapBlock(uint64_t b, CountBitset* bits) {
       off > view_->postings.size() || 8 * words > view_->postings.size() - off) {
     return false;
   }
+  view_->postings_chunks.Use(off, off + 8 * words);
   const char* p = view_->postings.data() + off;
   if ((DecodeFixed64(p + 8 * (words - 1)) >> ((last - prev - 1) & 63)) != 1) return false;
   bits->MarkRange(prev + 1, last + 1);
@@ -555,6 +573,16 @@ const char* PostingsCursor::DocPositions() {
     }
     pos_ptr_ = view_->positions.data() + off;
     pos_index_ = 0;
+    if (view_->positions_chunks.active()) {
+      // The block's positions: at most 5 bytes each, and 16 more that a
+      // vector load may read past a doc's last one.
+      if (tf_src_ != nullptr) DecodeTfs();
+      const uint64_t n = std::min<uint64_t>(
+          kBlockSize, term_.doc_freq - std::min<uint64_t>(term_.doc_freq, block_ * kBlockSize));
+      uint64_t sum = 0;
+      for (uint64_t i = 0; i < n; ++i) sum += tfs_[i];
+      view_->positions_chunks.Use(off, off + 5 * sum + 16);
+    }
   }
   if (tf_src_ != nullptr) DecodeTfs();
   if (pos_index_ < pos_) {  // Skip earlier docs' positions in one go.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "index/bm25.h"
+#include "index/chunk_checks.h"
 #include "index/field_bound_cache.h"
 #include "index/postings_format.h"
 #include "storage/format.h"
@@ -31,6 +32,9 @@ struct FieldPostingsView {
   // trust the maxima without checking them term by term. Null otherwise.
   const Bm25Params* max_score_params = nullptr;
   std::shared_ptr<const FieldBoundCache> bound_cache = std::make_shared<FieldBoundCache>();
+  // First-use checks by chunk (2.5 files, ChecksumPolicy::kOnFirstUse):
+  // the cursor checks the bytes of each block before it decodes them.
+  ChunkGuard postings_chunks{}, positions_chunks{};
 };
 
 // True iff the term has block entries and every block of it stores exactly (bit for bit) the

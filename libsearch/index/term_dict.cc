@@ -63,6 +63,7 @@ bool TermDictReader::BlockRange(uint64_t b, const char** begin, const char** end
   const uint64_t lo = DecodeFixed64(offsets_ + 8 * b);
   const uint64_t hi = DecodeFixed64(offsets_ + 8 * (b + 1));
   if (lo > hi || hi > blocks_.size()) return false;
+  chunks_.Use(lo, hi);
   *begin = blocks_.data() + lo;
   *end = blocks_.data() + hi;
   return true;

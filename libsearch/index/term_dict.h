@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/chunk_checks.h"
 #include "libsearch/status.h"
 
 namespace libsearch::internal {
@@ -43,6 +44,9 @@ class TermDictReader {
                                      std::string_view prefixes, uint64_t num_terms);
 
   uint64_t num_terms() const { return num_terms_; }
+  // First-use checks by chunk of the blocks section: each read checks the
+  // block it decodes (the index and prefixes are checked whole, by group).
+  void set_chunks(ChunkGuard chunks) { chunks_ = chunks; }
 
   // Ordinal of `term`, or nullopt if absent (or the block is corrupt).
   std::optional<uint32_t> Find(std::string_view term) const;
@@ -101,6 +105,7 @@ class TermDictReader {
   // *exact if equal. Returns the next block's first ordinal if none.
   uint32_t ScanBlock(uint64_t b, std::string_view key, bool* exact) const;
 
+  ChunkGuard chunks_;
   std::string_view blocks_;
   const char* offsets_ = nullptr;   // u64[num_blocks_ + 1], little-endian.
   const char* prefixes_ = nullptr;  // u64[num_blocks_] KeyPrefix values, or null.

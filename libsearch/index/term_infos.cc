@@ -113,6 +113,8 @@ Result<TermInfoTable> TermInfoTable::OpenV1(std::string_view section) {
 
 bool TermInfoTable::Locate(uint32_t ord, TermInfoGroup* group, uint64_t* bit,
                            uint32_t* width) const {
+  const uint64_t group_at = kHeaderBytes + uint64_t{ord / kTermsPerInfoGroup} * sizeof *group;
+  chunks_.Use(group_at, group_at + sizeof *group);
   std::memcpy(group, groups_ + uint64_t{ord / kTermsPerInfoGroup} * sizeof(TermInfoGroup),
               sizeof(TermInfoGroup));
   if (group->code_bits > kMaxBitsWidth || group->slot_bits > kMaxBitsWidth ||
@@ -122,7 +124,11 @@ bool TermInfoTable::Locate(uint32_t ord, TermInfoGroup* group, uint64_t* bit,
   *width = uint32_t{group->code_bits} + group->slot_bits + group->pos_bits;
   *bit = group->data_offset * 8 + uint64_t{ord % kTermsPerInfoGroup} * *width;
   // The last field's 8-byte load must stay inside the section.
-  return (*bit + *width) / 8 + 8 <= data_size_;
+  if ((*bit + *width) / 8 + 8 > data_size_) return false;
+  // The group's records up to this one's (Get reads the earlier codes).
+  const uint64_t data_at = static_cast<uint64_t>(data_ - groups_) + kHeaderBytes;
+  chunks_.Use(data_at + group->data_offset, data_at + (*bit + *width) / 8 + 8);
+  return true;
 }
 
 uint32_t TermInfoTable::DocFreq(uint32_t ord) const {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/chunk_checks.h"
 #include "index/postings_format.h"
 #include "libsearch/status.h"
 #include "storage/format.h"
@@ -38,12 +39,16 @@ class TermInfoTable {
   TermInfo Get(uint32_t ord) const;
   // Cheaper than Get for expansions: 0 if the record is damaged.
   uint32_t DocFreq(uint32_t ord) const;
+  // First-use checks by chunk (2.x): each read checks its group and the
+  // group's records up to its own.
+  void set_chunks(ChunkGuard chunks) { chunks_ = chunks; }
 
  private:
   // The group of `ord`, the bit offset of its record and the record width;
   // false if the group is damaged.
   bool Locate(uint32_t ord, TermInfoGroup* group, uint64_t* bit, uint32_t* width) const;
 
+  ChunkGuard chunks_;
   const char* v1_ = nullptr;      // 1.x: TermInfoV1[num_terms_].
   const char* groups_ = nullptr;  // 2.x: TermInfoGroup[num groups].
   const char* data_ = nullptr;    // 2.x: records + 8 zero bytes.

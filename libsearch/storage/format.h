@@ -26,8 +26,10 @@ inline constexpr char kMagic[8] = {'L', 'S', 'R', 'C', 'H', 'I', 'D', 'X'};
 // 2.3: optional document sources (kSourceIndex, kSource).
 // 2.4: per text field, the dictionary of surface words (kSurface*), which
 // typos are matched on; without it typos are matched on the stems.
+// 2.5: per-chunk checksums of the large sections (kChunkChecksums), so that
+// first-use checks read only the chunks a search touches.
 inline constexpr uint16_t kFormatMajor = 2;
-inline constexpr uint16_t kFormatMinor = 4;
+inline constexpr uint16_t kFormatMinor = 5;
 inline constexpr uint16_t kOldestReadableMajor = 1;  // 1.1 kNumeric, 1.2 kKeywordOrds,
                                                      // 1.3 kSynonyms, 1.4 prefix indexes,
                                                      // kKeywordDense, kNumericBlocks.
@@ -83,9 +85,33 @@ enum class SectionKind : uint32_t {
   kSurfaceIndex = 26,
   kSurfaceKeyPrefixes = 27,
   kSurfaceBlocks = 28,
-  kSurfaceWords = 29,  // ... and a SurfaceWord per word, in dictionary order.
+  kSurfaceWords = 29,    // ... and a SurfaceWord per word, in dictionary order.
+  kChunkChecksums = 30,  // 2.5 (optional): ChunkTableHeader, ChunkedSection[], u64 checksums.
 };
-inline constexpr uint32_t kNumSectionKinds = 30;  // Kinds below this are known.
+inline constexpr uint32_t kNumSectionKinds = 31;  // Kinds below this are known.
+
+// kChunkChecksums: an XXH3-64 per chunk of chunk_bytes (the last one
+// shorter) of each listed section, relative to the section's start; the
+// sections' whole checksums stay in the table (Verify, older readers).
+struct ChunkTableHeader {
+  uint32_t chunk_bytes;  // A power of two, >= 4096.
+  uint32_t num_sections;
+};
+static_assert(sizeof(ChunkTableHeader) == 8);
+struct ChunkedSection {
+  uint32_t kind;  // With field, names the section (as in the table).
+  uint32_t field;
+  uint64_t first;  // Index of its first chunk's checksum.
+};
+static_assert(sizeof(ChunkedSection) == 16);
+// The kinds the writer chunks: the large ones that searches read in pieces
+// (term_blocks, postings, positions, docstore, term_infos, doc_ids, source,
+// surface_blocks, surface_words).
+inline constexpr bool ChunkedKind(uint32_t kind) {
+  return kind == 5 || kind == 7 || kind == 11 || kind == 14 || kind == 20 || kind == 21 ||
+         kind == 25 || kind == 28 || kind == 29;
+}
+inline constexpr uint32_t kChunkBytes = 16384;
 
 // A surface word's stem (the field's term it analyses to) and how many docs
 // hold the word.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/format.h"
+#include "testing/index_reseal.h"
 #include "util/hash.h"
 
 namespace libsearch::testing {
@@ -25,9 +26,11 @@ inline std::vector<internal::SectionEntry> SectionTable(const std::string& file)
 // Writes `table` back into the image, then recomputes every section's
 // checksum from its bytes, the table checksum and the header checksum.
 // REQUIRES: every entry lies inside the image.
+// The chunk checksums (2.5) are recomputed first (ResealChunks).
 inline void Reseal(std::vector<internal::SectionEntry> table, std::string* file) {
   internal::FileHeader header;
   std::memcpy(&header, file->data(), sizeof header);
+  ResealChunks(table, file);
   for (internal::SectionEntry& e : table) {
     e.checksum = internal::Checksum64(file->data() + e.offset, e.length);
   }

@@ -149,7 +149,8 @@ TEST_F(CliExitCodes, EveryCommandsErrorPathsExitAsDocumented) {
       // info and verify
       {"info " + Path("missing.idx"), 3, "missing.idx"},
       {"info " + Path("cut.idx"), 4, "Corruption"},
-      {"info " + Path("v3.idx"), 4, "index format version 3.4 is not supported"},
+      {"info " + Path("v3.idx"), 4,
+       "index format version 3." + std::to_string(internal::kFormatMinor) + " is not supported"},
       {"search " + Path("v3.idx") + " x", 4, "rebuild the index with `libsearch index`"},
       {"verify " + Path("cut.idx"), 4, "Corruption"},
       {"verify " + idx, 0, "OK"},
