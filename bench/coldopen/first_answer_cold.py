@@ -21,19 +21,7 @@ import subprocess
 import sys
 import time
 
-
-def evict(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
-
-
-def drop_all():
-    os.sync()
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("1\n")
+from coldopen_time import drop_all_caches, evict_file
 
 
 def run_once(argv):
@@ -76,9 +64,9 @@ def main():
         order = setups if i % 2 == 0 else setups[::-1]
         for name, index, argv in order:
             if args.mode == "cold-index":
-                evict(index)
+                evict_file(index)
             elif args.mode == "cold-all":
-                drop_all()
+                drop_all_caches()
             samples[name].append(run_once(argv)[:3])
     print(f"# {args.mode}, query {args.query!r}, {args.runs} runs each, interleaved")
     print(f"{'set-up':<28} {'first ms':>9} {'min':>8} {'max':>8} {'exit ms':>8} {'maj faults':>10}")

@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -174,17 +175,22 @@ size_t SegmentedIndexTest::num_live_ = 0;
 
 using testing::ExpectSameResponse;
 
-TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
-  auto live = Index::Open(dir_->File("live"));
+// `rounds` random product requests (seed `seed`), each changed by `vary`,
+// on the live directory and on a fresh build of the same docs: the same
+// responses; more than `min_with_hits` of them with hits.
+void CompareWithFreshBuild(uint32_t seed, int rounds, int min_with_hits,
+                           const std::function<void(std::mt19937&, SearchRequest*)>& vary,
+                           const std::string& dir_live, const std::string& fresh_path,
+                           const std::vector<std::string>& names) {
+  auto live = Index::Open(dir_live);
   ASSERT_TRUE(live.ok()) << live.status().ToString();
-  auto fresh = Index::Open(dir_->File("fresh.idx"));
+  auto fresh = Index::Open(fresh_path);
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
-  EXPECT_EQ((*live)->num_docs(), num_live_);
-  EXPECT_GT((*live)->Info()->segments.size(), 5u);
-  std::mt19937 rng(99);
+  std::mt19937 rng(seed);
   int compared = 0;
-  for (int q = 0; q < testing::Rounds(1000); ++q) {
-    const SearchRequest req = testing::RandomProductRequest(rng, *names_);
+  for (int q = 0; q < rounds; ++q) {
+    SearchRequest req = testing::RandomProductRequest(rng, names);
+    vary(rng, &req);
     const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
     auto want = (*fresh)->Search(req);
     auto got = (*live)->Search(req);
@@ -195,36 +201,34 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
     if (::testing::Test::HasFailure()) return;
     compared += !want->hits.empty();
   }
-  EXPECT_GT(compared, testing::Rounds(500));
+  EXPECT_GT(compared, min_with_hits);
+}
+
+TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
+  {
+    auto live = Index::Open(dir_->File("live"));
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    EXPECT_EQ((*live)->num_docs(), num_live_);
+    EXPECT_GT((*live)->Info()->segments.size(), 5u);
+  }
+  CompareWithFreshBuild(
+      99, testing::Rounds(1000), testing::Rounds(500), [](std::mt19937&, SearchRequest*) {},
+      dir_->File("live"), dir_->File("fresh.idx"), *names_);
 }
 
 // Every request with typos and search-as-you-type, scored both ways: the
 // words' expansions are weighed once per search and bound per segment
 // (query/term_picks.h), through every typo tier and the highlighter.
 TEST_F(SegmentedIndexTest, RandomTypoAndPrefixRequestsEqualAFreshBuild) {
-  auto live = Index::Open(dir_->File("live"));
-  ASSERT_TRUE(live.ok()) << live.status().ToString();
-  auto fresh = Index::Open(dir_->File("fresh.idx"));
-  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
-  std::mt19937 rng(1717);
-  int compared = 0;
-  for (int q = 0; q < testing::Rounds(600); ++q) {
-    SearchRequest req = testing::RandomProductRequest(rng, *names_);
-    req.typos = rng() % 4 != 0;
-    req.prefix_last = rng() % 4 != 0;
-    if (rng() % 3 == 0) req.field_scoring = FieldScoring::kPerField;
-    if (rng() % 4 == 0) req.highlight.fields = {"product_name", "ingredients"};
-    const std::string what = "request " + std::to_string(q) + " query '" + req.query + "'";
-    auto want = (*fresh)->Search(req);
-    auto got = (*live)->Search(req);
-    ASSERT_EQ(want.ok(), got.ok())
-        << what << ": " << want.status().ToString() << " / " << got.status().ToString();
-    if (!want.ok()) continue;
-    ExpectSameResponse(*want, *got, what);
-    if (::testing::Test::HasFailure()) return;
-    compared += !want->hits.empty();
-  }
-  EXPECT_GT(compared, testing::Rounds(200));
+  CompareWithFreshBuild(
+      1717, testing::Rounds(600), testing::Rounds(200),
+      [](std::mt19937& rng, SearchRequest* req) {
+        req->typos = rng() % 4 != 0;
+        req->prefix_last = rng() % 4 != 0;
+        if (rng() % 3 == 0) req->field_scoring = FieldScoring::kPerField;
+        if (rng() % 4 == 0) req->highlight.fields = {"product_name", "ingredients"};
+      },
+      dir_->File("live"), dir_->File("fresh.idx"), *names_);
 }
 
 TEST_F(SegmentedIndexTest, CursorsPageLikeAFreshBuild) {
