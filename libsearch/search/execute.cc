@@ -217,7 +217,13 @@ Status IndexImpl::BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* 
                               std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer,
                               uint32_t tier_edits) const {
   LIBSEARCH_ASSIGN_OR_RETURN(*query, Parse(req));
-  if (tier_edits != kAllTiers) LimitTypos(query->get(), tier_edits);
+  // The docs of tiers <= tier_edits as the tiered top-k's rounds take
+  // them (TieredTopK): led by the words' expansions of at most that many
+  // edits where the words can lead, so that a doc's tier is the same
+  // whichever path asks (a BM25F group leads if any field's pick does).
+  if (tier_edits != kAllTiers && !LimitTypoLeads(query->get(), tier_edits, schema())) {
+    LimitTypos(query->get(), tier_edits);
+  }
   *ctx = std::make_unique<ScorerContext>(reader_.get(), options_.bm25, stats());
   Configure(ctx->get(), /*visit_all=*/false, /*collect_terms=*/false);
   *scorer = CreateScorer(**query, ctx->get());

@@ -157,8 +157,9 @@ class IndexImpl : public Index {
 
   Result<std::string> ExplainQuery(const SearchRequest& req) const override;  // plan.cc
   // The request's query and filters as one scorer tree, with its context
-  // (for TypoTier, typo_tiers.h), its typos limited to `tier_edits`
-  // (LimitTypos) unless that is kAllTiers.
+  // (for TypoTier, typo_tiers.h), matching the docs of typo tiers <=
+  // `tier_edits` (led by those expansions, LimitTypoLeads, or else with the
+  // others left out, LimitTypos) unless that is kAllTiers.
   static constexpr uint32_t kAllTiers = 0xffffffffu;
   Status BuildScorer(const SearchRequest& req, std::unique_ptr<Query>* query,
                      std::unique_ptr<ScorerContext>* ctx, std::unique_ptr<Scorer>* scorer,

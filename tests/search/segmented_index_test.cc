@@ -221,7 +221,7 @@ TEST_F(SegmentedIndexTest, RandomRequestsEqualAFreshBuild) {
 // (query/term_picks.h), through every typo tier and the highlighter.
 TEST_F(SegmentedIndexTest, RandomTypoAndPrefixRequestsEqualAFreshBuild) {
   CompareWithFreshBuild(
-      1717, testing::Rounds(600), testing::Rounds(200),
+      1717, testing::Rounds(6000), testing::Rounds(1500),
       [](std::mt19937& rng, SearchRequest* req) {
         req->typos = rng() % 4 != 0;
         req->prefix_last = rng() % 4 != 0;
