@@ -104,7 +104,11 @@ def test_checksum_policies(tmp_path: pathlib.Path, index_path: pathlib.Path) -> 
     with libsearch.Index.open(index_path) as index:
         postings = next(s for s in index.info().sections
                         if s.kind == "postings" and s.field == "product_name")
-    data[postings.offset + postings.bytes // 2] ^= 0x01
+    # First-use checks go by 16 KiB chunk of a section (docs/format.md): a
+    # byte flipped in every chunk of the field's postings, so that whichever
+    # a search reads is damaged.
+    for at in range(postings.bytes // 2 % 16384, postings.bytes, 16384):
+        data[postings.offset + at] ^= 0x01
     damaged = tmp_path / "damaged.idx"
     damaged.write_bytes(bytes(data))
     with libsearch.Index.open(damaged) as index:  # first-use: found by the search
