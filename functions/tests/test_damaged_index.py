@@ -28,8 +28,12 @@ def _sections(index: pathlib.Path) -> List[Tuple[str, str, int, int]]:
 
 
 def _damage(index: pathlib.Path, out: pathlib.Path, offset: int, size: int) -> None:
+    """A byte flipped in each 16 KiB chunk of the section: first-use checks of
+    large sections go by chunk (docs/format.md), so whichever part a request
+    reads is damaged."""
     data = bytearray(index.read_bytes())
-    data[offset + size // 2] ^= 0x04
+    for at in range(size // 2 % 16384, size, 16384):
+        data[offset + at] ^= 0x04
     out.write_bytes(bytes(data))
 
 
