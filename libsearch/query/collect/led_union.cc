@@ -124,6 +124,7 @@ uint64_t LedUnionCollectTop(LedUnionScorer* s, TopK* top, uint64_t count_up_to) 
   // Each lead's doc, kept in step with it (a prefix word has dozens of
   // leads: one array scan per doc instead of a call per lead).
   std::vector<uint32_t> at;
+  at.reserve(leads.size());
   for (Scorer* l : leads) at.push_back(l->doc());
   auto min_lead = [&] {
     uint32_t x = kNoMoreDocs;
