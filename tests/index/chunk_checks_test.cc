@@ -80,6 +80,15 @@ class ChunkCorruptionTest : public ::testing::Test {
 
   // Reads every doc of term `ord` of `field` (and its positions, if the
   // field has them) through a cursor.
+  // A copy of the good index with the byte at `offset` XOR-ed with `mask`,
+  // written to `name` in the test directory; returns its path.
+  static std::string WriteFlipped(const std::string& name, uint64_t offset, uint8_t mask) {
+    std::string bytes = *good_;
+    bytes[offset] = static_cast<char>(static_cast<uint8_t>(bytes[offset]) ^ mask);
+    const std::string path = dir_->File(name);
+    testing::WriteFile(path, bytes);
+    return path;
+  }
   static void ReadTerm(const IndexReader& r, uint32_t field, uint32_t ord) {
     const internal::FieldReader* fr = r.field(field);
     ASSERT_NE(fr, nullptr);
@@ -157,10 +166,7 @@ TEST_F(ChunkCorruptionTest, PostingsChunkReportedOnlyWhenRead) {
     }
   }
   ASSERT_GE(miss, 0);
-  std::string bytes = *good_;
-  bytes[e.offset + at] ^= 0x04;
-  const std::string path = dir_->File("postings.idx");
-  testing::WriteFile(path, bytes);
+  const std::string path = WriteFlipped("postings.idx", e.offset + at, 0x04);
 
   ASSERT_OK_AND_ASSIGN(auto r, IndexReader::Open(path));
   ReadTerm(*r, kBody, static_cast<uint32_t>(miss));
@@ -191,10 +197,7 @@ TEST_F(ChunkCorruptionTest, SearchThatReadsTheChunkFails) {
   ASSERT_GE(hit, 0);
   std::string term;
   ASSERT_TRUE(good->field(kBody)->dict.Term(static_cast<uint32_t>(hit), &term));
-  std::string bytes = *good_;
-  bytes[e.offset + at] ^= 0x80;
-  const std::string path = dir_->File("search.idx");
-  testing::WriteFile(path, bytes);
+  const std::string path = WriteFlipped("search.idx", e.offset + at, 0x80);
   ASSERT_OK_AND_ASSIGN(auto index, Index::Open(path));
   SearchRequest req;
   req.query = "body:" + term;
@@ -217,10 +220,7 @@ TEST_F(ChunkCorruptionTest, DocStoreChunkReportedOnlyWhenRead) {
   size_t b = 0;
   while (b + 1 < entries.size() && entries[b + 1].offset <= at) ++b;
   ASSERT_LT(2 * internal::kChunkBytes, entries[b].offset);
-  std::string bytes = *good_;
-  bytes[e.offset + at] ^= 0x01;
-  const std::string path = dir_->File("store.idx");
-  testing::WriteFile(path, bytes);
+  const std::string path = WriteFlipped("store.idx", e.offset + at, 0x01);
   ASSERT_OK_AND_ASSIGN(auto r, IndexReader::Open(path));
   ASSERT_OK(r->StoredDocument(entries[0].first_doc).status());
   EXPECT_OK(r->Intact());
@@ -238,10 +238,7 @@ TEST_F(ChunkCorruptionTest, TermBlocksChunkReportedOnlyWhenRead) {
   // The block of 32 terms holding `at` (term_index: u64 offsets per block).
   uint64_t b = 0;
   while (internal::DecodeFixed64(good_->data() + index.offset + 8 * (b + 1)) <= at) ++b;
-  std::string bytes = *good_;
-  bytes[blocks.offset + at] ^= 0x20;
-  const std::string path = dir_->File("blocks.idx");
-  testing::WriteFile(path, bytes);
+  const std::string path = WriteFlipped("blocks.idx", blocks.offset + at, 0x20);
   ASSERT_OK_AND_ASSIGN(auto r, IndexReader::Open(path));
   std::string term;
   ASSERT_TRUE(r->field(kBody)->dict.Term(0, &term));
