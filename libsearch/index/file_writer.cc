@@ -122,7 +122,8 @@ Status IndexFileWriter::WriteNumeric(size_t f, FieldAccum* accum) {
 }
 
 Status IndexFileWriter::WriteTerms(uint32_t section_field, const TermTable& names,
-                                   std::vector<TermAccum>* terms, const uint8_t* norms,
+                                   std::vector<TermAccum>* terms,
+                                   const std::vector<uint32_t>* single_docs, const uint8_t* norms,
                                    bool positions, uint64_t doc_count,
                                    const NormInverseTable& table, std::vector<uint32_t>* order,
                                    uint64_t* num_blocks) {
@@ -132,7 +133,7 @@ Status IndexFileWriter::WriteTerms(uint32_t section_field, const TermTable& name
     uint64_t key;
     uint32_t id;
   };
-  std::vector<Keyed> keyed(terms->size());
+  std::vector<Keyed> keyed(names.size());
   for (uint32_t id = 0; id < keyed.size(); ++id) {
     const std::string_view t = names.Term(id);
     uint64_t key = 0;
@@ -151,17 +152,23 @@ Status IndexFileWriter::WriteTerms(uint32_t section_field, const TermTable& name
   std::string blocks, index, prefixes;
   WriteTermDict(sorted, &blocks, &index, &prefixes);
   PostingsSink sink;
+  DecodedPostings list;
   std::vector<TermInfo> infos;  // (The packed records come to ~4 bytes a term.)
   infos.reserve(order->size());
   for (uint32_t id : *order) {
-    TermAccum& acc = (*terms)[id];
-    TakeMerged(&acc);  // A parallel build's lists of this term from other threads.
-    TermPostingsInput in{acc.docs.data(), acc.tfs.data(),
-                         positions ? acc.positions.data() : nullptr,
-                         static_cast<uint32_t>(acc.docs.size())};
-    const float idf = Bm25Idf(acc.docs.size(), doc_count);
+    // With a parallel build's lists of this term from other threads; frees
+    // the compressed lists as we go.
+    if (single_docs != nullptr) {
+      list.docs.assign(1, (*single_docs)[id]);
+      list.tfs.assign(1, 1);
+    } else {
+      TakeMerged(&(*terms)[id], &list);
+    }
+    TermPostingsInput in{list.docs.data(), list.tfs.data(),
+                         positions ? list.positions.data() : nullptr,
+                         static_cast<uint32_t>(list.docs.size())};
+    const float idf = Bm25Idf(list.docs.size(), doc_count);
     infos.push_back(WritePostings(in, norms, idf, table, &sink));
-    acc = TermAccum();  // Free memory as we go.
   }
   const std::string& name = schema_.fields()[section_field & ~kPrefixFieldBit].name;
   if (sink.postings.size() > 0xffffffffull * 64 || sink.positions.size() > (1ull << 40)) {
@@ -196,7 +203,7 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
   std::vector<uint32_t> term_of_doc;  // Id field: every doc has exactly one term.
   if (id_field) {
     term_of_doc.resize(num_docs);
-    for (uint32_t t = 0; t < fa.terms.size(); ++t) term_of_doc[fa.terms[t].docs[0]] = t;
+    for (uint32_t t = 0; t < fa.id_docs.size(); ++t) term_of_doc[fa.id_docs[t]] = t;
   }
   if (fa.text) fa.norms.resize(num_docs, 0);
   const Bm25Params& params = options_.bm25;
@@ -205,8 +212,9 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
   const uint8_t* norms = fa.text ? fa.norms.data() : nullptr;
   std::vector<uint32_t> order;
   uint64_t num_blocks = 0;
-  LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid, fa.term_ids, &fa.terms, norms, fa.text, fa.doc_count,
-                                       table, &order, &num_blocks));
+  LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid, fa.term_ids, &fa.terms,
+                                       fa.unique_ids ? &fa.id_docs : nullptr, norms, fa.text,
+                                       fa.doc_count, table, &order, &num_blocks));
   stats->doc_count = fa.doc_count;
   stats->sum_total_tf = fa.sum_total_tf;
   stats->num_terms = order.size();
@@ -224,7 +232,7 @@ Status IndexFileWriter::WriteField(size_t f, FieldAccum* accum, FieldStats* stat
     std::vector<uint32_t> prefix_order;
     uint64_t prefix_blocks = 0;
     LIBSEARCH_RETURN_IF_ERROR(WriteTerms(fid | kPrefixFieldBit, fa.prefix_ids, &fa.prefix_terms,
-                                         norms, false, fa.doc_count, table, &prefix_order,
+                                         nullptr, norms, false, fa.doc_count, table, &prefix_order,
                                          &prefix_blocks));
   }
   if (fa.keep_ords) {

@@ -42,9 +42,11 @@ class IndexFileWriter {
   Status WriteField(size_t f, FieldAccum* fa, FieldStats* stats, std::vector<uint32_t>* doc_ords);
   // Writes a sorted dictionary and its postings under section field id
   // `section_field`; returns the term ids in dictionary order in *order.
+  // The postings are `terms` (consumed), or, if `single_docs`, each term's
+  // one doc with tf 1 (the id field, FieldAccum::id_docs).
   Status WriteTerms(uint32_t section_field, const TermTable& names, std::vector<TermAccum>* terms,
-                    const uint8_t* norms, bool positions, uint64_t doc_count,
-                    const NormInverseTable& table, std::vector<uint32_t>* order,
+                    const std::vector<uint32_t>* single_docs, const uint8_t* norms, bool positions,
+                    uint64_t doc_count, const NormInverseTable& table, std::vector<uint32_t>* order,
                     uint64_t* num_blocks);
   // A text field's surface words (docs/format.md, surface_words); `order`
   // holds the field's term ids in dictionary order.

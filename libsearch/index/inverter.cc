@@ -33,7 +33,10 @@ Status Inverter::Init(const Schema& schema, bool surface_words, InvertedFields w
   }
   for (size_t i = 0; i < schema.fields().size(); ++i) {
     const FieldSpec& spec = schema.fields()[i];
-    if (spec.name == schema.id_field()) id_field_ = i;
+    if (spec.name == schema.id_field()) {
+      id_field_ = i;
+      fields_[i].unique_ids = true;
+    }
     fields_[i].keep_ords =
         spec.type == FieldType::kKeyword && spec.indexed && spec.name != schema.id_field();
   }
@@ -88,12 +91,13 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc)
     if (acc.last_doc != doc) {
       acc.last_doc = doc;
       acc.doc_tf = 0;
+      acc.last_position = 0;
       doc_terms_.push_back(id);
     } else if (!text) {
       return;  // Keyword: each distinct value once, tf 1.
     }
     ++acc.doc_tf;
-    if (text) acc.positions.push_back(position);
+    if (text) acc.AddPosition(position);
   };
   if (text) {
     uint32_t next_position = 0;
@@ -120,6 +124,16 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc)
     }
     if (fa->norms.size() < doc) fa->norms.resize(doc, 0);
     fa->norms.push_back(LengthToNorm(length));
+  } else if (fa->unique_ids) {
+    for (const std::string& s : value.strings) {
+      bool inserted;
+      fa->term_ids.Insert(s, TermTable::Hash(s), &inserted);
+      if (inserted) fa->id_docs.push_back(doc);
+    }
+    if (value.strings.empty()) return;
+    ++fa->doc_count;
+    fa->sum_total_tf += value.strings.size();
+    return;
   } else {
     for (const std::string& s : value.strings) add(intern(s, TermTable::Hash(s)), 0);
     length = static_cast<uint32_t>(doc_terms_.size());  // The number of distinct values.
@@ -133,8 +147,7 @@ void Inverter::IndexField(FieldAccum* fa, const FieldValue& value, uint32_t doc)
   fa->sum_total_tf += length;
   for (uint32_t id : doc_terms_) {
     TermAccum& acc = fa->terms[id];
-    acc.docs.push_back(doc);
-    acc.tfs.push_back(acc.doc_tf);
+    acc.EndDoc();
     if (fa->prefix_chars > 0) AddPrefixes(fa, fa->term_ids.Term(id), acc.doc_tf, doc);
   }
 }
@@ -164,61 +177,96 @@ void Inverter::AddPrefixes(FieldAccum* fa, std::string_view term, uint32_t tf, u
     const uint32_t id = fa->prefix_ids.Insert(prefix, TermTable::Hash(prefix), &inserted);
     if (inserted) fa->prefix_terms.emplace_back();
     TermAccum& acc = fa->prefix_terms[id];
-    if (acc.docs.empty() || acc.docs.back() != doc) {
-      acc.docs.push_back(doc);
-      acc.tfs.push_back(tf);
-    } else {
-      acc.tfs.back() += tf;
+    if (acc.last_doc != doc) {  // The previous doc is complete.
+      if (acc.last_doc != acc.prev_doc) acc.EndDoc();
+      acc.last_doc = doc;
+      acc.doc_tf = 0;
     }
+    acc.doc_tf += tf;
   }
 }
 
 namespace {
 
-// Moves `from`'s postings into `into`'s; their docs are disjoint, each list
-// sorted. Text terms carry tf positions per doc, other lists none.
-void MergePostings(TermAccum* into, TermAccum* from) {
-  if (from->docs.empty()) return;
-  if (into->docs.empty()) {
-    std::swap(into->docs, from->docs);
-    std::swap(into->tfs, from->tfs);
-    std::swap(into->positions, from->positions);
+// A varint the inverter wrote itself (ByteVec::PutVarint): no bounds.
+const uint8_t* DecodeVarint(const uint8_t* p, uint32_t* v) {
+  uint32_t result = 0;
+  for (uint32_t shift = 0;; shift += 7) {
+    const uint32_t byte = *p++;
+    result |= (byte & 0x7f) << shift;
+    if (byte < 0x80) break;
+  }
+  *v = result;
+  return p;
+}
+
+// Decodes `acc`'s postings into `out`, ending its pending doc first.
+void Decode(TermAccum* acc, DecodedPostings* out) {
+  if (acc->last_doc != acc->prev_doc) acc->EndDoc();
+  out->docs.resize(acc->doc_freq);
+  out->tfs.resize(acc->doc_freq);
+  const uint8_t* p = acc->docs.data();
+  uint32_t doc = TermAccum::kNoDoc;
+  uint64_t occurrences = 0;
+  for (uint32_t i = 0; i < acc->doc_freq; ++i) {
+    uint32_t gap, tf;
+    p = DecodeVarint(p, &gap);
+    p = DecodeVarint(p, &tf);
+    doc += gap + 1;
+    out->docs[i] = doc;
+    out->tfs[i] = tf;
+    occurrences += tf;
+  }
+  out->positions.clear();
+  if (acc->positions.empty()) return;
+  out->positions.resize(occurrences);
+  p = acc->positions.data();
+  size_t k = 0;
+  for (uint32_t i = 0; i < acc->doc_freq; ++i) {
+    uint32_t position = 0;
+    for (uint32_t n = 0; n < out->tfs[i]; ++n) {
+      uint32_t gap;
+      p = DecodeVarint(p, &gap);
+      position += gap;
+      out->positions[k++] = position;
+    }
+  }
+}
+
+// Merges `b` into `a`; their docs are disjoint. Copies runs of docs from
+// one side at a time: the lists of a parallel build interleave by slices
+// of a batch.
+void MergeDecoded(DecodedPostings* a, const DecodedPostings& b, DecodedPostings* scratch) {
+  if (a->docs.empty()) {
+    *a = b;
     return;
   }
-  const TermAccum& a = *into;
-  const TermAccum& b = *from;
-  const bool positions = !a.positions.empty();
-  TermAccum out;
-  out.docs.Reserve(a.docs.size() + b.docs.size());
-  out.tfs.Reserve(a.docs.size() + b.docs.size());
-  if (positions) out.positions.Reserve(a.positions.size() + b.positions.size());
-  // Runs of docs from one side at a time: the lists of a parallel build
-  // interleave by slices of a batch.
+  DecodedPostings& out = *scratch;
+  out.docs.clear();
+  out.tfs.clear();
+  out.positions.clear();
+  const bool positions = !a->positions.empty();
   size_t i = 0, j = 0, pi = 0, pj = 0;
-  while (i < a.docs.size() || j < b.docs.size()) {
-    const bool take_a = j == b.docs.size() || (i < a.docs.size() && a.docs[i] < b.docs[j]);
-    const TermAccum& src = take_a ? a : b;
-    const TermAccum& other = take_a ? b : a;
+  while (i < a->docs.size() || j < b.docs.size()) {
+    const bool take_a = j == b.docs.size() || (i < a->docs.size() && a->docs[i] < b.docs[j]);
+    const DecodedPostings& src = take_a ? *a : b;
+    const DecodedPostings& other = take_a ? b : *a;
     size_t& k = take_a ? i : j;
     size_t& p = take_a ? pi : pj;
     const size_t other_k = take_a ? j : i;
     const uint32_t limit = other_k < other.docs.size() ? other.docs[other_k] : 0xffffffffu;
     size_t end = k, run_positions = 0;
     while (end < src.docs.size() && src.docs[end] < limit) run_positions += src.tfs[end++];
-    out.docs.AppendReserved(&src.docs[k], end - k);
-    out.tfs.AppendReserved(&src.tfs[k], end - k);
+    out.docs.insert(out.docs.end(), src.docs.begin() + k, src.docs.begin() + end);
+    out.tfs.insert(out.tfs.end(), src.tfs.begin() + k, src.tfs.begin() + end);
     if (positions) {
-      out.positions.AppendReserved(&src.positions[p], run_positions);
+      out.positions.insert(out.positions.end(), src.positions.begin() + p,
+                           src.positions.begin() + p + run_positions);
       p += run_positions;
     }
     k = end;
   }
-  into->docs = std::move(out.docs);
-  into->tfs = std::move(out.tfs);
-  into->positions = std::move(out.positions);
-  from->docs = U32Vec();
-  from->tfs = U32Vec();
-  from->positions = U32Vec();
+  std::swap(*a, out);
 }
 
 // Interns every term of `from_ids` in `into_ids`: a new term takes `from`'s
@@ -248,14 +296,19 @@ std::vector<uint32_t> MergeTerms(FieldAccum* into, TermTable* into_ids,
 
 }  // namespace
 
-void TakeMerged(TermAccum* acc) {
-  for (TermAccum* more = acc->more; more != nullptr;) {
-    MergePostings(acc, more);
-    TermAccum* next = more->more;
-    more->more = nullptr;
-    more = next;
+void TakeMerged(TermAccum* acc, DecodedPostings* out) {
+  Decode(acc, out);
+  if (acc->more != nullptr) {
+    DecodedPostings more_postings, scratch;
+    for (TermAccum* more = acc->more; more != nullptr;) {
+      Decode(more, &more_postings);
+      MergeDecoded(out, more_postings, &scratch);
+      TermAccum* next = more->more;
+      *more = TermAccum();
+      more = next;
+    }
   }
-  acc->more = nullptr;
+  *acc = TermAccum();
 }
 
 void Inverter::MergeTextFieldsFrom(Inverter* other) {

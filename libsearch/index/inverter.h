@@ -19,49 +19,44 @@
 
 namespace libsearch::internal {
 
-// A vector of uint32_t with room for two values inline. Most terms occur in
-// one or two docs, and a std::vector per list made allocation a large part
-// of a build (see docs/design-notes.md, "Postings layout"); at 16 bytes,
-// three of them and the per-doc state fit a TermAccum in one cache line.
-class U32Vec {
+// A growable byte string with room for 8 bytes inline, holding varints.
+// Postings stay compressed while a build holds them: as 32-bit docs, tfs
+// and positions they were most of its peak memory (see docs/design-notes.md,
+// "Build memory"); most terms occur once or twice and fit inline.
+class ByteVec {
  public:
-  U32Vec() = default;
-  U32Vec(U32Vec&& o) noexcept { Take(&o); }
-  U32Vec& operator=(U32Vec&& o) noexcept {
+  ByteVec() = default;
+  ByteVec(ByteVec&& o) noexcept { Take(&o); }
+  ByteVec& operator=(ByteVec&& o) noexcept {
     if (this != &o) {
       Free();
       Take(&o);
     }
     return *this;
   }
-  ~U32Vec() { Free(); }
+  ~ByteVec() { Free(); }
 
-  void push_back(uint32_t v) {
-    if (size_ == cap_) Grow();
-    data()[size_++] = v;
+  void PutVarint(uint32_t v) {
+    if (cap_ - size_ < 5) Grow();
+    uint8_t* p = data() + size_;
+    while (v >= 0x80) {
+      *p++ = static_cast<uint8_t>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<uint8_t>(v);
+    size_ = static_cast<uint32_t>(p - data());
   }
-  uint32_t* data() { return cap_ == kInline ? inline_ : heap_; }
-  const uint32_t* data() const { return cap_ == kInline ? inline_ : heap_; }
-  uint32_t& back() { return data()[size_ - 1]; }
-  // Appends n values; REQUIRES: room for them (Reserve).
-  void AppendReserved(const uint32_t* values, size_t n) {
-    std::memcpy(data() + size_, values, n * sizeof(uint32_t));
-    size_ += static_cast<uint32_t>(n);
-  }
-  // Room for n values in all.
-  void Reserve(size_t n) {
-    while (cap_ < n) Grow();
-  }
-  const uint32_t& operator[](size_t i) const { return data()[i]; }
+  uint8_t* data() { return cap_ == kInline ? inline_ : heap_; }
+  const uint8_t* data() const { return cap_ == kInline ? inline_ : heap_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
  private:
-  static constexpr uint32_t kInline = 2;
+  static constexpr uint32_t kInline = 8;
   void Grow() {
-    if (cap_ > 0x7fffffffu) throw std::length_error("U32Vec");  // As std::vector would.
-    uint32_t* bigger = new uint32_t[cap_ * 2];
-    std::memcpy(bigger, data(), size_ * sizeof(uint32_t));
+    if (cap_ > 0x7fffffffu) throw std::length_error("ByteVec");  // As std::vector would.
+    uint8_t* bigger = new uint8_t[cap_ * 2];
+    std::memcpy(bigger, data(), size_);
     Free();
     heap_ = bigger;
     cap_ *= 2;
@@ -69,38 +64,67 @@ class U32Vec {
   void Free() {
     if (cap_ != kInline) delete[] heap_;
   }
-  void Take(U32Vec* o) {
+  void Take(ByteVec* o) {
     std::memcpy(static_cast<void*>(this), o, sizeof(*this));
     o->size_ = 0;
     o->cap_ = kInline;
   }
   union {
-    uint32_t* heap_;
-    uint32_t inline_[kInline] = {0, 0};
+    uint8_t* heap_;
+    uint8_t inline_[kInline] = {};
   };
   uint32_t size_ = 0;
   uint32_t cap_ = kInline;
 };
 
+// One term's postings while a build holds them. `docs` holds per doc the
+// gap from the previous doc minus one (the first doc itself) and the tf,
+// as varints; `positions` (text terms) per occurrence the gap from the
+// previous position in the doc (the first position itself).
 struct alignas(64) TermAccum {
-  U32Vec docs;
-  U32Vec tfs;
-  U32Vec positions;  // Text fields only.
-  // The doc being indexed's tf, while it is: its docs and tfs entries are
-  // appended once the doc is done, so a token touches only this struct and
-  // the end of `positions`.
-  uint32_t last_doc = 0xffffffffu;
+  static constexpr uint32_t kNoDoc = 0xffffffffu;
+  ByteVec docs;
+  ByteVec positions;
+  // The doc being indexed and its tf so far, not yet in `docs` while
+  // last_doc != prev_doc: a token touches only this struct and the end of
+  // `positions`, and prefix terms add to a doc's tf several times.
+  uint32_t last_doc = kNoDoc;
   uint32_t doc_tf = 0;
+  uint32_t prev_doc = kNoDoc;  // The last doc in `docs`.
+  uint32_t last_position = 0;  // The last position in the doc being indexed.
+  uint32_t doc_freq = 0;       // Docs in `docs`.
   // A parallel build's lists of the same term from other inverters (other
   // docs), merged in only as the writer reaches the term (TakeMerged), so
   // that no two copies of the postings are ever held. Owned by
   // FieldAccum::merged_from. Fits in the padding to 64 bytes.
   TermAccum* more = nullptr;
+
+  // Appends the doc being indexed to `docs`. REQUIRES: doc > prev_doc.
+  void EndDoc() {
+    docs.PutVarint(last_doc - prev_doc - 1);
+    docs.PutVarint(doc_tf);
+    prev_doc = last_doc;
+    ++doc_freq;
+  }
+  // Appends an occurrence at `position` of the doc being indexed.
+  void AddPosition(uint32_t position) {
+    positions.PutVarint(position - last_position);
+    last_position = position;
+  }
+};
+static_assert(sizeof(TermAccum) == 64);
+
+// A term's postings decoded: docs ascending, their tfs, and (text terms)
+// tf positions per doc.
+struct DecodedPostings {
+  std::vector<uint32_t> docs;
+  std::vector<uint32_t> tfs;
+  std::vector<uint32_t> positions;
 };
 
-// Merges the lists chained on `acc` (TermAccum::more) into it, freeing them:
-// the docs in order, with their tfs and (text terms) positions.
-void TakeMerged(TermAccum* acc);
+// Decodes `acc` and the lists chained on it (TermAccum::more) into `out`,
+// merged in doc order, and frees them all.
+void TakeMerged(TermAccum* acc, DecodedPostings* out);
 
 // A surface word of a text field: the word folded but not stemmed, the
 // term id of its stem, and how many docs hold it.
@@ -120,8 +144,13 @@ struct FieldAccum {
   std::vector<uint64_t> values;
   std::unique_ptr<analysis::Analyzer> analyzer;
   TermTable term_ids;
-  std::vector<TermAccum> terms;  // By term id.
-  std::vector<uint8_t> norms;    // Text: one per doc.
+  std::vector<TermAccum> terms;  // By term id; empty for the id field.
+  // The id field: each id's one doc, by term id (an id is one value,
+  // unique: ParseDocument, IndexBuilder), 4 bytes an id instead of a
+  // TermAccum's 64.
+  bool unique_ids = false;
+  std::vector<uint32_t> id_docs;
+  std::vector<uint8_t> norms;  // Text: one per doc.
   // Keyword fields (not the id): each doc's distinct term ids, for facets
   // and sorting; remapped to sorted ordinals when written.
   bool keep_ords = false;
