@@ -146,16 +146,15 @@ Status IndexFileWriter::WriteTerms(uint32_t section_field, const TermTable& name
   order->resize(keyed.size());
   for (size_t i = 0; i < keyed.size(); ++i) (*order)[i] = keyed[i].id;
   keyed = {};
-  std::vector<std::string_view> sorted;
-  sorted.reserve(order->size());
-  for (uint32_t id : *order) sorted.push_back(names.Term(id));
   std::string blocks, index, prefixes;
-  WriteTermDict(sorted, &blocks, &index, &prefixes);
+  TermDictWriter dict(&blocks, &index, &prefixes);
+  const std::string& name = schema_.fields()[section_field & ~kPrefixFieldBit].name;
   PostingsSink sink;
   DecodedPostings list;
-  std::vector<TermInfo> infos;  // (The packed records come to ~4 bytes a term.)
-  infos.reserve(order->size());
+  std::string packed;
+  TermInfoPacker infos(order->size(), &packed);
   for (uint32_t id : *order) {
+    dict.Add(names.Term(id));
     // With a parallel build's lists of this term from other threads; frees
     // the compressed lists as we go.
     if (single_docs != nullptr) {
@@ -168,16 +167,14 @@ Status IndexFileWriter::WriteTerms(uint32_t section_field, const TermTable& name
                          positions ? list.positions.data() : nullptr,
                          static_cast<uint32_t>(list.docs.size())};
     const float idf = Bm25Idf(list.docs.size(), doc_count);
-    infos.push_back(WritePostings(in, norms, idf, table, &sink));
+    const Status added = infos.Add(WritePostings(in, norms, idf, table, &sink));
+    if (!added.ok()) return added.WithContext("field '" + name + "'");
   }
-  const std::string& name = schema_.fields()[section_field & ~kPrefixFieldBit].name;
   if (sink.postings.size() > 0xffffffffull * 64 || sink.positions.size() > (1ull << 40)) {
     return Status::ResourceExhausted("field '" + name + "' is too large");
   }
-  std::string packed;
-  LIBSEARCH_RETURN_IF_ERROR(
-      WritePackedTermInfos(infos, &packed).WithContext("field '" + name + "'"));
-  infos = {};
+  dict.Finish();
+  LIBSEARCH_RETURN_IF_ERROR(infos.Finish().WithContext("field '" + name + "'"));
   *num_blocks = sink.info.size();
   const uint32_t fid = section_field;
   LIBSEARCH_RETURN_IF_ERROR(AddSection(SectionKind::kTermIndex, fid, index));

@@ -14,27 +14,36 @@ uint64_t KeyPrefix(std::string_view key) {
   return v;
 }
 
-void WriteTermDict(const std::vector<std::string_view>& terms, std::string* blocks,
-                   std::string* index, std::string* prefixes) {
+TermDictWriter::TermDictWriter(std::string* blocks, std::string* index, std::string* prefixes)
+    : blocks_(blocks), index_(index), prefixes_(prefixes) {
   blocks->clear();
   index->clear();
   prefixes->clear();
-  std::string_view prev;
-  for (size_t i = 0; i < terms.size(); ++i) {
-    size_t shared = 0;
-    if (i % kTermsPerBlock == 0) {
-      PutFixed64(index, blocks->size());
-      PutFixed64(prefixes, KeyPrefix(terms[i]));
-    } else {
-      const size_t limit = std::min(prev.size(), terms[i].size());
-      while (shared < limit && prev[shared] == terms[i][shared]) ++shared;
-    }
-    PutVarint32(blocks, static_cast<uint32_t>(shared));
-    PutVarint32(blocks, static_cast<uint32_t>(terms[i].size() - shared));
-    blocks->append(terms[i].substr(shared));
-    prev = terms[i];
+}
+
+void TermDictWriter::Add(std::string_view term) {
+  size_t shared = 0;
+  if (count_ % kTermsPerBlock == 0) {
+    PutFixed64(index_, blocks_->size());
+    PutFixed64(prefixes_, KeyPrefix(term));
+  } else {
+    const size_t limit = std::min(prev_.size(), term.size());
+    while (shared < limit && prev_[shared] == term[shared]) ++shared;
   }
-  PutFixed64(index, blocks->size());
+  PutVarint32(blocks_, static_cast<uint32_t>(shared));
+  PutVarint32(blocks_, static_cast<uint32_t>(term.size() - shared));
+  blocks_->append(term.substr(shared));
+  prev_.assign(term);
+  ++count_;
+}
+
+void TermDictWriter::Finish() { PutFixed64(index_, blocks_->size()); }
+
+void WriteTermDict(const std::vector<std::string_view>& terms, std::string* blocks,
+                   std::string* index, std::string* prefixes) {
+  TermDictWriter writer(blocks, index, prefixes);
+  for (std::string_view term : terms) writer.Add(term);
+  writer.Finish();
 }
 
 Result<TermDictReader> TermDictReader::Open(std::string_view blocks, std::string_view index,

@@ -25,6 +25,25 @@ inline constexpr uint32_t kTermsPerBlock = 32;
 void WriteTermDict(const std::vector<std::string_view>& sorted_terms, std::string* blocks,
                    std::string* index, std::string* prefixes);
 
+// WriteTermDict one term at a time, so that a build need not hold a sorted
+// copy of a field's terms (818k ids take 13 MB as string_views).
+class TermDictWriter {
+ public:
+  // Clears the three outputs, which must outlive the writer.
+  TermDictWriter(std::string* blocks, std::string* index, std::string* prefixes);
+  // The next term. REQUIRES: greater than the last one added.
+  void Add(std::string_view term);
+  // Completes the outputs.
+  void Finish();
+
+ private:
+  std::string* blocks_;
+  std::string* index_;
+  std::string* prefixes_;
+  std::string prev_;
+  uint64_t count_ = 0;
+};
+
 // The first 8 bytes of `key`, zero-padded, read as a big-endian number. For
 // two keys, a smaller number means a smaller key and a larger one a larger
 // key; equal numbers decide nothing (a byte 0 and padding look alike).

@@ -23,66 +23,83 @@ uint64_t BlockEntries(uint64_t doc_freq) {
 
 }  // namespace
 
-Status WritePackedTermInfos(const std::vector<TermInfo>& infos, std::string* out) {
-  const uint64_t num_groups = NumGroups(infos.size());
-  PutFixed64(out, infos.size());
+TermInfoPacker::TermInfoPacker(uint64_t num_terms, std::string* out) : out_(out) {
+  PutFixed64(out, num_terms);
   PutFixed64(out, 0);
-  const size_t groups_at = out->size();
-  out->append(num_groups * sizeof(TermInfoGroup), '\0');
-  std::string data;
-  BitWriter bits(&data);
-  uint64_t entries = 0;
-  for (uint64_t g = 0; g < num_groups; ++g) {
-    const size_t begin = g * kTermsPerInfoGroup;
-    const size_t end = std::min<size_t>(begin + kTermsPerInfoGroup, infos.size());
-    TermInfoGroup group{};
-    group.postings_base = infos[begin].postings_offset;
-    group.positions_base = infos[begin].positions_offset;
-    group.data_offset = data.size();
-    if (entries > 0xffffffffull) return Status::ResourceExhausted("too many postings blocks");
-    group.first_block = static_cast<uint32_t>(entries);
-    uint64_t code[kTermsPerInfoGroup], slot[kTermsPerInfoGroup], pos[kTermsPerInfoGroup];
-    uint64_t max_code = 0, max_slot = 0, max_pos = 0;
-    for (size_t i = begin; i < end; ++i) {
-      const TermInfo& t = infos[i];
-      const size_t k = i - begin;
-      if (t.inline_tf != 0) {
-        code[k] = (uint64_t{t.inline_tf} - 1) << 1 | 1;
-        slot[k] = t.inline_doc;
-      } else {
-        if (t.doc_freq < 2 || t.postings_offset < group.postings_base) {
-          return Status::Internal("term infos out of order");
-        }
-        code[k] = (uint64_t{t.doc_freq} - 2) << 1;
-        slot[k] = t.postings_offset - group.postings_base;
-      }
-      if (t.positions_offset < group.positions_base)
+  groups_at_ = out->size();
+  out->append(NumGroups(num_terms) * sizeof(TermInfoGroup), '\0');
+  pending_.reserve(kTermsPerInfoGroup);
+}
+
+Status TermInfoPacker::Add(const TermInfo& info) {
+  pending_.push_back(info);
+  return pending_.size() == kTermsPerInfoGroup ? FlushGroup() : Status::Ok();
+}
+
+Status TermInfoPacker::FlushGroup() {
+  const size_t n = pending_.size();
+  TermInfoGroup group{};
+  group.postings_base = pending_[0].postings_offset;
+  group.positions_base = pending_[0].positions_offset;
+  group.data_offset = data_.size();
+  if (entries_ > 0xffffffffull) return Status::ResourceExhausted("too many postings blocks");
+  group.first_block = static_cast<uint32_t>(entries_);
+  uint64_t code[kTermsPerInfoGroup], slot[kTermsPerInfoGroup], pos[kTermsPerInfoGroup];
+  uint64_t max_code = 0, max_slot = 0, max_pos = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const TermInfo& t = pending_[k];
+    if (t.inline_tf != 0) {
+      code[k] = (uint64_t{t.inline_tf} - 1) << 1 | 1;
+      slot[k] = t.inline_doc;
+    } else {
+      if (t.doc_freq < 2 || t.postings_offset < group.postings_base) {
         return Status::Internal("term infos out of order");
-      pos[k] = t.positions_offset - group.positions_base;
-      entries += BlockEntries(t.doc_freq);
-      max_code = std::max(max_code, code[k]);
-      max_slot = std::max(max_slot, slot[k]);
-      max_pos = std::max(max_pos, pos[k]);
+      }
+      code[k] = (uint64_t{t.doc_freq} - 2) << 1;
+      slot[k] = t.postings_offset - group.postings_base;
     }
-    group.code_bits = static_cast<uint8_t>(BitWidth64(max_code));
-    group.slot_bits = static_cast<uint8_t>(BitWidth64(max_slot));
-    group.pos_bits = static_cast<uint8_t>(BitWidth64(max_pos));
-    if (group.code_bits > kMaxBitsWidth || group.slot_bits > kMaxBitsWidth ||
-        group.pos_bits > kMaxBitsWidth) {
-      return Status::ResourceExhausted("a field's postings are too large for the term infos");
+    if (t.positions_offset < group.positions_base) {
+      return Status::Internal("term infos out of order");
     }
-    for (size_t k = 0; k < end - begin; ++k) {
-      bits.Put(code[k], group.code_bits);
-      bits.Put(slot[k], group.slot_bits);
-      bits.Put(pos[k], group.pos_bits);
-    }
-    bits.Finish();  // Each group starts on a byte.
-    std::memcpy(out->data() + groups_at + g * sizeof(TermInfoGroup), &group, sizeof(group));
+    pos[k] = t.positions_offset - group.positions_base;
+    entries_ += BlockEntries(t.doc_freq);
+    max_code = std::max(max_code, code[k]);
+    max_slot = std::max(max_slot, slot[k]);
+    max_pos = std::max(max_pos, pos[k]);
   }
-  if (entries > 0xffffffffull) return Status::ResourceExhausted("too many postings blocks");
-  data.append(8, '\0');  // Every record field is one 8-byte load.
-  out->append(data);
+  group.code_bits = static_cast<uint8_t>(BitWidth64(max_code));
+  group.slot_bits = static_cast<uint8_t>(BitWidth64(max_slot));
+  group.pos_bits = static_cast<uint8_t>(BitWidth64(max_pos));
+  if (group.code_bits > kMaxBitsWidth || group.slot_bits > kMaxBitsWidth ||
+      group.pos_bits > kMaxBitsWidth) {
+    return Status::ResourceExhausted("a field's postings are too large for the term infos");
+  }
+  BitWriter bits(&data_);
+  for (size_t k = 0; k < n; ++k) {
+    bits.Put(code[k], group.code_bits);
+    bits.Put(slot[k], group.slot_bits);
+    bits.Put(pos[k], group.pos_bits);
+  }
+  bits.Finish();  // Each group starts on a byte.
+  std::memcpy(out_->data() + groups_at_ + group_ * sizeof(TermInfoGroup), &group, sizeof(group));
+  ++group_;
+  pending_.clear();
   return Status::Ok();
+}
+
+Status TermInfoPacker::Finish() {
+  if (!pending_.empty()) LIBSEARCH_RETURN_IF_ERROR(FlushGroup());
+  if (entries_ > 0xffffffffull) return Status::ResourceExhausted("too many postings blocks");
+  data_.append(8, '\0');  // Every record field is one 8-byte load.
+  out_->append(data_);
+  data_ = {};
+  return Status::Ok();
+}
+
+Status WritePackedTermInfos(const std::vector<TermInfo>& infos, std::string* out) {
+  TermInfoPacker packer(infos.size(), out);
+  for (const TermInfo& info : infos) LIBSEARCH_RETURN_IF_ERROR(packer.Add(info));
+  return packer.Finish();
 }
 
 Result<TermInfoTable> TermInfoTable::OpenPacked(std::string_view section) {

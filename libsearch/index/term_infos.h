@@ -19,6 +19,30 @@
 
 namespace libsearch::internal {
 
+// Writes the kTermInfosPacked section one record at a time, holding one
+// group: a build's field can have a record per id (818k of them at 40
+// bytes each as TermInfo).
+class TermInfoPacker {
+ public:
+  // Appends the section's header to *out, which must outlive the packer.
+  TermInfoPacker(uint64_t num_terms, std::string* out);
+  // The next record, in ordinal order, as WritePostings returned it. Fails
+  // if an offset or count does not fit the layout.
+  [[nodiscard]] Status Add(const TermInfo& info);
+  // Completes the section. REQUIRES: num_terms records were added.
+  [[nodiscard]] Status Finish();
+
+ private:
+  Status FlushGroup();
+
+  std::string* out_;
+  size_t groups_at_;
+  uint64_t group_ = 0;    // The group being filled.
+  uint64_t entries_ = 0;  // Block-array entries of the records before it.
+  std::vector<TermInfo> pending_;
+  std::string data_;
+};
+
 // Appends the kTermInfosPacked section for `infos` (in ordinal order, as
 // WritePostings returned them) to *out. Fails if an offset or count does
 // not fit the layout.
