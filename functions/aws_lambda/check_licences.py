@@ -56,6 +56,7 @@ LIBRARIES = [
     Library(r"libz\.(a|so(\.\d+)*)", "zlib", "Zlib"),
     Library(r"libcurl\.(a|so(\.\d+)*)", "libcurl", "curl"),
     Library(r"lib(ssl|crypto)\.(a|so(\.\d+)*)", "OpenSSL", "Apache-2.0"),
+    Library(r"libmbed(tls|x509|crypto)\.(a|so(\.\d+)*)", "Mbed TLS", "Apache-2.0"),
     Library(r"libroaring\.(a|so(\.\d+)*)", "CRoaring", "Apache-2.0"),
     Library(r"libuuid\.(a|so(\.\d+)*)", "libuuid", "BSD-3-Clause"),
     Library(r"libxapian\.(a|so(\.\d+)*)", "Xapian", "GPL-2.0-or-later", allowed=False),
