@@ -448,6 +448,21 @@ int RunCli(int argc, char** argv) {
   idx->add_flag("--no-surface-words", no_surface_words,
                 "Leave out the words typos and 'did you mean' match on (smaller; typos then "
                 "match stems, and no suggestions)");
+  // The document store's compression (IndexBuilderOptions): `make package`
+  // builds the bundled index with a higher level and larger blocks, which
+  // change the file's size and fetch cost, never the answers.
+  int docstore_level = libsearch::IndexBuilderOptions{}.docstore_zstd_level;
+  idx->add_option("--docstore-level", docstore_level,
+                  "zstd level of the stored-document blocks (1 to 22; higher: smaller file, "
+                  "slower build)")
+      ->check(CLI::Range(1, 22))
+      ->capture_default_str();
+  uint32_t docstore_block_bytes = libsearch::IndexBuilderOptions{}.docstore_block_bytes;
+  idx->add_option("--docstore-block-bytes", docstore_block_bytes,
+                  "Uncompressed bytes per stored-document block (larger: smaller file, each "
+                  "fetched hit decompresses more)")
+      ->check(CLI::Range(uint32_t{512}, uint32_t{1} << 20))
+      ->capture_default_str();
   uint32_t threads = 0;
   idx->add_option("--threads", threads,
                   "Threads that analyse text (0: one per hardware thread; the file is the same "
@@ -553,9 +568,16 @@ int RunCli(int argc, char** argv) {
             "--threads is for index files: an index directory's commits use one thread per "
             "hardware thread (drop the flag, or give a file path as --output)"));
       }
+      if (idx->count("--docstore-level") + idx->count("--docstore-block-bytes") > 0) {
+        return Fail(libsearch::Status::InvalidArgument(
+            "--docstore-level and --docstore-block-bytes are for index files (drop them, or "
+            "give a file path as --output)"));
+      }
       return libsearch_cli::RunIndexDirectory(schema, inputs, output, skip_bad, index_synonyms);
     }
     libsearch::IndexBuilderOptions options;
+    options.docstore_zstd_level = docstore_level;
+    options.docstore_block_bytes = docstore_block_bytes;
     options.allow_empty = allow_empty;
     options.surface_words = !no_surface_words;
     options.threads = threads;

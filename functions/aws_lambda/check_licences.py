@@ -56,6 +56,7 @@ LIBRARIES = [
     Library(r"libz\.(a|so(\.\d+)*)", "zlib", "Zlib"),
     Library(r"libcurl\.(a|so(\.\d+)*)", "libcurl", "curl"),
     Library(r"lib(ssl|crypto)\.(a|so(\.\d+)*)", "OpenSSL", "Apache-2.0"),
+    Library(r"libmbed(tls|x509|crypto)\.(a|so(\.\d+)*)", "Mbed TLS", "Apache-2.0"),
     Library(r"libroaring\.(a|so(\.\d+)*)", "CRoaring", "Apache-2.0"),
     Library(r"libuuid\.(a|so(\.\d+)*)", "libuuid", "BSD-3-Clause"),
     Library(r"libxapian\.(a|so(\.\d+)*)", "Xapian", "GPL-2.0-or-later", allowed=False),
@@ -82,6 +83,12 @@ def classify(path: str, project_dirs: List[str]) -> Optional[Library]:
     for library in LIBRARIES:
         if re.fullmatch(library.pattern, base):
             return library
+    # The link-time optimiser's output (package.sh links the bootstrap with
+    # LTO): its partitions hold the code of the inputs that carry LTO
+    # bytecode, which only the project's own objects do; every archive member
+    # it came from is still listed, and matched, under "Archive member included".
+    if re.fullmatch(r"cc\w+\.ltrans\d+\.ltrans\.o", base):
+        return Library(re.escape(base), "", "Apache-2.0")
     # The project's own objects (the program's main, say): the build passes
     # them by relative path (Ninja) or from under a --project-dir; the
     # toolchain's own objects come by absolute path from its directories.

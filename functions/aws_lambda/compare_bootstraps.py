@@ -6,7 +6,10 @@ in icu_keep.txt; the normal build links all of ICU's data. This runs both
 bootstraps under the Runtime Interface Emulator on the same indexes and
 compares every answer byte for byte (took_us aside):
 
-* the bundled catalogue (English analyzers), on a set of catalogue queries;
+* the bundled catalogue (English analyzers), on a set of catalogue queries
+  with their stored documents; with --reference-catalogue the normal build
+  reads the catalogue as the CLI builds it by default, so the bundled file's
+  document-store options (package.sh) are checked too;
 * a small index written here by the normal build's CLI, with one text field
   per analyzer setting (English, French, German, Russian, Greek, Arabic, and
   "none" with and without accent folding) and documents in Latin with
@@ -24,7 +27,7 @@ libicudata.so loaded first): it must refuse the index and name the item, not
 answer with other tokens.
 
   compare_bootstraps.py --rie RIE --cli CLI --reference BOOTSTRAP --packaged BOOTSTRAP --catalogue INDEX
-                        [--layer-python PYTHON --layer DIR] [--trimmed-data DAT] WORKDIR
+                        [--reference-catalogue INDEX] [--layer-python PYTHON --layer DIR] [--trimmed-data DAT] WORKDIR
 """
 
 from __future__ import annotations
@@ -183,6 +186,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for flag in ("--rie", "--cli", "--reference", "--packaged", "--catalogue"):
         ap.add_argument(flag, required=True)
+    ap.add_argument("--reference-catalogue",
+                    help="the catalogue as the CLI builds it by default, for the normal build's bootstrap "
+                         "(else --catalogue): the bundled one has other document-store options")
     ap.add_argument("--layer-python", help="a CPython to run the Python layer's module with (else not compared)")
     ap.add_argument("--layer", help="the unpacked layer's python/ directory")
     ap.add_argument("--trimmed-data", help="the trimmed .dat (icu_data.sh) for the missing-item check")
@@ -191,10 +197,14 @@ def main() -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     multi, multi_requests = multilingual_index(args.cli, args.workdir)
     catalogue_requests: List[Dict[str, object]] = [
-        {"query": q, "k": 10, "highlight": ["product_name", "ingredients"]} for q in CATALOGUE_QUERIES]
+        {"query": q, "k": 10, "highlight": ["product_name", "ingredients"], "include_docs": True}
+        for q in CATALOGUE_QUERIES]
     compared = hits = 0
-    for index, requests in ((pathlib.Path(args.catalogue), catalogue_requests), (multi, multi_requests)):
-        ref = Emulated(args.rie, args.reference, index, args.workdir / "reference.log")
+    catalogue = pathlib.Path(args.catalogue)
+    reference_catalogue = pathlib.Path(args.reference_catalogue or args.catalogue)
+    for index, ref_index, requests in ((catalogue, reference_catalogue, catalogue_requests),
+                                       (multi, multi, multi_requests)):
+        ref = Emulated(args.rie, args.reference, ref_index, args.workdir / "reference.log")
         pkg = Emulated(args.rie, args.packaged, index, args.workdir / "packaged.log")
         layer = layer_answers(args.layer_python, args.layer, index, requests) if args.layer_python else []
         try:

@@ -36,3 +36,26 @@ def test_a_xapian_linked_consumer_fails() -> None:
                       str(BUILD / "tests" / "licence_probe.map"))
     assert plain.returncode == 0, plain.stdout
     assert "Snowball libstemmer" in plain.stdout and "BSD-3-Clause" in plain.stdout
+
+
+def test_link_time_optimised_partitions_count_as_the_project_but_not_their_archives(tmp_path) -> None:
+    """package.sh links the bootstrap with LTO: the linker's map then LOADs
+    the optimiser's partitions (/tmp/cc*.ltrans*.ltrans.o), which hold the
+    LTO-compiled inputs' code; the archive members they came from stay listed,
+    so a GPL archive is still caught."""
+    def link_map(archive: str) -> str:
+        return ("Archive member included to satisfy reference by file (symbol)\n\n"
+                f"{archive}(member.o)\n                              bootstrap.cc.o (symbol)\n\n"
+                "Linker script and memory map\n\n"
+                "LOAD bootstrap.cc.o\nLOAD /tmp/ccAbC123.ltrans0.ltrans.o\nLOAD /tmp/ccAbC123.ltrans12.ltrans.o\n"
+                f"LOAD {archive}\n")
+    ours = tmp_path / "ours.map"
+    ours.write_text(link_map("/work/build/libsearch/libsearch.a"))
+    r = run_check(str(ours))
+    assert r.returncode == 0, r.stdout
+    assert "ccAbC123.ltrans0.ltrans.o" in r.stdout
+    gpl = tmp_path / "gpl.map"
+    gpl.write_text(link_map("/usr/lib/x86_64-linux-gnu/libxapian.a"))
+    r = run_check(str(gpl))
+    assert r.returncode == 1, r.stdout
+    assert "Xapian is GPL-2.0-or-later" in r.stdout

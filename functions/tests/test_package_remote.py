@@ -112,13 +112,16 @@ def test_packaged_bootstrap_serves_and_follows_an_index_in_s3(moto: Moto, tmp_pa
 class TlsProxy:
     """HTTPS on 127.0.0.1 in front of moto's HTTP port, bytes passed through
     unchanged (the signed Host header stays the proxy's), with a certificate
-    for 127.0.0.1 from a throwaway CA that no system bundle holds."""
+    for the host name localhost from a throwaway CA that no system bundle
+    holds. A name, as S3's and Cloud Storage's endpoints are: the packaged
+    libcurl's Mbed TLS 2.28 matches a certificate's DNS names, not the IP
+    addresses in its subjectAltName (README, "Keeping the catalogue fresh")."""
 
-    def __init__(self, tmp: pathlib.Path, upstream: int) -> None:
-        self.ca = tmp / "ca.pem"
-        key = tmp / "key.pem"
+    def __init__(self, tmp: pathlib.Path, upstream: int, name: str = "localhost") -> None:
+        self.ca = tmp / f"ca-{name}.pem"
+        key = tmp / f"key-{name}.pem"
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
                         "-keyout", str(key), "-out", str(self.ca)], check=True, capture_output=True)
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.context.load_cert_chain(self.ca, key)
@@ -166,14 +169,15 @@ class TlsProxy:
 
 
 def test_packaged_bootstrap_reads_s3_over_https(moto: Moto, tmp_path: pathlib.Path) -> None:
-    """The static libcurl's TLS (OpenSSL) verifies the server against the CA
+    """The static libcurl's TLS (Mbed TLS) verifies the server against the CA
     bundle the client found: SSL_CERT_FILE here, since the system bundles do
-    not hold the test CA, and without it the same endpoint is refused."""
+    not hold the test CA, and without it the same endpoint is refused; so is
+    a certificate from the trusted CA for another host name."""
     task = unzip_read_only(artefact(ZIP), tmp_path / "task")
     url = f"s3://{BUCKET}/tls"
     publish(url, tmp_path, [{"sku": "3", "title": "hazelnut butter", "price": 5.5}], schema=True)
     proxy = TlsProxy(tmp_path, moto.port)
-    env = {**moto.env(), "AWS_ENDPOINT_URL_S3": f"https://127.0.0.1:{proxy.port}", "LIBSEARCH_INDEX": url,
+    env = {**moto.env(), "AWS_ENDPOINT_URL_S3": f"https://localhost:{proxy.port}", "LIBSEARCH_INDEX": url,
            "LAMBDA_TASK_ROOT": str(task)}
     trusted = start_lambda([str(task / "bootstrap")], {**env, "SSL_CERT_FILE": str(proxy.ca),
                                                        "LIBSEARCH_CACHE_DIR": str(tmp_path / "c1")},
@@ -194,6 +198,19 @@ def test_packaged_bootstrap_reads_s3_over_https(moto: Moto, tmp_path: pathlib.Pa
     finally:
         untrusted.process.stop()
         proxy.close()
+    other = TlsProxy(tmp_path, moto.port, name="other.example")
+    env["AWS_ENDPOINT_URL_S3"] = f"https://localhost:{other.port}"
+    wrong_name = start_lambda([str(task / "bootstrap")], {**env, "SSL_CERT_FILE": str(other.ca),
+                                                          "LIBSEARCH_CACHE_DIR": str(tmp_path / "c3")},
+                              tmp_path, "packaged-tls-wrong-name")
+    try:
+        status, out = wrong_name.invoke({"query": "butter"})
+        body = json.loads(out)
+        assert body["errorType"] == "Runtime.IndexLoadError", out
+        assert "certificate" in body["errorMessage"].lower() or "ssl" in body["errorMessage"].lower(), out
+    finally:
+        wrong_name.process.stop()
+        other.close()
 
 LAYER_SCRIPT = """
 import json, sys

@@ -427,6 +427,38 @@ TEST_F(CliTest, IndexThreadsWriteTheSameFile) {
   EXPECT_NE(dir.out.find("--threads is for index files"), std::string::npos) << dir.out;
 }
 
+// --docstore-level / --docstore-block-bytes (make package's bundled index):
+// a smaller file with the same answers, stored documents included; out of
+// range or on a directory, an error.
+TEST_F(CliTest, DocstoreOptionsShrinkTheFileNotTheAnswers) {
+  TempDir d;
+  const std::string args = "index --schema " + SourcePath("examples/products/schema.json") +
+                           " --input " + SourcePath("examples/products/products.jsonl.gz");
+  const std::string packed = d.File("packed.idx");
+  const CliRun r =
+      Cli(args + " --output " + packed + " --docstore-level 19 --docstore-block-bytes 16384");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_LT(testing::ReadFile(packed).size(), testing::ReadFile(Index()).size() * 95 / 100);
+  for (const char* q : {"'peanut butter'", "chocolate", "'organic (apple OR pear) juice'",
+                        "'crème brûlée'", "'ingredients:sugar -milk'"}) {
+    const std::string search = std::string(" ") + q + " --k 20 --json";
+    const CliRun a = Cli("search " + Index() + search);
+    const CliRun b = Cli("search " + packed + search);
+    ASSERT_EQ(a.exit_code, 0) << a.out;
+    ASSERT_EQ(b.exit_code, 0) << b.out;
+    auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+    ja.erase("took_us");
+    jb.erase("took_us");
+    EXPECT_FALSE(ja["hits"].empty()) << q;
+    EXPECT_EQ(ja, jb) << q;
+  }
+  const CliRun low = Cli(args + " --output " + d.File("x.idx") + " --docstore-block-bytes 100");
+  EXPECT_EQ(low.exit_code, 2) << low.out;
+  const CliRun dir = Cli(args + " --output " + d.File("live") + "/ --docstore-level 19");
+  EXPECT_EQ(dir.exit_code, 2) << dir.out;
+  EXPECT_NE(dir.out.find("are for index files"), std::string::npos) << dir.out;
+}
+
 TEST_F(CliTest, Bm25ParametersAreCheckedByTheLibrary) {
   const CliRun k1 = Cli("search " + Index() + " sugar --k1 -1");
   EXPECT_EQ(k1.exit_code, 2) << k1.out;
