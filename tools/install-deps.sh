@@ -19,7 +19,7 @@ APT_PACKAGES=(
   # library, GCC 11 for the Lambda zip (glibc 2.34 / AL2023), zip, a load tool.
   libcpp-httplib-dev g++-11 zip wrk
   libssl-dev                            # make package with STATIC_TLS=openssl: OpenSSL's static libraries
-  libmbedtls-dev                        # make package: Mbed TLS's static libraries, its libcurl's TLS
+  libmbedtls-dev                        # make package STATIC_TLS=mbedtls: Mbed TLS static libraries
   icu-devtools                          # make package: icupkg, genccode trim ICU data (icu_data.sh)
   curl                                  # the README's service-curl block (ctest readme_blocks)
   # The web demo's browser test: Debian's Chromium and its WebDriver.

@@ -15,16 +15,16 @@
 # system bundle at run time (Debian's and Amazon Linux's live at different
 # paths) and passes it as CURLOPT_CAINFO, so no path is compiled in.
 #
-# TLS (STATIC_TLS): mbedtls (the default) links Debian's libmbedtls-dev
-# archives (Mbed TLS 2.28, Apache-2.0, position-independent; TLS 1.2, which
-# S3 and Cloud Storage accept): 0.27 MB of the zip where OpenSSL took 1.7 MB,
-# the largest part of getting the provided.al2023 zip down (issue 22). The
-# cost: upstream's 2.28 branch has ended, and Debian 12 still ships 2.28.3-1
-# with no security update, leaving CVEs it rates minor open (OpenSSL 3.0 gets
-# Debian's updates). openssl links Debian's libssl.a/libcrypto.a (OpenSSL 3,
-# Apache-2.0, TLS 1.3) as before.
+# TLS (STATIC_TLS): openssl (the default) links Debian's libssl.a/libcrypto.a
+# (OpenSSL 3, Apache-2.0, TLS 1.3), which get Debian's security updates.
+# mbedtls links Debian's libmbedtls-dev archives (Mbed TLS 2.28, Apache-2.0,
+# position-independent; TLS 1.2, which S3 and Cloud Storage accept): 0.27 MB
+# of the zip where OpenSSL takes 1.7 MB, but upstream's 2.28 branch has ended
+# and Debian 12 ships 2.28.3-1 with no security update, so it is opt-in for
+# those who weigh the zip's size above that (docs/design-notes.md, "The
+# provided.al2023 zip's size").
 static_curl() {
-  local out=$1 libdir=$2 version tag prefix src tls=${STATIC_TLS:-mbedtls} tls_args
+  local out=$1 libdir=$2 version tag prefix src tls=${STATIC_TLS:-openssl} tls_args
   version=$(dpkg-query -W -f='${Version}' libcurl4-openssl-dev)
   case "$tls" in
     mbedtls)
