@@ -6,13 +6,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "index/index_reader.h"
+#include "index/term_filter.h"
 #include "query/collection_stats.h"
 #include "query/expand.h"
 #include "util/bounded_memo.h"
@@ -29,7 +32,10 @@ class GlobalStats final : public CollectionStats {
     std::vector<const IndexReader*> tombstones;
   };
   // REQUIRES: the readers outlive this; all share one schema.
-  explicit GlobalStats(std::vector<Part> parts, size_t num_fields);
+  // `merge_small_words`: walk the small segments' surface words as one
+  // dictionary (SmallWords); false walks each segment's own (the tests'
+  // reference).
+  explicit GlobalStats(std::vector<Part> parts, size_t num_fields, bool merge_small_words = true);
 
   uint64_t FieldDocCount(uint32_t f) const override { return doc_count_[f]; }
   uint64_t FieldSumTotalTf(uint32_t f) const override { return sum_total_tf_[f]; }
@@ -85,7 +91,40 @@ class GlobalStats final : public CollectionStats {
   void Remember(std::string key, const std::vector<TermExpansion>& v,
                 const std::vector<uint64_t>& doc_freqs) const;
 
+  // The surface words of a field's small segments (each of at most
+  // kMaxMergedWords words) merged into one dictionary, built at the first
+  // walk: a typo walk costs about as much per dictionary as per word it
+  // finds (seeks, block decodes, the first-letter scan of two-edit words),
+  // so ten small segments cost a quarter of the base's walk each time a
+  // word is first seen; merged, they cost one small walk.
+  struct SmallWords {
+    std::string blocks, index, prefixes;  // WriteTermDict's sections.
+    TermDictReader dict;
+    // Merged ordinal i's words: entries[begin[i] .. begin[i + 1]), each a
+    // (part, ordinal in that part's surface dictionary), parts ascending.
+    std::vector<uint32_t> begin;
+    std::vector<std::pair<uint32_t, uint32_t>> entries;
+    std::vector<bool> merged;  // Per part: its words are in `dict`.
+  };
+  static constexpr uint64_t kMaxMergedWords = 1 << 16;
+  // Per field, built at its first walk (with merge_small_words).
+  struct FieldWords {
+    std::once_flag once;
+    // Null: fewer than two small segments with surface words, or one that
+    // cannot be read whole (then each is walked, and reports its damage,
+    // as before).
+    std::unique_ptr<SmallWords> words;
+    // Per part and tombstone: a filter of the tombstone's surface words
+    // (null: none), asked before each word found is looked up there.
+    std::vector<std::vector<std::unique_ptr<TermFilter>>> tombstones;
+  };
+  // Field f's, or null without merge_small_words.
+  const FieldWords* WordsOf(uint32_t f) const;
+  std::unique_ptr<SmallWords> BuildSmallWords(uint32_t f) const;
+
   std::vector<Part> parts_;
+  bool merge_small_words_;
+  std::unique_ptr<FieldWords[]> small_words_;  // Per field.
   std::vector<uint64_t> doc_count_, sum_total_tf_;
   mutable std::mutex mu_;
   struct Expansions {
