@@ -59,9 +59,17 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
   resp->total_exact = true;
   if (top.k() == 0) {  // COUNT: never score.
     const uint64_t n = CountMatches(scorer.get(), reader_->num_docs());
-    uint64_t gone = 0;
-    if (num_deleted > 0) LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
-    resp->total = n - gone;
+    uint64_t live = n;
+    // Fewer matches than deleted docs: walking the matches is cheaper than
+    // leapfrogging the deleted docs.
+    if (num_deleted > 0 && n < num_deleted) {
+      LIBSEARCH_RETURN_IF_ERROR(LiveMatches(query, n, &live));
+    } else if (num_deleted > 0) {
+      uint64_t gone = 0;
+      LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+      live = n - gone;
+    }
+    resp->total = live;
   } else {
     // Exhaustive while counting, then block-max pruning from where it
     // stopped. Paths that count doc by doc count live docs only

@@ -42,9 +42,10 @@ std::string TermOf(const FieldReader& field, uint32_t ord) {
 
 }  // namespace
 
-GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields, bool merge_small_words)
+GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields, bool shortcuts)
     : parts_(std::move(parts)),
-      merge_small_words_(merge_small_words),
+      shortcuts_(shortcuts),
+      filters_(std::make_unique<FieldFilters[]>(num_fields)),
       small_words_(std::make_unique<FieldWords[]>(num_fields)),
       doc_count_(num_fields, 0),
       sum_total_tf_(num_fields, 0) {
@@ -78,12 +79,41 @@ uint64_t GlobalStats::DocFreq(uint32_t f, bool prefix_index, std::string_view te
   return df;
 }
 
+const GlobalStats::FieldFilters* GlobalStats::FiltersOf(uint32_t f) const {
+  if (!shortcuts_ || f >= doc_count_.size()) return nullptr;
+  FieldFilters& ff = filters_[f];
+  std::call_once(ff.once, [&] {
+    auto filter = [&](const IndexReader* r) -> std::unique_ptr<TermFilter> {
+      const FieldReader* field = Field(r, f, false);
+      return field != nullptr ? TermFilter::Build(field->dict, kMaxMergedWords) : nullptr;
+    };
+    ff.parts.resize(parts_.size());
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      ff.parts[i].push_back(filter(parts_[i].segment));
+      for (const IndexReader* t : parts_[i].tombstones) ff.parts[i].push_back(filter(t));
+    }
+  });
+  return &ff;
+}
+
+uint64_t GlobalStats::FilteredDocFreq(const FieldFilters* filters, size_t i, size_t k,
+                                      const FieldReader* field, std::string_view term) {
+  if (filters != nullptr) {
+    const TermFilter* filter = filters->parts[i][k].get();
+    if (filter != nullptr && !filter->MayContain(term)) return 0;
+  }
+  return LocalDocFreq(field, term);
+}
+
 uint64_t GlobalStats::SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
+  // The prefix index's dictionaries have no filters.
+  const FieldFilters* filters = prefix_index ? nullptr : FiltersOf(f);
   uint64_t df = 0;
-  for (const Part& p : parts_) {
-    df += LocalDocFreq(Field(p.segment, f, prefix_index), term);
-    for (const IndexReader* tomb : p.tombstones) {
-      df -= LocalDocFreq(Field(tomb, f, prefix_index), term);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    const Part& p = parts_[i];
+    df += FilteredDocFreq(filters, i, 0, Field(p.segment, f, prefix_index), term);
+    for (size_t g = 0; g < p.tombstones.size(); ++g) {
+      df -= FilteredDocFreq(filters, i, g + 1, Field(p.tombstones[g], f, prefix_index), term);
     }
   }
   return df;
@@ -142,8 +172,11 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
     auto [it, inserted] = candidates.try_emplace(w.stem);
     it->second.edits = inserted ? w.edits : std::min(it->second.edits, w.edits);
   }
+  const FieldFilters* filters = FiltersOf(f);
   for (auto& [term, c] : candidates) {  // Rank subtracts the tombstones'.
-    for (const Part& p : parts_) c.df += LocalDocFreq(Field(p.segment, f, false), term);
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      c.df += FilteredDocFreq(filters, i, 0, Field(parts_[i].segment, f, false), term);
+    }
   }
   out = Rank(f, &candidates, cap, doc_freqs);
   Remember(std::move(key), out, *doc_freqs);
@@ -170,7 +203,7 @@ std::vector<WordMatch> GlobalStats::TypoWords(uint32_t f, std::string_view surfa
 }
 
 const GlobalStats::FieldWords* GlobalStats::WordsOf(uint32_t f) const {
-  if (!merge_small_words_ || f >= doc_count_.size()) return nullptr;
+  if (!shortcuts_ || f >= doc_count_.size()) return nullptr;
   FieldWords& fw = small_words_[f];
   std::call_once(fw.once, [&] {
     fw.words = BuildSmallWords(f);
@@ -317,11 +350,12 @@ void GlobalStats::Add(const FieldReader& field, const Expansion& e, Candidates* 
 std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates, size_t cap,
                                              std::vector<uint64_t>* doc_freqs) const {
   // Deleted docs: only tombstones are looked up (they are few and small).
-  for (const Part& p : parts_) {
-    for (const IndexReader* t : p.tombstones) {
-      const FieldReader* tomb = Field(t, f, false);
+  const FieldFilters* filters = FiltersOf(f);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    for (size_t g = 0; g < parts_[i].tombstones.size(); ++g) {
+      const FieldReader* tomb = Field(parts_[i].tombstones[g], f, false);
       if (tomb == nullptr) continue;
-      for (auto& [term, c] : *candidates) c.df -= LocalDocFreq(tomb, term);
+      for (auto& [term, c] : *candidates) c.df -= FilteredDocFreq(filters, i, g + 1, tomb, term);
     }
   }
   struct Ranked {

@@ -32,10 +32,11 @@ class GlobalStats final : public CollectionStats {
     std::vector<const IndexReader*> tombstones;
   };
   // REQUIRES: the readers outlive this; all share one schema.
-  // `merge_small_words`: walk the small segments' surface words as one
-  // dictionary (SmallWords); false walks each segment's own (the tests'
-  // reference).
-  explicit GlobalStats(std::vector<Part> parts, size_t num_fields, bool merge_small_words = true);
+  // `shortcuts`: walk the small segments' surface words as one dictionary
+  // (SmallWords) and ask filters of small dictionaries (TermFilter) before
+  // looking a term up there; false walks and looks up every segment and
+  // tombstone (the tests' reference).
+  explicit GlobalStats(std::vector<Part> parts, size_t num_fields, bool shortcuts = true);
 
   uint64_t FieldDocCount(uint32_t f) const override { return doc_count_[f]; }
   uint64_t FieldSumTotalTf(uint32_t f) const override { return sum_total_tf_[f]; }
@@ -107,7 +108,7 @@ class GlobalStats final : public CollectionStats {
     std::vector<bool> merged;  // Per part: its words are in `dict`.
   };
   static constexpr uint64_t kMaxMergedWords = 1 << 16;
-  // Per field, built at its first walk (with merge_small_words).
+  // Per field, built at its first walk (with shortcuts).
   struct FieldWords {
     std::once_flag once;
     // Null: fewer than two small segments with surface words, or one that
@@ -118,12 +119,27 @@ class GlobalStats final : public CollectionStats {
     // (null: none), asked before each word found is looked up there.
     std::vector<std::vector<std::unique_ptr<TermFilter>>> tombstones;
   };
-  // Field f's, or null without merge_small_words.
+  // Field f's, or null without shortcuts.
   const FieldWords* WordsOf(uint32_t f) const;
   std::unique_ptr<SmallWords> BuildSmallWords(uint32_t f) const;
+  // Filters of field f's small term dictionaries (at most kMaxMergedWords
+  // terms), per part: the segment's and then each tombstone's (null: none).
+  // Built at the field's first doc freq sum (with shortcuts).
+  struct FieldFilters {
+    std::once_flag once;
+    std::vector<std::vector<std::unique_ptr<TermFilter>>> parts;
+  };
+  // Null without shortcuts.
+  const FieldFilters* FiltersOf(uint32_t f) const;
+  // Field f's doc freq of `term` in `reader` (a segment or tombstone of
+  // part i, its k-th dictionary: 0 the segment's, then the tombstones'),
+  // 0 if the filter there says it is absent.
+  static uint64_t FilteredDocFreq(const FieldFilters* filters, size_t i, size_t k,
+                                  const FieldReader* field, std::string_view term);
 
   std::vector<Part> parts_;
-  bool merge_small_words_;
+  bool shortcuts_;
+  std::unique_ptr<FieldFilters[]> filters_;    // Per field.
   std::unique_ptr<FieldWords[]> small_words_;  // Per field.
   std::vector<uint64_t> doc_count_, sum_total_tf_;
   mutable std::mutex mu_;

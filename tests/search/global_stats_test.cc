@@ -1,9 +1,9 @@
-// GlobalStats' word walks ("did you mean", typo candidates) with the small
-// segments' surface words merged into one dictionary and the tombstones'
-// words screened by filters, against the reference that walks and looks up
-// every segment and tombstone on its own: random typed words (product-name
-// words with random edits, fixed seed) must give the same words, edits, doc
-// counts and stems.
+// GlobalStats with its shortcuts (the small segments' surface words merged
+// into one dictionary, filters of small dictionaries asked before lookups)
+// against the reference that walks and looks up every segment and
+// tombstone on its own: random typed words (product-name words with random
+// edits, fixed seed) must give the same words, edits, doc counts and stems,
+// and random terms the same doc freqs and completions.
 #include "search/global_stats.h"
 
 #include <gtest/gtest.h>
@@ -137,6 +137,36 @@ TEST_F(GlobalStatsWordsTest, MergedSmallWordsEqualWalkingEachSegment) {
   }
   EXPECT_GT(checked, 2000u);
   EXPECT_GT(nonempty, checked / 3);  // The walks found words.
+}
+
+TEST_F(GlobalStatsWordsTest, FilteredDocFreqsEqualLookingUpEverySegment) {
+  std::mt19937 rng(23);
+  for (const char* name : {"product_name", "ingredients"}) {
+    const uint32_t f = static_cast<uint32_t>(*schema_.FieldIndex(name));
+    // Terms of every segment and tombstone, and some no dictionary has.
+    std::vector<std::string> terms;
+    for (const auto& r : readers_) {
+      const FieldReader* field = r->field(f);
+      ASSERT_NE(field, nullptr);
+      const uint32_t n = static_cast<uint32_t>(field->dict.num_terms());
+      for (int i = 0; i < 40 && n > 0; ++i) {
+        std::vector<std::string> t;
+        ASSERT_OK(field->dict.Terms(static_cast<uint32_t>(rng() % n), 1, &t));
+        terms.push_back(t[0]);
+        terms.push_back(Mangle(t[0], 1, &rng));
+      }
+    }
+    size_t found = 0;
+    for (const std::string& t : terms) {
+      const uint64_t want = reference_->DocFreq(f, false, t);
+      ASSERT_EQ(fast_->DocFreq(f, false, t), want) << "term '" << t << "', field " << name;
+      found += want > 0;
+      ASSERT_EQ(fast_->PrefixTerms(f, t.substr(0, 2), 20),
+                reference_->PrefixTerms(f, t.substr(0, 2), 20))
+          << "prefix '" << t.substr(0, 2) << "', field " << name;
+    }
+    EXPECT_GT(found, terms.size() / 3);
+  }
 }
 
 }  // namespace
