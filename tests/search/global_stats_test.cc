@@ -60,9 +60,10 @@ std::string Mangle(std::string word, int edits, std::mt19937* rng) {
 
 using WordRow = std::tuple<std::string, uint32_t, uint64_t, std::string>;
 
-std::vector<WordRow> Rows(std::vector<WordMatch> v) {
+std::vector<WordRow> Rows(const std::vector<WordMatch>& v) {
   std::vector<WordRow> rows;
-  for (WordMatch& m : v) rows.emplace_back(m.word, m.edits, m.doc_freq, m.stem);
+  rows.reserve(v.size());
+  for (const WordMatch& m : v) rows.emplace_back(m.word, m.edits, m.doc_freq, m.stem);
   std::sort(rows.begin(), rows.end());
   return rows;
 }
