@@ -234,7 +234,9 @@ std::unique_ptr<GlobalStats::SmallWords> GlobalStats::BuildSmallWords(uint32_t f
     if (field == nullptr || !field->surface.present()) continue;
     const TermDictReader& dict = field->surface.dict;
     const uint64_t n = dict.num_terms();
-    if (n == 0 || n > kMaxMergedWords) continue;
+    // Past kMaxMergedTotal words, the rest are walked one by one (many
+    // small segments: the merged copy would grow without bound).
+    if (n == 0 || n > kMaxMergedWords || all.size() + n > kMaxMergedTotal) continue;
     TermDictReader::Iterator it(dict);
     uint64_t seen = 0;
     for (bool ok = it.Seek(0); ok; ok = it.Next()) {

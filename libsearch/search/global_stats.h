@@ -107,7 +107,8 @@ class GlobalStats final : public CollectionStats {
     std::vector<std::pair<uint32_t, uint32_t>> entries;
     std::vector<bool> merged;  // Per part: its words are in `dict`.
   };
-  static constexpr uint64_t kMaxMergedWords = 1 << 16;
+  static constexpr uint64_t kMaxMergedWords = 1 << 16;  // Per segment.
+  static constexpr uint64_t kMaxMergedTotal = 1 << 19;  // Per field.
   // Per field, built at its first walk (with shortcuts).
   struct FieldWords {
     std::once_flag once;
