@@ -23,8 +23,8 @@ std::unique_ptr<Query> CloneQuery(const Query& q);
 // Expansions are looked up among the index-wide ones of `stats` (what the
 // scorer builder binds with them); without `stats`, a word with expansions
 // may match. Ranges, doc sets and match-all may match.
-// `filters[f]`, where present and not null, answers "surely absent" for
-// field f's terms before its dictionary is looked up.
+// `filters[f]`, where present and not null, answers for field f's terms
+// instead of its dictionary (its rare false "maybe" only costs a plan).
 bool MayMatch(const Query& q, const IndexReader& reader, const CollectionStats* stats,
               std::span<const std::unique_ptr<TermFilter>> filters = {});
 

@@ -319,13 +319,27 @@ uint32_t WordGrouper::Add(std::string_view term, float factor, bool lead) {
   return g;
 }
 
+namespace {
+
+// The largest doc freq of `term` over the leaves' fields.
+uint64_t LeavesDocFreq(const std::vector<const Query*>& leaves, std::string_view term,
+                       const CollectionStats& stats) {
+  uint64_t df = 0;
+  for (const Query* leaf : leaves) df = std::max(df, stats.DocFreq(leaf->field, false, term));
+  return df;
+}
+
+}  // namespace
+
 const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
                             const std::vector<TermPicks>& picked, const CollectionStats& stats,
                             std::unique_ptr<WordGroups>* owned) {
   // Keyed by each leaf's field and term, or its picks (whose key holds
-  // both and every argument that chose them).
+  // both and every argument that chose them); the doc freqs without the
+  // typo limits (`limits_at`: where each leaf's limits go in the key).
   PickMemo* memo = stats.pick_memo();
   std::string key;
+  std::vector<size_t> limits_at;
   if (memo != nullptr) {
     for (size_t i = 0; i < leaves.size(); ++i) {
       const WordPicks* word = picked[i].word;
@@ -334,6 +348,7 @@ const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
         key.push_back('e');
         const auto address = reinterpret_cast<uintptr_t>(word);
         key.append(reinterpret_cast<const char*>(&address), sizeof(address));
+        limits_at.push_back(key.size());
         key.append(reinterpret_cast<const char*>(limits), sizeof(limits));
         continue;
       }
@@ -345,9 +360,42 @@ const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
     }
     if (const WordGroups* found = memo->FindGroups(key)) return *found;
   }
+  // Every pick's doc freq over the leaves' fields, whatever the limits.
+  const PickMemo::WordDocFreqs* dfs = nullptr;
+  std::unique_ptr<PickMemo::WordDocFreqs> own_dfs;
+  std::string dfs_key;
+  if (memo != nullptr) {
+    dfs_key = key;
+    for (auto at = limits_at.rbegin(); at != limits_at.rend(); ++at) {
+      dfs_key.erase(*at, 2 * sizeof(uint32_t));
+    }
+    dfs = memo->FindDocFreqs(dfs_key);
+  }
+  if (dfs == nullptr) {
+    own_dfs = std::make_unique<PickMemo::WordDocFreqs>();
+    own_dfs->picks.resize(leaves.size());
+    std::vector<std::string_view> own_terms;  // As WordGrouper's first group.
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      const std::string& t = leaves[i]->terms[0];
+      if (std::find(own_terms.begin(), own_terms.end(), t) == own_terms.end()) {
+        own_terms.push_back(t);
+        own_dfs->own = std::max(own_dfs->own, LeavesDocFreq(leaves, t, stats));
+      }
+      if (const WordPicks* word = picked[i].word) {
+        own_dfs->picks[i].reserve(word->picks.size());
+        for (const NamedPick& p : word->picks) {
+          own_dfs->picks[i].push_back(LeavesDocFreq(leaves, p.term, stats));
+        }
+      }
+    }
+    dfs =
+        memo != nullptr ? memo->AddDocFreqs(std::move(dfs_key), std::move(own_dfs)) : own_dfs.get();
+  }
   auto groups = std::make_unique<WordGroups>();
   WordGrouper grouper(leaves);
   groups->group_of.resize(leaves.size());
+  // Each group's doc freq: its own terms' (group 0), or its one term's.
+  std::vector<uint64_t> group_df(1, dfs->own);
   for (size_t i = 0; i < leaves.size(); ++i) {
     const WordPicks* word = picked[i].word;
     if (word == nullptr) {
@@ -360,18 +408,14 @@ const WordGroups& GroupWord(const std::vector<const Query*>& leaves,
       float factor = 0;
       bool lead = false;
       if (p.Picked(picked[i].tier_edits, picked[i].lead_edits, &factor, &lead)) {
-        groups->group_of[i][j] = grouper.Add(p.term, factor, lead);
+        const uint32_t g = grouper.Add(p.term, factor, lead);
+        groups->group_of[i][j] = g;
+        if (g >= group_df.size()) group_df.resize(g + 1, dfs->picks[i][j]);
       }
     }
   }
   groups->groups = std::move(grouper.groups());
-  for (WordGroups::Group& g : groups->groups) {
-    for (const Query* leaf : leaves) {
-      for (const std::string& t : g.terms) {
-        g.df = std::max(g.df, stats.DocFreq(leaf->field, false, t));
-      }
-    }
-  }
+  for (size_t g = 0; g < groups->groups.size(); ++g) groups->groups[g].df = group_df[g];
   if (memo != nullptr) return *memo->AddGroups(std::move(key), std::move(groups));
   *owned = std::move(groups);
   return **owned;

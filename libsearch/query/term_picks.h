@@ -87,11 +87,27 @@ class PickMemo {
   const WordGroups* AddGroups(std::string key, std::unique_ptr<WordGroups> groups) {
     return groups_.emplace(std::move(key), std::move(groups)).first->second.get();
   }
+  // A combined word's doc freqs over its leaves' fields (GroupWord): per
+  // leaf, per pick of its WordPicks, the largest over the fields of the
+  // pick's term; and the largest of the leaves' own terms. The same for
+  // every typo limit, so taken once per search and word.
+  struct WordDocFreqs {
+    std::vector<std::vector<uint64_t>> picks;
+    uint64_t own = 0;
+  };
+  const WordDocFreqs* FindDocFreqs(const std::string& key) {
+    const auto it = doc_freqs_.find(key);
+    return it == doc_freqs_.end() ? nullptr : it->second.get();
+  }
+  const WordDocFreqs* AddDocFreqs(std::string key, std::unique_ptr<WordDocFreqs> dfs) {
+    return doc_freqs_.emplace(std::move(key), std::move(dfs)).first->second.get();
+  }
 
  private:
   // Stable addresses: pointers and names into them live for the search.
   std::unordered_map<std::string, std::unique_ptr<WordPicks>> map_;
   std::unordered_map<std::string, std::unique_ptr<WordGroups>> groups_;
+  std::unordered_map<std::string, std::unique_ptr<WordDocFreqs>> doc_freqs_;
 };
 
 // One term a word matches in one field.

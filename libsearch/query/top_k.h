@@ -44,6 +44,9 @@ class TopK {
     }
   }
   uint64_t num_excluded() const { return num_excluded_; }
+  bool has_excluded() const { return excluded_ != nullptr; }
+  // Whether `doc` is one that never enters (set_excluded).
+  bool Excluded(uint32_t doc) const { return excluded_ != nullptr && excluded_->Contains(doc); }
   bool full() const { return k_ > 0 && heap_.size() == k_; }
   // The score a new doc must beat when full(). New docs arrive in increasing
   // doc id order, so a tie with the worst kept doc never enters.

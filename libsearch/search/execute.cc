@@ -49,37 +49,52 @@ Status IndexImpl::RunTopK(const Query& query, const SearchRequest& req, size_t k
   TopK top(keep);
   // A segment's deleted docs are dropped by the collector, not by a clause
   // of the query: a conjunction stays one (block-max AND), a union MaxScore.
-  // The collectors count them; they are taken off the count below.
+  // Most collectors count them; they are taken off the count below.
   top.set_excluded(deleted_bits_.get());
   const uint64_t num_deleted = hooks_.deleted != nullptr ? hooks_.deleted->cardinality() : 0;
   const bool pushes_counted = CollectTopPushesCounted(*scorer);
+  // Paths that count doc by doc count only live docs: no slack, no fixing.
+  const bool counts_live = CollectTopCountsLive(*scorer);
   resp->total = 0;
   resp->total_exact = true;
   if (top.k() == 0) {  // COUNT: never score.
     const uint64_t n = CountMatches(scorer.get(), reader_->num_docs());
-    uint64_t gone = 0;
-    if (num_deleted > 0) LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
-    resp->total = n - gone;
+    uint64_t live = n;
+    // Fewer matches than deleted docs: walking the matches is cheaper than
+    // leapfrogging the deleted docs.
+    if (num_deleted > 0 && n < num_deleted) {
+      LIBSEARCH_RETURN_IF_ERROR(LiveMatches(query, n, &live));
+    } else if (num_deleted > 0) {
+      uint64_t gone = 0;
+      LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
+      live = n - gone;
+    }
+    resp->total = live;
   } else {
     // Exhaustive while counting, then block-max pruning from where it
-    // stopped. Counting up to num_deleted more: past threshold +
-    // num_deleted, more than the threshold of live docs match whatever was
-    // deleted. (At most threshold more: with many deletes, a broad query
-    // would otherwise go unpruned that long; LiveMatches settles it.)
+    // stopped. Paths that count doc by doc count live docs only
+    // (CollectTopCountsLive). The others count up to num_deleted more: past
+    // threshold + num_deleted, more than the threshold of live docs match
+    // whatever was deleted. (At most threshold more: with many deletes, a
+    // broad query would otherwise go unpruned that long; LiveMatches
+    // settles it.)
     const uint64_t threshold = req.total_hits_threshold;
-    const uint64_t slack = std::min(num_deleted, threshold);
+    const uint64_t slack = counts_live ? 0 : std::min(num_deleted, threshold);
     const uint64_t count_up_to = threshold > UINT64_MAX - slack ? UINT64_MAX : threshold + slack;
-    const uint64_t n = CollectTop(scorer.get(), &top, count_up_to);
+    bool counted_live = false;
+    const uint64_t n = CollectTop(scorer.get(), &top, count_up_to, &counted_live);
     uint64_t live = threshold + 1;  // More than the threshold.
     if (n <= count_up_to) {
       uint64_t gone = 0;
-      if (num_deleted > 0 && pushes_counted) {
+      if (counted_live || num_deleted == 0) {
+        gone = 0;
+      } else if (pushes_counted) {
         gone = top.num_excluded();
-      } else if (num_deleted > 0) {
+      } else {
         LIBSEARCH_RETURN_IF_ERROR(DeletedMatches(query, &gone));
       }
       live = n - gone;
-    } else if (slack < num_deleted) {
+    } else if (!counted_live && slack < num_deleted) {
       LIBSEARCH_RETURN_IF_ERROR(LiveMatches(query, threshold + 1, &live));
     }
     resp->total = std::min(live, threshold);

@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "index/term_dict.h"
 #include "query/expand.h"
 
 namespace libsearch::internal {
@@ -41,8 +42,13 @@ std::string TermOf(const FieldReader& field, uint32_t ord) {
 
 }  // namespace
 
-GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields)
-    : parts_(std::move(parts)), doc_count_(num_fields, 0), sum_total_tf_(num_fields, 0) {
+GlobalStats::GlobalStats(std::vector<Part> parts, size_t num_fields, bool shortcuts)
+    : parts_(std::move(parts)),
+      shortcuts_(shortcuts),
+      filters_(std::make_unique<FieldFilters[]>(num_fields)),
+      small_words_(std::make_unique<FieldWords[]>(num_fields)),
+      doc_count_(num_fields, 0),
+      sum_total_tf_(num_fields, 0) {
   for (uint32_t f = 0; f < num_fields; ++f) {
     for (const Part& p : parts_) {
       if (const FieldReader* s = Field(p.segment, f, false)) {
@@ -73,12 +79,41 @@ uint64_t GlobalStats::DocFreq(uint32_t f, bool prefix_index, std::string_view te
   return df;
 }
 
+const GlobalStats::FieldFilters* GlobalStats::FiltersOf(uint32_t f) const {
+  if (!shortcuts_ || f >= doc_count_.size()) return nullptr;
+  FieldFilters& ff = filters_[f];
+  std::call_once(ff.once, [&] {
+    auto filter = [&](const IndexReader* r) -> std::unique_ptr<TermFilter> {
+      const FieldReader* field = Field(r, f, false);
+      return field != nullptr ? TermFilter::Build(field->dict, kMaxMergedWords) : nullptr;
+    };
+    ff.parts.resize(parts_.size());
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      ff.parts[i].push_back(filter(parts_[i].segment));
+      for (const IndexReader* t : parts_[i].tombstones) ff.parts[i].push_back(filter(t));
+    }
+  });
+  return &ff;
+}
+
+uint64_t GlobalStats::FilteredDocFreq(const FieldFilters* filters, size_t i, size_t k,
+                                      const FieldReader* field, std::string_view term) {
+  if (filters != nullptr) {
+    const TermFilter* filter = filters->parts[i][k].get();
+    if (filter != nullptr && !filter->MayContain(term)) return 0;
+  }
+  return LocalDocFreq(field, term);
+}
+
 uint64_t GlobalStats::SumDocFreq(uint32_t f, bool prefix_index, std::string_view term) const {
+  // The prefix index's dictionaries have no filters.
+  const FieldFilters* filters = prefix_index ? nullptr : FiltersOf(f);
   uint64_t df = 0;
-  for (const Part& p : parts_) {
-    df += LocalDocFreq(Field(p.segment, f, prefix_index), term);
-    for (const IndexReader* tomb : p.tombstones) {
-      df -= LocalDocFreq(Field(tomb, f, prefix_index), term);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    const Part& p = parts_[i];
+    df += FilteredDocFreq(filters, i, 0, Field(p.segment, f, prefix_index), term);
+    for (size_t g = 0; g < p.tombstones.size(); ++g) {
+      df -= FilteredDocFreq(filters, i, g + 1, Field(p.tombstones[g], f, prefix_index), term);
     }
   }
   return df;
@@ -137,8 +172,11 @@ std::vector<TermExpansion> GlobalStats::TypoStems(uint32_t f, std::string_view s
     auto [it, inserted] = candidates.try_emplace(w.stem);
     it->second.edits = inserted ? w.edits : std::min(it->second.edits, w.edits);
   }
+  const FieldFilters* filters = FiltersOf(f);
   for (auto& [term, c] : candidates) {  // Rank subtracts the tombstones'.
-    for (const Part& p : parts_) c.df += LocalDocFreq(Field(p.segment, f, false), term);
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      c.df += FilteredDocFreq(filters, i, 0, Field(parts_[i].segment, f, false), term);
+    }
   }
   out = Rank(f, &candidates, cap, doc_freqs);
   Remember(std::move(key), out, *doc_freqs);
@@ -164,18 +202,99 @@ std::vector<WordMatch> GlobalStats::TypoWords(uint32_t f, std::string_view surfa
   return out;
 }
 
+const GlobalStats::FieldWords* GlobalStats::WordsOf(uint32_t f) const {
+  if (!shortcuts_ || f >= doc_count_.size()) return nullptr;
+  FieldWords& fw = small_words_[f];
+  std::call_once(fw.once, [&] {
+    fw.words = BuildSmallWords(f);
+    fw.tombstones.resize(parts_.size());
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      for (const IndexReader* t : parts_[i].tombstones) {
+        const FieldReader* tomb = Field(t, f, false);
+        fw.tombstones[i].push_back(tomb == nullptr || !tomb->surface.present()
+                                       ? nullptr
+                                       : TermFilter::Build(tomb->surface.dict, kMaxMergedWords));
+      }
+    }
+  });
+  return &fw;
+}
+
+std::unique_ptr<GlobalStats::SmallWords> GlobalStats::BuildSmallWords(uint32_t f) const {
+  struct Word {
+    std::string text;
+    uint32_t part, ord;
+  };
+  std::vector<Word> all;
+  auto out = std::make_unique<SmallWords>();
+  out->merged.assign(parts_.size(), false);
+  size_t small = 0;
+  for (uint32_t i = 0; i < parts_.size(); ++i) {
+    const FieldReader* field = Field(parts_[i].segment, f, false);
+    if (field == nullptr || !field->surface.present()) continue;
+    const TermDictReader& dict = field->surface.dict;
+    const uint64_t n = dict.num_terms();
+    // Past kMaxMergedTotal words, the rest are walked one by one (many
+    // small segments: the merged copy would grow without bound).
+    if (n == 0 || n > kMaxMergedWords || all.size() + n > kMaxMergedTotal) continue;
+    TermDictReader::Iterator it(dict);
+    uint64_t seen = 0;
+    for (bool ok = it.Seek(0); ok; ok = it.Next()) {
+      all.push_back({std::string(it.term()), i, it.ord()});
+      ++seen;
+    }
+    if (it.corrupt() || seen != n) return nullptr;
+    out->merged[i] = true;
+    ++small;
+  }
+  if (small < 2) return nullptr;
+  std::sort(all.begin(), all.end(), [](const Word& a, const Word& b) {
+    return a.text != b.text ? a.text < b.text : a.part < b.part;
+  });
+  std::vector<std::string_view> terms;
+  for (const Word& w : all) {
+    if (terms.empty() || terms.back() != w.text) {
+      terms.push_back(w.text);
+      out->begin.push_back(static_cast<uint32_t>(out->entries.size()));
+    }
+    out->entries.emplace_back(w.part, w.ord);
+  }
+  out->begin.push_back(static_cast<uint32_t>(out->entries.size()));
+  WriteTermDict(terms, &out->blocks, &out->index, &out->prefixes);
+  auto dict = TermDictReader::Open(out->blocks, out->index, out->prefixes, terms.size());
+  if (!dict.ok()) return nullptr;
+  out->dict = *dict;
+  return out;
+}
+
 // A word only deleted docs held is not one: segments' word counts minus the
 // tombstones'.
 std::unordered_map<std::string, GlobalStats::LiveWord> GlobalStats::LiveWords(
     uint32_t f, std::string_view surface, uint32_t max_edits, bool with_stems) const {
   std::unordered_map<std::string, LiveWord> words;
-  std::vector<Expansion> found;
+  // Each part's words within reach; the small parts' from one walk of
+  // their merged words. (Then taken part by part, as walked one by one.)
+  const FieldWords* aids = WordsOf(f);
+  const SmallWords* small = aids != nullptr ? aids->words.get() : nullptr;
+  std::vector<std::vector<Expansion>> in_part(parts_.size());
+  std::vector<bool> walked(parts_.size(), false);
+  if (small != nullptr) {
+    std::vector<Expansion> merged;
+    if (FuzzyWalk(small->dict, surface, max_edits, true, &merged)) {
+      for (const Expansion& e : merged) {
+        for (uint32_t k = small->begin[e.ord]; k < small->begin[e.ord + 1]; ++k) {
+          in_part[small->entries[k].first].push_back({small->entries[k].second, e.edits});
+        }
+      }
+      for (size_t i = 0; i < parts_.size(); ++i) walked[i] = small->merged[i];
+    }
+  }
   std::vector<std::string> text;
-  for (const Part& p : parts_) {
-    const FieldReader* field = Field(p.segment, f, false);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    const FieldReader* field = Field(parts_[i].segment, f, false);
     if (field == nullptr || !field->surface.present()) continue;
-    found.clear();
-    if (!FuzzyWalk(field->surface.dict, surface, max_edits, true, &found)) continue;
+    std::vector<Expansion>& found = in_part[i];
+    if (!walked[i] && !FuzzyWalk(field->surface.dict, surface, max_edits, true, &found)) continue;
     for (const Expansion& e : found) {
       text.clear();
       if (e.ord >= field->surface.num_words || !field->surface.dict.Terms(e.ord, 1, &text).ok()) {
@@ -189,11 +308,13 @@ std::unordered_map<std::string, GlobalStats::LiveWord> GlobalStats::LiveWords(
       w.df += sw.doc_freq;
     }
   }
-  for (const Part& p : parts_) {
-    for (const IndexReader* t : p.tombstones) {
-      const FieldReader* tomb = Field(t, f, false);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    for (size_t g = 0; g < parts_[i].tombstones.size(); ++g) {
+      const FieldReader* tomb = Field(parts_[i].tombstones[g], f, false);
       if (tomb == nullptr || !tomb->surface.present()) continue;
+      const TermFilter* filter = aids != nullptr ? aids->tombstones[i][g].get() : nullptr;
       for (auto& [word, w] : words) {
+        if (filter != nullptr && !filter->MayContain(word)) continue;
         if (const auto ord = tomb->surface.dict.Find(word)) {
           w.df -= tomb->surface.Get(*ord).doc_freq;
         }
@@ -231,11 +352,12 @@ void GlobalStats::Add(const FieldReader& field, const Expansion& e, Candidates* 
 std::vector<TermExpansion> GlobalStats::Rank(uint32_t f, Candidates* candidates, size_t cap,
                                              std::vector<uint64_t>* doc_freqs) const {
   // Deleted docs: only tombstones are looked up (they are few and small).
-  for (const Part& p : parts_) {
-    for (const IndexReader* t : p.tombstones) {
-      const FieldReader* tomb = Field(t, f, false);
+  const FieldFilters* filters = FiltersOf(f);
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    for (size_t g = 0; g < parts_[i].tombstones.size(); ++g) {
+      const FieldReader* tomb = Field(parts_[i].tombstones[g], f, false);
       if (tomb == nullptr) continue;
-      for (auto& [term, c] : *candidates) c.df -= LocalDocFreq(tomb, term);
+      for (auto& [term, c] : *candidates) c.df -= FilteredDocFreq(filters, i, g + 1, tomb, term);
     }
   }
   struct Ranked {

@@ -6,13 +6,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "index/index_reader.h"
+#include "index/term_filter.h"
 #include "query/collection_stats.h"
 #include "query/expand.h"
 #include "util/bounded_memo.h"
@@ -29,7 +32,11 @@ class GlobalStats final : public CollectionStats {
     std::vector<const IndexReader*> tombstones;
   };
   // REQUIRES: the readers outlive this; all share one schema.
-  explicit GlobalStats(std::vector<Part> parts, size_t num_fields);
+  // `shortcuts`: walk the small segments' surface words as one dictionary
+  // (SmallWords) and ask filters of small dictionaries (TermFilter) before
+  // looking a term up there; false walks and looks up every segment and
+  // tombstone (the tests' reference).
+  explicit GlobalStats(std::vector<Part> parts, size_t num_fields, bool shortcuts = true);
 
   uint64_t FieldDocCount(uint32_t f) const override { return doc_count_[f]; }
   uint64_t FieldSumTotalTf(uint32_t f) const override { return sum_total_tf_[f]; }
@@ -85,7 +92,56 @@ class GlobalStats final : public CollectionStats {
   void Remember(std::string key, const std::vector<TermExpansion>& v,
                 const std::vector<uint64_t>& doc_freqs) const;
 
+  // The surface words of a field's small segments (each of at most
+  // kMaxMergedWords words) merged into one dictionary, built at the first
+  // walk: a typo walk costs about as much per dictionary as per word it
+  // finds (seeks, block decodes, the first-letter scan of two-edit words),
+  // so ten small segments cost a quarter of the base's walk each time a
+  // word is first seen; merged, they cost one small walk.
+  struct SmallWords {
+    std::string blocks, index, prefixes;  // WriteTermDict's sections.
+    TermDictReader dict;
+    // Merged ordinal i's words: entries[begin[i] .. begin[i + 1]), each a
+    // (part, ordinal in that part's surface dictionary), parts ascending.
+    std::vector<uint32_t> begin;
+    std::vector<std::pair<uint32_t, uint32_t>> entries;
+    std::vector<bool> merged;  // Per part: its words are in `dict`.
+  };
+  static constexpr uint64_t kMaxMergedWords = 1 << 16;  // Per segment.
+  static constexpr uint64_t kMaxMergedTotal = 1 << 19;  // Per field.
+  // Per field, built at its first walk (with shortcuts).
+  struct FieldWords {
+    std::once_flag once;
+    // Null: fewer than two small segments with surface words, or one that
+    // cannot be read whole (then each is walked, and reports its damage,
+    // as before).
+    std::unique_ptr<SmallWords> words;
+    // Per part and tombstone: a filter of the tombstone's surface words
+    // (null: none), asked before each word found is looked up there.
+    std::vector<std::vector<std::unique_ptr<TermFilter>>> tombstones;
+  };
+  // Field f's, or null without shortcuts.
+  const FieldWords* WordsOf(uint32_t f) const;
+  std::unique_ptr<SmallWords> BuildSmallWords(uint32_t f) const;
+  // Filters of field f's small term dictionaries (at most kMaxMergedWords
+  // terms), per part: the segment's and then each tombstone's (null: none).
+  // Built at the field's first doc freq sum (with shortcuts).
+  struct FieldFilters {
+    std::once_flag once;
+    std::vector<std::vector<std::unique_ptr<TermFilter>>> parts;
+  };
+  // Null without shortcuts.
+  const FieldFilters* FiltersOf(uint32_t f) const;
+  // Field f's doc freq of `term` in `reader` (a segment or tombstone of
+  // part i, its k-th dictionary: 0 the segment's, then the tombstones'),
+  // 0 if the filter there says it is absent.
+  static uint64_t FilteredDocFreq(const FieldFilters* filters, size_t i, size_t k,
+                                  const FieldReader* field, std::string_view term);
+
   std::vector<Part> parts_;
+  bool shortcuts_;
+  std::unique_ptr<FieldFilters[]> filters_;    // Per field.
+  std::unique_ptr<FieldWords[]> small_words_;  // Per field.
   std::vector<uint64_t> doc_count_, sum_total_tf_;
   mutable std::mutex mu_;
   struct Expansions {

@@ -1,6 +1,8 @@
 // Stage 2: a request as a plan: its query and filters parsed into one tree
 // (repeated filters swapped for their cached doc sets) and the collector
 // that will take the matches.
+#include <algorithm>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,7 +105,14 @@ std::span<const std::unique_ptr<TermFilter>> IndexImpl::term_filters() const {
 }
 
 bool IndexImpl::MayMatch(const Query& words) const {
-  return internal::MayMatch(words, *reader_, stats(), term_filters());
+  // A segment without filters has only large dictionaries, which nearly
+  // always hold the words: looking them up here would only repeat the
+  // lookups of its scorers.
+  const std::span<const std::unique_ptr<TermFilter>> filters = term_filters();
+  if (std::none_of(filters.begin(), filters.end(), [](const auto& f) { return f != nullptr; })) {
+    return true;
+  }
+  return internal::MayMatch(words, *reader_, stats(), filters);
 }
 
 Result<std::unique_ptr<Query>> IndexImpl::Parse(const SearchRequest& req, int64_t lift_field,

@@ -10,11 +10,10 @@
 namespace libsearch::internal {
 namespace {
 
-// Doc by doc while counting, then pruning from where it stopped.
+// Doc by doc while counting live docs, then pruning from where it stopped.
 uint64_t CountThenPrune(Scorer* s, TopK* top, uint64_t count_up_to) {
   uint64_t n = 0;
-  uint32_t d = s->doc();
-  for (; d != kNoMoreDocs && n < count_up_to; d = s->Next(), ++n) top->Push(s->Score(), d);
+  uint32_t d = CountLive(s, top, count_up_to, &n);
   if (d == kNoMoreDocs) return n;
   ForEachPruning(s, top);
   return n + 1;
@@ -22,7 +21,8 @@ uint64_t CountThenPrune(Scorer* s, TopK* top, uint64_t count_up_to) {
 
 }  // namespace
 
-uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
+uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to, bool* counted_live) {
+  if (counted_live != nullptr) *counted_live = false;
   switch (scorer->family()) {
     case ScorerFamily::kTerm:
       return TermCollectTop(static_cast<TermScorer*>(scorer), top, count_up_to);
@@ -34,6 +34,7 @@ uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
     case ScorerFamily::kCombined:
       return CombinedCollectTop(static_cast<CombinedTermScorer*>(scorer), top, count_up_to);
     case ScorerFamily::kLedUnion:
+      if (counted_live != nullptr) *counted_live = true;
       return LedUnionCollectTop(static_cast<LedUnionScorer*>(scorer), top, count_up_to);
     case ScorerFamily::kDisjunction: {
       uint64_t count = 0;
@@ -44,7 +45,38 @@ uint64_t CollectTop(Scorer* scorer, TopK* top, uint64_t count_up_to) {
     }
     default: break;
   }
+  if (counted_live != nullptr) *counted_live = true;
   return CountThenPrune(scorer, top, count_up_to);
+}
+
+uint32_t CountLive(Scorer* s, TopK* top, uint64_t count_up_to, uint64_t* count) {
+  uint64_t n = *count;
+  uint32_t d = s->doc();
+  if (!top->has_excluded()) {
+    for (; d != kNoMoreDocs && n < count_up_to; d = s->Next(), ++n) top->Push(s->Score(), d);
+  } else {
+    // A live doc past count_up_to stops it; an excluded one does not (were
+    // every later match excluded, the count would be exact).
+    for (; d != kNoMoreDocs; d = s->Next()) {
+      if (top->Excluded(d)) continue;
+      if (n >= count_up_to) break;
+      top->Push(s->Score(), d);
+      ++n;
+    }
+  }
+  *count = n;
+  return d;
+}
+
+bool CollectTopCountsLive(const Scorer& scorer) {
+  switch (scorer.family()) {
+    case ScorerFamily::kTerm:
+    case ScorerFamily::kCombined:
+    case ScorerFamily::kDisjunction: return false;  // Unless MaxScore does not apply.
+    case ScorerFamily::kConjunction:
+      return !BlockAndApplies(static_cast<const ConjunctionScorer&>(scorer));
+    default: return true;  // Led unions, CountThenPrune.
+  }
 }
 
 bool CollectTopPushesCounted(const Scorer& scorer) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "query/collect/collect.h"
+
 namespace libsearch::internal {
 namespace {
 
@@ -109,8 +111,7 @@ class FollowerWindow {
 
 uint64_t LedUnionCollectTop(LedUnionScorer* s, TopK* top, uint64_t count_up_to) {
   uint64_t n = 0;
-  uint32_t d = s->doc();
-  for (; d != kNoMoreDocs && n < count_up_to; d = s->Next(), ++n) top->Push(s->Score(), d);
+  const uint32_t d = CountLive(s, top, count_up_to, &n);
   if (d == kNoMoreDocs) return n;
   FollowerWindow followers(s);
   const auto& children = s->children();

@@ -9,9 +9,9 @@
 
 namespace libsearch::internal {
 
-// Pushes s's first count_up_to docs, then every later doc that could enter
-// `top`; returns the count (count_up_to + 1 if docs were left uncounted), as
-// CollectTop does. Leaves s exhausted.
+// Pushes s's first count_up_to live docs (CountLive), then every later doc
+// that could enter `top`; returns the count of live docs (count_up_to + 1 if
+// docs were left uncounted), as CollectTop does. Leaves s exhausted.
 //
 // A generic block-max loop over the union bounds each window by every
 // clause's block maximum, and a rare typo neighbour's is large: the frequent
