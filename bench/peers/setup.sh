@@ -110,10 +110,15 @@ done
 
 # The libsearch driver linked statically, as the Lambda bootstrap is, for the
 # cold-start table: only when `make package` has built the static archives
-# (ICU from Debian's source takes ~10 minutes the first time).
+# (ICU from Debian's source takes ~10 minutes the first time). Like the
+# bootstrap it links ICU's data trimmed to what the analyzers read, with LTO,
+# --gc-sections and no PIE (package.sh): with Debian's whole 31 MB of ICU data
+# and no LTO its cold first answer took 1.8x as long (2026-12-07).
 PKG=$ROOT/${BUILD:-build}/package
 LIBDIR=/usr/lib/x86_64-linux-gnu
-ICU_PIC=$(ls -d "$PKG"/icu-*/ 2>/dev/null | head -n1 || true)
+ICU_PIC=$(ls -d "$PKG"/icu-[0-9]*/ 2>/dev/null | head -n1 || true)
+ICU_DATA=$(ls "$PKG"/icu-data-*/libicudata.a 2>/dev/null | head -n1 || true)
+[ -n "$ICU_DATA" ] || ICU_DATA=${ICU_PIC}libicudata.a
 ROARING_CONFIG=""
 for d in "$PKG"/croaring-*/; do  # The installed prefix (package.sh marks it done), not the source tree.
   [ -f "$d/done" ] && ROARING_CONFIG=$(dirname "$(find "$d" -name roaring-config.cmake | head -n1)")
@@ -126,7 +131,9 @@ if [ -n "$ICU_PIC" ] && [ -f "$ROARING_CONFIG/roaring-config.cmake" ]; then
       -DCMAKE_BUILD_TYPE=Release -DLIBSEARCH_SOURCE_DIR="$SRC" -DLIBSEARCH_PEER_STATIC=ON \
       -DLIBSEARCH_WERROR=OFF "${STATIC_DEP_ARGS[@]}" -DICU_UC_LIBRARY_RELEASE="${ICU_PIC}libicuuc.a" \
       -DICU_I18N_LIBRARY_RELEASE="${ICU_PIC}libicui18n.a" \
-      -DICU_DATA_LIBRARY_RELEASE="${ICU_PIC}libicudata.a" >/dev/null || true
+      -DICU_DATA_LIBRARY_RELEASE="$ICU_DATA" -DCMAKE_CXX_FLAGS="-ffunction-sections -fdata-sections" \
+      -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON \
+      -DCMAKE_EXE_LINKER_FLAGS="-flto=$(nproc) -no-pie -Wl,--gc-sections" >/dev/null || true
   rm -f "$WORK/libsearch-static/libsearch_peer"  # Relinked each time: never a stale one.
   cmake --build "$WORK/libsearch-static" -j "$(nproc)" 2>&1 | grep -v '^\[' || true
   # Optional: a failure costs the table its static row, not the benchmark.
