@@ -187,29 +187,28 @@ def test_packaged_bootstrap_reads_s3_over_https(moto: Moto, tmp_path: pathlib.Pa
         assert proxy.handshakes >= 1
     finally:
         trusted.process.stop()
-    untrusted = start_lambda([str(task / "bootstrap")], {**env, "SSL_CERT_FILE": "",  # Unset.
-                                                         "LIBSEARCH_CACHE_DIR": str(tmp_path / "c2")},
-                             tmp_path, "packaged-tls-untrusted")
+    def assert_refused(extra_env, name):
+        refused = start_lambda([str(task / "bootstrap")], {**env, **extra_env}, tmp_path, name)
+        try:
+            _, out = refused.invoke({"query": "butter"})
+            body = json.loads(out)
+            assert body["errorType"] == "Runtime.IndexLoadError", out
+            message = body["errorMessage"].lower()
+            assert "certificate" in message or "ssl" in message, out
+        finally:
+            refused.process.stop()
+
     try:
-        status, out = untrusted.invoke({"query": "butter"})
-        body = json.loads(out)
-        assert body["errorType"] == "Runtime.IndexLoadError", out
-        assert "certificate" in body["errorMessage"].lower() or "ssl" in body["errorMessage"].lower(), out
+        assert_refused({"SSL_CERT_FILE": "", "LIBSEARCH_CACHE_DIR": str(tmp_path / "c2")},  # Unset.
+                       "packaged-tls-untrusted")
     finally:
-        untrusted.process.stop()
         proxy.close()
     other = TlsProxy(tmp_path, moto.port, name="other.example")
     env["AWS_ENDPOINT_URL_S3"] = f"https://localhost:{other.port}"
-    wrong_name = start_lambda([str(task / "bootstrap")], {**env, "SSL_CERT_FILE": str(other.ca),
-                                                          "LIBSEARCH_CACHE_DIR": str(tmp_path / "c3")},
-                              tmp_path, "packaged-tls-wrong-name")
     try:
-        status, out = wrong_name.invoke({"query": "butter"})
-        body = json.loads(out)
-        assert body["errorType"] == "Runtime.IndexLoadError", out
-        assert "certificate" in body["errorMessage"].lower() or "ssl" in body["errorMessage"].lower(), out
+        assert_refused({"SSL_CERT_FILE": str(other.ca), "LIBSEARCH_CACHE_DIR": str(tmp_path / "c3")},
+                       "packaged-tls-wrong-name")
     finally:
-        wrong_name.process.stop()
         other.close()
 
 LAYER_SCRIPT = """
