@@ -1,5 +1,9 @@
 #include "index/parallel_inverter.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace libsearch::internal {
 namespace {
 
@@ -87,6 +91,12 @@ void ParallelInverter::Finish(Inverter* into) {
   pool_.reset();
   for (Inverter& inv : inverters_) into->MergeTextFieldsFrom(&inv);
   inverters_.clear();
+#if defined(__GLIBC__)
+  // The workers' lists and tables were allocated in their threads' malloc
+  // arenas, which keep freed memory resident: returning it now keeps it out
+  // of the write's peak (402 -> 346 MB on the 818k peer corpus, 2 threads).
+  malloc_trim(0);
+#endif
 }
 
 }  // namespace libsearch::internal
